@@ -1,0 +1,218 @@
+/* sipgw - loopback span back end: the span is a pair of listening Unix
+ * SOCK_SEQPACKET sockets (DESIGN.md "Loopback span"). One far end at a time;
+ * when it goes, the next connection takes its place and Q.921 re-establishes
+ * the link by itself. SPDX-License-Identifier: GPL-2.0-only */
+#include "loopback.h"
+#include "span_hw.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "core/loop.h"
+
+struct lb_sock {
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int lfd, cfd;			/* listening and connected fds, -1 when none */
+	struct loop_fd *lw, *cw;
+};
+
+struct span_hw {
+	struct su_root_s *root;
+	char name[CFG_NAME];
+	struct lb_sock d, b;
+	const struct span_hw_cbs *cbs;
+	void *arg;
+};
+
+static int sock_listen(struct lb_sock *s, const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	strcpy(sa.sun_path, path);
+	s->lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->lfd < 0)
+		return -errno;
+	unlink(path);	/* a stale socket from an earlier run */
+	if (bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(s->lfd, 4) < 0) {
+		int rc = -errno;
+		close(s->lfd);
+		s->lfd = -1;
+		return rc;
+	}
+	return 0;
+}
+
+static void sock_drop(struct lb_sock *s)
+{
+	loop_fd_free(s->cw);
+	s->cw = NULL;
+	if (s->cfd >= 0)
+		close(s->cfd);
+	s->cfd = -1;
+}
+
+static void d_conn_cb(void *arg, int fd)
+{
+	struct span_hw *hw = arg;
+	hw->cbs->d_readable(hw->arg);
+}
+
+static void b_conn_cb(void *arg, int fd)
+{
+	struct span_hw *hw = arg;
+	uint8_t buf[LB_AUDIO_DGRAM + 8];
+
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			LOGN(LSS_Q931, "span %s: B-channel peer went away", hw->name);
+			sock_drop(&hw->b);
+			return;
+		}
+		if (n != LB_AUDIO_DGRAM) {
+			LOGW(LSS_Q931, "span %s: B-channel datagram of %zd bytes dropped (want %d)",
+			     hw->name, n, LB_AUDIO_DGRAM);
+			continue;
+		}
+		hw->cbs->b_frame(hw->arg, buf[0], buf + 1, LB_AUDIO_SAMPLES);
+	}
+}
+
+/* A new far end: one at a time, so a second one is turned away. */
+static void accept_cb(struct span_hw *hw, struct lb_sock *s, loop_fd_h *h, const char *what)
+{
+	int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (s->cfd >= 0) {
+		LOGW(LSS_Q931, "span %s: %s already has a peer; refusing another", hw->name, what);
+		close(fd);
+		return;
+	}
+	s->cfd = fd;
+	if (loop_fd_alloc(&s->cw, hw->root, fd, h, hw) < 0) {
+		close(fd);
+		s->cfd = -1;
+		return;
+	}
+	LOGN(LSS_Q931, "span %s: %s peer connected", hw->name, what);
+	if (s == &hw->d)
+		hw->cbs->link(hw->arg, 1);
+}
+
+static void d_listen_cb(void *arg, int fd) { struct span_hw *hw = arg; accept_cb(hw, &hw->d, d_conn_cb, "D-channel"); }
+static void b_listen_cb(void *arg, int fd) { struct span_hw *hw = arg; accept_cb(hw, &hw->b, b_conn_cb, "B-channel"); }
+
+static void lb_close(struct span_hw *hw)
+{
+	struct lb_sock *socks[] = { &hw->d, &hw->b };
+
+	if (!hw)
+		return;
+	for (int i = 0; i < 2; i++) {
+		struct lb_sock *s = socks[i];
+		sock_drop(s);
+		loop_fd_free(s->lw);
+		if (s->lfd >= 0) {
+			close(s->lfd);
+			unlink(s->path);
+		}
+	}
+	free(hw);
+}
+
+static int lb_open(struct span_hw **hwp, const struct cfg_span *cfg, struct su_root_s *root,
+		   const struct span_hw_cbs *cbs, void *arg)
+{
+	struct span_hw *hw = calloc(1, sizeof(*hw));
+	char bpath[sizeof(hw->b.path)];
+	int rc;
+
+	if (!hw)
+		return -ENOMEM;
+	hw->root = root;
+	hw->cbs = cbs;
+	hw->arg = arg;
+	snprintf(hw->name, sizeof(hw->name), "%s", cfg->name);
+	hw->d.lfd = hw->d.cfd = hw->b.lfd = hw->b.cfd = -1;
+	if (snprintf(bpath, sizeof(bpath), "%s" LB_AUDIO_SUFFIX, cfg->path) >= (int)sizeof(bpath)) {
+		rc = -ENAMETOOLONG;
+		goto err;
+	}
+	if ((rc = sock_listen(&hw->d, cfg->path)) || (rc = sock_listen(&hw->b, bpath)))
+		goto err;
+	if ((rc = loop_fd_alloc(&hw->d.lw, root, hw->d.lfd, d_listen_cb, hw)) ||
+	    (rc = loop_fd_alloc(&hw->b.lw, root, hw->b.lfd, b_listen_cb, hw)))
+		goto err;
+	*hwp = hw;
+	return 0;
+err:
+	LOGE(LSS_Q931, "span %s: cannot listen on %s: %s", cfg->name, cfg->path, strerror(-rc));
+	lb_close(hw);
+	return rc;
+}
+
+static ssize_t lb_d_read(struct span_hw *hw, void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (hw->d.cfd < 0)
+		return -1;
+	n = recv(hw->d.cfd, buf, len, 0);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		LOGN(LSS_Q931, "span %s: D-channel peer went away", hw->name);
+		sock_drop(&hw->d);
+		hw->cbs->link(hw->arg, 0);
+		return -1;
+	}
+	return n;
+}
+
+static ssize_t lb_d_write(struct span_hw *hw, const void *buf, size_t len)
+{
+	/* No peer: the frame is lost on the line, as on an unplugged T1; Q.921
+	 * retransmits and declares the link down by itself (T200, N200). */
+	if (hw->d.cfd < 0)
+		return (ssize_t)len;
+	if (send(hw->d.cfd, buf, len, MSG_NOSIGNAL) < 0)
+		return (ssize_t)len;
+	return (ssize_t)len;
+}
+
+static int lb_b_write(struct span_hw *hw, int chan, const uint8_t *frame, size_t len)
+{
+	uint8_t buf[LB_AUDIO_DGRAM];
+
+	if (hw->b.cfd < 0)
+		return -ENOTCONN;
+	if (len != LB_AUDIO_SAMPLES)
+		return -EINVAL;
+	buf[0] = (uint8_t)chan;
+	memcpy(buf + 1, frame, len);
+	if (send(hw->b.cfd, buf, sizeof(buf), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		return -errno;
+	return 0;
+}
+
+const struct span_hw_ops loopback_hw_ops = {
+	.name = "loopback",
+	.open = lb_open,
+	.close = lb_close,
+	.d_read = lb_d_read,
+	.d_write = lb_d_write,
+	.b_write = lb_b_write,
+};

@@ -1,0 +1,367 @@
+/* sipgw - the call: two legs, one state machine, dial-peer routing with
+ * hunting (figure B-16: 5xx or no answer -> next peer; 4xx, 6xx -> stop).
+ * SPDX-License-Identifier: GPL-2.0-only */
+#include "bridge/bridge.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <time.h>
+
+#include "bridge/cause.h"
+#include "bridge/dialpeer.h"
+#include "core/config.h"
+#include "core/fsm.h"
+#include "core/log.h"
+#include "core/loop.h"
+#include "rtp/media.h"
+#include "sip/sip_ua.h"
+
+#define CALL_MAX_CANDS 8
+#define CALL_MAX_DYING 8
+
+enum call_state {
+	CALL_ST_ROUTING,	/* a leg in, looking for the other side */
+	CALL_ST_PROCEEDING,	/* b leg placed, nothing heard yet */
+	CALL_ST_ALERTING,	/* b leg rings */
+	CALL_ST_ACTIVE,		/* answered */
+	CALL_ST_RELEASING,	/* clearing: waiting for both legs to finish */
+	CALL_ST__COUNT
+};
+
+#define B(s) FSM_BIT(CALL_ST_##s)
+static const struct fsm_state call_states[CALL_ST__COUNT] = {
+	[CALL_ST_ROUTING] = { "ROUTING", B(PROCEEDING) | B(RELEASING) },
+	[CALL_ST_PROCEEDING] = { "PROCEEDING", B(ALERTING) | B(ACTIVE) | B(RELEASING) },
+	[CALL_ST_ALERTING] = { "ALERTING", B(ACTIVE) | B(RELEASING) },
+	[CALL_ST_ACTIVE] = { "ACTIVE", B(RELEASING) },
+	[CALL_ST_RELEASING] = { "RELEASING", 0 },
+};
+static const struct fsm_def call_fsm = { "call", LSS_BRIDGE, call_states, CALL_ST__COUNT };
+
+struct call {
+	LIST_ENTRY(call) entry;
+	struct bridge *br;
+	unsigned id;
+	int state;
+	struct leg *a, *b;
+	struct leg *dying[CALL_MAX_DYING];	/* legs given up on, still clearing */
+	struct leg_setup_info si;
+	const struct dial_peer *cands[CALL_MAX_CANDS];
+	size_t n_cands, next_cand;
+	int last_cause;
+	struct loop_timer *ring_timer;		/* ring-no-answer */
+	char desc[48];
+};
+
+struct bridge {
+	const struct gw_config *cfg;
+	struct su_root_s *root;
+	struct sip_ua *ua;
+	LIST_HEAD(, call) calls;
+	unsigned n_calls;
+	unsigned next_id;
+	int shutting_down;
+	void (*idle_h)(void *arg);
+	void *idle_arg;
+};
+
+static const char *call_describe(struct call *c)
+{
+	snprintf(c->desc, sizeof(c->desc), "call %u [%s]", c->id, fsm_state_name(&call_fsm, c->state));
+	return c->desc;
+}
+
+static int call_move(struct call *c, int next)
+{
+	return fsm_move(&call_fsm, &c->state, next, call_describe(c));
+}
+
+static long long now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void call_free(struct call *c)
+{
+	struct bridge *br = c->br;
+
+	LOGI(LSS_BRIDGE, "%s ended, cause %d (%s)", call_describe(c), c->last_cause, cause_name(c->last_cause));
+	loop_timer_free(c->ring_timer);
+	LIST_REMOVE(c, entry);
+	br->n_calls--;
+	free(c);
+	if (br->shutting_down && !br->n_calls && br->idle_h)
+		br->idle_h(br->idle_arg);
+}
+
+/* Clear both sides with cause, except the side that cleared first. */
+static void call_release(struct call *c, struct leg *from, int cause)
+{
+	if (c->state == CALL_ST_RELEASING)
+		return;
+	call_move(c, CALL_ST_RELEASING);
+	c->last_cause = cause;
+	loop_timer_stop(c->ring_timer);
+	if (c->a && c->a != from)
+		c->a->ops->release(c->a, cause);
+	if (c->b && c->b != from)
+		c->b->ops->release(c->b, cause);
+}
+
+static void call_join_media(struct call *c)
+{
+	struct media_port *pa = c->a ? c->a->ops->media(c->a) : NULL;
+	struct media_port *pb = c->b ? c->b->ops->media(c->b) : NULL;
+
+	if (pa && pb && pa->peer != pb) {
+		media_join(pa, pb);
+		LOGI(LSS_BRIDGE, "%s audio through: %s %s <-> %s %s", call_describe(c), pa->kind,
+		     g711_law_name(pa->law), pb->kind, g711_law_name(pb->law));
+	}
+}
+
+/* Place the b leg on the next matching dial-peer; 0 when one is on its way. */
+static int call_try_next(struct call *c)
+{
+	struct bridge *br = c->br;
+
+	while (c->next_cand < c->n_cands) {
+		const struct dial_peer *dp = c->cands[c->next_cand++];
+		struct sip_leg_params sp = { .dial_peer = dp->tag };
+		char host[128];
+		struct leg *b;
+
+		if (dp_session_target(dp, host, sizeof(host), &sp.port))
+			continue;
+		sp.host = host;
+		if (sip_leg_alloc_outgoing(&b, br->ua, &sp))
+			continue;
+		b->call = c;
+		c->b = b;
+		if (b->ops->setup(b, &c->si)) {
+			c->b = NULL;
+			b->ops->destroy(b);
+			continue;
+		}
+		LOGI(LSS_BRIDGE, "%s -> dial-peer %d (%s), post-dial delay %.3f ms", call_describe(c),
+		     dp->tag, dp->target, (now_us() - c->si.t_setup_us) / 1000.0);
+		loop_timer_start(c->ring_timer, br->cfg->timers.ring_no_answer_ms);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static void ring_timeout(void *arg)
+{
+	struct call *c = arg;
+
+	/* Figure B-15: CANCEL the INVITE, DISCONNECT with cause 19. */
+	LOGI(LSS_BRIDGE, "%s ring-no-answer timer expired", call_describe(c));
+	call_release(c, NULL, 19);
+}
+
+int bridge_incoming_pri(void *arg, struct leg *a, const struct leg_setup_info *si)
+{
+	struct bridge *br = arg;
+	struct call *c;
+
+	if (br->shutting_down)
+		return 42;	/* switching equipment congestion */
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return 47;
+	c->br = br;
+	c->id = ++br->next_id;
+	c->si = *si;
+	c->a = a;
+	a->call = c;
+	c->last_cause = 16;
+	if (loop_timer_alloc(&c->ring_timer, br->root, "ring-no-answer", ring_timeout, c)) {
+		free(c);
+		a->call = NULL;
+		return 47;
+	}
+	LIST_INSERT_HEAD(&br->calls, c, entry);
+	br->n_calls++;
+	c->n_cands = dp_lookup(br->cfg->peers, br->cfg->n_peers, si->called, DP_VOIP, c->cands, CALL_MAX_CANDS);
+	LOGI(LSS_BRIDGE, "%s from %s: %s \"%s\" -> %s, %zu dial-peer(s)", call_describe(c),
+	     a->ops->describe(a), si->calling, si->display, si->called, c->n_cands);
+	if (!c->n_cands) {
+		LOGN(LSS_BRIDGE, "%s no dial-peer matches %s: cause 1", call_describe(c), si->called);
+		call_release(c, NULL, 1);	/* unallocated (unassigned) number */
+		return 0;
+	}
+	if (call_try_next(c)) {
+		call_release(c, NULL, 38);	/* network out of order */
+		return 0;
+	}
+	call_move(c, CALL_ST_PROCEEDING);
+	return 0;
+}
+
+void call_leg_alerting(struct leg *leg, int inband)
+{
+	struct call *c = leg->call;
+
+	if (!c || leg != c->b || call_move(c, CALL_ST_ALERTING))
+		return;
+	if (inband)
+		call_join_media(c);
+	c->a->ops->alert(c->a, inband);
+}
+
+void call_leg_progress(struct leg *leg)
+{
+	struct call *c = leg->call;
+
+	if (!c || leg != c->b || c->state == CALL_ST_RELEASING)
+		return;
+	call_join_media(c);
+	c->a->ops->progress(c->a);
+}
+
+void call_leg_answered(struct leg *leg)
+{
+	struct call *c = leg->call;
+
+	if (!c || leg != c->b || call_move(c, CALL_ST_ACTIVE))
+		return;
+	loop_timer_stop(c->ring_timer);
+	call_join_media(c);
+	c->a->ops->answer(c->a);
+	LOGI(LSS_BRIDGE, "%s answered", call_describe(c));
+}
+
+/* RFC 3261 16.7 / figure B-16: a 5xx or no answer at all lets another
+ * location be tried; 4xx is definite for this request, 6xx for the user. */
+static int may_hunt(int status)
+{
+	return (status >= 500 && status < 600) || status == 408;
+}
+
+static void call_abandon_b(struct call *c)
+{
+	for (int i = 0; i < CALL_MAX_DYING; i++)
+		if (!c->dying[i]) {
+			c->dying[i] = c->b;
+			c->b = NULL;
+			return;
+		}
+}
+
+void call_leg_released(struct leg *leg, int cause, int status)
+{
+	struct call *c = leg->call;
+
+	if (!c)
+		return;
+	LOGI(LSS_BRIDGE, "%s %s cleared: cause %d (%s)%s%.0d", call_describe(c), leg->ops->describe(leg),
+	     cause, cause_name(cause), status ? ", status " : "", status);
+	c->last_cause = cause;
+	if (leg == c->b && (c->state == CALL_ST_PROCEEDING || c->state == CALL_ST_ALERTING) &&
+	    may_hunt(status) && c->next_cand < c->n_cands) {
+		call_abandon_b(c);
+		if (!c->b && call_try_next(c) == 0)
+			return;
+	}
+	if (c->state == CALL_ST_RELEASING)
+		return;
+	call_release(c, leg, cause);
+	if (!c->b && c->a)
+		c->a->ops->release(c->a, cause);
+}
+
+void call_leg_gone(struct leg *leg)
+{
+	struct call *c = leg->call;
+
+	if (!c) {
+		leg->ops->destroy(leg);
+		return;
+	}
+	if (c->state != CALL_ST_RELEASING)
+		call_release(c, leg, 41);	/* gone without a word: temporary failure */
+	if (leg == c->a)
+		c->a = NULL;
+	else if (leg == c->b)
+		c->b = NULL;
+	for (int i = 0; i < CALL_MAX_DYING; i++)
+		if (c->dying[i] == leg)
+			c->dying[i] = NULL;
+	leg->ops->destroy(leg);
+	if (c->a || c->b)
+		return;
+	for (int i = 0; i < CALL_MAX_DYING; i++)
+		if (c->dying[i])
+			return;
+	call_free(c);
+}
+
+void call_leg_hold(struct leg *leg, int held)
+{
+	struct call *c = leg->call;
+
+	if (c)
+		LOGI(LSS_BRIDGE, "%s %s %s", call_describe(c), leg->ops->describe(leg),
+		     held ? "holds the call" : "resumes the call");
+}
+
+int bridge_alloc(struct bridge **brp, const struct bridge_params *p)
+{
+	struct bridge *br = calloc(1, sizeof(*br));
+
+	if (!br)
+		return -ENOMEM;
+	br->cfg = p->cfg;
+	br->root = p->root;
+	LIST_INIT(&br->calls);
+	*brp = br;
+	return 0;
+}
+
+void bridge_set_sip(struct bridge *br, struct sip_ua *ua) { br->ua = ua; }
+
+void bridge_free(struct bridge *br)
+{
+	struct call *c;
+
+	if (!br)
+		return;
+	while ((c = LIST_FIRST(&br->calls))) {
+		struct leg *legs[2 + CALL_MAX_DYING] = { c->a, c->b };
+		memcpy(legs + 2, c->dying, sizeof(c->dying));
+		for (size_t i = 0; i < sizeof(legs) / sizeof(legs[0]); i++)
+			if (legs[i])
+				legs[i]->ops->destroy(legs[i]);
+		loop_timer_free(c->ring_timer);
+		LIST_REMOVE(c, entry);
+		free(c);
+	}
+	free(br);
+}
+
+void bridge_shutdown(struct bridge *br, void (*idle_h)(void *arg), void *arg)
+{
+	struct call *c, *tmp;
+
+	br->shutting_down = 1;
+	br->idle_h = idle_h;
+	br->idle_arg = arg;
+	LOGN(LSS_BRIDGE, "shutting down: clearing %u call(s) with cause 16", br->n_calls);
+	if (!br->n_calls) {
+		idle_h(arg);
+		return;
+	}
+	/* call_release can end a call (and free it) at once: walk safely. */
+	for (c = LIST_FIRST(&br->calls); c; c = tmp) {
+		tmp = LIST_NEXT(c, entry);
+		call_release(c, NULL, 16);
+	}
+}
+
+unsigned bridge_call_count(const struct bridge *br) { return br->n_calls; }

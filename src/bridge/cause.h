@@ -1,0 +1,42 @@
+/* sipgw - Q.850 cause <-> SIP status (RFC 3398) and the Reason header (RFC 3326, RFC 6432).
+ * SPDX-License-Identifier: GPL-2.0-only */
+#ifndef SIPGW_BRIDGE_CAUSE_H
+#define SIPGW_BRIDGE_CAUSE_H
+
+#include <stddef.h>
+
+/* Q.850 cause values the bridge names in code; the full list is in cause.c. */
+#define CAUSE_UNALLOCATED	1
+#define CAUSE_NORMAL_CLEARING	16
+#define CAUSE_USER_BUSY		17
+#define CAUSE_NO_USER_RESPONSE	18
+#define CAUSE_NO_ANSWER		19
+#define CAUSE_CALL_REJECTED	21
+#define CAUSE_NORMAL_UNSPEC	31
+#define CAUSE_NO_CIRCUIT	34
+#define CAUSE_NET_OUT_OF_ORDER	38
+#define CAUSE_TEMP_FAILURE	41
+#define CAUSE_RECOVERY_TIMER	102
+#define CAUSE_INTERWORKING	127
+
+/* Longest value cause_format_reason() writes, with its NUL. */
+#define CAUSE_REASON_MAX	128
+
+/** Q.850 cause for a SIP final failure status (RFC 3398 8.2.6.1); never fails. */
+int cause_from_sip_status(int status);
+/** SIP failure status for a Q.850 cause (RFC 3398 7.2.4.1); 500 for unlisted causes. */
+int cause_to_sip_status(int cause);
+/** First Q.850 cause of a Reason header value (RFC 3326 2); 0, -ENOENT (no Q.850
+ * reason-value) or -EINVAL (malformed, or a Q.850 cause outside 1..127). */
+int cause_from_reason(const char *reason, int *causep);
+/** Write `Q.850;cause=N;text="..."` (RFC 6432); 0, -EINVAL (cause outside 1..127)
+ * or -ENOSPC. */
+int cause_format_reason(char *buf, size_t len, int cause);
+/** Q.850 name of a cause ("User busy"); "Unknown cause" for unnamed values. */
+const char *cause_name(int cause);
+/** Cause to send on the PRI for a SIP failure: the Reason header's Q.850 cause
+ * when present and valid (RFC 6432 3), else cause_from_sip_status(status).
+ * reason may be NULL. */
+int cause_pick(int status, const char *reason);
+
+#endif

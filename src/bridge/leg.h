@@ -1,0 +1,60 @@
+/* sipgw - one side of a call, behind one interface: the bridge drives legs
+ * through leg_ops and hears from them through the call_leg_* events below.
+ * No Sofia or libpri type appears here. SPDX-License-Identifier: GPL-2.0-only */
+#ifndef SIPGW_BRIDGE_LEG_H
+#define SIPGW_BRIDGE_LEG_H
+
+#include "dsp/g711.h"
+
+struct call;
+struct leg;
+struct media_port;
+
+#define LEG_NUM 64
+
+/* What the originating side asked for. */
+struct leg_setup_info {
+	char called[LEG_NUM];
+	char calling[LEG_NUM];
+	char display[LEG_NUM];
+	enum g711_law law;	/* the law the call's PRI side speaks */
+	long long t_setup_us;	/* when the setup arrived (CLOCK_MONOTONIC) */
+};
+
+struct leg_ops {
+	const char *kind;	/* "pri", "sip" */
+	/* Outgoing leg: place the call. 0 or -errno (then no events follow). */
+	int (*setup)(struct leg *leg, const struct leg_setup_info *si);
+	/* Incoming leg: the far side is ringing; inband: it sends ringback/announcements. */
+	void (*alert)(struct leg *leg, int inband);
+	/* Incoming leg: early media without ringing (183 / PROGRESS). */
+	void (*progress)(struct leg *leg);
+	void (*answer)(struct leg *leg);
+	/* Clear the leg with a Q.850 cause; the leg reports call_leg_gone() when done. */
+	void (*release)(struct leg *leg, int cause);
+	/* The leg's audio port (NULL when it has none yet). */
+	struct media_port *(*media)(struct leg *leg);
+	/* Free everything; called by the call only after call_leg_gone(). */
+	void (*destroy)(struct leg *leg);
+	/* "sip 3 [CONFIRMED]": identity and state for log lines. */
+	const char *(*describe)(struct leg *leg);
+};
+
+struct leg {
+	const struct leg_ops *ops;
+	struct call *call;
+};
+
+/* Events from a leg to its call. */
+void call_leg_alerting(struct leg *leg, int inband);
+void call_leg_progress(struct leg *leg);
+void call_leg_answered(struct leg *leg);
+/* The far side failed or cleared the leg. status: the SIP final status that
+ * caused it (0 when none: Q.931, timeout, BYE), for dial-peer hunting. */
+void call_leg_released(struct leg *leg, int cause, int status);
+/* The leg has finished its protocol work; the call may destroy it. */
+void call_leg_gone(struct leg *leg);
+/* The far side put the call on hold or took it off (logged; media is the leg's). */
+void call_leg_hold(struct leg *leg, int held);
+
+#endif

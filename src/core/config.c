@@ -1,0 +1,450 @@
+/* sipgw - configuration loader on libconfig. Each group is a table of rows
+ * (name, kind, storage, bounds), so a key is declared once and errors come
+ * out the same way for every key. SPDX-License-Identifier: GPL-2.0-only */
+#include "core/config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libconfig.h>
+#include <libpri.h>
+
+struct enum_row { const char *name; int value; };
+
+enum opt_kind { OPT_STR, OPT_INT, OPT_BOOL, OPT_ENUM, OPT_SECONDS_MS };
+
+struct opt {
+	const char *name;
+	enum opt_kind kind;
+	size_t off, size;		/* where in the target struct */
+	long min, max;			/* OPT_INT bounds; OPT_SECONDS_MS bounds in ms */
+	const struct enum_row *enums;	/* OPT_ENUM values; first row is the default */
+	int required;
+};
+
+#define O_STR(st, f, req) { #f, OPT_STR, offsetof(st, f), sizeof(((st *)0)->f), 0, 0, NULL, req }
+
+static const struct enum_row level_enum[] = {
+	{ "error", LOG_LVL_ERROR }, { "warn", LOG_LVL_WARN }, { "notice", LOG_LVL_NOTICE },
+	{ "info", LOG_LVL_INFO }, { "debug", LOG_LVL_DEBUG }, { NULL, 0 } };
+static const struct enum_row span_type_enum[] = {
+	{ "loopback", SPAN_LOOPBACK }, { "dahdi", SPAN_DAHDI }, { NULL, 0 } };
+static const struct enum_row role_enum[] = {
+	{ "network", ROLE_NETWORK }, { "cpe", ROLE_CPE }, { NULL, 0 } };
+static const struct enum_row framing_enum[] = {
+	{ "t1", FRAMING_T1 }, { "e1", FRAMING_E1 }, { NULL, 0 } };
+static const struct enum_row switch_enum[] = {
+	{ "ni2", PRI_SWITCH_NI2 }, { "euroisdn", PRI_SWITCH_EUROISDN_E1 },
+	{ "euroisdn_e1", PRI_SWITCH_EUROISDN_E1 }, { "euroisdn_t1", PRI_SWITCH_EUROISDN_T1 },
+	{ "dms100", PRI_SWITCH_DMS100 }, { "5ess", PRI_SWITCH_LUCENT5E },
+	{ "4ess", PRI_SWITCH_ATT4ESS }, { "ni1", PRI_SWITCH_NI1 }, { "qsig", PRI_SWITCH_QSIG },
+	{ NULL, 0 } };
+static const struct enum_row hunt_enum[] = {
+	{ "ascending", HUNT_ASCENDING }, { "descending", HUNT_DESCENDING },
+	{ "round-robin", HUNT_ROUND_ROBIN }, { NULL, 0 } };
+static const struct enum_row dp_type_enum[] = {
+	{ "voip", DP_VOIP }, { "pots", DP_POTS }, { NULL, 0 } };
+
+static const struct opt log_opts[] = {
+	{ "level", OPT_ENUM, offsetof(struct gw_config, log_level), sizeof(int), 0, 0, level_enum, 0 },
+	{ "syslog", OPT_BOOL, offsetof(struct gw_config, log_syslog), sizeof(int), 0, 1, NULL, 0 },
+	{ NULL } };
+
+static const struct opt sip_opts[] = {
+	{ "bind", OPT_STR, offsetof(struct gw_config, sip_bind), sizeof(((struct gw_config *)0)->sip_bind), 0, 0, NULL, 0 },
+	{ "port", OPT_INT, offsetof(struct gw_config, sip_port), sizeof(int), 1, 65535, NULL, 0 },
+	{ "user_agent", OPT_STR, offsetof(struct gw_config, sip_user_agent), sizeof(((struct gw_config *)0)->sip_user_agent), 0, 0, NULL, 0 },
+	{ NULL } };
+
+static const struct opt rtp_opts[] = {
+	{ "address", OPT_STR, offsetof(struct gw_config, rtp_ip), sizeof(((struct gw_config *)0)->rtp_ip), 0, 0, NULL, 0 },
+	{ "port_min", OPT_INT, offsetof(struct gw_config, rtp_port_min), sizeof(int), 1024, 65534, NULL, 0 },
+	{ "port_max", OPT_INT, offsetof(struct gw_config, rtp_port_max), sizeof(int), 1025, 65535, NULL, 0 },
+	{ NULL } };
+
+static const struct opt timer_opts[] = {
+	{ "ring-no-answer", OPT_SECONDS_MS, offsetof(struct gw_config, timers.ring_no_answer_ms), sizeof(unsigned), 100, 3600000, NULL, 0 },
+	{ "shutdown-grace", OPT_SECONDS_MS, offsetof(struct gw_config, timers.shutdown_grace_ms), sizeof(unsigned), 0, 60000, NULL, 0 },
+	{ NULL } };
+
+static const struct opt span_opts[] = {
+	O_STR(struct cfg_span, name, 1),
+	{ "type", OPT_ENUM, offsetof(struct cfg_span, type), sizeof(int), 0, 0, span_type_enum, 1 },
+	O_STR(struct cfg_span, path, 0),
+	{ "role", OPT_ENUM, offsetof(struct cfg_span, role), sizeof(int), 0, 0, role_enum, 0 },
+	{ "switchtype", OPT_ENUM, offsetof(struct cfg_span, switchtype), sizeof(int), 0, 0, switch_enum, 0 },
+	{ "framing", OPT_ENUM, offsetof(struct cfg_span, framing), sizeof(int), 0, 0, framing_enum, 0 },
+	{ "hunt", OPT_ENUM, offsetof(struct cfg_span, hunt), sizeof(int), 0, 0, hunt_enum, 0 },
+	{ NULL } };
+
+static const struct opt dp_opts[] = {
+	{ "tag", OPT_INT, offsetof(struct dial_peer, tag), sizeof(int), 1, 2147483647, NULL, 1 },
+	{ "type", OPT_ENUM, offsetof(struct dial_peer, type), sizeof(int), 0, 0, dp_type_enum, 1 },
+	{ "destination_pattern", OPT_STR, offsetof(struct dial_peer, pattern), sizeof(((struct dial_peer *)0)->pattern), 0, 0, NULL, 1 },
+	{ "preference", OPT_INT, offsetof(struct dial_peer, preference), sizeof(int), 0, 10, NULL, 0 },
+	{ "session_target", OPT_STR, offsetof(struct dial_peer, target), sizeof(((struct dial_peer *)0)->target), 0, 0, NULL, 0 },
+	{ "port", OPT_STR, offsetof(struct dial_peer, port), sizeof(((struct dial_peer *)0)->port), 0, 0, NULL, 0 },
+	{ "forward_digits", OPT_INT, offsetof(struct dial_peer, forward_digits), sizeof(int), -2, 32, NULL, 0 },
+	{ "prefix", OPT_STR, offsetof(struct dial_peer, prefix), sizeof(((struct dial_peer *)0)->prefix), 0, 0, NULL, 0 },
+	{ NULL } };
+
+struct ctx {
+	const char *file;
+	char *err;
+	size_t errlen;
+};
+
+static int fail(struct ctx *c, const config_setting_t *s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fail(struct ctx *c, const config_setting_t *s, const char *fmt, ...)
+{
+	char what[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(c->err, c->errlen, "%s:%d: %s", c->file, s ? config_setting_source_line(s) : 0, what);
+	return -EINVAL;
+}
+
+static const char *kind_name(enum opt_kind k)
+{
+	static const char *const n[] = { "a string", "an integer", "true or false",
+					 "one of its names", "a number of seconds" };
+	return n[k];
+}
+
+static int enum_lookup(const struct enum_row *rows, const char *name, int *vp)
+{
+	for (; rows->name; rows++)
+		if (!strcasecmp(rows->name, name)) {
+			*vp = rows->value;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+static void enum_list(const struct enum_row *rows, char *buf, size_t len)
+{
+	size_t o = 0;
+	buf[0] = 0;
+	for (; rows->name && o < len; rows++)
+		o += snprintf(buf + o, len - o, "%s%s", o ? ", " : "", rows->name);
+}
+
+/* Apply one setting s to the row o of a table, storing into base. */
+static int opt_apply(struct ctx *c, const struct opt *o, const config_setting_t *s, void *base)
+{
+	char *dst = (char *)base + o->off;
+	int type = config_setting_type(s);
+
+	switch (o->kind) {
+	case OPT_STR: {
+		const char *v = config_setting_get_string(s);
+		if (!v)
+			break;
+		if (strlen(v) >= o->size)
+			return fail(c, s, "'%s' is too long (at most %zu characters)", o->name, o->size - 1);
+		strcpy(dst, v);
+		return 0;
+	}
+	case OPT_INT: {
+		long v;
+		if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64)
+			break;
+		v = config_setting_get_int64(s);
+		if (v < o->min || v > o->max)
+			return fail(c, s, "'%s' = %ld is out of range (%ld..%ld)", o->name, v, o->min, o->max);
+		*(int *)dst = (int)v;
+		return 0;
+	}
+	case OPT_BOOL:
+		if (type != CONFIG_TYPE_BOOL)
+			break;
+		*(int *)dst = config_setting_get_bool(s);
+		return 0;
+	case OPT_ENUM: {
+		const char *v = config_setting_get_string(s);
+		char names[200];
+		if (!v)
+			break;
+		if (enum_lookup(o->enums, v, (int *)dst) == 0)
+			return 0;
+		enum_list(o->enums, names, sizeof(names));
+		return fail(c, s, "'%s' = \"%s\" is not one of: %s", o->name, v, names);
+	}
+	case OPT_SECONDS_MS: {
+		double v;
+		if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64)
+			v = (double)config_setting_get_int64(s);
+		else if (type == CONFIG_TYPE_FLOAT)
+			v = config_setting_get_float(s);
+		else
+			break;
+		if (v * 1000 < o->min || v * 1000 > o->max)
+			return fail(c, s, "'%s' = %g s is out of range (%g..%g s)", o->name, v,
+				    o->min / 1000.0, o->max / 1000.0);
+		*(unsigned *)dst = (unsigned)(v * 1000 + 0.5);
+		return 0;
+	}
+	}
+	return fail(c, s, "'%s' must be %s", o->name, kind_name(o->kind));
+}
+
+/* Apply every member of group g through table; unknown keys are errors, so a
+ * typo never silently falls back to a default. */
+static int group_apply(struct ctx *c, const config_setting_t *g, const struct opt *table, void *base)
+{
+	int n = config_setting_length(g);
+	const struct opt *o;
+
+	if (!config_setting_is_group(g))
+		return fail(c, g, "'%s' must be a group { ... }", config_setting_name(g) ? config_setting_name(g) : "entry");
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(g, i);
+		const char *name = config_setting_name(s);
+		int rc;
+		for (o = table; o->name; o++)
+			if (!strcmp(o->name, name))
+				break;
+		if (!o->name)
+			return fail(c, s, "unknown setting '%s'", name);
+		rc = opt_apply(c, o, s, base);
+		if (rc)
+			return rc;
+	}
+	for (o = table; o->name; o++)
+		if (o->required && !config_setting_get_member(g, o->name))
+			return fail(c, g, "missing required setting '%s'", o->name);
+	return 0;
+}
+
+static void config_defaults(struct gw_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->log_level = LOG_LVL_INFO;
+	strcpy(cfg->sip_bind, "127.0.0.1");
+	cfg->sip_port = 5060;
+	strcpy(cfg->sip_user_agent, "sipgw");
+	strcpy(cfg->rtp_ip, "127.0.0.1");
+	cfg->rtp_port_min = 16384;
+	cfg->rtp_port_max = 32767;
+	cfg->timers.ring_no_answer_ms = 60000;
+	cfg->timers.shutdown_grace_ms = 2000;
+}
+
+static void span_defaults(struct cfg_span *sp)
+{
+	sp->role = ROLE_NETWORK;
+	sp->switchtype = PRI_SWITCH_NI2;
+	sp->framing = FRAMING_T1;
+	sp->hunt = HUNT_ASCENDING;
+}
+
+static int load_spans(struct ctx *c, struct gw_config *cfg, const config_setting_t *list)
+{
+	int n = config_setting_length(list);
+
+	if (!config_setting_is_list(list))
+		return fail(c, list, "'spans' must be a list ( { ... }, ... )");
+	if (n > CFG_MAX_SPANS)
+		return fail(c, list, "at most %d spans", CFG_MAX_SPANS);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(list, i);
+		struct cfg_span *sp = &cfg->spans[i];
+		int rc;
+
+		span_defaults(sp);
+		rc = group_apply(c, g, span_opts, sp);
+		if (rc)
+			return rc;
+		if (config_span(cfg, sp->name))
+			return fail(c, g, "span '%s' is defined twice", sp->name);
+		if (sp->type == SPAN_DAHDI)
+			return fail(c, g, "span '%s': type \"dahdi\" is not supported yet (no DAHDI back end "
+				    "in this release); use type \"loopback\"", sp->name);
+		if (sp->type == SPAN_LOOPBACK && !sp->path[0])
+			return fail(c, g, "span '%s': a loopback span needs 'path' (its socket)", sp->name);
+		for (const struct enum_row *r = switch_enum; r->name; r++)
+			if (r->value == sp->switchtype) {
+				snprintf(sp->switch_name, sizeof(sp->switch_name), "%s", r->name);
+				break;
+			}
+		cfg->n_spans = i + 1;
+	}
+	return 0;
+}
+
+static int load_peers(struct ctx *c, struct gw_config *cfg, const config_setting_t *list)
+{
+	int n = config_setting_length(list);
+
+	if (!config_setting_is_list(list))
+		return fail(c, list, "'dial_peers' must be a list ( { ... }, ... )");
+	cfg->peers = calloc(n ? n : 1, sizeof(*cfg->peers));
+	if (!cfg->peers)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(list, i);
+		struct dial_peer *dp = &cfg->peers[i];
+		const char *why = NULL;
+		int rc;
+
+		dp->forward_digits = -1;
+		rc = group_apply(c, g, dp_opts, dp);
+		if (rc)
+			return rc;
+		cfg->n_peers = i + 1;
+		for (int j = 0; j < i; j++)
+			if (cfg->peers[j].tag == dp->tag)
+				return fail(c, g, "dial-peer %d is defined twice", dp->tag);
+		if (dp_pattern_check(dp->pattern, &why))
+			return fail(c, g, "dial-peer %d: destination_pattern \"%s\": %s", dp->tag,
+				    dp->pattern, why ? why : "invalid");
+		if (dp->type == DP_VOIP) {
+			char host[128];
+			int port;
+			if (!dp->target[0])
+				return fail(c, g, "dial-peer %d: a voip dial-peer needs 'session_target'", dp->tag);
+			if (dp_session_target(dp, host, sizeof(host), &port))
+				return fail(c, g, "dial-peer %d: session_target \"%s\" is not ipv4:ADDR[:PORT], "
+					    "dns:NAME[:PORT] or NAME[:PORT]", dp->tag, dp->target);
+		} else {
+			int found = !!config_span(cfg, dp->port);
+			for (int t = 0; t < cfg->n_tgs && !found; t++)
+				found = !strcmp(cfg->tgs[t].name, dp->port);
+			if (!dp->port[0])
+				return fail(c, g, "dial-peer %d: a pots dial-peer needs 'port' (a span or trunk group)", dp->tag);
+			if (!found)
+				return fail(c, g, "dial-peer %d: port \"%s\" is no span or trunk group", dp->tag, dp->port);
+		}
+	}
+	return 0;
+}
+
+static int load_tgs(struct ctx *c, struct gw_config *cfg, const config_setting_t *list)
+{
+	int n = config_setting_length(list);
+
+	if (!config_setting_is_list(list))
+		return fail(c, list, "'trunk_groups' must be a list ( { ... }, ... )");
+	if (n > CFG_MAX_TGS)
+		return fail(c, list, "at most %d trunk groups", CFG_MAX_TGS);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(list, i);
+		struct cfg_trunk_group *tg = &cfg->tgs[i];
+		const config_setting_t *spans, *s;
+		const char *v;
+		int k;
+
+		if (!config_setting_is_group(g))
+			return fail(c, g, "a trunk group must be a group { ... }");
+		for (k = 0; (s = config_setting_get_elem(g, k)); k++) {
+			const char *nm = config_setting_name(s);
+			if (strcmp(nm, "name") && strcmp(nm, "spans") && strcmp(nm, "hunt"))
+				return fail(c, s, "unknown setting '%s'", nm);
+		}
+		if (!config_setting_lookup_string(g, "name", &v) || strlen(v) >= CFG_NAME)
+			return fail(c, g, "a trunk group needs a 'name' (string, under %d characters)", CFG_NAME);
+		strcpy(tg->name, v);
+		if (config_setting_lookup_string(g, "hunt", &v)) {
+			int h;
+			if (enum_lookup(hunt_enum, v, &h))
+				return fail(c, config_setting_get_member(g, "hunt"),
+					    "'hunt' = \"%s\" is not one of: ascending, descending, round-robin", v);
+			tg->hunt = h;
+		}
+		spans = config_setting_get_member(g, "spans");
+		if (!spans || !config_setting_is_array(spans) || !config_setting_length(spans))
+			return fail(c, g, "trunk group '%s' needs 'spans' = [ \"span\", ... ]", tg->name);
+		for (k = 0; k < config_setting_length(spans) && k < CFG_MAX_SPANS; k++) {
+			v = config_setting_get_string_elem(spans, k);
+			if (!v || !config_span(cfg, v))
+				return fail(c, spans, "trunk group '%s': \"%s\" is no span", tg->name, v ? v : "?");
+			snprintf(tg->spans[k], CFG_NAME, "%s", v);
+		}
+		tg->n_spans = k;
+		cfg->n_tgs = i + 1;
+	}
+	return 0;
+}
+
+int config_load(struct gw_config *cfg, const char *path, char *err, size_t errlen)
+{
+	static const char *const top[] = { "log", "sip", "rtp", "timers", "spans",
+					   "trunk_groups", "dial_peers", NULL };
+	struct ctx c = { .file = path, .err = err, .errlen = errlen };
+	config_t lc;
+	config_setting_t *root, *s;
+	int rc = 0;
+
+	config_defaults(cfg);
+	snprintf(cfg->file, sizeof(cfg->file), "%s", path);
+	config_init(&lc);
+	if (!config_read_file(&lc, path)) {
+		if (config_error_type(&lc) == CONFIG_ERR_FILE_IO)
+			snprintf(err, errlen, "%s: cannot read the file", path);
+		else
+			snprintf(err, errlen, "%s:%d: %s", config_error_file(&lc) ? config_error_file(&lc) : path,
+				 config_error_line(&lc), config_error_text(&lc));
+		config_destroy(&lc);
+		return -EINVAL;
+	}
+	root = config_root_setting(&lc);
+	for (int i = 0; (s = config_setting_get_elem(root, i)); i++) {
+		int k;
+		for (k = 0; top[k] && strcmp(top[k], config_setting_name(s)); k++)
+			;
+		if (!top[k]) {
+			rc = fail(&c, s, "unknown section '%s' (known: log, sip, rtp, timers, spans, "
+				  "trunk_groups, dial_peers)", config_setting_name(s));
+			goto out;
+		}
+	}
+	if ((s = config_lookup(&lc, "log")) && (rc = group_apply(&c, s, log_opts, cfg)))
+		goto out;
+	if ((s = config_lookup(&lc, "sip")) && (rc = group_apply(&c, s, sip_opts, cfg)))
+		goto out;
+	if ((s = config_lookup(&lc, "rtp")) && (rc = group_apply(&c, s, rtp_opts, cfg)))
+		goto out;
+	if (cfg->rtp_port_min >= cfg->rtp_port_max) {
+		rc = fail(&c, s, "rtp port_min must be below port_max");
+		goto out;
+	}
+	if ((s = config_lookup(&lc, "timers")) && (rc = group_apply(&c, s, timer_opts, cfg)))
+		goto out;
+	if ((s = config_lookup(&lc, "spans")) && (rc = load_spans(&c, cfg, s)))
+		goto out;
+	if ((s = config_lookup(&lc, "trunk_groups")) && (rc = load_tgs(&c, cfg, s)))
+		goto out;
+	if ((s = config_lookup(&lc, "dial_peers")) && (rc = load_peers(&c, cfg, s)))
+		goto out;
+out:
+	config_destroy(&lc);
+	if (rc)
+		config_free(cfg);
+	return rc;
+}
+
+void config_free(struct gw_config *cfg)
+{
+	free(cfg->peers);
+	cfg->peers = NULL;
+	cfg->n_peers = 0;
+}
+
+const struct cfg_span *config_span(const struct gw_config *cfg, const char *name)
+{
+	for (int i = 0; i < cfg->n_spans; i++)
+		if (!strcmp(cfg->spans[i].name, name))
+			return &cfg->spans[i];
+	return NULL;
+}
+
+const char *span_framing_name(enum span_framing f) { return f == FRAMING_E1 ? "E1" : "T1"; }

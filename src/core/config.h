@@ -1,0 +1,68 @@
+/* sipgw - configuration: libconfig file -> struct gw_config, every error with
+ * file and line. SPDX-License-Identifier: GPL-2.0-only */
+#ifndef SIPGW_CORE_CONFIG_H
+#define SIPGW_CORE_CONFIG_H
+
+#include <stddef.h>
+
+#include "core/log.h"
+#include "bridge/dialpeer.h"
+
+#define CFG_MAX_SPANS 16
+#define CFG_MAX_TGS 16
+#define CFG_NAME 32
+
+enum span_type { SPAN_LOOPBACK, SPAN_DAHDI };
+enum span_framing { FRAMING_T1, FRAMING_E1 };
+enum span_role { ROLE_NETWORK, ROLE_CPE };
+enum hunt_order { HUNT_ASCENDING, HUNT_DESCENDING, HUNT_ROUND_ROBIN };
+
+struct cfg_span {
+	char name[CFG_NAME];
+	enum span_type type;
+	char path[100];			/* loopback: socket path (audio at path "-b") */
+	enum span_role role;
+	int switchtype;			/* libpri PRI_SWITCH_* value */
+	char switch_name[16];
+	enum span_framing framing;
+	enum hunt_order hunt;
+};
+
+struct cfg_trunk_group {
+	char name[CFG_NAME];
+	char spans[CFG_MAX_SPANS][CFG_NAME];
+	int n_spans;
+	enum hunt_order hunt;
+};
+
+/* Named timers (STYLE: named after the spec, configurable by that name). */
+struct cfg_timers {
+	unsigned ring_no_answer_ms;	/* INVITE sent -> no final answer: CANCEL, cause 19 */
+	unsigned shutdown_grace_ms;	/* SIGTERM: time given to calls to clear */
+};
+
+struct gw_config {
+	char file[256];
+	enum log_level log_level;
+	int log_syslog;
+	char sip_bind[64];
+	int sip_port;
+	char sip_user_agent[64];
+	char rtp_ip[64];
+	int rtp_port_min, rtp_port_max;
+	struct cfg_timers timers;
+	struct cfg_span spans[CFG_MAX_SPANS];
+	int n_spans;
+	struct cfg_trunk_group tgs[CFG_MAX_TGS];
+	int n_tgs;
+	struct dial_peer *peers;
+	size_t n_peers;
+};
+
+/** Read and check path. On error returns -EINVAL with "file:line: what" in err. */
+int config_load(struct gw_config *cfg, const char *path, char *err, size_t errlen);
+void config_free(struct gw_config *cfg);
+const struct cfg_span *config_span(const struct gw_config *cfg, const char *name);
+const char *span_framing_name(enum span_framing f);
+
+#endif

@@ -1,0 +1,31 @@
+/* sipgw - declared state machines. SPDX-License-Identifier: GPL-2.0-only */
+#include "core/fsm.h"
+
+#include <errno.h>
+
+const char *fsm_state_name(const struct fsm_def *def, int state)
+{
+	if (state < 0 || (unsigned)state >= def->n_states)
+		return "?";
+	return def->states[state].name;
+}
+
+int fsm_move(const struct fsm_def *def, int *statep, int next, const char *who)
+{
+	int cur = *statep;
+
+	if (next < 0 || (unsigned)next >= def->n_states) {
+		LOGE(def->ss, "%s: no such %s state %d", who, def->name, next);
+		return -EINVAL;
+	}
+	if (cur == next)
+		return 0;
+	if (!(def->states[cur].out & FSM_BIT(next))) {
+		LOGW(def->ss, "%s: transition not permitted: %s -> %s", who,
+		     fsm_state_name(def, cur), fsm_state_name(def, next));
+		return -EPERM;
+	}
+	LOGD(def->ss, "%s: %s -> %s", who, fsm_state_name(def, cur), fsm_state_name(def, next));
+	*statep = next;
+	return 0;
+}

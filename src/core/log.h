@@ -1,0 +1,34 @@
+/* sipgw - logging by subsystem. SPDX-License-Identifier: GPL-2.0-only */
+#ifndef SIPGW_CORE_LOG_H
+#define SIPGW_CORE_LOG_H
+
+#include <stdarg.h>
+
+enum log_level { LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_NOTICE, LOG_LVL_INFO, LOG_LVL_DEBUG };
+
+/* Subsystems; every log line names one. */
+enum log_subsys { LSS_CORE, LSS_Q931, LSS_SIP, LSS_BRIDGE, LSS_DSP, LSS_RTP, LSS_SIM, LSS__COUNT };
+
+/** Send logs to syslog (ident) instead of stderr; NULL returns to stderr. */
+void log_use_syslog(const char *ident);
+/** Lines above this level are dropped. */
+void log_set_level(enum log_level lvl);
+enum log_level log_get_level(void);
+const char *log_level_name(enum log_level lvl);
+/** Parse "error".."debug"; returns -EINVAL for anything else. */
+int log_level_parse(const char *s, enum log_level *lvlp);
+
+void log_printf(enum log_subsys ss, enum log_level lvl, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void log_vprintf(enum log_subsys ss, enum log_level lvl, const char *fmt, va_list ap);
+
+#define LOGE(ss, ...) log_printf(ss, LOG_LVL_ERROR, __VA_ARGS__)
+#define LOGW(ss, ...) log_printf(ss, LOG_LVL_WARN, __VA_ARGS__)
+#define LOGN(ss, ...) log_printf(ss, LOG_LVL_NOTICE, __VA_ARGS__)
+#define LOGI(ss, ...) log_printf(ss, LOG_LVL_INFO, __VA_ARGS__)
+#define LOGD(ss, ...) log_printf(ss, LOG_LVL_DEBUG, __VA_ARGS__)
+
+/** Milliseconds on CLOCK_MONOTONIC: comparable between processes on one host. */
+long long mono_ms(void);
+
+#endif

@@ -1,0 +1,77 @@
+/* sipgw - what span.c and pri_leg.c share. SPDX-License-Identifier: GPL-2.0-only */
+#ifndef SIPGW_Q931_PRI_INTERNAL_H
+#define SIPGW_Q931_PRI_INTERNAL_H
+
+#include <libpri.h>
+
+#include "q931/span.h"
+#include "rtp/media.h"
+#include "span_hw.h"
+
+/* The event channel is chan | span << 8 | explicit << 16 (libpri). */
+#define PRI_CHANNEL(c) ((c) & 0xff)
+
+struct loop_timer;
+struct loop_ticker;
+struct pri_leg;
+
+struct span {
+	const struct cfg_span *cfg;
+	struct su_root_s *root;
+	const struct span_hw_ops *hw_ops;
+	struct span_hw *hw;
+	struct pri *pri;
+	struct loop_timer *pri_timer;		/* libpri's next scheduled timer */
+	struct loop_ticker *tick;		/* 20 ms B-channel clock */
+	struct pri_leg *chans[SPAN_MAX_CHANS];	/* by B-channel number */
+	int bchans[SPAN_MAX_CHANS];		/* the B-channel numbers, ascending */
+	int n_b;
+	int rr_next;				/* round-robin hunting position */
+	int dchan_up;
+	int read_got;				/* the last read callback got a frame */
+	span_incoming_h *incoming_h;
+	void *arg;
+	unsigned leg_seq;
+};
+
+/* Q.931 call states (Q.931 5.x, figure A.x), by their spec names. */
+enum pri_state {
+	PRI_ST_NULL,			/* U0/N0 */
+	PRI_ST_CALL_INITIATED,		/* U1: SETUP sent */
+	PRI_ST_OUTGOING_PROCEEDING,	/* U3 */
+	PRI_ST_CALL_DELIVERED,		/* U4: ALERTING received */
+	PRI_ST_CALL_PRESENT,		/* U6: SETUP received */
+	PRI_ST_CALL_RECEIVED,		/* U7: ALERTING sent */
+	PRI_ST_CONNECT_REQUEST,		/* U8: CONNECT sent */
+	PRI_ST_INCOMING_PROCEEDING,	/* U9: CALL PROCEEDING sent */
+	PRI_ST_ACTIVE,			/* U10 */
+	PRI_ST_DISCONNECT_REQUEST,	/* U11: DISCONNECT sent */
+	PRI_ST_DISCONNECT_INDICATION,	/* U12: DISCONNECT received */
+	PRI_ST_RELEASE_REQUEST,		/* U19: RELEASE sent */
+	PRI_ST_RELEASED,		/* the call reference is gone */
+	PRI_ST__COUNT
+};
+
+struct pri_leg {
+	struct leg base;
+	struct span *span;
+	q931_call *qc;
+	int chan;
+	int state;			/* enum pri_state */
+	unsigned id;
+	int cause;			/* the cause we or they cleared with */
+	struct media_port port;
+	uint8_t outq[4][MEDIA_FRAME];	/* frames waiting for the 20 ms clock */
+	unsigned q_head, q_len;
+	char desc[64];
+};
+
+int pri_leg_alloc_incoming(struct pri_leg **plp, struct span *sp, q931_call *qc, int chan);
+void pri_leg_on_event(struct pri_leg *pl, const pri_event *ev);
+void pri_leg_lost(struct pri_leg *pl, int cause);
+void pri_leg_tick(struct pri_leg *pl);
+void pri_leg_frame_in(struct pri_leg *pl, const uint8_t *frame, size_t len);
+void span_reschedule(struct span *sp);
+int span_hunt(struct span *sp);
+
+#endif

@@ -1,0 +1,251 @@
+/* sipgw - a call leg on a PRI B-channel: Q.931 call states (Q.931 figure
+ * A.1 / 5.x) over libpri. SPDX-License-Identifier: GPL-2.0-only */
+#include "q931/pri_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/fsm.h"
+#include "core/log.h"
+
+#define B(s) FSM_BIT(PRI_ST_##s)
+#define CLEARING (B(DISCONNECT_REQUEST) | B(DISCONNECT_INDICATION) | B(RELEASE_REQUEST) | B(RELEASED))
+
+static const struct fsm_state pri_states[PRI_ST__COUNT] = {
+	[PRI_ST_NULL] = { "NULL", B(CALL_PRESENT) | B(CALL_INITIATED) | B(RELEASED) },
+	[PRI_ST_CALL_INITIATED] = { "CALL_INITIATED", B(OUTGOING_PROCEEDING) | B(CALL_DELIVERED) | B(ACTIVE) | CLEARING },
+	[PRI_ST_OUTGOING_PROCEEDING] = { "OUTGOING_CALL_PROCEEDING", B(CALL_DELIVERED) | B(ACTIVE) | CLEARING },
+	[PRI_ST_CALL_DELIVERED] = { "CALL_DELIVERED", B(ACTIVE) | CLEARING },
+	[PRI_ST_CALL_PRESENT] = { "CALL_PRESENT", B(INCOMING_PROCEEDING) | CLEARING },
+	[PRI_ST_CALL_RECEIVED] = { "CALL_RECEIVED", B(CONNECT_REQUEST) | CLEARING },
+	[PRI_ST_CONNECT_REQUEST] = { "CONNECT_REQUEST", B(ACTIVE) | CLEARING },
+	[PRI_ST_INCOMING_PROCEEDING] = { "INCOMING_CALL_PROCEEDING", B(CALL_RECEIVED) | B(CONNECT_REQUEST) | CLEARING },
+	[PRI_ST_ACTIVE] = { "ACTIVE", CLEARING },
+	[PRI_ST_DISCONNECT_REQUEST] = { "DISCONNECT_REQUEST", B(RELEASE_REQUEST) | B(RELEASED) },
+	[PRI_ST_DISCONNECT_INDICATION] = { "DISCONNECT_INDICATION", B(RELEASE_REQUEST) | B(RELEASED) },
+	[PRI_ST_RELEASE_REQUEST] = { "RELEASE_REQUEST", B(RELEASED) },
+	[PRI_ST_RELEASED] = { "RELEASED", 0 },
+};
+
+static const struct fsm_def pri_fsm = { "pri", LSS_Q931, pri_states, PRI_ST__COUNT };
+
+static const char *pl_describe(struct leg *leg)
+{
+	struct pri_leg *pl = (struct pri_leg *)leg;
+	snprintf(pl->desc, sizeof(pl->desc), "pri %s/%d [%s]", pl->span->cfg->name, pl->chan,
+		 fsm_state_name(&pri_fsm, pl->state));
+	return pl->desc;
+}
+
+static int pl_move(struct pri_leg *pl, int next)
+{
+	return fsm_move(&pri_fsm, &pl->state, next, pl_describe(&pl->base));
+}
+
+static int pl_clearing(const struct pri_leg *pl)
+{
+	return (FSM_BIT(pl->state) & CLEARING) != 0;
+}
+
+static void pl_alert(struct leg *leg, int inband)
+{
+	struct pri_leg *pl = (struct pri_leg *)leg;
+
+	if (pl_move(pl, PRI_ST_CALL_RECEIVED))
+		return;
+	/* Progress indicator 8 (in-band information) when the far side sends audio. */
+	pri_acknowledge(pl->span->pri, pl->qc, pl->chan, inband);
+	span_reschedule(pl->span);
+}
+
+static void pl_progress(struct leg *leg)
+{
+	struct pri_leg *pl = (struct pri_leg *)leg;
+
+	if (pl_clearing(pl) || pl->state == PRI_ST_ACTIVE)
+		return;
+	pri_progress(pl->span->pri, pl->qc, pl->chan, 1);
+	span_reschedule(pl->span);
+}
+
+static void pl_answer(struct leg *leg)
+{
+	struct pri_leg *pl = (struct pri_leg *)leg;
+
+	if (pl_move(pl, PRI_ST_CONNECT_REQUEST))
+		return;
+	pri_answer(pl->span->pri, pl->qc, pl->chan, 0);
+	span_reschedule(pl->span);
+}
+
+static void pl_release(struct leg *leg, int cause)
+{
+	struct pri_leg *pl = (struct pri_leg *)leg;
+
+	if (pl_clearing(pl))
+		return;
+	pl->cause = cause;
+	pl_move(pl, PRI_ST_DISCONNECT_REQUEST);
+	LOGI(LSS_Q931, "%s clearing with cause %d", pl_describe(leg), cause);
+	pri_hangup(pl->span->pri, pl->qc, cause);	/* DISCONNECT, Q.931 5.3.2 */
+	span_reschedule(pl->span);
+}
+
+static struct media_port *pl_media(struct leg *leg)
+{
+	return &((struct pri_leg *)leg)->port;
+}
+
+static void pl_destroy(struct leg *leg)
+{
+	struct pri_leg *pl = (struct pri_leg *)leg;
+
+	media_part(&pl->port);
+	if (pl->span->chans[pl->chan] == pl)
+		pl->span->chans[pl->chan] = NULL;
+	free(pl);
+}
+
+static const struct leg_ops pri_leg_ops = {
+	.kind = "pri",
+	.alert = pl_alert,
+	.progress = pl_progress,
+	.answer = pl_answer,
+	.release = pl_release,
+	.media = pl_media,
+	.destroy = pl_destroy,
+	.describe = pl_describe,
+};
+
+/* Frames from the bridge wait here for the span's 20 ms clock. */
+static void pl_play(struct media_port *mp, const uint8_t *frame, size_t len)
+{
+	struct pri_leg *pl = mp->owner;
+	unsigned slot;
+
+	if (len != MEDIA_FRAME)
+		return;
+	if (pl->q_len == 4) {	/* the far side runs fast: drop the oldest */
+		pl->q_head = (pl->q_head + 1) % 4;
+		pl->q_len--;
+	}
+	slot = (pl->q_head + pl->q_len) % 4;
+	memcpy(pl->outq[slot], frame, len);
+	pl->q_len++;
+}
+
+void pri_leg_tick(struct pri_leg *pl)
+{
+	uint8_t idle[MEDIA_FRAME];
+	const uint8_t *frame = idle;
+
+	if (pl->state == PRI_ST_RELEASED)
+		return;
+	if (pl->q_len) {
+		frame = pl->outq[pl->q_head];
+		pl->q_head = (pl->q_head + 1) % 4;
+		pl->q_len--;
+	} else {
+		memset(idle, g711_silence(pl->port.law), sizeof(idle));
+	}
+	pl->span->hw_ops->b_write(pl->span->hw, pl->chan, frame, MEDIA_FRAME);
+}
+
+void pri_leg_frame_in(struct pri_leg *pl, const uint8_t *frame, size_t len)
+{
+	media_deliver(&pl->port, frame, len);
+}
+
+int pri_leg_alloc_incoming(struct pri_leg **plp, struct span *sp, q931_call *qc, int chan)
+{
+	struct pri_leg *pl = calloc(1, sizeof(*pl));
+
+	if (!pl)
+		return -ENOMEM;
+	pl->base.ops = &pri_leg_ops;
+	pl->span = sp;
+	pl->qc = qc;
+	pl->chan = chan;
+	pl->id = ++sp->leg_seq;
+	pl->state = PRI_ST_NULL;
+	pl->port.kind = "pri";
+	pl->port.law = span_law(sp);
+	pl->port.play = pl_play;
+	pl->port.owner = pl;
+	pl_move(pl, PRI_ST_CALL_PRESENT);
+	sp->chans[chan] = pl;
+	*plp = pl;
+	return 0;
+}
+
+/* The far end cleared (DISCONNECT) or the call is gone (RELEASE, RELEASE
+ * COMPLETE, timer expiry). Tell the call once, then finish with libpri. */
+void pri_leg_on_event(struct pri_leg *pl, const pri_event *ev)
+{
+	struct span *sp = pl->span;
+
+	switch (ev->e) {
+	case PRI_EVENT_CONNECT_ACK:
+		pl_move(pl, PRI_ST_ACTIVE);
+		return;
+	case PRI_EVENT_PROCEEDING:
+		pl_move(pl, PRI_ST_OUTGOING_PROCEEDING);
+		return;
+	case PRI_EVENT_RINGING:
+		if (!pl_move(pl, PRI_ST_CALL_DELIVERED))
+			call_leg_alerting(&pl->base, !!(ev->ringing.progressmask & PRI_PROG_INBAND_AVAILABLE));
+		return;
+	case PRI_EVENT_PROGRESS:
+		if (ev->proceeding.progressmask & (PRI_PROG_INBAND_AVAILABLE | PRI_PROG_CALL_NOT_E2E_ISDN))
+			call_leg_progress(&pl->base);
+		return;
+	case PRI_EVENT_ANSWER:
+		if (!pl_move(pl, PRI_ST_ACTIVE))
+			call_leg_answered(&pl->base);
+		return;
+	case PRI_EVENT_HANGUP_REQ:
+		pl->cause = ev->hangup.cause;
+		if (!pl_clearing(pl)) {
+			pl_move(pl, PRI_ST_DISCONNECT_INDICATION);
+			call_leg_released(&pl->base, pl->cause, 0);
+		}
+		if (pl->state == PRI_ST_DISCONNECT_INDICATION) {
+			pl_move(pl, PRI_ST_RELEASE_REQUEST);
+			pri_hangup(sp->pri, pl->qc, pl->cause);	/* RELEASE, Q.931 5.3.4 */
+		}
+		return;
+	case PRI_EVENT_HANGUP:
+		if (!pl_clearing(pl)) {
+			pl->cause = ev->hangup.cause;
+			call_leg_released(&pl->base, pl->cause, 0);
+		}
+		pri_hangup(sp->pri, pl->qc, ev->hangup.cause);
+		/* libpri has released the call reference */
+		__attribute__((fallthrough));
+	case PRI_EVENT_HANGUP_ACK:
+		pl->qc = NULL;
+		fsm_move(&pri_fsm, &pl->state, PRI_ST_RELEASED, pl_describe(&pl->base));
+		if (sp->chans[pl->chan] == pl)
+			sp->chans[pl->chan] = NULL;	/* the B-channel is free again */
+		call_leg_gone(&pl->base);
+		return;
+	default:
+		LOGI(LSS_Q931, "%s: %s ignored", pl_describe(&pl->base), pri_event2str(ev->e));
+	}
+}
+
+/* The D-channel's far end is gone: no Q.931 can be exchanged for this call. */
+void pri_leg_lost(struct pri_leg *pl, int cause)
+{
+	if (!pl_clearing(pl)) {
+		pl->cause = cause;
+		call_leg_released(&pl->base, cause, 0);
+	}
+	pl->qc = NULL;
+	fsm_move(&pri_fsm, &pl->state, PRI_ST_RELEASED, pl_describe(&pl->base));
+	if (pl->span->chans[pl->chan] == pl)
+		pl->span->chans[pl->chan] = NULL;
+	call_leg_gone(&pl->base);
+}

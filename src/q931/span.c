@@ -1,0 +1,390 @@
+/* sipgw - a PRI span on libpri over a span back end, driven by su_root
+ * (DESIGN.md "One event loop"). SPDX-License-Identifier: GPL-2.0-only */
+#include "q931/pri_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "core/loop.h"
+#include "q931/q931_trace.h"
+
+static void trace(struct span *sp, const char *dir, const void *buf, int len)
+{
+	char line[256];
+
+	if (log_get_level() < LOG_LVL_INFO)
+		return;
+	if (q931_trace_frame(buf, (size_t)len, line, sizeof(line)) == 0)
+		LOGI(LSS_Q931, "span %s %s %s", sp->cfg->name, dir, line);
+}
+
+static int pri_read_cb(struct pri *pri, void *buf, int buflen)
+{
+	struct span *sp = pri_get_userdata(pri);
+	ssize_t n = sp->hw_ops->d_read(sp->hw, buf, (size_t)buflen);
+
+	if (n <= 0) {
+		sp->read_got = 0;
+		errno = EAGAIN;
+		return -1;
+	}
+	sp->read_got = 1;
+	trace(sp, "<", buf, (int)n);
+	return (int)n;
+}
+
+static int pri_write_cb(struct pri *pri, void *buf, int buflen)
+{
+	struct span *sp = pri_get_userdata(pri);
+
+	trace(sp, ">", buf, buflen);
+	return (int)sp->hw_ops->d_write(sp->hw, buf, (size_t)buflen);
+}
+
+static struct pri_leg *leg_by_call(struct span *sp, q931_call *qc)
+{
+	for (int i = 0; i < sp->n_b; i++) {
+		struct pri_leg *pl = sp->chans[sp->bchans[i]];
+		if (pl && pl->qc == qc)
+			return pl;
+	}
+	return NULL;
+}
+
+static int chan_valid(const struct span *sp, int chan)
+{
+	for (int i = 0; i < sp->n_b; i++)
+		if (sp->bchans[i] == chan)
+			return 1;
+	return 0;
+}
+
+/* Pick a free B-channel by the span's hunt order; -1 when all are busy. */
+int span_hunt(struct span *sp)
+{
+	for (int k = 0; k < sp->n_b; k++) {
+		int i;
+		switch (sp->cfg->hunt) {
+		case HUNT_DESCENDING:
+			i = sp->n_b - 1 - k;
+			break;
+		case HUNT_ROUND_ROBIN:
+			i = (sp->rr_next + k) % sp->n_b;
+			break;
+		default:
+			i = k;
+		}
+		if (!sp->chans[sp->bchans[i]]) {
+			sp->rr_next = (i + 1) % sp->n_b;
+			return sp->bchans[i];
+		}
+	}
+	return -1;
+}
+
+/* SETUP from the far end (Q.931 5.2). */
+static void on_ring(struct span *sp, const pri_event *ev)
+{
+	const pri_event_ring *r = &ev->ring;
+	int chan = PRI_CHANNEL(r->channel);
+	struct leg_setup_info si = { .law = span_law(sp) };
+	struct pri_leg *pl;
+	struct timespec ts;
+	int cause;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	si.t_setup_us = (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	if (chan <= 0 || !chan_valid(sp, chan) || sp->chans[chan]) {
+		/* Preferred channel busy or none named: hunt, unless the caller
+		 * insisted on this one (exclusive), Q.931 5.2.3.1. */
+		if (chan > 0 && !r->flexible && chan_valid(sp, chan)) {
+			LOGN(LSS_Q931, "span %s: SETUP for busy B-channel %d (exclusive): cause 44",
+			     sp->cfg->name, chan);
+			pri_hangup(sp->pri, r->call, PRI_CAUSE_REQUESTED_CHAN_UNAVAIL);
+			return;
+		}
+		chan = span_hunt(sp);
+		if (chan < 0) {
+			LOGN(LSS_Q931, "span %s: SETUP but no free B-channel: cause 34", sp->cfg->name);
+			pri_hangup(sp->pri, r->call, PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION);
+			return;
+		}
+	}
+	if (pri_leg_alloc_incoming(&pl, sp, r->call, chan) < 0) {
+		pri_hangup(sp->pri, r->call, PRI_CAUSE_SWITCH_CONGESTION);
+		return;
+	}
+	snprintf(si.called, sizeof(si.called), "%.*s", (int)sizeof(si.called) - 1, r->callednum);
+	snprintf(si.calling, sizeof(si.calling), "%.*s", (int)sizeof(si.calling) - 1, r->callingnum);
+	snprintf(si.display, sizeof(si.display), "%.*s", (int)sizeof(si.display) - 1, r->callingname);
+	/* Q.931 5.2.5.1: CALL PROCEEDING at once; routing may take a while. */
+	pri_proceeding(sp->pri, r->call, chan, 0);
+	pl->state = PRI_ST_INCOMING_PROCEEDING;
+	LOGI(LSS_Q931, "%s SETUP called=%s calling=%s name=\"%s\"", pl->base.ops->describe(&pl->base),
+	     si.called, si.calling, si.display);
+	cause = sp->incoming_h(sp->arg, &pl->base, &si);
+	if (cause > 0)
+		pl->base.ops->release(&pl->base, cause);
+}
+
+/* The call an event is about; the union's views keep it in different places. */
+static q931_call *event_call(const pri_event *ev)
+{
+	switch (ev->e) {
+	case PRI_EVENT_HANGUP:
+	case PRI_EVENT_HANGUP_ACK:
+	case PRI_EVENT_HANGUP_REQ:
+		return ev->hangup.call;
+	case PRI_EVENT_RINGING:
+		return ev->ringing.call;
+	case PRI_EVENT_ANSWER:
+		return ev->answer.call;
+	case PRI_EVENT_PROCEEDING:
+	case PRI_EVENT_PROGRESS:
+		return ev->proceeding.call;
+	case PRI_EVENT_SETUP_ACK:
+		return ev->setup_ack.call;
+	case PRI_EVENT_FACILITY:
+		return ev->facility.call;
+	case PRI_EVENT_NOTIFY:
+		return ev->notify.call;
+	case PRI_EVENT_CONNECT_ACK:
+		return ev->connect_ack.call;
+	default:
+		return NULL;
+	}
+}
+
+static void handle_event(struct span *sp, const pri_event *ev)
+{
+	struct pri_leg *pl;
+
+	switch (ev->e) {
+	case PRI_EVENT_DCHAN_UP:
+		sp->dchan_up = 1;
+		LOGN(LSS_Q931, "span %s: D-channel up", sp->cfg->name);
+		return;
+	case PRI_EVENT_DCHAN_DOWN:
+		sp->dchan_up = 0;
+		LOGN(LSS_Q931, "span %s: D-channel down", sp->cfg->name);
+		return;
+	case PRI_EVENT_RING:
+		on_ring(sp, ev);
+		return;
+	case PRI_EVENT_RESTART:
+	case PRI_EVENT_RESTART_ACK:
+	case PRI_EVENT_CONFIG_ERR:
+		LOGI(LSS_Q931, "span %s: event %s", sp->cfg->name, pri_event2str(ev->e));
+		return;
+	default:
+		break;
+	}
+	pl = leg_by_call(sp, event_call(ev));
+	if (!pl) {
+		LOGI(LSS_Q931, "span %s: %s for no known call", sp->cfg->name, pri_event2str(ev->e));
+		if (ev->e == PRI_EVENT_HANGUP || ev->e == PRI_EVENT_HANGUP_REQ)
+			pri_hangup(sp->pri, ev->hangup.call, ev->hangup.cause);
+		return;
+	}
+	pri_leg_on_event(pl, ev);
+}
+
+void span_reschedule(struct span *sp)
+{
+	struct timeval *next = sp->pri ? pri_schedule_next(sp->pri) : NULL;
+	struct timeval now;
+	long long ms;
+
+	if (!next) {
+		loop_timer_stop(sp->pri_timer);
+		return;
+	}
+	gettimeofday(&now, NULL);
+	ms = (next->tv_sec - now.tv_sec) * 1000LL + (next->tv_usec - now.tv_usec) / 1000;
+	loop_timer_start(sp->pri_timer, ms < 0 ? 0 : (unsigned)ms);
+}
+
+static void pri_timer_cb(void *arg)
+{
+	struct span *sp = arg;
+	pri_event *ev;
+
+	if (!sp->pri)
+		return;
+	ev = pri_schedule_run(sp->pri);
+
+	if (ev)
+		handle_event(sp, ev);
+	span_reschedule(sp);
+}
+
+static void d_readable(void *arg)
+{
+	struct span *sp = arg;
+
+	if (!sp->pri)
+		return;
+	/* pri_check_event() returns NULL both for "nothing read" and "read,
+	 * no event"; our read callback tells them apart. */
+	do {
+		pri_event *ev;
+		sp->read_got = 0;
+		ev = pri_check_event(sp->pri);
+		if (ev)
+			handle_event(sp, ev);
+	} while (sp->read_got);
+	span_reschedule(sp);
+}
+
+/* The far end vanished: its calls cannot go on. Tell each call once (cause
+ * 38, network out of order) and drop the legs without Q.931 exchange. */
+static void span_clear_all(struct span *sp)
+{
+	for (int i = 0; i < sp->n_b; i++) {
+		struct pri_leg *pl = sp->chans[sp->bchans[i]];
+		if (pl)
+			pri_leg_lost(pl, PRI_CAUSE_NETWORK_OUT_OF_ORDER);
+	}
+}
+
+/* Each far end gets a fresh libpri instance, started when it connects, so
+ * Q.921 establishment starts from TEI-assigned on both sides at once instead
+ * of colliding with SABMEs we sent into the void while nobody listened.
+ * libpri 1.6 cannot free an instance: the old one is left behind (a few KB
+ * per reconnect). */
+static int span_pri_start(struct span *sp)
+{
+	loop_timer_stop(sp->pri_timer);
+	sp->pri = pri_new_cb(-1, sp->cfg->role == ROLE_NETWORK ? PRI_NETWORK : PRI_CPE,
+			     sp->cfg->switchtype, pri_read_cb, pri_write_cb, sp);
+	if (!sp->pri)
+		return -ENOMEM;
+	pri_connect_ack_enable(sp->pri, 1);	/* CONNECT ACK moves us to ACTIVE */
+	span_reschedule(sp);
+	return 0;
+}
+
+static void link_cb(void *arg, int connected)
+{
+	struct span *sp = arg;
+
+	LOGN(LSS_Q931, "span %s: far end %s", sp->cfg->name, connected ? "connected" : "disconnected");
+	if (connected) {
+		if (span_pri_start(sp))
+			LOGE(LSS_Q931, "span %s: cannot start libpri", sp->cfg->name);
+		return;
+	}
+	span_clear_all(sp);
+	sp->dchan_up = 0;
+	sp->pri = NULL;
+	loop_timer_stop(sp->pri_timer);
+}
+
+static void b_frame(void *arg, int chan, const uint8_t *frame, size_t len)
+{
+	struct span *sp = arg;
+
+	if (chan > 0 && chan < SPAN_MAX_CHANS && sp->chans[chan])
+		pri_leg_frame_in(sp->chans[chan], frame, len);
+}
+
+static void tick_cb(void *arg)
+{
+	struct span *sp = arg;
+
+	for (int i = 0; i < sp->n_b; i++)
+		if (sp->chans[sp->bchans[i]])
+			pri_leg_tick(sp->chans[sp->bchans[i]]);
+}
+
+static const struct span_hw_cbs hw_cbs = {
+	.d_readable = d_readable,
+	.link = link_cb,
+	.b_frame = b_frame,
+};
+
+static void pri_msg_cb(struct pri *pri, char *s)
+{
+	size_t n = strlen(s);
+	LOGD(LSS_Q931, "libpri: %.*s", (int)(n && s[n - 1] == '\n' ? n - 1 : n), s);
+}
+
+static void pri_err_cb(struct pri *pri, char *s)
+{
+	size_t n = strlen(s);
+	LOGW(LSS_Q931, "libpri: %.*s", (int)(n && s[n - 1] == '\n' ? n - 1 : n), s);
+}
+
+int span_alloc(struct span **spp, const struct span_params *p)
+{
+	struct span *sp = calloc(1, sizeof(*sp));
+	int rc;
+
+	if (!sp)
+		return -ENOMEM;
+	sp->cfg = p->cfg;
+	sp->root = p->root;
+	sp->incoming_h = p->incoming_h;
+	sp->arg = p->arg;
+	/* T1: 23 B + D on 24; E1: 30 B on timeslots 1-15, 17-31, D on 16. */
+	for (int c = 1; c <= (p->cfg->framing == FRAMING_E1 ? 31 : 23); c++)
+		if (p->cfg->framing != FRAMING_E1 || c != 16)
+			sp->bchans[sp->n_b++] = c;
+	if (p->cfg->type != SPAN_LOOPBACK) {
+		free(sp);
+		return -ENOTSUP;
+	}
+	sp->hw_ops = &loopback_hw_ops;
+	pri_set_message(pri_msg_cb);
+	pri_set_error(pri_err_cb);
+	if ((rc = sp->hw_ops->open(&sp->hw, p->cfg, p->root, &hw_cbs, sp)))
+		goto err;
+	if ((rc = loop_timer_alloc(&sp->pri_timer, p->root, "libpri", pri_timer_cb, sp)) ||
+	    (rc = loop_ticker_alloc(&sp->tick, p->root, 20, tick_cb, sp)))
+		goto err;
+	LOGN(LSS_Q931, "span %s: %s %s %s, %d B-channels, %s law, at %s", p->cfg->name,
+	     span_framing_name(p->cfg->framing), p->cfg->switch_name,
+	     p->cfg->role == ROLE_NETWORK ? "network" : "cpe", sp->n_b,
+	     span_law(sp) == LAW_ALAW ? "A" : "mu", p->cfg->path);
+	*spp = sp;
+	return 0;
+err:
+	span_free(sp);
+	return rc;
+}
+
+void span_free(struct span *sp)
+{
+	if (!sp)
+		return;
+	for (int i = 0; i < sp->n_b; i++) {
+		struct pri_leg *pl = sp->chans[sp->bchans[i]];
+		if (pl)
+			pl->base.ops->destroy(&pl->base);
+	}
+	loop_ticker_free(sp->tick);
+	loop_timer_free(sp->pri_timer);
+	if (sp->hw)
+		sp->hw_ops->close(sp->hw);
+	/* sp->pri: libpri offers no way to free it; it lives until exit. */
+	free(sp);
+}
+
+const char *span_name(const struct span *sp) { return sp->cfg->name; }
+enum g711_law span_law(const struct span *sp) { return sp->cfg->framing == FRAMING_E1 ? LAW_ALAW : LAW_ULAW; }
+int span_dchan_up(const struct span *sp) { return sp->dchan_up; }
+
+int span_chans_busy(const struct span *sp, int *totalp)
+{
+	int busy = 0;
+	for (int i = 0; i < sp->n_b; i++)
+		busy += !!sp->chans[sp->bchans[i]];
+	if (totalp)
+		*totalp = sp->n_b;
+	return busy;
+}

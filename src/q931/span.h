@@ -1,0 +1,33 @@
+/* sipgw - a PRI span on libpri: D-channel through a span back end, timers on
+ * the loop, B-channel table, 20 ms audio clock. SPDX-License-Identifier: GPL-2.0-only */
+#ifndef SIPGW_Q931_SPAN_H
+#define SIPGW_Q931_SPAN_H
+
+#include "bridge/leg.h"
+#include "core/config.h"
+
+struct su_root_s;
+struct span;
+
+#define SPAN_MAX_CHANS 32	/* B-channel numbers 1..31 */
+
+/** A SETUP arrived: the span made an incoming leg; the handler takes it into
+ * a call (and then owns it) or returns a Q.850 cause to refuse it with. */
+typedef int (span_incoming_h)(void *arg, struct leg *leg, const struct leg_setup_info *si);
+
+struct span_params {
+	const struct cfg_span *cfg;
+	struct su_root_s *root;
+	span_incoming_h *incoming_h;
+	void *arg;
+};
+
+int span_alloc(struct span **spp, const struct span_params *p);
+void span_free(struct span *sp);
+const char *span_name(const struct span *sp);
+enum g711_law span_law(const struct span *sp);
+int span_dchan_up(const struct span *sp);
+/** B-channels in use, and how many the span has. */
+int span_chans_busy(const struct span *sp, int *totalp);
+
+#endif

@@ -1,0 +1,304 @@
+/* sipgw - RTP sessions (RFC 3550) and RFC 4733 events on the su_root loop.
+ * SPDX-License-Identifier: GPL-2.0-only */
+#include "rtp/rtp.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <sofia-sip/su_wait.h>
+
+#include "core/log.h"
+
+#define RTP_VERSION 2
+#define RTP_HDR_LEN 12		/* RFC 3550 5.1 fixed header */
+#define RTP_MAX_PKT 1500
+
+struct rtp_session {
+	su_root_t *root;
+	int fd;
+	int reg;		/* su_root_register() index, 0 = not registered */
+	su_wait_t wait[1];
+	int local_port;
+	struct sockaddr_in remote;
+	int has_remote;
+	uint32_t ssrc;
+	uint16_t seq;
+	uint32_t ts;
+	uint32_t ev_ts;		/* timestamp of the event being sent (RFC 4733 2.5.1.2) */
+	int ev_active;
+	int marker_next;	/* first packet after (re)start of a talkspurt */
+	rtp_recv_h *recv_h;
+	void *arg;
+	struct rtp_stats st;
+};
+
+/* Parse one datagram (RFC 3550 5.1): skip CSRCs, header extension and
+ * padding; -EBADMSG for anything that is not RTP version 2. */
+static int rtp_parse(const uint8_t *p, size_t n, int *pt, uint16_t *seq, uint32_t *ts,
+		     int *marker, const uint8_t **payload, size_t *plen)
+{
+	size_t off = RTP_HDR_LEN;
+	size_t end = n;
+
+	if (n < RTP_HDR_LEN || (p[0] >> 6) != RTP_VERSION)
+		return -EBADMSG;
+	off += (size_t)(p[0] & 0x0f) * 4;
+	if (p[0] & 0x10) {	/* X: 4-byte extension header, length in words */
+		if (off + 4 > n)
+			return -EBADMSG;
+		off += 4 + (size_t)((p[off + 2] << 8) | p[off + 3]) * 4;
+	}
+	if (p[0] & 0x20) {	/* P: last octet counts the padding */
+		if (p[n - 1] == 0 || p[n - 1] > n)
+			return -EBADMSG;
+		end -= p[n - 1];
+	}
+	if (off > end)
+		return -EBADMSG;
+	*marker = p[1] >> 7;
+	*pt = p[1] & 0x7f;
+	*seq = (uint16_t)((p[2] << 8) | p[3]);
+	*ts = ((uint32_t)p[4] << 24) | ((uint32_t)p[5] << 16) | ((uint32_t)p[6] << 8) | p[7];
+	*payload = p + off;
+	*plen = end - off;
+	return 0;
+}
+
+static int rtp_readable(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)
+{
+	struct rtp_session *rs = (struct rtp_session *)arg;
+	uint8_t buf[RTP_MAX_PKT];
+	const uint8_t *payload;
+	size_t plen;
+	uint16_t seq;
+	uint32_t ts;
+	int pt, marker;
+
+	/* Drain the socket: one wakeup may stand for several datagrams. */
+	for (;;) {
+		ssize_t n = recv(rs->fd, buf, sizeof(buf), 0);
+		if (n < 0)
+			break;
+		if (rtp_parse(buf, (size_t)n, &pt, &seq, &ts, &marker, &payload, &plen) < 0 ||
+		    (pt >= 72 && pt <= 76)) {	/* 72-76: RTCP (RFC 5761 4) */
+			rs->st.rx_dropped++;
+			continue;
+		}
+		rs->st.rx_packets++;
+		if (rs->recv_h)
+			rs->recv_h(rs->arg, pt, payload, plen, seq, ts, marker);
+	}
+	return 0;
+}
+
+static int rtp_bind(struct rtp_session *rs, const char *ip, int pmin, int pmax)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sin);
+
+	if (inet_pton(AF_INET, ip ? ip : "0.0.0.0", &sin.sin_addr) != 1)
+		return -EINVAL;
+	if (!pmin && !pmax) {
+		if (bind(rs->fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+			return -errno;
+	} else {
+		int rc = -EADDRINUSE;
+		/* RFC 3550 11: RTP on an even port. */
+		for (int p = (pmin + 1) & ~1; p <= pmax; p += 2) {
+			sin.sin_port = htons((uint16_t)p);
+			if (!bind(rs->fd, (struct sockaddr *)&sin, sizeof(sin))) {
+				rc = 0;
+				break;
+			}
+		}
+		if (rc)
+			return rc;
+	}
+	if (getsockname(rs->fd, (struct sockaddr *)&sin, &sl) < 0)
+		return -errno;
+	rs->local_port = ntohs(sin.sin_port);
+	return 0;
+}
+
+int rtp_alloc(struct rtp_session **rsp, su_root_t *root, const struct rtp_params *p)
+{
+	struct rtp_session *rs;
+	uint8_t rnd[10];
+	int rc;
+
+	rs = calloc(1, sizeof(*rs));
+	if (!rs)
+		return -ENOMEM;
+	rs->root = root;
+	rs->recv_h = p->recv_h;
+	rs->arg = p->arg;
+	rs->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (rs->fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	rc = rtp_bind(rs, p->local_ip, p->port_min, p->port_max);
+	if (rc)
+		goto out;
+	/* RFC 3550 5.1: SSRC, initial sequence number and timestamp random. */
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
+		for (size_t i = 0; i < sizeof(rnd); i++)
+			rnd[i] = (uint8_t)rand();
+	}
+	memcpy(&rs->ssrc, rnd, 4);
+	memcpy(&rs->seq, rnd + 4, 2);
+	memcpy(&rs->ts, rnd + 6, 4);
+	rs->marker_next = 1;
+
+	if (su_wait_create(rs->wait, rs->fd, SU_WAIT_IN) < 0) {
+		rc = -EIO;
+		goto out;
+	}
+	rs->reg = su_root_register(root, rs->wait, rtp_readable, (su_wakeup_arg_t *)rs, 0);
+	if (rs->reg <= 0) {
+		su_wait_destroy(rs->wait);
+		rs->reg = 0;
+		rc = -EIO;
+		goto out;
+	}
+	*rsp = rs;
+	return 0;
+out:
+	rtp_free(rs);
+	return rc;
+}
+
+void rtp_free(struct rtp_session *rs)
+{
+	if (!rs)
+		return;
+	if (rs->reg)
+		su_root_deregister(rs->root, rs->reg);
+	if (rs->fd >= 0)
+		close(rs->fd);
+	free(rs);
+}
+
+int rtp_local_port(const struct rtp_session *rs)
+{
+	return rs->local_port;
+}
+
+int rtp_set_remote(struct rtp_session *rs, const char *ip, int port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+
+	if (!ip || !strcmp(ip, "0.0.0.0") || port <= 0) {
+		rs->has_remote = 0;
+		return 0;
+	}
+	if (port > 65535 || inet_pton(AF_INET, ip, &sin.sin_addr) != 1)
+		return -EINVAL;
+	sin.sin_port = htons((uint16_t)port);
+	if (!rs->has_remote)
+		rs->marker_next = 1;
+	rs->remote = sin;
+	rs->has_remote = 1;
+	return 0;
+}
+
+static void rtp_hdr(struct rtp_session *rs, uint8_t *h, int pt, int marker, uint32_t ts)
+{
+	h[0] = RTP_VERSION << 6;
+	h[1] = (uint8_t)((marker ? 0x80 : 0) | (pt & 0x7f));
+	h[2] = (uint8_t)(rs->seq >> 8);
+	h[3] = (uint8_t)rs->seq;
+	h[4] = (uint8_t)(ts >> 24);
+	h[5] = (uint8_t)(ts >> 16);
+	h[6] = (uint8_t)(ts >> 8);
+	h[7] = (uint8_t)ts;
+	h[8] = (uint8_t)(rs->ssrc >> 24);
+	h[9] = (uint8_t)(rs->ssrc >> 16);
+	h[10] = (uint8_t)(rs->ssrc >> 8);
+	h[11] = (uint8_t)rs->ssrc;
+}
+
+static int rtp_xmit(struct rtp_session *rs, const uint8_t *pkt, size_t n)
+{
+	if (sendto(rs->fd, pkt, n, 0, (const struct sockaddr *)&rs->remote, sizeof(rs->remote)) < 0)
+		return -errno;
+	rs->seq++;
+	rs->st.tx_packets++;
+	return 0;
+}
+
+int rtp_send(struct rtp_session *rs, int pt, const uint8_t *payload, size_t len, uint32_t ts_inc)
+{
+	uint8_t pkt[RTP_MAX_PKT];
+	int rc = 0;
+
+	if (len > sizeof(pkt) - RTP_HDR_LEN)
+		return -EMSGSIZE;
+	if (rs->has_remote) {
+		rtp_hdr(rs, pkt, pt, rs->marker_next, rs->ts);
+		memcpy(pkt + RTP_HDR_LEN, payload, len);
+		rc = rtp_xmit(rs, pkt, RTP_HDR_LEN + len);
+		rs->marker_next = 0;
+	}
+	/* Time moves on while held too, so the far end sees a gap, not a jump back. */
+	rs->ts += ts_inc;
+	return rc;
+}
+
+static int event_code(char d)
+{
+	static const char codes[] = "0123456789*#ABCD";	/* RFC 4733 3.2 */
+	const char *p = d ? strchr(codes, d >= 'a' && d <= 'd' ? d - 32 : d) : NULL;
+	return p ? (int)(p - codes) : -1;
+}
+
+int rtp_send_event(struct rtp_session *rs, int pt, char digit, uint16_t duration, int end)
+{
+	uint8_t pkt[RTP_HDR_LEN + 4];
+	int code = event_code(digit), marker = 0, rc = 0;
+
+	if (code < 0)
+		return -EINVAL;
+	if (!rs->has_remote)
+		return 0;
+	/* RFC 4733 2.5.1.2: every packet of one event carries the timestamp
+	 * of its start; the first one has the marker bit. */
+	if (!rs->ev_active) {
+		rs->ev_active = 1;
+		rs->ev_ts = rs->ts;
+		marker = 1;
+	}
+	rtp_hdr(rs, pkt, pt, marker, rs->ev_ts);
+	pkt[RTP_HDR_LEN] = (uint8_t)code;
+	pkt[RTP_HDR_LEN + 1] = (uint8_t)((end ? 0x80 : 0) | 10);	/* volume -10 dBm0 */
+	pkt[RTP_HDR_LEN + 2] = (uint8_t)(duration >> 8);
+	pkt[RTP_HDR_LEN + 3] = (uint8_t)duration;
+	if (end) {
+		/* RFC 4733 2.5.1.4: the end packet is sent three times, same seq. */
+		for (int i = 0; i < 3 && !rc; i++) {
+			if (sendto(rs->fd, pkt, sizeof(pkt), 0, (const struct sockaddr *)&rs->remote,
+				   sizeof(rs->remote)) < 0)
+				rc = -errno;
+			else
+				rs->st.tx_packets++;
+		}
+		rs->seq++;
+		rs->ev_active = 0;
+		if ((int32_t)(rs->ev_ts + duration - rs->ts) > 0)
+			rs->ts = rs->ev_ts + duration;
+		return rc;
+	}
+	return rtp_xmit(rs, pkt, sizeof(pkt));
+}
+
+void rtp_get_stats(const struct rtp_session *rs, struct rtp_stats *st)
+{
+	*st = rs->st;
+}

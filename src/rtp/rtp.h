@@ -1,0 +1,39 @@
+/* sipgw - RTP sessions (RFC 3550) on the su_root loop.
+ * SPDX-License-Identifier: GPL-2.0-only */
+#ifndef SIPGW_RTP_RTP_H
+#define SIPGW_RTP_RTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct su_root_s;
+
+/** Called for every RTP packet received from the current remote. */
+typedef void (rtp_recv_h)(void *arg, int pt, const uint8_t *payload, size_t len,
+			  uint16_t seq, uint32_t ts, int marker);
+
+struct rtp_params {
+	const char *local_ip;	/* address to bind, e.g. "127.0.0.1" */
+	int port_min, port_max;	/* even port picked in [min, max]; both 0 = kernel's choice */
+	rtp_recv_h *recv_h;
+	void *arg;
+};
+
+struct rtp_stats {
+	unsigned long tx_packets, rx_packets, rx_dropped;
+};
+
+struct rtp_session;
+/** Bind a UDP socket and register it on root; 0 or -errno. */
+int rtp_alloc(struct rtp_session **rsp, struct su_root_s *root, const struct rtp_params *p);
+void rtp_free(struct rtp_session *rs);
+int rtp_local_port(const struct rtp_session *rs);
+/** Where to send; ip NULL or "0.0.0.0" or port 0 stops sending (hold, RFC 3264 8.4). */
+int rtp_set_remote(struct rtp_session *rs, const char *ip, int port);
+/** Send one packet; timestamp advances by ts_inc samples. No-op without remote. */
+int rtp_send(struct rtp_session *rs, int pt, const uint8_t *payload, size_t len, uint32_t ts_inc);
+/** RFC 4733 event packet (digit 0-9,*,#,A-D) for duration in samples; end sets the E bit. */
+int rtp_send_event(struct rtp_session *rs, int pt, char digit, uint16_t duration, int end);
+void rtp_get_stats(const struct rtp_session *rs, struct rtp_stats *st);
+
+#endif

@@ -1,0 +1,140 @@
+/* sipgw - PBX simulator: libpri on the far end of a loopback span.
+ * SPDX-License-Identifier: GPL-2.0-only */
+#ifndef SIPGW_SIM_PBX_H
+#define SIPGW_SIM_PBX_H
+
+#include <stdint.h>
+
+#include "hw/loopback.h"
+
+struct pri;
+struct q931_call;
+struct sine_gen;
+struct dtmf_gen;
+struct tone_det;
+struct dtmf_det;
+
+#define PBX_MAX_CHAN	31	/* E1 timeslots 1-31; T1 uses 1-23 */
+#define PBX_TICK_MS	20	/* one audio datagram per channel per tick */
+
+enum pbx_framing { PBX_T1, PBX_E1 };
+enum pbx_law { PBX_ULAW, PBX_ALAW };
+
+/* Everything the command line sets; read-only once parsed. */
+struct pbx_opts {
+	const char *span;
+	int nodetype;			/* PRI_CPE / PRI_NETWORK */
+	int switchtype;			/* PRI_SWITCH_* */
+	enum pbx_framing framing;
+	const char *call;		/* number to dial; NULL: only answer */
+	const char *calling;
+	const char *name;
+	int count;
+	int concurrency;
+	double hangup_after;		/* seconds, < 0: never */
+	double cancel_after;		/* seconds, < 0: never */
+	int cause;
+	double answer_after;
+	int reject;			/* cause, 0: don't reject */
+	int no_answer;
+	int inband;
+	int tone_hz;			/* 0: silence */
+	const char *dtmf;
+	int detect_hz;			/* 0: no tone detector */
+	int exit_when_done;
+	double timeout;			/* seconds, < 0: none */
+	int quiet;
+	int stats;
+};
+
+/* One call's state after Q.931 5 / figure A.3 (user side): the U states the
+ * simulator passes through. Names are in pbx_call_state_name(). */
+enum pbx_call_state {
+	PCALL_NULL,		/* U0: allocated, nothing sent */
+	PCALL_INIT,		/* U1: SETUP sent */
+	PCALL_OUT_PROC,		/* U3: CALL PROCEEDING received */
+	PCALL_DELIVERED,	/* U4: ALERTING received */
+	PCALL_IN_PROC,		/* U9: SETUP received, CALL PROCEEDING sent */
+	PCALL_RECEIVED,		/* U7: ALERTING sent, waiting to answer */
+	PCALL_ACTIVE,		/* U10: connected */
+	PCALL_DISC_REQ,		/* U11: we sent DISCONNECT */
+	PCALL_DISC_IND,		/* U12: far end cleared, we released */
+	PCALL__COUNT
+};
+
+struct pbx_media {
+	struct sine_gen *tone;
+	struct dtmf_gen *dtmf;
+	int dtmf_left;			/* samples of DTMF still to play */
+	struct tone_det *det;
+	struct dtmf_det *ddet;
+	struct pbx_call *call;		/* back pointer for the DTMF callback */
+};
+
+struct pbx_call {
+	struct pbx_call *next;
+	struct pbx *pbx;
+	int id;				/* 1, 2, ... in order of creation */
+	struct q931_call *q;		/* libpri's call, NULL once it freed it */
+	int outgoing;
+	int chan;			/* B-channel, 0 until known */
+	enum pbx_call_state state;
+	int inband;			/* in-band audio announced (PI 1 or 8) */
+	int cause;			/* first clearing cause, 0 until cleared */
+	long long setup_ms;
+	long long connect_ms;		/* 0 until connected */
+	long long due_ms;		/* next timed action (answer/hangup/cancel), 0: none */
+	struct pbx_media media;
+};
+
+struct pbx {
+	struct pbx_opts opt;
+	struct pri *pri;
+	int dfd, bfd;
+	int dchan_up;
+	int got_frame;			/* set by the read callback: keep draining */
+	int dfd_closed;
+	struct pbx_call *calls;
+	int next_id;
+	int placed, ended, connected, incoming_ended;
+	long long first_setup_ms, last_end_ms;
+	int stopping;			/* SIGINT/SIGTERM: clearing, then exit */
+};
+
+/* pbx_main.c */
+enum pbx_kind { PBX_Q931, PBX_AUDIO, PBX_EVENT, PBX_STAT };
+/** Print one "<ms> <KIND> <text>" line on stdout (Q931/AUDIO muted by -q). */
+void pbx_out(struct pbx *p, enum pbx_kind kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* pbx_pri.c */
+int pbx_pri_open(struct pbx *p);
+void pbx_pri_close(struct pbx *p);
+/** Run until done, timeout or signal; returns the exit status. */
+int pbx_pri_run(struct pbx *p, volatile int *signalled);
+
+/* pbx_call.c */
+const char *pbx_call_state_name(enum pbx_call_state st);
+void pbx_call_handle_event(struct pbx *p, void *ev);
+/** Place calls while --count and --concurrency allow. */
+void pbx_call_place_more(struct pbx *p);
+/** Run the timed actions that are due (answer, hangup, cancel). */
+void pbx_call_timers(struct pbx *p, long long now);
+/** Clear every call with cause 16 (shutdown). */
+void pbx_call_clear_all(struct pbx *p);
+/** All work done under --exit-when-done? */
+int pbx_call_done(const struct pbx *p);
+struct pbx_call *pbx_call_by_chan(struct pbx *p, int chan);
+void pbx_call_free_all(struct pbx *p);
+
+/* pbx_media.c */
+int pbx_media_start(struct pbx_call *c);
+void pbx_media_stop(struct pbx_call *c);
+/** Audio flows once connected, or earlier after in-band progress. */
+int pbx_media_cut_through(const struct pbx_call *c);
+/** Send one 20 ms datagram for every call with audio cut through. */
+void pbx_media_tick(struct pbx *p);
+/** Read and consume what is waiting on the B-channel socket. */
+void pbx_media_recv(struct pbx *p);
+
+#endif

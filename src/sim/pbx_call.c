@@ -1,0 +1,380 @@
+/* sipgw - PBX simulator: calls, their states, and libpri's call events.
+ * SPDX-License-Identifier: GPL-2.0-only */
+#include "pbx.h"
+
+#include <errno.h>
+#include <libpri.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/log.h"
+
+/* The event's channel is chan | span << 8 | explicit << 16 (libpri). */
+#define PRI_CHANNEL(x)	((x) & 0xff)
+#define PRI_CHAN_ANY	0xff
+
+#define BIT(s) (1u << (s))
+
+static const struct {
+	const char *name;
+	unsigned next;			/* states this one may move to */
+} state_tbl[PCALL__COUNT] = {
+	[PCALL_NULL] = { "NULL", BIT(PCALL_INIT) | BIT(PCALL_IN_PROC) },
+	[PCALL_INIT] = { "CALL_INIT", BIT(PCALL_OUT_PROC) | BIT(PCALL_DELIVERED) |
+		BIT(PCALL_ACTIVE) | BIT(PCALL_DISC_REQ) | BIT(PCALL_DISC_IND) },
+	[PCALL_OUT_PROC] = { "OUT_PROCEEDING", BIT(PCALL_DELIVERED) | BIT(PCALL_ACTIVE) |
+		BIT(PCALL_DISC_REQ) | BIT(PCALL_DISC_IND) },
+	[PCALL_DELIVERED] = { "CALL_DELIVERED", BIT(PCALL_ACTIVE) | BIT(PCALL_DISC_REQ) |
+		BIT(PCALL_DISC_IND) },
+	[PCALL_IN_PROC] = { "IN_PROCEEDING", BIT(PCALL_RECEIVED) | BIT(PCALL_DISC_REQ) |
+		BIT(PCALL_DISC_IND) },
+	[PCALL_RECEIVED] = { "CALL_RECEIVED", BIT(PCALL_ACTIVE) | BIT(PCALL_DISC_REQ) |
+		BIT(PCALL_DISC_IND) },
+	[PCALL_ACTIVE] = { "ACTIVE", BIT(PCALL_DISC_REQ) | BIT(PCALL_DISC_IND) },
+	[PCALL_DISC_REQ] = { "DISCONNECT_REQUEST", 0 },
+	[PCALL_DISC_IND] = { "DISCONNECT_INDICATION", 0 },
+};
+
+const char *pbx_call_state_name(enum pbx_call_state st)
+{
+	return (unsigned)st < PCALL__COUNT ? state_tbl[st].name : "?";
+}
+
+static int call_set_state(struct pbx_call *c, enum pbx_call_state st)
+{
+	if (!(state_tbl[c->state].next & BIT(st))) {
+		fprintf(stderr, "sipgw-pbx: call %d [%s] -> %s not permitted\n", c->id,
+			pbx_call_state_name(c->state), pbx_call_state_name(st));
+		return -EPERM;
+	}
+	c->state = st;
+	return 0;
+}
+
+/* B-channels of the span: T1 1-23 (24 is the D-channel); E1 timeslots
+ * 1-31 less 16, the D-channel (G.704). */
+static int chan_valid(const struct pbx *p, int chan)
+{
+	if (p->opt.framing == PBX_E1)
+		return chan >= 1 && chan <= 31 && chan != 16;
+	return chan >= 1 && chan <= 23;
+}
+
+struct pbx_call *pbx_call_by_chan(struct pbx *p, int chan)
+{
+	for (struct pbx_call *c = p->calls; c; c = c->next)
+		if (c->chan == chan)
+			return c;
+	return NULL;
+}
+
+static struct pbx_call *call_by_q(struct pbx *p, q931_call *q)
+{
+	for (struct pbx_call *c = p->calls; q && c; c = c->next)
+		if (c->q == q)
+			return c;
+	return NULL;
+}
+
+static int chan_pick(struct pbx *p, int wanted)
+{
+	if (chan_valid(p, wanted) && !pbx_call_by_chan(p, wanted))
+		return wanted;
+	for (int ch = 1; ch <= PBX_MAX_CHAN; ch++)
+		if (chan_valid(p, ch) && !pbx_call_by_chan(p, ch))
+			return ch;
+	return -EBUSY;
+}
+
+static int call_alloc(struct pbx_call **cp, struct pbx *p, q931_call *q, int chan, int outgoing)
+{
+	struct pbx_call *c = calloc(1, sizeof(*c));
+	int rc;
+
+	if (!c)
+		return -ENOMEM;
+	c->pbx = p;
+	c->id = p->next_id++;
+	c->q = q;
+	c->chan = chan;
+	c->outgoing = outgoing;
+	c->setup_ms = mono_ms();
+	rc = pbx_media_start(c);
+	if (rc < 0) {
+		free(c);
+		return rc;
+	}
+	c->next = p->calls;
+	p->calls = c;
+	if (!p->first_setup_ms)
+		p->first_setup_ms = c->setup_ms;
+	*cp = c;
+	return 0;
+}
+
+static void call_free(struct pbx_call *c)
+{
+	struct pbx_call **link = &c->pbx->calls;
+
+	while (*link && *link != c)
+		link = &(*link)->next;
+	if (*link)
+		*link = c->next;
+	pbx_media_stop(c);
+	free(c);
+}
+
+void pbx_call_free_all(struct pbx *p)
+{
+	while (p->calls)
+		call_free(p->calls);
+}
+
+/* libpri has freed (or is about to free) its side: report and forget. */
+static void call_end(struct pbx_call *c)
+{
+	struct pbx *p = c->pbx;
+	long long now = mono_ms();
+
+	pbx_out(p, PBX_EVENT, "call %d ended cause=%d", c->id, c->cause);
+	if (p->opt.stats)
+		pbx_out(p, PBX_STAT, "call %d cause=%d setup_to_connect_ms=%lld", c->id, c->cause,
+			c->connect_ms ? c->connect_ms - c->setup_ms : -1LL);
+	p->ended++;
+	if (!c->outgoing)
+		p->incoming_ended++;
+	p->last_end_ms = now;
+	call_free(c);
+	pbx_call_place_more(p);
+}
+
+/* Send DISCONNECT (Q.931 5.3.2) with cause. */
+static void call_disconnect(struct pbx_call *c, int cause)
+{
+	if (call_set_state(c, PCALL_DISC_REQ) < 0)
+		return;
+	if (!c->cause)
+		c->cause = cause;
+	pri_hangup(c->pbx->pri, c->q, cause);
+}
+
+static void call_connected(struct pbx_call *c)
+{
+	const struct pbx_opts *o = &c->pbx->opt;
+
+	c->connect_ms = mono_ms();
+	c->pbx->connected++;
+	c->due_ms = o->hangup_after >= 0 ? c->connect_ms + (long long)(o->hangup_after * 1000) : 0;
+	pbx_out(c->pbx, PBX_EVENT, "call %d connected", c->id);
+}
+
+static int call_place(struct pbx *p)
+{
+	const struct pbx_opts *o = &p->opt;
+	struct pbx_call *c;
+	struct pri_sr *sr;
+	q931_call *q;
+	int chan = chan_pick(p, 0), rc;
+
+	if (chan < 0)
+		return chan;
+	q = pri_new_call(p->pri);
+	sr = pri_sr_new();
+	if (!q || !sr) {
+		pri_sr_free(sr);
+		if (q)
+			pri_destroycall(p->pri, q);
+		return -ENOMEM;
+	}
+	rc = call_alloc(&c, p, q, chan, 1);
+	if (rc < 0) {
+		pri_sr_free(sr);
+		pri_destroycall(p->pri, q);
+		return rc;
+	}
+	/* Exclusive: the channel is ours, the network may not pick another
+	 * (Q.931 4.5.13 octet 3 bit 4). */
+	pri_sr_set_channel(sr, chan, 1, 0);
+	pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH,
+			  o->framing == PBX_E1 ? PRI_LAYER_1_ALAW : PRI_LAYER_1_ULAW);
+	pri_sr_set_called(sr, (char *)o->call, PRI_UNKNOWN, 1);
+	if (o->calling || o->name)
+		pri_sr_set_caller(sr, (char *)(o->calling ? o->calling : ""), (char *)o->name,
+				  PRI_UNKNOWN, PRES_ALLOWED_USER_NUMBER_NOT_SCREENED);
+	p->placed++;
+	pbx_out(p, PBX_EVENT, "call %d setup chan=%d", c->id, chan);
+	call_set_state(c, PCALL_INIT);
+	if (o->cancel_after >= 0)
+		c->due_ms = c->setup_ms + (long long)(o->cancel_after * 1000);
+	rc = pri_setup(p->pri, q, sr);
+	pri_sr_free(sr);
+	if (rc) {
+		fprintf(stderr, "sipgw-pbx: call %d: pri_setup failed\n", c->id);
+		c->cause = PRI_CAUSE_DESTINATION_OUT_OF_ORDER;
+		pri_destroycall(p->pri, q);
+		c->q = NULL;
+		call_end(c);
+		return -EIO;
+	}
+	return 0;
+}
+
+void pbx_call_place_more(struct pbx *p)
+{
+	int active = 0;
+
+	if (!p->dchan_up || p->stopping || !p->opt.call)
+		return;
+	for (struct pbx_call *c = p->calls; c; c = c->next)
+		active += c->outgoing;
+	while (p->placed < p->opt.count && active < p->opt.concurrency) {
+		if (call_place(p) < 0)
+			break;
+		active++;
+	}
+}
+
+/* Incoming SETUP (Q.931 5.2): CALL PROCEEDING, then ALERTING or DISCONNECT. */
+static void call_incoming(struct pbx *p, pri_event_ring *ring)
+{
+	const struct pbx_opts *o = &p->opt;
+	int want = ring->channel < 0 ? PRI_CHAN_ANY : PRI_CHANNEL(ring->channel);
+	int chan = chan_pick(p, want);
+	struct pbx_call *c;
+
+	if (chan < 0 || p->stopping || call_alloc(&c, p, ring->call, chan, 0) < 0) {
+		/* Q.850 34: no circuit/channel available. */
+		pri_hangup(p->pri, ring->call, PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION);
+		return;
+	}
+	pbx_out(p, PBX_EVENT, "call %d setup chan=%d", c->id, chan);
+	call_set_state(c, PCALL_IN_PROC);
+	pri_proceeding(p->pri, c->q, chan, 0);
+	if (o->reject) {
+		call_disconnect(c, o->reject);
+		return;
+	}
+	/* ALERTING with progress indicator 8 (in-band information available)
+	 * when asked: the caller then hears our audio before the answer. */
+	call_set_state(c, PCALL_RECEIVED);
+	c->inband = o->inband;
+	pri_acknowledge(p->pri, c->q, chan, o->inband);
+	if (!o->no_answer)
+		c->due_ms = c->setup_ms + (long long)(o->answer_after * 1000);
+}
+
+/* Q.931 4.5.23 descriptions 1 and 8 both mean in-band audio is there. */
+static int progress_inband(int mask)
+{
+	return !!(mask & (PRI_PROG_CALL_NOT_E2E_ISDN | PRI_PROG_INBAND_AVAILABLE));
+}
+
+/* DISCONNECT (HANGUP_REQ) or RELEASE/RELEASE COMPLETE (HANGUP) from the far end. */
+static void call_far_clear(struct pbx *p, struct pbx_call *c, pri_event_hangup *h, int released)
+{
+	if (!c->cause)
+		c->cause = h->cause;
+	if (released) {
+		/* libpri frees its call inside this pri_hangup(). */
+		pri_hangup(p->pri, c->q, h->cause);
+		c->q = NULL;
+		call_end(c);
+		return;
+	}
+	if (c->state != PCALL_DISC_REQ && call_set_state(c, PCALL_DISC_IND) == 0)
+		pri_hangup(p->pri, c->q, h->cause);	/* answers RELEASE */
+}
+
+void pbx_call_handle_event(struct pbx *p, void *ev)
+{
+	pri_event *e = ev;
+	struct pbx_call *c;
+
+	switch (e->e) {
+	case PRI_EVENT_RING:
+		call_incoming(p, &e->ring);
+		return;
+	case PRI_EVENT_PROCEEDING:
+		if ((c = call_by_q(p, e->proceeding.call)) && c->state == PCALL_INIT)
+			call_set_state(c, PCALL_OUT_PROC);
+		if (c && progress_inband(e->proceeding.progressmask))
+			c->inband = 1;
+		return;
+	case PRI_EVENT_PROGRESS:
+		if ((c = call_by_q(p, e->proceeding.call)) && progress_inband(e->proceeding.progressmask))
+			c->inband = 1;
+		return;
+	case PRI_EVENT_RINGING:
+		if (!(c = call_by_q(p, e->ringing.call)) || call_set_state(c, PCALL_DELIVERED) < 0)
+			return;
+		if (progress_inband(e->ringing.progressmask))
+			c->inband = 1;
+		return;
+	case PRI_EVENT_ANSWER:
+		if ((c = call_by_q(p, e->answer.call)) && call_set_state(c, PCALL_ACTIVE) == 0)
+			call_connected(c);
+		return;
+	case PRI_EVENT_HANGUP_REQ:
+		if ((c = call_by_q(p, e->hangup.call)))
+			call_far_clear(p, c, &e->hangup, 0);
+		else	/* not ours (refused at SETUP): let libpri finish it */
+			pri_hangup(p->pri, e->hangup.call, e->hangup.cause);
+		return;
+	case PRI_EVENT_HANGUP:
+		if ((c = call_by_q(p, e->hangup.call)))
+			call_far_clear(p, c, &e->hangup, 1);
+		else
+			pri_hangup(p->pri, e->hangup.call, e->hangup.cause);
+		return;
+	case PRI_EVENT_HANGUP_ACK:
+		if ((c = call_by_q(p, e->hangup.call))) {
+			c->q = NULL;
+			call_end(c);
+		}
+		return;
+	default:
+		return;
+	}
+}
+
+void pbx_call_timers(struct pbx *p, long long now)
+{
+	struct pbx_call *c, *next;
+
+	for (c = p->calls; c; c = next) {
+		next = c->next;
+		if (!c->due_ms || now < c->due_ms)
+			continue;
+		c->due_ms = 0;
+		switch (c->state) {
+		case PCALL_RECEIVED:		/* --answer-after */
+			if (call_set_state(c, PCALL_ACTIVE) == 0) {
+				pri_answer(p->pri, c->q, c->chan, 0);
+				call_connected(c);
+			}
+			break;
+		case PCALL_ACTIVE:		/* --hangup-after */
+		case PCALL_INIT:		/* --cancel-after */
+		case PCALL_OUT_PROC:
+		case PCALL_DELIVERED:
+			call_disconnect(c, p->opt.cause);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+void pbx_call_clear_all(struct pbx *p)
+{
+	for (struct pbx_call *c = p->calls; c; c = c->next)
+		if (c->q && c->state != PCALL_DISC_REQ && c->state != PCALL_DISC_IND)
+			call_disconnect(c, PRI_CAUSE_NORMAL_CLEARING);
+}
+
+int pbx_call_done(const struct pbx *p)
+{
+	if (p->opt.call)
+		return p->ended - p->incoming_ended >= p->opt.count;
+	return p->incoming_ended >= 1;
+}

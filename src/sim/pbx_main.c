@@ -1,0 +1,219 @@
+/* sipgw - PBX simulator: command line, output lines, main.
+ * SPDX-License-Identifier: GPL-2.0-only */
+#include "pbx.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <libpri.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+
+static const char *const kind_names[] = {
+	[PBX_Q931] = "Q931", [PBX_AUDIO] = "AUDIO", [PBX_EVENT] = "EVENT", [PBX_STAT] = "STAT",
+};
+
+void pbx_out(struct pbx *p, enum pbx_kind kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->opt.quiet && (kind == PBX_Q931 || kind == PBX_AUDIO))
+		return;
+	printf("%lld %s ", mono_ms(), kind_names[kind]);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+/* Name tables: the command line speaks names, libpri numbers. */
+static const struct { const char *name; int val; } switch_names[] = {
+	{ "ni2", PRI_SWITCH_NI2 }, { "euroisdn", PRI_SWITCH_EUROISDN_E1 },
+	{ "dms100", PRI_SWITCH_DMS100 }, { "5ess", PRI_SWITCH_LUCENT5E },
+	{ "4ess", PRI_SWITCH_ATT4ESS }, { "qsig", PRI_SWITCH_QSIG },
+};
+
+static const struct { const char *name; int val; } role_names[] = {
+	{ "cpe", PRI_CPE }, { "network", PRI_NETWORK },
+};
+
+#define LOOKUP(tbl, s, outp) ({ int _rc = -EINVAL; \
+	for (size_t _i = 0; _i < sizeof(tbl) / sizeof(tbl[0]); _i++) \
+		if (!strcmp(tbl[_i].name, s)) { *(outp) = tbl[_i].val; _rc = 0; } \
+	_rc; })
+
+enum {
+	OPT_ROLE = 256, OPT_SWITCH, OPT_FRAMING, OPT_CALL, OPT_CALLING, OPT_NAME, OPT_COUNT,
+	OPT_CONC, OPT_HANGUP_AFTER, OPT_CANCEL_AFTER, OPT_CAUSE, OPT_ANSWER_AFTER, OPT_REJECT,
+	OPT_NO_ANSWER, OPT_INBAND, OPT_TONE, OPT_DTMF, OPT_DETECT, OPT_EXIT_DONE, OPT_TIMEOUT,
+	OPT_STATS, OPT_HELP,
+};
+
+static const struct option long_opts[] = {
+	{ "span", required_argument, NULL, 's' },
+	{ "role", required_argument, NULL, OPT_ROLE },
+	{ "switch", required_argument, NULL, OPT_SWITCH },
+	{ "framing", required_argument, NULL, OPT_FRAMING },
+	{ "call", required_argument, NULL, OPT_CALL },
+	{ "calling", required_argument, NULL, OPT_CALLING },
+	{ "name", required_argument, NULL, OPT_NAME },
+	{ "count", required_argument, NULL, OPT_COUNT },
+	{ "concurrency", required_argument, NULL, OPT_CONC },
+	{ "hangup-after", required_argument, NULL, OPT_HANGUP_AFTER },
+	{ "cancel-after", required_argument, NULL, OPT_CANCEL_AFTER },
+	{ "cause", required_argument, NULL, OPT_CAUSE },
+	{ "answer-after", required_argument, NULL, OPT_ANSWER_AFTER },
+	{ "reject", required_argument, NULL, OPT_REJECT },
+	{ "no-answer", no_argument, NULL, OPT_NO_ANSWER },
+	{ "inband", no_argument, NULL, OPT_INBAND },
+	{ "tone", required_argument, NULL, OPT_TONE },
+	{ "dtmf", required_argument, NULL, OPT_DTMF },
+	{ "detect", required_argument, NULL, OPT_DETECT },
+	{ "exit-when-done", no_argument, NULL, OPT_EXIT_DONE },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: sipgw-pbx -s PATH [--role network|cpe] [--switch ni2|euroisdn|dms100|5ess|4ess|qsig]\n"
+	      "  [--framing t1|e1]\n"
+	      "  place:  --call NUMBER [--calling NUMBER] [--name DISPLAY] [--count N] [--concurrency C]\n"
+	      "          [--hangup-after SEC] [--cancel-after SEC] [--cause N]\n"
+	      "  answer: [--answer-after SEC] [--reject CAUSE] [--no-answer] [--inband]\n"
+	      "  media:  [--tone HZ] [--dtmf DIGITS] [--detect HZ]\n"
+	      "  run:    [--exit-when-done] [--timeout SEC] [-q] [--stats]\n"
+	      "exit: 0 done, 1 error, 2 usage, 3 timeout\n", f);
+}
+
+static int parse_int(const char *s, int lo, int hi, int *outp)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return -EINVAL;
+	*outp = (int)v;
+	return 0;
+}
+
+static int parse_sec(const char *s, double *outp)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || v < 0)
+		return -EINVAL;
+	*outp = v;
+	return 0;
+}
+
+static int opts_parse(struct pbx_opts *o, int argc, char **argv)
+{
+	int c, rc = 0;
+
+	*o = (struct pbx_opts){
+		.nodetype = PRI_CPE, .switchtype = PRI_SWITCH_NI2, .framing = PBX_T1,
+		.count = 1, .concurrency = 1, .hangup_after = -1, .cancel_after = -1,
+		.cause = PRI_CAUSE_NORMAL_CLEARING, .timeout = -1,
+	};
+	while (rc == 0 && (c = getopt_long(argc, argv, "s:q", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 's': o->span = optarg; break;
+		case 'q': o->quiet = 1; break;
+		case OPT_ROLE: rc = LOOKUP(role_names, optarg, &o->nodetype); break;
+		case OPT_SWITCH: rc = LOOKUP(switch_names, optarg, &o->switchtype); break;
+		case OPT_FRAMING:
+			if (!strcmp(optarg, "t1"))
+				o->framing = PBX_T1;
+			else if (!strcmp(optarg, "e1"))
+				o->framing = PBX_E1;
+			else
+				rc = -EINVAL;
+			break;
+		case OPT_CALL: o->call = optarg; break;
+		case OPT_CALLING: o->calling = optarg; break;
+		case OPT_NAME: o->name = optarg; break;
+		case OPT_COUNT: rc = parse_int(optarg, 1, 10000000, &o->count); break;
+		case OPT_CONC: rc = parse_int(optarg, 1, PBX_MAX_CHAN, &o->concurrency); break;
+		case OPT_HANGUP_AFTER: rc = parse_sec(optarg, &o->hangup_after); break;
+		case OPT_CANCEL_AFTER: rc = parse_sec(optarg, &o->cancel_after); break;
+		case OPT_CAUSE: rc = parse_int(optarg, 1, 127, &o->cause); break;
+		case OPT_ANSWER_AFTER: rc = parse_sec(optarg, &o->answer_after); break;
+		case OPT_REJECT: rc = parse_int(optarg, 1, 127, &o->reject); break;
+		case OPT_NO_ANSWER: o->no_answer = 1; break;
+		case OPT_INBAND: o->inband = 1; break;
+		case OPT_TONE: rc = parse_int(optarg, 1, 3999, &o->tone_hz); break;
+		case OPT_DTMF: o->dtmf = optarg; break;
+		case OPT_DETECT: rc = parse_int(optarg, 1, 3999, &o->detect_hz); break;
+		case OPT_EXIT_DONE: o->exit_when_done = 1; break;
+		case OPT_TIMEOUT: rc = parse_sec(optarg, &o->timeout); break;
+		case OPT_STATS: o->stats = 1; break;
+		case OPT_HELP: usage(stdout); exit(0);
+		default: return -EINVAL;
+		}
+		if (rc < 0)
+			fprintf(stderr, "sipgw-pbx: bad value for %s: %s\n", argv[optind - 1], optarg);
+	}
+	if (rc == 0 && optind < argc) {
+		fprintf(stderr, "sipgw-pbx: unexpected argument: %s\n", argv[optind]);
+		rc = -EINVAL;
+	}
+	if (rc == 0 && !o->span) {
+		fprintf(stderr, "sipgw-pbx: --span is required\n");
+		rc = -EINVAL;
+	}
+	return rc;
+}
+
+/* The handler only records the signal; the loop clears calls (poll wakes
+ * with EINTR since the handler is installed without SA_RESTART). */
+static volatile int signalled;
+
+static void on_signal(int sig)
+{
+	signalled = sig;
+}
+
+int main(int argc, char **argv)
+{
+	struct pbx p = { .dfd = -1, .bfd = -1, .next_id = 1 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	int rc;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (opts_parse(&p.opt, argc, argv) < 0) {
+		usage(stderr);
+		return 2;
+	}
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	rc = pbx_pri_open(&p);
+	if (rc < 0) {
+		fprintf(stderr, "sipgw-pbx: %s: %s\n", p.opt.span, strerror(-rc));
+		return 1;
+	}
+	rc = pbx_pri_run(&p, &signalled);
+	if (p.opt.stats) {
+		double secs = (p.last_end_ms - p.first_setup_ms) / 1000.0;
+		pbx_out(&p, PBX_STAT, "calls=%d connected=%d cps=%.2f", p.ended, p.connected,
+			secs > 0 ? p.ended / secs : 0.0);
+	}
+	pbx_call_free_all(&p);
+	pbx_pri_close(&p);
+	return rc;
+}

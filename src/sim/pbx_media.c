@@ -1,0 +1,178 @@
+/* sipgw - PBX simulator: B-channel audio (tones, DTMF, detection).
+ * SPDX-License-Identifier: GPL-2.0-only */
+#include "pbx.h"
+
+#include <errno.h>
+#include <spandsp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "dsp/tone.h"
+
+/* Level of --tone: -10 dBm0, a usual test-tone level (O.41 style tests use
+ * -10 to -13), loud enough to detect, far from clipping. */
+#define PBX_TONE_DBM0	-10
+/* DTMF cadence of dtmf_gen (tone.h): 100 ms on + 100 ms off per digit. */
+#define PBX_DTMF_SAMPLES_PER_DIGIT 1600
+
+/* Idle code of each law (G.711: positive zero). */
+static uint8_t law_silence(enum pbx_law law)
+{
+	return law == PBX_ALAW ? 0xd5 : 0xff;
+}
+
+static enum pbx_law span_law(const struct pbx *p)
+{
+	return p->opt.framing == PBX_E1 ? PBX_ALAW : PBX_ULAW;
+}
+
+static void law_encode(enum pbx_law law, const int16_t *in, uint8_t *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = law == PBX_ALAW ? linear_to_alaw(in[i]) : linear_to_ulaw(in[i]);
+}
+
+static void law_decode(enum pbx_law law, const uint8_t *in, int16_t *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = law == PBX_ALAW ? alaw_to_linear(in[i]) : ulaw_to_linear(in[i]);
+}
+
+static void media_dtmf_h(void *arg, char digit)
+{
+	struct pbx_media *m = arg;
+
+	pbx_out(m->call->pbx, PBX_AUDIO, "dtmf %c ch=%d", digit, m->call->chan);
+}
+
+int pbx_media_start(struct pbx_call *c)
+{
+	const struct pbx_opts *o = &c->pbx->opt;
+	struct pbx_media *m = &c->media;
+	int rc = 0;
+
+	m->call = c;
+	if (o->tone_hz)
+		rc = sine_gen_alloc(&m->tone, o->tone_hz, PBX_TONE_DBM0);
+	if (rc == 0 && o->dtmf && *o->dtmf) {
+		rc = dtmf_gen_alloc(&m->dtmf, o->dtmf);
+		m->dtmf_left = (int)strlen(o->dtmf) * PBX_DTMF_SAMPLES_PER_DIGIT;
+	}
+	if (rc == 0 && o->detect_hz)
+		rc = tone_det_alloc(&m->det, o->detect_hz);
+	if (rc == 0)
+		rc = dtmf_det_alloc(&m->ddet, media_dtmf_h, m);
+	if (rc < 0)
+		pbx_media_stop(c);
+	return rc;
+}
+
+void pbx_media_stop(struct pbx_call *c)
+{
+	struct pbx_media *m = &c->media;
+
+	sine_gen_free(m->tone);
+	dtmf_gen_free(m->dtmf);
+	tone_det_free(m->det);
+	dtmf_det_free(m->ddet);
+	memset(m, 0, sizeof(*m));
+}
+
+int pbx_media_cut_through(const struct pbx_call *c)
+{
+	switch (c->state) {
+	case PCALL_ACTIVE:
+		return 1;
+	case PCALL_INIT:
+	case PCALL_OUT_PROC:
+	case PCALL_DELIVERED:
+	case PCALL_RECEIVED:
+		return c->inband;
+	default:
+		return 0;
+	}
+}
+
+/* One 20 ms block for c: DTMF while digits remain, else the tone, else idle. */
+static void media_fill(struct pbx_call *c, uint8_t *out)
+{
+	struct pbx_media *m = &c->media;
+	enum pbx_law law = span_law(c->pbx);
+	int16_t amp[LB_AUDIO_SAMPLES];
+
+	if (m->dtmf && m->dtmf_left > 0) {
+		dtmf_gen_fill(m->dtmf, amp, LB_AUDIO_SAMPLES);
+		m->dtmf_left -= LB_AUDIO_SAMPLES;
+	} else if (m->tone) {
+		sine_gen_fill(m->tone, amp, LB_AUDIO_SAMPLES);
+	} else {
+		memset(out, law_silence(law), LB_AUDIO_SAMPLES);
+		return;
+	}
+	law_encode(law, amp, out, LB_AUDIO_SAMPLES);
+}
+
+void pbx_media_tick(struct pbx *p)
+{
+	uint8_t dgram[LB_AUDIO_DGRAM];
+
+	if (p->bfd < 0)
+		return;
+	for (struct pbx_call *c = p->calls; c; c = c->next) {
+		if (!c->chan || !pbx_media_cut_through(c))
+			continue;
+		dgram[0] = (uint8_t)c->chan;
+		media_fill(c, dgram + 1);
+		/* A full socket buffer means the far end stopped reading: drop
+		 * the block as a real TDM channel would, don't block the loop. */
+		if (send(p->bfd, dgram, sizeof(dgram), MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
+		    errno != EAGAIN)
+			fprintf(stderr, "sipgw-pbx: B-channel send: %s\n", strerror(errno));
+	}
+}
+
+static void media_rx(struct pbx_call *c, const uint8_t *in, size_t n)
+{
+	struct pbx_media *m = &c->media;
+	int16_t amp[LB_AUDIO_SAMPLES];
+
+	law_decode(span_law(c->pbx), in, amp, n);
+	dtmf_det_feed(m->ddet, amp, n);
+	if (!m->det)
+		return;
+	switch (tone_det_feed(m->det, amp, n)) {
+	case TONE_DET_ON:
+		pbx_out(c->pbx, PBX_AUDIO, "tone %d on ch=%d", c->pbx->opt.detect_hz, c->chan);
+		break;
+	case TONE_DET_OFF:
+		pbx_out(c->pbx, PBX_AUDIO, "tone %d off ch=%d", c->pbx->opt.detect_hz, c->chan);
+		break;
+	default:
+		break;
+	}
+}
+
+void pbx_media_recv(struct pbx *p)
+{
+	uint8_t dgram[LB_AUDIO_DGRAM + 1];	/* +1: notice oversized datagrams */
+	ssize_t n;
+
+	while ((n = recv(p->bfd, dgram, sizeof(dgram), MSG_DONTWAIT)) > 0) {
+		struct pbx_call *c;
+
+		if (n < 2 || n > LB_AUDIO_DGRAM)
+			continue;		/* not the wire format: ignore */
+		c = pbx_call_by_chan(p, dgram[0]);
+		if (c)
+			media_rx(c, dgram + 1, (size_t)n - 1);
+	}
+	if (n == 0) {
+		/* The gateway closed the audio socket: stop polling it (it would
+		 * stay readable forever) and go on with signalling alone. */
+		fprintf(stderr, "sipgw-pbx: B-channel socket closed by the far end\n");
+		close(p->bfd);
+		p->bfd = -1;
+	}
+}

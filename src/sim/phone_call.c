@@ -1,0 +1,563 @@
+/* sipgw - phone simulator: calls on Sofia-SIP nua (answer, reject, hold, hang up).
+ * SPDX-License-Identifier: GPL-2.0-only */
+#include "sim/phone.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sofia-sip/nua_tag.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/sip_tag.h>
+#include <sofia-sip/su_tag.h>
+
+#include "core/log.h"
+#include "dsp/g711.h"
+
+#define SDP_BUF_LEN 1024
+
+struct pcall {
+	struct phone *ph;
+	struct pcall *next;
+	int id;
+	enum pcall_state state;
+	int outgoing;
+	nua_handle_t *nh;
+	struct pmedia *media;		/* owned */
+	su_timer_t *t_answer, *t_hangup, *t_hold, *t_unhold;
+	int final_status;		/* final response to the initial INVITE, 0 = none */
+	int cause;			/* Q.850 cause from a Reason header, 0 = none */
+	int pt, te_pt;			/* negotiated law and telephone-event, -1 = none */
+	int offer_in_answer;		/* we offered in a 2xx/18x: the answer comes in ACK */
+	unsigned long sess_id, sess_ver;
+};
+
+static const char *const state_names[PC__COUNT] = {
+	[PC_INCOMING] = "INCOMING", [PC_EARLY] = "EARLY", [PC_CALLING] = "CALLING",
+	[PC_PROCEEDING] = "PROCEEDING", [PC_ACTIVE] = "ACTIVE", [PC_HOLDING] = "HOLDING",
+	[PC_HELD] = "HELD", [PC_RESUMING] = "RESUMING", [PC_REMOTE_HELD] = "REMOTE_HELD",
+	[PC_RELEASING] = "RELEASING", [PC_ENDED] = "ENDED",
+};
+
+#define B(s) (1u << (s))
+#define GONE (B(PC_RELEASING) | B(PC_ENDED))
+/* Which states each state may move to; anything else is refused. */
+static const unsigned allowed[PC__COUNT] = {
+	[PC_INCOMING] = B(PC_EARLY) | B(PC_ACTIVE) | GONE,
+	[PC_EARLY] = B(PC_ACTIVE) | GONE,
+	[PC_CALLING] = B(PC_PROCEEDING) | B(PC_ACTIVE) | GONE,
+	[PC_PROCEEDING] = B(PC_PROCEEDING) | B(PC_ACTIVE) | GONE,
+	[PC_ACTIVE] = B(PC_HOLDING) | B(PC_REMOTE_HELD) | GONE,
+	[PC_HOLDING] = B(PC_HELD) | B(PC_ACTIVE) | GONE,
+	[PC_HELD] = B(PC_RESUMING) | GONE,
+	[PC_RESUMING] = B(PC_ACTIVE) | B(PC_HELD) | GONE,
+	[PC_REMOTE_HELD] = B(PC_ACTIVE) | GONE,
+	[PC_RELEASING] = B(PC_ENDED),
+	[PC_ENDED] = 0,
+};
+
+const char *pcall_state_name(enum pcall_state st)
+{
+	return (unsigned)st < PC__COUNT ? state_names[st] : "?";
+}
+
+static int pcall_set_state(struct pcall *c, enum pcall_state st)
+{
+	if (!(allowed[c->state] & B(st))) {
+		fprintf(stderr, "call %d [%s] -> %s not permitted\n", c->id,
+			pcall_state_name(c->state), pcall_state_name(st));
+		return -EPERM;
+	}
+	c->state = st;
+	return 0;
+}
+
+static int pcall_sends_media(const struct pcall *c)
+{
+	/* Our hold stops our RTP (figure B-2); the far end's hold does too
+	 * (RFC 3264 8.4: a sendonly/inactive or 0.0.0.0 offer). */
+	return (c->state == PC_EARLY || c->state == PC_ACTIVE) && c->pt >= 0;
+}
+
+static int pcall_alloc(struct pcall **cp, struct phone *ph, int outgoing)
+{
+	struct pcall *c = calloc(1, sizeof(*c));
+	_su_task_r task = su_root_task(ph->root);
+	int rc;
+
+	if (!c)
+		return -ENOMEM;
+	c->ph = ph;
+	c->id = ph->next_call_id++;
+	c->outgoing = outgoing;
+	c->state = outgoing ? PC_CALLING : PC_INCOMING;
+	c->pt = c->te_pt = -1;
+	c->sess_id = (unsigned long)mono_ms() + (unsigned long)c->id;
+	rc = pmedia_alloc(&c->media, ph, c->id);
+	if (rc) {
+		free(c);
+		return rc;
+	}
+	c->t_answer = su_timer_create(task, 0);
+	c->t_hangup = su_timer_create(task, 0);
+	c->t_hold = su_timer_create(task, 0);
+	c->t_unhold = su_timer_create(task, 0);
+	c->next = ph->calls;
+	ph->calls = c;
+	*cp = c;
+	return 0;
+}
+
+static void pcall_free(struct pcall *c)
+{
+	struct pcall **pp;
+
+	for (pp = &c->ph->calls; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	su_timer_destroy(c->t_answer);
+	su_timer_destroy(c->t_hangup);
+	su_timer_destroy(c->t_hold);
+	su_timer_destroy(c->t_unhold);
+	if (c->nh) {
+		nua_handle_bind(c->nh, NULL);
+		nua_handle_destroy(c->nh);
+	}
+	pmedia_free(c->media);
+	free(c);
+}
+
+static void timer_after(su_timer_t *t, su_timer_f f, struct pcall *c, long ms)
+{
+	if (ms >= 0)
+		su_timer_set_at(t, f, c, su_time_add(su_now(), (su_duration_t)ms));
+}
+
+/* Our SDP: an offer lists every codec we take; an answer only the chosen one. */
+static const char *pcall_sdp(struct pcall *c, char *buf, int hold)
+{
+	const struct phone_opts *o = &c->ph->o;
+	struct sdp_build_params p = {
+		.addr = o->bind_addr, .port = pmedia_local_port(c->media),
+		.pts = c->pt >= 0 ? &c->pt : o->codecs, .n_pts = c->pt >= 0 ? 1 : o->n_codecs,
+		.te_pt = c->pt >= 0 ? c->te_pt : SDP_PT_TELEPHONE_EVENT,
+		.dir = hold ? o->hold_dir : SDP_SENDRECV, .null_addr = hold && o->hold_null,
+		.sess_id = c->sess_id, .sess_ver = c->sess_ver++,
+	};
+
+	if (sdp_build(buf, SDP_BUF_LEN, &p) < 0)
+		buf[0] = '\0';
+	return buf;
+}
+
+static int sdp_of(const sip_t *sip, struct sdp_info *si)
+{
+	if (!sip || !sip->sip_payload || !sip->sip_payload->pl_data)
+		return -ENOENT;
+	char body[4096];
+	size_t n = sip->sip_payload->pl_len < sizeof(body) - 1 ? sip->sip_payload->pl_len
+							       : sizeof(body) - 1;
+	memcpy(body, sip->sip_payload->pl_data, n);
+	body[n] = '\0';
+	return sdp_info_parse(si, body);
+}
+
+/* Take the far end's description: RTP goes where it says, unless it holds us. */
+static int pcall_apply_remote(struct pcall *c, const struct sdp_info *si, int offer)
+{
+	const struct phone_opts *o = &c->ph->o;
+	int pt = offer || c->pt < 0 ? sdp_choose_pt(si, o->codecs, o->n_codecs) : c->pt;
+
+	if (pt < 0)
+		return -ENOTSUP;
+	c->pt = pt;
+	c->te_pt = si->te_pt;
+	if (sdp_is_hold(si))
+		return pmedia_set_remote(c->media, NULL, 0, pt, si->te_pt);
+	return pmedia_set_remote(c->media, si->addr, si->port, pt, si->te_pt);
+}
+
+static int reason_cause(const sip_t *sip)
+{
+	for (const sip_reason_t *r = sip ? sip->sip_reason : NULL; r; r = r->re_next)
+		if (r->re_protocol && !strcasecmp(r->re_protocol, "Q.850") && r->re_cause)
+			return atoi(r->re_cause);
+	return 0;
+}
+
+static void on_hangup_timer(struct phone *ph, su_timer_t *t, struct pcall *c)
+{
+	if (c->state == PC_RELEASING || c->state == PC_ENDED)
+		return;
+	nua_bye(c->nh, TAG_END());
+	pcall_set_state(c, PC_RELEASING);
+}
+
+static void on_hold_timer(struct phone *ph, su_timer_t *t, struct pcall *c)
+{
+	char sdp[SDP_BUF_LEN];
+
+	if (c->state != PC_ACTIVE || pcall_set_state(c, PC_HOLDING))
+		return;
+	nua_invite(c->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+		   SIPTAG_PAYLOAD_STR(pcall_sdp(c, sdp, 1)), TAG_END());
+}
+
+static void on_unhold_timer(struct phone *ph, su_timer_t *t, struct pcall *c)
+{
+	char sdp[SDP_BUF_LEN];
+
+	if (c->state != PC_HELD || pcall_set_state(c, PC_RESUMING))
+		return;
+	nua_invite(c->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+		   SIPTAG_PAYLOAD_STR(pcall_sdp(c, sdp, 0)), TAG_END());
+}
+
+/* Talking: start the clocks that count from the answer. */
+static void pcall_answered(struct pcall *c)
+{
+	const struct phone_opts *o = &c->ph->o;
+
+	if (pcall_set_state(c, PC_ACTIVE))
+		return;
+	phone_out(c->ph, "EVENT", "call %d answered", c->id);
+	pmedia_start_dtmf(c->media);
+	timer_after(c->t_hangup, on_hangup_timer, c, o->hangup_after_ms);
+	timer_after(c->t_hold, on_hold_timer, c, o->hold_at_ms);
+	timer_after(c->t_unhold, on_unhold_timer, c, o->unhold_at_ms);
+}
+
+static void on_answer_timer(struct phone *ph, su_timer_t *t, struct pcall *c)
+{
+	char sdp[SDP_BUF_LEN];
+
+	if (c->state != PC_INCOMING && c->state != PC_EARLY)
+		return;
+	c->final_status = 200;
+	nua_respond(c->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+		    SIPTAG_PAYLOAD_STR(pcall_sdp(c, sdp, 0)), TAG_END());
+	pcall_answered(c);
+}
+
+static void pcall_reject(struct pcall *c, int status)
+{
+	char reason[64];
+
+	c->final_status = status;
+	if (c->ph->o.reject_cause && status == c->ph->o.reject_status) {
+		snprintf(reason, sizeof(reason), "Q.850;cause=%d", c->ph->o.reject_cause);
+		c->cause = c->ph->o.reject_cause;
+		nua_respond(c->nh, status, sip_status_phrase(status), SIPTAG_REASON_STR(reason),
+			    TAG_END());
+	} else {
+		nua_respond(c->nh, status, sip_status_phrase(status), TAG_END());
+	}
+	pcall_set_state(c, PC_RELEASING);
+}
+
+static void display_of(const sip_from_t *f, char *out, size_t len)
+{
+	const char *d = f && f->a_display ? f->a_display : "";
+	size_t n = strlen(d);
+
+	if (n >= 2 && d[0] == '"' && d[n - 1] == '"')
+		snprintf(out, len, "%.*s", (int)(n - 2), d + 1);
+	else
+		snprintf(out, len, "%s", d);
+}
+
+static void on_new_invite(struct phone *ph, nua_handle_t *nh, const sip_t *sip)
+{
+	const struct phone_opts *o = &ph->o;
+	struct sdp_info si;
+	struct pcall *c;
+	char display[128], sdp[SDP_BUF_LEN];
+	int has_sdp;
+
+	if (pcall_alloc(&c, ph, 0) < 0) {
+		nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
+		nua_handle_destroy(nh);
+		return;
+	}
+	c->nh = nh;
+	nua_handle_bind(nh, c);
+	display_of(sip->sip_from, display, sizeof(display));
+	phone_out(ph, "EVENT", "call %d incoming from=%s display=\"%s\" to=%s", c->id,
+		  sip->sip_from && sip->sip_from->a_url->url_user ? sip->sip_from->a_url->url_user : "",
+		  display,
+		  sip->sip_request && sip->sip_request->rq_url->url_user
+			  ? sip->sip_request->rq_url->url_user
+			  : sip->sip_to && sip->sip_to->a_url->url_user ? sip->sip_to->a_url->url_user : "");
+
+	has_sdp = sdp_of(sip, &si) == 0;
+	if (has_sdp && pcall_apply_remote(c, &si, 1) < 0) {
+		pcall_reject(c, 488);
+		return;
+	}
+	c->offer_in_answer = !has_sdp;	/* RFC 3261 13.2.1: then the ACK carries the answer */
+	if (o->reject_status) {
+		pcall_reject(c, o->reject_status);
+		return;
+	}
+	if (o->ringing)
+		nua_respond(nh, SIP_180_RINGING, TAG_END());
+	if (o->early_media && has_sdp) {
+		nua_respond(nh, SIP_183_SESSION_PROGRESS, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+			    SIPTAG_PAYLOAD_STR(pcall_sdp(c, sdp, 0)), TAG_END());
+		pcall_set_state(c, PC_EARLY);
+	}
+	if (!o->ring_forever)
+		timer_after(c->t_answer, on_answer_timer, c, o->answer_after_ms);
+}
+
+/* A re-INVITE from the far end: hold, resume, or a refresh (DESIGN.md: tell
+ * session-timer refreshes from holds by the SDP). */
+static void on_reinvite(struct pcall *c, const sip_t *sip)
+{
+	struct sdp_info si;
+	char sdp[SDP_BUF_LEN];
+	int local_hold = c->state == PC_HELD || c->state == PC_HOLDING;
+
+	if (sdp_of(sip, &si) < 0) {
+		/* No offer: ours goes in the 200, the answer in the ACK. */
+		c->offer_in_answer = 1;
+		nua_respond(c->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+			    SIPTAG_PAYLOAD_STR(pcall_sdp(c, sdp, local_hold)), TAG_END());
+		return;
+	}
+	if (pcall_apply_remote(c, &si, 0) < 0) {
+		nua_respond(c->nh, SIP_488_NOT_ACCEPTABLE, TAG_END());
+		return;
+	}
+	if (local_hold) {
+		nua_respond(c->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+			    SIPTAG_PAYLOAD_STR(pcall_sdp(c, sdp, 1)), TAG_END());
+		return;
+	}
+	{
+		struct sdp_build_params p = {
+			.addr = c->ph->o.bind_addr, .port = pmedia_local_port(c->media),
+			.pts = &c->pt, .n_pts = 1, .te_pt = c->te_pt,
+			.dir = sdp_dir_answer(si.dir), .sess_id = c->sess_id, .sess_ver = c->sess_ver++,
+		};
+		if (sdp_build(sdp, sizeof(sdp), &p) < 0)
+			sdp[0] = '\0';
+	}
+	nua_respond(c->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+		    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+	if (sdp_is_hold(&si) && c->state == PC_ACTIVE) {
+		pcall_set_state(c, PC_REMOTE_HELD);
+		phone_out(c->ph, "EVENT", "call %d held", c->id);
+	} else if (!sdp_is_hold(&si) && c->state == PC_REMOTE_HELD) {
+		pcall_set_state(c, PC_ACTIVE);
+		phone_out(c->ph, "EVENT", "call %d resumed", c->id);
+	}
+}
+
+/* Response to our INVITE: the initial one, or a hold/resume re-INVITE. */
+static void on_invite_response(struct pcall *c, int status, const sip_t *sip)
+{
+	struct sdp_info si;
+	int has_sdp = sdp_of(sip, &si) == 0;
+
+	if (status < 200) {
+		if (status > 100 && (c->state == PC_CALLING || c->state == PC_PROCEEDING)) {
+			pcall_set_state(c, PC_PROCEEDING);
+			if (has_sdp)	/* early media: listen, do not talk (RFC 3960) */
+				pcall_apply_remote(c, &si, 0);
+		}
+		return;
+	}
+	/* The first final response is the initial INVITE's, even after our CANCEL. */
+	if (!c->final_status) {
+		c->final_status = status;
+		if (status >= 300 && !c->cause)
+			c->cause = reason_cause(sip);
+	}
+	switch (c->state) {
+	case PC_CALLING:
+	case PC_PROCEEDING:
+		if (status >= 300) {
+			pcall_set_state(c, PC_RELEASING);
+			return;
+		}
+		if (has_sdp && pcall_apply_remote(c, &si, 0) < 0) {
+			fprintf(stderr, "call %d: no common codec in answer\n", c->id);
+			nua_bye(c->nh, TAG_END());
+			pcall_set_state(c, PC_RELEASING);
+			return;
+		}
+		pcall_answered(c);
+		break;
+	case PC_HOLDING:
+		if (status >= 300) {
+			pcall_set_state(c, PC_ACTIVE);
+			return;
+		}
+		pcall_set_state(c, PC_HELD);
+		phone_out(c->ph, "EVENT", "call %d held", c->id);
+		break;
+	case PC_RESUMING:
+		if (status >= 300) {
+			pcall_set_state(c, PC_HELD);
+			return;
+		}
+		if (has_sdp)
+			pcall_apply_remote(c, &si, 0);
+		pcall_set_state(c, PC_ACTIVE);
+		phone_out(c->ph, "EVENT", "call %d resumed", c->id);
+		break;
+	default:
+		break;
+	}
+}
+
+static void pcall_end(struct pcall *c)
+{
+	struct phone *ph = c->ph;
+
+	if (c->state != PC_RELEASING)
+		pcall_set_state(c, PC_RELEASING);
+	pcall_set_state(c, PC_ENDED);
+	phone_out(ph, "EVENT", "call %d ended status=%d cause=%d", c->id, c->final_status, c->cause);
+	pmedia_print_stats(c->media);
+	pcall_free(c);
+	phone_call_ended(ph);
+}
+
+void pcall_nua_cb(nua_event_t event, int status, char const *phrase, nua_t *nua,
+		  struct phone *ph, nua_handle_t *nh, struct pcall *c,
+		  sip_t const *sip, tagi_t tags[])
+{
+	int callstate = -1;
+	struct sdp_info si;
+
+	switch (event) {
+	case nua_i_invite:
+		if (!c)
+			on_new_invite(ph, nh, sip);
+		else
+			on_reinvite(c, sip);
+		break;
+	case nua_r_invite:
+		if (c)
+			on_invite_response(c, status, sip);
+		break;
+	case nua_i_ack:
+		if (c && c->offer_in_answer && sdp_of(sip, &si) == 0) {
+			c->offer_in_answer = 0;
+			pcall_apply_remote(c, &si, 0);
+		}
+		break;
+	case nua_i_cancel:
+		if (c) {
+			c->final_status = 487;
+			c->cause = reason_cause(sip);
+			pcall_set_state(c, PC_RELEASING);
+		}
+		break;
+	case nua_i_bye:
+		if (c) {
+			c->cause = reason_cause(sip);
+			pcall_set_state(c, PC_RELEASING);
+		}
+		break;
+	case nua_i_state:
+		tl_gets(tags, NUTAG_CALLSTATE_REF(callstate), TAG_END());
+		if (c && callstate == nua_callstate_terminated)
+			pcall_end(c);
+		break;
+	case nua_r_shutdown:
+		if (status >= 200)
+			su_root_break(ph->root);
+		break;
+	default:
+		/* Requests outside a call (OPTIONS, MESSAGE...): nua has answered. */
+		if (!c && nh && (event == nua_i_options || event == nua_i_message ||
+				 event == nua_i_subscribe || event == nua_i_notify ||
+				 event == nua_i_refer || event == nua_i_publish ||
+				 event == nua_i_method || event == nua_i_info))
+			nua_handle_destroy(nh);
+		break;
+	}
+}
+
+int pcall_dial(struct phone *ph)
+{
+	const struct phone_opts *o = &ph->o;
+	struct pcall *c;
+	char from[256], sdp[SDP_BUF_LEN];
+	int rc;
+
+	rc = pcall_alloc(&c, ph, 1);
+	if (rc)
+		return rc;
+	snprintf(from, sizeof(from), "%s%s%s<sip:%s@%s:%d>", o->display ? "\"" : "",
+		 o->display ? o->display : "", o->display ? "\" " : "",
+		 o->from ? o->from : o->user, o->bind_addr, ph->sip_port);
+	c->nh = nua_handle(ph->nua, c, SIPTAG_TO_STR(o->call_uri), SIPTAG_FROM_STR(from), TAG_END());
+	if (!c->nh) {
+		pcall_free(c);
+		return -ENOMEM;
+	}
+	phone_out(ph, "EVENT", "call %d outgoing to=%s", c->id, o->call_uri);
+	nua_invite(c->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+		   SIPTAG_PAYLOAD_STR(pcall_sdp(c, sdp, 0)), TAG_END());
+	return 0;
+}
+
+void pcall_tick_all(struct phone *ph)
+{
+	for (struct pcall *c = ph->calls; c; c = c->next) {
+		if (pcall_sends_media(c))
+			pmedia_tick(c->media);
+		pmedia_rx_tick(c->media);
+	}
+}
+
+int pcall_release_all(struct phone *ph)
+{
+	int n = 0;
+
+	for (struct pcall *c = ph->calls; c; c = c->next) {
+		switch (c->state) {
+		case PC_INCOMING:
+		case PC_EARLY:
+			pcall_reject(c, 480);
+			break;
+		case PC_CALLING:
+		case PC_PROCEEDING:
+			nua_cancel(c->nh, TAG_END());
+			pcall_set_state(c, PC_RELEASING);
+			break;
+		case PC_RELEASING:
+		case PC_ENDED:
+			break;
+		default:
+			nua_bye(c->nh, TAG_END());
+			pcall_set_state(c, PC_RELEASING);
+			break;
+		}
+		n += c->state != PC_ENDED;
+	}
+	return n;
+}
+
+void pcall_free_all(struct phone *ph)
+{
+	/* nua_shutdown() may take calls down without a last nua_i_state. */
+	while (ph->calls) {
+		struct pcall *c = ph->calls;
+		if (c->state != PC_ENDED) {
+			phone_out(ph, "EVENT", "call %d ended status=%d cause=%d", c->id,
+				  c->final_status, c->cause);
+			pmedia_print_stats(c->media);
+		}
+		pcall_free(c);
+	}
+}

@@ -1,0 +1,193 @@
+/* sipgw - phone simulator: one call's media (RTP, tone/DTMF out, detectors in).
+ * SPDX-License-Identifier: GPL-2.0-only */
+#include "sim/phone.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsp/g711.h"
+#include "dsp/tone.h"
+#include "rtp/rtp.h"
+
+#define FRAME_SAMPLES 160	/* 20 ms at 8 kHz (RFC 3551 4.5.14) */
+#define TONE_LEVEL_DBM0 (-10)
+
+struct pmedia {
+	struct phone *ph;
+	int call_id;
+	struct rtp_session *rtp;
+	enum g711_law law;
+	int pt, te_pt;
+	struct sine_gen *tg;	/* --tone, NULL = silence */
+	struct dtmf_gen *dg;	/* --dtmf, while it plays */
+	struct tone_det *td;	/* --detect */
+	struct dtmf_det *dd;
+	int rx_frames;		/* audio frames since the last tick */
+	int ev_active;		/* an RFC 4733 event is being received */
+	uint32_t ev_ts;
+};
+
+static void on_dtmf(void *arg, char digit)
+{
+	struct pmedia *m = arg;
+
+	phone_out(m->ph, "AUDIO", "dtmf %c", digit);
+}
+
+/* RFC 4733 2.3: a new event has a new timestamp; print it once. */
+static void rx_event(struct pmedia *m, const uint8_t *p, size_t len, uint32_t ts)
+{
+	static const char digits[] = "0123456789*#ABCD";
+
+	if (len < 4 || p[0] >= 16)
+		return;
+	if (m->ev_active && m->ev_ts == ts)
+		return;
+	m->ev_active = 1;
+	m->ev_ts = ts;
+	phone_out(m->ph, "AUDIO", "dtmf %c", digits[p[0]]);
+}
+
+static void pmedia_detect(struct pmedia *m, const int16_t *amp, size_t len);
+
+static void on_rtp(void *arg, int pt, const uint8_t *payload, size_t len, uint16_t seq,
+		   uint32_t ts, int marker)
+{
+	struct pmedia *m = arg;
+	int16_t amp[FRAME_SAMPLES * 2];
+	enum g711_law law;
+
+	if (m->te_pt >= 0 && pt == m->te_pt) {
+		rx_event(m, payload, len, ts);
+		return;
+	}
+	if (g711_pt_law(pt, &law) < 0)
+		return;
+	if (len > sizeof(amp) / sizeof(amp[0]))
+		len = sizeof(amp) / sizeof(amp[0]);
+	g711_law_decode(law, payload, amp, len);
+	m->rx_frames++;
+	pmedia_detect(m, amp, len);
+}
+
+static void pmedia_detect(struct pmedia *m, const int16_t *amp, size_t len)
+{
+	if (m->td) {
+		switch (tone_det_feed(m->td, amp, len)) {
+		case TONE_DET_ON:
+			phone_out(m->ph, "AUDIO", "tone %d on", m->ph->o.detect_hz);
+			break;
+		case TONE_DET_OFF:
+			phone_out(m->ph, "AUDIO", "tone %d off", m->ph->o.detect_hz);
+			break;
+		default:
+			break;
+		}
+	}
+	dtmf_det_feed(m->dd, amp, len);
+}
+
+int pmedia_alloc(struct pmedia **mp, struct phone *ph, int call_id)
+{
+	struct rtp_params rp = { .local_ip = ph->o.bind_addr, .recv_h = on_rtp };
+	struct pmedia *m = calloc(1, sizeof(*m));
+	int rc;
+
+	if (!m)
+		return -ENOMEM;
+	m->ph = ph;
+	m->call_id = call_id;
+	m->pt = -1;
+	m->te_pt = -1;
+	rp.arg = m;
+	rc = rtp_alloc(&m->rtp, ph->root, &rp);
+	if (!rc && ph->o.tone_hz)
+		rc = sine_gen_alloc(&m->tg, ph->o.tone_hz, TONE_LEVEL_DBM0);
+	if (!rc && ph->o.detect_hz)
+		rc = tone_det_alloc(&m->td, ph->o.detect_hz);
+	if (!rc)
+		rc = dtmf_det_alloc(&m->dd, on_dtmf, m);
+	if (rc) {
+		pmedia_free(m);
+		return rc;
+	}
+	*mp = m;
+	return 0;
+}
+
+void pmedia_free(struct pmedia *m)
+{
+	if (!m)
+		return;
+	rtp_free(m->rtp);
+	if (m->tg)
+		sine_gen_free(m->tg);
+	if (m->dg)
+		dtmf_gen_free(m->dg);
+	if (m->td)
+		tone_det_free(m->td);
+	if (m->dd)
+		dtmf_det_free(m->dd);
+	free(m);
+}
+
+int pmedia_local_port(const struct pmedia *m)
+{
+	return rtp_local_port(m->rtp);
+}
+
+int pmedia_set_remote(struct pmedia *m, const char *ip, int port, int pt, int te_pt)
+{
+	if (g711_pt_law(pt, &m->law) < 0)
+		return -EINVAL;
+	m->pt = pt;
+	m->te_pt = te_pt;
+	return rtp_set_remote(m->rtp, ip, port);
+}
+
+void pmedia_start_dtmf(struct pmedia *m)
+{
+	if (!m->ph->o.dtmf || m->dg)
+		return;
+	if (dtmf_gen_alloc(&m->dg, m->ph->o.dtmf) < 0)
+		m->dg = NULL;
+}
+
+void pmedia_tick(struct pmedia *m)
+{
+	int16_t amp[FRAME_SAMPLES];
+	uint8_t out[FRAME_SAMPLES];
+
+	if (m->pt < 0)
+		return;
+	/* Digits replace the tone (and then silence follows, dtmf_gen's contract). */
+	if (m->dg)
+		dtmf_gen_fill(m->dg, amp, FRAME_SAMPLES);
+	else if (m->tg)
+		sine_gen_fill(m->tg, amp, FRAME_SAMPLES);
+	else
+		memset(amp, 0, sizeof(amp));
+	g711_law_encode(m->law, amp, out, FRAME_SAMPLES);
+	rtp_send(m->rtp, m->pt, out, FRAME_SAMPLES, FRAME_SAMPLES);
+}
+
+void pmedia_rx_tick(struct pmedia *m)
+{
+	static const int16_t silence[FRAME_SAMPLES];
+
+	/* Nothing arrived (held, or the far end stopped): the ear hears
+	 * silence, so the detectors must too, or a tone would never go off. */
+	if (!m->rx_frames)
+		pmedia_detect(m, silence, FRAME_SAMPLES);
+	m->rx_frames = 0;
+}
+
+void pmedia_print_stats(const struct pmedia *m)
+{
+	struct rtp_stats st;
+
+	rtp_get_stats(m->rtp, &st);
+	phone_out(m->ph, "STAT", "call %d rtp tx=%lu rx=%lu dropped=%lu", m->call_id,
+		  st.tx_packets, st.rx_packets, st.rx_dropped);
+}

@@ -1,0 +1,47 @@
+/* sipgw - SDP offer/answer (RFC 3264) on Sofia-SIP's sdp parser.
+ * SPDX-License-Identifier: GPL-2.0-only */
+#ifndef SIPGW_SIP_SDP_H
+#define SIPGW_SIP_SDP_H
+
+#include <stddef.h>
+
+enum sdp_dir { SDP_SENDRECV, SDP_SENDONLY, SDP_RECVONLY, SDP_INACTIVE };
+
+#define SDP_MAX_PTS 16
+#define SDP_PT_TELEPHONE_EVENT 101
+
+/* What sipgw needs from a session description: its first audio stream. */
+struct sdp_info {
+	char addr[64];		/* connection address (media or session level) */
+	int port;		/* audio port; 0 = stream rejected */
+	int pts[SDP_MAX_PTS];	/* payload types in m= order */
+	int n_pts;
+	int te_pt;		/* telephone-event payload type, -1 if none */
+	enum sdp_dir dir;	/* a=sendrecv (default) / sendonly / recvonly / inactive */
+	int null_addr;		/* c=IN IP4 0.0.0.0: RFC 2543 hold */
+};
+
+struct sdp_build_params {
+	const char *addr;	/* our RTP address */
+	int port;
+	const int *pts;		/* audio payload types, preferred first (0 and/or 8) */
+	int n_pts;
+	int te_pt;		/* -1: no telephone-event */
+	enum sdp_dir dir;
+	int null_addr;		/* write c=IN IP4 0.0.0.0 (hold the old way) */
+	unsigned long sess_id, sess_ver;
+};
+
+/** Parse body; 0, or -EBADMSG when it is not SDP or has no audio stream. */
+int sdp_info_parse(struct sdp_info *si, const char *body);
+/** Write an SDP body into buf; 0 or -ENOSPC. */
+int sdp_build(char *buf, size_t len, const struct sdp_build_params *p);
+/** First payload type of prefs[] that the offer carries, or -1. */
+int sdp_choose_pt(const struct sdp_info *offer, const int *prefs, int n);
+/** The direction to answer with (RFC 3264 6.1): sendonly -> recvonly etc. */
+enum sdp_dir sdp_dir_answer(enum sdp_dir offered);
+/** True when the description puts us on hold: null address, sendonly or inactive. */
+int sdp_is_hold(const struct sdp_info *si);
+const char *sdp_dir_name(enum sdp_dir d);
+
+#endif

@@ -1,0 +1,77 @@
+/* sipgw - what sip_ua.c and sip_leg.c share. SPDX-License-Identifier: GPL-2.0-only */
+#ifndef SIPGW_SIP_SIP_INTERNAL_H
+#define SIPGW_SIP_SIP_INTERNAL_H
+
+struct sip_ua;
+struct sip_leg;
+#define NUA_MAGIC_T struct sip_ua
+#define NUA_HMAGIC_T struct sip_leg
+
+#include <sofia-sip/nua.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/su_wait.h>
+
+#include "rtp/media.h"
+#include "sip/sdp.h"
+#include "sip/sip_ua.h"
+
+struct rtp_session;
+
+struct sip_ua {
+	su_root_t *root;
+	su_home_t home[1];
+	nua_t *nua;
+	char bind[64];
+	int port;
+	char rtp_ip[64];
+	int rtp_port_min, rtp_port_max;
+	sip_incoming_h *incoming_h;
+	void *arg;
+	unsigned leg_seq;
+	void (*shutdown_done)(void *arg);
+	void *shutdown_arg;
+};
+
+/* Dialog states, after RFC 3261 12 / 13 and the INVITE transaction. */
+enum sip_state {
+	SIP_ST_IDLE,
+	SIP_ST_CALLING,		/* INVITE sent, nothing back */
+	SIP_ST_PROCEEDING,	/* 1xx received */
+	SIP_ST_INCOMING,	/* INVITE received (UAS) */
+	SIP_ST_EARLY,		/* 1xx sent (UAS) */
+	SIP_ST_CONFIRMED,	/* 2xx: the dialog is up */
+	SIP_ST_TERMINATING,	/* BYE or CANCEL sent, or final error sent */
+	SIP_ST_TERMINATED,
+	SIP_ST__COUNT
+};
+
+struct sip_leg {
+	struct leg base;
+	struct sip_ua *ua;
+	nua_handle_t *nh;
+	int state;			/* enum sip_state */
+	unsigned id;
+	int outgoing;
+	char host[128];
+	int port;
+	int dial_peer;
+	char number[64];
+	struct rtp_session *rtp;
+	struct media_port mport;
+	int pt;				/* negotiated payload type, -1 before answer */
+	int te_pt;
+	enum g711_law offer_law;
+	char remote_addr[64];
+	int remote_port;
+	int held;			/* the far side holds us: nothing is sent */
+	int told_release;		/* the call has heard call_leg_released */
+	unsigned long sdp_ver;
+	unsigned long sdp_id;
+	char desc[64];
+};
+
+void sip_leg_event(struct sip_leg *sl, nua_event_t event, int status, char const *phrase,
+		   sip_t const *sip, tagi_t tags[]);
+int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip);
+
+#endif

@@ -1,0 +1,422 @@
+/* sipgw - a call leg on a SIP dialog (RFC 3261) with its RTP session and
+ * SDP offer/answer (RFC 3264). SPDX-License-Identifier: GPL-2.0-only */
+#include "sip/sip_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sofia-sip/nua_tag.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/sip_tag.h>
+
+#include "bridge/cause.h"
+#include "core/fsm.h"
+#include "core/log.h"
+#include "rtp/rtp.h"
+
+#define B(s) FSM_BIT(SIP_ST_##s)
+
+static const struct fsm_state sip_states[SIP_ST__COUNT] = {
+	[SIP_ST_IDLE] = { "IDLE", B(CALLING) | B(INCOMING) | B(TERMINATED) },
+	[SIP_ST_CALLING] = { "CALLING", B(PROCEEDING) | B(CONFIRMED) | B(TERMINATING) | B(TERMINATED) },
+	[SIP_ST_PROCEEDING] = { "PROCEEDING", B(CONFIRMED) | B(TERMINATING) | B(TERMINATED) },
+	[SIP_ST_INCOMING] = { "INCOMING", B(EARLY) | B(CONFIRMED) | B(TERMINATING) | B(TERMINATED) },
+	[SIP_ST_EARLY] = { "EARLY", B(CONFIRMED) | B(TERMINATING) | B(TERMINATED) },
+	[SIP_ST_CONFIRMED] = { "CONFIRMED", B(TERMINATING) | B(TERMINATED) },
+	[SIP_ST_TERMINATING] = { "TERMINATING", B(TERMINATED) },
+	[SIP_ST_TERMINATED] = { "TERMINATED", 0 },
+};
+
+static const struct fsm_def sip_fsm = { "sip", LSS_SIP, sip_states, SIP_ST__COUNT };
+
+static const char *sl_describe(struct leg *leg)
+{
+	struct sip_leg *sl = (struct sip_leg *)leg;
+	snprintf(sl->desc, sizeof(sl->desc), "sip %u [%s]", sl->id, fsm_state_name(&sip_fsm, sl->state));
+	return sl->desc;
+}
+
+static int sl_move(struct sip_leg *sl, int next)
+{
+	return fsm_move(&sip_fsm, &sl->state, next, sl_describe(&sl->base));
+}
+
+/* Our SDP: the offer lists the span's law first, then the other, then
+ * telephone-event (RFC 4733); an answer carries the chosen one. */
+static int sl_build_sdp(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir dir)
+{
+	int pts[2];
+	int n = 0;
+	struct sdp_build_params bp = {
+		.addr = sl->ua->rtp_ip, .port = rtp_local_port(sl->rtp), .pts = pts,
+		.te_pt = SDP_PT_TELEPHONE_EVENT, .dir = dir,
+		.sess_id = sl->sdp_id, .sess_ver = ++sl->sdp_ver,
+	};
+
+	if (sl->pt >= 0) {
+		pts[n++] = sl->pt;
+		bp.te_pt = sl->te_pt;
+	} else {
+		pts[n++] = g711_law_pt(sl->offer_law);
+		pts[n++] = g711_law_pt(sl->offer_law == LAW_ULAW ? LAW_ALAW : LAW_ULAW);
+	}
+	bp.n_pts = n;
+	return sdp_build(buf, len, &bp);
+}
+
+/* Take the far side's SDP (answer to our offer, or its re-offer). */
+static int sl_take_sdp(struct sip_leg *sl, const struct sdp_info *si)
+{
+	enum g711_law law;
+	int pt = -1;
+
+	for (int i = 0; i < si->n_pts && pt < 0; i++)
+		if (g711_pt_law(si->pts[i], &law) == 0)
+			pt = si->pts[i];
+	if (pt < 0)
+		return -EPROTO;
+	sl->pt = pt;
+	g711_pt_law(pt, &sl->mport.law);
+	sl->te_pt = si->te_pt;
+	sl->held = sdp_is_hold(si);
+	snprintf(sl->remote_addr, sizeof(sl->remote_addr), "%s", si->addr);
+	sl->remote_port = si->port;
+	if (sl->held)
+		rtp_set_remote(sl->rtp, NULL, 0);	/* RFC 3264 8.4: send nothing */
+	else
+		rtp_set_remote(sl->rtp, si->addr, si->port);
+	return 0;
+}
+
+static int sip_body_sdp(sip_t const *sip, struct sdp_info *si)
+{
+	if (!sip || !sip->sip_payload || !sip->sip_payload->pl_data)
+		return -ENOENT;
+	return sdp_info_parse(si, sip->sip_payload->pl_data);
+}
+
+/* The Q.850 cause a SIP failure stands for: Reason header first (RFC 6432). */
+static int sl_cause(int status, sip_t const *sip)
+{
+	char reason[256] = "";
+
+	if (sip && sip->sip_reason)
+		sip_header_field_e(reason, sizeof(reason), (sip_header_t const *)sip->sip_reason, 0);
+	return cause_pick(status, reason[0] ? reason : NULL);
+}
+
+/* The cause in a Reason header, or dflt when there is none. */
+static int sl_reason_cause(sip_t const *sip, int dflt)
+{
+	char reason[256] = "";
+	int cause;
+
+	if (!sip || !sip->sip_reason)
+		return dflt;
+	sip_header_field_e(reason, sizeof(reason), (sip_header_t const *)sip->sip_reason, 0);
+	return cause_from_reason(reason, &cause) == 0 ? cause : dflt;
+}
+
+static void sl_tell_released(struct sip_leg *sl, int cause, int status)
+{
+	if (sl->told_release)
+		return;
+	sl->told_release = 1;
+	call_leg_released(&sl->base, cause, status);
+}
+
+static void rtp_in(void *arg, int pt, const uint8_t *payload, size_t len, uint16_t seq,
+		   uint32_t ts, int marker)
+{
+	struct sip_leg *sl = arg;
+
+	if (pt != sl->pt || len != MEDIA_FRAME || sl->held)
+		return;	/* telephone-event and odd packet times are not bridged yet */
+	media_deliver(&sl->mport, payload, len);
+}
+
+static void sl_play(struct media_port *mp, const uint8_t *frame, size_t len)
+{
+	struct sip_leg *sl = mp->owner;
+
+	if (sl->pt < 0 || sl->held)
+		return;
+	rtp_send(sl->rtp, sl->pt, frame, len, (uint32_t)len);
+}
+
+static int sl_setup(struct leg *leg, const struct leg_setup_info *si)
+{
+	struct sip_leg *sl = (struct sip_leg *)leg;
+	char ruri[256], from[256], sdp[1024];
+	int rc;
+
+	sl->offer_law = si->law;
+	snprintf(sl->number, sizeof(sl->number), "%s", si->called);
+	/* Request-URI sip:NUMBER@TARGET;user=phone (RFC 3261 19.1.1). */
+	snprintf(ruri, sizeof(ruri), "sip:%s@%s:%d;user=phone", si->called, sl->host, sl->port);
+	snprintf(from, sizeof(from), "\"%s\" <sip:%s@%s:%d;user=phone>",
+		 si->display[0] ? si->display : (si->calling[0] ? si->calling : "Anonymous"),
+		 si->calling[0] ? si->calling : "anonymous", sl->ua->bind, sl->ua->port);
+	if ((rc = sl_build_sdp(sl, sdp, sizeof(sdp), SDP_SENDRECV)))
+		return rc;
+	sl->nh = nua_handle(sl->ua->nua, sl, SIPTAG_TO_STR(ruri), SIPTAG_FROM_STR(from), TAG_END());
+	if (!sl->nh)
+		return -ENOMEM;
+	sl_move(sl, SIP_ST_CALLING);
+	nua_invite(sl->nh, NUTAG_URL(ruri),
+		   SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+	LOGI(LSS_SIP, "%s INVITE %s (dial-peer %d)", sl_describe(leg), ruri, sl->dial_peer);
+	return 0;
+}
+
+static void sl_release(struct leg *leg, int cause)
+{
+	struct sip_leg *sl = (struct sip_leg *)leg;
+	char reason[128];
+
+	sl->told_release = 1;	/* the call asked for it: no need to tell it */
+	cause_format_reason(reason, sizeof(reason), cause);
+	switch (sl->state) {
+	case SIP_ST_CALLING:
+	case SIP_ST_PROCEEDING:
+		nua_cancel(sl->nh, SIPTAG_REASON_STR(reason), TAG_END());
+		break;
+	case SIP_ST_CONFIRMED:
+		nua_bye(sl->nh, SIPTAG_REASON_STR(reason), TAG_END());
+		break;
+	case SIP_ST_INCOMING:
+	case SIP_ST_EARLY: {
+		int status = cause_to_sip_status(cause);
+		nua_respond(sl->nh, status, sip_status_phrase(status), SIPTAG_REASON_STR(reason), TAG_END());
+		break;
+	}
+	case SIP_ST_IDLE:
+		sl_move(sl, SIP_ST_TERMINATED);
+		call_leg_gone(leg);
+		return;
+	default:
+		return;	/* already on its way out */
+	}
+	sl_move(sl, SIP_ST_TERMINATING);
+}
+
+static void sl_answer(struct leg *leg) { (void)leg; /* UAS answering lands with SIP -> PRI calls */ }
+static void sl_alert(struct leg *leg, int inband) { (void)leg; (void)inband; }
+static void sl_progress(struct leg *leg) { (void)leg; }
+
+static struct media_port *sl_media(struct leg *leg)
+{
+	struct sip_leg *sl = (struct sip_leg *)leg;
+	return sl->pt >= 0 ? &sl->mport : NULL;
+}
+
+static void sl_destroy(struct leg *leg)
+{
+	struct sip_leg *sl = (struct sip_leg *)leg;
+
+	media_part(&sl->mport);
+	if (sl->nh)
+		nua_handle_destroy(sl->nh);
+	rtp_free(sl->rtp);
+	free(sl);
+}
+
+static const struct leg_ops sip_leg_ops = {
+	.kind = "sip",
+	.setup = sl_setup,
+	.alert = sl_alert,
+	.progress = sl_progress,
+	.answer = sl_answer,
+	.release = sl_release,
+	.media = sl_media,
+	.destroy = sl_destroy,
+	.describe = sl_describe,
+};
+
+static int sl_alloc(struct sip_leg **slp, struct sip_ua *ua)
+{
+	struct sip_leg *sl = calloc(1, sizeof(*sl));
+	struct rtp_params rp = {
+		.local_ip = ua->rtp_ip, .port_min = ua->rtp_port_min, .port_max = ua->rtp_port_max,
+		.recv_h = rtp_in,
+	};
+	int rc;
+
+	if (!sl)
+		return -ENOMEM;
+	rp.arg = sl;
+	sl->base.ops = &sip_leg_ops;
+	sl->ua = ua;
+	sl->id = ++ua->leg_seq;
+	sl->pt = -1;
+	sl->te_pt = -1;
+	sl->sdp_id = (unsigned long)random();
+	sl->mport.kind = "rtp";
+	sl->mport.play = sl_play;
+	sl->mport.owner = sl;
+	if ((rc = rtp_alloc(&sl->rtp, ua->root, &rp))) {
+		LOGE(LSS_RTP, "no RTP port for a new call: %s", strerror(-rc));
+		free(sl);
+		return rc;
+	}
+	*slp = sl;
+	return 0;
+}
+
+int sip_leg_alloc_outgoing(struct leg **legp, struct sip_ua *ua, const struct sip_leg_params *p)
+{
+	struct sip_leg *sl;
+	int rc = sl_alloc(&sl, ua);
+
+	if (rc)
+		return rc;
+	sl->outgoing = 1;
+	snprintf(sl->host, sizeof(sl->host), "%s", p->host);
+	sl->port = p->port;
+	sl->dial_peer = p->dial_peer;
+	*legp = &sl->base;
+	return 0;
+}
+
+/* A response to our INVITE (RFC 3261 13.2.2). */
+static void on_r_invite(struct sip_leg *sl, int status, sip_t const *sip)
+{
+	struct sdp_info si;
+	int has_sdp = sip_body_sdp(sip, &si) == 0;
+
+	if (status < 100 || (status < 200 && sl->state == SIP_ST_TERMINATING))
+		return;
+	if (status == 100)
+		return;
+	if (status < 200) {
+		sl_move(sl, SIP_ST_PROCEEDING);
+		if (has_sdp && sl_take_sdp(sl, &si) == 0) {
+			if (status == 183)
+				call_leg_progress(&sl->base);	/* early media */
+			else
+				call_leg_alerting(&sl->base, 1);
+		} else if (status != 183) {
+			call_leg_alerting(&sl->base, 0);
+		}
+		return;
+	}
+	if (status < 300) {
+		if (sl->state == SIP_ST_TERMINATING) {
+			/* 200 crossed our CANCEL (RFC 3261 9.1): nua ACKs, we BYE. */
+			nua_bye(sl->nh, TAG_END());
+			return;
+		}
+		if (sl_move(sl, SIP_ST_CONFIRMED))
+			return;
+		if (!has_sdp && sl->pt < 0) {
+			LOGW(LSS_SIP, "%s 200 OK without SDP answer", sl_describe(&sl->base));
+			sl_release(&sl->base, 65);
+			sl_tell_released(sl, 65, 0);
+			return;
+		}
+		if (has_sdp && sl_take_sdp(sl, &si)) {
+			LOGW(LSS_SIP, "%s answer has no G.711", sl_describe(&sl->base));
+			sl_release(&sl->base, 65);
+			sl_tell_released(sl, 65, 0);
+			return;
+		}
+		call_leg_answered(&sl->base);
+		return;
+	}
+	/* Final failure; nua sends the ACK (RFC 3261 17.1.1.3). */
+	if (sl->state != SIP_ST_TERMINATING)
+		sl_move(sl, SIP_ST_TERMINATING);
+	sl_tell_released(sl, sl_cause(status, sip), status);
+}
+
+/* A re-INVITE in the dialog: hold, resume, or a session refresh (RFC 3264 8,
+ * RFC 4028). The answer mirrors the offered direction. */
+static void on_i_reinvite(struct sip_leg *sl, sip_t const *sip)
+{
+	struct sdp_info si;
+	char sdp[1024];
+	int was_held = sl->held;
+
+	if (sl->state != SIP_ST_CONFIRMED) {
+		nua_respond(sl->nh, SIP_491_REQUEST_PENDING, TAG_END());
+		return;
+	}
+	if (sip_body_sdp(sip, &si) == 0) {
+		if (sl_take_sdp(sl, &si)) {
+			nua_respond(sl->nh, SIP_488_NOT_ACCEPTABLE, TAG_END());
+			return;
+		}
+		if (sl->held != was_held) {
+			LOGI(LSS_SIP, "%s %s by the far end (%s%s)", sl_describe(&sl->base),
+			     sl->held ? "held" : "resumed", sdp_dir_name(si.dir), si.null_addr ? ", c=0.0.0.0" : "");
+			call_leg_hold(&sl->base, sl->held);
+		}
+		sl_build_sdp(sl, sdp, sizeof(sdp), sdp_dir_answer(si.dir));
+	} else {
+		sl_build_sdp(sl, sdp, sizeof(sdp), SDP_SENDRECV);
+	}
+	nua_respond(sl->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+		    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+}
+
+void sip_leg_event(struct sip_leg *sl, nua_event_t event, int status, char const *phrase,
+		   sip_t const *sip, tagi_t tags[])
+{
+	switch (event) {
+	case nua_r_invite:
+		on_r_invite(sl, status, sip);
+		return;
+	case nua_i_invite:
+		on_i_reinvite(sl, sip);
+		return;
+	case nua_i_bye:
+		if (sl->state != SIP_ST_TERMINATING)
+			sl_move(sl, SIP_ST_TERMINATING);
+		sl_tell_released(sl, sl_reason_cause(sip, 16), 0);
+		return;
+	case nua_i_cancel:
+		sl_move(sl, SIP_ST_TERMINATING);
+		sl_tell_released(sl, sl_cause(487, sip), 487);
+		return;
+	case nua_i_state: {
+		int cs = nua_callstate_init;
+		tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());
+		if (cs != nua_callstate_terminated)
+			return;
+		if (!sl->told_release)
+			sl_tell_released(sl, status >= 300 ? sl_cause(status, sip) : 16, status);
+		sl_move(sl, SIP_ST_TERMINATED);
+		nua_handle_destroy(sl->nh);
+		sl->nh = NULL;
+		call_leg_gone(&sl->base);
+		return;
+	}
+	case nua_r_bye:
+	case nua_r_cancel:
+	case nua_i_ack:
+	case nua_i_active:
+	case nua_i_terminated:
+	case nua_i_prack:
+		return;
+	default:
+		LOGD(LSS_SIP, "%s: %s %d %s", sl_describe(&sl->base), nua_event_name(event), status,
+		     phrase ? phrase : "");
+	}
+}
+
+/* A new INVITE outside any dialog. */
+int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
+{
+	if (!ua->incoming_h) {
+		/* Nothing on this gateway takes SIP calls yet: refuse, never
+		 * reach a trunk unasked (toll fraud). */
+		nua_respond(nh, SIP_403_FORBIDDEN, TAG_END());
+		nua_handle_destroy(nh);
+		return -EPERM;
+	}
+	nua_respond(nh, SIP_403_FORBIDDEN, TAG_END());
+	nua_handle_destroy(nh);
+	return -EPERM;
+}

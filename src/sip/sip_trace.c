@@ -1,0 +1,190 @@
+/* sipgw - one line per SIP message sent or received, from Sofia's tport log.
+ * SPDX-License-Identifier: GPL-2.0-only */
+#include "sip/sip_trace.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sofia-sip/su_log.h>
+
+/* Sofia's tport_log_msg() (TPORT_LOG) writes, through su_log() on the
+ * default log: "recv|send N bytes from|to proto/[addr]:port at T:\n" and a
+ * separator in one piece, then each message line prefixed by three spaces
+ * (text and "\n" in separate pieces), then a closing separator. */
+#define TRACE_SEP "   ------------------------------------------------------------------------"
+#define TRACE_MSG_MAX 16384
+
+/* Idle -> stamp line seen -> inside the message -> idle at the closing separator. */
+enum trace_state { TRACE_IDLE, TRACE_STAMP, TRACE_IN_MSG };
+
+/* su_log_default is one per process, so the trace context is too. */
+static struct {
+	sip_trace_h *h;
+	void *arg;
+	enum trace_state state;
+	int sent;
+	char line[4096];	/* the line being assembled */
+	size_t line_len;
+	char msg[TRACE_MSG_MAX];	/* the message so far, lines joined by '\n' */
+	size_t msg_len;
+} tr;
+
+static const char *hdr_value(const char *msg, const char *name, const char *compact,
+			     char *out, size_t len)
+{
+	size_t nl = strlen(name);
+	const char *p = strchr(msg, '\n');	/* skip the start line */
+
+	while (p && p[1] && p[1] != '\n') {
+		const char *l = p + 1, *e = strchr(l, '\n'), *v = NULL;
+		size_t ll = e ? (size_t)(e - l) : strlen(l);
+
+		if (ll > nl && !strncasecmp(l, name, nl) && (l[nl] == ':' || l[nl] == ' '))
+			v = l + nl;
+		else if (compact && ll > 1 && tolower((unsigned char)l[0]) == compact[0] &&
+			 (l[1] == ':' || l[1] == ' '))
+			v = l + 1;
+		if (v) {
+			while (*v == ' ' || *v == '\t' || *v == ':')
+				v++;
+			snprintf(out, len, "%.*s", (int)(ll - (size_t)(v - l)), v);
+			return out;
+		}
+		p = e;
+	}
+	return NULL;
+}
+
+/* The body starts after the first empty line. */
+static const char *msg_body(const char *msg)
+{
+	const char *b = strstr(msg, "\n\n");
+	return b ? b + 2 : NULL;
+}
+
+static void sdp_summary(const char *body, char *out, size_t len)
+{
+	char addr[64] = "?";
+	const char *dir = "sendrecv";
+	static const char *const dirs[] = { "sendrecv", "sendonly", "recvonly", "inactive" };
+
+	for (const char *l = body; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		if (!strncmp(l, "c=IN IP4 ", 9) || !strncmp(l, "c=IN IP6 ", 9))
+			sscanf(l + 9, "%63[^ \n/]", addr);
+		for (unsigned i = 0; i < 4; i++)
+			if (!strncmp(l, "a=", 2) && !strncmp(l + 2, dirs[i], strlen(dirs[i])))
+				dir = dirs[i];
+	}
+	snprintf(out, len, " sdp[c=%s %s]", addr, dir);
+}
+
+static void trace_emit(void)
+{
+	char summary[1024], val[512], sdp[128] = "";
+	const char *msg = tr.msg, *body;
+	size_t sl = strcspn(msg, "\n");
+	int off;
+
+	if (!strncmp(msg, "SIP/2.0 ", 8)) {
+		char method[32] = "";
+		off = snprintf(summary, sizeof(summary), "%.*s", (int)(sl - 8), msg + 8);
+		if (hdr_value(msg, "CSeq", NULL, val, sizeof(val)))
+			sscanf(val, "%*u %31s", method);
+		if (method[0])
+			off += snprintf(summary + off, sizeof(summary) - (size_t)off, " (%s)", method);
+	} else {
+		/* "METHOD uri SIP/2.0": drop the version. */
+		const char *v = memmem(msg, sl, " SIP/2.0", 8);
+		off = snprintf(summary, sizeof(summary), "%.*s", (int)(v ? (size_t)(v - msg) : sl), msg);
+	}
+	if ((size_t)off >= sizeof(summary))
+		off = sizeof(summary) - 1;
+	if (hdr_value(msg, "Reason", NULL, val, sizeof(val)))
+		off += snprintf(summary + off, sizeof(summary) - (size_t)off, " reason[%s]", val);
+	if ((size_t)off >= sizeof(summary))
+		off = sizeof(summary) - 1;
+	body = msg_body(msg);
+	if (body && hdr_value(msg, "Content-Type", "c", val, sizeof(val)) &&
+	    !strncasecmp(val, "application/sdp", 15)) {
+		sdp_summary(body, sdp, sizeof(sdp));
+		snprintf(summary + off, sizeof(summary) - (size_t)off, "%s", sdp);
+	}
+	if (tr.h)
+		tr.h(tr.arg, tr.sent, summary);
+}
+
+static void trace_line(const char *l)
+{
+	if (tr.state == TRACE_STAMP) {
+		tr.state = strcmp(l, TRACE_SEP) ? TRACE_IDLE : TRACE_IN_MSG;
+		tr.msg_len = 0;
+		tr.msg[0] = '\0';
+		if (tr.state == TRACE_IN_MSG)
+			return;
+	}
+	if (tr.state == TRACE_IDLE) {
+		if ((!strncmp(l, "recv ", 5) || !strncmp(l, "send ", 5)) && strstr(l, " bytes ")) {
+			tr.sent = l[0] == 's';
+			tr.state = TRACE_STAMP;
+			return;
+		}
+		fprintf(stderr, "%s\n", l);
+		return;
+	}
+	if (!strcmp(l, TRACE_SEP)) {
+		tr.state = TRACE_IDLE;
+		trace_emit();
+		tr.msg_len = 0;
+		return;
+	}
+	if (!strncmp(l, "   ", 3))
+		l += 3;
+	size_t n = strlen(l);
+	if (tr.msg_len + n + 2 < sizeof(tr.msg)) {
+		memcpy(tr.msg + tr.msg_len, l, n);
+		tr.msg_len += n;
+		tr.msg[tr.msg_len++] = '\n';
+		tr.msg[tr.msg_len] = '\0';
+	}
+}
+
+static void trace_logger(void *stream, char const *fmt, va_list ap)
+{
+	char piece[4096];
+	int n = vsnprintf(piece, sizeof(piece), fmt, ap);
+
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(piece))
+		n = sizeof(piece) - 1;
+	/* Not in a message and not starting one: pass through unchanged. */
+	if (tr.state == TRACE_IDLE && tr.line_len == 0 &&
+	    strncmp(piece, "recv ", 5) && strncmp(piece, "send ", 5)) {
+		fputs(piece, stderr);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		if (piece[i] == '\n') {
+			tr.line[tr.line_len] = '\0';
+			trace_line(tr.line);
+			tr.line_len = 0;
+		} else if (tr.line_len + 1 < sizeof(tr.line)) {
+			tr.line[tr.line_len++] = piece[i];
+		}
+	}
+}
+
+void sip_trace_enable(sip_trace_h *h, void *arg)
+{
+	tr.h = h;
+	tr.arg = arg;
+	tr.state = TRACE_IDLE;
+	tr.line_len = tr.msg_len = 0;
+	/* tport_open_log() reads TPORT_LOG when the agent's transports open. */
+	setenv("TPORT_LOG", "1", 1);
+	su_log_redirect(su_log_default, trace_logger, NULL);
+}

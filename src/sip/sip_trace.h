@@ -1,0 +1,18 @@
+/* sipgw - one line per SIP message sent or received, from Sofia's tport log.
+ * SPDX-License-Identifier: GPL-2.0-only */
+#ifndef SIPGW_SIP_SIP_TRACE_H
+#define SIPGW_SIP_SIP_TRACE_H
+
+/* The summary line is the start line, then for responses the CSeq method in
+ * parentheses, then when present " reason[<Reason value>]" and, for a body
+ * with SDP, " sdp[c=<addr> <direction>]", e.g.
+ *   "INVITE sip:2001@127.0.0.1:5062;user=phone sdp[c=127.0.0.1 sendrecv]"
+ *   "486 Busy Here (INVITE)"
+ *   "BYE sip:5551000@127.0.0.1:5060 reason[Q.850;cause=16;text=\"Normal call clearing\"]"
+ */
+typedef void (sip_trace_h)(void *arg, int sent, const char *summary);
+
+/** Route Sofia's message log to h. Call before nua_create(). */
+void sip_trace_enable(sip_trace_h *h, void *arg);
+
+#endif

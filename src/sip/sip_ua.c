@@ -1,0 +1,109 @@
+/* sipgw - the gateway's SIP user agent on Sofia-SIP nua: one nua on the
+ * shared su_root, events handed to the leg they belong to.
+ * SPDX-License-Identifier: GPL-2.0-only */
+#include "sip/sip_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sofia-sip/nua_tag.h>
+#include <sofia-sip/sip_tag.h>
+#include <sofia-sip/su_log.h>
+
+#include "core/log.h"
+#include "sip/sip_trace.h"
+
+static void trace_cb(void *arg, int sent, const char *summary)
+{
+	LOGI(LSS_SIP, "%s %s", sent ? ">" : "<", summary);
+}
+
+static void nua_cb(nua_event_t event, int status, char const *phrase, nua_t *nua,
+		   struct sip_ua *ua, nua_handle_t *nh, struct sip_leg *sl, sip_t const *sip,
+		   tagi_t tags[])
+{
+	if (event == nua_r_shutdown) {
+		if (status >= 200 && ua->shutdown_done)
+			ua->shutdown_done(ua->shutdown_arg);
+		return;
+	}
+	if (sl) {
+		sip_leg_event(sl, event, status, phrase, sip, tags);
+		return;
+	}
+	switch (event) {
+	case nua_i_invite:
+		sip_leg_incoming(ua, nh, sip);
+		return;
+	case nua_i_error:
+		LOGW(LSS_SIP, "stack error %d %s", status, phrase);
+		return;
+	case nua_i_state:
+	case nua_i_active:
+	case nua_i_ack:
+	case nua_i_terminated:
+		return;
+	default:
+		/* Requests nua answers by itself (OPTIONS...) leave a handle. */
+		if (nh && event < nua_r_set_params)
+			nua_handle_destroy(nh);
+	}
+}
+
+int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
+{
+	struct sip_ua *ua = calloc(1, sizeof(*ua));
+	char url[128];
+
+	if (!ua)
+		return -ENOMEM;
+	su_home_init(ua->home);
+	ua->root = p->root;
+	snprintf(ua->bind, sizeof(ua->bind), "%s", p->bind);
+	ua->port = p->port;
+	snprintf(ua->rtp_ip, sizeof(ua->rtp_ip), "%s", p->rtp_ip);
+	ua->rtp_port_min = p->rtp_port_min;
+	ua->rtp_port_max = p->rtp_port_max;
+	ua->incoming_h = p->incoming_h;
+	ua->arg = p->arg;
+	if (log_get_level() >= LOG_LVL_INFO)
+		sip_trace_enable(trace_cb, ua);
+	snprintf(url, sizeof(url), "sip:%s:%d", p->bind, p->port);
+	ua->nua = nua_create(p->root, nua_cb, ua,
+			     NUTAG_URL(url),
+			     NUTAG_MEDIA_ENABLE(0),		/* SDP is ours (sdp.c) */
+			     NUTAG_AUTOANSWER(0),
+			     NUTAG_AUTOALERT(0),
+			     NUTAG_AUTOACK(1),
+			     NUTAG_ENABLEINVITE(1),
+			     SIPTAG_USER_AGENT_STR(p->user_agent),
+			     NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS"),
+			     TAG_END());
+	if (!ua->nua) {
+		LOGE(LSS_SIP, "cannot listen for SIP on %s", url);
+		su_home_deinit(ua->home);
+		free(ua);
+		return -EADDRINUSE;
+	}
+	LOGN(LSS_SIP, "listening on %s (udp)", url);
+	*uap = ua;
+	return 0;
+}
+
+void sip_ua_shutdown(struct sip_ua *ua, void (*done)(void *arg), void *arg)
+{
+	ua->shutdown_done = done;
+	ua->shutdown_arg = arg;
+	nua_shutdown(ua->nua);
+}
+
+void sip_ua_free(struct sip_ua *ua)
+{
+	if (!ua)
+		return;
+	nua_destroy(ua->nua);
+	su_home_deinit(ua->home);
+	free(ua);
+}

@@ -1,0 +1,40 @@
+/* sipgw - the gateway's SIP user agent (Sofia-SIP nua) and its legs.
+ * SPDX-License-Identifier: GPL-2.0-only */
+#ifndef SIPGW_SIP_SIP_UA_H
+#define SIPGW_SIP_SIP_UA_H
+
+#include "bridge/leg.h"
+
+struct su_root_s;
+struct sip_ua;
+
+/** A new INVITE (not in a dialog): the handler takes the leg into a call and
+ * returns 0, or returns a Q.850 cause to refuse it with (mapped to a status). */
+typedef int (sip_incoming_h)(void *arg, struct leg *leg, const struct leg_setup_info *si);
+
+struct sip_ua_params {
+	struct su_root_s *root;
+	const char *bind;		/* SIP address and port */
+	int port;
+	const char *user_agent;
+	const char *rtp_ip;
+	int rtp_port_min, rtp_port_max;
+	sip_incoming_h *incoming_h;
+	void *arg;
+};
+
+int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p);
+/** Stop the stack (nua_shutdown); done runs when it has finished. */
+void sip_ua_shutdown(struct sip_ua *ua, void (*done)(void *arg), void *arg);
+void sip_ua_free(struct sip_ua *ua);
+
+struct sip_leg_params {
+	const char *host;	/* from the dial-peer's session target */
+	int port;
+	int dial_peer;		/* tag, for logs */
+};
+
+/** A leg that will INVITE number@host:port;user=phone on setup(). */
+int sip_leg_alloc_outgoing(struct leg **legp, struct sip_ua *ua, const struct sip_leg_params *p);
+
+#endif

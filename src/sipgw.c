@@ -1,0 +1,198 @@
+/* sipgw - the gateway daemon: sipgw -c FILE, in the foreground.
+ * SPDX-License-Identifier: GPL-2.0-only */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <sofia-sip/su.h>
+#include <sofia-sip/su_wait.h>
+
+#include "bridge/bridge.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/loop.h"
+#include "q931/span.h"
+#include "sip/sip_ua.h"
+
+struct gw {
+	struct gw_config cfg;
+	su_root_t *root;
+	struct bridge *br;
+	struct sip_ua *ua;
+	struct span *spans[CFG_MAX_SPANS];
+	int n_spans;
+	int sfd;
+	struct loop_fd *sig_w;
+	struct loop_timer *grace;
+	int stopping;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: sipgw -c FILE [-l error|warn|notice|info|debug] [-s] [-t]\n"
+		   "  -c FILE   configuration (libconfig syntax; see conf/sipgw.conf)\n"
+		   "  -l LEVEL  log level, overrides the file's log.level\n"
+		   "  -s        log to syslog instead of stderr\n"
+		   "  -t        check the configuration and exit\n");
+}
+
+static void stop_now(void *arg)
+{
+	struct gw *gw = arg;
+	su_root_break(gw->root);
+}
+
+static void sip_stopped(void *arg)
+{
+	stop_now(arg);
+}
+
+/* All calls are cleared (or the grace time ran out): stop SIP, then the loop. */
+static void calls_idle(void *arg)
+{
+	struct gw *gw = arg;
+
+	loop_timer_stop(gw->grace);
+	LOGN(LSS_CORE, "no calls left; stopping");
+	sip_ua_shutdown(gw->ua, sip_stopped, gw);
+	/* nua_shutdown waits for transactions; do not wait for ever. */
+	loop_timer_start(gw->grace, 2000);
+}
+
+static void grace_expired(void *arg)
+{
+	struct gw *gw = arg;
+	LOGW(LSS_CORE, "shutdown grace time over; %u call(s) left", bridge_call_count(gw->br));
+	stop_now(gw);
+}
+
+static void signal_cb(void *arg, int fd)
+{
+	struct gw *gw = arg;
+	struct signalfd_siginfo si;
+
+	if (read(fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	if (gw->stopping++) {
+		LOGN(LSS_CORE, "second signal: stopping at once");
+		stop_now(gw);
+		return;
+	}
+	LOGN(LSS_CORE, "signal %d: clearing calls and stopping", (int)si.ssi_signo);
+	loop_timer_start(gw->grace, gw->cfg.timers.shutdown_grace_ms + 1);
+	bridge_shutdown(gw->br, calls_idle, gw);
+}
+
+static int gw_start(struct gw *gw)
+{
+	struct bridge_params bp = { .cfg = &gw->cfg, .root = gw->root };
+	struct sip_ua_params up = {
+		.root = gw->root, .bind = gw->cfg.sip_bind, .port = gw->cfg.sip_port,
+		.user_agent = gw->cfg.sip_user_agent, .rtp_ip = gw->cfg.rtp_ip,
+		.rtp_port_min = gw->cfg.rtp_port_min, .rtp_port_max = gw->cfg.rtp_port_max,
+	};
+	sigset_t mask;
+	int rc;
+
+	if ((rc = bridge_alloc(&gw->br, &bp)))
+		return rc;
+	if ((rc = sip_ua_alloc(&gw->ua, &up)))
+		return rc;
+	bridge_set_sip(gw->br, gw->ua);
+	for (int i = 0; i < gw->cfg.n_spans; i++) {
+		struct span_params sp = {
+			.cfg = &gw->cfg.spans[i], .root = gw->root,
+			.incoming_h = bridge_incoming_pri, .arg = gw->br,
+		};
+		if ((rc = span_alloc(&gw->spans[i], &sp)))
+			return rc;
+		gw->n_spans = i + 1;
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	gw->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (gw->sfd < 0)
+		return -errno;
+	if ((rc = loop_fd_alloc(&gw->sig_w, gw->root, gw->sfd, signal_cb, gw)))
+		return rc;
+	return loop_timer_alloc(&gw->grace, gw->root, "shutdown-grace", grace_expired, gw);
+}
+
+static void gw_stop(struct gw *gw)
+{
+	bridge_free(gw->br);
+	for (int i = 0; i < gw->n_spans; i++)
+		span_free(gw->spans[i]);
+	sip_ua_free(gw->ua);
+	loop_timer_free(gw->grace);
+	loop_fd_free(gw->sig_w);
+	if (gw->sfd > 0)
+		close(gw->sfd);
+	config_free(&gw->cfg);
+}
+
+int main(int argc, char **argv)
+{
+	struct gw gw = { .sfd = -1 };
+	const char *file = NULL, *level = NULL;
+	int use_syslog = 0, check_only = 0, opt, rc;
+	char err[512];
+
+	while ((opt = getopt(argc, argv, "c:l:sth")) != -1) {
+		switch (opt) {
+		case 'c': file = optarg; break;
+		case 'l': level = optarg; break;
+		case 's': use_syslog = 1; break;
+		case 't': check_only = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!file) {
+		usage(stderr);
+		return 2;
+	}
+	if (config_load(&gw.cfg, file, err, sizeof(err))) {
+		fprintf(stderr, "sipgw: configuration error: %s\n", err);
+		return 1;
+	}
+	if (level && log_level_parse(level, &gw.cfg.log_level)) {
+		fprintf(stderr, "sipgw: -l %s: not a log level\n", level);
+		return 2;
+	}
+	if (check_only) {
+		printf("%s: OK (%d span(s), %zu dial-peer(s))\n", file, gw.cfg.n_spans, gw.cfg.n_peers);
+		config_free(&gw.cfg);
+		return 0;
+	}
+	log_set_level(gw.cfg.log_level);
+	if (use_syslog || gw.cfg.log_syslog)
+		log_use_syslog("sipgw");
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	su_init();
+	gw.root = su_root_create(NULL);
+	su_root_threading(gw.root, 0);	/* one thread: stack and bridge share the loop */
+	rc = gw_start(&gw);
+	if (rc) {
+		LOGE(LSS_CORE, "start-up failed: %s", strerror(-rc));
+		gw_stop(&gw);
+		su_root_destroy(gw.root);
+		su_deinit();
+		return 1;
+	}
+	LOGN(LSS_CORE, "sipgw running with %s", file);
+	su_root_run(gw.root);
+	gw_stop(&gw);
+	su_root_destroy(gw.root);
+	su_deinit();
+	LOGN(LSS_CORE, "stopped");
+	return 0;
+}
