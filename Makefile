@@ -56,7 +56,7 @@ unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
 unit-asan:
-	$(MAKE) BUILD=build-asan OPT=-O1 CFLAGS_EXTRA= CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" build-asan/unit-tests
+	$(MAKE) BUILD=build-asan OPT="-O1 $(SAN)" build-asan/unit-tests
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 build-asan/unit-tests
 

@@ -95,6 +95,7 @@ static int gw_start(struct gw *gw)
 		.root = gw->root, .bind = gw->cfg.sip_bind, .port = gw->cfg.sip_port,
 		.user_agent = gw->cfg.sip_user_agent, .rtp_ip = gw->cfg.rtp_ip,
 		.rtp_port_min = gw->cfg.rtp_port_min, .rtp_port_max = gw->cfg.rtp_port_max,
+		.timer_b_ms = gw->cfg.timers.timer_b_ms,
 	};
 	sigset_t mask;
 	int rc;

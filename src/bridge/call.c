@@ -284,15 +284,15 @@ void call_leg_gone(struct leg *leg)
 		leg->ops->destroy(leg);
 		return;
 	}
-	if (c->state != CALL_ST_RELEASING)
+	for (int i = 0; i < CALL_MAX_DYING; i++)
+		if (c->dying[i] == leg)
+			c->dying[i] = NULL;	/* a dial-peer we hunted past */
+	if ((leg == c->a || leg == c->b) && c->state != CALL_ST_RELEASING)
 		call_release(c, leg, 41);	/* gone without a word: temporary failure */
 	if (leg == c->a)
 		c->a = NULL;
 	else if (leg == c->b)
 		c->b = NULL;
-	for (int i = 0; i < CALL_MAX_DYING; i++)
-		if (c->dying[i] == leg)
-			c->dying[i] = NULL;
 	leg->ops->destroy(leg);
 	if (c->a || c->b)
 		return;

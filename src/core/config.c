@@ -69,6 +69,7 @@ static const struct opt rtp_opts[] = {
 
 static const struct opt timer_opts[] = {
 	{ "ring-no-answer", OPT_SECONDS_MS, offsetof(struct gw_config, timers.ring_no_answer_ms), sizeof(unsigned), 100, 3600000, NULL, 0 },
+	{ "timer-b", OPT_SECONDS_MS, offsetof(struct gw_config, timers.timer_b_ms), sizeof(unsigned), 500, 300000, NULL, 0 },
 	{ "shutdown-grace", OPT_SECONDS_MS, offsetof(struct gw_config, timers.shutdown_grace_ms), sizeof(unsigned), 0, 60000, NULL, 0 },
 	{ NULL } };
 
@@ -237,6 +238,7 @@ static void config_defaults(struct gw_config *cfg)
 	cfg->rtp_port_max = 32767;
 	cfg->timers.ring_no_answer_ms = 60000;
 	cfg->timers.shutdown_grace_ms = 2000;
+	cfg->timers.timer_b_ms = 32000;
 }
 
 static void span_defaults(struct cfg_span *sp)

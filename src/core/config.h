@@ -39,6 +39,7 @@ struct cfg_trunk_group {
 struct cfg_timers {
 	unsigned ring_no_answer_ms;	/* INVITE sent -> no final answer: CANCEL, cause 19 */
 	unsigned shutdown_grace_ms;	/* SIGTERM: time given to calls to clear */
+	unsigned timer_b_ms;		/* RFC 3261 17.1.1.2 Timer B (64*T1): INVITE unanswered */
 };
 
 struct gw_config {

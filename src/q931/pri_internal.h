@@ -61,6 +61,8 @@ struct pri_leg {
 	unsigned id;
 	int cause;			/* the cause we or they cleared with */
 	struct media_port port;
+	struct leg_setup_info si;	/* what the SETUP asked for */
+	struct loop_timer *route_timer;	/* hands the SETUP to the bridge */
 	uint8_t outq[4][MEDIA_FRAME];	/* frames waiting for the 20 ms clock */
 	unsigned q_head, q_len;
 	char desc[64];
@@ -68,6 +70,7 @@ struct pri_leg {
 
 int pri_leg_alloc_incoming(struct pri_leg **plp, struct span *sp, q931_call *qc, int chan);
 void pri_leg_on_event(struct pri_leg *pl, const pri_event *ev);
+void pri_leg_route_later(struct pri_leg *pl, const struct leg_setup_info *si);
 void pri_leg_lost(struct pri_leg *pl, int cause);
 void pri_leg_tick(struct pri_leg *pl);
 void pri_leg_frame_in(struct pri_leg *pl, const uint8_t *frame, size_t len);

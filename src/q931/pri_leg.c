@@ -9,6 +9,7 @@
 
 #include "core/fsm.h"
 #include "core/log.h"
+#include "core/loop.h"
 
 #define B(s) FSM_BIT(PRI_ST_##s)
 #define CLEARING (B(DISCONNECT_REQUEST) | B(DISCONNECT_INDICATION) | B(RELEASE_REQUEST) | B(RELEASED))
@@ -103,6 +104,7 @@ static void pl_destroy(struct leg *leg)
 	struct pri_leg *pl = (struct pri_leg *)leg;
 
 	media_part(&pl->port);
+	loop_timer_free(pl->route_timer);
 	if (pl->span->chans[pl->chan] == pl)
 		pl->span->chans[pl->chan] = NULL;
 	free(pl);
@@ -234,6 +236,32 @@ void pri_leg_on_event(struct pri_leg *pl, const pri_event *ev)
 	default:
 		LOGI(LSS_Q931, "%s: %s ignored", pl_describe(&pl->base), pri_event2str(ev->e));
 	}
+}
+
+/* Routing runs from the loop, not inside libpri's RING event: libpri only
+ * treats the call as established once the event has been returned, and a
+ * DISCONNECT sent from within it would come out as RELEASE COMPLETE. */
+static void route_cb(void *arg)
+{
+	struct pri_leg *pl = arg;
+	int cause;
+
+	if (pl_clearing(pl) || pl->state == PRI_ST_RELEASED)
+		return;
+	cause = pl->span->incoming_h(pl->span->arg, &pl->base, &pl->si);
+	if (cause > 0)
+		pl_release(&pl->base, cause);
+}
+
+void pri_leg_route_later(struct pri_leg *pl, const struct leg_setup_info *si)
+{
+	pl->si = *si;
+	if (!pl->route_timer &&
+	    loop_timer_alloc(&pl->route_timer, pl->span->root, "route", route_cb, pl) < 0) {
+		pl_release(&pl->base, 47);	/* resource unavailable */
+		return;
+	}
+	loop_timer_start(pl->route_timer, 0);
 }
 
 /* The D-channel's far end is gone: no Q.931 can be exchanged for this call. */

@@ -95,7 +95,6 @@ static void on_ring(struct span *sp, const pri_event *ev)
 	struct leg_setup_info si = { .law = span_law(sp) };
 	struct pri_leg *pl;
 	struct timespec ts;
-	int cause;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	si.t_setup_us = (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
@@ -127,9 +126,7 @@ static void on_ring(struct span *sp, const pri_event *ev)
 	pl->state = PRI_ST_INCOMING_PROCEEDING;
 	LOGI(LSS_Q931, "%s SETUP called=%s calling=%s name=\"%s\"", pl->base.ops->describe(&pl->base),
 	     si.called, si.calling, si.display);
-	cause = sp->incoming_h(sp->arg, &pl->base, &si);
-	if (cause > 0)
-		pl->base.ops->release(&pl->base, cause);
+	pri_leg_route_later(pl, &si);
 }
 
 /* The call an event is about; the union's views keep it in different places. */

@@ -27,7 +27,7 @@ struct pcall {
 	int outgoing;
 	nua_handle_t *nh;
 	struct pmedia *media;		/* owned */
-	su_timer_t *t_answer, *t_hangup, *t_hold, *t_unhold;
+	su_timer_t *t_answer, *t_hangup, *t_hold, *t_unhold, *t_refresh;
 	int final_status;		/* final response to the initial INVITE, 0 = none */
 	int cause;			/* Q.850 cause from a Reason header, 0 = none */
 	int pt, te_pt;			/* negotiated law and telephone-event, -1 = none */
@@ -105,6 +105,7 @@ static int pcall_alloc(struct pcall **cp, struct phone *ph, int outgoing)
 	c->t_hangup = su_timer_create(task, 0);
 	c->t_hold = su_timer_create(task, 0);
 	c->t_unhold = su_timer_create(task, 0);
+	c->t_refresh = su_timer_create(task, 0);
 	c->next = ph->calls;
 	ph->calls = c;
 	*cp = c;
@@ -124,6 +125,7 @@ static void pcall_free(struct pcall *c)
 	su_timer_destroy(c->t_hangup);
 	su_timer_destroy(c->t_hold);
 	su_timer_destroy(c->t_unhold);
+	su_timer_destroy(c->t_refresh);
 	if (c->nh) {
 		nua_handle_bind(c->nh, NULL);
 		nua_handle_destroy(c->nh);
@@ -218,6 +220,17 @@ static void on_unhold_timer(struct phone *ph, su_timer_t *t, struct pcall *c)
 		   SIPTAG_PAYLOAD_STR(pcall_sdp(c, sdp, 0)), TAG_END());
 }
 
+/* A session refresh (RFC 4028): same SDP, the call must stay as it is. */
+static void on_refresh_timer(struct phone *ph, su_timer_t *t, struct pcall *c)
+{
+	char sdp[SDP_BUF_LEN];
+
+	if (c->state != PC_ACTIVE)
+		return;
+	nua_invite(c->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+		   SIPTAG_PAYLOAD_STR(pcall_sdp(c, sdp, 0)), TAG_END());
+}
+
 /* Talking: start the clocks that count from the answer. */
 static void pcall_answered(struct pcall *c)
 {
@@ -230,6 +243,7 @@ static void pcall_answered(struct pcall *c)
 	timer_after(c->t_hangup, on_hangup_timer, c, o->hangup_after_ms);
 	timer_after(c->t_hold, on_hold_timer, c, o->hold_at_ms);
 	timer_after(c->t_unhold, on_unhold_timer, c, o->unhold_at_ms);
+	timer_after(c->t_refresh, on_refresh_timer, c, o->refresh_at_ms);
 }
 
 static void on_answer_timer(struct phone *ph, su_timer_t *t, struct pcall *c)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sofia-sip/nta_tag.h>
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_tag.h>
 #include <sofia-sip/su_log.h>
@@ -79,6 +80,7 @@ int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 			     NUTAG_AUTOACK(1),
 			     NUTAG_ENABLEINVITE(1),
 			     SIPTAG_USER_AGENT_STR(p->user_agent),
+			     NTATAG_SIP_T1X64(p->timer_b_ms ? p->timer_b_ms : 32000),
 			     NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS"),
 			     TAG_END());
 	if (!ua->nua) {

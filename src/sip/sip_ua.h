@@ -19,6 +19,7 @@ struct sip_ua_params {
 	const char *user_agent;
 	const char *rtp_ip;
 	int rtp_port_min, rtp_port_max;
+	unsigned timer_b_ms;		/* INVITE with no final answer: 408, hunt on */
 	sip_incoming_h *incoming_h;
 	void *arg;
 };

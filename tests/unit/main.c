@@ -10,7 +10,9 @@
 /* One X(name) per tests/unit/test_<name>.c, which defines suite_<name>_add(). */
 #define UNIT_SUITES(X) \
 	X(cause) \
-	X(dialpeer)
+	X(config) \
+	X(dialpeer) \
+	X(sdp)
 
 #define UNIT_DECLARE(name) int suite_##name##_add(void);
 UNIT_SUITES(UNIT_DECLARE)

@@ -1,0 +1,244 @@
+# sipgw call-flow test helpers: start the real programs on free loopback
+# ports, wait for what they print, read their ladders.
+# SPDX-License-Identifier: GPL-2.0-only
+import os
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+BUILD = "build"
+SRCDIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+class FlowError(AssertionError):
+    pass
+
+
+def free_port():
+    """A port free for both UDP and TCP on 127.0.0.1 (SIP listens on both)."""
+    while True:
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind(("127.0.0.1", 0))
+        port = u.getsockname()[1]
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            t.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            t.close()
+            u.close()
+
+
+class Proc:
+    """One program we started; its stdout (and stderr) go to files."""
+
+    def __init__(self, name, argv, workdir):
+        self.name = name
+        self.out = os.path.join(workdir, name + ".out")
+        self.err = os.path.join(workdir, name + ".err")
+        self.argv = argv
+        self.p = subprocess.Popen(argv, stdout=open(self.out, "w"),
+                                  stderr=open(self.err, "w"), cwd=workdir)
+
+    def lines(self):
+        with open(self.out) as f:
+            return f.read().splitlines()
+
+    def errlines(self):
+        with open(self.err) as f:
+            return f.read().splitlines()
+
+    def wait_line(self, pattern, timeout=10.0, stream="out"):
+        """Wait until a line matching pattern appears; returns the match."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        while True:
+            for ln in (self.lines() if stream == "out" else self.errlines()):
+                m = rx.search(ln)
+                if m:
+                    return m
+            if self.p.poll() is not None and time.monotonic() > deadline - timeout + 0.2:
+                # exited: one last look happened above
+                for ln in (self.lines() if stream == "out" else self.errlines()):
+                    m = rx.search(ln)
+                    if m:
+                        return m
+                raise FlowError("%s exited (rc=%s) without printing /%s/" % (self.name, self.p.returncode, pattern))
+            if time.monotonic() > deadline:
+                raise FlowError("%s: no line /%s/ within %.1fs" % (self.name, pattern, timeout))
+            time.sleep(0.02)
+
+    def wait_exit(self, timeout=15.0):
+        try:
+            return self.p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise FlowError("%s did not exit within %.1fs" % (self.name, timeout))
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.p.poll() is None:
+            os.kill(self.p.pid, sig)
+            try:
+                self.p.wait(5)
+            except subprocess.TimeoutExpired:
+                os.kill(self.p.pid, signal.SIGKILL)
+                self.p.wait()
+
+
+def timed(lines, kind):
+    """[(ms, text)] for lines '<ms> KIND text'."""
+    out = []
+    for ln in lines:
+        parts = ln.split(" ", 2)
+        if len(parts) == 3 and parts[1] == kind:
+            out.append((int(parts[0]), parts[2]))
+    return out
+
+
+def q931_ladder(lines):
+    """PBX view: ['> SETUP', '< CALL PROCEEDING', '< DISCONNECT cause=17', ...]."""
+    ladder = []
+    for _, t in timed(lines, "Q931"):
+        m = re.match(r"([<>]) ([A-Z ]+?) cref=\S+(.*)", t)
+        if not m:
+            continue
+        step = m.group(1) + " " + m.group(2)
+        if m.group(2) in ("DISCONNECT", "RELEASE COMPLETE"):
+            # The cause of the first clearing message (libpri clears causes
+            # 1, 34, 44, 81 and 82 with RELEASE COMPLETE straight away).
+            c = re.search(r"cause=(\d+)", m.group(3))
+            first = not any(x.split(" ")[1] in ("DISCONNECT", "RELEASE") for x in ladder)
+            if c and first:
+                step += " cause=" + c.group(1)
+        if m.group(2) == "PROGRESS":
+            p = re.search(r"pi=(\d+)", m.group(3))
+            if p:
+                step += " pi=" + p.group(1)
+        ladder.append(step)
+    return ladder
+
+
+def sip_ladder(lines):
+    """Phone view: ['< INVITE', '> 100/INVITE', '> 180/INVITE', '< ACK', ...]."""
+    ladder = []
+    for _, t in timed(lines, "SIP"):
+        m = re.match(r"([<>]) (\d{3}) .*?\((\w+)\)", t)
+        if m:
+            ladder.append("%s %s/%s" % (m.group(1), m.group(2), m.group(3)))
+            continue
+        m = re.match(r"([<>]) ([A-Z]+) ", t)
+        if m:
+            ladder.append("%s %s" % (m.group(1), m.group(2)))
+    return ladder
+
+
+def sip_lines(lines, pattern):
+    rx = re.compile(pattern)
+    return [(ms, t) for ms, t in timed(lines, "SIP") if rx.search(t)]
+
+
+def expect_ladder(name, got, want):
+    if got != want:
+        raise FlowError("%s ladder differs\n  want: %s\n  got:  %s" % (name, want, got))
+
+
+def tone_events(lines, hz):
+    """[(ms, 'on'|'off')] for AUDIO tone HZ lines."""
+    rx = re.compile(r"^tone %d (on|off)" % hz)
+    return [(ms, rx.match(t).group(1)) for ms, t in timed(lines, "AUDIO") if rx.match(t)]
+
+
+def tone_on_during(events, start, end):
+    """Was the tone on at any moment in [start, end]?"""
+    state = "off"
+    for ms, ev in events:
+        if ms > end:
+            break
+        if ms >= start and ev == "on":
+            return True
+        state = ev
+        if ms >= start and state == "on":
+            return True
+    # on before start and never turned off before start
+    last = "off"
+    for ms, ev in events:
+        if ms <= start:
+            last = ev
+    return last == "on"
+
+
+class Testbed:
+    """A temp dir, a sipgw with a config made from a template, simulators."""
+
+    def __init__(self, name):
+        self.name = name
+        self.dir = tempfile.mkdtemp(prefix="sipgw-flow-%s-" % name)
+        self.procs = []
+        self.sip_port = free_port()
+
+    def bin(self, prog):
+        return os.path.join(SRCDIR, BUILD, prog)
+
+    def span_path(self, span="pbx-a"):
+        return os.path.join(self.dir, span)
+
+    def config(self, peers, framing="t1", switch="ni2", ring_timeout=30, timer_b=32,
+               spans=None, extra=""):
+        spans = spans or [("pbx-a", framing, switch)]
+        span_txt = ",\n".join(
+            '  { name = "%s"; type = "loopback"; path = "%s"; role = "network"; '
+            'switchtype = "%s"; framing = "%s"; }' % (n, self.span_path(n), sw, fr)
+            for n, fr, sw in spans)
+        peer_txt = ",\n".join("  { %s }" % p for p in peers)
+        txt = """log = { level = "info"; };
+sip = { bind = "127.0.0.1"; port = %d; };
+rtp = { address = "127.0.0.1"; port_min = 30000; port_max = 39999; };
+timers = { ring-no-answer = %s; timer-b = %s; shutdown-grace = 2; };
+spans = (
+%s
+);
+dial_peers = (
+%s
+);
+%s""" % (self.sip_port, ring_timeout, timer_b, span_txt, peer_txt, extra)
+        path = os.path.join(self.dir, "sipgw.conf")
+        with open(path, "w") as f:
+            f.write(txt)
+        return path
+
+    def start(self, name, argv):
+        p = Proc(name, argv, self.dir)
+        self.procs.append(p)
+        return p
+
+    def gateway(self, conf):
+        gw = self.start("sipgw", [self.bin("sipgw"), "-c", conf])
+        gw.wait_line(r"sipgw running", stream="err")
+        return gw
+
+    def phone(self, name, *args):
+        port = free_port()
+        ph = self.start(name, [self.bin("sipgw-phone"), "--port", str(port), "--timeout", "20"] + list(args))
+        ph.wait_line(r"EVENT ready port=%d" % port)
+        ph.port = port
+        return ph
+
+    def pbx(self, *args, span="pbx-a", name="pbx"):
+        return self.start(name, [self.bin("sipgw-pbx"), "-s", self.span_path(span), "--role", "cpe",
+                                 "--timeout", "20"] + list(args))
+
+    def close(self):
+        for p in reversed(self.procs):
+            p.stop()
+
+    def dump(self):
+        out = []
+        for p in self.procs:
+            out.append("---- %s: %s" % (p.name, " ".join(p.argv)))
+            out.extend(p.lines()[-60:])
+            out.extend("ERR " + l for l in p.errlines()[-60:])
+        return "\n".join(out)

@@ -1,0 +1,511 @@
+/* sipgw - unit tests: the libconfig loader, its defaults and every error with file:line.
+ * SPDX-License-Identifier: GPL-2.0-only */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libpri.h>
+
+#include "core/config.h"
+#include "unit.h"
+
+/* One config file in its own mkdtemp directory, removed after the load. */
+struct conf_file {
+	char dir[64];
+	char path[96];
+};
+
+static int conf_write(struct conf_file *f, const char *text)
+{
+	FILE *fp;
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/sipgw-unit-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -errno;
+	snprintf(f->path, sizeof(f->path), "%s/sipgw.conf", f->dir);
+	fp = fopen(f->path, "w");
+	if (!fp) {
+		rmdir(f->dir);
+		return -errno;
+	}
+	fputs(text, fp);
+	fclose(fp);
+	return 0;
+}
+
+static void conf_remove(struct conf_file *f)
+{
+	unlink(f->path);
+	rmdir(f->dir);
+}
+
+/* Load text; the caller config_free()s on success. */
+static int load_text(struct gw_config *cfg, const char *text, char *err, size_t errlen,
+		     char *path, size_t pathlen)
+{
+	struct conf_file f;
+	int rc;
+
+	CU_ASSERT_EQUAL_FATAL(conf_write(&f, text), 0);
+	err[0] = 0;
+	rc = config_load(cfg, f.path, err, errlen);
+	if (path)
+		snprintf(path, pathlen, "%s", f.path);
+	conf_remove(&f);
+	return rc;
+}
+
+/* The load fails with -EINVAL, "<file>:<line>: ..." containing what, and
+ * leaves nothing allocated. */
+static void expect_error(const char *text, int line, const char *what)
+{
+	struct gw_config cfg;
+	char err[256], path[96], prefix[128];
+	int rc = load_text(&cfg, text, err, sizeof(err), path, sizeof(path));
+
+	snprintf(prefix, sizeof(prefix), "%s:%d: ", path, line);
+	if (rc != -EINVAL || strncmp(err, prefix, strlen(prefix)) || !strstr(err, what))
+		fprintf(stderr, "\n  rc %d err \"%s\", want -EINVAL \"%s...%s...\"", rc, err, prefix,
+			what);
+	CU_ASSERT_EQUAL(rc, -EINVAL);
+	CU_ASSERT_EQUAL(strncmp(err, prefix, strlen(prefix)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, what));
+	CU_ASSERT_PTR_NULL(cfg.peers);
+	CU_ASSERT_EQUAL(cfg.n_peers, 0);
+	if (rc == 0)
+		config_free(&cfg);
+}
+
+static void test_default_conf_loads(void)
+{
+	const char *srcdir = getenv("SIPGW_SRCDIR");
+	struct gw_config cfg;
+	const struct cfg_span *sp;
+	char path[512], err[256] = "";
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/conf/sipgw.conf", srcdir ? srcdir : ".");
+	rc = config_load(&cfg, path, err, sizeof(err));
+	if (rc)
+		fprintf(stderr, "\n  %s", err);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+
+	CU_ASSERT_EQUAL(cfg.log_level, LOG_LVL_INFO);
+	CU_ASSERT_EQUAL(cfg.log_syslog, 0);
+	CU_ASSERT_STRING_EQUAL(cfg.sip_bind, "127.0.0.1");
+	CU_ASSERT_EQUAL(cfg.sip_port, 5070);
+	CU_ASSERT_STRING_EQUAL(cfg.sip_user_agent, "sipgw");
+	CU_ASSERT_STRING_EQUAL(cfg.rtp_ip, "127.0.0.1");
+	CU_ASSERT_EQUAL(cfg.rtp_port_min, 20000);
+	CU_ASSERT_EQUAL(cfg.rtp_port_max, 20999);
+	CU_ASSERT_EQUAL(cfg.timers.ring_no_answer_ms, 30000);
+	CU_ASSERT_EQUAL(cfg.timers.shutdown_grace_ms, 2000);
+
+	CU_ASSERT_EQUAL(cfg.n_spans, 1);
+	sp = config_span(&cfg, "pbx-a");
+	CU_ASSERT_PTR_EQUAL(sp, &cfg.spans[0]);
+	CU_ASSERT_PTR_NULL(config_span(&cfg, "pbx-b"));
+	CU_ASSERT_EQUAL(cfg.spans[0].type, SPAN_LOOPBACK);
+	CU_ASSERT_STRING_EQUAL(cfg.spans[0].path, "/tmp/sipgw-pbx-a");
+	CU_ASSERT_EQUAL(cfg.spans[0].role, ROLE_NETWORK);
+	CU_ASSERT_EQUAL(cfg.spans[0].switchtype, PRI_SWITCH_NI2);
+	CU_ASSERT_STRING_EQUAL(cfg.spans[0].switch_name, "ni2");
+	CU_ASSERT_EQUAL(cfg.spans[0].framing, FRAMING_T1);
+	CU_ASSERT_STRING_EQUAL(span_framing_name(cfg.spans[0].framing), "T1");
+	CU_ASSERT_EQUAL(cfg.spans[0].hunt, HUNT_ASCENDING);
+	CU_ASSERT_EQUAL(cfg.n_tgs, 0);
+
+	CU_ASSERT_EQUAL_FATAL(cfg.n_peers, 1);
+	CU_ASSERT_EQUAL(cfg.peers[0].tag, 100);
+	CU_ASSERT_EQUAL(cfg.peers[0].type, DP_VOIP);
+	CU_ASSERT_STRING_EQUAL(cfg.peers[0].pattern, "2...");
+	CU_ASSERT_STRING_EQUAL(cfg.peers[0].target, "ipv4:127.0.0.1:5062");
+	CU_ASSERT_EQUAL(cfg.peers[0].preference, 0);
+	CU_ASSERT_EQUAL(cfg.peers[0].forward_digits, DP_FWD_DEFAULT);
+	config_free(&cfg);
+	CU_ASSERT_PTR_NULL(cfg.peers);
+	CU_ASSERT_EQUAL(cfg.n_peers, 0);
+}
+
+static void test_empty_file_gives_defaults(void)
+{
+	struct gw_config cfg;
+	char err[256];
+
+	CU_ASSERT_EQUAL_FATAL(load_text(&cfg, "# nothing\n", err, sizeof(err), NULL, 0), 0);
+	CU_ASSERT_EQUAL(cfg.sip_port, 5060);
+	CU_ASSERT_EQUAL(cfg.timers.ring_no_answer_ms, 60000);
+	CU_ASSERT_EQUAL(cfg.timers.shutdown_grace_ms, 2000);
+	CU_ASSERT_EQUAL(cfg.n_spans, 0);
+	CU_ASSERT_EQUAL(cfg.n_peers, 0);
+	config_free(&cfg);
+}
+
+static void test_e1_euroisdn_span(void)
+{
+	static const char text[] =
+		"spans = (\n"
+		"  {\n"
+		"    name = \"pbx-e1\";\n"
+		"    type = \"loopback\";\n"
+		"    path = \"/tmp/sipgw-e1\";\n"
+		"    role = \"cpe\";\n"
+		"    switchtype = \"euroisdn\";\n"
+		"    framing = \"e1\";\n"
+		"    hunt = \"descending\";\n"
+		"  }\n"
+		");\n";
+	struct gw_config cfg;
+	char err[256];
+	int rc = load_text(&cfg, text, err, sizeof(err), NULL, 0);
+
+	if (rc)
+		fprintf(stderr, "\n  %s", err);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL(cfg.n_spans, 1);
+	CU_ASSERT_STRING_EQUAL(cfg.spans[0].name, "pbx-e1");
+	CU_ASSERT_EQUAL(cfg.spans[0].role, ROLE_CPE);
+	CU_ASSERT_EQUAL(cfg.spans[0].switchtype, PRI_SWITCH_EUROISDN_E1);
+	CU_ASSERT_STRING_EQUAL(cfg.spans[0].switch_name, "euroisdn");
+	CU_ASSERT_EQUAL(cfg.spans[0].framing, FRAMING_E1);
+	CU_ASSERT_STRING_EQUAL(span_framing_name(cfg.spans[0].framing), "E1");
+	CU_ASSERT_EQUAL(cfg.spans[0].hunt, HUNT_DESCENDING);
+	config_free(&cfg);
+}
+
+/* libconfig makes the ';' terminator optional: a missing one is not an error. */
+static void test_missing_semicolon_is_tolerated(void)
+{
+	struct gw_config cfg;
+	char err[256];
+	int rc = load_text(&cfg, "sip = {\n  port = 5070\n  user_agent = \"gw\";\n};\n", err,
+			   sizeof(err), NULL, 0);
+
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL(cfg.sip_port, 5070);
+	CU_ASSERT_STRING_EQUAL(cfg.sip_user_agent, "gw");
+	config_free(&cfg);
+}
+
+static void test_syntax_errors(void)
+{
+	/* missing ',' between two spans: the second '{' is on line 7 */
+	expect_error("spans = (\n"
+		     "  {\n"
+		     "    name = \"a\";\n"
+		     "    type = \"loopback\";\n"
+		     "    path = \"/tmp/a\";\n"
+		     "  }\n"
+		     "  {\n"
+		     "    name = \"b\";\n"
+		     "  }\n"
+		     ");\n", 7, "syntax error");
+	/* a value missing after '=' */
+	expect_error("log = {\n  level = \"info\";\n};\nsip = {\n  port = ;\n};\n", 5,
+		     "syntax error");
+	/* missing '=' */
+	expect_error("sip = {\n  port 5070;\n};\n", 2, "syntax error");
+}
+
+/* A missing '}' is only seen at the end of the file: the error names a line
+ * no earlier than the unclosed group's last line. */
+static void test_missing_brace(void)
+{
+	struct gw_config cfg;
+	char err[256], path[96], *end;
+	long line;
+	int rc = load_text(&cfg, "sip = {\n  port = 5070;\n\nrtp = {\n  port_min = 20000;\n};\n",
+			   err, sizeof(err), path, sizeof(path));
+
+	CU_ASSERT_EQUAL(rc, -EINVAL);
+	CU_ASSERT_EQUAL_FATAL(strncmp(err, path, strlen(path)), 0);
+	CU_ASSERT_EQUAL_FATAL(err[strlen(path)], ':');
+	line = strtol(err + strlen(path) + 1, &end, 10);
+	CU_ASSERT(line >= 6 && line <= 7);
+	CU_ASSERT_EQUAL(*end, ':');
+	CU_ASSERT_PTR_NULL(cfg.peers);
+}
+
+static void test_missing_file(void)
+{
+	struct gw_config cfg;
+	char err[256];
+	int rc = config_load(&cfg, "/nonexistent/sipgw.conf", err, sizeof(err));
+
+	CU_ASSERT_EQUAL(rc, -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "/nonexistent/sipgw.conf: cannot read the file");
+	CU_ASSERT_PTR_NULL(cfg.peers);
+}
+
+static void test_unknown_section(void)
+{
+	expect_error("log = {\n  level = \"debug\";\n};\n\nsipp = {\n  port = 5070;\n};\n", 5,
+		     "unknown section 'sipp'");
+}
+
+static void test_unknown_span_key(void)
+{
+	expect_error("spans = (\n"
+		     "  {\n"
+		     "    name = \"a\";\n"
+		     "    type = \"loopback\";\n"
+		     "    path = \"/tmp/a\";\n"
+		     "    swichtype = \"ni2\";\n"
+		     "  }\n"
+		     ");\n", 6, "unknown setting 'swichtype'");
+}
+
+static void test_bad_enum_lists_allowed(void)
+{
+	expect_error("spans = (\n"
+		     "  {\n"
+		     "    name = \"a\";\n"
+		     "    type = \"loopback\";\n"
+		     "    path = \"/tmp/a\";\n"
+		     "    framing = \"j1\";\n"
+		     "  }\n"
+		     ");\n", 6, "'framing' = \"j1\" is not one of: t1, e1");
+	expect_error("log = {\n  level = \"verbose\";\n};\n", 2,
+		     "is not one of: error, warn, notice, info, debug");
+	/* a number where a name is expected */
+	expect_error("log = {\n  level = 3;\n};\n", 2, "'level' must be one of its names");
+}
+
+static void test_out_of_range(void)
+{
+	expect_error("sip = {\n  bind = \"0.0.0.0\";\n  port = 70000;\n};\n", 3,
+		     "'port' = 70000 is out of range (1..65535)");
+	expect_error("sip = {\n  port = \"5060\";\n};\n", 2, "'port' must be an integer");
+	expect_error("rtp = {\n  port_min = 30000;\n  port_max = 20000;\n};\n", 1,
+		     "port_min must be below port_max");
+}
+
+static void test_dial_peer_bad_pattern(void)
+{
+	expect_error("dial_peers = (\n"
+		     "  {\n"
+		     "    tag = 7;\n"
+		     "    type = \"voip\";\n"
+		     "    destination_pattern = \"2[]..\";\n"
+		     "    session_target = \"ipv4:127.0.0.1\";\n"
+		     "  }\n"
+		     ");\n", 2, "dial-peer 7: destination_pattern \"2[]..\": empty [ ] class");
+}
+
+static void test_voip_peer_needs_target(void)
+{
+	expect_error("dial_peers = (\n"
+		     "  {\n"
+		     "    tag = 100;\n"
+		     "    type = \"voip\";\n"
+		     "    destination_pattern = \"2...\";\n"
+		     "  }\n"
+		     ");\n", 2, "dial-peer 100: a voip dial-peer needs 'session_target'");
+	expect_error("dial_peers = (\n"
+		     "  { tag = 1; type = \"voip\"; destination_pattern = \"2...\";\n"
+		     "    session_target = \"ipv4:\"; }\n"
+		     ");\n", 2, "session_target \"ipv4:\" is not ipv4:ADDR[:PORT]");
+}
+
+static void test_pots_peer_port_names_no_span(void)
+{
+	expect_error("spans = (\n"
+		     "  { name = \"pbx-a\"; type = \"loopback\"; path = \"/tmp/a\"; }\n"
+		     ");\n"
+		     "dial_peers = (\n"
+		     "  { tag = 1; type = \"voip\"; destination_pattern = \"2...\";\n"
+		     "    session_target = \"ipv4:127.0.0.1\"; },\n"
+		     "  {\n"
+		     "    tag = 2;\n"
+		     "    type = \"pots\";\n"
+		     "    destination_pattern = \"5...\";\n"
+		     "    port = \"pbx-b\";\n"
+		     "  }\n"
+		     ");\n", 7, "dial-peer 2: port \"pbx-b\" is no span or trunk group");
+	expect_error("dial_peers = (\n"
+		     "  { tag = 3; type = \"pots\"; destination_pattern = \"5...\"; }\n"
+		     ");\n", 2, "dial-peer 3: a pots dial-peer needs 'port'");
+}
+
+static void test_duplicate_tags(void)
+{
+	expect_error("dial_peers = (\n"
+		     "  {\n"
+		     "    tag = 100;\n"
+		     "    type = \"voip\";\n"
+		     "    destination_pattern = \"2...\";\n"
+		     "    session_target = \"ipv4:127.0.0.1:5062\";\n"
+		     "  },\n"
+		     "  {\n"
+		     "    tag = 100;\n"
+		     "    type = \"voip\";\n"
+		     "    destination_pattern = \"3...\";\n"
+		     "    session_target = \"ipv4:127.0.0.1:5064\";\n"
+		     "  }\n"
+		     ");\n", 8, "dial-peer 100 is defined twice");
+}
+
+static void test_duplicate_span_names(void)
+{
+	expect_error("spans = (\n"
+		     "  {\n"
+		     "    name = \"pbx-a\";\n"
+		     "    type = \"loopback\";\n"
+		     "    path = \"/tmp/a\";\n"
+		     "  },\n"
+		     "  {\n"
+		     "    name = \"pbx-a\";\n"
+		     "    type = \"loopback\";\n"
+		     "    path = \"/tmp/b\";\n"
+		     "  }\n"
+		     ");\n", 7, "span 'pbx-a' is defined twice");
+}
+
+static void test_dahdi_span_refused(void)
+{
+	expect_error("spans = (\n"
+		     "  { name = \"pbx-a\"; type = \"loopback\"; path = \"/tmp/a\"; },\n"
+		     "  {\n"
+		     "    name = \"card1\";\n"
+		     "    type = \"dahdi\";\n"
+		     "  }\n"
+		     ");\n", 3, "span 'card1': type \"dahdi\" is not supported yet");
+}
+
+static void test_span_required_settings(void)
+{
+	expect_error("spans = (\n  {\n    name = \"a\";\n    path = \"/tmp/a\";\n  }\n);\n", 2,
+		     "missing required setting 'type'");
+	expect_error("spans = (\n  {\n    name = \"a\";\n    type = \"loopback\";\n  }\n);\n", 2,
+		     "a loopback span needs 'path'");
+}
+
+static void test_timers_seconds_to_ms(void)
+{
+	struct gw_config cfg;
+	char err[256];
+	int rc = load_text(&cfg, "timers = {\n  ring-no-answer = 1.5;\n  shutdown-grace = 0;\n};\n",
+			   err, sizeof(err), NULL, 0);
+
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL(cfg.timers.ring_no_answer_ms, 1500);
+	CU_ASSERT_EQUAL(cfg.timers.shutdown_grace_ms, 0);
+	config_free(&cfg);
+
+	rc = load_text(&cfg, "timers = {\n  ring-no-answer = 45;\n  shutdown-grace = 0.25;\n};\n",
+		       err, sizeof(err), NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL(cfg.timers.ring_no_answer_ms, 45000);
+	CU_ASSERT_EQUAL(cfg.timers.shutdown_grace_ms, 250);
+	config_free(&cfg);
+
+	expect_error("timers = {\n  shutdown-grace = 2;\n  ring-no-answer = 0.05;\n};\n", 3,
+		     "'ring-no-answer' = 0.05 s is out of range (0.1..3600 s)");
+	expect_error("timers = {\n  ring-no-answer = \"30\";\n};\n", 2,
+		     "'ring-no-answer' must be a number of seconds");
+	expect_error("timers = {\n  ring_no_answer = 30;\n};\n", 2,
+		     "unknown setting 'ring_no_answer'");
+}
+
+static const char tg_spans[] =
+	"spans = (\n"
+	"  { name = \"pbx-a\"; type = \"loopback\"; path = \"/tmp/a\"; },\n"
+	"  { name = \"pbx-b\"; type = \"loopback\"; path = \"/tmp/b\"; }\n"
+	");\n";
+
+static void test_trunk_groups(void)
+{
+	char text[1024];
+	struct gw_config cfg;
+	char err[256];
+	int rc;
+
+	snprintf(text, sizeof(text), "%s"
+		 "trunk_groups = (\n"
+		 "  { name = \"tg-pbx\"; spans = [ \"pbx-b\", \"pbx-a\" ]; hunt = \"round-robin\"; }\n"
+		 ");\n"
+		 "dial_peers = (\n"
+		 "  { tag = 10; type = \"pots\"; destination_pattern = \"5...\"; port = \"tg-pbx\";\n"
+		 "    forward_digits = 3; prefix = \"9\"; preference = 2; },\n"
+		 "  { tag = 11; type = \"pots\"; destination_pattern = \"6...\"; port = \"pbx-a\"; }\n"
+		 ");\n", tg_spans);
+	rc = load_text(&cfg, text, err, sizeof(err), NULL, 0);
+	if (rc)
+		fprintf(stderr, "\n  %s", err);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL(cfg.n_spans, 2);
+	CU_ASSERT_EQUAL_FATAL(cfg.n_tgs, 1);
+	CU_ASSERT_STRING_EQUAL(cfg.tgs[0].name, "tg-pbx");
+	CU_ASSERT_EQUAL(cfg.tgs[0].n_spans, 2);
+	CU_ASSERT_STRING_EQUAL(cfg.tgs[0].spans[0], "pbx-b");
+	CU_ASSERT_STRING_EQUAL(cfg.tgs[0].spans[1], "pbx-a");
+	CU_ASSERT_EQUAL(cfg.tgs[0].hunt, HUNT_ROUND_ROBIN);
+	CU_ASSERT_EQUAL_FATAL(cfg.n_peers, 2);
+	CU_ASSERT_EQUAL(cfg.peers[0].type, DP_POTS);
+	CU_ASSERT_STRING_EQUAL(cfg.peers[0].port, "tg-pbx");
+	CU_ASSERT_EQUAL(cfg.peers[0].forward_digits, 3);
+	CU_ASSERT_STRING_EQUAL(cfg.peers[0].prefix, "9");
+	CU_ASSERT_EQUAL(cfg.peers[0].preference, 2);
+	CU_ASSERT_STRING_EQUAL(cfg.peers[1].port, "pbx-a");
+	CU_ASSERT_EQUAL(cfg.peers[1].forward_digits, DP_FWD_DEFAULT);
+	config_free(&cfg);
+
+	/* a trunk group naming an unknown span: the line of its spans array (8) */
+	snprintf(text, sizeof(text), "%s"
+		 "trunk_groups = (\n"
+		 "  {\n"
+		 "    name = \"tg-pbx\";\n"
+		 "    spans = [ \"pbx-a\", \"pbx-c\" ];\n"
+		 "  }\n"
+		 ");\n", tg_spans);
+	expect_error(text, 8, "trunk group 'tg-pbx': \"pbx-c\" is no span");
+
+	snprintf(text, sizeof(text), "%s"
+		 "trunk_groups = (\n"
+		 "  {\n"
+		 "    name = \"tg-pbx\";\n"
+		 "    spans = [ \"pbx-a\" ];\n"
+		 "    hunt = \"random\";\n"
+		 "  }\n"
+		 ");\n", tg_spans);
+	expect_error(text, 9, "'hunt' = \"random\" is not one of");
+
+	snprintf(text, sizeof(text), "%s"
+		 "trunk_groups = (\n"
+		 "  {\n"
+		 "    name = \"tg-pbx\";\n"
+		 "  }\n"
+		 ");\n", tg_spans);
+	expect_error(text, 6, "trunk group 'tg-pbx' needs 'spans'");
+}
+
+int suite_config_add(void)
+{
+	static const CU_TestInfo tests[] = {
+		{ "default conf/sipgw.conf loads", test_default_conf_loads },
+		{ "empty file gives the defaults", test_empty_file_gives_defaults },
+		{ "E1 euroisdn span", test_e1_euroisdn_span },
+		{ "missing ';' is tolerated (libconfig)", test_missing_semicolon_is_tolerated },
+		{ "syntax errors name file:line", test_syntax_errors },
+		{ "missing '}' is reported at the end", test_missing_brace },
+		{ "missing file", test_missing_file },
+		{ "unknown section", test_unknown_section },
+		{ "unknown span key (typo)", test_unknown_span_key },
+		{ "bad enum lists the allowed values", test_bad_enum_lists_allowed },
+		{ "integer out of range / wrong type", test_out_of_range },
+		{ "dial-peer bad destination_pattern", test_dial_peer_bad_pattern },
+		{ "voip dial-peer needs session_target", test_voip_peer_needs_target },
+		{ "pots dial-peer port names no span", test_pots_peer_port_names_no_span },
+		{ "duplicate dial-peer tags", test_duplicate_tags },
+		{ "duplicate span names", test_duplicate_span_names },
+		{ "dahdi span refused", test_dahdi_span_refused },
+		{ "span required settings", test_span_required_settings },
+		{ "timers: seconds -> ms", test_timers_seconds_to_ms },
+		{ "trunk groups reference spans", test_trunk_groups },
+		CU_TEST_INFO_NULL,
+	};
+
+	return unit_suite_add("config", tests);
+}
