@@ -133,6 +133,8 @@ def main():
         cpu_s = (ticks1 - ticks0) / CLK_TCK
         run_s = t1 - t0
 
+        rss_peak = max(rss_peak, mem.get("VmRSS", 0))
+        per_chan = (max(rss_peak, mem.get("VmHWM", 0)) - rss_idle) / CHANNELS
         print("sipgw benchmark: %d calls PBX -> sipgw -> phone, 1 T1 loopback span, %d B-channels busy, "
               "hold %.2f s, gateway log level notice" % (n, CHANNELS, a.hold))
         print("  calls placed           %d" % len(calls))
@@ -156,10 +158,12 @@ def main():
               % (pct(s2c, 50), pct(s2c, 99), s2c[-1] if s2c else "nan"))
         print("  sipgw CPU              %.2f s over %.2f s = %.1f %% of one core, %.3f CPU-ms/call"
               % (cpu_s, run_s, 100.0 * cpu_s / run_s, 1000.0 * cpu_s / max(1, len(calls))))
-        print("  sipgw memory           idle RSS %d kB, peak RSS during run %d kB, VmHWM %d kB, "
+        print("  sipgw memory           idle RSS %d kB, peak RSS sampled %d kB, VmHWM %d kB, "
               "VmRSS after run %d kB" % (rss_idle, rss_peak, mem.get("VmHWM", -1), mem.get("VmRSS", -1)))
-        print("  RSS per busy channel   %.1f kB  ((peak RSS - idle RSS) / %d)"
-              % ((rss_peak - rss_idle) / CHANNELS, CHANNELS))
+        print("  RSS per busy channel   %.1f kB  ((VmHWM - idle RSS) / %d)" % (per_chan, CHANNELS))
+        print("  RSS growth per call    %.1f kB  ((VmHWM - idle RSS) / calls; the SIP stack keeps finished "
+              "transactions ~32 s (timers D/J), so RSS climbs for the first ~32 s of a run, then levels off)"
+              % ((max(rss_peak, mem.get("VmHWM", 0)) - rss_idle) / max(1, len(calls))))
         if prc != 0:
             print("  note: sipgw-pbx exited with %s" % prc)
         if grc != 0:
@@ -170,7 +174,7 @@ def main():
               % (len(done), n, len(calls) / span_s if span_s > 0 else 0.0,
                  "%.3f" % summ[1] if summ else "?", "%.3f" % summ[2] if summ else "?",
                  pct(s2c, 50), pct(s2c, 99), 100.0 * cpu_s / run_s, 1000.0 * cpu_s / max(1, len(calls)),
-                 (rss_peak - rss_idle) / CHANNELS))
+                 per_chan))
     except (fl.FlowError, OSError) as e:
         print("bench: %s" % e, file=sys.stderr)
         print(tb.dump(), file=sys.stderr)

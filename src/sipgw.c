@@ -96,12 +96,14 @@ static int gw_start(struct gw *gw)
 		.user_agent = gw->cfg.sip_user_agent, .rtp_ip = gw->cfg.rtp_ip,
 		.rtp_port_min = gw->cfg.rtp_port_min, .rtp_port_max = gw->cfg.rtp_port_max,
 		.timer_b_ms = gw->cfg.timers.timer_b_ms,
+		.incoming_h = bridge_incoming_sip, .arg = NULL,
 	};
 	sigset_t mask;
 	int rc;
 
 	if ((rc = bridge_alloc(&gw->br, &bp)))
 		return rc;
+	up.arg = gw->br;
 	if ((rc = sip_ua_alloc(&gw->ua, &up)))
 		return rc;
 	bridge_set_sip(gw->br, gw->ua);
@@ -112,6 +114,7 @@ static int gw_start(struct gw *gw)
 		};
 		if ((rc = span_alloc(&gw->spans[i], &sp)))
 			return rc;
+		bridge_add_span(gw->br, gw->spans[i]);
 		gw->n_spans = i + 1;
 	}
 	sigemptyset(&mask);

@@ -17,7 +17,12 @@ struct bridge_params {
 
 int bridge_alloc(struct bridge **brp, const struct bridge_params *p);
 void bridge_free(struct bridge *br);
+struct span;
 void bridge_set_sip(struct bridge *br, struct sip_ua *ua);
+/** Spans calls may go out on (pots dial-peers name them or their trunk group). */
+int bridge_add_span(struct bridge *br, struct span *sp);
+/** An INVITE arrived (sip_incoming_h): trusted sources only, pots dial-peers. */
+int bridge_incoming_sip(void *arg, struct leg *leg, const struct leg_setup_info *si);
 /** A call arrived on a PRI span (span_incoming_h). */
 int bridge_incoming_pri(void *arg, struct leg *leg, const struct leg_setup_info *si);
 /** Clear every call with cause 16 (SIGTERM); idle_h runs when none is left. */

@@ -16,6 +16,7 @@
 #include "core/fsm.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "q931/span.h"
 #include "rtp/media.h"
 #include "sip/sip_ua.h"
 
@@ -53,6 +54,7 @@ struct call {
 	size_t n_cands, next_cand;
 	int last_cause;
 	struct loop_timer *ring_timer;		/* ring-no-answer */
+	int to_pri;				/* b leg is on a span (SIP -> PRI) */
 	char desc[48];
 };
 
@@ -66,6 +68,8 @@ struct bridge {
 	int shutting_down;
 	void (*idle_h)(void *arg);
 	void *idle_arg;
+	struct span *spans[CFG_MAX_SPANS];
+	int n_spans;
 	float *pdd_ms;			/* post-dial delays (SETUP in -> INVITE out), for the exit summary */
 	size_t n_pdd, cap_pdd;
 };
@@ -157,12 +161,67 @@ static void bridge_log_summary(struct bridge *br)
 	     br->pdd_ms[br->n_pdd / 2], br->pdd_ms[(br->n_pdd * 99) / 100], br->pdd_ms[br->n_pdd - 1]);
 }
 
+static struct span *bridge_span(struct bridge *br, const char *name)
+{
+	for (int i = 0; i < br->n_spans; i++)
+		if (!strcmp(span_name(br->spans[i]), name))
+			return br->spans[i];
+	return NULL;
+}
+
+/* SIP -> PRI: the pots peer's span, or its trunk group's spans in order,
+ * until one has a free B-channel. Returns 0 or the last Q.850 cause. */
+static int call_try_pots(struct call *c, const struct dial_peer *dp)
+{
+	struct bridge *br = c->br;
+	const char *names[CFG_MAX_SPANS];
+	char number[LEG_NUM];
+	int n = 0, cause = 3;	/* no route to destination */
+
+	if (dp_pots_number(dp, c->si.called, number, sizeof(number)))
+		return 28;	/* invalid number format */
+	if (config_span(br->cfg, dp->port)) {
+		names[n++] = dp->port;
+	} else {
+		for (int t = 0; t < br->cfg->n_tgs; t++)
+			if (!strcmp(br->cfg->tgs[t].name, dp->port))
+				for (int k = 0; k < br->cfg->tgs[t].n_spans; k++)
+					names[n++] = br->cfg->tgs[t].spans[k];
+	}
+	for (int i = 0; i < n; i++) {
+		struct span *sp = bridge_span(br, names[i]);
+		struct leg *b;
+		if (!sp)
+			continue;
+		cause = span_place_call(sp, &b, &c->si, number, dp->ton | dp->npi);
+		if (cause == 0) {
+			b->call = c;
+			c->b = b;
+			LOGI(LSS_BRIDGE, "%s -> dial-peer %d (span %s) as %s, post-dial delay %.3f ms",
+			     call_describe(c), dp->tag, names[i], number, (now_us() - c->si.t_setup_us) / 1000.0);
+			return 0;
+		}
+		LOGN(LSS_BRIDGE, "%s span %s refused: cause %d (%s)", call_describe(c), names[i], cause,
+		     cause_name(cause));
+	}
+	return cause;
+}
+
 /* Place the b leg on the next matching dial-peer; 0 when one is on its way. */
 static int call_try_next(struct call *c)
 {
 	struct bridge *br = c->br;
 
-	while (c->next_cand < c->n_cands) {
+	while (c->to_pri && c->next_cand < c->n_cands) {
+		const struct dial_peer *dp = c->cands[c->next_cand++];
+		int cause = call_try_pots(c, dp);
+		if (cause == 0) {
+			loop_timer_start(c->ring_timer, br->cfg->timers.ring_no_answer_ms);
+			return 0;
+		}
+		c->last_cause = cause;
+	}
+	while (!c->to_pri && c->next_cand < c->n_cands) {
 		const struct dial_peer *dp = c->cands[c->next_cand++];
 		struct sip_leg_params sp = { .dial_peer = dp->tag };
 		char host[128];
@@ -198,9 +257,9 @@ static void ring_timeout(void *arg)
 	call_release(c, NULL, 19);
 }
 
-int bridge_incoming_pri(void *arg, struct leg *a, const struct leg_setup_info *si)
+/* A new call around the incoming leg a, routed over dial-peers of type. */
+static int call_start(struct bridge *br, struct leg *a, const struct leg_setup_info *si, int type)
 {
-	struct bridge *br = arg;
 	struct call *c;
 
 	if (br->shutting_down)
@@ -212,6 +271,7 @@ int bridge_incoming_pri(void *arg, struct leg *a, const struct leg_setup_info *s
 	c->id = ++br->next_id;
 	c->si = *si;
 	c->a = a;
+	c->to_pri = type == DP_POTS;
 	a->call = c;
 	c->last_cause = 16;
 	if (loop_timer_alloc(&c->ring_timer, br->root, "ring-no-answer", ring_timeout, c)) {
@@ -221,7 +281,7 @@ int bridge_incoming_pri(void *arg, struct leg *a, const struct leg_setup_info *s
 	}
 	LIST_INSERT_HEAD(&br->calls, c, entry);
 	br->n_calls++;
-	c->n_cands = dp_lookup(br->cfg->peers, br->cfg->n_peers, si->called, DP_VOIP, c->cands, CALL_MAX_CANDS);
+	c->n_cands = dp_lookup(br->cfg->peers, br->cfg->n_peers, si->called, type, c->cands, CALL_MAX_CANDS);
 	LOGI(LSS_BRIDGE, "%s from %s: %s \"%s\" -> %s, %zu dial-peer(s)", call_describe(c),
 	     a->ops->describe(a), si->calling, si->display, si->called, c->n_cands);
 	if (!c->n_cands) {
@@ -230,10 +290,38 @@ int bridge_incoming_pri(void *arg, struct leg *a, const struct leg_setup_info *s
 		return 0;
 	}
 	if (call_try_next(c)) {
-		call_release(c, NULL, 38);	/* network out of order */
+		/* SIP -> PRI: the span's cause (34 no circuit...); else network out of order */
+		call_release(c, NULL, c->to_pri ? c->last_cause : 38);
 		return 0;
 	}
 	call_move(c, CALL_ST_PROCEEDING);
+	return 0;
+}
+
+int bridge_incoming_pri(void *arg, struct leg *a, const struct leg_setup_info *si)
+{
+	return call_start(arg, a, si, DP_VOIP);
+}
+
+/* Toll-fraud door: an INVITE may reach a PRI trunk only from a trusted
+ * address (digest-authenticated users come with the registrar). */
+int bridge_incoming_sip(void *arg, struct leg *a, const struct leg_setup_info *si)
+{
+	struct bridge *br = arg;
+
+	if (!cfg_list_match_addr(&br->cfg->sip_trusted, si->source)) {
+		LOGW(LSS_BRIDGE, "refused INVITE from %s to %s (calling %s): source not trusted",
+		     si->source, si->called, si->calling);
+		return 21;	/* call rejected -> 403 Forbidden */
+	}
+	return call_start(br, a, si, DP_POTS);
+}
+
+int bridge_add_span(struct bridge *br, struct span *sp)
+{
+	if (br->n_spans == CFG_MAX_SPANS)
+		return -ENOSPC;
+	br->spans[br->n_spans++] = sp;
 	return 0;
 }
 

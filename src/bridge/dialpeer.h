@@ -23,6 +23,7 @@ struct dial_peer {
 	char port[64];		/* pots: span or trunk group name */
 	int forward_digits;	/* pots: DP_FWD_DEFAULT, DP_FWD_ALL or N = keep the last N */
 	char prefix[32];	/* pots: digits prepended after stripping */
+	int ton, npi;		/* pots: called number's type of number (bits 7-5) and numbering plan (Q.931 4.5.8) */
 };
 
 /** Check a destination-pattern; 0, or -EINVAL with *whyp (if whyp) set to a

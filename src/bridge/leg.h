@@ -19,6 +19,7 @@ struct leg_setup_info {
 	char display[LEG_NUM];
 	enum g711_law law;	/* the law the call's PRI side speaks */
 	long long t_setup_us;	/* when the setup arrived (CLOCK_MONOTONIC) */
+	char source[64];	/* SIP: the address the request came from */
 };
 
 struct leg_ops {

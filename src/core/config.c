@@ -11,12 +11,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include <arpa/inet.h>
 #include <libconfig.h>
 #include <libpri.h>
 
 struct enum_row { const char *name; int value; };
 
-enum opt_kind { OPT_STR, OPT_INT, OPT_BOOL, OPT_ENUM, OPT_SECONDS_MS };
+enum opt_kind { OPT_STR, OPT_INT, OPT_BOOL, OPT_ENUM, OPT_SECONDS_MS, OPT_LIST };
 
 struct opt {
 	const char *name;
@@ -59,6 +60,7 @@ static const struct opt sip_opts[] = {
 	{ "bind", OPT_STR, offsetof(struct gw_config, sip_bind), sizeof(((struct gw_config *)0)->sip_bind), 0, 0, NULL, 0 },
 	{ "port", OPT_INT, offsetof(struct gw_config, sip_port), sizeof(int), 1, 65535, NULL, 0 },
 	{ "user_agent", OPT_STR, offsetof(struct gw_config, sip_user_agent), sizeof(((struct gw_config *)0)->sip_user_agent), 0, 0, NULL, 0 },
+	{ "trusted", OPT_LIST, offsetof(struct gw_config, sip_trusted), sizeof(struct cfg_list), 1, 0, NULL, 0 },
 	{ NULL } };
 
 static const struct opt rtp_opts[] = {
@@ -83,6 +85,14 @@ static const struct opt span_opts[] = {
 	{ "hunt", OPT_ENUM, offsetof(struct cfg_span, hunt), sizeof(int), 0, 0, hunt_enum, 0 },
 	{ NULL } };
 
+/* Q.931 4.5.8 type of number (bits 7-5) and numbering plan (bits 4-1). */
+static const struct enum_row ton_enum[] = {
+	{ "unknown", 0x00 }, { "international", 0x10 }, { "national", 0x20 },
+	{ "network-specific", 0x30 }, { "subscriber", 0x40 }, { "abbreviated", 0x60 }, { NULL, 0 } };
+static const struct enum_row npi_enum[] = {
+	{ "unknown", 0x0 }, { "isdn", 0x1 }, { "data", 0x3 }, { "telex", 0x4 },
+	{ "national", 0x8 }, { "private", 0x9 }, { NULL, 0 } };
+
 static const struct opt dp_opts[] = {
 	{ "tag", OPT_INT, offsetof(struct dial_peer, tag), sizeof(int), 1, 2147483647, NULL, 1 },
 	{ "type", OPT_ENUM, offsetof(struct dial_peer, type), sizeof(int), 0, 0, dp_type_enum, 1 },
@@ -92,7 +102,54 @@ static const struct opt dp_opts[] = {
 	{ "port", OPT_STR, offsetof(struct dial_peer, port), sizeof(((struct dial_peer *)0)->port), 0, 0, NULL, 0 },
 	{ "forward_digits", OPT_INT, offsetof(struct dial_peer, forward_digits), sizeof(int), -2, 32, NULL, 0 },
 	{ "prefix", OPT_STR, offsetof(struct dial_peer, prefix), sizeof(((struct dial_peer *)0)->prefix), 0, 0, NULL, 0 },
+	{ "numbering_type", OPT_ENUM, offsetof(struct dial_peer, ton), sizeof(int), 0, 0, ton_enum, 0 },
+	{ "numbering_plan", OPT_ENUM, offsetof(struct dial_peer, npi), sizeof(int), 0, 0, npi_enum, 0 },
 	{ NULL } };
+
+/* "a.b.c.d" or "a.b.c.d/len": 0 when well formed. */
+int cidr_parse(const char *s, uint32_t *netp, uint32_t *maskp)
+{
+	char buf[64];
+	char *slash;
+	struct in_addr a;
+	long len = 32;
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (slash) {
+		char *end;
+		*slash = 0;
+		len = strtol(slash + 1, &end, 10);
+		if (*end || end == slash + 1 || len < 0 || len > 32)
+			return -EINVAL;
+	}
+	if (inet_pton(AF_INET, buf, &a) != 1)
+		return -EINVAL;
+	*maskp = len ? htonl(~0u << (32 - len)) : 0;
+	*netp = a.s_addr & *maskp;
+	return 0;
+}
+
+static int cidr_check(const char *s)
+{
+	uint32_t n, m;
+	return cidr_parse(s, &n, &m);
+}
+
+int cfg_list_match_addr(const struct cfg_list *l, const char *ip)
+{
+	struct in_addr a;
+	uint32_t n, m;
+
+	if (inet_pton(AF_INET, ip, &a) != 1)
+		return 0;
+	for (int i = 0; i < l->n; i++)
+		if (cidr_parse(l->v[i], &n, &m) == 0 && (a.s_addr & m) == n)
+			return 1;
+	return 0;
+}
 
 struct ctx {
 	const char *file;
@@ -117,7 +174,8 @@ static int fail(struct ctx *c, const config_setting_t *s, const char *fmt, ...)
 static const char *kind_name(enum opt_kind k)
 {
 	static const char *const n[] = { "a string", "an integer", "true or false",
-					 "one of its names", "a number of seconds" };
+					 "one of its names", "a number of seconds",
+					 "a list of strings [ \"...\", ... ]" };
 	return n[k];
 }
 
@@ -179,6 +237,27 @@ static int opt_apply(struct ctx *c, const struct opt *o, const config_setting_t 
 			return 0;
 		enum_list(o->enums, names, sizeof(names));
 		return fail(c, s, "'%s' = \"%s\" is not one of: %s", o->name, v, names);
+	}
+	case OPT_LIST: {
+		struct cfg_list *l = (struct cfg_list *)dst;
+		if (!config_setting_is_array(s) && !config_setting_is_list(s))
+			break;
+		l->n = 0;
+		for (int i = 0; i < config_setting_length(s); i++) {
+			const char *v = config_setting_get_string_elem(s, i);
+			if (!v)
+				break;
+			if (l->n == CFG_MAX_LIST || strlen(v) >= sizeof(l->v[0]))
+				return fail(c, s, "'%s': at most %d entries of under %zu characters", o->name,
+					    CFG_MAX_LIST, sizeof(l->v[0]));
+			if (o->enums == NULL && o->min == 1 && cidr_check(v))
+				return fail(c, s, "'%s': \"%s\" is not an IPv4 address or prefix (a.b.c.d[/len])",
+					    o->name, v);
+			strcpy(l->v[l->n++], v);
+		}
+		if (l->n != config_setting_length(s))
+			break;
+		return 0;
 	}
 	case OPT_SECONDS_MS: {
 		double v;
@@ -299,6 +378,7 @@ static int load_peers(struct ctx *c, struct gw_config *cfg, const config_setting
 		int rc;
 
 		dp->forward_digits = -1;
+		dp->npi = 0x1;	/* E.164/ISDN, type unknown: what most PBXs accept */
 		rc = group_apply(c, g, dp_opts, dp);
 		if (rc)
 			return rc;

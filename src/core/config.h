@@ -4,6 +4,7 @@
 #define SIPGW_CORE_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/log.h"
 #include "bridge/dialpeer.h"
@@ -42,6 +43,12 @@ struct cfg_timers {
 	unsigned timer_b_ms;		/* RFC 3261 17.1.1.2 Timer B (64*T1): INVITE unanswered */
 };
 
+#define CFG_MAX_LIST 32
+struct cfg_list {
+	char v[CFG_MAX_LIST][64];
+	int n;
+};
+
 struct gw_config {
 	char file[256];
 	enum log_level log_level;
@@ -49,6 +56,7 @@ struct gw_config {
 	char sip_bind[64];
 	int sip_port;
 	char sip_user_agent[64];
+	struct cfg_list sip_trusted;	/* addresses/prefixes whose INVITEs may reach a trunk unauthenticated */
 	char rtp_ip[64];
 	int rtp_port_min, rtp_port_max;
 	struct cfg_timers timers;
@@ -65,5 +73,9 @@ int config_load(struct gw_config *cfg, const char *path, char *err, size_t errle
 void config_free(struct gw_config *cfg);
 const struct cfg_span *config_span(const struct gw_config *cfg, const char *name);
 const char *span_framing_name(enum span_framing f);
+/** Parse "a.b.c.d[/len]" (network byte order out); 0 or -EINVAL. */
+int cidr_parse(const char *s, uint32_t *netp, uint32_t *maskp);
+/** True when the IPv4 address ip falls in one of the list's prefixes. */
+int cfg_list_match_addr(const struct cfg_list *l, const char *ip);
 
 #endif

@@ -110,8 +110,14 @@ static void pl_destroy(struct leg *leg)
 	free(pl);
 }
 
+static int pl_setup(struct leg *leg, const struct leg_setup_info *si)
+{
+	return -EINVAL;	/* outgoing PRI legs are placed by span_place_call() */
+}
+
 static const struct leg_ops pri_leg_ops = {
 	.kind = "pri",
+	.setup = pl_setup,
 	.alert = pl_alert,
 	.progress = pl_progress,
 	.answer = pl_answer,
@@ -182,6 +188,63 @@ int pri_leg_alloc_incoming(struct pri_leg **plp, struct span *sp, q931_call *qc,
 	return 0;
 }
 
+/* SETUP towards the PBX (Q.931 5.1.1) on an exclusive B-channel. */
+int span_place_call(struct span *sp, struct leg **legp, const struct leg_setup_info *si,
+		    const char *called, int plan)
+{
+	struct pri_leg *pl;
+	struct pri_sr *sr;
+	char num[LEG_NUM], calling[LEG_NUM], name[LEG_NUM];
+	int chan;
+
+	if (!sp->pri || !sp->dchan_up)
+		return 38;	/* network out of order */
+	chan = span_hunt(sp);
+	if (chan < 0)
+		return 34;	/* no circuit/channel available */
+	pl = calloc(1, sizeof(*pl));
+	if (!pl)
+		return 47;
+	pl->base.ops = &pri_leg_ops;
+	pl->span = sp;
+	pl->chan = chan;
+	pl->id = ++sp->leg_seq;
+	pl->port.kind = "pri";
+	pl->port.law = span_law(sp);
+	pl->port.play = pl_play;
+	pl->port.owner = pl;
+	pl->qc = pri_new_call(sp->pri);
+	sr = pri_sr_new();
+	if (!pl->qc || !sr) {
+		pri_sr_free(sr);
+		free(pl);
+		return 47;
+	}
+	snprintf(num, sizeof(num), "%s", called);
+	snprintf(calling, sizeof(calling), "%s", si->calling);
+	snprintf(name, sizeof(name), "%s", si->display);
+	pri_sr_set_channel(sr, chan, 1, 0);
+	pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH,
+			  span_law(sp) == LAW_ALAW ? PRI_LAYER_1_ALAW : PRI_LAYER_1_ULAW);
+	pri_sr_set_called(sr, num, plan, 1);
+	pri_sr_set_caller(sr, calling[0] ? calling : NULL, name[0] ? name : NULL, PRI_UNKNOWN | 0x1,
+			  calling[0] ? PRES_ALLOWED_USER_NUMBER_NOT_SCREENED : PRES_NUMBER_NOT_AVAILABLE);
+	sp->chans[chan] = pl;
+	pl_move(pl, PRI_ST_CALL_INITIATED);
+	if (pri_setup(sp->pri, pl->qc, sr)) {
+		pri_sr_free(sr);
+		sp->chans[chan] = NULL;
+		free(pl);
+		return 47;
+	}
+	pri_sr_free(sr);
+	span_reschedule(sp);
+	LOGI(LSS_Q931, "%s SETUP called=%s calling=%s name=\"%s\"", pl_describe(&pl->base), num,
+	     calling, name);
+	*legp = &pl->base;
+	return 0;
+}
+
 /* The far end cleared (DISCONNECT) or the call is gone (RELEASE, RELEASE
  * COMPLETE, timer expiry). Tell the call once, then finish with libpri. */
 void pri_leg_on_event(struct pri_leg *pl, const pri_event *ev)
@@ -204,6 +267,8 @@ void pri_leg_on_event(struct pri_leg *pl, const pri_event *ev)
 			call_leg_progress(&pl->base);
 		return;
 	case PRI_EVENT_ANSWER:
+		/* CONNECT ACKNOWLEDGE is ours to send (pri_connect_ack_enable). */
+		pri_connect_ack(sp->pri, pl->qc, 0);
 		if (!pl_move(pl, PRI_ST_ACTIVE))
 			call_leg_answered(&pl->base);
 		return;

@@ -19,8 +19,15 @@ static void trace(struct span *sp, const char *dir, const void *buf, int len)
 
 	if (log_get_level() < LOG_LVL_INFO)
 		return;
-	if (q931_trace_frame(buf, (size_t)len, line, sizeof(line)) == 0)
+	if (q931_trace_frame(buf, (size_t)len, line, sizeof(line)) == 0) {
 		LOGI(LSS_Q931, "span %s %s %s", sp->cfg->name, dir, line);
+	} else if (log_get_level() >= LOG_LVL_DEBUG) {
+		const unsigned char *b = buf;
+		int o = 0;
+		for (int i = 0; i < len && o < (int)sizeof(line) - 4; i++)
+			o += snprintf(line + o, sizeof(line) - o, "%02x ", b[i]);
+		LOGD(LSS_Q931, "span %s %s Q.921 %s", sp->cfg->name, dir, line);
+	}
 }
 
 static int pri_read_cb(struct pri *pri, void *buf, int buflen)
@@ -28,10 +35,12 @@ static int pri_read_cb(struct pri *pri, void *buf, int buflen)
 	struct span *sp = pri_get_userdata(pri);
 	ssize_t n = sp->hw_ops->d_read(sp->hw, buf, (size_t)buflen);
 
+	/* Nothing to read: return 0. libpri's pri_check_event() only tests
+	 * for 0 and would otherwise parse its stale buffer as a new frame
+	 * (a second SABME, a duplicated I-frame). */
 	if (n <= 0) {
 		sp->read_got = 0;
-		errno = EAGAIN;
-		return -1;
+		return 0;
 	}
 	sp->read_got = 1;
 	trace(sp, "<", buf, (int)n);
@@ -220,12 +229,18 @@ static void pri_timer_cb(void *arg)
 	span_reschedule(sp);
 }
 
+static int span_pri_start(struct span *sp);
+
 static void d_readable(void *arg)
 {
 	struct span *sp = arg;
 
-	if (!sp->pri)
+	/* Start Q.921 on the far end's first frame (its SABME), so we answer it
+	 * with UA instead of crossing it with a SABME of our own. */
+	if (!sp->pri && span_pri_start(sp)) {
+		LOGE(LSS_Q931, "span %s: cannot start libpri", sp->cfg->name);
 		return;
+	}
 	/* pri_check_event() returns NULL both for "nothing read" and "read,
 	 * no event"; our read callback tells them apart. */
 	do {
@@ -249,9 +264,9 @@ static void span_clear_all(struct span *sp)
 	}
 }
 
-/* Each far end gets a fresh libpri instance, started when it connects, so
- * Q.921 establishment starts from TEI-assigned on both sides at once instead
- * of colliding with SABMEs we sent into the void while nobody listened.
+/* Each far end gets a fresh libpri instance, started when it speaks, so
+ * Q.921 establishment starts clean instead of colliding with SABMEs we
+ * sent into the void while nobody listened.
  * libpri 1.6 cannot free an instance: the old one is left behind (a few KB
  * per reconnect). */
 static int span_pri_start(struct span *sp)
@@ -262,6 +277,8 @@ static int span_pri_start(struct span *sp)
 	if (!sp->pri)
 		return -ENOMEM;
 	pri_connect_ack_enable(sp->pri, 1);	/* CONNECT ACK moves us to ACTIVE */
+	if (log_get_level() >= LOG_LVL_DEBUG)
+		pri_set_debug(sp->pri, PRI_DEBUG_Q921_STATE | PRI_DEBUG_Q921_DUMP);
 	span_reschedule(sp);
 	return 0;
 }
@@ -271,11 +288,8 @@ static void link_cb(void *arg, int connected)
 	struct span *sp = arg;
 
 	LOGN(LSS_Q931, "span %s: far end %s", sp->cfg->name, connected ? "connected" : "disconnected");
-	if (connected) {
-		if (span_pri_start(sp))
-			LOGE(LSS_Q931, "span %s: cannot start libpri", sp->cfg->name);
-		return;
-	}
+	if (connected)
+		return;	/* libpri starts with the far end's first frame (d_readable) */
 	span_clear_all(sp);
 	sp->dchan_up = 0;
 	sp->pri = NULL;

@@ -36,7 +36,8 @@ struct phone_opts {
 	int codecs[PHONE_MAX_CODECS];	/* RTP payload types, preferred first */
 	int n_codecs;
 	long hangup_after_ms, hold_at_ms, unhold_at_ms;
-	long refresh_at_ms;	/* re-INVITE with unchanged SDP, as a session-timer refresh (RFC 4028) */
+	long refresh_at_ms;
+	long cancel_after_ms;	/* caller: CANCEL when not answered this long after the INVITE */	/* re-INVITE with unchanged SDP, as a session-timer refresh (RFC 4028) */
 	enum sdp_dir hold_dir;		/* SDP_SENDRECV + hold_null means "null" style */
 	int hold_null;
 	int tone_hz, detect_hz;

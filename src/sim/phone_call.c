@@ -27,7 +27,7 @@ struct pcall {
 	int outgoing;
 	nua_handle_t *nh;
 	struct pmedia *media;		/* owned */
-	su_timer_t *t_answer, *t_hangup, *t_hold, *t_unhold, *t_refresh;
+	su_timer_t *t_answer, *t_hangup, *t_hold, *t_unhold, *t_refresh, *t_cancel;
 	int final_status;		/* final response to the initial INVITE, 0 = none */
 	int cause;			/* Q.850 cause from a Reason header, 0 = none */
 	int pt, te_pt;			/* negotiated law and telephone-event, -1 = none */
@@ -106,6 +106,7 @@ static int pcall_alloc(struct pcall **cp, struct phone *ph, int outgoing)
 	c->t_hold = su_timer_create(task, 0);
 	c->t_unhold = su_timer_create(task, 0);
 	c->t_refresh = su_timer_create(task, 0);
+	c->t_cancel = su_timer_create(task, 0);
 	c->next = ph->calls;
 	ph->calls = c;
 	*cp = c;
@@ -126,6 +127,7 @@ static void pcall_free(struct pcall *c)
 	su_timer_destroy(c->t_hold);
 	su_timer_destroy(c->t_unhold);
 	su_timer_destroy(c->t_refresh);
+	su_timer_destroy(c->t_cancel);
 	if (c->nh) {
 		nua_handle_bind(c->nh, NULL);
 		nua_handle_destroy(c->nh);
@@ -218,6 +220,14 @@ static void on_unhold_timer(struct phone *ph, su_timer_t *t, struct pcall *c)
 		return;
 	nua_invite(c->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 		   SIPTAG_PAYLOAD_STR(pcall_sdp(c, sdp, 0)), TAG_END());
+}
+
+/* The caller gives up before the answer (figure B-18). */
+static void on_cancel_timer(struct phone *ph, su_timer_t *t, struct pcall *c)
+{
+	if (c->state != PC_CALLING && c->state != PC_PROCEEDING)
+		return;
+	nua_cancel(c->nh, TAG_END());
 }
 
 /* A session refresh (RFC 4028): same SDP, the call must stay as it is. */
@@ -522,6 +532,7 @@ int pcall_dial(struct phone *ph)
 	phone_out(ph, "EVENT", "call %d outgoing to=%s", c->id, o->call_uri);
 	nua_invite(c->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 		   SIPTAG_PAYLOAD_STR(pcall_sdp(c, sdp, 0)), TAG_END());
+	timer_after(c->t_cancel, on_cancel_timer, c, o->cancel_after_ms);
 	return 0;
 }
 

@@ -201,7 +201,8 @@ static void usage(FILE *f)
 	      "calling:\n"
 	      "  --call URI --from NUMBER --display NAME\n"
 	      "after answer:\n"
-	      "  --hangup-after SEC --hold-at SEC --unhold-at SEC\n"
+	      "  --hangup-after SEC --hold-at SEC --unhold-at SEC --refresh-at SEC\n"
+	      "  --cancel-after SEC     caller: CANCEL if not answered by then\n"
 	      "  --hold-style null|sendonly|inactive (null)\n"
 	      "media:\n"
 	      "  --tone HZ --dtmf DIGITS --detect HZ\n"
@@ -212,7 +213,7 @@ static void usage(FILE *f)
 static void parse_args(struct phone_opts *o, int argc, char **argv)
 {
 	enum { O_BIND = 256, O_PORT, O_USER, O_ANSWER, O_NORING, O_EARLY, O_FOREVER, O_REJECT,
-	       O_REASON, O_CODECS, O_HANGUP, O_HOLD, O_UNHOLD, O_REFRESH, O_HSTYLE, O_TONE, O_DTMF,
+	       O_REASON, O_CODECS, O_HANGUP, O_HOLD, O_UNHOLD, O_REFRESH, O_CANCEL, O_HSTYLE, O_TONE, O_DTMF,
 	       O_DETECT, O_CALL, O_FROM, O_DISPLAY, O_EXITN, O_TIMEOUT };
 	static const struct option lopts[] = {
 		{ "bind", 1, NULL, O_BIND }, { "port", 1, NULL, O_PORT },
@@ -221,7 +222,7 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 		{ "ring-forever", 0, NULL, O_FOREVER }, { "reject", 1, NULL, O_REJECT },
 		{ "reject-reason", 1, NULL, O_REASON }, { "codecs", 1, NULL, O_CODECS },
 		{ "hangup-after", 1, NULL, O_HANGUP }, { "hold-at", 1, NULL, O_HOLD },
-		{ "unhold-at", 1, NULL, O_UNHOLD }, { "refresh-at", 1, NULL, O_REFRESH }, { "hold-style", 1, NULL, O_HSTYLE },
+		{ "unhold-at", 1, NULL, O_UNHOLD }, { "refresh-at", 1, NULL, O_REFRESH }, { "cancel-after", 1, NULL, O_CANCEL }, { "hold-style", 1, NULL, O_HSTYLE },
 		{ "tone", 1, NULL, O_TONE }, { "dtmf", 1, NULL, O_DTMF },
 		{ "detect", 1, NULL, O_DETECT }, { "call", 1, NULL, O_CALL },
 		{ "from", 1, NULL, O_FROM }, { "display", 1, NULL, O_DISPLAY },
@@ -233,7 +234,7 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 	*o = (struct phone_opts){
 		.bind_addr = "127.0.0.1", .user = "phone", .ringing = 1,
 		.codecs = { RTP_PT_PCMU, RTP_PT_PCMA }, .n_codecs = 2,
-		.hangup_after_ms = -1, .hold_at_ms = -1, .unhold_at_ms = -1, .refresh_at_ms = -1,
+		.hangup_after_ms = -1, .hold_at_ms = -1, .unhold_at_ms = -1, .refresh_at_ms = -1, .cancel_after_ms = -1,
 		.hold_dir = SDP_SENDRECV, .hold_null = 1, .timeout_ms = -1,
 	};
 	while ((c = getopt_long(argc, argv, "qh", lopts, NULL)) != -1) {
@@ -257,6 +258,7 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 		case O_HOLD: o->hold_at_ms = parse_sec(optarg); break;
 		case O_UNHOLD: o->unhold_at_ms = parse_sec(optarg); break;
 		case O_REFRESH: o->refresh_at_ms = parse_sec(optarg); break;
+		case O_CANCEL: o->cancel_after_ms = parse_sec(optarg); break;
 		case O_HSTYLE:
 			if (!strcmp(optarg, "null")) {
 				o->hold_null = 1, o->hold_dir = SDP_SENDRECV;

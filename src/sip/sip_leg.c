@@ -6,12 +6,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include <sofia-sip/msg_addr.h>
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
 
 #include "bridge/cause.h"
+#include "bridge/dialpeer.h"
 #include "core/fsm.h"
 #include "core/log.h"
 #include "rtp/rtp.h"
@@ -202,9 +205,48 @@ static void sl_release(struct leg *leg, int cause)
 	sl_move(sl, SIP_ST_TERMINATING);
 }
 
-static void sl_answer(struct leg *leg) { (void)leg; /* UAS answering lands with SIP -> PRI calls */ }
-static void sl_alert(struct leg *leg, int inband) { (void)leg; (void)inband; }
-static void sl_progress(struct leg *leg) { (void)leg; }
+/* UAS side (SIP -> PRI): 180, or 183 with our SDP when the PBX plays
+ * in-band tones (progress indicator 1 or 8) so the caller hears them. */
+static void sl_respond_sdp(struct sip_leg *sl, int status, const char *phrase)
+{
+	char sdp[1024];
+
+	sl_build_sdp(sl, sdp, sizeof(sdp), SDP_SENDRECV);
+	nua_respond(sl->nh, status, phrase, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+		    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+}
+
+static void sl_alert(struct leg *leg, int inband)
+{
+	struct sip_leg *sl = (struct sip_leg *)leg;
+
+	if (sl->state != SIP_ST_INCOMING && sl->state != SIP_ST_EARLY)
+		return;
+	sl_move(sl, SIP_ST_EARLY);
+	if (inband)
+		sl_respond_sdp(sl, SIP_183_SESSION_PROGRESS);
+	else
+		nua_respond(sl->nh, SIP_180_RINGING, TAG_END());
+}
+
+static void sl_progress(struct leg *leg)
+{
+	struct sip_leg *sl = (struct sip_leg *)leg;
+
+	if (sl->state != SIP_ST_INCOMING && sl->state != SIP_ST_EARLY)
+		return;
+	sl_move(sl, SIP_ST_EARLY);
+	sl_respond_sdp(sl, SIP_183_SESSION_PROGRESS);
+}
+
+static void sl_answer(struct leg *leg)
+{
+	struct sip_leg *sl = (struct sip_leg *)leg;
+
+	if (sl_move(sl, SIP_ST_CONFIRMED))
+		return;
+	sl_respond_sdp(sl, SIP_200_OK);
+}
 
 static struct media_port *sl_media(struct leg *leg)
 {
@@ -378,7 +420,9 @@ void sip_leg_event(struct sip_leg *sl, nua_event_t event, int status, char const
 		return;
 	case nua_i_cancel:
 		sl_move(sl, SIP_ST_TERMINATING);
-		sl_tell_released(sl, sl_cause(487, sip), 487);
+		/* CANCEL before answer: the caller gave up, cause 16 unless a
+		 * Reason says otherwise; nua answers 200 and 487 itself. */
+		sl_tell_released(sl, sl_reason_cause(sip, 16), 0);
 		return;
 	case nua_i_state: {
 		int cs = nua_callstate_init;
@@ -406,17 +450,67 @@ void sip_leg_event(struct sip_leg *sl, nua_event_t event, int status, char const
 	}
 }
 
-/* A new INVITE outside any dialog. */
+/* The address a request really came from (not what its Via claims). */
+static void request_source(struct sip_ua *ua, char *buf, size_t len)
+{
+	msg_t *m = nua_current_request(ua->nua);
+	su_addrinfo_t *ai = m ? msg_addrinfo(m) : NULL;
+
+	buf[0] = 0;
+	if (ai && ai->ai_addr)
+		su_inet_ntop(ai->ai_family, SU_ADDR((su_sockaddr_t *)ai->ai_addr), buf, len);
+}
+
+/* A new INVITE outside any dialog (SIP -> PRI). The bridge decides; a
+ * refusal goes back as the cause's status with a Reason header. */
 int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 {
-	if (!ua->incoming_h) {
-		/* Nothing on this gateway takes SIP calls yet: refuse, never
-		 * reach a trunk unasked (toll fraud). */
+	struct leg_setup_info si = { .law = LAW_ULAW };
+	struct sdp_info offer;
+	struct sip_leg *sl;
+	struct timespec ts;
+	int cause, rc;
+
+	if (!ua->incoming_h || !sip || !sip->sip_request || !sip->sip_from) {
 		nua_respond(nh, SIP_403_FORBIDDEN, TAG_END());
 		nua_handle_destroy(nh);
 		return -EPERM;
 	}
-	nua_respond(nh, SIP_403_FORBIDDEN, TAG_END());
-	nua_handle_destroy(nh);
-	return -EPERM;
+	if (sip_body_sdp(sip, &offer)) {
+		/* RFC 3261 13.2.1 allows an offer in the ACK; not supported here. */
+		nua_respond(nh, SIP_488_NOT_ACCEPTABLE, TAG_END());
+		nua_handle_destroy(nh);
+		return -EPROTO;
+	}
+	if ((rc = sl_alloc(&sl, ua))) {
+		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, TAG_END());
+		nua_handle_destroy(nh);
+		return rc;
+	}
+	sl->nh = nh;
+	nua_handle_bind(nh, sl);
+	sl_move(sl, SIP_ST_INCOMING);
+	if (sl_take_sdp(sl, &offer)) {
+		sl_release(&sl->base, 65);	/* 488: no G.711 offered */
+		return -EPROTO;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	si.t_setup_us = (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	si.law = sl->mport.law;
+	if (sip->sip_request->rq_url->url_user)
+		dp_strip_visual(si.called, sizeof(si.called), sip->sip_request->rq_url->url_user);
+	if (sip->sip_from->a_url->url_user)
+		dp_strip_visual(si.calling, sizeof(si.calling), sip->sip_from->a_url->url_user);
+	if (sip->sip_from->a_display)
+		snprintf(si.display, sizeof(si.display), "%.*s", (int)sizeof(si.display) - 1,
+			 sip->sip_from->a_display[0] == '"' ? sip->sip_from->a_display + 1 : sip->sip_from->a_display);
+	if (si.display[0] && si.display[strlen(si.display) - 1] == '"')
+		si.display[strlen(si.display) - 1] = 0;
+	request_source(ua, si.source, sizeof(si.source));
+	LOGI(LSS_SIP, "%s INVITE from %s: %s \"%s\" -> %s", sl_describe(&sl->base), si.source,
+	     si.calling, si.display, si.called);
+	cause = ua->incoming_h(ua->arg, &sl->base, &si);
+	if (cause > 0)
+		sl_release(&sl->base, cause);
+	return 0;
 }

@@ -187,7 +187,7 @@ class Testbed:
         return os.path.join(self.dir, span)
 
     def config(self, peers, framing="t1", switch="ni2", ring_timeout=30, timer_b=32,
-               spans=None, extra=""):
+               spans=None, extra="", trusted=("127.0.0.1",)):
         spans = spans or [("pbx-a", framing, switch)]
         span_txt = ",\n".join(
             '  { name = "%s"; type = "loopback"; path = "%s"; role = "network"; '
@@ -195,7 +195,7 @@ class Testbed:
             for n, fr, sw in spans)
         peer_txt = ",\n".join("  { %s }" % p for p in peers)
         txt = """log = { level = "info"; };
-sip = { bind = "127.0.0.1"; port = %d; };
+sip = { bind = "127.0.0.1"; port = %d; trusted = [ %s ]; };
 rtp = { address = "127.0.0.1"; port_min = 30000; port_max = 39999; };
 timers = { ring-no-answer = %s; timer-b = %s; shutdown-grace = 2; };
 spans = (
@@ -204,7 +204,7 @@ spans = (
 dial_peers = (
 %s
 );
-%s""" % (self.sip_port, ring_timeout, timer_b, span_txt, peer_txt, extra)
+%s""" % (self.sip_port, ", ".join('"%s"' % t for t in trusted), ring_timeout, timer_b, span_txt, peer_txt, extra)
         path = os.path.join(self.dir, "sipgw.conf")
         with open(path, "w") as f:
             f.write(txt)

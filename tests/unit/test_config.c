@@ -117,7 +117,15 @@ static void test_default_conf_loads(void)
 	CU_ASSERT_EQUAL(cfg.spans[0].hunt, HUNT_ASCENDING);
 	CU_ASSERT_EQUAL(cfg.n_tgs, 0);
 
-	CU_ASSERT_EQUAL_FATAL(cfg.n_peers, 1);
+	CU_ASSERT_EQUAL_FATAL(cfg.n_peers, 2);
+	CU_ASSERT_EQUAL(cfg.peers[1].tag, 900);
+	CU_ASSERT_EQUAL(cfg.peers[1].type, DP_POTS);
+	CU_ASSERT_STRING_EQUAL(cfg.peers[1].pattern, "9T");
+	CU_ASSERT_STRING_EQUAL(cfg.peers[1].port, "pbx-a");
+	CU_ASSERT_EQUAL(cfg.peers[1].ton | cfg.peers[1].npi, 0x01);	/* unknown, ISDN */
+	CU_ASSERT_EQUAL(cfg.sip_trusted.n, 1);
+	CU_ASSERT_TRUE(cfg_list_match_addr(&cfg.sip_trusted, "127.0.0.1"));
+	CU_ASSERT_FALSE(cfg_list_match_addr(&cfg.sip_trusted, "127.0.0.2"));
 	CU_ASSERT_EQUAL(cfg.peers[0].tag, 100);
 	CU_ASSERT_EQUAL(cfg.peers[0].type, DP_VOIP);
 	CU_ASSERT_STRING_EQUAL(cfg.peers[0].pattern, "2...");
