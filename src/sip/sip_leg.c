@@ -135,8 +135,11 @@ static void rtp_in(void *arg, int pt, const uint8_t *payload, size_t len, uint16
 {
 	struct sip_leg *sl = arg;
 
-	if (pt != sl->pt || len != MEDIA_FRAME || sl->held)
-		return;	/* telephone-event and odd packet times are not bridged yet */
+	/* Held with a=sendonly the far end may still send (music on hold):
+	 * take it; only our sending stops. telephone-event and packet times
+	 * other than 20 ms are not bridged yet. */
+	if (pt != sl->pt || len != MEDIA_FRAME)
+		return;
 	media_deliver(&sl->mport, payload, len);
 }
 
