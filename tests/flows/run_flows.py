@@ -533,6 +533,23 @@ def toll_fraud_untrusted_403(tb):
         raise FlowError("no refusal log line with source and number")
 
 
+@flow
+def no_free_bchannel_cause_34(tb):
+    """All 23 B-channels busy: a SIP call to the PRI gets 503 with Reason cause 34, no SETUP."""
+    phone = tb.phone("phone", "--answer-after", "0", "-q")
+    tb.gateway(tb.config([voip_peer(100, "2...", phone.port), pots_peer(900, "9T")]))
+    pbx = pbx_call(tb, "--count", "23", "--concurrency", "23", "--hangup-after", "30")
+    pbx.wait_line(r"EVENT call 23 connected")
+    caller = tb.phone("caller", "--call", "sip:95551234@127.0.0.1:%d" % tb.sip_port, "--from", "2001",
+                      "--exit-after-calls", "1")
+    caller.wait_exit()
+    expect_ladder("SIP", sip_ladder(caller.lines()), ["> INVITE", "< 100/INVITE", "< 503/INVITE", "> ACK"])
+    if "cause=34" not in fl.sip_lines(caller.lines(), r"^< 503")[0][1]:
+        raise FlowError("503 without Reason cause=34")
+    if any(t.startswith("< SETUP") for _, t in fl.timed(pbx.lines(), "Q931")):
+        raise FlowError("a SETUP went out with no B-channel free")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
