@@ -393,8 +393,6 @@ void call_leg_released(struct leg *leg, int cause, int status)
 	if (c->state == CALL_ST_RELEASING)
 		return;
 	call_release(c, leg, cause);
-	if (!c->b && c->a)
-		c->a->ops->release(c->a, cause);
 }
 
 void call_leg_gone(struct leg *leg)

@@ -17,7 +17,7 @@
 
 struct enum_row { const char *name; int value; };
 
-enum opt_kind { OPT_STR, OPT_INT, OPT_BOOL, OPT_ENUM, OPT_SECONDS_MS, OPT_LIST };
+enum opt_kind { OPT_STR, OPT_INT, OPT_BOOL, OPT_ENUM, OPT_SECONDS_MS, OPT_PREFIX_LIST };
 
 struct opt {
 	const char *name;
@@ -60,7 +60,7 @@ static const struct opt sip_opts[] = {
 	{ "bind", OPT_STR, offsetof(struct gw_config, sip_bind), sizeof(((struct gw_config *)0)->sip_bind), 0, 0, NULL, 0 },
 	{ "port", OPT_INT, offsetof(struct gw_config, sip_port), sizeof(int), 1, 65535, NULL, 0 },
 	{ "user_agent", OPT_STR, offsetof(struct gw_config, sip_user_agent), sizeof(((struct gw_config *)0)->sip_user_agent), 0, 0, NULL, 0 },
-	{ "trusted", OPT_LIST, offsetof(struct gw_config, sip_trusted), sizeof(struct cfg_list), 1, 0, NULL, 0 },
+	{ "trusted", OPT_PREFIX_LIST, offsetof(struct gw_config, sip_trusted), sizeof(struct cfg_list), 0, 0, NULL, 0 },
 	{ NULL } };
 
 static const struct opt rtp_opts[] = {
@@ -175,7 +175,7 @@ static const char *kind_name(enum opt_kind k)
 {
 	static const char *const n[] = { "a string", "an integer", "true or false",
 					 "one of its names", "a number of seconds",
-					 "a list of strings [ \"...\", ... ]" };
+					 "a list of IPv4 prefixes [ \"a.b.c.d[/len]\", ... ]" };
 	return n[k];
 }
 
@@ -238,7 +238,7 @@ static int opt_apply(struct ctx *c, const struct opt *o, const config_setting_t 
 		enum_list(o->enums, names, sizeof(names));
 		return fail(c, s, "'%s' = \"%s\" is not one of: %s", o->name, v, names);
 	}
-	case OPT_LIST: {
+	case OPT_PREFIX_LIST: {
 		struct cfg_list *l = (struct cfg_list *)dst;
 		if (!config_setting_is_array(s) && !config_setting_is_list(s))
 			break;
@@ -250,7 +250,7 @@ static int opt_apply(struct ctx *c, const struct opt *o, const config_setting_t 
 			if (l->n == CFG_MAX_LIST || strlen(v) >= sizeof(l->v[0]))
 				return fail(c, s, "'%s': at most %d entries of under %zu characters", o->name,
 					    CFG_MAX_LIST, sizeof(l->v[0]));
-			if (o->enums == NULL && o->min == 1 && cidr_check(v))
+			if (cidr_check(v))
 				return fail(c, s, "'%s': \"%s\" is not an IPv4 address or prefix (a.b.c.d[/len])",
 					    o->name, v);
 			strcpy(l->v[l->n++], v);

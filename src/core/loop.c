@@ -11,13 +11,11 @@ struct loop_timer {
 	const char *name;
 	loop_timer_h *h;
 	void *arg;
-	int running;
 };
 
 static void timer_cb(su_root_magic_t *magic, su_timer_t *st, su_timer_arg_t *arg)
 {
 	struct loop_timer *t = (struct loop_timer *)arg;
-	t->running = 0;
 	t->h(t->arg);
 }
 
@@ -49,7 +47,6 @@ void loop_timer_free(struct loop_timer *t)
 
 int loop_timer_start(struct loop_timer *t, unsigned ms)
 {
-	t->running = 1;
 	return su_timer_set_interval(t->t, timer_cb, (su_timer_arg_t *)t, ms) < 0 ? -EIO : 0;
 }
 
@@ -58,10 +55,8 @@ void loop_timer_stop(struct loop_timer *t)
 	if (!t)
 		return;
 	su_timer_reset(t->t);
-	t->running = 0;
 }
 
-int loop_timer_running(const struct loop_timer *t) { return t && t->running; }
 const char *loop_timer_name(const struct loop_timer *t) { return t->name; }
 
 struct loop_fd {

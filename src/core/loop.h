@@ -16,7 +16,6 @@ void loop_timer_free(struct loop_timer *t);
 /** (Re)start: fires once after ms. */
 int loop_timer_start(struct loop_timer *t, unsigned ms);
 void loop_timer_stop(struct loop_timer *t);
-int loop_timer_running(const struct loop_timer *t);
 const char *loop_timer_name(const struct loop_timer *t);
 
 struct loop_fd;

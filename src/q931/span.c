@@ -388,14 +388,4 @@ void span_free(struct span *sp)
 
 const char *span_name(const struct span *sp) { return sp->cfg->name; }
 enum g711_law span_law(const struct span *sp) { return sp->cfg->framing == FRAMING_E1 ? LAW_ALAW : LAW_ULAW; }
-int span_dchan_up(const struct span *sp) { return sp->dchan_up; }
 
-int span_chans_busy(const struct span *sp, int *totalp)
-{
-	int busy = 0;
-	for (int i = 0; i < sp->n_b; i++)
-		busy += !!sp->chans[sp->bchans[i]];
-	if (totalp)
-		*totalp = sp->n_b;
-	return busy;
-}

@@ -26,14 +26,11 @@ int span_alloc(struct span **spp, const struct span_params *p);
 void span_free(struct span *sp);
 const char *span_name(const struct span *sp);
 enum g711_law span_law(const struct span *sp);
-int span_dchan_up(const struct span *sp);
 /** A call out on this span (SIP -> PRI): hunts a B-channel and sends SETUP.
  * plan: Q.931 type of number | numbering plan of the called number.
  * Returns 0, or a Q.850 cause (34: no circuit, 38: D-channel down). */
 int span_place_call(struct span *sp, struct leg **legp, const struct leg_setup_info *si,
 		    const char *called, int plan);
 
-/** B-channels in use, and how many the span has. */
-int span_chans_busy(const struct span *sp, int *totalp);
 
 #endif

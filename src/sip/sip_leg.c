@@ -432,8 +432,7 @@ void sip_leg_event(struct sip_leg *sl, nua_event_t event, int status, char const
 		tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());
 		if (cs != nua_callstate_terminated)
 			return;
-		if (!sl->told_release)
-			sl_tell_released(sl, status >= 300 ? sl_cause(status, sip) : 16, status);
+		sl_tell_released(sl, status >= 300 ? sl_cause(status, sip) : 16, status);
 		sl_move(sl, SIP_ST_TERMINATED);
 		nua_handle_destroy(sl->nh);
 		sl->nh = NULL;
