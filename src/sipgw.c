@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "q931/span.h"
+#include "sip/registrar.h"
 #include "sip/sip_ua.h"
 
 struct gw {
@@ -24,6 +25,7 @@ struct gw {
 	su_root_t *root;
 	struct bridge *br;
 	struct sip_ua *ua;
+	struct registrar *reg;
 	struct span *spans[CFG_MAX_SPANS];
 	int n_spans;
 	int sfd;
@@ -103,6 +105,10 @@ static int gw_start(struct gw *gw)
 
 	if ((rc = bridge_alloc(&gw->br, &bp)))
 		return rc;
+	if (gw->cfg.reg.enabled && (rc = registrar_alloc(&gw->reg, gw->root, &gw->cfg.reg)))
+		return rc;
+	bridge_set_registrar(gw->br, gw->reg);
+	up.reg = gw->reg;
 	up.arg = gw->br;
 	if ((rc = sip_ua_alloc(&gw->ua, &up)))
 		return rc;
@@ -111,6 +117,7 @@ static int gw_start(struct gw *gw)
 		struct span_params sp = {
 			.cfg = &gw->cfg.spans[i], .root = gw->root,
 			.incoming_h = bridge_incoming_pri, .arg = gw->br,
+			.reserved = gw->cfg.emergency.n ? gw->cfg.emergency.reserved_channels : 0,
 		};
 		if ((rc = span_alloc(&gw->spans[i], &sp)))
 			return rc;
@@ -136,6 +143,7 @@ static void gw_stop(struct gw *gw)
 	for (int i = 0; i < gw->n_spans; i++)
 		span_free(gw->spans[i]);
 	sip_ua_free(gw->ua);
+	registrar_free(gw->reg);
 	loop_timer_free(gw->grace);
 	loop_fd_free(gw->sig_w);
 	if (gw->sfd > 0)
@@ -173,7 +181,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (check_only) {
-		printf("%s: OK (%d span(s), %zu dial-peer(s))\n", file, gw.cfg.n_spans, gw.cfg.n_peers);
+		printf("%s: OK (%d span(s), %zu dial-peer(s), %s, %d emergency number(s))\n", file,
+		       gw.cfg.n_spans, gw.cfg.n_peers, gw.cfg.reg.enabled ? "registrar" : "no registrar",
+		       gw.cfg.emergency.n);
 		config_free(&gw.cfg);
 		return 0;
 	}

@@ -19,6 +19,9 @@ int bridge_alloc(struct bridge **brp, const struct bridge_params *p);
 void bridge_free(struct bridge *br);
 struct span;
 void bridge_set_sip(struct bridge *br, struct sip_ua *ua);
+struct registrar;
+/** Registered phones calls may reach (NULL: none). */
+void bridge_set_registrar(struct bridge *br, struct registrar *reg);
 /** Spans calls may go out on (pots dial-peers name them or their trunk group). */
 int bridge_add_span(struct bridge *br, struct span *sp);
 /** An INVITE arrived (sip_incoming_h): trusted sources only, pots dial-peers. */

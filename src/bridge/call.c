@@ -18,6 +18,7 @@
 #include "core/loop.h"
 #include "q931/span.h"
 #include "rtp/media.h"
+#include "sip/registrar.h"
 #include "sip/sip_ua.h"
 
 #define CALL_MAX_CANDS 8
@@ -55,6 +56,7 @@ struct call {
 	int last_cause;
 	struct loop_timer *ring_timer;		/* ring-no-answer */
 	int to_pri;				/* b leg is on a span (SIP -> PRI) */
+	char contact[256];			/* a registered phone to try first ("" = none) */
 	char desc[48];
 };
 
@@ -62,6 +64,7 @@ struct bridge {
 	const struct gw_config *cfg;
 	struct su_root_s *root;
 	struct sip_ua *ua;
+	struct registrar *reg;
 	LIST_HEAD(, call) calls;
 	unsigned n_calls;
 	unsigned next_id;
@@ -207,43 +210,85 @@ static int call_try_pots(struct call *c, const struct dial_peer *dp)
 	return cause;
 }
 
-/* Place the b leg on the next matching dial-peer; 0 when one is on its way. */
+/* A SIP b leg to host:port (a dial-peer's session target) or to a
+ * registered phone's contact (ruri). 0 when its INVITE is on its way. */
+static int call_place_sip(struct call *c, const struct sip_leg_params *sp, const char *what)
+{
+	struct bridge *br = c->br;
+	struct leg *b;
+
+	if (sip_leg_alloc_outgoing(&b, br->ua, sp))
+		return -ENOMEM;
+	b->call = c;
+	c->b = b;
+	if (b->ops->setup(b, &c->si)) {
+		c->b = NULL;
+		b->ops->destroy(b);
+		return -EIO;
+	}
+	bridge_note_pdd(br, (now_us() - c->si.t_setup_us) / 1000.0);
+	LOGI(LSS_BRIDGE, "%s -> %s, post-dial delay %.3f ms", call_describe(c), what,
+	     (now_us() - c->si.t_setup_us) / 1000.0);
+	return 0;
+}
+
+/* One voip dial-peer: its session target, or the called number's
+ * registered phone ("session target registrar"). */
+static int call_try_voip(struct call *c, const struct dial_peer *dp)
+{
+	struct sip_leg_params sp = { .dial_peer = dp->tag };
+	char host[128], uri[256], what[320];
+
+	if (dp_targets_registrar(dp)) {
+		if (registrar_lookup(c->br->reg, c->si.called, uri, sizeof(uri))) {
+			LOGN(LSS_BRIDGE, "%s dial-peer %d: %s is not registered", call_describe(c), dp->tag,
+			     c->si.called);
+			c->last_cause = 20;	/* subscriber absent */
+			return -ENOENT;
+		}
+		sp.ruri = uri;
+		snprintf(what, sizeof(what), "dial-peer %d (registered %s)", dp->tag, uri);
+		return call_place_sip(c, &sp, what);
+	}
+	if (dp_session_target(dp, host, sizeof(host), &sp.port))
+		return -EINVAL;
+	sp.host = host;
+	snprintf(what, sizeof(what), "dial-peer %d (%s)", dp->tag, dp->target);
+	return call_place_sip(c, &sp, what);
+}
+
+/* Place the b leg: a registered phone first (once), then the next matching
+ * dial-peer; 0 when one is on its way. */
 static int call_try_next(struct call *c)
 {
 	struct bridge *br = c->br;
 
-	while (c->to_pri && c->next_cand < c->n_cands) {
-		const struct dial_peer *dp = c->cands[c->next_cand++];
-		int cause = call_try_pots(c, dp);
-		if (cause == 0) {
+	if (c->contact[0]) {
+		struct sip_leg_params sp = { .ruri = c->contact };
+		char what[300];
+
+		snprintf(what, sizeof(what), "registered phone %s", c->contact);
+		c->contact[0] = 0;	/* tried: hunting goes on with the dial-peers */
+		if (call_place_sip(c, &sp, what) == 0) {
 			loop_timer_start(c->ring_timer, br->cfg->timers.ring_no_answer_ms);
 			return 0;
 		}
-		c->last_cause = cause;
 	}
-	while (!c->to_pri && c->next_cand < c->n_cands) {
+	while (c->next_cand < c->n_cands) {
 		const struct dial_peer *dp = c->cands[c->next_cand++];
-		struct sip_leg_params sp = { .dial_peer = dp->tag };
-		char host[128];
-		struct leg *b;
+		int rc;
 
-		if (dp_session_target(dp, host, sizeof(host), &sp.port))
-			continue;
-		sp.host = host;
-		if (sip_leg_alloc_outgoing(&b, br->ua, &sp))
-			continue;
-		b->call = c;
-		c->b = b;
-		if (b->ops->setup(b, &c->si)) {
-			c->b = NULL;
-			b->ops->destroy(b);
-			continue;
+		if (dp->type == DP_POTS) {
+			rc = call_try_pots(c, dp);
+			if (rc)
+				c->last_cause = rc;
+		} else {
+			rc = call_try_voip(c, dp);
 		}
-		bridge_note_pdd(br, (now_us() - c->si.t_setup_us) / 1000.0);
-		LOGI(LSS_BRIDGE, "%s -> dial-peer %d (%s), post-dial delay %.3f ms", call_describe(c),
-		     dp->tag, dp->target, (now_us() - c->si.t_setup_us) / 1000.0);
-		loop_timer_start(c->ring_timer, br->cfg->timers.ring_no_answer_ms);
-		return 0;
+		if (rc == 0) {
+			loop_timer_start(c->ring_timer, br->cfg->timers.ring_no_answer_ms);
+			return 0;
+		}
 	}
 	return -ENOENT;
 }
@@ -257,8 +302,10 @@ static void ring_timeout(void *arg)
 	call_release(c, NULL, 19);
 }
 
-/* A new call around the incoming leg a, routed over dial-peers of type. */
-static int call_start(struct bridge *br, struct leg *a, const struct leg_setup_info *si, int type)
+/* A new call around the incoming leg a, routed to the registered phone
+ * contact (if any) and then over dial-peers of type. */
+static int call_start(struct bridge *br, struct leg *a, const struct leg_setup_info *si, int type,
+		      const char *contact)
 {
 	struct call *c;
 
@@ -272,6 +319,7 @@ static int call_start(struct bridge *br, struct leg *a, const struct leg_setup_i
 	c->si = *si;
 	c->a = a;
 	c->to_pri = type == DP_POTS;
+	snprintf(c->contact, sizeof(c->contact), "%s", contact ? contact : "");
 	a->call = c;
 	c->last_cause = 16;
 	if (loop_timer_alloc(&c->ring_timer, br->root, "ring-no-answer", ring_timeout, c)) {
@@ -282,9 +330,10 @@ static int call_start(struct bridge *br, struct leg *a, const struct leg_setup_i
 	LIST_INSERT_HEAD(&br->calls, c, entry);
 	br->n_calls++;
 	c->n_cands = dp_lookup(br->cfg->peers, br->cfg->n_peers, si->called, type, c->cands, CALL_MAX_CANDS);
-	LOGI(LSS_BRIDGE, "%s from %s: %s \"%s\" -> %s, %zu dial-peer(s)", call_describe(c),
-	     a->ops->describe(a), si->calling, si->display, si->called, c->n_cands);
-	if (!c->n_cands) {
+	LOGI(LSS_BRIDGE, "%s from %s: %s \"%s\" -> %s%s, %s%zu dial-peer(s)", call_describe(c),
+	     a->ops->describe(a), si->calling, si->display, si->called, si->emergency ? " (EMERGENCY)" : "",
+	     c->contact[0] ? "a registered phone, " : "", c->n_cands);
+	if (!c->n_cands && !c->contact[0]) {
 		LOGN(LSS_BRIDGE, "%s no dial-peer matches %s: cause 1", call_describe(c), si->called);
 		call_release(c, NULL, 1);	/* unallocated (unassigned) number */
 		return 0;
@@ -300,21 +349,58 @@ static int call_start(struct bridge *br, struct leg *a, const struct leg_setup_i
 
 int bridge_incoming_pri(void *arg, struct leg *a, const struct leg_setup_info *si)
 {
-	return call_start(arg, a, si, DP_VOIP);
+	return call_start(arg, a, si, DP_VOIP, NULL);
 }
 
-/* Toll-fraud door: an INVITE may reach a PRI trunk only from a trusted
- * address (digest-authenticated users come with the registrar). */
-int bridge_incoming_sip(void *arg, struct leg *a, const struct leg_setup_info *si)
+/* Emergency numbers (figures B-22, B-23) come in from anyone, registered or
+ * not, and may take reserved B-channels. An emergency entry naming an
+ * extension goes to that phone; else the number's own registered phone,
+ * then the pots dial-peers. */
+static int call_start_emergency(struct bridge *br, struct leg *a, struct leg_setup_info *si,
+				const struct cfg_emergency_number *em)
+{
+	char contact[256] = "";
+
+	si->emergency = 1;
+	LOGN(LSS_BRIDGE, "EMERGENCY call from %s (%s%s) to %s: accepted without authentication",
+	     si->source, si->calling, si->auth_user[0] ? ", authenticated" : "", si->called);
+	if (em->extension[0] && registrar_lookup(br->reg, em->extension, contact, sizeof(contact)))
+		LOGW(LSS_BRIDGE, "emergency extension %s for %s is not registered; trying the dial-peers",
+		     em->extension, si->called);
+	if (!contact[0])
+		registrar_lookup(br->reg, si->called, contact, sizeof(contact));
+	return call_start(br, a, si, DP_POTS, contact);
+}
+
+/* Toll-fraud door: an INVITE that would reach a PRI trunk or a registered
+ * phone must come from a digest-authenticated user (407, figure B-19) or a
+ * trusted address; emergency numbers excepted. */
+int bridge_incoming_sip(void *arg, struct leg *a, const struct leg_setup_info *si_in)
 {
 	struct bridge *br = arg;
+	struct leg_setup_info si = *si_in;
+	const struct cfg_emergency_number *em = config_emergency(br->cfg, si.called);
+	char contact[256] = "";
 
-	if (!cfg_list_match_addr(&br->cfg->sip_trusted, si->source)) {
+	if (em)
+		return call_start_emergency(br, a, &si, em);
+	if (si.auth_status) {
+		LOGW(LSS_BRIDGE, "refused INVITE from %s to %s (calling %s): bad credentials (%d)",
+		     si.source, si.called, si.calling, si.auth_status);
+		return SIP_INCOMING_AUTH;
+	}
+	if (!si.auth_user[0] && !cfg_list_match_addr(&br->cfg->sip_trusted, si.source)) {
+		if (br->reg) {
+			LOGN(LSS_BRIDGE, "INVITE from %s to %s (calling %s): not trusted, challenging",
+			     si.source, si.called, si.calling);
+			return SIP_INCOMING_AUTH;
+		}
 		LOGW(LSS_BRIDGE, "refused INVITE from %s to %s (calling %s): source not trusted",
-		     si->source, si->called, si->calling);
+		     si.source, si.called, si.calling);
 		return 21;	/* call rejected -> 403 Forbidden */
 	}
-	return call_start(br, a, si, DP_POTS);
+	registrar_lookup(br->reg, si.called, contact, sizeof(contact));
+	return call_start(br, a, &si, DP_POTS, contact);
 }
 
 int bridge_add_span(struct bridge *br, struct span *sp)
@@ -444,6 +530,7 @@ int bridge_alloc(struct bridge **brp, const struct bridge_params *p)
 }
 
 void bridge_set_sip(struct bridge *br, struct sip_ua *ua) { br->ua = ua; }
+void bridge_set_registrar(struct bridge *br, struct registrar *reg) { br->reg = reg; }
 
 void bridge_free(struct bridge *br)
 {

@@ -20,6 +20,9 @@ struct leg_setup_info {
 	enum g711_law law;	/* the law the call's PRI side speaks */
 	long long t_setup_us;	/* when the setup arrived (CLOCK_MONOTONIC) */
 	char source[64];	/* SIP: the address the request came from */
+	char auth_user[LEG_NUM];	/* SIP: digest-authenticated user ("" = none) */
+	int auth_status;	/* SIP: 0 verified or no credentials; else the refusal they earned (403, 400) */
+	int emergency;		/* an emergency number: may take reserved B-channels */
 };
 
 struct leg_ops {

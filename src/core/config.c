@@ -106,6 +106,27 @@ static const struct opt dp_opts[] = {
 	{ "numbering_plan", OPT_ENUM, offsetof(struct dial_peer, npi), sizeof(int), 0, 0, npi_enum, 0 },
 	{ NULL } };
 
+static const struct opt reg_opts[] = {
+	O_STR(struct cfg_registrar, realm, 0),
+	O_STR(struct cfg_registrar, database, 0),
+	O_STR(struct cfg_registrar, users_file, 0),
+	{ "min_expires", OPT_INT, offsetof(struct cfg_registrar, min_expires), sizeof(int), 1, 86400, NULL, 0 },
+	{ "max_expires", OPT_INT, offsetof(struct cfg_registrar, max_expires), sizeof(int), 1, 604800, NULL, 0 },
+	{ "default_expires", OPT_INT, offsetof(struct cfg_registrar, default_expires), sizeof(int), 1, 604800, NULL, 0 },
+	{ "max_contacts", OPT_INT, offsetof(struct cfg_registrar, max_contacts), sizeof(int), 1, 32, NULL, 0 },
+	{ "nonce_ttl", OPT_INT, offsetof(struct cfg_registrar, nonce_ttl), sizeof(int), 5, 3600, NULL, 0 },
+	{ NULL } };
+
+static const struct opt user_opts[] = {
+	O_STR(struct cfg_user, user, 1),
+	O_STR(struct cfg_user, password, 1),
+	{ NULL } };
+
+static const struct opt emergency_num_opts[] = {
+	O_STR(struct cfg_emergency_number, pattern, 1),
+	O_STR(struct cfg_emergency_number, extension, 0),
+	{ NULL } };
+
 /* "a.b.c.d" or "a.b.c.d/len": 0 when well formed. */
 int cidr_parse(const char *s, uint32_t *netp, uint32_t *maskp)
 {
@@ -278,8 +299,10 @@ static int opt_apply(struct ctx *c, const struct opt *o, const config_setting_t 
 }
 
 /* Apply every member of group g through table; unknown keys are errors, so a
- * typo never silently falls back to a default. */
-static int group_apply(struct ctx *c, const config_setting_t *g, const struct opt *table, void *base)
+ * typo never silently falls back to a default. Members named in skip (NULL
+ * or a NULL-ended list) are lists the caller reads itself. */
+static int group_apply_but(struct ctx *c, const config_setting_t *g, const struct opt *table,
+			   void *base, const char *const *skip)
 {
 	int n = config_setting_length(g);
 	const struct opt *o;
@@ -289,7 +312,12 @@ static int group_apply(struct ctx *c, const config_setting_t *g, const struct op
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *s = config_setting_get_elem(g, i);
 		const char *name = config_setting_name(s);
-		int rc;
+		int rc, skipped = 0;
+
+		for (const char *const *k = skip; k && *k; k++)
+			skipped |= !strcmp(*k, name);
+		if (skipped)
+			continue;
 		for (o = table; o->name; o++)
 			if (!strcmp(o->name, name))
 				break;
@@ -305,6 +333,97 @@ static int group_apply(struct ctx *c, const config_setting_t *g, const struct op
 	return 0;
 }
 
+static int group_apply(struct ctx *c, const config_setting_t *g, const struct opt *table, void *base)
+{
+	return group_apply_but(c, g, table, base, NULL);
+}
+
+static int load_registrar(struct ctx *c, struct gw_config *cfg, const config_setting_t *g)
+{
+	static const char *const skip[] = { "users", NULL };
+	struct cfg_registrar *r = &cfg->reg;
+	const config_setting_t *users;
+	int rc;
+
+	r->enabled = 1;
+	if ((rc = group_apply_but(c, g, reg_opts, r, skip)))
+		return rc;
+	if (r->min_expires > r->max_expires)
+		return fail(c, g, "registrar: min_expires (%d) is above max_expires (%d)", r->min_expires,
+			    r->max_expires);
+	if (r->default_expires < r->min_expires || r->default_expires > r->max_expires)
+		return fail(c, g, "registrar: default_expires (%d) is outside min_expires..max_expires",
+			    r->default_expires);
+	users = config_setting_get_member(g, "users");
+	if (!users)
+		return 0;
+	if (!config_setting_is_list(users))
+		return fail(c, users, "'users' must be a list ( { user = \"...\"; password = \"...\"; }, ... )");
+	if (config_setting_length(users) > CFG_MAX_USERS)
+		return fail(c, users, "at most %d users in the file; put more in users_file", CFG_MAX_USERS);
+	for (int i = 0; i < config_setting_length(users); i++) {
+		const config_setting_t *u = config_setting_get_elem(users, i);
+		struct cfg_user *cu = &r->users[i];
+
+		if ((rc = group_apply(c, u, user_opts, cu)))
+			return rc;
+		if (!cu->user[0] || strpbrk(cu->user, ":@ \t\"<>"))
+			return fail(c, u, "user \"%s\": a user name is digits or letters, no ':', '@' or spaces",
+				    cu->user);
+		for (int j = 0; j < i; j++)
+			if (!strcmp(r->users[j].user, cu->user))
+				return fail(c, u, "user \"%s\" is defined twice", cu->user);
+		r->n_users = i + 1;
+	}
+	return 0;
+}
+
+static int load_emergency(struct ctx *c, struct gw_config *cfg, const config_setting_t *g)
+{
+	static const char *const skip[] = { "numbers", NULL };
+	static const struct opt em_opts[] = {
+		{ "reserved_channels", OPT_INT, offsetof(struct cfg_emergency, reserved_channels), sizeof(int), 0, 30, NULL, 0 },
+		{ NULL } };
+	struct cfg_emergency *e = &cfg->emergency;
+	const config_setting_t *nums;
+	int rc;
+
+	if ((rc = group_apply_but(c, g, em_opts, e, skip)))
+		return rc;
+	nums = config_setting_get_member(g, "numbers");
+	if (!nums)
+		return fail(c, g, "emergency needs 'numbers' = ( { pattern = \"911\"; }, ... )");
+	if (!config_setting_is_list(nums))
+		return fail(c, nums, "'numbers' must be a list ( { pattern = \"911\"; }, ... )");
+	if (config_setting_length(nums) > CFG_MAX_EMERGENCY)
+		return fail(c, nums, "at most %d emergency numbers", CFG_MAX_EMERGENCY);
+	for (int i = 0; i < config_setting_length(nums); i++) {
+		const config_setting_t *n = config_setting_get_elem(nums, i);
+		struct cfg_emergency_number *en = &e->nums[i];
+		const char *why = NULL;
+
+		if ((rc = group_apply(c, n, emergency_num_opts, en)))
+			return rc;
+		if (dp_pattern_check(en->pattern, &why))
+			return fail(c, n, "emergency pattern \"%s\": %s", en->pattern, why ? why : "invalid");
+		e->n = i + 1;
+	}
+	return 0;
+}
+
+const struct cfg_emergency_number *config_emergency(const struct gw_config *cfg, const char *number)
+{
+	for (int i = 0; i < cfg->emergency.n; i++)
+		if (dp_pattern_match(cfg->emergency.nums[i].pattern, number) > 0)
+			return &cfg->emergency.nums[i];
+	return NULL;
+}
+
+int dp_targets_registrar(const struct dial_peer *dp)
+{
+	return dp->type == DP_VOIP && !strcasecmp(dp->target, "registrar");
+}
+
 static void config_defaults(struct gw_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -318,6 +437,13 @@ static void config_defaults(struct gw_config *cfg)
 	cfg->timers.ring_no_answer_ms = 60000;
 	cfg->timers.shutdown_grace_ms = 2000;
 	cfg->timers.timer_b_ms = 32000;
+	strcpy(cfg->reg.realm, "sipgw");
+	cfg->reg.min_expires = 60;
+	cfg->reg.max_expires = 7200;
+	cfg->reg.default_expires = 3600;
+	cfg->reg.max_contacts = 5;
+	cfg->reg.nonce_ttl = 300;
+	cfg->emergency.reserved_channels = 1;
 }
 
 static void span_defaults(struct cfg_span *sp)
@@ -389,7 +515,9 @@ static int load_peers(struct ctx *c, struct gw_config *cfg, const config_setting
 		if (dp_pattern_check(dp->pattern, &why))
 			return fail(c, g, "dial-peer %d: destination_pattern \"%s\": %s", dp->tag,
 				    dp->pattern, why ? why : "invalid");
-		if (dp->type == DP_VOIP) {
+		if (dp_targets_registrar(dp)) {
+			continue;	/* the called number's registered phone */
+		} else if (dp->type == DP_VOIP) {
 			char host[128];
 			int port;
 			if (!dp->target[0])
@@ -460,7 +588,7 @@ static int load_tgs(struct ctx *c, struct gw_config *cfg, const config_setting_t
 int config_load(struct gw_config *cfg, const char *path, char *err, size_t errlen)
 {
 	static const char *const top[] = { "log", "sip", "rtp", "timers", "spans",
-					   "trunk_groups", "dial_peers", NULL };
+					   "trunk_groups", "dial_peers", "registrar", "emergency", NULL };
 	struct ctx c = { .file = path, .err = err, .errlen = errlen };
 	config_t lc;
 	config_setting_t *root, *s;
@@ -485,7 +613,7 @@ int config_load(struct gw_config *cfg, const char *path, char *err, size_t errle
 			;
 		if (!top[k]) {
 			rc = fail(&c, s, "unknown section '%s' (known: log, sip, rtp, timers, spans, "
-				  "trunk_groups, dial_peers)", config_setting_name(s));
+				  "trunk_groups, dial_peers, registrar, emergency)", config_setting_name(s));
 			goto out;
 		}
 	}
@@ -506,6 +634,10 @@ int config_load(struct gw_config *cfg, const char *path, char *err, size_t errle
 	if ((s = config_lookup(&lc, "trunk_groups")) && (rc = load_tgs(&c, cfg, s)))
 		goto out;
 	if ((s = config_lookup(&lc, "dial_peers")) && (rc = load_peers(&c, cfg, s)))
+		goto out;
+	if ((s = config_lookup(&lc, "registrar")) && (rc = load_registrar(&c, cfg, s)))
+		goto out;
+	if ((s = config_lookup(&lc, "emergency")) && (rc = load_emergency(&c, cfg, s)))
 		goto out;
 out:
 	config_destroy(&lc);

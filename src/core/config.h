@@ -49,6 +49,38 @@ struct cfg_list {
 	int n;
 };
 
+/* Registrar and backup proxy for phones (figures B-19..B-21). */
+#define CFG_MAX_USERS 256
+struct cfg_user {
+	char user[64];
+	char password[64];
+};
+
+struct cfg_registrar {
+	int enabled;			/* a registrar section is present */
+	char realm[64];			/* digest realm */
+	char database[256];		/* SQLite file the bindings survive restarts in ("" = memory only) */
+	char users_file[256];		/* more users, "user:password" lines (Sofia auth module format) */
+	struct cfg_user users[CFG_MAX_USERS];
+	int n_users;
+	int min_expires, max_expires, default_expires;	/* seconds (RFC 3261 10.3 step 7) */
+	int max_contacts;		/* per address of record; the oldest binding makes room */
+	int nonce_ttl;			/* seconds a digest nonce stays valid */
+};
+
+/* Emergency numbers (figures B-22, B-23): accepted from anyone, routed first. */
+#define CFG_MAX_EMERGENCY 16
+struct cfg_emergency_number {
+	char pattern[32];		/* dial-peer pattern syntax */
+	char extension[32];		/* "" = route by registrations, then dial-peers; else this extension */
+};
+
+struct cfg_emergency {
+	struct cfg_emergency_number nums[CFG_MAX_EMERGENCY];
+	int n;
+	int reserved_channels;		/* B-channels per span only emergency calls may take */
+};
+
 struct gw_config {
 	char file[256];
 	enum log_level log_level;
@@ -66,6 +98,8 @@ struct gw_config {
 	int n_tgs;
 	struct dial_peer *peers;
 	size_t n_peers;
+	struct cfg_registrar reg;
+	struct cfg_emergency emergency;
 };
 
 /** Read and check path. On error returns -EINVAL with "file:line: what" in err. */
@@ -77,5 +111,9 @@ const char *span_framing_name(enum span_framing f);
 int cidr_parse(const char *s, uint32_t *netp, uint32_t *maskp);
 /** True when the IPv4 address ip falls in one of the list's prefixes. */
 int cfg_list_match_addr(const struct cfg_list *l, const char *ip);
+/** The emergency entry whose pattern matches number, or NULL. */
+const struct cfg_emergency_number *config_emergency(const struct gw_config *cfg, const char *number);
+/** True when a voip dial-peer's session target is the registrar (Cisco "session target registrar"). */
+int dp_targets_registrar(const struct dial_peer *dp);
 
 #endif

@@ -27,6 +27,7 @@ struct span {
 	int bchans[SPAN_MAX_CHANS];		/* the B-channel numbers, ascending */
 	int n_b;
 	int rr_next;				/* round-robin hunting position */
+	int reserved;				/* channels kept for emergency calls */
 	int dchan_up;
 	int read_got;				/* the last read callback got a frame */
 	span_incoming_h *incoming_h;
@@ -76,5 +77,6 @@ void pri_leg_tick(struct pri_leg *pl);
 void pri_leg_frame_in(struct pri_leg *pl, const uint8_t *frame, size_t len);
 void span_reschedule(struct span *sp);
 int span_hunt(struct span *sp);
+int span_free_chans(const struct span *sp);
 
 #endif

@@ -199,6 +199,11 @@ int span_place_call(struct span *sp, struct leg **legp, const struct leg_setup_i
 
 	if (!sp->pri || !sp->dchan_up)
 		return 38;	/* network out of order */
+	if (!si->emergency && span_free_chans(sp) <= sp->reserved) {
+		LOGN(LSS_Q931, "span %s: %d free B-channel(s), kept for emergency calls: cause 34",
+		     sp->cfg->name, span_free_chans(sp));
+		return 34;
+	}
 	chan = span_hunt(sp);
 	if (chan < 0)
 		return 34;	/* no circuit/channel available */

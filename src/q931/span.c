@@ -73,6 +73,15 @@ static int chan_valid(const struct span *sp, int chan)
 	return 0;
 }
 
+int span_free_chans(const struct span *sp)
+{
+	int n = 0;
+
+	for (int i = 0; i < sp->n_b; i++)
+		n += !sp->chans[sp->bchans[i]];
+	return n;
+}
+
 /* Pick a free B-channel by the span's hunt order; -1 when all are busy. */
 int span_hunt(struct span *sp)
 {
@@ -342,6 +351,7 @@ int span_alloc(struct span **spp, const struct span_params *p)
 	sp->root = p->root;
 	sp->incoming_h = p->incoming_h;
 	sp->arg = p->arg;
+	sp->reserved = p->reserved;
 	/* T1: 23 B + D on 24; E1: 30 B on timeslots 1-15, 17-31, D on 16. */
 	for (int c = 1; c <= (p->cfg->framing == FRAMING_E1 ? 31 : 23); c++)
 		if (p->cfg->framing != FRAMING_E1 || c != 16)

@@ -20,6 +20,7 @@ struct span_params {
 	struct su_root_s *root;
 	span_incoming_h *incoming_h;
 	void *arg;
+	int reserved;		/* B-channels only emergency calls may take (figure B-22) */
 };
 
 int span_alloc(struct span **spp, const struct span_params *p);
@@ -27,7 +28,8 @@ void span_free(struct span *sp);
 const char *span_name(const struct span *sp);
 enum g711_law span_law(const struct span *sp);
 /** A call out on this span (SIP -> PRI): hunts a B-channel and sends SETUP.
- * plan: Q.931 type of number | numbering plan of the called number.
+ * plan: Q.931 type of number | numbering plan of the called number. Only
+ * an emergency call (si->emergency) may take the last reserved channels.
  * Returns 0, or a Q.850 cause (34: no circuit, 38: D-channel down). */
 int span_place_call(struct span *sp, struct leg **legp, const struct leg_setup_info *si,
 		    const char *called, int plan);

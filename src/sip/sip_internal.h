@@ -16,6 +16,7 @@ struct sip_leg;
 #include "sip/sip_ua.h"
 
 struct rtp_session;
+struct registrar;
 
 struct sip_ua {
 	su_root_t *root;
@@ -27,6 +28,7 @@ struct sip_ua {
 	int rtp_port_min, rtp_port_max;
 	sip_incoming_h *incoming_h;
 	void *arg;
+	struct registrar *reg;		/* NULL: no registrar, no digest */
 	unsigned leg_seq;
 	void (*shutdown_done)(void *arg);
 	void *shutdown_arg;
@@ -54,6 +56,7 @@ struct sip_leg {
 	int outgoing;
 	char host[128];
 	int port;
+	char ruri[256];			/* a registered contact to call as is */
 	int dial_peer;
 	char number[64];
 	struct rtp_session *rtp;
@@ -73,5 +76,19 @@ struct sip_leg {
 void sip_leg_event(struct sip_leg *sl, nua_event_t event, int status, char const *phrase,
 		   sip_t const *sip, tagi_t tags[]);
 int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip);
+
+/* registrar.c */
+void registrar_on_register(struct registrar *r, nua_t *nua, nua_handle_t *nh, sip_t const *sip,
+			   const char *source);
+/** Check a request's credentials (proxy: Proxy-Authorization for 407).
+ * 0 with user set; 401/407 when a challenge is due (*stale: the nonce was
+ * stale or replayed); 403 wrong user or password; 400 broken credentials. */
+int registrar_check(struct registrar *r, sip_t const *sip, int proxy, char *user, size_t ulen,
+		    int *stale);
+/** Answer status: 401/407 with a fresh challenge, else the bare status. */
+void registrar_refuse(struct registrar *r, nua_t *nua, nua_handle_t *nh, int status, int stale,
+		      int with_this);
+/** The address the current request came from. */
+void sip_request_source(struct sip_ua *ua, char *buf, size_t len);
 
 #endif

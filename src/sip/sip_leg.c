@@ -155,19 +155,27 @@ static void sl_play(struct media_port *mp, const uint8_t *frame, size_t len)
 static int sl_setup(struct leg *leg, const struct leg_setup_info *si)
 {
 	struct sip_leg *sl = (struct sip_leg *)leg;
-	char ruri[256], from[256], sdp[1024];
+	char ruri[256], to[300], from[256], sdp[1024];
 	int rc;
 
 	sl->offer_law = si->law;
 	snprintf(sl->number, sizeof(sl->number), "%s", si->called);
-	/* Request-URI sip:NUMBER@TARGET;user=phone (RFC 3261 19.1.1). */
-	snprintf(ruri, sizeof(ruri), "sip:%s@%s:%d;user=phone", si->called, sl->host, sl->port);
+	/* Request-URI sip:NUMBER@TARGET;user=phone (RFC 3261 19.1.1), or a
+	 * registered phone's contact with the number's address of record in To
+	 * (RFC 3261 16.5). */
+	if (sl->ruri[0]) {
+		snprintf(ruri, sizeof(ruri), "%s", sl->ruri);
+		snprintf(to, sizeof(to), "<sip:%s@%s:%d>", si->called, sl->ua->bind, sl->ua->port);
+	} else {
+		snprintf(ruri, sizeof(ruri), "sip:%s@%s:%d;user=phone", si->called, sl->host, sl->port);
+		snprintf(to, sizeof(to), "<%s>", ruri);
+	}
 	snprintf(from, sizeof(from), "\"%s\" <sip:%s@%s:%d;user=phone>",
 		 si->display[0] ? si->display : (si->calling[0] ? si->calling : "Anonymous"),
 		 si->calling[0] ? si->calling : "anonymous", sl->ua->bind, sl->ua->port);
 	if ((rc = sl_build_sdp(sl, sdp, sizeof(sdp), SDP_SENDRECV)))
 		return rc;
-	sl->nh = nua_handle(sl->ua->nua, sl, SIPTAG_TO_STR(ruri), SIPTAG_FROM_STR(from), TAG_END());
+	sl->nh = nua_handle(sl->ua->nua, sl, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from), TAG_END());
 	if (!sl->nh)
 		return -ENOMEM;
 	sl_move(sl, SIP_ST_CALLING);
@@ -318,7 +326,8 @@ int sip_leg_alloc_outgoing(struct leg **legp, struct sip_ua *ua, const struct si
 	if (rc)
 		return rc;
 	sl->outgoing = 1;
-	snprintf(sl->host, sizeof(sl->host), "%s", p->host);
+	snprintf(sl->host, sizeof(sl->host), "%s", p->host ? p->host : "");
+	snprintf(sl->ruri, sizeof(sl->ruri), "%s", p->ruri ? p->ruri : "");
 	sl->port = p->port;
 	sl->dial_peer = p->dial_peer;
 	*legp = &sl->base;
@@ -452,17 +461,6 @@ void sip_leg_event(struct sip_leg *sl, nua_event_t event, int status, char const
 	}
 }
 
-/* The address a request really came from (not what its Via claims). */
-static void request_source(struct sip_ua *ua, char *buf, size_t len)
-{
-	msg_t *m = nua_current_request(ua->nua);
-	su_addrinfo_t *ai = m ? msg_addrinfo(m) : NULL;
-
-	buf[0] = 0;
-	if (ai && ai->ai_addr)
-		su_inet_ntop(ai->ai_family, SU_ADDR((su_sockaddr_t *)ai->ai_addr), buf, len);
-}
-
 /* A new INVITE outside any dialog (SIP -> PRI). The bridge decides; a
  * refusal goes back as the cause's status with a Reason header. */
 int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
@@ -471,7 +469,7 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 	struct sdp_info offer;
 	struct sip_leg *sl;
 	struct timespec ts;
-	int cause, rc;
+	int cause, rc, stale = 0;
 
 	if (!ua->incoming_h || !sip || !sip->sip_request || !sip->sip_from) {
 		nua_respond(nh, SIP_403_FORBIDDEN, TAG_END());
@@ -508,11 +506,25 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 			 sip->sip_from->a_display[0] == '"' ? sip->sip_from->a_display + 1 : sip->sip_from->a_display);
 	if (si.display[0] && si.display[strlen(si.display) - 1] == '"')
 		si.display[strlen(si.display) - 1] = 0;
-	request_source(ua, si.source, sizeof(si.source));
-	LOGI(LSS_SIP, "%s INVITE from %s: %s \"%s\" -> %s", sl_describe(&sl->base), si.source,
-	     si.calling, si.display, si.called);
+	sip_request_source(ua, si.source, sizeof(si.source));
+	if (ua->reg && sip->sip_proxy_authorization) {
+		si.auth_status = registrar_check(ua->reg, sip, 1, si.auth_user, sizeof(si.auth_user), &stale);
+		if (si.auth_status)
+			LOGN(LSS_SIP, "%s INVITE from %s to %s: credentials refused (%d%s)", sl_describe(&sl->base),
+			     si.source, si.called, si.auth_status, stale ? ", stale or replayed nonce" : "");
+	}
+	LOGI(LSS_SIP, "%s INVITE from %s%s%s: %s \"%s\" -> %s", sl_describe(&sl->base), si.source,
+	     si.auth_user[0] ? " as " : "", si.auth_user, si.calling, si.display, si.called);
 	cause = ua->incoming_h(ua->arg, &sl->base, &si);
-	if (cause > 0)
+	if (cause == SIP_INCOMING_AUTH && ua->reg) {
+		/* Figure B-19: 407 with a challenge; the caller ACKs and retries. */
+		sl->told_release = 1;
+		sl_move(sl, SIP_ST_TERMINATING);
+		registrar_refuse(ua->reg, ua->nua, nh, si.auth_status ? si.auth_status : 407, stale, 0);
+	} else if (cause == SIP_INCOMING_AUTH) {
+		sl_release(&sl->base, 21);	/* no registrar to authenticate against: 403 */
+	} else if (cause > 0) {
 		sl_release(&sl->base, cause);
+	}
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sofia-sip/msg_addr.h>
 #include <sofia-sip/nta_tag.h>
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_tag.h>
@@ -19,6 +20,30 @@
 static void trace_cb(void *arg, int sent, const char *summary)
 {
 	LOGI(LSS_SIP, "%s %s", sent ? ">" : "<", summary);
+}
+
+/* The address a request really came from (not what its Via claims). */
+void sip_request_source(struct sip_ua *ua, char *buf, size_t len)
+{
+	msg_t *m = nua_current_request(ua->nua);
+	su_addrinfo_t *ai = m ? msg_addrinfo(m) : NULL;
+
+	buf[0] = 0;
+	if (ai && ai->ai_addr)
+		su_inet_ntop(ai->ai_family, SU_ADDR((su_sockaddr_t *)ai->ai_addr), buf, len);
+}
+
+static void on_register(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
+{
+	char source[64];
+
+	sip_request_source(ua, source, sizeof(source));
+	if (!ua->reg)
+		nua_respond(nh, 405, "No registrar here", NUTAG_WITH_THIS(ua->nua),
+			    SIPTAG_ALLOW_STR("INVITE, ACK, BYE, CANCEL, OPTIONS"), TAG_END());
+	else if (sip)
+		registrar_on_register(ua->reg, ua->nua, nh, sip, source);
+	nua_handle_destroy(nh);
 }
 
 static void nua_cb(nua_event_t event, int status, char const *phrase, nua_t *nua,
@@ -37,6 +62,9 @@ static void nua_cb(nua_event_t event, int status, char const *phrase, nua_t *nua
 	switch (event) {
 	case nua_i_invite:
 		sip_leg_incoming(ua, nh, sip);
+		return;
+	case nua_i_register:
+		on_register(ua, nh, sip);
 		return;
 	case nua_i_error:
 		LOGW(LSS_SIP, "stack error %d %s", status, phrase);
@@ -69,6 +97,7 @@ int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 	ua->rtp_port_max = p->rtp_port_max;
 	ua->incoming_h = p->incoming_h;
 	ua->arg = p->arg;
+	ua->reg = p->reg;
 	if (log_get_level() >= LOG_LVL_INFO)
 		sip_trace_enable(trace_cb, ua);
 	snprintf(url, sizeof(url), "sip:%s:%d", p->bind, p->port);
@@ -81,7 +110,8 @@ int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 			     NUTAG_ENABLEINVITE(1),
 			     SIPTAG_USER_AGENT_STR(p->user_agent),
 			     NTATAG_SIP_T1X64(p->timer_b_ms ? p->timer_b_ms : 32000),
-			     NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS"),
+			     NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER"),
+			     NUTAG_APPL_METHOD("REGISTER"),	/* the registrar answers, not nua */
 			     TAG_END());
 	if (!ua->nua) {
 		LOGE(LSS_SIP, "cannot listen for SIP on %s", url);

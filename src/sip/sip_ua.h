@@ -11,6 +11,9 @@ struct sip_ua;
 /** A new INVITE (not in a dialog): the handler takes the leg into a call and
  * returns 0, or returns a Q.850 cause to refuse it with (mapped to a status). */
 typedef int (sip_incoming_h)(void *arg, struct leg *leg, const struct leg_setup_info *si);
+/* What sip_incoming_h returns to have the caller authenticate (407, or the
+ * refusal si->auth_status names when its credentials were bad). */
+#define SIP_INCOMING_AUTH (-1)
 
 struct sip_ua_params {
 	struct su_root_s *root;
@@ -22,6 +25,7 @@ struct sip_ua_params {
 	unsigned timer_b_ms;		/* INVITE with no final answer: 408, hunt on */
 	sip_incoming_h *incoming_h;
 	void *arg;
+	struct registrar *reg;		/* answers REGISTER and checks digest; NULL = none */
 };
 
 int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p);
@@ -32,6 +36,7 @@ void sip_ua_free(struct sip_ua *ua);
 struct sip_leg_params {
 	const char *host;	/* from the dial-peer's session target */
 	int port;
+	const char *ruri;	/* a registered contact: the Request-URI as is (NULL: number@host:port) */
 	int dial_peer;		/* tag, for logs */
 };
 

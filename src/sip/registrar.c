@@ -1,0 +1,563 @@
+/* sipgw - registrar (RFC 3261 10.3) with digest authentication (RFC 2617
+ * through Sofia-SIP's auth module) and bindings in SQLite.
+ *
+ * Sofia's digest nonces are stateless (an HMAC over the issue time), so a
+ * captured Authorization header would be good again until the nonce ages
+ * out. We remember the highest nonce-count seen per nonce and take a
+ * repeat as a replay: the client gets a fresh challenge with stale=true.
+ * SPDX-License-Identifier: GPL-2.0-only */
+#include "sip/sip_internal.h"
+#include "sip/registrar.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sofia-sip/auth_module.h>
+#include <sofia-sip/auth_plugin.h>
+#include <sofia-sip/msg_header.h>
+#include <sofia-sip/nua_tag.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/sip_tag.h>
+#include <sqlite3.h>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "core/loop.h"
+
+#define REG_PURGE_MS 5000		/* expired bindings leave memory and database */
+#define NONCE_SLOTS 16384		/* remembered nonces (replay check) */
+#define NONCE_PROBE 32
+
+struct binding {
+	char aor[64];			/* the user part of the address of record */
+	char contact[256];		/* Contact URI */
+	char call_id[128];
+	unsigned cseq;
+	long long expires_at;		/* wall clock, seconds: survives restarts */
+	long long updated;
+};
+
+struct nonce_use {
+	char nonce[48];
+	unsigned long nc;
+	long long until;
+};
+
+struct registrar {
+	const struct cfg_registrar *cfg;
+	auth_mod_t *am;
+	sqlite3 *db;
+	sqlite3_stmt *st_put, *st_del;
+	struct binding *b;
+	size_t n, cap;
+	struct loop_timer *purge;
+	struct nonce_use *nonces;
+};
+
+static const auth_challenger_t reg_challenger = {
+	401, "Unauthorized", sip_www_authenticate_class, sip_authentication_info_class
+};
+static const auth_challenger_t proxy_challenger = {
+	407, "Proxy Authentication Required", sip_proxy_authenticate_class,
+	sip_proxy_authentication_info_class
+};
+
+static long long wall_now(void)
+{
+	return (long long)time(NULL);
+}
+
+/* ---- database ---- */
+
+static int db_exec(struct registrar *r, const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(r->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		LOGE(LSS_SIP, "registrar database %s: %s", r->cfg->database, err ? err : "?");
+		sqlite3_free(err);
+		return -EIO;
+	}
+	return 0;
+}
+
+static void db_put(struct registrar *r, const struct binding *b)
+{
+	sqlite3_stmt *s = r->st_put;
+
+	if (!s)
+		return;
+	sqlite3_bind_text(s, 1, b->aor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, b->contact, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, b->call_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, b->cseq);
+	sqlite3_bind_int64(s, 5, b->expires_at);
+	sqlite3_bind_int64(s, 6, b->updated);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		LOGE(LSS_SIP, "registrar database: cannot store %s: %s", b->aor, sqlite3_errmsg(r->db));
+	sqlite3_reset(s);
+}
+
+static void db_del(struct registrar *r, const struct binding *b)
+{
+	sqlite3_stmt *s = r->st_del;
+
+	if (!s)
+		return;
+	sqlite3_bind_text(s, 1, b->aor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, b->contact, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		LOGE(LSS_SIP, "registrar database: cannot delete %s: %s", b->aor, sqlite3_errmsg(r->db));
+	sqlite3_reset(s);
+}
+
+static struct binding *binding_add(struct registrar *r)
+{
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		struct binding *nb = realloc(r->b, cap * sizeof(*nb));
+		if (!nb)
+			return NULL;
+		r->b = nb;
+		r->cap = cap;
+	}
+	memset(&r->b[r->n], 0, sizeof(r->b[0]));
+	return &r->b[r->n++];
+}
+
+static void binding_remove(struct registrar *r, size_t i, int persist)
+{
+	if (persist)
+		db_del(r, &r->b[i]);
+	r->b[i] = r->b[--r->n];
+}
+
+static int db_open(struct registrar *r)
+{
+	const char *path = r->cfg->database;
+	sqlite3_stmt *sel;
+	long long now = wall_now();
+	int loaded = 0;
+
+	if (!path[0])
+		return 0;
+	if (sqlite3_open(path, &r->db) != SQLITE_OK) {
+		LOGE(LSS_SIP, "registrar database %s: %s", path, sqlite3_errmsg(r->db));
+		return -EIO;
+	}
+	/* WAL: a REGISTER costs an append, not a journal rewrite; NORMAL
+	 * sync loses at most the last moments on a power cut, never the file. */
+	if (db_exec(r, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+		       "CREATE TABLE IF NOT EXISTS bindings (aor TEXT NOT NULL, contact TEXT NOT NULL,"
+		       " call_id TEXT, cseq INTEGER, expires_at INTEGER, updated INTEGER,"
+		       " PRIMARY KEY (aor, contact));"))
+		return -EIO;
+	if (sqlite3_prepare_v2(r->db, "INSERT OR REPLACE INTO bindings VALUES (?,?,?,?,?,?)", -1,
+			       &r->st_put, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(r->db, "DELETE FROM bindings WHERE aor = ? AND contact = ?", -1,
+			       &r->st_del, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(r->db, "SELECT aor, contact, call_id, cseq, expires_at, updated"
+			       " FROM bindings", -1, &sel, NULL) != SQLITE_OK) {
+		LOGE(LSS_SIP, "registrar database %s: %s", path, sqlite3_errmsg(r->db));
+		return -EIO;
+	}
+	while (sqlite3_step(sel) == SQLITE_ROW) {
+		struct binding *b;
+		if (sqlite3_column_int64(sel, 4) <= now)
+			continue;
+		if (!(b = binding_add(r)))
+			break;
+		snprintf(b->aor, sizeof(b->aor), "%s", (const char *)sqlite3_column_text(sel, 0));
+		snprintf(b->contact, sizeof(b->contact), "%s", (const char *)sqlite3_column_text(sel, 1));
+		snprintf(b->call_id, sizeof(b->call_id), "%s",
+			 sqlite3_column_text(sel, 2) ? (const char *)sqlite3_column_text(sel, 2) : "");
+		b->cseq = (unsigned)sqlite3_column_int64(sel, 3);
+		b->expires_at = sqlite3_column_int64(sel, 4);
+		b->updated = sqlite3_column_int64(sel, 5);
+		loaded++;
+	}
+	sqlite3_finalize(sel);
+	{
+		char sql[96];
+		snprintf(sql, sizeof(sql), "DELETE FROM bindings WHERE expires_at <= %lld", now);
+		db_exec(r, sql);
+	}
+	LOGN(LSS_SIP, "registrar: %d live binding(s) restored from %s", loaded, path);
+	return 0;
+}
+
+static void purge_expired(void *arg)
+{
+	struct registrar *r = arg;
+	long long now = wall_now();
+
+	for (size_t i = 0; i < r->n;) {
+		if (r->b[i].expires_at <= now) {
+			LOGI(LSS_SIP, "registrar: %s at %s expired", r->b[i].aor, r->b[i].contact);
+			binding_remove(r, i, 1);
+		} else {
+			i++;
+		}
+	}
+	loop_timer_start(r->purge, REG_PURGE_MS);
+}
+
+/* ---- authentication ---- */
+
+/* The value of name= in a credentials header, unquoted, or "". */
+static void auth_param(msg_auth_t const *au, const char *name, char *out, size_t len)
+{
+	const char *v = au ? msg_params_find(au->au_params, name) : NULL;
+	size_t n;
+
+	out[0] = 0;
+	if (!v)
+		return;
+	if (*v == '"')
+		v++;
+	n = strcspn(v, "\"");
+	snprintf(out, len, "%.*s", (int)(n < len ? n : len - 1), v);
+}
+
+/* A successful check's nonce and nonce-count: 1 when seen before with a
+ * count as high (a replay), else remembered. */
+static int nonce_replayed(struct registrar *r, msg_auth_t const *au)
+{
+	char nonce[48], nc_s[16];
+	unsigned long nc;
+	unsigned h = 5381;
+	long long now = wall_now();
+	struct nonce_use *victim = NULL;
+
+	auth_param(au, "nonce=", nonce, sizeof(nonce));
+	auth_param(au, "nc=", nc_s, sizeof(nc_s));
+	nc = strtoul(nc_s, NULL, 16);	/* RFC 2617 3.2.2: nc is 8 hex digits */
+	for (const char *p = nonce; *p; p++)
+		h = h * 33 + (unsigned char)*p;
+	for (int k = 0; k < NONCE_PROBE; k++) {
+		struct nonce_use *u = &r->nonces[(h + k) % NONCE_SLOTS];
+		if (u->until > now && !strcmp(u->nonce, nonce)) {
+			if (nc <= u->nc)
+				return 1;
+			u->nc = nc;
+			return 0;
+		}
+		if (!victim || u->until < victim->until)
+			victim = u;
+	}
+	snprintf(victim->nonce, sizeof(victim->nonce), "%s", nonce);
+	victim->nc = nc;
+	victim->until = now + r->cfg->nonce_ttl + 1;
+	return 0;
+}
+
+int registrar_check(struct registrar *r, sip_t const *sip, int proxy, char *user, size_t ulen,
+		    int *stale)
+{
+	auth_status_t *as;
+	msg_auth_t *cred = proxy ? sip->sip_proxy_authorization : sip->sip_authorization;
+	int status;
+
+	*stale = 0;
+	user[0] = 0;
+	if (!cred)
+		return proxy ? 407 : 401;
+	as = auth_status_new(NULL);
+	if (!as)
+		return 500;
+	as->as_method = sip->sip_request->rq_method_name;
+	as->as_realm = r->cfg->realm;
+	as->as_source = NULL;
+	if (sip->sip_payload) {
+		as->as_body = sip->sip_payload->pl_data;
+		as->as_bodylen = sip->sip_payload->pl_len;
+	}
+	auth_mod_verify(r->am, as, cred, proxy ? &proxy_challenger : &reg_challenger);
+	status = as->as_status;
+	if (status == 0 && nonce_replayed(r, (msg_auth_t const *)as->as_match)) {
+		status = proxy ? 407 : 401;
+		*stale = 1;
+	} else if (status == 0) {
+		snprintf(user, ulen, "%s", as->as_user);
+	} else if (status == 401 || status == 407) {
+		*stale = as->as_stale;
+	}
+	su_home_unref(as->as_home);
+	return status;
+}
+
+void registrar_refuse(struct registrar *r, nua_t *nua, nua_handle_t *nh, int status, int stale,
+		      int with_this)
+{
+	auth_status_t *as;
+
+	if (status != 401 && status != 407) {
+		nua_respond(nh, status, sip_status_phrase(status),
+			    TAG_IF(with_this, NUTAG_WITH_THIS(nua)), TAG_END());
+		return;
+	}
+	as = auth_status_new(NULL);
+	if (!as) {
+		nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_IF(with_this, NUTAG_WITH_THIS(nua)), TAG_END());
+		return;
+	}
+	as->as_realm = r->cfg->realm;
+	as->as_stale = stale;
+	auth_mod_challenge(r->am, as, status == 407 ? &proxy_challenger : &reg_challenger);
+	nua_respond(nh, status, sip_status_phrase(status),
+		    TAG_IF(as->as_response, SIPTAG_HEADER((sip_header_t *)as->as_response)),
+		    TAG_IF(with_this, NUTAG_WITH_THIS(nua)), TAG_END());
+	su_home_unref(as->as_home);
+}
+
+/* ---- REGISTER (RFC 3261 10.3) ---- */
+
+static int contact_expires(const struct registrar *r, sip_t const *sip, sip_contact_t const *m)
+{
+	if (m->m_expires)
+		return (int)strtoul(m->m_expires, NULL, 10);
+	if (sip->sip_expires)
+		return (int)sip->sip_expires->ex_delta;
+	return r->cfg->default_expires;
+}
+
+static struct binding *binding_find(struct registrar *r, const char *aor, const char *contact)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (!strcmp(r->b[i].aor, aor) && !strcmp(r->b[i].contact, contact))
+			return &r->b[i];
+	return NULL;
+}
+
+static unsigned aor_count(struct registrar *r, const char *aor)
+{
+	unsigned n = 0;
+	long long now = wall_now();
+
+	for (size_t i = 0; i < r->n; i++)
+		n += !strcmp(r->b[i].aor, aor) && r->b[i].expires_at > now;
+	return n;
+}
+
+/* Room for one more binding of aor: the least recently refreshed goes. */
+static void aor_make_room(struct registrar *r, const char *aor)
+{
+	while (aor_count(r, aor) >= (unsigned)r->cfg->max_contacts) {
+		size_t oldest = r->n;
+		for (size_t i = 0; i < r->n; i++)
+			if (!strcmp(r->b[i].aor, aor) && (oldest == r->n || r->b[i].updated < r->b[oldest].updated))
+				oldest = i;
+		LOGN(LSS_SIP, "registrar: %s has %d contacts; dropping %s", aor, r->cfg->max_contacts,
+		     r->b[oldest].contact);
+		binding_remove(r, oldest, 1);
+	}
+}
+
+/* 200 OK lists every live binding of aor with its remaining time. */
+static void register_ok(struct registrar *r, nua_t *nua, nua_handle_t *nh, const char *aor)
+{
+	char list[2048];
+	size_t o = 0;
+	long long now = wall_now();
+	unsigned n = 0;
+
+	list[0] = 0;
+	for (size_t i = 0; i < r->n && o < sizeof(list) - 300; i++) {
+		const struct binding *b = &r->b[i];
+		if (strcmp(b->aor, aor) || b->expires_at <= now)
+			continue;
+		o += snprintf(list + o, sizeof(list) - o, "%s<%s>;expires=%lld", n ? ", " : "", b->contact,
+			      b->expires_at - now);
+		n++;
+	}
+	nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(nua),
+		    TAG_IF(n, SIPTAG_CONTACT_STR(list)), TAG_END());
+}
+
+void registrar_on_register(struct registrar *r, nua_t *nua, nua_handle_t *nh, sip_t const *sip,
+			   const char *source)
+{
+	char user[64], aor[64], contact[256];
+	sip_contact_t const *m;
+	long long now = wall_now();
+	int status, stale, star = 0;
+
+	if (!sip->sip_to || !sip->sip_to->a_url->url_user || !sip->sip_call_id || !sip->sip_cseq) {
+		LOGW(LSS_SIP, "REGISTER from %s refused: no To user, Call-ID or CSeq", source);
+		nua_respond(nh, 400, "Missing To user, Call-ID or CSeq", NUTAG_WITH_THIS(nua), TAG_END());
+		return;
+	}
+	snprintf(aor, sizeof(aor), "%s", sip->sip_to->a_url->url_user);
+	auth_readdb_if_needed(r->am);	/* users_file may have changed */
+	if (!auth_mod_getpass(r->am, aor, r->cfg->realm)) {
+		/* RFC 3261 10.3 step 3: not an address of record of ours. */
+		LOGW(LSS_SIP, "REGISTER from %s for unknown user %s: 404", source, aor);
+		nua_respond(nh, SIP_404_NOT_FOUND, NUTAG_WITH_THIS(nua), TAG_END());
+		return;
+	}
+	status = registrar_check(r, sip, 0, user, sizeof(user), &stale);
+	if (status) {
+		if (status != 401 || sip->sip_authorization)
+			LOGW(LSS_SIP, "REGISTER %s from %s refused: %d%s", aor, source, status,
+			     stale ? " (stale or replayed nonce)" : status == 403 ? " (wrong password or user)" : "");
+		registrar_refuse(r, nua, nh, status, stale, 1);
+		return;
+	}
+	if (strcmp(user, aor)) {
+		LOGW(LSS_SIP, "REGISTER %s from %s refused: authenticated as %s", aor, source, user);
+		nua_respond(nh, 403, "Not your address of record", NUTAG_WITH_THIS(nua), TAG_END());
+		return;
+	}
+	/* Step 6: "*" removes every binding, only with Expires: 0 and alone. */
+	for (m = sip->sip_contact; m; m = m->m_next)
+		star |= !m->m_url->url_scheme && m->m_url->url_type == url_any;
+	if (star) {
+		if (sip->sip_contact->m_next || !sip->sip_expires || sip->sip_expires->ex_delta) {
+			nua_respond(nh, 400, "Contact * needs Expires: 0 and no other contact",
+				    NUTAG_WITH_THIS(nua), TAG_END());
+			return;
+		}
+		for (size_t i = 0; i < r->n;)
+			if (!strcmp(r->b[i].aor, aor))
+				binding_remove(r, i, 1);
+			else
+				i++;
+		LOGI(LSS_SIP, "REGISTER %s from %s: every binding removed", aor, source);
+		register_ok(r, nua, nh, aor);
+		return;
+	}
+	/* Step 7: refuse too short an interval before changing anything. */
+	for (m = sip->sip_contact; m; m = m->m_next) {
+		int e = contact_expires(r, sip, m);
+		if (e > 0 && e < r->cfg->min_expires) {
+			char min[16];
+			snprintf(min, sizeof(min), "%d", r->cfg->min_expires);
+			LOGN(LSS_SIP, "REGISTER %s from %s: expires %d below %d: 423", aor, source, e,
+			     r->cfg->min_expires);
+			nua_respond(nh, SIP_423_INTERVAL_TOO_BRIEF, SIPTAG_MIN_EXPIRES_STR(min),
+				    NUTAG_WITH_THIS(nua), TAG_END());
+			return;
+		}
+	}
+	for (m = sip->sip_contact; m; m = m->m_next) {
+		int e = contact_expires(r, sip, m);
+		struct binding *b;
+
+		url_e(contact, sizeof(contact), m->m_url);
+		b = binding_find(r, aor, contact);
+		if (e == 0) {
+			if (b) {
+				LOGI(LSS_SIP, "REGISTER %s from %s: %s removed", aor, source, contact);
+				binding_remove(r, (size_t)(b - r->b), 1);
+			}
+			continue;
+		}
+		if (e > r->cfg->max_expires)
+			e = r->cfg->max_expires;
+		if (!b) {
+			aor_make_room(r, aor);
+			if (!(b = binding_add(r))) {
+				nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, NUTAG_WITH_THIS(nua), TAG_END());
+				return;
+			}
+			snprintf(b->aor, sizeof(b->aor), "%s", aor);
+			snprintf(b->contact, sizeof(b->contact), "%s", contact);
+		}
+		snprintf(b->call_id, sizeof(b->call_id), "%s", sip->sip_call_id->i_id);
+		b->cseq = sip->sip_cseq->cs_seq;
+		b->expires_at = now + e;
+		b->updated = now;
+		db_put(r, b);
+		LOGI(LSS_SIP, "REGISTER %s from %s: %s for %d s", aor, source, contact, e);
+	}
+	register_ok(r, nua, nh, aor);
+}
+
+/* ---- life ---- */
+
+int registrar_lookup(struct registrar *r, const char *user, char *uri, size_t len)
+{
+	const struct binding *best = NULL;
+	long long now = wall_now();
+
+	if (!r)
+		return -ENOENT;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct binding *b = &r->b[i];
+		if (!strcmp(b->aor, user) && b->expires_at > now && (!best || b->updated > best->updated))
+			best = b;
+	}
+	if (!best)
+		return -ENOENT;
+	snprintf(uri, len, "%s", best->contact);
+	return 0;
+}
+
+unsigned registrar_count(struct registrar *r)
+{
+	return r ? (unsigned)r->n : 0;
+}
+
+int registrar_alloc(struct registrar **rp, struct su_root_s *root, const struct cfg_registrar *cfg)
+{
+	struct registrar *r = calloc(1, sizeof(*r));
+	int rc = -ENOMEM;
+
+	if (!r)
+		return -ENOMEM;
+	r->cfg = cfg;
+	if (!(r->nonces = calloc(NONCE_SLOTS, sizeof(*r->nonces))))
+		goto fail;
+	if (cfg->users_file[0] && access(cfg->users_file, R_OK)) {
+		LOGE(LSS_SIP, "registrar users_file %s: %s", cfg->users_file, strerror(errno));
+		rc = -errno;
+		goto fail;
+	}
+	r->am = auth_mod_create(root, AUTHTAG_METHOD("Digest"), AUTHTAG_REALM(cfg->realm),
+				AUTHTAG_QOP("auth"), AUTHTAG_EXPIRES(cfg->nonce_ttl),
+				AUTHTAG_FORBIDDEN(1),	/* wrong password: 403, not another challenge */
+				TAG_IF(cfg->users_file[0], AUTHTAG_DB(cfg->users_file)), TAG_END());
+	if (!r->am) {
+		LOGE(LSS_SIP, "registrar: cannot create the digest authenticator");
+		rc = -EINVAL;
+		goto fail;
+	}
+	for (int i = 0; i < cfg->n_users; i++) {
+		auth_passwd_t *apw = auth_mod_addpass(r->am, cfg->users[i].user, cfg->realm);
+		if (!apw)
+			goto fail;
+		apw->apw_pass = cfg->users[i].password;	/* the config outlives the registrar */
+	}
+	if ((rc = db_open(r)))
+		goto fail;
+	if ((rc = loop_timer_alloc(&r->purge, root, "registrar-purge", purge_expired, r)))
+		goto fail;
+	loop_timer_start(r->purge, REG_PURGE_MS);
+	LOGN(LSS_SIP, "registrar: realm \"%s\", %d user(s)%s%s, database %s", cfg->realm, cfg->n_users,
+	     cfg->users_file[0] ? " + " : "", cfg->users_file, cfg->database[0] ? cfg->database : "(memory)");
+	*rp = r;
+	return 0;
+fail:
+	registrar_free(r);
+	return rc;
+}
+
+void registrar_free(struct registrar *r)
+{
+	if (!r)
+		return;
+	loop_timer_free(r->purge);
+	sqlite3_finalize(r->st_put);
+	sqlite3_finalize(r->st_del);
+	if (r->db)
+		sqlite3_close(r->db);
+	if (r->am)
+		auth_mod_unref(r->am);
+	free(r->nonces);
+	free(r->b);
+	free(r);
+}

@@ -1,0 +1,23 @@
+/* sipgw - registrar for the phones the gateway serves as backup proxy
+ * (figures B-20, B-21): digest authentication on Sofia-SIP's auth module,
+ * bindings kept in SQLite so they survive a restart. The bridge sees only
+ * this interface. SPDX-License-Identifier: GPL-2.0-only */
+#ifndef SIPGW_SIP_REGISTRAR_H
+#define SIPGW_SIP_REGISTRAR_H
+
+#include <stddef.h>
+
+struct su_root_s;
+struct cfg_registrar;
+struct registrar;
+
+/** Open the database (if configured), load live bindings, set up digest
+ * authentication. 0, or -errno with a log line saying why. */
+int registrar_alloc(struct registrar **rp, struct su_root_s *root, const struct cfg_registrar *cfg);
+void registrar_free(struct registrar *r);
+/** The newest live contact URI of user; 0 or -ENOENT. */
+int registrar_lookup(struct registrar *r, const char *user, char *uri, size_t len);
+/** Live bindings (all users), for logs and tests. */
+unsigned registrar_count(struct registrar *r);
+
+#endif
