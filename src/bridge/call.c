@@ -264,11 +264,12 @@ static int call_try_next(struct call *c)
 	struct bridge *br = c->br;
 
 	if (c->contact[0]) {
-		struct sip_leg_params sp = { .ruri = c->contact };
-		char what[300];
+		char uri[sizeof(c->contact)], what[300];
+		struct sip_leg_params sp = { .ruri = uri };
 
-		snprintf(what, sizeof(what), "registered phone %s", c->contact);
-		c->contact[0] = 0;	/* tried: hunting goes on with the dial-peers */
+		memcpy(uri, c->contact, sizeof(uri));
+		snprintf(what, sizeof(what), "registered phone %s", uri);
+		c->contact[0] = 0;	/* tried once: hunting goes on with the dial-peers */
 		if (call_place_sip(c, &sp, what) == 0) {
 			loop_timer_start(c->ring_timer, br->cfg->timers.ring_no_answer_ms);
 			return 0;

@@ -413,8 +413,10 @@ void registrar_on_register(struct registrar *r, nua_t *nua, nua_handle_t *nh, si
 		return;
 	}
 	/* Step 6: "*" removes every binding, only with Expires: 0 and alone. */
-	for (m = sip->sip_contact; m; m = m->m_next)
-		star |= !m->m_url->url_scheme && m->m_url->url_type == url_any;
+	for (m = sip->sip_contact; m; m = m->m_next) {
+		url_e(contact, sizeof(contact), m->m_url);
+		star |= !strcmp(contact, "*");
+	}
 	if (star) {
 		if (sip->sip_contact->m_next || !sip->sip_expires || sip->sip_expires->ex_delta) {
 			nua_respond(nh, 400, "Contact * needs Expires: 0 and no other contact",

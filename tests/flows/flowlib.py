@@ -17,6 +17,15 @@ class FlowError(AssertionError):
     pass
 
 
+TESTS = []
+
+
+def flow(fn):
+    """Register a call-flow test (run_flows.py runs them in order)."""
+    TESTS.append(fn)
+    return fn
+
+
 def free_port():
     """A port free for both UDP and TCP on 127.0.0.1 (SIP listens on both)."""
     while True:

@@ -80,7 +80,7 @@ class RawUA:
             if r.status >= 200:
                 return r
 
-    def request(self, method, ruri, to, headers=(), body="", cseq=None):
+    def request(self, method, ruri, to, headers=(), body="", cseq=None, contact=None):
         if cseq is None:
             self.cseq += 1
             cseq = self.cseq
@@ -91,8 +91,8 @@ class RawUA:
                  "From: <sip:%s@127.0.0.1>;tag=%s" % (self.user, self.tag),
                  "To: <%s>" % to,
                  "Call-ID: %s" % self.call_id,
-                 "CSeq: %d %s" % (cseq, method),
-                 "Contact: <sip:%s@127.0.0.1:%d>" % (self.user, self.port)]
+                 "CSeq: %s %s" % (cseq, method),
+                 "Contact: " + (contact or "<sip:%s@127.0.0.1:%d>" % (self.user, self.port))]
         lines += list(headers)
         if body:
             lines.append("Content-Type: application/sdp")
@@ -100,13 +100,22 @@ class RawUA:
         self.send("\r\n".join(lines) + "\r\n\r\n" + body)
         return branch
 
-    def register(self, expires=3600, headers=(), auth=None):
+    def register(self, expires=3600, headers=(), auth=None, contact=None):
         aor = "sip:%s@127.0.0.1:%d" % (self.user, self.gw[1])
         h = ["Expires: %d" % expires] + list(headers)
         if auth:
             h.append("Authorization: " + auth)
-        self.request("REGISTER", "sip:127.0.0.1:%d" % self.gw[1], aor, h)
+        self.request("REGISTER", "sip:127.0.0.1:%d" % self.gw[1], aor, h, contact=contact)
         return self.recv_final()
+
+    def register_auth(self, password, expires=3600, contact=None):
+        """REGISTER, answer the 401, return the final response."""
+        r = self.register(expires, contact=contact)
+        if r.status != 401:
+            return r
+        ch = parse_challenge(r.get("www-authenticate"))
+        auth = digest_header(ch, "REGISTER", "sip:127.0.0.1:%d" % self.gw[1], self.user, password)
+        return self.register(expires, auth=auth, contact=contact)
 
     def sdp(self):
         return ("v=0\r\no=raw 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
