@@ -17,7 +17,7 @@
 
 struct enum_row { const char *name; int value; };
 
-enum opt_kind { OPT_STR, OPT_INT, OPT_BOOL, OPT_ENUM, OPT_SECONDS_MS, OPT_PREFIX_LIST };
+enum opt_kind { OPT_STR, OPT_INT, OPT_BOOL, OPT_ENUM, OPT_SECONDS_MS, OPT_PREFIX_LIST, OPT_FWD_DIGITS };
 
 struct opt {
 	const char *name;
@@ -100,7 +100,7 @@ static const struct opt dp_opts[] = {
 	{ "preference", OPT_INT, offsetof(struct dial_peer, preference), sizeof(int), 0, 10, NULL, 0 },
 	{ "session_target", OPT_STR, offsetof(struct dial_peer, target), sizeof(((struct dial_peer *)0)->target), 0, 0, NULL, 0 },
 	{ "port", OPT_STR, offsetof(struct dial_peer, port), sizeof(((struct dial_peer *)0)->port), 0, 0, NULL, 0 },
-	{ "forward_digits", OPT_INT, offsetof(struct dial_peer, forward_digits), sizeof(int), -2, 32, NULL, 0 },
+	{ "forward_digits", OPT_FWD_DIGITS, offsetof(struct dial_peer, forward_digits), sizeof(int), 0, 32, NULL, 0 },
 	{ "prefix", OPT_STR, offsetof(struct dial_peer, prefix), sizeof(((struct dial_peer *)0)->prefix), 0, 0, NULL, 0 },
 	{ "numbering_type", OPT_ENUM, offsetof(struct dial_peer, ton), sizeof(int), 0, 0, ton_enum, 0 },
 	{ "numbering_plan", OPT_ENUM, offsetof(struct dial_peer, npi), sizeof(int), 0, 0, npi_enum, 0 },
@@ -196,7 +196,8 @@ static const char *kind_name(enum opt_kind k)
 {
 	static const char *const n[] = { "a string", "an integer", "true or false",
 					 "one of its names", "a number of seconds",
-					 "a list of IPv4 prefixes [ \"a.b.c.d[/len]\", ... ]" };
+					 "a list of IPv4 prefixes [ \"a.b.c.d[/len]\", ... ]",
+					 "a number of digits (0..32) or \"all\"" };
 	return n[k];
 }
 
@@ -278,6 +279,22 @@ static int opt_apply(struct ctx *c, const struct opt *o, const config_setting_t 
 		}
 		if (l->n != config_setting_length(s))
 			break;
+		return 0;
+	}
+	case OPT_FWD_DIGITS: {
+		/* Cisco "forward-digits N | all": keep the last N digits, or all. */
+		const char *v = config_setting_get_string(s);
+		long n;
+		if (v && !strcasecmp(v, "all")) {
+			*(int *)dst = DP_FWD_ALL;
+			return 0;
+		}
+		if (v || (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64))
+			break;
+		n = config_setting_get_int64(s);
+		if (n < o->min || n > o->max)
+			break;
+		*(int *)dst = (int)n;
 		return 0;
 	}
 	case OPT_SECONDS_MS: {
@@ -406,6 +423,14 @@ static int load_emergency(struct ctx *c, struct gw_config *cfg, const config_set
 			return rc;
 		if (dp_pattern_check(en->pattern, &why))
 			return fail(c, n, "emergency pattern \"%s\": %s", en->pattern, why ? why : "invalid");
+		/* An emergency number with nowhere to go is a configuration error,
+		 * not something to find out during an emergency. */
+		if (!en->extension[0] && strspn(en->pattern, "0123456789") == strlen(en->pattern)) {
+			const struct dial_peer *out[1];
+			if (!dp_lookup(cfg->peers, cfg->n_peers, en->pattern, DP_POTS, out, 1))
+				return fail(c, n, "emergency number %s: no pots dial-peer matches it and no "
+					    "'extension' is set", en->pattern);
+		}
 		e->n = i + 1;
 	}
 	return 0;

@@ -25,8 +25,9 @@ def registrar_conf(tb, emergency=None, reserved=1, db=True):
     return txt
 
 
-def pots_peer(tag, pattern, port="pbx-a"):
-    return 'tag = %d; type = "pots"; destination_pattern = "%s"; port = "%s";' % (tag, pattern, port)
+def pots_peer(tag, pattern, port="pbx-a", fwd=None):
+    return 'tag = %d; type = "pots"; destination_pattern = "%s"; port = "%s";%s' % (
+        tag, pattern, port, ' forward_digits = "%s";' % fwd if fwd else "")
 
 
 def gw_uri(tb):
@@ -226,7 +227,7 @@ def b21_backup_proxy_phone_to_phone(tb):
 @flow
 def b22_emergency_to_pstn(tb):
     """B-22: an unregistered, unauthenticated phone dials 911; its dial template sends it to the emergency proxy; PRI call."""
-    tb.gateway(tb.config([pots_peer(911, "911"), pots_peer(900, "9T")],
+    tb.gateway(tb.config([pots_peer(911, "911", fwd="all"), pots_peer(900, "9T")],
                          extra=registrar_conf(tb, emergency=[("911", None)]), trusted=()))
     pbx = tb.pbx("--exit-when-done", "--answer-after", "0.4", "--tone", "2000", "--detect", "1000")
     pbx.wait_line(r"EVENT dchan up")
@@ -279,7 +280,7 @@ def emergency_takes_reserved_channel(tb):
     callee = tb.phone("callee", "--answer-after", "0", "-q")
     voip = ('tag = 100; type = "voip"; destination_pattern = "2..."; '
             'session_target = "ipv4:127.0.0.1:%d";' % callee.port)
-    tb.gateway(tb.config([voip, pots_peer(911, "911"), pots_peer(900, "9T")],
+    tb.gateway(tb.config([voip, pots_peer(911, "911", fwd="all"), pots_peer(900, "9T")],
                          extra=registrar_conf(tb, emergency=[("911", None)], reserved=1)))
     pbx = tb.pbx("--call", "2001", "--count", "22", "--concurrency", "22", "--hangup-after", "30",
                  "--answer-after", "0.3", "--tone", "2000", "--detect", "1000")

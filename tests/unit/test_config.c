@@ -117,21 +117,28 @@ static void test_default_conf_loads(void)
 	CU_ASSERT_EQUAL(cfg.spans[0].hunt, HUNT_ASCENDING);
 	CU_ASSERT_EQUAL(cfg.n_tgs, 0);
 
-	CU_ASSERT_EQUAL_FATAL(cfg.n_peers, 2);
-	CU_ASSERT_EQUAL(cfg.peers[1].tag, 900);
-	CU_ASSERT_EQUAL(cfg.peers[1].type, DP_POTS);
-	CU_ASSERT_STRING_EQUAL(cfg.peers[1].pattern, "9T");
-	CU_ASSERT_STRING_EQUAL(cfg.peers[1].port, "pbx-a");
-	CU_ASSERT_EQUAL(cfg.peers[1].ton | cfg.peers[1].npi, 0x01);	/* unknown, ISDN */
+	CU_ASSERT_EQUAL_FATAL(cfg.n_peers, 4);
+	CU_ASSERT_EQUAL(cfg.peers[0].tag, 99);
+	CU_ASSERT_TRUE(dp_targets_registrar(&cfg.peers[0]));
+	CU_ASSERT_EQUAL(cfg.peers[2].tag, 900);
+	CU_ASSERT_EQUAL(cfg.peers[2].type, DP_POTS);
+	CU_ASSERT_STRING_EQUAL(cfg.peers[2].pattern, "9T");
+	CU_ASSERT_STRING_EQUAL(cfg.peers[2].port, "pbx-a");
+	CU_ASSERT_EQUAL(cfg.peers[2].ton | cfg.peers[2].npi, 0x01);	/* unknown, ISDN */
 	CU_ASSERT_EQUAL(cfg.sip_trusted.n, 1);
 	CU_ASSERT_TRUE(cfg_list_match_addr(&cfg.sip_trusted, "127.0.0.1"));
 	CU_ASSERT_FALSE(cfg_list_match_addr(&cfg.sip_trusted, "127.0.0.2"));
-	CU_ASSERT_EQUAL(cfg.peers[0].tag, 100);
-	CU_ASSERT_EQUAL(cfg.peers[0].type, DP_VOIP);
-	CU_ASSERT_STRING_EQUAL(cfg.peers[0].pattern, "2...");
-	CU_ASSERT_STRING_EQUAL(cfg.peers[0].target, "ipv4:127.0.0.1:5062");
-	CU_ASSERT_EQUAL(cfg.peers[0].preference, 0);
-	CU_ASSERT_EQUAL(cfg.peers[0].forward_digits, DP_FWD_DEFAULT);
+	CU_ASSERT_EQUAL(cfg.peers[1].tag, 100);
+	CU_ASSERT_EQUAL(cfg.peers[1].type, DP_VOIP);
+	CU_ASSERT_STRING_EQUAL(cfg.peers[1].pattern, "2...");
+	CU_ASSERT_STRING_EQUAL(cfg.peers[1].target, "ipv4:127.0.0.1:5062");
+	CU_ASSERT_EQUAL(cfg.peers[1].preference, 1);
+	CU_ASSERT_EQUAL(cfg.peers[1].forward_digits, DP_FWD_DEFAULT);
+	CU_ASSERT_EQUAL(cfg.peers[3].forward_digits, DP_FWD_ALL);
+	CU_ASSERT_TRUE(cfg.reg.enabled);
+	CU_ASSERT_EQUAL(cfg.reg.n_users, 2);
+	CU_ASSERT_EQUAL(cfg.emergency.n, 2);
+	CU_ASSERT_EQUAL(cfg.emergency.reserved_channels, 1);
 	config_free(&cfg);
 	CU_ASSERT_PTR_NULL(cfg.peers);
 	CU_ASSERT_EQUAL(cfg.n_peers, 0);
@@ -489,6 +496,117 @@ static void test_trunk_groups(void)
 	expect_error(text, 6, "trunk group 'tg-pbx' needs 'spans'");
 }
 
+static const char em_base[] =
+	"spans = ( { name = \"pbx-a\"; type = \"loopback\"; path = \"/tmp/a\"; } );\n"
+	"dial_peers = (\n"
+	"  { tag = 911; type = \"pots\"; destination_pattern = \"911\"; port = \"pbx-a\"; forward_digits = \"all\"; },\n"
+	"  { tag = 900; type = \"pots\"; destination_pattern = \"9T\"; port = \"pbx-a\"; },\n"
+	"  { tag = 200; type = \"voip\"; destination_pattern = \"2...\"; session_target = \"registrar\"; }\n"
+	");\n";
+
+static void test_registrar_and_emergency(void)
+{
+	char text[2048];
+	struct gw_config cfg;
+	char err[256];
+	int rc;
+
+	snprintf(text, sizeof(text), "%s"
+		 "registrar = {\n"
+		 "  realm = \"branch\"; database = \"/tmp/r.db\";\n"
+		 "  users = ( { user = \"2001\"; password = \"a\"; }, { user = \"2002\"; password = \"b\"; } );\n"
+		 "  min_expires = 30; max_expires = 600; default_expires = 300; max_contacts = 3;\n"
+		 "};\n"
+		 "emergency = { numbers = ( { pattern = \"911\"; }, { pattern = \"112\"; extension = \"2001\"; } );\n"
+		 "  reserved_channels = 2; };\n", em_base);
+	rc = load_text(&cfg, text, err, sizeof(err), NULL, 0);
+	if (rc)
+		fprintf(stderr, "\n  %s", err);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_TRUE(cfg.reg.enabled);
+	CU_ASSERT_STRING_EQUAL(cfg.reg.realm, "branch");
+	CU_ASSERT_EQUAL(cfg.reg.n_users, 2);
+	CU_ASSERT_STRING_EQUAL(cfg.reg.users[1].user, "2002");
+	CU_ASSERT_STRING_EQUAL(cfg.reg.users[1].password, "b");
+	CU_ASSERT_EQUAL(cfg.reg.min_expires, 30);
+	CU_ASSERT_EQUAL(cfg.reg.max_expires, 600);
+	CU_ASSERT_EQUAL(cfg.reg.default_expires, 300);
+	CU_ASSERT_EQUAL(cfg.reg.max_contacts, 3);
+	CU_ASSERT_EQUAL(cfg.peers[0].forward_digits, DP_FWD_ALL);
+	CU_ASSERT_TRUE(dp_targets_registrar(&cfg.peers[2]));
+	CU_ASSERT_FALSE(dp_targets_registrar(&cfg.peers[1]));
+	CU_ASSERT_EQUAL(cfg.emergency.n, 2);
+	CU_ASSERT_EQUAL(cfg.emergency.reserved_channels, 2);
+	CU_ASSERT_PTR_EQUAL(config_emergency(&cfg, "911"), &cfg.emergency.nums[0]);
+	CU_ASSERT_STRING_EQUAL(config_emergency(&cfg, "112")->extension, "2001");
+	CU_ASSERT_PTR_NULL(config_emergency(&cfg, "9911"));
+	CU_ASSERT_PTR_NULL(config_emergency(&cfg, "91"));
+	config_free(&cfg);
+
+	/* no registrar section: none, and the defaults are sane */
+	rc = load_text(&cfg, em_base, err, sizeof(err), NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_FALSE(cfg.reg.enabled);
+	CU_ASSERT_EQUAL(cfg.emergency.n, 0);
+	config_free(&cfg);
+}
+
+static void test_registrar_errors(void)
+{
+	char text[2048];
+
+	snprintf(text, sizeof(text), "%s"
+		 "registrar = {\n"
+		 "  users = ( { user = \"2001\"; password = \"a\"; },\n"
+		 "            { user = \"2001\"; password = \"b\"; } );\n"
+		 "};\n", em_base);
+	expect_error(text, 9, "user \"2001\" is defined twice");
+	snprintf(text, sizeof(text), "%s"
+		 "registrar = {\n"
+		 "  users = ( { user = \"20:01\"; password = \"a\"; } );\n"
+		 "};\n", em_base);
+	expect_error(text, 8, "no ':', '@' or spaces");
+	snprintf(text, sizeof(text), "%s"
+		 "registrar = {\n"
+		 "  users = ( { user = \"2001\"; } );\n"
+		 "};\n", em_base);
+	expect_error(text, 8, "missing required setting 'password'");
+	snprintf(text, sizeof(text), "%s"
+		 "registrar = { min_expires = 600;\n"
+		 "  max_expires = 60; };\n", em_base);
+	expect_error(text, 7, "min_expires (600) is above max_expires (60)");
+	snprintf(text, sizeof(text), "%s"
+		 "registrar = { realm = \"x\";\n"
+		 "  expire = 60; };\n", em_base);
+	expect_error(text, 8, "unknown setting 'expire'");
+}
+
+static void test_emergency_errors(void)
+{
+	char text[2048];
+
+	snprintf(text, sizeof(text), "%s"
+		 "emergency = { numbers = (\n"
+		 "  { pattern = \"112\"; } ); };\n", em_base);
+	expect_error(text, 8, "emergency number 112: no pots dial-peer matches it");
+	snprintf(text, sizeof(text), "%s"
+		 "emergency = { numbers = (\n"
+		 "  { pattern = \"9[1\"; } ); };\n", em_base);
+	expect_error(text, 8, "emergency pattern \"9[1\"");
+	snprintf(text, sizeof(text), "%s"
+		 "emergency = { reserved_channels = 1; };\n", em_base);
+	expect_error(text, 7, "emergency needs 'numbers'");
+	snprintf(text, sizeof(text), "%s"
+		 "emergency = { numbers = ( { pattern = \"911\"; } );\n"
+		 "  reserved_channels = 99; };\n", em_base);
+	expect_error(text, 8, "'reserved_channels' = 99 is out of range");
+	snprintf(text, sizeof(text),
+		 "spans = ( { name = \"pbx-a\"; type = \"loopback\"; path = \"/tmp/a\"; } );\n"
+		 "dial_peers = ( { tag = 1; type = \"pots\"; destination_pattern = \"9T\"; port = \"pbx-a\";\n"
+		 "  forward_digits = \"some\"; } );\n");
+	expect_error(text, 3, "'forward_digits' must be a number of digits (0..32) or \"all\"");
+}
+
 int suite_config_add(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -512,6 +630,9 @@ int suite_config_add(void)
 		{ "span required settings", test_span_required_settings },
 		{ "timers: seconds -> ms", test_timers_seconds_to_ms },
 		{ "trunk groups reference spans", test_trunk_groups },
+		{ "registrar and emergency sections", test_registrar_and_emergency },
+		{ "registrar errors name the line", test_registrar_errors },
+		{ "emergency errors name the line", test_emergency_errors },
 		CU_TEST_INFO_NULL,
 	};
 
