@@ -82,6 +82,18 @@ class Proc:
                 raise FlowError("%s: no line /%s/ within %.1fs" % (self.name, pattern, timeout))
             time.sleep(0.02)
 
+    def wait_count(self, pattern, n, timeout=10.0):
+        """Wait until n lines match pattern; returns them."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        while True:
+            got = [ln for ln in self.lines() if rx.search(ln)]
+            if len(got) >= n:
+                return got
+            if self.p.poll() is not None or time.monotonic() > deadline:
+                raise FlowError("%s: %d of %d lines /%s/" % (self.name, len(got), n, pattern))
+            time.sleep(0.02)
+
     def wait_exit(self, timeout=15.0):
         try:
             return self.p.wait(timeout)

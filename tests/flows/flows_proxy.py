@@ -112,11 +112,15 @@ REGISTER = ["> REGISTER", "< 401/REGISTER", "> REGISTER", "< 200/REGISTER"]
 
 
 def after_register(lad):
-    """The ladder without the phone's REGISTER exchange (asserted on its own)."""
+    """The ladder without the phone's REGISTER exchange at start (asserted
+    here) and its un-REGISTER when it shuts down (nua_shutdown sends it)."""
     out = list(lad)
-    if out[:4] == REGISTER:
-        return out[4:]
-    raise FlowError("phone did not start with REGISTER/401/REGISTER/200: %s" % out[:4])
+    if out[:4] != REGISTER:
+        raise FlowError("phone did not start with REGISTER/401/REGISTER/200: %s" % out[:4])
+    out = out[4:]
+    if out[-2:] == ["> REGISTER", "< 200/REGISTER"]:
+        out = out[:-2]
+    return out
 
 
 @flow
@@ -261,11 +265,18 @@ def b23_emergency_to_extension(tb):
                          extra=registrar_conf(tb, emergency=[("112", "2001")]), trusted=()))
     b = registered_phone(tb, "phone-b", "2001", "--answer-after", "0.3", "--tone", "2000", "--detect", "1000",
                          "--exit-after-calls", "1")
-    a = tb.phone("phone-a", "--user", "2003", "--emergency-proxy", gw_uri(tb),
-                 "--dial-template", dial_template(tb, [("112", "emergency")]), "--dial", "112",
-                 "--tone", "1000", "--detect", "2000", "--hangup-after", "1.5", "--exit-after-calls", "1")
-    if a.wait_exit() != 0 or b.wait_exit() != 0:
-        raise FlowError("a phone failed")
+    dead = DeadProxy()
+    try:
+        a = tb.phone("phone-a", "--user", "2003", "--proxy", dead.uri(), "--emergency-proxy", gw_uri(tb),
+                     "--dial-template", dial_template(tb, [("112", "emergency"), ("2...", None)]),
+                     "--dial", "112", "--tone", "1000", "--detect", "2000", "--hangup-after", "1.5",
+                     "--exit-after-calls", "1")
+        if a.wait_exit() != 0 or b.wait_exit() != 0:
+            raise FlowError("a phone failed")
+    finally:
+        dead.close()
+    if dead.invites:
+        raise FlowError("the emergency call went to the primary proxy")
     expect_ladder("phone A", sip_ladder(a.lines()), CALLER_CONNECTED)
     expect_ladder("phone B", after_register(sip_ladder(b.lines())), CALLEE_CONNECTED)
     inv = fl.sip_lines(b.lines(), r"^< INVITE ")[0][1]
@@ -423,3 +434,78 @@ def registrar_bad_input(tb):
                 r"no dial-peer matches 7777"):
         if not gw_log(tb, pat):
             raise FlowError("no log line /%s/" % pat)
+
+
+@flow
+def registrar_contacts_unregister_expiry(tb):
+    """Several contacts per user, unregister one, Contact * removes all, an unrefreshed binding expires."""
+    conf = registrar_conf(tb).replace("min_expires = 10;", "min_expires = 1;")
+    tb.gateway(tb.config([pots_peer(900, "9T")], extra=conf))
+    ua = sipraw.RawUA(tb.sip_port, "2001")
+    try:
+        c1, c2 = "<sip:2001@127.0.0.1:7001>", "<sip:2001@127.0.0.1:7002>"
+        if ua.register_auth(USERS["2001"], contact=c1).status != 200:
+            raise FlowError("first contact refused")
+        r = ua.register_auth(USERS["2001"], contact=c2)
+        got = sorted(c.split(";")[0] for c in r.all("contact"))
+        if r.status != 200 or got != [c1, c2]:
+            raise FlowError("two contacts: %d %s" % (r.status, r.all("contact")))
+        r = ua.register_auth(USERS["2001"], expires=0, contact=c1)
+        if r.status != 200 or [c.split(";")[0] for c in r.all("contact")] != [c2]:
+            raise FlowError("unregister one: %d %s" % (r.status, r.all("contact")))
+        r = ua.register_auth(USERS["2001"], expires=0, contact="*")
+        if r.status != 200 or r.all("contact"):
+            raise FlowError("Contact *: %d %s" % (r.status, r.all("contact")))
+        r = ua.register_auth(USERS["2001"], expires=1, contact=c1)
+        if r.status != 200 or not r.all("contact")[0].endswith("expires=1"):
+            raise FlowError("short binding: %d %s" % (r.status, r.all("contact")))
+        gw = [p for p in tb.procs if p.name == "sipgw"][-1]
+        gw.wait_line(r"registrar: 2001 at sip:2001@127\.0\.0\.1:7001 expired", timeout=10, stream="err")
+        r = ua.register_auth(USERS["2001"], contact="<sip:2001@127.0.0.1:7003>")
+        if [c.split(";")[0] for c in r.all("contact")] != ["<sip:2001@127.0.0.1:7003>"]:
+            raise FlowError("the expired contact is still listed: %s" % r.all("contact"))
+    finally:
+        ua.close()
+
+
+@flow
+def registration_refresh(tb):
+    """A phone registers for 10 s and refreshes before the binding runs out; calls keep reaching it."""
+    tb.gateway(tb.config([pots_peer(900, "9T")], extra=registrar_conf(tb)))
+    b = tb.phone("phone-b", "--user", "2002", "--register", gw_uri(tb), "--auth", "2002:" + USERS["2002"],
+                 "--expires", "10", "--answer-after", "0.2", "--exit-after-calls", "1", "--timeout", "25")
+    regs = b.wait_count(r"EVENT registered expires=\d+ contacts=1", 2, timeout=15)
+    times = [int(ln.split()[0]) for ln in regs]
+    if times[1] - times[0] >= 10000:
+        raise FlowError("no refresh within the 10 s binding: %s" % times)
+    a = tb.phone("phone-a", "--user", "2001", "--call", "sip:2002@127.0.0.1:%d" % tb.sip_port,
+                 "--hangup-after", "0.5", "--exit-after-calls", "1")
+    if a.wait_exit() != 0 or b.wait_exit() != 0:
+        raise FlowError("a phone failed")
+    expect_ladder("phone A", sip_ladder(a.lines()), CALLER_CONNECTED)
+
+
+@flow
+def pri_to_registered_phone(tb):
+    """A PBX call to 2002 goes to the phone registered as 2002 (session target registrar), not to the static peer."""
+    static = tb.phone("static", "--answer-after", "0", "--timeout", "6")
+    peers = ['tag = 99; type = "voip"; destination_pattern = "2..."; session_target = "registrar";',
+             'tag = 100; type = "voip"; destination_pattern = "2..."; session_target = "ipv4:127.0.0.1:%d"; '
+             'preference = 1;' % static.port]
+    tb.gateway(tb.config(peers, extra=registrar_conf(tb)))
+    b = registered_phone(tb, "phone-b", "2002", "--answer-after", "0.3", "--tone", "1000", "--detect", "2000",
+                         "--exit-after-calls", "1")
+    pbx = tb.pbx("--call", "2002", "--calling", "5551000", "--exit-when-done", "--tone", "2000",
+                 "--detect", "1000", "--hangup-after", "1.2")
+    if pbx.wait_exit() != 0 or b.wait_exit() != 0:
+        raise FlowError("a simulator failed")
+    expect_ladder("phone B", after_register(sip_ladder(b.lines())),
+                  ["< INVITE", "> 100/INVITE", "> 180/INVITE", "> 200/INVITE", "< ACK", "< BYE", "> 200/BYE"])
+    if any("INVITE" in t for _, t in fl.timed(static.lines(), "SIP")):
+        raise FlowError("the static dial-peer was tried although 2002 is registered")
+    # 2003 is not registered: the registrar peer passes, the static peer takes it
+    pbx2 = tb.pbx("--call", "2003", "--exit-when-done", "--hangup-after", "0.3", name="pbx2")
+    if pbx2.wait_exit() != 0:
+        raise FlowError("the call to unregistered 2003 did not reach the static peer")
+    static.wait_line(r"EVENT call 1 incoming from=\S* display=\S* to=2003")
+    audio_both_ways(pbx, b, a_name="PBX", b_name="phone B")
