@@ -21,6 +21,22 @@ struct pmedia;
 #include "sip/sdp.h"
 
 #define PHONE_MAX_CODECS 4
+#define PHONE_MAX_TARGETS 16
+
+/* What --call / --dial asked for, placed one after another. */
+struct phone_target {
+	const char *uri;		/* --call: a SIP URI as given, no routing */
+	const char *number;		/* --dial: a number routed by template and proxies */
+};
+
+/* Where a call's INVITE goes (Cisco SIP phone: proxy, backup, emergency). */
+enum proute {
+	PROUTE_DIRECT,			/* --call URI */
+	PROUTE_PRIMARY,			/* --proxy */
+	PROUTE_BACKUP,			/* --backup-proxy, after the primary failed */
+	PROUTE_EMERGENCY,		/* --emergency-proxy, by a Route="emergency" template */
+	PROUTE__COUNT
+};
 
 /* Command line, as parsed by phone_main.c. Times in milliseconds, -1 = never. */
 struct phone_opts {
@@ -36,13 +52,22 @@ struct phone_opts {
 	int codecs[PHONE_MAX_CODECS];	/* RTP payload types, preferred first */
 	int n_codecs;
 	long hangup_after_ms, hold_at_ms, unhold_at_ms;
-	long refresh_at_ms;
-	long cancel_after_ms;	/* caller: CANCEL when not answered this long after the INVITE */	/* re-INVITE with unchanged SDP, as a session-timer refresh (RFC 4028) */
+	long refresh_at_ms;		/* re-INVITE with unchanged SDP, as a session-timer refresh (RFC 4028) */
+	long cancel_after_ms;	/* caller: CANCEL when not answered this long after the INVITE */
 	enum sdp_dir hold_dir;		/* SDP_SENDRECV + hold_null means "null" style */
 	int hold_null;
 	int tone_hz, detect_hz;
 	const char *dtmf;
-	const char *call_uri;
+	struct phone_target targets[PHONE_MAX_TARGETS];	/* --call, --dial in order */
+	int n_targets;
+	const char *auth_user, *auth_pass;	/* --auth, NULL = no credentials */
+	const char *register_uri;	/* --register, NULL = none */
+	int expires_s;
+	long unregister_at_ms;
+	const char *proxy, *backup_proxy, *emergency_proxy;
+	int proxy_tries;		/* INVITE transmissions to the primary */
+	long t1_ms;			/* SIP timer T1 (RFC 3261 17.1.1.1) */
+	const char *dial_template;
 	const char *from;
 	const char *display;
 	int exit_after_calls;		/* 0 = never */
@@ -54,8 +79,9 @@ struct phone_opts {
 enum pcall_state {
 	PC_INCOMING,		/* INVITE received, not answered yet (ringing or not) */
 	PC_EARLY,		/* 183 with SDP sent, media flowing both ways */
-	PC_CALLING,		/* INVITE sent */
+	PC_CALLING,		/* INVITE sent (again, to the backup, on failover) */
 	PC_PROCEEDING,		/* 18x received */
+	PC_CANCELLING,		/* --cancel-after: our CANCEL sent, the INVITE's final response due */
 	PC_ACTIVE,		/* 200 sent or received: talking */
 	PC_HOLDING,		/* our hold re-INVITE sent */
 	PC_HELD,		/* we hold the far end */
@@ -69,6 +95,9 @@ enum pcall_state {
 /* The process's life: run, release the calls, shut nua down. */
 enum phone_phase { PH_RUNNING, PH_RELEASING, PH_SHUTTING_DOWN };
 
+struct ptmpl_plan;
+struct preg;
+
 /* The process: owned by main() in phone_main.c. */
 struct phone {
 	struct phone_opts o;
@@ -81,6 +110,11 @@ struct phone {
 	struct pcall *calls;	/* live calls, newest first */
 	int next_call_id;
 	int calls_ended;
+	int next_target;	/* o.targets[] index of the next call to place */
+	int dialling;		/* placing o.targets[] has begun */
+	enum proute dial_route;	/* where --dial goes unless the template says emergency */
+	struct ptmpl_plan *plan;	/* --dial-template, NULL = none */
+	struct preg *reg;	/* --register, NULL = none */
 	int exit_status;
 	enum phone_phase phase;
 };
@@ -88,8 +122,10 @@ struct phone {
 /** One stdout line "<ms> <kind> <text>"; SIP and AUDIO lines dropped with -q. */
 void phone_out(const struct phone *ph, const char *kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/** A call has ended: counts it towards --exit-after-calls. */
-void phone_call_ended(struct phone *ph);
+/** A call has ended: counts it towards --exit-after-calls, places the next target. */
+void phone_call_ended(struct phone *ph, int outgoing);
+/** Start placing --call / --dial targets (at start, or once registered). */
+void phone_start_dialling(struct phone *ph);
 /** Stop: release every call, shut nua down, then leave the loop with status. */
 void phone_exit(struct phone *ph, int status);
 
@@ -98,8 +134,10 @@ void phone_exit(struct phone *ph, int status);
 void pcall_nua_cb(nua_event_t event, int status, char const *phrase, nua_t *nua,
 		  struct phone *ph, nua_handle_t *nh, struct pcall *call,
 		  sip_t const *sip, tagi_t tags[]);
-/** Place the --call call; 0 or -errno. */
-int pcall_dial(struct phone *ph);
+/** Place one --call / --dial target; 0 or -errno. */
+int pcall_dial(struct phone *ph, const struct phone_target *t);
+/** A SIP message summary went out (sip_trace): counts INVITE transmissions. */
+void pcall_note_sent(struct phone *ph, const char *summary);
 /** Send one 20 ms frame for every call whose state sends media. */
 void pcall_tick_all(struct phone *ph);
 /** End every call (BYE / CANCEL / 480); returns how many are still alive. */
@@ -107,6 +145,37 @@ int pcall_release_all(struct phone *ph);
 /** Free every call object (at exit, after nua has shut down). */
 void pcall_free_all(struct phone *ph);
 const char *pcall_state_name(enum pcall_state st);
+
+/* phone_auth.c: digest credentials for any request */
+/** Answer a 401/407 on nh with the --auth credentials (the caller allows it once);
+ * 0 if sent, -EACCES without credentials or challenge. */
+int pauth_answer(struct phone *ph, nua_handle_t *nh, int status, const sip_t *sip);
+
+/* phone_reg.c: --register, refreshes, --unregister-at */
+int preg_alloc(struct preg **rp, struct phone *ph);
+void preg_free(struct preg *r);
+/** nua_r_register / nua_r_unregister; 1 if the event was the registration's. */
+int preg_nua_event(struct phone *ph, nua_event_t event, int status, nua_handle_t *nh,
+		   const sip_t *sip);
+
+/* phone_route.c: which proxy a --dial goes to, and failing over */
+const char *proute_name(enum proute r);
+/** Check a proxy URI (sip:HOST[:PORT]); 0 or -EINVAL. */
+int proute_check_uri(const char *uri);
+/** The route and Request-URI for NUMBER; prints the route when not the primary. */
+int proute_choose(struct phone *ph, const char *number, enum proute *rp, char *ruri, size_t len);
+/** The Request-URI for NUMBER on route r (after a failover). */
+int proute_target(struct phone *ph, const char *number, enum proute r, char *ruri, size_t len);
+/** Does a final status on route r move the call to the backup proxy? */
+int proute_fails_over(const struct phone *ph, enum proute r, int status);
+
+/* phone_tmpl.c: Cisco dialplan.xml */
+/** Load --dial-template; on a bad file prints FILE:LINE on stderr, -EINVAL. */
+int ptmpl_load(struct ptmpl_plan **pp, const char *path);
+void ptmpl_free(struct ptmpl_plan *p);
+/** The first template matching number: its route ("emergency"...) and user=phone. */
+int ptmpl_match(const struct ptmpl_plan *p, const char *number, const char **routep,
+		int *user_phonep);
 
 /* phone_media.c: RTP, tone, DTMF of one call */
 int pmedia_alloc(struct pmedia **mp, struct phone *ph, int call_id);

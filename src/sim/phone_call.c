@@ -18,6 +18,7 @@
 #include "dsp/g711.h"
 
 #define SDP_BUF_LEN 1024
+#define PCALL_URI_MAX 256
 
 struct pcall {
 	struct phone *ph;
@@ -33,12 +34,18 @@ struct pcall {
 	int pt, te_pt;			/* negotiated law and telephone-event, -1 = none */
 	int offer_in_answer;		/* we offered in a 2xx/18x: the answer comes in ACK */
 	unsigned long sess_id, sess_ver;
+	/* caller only */
+	enum proute route;
+	const char *number;		/* --dial NUMBER, NULL for --call */
+	char target[PCALL_URI_MAX];	/* the Request-URI of our INVITE */
+	int tries;			/* transmissions of the current INVITE (sip_trace) */
+	int challenges;			/* 401/407 answered: at most one (figure B-19) */
 };
 
 static const char *const state_names[PC__COUNT] = {
 	[PC_INCOMING] = "INCOMING", [PC_EARLY] = "EARLY", [PC_CALLING] = "CALLING",
-	[PC_PROCEEDING] = "PROCEEDING", [PC_ACTIVE] = "ACTIVE", [PC_HOLDING] = "HOLDING",
-	[PC_HELD] = "HELD", [PC_RESUMING] = "RESUMING", [PC_REMOTE_HELD] = "REMOTE_HELD",
+	[PC_PROCEEDING] = "PROCEEDING", [PC_CANCELLING] = "CANCELLING", [PC_ACTIVE] = "ACTIVE",
+	[PC_HOLDING] = "HOLDING", [PC_HELD] = "HELD", [PC_RESUMING] = "RESUMING", [PC_REMOTE_HELD] = "REMOTE_HELD",
 	[PC_RELEASING] = "RELEASING", [PC_ENDED] = "ENDED",
 };
 
@@ -48,8 +55,11 @@ static const char *const state_names[PC__COUNT] = {
 static const unsigned allowed[PC__COUNT] = {
 	[PC_INCOMING] = B(PC_EARLY) | B(PC_ACTIVE) | GONE,
 	[PC_EARLY] = B(PC_ACTIVE) | GONE,
-	[PC_CALLING] = B(PC_PROCEEDING) | B(PC_ACTIVE) | GONE,
-	[PC_PROCEEDING] = B(PC_PROCEEDING) | B(PC_ACTIVE) | GONE,
+	/* CALLING again: failover, a new INVITE to the backup proxy */
+	[PC_CALLING] = B(PC_CALLING) | B(PC_PROCEEDING) | B(PC_CANCELLING) | B(PC_ACTIVE) | GONE,
+	[PC_PROCEEDING] = B(PC_CALLING) | B(PC_PROCEEDING) | B(PC_CANCELLING) | B(PC_ACTIVE) | GONE,
+	/* a 200 may cross our CANCEL (RFC 3261 9.1) */
+	[PC_CANCELLING] = B(PC_ACTIVE) | GONE,
 	[PC_ACTIVE] = B(PC_HOLDING) | B(PC_REMOTE_HELD) | GONE,
 	[PC_HOLDING] = B(PC_HELD) | B(PC_ACTIVE) | GONE,
 	[PC_HELD] = B(PC_RESUMING) | GONE,
@@ -227,6 +237,7 @@ static void on_cancel_timer(struct phone *ph, su_timer_t *t, struct pcall *c)
 {
 	if (c->state != PC_CALLING && c->state != PC_PROCEEDING)
 		return;
+	pcall_set_state(c, PC_CANCELLING);
 	nua_cancel(c->nh, TAG_END());
 }
 
@@ -383,12 +394,66 @@ static void on_reinvite(struct pcall *c, const sip_t *sip)
 	}
 }
 
+static int pcall_invite(struct pcall *c);
+static void pcall_end(struct pcall *c);
+
+/* The same call again as a new INVITE to the backup proxy (figure B-21
+ * step 8); the Cisco phone shows "Network Delay, Trying Backup". */
+static void pcall_failover(struct pcall *c, int status)
+{
+	struct phone *ph = c->ph;
+
+	phone_out(ph, "EVENT", "failover %s -> %s after %d tries", proute_name(c->route),
+		  proute_name(PROUTE_BACKUP), c->tries);
+	/* The phone remembers: later dials skip the primary. */
+	ph->dial_route = PROUTE_BACKUP;
+	nua_handle_bind(c->nh, NULL);
+	nua_handle_destroy(c->nh);
+	c->nh = NULL;
+	su_timer_reset(c->t_cancel);
+	c->route = PROUTE_BACKUP;
+	c->tries = c->challenges = 0;
+	c->pt = c->te_pt = -1;		/* forget an early answer from the primary */
+	if (proute_target(ph, c->number, c->route, c->target, sizeof(c->target)) < 0 ||
+	    pcall_set_state(c, PC_CALLING) < 0 || pcall_invite(c) < 0) {
+		c->final_status = status;
+		pcall_end(c);
+	}
+}
+
+/* A final error to our initial INVITE that the phone handles itself:
+ * a challenge or a dead primary proxy. 1 if handled (c may be gone). */
+static int pcall_final_error(struct pcall *c, int status, const sip_t *sip)
+{
+	int cancelling = c->state == PC_CANCELLING;
+
+	if (status == 401 || status == 407) {
+		if (!cancelling && !c->challenges++ && !pauth_answer(c->ph, c->nh, status, sip)) {
+			c->tries = 0;	/* the INVITE with credentials is a new request */
+			return 1;
+		}
+		/* nua would wait for credentials that do not come: end it here. */
+		c->final_status = status;
+		pcall_end(c);
+		return 1;
+	}
+	if (!cancelling && proute_fails_over(c->ph, c->route, status)) {
+		pcall_failover(c, status);
+		return 1;
+	}
+	return 0;
+}
+
 /* Response to our INVITE: the initial one, or a hold/resume re-INVITE. */
 static void on_invite_response(struct pcall *c, int status, const sip_t *sip)
 {
 	struct sdp_info si;
 	int has_sdp = sdp_of(sip, &si) == 0;
+	int initial = c->state == PC_CALLING || c->state == PC_PROCEEDING ||
+		      c->state == PC_CANCELLING;
 
+	if (status >= 300 && initial && !c->final_status && pcall_final_error(c, status, sip))
+		return;
 	if (status < 200) {
 		if (status > 100 && (c->state == PC_CALLING || c->state == PC_PROCEEDING)) {
 			pcall_set_state(c, PC_PROCEEDING);
@@ -406,6 +471,7 @@ static void on_invite_response(struct pcall *c, int status, const sip_t *sip)
 	switch (c->state) {
 	case PC_CALLING:
 	case PC_PROCEEDING:
+	case PC_CANCELLING:
 		if (status >= 300) {
 			pcall_set_state(c, PC_RELEASING);
 			return;
@@ -444,6 +510,7 @@ static void on_invite_response(struct pcall *c, int status, const sip_t *sip)
 static void pcall_end(struct pcall *c)
 {
 	struct phone *ph = c->ph;
+	int outgoing = c->outgoing;
 
 	if (c->state != PC_RELEASING)
 		pcall_set_state(c, PC_RELEASING);
@@ -451,7 +518,7 @@ static void pcall_end(struct pcall *c)
 	phone_out(ph, "EVENT", "call %d ended status=%d cause=%d", c->id, c->final_status, c->cause);
 	pmedia_print_stats(c->media);
 	pcall_free(c);
-	phone_call_ended(ph);
+	phone_call_ended(ph, outgoing);
 }
 
 void pcall_nua_cb(nua_event_t event, int status, char const *phrase, nua_t *nua,
@@ -461,6 +528,8 @@ void pcall_nua_cb(nua_event_t event, int status, char const *phrase, nua_t *nua,
 	int callstate = -1;
 	struct sdp_info si;
 
+	if (preg_nua_event(ph, event, status, nh, sip))
+		return;
 	switch (event) {
 	case nua_i_invite:
 		if (!c)
@@ -511,29 +580,70 @@ void pcall_nua_cb(nua_event_t event, int status, char const *phrase, nua_t *nua,
 	}
 }
 
-int pcall_dial(struct phone *ph)
+/* One INVITE of the call on a new handle, to c->target. */
+static int pcall_invite(struct pcall *c)
 {
+	struct phone *ph = c->ph;
 	const struct phone_opts *o = &ph->o;
+	char from[256], to[PCALL_URI_MAX + 2], sdp[SDP_BUF_LEN];
+
+	snprintf(from, sizeof(from), "%s%s%s<sip:%s@%s:%d>", o->display ? "\"" : "",
+		 o->display ? o->display : "", o->display ? "\" " : "",
+		 o->from ? o->from : o->user, o->bind_addr, ph->sip_port);
+	/* --call's URI goes as given; ours carry ";user=phone", a URI
+	 * parameter only inside <> (RFC 3261 20). */
+	snprintf(to, sizeof(to), c->route == PROUTE_DIRECT ? "%s" : "<%s>", c->target);
+	/* One retry per request: a challenge is answered once (figure B-19). */
+	c->nh = nua_handle(ph->nua, c, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from),
+			   NUTAG_RETRY_COUNT(1), TAG_END());
+	if (!c->nh)
+		return -ENOMEM;
+	phone_out(ph, "EVENT", "call %d outgoing to=%s", c->id, c->target);
+	nua_invite(c->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+		   SIPTAG_PAYLOAD_STR(pcall_sdp(c, sdp, 0)), TAG_END());
+	timer_after(c->t_cancel, on_cancel_timer, c, o->cancel_after_ms);
+	return 0;
+}
+
+int pcall_dial(struct phone *ph, const struct phone_target *t)
+{
 	struct pcall *c;
-	char from[256], sdp[SDP_BUF_LEN];
 	int rc;
 
 	rc = pcall_alloc(&c, ph, 1);
 	if (rc)
 		return rc;
-	snprintf(from, sizeof(from), "%s%s%s<sip:%s@%s:%d>", o->display ? "\"" : "",
-		 o->display ? o->display : "", o->display ? "\" " : "",
-		 o->from ? o->from : o->user, o->bind_addr, ph->sip_port);
-	c->nh = nua_handle(ph->nua, c, SIPTAG_TO_STR(o->call_uri), SIPTAG_FROM_STR(from), TAG_END());
-	if (!c->nh) {
-		pcall_free(c);
-		return -ENOMEM;
+	if (t->uri) {
+		c->route = PROUTE_DIRECT;
+		rc = snprintf(c->target, sizeof(c->target), "%s", t->uri) < (int)sizeof(c->target)
+			     ? 0 : -ENOSPC;
+	} else {
+		c->number = t->number;
+		rc = proute_choose(ph, t->number, &c->route, c->target, sizeof(c->target));
 	}
-	phone_out(ph, "EVENT", "call %d outgoing to=%s", c->id, o->call_uri);
-	nua_invite(c->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-		   SIPTAG_PAYLOAD_STR(pcall_sdp(c, sdp, 0)), TAG_END());
-	timer_after(c->t_cancel, on_cancel_timer, c, o->cancel_after_ms);
-	return 0;
+	if (!rc)
+		rc = pcall_invite(c);
+	if (rc)
+		pcall_free(c);
+	return rc;
+}
+
+void pcall_note_sent(struct phone *ph, const char *summary)
+{
+	const char *uri;
+	size_t n;
+
+	if (strncmp(summary, "INVITE ", 7))
+		return;
+	uri = summary + 7;
+	n = strcspn(uri, " ");
+	/* Retransmissions are the same request line again (RFC 3261 17.1.1.2). */
+	for (struct pcall *c = ph->calls; c; c = c->next)
+		if (c->outgoing && c->state == PC_CALLING && strlen(c->target) == n &&
+		    !strncmp(c->target, uri, n)) {
+			c->tries++;
+			return;
+		}
 }
 
 void pcall_tick_all(struct phone *ph)
@@ -560,6 +670,7 @@ int pcall_release_all(struct phone *ph)
 			nua_cancel(c->nh, TAG_END());
 			pcall_set_state(c, PC_RELEASING);
 			break;
+		case PC_CANCELLING:
 		case PC_RELEASING:
 		case PC_ENDED:
 			break;

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sofia-sip/nta_tag.h>
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_tag.h>
 #include <sofia-sip/su_tag.h>
@@ -26,6 +27,11 @@
 #define PHONE_TICK_MS 20		/* one G.711 frame */
 #define PHONE_SHUTDOWN_GUARD_MS 3000	/* give nua_shutdown() this long */
 #define PHONE_LINGER_MS 250		/* after the last call: let its ACK arrive (RFC 3261 17.2.1) */
+#define PHONE_T1_MS 500			/* RFC 3261 17.1.1.1 */
+#define PHONE_T1_MAX_MS 60000
+#define PHONE_PROXY_TRIES 7		/* Cisco: seven INVITEs to the primary (figure B-21) */
+#define PHONE_PROXY_TRIES_MAX 20
+#define PHONE_EXPIRES_S 3600
 
 static volatile sig_atomic_t got_signal;
 
@@ -49,6 +55,9 @@ void phone_out(const struct phone *ph, const char *kind, const char *fmt, ...)
 
 static void on_trace(void *arg, int sent, const char *summary)
 {
+	/* Counted before -q can drop the line. */
+	if (sent)
+		pcall_note_sent(arg, summary);
 	phone_out(arg, "SIP", "%c %s", sent ? '>' : '<', summary);
 }
 
@@ -100,7 +109,22 @@ static void on_linger(struct phone *ph, su_timer_t *t, struct pcall *unused)
 	phone_exit(ph, 0);
 }
 
-void phone_call_ended(struct phone *ph)
+/* The next --call / --dial, if any is left. */
+static void phone_dial_next(struct phone *ph)
+{
+	if (ph->phase != PH_RUNNING || ph->next_target >= ph->o.n_targets)
+		return;
+	if (pcall_dial(ph, &ph->o.targets[ph->next_target++]) < 0)
+		phone_exit(ph, 1);
+}
+
+void phone_start_dialling(struct phone *ph)
+{
+	ph->dialling = 1;
+	phone_dial_next(ph);
+}
+
+void phone_call_ended(struct phone *ph, int outgoing)
 {
 	ph->calls_ended++;
 	if (ph->phase == PH_RELEASING && !ph->calls) {
@@ -110,8 +134,13 @@ void phone_call_ended(struct phone *ph)
 	/* nua ends a rejected call when it sends the final response; the ACK
 	 * comes later and would meet a closed port without this pause. */
 	if (ph->phase == PH_RUNNING && ph->o.exit_after_calls &&
-	    ph->calls_ended == ph->o.exit_after_calls)
+	    ph->calls_ended == ph->o.exit_after_calls) {
 		su_timer_set_at(ph->deadline, on_linger, NULL, su_time_add(su_now(), PHONE_LINGER_MS));
+		return;
+	}
+	/* One dialled call at a time, as a user would. */
+	if (outgoing && ph->dialling)
+		phone_dial_next(ph);
 }
 
 static void on_tick(struct phone *ph, su_timer_t *t, struct pcall *unused)
@@ -165,6 +194,50 @@ static long parse_sec(const char *s)
 	return lround(v * 1000);
 }
 
+static long parse_ms(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (!*s || *end || v < 0) {
+		fprintf(stderr, "sipgw-phone: bad time in ms '%s'\n", s);
+		exit(2);
+	}
+	return v;
+}
+
+static void add_target(struct phone_opts *o, const char *uri, const char *number)
+{
+	if (o->n_targets == PHONE_MAX_TARGETS) {
+		fprintf(stderr, "sipgw-phone: more than %d --call/--dial\n", PHONE_MAX_TARGETS);
+		exit(2);
+	}
+	o->targets[o->n_targets++] = (struct phone_target){ .uri = uri, .number = number };
+}
+
+/* --auth USER:PASSWORD; the password may hold ':'. */
+static void parse_auth(struct phone_opts *o, char *s)
+{
+	char *colon = strchr(s, ':');
+
+	if (!colon || colon == s) {
+		fprintf(stderr, "sipgw-phone: bad --auth '%s' (USER:PASSWORD)\n", s);
+		exit(2);
+	}
+	*colon = '\0';
+	o->auth_user = s;
+	o->auth_pass = colon + 1;
+}
+
+static const char *parse_proxy(const char *opt, const char *uri)
+{
+	if (proute_check_uri(uri) < 0) {
+		fprintf(stderr, "sipgw-phone: bad %s '%s' (sip:HOST[:PORT])\n", opt, uri);
+		exit(2);
+	}
+	return uri;
+}
+
 static int parse_codecs(struct phone_opts *o, const char *s)
 {
 	char buf[64], *save = NULL;
@@ -198,8 +271,29 @@ static void usage(FILE *f)
 	      "  --reject STATUS        answer with this final status\n"
 	      "  --reject-reason CAUSE  add Reason: Q.850;cause=CAUSE\n"
 	      "  --codecs LIST          pcmu,pcma in order of preference\n"
-	      "calling:\n"
+	      "calling (--call and --dial may repeat: one call after another):\n"
 	      "  --call URI --from NUMBER --display NAME\n"
+	      "  --dial NUMBER          INVITE sip:NUMBER@PROXY;user=phone via the proxy\n"
+	      "                         the dial template routes to (needs --proxy)\n"
+	      "  --proxy URI            primary proxy, sip:HOST:PORT\n"
+	      "  --backup-proxy URI     used when the primary times out (408) or answers\n"
+	      "                         503; later --dial go straight to it\n"
+	      "  --emergency-proxy URI  for numbers whose template has Route=\"emergency\"\n"
+	      "  --proxy-tries N        INVITE transmissions to the primary before the\n"
+	      "                         backup (7; RFC 3261 Timer B = T1 << (N-1))\n"
+	      "  --t1 MS                SIP timer T1 in milliseconds (500)\n"
+	      "  --dial-template FILE   Cisco dialplan.xml: <DIALTEMPLATE> of <TEMPLATE\n"
+	      "                         MATCH= Timeout= User=Phone|IP Route=default|\n"
+	      "                         emergency|fqdn/>; first match in file order wins.\n"
+	      "                         MATCH: '.' any one character, a final '*' any\n"
+	      "                         rest (also none), ',' ignored, others themselves\n"
+	      "  --auth USER:PASSWORD   answer one 401/407 per request (digest)\n"
+	      "registering (calls are placed after the first 200; if it fails they\n"
+	      "are not, and the phone exits 1):\n"
+	      "  --register URI         REGISTER sip:USER@HOST-of-URI, Contact\n"
+	      "                         sip:USER@BIND:PORT; nua refreshes it\n"
+	      "  --expires SEC          Expires asked for (3600)\n"
+	      "  --unregister-at MS     un-REGISTER this long after start\n"
 	      "after answer:\n"
 	      "  --hangup-after SEC --hold-at SEC --unhold-at SEC --refresh-at SEC\n"
 	      "  --cancel-after SEC     caller: CANCEL if not answered by then\n"
@@ -207,14 +301,40 @@ static void usage(FILE *f)
 	      "media:\n"
 	      "  --tone HZ --dtmf DIGITS --detect HZ\n"
 	      "process:\n"
-	      "  --exit-after-calls N --timeout SEC -q\n", f);
+	      "  --exit-after-calls N --timeout SEC -q\n"
+	      "new EVENT lines: auth challenge STATUS realm=REALM | registered expires=N\n"
+	      "  contacts=K | register failed STATUS | unregistered | unregister failed\n"
+	      "  STATUS | route emergency|backup NUMBER -> URI | failover primary ->\n"
+	      "  backup after N tries\n", f);
+}
+
+static void check_args(const struct phone_opts *o)
+{
+	char err[80] = "";
+
+	if (o->proxy_tries < 1 || o->proxy_tries > PHONE_PROXY_TRIES_MAX)
+		snprintf(err, sizeof(err), "--proxy-tries must be 1..%d", PHONE_PROXY_TRIES_MAX);
+	else if (o->t1_ms < 1 || o->t1_ms > PHONE_T1_MAX_MS)
+		snprintf(err, sizeof(err), "--t1 must be 1..%d ms", PHONE_T1_MAX_MS);
+	else if (o->expires_s < 1)
+		snprintf(err, sizeof(err), "--expires must be at least 1");
+	else if (o->unregister_at_ms >= 0 && !o->register_uri)
+		snprintf(err, sizeof(err), "--unregister-at needs --register");
+	for (int i = 0; !err[0] && i < o->n_targets; i++)
+		if (o->targets[i].number && !o->proxy)
+			snprintf(err, sizeof(err), "--dial needs --proxy");
+	if (err[0]) {
+		fprintf(stderr, "sipgw-phone: %s\n", err);
+		exit(2);
+	}
 }
 
 static void parse_args(struct phone_opts *o, int argc, char **argv)
 {
 	enum { O_BIND = 256, O_PORT, O_USER, O_ANSWER, O_NORING, O_EARLY, O_FOREVER, O_REJECT,
 	       O_REASON, O_CODECS, O_HANGUP, O_HOLD, O_UNHOLD, O_REFRESH, O_CANCEL, O_HSTYLE, O_TONE, O_DTMF,
-	       O_DETECT, O_CALL, O_FROM, O_DISPLAY, O_EXITN, O_TIMEOUT };
+	       O_DETECT, O_CALL, O_FROM, O_DISPLAY, O_EXITN, O_TIMEOUT, O_AUTH, O_REGISTER, O_EXPIRES,
+	       O_UNREGISTER, O_PROXY, O_BACKUP, O_EMERGENCY, O_TRIES, O_T1, O_DIAL, O_TEMPLATE };
 	static const struct option lopts[] = {
 		{ "bind", 1, NULL, O_BIND }, { "port", 1, NULL, O_PORT },
 		{ "user", 1, NULL, O_USER }, { "answer-after", 1, NULL, O_ANSWER },
@@ -227,6 +347,12 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 		{ "detect", 1, NULL, O_DETECT }, { "call", 1, NULL, O_CALL },
 		{ "from", 1, NULL, O_FROM }, { "display", 1, NULL, O_DISPLAY },
 		{ "exit-after-calls", 1, NULL, O_EXITN }, { "timeout", 1, NULL, O_TIMEOUT },
+		{ "auth", 1, NULL, O_AUTH }, { "register", 1, NULL, O_REGISTER },
+		{ "expires", 1, NULL, O_EXPIRES }, { "unregister-at", 1, NULL, O_UNREGISTER },
+		{ "proxy", 1, NULL, O_PROXY }, { "backup-proxy", 1, NULL, O_BACKUP },
+		{ "emergency-proxy", 1, NULL, O_EMERGENCY }, { "proxy-tries", 1, NULL, O_TRIES },
+		{ "t1", 1, NULL, O_T1 }, { "dial", 1, NULL, O_DIAL },
+		{ "dial-template", 1, NULL, O_TEMPLATE },
 		{ "quiet", 0, NULL, 'q' }, { "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -236,6 +362,8 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 		.codecs = { RTP_PT_PCMU, RTP_PT_PCMA }, .n_codecs = 2,
 		.hangup_after_ms = -1, .hold_at_ms = -1, .unhold_at_ms = -1, .refresh_at_ms = -1, .cancel_after_ms = -1,
 		.hold_dir = SDP_SENDRECV, .hold_null = 1, .timeout_ms = -1,
+		.expires_s = PHONE_EXPIRES_S, .unregister_at_ms = -1,
+		.proxy_tries = PHONE_PROXY_TRIES, .t1_ms = PHONE_T1_MS,
 	};
 	while ((c = getopt_long(argc, argv, "qh", lopts, NULL)) != -1) {
 		switch (c) {
@@ -274,7 +402,18 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 		case O_TONE: o->tone_hz = atoi(optarg); break;
 		case O_DTMF: o->dtmf = optarg; break;
 		case O_DETECT: o->detect_hz = atoi(optarg); break;
-		case O_CALL: o->call_uri = optarg; break;
+		case O_CALL: add_target(o, optarg, NULL); break;
+		case O_DIAL: add_target(o, NULL, optarg); break;
+		case O_AUTH: parse_auth(o, optarg); break;
+		case O_REGISTER: o->register_uri = parse_proxy("--register", optarg); break;
+		case O_EXPIRES: o->expires_s = atoi(optarg); break;
+		case O_UNREGISTER: o->unregister_at_ms = parse_ms(optarg); break;
+		case O_PROXY: o->proxy = parse_proxy("--proxy", optarg); break;
+		case O_BACKUP: o->backup_proxy = parse_proxy("--backup-proxy", optarg); break;
+		case O_EMERGENCY: o->emergency_proxy = parse_proxy("--emergency-proxy", optarg); break;
+		case O_TRIES: o->proxy_tries = atoi(optarg); break;
+		case O_T1: o->t1_ms = parse_ms(optarg); break;
+		case O_TEMPLATE: o->dial_template = optarg; break;
 		case O_FROM: o->from = optarg; break;
 		case O_DISPLAY: o->display = optarg; break;
 		case O_EXITN: o->exit_after_calls = atoi(optarg); break;
@@ -288,15 +427,31 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 		usage(stderr);
 		exit(2);
 	}
+	check_args(o);
+}
+
+/* RFC 3261 17.1.1.2: Timer A starts at T1 and doubles with no T2 cap for
+ * INVITE, so transmission k (from 1) leaves at (2^(k-1) - 1) * T1. Timer B
+ * at 2^(N-1) * T1 comes one T1 after the Nth (N = 7: RFC 3261's 64 * T1).
+ * With N = 1 the first retransmission is due at T1 itself, so Timer B goes
+ * half a T1 after the INVITE. */
+static unsigned timer_b_ms(const struct phone_opts *o)
+{
+	unsigned long long b = o->proxy_tries > 1 ? (unsigned long long)o->t1_ms << (o->proxy_tries - 1)
+						  : ((unsigned long long)o->t1_ms + 1) / 2;
+
+	return b < INT32_MAX ? (unsigned)b : INT32_MAX;	/* nta caps it further */
 }
 
 int main(int argc, char **argv)
 {
-	struct phone ph = { .next_call_id = 1 };
+	struct phone ph = { .next_call_id = 1, .dial_route = PROUTE_PRIMARY };
 	char url[128];
 	int rc = 1;
 
 	parse_args(&ph.o, argc, argv);
+	if (ph.o.dial_template && ptmpl_load(&ph.plan, ph.o.dial_template) < 0)
+		return 2;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -323,6 +478,8 @@ int main(int argc, char **argv)
 			    NUTAG_AUTOALERT(0),
 			    NUTAG_AUTOACK(1),
 			    NUTAG_ENABLEINVITE(1),
+			    NTATAG_SIP_T1((unsigned)ph.o.t1_ms),
+			    NTATAG_SIP_T1X64(timer_b_ms(&ph.o)),
 			    SIPTAG_USER_AGENT_STR("sipgw-phone"),
 			    TAG_END());
 	if (!ph.nua) {
@@ -337,12 +494,17 @@ int main(int argc, char **argv)
 		su_timer_set_at(ph.deadline, on_deadline, NULL, su_time_add(su_now(), ph.o.timeout_ms));
 	phone_out(&ph, "EVENT", "ready port=%d", ph.sip_port);
 
-	if (ph.o.call_uri && pcall_dial(&ph) < 0)
+	/* With --register the calls wait for the first 200 (phone_reg.c). */
+	if (!ph.o.register_uri)
+		phone_start_dialling(&ph);
+	else if (preg_alloc(&ph.reg, &ph) < 0)
 		phone_exit(&ph, 1);
 	su_root_run(ph.root);
 	rc = ph.exit_status;
 out:
 	pcall_free_all(&ph);
+	preg_free(ph.reg);
+	ptmpl_free(ph.plan);
 	if (ph.nua)
 		nua_destroy(ph.nua);
 	su_timer_destroy(ph.tick);

@@ -508,4 +508,4 @@ def pri_to_registered_phone(tb):
     if pbx2.wait_exit() != 0:
         raise FlowError("the call to unregistered 2003 did not reach the static peer")
     static.wait_line(r"EVENT call 1 incoming from=\S* display=\S* to=2003")
-    audio_both_ways(pbx, b, a_name="PBX", b_name="phone B")
+    audio_both_ways(pbx, b, a_hz=2000, b_hz=1000, a_name="PBX", b_name="phone B")
