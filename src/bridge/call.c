@@ -56,6 +56,7 @@ struct call {
 	int last_cause;
 	struct loop_timer *ring_timer;		/* ring-no-answer */
 	int to_pri;				/* b leg is on a span (SIP -> PRI) */
+	int chan_retried;			/* placed again after cause 44 (glare) */
 	char contact[256];			/* a registered phone to try first ("" = none) */
 	char desc[48];
 };
@@ -476,6 +477,21 @@ void call_leg_released(struct leg *leg, int cause, int status)
 		call_abandon_b(c);
 		if (!c->b && call_try_next(c) == 0)
 			return;
+	}
+	/* Glare (Q.931 5.7): the network refused our SETUP's B-channel (cause
+	 * 44), most likely to give it to a call of its own. Place the call
+	 * once more on the same dial-peer; the span hunts another channel. */
+	if (leg == c->b && cause == 44 && c->state == CALL_ST_PROCEEDING && !c->chan_retried &&
+	    !strcmp(leg->ops->kind, "pri") && c->next_cand > 0) {
+		c->chan_retried = 1;
+		call_abandon_b(c);
+		if (!c->b) {
+			LOGN(LSS_BRIDGE, "%s B-channel refused (cause 44): trying the dial-peer again",
+			     call_describe(c));
+			c->next_cand--;
+			if (call_try_next(c) == 0)
+				return;
+		}
 	}
 	if (c->state == CALL_ST_RELEASING)
 		return;

@@ -3,6 +3,7 @@
 #define SIPGW_Q931_PRI_INTERNAL_H
 
 #include <libpri.h>
+#include <sys/queue.h>
 
 #include "q931/span.h"
 #include "rtp/media.h"
@@ -16,6 +17,7 @@ struct loop_ticker;
 struct pri_leg;
 
 struct span {
+	LIST_HEAD(, pri_leg) legs;		/* every leg, with or without a B-channel */
 	const struct cfg_span *cfg;
 	struct su_root_s *root;
 	const struct span_hw_ops *hw_ops;
@@ -23,7 +25,7 @@ struct span {
 	struct pri *pri;
 	struct loop_timer *pri_timer;		/* libpri's next scheduled timer */
 	struct loop_ticker *tick;		/* 20 ms B-channel clock */
-	struct pri_leg *chans[SPAN_MAX_CHANS];	/* by B-channel number */
+	struct pri_leg *chans[SPAN_MAX_CHANS];	/* who holds each B-channel, by number */
 	int bchans[SPAN_MAX_CHANS];		/* the B-channel numbers, ascending */
 	int n_b;
 	int rr_next;				/* round-robin hunting position */
@@ -55,9 +57,10 @@ enum pri_state {
 
 struct pri_leg {
 	struct leg base;
+	LIST_ENTRY(pri_leg) entry;	/* in span->legs */
 	struct span *span;
 	q931_call *qc;
-	int chan;
+	int chan;			/* 0: none (given up to the network's call in glare) */
 	int state;			/* enum pri_state */
 	unsigned id;
 	int cause;			/* the cause we or they cleared with */
@@ -78,5 +81,11 @@ void pri_leg_frame_in(struct pri_leg *pl, const uint8_t *frame, size_t len);
 void span_reschedule(struct span *sp);
 int span_hunt(struct span *sp);
 int span_free_chans(const struct span *sp);
+/** The leg takes B-channel chan, which must be valid and free. */
+void span_chan_take(struct span *sp, struct pri_leg *pl, int chan);
+/** The leg gives its B-channel back, if it still holds one. */
+void span_chan_put(struct span *sp, struct pri_leg *pl);
+/** Is chan one of the span's B-channels? */
+int span_chan_valid(const struct span *sp, int chan);
 
 #endif

@@ -35,7 +35,11 @@ static const struct fsm_def pri_fsm = { "pri", LSS_Q931, pri_states, PRI_ST__COU
 static const char *pl_describe(struct leg *leg)
 {
 	struct pri_leg *pl = (struct pri_leg *)leg;
-	snprintf(pl->desc, sizeof(pl->desc), "pri %s/%d [%s]", pl->span->cfg->name, pl->chan,
+	char chan[12] = "-";	/* no B-channel (glare) */
+
+	if (pl->chan)
+		snprintf(chan, sizeof(chan), "%d", pl->chan);
+	snprintf(pl->desc, sizeof(pl->desc), "pri %s/%s [%s]", pl->span->cfg->name, chan,
 		 fsm_state_name(&pri_fsm, pl->state));
 	return pl->desc;
 }
@@ -105,8 +109,8 @@ static void pl_destroy(struct leg *leg)
 
 	media_part(&pl->port);
 	loop_timer_free(pl->route_timer);
-	if (pl->span->chans[pl->chan] == pl)
-		pl->span->chans[pl->chan] = NULL;
+	span_chan_put(pl->span, pl);
+	LIST_REMOVE(pl, entry);
 	free(pl);
 }
 
@@ -183,7 +187,8 @@ int pri_leg_alloc_incoming(struct pri_leg **plp, struct span *sp, q931_call *qc,
 	pl->port.play = pl_play;
 	pl->port.owner = pl;
 	pl_move(pl, PRI_ST_CALL_PRESENT);
-	sp->chans[chan] = pl;
+	span_chan_take(sp, pl, chan);
+	LIST_INSERT_HEAD(&sp->legs, pl, entry);
 	*plp = pl;
 	return 0;
 }
@@ -222,6 +227,8 @@ int span_place_call(struct span *sp, struct leg **legp, const struct leg_setup_i
 	sr = pri_sr_new();
 	if (!pl->qc || !sr) {
 		pri_sr_free(sr);
+		if (pl->qc)
+			pri_destroycall(sp->pri, pl->qc);
 		free(pl);
 		return 47;
 	}
@@ -234,20 +241,52 @@ int span_place_call(struct span *sp, struct leg **legp, const struct leg_setup_i
 	pri_sr_set_called(sr, num, plan, 1);
 	pri_sr_set_caller(sr, calling[0] ? calling : NULL, name[0] ? name : NULL, PRI_UNKNOWN | 0x1,
 			  calling[0] ? PRES_ALLOWED_USER_NUMBER_NOT_SCREENED : PRES_NUMBER_NOT_AVAILABLE);
-	sp->chans[chan] = pl;
 	pl_move(pl, PRI_ST_CALL_INITIATED);
 	if (pri_setup(sp->pri, pl->qc, sr)) {
 		pri_sr_free(sr);
-		sp->chans[chan] = NULL;
+		pri_destroycall(sp->pri, pl->qc);
 		free(pl);
 		return 47;
 	}
+	span_chan_take(sp, pl, chan);
+	LIST_INSERT_HEAD(&sp->legs, pl, entry);
 	pri_sr_free(sr);
 	span_reschedule(sp);
 	LOGI(LSS_Q931, "%s SETUP called=%s calling=%s name=\"%s\"", pl_describe(&pl->base), num,
 	     calling, name);
 	*legp = &pl->base;
 	return 0;
+}
+
+/* Q.931 5.1.2: the first answer to our SETUP names the B-channel granted.
+ * It is the one we asked for, unless we gave that up in glare (span.c
+ * glare_settle) or the network picked another: then take the named one if
+ * it is free, else clear with cause 6, channel unacceptable (libpri sends
+ * RELEASE for it). Returns nonzero when the leg was cleared. */
+static int pl_granted(struct pri_leg *pl, int evchan)
+{
+	struct span *sp = pl->span;
+	int chan = PRI_CHANNEL(evchan);
+
+	if (pl->state != PRI_ST_CALL_INITIATED || chan == pl->chan)
+		return 0;
+	if (!span_chan_valid(sp, chan)) {
+		if (pl->chan)
+			return 0;	/* none named: ours stands */
+	} else if (!sp->chans[chan]) {
+		span_chan_put(sp, pl);
+		span_chan_take(sp, pl, chan);
+		LOGN(LSS_Q931, "%s the network granted B-channel %d", pl_describe(&pl->base), chan);
+		return 0;
+	}
+	LOGN(LSS_Q931, "%s no B-channel for us (the network named %d): clearing with cause 6",
+	     pl_describe(&pl->base), span_chan_valid(sp, chan) ? chan : 0);
+	pl->cause = PRI_CAUSE_CHANNEL_UNACCEPTABLE;
+	pl_move(pl, PRI_ST_RELEASE_REQUEST);
+	call_leg_released(&pl->base, pl->cause, 0);
+	pri_hangup(sp->pri, pl->qc, pl->cause);
+	span_reschedule(sp);
+	return 1;
 }
 
 /* The far end cleared (DISCONNECT) or the call is gone (RELEASE, RELEASE
@@ -261,9 +300,12 @@ void pri_leg_on_event(struct pri_leg *pl, const pri_event *ev)
 		pl_move(pl, PRI_ST_ACTIVE);
 		return;
 	case PRI_EVENT_PROCEEDING:
-		pl_move(pl, PRI_ST_OUTGOING_PROCEEDING);
+		if (!pl_granted(pl, ev->proceeding.channel))
+			pl_move(pl, PRI_ST_OUTGOING_PROCEEDING);
 		return;
 	case PRI_EVENT_RINGING:
+		if (pl_granted(pl, ev->ringing.channel))
+			return;
 		if (!pl_move(pl, PRI_ST_CALL_DELIVERED))
 			call_leg_alerting(&pl->base, !!(ev->ringing.progressmask & PRI_PROG_INBAND_AVAILABLE));
 		return;
@@ -272,6 +314,8 @@ void pri_leg_on_event(struct pri_leg *pl, const pri_event *ev)
 			call_leg_progress(&pl->base);
 		return;
 	case PRI_EVENT_ANSWER:
+		if (pl_granted(pl, ev->answer.channel))
+			return;
 		/* CONNECT ACKNOWLEDGE is ours to send (pri_connect_ack_enable). */
 		pri_connect_ack(sp->pri, pl->qc, 0);
 		if (!pl_move(pl, PRI_ST_ACTIVE))
@@ -299,8 +343,7 @@ void pri_leg_on_event(struct pri_leg *pl, const pri_event *ev)
 	case PRI_EVENT_HANGUP_ACK:
 		pl->qc = NULL;
 		fsm_move(&pri_fsm, &pl->state, PRI_ST_RELEASED, pl_describe(&pl->base));
-		if (sp->chans[pl->chan] == pl)
-			sp->chans[pl->chan] = NULL;	/* the B-channel is free again */
+		span_chan_put(sp, pl);	/* the B-channel is free again */
 		call_leg_gone(&pl->base);
 		return;
 	default:
@@ -343,7 +386,6 @@ void pri_leg_lost(struct pri_leg *pl, int cause)
 	}
 	pl->qc = NULL;
 	fsm_move(&pri_fsm, &pl->state, PRI_ST_RELEASED, pl_describe(&pl->base));
-	if (pl->span->chans[pl->chan] == pl)
-		pl->span->chans[pl->chan] = NULL;
+	span_chan_put(pl->span, pl);
 	call_leg_gone(&pl->base);
 }

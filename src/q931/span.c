@@ -55,22 +55,41 @@ static int pri_write_cb(struct pri *pri, void *buf, int buflen)
 	return (int)sp->hw_ops->d_write(sp->hw, buf, (size_t)buflen);
 }
 
+/* By the legs list, not the channel table: a leg that gave its channel up
+ * in glare still has a call reference to finish. */
 static struct pri_leg *leg_by_call(struct span *sp, q931_call *qc)
 {
-	for (int i = 0; i < sp->n_b; i++) {
-		struct pri_leg *pl = sp->chans[sp->bchans[i]];
-		if (pl && pl->qc == qc)
+	struct pri_leg *pl;
+
+	if (!qc)
+		return NULL;
+	LIST_FOREACH(pl, &sp->legs, entry)
+		if (pl->qc == qc)
 			return pl;
-	}
 	return NULL;
 }
 
-static int chan_valid(const struct span *sp, int chan)
+int span_chan_valid(const struct span *sp, int chan)
 {
 	for (int i = 0; i < sp->n_b; i++)
 		if (sp->bchans[i] == chan)
 			return 1;
 	return 0;
+}
+
+void span_chan_take(struct span *sp, struct pri_leg *pl, int chan)
+{
+	pl->chan = chan;
+	sp->chans[chan] = pl;
+}
+
+void span_chan_put(struct span *sp, struct pri_leg *pl)
+{
+	if (!pl->chan || sp->chans[pl->chan] != pl)
+		return;
+	sp->chans[pl->chan] = NULL;
+	LOGI(LSS_Q931, "span %s: B-channel %d free, %d of %d B-channels free", sp->cfg->name, pl->chan,
+	     span_free_chans(sp), sp->n_b);
 }
 
 int span_free_chans(const struct span *sp)
@@ -105,6 +124,31 @@ int span_hunt(struct span *sp)
 	return -1;
 }
 
+/* Glare, Q.931 5.7: our SETUP and the far end's crossed on one B-channel.
+ * The network side settles it: its own call keeps the channel; the user's
+ * is refused with cause 44 if it asked for the channel exclusively, else
+ * given another (5.1.2, 5.2.3). As the network we keep the channel and
+ * on_ring refuses or moves the user's call. As the user we hand the channel
+ * to the network's call now; our leg waits, channelless, for the network's
+ * answer (pri_leg.c: a refusal lets the bridge try another channel, a
+ * channel granted instead is taken if free). */
+static void glare_settle(struct span *sp, int chan)
+{
+	struct pri_leg *ours = sp->chans[chan];
+
+	if (ours->state != PRI_ST_CALL_INITIATED)
+		return;	/* not glare: the channel is really busy */
+	if (sp->cfg->role == ROLE_NETWORK) {
+		LOGN(LSS_Q931, "%s glare: our call keeps B-channel %d (Q.931 5.7)",
+		     ours->base.ops->describe(&ours->base), chan);
+		return;
+	}
+	LOGN(LSS_Q931, "%s glare: the network's SETUP takes B-channel %d (Q.931 5.7)",
+	     ours->base.ops->describe(&ours->base), chan);
+	sp->chans[chan] = NULL;
+	ours->chan = 0;
+}
+
 /* SETUP from the far end (Q.931 5.2). */
 static void on_ring(struct span *sp, const pri_event *ev)
 {
@@ -116,10 +160,12 @@ static void on_ring(struct span *sp, const pri_event *ev)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	si.t_setup_us = (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-	if (chan <= 0 || !chan_valid(sp, chan) || sp->chans[chan]) {
+	if (chan > 0 && span_chan_valid(sp, chan) && sp->chans[chan])
+		glare_settle(sp, chan);
+	if (chan <= 0 || !span_chan_valid(sp, chan) || sp->chans[chan]) {
 		/* Preferred channel busy or none named: hunt, unless the caller
 		 * insisted on this one (exclusive), Q.931 5.2.3.1. */
-		if (chan > 0 && !r->flexible && chan_valid(sp, chan)) {
+		if (chan > 0 && !r->flexible && span_chan_valid(sp, chan)) {
 			LOGN(LSS_Q931, "span %s: SETUP for busy B-channel %d (exclusive): cause 44",
 			     sp->cfg->name, chan);
 			pri_hangup(sp->pri, r->call, PRI_CAUSE_REQUESTED_CHAN_UNAVAIL);
@@ -266,9 +312,12 @@ static void d_readable(void *arg)
  * 38, network out of order) and drop the legs without Q.931 exchange. */
 static void span_clear_all(struct span *sp)
 {
-	for (int i = 0; i < sp->n_b; i++) {
-		struct pri_leg *pl = sp->chans[sp->bchans[i]];
-		if (pl)
+	struct pri_leg *pl, *next;
+
+	/* pri_leg_lost() may free pl, and only pl */
+	for (pl = LIST_FIRST(&sp->legs); pl; pl = next) {
+		next = LIST_NEXT(pl, entry);
+		if (pl->state != PRI_ST_RELEASED)
 			pri_leg_lost(pl, PRI_CAUSE_NETWORK_OUT_OF_ORDER);
 	}
 }
@@ -352,6 +401,7 @@ int span_alloc(struct span **spp, const struct span_params *p)
 	sp->incoming_h = p->incoming_h;
 	sp->arg = p->arg;
 	sp->reserved = p->reserved;
+	LIST_INIT(&sp->legs);
 	/* T1: 23 B + D on 24; E1: 30 B on timeslots 1-15, 17-31, D on 16. */
 	for (int c = 1; c <= (p->cfg->framing == FRAMING_E1 ? 31 : 23); c++)
 		if (p->cfg->framing != FRAMING_E1 || c != 16)
@@ -383,10 +433,9 @@ void span_free(struct span *sp)
 {
 	if (!sp)
 		return;
-	for (int i = 0; i < sp->n_b; i++) {
-		struct pri_leg *pl = sp->chans[sp->bchans[i]];
-		if (pl)
-			pl->base.ops->destroy(&pl->base);
+	while (!LIST_EMPTY(&sp->legs)) {
+		struct pri_leg *pl = LIST_FIRST(&sp->legs);
+		pl->base.ops->destroy(&pl->base);	/* leaves the list */
 	}
 	loop_ticker_free(sp->tick);
 	loop_timer_free(sp->pri_timer);

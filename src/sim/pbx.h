@@ -16,6 +16,7 @@ struct dtmf_det;
 
 #define PBX_MAX_CHAN	31	/* E1 timeslots 1-31; T1 uses 1-23 */
 #define PBX_TICK_MS	20	/* one audio datagram per channel per tick */
+#define PBX_GLARE_NUMBER "2000"	/* what --glare dials without --call */
 
 enum pbx_framing { PBX_T1, PBX_E1 };
 enum pbx_law { PBX_ULAW, PBX_ALAW };
@@ -27,6 +28,8 @@ struct pbx_opts {
 	int switchtype;			/* PRI_SWITCH_* */
 	enum pbx_framing framing;
 	const char *call;		/* number to dial; NULL: only answer */
+	int preferred;			/* ask for B-channels as preferred, not exclusive */
+	int glare;			/* cross the first incoming SETUP with one of ours */
 	const char *calling;
 	const char *name;
 	int count;
@@ -54,6 +57,7 @@ enum pbx_call_state {
 	PCALL_INIT,		/* U1: SETUP sent */
 	PCALL_OUT_PROC,		/* U3: CALL PROCEEDING received */
 	PCALL_DELIVERED,	/* U4: ALERTING received */
+	PCALL_PRESENT,		/* U6: SETUP received, held unanswered (--glare) */
 	PCALL_IN_PROC,		/* U9: SETUP received, CALL PROCEEDING sent */
 	PCALL_RECEIVED,		/* U7: ALERTING sent, waiting to answer */
 	PCALL_ACTIVE,		/* U10: connected */
@@ -96,6 +100,7 @@ struct pbx {
 	int dfd_closed;
 	struct pbx_call *calls;
 	int next_id;
+	int glared;			/* --glare has been played out */
 	int placed, ended, connected, incoming_ended;
 	long long first_setup_ms, last_end_ms;
 	int stopping;			/* SIGINT/SIGTERM: clearing, then exit */

@@ -19,12 +19,14 @@ static const struct {
 	const char *name;
 	unsigned next;			/* states this one may move to */
 } state_tbl[PCALL__COUNT] = {
-	[PCALL_NULL] = { "NULL", BIT(PCALL_INIT) | BIT(PCALL_IN_PROC) },
+	[PCALL_NULL] = { "NULL", BIT(PCALL_INIT) | BIT(PCALL_PRESENT) | BIT(PCALL_IN_PROC) },
 	[PCALL_INIT] = { "CALL_INIT", BIT(PCALL_OUT_PROC) | BIT(PCALL_DELIVERED) |
 		BIT(PCALL_ACTIVE) | BIT(PCALL_DISC_REQ) | BIT(PCALL_DISC_IND) },
 	[PCALL_OUT_PROC] = { "OUT_PROCEEDING", BIT(PCALL_DELIVERED) | BIT(PCALL_ACTIVE) |
 		BIT(PCALL_DISC_REQ) | BIT(PCALL_DISC_IND) },
 	[PCALL_DELIVERED] = { "CALL_DELIVERED", BIT(PCALL_ACTIVE) | BIT(PCALL_DISC_REQ) |
+		BIT(PCALL_DISC_IND) },
+	[PCALL_PRESENT] = { "CALL_PRESENT", BIT(PCALL_IN_PROC) | BIT(PCALL_DISC_REQ) |
 		BIT(PCALL_DISC_IND) },
 	[PCALL_IN_PROC] = { "IN_PROCEEDING", BIT(PCALL_RECEIVED) | BIT(PCALL_DISC_REQ) |
 		BIT(PCALL_DISC_IND) },
@@ -130,11 +132,14 @@ void pbx_call_free_all(struct pbx *p)
 		call_free(p->calls);
 }
 
+static void glare_settled(struct pbx *p, int chan);
+
 /* libpri has freed (or is about to free) its side: report and forget. */
 static void call_end(struct pbx_call *c)
 {
 	struct pbx *p = c->pbx;
 	long long now = mono_ms();
+	int chan = c->chan;
 
 	pbx_out(p, PBX_EVENT, "call %d ended cause=%d", c->id, c->cause);
 	if (p->opt.stats)
@@ -145,6 +150,7 @@ static void call_end(struct pbx_call *c)
 		p->incoming_ended++;
 	p->last_end_ms = now;
 	call_free(c);
+	glare_settled(p, chan);
 	pbx_call_place_more(p);
 }
 
@@ -168,13 +174,14 @@ static void call_connected(struct pbx_call *c)
 	pbx_out(c->pbx, PBX_EVENT, "call %d connected", c->id);
 }
 
-static int call_place(struct pbx *p)
+/* SETUP (Q.931 5.1.1) on B-channel want if free (0: the first free one). */
+static int call_place(struct pbx *p, int want)
 {
 	const struct pbx_opts *o = &p->opt;
 	struct pbx_call *c;
 	struct pri_sr *sr;
 	q931_call *q;
-	int chan = chan_pick(p, 0), rc;
+	int chan = chan_pick(p, want), rc;
 
 	if (chan < 0)
 		return chan;
@@ -193,11 +200,11 @@ static int call_place(struct pbx *p)
 		return rc;
 	}
 	/* Exclusive: the channel is ours, the network may not pick another
-	 * (Q.931 4.5.13 octet 3 bit 4). */
-	pri_sr_set_channel(sr, chan, 1, 0);
+	 * (Q.931 4.5.13 octet 3 bit 4); preferred: it may. */
+	pri_sr_set_channel(sr, chan, !o->preferred, 0);
 	pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH,
 			  o->framing == PBX_E1 ? PRI_LAYER_1_ALAW : PRI_LAYER_1_ULAW);
-	pri_sr_set_called(sr, (char *)o->call, PRI_UNKNOWN, 1);
+	pri_sr_set_called(sr, (char *)(o->call ? o->call : PBX_GLARE_NUMBER), PRI_UNKNOWN, 1);
 	if (o->calling || o->name)
 		pri_sr_set_caller(sr, (char *)(o->calling ? o->calling : ""), (char *)o->name,
 				  PRI_UNKNOWN, PRES_ALLOWED_USER_NUMBER_NOT_SCREENED);
@@ -223,33 +230,27 @@ void pbx_call_place_more(struct pbx *p)
 {
 	int active = 0;
 
-	if (!p->dchan_up || p->stopping || !p->opt.call)
+	/* --glare: the first call waits for the gateway's first SETUP. */
+	if (!p->dchan_up || p->stopping || !p->opt.call || (p->opt.glare && !p->glared))
 		return;
 	for (struct pbx_call *c = p->calls; c; c = c->next)
 		active += c->outgoing;
 	while (p->placed < p->opt.count && active < p->opt.concurrency) {
-		if (call_place(p) < 0)
+		if (call_place(p, 0) < 0)
 			break;
 		active++;
 	}
 }
 
-/* Incoming SETUP (Q.931 5.2): CALL PROCEEDING, then ALERTING or DISCONNECT. */
-static void call_incoming(struct pbx *p, pri_event_ring *ring)
+/* An incoming call goes on (Q.931 5.2): CALL PROCEEDING, then ALERTING or
+ * DISCONNECT. */
+static void call_accept(struct pbx_call *c)
 {
+	struct pbx *p = c->pbx;
 	const struct pbx_opts *o = &p->opt;
-	int want = ring->channel < 0 ? PRI_CHAN_ANY : PRI_CHANNEL(ring->channel);
-	int chan = chan_pick(p, want);
-	struct pbx_call *c;
 
-	if (chan < 0 || p->stopping || call_alloc(&c, p, ring->call, chan, 0) < 0) {
-		/* Q.850 34: no circuit/channel available. */
-		pri_hangup(p->pri, ring->call, PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION);
-		return;
-	}
-	pbx_out(p, PBX_EVENT, "call %d setup chan=%d", c->id, chan);
 	call_set_state(c, PCALL_IN_PROC);
-	pri_proceeding(p->pri, c->q, chan, 0);
+	pri_proceeding(p->pri, c->q, c->chan, 0);
 	if (o->reject) {
 		call_disconnect(c, o->reject);
 		return;
@@ -258,9 +259,88 @@ static void call_incoming(struct pbx *p, pri_event_ring *ring)
 	 * when asked: the caller then hears our audio before the answer. */
 	call_set_state(c, PCALL_RECEIVED);
 	c->inband = o->inband;
-	pri_acknowledge(p->pri, c->q, chan, o->inband);
+	pri_acknowledge(p->pri, c->q, c->chan, o->inband);
 	if (!o->no_answer)
-		c->due_ms = c->setup_ms + (long long)(o->answer_after * 1000);
+		c->due_ms = mono_ms() + (long long)(o->answer_after * 1000);
+}
+
+/* --glare: the gateway's first SETUP is crossed by one of ours on the same
+ * B-channel, sent before anything else, as if both had left at once. The
+ * network side settles it (Q.931 5.7): it gives its own call priority and
+ * refuses the user's, cause 44 when the channel was exclusive (5.2.3.1).
+ * So as the network we refuse the gateway's call; as the user we hold it
+ * (CALL_PRESENT) until the gateway has settled ours (glare_settled). */
+static void call_glare(struct pbx *p, pri_event_ring *ring, int chan)
+{
+	struct pbx_call *c;
+	int network = p->opt.nodetype == PRI_NETWORK;
+
+	p->glared = 1;		/* ours is the first of --count */
+	if (call_place(p, chan) < 0)
+		fprintf(stderr, "sipgw-pbx: glare: cannot place our call on B-channel %d\n", chan);
+	pbx_out(p, PBX_EVENT, "glare chan=%d %s", chan,
+		network ? "refusing the gateway's call" : "holding the gateway's call");
+	if (network) {
+		pri_hangup(p->pri, ring->call, PRI_CAUSE_REQUESTED_CHAN_UNAVAIL);
+		return;
+	}
+	if (call_alloc(&c, p, ring->call, chan, 0) < 0) {
+		pri_hangup(p->pri, ring->call, PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION);
+		return;
+	}
+	pbx_out(p, PBX_EVENT, "call %d setup chan=%d", c->id, chan);
+	call_set_state(c, PCALL_PRESENT);
+	glare_settled(p, chan);	/* at once if ours could not be placed */
+}
+
+/* Our crossing call left chan (refused, or granted another channel): the
+ * gateway's call held there goes on. */
+static void glare_settled(struct pbx *p, int chan)
+{
+	struct pbx_call *held = NULL;
+
+	for (struct pbx_call *c = p->calls; c; c = c->next) {
+		if (c->chan != chan)
+			continue;
+		if (c->state != PCALL_PRESENT)
+			return;		/* ours is still there */
+		held = c;
+	}
+	if (held)
+		call_accept(held);
+}
+
+/* Incoming SETUP (Q.931 5.2). */
+static void call_incoming(struct pbx *p, pri_event_ring *ring)
+{
+	int want = ring->channel < 0 ? PRI_CHAN_ANY : PRI_CHANNEL(ring->channel);
+	int chan = chan_pick(p, want);
+	struct pbx_call *c;
+
+	if (p->opt.glare && !p->glared && !p->stopping && chan == want) {
+		call_glare(p, ring, chan);
+		return;
+	}
+	if (chan < 0 || p->stopping || call_alloc(&c, p, ring->call, chan, 0) < 0) {
+		/* Q.850 34: no circuit/channel available. */
+		pri_hangup(p->pri, ring->call, PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION);
+		return;
+	}
+	pbx_out(p, PBX_EVENT, "call %d setup chan=%d", c->id, chan);
+	call_accept(c);
+}
+
+/* Q.931 5.1.2: the first answer to a preferred-channel SETUP names the
+ * channel granted, maybe another one. */
+static void call_granted(struct pbx *p, struct pbx_call *c, int evchan)
+{
+	int chan = PRI_CHANNEL(evchan), old = c->chan;
+
+	if (!chan_valid(p, chan) || chan == old)
+		return;
+	c->chan = chan;
+	pbx_out(p, PBX_EVENT, "call %d granted chan=%d", c->id, chan);
+	glare_settled(p, old);
 }
 
 /* Q.931 4.5.23 descriptions 1 and 8 both mean in-band audio is there. */
@@ -295,8 +375,9 @@ void pbx_call_handle_event(struct pbx *p, void *ev)
 		call_incoming(p, &e->ring);
 		return;
 	case PRI_EVENT_PROCEEDING:
-		if ((c = call_by_q(p, e->proceeding.call)) && c->state == PCALL_INIT)
-			call_set_state(c, PCALL_OUT_PROC);
+		if ((c = call_by_q(p, e->proceeding.call)) && c->state == PCALL_INIT &&
+		    call_set_state(c, PCALL_OUT_PROC) == 0)
+			call_granted(p, c, e->proceeding.channel);
 		if (c && progress_inband(e->proceeding.progressmask))
 			c->inband = 1;
 		return;
@@ -374,7 +455,9 @@ void pbx_call_clear_all(struct pbx *p)
 
 int pbx_call_done(const struct pbx *p)
 {
-	if (p->opt.call)
-		return p->ended - p->incoming_ended >= p->opt.count;
-	return p->incoming_ended >= 1;
+	/* --glare places one call (to --call or the default) and answers one. */
+	int want_out = p->opt.call ? p->opt.count : p->opt.glare;
+	int want_in = !p->opt.call || p->opt.glare;
+
+	return p->ended - p->incoming_ended >= want_out && p->incoming_ended >= want_in;
 }

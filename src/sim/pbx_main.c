@@ -50,7 +50,7 @@ enum {
 	OPT_ROLE = 256, OPT_SWITCH, OPT_FRAMING, OPT_CALL, OPT_CALLING, OPT_NAME, OPT_COUNT,
 	OPT_CONC, OPT_HANGUP_AFTER, OPT_CANCEL_AFTER, OPT_CAUSE, OPT_ANSWER_AFTER, OPT_REJECT,
 	OPT_NO_ANSWER, OPT_INBAND, OPT_TONE, OPT_DTMF, OPT_DETECT, OPT_EXIT_DONE, OPT_TIMEOUT,
-	OPT_STATS, OPT_HELP,
+	OPT_STATS, OPT_HELP, OPT_PREFERRED, OPT_GLARE,
 };
 
 static const struct option long_opts[] = {
@@ -59,6 +59,8 @@ static const struct option long_opts[] = {
 	{ "switch", required_argument, NULL, OPT_SWITCH },
 	{ "framing", required_argument, NULL, OPT_FRAMING },
 	{ "call", required_argument, NULL, OPT_CALL },
+	{ "preferred", no_argument, NULL, OPT_PREFERRED },
+	{ "glare", no_argument, NULL, OPT_GLARE },
 	{ "calling", required_argument, NULL, OPT_CALLING },
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "count", required_argument, NULL, OPT_COUNT },
@@ -87,6 +89,13 @@ static void usage(FILE *f)
 	      "  [--framing t1|e1]\n"
 	      "  place:  --call NUMBER [--calling NUMBER] [--name DISPLAY] [--count N] [--concurrency C]\n"
 	      "          [--hangup-after SEC] [--cancel-after SEC] [--cause N]\n"
+	      "          [--preferred]  B-channel preferred, not exclusive: the far end may pick another\n"
+	      "  glare:  [--glare] cross the gateway's first SETUP with ours (to --call, default "
+	      PBX_GLARE_NUMBER ")\n"
+	      "          on the same B-channel, before answering it. As network: refuse the\n"
+	      "          gateway's call with RELEASE COMPLETE cause 44; ours goes on. As cpe: wait\n"
+	      "          for the gateway to refuse ours (cause 44) or move it (--preferred), then\n"
+	      "          handle its call as usual. Further --count calls follow ours.\n"
 	      "  answer: [--answer-after SEC] [--reject CAUSE] [--no-answer] [--inband]\n"
 	      "  media:  [--tone HZ] [--dtmf DIGITS] [--detect HZ]\n"
 	      "  run:    [--exit-when-done] [--timeout SEC] [-q] [--stats]\n"
@@ -143,6 +152,8 @@ static int opts_parse(struct pbx_opts *o, int argc, char **argv)
 				rc = -EINVAL;
 			break;
 		case OPT_CALL: o->call = optarg; break;
+		case OPT_PREFERRED: o->preferred = 1; break;
+		case OPT_GLARE: o->glare = 1; break;
 		case OPT_CALLING: o->calling = optarg; break;
 		case OPT_NAME: o->name = optarg; break;
 		case OPT_COUNT: rc = parse_int(optarg, 1, 10000000, &o->count); break;
