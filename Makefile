@@ -70,6 +70,7 @@ test: deps
 	$(MAKE) flows
 
 bench: deps
+	@scripts/install-bench-deps.sh
 	$(MAKE) $(PROGS)
 	python3 bench/bench.py --build $(BUILD)
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 # sipgw benchmark: N calls PBX -> gateway -> phone over one T1 loopback span
-# with all 23 B-channels kept busy.  Prints figures only; it never passes or
-# fails on time.  Exits non-zero only when the programs failed to run.
+# with all 23 B-channels kept busy, then the proxy benchmark (bench/proxy_bench.py:
+# registrations/s and phone-to-phone calls/s, sipgw vs Kamailio).  Prints
+# figures only; it never passes or fails on time.  Exits non-zero only when
+# the programs failed to run.
 # SPDX-License-Identifier: GPL-2.0-only
 import argparse
 import os
@@ -14,6 +16,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "flows"))
 import flowlib as fl  # noqa: E402
+import proxy_bench  # noqa: E402  (bench/, beside this file)
 
 CHANNELS = 23  # T1 PRI: 23 B + 1 D
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -61,6 +64,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="200-call smoke run")
     ap.add_argument("--hold", type=float, default=0.2, help="seconds each call holds media (0.2)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    ap.add_argument("--no-proxy", action="store_true", help="skip the proxy benchmark (bench/proxy_bench.py)")
     a = ap.parse_args()
     n = 200 if a.quick else a.calls
     fl.BUILD = a.build
@@ -184,7 +188,12 @@ def main():
             shutil.rmtree(tb.dir, ignore_errors=True)
         elif not ok or a.keep:
             print("bench: work files kept in %s" % tb.dir, file=sys.stderr)
-    return 0 if ok else 1
+    rc = 0 if ok else 1
+    if not a.no_proxy:
+        sys.stdout.flush()
+        rc |= proxy_bench.main(["--build", a.build] + (["--quick"] if a.quick else []) +
+                               (["--keep"] if a.keep else []))
+    return rc
 
 
 if __name__ == "__main__":
