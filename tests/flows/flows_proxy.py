@@ -509,3 +509,33 @@ def pri_to_registered_phone(tb):
         raise FlowError("the call to unregistered 2003 did not reach the static peer")
     static.wait_line(r"EVENT call 1 incoming from=\S* display=\S* to=2003")
     audio_both_ways(pbx, b, a_hz=2000, b_hz=1000, a_name="PBX", b_name="phone B")
+
+
+@flow
+def registrar_users_file(tb):
+    """Users from users_file ("user:password" lines) register; a user added to the file works without a restart."""
+    users = os.path.join(tb.dir, "users")
+    with open(users, "w") as f:
+        f.write("# branch office phones\n2005:file-pass5\n")
+    conf = registrar_conf(tb).replace('realm = "sipgw";', 'realm = "sipgw"; users_file = "%s";' % users)
+    tb.gateway(tb.config([pots_peer(900, "9T")], extra=conf))
+    ua = sipraw.RawUA(tb.sip_port, "2005")
+    ua6 = sipraw.RawUA(tb.sip_port, "2006")
+    try:
+        if ua.register_auth("file-pass5").status != 200:
+            raise FlowError("user 2005 from users_file cannot register")
+        if ua6.register().status != 404:
+            raise FlowError("2006 known before it is in the file")
+        with open(users, "a") as f:
+            f.write("2006:file-pass6\n")
+        r = ua6.register_auth("file-pass6")
+        if r.status != 200:
+            raise FlowError("2006 added to users_file: %d, not 200" % r.status)
+        ua1 = sipraw.RawUA(tb.sip_port, "2001")
+        ok = ua1.register_auth(USERS["2001"]).status == 200
+        ua1.close()
+        if not ok:
+            raise FlowError("config users stopped working beside users_file")
+    finally:
+        ua.close()
+        ua6.close()
