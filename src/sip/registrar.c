@@ -129,10 +129,10 @@ static struct binding *binding_add(struct registrar *r)
 	return &r->b[r->n++];
 }
 
-static void binding_remove(struct registrar *r, size_t i, int persist)
+/* Forget binding i, in memory and in the database. */
+static void binding_remove(struct registrar *r, size_t i)
 {
-	if (persist)
-		db_del(r, &r->b[i]);
+	db_del(r, &r->b[i]);
 	r->b[i] = r->b[--r->n];
 }
 
@@ -198,7 +198,7 @@ static void purge_expired(void *arg)
 	for (size_t i = 0; i < r->n;) {
 		if (r->b[i].expires_at <= now) {
 			LOGI(LSS_SIP, "registrar: %s at %s expired", r->b[i].aor, r->b[i].contact);
-			binding_remove(r, i, 1);
+			binding_remove(r, i);
 		} else {
 			i++;
 		}
@@ -271,7 +271,6 @@ int registrar_check(struct registrar *r, sip_t const *sip, int proxy, char *user
 		return 500;
 	as->as_method = sip->sip_request->rq_method_name;
 	as->as_realm = r->cfg->realm;
-	as->as_source = NULL;
 	if (sip->sip_payload) {
 		as->as_body = sip->sip_payload->pl_data;
 		as->as_bodylen = sip->sip_payload->pl_len;
@@ -353,7 +352,7 @@ static void aor_make_room(struct registrar *r, const char *aor)
 				oldest = i;
 		LOGN(LSS_SIP, "registrar: %s has %d contacts; dropping %s", aor, r->cfg->max_contacts,
 		     r->b[oldest].contact);
-		binding_remove(r, oldest, 1);
+		binding_remove(r, oldest);
 	}
 }
 
@@ -425,7 +424,7 @@ void registrar_on_register(struct registrar *r, nua_t *nua, nua_handle_t *nh, si
 		}
 		for (size_t i = 0; i < r->n;)
 			if (!strcmp(r->b[i].aor, aor))
-				binding_remove(r, i, 1);
+				binding_remove(r, i);
 			else
 				i++;
 		LOGI(LSS_SIP, "REGISTER %s from %s: every binding removed", aor, source);
@@ -454,7 +453,7 @@ void registrar_on_register(struct registrar *r, nua_t *nua, nua_handle_t *nh, si
 		if (e == 0) {
 			if (b) {
 				LOGI(LSS_SIP, "REGISTER %s from %s: %s removed", aor, source, contact);
-				binding_remove(r, (size_t)(b - r->b), 1);
+				binding_remove(r, (size_t)(b - r->b));
 			}
 			continue;
 		}
