@@ -22,7 +22,8 @@
 #include "sip/sip_ua.h"
 
 #define CALL_MAX_CANDS 8
-#define CALL_MAX_DYING 8
+#define CALL_MAX_DYING 16	/* legs hunted past or forks not taken, still clearing */
+#define CALL_MAX_FORKS 8	/* registered contacts of one user rung at once */
 
 enum call_state {
 	CALL_ST_ROUTING,	/* a leg in, looking for the other side */
@@ -57,7 +58,9 @@ struct call {
 	struct loop_timer *ring_timer;		/* ring-no-answer */
 	int to_pri;				/* b leg is on a span (SIP -> PRI) */
 	int chan_retried;			/* placed again after cause 44 (glare) */
-	char contact[256];			/* a registered phone to try first ("" = none) */
+	struct leg *forks[CALL_MAX_FORKS];	/* more phones of the called user ringing beside b */
+	char ring_user[LEG_NUM];		/* a registered user to ring first ("" = none) */
+	int fork_busy;				/* a forked phone answered busy (cause 17) */
 	char desc[48];
 };
 
@@ -121,6 +124,9 @@ static void call_release(struct call *c, struct leg *from, int cause)
 		c->a->ops->release(c->a, cause);
 	if (c->b && c->b != from)
 		c->b->ops->release(c->b, cause);
+	for (int i = 0; i < CALL_MAX_FORKS; i++)
+		if (c->forks[i] && c->forks[i] != from)
+			c->forks[i]->ops->release(c->forks[i], cause);
 }
 
 static void call_join_media(struct call *c)
@@ -211,9 +217,11 @@ static int call_try_pots(struct call *c, const struct dial_peer *dp)
 	return cause;
 }
 
-/* A SIP b leg to host:port (a dial-peer's session target) or to a
- * registered phone's contact (ruri). 0 when its INVITE is on its way. */
-static int call_place_sip(struct call *c, const struct sip_leg_params *sp, const char *what)
+/* A SIP leg to host:port (a dial-peer's session target) or to a
+ * registered phone's contact (ruri), kept in *slot (c->b or a fork).
+ * 0 when its INVITE is on its way. */
+static int call_place_sip(struct call *c, const struct sip_leg_params *sp, const char *what,
+			  struct leg **slot)
 {
 	struct bridge *br = c->br;
 	struct leg *b;
@@ -221,9 +229,9 @@ static int call_place_sip(struct call *c, const struct sip_leg_params *sp, const
 	if (sip_leg_alloc_outgoing(&b, br->ua, sp))
 		return -ENOMEM;
 	b->call = c;
-	c->b = b;
+	*slot = b;
 	if (b->ops->setup(b, &c->si)) {
-		c->b = NULL;
+		*slot = NULL;
 		b->ops->destroy(b);
 		return -EIO;
 	}
@@ -233,29 +241,45 @@ static int call_place_sip(struct call *c, const struct sip_leg_params *sp, const
 	return 0;
 }
 
+/* Ring every registered contact of user at once (parallel forking, RFC
+ * 3261 16.6, done as a B2BUA): the newest is c->b, the others forks; the
+ * first to answer wins and the rest are cancelled (call_leg_answered). */
+static int call_ring_user(struct call *c, const char *user, int tag)
+{
+	char uris[CALL_MAX_FORKS + 1][REG_URI_LEN];
+	int n = registrar_contacts(c->br->reg, user, uris, CALL_MAX_FORKS + 1), placed = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct sip_leg_params sp = { .ruri = uris[i], .dial_peer = tag };
+		char what[REG_URI_LEN + 96];
+
+		snprintf(what, sizeof(what), "%.63s registered at %.*s", user, REG_URI_LEN - 1, uris[i]);
+		if (call_place_sip(c, &sp, what, placed ? &c->forks[placed - 1] : &c->b) == 0)
+			placed++;
+	}
+	if (!n)
+		LOGN(LSS_BRIDGE, "%s %s is not registered", call_describe(c), user);
+	return placed ? 0 : -ENOENT;
+}
+
 /* One voip dial-peer: its session target, or the called number's
- * registered phone ("session target registrar"). */
+ * registered phones ("session target registrar"). */
 static int call_try_voip(struct call *c, const struct dial_peer *dp)
 {
 	struct sip_leg_params sp = { .dial_peer = dp->tag };
-	char host[128], uri[256], what[320];
+	char host[128], what[320];
 
 	if (dp_targets_registrar(dp)) {
-		if (registrar_lookup(c->br->reg, c->si.called, uri, sizeof(uri))) {
-			LOGN(LSS_BRIDGE, "%s dial-peer %d: %s is not registered", call_describe(c), dp->tag,
-			     c->si.called);
-			c->last_cause = 20;	/* subscriber absent */
-			return -ENOENT;
-		}
-		sp.ruri = uri;
-		snprintf(what, sizeof(what), "dial-peer %d (registered %s)", dp->tag, uri);
-		return call_place_sip(c, &sp, what);
+		if (call_ring_user(c, c->si.called, dp->tag) == 0)
+			return 0;
+		c->last_cause = 20;	/* subscriber absent */
+		return -ENOENT;
 	}
 	if (dp_session_target(dp, host, sizeof(host), &sp.port))
 		return -EINVAL;
 	sp.host = host;
 	snprintf(what, sizeof(what), "dial-peer %d (%s)", dp->tag, dp->target);
-	return call_place_sip(c, &sp, what);
+	return call_place_sip(c, &sp, what, &c->b);
 }
 
 /* Place the b leg: a registered phone first (once), then the next matching
@@ -264,14 +288,12 @@ static int call_try_next(struct call *c)
 {
 	struct bridge *br = c->br;
 
-	if (c->contact[0]) {
-		char uri[sizeof(c->contact)], what[300];
-		struct sip_leg_params sp = { .ruri = uri };
+	if (c->ring_user[0]) {
+		char user[LEG_NUM];
 
-		memcpy(uri, c->contact, sizeof(uri));
-		snprintf(what, sizeof(what), "registered phone %s", uri);
-		c->contact[0] = 0;	/* tried once: hunting goes on with the dial-peers */
-		if (call_place_sip(c, &sp, what) == 0) {
+		memcpy(user, c->ring_user, sizeof(user));
+		c->ring_user[0] = 0;	/* tried once: hunting goes on with the dial-peers */
+		if (call_ring_user(c, user, 0) == 0) {
 			loop_timer_start(c->ring_timer, br->cfg->timers.ring_no_answer_ms);
 			return 0;
 		}
@@ -304,10 +326,10 @@ static void ring_timeout(void *arg)
 	call_release(c, NULL, 19);
 }
 
-/* A new call around the incoming leg a, routed to the registered phone
- * contact (if any) and then over dial-peers of type. */
+/* A new call around the incoming leg a, routed to ring_user's registered
+ * phones (if any) and then over dial-peers of type. */
 static int call_start(struct bridge *br, struct leg *a, const struct leg_setup_info *si, int type,
-		      const char *contact)
+		      const char *ring_user)
 {
 	struct call *c;
 
@@ -321,7 +343,7 @@ static int call_start(struct bridge *br, struct leg *a, const struct leg_setup_i
 	c->si = *si;
 	c->a = a;
 	c->to_pri = type == DP_POTS;
-	snprintf(c->contact, sizeof(c->contact), "%s", contact ? contact : "");
+	snprintf(c->ring_user, sizeof(c->ring_user), "%s", ring_user ? ring_user : "");
 	a->call = c;
 	c->last_cause = 16;
 	if (loop_timer_alloc(&c->ring_timer, br->root, "ring-no-answer", ring_timeout, c)) {
@@ -334,8 +356,8 @@ static int call_start(struct bridge *br, struct leg *a, const struct leg_setup_i
 	c->n_cands = dp_lookup(br->cfg->peers, br->cfg->n_peers, si->called, type, c->cands, CALL_MAX_CANDS);
 	LOGI(LSS_BRIDGE, "%s from %s: %s \"%s\" -> %s%s, %s%zu dial-peer(s)", call_describe(c),
 	     a->ops->describe(a), si->calling, si->display, si->called, si->emergency ? " (EMERGENCY)" : "",
-	     c->contact[0] ? "a registered phone, " : "", c->n_cands);
-	if (!c->n_cands && !c->contact[0]) {
+	     c->ring_user[0] ? "registered phones, " : "", c->n_cands);
+	if (!c->n_cands && !c->ring_user[0]) {
 		LOGN(LSS_BRIDGE, "%s no dial-peer matches %s: cause 1", call_describe(c), si->called);
 		call_release(c, NULL, 1);	/* unallocated (unassigned) number */
 		return 0;
@@ -361,17 +383,18 @@ int bridge_incoming_pri(void *arg, struct leg *a, const struct leg_setup_info *s
 static int call_start_emergency(struct bridge *br, struct leg *a, struct leg_setup_info *si,
 				const struct cfg_emergency_number *em)
 {
-	char contact[256] = "";
+	char uri[1][REG_URI_LEN];
+	const char *user = si->called;
 
 	si->emergency = 1;
 	LOGN(LSS_BRIDGE, "EMERGENCY call from %s (%s%s) to %s: accepted without authentication",
 	     si->source, si->calling, si->auth_user[0] ? ", authenticated" : "", si->called);
-	if (em->extension[0] && registrar_lookup(br->reg, em->extension, contact, sizeof(contact)))
+	if (em->extension[0] && registrar_contacts(br->reg, em->extension, uri, 1))
+		user = em->extension;
+	else if (em->extension[0])
 		LOGW(LSS_BRIDGE, "emergency extension %s for %s is not registered; trying the dial-peers",
 		     em->extension, si->called);
-	if (!contact[0])
-		registrar_lookup(br->reg, si->called, contact, sizeof(contact));
-	return call_start(br, a, si, DP_POTS, contact);
+	return call_start(br, a, si, DP_POTS, user);
 }
 
 /* Toll-fraud door: an INVITE that would reach a PRI trunk or a registered
@@ -382,7 +405,7 @@ int bridge_incoming_sip(void *arg, struct leg *a, const struct leg_setup_info *s
 	struct bridge *br = arg;
 	struct leg_setup_info si = *si_in;
 	const struct cfg_emergency_number *em = config_emergency(br->cfg, si.called);
-	char contact[256] = "";
+	char uri[1][REG_URI_LEN];
 
 	if (em)
 		return call_start_emergency(br, a, &si, em);
@@ -401,8 +424,9 @@ int bridge_incoming_sip(void *arg, struct leg *a, const struct leg_setup_info *s
 		     si.source, si.called, si.calling);
 		return 21;	/* call rejected -> 403 Forbidden */
 	}
-	registrar_lookup(br->reg, si.called, contact, sizeof(contact));
-	return call_start(br, a, &si, DP_POTS, contact);
+	/* A registered phone first (the backup proxy's job), else the PSTN. */
+	return call_start(br, a, &si, DP_POTS,
+			  registrar_contacts(br->reg, si.called, uri, 1) ? si.called : NULL);
 }
 
 int bridge_add_span(struct bridge *br, struct span *sp)
@@ -413,14 +437,51 @@ int bridge_add_span(struct bridge *br, struct span *sp)
 	return 0;
 }
 
+static int call_fork_index(const struct call *c, const struct leg *leg)
+{
+	for (int i = 0; i < CALL_MAX_FORKS; i++)
+		if (c->forks[i] && c->forks[i] == leg)
+			return i;
+	return -1;
+}
+
+static int call_has_forks(const struct call *c)
+{
+	for (int i = 0; i < CALL_MAX_FORKS; i++)
+		if (c->forks[i])
+			return 1;
+	return 0;
+}
+
+/* Make a forked leg the call's b leg (the old b becomes a fork). */
+static void call_select(struct call *c, struct leg *leg)
+{
+	int i = call_fork_index(c, leg);
+
+	if (i < 0)
+		return;
+	c->forks[i] = c->b;
+	c->b = leg;
+}
+
+static void call_abandon(struct call *c, struct leg *leg);
+
 void call_leg_alerting(struct leg *leg, int inband)
 {
 	struct call *c = leg->call;
 
-	if (!c || leg != c->b || call_move(c, CALL_ST_ALERTING))
+	if (!c || (leg != c->b && call_fork_index(c, leg) < 0))
 		return;
-	if (inband)
+	/* Forked phones: the caller hears one 180; in-band ringback from
+	 * whichever phone sends it first. */
+	if (c->state == CALL_ST_ALERTING && leg != c->b)
+		return;
+	if (call_move(c, CALL_ST_ALERTING))
+		return;
+	if (inband) {
+		call_select(c, leg);
 		call_join_media(c);
+	}
 	c->a->ops->alert(c->a, inband);
 }
 
@@ -428,8 +489,9 @@ void call_leg_progress(struct leg *leg)
 {
 	struct call *c = leg->call;
 
-	if (!c || leg != c->b || c->state == CALL_ST_RELEASING)
+	if (!c || (leg != c->b && call_fork_index(c, leg) < 0) || c->state == CALL_ST_RELEASING)
 		return;
+	call_select(c, leg);
 	call_join_media(c);
 	c->a->ops->progress(c->a);
 }
@@ -438,8 +500,18 @@ void call_leg_answered(struct leg *leg)
 {
 	struct call *c = leg->call;
 
-	if (!c || leg != c->b || call_move(c, CALL_ST_ACTIVE))
+	if (!c || (leg != c->b && call_fork_index(c, leg) < 0) || call_move(c, CALL_ST_ACTIVE))
 		return;
+	call_select(c, leg);
+	/* The other forked phones stop ringing: CANCEL with cause 26,
+	 * non-selected user clearing (Q.850), i.e. answered elsewhere. */
+	for (int i = 0; i < CALL_MAX_FORKS; i++) {
+		struct leg *f = c->forks[i];
+		if (!f)
+			continue;
+		call_abandon(c, f);
+		f->ops->release(f, 26);
+	}
 	loop_timer_stop(c->ring_timer);
 	call_join_media(c);
 	c->a->ops->answer(c->a);
@@ -453,14 +525,34 @@ static int may_hunt(int status)
 	return (status >= 500 && status < 600) || status == 408;
 }
 
+/* Give up on leg (b or a fork) but let it finish clearing among the
+ * dying; a fork takes b's place when b goes. */
+static void call_abandon(struct call *c, struct leg *leg)
+{
+	int f = call_fork_index(c, leg);
+
+	for (int i = 0; i < CALL_MAX_DYING; i++) {
+		if (c->dying[i])
+			continue;
+		c->dying[i] = leg;
+		if (f >= 0) {
+			c->forks[f] = NULL;
+		} else if (leg == c->b) {
+			c->b = NULL;
+			for (int k = 0; k < CALL_MAX_FORKS && !c->b; k++)
+				if (c->forks[k]) {
+					c->b = c->forks[k];
+					c->forks[k] = NULL;
+				}
+		}
+		return;
+	}
+}
+
 static void call_abandon_b(struct call *c)
 {
-	for (int i = 0; i < CALL_MAX_DYING; i++)
-		if (!c->dying[i]) {
-			c->dying[i] = c->b;
-			c->b = NULL;
-			return;
-		}
+	if (c->b)
+		call_abandon(c, c->b);
 }
 
 void call_leg_released(struct leg *leg, int cause, int status)
@@ -472,6 +564,16 @@ void call_leg_released(struct leg *leg, int cause, int status)
 	LOGI(LSS_BRIDGE, "%s %s cleared: cause %d (%s)%s%.0d", call_describe(c), leg->ops->describe(leg),
 	     cause, cause_name(cause), status ? ", status " : "", status);
 	c->last_cause = cause;
+	/* One of several forked phones failed: the others ring on, unless it
+	 * declined for the user everywhere (6xx, RFC 3261 16.7). */
+	if ((c->state == CALL_ST_PROCEEDING || c->state == CALL_ST_ALERTING) && status < 600 &&
+	    (call_fork_index(c, leg) >= 0 || (leg == c->b && call_has_forks(c)))) {
+		c->fork_busy |= cause == 17;
+		call_abandon(c, leg);
+		return;
+	}
+	if (c->fork_busy && leg == c->b && !call_has_forks(c))
+		cause = c->last_cause = 17;	/* busy somewhere beats "no answer" elsewhere */
 	if (leg == c->b && (c->state == CALL_ST_PROCEEDING || c->state == CALL_ST_ALERTING) &&
 	    may_hunt(status) && c->next_cand < c->n_cands) {
 		call_abandon_b(c);
@@ -508,7 +610,9 @@ void call_leg_gone(struct leg *leg)
 	}
 	for (int i = 0; i < CALL_MAX_DYING; i++)
 		if (c->dying[i] == leg)
-			c->dying[i] = NULL;	/* a dial-peer we hunted past */
+			c->dying[i] = NULL;	/* a dial-peer we hunted past, a fork not taken */
+	if (call_fork_index(c, leg) >= 0)
+		c->forks[call_fork_index(c, leg)] = NULL;
 	if ((leg == c->a || leg == c->b) && c->state != CALL_ST_RELEASING)
 		call_release(c, leg, 41);	/* gone without a word: temporary failure */
 	if (leg == c->a)
@@ -516,7 +620,7 @@ void call_leg_gone(struct leg *leg)
 	else if (leg == c->b)
 		c->b = NULL;
 	leg->ops->destroy(leg);
-	if (c->a || c->b)
+	if (c->a || c->b || call_has_forks(c))
 		return;
 	for (int i = 0; i < CALL_MAX_DYING; i++)
 		if (c->dying[i])
@@ -557,8 +661,9 @@ void bridge_free(struct bridge *br)
 		return;
 	bridge_log_summary(br);
 	while ((c = LIST_FIRST(&br->calls))) {
-		struct leg *legs[2 + CALL_MAX_DYING] = { c->a, c->b };
+		struct leg *legs[2 + CALL_MAX_DYING + CALL_MAX_FORKS] = { c->a, c->b };
 		memcpy(legs + 2, c->dying, sizeof(c->dying));
+		memcpy(legs + 2 + CALL_MAX_DYING, c->forks, sizeof(c->forks));
 		for (size_t i = 0; i < sizeof(legs) / sizeof(legs[0]); i++)
 			if (legs[i])
 				legs[i]->ops->destroy(legs[i]);

@@ -480,21 +480,40 @@ void registrar_on_register(struct registrar *r, nua_t *nua, nua_handle_t *nh, si
 
 /* ---- life ---- */
 
-int registrar_lookup(struct registrar *r, const char *user, char *uri, size_t len)
+int registrar_contacts(struct registrar *r, const char *user, char uris[][REG_URI_LEN], int max)
 {
-	const struct binding *best = NULL;
 	long long now = wall_now();
+	int n = 0;
 
 	if (!r)
-		return -ENOENT;
-	for (size_t i = 0; i < r->n; i++) {
-		const struct binding *b = &r->b[i];
-		if (!strcmp(b->aor, user) && b->expires_at > now && (!best || b->updated > best->updated))
-			best = b;
+		return 0;
+	/* Newest first: few contacts per user, so pick the next newest each round. */
+	while (n < max) {
+		const struct binding *best = NULL;
+		for (size_t i = 0; i < r->n; i++) {
+			const struct binding *b = &r->b[i];
+			int taken = 0;
+			if (strcmp(b->aor, user) || b->expires_at <= now)
+				continue;
+			for (int k = 0; k < n; k++)
+				taken |= !strcmp(uris[k], b->contact);
+			if (!taken && (!best || b->updated > best->updated))
+				best = b;
+		}
+		if (!best)
+			break;
+		snprintf(uris[n++], REG_URI_LEN, "%s", best->contact);
 	}
-	if (!best)
+	return n;
+}
+
+int registrar_lookup(struct registrar *r, const char *user, char *uri, size_t len)
+{
+	char one[1][REG_URI_LEN];
+
+	if (registrar_contacts(r, user, one, 1) != 1)
 		return -ENOENT;
-	snprintf(uri, len, "%s", best->contact);
+	snprintf(uri, len, "%s", one[0]);
 	return 0;
 }
 

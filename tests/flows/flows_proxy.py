@@ -539,3 +539,50 @@ def registrar_users_file(tb):
     finally:
         ua.close()
         ua6.close()
+
+
+def same_user_phones(tb, user, behaviours):
+    """Several phones registered as one user (desk phone, softphone, ...)."""
+    phones = []
+    for i, args in enumerate(behaviours):
+        ph = tb.phone("phone-%s-%d" % (user, i + 1), "--user", user, "--register", gw_uri(tb),
+                      "--auth", "%s:%s" % (user, USERS[user]), "--exit-after-calls", "1", *args)
+        ph.wait_line(r"EVENT registered expires=\d+ contacts=%d" % (i + 1))
+        phones.append(ph)
+    return phones
+
+
+@flow
+def forked_to_every_contact(tb):
+    """A user registered from three phones: all ring at once; one busy, one rings on, the third answers; the ringing one is cancelled with cause 26."""
+    tb.gateway(tb.config([pots_peer(900, "9T")], extra=registrar_conf(tb)))
+    busy, ringing, answers = same_user_phones(tb, "2002", [
+        ["--reject", "486"], ["--ring-forever"],
+        ["--answer-after", "0.6", "--tone", "2000", "--detect", "1000"]])
+    a = tb.phone("phone-a", "--user", "2001", "--call", "sip:2002@127.0.0.1:%d" % tb.sip_port, "--tone", "1000",
+                 "--detect", "2000", "--hangup-after", "1.0", "--exit-after-calls", "1")
+    for p in (a, busy, ringing, answers):
+        p.wait_exit()
+    expect_ladder("phone A", sip_ladder(a.lines()), CALLER_CONNECTED)
+    expect_ladder("busy phone", after_register(sip_ladder(busy.lines())),
+                  ["< INVITE", "> 100/INVITE", "> 486/INVITE", "< ACK"])
+    expect_ladder("ringing phone", after_register(sip_ladder(ringing.lines())),
+                  ["< INVITE", "> 100/INVITE", "> 180/INVITE", "< CANCEL", "> 200/CANCEL", "> 487/INVITE", "< ACK"])
+    expect_ladder("answering phone", after_register(sip_ladder(answers.lines())), CALLEE_CONNECTED)
+    cancel = fl.sip_lines(ringing.lines(), r"^< CANCEL")[0][1]
+    if "cause=26" not in cancel:
+        raise FlowError("the phone not taken was cancelled without Reason cause 26: " + cancel)
+    audio_both_ways(a, answers)
+
+
+@flow
+def forked_all_fail_busy_wins(tb):
+    """Every phone of the user fails, one of them busy: the caller gets 486 (busy beats temporarily unavailable)."""
+    tb.gateway(tb.config([pots_peer(900, "9T")], extra=registrar_conf(tb)))
+    phones = same_user_phones(tb, "2002", [["--reject", "480"], ["--reject", "486"]])
+    a = tb.phone("phone-a", "--user", "2001", "--call", "sip:2002@127.0.0.1:%d" % tb.sip_port,
+                 "--exit-after-calls", "1")
+    a.wait_exit()
+    for p in phones:
+        p.wait_exit()
+    expect_ladder("phone A", sip_ladder(a.lines()), ["> INVITE", "< 100/INVITE", "< 486/INVITE", "> ACK"])
