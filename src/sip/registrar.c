@@ -444,6 +444,20 @@ void registrar_on_register(struct registrar *r, nua_t *nua, nua_handle_t *nh, si
 			return;
 		}
 	}
+	/* Step 7 again: the same Call-ID must come with a higher CSeq, or the
+	 * request is an old one overtaken by a newer (UDP reorders). */
+	for (m = sip->sip_contact; m; m = m->m_next) {
+		const struct binding *b;
+
+		url_e(contact, sizeof(contact), m->m_url);
+		b = binding_find(r, aor, contact);
+		if (b && !strcmp(b->call_id, sip->sip_call_id->i_id) && sip->sip_cseq->cs_seq <= b->cseq) {
+			LOGN(LSS_SIP, "REGISTER %s from %s: CSeq %u not above %u of the binding: 400", aor,
+			     source, sip->sip_cseq->cs_seq, b->cseq);
+			nua_respond(nh, 400, "CSeq out of order", NUTAG_WITH_THIS(nua), TAG_END());
+			return;
+		}
+	}
 	for (m = sip->sip_contact; m; m = m->m_next) {
 		int e = contact_expires(r, sip, m);
 		struct binding *b;

@@ -403,6 +403,12 @@ def registrar_bad_input(tb):
         r = ua.register_auth(USERS["2001"], contact="*")
         if r.status != 400:
             raise FlowError("Contact * with Expires 3600: %d" % r.status)
+        # an old REGISTER overtaken by a newer one: same Call-ID, lower CSeq
+        tag, ua.tag = ua.tag, "0ld"  # a new From tag: not a merged request (482) to the stack
+        r = ua.register_auth(USERS["2001"], cseq=1)
+        ua.tag = tag
+        if r.status != 400:
+            raise FlowError("same Call-ID with a lower CSeq: %d, not 400" % r.status)
         # a broken header: the Contact URI never closes
         r = ua.register_auth(USERS["2001"], contact="<sip:2001@127.0.0.1:7;transport=udp")
         if r.status != 400:
@@ -431,7 +437,7 @@ def registrar_bad_input(tb):
         ua.close()
     for pat in (r"unknown user 4999: 404", r"REGISTER 2001 from 127\.0\.0\.1 refused: 403",
                 r"refused: 401 \(stale or replayed nonce\)", r"authenticated as 2002",
-                r"no dial-peer matches 7777"):
+                r"no dial-peer matches 7777", r"CSeq 1 not above \d+ of the binding: 400"):
         if not gw_log(tb, pat):
             raise FlowError("no log line /%s/" % pat)
 

@@ -100,22 +100,22 @@ class RawUA:
         self.send("\r\n".join(lines) + "\r\n\r\n" + body)
         return branch
 
-    def register(self, expires=3600, headers=(), auth=None, contact=None):
+    def register(self, expires=3600, headers=(), auth=None, contact=None, cseq=None):
         aor = "sip:%s@127.0.0.1:%d" % (self.user, self.gw[1])
         h = ["Expires: %d" % expires] + list(headers)
         if auth:
             h.append("Authorization: " + auth)
-        self.request("REGISTER", "sip:127.0.0.1:%d" % self.gw[1], aor, h, contact=contact)
+        self.request("REGISTER", "sip:127.0.0.1:%d" % self.gw[1], aor, h, contact=contact, cseq=cseq)
         return self.recv_final()
 
-    def register_auth(self, password, expires=3600, contact=None):
-        """REGISTER, answer the 401, return the final response."""
+    def register_auth(self, password, expires=3600, contact=None, cseq=None):
+        """REGISTER, answer the 401 (with CSeq cseq if given), return the final response."""
         r = self.register(expires, contact=contact)
         if r.status != 401:
             return r
         ch = parse_challenge(r.get("www-authenticate"))
         auth = digest_header(ch, "REGISTER", "sip:127.0.0.1:%d" % self.gw[1], self.user, password)
-        return self.register(expires, auth=auth, contact=contact)
+        return self.register(expires, auth=auth, contact=contact, cseq=cseq)
 
     def sdp(self):
         return ("v=0\r\no=raw 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
