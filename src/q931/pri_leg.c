@@ -11,6 +11,11 @@
 #include "core/log.h"
 #include "core/loop.h"
 
+/* Q.931 4.5.23: progress description 1 (call not end-to-end ISDN, further
+ * progress information may be in-band) and 8 (in-band information now
+ * available) both mean the PBX plays its own tones: cut the audio through. */
+#define PL_PI_INBAND (PRI_PROG_CALL_NOT_E2E_ISDN | PRI_PROG_INBAND_AVAILABLE)
+
 #define B(s) FSM_BIT(PRI_ST_##s)
 #define CLEARING (B(DISCONNECT_REQUEST) | B(DISCONNECT_INDICATION) | B(RELEASE_REQUEST) | B(RELEASED))
 
@@ -307,10 +312,10 @@ void pri_leg_on_event(struct pri_leg *pl, const pri_event *ev)
 		if (pl_granted(pl, ev->ringing.channel))
 			return;
 		if (!pl_move(pl, PRI_ST_CALL_DELIVERED))
-			call_leg_alerting(&pl->base, !!(ev->ringing.progressmask & PRI_PROG_INBAND_AVAILABLE));
+			call_leg_alerting(&pl->base, !!(ev->ringing.progressmask & PL_PI_INBAND));
 		return;
 	case PRI_EVENT_PROGRESS:
-		if (ev->proceeding.progressmask & (PRI_PROG_INBAND_AVAILABLE | PRI_PROG_CALL_NOT_E2E_ISDN))
+		if (ev->proceeding.progressmask & PL_PI_INBAND)
 			call_leg_progress(&pl->base);
 		return;
 	case PRI_EVENT_ANSWER:
