@@ -321,8 +321,11 @@ class Sipp:
             if k.startswith("Failed") and k.endswith("(C)") and k != "FailedCall(C)" and v.strip() not in ("", "0"):
                 failures[k[len("Failed"):-3]] = int(v)
         msgs = read_shortmsg(self.short)
+        # A 503 (overload, RFC 3261 21.5.4) ends the scenario early but cleanly (bench/sipp/): SIPp counts
+        # it a successful call; here it is refused, neither completed nor failed.
+        refused = len({cid for _, d, cid, _, line in msgs if d == "R" and line.startswith("SIP/2.0 503")})
         return {"rc": rc, "cpu_s": cpu_s, "t0": self.t0, "t1": t1,
-                "ok": int(stat.get("SuccessfulCall(C)", 0) or 0),
+                "ok": max(0, int(stat.get("SuccessfulCall(C)", 0) or 0) - refused), "refused": refused,
                 "failed": int(stat.get("FailedCall(C)", 0) or 0),
                 "failures": failures, "msgs": msgs}
 
@@ -446,6 +449,7 @@ class Plan:
         self.reg_rates = [int(x) for x in a.reg_rates.split(",")]
         self.call_rates = [int(x) for x in a.call_rates.split(",")]
         self.hold_ms = int(a.hold * 1000)
+        self.past = a.past
 
 
 MAX_FAILED = 0.01     # a ramp step passes with fewer than 1 % of its attempts failed ...
@@ -500,7 +504,7 @@ def measure(target, work, tag, scenario, inf, rate, count, hold_ms=None, uas=Non
     win = (t_last - t_first) if t_first is not None else 0.0
     run["win_s"] = win
     run["achieved"] = (len(run["lat"]) - 1) / win if win > 0 and len(run["lat"]) > 1 else float("nan")
-    tried = max(1, run["ok"] + run["failed"])
+    tried = max(1, run["ok"] + run["refused"] + run["failed"])
     run["fail_frac"] = (run["failed"] + max(0, count - tried)) / float(count)
     run["passed"] = run["fail_frac"] < MAX_FAILED and run["achieved"] >= MIN_ACHIEVED * rate
     # CPU in % of one core inside that window (the caller's own ramp-down is outside it) ...
@@ -512,22 +516,29 @@ def measure(target, work, tag, scenario, inf, rate, count, hold_ms=None, uas=Non
     return run
 
 
-def ramp(target, work, kind, scenario, inf, rates, step_s, hold_ms=None, uas=None):
+def ramp(target, work, kind, scenario, inf, rates, step_s, hold_ms=None, uas=None, past=0):
     """Offer each rate for step_s seconds while steps pass. A step that does not pass is run once more
     (a single scheduling hiccup on a shared 2-core box should not end the ramp); the ramp ends at the
-    first rate that fails twice. Returns every run, retries included."""
+    first rate that fails twice. Then the next `past` rates are offered once each (marked "past"): what
+    the target does past its capacity. Returns every run, retries included."""
     steps = []
-    for r in rates:
+    for i, r in enumerate(rates):
         for attempt in (1, 2):
             if attempt == 2:
                 settle(target)
             run = measure(target, work, "%s-%d-%d" % (kind, r, attempt), scenario, inf, r,
                           max(50, int(r * step_s)), hold_ms, uas)
-            run["attempt"] = attempt
+            run["attempt"], run["past"] = attempt, False
             steps.append(run)
             if run["passed"]:
                 break
         if not run["passed"]:
+            for r2 in rates[i + 1:i + 1 + past]:
+                settle(target)
+                run = measure(target, work, "%s-%d-past" % (kind, r2), scenario, inf, r2,
+                              max(50, int(r2 * step_s)), hold_ms, uas)
+                run["attempt"], run["past"] = 1, True
+                steps.append(run)
             break
     return steps
 
@@ -562,12 +573,13 @@ def bench_target(target, work, plan):
         r, n = plan.reg_light
         settle(target)
         res["reg_light"] = measure(target, tw, "reg-light", "register.xml", reg_inf, r, n)
-        res["reg_ramp"] = ramp(target, tw, "reg", "register.xml", reg_inf, plan.reg_rates, plan.step_s)
+        res["reg_ramp"] = ramp(target, tw, "reg", "register.xml", reg_inf, plan.reg_rates, plan.step_s,
+                               past=plan.past)
         r, n = plan.call_light
         settle(target)
         res["call_light"] = measure(target, tw, "call-light", "call_uac.xml", calls_inf, r, n, plan.hold_ms, uas)
         res["call_ramp"] = ramp(target, tw, "call", "call_uac.xml", calls_inf, plan.call_rates, plan.step_s,
-                                plan.hold_ms, uas)
+                                plan.hold_ms, uas, past=plan.past)
         target.shape = tree_shape(target.proc.pid)
     finally:
         if uas:
@@ -601,12 +613,14 @@ def print_row(label, g, k, nd=1, with_ratio=True):
 
 
 def best_step(steps):
-    passed = [s for s in steps if s["passed"]]
+    passed = [s for s in steps if s["passed"] and not s["past"]]
     return passed[-1] if passed else None
 
 
 def failure_text(run):
     out = []
+    if run["refused"]:
+        out.append("%d refused with 503" % run["refused"])
     if run["fail_frac"] >= MAX_FAILED:
         out.append("%.1f %% failed (%s)" % (100 * run["fail_frac"],
                                             ", ".join("%s %d" % kv for kv in sorted(run["failures"].items()))
@@ -616,28 +630,33 @@ def failure_text(run):
     return "; ".join(out)
 
 
-def print_ramp(results, key, unit, step_s):
+def print_ramp(results, key, unit, step_s, past):
     print("    ramp: each offered rate for %.0f s; a step passes with < %d %% failed and >= %d %% of the offered"
           % (step_s, MAX_FAILED * 100, MIN_ACHIEVED * 100))
     print("    rate completed; a step that does not pass is run again, marked (2); the ramp stops at the first")
-    print("    rate that fails twice")
+    print("    rate that fails twice, then offers the next %s once each, marked \"past\": what the proxy does"
+          % ("rate" if past == 1 else "%d rates" % past))
+    print("    past its capacity (503: attempts refused with 503 Service Unavailable by overload control,")
+    print("    neither completed nor failed)")
     print("    (proxy%, caller%, callee%: CPU in % of one core from the first request to the last 200; CPU ms/op:")
     print("    the proxy's over the whole run; drops: UDP datagrams dropped on the full receive buffer of the")
     print("    proxy's or the callee's socket during the step)")
-    print("      %-9s %9s %10s %7s %8s %8s %9s %7s %7s%s %6s" % (
-        "target", "offered/s", "achieved/s", "failed", "p50 ms", "p99 ms", "CPU ms/op", "proxy%", "caller%",
-        " callee%" if unit == "calls" else "", "drops"))
+    print("      %-9s %10s %10s %6s %6s %8s %8s %9s %6s %7s%s %6s" % (
+        "target", "offered/s", "achieved/s", "503", "failed", "p50 ms", "p99 ms", "CPU ms/op", "proxy%",
+        "caller%", " callee%" if unit == "calls" else "", "drops"))
     for name in NAMES:
         r = results.get(name)
         if not isinstance(r, dict):
             continue
         for s in r[key]:
-            print("      %-9s %9s %10s %7d %8s %8s %9s %7s %7s%s %6d%s" % (
-                name, "%d%s" % (s["offered"], "" if s["attempt"] == 1 else " (2)"), fmt(s["achieved"], 0), s["failed"] + max(0, s["count"] - s["ok"] - s["failed"]),
+            print("      %-9s %10s %10s %6d %6d %8s %8s %9s %6s %7s%s %6d%s" % (
+                name, "%d%s" % (s["offered"], " past" if s["past"] else "" if s["attempt"] == 1 else " (2)"),
+                fmt(s["achieved"], 0), s["refused"],
+                s["failed"] + max(0, s["count"] - s["ok"] - s["refused"] - s["failed"]),
                 fmt(pct(s["lat"], 50), 3), fmt(pct(s["lat"], 99), 3), fmt(s["cpu_ms_per"], 3),
                 fmt(s["proxy_pct"], 0), fmt(s["caller_pct"], 0),
                 " %7s" % fmt(s["callee_pct"], 0) if unit == "calls" else "", s["udp_drops"],
-                "" if s["passed"] else "   <- " + failure_text(s)))
+                "" if s["passed"] else "  <- " + failure_text(s)))
 
 
 def print_section(results, light_key, ramp_key, unit, light_title):
@@ -646,18 +665,19 @@ def print_section(results, light_key, ramp_key, unit, light_title):
     print("    %-54s %12s %12s %9s" % ("", "sipgw", "kamailio", "sipgw/kam"))
     light = {n: (r[light_key] if r else None) for n, r in runs.items()}
     best = {n: (best_step(r[ramp_key]) if r else None) for n, r in runs.items()}
-    last = {n: (r[ramp_key][-1] if r and r[ramp_key] else None) for n, r in runs.items()}
+    last = {n: ([s for s in r[ramp_key] if not s["past"]] or [None])[-1] if r else None for n, r in runs.items()}
     # The highest offered rate both passed: the one place to compare latency and CPU under load.
-    passed = [{s["offered"] for s in r[ramp_key] if s["passed"]} for r in runs.values() if r]
+    passed = [{s["offered"] for s in r[ramp_key] if s["passed"] and not s["past"]} for r in runs.values() if r]
     common = max(set.intersection(*passed)) if len(passed) == 2 and set.intersection(*passed) else None
-    at_common = {n: (next((s for s in r[ramp_key] if s["passed"] and s["offered"] == common), None)
+    at_common = {n: (next((s for s in r[ramp_key] if s["passed"] and not s["past"] and s["offered"] == common), None)
                      if r and common else None) for n, r in runs.items()}
 
     def both(f, d):
         return [f(d[n]) if d[n] else None for n in NAMES]
 
     print_row("%s: completed / failed" % light_title,
-              *both(lambda x: "%d / %d" % (x["ok"], x["failed"]), light), with_ratio=False)
+              *both(lambda x: "%d / %d%s" % (x["ok"], x["failed"], " (%d 503)" % x["refused"] if x["refused"] else ""),
+                    light), with_ratio=False)
     print_row("  latency p50 ms", *both(lambda x: pct(x["lat"], 50), light), nd=3)
     print_row("  latency p99 ms", *both(lambda x: pct(x["lat"], 99), light), nd=3)
     if unit == "calls":
@@ -702,6 +722,8 @@ def main(argv=None):
                     help="offered calls/s of the ramp steps")
     ap.add_argument("--step", type=float, default=2.0, help="seconds each ramp step offers its rate (2)")
     ap.add_argument("--hold", type=float, default=0.2, help="seconds each call stays up (0.2)")
+    ap.add_argument("--past", type=int, default=2,
+                    help="after a ramp stops, offer this many higher rates once each (2): past capacity")
     ap.add_argument("--only", choices=NAMES, help="measure one target")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     a = ap.parse_args(argv)
@@ -761,13 +783,13 @@ def main(argv=None):
     print("     latency = first REGISTER sent -> 200 received; %d users, one Contact each" % len(REG_USERS))
     r, n = plan.reg_light
     print_section(results, "reg_light", "reg_ramp", "registrations", "light load, %d offered at %d/s" % (n, r))
-    print_ramp(results, "reg_ramp", "registrations", plan.step_s)
+    print_ramp(results, "reg_ramp", "registrations", plan.step_s, plan.past)
     print()
     print(" (b) Calls phone -> proxy -> registered phone: INVITE, 100, 180, 200, ACK, hold, BYE, 200;")
     print("     latency = call setup, INVITE sent -> 200 received at the caller")
     r, n = plan.call_light
     print_section(results, "call_light", "call_ramp", "calls", "light load, %d offered at %d/s" % (n, r))
-    print_ramp(results, "call_ramp", "calls", plan.step_s)
+    print_ramp(results, "call_ramp", "calls", plan.step_s, plan.past)
     for name in NAMES:
         if isinstance(results.get(name), dict) and results[name].get("exit_note"):
             print("  note: %s" % results[name]["exit_note"])

@@ -90,6 +90,11 @@ static void signal_cb(void *arg, int fd)
 	bridge_shutdown(gw->br, calls_idle, gw);
 }
 
+static int gw_is_emergency(void *arg, const char *number)
+{
+	return config_emergency(arg, number) != NULL;
+}
+
 static int gw_start(struct gw *gw)
 {
 	struct bridge_params bp = { .cfg = &gw->cfg, .root = gw->root };
@@ -99,6 +104,13 @@ static int gw_start(struct gw *gw)
 		.rtp_port_min = gw->cfg.rtp_port_min, .rtp_port_max = gw->cfg.rtp_port_max,
 		.timer_b_ms = gw->cfg.timers.timer_b_ms,
 		.incoming_h = bridge_incoming_sip, .arg = NULL,
+		.udp_rmem = (unsigned)gw->cfg.sip_udp_rmem_kb * 1024,
+		.ovl = {
+			.max_queue_delay_ms = gw->cfg.sip_max_queue_delay_ms,
+			.max_call_rate = (unsigned)gw->cfg.sip_max_call_rate,
+			.retry_after_s = (unsigned)gw->cfg.sip_retry_after,
+			.emergency_h = gw_is_emergency, .emergency_arg = &gw->cfg,
+		},
 	};
 	sigset_t mask;
 	int rc;

@@ -61,6 +61,10 @@ static const struct opt sip_opts[] = {
 	{ "port", OPT_INT, offsetof(struct gw_config, sip_port), sizeof(int), 1, 65535, NULL, 0 },
 	{ "user_agent", OPT_STR, offsetof(struct gw_config, sip_user_agent), sizeof(((struct gw_config *)0)->sip_user_agent), 0, 0, NULL, 0 },
 	{ "trusted", OPT_PREFIX_LIST, offsetof(struct gw_config, sip_trusted), sizeof(struct cfg_list), 0, 0, NULL, 0 },
+	{ "udp_rmem_kb", OPT_INT, offsetof(struct gw_config, sip_udp_rmem_kb), sizeof(int), 0, 262144, NULL, 0 },
+	{ "max_call_rate", OPT_INT, offsetof(struct gw_config, sip_max_call_rate), sizeof(int), 0, 100000, NULL, 0 },
+	{ "max_queue_delay", OPT_SECONDS_MS, offsetof(struct gw_config, sip_max_queue_delay_ms), sizeof(unsigned), 0, 10000, NULL, 0 },
+	{ "retry_after", OPT_INT, offsetof(struct gw_config, sip_retry_after), sizeof(int), 1, 3600, NULL, 0 },
 	{ NULL } };
 
 static const struct opt rtp_opts[] = {
@@ -456,6 +460,9 @@ static void config_defaults(struct gw_config *cfg)
 	strcpy(cfg->sip_bind, "127.0.0.1");
 	cfg->sip_port = 5060;
 	strcpy(cfg->sip_user_agent, "sipgw");
+	cfg->sip_udp_rmem_kb = 4096;
+	cfg->sip_max_queue_delay_ms = 50;
+	cfg->sip_retry_after = 2;
 	strcpy(cfg->rtp_ip, "127.0.0.1");
 	cfg->rtp_port_min = 16384;
 	cfg->rtp_port_max = 32767;

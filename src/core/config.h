@@ -89,6 +89,10 @@ struct gw_config {
 	int sip_port;
 	char sip_user_agent[64];
 	struct cfg_list sip_trusted;	/* addresses/prefixes whose INVITEs may reach a trunk unauthenticated */
+	int sip_udp_rmem_kb;		/* SIP UDP receive buffer asked of the kernel (0 = its default) */
+	int sip_max_call_rate;		/* new INVITEs per second taken at most (0 = no fixed ceiling) */
+	unsigned sip_max_queue_delay_ms; /* a request waited longer in the socket: overload (0 = never) */
+	int sip_retry_after;		/* seconds, Retry-After of an overload 503 (sent as N..2N) */
 	char rtp_ip[64];
 	int rtp_port_min, rtp_port_max;
 	struct cfg_timers timers;

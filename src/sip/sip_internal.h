@@ -17,6 +17,25 @@ struct sip_leg;
 
 struct rtp_session;
 struct registrar;
+struct loop_timer;
+
+enum sip_ovl_state { SIP_OVL_NORMAL, SIP_OVL_SHEDDING };
+
+/* Overload control state (sip_ua.c). Counts are per episode (ep_) and for
+ * the exit summary (tot_). */
+struct sip_overload {
+	struct sip_overload_params p;
+	int fd;				/* Sofia's UDP socket, only ever peeked at; -1 unknown */
+	enum sip_ovl_state state;
+	double tokens;			/* max_call_rate bucket */
+	long long tokens_ms;		/* when it was last filled */
+	struct loop_timer *quiet;	/* ends an episode after a quiet interval */
+	long long since_ms, last_ms;	/* episode start, last refusal */
+	unsigned drops0;		/* socket drop count at episode start */
+	unsigned ep_invite, ep_register, ep_emergency, ep_max_delay_ms;
+	unsigned tot_invite, tot_register, tot_emergency, tot_max_delay_ms, episodes;
+	long long tot_ms;
+};
 
 struct sip_ua {
 	su_root_t *root;
@@ -30,6 +49,7 @@ struct sip_ua {
 	void *arg;
 	struct registrar *reg;		/* NULL: no registrar, no digest */
 	unsigned leg_seq;
+	struct sip_overload ovl;
 	void (*shutdown_done)(void *arg);
 	void *shutdown_arg;
 };
@@ -88,6 +108,10 @@ int registrar_check(struct registrar *r, sip_t const *sip, int proxy, char *user
 /** Answer status: 401/407 with a fresh challenge, else the bare status. */
 void registrar_refuse(struct registrar *r, nua_t *nua, nua_handle_t *nh, int status, int stale,
 		      int with_this);
+/** A new INVITE (outside a dialog) or REGISTER, before anything is allocated
+ * for it: when the gateway is overloaded, answers 503 with Retry-After and
+ * returns 1 (the caller destroys nh); else 0. */
+int sip_overload_refuse(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip);
 /** The address the current request came from. */
 void sip_request_source(struct sip_ua *ua, char *buf, size_t len);
 

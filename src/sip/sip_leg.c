@@ -471,6 +471,10 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 	struct timespec ts;
 	int cause, rc, stale = 0;
 
+	if (sip_overload_refuse(ua, nh, sip)) {	/* before any RTP port or call exists */
+		nua_handle_destroy(nh);
+		return -EBUSY;
+	}
 	if (!ua->incoming_h || !sip || !sip->sip_request || !sip->sip_from) {
 		nua_respond(nh, SIP_403_FORBIDDEN, TAG_END());
 		nua_handle_destroy(nh);

@@ -15,6 +15,21 @@ typedef int (sip_incoming_h)(void *arg, struct leg *leg, const struct leg_setup_
  * refusal si->auth_status names when its credentials were bad). */
 #define SIP_INCOMING_AUTH (-1)
 
+/** True when number is an emergency number: such INVITEs are never refused for overload. */
+typedef int (sip_emergency_h)(void *arg, const char *number);
+
+/* Overload control (RFC 3261 21.5.4): while the gateway is past what it can
+ * serve, new INVITEs (emergency numbers excepted) and REGISTERs are answered
+ * 503 with Retry-After before anything is allocated for them; requests inside
+ * a dialog are never refused. */
+struct sip_overload_params {
+	unsigned max_queue_delay_ms;	/* the oldest unread SIP datagram waited longer: overload (0 = off) */
+	unsigned max_call_rate;		/* new INVITEs per second, burst of one second (0 = no ceiling) */
+	unsigned retry_after_s;		/* Retry-After is drawn from N..2N so refused clients do not return in step */
+	sip_emergency_h *emergency_h;	/* NULL: no emergency numbers */
+	void *emergency_arg;
+};
+
 struct sip_ua_params {
 	struct su_root_s *root;
 	const char *bind;		/* SIP address and port */
@@ -26,6 +41,8 @@ struct sip_ua_params {
 	sip_incoming_h *incoming_h;
 	void *arg;
 	struct registrar *reg;		/* answers REGISTER and checks digest; NULL = none */
+	unsigned udp_rmem;		/* SIP UDP socket receive buffer, bytes (0 = kernel default) */
+	struct sip_overload_params ovl;
 };
 
 int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p);

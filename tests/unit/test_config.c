@@ -424,6 +424,48 @@ static void test_timers_seconds_to_ms(void)
 		     "unknown setting 'ring_no_answer'");
 }
 
+/* Overload control and the UDP receive buffer: defaults, values, and errors with file:line. */
+static void test_sip_overload_keys(void)
+{
+	struct gw_config cfg;
+	char err[256];
+	int rc = load_text(&cfg, "# nothing\n", err, sizeof(err), NULL, 0);
+
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL(cfg.sip_udp_rmem_kb, 4096);
+	CU_ASSERT_EQUAL(cfg.sip_max_call_rate, 0);		/* no fixed ceiling */
+	CU_ASSERT_EQUAL(cfg.sip_max_queue_delay_ms, 50);
+	CU_ASSERT_EQUAL(cfg.sip_retry_after, 2);
+	config_free(&cfg);
+
+	rc = load_text(&cfg, "sip = {\n  udp_rmem_kb = 1024;\n  max_call_rate = 30;\n"
+			 "  max_queue_delay = 0.1;\n  retry_after = 5;\n};\n", err, sizeof(err), NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL(cfg.sip_udp_rmem_kb, 1024);
+	CU_ASSERT_EQUAL(cfg.sip_max_call_rate, 30);
+	CU_ASSERT_EQUAL(cfg.sip_max_queue_delay_ms, 100);
+	CU_ASSERT_EQUAL(cfg.sip_retry_after, 5);
+	config_free(&cfg);
+
+	/* 0 turns each off: the kernel's default buffer, no shedding by queue delay */
+	rc = load_text(&cfg, "sip = { udp_rmem_kb = 0; max_queue_delay = 0; };\n", err, sizeof(err), NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL(cfg.sip_udp_rmem_kb, 0);
+	CU_ASSERT_EQUAL(cfg.sip_max_queue_delay_ms, 0);
+	config_free(&cfg);
+
+	expect_error("sip = {\n  port = 5070;\n  max_call_rate = -5;\n};\n", 3,
+		     "'max_call_rate' = -5 is out of range (0..100000)");
+	expect_error("sip = {\n  max_queue_delay = 20;\n};\n", 2,
+		     "'max_queue_delay' = 20 s is out of range (0..10 s)");
+	expect_error("sip = {\n  max_queue_delay = \"50ms\";\n};\n", 2,
+		     "'max_queue_delay' must be a number of seconds");
+	expect_error("sip = {\n  bind = \"127.0.0.1\";\n  retry_after = 0;\n};\n", 3,
+		     "'retry_after' = 0 is out of range (1..3600)");
+	expect_error("sip = {\n  udp_rmem_kb = \"4M\";\n};\n", 2, "'udp_rmem_kb' must be an integer");
+	expect_error("sip = {\n  max_call_rates = 10;\n};\n", 2, "unknown setting 'max_call_rates'");
+}
+
 static const char tg_spans[] =
 	"spans = (\n"
 	"  { name = \"pbx-a\"; type = \"loopback\"; path = \"/tmp/a\"; },\n"
@@ -629,6 +671,7 @@ int suite_config_add(void)
 		{ "dahdi span refused", test_dahdi_span_refused },
 		{ "span required settings", test_span_required_settings },
 		{ "timers: seconds -> ms", test_timers_seconds_to_ms },
+		{ "sip overload and receive buffer keys", test_sip_overload_keys },
 		{ "trunk groups reference spans", test_trunk_groups },
 		{ "registrar and emergency sections", test_registrar_and_emergency },
 		{ "registrar errors name the line", test_registrar_errors },
