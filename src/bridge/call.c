@@ -472,9 +472,9 @@ void call_leg_alerting(struct leg *leg, int inband)
 
 	if (!c || (leg != c->b && call_fork_index(c, leg) < 0))
 		return;
-	/* Forked phones: the caller hears one 180; in-band ringback from
-	 * whichever phone sends it first. */
-	if (c->state == CALL_ST_ALERTING && leg != c->b)
+	/* The caller hears one 180 however many phones ring (forking, or a
+	 * phone repeating itself); in-band ringback still cuts through. */
+	if (c->state == CALL_ST_ALERTING && !inband)
 		return;
 	if (call_move(c, CALL_ST_ALERTING))
 		return;
