@@ -112,6 +112,10 @@ void registrar_refuse(struct registrar *r, nua_t *nua, nua_handle_t *nh, int sta
  * for it: when the gateway is overloaded, answers 503 with Retry-After and
  * returns 1 (the caller destroys nh); else 0. */
 int sip_overload_refuse(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip);
+/** Set up overload control on the UA's SIP socket (after nua_create). */
+int sip_overload_init(struct sip_ua *ua, const struct sip_ua_params *p);
+/** The exit summary line; frees the control's timer. */
+void sip_overload_summary(struct sip_overload *o);
 /** The address the current request came from. */
 void sip_request_source(struct sip_ua *ua, char *buf, size_t len);
 
