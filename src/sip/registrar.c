@@ -521,21 +521,6 @@ int registrar_contacts(struct registrar *r, const char *user, char uris[][REG_UR
 	return n;
 }
 
-int registrar_lookup(struct registrar *r, const char *user, char *uri, size_t len)
-{
-	char one[1][REG_URI_LEN];
-
-	if (registrar_contacts(r, user, one, 1) != 1)
-		return -ENOENT;
-	snprintf(uri, len, "%s", one[0]);
-	return 0;
-}
-
-unsigned registrar_count(struct registrar *r)
-{
-	return r ? (unsigned)r->n : 0;
-}
-
 int registrar_alloc(struct registrar **rp, struct su_root_s *root, const struct cfg_registrar *cfg)
 {
 	struct registrar *r = calloc(1, sizeof(*r));

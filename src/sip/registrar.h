@@ -16,11 +16,7 @@ struct registrar;
 int registrar_alloc(struct registrar **rp, struct su_root_s *root, const struct cfg_registrar *cfg);
 void registrar_free(struct registrar *r);
 #define REG_URI_LEN 256
-/** The newest live contact URI of user; 0 or -ENOENT. */
-int registrar_lookup(struct registrar *r, const char *user, char *uri, size_t len);
 /** Every live contact of user, newest first, at most max; returns how many. */
 int registrar_contacts(struct registrar *r, const char *user, char uris[][REG_URI_LEN], int max);
-/** Live bindings (all users), for logs and tests. */
-unsigned registrar_count(struct registrar *r);
 
 #endif

@@ -43,6 +43,18 @@ def free_port():
             u.close()
 
 
+def voip_peer(tag, pattern, port, pref=0):
+    """A voip dial-peer to a simulator on 127.0.0.1:port."""
+    return ('tag = %d; type = "voip"; destination_pattern = "%s"; '
+            'session_target = "ipv4:127.0.0.1:%d"; preference = %d;' % (tag, pattern, port, pref))
+
+
+def pots_peer(tag, pattern, port="pbx-a", pref=0, fwd=None):
+    """A pots dial-peer to a span or trunk group; fwd: forward_digits ("all" or a count)."""
+    return 'tag = %d; type = "pots"; destination_pattern = "%s"; port = "%s"; preference = %d;%s' % (
+        tag, pattern, port, pref, ' forward_digits = "%s";' % fwd if fwd else "")
+
+
 class Proc:
     """One program we started; its stdout (and stderr) go to files."""
 

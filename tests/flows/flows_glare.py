@@ -7,7 +7,7 @@
 import re
 
 import flowlib as fl
-from flowlib import FlowError, expect_ladder, flow, sip_ladder, tone_events
+from flowlib import FlowError, expect_ladder, flow, pots_peer, sip_ladder, tone_events, voip_peer
 
 N_B = 23    # B-channels on a T1 span
 
@@ -19,15 +19,6 @@ GW_CALL_ANSWERED = ["< SETUP", "> CALL PROCEEDING", "> ALERTING", "> CONNECT", "
 # PBX view of its own call, answered by a phone that then hangs up.
 PBX_CALL_ANSWERED = ["> SETUP", "< CALL PROCEEDING", "< ALERTING", "< CONNECT", "> CONNECT ACKNOWLEDGE",
                      "< DISCONNECT cause=16", "> RELEASE", "< RELEASE COMPLETE"]
-
-
-def voip_peer(tag, pattern, port):
-    return ('tag = %d; type = "voip"; destination_pattern = "%s"; '
-            'session_target = "ipv4:127.0.0.1:%d";' % (tag, pattern, port))
-
-
-def pots_peer(tag, pattern, port="pbx-a"):
-    return 'tag = %d; type = "pots"; destination_pattern = "%s"; port = "%s";' % (tag, pattern, port)
 
 
 def glare_config(tb, role, callee_port):

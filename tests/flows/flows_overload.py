@@ -10,14 +10,9 @@ import signal
 import socket
 
 import sipraw
-from flowlib import FlowError, flow
+from flowlib import FlowError, flow, pots_peer
 
 EMERGENCY = "911"
-
-
-def pots_peer(tag, pattern, port="pbx-a", fwd=None):
-    return 'tag = %d; type = "pots"; destination_pattern = "%s"; port = "%s";%s' % (
-        tag, pattern, port, ' forward_digits = "%s";' % fwd if fwd else "")
 
 
 def overload_conf(tb, sip_keys):

@@ -9,7 +9,7 @@ import threading
 
 import flowlib as fl
 import sipraw
-from flowlib import FlowError, expect_ladder, flow, q931_ladder, sip_ladder, tone_events
+from flowlib import FlowError, expect_ladder, flow, pots_peer, q931_ladder, sip_ladder, tone_events
 
 USERS = {"2001": "secret1", "2002": "secret2", "2003": "secret3"}
 
@@ -23,11 +23,6 @@ def registrar_conf(tb, emergency=None, reserved=1, db=True):
                          for p, x in emergency)
         txt += "emergency = { numbers = ( %s ); reserved_channels = %d; };\n" % (nums, reserved)
     return txt
-
-
-def pots_peer(tag, pattern, port="pbx-a", fwd=None):
-    return 'tag = %d; type = "pots"; destination_pattern = "%s"; port = "%s";%s' % (
-        tag, pattern, port, ' forward_digits = "%s";' % fwd if fwd else "")
 
 
 def gw_uri(tb):

@@ -17,11 +17,7 @@ import flowlib as fl  # noqa: E402
 from flowlib import FlowError, expect_ladder, q931_ladder, sip_ladder, tone_events, tone_on_during  # noqa: E402
 
 from flowlib import TESTS, flow  # noqa: E402
-
-
-def voip_peer(tag, pattern, port, pref=0):
-    return ('tag = %d; type = "voip"; destination_pattern = "%s"; '
-            'session_target = "ipv4:127.0.0.1:%d"; preference = %d;' % (tag, pattern, port, pref))
+from flowlib import pots_peer, voip_peer  # noqa: E402
 
 
 PBX_CONNECTED = ["> SETUP", "< CALL PROCEEDING", "< ALERTING", "< CONNECT", "> CONNECT ACKNOWLEDGE"]
@@ -439,11 +435,6 @@ def malformed_sip_keeps_running(tb):
         raise FlowError("gateway did not survive malformed SIP")
     expect_ladder("PRI", q931_ladder(pbx.lines()),
                   PBX_CONNECTED + ["< DISCONNECT cause=16", "> RELEASE", "< RELEASE COMPLETE"])
-
-
-def pots_peer(tag, pattern, port="pbx-a", pref=0):
-    return 'tag = %d; type = "pots"; destination_pattern = "%s"; port = "%s"; preference = %d;' % (
-        tag, pattern, port, pref)
 
 
 def sip_to_pri(tb, pbx_args, phone_args, trusted=("127.0.0.1",), number="95551234"):
