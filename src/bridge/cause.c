@@ -67,9 +67,11 @@ struct cause_class_map {
  * request by the far end, so Call rejected tells the PBX not to retry; an
  * unknown 5xx is a server or network failure (Network out of order, as for
  * 502); an unknown 6xx is a global refusal (607 Unwanted, 608 Rejected), so
- * Call rejected again. Anything else (1xx-3xx reaching here, garbage) is an
+ * Call rejected again. A 3xx (sipgw follows no redirection, issue 7) is
+ * Redirection to new destination. Anything else (1xx, 2xx, garbage) is an
  * interworking failure. The last row is the default. */
 static const struct cause_class_map sip_class_to_cause[] = {
+	{ 300, 399, 23 },	/* a redirection we do not follow: Redirection to new destination */
 	{ 400, 499, 21 },
 	{ 500, 599, 38 },
 	{ 600, 699, 21 },

@@ -119,6 +119,10 @@ static const struct opt reg_opts[] = {
 	{ "default_expires", OPT_INT, offsetof(struct cfg_registrar, default_expires), sizeof(int), 1, 604800, NULL, 0 },
 	{ "max_contacts", OPT_INT, offsetof(struct cfg_registrar, max_contacts), sizeof(int), 1, 32, NULL, 0 },
 	{ "nonce_ttl", OPT_INT, offsetof(struct cfg_registrar, nonce_ttl), sizeof(int), 5, 3600, NULL, 0 },
+	{ "auth_attempts", OPT_INT, offsetof(struct cfg_registrar, auth_attempts), sizeof(int), 1, 64, NULL, 0 },
+	{ "auth_window", OPT_INT, offsetof(struct cfg_registrar, auth_window), sizeof(int), 1, 86400, NULL, 0 },
+	{ "auth_backoff", OPT_INT, offsetof(struct cfg_registrar, auth_backoff), sizeof(int), 1, 86400, NULL, 0 },
+	{ "auth_backoff_max", OPT_INT, offsetof(struct cfg_registrar, auth_backoff_max), sizeof(int), 1, 604800, NULL, 0 },
 	{ NULL } };
 
 static const struct opt user_opts[] = {
@@ -475,6 +479,10 @@ static void config_defaults(struct gw_config *cfg)
 	cfg->reg.default_expires = 3600;
 	cfg->reg.max_contacts = 5;
 	cfg->reg.nonce_ttl = 300;
+	cfg->reg.auth_attempts = 10;
+	cfg->reg.auth_window = 60;
+	cfg->reg.auth_backoff = 60;
+	cfg->reg.auth_backoff_max = 3600;
 	cfg->emergency.reserved_channels = 1;
 }
 

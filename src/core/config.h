@@ -66,6 +66,10 @@ struct cfg_registrar {
 	int min_expires, max_expires, default_expires;	/* seconds (RFC 3261 10.3 step 7) */
 	int max_contacts;		/* per address of record; the oldest binding makes room */
 	int nonce_ttl;			/* seconds a digest nonce stays valid */
+	/* Guessing (sip/auth_guard.h): auth_attempts failed digest answers in
+	 * auth_window seconds block a source for auth_backoff seconds, doubling
+	 * up to auth_backoff_max while it goes on. */
+	int auth_attempts, auth_window, auth_backoff, auth_backoff_max;
 };
 
 /* Emergency numbers (figures B-22, B-23): accepted from anyone, routed first. */

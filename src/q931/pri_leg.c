@@ -198,6 +198,23 @@ int pri_leg_alloc_incoming(struct pri_leg **plp, struct span *sp, q931_call *qc,
 	return 0;
 }
 
+/* libpri keeps at most 31 digits of a party number (PRI_MAX_NUMBER_LEN) and
+ * cuts the rest off silently: a longer number is refused, never changed. */
+#define Q931_NUMBER_DIGITS 31
+
+/* The called party number IE carries IA5 digits, '*' and '#' (Q.931
+ * 4.5.8); a leading '+' stands for the international type of number. */
+static int called_number_cause(const char *called)
+{
+	size_t len = strlen(called);
+
+	if (!len || strspn(called, "0123456789*#+") != len || strchr(called + 1, '+'))
+		return 1;	/* unallocated number: 404 */
+	if (len > Q931_NUMBER_DIGITS)
+		return 28;	/* invalid number format: 484 */
+	return 0;
+}
+
 /* SETUP towards the PBX (Q.931 5.1.1) on an exclusive B-channel. */
 int span_place_call(struct span *sp, struct leg **legp, const struct leg_setup_info *si,
 		    const char *called, int plan)
@@ -205,8 +222,13 @@ int span_place_call(struct span *sp, struct leg **legp, const struct leg_setup_i
 	struct pri_leg *pl;
 	struct pri_sr *sr;
 	char num[LEG_NUM], calling[LEG_NUM], name[LEG_NUM];
-	int chan;
+	int chan, cause;
 
+	if ((cause = called_number_cause(called))) {
+		LOGN(LSS_Q931, "span %s: called number \"%s\" (%zu characters) cannot go on the PRI: cause %d",
+		     sp->cfg->name, called, strlen(called), cause);
+		return cause;
+	}
 	if (!sp->pri || !sp->dchan_up)
 		return 38;	/* network out of order */
 	if (!si->emergency && span_free_chans(sp) <= sp->reserved) {

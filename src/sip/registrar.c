@@ -27,8 +27,11 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "sip/auth_guard.h"
+#include "sip/sip_uri.h"
 
 #define REG_PURGE_MS 5000		/* expired bindings leave memory and database */
+#define REG_GUARD_SWEEP_MS 1000		/* guessing blocks end this close to their time */
 #define NONCE_SLOTS 16384		/* remembered nonces (replay check) */
 #define NONCE_PROBE 32
 
@@ -56,6 +59,8 @@ struct registrar {
 	size_t n, cap;
 	struct loop_timer *purge;
 	struct nonce_use *nonces;
+	struct auth_guard *guard;
+	struct loop_timer *guard_sweep;
 };
 
 static const auth_challenger_t reg_challenger = {
@@ -255,17 +260,50 @@ static int nonce_replayed(struct registrar *r, msg_auth_t const *au)
 	return 0;
 }
 
-int registrar_check(struct registrar *r, sip_t const *sip, int proxy, char *user, size_t ulen,
-		    int *stale)
+/* RFC 2617 3.2.2.5 / RFC 7616 3.4.6: the answer must be for this request's
+ * URI, or credentials captured for one number would place calls to any
+ * other. Sofia's auth module hashes whatever uri the client names and does
+ * not compare it with the Request-URI. */
+static int digest_uri_ok(sip_t const *sip, msg_auth_t const *au, const char *source, const char *uname)
+{
+	char duri[512], ruri[512];
+
+	auth_param(au, "uri=", duri, sizeof(duri));
+	url_e(ruri, sizeof(ruri), sip->sip_request->rq_url);
+	if (sip_uri_equal(duri, ruri) == 1)
+		return 1;
+	LOGW(LSS_SIP, "%s from %s: digest answer of user %s is for uri \"%s\", not the Request-URI %s: 403",
+	     sip->sip_request->rq_method_name, source, uname, duri, ruri);
+	return 0;
+}
+
+int registrar_check(struct registrar *r, sip_t const *sip, int proxy, const char *source, char *user,
+		    size_t ulen, int *stale)
 {
 	auth_status_t *as;
 	msg_auth_t *cred = proxy ? sip->sip_proxy_authorization : sip->sip_authorization;
-	int status;
+	char uname[64] = "", alg[32] = "";
+	int status, known;
 
 	*stale = 0;
 	user[0] = 0;
+	auth_param(cred, "username=", uname, sizeof(uname));
+	if (auth_guard_blocked(r->guard, source, uname, mono_ms())) {
+		LOGD(LSS_SIP, "%s from %s (user %s): refused without a digest check (guessing)",
+		     sip->sip_request->rq_method_name, source, uname[0] ? uname : "-");
+		return 403;
+	}
 	if (!cred)
 		return proxy ? 407 : 401;
+	known = uname[0] && auth_mod_getpass(r->am, uname, r->cfg->realm);
+	/* We offer MD5 only (RFC 2617 3.2.1: absent means MD5). */
+	auth_param(cred, "algorithm=", alg, sizeof(alg));
+	if (alg[0] && strcasecmp(alg, "MD5")) {
+		LOGW(LSS_SIP, "%s from %s: digest answer of user %s uses algorithm %s, not MD5: 403",
+		     sip->sip_request->rq_method_name, source, uname, alg);
+		auth_guard_failed(r->guard, source, known ? uname : "", mono_ms());
+		return 403;
+	}
 	as = auth_status_new(NULL);
 	if (!as)
 		return 500;
@@ -277,7 +315,9 @@ int registrar_check(struct registrar *r, sip_t const *sip, int proxy, char *user
 	}
 	auth_mod_verify(r->am, as, cred, proxy ? &proxy_challenger : &reg_challenger);
 	status = as->as_status;
-	if (status == 0 && nonce_replayed(r, (msg_auth_t const *)as->as_match)) {
+	if (status == 0 && !digest_uri_ok(sip, (msg_auth_t const *)as->as_match, source, uname)) {
+		status = 403;
+	} else if (status == 0 && nonce_replayed(r, (msg_auth_t const *)as->as_match)) {
 		status = proxy ? 407 : 401;
 		*stale = 1;
 	} else if (status == 0) {
@@ -286,7 +326,37 @@ int registrar_check(struct registrar *r, sip_t const *sip, int proxy, char *user
 		*stale = as->as_stale;
 	}
 	su_home_unref(as->as_home);
+	if (status == 403 || status == 400)
+		auth_guard_failed(r->guard, source, known ? uname : "", mono_ms());
 	return status;
+}
+
+/* A fresh digest challenge header (401: WWW-Authenticate, 407:
+ * Proxy-Authenticate) in as->as_response; NULL as on no memory. */
+static auth_status_t *registrar_challenge(struct registrar *r, int status, int stale)
+{
+	auth_status_t *as = auth_status_new(NULL);
+
+	if (!as)
+		return NULL;
+	as->as_realm = r->cfg->realm;
+	as->as_stale = stale;
+	auth_mod_challenge(r->am, as, status == 407 ? &proxy_challenger : &reg_challenger);
+	return as;
+}
+
+int registrar_challenge_value(struct registrar *r, int status, char *buf, size_t len)
+{
+	auth_status_t *as = registrar_challenge(r, status, 0);
+	int rc = -ENOMEM;
+
+	if (as && as->as_response) {
+		sip_header_field_e(buf, len, (sip_header_t const *)as->as_response, 0);
+		rc = 0;
+	}
+	if (as)
+		su_home_unref(as->as_home);
+	return rc;
 }
 
 void registrar_refuse(struct registrar *r, nua_t *nua, nua_handle_t *nh, int status, int stale,
@@ -299,14 +369,10 @@ void registrar_refuse(struct registrar *r, nua_t *nua, nua_handle_t *nh, int sta
 			    TAG_IF(with_this, NUTAG_WITH_THIS(nua)), TAG_END());
 		return;
 	}
-	as = auth_status_new(NULL);
-	if (!as) {
+	if (!(as = registrar_challenge(r, status, stale))) {
 		nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_IF(with_this, NUTAG_WITH_THIS(nua)), TAG_END());
 		return;
 	}
-	as->as_realm = r->cfg->realm;
-	as->as_stale = stale;
-	auth_mod_challenge(r->am, as, status == 407 ? &proxy_challenger : &reg_challenger);
 	nua_respond(nh, status, sip_status_phrase(status),
 		    TAG_IF(as->as_response, SIPTAG_HEADER((sip_header_t *)as->as_response)),
 		    TAG_IF(with_this, NUTAG_WITH_THIS(nua)), TAG_END());
@@ -393,12 +459,18 @@ void registrar_on_register(struct registrar *r, nua_t *nua, nua_handle_t *nh, si
 	snprintf(aor, sizeof(aor), "%s", sip->sip_to->a_url->url_user);
 	auth_readdb_if_needed(r->am);	/* users_file may have changed */
 	if (!auth_mod_getpass(r->am, aor, r->cfg->realm)) {
-		/* RFC 3261 10.3 step 3: not an address of record of ours. */
+		if (auth_guard_blocked(r->guard, source, "", mono_ms())) {
+			nua_respond(nh, SIP_403_FORBIDDEN, NUTAG_WITH_THIS(nua), TAG_END());
+			return;
+		}
+		/* RFC 3261 10.3 step 3: not an address of record of ours. Trying
+		 * user names is guessing too. */
 		LOGW(LSS_SIP, "REGISTER from %s for unknown user %s: 404", source, aor);
+		auth_guard_failed(r->guard, source, "", mono_ms());
 		nua_respond(nh, SIP_404_NOT_FOUND, NUTAG_WITH_THIS(nua), TAG_END());
 		return;
 	}
-	status = registrar_check(r, sip, 0, user, sizeof(user), &stale);
+	status = registrar_check(r, sip, 0, source, user, sizeof(user), &stale);
 	if (status) {
 		if (status != 401 || sip->sip_authorization)
 			LOGW(LSS_SIP, "REGISTER %s from %s refused: %d%s", aor, source, status,
@@ -408,6 +480,7 @@ void registrar_on_register(struct registrar *r, nua_t *nua, nua_handle_t *nh, si
 	}
 	if (strcmp(user, aor)) {
 		LOGW(LSS_SIP, "REGISTER %s from %s refused: authenticated as %s", aor, source, user);
+		auth_guard_failed(r->guard, source, aor, mono_ms());
 		nua_respond(nh, 403, "Not your address of record", NUTAG_WITH_THIS(nua), TAG_END());
 		return;
 	}
@@ -521,8 +594,21 @@ int registrar_contacts(struct registrar *r, const char *user, char uris[][REG_UR
 	return n;
 }
 
+static void guard_sweep(void *arg)
+{
+	struct registrar *r = arg;
+
+	auth_guard_sweep(r->guard, mono_ms());
+	loop_timer_start(r->guard_sweep, REG_GUARD_SWEEP_MS);
+}
+
 int registrar_alloc(struct registrar **rp, struct su_root_s *root, const struct cfg_registrar *cfg)
 {
+	struct auth_guard_params gp = {
+		.attempts = (unsigned)cfg->auth_attempts, .window_ms = (unsigned)cfg->auth_window * 1000,
+		.backoff_ms = (unsigned)cfg->auth_backoff * 1000,
+		.backoff_max_ms = (unsigned)cfg->auth_backoff_max * 1000,
+	};
 	struct registrar *r = calloc(1, sizeof(*r));
 	int rc = -ENOMEM;
 
@@ -556,6 +642,10 @@ int registrar_alloc(struct registrar **rp, struct su_root_s *root, const struct 
 	if ((rc = loop_timer_alloc(&r->purge, root, "registrar-purge", purge_expired, r)))
 		goto fail;
 	loop_timer_start(r->purge, REG_PURGE_MS);
+	if ((rc = auth_guard_alloc(&r->guard, &gp)) ||
+	    (rc = loop_timer_alloc(&r->guard_sweep, root, "auth-guard", guard_sweep, r)))
+		goto fail;
+	loop_timer_start(r->guard_sweep, REG_GUARD_SWEEP_MS);
 	LOGN(LSS_SIP, "registrar: realm \"%s\", %d user(s)%s%s, database %s", cfg->realm, cfg->n_users,
 	     cfg->users_file[0] ? " + " : "", cfg->users_file, cfg->database[0] ? cfg->database : "(memory)");
 	*rp = r;
@@ -570,6 +660,8 @@ void registrar_free(struct registrar *r)
 	if (!r)
 		return;
 	loop_timer_free(r->purge);
+	loop_timer_free(r->guard_sweep);
+	auth_guard_free(r->guard);
 	sqlite3_finalize(r->st_put);
 	sqlite3_finalize(r->st_del);
 	if (r->db)

@@ -100,11 +100,17 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip);
 /* registrar.c */
 void registrar_on_register(struct registrar *r, nua_t *nua, nua_handle_t *nh, sip_t const *sip,
 			   const char *source);
-/** Check a request's credentials (proxy: Proxy-Authorization for 407).
- * 0 with user set; 401/407 when a challenge is due (*stale: the nonce was
- * stale or replayed); 403 wrong user or password; 400 broken credentials. */
-int registrar_check(struct registrar *r, sip_t const *sip, int proxy, char *user, size_t ulen,
-		    int *stale);
+/** Check a request's credentials (proxy: Proxy-Authorization for 407) from
+ * source. 0 with user set; 401/407 when a challenge is due (none given, or
+ * *stale: the nonce was stale or replayed, or another realm); 403 wrong
+ * user or password, an answer for another Request-URI or algorithm, or a
+ * source refused for guessing (auth_guard.h); 400 broken credentials.
+ * Failures are counted against source and user. */
+int registrar_check(struct registrar *r, sip_t const *sip, int proxy, const char *source, char *user,
+		    size_t ulen, int *stale);
+/** The value of a fresh 401 (WWW-Authenticate) or 407 (Proxy-Authenticate)
+ * challenge header, for tests; 0 or -ENOMEM. */
+int registrar_challenge_value(struct registrar *r, int status, char *buf, size_t len);
 /** Answer status: 401/407 with a fresh challenge, else the bare status. */
 void registrar_refuse(struct registrar *r, nua_t *nua, nua_handle_t *nh, int status, int stale,
 		      int with_this);

@@ -461,6 +461,29 @@ void sip_leg_event(struct sip_leg *sl, nua_event_t event, int status, char const
 	}
 }
 
+/* The called number of a Request-URI user part: escapes decoded (RFC 3261
+ * 19.1.2: "#" arrives as "%23"), RFC 3966 visual separators dropped. 0, or
+ * the cause to refuse it with: 1 (404) for a character no number or user
+ * name has, 28 (484) when it does not fit; never cut short. */
+static int sl_called_number(const char *user, char *out, size_t outlen)
+{
+	char buf[256], full[256];
+
+	if (!user)
+		return 1;
+	if (strlen(user) >= sizeof(buf))
+		return 28;
+	url_unescape(buf, user);
+	for (const char *p = buf; *p; p++)
+		if (!strchr("0123456789*#+-.()", *p) && !((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z'))
+			return 1;
+	dp_strip_visual(full, sizeof(full), buf);
+	if (strlen(full) >= outlen)
+		return 28;
+	snprintf(out, outlen, "%s", full);
+	return out[0] ? 0 : 1;
+}
+
 /* A new INVITE outside any dialog (SIP -> PRI). The bridge decides; a
  * refusal goes back as the cause's status with a Reason header. */
 int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
@@ -501,8 +524,13 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	si.t_setup_us = (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 	si.law = sl->mport.law;
-	if (sip->sip_request->rq_url->url_user)
-		dp_strip_visual(si.called, sizeof(si.called), sip->sip_request->rq_url->url_user);
+	if ((cause = sl_called_number(sip->sip_request->rq_url->url_user, si.called, sizeof(si.called)))) {
+		LOGN(LSS_SIP, "%s INVITE %s: called number refused (%s): cause %d", sl_describe(&sl->base),
+		     sip->sip_request->rq_url->url_user ? sip->sip_request->rq_url->url_user : "(none)",
+		     cause == 28 ? "too long" : "not a number", cause);
+		sl_release(&sl->base, cause);
+		return -EINVAL;
+	}
 	if (sip->sip_from->a_url->url_user)
 		dp_strip_visual(si.calling, sizeof(si.calling), sip->sip_from->a_url->url_user);
 	if (sip->sip_from->a_display)
@@ -511,8 +539,11 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 	if (si.display[0] && si.display[strlen(si.display) - 1] == '"')
 		si.display[strlen(si.display) - 1] = 0;
 	sip_request_source(ua, si.source, sizeof(si.source));
-	if (ua->reg && sip->sip_proxy_authorization) {
-		si.auth_status = registrar_check(ua->reg, sip, 1, si.auth_user, sizeof(si.auth_user), &stale);
+	if (ua->reg) {
+		si.auth_status = registrar_check(ua->reg, sip, 1, si.source, si.auth_user, sizeof(si.auth_user),
+						 &stale);
+		if (!sip->sip_proxy_authorization && si.auth_status == 407)
+			si.auth_status = 0;	/* none given: the bridge decides whether they are due */
 		if (si.auth_status)
 			LOGN(LSS_SIP, "%s INVITE from %s to %s: credentials refused (%d%s)", sl_describe(&sl->base),
 			     si.source, si.called, si.auth_status, stale ? ", stale or replayed nonce" : "");

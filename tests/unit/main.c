@@ -9,6 +9,7 @@
 
 /* One X(name) per tests/unit/test_<name>.c, which defines suite_<name>_add(). */
 #define UNIT_SUITES(X) \
+	X(auth) \
 	X(cause) \
 	X(config) \
 	X(dialpeer) \

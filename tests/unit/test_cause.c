@@ -60,7 +60,7 @@ static void test_status_class_defaults(void)
 		{ 409, 21 }, { 422, 21 }, { 491, 21 }, { 499, 21 },	/* unknown 4xx: rejected */
 		{ 507, 38 }, { 580, 38 }, { 599, 38 },			/* unknown 5xx */
 		{ 607, 21 }, { 608, 21 }, { 699, 21 },			/* unknown 6xx */
-		{ 302, 127 }, { 200, 127 }, { 0, 127 }, { -1, 127 }, { 700, 127 },
+		{ 302, 23 }, { 300, 23 }, { 399, 23 }, { 200, 127 }, { 0, 127 }, { -1, 127 }, { 700, 127 },
 	};
 
 	check_pairs("cause_from_sip_status", cause_from_sip_status, defaults, ARRAY_SIZE(defaults));
