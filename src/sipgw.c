@@ -30,8 +30,8 @@ struct gw {
 	int n_spans;
 	int sfd;
 	struct loop_fd *sig_w;
-	struct loop_timer *grace;
-	int stopping;
+	struct loop_timer *grace, *bound;
+	int stopping, sip_stopping;
 };
 
 static void usage(FILE *f)
@@ -42,6 +42,10 @@ static void usage(FILE *f)
 		   "  -s        log to syslog instead of stderr\n"
 		   "  -t        check the configuration and exit\n");
 }
+
+/* After the grace time the SIP stack gets this long to finish (handles
+ * destroyed, nothing left to wait for); then sipgw exits regardless. */
+#define SIP_STOP_BOUND_MS 2000
 
 static void stop_now(void *arg)
 {
@@ -54,22 +58,45 @@ static void sip_stopped(void *arg)
 	stop_now(arg);
 }
 
-/* All calls are cleared (or the grace time ran out): stop SIP, then the loop. */
+/* Stop the SIP stack and the loop, bounded: nua_shutdown waits for every
+ * transaction, and a peer that never answers would hold it for 32 s. */
+static void stop_sip(struct gw *gw)
+{
+	if (gw->sip_stopping++)
+		return;
+	loop_timer_stop(gw->grace);
+	loop_timer_stop(gw->bound);
+	sip_ua_shutdown(gw->ua, sip_stopped, gw);
+	loop_timer_start(gw->bound, SIP_STOP_BOUND_MS);
+}
+
+/* All calls are cleared: stop SIP, then the loop. */
 static void calls_idle(void *arg)
 {
 	struct gw *gw = arg;
 
-	loop_timer_stop(gw->grace);
 	LOGN(LSS_CORE, "no calls left; stopping");
-	sip_ua_shutdown(gw->ua, sip_stopped, gw);
-	/* nua_shutdown waits for transactions; do not wait for ever. */
-	loop_timer_start(gw->grace, 2000);
+	stop_sip(gw);
 }
 
+/* The grace time is over (or a second signal came): what has not cleared
+ * is dropped without more signalling, so no peer can keep us from exiting. */
 static void grace_expired(void *arg)
 {
 	struct gw *gw = arg;
+
+	if (gw->sip_stopping)
+		return;
 	LOGW(LSS_CORE, "shutdown grace time over; %u call(s) left", bridge_call_count(gw->br));
+	bridge_drop_calls(gw->br);
+	stop_sip(gw);
+}
+
+static void bound_expired(void *arg)
+{
+	struct gw *gw = arg;
+
+	LOGW(LSS_CORE, "SIP stack did not stop within %d ms; stopping anyway", SIP_STOP_BOUND_MS);
 	stop_now(gw);
 }
 
@@ -82,7 +109,7 @@ static void signal_cb(void *arg, int fd)
 		return;
 	if (gw->stopping++) {
 		LOGN(LSS_CORE, "second signal: stopping at once");
-		stop_now(gw);
+		grace_expired(gw);
 		return;
 	}
 	LOGN(LSS_CORE, "signal %d: clearing calls and stopping", (int)si.ssi_signo);
@@ -141,10 +168,15 @@ static int gw_start(struct gw *gw)
 	sigaddset(&mask, SIGTERM);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* A full disk or a file size limit: a write fails (EFBIG) and is
+	 * reported, instead of the signal killing the gateway and its calls. */
+	signal(SIGXFSZ, SIG_IGN);
 	gw->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (gw->sfd < 0)
 		return -errno;
 	if ((rc = loop_fd_alloc(&gw->sig_w, gw->root, gw->sfd, signal_cb, gw)))
+		return rc;
+	if ((rc = loop_timer_alloc(&gw->bound, gw->root, "sip-stop-bound", bound_expired, gw)))
 		return rc;
 	return loop_timer_alloc(&gw->grace, gw->root, "shutdown-grace", grace_expired, gw);
 }
@@ -157,6 +189,7 @@ static void gw_stop(struct gw *gw)
 	sip_ua_free(gw->ua);
 	registrar_free(gw->reg);
 	loop_timer_free(gw->grace);
+	loop_timer_free(gw->bound);
 	loop_fd_free(gw->sig_w);
 	if (gw->sfd > 0)
 		close(gw->sfd);

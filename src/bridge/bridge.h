@@ -30,6 +30,9 @@ int bridge_incoming_sip(void *arg, struct leg *leg, const struct leg_setup_info 
 int bridge_incoming_pri(void *arg, struct leg *leg, const struct leg_setup_info *si);
 /** Clear every call with cause 16 (SIGTERM); idle_h runs when none is left. */
 void bridge_shutdown(struct bridge *br, void (*idle_h)(void *arg), void *arg);
+/** Destroy every call and its legs at once, with no protocol exchange: the
+ * shutdown grace time is over and the far ends did not finish clearing. */
+void bridge_drop_calls(struct bridge *br);
 unsigned bridge_call_count(const struct bridge *br);
 
 #endif

@@ -653,13 +653,12 @@ int bridge_alloc(struct bridge **brp, const struct bridge_params *p)
 void bridge_set_sip(struct bridge *br, struct sip_ua *ua) { br->ua = ua; }
 void bridge_set_registrar(struct bridge *br, struct registrar *reg) { br->reg = reg; }
 
-void bridge_free(struct bridge *br)
+void bridge_drop_calls(struct bridge *br)
 {
 	struct call *c;
 
-	if (!br)
-		return;
-	bridge_log_summary(br);
+	if (br->n_calls)
+		LOGW(LSS_BRIDGE, "dropping %u call(s) that did not clear in time", br->n_calls);
 	while ((c = LIST_FIRST(&br->calls))) {
 		struct leg *legs[2 + CALL_MAX_DYING + CALL_MAX_FORKS] = { c->a, c->b };
 		memcpy(legs + 2, c->dying, sizeof(c->dying));
@@ -669,8 +668,17 @@ void bridge_free(struct bridge *br)
 				legs[i]->ops->destroy(legs[i]);
 		loop_timer_free(c->ring_timer);
 		LIST_REMOVE(c, entry);
+		br->n_calls--;
 		free(c);
 	}
+}
+
+void bridge_free(struct bridge *br)
+{
+	if (!br)
+		return;
+	bridge_log_summary(br);
+	bridge_drop_calls(br);
 	free(br->pdd_ms);
 	free(br);
 }

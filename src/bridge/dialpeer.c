@@ -314,6 +314,33 @@ size_t dp_lookup(const struct dial_peer *peers, size_t n, const char *number, in
 	return cnt;
 }
 
+int dp_pattern_example(const char *pattern, char *out, size_t outlen)
+{
+	static const char syms[] = "0123456789*#+";
+	struct pat pat;
+	size_t o = 0;
+
+	if (pat_compile(&pat, pattern, NULL) < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < pat.n; i++) {
+		const struct pat_elem *pe = &pat.e[i];
+		int sym = 0;
+
+		while (!(pe->set & (1u << sym)))
+			sym++;
+		/* the fewest repeats; 'T' and '%' may match nothing at all */
+		for (unsigned r = 0; r < pe->min; r++) {
+			if (o + 1 >= outlen)
+				return -ENOSPC;
+			out[o++] = syms[sym];
+		}
+	}
+	if (!outlen)
+		return -ENOSPC;
+	out[o] = 0;
+	return 0;
+}
+
 void dp_strip_visual(char *out, size_t outlen, const char *in)
 {
 	size_t o = 0;

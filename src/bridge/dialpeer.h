@@ -40,6 +40,10 @@ int dp_pattern_match(const char *pattern, const char *number);
  * Fills outp[] with at most min(max, DP_LOOKUP_MAX); returns how many. */
 size_t dp_lookup(const struct dial_peer *peers, size_t n, const char *number, int type,
 		 const struct dial_peer **outp, size_t max);
+/** The shortest number pattern matches (lowest digit of each class), for
+ * checking at config time that a number has somewhere to go. 0, -EINVAL or
+ * -ENOSPC. */
+int dp_pattern_example(const char *pattern, char *out, size_t outlen);
 /** Copy in without RFC 3966 visual separators ("-", ".", "(", ")") and spaces,
  * keeping only digits, '+', '*', '#' and letters; out is always terminated. */
 void dp_strip_visual(char *out, size_t outlen, const char *in);

@@ -11,6 +11,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <arpa/inet.h>
 #include <libconfig.h>
 #include <libpri.h>
@@ -433,9 +436,15 @@ static int load_emergency(struct ctx *c, struct gw_config *cfg, const config_set
 			return fail(c, n, "emergency pattern \"%s\": %s", en->pattern, why ? why : "invalid");
 		/* An emergency number with nowhere to go is a configuration error,
 		 * not something to find out during an emergency. */
-		if (!en->extension[0] && strspn(en->pattern, "0123456789") == strlen(en->pattern)) {
+		if (!en->extension[0]) {
 			const struct dial_peer *out[1];
-			if (!dp_lookup(cfg->peers, cfg->n_peers, en->pattern, DP_POTS, out, 1))
+			char ex[DP_NUMBER_MAX + 1], called[DP_NUMBER_MAX + 33];
+
+			/* Wildcards too: the shortest number the pattern takes must
+			 * reach a pots dial-peer that can dial it. */
+			if (dp_pattern_example(en->pattern, ex, sizeof(ex)) ||
+			    !dp_lookup(cfg->peers, cfg->n_peers, ex, DP_POTS, out, 1) ||
+			    dp_pots_number(out[0], ex, called, sizeof(called)))
 				return fail(c, n, "emergency number %s: no pots dial-peer matches it and no "
 					    "'extension' is set", en->pattern);
 		}
@@ -625,6 +634,55 @@ static int load_tgs(struct ctx *c, struct gw_config *cfg, const config_setting_t
 	return 0;
 }
 
+/* What the start would trip over, found by -t too (file:line, not a bare
+ * errno at start-up): addresses that are not addresses, a database folder
+ * that cannot take the file, a users_file that cannot be read. */
+static int check_addr(struct ctx *c, config_t *lc, const char *path, const char *v)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (inet_pton(AF_INET, v, &a4) == 1 || inet_pton(AF_INET6, v, &a6) == 1)
+		return 0;
+	return fail(c, config_lookup(lc, path), "%s = \"%s\" is not an IPv4 or IPv6 address", path, v);
+}
+
+static int check_runtime(struct ctx *c, config_t *lc, const struct gw_config *cfg)
+{
+	const struct cfg_registrar *r = &cfg->reg;
+	int rc;
+
+	if ((rc = check_addr(c, lc, "sip.bind", cfg->sip_bind)) ||
+	    (rc = check_addr(c, lc, "rtp.address", cfg->rtp_ip)))
+		return rc;
+	if (!r->enabled)
+		return 0;
+	if (r->database[0]) {
+		char dir[sizeof(r->database)];
+		const char *slash = strrchr(r->database, '/');
+		struct stat st;
+
+		if (!slash)
+			snprintf(dir, sizeof(dir), ".");
+		else if (slash == r->database)
+			snprintf(dir, sizeof(dir), "/");
+		else
+			snprintf(dir, sizeof(dir), "%.*s", (int)(slash - r->database), r->database);
+		if (stat(dir, &st) || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK))
+			return fail(c, config_lookup(lc, "registrar.database"),
+				    "registrar database \"%s\": folder %s %s", r->database, dir,
+				    stat(dir, &st) ? strerror(errno) : !S_ISDIR(st.st_mode) ? "is not a folder"
+												: "is not writable");
+		if (stat(r->database, &st) == 0 && !S_ISREG(st.st_mode))
+			return fail(c, config_lookup(lc, "registrar.database"),
+				    "registrar database \"%s\" is not a file", r->database);
+	}
+	if (r->users_file[0] && access(r->users_file, R_OK))
+		return fail(c, config_lookup(lc, "registrar.users_file"), "registrar users_file \"%s\": %s",
+			    r->users_file, strerror(errno));
+	return 0;
+}
+
 int config_load(struct gw_config *cfg, const char *path, char *err, size_t errlen)
 {
 	static const char *const top[] = { "log", "sip", "rtp", "timers", "spans",
@@ -679,6 +737,7 @@ int config_load(struct gw_config *cfg, const char *path, char *err, size_t errle
 		goto out;
 	if ((s = config_lookup(&lc, "emergency")) && (rc = load_emergency(&c, cfg, s)))
 		goto out;
+	rc = check_runtime(&c, &lc, cfg);
 out:
 	config_destroy(&lc);
 	if (rc)

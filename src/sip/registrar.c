@@ -31,7 +31,8 @@
 #include "sip/sip_uri.h"
 
 #define REG_PURGE_MS 5000		/* expired bindings leave memory and database */
-#define REG_GUARD_SWEEP_MS 1000		/* guessing blocks end this close to their time */
+#define REG_GUARD_SWEEP_MS 1000
+#define REG_STORE_RETRY_AFTER "30"	/* seconds, after a database failure */		/* guessing blocks end this close to their time */
 #define NONCE_SLOTS 16384		/* remembered nonces (replay check) */
 #define NONCE_PROBE 32
 
@@ -90,34 +91,63 @@ static int db_exec(struct registrar *r, const char *sql)
 	return 0;
 }
 
-static void db_put(struct registrar *r, const struct binding *b)
+/* 0, or -EIO with a log line saying why (a full disk, a broken file). */
+static int db_put(struct registrar *r, const struct binding *b)
 {
 	sqlite3_stmt *s = r->st_put;
+	int rc = 0;
 
 	if (!s)
-		return;
+		return 0;
 	sqlite3_bind_text(s, 1, b->aor, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, b->contact, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, b->call_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, b->cseq);
 	sqlite3_bind_int64(s, 5, b->expires_at);
 	sqlite3_bind_int64(s, 6, b->updated);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		LOGE(LSS_SIP, "registrar database: cannot store %s: %s", b->aor, sqlite3_errmsg(r->db));
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		LOGE(LSS_SIP, "registrar database %s: cannot store %s at %s: %s", r->cfg->database, b->aor,
+		     b->contact, sqlite3_errmsg(r->db));
+		rc = -EIO;
+	}
 	sqlite3_reset(s);
+	return rc;
 }
 
-static void db_del(struct registrar *r, const struct binding *b)
+static int db_del(struct registrar *r, const struct binding *b)
 {
 	sqlite3_stmt *s = r->st_del;
+	int rc = 0;
 
 	if (!s)
-		return;
+		return 0;
 	sqlite3_bind_text(s, 1, b->aor, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, b->contact, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		LOGE(LSS_SIP, "registrar database: cannot delete %s: %s", b->aor, sqlite3_errmsg(r->db));
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		LOGE(LSS_SIP, "registrar database %s: cannot delete %s at %s: %s", r->cfg->database, b->aor,
+		     b->contact, sqlite3_errmsg(r->db));
+		rc = -EIO;
+	}
 	sqlite3_reset(s);
+	return rc;
+}
+
+/* One REGISTER's changes go to the database in one transaction; memory
+ * follows only once it committed, so a 200 is never sent for a binding a
+ * restart would lose, and a 500 leaves memory as it was. */
+static int db_begin(struct registrar *r)
+{
+	return r->db ? db_exec(r, "BEGIN") : 0;
+}
+
+static int db_end(struct registrar *r, int rc)
+{
+	if (!r->db)
+		return rc;
+	if (rc == 0 && (rc = db_exec(r, "COMMIT")) == 0)
+		return 0;
+	sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
 }
 
 static struct binding *binding_add(struct registrar *r)
@@ -134,11 +164,19 @@ static struct binding *binding_add(struct registrar *r)
 	return &r->b[r->n++];
 }
 
-/* Forget binding i, in memory and in the database. */
+/* Forget binding i in memory only (the database already has). */
+static void binding_forget(struct registrar *r, size_t i)
+{
+	r->b[i] = r->b[--r->n];
+}
+
+/* Forget binding i, in the database and in memory. A failed delete is
+ * logged; the binding is expired or evicted anyway and never loaded again
+ * after its expiry. */
 static void binding_remove(struct registrar *r, size_t i)
 {
 	db_del(r, &r->b[i]);
-	r->b[i] = r->b[--r->n];
+	binding_forget(r, i);
 }
 
 static int db_open(struct registrar *r)
@@ -443,13 +481,49 @@ static void register_ok(struct registrar *r, nua_t *nua, nua_handle_t *nh, const
 		    TAG_IF(n, SIPTAG_CONTACT_STR(list)), TAG_END());
 }
 
+/* What contact m of this REGISTER makes of binding b (NULL: none yet) in
+ * *nb; returns the granted expiry, 0 to remove it. */
+static int register_apply(const struct registrar *r, sip_t const *sip, sip_contact_t const *m,
+			  const char *aor, const char *contact, const struct binding *b, struct binding *nb,
+			  long long now)
+{
+	int e = contact_expires(r, sip, m);
+
+	if (e <= 0)
+		return 0;
+	if (e > r->cfg->max_expires)
+		e = r->cfg->max_expires;
+	if (b) {
+		*nb = *b;
+	} else {
+		memset(nb, 0, sizeof(*nb));
+		snprintf(nb->aor, sizeof(nb->aor), "%s", aor);
+		snprintf(nb->contact, sizeof(nb->contact), "%s", contact);
+	}
+	snprintf(nb->call_id, sizeof(nb->call_id), "%s", sip->sip_call_id->i_id);
+	nb->cseq = sip->sip_cseq->cs_seq;
+	nb->expires_at = now + e;
+	nb->updated = now;
+	return e;
+}
+
+/* RFC 3261 21.5.1 with Retry-After (20.33): the phone tries again later
+ * rather than believing in a binding that is not stored. */
+static void register_store_failed(nua_t *nua, nua_handle_t *nh, const char *aor, const char *source)
+{
+	LOGE(LSS_SIP, "REGISTER %s from %s: the registrar database refused the change: 500, "
+	     "bindings unchanged", aor, source);
+	nua_respond(nh, 500, "Registrar storage failure", SIPTAG_RETRY_AFTER_STR(REG_STORE_RETRY_AFTER),
+		    NUTAG_WITH_THIS(nua), TAG_END());
+}
+
 void registrar_on_register(struct registrar *r, nua_t *nua, nua_handle_t *nh, sip_t const *sip,
 			   const char *source)
 {
 	char user[64], aor[64], contact[256];
 	sip_contact_t const *m;
 	long long now = wall_now();
-	int status, stale, star = 0;
+	int status, stale, star = 0, rc;
 
 	if (!sip->sip_to || !sip->sip_to->a_url->url_user || !sip->sip_call_id || !sip->sip_cseq) {
 		LOGW(LSS_SIP, "REGISTER from %s refused: no To user, Call-ID or CSeq", source);
@@ -495,9 +569,17 @@ void registrar_on_register(struct registrar *r, nua_t *nua, nua_handle_t *nh, si
 				    NUTAG_WITH_THIS(nua), TAG_END());
 			return;
 		}
+		rc = db_begin(r);
+		for (size_t i = 0; i < r->n && !rc; i++)
+			if (!strcmp(r->b[i].aor, aor))
+				rc = db_del(r, &r->b[i]);
+		if (db_end(r, rc)) {
+			register_store_failed(nua, nh, aor, source);
+			return;
+		}
 		for (size_t i = 0; i < r->n;)
 			if (!strcmp(r->b[i].aor, aor))
-				binding_remove(r, i);
+				binding_forget(r, i);
 			else
 				i++;
 		LOGI(LSS_SIP, "REGISTER %s from %s: every binding removed", aor, source);
@@ -531,35 +613,45 @@ void registrar_on_register(struct registrar *r, nua_t *nua, nua_handle_t *nh, si
 			return;
 		}
 	}
-	for (m = sip->sip_contact; m; m = m->m_next) {
-		int e = contact_expires(r, sip, m);
-		struct binding *b;
+	/* The database first, in one transaction ... */
+	rc = db_begin(r);
+	for (m = sip->sip_contact; m && !rc; m = m->m_next) {
+		struct binding nb, *b;
 
 		url_e(contact, sizeof(contact), m->m_url);
 		b = binding_find(r, aor, contact);
+		if (register_apply(r, sip, m, aor, contact, b, &nb, now) == 0)
+			rc = b ? db_del(r, b) : 0;
+		else
+			rc = db_put(r, &nb);
+	}
+	if (db_end(r, rc)) {
+		register_store_failed(nua, nh, aor, source);
+		return;
+	}
+	/* ... then memory, the same way. */
+	for (m = sip->sip_contact; m; m = m->m_next) {
+		struct binding nb, *b;
+		int e;
+
+		url_e(contact, sizeof(contact), m->m_url);
+		b = binding_find(r, aor, contact);
+		e = register_apply(r, sip, m, aor, contact, b, &nb, now);
 		if (e == 0) {
 			if (b) {
 				LOGI(LSS_SIP, "REGISTER %s from %s: %s removed", aor, source, contact);
-				binding_remove(r, (size_t)(b - r->b));
+				binding_forget(r, (size_t)(b - r->b));
 			}
 			continue;
 		}
-		if (e > r->cfg->max_expires)
-			e = r->cfg->max_expires;
 		if (!b) {
 			aor_make_room(r, aor);
 			if (!(b = binding_add(r))) {
 				nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, NUTAG_WITH_THIS(nua), TAG_END());
 				return;
 			}
-			snprintf(b->aor, sizeof(b->aor), "%s", aor);
-			snprintf(b->contact, sizeof(b->contact), "%s", contact);
 		}
-		snprintf(b->call_id, sizeof(b->call_id), "%s", sip->sip_call_id->i_id);
-		b->cseq = sip->sip_cseq->cs_seq;
-		b->expires_at = now + e;
-		b->updated = now;
-		db_put(r, b);
+		*b = nb;
 		LOGI(LSS_SIP, "REGISTER %s from %s: %s for %d s", aor, source, contact, e);
 	}
 	register_ok(r, nua, nh, aor);

@@ -52,6 +52,7 @@ struct sip_ua {
 	struct sip_overload ovl;
 	void (*shutdown_done)(void *arg);
 	void *shutdown_arg;
+	int shutdown_state;		/* 0 running, 1 nua_shutdown sent, 2 nua finished it */
 };
 
 /* Dialog states, after RFC 3261 12 / 13 and the INVITE transaction. */

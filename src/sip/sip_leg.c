@@ -334,6 +334,25 @@ int sip_leg_alloc_outgoing(struct leg **legp, struct sip_ua *ua, const struct si
 	return 0;
 }
 
+/* A 3xx is never followed: a Contact is the far end's word, not a
+ * dial-peer, and following it would skip routing, trust and the toll-fraud
+ * door (a redirect to a PSTN number through this very gateway). The try
+ * ends with cause 23; the log names where the peer wanted the call to go. */
+static void sl_log_redirect(struct sip_leg *sl, int status, sip_t const *sip)
+{
+	char list[512] = "";
+	size_t o = 0;
+
+	for (sip_contact_t const *m = sip ? sip->sip_contact : NULL; m && o < sizeof(list) - 2; m = m->m_next) {
+		if (o)
+			o += (size_t)snprintf(list + o, sizeof(list) - o, ", ");
+		if (o < sizeof(list))
+			o += url_e(list + o, (int)(sizeof(list) - o), m->m_url);
+	}
+	LOGN(LSS_SIP, "%s %d from dial-peer %d: redirection to %s not followed", sl_describe(&sl->base),
+	     status, sl->dial_peer, list[0] ? list : "(no Contact)");
+}
+
 /* A response to our INVITE (RFC 3261 13.2.2). */
 static void on_r_invite(struct sip_leg *sl, int status, sip_t const *sip)
 {
@@ -379,6 +398,8 @@ static void on_r_invite(struct sip_leg *sl, int status, sip_t const *sip)
 		call_leg_answered(&sl->base);
 		return;
 	}
+	if (status < 400)
+		sl_log_redirect(sl, status, sip);
 	/* Final failure; nua sends the ACK (RFC 3261 17.1.1.3). */
 	if (sl->state != SIP_ST_TERMINATING)
 		sl_move(sl, SIP_ST_TERMINATING);

@@ -56,7 +56,10 @@ static void nua_cb(nua_event_t event, int status, char const *phrase, nua_t *nua
 		   tagi_t tags[])
 {
 	if (event == nua_r_shutdown) {
-		if (status >= 200 && ua->shutdown_done)
+		if (status < 200)
+			return;
+		ua->shutdown_state = 2;
+		if (ua->shutdown_done)
 			ua->shutdown_done(ua->shutdown_arg);
 		return;
 	}
@@ -118,6 +121,11 @@ int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 			     NTATAG_SIP_T1X64(p->timer_b_ms ? p->timer_b_ms : 32000),
 			     NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER"),
 			     NUTAG_APPL_METHOD("REGISTER"),	/* the registrar answers, not nua */
+			     /* Never restart a request on our own: nua would follow a 3xx to
+			      * any Contact (a redirect to a PSTN number through this gateway),
+			      * past routing and the toll-fraud door. A 422 (RFC 4028) then
+			      * ends the try like any other 4xx. */
+			     NUTAG_RETRY_COUNT(0),
 			     TAG_IF(p->udp_rmem, TPTAG_UDP_RMEM(p->udp_rmem)),
 			     TAG_END());
 	if (!ua->nua) {
@@ -135,6 +143,9 @@ void sip_ua_shutdown(struct sip_ua *ua, void (*done)(void *arg), void *arg)
 {
 	ua->shutdown_done = done;
 	ua->shutdown_arg = arg;
+	if (ua->shutdown_state)
+		return;
+	ua->shutdown_state = 1;
 	nua_shutdown(ua->nua);
 }
 
@@ -143,7 +154,13 @@ void sip_ua_free(struct sip_ua *ua)
 	if (!ua)
 		return;
 	sip_overload_summary(&ua->ovl);
-	nua_destroy(ua->nua);
+	/* nua_destroy() before nua_shutdown() has finished asserts (SIGABRT):
+	 * a peer that never answers our BYE would cost a core dump at every
+	 * stop. The process is exiting, so the stack is left to the kernel. */
+	if (ua->shutdown_state == 2)
+		nua_destroy(ua->nua);
+	else
+		LOGW(LSS_SIP, "SIP stack shutdown not finished (peers did not answer); leaving it");
 	su_home_deinit(ua->home);
 	free(ua);
 }

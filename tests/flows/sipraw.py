@@ -55,9 +55,10 @@ class Response:
 
 
 class RawUA:
-    def __init__(self, gw_port, user):
+    def __init__(self, gw_port, user, local="127.0.0.1"):
         self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.s.bind(("127.0.0.1", 0))
+        self.s.bind((local, 0))
+        self.local = local
         self.port = self.s.getsockname()[1]
         self.gw = ("127.0.0.1", gw_port)
         self.user = user
@@ -86,13 +87,13 @@ class RawUA:
             cseq = self.cseq
         branch = "z9hG4bK%08x" % random.getrandbits(32)
         lines = ["%s %s SIP/2.0" % (method, ruri),
-                 "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=%s;rport" % (self.port, branch),
+                 "Via: SIP/2.0/UDP %s:%d;branch=%s;rport" % (self.local, self.port, branch),
                  "Max-Forwards: 70",
                  "From: <sip:%s@127.0.0.1>;tag=%s" % (self.user, self.tag),
                  "To: <%s>" % to,
                  "Call-ID: %s" % self.call_id,
                  "CSeq: %s %s" % (cseq, method),
-                 "Contact: " + (contact or "<sip:%s@127.0.0.1:%d>" % (self.user, self.port))]
+                 "Contact: " + (contact or "<sip:%s@%s:%d>" % (self.user, self.local, self.port))]
         lines += list(headers)
         if body:
             lines.append("Content-Type: application/sdp")
@@ -138,3 +139,54 @@ class RawUA:
                  "Call-ID: %s" % self.call_id, "CSeq: %d ACK" % self.cseq, "Content-Length: 0"]
         if resp.status >= 300:
             self.send("\r\n".join(lines) + "\r\n\r\n")
+
+
+class RawUAS:
+    """A SIP peer that answers every INVITE it gets with one final response
+    of the test's choosing (a 3xx with Contacts, say), and counts what came."""
+
+    def __init__(self):
+        self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.s.bind(("127.0.0.1", 0))
+        self.port = self.s.getsockname()[1]
+        self.requests = []
+
+    def close(self):
+        self.s.close()
+
+    def answer_invite(self, status, phrase, headers=(), timeout=10.0):
+        """Wait for an INVITE, answer it; then wait for the ACK. Returns the INVITE's text."""
+        self.s.settimeout(timeout)
+        while True:
+            data, addr = self.s.recvfrom(65535)
+            text = data.decode(errors="replace")
+            self.requests.append(text.split("\r\n", 1)[0])
+            if text.startswith("INVITE "):
+                break
+        head = text.split("\r\n\r\n", 1)[0].split("\r\n")
+
+        def hdr(name):
+            return [ln.split(":", 1)[1].strip() for ln in head[1:] if ln.split(":", 1)[0].strip().lower() == name]
+        lines = ["SIP/2.0 %d %s" % (status, phrase)]
+        lines += ["Via: " + v for v in hdr("via")]
+        lines += ["From: " + hdr("from")[0], "To: %s;tag=raw%d" % (hdr("to")[0], self.port),
+                  "Call-ID: " + hdr("call-id")[0], "CSeq: " + hdr("cseq")[0]]
+        lines += list(headers) + ["Content-Length: 0"]
+        self.s.sendto(("\r\n".join(lines) + "\r\n\r\n").encode(), addr)
+        self.s.settimeout(5.0)
+        while True:
+            data, _ = self.s.recvfrom(65535)
+            first = data.decode(errors="replace").split("\r\n", 1)[0]
+            self.requests.append(first)
+            if first.startswith("ACK "):
+                return text
+
+    def quiet_for(self, seconds):
+        """True when nothing arrives for seconds (what a peer nobody calls sees)."""
+        self.s.settimeout(seconds)
+        try:
+            data, _ = self.s.recvfrom(65535)
+            self.requests.append(data.decode(errors="replace").split("\r\n", 1)[0])
+            return False
+        except socket.timeout:
+            return True

@@ -649,6 +649,40 @@ static void test_emergency_errors(void)
 	expect_error(text, 3, "'forward_digits' must be a number of digits (0..32) or \"all\"");
 }
 
+/* What the start would trip over is found at load (and so by sipgw -t). */
+static void test_runtime_checks(void)
+{
+	char text[2048];
+
+	snprintf(text, sizeof(text), "sip = { port = 5070;\n  bind = \"sipgw.example\"; };\n");
+	expect_error(text, 2, "sip.bind = \"sipgw.example\" is not an IPv4 or IPv6 address");
+	snprintf(text, sizeof(text), "rtp = {\n  address = \"127.0.0.256\"; };\n");
+	expect_error(text, 2, "rtp.address = \"127.0.0.256\" is not an IPv4 or IPv6 address");
+	snprintf(text, sizeof(text), "sip = { bind = \"::1\"; };\n");
+	{
+		struct gw_config cfg;
+		char err[512];
+		CU_ASSERT_EQUAL(load_text(&cfg, text, err, sizeof(err), NULL, 0), 0);
+		config_free(&cfg);
+	}
+	snprintf(text, sizeof(text), "registrar = { realm = \"x\";\n"
+		 "  database = \"/nonexistent-sipgw-dir/registrar.db\"; };\n");
+	expect_error(text, 2, "folder /nonexistent-sipgw-dir No such file or directory");
+	snprintf(text, sizeof(text), "registrar = {\n  database = \"/tmp\"; };\n");
+	expect_error(text, 2, "registrar database \"/tmp\" is not a file");
+	snprintf(text, sizeof(text), "registrar = {\n  users_file = \"/nonexistent-sipgw-users\"; };\n");
+	expect_error(text, 2, "registrar users_file \"/nonexistent-sipgw-users\": No such file");
+	/* an emergency pattern with wildcards and no pots route (9T does not take 1..) */
+	snprintf(text, sizeof(text), "%s"
+		 "emergency = { numbers = (\n"
+		 "  { pattern = \"11[02]\"; } ); };\n", em_base);
+	expect_error(text, 8, "emergency number 11[02]: no pots dial-peer matches it");
+	snprintf(text, sizeof(text), "%s"
+		 "emergency = { numbers = (\n"
+		 "  { pattern = \"+1911\"; } ); };\n", em_base);
+	expect_error(text, 8, "emergency number +1911: no pots dial-peer matches it");
+}
+
 int suite_config_add(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -676,6 +710,7 @@ int suite_config_add(void)
 		{ "registrar and emergency sections", test_registrar_and_emergency },
 		{ "registrar errors name the line", test_registrar_errors },
 		{ "emergency errors name the line", test_emergency_errors },
+		{ "start-up checks at load: addresses, database, users_file, emergency routes", test_runtime_checks },
 		CU_TEST_INFO_NULL,
 	};
 

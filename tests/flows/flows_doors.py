@@ -1,0 +1,174 @@
+# sipgw call-flow tests for the doors issue 7 shut: a digest answer made for
+# another Request-URI, online password guessing, a 3xx that would carry a
+# call where no dial-peer sends it, numbers that do not fit the PRI.
+# SPDX-License-Identifier: GPL-2.0-only
+import re
+
+import flowlib as fl
+import sipraw
+from flowlib import FlowError, expect_ladder, flow, pots_peer, q931_ladder, voip_peer
+from flows_proxy import USERS, gw_log, no_setup, registrar_conf
+
+
+def pbx_waiting(tb, *args):
+    pbx = tb.pbx("--timeout", "15", *args)
+    pbx.wait_line(r"EVENT dchan up")
+    return pbx
+
+
+def challenge_for(ua, number):
+    """INVITE number without credentials: the 407's challenge."""
+    r = ua.invite(number)
+    if r.status != 407:
+        raise FlowError("INVITE %s without credentials: %d, not 407" % (number, r.status))
+    return sipraw.parse_challenge(r.get("proxy-authenticate"))
+
+
+def ruri(tb, number):
+    return "sip:%s@127.0.0.1:%d;user=phone" % (number, tb.sip_port)
+
+
+@flow
+def digest_uri_must_match(tb):
+    """A digest answer computed for another Request-URI (a phone's credentials for 2002 replayed to 95551234) gets 403; no SETUP; logged with both URIs."""
+    tb.gateway(tb.config([pots_peer(900, "9T")], extra=registrar_conf(tb), trusted=()))
+    pbx = pbx_waiting(tb)
+    ua = sipraw.RawUA(tb.sip_port, "2001")
+    try:
+        ch = challenge_for(ua, "95551234")
+        # the answer is right in every field but uri: it names another number
+        auth = sipraw.digest_header(ch, "INVITE", ruri(tb, "2002"), "2001", USERS["2001"])
+        r = ua.invite("95551234", auth=auth)
+        if r.status != 403:
+            raise FlowError("answer for another uri: %d, not 403" % r.status)
+        # the same uri without ;user=phone is another URI too (RFC 3261 19.1.4)
+        ch = challenge_for(ua, "95551234")
+        auth = sipraw.digest_header(ch, "INVITE", "sip:95551234@127.0.0.1:%d" % tb.sip_port, "2001",
+                                    USERS["2001"])
+        if ua.invite("95551234", auth=auth).status != 403:
+            raise FlowError("answer for a uri without user=phone accepted")
+        # REGISTER: an answer for another registrar URI
+        reg = sipraw.RawUA(tb.sip_port, "2002")
+        ch = sipraw.parse_challenge(reg.register().get("www-authenticate"))
+        auth = sipraw.digest_header(ch, "REGISTER", "sip:10.0.0.1:5060", "2002", USERS["2002"])
+        if reg.register(auth=auth).status != 403:
+            raise FlowError("REGISTER answer for another uri accepted")
+        # and the door still opens for an answer made for this request
+        ch = sipraw.parse_challenge(reg.register().get("www-authenticate"))
+        auth = sipraw.digest_header(ch, "REGISTER", "sip:127.0.0.1:%d" % tb.sip_port, "2002", USERS["2002"])
+        if reg.register(auth=auth).status != 200:
+            raise FlowError("a right REGISTER answer refused")
+        reg.close()
+    finally:
+        ua.close()
+    pbx.stop()
+    if not no_setup(pbx):
+        raise FlowError("an answer for another uri reached the PRI")
+    if not gw_log(tb, r'INVITE from 127\.0\.0\.1: digest answer of user 2001 is for uri '
+                      r'"sip:2002@127\.0\.0\.1:\d+;user=phone", not the Request-URI sip:95551234@'):
+        raise FlowError("no log line with source, user and both URIs")
+
+
+@flow
+def guessing_locks_out_the_source(tb):
+    """30 wrong REGISTER answers from 127.0.0.1: then the right password from 127.0.0.1 is refused and from 127.0.0.2 accepted; 911 still gets through; one notice at the start and one at the end."""
+    extra = registrar_conf(tb, emergency=[("911", None)]).replace(
+        "min_expires = 10;", "min_expires = 10; auth_attempts = 10; auth_window = 60; auth_backoff = 2;")
+    tb.gateway(tb.config([pots_peer(900, "9T"), pots_peer(911, "911", fwd="all")], extra=extra, trusted=()))
+    pbx = pbx_waiting(tb, "--answer-after", "0", "--hangup-after", "0.2")
+    attacker = sipraw.RawUA(tb.sip_port, "2001")
+    try:
+        statuses = []
+        ch = sipraw.parse_challenge(attacker.register().get("www-authenticate"))
+        for i in range(30):
+            auth = sipraw.digest_header(ch, "REGISTER", "sip:127.0.0.1:%d" % tb.sip_port, "2001",
+                                        "guess%d" % i, nc=i + 1)
+            statuses.append(attacker.register(auth=auth).status)
+        if set(statuses) != {403}:
+            raise FlowError("wrong answers not all 403: %s" % statuses)
+        r = attacker.register_auth(USERS["2001"])
+        if r.status != 403:
+            raise FlowError("the right password from the guessing source: %d, not 403" % r.status)
+        phone = sipraw.RawUA(tb.sip_port, "2001", local="127.0.0.2")
+        r = phone.register_auth(USERS["2001"])
+        phone.close()
+        if r.status != 200:
+            raise FlowError("the right password from 127.0.0.2: %d, not 200" % r.status)
+        # a call to the PSTN from the blocked source: refused without a challenge
+        r = attacker.invite("95551234")
+        if r.status != 403:
+            raise FlowError("INVITE from the blocked source: %d, not 403" % r.status)
+        # emergency numbers stay reachable from the blocked source
+        r = attacker.invite("911")
+        if r.status != 200:
+            raise FlowError("911 from the blocked source: %d" % r.status)
+    finally:
+        attacker.close()
+    pbx.wait_line(r"< SETUP .*called=911")
+    starts = [ln for ln in tb.procs[0].errlines() if "auth guard: 127.0.0.1 sent" in ln]
+    if len(starts) != 1 or "10 failed digest answers" not in starts[0]:
+        raise FlowError("not one notice at the start of the block: %s" % starts)
+    # the block (2 s, restarted by each try) ends with a line of counts
+    gw = tb.procs[0]
+    gw.wait_line(r"auth guard: 127\.0\.0\.1 no longer refused after \d+ s \(10 failed answers, \d+ requests "
+                 r"refused while blocked\)", timeout=10, stream="err")
+    ua = sipraw.RawUA(tb.sip_port, "2001")
+    r = ua.register_auth(USERS["2001"])
+    ua.close()
+    if r.status != 200:
+        raise FlowError("after the block, the right password: %d" % r.status)
+
+
+@flow
+def redirect_not_followed(tb):
+    """A voip peer answers 302 with Contacts to the gateway's own PSTN route and to another host: nothing follows; the PBX gets cause 23; the log names the Contacts."""
+    peer = sipraw.RawUAS()
+    other = sipraw.RawUAS()
+    try:
+        tb.gateway(tb.config([voip_peer(100, "2...", peer.port), pots_peer(900, "9T")],
+                             extra=registrar_conf(tb)))
+        pbx = tb.pbx("--call", "2001", "--calling", "5551000", "--exit-when-done")
+        contacts = "<sip:95551234@127.0.0.1:%d;user=phone>, <sip:2001@127.0.0.1:%d>" % (tb.sip_port, other.port)
+        peer.answer_invite(302, "Moved Temporarily", ["Contact: " + contacts])
+        if pbx.wait_exit() != 0:
+            raise FlowError("PBX simulator failed")
+        expect_ladder("PRI", q931_ladder(pbx.lines()),
+                      ["> SETUP", "< CALL PROCEEDING", "< DISCONNECT cause=23", "> RELEASE", "< RELEASE COMPLETE"])
+        if not other.quiet_for(0.3):
+            raise FlowError("the redirection was followed: %s" % other.requests)
+        if [r for r in peer.requests if r.startswith("INVITE")] != peer.requests[:1]:
+            raise FlowError("INVITE sent again to the peer: %s" % peer.requests)
+        if sum(1 for _, t in fl.timed(pbx.lines(), "Q931") if t.startswith("< SETUP")):
+            raise FlowError("the redirect's PSTN number reached the PRI")
+        if not gw_log(tb, r"302 from dial-peer 100: redirection to sip:95551234@127\.0\.0\.1:\d+;user=phone, "
+                          r"sip:2001@127\.0\.0\.1:%d not followed" % other.port):
+            raise FlowError("no log line naming the Contacts")
+    finally:
+        peer.close()
+        other.close()
+
+
+@flow
+def numbers_that_do_not_fit(tb):
+    """9 + 80 digits: 484, not cut short; 9 + 35 digits (over libpri's 31): 484; a character no number has: 404; nothing on the PRI; a 31-digit number still goes through."""
+    tb.gateway(tb.config([pots_peer(900, "9T")]))
+    pbx = pbx_waiting(tb, "--reject", "17")
+    ua = sipraw.RawUA(tb.sip_port, "2001")
+    try:
+        for number, want in (("9" + "5" * 80, 484), ("9" + "1" * 35, 484), ("9555!1234", 404),
+                             ("9555%251234", 404)):
+            r = ua.invite(number)
+            if r.status != want:
+                raise FlowError("INVITE to %s: %d, not %d" % (number, r.status, want))
+        if not no_setup(pbx):
+            raise FlowError("a number that does not fit reached the PRI: %s" % pbx.lines())
+        r = ua.invite("9" + "2" * 31)
+        if r.status != 486:
+            raise FlowError("a 31-digit number: %d, not the PBX's busy" % r.status)
+    finally:
+        ua.close()
+    setup = pbx.wait_line(r"< SETUP .*called=(\d+)")
+    if setup.group(1) != "2" * 31:
+        raise FlowError("31-digit number changed: %s" % setup.group(1))
+    if not gw_log(tb, r"called number \"1{35}\" \(35 characters\) cannot go on the PRI: cause 28"):
+        raise FlowError("no log line for the refused long number")
