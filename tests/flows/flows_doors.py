@@ -2,7 +2,10 @@
 # another Request-URI, online password guessing, a 3xx that would carry a
 # call where no dial-peer sends it, numbers that do not fit the PRI.
 # SPDX-License-Identifier: GPL-2.0-only
+import os
 import re
+import signal
+import time
 
 import flowlib as fl
 import sipraw
@@ -172,3 +175,100 @@ def numbers_that_do_not_fit(tb):
         raise FlowError("31-digit number changed: %s" % setup.group(1))
     if not gw_log(tb, r"called number \"1{35}\" \(35 characters\) cannot go on the PRI: cause 28"):
         raise FlowError("no log line for the refused long number")
+
+
+def stop_timed(gw):
+    """SIGTERM the gateway; (exit code, seconds it took)."""
+    t0 = time.monotonic()
+    gw.p.send_signal(signal.SIGTERM)
+    rc = gw.wait_exit(timeout=20)
+    return rc, time.monotonic() - t0
+
+
+def no_abort(gw):
+    for ln in gw.errlines():
+        if "Assertion" in ln or "nua_shutdown not completed" in ln or "AddressSanitizer" in ln:
+            raise FlowError("sipgw at exit: " + ln)
+
+
+@flow
+def shutdown_with_dead_peers(tb):
+    """SIGTERM while the phone never answers BYE, and again while the PBX never answers DISCONNECT: exit 0 within the grace time (2 s) plus the SIP stop bound (2 s), no assertion."""
+    for frozen in ("phone", "pbx"):
+        phone = tb.phone("phone-" + frozen, "--answer-after", "0.1")
+        gw = tb.gateway(tb.config([voip_peer(100, "2...", phone.port)]))
+        pbx = tb.pbx("--call", "2001", "--calling", "5551000", name="pbx-" + frozen)
+        pbx.wait_line(r"EVENT call 1 connected")
+        victim = phone if frozen == "phone" else pbx
+        os_pid = victim.p.pid
+        os.kill(os_pid, signal.SIGSTOP)
+        try:
+            rc, took = stop_timed(gw)
+        finally:
+            os.kill(os_pid, signal.SIGCONT)
+        if rc != 0:
+            raise FlowError("%s frozen: sipgw exited %s" % (frozen, rc))
+        if took > 2 + 2 + 1.5:
+            raise FlowError("%s frozen: sipgw took %.1f s to stop" % (frozen, took))
+        no_abort(gw)
+        if not any("shutdown grace time over; 1 call(s) left" in ln for ln in gw.errlines()):
+            raise FlowError("%s frozen: the call should have outlived the grace time" % frozen)
+        print("  %s frozen: sipgw stopped in %.2f s, exit 0" % (frozen, took))
+        pbx.stop()
+        phone.stop()
+        tb.procs = [p for p in tb.procs if p not in (gw, pbx, phone)]
+
+
+@flow
+def registrar_full_disk(tb):
+    """The registrar database hits a file size limit mid-run: that REGISTER gets 500 + Retry-After and memory is unchanged; every binding that got 200 is there after a restart, the refused one is not."""
+    extra = registrar_conf(tb).replace("min_expires = 10;", "min_expires = 10; max_contacts = 32;")
+    conf = tb.config([pots_peer(900, "9T")], extra=extra, trusted=())
+    # prlimit execs sipgw: the pid is sipgw's; SIGXFSZ is ignored by sipgw,
+    # so a write past the limit fails with EFBIG as on a full disk
+    gw = tb.start("sipgw", ["prlimit", "--fsize=262144", "--", tb.bin("sipgw"), "-c", conf])
+    gw.wait_line(r"sipgw running", stream="err")
+    users = sorted(USERS)
+    stored = {u: set() for u in users}
+    failed = None
+    uas = {u: sipraw.RawUA(tb.sip_port, u) for u in users}
+    try:
+        for i in range(90):
+            u = users[i % 3]
+            contact = "<sip:%s@127.0.0.1:%d>" % (u, 20000 + i)
+            r = uas[u].register_auth(USERS[u], contact=contact)
+            if r.status == 200:
+                stored[u].add(contact[1:-1])
+                continue
+            failed = (u, contact[1:-1], r)
+            break
+        if not failed:
+            raise FlowError("the file size limit was never reached in 90 REGISTERs")
+        u, lost, r = failed
+        if r.status != 500 or not r.get("retry-after"):
+            raise FlowError("REGISTER on a full database: %d Retry-After %s" % (r.status, r.get("retry-after")))
+        # memory unchanged: an Expires 0 for a contact never bound changes
+        # nothing, so it is stored fine, and its 200 lists the live bindings
+        r = uas[u].register_auth(USERS[u], expires=0, contact="<sip:%s@127.0.0.1:9>" % u)
+        listed = {c.split(";expires")[0].strip("<>") for c in ",".join(r.all("contact")).split(",") if c}
+        if r.status != 200 or lost in listed or listed != stored[u]:
+            raise FlowError("after the 500: %d %s (stored %s, lost %s)" % (r.status, listed, stored[u], lost))
+    finally:
+        for ua in uas.values():
+            ua.close()
+    if not gw_log(tb, r"REGISTER %s from 127\.0\.0\.1: the registrar database refused the change: 500" % u):
+        raise FlowError("no log line saying why")
+    gw.stop()
+    tb.procs.remove(gw)
+    gw2 = tb.gateway(conf)
+    total = sum(len(v) for v in stored.values())
+    gw2.wait_line(r"registrar: %d live binding\(s\) restored from" % total, stream="err")
+    for u in users:
+        ua = sipraw.RawUA(tb.sip_port, u)
+        r = ua.register_auth(USERS[u], expires=0, contact="<sip:%s@127.0.0.1:9>" % u)
+        ua.close()
+        listed = {c.split(";expires")[0].strip("<>") for c in ",".join(r.all("contact")).split(",") if c}
+        if listed != stored[u]:
+            raise FlowError("after restart %s has %s, not the %d acknowledged %s" % (u, listed, len(stored[u]),
+                                                                                  stored[u]))
+    print("  %d bindings stored before the disk filled; REGISTER number %d got 500" % (total, total + 1))
