@@ -39,26 +39,37 @@ static int str_eq(const char *a, const char *b)
 	return !strcmp(ua, ub);
 }
 
-/* The value of parameter name in a ';'- or '&'-separated list: 1 found
- * (value "" for a bare name), 0 absent. */
+/* The next "name[=value]" item of a ';'- or '&'-separated list at *pp:
+ * 1 with its name (not terminated, nlen long) and unescaped value ("" for
+ * a bare name), 0 at the end. */
+static int next_item(const char **pp, char sep, const char **namep, size_t *nlenp, char *val, size_t vlen)
+{
+	const char *p = *pp, *end, *eq;
+	size_t len;
+
+	if (!p || !*p)
+		return 0;
+	end = strchr(p, sep);
+	len = end ? (size_t)(end - p) : strlen(p);
+	eq = memchr(p, '=', len);
+	*namep = p;
+	*nlenp = (size_t)((eq ? eq : p + len) - p);
+	val[0] = 0;
+	if (eq)
+		unescaped(val, vlen, eq + 1, len - *nlenp - 1);
+	*pp = end ? end + 1 : NULL;
+	return 1;
+}
+
+/* The value of parameter name in list: 1 found, 0 absent. */
 static int list_find(const char *list, char sep, const char *name, size_t nlen, char *val, size_t vlen)
 {
-	const char *p = list;
+	const char *n;
+	size_t len;
 
-	while (p && *p) {
-		const char *end = strchr(p, sep), *eq;
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		eq = memchr(p, '=', len);
-		if ((size_t)((eq ? eq : p + len) - p) == nlen && !strncasecmp(p, name, nlen)) {
-			if (eq)
-				unescaped(val, vlen, eq + 1, len - (size_t)(eq + 1 - p));
-			else
-				val[0] = 0;
+	while (next_item(&list, sep, &n, &len, val, vlen))
+		if (len == nlen && !strncasecmp(n, name, nlen))
 			return 1;
-		}
-		p = end ? end + 1 : NULL;
-	}
 	return 0;
 }
 
@@ -77,56 +88,36 @@ static int param_must_be_in_both(const char *name, size_t len)
 /* Every parameter of a is compatible with b's. */
 static int params_ok(const char *a, const char *b)
 {
-	const char *p = a;
+	char va[URI_MAX], vb[URI_MAX];
+	const char *n;
+	size_t len;
 
-	while (p && *p) {
-		const char *end = strchr(p, ';'), *eq;
-		size_t len = end ? (size_t)(end - p) : strlen(p), nlen;
-		char va[URI_MAX] = "", vb[URI_MAX];
-
-		eq = memchr(p, '=', len);
-		nlen = (size_t)((eq ? eq : p + len) - p);
-		if (eq)
-			unescaped(va, sizeof(va), eq + 1, len - nlen - 1);
-		if (list_find(b, ';', p, nlen, vb, sizeof(vb))) {
+	while (next_item(&a, ';', &n, &len, va, sizeof(va))) {
+		if (list_find(b, ';', n, len, vb, sizeof(vb))) {
 			if (strcasecmp(va, vb))
 				return 0;
-		} else if (param_must_be_in_both(p, nlen)) {
+		} else if (param_must_be_in_both(n, len)) {
 			return 0;
 		}
-		p = end ? end + 1 : NULL;
 	}
 	return 1;
 }
 
-static size_t list_count(const char *list, char sep)
-{
-	size_t n = 0;
-
-	for (const char *p = list; p && *p; p = strchr(p, sep) ? strchr(p, sep) + 1 : NULL)
-		n++;
-	return n;
-}
-
-/* Every header of a is in b with the same value, and as many of them. */
+/* The same headers with the same values, in any order. */
 static int headers_ok(const char *a, const char *b)
 {
-	if (list_count(a, '&') != list_count(b, '&'))
-		return 0;
-	for (const char *p = a; p && *p;) {
-		const char *end = strchr(p, '&'), *eq;
-		size_t len = end ? (size_t)(end - p) : strlen(p), nlen;
-		char va[URI_MAX] = "", vb[URI_MAX];
+	char va[URI_MAX], vb[URI_MAX];
+	const char *n, *pa = a, *pb = b;
+	size_t len, na = 0, nb = 0;
 
-		eq = memchr(p, '=', len);
-		nlen = (size_t)((eq ? eq : p + len) - p);
-		if (eq)
-			unescaped(va, sizeof(va), eq + 1, len - nlen - 1);
-		if (!list_find(b, '&', p, nlen, vb, sizeof(vb)) || strcmp(va, vb))
+	while (next_item(&pb, '&', &n, &len, vb, sizeof(vb)))
+		nb++;
+	while (next_item(&pa, '&', &n, &len, va, sizeof(va))) {
+		na++;
+		if (!list_find(b, '&', n, len, vb, sizeof(vb)) || strcmp(va, vb))
 			return 0;
-		p = end ? end + 1 : NULL;
 	}
-	return 1;
+	return na == nb;
 }
 
 int sip_uri_equal(const char *a, const char *b)
