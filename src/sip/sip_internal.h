@@ -50,6 +50,7 @@ struct sip_ua {
 	void *arg;
 	struct registrar *reg;		/* NULL: no registrar, no digest */
 	struct sip_timer_params tp;	/* RTP timeout and session timers (sip_timers.c) */
+	unsigned timer_b_ms;		/* RFC 3261 Timer B as given to nta */
 	unsigned leg_seq;
 	struct sip_overload ovl;
 	void (*shutdown_done)(void *arg);

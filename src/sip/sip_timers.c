@@ -81,17 +81,25 @@ int st_negotiate(const struct st_in *in, unsigned *interval_s, int *we_refresh)
 
 unsigned st_refresh_ms(unsigned interval_s)
 {
-	unsigned half = interval_s * 500u;
-	/* nua refreshes at half the interval (+-5 s from 90 s on): 10 s or a
-	 * tenth of it before that. */
-	return half - (interval_s >= 90 ? 10000u : interval_s * 100u);
+	/* nua refreshes on its 1 s stack tick once a whole-second target has
+	 * passed, so up to 1 s before it: the target is half the interval
+	 * (rounded down) below 90 s, half -5..+5 s from 90 s on. After our
+	 * first refresh nua's backstop would resend ours, SDP and all; before
+	 * it, nua would send a re-INVITE without SDP, so ours must be first. */
+	if (interval_s >= 90)
+		return interval_s * 500u - 10000u;
+	if (interval_s >= 4)
+		return (interval_s / 2 - 1) * 1000u - 200u;
+	return interval_s * 250u;	/* below 4 s nua may win the race: tests only */
 }
 
 unsigned st_expiry_ms(unsigned interval_s)
 {
 	unsigned third = interval_s * 1000u / 3;
-	/* nua's own BYE: the interval less min(32 s, a tenth). */
-	return interval_s * 1000u - (third < 33000u ? third : 33000u);
+	/* RFC 4028 10 says min(32 s, a third); nua's own BYE goes at the
+	 * interval less min(32 s, a tenth), up to 1 s early: 34 s keeps ours
+	 * first. */
+	return interval_s * 1000u - (third < 34000u ? third : 34000u);
 }
 
 /* ---- the leg's clocks */
@@ -273,6 +281,21 @@ void sip_timers_refreshed(struct sip_leg *sl, sip_t const *sip)
 	tm_session_start(sl, &in, "far end's refresh");
 }
 
+/* Our refresh has had no final answer for most of Timer B. RFC 4028 10:
+ * a refresh that times out ends the session with a BYE. Sofia 1.12 tears
+ * the dialog down by itself, without any BYE, when the 408 comes, so the
+ * BYE must go while the dialog is still there: a little before Timer B. */
+static void tm_refresh_unanswered(struct sip_leg *sl)
+{
+	int cause = cause_from_sip_status(408);
+
+	sl->tm.refreshing = 0;
+	LOGN(LSS_SIP, "%s session refresh failed: no answer in %.1f s (Timer B %.1f s), clearing with cause %d (%s)",
+	     sl->base.ops->describe(&sl->base), sl->ua->timer_b_ms * 7 / 8 / 1000.0,
+	     sl->ua->timer_b_ms / 1000.0, cause, cause_name(cause));
+	tm_clear(sl, cause);
+}
+
 static void tm_refresh_fired(void *arg)
 {
 	struct sip_leg *sl = arg;
@@ -280,6 +303,10 @@ static void tm_refresh_fired(void *arg)
 
 	if (sl->state != SIP_ST_CONFIRMED || !sl->nh)
 		return;
+	if (sl->tm.refreshing) {
+		tm_refresh_unanswered(sl);
+		return;
+	}
 	if (sip_leg_sdp(sl, sdp, sizeof(sdp)) < 0) {
 		LOGW(LSS_SIP, "%s cannot build SDP for the session refresh", sl->base.ops->describe(&sl->base));
 		return;
@@ -288,6 +315,7 @@ static void tm_refresh_fired(void *arg)
 	 * delayed offer); nua adds Session-Expires, Min-SE and Supported. */
 	sl->tm.refreshing = 1;
 	nua_invite(sl->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+	loop_timer_start(sl->tm.refresh, sl->ua->timer_b_ms * 7 / 8);
 	LOGI(LSS_SIP, "%s session refresh (re-INVITE, interval %u s)", sl->base.ops->describe(&sl->base),
 	     sl->tm.interval_s);
 }
@@ -332,7 +360,9 @@ int sip_timers_refresh_response(struct sip_leg *sl, int status, sip_t const *sip
 		return 1;
 	}
 	/* RFC 4028 10 / RFC 3261 14.1: a refresh that times out or meets a
-	 * dialog the far end no longer knows ends the session. */
+	 * dialog the far end no longer knows ends the session. Sofia has
+	 * already dropped the dialog here (no BYE goes out); the call is
+	 * cleared all the same. */
 	cause = cause_from_sip_status(status);
 	LOGN(LSS_SIP, "%s session refresh failed: %d %s (%s), clearing with cause %d (%s)",
 	     sl->base.ops->describe(&sl->base), status, sip_status_phrase(status),

@@ -57,8 +57,8 @@ int st_negotiate(const struct st_in *in, unsigned *interval_s, int *we_refresh);
  * first and nua's never does. */
 unsigned st_refresh_ms(unsigned interval_s);
 /** When the side that does not refresh gives up: the interval less the
- * smaller of 32 s and a third of it (RFC 4028 10), one second earlier than
- * nua's own BYE so the call is cleared with our cause and log line. */
+ * smaller of 34 s and a third of it (RFC 4028 10 says 32 s), before nua's
+ * own BYE so the call is cleared with our cause and log line. */
 unsigned st_expiry_ms(unsigned interval_s);
 
 #endif

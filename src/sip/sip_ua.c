@@ -104,6 +104,7 @@ int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 	ua->arg = p->arg;
 	ua->reg = p->reg;
 	ua->tp = p->timers;
+	ua->timer_b_ms = p->timer_b_ms ? p->timer_b_ms : 32000;
 	ua->ovl.fd = -1;
 	if (log_get_level() >= LOG_LVL_INFO)
 		sip_trace_enable(trace_cb, ua);
@@ -116,7 +117,7 @@ int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 			     NUTAG_AUTOACK(1),
 			     NUTAG_ENABLEINVITE(1),
 			     SIPTAG_USER_AGENT_STR(p->user_agent),
-			     NTATAG_SIP_T1X64(p->timer_b_ms ? p->timer_b_ms : 32000),
+			     NTATAG_SIP_T1X64(ua->timer_b_ms),
 			     NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER"),
 			     NUTAG_APPL_METHOD("REGISTER"),	/* the registrar answers, not nua */
 			     TAG_IF(p->udp_rmem, TPTAG_UDP_RMEM(p->udp_rmem)),

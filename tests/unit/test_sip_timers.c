@@ -130,21 +130,28 @@ static void test_st_off(void)
 
 static void test_st_when(void)
 {
-	/* Refresh before nua's own (half, +-5 s from 90 s); give up before
-	 * nua's BYE (interval - min(32 s, interval/10)) and after a refresher
-	 * at half the interval would have refreshed. */
+	/* Refresh before nua's own: it fires on a 1 s tick once its whole
+	 * second target (interval/2 rounded down; -5..+5 s from 90 s) is due,
+	 * so up to 1 s early. Give up before nua's BYE (interval -
+	 * min(32 s, interval/10), up to 1 s early) and after a far-end
+	 * refresher (nua too, up to 1 s late) would have refreshed. */
 	CU_ASSERT_EQUAL(st_refresh_ms(1800), 890000);
 	CU_ASSERT_EQUAL(st_refresh_ms(90), 35000);
-	CU_ASSERT_EQUAL(st_refresh_ms(4), 1600);
-	CU_ASSERT_EQUAL(st_expiry_ms(1800), 1767000);
+	CU_ASSERT_EQUAL(st_refresh_ms(10), 3800);
+	CU_ASSERT_EQUAL(st_expiry_ms(1800), 1766000);
 	CU_ASSERT_EQUAL(st_expiry_ms(90), 60000);
-	CU_ASSERT_EQUAL(st_expiry_ms(6), 4000);
+	CU_ASSERT_EQUAL(st_expiry_ms(10), 6667);
 	for (unsigned iv = 1; iv <= 7200; iv++) {
+		unsigned nua_refresh = iv >= 90 ? (iv / 2 - 5) * 1000 : iv / 2 * 1000;
 		unsigned nua_bye = iv * 1000 - (iv / 10 < 32 ? iv / 10 : 32) * 1000;
-		CU_ASSERT(st_refresh_ms(iv) < iv * 500);
-		CU_ASSERT(st_expiry_ms(iv) > iv * 500 + (iv >= 90 ? 5000 : 0));
-		if (iv >= 10)
-			CU_ASSERT(st_expiry_ms(iv) < nua_bye);
+		unsigned far_refresh = (iv >= 90 ? iv / 2 + 5 : iv / 2) * 1000 + 1000;
+
+		if (iv >= 4 && st_refresh_ms(iv) + 1000 >= nua_refresh)
+			CU_FAIL("our refresh is not before nua's");
+		if (iv > 6 && st_expiry_ms(iv) <= far_refresh)
+			CU_FAIL("expiry before the far end's refresh");
+		if (iv >= 5 && st_expiry_ms(iv) + 1000 >= nua_bye)
+			CU_FAIL("expiry not before nua's BYE");
 	}
 }
 
