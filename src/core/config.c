@@ -476,7 +476,7 @@ static void config_defaults(struct gw_config *cfg)
 	cfg->timers.shutdown_grace_ms = 2000;
 	cfg->timers.timer_b_ms = 32000;
 	cfg->timers.rtp_timeout_ms = 60000;
-	cfg->timers.rtp_hold_timeout_ms = 600000;
+	cfg->timers.rtp_hold_timeout_ms = 300000;
 	cfg->timers.session_expires_ms = 1800000;
 	cfg->timers.min_se_ms = 90000;
 	strcpy(cfg->reg.realm, "sipgw");

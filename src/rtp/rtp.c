@@ -255,6 +255,9 @@ int rtp_set_remote(struct rtp_session *rs, const char *ip, int port)
 	sin.sin_port = htons((uint16_t)port);
 	if (!rs->has_remote)
 		rs->marker_next = 1;
+	/* Refusals from where we sent before (early media, an old port)
+	 * say nothing about the new remote. */
+	rs->refused_run = 0;
 	rs->remote = sin;
 	rs->has_remote = 1;
 	return 0;

@@ -373,8 +373,9 @@ int sip_timers_refresh_response(struct sip_leg *sl, int status, sip_t const *sip
 
 void sip_timers_stack_bye(struct sip_leg *sl)
 {
-	/* Our own expiry comes before nua's; this is the backstop. */
-	LOGN(LSS_SIP, "%s session expired: the stack sent BYE (session interval %u s), clearing with cause 41",
+	/* nua's own BYE: session expiry (ours comes first; this is the
+	 * backstop), no ACK for our 2xx, or a re-INVITE it gave up on. */
+	LOGN(LSS_SIP, "%s the stack ended the dialog with BYE (session interval %u s), clearing with cause 41",
 	     sl->base.ops->describe(&sl->base), sl->tm.interval_s);
 	sip_leg_cleared(sl, 41);
 }

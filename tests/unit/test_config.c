@@ -433,7 +433,7 @@ static void test_timers_never_clear(void)
 
 	CU_ASSERT_EQUAL_FATAL(rc, 0);
 	CU_ASSERT_EQUAL(cfg.timers.rtp_timeout_ms, 60000);
-	CU_ASSERT_EQUAL(cfg.timers.rtp_hold_timeout_ms, 600000);
+	CU_ASSERT_EQUAL(cfg.timers.rtp_hold_timeout_ms, 300000);
 	CU_ASSERT_EQUAL(cfg.timers.session_expires_ms, 1800000);
 	CU_ASSERT_EQUAL(cfg.timers.min_se_ms, 90000);
 	config_free(&cfg);
