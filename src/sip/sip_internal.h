@@ -117,6 +117,9 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip);
 void sip_leg_clear(struct sip_leg *sl, int cause);
 /** The dialog ended without a BYE of ours (the stack's own): tell the call. */
 void sip_leg_cleared(struct sip_leg *sl, int cause);
+/** The SDP answer in a 2xx to our re-INVITE: where and how to send now;
+ * 1 if it held or resumed the call, 0 if not, or -errno. */
+int sip_leg_take_answer(struct sip_leg *sl, sip_t const *sip);
 /** Our SDP as it stands, for an offer in a session refresh; 0 or -errno. */
 int sip_leg_sdp(struct sip_leg *sl, char *buf, size_t len);
 

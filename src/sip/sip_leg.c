@@ -570,6 +570,21 @@ void sip_leg_cleared(struct sip_leg *sl, int cause)
 	sl_tell_released(sl, cause, 0);
 }
 
+int sip_leg_take_answer(struct sip_leg *sl, sip_t const *sip)
+{
+	struct sdp_info si;
+	int was_held = sl->held, rc;
+
+	if (sip_body_sdp(sip, &si))
+		return -ENOENT;
+	if ((rc = sl_take_sdp(sl, &si)))
+		return rc;
+	if (sl->held == was_held)
+		return 0;
+	call_leg_hold(&sl->base, sl->held);
+	return 1;
+}
+
 int sip_leg_sdp(struct sip_leg *sl, char *buf, size_t len)
 {
 	/* Held by the far end: offer recvonly, so the refresh does not resume it. */

@@ -344,6 +344,9 @@ int sip_timers_refresh_response(struct sip_leg *sl, int status, sip_t const *sip
 		return 1;
 	sl->tm.refreshing = 0;
 	if (status < 300) {
+		/* Our refresh was an offer: its answer may move the media. */
+		if (sip_leg_take_answer(sl, sip) > 0)
+			sip_timers_media_changed(sl);
 		tm_read(&in, sl, sip, 0);
 		tm_session_start(sl, &in, "refresh 2xx");
 		return 1;
