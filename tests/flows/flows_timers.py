@@ -65,7 +65,7 @@ def two_phones(tb, timers, first_args, timer_b=32):
     return gw, phone, phone2
 
 
-def check_freed(gw, t_disc, within_ms=500):
+def check_freed(gw, t_disc, within_ms=1000):
     t_free = line_ms(gw, r"span pbx-a: B-channel 1 free", stream="err")
     if not 0 <= t_free - t_disc <= within_ms:
         raise FlowError("B-channel freed %d ms after the DISCONNECT" % (t_free - t_disc))
@@ -82,7 +82,7 @@ def rtp_timeout_clears_silent_phone(tb):
     t_stop = now_ms()
     os.kill(phone.p.pid, signal.SIGSTOP)
     t_disc = line_ms(pbx, r"^\d+ Q931 < DISCONNECT .*cause=41", timeout=6)
-    if not 1800 <= t_disc - t_stop <= 3000:
+    if not 1800 <= t_disc - t_stop <= 3500:
         raise FlowError("DISCONNECT %d ms after the phone stopped (rtp-timeout 2 s)" % (t_disc - t_stop))
     if pbx.wait_exit() != 0:
         raise FlowError("PBX simulator failed")
@@ -124,7 +124,7 @@ def hold_case(tb, style):
     t_held = line_ms(phone, r"EVENT call 1 held")
     t_disc = line_ms(pbx, r"^\d+ Q931 < DISCONNECT .*cause=41", timeout=8)
     # Held: the 1 s timeout must not clear it; the 3 s hold timeout does.
-    if not 2700 <= t_disc - t_held <= 4000:
+    if not 2700 <= t_disc - t_held <= 4500:
         raise FlowError("held call cleared %d ms after the hold (hold timeout 3 s, rtp-timeout 1 s)"
                         % (t_disc - t_held))
     if pbx.wait_exit() != 0 or phone.wait_exit() != 0:
@@ -174,7 +174,7 @@ def session_refresh_failure_clears(tb):
     # The next refresh is due 3.8 s after the last; unanswered for 7/8 of
     # Timer B (0.5 s) it counts as a 408, well before the session would expire (6.7 s).
     t_disc = line_ms(pbx, r"^\d+ Q931 < DISCONNECT .*cause=102", timeout=10)
-    if not 4000 <= t_disc - t_stop <= 5500:
+    if not 4000 <= t_disc - t_stop <= 6000:
         raise FlowError("DISCONNECT %d ms after the phone stopped" % (t_disc - t_stop))
     if pbx.wait_exit() != 0:
         raise FlowError("PBX simulator failed")
@@ -212,7 +212,7 @@ def session_expires_without_refresh(tb):
     os.kill(phone.p.pid, signal.SIGSTOP)
     # No refresh after that: expiry at 10 - min(34, 10/3) = 6.7 s after the refresh.
     t_disc = line_ms(pbx, r"^\d+ Q931 < DISCONNECT .*cause=41", timeout=10)
-    if not 6200 <= t_disc - t_ref <= 7500:
+    if not 6200 <= t_disc - t_ref <= 8000:
         raise FlowError("session cleared %d ms after the last refresh (expected ~6.7 s)" % (t_disc - t_ref))
     if pbx.wait_exit() != 0:
         raise FlowError("PBX simulator failed")
@@ -267,7 +267,7 @@ def bye_to_dead_phone_frees_bchannel(tb):
     os.kill(phone.p.pid, signal.SIGSTOP)
     t_disc = line_ms(pbx, r"^\d+ Q931 > DISCONNECT .*cause=16", timeout=5)
     t_rel = line_ms(pbx, r"^\d+ Q931 < RELEASE ", timeout=3)
-    if t_rel - t_disc > 300:
+    if t_rel - t_disc > 500:
         raise FlowError("RELEASE %d ms after our DISCONNECT" % (t_rel - t_disc))
     if pbx.wait_exit() != 0:
         raise FlowError("PBX simulator failed")
