@@ -281,3 +281,25 @@ def bye_to_dead_phone_frees_bchannel(tb):
     if len(answered) != 1:
         raise FlowError("want only the second call's BYE answered, got %s" % answered)
     phone.stop(signal.SIGKILL)
+
+
+@flow
+def session_refresh_481_clears(tb):
+    """RFC 4028 as UAC: the phone restarts (kill -9, a new process on its port) and
+    answers our refresh 481: the call is cleared with cause 41 (RFC 3398), DISCONNECT 41."""
+    gw, phone, phone2 = two_phones(tb, "session-expires = 10; min-se = 1; rtp-timeout = 0;", ["--min-se", "1"])
+    pbx = pbx_call(tb, "2001")
+    phone.wait_line(r"EVENT call 1 answered")
+    phone.stop(signal.SIGKILL)
+    # rtp-timeout = 0: the RTP watch (and its ICMP count) is off, only the session timer acts.
+    again = tb.start("phone-again", [tb.bin("sipgw-phone"), "--port", str(phone.port), "--timeout", "20"])
+    again.wait_line(r"EVENT ready port=%d" % phone.port)
+    again.wait_line(r"SIP < INVITE ", timeout=6)
+    again.wait_line(r"SIP > 481 ", timeout=2)
+    pbx.wait_line(r"Q931 < DISCONNECT .*cause=41", timeout=3)
+    if pbx.wait_exit() != 0:
+        raise FlowError("PBX simulator failed")
+    expect_ladder("PRI", q931_ladder(pbx.lines()), PBX_CONNECTED + ["< DISCONNECT cause=41"] + GW_CLEARS)
+    gw.wait_line(r"session refresh failed: 481 .*dialog unknown.*clearing with cause 41", stream="err")
+    gw.wait_line(r"span pbx-a: B-channel 1 free", stream="err")
+    second_call_works(tb, phone2)
