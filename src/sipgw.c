@@ -138,6 +138,12 @@ static int gw_start(struct gw *gw)
 			.retry_after_s = (unsigned)gw->cfg.sip_retry_after,
 			.emergency_h = gw_is_emergency, .emergency_arg = &gw->cfg,
 		},
+		.timers = {
+			.rtp_timeout_ms = gw->cfg.timers.rtp_timeout_ms,
+			.rtp_hold_timeout_ms = gw->cfg.timers.rtp_hold_timeout_ms,
+			.session_expires_s = gw->cfg.timers.session_expires_ms / 1000,
+			.min_se_s = gw->cfg.timers.min_se_ms / 1000,
+		},
 	};
 	sigset_t mask;
 	int rc;

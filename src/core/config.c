@@ -80,6 +80,12 @@ static const struct opt timer_opts[] = {
 	{ "ring-no-answer", OPT_SECONDS_MS, offsetof(struct gw_config, timers.ring_no_answer_ms), sizeof(unsigned), 100, 3600000, NULL, 0 },
 	{ "timer-b", OPT_SECONDS_MS, offsetof(struct gw_config, timers.timer_b_ms), sizeof(unsigned), 500, 300000, NULL, 0 },
 	{ "shutdown-grace", OPT_SECONDS_MS, offsetof(struct gw_config, timers.shutdown_grace_ms), sizeof(unsigned), 0, 60000, NULL, 0 },
+	/* Calls that never clear (sip/sip_timers.c). min-se's floor is 1 s, not
+	 * RFC 4028's 90 s, so tests can run a session in seconds. */
+	{ "rtp-timeout", OPT_SECONDS_MS, offsetof(struct gw_config, timers.rtp_timeout_ms), sizeof(unsigned), 0, 86400000, NULL, 0 },
+	{ "rtp-hold-timeout", OPT_SECONDS_MS, offsetof(struct gw_config, timers.rtp_hold_timeout_ms), sizeof(unsigned), 0, 86400000, NULL, 0 },
+	{ "session-expires", OPT_SECONDS_MS, offsetof(struct gw_config, timers.session_expires_ms), sizeof(unsigned), 0, 86400000, NULL, 0 },
+	{ "min-se", OPT_SECONDS_MS, offsetof(struct gw_config, timers.min_se_ms), sizeof(unsigned), 1000, 86400000, NULL, 0 },
 	{ NULL } };
 
 static const struct opt span_opts[] = {
@@ -482,6 +488,10 @@ static void config_defaults(struct gw_config *cfg)
 	cfg->timers.ring_no_answer_ms = 60000;
 	cfg->timers.shutdown_grace_ms = 2000;
 	cfg->timers.timer_b_ms = 32000;
+	cfg->timers.rtp_timeout_ms = 60000;
+	cfg->timers.rtp_hold_timeout_ms = 300000;
+	cfg->timers.session_expires_ms = 1800000;
+	cfg->timers.min_se_ms = 90000;
 	strcpy(cfg->reg.realm, "sipgw");
 	cfg->reg.min_expires = 60;
 	cfg->reg.max_expires = 7200;
@@ -727,6 +737,10 @@ int config_load(struct gw_config *cfg, const char *path, char *err, size_t errle
 	}
 	if ((s = config_lookup(&lc, "timers")) && (rc = group_apply(&c, s, timer_opts, cfg)))
 		goto out;
+	if (cfg->timers.session_expires_ms && cfg->timers.session_expires_ms < cfg->timers.min_se_ms) {
+		rc = fail(&c, s, "timers: session-expires must be 0 (off) or at least min-se (RFC 4028 4)");
+		goto out;
+	}
 	if ((s = config_lookup(&lc, "spans")) && (rc = load_spans(&c, cfg, s)))
 		goto out;
 	if ((s = config_lookup(&lc, "trunk_groups")) && (rc = load_tgs(&c, cfg, s)))

@@ -41,6 +41,10 @@ struct cfg_timers {
 	unsigned ring_no_answer_ms;	/* INVITE sent -> no final answer: CANCEL, cause 19 */
 	unsigned shutdown_grace_ms;	/* SIGTERM: time given to calls to clear */
 	unsigned timer_b_ms;		/* RFC 3261 17.1.1.2 Timer B (64*T1): INVITE unanswered */
+	unsigned rtp_timeout_ms;	/* no RTP from a SIP peer this long: clear, cause 41 (0 = off) */
+	unsigned rtp_hold_timeout_ms;	/* the same while the peer holds the call (0 = off) */
+	unsigned session_expires_ms;	/* RFC 4028 Session-Expires, whole seconds (0 = no session timers) */
+	unsigned min_se_ms;		/* RFC 4028 Min-SE, whole seconds */
 };
 
 #define CFG_MAX_LIST 32

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +36,11 @@ struct rtp_session {
 	int ev_active;
 	int marker_next;	/* first packet after (re)start of a talkspurt */
 	rtp_recv_h *recv_h;
+	rtp_refused_h *refused_h;
 	void *arg;
 	struct rtp_stats st;
+	long long last_rx_ms;	/* CLOCK_MONOTONIC ms of the last RTP packet, 0 = none yet */
+	unsigned refused_run;	/* ICMP port unreachable in a row since then */
 };
 
 /* Parse one datagram (RFC 3550 5.1): skip CSRCs, header extension and
@@ -71,6 +75,36 @@ static int rtp_parse(const uint8_t *p, size_t n, int *pt, uint16_t *seq, uint32_
 	return 0;
 }
 
+/* With IP_RECVERR each ICMP error about a datagram we sent is queued on
+ * the socket (ip(7)); the queue keeps the socket polling readable (POLLERR)
+ * until read, so drain it on every wakeup. Port unreachable from the far
+ * end's host means nothing listens there any more. */
+static void rtp_drain_errors(struct rtp_session *rs)
+{
+	for (;;) {
+		char cbuf[256], dbuf[64];
+		struct iovec iov = { dbuf, sizeof(dbuf) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+				     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+		int refused = 0;
+
+		if (recvmsg(rs->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			return;
+		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+			const struct sock_extended_err *ee = (const void *)CMSG_DATA(cm);
+			if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_RECVERR &&
+			    ee->ee_origin == SO_EE_ORIGIN_ICMP && ee->ee_errno == ECONNREFUSED)
+				refused = 1;
+		}
+		if (!refused)
+			continue;
+		rs->st.icmp_refused++;
+		rs->refused_run++;
+		if (rs->refused_h)
+			rs->refused_h(rs->arg, rs->refused_run);
+	}
+}
+
 static int rtp_readable(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)
 {
 	struct rtp_session *rs = (struct rtp_session *)arg;
@@ -79,11 +113,16 @@ static int rtp_readable(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *a
 	size_t plen;
 	uint16_t seq;
 	uint32_t ts;
-	int pt, marker;
+	int pt, marker, errs = 0;
 
-	/* Drain the socket: one wakeup may stand for several datagrams. */
+	rtp_drain_errors(rs);
+	/* Drain the socket: one wakeup may stand for several datagrams. A
+	 * pending ICMP error makes one recv() fail with ECONNREFUSED; it was
+	 * counted from the error queue above, so just read on. */
 	for (;;) {
 		ssize_t n = recv(rs->fd, buf, sizeof(buf), 0);
+		if (n < 0 && errno == ECONNREFUSED && errs++ < 8)
+			continue;
 		if (n < 0)
 			break;
 		if (rtp_parse(buf, (size_t)n, &pt, &seq, &ts, &marker, &payload, &plen) < 0 ||
@@ -92,6 +131,8 @@ static int rtp_readable(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *a
 			continue;
 		}
 		rs->st.rx_packets++;
+		rs->last_rx_ms = mono_ms();
+		rs->refused_run = 0;
 		if (rs->recv_h)
 			rs->recv_h(rs->arg, pt, payload, plen, seq, ts, marker);
 	}
@@ -138,6 +179,7 @@ int rtp_alloc(struct rtp_session **rsp, su_root_t *root, const struct rtp_params
 		return -ENOMEM;
 	rs->root = root;
 	rs->recv_h = p->recv_h;
+	rs->refused_h = p->refused_h;
 	rs->arg = p->arg;
 	rs->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (rs->fd < 0) {
@@ -147,6 +189,15 @@ int rtp_alloc(struct rtp_session **rsp, su_root_t *root, const struct rtp_params
 	rc = rtp_bind(rs, p->local_ip, p->port_min, p->port_max);
 	if (rc)
 		goto out;
+	/* An unconnected UDP socket hears of ICMP errors only with IP_RECVERR
+	 * (ip(7)); connect() would do it too but then drop RTP from any other
+	 * source port than the SDP's (NAT). Without it the watch still works,
+	 * on the RTP timeout alone. */
+	{
+		int on = 1;
+		if (setsockopt(rs->fd, IPPROTO_IP, IP_RECVERR, &on, sizeof(on)) < 0)
+			LOGW(LSS_RTP, "IP_RECVERR: %s (ICMP errors not counted)", strerror(errno));
+	}
 	/* RFC 3550 5.1: SSRC, initial sequence number and timestamp random. */
 	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
 		for (size_t i = 0; i < sizeof(rnd); i++)
@@ -204,6 +255,9 @@ int rtp_set_remote(struct rtp_session *rs, const char *ip, int port)
 	sin.sin_port = htons((uint16_t)port);
 	if (!rs->has_remote)
 		rs->marker_next = 1;
+	/* Refusals from where we sent before (early media, an old port)
+	 * say nothing about the new remote. */
+	rs->refused_run = 0;
 	rs->remote = sin;
 	rs->has_remote = 1;
 	return 0;
@@ -301,4 +355,10 @@ int rtp_send_event(struct rtp_session *rs, int pt, char digit, uint16_t duration
 void rtp_get_stats(const struct rtp_session *rs, struct rtp_stats *st)
 {
 	*st = rs->st;
+}
+
+void rtp_get_activity(const struct rtp_session *rs, long long *last_rx_ms, unsigned *refused_run)
+{
+	*last_rx_ms = rs->last_rx_ms;
+	*refused_run = rs->refused_run;
 }

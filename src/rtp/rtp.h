@@ -12,15 +12,21 @@ struct su_root_s;
 typedef void (rtp_recv_h)(void *arg, int pt, const uint8_t *payload, size_t len,
 			  uint16_t seq, uint32_t ts, int marker);
 
+/** An ICMP port unreachable came back for our RTP; run: how many in a row
+ * with no RTP received in between. */
+typedef void (rtp_refused_h)(void *arg, unsigned run);
+
 struct rtp_params {
 	const char *local_ip;	/* address to bind, e.g. "127.0.0.1" */
 	int port_min, port_max;	/* even port picked in [min, max]; both 0 = kernel's choice */
 	rtp_recv_h *recv_h;
+	rtp_refused_h *refused_h;	/* NULL: only counted */
 	void *arg;
 };
 
 struct rtp_stats {
 	unsigned long tx_packets, rx_packets, rx_dropped;
+	unsigned long icmp_refused;	/* ICMP port unreachable for our packets */
 };
 
 struct rtp_session;
@@ -35,5 +41,8 @@ int rtp_send(struct rtp_session *rs, int pt, const uint8_t *payload, size_t len,
 /** RFC 4733 event packet (digit 0-9,*,#,A-D) for duration in samples; end sets the E bit. */
 int rtp_send_event(struct rtp_session *rs, int pt, char digit, uint16_t duration, int end);
 void rtp_get_stats(const struct rtp_session *rs, struct rtp_stats *st);
+/** When RTP last arrived (CLOCK_MONOTONIC ms, 0 = never) and the ICMP port
+ * unreachable count since then (the RTP inactivity watch, sip_timers.c). */
+void rtp_get_activity(const struct rtp_session *rs, long long *last_rx_ms, unsigned *refused_run);
 
 #endif

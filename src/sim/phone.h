@@ -70,6 +70,9 @@ struct phone_opts {
 	const char *dial_template;
 	const char *from;
 	const char *display;
+	long session_expires_s;		/* RFC 4028 Session-Expires to ask for, -1 = nua's default (none asked) */
+	long min_se_s;			/* RFC 4028 Min-SE, -1 = nua's default (120) */
+	int no_session_timer;		/* "timer" not in Supported: the far end must refresh alone */
 	int exit_after_calls;		/* 0 = never */
 	long timeout_ms;		/* -1 = none */
 	int quiet;

@@ -298,6 +298,10 @@ static void usage(FILE *f)
 	      "  --hangup-after SEC --hold-at SEC --unhold-at SEC --refresh-at SEC\n"
 	      "  --cancel-after SEC     caller: CANCEL if not answered by then\n"
 	      "  --hold-style null|sendonly|inactive (null)\n"
+	      "session timers (RFC 4028; nua refreshes or sends BYE on its own):\n"
+	      "  --session-expires SEC  ask for this interval (default: ask for none)\n"
+	      "  --min-se SEC           Min-SE, smaller intervals get 422 (120)\n"
+	      "  --no-session-timer     leave \"timer\" out of Supported\n"
 	      "media:\n"
 	      "  --tone HZ --dtmf DIGITS --detect HZ\n"
 	      "process:\n"
@@ -334,7 +338,8 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 	enum { O_BIND = 256, O_PORT, O_USER, O_ANSWER, O_NORING, O_EARLY, O_FOREVER, O_REJECT,
 	       O_REASON, O_CODECS, O_HANGUP, O_HOLD, O_UNHOLD, O_REFRESH, O_CANCEL, O_HSTYLE, O_TONE, O_DTMF,
 	       O_DETECT, O_CALL, O_FROM, O_DISPLAY, O_EXITN, O_TIMEOUT, O_AUTH, O_REGISTER, O_EXPIRES,
-	       O_UNREGISTER, O_PROXY, O_BACKUP, O_EMERGENCY, O_TRIES, O_T1, O_DIAL, O_TEMPLATE };
+	       O_UNREGISTER, O_PROXY, O_BACKUP, O_EMERGENCY, O_TRIES, O_T1, O_DIAL, O_TEMPLATE,
+	       O_SE, O_MINSE, O_NOST };
 	static const struct option lopts[] = {
 		{ "bind", 1, NULL, O_BIND }, { "port", 1, NULL, O_PORT },
 		{ "user", 1, NULL, O_USER }, { "answer-after", 1, NULL, O_ANSWER },
@@ -353,6 +358,8 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 		{ "emergency-proxy", 1, NULL, O_EMERGENCY }, { "proxy-tries", 1, NULL, O_TRIES },
 		{ "t1", 1, NULL, O_T1 }, { "dial", 1, NULL, O_DIAL },
 		{ "dial-template", 1, NULL, O_TEMPLATE },
+		{ "session-expires", 1, NULL, O_SE }, { "min-se", 1, NULL, O_MINSE },
+		{ "no-session-timer", 0, NULL, O_NOST },
 		{ "quiet", 0, NULL, 'q' }, { "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -364,6 +371,7 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 		.hold_dir = SDP_SENDRECV, .hold_null = 1, .timeout_ms = -1,
 		.expires_s = PHONE_EXPIRES_S, .unregister_at_ms = -1,
 		.proxy_tries = PHONE_PROXY_TRIES, .t1_ms = PHONE_T1_MS,
+		.session_expires_s = -1, .min_se_s = -1,
 	};
 	while ((c = getopt_long(argc, argv, "qh", lopts, NULL)) != -1) {
 		switch (c) {
@@ -414,6 +422,9 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 		case O_TRIES: o->proxy_tries = atoi(optarg); break;
 		case O_T1: o->t1_ms = parse_ms(optarg); break;
 		case O_TEMPLATE: o->dial_template = optarg; break;
+		case O_SE: o->session_expires_s = parse_sec(optarg) / 1000; break;
+		case O_MINSE: o->min_se_s = parse_sec(optarg) / 1000; break;
+		case O_NOST: o->no_session_timer = 1; break;
 		case O_FROM: o->from = optarg; break;
 		case O_DISPLAY: o->display = optarg; break;
 		case O_EXITN: o->exit_after_calls = atoi(optarg); break;
@@ -481,6 +492,9 @@ int main(int argc, char **argv)
 			    NTATAG_SIP_T1((unsigned)ph.o.t1_ms),
 			    NTATAG_SIP_T1X64(timer_b_ms(&ph.o)),
 			    SIPTAG_USER_AGENT_STR("sipgw-phone"),
+			    TAG_IF(ph.o.session_expires_s >= 0, NUTAG_SESSION_TIMER((unsigned)ph.o.session_expires_s)),
+			    TAG_IF(ph.o.min_se_s >= 0, NUTAG_MIN_SE((unsigned)ph.o.min_se_s)),
+			    TAG_IF(ph.o.no_session_timer, SIPTAG_SUPPORTED_STR("100rel")),
 			    TAG_END());
 	if (!ph.nua) {
 		fprintf(stderr, "sipgw-phone: cannot listen on %s\n", url);

@@ -13,6 +13,7 @@ struct sip_leg;
 
 #include "rtp/media.h"
 #include "sip/sdp.h"
+#include "sip/sip_timers.h"
 #include "sip/sip_ua.h"
 
 struct rtp_session;
@@ -48,6 +49,8 @@ struct sip_ua {
 	sip_incoming_h *incoming_h;
 	void *arg;
 	struct registrar *reg;		/* NULL: no registrar, no digest */
+	struct sip_timer_params tp;	/* RTP timeout and session timers (sip_timers.c) */
+	unsigned timer_b_ms;		/* RFC 3261 Timer B as given to nta */
 	unsigned leg_seq;
 	struct sip_overload ovl;
 	void (*shutdown_done)(void *arg);
@@ -66,6 +69,19 @@ enum sip_state {
 	SIP_ST_TERMINATING,	/* BYE or CANCEL sent, or final error sent */
 	SIP_ST_TERMINATED,
 	SIP_ST__COUNT
+};
+
+/* A leg's clocks for calls that never clear (sip_timers.c). */
+struct sip_leg_timers {
+	struct loop_timer *rtp;		/* rtp-timeout / rtp-hold-timeout */
+	struct loop_timer *refresh;	/* we refresh: our re-INVITE is due */
+	struct loop_timer *expires;	/* no refresh by then: the session is over */
+	long long media_ms;		/* last answer/hold/resume: the silence clock starts there at the latest */
+	long long since_ms;		/* last session refresh (or the answer) */
+	unsigned interval_s;		/* negotiated session interval, 0 = no session timer */
+	int we_refresh;
+	int refreshing;			/* our refresh re-INVITE awaits its final response */
+	struct st_in offer;		/* UAS: what the initial INVITE asked for */
 };
 
 struct sip_leg {
@@ -91,12 +107,40 @@ struct sip_leg {
 	int told_release;		/* the call has heard call_leg_released */
 	unsigned long sdp_ver;
 	unsigned long sdp_id;
+	struct sip_leg_timers tm;
 	char desc[64];
 };
 
 void sip_leg_event(struct sip_leg *sl, nua_event_t event, int status, char const *phrase,
 		   sip_t const *sip, tagi_t tags[]);
 int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip);
+/** Clear a confirmed dialog from our side (BYE with Reason cause) and tell the call. */
+void sip_leg_clear(struct sip_leg *sl, int cause);
+/** The dialog ended without a BYE of ours (the stack's own): tell the call. */
+void sip_leg_cleared(struct sip_leg *sl, int cause);
+/** The SDP answer in a 2xx to our re-INVITE: where and how to send now;
+ * 1 if it held or resumed the call, 0 if not, or -errno. */
+int sip_leg_take_answer(struct sip_leg *sl, sip_t const *sip);
+/** Our SDP as it stands, for an offer in a session refresh; 0 or -errno. */
+int sip_leg_sdp(struct sip_leg *sl, char *buf, size_t len);
+
+/* sip_timers.c: RTP inactivity and RFC 4028 session timers of one leg */
+/** UAS: note what the initial INVITE asked of session timers. */
+void sip_timers_offer(struct sip_leg *sl, sip_t const *sip);
+/** The dialog is confirmed (sip: the 2xx we got as UAC; NULL as UAS): start the clocks. */
+void sip_timers_answered(struct sip_leg *sl, sip_t const *sip);
+/** Hold or resume: the far end gets a fresh RTP timeout (the hold one while held). */
+void sip_timers_media_changed(struct sip_leg *sl);
+/** ICMP port unreachable for our RTP, run in a row (rtp_refused_h). */
+void sip_timers_refused(struct sip_leg *sl, unsigned run);
+/** A re-INVITE/UPDATE from the far end that we answer 2xx: a refresh. */
+void sip_timers_refreshed(struct sip_leg *sl, sip_t const *sip);
+/** A response to an INVITE in a confirmed dialog; 1 if it answered our
+ * refresh (handled here; the leg may be clearing), 0 if not ours. */
+int sip_timers_refresh_response(struct sip_leg *sl, int status, sip_t const *sip);
+/** nua_r_bye for a BYE we never sent: nua's own session-expiry BYE. */
+void sip_timers_stack_bye(struct sip_leg *sl);
+void sip_timers_free(struct sip_leg *sl);
 
 /* registrar.c */
 void registrar_on_register(struct registrar *r, nua_t *nua, nua_handle_t *nh, sip_t const *sip,

@@ -143,6 +143,11 @@ static void rtp_in(void *arg, int pt, const uint8_t *payload, size_t len, uint16
 	media_deliver(&sl->mport, payload, len);
 }
 
+static void rtp_refused(void *arg, unsigned run)
+{
+	sip_timers_refused(arg, run);
+}
+
 static void sl_play(struct media_port *mp, const uint8_t *frame, size_t len)
 {
 	struct sip_leg *sl = mp->owner;
@@ -257,6 +262,7 @@ static void sl_answer(struct leg *leg)
 	if (sl_move(sl, SIP_ST_CONFIRMED))
 		return;
 	sl_respond_sdp(sl, SIP_200_OK);
+	sip_timers_answered(sl, NULL);
 }
 
 static struct media_port *sl_media(struct leg *leg)
@@ -270,6 +276,7 @@ static void sl_destroy(struct leg *leg)
 	struct sip_leg *sl = (struct sip_leg *)leg;
 
 	media_part(&sl->mport);
+	sip_timers_free(sl);
 	if (sl->nh)
 		nua_handle_destroy(sl->nh);
 	rtp_free(sl->rtp);
@@ -293,7 +300,7 @@ static int sl_alloc(struct sip_leg **slp, struct sip_ua *ua)
 	struct sip_leg *sl = calloc(1, sizeof(*sl));
 	struct rtp_params rp = {
 		.local_ip = ua->rtp_ip, .port_min = ua->rtp_port_min, .port_max = ua->rtp_port_max,
-		.recv_h = rtp_in,
+		.recv_h = rtp_in, .refused_h = rtp_refused,
 	};
 	int rc;
 
@@ -359,6 +366,8 @@ static void on_r_invite(struct sip_leg *sl, int status, sip_t const *sip)
 	struct sdp_info si;
 	int has_sdp = sip_body_sdp(sip, &si) == 0;
 
+	if (sl->state == SIP_ST_CONFIRMED && sip_timers_refresh_response(sl, status, sip))
+		return;
 	if (status < 100 || (status < 200 && sl->state == SIP_ST_TERMINATING))
 		return;
 	if (status == 100)
@@ -396,6 +405,7 @@ static void on_r_invite(struct sip_leg *sl, int status, sip_t const *sip)
 			return;
 		}
 		call_leg_answered(&sl->base);
+		sip_timers_answered(sl, sip);
 		return;
 	}
 	if (status < 400)
@@ -427,6 +437,7 @@ static void on_i_reinvite(struct sip_leg *sl, sip_t const *sip)
 			LOGI(LSS_SIP, "%s %s by the far end (%s%s)", sl_describe(&sl->base),
 			     sl->held ? "held" : "resumed", sdp_dir_name(si.dir), si.null_addr ? ", c=0.0.0.0" : "");
 			call_leg_hold(&sl->base, sl->held);
+			sip_timers_media_changed(sl);
 		}
 		sl_build_sdp(sl, sdp, sizeof(sdp), sdp_dir_answer(si.dir));
 	} else {
@@ -434,6 +445,7 @@ static void on_i_reinvite(struct sip_leg *sl, sip_t const *sip)
 	}
 	nua_respond(sl->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 		    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+	sip_timers_refreshed(sl, sip);
 }
 
 void sip_leg_event(struct sip_leg *sl, nua_event_t event, int status, char const *phrase,
@@ -469,7 +481,13 @@ void sip_leg_event(struct sip_leg *sl, nua_event_t event, int status, char const
 		call_leg_gone(&sl->base);
 		return;
 	}
+	case nua_i_update:
+		sip_timers_refreshed(sl, sip);
+		return;
 	case nua_r_bye:
+		if (!sl->told_release && sl->state == SIP_ST_CONFIRMED)
+			sip_timers_stack_bye(sl);
+		return;
 	case nua_r_cancel:
 	case nua_i_ack:
 	case nua_i_active:
@@ -537,6 +555,7 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 	}
 	sl->nh = nh;
 	nua_handle_bind(nh, sl);
+	sip_timers_offer(sl, sip);
 	sl_move(sl, SIP_ST_INCOMING);
 	if (sl_take_sdp(sl, &offer)) {
 		sl_release(&sl->base, 65);	/* 488: no G.711 offered */
@@ -583,4 +602,43 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 		sl_release(&sl->base, cause);
 	}
 	return 0;
+}
+
+/* ---- for sip_timers.c */
+
+void sip_leg_clear(struct sip_leg *sl, int cause)
+{
+	int told = sl->told_release;
+
+	sl_release(&sl->base, cause);	/* BYE with Reason (RFC 3326) */
+	sl->told_release = told;	/* the call did not ask: tell it */
+	sl_tell_released(sl, cause, 0);
+}
+
+void sip_leg_cleared(struct sip_leg *sl, int cause)
+{
+	if (sl->state != SIP_ST_TERMINATING)
+		sl_move(sl, SIP_ST_TERMINATING);
+	sl_tell_released(sl, cause, 0);
+}
+
+int sip_leg_take_answer(struct sip_leg *sl, sip_t const *sip)
+{
+	struct sdp_info si;
+	int was_held = sl->held, rc;
+
+	if (sip_body_sdp(sip, &si))
+		return -ENOENT;
+	if ((rc = sl_take_sdp(sl, &si)))
+		return rc;
+	if (sl->held == was_held)
+		return 0;
+	call_leg_hold(&sl->base, sl->held);
+	return 1;
+}
+
+int sip_leg_sdp(struct sip_leg *sl, char *buf, size_t len)
+{
+	/* Held by the far end: offer recvonly, so the refresh does not resume it. */
+	return sl_build_sdp(sl, buf, len, sl->held ? SDP_RECVONLY : SDP_SENDRECV);
 }

@@ -107,6 +107,15 @@ static void trace_emit(void)
 		off += snprintf(summary + off, sizeof(summary) - (size_t)off, " reason[%s]", val);
 	if ((size_t)off >= sizeof(summary))
 		off = sizeof(summary) - 1;
+	/* RFC 4028 session timers: interval, refresher, and who must know them. */
+	if (hdr_value(msg, "Session-Expires", "x", val, sizeof(val)))
+		off += snprintf(summary + off, sizeof(summary) - (size_t)off, " se[%s]", val);
+	if ((size_t)off >= sizeof(summary))
+		off = sizeof(summary) - 1;
+	if (hdr_value(msg, "Require", NULL, val, sizeof(val)))
+		off += snprintf(summary + off, sizeof(summary) - (size_t)off, " require[%s]", val);
+	if ((size_t)off >= sizeof(summary))
+		off = sizeof(summary) - 1;
 	body = msg_body(msg);
 	if (body && hdr_value(msg, "Content-Type", "c", val, sizeof(val)) &&
 	    !strncasecmp(val, "application/sdp", 15)) {

@@ -106,6 +106,8 @@ int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 	ua->incoming_h = p->incoming_h;
 	ua->arg = p->arg;
 	ua->reg = p->reg;
+	ua->tp = p->timers;
+	ua->timer_b_ms = p->timer_b_ms ? p->timer_b_ms : 32000;
 	ua->ovl.fd = -1;
 	if (log_get_level() >= LOG_LVL_INFO)
 		sip_trace_enable(trace_cb, ua);
@@ -118,7 +120,7 @@ int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 			     NUTAG_AUTOACK(1),
 			     NUTAG_ENABLEINVITE(1),
 			     SIPTAG_USER_AGENT_STR(p->user_agent),
-			     NTATAG_SIP_T1X64(p->timer_b_ms ? p->timer_b_ms : 32000),
+			     NTATAG_SIP_T1X64(ua->timer_b_ms),
 			     NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER"),
 			     NUTAG_APPL_METHOD("REGISTER"),	/* the registrar answers, not nua */
 			     /* Never restart a request on our own: nua would follow a 3xx to
@@ -127,6 +129,13 @@ int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 			      * ends the try like any other 4xx. */
 			     NUTAG_RETRY_COUNT(0),
 			     TAG_IF(p->udp_rmem, TPTAG_UDP_RMEM(p->udp_rmem)),
+			     /* RFC 4028 on both roles; no refresher asked for in
+			      * our INVITEs (RFC 4028 7.1 recommends leaving it to
+			      * the UAS). Off: "timer" leaves Supported too. */
+			     NUTAG_SESSION_TIMER(p->timers.session_expires_s),
+			     NUTAG_MIN_SE(p->timers.min_se_s),
+			     NUTAG_SESSION_REFRESHER(nua_any_refresher),
+			     TAG_IF(!p->timers.session_expires_s, SIPTAG_SUPPORTED_STR("100rel")),
 			     TAG_END());
 	if (!ua->nua) {
 		LOGE(LSS_SIP, "cannot listen for SIP on %s", url);

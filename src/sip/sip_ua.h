@@ -30,6 +30,15 @@ struct sip_overload_params {
 	void *emergency_arg;
 };
 
+/* Calls that never clear (sip_timers.c): a far end that stops sending RTP,
+ * or whose session is not refreshed (RFC 4028), is cleared with cause 41. */
+struct sip_timer_params {
+	unsigned rtp_timeout_ms;	/* no RTP this long: clear (0 = off) */
+	unsigned rtp_hold_timeout_ms;	/* the same while the far end holds the call (0 = off) */
+	unsigned session_expires_s;	/* RFC 4028 Session-Expires we ask for / accept at most (0 = no session timers) */
+	unsigned min_se_s;		/* RFC 4028 Min-SE (the RFC's floor is 90) */
+};
+
 struct sip_ua_params {
 	struct su_root_s *root;
 	const char *bind;		/* SIP address and port */
@@ -43,6 +52,7 @@ struct sip_ua_params {
 	struct registrar *reg;		/* answers REGISTER and checks digest; NULL = none */
 	unsigned udp_rmem;		/* SIP UDP socket receive buffer, bytes (0 = kernel default) */
 	struct sip_overload_params ovl;
+	struct sip_timer_params timers;
 };
 
 int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p);

@@ -13,7 +13,8 @@
 	X(cause) \
 	X(config) \
 	X(dialpeer) \
-	X(sdp)
+	X(sdp) \
+	X(sip_timers)
 
 #define UNIT_DECLARE(name) int suite_##name##_add(void);
 UNIT_SUITES(UNIT_DECLARE)

@@ -424,6 +424,40 @@ static void test_timers_seconds_to_ms(void)
 		     "unknown setting 'ring_no_answer'");
 }
 
+/* Calls that never clear: RTP timeouts and RFC 4028 session timers. */
+static void test_timers_never_clear(void)
+{
+	struct gw_config cfg;
+	char err[256];
+	int rc = load_text(&cfg, "log = { level = \"info\"; };\n", err, sizeof(err), NULL, 0);
+
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL(cfg.timers.rtp_timeout_ms, 60000);
+	CU_ASSERT_EQUAL(cfg.timers.rtp_hold_timeout_ms, 300000);
+	CU_ASSERT_EQUAL(cfg.timers.session_expires_ms, 1800000);
+	CU_ASSERT_EQUAL(cfg.timers.min_se_ms, 90000);
+	config_free(&cfg);
+
+	rc = load_text(&cfg, "timers = {\n  rtp-timeout = 0;\n  rtp-hold-timeout = 0;\n"
+		       "  session-expires = 4;\n  min-se = 1;\n};\n", err, sizeof(err), NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL(cfg.timers.rtp_timeout_ms, 0);
+	CU_ASSERT_EQUAL(cfg.timers.rtp_hold_timeout_ms, 0);
+	CU_ASSERT_EQUAL(cfg.timers.session_expires_ms, 4000);
+	CU_ASSERT_EQUAL(cfg.timers.min_se_ms, 1000);
+	config_free(&cfg);
+
+	rc = load_text(&cfg, "timers = {\n  session-expires = 0;\n};\n", err, sizeof(err), NULL, 0);
+	CU_ASSERT_EQUAL(rc, 0);
+	config_free(&cfg);
+
+	expect_error("timers = {\n  min-se = 0.5;\n};\n", 2,
+		     "'min-se' = 0.5 s is out of range (1..86400 s)");
+	expect_error("timers = {\n  rtp-timeout = -1;\n};\n", 2, "'rtp-timeout' = -1 s is out of range");
+	expect_error("timers = {\n  session-expires = 60;\n};\n", 1,
+		     "session-expires must be 0 (off) or at least min-se");
+}
+
 /* Overload control and the UDP receive buffer: defaults, values, and errors with file:line. */
 static void test_sip_overload_keys(void)
 {
@@ -705,6 +739,7 @@ int suite_config_add(void)
 		{ "dahdi span refused", test_dahdi_span_refused },
 		{ "span required settings", test_span_required_settings },
 		{ "timers: seconds -> ms", test_timers_seconds_to_ms },
+		{ "timers: rtp-timeout, session-expires, min-se", test_timers_never_clear },
 		{ "sip overload and receive buffer keys", test_sip_overload_keys },
 		{ "trunk groups reference spans", test_trunk_groups },
 		{ "registrar and emergency sections", test_registrar_and_emergency },

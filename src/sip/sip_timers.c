@@ -1,0 +1,392 @@
+/* sipgw - calls that never clear: the RTP inactivity watch (with ICMP port
+ * unreachable counted toward it) and RFC 4028 session timers on a SIP leg.
+ * Either clears the call on both legs: BYE with a Reason header, the call
+ * told with the same cause, one log line saying why.
+ *
+ * Sofia's nua negotiates Session-Expires/Min-SE/Require and keeps timers of
+ * its own, but with NUTAG_MEDIA_ENABLE(0) its refresh as UAS is a re-INVITE
+ * with no SDP (a delayed offer the far end must not see) and its expiry BYE
+ * tells us nothing. So the leg keeps both clocks itself, a little ahead of
+ * nua's, and nua's are only a backstop. SPDX-License-Identifier: GPL-2.0-only */
+#include "sip/sip_internal.h"
+#include "sip/sip_timers.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/sip_tag.h>
+#include <sofia-sip/sip_util.h>
+
+#include "bridge/cause.h"
+#include "core/log.h"
+#include "core/loop.h"
+#include "rtp/rtp.h"
+
+#define ST_RETRY_491_MS 2000	/* RFC 3261 14.1: glare on our refresh, try again (UAC owns 2.1..4 s) */
+
+/* ---- decisions (pure, unit-tested) */
+
+enum rtp_watch_verdict rtp_watch_check(const struct rtp_watch_in *in, unsigned *next_ms)
+{
+	unsigned timeout = in->held ? in->hold_timeout_ms : in->timeout_ms;
+	long long quiet = in->now_ms - in->since_ms;
+
+	*next_ms = 0;
+	if (!timeout)
+		return RTP_WATCH_OK;
+	/* While held we send nothing, so no refusal can come; one that does
+	 * belongs to the media before the hold and is stale. */
+	if (!in->held && in->refused_run >= RTP_REFUSED_GONE)
+		return RTP_WATCH_REFUSED;
+	if (quiet < 0)
+		quiet = 0;
+	if (quiet >= timeout)
+		return RTP_WATCH_SILENT;
+	*next_ms = timeout - (unsigned)quiet;
+	return RTP_WATCH_OK;
+}
+
+int st_negotiate(const struct st_in *in, unsigned *interval_s, int *we_refresh)
+{
+	unsigned iv = in->remote_se ? in->remote_se : in->local_se;
+
+	*interval_s = 0;
+	*we_refresh = 0;
+	if (!in->local_se)	/* off: "timer" is not in our Supported either */
+		return 0;
+	/* A UAS may shorten the interval, never below either Min-SE (RFC 4028 9). */
+	if (iv > in->local_se)
+		iv = in->local_se;
+	if (iv < in->local_min_se)
+		iv = in->local_min_se;
+	if (iv < in->remote_min_se)
+		iv = in->remote_min_se;
+	if (!iv)
+		return 0;
+	if (!in->remote_supported)
+		*we_refresh = 1;	/* RFC 4028 7.2 / 9: the side that knows timers refreshes */
+	else if (in->remote_refresher == ST_REFRESHER_UAC)
+		*we_refresh = !in->uas;
+	else if (in->remote_refresher == ST_REFRESHER_UAS)
+		*we_refresh = in->uas;
+	else if (in->uas)
+		*we_refresh = 0;	/* RFC 4028 9: the UAS picks the UAC */
+	else
+		*we_refresh = 1;	/* RFC 4028 7.2: a 2xx naming no refresher leaves it to the UAC */
+	*interval_s = iv;
+	return 1;
+}
+
+unsigned st_refresh_ms(unsigned interval_s)
+{
+	/* nua refreshes on its 1 s stack tick once a whole-second target has
+	 * passed, so up to 1 s before it: the target is half the interval
+	 * (rounded down) below 90 s, half -5..+5 s from 90 s on. After our
+	 * first refresh nua's backstop would resend ours, SDP and all; before
+	 * it, nua would send a re-INVITE without SDP, so ours must be first. */
+	if (interval_s >= 90)
+		return interval_s * 500u - 10000u;
+	if (interval_s >= 4)
+		return (interval_s / 2 - 1) * 1000u - 200u;
+	return interval_s * 250u;	/* below 4 s nua may win the race: tests only */
+}
+
+unsigned st_expiry_ms(unsigned interval_s)
+{
+	unsigned third = interval_s * 1000u / 3;
+	/* RFC 4028 10 says min(32 s, a third); nua's own BYE goes at the
+	 * interval less min(32 s, a tenth), up to 1 s early: 34 s keeps ours
+	 * first. */
+	return interval_s * 1000u - (third < 34000u ? third : 34000u);
+}
+
+/* ---- the leg's clocks */
+
+static const char *st_refresher_name(int we)
+{
+	return we ? "us" : "the far end";
+}
+
+/* Clear the call from our side with cause: BYE with Reason, the call told. */
+static void tm_clear(struct sip_leg *sl, int cause)
+{
+	loop_timer_stop(sl->tm.rtp);
+	loop_timer_stop(sl->tm.refresh);
+	loop_timer_stop(sl->tm.expires);
+	sip_leg_clear(sl, cause);
+}
+
+static void tm_rtp_fired(void *arg);
+static void tm_refresh_fired(void *arg);
+static void tm_expires_fired(void *arg);
+
+static int tm_ensure(struct sip_leg *sl)
+{
+	su_root_t *root = sl->ua->root;
+
+	if (!sl->tm.rtp && loop_timer_alloc(&sl->tm.rtp, root, "rtp-timeout", tm_rtp_fired, sl))
+		return -1;
+	if (!sl->tm.refresh && loop_timer_alloc(&sl->tm.refresh, root, "session-refresh", tm_refresh_fired, sl))
+		return -1;
+	if (!sl->tm.expires && loop_timer_alloc(&sl->tm.expires, root, "session-expires", tm_expires_fired, sl))
+		return -1;
+	return 0;
+}
+
+/* Look at the media now: clear, or look again when the timeout could run out. */
+static void tm_rtp_check(struct sip_leg *sl)
+{
+	const struct sip_timer_params *tp = &sl->ua->tp;
+	struct rtp_watch_in in = {
+		.timeout_ms = tp->rtp_timeout_ms, .hold_timeout_ms = tp->rtp_hold_timeout_ms,
+		.held = sl->held, .now_ms = mono_ms(), .since_ms = sl->tm.media_ms,
+	};
+	long long last_rx;
+	unsigned next;
+
+	if (sl->state != SIP_ST_CONFIRMED || !sl->rtp)
+		return;
+	rtp_get_activity(sl->rtp, &last_rx, &in.refused_run);
+	if (last_rx > in.since_ms)
+		in.since_ms = last_rx;
+	switch (rtp_watch_check(&in, &next)) {
+	case RTP_WATCH_OK:
+		if (next)
+			loop_timer_start(sl->tm.rtp, next);
+		else
+			loop_timer_stop(sl->tm.rtp);
+		return;
+	case RTP_WATCH_SILENT:
+		LOGN(LSS_RTP, "%s RTP timeout%s: no RTP from %s:%d for %.1f s, clearing with cause 41",
+		     sl->base.ops->describe(&sl->base), sl->held ? " on hold" : "", sl->remote_addr,
+		     sl->remote_port, (in.now_ms - in.since_ms) / 1000.0);
+		break;
+	case RTP_WATCH_REFUSED:
+		LOGN(LSS_RTP, "%s RTP timeout: %s:%d answers ICMP port unreachable (%u in a row), "
+		     "no RTP for %.1f s: the far end is gone, clearing with cause 41",
+		     sl->base.ops->describe(&sl->base), sl->remote_addr, sl->remote_port,
+		     in.refused_run, (in.now_ms - in.since_ms) / 1000.0);
+		break;
+	}
+	tm_clear(sl, 41);	/* temporary failure */
+}
+
+static void tm_rtp_fired(void *arg)
+{
+	tm_rtp_check(arg);
+}
+
+void sip_timers_refused(struct sip_leg *sl, unsigned run)
+{
+	if (run >= RTP_REFUSED_GONE && sl->state == SIP_ST_CONFIRMED)
+		tm_rtp_check(sl);
+}
+
+void sip_timers_media_changed(struct sip_leg *sl)
+{
+	/* Answer, hold, resume: the far end gets a fresh timeout from now. */
+	sl->tm.media_ms = mono_ms();
+	if (sl->state == SIP_ST_CONFIRMED && sl->tm.rtp)
+		tm_rtp_check(sl);
+}
+
+/* (Re)start the session clocks after a 2xx of an INVITE with timers. */
+static void tm_session_start(struct sip_leg *sl, const struct st_in *in, const char *what)
+{
+	unsigned iv;
+	int we;
+
+	loop_timer_stop(sl->tm.refresh);
+	loop_timer_stop(sl->tm.expires);
+	if (!st_negotiate(in, &iv, &we)) {
+		sl->tm.interval_s = 0;
+		return;
+	}
+	if (iv != sl->tm.interval_s || we != sl->tm.we_refresh)
+		LOGI(LSS_SIP, "%s session timer (%s): %u s, refreshed by %s", sl->base.ops->describe(&sl->base),
+		     what, iv, st_refresher_name(we));
+	sl->tm.interval_s = iv;
+	sl->tm.we_refresh = we;
+	sl->tm.since_ms = mono_ms();
+	if (we)
+		loop_timer_start(sl->tm.refresh, st_refresh_ms(iv));
+	/* Kept by both sides: a refresher whose refreshes fail on without a
+	 * final answer must give up at the same point (RFC 4028 10). */
+	loop_timer_start(sl->tm.expires, st_expiry_ms(iv));
+}
+
+static enum st_refresher tm_refresher_of(sip_t const *sip)
+{
+	const char *r = sip && sip->sip_session_expires ? sip->sip_session_expires->x_refresher : NULL;
+
+	if (r && !strcasecmp(r, "uac"))
+		return ST_REFRESHER_UAC;
+	if (r && !strcasecmp(r, "uas"))
+		return ST_REFRESHER_UAS;
+	return ST_REFRESHER_NONE;
+}
+
+/* What the far end said in an INVITE (we are UAS) or its 2xx (UAC). */
+static void tm_read(struct st_in *in, struct sip_leg *sl, sip_t const *sip, int uas)
+{
+	*in = (struct st_in){
+		.uas = uas, .local_se = sl->ua->tp.session_expires_s, .local_min_se = sl->ua->tp.min_se_s,
+	};
+	if (!sip)
+		return;
+	in->remote_supported = sip_has_feature(sip->sip_supported, "timer") ||
+			       sip_has_feature(sip->sip_require, "timer");
+	in->remote_se = sip->sip_session_expires ? (unsigned)sip->sip_session_expires->x_delta : 0;
+	in->remote_refresher = tm_refresher_of(sip);
+	/* Require: timer and no refresher parameter: the sender asks the
+	 * receiver to refresh (what nua does with it). */
+	if (in->remote_refresher == ST_REFRESHER_NONE && sip->sip_session_expires &&
+	    sip_has_feature(sip->sip_require, "timer"))
+		in->remote_refresher = uas ? ST_REFRESHER_UAS : ST_REFRESHER_UAC;
+	in->remote_min_se = sip->sip_min_se ? (unsigned)sip->sip_min_se->min_delta : 0;
+}
+
+void sip_timers_offer(struct sip_leg *sl, sip_t const *sip)
+{
+	tm_read(&sl->tm.offer, sl, sip, 1);
+}
+
+void sip_timers_answered(struct sip_leg *sl, sip_t const *sip)
+{
+	struct st_in in;
+
+	if (tm_ensure(sl)) {
+		LOGW(LSS_SIP, "%s no memory for the call's timers", sl->base.ops->describe(&sl->base));
+		return;
+	}
+	sip_timers_media_changed(sl);
+	if (sl->outgoing)
+		tm_read(&in, sl, sip, 0);
+	else
+		in = sl->tm.offer;
+	tm_session_start(sl, &in, sl->outgoing ? "2xx" : "our 2xx");
+}
+
+void sip_timers_refreshed(struct sip_leg *sl, sip_t const *sip)
+{
+	struct st_in in;
+
+	if (sl->state != SIP_ST_CONFIRMED || !sl->tm.expires)
+		return;
+	/* A re-INVITE or UPDATE from the far end: we are the UAS of this
+	 * transaction, our 2xx renegotiates (RFC 4028 9). */
+	tm_read(&in, sl, sip, 1);
+	tm_session_start(sl, &in, "far end's refresh");
+}
+
+/* Our refresh has had no final answer for most of Timer B. RFC 4028 10:
+ * a refresh that times out ends the session with a BYE. Sofia 1.12 tears
+ * the dialog down by itself, without any BYE, when the 408 comes, so the
+ * BYE must go while the dialog is still there: a little before Timer B. */
+static void tm_refresh_unanswered(struct sip_leg *sl)
+{
+	int cause = cause_from_sip_status(408);
+
+	sl->tm.refreshing = 0;
+	LOGN(LSS_SIP, "%s session refresh failed: no answer in %.1f s (Timer B %.1f s), clearing with cause %d (%s)",
+	     sl->base.ops->describe(&sl->base), sl->ua->timer_b_ms * 7 / 8 / 1000.0,
+	     sl->ua->timer_b_ms / 1000.0, cause, cause_name(cause));
+	tm_clear(sl, cause);
+}
+
+static void tm_refresh_fired(void *arg)
+{
+	struct sip_leg *sl = arg;
+	char sdp[1024];
+
+	if (sl->state != SIP_ST_CONFIRMED || !sl->nh)
+		return;
+	if (sl->tm.refreshing) {
+		tm_refresh_unanswered(sl);
+		return;
+	}
+	if (sip_leg_sdp(sl, sdp, sizeof(sdp)) < 0) {
+		LOGW(LSS_SIP, "%s cannot build SDP for the session refresh", sl->base.ops->describe(&sl->base));
+		return;
+	}
+	/* RFC 4028 10: a re-INVITE refresh with our current SDP (not a
+	 * delayed offer); nua adds Session-Expires, Min-SE and Supported. */
+	sl->tm.refreshing = 1;
+	nua_invite(sl->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+	loop_timer_start(sl->tm.refresh, sl->ua->timer_b_ms * 7 / 8);
+	LOGI(LSS_SIP, "%s session refresh (re-INVITE, interval %u s)", sl->base.ops->describe(&sl->base),
+	     sl->tm.interval_s);
+}
+
+static void tm_expires_fired(void *arg)
+{
+	struct sip_leg *sl = arg;
+
+	if (sl->state != SIP_ST_CONFIRMED)
+		return;
+	LOGN(LSS_SIP, "%s session expired: no refresh %s for %.1f s (session interval %u s, refresher %s), "
+	     "clearing with cause 41", sl->base.ops->describe(&sl->base),
+	     sl->tm.we_refresh ? "answered" : "received", (mono_ms() - sl->tm.since_ms) / 1000.0,
+	     sl->tm.interval_s, st_refresher_name(sl->tm.we_refresh));
+	tm_clear(sl, 41);
+}
+
+int sip_timers_refresh_response(struct sip_leg *sl, int status, sip_t const *sip)
+{
+	struct st_in in;
+	int cause;
+
+	if (!sl->tm.refreshing || sl->state != SIP_ST_CONFIRMED)
+		return 0;
+	if (status < 200)
+		return 1;
+	sl->tm.refreshing = 0;
+	if (status < 300) {
+		/* Our refresh was an offer: its answer may move the media. */
+		if (sip_leg_take_answer(sl, sip) > 0)
+			sip_timers_media_changed(sl);
+		tm_read(&in, sl, sip, 0);
+		tm_session_start(sl, &in, "refresh 2xx");
+		return 1;
+	}
+	if (status == 491) {
+		loop_timer_start(sl->tm.refresh, ST_RETRY_491_MS);
+		return 1;
+	}
+	if (status != 408 && status != 481) {
+		/* The session is as it was (RFC 3261 14.1); it still expires
+		 * unless a later refresh gets through. */
+		LOGW(LSS_SIP, "%s session refresh refused: %d", sl->base.ops->describe(&sl->base), status);
+		loop_timer_start(sl->tm.refresh, st_refresh_ms(sl->tm.interval_s) / 2 + 1);
+		return 1;
+	}
+	/* RFC 4028 10 / RFC 3261 14.1: a refresh that times out or meets a
+	 * dialog the far end no longer knows ends the session. Sofia has
+	 * already dropped the dialog here (no BYE goes out); the call is
+	 * cleared all the same. */
+	cause = cause_from_sip_status(status);
+	LOGN(LSS_SIP, "%s session refresh failed: %d %s (%s), clearing with cause %d (%s)",
+	     sl->base.ops->describe(&sl->base), status, sip_status_phrase(status),
+	     status == 408 ? "no answer" : "dialog unknown", cause, cause_name(cause));
+	tm_clear(sl, cause);
+	return 1;
+}
+
+void sip_timers_stack_bye(struct sip_leg *sl)
+{
+	/* nua's own BYE: session expiry (ours comes first; this is the
+	 * backstop), no ACK for our 2xx, or a re-INVITE it gave up on. */
+	LOGN(LSS_SIP, "%s the stack ended the dialog with BYE (session interval %u s), clearing with cause 41",
+	     sl->base.ops->describe(&sl->base), sl->tm.interval_s);
+	sip_leg_cleared(sl, 41);
+}
+
+void sip_timers_free(struct sip_leg *sl)
+{
+	loop_timer_free(sl->tm.rtp);
+	loop_timer_free(sl->tm.refresh);
+	loop_timer_free(sl->tm.expires);
+	sl->tm.rtp = sl->tm.refresh = sl->tm.expires = NULL;
+}
