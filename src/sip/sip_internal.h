@@ -94,6 +94,8 @@ struct sip_leg {
 	char host[128];
 	int port;
 	char ruri[256];			/* a registered contact to call as is */
+	char req_uri[256], req_to[300], req_from[256];	/* our INVITE's, for a 422 retry */
+	int retried_422;		/* RFC 4028 6: one more INVITE with the peer's Min-SE */
 	int dial_peer;
 	char number[64];
 	struct rtp_session *rtp;

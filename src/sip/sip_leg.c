@@ -157,10 +157,27 @@ static void sl_play(struct media_port *mp, const uint8_t *frame, size_t len)
 	rtp_send(sl->rtp, sl->pt, frame, len, (uint32_t)len);
 }
 
+/* The INVITE itself, on a new handle; se_s: Session-Expires to ask for (0:
+ * the UA's default). 0 or -errno. */
+static int sl_invite(struct sip_leg *sl, unsigned se_s)
+{
+	char sdp[1024];
+	int rc;
+
+	if ((rc = sl_build_sdp(sl, sdp, sizeof(sdp), SDP_SENDRECV)))
+		return rc;
+	sl->nh = nua_handle(sl->ua->nua, sl, SIPTAG_TO_STR(sl->req_to), SIPTAG_FROM_STR(sl->req_from), TAG_END());
+	if (!sl->nh)
+		return -ENOMEM;
+	nua_invite(sl->nh, NUTAG_URL(sl->req_uri), TAG_IF(se_s, NUTAG_SESSION_TIMER(se_s)),
+		   TAG_IF(se_s, NUTAG_MIN_SE(se_s)),
+		   SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+	return 0;
+}
+
 static int sl_setup(struct leg *leg, const struct leg_setup_info *si)
 {
 	struct sip_leg *sl = (struct sip_leg *)leg;
-	char ruri[256], to[300], from[256], sdp[1024];
 	int rc;
 
 	sl->offer_law = si->law;
@@ -169,25 +186,41 @@ static int sl_setup(struct leg *leg, const struct leg_setup_info *si)
 	 * registered phone's contact with the number's address of record in To
 	 * (RFC 3261 16.5). */
 	if (sl->ruri[0]) {
-		snprintf(ruri, sizeof(ruri), "%s", sl->ruri);
-		snprintf(to, sizeof(to), "<sip:%s@%s:%d>", si->called, sl->ua->bind, sl->ua->port);
+		snprintf(sl->req_uri, sizeof(sl->req_uri), "%s", sl->ruri);
+		snprintf(sl->req_to, sizeof(sl->req_to), "<sip:%s@%s:%d>", si->called, sl->ua->bind, sl->ua->port);
 	} else {
-		snprintf(ruri, sizeof(ruri), "sip:%s@%s:%d;user=phone", si->called, sl->host, sl->port);
-		snprintf(to, sizeof(to), "<%s>", ruri);
+		snprintf(sl->req_uri, sizeof(sl->req_uri), "sip:%s@%s:%d;user=phone", si->called, sl->host,
+			 sl->port);
+		snprintf(sl->req_to, sizeof(sl->req_to), "<%s>", sl->req_uri);
 	}
-	snprintf(from, sizeof(from), "\"%s\" <sip:%s@%s:%d;user=phone>",
+	snprintf(sl->req_from, sizeof(sl->req_from), "\"%s\" <sip:%s@%s:%d;user=phone>",
 		 si->display[0] ? si->display : (si->calling[0] ? si->calling : "Anonymous"),
 		 si->calling[0] ? si->calling : "anonymous", sl->ua->bind, sl->ua->port);
-	if ((rc = sl_build_sdp(sl, sdp, sizeof(sdp), SDP_SENDRECV)))
+	if ((rc = sl_invite(sl, 0)))
 		return rc;
-	sl->nh = nua_handle(sl->ua->nua, sl, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from), TAG_END());
-	if (!sl->nh)
-		return -ENOMEM;
 	sl_move(sl, SIP_ST_CALLING);
-	nua_invite(sl->nh, NUTAG_URL(ruri),
-		   SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
-	LOGI(LSS_SIP, "%s INVITE %s (dial-peer %d)", sl_describe(leg), ruri, sl->dial_peer);
+	LOGI(LSS_SIP, "%s INVITE %s (dial-peer %d)", sl_describe(leg), sl->req_uri, sl->dial_peer);
 	return 0;
+}
+
+/* 422 Session Interval Too Small (RFC 4028 6): once, a new INVITE asking
+ * for the peer's Min-SE. nua would retry by itself, but sipgw lets nua
+ * restart no request (a 3xx would be followed too: sip_ua.c). */
+static int sl_retry_422(struct sip_leg *sl, sip_t const *sip)
+{
+	nua_handle_t *old = sl->nh;
+
+	if (sl->retried_422 || !sip || !sip->sip_min_se || sl->state != SIP_ST_CALLING)
+		return 0;
+	sl->retried_422 = 1;
+	nua_handle_bind(old, NULL);	/* what nua still says about it is no longer ours */
+	nua_handle_destroy(old);
+	sl->nh = NULL;
+	if (sl_invite(sl, (unsigned)sip->sip_min_se->min_delta))
+		return 0;
+	LOGN(LSS_SIP, "%s 422: INVITE again with Session-Expires %lu (RFC 4028 6)", sl_describe(&sl->base),
+	     sip->sip_min_se->min_delta);
+	return 1;
 }
 
 static void sl_release(struct leg *leg, int cause)
@@ -410,6 +443,8 @@ static void on_r_invite(struct sip_leg *sl, int status, sip_t const *sip)
 	}
 	if (status < 400)
 		sl_log_redirect(sl, status, sip);
+	if (status == 422 && sl_retry_422(sl, sip))
+		return;
 	/* Final failure; nua sends the ACK (RFC 3261 17.1.1.3). */
 	if (sl->state != SIP_ST_TERMINATING)
 		sl_move(sl, SIP_ST_TERMINATING);

@@ -125,8 +125,8 @@ int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 			     NUTAG_APPL_METHOD("REGISTER"),	/* the registrar answers, not nua */
 			     /* Never restart a request on our own: nua would follow a 3xx to
 			      * any Contact (a redirect to a PSTN number through this gateway),
-			      * past routing and the toll-fraud door. A 422 (RFC 4028) then
-			      * ends the try like any other 4xx. */
+			      * past routing and the toll-fraud door. The one restart RFC 4028
+			      * wants, after a 422, sip_leg.c does itself. */
 			     NUTAG_RETRY_COUNT(0),
 			     TAG_IF(p->udp_rmem, TPTAG_UDP_RMEM(p->udp_rmem)),
 			     /* RFC 4028 on both roles; no refresher asked for in
