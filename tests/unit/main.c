@@ -12,6 +12,7 @@
 	X(cause) \
 	X(config) \
 	X(dialpeer) \
+	X(log) \
 	X(sdp)
 
 #define UNIT_DECLARE(name) int suite_##name##_add(void);
