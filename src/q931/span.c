@@ -286,7 +286,7 @@ static void span_restart_ack(struct span *sp, int evchan)
 		sp->restart_wait &= ~(1u << chan);
 	else
 		return;
-	LOGI(LSS_Q931, "span %s: RESTART ACKNOWLEDGE for B-channel %d", sp->cfg->name, chan);
+	LOGD(LSS_Q931, "span %s: RESTART ACKNOWLEDGE for B-channel %d", sp->cfg->name, chan);
 	if (!sp->restart_wait) {
 		loop_timer_stop(sp->t316);
 		LOGN(LSS_Q931, "span %s: B-channels restarted, %d of %d free", sp->cfg->name,
