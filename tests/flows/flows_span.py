@@ -193,6 +193,58 @@ def span_reconnects_bounded_memory(tb):
     expect_ladder("PRI after 210 reconnects", q931_ladder(pbx.lines()), PBX_CONNECTED + PBX_CLEARED_BY_PHONE)
 
 
+# Frames libpri refuses with its error callback (Q.921 table 5: XID, which
+# libpri does not support; C/R 0 from the user side), and a datagram too
+# short for any Q.921 frame.
+XID_FROM_USER = bytes([0x00, 0x01, 0xaf, 0x00, 0x00])
+TOO_SHORT = bytes([0x00, 0x01])
+
+
+@flow
+def span_d_flood_rate_limited(tb):
+    """A far end floods the D-channel with frames libpri complains about and datagrams too
+    short for Q.921: a few rate-limited lines with counts, the link stays, a call then works."""
+    phone = tb.phone("phone", "--answer-after", "0.1", "--hangup-after", "0.5", "--exit-after-calls", "1")
+    gw = tb.gateway(tb.config([voip_peer(100, "2...", phone.port)]))
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(tb.span_path())
+    sent = 0
+    try:
+        s.send(SABME_FROM_USER)
+        gw.wait_line(r"span pbx-a: far end connected", stream="err")
+        # Until both kinds have said how many were suppressed (one line per
+        # LOG_LIMIT_INTERVAL_MS), at most 8 s.
+        want = (r"libpri span pbx-a: !! XID frames not supported \(\d+ more like this suppressed\)",
+                r"D-channel datagram of 2 bytes dropped .* \(\d+ more like this suppressed\)")
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline:
+            for _ in range(50):
+                s.send(XID_FROM_USER)
+                s.send(TOO_SHORT)
+                sent += 2
+            if all(gw_lines(gw, w) for w in want):
+                break
+            time.sleep(0.01)   # pace the flood: about 10,000 datagrams a second
+        else:
+            raise FlowError("no rate-limited line with a count after %d datagrams" % sent)
+        gone = gw_lines(gw, r"D-channel peer went away|far end disconnected")
+        if gone:
+            raise FlowError("the flood cost the far end its link: %s" % gone)
+    finally:
+        s.close()
+    xid = gw_lines(gw, r"libpri span pbx-a: !! XID frames not supported")
+    short = gw_lines(gw, r"D-channel datagram of 2 bytes dropped")
+    print("    D flood: %d datagrams, %d + %d log lines" % (sent, len(xid), len(short)))
+    for what, got in (("libpri errors", xid), ("short frames", short)):
+        if len(got) > 5:
+            raise FlowError("%s: %d lines for %d datagrams:\n%s" % (what, len(got), sent // 2, "\n".join(got)))
+    gw.wait_line(r"span pbx-a: far end disconnected", stream="err")
+    pbx = pbx_call(tb)
+    if pbx.wait_exit() != 0:
+        raise FlowError("the PBX call after the flood failed")
+    expect_ladder("PRI after the flood", q931_ladder(pbx.lines()), PBX_CONNECTED + PBX_CLEARED_BY_PHONE)
+
+
 @flow
 def span_restart_after_gateway_crash(tb):
     """kill -9 sipgw mid-call, start it again: the PBX (reconnecting) gets RESTART for its
