@@ -302,3 +302,40 @@ def span_far_end_restart(tb):
     if not gw_lines(gw, r"pri pbx-a/1 \[ACTIVE\] RESTART from the far end: call cleared with cause 41"):
         raise FlowError("the gateway did not log the far end's RESTART")
     gw.wait_line(r"span pbx-a: B-channel 1 free, %d of %d B-channels free" % (N_B, N_B), stream="err")
+
+
+@flow
+def span_cpe_far_end_reconnects(tb):
+    """Gateway span as cpe: the PBX (network) vanishes mid-call (BYE cause 38); the kept libpri
+    instance meets the next PBX's SABME with a released link: up at once, RESTART, a call works."""
+    phone = tb.phone("phone", "--answer-after", "0.1", "--hangup-after", "0.5", "--exit-after-calls", "2")
+    path = tb.config([voip_peer(100, "2...", phone.port)])
+    with open(path) as f:
+        txt = f.read()
+    if txt.count('role = "network";') != 1:
+        raise FlowError("config template changed: cannot set the span's role")
+    with open(path, "w") as f:
+        f.write(txt.replace('role = "network";', 'role = "cpe";'))
+    gw = tb.gateway(path)
+    pbx = tb.start("pbx", [tb.bin("sipgw-pbx"), "-s", tb.span_path(), "--role", "network", "--timeout", "20",
+                           "--call", "2001", "--calling", "5551000"])
+    pbx.wait_line(r"EVENT call 1 connected")
+    pbx.stop(signal.SIGKILL)
+    phone.wait_line(r"EVENT call 1 ended")
+    bye = fl.sip_lines(phone.lines(), r"^< BYE")
+    if not bye or "cause=38" not in bye[0][1]:
+        raise FlowError("vanished PBX: expected BYE with cause 38, got %s" % bye)
+    t_start = int(time.monotonic() * 1000)     # CLOCK_MONOTONIC, as the simulators' stamps
+    pbx2 = tb.start("pbx2", [tb.bin("sipgw-pbx"), "-s", tb.span_path(), "--role", "network", "--timeout", "20",
+                             "--call", "2001", "--calling", "5551000", "--exit-when-done"])
+    if pbx2.wait_exit() != 0:
+        raise FlowError("the second PBX's call failed")
+    expect_ladder("PRI after reconnect", q931_ladder(pbx2.lines()), PBX_CONNECTED + PBX_CLEARED_BY_PHONE)
+    got = [c for d, m, c in restart_ladder(pbx2.lines()) if (d, m) == ("<", "RESTART")]
+    if sorted(got) != list(range(1, N_B + 1)):
+        raise FlowError("the gateway (cpe) restarted B-channels %s for the new PBX" % got)
+    # Up at once: no T200 (1 s) wait for a SABME of ours crossing the PBX's.
+    t_up = event_ms(pbx2, r"^dchan up")
+    print("    D-channel up %d ms after the second PBX started" % (t_up - t_start))
+    if t_up - t_start > 500:
+        raise FlowError("the D-channel took %d ms to come up for the second PBX" % (t_up - t_start))
