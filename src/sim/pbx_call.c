@@ -391,6 +391,20 @@ static int chans_restarted(const struct pbx *p)
 	return n;
 }
 
+/* Has the gateway restarted every B-channel it should have? Those with a
+ * live call of ours (libpri kept it over a link failure) it leaves alone;
+ * the rest, including those of calls left hanging, it restarts. */
+static int restarts_complete(struct pbx *p)
+{
+	for (int ch = 1; ch <= PBX_MAX_CHAN; ch++) {
+		struct pbx_call *c = pbx_call_by_chan(p, ch);
+
+		if (chan_valid(p, ch) && !(p->restarted & (1u << ch)) && !(c && c->q))
+			return 0;
+	}
+	return 1;
+}
+
 static void restart_wait_over(struct pbx *p, const char *why)
 {
 	p->restart_waiting = 0;
@@ -437,7 +451,7 @@ static void call_restarted(struct pbx *p, int evchan)
 		c->q = NULL;
 		call_end(c);
 	}
-	if (p->restart_waiting && chans_restarted(p) == chans_total(p))
+	if (p->restart_waiting && restarts_complete(p))
 		restart_wait_over(p, "all restarted");
 }
 
