@@ -351,6 +351,11 @@ static void handle_event(struct span *sp, const pri_event *ev)
 		return;
 	case PRI_EVENT_DCHAN_DOWN:
 		sp->dchan_up = 0;
+		/* RESTARTs not yet acknowledged may be lost with the link
+		 * (Q.921 discards its queue): the next D-channel up sends them
+		 * again. */
+		sp->restart_wait = 0;
+		loop_timer_stop(sp->t316);
 		LOGN(LSS_Q931, "span %s: D-channel down", sp->cfg->name);
 		return;
 	case PRI_EVENT_RING:
@@ -494,7 +499,7 @@ static void span_far_gone(struct span *sp)
 {
 	sp->far_gone = 0;
 	span_clear_all(sp);
-	sp->restart_wait = 0;
+	sp->restart_wait = 0;		/* the next far end gets its own */
 	loop_timer_stop(sp->t316);
 	if (sp->pri)
 		span_q921_reset(sp);
