@@ -94,6 +94,7 @@ struct pbx_call {
 	long long setup_ms;
 	long long connect_ms;		/* 0 until connected */
 	long long due_ms;		/* next timed action (answer/hangup/cancel), 0: none */
+	unsigned long rx_frames;	/* B-channel datagrams received for this call */
 	struct pbx_media media;
 };
 

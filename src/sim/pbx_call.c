@@ -146,6 +146,7 @@ static void call_end(struct pbx_call *c)
 	long long now = mono_ms();
 	int chan = c->chan;
 
+	pbx_out(p, PBX_EVENT, "call %d audio rx_frames=%lu", c->id, c->rx_frames);
 	pbx_out(p, PBX_EVENT, "call %d ended cause=%d", c->id, c->cause);
 	if (p->opt.stats)
 		pbx_out(p, PBX_STAT, "call %d cause=%d setup_to_connect_ms=%lld", c->id, c->cause,

@@ -165,8 +165,10 @@ void pbx_media_recv(struct pbx *p)
 		if (n < 2 || n > LB_AUDIO_DGRAM)
 			continue;		/* not the wire format: ignore */
 		c = pbx_call_by_chan(p, dgram[0]);
-		if (c)
+		if (c) {
+			c->rx_frames++;
 			media_rx(c, dgram + 1, (size_t)n - 1);
+		}
 	}
 	if (n == 0) {
 		/* The gateway closed the audio socket: stop polling it (it would

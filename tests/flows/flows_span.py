@@ -56,6 +56,27 @@ def expect_audio_through(pbx, phone, start, end, pbx_hz=2000, phone_hz=1000):
             raise FlowError("%s lost the %d Hz audio at %s (window %d..%d)" % (who, hz, offs, start, end))
 
 
+def expect_frames_all_along(pbx, phone):
+    """The B-channel and RTP carried audio for the whole call, not only until
+    the odd datagrams: the PBX got a datagram per 20 ms from SETUP to the
+    end, the phone an RTP packet per 20 ms from answer to BYE (90 %: the
+    first and last few may fall outside)."""
+    t_setup = event_ms(pbx, r"^call 1 setup")
+    t_end = event_ms(pbx, r"^call 1 ended")
+    rx = int(re.search(r"rx_frames=(\d+)", [t for _, t in fl.timed(pbx.lines(), "EVENT")
+                                             if t.startswith("call 1 audio")][0]).group(1))
+    want = 0.9 * (t_end - t_setup) / 20
+    if rx < want:
+        raise FlowError("the PBX got %d B-channel datagrams in %d ms, want %d" % (rx, t_end - t_setup, want))
+    t_ans = event_ms(phone, r"^call 1 answered")
+    t_bye = fl.sip_lines(phone.lines(), r"^> BYE ")[0][0]
+    stat = [t for _, t in fl.timed(phone.lines(), "STAT") if t.startswith("call 1 rtp")][0]
+    prx = int(re.search(r"rx=(\d+)", stat).group(1))
+    want = 0.9 * (t_bye - t_ans) / 20
+    if prx < want:
+        raise FlowError("the phone got %d RTP packets in %d ms, want %d" % (prx, t_bye - t_ans, want))
+
+
 def audio_call(tb, phone_hangup, *pbx_args):
     """PBX -> phone call with tones both ways; returns (gw, pbx, phone) once both ended."""
     phone = tb.phone("phone", "--answer-after", "0.2", "--tone", "1000", "--detect", "2000",
@@ -66,6 +87,7 @@ def audio_call(tb, phone_hangup, *pbx_args):
         raise FlowError("a simulator failed")
     expect_ladder("PRI", q931_ladder(pbx.lines()), PBX_CONNECTED + PBX_CLEARED_BY_PHONE)
     expect_ladder("SIP", sip_ladder(phone.lines()), PHONE_ANSWERED + ["> BYE", "< 200/BYE"])
+    expect_frames_all_along(pbx, phone)
     return gw, pbx, phone
 
 
