@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +19,16 @@
 #include "core/log.h"
 #include "core/loop.h"
 
+/* Q.921 2.2/3.1: the shortest frame is a U or S frame: two address
+ * octets and one control octet; libpri's frames carry 2 FCS bytes more. */
+#define LB_DCHAN_MIN (2 + 1 + 2)
+
 struct lb_sock {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int lfd, cfd;			/* listening and connected fds, -1 when none */
 	struct loop_fd *lw, *cw;
+	unsigned long empty, bad;	/* 0-byte and malformed datagrams dropped */
+	struct log_limit lim_empty, lim_bad, lim_refused;
 };
 
 struct span_hw {
@@ -53,6 +60,24 @@ static int sock_listen(struct lb_sock *s, const char *path)
 	return 0;
 }
 
+/* recv() gave 0. On SOCK_SEQPACKET that is a 0-byte datagram as well as
+ * end of file: only the socket's hang-up state tells them apart (POLLRDHUP:
+ * the far end shut down or closed; POLLHUP: both directions). */
+static int sock_hung_up(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLRDHUP };
+
+	return poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
+/* A recv() error that means the far end is gone, not "try again". */
+static int recv_hang_up(ssize_t n, int fd)
+{
+	if (n < 0)
+		return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+	return n == 0 && sock_hung_up(fd);
+}
+
 static void sock_drop(struct lb_sock *s)
 {
 	loop_fd_free(s->cw);
@@ -74,17 +99,27 @@ static void b_conn_cb(void *arg, int fd)
 	uint8_t buf[LB_AUDIO_DGRAM + 8];
 
 	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		if (n <= 0) {
-			LOGN(LSS_Q931, "span %s: B-channel peer went away", hw->name);
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_TRUNC);
+		if (recv_hang_up(n, fd)) {
+			LOGN(LSS_Q931, "span %s: B-channel peer went away (%lu empty, %lu malformed "
+			     "datagrams dropped)", hw->name, hw->b.empty, hw->b.bad);
 			sock_drop(&hw->b);
 			return;
 		}
+		if (n < 0)
+			return;
+		if (n == 0) {
+			hw->b.empty++;
+			LOGN_LIMIT(&hw->b.lim_empty, LSS_Q931,
+				   "span %s: empty B-channel datagram ignored (%lu so far)", hw->name,
+				   hw->b.empty);
+			continue;
+		}
 		if (n != LB_AUDIO_DGRAM) {
-			LOGW(LSS_Q931, "span %s: B-channel datagram of %zd bytes dropped (want %d)",
-			     hw->name, n, LB_AUDIO_DGRAM);
+			hw->b.bad++;
+			LOGW_LIMIT(&hw->b.lim_bad, LSS_Q931,
+				   "span %s: B-channel datagram of %zd bytes dropped (want %d; %lu so far)",
+				   hw->name, n, LB_AUDIO_DGRAM, hw->b.bad);
 			continue;
 		}
 		hw->cbs->b_frame(hw->arg, buf[0], buf + 1, LB_AUDIO_SAMPLES);
@@ -99,11 +134,13 @@ static void accept_cb(struct span_hw *hw, struct lb_sock *s, loop_fd_h *h, const
 	if (fd < 0)
 		return;
 	if (s->cfd >= 0) {
-		LOGW(LSS_Q931, "span %s: %s already has a peer; refusing another", hw->name, what);
+		LOGW_LIMIT(&s->lim_refused, LSS_Q931, "span %s: %s already has a peer; refusing another",
+			   hw->name, what);
 		close(fd);
 		return;
 	}
 	s->cfd = fd;
+	s->empty = s->bad = 0;
 	if (loop_fd_alloc(&s->cw, hw->root, fd, h, hw) < 0) {
 		close(fd);
 		s->cfd = -1;
@@ -166,20 +203,42 @@ err:
 	return rc;
 }
 
+/* One well-formed frame, or -1 with nothing (more) to read. Empty and
+ * malformed datagrams are skipped and counted: only a hang-up ends the
+ * link, so one odd datagram cannot clear every call on the span. */
 static ssize_t lb_d_read(struct span_hw *hw, void *buf, size_t len)
 {
-	ssize_t n;
+	for (;;) {
+		ssize_t n;
 
-	if (hw->d.cfd < 0)
-		return -1;
-	n = recv(hw->d.cfd, buf, len, 0);
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-		LOGN(LSS_Q931, "span %s: D-channel peer went away", hw->name);
-		sock_drop(&hw->d);
-		hw->cbs->link(hw->arg, 0);
-		return -1;
+		if (hw->d.cfd < 0)
+			return -1;
+		n = recv(hw->d.cfd, buf, len, MSG_TRUNC);
+		if (recv_hang_up(n, hw->d.cfd)) {
+			LOGN(LSS_Q931, "span %s: D-channel peer went away (%lu empty, %lu malformed "
+			     "datagrams dropped)", hw->name, hw->d.empty, hw->d.bad);
+			sock_drop(&hw->d);
+			hw->cbs->link(hw->arg, 0);
+			return -1;
+		}
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			hw->d.empty++;
+			LOGN_LIMIT(&hw->d.lim_empty, LSS_Q931,
+				   "span %s: empty D-channel datagram ignored (%lu so far)", hw->name,
+				   hw->d.empty);
+			continue;
+		}
+		if (n < LB_DCHAN_MIN || (size_t)n > len) {
+			hw->d.bad++;
+			LOGW_LIMIT(&hw->d.lim_bad, LSS_Q931,
+				   "span %s: D-channel datagram of %zd bytes dropped (a Q.921 frame is "
+				   "%d to %zu; %lu so far)", hw->name, n, LB_DCHAN_MIN, len, hw->d.bad);
+			continue;
+		}
+		return n;
 	}
-	return n;
 }
 
 static ssize_t lb_d_write(struct span_hw *hw, const void *buf, size_t len)

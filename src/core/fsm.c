@@ -21,8 +21,11 @@ int fsm_move(const struct fsm_def *def, int *statep, int next, const char *who)
 	if (cur == next)
 		return 0;
 	if (!(def->states[cur].out & FSM_BIT(next))) {
-		LOGW(def->ss, "%s: transition not permitted: %s -> %s", who,
-		     fsm_state_name(def, cur), fsm_state_name(def, next));
+		/* a peer repeating a message out of turn must not flood the log */
+		static struct log_limit lim[LSS__COUNT];
+
+		LOGW_LIMIT(&lim[def->ss], def->ss, "%s: transition not permitted: %s -> %s", who,
+			   fsm_state_name(def, cur), fsm_state_name(def, next));
 		return -EPERM;
 	}
 	LOGD(def->ss, "%s: %s -> %s", who, fsm_state_name(def, cur), fsm_state_name(def, next));

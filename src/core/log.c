@@ -80,3 +80,40 @@ void log_printf(enum log_subsys ss, enum log_level lvl, const char *fmt, ...)
 	log_vprintf(ss, lvl, fmt, ap);
 	va_end(ap);
 }
+
+long log_limit_check(struct log_limit *lim, long long now_ms)
+{
+	long long iv = lim->interval_ms > 0 ? lim->interval_ms : LOG_LIMIT_INTERVAL_MS;
+	long n;
+
+	lim->total++;
+	if (lim->started && now_ms < lim->next_ms) {
+		lim->suppressed++;
+		return -1;
+	}
+	n = (long)lim->suppressed;
+	lim->started = 1;
+	lim->suppressed = 0;
+	lim->next_ms = now_ms + iv;
+	return n;
+}
+
+void log_limited(struct log_limit *lim, enum log_subsys ss, enum log_level lvl, const char *fmt, ...)
+{
+	char buf[900];
+	va_list ap;
+	long n;
+
+	if (lvl > cur_level)
+		return;
+	n = log_limit_check(lim, mono_ms());
+	if (n < 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		log_printf(ss, lvl, "%s (%ld more like this suppressed)", buf, n);
+	else
+		log_printf(ss, lvl, "%s", buf);
+}

@@ -31,4 +31,35 @@ void log_vprintf(enum log_subsys ss, enum log_level lvl, const char *fmt, va_lis
 /** Milliseconds on CLOCK_MONOTONIC: comparable between processes on one host. */
 long long mono_ms(void);
 
+/* Rate-limited lines, for warnings one peer can repeat at packet rate (a
+ * flood of bad datagrams, libpri's error callback): the first line goes out
+ * at once, then at most one per interval, which also says how many like it
+ * were suppressed since the last. One struct log_limit per kind of line,
+ * zero-initialised or LOG_LIMIT_INIT; the owner keeps it (static for a
+ * call site, in a struct for one line per object). */
+#define LOG_LIMIT_INTERVAL_MS 2000
+
+struct log_limit {
+	long long interval_ms;		/* 0: LOG_LIMIT_INTERVAL_MS */
+	long long next_ms;		/* no line before this */
+	unsigned long suppressed;	/* since the last line */
+	unsigned long total;		/* every occurrence, printed or not */
+	int started;
+};
+
+#define LOG_LIMIT_INIT(ms) { .interval_ms = (ms) }
+
+/** Count one occurrence at now_ms. Returns the number suppressed since the
+ * last line (>= 0) when this one is to be printed, -1 when it is suppressed. */
+long log_limit_check(struct log_limit *lim, long long now_ms);
+/** Print fmt through lim (at mono_ms()), with " (N more like this
+ * suppressed)" appended when N > 0. A line above the log level is not
+ * counted as printed. */
+void log_limited(struct log_limit *lim, enum log_subsys ss, enum log_level lvl, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+#define LOGW_LIMIT(lim, ss, ...) log_limited(lim, ss, LOG_LVL_WARN, __VA_ARGS__)
+#define LOGN_LIMIT(lim, ss, ...) log_limited(lim, ss, LOG_LVL_NOTICE, __VA_ARGS__)
+#define LOGI_LIMIT(lim, ss, ...) log_limited(lim, ss, LOG_LVL_INFO, __VA_ARGS__)
+
 #endif

@@ -5,6 +5,7 @@
 #include <libpri.h>
 #include <sys/queue.h>
 
+#include "core/log.h"
 #include "q931/span.h"
 #include "rtp/media.h"
 #include "span_hw.h"
@@ -31,7 +32,18 @@ struct span {
 	int rr_next;				/* round-robin hunting position */
 	int reserved;				/* channels kept for emergency calls */
 	int dchan_up;
+	int peer_up;				/* a far end is connected: libpri's timers run */
+	int far_gone;				/* it hung up inside a read: reset after the drain */
 	int read_got;				/* the last read callback got a frame */
+	const uint8_t *inject;			/* a frame span.c hands libpri itself, or NULL */
+	size_t inject_len;
+	uint32_t restart_wait;			/* B-channels (bit per number) whose RESTART
+						 * awaits its ACKNOWLEDGE (Q.931 5.5.1) */
+	struct loop_timer *t316;		/* RESTART ACKNOWLEDGE due (Q.931 table 9-1) */
+	unsigned long bad_chan;			/* B-channel datagrams for no B-channel of ours */
+	struct log_limit lim_pri_err;		/* libpri's error callback */
+	struct log_limit lim_bad_chan;
+	struct log_limit lim_no_call;		/* Q.931 events for no known call */
 	span_incoming_h *incoming_h;
 	void *arg;
 	unsigned leg_seq;
@@ -87,5 +99,7 @@ void span_chan_take(struct span *sp, struct pri_leg *pl, int chan);
 void span_chan_put(struct span *sp, struct pri_leg *pl);
 /** Is chan one of the span's B-channels? */
 int span_chan_valid(const struct span *sp, int chan);
+/** Is chan waiting for the far end's RESTART ACKNOWLEDGE (not to be used yet)? */
+int span_chan_restarting(const struct span *sp, int chan);
 
 #endif

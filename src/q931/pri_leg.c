@@ -404,13 +404,17 @@ void pri_leg_route_later(struct pri_leg *pl, const struct leg_setup_info *si)
 	loop_timer_start(pl->route_timer, 0);
 }
 
-/* The D-channel's far end is gone: no Q.931 can be exchanged for this call. */
+/* The D-channel's far end is gone, or restarted the channel (Q.931 5.5):
+ * no Q.931 can be exchanged for this call. libpri forgets it too, since
+ * the span's instance lives on for the next far end (span.c). */
 void pri_leg_lost(struct pri_leg *pl, int cause)
 {
 	if (!pl_clearing(pl)) {
 		pl->cause = cause;
 		call_leg_released(&pl->base, cause, 0);
 	}
+	if (pl->qc)
+		pri_destroycall(pl->span->pri, pl->qc);
 	pl->qc = NULL;
 	fsm_move(&pri_fsm, &pl->state, PRI_ST_RELEASED, pl_describe(&pl->base));
 	span_chan_put(pl->span, pl);

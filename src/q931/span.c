@@ -30,10 +30,30 @@ static void trace(struct span *sp, const char *dir, const void *buf, int len)
 	}
 }
 
+/* Q.931 table 9-1: T316, RESTART sent, RESTART ACKNOWLEDGE due. */
+#define SPAN_T316_MS 120000
+/* Q.921 3.2: address field, SAPI 0 (call control), TEI 0 (a PRI is
+ * point-to-point, Q.921 3.3.4.2), and the U-frame control octets
+ * (Q.921 table 5) with the P/F bit. */
+#define Q921_ADDR1(cr) ((0 << 2) | ((cr) << 1))
+#define Q921_ADDR2 ((0 << 1) | 1)
+#define Q921_DISC_P 0x53
+#define Q921_DM_F 0x1f
+
 static int pri_read_cb(struct pri *pri, void *buf, int buflen)
 {
 	struct span *sp = pri_get_userdata(pri);
-	ssize_t n = sp->hw_ops->d_read(sp->hw, buf, (size_t)buflen);
+	ssize_t n;
+
+	if (sp->inject) {
+		/* a frame of our own making (span_q921_reset), not traced */
+		n = (ssize_t)sp->inject_len < buflen ? (ssize_t)sp->inject_len : buflen;
+		memcpy(buf, sp->inject, (size_t)n);
+		sp->inject = NULL;
+		sp->read_got = 1;
+		return (int)n;
+	}
+	n = sp->hw_ops->d_read(sp->hw, buf, (size_t)buflen);
 
 	/* Nothing to read: return 0. libpri's pri_check_event() only tests
 	 * for 0 and would otherwise parse its stale buffer as a new frame
@@ -77,6 +97,11 @@ int span_chan_valid(const struct span *sp, int chan)
 	return 0;
 }
 
+int span_chan_restarting(const struct span *sp, int chan)
+{
+	return chan > 0 && chan < SPAN_MAX_CHANS && (sp->restart_wait & (1u << chan));
+}
+
 void span_chan_take(struct span *sp, struct pri_leg *pl, int chan)
 {
 	pl->chan = chan;
@@ -97,7 +122,7 @@ int span_free_chans(const struct span *sp)
 	int n = 0;
 
 	for (int i = 0; i < sp->n_b; i++)
-		n += !sp->chans[sp->bchans[i]];
+		n += !sp->chans[sp->bchans[i]] && !span_chan_restarting(sp, sp->bchans[i]);
 	return n;
 }
 
@@ -116,7 +141,7 @@ int span_hunt(struct span *sp)
 		default:
 			i = k;
 		}
-		if (!sp->chans[sp->bchans[i]]) {
+		if (!sp->chans[sp->bchans[i]] && !span_chan_restarting(sp, sp->bchans[i])) {
 			sp->rr_next = (i + 1) % sp->n_b;
 			return sp->bchans[i];
 		}
@@ -162,9 +187,11 @@ static void on_ring(struct span *sp, const pri_event *ev)
 	si.t_setup_us = (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 	if (chan > 0 && span_chan_valid(sp, chan) && sp->chans[chan])
 		glare_settle(sp, chan);
-	if (chan <= 0 || !span_chan_valid(sp, chan) || sp->chans[chan]) {
-		/* Preferred channel busy or none named: hunt, unless the caller
-		 * insisted on this one (exclusive), Q.931 5.2.3.1. */
+	if (chan <= 0 || !span_chan_valid(sp, chan) || sp->chans[chan] ||
+	    span_chan_restarting(sp, chan)) {
+		/* Preferred channel busy (or not yet back from our RESTART,
+		 * Q.931 5.5.1) or none named: hunt, unless the caller insisted
+		 * on this one (exclusive), Q.931 5.2.3.1. */
 		if (chan > 0 && !r->flexible && span_chan_valid(sp, chan)) {
 			LOGN(LSS_Q931, "span %s: SETUP for busy B-channel %d (exclusive): cause 44",
 			     sp->cfg->name, chan);
@@ -221,6 +248,97 @@ static q931_call *event_call(const pri_event *ev)
 	}
 }
 
+/* Q.931 5.5: after a (re)start of ours the far end may still hold calls
+ * on B-channels we know nothing of (a killed sipgw, a new far end on the
+ * socket): RESTART every B-channel no call of ours holds, so both sides
+ * agree they are idle. libpri sends one channel per RESTART; each channel
+ * stays out of use until its RESTART ACKNOWLEDGE (5.5.1) or T316. */
+static void span_restart_idle(struct span *sp)
+{
+	int n = 0, busy = 0;
+
+	for (int i = 0; i < sp->n_b; i++) {
+		int chan = sp->bchans[i];
+
+		if (sp->chans[chan]) {
+			busy++;
+			continue;
+		}
+		if (span_chan_restarting(sp, chan) || pri_reset(sp->pri, chan))
+			continue;
+		sp->restart_wait |= 1u << chan;
+		n++;
+	}
+	if (!n)
+		return;
+	LOGN(LSS_Q931, "span %s: RESTART sent for %d idle B-channel(s) (Q.931 5.5), %d in calls",
+	     sp->cfg->name, n, busy);
+	loop_timer_start(sp->t316, SPAN_T316_MS);
+}
+
+static void span_restart_ack(struct span *sp, int evchan)
+{
+	int chan = PRI_CHANNEL(evchan);
+
+	if (chan == 0xff || evchan < 0)
+		sp->restart_wait = 0;		/* the whole interface */
+	else if (span_chan_restarting(sp, chan))
+		sp->restart_wait &= ~(1u << chan);
+	else
+		return;
+	LOGD(LSS_Q931, "span %s: RESTART ACKNOWLEDGE for B-channel %d", sp->cfg->name, chan);
+	if (!sp->restart_wait) {
+		loop_timer_stop(sp->t316);
+		LOGN(LSS_Q931, "span %s: B-channels restarted, %d of %d free", sp->cfg->name,
+		     span_free_chans(sp), sp->n_b);
+	}
+}
+
+/* T316 ran out: the far end did not answer some RESTARTs. Q.931 5.5.1
+ * leaves what to do then to maintenance; we log and take the channels
+ * back into use rather than lose them. */
+static void t316_cb(void *arg)
+{
+	struct span *sp = arg;
+	char list[128] = "";
+	size_t o = 0;
+
+	for (int c = 1; c < SPAN_MAX_CHANS; c++)
+		if (span_chan_restarting(sp, c) && o < sizeof(list))
+			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%d", o ? "," : "", c);
+	LOGW(LSS_Q931, "span %s: T316: no RESTART ACKNOWLEDGE for B-channel(s) %s; using them anyway",
+	     sp->cfg->name, list);
+	sp->restart_wait = 0;
+}
+
+/* RESTART from the far end (Q.931 5.5.2): the channel is idle again on its
+ * side, so a call of ours on it is over; libpri answers RESTART
+ * ACKNOWLEDGE by itself. Channel 0xff: the whole interface. */
+static void on_far_restart(struct span *sp, int evchan)
+{
+	int chan = PRI_CHANNEL(evchan);
+	int all = chan == 0xff || evchan < 0;
+	struct pri_leg *pl, *next;
+	int n = 0;
+
+	/* pri_leg_lost() may free pl, and only pl */
+	for (pl = LIST_FIRST(&sp->legs); pl; pl = next) {
+		next = LIST_NEXT(pl, entry);
+		if (pl->state == PRI_ST_RELEASED || !pl->chan || (!all && pl->chan != chan))
+			continue;
+		LOGN(LSS_Q931, "%s RESTART from the far end: call cleared with cause 41",
+		     pl->base.ops->describe(&pl->base));
+		pri_leg_lost(pl, PRI_CAUSE_NORMAL_TEMPORARY_FAILURE);
+		n++;
+	}
+	if (all)
+		LOGN(LSS_Q931, "span %s: RESTART of the interface from the far end, %d call(s) cleared",
+		     sp->cfg->name, n);
+	else if (!n)
+		LOGI(LSS_Q931, "span %s: RESTART of idle B-channel %d from the far end", sp->cfg->name,
+		     chan);
+}
+
 static void handle_event(struct span *sp, const pri_event *ev)
 {
 	struct pri_leg *pl;
@@ -229,16 +347,26 @@ static void handle_event(struct span *sp, const pri_event *ev)
 	case PRI_EVENT_DCHAN_UP:
 		sp->dchan_up = 1;
 		LOGN(LSS_Q931, "span %s: D-channel up", sp->cfg->name);
+		span_restart_idle(sp);
 		return;
 	case PRI_EVENT_DCHAN_DOWN:
 		sp->dchan_up = 0;
+		/* RESTARTs not yet acknowledged may be lost with the link
+		 * (Q.921 discards its queue): the next D-channel up sends them
+		 * again. */
+		sp->restart_wait = 0;
+		loop_timer_stop(sp->t316);
 		LOGN(LSS_Q931, "span %s: D-channel down", sp->cfg->name);
 		return;
 	case PRI_EVENT_RING:
 		on_ring(sp, ev);
 		return;
 	case PRI_EVENT_RESTART:
+		on_far_restart(sp, ev->restart.channel);
+		return;
 	case PRI_EVENT_RESTART_ACK:
+		span_restart_ack(sp, ev->restartack.channel);
+		return;
 	case PRI_EVENT_CONFIG_ERR:
 		LOGI(LSS_Q931, "span %s: event %s", sp->cfg->name, pri_event2str(ev->e));
 		return;
@@ -247,7 +375,8 @@ static void handle_event(struct span *sp, const pri_event *ev)
 	}
 	pl = leg_by_call(sp, event_call(ev));
 	if (!pl) {
-		LOGI(LSS_Q931, "span %s: %s for no known call", sp->cfg->name, pri_event2str(ev->e));
+		LOGI_LIMIT(&sp->lim_no_call, LSS_Q931, "span %s: %s for no known call", sp->cfg->name,
+			   pri_event2str(ev->e));
 		if (ev->e == PRI_EVENT_HANGUP || ev->e == PRI_EVENT_HANGUP_REQ)
 			pri_hangup(sp->pri, ev->hangup.call, ev->hangup.cause);
 		return;
@@ -257,7 +386,8 @@ static void handle_event(struct span *sp, const pri_event *ev)
 
 void span_reschedule(struct span *sp)
 {
-	struct timeval *next = sp->pri ? pri_schedule_next(sp->pri) : NULL;
+	/* No far end: libpri's clock stands still (span_q921_reset). */
+	struct timeval *next = sp->pri && sp->peer_up ? pri_schedule_next(sp->pri) : NULL;
 	struct timeval now;
 	long long ms;
 
@@ -275,7 +405,7 @@ static void pri_timer_cb(void *arg)
 	struct span *sp = arg;
 	pri_event *ev;
 
-	if (!sp->pri)
+	if (!sp->pri || !sp->peer_up)
 		return;
 	ev = pri_schedule_run(sp->pri);
 
@@ -285,13 +415,14 @@ static void pri_timer_cb(void *arg)
 }
 
 static int span_pri_start(struct span *sp);
+static void span_far_gone(struct span *sp);
 
 static void d_readable(void *arg)
 {
 	struct span *sp = arg;
 
-	/* Start Q.921 on the far end's first frame (its SABME), so we answer it
-	 * with UA instead of crossing it with a SABME of our own. */
+	/* Start Q.921 on the first far end's first frame (its SABME), so we
+	 * answer it with UA instead of crossing it with a SABME of our own. */
 	if (!sp->pri && span_pri_start(sp)) {
 		LOGE(LSS_Q931, "span %s: cannot start libpri", sp->cfg->name);
 		return;
@@ -305,7 +436,47 @@ static void d_readable(void *arg)
 		if (ev)
 			handle_event(sp, ev);
 	} while (sp->read_got);
+	/* The far end hung up inside the read callback: libpri is done with
+	 * the frame now, so its state can be reset. */
+	if (sp->far_gone)
+		span_far_gone(sp);
 	span_reschedule(sp);
+}
+
+/* Hand libpri one frame of our own, as if the far end had sent it. */
+static void span_inject(struct span *sp, const uint8_t *frame, size_t len)
+{
+	pri_event *ev;
+
+	sp->inject = frame;
+	sp->inject_len = len;
+	ev = pri_check_event(sp->pri);
+	sp->inject = NULL;
+	if (ev)
+		handle_event(sp, ev);
+}
+
+/* One libpri instance serves the span for its whole life: libpri 1.6
+ * cannot free one, so an instance per far end grew memory by 18-31 KB per
+ * reconnect. When the far end goes, Q.921 is brought to "TEI assigned"
+ * (Q.921 5.5: link released, ready for a SABME) the only way libpri's API
+ * allows: we feed it the frames a far end releasing the link would send,
+ * DISC (from multiple-frame established or timer recovery: UA, released)
+ * then DM with F=1 (from awaiting establishment: released; elsewhere no
+ * effect). libpri's clock then stands still until the next far end speaks,
+ * so no SABME is sent into the void and the next far end's SABME finds a
+ * released link: UA, and the link is up at once, as with a fresh instance.
+ * C/R (Q.921 3.3.2): commands from the user side carry 0, from the network
+ * side 1; responses the opposite. */
+static void span_q921_reset(struct span *sp)
+{
+	int far_is_user = sp->cfg->role == ROLE_NETWORK;
+	const uint8_t disc[] = { Q921_ADDR1(far_is_user ? 0 : 1), Q921_ADDR2, Q921_DISC_P, 0, 0 };
+	const uint8_t dm[] = { Q921_ADDR1(far_is_user ? 1 : 0), Q921_ADDR2, Q921_DM_F, 0, 0 };
+
+	span_inject(sp, disc, sizeof(disc));
+	span_inject(sp, dm, sizeof(dm));
+	sp->dchan_up = 0;
 }
 
 /* The far end vanished: its calls cannot go on. Tell each call once (cause
@@ -322,11 +493,22 @@ static void span_clear_all(struct span *sp)
 	}
 }
 
-/* Each far end gets a fresh libpri instance, started when it speaks, so
- * Q.921 establishment starts clean instead of colliding with SABMEs we
- * sent into the void while nobody listened.
- * libpri 1.6 cannot free an instance: the old one is left behind (a few KB
- * per reconnect). */
+/* The far end is gone: clear its calls, forget our RESTARTs (the next far
+ * end gets new ones), reset Q.921 for the next one. */
+static void span_far_gone(struct span *sp)
+{
+	sp->far_gone = 0;
+	span_clear_all(sp);
+	sp->restart_wait = 0;		/* the next far end gets its own */
+	loop_timer_stop(sp->t316);
+	if (sp->pri)
+		span_q921_reset(sp);
+	sp->dchan_up = 0;
+	loop_timer_stop(sp->pri_timer);
+}
+
+/* The span's libpri instance, started when the first far end speaks (see
+ * span_q921_reset for why it is the only one). */
 static int span_pri_start(struct span *sp)
 {
 	loop_timer_stop(sp->pri_timer);
@@ -346,11 +528,12 @@ static void link_cb(void *arg, int connected)
 	struct span *sp = arg;
 
 	LOGN(LSS_Q931, "span %s: far end %s", sp->cfg->name, connected ? "connected" : "disconnected");
+	sp->peer_up = connected;
 	if (connected)
-		return;	/* libpri starts with the far end's first frame (d_readable) */
-	span_clear_all(sp);
-	sp->dchan_up = 0;
-	sp->pri = NULL;
+		return;	/* libpri goes on with the far end's first frame (d_readable) */
+	/* Called from inside libpri's read callback: the reset waits until
+	 * pri_check_event() has returned (d_readable). */
+	sp->far_gone = 1;
 	loop_timer_stop(sp->pri_timer);
 }
 
@@ -358,7 +541,15 @@ static void b_frame(void *arg, int chan, const uint8_t *frame, size_t len)
 {
 	struct span *sp = arg;
 
-	if (chan > 0 && chan < SPAN_MAX_CHANS && sp->chans[chan])
+	if (!span_chan_valid(sp, chan)) {
+		/* not a B-channel of this span: malformed, dropped and counted */
+		sp->bad_chan++;
+		LOGW_LIMIT(&sp->lim_bad_chan, LSS_Q931,
+			   "span %s: B-channel datagram for channel %d, not a B-channel here: dropped "
+			   "(%lu so far)", sp->cfg->name, chan, sp->bad_chan);
+		return;
+	}
+	if (sp->chans[chan])
 		pri_leg_frame_in(sp->chans[chan], frame, len);
 }
 
@@ -383,10 +574,18 @@ static void pri_msg_cb(struct pri *pri, char *s)
 	LOGD(LSS_Q931, "libpri: %.*s", (int)(n && s[n - 1] == '\n' ? n - 1 : n), s);
 }
 
+/* libpri reports what a far end does wrong, once per frame: a far end
+ * that repeats it at frame rate must not flood the log. pri is NULL for
+ * messages not tied to an instance. */
 static void pri_err_cb(struct pri *pri, char *s)
 {
+	static struct log_limit lim_global;
+	struct span *sp = pri ? pri_get_userdata(pri) : NULL;
 	size_t n = strlen(s);
-	LOGW(LSS_Q931, "libpri: %.*s", (int)(n && s[n - 1] == '\n' ? n - 1 : n), s);
+
+	LOGW_LIMIT(sp ? &sp->lim_pri_err : &lim_global, LSS_Q931, "libpri%s%s: %.*s",
+		   sp ? " span " : "", sp ? sp->cfg->name : "",
+		   (int)(n && s[n - 1] == '\n' ? n - 1 : n), s);
 }
 
 int span_alloc(struct span **spp, const struct span_params *p)
@@ -416,6 +615,7 @@ int span_alloc(struct span **spp, const struct span_params *p)
 	if ((rc = sp->hw_ops->open(&sp->hw, p->cfg, p->root, &hw_cbs, sp)))
 		goto err;
 	if ((rc = loop_timer_alloc(&sp->pri_timer, p->root, "libpri", pri_timer_cb, sp)) ||
+	    (rc = loop_timer_alloc(&sp->t316, p->root, "T316", t316_cb, sp)) ||
 	    (rc = loop_ticker_alloc(&sp->tick, p->root, 20, tick_cb, sp)))
 		goto err;
 	LOGN(LSS_Q931, "span %s: %s %s %s, %d B-channels, %s law, at %s", p->cfg->name,
@@ -439,6 +639,7 @@ void span_free(struct span *sp)
 	}
 	loop_ticker_free(sp->tick);
 	loop_timer_free(sp->pri_timer);
+	loop_timer_free(sp->t316);
 	if (sp->hw)
 		sp->hw_ops->close(sp->hw);
 	/* sp->pri: libpri offers no way to free it; it lives until exit. */

@@ -48,6 +48,12 @@ struct pbx_opts {
 	double timeout;			/* seconds, < 0: none */
 	int quiet;
 	int stats;
+	int reconnect;			/* the gateway went away: connect again, keep our calls */
+	int no_restart_wait;		/* place calls at D-channel up, not after the RESTARTs */
+	double send_empty_at;		/* s after the first connect: one 0-byte datagram per socket */
+	int flood_bad_b;		/* malformed B-channel datagrams to send ... */
+	double flood_at;		/* ... from this many s after the first connect */
+	double restart_at;		/* s after the first connect: RESTART our calls' channels */
 };
 
 /* One call's state after Q.931 5 / figure A.3 (user side): the U states the
@@ -88,6 +94,7 @@ struct pbx_call {
 	long long setup_ms;
 	long long connect_ms;		/* 0 until connected */
 	long long due_ms;		/* next timed action (answer/hangup/cancel), 0: none */
+	unsigned long rx_frames;	/* B-channel datagrams received for this call */
 	struct pbx_media media;
 };
 
@@ -104,6 +111,15 @@ struct pbx {
 	int placed, ended, connected, incoming_ended;
 	long long first_setup_ms, last_end_ms;
 	int stopping;			/* SIGINT/SIGTERM: clearing, then exit */
+	/* Q.931 5.5: the far end RESTARTs its idle B-channels when the link
+	 * comes up; our calls wait for that (else they would cross a RESTART
+	 * and be cleared by it), or for PBX_RESTART_WAIT_MS when none come. */
+	int restart_waiting;
+	long long restart_wait_end;
+	uint32_t restarted;		/* B-channels restarted since D-channel up */
+	long long first_connect_ms;	/* 0 until a call connects */
+	int empty_sent, flood_sent;
+	int restart_sent;		/* --restart-at: 1 sent, 2 acknowledged */
 };
 
 /* pbx_main.c */
@@ -131,6 +147,14 @@ void pbx_call_clear_all(struct pbx *p);
 int pbx_call_done(const struct pbx *p);
 struct pbx_call *pbx_call_by_chan(struct pbx *p, int chan);
 void pbx_call_free_all(struct pbx *p);
+/** The D-channel came up: wait for the far end's RESTARTs, then place calls. */
+void pbx_call_dchan_up(struct pbx *p);
+/** The gateway went away (--reconnect): our calls stay, orphaned from libpri. */
+void pbx_call_orphan_all(struct pbx *p);
+/** Timed actions of the whole PBX: end of the RESTART wait, --restart-at. */
+void pbx_call_pbx_timers(struct pbx *p, long long now);
+/** Is chan a B-channel of the span? */
+int pbx_chan_valid(const struct pbx *p, int chan);
 
 /* pbx_media.c */
 int pbx_media_start(struct pbx_call *c);
@@ -141,5 +165,7 @@ int pbx_media_cut_through(const struct pbx_call *c);
 void pbx_media_tick(struct pbx *p);
 /** Read and consume what is waiting on the B-channel socket. */
 void pbx_media_recv(struct pbx *p);
+/** --send-empty-at, --flood-bad-b: odd datagrams the gateway must survive. */
+void pbx_media_odd_tick(struct pbx *p, long long now);
 
 #endif

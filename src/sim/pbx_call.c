@@ -14,6 +14,9 @@
 #define PRI_CHAN_ANY	0xff
 
 #define BIT(s) (1u << (s))
+/* How long to wait at D-channel up for the far end's RESTARTs before
+ * placing calls anyway (a far end that sends none). */
+#define PBX_RESTART_WAIT_MS 1000
 
 static const struct {
 	const char *name;
@@ -55,12 +58,14 @@ static int call_set_state(struct pbx_call *c, enum pbx_call_state st)
 
 /* B-channels of the span: T1 1-23 (24 is the D-channel); E1 timeslots
  * 1-31 less 16, the D-channel (G.704). */
-static int chan_valid(const struct pbx *p, int chan)
+int pbx_chan_valid(const struct pbx *p, int chan)
 {
 	if (p->opt.framing == PBX_E1)
 		return chan >= 1 && chan <= 31 && chan != 16;
 	return chan >= 1 && chan <= 23;
 }
+
+#define chan_valid pbx_chan_valid
 
 struct pbx_call *pbx_call_by_chan(struct pbx *p, int chan)
 {
@@ -141,6 +146,7 @@ static void call_end(struct pbx_call *c)
 	long long now = mono_ms();
 	int chan = c->chan;
 
+	pbx_out(p, PBX_EVENT, "call %d audio rx_frames=%lu", c->id, c->rx_frames);
 	pbx_out(p, PBX_EVENT, "call %d ended cause=%d", c->id, c->cause);
 	if (p->opt.stats)
 		pbx_out(p, PBX_STAT, "call %d cause=%d setup_to_connect_ms=%lld", c->id, c->cause,
@@ -169,6 +175,8 @@ static void call_connected(struct pbx_call *c)
 	const struct pbx_opts *o = &c->pbx->opt;
 
 	c->connect_ms = mono_ms();
+	if (!c->pbx->first_connect_ms)
+		c->pbx->first_connect_ms = c->connect_ms;
 	c->pbx->connected++;
 	c->due_ms = o->hangup_after >= 0 ? c->connect_ms + (long long)(o->hangup_after * 1000) : 0;
 	pbx_out(c->pbx, PBX_EVENT, "call %d connected", c->id);
@@ -231,7 +239,8 @@ void pbx_call_place_more(struct pbx *p)
 	int active = 0;
 
 	/* --glare: the first call waits for the gateway's first SETUP. */
-	if (!p->dchan_up || p->stopping || !p->opt.call || (p->opt.glare && !p->glared))
+	if (!p->dchan_up || p->restart_waiting || p->stopping || !p->opt.call ||
+	    (p->opt.glare && !p->glared))
 		return;
 	for (struct pbx_call *c = p->calls; c; c = c->next)
 		active += c->outgoing;
@@ -365,12 +374,137 @@ static void call_far_clear(struct pbx *p, struct pbx_call *c, pri_event_hangup *
 		pri_hangup(p->pri, c->q, h->cause);	/* answers RELEASE */
 }
 
+static int chans_total(const struct pbx *p)
+{
+	int n = 0;
+
+	for (int ch = 1; ch <= PBX_MAX_CHAN; ch++)
+		n += chan_valid(p, ch);
+	return n;
+}
+
+static int chans_restarted(const struct pbx *p)
+{
+	int n = 0;
+
+	for (int ch = 1; ch <= PBX_MAX_CHAN; ch++)
+		n += chan_valid(p, ch) && (p->restarted & (1u << ch));
+	return n;
+}
+
+/* Has the gateway restarted every B-channel it should have? Those with a
+ * live call of ours (libpri kept it over a link failure) it leaves alone;
+ * the rest, including those of calls left hanging, it restarts. */
+static int restarts_complete(struct pbx *p)
+{
+	for (int ch = 1; ch <= PBX_MAX_CHAN; ch++) {
+		struct pbx_call *c = pbx_call_by_chan(p, ch);
+
+		if (chan_valid(p, ch) && !(p->restarted & (1u << ch)) && !(c && c->q))
+			return 0;
+	}
+	return 1;
+}
+
+static void restart_wait_over(struct pbx *p, const char *why)
+{
+	p->restart_waiting = 0;
+	pbx_out(p, PBX_EVENT, "restart wait over (%s): %d of %d B-channels restarted", why,
+		chans_restarted(p), chans_total(p));
+	pbx_call_place_more(p);
+}
+
+void pbx_call_dchan_up(struct pbx *p)
+{
+	p->restarted = 0;
+	if (!p->opt.no_restart_wait) {
+		p->restart_waiting = 1;
+		p->restart_wait_end = mono_ms() + PBX_RESTART_WAIT_MS;
+	}
+	pbx_call_place_more(p);
+}
+
+/* RESTART from the gateway (Q.931 5.5.2): the channel is idle on its side;
+ * whatever call we have there is over. libpri has answered RESTART
+ * ACKNOWLEDGE; our call's record goes (pri_destroycall), as the Q.931
+ * state machine returns it to Null. Channel 0xff: the whole interface. */
+static void call_restarted(struct pbx *p, int evchan)
+{
+	int chan = PRI_CHANNEL(evchan), all = chan == PRI_CHAN_ANY || evchan < 0;
+	struct pbx_call *c, *next;
+
+	if (all)
+		p->restarted = ~0u;
+	else if (chan < 32)
+		p->restarted |= 1u << chan;
+	if (all)
+		pbx_out(p, PBX_EVENT, "restart chan=all");
+	else
+		pbx_out(p, PBX_EVENT, "restart chan=%d", chan);
+	for (c = p->calls; c; c = next) {
+		next = c->next;
+		if (!all && c->chan != chan)
+			continue;
+		pbx_out(p, PBX_EVENT, "call %d cleared by RESTART chan=%d state=%s", c->id, c->chan,
+			pbx_call_state_name(c->state));
+		if (c->q)
+			pri_destroycall(p->pri, c->q);
+		c->q = NULL;
+		call_end(c);
+	}
+	if (p->restart_waiting && restarts_complete(p))
+		restart_wait_over(p, "all restarted");
+}
+
+void pbx_call_orphan_all(struct pbx *p)
+{
+	for (struct pbx_call *c = p->calls; c; c = c->next) {
+		if (!c->q)
+			continue;
+		c->q = NULL;
+		pbx_out(p, PBX_EVENT, "call %d left hanging chan=%d state=%s", c->id, c->chan,
+			pbx_call_state_name(c->state));
+	}
+}
+
+void pbx_call_pbx_timers(struct pbx *p, long long now)
+{
+	struct pbx_call *c, *next;
+
+	if (p->restart_waiting && now >= p->restart_wait_end)
+		restart_wait_over(p, "timeout");
+	/* --restart-at: we restart our calls' channels, as a PBX's
+	 * maintenance would (Q.931 5.5.1), and clear them on our side. */
+	if (p->opt.restart_at > 0 && !p->restart_sent && p->first_connect_ms &&
+	    now >= p->first_connect_ms + (long long)(p->opt.restart_at * 1000)) {
+		p->restart_sent = 1;
+		for (c = p->calls; c; c = next) {
+			next = c->next;
+			if (!c->chan || !c->q)
+				continue;
+			pbx_out(p, PBX_EVENT, "call %d restarting chan=%d", c->id, c->chan);
+			pri_reset(p->pri, c->chan);
+			pri_destroycall(p->pri, c->q);
+			c->q = NULL;
+			call_end(c);
+		}
+	}
+}
+
 void pbx_call_handle_event(struct pbx *p, void *ev)
 {
 	pri_event *e = ev;
 	struct pbx_call *c;
 
 	switch (e->e) {
+	case PRI_EVENT_RESTART:
+		call_restarted(p, e->restart.channel);
+		return;
+	case PRI_EVENT_RESTART_ACK:
+		pbx_out(p, PBX_EVENT, "restart acknowledged chan=%d", PRI_CHANNEL(e->restartack.channel));
+		if (p->restart_sent == 1)
+			p->restart_sent = 2;	/* --restart-at is done */
+		return;
 	case PRI_EVENT_RING:
 		call_incoming(p, &e->ring);
 		return;
@@ -424,7 +558,7 @@ void pbx_call_timers(struct pbx *p, long long now)
 
 	for (c = p->calls; c; c = next) {
 		next = c->next;
-		if (!c->due_ms || now < c->due_ms)
+		if (!c->due_ms || now < c->due_ms || !c->q)	/* !q: left hanging, see --reconnect */
 			continue;
 		c->due_ms = 0;
 		switch (c->state) {
@@ -459,5 +593,7 @@ int pbx_call_done(const struct pbx *p)
 	int want_out = p->opt.call ? p->opt.count : p->opt.glare;
 	int want_in = !p->opt.call || p->opt.glare;
 
+	if (p->restart_sent == 1)
+		return 0;	/* --restart-at: wait for RESTART ACKNOWLEDGE */
 	return p->ended - p->incoming_ended >= want_out && p->incoming_ended >= want_in;
 }

@@ -50,7 +50,8 @@ enum {
 	OPT_ROLE = 256, OPT_SWITCH, OPT_FRAMING, OPT_CALL, OPT_CALLING, OPT_NAME, OPT_COUNT,
 	OPT_CONC, OPT_HANGUP_AFTER, OPT_CANCEL_AFTER, OPT_CAUSE, OPT_ANSWER_AFTER, OPT_REJECT,
 	OPT_NO_ANSWER, OPT_INBAND, OPT_TONE, OPT_DTMF, OPT_DETECT, OPT_EXIT_DONE, OPT_TIMEOUT,
-	OPT_STATS, OPT_HELP, OPT_PREFERRED, OPT_GLARE,
+	OPT_STATS, OPT_HELP, OPT_PREFERRED, OPT_GLARE, OPT_RECONNECT, OPT_NO_RESTART_WAIT,
+	OPT_SEND_EMPTY_AT, OPT_FLOOD_BAD_B, OPT_FLOOD_AT, OPT_RESTART_AT,
 };
 
 static const struct option long_opts[] = {
@@ -79,6 +80,12 @@ static const struct option long_opts[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "reconnect", no_argument, NULL, OPT_RECONNECT },
+	{ "no-restart-wait", no_argument, NULL, OPT_NO_RESTART_WAIT },
+	{ "send-empty-at", required_argument, NULL, OPT_SEND_EMPTY_AT },
+	{ "flood-bad-b", required_argument, NULL, OPT_FLOOD_BAD_B },
+	{ "flood-at", required_argument, NULL, OPT_FLOOD_AT },
+	{ "restart-at", required_argument, NULL, OPT_RESTART_AT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -99,6 +106,14 @@ static void usage(FILE *f)
 	      "  answer: [--answer-after SEC] [--reject CAUSE] [--no-answer] [--inband]\n"
 	      "  media:  [--tone HZ] [--dtmf DIGITS] [--detect HZ]\n"
 	      "  run:    [--exit-when-done] [--timeout SEC] [-q] [--stats]\n"
+	      "          [--reconnect]  when the gateway goes, connect again; our calls stay\n"
+	      "          up, hanging, until the gateway RESTARTs their B-channels\n"
+	      "          [--no-restart-wait]  place calls at D-channel up, without waiting\n"
+	      "          (up to 1 s) for the gateway's RESTART of every B-channel\n"
+	      "  odd:    times in SEC after the first call connects\n"
+	      "          [--send-empty-at SEC]  one 0-byte datagram on the D and B sockets\n"
+	      "          [--flood-bad-b N] [--flood-at SEC]  N malformed B-channel datagrams\n"
+	      "          [--restart-at SEC]  RESTART our calls' B-channels and clear them\n"
 	      "exit: 0 done, 1 error, 2 usage, 3 timeout\n", f);
 }
 
@@ -171,6 +186,12 @@ static int opts_parse(struct pbx_opts *o, int argc, char **argv)
 		case OPT_EXIT_DONE: o->exit_when_done = 1; break;
 		case OPT_TIMEOUT: rc = parse_sec(optarg, &o->timeout); break;
 		case OPT_STATS: o->stats = 1; break;
+		case OPT_RECONNECT: o->reconnect = 1; break;
+		case OPT_NO_RESTART_WAIT: o->no_restart_wait = 1; break;
+		case OPT_SEND_EMPTY_AT: rc = parse_sec(optarg, &o->send_empty_at); break;
+		case OPT_FLOOD_BAD_B: rc = parse_int(optarg, 1, 10000000, &o->flood_bad_b); break;
+		case OPT_FLOOD_AT: rc = parse_sec(optarg, &o->flood_at); break;
+		case OPT_RESTART_AT: rc = parse_sec(optarg, &o->restart_at); break;
 		case OPT_HELP: usage(stdout); exit(0);
 		default: return -EINVAL;
 		}

@@ -165,8 +165,10 @@ void pbx_media_recv(struct pbx *p)
 		if (n < 2 || n > LB_AUDIO_DGRAM)
 			continue;		/* not the wire format: ignore */
 		c = pbx_call_by_chan(p, dgram[0]);
-		if (c)
+		if (c) {
+			c->rx_frames++;
 			media_rx(c, dgram + 1, (size_t)n - 1);
+		}
 	}
 	if (n == 0) {
 		/* The gateway closed the audio socket: stop polling it (it would
@@ -174,5 +176,43 @@ void pbx_media_recv(struct pbx *p)
 		fprintf(stderr, "sipgw-pbx: B-channel socket closed by the far end\n");
 		close(p->bfd);
 		p->bfd = -1;
+	}
+}
+
+/* Datagrams the gateway must take in its stride (issue 7): one 0-byte
+ * datagram on each socket (a datagram, not a hang-up), and a flood of
+ * malformed B-channel ones, half of the wrong size, half for a channel
+ * the span does not have, spread at PBX_FLOOD_PER_TICK per 20 ms. */
+#define PBX_FLOOD_PER_TICK 40
+
+void pbx_media_odd_tick(struct pbx *p, long long now)
+{
+	const struct pbx_opts *o = &p->opt;
+	uint8_t bad[LB_AUDIO_DGRAM] = { 0 };
+
+	if (!p->first_connect_ms)
+		return;
+	if (o->send_empty_at > 0 && !p->empty_sent &&
+	    now >= p->first_connect_ms + (long long)(o->send_empty_at * 1000)) {
+		p->empty_sent = 1;
+		if (send(p->dfd, "", 0, MSG_NOSIGNAL) < 0 || send(p->bfd, "", 0, MSG_NOSIGNAL) < 0)
+			fprintf(stderr, "sipgw-pbx: empty datagram: %s\n", strerror(errno));
+		else
+			pbx_out(p, PBX_EVENT, "sent empty datagrams on D and B");
+	}
+	if (o->flood_bad_b > 0 && p->flood_sent < o->flood_bad_b && p->bfd >= 0 &&
+	    now >= p->first_connect_ms + (long long)(o->flood_at * 1000)) {
+		for (int i = 0; i < PBX_FLOOD_PER_TICK && p->flood_sent < o->flood_bad_b; i++) {
+			int odd = p->flood_sent & 1;
+			size_t len = odd ? sizeof(bad) : 100;
+
+			bad[0] = odd ? 200 : 1;		/* 200: no such B-channel */
+			memset(bad + 1, law_silence(span_law(p)), sizeof(bad) - 1);
+			if (send(p->bfd, bad, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+				break;		/* full: the rest next tick */
+			p->flood_sent++;
+		}
+		if (p->flood_sent == o->flood_bad_b)
+			pbx_out(p, PBX_EVENT, "sent %d malformed B-channel datagrams", p->flood_sent);
 	}
 }

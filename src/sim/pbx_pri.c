@@ -19,6 +19,8 @@
 /* If the loop falls this far behind the media clock, skip ticks rather
  * than burst: a burst would look like a jitter spike to the far end. */
 #define PBX_TICK_SLIP_MS 200
+/* --reconnect: how often to try the span socket again. */
+#define PBX_RECONNECT_MS 50
 
 static void pbx_trace(struct pbx *p, char dir, const void *buf, int len)
 {
@@ -72,6 +74,7 @@ static void pbx_pri_message(struct pri *pri, char *s)
 	fprintf(stderr, "libpri: %s", s);
 }
 
+/* Connect both sockets and start a libpri instance on them. */
 int pbx_pri_open(struct pbx *p)
 {
 	int fd;
@@ -116,7 +119,7 @@ static void pbx_pri_event(struct pbx *p, pri_event *e)
 		if (!p->dchan_up)
 			pbx_out(p, PBX_EVENT, "dchan up");
 		p->dchan_up = 1;
-		pbx_call_place_more(p);
+		pbx_call_dchan_up(p);
 		break;
 	case PRI_EVENT_DCHAN_DOWN:
 		if (p->dchan_up)
@@ -192,11 +195,29 @@ int pbx_pri_run(struct pbx *p, volatile int *signalled)
 			fprintf(stderr, "sipgw-pbx: timeout after %.1f s\n", p->opt.timeout);
 			return 3;
 		}
-		if (p->dfd_closed) {
+		if (p->dfd_closed && p->dfd >= 0) {
 			if (p->dchan_up)
 				pbx_out(p, PBX_EVENT, "dchan down");
+			p->dchan_up = 0;
 			fprintf(stderr, "sipgw-pbx: D-channel closed by the far end\n");
-			return 1;
+			if (!p->opt.reconnect)
+				return 1;
+			/* As a PBX whose gateway crashed: our calls stay up on
+			 * our side (hanging, their B-channels busy) until the
+			 * gateway RESTARTs them. The libpri instance goes with
+			 * the link (libpri 1.6 cannot free it; the simulator
+			 * reconnects a few times in its life). */
+			pbx_call_orphan_all(p);
+			pbx_pri_close(p);
+			pbx_out(p, PBX_EVENT, "reconnecting");
+		}
+		if (p->dfd < 0) {
+			if (pbx_pri_open(p) < 0) {
+				poll(NULL, 0, PBX_RECONNECT_MS);
+				continue;
+			}
+			p->dfd_closed = 0;
+			pbx_out(p, PBX_EVENT, "reconnected");
 		}
 
 		wait = pbx_pri_next_ms(p, next_tick > now ? next_tick - now : 0);
@@ -214,7 +235,9 @@ int pbx_pri_run(struct pbx *p, volatile int *signalled)
 
 		now = mono_ms();
 		if (now >= next_tick) {
+			pbx_call_pbx_timers(p, now);
 			pbx_call_timers(p, now);
+			pbx_media_odd_tick(p, now);
 			pbx_media_tick(p);
 			next_tick += PBX_TICK_MS;
 			if (now - next_tick > PBX_TICK_SLIP_MS)

@@ -132,12 +132,28 @@ def timed(lines, kind):
     return out
 
 
+# Q.931 5.5: RESTART and RESTART ACKNOWLEDGE use the global call reference;
+# they belong to the span (the gateway restarts idle B-channels at every
+# D-channel up), not to a call's ladder. restart_ladder() reads them.
+GLOBAL_CREF_MSGS = ("RESTART", "RESTART ACKNOWLEDGE")
+
+
+def restart_ladder(lines):
+    """PBX view of RESTARTs: [('<', 'RESTART', chan), ('>', 'RESTART ACKNOWLEDGE', chan), ...]."""
+    out = []
+    for _, t in timed(lines, "Q931"):
+        m = re.match(r"([<>]) (RESTART(?: ACKNOWLEDGE)?) cref=\S+(?: chan=(\d+))?", t)
+        if m:
+            out.append((m.group(1), m.group(2), int(m.group(3)) if m.group(3) else None))
+    return out
+
+
 def q931_ladder(lines):
     """PBX view: ['> SETUP', '< CALL PROCEEDING', '< DISCONNECT cause=17', ...]."""
     ladder = []
     for _, t in timed(lines, "Q931"):
         m = re.match(r"([<>]) ([A-Z ]+?) cref=\S+(.*)", t)
-        if not m:
+        if not m or m.group(2) in GLOBAL_CREF_MSGS:
             continue
         step = m.group(1) + " " + m.group(2)
         if m.group(2) in ("DISCONNECT", "RELEASE COMPLETE"):

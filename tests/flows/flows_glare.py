@@ -52,7 +52,7 @@ def q931_calls(lines):
     order = []
     for _, t in fl.timed(lines, "Q931"):
         m = re.match(r"([<>]) ([A-Z ]+?) cref=0x([0-9a-f]+)(.*)", t)
-        if not m:
+        if not m or m.group(2) in fl.GLOBAL_CREF_MSGS:
             continue
         d, msg, cref, rest = m.group(1), m.group(2), int(m.group(3), 16), m.group(4)
         flag = bool(cref & 0x8000)

@@ -13,6 +13,7 @@
 	X(cause) \
 	X(config) \
 	X(dialpeer) \
+	X(log) \
 	X(sdp) \
 	X(sip_timers)
 
