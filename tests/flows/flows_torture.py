@@ -14,7 +14,7 @@ import time
 
 import flowlib as fl
 from flowlib import FlowError, flow, pots_peer, voip_peer
-from sipraw import Response
+from sipraw import Response, digest_header, parse_challenge
 
 CORPUS = os.environ.get("SIPGW_TORTURE_DIR",
                         os.path.join(fl.SRCDIR, "..", "shared", "torture", "rfc4475"))
@@ -506,10 +506,16 @@ def pointed_at_phone(data, rtp_port):
     return first + b"\r\n" + rest
 
 
+# The INVITEs of the corpus that are processed and offer audio and video (wsinv too, but its To
+# tag makes it a request in a dialog that does not exist: 481 before any SDP is read).
+VIDEO_OFFERS = ("esc01", "longreq", "lwsstart", "escruri", "baddate")
+
+
 @flow
 def torture_video_line_refused_port0(tb):
-    """RFC 4475 esc01, longreq: the video m= line with a=rtpmap:31 LPC (no clock rate) is refused
-    with port 0 and the audio answered, in offer order (RFC 3264 6); a video-only offer is 488."""
+    """RFC 4475 esc01, longreq, lwsstart, escruri, baddate to the PBX: the video m= line (a=rtpmap:31
+    LPC, no clock rate) refused with port 0, the audio answered, in offer order (RFC 3264 6); a
+    video-only offer is 488 with warning 304."""
     phone = tb.phone("phone", "--answer-after", "0", "--timeout", "120", "-q")
     gw = asan_gateway(tb, torture_conf(tb, phone))
     answering_pbx(tb)
@@ -518,7 +524,7 @@ def torture_video_line_refused_port0(tb):
     rtp_port = rtp.getsockname()[1]
     if not 10000 <= rtp_port <= 65535:
         raise FlowError("RTP port %d is not 5 digits" % rtp_port)
-    for name in ("esc01", "longreq"):
+    for name in VIDEO_OFFERS:
         wire = Wire(tb.sip_port, via_transport(read_msg(name)))
         data = wire.point_via(pointed_at_phone(read_msg(name), rtp_port))
         wire.send(data)
@@ -557,6 +563,61 @@ def torture_video_line_refused_port0(tb):
         raise FlowError("video-only offer: %s warning %s, want 488 with warning 304" %
                         (r.status if r else "nothing", r.get("warning") if r else None))
     rtp.close()
+    if gw.p.poll() is not None:
+        raise FlowError("sipgw exited (rc %s)" % gw.p.returncode)
+    gw.stop()
+    check_san(gw)
+
+
+def with_credentials(data, chal, user, password):
+    """The REGISTER again as a new transaction (new branch, CSeq + 1) with a Digest answer to chal
+    for its own Request-URI (RFC 3261 22.2)."""
+    ruri = request_line_uri(data)
+    auth = digest_header(chal, "REGISTER", ruri, user, password)
+    data = re.sub(rb"branch=z9hG4bK[^;,\s]*", b"branch=z9hG4bK%08x" % random.getrandbits(32), data, count=1)
+    data = re.sub(rb"(?im)^(cseq[ \t]*:[ \t]*)(\d+)", lambda m: m.group(1) + b"%d" % (int(m.group(2)) + 1),
+                  data, count=1)
+    head, body = data.split(b"\r\n\r\n", 1)
+    return head + b"\r\nAuthorization: " + auth.encode() + b"\r\n\r\n" + body
+
+
+# REGISTERs whose bindings RFC 4475 says how to keep: (message, user, what the 200's Contact
+# must show, what it must not).
+BINDINGS = (
+    # 3.3.12: unenclosed, so ;unknownparam is a contact-param, not part of the URI (RFC 3261 20.10)
+    ("cparam01", "watson", "<sip:+19725552222@gw1.example.net>", ";unknownparam>"),
+    # 3.3.13: enclosed, so it is a url-parameter and stays in the binding
+    ("cparam02", "watson", "<sip:+19725552222@gw1.example.net;unknownparam>", None),
+    # 3.3.14: the escaped Route header stays in the binding's URI
+    ("regescrt", "user", "<sip:user@example.com?Route=%3Csip:sip.example.com%3E>", None),
+)
+
+
+@flow
+def torture_register_bindings(tb):
+    """RFC 4475 cparam01, cparam02, regescrt answered with credentials: 200, and each binding keeps
+    (or leaves out) the parameter or escaped header the RFC names."""
+    extra = ('registrar = { realm = "sipgw"; database = ""; users = ( { user = "watson"; password = "w1"; }, '
+             '{ user = "user"; password = "u1"; } ); };\n')
+    gw = asan_gateway(tb, tb.config([pots_peer(900, "9T")], extra=extra))
+    passwords = {"watson": "w1", "user": "u1"}
+    for name, user, want, unwanted in BINDINGS:
+        data = read_msg(name)
+        shot = fire(tb.sip_port, name, data, True)
+        f = shot.final()
+        if not f or f.status != 401:
+            raise FlowError("%s: %s, want a 401 challenge" % (name, shot.summary()))
+        shot.wire.close()
+        data = with_credentials(data, parse_challenge(f.get("www-authenticate")), user, passwords[user])
+        shot = fire(tb.sip_port, name + "-auth", data, True)
+        f = shot.final()
+        if not f or f.status != 200:
+            raise FlowError("%s with credentials: %s, want 200" % (name, shot.summary()))
+        contacts = ", ".join(f.all("contact") + f.all("m"))
+        if want not in contacts or (unwanted and unwanted in contacts):
+            raise FlowError("%s: 200 lists %r, want %s%s" % (name, contacts, want,
+                                                             " and no " + unwanted if unwanted else ""))
+        shot.wire.close()
     if gw.p.poll() is not None:
         raise FlowError("sipgw exited (rc %s)" % gw.p.returncode)
     gw.stop()
