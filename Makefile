@@ -24,7 +24,7 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
 PROGS := $(BUILD)/sipgw $(BUILD)/sipgw-pbx $(BUILD)/sipgw-phone
 
-.PHONY: all deps run test unit unit-asan asan-sipgw flows bench clean
+.PHONY: all deps run test unit unit-asan flows bench clean
 all: $(PROGS) $(BUILD)/unit-tests
 
 $(BUILD)/%.o: %.c
@@ -61,6 +61,7 @@ unit-asan:
 		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 build-asan/unit-tests
 
 # sipgw under ASan+UBSan, for the flow tests that feed it hostile input (RFC 4475).
+.PHONY: asan-sipgw
 asan-sipgw:
 	$(MAKE) BUILD=build-asan OPT="-O1 $(SAN)" build-asan/sipgw
 
