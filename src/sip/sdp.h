@@ -10,6 +10,9 @@ enum sdp_dir { SDP_SENDRECV, SDP_SENDONLY, SDP_RECVONLY, SDP_INACTIVE };
 #define SDP_MAX_PTS 16
 #define SDP_PT_TELEPHONE_EVENT 101
 #define SDP_MAX_MEDIA 16	/* m= lines in one offer; more is refused */
+/* Room for any answer sdp_build writes: about 400 bytes of session and audio
+ * and SDP_MAX_MEDIA - 1 refused m= lines of at most 69 bytes (struct sdp_mline). */
+#define SDP_ANSWER_LEN 2048
 
 /* One m= line of an offer as written, enough to refuse it in the answer. */
 struct sdp_mline {

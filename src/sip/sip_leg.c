@@ -227,9 +227,10 @@ static void sl_release(struct leg *leg, int cause)
  * in-band tones (progress indicator 1 or 8) so the caller hears them. */
 static void sl_respond_sdp(struct sip_leg *sl, int status, const char *phrase)
 {
-	char sdp[1024];
+	char sdp[SDP_ANSWER_LEN];
 
-	sl_build_answer(sl, sdp, sizeof(sdp), SDP_SENDRECV, &sl->offer_ml);
+	if (sl_build_answer(sl, sdp, sizeof(sdp), SDP_SENDRECV, &sl->offer_ml))
+		LOGE(LSS_SIP, "%s SDP answer does not fit in %zu bytes", sl_describe(&sl->base), sizeof(sdp));
 	nua_respond(sl->nh, status, phrase, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 		    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
 }
@@ -397,7 +398,7 @@ static void on_r_invite(struct sip_leg *sl, int status, sip_t const *sip)
 static void on_i_reinvite(struct sip_leg *sl, sip_t const *sip)
 {
 	struct sdp_info si;
-	char sdp[1024];
+	char sdp[SDP_ANSWER_LEN];
 	int was_held = sl->held;
 
 	if (sl->state != SIP_ST_CONFIRMED) {

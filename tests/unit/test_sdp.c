@@ -495,6 +495,27 @@ static void test_too_many_mlines_e2big(void)
 	CU_ASSERT_EQUAL(si.ml.audio, 0);
 }
 
+/* The worst answer (longest names everywhere) fits in SDP_ANSWER_LEN. */
+static void test_largest_answer_fits(void)
+{
+	static const int pts[] = { 0, 8 };
+	static struct sdp_mlines ml = { .n = SDP_MAX_MEDIA, .audio = SDP_MAX_MEDIA - 1 };
+	char addr[64], buf[SDP_ANSWER_LEN];
+	struct sdp_build_params p = {
+		.addr = addr, .port = 65535, .pts = pts, .n_pts = 2, .te_pt = 127, .dir = SDP_INACTIVE,
+		.null_addr = 0, .sess_id = ~0UL, .sess_ver = ~0UL, .offer = &ml,
+	};
+
+	memset(addr, '1', sizeof(addr) - 1);
+	addr[sizeof(addr) - 1] = 0;
+	for (int i = 0; i < SDP_MAX_MEDIA; i++) {
+		memset(ml.m[i].type, 't', sizeof(ml.m[i].type) - 1);
+		memset(ml.m[i].proto, 'p', sizeof(ml.m[i].proto) - 1);
+		memset(ml.m[i].fmt, 'f', sizeof(ml.m[i].fmt) - 1);
+	}
+	CU_ASSERT_EQUAL(sdp_build(buf, sizeof(buf), &p), 0);
+}
+
 /* An offer without the layout (NULL) still builds the audio stream alone. */
 static void test_build_answer_needs_audio_index(void)
 {
@@ -533,6 +554,7 @@ int suite_sdp_add(void)
 		{ "unparseable audio stream: next taken", test_broken_audio_next_taken },
 		{ "more than SDP_MAX_MEDIA m= lines -> -E2BIG", test_too_many_mlines_e2big },
 		{ "answer layout without audio: audio alone", test_build_answer_needs_audio_index },
+		{ "largest answer fits SDP_ANSWER_LEN", test_largest_answer_fits },
 		{ "build round-trips through parse", test_build_round_trip },
 		{ "build -ENOSPC", test_build_enospc },
 		{ "session refresh is not hold", test_session_refresh_is_not_hold },
