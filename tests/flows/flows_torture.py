@@ -45,7 +45,8 @@ EXPECT = {
     "dblreq":     ("3.1.1.8", "valid REGISTER, trailing octets discarded: processed", REG, None),
     "semiuri":    ("3.1.1.9", "valid OPTIONS: 200", {200}, None),
     "transports": ("3.1.1.10", "valid OPTIONS: 200", {200}, None),
-    "mpart01":    ("3.1.1.11", "valid MESSAGE (multipart body): processed", {200, 405, 415, 501}, None),
+    "mpart01":    ("3.1.1.11", "valid MESSAGE (multipart body): processed (nua answers MESSAGE "
+                   "itself)", {200, 405, 415, 501}, None),
     "unreason":   ("3.1.1.12", "valid response, matches nothing: dropped", {DROP}, None),
     "noreason":   ("3.1.1.13", "valid response, matches nothing: dropped", {DROP}, None),
     # 3.1.2 invalid messages
@@ -204,17 +205,20 @@ def request(wire, method, ruri, call_id, cseq, to, from_, extra=(), body=b"", br
     wire.send(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
 
 
+PROBE_USER = "2001"   # a registrar user in every config here
+
+
 def probe(wire, gw_port, tag):
-    """A REGISTER for a user the registrar does not have, after the message on the same socket.
-    sipgw reads a socket in order and its answers leave in order: Sofia answers a malformed
-    request at once, the registrar answers through the same event queue as every request that
-    reaches sipgw, so once the probe is answered, whatever the message was going to get has
-    been sent."""
+    """A REGISTER without credentials for a user the registrar has (answered 401, the first half
+    of any digest exchange, which counts as no failure), after the message on the same socket.
+    sipgw reads a socket in order and answers in order: Sofia answers a malformed request at
+    once, the registrar answers through the same event queue as every request that reaches
+    sipgw, so once the probe is answered, whatever the message was going to get has been sent."""
     cid = "probe-%s-%08x" % (tag, random.getrandbits(32))
-    aor = "<sip:torture-probe@127.0.0.1:%d>" % gw_port
+    aor = "<sip:%s@127.0.0.1:%d>" % (PROBE_USER, gw_port)
     request(wire, "REGISTER", "sip:127.0.0.1:%d" % gw_port, cid, 1, aor,
             aor + ";tag=p%06x" % random.getrandbits(24),
-            ["Contact: <sip:torture-probe@%s>" % wire.me, "Expires: 60"])
+            ["Contact: <sip:%s@%s>" % (PROBE_USER, wire.me), "Expires: 60"])
     return cid
 
 
@@ -598,7 +602,7 @@ def torture_register_bindings(tb):
     """RFC 4475 cparam01, cparam02, regescrt answered with credentials: 200, and each binding keeps
     (or leaves out) the parameter or escaped header the RFC names."""
     extra = ('registrar = { realm = "sipgw"; database = ""; users = ( { user = "watson"; password = "w1"; }, '
-             '{ user = "user"; password = "u1"; } ); };\n')
+             '{ user = "user"; password = "u1"; }, { user = "%s"; password = "p1"; } ); };\n' % PROBE_USER)
     gw = asan_gateway(tb, tb.config([pots_peer(900, "9T")], extra=extra))
     passwords = {"watson": "w1", "user": "u1"}
     for name, user, want, unwanted in BINDINGS:
