@@ -23,7 +23,6 @@ SAN_ERRORS = re.compile(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:
 
 REG = {401, 404}
 DROP = "dropped"      # no answer at all (checked against a probe answered after it)
-LIBERAL = "liberal"   # RFC 4475: rejecting is acceptable, so is processing as usual
 
 # message -> (RFC 4475 section, what the RFC asks, accepted answers, deviation reason or None).
 # "Processed" INVITEs reach the routing, which has no dial-peer for a user that is
@@ -453,9 +452,8 @@ def torture_rfc4475_corpus(tb):
         shots.append(shot)
         why = judge(shot, EXPECT[name])
         dev = EXPECT[name][3]
-        rows.append("%-10s %-8s %-3s -> %-24s %s%s" % (name, EXPECT[name][0], shot.transport, shot.summary(),
-                                                   "FAIL " + why if why else ("deviation: " + dev if dev else "ok"),
-                                                   ""))
+        rows.append("%-10s %-8s %-3s -> %-24s %s" % (name, EXPECT[name][0], shot.transport, shot.summary(),
+                                                 "FAIL " + why if why else ("deviation: " + dev if dev else "ok")))
         if why:
             failures.append("%s: %s" % (name, why))
         if gw.p.poll() is not None:
@@ -500,7 +498,7 @@ def media_lines(text):
             for m in re.finditer(r"(?m)^m=(\S+) (\d+) \S+ ([^\r\n]*)", body)]
 
 
-def pointed_at_phone(data, rtp_port):
+def pointed_at_pstn(data, rtp_port):
     """The message with its Request-URI user -> PSTN (the PBX's dial-peer), its c= addresses
     192.0.2.x -> 127.0.0.x and its audio port -> ours (same lengths: Content-Length holds)."""
     first, rest = data.split(b"\r\n", 1)
@@ -530,7 +528,7 @@ def torture_video_line_refused_port0(tb):
         raise FlowError("RTP port %d is not 5 digits" % rtp_port)
     for name in VIDEO_OFFERS:
         wire = Wire(tb.sip_port, via_transport(read_msg(name)))
-        data = wire.point_via(pointed_at_phone(read_msg(name), rtp_port))
+        data = wire.point_via(pointed_at_pstn(read_msg(name), rtp_port))
         wire.send(data)
         deadline = time.monotonic() + 10
         while True:
