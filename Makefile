@@ -60,7 +60,12 @@ unit-asan:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 build-asan/unit-tests
 
-flows: $(PROGS)
+# sipgw under ASan+UBSan, for the flow tests that feed it hostile input (RFC 4475).
+.PHONY: asan-sipgw
+asan-sipgw:
+	$(MAKE) BUILD=build-asan OPT="-O1 $(SAN)" build-asan/sipgw
+
+flows: $(PROGS) asan-sipgw
 	python3 tests/flows/run_flows.py --build $(BUILD)
 
 test: deps

@@ -42,37 +42,16 @@ static const char *rtpmap_name(int pt)
 	}
 }
 
-int sdp_info_parse(struct sdp_info *si, const char *body)
+/* The audio stream we take: its address, port, payload types, direction. */
+static void take_audio(struct sdp_info *si, const sdp_session_t *sess, const sdp_media_t *m)
 {
-	su_home_t home[1] = { SU_HOME_INIT(home) };
-	sdp_parser_t *parser;
-	sdp_session_t *sess;
-	const sdp_media_t *m;
-	const sdp_connection_t *c;
-	int rc = -EBADMSG, dir;
+	const sdp_connection_t *c = m->m_connections ? m->m_connections : sess->sdp_connection;
+	int dir;
 
-	memset(si, 0, sizeof(*si));
-	si->te_pt = -1;
-	if (!body)
-		return -EBADMSG;
-	/* sdp_f_mode_manual: keep direction attributes as written, so that
-	 * media level can override session level the way RFC 3264 5.1 says. */
-	parser = sdp_parse(home, body, (issize_t)strlen(body), sdp_f_mode_manual | sdp_f_c_missing);
-	sess = sdp_session(parser);
-	if (!sess)
-		goto out;
-	for (m = sess->sdp_media; m; m = m->m_next)
-		if (m->m_type == sdp_media_audio)
-			break;
-	if (!m)
-		goto out;
-
-	c = m->m_connections ? m->m_connections : sess->sdp_connection;
 	if (c && c->c_address)
 		snprintf(si->addr, sizeof(si->addr), "%s", c->c_address);
 	si->null_addr = !strcmp(si->addr, "0.0.0.0");
 	si->port = m->m_rejected ? 0 : (int)m->m_port;
-
 	for (const sdp_rtpmap_t *rm = m->m_rtpmaps; rm; rm = rm->rm_next) {
 		if (si->n_pts < SDP_MAX_PTS)
 			si->pts[si->n_pts++] = rm->rm_pt;
@@ -80,14 +59,116 @@ int sdp_info_parse(struct sdp_info *si, const char *body)
 		    rm->rm_rate == 8000 && si->te_pt < 0)
 			si->te_pt = rm->rm_pt;
 	}
-
 	dir = dir_from_attrs(m->m_attributes);
 	if (dir < 0)
 		dir = dir_from_attrs(sess->sdp_attributes);
 	si->dir = dir < 0 ? SDP_SENDRECV : (enum sdp_dir)dir;
-	rc = 0;
+}
+
+/* Where each m= line starts in body (RFC 4566 5: a media description runs
+ * from its m= line to the next); returns how many there are, even past max. */
+static int mline_offsets(const char *body, size_t *off, int max)
+{
+	int n = 0;
+
+	for (const char *p = body; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (p[0] == 'm' && p[1] == '=') {
+			if (n < max)
+				off[n] = (size_t)(p - body);
+			n++;
+		}
+	return n;
+}
+
+/* sdp_f_mode_manual: keep direction attributes as written, so that media
+ * level can override session level the way RFC 3264 5.1 says. */
+#define SDP_FLAGS (sdp_f_mode_manual | sdp_f_c_missing)
+
+/* Each media description is parsed on its own, after the session part: one
+ * Sofia refuses (an a=rtpmap without a clock rate on a video line, RFC 4475
+ * esc01) then costs that stream only, refused with port 0 in the answer
+ * (RFC 3264 6), not the whole offer. */
+int sdp_info_parse(struct sdp_info *si, const char *body)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	size_t off[SDP_MAX_MEDIA], len;
+	int n, parsed = 0, rc = -EBADMSG;
+
+	memset(si, 0, sizeof(*si));
+	si->te_pt = -1;
+	si->ml.audio = -1;
+	if (!body) {
+		snprintf(si->error, sizeof(si->error), "no body");
+		return -EBADMSG;
+	}
+	len = strlen(body);
+	n = mline_offsets(body, off, SDP_MAX_MEDIA);
+	if (n > SDP_MAX_MEDIA) {
+		snprintf(si->error, sizeof(si->error), "%d m= lines, at most %d taken", n, SDP_MAX_MEDIA);
+		return -E2BIG;
+	}
+	if (n == 0) {
+		sdp_parser_t *parser = sdp_parse(home, body, (issize_t)len, SDP_FLAGS);
+
+		rc = sdp_session(parser) ? -ENOMEDIUM : -EBADMSG;
+		snprintf(si->error, sizeof(si->error), "%s",
+			 sdp_session(parser) ? "no m= line" : sdp_parsing_error(parser));
+		sdp_parser_free(parser);
+		goto out;
+	}
+	si->ml.n = n;
+	for (int i = 0; i < n; i++) {
+		size_t sec = (i + 1 < n ? off[i + 1] : len) - off[i];
+		char *text = su_alloc(home, off[0] + sec + 1);
+		struct sdp_mline *ml = &si->ml.m[i];
+		sdp_parser_t *parser;
+		const sdp_session_t *sess;
+		const sdp_media_t *m;
+
+		if (!text) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		memcpy(text, body, off[0]);
+		memcpy(text + off[0], body + off[i], sec);
+		text[off[0] + sec] = 0;
+		parser = sdp_parse(home, text, (issize_t)(off[0] + sec), SDP_FLAGS);
+		sess = sdp_session(parser);
+		m = sess ? sess->sdp_media : NULL;
+		if (m) {
+			parsed++;
+			snprintf(ml->type, sizeof(ml->type), "%s", m->m_type_name ? m->m_type_name : "?");
+			snprintf(ml->proto, sizeof(ml->proto), "%s", m->m_proto_name ? m->m_proto_name : "RTP/AVP");
+			if (m->m_rtpmaps)
+				snprintf(ml->fmt, sizeof(ml->fmt), "%u", m->m_rtpmaps->rm_pt);
+			else
+				snprintf(ml->fmt, sizeof(ml->fmt), "%s",
+					 m->m_format && m->m_format->l_text ? m->m_format->l_text : "0");
+			if (m->m_type == sdp_media_audio && si->ml.audio < 0) {
+				si->ml.audio = i;
+				take_audio(si, sess, m);
+			}
+		} else {
+			/* Kept only to be refused: its type, proto and a format as written. */
+			if (sscanf(body + off[i], "m=%15s %*s %31s %15s", ml->type, ml->proto, ml->fmt) != 3) {
+				snprintf(si->error, sizeof(si->error), "m= line %d unreadable", i + 1);
+				sdp_parser_free(parser);
+				rc = -EBADMSG;
+				goto out;
+			}
+			if (!si->error[0])
+				snprintf(si->error, sizeof(si->error), "m=%s: %s", ml->type, sdp_parsing_error(parser));
+		}
+		sdp_parser_free(parser);
+	}
+	if (!parsed)
+		rc = -EBADMSG;
+	else if (si->ml.audio < 0) {
+		rc = -ENOMEDIUM;
+		snprintf(si->error, sizeof(si->error), "no audio stream");
+	} else
+		rc = 0;
 out:
-	sdp_parser_free(parser);
 	su_home_deinit(home);
 	return rc;
 }
@@ -111,15 +192,13 @@ static int put(char *buf, size_t len, size_t *off, const char *fmt, ...)
 	return 0;
 }
 
-int sdp_build(char *buf, size_t len, const struct sdp_build_params *p)
+/* Our audio stream: the m= line and its attributes. */
+static int build_audio(char *buf, size_t len, size_t *offp, const struct sdp_build_params *p)
 {
-	const char *addr = p->null_addr ? "0.0.0.0" : p->addr;
-	size_t off = 0;
+	size_t off = *offp;
 	int rc = 0;
 
-	rc |= put(buf, len, &off, "v=0\r\no=sipgw %lu %lu IN IP4 %s\r\ns=sipgw\r\n",
-		  p->sess_id, p->sess_ver, p->addr);
-	rc |= put(buf, len, &off, "c=IN IP4 %s\r\nt=0 0\r\nm=audio %d RTP/AVP", addr, p->port);
+	rc |= put(buf, len, &off, "m=audio %d RTP/AVP", p->port);
 	for (int i = 0; i < p->n_pts; i++)
 		rc |= put(buf, len, &off, " %d", p->pts[i]);
 	if (p->te_pt >= 0)
@@ -134,6 +213,30 @@ int sdp_build(char *buf, size_t len, const struct sdp_build_params *p)
 		rc |= put(buf, len, &off, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-15\r\n",
 			  p->te_pt, p->te_pt);
 	rc |= put(buf, len, &off, "a=ptime:20\r\na=%s\r\n", sdp_dir_name(p->dir));
+	*offp = off;
+	return rc;
+}
+
+int sdp_build(char *buf, size_t len, const struct sdp_build_params *p)
+{
+	const char *addr = p->null_addr ? "0.0.0.0" : p->addr;
+	const struct sdp_mlines *o = p->offer;
+	size_t off = 0;
+	int rc = 0;
+
+	rc |= put(buf, len, &off, "v=0\r\no=sipgw %lu %lu IN IP4 %s\r\ns=sipgw\r\n",
+		  p->sess_id, p->sess_ver, p->addr);
+	rc |= put(buf, len, &off, "c=IN IP4 %s\r\nt=0 0\r\n", addr);
+	if (!o || o->n <= 0 || o->audio < 0 || o->audio >= o->n)
+		return (rc | build_audio(buf, len, &off, p)) ? -ENOSPC : 0;
+	/* RFC 3264 6: as many m= lines as offered, in order; a stream we do not
+	 * take keeps its type, transport and a format, with port 0. */
+	for (int i = 0; i < o->n && i < SDP_MAX_MEDIA; i++) {
+		if (i == o->audio)
+			rc |= build_audio(buf, len, &off, p);
+		else
+			rc |= put(buf, len, &off, "m=%s 0 %s %s\r\n", o->m[i].type, o->m[i].proto, o->m[i].fmt);
+	}
 	return rc ? -ENOSPC : 0;
 }
 

@@ -105,6 +105,7 @@ struct sip_leg {
 	enum g711_law offer_law;
 	char remote_addr[64];
 	int remote_port;
+	struct sdp_mlines offer_ml;	/* UAS: the INVITE offer's m= lines, for our answers */
 	int held;			/* the far side holds us: nothing is sent */
 	int told_release;		/* the call has heard call_leg_released */
 	unsigned long sdp_ver;

@@ -47,15 +47,17 @@ static int sl_move(struct sip_leg *sl, int next)
 }
 
 /* Our SDP: the offer lists the span's law first, then the other, then
- * telephone-event (RFC 4733); an answer carries the chosen one. */
-static int sl_build_sdp(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir dir)
+ * telephone-event (RFC 4733); an answer carries the chosen one, and one m=
+ * line per offered one (offer: the layout answered; NULL for an offer). */
+static int sl_build_answer(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir dir,
+			   const struct sdp_mlines *offer)
 {
 	int pts[2];
 	int n = 0;
 	struct sdp_build_params bp = {
 		.addr = sl->ua->rtp_ip, .port = rtp_local_port(sl->rtp), .pts = pts,
 		.te_pt = SDP_PT_TELEPHONE_EVENT, .dir = dir,
-		.sess_id = sl->sdp_id, .sess_ver = ++sl->sdp_ver,
+		.sess_id = sl->sdp_id, .sess_ver = ++sl->sdp_ver, .offer = offer,
 	};
 
 	if (sl->pt >= 0) {
@@ -67,6 +69,11 @@ static int sl_build_sdp(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir 
 	}
 	bp.n_pts = n;
 	return sdp_build(buf, len, &bp);
+}
+
+static int sl_build_sdp(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir dir)
+{
+	return sl_build_answer(sl, buf, len, dir, NULL);
 }
 
 /* Take the far side's SDP (answer to our offer, or its re-offer). */
@@ -258,9 +265,10 @@ static void sl_release(struct leg *leg, int cause)
  * in-band tones (progress indicator 1 or 8) so the caller hears them. */
 static void sl_respond_sdp(struct sip_leg *sl, int status, const char *phrase)
 {
-	char sdp[1024];
+	char sdp[SDP_ANSWER_LEN];
 
-	sl_build_sdp(sl, sdp, sizeof(sdp), SDP_SENDRECV);
+	if (sl_build_answer(sl, sdp, sizeof(sdp), SDP_SENDRECV, &sl->offer_ml))
+		LOGE(LSS_SIP, "%s SDP answer does not fit in %zu bytes", sl_describe(&sl->base), sizeof(sdp));
 	nua_respond(sl->nh, status, phrase, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 		    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
 }
@@ -456,7 +464,7 @@ static void on_r_invite(struct sip_leg *sl, int status, sip_t const *sip)
 static void on_i_reinvite(struct sip_leg *sl, sip_t const *sip)
 {
 	struct sdp_info si;
-	char sdp[1024];
+	char sdp[SDP_ANSWER_LEN];
 	int was_held = sl->held;
 
 	if (sl->state != SIP_ST_CONFIRMED) {
@@ -474,7 +482,7 @@ static void on_i_reinvite(struct sip_leg *sl, sip_t const *sip)
 			call_leg_hold(&sl->base, sl->held);
 			sip_timers_media_changed(sl);
 		}
-		sl_build_sdp(sl, sdp, sizeof(sdp), sdp_dir_answer(si.dir));
+		sl_build_answer(sl, sdp, sizeof(sdp), sdp_dir_answer(si.dir), &si.ml);
 	} else {
 		sl_build_sdp(sl, sdp, sizeof(sdp), SDP_SENDRECV);
 	}
@@ -558,6 +566,80 @@ static int sl_called_number(const char *user, char *out, size_t outlen)
 	return out[0] ? 0 : 1;
 }
 
+/* Accept allows the SDP our answer carries: absent (RFC 3261 20.1:
+ * application/sdp is then assumed), or a range covering it. */
+static int sl_accepts_sdp(sip_t const *sip)
+{
+	if (!sip->sip_accept)
+		return 1;
+	for (sip_accept_t const *ac = sip->sip_accept; ac; ac = ac->ac_next)
+		if (ac->ac_type && (!strcasecmp(ac->ac_type, "application/sdp") ||
+				    !strcasecmp(ac->ac_type, "application/*") || !strcasecmp(ac->ac_type, "*/*")))
+			return 1;
+	return 0;
+}
+
+/* Answer status with a Warning (RFC 3261 20.43): code, our host:port as the
+ * agent, and text as a quoted string (quotes and backslashes taken out). */
+static void sl_refuse_warn(struct sip_ua *ua, nua_handle_t *nh, int status, int code, const char *text)
+{
+	char warning[200];
+	int n = snprintf(warning, sizeof(warning), "%d %s:%d \"", code, ua->bind, ua->port);
+
+	for (const char *t = text; *t && n < (int)sizeof(warning) - 2; t++)
+		warning[n++] = (*t == '"' || *t == '\\' || (unsigned char)*t < 0x20) ? '\'' : *t;
+	warning[n++] = '"';
+	warning[n] = 0;
+	nua_respond(nh, status, sip_status_phrase(status), SIPTAG_WARNING_STR(warning), TAG_END());
+}
+
+/* The body of a new INVITE, checked as RFC 3261 8.2.3 (content) and RFC
+ * 3264 (the offer) say, before anything is allocated: 0 with offer filled,
+ * else the status it was refused with. */
+static int sl_refuse_offer(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip, struct sdp_info *offer)
+{
+	const char *ctype = sip->sip_content_type ? sip->sip_content_type->c_type : NULL;
+	const char *cid = sip->sip_call_id ? sip->sip_call_id->i_id : "-";
+	char source[64];
+	int rc;
+
+	sip_request_source(ua, source, sizeof(source));
+	if (sip->sip_payload && sip->sip_payload->pl_len && ctype && strcasecmp(ctype, "application/sdp")) {
+		/* RFC 3261 21.4.13: 415 lists what we take (RFC 4475 invut). */
+		LOGN(LSS_SIP, "INVITE from %s (Call-ID %s): %s body refused, 415", source, cid, ctype);
+		nua_respond(nh, SIP_415_UNSUPPORTED_MEDIA, SIPTAG_ACCEPT_STR("application/sdp"), TAG_END());
+		return 415;
+	}
+	if (!sl_accepts_sdp(sip)) {
+		/* RFC 3261 21.4.7: our answer is SDP, which Accept rules out (RFC 4475 sdp01). */
+		LOGN(LSS_SIP, "INVITE from %s (Call-ID %s): Accept has no application/sdp, 406", source, cid);
+		sl_refuse_warn(ua, nh, 406, 399, "Accept must allow application/sdp");
+		return 406;
+	}
+	rc = sip_body_sdp(sip, offer);
+	if (rc == 0 && offer->error[0])	/* a stream Sofia could not read is refused with port 0 */
+		LOGI(LSS_SIP, "INVITE from %s (Call-ID %s): SDP %s; that stream is refused", source, cid,
+		     offer->error);
+	else if (rc && rc != -ENOENT)
+		LOGN(LSS_SIP, "INVITE from %s (Call-ID %s): SDP refused: %s", source, cid, offer->error);
+	switch (rc) {
+	case 0:
+		return 0;
+	case -ENOENT:	/* RFC 3261 13.2.1 allows an offer in the ACK; not supported here. */
+		sl_refuse_warn(ua, nh, 488, 399, "an SDP offer is required in the INVITE");
+		return 488;
+	case -ENOMEDIUM:	/* RFC 3261 20.43 warning 304: media type not available */
+		sl_refuse_warn(ua, nh, 488, 304, "no audio stream offered");
+		return 488;
+	case -E2BIG:
+		sl_refuse_warn(ua, nh, 488, 399, offer->error);
+		return 488;
+	default:	/* malformed (RFC 3261 21.4.1), with Sofia's reason */
+		sl_refuse_warn(ua, nh, 400, 399, offer->error);
+		return 400;
+	}
+}
+
 /* A new INVITE outside any dialog (SIP -> PRI). The bridge decides; a
  * refusal goes back as the cause's status with a Reason header. */
 int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
@@ -577,9 +659,7 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 		nua_handle_destroy(nh);
 		return -EPERM;
 	}
-	if (sip_body_sdp(sip, &offer)) {
-		/* RFC 3261 13.2.1 allows an offer in the ACK; not supported here. */
-		nua_respond(nh, SIP_488_NOT_ACCEPTABLE, TAG_END());
+	if (sl_refuse_offer(ua, nh, sip, &offer)) {
 		nua_handle_destroy(nh);
 		return -EPROTO;
 	}
@@ -596,6 +676,7 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 		sl_release(&sl->base, 65);	/* 488: no G.711 offered */
 		return -EPROTO;
 	}
+	sl->offer_ml = offer.ml;	/* our answers keep its m= lines (RFC 3264 6) */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	si.t_setup_us = (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 	si.law = sl->mport.law;

@@ -1,5 +1,6 @@
-/* sipgw - unit tests: SDP parse (first audio stream), hold detection, answer
- * direction, payload choice and the builder. SPDX-License-Identifier: GPL-2.0-only */
+/* sipgw - unit tests: SDP parse (first audio stream, every m= line), hold
+ * detection, answer direction, payload choice and the builder (answers with
+ * one m= line per offered one, RFC 3264 6). SPDX-License-Identifier: GPL-2.0-only */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -212,17 +213,39 @@ static void test_choose_pt_by_our_preference(void)
 	CU_ASSERT_EQUAL(sdp_choose_pt(&si, pcmu_first, 0), -1);
 }
 
+/* RFC 3264 6: an offer with no audio stream (video only, or no m= line) is
+ * SDP all the same: -ENOMEDIUM, answered 488 rather than 400. */
+static void test_no_audio_is_enomedium(void)
+{
+	static const char *const none[] = {
+		"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+		"m=video 51372 RTP/AVP 31\r\n",
+		"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n",
+	};
+	struct sdp_info si;
+
+	for (size_t i = 0; i < ARRAY_SIZE(none); i++) {
+		CU_ASSERT_EQUAL(sdp_info_parse(&si, none[i]), -ENOMEDIUM);
+		CU_ASSERT_EQUAL(si.ml.audio, -1);
+		CU_ASSERT_STRING_EQUAL(si.error, i ? "no m= line" : "no audio stream");
+	}
+	CU_ASSERT_EQUAL(si.ml.n, 0);
+}
+
 static void test_garbage_is_ebadmsg(void)
 {
 	static const char *const bad[] = {
 		"",
 		"hello world",
 		"SIP/2.0 200 OK\r\n",
-		/* valid SDP but no audio stream */
+		/* the only media description is one Sofia refuses */
 		"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
-		"m=video 51372 RTP/AVP 31\r\n",
-		/* no m= at all */
-		"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n",
+		"m=video 3227 RTP/AVP 31\r\na=rtpmap:31 LPC\r\n",
+		/* a broken session part spoils every m= line */
+		"v=0\r\no=broken\r\ns=-\r\nt=0 0\r\nm=audio 49170 RTP/AVP 0\r\n",
+		/* an m= line too short to be refused */
+		"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+		"m=audio 49170 RTP/AVP 0\r\nm=video\r\n",
 	};
 	struct sdp_info si;
 	size_t i;
@@ -336,6 +359,180 @@ static void test_session_refresh_is_not_hold(void)
 	CU_ASSERT_EQUAL(sdp_dir_answer(again.dir), SDP_SENDRECV);
 }
 
+/* RFC 4475 esc01 / longreq: the video line's a=rtpmap:31 LPC has no clock
+ * rate, which Sofia refuses; only that stream is lost. */
+static const char offer_av_odd_rtpmap[] =
+	"v=0\r\n"
+	"o=mhandley 29739 7272939 IN IP4 192.0.2.1\r\n"
+	"s=-\r\n"
+	"c=IN IP4 192.0.2.1\r\n"
+	"t=0 0\r\n"
+	"m=audio 49217 RTP/AVP 0 12\r\n"
+	"m=video 3227 RTP/AVP 31\r\n"
+	"a=rtpmap:31 LPC\r\n";
+
+/* Our answer to offer: built, parsed back, m= lines as (type, port) in order. */
+static void answer_to(const char *offer, struct sdp_info *si, char *buf, size_t len)
+{
+	static const int pts[] = { 0 };
+	struct sdp_build_params p = {
+		.addr = "203.0.113.5", .port = 20002, .pts = pts, .n_pts = 1,
+		.te_pt = -1, .dir = SDP_SENDRECV, .sess_id = 9, .sess_ver = 1,
+	};
+
+	CU_ASSERT_EQUAL_FATAL(sdp_info_parse(si, offer), 0);
+	p.offer = &si->ml;
+	CU_ASSERT_EQUAL_FATAL(sdp_build(buf, len, &p), 0);
+}
+
+/* Where line starts in buf, as an offset (-1: absent), for order checks. */
+static long at(const char *buf, const char *line)
+{
+	const char *p = strstr(buf, line);
+	return p ? p - buf : -1;
+}
+
+static void test_video_odd_rtpmap_refused_port0(void)
+{
+	struct sdp_info si, back;
+	char buf[1024];
+
+	answer_to(offer_av_odd_rtpmap, &si, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(si.addr, "192.0.2.1");
+	CU_ASSERT_EQUAL(si.port, 49217);
+	CU_ASSERT_EQUAL_FATAL(si.n_pts, 2);
+	CU_ASSERT_EQUAL(si.pts[0], 0);
+	CU_ASSERT_EQUAL(si.pts[1], 12);
+	CU_ASSERT_EQUAL(si.ml.n, 2);
+	CU_ASSERT_EQUAL(si.ml.audio, 0);
+	CU_ASSERT_STRING_EQUAL(si.ml.m[1].type, "video");
+	CU_ASSERT_STRING_EQUAL(si.ml.m[1].proto, "RTP/AVP");
+	CU_ASSERT_STRING_EQUAL(si.ml.m[1].fmt, "31");
+	CU_ASSERT_PTR_NOT_NULL(strstr(si.error, "clock rate"));	/* why, for the log */
+	/* audio answered, video refused after it, nothing else */
+	CU_ASSERT(at(buf, "m=audio 20002 RTP/AVP 0\r\n") > 0);
+	CU_ASSERT(at(buf, "m=video 0 RTP/AVP 31\r\n") > at(buf, "m=audio 20002 RTP/AVP 0\r\n"));
+	CU_ASSERT(at(buf, "a=sendrecv\r\n") < at(buf, "m=video 0"));	/* audio attributes stay with audio */
+	CU_ASSERT_EQUAL_FATAL(sdp_info_parse(&back, buf), 0);
+	CU_ASSERT_EQUAL(back.ml.n, 2);
+	CU_ASSERT_EQUAL(back.ml.audio, 0);
+	CU_ASSERT_EQUAL(back.port, 20002);
+}
+
+/* Video first: the answer keeps the offer's order (RFC 3264 6). */
+static void test_video_first_order_kept(void)
+{
+	static const char offer[] =
+		"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+		"m=video 51372 RTP/AVP 31\r\n"
+		"m=application 9 TCP/BFCP *\r\n"
+		"m=audio 49172 RTP/AVP 8 0\r\n";
+	struct sdp_info si;
+	char buf[1024];
+
+	answer_to(offer, &si, buf, sizeof(buf));
+	CU_ASSERT_EQUAL(si.ml.n, 3);
+	CU_ASSERT_EQUAL(si.ml.audio, 2);
+	CU_ASSERT_EQUAL(si.port, 49172);
+	CU_ASSERT(at(buf, "m=video 0 RTP/AVP 31\r\n") > 0);
+	CU_ASSERT(at(buf, "m=application 0 TCP/BFCP *\r\n") > at(buf, "m=video 0 RTP/AVP 31\r\n"));
+	CU_ASSERT(at(buf, "m=audio 20002 RTP/AVP 0\r\n") > at(buf, "m=application 0"));
+}
+
+/* Two audio streams: the first is ours, the second refused with port 0. */
+static void test_two_audio_first_taken(void)
+{
+	static const char offer[] =
+		"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+		"m=audio 40000 RTP/AVP 0\r\n"
+		"m=audio 40002 RTP/AVP 8\r\n";
+	struct sdp_info si;
+	char buf[1024];
+
+	answer_to(offer, &si, buf, sizeof(buf));
+	CU_ASSERT_EQUAL(si.ml.n, 2);
+	CU_ASSERT_EQUAL(si.ml.audio, 0);
+	CU_ASSERT_EQUAL(si.port, 40000);
+	CU_ASSERT_EQUAL_FATAL(si.n_pts, 1);
+	CU_ASSERT_EQUAL(si.pts[0], 0);
+	CU_ASSERT(at(buf, "m=audio 20002 RTP/AVP 0\r\n") > 0);
+	CU_ASSERT(at(buf, "m=audio 0 RTP/AVP 8\r\n") > at(buf, "m=audio 20002"));
+}
+
+/* An audio stream Sofia refuses costs that stream: the next audio one is ours. */
+static void test_broken_audio_next_taken(void)
+{
+	static const char offer[] =
+		"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+		"m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU\r\n"
+		"m=audio 40002 RTP/AVP 8\r\na=sendonly\r\n";
+	struct sdp_info si;
+	char buf[1024];
+
+	answer_to(offer, &si, buf, sizeof(buf));
+	CU_ASSERT_EQUAL(si.ml.audio, 1);
+	CU_ASSERT_EQUAL(si.port, 40002);
+	CU_ASSERT_EQUAL(si.dir, SDP_SENDONLY);	/* its own attributes, not the refused one's */
+	CU_ASSERT(at(buf, "m=audio 0 RTP/AVP 0\r\n") > 0);
+	CU_ASSERT(at(buf, "m=audio 20002 RTP/AVP 0\r\n") > at(buf, "m=audio 0 RTP/AVP 0"));
+}
+
+static void test_too_many_mlines_e2big(void)
+{
+	char offer[2048];
+	size_t off;
+	struct sdp_info si;
+
+	off = (size_t)snprintf(offer, sizeof(offer),
+			       "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n");
+	for (int i = 0; i <= SDP_MAX_MEDIA; i++)
+		off += (size_t)snprintf(offer + off, sizeof(offer) - off, "m=audio %d RTP/AVP 0\r\n", 40000 + 2 * i);
+	CU_ASSERT_EQUAL(sdp_info_parse(&si, offer), -E2BIG);
+	/* one fewer is fine: the first taken, every other one refused */
+	*strrchr(offer, 'm') = 0;
+	CU_ASSERT_EQUAL_FATAL(sdp_info_parse(&si, offer), 0);
+	CU_ASSERT_EQUAL(si.ml.n, SDP_MAX_MEDIA);
+	CU_ASSERT_EQUAL(si.ml.audio, 0);
+}
+
+/* The worst answer (longest names everywhere) fits in SDP_ANSWER_LEN. */
+static void test_largest_answer_fits(void)
+{
+	static const int pts[] = { 0, 8 };
+	static struct sdp_mlines ml = { .n = SDP_MAX_MEDIA, .audio = SDP_MAX_MEDIA - 1 };
+	char addr[64], buf[SDP_ANSWER_LEN];
+	struct sdp_build_params p = {
+		.addr = addr, .port = 65535, .pts = pts, .n_pts = 2, .te_pt = 127, .dir = SDP_INACTIVE,
+		.null_addr = 0, .sess_id = ~0UL, .sess_ver = ~0UL, .offer = &ml,
+	};
+
+	memset(addr, '1', sizeof(addr) - 1);
+	addr[sizeof(addr) - 1] = 0;
+	for (int i = 0; i < SDP_MAX_MEDIA; i++) {
+		memset(ml.m[i].type, 't', sizeof(ml.m[i].type) - 1);
+		memset(ml.m[i].proto, 'p', sizeof(ml.m[i].proto) - 1);
+		memset(ml.m[i].fmt, 'f', sizeof(ml.m[i].fmt) - 1);
+	}
+	CU_ASSERT_EQUAL(sdp_build(buf, sizeof(buf), &p), 0);
+}
+
+/* An offer without the layout (NULL) still builds the audio stream alone. */
+static void test_build_answer_needs_audio_index(void)
+{
+	static const int pts[] = { 8 };
+	struct sdp_mlines ml = { .n = 1, .audio = -1 };
+	struct sdp_build_params p = {
+		.addr = "203.0.113.5", .port = 20002, .pts = pts, .n_pts = 1,
+		.te_pt = -1, .dir = SDP_SENDRECV, .sess_id = 1, .sess_ver = 1, .offer = &ml,
+	};
+	char buf[512];
+
+	snprintf(ml.m[0].type, sizeof(ml.m[0].type), "video");
+	CU_ASSERT_EQUAL_FATAL(sdp_build(buf, sizeof(buf), &p), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "m=audio 20002 RTP/AVP 8\r\n"));
+	CU_ASSERT_PTR_NULL(strstr(buf, "m=video"));
+}
+
 int suite_sdp_add(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -349,7 +546,15 @@ int suite_sdp_add(void)
 		{ "media direction overrides session", test_media_direction_overrides_session },
 		{ "answer direction and names", test_dir_answer_and_names },
 		{ "choose pt by our preference", test_choose_pt_by_our_preference },
-		{ "garbage / no audio -> -EBADMSG", test_garbage_is_ebadmsg },
+		{ "garbage -> -EBADMSG", test_garbage_is_ebadmsg },
+		{ "no audio stream -> -ENOMEDIUM", test_no_audio_is_enomedium },
+		{ "video with odd rtpmap refused, audio answered", test_video_odd_rtpmap_refused_port0 },
+		{ "answer keeps the offer's m= order", test_video_first_order_kept },
+		{ "two audio streams: first taken", test_two_audio_first_taken },
+		{ "unparseable audio stream: next taken", test_broken_audio_next_taken },
+		{ "more than SDP_MAX_MEDIA m= lines -> -E2BIG", test_too_many_mlines_e2big },
+		{ "answer layout without audio: audio alone", test_build_answer_needs_audio_index },
+		{ "largest answer fits SDP_ANSWER_LEN", test_largest_answer_fits },
 		{ "build round-trips through parse", test_build_round_trip },
 		{ "build -ENOSPC", test_build_enospc },
 		{ "session refresh is not hold", test_session_refresh_is_not_hold },
