@@ -207,7 +207,7 @@ int main(int argc, char **argv)
 	struct gw gw = { .sfd = -1 };
 	const char *file = NULL, *level = NULL;
 	int use_syslog = 0, check_only = 0, opt, rc;
-	char err[512];
+	char err[1024];
 
 	while ((opt = getopt(argc, argv, "c:l:sth")) != -1) {
 		switch (opt) {

@@ -199,7 +199,7 @@ static int fail(struct ctx *c, const config_setting_t *s, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static int fail(struct ctx *c, const config_setting_t *s, const char *fmt, ...)
 {
-	char what[200];
+	char what[600];
 	va_list ap;
 
 	va_start(ap, fmt);

@@ -272,3 +272,31 @@ def registrar_full_disk(tb):
             raise FlowError("after restart %s has %s, not the %d acknowledged %s" % (u, listed, len(stored[u]),
                                                                                   stored[u]))
     print("  %d bindings stored before the disk filled; REGISTER number %d got 500" % (total, total + 1))
+
+
+@flow
+def check_mode_finds_start_errors(tb):
+    """sipgw -t refuses, with file:line, what the start would trip over: a bind that is no address, a database folder that is missing, an emergency pattern with no route; -t on the good one says OK."""
+    cases = [
+        ('sip = { port = 5999;\n  bind = "gateway.example"; };\n', 2, "is not an IPv4 or IPv6 address"),
+        ('registrar = { realm = "x";\n  database = "%s/missing/registrar.db"; };\n' % tb.dir, 2,
+         "No such file or directory"),
+        ('spans = ( { name = "pbx-a"; type = "loopback"; path = "/tmp/x"; } );\n'
+         'dial_peers = ( { tag = 9; type = "pots"; destination_pattern = "9T"; port = "pbx-a"; } );\n'
+         'emergency = { numbers = (\n  { pattern = "11[02]"; } ); };\n', 4, "no pots dial-peer matches it"),
+    ]
+    for i, (text, line, what) in enumerate(cases):
+        path = os.path.join(tb.dir, "t%d.conf" % i)
+        with open(path, "w") as f:
+            f.write(text)
+        p = tb.start("check%d" % i, [tb.bin("sipgw"), "-t", "-c", path])
+        rc = p.wait_exit()
+        err = "\n".join(p.errlines())
+        if rc == 0 or ("%s:%d:" % (path, line)) not in err or what not in err:
+            raise FlowError("sipgw -t on %r: rc=%s, stderr=%s" % (text, rc, err))
+    path = os.path.join(tb.dir, "good.conf")
+    with open(path, "w") as f:
+        f.write(cases[2][0].replace("11[02]", "9[1]1"))
+    p = tb.start("check-good", [tb.bin("sipgw"), "-t", "-c", path])
+    if p.wait_exit() != 0 or not any(": OK (" in ln for ln in p.lines()):
+        raise FlowError("sipgw -t on a good config: %s %s" % (p.lines(), p.errlines()))
