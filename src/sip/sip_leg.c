@@ -598,6 +598,8 @@ static void sl_refuse_warn(struct sip_ua *ua, nua_handle_t *nh, int status, int 
  * else the status it was refused with. */
 static int sl_refuse_offer(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip, struct sdp_info *offer)
 {
+	/* Any peer can send these at packet rate: rate-limited lines. */
+	static struct log_limit lim_415, lim_406, lim_stream, lim_sdp;
 	const char *ctype = sip->sip_content_type ? sip->sip_content_type->c_type : NULL;
 	const char *cid = sip->sip_call_id ? sip->sip_call_id->i_id : "-";
 	char source[64];
@@ -606,22 +608,25 @@ static int sl_refuse_offer(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip
 	sip_request_source(ua, source, sizeof(source));
 	if (sip->sip_payload && sip->sip_payload->pl_len && ctype && strcasecmp(ctype, "application/sdp")) {
 		/* RFC 3261 21.4.13: 415 lists what we take (RFC 4475 invut). */
-		LOGN(LSS_SIP, "INVITE from %s (Call-ID %s): %s body refused, 415", source, cid, ctype);
+		LOGN_LIMIT(&lim_415, LSS_SIP, "INVITE from %s (Call-ID %s): %s body refused, 415", source, cid,
+			   ctype);
 		nua_respond(nh, SIP_415_UNSUPPORTED_MEDIA, SIPTAG_ACCEPT_STR("application/sdp"), TAG_END());
 		return 415;
 	}
 	if (!sl_accepts_sdp(sip)) {
 		/* RFC 3261 21.4.7: our answer is SDP, which Accept rules out (RFC 4475 sdp01). */
-		LOGN(LSS_SIP, "INVITE from %s (Call-ID %s): Accept has no application/sdp, 406", source, cid);
+		LOGN_LIMIT(&lim_406, LSS_SIP, "INVITE from %s (Call-ID %s): Accept has no application/sdp, 406",
+			   source, cid);
 		sl_refuse_warn(ua, nh, 406, 399, "Accept must allow application/sdp");
 		return 406;
 	}
 	rc = sip_body_sdp(sip, offer);
 	if (rc == 0 && offer->error[0])	/* a stream Sofia could not read is refused with port 0 */
-		LOGI(LSS_SIP, "INVITE from %s (Call-ID %s): SDP %s; that stream is refused", source, cid,
-		     offer->error);
+		LOGI_LIMIT(&lim_stream, LSS_SIP, "INVITE from %s (Call-ID %s): SDP %s; that stream is refused",
+			   source, cid, offer->error);
 	else if (rc && rc != -ENOENT)
-		LOGN(LSS_SIP, "INVITE from %s (Call-ID %s): SDP refused: %s", source, cid, offer->error);
+		LOGN_LIMIT(&lim_sdp, LSS_SIP, "INVITE from %s (Call-ID %s): SDP refused: %s", source, cid,
+			   offer->error);
 	switch (rc) {
 	case 0:
 		return 0;
@@ -681,9 +686,11 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 	si.t_setup_us = (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 	si.law = sl->mport.law;
 	if ((cause = sl_called_number(sip->sip_request->rq_url->url_user, si.called, sizeof(si.called)))) {
-		LOGN(LSS_SIP, "%s INVITE %s: called number refused (%s): cause %d", sl_describe(&sl->base),
-		     sip->sip_request->rq_url->url_user ? sip->sip_request->rq_url->url_user : "(none)",
-		     cause == 28 ? "too long" : "not a number", cause);
+		static struct log_limit lim_number;
+		LOGN_LIMIT(&lim_number, LSS_SIP, "%s INVITE %s: called number refused (%s): cause %d",
+			   sl_describe(&sl->base),
+			   sip->sip_request->rq_url->url_user ? sip->sip_request->rq_url->url_user : "(none)",
+			   cause == 28 ? "too long" : "not a number", cause);
 		sl_release(&sl->base, cause);
 		return -EINVAL;
 	}

@@ -11,6 +11,8 @@
 
 #include <sofia-sip/su_log.h>
 
+#include "core/log.h"
+
 /* Sofia's tport_log_msg() (TPORT_LOG) writes, through su_log() on the
  * default log: "recv|send N bytes from|to proto/[addr]:port at T:\n" and a
  * separator in one piece, then each message line prefixed by three spaces
@@ -161,6 +163,51 @@ static void trace_line(const char *l)
 	}
 }
 
+/* Sofia's own lines ("received garbage", "Connection refused" for every
+ * ICMP error...) come at the rate a peer sends: each kind, told apart by
+ * the format string of its first piece, goes through a rate limit. */
+#define SOFIA_KINDS 32
+
+static struct {
+	char line[1024];
+	size_t len;
+	const char *fmt;		/* of the line's first piece */
+	struct {
+		const char *fmt;
+		struct log_limit lim;
+	} kinds[SOFIA_KINDS];
+} sf;
+
+static void sofia_line(void)
+{
+	size_t k;
+
+	while (sf.len && (sf.line[sf.len - 1] == '\n' || sf.line[sf.len - 1] == ' '))
+		sf.len--;
+	sf.line[sf.len] = 0;
+	for (k = 0; k < SOFIA_KINDS - 1 && sf.kinds[k].fmt && sf.kinds[k].fmt != sf.fmt; k++)
+		;
+	sf.kinds[k].fmt = sf.fmt;	/* the last slot is shared by every kind past the table */
+	if (sf.len)
+		LOGW_LIMIT(&sf.kinds[k].lim, LSS_SIP, "sofia: %s", sf.line);
+	sf.len = 0;
+	sf.fmt = NULL;
+}
+
+static void sofia_piece(const char *fmt, const char *piece)
+{
+	for (const char *p = piece; *p; p++) {
+		if (!sf.len && !sf.fmt)
+			sf.fmt = fmt;
+		if (*p == '\n') {
+			sofia_line();
+			continue;
+		}
+		if (sf.len + 1 < sizeof(sf.line))
+			sf.line[sf.len++] = *p;
+	}
+}
+
 static void trace_logger(void *stream, char const *fmt, va_list ap)
 {
 	char piece[4096];
@@ -170,10 +217,10 @@ static void trace_logger(void *stream, char const *fmt, va_list ap)
 		return;
 	if ((size_t)n >= sizeof(piece))
 		n = sizeof(piece) - 1;
-	/* Not in a message and not starting one: pass through unchanged. */
-	if (tr.state == TRACE_IDLE && tr.line_len == 0 &&
-	    strncmp(piece, "recv ", 5) && strncmp(piece, "send ", 5)) {
-		fputs(piece, stderr);
+	/* Not in a message and not starting one: Sofia's own line. */
+	if (!tr.h || (tr.state == TRACE_IDLE && tr.line_len == 0 &&
+		      strncmp(piece, "recv ", 5) && strncmp(piece, "send ", 5))) {
+		sofia_piece(fmt, piece);
 		return;
 	}
 	for (int i = 0; i < n; i++) {
@@ -185,6 +232,11 @@ static void trace_logger(void *stream, char const *fmt, va_list ap)
 			tr.line[tr.line_len++] = piece[i];
 		}
 	}
+}
+
+void sip_log_capture(void)
+{
+	su_log_redirect(su_log_default, trace_logger, NULL);
 }
 
 void sip_trace_enable(sip_trace_h *h, void *arg)

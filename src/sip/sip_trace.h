@@ -12,7 +12,11 @@
  */
 typedef void (sip_trace_h)(void *arg, int sent, const char *summary);
 
-/** Route Sofia's message log to h. Call before nua_create(). */
+/** Route Sofia's own log lines into ours, rate-limited per kind (a peer can
+ * make Sofia log at packet rate). Call before nua_create(). */
+void sip_log_capture(void);
+/** Route Sofia's message log to h (and its other lines as sip_log_capture
+ * does). Call before nua_create(). */
 void sip_trace_enable(sip_trace_h *h, void *arg);
 
 #endif

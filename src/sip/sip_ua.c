@@ -74,9 +74,11 @@ static void nua_cb(nua_event_t event, int status, char const *phrase, nua_t *nua
 	case nua_i_register:
 		on_register(ua, nh, sip);
 		return;
-	case nua_i_error:
-		LOGW(LSS_SIP, "stack error %d %s", status, phrase);
+	case nua_i_error: {
+		static struct log_limit lim;
+		LOGW_LIMIT(&lim, LSS_SIP, "stack error %d %s", status, phrase);
 		return;
+	}
 	case nua_i_state:
 	case nua_i_active:
 	case nua_i_ack:
@@ -109,6 +111,7 @@ int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 	ua->tp = p->timers;
 	ua->timer_b_ms = p->timer_b_ms ? p->timer_b_ms : 32000;
 	ua->ovl.fd = -1;
+	sip_log_capture();
 	if (log_get_level() >= LOG_LVL_INFO)
 		sip_trace_enable(trace_cb, ua);
 	snprintf(url, sizeof(url), "sip:%s:%d", p->bind, p->port);

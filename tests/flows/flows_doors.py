@@ -5,6 +5,7 @@
 import os
 import re
 import signal
+import socket
 import time
 
 import flowlib as fl
@@ -300,3 +301,41 @@ def check_mode_finds_start_errors(tb):
     p = tb.start("check-good", [tb.bin("sipgw"), "-t", "-c", path])
     if p.wait_exit() != 0 or not any(": OK (" in ln for ln in p.lines()):
         raise FlowError("sipgw -t on a good config: %s %s" % (p.lines(), p.errlines()))
+
+
+@flow
+def sip_garbage_flood_rate_limited(tb):
+    """3000 bad datagrams (garbage, broken Via, 415 bodies answered to a port that refuses): at log level notice a handful of lines, each kind rate-limited with a count; a normal call then works."""
+    conf = tb.config([pots_peer(900, "9T")])
+    with open(conf) as f:
+        text = f.read().replace('level = "info"', 'level = "notice"')
+    with open(conf, "w") as f:
+        f.write(text)
+    gw = tb.gateway(conf)
+    pbx = pbx_waiting(tb, "--answer-after", "0", "--hangup-after", "0.3")
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    bad = [b"garbage\r\n\r\n",
+           b"INVITE sip:x SIP/2.0\r\nVia: bad\r\n\r\n",
+           b"INVITE sip:95551234@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK%d\r\n"
+           b"From: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:95551234@127.0.0.1>\r\nCall-ID: f%d\r\n"
+           b"CSeq: 1 INVITE\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nabc"]
+    t0 = time.monotonic()
+    for i in range(3000):
+        m = bad[i % 3].replace(b"%d", str(i).encode())
+        s.sendto(m, ("127.0.0.1", tb.sip_port))
+    # the limiter's interval (2 s) after the flood began, one more of a kind:
+    # its line carries the count of those suppressed
+    gw.wait_line(r"sofia: nta_agent: received garbage", stream="err")
+    while time.monotonic() - t0 < 2.2:
+        time.sleep(0.05)
+    s.sendto(bad[0], ("127.0.0.1", tb.sip_port))
+    gw.wait_line(r"sofia: nta_agent: received garbage .*\(\d+ more like this suppressed\)", stream="err")
+    s.close()
+    lines = gw.errlines()
+    if len(lines) > 40:
+        raise FlowError("%d log lines for 3000 bad datagrams:\n%s" % (len(lines), "\n".join(lines[-30:])))
+    ua = sipraw.RawUA(tb.sip_port, "2001")
+    r = ua.invite("95551234")
+    ua.close()
+    if r.status != 200:
+        raise FlowError("a call after the flood: %d" % r.status)
