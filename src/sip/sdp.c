@@ -42,6 +42,40 @@ static const char *rtpmap_name(int pt)
 	}
 }
 
+/* RFC 4566 9: token-char. */
+static int sdp_token_char(unsigned char c)
+{
+	return c == 0x21 || (c >= 0x23 && c <= 0x27) || c == 0x2a || c == 0x2b || c == 0x2d ||
+	       c == 0x2e || (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x5e && c <= 0x7e);
+}
+
+/* Sofia-SIP 1.12's sdp_parse() loops for ever, allocating until memory runs
+ * out, on an m= line whose format list (after a proto other than RTP/...)
+ * holds a character that is not a token-char: one 150-byte INVITE body
+ * ("m=audio 4000 udp :") took 20 GB and two minutes (found by
+ * tests/fuzz/fuzz_sdp). RFC 4566 5.14 allows only tokens separated by SP
+ * there (media, port[/n], proto *("/" token), fmt), so refuse any other
+ * m= line before Sofia sees it. */
+static int sdp_mlines_ok(const char *body)
+{
+	for (const char *p = body; *p; p += strspn(p, "\r\n")) {
+		size_t len = strcspn(p, "\r\n");
+		int field = 0;
+
+		if (len >= 2 && p[0] == 'm' && p[1] == '=') {
+			for (size_t i = 2; i < len; i++) {
+				unsigned char c = (unsigned char)p[i];
+				if (c == ' ')
+					field += p[i - 1] != ' ' && p[i - 1] != '=';
+				else if (!sdp_token_char(c) && (c != '/' || field >= 3))
+					return 0;
+			}
+		}
+		p += len;
+	}
+	return 1;
+}
+
 int sdp_info_parse(struct sdp_info *si, const char *body)
 {
 	su_home_t home[1] = { SU_HOME_INIT(home) };
@@ -53,7 +87,7 @@ int sdp_info_parse(struct sdp_info *si, const char *body)
 
 	memset(si, 0, sizeof(*si));
 	si->te_pt = -1;
-	if (!body)
+	if (!body || !sdp_mlines_ok(body))
 		return -EBADMSG;
 	/* sdp_f_mode_manual: keep direction attributes as written, so that
 	 * media level can override session level the way RFC 3264 5.1 says. */
