@@ -111,7 +111,7 @@ $(BUILD)/libpri-arena.a: /usr/lib/libpri.a
 	objcopy $(PRI_ARENA_SYMS) $< $@
 $(BUILD)/fuzz_q931: $(BUILD)/tests/fuzz/fuzz_q931.o $(BUILD)/tests/fuzz/pri_arena.o \
 		    $(BUILD)/libsipgw.a $(BUILD)/libpri-arena.a
-	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(filter-out -lpri,$(LDLIBS))
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -Wl,--wrap=call_leg_gone -o $@ $^ $(filter-out -lpri,$(LDLIBS))
 # fuzz_auth keeps the registrar's auth module (tests/fuzz/fuzz_auth.c says why)
 $(BUILD)/fuzz_auth: FUZZ_LDFLAGS := -Wl,--wrap=auth_mod_create
 $(BUILD)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/libsipgw.a

@@ -51,11 +51,11 @@ static int sdp_token_char(unsigned char c)
 
 /* Sofia-SIP 1.12's sdp_parse() loops for ever, allocating until memory runs
  * out, on an m= line whose format list (after a proto other than RTP/...)
- * holds a character that is not a token-char: one 150-byte INVITE body
- * ("m=audio 4000 udp :") took 20 GB and two minutes (found by
+ * starts with or holds a character that is not a token-char: one 150-byte
+ * INVITE body ("m=audio 4000 udp :") took 20 GB and two minutes (found by
  * tests/fuzz/fuzz_sdp). RFC 4566 5.14 allows only tokens separated by SP
- * there (media, port[/n], proto *("/" token), fmt), so refuse any other
- * m= line before Sofia sees it. */
+ * there: media SP port["/"n] SP proto *("/" token) *(SP fmt). Refuse any
+ * other m= line before Sofia sees it; '/' only inside port and proto. */
 static int sdp_mlines_ok(const char *body)
 {
 	for (const char *p = body; *p; p += strspn(p, "\r\n")) {
@@ -65,10 +65,16 @@ static int sdp_mlines_ok(const char *body)
 		if (len >= 2 && p[0] == 'm' && p[1] == '=') {
 			for (size_t i = 2; i < len; i++) {
 				unsigned char c = (unsigned char)p[i];
-				if (c == ' ')
-					field += p[i - 1] != ' ' && p[i - 1] != '=';
-				else if (!sdp_token_char(c) && (c != '/' || field >= 3))
+				if (c == ' ') {
+					field += i > 2 && p[i - 1] != ' ';
+				} else if (c == '/') {
+					if ((field != 1 && field != 2) || i + 1 == len ||
+					    !sdp_token_char((unsigned char)p[i - 1]) ||
+					    !sdp_token_char((unsigned char)p[i + 1]))
+						return 0;
+				} else if (!sdp_token_char(c)) {
 					return 0;
+				}
 			}
 		}
 		p += len;
