@@ -59,8 +59,11 @@ static int sdp_token_char(unsigned char c)
 static int sdp_mlines_ok(const char *body)
 {
 	for (const char *p = body; *p; p += strspn(p, "\r\n")) {
-		size_t len = strcspn(p, "\r\n");
+		size_t len;
 		int field = 0;
+
+		p += strspn(p, " \t");		/* Sofia skips them at a line's start */
+		len = strcspn(p, "\r\n");
 
 		if (len >= 2 && p[0] == 'm' && p[1] == '=') {
 			for (size_t i = 2; i < len; i++) {

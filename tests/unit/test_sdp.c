@@ -348,6 +348,7 @@ static void test_mline_non_token_refused(void)
 		SESS "m=image 4002 udptl t38\r\nm=audio 4000 RTP/AVP 0 \"8\"\r\n",
 		SESS "m=audio 4000 RTP/AVP 0\t8\r\n",
 		SESS "m=ima/1udio 4000/2 /8000\r\n",
+		SESS "m=image 4002 udptl t38\r\t m=audio 4000 udp :\r\n",
 	};
 	struct sdp_info si;
 
