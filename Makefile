@@ -96,9 +96,10 @@ FUZZ_ENV     := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 # libpri 1.6 cannot free an instance; fuzz_q931 makes one per input, so its
 # copy of libpri allocates through fuzz_pri_malloc & co. (tests/fuzz/pri_arena.c),
-# which free all of an instance at once.
+# which free all of an instance at once, and tells time by fuzz_pri_gettimeofday,
+# which the fuzzer moves on to expire libpri's timers.
 PRI_ARENA_SYMS := --redefine-sym malloc=fuzz_pri_malloc --redefine-sym calloc=fuzz_pri_calloc \
-		  --redefine-sym free=fuzz_pri_free
+		  --redefine-sym free=fuzz_pri_free --redefine-sym gettimeofday=fuzz_pri_gettimeofday
 
 .PHONY: fuzz fuzz-build fuzz-replay fuzz-clean
 clean: fuzz-clean

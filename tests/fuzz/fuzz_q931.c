@@ -23,6 +23,7 @@
  *   0xf3 a        answer call a
  *   0xf4 a        release call a with cause a & 0x7f (0: 16)
  *   0xf5 a        the PBX goes away (its calls clear with cause 38) and comes back
+ *   0xf6 a        (a + 1) * 250 ms pass for libpri: its expired timers run (T200, T303...)
  * FUZZ_VERBOSE=1 prints the frames both ways as sipgw's tracer decodes them.
  * SPDX-License-Identifier: GPL-2.0-only */
 #include <errno.h>
@@ -31,13 +32,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include <sofia-sip/su_wait.h>
 
 #include "bridge/leg.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/loop.h"
 #include "q931/q931_trace.h"
+#include "q931/pri_internal.h"
 #include "q931/span.h"
 #include "span_hw.h"
 
@@ -63,7 +67,7 @@ static int rx_pending;
 
 /* What libpri sent: Q.921 state the next I-frame must agree with. */
 static unsigned our_vs, our_vr;		/* N(S) of our next I-frame, N(R) = libpri's next N(S) */
-static int link_primed, peer_sabme;
+static int link_primed, peer_sabme, peer_poll;
 
 static void trace(const char *dir, const uint8_t *buf, size_t len)
 {
@@ -117,6 +121,8 @@ static ssize_t fz_d_write(struct span_hw *hw, const void *buf, size_t len)
 		our_vr = ((b[2] >> 1) + 1) & 0x7f;	/* an I-frame: acknowledge it */
 	else if (len >= 3 && (b[2] & 0xef) == 0x6f)
 		peer_sabme = 1;				/* SABME: libpri (re)starts the link */
+	else if (len >= 4 && (b[2] & 3) == 1 && (b[3] & 1))
+		peer_poll = 1;				/* RR/RNR/REJ with P=1: T200 ran out */
 	return (ssize_t)len;
 }
 
@@ -221,7 +227,7 @@ static void prime(int cpe)
 	const uint8_t ua[] = { resp_addr(cpe), 0x01, 0x73 };
 
 	our_vs = our_vr = 0;
-	peer_sabme = 0;
+	peer_sabme = peer_poll = 0;
 	deliver(sabme, sizeof(sabme));
 	deliver(ua, sizeof(ua));	/* answers libpri's own SABME, if it sent one */
 	peer_sabme = 0;
@@ -248,6 +254,28 @@ static void send_q931(int cpe, const uint8_t *msg, size_t len)
 	memcpy(f + 4, msg, len);
 	our_vs = (our_vs + 1) & 0x7f;
 	deliver(f, len + 4);
+}
+
+/* Time passes for libpri (pri_arena.c moves its clock): run each timer that
+ * has expired through the span's own timer callback, as the loop would. The
+ * PBX answers libpri's polls (RR F=1, Q.921 5.5.3), so the link stays up
+ * and Q.931's own timers (T303, T305, T308, T310...) get their turn. */
+static void time_passes(struct span *span, int cpe, unsigned ms)
+{
+	pri_clock_advance(ms);
+	for (int k = 0; k < 64 && span->pri; k++) {
+		struct timeval *next = pri_schedule_next(span->pri), now;
+		pri_clock_now(&now);
+		if (!next || timercmp(next, &now, >))
+			break;
+		loop_timer_start(span->pri_timer, 0);
+		run_loop();
+		if (peer_poll) {
+			const uint8_t rr[] = { resp_addr(cpe), 0x01, 0x01, (uint8_t)(our_vr << 1 | 1) };
+			peer_poll = 0;
+			deliver(rr, sizeof(rr));
+		}
+	}
 }
 
 static const int switches[] = { PRI_SWITCH_NI2, PRI_SWITCH_EUROISDN_E1, PRI_SWITCH_DMS100,
@@ -289,6 +317,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sp.hw_ops = &fuzz_hw_ops;
 	memset(legs, 0, sizeof(legs));
 	link_primed = 0;
+	pri_clock_reset();
 	if (span_alloc(&span, &sp))
 		abort();
 
@@ -342,6 +371,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			case 0xf4:
 				if (leg)
 					leg->ops->release(leg, (a & 0x7f) ? (a & 0x7f) : 16);
+				break;
+			case 0xf6:
+				time_passes(span, cpe, (a + 1u) * 250);
 				break;
 			case 0xf5:
 				if (the_hw.cbs)

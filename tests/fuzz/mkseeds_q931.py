@@ -110,6 +110,14 @@ def seeds():
                         setup_in(2))
     s['many-calls'] = span(hunt=2) + b''.join(setup_in(k, 1, exclusive=0) for k in range(1, 6)) + \
         op(0xf0, 3) + op(0xf0, 4) + op(0xf4, 3)
+    # timers: 0xf6 a lets (a + 1) * 250 ms pass for libpri
+    def wait(seconds):
+        return op(0xf6, int(seconds * 4) - 1)
+    s['out-t303'] = span() + op(0xf0, 1) + wait(4.5) + wait(4.5) + wait(1)
+    s['in-t305-t308'] = (span() + setup_in() + op(0xf1, 0) + op(0xf4, 16) + wait(31) +
+                         wait(4.5) + wait(4.5))
+    s['q921-t203-t200'] = span() + setup_in() + op(0xf3, 0) + wait(11) + wait(1.5) + wait(1.5) + wait(1.5) + wait(2)
+    s['out-t310'] = span(cpe=1) + op(0xf0, 1) + q931(msg(1, 1, PROCEEDING, chan(1))) + wait(60) + wait(5)
     return s
 
 def main():

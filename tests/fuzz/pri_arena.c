@@ -1,4 +1,5 @@
-/* sipgw - fuzz support: libpri's allocations, kept so they can all be freed.
+/* sipgw - fuzz support: libpri's allocations, kept so they can all be freed,
+ * and libpri's clock, which the fuzzer moves on to expire Q.921/Q.931 timers.
  *
  * libpri 1.6 has no call to free an instance, and fuzz_q931 makes one per
  * input: without this, each input would leak a few kilobytes and LeakSanitizer
@@ -6,9 +7,12 @@
  * whose malloc, calloc and free are renamed to the functions below (objcopy
  * --redefine-sym); pri_arena_reset() frees whatever libpri still holds once
  * the instance is dropped. libpri calls no other allocator (realloc, strdup).
+ * Its gettimeofday is renamed too: libpri's timers (T200, T303, T305...) run
+ * on fuzz_pri_gettimeofday(), the real time plus what pri_clock_advance() added.
  * SPDX-License-Identifier: GPL-2.0-only */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "pri_arena.h"
 
@@ -65,4 +69,32 @@ void pri_arena_reset(void)
 {
 	while (n_live)
 		free(live[--n_live]);
+}
+
+static long long clock_offset_us;
+
+int fuzz_pri_gettimeofday(struct timeval *tv, void *tz)
+{
+	long long us;
+
+	gettimeofday(tv, NULL);
+	us = (long long)tv->tv_sec * 1000000 + tv->tv_usec + clock_offset_us;
+	tv->tv_sec = us / 1000000;
+	tv->tv_usec = us % 1000000;
+	return 0;
+}
+
+void pri_clock_advance(unsigned ms)
+{
+	clock_offset_us += (long long)ms * 1000;
+}
+
+void pri_clock_reset(void)
+{
+	clock_offset_us = 0;
+}
+
+void pri_clock_now(struct timeval *tv)
+{
+	fuzz_pri_gettimeofday(tv, NULL);
 }
