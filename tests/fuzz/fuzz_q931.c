@@ -188,6 +188,24 @@ static int incoming(void *arg, struct leg *leg, const struct leg_setup_info *si)
 	return 0;
 }
 
+/* The B-channel table and the legs agree: each channel held by one leg
+ * that knows it holds it, no leg on a channel it does not hold (two calls
+ * on one B-channel would cross their audio). */
+static void check_chans(const struct span *sp)
+{
+	const struct pri_leg *pl;
+
+	for (int c = 0; c < SPAN_MAX_CHANS; c++) {
+		if (!sp->chans[c])
+			continue;
+		if (!span_chan_valid(sp, c) || sp->chans[c]->chan != c)
+			abort();
+	}
+	LIST_FOREACH(pl, &sp->legs, entry)
+		if (pl->chan && sp->chans[pl->chan] != pl)
+			abort();
+}
+
 /* ---- driving ---- */
 
 static void run_loop(void)
@@ -385,11 +403,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			run_loop();
 		}
+		check_chans(span);
 	}
 
-	/* The PBX vanishes (every call clears with cause 38), then the span goes. */
+	/* The PBX vanishes: every call clears (cause 38) and every B-channel is
+	 * free again. Then the span goes. */
 	if (the_hw.cbs)
 		the_hw.cbs->link(the_hw.arg, 0);
+	run_loop();
+	if (!LIST_EMPTY(&span->legs) || span_free_chans(span) != span->n_b)
+		abort();
 	span_free(span);
 	run_loop();
 	for (int k = 0; k < MAX_LEGS; k++)
