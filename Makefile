@@ -101,10 +101,10 @@ FUZZ_ENV     := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 PRI_ARENA_SYMS := --redefine-sym malloc=fuzz_pri_malloc --redefine-sym calloc=fuzz_pri_calloc \
 		  --redefine-sym free=fuzz_pri_free --redefine-sym gettimeofday=fuzz_pri_gettimeofday
 
-.PHONY: fuzz fuzz-build fuzz-replay fuzz-clean
+.PHONY: fuzz fuzz-build fuzz-replay fuzz-cov fuzz-clean
 clean: fuzz-clean
 fuzz-clean:
-	rm -rf $(FUZZ_BUILD)
+	rm -rf $(FUZZ_BUILD) $(FUZZ_COV_BUILD)
 .PRECIOUS: $(BUILD)/tests/fuzz/%.o
 
 $(BUILD)/libpri-arena.a: /usr/lib/libpri.a
@@ -128,6 +128,27 @@ fuzz: fuzz-build
 		$(FUZZ_ENV) $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
 			-artifact_prefix=$(FUZZ_BUILD)/findings/$$t- \
 			$(FUZZ_BUILD)/findings/$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
+
+# Line coverage of each target's corpus (and its findings, if any), by
+# clang's source-based coverage; needs llvm-14 (llvm-cov, llvm-profdata).
+FUZZ_COV_BUILD := build-fuzz-cov
+fuzz-cov: deps
+	@command -v llvm-cov-14 >/dev/null || { echo "fuzz-cov: needs llvm-14 (apt-get install llvm-14)"; exit 1; }
+	$(MAKE) BUILD=$(FUZZ_COV_BUILD) CC=clang \
+		OPT="-O1 -fsanitize=fuzzer-no-link -fprofile-instr-generate -fcoverage-mapping" \
+		$(FUZZ_NAMES:%=$(FUZZ_COV_BUILD)/fuzz_%)
+	@for t in $(FUZZ_NAMES); do \
+		LLVM_PROFILE_FILE=$(FUZZ_COV_BUILD)/$$t.profraw $(FUZZ_COV_BUILD)/fuzz_$$t -runs=0 \
+			tests/fuzz/corpus/$$t $$(test -d $(FUZZ_BUILD)/findings/$$t && echo $(FUZZ_BUILD)/findings/$$t) \
+			>/dev/null 2>&1 || exit 1; \
+		llvm-profdata-14 merge -o $(FUZZ_COV_BUILD)/$$t.profdata $(FUZZ_COV_BUILD)/$$t.profraw; \
+		case $$t in sdp) f=src/sip/sdp.c;; auth) f=src/sip/registrar.c;; \
+			dialpeer) f=src/bridge/dialpeer.c;; config) f=src/core/config.c;; \
+			q931) f="src/q931/span.c src/q931/pri_leg.c src/q931/q931_trace.c";; *) f=;; esac; \
+		echo "== fuzz_$$t"; \
+		llvm-cov-14 report $(FUZZ_COV_BUILD)/fuzz_$$t -instr-profile=$(FUZZ_COV_BUILD)/$$t.profdata \
+			-show-region-summary=false -show-branch-summary=false $$f | grep -v "^---"; \
 	done
 
 fuzz-replay: fuzz-build
