@@ -122,13 +122,16 @@ fuzz-build: deps
 	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang OPT="$(FUZZ_OPT)" $(FUZZ_BINS)
 
 fuzz: fuzz-build
-	@for t in $(FUZZ_NAMES); do \
+	@failed=""; for t in $(FUZZ_NAMES); do \
 		mkdir -p $(FUZZ_BUILD)/findings/$$t; \
 		echo "== fuzz_$$t, $(FUZZ_TIME) s"; \
 		$(FUZZ_ENV) $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
 			-artifact_prefix=$(FUZZ_BUILD)/findings/$$t- \
-			$(FUZZ_BUILD)/findings/$$t tests/fuzz/corpus/$$t || exit 1; \
-	done
+			$(FUZZ_BUILD)/findings/$$t tests/fuzz/corpus/$$t 2>&1 | grep -v -E '^#[0-9]+.(NEW|REDUCE) ' \
+			|| true; \
+		ls $(FUZZ_BUILD)/findings/$$t-* >/dev/null 2>&1 && failed="$$failed $$t"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: findings in$$failed: $(FUZZ_BUILD)/findings/TARGET-*"; exit 1; fi
 
 # Line coverage of each target's corpus (and its findings, if any), by
 # clang's source-based coverage; needs llvm-14 (llvm-cov, llvm-profdata).
