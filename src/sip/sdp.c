@@ -46,7 +46,8 @@ static const char *rtpmap_name(int pt)
 static int sdp_token_char(unsigned char c)
 {
 	return c == 0x21 || (c >= 0x23 && c <= 0x27) || c == 0x2a || c == 0x2b || c == 0x2d ||
-	       c == 0x2e || (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x5e && c <= 0x7e);
+	       c == 0x2e || (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) ||
+	       (c >= 0x5e && c <= 0x7e);
 }
 
 /* Sofia-SIP 1.12's sdp_parse() loops for ever, allocating until memory runs

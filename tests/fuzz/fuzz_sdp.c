@@ -17,7 +17,8 @@
 
 static void check_info(const struct sdp_info *si)
 {
-	if (si->n_pts < 0 || si->n_pts > SDP_MAX_PTS || strnlen(si->addr, sizeof(si->addr)) >= sizeof(si->addr))
+	if (si->n_pts < 0 || si->n_pts > SDP_MAX_PTS ||
+	    strnlen(si->addr, sizeof(si->addr)) >= sizeof(si->addr))
 		abort();
 	if ((unsigned)si->dir > SDP_INACTIVE || si->te_pt < -1 || si->te_pt > 127)
 		abort();
