@@ -3,6 +3,7 @@
 #   make run    install what is missing, build, run the no-cards demo
 #   make test   install what is missing, build, run every test
 #   make bench  benchmarks (figures only, never pass/fail on time)
+#   make fuzz   libFuzzer targets in tests/fuzz, each FUZZ_TIME seconds
 
 PKGS    := sofia-sip-ua spandsp speexdsp sqlite3 libconfig
 BUILD   ?= build
@@ -72,6 +73,7 @@ test: deps
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) unit-asan
+	$(MAKE) fuzz-replay
 	$(MAKE) flows
 
 bench: deps
@@ -81,3 +83,86 @@ bench: deps
 
 clean:
 	rm -rf build build-asan
+
+# ---- fuzzing (tests/fuzz): libFuzzer targets, clang only ----
+# Every object is built again with clang, instrumented for coverage and under
+# ASan + UBSan, in build-fuzz. `make fuzz` runs each target FUZZ_TIME seconds
+# on its corpus and keeps what it finds in build-fuzz/findings/TARGET (not in
+# the tree); `make fuzz-replay` (part of `make test`) runs every corpus file
+# once and fails on a crash, a sanitizer report or a leak.
+FUZZ_BUILD   := build-fuzz
+FUZZ_TIME    ?= 60
+FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
+FUZZ_OPT     := -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+		-fno-omit-frame-pointer
+FUZZ_ENV     := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
+# libpri 1.6 cannot free an instance; fuzz_q931 makes one per input, so its
+# copy of libpri allocates through fuzz_pri_malloc & co. (tests/fuzz/pri_arena.c),
+# which free all of an instance at once, and tells time by fuzz_pri_gettimeofday,
+# which the fuzzer moves on to expire libpri's timers.
+PRI_ARENA_SYMS := --redefine-sym malloc=fuzz_pri_malloc --redefine-sym calloc=fuzz_pri_calloc \
+		  --redefine-sym free=fuzz_pri_free --redefine-sym gettimeofday=fuzz_pri_gettimeofday
+
+.PHONY: fuzz fuzz-build fuzz-replay fuzz-cov fuzz-clean
+clean: fuzz-clean
+fuzz-clean:
+	rm -rf $(FUZZ_BUILD) $(FUZZ_COV_BUILD)
+.PRECIOUS: $(BUILD)/tests/fuzz/%.o
+
+$(BUILD)/libpri-arena.a: /usr/lib/libpri.a
+	@mkdir -p $(dir $@)
+	objcopy $(PRI_ARENA_SYMS) $< $@
+$(BUILD)/fuzz_q931: $(BUILD)/tests/fuzz/fuzz_q931.o $(BUILD)/tests/fuzz/pri_arena.o \
+		    $(BUILD)/libsipgw.a $(BUILD)/libpri-arena.a
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -Wl,--wrap=call_leg_gone -o $@ $^ $(filter-out -lpri,$(LDLIBS))
+# fuzz_auth keeps the registrar's auth module (tests/fuzz/fuzz_auth.c says why)
+$(BUILD)/fuzz_auth: FUZZ_LDFLAGS := -Wl,--wrap=auth_mod_create
+$(BUILD)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/libsipgw.a
+	$(CC) $(CFLAGS) -fsanitize=fuzzer $(FUZZ_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+fuzz-build: deps
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang OPT="$(FUZZ_OPT)" $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@failed=""; for t in $(FUZZ_NAMES); do \
+		mkdir -p $(FUZZ_BUILD)/findings/$$t; \
+		echo "== fuzz_$$t, $(FUZZ_TIME) s"; \
+		$(FUZZ_ENV) $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_BUILD)/findings/$$t- \
+			$(FUZZ_BUILD)/findings/$$t tests/fuzz/corpus/$$t 2>&1 | grep -v -E '^#[0-9]+.(NEW|REDUCE) ' \
+			|| true; \
+		ls $(FUZZ_BUILD)/findings/$$t-* >/dev/null 2>&1 && failed="$$failed $$t"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: findings in$$failed: $(FUZZ_BUILD)/findings/TARGET-*"; exit 1; fi
+
+# Line coverage of each target's corpus (and its findings, if any), by
+# clang's source-based coverage; needs llvm-14 (llvm-cov, llvm-profdata).
+FUZZ_COV_BUILD := build-fuzz-cov
+fuzz-cov: deps
+	@command -v llvm-cov-14 >/dev/null || { echo "fuzz-cov: needs llvm-14 (apt-get install llvm-14)"; exit 1; }
+	$(MAKE) BUILD=$(FUZZ_COV_BUILD) CC=clang \
+		OPT="-O1 -fsanitize=fuzzer-no-link -fprofile-instr-generate -fcoverage-mapping" \
+		$(FUZZ_NAMES:%=$(FUZZ_COV_BUILD)/fuzz_%)
+	@for t in $(FUZZ_NAMES); do \
+		LLVM_PROFILE_FILE=$(FUZZ_COV_BUILD)/$$t.profraw $(FUZZ_COV_BUILD)/fuzz_$$t -runs=0 \
+			tests/fuzz/corpus/$$t $$(test -d $(FUZZ_BUILD)/findings/$$t && echo $(FUZZ_BUILD)/findings/$$t) \
+			>/dev/null 2>&1 || exit 1; \
+		llvm-profdata-14 merge -o $(FUZZ_COV_BUILD)/$$t.profdata $(FUZZ_COV_BUILD)/$$t.profraw; \
+		case $$t in sdp) f=src/sip/sdp.c;; auth) f=src/sip/registrar.c;; \
+			dialpeer) f=src/bridge/dialpeer.c;; config) f=src/core/config.c;; \
+			q931) f="src/q931/span.c src/q931/pri_leg.c src/q931/q931_trace.c";; *) f=;; esac; \
+		echo "== fuzz_$$t"; \
+		llvm-cov-14 report $(FUZZ_COV_BUILD)/fuzz_$$t -instr-profile=$(FUZZ_COV_BUILD)/$$t.profdata \
+			-show-region-summary=false -show-branch-summary=false $$f | grep -v "^---"; \
+	done
+
+fuzz-replay: fuzz-build
+	@for t in $(FUZZ_NAMES); do \
+		echo "== fuzz_$$t: $$(ls tests/fuzz/corpus/$$t | wc -l) corpus files"; \
+		$(FUZZ_ENV) $(FUZZ_BUILD)/fuzz_$$t -runs=0 -artifact_prefix=$(FUZZ_BUILD)/replay-$$t- \
+			tests/fuzz/corpus/$$t 2>$(FUZZ_BUILD)/replay-$$t.log \
+			|| { cat $(FUZZ_BUILD)/replay-$$t.log; echo "fuzz-replay: fuzz_$$t FAILED"; exit 1; }; \
+	done; echo "fuzz-replay: every corpus file ran clean"

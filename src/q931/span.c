@@ -605,11 +605,11 @@ int span_alloc(struct span **spp, const struct span_params *p)
 	for (int c = 1; c <= (p->cfg->framing == FRAMING_E1 ? 31 : 23); c++)
 		if (p->cfg->framing != FRAMING_E1 || c != 16)
 			sp->bchans[sp->n_b++] = c;
-	if (p->cfg->type != SPAN_LOOPBACK) {
+	sp->hw_ops = p->hw_ops ? p->hw_ops : p->cfg->type == SPAN_LOOPBACK ? &loopback_hw_ops : NULL;
+	if (!sp->hw_ops) {
 		free(sp);
 		return -ENOTSUP;
 	}
-	sp->hw_ops = &loopback_hw_ops;
 	pri_set_message(pri_msg_cb);
 	pri_set_error(pri_err_cb);
 	if ((rc = sp->hw_ops->open(&sp->hw, p->cfg, p->root, &hw_cbs, sp)))

@@ -8,6 +8,7 @@
 
 struct su_root_s;
 struct span;
+struct span_hw_ops;
 
 #define SPAN_MAX_CHANS 32	/* B-channel numbers 1..31 */
 
@@ -21,6 +22,7 @@ struct span_params {
 	span_incoming_h *incoming_h;
 	void *arg;
 	int reserved;		/* B-channels only emergency calls may take (figure B-22) */
+	const struct span_hw_ops *hw_ops;	/* NULL: by cfg->type; tests/fuzz gives its own */
 };
 
 int span_alloc(struct span **spp, const struct span_params *p);

@@ -533,6 +533,31 @@ static void test_build_answer_needs_audio_index(void)
 	CU_ASSERT_PTR_NULL(strstr(buf, "m=video"));
 }
 
+/* Sofia-SIP's parser loops, allocating without end, on a non-token
+ * character in a non-RTP format list (tests/fuzz found it): refused at once.
+ * Other protos with token formats (T.38 image/udptl) still parse. */
+static void test_mline_non_token_refused(void)
+{
+#define SESS "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+	static const char *const bad[] = {
+		SESS "m=audio 4000 udp :\r\n",
+		SESS "m=audio 49170 R\xa3\xaf\r\n",
+		SESS "m=image 4002 udptl t38\r\nm=audio 4000 RTP/AVP 0 \"8\"\r\n",
+		SESS "m=audio 4000 RTP/AVP 0\t8\r\n",
+		SESS "m=ima/1udio 4000/2 /8000\r\n",
+		SESS "m=image 4002 udptl t38\r\t m=audio 4000 udp :\r\n",
+	};
+	struct sdp_info si;
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		CU_ASSERT_EQUAL(sdp_info_parse(&si, bad[i]), -EBADMSG);
+	CU_ASSERT_EQUAL(sdp_info_parse(&si, SESS "m=image 4002 udptl t38\r\n"
+					    "m=audio 4000/2 RTP/AVP 8 0\r\n"), 0);
+	CU_ASSERT_EQUAL(si.port, 4000);
+	CU_ASSERT_EQUAL(si.n_pts, 2);
+#undef SESS
+}
+
 int suite_sdp_add(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -558,6 +583,7 @@ int suite_sdp_add(void)
 		{ "build round-trips through parse", test_build_round_trip },
 		{ "build -ENOSPC", test_build_enospc },
 		{ "session refresh is not hold", test_session_refresh_is_not_hold },
+		{ "m= line with a non-token format refused", test_mline_non_token_refused },
 		CU_TEST_INFO_NULL,
 	};
 

@@ -1,0 +1,99 @@
+/* sipgw - fuzz target: SDP offer/answer (src/sip/sdp.c).
+ *
+ * The input is an SDP body as it arrives in an INVITE or re-INVITE. It is
+ * parsed as sip_leg.c does (sdp_info_parse, first G.711 payload type), then
+ * the answer sipgw would send is built (sdp_build, direction by RFC 3264 6.1)
+ * and parsed back: our own answer must always parse and say what we meant.
+ * SPDX-License-Identifier: GPL-2.0-only */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsp/g711.h"
+#include "sip/sdp.h"
+
+#define FUZZ_MAX_BODY 8192
+
+static void check_info(const struct sdp_info *si)
+{
+	if (si->n_pts < 0 || si->n_pts > SDP_MAX_PTS ||
+	    strnlen(si->addr, sizeof(si->addr)) >= sizeof(si->addr))
+		abort();
+	if ((unsigned)si->dir > SDP_INACTIVE || si->te_pt < -1 || si->te_pt > 127)
+		abort();
+	for (int i = 0; i < si->n_pts; i++)
+		if (si->pts[i] < 0 || si->pts[i] > 127)
+			abort();
+	if (si->null_addr != !strcmp(si->addr, "0.0.0.0"))
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct sdp_info offer, back;
+	struct sdp_build_params bp = { .addr = "127.0.0.1", .port = 20002, .sess_id = 1, .sess_ver = 2 };
+	char *body, answer[SDP_ANSWER_LEN];
+	enum g711_law law;
+	int pts[2], pt = -1, rc;
+
+	if (size > FUZZ_MAX_BODY)
+		return 0;
+	body = malloc(size + 1);
+	if (!body)
+		return 0;
+	memcpy(body, data, size);
+	body[size] = 0;
+	rc = sdp_info_parse(&offer, body);
+	free(body);
+	if (rc) {
+		/* malformed, no audio stream, too many m= lines: refused (400/488) */
+		if (rc != -EBADMSG && rc != -ENOMEDIUM && rc != -E2BIG)
+			abort();
+		return 0;
+	}
+	check_info(&offer);
+	(void)sdp_is_hold(&offer);
+	(void)sdp_dir_name(offer.dir);
+
+	/* sip_leg.c sl_take_sdp: the first payload type that is G.711 */
+	for (int i = 0; i < offer.n_pts && pt < 0; i++)
+		if (g711_pt_law(offer.pts[i], &law) == 0)
+			pt = offer.pts[i];
+	if (sdp_choose_pt(&offer, (const int[]){ 0, 8 }, 2) < 0 && pt >= 0)
+		abort();
+	if (pt < 0)
+		return 0;	/* 488 */
+
+	/* the answer (sl_build_sdp with the chosen payload type) */
+	pts[0] = pt;
+	bp.pts = pts;
+	bp.n_pts = 1;
+	bp.te_pt = offer.te_pt;
+	bp.dir = sdp_dir_answer(offer.dir);
+	bp.null_addr = offer.null_addr;
+	bp.offer = &offer.ml;	/* every other m= line refused with port 0, in order */
+	if (sdp_build(answer, sizeof(answer), &bp))
+		abort();
+	if (sdp_info_parse(&back, answer))
+		abort();
+	check_info(&back);
+	if (back.port != bp.port || back.n_pts < 1 || back.pts[0] != pt || back.dir != bp.dir ||
+	    back.null_addr != bp.null_addr)
+		abort();
+	if (offer.te_pt >= 0 && offer.te_pt != pt && back.te_pt != offer.te_pt)
+		abort();
+
+	/* an offer with both laws; a buffer too small is -ENOSPC and terminated */
+	pts[1] = pt == 0 ? 8 : 0;
+	bp.n_pts = 2;
+	bp.null_addr = 0;
+	for (size_t len = 1; len < sizeof(answer); len += 1 + len / 2) {
+		rc = sdp_build(answer, len, &bp);
+		if (rc && rc != -ENOSPC)
+			abort();
+		if (strnlen(answer, len) >= len)
+			abort();
+	}
+	return 0;
+}
