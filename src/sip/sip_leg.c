@@ -89,7 +89,9 @@ static int sl_take_sdp(struct sip_leg *sl, const struct sdp_info *si)
 		return -EPROTO;
 	sl->pt = pt;
 	g711_pt_law(pt, &sl->mport.law);
-	sl->te_pt = si->te_pt;
+	/* telephone-event mapped onto the audio's own payload type is
+	 * nonsense (found by fuzz_sdp): no events then, and no PT twice. */
+	sl->te_pt = si->te_pt == pt ? -1 : si->te_pt;
 	sl->held = sdp_is_hold(si);
 	snprintf(sl->remote_addr, sizeof(sl->remote_addr), "%s", si->addr);
 	sl->remote_port = si->port;
