@@ -31,7 +31,7 @@ struct gw {
 	int sfd;
 	struct loop_fd *sig_w;
 	struct loop_timer *grace, *bound;
-	int stopping, sip_stopping;
+	enum { GW_RUNNING, GW_CLEARING, GW_STOPPING_SIP } state;	/* after SIGTERM */
 };
 
 static void usage(FILE *f)
@@ -62,8 +62,9 @@ static void sip_stopped(void *arg)
  * transaction, and a peer that never answers would hold it for 32 s. */
 static void stop_sip(struct gw *gw)
 {
-	if (gw->sip_stopping++)
+	if (gw->state == GW_STOPPING_SIP)
 		return;
+	gw->state = GW_STOPPING_SIP;
 	loop_timer_stop(gw->grace);
 	loop_timer_stop(gw->bound);
 	sip_ua_shutdown(gw->ua, sip_stopped, gw);
@@ -85,7 +86,7 @@ static void grace_expired(void *arg)
 {
 	struct gw *gw = arg;
 
-	if (gw->sip_stopping)
+	if (gw->state == GW_STOPPING_SIP)
 		return;
 	LOGW(LSS_CORE, "shutdown grace time over; %u call(s) left", bridge_call_count(gw->br));
 	bridge_drop_calls(gw->br);
@@ -107,12 +108,13 @@ static void signal_cb(void *arg, int fd)
 
 	if (read(fd, &si, sizeof(si)) != sizeof(si))
 		return;
-	if (gw->stopping++) {
+	if (gw->state != GW_RUNNING) {
 		LOGN(LSS_CORE, "second signal: stopping at once");
 		grace_expired(gw);
 		return;
 	}
 	LOGN(LSS_CORE, "signal %d: clearing calls and stopping", (int)si.ssi_signo);
+	gw->state = GW_CLEARING;
 	loop_timer_start(gw->grace, gw->cfg.timers.shutdown_grace_ms + 1);
 	bridge_shutdown(gw->br, calls_idle, gw);
 }

@@ -31,8 +31,8 @@
 #include "sip/sip_uri.h"
 
 #define REG_PURGE_MS 5000		/* expired bindings leave memory and database */
-#define REG_GUARD_SWEEP_MS 1000
-#define REG_STORE_RETRY_AFTER "30"	/* seconds, after a database failure */		/* guessing blocks end this close to their time */
+#define REG_GUARD_SWEEP_MS 1000		/* guessing blocks end this close to their time */
+#define REG_STORE_RETRY_AFTER "30"	/* seconds, after a database failure */
 #define NONCE_SLOTS 16384		/* remembered nonces (replay check) */
 #define NONCE_PROBE 32
 
