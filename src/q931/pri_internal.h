@@ -34,6 +34,7 @@ struct span {
 	int dchan_up;
 	int peer_up;				/* a far end is connected: libpri's timers run */
 	int far_gone;				/* it hung up inside a read: reset after the drain */
+	int in_drain;				/* d_readable is draining libpri */
 	int read_got;				/* the last read callback got a frame */
 	const uint8_t *inject;			/* a frame span.c hands libpri itself, or NULL */
 	size_t inject_len;

@@ -429,6 +429,7 @@ static void d_readable(void *arg)
 	}
 	/* pri_check_event() returns NULL both for "nothing read" and "read,
 	 * no event"; our read callback tells them apart. */
+	sp->in_drain = 1;
 	do {
 		pri_event *ev;
 		sp->read_got = 0;
@@ -436,6 +437,7 @@ static void d_readable(void *arg)
 		if (ev)
 			handle_event(sp, ev);
 	} while (sp->read_got);
+	sp->in_drain = 0;
 	/* The far end hung up inside the read callback: libpri is done with
 	 * the frame now, so its state can be reset. */
 	if (sp->far_gone)
@@ -531,10 +533,14 @@ static void link_cb(void *arg, int connected)
 	sp->peer_up = connected;
 	if (connected)
 		return;	/* libpri goes on with the far end's first frame (d_readable) */
-	/* Called from inside libpri's read callback: the reset waits until
-	 * pri_check_event() has returned (d_readable). */
+	/* From inside libpri's read callback the reset waits until
+	 * pri_check_event() has returned (d_readable); a back end that tells
+	 * of the loss at any other time (an alarm, say) gets it at once
+	 * (fuzz_q931 left a call behind when it waited for a read). */
 	sp->far_gone = 1;
 	loop_timer_stop(sp->pri_timer);
+	if (!sp->in_drain)
+		span_far_gone(sp);
 }
 
 static void b_frame(void *arg, int chan, const uint8_t *frame, size_t len)

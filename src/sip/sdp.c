@@ -197,8 +197,13 @@ int sdp_info_parse(struct sdp_info *si, const char *body)
 				take_audio(si, sess, m);
 			}
 		} else {
-			/* Kept only to be refused: its type, proto and a format as written. */
-			if (sscanf(body + off[i], "m=%15s %*s %31s %15s", ml->type, ml->proto, ml->fmt) != 3) {
+			/* Kept only to be refused: its type, proto and a format as
+			 * written, read from that line alone (%s would run on into
+			 * the next line and put "s=-" into our answer; fuzz_sdp). */
+			char line[128];
+
+			snprintf(line, sizeof(line), "%.*s", (int)strcspn(body + off[i], "\r\n"), body + off[i]);
+			if (sscanf(line, "m=%15s %*s %31s %15s", ml->type, ml->proto, ml->fmt) != 3) {
 				snprintf(si->error, sizeof(si->error), "m= line %d unreadable", i + 1);
 				sdp_parser_free(parser);
 				rc = -EBADMSG;

@@ -412,8 +412,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (the_hw.cbs)
 		the_hw.cbs->link(the_hw.arg, 0);
 	run_loop();
-	if (!LIST_EMPTY(&span->legs))
+	if (!LIST_EMPTY(&span->legs)) {
+		if (verbose) {
+			const struct pri_leg *pl;
+			LIST_FOREACH(pl, &span->legs, entry)
+				fprintf(stderr, "fuzz_q931: left behind: %s\n", pl->base.ops->describe((struct leg *)&pl->base));
+		}
 		abort();
+	}
 	for (int i = 0; i < span->n_b; i++)
 		if (span->chans[span->bchans[i]])
 			abort();
