@@ -220,6 +220,24 @@ def tone_on_during(events, start, end):
     return last == "on"
 
 
+# Shared by the figure tests: a PRI -> SIP call up to the answer as the PBX
+# and as the phone see it, the PBX calling 2001 as 5551000 "User A", and
+# the check that each end heard the other's tone.
+PBX_CONNECTED = ["> SETUP", "< CALL PROCEEDING", "< ALERTING", "< CONNECT", "> CONNECT ACKNOWLEDGE"]
+PHONE_ANSWERED = ["< INVITE", "> 100/INVITE", "> 180/INVITE", "> 200/INVITE", "< ACK"]
+
+
+def pbx_call(tb, *extra):
+    return tb.pbx("--call", "2001", "--calling", "5551000", "--name", "User A", "--exit-when-done", *extra)
+
+
+def check_audio_crossed(pbx, phone, pbx_hz=2000, phone_hz=1000):
+    if ("on" not in [e for _, e in tone_events(pbx.lines(), phone_hz)]):
+        raise FlowError("PBX never heard the phone's %d Hz tone" % phone_hz)
+    if ("on" not in [e for _, e in tone_events(phone.lines(), pbx_hz)]):
+        raise FlowError("phone never heard the PBX's %d Hz tone" % pbx_hz)
+
+
 class Testbed:
     """A temp dir, a sipgw with a config made from a template, simulators."""
 

@@ -11,7 +11,7 @@ import time
 import flowlib as fl
 import sipraw
 from flowlib import FlowError, expect_ladder, flow, pots_peer, q931_ladder, voip_peer
-from flows_proxy import USERS, gw_log, no_setup, registrar_conf
+from flows_b17_b23_proxy import USERS, gw_log, no_setup, registrar_conf
 
 
 def pbx_waiting(tb, *args):

@@ -10,10 +10,9 @@ import socket
 import time
 
 import flowlib as fl
-from flowlib import FlowError, expect_ladder, flow, q931_ladder, restart_ladder, sip_ladder, voip_peer
+from flowlib import (PBX_CONNECTED, PHONE_ANSWERED, FlowError, expect_ladder, flow, q931_ladder, restart_ladder,
+                     sip_ladder, voip_peer)
 
-PBX_CONNECTED = ["> SETUP", "< CALL PROCEEDING", "< ALERTING", "< CONNECT", "> CONNECT ACKNOWLEDGE"]
-PHONE_ANSWERED = ["< INVITE", "> 100/INVITE", "> 180/INVITE", "> 200/INVITE", "< ACK"]
 PBX_CLEARED_BY_PHONE = ["< DISCONNECT cause=16", "> RELEASE", "< RELEASE COMPLETE"]
 N_B = 23    # B-channels of the T1 span
 

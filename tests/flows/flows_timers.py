@@ -10,10 +10,9 @@ import signal
 import time
 
 import flowlib as fl
-from flowlib import FlowError, expect_ladder, flow, pots_peer, q931_ladder, sip_ladder, voip_peer
+from flowlib import (PBX_CONNECTED, PHONE_ANSWERED, FlowError, expect_ladder, flow, pots_peer, q931_ladder,
+                     sip_ladder, voip_peer)
 
-PBX_CONNECTED = ["> SETUP", "< CALL PROCEEDING", "< ALERTING", "< CONNECT", "> CONNECT ACKNOWLEDGE"]
-PHONE_ANSWERED = ["< INVITE", "> 100/INVITE", "> 180/INVITE", "> 200/INVITE", "< ACK"]
 GW_CLEARS = ["> RELEASE", "< RELEASE COMPLETE"]
 
 
