@@ -3,7 +3,6 @@
 # call where no dial-peer sends it, numbers that do not fit the PRI.
 # SPDX-License-Identifier: GPL-2.0-only
 import os
-import re
 import signal
 import socket
 import time
