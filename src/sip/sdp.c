@@ -132,6 +132,37 @@ static int sdp_mlines_ok(const char *body)
 	return 1;
 }
 
+/* "m=TYPE PORT PROTO FMT ..." at line into ml; 0, or -EBADMSG when a field
+ * is missing or longer than ml keeps. */
+static int mline_fields(const char *line, struct sdp_mline *ml)
+{
+	char *dst[3] = { ml->type, ml->proto, ml->fmt };
+	size_t cap[3] = { sizeof(ml->type), sizeof(ml->proto), sizeof(ml->fmt) };
+	const char *p = line + 2, *end = line + strcspn(line, "\r\n");
+	int field = 0, k = 0;
+
+	while (p < end && k < 3) {
+		size_t n;
+
+		p += strspn(p, " ");
+		n = strcspn(p, " \r\n");
+		if (p + n > end)
+			n = (size_t)(end - p);
+		if (!n)
+			break;
+		if (field != 1) {	/* the port is not kept: ours is 0 */
+			if (n >= cap[k])
+				return -EBADMSG;
+			memcpy(dst[k], p, n);
+			dst[k][n] = 0;
+			k++;
+		}
+		field++;
+		p += n;
+	}
+	return k == 3 ? 0 : -EBADMSG;
+}
+
 int sdp_info_parse(struct sdp_info *si, const char *body)
 {
 	su_home_t home[1] = { SU_HOME_INIT(home) };
@@ -199,11 +230,9 @@ int sdp_info_parse(struct sdp_info *si, const char *body)
 		} else {
 			/* Kept only to be refused: its type, proto and a format as
 			 * written, read from that line alone (%s would run on into
-			 * the next line and put "s=-" into our answer; fuzz_sdp). */
-			char line[128];
-
-			snprintf(line, sizeof(line), "%.*s", (int)strcspn(body + off[i], "\r\n"), body + off[i]);
-			if (sscanf(line, "m=%15s %*s %31s %15s", ml->type, ml->proto, ml->fmt) != 3) {
+			 * the next line and put "s=-" into our answer), each whole
+			 * or not at all (a cut proto is no proto; fuzz_sdp). */
+			if (mline_fields(body + off[i], ml)) {
 				snprintf(si->error, sizeof(si->error), "m= line %d unreadable", i + 1);
 				sdp_parser_free(parser);
 				rc = -EBADMSG;
