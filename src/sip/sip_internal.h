@@ -22,6 +22,14 @@ struct loop_timer;
 
 enum sip_ovl_state { SIP_OVL_NORMAL, SIP_OVL_SHEDDING };
 
+/* An overload episode ends after this long without a refused request. */
+#define SIP_OVL_QUIET_MS 1000
+/* A request with credentials is the second half of a digest exchange whose
+ * first half (401/407) was already served: refusing it wastes that work and
+ * brings the client back to the start, so it is refused only when the
+ * queue delay is this many times max_queue_delay. */
+#define SIP_OVL_CREDENTIALS_FACTOR 4
+
 /* Overload control state (sip_ua.c). Counts are per episode (ep_) and for
  * the exit summary (tot_). */
 struct sip_overload {
@@ -166,6 +174,28 @@ void registrar_refuse(struct registrar *r, nua_t *nua, nua_handle_t *nh, int sta
  * for it: when the gateway is overloaded, answers 503 with Retry-After and
  * returns 1 (the caller destroys nh); else 0. */
 int sip_overload_refuse(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip);
+
+/* The overload decisions without Sofia (sip_overload.c), for the unit tests:
+ * sip_overload_refuse() measures, asks sip_ovl_decide(), starts the quiet
+ * timer when an episode begins and answers 503. Times are mono_ms(). */
+enum sip_ovl_verdict { SIP_OVL_TAKE, SIP_OVL_QUEUE_DELAY, SIP_OVL_CALL_RATE };
+struct sip_ovl_req {
+	int invite;		/* else a REGISTER (requests in a dialog never get here) */
+	int emergency;		/* an INVITE to an emergency number */
+	int credentials;	/* carries Authorization or Proxy-Authorization */
+};
+/** Parameters in, a full max_call_rate bucket at now_ms. */
+void sip_ovl_setup(struct sip_overload *o, const struct sip_overload_params *p, long long now_ms);
+/** The queue delay (ms) above which rq is refused; 0: the delay does not matter for it. */
+unsigned sip_ovl_delay_limit(const struct sip_overload *o, const struct sip_ovl_req *rq);
+/** Take or refuse rq, whose queue delay was delay_ms (0 when not measured), at
+ * now_ms: takes a max_call_rate token, counts a refusal, starts an episode. */
+enum sip_ovl_verdict sip_ovl_decide(struct sip_overload *o, const struct sip_ovl_req *rq,
+				    unsigned delay_ms, long long now_ms);
+/** Retry-After for a 503: n..2n s, from a random number. */
+unsigned sip_ovl_retry_after(unsigned n, unsigned long rnd);
+/** The quiet timer: ms still to wait, or 0 when the episode is over (ended now, logged). */
+unsigned sip_ovl_quiet_check(struct sip_overload *o, long long now_ms);
 /** Set up overload control on the UA's SIP socket (after nua_create). */
 int sip_overload_init(struct sip_ua *ua, const struct sip_ua_params *p);
 /** The exit summary line; frees the control's timer. */

@@ -15,6 +15,7 @@
 	X(dialpeer) \
 	X(log) \
 	X(sdp) \
+	X(sip_overload) \
 	X(sip_timers)
 
 #define UNIT_DECLARE(name) int suite_##name##_add(void);
