@@ -13,6 +13,7 @@
 	X(cause) \
 	X(config) \
 	X(dialpeer) \
+	X(fsm) \
 	X(log) \
 	X(sdp) \
 	X(sip_overload) \
