@@ -15,6 +15,7 @@
 	X(dialpeer) \
 	X(fsm) \
 	X(log) \
+	X(rtp) \
 	X(sdp) \
 	X(sip_overload) \
 	X(sip_timers)
