@@ -167,6 +167,21 @@ int registrar_check(struct registrar *r, sip_t const *sip, int proxy, const char
 /** The value of a fresh 401 (WWW-Authenticate) or 407 (Proxy-Authenticate)
  * challenge header, for tests; 0 or -ENOMEM. */
 int registrar_challenge_value(struct registrar *r, int status, char *buf, size_t len);
+/** The bindings an authenticated REGISTER for aor asks for (RFC 3261 10.3
+ * steps 6-8), at now (wall clock, s): Contact * with Expires: 0 removes them
+ * all; an expiry is the Contact's expires=, else Expires, else the default,
+ * at most max_expires, 0 removes, below min_expires refuses the whole
+ * request; the same Call-ID needs a higher CSeq; a new binding past
+ * max_contacts evicts the least recently refreshed. Stored in the database,
+ * then in memory; no answer sent. Returns 200; 400 with *phrase; 423
+ * (Min-Expires: min_expires); -EIO the database refused (nothing changed);
+ * -ENOMEM. registrar_on_register() answers. */
+int registrar_bind(struct registrar *r, sip_t const *sip, const char *aor, const char *source,
+		   long long now, const char **phrase);
+/** The 200's Contact value for aor at now: each live binding with its
+ * remaining expires=; returns how many. */
+unsigned registrar_bindings_value(struct registrar *r, const char *aor, long long now, char *list,
+				  size_t len);
 /** Answer status: 401/407 with a fresh challenge, else the bare status. */
 void registrar_refuse(struct registrar *r, nua_t *nua, nua_handle_t *nh, int status, int stale,
 		      int with_this);

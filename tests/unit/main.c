@@ -15,6 +15,7 @@
 	X(dialpeer) \
 	X(fsm) \
 	X(log) \
+	X(registrar) \
 	X(rtp) \
 	X(sdp) \
 	X(sip_overload) \
