@@ -42,6 +42,7 @@ struct rtp_session {
 	unsigned refused_run;	/* ICMP port unreachable in a row since then */
 };
 
+/* RFC 3550 5.1, 5.3.1 (header extension), 5.1 P bit (padding). */
 int rtp_parse(const uint8_t *p, size_t n, struct rtp_header *h)
 {
 	size_t off = RTP_HDR_LEN;
@@ -257,6 +258,7 @@ int rtp_set_remote(struct rtp_session *rs, const char *ip, int port)
 	return 0;
 }
 
+/* RFC 3550 5.1: V=2, P=0, X=0, CC=0; network byte order. */
 size_t rtp_header_build(uint8_t *h, int pt, int marker, uint16_t seq, uint32_t ts, uint32_t ssrc)
 {
 	h[0] = RTP_VERSION << 6;
