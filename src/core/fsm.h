@@ -22,8 +22,9 @@ struct fsm_def {
 #define FSM_BIT(s) (1u << (s))
 
 const char *fsm_state_name(const struct fsm_def *def, int state);
-/** Move *statep to next if the table allows it; otherwise log
- * "<who> event not permitted: A -> B" and return -EPERM. */
+/** Move *statep to next if the table allows it (staying put always is);
+ * otherwise log "<who>: transition not permitted: A -> B" (rate-limited per
+ * subsystem, LOGW_LIMIT) and return -EPERM; -EINVAL for no such state. */
 int fsm_move(const struct fsm_def *def, int *statep, int next, const char *who);
 
 #endif

@@ -18,7 +18,6 @@
 #include "core/log.h"
 
 #define RTP_VERSION 2
-#define RTP_HDR_LEN 12		/* RFC 3550 5.1 fixed header */
 #define RTP_MAX_PKT 1500
 
 struct rtp_session {
@@ -43,10 +42,8 @@ struct rtp_session {
 	unsigned refused_run;	/* ICMP port unreachable in a row since then */
 };
 
-/* Parse one datagram (RFC 3550 5.1): skip CSRCs, header extension and
- * padding; -EBADMSG for anything that is not RTP version 2. */
-static int rtp_parse(const uint8_t *p, size_t n, int *pt, uint16_t *seq, uint32_t *ts,
-		     int *marker, const uint8_t **payload, size_t *plen)
+/* RFC 3550 5.1, 5.3.1 (header extension), 5.1 P bit (padding). */
+int rtp_parse(const uint8_t *p, size_t n, struct rtp_header *h)
 {
 	size_t off = RTP_HDR_LEN;
 	size_t end = n;
@@ -66,12 +63,13 @@ static int rtp_parse(const uint8_t *p, size_t n, int *pt, uint16_t *seq, uint32_
 	}
 	if (off > end)
 		return -EBADMSG;
-	*marker = p[1] >> 7;
-	*pt = p[1] & 0x7f;
-	*seq = (uint16_t)((p[2] << 8) | p[3]);
-	*ts = ((uint32_t)p[4] << 24) | ((uint32_t)p[5] << 16) | ((uint32_t)p[6] << 8) | p[7];
-	*payload = p + off;
-	*plen = end - off;
+	h->marker = p[1] >> 7;
+	h->pt = p[1] & 0x7f;
+	h->seq = (uint16_t)((p[2] << 8) | p[3]);
+	h->ts = ((uint32_t)p[4] << 24) | ((uint32_t)p[5] << 16) | ((uint32_t)p[6] << 8) | p[7];
+	h->ssrc = ((uint32_t)p[8] << 24) | ((uint32_t)p[9] << 16) | ((uint32_t)p[10] << 8) | p[11];
+	h->payload = p + off;
+	h->plen = end - off;
 	return 0;
 }
 
@@ -109,11 +107,8 @@ static int rtp_readable(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *a
 {
 	struct rtp_session *rs = (struct rtp_session *)arg;
 	uint8_t buf[RTP_MAX_PKT];
-	const uint8_t *payload;
-	size_t plen;
-	uint16_t seq;
-	uint32_t ts;
-	int pt, marker, errs = 0;
+	struct rtp_header h;
+	int errs = 0;
 
 	rtp_drain_errors(rs);
 	/* Drain the socket: one wakeup may stand for several datagrams. A
@@ -125,8 +120,8 @@ static int rtp_readable(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *a
 			continue;
 		if (n < 0)
 			break;
-		if (rtp_parse(buf, (size_t)n, &pt, &seq, &ts, &marker, &payload, &plen) < 0 ||
-		    (pt >= 72 && pt <= 76)) {	/* 72-76: RTCP (RFC 5761 4) */
+		if (rtp_parse(buf, (size_t)n, &h) < 0 ||
+		    (h.pt >= 72 && h.pt <= 76)) {	/* 72-76: RTCP (RFC 5761 4) */
 			rs->st.rx_dropped++;
 			continue;
 		}
@@ -134,7 +129,7 @@ static int rtp_readable(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *a
 		rs->last_rx_ms = mono_ms();
 		rs->refused_run = 0;
 		if (rs->recv_h)
-			rs->recv_h(rs->arg, pt, payload, plen, seq, ts, marker);
+			rs->recv_h(rs->arg, h.pt, h.payload, h.plen, h.seq, h.ts, h.marker);
 	}
 	return 0;
 }
@@ -263,20 +258,27 @@ int rtp_set_remote(struct rtp_session *rs, const char *ip, int port)
 	return 0;
 }
 
-static void rtp_hdr(struct rtp_session *rs, uint8_t *h, int pt, int marker, uint32_t ts)
+/* RFC 3550 5.1: V=2, P=0, X=0, CC=0; network byte order. */
+size_t rtp_header_build(uint8_t *h, int pt, int marker, uint16_t seq, uint32_t ts, uint32_t ssrc)
 {
 	h[0] = RTP_VERSION << 6;
 	h[1] = (uint8_t)((marker ? 0x80 : 0) | (pt & 0x7f));
-	h[2] = (uint8_t)(rs->seq >> 8);
-	h[3] = (uint8_t)rs->seq;
+	h[2] = (uint8_t)(seq >> 8);
+	h[3] = (uint8_t)seq;
 	h[4] = (uint8_t)(ts >> 24);
 	h[5] = (uint8_t)(ts >> 16);
 	h[6] = (uint8_t)(ts >> 8);
 	h[7] = (uint8_t)ts;
-	h[8] = (uint8_t)(rs->ssrc >> 24);
-	h[9] = (uint8_t)(rs->ssrc >> 16);
-	h[10] = (uint8_t)(rs->ssrc >> 8);
-	h[11] = (uint8_t)rs->ssrc;
+	h[8] = (uint8_t)(ssrc >> 24);
+	h[9] = (uint8_t)(ssrc >> 16);
+	h[10] = (uint8_t)(ssrc >> 8);
+	h[11] = (uint8_t)ssrc;
+	return RTP_HDR_LEN;
+}
+
+static void rtp_hdr(struct rtp_session *rs, uint8_t *h, int pt, int marker, uint32_t ts)
+{
+	rtp_header_build(h, pt, marker, rs->seq, ts, rs->ssrc);
 }
 
 static int rtp_xmit(struct rtp_session *rs, const uint8_t *pkt, size_t n)

@@ -29,6 +29,23 @@ struct rtp_stats {
 	unsigned long icmp_refused;	/* ICMP port unreachable for our packets */
 };
 
+/* One RTP packet as received (RFC 3550 5.1). */
+#define RTP_HDR_LEN 12		/* the fixed header */
+struct rtp_header {
+	int pt, marker;
+	uint16_t seq;
+	uint32_t ts, ssrc;
+	const uint8_t *payload;	/* past the CSRCs and the header extension, padding cut off */
+	size_t plen;
+};
+/** Parse one datagram: skip CSRCs, header extension and padding; 0, or
+ * -EBADMSG for anything that is not RTP version 2 or whose CSRC list,
+ * extension or padding runs past the datagram (the receiver drops and counts it). */
+int rtp_parse(const uint8_t *p, size_t n, struct rtp_header *h);
+/** Write our fixed header (version 2, no padding, extension or CSRC) into
+ * h[RTP_HDR_LEN]; returns RTP_HDR_LEN. */
+size_t rtp_header_build(uint8_t *h, int pt, int marker, uint16_t seq, uint32_t ts, uint32_t ssrc);
+
 struct rtp_session;
 /** Bind a UDP socket and register it on root; 0 or -errno. */
 int rtp_alloc(struct rtp_session **rsp, struct su_root_s *root, const struct rtp_params *p);

@@ -436,10 +436,9 @@ static struct binding *binding_find(struct registrar *r, const char *aor, const 
 	return NULL;
 }
 
-static unsigned aor_count(struct registrar *r, const char *aor)
+static unsigned aor_count(struct registrar *r, const char *aor, long long now)
 {
 	unsigned n = 0;
-	long long now = wall_now();
 
 	for (size_t i = 0; i < r->n; i++)
 		n += !strcmp(r->b[i].aor, aor) && r->b[i].expires_at > now;
@@ -447,9 +446,9 @@ static unsigned aor_count(struct registrar *r, const char *aor)
 }
 
 /* Room for one more binding of aor: the least recently refreshed goes. */
-static void aor_make_room(struct registrar *r, const char *aor)
+static void aor_make_room(struct registrar *r, const char *aor, long long now)
 {
-	while (aor_count(r, aor) >= (unsigned)r->cfg->max_contacts) {
+	while (aor_count(r, aor, now) >= (unsigned)r->cfg->max_contacts) {
 		size_t oldest = r->n;
 		for (size_t i = 0; i < r->n; i++)
 			if (!strcmp(r->b[i].aor, aor) && (oldest == r->n || r->b[i].updated < r->b[oldest].updated))
@@ -460,23 +459,30 @@ static void aor_make_room(struct registrar *r, const char *aor)
 	}
 }
 
+unsigned registrar_bindings_value(struct registrar *r, const char *aor, long long now, char *list,
+				  size_t len)
+{
+	size_t o = 0;
+	unsigned n = 0;
+
+	list[0] = 0;
+	for (size_t i = 0; i < r->n && o + 300 < len; i++) {
+		const struct binding *b = &r->b[i];
+		if (strcmp(b->aor, aor) || b->expires_at <= now)
+			continue;
+		o += snprintf(list + o, len - o, "%s<%s>;expires=%lld", n ? ", " : "", b->contact,
+			      b->expires_at - now);
+		n++;
+	}
+	return n;
+}
+
 /* 200 OK lists every live binding of aor with its remaining time. */
 static void register_ok(struct registrar *r, nua_t *nua, nua_handle_t *nh, const char *aor)
 {
 	char list[2048];
-	size_t o = 0;
-	long long now = wall_now();
-	unsigned n = 0;
+	unsigned n = registrar_bindings_value(r, aor, wall_now(), list, sizeof(list));
 
-	list[0] = 0;
-	for (size_t i = 0; i < r->n && o < sizeof(list) - 300; i++) {
-		const struct binding *b = &r->b[i];
-		if (strcmp(b->aor, aor) || b->expires_at <= now)
-			continue;
-		o += snprintf(list + o, sizeof(list) - o, "%s<%s>;expires=%lld", n ? ", " : "", b->contact,
-			      b->expires_at - now);
-		n++;
-	}
 	nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(nua),
 		    TAG_IF(n, SIPTAG_CONTACT_STR(list)), TAG_END());
 }
@@ -517,13 +523,108 @@ static void register_store_failed(nua_t *nua, nua_handle_t *nh, const char *aor,
 		    NUTAG_WITH_THIS(nua), TAG_END());
 }
 
+int registrar_bind(struct registrar *r, sip_t const *sip, const char *aor, const char *source,
+		   long long now, const char **phrase)
+{
+	char contact[256];
+	sip_contact_t const *m;
+	int star = 0, rc;
+
+	*phrase = NULL;
+	/* Step 6: "*" removes every binding, only with Expires: 0 and alone. */
+	for (m = sip->sip_contact; m; m = m->m_next) {
+		url_e(contact, sizeof(contact), m->m_url);
+		star |= !strcmp(contact, "*");
+	}
+	if (star) {
+		if (sip->sip_contact->m_next || !sip->sip_expires || sip->sip_expires->ex_delta) {
+			*phrase = "Contact * needs Expires: 0 and no other contact";
+			return 400;
+		}
+		rc = db_begin(r);
+		for (size_t i = 0; i < r->n && !rc; i++)
+			if (!strcmp(r->b[i].aor, aor))
+				rc = db_del(r, &r->b[i]);
+		if (db_end(r, rc))
+			return -EIO;
+		for (size_t i = 0; i < r->n;)
+			if (!strcmp(r->b[i].aor, aor))
+				binding_forget(r, i);
+			else
+				i++;
+		LOGI(LSS_SIP, "REGISTER %s from %s: every binding removed", aor, source);
+		return 200;
+	}
+	/* Step 7: refuse too short an interval before changing anything. */
+	for (m = sip->sip_contact; m; m = m->m_next) {
+		int e = contact_expires(r, sip, m);
+		if (e > 0 && e < r->cfg->min_expires) {
+			LOGN(LSS_SIP, "REGISTER %s from %s: expires %d below %d: 423", aor, source, e,
+			     r->cfg->min_expires);
+			return 423;
+		}
+	}
+	/* Step 7 again: the same Call-ID must come with a higher CSeq, or the
+	 * request is an old one overtaken by a newer (UDP reorders). */
+	for (m = sip->sip_contact; m; m = m->m_next) {
+		const struct binding *b;
+
+		url_e(contact, sizeof(contact), m->m_url);
+		b = binding_find(r, aor, contact);
+		if (b && !strcmp(b->call_id, sip->sip_call_id->i_id) && sip->sip_cseq->cs_seq <= b->cseq) {
+			LOGN(LSS_SIP, "REGISTER %s from %s: CSeq %u not above %u of the binding: 400", aor,
+			     source, sip->sip_cseq->cs_seq, b->cseq);
+			*phrase = "CSeq out of order";
+			return 400;
+		}
+	}
+	/* The database first, in one transaction ... */
+	rc = db_begin(r);
+	for (m = sip->sip_contact; m && !rc; m = m->m_next) {
+		struct binding nb, *b;
+
+		url_e(contact, sizeof(contact), m->m_url);
+		b = binding_find(r, aor, contact);
+		if (register_apply(r, sip, m, aor, contact, b, &nb, now) == 0)
+			rc = b ? db_del(r, b) : 0;
+		else
+			rc = db_put(r, &nb);
+	}
+	if (db_end(r, rc))
+		return -EIO;
+	/* ... then memory, the same way. */
+	for (m = sip->sip_contact; m; m = m->m_next) {
+		struct binding nb, *b;
+		int e;
+
+		url_e(contact, sizeof(contact), m->m_url);
+		b = binding_find(r, aor, contact);
+		e = register_apply(r, sip, m, aor, contact, b, &nb, now);
+		if (e == 0) {
+			if (b) {
+				LOGI(LSS_SIP, "REGISTER %s from %s: %s removed", aor, source, contact);
+				binding_forget(r, (size_t)(b - r->b));
+			}
+			continue;
+		}
+		if (!b) {
+			aor_make_room(r, aor, now);
+			if (!(b = binding_add(r)))
+				return -ENOMEM;
+		}
+		*b = nb;
+		LOGI(LSS_SIP, "REGISTER %s from %s: %s for %d s", aor, source, contact, e);
+	}
+	return 200;
+}
+
 void registrar_on_register(struct registrar *r, nua_t *nua, nua_handle_t *nh, sip_t const *sip,
 			   const char *source)
 {
-	char user[64], aor[64], contact[256];
-	sip_contact_t const *m;
+	char user[64], aor[64];
+	const char *phrase;
 	long long now = wall_now();
-	int status, stale, star = 0, rc;
+	int status, stale, rc;
 
 	if (!sip->sip_to || !sip->sip_to->a_url->url_user || !sip->sip_call_id || !sip->sip_cseq) {
 		LOGW(LSS_SIP, "REGISTER from %s refused: no To user, Call-ID or CSeq", source);
@@ -558,103 +659,26 @@ void registrar_on_register(struct registrar *r, nua_t *nua, nua_handle_t *nh, si
 		nua_respond(nh, 403, "Not your address of record", NUTAG_WITH_THIS(nua), TAG_END());
 		return;
 	}
-	/* Step 6: "*" removes every binding, only with Expires: 0 and alone. */
-	for (m = sip->sip_contact; m; m = m->m_next) {
-		url_e(contact, sizeof(contact), m->m_url);
-		star |= !strcmp(contact, "*");
-	}
-	if (star) {
-		if (sip->sip_contact->m_next || !sip->sip_expires || sip->sip_expires->ex_delta) {
-			nua_respond(nh, 400, "Contact * needs Expires: 0 and no other contact",
-				    NUTAG_WITH_THIS(nua), TAG_END());
-			return;
-		}
-		rc = db_begin(r);
-		for (size_t i = 0; i < r->n && !rc; i++)
-			if (!strcmp(r->b[i].aor, aor))
-				rc = db_del(r, &r->b[i]);
-		if (db_end(r, rc)) {
-			register_store_failed(nua, nh, aor, source);
-			return;
-		}
-		for (size_t i = 0; i < r->n;)
-			if (!strcmp(r->b[i].aor, aor))
-				binding_forget(r, i);
-			else
-				i++;
-		LOGI(LSS_SIP, "REGISTER %s from %s: every binding removed", aor, source);
+	switch ((rc = registrar_bind(r, sip, aor, source, now, &phrase))) {
+	case 200:
 		register_ok(r, nua, nh, aor);
 		return;
-	}
-	/* Step 7: refuse too short an interval before changing anything. */
-	for (m = sip->sip_contact; m; m = m->m_next) {
-		int e = contact_expires(r, sip, m);
-		if (e > 0 && e < r->cfg->min_expires) {
-			char min[16];
-			snprintf(min, sizeof(min), "%d", r->cfg->min_expires);
-			LOGN(LSS_SIP, "REGISTER %s from %s: expires %d below %d: 423", aor, source, e,
-			     r->cfg->min_expires);
-			nua_respond(nh, SIP_423_INTERVAL_TOO_BRIEF, SIPTAG_MIN_EXPIRES_STR(min),
-				    NUTAG_WITH_THIS(nua), TAG_END());
-			return;
-		}
-	}
-	/* Step 7 again: the same Call-ID must come with a higher CSeq, or the
-	 * request is an old one overtaken by a newer (UDP reorders). */
-	for (m = sip->sip_contact; m; m = m->m_next) {
-		const struct binding *b;
-
-		url_e(contact, sizeof(contact), m->m_url);
-		b = binding_find(r, aor, contact);
-		if (b && !strcmp(b->call_id, sip->sip_call_id->i_id) && sip->sip_cseq->cs_seq <= b->cseq) {
-			LOGN(LSS_SIP, "REGISTER %s from %s: CSeq %u not above %u of the binding: 400", aor,
-			     source, sip->sip_cseq->cs_seq, b->cseq);
-			nua_respond(nh, 400, "CSeq out of order", NUTAG_WITH_THIS(nua), TAG_END());
-			return;
-		}
-	}
-	/* The database first, in one transaction ... */
-	rc = db_begin(r);
-	for (m = sip->sip_contact; m && !rc; m = m->m_next) {
-		struct binding nb, *b;
-
-		url_e(contact, sizeof(contact), m->m_url);
-		b = binding_find(r, aor, contact);
-		if (register_apply(r, sip, m, aor, contact, b, &nb, now) == 0)
-			rc = b ? db_del(r, b) : 0;
-		else
-			rc = db_put(r, &nb);
-	}
-	if (db_end(r, rc)) {
-		register_store_failed(nua, nh, aor, source);
+	case 423: {
+		char min[16];
+		snprintf(min, sizeof(min), "%d", r->cfg->min_expires);
+		nua_respond(nh, SIP_423_INTERVAL_TOO_BRIEF, SIPTAG_MIN_EXPIRES_STR(min),
+			    NUTAG_WITH_THIS(nua), TAG_END());
 		return;
 	}
-	/* ... then memory, the same way. */
-	for (m = sip->sip_contact; m; m = m->m_next) {
-		struct binding nb, *b;
-		int e;
-
-		url_e(contact, sizeof(contact), m->m_url);
-		b = binding_find(r, aor, contact);
-		e = register_apply(r, sip, m, aor, contact, b, &nb, now);
-		if (e == 0) {
-			if (b) {
-				LOGI(LSS_SIP, "REGISTER %s from %s: %s removed", aor, source, contact);
-				binding_forget(r, (size_t)(b - r->b));
-			}
-			continue;
-		}
-		if (!b) {
-			aor_make_room(r, aor);
-			if (!(b = binding_add(r))) {
-				nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, NUTAG_WITH_THIS(nua), TAG_END());
-				return;
-			}
-		}
-		*b = nb;
-		LOGI(LSS_SIP, "REGISTER %s from %s: %s for %d s", aor, source, contact, e);
+	case -EIO:
+		register_store_failed(nua, nh, aor, source);
+		return;
+	case -ENOMEM:
+		nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, NUTAG_WITH_THIS(nua), TAG_END());
+		return;
+	default:
+		nua_respond(nh, rc, phrase, NUTAG_WITH_THIS(nua), TAG_END());
 	}
-	register_ok(r, nua, nh, aor);
 }
 
 /* ---- life ---- */

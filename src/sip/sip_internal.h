@@ -22,6 +22,14 @@ struct loop_timer;
 
 enum sip_ovl_state { SIP_OVL_NORMAL, SIP_OVL_SHEDDING };
 
+/* An overload episode ends after this long without a refused request. */
+#define SIP_OVL_QUIET_MS 1000
+/* A request with credentials is the second half of a digest exchange whose
+ * first half (401/407) was already served: refusing it wastes that work and
+ * brings the client back to the start, so it is refused only when the
+ * queue delay is this many times max_queue_delay. */
+#define SIP_OVL_CREDENTIALS_FACTOR 4
+
 /* Overload control state (sip_ua.c). Counts are per episode (ep_) and for
  * the exit summary (tot_). */
 struct sip_overload {
@@ -159,6 +167,21 @@ int registrar_check(struct registrar *r, sip_t const *sip, int proxy, const char
 /** The value of a fresh 401 (WWW-Authenticate) or 407 (Proxy-Authenticate)
  * challenge header, for tests; 0 or -ENOMEM. */
 int registrar_challenge_value(struct registrar *r, int status, char *buf, size_t len);
+/** The bindings an authenticated REGISTER for aor asks for (RFC 3261 10.3
+ * steps 6-8), at now (wall clock, s): Contact * with Expires: 0 removes them
+ * all; an expiry is the Contact's expires=, else Expires, else the default,
+ * at most max_expires, 0 removes, below min_expires refuses the whole
+ * request; the same Call-ID needs a higher CSeq; a new binding past
+ * max_contacts evicts the least recently refreshed. Stored in the database,
+ * then in memory; no answer sent. Returns 200; 400 with *phrase; 423
+ * (Min-Expires: min_expires); -EIO the database refused (nothing changed);
+ * -ENOMEM. registrar_on_register() answers. */
+int registrar_bind(struct registrar *r, sip_t const *sip, const char *aor, const char *source,
+		   long long now, const char **phrase);
+/** The 200's Contact value for aor at now: each live binding with its
+ * remaining expires=; returns how many. */
+unsigned registrar_bindings_value(struct registrar *r, const char *aor, long long now, char *list,
+				  size_t len);
 /** Answer status: 401/407 with a fresh challenge, else the bare status. */
 void registrar_refuse(struct registrar *r, nua_t *nua, nua_handle_t *nh, int status, int stale,
 		      int with_this);
@@ -166,6 +189,28 @@ void registrar_refuse(struct registrar *r, nua_t *nua, nua_handle_t *nh, int sta
  * for it: when the gateway is overloaded, answers 503 with Retry-After and
  * returns 1 (the caller destroys nh); else 0. */
 int sip_overload_refuse(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip);
+
+/* The overload decisions without Sofia (sip_overload.c), for the unit tests:
+ * sip_overload_refuse() measures, asks sip_ovl_decide(), starts the quiet
+ * timer when an episode begins and answers 503. Times are mono_ms(). */
+enum sip_ovl_verdict { SIP_OVL_TAKE, SIP_OVL_QUEUE_DELAY, SIP_OVL_CALL_RATE };
+struct sip_ovl_req {
+	int invite;		/* else a REGISTER (requests in a dialog never get here) */
+	int emergency;		/* an INVITE to an emergency number */
+	int credentials;	/* carries Authorization or Proxy-Authorization */
+};
+/** Parameters in, a full max_call_rate bucket at now_ms. */
+void sip_ovl_setup(struct sip_overload *o, const struct sip_overload_params *p, long long now_ms);
+/** The queue delay (ms) above which rq is refused; 0: the delay does not matter for it. */
+unsigned sip_ovl_delay_limit(const struct sip_overload *o, const struct sip_ovl_req *rq);
+/** Take or refuse rq, whose queue delay was delay_ms (0 when not measured), at
+ * now_ms: takes a max_call_rate token, counts a refusal, starts an episode. */
+enum sip_ovl_verdict sip_ovl_decide(struct sip_overload *o, const struct sip_ovl_req *rq,
+				    unsigned delay_ms, long long now_ms);
+/** Retry-After for a 503: n..2n s, from a random number. */
+unsigned sip_ovl_retry_after(unsigned n, unsigned long rnd);
+/** The quiet timer: ms still to wait, or 0 when the episode is over (ended now, logged). */
+unsigned sip_ovl_quiet_check(struct sip_overload *o, long long now_ms);
 /** Set up overload control on the UA's SIP socket (after nua_create). */
 int sip_overload_init(struct sip_ua *ua, const struct sip_ua_params *p);
 /** The exit summary line; frees the control's timer. */

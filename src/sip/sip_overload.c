@@ -24,14 +24,6 @@
 #include "core/log.h"
 #include "core/loop.h"
 
-/* An overload episode ends after this long without a refused request. */
-#define SIP_OVL_QUIET_MS 1000
-/* A request with credentials is the second half of a digest exchange whose
- * first half (401/407) was already served: refusing it wastes that work and
- * brings the client back to the start, so it is refused only when the
- * queue delay is this many times max_queue_delay. */
-#define SIP_OVL_CREDENTIALS_FACTOR 4
-
 /* ---- overload control
  *
  * The measure is the queueing delay of the SIP UDP socket: how long the
@@ -124,10 +116,8 @@ static unsigned ovl_queue_delay_ms(const struct sip_overload *o)
 }
 
 /* max_call_rate as a token bucket holding one second of calls. */
-static int ovl_take_token(struct sip_overload *o)
+static int ovl_take_token(struct sip_overload *o, long long now)
 {
-	long long now = mono_ms();
-
 	o->tokens += (double)(now - o->tokens_ms) * o->p.max_call_rate / 1000.0;
 	if (o->tokens > o->p.max_call_rate)
 		o->tokens = o->p.max_call_rate;
@@ -165,37 +155,45 @@ static void ovl_episode_end(struct sip_overload *o)
 	loop_timer_stop(o->quiet);
 }
 
+unsigned sip_ovl_quiet_check(struct sip_overload *o, long long now_ms)
+{
+	long long idle = now_ms - o->last_ms;
+
+	if (o->state != SIP_OVL_SHEDDING)
+		return 0;
+	if (idle < SIP_OVL_QUIET_MS)
+		return (unsigned)(SIP_OVL_QUIET_MS - idle);
+	ovl_episode_end(o);
+	return 0;
+}
+
 /* No request refused for a whole quiet interval: the episode is over. */
 static void ovl_quiet(void *arg)
 {
 	struct sip_overload *o = arg;
-	long long idle = mono_ms() - o->last_ms;
+	unsigned left = sip_ovl_quiet_check(o, mono_ms());
 
-	if (idle < SIP_OVL_QUIET_MS)
-		loop_timer_start(o->quiet, (unsigned)(SIP_OVL_QUIET_MS - idle));
-	else
-		ovl_episode_end(o);
+	if (left)
+		loop_timer_start(o->quiet, left);
 }
 
-enum ovl_why { OVL_TAKE, OVL_QUEUE_DELAY, OVL_CALL_RATE };
-
-static void ovl_count(struct sip_overload *o, enum ovl_why why, unsigned delay_ms, int invite)
+static void ovl_count(struct sip_overload *o, enum sip_ovl_verdict why, unsigned delay_ms, int invite,
+		      long long now_ms)
 {
-	o->last_ms = mono_ms();
+	o->last_ms = now_ms;
 	if (o->state == SIP_OVL_NORMAL) {
 		o->state = SIP_OVL_SHEDDING;
 		o->since_ms = o->last_ms;
 		o->drops0 = ovl_drops(o);
 		o->ep_invite = o->ep_register = o->ep_emergency = o->ep_max_delay_ms = 0;
 		o->episodes++;
-		if (why == OVL_QUEUE_DELAY)
+		if (why == SIP_OVL_QUEUE_DELAY)
 			LOGN(LSS_SIP, "overload: a request waited %u ms in the SIP socket (max_queue_delay %u ms); "
 			     "new INVITEs and REGISTERs get 503, emergency calls are still taken",
 			     delay_ms, o->p.max_queue_delay_ms);
 		else
 			LOGN(LSS_SIP, "overload: over %u new calls/s (max_call_rate); new INVITEs get 503, "
 			     "emergency calls are still taken", o->p.max_call_rate);
-		loop_timer_start(o->quiet, SIP_OVL_QUIET_MS);
 	}
 	if (invite)
 		o->ep_invite++;
@@ -207,34 +205,68 @@ static void ovl_count(struct sip_overload *o, enum ovl_why why, unsigned delay_m
 		o->tot_max_delay_ms = delay_ms;
 }
 
+void sip_ovl_setup(struct sip_overload *o, const struct sip_overload_params *p, long long now_ms)
+{
+	o->p = *p;
+	o->tokens = o->p.max_call_rate;
+	o->tokens_ms = now_ms;
+}
+
+unsigned sip_ovl_delay_limit(const struct sip_overload *o, const struct sip_ovl_req *rq)
+{
+	if (rq->invite && rq->emergency)
+		return 0;
+	return o->p.max_queue_delay_ms * (rq->credentials ? SIP_OVL_CREDENTIALS_FACTOR : 1);
+}
+
+enum sip_ovl_verdict sip_ovl_decide(struct sip_overload *o, const struct sip_ovl_req *rq, unsigned delay_ms,
+				    long long now_ms)
+{
+	enum sip_ovl_verdict why = SIP_OVL_TAKE;
+	unsigned limit;
+
+	if (rq->invite && rq->emergency) {
+		if (o->state == SIP_OVL_SHEDDING)
+			o->ep_emergency++;
+		return SIP_OVL_TAKE;
+	}
+	limit = sip_ovl_delay_limit(o, rq);
+	if (limit && delay_ms > limit)
+		why = SIP_OVL_QUEUE_DELAY;
+	else if (rq->invite && o->p.max_call_rate && !ovl_take_token(o, now_ms))
+		why = SIP_OVL_CALL_RATE;
+	if (why != SIP_OVL_TAKE)
+		ovl_count(o, why, delay_ms, rq->invite, now_ms);
+	return why;
+}
+
+/* RFC 3261 21.5.4; spread over N..2N s so the refused do not all come back at once. */
+unsigned sip_ovl_retry_after(unsigned n, unsigned long rnd)
+{
+	return n + (unsigned)(rnd % (n + 1UL));
+}
+
 int sip_overload_refuse(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 {
 	struct sip_overload *o = &ua->ovl;
-	enum ovl_why why = OVL_TAKE;
-	unsigned delay = 0, limit;
+	struct sip_ovl_req rq;
+	enum sip_ovl_state was = o->state;
+	unsigned delay = 0;
 	char retry[16];
-	int invite;
 
 	if (!sip || !sip->sip_request)
 		return 0;	/* refused as malformed further on */
-	invite = sip->sip_request->rq_method == sip_method_invite;
-	if (invite && ovl_emergency(o, sip)) {
-		if (o->state == SIP_OVL_SHEDDING)
-			o->ep_emergency++;
+	rq.invite = sip->sip_request->rq_method == sip_method_invite;
+	rq.emergency = rq.invite && ovl_emergency(o, sip);
+	rq.credentials = sip->sip_authorization || sip->sip_proxy_authorization;
+	/* the peek only when the delay matters: not for an emergency call */
+	if (sip_ovl_delay_limit(o, &rq))
+		delay = ovl_queue_delay_ms(o);
+	if (sip_ovl_decide(o, &rq, delay, mono_ms()) == SIP_OVL_TAKE)
 		return 0;
-	}
-	limit = o->p.max_queue_delay_ms;
-	if (sip->sip_authorization || sip->sip_proxy_authorization)
-		limit *= SIP_OVL_CREDENTIALS_FACTOR;
-	if (limit && (delay = ovl_queue_delay_ms(o)) > limit)
-		why = OVL_QUEUE_DELAY;
-	else if (invite && o->p.max_call_rate && !ovl_take_token(o))
-		why = OVL_CALL_RATE;
-	if (why == OVL_TAKE)
-		return 0;
-	ovl_count(o, why, delay, invite);
-	/* RFC 3261 21.5.4; spread over N..2N s so the refused do not all come back at once. */
-	snprintf(retry, sizeof(retry), "%u", o->p.retry_after_s + (unsigned)random() % (o->p.retry_after_s + 1));
+	if (was == SIP_OVL_NORMAL)
+		loop_timer_start(o->quiet, SIP_OVL_QUIET_MS);
+	snprintf(retry, sizeof(retry), "%u", sip_ovl_retry_after(o->p.retry_after_s, (unsigned long)random()));
 	nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, NUTAG_WITH_THIS(ua->nua),
 		    SIPTAG_RETRY_AFTER_STR(retry), TAG_END());
 	return 1;
@@ -247,9 +279,7 @@ int sip_overload_init(struct sip_ua *ua, const struct sip_ua_params *p)
 	socklen_t len = sizeof(rcvbuf);
 	char rate[64] = "";
 
-	o->p = p->ovl;
-	o->tokens = o->p.max_call_rate;
-	o->tokens_ms = mono_ms();
+	sip_ovl_setup(o, &p->ovl, mono_ms());
 	if ((rc = loop_timer_alloc(&o->quiet, ua->root, "overload-quiet", ovl_quiet, o)))
 		return rc;
 	if (o->p.max_call_rate)

@@ -13,8 +13,12 @@
 	X(cause) \
 	X(config) \
 	X(dialpeer) \
+	X(fsm) \
 	X(log) \
+	X(registrar) \
+	X(rtp) \
 	X(sdp) \
+	X(sip_overload) \
 	X(sip_timers)
 
 #define UNIT_DECLARE(name) int suite_##name##_add(void);

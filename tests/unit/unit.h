@@ -22,4 +22,12 @@ static inline int unit_suite_add(const char *name, const CU_TestInfo *tests)
 	return 0;
 }
 
+/* Log lines are what an operator reads: unit_log_begin() sends stderr (where
+ * the log goes) to a temporary file, unit_log_end() puts it back and returns
+ * what was written in between (a static buffer, valid until the next call). */
+int unit_log_begin(void);
+const char *unit_log_end(void);
+/** How many times needle occurs in hay. */
+unsigned unit_count(const char *hay, const char *needle);
+
 #endif
