@@ -159,6 +159,7 @@ def session_refresh_failure_clears(tb):
     inv = fl.sip_lines(phone.lines(), r"^< INVITE ")[0][1]
     if "se[10]" not in inv:
         raise FlowError("INVITE without Session-Expires: 10: " + inv)
+    phone.wait_line(r"SIP > 200 OK \(INVITE\)")  # printed just after the EVENT line
     ok = fl.sip_lines(phone.lines(), r"^> 200 OK \(INVITE\)")[0][1]
     if "se[10;refresher=uac]" not in ok:
         raise FlowError("phone did not pick sipgw as refresher: " + ok)
