@@ -3,6 +3,7 @@
 #include "sip/sdp.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -223,7 +224,11 @@ int sdp_info_parse(struct sdp_info *si, const char *body)
 			else
 				snprintf(ml->fmt, sizeof(ml->fmt), "%s",
 					 m->m_format && m->m_format->l_text ? m->m_format->l_text : "0");
-			if (m->m_type == sdp_media_audio && si->ml.audio < 0) {
+			/* The first audio stream, or a later one when the first is
+			 * declined (port 0): the answer takes a live one if any. */
+			if (m->m_type == sdp_media_audio && (si->ml.audio < 0 || (!si->port && m->m_port))) {
+				memset(si, 0, offsetof(struct sdp_info, ml));	/* the audio fields */
+				si->te_pt = -1;
 				si->ml.audio = i;
 				take_audio(si, sess, m);
 			}

@@ -558,6 +558,23 @@ static void test_mline_non_token_refused(void)
 #undef SESS
 }
 
+/* A declined first audio stream (port 0) and a live second one: the live
+ * one is taken, and the answer declines the first in its place. */
+static void test_declined_audio_then_live(void)
+{
+	static const char offer[] =
+		"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+		"m=audio 0 RTP/AVP 0\r\n"
+		"m=audio 4000 RTP/AVP 8\r\n";
+	struct sdp_info si;
+
+	CU_ASSERT_EQUAL_FATAL(sdp_info_parse(&si, offer), 0);
+	CU_ASSERT_EQUAL(si.port, 4000);
+	CU_ASSERT_EQUAL(si.ml.audio, 1);
+	CU_ASSERT_EQUAL_FATAL(si.n_pts, 1);
+	CU_ASSERT_EQUAL(si.pts[0], 8);
+}
+
 int suite_sdp_add(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -584,6 +601,7 @@ int suite_sdp_add(void)
 		{ "build -ENOSPC", test_build_enospc },
 		{ "session refresh is not hold", test_session_refresh_is_not_hold },
 		{ "m= line with a non-token format refused", test_mline_non_token_refused },
+		{ "declined first audio, live second: the live one", test_declined_audio_then_live },
 		CU_TEST_INFO_NULL,
 	};
 
