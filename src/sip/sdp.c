@@ -209,6 +209,16 @@ int sdp_info_parse(struct sdp_info *si, const char *body)
 			rc = -ENOMEM;
 			goto out;
 		}
+		/* Its type, proto and first format as written, for refusing it
+		 * in the answer (RFC 3264 6): read from that line alone, each
+		 * whole or not at all; a line we cannot echo makes the offer
+		 * malformed (fuzz_sdp: cut or run-on fields gave answers that
+		 * did not parse). */
+		if (mline_fields(body + off[i], ml)) {
+			snprintf(si->error, sizeof(si->error), "m= line %d unreadable", i + 1);
+			rc = -EBADMSG;
+			goto out;
+		}
 		memcpy(text, body, off[0]);
 		memcpy(text + off[0], body + off[i], sec);
 		text[off[0] + sec] = 0;
@@ -217,13 +227,6 @@ int sdp_info_parse(struct sdp_info *si, const char *body)
 		m = sess ? sess->sdp_media : NULL;
 		if (m) {
 			parsed++;
-			snprintf(ml->type, sizeof(ml->type), "%s", m->m_type_name ? m->m_type_name : "?");
-			snprintf(ml->proto, sizeof(ml->proto), "%s", m->m_proto_name ? m->m_proto_name : "RTP/AVP");
-			if (m->m_rtpmaps)
-				snprintf(ml->fmt, sizeof(ml->fmt), "%u", m->m_rtpmaps->rm_pt);
-			else
-				snprintf(ml->fmt, sizeof(ml->fmt), "%s",
-					 m->m_format && m->m_format->l_text ? m->m_format->l_text : "0");
 			/* The first audio stream, or a later one when the first is
 			 * declined (port 0): the answer takes a live one if any. */
 			if (m->m_type == sdp_media_audio && (si->ml.audio < 0 || (!si->port && m->m_port))) {
@@ -233,16 +236,7 @@ int sdp_info_parse(struct sdp_info *si, const char *body)
 				take_audio(si, sess, m);
 			}
 		} else {
-			/* Kept only to be refused: its type, proto and a format as
-			 * written, read from that line alone (%s would run on into
-			 * the next line and put "s=-" into our answer), each whole
-			 * or not at all (a cut proto is no proto; fuzz_sdp). */
-			if (mline_fields(body + off[i], ml)) {
-				snprintf(si->error, sizeof(si->error), "m= line %d unreadable", i + 1);
-				sdp_parser_free(parser);
-				rc = -EBADMSG;
-				goto out;
-			}
+			/* kept only to be refused */
 			if (!si->error[0])
 				snprintf(si->error, sizeof(si->error), "m=%s: %s", ml->type, sdp_parsing_error(parser));
 		}
