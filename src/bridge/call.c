@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
-#include <time.h>
 
 #include "bridge/cause.h"
 #include "bridge/dialpeer.h"
@@ -57,10 +56,10 @@ struct call {
 	int last_cause;
 	struct loop_timer *ring_timer;		/* ring-no-answer */
 	int to_pri;				/* b leg is on a span (SIP -> PRI) */
-	int chan_retried;			/* placed again after cause 44 (glare) */
+	int chan_retried;			/* placed again after glare (B-channel refused) */
 	struct leg *forks[CALL_MAX_FORKS];	/* more phones of the called user ringing beside b */
 	char ring_user[LEG_NUM];		/* a registered user to ring first ("" = none) */
-	int fork_busy;				/* a forked phone answered busy (cause 17) */
+	int fork_busy;				/* a forked phone answered busy */
 	char desc[48];
 };
 
@@ -90,13 +89,6 @@ static const char *call_describe(struct call *c)
 static int call_move(struct call *c, int next)
 {
 	return fsm_move(&call_fsm, &c->state, next, call_describe(c));
-}
-
-static long long now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static void call_free(struct call *c)
@@ -186,10 +178,10 @@ static int call_try_pots(struct call *c, const struct dial_peer *dp)
 	struct bridge *br = c->br;
 	const char *names[CFG_MAX_SPANS];
 	char number[LEG_NUM];
-	int n = 0, cause = 3;	/* no route to destination */
+	int n = 0, cause = CAUSE_NO_ROUTE_DESTINATION;
 
 	if (dp_pots_number(dp, c->si.called, number, sizeof(number)))
-		return 28;	/* invalid number format */
+		return CAUSE_INVALID_NUMBER_FORMAT;
 	if (config_span(br->cfg, dp->port)) {
 		names[n++] = dp->port;
 	} else {
@@ -208,7 +200,8 @@ static int call_try_pots(struct call *c, const struct dial_peer *dp)
 			b->call = c;
 			c->b = b;
 			LOGI(LSS_BRIDGE, "%s -> dial-peer %d (span %s) as %s, post-dial delay %.3f ms",
-			     call_describe(c), dp->tag, names[i], number, (now_us() - c->si.t_setup_us) / 1000.0);
+			     call_describe(c), dp->tag, names[i], number,
+			     (mono_us() - c->si.t_setup_us) / 1000.0);
 			return 0;
 		}
 		LOGN(LSS_BRIDGE, "%s span %s refused: cause %d (%s)", call_describe(c), names[i], cause,
@@ -235,9 +228,9 @@ static int call_place_sip(struct call *c, const struct sip_leg_params *sp, const
 		b->ops->destroy(b);
 		return -EIO;
 	}
-	bridge_note_pdd(br, (now_us() - c->si.t_setup_us) / 1000.0);
+	bridge_note_pdd(br, (mono_us() - c->si.t_setup_us) / 1000.0);
 	LOGI(LSS_BRIDGE, "%s -> %s, post-dial delay %.3f ms", call_describe(c), what,
-	     (now_us() - c->si.t_setup_us) / 1000.0);
+	     (mono_us() - c->si.t_setup_us) / 1000.0);
 	return 0;
 }
 
@@ -272,7 +265,7 @@ static int call_try_voip(struct call *c, const struct dial_peer *dp)
 	if (dp_targets_registrar(dp)) {
 		if (call_ring_user(c, c->si.called, dp->tag) == 0)
 			return 0;
-		c->last_cause = 20;	/* subscriber absent */
+		c->last_cause = CAUSE_SUBSCRIBER_ABSENT;
 		return -ENOENT;
 	}
 	if (dp_session_target(dp, host, sizeof(host), &sp.port))
@@ -323,7 +316,7 @@ static void ring_timeout(void *arg)
 
 	/* Figure B-15: CANCEL the INVITE, DISCONNECT with cause 19. */
 	LOGI(LSS_BRIDGE, "%s ring-no-answer timer expired", call_describe(c));
-	call_release(c, NULL, 19);
+	call_release(c, NULL, CAUSE_NO_ANSWER);
 }
 
 /* A new call around the incoming leg a, routed to ring_user's registered
@@ -334,7 +327,7 @@ static int call_start(struct bridge *br, struct leg *a, const struct leg_setup_i
 	struct call *c;
 
 	if (br->shutting_down)
-		return 42;	/* switching equipment congestion */
+		return CAUSE_SWITCH_CONGESTION;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return 47;
@@ -345,7 +338,7 @@ static int call_start(struct bridge *br, struct leg *a, const struct leg_setup_i
 	c->to_pri = type == DP_POTS;
 	snprintf(c->ring_user, sizeof(c->ring_user), "%s", ring_user ? ring_user : "");
 	a->call = c;
-	c->last_cause = 16;
+	c->last_cause = CAUSE_NORMAL_CLEARING;
 	if (loop_timer_alloc(&c->ring_timer, br->root, "ring-no-answer", ring_timeout, c)) {
 		free(c);
 		a->call = NULL;
@@ -358,13 +351,14 @@ static int call_start(struct bridge *br, struct leg *a, const struct leg_setup_i
 	     a->ops->describe(a), si->calling, si->display, si->called, si->emergency ? " (EMERGENCY)" : "",
 	     c->ring_user[0] ? "registered phones, " : "", c->n_cands);
 	if (!c->n_cands && !c->ring_user[0]) {
-		LOGN(LSS_BRIDGE, "%s no dial-peer matches %s: cause 1", call_describe(c), si->called);
-		call_release(c, NULL, 1);	/* unallocated (unassigned) number */
+		LOGN(LSS_BRIDGE, "%s no dial-peer matches %s: cause %d", call_describe(c), si->called,
+		     CAUSE_UNALLOCATED);
+		call_release(c, NULL, CAUSE_UNALLOCATED);
 		return 0;
 	}
 	if (call_try_next(c)) {
-		/* SIP -> PRI: the span's cause (34 no circuit...); else network out of order */
-		call_release(c, NULL, c->to_pri ? c->last_cause : 38);
+		/* SIP -> PRI: the span's cause (no circuit...); else network out of order */
+		call_release(c, NULL, c->to_pri ? c->last_cause : CAUSE_NET_OUT_OF_ORDER);
 		return 0;
 	}
 	call_move(c, CALL_ST_PROCEEDING);
@@ -422,7 +416,7 @@ int bridge_incoming_sip(void *arg, struct leg *a, const struct leg_setup_info *s
 		}
 		LOGW(LSS_BRIDGE, "refused INVITE from %s to %s (calling %s): source not trusted",
 		     si.source, si.called, si.calling);
-		return 21;	/* call rejected -> 403 Forbidden */
+		return CAUSE_CALL_REJECTED;	/* -> 403 Forbidden */
 	}
 	/* A registered phone first (the backup proxy's job), else the PSTN. */
 	return call_start(br, a, &si, DP_POTS,
@@ -503,14 +497,14 @@ void call_leg_answered(struct leg *leg)
 	if (!c || (leg != c->b && call_fork_index(c, leg) < 0) || call_move(c, CALL_ST_ACTIVE))
 		return;
 	call_select(c, leg);
-	/* The other forked phones stop ringing: CANCEL with cause 26,
-	 * non-selected user clearing (Q.850), i.e. answered elsewhere. */
+	/* The other forked phones stop ringing: CANCEL with non-selected user
+	 * clearing (Q.850), i.e. answered elsewhere. */
 	for (int i = 0; i < CALL_MAX_FORKS; i++) {
 		struct leg *f = c->forks[i];
 		if (!f)
 			continue;
 		call_abandon(c, f);
-		f->ops->release(f, 26);
+		f->ops->release(f, CAUSE_NON_SELECTED_USER);
 	}
 	loop_timer_stop(c->ring_timer);
 	call_join_media(c);
@@ -568,28 +562,29 @@ void call_leg_released(struct leg *leg, int cause, int status)
 	 * declined for the user everywhere (6xx, RFC 3261 16.7). */
 	if ((c->state == CALL_ST_PROCEEDING || c->state == CALL_ST_ALERTING) && status < 600 &&
 	    (call_fork_index(c, leg) >= 0 || (leg == c->b && call_has_forks(c)))) {
-		c->fork_busy |= cause == 17;
+		c->fork_busy |= cause == CAUSE_USER_BUSY;
 		call_abandon(c, leg);
 		return;
 	}
 	if (c->fork_busy && leg == c->b && !call_has_forks(c))
-		cause = c->last_cause = 17;	/* busy somewhere beats "no answer" elsewhere */
+		cause = c->last_cause = CAUSE_USER_BUSY;	/* busy somewhere beats "no answer" elsewhere */
 	if (leg == c->b && (c->state == CALL_ST_PROCEEDING || c->state == CALL_ST_ALERTING) &&
 	    may_hunt(status) && c->next_cand < c->n_cands) {
 		call_abandon_b(c);
 		if (!c->b && call_try_next(c) == 0)
 			return;
 	}
-	/* Glare (Q.931 5.7): the network refused our SETUP's B-channel (cause
-	 * 44), most likely to give it to a call of its own. Place the call
-	 * once more on the same dial-peer; the span hunts another channel. */
-	if (leg == c->b && cause == 44 && c->state == CALL_ST_PROCEEDING && !c->chan_retried &&
-	    !strcmp(leg->ops->kind, "pri") && c->next_cand > 0) {
+	/* Glare (Q.931 5.7): the network refused our SETUP's B-channel (requested
+	 * circuit/channel not available), most likely to give it to a call of its
+	 * own. Place the call once more on the same dial-peer; the span hunts
+	 * another channel. */
+	if (leg == c->b && cause == CAUSE_REQUESTED_CHAN_UNAVAIL && c->state == CALL_ST_PROCEEDING &&
+	    !c->chan_retried && !strcmp(leg->ops->kind, "pri") && c->next_cand > 0) {
 		c->chan_retried = 1;
 		call_abandon_b(c);
 		if (!c->b) {
-			LOGN(LSS_BRIDGE, "%s B-channel refused (cause 44): trying the dial-peer again",
-			     call_describe(c));
+			LOGN(LSS_BRIDGE, "%s B-channel refused (cause %d): trying the dial-peer again",
+			     call_describe(c), CAUSE_REQUESTED_CHAN_UNAVAIL);
 			c->next_cand--;
 			if (call_try_next(c) == 0)
 				return;
@@ -614,7 +609,7 @@ void call_leg_gone(struct leg *leg)
 	if (call_fork_index(c, leg) >= 0)
 		c->forks[call_fork_index(c, leg)] = NULL;
 	if ((leg == c->a || leg == c->b) && c->state != CALL_ST_RELEASING)
-		call_release(c, leg, 41);	/* gone without a word: temporary failure */
+		call_release(c, leg, CAUSE_TEMP_FAILURE);	/* gone without a word */
 	if (leg == c->a)
 		c->a = NULL;
 	else if (leg == c->b)
@@ -690,7 +685,8 @@ void bridge_shutdown(struct bridge *br, void (*idle_h)(void *arg), void *arg)
 	br->shutting_down = 1;
 	br->idle_h = idle_h;
 	br->idle_arg = arg;
-	LOGN(LSS_BRIDGE, "shutting down: clearing %u call(s) with cause 16", br->n_calls);
+	LOGN(LSS_BRIDGE, "shutting down: clearing %u call(s) with cause %d", br->n_calls,
+	     CAUSE_NORMAL_CLEARING);
 	if (!br->n_calls) {
 		idle_h(arg);
 		return;
@@ -698,7 +694,7 @@ void bridge_shutdown(struct bridge *br, void (*idle_h)(void *arg), void *arg)
 	/* call_release can end a call (and free it) at once: walk safely. */
 	for (c = LIST_FIRST(&br->calls); c; c = tmp) {
 		tmp = LIST_NEXT(c, entry);
-		call_release(c, NULL, 16);
+		call_release(c, NULL, CAUSE_NORMAL_CLEARING);
 	}
 }
 

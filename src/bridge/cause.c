@@ -71,11 +71,11 @@ struct cause_class_map {
  * Redirection to new destination. Anything else (1xx, 2xx, garbage) is an
  * interworking failure. The last row is the default. */
 static const struct cause_class_map sip_class_to_cause[] = {
-	{ 300, 399, 23 },	/* a redirection we do not follow: Redirection to new destination */
-	{ 400, 499, 21 },
-	{ 500, 599, 38 },
-	{ 600, 699, 21 },
-	{ 0, 0, 127 },	/* default */
+	{ 300, 399, CAUSE_REDIRECTION },	/* a redirection we do not follow */
+	{ 400, 499, CAUSE_CALL_REJECTED },
+	{ 500, 599, CAUSE_NET_OUT_OF_ORDER },
+	{ 600, 699, CAUSE_CALL_REJECTED },
+	{ 0, 0, CAUSE_INTERWORKING },	/* default */
 };
 
 struct cause_to_status_map {

@@ -5,19 +5,30 @@
 
 #include <stddef.h>
 
-/* Q.850 cause values the bridge names in code; the full list is in cause.c. */
-#define CAUSE_UNALLOCATED	1
-#define CAUSE_NORMAL_CLEARING	16
-#define CAUSE_USER_BUSY		17
-#define CAUSE_NO_USER_RESPONSE	18
-#define CAUSE_NO_ANSWER		19
-#define CAUSE_CALL_REJECTED	21
-#define CAUSE_NORMAL_UNSPEC	31
-#define CAUSE_NO_CIRCUIT	34
-#define CAUSE_NET_OUT_OF_ORDER	38
-#define CAUSE_TEMP_FAILURE	41
-#define CAUSE_RECOVERY_TIMER	102
-#define CAUSE_INTERWORKING	127
+/* Q.850 (05/98) table 1 cause values the bridge and SIP code name in code
+ * (the q931 side uses libpri's PRI_CAUSE_*, the same values); every value's
+ * text is in cause.c. */
+#define CAUSE_UNALLOCATED		1	/* Unallocated (unassigned) number */
+#define CAUSE_NO_ROUTE_DESTINATION	3	/* No route to destination */
+#define CAUSE_NORMAL_CLEARING		16	/* Normal call clearing */
+#define CAUSE_USER_BUSY			17	/* User busy */
+#define CAUSE_NO_USER_RESPONSE		18	/* No user responding */
+#define CAUSE_NO_ANSWER			19	/* No answer from user (user alerted) */
+#define CAUSE_SUBSCRIBER_ABSENT		20	/* Subscriber absent */
+#define CAUSE_CALL_REJECTED		21	/* Call rejected */
+#define CAUSE_REDIRECTION		23	/* Redirection to new destination */
+#define CAUSE_NON_SELECTED_USER		26	/* Non-selected user clearing */
+#define CAUSE_INVALID_NUMBER_FORMAT	28	/* Invalid number format (address incomplete) */
+#define CAUSE_NORMAL_UNSPEC		31	/* Normal, unspecified */
+#define CAUSE_NO_CIRCUIT		34	/* No circuit/channel available */
+#define CAUSE_NET_OUT_OF_ORDER		38	/* Network out of order */
+#define CAUSE_TEMP_FAILURE		41	/* Temporary failure */
+#define CAUSE_SWITCH_CONGESTION		42	/* Switching equipment congestion */
+#define CAUSE_REQUESTED_CHAN_UNAVAIL	44	/* Requested circuit/channel not available */
+#define CAUSE_RESOURCE_UNAVAIL		47	/* Resource unavailable, unspecified */
+#define CAUSE_BEARER_NOT_IMPL		65	/* Bearer capability not implemented */
+#define CAUSE_RECOVERY_TIMER		102	/* Recovery on timer expiry */
+#define CAUSE_INTERWORKING		127	/* Interworking, unspecified */
 
 /* Longest value cause_format_reason() writes, with its NUL. */
 #define CAUSE_REASON_MAX	128

@@ -51,11 +51,16 @@ int log_level_parse(const char *s, enum log_level *lvlp)
 	return -EINVAL;
 }
 
-long long mono_ms(void)
+long long mono_us(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+long long mono_ms(void)
+{
+	return mono_us() / 1000;
 }
 
 void log_vprintf(enum log_subsys ss, enum log_level lvl, const char *fmt, va_list ap)

@@ -28,7 +28,9 @@ void log_vprintf(enum log_subsys ss, enum log_level lvl, const char *fmt, va_lis
 #define LOGI(ss, ...) log_printf(ss, LOG_LVL_INFO, __VA_ARGS__)
 #define LOGD(ss, ...) log_printf(ss, LOG_LVL_DEBUG, __VA_ARGS__)
 
-/** Milliseconds on CLOCK_MONOTONIC: comparable between processes on one host. */
+/** Microseconds on CLOCK_MONOTONIC: comparable between processes on one host. */
+long long mono_us(void);
+/** Milliseconds on the same clock (mono_us() / 1000). */
 long long mono_ms(void);
 
 /* Rate-limited lines, for warnings one peer can repeat at packet rate (a

@@ -209,9 +209,9 @@ static int called_number_cause(const char *called)
 	size_t len = strlen(called);
 
 	if (!len || strspn(called, "0123456789*#+") != len || strchr(called + 1, '+'))
-		return 1;	/* unallocated number: 404 */
+		return PRI_CAUSE_UNALLOCATED;	/* 404 */
 	if (len > Q931_NUMBER_DIGITS)
-		return 28;	/* invalid number format: 484 */
+		return PRI_CAUSE_INVALID_NUMBER_FORMAT;	/* 484 */
 	return 0;
 }
 
@@ -230,18 +230,18 @@ int span_place_call(struct span *sp, struct leg **legp, const struct leg_setup_i
 		return cause;
 	}
 	if (!sp->pri || !sp->dchan_up)
-		return 38;	/* network out of order */
+		return PRI_CAUSE_NETWORK_OUT_OF_ORDER;
 	if (!si->emergency && span_free_chans(sp) <= sp->reserved) {
-		LOGN(LSS_Q931, "span %s: %d free B-channel(s), kept for emergency calls: cause 34",
-		     sp->cfg->name, span_free_chans(sp));
-		return 34;
+		LOGN(LSS_Q931, "span %s: %d free B-channel(s), kept for emergency calls: cause %d",
+		     sp->cfg->name, span_free_chans(sp), PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION);
+		return PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION;
 	}
 	chan = span_hunt(sp);
 	if (chan < 0)
-		return 34;	/* no circuit/channel available */
+		return PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION;	/* no circuit/channel available */
 	pl = calloc(1, sizeof(*pl));
 	if (!pl)
-		return 47;
+		return PRI_CAUSE_RESOURCE_UNAVAIL_UNSPECIFIED;
 	pl->base.ops = &pri_leg_ops;
 	pl->span = sp;
 	pl->chan = chan;
@@ -257,7 +257,7 @@ int span_place_call(struct span *sp, struct leg **legp, const struct leg_setup_i
 		if (pl->qc)
 			pri_destroycall(sp->pri, pl->qc);
 		free(pl);
-		return 47;
+		return PRI_CAUSE_RESOURCE_UNAVAIL_UNSPECIFIED;
 	}
 	snprintf(num, sizeof(num), "%s", called);
 	snprintf(calling, sizeof(calling), "%s", si->calling);
@@ -273,7 +273,7 @@ int span_place_call(struct span *sp, struct leg **legp, const struct leg_setup_i
 		pri_sr_free(sr);
 		pri_destroycall(sp->pri, pl->qc);
 		free(pl);
-		return 47;
+		return PRI_CAUSE_RESOURCE_UNAVAIL_UNSPECIFIED;
 	}
 	span_chan_take(sp, pl, chan);
 	LIST_INSERT_HEAD(&sp->legs, pl, entry);
@@ -306,9 +306,9 @@ static int pl_granted(struct pri_leg *pl, int evchan)
 		LOGN(LSS_Q931, "%s the network granted B-channel %d", pl_describe(&pl->base), chan);
 		return 0;
 	}
-	LOGN(LSS_Q931, "%s no B-channel for us (the network named %d): clearing with cause 6",
-	     pl_describe(&pl->base), span_chan_valid(sp, chan) ? chan : 0);
 	pl->cause = PRI_CAUSE_CHANNEL_UNACCEPTABLE;
+	LOGN(LSS_Q931, "%s no B-channel for us (the network named %d): clearing with cause %d",
+	     pl_describe(&pl->base), span_chan_valid(sp, chan) ? chan : 0, pl->cause);
 	pl_move(pl, PRI_ST_RELEASE_REQUEST);
 	call_leg_released(&pl->base, pl->cause, 0);
 	pri_hangup(sp->pri, pl->qc, pl->cause);
@@ -398,7 +398,7 @@ void pri_leg_route_later(struct pri_leg *pl, const struct leg_setup_info *si)
 	pl->si = *si;
 	if (!pl->route_timer &&
 	    loop_timer_alloc(&pl->route_timer, pl->span->root, "route", route_cb, pl) < 0) {
-		pl_release(&pl->base, 47);	/* resource unavailable */
+		pl_release(&pl->base, PRI_CAUSE_RESOURCE_UNAVAIL_UNSPECIFIED);
 		return;
 	}
 	loop_timer_start(pl->route_timer, 0);

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
-#include <time.h>
 
 #include "core/log.h"
 #include "core/loop.h"
@@ -181,10 +180,8 @@ static void on_ring(struct span *sp, const pri_event *ev)
 	int chan = PRI_CHANNEL(r->channel);
 	struct leg_setup_info si = { .law = span_law(sp) };
 	struct pri_leg *pl;
-	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	si.t_setup_us = (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	si.t_setup_us = mono_us();
 	if (chan > 0 && span_chan_valid(sp, chan) && sp->chans[chan])
 		glare_settle(sp, chan);
 	if (chan <= 0 || !span_chan_valid(sp, chan) || sp->chans[chan] ||
@@ -193,14 +190,15 @@ static void on_ring(struct span *sp, const pri_event *ev)
 		 * Q.931 5.5.1) or none named: hunt, unless the caller insisted
 		 * on this one (exclusive), Q.931 5.2.3.1. */
 		if (chan > 0 && !r->flexible && span_chan_valid(sp, chan)) {
-			LOGN(LSS_Q931, "span %s: SETUP for busy B-channel %d (exclusive): cause 44",
-			     sp->cfg->name, chan);
+			LOGN(LSS_Q931, "span %s: SETUP for busy B-channel %d (exclusive): cause %d",
+			     sp->cfg->name, chan, PRI_CAUSE_REQUESTED_CHAN_UNAVAIL);
 			pri_hangup(sp->pri, r->call, PRI_CAUSE_REQUESTED_CHAN_UNAVAIL);
 			return;
 		}
 		chan = span_hunt(sp);
 		if (chan < 0) {
-			LOGN(LSS_Q931, "span %s: SETUP but no free B-channel: cause 34", sp->cfg->name);
+			LOGN(LSS_Q931, "span %s: SETUP but no free B-channel: cause %d", sp->cfg->name,
+			     PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION);
 			pri_hangup(sp->pri, r->call, PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION);
 			return;
 		}
@@ -326,8 +324,8 @@ static void on_far_restart(struct span *sp, int evchan)
 		next = LIST_NEXT(pl, entry);
 		if (pl->state == PRI_ST_RELEASED || !pl->chan || (!all && pl->chan != chan))
 			continue;
-		LOGN(LSS_Q931, "%s RESTART from the far end: call cleared with cause 41",
-		     pl->base.ops->describe(&pl->base));
+		LOGN(LSS_Q931, "%s RESTART from the far end: call cleared with cause %d",
+		     pl->base.ops->describe(&pl->base), PRI_CAUSE_NORMAL_TEMPORARY_FAILURE);
 		pri_leg_lost(pl, PRI_CAUSE_NORMAL_TEMPORARY_FAILURE);
 		n++;
 	}

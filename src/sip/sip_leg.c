@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <sofia-sip/msg_addr.h>
 #include <sofia-sip/nua_tag.h>
@@ -387,7 +386,7 @@ int sip_leg_alloc_outgoing(struct leg **legp, struct sip_ua *ua, const struct si
 /* A 3xx is never followed: a Contact is the far end's word, not a
  * dial-peer, and following it would skip routing, trust and the toll-fraud
  * door (a redirect to a PSTN number through this very gateway). The try
- * ends with cause 23; the log names where the peer wanted the call to go. */
+ * ends with CAUSE_REDIRECTION; the log names where the peer wanted the call to go. */
 static void sl_log_redirect(struct sip_leg *sl, int status, sip_t const *sip)
 {
 	char list[512] = "";
@@ -437,14 +436,14 @@ static void on_r_invite(struct sip_leg *sl, int status, sip_t const *sip)
 			return;
 		if (!has_sdp && sl->pt < 0) {
 			LOGW(LSS_SIP, "%s 200 OK without SDP answer", sl_describe(&sl->base));
-			sl_release(&sl->base, 65);
-			sl_tell_released(sl, 65, 0);
+			sl_release(&sl->base, CAUSE_BEARER_NOT_IMPL);
+			sl_tell_released(sl, CAUSE_BEARER_NOT_IMPL, 0);
 			return;
 		}
 		if (has_sdp && sl_take_sdp(sl, &si)) {
 			LOGW(LSS_SIP, "%s answer has no G.711", sl_describe(&sl->base));
-			sl_release(&sl->base, 65);
-			sl_tell_released(sl, 65, 0);
+			sl_release(&sl->base, CAUSE_BEARER_NOT_IMPL);
+			sl_tell_released(sl, CAUSE_BEARER_NOT_IMPL, 0);
 			return;
 		}
 		call_leg_answered(&sl->base);
@@ -506,20 +505,20 @@ void sip_leg_event(struct sip_leg *sl, nua_event_t event, int status, char const
 	case nua_i_bye:
 		if (sl->state != SIP_ST_TERMINATING)
 			sl_move(sl, SIP_ST_TERMINATING);
-		sl_tell_released(sl, sl_reason_cause(sip, 16), 0);
+		sl_tell_released(sl, sl_reason_cause(sip, CAUSE_NORMAL_CLEARING), 0);
 		return;
 	case nua_i_cancel:
 		sl_move(sl, SIP_ST_TERMINATING);
-		/* CANCEL before answer: the caller gave up, cause 16 unless a
-		 * Reason says otherwise; nua answers 200 and 487 itself. */
-		sl_tell_released(sl, sl_reason_cause(sip, 16), 0);
+		/* CANCEL before answer: the caller gave up, normal clearing
+		 * unless a Reason says otherwise; nua answers 200 and 487 itself. */
+		sl_tell_released(sl, sl_reason_cause(sip, CAUSE_NORMAL_CLEARING), 0);
 		return;
 	case nua_i_state: {
 		int cs = nua_callstate_init;
 		tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());
 		if (cs != nua_callstate_terminated)
 			return;
-		sl_tell_released(sl, status >= 300 ? sl_cause(status, sip) : 16, status);
+		sl_tell_released(sl, status >= 300 ? sl_cause(status, sip) : CAUSE_NORMAL_CLEARING, status);
 		sl_move(sl, SIP_ST_TERMINATED);
 		nua_handle_destroy(sl->nh);
 		sl->nh = NULL;
@@ -547,25 +546,26 @@ void sip_leg_event(struct sip_leg *sl, nua_event_t event, int status, char const
 
 /* The called number of a Request-URI user part: escapes decoded (RFC 3261
  * 19.1.2: "#" arrives as "%23"), RFC 3966 visual separators dropped. 0, or
- * the cause to refuse it with: 1 (404) for a character no number or user
- * name has, 28 (484) when it does not fit; never cut short. */
+ * the cause to refuse it with: unallocated number (404) for a character no
+ * number or user name has, invalid number format (484) when it does not fit;
+ * never cut short. */
 static int sl_called_number(const char *user, char *out, size_t outlen)
 {
 	char buf[256], full[256];
 
 	if (!user)
-		return 1;
+		return CAUSE_UNALLOCATED;
 	if (strlen(user) >= sizeof(buf))
-		return 28;
+		return CAUSE_INVALID_NUMBER_FORMAT;
 	url_unescape(buf, user);
 	for (const char *p = buf; *p; p++)
 		if (!strchr("0123456789*#+-.()", *p) && !((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z'))
-			return 1;
+			return CAUSE_UNALLOCATED;
 	dp_strip_visual(full, sizeof(full), buf);
 	if (strlen(full) >= outlen)
-		return 28;
+		return CAUSE_INVALID_NUMBER_FORMAT;
 	snprintf(out, outlen, "%s", full);
-	return out[0] ? 0 : 1;
+	return out[0] ? 0 : CAUSE_UNALLOCATED;
 }
 
 /* Accept allows the SDP our answer carries: absent (RFC 3261 20.1:
@@ -654,7 +654,6 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 	struct leg_setup_info si = { .law = LAW_ULAW };
 	struct sdp_info offer;
 	struct sip_leg *sl;
-	struct timespec ts;
 	int cause, rc, stale = 0;
 
 	if (sip_overload_refuse(ua, nh, sip)) {	/* before any RTP port or call exists */
@@ -680,19 +679,18 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 	sip_timers_offer(sl, sip);
 	sl_move(sl, SIP_ST_INCOMING);
 	if (sl_take_sdp(sl, &offer)) {
-		sl_release(&sl->base, 65);	/* 488: no G.711 offered */
+		sl_release(&sl->base, CAUSE_BEARER_NOT_IMPL);	/* 488: no G.711 offered */
 		return -EPROTO;
 	}
 	sl->offer_ml = offer.ml;	/* our answers keep its m= lines (RFC 3264 6) */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	si.t_setup_us = (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	si.t_setup_us = mono_us();
 	si.law = sl->mport.law;
 	if ((cause = sl_called_number(sip->sip_request->rq_url->url_user, si.called, sizeof(si.called)))) {
 		static struct log_limit lim_number;
 		LOGN_LIMIT(&lim_number, LSS_SIP, "%s INVITE %s: called number refused (%s): cause %d",
 			   sl_describe(&sl->base),
 			   sip->sip_request->rq_url->url_user ? sip->sip_request->rq_url->url_user : "(none)",
-			   cause == 28 ? "too long" : "not a number", cause);
+			   cause == CAUSE_INVALID_NUMBER_FORMAT ? "too long" : "not a number", cause);
 		sl_release(&sl->base, cause);
 		return -EINVAL;
 	}
@@ -722,7 +720,8 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 		sl_move(sl, SIP_ST_TERMINATING);
 		registrar_refuse(ua->reg, ua->nua, nh, si.auth_status ? si.auth_status : 407, stale, 0);
 	} else if (cause == SIP_INCOMING_AUTH) {
-		sl_release(&sl->base, 21);	/* no registrar to authenticate against: 403 */
+		/* no registrar to authenticate against: 403 */
+		sl_release(&sl->base, CAUSE_CALL_REJECTED);
 	} else if (cause > 0) {
 		sl_release(&sl->base, cause);
 	}

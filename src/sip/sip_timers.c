@@ -159,18 +159,18 @@ static void tm_rtp_check(struct sip_leg *sl)
 			loop_timer_stop(sl->tm.rtp);
 		return;
 	case RTP_WATCH_SILENT:
-		LOGN(LSS_RTP, "%s RTP timeout%s: no RTP from %s:%d for %.1f s, clearing with cause 41",
+		LOGN(LSS_RTP, "%s RTP timeout%s: no RTP from %s:%d for %.1f s, clearing with cause %d",
 		     sl->base.ops->describe(&sl->base), sl->held ? " on hold" : "", sl->remote_addr,
-		     sl->remote_port, (in.now_ms - in.since_ms) / 1000.0);
+		     sl->remote_port, (in.now_ms - in.since_ms) / 1000.0, CAUSE_TEMP_FAILURE);
 		break;
 	case RTP_WATCH_REFUSED:
 		LOGN(LSS_RTP, "%s RTP timeout: %s:%d answers ICMP port unreachable (%u in a row), "
-		     "no RTP for %.1f s: the far end is gone, clearing with cause 41",
+		     "no RTP for %.1f s: the far end is gone, clearing with cause %d",
 		     sl->base.ops->describe(&sl->base), sl->remote_addr, sl->remote_port,
-		     in.refused_run, (in.now_ms - in.since_ms) / 1000.0);
+		     in.refused_run, (in.now_ms - in.since_ms) / 1000.0, CAUSE_TEMP_FAILURE);
 		break;
 	}
-	tm_clear(sl, 41);	/* temporary failure */
+	tm_clear(sl, CAUSE_TEMP_FAILURE);
 }
 
 static void tm_rtp_fired(void *arg)
@@ -327,10 +327,10 @@ static void tm_expires_fired(void *arg)
 	if (sl->state != SIP_ST_CONFIRMED)
 		return;
 	LOGN(LSS_SIP, "%s session expired: no refresh %s for %.1f s (session interval %u s, refresher %s), "
-	     "clearing with cause 41", sl->base.ops->describe(&sl->base),
+	     "clearing with cause %d", sl->base.ops->describe(&sl->base),
 	     sl->tm.we_refresh ? "answered" : "received", (mono_ms() - sl->tm.since_ms) / 1000.0,
-	     sl->tm.interval_s, st_refresher_name(sl->tm.we_refresh));
-	tm_clear(sl, 41);
+	     sl->tm.interval_s, st_refresher_name(sl->tm.we_refresh), CAUSE_TEMP_FAILURE);
+	tm_clear(sl, CAUSE_TEMP_FAILURE);
 }
 
 int sip_timers_refresh_response(struct sip_leg *sl, int status, sip_t const *sip)
@@ -378,9 +378,9 @@ void sip_timers_stack_bye(struct sip_leg *sl)
 {
 	/* nua's own BYE: session expiry (ours comes first; this is the
 	 * backstop), no ACK for our 2xx, or a re-INVITE it gave up on. */
-	LOGN(LSS_SIP, "%s the stack ended the dialog with BYE (session interval %u s), clearing with cause 41",
-	     sl->base.ops->describe(&sl->base), sl->tm.interval_s);
-	sip_leg_cleared(sl, 41);
+	LOGN(LSS_SIP, "%s the stack ended the dialog with BYE (session interval %u s), clearing with cause %d",
+	     sl->base.ops->describe(&sl->base), sl->tm.interval_s, CAUSE_TEMP_FAILURE);
+	sip_leg_cleared(sl, CAUSE_TEMP_FAILURE);
 }
 
 void sip_timers_free(struct sip_leg *sl)
