@@ -14,8 +14,9 @@ int fsm_move(const struct fsm_def *def, int *statep, int next, const char *who)
 {
 	int cur = *statep;
 
-	if (next < 0 || (unsigned)next >= def->n_states) {
-		LOGE(def->ss, "%s: no such %s state %d", who, def->name, next);
+	if (next < 0 || (unsigned)next >= def->n_states || cur < 0 || (unsigned)cur >= def->n_states) {
+		LOGE(def->ss, "%s: no such %s state %d", who, def->name,
+		     next < 0 || (unsigned)next >= def->n_states ? next : cur);
 		return -EINVAL;
 	}
 	if (cur == next)

@@ -102,6 +102,13 @@ static void test_no_such_state(void)
 	CU_ASSERT_EQUAL(st, T_RINGING);
 	CU_ASSERT_EQUAL(unit_count(log, "error bridge: call 3: no such test state 4\n"), 1);
 	CU_ASSERT_EQUAL(unit_count(log, "error bridge: call 3: no such test state -1\n"), 1);
+	/* a current state outside the table is refused too, not read past the table */
+	st = 7;
+	unit_log_begin();
+	CU_ASSERT_EQUAL(fsm_move(&t_fsm, &st, T_RINGING, "call 3"), -EINVAL);
+	log = unit_log_end();
+	CU_ASSERT_EQUAL(st, 7);
+	CU_ASSERT_EQUAL(unit_count(log, "error bridge: call 3: no such test state 7\n"), 1);
 }
 
 /* The refusal names who and both states, as a warning; a peer repeating
