@@ -7,7 +7,7 @@
 import re
 
 import flowlib as fl
-from flowlib import FlowError, expect_ladder, flow, pots_peer, sip_ladder, tone_events, voip_peer
+from flowlib import FlowError, expect_ladder, flow, pots_peer, sip_ladder, voip_peer
 
 N_B = 23    # B-channels on a T1 span
 

@@ -3,7 +3,6 @@
 # warnings, memory over many reconnects, RESTART after a crash and from the
 # far end.
 # SPDX-License-Identifier: GPL-2.0-only
-import os
 import re
 import signal
 import socket
