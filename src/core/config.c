@@ -16,7 +16,6 @@
 
 #include <arpa/inet.h>
 #include <libconfig.h>
-#include <libpri.h>
 
 struct enum_row { const char *name; int value; };
 
@@ -43,10 +42,10 @@ static const struct enum_row role_enum[] = {
 static const struct enum_row framing_enum[] = {
 	{ "t1", FRAMING_T1 }, { "e1", FRAMING_E1 }, { NULL, 0 } };
 static const struct enum_row switch_enum[] = {
-	{ "ni2", PRI_SWITCH_NI2 }, { "euroisdn", PRI_SWITCH_EUROISDN_E1 },
-	{ "euroisdn_e1", PRI_SWITCH_EUROISDN_E1 }, { "euroisdn_t1", PRI_SWITCH_EUROISDN_T1 },
-	{ "dms100", PRI_SWITCH_DMS100 }, { "5ess", PRI_SWITCH_LUCENT5E },
-	{ "4ess", PRI_SWITCH_ATT4ESS }, { "ni1", PRI_SWITCH_NI1 }, { "qsig", PRI_SWITCH_QSIG },
+	{ "ni2", SWITCH_NI2 }, { "euroisdn", SWITCH_EUROISDN_E1 },
+	{ "euroisdn_e1", SWITCH_EUROISDN_E1 }, { "euroisdn_t1", SWITCH_EUROISDN_T1 },
+	{ "dms100", SWITCH_DMS100 }, { "5ess", SWITCH_5ESS },
+	{ "4ess", SWITCH_4ESS }, { "ni1", SWITCH_NI1 }, { "qsig", SWITCH_QSIG },
 	{ NULL, 0 } };
 static const struct enum_row hunt_enum[] = {
 	{ "ascending", HUNT_ASCENDING }, { "descending", HUNT_DESCENDING },
@@ -508,7 +507,7 @@ static void config_defaults(struct gw_config *cfg)
 static void span_defaults(struct cfg_span *sp)
 {
 	sp->role = ROLE_NETWORK;
-	sp->switchtype = PRI_SWITCH_NI2;
+	sp->switchtype = SWITCH_NI2;
 	sp->framing = FRAMING_T1;
 	sp->hunt = HUNT_ASCENDING;
 }
@@ -538,7 +537,7 @@ static int load_spans(struct ctx *c, struct gw_config *cfg, const config_setting
 		if (sp->type == SPAN_LOOPBACK && !sp->path[0])
 			return fail(c, g, "span '%s': a loopback span needs 'path' (its socket)", sp->name);
 		for (const struct enum_row *r = switch_enum; r->name; r++)
-			if (r->value == sp->switchtype) {
+			if (r->value == (int)sp->switchtype) {
 				snprintf(sp->switch_name, sizeof(sp->switch_name), "%s", r->name);
 				break;
 			}

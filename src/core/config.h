@@ -17,13 +17,19 @@ enum span_type { SPAN_LOOPBACK, SPAN_DAHDI };
 enum span_framing { FRAMING_T1, FRAMING_E1 };
 enum span_role { ROLE_NETWORK, ROLE_CPE };
 enum hunt_order { HUNT_ASCENDING, HUNT_DESCENDING, HUNT_ROUND_ROBIN };
+/* The switch type a span's D-channel speaks; q931/span.c maps it to libpri's
+ * PRI_SWITCH_* (config knows names, not libpri). */
+enum span_switch {
+	SWITCH_NI2, SWITCH_EUROISDN_E1, SWITCH_EUROISDN_T1, SWITCH_DMS100, SWITCH_5ESS, SWITCH_4ESS,
+	SWITCH_NI1, SWITCH_QSIG, SWITCH__COUNT
+};
 
 struct cfg_span {
 	char name[CFG_NAME];
 	enum span_type type;
 	char path[100];			/* loopback: socket path (audio at path "-b") */
 	enum span_role role;
-	int switchtype;			/* libpri PRI_SWITCH_* value */
+	enum span_switch switchtype;
 	char switch_name[16];
 	enum span_framing framing;
 	enum hunt_order hunt;

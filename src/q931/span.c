@@ -74,6 +74,19 @@ static int pri_write_cb(struct pri *pri, void *buf, int buflen)
 	return (int)sp->hw_ops->d_write(sp->hw, buf, (size_t)buflen);
 }
 
+/* Config's switch type as libpri names it. */
+static int span_pri_switch(enum span_switch s)
+{
+	static const int pri_switch[SWITCH__COUNT] = {
+		[SWITCH_NI2] = PRI_SWITCH_NI2, [SWITCH_EUROISDN_E1] = PRI_SWITCH_EUROISDN_E1,
+		[SWITCH_EUROISDN_T1] = PRI_SWITCH_EUROISDN_T1, [SWITCH_DMS100] = PRI_SWITCH_DMS100,
+		[SWITCH_5ESS] = PRI_SWITCH_LUCENT5E, [SWITCH_4ESS] = PRI_SWITCH_ATT4ESS,
+		[SWITCH_NI1] = PRI_SWITCH_NI1, [SWITCH_QSIG] = PRI_SWITCH_QSIG,
+	};
+
+	return (unsigned)s < SWITCH__COUNT ? pri_switch[s] : PRI_SWITCH_NI2;
+}
+
 /* By the legs list, not the channel table: a leg that gave its channel up
  * in glare still has a call reference to finish. */
 static struct pri_leg *leg_by_call(struct span *sp, q931_call *qc)
@@ -513,7 +526,7 @@ static int span_pri_start(struct span *sp)
 {
 	loop_timer_stop(sp->pri_timer);
 	sp->pri = pri_new_cb(-1, sp->cfg->role == ROLE_NETWORK ? PRI_NETWORK : PRI_CPE,
-			     sp->cfg->switchtype, pri_read_cb, pri_write_cb, sp);
+			     span_pri_switch(sp->cfg->switchtype), pri_read_cb, pri_write_cb, sp);
 	if (!sp->pri)
 		return -ENOMEM;
 	pri_connect_ack_enable(sp->pri, 1);	/* CONNECT ACK moves us to ACTIVE */

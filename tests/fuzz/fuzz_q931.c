@@ -296,9 +296,11 @@ static void time_passes(struct span *span, int cpe, unsigned ms)
 	}
 }
 
-static const int switches[] = { PRI_SWITCH_NI2, PRI_SWITCH_EUROISDN_E1, PRI_SWITCH_DMS100,
-				PRI_SWITCH_ATT4ESS, PRI_SWITCH_LUCENT5E, PRI_SWITCH_NI1,
-				PRI_SWITCH_QSIG, PRI_SWITCH_EUROISDN_T1 };
+static const enum span_switch switches[] = { SWITCH_NI2, SWITCH_EUROISDN_E1, SWITCH_DMS100,
+					    SWITCH_4ESS, SWITCH_5ESS, SWITCH_NI1,
+					    SWITCH_QSIG, SWITCH_EUROISDN_T1 };
+static const char *const switch_names[] = { "ni2", "euroisdn_e1", "dms100", "4ess", "5ess", "ni1",
+					    "qsig", "euroisdn_t1" };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -328,7 +330,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.role = cpe ? ROLE_CPE : ROLE_NETWORK;
 	cfg.framing = data[0] & 2 ? FRAMING_E1 : FRAMING_T1;
 	cfg.switchtype = switches[(data[0] >> 2) & 7];
-	snprintf(cfg.switch_name, sizeof(cfg.switch_name), "%s", pri_switch2str(cfg.switchtype));
+	snprintf(cfg.switch_name, sizeof(cfg.switch_name), "%s", switch_names[(data[0] >> 2) & 7]);
 	cfg.hunt = (enum hunt_order)(((data[0] >> 5) & 3) % 3);
 	refuse_incoming = data[0] >> 7;
 	sp.root = root;

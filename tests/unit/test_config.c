@@ -6,7 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <libpri.h>
 
 #include "core/config.h"
 #include "unit.h"
@@ -110,7 +109,7 @@ static void test_default_conf_loads(void)
 	CU_ASSERT_EQUAL(cfg.spans[0].type, SPAN_LOOPBACK);
 	CU_ASSERT_STRING_EQUAL(cfg.spans[0].path, "/tmp/sipgw-pbx-a");
 	CU_ASSERT_EQUAL(cfg.spans[0].role, ROLE_NETWORK);
-	CU_ASSERT_EQUAL(cfg.spans[0].switchtype, PRI_SWITCH_NI2);
+	CU_ASSERT_EQUAL(cfg.spans[0].switchtype, SWITCH_NI2);
 	CU_ASSERT_STRING_EQUAL(cfg.spans[0].switch_name, "ni2");
 	CU_ASSERT_EQUAL(cfg.spans[0].framing, FRAMING_T1);
 	CU_ASSERT_STRING_EQUAL(span_framing_name(cfg.spans[0].framing), "T1");
@@ -182,7 +181,7 @@ static void test_e1_euroisdn_span(void)
 	CU_ASSERT_EQUAL(cfg.n_spans, 1);
 	CU_ASSERT_STRING_EQUAL(cfg.spans[0].name, "pbx-e1");
 	CU_ASSERT_EQUAL(cfg.spans[0].role, ROLE_CPE);
-	CU_ASSERT_EQUAL(cfg.spans[0].switchtype, PRI_SWITCH_EUROISDN_E1);
+	CU_ASSERT_EQUAL(cfg.spans[0].switchtype, SWITCH_EUROISDN_E1);
 	CU_ASSERT_STRING_EQUAL(cfg.spans[0].switch_name, "euroisdn");
 	CU_ASSERT_EQUAL(cfg.spans[0].framing, FRAMING_E1);
 	CU_ASSERT_STRING_EQUAL(span_framing_name(cfg.spans[0].framing), "E1");
