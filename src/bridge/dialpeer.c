@@ -341,23 +341,6 @@ int dp_pattern_example(const char *pattern, char *out, size_t outlen)
 	return 0;
 }
 
-void dp_strip_visual(char *out, size_t outlen, const char *in)
-{
-	size_t o = 0;
-
-	if (outlen == 0)
-		return;
-	for (; *in && o + 1 < outlen; in++) {
-		char c = *in;
-
-		/* RFC 3966 3: visual-separator and anything else is not dialled */
-		if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    c == '+' || c == '*' || c == '#')
-			out[o++] = c;
-	}
-	out[o] = '\0';
-}
-
 /* RFC 1123 2.1 host name: labels of letters, digits and '-', not at a label's ends. */
 static int hostname_valid(const char *s, size_t len)
 {

@@ -44,9 +44,6 @@ size_t dp_lookup(const struct dial_peer *peers, size_t n, const char *number, in
  * checking at config time that a number has somewhere to go. 0, -EINVAL or
  * -ENOSPC. */
 int dp_pattern_example(const char *pattern, char *out, size_t outlen);
-/** Copy in without RFC 3966 visual separators ("-", ".", "(", ")") and spaces,
- * keeping only digits, '+', '*', '#' and letters; out is always terminated. */
-void dp_strip_visual(char *out, size_t outlen, const char *in);
 /** Host and port of a voip peer's session target (port DP_SIP_PORT when absent);
  * 0, -EINVAL (not voip, malformed) or -ENOSPC (host does not fit). */
 int dp_session_target(const struct dial_peer *dp, char *host, size_t hostlen, int *portp);

@@ -13,9 +13,9 @@
 #include <sofia-sip/sip_tag.h>
 
 #include "bridge/cause.h"
-#include "bridge/dialpeer.h"
 #include "core/fsm.h"
 #include "core/log.h"
+#include "core/number.h"
 #include "rtp/rtp.h"
 
 #define B(s) FSM_BIT(SIP_ST_##s)
@@ -561,7 +561,7 @@ static int sl_called_number(const char *user, char *out, size_t outlen)
 	for (const char *p = buf; *p; p++)
 		if (!strchr("0123456789*#+-.()", *p) && !((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z'))
 			return CAUSE_UNALLOCATED;
-	dp_strip_visual(full, sizeof(full), buf);
+	number_strip_visual(full, sizeof(full), buf);
 	if (strlen(full) >= outlen)
 		return CAUSE_INVALID_NUMBER_FORMAT;
 	snprintf(out, outlen, "%s", full);
@@ -695,7 +695,7 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 		return -EINVAL;
 	}
 	if (sip->sip_from->a_url->url_user)
-		dp_strip_visual(si.calling, sizeof(si.calling), sip->sip_from->a_url->url_user);
+		number_strip_visual(si.calling, sizeof(si.calling), sip->sip_from->a_url->url_user);
 	if (sip->sip_from->a_display)
 		snprintf(si.display, sizeof(si.display), "%.*s", (int)sizeof(si.display) - 1,
 			 sip->sip_from->a_display[0] == '"' ? sip->sip_from->a_display + 1 : sip->sip_from->a_display);

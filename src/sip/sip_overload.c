@@ -20,8 +20,8 @@
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
 
-#include "bridge/dialpeer.h"
 #include "core/log.h"
+#include "core/number.h"
 #include "core/loop.h"
 
 /* ---- overload control
@@ -135,7 +135,7 @@ static int ovl_emergency(const struct sip_overload *o, sip_t const *sip)
 
 	if (!o->p.emergency_h || !user)
 		return 0;
-	dp_strip_visual(number, sizeof(number), user);
+	number_strip_visual(number, sizeof(number), user);
 	return o->p.emergency_h(o->p.emergency_arg, number);
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "bridge/dialpeer.h"
+#include "core/number.h"
 
 #define FUZZ_PEERS 40
 #define NUM_LEN 64	/* struct leg_setup_info: called[LEG_NUM] */
@@ -44,7 +45,7 @@ static void check_strip(const char *in)
 
 	for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
 		memset(out, 'x', sizeof(out));
-		dp_strip_visual(out, lens[k], in);
+		number_strip_visual(out, lens[k], in);
 		if (strnlen(out, lens[k]) >= lens[k])
 			abort();	/* always terminated within outlen */
 		for (const char *p = out; *p; p++)
@@ -68,7 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	next_line(&p, end, raw, sizeof(raw));
 	check_strip(raw);
-	dp_strip_visual(number, sizeof(number), raw);
+	number_strip_visual(number, sizeof(number), raw);
 	if (next_line(&p, end, line, sizeof(line)))
 		peers[0].forward_digits = atoi(line);
 	else

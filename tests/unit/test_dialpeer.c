@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bridge/dialpeer.h"
+#include "core/number.h"
 #include "unit.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -228,18 +229,18 @@ static void test_strip_visual(void)
 {
 	char out[32];
 
-	dp_strip_visual(out, sizeof(out), "+1 (555) 123-4567");
+	number_strip_visual(out, sizeof(out), "+1 (555) 123-4567");
 	CU_ASSERT_STRING_EQUAL(out, "+15551234567");
-	dp_strip_visual(out, sizeof(out), "555.123.4567");
+	number_strip_visual(out, sizeof(out), "555.123.4567");
 	CU_ASSERT_STRING_EQUAL(out, "5551234567");
-	dp_strip_visual(out, sizeof(out), "*67 #31#");
+	number_strip_visual(out, sizeof(out), "*67 #31#");
 	CU_ASSERT_STRING_EQUAL(out, "*67#31#");
-	dp_strip_visual(out, sizeof(out), "1-800-FLOWERS");
+	number_strip_visual(out, sizeof(out), "1-800-FLOWERS");
 	CU_ASSERT_STRING_EQUAL(out, "1800FLOWERS");
-	dp_strip_visual(out, 5, "+1 (555) 123-4567");	/* truncates, terminated */
+	number_strip_visual(out, 5, "+1 (555) 123-4567");	/* truncates, terminated */
 	CU_ASSERT_STRING_EQUAL(out, "+155");
 	out[0] = 'x';
-	dp_strip_visual(out, 0, "123");
+	number_strip_visual(out, 0, "123");
 	CU_ASSERT_EQUAL(out[0], 'x');
 }
 
