@@ -25,9 +25,9 @@ void bridge_set_registrar(struct bridge *br, struct registrar *reg);
 /** Spans calls may go out on (pots dial-peers name them or their trunk group). */
 int bridge_add_span(struct bridge *br, struct span *sp);
 /** An INVITE arrived (sip_incoming_h): trusted sources only, pots dial-peers. */
-int bridge_incoming_sip(void *arg, struct leg *leg, const struct leg_setup_info *si);
+int bridge_incoming_sip(void *arg, struct leg *leg, const struct leg_setup_info *si, int *causep);
 /** A call arrived on a PRI span (span_incoming_h). */
-int bridge_incoming_pri(void *arg, struct leg *leg, const struct leg_setup_info *si);
+int bridge_incoming_pri(void *arg, struct leg *leg, const struct leg_setup_info *si, int *causep);
 /** Clear every call with cause 16 (SIGTERM); idle_h runs when none is left. */
 void bridge_shutdown(struct bridge *br, void (*idle_h)(void *arg), void *arg);
 /** Destroy every call and its legs at once, with no protocol exchange: the

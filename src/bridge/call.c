@@ -365,9 +365,19 @@ static int call_start(struct bridge *br, struct leg *a, const struct leg_setup_i
 	return 0;
 }
 
-int bridge_incoming_pri(void *arg, struct leg *a, const struct leg_setup_info *si)
+/* call_start()'s answer in the handlers' convention: 0 taken, else -EPERM
+ * with the cause in *causep. */
+static int call_verdict(int cause, int *causep)
 {
-	return call_start(arg, a, si, DP_VOIP, NULL);
+	if (!cause)
+		return 0;
+	*causep = cause;
+	return -EPERM;
+}
+
+int bridge_incoming_pri(void *arg, struct leg *a, const struct leg_setup_info *si, int *causep)
+{
+	return call_verdict(call_start(arg, a, si, DP_VOIP, NULL), causep);
 }
 
 /* Emergency numbers (figures B-22, B-23) come in from anyone, registered or
@@ -394,7 +404,7 @@ static int call_start_emergency(struct bridge *br, struct leg *a, struct leg_set
 /* Toll-fraud door: an INVITE that would reach a PRI trunk or a registered
  * phone must come from a digest-authenticated user (407, figure B-19) or a
  * trusted address; emergency numbers excepted. */
-int bridge_incoming_sip(void *arg, struct leg *a, const struct leg_setup_info *si_in)
+int bridge_incoming_sip(void *arg, struct leg *a, const struct leg_setup_info *si_in, int *causep)
 {
 	struct bridge *br = arg;
 	struct leg_setup_info si = *si_in;
@@ -402,25 +412,26 @@ int bridge_incoming_sip(void *arg, struct leg *a, const struct leg_setup_info *s
 	char uri[1][REG_URI_LEN];
 
 	if (em)
-		return call_start_emergency(br, a, &si, em);
+		return call_verdict(call_start_emergency(br, a, &si, em), causep);
 	if (si.auth_status) {
 		LOGW(LSS_BRIDGE, "refused INVITE from %s to %s (calling %s): bad credentials (%d)",
 		     si.source, si.called, si.calling, si.auth_status);
-		return SIP_INCOMING_AUTH;
+		return -EACCES;
 	}
 	if (!si.auth_user[0] && !cfg_list_match_addr(&br->cfg->sip_trusted, si.source)) {
 		if (br->reg) {
 			LOGN(LSS_BRIDGE, "INVITE from %s to %s (calling %s): not trusted, challenging",
 			     si.source, si.called, si.calling);
-			return SIP_INCOMING_AUTH;
+			return -EACCES;
 		}
 		LOGW(LSS_BRIDGE, "refused INVITE from %s to %s (calling %s): source not trusted",
 		     si.source, si.called, si.calling);
-		return CAUSE_CALL_REJECTED;	/* -> 403 Forbidden */
+		return call_verdict(CAUSE_CALL_REJECTED, causep);	/* -> 403 Forbidden */
 	}
 	/* A registered phone first (the backup proxy's job), else the PSTN. */
-	return call_start(br, a, &si, DP_POTS,
-			  registrar_contacts(br->reg, si.called, uri, 1) ? si.called : NULL);
+	return call_verdict(call_start(br, a, &si, DP_POTS,
+				       registrar_contacts(br->reg, si.called, uri, 1) ? si.called : NULL),
+			    causep);
 }
 
 int bridge_add_span(struct bridge *br, struct span *sp)

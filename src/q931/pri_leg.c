@@ -384,12 +384,11 @@ void pri_leg_on_event(struct pri_leg *pl, const pri_event *ev)
 static void route_cb(void *arg)
 {
 	struct pri_leg *pl = arg;
-	int cause;
+	int cause = 0;
 
 	if (pl_clearing(pl) || pl->state == PRI_ST_RELEASED)
 		return;
-	cause = pl->span->incoming_h(pl->span->arg, &pl->base, &pl->si);
-	if (cause > 0)
+	if (pl->span->incoming_h(pl->span->arg, &pl->base, &pl->si, &cause) < 0)
 		pl_release(&pl->base, cause);
 }
 

@@ -13,8 +13,9 @@ struct span_hw_ops;
 #define SPAN_MAX_CHANS 32	/* B-channel numbers 1..31 */
 
 /** A SETUP arrived: the span made an incoming leg; the handler takes it into
- * a call (and then owns it) or returns a Q.850 cause to refuse it with. */
-typedef int (span_incoming_h)(void *arg, struct leg *leg, const struct leg_setup_info *si);
+ * a call (and then owns it) and returns 0, or returns -errno with *causep set
+ * to the Q.850 cause to refuse it with. */
+typedef int (span_incoming_h)(void *arg, struct leg *leg, const struct leg_setup_info *si, int *causep);
 
 struct span_params {
 	const struct cfg_span *cfg;

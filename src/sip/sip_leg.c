@@ -713,16 +713,17 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 	}
 	LOGI(LSS_SIP, "%s INVITE from %s%s%s: %s \"%s\" -> %s", sl_describe(&sl->base), si.source,
 	     si.auth_user[0] ? " as " : "", si.auth_user, si.calling, si.display, si.called);
-	cause = ua->incoming_h(ua->arg, &sl->base, &si);
-	if (cause == SIP_INCOMING_AUTH && ua->reg) {
+	cause = 0;
+	rc = ua->incoming_h(ua->arg, &sl->base, &si, &cause);
+	if (rc == -EACCES && ua->reg) {
 		/* Figure B-19: 407 with a challenge; the caller ACKs and retries. */
 		sl->told_release = 1;
 		sl_move(sl, SIP_ST_TERMINATING);
 		registrar_refuse(ua->reg, ua->nua, nh, si.auth_status ? si.auth_status : 407, stale, 0);
-	} else if (cause == SIP_INCOMING_AUTH) {
+	} else if (rc == -EACCES) {
 		/* no registrar to authenticate against: 403 */
 		sl_release(&sl->base, CAUSE_CALL_REJECTED);
-	} else if (cause > 0) {
+	} else if (rc < 0) {
 		sl_release(&sl->base, cause);
 	}
 	return 0;

@@ -9,11 +9,11 @@ struct su_root_s;
 struct sip_ua;
 
 /** A new INVITE (not in a dialog): the handler takes the leg into a call and
- * returns 0, or returns a Q.850 cause to refuse it with (mapped to a status). */
-typedef int (sip_incoming_h)(void *arg, struct leg *leg, const struct leg_setup_info *si);
-/* What sip_incoming_h returns to have the caller authenticate (407, or the
- * refusal si->auth_status names when its credentials were bad). */
-#define SIP_INCOMING_AUTH (-1)
+ * returns 0; or returns -EACCES to have the caller authenticate (407, or the
+ * refusal si->auth_status names when its credentials were bad); or another
+ * -errno with *causep set to the Q.850 cause to refuse it with (mapped to a
+ * status). */
+typedef int (sip_incoming_h)(void *arg, struct leg *leg, const struct leg_setup_info *si, int *causep);
 
 /** True when number is an emergency number: such INVITEs are never refused for overload. */
 typedef int (sip_emergency_h)(void *arg, const char *number);

@@ -36,6 +36,7 @@
 
 #include <sofia-sip/su_wait.h>
 
+#include "bridge/cause.h"
 #include "bridge/leg.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -176,14 +177,16 @@ void __wrap_call_leg_gone(struct leg *leg)
 	__real_call_leg_gone(leg);
 }
 
-static int incoming(void *arg, struct leg *leg, const struct leg_setup_info *si)
+static int incoming(void *arg, struct leg *leg, const struct leg_setup_info *si, int *causep)
 {
 	if (strnlen(si->called, sizeof(si->called)) >= sizeof(si->called) ||
 	    strnlen(si->calling, sizeof(si->calling)) >= sizeof(si->calling) ||
 	    strnlen(si->display, sizeof(si->display)) >= sizeof(si->display))
 		abort();
-	if (refuse_incoming)
-		return 1;	/* unallocated number */
+	if (refuse_incoming) {
+		*causep = CAUSE_UNALLOCATED;
+		return -EPERM;
+	}
 	leg_keep(leg);
 	return 0;
 }
