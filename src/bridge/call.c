@@ -195,8 +195,7 @@ static int call_try_pots(struct call *c, const struct dial_peer *dp)
 		struct leg *b;
 		if (!sp)
 			continue;
-		cause = span_place_call(sp, &b, &c->si, number, dp->ton | dp->npi);
-		if (cause == 0) {
+		if (span_place_call(sp, &b, &c->si, number, dp->ton | dp->npi, &cause) == 0) {
 			b->call = c;
 			c->b = b;
 			LOGI(LSS_BRIDGE, "%s -> dial-peer %d (span %s) as %s, post-dial delay %.3f ms",

@@ -215,9 +215,10 @@ static int called_number_cause(const char *called)
 	return 0;
 }
 
-/* SETUP towards the PBX (Q.931 5.1.1) on an exclusive B-channel. */
-int span_place_call(struct span *sp, struct leg **legp, const struct leg_setup_info *si,
-		    const char *called, int plan)
+/* SETUP towards the PBX (Q.931 5.1.1) on an exclusive B-channel: 0, or the
+ * Q.850 cause it could not go out with. */
+static int place_call(struct span *sp, struct leg **legp, const struct leg_setup_info *si,
+		      const char *called, int plan)
 {
 	struct pri_leg *pl;
 	struct pri_sr *sr;
@@ -283,6 +284,26 @@ int span_place_call(struct span *sp, struct leg **legp, const struct leg_setup_i
 	     calling, name);
 	*legp = &pl->base;
 	return 0;
+}
+
+int span_place_call(struct span *sp, struct leg **legp, const struct leg_setup_info *si,
+		    const char *called, int plan, int *causep)
+{
+	int cause = place_call(sp, legp, si, called, plan);
+
+	*causep = cause;
+	switch (cause) {
+	case 0:
+		return 0;
+	case PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION:
+		return -EBUSY;
+	case PRI_CAUSE_NETWORK_OUT_OF_ORDER:
+		return -ENETDOWN;
+	case PRI_CAUSE_RESOURCE_UNAVAIL_UNSPECIFIED:
+		return -ENOMEM;
+	default:
+		return -EINVAL;	/* a called number the PRI cannot carry */
+	}
 }
 
 /* Q.931 5.1.2: the first answer to our SETUP names the B-channel granted.

@@ -33,11 +33,12 @@ enum g711_law span_law(const struct span *sp);
 /** A call out on this span (SIP -> PRI): hunts a B-channel and sends SETUP.
  * plan: Q.931 type of number | numbering plan of the called number. Only
  * an emergency call (si->emergency) may take the last reserved channels.
- * Returns 0, or a Q.850 cause (34: no circuit, 38: D-channel down; 1: called
- * has characters a called party number cannot carry, 28: more digits than
+ * Returns 0, or -errno with the Q.850 cause in *causep: -EBUSY (34, no
+ * circuit), -ENETDOWN (38, D-channel down), -ENOMEM (47), -EINVAL (1: called
+ * has characters a called party number cannot carry; 28: more digits than
  * libpri sends, so the number is refused rather than cut). */
 int span_place_call(struct span *sp, struct leg **legp, const struct leg_setup_info *si,
-		    const char *called, int plan);
+		    const char *called, int plan, int *causep);
 
 
 #endif

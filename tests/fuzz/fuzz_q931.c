@@ -369,16 +369,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			char called[16];
 
 			switch (t) {
-			case 0xf0:
+			case 0xf0: {
+				int cause;
+
 				if (!link_primed)
 					prime(cpe);
 				snprintf(si.calling, sizeof(si.calling), "5551000");
 				snprintf(si.display, sizeof(si.display), "Fuzz");
 				snprintf(called, sizeof(called), "%u", 2000u + a);
 				si.emergency = a & 1;
-				if (span_place_call(span, &out, &si, called, PRI_UNKNOWN | 0x1) == 0)
+				if (span_place_call(span, &out, &si, called, PRI_UNKNOWN | 0x1, &cause) == 0)
 					leg_keep(out);
 				break;
+			}
 			case 0xf1:
 				if (leg)
 					leg->ops->alert(leg, a & 1);
