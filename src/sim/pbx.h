@@ -19,7 +19,6 @@ struct dtmf_det;
 #define PBX_GLARE_NUMBER "2000"	/* what --glare dials without --call */
 
 enum pbx_framing { PBX_T1, PBX_E1 };
-enum pbx_law { PBX_ULAW, PBX_ALAW };
 
 /* Everything the command line sets; read-only once parsed. */
 struct pbx_opts {

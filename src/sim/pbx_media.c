@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "dsp/g711.h"
 #include "dsp/tone.h"
 
 /* Level of --tone: -10 dBm0, a usual test-tone level (O.41 style tests use
@@ -17,27 +18,9 @@
 /* DTMF cadence of dtmf_gen (tone.h): 100 ms on + 100 ms off per digit. */
 #define PBX_DTMF_SAMPLES_PER_DIGIT 1600
 
-/* Idle code of each law (G.711: positive zero). */
-static uint8_t law_silence(enum pbx_law law)
+static enum g711_law span_law(const struct pbx *p)
 {
-	return law == PBX_ALAW ? 0xd5 : 0xff;
-}
-
-static enum pbx_law span_law(const struct pbx *p)
-{
-	return p->opt.framing == PBX_E1 ? PBX_ALAW : PBX_ULAW;
-}
-
-static void law_encode(enum pbx_law law, const int16_t *in, uint8_t *out, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		out[i] = law == PBX_ALAW ? linear_to_alaw(in[i]) : linear_to_ulaw(in[i]);
-}
-
-static void law_decode(enum pbx_law law, const uint8_t *in, int16_t *out, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		out[i] = law == PBX_ALAW ? alaw_to_linear(in[i]) : ulaw_to_linear(in[i]);
+	return p->opt.framing == PBX_E1 ? LAW_ALAW : LAW_ULAW;
 }
 
 static void media_dtmf_h(void *arg, char digit)
@@ -99,7 +82,7 @@ int pbx_media_cut_through(const struct pbx_call *c)
 static void media_fill(struct pbx_call *c, uint8_t *out)
 {
 	struct pbx_media *m = &c->media;
-	enum pbx_law law = span_law(c->pbx);
+	enum g711_law law = span_law(c->pbx);
 	int16_t amp[LB_AUDIO_SAMPLES];
 
 	if (m->dtmf && m->dtmf_left > 0) {
@@ -108,10 +91,10 @@ static void media_fill(struct pbx_call *c, uint8_t *out)
 	} else if (m->tone) {
 		sine_gen_fill(m->tone, amp, LB_AUDIO_SAMPLES);
 	} else {
-		memset(out, law_silence(law), LB_AUDIO_SAMPLES);
+		memset(out, g711_silence(law), LB_AUDIO_SAMPLES);
 		return;
 	}
-	law_encode(law, amp, out, LB_AUDIO_SAMPLES);
+	g711_law_encode(law, amp, out, LB_AUDIO_SAMPLES);
 }
 
 void pbx_media_tick(struct pbx *p)
@@ -138,7 +121,7 @@ static void media_rx(struct pbx_call *c, const uint8_t *in, size_t n)
 	struct pbx_media *m = &c->media;
 	int16_t amp[LB_AUDIO_SAMPLES];
 
-	law_decode(span_law(c->pbx), in, amp, n);
+	g711_law_decode(span_law(c->pbx), in, amp, n);
 	dtmf_det_feed(m->ddet, amp, n);
 	if (!m->det)
 		return;
@@ -207,7 +190,7 @@ void pbx_media_odd_tick(struct pbx *p, long long now)
 			size_t len = odd ? sizeof(bad) : 100;
 
 			bad[0] = odd ? 200 : 1;		/* 200: no such B-channel */
-			memset(bad + 1, law_silence(span_law(p)), sizeof(bad) - 1);
+			memset(bad + 1, g711_silence(span_law(p)), sizeof(bad) - 1);
 			if (send(p->bfd, bad, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 				break;		/* full: the rest next tick */
 			p->flood_sent++;
