@@ -63,7 +63,7 @@ struct sip_ua {
 	struct sip_overload ovl;
 	void (*shutdown_done)(void *arg);
 	void *shutdown_arg;
-	int shutdown_state;		/* 0 running, 1 nua_shutdown sent, 2 nua finished it */
+	enum { SIP_UA_RUNNING, SIP_UA_STOPPING, SIP_UA_STOPPED } shutdown_state;	/* nua_shutdown sent, finished */
 };
 
 /* Dialog states, after RFC 3261 12 / 13 and the INVITE transaction. */

@@ -58,7 +58,7 @@ static void nua_cb(nua_event_t event, int status, char const *phrase, nua_t *nua
 	if (event == nua_r_shutdown) {
 		if (status < 200)
 			return;
-		ua->shutdown_state = 2;
+		ua->shutdown_state = SIP_UA_STOPPED;
 		if (ua->shutdown_done)
 			ua->shutdown_done(ua->shutdown_arg);
 		return;
@@ -155,9 +155,9 @@ void sip_ua_shutdown(struct sip_ua *ua, void (*done)(void *arg), void *arg)
 {
 	ua->shutdown_done = done;
 	ua->shutdown_arg = arg;
-	if (ua->shutdown_state)
+	if (ua->shutdown_state != SIP_UA_RUNNING)
 		return;
-	ua->shutdown_state = 1;
+	ua->shutdown_state = SIP_UA_STOPPING;
 	nua_shutdown(ua->nua);
 }
 
@@ -169,7 +169,7 @@ void sip_ua_free(struct sip_ua *ua)
 	/* nua_destroy() before nua_shutdown() has finished asserts (SIGABRT):
 	 * a peer that never answers our BYE would cost a core dump at every
 	 * stop. The process is exiting, so the stack is left to the kernel. */
-	if (ua->shutdown_state == 2)
+	if (ua->shutdown_state == SIP_UA_STOPPED)
 		nua_destroy(ua->nua);
 	else
 		LOGW(LSS_SIP, "SIP stack shutdown not finished (peers did not answer); leaving it");
