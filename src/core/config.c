@@ -471,6 +471,21 @@ int dp_targets_registrar(const struct dial_peer *dp)
 	return dp->type == DP_VOIP && !strcasecmp(dp->target, "registrar");
 }
 
+void config_registrar_defaults(struct cfg_registrar *r)
+{
+	memset(r, 0, sizeof(*r));
+	strcpy(r->realm, "sipgw");
+	r->min_expires = 60;
+	r->max_expires = 7200;
+	r->default_expires = 3600;
+	r->max_contacts = 5;
+	r->nonce_ttl = 300;
+	r->auth_attempts = 10;
+	r->auth_window = 60;
+	r->auth_backoff = 60;
+	r->auth_backoff_max = 3600;
+}
+
 static void config_defaults(struct gw_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -491,16 +506,7 @@ static void config_defaults(struct gw_config *cfg)
 	cfg->timers.rtp_hold_timeout_ms = 300000;
 	cfg->timers.session_expires_ms = 1800000;
 	cfg->timers.min_se_ms = 90000;
-	strcpy(cfg->reg.realm, "sipgw");
-	cfg->reg.min_expires = 60;
-	cfg->reg.max_expires = 7200;
-	cfg->reg.default_expires = 3600;
-	cfg->reg.max_contacts = 5;
-	cfg->reg.nonce_ttl = 300;
-	cfg->reg.auth_attempts = 10;
-	cfg->reg.auth_window = 60;
-	cfg->reg.auth_backoff = 60;
-	cfg->reg.auth_backoff_max = 3600;
+	config_registrar_defaults(&cfg->reg);
 	cfg->emergency.reserved_channels = 1;
 }
 

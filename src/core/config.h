@@ -120,6 +120,8 @@ struct gw_config {
 	struct cfg_emergency emergency;
 };
 
+/** A registrar section's defaults (what a config without those keys gets). */
+void config_registrar_defaults(struct cfg_registrar *r);
 /** Read and check path. On error returns -EINVAL with "file:line: what" in err. */
 int config_load(struct gw_config *cfg, const char *path, char *err, size_t errlen);
 void config_free(struct gw_config *cfg);

@@ -60,22 +60,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	log_set_level(getenv("FUZZ_LOG") ? LOG_LVL_DEBUG : LOG_LVL_ERROR);
 	su_init();
 	root = su_root_create(NULL);
+	config_registrar_defaults(&rcfg);
 	rcfg.enabled = 1;
-	snprintf(rcfg.realm, sizeof(rcfg.realm), "sipgw");
 	snprintf(rcfg.users[0].user, sizeof(rcfg.users[0].user), "2001");
 	snprintf(rcfg.users[0].password, sizeof(rcfg.users[0].password), "secret2001");
 	snprintf(rcfg.users[1].user, sizeof(rcfg.users[1].user), "alice");
 	snprintf(rcfg.users[1].password, sizeof(rcfg.users[1].password), "wonderland");
 	rcfg.n_users = 2;
-	rcfg.auth_attempts = 10;
-	rcfg.auth_window = 60;
-	rcfg.auth_backoff = 60;
-	rcfg.auth_backoff_max = 3600;
-	rcfg.min_expires = 60;
-	rcfg.max_expires = 7200;
-	rcfg.default_expires = 3600;
-	rcfg.max_contacts = 5;
-	rcfg.nonce_ttl = 300;
 	if (!root || registrar_alloc(&reg, root, &rcfg) || !reg_am) {
 		fprintf(stderr, "fuzz_auth: cannot set up the registrar\n");
 		exit(1);

@@ -233,23 +233,13 @@ static void fresh_nonce(void)
 
 static int reg_setup(void)
 {
-	memset(&reg_cfg, 0, sizeof(reg_cfg));
+	config_registrar_defaults(&reg_cfg);
 	reg_cfg.enabled = 1;
-	strcpy(reg_cfg.realm, "sipgw");
 	strcpy(reg_cfg.users[0].user, "2001");
 	strcpy(reg_cfg.users[0].password, "secret1");
 	strcpy(reg_cfg.users[1].user, "2002");
 	strcpy(reg_cfg.users[1].password, "secret2");
 	reg_cfg.n_users = 2;
-	reg_cfg.min_expires = 60;
-	reg_cfg.max_expires = 7200;
-	reg_cfg.default_expires = 3600;
-	reg_cfg.max_contacts = 5;
-	reg_cfg.nonce_ttl = 300;
-	reg_cfg.auth_attempts = 10;
-	reg_cfg.auth_window = 60;
-	reg_cfg.auth_backoff = 60;
-	reg_cfg.auth_backoff_max = 3600;
 	su_init();
 	root = su_root_create(NULL);
 	return root && registrar_alloc(&reg, root, &reg_cfg) == 0 ? 0 : -1;

@@ -25,19 +25,11 @@ static struct cfg_registrar rcfg;
 
 static int reg_suite_init(void)
 {
-	snprintf(rcfg.realm, sizeof(rcfg.realm), "sipgw");
+	config_registrar_defaults(&rcfg);
 	snprintf(rcfg.users[0].user, sizeof(rcfg.users[0].user), "2001");
 	snprintf(rcfg.users[0].password, sizeof(rcfg.users[0].password), "secret1");
 	rcfg.n_users = 1;
-	rcfg.min_expires = 60;
-	rcfg.max_expires = 7200;
-	rcfg.default_expires = 3600;
 	rcfg.max_contacts = 3;
-	rcfg.nonce_ttl = 300;
-	rcfg.auth_attempts = 10;
-	rcfg.auth_window = 60;
-	rcfg.auth_backoff = 60;
-	rcfg.auth_backoff_max = 3600;
 	su_init();
 	root = su_root_create(NULL);
 	return root ? 0 : -1;
