@@ -217,12 +217,13 @@ static int call_place_sip(struct call *c, const struct sip_leg_params *sp, const
 {
 	struct bridge *br = c->br;
 	struct leg *b;
+	int cause;
 
 	if (sip_leg_alloc_outgoing(&b, br->ua, sp))
 		return -ENOMEM;
 	b->call = c;
 	*slot = b;
-	if (b->ops->setup(b, &c->si)) {
+	if (b->ops->setup(b, &c->si, &cause)) {
 		*slot = NULL;
 		b->ops->destroy(b);
 		return -EIO;

@@ -27,8 +27,9 @@ struct leg_setup_info {
 
 struct leg_ops {
 	const char *kind;	/* "pri", "sip" */
-	/* Outgoing leg: place the call. 0 or -errno (then no events follow). */
-	int (*setup)(struct leg *leg, const struct leg_setup_info *si);
+	/* Outgoing leg: place the call. 0, or -errno with the Q.850 cause in
+	 * *causep (then no events follow, and the caller destroys the leg). */
+	int (*setup)(struct leg *leg, const struct leg_setup_info *si, int *causep);
 	/* Incoming leg: the far side is ringing; inband: it sends ringback/announcements. */
 	void (*alert)(struct leg *leg, int inband);
 	/* Incoming leg: early media without ringing (183 / PROGRESS). */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bridge/cause.h"
 #include "core/fsm.h"
 #include "core/log.h"
 #include "core/loop.h"
@@ -119,8 +120,9 @@ static void pl_destroy(struct leg *leg)
 	free(pl);
 }
 
-static int pl_setup(struct leg *leg, const struct leg_setup_info *si)
+static int pl_setup(struct leg *leg, const struct leg_setup_info *si, int *causep)
 {
+	*causep = CAUSE_TEMP_FAILURE;
 	return -EINVAL;	/* outgoing PRI legs are placed by span_place_call() */
 }
 

@@ -183,7 +183,7 @@ static int sl_invite(struct sip_leg *sl, unsigned se_s)
 	return 0;
 }
 
-static int sl_setup(struct leg *leg, const struct leg_setup_info *si)
+static int sl_setup(struct leg *leg, const struct leg_setup_info *si, int *causep)
 {
 	struct sip_leg *sl = (struct sip_leg *)leg;
 	int rc;
@@ -204,8 +204,10 @@ static int sl_setup(struct leg *leg, const struct leg_setup_info *si)
 	snprintf(sl->req_from, sizeof(sl->req_from), "\"%s\" <sip:%s@%s:%d;user=phone>",
 		 si->display[0] ? si->display : (si->calling[0] ? si->calling : "Anonymous"),
 		 si->calling[0] ? si->calling : "anonymous", sl->ua->bind, sl->ua->port);
-	if ((rc = sl_invite(sl, 0)))
+	if ((rc = sl_invite(sl, 0))) {
+		*causep = CAUSE_TEMP_FAILURE;
 		return rc;
+	}
 	sl_move(sl, SIP_ST_CALLING);
 	LOGI(LSS_SIP, "%s INVITE %s (dial-peer %d)", sl_describe(leg), sl->req_uri, sl->dial_peer);
 	return 0;
