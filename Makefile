@@ -15,7 +15,7 @@ CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-ini
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpri -lm
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-LIB_SRC   := $(wildcard src/core/*.c src/q931/*.c src/sip/*.c src/bridge/*.c src/dsp/*.c src/rtp/*.c hw/*.c)
+LIB_SRC   := $(wildcard src/core/*.c src/q931/*.c src/sip/*.c src/bridge/*.c src/route/*.c src/dsp/*.c src/rtp/*.c hw/*.c)
 GW_SRC    := src/sipgw.c
 PBX_SRC   := $(wildcard src/sim/pbx*.c src/sim/sim_*.c)
 PHONE_SRC := $(wildcard src/sim/phone*.c src/sim/sim_*.c)
