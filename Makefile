@@ -25,7 +25,7 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
 PROGS := $(BUILD)/sipgw $(BUILD)/sipgw-pbx $(BUILD)/sipgw-phone
 
-.PHONY: all deps run test unit unit-asan flows bench clean
+.PHONY: all deps run test unit unit-asan flows bench clean layers
 all: $(PROGS) $(BUILD)/unit-tests
 
 $(BUILD)/%.o: %.c
@@ -66,11 +66,17 @@ unit-asan:
 asan-sipgw:
 	$(MAKE) BUILD=build-asan OPT="-O1 $(SAN)" build-asan/sipgw
 
+# DESIGN.md's layering on the #include lines: core/ and bridge/ stay below
+# the protocols and routing, no circle across folders.
+layers:
+	python3 tests/layers/check_layers.py
+
 flows: $(PROGS) asan-sipgw
 	python3 tests/flows/run_flows.py --build $(BUILD)
 
 test: deps
 	$(MAKE) all
+	$(MAKE) layers
 	$(MAKE) unit
 	$(MAKE) unit-asan
 	$(MAKE) fuzz-replay
