@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "q931/span.h"
+#include "route/route_check.h"
 #include "sip/registrar.h"
 #include "sip/sip_ua.h"
 
@@ -121,7 +122,7 @@ static void signal_cb(void *arg, int fd)
 
 static int gw_is_emergency(void *arg, const char *number)
 {
-	return config_emergency(arg, number) != NULL;
+	return route_emergency(arg, number) != NULL;
 }
 
 static int gw_start(struct gw *gw)
@@ -225,7 +226,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (config_load(&gw.cfg, file, err, sizeof(err))) {
+	if (route_config_load(&gw.cfg, file, err, sizeof(err))) {
 		fprintf(stderr, "sipgw: configuration error: %s\n", err);
 		return 1;
 	}

@@ -10,7 +10,8 @@
 #include <sys/queue.h>
 
 #include "bridge/cause.h"
-#include "bridge/dialpeer.h"
+#include "route/dialpeer.h"
+#include "route/route_check.h"
 #include "core/config.h"
 #include "core/fsm.h"
 #include "core/log.h"
@@ -408,7 +409,7 @@ int bridge_incoming_sip(void *arg, struct leg *a, const struct leg_setup_info *s
 {
 	struct bridge *br = arg;
 	struct leg_setup_info si = *si_in;
-	const struct cfg_emergency_number *em = config_emergency(br->cfg, si.called);
+	const struct cfg_emergency_number *em = route_emergency(br->cfg, si.called);
 	char uri[1][REG_URI_LEN];
 
 	if (em)

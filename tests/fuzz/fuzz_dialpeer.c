@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bridge/dialpeer.h"
+#include "route/dialpeer.h"
 #include "core/number.h"
 
 #define FUZZ_PEERS 40
