@@ -17,13 +17,17 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "q931/span.h"
+#include "route/route.h"
 #include "route/route_check.h"
+#include "route/route_legs.h"
 #include "sip/registrar.h"
 #include "sip/sip_ua.h"
 
 struct gw {
 	struct gw_config cfg;
 	su_root_t *root;
+	struct route *route;
+	struct route_legs legs;		/* what routing places calls on */
 	struct bridge *br;
 	struct sip_ua *ua;
 	struct registrar *reg;
@@ -127,13 +131,23 @@ static int gw_is_emergency(void *arg, const char *number)
 
 static int gw_start(struct gw *gw)
 {
-	struct bridge_params bp = { .cfg = &gw->cfg, .root = gw->root };
+	struct route_params rp = {
+		.cfg = &gw->cfg,
+		.legs = {
+			[ROUTE_LEG_PRI] = { route_legs_pri, &gw->legs },
+			[ROUTE_LEG_SIP] = { route_legs_sip, &gw->legs },
+		},
+	};
+	struct bridge_params bp = {
+		.root = gw->root, .ring_no_answer_ms = gw->cfg.timers.ring_no_answer_ms,
+		.route = &route_bridge_ops,
+	};
 	struct sip_ua_params up = {
 		.root = gw->root, .bind = gw->cfg.sip_bind, .port = gw->cfg.sip_port,
 		.user_agent = gw->cfg.sip_user_agent, .rtp_ip = gw->cfg.rtp_ip,
 		.rtp_port_min = gw->cfg.rtp_port_min, .rtp_port_max = gw->cfg.rtp_port_max,
 		.timer_b_ms = gw->cfg.timers.timer_b_ms,
-		.incoming_h = bridge_incoming_sip, .arg = NULL,
+		.incoming_h = route_incoming_sip, .arg = NULL,
 		.udp_rmem = (unsigned)gw->cfg.sip_udp_rmem_kb * 1024,
 		.ovl = {
 			.max_queue_delay_ms = gw->cfg.sip_max_queue_delay_ms,
@@ -151,25 +165,32 @@ static int gw_start(struct gw *gw)
 	sigset_t mask;
 	int rc;
 
-	if ((rc = bridge_alloc(&gw->br, &bp)))
-		return rc;
 	if (gw->cfg.reg.enabled && (rc = registrar_alloc(&gw->reg, gw->root, &gw->cfg.reg)))
 		return rc;
-	bridge_set_registrar(gw->br, gw->reg);
+	if (gw->reg) {
+		rp.contacts_h = route_legs_contacts;
+		rp.contacts_arg = gw->reg;
+	}
+	if ((rc = route_alloc(&gw->route, &rp)))
+		return rc;
+	bp.route_arg = gw->route;
+	if ((rc = bridge_alloc(&gw->br, &bp)))
+		return rc;
+	route_set_bridge(gw->route, gw->br);
 	up.reg = gw->reg;
-	up.arg = gw->br;
+	up.arg = gw->route;
 	if ((rc = sip_ua_alloc(&gw->ua, &up)))
 		return rc;
-	bridge_set_sip(gw->br, gw->ua);
+	gw->legs.ua = gw->ua;
 	for (int i = 0; i < gw->cfg.n_spans; i++) {
 		struct span_params sp = {
 			.cfg = &gw->cfg.spans[i], .root = gw->root,
-			.incoming_h = bridge_incoming_pri, .arg = gw->br,
+			.incoming_h = route_incoming_pri, .arg = gw->route,
 			.reserved = gw->cfg.emergency.n ? gw->cfg.emergency.reserved_channels : 0,
 		};
 		if ((rc = span_alloc(&gw->spans[i], &sp)))
 			return rc;
-		bridge_add_span(gw->br, gw->spans[i]);
+		route_legs_add_span(&gw->legs, gw->spans[i]);
 		gw->n_spans = i + 1;
 	}
 	sigemptyset(&mask);
@@ -193,6 +214,7 @@ static int gw_start(struct gw *gw)
 static void gw_stop(struct gw *gw)
 {
 	bridge_free(gw->br);
+	route_free(gw->route);
 	for (int i = 0; i < gw->n_spans; i++)
 		span_free(gw->spans[i]);
 	sip_ua_free(gw->ua);

@@ -1,4 +1,6 @@
-/* sipgw - the bridge: calls of two legs, routed by dial-peers.
+/* sipgw - the bridge: calls of two legs. It carries a call; where the call
+ * goes is routing's decision (src/route/), told through the hooks below.
+ * The bridge includes nothing from q931/, sip/ or route/.
  * SPDX-License-Identifier: GPL-2.0-only */
 #ifndef SIPGW_BRIDGE_BRIDGE_H
 #define SIPGW_BRIDGE_BRIDGE_H
@@ -6,33 +8,59 @@
 #include "bridge/leg.h"
 
 struct su_root_s;
-struct gw_config;
-struct sip_ua;
 struct bridge;
 
+/* Routing's side of a call (a function pointer table the route part
+ * registers; DESIGN.md "Routing above the call"). */
+struct bridge_route_ops {
+	/* A leg on the called side (b or a forked one) failed before the call
+	 * was answered; the bridge has already set it aside (it finishes
+	 * clearing on its own). status: the SIP final status that failed it
+	 * (0: Q.931, timeout, BYE). Return 0 when the call goes on (other forks
+	 * still ring, or another leg was placed with call_add_leg); else
+	 * -ENOENT with *causep the Q.850 cause to clear the call with. */
+	int (*leg_failed)(void *arg, struct call *c, struct leg *leg, int cause, int status,
+			  int *causep);
+	/* The call is about to be freed: routing drops what it keeps for it. */
+	void (*call_ended)(void *arg, struct call *c);
+};
+
 struct bridge_params {
-	const struct gw_config *cfg;
 	struct su_root_s *root;
+	unsigned ring_no_answer_ms;	/* a try that nobody answers: CANCEL, cause 19 */
+	const struct bridge_route_ops *route;
+	void *route_arg;
 };
 
 int bridge_alloc(struct bridge **brp, const struct bridge_params *p);
 void bridge_free(struct bridge *br);
-struct span;
-void bridge_set_sip(struct bridge *br, struct sip_ua *ua);
-struct registrar;
-/** Registered phones calls may reach (NULL: none). */
-void bridge_set_registrar(struct bridge *br, struct registrar *reg);
-/** Spans calls may go out on (pots dial-peers name them or their trunk group). */
-int bridge_add_span(struct bridge *br, struct span *sp);
-/** An INVITE arrived (sip_incoming_h): trusted sources only, pots dial-peers. */
-int bridge_incoming_sip(void *arg, struct leg *leg, const struct leg_setup_info *si, int *causep);
-/** A call arrived on a PRI span (span_incoming_h). */
-int bridge_incoming_pri(void *arg, struct leg *leg, const struct leg_setup_info *si, int *causep);
 /** Clear every call with cause 16 (SIGTERM); idle_h runs when none is left. */
 void bridge_shutdown(struct bridge *br, void (*idle_h)(void *arg), void *arg);
 /** Destroy every call and its legs at once, with no protocol exchange: the
  * shutdown grace time is over and the far ends did not finish clearing. */
 void bridge_drop_calls(struct bridge *br);
 unsigned bridge_call_count(const struct bridge *br);
+
+/** A new call around the incoming leg a, which it then owns. 0, -EBUSY
+ * (shutting down: no new calls) or -ENOMEM. */
+int call_alloc(struct call **cp, struct bridge *br, struct leg *a, const struct leg_setup_info *si);
+/** "call 17 [ALERTING]", for log lines (a buffer in the call). */
+const char *call_describe(struct call *c);
+unsigned call_id(const struct call *c);
+const struct leg_setup_info *call_setup_info(const struct call *c);
+/** Routing's own data for the call (NULL until set); freed by routing in call_ended. */
+void *call_route_data(const struct call *c);
+void call_set_route_data(struct call *c, void *data);
+/** Take an outgoing leg whose setup is under way: the first becomes the
+ * call's b leg, more ring beside it (forking; the first to answer wins).
+ * Each one starts the try's ring-no-answer timer again. 0 or -ENOSPC (then
+ * the caller releases and destroys the leg). */
+int call_add_leg(struct call *c, struct leg *leg);
+/** Outgoing legs still in play (b and forks). */
+unsigned call_legs_trying(const struct call *c);
+/** True once a called leg has alerted (and the call is not answered or clearing). */
+int call_alerted(const struct call *c);
+/** Clear the whole call with cause (routing found no way, or gave up). */
+void call_clear(struct call *c, int cause);
 
 #endif

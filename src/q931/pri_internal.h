@@ -79,6 +79,8 @@ struct pri_leg {
 	int cause;			/* the cause we or they cleared with */
 	struct media_port port;
 	struct leg_setup_info si;	/* what the SETUP asked for */
+	char called[LEG_NUM];		/* outgoing: the called number as sent */
+	int plan;			/* outgoing: its type of number | numbering plan */
 	struct loop_timer *route_timer;	/* hands the SETUP to the bridge */
 	uint8_t outq[4][MEDIA_FRAME];	/* frames waiting for the 20 ms clock */
 	unsigned q_head, q_len;

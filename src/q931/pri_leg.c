@@ -120,11 +120,7 @@ static void pl_destroy(struct leg *leg)
 	free(pl);
 }
 
-static int pl_setup(struct leg *leg, const struct leg_setup_info *si, int *causep)
-{
-	*causep = CAUSE_TEMP_FAILURE;
-	return -EINVAL;	/* outgoing PRI legs are placed by span_place_call() */
-}
+static int pl_setup(struct leg *leg, const struct leg_setup_info *si, int *causep);
 
 static const struct leg_ops pri_leg_ops = {
 	.kind = "pri",
@@ -219,17 +215,16 @@ static int called_number_cause(const char *called)
 
 /* SETUP towards the PBX (Q.931 5.1.1) on an exclusive B-channel: 0, or the
  * Q.850 cause it could not go out with. */
-static int place_call(struct span *sp, struct leg **legp, const struct leg_setup_info *si,
-		      const char *called, int plan)
+static int pl_send_setup(struct pri_leg *pl, const struct leg_setup_info *si)
 {
-	struct pri_leg *pl;
+	struct span *sp = pl->span;
 	struct pri_sr *sr;
-	char num[LEG_NUM], calling[LEG_NUM], name[LEG_NUM];
+	char calling[LEG_NUM], name[LEG_NUM];
 	int chan, cause;
 
-	if ((cause = called_number_cause(called))) {
+	if ((cause = called_number_cause(pl->called))) {
 		LOGN(LSS_Q931, "span %s: called number \"%s\" (%zu characters) cannot go on the PRI: cause %d",
-		     sp->cfg->name, called, strlen(called), cause);
+		     sp->cfg->name, pl->called, strlen(pl->called), cause);
 		return cause;
 	}
 	if (!sp->pri || !sp->dchan_up)
@@ -242,57 +237,53 @@ static int place_call(struct span *sp, struct leg **legp, const struct leg_setup
 	chan = span_hunt(sp);
 	if (chan < 0)
 		return PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION;	/* no circuit/channel available */
-	pl = calloc(1, sizeof(*pl));
-	if (!pl)
-		return PRI_CAUSE_RESOURCE_UNAVAIL_UNSPECIFIED;
-	pl->base.ops = &pri_leg_ops;
-	pl->span = sp;
-	pl->chan = chan;
-	pl->id = ++sp->leg_seq;
-	pl->port.kind = "pri";
-	pl->port.law = span_law(sp);
-	pl->port.play = pl_play;
-	pl->port.owner = pl;
 	pl->qc = pri_new_call(sp->pri);
 	sr = pri_sr_new();
 	if (!pl->qc || !sr) {
 		pri_sr_free(sr);
 		if (pl->qc)
 			pri_destroycall(sp->pri, pl->qc);
-		free(pl);
+		pl->qc = NULL;
 		return PRI_CAUSE_RESOURCE_UNAVAIL_UNSPECIFIED;
 	}
-	snprintf(num, sizeof(num), "%s", called);
 	snprintf(calling, sizeof(calling), "%s", si->calling);
 	snprintf(name, sizeof(name), "%s", si->display);
 	pri_sr_set_channel(sr, chan, 1, 0);
 	pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH,
 			  span_law(sp) == LAW_ALAW ? PRI_LAYER_1_ALAW : PRI_LAYER_1_ULAW);
-	pri_sr_set_called(sr, num, plan, 1);
+	pri_sr_set_called(sr, pl->called, pl->plan, 1);
 	pri_sr_set_caller(sr, calling[0] ? calling : NULL, name[0] ? name : NULL, PRI_UNKNOWN | 0x1,
 			  calling[0] ? PRES_ALLOWED_USER_NUMBER_NOT_SCREENED : PRES_NUMBER_NOT_AVAILABLE);
+	pl->chan = chan;
 	pl_move(pl, PRI_ST_CALL_INITIATED);
 	if (pri_setup(sp->pri, pl->qc, sr)) {
 		pri_sr_free(sr);
 		pri_destroycall(sp->pri, pl->qc);
-		free(pl);
+		pl->qc = NULL;
+		pl->chan = 0;
 		return PRI_CAUSE_RESOURCE_UNAVAIL_UNSPECIFIED;
 	}
 	span_chan_take(sp, pl, chan);
-	LIST_INSERT_HEAD(&sp->legs, pl, entry);
 	pri_sr_free(sr);
 	span_reschedule(sp);
-	LOGI(LSS_Q931, "%s SETUP called=%s calling=%s name=\"%s\"", pl_describe(&pl->base), num,
+	LOGI(LSS_Q931, "%s SETUP called=%s calling=%s name=\"%s\"", pl_describe(&pl->base), pl->called,
 	     calling, name);
-	*legp = &pl->base;
 	return 0;
 }
 
-int span_place_call(struct span *sp, struct leg **legp, const struct leg_setup_info *si,
-		    const char *called, int plan, int *causep)
+/* leg_ops.setup of an outgoing PRI leg: the cause, and an errno the
+ * router can tell apart (span_place_call's contract in span.h). */
+static int pl_setup(struct leg *leg, const struct leg_setup_info *si, int *causep)
 {
-	int cause = place_call(sp, legp, si, called, plan);
+	struct pri_leg *pl = (struct pri_leg *)leg;
+	int cause;
 
+	if (pl->state != PRI_ST_NULL || pl->qc) {
+		*causep = CAUSE_TEMP_FAILURE;
+		return -EALREADY;
+	}
+	pl->si = *si;
+	cause = pl_send_setup(pl, si);
 	*causep = cause;
 	switch (cause) {
 	case 0:
@@ -306,6 +297,26 @@ int span_place_call(struct span *sp, struct leg **legp, const struct leg_setup_i
 	default:
 		return -EINVAL;	/* a called number the PRI cannot carry */
 	}
+}
+
+int pri_leg_alloc_outgoing(struct leg **legp, struct span *sp, const struct pri_leg_params *p)
+{
+	struct pri_leg *pl = calloc(1, sizeof(*pl));
+
+	if (!pl)
+		return -ENOMEM;
+	pl->base.ops = &pri_leg_ops;
+	pl->span = sp;
+	pl->id = ++sp->leg_seq;
+	pl->port.kind = "pri";
+	pl->port.law = span_law(sp);
+	pl->port.play = pl_play;
+	pl->port.owner = pl;
+	pl->plan = p->plan;
+	snprintf(pl->called, sizeof(pl->called), "%s", p->called ? p->called : "");
+	LIST_INSERT_HEAD(&sp->legs, pl, entry);
+	*legp = &pl->base;
+	return 0;
 }
 
 /* Q.931 5.1.2: the first answer to our SETUP names the B-channel granted.

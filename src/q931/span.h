@@ -30,15 +30,19 @@ int span_alloc(struct span **spp, const struct span_params *p);
 void span_free(struct span *sp);
 const char *span_name(const struct span *sp);
 enum g711_law span_law(const struct span *sp);
-/** A call out on this span (SIP -> PRI): hunts a B-channel and sends SETUP.
- * plan: Q.931 type of number | numbering plan of the called number. Only
- * an emergency call (si->emergency) may take the last reserved channels.
- * Returns 0, or -errno with the Q.850 cause in *causep: -EBUSY (34, no
- * circuit), -ENETDOWN (38, D-channel down), -ENOMEM (47), -EINVAL (1: called
- * has characters a called party number cannot carry; 28: more digits than
- * libpri sends, so the number is refused rather than cut). */
-int span_place_call(struct span *sp, struct leg **legp, const struct leg_setup_info *si,
-		    const char *called, int plan, int *causep);
+/* A call out on this span (SIP -> PRI). */
+struct pri_leg_params {
+	const char *called;	/* after the dial-peer's digit manipulation */
+	int plan;		/* Q.931 type of number | numbering plan of the called number */
+};
 
+/** An outgoing leg on sp, not yet signalled: its leg_ops.setup hunts a
+ * B-channel and sends SETUP. Only an emergency call (si->emergency) may take
+ * the last reserved channels. setup returns 0, or -errno with the Q.850
+ * cause in *causep: -EBUSY (34, no circuit), -ENETDOWN (38, D-channel down),
+ * -ENOMEM (47), -EINVAL (1: called has characters a called party number
+ * cannot carry; 28: more digits than libpri sends, so the number is refused
+ * rather than cut). alloc itself returns 0 or -ENOMEM. */
+int pri_leg_alloc_outgoing(struct leg **legp, struct span *sp, const struct pri_leg_params *p);
 
 #endif

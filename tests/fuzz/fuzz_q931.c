@@ -17,7 +17,7 @@
  * calls (cause 1) instead of taking them. Then records, one after another:
  *   0x00-0xdf N   a Q.931 message of N bytes follows (sent in an I-frame)
  *   0xe0-0xef N   a raw Q.921 frame of N bytes follows (address, control...)
- *   0xf0 a        place a call to the PBX (span_place_call), number 2000+a
+ *   0xf0 a        place a call to the PBX (pri_leg_alloc_outgoing + setup), number 2000+a
  *   0xf1 a        alert the call a>>1 (in-band when a & 1)
  *   0xf2 a        progress (in-band audio) on call a
  *   0xf3 a        answer call a
@@ -378,8 +378,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				snprintf(si.display, sizeof(si.display), "Fuzz");
 				snprintf(called, sizeof(called), "%u", 2000u + a);
 				si.emergency = a & 1;
-				if (span_place_call(span, &out, &si, called, PRI_UNKNOWN | 0x1, &cause) == 0)
+				struct pri_leg_params pp = { .called = called, .plan = PRI_UNKNOWN | 0x1 };
+
+				if (pri_leg_alloc_outgoing(&out, span, &pp))
+					break;
+				if (out->ops->setup(out, &si, &cause) == 0)
 					leg_keep(out);
+				else
+					out->ops->destroy(out);
 				break;
 			}
 			case 0xf1:

@@ -1,0 +1,419 @@
+/* sipgw - routing: dial-peer selection and hunting (figure B-16: 5xx or no
+ * answer -> next peer; 4xx, 6xx -> stop), forking to registered phones,
+ * emergency numbers (B-22, B-23) and the toll-fraud door (B-19).
+ * SPDX-License-Identifier: GPL-2.0-only */
+#include "route/route.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bridge/bridge.h"
+#include "bridge/cause.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/number.h"
+#include "route/dialpeer.h"
+#include "route/route_check.h"
+
+#define ROUTE_MAX_CANDS 8
+#define ROUTE_MAX_FORKS 9	/* registered contacts of one user rung at once (b + 8 forks) */
+#define ROUTE_GLARE_RETRIES 1	/* Q.931 5.7: tries again on the same dial-peer after glare */
+
+struct route {
+	const struct gw_config *cfg;
+	struct bridge *br;
+	struct route_factory legs[ROUTE_LEG__COUNT];
+	route_contacts_h *contacts_h;
+	void *contacts_arg;
+	unsigned n_routed;
+	float *pdd_ms;			/* post-dial delays (SETUP in -> INVITE out), for the exit summary */
+	size_t n_pdd, cap_pdd;
+};
+
+/* What routing keeps for one call: its dial-peers and how far it got. */
+struct route_call {
+	struct route *r;
+	struct call *c;
+	enum dp_type towards;		/* DP_POTS: to the PSTN (SIP -> PRI); DP_VOIP: to SIP */
+	const struct dial_peer *cands[ROUTE_MAX_CANDS];
+	size_t n_cands, next_cand;
+	char ring_user[LEG_NUM];	/* a registered user to ring first ("" = none, or tried) */
+	int last_cause;			/* why the last try could not be placed */
+	int glare_retries;		/* tries again after the network took our B-channel */
+	int fork_cause;			/* RFC 3261 16.7: the best answer of forks that failed (0 = none) */
+};
+
+static int route_contacts(struct route *r, const char *user, char uris[][ROUTE_URI_LEN], int max)
+{
+	return r->contacts_h ? r->contacts_h(r->contacts_arg, user, uris, max) : 0;
+}
+
+static void route_note_pdd(struct route *r, double ms)
+{
+	if (r->n_pdd == r->cap_pdd) {
+		size_t cap = r->cap_pdd ? r->cap_pdd * 2 : 1024;
+		float *p;
+		if (cap > 1000000 || !(p = realloc(r->pdd_ms, cap * sizeof(*p))))
+			return;
+		r->pdd_ms = p;
+		r->cap_pdd = cap;
+	}
+	r->pdd_ms[r->n_pdd++] = (float)ms;
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+	return (x > y) - (x < y);
+}
+
+/* One line a benchmark (or an operator) can read at exit. */
+static void route_log_summary(struct route *r)
+{
+	if (!r->n_pdd)
+		return;
+	qsort(r->pdd_ms, r->n_pdd, sizeof(float), cmp_float);
+	LOGN(LSS_BRIDGE, "summary: %u calls routed, post-dial delay (SETUP in -> INVITE out) "
+	     "p50 %.3f ms p99 %.3f ms max %.3f ms", r->n_routed,
+	     r->pdd_ms[r->n_pdd / 2], r->pdd_ms[(r->n_pdd * 99) / 100], r->pdd_ms[r->n_pdd - 1]);
+}
+
+static double route_pdd_ms(const struct route_call *rc)
+{
+	return (mono_us() - call_setup_info(rc->c)->t_setup_us) / 1000.0;
+}
+
+/* One outgoing leg through its kind's factory: made, set up, given to the
+ * call. 0, or -errno with the cause in *causep (the leg is gone again). */
+static int route_place(struct route_call *rc, enum route_leg_kind kind, const struct route_target *t,
+		       int *causep)
+{
+	const struct route_factory *f = &rc->r->legs[kind];
+	struct leg *leg;
+	int rv;
+
+	*causep = CAUSE_TEMP_FAILURE;
+	if (!f->alloc)
+		return -ENOSYS;
+	if ((rv = f->alloc(f->arg, &leg, t)))
+		return rv;
+	if ((rv = leg->ops->setup(leg, call_setup_info(rc->c), causep))) {
+		leg->ops->destroy(leg);
+		return rv;
+	}
+	if ((rv = call_add_leg(rc->c, leg))) {
+		leg->call = NULL;
+		leg->ops->release(leg, CAUSE_TEMP_FAILURE);	/* reports gone; destroyed then */
+		return rv;
+	}
+	return 0;
+}
+
+/* SIP -> PRI: the pots peer's span, or its trunk group's spans in order,
+ * until one has a free B-channel. 0, or -errno with the Q.850 cause in *causep. */
+static int route_try_pots(struct route_call *rc, const struct dial_peer *dp, int *causep)
+{
+	const struct gw_config *cfg = rc->r->cfg;
+	const struct leg_setup_info *si = call_setup_info(rc->c);
+	const char *names[CFG_MAX_SPANS];
+	char number[LEG_NUM];
+	int n = 0;
+
+	*causep = CAUSE_NO_ROUTE_DESTINATION;
+	if (dp_pots_number(dp, si->called, number, sizeof(number))) {
+		*causep = CAUSE_INVALID_NUMBER_FORMAT;
+		return -EINVAL;
+	}
+	if (config_span(cfg, dp->port)) {
+		names[n++] = dp->port;
+	} else {
+		for (int t = 0; t < cfg->n_tgs; t++)
+			if (!strcmp(cfg->tgs[t].name, dp->port))
+				for (int k = 0; k < cfg->tgs[t].n_spans; k++)
+					names[n++] = cfg->tgs[t].spans[k];
+	}
+	for (int i = 0; i < n; i++) {
+		struct route_target t = { .dial_peer = dp->tag, .span = names[i], .number = number,
+					  .plan = dp->ton | dp->npi };
+		int rv = route_place(rc, ROUTE_LEG_PRI, &t, causep);
+
+		if (rv == -ENOENT)
+			continue;	/* no such span running */
+		if (rv == 0) {
+			LOGI(LSS_BRIDGE, "%s -> dial-peer %d (span %s) as %s, post-dial delay %.3f ms",
+			     call_describe(rc->c), dp->tag, names[i], number, route_pdd_ms(rc));
+			return 0;
+		}
+		LOGN(LSS_BRIDGE, "%s span %s refused: cause %d (%s)", call_describe(rc->c), names[i],
+		     *causep, cause_name(*causep));
+	}
+	return -EBUSY;
+}
+
+/* A SIP leg to a dial-peer's session target or to a registered phone's
+ * contact; 0 when its INVITE is on its way. */
+static int route_place_sip(struct route_call *rc, const struct route_target *t, const char *what)
+{
+	int cause;
+
+	if (route_place(rc, ROUTE_LEG_SIP, t, &cause))
+		return -EIO;
+	route_note_pdd(rc->r, route_pdd_ms(rc));
+	LOGI(LSS_BRIDGE, "%s -> %s, post-dial delay %.3f ms", call_describe(rc->c), what, route_pdd_ms(rc));
+	return 0;
+}
+
+/* Ring every registered contact of user at once (parallel forking, RFC
+ * 3261 16.6, done as a B2BUA): the newest is the call's b leg, the others
+ * ring beside it; the first to answer wins and the bridge cancels the rest. */
+static int route_ring_user(struct route_call *rc, const char *user, int tag)
+{
+	char uris[ROUTE_MAX_FORKS][ROUTE_URI_LEN];
+	int n = route_contacts(rc->r, user, uris, ROUTE_MAX_FORKS), placed = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct route_target t = { .ruri = uris[i], .dial_peer = tag };
+		char what[ROUTE_URI_LEN + 96];
+
+		snprintf(what, sizeof(what), "%.63s registered at %.*s", user, ROUTE_URI_LEN - 1, uris[i]);
+		if (route_place_sip(rc, &t, what) == 0)
+			placed++;
+	}
+	if (!n)
+		LOGN(LSS_BRIDGE, "%s %s is not registered", call_describe(rc->c), user);
+	return placed ? 0 : -ENOENT;
+}
+
+/* One voip dial-peer: its session target, or the called number's
+ * registered phones ("session target registrar"). */
+static int route_try_voip(struct route_call *rc, const struct dial_peer *dp)
+{
+	struct route_target t = { .dial_peer = dp->tag };
+	char host[128], what[320];
+
+	if (dp_targets_registrar(dp)) {
+		if (route_ring_user(rc, call_setup_info(rc->c)->called, dp->tag) == 0)
+			return 0;
+		rc->last_cause = CAUSE_SUBSCRIBER_ABSENT;
+		return -ENOENT;
+	}
+	if (dp_session_target(dp, host, sizeof(host), &t.port))
+		return -EINVAL;
+	t.host = host;
+	snprintf(what, sizeof(what), "dial-peer %d (%s)", dp->tag, dp->target);
+	return route_place_sip(rc, &t, what);
+}
+
+/* The next try: a registered phone first (once), then the next matching
+ * dial-peer; 0 when one is on its way. */
+static int route_try_next(struct route_call *rc)
+{
+	if (rc->ring_user[0]) {
+		char user[LEG_NUM];
+
+		memcpy(user, rc->ring_user, sizeof(user));
+		rc->ring_user[0] = 0;	/* tried once: hunting goes on with the dial-peers */
+		if (route_ring_user(rc, user, 0) == 0)
+			return 0;
+	}
+	while (rc->next_cand < rc->n_cands) {
+		const struct dial_peer *dp = rc->cands[rc->next_cand++];
+		int rv, cause;
+
+		if (dp->type == DP_POTS) {
+			rv = route_try_pots(rc, dp, &cause);
+			if (rv)
+				rc->last_cause = cause;
+		} else {
+			rv = route_try_voip(rc, dp);
+		}
+		if (rv == 0)
+			return 0;
+	}
+	return -ENOENT;
+}
+
+/* RFC 3261 16.7 / figure B-16: a 5xx or no answer at all lets another
+ * location be tried; 4xx is definite for this request, 6xx for the user. */
+static int may_hunt(int status)
+{
+	return (status >= 500 && status < 600) || status == 408;
+}
+
+/* bridge_route_ops.leg_failed: a called leg failed before the answer. */
+static int route_leg_failed(void *arg, struct call *c, struct leg *leg, int cause, int status, int *causep)
+{
+	struct route_call *rc = call_route_data(c);
+
+	*causep = cause;
+	if (!rc)
+		return -ENOENT;
+	/* One of several forked phones failed: the others ring on, unless it
+	 * declined for the user everywhere (6xx, RFC 3261 16.7). */
+	if (call_legs_trying(c) && status < 600) {
+		if (cause == CAUSE_USER_BUSY)
+			rc->fork_cause = CAUSE_USER_BUSY;
+		return 0;
+	}
+	if (call_legs_trying(c))
+		return -ENOENT;		/* 6xx: the bridge clears the others too */
+	if (rc->fork_cause)
+		cause = *causep = rc->fork_cause;	/* busy somewhere beats "no answer" elsewhere */
+	if (may_hunt(status) && rc->next_cand < rc->n_cands && route_try_next(rc) == 0)
+		return 0;
+	/* Glare (Q.931 5.7): the network refused our SETUP's B-channel (requested
+	 * circuit/channel not available), most likely to give it to a call of its
+	 * own. Place the call once more on the same dial-peer; the span hunts
+	 * another channel. */
+	if (cause == CAUSE_REQUESTED_CHAN_UNAVAIL && !call_alerted(c) && rc->glare_retries < ROUTE_GLARE_RETRIES &&
+	    !strcmp(leg->ops->kind, "pri") && rc->next_cand > 0) {
+		rc->glare_retries++;
+		LOGN(LSS_BRIDGE, "%s B-channel refused (cause %d): trying the dial-peer again",
+		     call_describe(c), CAUSE_REQUESTED_CHAN_UNAVAIL);
+		rc->next_cand--;
+		if (route_try_next(rc) == 0)
+			return 0;
+	}
+	return -ENOENT;
+}
+
+static void route_call_ended(void *arg, struct call *c)
+{
+	free(call_route_data(c));
+	call_set_route_data(c, NULL);
+}
+
+const struct bridge_route_ops route_bridge_ops = {
+	.leg_failed = route_leg_failed,
+	.call_ended = route_call_ended,
+};
+
+/* A new call around the incoming leg a, routed to ring_user's registered
+ * phones (if any) and then over dial-peers of type towards. 0, or -errno
+ * with the cause in *causep when no call could be made for it. */
+static int route_call_start(struct route *r, struct leg *a, const struct leg_setup_info *si,
+			    enum dp_type towards, const char *ring_user, int *causep)
+{
+	struct route_call *rc;
+	struct call *c;
+	int rv;
+
+	if ((rv = call_alloc(&c, r->br, a, si))) {
+		*causep = rv == -EBUSY ? CAUSE_SWITCH_CONGESTION : CAUSE_RESOURCE_UNAVAIL;
+		return rv;
+	}
+	r->n_routed++;
+	rc = calloc(1, sizeof(*rc));
+	if (!rc) {
+		call_clear(c, CAUSE_RESOURCE_UNAVAIL);
+		return 0;
+	}
+	rc->r = r;
+	rc->c = c;
+	rc->towards = towards;
+	rc->last_cause = CAUSE_NORMAL_CLEARING;
+	snprintf(rc->ring_user, sizeof(rc->ring_user), "%s", ring_user ? ring_user : "");
+	call_set_route_data(c, rc);
+	rc->n_cands = dp_lookup(r->cfg->peers, r->cfg->n_peers, si->called, towards, rc->cands,
+				ROUTE_MAX_CANDS);
+	LOGI(LSS_BRIDGE, "%s from %s: %s \"%s\" -> %s%s, %s%zu dial-peer(s)", call_describe(c),
+	     a->ops->describe(a), si->calling, si->display, si->called, si->emergency ? " (EMERGENCY)" : "",
+	     rc->ring_user[0] ? "registered phones, " : "", rc->n_cands);
+	if (!rc->n_cands && !rc->ring_user[0]) {
+		LOGN(LSS_BRIDGE, "%s no dial-peer matches %s: cause %d", call_describe(c), si->called,
+		     CAUSE_UNALLOCATED);
+		call_clear(c, CAUSE_UNALLOCATED);
+		return 0;
+	}
+	/* SIP -> PRI: the span's cause (no circuit...); else network out of order */
+	if (route_try_next(rc))
+		call_clear(c, towards == DP_POTS ? rc->last_cause : CAUSE_NET_OUT_OF_ORDER);
+	return 0;
+}
+
+int route_incoming_pri(void *arg, struct leg *a, const struct leg_setup_info *si, int *causep)
+{
+	return route_call_start(arg, a, si, DP_VOIP, NULL, causep);
+}
+
+/* Emergency numbers (figures B-22, B-23) come in from anyone, registered or
+ * not, and may take reserved B-channels. An emergency entry naming an
+ * extension goes to that phone; else the number's own registered phone,
+ * then the pots dial-peers. */
+static int route_start_emergency(struct route *r, struct leg *a, struct leg_setup_info *si,
+				 const struct cfg_emergency_number *em, int *causep)
+{
+	char uri[1][ROUTE_URI_LEN];
+	const char *user = si->called;
+
+	si->emergency = 1;
+	LOGN(LSS_BRIDGE, "EMERGENCY call from %s (%s%s) to %s: accepted without authentication",
+	     si->source, si->calling, si->auth_user[0] ? ", authenticated" : "", si->called);
+	if (em->extension[0] && route_contacts(r, em->extension, uri, 1))
+		user = em->extension;
+	else if (em->extension[0])
+		LOGW(LSS_BRIDGE, "emergency extension %s for %s is not registered; trying the dial-peers",
+		     em->extension, si->called);
+	return route_call_start(r, a, si, DP_POTS, user, causep);
+}
+
+/* Toll-fraud door: an INVITE that would reach a PRI trunk or a registered
+ * phone must come from a digest-authenticated user (407, figure B-19) or a
+ * trusted address; emergency numbers excepted. */
+int route_incoming_sip(void *arg, struct leg *a, const struct leg_setup_info *si_in, int *causep)
+{
+	struct route *r = arg;
+	struct leg_setup_info si = *si_in;
+	const struct cfg_emergency_number *em = route_emergency(r->cfg, si.called);
+	char uri[1][ROUTE_URI_LEN];
+
+	if (em)
+		return route_start_emergency(r, a, &si, em, causep);
+	if (si.auth_status) {
+		LOGW(LSS_BRIDGE, "refused INVITE from %s to %s (calling %s): bad credentials (%d)",
+		     si.source, si.called, si.calling, si.auth_status);
+		return -EACCES;
+	}
+	if (!si.auth_user[0] && !cfg_list_match_addr(&r->cfg->sip_trusted, si.source)) {
+		if (r->contacts_h) {
+			LOGN(LSS_BRIDGE, "INVITE from %s to %s (calling %s): not trusted, challenging",
+			     si.source, si.called, si.calling);
+			return -EACCES;
+		}
+		LOGW(LSS_BRIDGE, "refused INVITE from %s to %s (calling %s): source not trusted",
+		     si.source, si.called, si.calling);
+		*causep = CAUSE_CALL_REJECTED;	/* -> 403 Forbidden */
+		return -EPERM;
+	}
+	/* A registered phone first (the backup proxy's job), else the PSTN. */
+	return route_call_start(r, a, &si, DP_POTS, route_contacts(r, si.called, uri, 1) ? si.called : NULL,
+				causep);
+}
+
+int route_alloc(struct route **rp, const struct route_params *p)
+{
+	struct route *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return -ENOMEM;
+	r->cfg = p->cfg;
+	r->br = p->br;
+	memcpy(r->legs, p->legs, sizeof(r->legs));
+	r->contacts_h = p->contacts_h;
+	r->contacts_arg = p->contacts_arg;
+	*rp = r;
+	return 0;
+}
+
+void route_set_bridge(struct route *r, struct bridge *br) { r->br = br; }
+
+void route_free(struct route *r)
+{
+	if (!r)
+		return;
+	route_log_summary(r);
+	free(r->pdd_ms);
+	free(r);
+}

@@ -1,0 +1,65 @@
+/* sipgw - routing above both protocols: where a call goes. Dial-peer
+ * selection, hunting (figure B-16), forking to a user's registered phones,
+ * the emergency rules (B-22, B-23) and the toll-fraud door (B-19). Routing
+ * places each outgoing leg through its kind's factory and hands it to the
+ * bridge; when a called leg fails, the bridge asks routing for the next try.
+ * SPDX-License-Identifier: GPL-2.0-only */
+#ifndef SIPGW_ROUTE_ROUTE_H
+#define SIPGW_ROUTE_ROUTE_H
+
+#include "bridge/leg.h"
+
+struct gw_config;
+struct bridge;
+struct route;
+
+#define ROUTE_URI_LEN 256	/* a registered contact */
+
+/* Where one outgoing leg goes. */
+struct route_target {
+	int dial_peer;		/* tag; 0 = a registered phone, no dial-peer */
+	const char *span;	/* pri: span name */
+	const char *number;	/* pri: called number after digit manipulation */
+	int plan;		/* pri: type of number | numbering plan */
+	const char *host;	/* sip: the dial-peer's session target */
+	int port;
+	const char *ruri;	/* sip: a registered contact, used as the Request-URI */
+};
+
+enum route_leg_kind { ROUTE_LEG_PRI, ROUTE_LEG_SIP, ROUTE_LEG__COUNT };
+
+/** A leg factory: a new outgoing leg towards t, not yet signalled (routing
+ * calls its leg_ops.setup). 0, -ENOENT (no such span), -ENOMEM. */
+typedef int (route_leg_alloc_h)(void *arg, struct leg **legp, const struct route_target *t);
+
+struct route_factory {
+	route_leg_alloc_h *alloc;
+	void *arg;
+};
+
+/** Every live contact of user, newest first, at most max; returns how many. */
+typedef int (route_contacts_h)(void *arg, const char *user, char uris[][ROUTE_URI_LEN], int max);
+
+struct route_params {
+	const struct gw_config *cfg;
+	struct bridge *br;		/* carries the calls (set later with route_set_bridge) */
+	struct route_factory legs[ROUTE_LEG__COUNT];
+	route_contacts_h *contacts_h;	/* NULL: no registrar */
+	void *contacts_arg;
+};
+
+int route_alloc(struct route **rp, const struct route_params *p);
+/** Logs the post-dial delay summary. */
+void route_free(struct route *r);
+void route_set_bridge(struct route *r, struct bridge *br);
+/** The hooks the bridge calls (bridge_params.route, with the route as arg). */
+extern const struct bridge_route_ops route_bridge_ops;
+
+/** An INVITE arrived (sip_incoming_h): the toll-fraud door, then a registered
+ * phone or the pots dial-peers. 0 taken; -EACCES credentials needed; else
+ * -errno with the cause in *causep. */
+int route_incoming_sip(void *arg, struct leg *leg, const struct leg_setup_info *si, int *causep);
+/** A call arrived on a PRI span (span_incoming_h): the voip dial-peers. */
+int route_incoming_pri(void *arg, struct leg *leg, const struct leg_setup_info *si, int *causep);
+
+#endif

@@ -1,0 +1,46 @@
+/* sipgw - the real leg factories. SPDX-License-Identifier: GPL-2.0-only */
+#include "route/route_legs.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "q931/span.h"
+#include "sip/registrar.h"
+#include "sip/sip_ua.h"
+
+_Static_assert(ROUTE_URI_LEN == REG_URI_LEN, "a contact must fit routing's buffer");
+
+int route_legs_add_span(struct route_legs *rl, struct span *sp)
+{
+	if (rl->n_spans == CFG_MAX_SPANS)
+		return -ENOSPC;
+	rl->spans[rl->n_spans++] = sp;
+	return 0;
+}
+
+int route_legs_pri(void *arg, struct leg **legp, const struct route_target *t)
+{
+	struct route_legs *rl = arg;
+	struct pri_leg_params p = { .called = t->number, .plan = t->plan };
+
+	for (int i = 0; i < rl->n_spans; i++)
+		if (!strcmp(span_name(rl->spans[i]), t->span))
+			return pri_leg_alloc_outgoing(legp, rl->spans[i], &p);
+	return -ENOENT;
+}
+
+int route_legs_sip(void *arg, struct leg **legp, const struct route_target *t)
+{
+	struct route_legs *rl = arg;
+	struct sip_leg_params p = { .host = t->host, .port = t->port, .ruri = t->ruri,
+				    .dial_peer = t->dial_peer };
+
+	if (!rl->ua)
+		return -ENOENT;
+	return sip_leg_alloc_outgoing(legp, rl->ua, &p);
+}
+
+int route_legs_contacts(void *arg, const char *user, char uris[][ROUTE_URI_LEN], int max)
+{
+	return registrar_contacts(arg, user, uris, max);
+}

@@ -1,0 +1,29 @@
+/* sipgw - the real leg factories routing places calls through: PRI legs on
+ * the gateway's spans, SIP legs on its user agent, and the registrar's
+ * contacts. (Unit tests give routing fakes instead.)
+ * SPDX-License-Identifier: GPL-2.0-only */
+#ifndef SIPGW_ROUTE_ROUTE_LEGS_H
+#define SIPGW_ROUTE_ROUTE_LEGS_H
+
+#include "core/config.h"
+#include "route/route.h"
+
+struct span;
+struct sip_ua;
+
+struct route_legs {
+	struct span *spans[CFG_MAX_SPANS];	/* the spans pots dial-peers name (or their trunk group) */
+	int n_spans;
+	struct sip_ua *ua;
+};
+
+/** A span calls may go out on. 0 or -ENOSPC. */
+int route_legs_add_span(struct route_legs *rl, struct span *sp);
+/** route_leg_alloc_h for ROUTE_LEG_PRI (arg: struct route_legs). */
+int route_legs_pri(void *arg, struct leg **legp, const struct route_target *t);
+/** route_leg_alloc_h for ROUTE_LEG_SIP (arg: struct route_legs). */
+int route_legs_sip(void *arg, struct leg **legp, const struct route_target *t);
+/** route_contacts_h on the registrar (arg: struct registrar). */
+int route_legs_contacts(void *arg, const char *user, char uris[][ROUTE_URI_LEN], int max);
+
+#endif
