@@ -11,11 +11,12 @@
 
 #include "bridge/bridge.h"
 #include "bridge/cause.h"
-#include "bridge/dialpeer.h"
 #include "core/config.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/number.h"
+#include "route/dialpeer.h"
+#include "route/route_check.h"
 
 #define ROUTE_MAX_CANDS 8
 #define ROUTE_MAX_FORKS 9	/* registered contacts of one user rung at once (b + 8 forks) */
@@ -362,7 +363,7 @@ int route_incoming_sip(void *arg, struct leg *a, const struct leg_setup_info *si
 {
 	struct route *r = arg;
 	struct leg_setup_info si = *si_in;
-	const struct cfg_emergency_number *em = config_emergency(r->cfg, si.called);
+	const struct cfg_emergency_number *em = route_emergency(r->cfg, si.called);
 	char uri[1][ROUTE_URI_LEN];
 
 	if (em)
