@@ -136,10 +136,11 @@ static int route_try_pots(struct route_call *rc, const struct dial_peer *dp, int
 	for (int i = 0; i < n; i++) {
 		struct route_target t = { .dial_peer = dp->tag, .span = names[i], .number = number,
 					  .plan = dp->ton | dp->npi };
-		int rv = route_place(rc, ROUTE_LEG_PRI, &t, causep);
+		int cause, rv = route_place(rc, ROUTE_LEG_PRI, &t, &cause);
 
 		if (rv == -ENOENT)
-			continue;	/* no such span running */
+			continue;	/* no such span running: the cause stays the last span's */
+		*causep = cause;
 		if (rv == 0) {
 			LOGI(LSS_BRIDGE, "%s -> dial-peer %d (span %s) as %s, post-dial delay %.3f ms",
 			     call_describe(rc->c), dp->tag, names[i], number, route_pdd_ms(rc));
