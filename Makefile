@@ -25,7 +25,7 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
 PROGS := $(BUILD)/sipgw $(BUILD)/sipgw-pbx $(BUILD)/sipgw-phone
 
-.PHONY: all deps run test unit unit-asan flows bench clean
+.PHONY: all deps run test unit unit-asan flows bench clean layers
 all: $(PROGS) $(BUILD)/unit-tests
 
 $(BUILD)/%.o: %.c
@@ -66,11 +66,17 @@ unit-asan:
 asan-sipgw:
 	$(MAKE) BUILD=build-asan OPT="-O1 $(SAN)" build-asan/sipgw
 
+# DESIGN.md's layering on the #include lines: core/ and bridge/ stay below
+# the protocols and routing, no circle across folders.
+layers:
+	python3 tests/layers/check_layers.py
+
 flows: $(PROGS) asan-sipgw
 	python3 tests/flows/run_flows.py --build $(BUILD)
 
 test: deps
 	$(MAKE) all
+	$(MAKE) layers
 	$(MAKE) unit
 	$(MAKE) unit-asan
 	$(MAKE) fuzz-replay
@@ -152,7 +158,8 @@ fuzz-cov: deps
 			>/dev/null 2>&1 || exit 1; \
 		llvm-profdata-14 merge -o $(FUZZ_COV_BUILD)/$$t.profdata $(FUZZ_COV_BUILD)/$$t.profraw; \
 		case $$t in sdp) f=src/sip/sdp.c;; auth) f=src/sip/registrar.c;; \
-			dialpeer) f=src/bridge/dialpeer.c;; config) f=src/core/config.c;; \
+			dialpeer) f="src/core/dialpeer.c src/route/dialpeer.c";; \
+			config) f="src/core/config.c src/route/route_check.c";; \
 			q931) f="src/q931/span.c src/q931/pri_leg.c src/q931/q931_trace.c";; *) f=;; esac; \
 		echo "== fuzz_$$t"; \
 		llvm-cov-14 report $(FUZZ_COV_BUILD)/fuzz_$$t -instr-profile=$(FUZZ_COV_BUILD)/$$t.profdata \

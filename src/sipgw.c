@@ -18,6 +18,7 @@
 #include "core/loop.h"
 #include "q931/span.h"
 #include "route/route.h"
+#include "route/route_check.h"
 #include "route/route_legs.h"
 #include "sip/registrar.h"
 #include "sip/sip_ua.h"
@@ -125,7 +126,7 @@ static void signal_cb(void *arg, int fd)
 
 static int gw_is_emergency(void *arg, const char *number)
 {
-	return config_emergency(arg, number) != NULL;
+	return route_emergency(arg, number) != NULL;
 }
 
 static int gw_start(struct gw *gw)
@@ -247,7 +248,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (config_load(&gw.cfg, file, err, sizeof(err))) {
+	if (route_config_load(&gw.cfg, file, err, sizeof(err))) {
 		fprintf(stderr, "sipgw: configuration error: %s\n", err);
 		return 1;
 	}

@@ -439,36 +439,11 @@ static int load_emergency(struct ctx *c, struct gw_config *cfg, const config_set
 			return rc;
 		if (dp_pattern_check(en->pattern, &why))
 			return fail(c, n, "emergency pattern \"%s\": %s", en->pattern, why ? why : "invalid");
-		/* An emergency number with nowhere to go is a configuration error,
-		 * not something to find out during an emergency. */
-		if (!en->extension[0]) {
-			const struct dial_peer *out[1];
-			char ex[DP_NUMBER_MAX + 1], called[DP_NUMBER_MAX + 33];
-
-			/* Wildcards too: the shortest number the pattern takes must
-			 * reach a pots dial-peer that can dial it. */
-			if (dp_pattern_example(en->pattern, ex, sizeof(ex)) ||
-			    !dp_lookup(cfg->peers, cfg->n_peers, ex, DP_POTS, out, 1) ||
-			    dp_pots_number(out[0], ex, called, sizeof(called)))
-				return fail(c, n, "emergency number %s: no pots dial-peer matches it and no "
-					    "'extension' is set", en->pattern);
-		}
+		/* whether it has somewhere to go is routing's check (route_config_check) */
+		en->line = config_setting_source_line(n);
 		e->n = i + 1;
 	}
 	return 0;
-}
-
-const struct cfg_emergency_number *config_emergency(const struct gw_config *cfg, const char *number)
-{
-	for (int i = 0; i < cfg->emergency.n; i++)
-		if (dp_pattern_match(cfg->emergency.nums[i].pattern, number) > 0)
-			return &cfg->emergency.nums[i];
-	return NULL;
-}
-
-int dp_targets_registrar(const struct dial_peer *dp)
-{
-	return dp->type == DP_VOIP && !strcasecmp(dp->target, "registrar");
 }
 
 void config_registrar_defaults(struct cfg_registrar *r)

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "core/log.h"
-#include "bridge/dialpeer.h"
+#include "core/dialpeer.h"
 
 #define CFG_MAX_SPANS 16
 #define CFG_MAX_TGS 16
@@ -87,6 +87,7 @@ struct cfg_registrar {
 struct cfg_emergency_number {
 	char pattern[32];		/* dial-peer pattern syntax */
 	char extension[32];		/* "" = route by registrations, then dial-peers; else this extension */
+	int line;			/* of the entry in file, for what is found after loading */
 };
 
 struct cfg_emergency {
@@ -131,9 +132,5 @@ const char *span_framing_name(enum span_framing f);
 int cidr_parse(const char *s, uint32_t *netp, uint32_t *maskp);
 /** True when the IPv4 address ip falls in one of the list's prefixes. */
 int cfg_list_match_addr(const struct cfg_list *l, const char *ip);
-/** The emergency entry whose pattern matches number, or NULL. */
-const struct cfg_emergency_number *config_emergency(const struct gw_config *cfg, const char *number);
-/** True when a voip dial-peer's session target is the registrar (Cisco "session target registrar"). */
-int dp_targets_registrar(const struct dial_peer *dp);
 
 #endif

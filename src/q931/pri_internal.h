@@ -5,6 +5,7 @@
 #include <libpri.h>
 #include <sys/queue.h>
 
+#include "core/fsm.h"
 #include "core/log.h"
 #include "q931/span.h"
 #include "rtp/media.h"
@@ -74,7 +75,7 @@ struct pri_leg {
 	struct span *span;
 	q931_call *qc;
 	int chan;			/* 0: none (given up to the network's call in glare) */
-	int state;			/* enum pri_state */
+	struct fsm_inst fi;		/* state: enum pri_state */
 	unsigned id;
 	int cause;			/* the cause we or they cleared with */
 	struct media_port port;
@@ -91,6 +92,10 @@ int pri_leg_alloc_incoming(struct pri_leg **plp, struct span *sp, q931_call *qc,
 void pri_leg_on_event(struct pri_leg *pl, const pri_event *ev);
 void pri_leg_route_later(struct pri_leg *pl, const struct leg_setup_info *si);
 void pri_leg_lost(struct pri_leg *pl, int cause);
+/** CALL PROCEEDING has gone out for an incoming SETUP (Q.931 5.2.5.1). */
+void pri_leg_proceeding(struct pri_leg *pl);
+/** enum pri_state */
+int pri_leg_state(const struct pri_leg *pl);
 void pri_leg_tick(struct pri_leg *pl);
 void pri_leg_frame_in(struct pri_leg *pl, const uint8_t *frame, size_t len);
 void span_reschedule(struct span *sp);

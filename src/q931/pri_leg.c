@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bridge/cause.h"
+#include "core/err.h"
 #include "core/fsm.h"
 #include "core/log.h"
 #include "core/loop.h"
@@ -17,26 +18,87 @@
  * available) both mean the PBX plays its own tones: cut the audio through. */
 #define PL_PI_INBAND (PRI_PROG_CALL_NOT_E2E_ISDN | PRI_PROG_INBAND_AVAILABLE)
 
-#define B(s) FSM_BIT(PRI_ST_##s)
-#define CLEARING (B(DISCONNECT_REQUEST) | B(DISCONNECT_INDICATION) | B(RELEASE_REQUEST) | B(RELEASED))
-
-static const struct fsm_state pri_states[PRI_ST__COUNT] = {
-	[PRI_ST_NULL] = { "NULL", B(CALL_PRESENT) | B(CALL_INITIATED) | B(RELEASED) },
-	[PRI_ST_CALL_INITIATED] = { "CALL_INITIATED", B(OUTGOING_PROCEEDING) | B(CALL_DELIVERED) | B(ACTIVE) | CLEARING },
-	[PRI_ST_OUTGOING_PROCEEDING] = { "OUTGOING_CALL_PROCEEDING", B(CALL_DELIVERED) | B(ACTIVE) | CLEARING },
-	[PRI_ST_CALL_DELIVERED] = { "CALL_DELIVERED", B(ACTIVE) | CLEARING },
-	[PRI_ST_CALL_PRESENT] = { "CALL_PRESENT", B(INCOMING_PROCEEDING) | CLEARING },
-	[PRI_ST_CALL_RECEIVED] = { "CALL_RECEIVED", B(CONNECT_REQUEST) | CLEARING },
-	[PRI_ST_CONNECT_REQUEST] = { "CONNECT_REQUEST", B(ACTIVE) | CLEARING },
-	[PRI_ST_INCOMING_PROCEEDING] = { "INCOMING_CALL_PROCEEDING", B(CALL_RECEIVED) | B(CONNECT_REQUEST) | CLEARING },
-	[PRI_ST_ACTIVE] = { "ACTIVE", CLEARING },
-	[PRI_ST_DISCONNECT_REQUEST] = { "DISCONNECT_REQUEST", B(RELEASE_REQUEST) | B(RELEASED) },
-	[PRI_ST_DISCONNECT_INDICATION] = { "DISCONNECT_INDICATION", B(RELEASE_REQUEST) | B(RELEASED) },
-	[PRI_ST_RELEASE_REQUEST] = { "RELEASE_REQUEST", B(RELEASED) },
-	[PRI_ST_RELEASED] = { "RELEASED", 0 },
+/* Events a PRI leg handles: from the call (leg_ops) and from libpri. */
+enum pl_event {
+	PL_EV_SETUP,		/* call: send SETUP (outgoing) */
+	PL_EV_ALERT,		/* call: send ALERTING (incoming) */
+	PL_EV_PROGRESS,		/* call: send PROGRESS, in-band information */
+	PL_EV_ANSWER,		/* call: send CONNECT */
+	PL_EV_RELEASE,		/* call: clear with a cause */
+	PL_EV_ROUTE,		/* the SETUP is ready to go to routing (from the loop) */
+	PL_EV_PROCEEDING_IN,	/* CALL PROCEEDING received */
+	PL_EV_RINGING_IN,	/* ALERTING received */
+	PL_EV_PROGRESS_IN,	/* PROGRESS received */
+	PL_EV_CONNECT_IN,	/* CONNECT received */
+	PL_EV_CONNECT_ACK_IN,	/* CONNECT ACKNOWLEDGE received */
+	PL_EV_DISCONNECT_IN,	/* DISCONNECT received (libpri HANGUP_REQ) */
+	PL_EV_RELEASE_IN,	/* RELEASE / RELEASE COMPLETE received, or a timer gave up (HANGUP) */
+	PL_EV_RELEASE_DONE,	/* our clearing is complete (HANGUP_ACK) */
+	PL_EV_LOST,		/* the D-channel went, or the channel was restarted */
+	PL_EV__COUNT
 };
 
-static const struct fsm_def pri_fsm = { "pri", LSS_Q931, pri_states, PRI_ST__COUNT };
+static const char *const pl_event_names[PL_EV__COUNT] = {
+	[PL_EV_SETUP] = "SETUP", [PL_EV_ALERT] = "ALERT", [PL_EV_PROGRESS] = "PROGRESS",
+	[PL_EV_ANSWER] = "ANSWER", [PL_EV_RELEASE] = "RELEASE", [PL_EV_ROUTE] = "ROUTE",
+	[PL_EV_PROCEEDING_IN] = "CALL_PROCEEDING_IN", [PL_EV_RINGING_IN] = "ALERTING_IN",
+	[PL_EV_PROGRESS_IN] = "PROGRESS_IN", [PL_EV_CONNECT_IN] = "CONNECT_IN",
+	[PL_EV_CONNECT_ACK_IN] = "CONNECT_ACK_IN", [PL_EV_DISCONNECT_IN] = "DISCONNECT_IN",
+	[PL_EV_RELEASE_IN] = "RELEASE_IN", [PL_EV_RELEASE_DONE] = "RELEASE_DONE",
+	[PL_EV_LOST] = "LOST",
+};
+
+/* What an event carries. */
+struct pl_ev {
+	const pri_event *pe;		/* libpri's event (the *_IN ones) */
+	const struct leg_setup_info *si;	/* SETUP */
+	int inband;			/* ALERT */
+	int cause;			/* RELEASE, LOST */
+	int rc, *causep;		/* SETUP: the outcome */
+};
+
+static void pl_action(struct fsm_inst *fi, int event, void *data);
+static const char *pl_fsm_describe(struct fsm_inst *fi);
+
+#define B(s) FSM_BIT(PRI_ST_##s)
+#define E(e) FSM_BIT(PL_EV_##e)
+#define CLEARING (B(DISCONNECT_REQUEST) | B(DISCONNECT_INDICATION) | B(RELEASE_REQUEST) | B(RELEASED))
+/* Whatever the state, the far end may clear and the link may go; the call
+ * may ask to clear at any time (once clearing, the ask is moot). */
+#define E_ALWAYS (E(RELEASE) | E(DISCONNECT_IN) | E(RELEASE_IN) | E(RELEASE_DONE) | E(LOST))
+/* The Q.931 timers of these states (T303 SETUP, T310 CALL PROCEEDING, T305
+ * DISCONNECT, T308 RELEASE; Q.931 table 9-1) run inside libpri, which
+ * reports their expiry as a hang-up (RELEASE_IN). */
+static const struct fsm_state pri_states[PRI_ST__COUNT] = {
+	[PRI_ST_NULL] = { "NULL", B(CALL_PRESENT) | B(CALL_INITIATED) | B(RELEASED), E(SETUP) | E_ALWAYS },
+	[PRI_ST_CALL_INITIATED] = { "CALL_INITIATED",
+		B(OUTGOING_PROCEEDING) | B(CALL_DELIVERED) | B(ACTIVE) | CLEARING,
+		E(PROCEEDING_IN) | E(RINGING_IN) | E(PROGRESS_IN) | E(CONNECT_IN) | E_ALWAYS },
+	[PRI_ST_OUTGOING_PROCEEDING] = { "OUTGOING_CALL_PROCEEDING", B(CALL_DELIVERED) | B(ACTIVE) | CLEARING,
+		E(PROCEEDING_IN) | E(RINGING_IN) | E(PROGRESS_IN) | E(CONNECT_IN) | E_ALWAYS },
+	[PRI_ST_CALL_DELIVERED] = { "CALL_DELIVERED", B(ACTIVE) | CLEARING,
+		E(RINGING_IN) | E(PROGRESS_IN) | E(CONNECT_IN) | E_ALWAYS },
+	[PRI_ST_CALL_PRESENT] = { "CALL_PRESENT", B(INCOMING_PROCEEDING) | CLEARING, E_ALWAYS },
+	[PRI_ST_CALL_RECEIVED] = { "CALL_RECEIVED", B(CONNECT_REQUEST) | CLEARING,
+		E(ALERT) | E(PROGRESS) | E(ANSWER) | E_ALWAYS },
+	[PRI_ST_CONNECT_REQUEST] = { "CONNECT_REQUEST", B(ACTIVE) | CLEARING,
+		E(CONNECT_ACK_IN) | E_ALWAYS },
+	[PRI_ST_INCOMING_PROCEEDING] = { "INCOMING_CALL_PROCEEDING", B(CALL_RECEIVED) | B(CONNECT_REQUEST) | CLEARING,
+		E(ROUTE) | E(ALERT) | E(PROGRESS) | E(ANSWER) | E_ALWAYS },
+	[PRI_ST_ACTIVE] = { "ACTIVE", CLEARING, E(CONNECT_ACK_IN) | E_ALWAYS },
+	[PRI_ST_DISCONNECT_REQUEST] = { "DISCONNECT_REQUEST", B(RELEASE_REQUEST) | B(RELEASED), E_ALWAYS },
+	[PRI_ST_DISCONNECT_INDICATION] = { "DISCONNECT_INDICATION", B(RELEASE_REQUEST) | B(RELEASED), E_ALWAYS },
+	[PRI_ST_RELEASE_REQUEST] = { "RELEASE_REQUEST", B(RELEASED), E_ALWAYS },
+	/* the call reference is gone; the call may still say release on its way out */
+	[PRI_ST_RELEASED] = { "RELEASED", 0, E(RELEASE) },
+};
+#undef E
+
+static const struct fsm_def pri_fsm = {
+	.name = "pri", .ss = LSS_Q931, .states = pri_states, .n_states = PRI_ST__COUNT,
+	.event_names = pl_event_names, .n_events = PL_EV__COUNT,
+	.action = pl_action, .describe = pl_fsm_describe,
+};
 
 static const char *pl_describe(struct leg *leg)
 {
@@ -46,62 +108,48 @@ static const char *pl_describe(struct leg *leg)
 	if (pl->chan)
 		snprintf(chan, sizeof(chan), "%d", pl->chan);
 	snprintf(pl->desc, sizeof(pl->desc), "pri %s/%s [%s]", pl->span->cfg->name, chan,
-		 fsm_state_name(&pri_fsm, pl->state));
+		 fsm_state_name(&pri_fsm, pl->fi.state));
 	return pl->desc;
+}
+
+static const char *pl_fsm_describe(struct fsm_inst *fi)
+{
+	return pl_describe(fi->priv);
 }
 
 static int pl_move(struct pri_leg *pl, int next)
 {
-	return fsm_move(&pri_fsm, &pl->state, next, pl_describe(&pl->base));
+	return fsm_state_chg(&pl->fi, next);
 }
 
 static int pl_clearing(const struct pri_leg *pl)
 {
-	return (FSM_BIT(pl->state) & CLEARING) != 0;
+	return (FSM_BIT(pl->fi.state) & CLEARING) != 0;
+}
+
+static void pl_dispatch(struct pri_leg *pl, int event, struct pl_ev *ev)
+{
+	fsm_dispatch(&pl->fi, event, ev);
 }
 
 static void pl_alert(struct leg *leg, int inband)
 {
-	struct pri_leg *pl = (struct pri_leg *)leg;
-
-	if (pl_move(pl, PRI_ST_CALL_RECEIVED))
-		return;
-	/* Progress indicator 8 (in-band information) when the far side sends audio. */
-	pri_acknowledge(pl->span->pri, pl->qc, pl->chan, inband);
-	span_reschedule(pl->span);
+	pl_dispatch((struct pri_leg *)leg, PL_EV_ALERT, &(struct pl_ev){ .inband = inband });
 }
 
 static void pl_progress(struct leg *leg)
 {
-	struct pri_leg *pl = (struct pri_leg *)leg;
-
-	if (pl_clearing(pl) || pl->state == PRI_ST_ACTIVE)
-		return;
-	pri_progress(pl->span->pri, pl->qc, pl->chan, 1);
-	span_reschedule(pl->span);
+	pl_dispatch((struct pri_leg *)leg, PL_EV_PROGRESS, &(struct pl_ev){ 0 });
 }
 
 static void pl_answer(struct leg *leg)
 {
-	struct pri_leg *pl = (struct pri_leg *)leg;
-
-	if (pl_move(pl, PRI_ST_CONNECT_REQUEST))
-		return;
-	pri_answer(pl->span->pri, pl->qc, pl->chan, 0);
-	span_reschedule(pl->span);
+	pl_dispatch((struct pri_leg *)leg, PL_EV_ANSWER, &(struct pl_ev){ 0 });
 }
 
 static void pl_release(struct leg *leg, int cause)
 {
-	struct pri_leg *pl = (struct pri_leg *)leg;
-
-	if (pl_clearing(pl))
-		return;
-	pl->cause = cause;
-	pl_move(pl, PRI_ST_DISCONNECT_REQUEST);
-	LOGI(LSS_Q931, "%s clearing with cause %d", pl_describe(leg), cause);
-	pri_hangup(pl->span->pri, pl->qc, cause);	/* DISCONNECT, Q.931 5.3.2 */
-	span_reschedule(pl->span);
+	pl_dispatch((struct pri_leg *)leg, PL_EV_RELEASE, &(struct pl_ev){ .cause = cause });
 }
 
 static struct media_port *pl_media(struct leg *leg)
@@ -156,7 +204,7 @@ void pri_leg_tick(struct pri_leg *pl)
 	uint8_t idle[MEDIA_FRAME];
 	const uint8_t *frame = idle;
 
-	if (pl->state == PRI_ST_RELEASED)
+	if (pl->fi.state == PRI_ST_RELEASED)
 		return;
 	if (pl->q_len) {
 		frame = pl->outq[pl->q_head];
@@ -184,7 +232,7 @@ int pri_leg_alloc_incoming(struct pri_leg **plp, struct span *sp, q931_call *qc,
 	pl->qc = qc;
 	pl->chan = chan;
 	pl->id = ++sp->leg_seq;
-	pl->state = PRI_ST_NULL;
+	fsm_inst_init(&pl->fi, &pri_fsm, PRI_ST_NULL, pl, NULL, NULL);
 	pl->port.kind = "pri";
 	pl->port.law = span_law(sp);
 	pl->port.play = pl_play;
@@ -213,9 +261,25 @@ static int called_number_cause(const char *called)
 	return 0;
 }
 
-/* SETUP towards the PBX (Q.931 5.1.1) on an exclusive B-channel: 0, or the
- * Q.850 cause it could not go out with. */
-static int pl_send_setup(struct pri_leg *pl, const struct leg_setup_info *si)
+/* Why a SETUP could not go out, as the errno the router can tell apart
+ * (pri_leg_alloc_outgoing's contract in span.h), with its Q.850 cause. */
+static int pl_refuse(int *causep, int cause)
+{
+	switch (cause) {
+	case PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION:
+		return err_with(-EBUSY, causep, cause);
+	case PRI_CAUSE_NETWORK_OUT_OF_ORDER:
+		return err_with(-ENETDOWN, causep, cause);
+	case PRI_CAUSE_RESOURCE_UNAVAIL_UNSPECIFIED:
+		return err_with(-ENOMEM, causep, cause);
+	default:	/* a called number the PRI cannot carry */
+		return err_with(-EINVAL, causep, cause);
+	}
+}
+
+/* SETUP towards the PBX (Q.931 5.1.1) on an exclusive B-channel: 0, or
+ * -errno with the Q.850 cause it could not go out with in *causep. */
+static int pl_send_setup(struct pri_leg *pl, const struct leg_setup_info *si, int *causep)
 {
 	struct span *sp = pl->span;
 	struct pri_sr *sr;
@@ -225,18 +289,18 @@ static int pl_send_setup(struct pri_leg *pl, const struct leg_setup_info *si)
 	if ((cause = called_number_cause(pl->called))) {
 		LOGN(LSS_Q931, "span %s: called number \"%s\" (%zu characters) cannot go on the PRI: cause %d",
 		     sp->cfg->name, pl->called, strlen(pl->called), cause);
-		return cause;
+		return pl_refuse(causep, cause);
 	}
 	if (!sp->pri || !sp->dchan_up)
-		return PRI_CAUSE_NETWORK_OUT_OF_ORDER;
+		return pl_refuse(causep, PRI_CAUSE_NETWORK_OUT_OF_ORDER);
 	if (!si->emergency && span_free_chans(sp) <= sp->reserved) {
 		LOGN(LSS_Q931, "span %s: %d free B-channel(s), kept for emergency calls: cause %d",
 		     sp->cfg->name, span_free_chans(sp), PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION);
-		return PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION;
+		return pl_refuse(causep, PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION);
 	}
 	chan = span_hunt(sp);
-	if (chan < 0)
-		return PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION;	/* no circuit/channel available */
+	if (chan < 0)	/* no circuit/channel available */
+		return pl_refuse(causep, PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION);
 	pl->qc = pri_new_call(sp->pri);
 	sr = pri_sr_new();
 	if (!pl->qc || !sr) {
@@ -244,7 +308,7 @@ static int pl_send_setup(struct pri_leg *pl, const struct leg_setup_info *si)
 		if (pl->qc)
 			pri_destroycall(sp->pri, pl->qc);
 		pl->qc = NULL;
-		return PRI_CAUSE_RESOURCE_UNAVAIL_UNSPECIFIED;
+		return pl_refuse(causep, PRI_CAUSE_RESOURCE_UNAVAIL_UNSPECIFIED);
 	}
 	snprintf(calling, sizeof(calling), "%s", si->calling);
 	snprintf(name, sizeof(name), "%s", si->display);
@@ -261,42 +325,31 @@ static int pl_send_setup(struct pri_leg *pl, const struct leg_setup_info *si)
 		pri_destroycall(sp->pri, pl->qc);
 		pl->qc = NULL;
 		pl->chan = 0;
-		return PRI_CAUSE_RESOURCE_UNAVAIL_UNSPECIFIED;
+		return pl_refuse(causep, PRI_CAUSE_RESOURCE_UNAVAIL_UNSPECIFIED);
 	}
 	span_chan_take(sp, pl, chan);
 	pri_sr_free(sr);
 	span_reschedule(sp);
 	LOGI(LSS_Q931, "%s SETUP called=%s calling=%s name=\"%s\"", pl_describe(&pl->base), pl->called,
 	     calling, name);
+	*causep = 0;
 	return 0;
 }
 
-/* leg_ops.setup of an outgoing PRI leg: the cause, and an errno the
- * router can tell apart (span_place_call's contract in span.h). */
+/* leg_ops.setup of an outgoing PRI leg. */
+static void pl_do_setup(struct pri_leg *pl, struct pl_ev *ev)
+{
+	pl->si = *ev->si;
+	ev->rc = pl_send_setup(pl, ev->si, ev->causep);
+}
+
 static int pl_setup(struct leg *leg, const struct leg_setup_info *si, int *causep)
 {
-	struct pri_leg *pl = (struct pri_leg *)leg;
-	int cause;
+	struct pl_ev ev = { .si = si, .causep = causep, .rc = -EALREADY };
 
-	if (pl->state != PRI_ST_NULL || pl->qc) {
-		*causep = CAUSE_TEMP_FAILURE;
-		return -EALREADY;
-	}
-	pl->si = *si;
-	cause = pl_send_setup(pl, si);
-	*causep = cause;
-	switch (cause) {
-	case 0:
-		return 0;
-	case PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION:
-		return -EBUSY;
-	case PRI_CAUSE_NETWORK_OUT_OF_ORDER:
-		return -ENETDOWN;
-	case PRI_CAUSE_RESOURCE_UNAVAIL_UNSPECIFIED:
-		return -ENOMEM;
-	default:
-		return -EINVAL;	/* a called number the PRI cannot carry */
-	}
+	*causep = CAUSE_TEMP_FAILURE;
+	pl_dispatch((struct pri_leg *)leg, PL_EV_SETUP, &ev);
+	return ev.rc;
 }
 
 int pri_leg_alloc_outgoing(struct leg **legp, struct span *sp, const struct pri_leg_params *p)
@@ -312,6 +365,7 @@ int pri_leg_alloc_outgoing(struct leg **legp, struct span *sp, const struct pri_
 	pl->port.law = span_law(sp);
 	pl->port.play = pl_play;
 	pl->port.owner = pl;
+	fsm_inst_init(&pl->fi, &pri_fsm, PRI_ST_NULL, pl, NULL, NULL);
 	pl->plan = p->plan;
 	snprintf(pl->called, sizeof(pl->called), "%s", p->called ? p->called : "");
 	LIST_INSERT_HEAD(&sp->legs, pl, entry);
@@ -329,7 +383,7 @@ static int pl_granted(struct pri_leg *pl, int evchan)
 	struct span *sp = pl->span;
 	int chan = PRI_CHANNEL(evchan);
 
-	if (pl->state != PRI_ST_CALL_INITIATED || chan == pl->chan)
+	if (pl->fi.state != PRI_ST_CALL_INITIATED || chan == pl->chan)
 		return 0;
 	if (!span_chan_valid(sp, chan)) {
 		if (pl->chan)
@@ -350,66 +404,149 @@ static int pl_granted(struct pri_leg *pl, int evchan)
 	return 1;
 }
 
+/* The call reference is gone (libpri freed it, or never will again): the
+ * B-channel is free, and the call may destroy the leg. */
+static void pl_gone(struct pri_leg *pl)
+{
+	pl->qc = NULL;
+	pl_move(pl, PRI_ST_RELEASED);
+	span_chan_put(pl->span, pl);	/* the B-channel is free again */
+	call_leg_gone(&pl->base);
+}
+
+/* The call asks to clear: DISCONNECT (Q.931 5.3.2); moot once clearing. */
+static void pl_do_release(struct pri_leg *pl, int cause)
+{
+	if (pl_clearing(pl))
+		return;
+	pl->cause = cause;
+	if (!pl->qc) {
+		pl_gone(pl);	/* never signalled (routing gave it up before SETUP) */
+		return;
+	}
+	pl_move(pl, PRI_ST_DISCONNECT_REQUEST);
+	LOGI(LSS_Q931, "%s clearing with cause %d", pl_describe(&pl->base), cause);
+	pri_hangup(pl->span->pri, pl->qc, cause);
+	span_reschedule(pl->span);
+}
+
 /* The far end cleared (DISCONNECT) or the call is gone (RELEASE, RELEASE
  * COMPLETE, timer expiry). Tell the call once, then finish with libpri. */
-void pri_leg_on_event(struct pri_leg *pl, const pri_event *ev)
+static void pl_action(struct fsm_inst *fi, int event, void *data)
 {
+	struct pri_leg *pl = fi->priv;
+	struct pl_ev *ev = data;
 	struct span *sp = pl->span;
+	const pri_event *pe = ev->pe;
 
-	switch (ev->e) {
-	case PRI_EVENT_CONNECT_ACK:
+	switch (event) {
+	case PL_EV_SETUP:
+		pl_do_setup(pl, ev);
+		return;
+	case PL_EV_ALERT:
+		pl_move(pl, PRI_ST_CALL_RECEIVED);
+		/* Progress indicator 8 (in-band information) when the far side sends audio. */
+		pri_acknowledge(sp->pri, pl->qc, pl->chan, ev->inband);
+		span_reschedule(sp);
+		return;
+	case PL_EV_PROGRESS:
+		pri_progress(sp->pri, pl->qc, pl->chan, 1);
+		span_reschedule(sp);
+		return;
+	case PL_EV_ANSWER:
+		pl_move(pl, PRI_ST_CONNECT_REQUEST);
+		pri_answer(sp->pri, pl->qc, pl->chan, 0);
+		span_reschedule(sp);
+		return;
+	case PL_EV_RELEASE:
+		pl_do_release(pl, ev->cause);
+		return;
+	case PL_EV_ROUTE: {
+		int cause = 0;
+
+		if (sp->incoming_h(sp->arg, &pl->base, &pl->si, &cause) < 0)
+			pl_do_release(pl, cause);
+		return;
+	}
+	case PL_EV_CONNECT_ACK_IN:
 		pl_move(pl, PRI_ST_ACTIVE);
 		return;
-	case PRI_EVENT_PROCEEDING:
-		if (!pl_granted(pl, ev->proceeding.channel))
+	case PL_EV_PROCEEDING_IN:
+		if (!pl_granted(pl, pe->proceeding.channel))
 			pl_move(pl, PRI_ST_OUTGOING_PROCEEDING);
 		return;
-	case PRI_EVENT_RINGING:
-		if (pl_granted(pl, ev->ringing.channel))
+	case PL_EV_RINGING_IN:
+		if (pl_granted(pl, pe->ringing.channel))
 			return;
 		if (!pl_move(pl, PRI_ST_CALL_DELIVERED))
-			call_leg_alerting(&pl->base, !!(ev->ringing.progressmask & PL_PI_INBAND));
+			call_leg_alerting(&pl->base, !!(pe->ringing.progressmask & PL_PI_INBAND));
 		return;
-	case PRI_EVENT_PROGRESS:
-		if (ev->proceeding.progressmask & PL_PI_INBAND)
+	case PL_EV_PROGRESS_IN:
+		if (pe->proceeding.progressmask & PL_PI_INBAND)
 			call_leg_progress(&pl->base);
 		return;
-	case PRI_EVENT_ANSWER:
-		if (pl_granted(pl, ev->answer.channel))
+	case PL_EV_CONNECT_IN:
+		if (pl_granted(pl, pe->answer.channel))
 			return;
 		/* CONNECT ACKNOWLEDGE is ours to send (pri_connect_ack_enable). */
 		pri_connect_ack(sp->pri, pl->qc, 0);
 		if (!pl_move(pl, PRI_ST_ACTIVE))
 			call_leg_answered(&pl->base);
 		return;
-	case PRI_EVENT_HANGUP_REQ:
-		pl->cause = ev->hangup.cause;
+	case PL_EV_DISCONNECT_IN:
+		pl->cause = pe->hangup.cause;
 		if (!pl_clearing(pl)) {
 			pl_move(pl, PRI_ST_DISCONNECT_INDICATION);
 			call_leg_released(&pl->base, pl->cause, 0);
 		}
-		if (pl->state == PRI_ST_DISCONNECT_INDICATION) {
+		if (pl->fi.state == PRI_ST_DISCONNECT_INDICATION) {
 			pl_move(pl, PRI_ST_RELEASE_REQUEST);
 			pri_hangup(sp->pri, pl->qc, pl->cause);	/* RELEASE, Q.931 5.3.4 */
 		}
 		return;
-	case PRI_EVENT_HANGUP:
+	case PL_EV_RELEASE_IN:
 		if (!pl_clearing(pl)) {
-			pl->cause = ev->hangup.cause;
+			pl->cause = pe->hangup.cause;
 			call_leg_released(&pl->base, pl->cause, 0);
 		}
-		pri_hangup(sp->pri, pl->qc, ev->hangup.cause);
-		/* libpri has released the call reference */
-		__attribute__((fallthrough));
-	case PRI_EVENT_HANGUP_ACK:
-		pl->qc = NULL;
-		fsm_move(&pri_fsm, &pl->state, PRI_ST_RELEASED, pl_describe(&pl->base));
-		span_chan_put(sp, pl);	/* the B-channel is free again */
-		call_leg_gone(&pl->base);
+		pri_hangup(sp->pri, pl->qc, pe->hangup.cause);
+		pl_gone(pl);	/* libpri has released the call reference */
 		return;
-	default:
-		LOGI(LSS_Q931, "%s: %s ignored", pl_describe(&pl->base), pri_event2str(ev->e));
+	case PL_EV_RELEASE_DONE:
+		pl_gone(pl);
+		return;
+	case PL_EV_LOST:
+		if (!pl_clearing(pl)) {
+			pl->cause = ev->cause;
+			call_leg_released(&pl->base, ev->cause, 0);
+		}
+		if (pl->qc)
+			pri_destroycall(sp->pri, pl->qc);
+		pl_gone(pl);
+		return;
 	}
+}
+
+/* libpri's events for this call, as the leg's events. */
+void pri_leg_on_event(struct pri_leg *pl, const pri_event *pe)
+{
+	static const struct { int pri; int ev; } map[] = {
+		{ PRI_EVENT_CONNECT_ACK, PL_EV_CONNECT_ACK_IN },
+		{ PRI_EVENT_PROCEEDING, PL_EV_PROCEEDING_IN },
+		{ PRI_EVENT_RINGING, PL_EV_RINGING_IN },
+		{ PRI_EVENT_PROGRESS, PL_EV_PROGRESS_IN },
+		{ PRI_EVENT_ANSWER, PL_EV_CONNECT_IN },
+		{ PRI_EVENT_HANGUP_REQ, PL_EV_DISCONNECT_IN },
+		{ PRI_EVENT_HANGUP, PL_EV_RELEASE_IN },
+		{ PRI_EVENT_HANGUP_ACK, PL_EV_RELEASE_DONE },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i].pri == pe->e) {
+			pl_dispatch(pl, map[i].ev, &(struct pl_ev){ .pe = pe });
+			return;
+		}
+	LOGI(LSS_Q931, "%s: %s ignored", pl_describe(&pl->base), pri_event2str(pe->e));
 }
 
 /* Routing runs from the loop, not inside libpri's RING event: libpri only
@@ -418,12 +555,9 @@ void pri_leg_on_event(struct pri_leg *pl, const pri_event *ev)
 static void route_cb(void *arg)
 {
 	struct pri_leg *pl = arg;
-	int cause = 0;
 
-	if (pl_clearing(pl) || pl->state == PRI_ST_RELEASED)
-		return;
-	if (pl->span->incoming_h(pl->span->arg, &pl->base, &pl->si, &cause) < 0)
-		pl_release(&pl->base, cause);
+	if (fsm_permits(&pl->fi, PL_EV_ROUTE))	/* not if the caller gave up meanwhile */
+		pl_dispatch(pl, PL_EV_ROUTE, &(struct pl_ev){ 0 });
 }
 
 void pri_leg_route_later(struct pri_leg *pl, const struct leg_setup_info *si)
@@ -431,7 +565,7 @@ void pri_leg_route_later(struct pri_leg *pl, const struct leg_setup_info *si)
 	pl->si = *si;
 	if (!pl->route_timer &&
 	    loop_timer_alloc(&pl->route_timer, pl->span->root, "route", route_cb, pl) < 0) {
-		pl_release(&pl->base, PRI_CAUSE_RESOURCE_UNAVAIL_UNSPECIFIED);
+		pl_do_release(pl, PRI_CAUSE_RESOURCE_UNAVAIL_UNSPECIFIED);
 		return;
 	}
 	loop_timer_start(pl->route_timer, 0);
@@ -442,14 +576,15 @@ void pri_leg_route_later(struct pri_leg *pl, const struct leg_setup_info *si)
  * the span's instance lives on for the next far end (span.c). */
 void pri_leg_lost(struct pri_leg *pl, int cause)
 {
-	if (!pl_clearing(pl)) {
-		pl->cause = cause;
-		call_leg_released(&pl->base, cause, 0);
-	}
-	if (pl->qc)
-		pri_destroycall(pl->span->pri, pl->qc);
-	pl->qc = NULL;
-	fsm_move(&pri_fsm, &pl->state, PRI_ST_RELEASED, pl_describe(&pl->base));
-	span_chan_put(pl->span, pl);
-	call_leg_gone(&pl->base);
+	pl_dispatch(pl, PL_EV_LOST, &(struct pl_ev){ .cause = cause });
+}
+
+void pri_leg_proceeding(struct pri_leg *pl)
+{
+	pl_move(pl, PRI_ST_INCOMING_PROCEEDING);
+}
+
+int pri_leg_state(const struct pri_leg *pl)
+{
+	return pl->fi.state;
 }

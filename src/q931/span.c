@@ -173,7 +173,7 @@ static void glare_settle(struct span *sp, int chan)
 {
 	struct pri_leg *ours = sp->chans[chan];
 
-	if (ours->state != PRI_ST_CALL_INITIATED)
+	if (pri_leg_state(ours) != PRI_ST_CALL_INITIATED)
 		return;	/* not glare: the channel is really busy */
 	if (sp->cfg->role == ROLE_NETWORK) {
 		LOGN(LSS_Q931, "%s glare: our call keeps B-channel %d (Q.931 5.7)",
@@ -225,7 +225,7 @@ static void on_ring(struct span *sp, const pri_event *ev)
 	snprintf(si.display, sizeof(si.display), "%.*s", (int)sizeof(si.display) - 1, r->callingname);
 	/* Q.931 5.2.5.1: CALL PROCEEDING at once; routing may take a while. */
 	pri_proceeding(sp->pri, r->call, chan, 0);
-	pl->state = PRI_ST_INCOMING_PROCEEDING;
+	pri_leg_proceeding(pl);
 	LOGI(LSS_Q931, "%s SETUP called=%s calling=%s name=\"%s\"", pl->base.ops->describe(&pl->base),
 	     si.called, si.calling, si.display);
 	pri_leg_route_later(pl, &si);
@@ -335,7 +335,7 @@ static void on_far_restart(struct span *sp, int evchan)
 	/* pri_leg_lost() may free pl, and only pl */
 	for (pl = LIST_FIRST(&sp->legs); pl; pl = next) {
 		next = LIST_NEXT(pl, entry);
-		if (pl->state == PRI_ST_RELEASED || !pl->chan || (!all && pl->chan != chan))
+		if (pri_leg_state(pl) == PRI_ST_RELEASED || !pl->chan || (!all && pl->chan != chan))
 			continue;
 		LOGN(LSS_Q931, "%s RESTART from the far end: call cleared with cause %d",
 		     pl->base.ops->describe(&pl->base), PRI_CAUSE_NORMAL_TEMPORARY_FAILURE);
@@ -501,7 +501,7 @@ static void span_clear_all(struct span *sp)
 	/* pri_leg_lost() may free pl, and only pl */
 	for (pl = LIST_FIRST(&sp->legs); pl; pl = next) {
 		next = LIST_NEXT(pl, entry);
-		if (pl->state != PRI_ST_RELEASED)
+		if (pri_leg_state(pl) != PRI_ST_RELEASED)
 			pri_leg_lost(pl, PRI_CAUSE_NETWORK_OUT_OF_ORDER);
 	}
 }

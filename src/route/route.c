@@ -11,10 +11,12 @@
 
 #include "bridge/bridge.h"
 #include "bridge/cause.h"
-#include "bridge/dialpeer.h"
 #include "core/config.h"
+#include "core/err.h"
 #include "core/log.h"
 #include "core/number.h"
+#include "route/dialpeer.h"
+#include "route/route_check.h"
 
 #define ROUTE_MAX_CANDS 8
 #define ROUTE_MAX_FORKS 9	/* registered contacts of one user rung at once (b + 8 forks) */
@@ -121,10 +123,8 @@ static int route_try_pots(struct route_call *rc, const struct dial_peer *dp, int
 	int n = 0;
 
 	*causep = CAUSE_NO_ROUTE_DESTINATION;
-	if (dp_pots_number(dp, si->called, number, sizeof(number))) {
-		*causep = CAUSE_INVALID_NUMBER_FORMAT;
-		return -EINVAL;
-	}
+	if (dp_pots_number(dp, si->called, number, sizeof(number)))
+		return err_with(-EINVAL, causep, CAUSE_INVALID_NUMBER_FORMAT);
 	if (config_span(cfg, dp->port)) {
 		names[n++] = dp->port;
 	} else {
@@ -299,10 +299,8 @@ static int route_call_start(struct route *r, struct leg *a, const struct leg_set
 	struct call *c;
 	int rv;
 
-	if ((rv = call_alloc(&c, r->br, a, si))) {
-		*causep = rv == -EBUSY ? CAUSE_SWITCH_CONGESTION : CAUSE_RESOURCE_UNAVAIL;
-		return rv;
-	}
+	if ((rv = call_alloc(&c, r->br, a, si)))
+		return err_with(rv, causep, rv == -EBUSY ? CAUSE_SWITCH_CONGESTION : CAUSE_RESOURCE_UNAVAIL);
 	r->n_routed++;
 	rc = calloc(1, sizeof(*rc));
 	if (!rc) {
@@ -365,7 +363,7 @@ int route_incoming_sip(void *arg, struct leg *a, const struct leg_setup_info *si
 {
 	struct route *r = arg;
 	struct leg_setup_info si = *si_in;
-	const struct cfg_emergency_number *em = config_emergency(r->cfg, si.called);
+	const struct cfg_emergency_number *em = route_emergency(r->cfg, si.called);
 	char uri[1][ROUTE_URI_LEN];
 
 	if (em)
@@ -383,8 +381,7 @@ int route_incoming_sip(void *arg, struct leg *a, const struct leg_setup_info *si
 		}
 		LOGW(LSS_BRIDGE, "refused INVITE from %s to %s (calling %s): source not trusted",
 		     si.source, si.called, si.calling);
-		*causep = CAUSE_CALL_REJECTED;	/* -> 403 Forbidden */
-		return -EPERM;
+		return err_with(-EPERM, causep, CAUSE_CALL_REJECTED);	/* -> 403 Forbidden */
 	}
 	/* A registered phone first (the backup proxy's job), else the PSTN. */
 	return route_call_start(r, a, &si, DP_POTS, route_contacts(r, si.called, uri, 1) ? si.called : NULL,

@@ -315,8 +315,9 @@ static int digest_uri_ok(sip_t const *sip, msg_auth_t const *au, const char *sou
 	return 0;
 }
 
-int registrar_check(struct registrar *r, sip_t const *sip, int proxy, const char *source, char *user,
-		    size_t ulen, int *stale)
+/* The digest verdict as a SIP status: 0 verified, else what to answer. */
+static int registrar_verdict(struct registrar *r, sip_t const *sip, int proxy, const char *source,
+			     char *user, size_t ulen, int *stale)
 {
 	auth_status_t *as;
 	msg_auth_t *cred = proxy ? sip->sip_proxy_authorization : sip->sip_authorization;
@@ -367,6 +368,17 @@ int registrar_check(struct registrar *r, sip_t const *sip, int proxy, const char
 	if (status == 403 || status == 400)
 		auth_guard_failed(r->guard, source, known ? uname : "", mono_ms());
 	return status;
+}
+
+int registrar_check(struct registrar *r, sip_t const *sip, int proxy, const char *source, char *user,
+		    size_t ulen, int *statusp, int *stale)
+{
+	int status = registrar_verdict(r, sip, proxy, source, user, ulen, stale);
+
+	*statusp = status;
+	if (!status)
+		return 0;
+	return status == 500 ? -ENOMEM : -EACCES;
 }
 
 /* A fresh digest challenge header (401: WWW-Authenticate, 407:
@@ -524,13 +536,14 @@ static void register_store_failed(nua_t *nua, nua_handle_t *nh, const char *aor,
 }
 
 int registrar_bind(struct registrar *r, sip_t const *sip, const char *aor, const char *source,
-		   long long now, const char **phrase)
+		   long long now, int *statusp, const char **phrase)
 {
 	char contact[256];
 	sip_contact_t const *m;
 	int star = 0, rc;
 
 	*phrase = NULL;
+	*statusp = 500;
 	/* Step 6: "*" removes every binding, only with Expires: 0 and alone. */
 	for (m = sip->sip_contact; m; m = m->m_next) {
 		url_e(contact, sizeof(contact), m->m_url);
@@ -539,7 +552,8 @@ int registrar_bind(struct registrar *r, sip_t const *sip, const char *aor, const
 	if (star) {
 		if (sip->sip_contact->m_next || !sip->sip_expires || sip->sip_expires->ex_delta) {
 			*phrase = "Contact * needs Expires: 0 and no other contact";
-			return 400;
+			*statusp = 400;
+			return -EINVAL;
 		}
 		rc = db_begin(r);
 		for (size_t i = 0; i < r->n && !rc; i++)
@@ -553,7 +567,8 @@ int registrar_bind(struct registrar *r, sip_t const *sip, const char *aor, const
 			else
 				i++;
 		LOGI(LSS_SIP, "REGISTER %s from %s: every binding removed", aor, source);
-		return 200;
+		*statusp = 200;
+		return 0;
 	}
 	/* Step 7: refuse too short an interval before changing anything. */
 	for (m = sip->sip_contact; m; m = m->m_next) {
@@ -561,7 +576,8 @@ int registrar_bind(struct registrar *r, sip_t const *sip, const char *aor, const
 		if (e > 0 && e < r->cfg->min_expires) {
 			LOGN(LSS_SIP, "REGISTER %s from %s: expires %d below %d: 423", aor, source, e,
 			     r->cfg->min_expires);
-			return 423;
+			*statusp = 423;
+			return -ERANGE;
 		}
 	}
 	/* Step 7 again: the same Call-ID must come with a higher CSeq, or the
@@ -575,7 +591,8 @@ int registrar_bind(struct registrar *r, sip_t const *sip, const char *aor, const
 			LOGN(LSS_SIP, "REGISTER %s from %s: CSeq %u not above %u of the binding: 400", aor,
 			     source, sip->sip_cseq->cs_seq, b->cseq);
 			*phrase = "CSeq out of order";
-			return 400;
+			*statusp = 400;
+			return -EINVAL;
 		}
 	}
 	/* The database first, in one transaction ... */
@@ -615,7 +632,8 @@ int registrar_bind(struct registrar *r, sip_t const *sip, const char *aor, const
 		*b = nb;
 		LOGI(LSS_SIP, "REGISTER %s from %s: %s for %d s", aor, source, contact, e);
 	}
-	return 200;
+	*statusp = 200;
+	return 0;
 }
 
 void registrar_on_register(struct registrar *r, nua_t *nua, nua_handle_t *nh, sip_t const *sip,
@@ -645,8 +663,7 @@ void registrar_on_register(struct registrar *r, nua_t *nua, nua_handle_t *nh, si
 		nua_respond(nh, SIP_404_NOT_FOUND, NUTAG_WITH_THIS(nua), TAG_END());
 		return;
 	}
-	status = registrar_check(r, sip, 0, source, user, sizeof(user), &stale);
-	if (status) {
+	if (registrar_check(r, sip, 0, source, user, sizeof(user), &status, &stale)) {
 		if (status != 401 || sip->sip_authorization)
 			LOGW(LSS_SIP, "REGISTER %s from %s refused: %d%s", aor, source, status,
 			     stale ? " (stale or replayed nonce)" : status == 403 ? " (wrong password or user)" : "");
@@ -659,11 +676,11 @@ void registrar_on_register(struct registrar *r, nua_t *nua, nua_handle_t *nh, si
 		nua_respond(nh, 403, "Not your address of record", NUTAG_WITH_THIS(nua), TAG_END());
 		return;
 	}
-	switch ((rc = registrar_bind(r, sip, aor, source, now, &phrase))) {
-	case 200:
+	switch ((rc = registrar_bind(r, sip, aor, source, now, &status, &phrase))) {
+	case 0:
 		register_ok(r, nua, nh, aor);
 		return;
-	case 423: {
+	case -ERANGE: {
 		char min[16];
 		snprintf(min, sizeof(min), "%d", r->cfg->min_expires);
 		nua_respond(nh, SIP_423_INTERVAL_TOO_BRIEF, SIPTAG_MIN_EXPIRES_STR(min),
@@ -677,7 +694,7 @@ void registrar_on_register(struct registrar *r, nua_t *nua, nua_handle_t *nh, si
 		nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, NUTAG_WITH_THIS(nua), TAG_END());
 		return;
 	default:
-		nua_respond(nh, rc, phrase, NUTAG_WITH_THIS(nua), TAG_END());
+		nua_respond(nh, status, phrase, NUTAG_WITH_THIS(nua), TAG_END());
 	}
 }
 

@@ -157,13 +157,14 @@ void sip_timers_free(struct sip_leg *sl);
 void registrar_on_register(struct registrar *r, nua_t *nua, nua_handle_t *nh, sip_t const *sip,
 			   const char *source);
 /** Check a request's credentials (proxy: Proxy-Authorization for 407) from
- * source. 0 with user set; 401/407 when a challenge is due (none given, or
+ * source. 0 with user set (*statusp 0); else -EACCES with the status to
+ * answer in *statusp: 401/407 when a challenge is due (none given, or
  * *stale: the nonce was stale or replayed, or another realm); 403 wrong
  * user or password, an answer for another Request-URI or algorithm, or a
- * source refused for guessing (auth_guard.h); 400 broken credentials.
- * Failures are counted against source and user. */
+ * source refused for guessing (auth_guard.h); 400 broken credentials; or
+ * -ENOMEM (500). Failures are counted against source and user. */
 int registrar_check(struct registrar *r, sip_t const *sip, int proxy, const char *source, char *user,
-		    size_t ulen, int *stale);
+		    size_t ulen, int *statusp, int *stale);
 /** The value of a fresh 401 (WWW-Authenticate) or 407 (Proxy-Authenticate)
  * challenge header, for tests; 0 or -ENOMEM. */
 int registrar_challenge_value(struct registrar *r, int status, char *buf, size_t len);
@@ -173,11 +174,12 @@ int registrar_challenge_value(struct registrar *r, int status, char *buf, size_t
  * at most max_expires, 0 removes, below min_expires refuses the whole
  * request; the same Call-ID needs a higher CSeq; a new binding past
  * max_contacts evicts the least recently refreshed. Stored in the database,
- * then in memory; no answer sent. Returns 200; 400 with *phrase; 423
- * (Min-Expires: min_expires); -EIO the database refused (nothing changed);
- * -ENOMEM. registrar_on_register() answers. */
+ * then in memory; no answer sent. Returns 0 (*statusp 200); else -errno
+ * with the status to answer in *statusp: -EINVAL 400 with *phrase; -ERANGE
+ * 423 (Min-Expires: min_expires); -EIO 500, the database refused (nothing
+ * changed); -ENOMEM 500. registrar_on_register() answers. */
 int registrar_bind(struct registrar *r, sip_t const *sip, const char *aor, const char *source,
-		   long long now, const char **phrase);
+		   long long now, int *statusp, const char **phrase);
 /** The 200's Contact value for aor at now: each live binding with its
  * remaining expires=; returns how many. */
 unsigned registrar_bindings_value(struct registrar *r, const char *aor, long long now, char *list,

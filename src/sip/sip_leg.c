@@ -705,8 +705,8 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 		si.display[strlen(si.display) - 1] = 0;
 	sip_request_source(ua, si.source, sizeof(si.source));
 	if (ua->reg) {
-		si.auth_status = registrar_check(ua->reg, sip, 1, si.source, si.auth_user, sizeof(si.auth_user),
-						 &stale);
+		registrar_check(ua->reg, sip, 1, si.source, si.auth_user, sizeof(si.auth_user),
+				&si.auth_status, &stale);
 		if (!sip->sip_proxy_authorization && si.auth_status == 407)
 			si.auth_status = 0;	/* none given: the bridge decides whether they are due */
 		if (si.auth_status)

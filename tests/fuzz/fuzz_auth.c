@@ -250,7 +250,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * otherwise block the fuzzer's one address after ten failures. */
 	snprintf(source, sizeof(source), "198.51.%u.%u", (runs >> 8) & 255, runs & 255);
 	runs++;
-	status = registrar_check(reg, sip, proxy, source, user, sizeof(user), &stale);
+	if (registrar_check(reg, sip, proxy, source, user, sizeof(user), &status, &stale) != (status ? (status == 500 ? -ENOMEM : -EACCES) : 0))
+		abort();	/* -errno and the status agree */
 	if (getenv("FUZZ_VERBOSE"))
 		fprintf(stderr, "fuzz_auth: %s %s: %d%s user \"%s\"\n", proxy ? "INVITE" : "REGISTER",
 			creds(sip, proxy) ? "with credentials" : "without credentials", status,
@@ -262,7 +263,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* passed: a configured user, and the very same request again is a replay */
 		if (strcmp(user, "2001") && strcmp(user, "alice"))
 			abort();
-		again = registrar_check(reg, sip, proxy, source, user, sizeof(user), &stale2);
+		registrar_check(reg, sip, proxy, source, user, sizeof(user), &again, &stale2);
 		if (again != (proxy ? 407 : 401) || !stale2 || user[0])
 			abort();
 	} else if (user[0] || (stale && status != (proxy ? 407 : 401))) {

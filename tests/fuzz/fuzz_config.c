@@ -1,6 +1,8 @@
-/* sipgw - fuzz target: configuration loading (src/core/config.c).
+/* sipgw - fuzz target: configuration loading (src/core/config.c, and routing's
+ * check of it in src/route/route_check.c).
  *
- * The input is a sipgw.conf. config_load() reads it from a memfd (through
+ * The input is a sipgw.conf. route_config_load() (config_load(), then
+ * route_config_check(), as sipgw starts) reads it from a memfd (through
  * /proc/self/fd, the path libconfig's config_read_file() wants) and must
  * either succeed or fail with "file:line: what is wrong"; either way nothing
  * may be left allocated after config_free(). SPDX-License-Identifier: GPL-2.0-only */
@@ -14,6 +16,7 @@
 
 #include "core/config.h"
 #include "core/log.h"
+#include "route/route_check.h"
 
 /* libconfig 1.5 (Debian 12) leaks from its scanner on some syntax errors
  * (tests/fuzz/corpus/config/regress-libconfig-*); sipgw exits on a config
@@ -72,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	err[0] = 0;
 	memset(&cfg, 0, sizeof(cfg));
-	rc = config_load(&cfg, path, err, sizeof(err));
+	rc = route_config_load(&cfg, path, err, sizeof(err));
 	if (rc == 0) {
 		/* what the rest of sipgw takes for granted */
 		if ((size_t)cfg.n_spans > CFG_MAX_SPANS || cfg.n_tgs > CFG_MAX_TGS ||

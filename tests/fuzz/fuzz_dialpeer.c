@@ -1,17 +1,18 @@
-/* sipgw - fuzz target: dial-peer patterns and number mapping (src/bridge/dialpeer.c).
+/* sipgw - fuzz target: dial-peer patterns and number mapping (src/core/dialpeer.c,
+ * src/route/dialpeer.c).
  *
  * The input is lines: a destination-pattern, a called number (as it comes in a
  * SIP user part, visual separators and all), forward_digits, a prefix, then
  * more patterns, each one more dial-peer (pots and voip by turns, the line
  * also its voip session target). Besides "no crash", each call's promise in
- * dialpeer.h is checked. SPDX-License-Identifier: GPL-2.0-only */
+ * route/dialpeer.h and core/dialpeer.h is checked. SPDX-License-Identifier: GPL-2.0-only */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bridge/dialpeer.h"
+#include "route/dialpeer.h"
 #include "core/number.h"
 
 #define FUZZ_PEERS 40

@@ -189,7 +189,7 @@ static int check(const char *method, const char *ruri, const struct answer *a, c
 	char ha1[33], ha2[33], resp[33], buf[512], msgtxt[2048], user[64];
 	const char *hname = !strcmp(method, "INVITE") ? "Proxy-Authorization" : "Authorization";
 	msg_t *msg;
-	int stale = 0, rc, n;
+	int stale = 0, rc, rv, n;
 
 	snprintf(buf, sizeof(buf), "%s:%s:%s", a->user, a->realm ? a->realm : "sipgw", a->password);
 	md5hex(ha1, buf);
@@ -211,8 +211,9 @@ static int check(const char *method, const char *ruri, const struct answer *a, c
 		     a->nc ? a->nc : 1);
 	msg = msg_make(sip_default_mclass(), 0, msgtxt, (size_t)n);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
-	rc = registrar_check(reg, sip_object(msg), !strcmp(method, "INVITE"), source, user, sizeof(user),
-			     &stale);
+	rv = registrar_check(reg, sip_object(msg), !strcmp(method, "INVITE"), source, user, sizeof(user),
+			     &rc, &stale);
+	CU_ASSERT_EQUAL(rv, rc ? -EACCES : 0);	/* the status rides beside -errno */
 	if (rc == 0)
 		CU_ASSERT_STRING_EQUAL(user, a->user);
 	msg_destroy(msg);

@@ -8,6 +8,7 @@
 
 
 #include "core/config.h"
+#include "route/route_check.h"
 #include "unit.h"
 
 /* One config file in its own mkdtemp directory, removed after the load. */
@@ -40,7 +41,9 @@ static void conf_remove(struct conf_file *f)
 	rmdir(f->dir);
 }
 
-/* Load text; the caller config_free()s on success. */
+/* Load text as sipgw does (config_load, then routing's route_config_check, so
+ * an emergency number with nowhere to go fails here too); the caller
+ * config_free()s on success. */
 static int load_text(struct gw_config *cfg, const char *text, char *err, size_t errlen,
 		     char *path, size_t pathlen)
 {
@@ -49,7 +52,7 @@ static int load_text(struct gw_config *cfg, const char *text, char *err, size_t 
 
 	CU_ASSERT_EQUAL_FATAL(conf_write(&f, text), 0);
 	err[0] = 0;
-	rc = config_load(cfg, f.path, err, errlen);
+	rc = route_config_load(cfg, f.path, err, errlen);
 	if (path)
 		snprintf(path, pathlen, "%s", f.path);
 	conf_remove(&f);
@@ -612,10 +615,10 @@ static void test_registrar_and_emergency(void)
 	CU_ASSERT_FALSE(dp_targets_registrar(&cfg.peers[1]));
 	CU_ASSERT_EQUAL(cfg.emergency.n, 2);
 	CU_ASSERT_EQUAL(cfg.emergency.reserved_channels, 2);
-	CU_ASSERT_PTR_EQUAL(config_emergency(&cfg, "911"), &cfg.emergency.nums[0]);
-	CU_ASSERT_STRING_EQUAL(config_emergency(&cfg, "112")->extension, "2001");
-	CU_ASSERT_PTR_NULL(config_emergency(&cfg, "9911"));
-	CU_ASSERT_PTR_NULL(config_emergency(&cfg, "91"));
+	CU_ASSERT_PTR_EQUAL(route_emergency(&cfg, "911"), &cfg.emergency.nums[0]);
+	CU_ASSERT_STRING_EQUAL(route_emergency(&cfg, "112")->extension, "2001");
+	CU_ASSERT_PTR_NULL(route_emergency(&cfg, "9911"));
+	CU_ASSERT_PTR_NULL(route_emergency(&cfg, "91"));
 	config_free(&cfg);
 
 	/* no registrar section: none, and the defaults are sane */

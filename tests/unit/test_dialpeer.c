@@ -4,8 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bridge/dialpeer.h"
 #include "core/number.h"
+#include "route/dialpeer.h"
+#include "route/route_check.h"
 #include "unit.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -358,6 +359,51 @@ static void test_pots_number(void)
 	CU_ASSERT_EQUAL(dp_pots_number(&dp, "95551234", out, sizeof(out)), -EINVAL);
 }
 
+static void add_emergency(struct gw_config *cfg, const char *pattern, const char *ext, int line)
+{
+	struct cfg_emergency_number *en = &cfg->emergency.nums[cfg->emergency.n++];
+
+	snprintf(en->pattern, sizeof(en->pattern), "%s", pattern);
+	snprintf(en->extension, sizeof(en->extension), "%s", ext);
+	en->line = line;
+}
+
+/* Every emergency number without an extension must reach a pots dial-peer;
+ * the error names the file and the entry's line, as the loader's errors do. */
+static void test_route_config_check(void)
+{
+	static struct gw_config cfg;
+	struct dial_peer peers[2] = { pots("911", DP_FWD_ALL, ""), pots("9T", DP_FWD_DEFAULT, "") };
+	char err[256] = "";
+
+	memset(&cfg, 0, sizeof(cfg));
+	snprintf(cfg.file, sizeof(cfg.file), "branch.conf");
+	peers[1].tag = 900;
+	cfg.peers = peers;
+	cfg.n_peers = 2;
+	add_emergency(&cfg, "911", "", 7);
+	add_emergency(&cfg, "112", "2001", 8);	/* an extension: no dial-peer needed */
+	CU_ASSERT_EQUAL(route_config_check(&cfg, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_EQUAL(route_emergency(&cfg, "911"), &cfg.emergency.nums[0]);
+	CU_ASSERT_PTR_EQUAL(route_emergency(&cfg, "112"), &cfg.emergency.nums[1]);
+	CU_ASSERT_PTR_NULL(route_emergency(&cfg, "9911"));
+
+	/* 9T does not take 110, the shortest number 11[02] matches */
+	add_emergency(&cfg, "11[02]", "", 9);
+	CU_ASSERT_EQUAL(route_config_check(&cfg, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "branch.conf:9: emergency number 11[02]: no pots dial-peer "
+			       "matches it and no 'extension' is set");
+
+	/* voip peers do not count, and without peers 911 has nowhere to go */
+	cfg.emergency.n = 1;
+	peers[0].type = DP_VOIP;
+	peers[1].type = DP_VOIP;
+	CU_ASSERT_EQUAL(route_config_check(&cfg, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "branch.conf:7: emergency number 911: no pots dial-peer"));
+	cfg.n_peers = 0;
+	CU_ASSERT_EQUAL(route_config_check(&cfg, err, sizeof(err)), -EINVAL);
+}
+
 static const CU_TestInfo dialpeer_tests[] = {
 	{ "literals and '.' match whole numbers", test_match_literals_and_dots },
 	{ "T matches the rest", test_match_T },
@@ -372,6 +418,7 @@ static const CU_TestInfo dialpeer_tests[] = {
 	{ "visual separators dropped", test_strip_visual },
 	{ "session target parsing", test_session_target },
 	{ "pots digit stripping, forward-digits, prefix", test_pots_number },
+	{ "route check: emergency numbers reach a pots dial-peer", test_route_config_check },
 	CU_TEST_INFO_NULL,
 };
 

@@ -58,7 +58,7 @@ static int reg_bind(struct registrar *r, const char *aor, const char *call_id, u
 	char text[2048];
 	const char *ph = NULL;
 	msg_t *msg;
-	int n, rc;
+	int n, rc, rv;
 
 	n = snprintf(text, sizeof(text),
 		     "REGISTER sip:127.0.0.1:5070 SIP/2.0\r\n"
@@ -73,7 +73,8 @@ static int reg_bind(struct registrar *r, const char *aor, const char *call_id, u
 	msg = msg_make(sip_default_mclass(), 0, text, (size_t)n);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(sip_object(msg)->sip_cseq);
-	rc = registrar_bind(r, sip_object(msg), aor, "192.0.2.1", now, &ph);
+	rv = registrar_bind(r, sip_object(msg), aor, "192.0.2.1", now, &rc, &ph);
+	CU_ASSERT_EQUAL(rv, rc == 200 ? 0 : rc == 400 ? -EINVAL : rc == 423 ? -ERANGE : rv);
 	if (phrase)
 		*phrase = ph;
 	msg_destroy(msg);

@@ -1,0 +1,68 @@
+/* sipgw - Cisco-style dial-peers as data: the peer, its destination-pattern
+ * grammar and its session-target syntax. Config validates with these and
+ * route/dialpeer.h matches with them; nothing here decides where a call goes.
+ * SPDX-License-Identifier: GPL-2.0-only */
+#ifndef SIPGW_CORE_DIALPEER_H
+#define SIPGW_CORE_DIALPEER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum dp_type { DP_POTS, DP_VOIP };
+
+#define DP_FWD_DEFAULT	-1	/* strip the explicitly matched leading digits */
+#define DP_FWD_ALL	-2	/* forward-digits all */
+#define DP_PREF_MAX	10
+#define DP_SIP_PORT	5060	/* RFC 3261 19.1.2 default port */
+
+struct dial_peer {
+	int tag;
+	enum dp_type type;
+	char pattern[64];	/* destination-pattern */
+	int preference;		/* 0 (default, most preferred) .. 10 */
+	char target[128];	/* voip: "ipv4:1.2.3.4[:port]", "dns:host[:port]" or "host[:port]" */
+	char port[64];		/* pots: span or trunk group name */
+	int forward_digits;	/* pots: DP_FWD_DEFAULT, DP_FWD_ALL or N = keep the last N */
+	char prefix[32];	/* pots: digits prepended after stripping */
+	int ton, npi;		/* pots: called number's type of number (bits 7-5) and numbering plan (Q.931 4.5.8) */
+};
+
+/* The dial alphabet: a bit per symbol. '.', 'T' and negated classes cover the
+ * dialable digits (0-9 * #); '+' is only ever matched as a literal. */
+enum { DP_SYM_STAR = 10, DP_SYM_HASH = 11, DP_SYM_PLUS = 12 };
+#define DP_SET_DIAL	0x0fffu		/* 0-9 * # */
+#define DP_REP_INF	0xff		/* no upper bound on repeats */
+#define DP_PAT_ELEMS_MAX 64
+
+enum dp_pat_kind { DP_PK_LIT, DP_PK_SET, DP_PK_T };
+
+/* One compiled element: a symbol set repeated min..max times. */
+struct dp_pat_elem {
+	enum dp_pat_kind kind;
+	uint16_t set;
+	uint8_t min, max;
+	uint8_t quantified;
+};
+
+/* A compiled destination-pattern. */
+struct dp_pat {
+	struct dp_pat_elem e[DP_PAT_ELEMS_MAX];
+	size_t n;
+	int fixed;	/* no T and no quantifier: matches one length only */
+};
+
+/** The alphabet index of a dialled symbol (0-9, DP_SYM_*), -1 for anything else. */
+int dp_sym_index(char c);
+/** Compile a destination-pattern into pat; 0, or -EINVAL with *whyp (if whyp)
+ * set to a static reason for the config error. */
+int dp_pattern_compile(struct dp_pat *pat, const char *pattern, const char **whyp);
+/** Check a destination-pattern; 0, or -EINVAL with *whyp (if whyp) set to a
+ * static reason for the config error. */
+int dp_pattern_check(const char *pattern, const char **whyp);
+/** Host and port of a voip peer's session target (port DP_SIP_PORT when absent);
+ * 0, -EINVAL (not voip, malformed) or -ENOSPC (host does not fit). */
+int dp_session_target(const struct dial_peer *dp, char *host, size_t hostlen, int *portp);
+/** True when a voip dial-peer's session target is the registrar (Cisco "session target registrar"). */
+int dp_targets_registrar(const struct dial_peer *dp);
+
+#endif
