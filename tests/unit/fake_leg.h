@@ -22,7 +22,7 @@ struct fake_leg {
 	struct fake_leg *next;		/* every leg not yet destroyed */
 };
 
-/** Forget the ladder and the counts; every fake leg must be gone by now. */
+/** Start a new ladder and destroyed count (legs still alive stay so). */
 void fake_reset(void);
 /** What the legs were told so far, one line each: "<name> setup", "<name>
  * setup: cause 34", "<name> alert", "<name> alert inband", "<name>
