@@ -30,6 +30,7 @@ const char *fsm_timer_name(const struct fsm_def *def, int timer)
 /* A peer repeating a message out of turn must not flood the log: one limit
  * per subsystem for refused moves, one for refused events. */
 static struct log_limit move_lim[LSS__COUNT], event_lim[LSS__COUNT];
+static unsigned long refused_events[LSS__COUNT];
 
 int fsm_move(const struct fsm_def *def, int *statep, int next, const char *who)
 {
@@ -126,6 +127,11 @@ int fsm_state_chg(struct fsm_inst *fi, int next)
 	return 0;
 }
 
+unsigned long fsm_refused_events(enum log_subsys ss)
+{
+	return (unsigned)ss < LSS__COUNT ? refused_events[ss] : 0;
+}
+
 int fsm_permits(const struct fsm_inst *fi, int event)
 {
 	return event >= 0 && (unsigned)event < fi->def->n_events && fi->state >= 0 &&
@@ -142,6 +148,7 @@ int fsm_dispatch(struct fsm_inst *fi, int event, void *data)
 		return -EINVAL;
 	}
 	if (!fsm_permits(fi, event)) {
+		refused_events[def->ss]++;
 		LOGW_LIMIT(&event_lim[def->ss], def->ss, "%s: event %s not permitted in state %s",
 			   fsm_who(fi), fsm_event_name(def, event), fsm_state_name(def, fi->state));
 		return -EPERM;

@@ -81,6 +81,10 @@ int fsm_state_chg(struct fsm_inst *fi, int next);
 /** Run the def's action for event if the current state permits it; else
  * "<who>: event E not permitted in state S" (rate-limited) and -EPERM. */
 int fsm_dispatch(struct fsm_inst *fi, int event, void *data);
+/** How many events fsm_dispatch() has refused in subsystem ss since start,
+ * whether or not the rate limit let the line out: the refusals a log shows
+ * are a sample, this is the count (statistics, tests). */
+unsigned long fsm_refused_events(enum log_subsys ss);
 /** True when the current state permits event (nothing is logged). */
 int fsm_permits(const struct fsm_inst *fi, int event);
 /** Start the current state's timer again from its full duration (a new

@@ -10,12 +10,14 @@
 /* One X(name) per tests/unit/test_<name>.c, which defines suite_<name>_add(). */
 #define UNIT_SUITES(X) \
 	X(auth) \
+	X(call) \
 	X(cause) \
 	X(config) \
 	X(dialpeer) \
 	X(fsm) \
 	X(log) \
 	X(registrar) \
+	X(route) \
 	X(rtp) \
 	X(sdp) \
 	X(sip_overload) \
