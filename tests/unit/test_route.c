@@ -354,12 +354,10 @@ static void test_trunk_group(void)
 	rfx_close(&f);
 }
 
-/* BUG (route.c route_place, found by this test; left for the lead): a span
- * the config names but that is not running (its factory says -ENOENT) is
- * skipped, and before issue 8 it left the cause the spans gave so far (the
- * last refusal, or 3, no route to destination, when none ran). route_place
- * now sets *causep = 41 before asking the factory, so a down span at the end
- * of a trunk group turns "no circuit" (34) into "temporary failure" (41). */
+/* A span the config names but that is not running (its factory says
+ * -ENOENT) is skipped and leaves the cause the spans gave so far: the last
+ * refusal, or 3 (no route to destination) when none ran. (This test found
+ * route_place's 41 overwriting it during issue 8.) */
 static void test_span_not_running(void)
 {
 	struct rfx f;
@@ -666,7 +664,7 @@ int suite_route_add(void)
 		{ "no dial-peer: cause 1", test_no_dial_peer },
 		{ "every try fails to place: 38 voip, the span's cause pots", test_every_try_fails_to_place },
 		{ "trunk group: a full span, the next one", test_trunk_group },
-		{ "BUG: a span not running keeps the cause (3, or the last span's)", test_span_not_running },
+		{ "a span not running keeps the cause (3, or the last span's)", test_span_not_running },
 		{ "forking: busy on one, no answer on another -> 17", test_fork_busy_and_no_answer },
 		{ "forking: 6xx clears the others; an answer cancels with 26", test_fork_6xx_clears_others },
 		{ "emergency numbers from anyone; the extension rings", test_emergency },
