@@ -58,7 +58,10 @@ struct call_ev {
 	int held;		/* HOLD */
 };
 
-static void call_action(struct fsm_inst *fi, int event, void *data);
+static void call_routing_action(struct fsm_inst *fi, int event, void *data);
+static void call_trying_action(struct fsm_inst *fi, int event, void *data);
+static void call_active_action(struct fsm_inst *fi, int event, void *data);
+static void call_releasing_action(struct fsm_inst *fi, int event, void *data);
 static void call_timeout(struct fsm_inst *fi, int timer);
 static const char *call_fsm_describe(struct fsm_inst *fi);
 static void call_on_releasing(struct fsm_inst *fi, int prev);
@@ -70,16 +73,17 @@ static void call_on_releasing(struct fsm_inst *fi, int prev);
  * at any time. */
 static const struct fsm_state call_states[CALL_ST__COUNT] = {
 	[CALL_ST_ROUTING] = { "ROUTING", B(PROCEEDING) | B(RELEASING),
-			      E(LEG_ADDED) | E(RELEASED) | E(CLEAR) },
+			      E(LEG_ADDED) | E(RELEASED) | E(CLEAR), .action = call_routing_action },
 	[CALL_ST_PROCEEDING] = { "PROCEEDING", B(ALERTING) | B(ACTIVE) | B(RELEASING),
 				 E(LEG_ADDED) | E(ALERTING) | E(PROGRESS) | E(ANSWERED) | E(RELEASED) |
-				 E(CLEAR), CALL_T_RING_NO_ANSWER },
+				 E(CLEAR), CALL_T_RING_NO_ANSWER, .action = call_trying_action },
 	[CALL_ST_ALERTING] = { "ALERTING", B(ACTIVE) | B(RELEASING),
 			       E(LEG_ADDED) | E(ALERTING) | E(PROGRESS) | E(ANSWERED) | E(RELEASED) |
-			       E(CLEAR), CALL_T_RING_NO_ANSWER },
-	[CALL_ST_ACTIVE] = { "ACTIVE", B(RELEASING), E(RELEASED) | E(HOLD) | E(CLEAR) },
+			       E(CLEAR), CALL_T_RING_NO_ANSWER, .action = call_trying_action },
+	[CALL_ST_ACTIVE] = { "ACTIVE", B(RELEASING), E(RELEASED) | E(HOLD) | E(CLEAR),
+			     .action = call_active_action },
 	[CALL_ST_RELEASING] = { "RELEASING", 0, E(RELEASED) | E(HOLD),
-				.onenter = call_on_releasing },
+				.onenter = call_on_releasing, .action = call_releasing_action },
 };
 #undef B
 #undef E
@@ -88,7 +92,7 @@ static const struct fsm_def call_fsm = {
 	.name = "call", .ss = LSS_BRIDGE, .states = call_states, .n_states = CALL_ST__COUNT,
 	.event_names = call_event_names, .n_events = CALL_EV__COUNT,
 	.timers = call_timers, .n_timers = CALL_T__COUNT,
-	.action = call_action, .timeout = call_timeout, .describe = call_fsm_describe,
+	.timeout = call_timeout, .describe = call_fsm_describe,
 };
 
 struct call {
@@ -248,33 +252,13 @@ static void call_add(struct call *c, struct leg *leg)
 	leg->call = c;
 	if (!c->b) {
 		c->b = leg;
-	} else {
-		for (int i = 0; i < CALL_MAX_FORKS; i++)
-			if (!c->forks[i]) {
-				c->forks[i] = leg;
-				break;
-			}
-	}
-	/* a new try: its own ring-no-answer (figure B-16 hunts on after it) */
-	if (c->fi.state == CALL_ST_ROUTING)
-		fsm_state_chg(&c->fi, CALL_ST_PROCEEDING);
-	else
-		fsm_timer_restart(&c->fi);
-}
-
-static void call_alerting(struct call *c, struct leg *leg, int inband)
-{
-	/* The caller hears one ALERTING however many phones ring (forking, or
-	 * a phone repeating itself); in-band ringback still cuts through. */
-	if (c->fi.state == CALL_ST_ALERTING && !inband)
 		return;
-	if (fsm_state_chg(&c->fi, CALL_ST_ALERTING))
-		return;
-	if (inband) {
-		call_select(c, leg);
-		call_join_media(c);
 	}
-	c->a->ops->alert(c->a, inband);
+	for (int i = 0; i < CALL_MAX_FORKS; i++)
+		if (!c->forks[i]) {
+			c->forks[i] = leg;
+			return;
+		}
 }
 
 static void call_answered(struct call *c, struct leg *leg)
@@ -296,28 +280,22 @@ static void call_answered(struct call *c, struct leg *leg)
 	LOGI(LSS_BRIDGE, "%s answered", call_describe(c));
 }
 
-static void call_released(struct call *c, struct leg *leg, int cause, int status)
+static void call_log_released(struct call *c, const struct call_ev *ev)
 {
-	struct bridge *br = c->br;
-
-	LOGI(LSS_BRIDGE, "%s %s cleared: cause %d (%s)%s%.0d", call_describe(c), leg->ops->describe(leg),
-	     cause, cause_name(cause), status ? ", status " : "", status);
-	c->last_cause = cause;
-	if (c->fi.state == CALL_ST_RELEASING)
-		return;
-	/* Before the answer, a called leg's failure is routing's to judge:
-	 * more forks ring on, or the next dial-peer is hunted (figure B-16). */
-	if ((c->fi.state == CALL_ST_PROCEEDING || c->fi.state == CALL_ST_ALERTING) &&
-	    call_is_called_leg(c, leg)) {
-		call_set_aside(c, leg);
-		if (br->route && br->route->leg_failed &&
-		    br->route->leg_failed(br->route_arg, c, leg, cause, status, &cause) == 0)
-			return;
-	}
-	call_release(c, leg, cause);
+	LOGI(LSS_BRIDGE, "%s %s cleared: cause %d (%s)%s%.0d", call_describe(c),
+	     ev->leg->ops->describe(ev->leg), ev->cause, cause_name(ev->cause),
+	     ev->status ? ", status " : "", ev->status);
+	c->last_cause = ev->cause;
 }
 
-static void call_action(struct fsm_inst *fi, int event, void *data)
+static void call_log_hold(struct call *c, const struct call_ev *ev)
+{
+	LOGI(LSS_BRIDGE, "%s %s %s", call_describe(c), ev->leg->ops->describe(ev->leg),
+	     ev->held ? "holds the call" : "resumes the call");
+}
+
+/* ROUTING: the caller waits for routing's first leg. */
+static void call_routing_action(struct fsm_inst *fi, int event, void *data)
 {
 	struct call *c = fi->priv;
 	struct call_ev *ev = data;
@@ -325,9 +303,42 @@ static void call_action(struct fsm_inst *fi, int event, void *data)
 	switch (event) {
 	case CALL_EV_LEG_ADDED:
 		call_add(c, ev->leg);
+		fsm_state_chg(fi, CALL_ST_PROCEEDING);
+		break;
+	case CALL_EV_RELEASED:
+		call_log_released(c, ev);
+		call_release(c, ev->leg, ev->cause);
+		break;
+	case CALL_EV_CLEAR:
+		call_release(c, NULL, ev->cause);
+		break;
+	}
+}
+
+/* PROCEEDING and ALERTING: one or more called legs are trying. */
+static void call_trying_action(struct fsm_inst *fi, int event, void *data)
+{
+	struct call *c = fi->priv;
+	struct call_ev *ev = data;
+	struct bridge *br = c->br;
+	int cause;
+
+	switch (event) {
+	case CALL_EV_LEG_ADDED:
+		call_add(c, ev->leg);
+		fsm_timer_restart(fi);	/* a new try: its own ring-no-answer (figure B-16 hunts on) */
 		break;
 	case CALL_EV_ALERTING:
-		call_alerting(c, ev->leg, ev->inband);
+		/* The caller hears one ALERTING however many phones ring (forking,
+		 * or a phone repeating itself); in-band ringback still cuts through. */
+		if (fi->state == CALL_ST_ALERTING && !ev->inband)
+			break;
+		fsm_state_chg(fi, CALL_ST_ALERTING);
+		if (ev->inband) {
+			call_select(c, ev->leg);
+			call_join_media(c);
+		}
+		c->a->ops->alert(c->a, ev->inband);
 		break;
 	case CALL_EV_PROGRESS:
 		call_select(c, ev->leg);
@@ -338,16 +349,54 @@ static void call_action(struct fsm_inst *fi, int event, void *data)
 		call_answered(c, ev->leg);
 		break;
 	case CALL_EV_RELEASED:
-		call_released(c, ev->leg, ev->cause, ev->status);
-		break;
-	case CALL_EV_HOLD:
-		LOGI(LSS_BRIDGE, "%s %s %s", call_describe(c), ev->leg->ops->describe(ev->leg),
-		     ev->held ? "holds the call" : "resumes the call");
+		call_log_released(c, ev);
+		cause = ev->cause;
+		/* A called leg's failure is routing's to judge: more forks ring
+		 * on, or the next dial-peer is hunted (figure B-16). */
+		if (call_is_called_leg(c, ev->leg)) {
+			call_set_aside(c, ev->leg);
+			if (br->route && br->route->leg_failed &&
+			    br->route->leg_failed(br->route_arg, c, ev->leg, ev->cause, ev->status, &cause) == 0)
+				break;
+		}
+		call_release(c, ev->leg, cause);
 		break;
 	case CALL_EV_CLEAR:
 		call_release(c, NULL, ev->cause);
 		break;
 	}
+}
+
+/* ACTIVE: answered; either side may hold or clear. */
+static void call_active_action(struct fsm_inst *fi, int event, void *data)
+{
+	struct call *c = fi->priv;
+	struct call_ev *ev = data;
+
+	switch (event) {
+	case CALL_EV_RELEASED:
+		call_log_released(c, ev);
+		call_release(c, ev->leg, ev->cause);
+		break;
+	case CALL_EV_HOLD:
+		call_log_hold(c, ev);
+		break;
+	case CALL_EV_CLEAR:
+		call_release(c, NULL, ev->cause);
+		break;
+	}
+}
+
+/* RELEASING: the legs report on their way out; nothing more is done. */
+static void call_releasing_action(struct fsm_inst *fi, int event, void *data)
+{
+	struct call *c = fi->priv;
+	struct call_ev *ev = data;
+
+	if (event == CALL_EV_RELEASED)
+		call_log_released(c, ev);
+	else if (event == CALL_EV_HOLD)
+		call_log_hold(c, ev);
 }
 
 static void call_timeout(struct fsm_inst *fi, int timer)

@@ -154,7 +154,9 @@ int fsm_dispatch(struct fsm_inst *fi, int event, void *data)
 		return -EPERM;
 	}
 	LOGD(def->ss, "%s: event %s", fsm_who(fi), fsm_event_name(def, event));
-	if (def->action)
+	if (def->states[fi->state].action)
+		def->states[fi->state].action(fi, event, data);
+	else if (def->action)
 		def->action(fi, event, data);
 	return 0;
 }

@@ -26,6 +26,9 @@ struct fsm_state {
 	/* Entering from prev / leaving for next; either may be NULL. */
 	void (*onenter)(struct fsm_inst *fi, int prev);
 	void (*onleave)(struct fsm_inst *fi, int next);
+	/* This state's handling of the events it permits (osmo_fsm's per-state
+	 * action); NULL: the def's action. */
+	void (*action)(struct fsm_inst *fi, int event, void *data);
 };
 
 /* What a state's timer is called: the spec's name ("T303", "Timer B",
@@ -78,7 +81,7 @@ void fsm_inst_cleanup(struct fsm_inst *fi);
  * permitted: A -> B" (rate-limited, LOGW_LIMIT) and -EPERM; -EINVAL for no
  * such state. */
 int fsm_state_chg(struct fsm_inst *fi, int next);
-/** Run the def's action for event if the current state permits it; else
+/** Run the state's action (else the def's) for event if the current state permits it; else
  * "<who>: event E not permitted in state S" (rate-limited) and -EPERM. */
 int fsm_dispatch(struct fsm_inst *fi, int event, void *data);
 /** How many events fsm_dispatch() has refused in subsystem ss since start,
