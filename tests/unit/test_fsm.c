@@ -281,7 +281,8 @@ static void test_dispatch(void)
 	log = unit_log_end();
 	CU_ASSERT_EQUAL(r.actions, 1);
 	CU_ASSERT_EQUAL(fi.state, I_IDLE);
-	CU_ASSERT_EQUAL(unit_count(log, "warn q931: call 7 [IDLE]: event ANSWER not permitted in state IDLE\n"), 1);
+	CU_ASSERT_EQUAL(unit_count(log, "warn q931: call 7 [IDLE]: event ANSWER not permitted in "
+				   "state IDLE\n"), 1);
 	/* the burst of HANGUPs is inside the same limit: no line of its own */
 	CU_ASSERT_EQUAL(unit_count(log, "HANGUP"), 0);
 	CU_ASSERT_EQUAL(unit_count(log, "error q931: call 7 [IDLE]: no such itest event 5\n"), 1);
