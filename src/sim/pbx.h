@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "core/fsm.h"
 #include "hw/loopback.h"
 
 struct pri;
@@ -56,7 +57,8 @@ struct pbx_opts {
 };
 
 /* One call's state after Q.931 5 / figure A.3 (user side): the U states the
- * simulator passes through. Names are in pbx_call_state_name(). */
+ * simulator passes through, a machine on core/fsm (pbx_call.c: the events
+ * each permits, the moves). Names are in pbx_call_state_name(). */
 enum pbx_call_state {
 	PCALL_NULL,		/* U0: allocated, nothing sent */
 	PCALL_INIT,		/* U1: SETUP sent */
@@ -87,7 +89,7 @@ struct pbx_call {
 	struct q931_call *q;		/* libpri's call, NULL once it freed it */
 	int outgoing;
 	int chan;			/* B-channel, 0 until known */
-	enum pbx_call_state state;
+	struct fsm_inst fi;		/* enum pbx_call_state; no state timers (no su_root here) */
 	int inband;			/* in-band audio announced (PI 1 or 8) */
 	int cause;			/* first clearing cause, 0 until cleared */
 	long long setup_ms;

@@ -13,47 +13,106 @@
 #define PRI_CHANNEL(x)	((x) & 0xff)
 #define PRI_CHAN_ANY	0xff
 
-#define BIT(s) (1u << (s))
 /* How long to wait at D-channel up for the far end's RESTARTs before
  * placing calls anyway (a far end that sends none). */
 #define PBX_RESTART_WAIT_MS 1000
 
-static const struct {
-	const char *name;
-	unsigned next;			/* states this one may move to */
-} state_tbl[PCALL__COUNT] = {
-	[PCALL_NULL] = { "NULL", BIT(PCALL_INIT) | BIT(PCALL_PRESENT) | BIT(PCALL_IN_PROC) },
+/* What happens to one call: libpri's events for it (the far end's
+ * messages) and our own timed actions and shutdown. */
+enum pbx_call_event {
+	PBXE_PROCEEDING,	/* PRI_EVENT_PROCEEDING: CALL PROCEEDING */
+	PBXE_PROGRESS,		/* PRI_EVENT_PROGRESS */
+	PBXE_ALERTING,		/* PRI_EVENT_RINGING */
+	PBXE_CONNECT,		/* PRI_EVENT_ANSWER */
+	PBXE_DISCONNECT,	/* PRI_EVENT_HANGUP_REQ: the far end's DISCONNECT */
+	PBXE_RELEASE,		/* PRI_EVENT_HANGUP: RELEASE / RELEASE COMPLETE, libpri frees its call */
+	PBXE_RELEASE_ACK,	/* PRI_EVENT_HANGUP_ACK: our clearing is complete */
+	PBXE_DUE,		/* --answer-after, --hangup-after, --cancel-after have come */
+	PBXE_SHUTDOWN,		/* SIGINT/SIGTERM: clear with cause 16 */
+	PBXE__COUNT
+};
+
+static const char *const event_names[PBXE__COUNT] = {
+	[PBXE_PROCEEDING] = "PROCEEDING", [PBXE_PROGRESS] = "PROGRESS", [PBXE_ALERTING] = "ALERTING",
+	[PBXE_CONNECT] = "CONNECT", [PBXE_DISCONNECT] = "DISCONNECT", [PBXE_RELEASE] = "RELEASE",
+	[PBXE_RELEASE_ACK] = "RELEASE_ACK", [PBXE_DUE] = "DUE", [PBXE_SHUTDOWN] = "SHUTDOWN",
+};
+
+#define BIT(s) FSM_BIT(s)
+/* The far end may release in every state; we may clear every call not clearing already. */
+#define RELEASES (BIT(PBXE_RELEASE) | BIT(PBXE_RELEASE_ACK))
+#define CLEARABLE (RELEASES | BIT(PBXE_DISCONNECT) | BIT(PBXE_SHUTDOWN))
+
+static void call_onenter_clearing(struct fsm_inst *fi, int prev);
+
+static const struct fsm_state state_tbl[PCALL__COUNT] = {
+	[PCALL_NULL] = { "NULL", BIT(PCALL_INIT) | BIT(PCALL_PRESENT) | BIT(PCALL_IN_PROC), RELEASES },
+	/* a CALL PROCEEDING names the channel granted (Q.931 5.1.2); its
+	 * progress indicator, and that of PROGRESS and ALERTING, announces
+	 * in-band audio (4.5.23) */
 	[PCALL_INIT] = { "CALL_INIT", BIT(PCALL_OUT_PROC) | BIT(PCALL_DELIVERED) |
-		BIT(PCALL_ACTIVE) | BIT(PCALL_DISC_REQ) | BIT(PCALL_DISC_IND) },
+		BIT(PCALL_ACTIVE) | BIT(PCALL_DISC_REQ) | BIT(PCALL_DISC_IND),
+		CLEARABLE | BIT(PBXE_PROCEEDING) | BIT(PBXE_PROGRESS) | BIT(PBXE_ALERTING) |
+		BIT(PBXE_CONNECT) | BIT(PBXE_DUE) },
 	[PCALL_OUT_PROC] = { "OUT_PROCEEDING", BIT(PCALL_DELIVERED) | BIT(PCALL_ACTIVE) |
-		BIT(PCALL_DISC_REQ) | BIT(PCALL_DISC_IND) },
+		BIT(PCALL_DISC_REQ) | BIT(PCALL_DISC_IND),
+		CLEARABLE | BIT(PBXE_PROCEEDING) | BIT(PBXE_PROGRESS) | BIT(PBXE_ALERTING) |
+		BIT(PBXE_CONNECT) | BIT(PBXE_DUE) },
 	[PCALL_DELIVERED] = { "CALL_DELIVERED", BIT(PCALL_ACTIVE) | BIT(PCALL_DISC_REQ) |
-		BIT(PCALL_DISC_IND) },
+		BIT(PCALL_DISC_IND),
+		CLEARABLE | BIT(PBXE_PROCEEDING) | BIT(PBXE_PROGRESS) | BIT(PBXE_CONNECT) |
+		BIT(PBXE_DUE) },
+	/* --glare: held unanswered until our crossing call has settled */
 	[PCALL_PRESENT] = { "CALL_PRESENT", BIT(PCALL_IN_PROC) | BIT(PCALL_DISC_REQ) |
-		BIT(PCALL_DISC_IND) },
+		BIT(PCALL_DISC_IND), CLEARABLE },
 	[PCALL_IN_PROC] = { "IN_PROCEEDING", BIT(PCALL_RECEIVED) | BIT(PCALL_DISC_REQ) |
-		BIT(PCALL_DISC_IND) },
+		BIT(PCALL_DISC_IND), CLEARABLE },
+	/* DUE: --answer-after */
 	[PCALL_RECEIVED] = { "CALL_RECEIVED", BIT(PCALL_ACTIVE) | BIT(PCALL_DISC_REQ) |
-		BIT(PCALL_DISC_IND) },
-	[PCALL_ACTIVE] = { "ACTIVE", BIT(PCALL_DISC_REQ) | BIT(PCALL_DISC_IND) },
-	[PCALL_DISC_REQ] = { "DISCONNECT_REQUEST", 0 },
-	[PCALL_DISC_IND] = { "DISCONNECT_INDICATION", 0 },
+		BIT(PCALL_DISC_IND), CLEARABLE | BIT(PBXE_PROGRESS) | BIT(PBXE_CONNECT) | BIT(PBXE_DUE) },
+	/* DUE: --hangup-after */
+	[PCALL_ACTIVE] = { "ACTIVE", BIT(PCALL_DISC_REQ) | BIT(PCALL_DISC_IND),
+		CLEARABLE | BIT(PBXE_PROGRESS) | BIT(PBXE_DUE) },
+	/* a DISCONNECT crossing ours: libpri answers it (Q.931 5.3.5) */
+	[PCALL_DISC_REQ] = { "DISCONNECT_REQUEST", 0, RELEASES | BIT(PBXE_DISCONNECT), 0,
+		call_onenter_clearing },
+	[PCALL_DISC_IND] = { "DISCONNECT_INDICATION", 0, RELEASES, 0, call_onenter_clearing },
+};
+
+static void call_action(struct fsm_inst *fi, int event, void *data);
+
+static const char *call_describe(struct fsm_inst *fi)
+{
+	static char buf[48];
+
+	snprintf(buf, sizeof(buf), "call %d [%s]", ((struct pbx_call *)fi->priv)->id,
+		 fsm_state_name(fi->def, fi->state));
+	return buf;
+}
+
+/* The PBX runs its own poll loop, not an su_root: no state timers here;
+ * the timed actions are PBXE_DUE events from pbx_call_timers(). */
+static const struct fsm_def call_fsm = {
+	.name = "pbx call", .ss = LSS_SIM, .states = state_tbl, .n_states = PCALL__COUNT,
+	.event_names = event_names, .n_events = PBXE__COUNT,
+	.action = call_action, .describe = call_describe,
 };
 
 const char *pbx_call_state_name(enum pbx_call_state st)
 {
-	return (unsigned)st < PCALL__COUNT ? state_tbl[st].name : "?";
+	return fsm_state_name(&call_fsm, st);
 }
 
+/* A move the table refuses is logged there (fsm_state_chg) and returns -EPERM. */
 static int call_set_state(struct pbx_call *c, enum pbx_call_state st)
 {
-	if (!(state_tbl[c->state].next & BIT(st))) {
-		fprintf(stderr, "sipgw-pbx: call %d [%s] -> %s not permitted\n", c->id,
-			pbx_call_state_name(c->state), pbx_call_state_name(st));
-		return -EPERM;
-	}
-	c->state = st;
-	return 0;
+	return fsm_state_chg(&c->fi, st);
+}
+
+/* Clearing: no timed action is due any more. */
+static void call_onenter_clearing(struct fsm_inst *fi, int prev)
+{
+	((struct pbx_call *)fi->priv)->due_ms = 0;
 }
 
 /* B-channels of the span: T1 1-23 (24 is the D-channel); E1 timeslots
@@ -106,6 +165,7 @@ static int call_alloc(struct pbx_call **cp, struct pbx *p, q931_call *q, int cha
 	c->chan = chan;
 	c->outgoing = outgoing;
 	c->setup_ms = mono_ms();
+	fsm_inst_init(&c->fi, &call_fsm, PCALL_NULL, c, NULL, NULL);
 	rc = pbx_media_start(c);
 	if (rc < 0) {
 		free(c);
@@ -128,6 +188,7 @@ static void call_free(struct pbx_call *c)
 	if (*link)
 		*link = c->next;
 	pbx_media_stop(c);
+	fsm_inst_cleanup(&c->fi);
 	free(c);
 }
 
@@ -311,7 +372,7 @@ static void glare_settled(struct pbx *p, int chan)
 	for (struct pbx_call *c = p->calls; c; c = c->next) {
 		if (c->chan != chan)
 			continue;
-		if (c->state != PCALL_PRESENT)
+		if (c->fi.state != PCALL_PRESENT)
 			return;		/* ours is still there */
 		held = c;
 	}
@@ -370,7 +431,7 @@ static void call_far_clear(struct pbx *p, struct pbx_call *c, pri_event_hangup *
 		call_end(c);
 		return;
 	}
-	if (c->state != PCALL_DISC_REQ && call_set_state(c, PCALL_DISC_IND) == 0)
+	if (c->fi.state != PCALL_DISC_REQ && call_set_state(c, PCALL_DISC_IND) == 0)
 		pri_hangup(p->pri, c->q, h->cause);	/* answers RELEASE */
 }
 
@@ -446,7 +507,7 @@ static void call_restarted(struct pbx *p, int evchan)
 		if (!all && c->chan != chan)
 			continue;
 		pbx_out(p, PBX_EVENT, "call %d cleared by RESTART chan=%d state=%s", c->id, c->chan,
-			pbx_call_state_name(c->state));
+			pbx_call_state_name(c->fi.state));
 		if (c->q)
 			pri_destroycall(p->pri, c->q);
 		c->q = NULL;
@@ -463,7 +524,7 @@ void pbx_call_orphan_all(struct pbx *p)
 			continue;
 		c->q = NULL;
 		pbx_out(p, PBX_EVENT, "call %d left hanging chan=%d state=%s", c->id, c->chan,
-			pbx_call_state_name(c->state));
+			pbx_call_state_name(c->fi.state));
 	}
 }
 
@@ -509,46 +570,101 @@ void pbx_call_handle_event(struct pbx *p, void *ev)
 		call_incoming(p, &e->ring);
 		return;
 	case PRI_EVENT_PROCEEDING:
-		if ((c = call_by_q(p, e->proceeding.call)) && c->state == PCALL_INIT &&
-		    call_set_state(c, PCALL_OUT_PROC) == 0)
-			call_granted(p, c, e->proceeding.channel);
-		if (c && progress_inband(e->proceeding.progressmask))
-			c->inband = 1;
+		if ((c = call_by_q(p, e->proceeding.call)))
+			fsm_dispatch(&c->fi, PBXE_PROCEEDING, e);
 		return;
 	case PRI_EVENT_PROGRESS:
-		if ((c = call_by_q(p, e->proceeding.call)) && progress_inband(e->proceeding.progressmask))
-			c->inband = 1;
+		if ((c = call_by_q(p, e->proceeding.call)))
+			fsm_dispatch(&c->fi, PBXE_PROGRESS, e);
 		return;
 	case PRI_EVENT_RINGING:
-		if (!(c = call_by_q(p, e->ringing.call)) || call_set_state(c, PCALL_DELIVERED) < 0)
-			return;
-		if (progress_inband(e->ringing.progressmask))
-			c->inband = 1;
+		if ((c = call_by_q(p, e->ringing.call)))
+			fsm_dispatch(&c->fi, PBXE_ALERTING, e);
 		return;
 	case PRI_EVENT_ANSWER:
-		if ((c = call_by_q(p, e->answer.call)) && call_set_state(c, PCALL_ACTIVE) == 0)
-			call_connected(c);
+		if ((c = call_by_q(p, e->answer.call)))
+			fsm_dispatch(&c->fi, PBXE_CONNECT, e);
 		return;
 	case PRI_EVENT_HANGUP_REQ:
 		if ((c = call_by_q(p, e->hangup.call)))
-			call_far_clear(p, c, &e->hangup, 0);
+			fsm_dispatch(&c->fi, PBXE_DISCONNECT, e);
 		else	/* not ours (refused at SETUP): let libpri finish it */
 			pri_hangup(p->pri, e->hangup.call, e->hangup.cause);
 		return;
 	case PRI_EVENT_HANGUP:
 		if ((c = call_by_q(p, e->hangup.call)))
-			call_far_clear(p, c, &e->hangup, 1);
+			fsm_dispatch(&c->fi, PBXE_RELEASE, e);
 		else
 			pri_hangup(p->pri, e->hangup.call, e->hangup.cause);
 		return;
 	case PRI_EVENT_HANGUP_ACK:
-		if ((c = call_by_q(p, e->hangup.call))) {
-			c->q = NULL;
-			call_end(c);
-		}
+		if ((c = call_by_q(p, e->hangup.call)))
+			fsm_dispatch(&c->fi, PBXE_RELEASE_ACK, e);
 		return;
 	default:
 		return;
+	}
+}
+
+/* The timed action of the state: answer in CALL_RECEIVED, else clear. */
+static void call_due(struct pbx_call *c)
+{
+	struct pbx *p = c->pbx;
+
+	if (c->fi.state == PCALL_RECEIVED) {		/* --answer-after */
+		if (call_set_state(c, PCALL_ACTIVE) == 0) {
+			pri_answer(p->pri, c->q, c->chan, 0);
+			call_connected(c);
+		}
+		return;
+	}
+	/* --hangup-after (ACTIVE), --cancel-after (before the answer) */
+	call_disconnect(c, p->opt.cause);
+}
+
+/* The events the state permits (state_tbl); fsm_dispatch refused the others. */
+static void call_action(struct fsm_inst *fi, int event, void *data)
+{
+	struct pbx_call *c = fi->priv;
+	struct pbx *p = c->pbx;
+	pri_event *e = data;
+
+	switch (event) {
+	case PBXE_PROCEEDING:
+		/* the first one names the channel granted */
+		if (c->fi.state == PCALL_INIT && call_set_state(c, PCALL_OUT_PROC) == 0)
+			call_granted(p, c, e->proceeding.channel);
+		if (progress_inband(e->proceeding.progressmask))
+			c->inband = 1;
+		break;
+	case PBXE_PROGRESS:
+		if (progress_inband(e->proceeding.progressmask))
+			c->inband = 1;
+		break;
+	case PBXE_ALERTING:
+		if (call_set_state(c, PCALL_DELIVERED) == 0 && progress_inband(e->ringing.progressmask))
+			c->inband = 1;
+		break;
+	case PBXE_CONNECT:
+		if (call_set_state(c, PCALL_ACTIVE) == 0)
+			call_connected(c);
+		break;
+	case PBXE_DISCONNECT:
+		call_far_clear(p, c, &e->hangup, 0);
+		break;
+	case PBXE_RELEASE:
+		call_far_clear(p, c, &e->hangup, 1);
+		break;
+	case PBXE_RELEASE_ACK:
+		c->q = NULL;
+		call_end(c);		/* frees c */
+		break;
+	case PBXE_DUE:
+		call_due(c);
+		break;
+	case PBXE_SHUTDOWN:
+		call_disconnect(c, PRI_CAUSE_NORMAL_CLEARING);
+		break;
 	}
 }
 
@@ -561,30 +677,16 @@ void pbx_call_timers(struct pbx *p, long long now)
 		if (!c->due_ms || now < c->due_ms || !c->q)	/* !q: left hanging, see --reconnect */
 			continue;
 		c->due_ms = 0;
-		switch (c->state) {
-		case PCALL_RECEIVED:		/* --answer-after */
-			if (call_set_state(c, PCALL_ACTIVE) == 0) {
-				pri_answer(p->pri, c->q, c->chan, 0);
-				call_connected(c);
-			}
-			break;
-		case PCALL_ACTIVE:		/* --hangup-after */
-		case PCALL_INIT:		/* --cancel-after */
-		case PCALL_OUT_PROC:
-		case PCALL_DELIVERED:
-			call_disconnect(c, p->opt.cause);
-			break;
-		default:
-			break;
-		}
+		fsm_dispatch(&c->fi, PBXE_DUE, NULL);
 	}
 }
 
 void pbx_call_clear_all(struct pbx *p)
 {
+	/* the calls clearing already are left to finish */
 	for (struct pbx_call *c = p->calls; c; c = c->next)
-		if (c->q && c->state != PCALL_DISC_REQ && c->state != PCALL_DISC_IND)
-			call_disconnect(c, PRI_CAUSE_NORMAL_CLEARING);
+		if (c->q && fsm_permits(&c->fi, PBXE_SHUTDOWN))
+			fsm_dispatch(&c->fi, PBXE_SHUTDOWN, NULL);
 }
 
 int pbx_call_done(const struct pbx *p)

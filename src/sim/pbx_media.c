@@ -65,7 +65,7 @@ void pbx_media_stop(struct pbx_call *c)
 
 int pbx_media_cut_through(const struct pbx_call *c)
 {
-	switch (c->state) {
+	switch (c->fi.state) {
 	case PCALL_ACTIVE:
 		return 1;
 	case PCALL_INIT:

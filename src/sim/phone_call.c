@@ -14,6 +14,7 @@
 #include <sofia-sip/sip_tag.h>
 #include <sofia-sip/su_tag.h>
 
+#include "core/fsm.h"
 #include "core/log.h"
 #include "dsp/g711.h"
 
@@ -24,7 +25,7 @@ struct pcall {
 	struct phone *ph;
 	struct pcall *next;
 	int id;
-	enum pcall_state state;
+	struct fsm_inst fi;		/* enum pcall_state, pcall_fsm */
 	int outgoing;
 	nua_handle_t *nh;
 	struct pmedia *media;		/* owned */
@@ -42,54 +43,107 @@ struct pcall {
 	int challenges;			/* 401/407 answered: at most one (figure B-19) */
 };
 
-static const char *const state_names[PC__COUNT] = {
-	[PC_INCOMING] = "INCOMING", [PC_EARLY] = "EARLY", [PC_CALLING] = "CALLING",
-	[PC_PROCEEDING] = "PROCEEDING", [PC_CANCELLING] = "CANCELLING", [PC_ACTIVE] = "ACTIVE",
-	[PC_HOLDING] = "HOLDING", [PC_HELD] = "HELD", [PC_RESUMING] = "RESUMING", [PC_REMOTE_HELD] = "REMOTE_HELD",
-	[PC_RELEASING] = "RELEASING", [PC_ENDED] = "ENDED",
+/* What happens to a call: nua's events on its handle, and the clocks the
+ * command line sets (the user's answer, hangup, hold...). nua's events are
+ * taken in every state the call lives in (on_invite_response tells a
+ * response to the initial INVITE from one to a re-INVITE by the state);
+ * the user's clocks only where they mean something, as a user would press
+ * "hold" only in a call that is talking. */
+enum pcall_event {
+	PCE_REINVITE,		/* nua_i_invite on the call: the far end's re-INVITE */
+	PCE_INVITE_RESP,	/* nua_r_invite: a response to our INVITE or re-INVITE */
+	PCE_ACK,		/* nua_i_ack */
+	PCE_CANCEL_IN,		/* nua_i_cancel */
+	PCE_BYE_IN,		/* nua_i_bye */
+	PCE_TERMINATED,		/* nua_i_state, nua_callstate_terminated */
+	PCE_ANSWER_AT,		/* --answer-after */
+	PCE_HANGUP_AT,		/* --hangup-after */
+	PCE_HOLD_AT,		/* --hold-at */
+	PCE_UNHOLD_AT,		/* --unhold-at */
+	PCE_REFRESH_AT,		/* --refresh-at */
+	PCE_CANCEL_AT,		/* --cancel-after */
+	PCE_RELEASE,		/* the process stops: end the call */
+	PCE__COUNT
 };
 
-#define B(s) (1u << (s))
+static const char *const pcall_event_names[PCE__COUNT] = {
+	[PCE_REINVITE] = "REINVITE", [PCE_INVITE_RESP] = "INVITE_RESPONSE", [PCE_ACK] = "ACK",
+	[PCE_CANCEL_IN] = "CANCEL", [PCE_BYE_IN] = "BYE", [PCE_TERMINATED] = "TERMINATED",
+	[PCE_ANSWER_AT] = "ANSWER_AT", [PCE_HANGUP_AT] = "HANGUP_AT", [PCE_HOLD_AT] = "HOLD_AT",
+	[PCE_UNHOLD_AT] = "UNHOLD_AT", [PCE_REFRESH_AT] = "REFRESH_AT", [PCE_CANCEL_AT] = "CANCEL_AT",
+	[PCE_RELEASE] = "RELEASE",
+};
+
+/* What a nua event carries to the action. */
+struct pcall_msg {
+	int status;
+	const sip_t *sip;
+};
+
+#define B(s) FSM_BIT(s)
 #define GONE (B(PC_RELEASING) | B(PC_ENDED))
-/* Which states each state may move to; anything else is refused. */
-static const unsigned allowed[PC__COUNT] = {
-	[PC_INCOMING] = B(PC_EARLY) | B(PC_ACTIVE) | GONE,
-	[PC_EARLY] = B(PC_ACTIVE) | GONE,
+/* nua's events, in every live state */
+#define NUA_EVENTS (B(PCE_REINVITE) | B(PCE_INVITE_RESP) | B(PCE_ACK) | B(PCE_CANCEL_IN) | \
+		    B(PCE_BYE_IN) | B(PCE_TERMINATED) | B(PCE_RELEASE))
+/* The BYE of --hangup-after, in every state after the answer. */
+#define TALKING_EVENTS (NUA_EVENTS | B(PCE_HANGUP_AT))
+
+/* Staying put (CALLING again on failover, a second 18x) is no move. */
+static const struct fsm_state pcall_states[PC__COUNT] = {
+	[PC_INCOMING] = { "INCOMING", B(PC_EARLY) | B(PC_ACTIVE) | GONE,
+			  NUA_EVENTS | B(PCE_ANSWER_AT) },
+	[PC_EARLY] = { "EARLY", B(PC_ACTIVE) | GONE, NUA_EVENTS | B(PCE_ANSWER_AT) },
 	/* CALLING again: failover, a new INVITE to the backup proxy */
-	[PC_CALLING] = B(PC_CALLING) | B(PC_PROCEEDING) | B(PC_CANCELLING) | B(PC_ACTIVE) | GONE,
-	[PC_PROCEEDING] = B(PC_CALLING) | B(PC_PROCEEDING) | B(PC_CANCELLING) | B(PC_ACTIVE) | GONE,
+	[PC_CALLING] = { "CALLING", B(PC_PROCEEDING) | B(PC_CANCELLING) | B(PC_ACTIVE) | GONE,
+			 NUA_EVENTS | B(PCE_CANCEL_AT) },
+	[PC_PROCEEDING] = { "PROCEEDING", B(PC_CALLING) | B(PC_CANCELLING) | B(PC_ACTIVE) | GONE,
+			    NUA_EVENTS | B(PCE_CANCEL_AT) },
 	/* a 200 may cross our CANCEL (RFC 3261 9.1) */
-	[PC_CANCELLING] = B(PC_ACTIVE) | GONE,
-	[PC_ACTIVE] = B(PC_HOLDING) | B(PC_REMOTE_HELD) | GONE,
-	[PC_HOLDING] = B(PC_HELD) | B(PC_ACTIVE) | GONE,
-	[PC_HELD] = B(PC_RESUMING) | GONE,
-	[PC_RESUMING] = B(PC_ACTIVE) | B(PC_HELD) | GONE,
-	[PC_REMOTE_HELD] = B(PC_ACTIVE) | GONE,
-	[PC_RELEASING] = B(PC_ENDED),
-	[PC_ENDED] = 0,
+	[PC_CANCELLING] = { "CANCELLING", B(PC_ACTIVE) | GONE, NUA_EVENTS },
+	[PC_ACTIVE] = { "ACTIVE", B(PC_HOLDING) | B(PC_REMOTE_HELD) | GONE,
+			TALKING_EVENTS | B(PCE_HOLD_AT) | B(PCE_REFRESH_AT) },
+	[PC_HOLDING] = { "HOLDING", B(PC_HELD) | B(PC_ACTIVE) | GONE, TALKING_EVENTS },
+	[PC_HELD] = { "HELD", B(PC_RESUMING) | GONE, TALKING_EVENTS | B(PCE_UNHOLD_AT) },
+	[PC_RESUMING] = { "RESUMING", B(PC_ACTIVE) | B(PC_HELD) | GONE, TALKING_EVENTS },
+	[PC_REMOTE_HELD] = { "REMOTE_HELD", B(PC_ACTIVE) | GONE, TALKING_EVENTS },
+	[PC_RELEASING] = { "RELEASING", B(PC_ENDED), NUA_EVENTS },
+	/* the call is freed as it gets here */
+	[PC_ENDED] = { "ENDED", 0, 0 },
+};
+
+static void pcall_action(struct fsm_inst *fi, int event, void *data);
+
+static const char *pcall_describe(struct fsm_inst *fi)
+{
+	static char buf[48];
+
+	snprintf(buf, sizeof(buf), "call %d [%s]", ((struct pcall *)fi->priv)->id,
+		 fsm_state_name(fi->def, fi->state));
+	return buf;
+}
+
+static const struct fsm_def pcall_fsm = {
+	.name = "call", .ss = LSS_SIM, .states = pcall_states, .n_states = PC__COUNT,
+	.event_names = pcall_event_names, .n_events = PCE__COUNT,
+	.action = pcall_action, .describe = pcall_describe,
 };
 
 const char *pcall_state_name(enum pcall_state st)
 {
-	return (unsigned)st < PC__COUNT ? state_names[st] : "?";
+	return fsm_state_name(&pcall_fsm, st);
 }
 
+/* A move the table refuses is logged there (fsm_state_chg) and returns -EPERM. */
 static int pcall_set_state(struct pcall *c, enum pcall_state st)
 {
-	if (!(allowed[c->state] & B(st))) {
-		fprintf(stderr, "call %d [%s] -> %s not permitted\n", c->id,
-			pcall_state_name(c->state), pcall_state_name(st));
-		return -EPERM;
-	}
-	c->state = st;
-	return 0;
+	return fsm_state_chg(&c->fi, st);
 }
 
 static int pcall_sends_media(const struct pcall *c)
 {
 	/* Our hold stops our RTP (figure B-2); the far end's hold does too
 	 * (RFC 3264 8.4: a sendonly/inactive or 0.0.0.0 offer). */
-	return (c->state == PC_EARLY || c->state == PC_ACTIVE) && c->pt >= 0;
+	return (c->fi.state == PC_EARLY || c->fi.state == PC_ACTIVE) && c->pt >= 0;
 }
 
 static int pcall_alloc(struct pcall **cp, struct phone *ph, int outgoing)
@@ -103,7 +157,8 @@ static int pcall_alloc(struct pcall **cp, struct phone *ph, int outgoing)
 	c->ph = ph;
 	c->id = ph->next_call_id++;
 	c->outgoing = outgoing;
-	c->state = outgoing ? PC_CALLING : PC_INCOMING;
+	/* no state timers: the command line's clocks are su_timers, their expiry an event */
+	fsm_inst_init(&c->fi, &pcall_fsm, outgoing ? PC_CALLING : PC_INCOMING, c, ph->root, NULL);
 	c->pt = c->te_pt = -1;
 	c->sess_id = (unsigned long)mono_ms() + (unsigned long)c->id;
 	rc = pmedia_alloc(&c->media, ph, c->id);
@@ -138,6 +193,7 @@ static void pcall_free(struct pcall *c)
 	su_timer_destroy(c->t_unhold);
 	su_timer_destroy(c->t_refresh);
 	su_timer_destroy(c->t_cancel);
+	fsm_inst_cleanup(&c->fi);
 	if (c->nh) {
 		nua_handle_bind(c->nh, NULL);
 		nua_handle_destroy(c->nh);
@@ -204,52 +260,64 @@ static int reason_cause(const sip_t *sip)
 	return 0;
 }
 
-static void on_hangup_timer(struct phone *ph, su_timer_t *t, struct pcall *c)
+/* --hangup-after: our BYE, in any state after the answer. */
+static void pcall_hangup(struct pcall *c)
 {
-	if (c->state == PC_RELEASING || c->state == PC_ENDED)
-		return;
 	nua_bye(c->nh, TAG_END());
 	pcall_set_state(c, PC_RELEASING);
 }
 
-static void on_hold_timer(struct phone *ph, su_timer_t *t, struct pcall *c)
+/* --hold-at (in ACTIVE), --unhold-at (in HELD): a re-INVITE with our hold
+ * SDP, or with the normal one again. */
+static void pcall_hold(struct pcall *c, int hold)
 {
 	char sdp[SDP_BUF_LEN];
 
-	if (c->state != PC_ACTIVE || pcall_set_state(c, PC_HOLDING))
+	if (pcall_set_state(c, hold ? PC_HOLDING : PC_RESUMING))
 		return;
 	nua_invite(c->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-		   SIPTAG_PAYLOAD_STR(pcall_sdp(c, sdp, 1)), TAG_END());
-}
-
-static void on_unhold_timer(struct phone *ph, su_timer_t *t, struct pcall *c)
-{
-	char sdp[SDP_BUF_LEN];
-
-	if (c->state != PC_HELD || pcall_set_state(c, PC_RESUMING))
-		return;
-	nua_invite(c->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-		   SIPTAG_PAYLOAD_STR(pcall_sdp(c, sdp, 0)), TAG_END());
+		   SIPTAG_PAYLOAD_STR(pcall_sdp(c, sdp, hold)), TAG_END());
 }
 
 /* The caller gives up before the answer (figure B-18). */
-static void on_cancel_timer(struct phone *ph, su_timer_t *t, struct pcall *c)
+static void pcall_cancel(struct pcall *c)
 {
-	if (c->state != PC_CALLING && c->state != PC_PROCEEDING)
-		return;
 	pcall_set_state(c, PC_CANCELLING);
 	nua_cancel(c->nh, TAG_END());
 }
 
-/* A session refresh (RFC 4028): same SDP, the call must stay as it is. */
-static void on_refresh_timer(struct phone *ph, su_timer_t *t, struct pcall *c)
+/* A session refresh (RFC 4028), in ACTIVE: same SDP, the call must stay as it is. */
+static void pcall_refresh(struct pcall *c)
 {
 	char sdp[SDP_BUF_LEN];
 
-	if (c->state != PC_ACTIVE)
-		return;
 	nua_invite(c->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 		   SIPTAG_PAYLOAD_STR(pcall_sdp(c, sdp, 0)), TAG_END());
+}
+
+static void on_hangup_timer(struct phone *ph, su_timer_t *t, struct pcall *c)
+{
+	fsm_dispatch(&c->fi, PCE_HANGUP_AT, NULL);
+}
+
+static void on_hold_timer(struct phone *ph, su_timer_t *t, struct pcall *c)
+{
+	fsm_dispatch(&c->fi, PCE_HOLD_AT, NULL);
+}
+
+static void on_unhold_timer(struct phone *ph, su_timer_t *t, struct pcall *c)
+{
+	fsm_dispatch(&c->fi, PCE_UNHOLD_AT, NULL);
+}
+
+static void on_cancel_timer(struct phone *ph, su_timer_t *t, struct pcall *c)
+{
+	fsm_dispatch(&c->fi, PCE_CANCEL_AT, NULL);
+}
+
+static void on_refresh_timer(struct phone *ph, su_timer_t *t, struct pcall *c)
+{
+	fsm_dispatch(&c->fi, PCE_REFRESH_AT, NULL);
 }
 
 /* Talking: start the clocks that count from the answer. */
@@ -267,16 +335,20 @@ static void pcall_answered(struct pcall *c)
 	timer_after(c->t_refresh, on_refresh_timer, c, o->refresh_at_ms);
 }
 
-static void on_answer_timer(struct phone *ph, su_timer_t *t, struct pcall *c)
+/* --answer-after, in INCOMING or EARLY: our 200. */
+static void pcall_answer(struct pcall *c)
 {
 	char sdp[SDP_BUF_LEN];
 
-	if (c->state != PC_INCOMING && c->state != PC_EARLY)
-		return;
 	c->final_status = 200;
 	nua_respond(c->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 		    SIPTAG_PAYLOAD_STR(pcall_sdp(c, sdp, 0)), TAG_END());
 	pcall_answered(c);
+}
+
+static void on_answer_timer(struct phone *ph, su_timer_t *t, struct pcall *c)
+{
+	fsm_dispatch(&c->fi, PCE_ANSWER_AT, NULL);
 }
 
 static void pcall_reject(struct pcall *c, int status)
@@ -356,7 +428,7 @@ static void on_reinvite(struct pcall *c, const sip_t *sip)
 {
 	struct sdp_info si;
 	char sdp[SDP_BUF_LEN];
-	int local_hold = c->state == PC_HELD || c->state == PC_HOLDING;
+	int local_hold = c->fi.state == PC_HELD || c->fi.state == PC_HOLDING;
 
 	if (sdp_of(sip, &si) < 0) {
 		/* No offer: ours goes in the 200, the answer in the ACK. */
@@ -385,10 +457,10 @@ static void on_reinvite(struct pcall *c, const sip_t *sip)
 	}
 	nua_respond(c->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 		    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
-	if (sdp_is_hold(&si) && c->state == PC_ACTIVE) {
+	if (sdp_is_hold(&si) && c->fi.state == PC_ACTIVE) {
 		pcall_set_state(c, PC_REMOTE_HELD);
 		phone_out(c->ph, "EVENT", "call %d held", c->id);
-	} else if (!sdp_is_hold(&si) && c->state == PC_REMOTE_HELD) {
+	} else if (!sdp_is_hold(&si) && c->fi.state == PC_REMOTE_HELD) {
 		pcall_set_state(c, PC_ACTIVE);
 		phone_out(c->ph, "EVENT", "call %d resumed", c->id);
 	}
@@ -425,7 +497,7 @@ static void pcall_failover(struct pcall *c, int status)
  * a challenge or a dead primary proxy. 1 if handled (c may be gone). */
 static int pcall_final_error(struct pcall *c, int status, const sip_t *sip)
 {
-	int cancelling = c->state == PC_CANCELLING;
+	int cancelling = c->fi.state == PC_CANCELLING;
 
 	if (status == 401 || status == 407) {
 		if (!cancelling && !c->challenges++ && !pauth_answer(c->ph, c->nh, status, sip)) {
@@ -449,13 +521,13 @@ static void on_invite_response(struct pcall *c, int status, const sip_t *sip)
 {
 	struct sdp_info si;
 	int has_sdp = sdp_of(sip, &si) == 0;
-	int initial = c->state == PC_CALLING || c->state == PC_PROCEEDING ||
-		      c->state == PC_CANCELLING;
+	int initial = c->fi.state == PC_CALLING || c->fi.state == PC_PROCEEDING ||
+		      c->fi.state == PC_CANCELLING;
 
 	if (status >= 300 && initial && !c->final_status && pcall_final_error(c, status, sip))
 		return;
 	if (status < 200) {
-		if (status > 100 && (c->state == PC_CALLING || c->state == PC_PROCEEDING)) {
+		if (status > 100 && (c->fi.state == PC_CALLING || c->fi.state == PC_PROCEEDING)) {
 			pcall_set_state(c, PC_PROCEEDING);
 			if (has_sdp)	/* early media: listen, do not talk (RFC 3960) */
 				pcall_apply_remote(c, &si, 0);
@@ -468,7 +540,7 @@ static void on_invite_response(struct pcall *c, int status, const sip_t *sip)
 		if (status >= 300 && !c->cause)
 			c->cause = reason_cause(sip);
 	}
-	switch (c->state) {
+	switch (c->fi.state) {
 	case PC_CALLING:
 	case PC_PROCEEDING:
 	case PC_CANCELLING:
@@ -512,7 +584,7 @@ static void pcall_end(struct pcall *c)
 	struct phone *ph = c->ph;
 	int outgoing = c->outgoing;
 
-	if (c->state != PC_RELEASING)
+	if (c->fi.state != PC_RELEASING)
 		pcall_set_state(c, PC_RELEASING);
 	pcall_set_state(c, PC_ENDED);
 	phone_out(ph, "EVENT", "call %d ended status=%d cause=%d", c->id, c->final_status, c->cause);
@@ -525,8 +597,8 @@ void pcall_nua_cb(nua_event_t event, int status, char const *phrase, nua_t *nua,
 		  struct phone *ph, nua_handle_t *nh, struct pcall *c,
 		  sip_t const *sip, tagi_t tags[])
 {
+	struct pcall_msg m = { .status = status, .sip = sip };
 	int callstate = -1;
-	struct sdp_info si;
 
 	if (preg_nua_event(ph, event, status, nh, sip))
 		return;
@@ -535,35 +607,28 @@ void pcall_nua_cb(nua_event_t event, int status, char const *phrase, nua_t *nua,
 		if (!c)
 			on_new_invite(ph, nh, sip);
 		else
-			on_reinvite(c, sip);
+			fsm_dispatch(&c->fi, PCE_REINVITE, &m);
 		break;
 	case nua_r_invite:
 		if (c)
-			on_invite_response(c, status, sip);
+			fsm_dispatch(&c->fi, PCE_INVITE_RESP, &m);
 		break;
 	case nua_i_ack:
-		if (c && c->offer_in_answer && sdp_of(sip, &si) == 0) {
-			c->offer_in_answer = 0;
-			pcall_apply_remote(c, &si, 0);
-		}
+		if (c)
+			fsm_dispatch(&c->fi, PCE_ACK, &m);
 		break;
 	case nua_i_cancel:
-		if (c) {
-			c->final_status = 487;
-			c->cause = reason_cause(sip);
-			pcall_set_state(c, PC_RELEASING);
-		}
+		if (c)
+			fsm_dispatch(&c->fi, PCE_CANCEL_IN, &m);
 		break;
 	case nua_i_bye:
-		if (c) {
-			c->cause = reason_cause(sip);
-			pcall_set_state(c, PC_RELEASING);
-		}
+		if (c)
+			fsm_dispatch(&c->fi, PCE_BYE_IN, &m);
 		break;
 	case nua_i_state:
 		tl_gets(tags, NUTAG_CALLSTATE_REF(callstate), TAG_END());
 		if (c && callstate == nua_callstate_terminated)
-			pcall_end(c);
+			fsm_dispatch(&c->fi, PCE_TERMINATED, &m);
 		break;
 	case nua_r_shutdown:
 		if (status >= 200)
@@ -639,7 +704,7 @@ void pcall_note_sent(struct phone *ph, const char *summary)
 	n = strcspn(uri, " ");
 	/* Retransmissions are the same request line again (RFC 3261 17.1.1.2). */
 	for (struct pcall *c = ph->calls; c; c = c->next)
-		if (c->outgoing && c->state == PC_CALLING && strlen(c->target) == n &&
+		if (c->outgoing && c->fi.state == PC_CALLING && strlen(c->target) == n &&
 		    !strncmp(c->target, uri, n)) {
 			c->tries++;
 			return;
@@ -660,28 +725,90 @@ int pcall_release_all(struct phone *ph)
 	int n = 0;
 
 	for (struct pcall *c = ph->calls; c; c = c->next) {
-		switch (c->state) {
-		case PC_INCOMING:
-		case PC_EARLY:
-			pcall_reject(c, 480);
-			break;
-		case PC_CALLING:
-		case PC_PROCEEDING:
-			nua_cancel(c->nh, TAG_END());
-			pcall_set_state(c, PC_RELEASING);
-			break;
-		case PC_CANCELLING:
-		case PC_RELEASING:
-		case PC_ENDED:
-			break;
-		default:
-			nua_bye(c->nh, TAG_END());
-			pcall_set_state(c, PC_RELEASING);
-			break;
-		}
-		n += c->state != PC_ENDED;
+		fsm_dispatch(&c->fi, PCE_RELEASE, NULL);
+		n += c->fi.state != PC_ENDED;
 	}
 	return n;
+}
+
+/* The process stops: what ends the call depends on how far it got. */
+static void pcall_release(struct pcall *c)
+{
+	switch (c->fi.state) {
+	case PC_INCOMING:
+	case PC_EARLY:
+		pcall_reject(c, 480);
+		break;
+	case PC_CALLING:
+	case PC_PROCEEDING:
+		nua_cancel(c->nh, TAG_END());
+		pcall_set_state(c, PC_RELEASING);
+		break;
+	case PC_CANCELLING:
+	case PC_RELEASING:
+	case PC_ENDED:
+		break;
+	default:
+		nua_bye(c->nh, TAG_END());
+		pcall_set_state(c, PC_RELEASING);
+		break;
+	}
+}
+
+/* The events the state permits (pcall_states); fsm_dispatch refused the others. */
+static void pcall_action(struct fsm_inst *fi, int event, void *data)
+{
+	struct pcall *c = fi->priv;
+	const struct pcall_msg *m = data;
+	struct sdp_info si;
+
+	switch (event) {
+	case PCE_REINVITE:
+		on_reinvite(c, m->sip);
+		break;
+	case PCE_INVITE_RESP:
+		on_invite_response(c, m->status, m->sip);
+		break;
+	case PCE_ACK:
+		if (c->offer_in_answer && sdp_of(m->sip, &si) == 0) {
+			c->offer_in_answer = 0;
+			pcall_apply_remote(c, &si, 0);
+		}
+		break;
+	case PCE_CANCEL_IN:
+		c->final_status = 487;
+		c->cause = reason_cause(m->sip);
+		pcall_set_state(c, PC_RELEASING);
+		break;
+	case PCE_BYE_IN:
+		c->cause = reason_cause(m->sip);
+		pcall_set_state(c, PC_RELEASING);
+		break;
+	case PCE_TERMINATED:
+		pcall_end(c);		/* frees c */
+		break;
+	case PCE_ANSWER_AT:
+		pcall_answer(c);
+		break;
+	case PCE_HANGUP_AT:
+		pcall_hangup(c);
+		break;
+	case PCE_HOLD_AT:
+		pcall_hold(c, 1);
+		break;
+	case PCE_UNHOLD_AT:
+		pcall_hold(c, 0);
+		break;
+	case PCE_REFRESH_AT:
+		pcall_refresh(c);
+		break;
+	case PCE_CANCEL_AT:
+		pcall_cancel(c);
+		break;
+	case PCE_RELEASE:
+		pcall_release(c);
+		break;
+	}
 }
 
 void pcall_free_all(struct phone *ph)
@@ -689,7 +816,7 @@ void pcall_free_all(struct phone *ph)
 	/* nua_shutdown() may take calls down without a last nua_i_state. */
 	while (ph->calls) {
 		struct pcall *c = ph->calls;
-		if (c->state != PC_ENDED) {
+		if (c->fi.state != PC_ENDED) {
 			phone_out(ph, "EVENT", "call %d ended status=%d cause=%d", c->id,
 				  c->final_status, c->cause);
 			pmedia_print_stats(c->media);

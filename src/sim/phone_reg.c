@@ -15,6 +15,8 @@
 #include <sofia-sip/su_tag.h>
 #include <sofia-sip/url.h>
 
+#include "core/fsm.h"
+
 #define PREG_AOR_MAX 256
 
 enum preg_state {
@@ -26,40 +28,60 @@ enum preg_state {
 	PREG__COUNT
 };
 
-static const char *const preg_state_names[PREG__COUNT] = {
-	[PREG_REGISTERING] = "REGISTERING", [PREG_REGISTERED] = "REGISTERED",
-	[PREG_UNREGISTERING] = "UNREGISTERING", [PREG_UNREGISTERED] = "UNREGISTERED",
-	[PREG_FAILED] = "FAILED",
+/* What happens to the registration: nua's final responses (a challenge is
+ * answered before, in any state) and the --unregister-at clock. */
+enum preg_event {
+	PREG_EV_REGISTER_OK,	/* 2xx to a REGISTER: the first or a refresh */
+	PREG_EV_UNREGISTER_OK,	/* 2xx to the REGISTER with Expires: 0 */
+	PREG_EV_FAILED,		/* a final error, the challenge answered or not answerable */
+	PREG_EV_UNREGISTER_AT,	/* --unregister-at has come */
+	PREG_EV__COUNT
 };
 
-#define B(s) (1u << (s))
-/* Which states each state may move to; a refresh is REGISTERED -> REGISTERED. */
-static const unsigned preg_allowed[PREG__COUNT] = {
-	[PREG_REGISTERING] = B(PREG_REGISTERED) | B(PREG_UNREGISTERING) | B(PREG_FAILED),
-	[PREG_REGISTERED] = B(PREG_REGISTERED) | B(PREG_UNREGISTERING) | B(PREG_FAILED),
-	[PREG_UNREGISTERING] = B(PREG_UNREGISTERED) | B(PREG_FAILED),
-	[PREG_UNREGISTERED] = 0,
-	[PREG_FAILED] = 0,
+static const char *const preg_event_names[PREG_EV__COUNT] = {
+	[PREG_EV_REGISTER_OK] = "REGISTER_OK", [PREG_EV_UNREGISTER_OK] = "UNREGISTER_OK",
+	[PREG_EV_FAILED] = "FAILED", [PREG_EV_UNREGISTER_AT] = "UNREGISTER_AT",
+};
+
+#define B(s) FSM_BIT(s)
+/* A refresh is REGISTERED -> REGISTERED (fsm_state_chg: staying put). */
+static const struct fsm_state preg_states[PREG__COUNT] = {
+	[PREG_REGISTERING] = { "REGISTERING",
+		B(PREG_REGISTERED) | B(PREG_UNREGISTERING) | B(PREG_FAILED),
+		B(PREG_EV_REGISTER_OK) | B(PREG_EV_FAILED) | B(PREG_EV_UNREGISTER_AT) },
+	[PREG_REGISTERED] = { "REGISTERED",
+		B(PREG_UNREGISTERING) | B(PREG_FAILED),
+		B(PREG_EV_REGISTER_OK) | B(PREG_EV_FAILED) | B(PREG_EV_UNREGISTER_AT) },
+	[PREG_UNREGISTERING] = { "UNREGISTERING",
+		B(PREG_UNREGISTERED) | B(PREG_FAILED),
+		B(PREG_EV_UNREGISTER_OK) | B(PREG_EV_FAILED) },
+	[PREG_UNREGISTERED] = { "UNREGISTERED", 0, 0 },
+	[PREG_FAILED] = { "FAILED", 0, 0 },
+};
+
+static void preg_action(struct fsm_inst *fi, int event, void *data);
+
+static const char *preg_describe(struct fsm_inst *fi)
+{
+	static char buf[48];
+
+	snprintf(buf, sizeof(buf), "register [%s]", fsm_state_name(fi->def, fi->state));
+	return buf;
+}
+
+static const struct fsm_def preg_fsm = {
+	.name = "register", .ss = LSS_SIM, .states = preg_states, .n_states = PREG__COUNT,
+	.event_names = preg_event_names, .n_events = PREG_EV__COUNT,
+	.action = preg_action, .describe = preg_describe,
 };
 
 struct preg {
 	struct phone *ph;
 	nua_handle_t *nh;
-	enum preg_state state;
+	struct fsm_inst fi;	/* enum preg_state */
 	int challenges;		/* answered for the current REGISTER: at most one */
 	su_timer_t *t_unregister;
 };
-
-static int preg_set_state(struct preg *r, enum preg_state st)
-{
-	if (!(preg_allowed[r->state] & B(st))) {
-		fprintf(stderr, "register [%s] -> %s not permitted\n", preg_state_names[r->state],
-			preg_state_names[st]);
-		return -EPERM;
-	}
-	r->state = st;
-	return 0;
-}
 
 /* The expiry the registrar gave our own binding: its Contact's expires
  * parameter, else the Expires header (RFC 3261 10.2.4). */
@@ -87,10 +109,10 @@ static unsigned granted_expires(const struct phone *ph, const sip_t *sip, int *c
 static void preg_failed(struct preg *r, int status)
 {
 	struct phone *ph = r->ph;
-	int unregistering = r->state == PREG_UNREGISTERING;
+	int unregistering = r->fi.state == PREG_UNREGISTERING;
 
 	phone_out(ph, "EVENT", "%s failed %d", unregistering ? "unregister" : "register", status);
-	preg_set_state(r, PREG_FAILED);
+	fsm_state_chg(&r->fi, PREG_FAILED);
 	/* No refreshes, and nothing for nua_shutdown() to un-REGISTER. */
 	nua_handle_destroy(r->nh);
 	r->nh = NULL;
@@ -99,14 +121,17 @@ static void preg_failed(struct preg *r, int status)
 		phone_exit(ph, 1);
 }
 
-static void on_unregister_timer(struct phone *ph, su_timer_t *t, struct pcall *unused)
+static void preg_unregister(struct preg *r)
 {
-	struct preg *r = ph->reg;
-
-	if (!r->nh || preg_set_state(r, PREG_UNREGISTERING))
+	if (!r->nh || fsm_state_chg(&r->fi, PREG_UNREGISTERING))
 		return;
 	r->challenges = 0;
 	nua_unregister(r->nh, TAG_END());
+}
+
+static void on_unregister_timer(struct phone *ph, su_timer_t *t, struct pcall *unused)
+{
+	fsm_dispatch(&ph->reg->fi, PREG_EV_UNREGISTER_AT, NULL);
 }
 
 int preg_alloc(struct preg **rp, struct phone *ph)
@@ -128,7 +153,7 @@ int preg_alloc(struct preg **rp, struct phone *ph)
 	if (!r)
 		return -ENOMEM;
 	r->ph = ph;
-	r->state = PREG_REGISTERING;
+	fsm_inst_init(&r->fi, &preg_fsm, PREG_REGISTERING, r, NULL, NULL);	/* no state timers */
 	r->t_unregister = su_timer_create(su_root_task(ph->root), 0);
 	/* One retry per request: the challenge answered once, then a failure.
 	 * No outbound (RFC 5626) probing: its OPTIONS to our own AOR would go
@@ -153,6 +178,7 @@ void preg_free(struct preg *r)
 {
 	if (!r)
 		return;
+	fsm_inst_cleanup(&r->fi);
 	su_timer_destroy(r->t_unregister);
 	if (r->nh)
 		nua_handle_destroy(r->nh);
@@ -166,7 +192,7 @@ static void preg_registered(struct preg *r, const sip_t *sip)
 	unsigned expires = granted_expires(ph, sip, &contacts);
 
 	r->challenges = 0;
-	preg_set_state(r, PREG_REGISTERED);
+	fsm_state_chg(&r->fi, PREG_REGISTERED);
 	phone_out(ph, "EVENT", "registered expires=%u contacts=%d", expires, contacts);
 	if (!ph->dialling)
 		phone_start_dialling(ph);
@@ -183,17 +209,34 @@ int preg_nua_event(struct phone *ph, nua_event_t event, int status, nua_handle_t
 		return 1;
 	if ((status == 401 || status == 407) && !r->challenges++ && !pauth_answer(ph, nh, status, sip))
 		return 1;
-	if (status >= 300) {
-		preg_failed(r, status);
-		return 1;
-	}
-	if (event == nua_r_unregister) {
-		r->challenges = 0;
-		if (!preg_set_state(r, PREG_UNREGISTERED))
-			phone_out(ph, "EVENT", "unregistered");
-		return 1;
-	}
-	if (sip)
-		preg_registered(r, sip);
+	if (status >= 300)
+		fsm_dispatch(&r->fi, PREG_EV_FAILED, &status);
+	else if (event == nua_r_unregister)
+		fsm_dispatch(&r->fi, PREG_EV_UNREGISTER_OK, NULL);
+	else if (sip)
+		fsm_dispatch(&r->fi, PREG_EV_REGISTER_OK, (void *)sip);
 	return 1;
+}
+
+/* The events the state permits (preg_states); the others were refused in fsm_dispatch. */
+static void preg_action(struct fsm_inst *fi, int event, void *data)
+{
+	struct preg *r = fi->priv;
+
+	switch (event) {
+	case PREG_EV_REGISTER_OK:
+		preg_registered(r, data);
+		break;
+	case PREG_EV_UNREGISTER_OK:
+		r->challenges = 0;
+		if (!fsm_state_chg(fi, PREG_UNREGISTERED))
+			phone_out(r->ph, "EVENT", "unregistered");
+		break;
+	case PREG_EV_FAILED:
+		preg_failed(r, *(const int *)data);
+		break;
+	case PREG_EV_UNREGISTER_AT:
+		preg_unregister(r);
+		break;
+	}
 }
