@@ -408,7 +408,7 @@ static void sl_respond_sdp(struct sip_leg *sl, int status, const char *phrase)
 		    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
 }
 
-/* leg_ops.alert (inband 0/1) and .progress (-1): 180, or 183 with our SDP. */
+/* leg_ops.alert (inband 0/1) and .progress (1): 180, or 183 with our SDP. */
 static void ev_alert(struct sip_leg *sl, int inband)
 {
 	if (sl_is(sl, SIP_ST_TERMINATING))

@@ -18,6 +18,7 @@
 	X(registrar) \
 	X(rtp) \
 	X(sdp) \
+	X(sip_leg) \
 	X(sip_overload) \
 	X(sip_timers)
 
