@@ -103,11 +103,9 @@ static void test_events_per_state(void)
 		for (int ev = 0; ev < SIP_EV__COUNT; ev++) {
 			int want = !!(want_events[st] & FSM_BIT(ev));
 
-			if (fsm_permits(&sl.fi, ev) != want)
-				fprintf(stderr, "state %s event %s: permitted %d, want %d\n",
-					fsm_state_name(&sip_leg_fsm, st), fsm_event_name(&sip_leg_fsm, ev), !want, want);
 			CU_ASSERT_EQUAL(fsm_permits(&sl.fi, ev), want);
-			if (!want) {
+			/* the action needs a network: dispatch only what both refuse */
+			if (!want && !fsm_permits(&sl.fi, ev)) {
 				CU_ASSERT_EQUAL(fsm_dispatch(&sl.fi, ev, NULL), -EPERM);
 				CU_ASSERT_EQUAL(sl.fi.state, st);
 			}
@@ -187,7 +185,7 @@ static void test_session_machine(void)
 			leg_at(&sl, SIP_ST_CONFIRMED);
 			fsm_inst_init(&sl.tm.fi, &sip_sess_fsm, st, &sl, NULL, NULL);
 			CU_ASSERT_EQUAL(fsm_permits(&sl.tm.fi, ev), !!(want_ev[st] & FSM_BIT(ev)));
-			if (!(want_ev[st] & FSM_BIT(ev)))
+			if (!(want_ev[st] & FSM_BIT(ev)) && !fsm_permits(&sl.tm.fi, ev))
 				CU_ASSERT_EQUAL(fsm_dispatch(&sl.tm.fi, ev, NULL), -EPERM);
 			CU_ASSERT_EQUAL(sl.tm.fi.state, st);
 		}
