@@ -171,3 +171,16 @@ int fsm_timer_running(const struct fsm_inst *fi)
 {
 	return fi->running;
 }
+
+void fsm_timer_start_ms(struct fsm_inst *fi, unsigned ms)
+{
+	int timer = fi->state >= 0 && (unsigned)fi->state < fi->def->n_states ?
+		    fi->def->states[fi->state].timer : 0;
+
+	loop_timer_stop(fi->timer);
+	fi->running = 0;
+	if (!timer || !ms || !fi->timer)
+		return;
+	if (loop_timer_start(fi->timer, ms) == 0)
+		fi->running = timer;
+}

@@ -95,6 +95,11 @@ int fsm_permits(const struct fsm_inst *fi, int event);
 void fsm_timer_restart(struct fsm_inst *fi);
 /** The running timer's index, 0 when none runs. */
 int fsm_timer_running(const struct fsm_inst *fi);
+/** Start the current state's timer for ms instead of its configured
+ * duration (0: stop it), as osmo_fsm_inst_state_chg() takes a timeout: for
+ * a deadline known only at run time (a negotiated session interval, the
+ * rest of an RTP timeout after the last packet). */
+void fsm_timer_start_ms(struct fsm_inst *fi, unsigned ms);
 
 /** Stateless form of fsm_state_chg for machines with no instance: move
  * *statep to next if the table allows it; the same logs and returns. */

@@ -11,6 +11,7 @@ struct sip_leg;
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/su_wait.h>
 
+#include "core/fsm.h"
 #include "rtp/media.h"
 #include "sip/sdp.h"
 #include "sip/sip_timers.h"
@@ -66,44 +67,116 @@ struct sip_ua {
 	enum { SIP_UA_RUNNING, SIP_UA_STOPPING, SIP_UA_STOPPED } shutdown_state;	/* nua_shutdown sent, finished */
 };
 
-/* Dialog states, after RFC 3261 12 / 13 and the INVITE transaction. */
+/* The leg's dialog, after RFC 3261 12 / 13 and the INVITE transaction
+ * (sip_leg.c: which events each state permits). A leg reaches TERMINATING
+ * or TERMINATED only once the call knows it is over: it asked for the
+ * release, or the leg told it (call_leg_released). */
 enum sip_state {
-	SIP_ST_IDLE,
+	SIP_ST_IDLE,		/* UAC: allocated, no INVITE yet */
 	SIP_ST_CALLING,		/* INVITE sent, nothing back */
 	SIP_ST_PROCEEDING,	/* 1xx received */
 	SIP_ST_INCOMING,	/* INVITE received (UAS) */
 	SIP_ST_EARLY,		/* 1xx sent (UAS) */
 	SIP_ST_CONFIRMED,	/* 2xx: the dialog is up */
-	SIP_ST_TERMINATING,	/* BYE or CANCEL sent, or final error sent */
+	SIP_ST_HELD,		/* up, and the far end holds us (RFC 3264 8.4): we send nothing */
+	SIP_ST_TERMINATING,	/* BYE or CANCEL sent, or final error sent or received */
 	SIP_ST_TERMINATED,
 	SIP_ST__COUNT
 };
 
+/* What happens to a leg: the call's leg_ops, nua's events, our clocks. */
+enum sip_event {
+	SIP_EV_SETUP,		/* leg_ops: send the INVITE */
+	SIP_EV_ALERT,
+	SIP_EV_PROGRESS,
+	SIP_EV_ANSWER,
+	SIP_EV_RELEASE,
+	SIP_EV_R_1XX,		/* a response to our INVITE (101..199) */
+	SIP_EV_R_2XX,
+	SIP_EV_R_FAIL,		/* 300 and up */
+	SIP_EV_I_ACK,
+	SIP_EV_I_BYE,
+	SIP_EV_I_CANCEL,
+	SIP_EV_I_REINVITE,	/* an INVITE in the dialog: hold, resume, refresh */
+	SIP_EV_I_UPDATE,
+	SIP_EV_R_BYE,		/* the response to a BYE (ours, or the stack's own) */
+	SIP_EV_R_CANCEL,
+	SIP_EV_GONE,		/* nua: the dialog is terminated, the handle may go */
+	SIP_EV_RTP_REFUSED,	/* ICMP port unreachable for our RTP, RTP_REFUSED_GONE in a row */
+	SIP_EV_CLEAR,		/* our clock ran out: BYE with a cause, the call told */
+	SIP_EV_CLEARED,		/* the dialog ended under us (the stack's BYE, a refresh's 408/481) */
+	SIP_EV__COUNT
+};
+
+/* The leg's state timers (fsm_def timer table; the stack's own Timer B
+ * runs in nta, sip_ua.c, and arrives as a 408 response). */
+enum sip_timer {
+	SIP_T_NONE,
+	SIP_T_RTP,		/* CONFIRMED: rtp-timeout */
+	SIP_T_RTP_HOLD,		/* HELD: rtp-hold-timeout */
+	SIP_T__COUNT
+};
+
+/* Which end of the dialog we are (RFC 3261 12.1), fixed when the leg is
+ * allocated: an incoming INVITE makes a UAS leg, sip_leg_alloc_outgoing() a UAC one. */
+enum sip_role { SIP_ROLE_UAS, SIP_ROLE_UAC };
+
+/* RFC 4028 session timer of a confirmed dialog (sip_timers.c), a machine of
+ * its own beside the dialog's. */
+enum sip_sess_state {
+	SIP_SESS_NONE,		/* no session interval (yet, or none negotiated) */
+	SIP_SESS_RAISED,	/* a 422 had our INVITE ask again with the peer's Min-SE (RFC 4028 6): not twice */
+	SIP_SESS_WATCH,		/* the far end refreshes; we only watch session-expires */
+	SIP_SESS_DUE,		/* we refresh: our re-INVITE is due (session-refresh) */
+	SIP_SESS_REFRESHING,	/* our refresh re-INVITE awaits its final response (Timer B) */
+	SIP_SESS__COUNT
+};
+
+enum sip_sess_event {
+	SIP_SESS_EV_START,	/* the dialog's 2xx (ours or theirs): negotiate */
+	SIP_SESS_EV_REFRESHED,	/* a re-INVITE/UPDATE from the far end that we answer 2xx */
+	SIP_SESS_EV_RESPONSE,	/* a response to our refresh re-INVITE */
+	SIP_SESS_EV__COUNT
+};
+
+enum sip_sess_timer {
+	SIP_SESS_T_NONE,
+	SIP_SESS_T_REFRESH,	/* DUE: half the interval, or a retry (computed) */
+	SIP_SESS_T_TIMER_B,	/* REFRESHING: 7/8 of Timer B */
+	SIP_SESS_T__COUNT
+};
+
+/* The two machines' tables, for the unit tests (tests/unit/test_sip_leg.c). */
+extern const struct fsm_def sip_leg_fsm;
+extern const struct fsm_def sip_sess_fsm;
+
 /* A leg's clocks for calls that never clear (sip_timers.c). */
 struct sip_leg_timers {
-	struct loop_timer *rtp;		/* rtp-timeout / rtp-hold-timeout */
-	struct loop_timer *refresh;	/* we refresh: our re-INVITE is due */
-	struct loop_timer *expires;	/* no refresh by then: the session is over */
+	struct fsm_inst fi;		/* enum sip_sess_state */
+	unsigned ms[SIP_SESS_T__COUNT];	/* its timers' durations */
+	struct loop_timer *expires;	/* no refresh by then: the session is over (any state but NONE) */
 	long long media_ms;		/* last answer/hold/resume: the silence clock starts there at the latest */
 	long long since_ms;		/* last session refresh (or the answer) */
 	unsigned interval_s;		/* negotiated session interval, 0 = no session timer */
-	int we_refresh;
-	int refreshing;			/* our refresh re-INVITE awaits its final response */
 	struct st_in offer;		/* UAS: what the initial INVITE asked for */
+	char desc[80];
 };
 
 struct sip_leg {
 	struct leg base;
 	struct sip_ua *ua;
 	nua_handle_t *nh;
-	int state;			/* enum sip_state */
+	struct fsm_inst fi;		/* enum sip_state, sip_leg_fsm */
+	unsigned timer_ms[SIP_T__COUNT];
+	enum sip_role role;
+	/* The state a 2xx or our answer confirms the dialog in: HELD when the
+	 * far end's SDP before it (the offer, an early answer) holds us. */
+	enum sip_state confirm_st;
 	unsigned id;
-	int outgoing;
 	char host[128];
 	int port;
 	char ruri[256];			/* a registered contact to call as is */
 	char req_uri[256], req_to[300], req_from[256];	/* our INVITE's, for a 422 retry */
-	int retried_422;		/* RFC 4028 6: one more INVITE with the peer's Min-SE */
 	int dial_peer;
 	char number[64];
 	struct rtp_session *rtp;
@@ -114,8 +187,6 @@ struct sip_leg {
 	char remote_addr[64];
 	int remote_port;
 	struct sdp_mlines offer_ml;	/* UAS: the INVITE offer's m= lines, for our answers */
-	int held;			/* the far side holds us: nothing is sent */
-	int told_release;		/* the call has heard call_leg_released */
 	unsigned long sdp_ver;
 	unsigned long sdp_id;
 	struct sip_leg_timers tm;
@@ -135,22 +206,32 @@ int sip_leg_take_answer(struct sip_leg *sl, sip_t const *sip);
 /** Our SDP as it stands, for an offer in a session refresh; 0 or -errno. */
 int sip_leg_sdp(struct sip_leg *sl, char *buf, size_t len);
 
+/** The leg's description with its state, "sip 3 [CONFIRMED]". */
+const char *sip_leg_describe(struct sip_leg *sl);
+
 /* sip_timers.c: RTP inactivity and RFC 4028 session timers of one leg */
+/** Set up the leg's session timer machine; 0 or -ENOMEM. */
+int sip_timers_init(struct sip_leg *sl);
 /** UAS: note what the initial INVITE asked of session timers. */
 void sip_timers_offer(struct sip_leg *sl, sip_t const *sip);
 /** The dialog is confirmed (sip: the 2xx we got as UAC; NULL as UAS): start the clocks. */
 void sip_timers_answered(struct sip_leg *sl, sip_t const *sip);
-/** Hold or resume: the far end gets a fresh RTP timeout (the hold one while held). */
+/** Answer, hold or resume: the far end gets a fresh RTP timeout (the hold one while held). */
 void sip_timers_media_changed(struct sip_leg *sl);
-/** ICMP port unreachable for our RTP, run in a row (rtp_refused_h). */
-void sip_timers_refused(struct sip_leg *sl, unsigned run);
+/** The RTP watch of a CONFIRMED or HELD leg: its state timer ran out, or
+ * ICMP refusals came in a row (rtp_refused_h). */
+void sip_timers_rtp_check(struct sip_leg *sl);
 /** A re-INVITE/UPDATE from the far end that we answer 2xx: a refresh. */
 void sip_timers_refreshed(struct sip_leg *sl, sip_t const *sip);
 /** A response to an INVITE in a confirmed dialog; 1 if it answered our
  * refresh (handled here; the leg may be clearing), 0 if not ours. */
 int sip_timers_refresh_response(struct sip_leg *sl, int status, sip_t const *sip);
+/** 1 when a 422 may still be retried (RFC 4028 6: once), and notes the retry. */
+int sip_timers_retry_422(struct sip_leg *sl);
 /** nua_r_bye for a BYE we never sent: nua's own session-expiry BYE. */
 void sip_timers_stack_bye(struct sip_leg *sl);
+/** The dialog is on its way out: no session clock runs any more. */
+void sip_timers_stop(struct sip_leg *sl);
 void sip_timers_free(struct sip_leg *sl);
 
 /* registrar.c */

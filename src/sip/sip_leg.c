@@ -18,31 +18,109 @@
 #include "core/number.h"
 #include "rtp/rtp.h"
 
-#define B(s) FSM_BIT(SIP_ST_##s)
+static void sl_action(struct fsm_inst *fi, int event, void *data);
+static void sl_timeout(struct fsm_inst *fi, int timer);
+static const char *sl_fsm_describe(struct fsm_inst *fi);
+static void sl_enter_ending(struct fsm_inst *fi, int prev);
 
+#define S(s) FSM_BIT(SIP_ST_##s)
+#define E(e) FSM_BIT(SIP_EV_##e)
+
+/* What a confirmed dialog takes: the call's release, responses to INVITEs
+ * in it (our session refresh, or the stack's own re-INVITE), the far end's
+ * requests, our clocks. */
+#define SIP_EV_DIALOG                                                                            \
+	(E(RELEASE) | E(R_1XX) | E(R_2XX) | E(R_FAIL) | E(I_ACK) | E(I_BYE) | E(I_REINVITE) |    \
+	 E(I_UPDATE) | E(R_BYE) | E(GONE) | E(RTP_REFUSED) | E(CLEAR) | E(CLEARED))
+
+/* One row per state: the states it may go to, the events it permits. An
+ * event a state does not list is refused and logged in fsm_dispatch();
+ * what a state lists but has no work for (a 180 crossing our CANCEL, the
+ * call still alerting a leg that is on its way out) is taken and dropped. */
 static const struct fsm_state sip_states[SIP_ST__COUNT] = {
-	[SIP_ST_IDLE] = { "IDLE", B(CALLING) | B(INCOMING) | B(TERMINATED) },
-	[SIP_ST_CALLING] = { "CALLING", B(PROCEEDING) | B(CONFIRMED) | B(TERMINATING) | B(TERMINATED) },
-	[SIP_ST_PROCEEDING] = { "PROCEEDING", B(CONFIRMED) | B(TERMINATING) | B(TERMINATED) },
-	[SIP_ST_INCOMING] = { "INCOMING", B(EARLY) | B(CONFIRMED) | B(TERMINATING) | B(TERMINATED) },
-	[SIP_ST_EARLY] = { "EARLY", B(CONFIRMED) | B(TERMINATING) | B(TERMINATED) },
-	[SIP_ST_CONFIRMED] = { "CONFIRMED", B(TERMINATING) | B(TERMINATED) },
-	[SIP_ST_TERMINATING] = { "TERMINATING", B(TERMINATED) },
-	[SIP_ST_TERMINATED] = { "TERMINATED", 0 },
+	[SIP_ST_IDLE] = { "IDLE", S(CALLING) | S(TERMINATED), E(SETUP) | E(RELEASE) },
+	/* RFC 3261 15: a callee must not BYE an early dialog; one that does
+	 * is taken as the end of the call all the same. */
+	[SIP_ST_CALLING] = { "CALLING",
+			     S(PROCEEDING) | S(CONFIRMED) | S(HELD) | S(TERMINATING) | S(TERMINATED),
+			     E(RELEASE) | E(R_1XX) | E(R_2XX) | E(R_FAIL) | E(I_BYE) | E(GONE) },
+	[SIP_ST_PROCEEDING] = { "PROCEEDING", S(CONFIRMED) | S(HELD) | S(TERMINATING) | S(TERMINATED),
+				E(RELEASE) | E(R_1XX) | E(R_2XX) | E(R_FAIL) | E(I_BYE) | E(GONE) },
+	[SIP_ST_INCOMING] = { "INCOMING", S(EARLY) | S(CONFIRMED) | S(HELD) | S(TERMINATING) | S(TERMINATED),
+			      E(ALERT) | E(PROGRESS) | E(ANSWER) | E(RELEASE) | E(I_BYE) | E(I_CANCEL) | E(GONE) },
+	[SIP_ST_EARLY] = { "EARLY", S(CONFIRMED) | S(HELD) | S(TERMINATING) | S(TERMINATED),
+			   E(ALERT) | E(PROGRESS) | E(ANSWER) | E(RELEASE) | E(I_BYE) | E(I_CANCEL) | E(GONE) },
+	[SIP_ST_CONFIRMED] = { "CONFIRMED", S(HELD) | S(TERMINATING) | S(TERMINATED), SIP_EV_DIALOG,
+			       SIP_T_RTP },
+	[SIP_ST_HELD] = { "HELD", S(CONFIRMED) | S(TERMINATING) | S(TERMINATED), SIP_EV_DIALOG,
+			  SIP_T_RTP_HOLD },
+	/* Crossings: our CANCEL with their 2xx or final answer, our BYE with theirs. */
+	[SIP_ST_TERMINATING] = { "TERMINATING", S(TERMINATED),
+				 E(ALERT) | E(PROGRESS) | E(RELEASE) | E(R_1XX) | E(R_2XX) | E(R_FAIL) |
+				 E(I_ACK) | E(I_BYE) | E(I_CANCEL) | E(R_BYE) | E(R_CANCEL) | E(GONE),
+				 0, sl_enter_ending },
+	[SIP_ST_TERMINATED] = { "TERMINATED", 0, 0, 0, sl_enter_ending },
 };
 
-static const struct fsm_def sip_fsm = { "sip", LSS_SIP, sip_states, SIP_ST__COUNT };
+static const char *const sip_event_names[SIP_EV__COUNT] = {
+	[SIP_EV_SETUP] = "SETUP", [SIP_EV_ALERT] = "ALERT", [SIP_EV_PROGRESS] = "PROGRESS",
+	[SIP_EV_ANSWER] = "ANSWER", [SIP_EV_RELEASE] = "RELEASE",
+	[SIP_EV_R_1XX] = "1xx", [SIP_EV_R_2XX] = "2xx", [SIP_EV_R_FAIL] = "3xx-6xx",
+	[SIP_EV_I_ACK] = "ACK", [SIP_EV_I_BYE] = "BYE", [SIP_EV_I_CANCEL] = "CANCEL",
+	[SIP_EV_I_REINVITE] = "re-INVITE", [SIP_EV_I_UPDATE] = "UPDATE",
+	[SIP_EV_R_BYE] = "BYE response", [SIP_EV_R_CANCEL] = "CANCEL response", [SIP_EV_GONE] = "terminated",
+	[SIP_EV_RTP_REFUSED] = "RTP refused", [SIP_EV_CLEAR] = "clear", [SIP_EV_CLEARED] = "cleared",
+};
+
+static const struct fsm_timer_def sip_timer_names[SIP_T__COUNT] = {
+	[SIP_T_RTP] = { "rtp-timeout" },
+	[SIP_T_RTP_HOLD] = { "rtp-hold-timeout" },
+};
+
+const struct fsm_def sip_leg_fsm = {
+	.name = "sip", .ss = LSS_SIP, .states = sip_states, .n_states = SIP_ST__COUNT,
+	.event_names = sip_event_names, .n_events = SIP_EV__COUNT,
+	.timers = sip_timer_names, .n_timers = SIP_T__COUNT,
+	.action = sl_action, .timeout = sl_timeout, .describe = sl_fsm_describe,
+};
+
+/* What an event from nua carries to the action. */
+struct sl_nua_args {
+	int status;
+	sip_t const *sip;
+};
+
+/* leg_ops.setup's arguments and result. */
+struct sl_setup_args {
+	const struct leg_setup_info *si;
+	int *causep;
+	int rc;
+};
+
+const char *sip_leg_describe(struct sip_leg *sl)
+{
+	snprintf(sl->desc, sizeof(sl->desc), "sip %u [%s]", sl->id, fsm_state_name(&sip_leg_fsm, sl->fi.state));
+	return sl->desc;
+}
 
 static const char *sl_describe(struct leg *leg)
 {
-	struct sip_leg *sl = (struct sip_leg *)leg;
-	snprintf(sl->desc, sizeof(sl->desc), "sip %u [%s]", sl->id, fsm_state_name(&sip_fsm, sl->state));
-	return sl->desc;
+	return sip_leg_describe((struct sip_leg *)leg);
+}
+
+static const char *sl_fsm_describe(struct fsm_inst *fi)
+{
+	return sip_leg_describe(fi->priv);
 }
 
 static int sl_move(struct sip_leg *sl, int next)
 {
-	return fsm_move(&sip_fsm, &sl->state, next, sl_describe(&sl->base));
+	return fsm_state_chg(&sl->fi, next);
+}
+
+static int sl_is(const struct sip_leg *sl, enum sip_state st)
+{
+	return sl->fi.state == (int)st;
 }
 
 /* Our SDP: the offer lists the span's law first, then the other, then
@@ -75,9 +153,13 @@ static int sl_build_sdp(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir 
 	return sl_build_answer(sl, buf, len, dir, NULL);
 }
 
-/* Take the far side's SDP (answer to our offer, or its re-offer). */
+/* Take the far side's SDP (answer to our offer, or its re-offer): 1 when
+ * it holds us (RFC 3264 8.4: we send nothing then), 0 when not, -EPROTO
+ * without G.711. The caller moves the dialog between CONFIRMED and HELD. */
 static int sl_take_sdp(struct sip_leg *sl, const struct sdp_info *si)
 {
+	int hold;
+
 	enum g711_law law;
 	int pt = -1;
 
@@ -91,14 +173,25 @@ static int sl_take_sdp(struct sip_leg *sl, const struct sdp_info *si)
 	/* telephone-event mapped onto the audio's own payload type is
 	 * nonsense (found by fuzz_sdp): no events then, and no PT twice. */
 	sl->te_pt = si->te_pt == pt ? -1 : si->te_pt;
-	sl->held = sdp_is_hold(si);
+	hold = sdp_is_hold(si);
 	snprintf(sl->remote_addr, sizeof(sl->remote_addr), "%s", si->addr);
 	sl->remote_port = si->port;
-	if (sl->held)
+	if (hold)
 		rtp_set_remote(sl->rtp, NULL, 0);	/* RFC 3264 8.4: send nothing */
 	else
 		rtp_set_remote(sl->rtp, si->addr, si->port);
-	return 0;
+	return hold;
+}
+
+/* An SDP before the dialog is confirmed (the offer, an early answer): it
+ * decides the state the 2xx or our answer confirms the dialog in. */
+static int sl_take_early_sdp(struct sip_leg *sl, const struct sdp_info *si)
+{
+	int hold = sl_take_sdp(sl, si);
+
+	if (hold >= 0)
+		sl->confirm_st = hold ? SIP_ST_HELD : SIP_ST_CONFIRMED;
+	return hold < 0 ? hold : 0;
 }
 
 static int sip_body_sdp(sip_t const *sip, struct sdp_info *si)
@@ -130,11 +223,12 @@ static int sl_reason_cause(sip_t const *sip, int dflt)
 	return cause_from_reason(reason, &cause) == 0 ? cause : dflt;
 }
 
-static void sl_tell_released(struct sip_leg *sl, int cause, int status)
+/* The leg is over and the call has not heard it yet (the leg has not
+ * reached TERMINATING): TERMINATING, and tell it. */
+static void sl_terminate(struct sip_leg *sl, int cause, int status)
 {
-	if (sl->told_release)
+	if (sl_is(sl, SIP_ST_TERMINATING) || sl_is(sl, SIP_ST_TERMINATED) || sl_move(sl, SIP_ST_TERMINATING))
 		return;
-	sl->told_release = 1;
 	call_leg_released(&sl->base, cause, status);
 }
 
@@ -151,16 +245,21 @@ static void rtp_in(void *arg, int pt, const uint8_t *payload, size_t len, uint16
 	media_deliver(&sl->mport, payload, len);
 }
 
+/* ICMP refusals come at packet rate, in early media too: only the states
+ * that watch the media take them, the others drop them unlogged. */
 static void rtp_refused(void *arg, unsigned run)
 {
-	sip_timers_refused(arg, run);
+	struct sip_leg *sl = arg;
+
+	if (run >= RTP_REFUSED_GONE && fsm_permits(&sl->fi, SIP_EV_RTP_REFUSED))
+		sip_timers_rtp_check(sl);
 }
 
 static void sl_play(struct media_port *mp, const uint8_t *frame, size_t len)
 {
 	struct sip_leg *sl = mp->owner;
 
-	if (sl->pt < 0 || sl->held)
+	if (sl->pt < 0 || sl_is(sl, SIP_ST_HELD))
 		return;
 	rtp_send(sl->rtp, sl->pt, frame, len, (uint32_t)len);
 }
@@ -183,10 +282,9 @@ static int sl_invite(struct sip_leg *sl, unsigned se_s)
 	return 0;
 }
 
-static int sl_setup(struct leg *leg, const struct leg_setup_info *si, int *causep)
+static void ev_setup(struct sip_leg *sl, struct sl_setup_args *a)
 {
-	struct sip_leg *sl = (struct sip_leg *)leg;
-	int rc;
+	const struct leg_setup_info *si = a->si;
 
 	sl->offer_law = si->law;
 	snprintf(sl->number, sizeof(sl->number), "%s", si->called);
@@ -204,13 +302,25 @@ static int sl_setup(struct leg *leg, const struct leg_setup_info *si, int *cause
 	snprintf(sl->req_from, sizeof(sl->req_from), "\"%s\" <sip:%s@%s:%d;user=phone>",
 		 si->display[0] ? si->display : (si->calling[0] ? si->calling : "Anonymous"),
 		 si->calling[0] ? si->calling : "anonymous", sl->ua->bind, sl->ua->port);
-	if ((rc = sl_invite(sl, 0))) {
-		*causep = CAUSE_TEMP_FAILURE;
-		return rc;
+	if ((a->rc = sl_invite(sl, 0))) {
+		*a->causep = CAUSE_TEMP_FAILURE;
+		return;
 	}
 	sl_move(sl, SIP_ST_CALLING);
-	LOGI(LSS_SIP, "%s INVITE %s (dial-peer %d)", sl_describe(leg), sl->req_uri, sl->dial_peer);
-	return 0;
+	LOGI(LSS_SIP, "%s INVITE %s (dial-peer %d)", sl_describe(&sl->base), sl->req_uri, sl->dial_peer);
+}
+
+static int sl_setup(struct leg *leg, const struct leg_setup_info *si, int *causep)
+{
+	struct sip_leg *sl = (struct sip_leg *)leg;
+	struct sl_setup_args a = { .si = si, .causep = causep };
+	int rc = fsm_dispatch(&sl->fi, SIP_EV_SETUP, &a);
+
+	if (rc) {
+		*causep = CAUSE_TEMP_FAILURE;	/* a leg set up twice: refused (logged) */
+		return rc;
+	}
+	return a.rc;
 }
 
 /* 422 Session Interval Too Small (RFC 4028 6): once, a new INVITE asking
@@ -220,9 +330,8 @@ static int sl_retry_422(struct sip_leg *sl, sip_t const *sip)
 {
 	nua_handle_t *old = sl->nh;
 
-	if (sl->retried_422 || !sip || !sip->sip_min_se || sl->state != SIP_ST_CALLING)
+	if (!sip || !sip->sip_min_se || !sip_timers_retry_422(sl))
 		return 0;
-	sl->retried_422 = 1;
 	nua_handle_bind(old, NULL);	/* what nua still says about it is no longer ours */
 	nua_handle_destroy(old);
 	sl->nh = NULL;
@@ -233,19 +342,21 @@ static int sl_retry_422(struct sip_leg *sl, sip_t const *sip)
 	return 1;
 }
 
-static void sl_release(struct leg *leg, int cause)
+/* End the dialog from our side with cause: CANCEL our INVITE, BYE a
+ * confirmed dialog, or answer an INVITE with the cause's status (RFC 3326
+ * Reason in each). */
+static void sl_hangup(struct sip_leg *sl, int cause)
 {
-	struct sip_leg *sl = (struct sip_leg *)leg;
 	char reason[128];
 
-	sl->told_release = 1;	/* the call asked for it: no need to tell it */
 	cause_format_reason(reason, sizeof(reason), cause);
-	switch (sl->state) {
+	switch (sl->fi.state) {
 	case SIP_ST_CALLING:
 	case SIP_ST_PROCEEDING:
 		nua_cancel(sl->nh, SIPTAG_REASON_STR(reason), TAG_END());
 		break;
 	case SIP_ST_CONFIRMED:
+	case SIP_ST_HELD:
 		nua_bye(sl->nh, SIPTAG_REASON_STR(reason), TAG_END());
 		break;
 	case SIP_ST_INCOMING:
@@ -254,14 +365,35 @@ static void sl_release(struct leg *leg, int cause)
 		nua_respond(sl->nh, status, sip_status_phrase(status), SIPTAG_REASON_STR(reason), TAG_END());
 		break;
 	}
+	}
+}
+
+/* The call asks: it knows, so TERMINATING without telling it. */
+static void ev_release(struct sip_leg *sl, int cause)
+{
+	switch (sl->fi.state) {
 	case SIP_ST_IDLE:
 		sl_move(sl, SIP_ST_TERMINATED);
-		call_leg_gone(leg);
+		call_leg_gone(&sl->base);
 		return;
-	default:
+	case SIP_ST_TERMINATING:
 		return;	/* already on its way out */
 	}
+	sl_hangup(sl, cause);
 	sl_move(sl, SIP_ST_TERMINATING);
+}
+
+static void sl_release(struct leg *leg, int cause)
+{
+	struct sip_leg *sl = (struct sip_leg *)leg;
+
+	fsm_dispatch(&sl->fi, SIP_EV_RELEASE, &cause);
+}
+
+/* TERMINATING, TERMINATED: the session clocks of a dialog on its way out stop. */
+static void sl_enter_ending(struct fsm_inst *fi, int prev)
+{
+	sip_timers_stop(fi->priv);
 }
 
 /* UAS side (SIP -> PRI): 180, or 183 with our SDP when the PBX plays
@@ -276,12 +408,11 @@ static void sl_respond_sdp(struct sip_leg *sl, int status, const char *phrase)
 		    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
 }
 
-static void sl_alert(struct leg *leg, int inband)
+/* leg_ops.alert (inband 0/1) and .progress (1): 180, or 183 with our SDP. */
+static void ev_alert(struct sip_leg *sl, int inband)
 {
-	struct sip_leg *sl = (struct sip_leg *)leg;
-
-	if (sl->state != SIP_ST_INCOMING && sl->state != SIP_ST_EARLY)
-		return;
+	if (sl_is(sl, SIP_ST_TERMINATING))
+		return;	/* the caller has gone; the call has not heard yet */
 	sl_move(sl, SIP_ST_EARLY);
 	if (inband)
 		sl_respond_sdp(sl, SIP_183_SESSION_PROGRESS);
@@ -289,24 +420,34 @@ static void sl_alert(struct leg *leg, int inband)
 		nua_respond(sl->nh, SIP_180_RINGING, TAG_END());
 }
 
-static void sl_progress(struct leg *leg)
+static void sl_alert(struct leg *leg, int inband)
 {
 	struct sip_leg *sl = (struct sip_leg *)leg;
 
-	if (sl->state != SIP_ST_INCOMING && sl->state != SIP_ST_EARLY)
+	fsm_dispatch(&sl->fi, SIP_EV_ALERT, &inband);
+}
+
+static void sl_progress(struct leg *leg)
+{
+	struct sip_leg *sl = (struct sip_leg *)leg;
+	int inband = 1;
+
+	fsm_dispatch(&sl->fi, SIP_EV_PROGRESS, &inband);
+}
+
+static void ev_answer(struct sip_leg *sl)
+{
+	if (sl_move(sl, sl->confirm_st))
 		return;
-	sl_move(sl, SIP_ST_EARLY);
-	sl_respond_sdp(sl, SIP_183_SESSION_PROGRESS);
+	sl_respond_sdp(sl, SIP_200_OK);
+	sip_timers_answered(sl, NULL);
 }
 
 static void sl_answer(struct leg *leg)
 {
 	struct sip_leg *sl = (struct sip_leg *)leg;
 
-	if (sl_move(sl, SIP_ST_CONFIRMED))
-		return;
-	sl_respond_sdp(sl, SIP_200_OK);
-	sip_timers_answered(sl, NULL);
+	fsm_dispatch(&sl->fi, SIP_EV_ANSWER, NULL);
 }
 
 static struct media_port *sl_media(struct leg *leg)
@@ -321,6 +462,7 @@ static void sl_destroy(struct leg *leg)
 
 	media_part(&sl->mport);
 	sip_timers_free(sl);
+	fsm_inst_cleanup(&sl->fi);
 	if (sl->nh)
 		nua_handle_destroy(sl->nh);
 	rtp_free(sl->rtp);
@@ -339,7 +481,8 @@ static const struct leg_ops sip_leg_ops = {
 	.describe = sl_describe,
 };
 
-static int sl_alloc(struct sip_leg **slp, struct sip_ua *ua)
+/* A UAS leg starts in INCOMING (its INVITE is here), a UAC one in IDLE. */
+static int sl_alloc(struct sip_leg **slp, struct sip_ua *ua, enum sip_role role)
 {
 	struct sip_leg *sl = calloc(1, sizeof(*sl));
 	struct rtp_params rp = {
@@ -354,14 +497,29 @@ static int sl_alloc(struct sip_leg **slp, struct sip_ua *ua)
 	sl->base.ops = &sip_leg_ops;
 	sl->ua = ua;
 	sl->id = ++ua->leg_seq;
+	sl->role = role;
+	sl->confirm_st = SIP_ST_CONFIRMED;
 	sl->pt = -1;
 	sl->te_pt = -1;
 	sl->sdp_id = (unsigned long)random();
 	sl->mport.kind = "rtp";
 	sl->mport.play = sl_play;
 	sl->mport.owner = sl;
+	sl->timer_ms[SIP_T_RTP] = ua->tp.rtp_timeout_ms;
+	sl->timer_ms[SIP_T_RTP_HOLD] = ua->tp.rtp_hold_timeout_ms;
+	if ((rc = fsm_inst_init(&sl->fi, &sip_leg_fsm, role == SIP_ROLE_UAC ? SIP_ST_IDLE : SIP_ST_INCOMING, sl,
+				ua->root, sl->timer_ms)) ||
+	    (rc = sip_timers_init(sl))) {
+		LOGE(LSS_SIP, "no memory for a new call's timers");
+		sip_timers_free(sl);
+		fsm_inst_cleanup(&sl->fi);
+		free(sl);
+		return rc;
+	}
 	if ((rc = rtp_alloc(&sl->rtp, ua->root, &rp))) {
 		LOGE(LSS_RTP, "no RTP port for a new call: %s", strerror(-rc));
+		sip_timers_free(sl);
+		fsm_inst_cleanup(&sl->fi);
 		free(sl);
 		return rc;
 	}
@@ -372,11 +530,10 @@ static int sl_alloc(struct sip_leg **slp, struct sip_ua *ua)
 int sip_leg_alloc_outgoing(struct leg **legp, struct sip_ua *ua, const struct sip_leg_params *p)
 {
 	struct sip_leg *sl;
-	int rc = sl_alloc(&sl, ua);
+	int rc = sl_alloc(&sl, ua, SIP_ROLE_UAC);
 
 	if (rc)
 		return rc;
-	sl->outgoing = 1;
 	snprintf(sl->host, sizeof(sl->host), "%s", p->host ? p->host : "");
 	snprintf(sl->ruri, sizeof(sl->ruri), "%s", p->ruri ? p->ruri : "");
 	sl->port = p->port;
@@ -404,85 +561,100 @@ static void sl_log_redirect(struct sip_leg *sl, int status, sip_t const *sip)
 	     status, sl->dial_peer, list[0] ? list : "(no Contact)");
 }
 
-/* A response to our INVITE (RFC 3261 13.2.2). */
-static void on_r_invite(struct sip_leg *sl, int status, sip_t const *sip)
+/* A 1xx to our INVITE (RFC 3261 13.2.2.1); with SDP, early media. */
+static void ev_r_1xx(struct sip_leg *sl, int status, sip_t const *sip)
 {
 	struct sdp_info si;
 	int has_sdp = sip_body_sdp(sip, &si) == 0;
 
-	if (sl->state == SIP_ST_CONFIRMED && sip_timers_refresh_response(sl, status, sip))
+	switch (sl->fi.state) {
+	case SIP_ST_CONFIRMED:
+	case SIP_ST_HELD:
+		/* our refresh's; one to the stack's own re-INVITE says nothing */
+		sip_timers_refresh_response(sl, status, sip);
 		return;
-	if (status < 100 || (status < 200 && sl->state == SIP_ST_TERMINATING))
+	case SIP_ST_TERMINATING:
+		return;	/* crossed our CANCEL */
+	}
+	sl_move(sl, SIP_ST_PROCEEDING);
+	if (has_sdp && sl_take_early_sdp(sl, &si) == 0) {
+		if (status == 183)
+			call_leg_progress(&sl->base);	/* early media */
+		else
+			call_leg_alerting(&sl->base, 1);
+	} else if (status != 183) {
+		call_leg_alerting(&sl->base, 0);
+	}
+}
+
+/* A 2xx to our INVITE (RFC 3261 13.2.2.4): the dialog is confirmed. In a
+ * confirmed dialog it answers our refresh, or the stack's own re-INVITE
+ * (its session-timer backstop), which is taken as a new answer. */
+static void ev_r_2xx(struct sip_leg *sl, int status, sip_t const *sip)
+{
+	struct sdp_info si;
+	int has_sdp = sip_body_sdp(sip, &si) == 0, hold = sl->confirm_st == SIP_ST_HELD, taken = 0;
+
+	switch (sl->fi.state) {
+	case SIP_ST_TERMINATING:
+		/* 200 crossed our CANCEL (RFC 3261 9.1): nua ACKs, we BYE. */
+		nua_bye(sl->nh, TAG_END());
 		return;
-	if (status == 100)
+	case SIP_ST_CONFIRMED:
+	case SIP_ST_HELD:
+		if (sip_timers_refresh_response(sl, status, sip))
+			return;
+		hold = sl_is(sl, SIP_ST_HELD);
+		break;
+	}
+	if (has_sdp && (taken = sl_take_sdp(sl, &si)) >= 0)
+		hold = taken;
+	if (sl_move(sl, hold ? SIP_ST_HELD : SIP_ST_CONFIRMED))
 		return;
-	if (status < 200) {
-		sl_move(sl, SIP_ST_PROCEEDING);
-		if (has_sdp && sl_take_sdp(sl, &si) == 0) {
-			if (status == 183)
-				call_leg_progress(&sl->base);	/* early media */
-			else
-				call_leg_alerting(&sl->base, 1);
-		} else if (status != 183) {
-			call_leg_alerting(&sl->base, 0);
-		}
+	if (taken < 0) {
+		LOGW(LSS_SIP, "%s answer has no G.711", sl_describe(&sl->base));
+		sl_release(&sl->base, CAUSE_BEARER_NOT_IMPL);
 		return;
 	}
-	if (status < 300) {
-		if (sl->state == SIP_ST_TERMINATING) {
-			/* 200 crossed our CANCEL (RFC 3261 9.1): nua ACKs, we BYE. */
-			nua_bye(sl->nh, TAG_END());
-			return;
-		}
-		if (sl_move(sl, SIP_ST_CONFIRMED))
-			return;
-		if (!has_sdp && sl->pt < 0) {
-			LOGW(LSS_SIP, "%s 200 OK without SDP answer", sl_describe(&sl->base));
-			sl_release(&sl->base, CAUSE_BEARER_NOT_IMPL);
-			sl_tell_released(sl, CAUSE_BEARER_NOT_IMPL, 0);
-			return;
-		}
-		if (has_sdp && sl_take_sdp(sl, &si)) {
-			LOGW(LSS_SIP, "%s answer has no G.711", sl_describe(&sl->base));
-			sl_release(&sl->base, CAUSE_BEARER_NOT_IMPL);
-			sl_tell_released(sl, CAUSE_BEARER_NOT_IMPL, 0);
-			return;
-		}
-		call_leg_answered(&sl->base);
-		sip_timers_answered(sl, sip);
+	if (!has_sdp && sl->pt < 0) {
+		LOGW(LSS_SIP, "%s 200 OK without SDP answer", sl_describe(&sl->base));
+		sl_release(&sl->base, CAUSE_BEARER_NOT_IMPL);
 		return;
 	}
+	call_leg_answered(&sl->base);
+	sip_timers_answered(sl, sip);
+}
+
+/* A final failure to our INVITE; nua sends the ACK (RFC 3261 17.1.1.3). */
+static void ev_r_fail(struct sip_leg *sl, int status, sip_t const *sip)
+{
+	if ((sl_is(sl, SIP_ST_CONFIRMED) || sl_is(sl, SIP_ST_HELD)) && sip_timers_refresh_response(sl, status, sip))
+		return;
 	if (status < 400)
 		sl_log_redirect(sl, status, sip);
-	if (status == 422 && sl_retry_422(sl, sip))
+	if (status == 422 && sl_is(sl, SIP_ST_CALLING) && sl_retry_422(sl, sip))
 		return;
-	/* Final failure; nua sends the ACK (RFC 3261 17.1.1.3). */
-	if (sl->state != SIP_ST_TERMINATING)
-		sl_move(sl, SIP_ST_TERMINATING);
-	sl_tell_released(sl, sl_cause(status, sip), status);
+	sl_terminate(sl, sl_cause(status, sip), status);
 }
 
 /* A re-INVITE in the dialog: hold, resume, or a session refresh (RFC 3264 8,
  * RFC 4028). The answer mirrors the offered direction. */
-static void on_i_reinvite(struct sip_leg *sl, sip_t const *sip)
+static void ev_i_reinvite(struct sip_leg *sl, sip_t const *sip)
 {
 	struct sdp_info si;
 	char sdp[SDP_ANSWER_LEN];
-	int was_held = sl->held;
+	int hold;
 
-	if (sl->state != SIP_ST_CONFIRMED) {
-		nua_respond(sl->nh, SIP_491_REQUEST_PENDING, TAG_END());
-		return;
-	}
 	if (sip_body_sdp(sip, &si) == 0) {
-		if (sl_take_sdp(sl, &si)) {
+		if ((hold = sl_take_sdp(sl, &si)) < 0) {
 			nua_respond(sl->nh, SIP_488_NOT_ACCEPTABLE, TAG_END());
 			return;
 		}
-		if (sl->held != was_held) {
+		if (hold != sl_is(sl, SIP_ST_HELD)) {
+			sl_move(sl, hold ? SIP_ST_HELD : SIP_ST_CONFIRMED);
 			LOGI(LSS_SIP, "%s %s by the far end (%s%s)", sl_describe(&sl->base),
-			     sl->held ? "held" : "resumed", sdp_dir_name(si.dir), si.null_addr ? ", c=0.0.0.0" : "");
-			call_leg_hold(&sl->base, sl->held);
+			     hold ? "held" : "resumed", sdp_dir_name(si.dir), si.null_addr ? ", c=0.0.0.0" : "");
+			call_leg_hold(&sl->base, hold);
 			sip_timers_media_changed(sl);
 		}
 		sl_build_answer(sl, sdp, sizeof(sdp), sdp_dir_answer(si.dir), &si.ml);
@@ -494,56 +666,145 @@ static void on_i_reinvite(struct sip_leg *sl, sip_t const *sip)
 	sip_timers_refreshed(sl, sip);
 }
 
+/* nua: the dialog is over. The call hears it if it has not yet, then the
+ * handle and the leg go. */
+static void ev_gone(struct sip_leg *sl, int status, sip_t const *sip)
+{
+	sl_terminate(sl, status >= 300 ? sl_cause(status, sip) : CAUSE_NORMAL_CLEARING, status);
+	sl_move(sl, SIP_ST_TERMINATED);
+	nua_handle_destroy(sl->nh);
+	sl->nh = NULL;
+	call_leg_gone(&sl->base);
+}
+
+/* Every event a state permits, after fsm_dispatch() checked it. */
+static void sl_action(struct fsm_inst *fi, int event, void *data)
+{
+	struct sip_leg *sl = fi->priv;
+	const struct sl_nua_args *n = data;
+
+	switch (event) {
+	case SIP_EV_SETUP:
+		ev_setup(sl, data);
+		return;
+	case SIP_EV_ALERT:
+	case SIP_EV_PROGRESS:
+		ev_alert(sl, *(const int *)data);
+		return;
+	case SIP_EV_ANSWER:
+		ev_answer(sl);
+		return;
+	case SIP_EV_RELEASE:
+		ev_release(sl, *(const int *)data);
+		return;
+	case SIP_EV_R_1XX:
+		ev_r_1xx(sl, n->status, n->sip);
+		return;
+	case SIP_EV_R_2XX:
+		ev_r_2xx(sl, n->status, n->sip);
+		return;
+	case SIP_EV_R_FAIL:
+		ev_r_fail(sl, n->status, n->sip);
+		return;
+	case SIP_EV_I_REINVITE:
+		ev_i_reinvite(sl, n->sip);
+		return;
+	case SIP_EV_I_UPDATE:
+		sip_timers_refreshed(sl, n->sip);
+		return;
+	case SIP_EV_I_BYE:
+		sl_terminate(sl, sl_reason_cause(n->sip, CAUSE_NORMAL_CLEARING), 0);
+		return;
+	case SIP_EV_I_CANCEL:
+		/* CANCEL before answer: the caller gave up, normal clearing
+		 * unless a Reason says otherwise; nua answers 200 and 487 itself. */
+		sl_terminate(sl, sl_reason_cause(n->sip, CAUSE_NORMAL_CLEARING), 0);
+		return;
+	case SIP_EV_R_BYE:
+		if (!sl_is(sl, SIP_ST_TERMINATING))
+			sip_timers_stack_bye(sl);	/* a BYE we never sent */
+		return;
+	case SIP_EV_GONE:
+		ev_gone(sl, n->status, n->sip);
+		return;
+	case SIP_EV_RTP_REFUSED:
+		sip_timers_rtp_check(sl);
+		return;
+	case SIP_EV_CLEAR:
+		sl_hangup(sl, *(const int *)data);	/* BYE with Reason (RFC 3326) */
+		sl_terminate(sl, *(const int *)data, 0);	/* the call did not ask: tell it */
+		return;
+	case SIP_EV_CLEARED:
+		sl_terminate(sl, *(const int *)data, 0);
+		return;
+	case SIP_EV_I_ACK:
+	case SIP_EV_R_CANCEL:
+		return;	/* nua has done what they ask */
+	}
+}
+
+/* The RTP watch's state timer (CONFIRMED, HELD) ran out. */
+static void sl_timeout(struct fsm_inst *fi, int timer)
+{
+	sip_timers_rtp_check(fi->priv);
+}
+
+/* A nua event as the leg's event; -1: nothing for the machine. */
+static int sl_nua_event(nua_event_t event, int status, tagi_t tags[])
+{
+	int cs = nua_callstate_init;
+
+	switch (event) {
+	case nua_r_invite:
+		if (status <= 100)
+			return -1;	/* 100 Trying, or nua's own below 100 */
+		return status < 200 ? SIP_EV_R_1XX : status < 300 ? SIP_EV_R_2XX : SIP_EV_R_FAIL;
+	case nua_i_invite:
+		return SIP_EV_I_REINVITE;
+	case nua_i_ack:
+		return SIP_EV_I_ACK;
+	case nua_i_bye:
+		return SIP_EV_I_BYE;
+	case nua_i_cancel:
+		return SIP_EV_I_CANCEL;
+	case nua_i_update:
+		return SIP_EV_I_UPDATE;
+	case nua_r_bye:
+		return SIP_EV_R_BYE;
+	case nua_r_cancel:
+		return SIP_EV_R_CANCEL;
+	case nua_i_state:
+		tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());
+		return cs == nua_callstate_terminated ? SIP_EV_GONE : -1;
+	default:
+		return -1;
+	}
+}
+
 void sip_leg_event(struct sip_leg *sl, nua_event_t event, int status, char const *phrase,
 		   sip_t const *sip, tagi_t tags[])
 {
-	switch (event) {
-	case nua_r_invite:
-		on_r_invite(sl, status, sip);
-		return;
-	case nua_i_invite:
-		on_i_reinvite(sl, sip);
-		return;
-	case nua_i_bye:
-		if (sl->state != SIP_ST_TERMINATING)
-			sl_move(sl, SIP_ST_TERMINATING);
-		sl_tell_released(sl, sl_reason_cause(sip, CAUSE_NORMAL_CLEARING), 0);
-		return;
-	case nua_i_cancel:
-		sl_move(sl, SIP_ST_TERMINATING);
-		/* CANCEL before answer: the caller gave up, normal clearing
-		 * unless a Reason says otherwise; nua answers 200 and 487 itself. */
-		sl_tell_released(sl, sl_reason_cause(sip, CAUSE_NORMAL_CLEARING), 0);
-		return;
-	case nua_i_state: {
-		int cs = nua_callstate_init;
-		tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());
-		if (cs != nua_callstate_terminated)
+	struct sl_nua_args n = { .status = status, .sip = sip };
+	int ev = sl_nua_event(event, status, tags);
+
+	if (ev < 0) {
+		switch (event) {
+		case nua_r_invite:
+		case nua_i_state:
+		case nua_i_active:
+		case nua_i_terminated:
+		case nua_i_prack:
 			return;
-		sl_tell_released(sl, status >= 300 ? sl_cause(status, sip) : CAUSE_NORMAL_CLEARING, status);
-		sl_move(sl, SIP_ST_TERMINATED);
-		nua_handle_destroy(sl->nh);
-		sl->nh = NULL;
-		call_leg_gone(&sl->base);
-		return;
+		default:
+			LOGD(LSS_SIP, "%s: %s %d %s", sl_describe(&sl->base), nua_event_name(event), status,
+			     phrase ? phrase : "");
+			return;
+		}
 	}
-	case nua_i_update:
-		sip_timers_refreshed(sl, sip);
-		return;
-	case nua_r_bye:
-		if (!sl->told_release && sl->state == SIP_ST_CONFIRMED)
-			sip_timers_stack_bye(sl);
-		return;
-	case nua_r_cancel:
-	case nua_i_ack:
-	case nua_i_active:
-	case nua_i_terminated:
-	case nua_i_prack:
-		return;
-	default:
-		LOGD(LSS_SIP, "%s: %s %d %s", sl_describe(&sl->base), nua_event_name(event), status,
-		     phrase ? phrase : "");
-	}
+	/* A request the dialog cannot take now has still to be answered: a
+	 * re-INVITE outside a confirmed dialog (RFC 3261 14.2). */
+	if (fsm_dispatch(&sl->fi, ev, &n) == -EPERM && ev == SIP_EV_I_REINVITE)
+		nua_respond(sl->nh, SIP_491_REQUEST_PENDING, TAG_END());
 }
 
 /* The called number of a Request-URI user part: escapes decoded (RFC 3261
@@ -671,7 +932,7 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 		nua_handle_destroy(nh);
 		return -EPROTO;
 	}
-	if ((rc = sl_alloc(&sl, ua))) {
+	if ((rc = sl_alloc(&sl, ua, SIP_ROLE_UAS))) {
 		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, TAG_END());
 		nua_handle_destroy(nh);
 		return rc;
@@ -679,8 +940,7 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 	sl->nh = nh;
 	nua_handle_bind(nh, sl);
 	sip_timers_offer(sl, sip);
-	sl_move(sl, SIP_ST_INCOMING);
-	if (sl_take_sdp(sl, &offer)) {
+	if (sl_take_early_sdp(sl, &offer)) {
 		sl_release(&sl->base, CAUSE_BEARER_NOT_IMPL);	/* 488: no G.711 offered */
 		return -EPROTO;
 	}
@@ -719,8 +979,7 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 	rc = ua->incoming_h(ua->arg, &sl->base, &si, &cause);
 	if (rc == -EACCES && ua->reg) {
 		/* Figure B-19: 407 with a challenge; the caller ACKs and retries. */
-		sl->told_release = 1;
-		sl_move(sl, SIP_ST_TERMINATING);
+		sl_move(sl, SIP_ST_TERMINATING);	/* the call knows: it refused */
 		registrar_refuse(ua->reg, ua->nua, nh, si.auth_status ? si.auth_status : 407, stale, 0);
 	} else if (rc == -EACCES) {
 		/* no registrar to authenticate against: 403 */
@@ -735,37 +994,32 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 
 void sip_leg_clear(struct sip_leg *sl, int cause)
 {
-	int told = sl->told_release;
-
-	sl_release(&sl->base, cause);	/* BYE with Reason (RFC 3326) */
-	sl->told_release = told;	/* the call did not ask: tell it */
-	sl_tell_released(sl, cause, 0);
+	fsm_dispatch(&sl->fi, SIP_EV_CLEAR, &cause);
 }
 
 void sip_leg_cleared(struct sip_leg *sl, int cause)
 {
-	if (sl->state != SIP_ST_TERMINATING)
-		sl_move(sl, SIP_ST_TERMINATING);
-	sl_tell_released(sl, cause, 0);
+	fsm_dispatch(&sl->fi, SIP_EV_CLEARED, &cause);
 }
 
 int sip_leg_take_answer(struct sip_leg *sl, sip_t const *sip)
 {
 	struct sdp_info si;
-	int was_held = sl->held, rc;
+	int hold;
 
 	if (sip_body_sdp(sip, &si))
 		return -ENOENT;
-	if ((rc = sl_take_sdp(sl, &si)))
-		return rc;
-	if (sl->held == was_held)
+	if ((hold = sl_take_sdp(sl, &si)) < 0)
+		return hold;
+	if (hold == sl_is(sl, SIP_ST_HELD))
 		return 0;
-	call_leg_hold(&sl->base, sl->held);
+	sl_move(sl, hold ? SIP_ST_HELD : SIP_ST_CONFIRMED);
+	call_leg_hold(&sl->base, hold);
 	return 1;
 }
 
 int sip_leg_sdp(struct sip_leg *sl, char *buf, size_t len)
 {
 	/* Held by the far end: offer recvonly, so the refresh does not resume it. */
-	return sl_build_sdp(sl, buf, len, sl->held ? SDP_RECVONLY : SDP_SENDRECV);
+	return sl_build_sdp(sl, buf, len, sl_is(sl, SIP_ST_HELD) ? SDP_RECVONLY : SDP_SENDRECV);
 }

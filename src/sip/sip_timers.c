@@ -11,6 +11,7 @@
 #include "sip/sip_internal.h"
 #include "sip/sip_timers.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -104,63 +105,137 @@ unsigned st_expiry_ms(unsigned interval_s)
 
 /* ---- the leg's clocks */
 
+/* The session timer's own machine. Session-expires is no state's timer:
+ * both sides keep it in every state but NONE (RFC 4028 10), so it is a
+ * clock of its own beside the state timers. */
+static void sess_action(struct fsm_inst *fi, int event, void *data);
+static void sess_timeout(struct fsm_inst *fi, int timer);
+static const char *sess_describe(struct fsm_inst *fi);
+
+#define SS(s) FSM_BIT(SIP_SESS_##s)
+#define SE(e) FSM_BIT(SIP_SESS_EV_##e)
+
+/* NONE takes the first 2xx, and a far end's refresh that asks for timers
+ * after a 2xx that had none. DUE and WATCH take a 2xx again: the answer to
+ * the stack's own re-INVITE (sip_leg.c). While our refresh is out, a far
+ * end's refresh (an UPDATE) sets the interval; the answer to ours decides
+ * what comes next. */
+static const struct fsm_state sess_states[SIP_SESS__COUNT] = {
+	[SIP_SESS_NONE] = { "NONE", SS(RAISED) | SS(WATCH) | SS(DUE), SE(START) | SE(REFRESHED) },
+	[SIP_SESS_RAISED] = { "RAISED", SS(NONE) | SS(WATCH) | SS(DUE), SE(START) },
+	[SIP_SESS_WATCH] = { "WATCH", SS(NONE) | SS(DUE), SE(START) | SE(REFRESHED) },
+	[SIP_SESS_DUE] = { "DUE", SS(NONE) | SS(WATCH) | SS(REFRESHING), SE(START) | SE(REFRESHED),
+			   SIP_SESS_T_REFRESH },
+	[SIP_SESS_REFRESHING] = { "REFRESHING", SS(NONE) | SS(WATCH) | SS(DUE), SE(REFRESHED) | SE(RESPONSE),
+				  SIP_SESS_T_TIMER_B },
+};
+
+static const char *const sess_event_names[SIP_SESS_EV__COUNT] = {
+	[SIP_SESS_EV_START] = "2xx", [SIP_SESS_EV_REFRESHED] = "far end's refresh",
+	[SIP_SESS_EV_RESPONSE] = "refresh response",
+};
+
+static const struct fsm_timer_def sess_timer_names[SIP_SESS_T__COUNT] = {
+	[SIP_SESS_T_REFRESH] = { "session-refresh" },
+	/* 7/8 of it: Sofia drops the dialog by itself when Timer B's 408
+	 * comes, so our BYE must go first (tm_refresh_unanswered). */
+	[SIP_SESS_T_TIMER_B] = { "Timer B" },
+};
+
+const struct fsm_def sip_sess_fsm = {
+	.name = "session-timer", .ss = LSS_SIP, .states = sess_states, .n_states = SIP_SESS__COUNT,
+	.event_names = sess_event_names, .n_events = SIP_SESS_EV__COUNT,
+	.timers = sess_timer_names, .n_timers = SIP_SESS_T__COUNT,
+	.action = sess_action, .timeout = sess_timeout, .describe = sess_describe,
+};
+
+struct sess_start_args {
+	const struct st_in *in;
+	const char *what;
+};
+
+struct sess_response_args {
+	int status;
+	sip_t const *sip;
+};
+
+static const char *sess_describe(struct fsm_inst *fi)
+{
+	struct sip_leg *sl = fi->priv;
+
+	snprintf(sl->tm.desc, sizeof(sl->tm.desc), "%s session timer", sip_leg_describe(sl));
+	return sl->tm.desc;
+}
+
+static int tm_is(const struct sip_leg *sl, enum sip_sess_state st)
+{
+	return sl->tm.fi.state == (int)st;
+}
+
+/* We refresh: the refresh is due, or ours is out. */
+static int tm_we_refresh(const struct sip_leg *sl)
+{
+	return tm_is(sl, SIP_SESS_DUE) || tm_is(sl, SIP_SESS_REFRESHING);
+}
+
+/* Only a confirmed dialog runs clocks: the states that take our CLEAR. One
+ * the call released as it heard the answer has none to start. */
+static int tm_dialog_up(struct sip_leg *sl)
+{
+	return fsm_permits(&sl->fi, SIP_EV_CLEAR);
+}
+
 static const char *st_refresher_name(int we)
 {
 	return we ? "us" : "the far end";
 }
 
-/* Clear the call from our side with cause: BYE with Reason, the call told. */
+/* Clear the call from our side with cause: BYE with Reason, the call told.
+ * Leaving the dialog stops every clock of the leg. */
 static void tm_clear(struct sip_leg *sl, int cause)
 {
-	loop_timer_stop(sl->tm.rtp);
-	loop_timer_stop(sl->tm.refresh);
-	loop_timer_stop(sl->tm.expires);
 	sip_leg_clear(sl, cause);
 }
 
-static void tm_rtp_fired(void *arg);
-static void tm_refresh_fired(void *arg);
 static void tm_expires_fired(void *arg);
 
-static int tm_ensure(struct sip_leg *sl)
+int sip_timers_init(struct sip_leg *sl)
 {
 	su_root_t *root = sl->ua->root;
 
-	if (!sl->tm.rtp && loop_timer_alloc(&sl->tm.rtp, root, "rtp-timeout", tm_rtp_fired, sl))
-		return -1;
-	if (!sl->tm.refresh && loop_timer_alloc(&sl->tm.refresh, root, "session-refresh", tm_refresh_fired, sl))
-		return -1;
-	if (!sl->tm.expires && loop_timer_alloc(&sl->tm.expires, root, "session-expires", tm_expires_fired, sl))
-		return -1;
+	sl->tm.ms[SIP_SESS_T_REFRESH] = 0;	/* the negotiated interval's: fsm_timer_start_ms() */
+	sl->tm.ms[SIP_SESS_T_TIMER_B] = sl->ua->timer_b_ms * 7 / 8;
+	if (fsm_inst_init(&sl->tm.fi, &sip_sess_fsm, SIP_SESS_NONE, sl, root, sl->tm.ms))
+		return -ENOMEM;
+	if (loop_timer_alloc(&sl->tm.expires, root, "session-expires", tm_expires_fired, sl))
+		return -ENOMEM;
 	return 0;
 }
 
-/* Look at the media now: clear, or look again when the timeout could run out. */
-static void tm_rtp_check(struct sip_leg *sl)
+/* Look at the media now: clear, or look again when the timeout could run
+ * out (the state's timer: rtp-timeout, or rtp-hold-timeout while HELD). */
+void sip_timers_rtp_check(struct sip_leg *sl)
 {
 	const struct sip_timer_params *tp = &sl->ua->tp;
 	struct rtp_watch_in in = {
 		.timeout_ms = tp->rtp_timeout_ms, .hold_timeout_ms = tp->rtp_hold_timeout_ms,
-		.held = sl->held, .now_ms = mono_ms(), .since_ms = sl->tm.media_ms,
+		.held = sl->fi.state == SIP_ST_HELD, .now_ms = mono_ms(), .since_ms = sl->tm.media_ms,
 	};
 	long long last_rx;
 	unsigned next;
 
-	if (sl->state != SIP_ST_CONFIRMED || !sl->rtp)
+	if (!sl->rtp)
 		return;
 	rtp_get_activity(sl->rtp, &last_rx, &in.refused_run);
 	if (last_rx > in.since_ms)
 		in.since_ms = last_rx;
 	switch (rtp_watch_check(&in, &next)) {
 	case RTP_WATCH_OK:
-		if (next)
-			loop_timer_start(sl->tm.rtp, next);
-		else
-			loop_timer_stop(sl->tm.rtp);
+		fsm_timer_start_ms(&sl->fi, next);	/* 0: the watch is off */
 		return;
 	case RTP_WATCH_SILENT:
 		LOGN(LSS_RTP, "%s RTP timeout%s: no RTP from %s:%d for %.1f s, clearing with cause %d",
-		     sl->base.ops->describe(&sl->base), sl->held ? " on hold" : "", sl->remote_addr,
+		     sl->base.ops->describe(&sl->base), in.held ? " on hold" : "", sl->remote_addr,
 		     sl->remote_port, (in.now_ms - in.since_ms) / 1000.0, CAUSE_TEMP_FAILURE);
 		break;
 	case RTP_WATCH_REFUSED:
@@ -173,45 +248,43 @@ static void tm_rtp_check(struct sip_leg *sl)
 	tm_clear(sl, CAUSE_TEMP_FAILURE);
 }
 
-static void tm_rtp_fired(void *arg)
-{
-	tm_rtp_check(arg);
-}
-
-void sip_timers_refused(struct sip_leg *sl, unsigned run)
-{
-	if (run >= RTP_REFUSED_GONE && sl->state == SIP_ST_CONFIRMED)
-		tm_rtp_check(sl);
-}
-
 void sip_timers_media_changed(struct sip_leg *sl)
 {
 	/* Answer, hold, resume: the far end gets a fresh timeout from now. */
 	sl->tm.media_ms = mono_ms();
-	if (sl->state == SIP_ST_CONFIRMED && sl->tm.rtp)
-		tm_rtp_check(sl);
+	if (tm_dialog_up(sl))
+		sip_timers_rtp_check(sl);
 }
 
-/* (Re)start the session clocks after a 2xx of an INVITE with timers. */
-static void tm_session_start(struct sip_leg *sl, const struct st_in *in, const char *what)
+/* (Re)start the session clocks after a 2xx of an INVITE with timers. ours:
+ * the 2xx answers our INVITE or refresh, or is ours; else the far end
+ * refreshed, which leaves a refresh of ours that is out to its answer. */
+static void tm_session_start(struct sip_leg *sl, const struct st_in *in, const char *what, int ours)
 {
+	int keep = !ours && tm_is(sl, SIP_SESS_REFRESHING);
 	unsigned iv;
 	int we;
 
-	loop_timer_stop(sl->tm.refresh);
 	loop_timer_stop(sl->tm.expires);
 	if (!st_negotiate(in, &iv, &we)) {
 		sl->tm.interval_s = 0;
+		if (!keep)
+			fsm_state_chg(&sl->tm.fi, SIP_SESS_NONE);
 		return;
 	}
-	if (iv != sl->tm.interval_s || we != sl->tm.we_refresh)
+	if (iv != sl->tm.interval_s || we != tm_we_refresh(sl))
 		LOGI(LSS_SIP, "%s session timer (%s): %u s, refreshed by %s", sl->base.ops->describe(&sl->base),
 		     what, iv, st_refresher_name(we));
 	sl->tm.interval_s = iv;
-	sl->tm.we_refresh = we;
 	sl->tm.since_ms = mono_ms();
-	if (we)
-		loop_timer_start(sl->tm.refresh, st_refresh_ms(iv));
+	if (keep) {
+		/* the answer to our refresh decides */
+	} else if (we) {
+		fsm_state_chg(&sl->tm.fi, SIP_SESS_DUE);
+		fsm_timer_start_ms(&sl->tm.fi, st_refresh_ms(iv));
+	} else {
+		fsm_state_chg(&sl->tm.fi, SIP_SESS_WATCH);
+	}
 	/* Kept by both sides: a refresher whose refreshes fail on without a
 	 * final answer must give up at the same point (RFC 4028 10). */
 	loop_timer_start(sl->tm.expires, st_expiry_ms(iv));
@@ -256,29 +329,32 @@ void sip_timers_offer(struct sip_leg *sl, sip_t const *sip)
 void sip_timers_answered(struct sip_leg *sl, sip_t const *sip)
 {
 	struct st_in in;
+	struct sess_start_args a = { &in, sl->role == SIP_ROLE_UAC ? "2xx" : "our 2xx" };
 
-	if (tm_ensure(sl)) {
-		LOGW(LSS_SIP, "%s no memory for the call's timers", sl->base.ops->describe(&sl->base));
+	if (!tm_dialog_up(sl))
 		return;
-	}
 	sip_timers_media_changed(sl);
-	if (sl->outgoing)
+	if (sl->role == SIP_ROLE_UAC)
 		tm_read(&in, sl, sip, 0);
 	else
 		in = sl->tm.offer;
-	tm_session_start(sl, &in, sl->outgoing ? "2xx" : "our 2xx");
+	fsm_dispatch(&sl->tm.fi, SIP_SESS_EV_START, &a);
 }
 
 void sip_timers_refreshed(struct sip_leg *sl, sip_t const *sip)
 {
 	struct st_in in;
+	struct sess_start_args a = { &in, "far end's refresh" };
 
-	if (sl->state != SIP_ST_CONFIRMED || !sl->tm.expires)
-		return;
 	/* A re-INVITE or UPDATE from the far end: we are the UAS of this
 	 * transaction, our 2xx renegotiates (RFC 4028 9). */
 	tm_read(&in, sl, sip, 1);
-	tm_session_start(sl, &in, "far end's refresh");
+	fsm_dispatch(&sl->tm.fi, SIP_SESS_EV_REFRESHED, &a);
+}
+
+int sip_timers_retry_422(struct sip_leg *sl)
+{
+	return tm_is(sl, SIP_SESS_NONE) && fsm_state_chg(&sl->tm.fi, SIP_SESS_RAISED) == 0;
 }
 
 /* Our refresh has had no final answer for most of Timer B. RFC 4028 10:
@@ -289,78 +365,81 @@ static void tm_refresh_unanswered(struct sip_leg *sl)
 {
 	int cause = cause_from_sip_status(408);
 
-	sl->tm.refreshing = 0;
 	LOGN(LSS_SIP, "%s session refresh failed: no answer in %.1f s (Timer B %.1f s), clearing with cause %d (%s)",
 	     sl->base.ops->describe(&sl->base), sl->ua->timer_b_ms * 7 / 8 / 1000.0,
 	     sl->ua->timer_b_ms / 1000.0, cause, cause_name(cause));
 	tm_clear(sl, cause);
 }
 
-static void tm_refresh_fired(void *arg)
+/* DUE ran out: our refresh goes. */
+static void tm_refresh_send(struct sip_leg *sl)
 {
-	struct sip_leg *sl = arg;
 	char sdp[1024];
 
-	if (sl->state != SIP_ST_CONFIRMED || !sl->nh)
+	if (!sl->nh)
 		return;
-	if (sl->tm.refreshing) {
-		tm_refresh_unanswered(sl);
-		return;
-	}
 	if (sip_leg_sdp(sl, sdp, sizeof(sdp)) < 0) {
 		LOGW(LSS_SIP, "%s cannot build SDP for the session refresh", sl->base.ops->describe(&sl->base));
 		return;
 	}
 	/* RFC 4028 10: a re-INVITE refresh with our current SDP (not a
 	 * delayed offer); nua adds Session-Expires, Min-SE and Supported. */
-	sl->tm.refreshing = 1;
+	fsm_state_chg(&sl->tm.fi, SIP_SESS_REFRESHING);
 	nua_invite(sl->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
-	loop_timer_start(sl->tm.refresh, sl->ua->timer_b_ms * 7 / 8);
 	LOGI(LSS_SIP, "%s session refresh (re-INVITE, interval %u s)", sl->base.ops->describe(&sl->base),
 	     sl->tm.interval_s);
+}
+
+static void sess_timeout(struct fsm_inst *fi, int timer)
+{
+	struct sip_leg *sl = fi->priv;
+
+	if (timer == SIP_SESS_T_REFRESH)
+		tm_refresh_send(sl);
+	else if (timer == SIP_SESS_T_TIMER_B)
+		tm_refresh_unanswered(sl);
 }
 
 static void tm_expires_fired(void *arg)
 {
 	struct sip_leg *sl = arg;
+	int we = tm_we_refresh(sl);
 
-	if (sl->state != SIP_ST_CONFIRMED)
-		return;
 	LOGN(LSS_SIP, "%s session expired: no refresh %s for %.1f s (session interval %u s, refresher %s), "
 	     "clearing with cause %d", sl->base.ops->describe(&sl->base),
-	     sl->tm.we_refresh ? "answered" : "received", (mono_ms() - sl->tm.since_ms) / 1000.0,
-	     sl->tm.interval_s, st_refresher_name(sl->tm.we_refresh), CAUSE_TEMP_FAILURE);
+	     we ? "answered" : "received", (mono_ms() - sl->tm.since_ms) / 1000.0,
+	     sl->tm.interval_s, st_refresher_name(we), CAUSE_TEMP_FAILURE);
 	tm_clear(sl, CAUSE_TEMP_FAILURE);
 }
 
-int sip_timers_refresh_response(struct sip_leg *sl, int status, sip_t const *sip)
+/* The final response to our refresh (REFRESHING). */
+static void tm_refresh_response(struct sip_leg *sl, int status, sip_t const *sip)
 {
 	struct st_in in;
 	int cause;
 
-	if (!sl->tm.refreshing || sl->state != SIP_ST_CONFIRMED)
-		return 0;
 	if (status < 200)
-		return 1;
-	sl->tm.refreshing = 0;
+		return;
 	if (status < 300) {
 		/* Our refresh was an offer: its answer may move the media. */
 		if (sip_leg_take_answer(sl, sip) > 0)
 			sip_timers_media_changed(sl);
 		tm_read(&in, sl, sip, 0);
-		tm_session_start(sl, &in, "refresh 2xx");
-		return 1;
+		tm_session_start(sl, &in, "refresh 2xx", 1);
+		return;
 	}
 	if (status == 491) {
-		loop_timer_start(sl->tm.refresh, ST_RETRY_491_MS);
-		return 1;
+		fsm_state_chg(&sl->tm.fi, SIP_SESS_DUE);
+		fsm_timer_start_ms(&sl->tm.fi, ST_RETRY_491_MS);
+		return;
 	}
 	if (status != 408 && status != 481) {
 		/* The session is as it was (RFC 3261 14.1); it still expires
 		 * unless a later refresh gets through. */
 		LOGW(LSS_SIP, "%s session refresh refused: %d", sl->base.ops->describe(&sl->base), status);
-		loop_timer_start(sl->tm.refresh, st_refresh_ms(sl->tm.interval_s) / 2 + 1);
-		return 1;
+		fsm_state_chg(&sl->tm.fi, SIP_SESS_DUE);
+		fsm_timer_start_ms(&sl->tm.fi, st_refresh_ms(sl->tm.interval_s) / 2 + 1);
+		return;
 	}
 	/* RFC 4028 10 / RFC 3261 14.1: a refresh that times out or meets a
 	 * dialog the far end no longer knows ends the session. Sofia has
@@ -371,6 +450,36 @@ int sip_timers_refresh_response(struct sip_leg *sl, int status, sip_t const *sip
 	     sl->base.ops->describe(&sl->base), status, sip_status_phrase(status),
 	     status == 408 ? "no answer" : "dialog unknown", cause, cause_name(cause));
 	tm_clear(sl, cause);
+}
+
+static void sess_action(struct fsm_inst *fi, int event, void *data)
+{
+	struct sip_leg *sl = fi->priv;
+	const struct sess_start_args *a = data;
+	const struct sess_response_args *r = data;
+
+	switch (event) {
+	case SIP_SESS_EV_START:
+		tm_session_start(sl, a->in, a->what, 1);
+		return;
+	case SIP_SESS_EV_REFRESHED:
+		tm_session_start(sl, a->in, a->what, 0);
+		return;
+	case SIP_SESS_EV_RESPONSE:
+		tm_refresh_response(sl, r->status, r->sip);
+		return;
+	}
+}
+
+int sip_timers_refresh_response(struct sip_leg *sl, int status, sip_t const *sip)
+{
+	struct sess_response_args r = { status, sip };
+
+	/* Not ours unless our refresh is out: a silent check, this may be the
+	 * answer to the stack's own re-INVITE. */
+	if (!fsm_permits(&sl->tm.fi, SIP_SESS_EV_RESPONSE))
+		return 0;
+	fsm_dispatch(&sl->tm.fi, SIP_SESS_EV_RESPONSE, &r);
 	return 1;
 }
 
@@ -383,10 +492,15 @@ void sip_timers_stack_bye(struct sip_leg *sl)
 	sip_leg_cleared(sl, CAUSE_TEMP_FAILURE);
 }
 
+void sip_timers_stop(struct sip_leg *sl)
+{
+	loop_timer_stop(sl->tm.expires);
+	fsm_state_chg(&sl->tm.fi, SIP_SESS_NONE);
+}
+
 void sip_timers_free(struct sip_leg *sl)
 {
-	loop_timer_free(sl->tm.rtp);
-	loop_timer_free(sl->tm.refresh);
+	fsm_inst_cleanup(&sl->tm.fi);
 	loop_timer_free(sl->tm.expires);
-	sl->tm.rtp = sl->tm.refresh = sl->tm.expires = NULL;
+	sl->tm.expires = NULL;
 }

@@ -20,6 +20,7 @@
 	X(route) \
 	X(rtp) \
 	X(sdp) \
+	X(sip_leg) \
 	X(sip_overload) \
 	X(sip_timers)
 
