@@ -234,6 +234,23 @@ void sip_timers_stack_bye(struct sip_leg *sl);
 void sip_timers_stop(struct sip_leg *sl);
 void sip_timers_free(struct sip_leg *sl);
 
+/* sip_leg.c */
+/** The SDP body of a request or response: 0, -ENOENT (none) or sdp_info_parse()'s error. */
+int sip_body_sdp(sip_t const *sip, struct sdp_info *si);
+
+/* sip_incoming.c: a new INVITE's checks, before anything is allocated. */
+/** The called number of a Request-URI user part: escapes decoded (RFC 3261
+ * 19.1.2: "#" arrives as "%23"), RFC 3966 visual separators dropped, never
+ * cut short. 0, or -EINVAL with *causep unallocated number (404) for a
+ * character no number or user name has, -ENOSPC with invalid number format
+ * (484) when it does not fit. */
+int sip_in_called_number(const char *user, char *out, size_t outlen, int *causep);
+/** The body of a new INVITE as RFC 3261 8.2.3 (content) and RFC 3264 (the
+ * offer) say: 0 with offer filled; else -EPROTO, answered on nh with the
+ * status in *statusp (415, 406, 488 with Warning 304/399, 400). */
+int sip_in_check_offer(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip, struct sdp_info *offer,
+		       int *statusp);
+
 /* registrar.c */
 void registrar_on_register(struct registrar *r, nua_t *nua, nua_handle_t *nh, sip_t const *sip,
 			   const char *source);

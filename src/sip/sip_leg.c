@@ -194,7 +194,7 @@ static int sl_take_early_sdp(struct sip_leg *sl, const struct sdp_info *si)
 	return hold < 0 ? hold : 0;
 }
 
-static int sip_body_sdp(sip_t const *sip, struct sdp_info *si)
+int sip_body_sdp(sip_t const *sip, struct sdp_info *si)
 {
 	if (!sip || !sip->sip_payload || !sip->sip_payload->pl_data)
 		return -ENOENT;
@@ -807,109 +807,6 @@ void sip_leg_event(struct sip_leg *sl, nua_event_t event, int status, char const
 		nua_respond(sl->nh, SIP_491_REQUEST_PENDING, TAG_END());
 }
 
-/* The called number of a Request-URI user part: escapes decoded (RFC 3261
- * 19.1.2: "#" arrives as "%23"), RFC 3966 visual separators dropped. 0, or
- * the cause to refuse it with: unallocated number (404) for a character no
- * number or user name has, invalid number format (484) when it does not fit;
- * never cut short. */
-static int sl_called_number(const char *user, char *out, size_t outlen)
-{
-	char buf[256], full[256];
-
-	if (!user)
-		return CAUSE_UNALLOCATED;
-	if (strlen(user) >= sizeof(buf))
-		return CAUSE_INVALID_NUMBER_FORMAT;
-	url_unescape(buf, user);
-	for (const char *p = buf; *p; p++)
-		if (!strchr("0123456789*#+-.()", *p) && !((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z'))
-			return CAUSE_UNALLOCATED;
-	number_strip_visual(full, sizeof(full), buf);
-	if (strlen(full) >= outlen)
-		return CAUSE_INVALID_NUMBER_FORMAT;
-	snprintf(out, outlen, "%s", full);
-	return out[0] ? 0 : CAUSE_UNALLOCATED;
-}
-
-/* Accept allows the SDP our answer carries: absent (RFC 3261 20.1:
- * application/sdp is then assumed), or a range covering it. */
-static int sl_accepts_sdp(sip_t const *sip)
-{
-	if (!sip->sip_accept)
-		return 1;
-	for (sip_accept_t const *ac = sip->sip_accept; ac; ac = ac->ac_next)
-		if (ac->ac_type && (!strcasecmp(ac->ac_type, "application/sdp") ||
-				    !strcasecmp(ac->ac_type, "application/*") || !strcasecmp(ac->ac_type, "*/*")))
-			return 1;
-	return 0;
-}
-
-/* Answer status with a Warning (RFC 3261 20.43): code, our host:port as the
- * agent, and text as a quoted string (quotes and backslashes taken out). */
-static void sl_refuse_warn(struct sip_ua *ua, nua_handle_t *nh, int status, int code, const char *text)
-{
-	char warning[200];
-	int n = snprintf(warning, sizeof(warning), "%d %s:%d \"", code, ua->bind, ua->port);
-
-	for (const char *t = text; *t && n < (int)sizeof(warning) - 2; t++)
-		warning[n++] = (*t == '"' || *t == '\\' || (unsigned char)*t < 0x20) ? '\'' : *t;
-	warning[n++] = '"';
-	warning[n] = 0;
-	nua_respond(nh, status, sip_status_phrase(status), SIPTAG_WARNING_STR(warning), TAG_END());
-}
-
-/* The body of a new INVITE, checked as RFC 3261 8.2.3 (content) and RFC
- * 3264 (the offer) say, before anything is allocated: 0 with offer filled,
- * else the status it was refused with. */
-static int sl_refuse_offer(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip, struct sdp_info *offer)
-{
-	/* Any peer can send these at packet rate: rate-limited lines. */
-	static struct log_limit lim_415, lim_406, lim_stream, lim_sdp;
-	const char *ctype = sip->sip_content_type ? sip->sip_content_type->c_type : NULL;
-	const char *cid = sip->sip_call_id ? sip->sip_call_id->i_id : "-";
-	char source[64];
-	int rc;
-
-	sip_request_source(ua, source, sizeof(source));
-	if (sip->sip_payload && sip->sip_payload->pl_len && ctype && strcasecmp(ctype, "application/sdp")) {
-		/* RFC 3261 21.4.13: 415 lists what we take (RFC 4475 invut). */
-		LOGN_LIMIT(&lim_415, LSS_SIP, "INVITE from %s (Call-ID %s): %s body refused, 415", source, cid,
-			   ctype);
-		nua_respond(nh, SIP_415_UNSUPPORTED_MEDIA, SIPTAG_ACCEPT_STR("application/sdp"), TAG_END());
-		return 415;
-	}
-	if (!sl_accepts_sdp(sip)) {
-		/* RFC 3261 21.4.7: our answer is SDP, which Accept rules out (RFC 4475 sdp01). */
-		LOGN_LIMIT(&lim_406, LSS_SIP, "INVITE from %s (Call-ID %s): Accept has no application/sdp, 406",
-			   source, cid);
-		sl_refuse_warn(ua, nh, 406, 399, "Accept must allow application/sdp");
-		return 406;
-	}
-	rc = sip_body_sdp(sip, offer);
-	if (rc == 0 && offer->error[0])	/* a stream Sofia could not read is refused with port 0 */
-		LOGI_LIMIT(&lim_stream, LSS_SIP, "INVITE from %s (Call-ID %s): SDP %s; that stream is refused",
-			   source, cid, offer->error);
-	else if (rc && rc != -ENOENT)
-		LOGN_LIMIT(&lim_sdp, LSS_SIP, "INVITE from %s (Call-ID %s): SDP refused: %s", source, cid,
-			   offer->error);
-	switch (rc) {
-	case 0:
-		return 0;
-	case -ENOENT:	/* RFC 3261 13.2.1 allows an offer in the ACK; not supported here. */
-		sl_refuse_warn(ua, nh, 488, 399, "an SDP offer is required in the INVITE");
-		return 488;
-	case -ENOMEDIUM:	/* RFC 3261 20.43 warning 304: media type not available */
-		sl_refuse_warn(ua, nh, 488, 304, "no audio stream offered");
-		return 488;
-	case -E2BIG:
-		sl_refuse_warn(ua, nh, 488, 399, offer->error);
-		return 488;
-	default:	/* malformed (RFC 3261 21.4.1), with Sofia's reason */
-		sl_refuse_warn(ua, nh, 400, 399, offer->error);
-		return 400;
-	}
-}
-
 /* A new INVITE outside any dialog (SIP -> PRI). The bridge decides; a
  * refusal goes back as the cause's status with a Reason header. */
 int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
@@ -917,7 +814,7 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 	struct leg_setup_info si = { .law = LAW_ULAW };
 	struct sdp_info offer;
 	struct sip_leg *sl;
-	int cause, rc, stale = 0;
+	int cause, status, rc, stale = 0;
 
 	if (sip_overload_refuse(ua, nh, sip)) {	/* before any RTP port or call exists */
 		nua_handle_destroy(nh);
@@ -928,9 +825,9 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 		nua_handle_destroy(nh);
 		return -EPERM;
 	}
-	if (sl_refuse_offer(ua, nh, sip, &offer)) {
-		nua_handle_destroy(nh);
-		return -EPROTO;
+	if ((rc = sip_in_check_offer(ua, nh, sip, &offer, &status))) {
+		nua_handle_destroy(nh);	/* answered with status */
+		return rc;
 	}
 	if ((rc = sl_alloc(&sl, ua, SIP_ROLE_UAS))) {
 		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, TAG_END());
@@ -947,7 +844,7 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 	sl->offer_ml = offer.ml;	/* our answers keep its m= lines (RFC 3264 6) */
 	si.t_setup_us = mono_us();
 	si.law = sl->mport.law;
-	if ((cause = sl_called_number(sip->sip_request->rq_url->url_user, si.called, sizeof(si.called)))) {
+	if (sip_in_called_number(sip->sip_request->rq_url->url_user, si.called, sizeof(si.called), &cause)) {
 		static struct log_limit lim_number;
 		LOGN_LIMIT(&lim_number, LSS_SIP, "%s INVITE %s: called number refused (%s): cause %d",
 			   sl_describe(&sl->base),

@@ -1,0 +1,119 @@
+/* sipgw - a new INVITE's checks before anything is allocated for it: the
+ * called number of its Request-URI and its body (RFC 3261 8.2.3, RFC 3264).
+ * SPDX-License-Identifier: GPL-2.0-only */
+#include "sip/sip_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sofia-sip/nua_tag.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/sip_tag.h>
+#include <sofia-sip/url.h>
+
+#include "bridge/cause.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/number.h"
+
+int sip_in_called_number(const char *user, char *out, size_t outlen, int *causep)
+{
+	char buf[256], full[256];
+
+	if (!user)
+		return err_with(-EINVAL, causep, CAUSE_UNALLOCATED);
+	if (strlen(user) >= sizeof(buf))
+		return err_with(-ENOSPC, causep, CAUSE_INVALID_NUMBER_FORMAT);
+	url_unescape(buf, user);
+	for (const char *p = buf; *p; p++)
+		if (!strchr("0123456789*#+-.()", *p) && !((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z'))
+			return err_with(-EINVAL, causep, CAUSE_UNALLOCATED);
+	number_strip_visual(full, sizeof(full), buf);
+	if (strlen(full) >= outlen)
+		return err_with(-ENOSPC, causep, CAUSE_INVALID_NUMBER_FORMAT);
+	snprintf(out, outlen, "%s", full);
+	if (!out[0])
+		return err_with(-EINVAL, causep, CAUSE_UNALLOCATED);
+	*causep = 0;
+	return 0;
+}
+
+/* Accept allows the SDP our answer carries: absent (RFC 3261 20.1:
+ * application/sdp is then assumed), or a range covering it. */
+static int sip_in_accepts_sdp(sip_t const *sip)
+{
+	if (!sip->sip_accept)
+		return 1;
+	for (sip_accept_t const *ac = sip->sip_accept; ac; ac = ac->ac_next)
+		if (ac->ac_type && (!strcasecmp(ac->ac_type, "application/sdp") ||
+				    !strcasecmp(ac->ac_type, "application/*") || !strcasecmp(ac->ac_type, "*/*")))
+			return 1;
+	return 0;
+}
+
+/* Answer status with a Warning (RFC 3261 20.43): code, our host:port as the
+ * agent, and text as a quoted string (quotes and backslashes taken out). */
+static void sip_in_refuse_warn(struct sip_ua *ua, nua_handle_t *nh, int status, int code, const char *text)
+{
+	char warning[200];
+	int n = snprintf(warning, sizeof(warning), "%d %s:%d \"", code, ua->bind, ua->port);
+
+	for (const char *t = text; *t && n < (int)sizeof(warning) - 2; t++)
+		warning[n++] = (*t == '"' || *t == '\\' || (unsigned char)*t < 0x20) ? '\'' : *t;
+	warning[n++] = '"';
+	warning[n] = 0;
+	nua_respond(nh, status, sip_status_phrase(status), SIPTAG_WARNING_STR(warning), TAG_END());
+}
+
+int sip_in_check_offer(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip, struct sdp_info *offer,
+		       int *statusp)
+{
+	/* Any peer can send these at packet rate: rate-limited lines. */
+	static struct log_limit lim_415, lim_406, lim_stream, lim_sdp;
+	const char *ctype = sip->sip_content_type ? sip->sip_content_type->c_type : NULL;
+	const char *cid = sip->sip_call_id ? sip->sip_call_id->i_id : "-";
+	char source[64];
+	int rc;
+
+	sip_request_source(ua, source, sizeof(source));
+	if (sip->sip_payload && sip->sip_payload->pl_len && ctype && strcasecmp(ctype, "application/sdp")) {
+		/* RFC 3261 21.4.13: 415 lists what we take (RFC 4475 invut). */
+		LOGN_LIMIT(&lim_415, LSS_SIP, "INVITE from %s (Call-ID %s): %s body refused, 415", source, cid,
+			   ctype);
+		nua_respond(nh, SIP_415_UNSUPPORTED_MEDIA, SIPTAG_ACCEPT_STR("application/sdp"), TAG_END());
+		return err_with(-EPROTO, statusp, 415);
+	}
+	if (!sip_in_accepts_sdp(sip)) {
+		/* RFC 3261 21.4.7: our answer is SDP, which Accept rules out (RFC 4475 sdp01). */
+		LOGN_LIMIT(&lim_406, LSS_SIP, "INVITE from %s (Call-ID %s): Accept has no application/sdp, 406",
+			   source, cid);
+		sip_in_refuse_warn(ua, nh, 406, 399, "Accept must allow application/sdp");
+		return err_with(-EPROTO, statusp, 406);
+	}
+	rc = sip_body_sdp(sip, offer);
+	if (rc == 0 && offer->error[0])	/* a stream Sofia could not read is refused with port 0 */
+		LOGI_LIMIT(&lim_stream, LSS_SIP, "INVITE from %s (Call-ID %s): SDP %s; that stream is refused",
+			   source, cid, offer->error);
+	else if (rc && rc != -ENOENT)
+		LOGN_LIMIT(&lim_sdp, LSS_SIP, "INVITE from %s (Call-ID %s): SDP refused: %s", source, cid,
+			   offer->error);
+	switch (rc) {
+	case 0:
+		*statusp = 0;
+		return 0;
+	case -ENOENT:	/* RFC 3261 13.2.1 allows an offer in the ACK; not supported here. */
+		sip_in_refuse_warn(ua, nh, 488, 399, "an SDP offer is required in the INVITE");
+		return err_with(-EPROTO, statusp, 488);
+	case -ENOMEDIUM:	/* RFC 3261 20.43 warning 304: media type not available */
+		sip_in_refuse_warn(ua, nh, 488, 304, "no audio stream offered");
+		return err_with(-EPROTO, statusp, 488);
+	case -E2BIG:
+		sip_in_refuse_warn(ua, nh, 488, 399, offer->error);
+		return err_with(-EPROTO, statusp, 488);
+	default:	/* malformed (RFC 3261 21.4.1), with Sofia's reason */
+		sip_in_refuse_warn(ua, nh, 400, 399, offer->error);
+		return err_with(-EPROTO, statusp, 400);
+	}
+}
