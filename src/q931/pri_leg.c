@@ -249,15 +249,16 @@ int pri_leg_alloc_incoming(struct pri_leg **plp, struct span *sp, q931_call *qc,
 #define Q931_NUMBER_DIGITS 31
 
 /* The called party number IE carries IA5 digits, '*' and '#' (Q.931
- * 4.5.8); a leading '+' stands for the international type of number. */
-static int called_number_cause(const char *called)
+ * 4.5.8); a leading '+' stands for the international type of number.
+ * 0, or -EINVAL with the cause to refuse the number with. */
+static int pl_called_number_check(const char *called, int *causep)
 {
 	size_t len = strlen(called);
 
 	if (!len || strspn(called, "0123456789*#+") != len || strchr(called + 1, '+'))
-		return PRI_CAUSE_UNALLOCATED;	/* 404 */
+		return err_with(-EINVAL, causep, PRI_CAUSE_UNALLOCATED);	/* 404 */
 	if (len > Q931_NUMBER_DIGITS)
-		return PRI_CAUSE_INVALID_NUMBER_FORMAT;	/* 484 */
+		return err_with(-EINVAL, causep, PRI_CAUSE_INVALID_NUMBER_FORMAT);	/* 484 */
 	return 0;
 }
 
@@ -284,12 +285,12 @@ static int pl_send_setup(struct pri_leg *pl, const struct leg_setup_info *si, in
 	struct span *sp = pl->span;
 	struct pri_sr *sr;
 	char calling[LEG_NUM], name[LEG_NUM];
-	int chan, cause;
+	int chan;
 
-	if ((cause = called_number_cause(pl->called))) {
+	if (pl_called_number_check(pl->called, causep)) {
 		LOGN(LSS_Q931, "span %s: called number \"%s\" (%zu characters) cannot go on the PRI: cause %d",
-		     sp->cfg->name, pl->called, strlen(pl->called), cause);
-		return pl_refuse(causep, cause);
+		     sp->cfg->name, pl->called, strlen(pl->called), *causep);
+		return -EINVAL;
 	}
 	if (!sp->pri || !sp->dchan_up)
 		return pl_refuse(causep, PRI_CAUSE_NETWORK_OUT_OF_ORDER);
