@@ -185,7 +185,8 @@ static int gw_start(struct gw *gw)
 	for (int i = 0; i < gw->cfg.n_spans; i++) {
 		struct span_params sp = {
 			.cfg = &gw->cfg.spans[i], .root = gw->root,
-			.incoming_h = route_incoming_pri, .arg = gw->route,
+			.incoming_h = route_incoming_pri, .number_h = route_number_complete,
+			.arg = gw->route, .t302_ms = gw->cfg.timers.t302_ms,
 			.reserved = gw->cfg.emergency.n ? gw->cfg.emergency.reserved_channels : 0,
 		};
 		if ((rc = span_alloc(&gw->spans[i], &sp)))

@@ -78,6 +78,8 @@ static const struct opt rtp_opts[] = {
 static const struct opt timer_opts[] = {
 	{ "ring-no-answer", OPT_SECONDS_MS, offsetof(struct gw_config, timers.ring_no_answer_ms), sizeof(unsigned), 100, 3600000, NULL, 0 },
 	{ "timer-b", OPT_SECONDS_MS, offsetof(struct gw_config, timers.timer_b_ms), sizeof(unsigned), 500, 300000, NULL, 0 },
+	/* Q.931 table 9-1: T302, overlap receiving, restarted by each INFORMATION */
+	{ "T302", OPT_SECONDS_MS, offsetof(struct gw_config, timers.t302_ms), sizeof(unsigned), 100, 120000, NULL, 0 },
 	{ "shutdown-grace", OPT_SECONDS_MS, offsetof(struct gw_config, timers.shutdown_grace_ms), sizeof(unsigned), 0, 60000, NULL, 0 },
 	/* Calls that never clear (sip/sip_timers.c). min-se's floor is 1 s, not
 	 * RFC 4028's 90 s, so tests can run a session in seconds. */
@@ -95,6 +97,10 @@ static const struct opt span_opts[] = {
 	{ "switchtype", OPT_ENUM, offsetof(struct cfg_span, switchtype), sizeof(int), 0, 0, switch_enum, 0 },
 	{ "framing", OPT_ENUM, offsetof(struct cfg_span, framing), sizeof(int), 0, 0, framing_enum, 0 },
 	{ "hunt", OPT_ENUM, offsetof(struct cfg_span, hunt), sizeof(int), 0, 0, hunt_enum, 0 },
+	/* Overlap dialling (Q.931 5.1.3, 5.2.4): take a SETUP without Sending
+	 * Complete and collect INFORMATION digits; send ours digit by digit. */
+	{ "overlap_receive", OPT_BOOL, offsetof(struct cfg_span, overlap_receive), sizeof(int), 0, 1, NULL, 0 },
+	{ "overlap_send", OPT_BOOL, offsetof(struct cfg_span, overlap_send), sizeof(int), 0, 1, NULL, 0 },
 	{ NULL } };
 
 /* Q.931 4.5.8 type of number (bits 7-5) and numbering plan (bits 4-1). */
@@ -476,6 +482,7 @@ static void config_defaults(struct gw_config *cfg)
 	cfg->rtp_port_max = 32767;
 	cfg->timers.ring_no_answer_ms = 60000;
 	cfg->timers.shutdown_grace_ms = 2000;
+	cfg->timers.t302_ms = 15000;
 	cfg->timers.timer_b_ms = 32000;
 	cfg->timers.rtp_timeout_ms = 60000;
 	cfg->timers.rtp_hold_timeout_ms = 300000;

@@ -33,6 +33,8 @@ struct cfg_span {
 	char switch_name[16];
 	enum span_framing framing;
 	enum hunt_order hunt;
+	int overlap_receive;		/* SETUP without Sending Complete: collect digits (Q.931 5.2.4) */
+	int overlap_send;		/* our SETUP: digits one by one in INFORMATION (Q.931 5.1.3) */
 };
 
 struct cfg_trunk_group {
@@ -46,6 +48,7 @@ struct cfg_trunk_group {
 struct cfg_timers {
 	unsigned ring_no_answer_ms;	/* INVITE sent -> no final answer: CANCEL, cause 19 */
 	unsigned shutdown_grace_ms;	/* SIGTERM: time given to calls to clear */
+	unsigned t302_ms;		/* Q.931 T302: overlap receiving, no INFORMATION this long: route what came */
 	unsigned timer_b_ms;		/* RFC 3261 17.1.1.2 Timer B (64*T1): INVITE unanswered */
 	unsigned rtp_timeout_ms;	/* no RTP from a SIP peer this long: clear, cause 41 (0 = off) */
 	unsigned rtp_hold_timeout_ms;	/* the same while the peer holds the call (0 = off) */

@@ -18,6 +18,10 @@ struct loop_timer;
 struct loop_ticker;
 struct pri_leg;
 
+/* A PRI leg's state timers, named in pri_leg.c (Q.931 table 9-1); the span
+ * holds their durations. */
+enum pl_timer { PL_T_NONE, PL_T_T302, PL_T__COUNT };
+
 struct span {
 	LIST_HEAD(, pri_leg) legs;		/* every leg, with or without a B-channel */
 	const struct cfg_span *cfg;
@@ -47,8 +51,10 @@ struct span {
 	struct log_limit lim_bad_chan;
 	struct log_limit lim_no_call;		/* Q.931 events for no known call */
 	span_incoming_h *incoming_h;
+	span_number_h *number_h;
 	void *arg;
 	unsigned leg_seq;
+	unsigned pl_timer_ms[PL_T__COUNT];	/* the legs' state timers (enum pl_timer) */
 };
 
 /* Q.931 call states (Q.931 5.x, figure A.x), by their spec names. */
@@ -58,6 +64,8 @@ enum pri_state {
 	PRI_ST_OUTGOING_PROCEEDING,	/* U3 */
 	PRI_ST_CALL_DELIVERED,		/* U4: ALERTING received */
 	PRI_ST_CALL_PRESENT,		/* U6: SETUP received */
+	PRI_ST_OVERLAP_RECEIVING,	/* U25/N25: SETUP ACKNOWLEDGE sent, digits come in INFORMATION */
+	PRI_ST_OVERLAP_SENDING,		/* U2/N2: SETUP ACKNOWLEDGE received, our digits go in INFORMATION */
 	PRI_ST_CALL_RECEIVED,		/* U7: ALERTING sent */
 	PRI_ST_CONNECT_REQUEST,		/* U8: CONNECT sent */
 	PRI_ST_INCOMING_PROCEEDING,	/* U9: CALL PROCEEDING sent */
@@ -81,6 +89,7 @@ struct pri_leg {
 	struct media_port port;
 	struct leg_setup_info si;	/* what the SETUP asked for */
 	char called[LEG_NUM];		/* outgoing: the called number as sent */
+	size_t sent;			/* overlap sending: digits of called sent so far */
 	int plan;			/* outgoing: its type of number | numbering plan */
 	struct loop_timer *route_timer;	/* hands the SETUP to the bridge */
 	uint8_t outq[4][MEDIA_FRAME];	/* frames waiting for the 20 ms clock */
@@ -94,6 +103,11 @@ void pri_leg_route_later(struct pri_leg *pl, const struct leg_setup_info *si);
 void pri_leg_lost(struct pri_leg *pl, int cause);
 /** CALL PROCEEDING has gone out for an incoming SETUP (Q.931 5.2.5.1). */
 void pri_leg_proceeding(struct pri_leg *pl);
+/** An incoming SETUP without Sending Complete whose number is not complete
+ * yet: SETUP ACKNOWLEDGE has gone out (Q.931 5.2.4); digits come in
+ * INFORMATION until the number is complete, '#' or Sending Complete, or
+ * T302 runs out; then CALL PROCEEDING and routing. */
+void pri_leg_overlap(struct pri_leg *pl, const struct leg_setup_info *si);
 /** enum pri_state */
 int pri_leg_state(const struct pri_leg *pl);
 void pri_leg_tick(struct pri_leg *pl);

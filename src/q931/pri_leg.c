@@ -35,6 +35,8 @@ enum pl_event {
 	PL_EV_RELEASE_IN,	/* RELEASE / RELEASE COMPLETE received, or a timer gave up (HANGUP) */
 	PL_EV_RELEASE_DONE,	/* our clearing is complete (HANGUP_ACK) */
 	PL_EV_LOST,		/* the D-channel went, or the channel was restarted */
+	PL_EV_INFO_IN,		/* INFORMATION received: more called digits (overlap receiving) */
+	PL_EV_SETUP_ACK_IN,	/* SETUP ACKNOWLEDGE received: send the rest of the number */
 	PL_EV__COUNT
 };
 
@@ -45,7 +47,13 @@ static const char *const pl_event_names[PL_EV__COUNT] = {
 	[PL_EV_PROGRESS_IN] = "PROGRESS_IN", [PL_EV_CONNECT_IN] = "CONNECT_IN",
 	[PL_EV_CONNECT_ACK_IN] = "CONNECT_ACK_IN", [PL_EV_DISCONNECT_IN] = "DISCONNECT_IN",
 	[PL_EV_RELEASE_IN] = "RELEASE_IN", [PL_EV_RELEASE_DONE] = "RELEASE_DONE",
-	[PL_EV_LOST] = "LOST",
+	[PL_EV_LOST] = "LOST", [PL_EV_INFO_IN] = "INFORMATION_IN",
+	[PL_EV_SETUP_ACK_IN] = "SETUP_ACK_IN",
+};
+
+/* The state timers, by their Q.931 names (table 9-1); durations per span. */
+static const struct fsm_timer_def pl_timers[PL_T__COUNT] = {
+	[PL_T_T302] = { "T302" },
 };
 
 /* What an event carries. */
@@ -58,6 +66,7 @@ struct pl_ev {
 };
 
 static void pl_action(struct fsm_inst *fi, int event, void *data);
+static void pl_timeout(struct fsm_inst *fi, int timer);
 static const char *pl_fsm_describe(struct fsm_inst *fi);
 
 #define B(s) FSM_BIT(PRI_ST_##s)
@@ -72,13 +81,21 @@ static const char *pl_fsm_describe(struct fsm_inst *fi);
 static const struct fsm_state pri_states[PRI_ST__COUNT] = {
 	[PRI_ST_NULL] = { "NULL", B(CALL_PRESENT) | B(CALL_INITIATED) | B(RELEASED), E(SETUP) | E_ALWAYS },
 	[PRI_ST_CALL_INITIATED] = { "CALL_INITIATED",
+		B(OVERLAP_SENDING) | B(OUTGOING_PROCEEDING) | B(CALL_DELIVERED) | B(ACTIVE) | CLEARING,
+		E(SETUP_ACK_IN) | E(PROCEEDING_IN) | E(RINGING_IN) | E(PROGRESS_IN) | E(CONNECT_IN) | E_ALWAYS },
+	/* Q.931 5.1.3: the rest of the number goes in INFORMATION */
+	[PRI_ST_OVERLAP_SENDING] = { "OVERLAP_SENDING",
 		B(OUTGOING_PROCEEDING) | B(CALL_DELIVERED) | B(ACTIVE) | CLEARING,
 		E(PROCEEDING_IN) | E(RINGING_IN) | E(PROGRESS_IN) | E(CONNECT_IN) | E_ALWAYS },
 	[PRI_ST_OUTGOING_PROCEEDING] = { "OUTGOING_CALL_PROCEEDING", B(CALL_DELIVERED) | B(ACTIVE) | CLEARING,
 		E(PROCEEDING_IN) | E(RINGING_IN) | E(PROGRESS_IN) | E(CONNECT_IN) | E_ALWAYS },
 	[PRI_ST_CALL_DELIVERED] = { "CALL_DELIVERED", B(ACTIVE) | CLEARING,
 		E(RINGING_IN) | E(PROGRESS_IN) | E(CONNECT_IN) | E_ALWAYS },
-	[PRI_ST_CALL_PRESENT] = { "CALL_PRESENT", B(INCOMING_PROCEEDING) | CLEARING, E_ALWAYS },
+	[PRI_ST_CALL_PRESENT] = { "CALL_PRESENT", B(OVERLAP_RECEIVING) | B(INCOMING_PROCEEDING) | CLEARING,
+		E_ALWAYS },
+	/* Q.931 5.2.4: digits until the number is complete, or T302 */
+	[PRI_ST_OVERLAP_RECEIVING] = { "OVERLAP_RECEIVING", B(INCOMING_PROCEEDING) | CLEARING,
+		E(INFO_IN) | E_ALWAYS, PL_T_T302 },
 	[PRI_ST_CALL_RECEIVED] = { "CALL_RECEIVED", B(CONNECT_REQUEST) | CLEARING,
 		E(ALERT) | E(PROGRESS) | E(ANSWER) | E_ALWAYS },
 	[PRI_ST_CONNECT_REQUEST] = { "CONNECT_REQUEST", B(ACTIVE) | CLEARING,
@@ -97,7 +114,8 @@ static const struct fsm_state pri_states[PRI_ST__COUNT] = {
 static const struct fsm_def pri_fsm = {
 	.name = "pri", .ss = LSS_Q931, .states = pri_states, .n_states = PRI_ST__COUNT,
 	.event_names = pl_event_names, .n_events = PL_EV__COUNT,
-	.action = pl_action, .describe = pl_fsm_describe,
+	.timers = pl_timers, .n_timers = PL_T__COUNT,
+	.action = pl_action, .timeout = pl_timeout, .describe = pl_fsm_describe,
 };
 
 static const char *pl_describe(struct leg *leg)
@@ -162,6 +180,7 @@ static void pl_destroy(struct leg *leg)
 	struct pri_leg *pl = (struct pri_leg *)leg;
 
 	media_part(&pl->port);
+	fsm_inst_cleanup(&pl->fi);
 	loop_timer_free(pl->route_timer);
 	span_chan_put(pl->span, pl);
 	LIST_REMOVE(pl, entry);
@@ -232,7 +251,7 @@ int pri_leg_alloc_incoming(struct pri_leg **plp, struct span *sp, q931_call *qc,
 	pl->qc = qc;
 	pl->chan = chan;
 	pl->id = ++sp->leg_seq;
-	fsm_inst_init(&pl->fi, &pri_fsm, PRI_ST_NULL, pl, NULL, NULL);
+	fsm_inst_init(&pl->fi, &pri_fsm, PRI_ST_NULL, pl, sp->root, sp->pl_timer_ms);
 	pl->port.kind = "pri";
 	pl->port.law = span_law(sp);
 	pl->port.play = pl_play;
@@ -316,7 +335,17 @@ static int pl_send_setup(struct pri_leg *pl, const struct leg_setup_info *si, in
 	pri_sr_set_channel(sr, chan, 1, 0);
 	pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH,
 			  span_law(sp) == LAW_ALAW ? PRI_LAYER_1_ALAW : PRI_LAYER_1_ULAW);
-	pri_sr_set_called(sr, pl->called, pl->plan, 1);
+	if (sp->cfg->overlap_send && strlen(pl->called) > 1) {
+		/* Q.931 5.1.3: the first digit now, the rest once the network
+		 * acknowledges the SETUP; no Sending Complete */
+		char first[2] = { pl->called[0], 0 };
+
+		pri_sr_set_called(sr, first, pl->plan, 0);
+		pl->sent = 1;
+	} else {
+		pri_sr_set_called(sr, pl->called, pl->plan, 1);
+		pl->sent = strlen(pl->called);
+	}
 	pri_sr_set_caller(sr, calling[0] ? calling : NULL, name[0] ? name : NULL, PRI_UNKNOWN | 0x1,
 			  calling[0] ? PRES_ALLOWED_USER_NUMBER_NOT_SCREENED : PRES_NUMBER_NOT_AVAILABLE);
 	pl->chan = chan;
@@ -366,7 +395,7 @@ int pri_leg_alloc_outgoing(struct leg **legp, struct span *sp, const struct pri_
 	pl->port.law = span_law(sp);
 	pl->port.play = pl_play;
 	pl->port.owner = pl;
-	fsm_inst_init(&pl->fi, &pri_fsm, PRI_ST_NULL, pl, NULL, NULL);
+	fsm_inst_init(&pl->fi, &pri_fsm, PRI_ST_NULL, pl, sp->root, sp->pl_timer_ms);
 	pl->plan = p->plan;
 	snprintf(pl->called, sizeof(pl->called), "%s", p->called ? p->called : "");
 	LIST_INSERT_HEAD(&sp->legs, pl, entry);
@@ -429,6 +458,79 @@ static void pl_do_release(struct pri_leg *pl, int cause)
 	LOGI(LSS_Q931, "%s clearing with cause %d", pl_describe(&pl->base), cause);
 	pri_hangup(pl->span->pri, pl->qc, cause);
 	span_reschedule(pl->span);
+}
+
+/* Overlap receiving is over (Q.931 5.2.4): CALL PROCEEDING, and the number
+ * goes to routing en bloc. */
+static void pl_overlap_done(struct pri_leg *pl, const char *why)
+{
+	struct span *sp = pl->span;
+
+	LOGI(LSS_Q931, "%s number complete (%s): %s", pl_describe(&pl->base), why, pl->si.called);
+	pri_proceeding(sp->pri, pl->qc, pl->chan, 0);
+	pl_move(pl, PRI_ST_INCOMING_PROCEEDING);
+	span_reschedule(sp);
+	pri_leg_route_later(pl, &pl->si);
+}
+
+/* More called digits (INFORMATION, Q.931 5.2.4): '#' or Sending Complete
+ * ends the number, so does a number no dial-peer could take longer;
+ * T302 starts again with each. */
+static void pl_info_in(struct pri_leg *pl, const pri_event *pe)
+{
+	struct span *sp = pl->span;
+	char digits[sizeof(pe->ring.callednum)];
+	size_t have = strlen(pl->si.called), n;
+	int hash;
+
+	snprintf(digits, sizeof(digits), "%s", pe->ring.callednum);
+	n = strlen(digits);
+	hash = n && digits[n - 1] == '#';
+	if (hash)
+		digits[--n] = 0;
+	if (have + n >= sizeof(pl->si.called)) {
+		LOGN(LSS_Q931, "%s overlap: the number grows past %zu digits: cause %d", pl_describe(&pl->base),
+		     sizeof(pl->si.called) - 1, PRI_CAUSE_INVALID_NUMBER_FORMAT);
+		pl_do_release(pl, PRI_CAUSE_INVALID_NUMBER_FORMAT);
+		return;
+	}
+	memcpy(pl->si.called + have, digits, n + 1);
+	LOGI(LSS_Q931, "%s INFORMATION digits=%s%s: %s so far", pl_describe(&pl->base), digits,
+	     hash ? "#" : "", pl->si.called);
+	if (pe->ring.complete)
+		pl_overlap_done(pl, "Sending Complete");
+	else if (hash)
+		pl_overlap_done(pl, "#");
+	else if (!sp->number_h || sp->number_h(sp->arg, pl->si.called))
+		pl_overlap_done(pl, "no longer match possible");
+	else
+		fsm_timer_restart(&pl->fi);
+}
+
+static void pl_timeout(struct fsm_inst *fi, int timer)
+{
+	struct pri_leg *pl = fi->priv;
+
+	if (timer == PL_T_T302)
+		pl_overlap_done(pl, "T302");
+}
+
+/* SETUP ACKNOWLEDGE (Q.931 5.1.3): the rest of our number, a digit per
+ * INFORMATION. libpri has no Sending Complete for INFORMATION, so the
+ * network decides by its own number analysis or T302. */
+static void pl_setup_ack_in(struct pri_leg *pl, const pri_event *pe)
+{
+	struct span *sp = pl->span;
+	size_t len = strlen(pl->called);
+
+	if (pl_granted(pl, pe->setup_ack.channel))
+		return;
+	pl_move(pl, PRI_ST_OVERLAP_SENDING);
+	if (pl->sent < len)
+		LOGI(LSS_Q931, "%s overlap sending %s", pl_describe(&pl->base), pl->called + pl->sent);
+	for (; pl->sent < len; pl->sent++)
+		pri_information(sp->pri, pl->qc, pl->called[pl->sent]);
+	span_reschedule(sp);
 }
 
 /* The far end cleared (DISCONNECT) or the call is gone (RELEASE, RELEASE
@@ -516,6 +618,12 @@ static void pl_action(struct fsm_inst *fi, int event, void *data)
 	case PL_EV_RELEASE_DONE:
 		pl_gone(pl);
 		return;
+	case PL_EV_INFO_IN:
+		pl_info_in(pl, pe);
+		return;
+	case PL_EV_SETUP_ACK_IN:
+		pl_setup_ack_in(pl, pe);
+		return;
 	case PL_EV_LOST:
 		if (!pl_clearing(pl)) {
 			pl->cause = ev->cause;
@@ -540,6 +648,8 @@ void pri_leg_on_event(struct pri_leg *pl, const pri_event *pe)
 		{ PRI_EVENT_HANGUP_REQ, PL_EV_DISCONNECT_IN },
 		{ PRI_EVENT_HANGUP, PL_EV_RELEASE_IN },
 		{ PRI_EVENT_HANGUP_ACK, PL_EV_RELEASE_DONE },
+		{ PRI_EVENT_INFO_RECEIVED, PL_EV_INFO_IN },
+		{ PRI_EVENT_SETUP_ACK, PL_EV_SETUP_ACK_IN },
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
@@ -583,6 +693,12 @@ void pri_leg_lost(struct pri_leg *pl, int cause)
 void pri_leg_proceeding(struct pri_leg *pl)
 {
 	pl_move(pl, PRI_ST_INCOMING_PROCEEDING);
+}
+
+void pri_leg_overlap(struct pri_leg *pl, const struct leg_setup_info *si)
+{
+	pl->si = *si;
+	pl_move(pl, PRI_ST_OVERLAP_RECEIVING);	/* T302 runs */
 }
 
 int pri_leg_state(const struct pri_leg *pl)

@@ -186,6 +186,19 @@ static void glare_settle(struct span *sp, int chan)
 	ours->chan = 0;
 }
 
+/* An overlap SETUP's number so far: complete when it ends in '#' (taken
+ * off) or no dial-peer could take a longer one. */
+static int span_number_complete(struct span *sp, char *called)
+{
+	size_t n = strlen(called);
+
+	if (n && called[n - 1] == '#') {
+		called[n - 1] = 0;
+		return 1;
+	}
+	return !sp->number_h || sp->number_h(sp->arg, called);
+}
+
 /* SETUP from the far end (Q.931 5.2). */
 static void on_ring(struct span *sp, const pri_event *ev)
 {
@@ -223,6 +236,15 @@ static void on_ring(struct span *sp, const pri_event *ev)
 	snprintf(si.called, sizeof(si.called), "%.*s", (int)sizeof(si.called) - 1, r->callednum);
 	snprintf(si.calling, sizeof(si.calling), "%.*s", (int)sizeof(si.calling) - 1, r->callingnum);
 	snprintf(si.display, sizeof(si.display), "%.*s", (int)sizeof(si.display) - 1, r->callingname);
+	if (sp->cfg->overlap_receive && !r->complete && !span_number_complete(sp, si.called)) {
+		/* Q.931 5.2.4: SETUP ACKNOWLEDGE; the rest of the number comes in
+		 * INFORMATION (pri_leg.c), routed en bloc once complete. */
+		pri_need_more_info(sp->pri, r->call, chan, 0);
+		pri_leg_overlap(pl, &si);
+		LOGI(LSS_Q931, "%s SETUP called=%s calling=%s name=\"%s\" (overlap: more digits expected)",
+		     pl->base.ops->describe(&pl->base), si.called, si.calling, si.display);
+		return;
+	}
 	/* Q.931 5.2.5.1: CALL PROCEEDING at once; routing may take a while. */
 	pri_proceeding(sp->pri, r->call, chan, 0);
 	pri_leg_proceeding(pl);
@@ -254,6 +276,8 @@ static q931_call *event_call(const pri_event *ev)
 		return ev->notify.call;
 	case PRI_EVENT_CONNECT_ACK:
 		return ev->connect_ack.call;
+	case PRI_EVENT_INFO_RECEIVED:
+		return ev->ring.call;
 	default:
 		return NULL;
 	}
@@ -530,6 +554,10 @@ static int span_pri_start(struct span *sp)
 	if (!sp->pri)
 		return -ENOMEM;
 	pri_connect_ack_enable(sp->pri, 1);	/* CONNECT ACK moves us to ACTIVE */
+	/* Overlap: libpri then sends Sending Complete only with a complete
+	 * number (our en-bloc SETUPs), not implicitly per switch type. */
+	if (sp->cfg->overlap_receive || sp->cfg->overlap_send)
+		pri_set_overlapdial(sp->pri, 1);
 	if (log_get_level() >= LOG_LVL_DEBUG)
 		pri_set_debug(sp->pri, PRI_DEBUG_Q921_STATE | PRI_DEBUG_Q921_DUMP);
 	span_reschedule(sp);
@@ -615,6 +643,8 @@ int span_alloc(struct span **spp, const struct span_params *p)
 	sp->cfg = p->cfg;
 	sp->root = p->root;
 	sp->incoming_h = p->incoming_h;
+	sp->number_h = p->number_h;
+	sp->pl_timer_ms[PL_T_T302] = p->t302_ms;
 	sp->arg = p->arg;
 	sp->reserved = p->reserved;
 	LIST_INIT(&sp->legs);

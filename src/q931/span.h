@@ -17,11 +17,17 @@ struct span_hw_ops;
  * to the Q.850 cause to refuse it with. */
 typedef int (span_incoming_h)(void *arg, struct leg *leg, const struct leg_setup_info *si, int *causep);
 
+/** Overlap receiving: 1 when the called number so far is complete (route it
+ * now), 0 when more digits may come for it. */
+typedef int (span_number_h)(void *arg, const char *number);
+
 struct span_params {
 	const struct cfg_span *cfg;
 	struct su_root_s *root;
 	span_incoming_h *incoming_h;
-	void *arg;
+	span_number_h *number_h;	/* NULL: every number is complete */
+	void *arg;			/* of both handlers */
+	unsigned t302_ms;		/* Q.931 T302: overlap receiving, no more digits this long */
 	int reserved;		/* B-channels only emergency calls may take (figure B-22) */
 	const struct span_hw_ops *hw_ops;	/* NULL: by cfg->type; tests/fuzz gives its own */
 };

@@ -74,6 +74,61 @@ static int pat_match(const struct dp_pat *pat, const char *number)
 	return reach[0][0];
 }
 
+/* Could a number longer than prefix, starting with it, still match? Run
+ * the pattern as an automaton over prefix: state (element, repeats done,
+ * counted up to the element's min when its max is unbounded). More digits
+ * can match when some state reached can take one more repeat of its
+ * element: every element's set has a member, so the rest can always be
+ * completed. */
+static int pat_extends(const struct dp_pat *pat, const char *prefix)
+{
+	uint8_t cur[DP_PAT_ELEMS_MAX + 1][DP_NUMBER_MAX + 2], nxt[DP_PAT_ELEMS_MAX + 1][DP_NUMBER_MAX + 2];
+	size_t len = strnlen(prefix, DP_NUMBER_MAX + 1);
+
+	if (len > DP_NUMBER_MAX)
+		return 0;
+	memset(cur, 0, sizeof(cur));
+	cur[0][0] = 1;
+	for (size_t j = 0;; j++) {
+		/* closure: an element done with at least min repeats lets the next begin */
+		for (size_t i = 0; i < pat->n; i++)
+			for (int k = 0; k <= DP_NUMBER_MAX; k++)
+				if (cur[i][k] && k >= pat->e[i].min)
+					cur[i + 1][0] = 1;
+		if (j == len)
+			break;
+		memset(nxt, 0, sizeof(nxt));
+		int sym = dp_sym_index(prefix[j]);
+		for (size_t i = 0; i < pat->n && sym >= 0; i++) {
+			const struct dp_pat_elem *pe = &pat->e[i];
+
+			if (!(pe->set & (1u << sym)))
+				continue;
+			for (int k = 0; k <= DP_NUMBER_MAX; k++) {
+				int more = pe->max == DP_REP_INF || k < pe->max;
+
+				if (cur[i][k] && more)
+					nxt[i][pe->max == DP_REP_INF && k + 1 > pe->min ? pe->min : k + 1] = 1;
+			}
+		}
+		memcpy(cur, nxt, sizeof(cur));
+	}
+	for (size_t i = 0; i < pat->n; i++)
+		for (int k = 0; k <= DP_NUMBER_MAX; k++)
+			if (cur[i][k] && (pat->e[i].max == DP_REP_INF || k < pat->e[i].max))
+				return 1;
+	return 0;
+}
+
+int dp_pattern_extends(const char *pattern, const char *prefix)
+{
+	struct dp_pat pat;
+
+	if (!prefix || dp_pattern_compile(&pat, pattern, NULL) < 0)
+		return 0;
+	return pat_extends(&pat, prefix);
+}
+
 int dp_pattern_match(const char *pattern, const char *number)
 {
 	struct dp_pat pat;

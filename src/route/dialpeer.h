@@ -17,6 +17,10 @@
  * a literal, 12 - members for a [ ] class, 0 for '.' and 'T'; plus 1 when
  * the pattern has a fixed length ("2..." beats "2T"). */
 int dp_pattern_match(const char *pattern, const char *number);
+/** True when some number longer than prefix that starts with it matches
+ * pattern: more digits may still come for it (overlap dialling). A
+ * malformed pattern extends nothing. */
+int dp_pattern_extends(const char *pattern, const char *prefix);
 /** Peers of type (DP_POTS, DP_VOIP or -1 for any) whose pattern matches number,
  * best first: highest score, then lowest preference, lowest tag, config order.
  * Fills outp[] with at most min(max, DP_LOOKUP_MAX); returns how many. */

@@ -331,6 +331,22 @@ static int route_call_start(struct route *r, struct leg *a, const struct leg_set
 	return 0;
 }
 
+/* Overlap receiving (Cisco's rule): the number is complete when no voip
+ * dial-peer's pattern could match a longer one. A number one peer matches
+ * while another could still take more digits waits for them (or T302). */
+int route_number_complete(void *arg, const char *number)
+{
+	struct route *r = arg;
+
+	for (size_t i = 0; i < r->cfg->n_peers; i++) {
+		const struct dial_peer *dp = &r->cfg->peers[i];
+
+		if (dp->type == DP_VOIP && dp_pattern_extends(dp->pattern, number))
+			return 0;
+	}
+	return 1;
+}
+
 int route_incoming_pri(void *arg, struct leg *a, const struct leg_setup_info *si, int *causep)
 {
 	return route_call_start(arg, a, si, DP_VOIP, NULL, causep);

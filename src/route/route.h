@@ -59,6 +59,9 @@ extern const struct bridge_route_ops route_bridge_ops;
  * phone or the pots dial-peers. 0 taken; -EACCES credentials needed; else
  * -errno with the cause in *causep. */
 int route_incoming_sip(void *arg, struct leg *leg, const struct leg_setup_info *si, int *causep);
+/** Overlap receiving (span_number_h): 1 when the called number so far is
+ * complete for the voip dial-peers (none could match a longer one), else 0. */
+int route_number_complete(void *arg, const char *number);
 /** A call arrived on a PRI span (span_incoming_h): the voip dial-peers. */
 int route_incoming_pri(void *arg, struct leg *leg, const struct leg_setup_info *si, int *causep);
 

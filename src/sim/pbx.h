@@ -3,6 +3,7 @@
 #ifndef SIPGW_SIM_PBX_H
 #define SIPGW_SIM_PBX_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/fsm.h"
@@ -54,6 +55,10 @@ struct pbx_opts {
 	int flood_bad_b;		/* malformed B-channel datagrams to send ... */
 	double flood_at;		/* ... from this many s after the first connect */
 	double restart_at;		/* s after the first connect: RESTART our calls' channels */
+	int overlap;			/* >= 0: our SETUP carries this many digits, the rest
+					 * go in INFORMATION after SETUP ACKNOWLEDGE (-1: en bloc) */
+	int collect;			/* > 0: a SETUP without Sending Complete is
+					 * acknowledged and digits collected up to this many */
 };
 
 /* One call's state after Q.931 5 / figure A.3 (user side): the U states the
@@ -62,9 +67,11 @@ struct pbx_opts {
 enum pbx_call_state {
 	PCALL_NULL,		/* U0: allocated, nothing sent */
 	PCALL_INIT,		/* U1: SETUP sent */
+	PCALL_OVERLAP_SEND,	/* U2: SETUP ACKNOWLEDGE received, digits sent in INFORMATION */
 	PCALL_OUT_PROC,		/* U3: CALL PROCEEDING received */
 	PCALL_DELIVERED,	/* U4: ALERTING received */
 	PCALL_PRESENT,		/* U6: SETUP received, held unanswered (--glare) */
+	PCALL_OVERLAP_RECV,	/* U25: SETUP ACKNOWLEDGE sent, collecting INFORMATION digits (--collect) */
 	PCALL_IN_PROC,		/* U9: SETUP received, CALL PROCEEDING sent */
 	PCALL_RECEIVED,		/* U7: ALERTING sent, waiting to answer */
 	PCALL_ACTIVE,		/* U10: connected */
@@ -97,6 +104,8 @@ struct pbx_call {
 	long long due_ms;		/* next timed action (answer/hangup/cancel), 0: none */
 	unsigned long rx_frames;	/* B-channel datagrams received for this call */
 	struct pbx_media media;
+	char number[64];		/* overlap: the called number (to send, or collected) */
+	size_t sent;			/* overlap sending: digits of number sent */
 };
 
 struct pbx {

@@ -6,6 +6,7 @@
 #include <libpri.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/log.h"
 
@@ -29,6 +30,8 @@ enum pbx_call_event {
 	PBXE_RELEASE_ACK,	/* PRI_EVENT_HANGUP_ACK: our clearing is complete */
 	PBXE_DUE,		/* --answer-after, --hangup-after, --cancel-after have come */
 	PBXE_SHUTDOWN,		/* SIGINT/SIGTERM: clear with cause 16 */
+	PBXE_SETUP_ACK,		/* PRI_EVENT_SETUP_ACK: send the rest of the number (--overlap) */
+	PBXE_INFO,		/* PRI_EVENT_INFO_RECEIVED: more called digits (--collect) */
 	PBXE__COUNT
 };
 
@@ -36,6 +39,7 @@ static const char *const event_names[PBXE__COUNT] = {
 	[PBXE_PROCEEDING] = "PROCEEDING", [PBXE_PROGRESS] = "PROGRESS", [PBXE_ALERTING] = "ALERTING",
 	[PBXE_CONNECT] = "CONNECT", [PBXE_DISCONNECT] = "DISCONNECT", [PBXE_RELEASE] = "RELEASE",
 	[PBXE_RELEASE_ACK] = "RELEASE_ACK", [PBXE_DUE] = "DUE", [PBXE_SHUTDOWN] = "SHUTDOWN",
+	[PBXE_SETUP_ACK] = "SETUP_ACK", [PBXE_INFO] = "INFO",
 };
 
 #define BIT(s) FSM_BIT(s)
@@ -46,11 +50,17 @@ static const char *const event_names[PBXE__COUNT] = {
 static void call_onenter_clearing(struct fsm_inst *fi, int prev);
 
 static const struct fsm_state state_tbl[PCALL__COUNT] = {
-	[PCALL_NULL] = { "NULL", BIT(PCALL_INIT) | BIT(PCALL_PRESENT) | BIT(PCALL_IN_PROC), RELEASES },
+	[PCALL_NULL] = { "NULL", BIT(PCALL_INIT) | BIT(PCALL_PRESENT) | BIT(PCALL_IN_PROC) |
+		BIT(PCALL_OVERLAP_RECV), RELEASES },
 	/* a CALL PROCEEDING names the channel granted (Q.931 5.1.2); its
 	 * progress indicator, and that of PROGRESS and ALERTING, announces
 	 * in-band audio (4.5.23) */
-	[PCALL_INIT] = { "CALL_INIT", BIT(PCALL_OUT_PROC) | BIT(PCALL_DELIVERED) |
+	[PCALL_INIT] = { "CALL_INIT", BIT(PCALL_OVERLAP_SEND) | BIT(PCALL_OUT_PROC) | BIT(PCALL_DELIVERED) |
+		BIT(PCALL_ACTIVE) | BIT(PCALL_DISC_REQ) | BIT(PCALL_DISC_IND),
+		CLEARABLE | BIT(PBXE_SETUP_ACK) | BIT(PBXE_PROCEEDING) | BIT(PBXE_PROGRESS) |
+		BIT(PBXE_ALERTING) | BIT(PBXE_CONNECT) | BIT(PBXE_DUE) },
+	/* --overlap: the rest of the number has gone in INFORMATION */
+	[PCALL_OVERLAP_SEND] = { "OVERLAP_SENDING", BIT(PCALL_OUT_PROC) | BIT(PCALL_DELIVERED) |
 		BIT(PCALL_ACTIVE) | BIT(PCALL_DISC_REQ) | BIT(PCALL_DISC_IND),
 		CLEARABLE | BIT(PBXE_PROCEEDING) | BIT(PBXE_PROGRESS) | BIT(PBXE_ALERTING) |
 		BIT(PBXE_CONNECT) | BIT(PBXE_DUE) },
@@ -65,6 +75,9 @@ static const struct fsm_state state_tbl[PCALL__COUNT] = {
 	/* --glare: held unanswered until our crossing call has settled */
 	[PCALL_PRESENT] = { "CALL_PRESENT", BIT(PCALL_IN_PROC) | BIT(PCALL_DISC_REQ) |
 		BIT(PCALL_DISC_IND), CLEARABLE },
+	/* --collect: INFORMATION digits until the number is long enough */
+	[PCALL_OVERLAP_RECV] = { "OVERLAP_RECEIVING", BIT(PCALL_IN_PROC) | BIT(PCALL_DISC_REQ) |
+		BIT(PCALL_DISC_IND), CLEARABLE | BIT(PBXE_INFO) },
 	[PCALL_IN_PROC] = { "IN_PROCEEDING", BIT(PCALL_RECEIVED) | BIT(PCALL_DISC_REQ) |
 		BIT(PCALL_DISC_IND), CLEARABLE },
 	/* DUE: --answer-after */
@@ -273,7 +286,18 @@ static int call_place(struct pbx *p, int want)
 	pri_sr_set_channel(sr, chan, !o->preferred, 0);
 	pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH,
 			  o->framing == PBX_E1 ? PRI_LAYER_1_ALAW : PRI_LAYER_1_ULAW);
-	pri_sr_set_called(sr, (char *)(o->call ? o->call : PBX_GLARE_NUMBER), PRI_UNKNOWN, 1);
+	snprintf(c->number, sizeof(c->number), "%s", o->call ? o->call : PBX_GLARE_NUMBER);
+	if (o->overlap >= 0) {
+		/* Q.931 5.1.3: the first digits, no Sending Complete */
+		char first[sizeof(c->number)];
+
+		c->sent = strlen(c->number) < (size_t)o->overlap ? strlen(c->number) : (size_t)o->overlap;
+		snprintf(first, sizeof(first), "%.*s", (int)c->sent, c->number);
+		pri_sr_set_called(sr, first, PRI_UNKNOWN, 0);
+	} else {
+		c->sent = strlen(c->number);
+		pri_sr_set_called(sr, c->number, PRI_UNKNOWN, 1);
+	}
 	if (o->calling || o->name)
 		pri_sr_set_caller(sr, (char *)(o->calling ? o->calling : ""), (char *)o->name,
 				  PRI_UNKNOWN, PRES_ALLOWED_USER_NUMBER_NOT_SCREENED);
@@ -397,6 +421,16 @@ static void call_incoming(struct pbx *p, pri_event_ring *ring)
 		return;
 	}
 	pbx_out(p, PBX_EVENT, "call %d setup chan=%d", c->id, chan);
+	snprintf(c->number, sizeof(c->number), "%.63s", ring->callednum);
+	if (p->opt.collect && !ring->complete && strlen(c->number) < (size_t)p->opt.collect) {
+		/* Q.931 5.2.4: SETUP ACKNOWLEDGE, the rest comes in INFORMATION */
+		call_set_state(c, PCALL_OVERLAP_RECV);
+		pri_need_more_info(p->pri, c->q, c->chan, 0);
+		pbx_out(p, PBX_EVENT, "call %d overlap called=%s", c->id, c->number);
+		return;
+	}
+	if (p->opt.collect)
+		pbx_out(p, PBX_EVENT, "call %d number=%s", c->id, c->number);
 	call_accept(c);
 }
 
@@ -601,6 +635,14 @@ void pbx_call_handle_event(struct pbx *p, void *ev)
 		if ((c = call_by_q(p, e->hangup.call)))
 			fsm_dispatch(&c->fi, PBXE_RELEASE_ACK, e);
 		return;
+	case PRI_EVENT_SETUP_ACK:
+		if ((c = call_by_q(p, e->setup_ack.call)))
+			fsm_dispatch(&c->fi, PBXE_SETUP_ACK, e);
+		return;
+	case PRI_EVENT_INFO_RECEIVED:
+		if ((c = call_by_q(p, e->ring.call)))
+			fsm_dispatch(&c->fi, PBXE_INFO, e);
+		return;
 	default:
 		return;
 	}
@@ -630,9 +672,29 @@ static void call_action(struct fsm_inst *fi, int event, void *data)
 	pri_event *e = data;
 
 	switch (event) {
+	case PBXE_SETUP_ACK:
+		call_granted(p, c, e->setup_ack.channel);
+		call_set_state(c, PCALL_OVERLAP_SEND);
+		for (; c->sent < strlen(c->number); c->sent++) {
+			pri_information(p->pri, c->q, c->number[c->sent]);
+			pbx_out(p, PBX_EVENT, "call %d info digit=%c", c->id, c->number[c->sent]);
+		}
+		break;
+	case PBXE_INFO: {
+		size_t have = strlen(c->number);
+
+		snprintf(c->number + have, sizeof(c->number) - have, "%s", e->ring.callednum);
+		pbx_out(p, PBX_EVENT, "call %d info digits=%s", c->id, e->ring.callednum);
+		if (e->ring.complete || strlen(c->number) >= (size_t)p->opt.collect) {
+			pbx_out(p, PBX_EVENT, "call %d number=%s", c->id, c->number);
+			call_accept(c);
+		}
+		break;
+	}
 	case PBXE_PROCEEDING:
 		/* the first one names the channel granted */
-		if (c->fi.state == PCALL_INIT && call_set_state(c, PCALL_OUT_PROC) == 0)
+		if ((c->fi.state == PCALL_INIT || c->fi.state == PCALL_OVERLAP_SEND) &&
+		    call_set_state(c, PCALL_OUT_PROC) == 0)
 			call_granted(p, c, e->proceeding.channel);
 		if (progress_inband(e->proceeding.progressmask))
 			c->inband = 1;

@@ -51,7 +51,7 @@ enum {
 	OPT_CONC, OPT_HANGUP_AFTER, OPT_CANCEL_AFTER, OPT_CAUSE, OPT_ANSWER_AFTER, OPT_REJECT,
 	OPT_NO_ANSWER, OPT_INBAND, OPT_TONE, OPT_DTMF, OPT_DETECT, OPT_EXIT_DONE, OPT_TIMEOUT,
 	OPT_STATS, OPT_HELP, OPT_PREFERRED, OPT_GLARE, OPT_RECONNECT, OPT_NO_RESTART_WAIT,
-	OPT_SEND_EMPTY_AT, OPT_FLOOD_BAD_B, OPT_FLOOD_AT, OPT_RESTART_AT,
+	OPT_SEND_EMPTY_AT, OPT_FLOOD_BAD_B, OPT_FLOOD_AT, OPT_RESTART_AT, OPT_OVERLAP, OPT_COLLECT,
 };
 
 static const struct option long_opts[] = {
@@ -86,6 +86,8 @@ static const struct option long_opts[] = {
 	{ "flood-bad-b", required_argument, NULL, OPT_FLOOD_BAD_B },
 	{ "flood-at", required_argument, NULL, OPT_FLOOD_AT },
 	{ "restart-at", required_argument, NULL, OPT_RESTART_AT },
+	{ "overlap", required_argument, NULL, OPT_OVERLAP },
+	{ "collect", required_argument, NULL, OPT_COLLECT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -97,6 +99,8 @@ static void usage(FILE *f)
 	      "  place:  --call NUMBER [--calling NUMBER] [--name DISPLAY] [--count N] [--concurrency C]\n"
 	      "          [--hangup-after SEC] [--cancel-after SEC] [--cause N]\n"
 	      "          [--preferred]  B-channel preferred, not exclusive: the far end may pick another\n"
+	      "          [--overlap N]  SETUP with the first N digits, no Sending Complete; the\n"
+	      "          rest one per INFORMATION after SETUP ACKNOWLEDGE (Q.931 5.1.3)\n"
 	      "  glare:  [--glare] cross the gateway's first SETUP with ours (to --call, default "
 	      PBX_GLARE_NUMBER ")\n"
 	      "          on the same B-channel, before answering it. As network: refuse the\n"
@@ -104,6 +108,8 @@ static void usage(FILE *f)
 	      "          for the gateway to refuse ours (cause 44) or move it (--preferred), then\n"
 	      "          handle its call as usual. Further --count calls follow ours.\n"
 	      "  answer: [--answer-after SEC] [--reject CAUSE] [--no-answer] [--inband]\n"
+	      "          [--collect N]  a SETUP without Sending Complete: SETUP ACKNOWLEDGE, then\n"
+	      "          INFORMATION digits until the number has N (Q.931 5.2.4)\n"
 	      "  media:  [--tone HZ] [--dtmf DIGITS] [--detect HZ]\n"
 	      "  run:    [--exit-when-done] [--timeout SEC] [-q] [--stats]\n"
 	      "          [--reconnect]  when the gateway goes, connect again; our calls stay\n"
@@ -150,7 +156,7 @@ static int opts_parse(struct pbx_opts *o, int argc, char **argv)
 	*o = (struct pbx_opts){
 		.nodetype = PRI_CPE, .switchtype = PRI_SWITCH_NI2, .framing = PBX_T1,
 		.count = 1, .concurrency = 1, .hangup_after = -1, .cancel_after = -1,
-		.cause = PRI_CAUSE_NORMAL_CLEARING, .timeout = -1,
+		.cause = PRI_CAUSE_NORMAL_CLEARING, .timeout = -1, .overlap = -1,
 	};
 	while (rc == 0 && (c = getopt_long(argc, argv, "s:q", long_opts, NULL)) != -1) {
 		switch (c) {
@@ -192,6 +198,8 @@ static int opts_parse(struct pbx_opts *o, int argc, char **argv)
 		case OPT_FLOOD_BAD_B: rc = parse_int(optarg, 1, 10000000, &o->flood_bad_b); break;
 		case OPT_FLOOD_AT: rc = parse_sec(optarg, &o->flood_at); break;
 		case OPT_RESTART_AT: rc = parse_sec(optarg, &o->restart_at); break;
+		case OPT_OVERLAP: rc = parse_int(optarg, 0, 63, &o->overlap); break;
+		case OPT_COLLECT: rc = parse_int(optarg, 1, 63, &o->collect); break;
 		case OPT_HELP: usage(stdout); exit(0);
 		default: return -EINVAL;
 		}

@@ -97,6 +97,8 @@ int pbx_pri_open(struct pbx *p)
 		pbx_pri_close(p);
 		return -ENOMEM;
 	}
+	if (p->opt.overlap >= 0 || p->opt.collect)
+		pri_set_overlapdial(p->pri, 1);	/* Sending Complete only when complete */
 	return 0;
 }
 

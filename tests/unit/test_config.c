@@ -426,6 +426,33 @@ static void test_timers_seconds_to_ms(void)
 		     "unknown setting 'ring_no_answer'");
 }
 
+/* Overlap dialling: T302 and the span's two switches (Q.931 5.1.3, 5.2.4). */
+static void test_overlap_settings(void)
+{
+	static const char text[] =
+		"timers = {\n  T302 = 4.5;\n};\n"
+		"spans = (\n  { name = \"a\"; type = \"loopback\"; path = \"/tmp/sipgw-ov\";\n"
+		"    overlap_receive = true; overlap_send = true; }\n);\n";
+	struct gw_config cfg;
+	char err[256];
+	int rc = load_text(&cfg, "# nothing\n", err, sizeof(err), NULL, 0);
+
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL(cfg.timers.t302_ms, 15000);	/* default */
+	config_free(&cfg);
+	rc = load_text(&cfg, text, err, sizeof(err), NULL, 0);
+	if (rc)
+		fprintf(stderr, "\n  %s", err);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL(cfg.timers.t302_ms, 4500);
+	CU_ASSERT_EQUAL(cfg.spans[0].overlap_receive, 1);
+	CU_ASSERT_EQUAL(cfg.spans[0].overlap_send, 1);
+	config_free(&cfg);
+	expect_error("timers = {\n  T302 = 0.01;\n};\n", 2, "'T302' = 0.01 s is out of range (0.1..120 s)");
+	expect_error("spans = (\n  { name = \"a\"; type = \"loopback\"; path = \"/tmp/x\";\n"
+		     "    overlap_receive = 1; }\n);\n", 3, "'overlap_receive'");
+}
+
 /* Calls that never clear: RTP timeouts and RFC 4028 session timers. */
 static void test_timers_never_clear(void)
 {
@@ -740,6 +767,7 @@ int suite_config_add(void)
 		{ "duplicate span names", test_duplicate_span_names },
 		{ "dahdi span refused", test_dahdi_span_refused },
 		{ "span required settings", test_span_required_settings },
+		{ "overlap: T302 and the span switches", test_overlap_settings },
 		{ "timers: seconds -> ms", test_timers_seconds_to_ms },
 		{ "timers: rtp-timeout, session-expires, min-se", test_timers_never_clear },
 		{ "sip overload and receive buffer keys", test_sip_overload_keys },

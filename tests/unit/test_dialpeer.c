@@ -404,7 +404,38 @@ static void test_route_config_check(void)
 	CU_ASSERT_EQUAL(route_config_check(&cfg, err, sizeof(err)), -EINVAL);
 }
 
+/* Overlap receiving (Cisco's rule): may more digits still match? */
+static void test_pattern_extends(void)
+{
+	static const struct { const char *pattern, *prefix; int extends; } cases[] = {
+		{ "2...", "", 1 }, { "2...", "2", 1 }, { "2...", "200", 1 },
+		{ "2...", "2001", 0 },		/* complete: nothing longer matches */
+		{ "2...", "3", 0 },		/* can never match */
+		{ "2...", "20011", 0 },
+		{ "200", "200", 0 }, { "200", "20", 1 },
+		{ "5T", "5", 1 }, { "5T", "5551234", 1 },	/* T always takes more */
+		{ "9T", "8", 0 },
+		{ "[2-4]..", "3", 1 }, { "[2-4]..", "5", 0 }, { "[2-4]..", "399", 0 },
+		{ "91%", "9", 1 }, { "91%", "91111", 1 },	/* % repeats without bound */
+		{ "91?", "91", 0 }, { "91?", "9", 1 },	/* ? at most one */
+		{ "1+", "111", 1 },
+		{ "+1..", "+1", 1 }, { "+1..", "+122", 0 },
+		{ "[", "1", 0 },		/* malformed: extends nothing */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int got = dp_pattern_extends(cases[i].pattern, cases[i].prefix);
+
+		if (got != cases[i].extends)
+			fprintf(stderr, "\n  %s with %s: extends %d, want %d", cases[i].pattern, cases[i].prefix, got,
+				cases[i].extends);
+		CU_ASSERT_EQUAL(got, cases[i].extends);
+	}
+	CU_ASSERT_EQUAL(dp_pattern_extends("2...", NULL), 0);
+}
+
 static const CU_TestInfo dialpeer_tests[] = {
+	{ "pattern extends (overlap receiving)", test_pattern_extends },
 	{ "literals and '.' match whole numbers", test_match_literals_and_dots },
 	{ "T matches the rest", test_match_T },
 	{ "[ ] classes, ranges, negation", test_match_classes },
