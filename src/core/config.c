@@ -101,6 +101,8 @@ static const struct opt span_opts[] = {
 	 * Complete and collect INFORMATION digits; send ours digit by digit. */
 	{ "overlap_receive", OPT_BOOL, offsetof(struct cfg_span, overlap_receive), sizeof(int), 0, 1, NULL, 0 },
 	{ "overlap_send", OPT_BOOL, offsetof(struct cfg_span, overlap_send), sizeof(int), 0, 1, NULL, 0 },
+	/* SERVICE maintenance messages (4ESS, 5ESS, NI-2): channels in and out of service */
+	{ "service_messages", OPT_BOOL, offsetof(struct cfg_span, service_messages), sizeof(int), 0, 1, NULL, 0 },
 	{ NULL } };
 
 /* Q.931 4.5.8 type of number (bits 7-5) and numbering plan (bits 4-1). */

@@ -35,6 +35,7 @@ struct cfg_span {
 	enum hunt_order hunt;
 	int overlap_receive;		/* SETUP without Sending Complete: collect digits (Q.931 5.2.4) */
 	int overlap_send;		/* our SETUP: digits one by one in INFORMATION (Q.931 5.1.3) */
+	int service_messages;		/* take SERVICE (out of / in service) messages for B-channels */
 };
 
 struct cfg_trunk_group {

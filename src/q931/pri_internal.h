@@ -22,6 +22,9 @@ struct pri_leg;
  * holds their durations. */
 enum pl_timer { PL_T_NONE, PL_T_T302, PL_T__COUNT };
 
+/* SERVICE change status (AT&T TR 41459, NI-2): what libpri passes on. */
+enum { SPAN_SERVICE_IN = 0, SPAN_SERVICE_OUT = 2 };
+
 struct span {
 	LIST_HEAD(, pri_leg) legs;		/* every leg, with or without a B-channel */
 	const struct cfg_span *cfg;
@@ -43,6 +46,8 @@ struct span {
 	int read_got;				/* the last read callback got a frame */
 	const uint8_t *inject;			/* a frame span.c hands libpri itself, or NULL */
 	size_t inject_len;
+	uint32_t oos;				/* B-channels (bit per number) the far end took
+						 * out of service (SERVICE) */
 	uint32_t restart_wait;			/* B-channels (bit per number) whose RESTART
 						 * awaits its ACKNOWLEDGE (Q.931 5.5.1) */
 	struct loop_timer *t316;		/* RESTART ACKNOWLEDGE due (Q.931 table 9-1) */

@@ -114,6 +114,13 @@ int span_chan_restarting(const struct span *sp, int chan)
 	return chan > 0 && chan < SPAN_MAX_CHANS && (sp->restart_wait & (1u << chan));
 }
 
+/* Out of service by a SERVICE message (maintenance), or restarting: not
+ * to be hunted for a new call. */
+static int span_chan_unusable(const struct span *sp, int chan)
+{
+	return span_chan_restarting(sp, chan) || (chan > 0 && chan < SPAN_MAX_CHANS && (sp->oos & (1u << chan)));
+}
+
 void span_chan_take(struct span *sp, struct pri_leg *pl, int chan)
 {
 	pl->chan = chan;
@@ -134,7 +141,7 @@ int span_free_chans(const struct span *sp)
 	int n = 0;
 
 	for (int i = 0; i < sp->n_b; i++)
-		n += !sp->chans[sp->bchans[i]] && !span_chan_restarting(sp, sp->bchans[i]);
+		n += !sp->chans[sp->bchans[i]] && !span_chan_unusable(sp, sp->bchans[i]);
 	return n;
 }
 
@@ -153,7 +160,7 @@ int span_hunt(struct span *sp)
 		default:
 			i = k;
 		}
-		if (!sp->chans[sp->bchans[i]] && !span_chan_restarting(sp, sp->bchans[i])) {
+		if (!sp->chans[sp->bchans[i]] && !span_chan_unusable(sp, sp->bchans[i])) {
 			sp->rr_next = (i + 1) % sp->n_b;
 			return sp->bchans[i];
 		}
@@ -374,6 +381,32 @@ static void on_far_restart(struct span *sp, int evchan)
 		     chan);
 }
 
+/* SERVICE from the far end (AT&T / NI-2 maintenance; libpri answers SERVICE
+ * ACKNOWLEDGE by itself): a B-channel taken out of service is not hunted
+ * for new calls until it is back; a call up on it goes on (the far end
+ * takes it out of service once idle). */
+static void on_service(struct span *sp, int evchan, int status)
+{
+	int chan = PRI_CHANNEL(evchan);
+
+	if (!span_chan_valid(sp, chan)) {
+		LOGN(LSS_Q931, "span %s: SERVICE for B-channel %d, not one of ours: ignored", sp->cfg->name, chan);
+		return;
+	}
+	if (status == SPAN_SERVICE_IN) {
+		sp->oos &= ~(1u << chan);
+		LOGN(LSS_Q931, "span %s: B-channel %d back in service (SERVICE from the far end), %d of %d free",
+		     sp->cfg->name, chan, span_free_chans(sp), sp->n_b);
+	} else if (status == SPAN_SERVICE_OUT) {
+		sp->oos |= 1u << chan;
+		LOGN(LSS_Q931, "span %s: B-channel %d out of service (SERVICE from the far end)%s, %d of %d free",
+		     sp->cfg->name, chan, sp->chans[chan] ? "; its call goes on" : "", span_free_chans(sp), sp->n_b);
+	} else {
+		LOGN(LSS_Q931, "span %s: SERVICE for B-channel %d with status %d: ignored", sp->cfg->name, chan,
+		     status);
+	}
+}
+
 static void handle_event(struct span *sp, const pri_event *ev)
 {
 	struct pri_leg *pl;
@@ -401,6 +434,13 @@ static void handle_event(struct span *sp, const pri_event *ev)
 		return;
 	case PRI_EVENT_RESTART_ACK:
 		span_restart_ack(sp, ev->restartack.channel);
+		return;
+	case PRI_EVENT_SERVICE:
+		on_service(sp, ev->service.channel, ev->service.changestatus);
+		return;
+	case PRI_EVENT_SERVICE_ACK:
+		LOGI(LSS_Q931, "span %s: SERVICE ACKNOWLEDGE for B-channel %d", sp->cfg->name,
+		     PRI_CHANNEL(ev->service_ack.channel));
 		return;
 	case PRI_EVENT_CONFIG_ERR:
 		LOGI(LSS_Q931, "span %s: event %s", sp->cfg->name, pri_event2str(ev->e));
@@ -558,6 +598,10 @@ static int span_pri_start(struct span *sp)
 	 * number (our en-bloc SETUPs), not implicitly per switch type. */
 	if (sp->cfg->overlap_receive || sp->cfg->overlap_send)
 		pri_set_overlapdial(sp->pri, 1);
+	/* SERVICE messages (4ESS, 5ESS, NI-2 maintenance): off in libpri by
+	 * default, when it just echoes them back as acknowledged. */
+	if (sp->cfg->service_messages)
+		pri_set_service_message_support(sp->pri, 1);
 	if (log_get_level() >= LOG_LVL_DEBUG)
 		pri_set_debug(sp->pri, PRI_DEBUG_Q921_STATE | PRI_DEBUG_Q921_DUMP);
 	span_reschedule(sp);
@@ -570,8 +614,15 @@ static void link_cb(void *arg, int connected)
 
 	LOGN(LSS_Q931, "span %s: far end %s", sp->cfg->name, connected ? "connected" : "disconnected");
 	sp->peer_up = connected;
-	if (connected)
+	if (connected) {
+		/* a new far end: what an old one took out of service is its own
+		 * business; this one says again what it wants out */
+		if (sp->oos)
+			LOGN(LSS_Q931, "span %s: B-channels out of service by the last far end are back in use",
+			     sp->cfg->name);
+		sp->oos = 0;
 		return;	/* libpri goes on with the far end's first frame (d_readable) */
+	}
 	/* From inside libpri's read callback the reset waits until
 	 * pri_check_event() has returned (d_readable); a back end that tells
 	 * of the loss at any other time (an alarm, say) gets it at once

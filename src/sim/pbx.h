@@ -59,6 +59,9 @@ struct pbx_opts {
 					 * go in INFORMATION after SETUP ACKNOWLEDGE (-1: en bloc) */
 	int collect;			/* > 0: a SETUP without Sending Complete is
 					 * acknowledged and digits collected up to this many */
+	int oos_chan;			/* > 0: SERVICE out of service for it at D-channel up */
+	int ins_after_calls;		/* ... and in service again after this many incoming calls */
+	int calls_in;			/* incoming calls to take before done (default 1) */
 };
 
 /* One call's state after Q.931 5 / figure A.3 (user side): the U states the

@@ -14,6 +14,8 @@
 #define PRI_CHANNEL(x)	((x) & 0xff)
 #define PRI_CHAN_ANY	0xff
 
+static void pbx_service(struct pbx *p, int in);
+
 /* How long to wait at D-channel up for the far end's RESTARTs before
  * placing calls anyway (a far end that sends none). */
 #define PBX_RESTART_WAIT_MS 1000
@@ -228,6 +230,8 @@ static void call_end(struct pbx_call *c)
 	p->ended++;
 	if (!c->outgoing)
 		p->incoming_ended++;
+	if (!c->outgoing && p->opt.oos_chan && p->incoming_ended == p->opt.ins_after_calls)
+		pbx_service(p, 1);
 	p->last_end_ms = now;
 	call_free(c);
 	glare_settled(p, chan);
@@ -501,11 +505,21 @@ static int restarts_complete(struct pbx *p)
 	return 1;
 }
 
+/* --oos, --ins-after-calls: a SERVICE message for one B-channel (AT&T /
+ * NI-2 maintenance), as a PBX's craft terminal would send it. */
+static void pbx_service(struct pbx *p, int in)
+{
+	pbx_out(p, PBX_EVENT, "service chan=%d %s", p->opt.oos_chan, in ? "in" : "out");
+	pri_maintenance_service(p->pri, 0, p->opt.oos_chan, in ? 0 : 2);
+}
+
 static void restart_wait_over(struct pbx *p, const char *why)
 {
 	p->restart_waiting = 0;
 	pbx_out(p, PBX_EVENT, "restart wait over (%s): %d of %d B-channels restarted", why,
 		chans_restarted(p), chans_total(p));
+	if (p->opt.oos_chan)
+		pbx_service(p, 0);
 	pbx_call_place_more(p);
 }
 
@@ -755,7 +769,7 @@ int pbx_call_done(const struct pbx *p)
 {
 	/* --glare places one call (to --call or the default) and answers one. */
 	int want_out = p->opt.call ? p->opt.count : p->opt.glare;
-	int want_in = !p->opt.call || p->opt.glare;
+	int want_in = (!p->opt.call || p->opt.glare) ? p->opt.calls_in : 0;
 
 	if (p->restart_sent == 1)
 		return 0;	/* --restart-at: wait for RESTART ACKNOWLEDGE */

@@ -51,7 +51,7 @@ enum {
 	OPT_CONC, OPT_HANGUP_AFTER, OPT_CANCEL_AFTER, OPT_CAUSE, OPT_ANSWER_AFTER, OPT_REJECT,
 	OPT_NO_ANSWER, OPT_INBAND, OPT_TONE, OPT_DTMF, OPT_DETECT, OPT_EXIT_DONE, OPT_TIMEOUT,
 	OPT_STATS, OPT_HELP, OPT_PREFERRED, OPT_GLARE, OPT_RECONNECT, OPT_NO_RESTART_WAIT,
-	OPT_SEND_EMPTY_AT, OPT_FLOOD_BAD_B, OPT_FLOOD_AT, OPT_RESTART_AT, OPT_OVERLAP, OPT_COLLECT,
+	OPT_SEND_EMPTY_AT, OPT_FLOOD_BAD_B, OPT_FLOOD_AT, OPT_RESTART_AT, OPT_OVERLAP, OPT_COLLECT, OPT_OOS, OPT_INS_AFTER, OPT_CALLS_IN,
 };
 
 static const struct option long_opts[] = {
@@ -88,6 +88,9 @@ static const struct option long_opts[] = {
 	{ "restart-at", required_argument, NULL, OPT_RESTART_AT },
 	{ "overlap", required_argument, NULL, OPT_OVERLAP },
 	{ "collect", required_argument, NULL, OPT_COLLECT },
+	{ "oos", required_argument, NULL, OPT_OOS },
+	{ "ins-after-calls", required_argument, NULL, OPT_INS_AFTER },
+	{ "calls-in", required_argument, NULL, OPT_CALLS_IN },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -110,6 +113,9 @@ static void usage(FILE *f)
 	      "  answer: [--answer-after SEC] [--reject CAUSE] [--no-answer] [--inband]\n"
 	      "          [--collect N]  a SETUP without Sending Complete: SETUP ACKNOWLEDGE, then\n"
 	      "          INFORMATION digits until the number has N (Q.931 5.2.4)\n"
+	      "          [--calls-in N]  incoming calls to take before --exit-when-done (1)\n"
+	      "  service: [--oos CHAN] SERVICE out of service for CHAN at D-channel up\n"
+	      "          [--ins-after-calls N]  and back in service after N incoming calls\n"
 	      "  media:  [--tone HZ] [--dtmf DIGITS] [--detect HZ]\n"
 	      "  run:    [--exit-when-done] [--timeout SEC] [-q] [--stats]\n"
 	      "          [--reconnect]  when the gateway goes, connect again; our calls stay\n"
@@ -156,7 +162,8 @@ static int opts_parse(struct pbx_opts *o, int argc, char **argv)
 	*o = (struct pbx_opts){
 		.nodetype = PRI_CPE, .switchtype = PRI_SWITCH_NI2, .framing = PBX_T1,
 		.count = 1, .concurrency = 1, .hangup_after = -1, .cancel_after = -1,
-		.cause = PRI_CAUSE_NORMAL_CLEARING, .timeout = -1, .overlap = -1,
+		.cause = PRI_CAUSE_NORMAL_CLEARING, .timeout = -1, .overlap = -1, .ins_after_calls = -1,
+		.calls_in = 1,
 	};
 	while (rc == 0 && (c = getopt_long(argc, argv, "s:q", long_opts, NULL)) != -1) {
 		switch (c) {
@@ -200,6 +207,9 @@ static int opts_parse(struct pbx_opts *o, int argc, char **argv)
 		case OPT_RESTART_AT: rc = parse_sec(optarg, &o->restart_at); break;
 		case OPT_OVERLAP: rc = parse_int(optarg, 0, 63, &o->overlap); break;
 		case OPT_COLLECT: rc = parse_int(optarg, 1, 63, &o->collect); break;
+		case OPT_OOS: rc = parse_int(optarg, 1, PBX_MAX_CHAN, &o->oos_chan); break;
+		case OPT_INS_AFTER: rc = parse_int(optarg, 0, 1000000, &o->ins_after_calls); break;
+		case OPT_CALLS_IN: rc = parse_int(optarg, 1, 1000000, &o->calls_in); break;
 		case OPT_HELP: usage(stdout); exit(0);
 		default: return -EINVAL;
 		}

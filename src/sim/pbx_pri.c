@@ -99,6 +99,8 @@ int pbx_pri_open(struct pbx *p)
 	}
 	if (p->opt.overlap >= 0 || p->opt.collect)
 		pri_set_overlapdial(p->pri, 1);	/* Sending Complete only when complete */
+	if (p->opt.oos_chan)
+		pri_set_service_message_support(p->pri, 1);
 	return 0;
 }
 

@@ -10,7 +10,7 @@ import time
 
 import flowlib as fl
 from flowlib import (PBX_CONNECTED, PHONE_ANSWERED, FlowError, expect_ladder, flow, q931_ladder, restart_ladder,
-                     sip_ladder, voip_peer)
+                     pots_peer, sip_ladder, voip_peer)
 
 PBX_CLEARED_BY_PHONE = ["< DISCONNECT cause=16", "> RELEASE", "< RELEASE COMPLETE"]
 N_B = 23    # B-channels of the T1 span
@@ -359,3 +359,33 @@ def span_cpe_far_end_reconnects(tb):
     print("    D-channel up %d ms after the second PBX started" % (t_up - t_start))
     if t_up - t_start > 500:
         raise FlowError("the D-channel took %d ms to come up for the second PBX" % (t_up - t_start))
+
+
+@flow
+def span_service_out_and_in(tb):
+    """SERVICE (NI-2 maintenance, span service_messages): the PBX takes B-channel 1
+    out of service; the next SIP call gets B-channel 2 (1 is not hunted); after
+    it the PBX puts 1 back in service and the next call gets B-channel 1."""
+    conf = tb.config([voip_peer(100, "2...", 9), pots_peer(900, "9T")])
+    with open(conf) as f:
+        txt = f.read()
+    with open(conf, "w") as f:
+        f.write(txt.replace('framing = "t1"; }', 'framing = "t1"; service_messages = true; }'))
+    gw = tb.gateway(conf)
+    pbx = tb.pbx("--oos", "1", "--ins-after-calls", "1", "--calls-in", "2", "--answer-after", "0.1",
+                 "--exit-when-done")
+    pbx.wait_line(r"EVENT service chan=1 out")
+    gw.wait_line(r"B-channel 1 out of service \(SERVICE from the far end\)", stream="err")
+    for n in (1, 2):
+        if n == 2:
+            gw.wait_line(r"B-channel 1 back in service", stream="err")
+        phone = tb.phone("phone%d" % n, "--call", "sip:95551234@127.0.0.1:%d" % tb.sip_port, "--from", "2001",
+                         "--exit-after-calls", "1", "--hangup-after", "0.3")
+        if phone.wait_exit() != 0:
+            raise FlowError("phone %d failed" % n)
+    if pbx.wait_exit() != 0:
+        raise FlowError("the PBX failed")
+    setups = [t for _, t in fl.timed(pbx.lines(), "Q931") if t.startswith("< SETUP")]
+    chans = [re.search(r"chan=(\d+)", t).group(1) for t in setups]
+    if chans != ["2", "1"]:
+        raise FlowError("SETUPs on B-channels %s, want 2 (1 out of service) then 1 (back): %s" % (chans, setups))

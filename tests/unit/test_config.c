@@ -432,7 +432,7 @@ static void test_overlap_settings(void)
 	static const char text[] =
 		"timers = {\n  T302 = 4.5;\n};\n"
 		"spans = (\n  { name = \"a\"; type = \"loopback\"; path = \"/tmp/sipgw-ov\";\n"
-		"    overlap_receive = true; overlap_send = true; }\n);\n";
+		"    overlap_receive = true; overlap_send = true; service_messages = true; }\n);\n";
 	struct gw_config cfg;
 	char err[256];
 	int rc = load_text(&cfg, "# nothing\n", err, sizeof(err), NULL, 0);
@@ -447,6 +447,7 @@ static void test_overlap_settings(void)
 	CU_ASSERT_EQUAL(cfg.timers.t302_ms, 4500);
 	CU_ASSERT_EQUAL(cfg.spans[0].overlap_receive, 1);
 	CU_ASSERT_EQUAL(cfg.spans[0].overlap_send, 1);
+	CU_ASSERT_EQUAL(cfg.spans[0].service_messages, 1);
 	config_free(&cfg);
 	expect_error("timers = {\n  T302 = 0.01;\n};\n", 2, "'T302' = 0.01 s is out of range (0.1..120 s)");
 	expect_error("spans = (\n  { name = \"a\"; type = \"loopback\"; path = \"/tmp/x\";\n"
