@@ -12,6 +12,10 @@ struct media_port;
 
 #define LEG_NUM 64
 
+/* A number's type (Q.931 4.5.8 type of number); from SIP always unknown,
+ * its E.164 form then starts with '+'. */
+enum leg_ton { LEG_TON_UNKNOWN, LEG_TON_INTERNATIONAL, LEG_TON_NATIONAL, LEG_TON_SUBSCRIBER };
+
 /* What the originating side asked for. */
 struct leg_setup_info {
 	char called[LEG_NUM];
@@ -19,10 +23,15 @@ struct leg_setup_info {
 	char display[LEG_NUM];
 	enum g711_law law;	/* the law the call's PRI side speaks */
 	long long t_setup_us;	/* when the setup arrived (CLOCK_MONOTONIC) */
-	char source[64];	/* SIP: the address the request came from */
+	char source[64];	/* SIP: the address the request came from; PRI: the span's name */
 	char auth_user[LEG_NUM];	/* SIP: digest-authenticated user ("" = none) */
 	int auth_status;	/* SIP: 0 verified or no credentials; else the refusal they earned (403, 400) */
 	int emergency;		/* an emergency number: may take reserved B-channels */
+	enum leg_ton calling_ton, called_ton;	/* PRI: as the SETUP said; routing maps them to E.164 */
+	int restricted;		/* the caller's number is not to be shown (Q.931 4.5.10
+				 * presentation restricted, RFC 3323 Privacy: id) */
+	char asserted[LEG_NUM];	/* SIP: the P-Asserted-Identity user (RFC 3325), to be
+				 * believed only from a trusted source (routing decides) */
 };
 
 struct leg_ops {

@@ -101,6 +101,8 @@ static const struct opt span_opts[] = {
 	 * Complete and collect INFORMATION digits; send ours digit by digit. */
 	{ "overlap_receive", OPT_BOOL, offsetof(struct cfg_span, overlap_receive), sizeof(int), 0, 1, NULL, 0 },
 	{ "overlap_send", OPT_BOOL, offsetof(struct cfg_span, overlap_send), sizeof(int), 0, 1, NULL, 0 },
+	/* E.164: national numbers on this span are +<country_code><number> on SIP */
+	O_STR(struct cfg_span, country_code, 0),
 	/* SERVICE maintenance messages (4ESS, 5ESS, NI-2): channels in and out of service */
 	{ "service_messages", OPT_BOOL, offsetof(struct cfg_span, service_messages), sizeof(int), 0, 1, NULL, 0 },
 	{ NULL } };
@@ -526,6 +528,11 @@ static int load_spans(struct ctx *c, struct gw_config *cfg, const config_setting
 				    "in this release); use type \"loopback\"", sp->name);
 		if (sp->type == SPAN_LOOPBACK && !sp->path[0])
 			return fail(c, g, "span '%s': a loopback span needs 'path' (its socket)", sp->name);
+		/* ITU-T E.164: a country code is 1 to 3 digits */
+		if (sp->country_code[0] && (strlen(sp->country_code) > 3 ||
+					    strspn(sp->country_code, "0123456789") != strlen(sp->country_code)))
+			return fail(c, g, "span '%s': country_code \"%s\" is not 1 to 3 digits", sp->name,
+				    sp->country_code);
 		for (const struct enum_row *r = switch_enum; r->name; r++)
 			if (r->value == (int)sp->switchtype) {
 				snprintf(sp->switch_name, sizeof(sp->switch_name), "%s", r->name);

@@ -36,6 +36,7 @@ struct cfg_span {
 	int overlap_receive;		/* SETUP without Sending Complete: collect digits (Q.931 5.2.4) */
 	int overlap_send;		/* our SETUP: digits one by one in INFORMATION (Q.931 5.1.3) */
 	int service_messages;		/* take SERVICE (out of / in service) messages for B-channels */
+	char country_code[8];		/* E.164 country code of the span's national numbers ("" = none) */
 };
 
 struct cfg_trunk_group {

@@ -96,6 +96,8 @@ struct pri_leg {
 	char called[LEG_NUM];		/* outgoing: the called number as sent */
 	size_t sent;			/* overlap sending: digits of called sent so far */
 	int plan;			/* outgoing: its type of number | numbering plan */
+	char calling[LEG_NUM];		/* outgoing: the calling number as routing mapped it ("" = si's) */
+	int calling_plan;
 	struct loop_timer *route_timer;	/* hands the SETUP to the bridge */
 	uint8_t outq[4][MEDIA_FRAME];	/* frames waiting for the 20 ms clock */
 	unsigned q_head, q_len;

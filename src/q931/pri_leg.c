@@ -330,7 +330,7 @@ static int pl_send_setup(struct pri_leg *pl, const struct leg_setup_info *si, in
 		pl->qc = NULL;
 		return pl_refuse(causep, PRI_CAUSE_RESOURCE_UNAVAIL_UNSPECIFIED);
 	}
-	snprintf(calling, sizeof(calling), "%s", si->calling);
+	snprintf(calling, sizeof(calling), "%s", pl->calling[0] ? pl->calling : si->calling);
 	snprintf(name, sizeof(name), "%s", si->display);
 	pri_sr_set_channel(sr, chan, 1, 0);
 	pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH,
@@ -346,8 +346,11 @@ static int pl_send_setup(struct pri_leg *pl, const struct leg_setup_info *si, in
 		pri_sr_set_called(sr, pl->called, pl->plan, 1);
 		pl->sent = strlen(pl->called);
 	}
-	pri_sr_set_caller(sr, calling[0] ? calling : NULL, name[0] ? name : NULL, PRI_UNKNOWN | 0x1,
-			  calling[0] ? PRES_ALLOWED_USER_NUMBER_NOT_SCREENED : PRES_NUMBER_NOT_AVAILABLE);
+	/* Q.931 4.5.10: a restricted number is still sent, marked so */
+	pri_sr_set_caller(sr, calling[0] ? calling : NULL, name[0] && !si->restricted ? name : NULL,
+			  pl->calling[0] ? pl->calling_plan : PRI_UNKNOWN | 0x1,
+			  !calling[0] ? PRES_NUMBER_NOT_AVAILABLE :
+			  si->restricted ? PRES_PROHIB_USER_NUMBER_NOT_SCREENED : PRES_ALLOWED_USER_NUMBER_NOT_SCREENED);
 	pl->chan = chan;
 	pl_move(pl, PRI_ST_CALL_INITIATED);
 	if (pri_setup(sp->pri, pl->qc, sr)) {
@@ -397,6 +400,10 @@ int pri_leg_alloc_outgoing(struct leg **legp, struct span *sp, const struct pri_
 	pl->port.owner = pl;
 	fsm_inst_init(&pl->fi, &pri_fsm, PRI_ST_NULL, pl, sp->root, sp->pl_timer_ms);
 	pl->plan = p->plan;
+	if (p->calling) {
+		snprintf(pl->calling, sizeof(pl->calling), "%s", p->calling);
+		pl->calling_plan = p->calling_plan;
+	}
 	snprintf(pl->called, sizeof(pl->called), "%s", p->called ? p->called : "");
 	LIST_INSERT_HEAD(&sp->legs, pl, entry);
 	*legp = &pl->base;

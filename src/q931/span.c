@@ -193,6 +193,21 @@ static void glare_settle(struct span *sp, int chan)
 	ours->chan = 0;
 }
 
+/* Q.931 4.5.8 type of number (bits 7-5 of the plan libpri passes). */
+static enum leg_ton span_ton(int plan)
+{
+	switch (plan & 0x70) {
+	case 0x10:
+		return LEG_TON_INTERNATIONAL;
+	case 0x20:
+		return LEG_TON_NATIONAL;
+	case 0x40:
+		return LEG_TON_SUBSCRIBER;
+	default:
+		return LEG_TON_UNKNOWN;
+	}
+}
+
 /* An overlap SETUP's number so far: complete when it ends in '#' (taken
  * off) or no dial-peer could take a longer one. */
 static int span_number_complete(struct span *sp, char *called)
@@ -243,6 +258,11 @@ static void on_ring(struct span *sp, const pri_event *ev)
 	snprintf(si.called, sizeof(si.called), "%.*s", (int)sizeof(si.called) - 1, r->callednum);
 	snprintf(si.calling, sizeof(si.calling), "%.*s", (int)sizeof(si.calling) - 1, r->callingnum);
 	snprintf(si.display, sizeof(si.display), "%.*s", (int)sizeof(si.display) - 1, r->callingname);
+	snprintf(si.source, sizeof(si.source), "%s", sp->cfg->name);
+	si.calling_ton = span_ton(r->callingplan);
+	si.called_ton = span_ton(r->calledplan);
+	/* Q.931 4.5.10 octet 3a bits 7-6: 01 presentation restricted */
+	si.restricted = (r->callingpres & 0x60) == 0x20;
 	if (sp->cfg->overlap_receive && !r->complete && !span_number_complete(sp, si.called)) {
 		/* Q.931 5.2.4: SETUP ACKNOWLEDGE; the rest of the number comes in
 		 * INFORMATION (pri_leg.c), routed en bloc once complete. */

@@ -40,6 +40,8 @@ enum g711_law span_law(const struct span *sp);
 struct pri_leg_params {
 	const char *called;	/* after the dial-peer's digit manipulation */
 	int plan;		/* Q.931 type of number | numbering plan of the called number */
+	const char *calling;	/* NULL: the setup info's, as it is */
+	int calling_plan;	/* its type of number | numbering plan */
 };
 
 /** An outgoing leg on sp, not yet signalled: its leg_ops.setup hunts a

@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "core/number.h"
 #include "route/dialpeer.h"
+#include "route/identity.h"
 #include "route/route_check.h"
 
 #define ROUTE_MAX_CANDS 8
@@ -134,8 +135,18 @@ static int route_try_pots(struct route_call *rc, const struct dial_peer *dp, int
 					names[n++] = cfg->tgs[t].spans[k];
 	}
 	for (int i = 0; i < n; i++) {
-		struct route_target t = { .dial_peer = dp->tag, .span = names[i], .number = number,
-					  .plan = dp->ton | dp->npi };
+		const struct cfg_span *span = config_span(cfg, names[i]);
+		char called[LEG_NUM], calling[LEG_NUM];
+		/* E.164 '+' numbers go as digits with their type of number; a
+		 * dial-peer's explicit numbering_type still wins for the called */
+		int plan = route_number_to_pri(span, number, called, sizeof(called), dp->ton | dp->npi);
+		struct route_target t = {
+			.dial_peer = dp->tag, .span = names[i], .number = called,
+			.plan = dp->ton ? (dp->ton | dp->npi) : plan,
+			.calling = calling,
+			.calling_plan = route_number_to_pri(span, si->calling, calling, sizeof(calling),
+							    0x01 /* unknown, E.164 */),
+		};
 		int cause, rv = route_place(rc, ROUTE_LEG_PRI, &t, &cause);
 
 		if (rv == -ENOENT)
@@ -202,6 +213,7 @@ static int route_try_voip(struct route_call *rc, const struct dial_peer *dp)
 	if (dp_session_target(dp, host, sizeof(host), &t.port))
 		return -EINVAL;
 	t.host = host;
+	t.assert_identity = cfg_list_match_addr(&rc->r->cfg->sip_trusted, host);
 	snprintf(what, sizeof(what), "dial-peer %d (%s)", dp->tag, dp->target);
 	return route_place_sip(rc, &t, what);
 }
@@ -347,9 +359,13 @@ int route_number_complete(void *arg, const char *number)
 	return 1;
 }
 
-int route_incoming_pri(void *arg, struct leg *a, const struct leg_setup_info *si, int *causep)
+int route_incoming_pri(void *arg, struct leg *a, const struct leg_setup_info *si_in, int *causep)
 {
-	return route_call_start(arg, a, si, DP_VOIP, NULL, causep);
+	struct route *r = arg;
+	struct leg_setup_info si = *si_in;
+
+	route_identity_from_pri(config_span(r->cfg, si.source), &si);
+	return route_call_start(r, a, &si, DP_VOIP, NULL, causep);
 }
 
 /* Emergency numbers (figures B-22, B-23) come in from anyone, registered or
@@ -400,6 +416,10 @@ int route_incoming_sip(void *arg, struct leg *a, const struct leg_setup_info *si
 		     si.source, si.called, si.calling);
 		return err_with(-EPERM, causep, CAUSE_CALL_REJECTED);	/* -> 403 Forbidden */
 	}
+	/* RFC 3325 9.1: a P-Asserted-Identity is believed only from within the
+	 * trust domain; then it is who calls. */
+	if (si.asserted[0] && cfg_list_match_addr(&r->cfg->sip_trusted, si.source))
+		snprintf(si.calling, sizeof(si.calling), "%s", si.asserted);
 	/* A registered phone first (the backup proxy's job), else the PSTN. */
 	return route_call_start(r, a, &si, DP_POTS, route_contacts(r, si.called, uri, 1) ? si.called : NULL,
 				causep);

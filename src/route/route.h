@@ -21,6 +21,9 @@ struct route_target {
 	const char *span;	/* pri: span name */
 	const char *number;	/* pri: called number after digit manipulation */
 	int plan;		/* pri: type of number | numbering plan */
+	const char *calling;	/* pri: calling number as mapped (NULL: the setup info's) */
+	int calling_plan;	/* pri: its type of number | numbering plan */
+	int assert_identity;	/* sip: a peer of the trust domain: tell it who calls (RFC 3325) */
 	const char *host;	/* sip: the dial-peer's session target */
 	int port;
 	const char *ruri;	/* sip: a registered contact, used as the Request-URI */

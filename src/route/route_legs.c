@@ -21,7 +21,8 @@ int route_legs_add_span(struct route_legs *rl, struct span *sp)
 int route_legs_pri(void *arg, struct leg **legp, const struct route_target *t)
 {
 	struct route_legs *rl = arg;
-	struct pri_leg_params p = { .called = t->number, .plan = t->plan };
+	struct pri_leg_params p = { .called = t->number, .plan = t->plan, .calling = t->calling,
+				    .calling_plan = t->calling_plan };
 
 	for (int i = 0; i < rl->n_spans; i++)
 		if (!strcmp(span_name(rl->spans[i]), t->span))
@@ -33,7 +34,7 @@ int route_legs_sip(void *arg, struct leg **legp, const struct route_target *t)
 {
 	struct route_legs *rl = arg;
 	struct sip_leg_params p = { .host = t->host, .port = t->port, .ruri = t->ruri,
-				    .dial_peer = t->dial_peer };
+				    .dial_peer = t->dial_peer, .assert_identity = t->assert_identity };
 
 	if (!rl->ua)
 		return -ENOENT;

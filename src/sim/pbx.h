@@ -62,6 +62,8 @@ struct pbx_opts {
 	int oos_chan;			/* > 0: SERVICE out of service for it at D-channel up */
 	int ins_after_calls;		/* ... and in service again after this many incoming calls */
 	int calls_in;			/* incoming calls to take before done (default 1) */
+	int calling_plan;		/* --calling-ton: type of number | plan of our calling number */
+	int restricted;			/* --restricted: our calling number's presentation restricted */
 };
 
 /* One call's state after Q.931 5 / figure A.3 (user side): the U states the

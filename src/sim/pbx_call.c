@@ -303,8 +303,9 @@ static int call_place(struct pbx *p, int want)
 		pri_sr_set_called(sr, c->number, PRI_UNKNOWN, 1);
 	}
 	if (o->calling || o->name)
-		pri_sr_set_caller(sr, (char *)(o->calling ? o->calling : ""), (char *)o->name,
-				  PRI_UNKNOWN, PRES_ALLOWED_USER_NUMBER_NOT_SCREENED);
+		pri_sr_set_caller(sr, (char *)(o->calling ? o->calling : ""), (char *)o->name, o->calling_plan,
+				  o->restricted ? PRES_PROHIB_USER_NUMBER_NOT_SCREENED
+						: PRES_ALLOWED_USER_NUMBER_NOT_SCREENED);
 	p->placed++;
 	pbx_out(p, PBX_EVENT, "call %d setup chan=%d", c->id, chan);
 	call_set_state(c, PCALL_INIT);
@@ -425,6 +426,10 @@ static void call_incoming(struct pbx *p, pri_event_ring *ring)
 		return;
 	}
 	pbx_out(p, PBX_EVENT, "call %d setup chan=%d", c->id, chan);
+	/* Q.931 4.5.8 type of number (bits 7-5), 4.5.10 presentation (bits 7-6) */
+	pbx_out(p, PBX_EVENT, "call %d ids called=%s called_ton=%d calling=%s calling_ton=%d pres=%s", c->id,
+		ring->callednum, (ring->calledplan >> 4) & 7, ring->callingnum, (ring->callingplan >> 4) & 7,
+		(ring->callingpres & 0x60) == 0x20 ? "restricted" : (ring->callingpres & 0x60) ? "unavailable" : "allowed");
 	snprintf(c->number, sizeof(c->number), "%.63s", ring->callednum);
 	if (p->opt.collect && !ring->complete && strlen(c->number) < (size_t)p->opt.collect) {
 		/* Q.931 5.2.4: SETUP ACKNOWLEDGE, the rest comes in INFORMATION */

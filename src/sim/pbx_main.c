@@ -31,6 +31,12 @@ void pbx_out(struct pbx *p, enum pbx_kind kind, const char *fmt, ...)
 }
 
 /* Name tables: the command line speaks names, libpri numbers. */
+/* Q.931 4.5.8 type of number, E.164 plan */
+static const struct { const char *name; int val; } ton_names[] = {
+	{ "unknown", PRI_UNKNOWN }, { "international", PRI_INTERNATIONAL_ISDN },
+	{ "national", PRI_NATIONAL_ISDN }, { "subscriber", PRI_LOCAL_ISDN },
+};
+
 static const struct { const char *name; int val; } switch_names[] = {
 	{ "ni2", PRI_SWITCH_NI2 }, { "euroisdn", PRI_SWITCH_EUROISDN_E1 },
 	{ "dms100", PRI_SWITCH_DMS100 }, { "5ess", PRI_SWITCH_LUCENT5E },
@@ -51,7 +57,7 @@ enum {
 	OPT_CONC, OPT_HANGUP_AFTER, OPT_CANCEL_AFTER, OPT_CAUSE, OPT_ANSWER_AFTER, OPT_REJECT,
 	OPT_NO_ANSWER, OPT_INBAND, OPT_TONE, OPT_DTMF, OPT_DETECT, OPT_EXIT_DONE, OPT_TIMEOUT,
 	OPT_STATS, OPT_HELP, OPT_PREFERRED, OPT_GLARE, OPT_RECONNECT, OPT_NO_RESTART_WAIT,
-	OPT_SEND_EMPTY_AT, OPT_FLOOD_BAD_B, OPT_FLOOD_AT, OPT_RESTART_AT, OPT_OVERLAP, OPT_COLLECT, OPT_OOS, OPT_INS_AFTER, OPT_CALLS_IN,
+	OPT_SEND_EMPTY_AT, OPT_FLOOD_BAD_B, OPT_FLOOD_AT, OPT_RESTART_AT, OPT_OVERLAP, OPT_COLLECT, OPT_OOS, OPT_INS_AFTER, OPT_CALLS_IN, OPT_CALLING_TON, OPT_RESTRICTED,
 };
 
 static const struct option long_opts[] = {
@@ -91,6 +97,8 @@ static const struct option long_opts[] = {
 	{ "oos", required_argument, NULL, OPT_OOS },
 	{ "ins-after-calls", required_argument, NULL, OPT_INS_AFTER },
 	{ "calls-in", required_argument, NULL, OPT_CALLS_IN },
+	{ "calling-ton", required_argument, NULL, OPT_CALLING_TON },
+	{ "restricted", no_argument, NULL, OPT_RESTRICTED },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -110,6 +118,7 @@ static void usage(FILE *f)
 	      "          gateway's call with RELEASE COMPLETE cause 44; ours goes on. As cpe: wait\n"
 	      "          for the gateway to refuse ours (cause 44) or move it (--preferred), then\n"
 	      "          handle its call as usual. Further --count calls follow ours.\n"
+	      "  ids:    [--calling-ton unknown|international|national|subscriber] [--restricted]\n"
 	      "  answer: [--answer-after SEC] [--reject CAUSE] [--no-answer] [--inband]\n"
 	      "          [--collect N]  a SETUP without Sending Complete: SETUP ACKNOWLEDGE, then\n"
 	      "          INFORMATION digits until the number has N (Q.931 5.2.4)\n"
@@ -210,6 +219,8 @@ static int opts_parse(struct pbx_opts *o, int argc, char **argv)
 		case OPT_OOS: rc = parse_int(optarg, 1, PBX_MAX_CHAN, &o->oos_chan); break;
 		case OPT_INS_AFTER: rc = parse_int(optarg, 0, 1000000, &o->ins_after_calls); break;
 		case OPT_CALLS_IN: rc = parse_int(optarg, 1, 1000000, &o->calls_in); break;
+		case OPT_CALLING_TON: rc = LOOKUP(ton_names, optarg, &o->calling_plan); break;
+		case OPT_RESTRICTED: o->restricted = 1; break;
 		case OPT_HELP: usage(stdout); exit(0);
 		default: return -EINVAL;
 		}

@@ -69,6 +69,8 @@ struct phone_opts {
 	long t1_ms;			/* SIP timer T1 (RFC 3261 17.1.1.1) */
 	const char *dial_template;
 	const char *from;
+	const char *privacy;		/* --privacy: our INVITE's Privacy header (RFC 3323) */
+	const char *pai;		/* --pai: our INVITE's P-Asserted-Identity user (RFC 3325) */
 	const char *display;
 	long session_expires_s;		/* RFC 4028 Session-Expires to ask for, -1 = nua's default (none asked) */
 	long min_se_s;			/* RFC 4028 Min-SE, -1 = nua's default (120) */

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include <sofia-sip/nua_tag.h>
+#include <sofia-sip/sip_extra.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
@@ -65,6 +66,8 @@ enum pcall_event {
 	PCE_RELEASE,		/* the process stops: end the call */
 	PCE__COUNT
 };
+
+static void phone_print_identity(struct phone *ph, int id, sip_t const *sip);
 
 static const char *const pcall_event_names[PCE__COUNT] = {
 	[PCE_REINVITE] = "REINVITE", [PCE_INVITE_RESP] = "INVITE_RESPONSE", [PCE_ACK] = "ACK",
@@ -400,6 +403,7 @@ static void on_new_invite(struct phone *ph, nua_handle_t *nh, const sip_t *sip)
 		  sip->sip_request && sip->sip_request->rq_url->url_user
 			  ? sip->sip_request->rq_url->url_user
 			  : sip->sip_to && sip->sip_to->a_url->url_user ? sip->sip_to->a_url->url_user : "");
+	phone_print_identity(ph, c->id, sip);
 
 	has_sdp = sdp_of(sip, &si) == 0;
 	if (has_sdp && pcall_apply_remote(c, &si, 1) < 0) {
@@ -650,7 +654,7 @@ static int pcall_invite(struct pcall *c)
 {
 	struct phone *ph = c->ph;
 	const struct phone_opts *o = &ph->o;
-	char from[256], to[PCALL_URI_MAX + 2], sdp[SDP_BUF_LEN];
+	char from[256], to[PCALL_URI_MAX + 2], sdp[SDP_BUF_LEN], pai[256];
 
 	snprintf(from, sizeof(from), "%s%s%s<sip:%s@%s:%d>", o->display ? "\"" : "",
 		 o->display ? o->display : "", o->display ? "\" " : "",
@@ -664,10 +668,36 @@ static int pcall_invite(struct pcall *c)
 	if (!c->nh)
 		return -ENOMEM;
 	phone_out(ph, "EVENT", "call %d outgoing to=%s", c->id, c->target);
+	if (o->pai)
+		snprintf(pai, sizeof(pai), "P-Asserted-Identity: <sip:%s@%s:%d>", o->pai, o->bind_addr,
+			 ph->sip_port);
 	nua_invite(c->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+		   TAG_IF(o->privacy, SIPTAG_PRIVACY_STR(o->privacy)), TAG_IF(o->pai, SIPTAG_HEADER_STR(pai)),
 		   SIPTAG_PAYLOAD_STR(pcall_sdp(c, sdp, 0)), TAG_END());
 	timer_after(c->t_cancel, on_cancel_timer, c, o->cancel_after_ms);
 	return 0;
+}
+
+/* What an INVITE says of who calls: From, P-Asserted-Identity (RFC 3325)
+ * and Privacy (RFC 3323), for the tests to check. */
+static void phone_print_identity(struct phone *ph, int id, sip_t const *sip)
+{
+	sip_p_asserted_identity_t const *paid = sip_p_asserted_identity(sip);
+	char pai[128] = "-", privacy[64] = "-";
+
+	if (paid && paid->paid_url->url_user)
+		snprintf(pai, sizeof(pai), "%s", paid->paid_url->url_user);
+	for (sip_unknown_t const *u = sip->sip_unknown; u && pai[0] == '-'; u = u->un_next)
+		if (u->un_name && !strcasecmp(u->un_name, "P-Asserted-Identity") && u->un_value) {
+			const char *p = strstr(u->un_value, "sip:");
+			if (p)
+				snprintf(pai, sizeof(pai), "%.*s", (int)strcspn(p + 4, "@;>"), p + 4);
+		}
+	if (sip->sip_privacy && sip->sip_privacy->priv_values && sip->sip_privacy->priv_values[0])
+		snprintf(privacy, sizeof(privacy), "%s", sip->sip_privacy->priv_values[0]);
+	phone_out(ph, "EVENT", "call %d identity from=%s@%s pai=%s privacy=%s", id,
+		  sip->sip_from && sip->sip_from->a_url->url_user ? sip->sip_from->a_url->url_user : "",
+		  sip->sip_from && sip->sip_from->a_url->url_host ? sip->sip_from->a_url->url_host : "", pai, privacy);
 }
 
 int pcall_dial(struct phone *ph, const struct phone_target *t)

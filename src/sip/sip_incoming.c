@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include <sofia-sip/nua_tag.h>
+#include <sofia-sip/sip_extra.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
 #include <sofia-sip/url.h>
@@ -116,4 +117,53 @@ int sip_in_check_offer(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip, st
 		sip_in_refuse_warn(ua, nh, 400, 399, offer->error);
 		return err_with(-EPROTO, statusp, 400);
 	}
+}
+
+/* RFC 3323 4.2: Privacy id, user or header asks that the caller not be
+ * shown; an anonymous From says the same. */
+static int sip_in_private(sip_t const *sip)
+{
+	const char *user = sip->sip_from && sip->sip_from->a_url->url_user ? sip->sip_from->a_url->url_user : "";
+
+	if (!strcasecmp(user, "anonymous"))
+		return 1;
+	if (sip->sip_privacy && sip->sip_privacy->priv_values)
+		for (msg_param_t const *v = sip->sip_privacy->priv_values; *v; v++)
+			if (!strcasecmp(*v, "id") || !strcasecmp(*v, "user") || !strcasecmp(*v, "header"))
+				return 1;
+	return 0;
+}
+
+/* The user part of the first P-Asserted-Identity (RFC 3325 9.1), wherever
+ * the parser keeps it: its own header class, or among the unknown ones. */
+static void sip_in_asserted(sip_t const *sip, char *out, size_t outlen)
+{
+	sip_p_asserted_identity_t const *paid = sip_p_asserted_identity(sip);
+	char buf[256];
+
+	out[0] = 0;
+	if (paid && paid->paid_url->url_user) {
+		number_strip_visual(out, outlen, paid->paid_url->url_user);
+		return;
+	}
+	for (sip_unknown_t const *u = sip->sip_unknown; u; u = u->un_next) {
+		const char *lt, *at;
+
+		if (!u->un_name || strcasecmp(u->un_name, "P-Asserted-Identity") || !u->un_value)
+			continue;
+		snprintf(buf, sizeof(buf), "%s", u->un_value);
+		if (!(lt = strstr(buf, "sip:")) && !(lt = strstr(buf, "tel:")))
+			return;
+		lt += 4;
+		at = lt + strcspn(lt, "@;>");
+		buf[at - buf] = 0;
+		number_strip_visual(out, outlen, lt);
+		return;
+	}
+}
+
+void sip_in_identity(sip_t const *sip, struct leg_setup_info *si)
+{
+	si->restricted = sip_in_private(sip);
+	sip_in_asserted(sip, si->asserted, sizeof(si->asserted));
 }

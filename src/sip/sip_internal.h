@@ -178,6 +178,9 @@ struct sip_leg {
 	char ruri[256];			/* a registered contact to call as is */
 	char req_uri[256], req_to[300], req_from[256];	/* our INVITE's, for a 422 retry */
 	int dial_peer;
+	int assert_identity;		/* the peer is in our trust domain (RFC 3325) */
+	int req_privacy;		/* our INVITE says Privacy: id (RFC 3323) */
+	char req_pai[256];		/* our INVITE's P-Asserted-Identity ("" = none) */
 	char number[64];
 	struct rtp_session *rtp;
 	struct media_port mport;
@@ -248,6 +251,9 @@ int sip_in_called_number(const char *user, char *out, size_t outlen, int *causep
 /** The body of a new INVITE as RFC 3261 8.2.3 (content) and RFC 3264 (the
  * offer) say: 0 with offer filled; else -EPROTO, answered on nh with the
  * status in *statusp (415, 406, 488 with Warning 304/399, 400). */
+/** The caller's privacy (RFC 3323: Privacy id/user/header, or an anonymous
+ * From) and its P-Asserted-Identity user (RFC 3325), into si. */
+void sip_in_identity(sip_t const *sip, struct leg_setup_info *si);
 int sip_in_check_offer(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip, struct sdp_info *offer,
 		       int *statusp);
 

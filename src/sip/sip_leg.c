@@ -278,6 +278,8 @@ static int sl_invite(struct sip_leg *sl, unsigned se_s)
 		return -ENOMEM;
 	nua_invite(sl->nh, NUTAG_URL(sl->req_uri), TAG_IF(se_s, NUTAG_SESSION_TIMER(se_s)),
 		   TAG_IF(se_s, NUTAG_MIN_SE(se_s)),
+		   TAG_IF(sl->req_privacy, SIPTAG_PRIVACY_STR("id")),
+		   TAG_IF(sl->req_pai[0], SIPTAG_HEADER_STR(sl->req_pai)),
 		   SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
 	return 0;
 }
@@ -299,9 +301,20 @@ static void ev_setup(struct sip_leg *sl, struct sl_setup_args *a)
 			 sl->port);
 		snprintf(sl->req_to, sizeof(sl->req_to), "<%s>", sl->req_uri);
 	}
-	snprintf(sl->req_from, sizeof(sl->req_from), "\"%s\" <sip:%s@%s:%d;user=phone>",
-		 si->display[0] ? si->display : (si->calling[0] ? si->calling : "Anonymous"),
-		 si->calling[0] ? si->calling : "anonymous", sl->ua->bind, sl->ua->port);
+	/* RFC 3323 4, RFC 3325 9.1: a restricted caller is anonymous in From,
+	 * with Privacy: id; who it is goes only to a peer of the trust domain,
+	 * in P-Asserted-Identity. */
+	if (si->restricted)
+		snprintf(sl->req_from, sizeof(sl->req_from), "\"Anonymous\" <sip:anonymous@anonymous.invalid>");
+	else
+		snprintf(sl->req_from, sizeof(sl->req_from), "\"%s\" <sip:%s@%s:%d;user=phone>",
+			 si->display[0] ? si->display : (si->calling[0] ? si->calling : "Anonymous"),
+			 si->calling[0] ? si->calling : "anonymous", sl->ua->bind, sl->ua->port);
+	sl->req_privacy = si->restricted;
+	sl->req_pai[0] = 0;
+	if (sl->assert_identity && si->calling[0])
+		snprintf(sl->req_pai, sizeof(sl->req_pai), "P-Asserted-Identity: <sip:%s@%s:%d;user=phone>",
+			 si->calling, sl->ua->bind, sl->ua->port);
 	if ((a->rc = sl_invite(sl, 0))) {
 		*a->causep = CAUSE_TEMP_FAILURE;
 		return;
@@ -538,6 +551,7 @@ int sip_leg_alloc_outgoing(struct leg **legp, struct sip_ua *ua, const struct si
 	snprintf(sl->ruri, sizeof(sl->ruri), "%s", p->ruri ? p->ruri : "");
 	sl->port = p->port;
 	sl->dial_peer = p->dial_peer;
+	sl->assert_identity = p->assert_identity;
 	*legp = &sl->base;
 	return 0;
 }
@@ -855,6 +869,7 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 	}
 	if (sip->sip_from->a_url->url_user)
 		number_strip_visual(si.calling, sizeof(si.calling), sip->sip_from->a_url->url_user);
+	sip_in_identity(sip, &si);
 	if (sip->sip_from->a_display)
 		snprintf(si.display, sizeof(si.display), "%.*s", (int)sizeof(si.display) - 1,
 			 sip->sip_from->a_display[0] == '"' ? sip->sip_from->a_display + 1 : sip->sip_from->a_display);

@@ -65,6 +65,7 @@ struct sip_leg_params {
 	int port;
 	const char *ruri;	/* a registered contact: the Request-URI as is (NULL: number@host:port) */
 	int dial_peer;		/* tag, for logs */
+	int assert_identity;	/* the peer is in our trust domain: P-Asserted-Identity (RFC 3325) */
 };
 
 /** A leg that will INVITE number@host:port;user=phone on setup(). */

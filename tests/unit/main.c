@@ -18,6 +18,7 @@
 	X(log) \
 	X(registrar) \
 	X(route) \
+	X(identity) \
 	X(rtp) \
 	X(sdp) \
 	X(sip_leg) \

@@ -452,6 +452,8 @@ static void test_overlap_settings(void)
 	expect_error("timers = {\n  T302 = 0.01;\n};\n", 2, "'T302' = 0.01 s is out of range (0.1..120 s)");
 	expect_error("spans = (\n  { name = \"a\"; type = \"loopback\"; path = \"/tmp/x\";\n"
 		     "    overlap_receive = 1; }\n);\n", 3, "'overlap_receive'");
+	expect_error("spans = (\n  { name = \"a\"; type = \"loopback\"; path = \"/tmp/x\";\n"
+		     "    country_code = \"1x\"; }\n);\n", 2, "country_code \"1x\" is not 1 to 3 digits");
 }
 
 /* Calls that never clear: RTP timeouts and RFC 4028 session timers. */
