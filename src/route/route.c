@@ -297,14 +297,16 @@ static int route_override_cause(struct route_call *rc, const struct leg *leg, in
 }
 
 /* PSTN -> SIP: routing is about to clear a SIP caller before the answer
- * with cause, which came over dp (NULL: none); an override row gives the
- * status its INVITE is answered with (leg.h release_status). */
+ * with cause, the PSTN's or its own (no route), which came over dp (NULL:
+ * none); an override row gives the status its INVITE is answered with
+ * (leg.h release_status). */
 static void route_override_status(struct route_call *rc, const struct dial_peer *dp, int cause)
 {
 	int status, from_dp;
 
 	if (rc->towards != DP_POTS)
 		return;
+	rc->a->release_status = 0;
 	if (cause_override_to_status(dp ? &dp->causes : NULL, &rc->r->cfg->causes, cause, &status))
 		return;
 	rc->a->release_status = status;
@@ -329,7 +331,8 @@ static int route_leg_failed(void *arg, struct call *c, struct leg *leg, int caus
 		return -ENOENT;
 	cause = route_override_cause(rc, leg, cause, status);
 	rv = route_leg_failure(rc, c, leg, cause, status, causep);
-	if (rv)
+	/* a PRI leg's cause; a registered phone's failure is SIP to SIP */
+	if (rv && !strcmp(leg->ops->kind, "pri"))
 		route_override_status(rc, route_placed_peer(rc, leg), *causep);
 	return rv;
 }

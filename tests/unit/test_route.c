@@ -668,7 +668,8 @@ static const char causes_conf[] =
 	"spans = ( { name = \"pbx-a\"; type = \"loopback\"; path = \"/tmp/sipgw-unit-a\"; } );\n"
 	"causes = {\n"
 	"  sip_to_pstn = ( { sip_status = 486; pstn_cause = 34; }, { sip_status = 404; pstn_cause = 3; } );\n"
-	"  pstn_to_sip = ( { pstn_cause = 17; sip_status = 503; }, { pstn_cause = 34; sip_status = 486; } );\n"
+	"  pstn_to_sip = ( { pstn_cause = 17; sip_status = 503; }, { pstn_cause = 34; sip_status = 486; },\n"
+	"                  { pstn_cause = 1; sip_status = 484; } );\n"
 	"};\n"
 	"dial_peers = (\n"
 	"  { tag = 100; type = \"voip\"; destination_pattern = \"2...\"; session_target = \"ipv4:127.0.0.1\";\n"
@@ -798,6 +799,24 @@ static void test_override_pstn_to_sip(void)
 	CU_ASSERT_EQUAL(rfx_sip(&f, "85551234", "10.1.2.3", "", 0), 0);
 	LADDER_IS("dp800 span pbx-a 5551234 setup: cause 34\n"
 		  "A release 34 answering 486\n");
+	rfx_close(&f);
+
+	/* a registered phone's 486 (cause 17) towards a SIP caller is SIP to
+	 * SIP: no PSTN cause, no pstn_to_sip row */
+	rfx_open_conf(&f, 1, causes_conf);
+	f.ct.users[0].user = "2001";
+	f.ct.users[0].uris[0] = "sip:2001@10.0.0.5:5060";
+	CU_ASSERT_EQUAL(rfx_sip(&f, "2001", "10.1.2.3", "", 0), 0);
+	CU_ASSERT_EQUAL_FATAL(f.sip.n_made, 1);
+	refuse(f.sip.made[0], 486, 0);
+	LADDER_IS("contact sip:2001@10.0.0.5:5060 setup\n"
+		  "A release 17\n");
+	rfx_close(&f);
+
+	/* no dial-peer matches (cause 1): the global row, 484 */
+	rfx_open_conf(&f, 0, causes_conf);
+	CU_ASSERT_EQUAL(rfx_sip(&f, "7777", "10.1.2.3", "", 0), 0);
+	LADDER_IS("A release 1 answering 484\n");
 	rfx_close(&f);
 
 	/* a PRI caller is not answered with a SIP status: a PBX that clears
