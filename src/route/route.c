@@ -315,28 +315,6 @@ static void route_override_status(struct route_call *rc, const struct dial_peer 
 	     cause, status, from_dp ? "the dial-peer's" : "the global", cause_to_sip_status(cause));
 }
 
-/* A called leg failed before the answer: what next (below), with the cause
- * overrides on either side of the decision. */
-static int route_leg_failure(struct route_call *rc, struct call *c, struct leg *leg, int cause, int status,
-			     int *causep);
-
-/* bridge_route_ops.leg_failed */
-static int route_leg_failed(void *arg, struct call *c, struct leg *leg, int cause, int status, int *causep)
-{
-	struct route_call *rc = call_route_data(c);
-	int rv;
-
-	*causep = cause;
-	if (!rc)
-		return -ENOENT;
-	cause = route_override_cause(rc, leg, cause, status);
-	rv = route_leg_failure(rc, c, leg, cause, status, causep);
-	/* a PRI leg's cause; a registered phone's failure is SIP to SIP */
-	if (rv && !strcmp(leg->ops->kind, "pri"))
-		route_override_status(rc, route_placed_peer(rc, leg), *causep);
-	return rv;
-}
-
 /* A called leg failed before the answer: the others ring on, the next
  * dial-peer is hunted, or (-ENOENT) the call clears with *causep. */
 static int route_leg_failure(struct route_call *rc, struct call *c, struct leg *leg, int cause, int status,
@@ -370,6 +348,24 @@ static int route_leg_failure(struct route_call *rc, struct call *c, struct leg *
 			return 0;
 	}
 	return -ENOENT;
+}
+
+/* bridge_route_ops.leg_failed: a called leg failed before the answer; the
+ * cause overrides on either side of routing's decision. */
+static int route_leg_failed(void *arg, struct call *c, struct leg *leg, int cause, int status, int *causep)
+{
+	struct route_call *rc = call_route_data(c);
+	int rv;
+
+	*causep = cause;
+	if (!rc)
+		return -ENOENT;
+	cause = route_override_cause(rc, leg, cause, status);
+	rv = route_leg_failure(rc, c, leg, cause, status, causep);
+	/* a PRI leg's cause; a registered phone's failure is SIP to SIP */
+	if (rv && !strcmp(leg->ops->kind, "pri"))
+		route_override_status(rc, route_placed_peer(rc, leg), *causep);
+	return rv;
 }
 
 static void route_call_ended(void *arg, struct call *c)
