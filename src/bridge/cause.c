@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "bridge/cause.h"
+#include "core/cause_override.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -420,4 +421,48 @@ int cause_pick(int status, const char *reason)
 	if (cause_from_reason(reason, &cause) == 0)
 		return cause;
 	return cause_from_sip_status(status);
+}
+
+/* --- Overrides: a few rows each, searched in order; config refuses a key
+ * mapped twice, so the first match is the only one. */
+
+static const struct cause_override_row *ov_find(const struct cause_override_row *rows, int n, int by_status,
+						int key)
+{
+	for (int i = 0; i < n; i++)
+		if ((by_status ? rows[i].status : rows[i].cause) == key)
+			return &rows[i];
+	return NULL;
+}
+
+int cause_override_from_status(const struct cause_overrides *dp, const struct cause_overrides *global,
+			       int status, int *causep)
+{
+	const struct cause_overrides *t[2] = { dp, global };
+
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+		const struct cause_override_row *row;
+
+		if (t[i] && (row = ov_find(t[i]->sip_to_pstn, t[i]->n_sip_to_pstn, 1, status))) {
+			*causep = row->cause;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int cause_override_to_status(const struct cause_overrides *dp, const struct cause_overrides *global,
+			     int cause, int *statusp)
+{
+	const struct cause_overrides *t[2] = { dp, global };
+
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+		const struct cause_override_row *row;
+
+		if (t[i] && (row = ov_find(t[i]->pstn_to_sip, t[i]->n_pstn_to_sip, 0, cause))) {
+			*statusp = row->status;
+			return 0;
+		}
+	}
+	return -ENOENT;
 }

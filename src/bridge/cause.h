@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+struct cause_overrides;	/* core/cause_override.h */
+
 /* Q.850 (05/98) table 1 cause values the bridge and SIP code name in code
  * (the q931 side uses libpri's PRI_CAUSE_*, the same values); every value's
  * text is in cause.c. */
@@ -49,5 +51,19 @@ const char *cause_name(int cause);
  * when present and valid (RFC 6432 3), else cause_from_sip_status(status).
  * reason may be NULL. */
 int cause_pick(int status, const char *reason);
+
+/* --- Operator overrides (core/cause_override.h, Cisco "set sip-status" /
+ * "set pstn-cause"): a row of a dial-peer's table beats the global table's,
+ * which beats RFC 3398 (the caller keeps the table's value on -ENOENT).
+ * Either table may be NULL. Where they apply is routing's decision
+ * (route/route.c). */
+
+/** The override cause for a SIP failure status: 0 with *causep, or -ENOENT
+ * when neither table has a row for status. */
+int cause_override_from_status(const struct cause_overrides *dp, const struct cause_overrides *global,
+			       int status, int *causep);
+/** The override SIP status for a cause: 0 with *statusp, or -ENOENT. */
+int cause_override_to_status(const struct cause_overrides *dp, const struct cause_overrides *global,
+			     int cause, int *statusp);
 
 #endif

@@ -57,6 +57,14 @@ struct leg_ops {
 struct leg {
 	const struct leg_ops *ops;
 	struct call *call;
+	/* Cause overrides (routing's, core/cause_override.h) need two facts
+	 * that cross the wall as data, not as a mapping done in the leg: */
+	int cause_from_reason;	/* set by a SIP leg with its failure: the cause it reports
+				 * is the far end's own Q.850 cause (Reason header, RFC
+				 * 6432), not its status's; no override replaces it */
+	int release_status;	/* set by routing before it has the call cleared: the SIP
+				 * status an incoming SIP leg answers its INVITE with
+				 * instead of the cause's RFC 3398 row (0 = that row) */
 };
 
 /* Events from a leg to its call. */

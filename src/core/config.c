@@ -456,6 +456,60 @@ static int load_emergency(struct ctx *c, struct gw_config *cfg, const config_set
 	return 0;
 }
 
+/* One direction of a causes group: a list of { sip_status; pstn_cause; }
+ * rows, each key once (what it replaces in RFC 3398 must be unambiguous). */
+static int load_cause_rows(struct ctx *c, const config_setting_t *list, const char *who, int to_pstn,
+			   struct cause_override_row *rows, int *np)
+{
+	static const struct opt row_opts[] = {
+		{ "sip_status", OPT_INT, offsetof(struct cause_override_row, status), sizeof(int), 400, 699, NULL, 1 },
+		{ "pstn_cause", OPT_INT, offsetof(struct cause_override_row, cause), sizeof(int), 1, 127, NULL, 1 },
+		{ NULL } };
+	const char *name = to_pstn ? "sip_to_pstn" : "pstn_to_sip";
+	const char *eg = to_pstn ? "{ sip_status = 486; pstn_cause = 34; }" : "{ pstn_cause = 17; sip_status = 503; }";
+	int n = config_setting_length(list), rc;
+
+	if (!config_setting_is_list(list))
+		return fail(c, list, "%s'%s' must be a list ( %s, ... )", who, name, eg);
+	if (n > CAUSE_OVERRIDES_MAX)
+		return fail(c, list, "%s'%s': at most %d rows", who, name, CAUSE_OVERRIDES_MAX);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(list, i);
+		struct cause_override_row *row = &rows[i];
+
+		if ((rc = group_apply(c, g, row_opts, row)))
+			return rc;
+		for (int j = 0; j < i; j++) {
+			if (to_pstn && rows[j].status == row->status)
+				return fail(c, g, "%s'%s': sip_status %d is mapped twice", who, name, row->status);
+			if (!to_pstn && rows[j].cause == row->cause)
+				return fail(c, g, "%s'%s': pstn_cause %d is mapped twice", who, name, row->cause);
+		}
+		*np = i + 1;
+	}
+	return 0;
+}
+
+/* causes = { sip_to_pstn = ( ... ); pstn_to_sip = ( ... ); }, globally or in
+ * a dial-peer: rows that replace single rows of the RFC 3398 tables. */
+static int load_causes(struct ctx *c, struct cause_overrides *ov, const config_setting_t *g, const char *who)
+{
+	static const char *const dirs[] = { "sip_to_pstn", "pstn_to_sip", NULL };
+	static const struct opt none[] = { { NULL } };	/* every key but the two lists is unknown */
+	const config_setting_t *s;
+	int rc;
+
+	if ((rc = group_apply_but(c, g, none, ov, dirs)))
+		return rc;
+	if ((s = config_setting_get_member(g, "sip_to_pstn")) &&
+	    (rc = load_cause_rows(c, s, who, 1, ov->sip_to_pstn, &ov->n_sip_to_pstn)))
+		return rc;
+	if ((s = config_setting_get_member(g, "pstn_to_sip")) &&
+	    (rc = load_cause_rows(c, s, who, 0, ov->pstn_to_sip, &ov->n_pstn_to_sip)))
+		return rc;
+	return 0;
+}
+
 void config_registrar_defaults(struct cfg_registrar *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -554,19 +608,28 @@ static int load_peers(struct ctx *c, struct gw_config *cfg, const config_setting
 		return -ENOMEM;
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *g = config_setting_get_elem(list, i);
+		static const char *const dp_skip[] = { "causes", NULL };	/* load_causes() */
 		struct dial_peer *dp = &cfg->peers[i];
+		const config_setting_t *causes;
 		const char *why = NULL;
 		int rc;
 
 		dp->forward_digits = -1;
 		dp->npi = 0x1;	/* E.164/ISDN, type unknown: what most PBXs accept */
-		rc = group_apply(c, g, dp_opts, dp);
+		rc = group_apply_but(c, g, dp_opts, dp, dp_skip);
 		if (rc)
 			return rc;
 		cfg->n_peers = i + 1;
 		for (int j = 0; j < i; j++)
 			if (cfg->peers[j].tag == dp->tag)
 				return fail(c, g, "dial-peer %d is defined twice", dp->tag);
+		if ((causes = config_setting_get_member(g, "causes"))) {
+			char who[48];
+
+			snprintf(who, sizeof(who), "dial-peer %d: ", dp->tag);
+			if ((rc = load_causes(c, &dp->causes, causes, who)))
+				return rc;
+		}
 		if (dp_pattern_check(dp->pattern, &why))
 			return fail(c, g, "dial-peer %d: destination_pattern \"%s\": %s", dp->tag,
 				    dp->pattern, why ? why : "invalid");
@@ -692,7 +755,7 @@ static int check_runtime(struct ctx *c, config_t *lc, const struct gw_config *cf
 int config_load(struct gw_config *cfg, const char *path, char *err, size_t errlen)
 {
 	static const char *const top[] = { "log", "sip", "rtp", "timers", "spans",
-					   "trunk_groups", "dial_peers", "registrar", "emergency", NULL };
+					   "trunk_groups", "dial_peers", "registrar", "emergency", "causes", NULL };
 	struct ctx c = { .file = path, .err = err, .errlen = errlen };
 	config_t lc;
 	config_setting_t *root, *s;
@@ -717,7 +780,7 @@ int config_load(struct gw_config *cfg, const char *path, char *err, size_t errle
 			;
 		if (!top[k]) {
 			rc = fail(&c, s, "unknown section '%s' (known: log, sip, rtp, timers, spans, "
-				  "trunk_groups, dial_peers, registrar, emergency)", config_setting_name(s));
+				  "trunk_groups, dial_peers, registrar, emergency, causes)", config_setting_name(s));
 			goto out;
 		}
 	}
@@ -746,6 +809,8 @@ int config_load(struct gw_config *cfg, const char *path, char *err, size_t errle
 	if ((s = config_lookup(&lc, "registrar")) && (rc = load_registrar(&c, cfg, s)))
 		goto out;
 	if ((s = config_lookup(&lc, "emergency")) && (rc = load_emergency(&c, cfg, s)))
+		goto out;
+	if ((s = config_lookup(&lc, "causes")) && (rc = load_causes(&c, &cfg->causes, s, "")))
 		goto out;
 	rc = check_runtime(&c, &lc, cfg);
 out:

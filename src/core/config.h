@@ -124,6 +124,7 @@ struct gw_config {
 	size_t n_peers;
 	struct cfg_registrar reg;
 	struct cfg_emergency emergency;
+	struct cause_overrides causes;	/* global rows over the RFC 3398 tables (a dial-peer's beat them) */
 };
 
 /** A registrar section's defaults (what a config without those keys gets). */

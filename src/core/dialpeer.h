@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/cause_override.h"
+
 enum dp_type { DP_POTS, DP_VOIP };
 
 #define DP_FWD_DEFAULT	-1	/* strip the explicitly matched leading digits */
@@ -25,6 +27,7 @@ struct dial_peer {
 	int forward_digits;	/* pots: DP_FWD_DEFAULT, DP_FWD_ALL or N = keep the last N */
 	char prefix[32];	/* pots: digits prepended after stripping */
 	int ton, npi;		/* pots: called number's type of number (bits 7-5) and numbering plan (Q.931 4.5.8) */
+	struct cause_overrides causes;	/* rows that beat the global ones for calls over this peer */
 };
 
 /* The dial alphabet: a bit per symbol. '.', 'T' and negated classes cover the

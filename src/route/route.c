@@ -22,6 +22,7 @@
 #define ROUTE_MAX_CANDS 8
 #define ROUTE_MAX_FORKS 9	/* registered contacts of one user rung at once (b + 8 forks) */
 #define ROUTE_GLARE_RETRIES 1	/* Q.931 5.7: tries again on the same dial-peer after glare */
+#define ROUTE_MAX_PLACED 16	/* called legs whose dial-peer routing remembers (cause overrides) */
 
 struct route {
 	const struct gw_config *cfg;
@@ -45,6 +46,11 @@ struct route_call {
 	int last_cause;			/* why the last try could not be placed */
 	int glare_retries;		/* tries again after the network took our B-channel */
 	int fork_cause;			/* RFC 3261 16.7: the best answer of forks that failed (0 = none) */
+	/* Cause overrides: the caller's leg, and the dial-peer each called leg
+	 * was placed for (tag, 0 = a registered phone), newest last. */
+	struct leg *a;
+	struct { const struct leg *leg; int tag; } placed[ROUTE_MAX_PLACED];
+	unsigned n_placed;
 };
 
 static int route_contacts(struct route *r, const char *user, char uris[][ROUTE_URI_LEN], int max)
@@ -110,6 +116,10 @@ static int route_place(struct route_call *rc, enum route_leg_kind kind, const st
 		leg->ops->release(leg, CAUSE_TEMP_FAILURE);	/* reports gone; destroyed then */
 		return rv;
 	}
+	/* the oldest entry makes room: its leg failed long ago (hunting) */
+	rc->placed[rc->n_placed % ROUTE_MAX_PLACED].leg = leg;
+	rc->placed[rc->n_placed % ROUTE_MAX_PLACED].tag = t->dial_peer;
+	rc->n_placed++;
 	return 0;
 }
 
@@ -254,14 +264,75 @@ static int may_hunt(int status)
 	return (status >= 500 && status < 600) || status == 408;
 }
 
-/* bridge_route_ops.leg_failed: a called leg failed before the answer. */
-static int route_leg_failed(void *arg, struct call *c, struct leg *leg, int cause, int status, int *causep)
-{
-	struct route_call *rc = call_route_data(c);
+/* ---- Cause overrides (issue 9 item 8; Cisco "set sip-status S pstn-cause C"
+ * and "set pstn-cause C sip-status S"): rows of config's global `causes` and
+ * a dial-peer's own, the dial-peer's first, replace rows of the RFC 3398
+ * tables where the gateway interworks a failure before the answer. */
 
+static const struct dial_peer *route_peer(const struct route *r, int tag)
+{
+	for (size_t i = 0; tag && i < r->cfg->n_peers; i++)
+		if (r->cfg->peers[i].tag == tag)
+			return &r->cfg->peers[i];
+	return NULL;
+}
+
+/* The dial-peer leg was placed for; NULL for a registered phone's. */
+static const struct dial_peer *route_placed_peer(const struct route_call *rc, const struct leg *leg)
+{
+	for (unsigned k = rc->n_placed; k > 0 && k + ROUTE_MAX_PLACED > rc->n_placed; k--)
+		if (rc->placed[(k - 1) % ROUTE_MAX_PLACED].leg == leg)
+			return route_peer(rc->r, rc->placed[(k - 1) % ROUTE_MAX_PLACED].tag);
+	return NULL;
+}
+
+/* SIP -> PSTN: a SIP called leg failed with status; the caller on the PRI
+ * gets the override's cause instead of the leg's RFC 3398 one. */
+static int route_override_cause(struct route_call *rc, const struct leg *leg, int cause, int status)
+{
+	const struct dial_peer *dp = route_placed_peer(rc, leg);
+	int ov, from_dp;
+
+	if (rc->towards != DP_VOIP || status < 400)
+		return cause;
+	/* A Q.850 cause the far end put in a Reason header is the cause (RFC
+	 * 6432 3): it says what happened on its side, where an override only
+	 * replaces our guess from the status table. */
+	if (leg->cause_from_reason)
+		return cause;
+	if (cause_override_from_status(dp ? &dp->causes : NULL, &rc->r->cfg->causes, status, &ov))
+		return cause;
+	from_dp = dp && cause_override_from_status(&dp->causes, NULL, status, &(int){ 0 }) == 0;
+	LOGI(LSS_BRIDGE, "%s SIP %d -> cause %d (%s) by %s cause override (RFC 3398: %d)",
+	     call_describe(rc->c), status, ov, cause_name(ov), from_dp ? "the dial-peer's" : "the global", cause);
+	return ov;
+}
+
+/* PSTN -> SIP: routing is about to clear a SIP caller before the answer
+ * with cause, the PSTN's or its own (no route), which came over dp (NULL:
+ * none); an override row gives the status its INVITE is answered with
+ * (leg.h release_status). */
+static void route_override_status(struct route_call *rc, const struct dial_peer *dp, int cause)
+{
+	int status, from_dp;
+
+	if (rc->towards != DP_POTS)
+		return;
+	rc->a->release_status = 0;
+	if (cause_override_to_status(dp ? &dp->causes : NULL, &rc->r->cfg->causes, cause, &status))
+		return;
+	rc->a->release_status = status;
+	from_dp = dp && cause_override_to_status(&dp->causes, NULL, cause, &(int){ 0 }) == 0;
+	LOGI(LSS_BRIDGE, "%s cause %d -> SIP %d by %s cause override (RFC 3398: %d)", call_describe(rc->c),
+	     cause, status, from_dp ? "the dial-peer's" : "the global", cause_to_sip_status(cause));
+}
+
+/* A called leg failed before the answer: the others ring on, the next
+ * dial-peer is hunted, or (-ENOENT) the call clears with *causep. */
+static int route_leg_failure(struct route_call *rc, struct call *c, struct leg *leg, int cause, int status,
+			     int *causep)
+{
 	*causep = cause;
-	if (!rc)
-		return -ENOENT;
 	/* One of several forked phones failed: the others ring on, unless it
 	 * declined for the user everywhere (6xx, RFC 3261 16.7). */
 	if (call_legs_trying(c) && status < 600) {
@@ -289,6 +360,24 @@ static int route_leg_failed(void *arg, struct call *c, struct leg *leg, int caus
 			return 0;
 	}
 	return -ENOENT;
+}
+
+/* bridge_route_ops.leg_failed: a called leg failed before the answer; the
+ * cause overrides on either side of routing's decision. */
+static int route_leg_failed(void *arg, struct call *c, struct leg *leg, int cause, int status, int *causep)
+{
+	struct route_call *rc = call_route_data(c);
+	int rv;
+
+	*causep = cause;
+	if (!rc)
+		return -ENOENT;
+	cause = route_override_cause(rc, leg, cause, status);
+	rv = route_leg_failure(rc, c, leg, cause, status, causep);
+	/* a PRI leg's cause; a registered phone's failure is SIP to SIP */
+	if (rv && !strcmp(leg->ops->kind, "pri"))
+		route_override_status(rc, route_placed_peer(rc, leg), *causep);
+	return rv;
 }
 
 static void route_call_ended(void *arg, struct call *c)
@@ -322,6 +411,7 @@ static int route_call_start(struct route *r, struct leg *a, const struct leg_set
 	}
 	rc->r = r;
 	rc->c = c;
+	rc->a = a;
 	rc->towards = towards;
 	rc->last_cause = CAUSE_NORMAL_CLEARING;
 	snprintf(rc->ring_user, sizeof(rc->ring_user), "%s", ring_user ? ring_user : "");
@@ -334,12 +424,17 @@ static int route_call_start(struct route *r, struct leg *a, const struct leg_set
 	if (!rc->n_cands && !rc->ring_user[0]) {
 		LOGN(LSS_BRIDGE, "%s no dial-peer matches %s: cause %d", call_describe(c), si->called,
 		     CAUSE_UNALLOCATED);
+		route_override_status(rc, NULL, CAUSE_UNALLOCATED);
 		call_clear(c, CAUSE_UNALLOCATED);
 		return 0;
 	}
 	/* SIP -> PRI: the span's cause (no circuit...); else network out of order */
-	if (route_try_next(rc))
-		call_clear(c, towards == DP_POTS ? rc->last_cause : CAUSE_NET_OUT_OF_ORDER);
+	if (route_try_next(rc)) {
+		int cause = towards == DP_POTS ? rc->last_cause : CAUSE_NET_OUT_OF_ORDER;
+
+		route_override_status(rc, rc->next_cand ? rc->cands[rc->next_cand - 1] : NULL, cause);
+		call_clear(c, cause);
+	}
 	return 0;
 }
 

@@ -201,13 +201,16 @@ int sip_body_sdp(sip_t const *sip, struct sdp_info *si)
 	return sdp_info_parse(si, sip->sip_payload->pl_data);
 }
 
-/* The Q.850 cause a SIP failure stands for: Reason header first (RFC 6432). */
-static int sl_cause(int status, sip_t const *sip)
+/* The Q.850 cause a SIP failure stands for: Reason header first (RFC 6432);
+ * which of the two decided is noted for routing's cause overrides (leg.h). */
+static int sl_cause(struct sip_leg *sl, int status, sip_t const *sip)
 {
 	char reason[256] = "";
+	int cause;
 
 	if (sip && sip->sip_reason)
 		sip_header_field_e(reason, sizeof(reason), (sip_header_t const *)sip->sip_reason, 0);
+	sl->base.cause_from_reason = reason[0] && cause_from_reason(reason, &cause) == 0;
 	return cause_pick(status, reason[0] ? reason : NULL);
 }
 
@@ -374,7 +377,8 @@ static void sl_hangup(struct sip_leg *sl, int cause)
 		break;
 	case SIP_ST_INCOMING:
 	case SIP_ST_EARLY: {
-		int status = cause_to_sip_status(cause);
+		/* routing's cause override for this call, if it set one (leg.h) */
+		int status = sl->base.release_status ? sl->base.release_status : cause_to_sip_status(cause);
 		nua_respond(sl->nh, status, sip_status_phrase(status), SIPTAG_REASON_STR(reason), TAG_END());
 		break;
 	}
@@ -648,7 +652,7 @@ static void ev_r_fail(struct sip_leg *sl, int status, sip_t const *sip)
 		sl_log_redirect(sl, status, sip);
 	if (status == 422 && sl_is(sl, SIP_ST_CALLING) && sl_retry_422(sl, sip))
 		return;
-	sl_terminate(sl, sl_cause(status, sip), status);
+	sl_terminate(sl, sl_cause(sl, status, sip), status);
 }
 
 /* A re-INVITE in the dialog: hold, resume, or a session refresh (RFC 3264 8,
@@ -684,7 +688,7 @@ static void ev_i_reinvite(struct sip_leg *sl, sip_t const *sip)
  * handle and the leg go. */
 static void ev_gone(struct sip_leg *sl, int status, sip_t const *sip)
 {
-	sl_terminate(sl, status >= 300 ? sl_cause(status, sip) : CAUSE_NORMAL_CLEARING, status);
+	sl_terminate(sl, status >= 300 ? sl_cause(sl, status, sip) : CAUSE_NORMAL_CLEARING, status);
 	sl_move(sl, SIP_ST_TERMINATED);
 	nua_handle_destroy(sl->nh);
 	sl->nh = NULL;

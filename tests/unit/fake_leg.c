@@ -100,7 +100,10 @@ static void fake_release(struct leg *leg, int cause)
 {
 	struct fake_leg *fl = fake_of(leg);
 
-	ladder_add(fl, "release %d", cause);
+	if (leg->release_status)	/* routing's cause override (bridge/leg.h) */
+		ladder_add(fl, "release %d answering %d", cause, leg->release_status);
+	else
+		ladder_add(fl, "release %d", cause);
 	fl->released = 1;
 	fl->release_cause = cause;
 }

@@ -26,7 +26,8 @@ struct fake_leg {
 void fake_reset(void);
 /** What the legs were told so far, one line each: "<name> setup", "<name>
  * setup: cause 34", "<name> alert", "<name> alert inband", "<name>
- * progress", "<name> answer", "<name> release 17". */
+ * progress", "<name> answer", "<name> release 17", "<name> release 17 answering
+ * 503" (routing set leg.release_status, a cause override). */
 const char *fake_ladder(void);
 unsigned fake_alive(void);
 /** fl has not been destroyed (fl is only compared, never read). */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bridge/cause.h"
+#include "core/cause_override.h"
 #include "unit.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -232,6 +233,59 @@ static void test_pick_prefers_reason(void)
 	CU_ASSERT_EQUAL(cause_pick(503, "Q.850"), 41);
 }
 
+/* Operator overrides: a dial-peer's row beats the global row for the same
+ * key; a key neither table has is -ENOENT (the caller keeps RFC 3398's);
+ * the two directions are separate tables. */
+static void test_override_lookup(void)
+{
+	struct cause_overrides global = {
+		.sip_to_pstn = { { .status = 486, .cause = 34 }, { .status = 404, .cause = 3 } },
+		.n_sip_to_pstn = 2,
+		.pstn_to_sip = { { .cause = 17, .status = 503 }, { .cause = 34, .status = 486 } },
+		.n_pstn_to_sip = 2,
+	};
+	struct cause_overrides dp = {
+		.sip_to_pstn = { { .status = 486, .cause = 21 } }, .n_sip_to_pstn = 1,
+		.pstn_to_sip = { { .cause = 17, .status = 600 } }, .n_pstn_to_sip = 1,
+	};
+	struct cause_overrides empty = { 0 };
+	int v = -1;
+
+	/* no tables, or empty ones: nothing overrides */
+	CU_ASSERT_EQUAL(cause_override_from_status(NULL, NULL, 486, &v), -ENOENT);
+	CU_ASSERT_EQUAL(cause_override_to_status(&empty, &empty, 17, &v), -ENOENT);
+	CU_ASSERT_EQUAL(v, -1);
+	/* global only */
+	CU_ASSERT_EQUAL(cause_override_from_status(NULL, &global, 486, &v), 0);
+	CU_ASSERT_EQUAL(v, CAUSE_NO_CIRCUIT);
+	CU_ASSERT_EQUAL(cause_override_to_status(&empty, &global, CAUSE_NO_CIRCUIT, &v), 0);
+	CU_ASSERT_EQUAL(v, 486);
+	/* the dial-peer's row first */
+	CU_ASSERT_EQUAL(cause_override_from_status(&dp, &global, 486, &v), 0);
+	CU_ASSERT_EQUAL(v, CAUSE_CALL_REJECTED);
+	CU_ASSERT_EQUAL(cause_override_to_status(&dp, &global, CAUSE_USER_BUSY, &v), 0);
+	CU_ASSERT_EQUAL(v, 600);
+	/* a key the dial-peer lacks falls through to the global row */
+	CU_ASSERT_EQUAL(cause_override_from_status(&dp, &global, 404, &v), 0);
+	CU_ASSERT_EQUAL(v, CAUSE_NO_ROUTE_DESTINATION);
+	CU_ASSERT_EQUAL(cause_override_to_status(&dp, &global, CAUSE_NO_CIRCUIT, &v), 0);
+	CU_ASSERT_EQUAL(v, 486);
+	/* dial-peer only */
+	CU_ASSERT_EQUAL(cause_override_from_status(&dp, NULL, 486, &v), 0);
+	CU_ASSERT_EQUAL(v, CAUSE_CALL_REJECTED);
+	CU_ASSERT_EQUAL(cause_override_from_status(&dp, NULL, 404, &v), -ENOENT);
+	/* keys neither has, and no leaking between directions (486 is a status
+	 * key of sip_to_pstn, not a cause; 17 a cause key of pstn_to_sip) */
+	v = -1;
+	CU_ASSERT_EQUAL(cause_override_from_status(&dp, &global, 480, &v), -ENOENT);
+	CU_ASSERT_EQUAL(cause_override_from_status(&dp, &global, 17, &v), -ENOENT);
+	CU_ASSERT_EQUAL(cause_override_to_status(&dp, &global, CAUSE_NO_USER_RESPONSE, &v), -ENOENT);
+	CU_ASSERT_EQUAL(v, -1);
+	/* the RFC 3398 tables themselves stay as they are */
+	CU_ASSERT_EQUAL(cause_from_sip_status(486), CAUSE_USER_BUSY);
+	CU_ASSERT_EQUAL(cause_to_sip_status(CAUSE_USER_BUSY), 486);
+}
+
 static const CU_TestInfo cause_tests[] = {
 	{ "SIP status -> cause, RFC 3398 8.2.6.1", test_status_to_cause_table },
 	{ "SIP status -> cause, class defaults", test_status_class_defaults },
@@ -242,6 +296,7 @@ static const CU_TestInfo cause_tests[] = {
 	{ "Reason header formatting", test_reason_format },
 	{ "Q.850 cause names", test_cause_names },
 	{ "Reason preferred over status", test_pick_prefers_reason },
+	{ "overrides: dial-peer row, global row, none", test_override_lookup },
 	CU_TEST_INFO_NULL,
 };
 

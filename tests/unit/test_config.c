@@ -749,6 +749,105 @@ static void test_runtime_checks(void)
 	expect_error(text, 8, "emergency number +1911: no pots dial-peer matches it");
 }
 
+/* Cause overrides: a global causes group and one per dial-peer, row by row. */
+static const char causes_base[] =
+	"spans = ( { name = \"pbx-a\"; type = \"loopback\"; path = \"/tmp/sipgw-unit-a\"; } );\n";
+
+static void test_causes_load(void)
+{
+	struct gw_config cfg;
+	char text[2048], err[512];
+
+	snprintf(text, sizeof(text), "%s"
+		 "causes = {\n"
+		 "  sip_to_pstn = ( { sip_status = 486; pstn_cause = 34; }, { sip_status = 699; pstn_cause = 127; } );\n"
+		 "  pstn_to_sip = ( { pstn_cause = 17; sip_status = 503; }, { pstn_cause = 1; sip_status = 400; } );\n"
+		 "};\n"
+		 "dial_peers = (\n"
+		 "  { tag = 10; type = \"pots\"; destination_pattern = \"9T\"; port = \"pbx-a\";\n"
+		 "    causes = { pstn_to_sip = ( { pstn_cause = 17; sip_status = 600; } ); }; },\n"
+		 "  { tag = 20; type = \"voip\"; destination_pattern = \"2...\"; session_target = \"ipv4:127.0.0.1\"; }\n"
+		 ");\n", causes_base);
+	CU_ASSERT_EQUAL_FATAL(load_text(&cfg, text, err, sizeof(err), NULL, 0), 0);
+	CU_ASSERT_EQUAL(cfg.causes.n_sip_to_pstn, 2);
+	CU_ASSERT_EQUAL(cfg.causes.sip_to_pstn[0].status, 486);
+	CU_ASSERT_EQUAL(cfg.causes.sip_to_pstn[0].cause, 34);
+	CU_ASSERT_EQUAL(cfg.causes.sip_to_pstn[1].status, 699);
+	CU_ASSERT_EQUAL(cfg.causes.sip_to_pstn[1].cause, 127);
+	CU_ASSERT_EQUAL(cfg.causes.n_pstn_to_sip, 2);
+	CU_ASSERT_EQUAL(cfg.causes.pstn_to_sip[0].cause, 17);
+	CU_ASSERT_EQUAL(cfg.causes.pstn_to_sip[0].status, 503);
+	CU_ASSERT_EQUAL(cfg.causes.pstn_to_sip[1].cause, 1);
+	CU_ASSERT_EQUAL(cfg.causes.pstn_to_sip[1].status, 400);
+	CU_ASSERT_EQUAL_FATAL(cfg.n_peers, 2);
+	CU_ASSERT_EQUAL(cfg.peers[0].causes.n_sip_to_pstn, 0);
+	CU_ASSERT_EQUAL(cfg.peers[0].causes.n_pstn_to_sip, 1);
+	CU_ASSERT_EQUAL(cfg.peers[0].causes.pstn_to_sip[0].cause, 17);
+	CU_ASSERT_EQUAL(cfg.peers[0].causes.pstn_to_sip[0].status, 600);
+	CU_ASSERT_EQUAL(cfg.peers[1].causes.n_sip_to_pstn + cfg.peers[1].causes.n_pstn_to_sip, 0);
+	config_free(&cfg);
+
+	/* none configured: empty tables; an empty group is fine too */
+	snprintf(text, sizeof(text), "%scauses = { };\n", causes_base);
+	CU_ASSERT_EQUAL_FATAL(load_text(&cfg, text, err, sizeof(err), NULL, 0), 0);
+	CU_ASSERT_EQUAL(cfg.causes.n_sip_to_pstn + cfg.causes.n_pstn_to_sip, 0);
+	config_free(&cfg);
+}
+
+static void test_causes_errors(void)
+{
+	static const struct { const char *text; int line; const char *what; } rows[] = {
+		/* bounds: SIP failure statuses 400..699, Q.850 causes 1..127 */
+		{ "causes = { sip_to_pstn = (\n"
+		  "  { sip_status = 399; pstn_cause = 34; } ); };\n", 3, "'sip_status' = 399 is out of range (400..699)" },
+		{ "causes = { pstn_to_sip = (\n"
+		  "  { pstn_cause = 17; sip_status = 700; } ); };\n", 3, "'sip_status' = 700 is out of range (400..699)" },
+		{ "causes = { sip_to_pstn = (\n"
+		  "  { sip_status = 486; pstn_cause = 0; } ); };\n", 3, "'pstn_cause' = 0 is out of range (1..127)" },
+		{ "causes = { pstn_to_sip = (\n"
+		  "  { pstn_cause = 128; sip_status = 503; } ); };\n", 3, "'pstn_cause' = 128 is out of range (1..127)" },
+		{ "causes = { sip_to_pstn = (\n"
+		  "  { sip_status = \"486\"; pstn_cause = 34; } ); };\n", 3, "'sip_status' must be an integer" },
+		/* duplicates: a key mapped twice in one direction */
+		{ "causes = { sip_to_pstn = (\n"
+		  "  { sip_status = 486; pstn_cause = 34; },\n"
+		  "  { sip_status = 486; pstn_cause = 21; } ); };\n", 4, "'sip_to_pstn': sip_status 486 is mapped twice" },
+		{ "causes = { pstn_to_sip = (\n"
+		  "  { pstn_cause = 17; sip_status = 503; },\n"
+		  "  { pstn_cause = 17; sip_status = 600; } ); };\n", 4, "'pstn_to_sip': pstn_cause 17 is mapped twice" },
+		/* unknown and missing keys, wrong shapes */
+		{ "causes = {\n"
+		  "  sip_to_psnt = ( ); };\n", 3, "unknown setting 'sip_to_psnt'" },
+		{ "causes = { sip_to_pstn = (\n"
+		  "  { sip_status = 486; cause = 34; } ); };\n", 3, "unknown setting 'cause'" },
+		{ "causes = { sip_to_pstn = (\n"
+		  "  { sip_status = 486; } ); };\n", 3, "missing required setting 'pstn_cause'" },
+		{ "causes = {\n"
+		  "  pstn_to_sip = { pstn_cause = 17; sip_status = 503; }; };\n", 3,
+		  "'pstn_to_sip' must be a list ( { pstn_cause = 17; sip_status = 503; }, ... )" },
+		{ "causes = ( );\n", 2, "'causes' must be a group" },
+		/* in a dial-peer: the same rules, the peer named */
+		{ "dial_peers = ( { tag = 10; type = \"pots\"; destination_pattern = \"9T\"; port = \"pbx-a\";\n"
+		  "  causes = { sip_to_pstn = (\n"
+		  "    { sip_status = 486; pstn_cause = 34; },\n"
+		  "    { sip_status = 486; pstn_cause = 17; } ); }; } );\n", 5,
+		  "dial-peer 10: 'sip_to_pstn': sip_status 486 is mapped twice" },
+		{ "dial_peers = ( { tag = 10; type = \"pots\"; destination_pattern = \"9T\"; port = \"pbx-a\";\n"
+		  "  causes = { pstn_to_sip = (\n"
+		  "    { pstn_cause = 17; sip_status = 300; } ); }; } );\n", 4,
+		  "'sip_status' = 300 is out of range (400..699)" },
+		{ "dial_peers = ( { tag = 10; type = \"pots\"; destination_pattern = \"9T\"; port = \"pbx-a\";\n"
+		  "  causes = { pstn_to_sip = ( ); sip_status = 486; }; } );\n", 3, "unknown setting 'sip_status'" },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char text[2048];
+
+		snprintf(text, sizeof(text), "%s%s", causes_base, rows[i].text);
+		expect_error(text, rows[i].line, rows[i].what);
+	}
+}
+
 int suite_config_add(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -778,6 +877,8 @@ int suite_config_add(void)
 		{ "registrar and emergency sections", test_registrar_and_emergency },
 		{ "registrar errors name the line", test_registrar_errors },
 		{ "emergency errors name the line", test_emergency_errors },
+		{ "cause overrides, global and per dial-peer", test_causes_load },
+		{ "cause override errors name the line", test_causes_errors },
 		{ "start-up checks at load: addresses, database, users_file, emergency routes", test_runtime_checks },
 		CU_TEST_INFO_NULL,
 	};

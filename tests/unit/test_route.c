@@ -102,14 +102,14 @@ struct rfx {
 	size_t mark;
 };
 
-static void rfx_open(struct rfx *f, int registrar)
+static void rfx_open_conf(struct rfx *f, int registrar, const char *conf)
 {
 	struct route_params rp = { 0 };
 	struct bridge_params bp = { .route = &route_bridge_ops };
 
 	memset(f, 0, sizeof(*f));
 	fake_reset();
-	CU_ASSERT_EQUAL_FATAL(conf_load_text(&f->cfg, route_conf), 0);
+	CU_ASSERT_EQUAL_FATAL(conf_load_text(&f->cfg, conf), 0);
 	f->pri.kind = "pri";
 	f->sip.kind = "sip";
 	rp.cfg = &f->cfg;
@@ -123,6 +123,11 @@ static void rfx_open(struct rfx *f, int registrar)
 	bp.route_arg = f->r;
 	CU_ASSERT_EQUAL_FATAL(bridge_alloc(&f->br, &bp), 0);
 	route_set_bridge(f->r, f->br);
+}
+
+static void rfx_open(struct rfx *f, int registrar)
+{
+	rfx_open_conf(f, registrar, route_conf);
 }
 
 /* Every leg told to release finishes; then everything goes. */
@@ -656,6 +661,174 @@ static void test_shutting_down(void)
 	rfx_close(&f);
 }
 
+/* ---- cause overrides (config "causes", globally and per dial-peer) */
+
+static const char causes_conf[] =
+	"sip = { trusted = [ \"10.0.0.0/8\" ]; };\n"
+	"spans = ( { name = \"pbx-a\"; type = \"loopback\"; path = \"/tmp/sipgw-unit-a\"; } );\n"
+	"causes = {\n"
+	"  sip_to_pstn = ( { sip_status = 486; pstn_cause = 34; }, { sip_status = 404; pstn_cause = 3; } );\n"
+	"  pstn_to_sip = ( { pstn_cause = 17; sip_status = 503; }, { pstn_cause = 34; sip_status = 486; },\n"
+	"                  { pstn_cause = 1; sip_status = 484; } );\n"
+	"};\n"
+	"dial_peers = (\n"
+	"  { tag = 100; type = \"voip\"; destination_pattern = \"2...\"; session_target = \"ipv4:127.0.0.1\";\n"
+	"    preference = 1; causes = { sip_to_pstn = ( { sip_status = 486; pstn_cause = 21; } ); }; },\n"
+	"  { tag = 101; type = \"voip\"; destination_pattern = \"2...\"; session_target = \"ipv4:127.0.0.2\";\n"
+	"    preference = 2; },\n"
+	"  { tag = 102; type = \"voip\"; destination_pattern = \"3...\"; session_target = \"ipv4:127.0.0.3\"; },\n"
+	"  { tag = 900; type = \"pots\"; destination_pattern = \"9T\"; port = \"pbx-a\";\n"
+	"    causes = { pstn_to_sip = ( { pstn_cause = 17; sip_status = 600; } ); }; },\n"
+	"  { tag = 800; type = \"pots\"; destination_pattern = \"8T\"; port = \"pbx-a\"; }\n"
+	");\n";
+
+/* The far end refuses fl with status; from_reason: the cause is the one its
+ * Reason header named (RFC 6432). Returns the log. */
+static const char *refuse_reason(struct fake_leg *fl, int status, int cause, int from_reason)
+{
+	unit_log_begin();
+	fl->leg.cause_from_reason = from_reason;
+	call_leg_released(&fl->leg, cause, status);
+	fake_gone(fl);
+	return unit_log_end();
+}
+
+/* SIP -> PSTN: a SIP called leg's status reaches the PBX caller as the
+ * dial-peer's override, else the global one, else RFC 3398; a Reason
+ * header's Q.850 cause beats them all. */
+static void test_override_sip_to_pstn(void)
+{
+	struct rfx f;
+	const char *log;
+
+	/* 486 over dial-peer 100: its own row (21), not the global one (34) */
+	rfx_open_conf(&f, 0, causes_conf);
+	CU_ASSERT_EQUAL(rfx_pri(&f, "2001"), 0);
+	CU_ASSERT_EQUAL_FATAL(f.sip.n_made, 1);
+	log = refuse_reason(f.sip.made[0], 486, CAUSE_USER_BUSY, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, "SIP 486 -> cause 21 (Call rejected) by the dial-peer's cause override "
+					   "(RFC 3398: 17)"));
+	LADDER_IS("dp100 sip 127.0.0.1:5060 setup\n"
+		  "A release 21\n");
+	rfx_close(&f);
+
+	/* 503 on 100 hunts to 101, whose 486 gets the global row: 100's row
+	 * stays with the legs placed for 100 */
+	rfx_open_conf(&f, 0, causes_conf);
+	CU_ASSERT_EQUAL(rfx_pri(&f, "2001"), 0);
+	refuse(f.sip.made[0], 503, 0);
+	CU_ASSERT_EQUAL_FATAL(f.sip.n_made, 2);
+	log = refuse_reason(f.sip.made[1], 486, CAUSE_USER_BUSY, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, "SIP 486 -> cause 34 (No circuit/channel available) by the global "
+					   "cause override"));
+	LADDER_IS("dp100 sip 127.0.0.1:5060 setup\n"
+		  "dp101 sip 127.0.0.2:5060 setup\n"
+		  "A release 34\n");
+	rfx_close(&f);
+
+	/* dial-peer 102 has no rows: global 404 -> 3; 480 has no row anywhere: RFC 3398's 18 */
+	rfx_open_conf(&f, 0, causes_conf);
+	CU_ASSERT_EQUAL(rfx_pri(&f, "3001"), 0);
+	refuse(f.sip.made[0], 404, 0);
+	LADDER_IS("dp102 sip 127.0.0.3:5060 setup\n"
+		  "A release 3\n");
+	rfx_close(&f);
+	rfx_open_conf(&f, 0, causes_conf);
+	CU_ASSERT_EQUAL(rfx_pri(&f, "3001"), 0);
+	log = refuse_reason(f.sip.made[0], 480, CAUSE_NO_USER_RESPONSE, 0);
+	CU_ASSERT_PTR_NULL(strstr(log, "cause override"));
+	LADDER_IS("dp102 sip 127.0.0.3:5060 setup\n"
+		  "A release 18\n");
+	rfx_close(&f);
+
+	/* RFC 6432: 486 with Reason Q.850 cause 17, or 41, over dial-peer
+	 * 100: the far end's cause, no override */
+	for (int k = 0; k < 2; k++) {
+		int reason_cause = k ? CAUSE_TEMP_FAILURE : CAUSE_USER_BUSY;
+		char want[256];
+
+		rfx_open_conf(&f, 0, causes_conf);
+		CU_ASSERT_EQUAL(rfx_pri(&f, "2001"), 0);
+		log = refuse_reason(f.sip.made[0], 486, reason_cause, 1);
+		CU_ASSERT_PTR_NULL(strstr(log, "cause override"));
+		snprintf(want, sizeof(want), "dp100 sip 127.0.0.1:5060 setup\nA release %d\n", reason_cause);
+		LADDER_IS(want);
+		rfx_close(&f);
+	}
+}
+
+/* PSTN -> SIP: the cause a SIP caller is cleared with before the answer
+ * (a PRI leg's, a span's refusal, no dial-peer) is answered with the
+ * dial-peer's override status, else the global one, else RFC 3398's. */
+static void test_override_pstn_to_sip(void)
+{
+	struct rfx f;
+	const char *log;
+
+	/* the PBX clears with 17 over dial-peer 900: its own row, 600 */
+	rfx_open_conf(&f, 0, causes_conf);
+	CU_ASSERT_EQUAL(rfx_sip(&f, "95551234", "10.1.2.3", "", 0), 0);
+	CU_ASSERT_EQUAL_FATAL(f.pri.n_made, 1);
+	log = refuse_reason(f.pri.made[0], 0, CAUSE_USER_BUSY, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, "cause 17 -> SIP 600 by the dial-peer's cause override (RFC 3398: 486)"));
+	LADDER_IS("dp900 span pbx-a 5551234 setup\n"
+		  "A release 17 answering 600\n");
+	rfx_close(&f);
+
+	/* over dial-peer 800, which has no rows: the global 17 -> 503 */
+	rfx_open_conf(&f, 0, causes_conf);
+	CU_ASSERT_EQUAL(rfx_sip(&f, "85551234", "10.1.2.3", "", 0), 0);
+	log = refuse_reason(f.pri.made[0], 0, CAUSE_USER_BUSY, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, "cause 17 -> SIP 503 by the global cause override"));
+	LADDER_IS("dp800 span pbx-a 5551234 setup\n"
+		  "A release 17 answering 503\n");
+	rfx_close(&f);
+
+	/* no row for 18: the SIP leg answers RFC 3398's status itself */
+	rfx_open_conf(&f, 0, causes_conf);
+	CU_ASSERT_EQUAL(rfx_sip(&f, "85551234", "10.1.2.3", "", 0), 0);
+	refuse(f.pri.made[0], 0, CAUSE_NO_USER_RESPONSE);
+	LADDER_IS("dp800 span pbx-a 5551234 setup\n"
+		  "A release 18\n");
+	CU_ASSERT_EQUAL(f.a->leg.release_status, 0);
+	rfx_close(&f);
+
+	/* the span has no free B-channel (34): the global 34 -> 486 */
+	rfx_open_conf(&f, 0, causes_conf);
+	f.pri.setup[0].rc = -EBUSY, f.pri.setup[0].cause = CAUSE_NO_CIRCUIT;
+	CU_ASSERT_EQUAL(rfx_sip(&f, "85551234", "10.1.2.3", "", 0), 0);
+	LADDER_IS("dp800 span pbx-a 5551234 setup: cause 34\n"
+		  "A release 34 answering 486\n");
+	rfx_close(&f);
+
+	/* a registered phone's 486 (cause 17) towards a SIP caller is SIP to
+	 * SIP: no PSTN cause, no pstn_to_sip row */
+	rfx_open_conf(&f, 1, causes_conf);
+	f.ct.users[0].user = "2001";
+	f.ct.users[0].uris[0] = "sip:2001@10.0.0.5:5060";
+	CU_ASSERT_EQUAL(rfx_sip(&f, "2001", "10.1.2.3", "", 0), 0);
+	CU_ASSERT_EQUAL_FATAL(f.sip.n_made, 1);
+	refuse(f.sip.made[0], 486, 0);
+	LADDER_IS("contact sip:2001@10.0.0.5:5060 setup\n"
+		  "A release 17\n");
+	rfx_close(&f);
+
+	/* no dial-peer matches (cause 1): the global row, 484 */
+	rfx_open_conf(&f, 0, causes_conf);
+	CU_ASSERT_EQUAL(rfx_sip(&f, "7777", "10.1.2.3", "", 0), 0);
+	LADDER_IS("A release 1 answering 484\n");
+	rfx_close(&f);
+
+	/* a PRI caller is not answered with a SIP status: a PBX that clears
+	 * with 17 towards it is not a case for pstn_to_sip */
+	rfx_open_conf(&f, 0, causes_conf);
+	CU_ASSERT_EQUAL(rfx_pri(&f, "3001"), 0);
+	refuse(f.sip.made[0], 0, CAUSE_USER_BUSY);
+	LADDER_IS("dp102 sip 127.0.0.3:5060 setup\n"
+		  "A release 17\n");
+	rfx_close(&f);
+}
+
 int suite_route_add(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -672,6 +845,8 @@ int suite_route_add(void)
 		  test_toll_fraud_door },
 		{ "glare: cause 44 tried once more on the same dial-peer", test_glare },
 		{ "shutting down: new calls refused with 42", test_shutting_down },
+		{ "cause overrides SIP -> PSTN: dial-peer, global, RFC 3398; Reason wins", test_override_sip_to_pstn },
+		{ "cause overrides PSTN -> SIP: dial-peer, global, RFC 3398", test_override_pstn_to_sip },
 		CU_TEST_INFO_NULL,
 	};
 
