@@ -12,6 +12,7 @@
 	X(auth) \
 	X(cause) \
 	X(config) \
+	X(dahdi_conf) \
 	X(dialpeer) \
 	X(fsm) \
 	X(log) \
