@@ -583,6 +583,7 @@ static const struct span_hw_cbs hw_cbs = {
 	.d_readable = d_readable,
 	.link = link_cb,
 	.b_frame = b_frame,
+	.tick = tick_cb,
 };
 
 static void pri_msg_cb(struct pri *pri, char *s)
@@ -622,7 +623,8 @@ int span_alloc(struct span **spp, const struct span_params *p)
 	for (int c = 1; c <= (p->cfg->framing == FRAMING_E1 ? 31 : 23); c++)
 		if (p->cfg->framing != FRAMING_E1 || c != 16)
 			sp->bchans[sp->n_b++] = c;
-	sp->hw_ops = p->hw_ops ? p->hw_ops : p->cfg->type == SPAN_LOOPBACK ? &loopback_hw_ops : NULL;
+	sp->hw_ops = p->hw_ops ? p->hw_ops : p->cfg->type == SPAN_LOOPBACK ? &loopback_hw_ops
+		   : p->cfg->type == SPAN_DAHDI ? &dahdi_hw_ops : NULL;
 	if (!sp->hw_ops) {
 		free(sp);
 		return -ENOTSUP;
@@ -633,7 +635,8 @@ int span_alloc(struct span **spp, const struct span_params *p)
 		goto err;
 	if ((rc = loop_timer_alloc(&sp->pri_timer, p->root, "libpri", pri_timer_cb, sp)) ||
 	    (rc = loop_timer_alloc(&sp->t316, p->root, "T316", t316_cb, sp)) ||
-	    (rc = loop_ticker_alloc(&sp->tick, p->root, 20, tick_cb, sp)))
+	    /* a card clocks its span's audio itself (span_hw_ops.clocks_media) */
+	    (!sp->hw_ops->clocks_media && (rc = loop_ticker_alloc(&sp->tick, p->root, 20, tick_cb, sp))))
 		goto err;
 	LOGN(LSS_Q931, "span %s: %s %s %s, %d B-channels, %s law, at %s", p->cfg->name,
 	     span_framing_name(p->cfg->framing), p->cfg->switch_name,
