@@ -120,7 +120,7 @@ static void dh_alarm_check(struct span_hw *hw)
 	if (down == hw->down)
 		return;
 	hw->down = down;
-	hw->cbs->link(hw->arg, !down);
+	hw->cbs->link(hw->arg, down ? SPAN_HW_LINK_DOWN : SPAN_HW_LINK_RESTORED);
 }
 
 /* A read or write said ELAST: an event waits on the channel (DAHDI queues
@@ -432,7 +432,7 @@ static int dh_open(struct span_hw **hwp, const struct cfg_span *cfg, struct su_r
 	     hw->n_b, cfg->dahdi_base, hw->clock_ts, dh_alarm_str(hw->alarms, alarms, sizeof(alarms)));
 	*hwp = hw;
 	if (!hw->down)
-		cbs->link(arg, 1);
+		cbs->link(arg, SPAN_HW_LINK_UP);
 	return 0;
 err:
 	dh_close(hw);

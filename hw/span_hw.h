@@ -12,9 +12,17 @@ struct su_root_s;
 struct cfg_span;
 struct span_hw;
 
+/* link()'s news. UP: a far end came and starts Q.921 itself (its SABME comes
+ * first). RESTORED: the line is back from an alarm with its far end still on
+ * it, which may not notice for a while (T203) that the link was lost, so the
+ * span establishes the data link from its side (Q.921 5.5.1). */
+#define SPAN_HW_LINK_DOWN 0
+#define SPAN_HW_LINK_UP 1
+#define SPAN_HW_LINK_RESTORED 2
+
 struct span_hw_cbs {
 	void (*d_readable)(void *arg);				/* a D-channel frame waits */
-	void (*link)(void *arg, int connected);			/* far end came or went */
+	void (*link)(void *arg, int connected);			/* SPAN_HW_LINK_*: far end came or went */
 	void (*b_frame)(void *arg, int chan, const uint8_t *frame, size_t len);
 	/* 20 ms of audio passed on the line: only back ends with clocks_media
 	 * call it, once per 160 samples the hardware delivers. */

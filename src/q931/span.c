@@ -541,7 +541,13 @@ static void link_cb(void *arg, int connected)
 	struct span *sp = arg;
 
 	LOGN(LSS_Q931, "span %s: far end %s", sp->cfg->name, connected ? "connected" : "disconnected");
-	sp->peer_up = connected;
+	sp->peer_up = connected != SPAN_HW_LINK_DOWN;
+	/* After an alarm, what chan_dahdi does on DAHDI_EVENT_NOALARM: restart
+	 * Q.921 (pri_restart: SABME) rather than wait for the far end's. */
+	if (connected == SPAN_HW_LINK_RESTORED && sp->pri) {
+		pri_restart(sp->pri);
+		span_reschedule(sp);
+	}
 	if (connected)
 		return;	/* libpri goes on with the far end's first frame (d_readable) */
 	/* From inside libpri's read callback the reset waits until

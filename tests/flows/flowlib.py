@@ -108,12 +108,12 @@ class Proc:
                 raise FlowError("%s: no line /%s/ within %.1fs" % (self.name, pattern, timeout))
             time.sleep(0.02)
 
-    def wait_count(self, pattern, n, timeout=10.0):
+    def wait_count(self, pattern, n, timeout=10.0, stream="out"):
         """Wait until n lines match pattern; returns them."""
         rx = re.compile(pattern)
         deadline = time.monotonic() + timeout
         while True:
-            got = [ln for ln in self.lines() if rx.search(ln)]
+            got = [ln for ln in (self.lines() if stream == "out" else self.errlines()) if rx.search(ln)]
             if len(got) >= n:
                 return got
             if self.p.poll() is not None or time.monotonic() > deadline:
