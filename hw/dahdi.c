@@ -93,25 +93,26 @@ static const char *dh_event_name(int ev)
 	}
 }
 
-/* The span's alarms as DAHDI_SPANSTAT tells them. Any alarm (red: we lost
- * the line; yellow: the far end lost ours; blue: all ones; loopback) means
- * no D-channel and no B-channels: the span goes down as when a loopback far
- * end vanishes (calls cleared towards SIP with cause 38, none hunted to it);
- * when every alarm has cleared it comes up and Q.921 starts again. */
-static void dh_alarm_check(struct span_hw *hw)
+/* An alarm came (down = 1) or went (0), by DAHDI_EVENT_ALARM / NOALARM;
+ * DAHDI_SPANSTAT says which (for the log). The event, not the state read
+ * afterwards, decides, so a line that came and went before we looked is
+ * still seen to come and go. Any alarm (red: we lost the line; yellow: the
+ * far end lost ours; blue: all ones; loopback) means no D-channel and no
+ * B-channels: the span goes down as when a loopback far end vanishes (calls
+ * cleared towards SIP with cause 38, none hunted to it); when it clears the
+ * span comes up again and Q.921 starts. */
+static void dh_alarm_change(struct span_hw *hw, int down)
 {
 	struct dahdi_spaninfo si = { .spanno = hw->cfg->dahdi_span };
 	char was[96], now[96];
-	int down;
 
 	if (ioctl(hw->d_fd, DAHDI_SPANSTAT, &si)) {
 		LOGW(LSS_Q931, "span %s: DAHDI_SPANSTAT of span %d: %s", hw->cfg->name,
 		     hw->cfg->dahdi_span, strerror(errno));
-		return;
+		si.alarms = hw->alarms;
 	}
-	if (si.alarms == hw->alarms)
+	if (down == hw->down && si.alarms == hw->alarms)
 		return;
-	down = si.alarms != DAHDI_ALARM_NONE;
 	LOGN(LSS_Q931, "span %s: DAHDI span %d alarms: %s (were %s)%s", hw->cfg->name,
 	     hw->cfg->dahdi_span, dh_alarm_str(si.alarms, now, sizeof(now)),
 	     dh_alarm_str(hw->alarms, was, sizeof(was)),
@@ -135,7 +136,7 @@ static void dh_event(struct span_hw *hw, int fd, int ts)
 		return;
 	}
 	if (ev == DAHDI_EVENT_ALARM || ev == DAHDI_EVENT_NOALARM)
-		dh_alarm_check(hw);
+		dh_alarm_change(hw, ev == DAHDI_EVENT_ALARM);
 	else if (ev != DAHDI_EVENT_NONE)
 		LOGN_LIMIT(&hw->lim_event, LSS_Q931, "span %s: DAHDI event %s (%d) on timeslot %d",
 			   hw->cfg->name, dh_event_name(ev), ev, ts);
@@ -198,12 +199,12 @@ static ssize_t dh_d_write(struct span_hw *hw, const void *buf, size_t len)
 {
 	/* libpri's frame carries 2 bytes for the FCS, which DAHDI's HDLC fills.
 	 * A frame the card cannot take now is lost on the line, as a
-	 * corrupted one would be; Q.921 retransmits it (T200). */
-	for (int tries = 0; tries < 2; tries++) {
-		if (write(hw->d_fd, buf, len) >= 0 || errno != ELAST)
-			break;
-		dh_event(hw, hw->d_fd, hw->cfg->dahdi_dchan);
-	}
+	 * corrupted one would be; Q.921 retransmits it (T200). That includes
+	 * ELAST: DAHDI refuses writes while an event waits, and the event is
+	 * taken by dh_d_cb, not here, inside libpri (it may take the span down). */
+	if (write(hw->d_fd, buf, len) < 0 && errno != EAGAIN && errno != ELAST)
+		LOGW_LIMIT(&hw->lim_tx, LSS_Q931, "span %s: D-channel write: %s", hw->cfg->name,
+			   strerror(errno));
 	return (ssize_t)len;
 }
 
@@ -248,24 +249,20 @@ static int dh_b_write(struct span_hw *hw, int chan, const uint8_t *frame, size_t
 
 	if (!ch)
 		return -EINVAL;
-	for (int tries = 0; tries < 2; tries++) {
-		ssize_t n = write(ch->fd, frame, len);
-		if (n == (ssize_t)len)
-			return 0;
-		if (n < 0 && errno == ELAST) {
-			dh_event(hw, ch->fd, ch->ts);
-			continue;
-		}
-		if (n < 0 && errno == EAGAIN) {
-			/* all DH_B_BUFS transmit buffers full: we run ahead of the card */
-			hw->tx_full++;
-			LOGW_LIMIT(&hw->lim_tx, LSS_Q931, "span %s: B-channel %d transmit buffers full, "
-				   "20 ms dropped (%lu so far)", hw->cfg->name, chan, hw->tx_full);
-			return -EAGAIN;
-		}
-		return n < 0 ? -errno : -EIO;
+	ssize_t n = write(ch->fd, frame, len);
+
+	if (n == (ssize_t)len)
+		return 0;
+	if (n < 0 && errno == ELAST)
+		return -EAGAIN;	/* an event waits; dh_b_cb takes it, the block is lost */
+	if (n < 0 && errno == EAGAIN) {
+		/* all DH_B_BUFS transmit buffers full: we run ahead of the card */
+		hw->tx_full++;
+		LOGW_LIMIT(&hw->lim_tx, LSS_Q931, "span %s: B-channel %d transmit buffers full, "
+			   "20 ms dropped (%lu so far)", hw->cfg->name, chan, hw->tx_full);
+		return -EAGAIN;
 	}
-	return -EIO;
+	return n < 0 ? -errno : -EIO;
 }
 
 /* A DAHDI channel of this span, bound and checked; 0 or -errno, logged. */

@@ -14,8 +14,11 @@
  * (answered "ok" or "error: ...") for alarms on a line that is plugged in.
  *
  * Where it differs from the kernel: an event (alarm) makes the fd readable
- * (POLLIN), where DAHDI raises POLLPRI; read and write then fail with ELAST
- * until DAHDI_GETEVENT takes it, as in the kernel. Only 160-byte blocks
+ * (POLLIN), where DAHDI raises POLLPRI; a read fails with ELAST when the
+ * event is next, in order with the frames around it (the kernel puts events
+ * first, which only matters on a line that comes and goes faster than any
+ * line can), and writes fail with ELAST while one waits; DAHDI_GETEVENT takes
+ * it. Only 160-byte blocks
  * (DAHDI_SET_BLOCKSIZE 160) carry audio. The system.conf is
  * FAKE_DAHDI_CONF or DIR/system.conf. SPDX-License-Identifier: GPL-2.0-only */
 #include <dlfcn.h>
@@ -23,6 +26,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -447,6 +451,8 @@ static int fk_init(void)
 	const char *dir = getenv("FAKE_DAHDI_DIR"), *conf = getenv("FAKE_DAHDI_CONF");
 	struct itimerspec it = { .it_interval = { 0, 20000000 }, .it_value = { 0, 20000000 } };
 	char path[256], err[512];
+	sigset_t all, old;
+	int rc;
 
 	if (fk.ready)
 		return 0;
@@ -481,9 +487,15 @@ static int fk_init(void)
 	fk.ctl_lfd = fk_listen(fk.ctl_path);
 	fk.timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	fk.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (fk.ctl_lfd < 0 || fk.timer_fd < 0 || fk.wake_fd < 0 ||
-	    timerfd_settime(fk.timer_fd, 0, &it, NULL) < 0 ||
-	    pthread_create(&fk.thread, NULL, fk_thread, NULL)) {
+	/* The card's thread takes no signal: the program's own handling (sipgw
+	 * blocks SIGTERM and reads it from a signalfd) must see them all. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = fk.ctl_lfd < 0 || fk.timer_fd < 0 || fk.wake_fd < 0 ||
+	     timerfd_settime(fk.timer_fd, 0, &it, NULL) < 0 ||
+	     pthread_create(&fk.thread, NULL, fk_thread, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc) {
 		fk_log("cannot start: %s", strerror(errno));
 		return -EIO;
 	}
@@ -656,20 +668,29 @@ ssize_t read(int fd, void *buf, size_t len)
 	fk_syms();
 	if (!(ch = fk_chan_of(fd)))
 		return real_read(fd, buf, len);
+	if (!ch->channo) {
+		errno = EINVAL;
+		return -1;
+	}
 	for (;;) {
+		int ev_n;
+
+		/* what comes next, waiting for it as the fd's blocking mode says */
+		n = recv(fd, tmp, 1, MSG_PEEK);
+		if (n < 0)
+			return -1;
 		pthread_mutex_lock(&fk.lock);
-		if (!ch->channo || ch->ev_n) {
-			int e = ch->channo ? ELAST : EINVAL;
-			pthread_mutex_unlock(&fk.lock);
-			errno = e;
+		ev_n = ch->ev_n;
+		pthread_mutex_unlock(&fk.lock);
+		if (n == 1 && tmp[0] == FK_EVENT && ev_n) {
+			errno = ELAST;	/* DAHDI_GETEVENT takes it */
 			return -1;
 		}
-		pthread_mutex_unlock(&fk.lock);
-		n = recv(fd, tmp, sizeof(tmp), 0);
+		n = recv(fd, tmp, sizeof(tmp), MSG_DONTWAIT);
 		if (n < 0)
 			return -1;
 		if (n < 1 || tmp[0] != FK_FRAME)
-			continue;	/* an event's wake-up: the loop sees the event */
+			continue;	/* the wake-up of an event already taken */
 		pthread_mutex_lock(&fk.lock);
 		if (ch->sigtype == DAHDI_SIG_CLEAR && ch->rx_queued > 0)
 			ch->rx_queued--;

@@ -2,8 +2,11 @@
 # the fake DAHDI's control socket (hw/fake/fakedahdi.c). They run with
 # run_flows.py --span-type dahdi (make flows runs both span types).
 # SPDX-License-Identifier: GPL-2.0-only
+import time
+
 import flowlib as fl
-from flowlib import FlowError, FlowSkip, expect_ladder, flow, pots_peer, q931_ladder, sip_ladder, voip_peer
+from flowlib import (PBX_CONNECTED, FlowError, FlowSkip, expect_ladder, flow, pbx_call, pots_peer, q931_ladder,
+                     sip_ladder, voip_peer)
 
 
 def need_dahdi():
@@ -67,3 +70,53 @@ def dahdi_red_alarm_mid_call(tb):
     t_up = int(gw.wait_line(r"alarms: none \(were red\): span up", stream="err").string.split()[0])
     if not [ms for ms, e in fl.tone_events(pbx.lines(), 1000) if e == "on" and ms > t_up]:
         raise FlowError("after the alarm the PBX never heard the phone's 1000 Hz tone")
+
+
+def vm_rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for ln in f:
+            if ln.startswith("VmRSS:"):
+                return int(ln.split()[1])
+    raise FlowError("no VmRSS for pid %d" % pid)
+
+
+@flow
+def dahdi_alarm_cycles_bounded_memory(tb):
+    """50 red alarms and recoveries of a dahdi span with its PBX on the line: each logged
+    (span down, span up), sipgw's RSS grows by less than 1 MB (the span keeps its one libpri
+    instance), then the D-channel comes up and a call completes."""
+    need_dahdi()
+    phone = tb.phone("phone", "--answer-after", "0.1", "--hangup-after", "0.5", "--exit-after-calls", "1")
+    gw = tb.gateway(tb.config([voip_peer(100, "2...", phone.port)]))
+    idle = tb.start("idle-pbx", [tb.bin("sipgw-pbx"), "-s", tb.span_path(), "--role", "cpe", "--timeout", "60"])
+    idle.wait_line(r"EVENT dchan up")
+
+    def cycles(n, done):
+        for i in range(done, done + n):
+            if tb.ctl("alarm 1 red") != "ok":
+                raise FlowError("the fake DAHDI refused the alarm")
+            gw.wait_count(r"span pbx-a: DAHDI span 1 alarms: red .*: span down", i + 1, stream="err")
+            if tb.ctl("alarm 1 clear") != "ok":
+                raise FlowError("the fake DAHDI refused to clear the alarm")
+            gw.wait_count(r"span pbx-a: DAHDI span 1 alarms: none .*: span up", i + 2, stream="err")
+        return done + n
+
+    done = cycles(5, 0)             # warm up: the log buffers, libpri's queues
+    before = vm_rss_kb(gw.p.pid)
+    done = cycles(50, done)
+    after = vm_rss_kb(gw.p.pid)
+    print("    sipgw VmRSS before %d kB, after 50 alarms %d kB: %+d kB" % (before, after, after - before))
+    if after - before >= 1024:
+        raise FlowError("RSS grew by %d kB over 50 alarms" % (after - before))
+    t_up = int(gw.wait_count(r"alarms: none .*: span up", done + 1, stream="err")[-1].split()[0])
+    deadline = time.monotonic() + 15
+    while not [ln for ln in gw.errlines() if "span pbx-a: D-channel up" in ln and int(ln.split()[0]) >= t_up]:
+        if time.monotonic() > deadline:
+            raise FlowError("no D-channel up after the last alarm cleared")
+        time.sleep(0.02)
+    idle.stop()
+    gw.wait_line(r"span pbx-a: far end disconnected", stream="err")
+    pbx = pbx_call(tb)
+    if pbx.wait_exit() != 0:
+        raise FlowError("the PBX call after the alarms failed")
+    expect_ladder("PRI after 55 alarms", q931_ladder(pbx.lines())[:len(PBX_CONNECTED)], PBX_CONNECTED)

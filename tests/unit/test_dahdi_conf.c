@@ -256,6 +256,49 @@ static void test_dahdi_system_conf_missing(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "cannot read DAHDI's system.conf /nonexistent-sipgw/system.conf"));
 }
 
+/* The samples in conf/ (run from the tree's top, as make unit does): DAHDI's
+ * system.conf for a T1 and an E1 card, and the sipgw config naming them. */
+static void test_samples_load(void)
+{
+	struct dahdi_conf dc;
+	struct dahdi_files f;
+	struct gw_config cfg;
+	char err[512] = "", *text, *at;
+	const char *sys = "conf/dahdi-system.conf", *key = "/etc/dahdi/system.conf";
+	FILE *fp = fopen("conf/sipgw-dahdi.conf", "r");
+	long n;
+
+	CU_ASSERT_EQUAL_FATAL(dahdi_conf_load(&dc, sys, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(dc.n_spans, 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	fseek(fp, 0, SEEK_SET);
+	text = calloc(1, (size_t)n + 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	CU_ASSERT_EQUAL(fread(text, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	/* the sample's system.conf in place of /etc/dahdi's */
+	at = strstr(text, key);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+	files_write(&f, "", "");
+	fp = fopen(f.conf, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	fprintf(fp, "%.*s%s/%s%s", (int)(at - text), text, getcwd(err, sizeof(err)), sys, at + strlen(key));
+	fclose(fp);
+	free(text);
+	err[0] = 0;
+	CU_ASSERT_EQUAL(config_load(&cfg, f.conf, err, sizeof(err)), 0);
+	if (err[0])
+		fprintf(stderr, "\n  %s", err);
+	files_remove(&f);
+	CU_ASSERT_EQUAL_FATAL(cfg.n_spans, 2);
+	CU_ASSERT_EQUAL(cfg.spans[0].dahdi_base, 1);
+	CU_ASSERT_EQUAL(cfg.spans[1].dahdi_base, 25);
+	CU_ASSERT_EQUAL(cfg.spans[1].dahdi_dchan, 16);
+	config_free(&cfg);
+}
+
 int suite_dahdi_conf_add(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -266,6 +309,7 @@ int suite_dahdi_conf_add(void)
 		{ "dahdi spans load from system.conf", test_dahdi_span_loads },
 		{ "dahdi span disagreeing with system.conf: file:line", test_dahdi_span_mismatch },
 		{ "dahdi span, system.conf missing: file:line", test_dahdi_system_conf_missing },
+		{ "conf/sipgw-dahdi.conf with conf/dahdi-system.conf loads", test_samples_load },
 		CU_TEST_INFO_NULL,
 	};
 
