@@ -82,8 +82,10 @@ asan-sipgw:
 layers:
 	python3 tests/layers/check_layers.py
 
-flows: $(PROGS) asan-sipgw
+# Every flow on loopback spans, then again on dahdi spans through the fake DAHDI.
+flows: $(PROGS) $(FAKE_DAHDI) asan-sipgw
 	python3 tests/flows/run_flows.py --build $(BUILD)
+	python3 tests/flows/run_flows.py --build $(BUILD) --span-type dahdi
 
 test: deps
 	$(MAKE) all
