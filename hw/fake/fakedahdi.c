@@ -314,8 +314,8 @@ static void fk_span_io(struct fk_span *sp, short d_rev, short b_rev)
 			sp->b_cfd = -1;
 			break;
 		}
-		/* a line carries only whole timeslots: anything else never reaches a card */
-		if (n != FK_BLOCK + 1 || !(ch = fk_chan_at(sp, buf[0])) || ch->sigtype != DAHDI_SIG_CLEAR)
+		/* a line in alarm carries nothing; one that works, only whole timeslots */
+		if (sp->alarms || n != FK_BLOCK + 1 || !(ch = fk_chan_at(sp, buf[0])) || ch->sigtype != DAHDI_SIG_CLEAR)
 			continue;
 		if (ch->jb_n == FK_JB) {	/* a slip: the oldest block goes */
 			ch->jb_head = (ch->jb_head + 1) % FK_JB;

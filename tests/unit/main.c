@@ -16,6 +16,7 @@
 	X(dialpeer) \
 	X(fsm) \
 	X(log) \
+	X(loop) \
 	X(registrar) \
 	X(rtp) \
 	X(sdp) \
