@@ -20,7 +20,9 @@
  * line can), and writes fail with ELAST while one waits; DAHDI_GETEVENT takes
  * it. Only 160-byte blocks
  * (DAHDI_SET_BLOCKSIZE 160) carry audio. The system.conf is
- * FAKE_DAHDI_CONF or DIR/system.conf. SPDX-License-Identifier: GPL-2.0-only */
+ * FAKE_DAHDI_CONF or DIR/system.conf. FAKE_DAHDI_BLOCK_US (20000) is the
+ * card's clock, one block per that many microseconds: a card running slow
+ * or fast, to show whose clock the audio follows. SPDX-License-Identifier: GPL-2.0-only */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -449,13 +451,18 @@ static void fk_cleanup(void)
 static int fk_init(void)
 {
 	const char *dir = getenv("FAKE_DAHDI_DIR"), *conf = getenv("FAKE_DAHDI_CONF");
-	struct itimerspec it = { .it_interval = { 0, 20000000 }, .it_value = { 0, 20000000 } };
+	const char *block_us = getenv("FAKE_DAHDI_BLOCK_US");
+	long us = block_us ? strtol(block_us, NULL, 10) : 20000;
+	struct itimerspec it;
 	char path[256], err[512];
 	sigset_t all, old;
 	int rc;
 
 	if (fk.ready)
 		return 0;
+	if (us < 1000 || us > 1000000)
+		us = 20000;
+	it.it_interval = it.it_value = (struct timespec){ 0, us * 1000 };
 	if (!dir || strlen(dir) > 80) {
 		fk_log("FAKE_DAHDI_DIR is not set (or longer than 80 characters)");
 		return -ENOENT;

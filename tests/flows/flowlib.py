@@ -261,6 +261,7 @@ class Testbed:
         self.procs = []
         self.sip_port = free_port()
         self.span_nums = {}
+        self.fake_env = {}          # more of the fake DAHDI's environment (FAKE_DAHDI_BLOCK_US)
 
     def bin(self, prog):
         return os.path.join(SRCDIR, BUILD, prog)
@@ -304,8 +305,9 @@ class Testbed:
         for name, num in sorted(self.span_nums.items(), key=lambda kv: kv[1]):
             if framing.get(name, "t1") == "e1":
                 lines.append("span=%d,%d,0,ccs,hdb3,crc4" % (num, 1 if num == 1 else 0))
+                # hardhdlc on E1s, as current cards do it; dchan (DAHDI's HDLC) on T1s
                 chans += ["bchan=%d-%d,%d-%d" % (base, base + 14, base + 16, base + 30),
-                          "dchan=%d" % (base + 15)]
+                          "hardhdlc=%d" % (base + 15)]
                 base += 31
             else:
                 lines.append("span=%d,%d,0,esf,b8zs" % (num, 1 if num == 1 else 0))
@@ -355,6 +357,7 @@ dial_peers = (
         env = dict(os.environ)
         env["LD_PRELOAD"] = ":".join(preload)
         env["FAKE_DAHDI_DIR"] = self.dir
+        env.update(self.fake_env)
         return env
 
     def start(self, name, argv):

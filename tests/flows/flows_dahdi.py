@@ -120,3 +120,33 @@ def dahdi_alarm_cycles_bounded_memory(tb):
     if pbx.wait_exit() != 0:
         raise FlowError("the PBX call after the alarms failed")
     expect_ladder("PRI after 55 alarms", q931_ladder(pbx.lines())[:len(PBX_CONNECTED)], PBX_CONNECTED)
+
+
+@flow
+def dahdi_audio_paced_by_card(tb):
+    """A card whose clock runs 25 % slow (a block per 25 ms): sipgw sends the PBX a block per
+    card tick, never one per 20 ms of its own (no "transmit buffers full", the PBX gets about
+    one per 25 ms), and the call's audio crosses both ways."""
+    need_dahdi()
+    tb.fake_env["FAKE_DAHDI_BLOCK_US"] = "25000"
+    phone = tb.phone("phone", "--answer-after", "0.2", "--tone", "1000", "--detect", "2000",
+                     "--hangup-after", "3", "--exit-after-calls", "1")
+    gw = tb.gateway(tb.config([voip_peer(100, "2...", phone.port)]))
+    pbx = pbx_call(tb, "--tone", "2000", "--detect", "1000")
+    if pbx.wait_exit() != 0 or phone.wait_exit() != 0:
+        raise FlowError("a simulator failed")
+    fl.check_audio_crossed(pbx, phone)
+    full = [ln for ln in gw.errlines() if "transmit buffers full" in ln]
+    if full:
+        raise FlowError("sipgw ran ahead of the card's clock: %s" % full[:3])
+    ev = dict((t.split(" ", 2)[2].split(" ")[0], ms) for ms, t in fl.timed(pbx.lines(), "EVENT")
+              if t.startswith("call 1 "))
+    t_setup, t_end = ev.get("setup"), ev.get("ended")
+    audio = [t for _, t in fl.timed(pbx.lines(), "EVENT") if t.startswith("call 1 audio")]
+    if t_setup is None or t_end is None or not audio:
+        raise FlowError("the PBX did not report the call's setup, end and audio")
+    rx = int(audio[0].split("rx_frames=")[1].split()[0])
+    span_ms = t_end - t_setup
+    print("    %d blocks to the PBX in %d ms: one per %.1f ms" % (rx, span_ms, span_ms / max(rx, 1)))
+    if not 0.75 * span_ms / 25 <= rx <= 1.05 * span_ms / 25:
+        raise FlowError("the PBX got %d blocks in %d ms: not one per 25 ms of the card" % (rx, span_ms))
