@@ -124,10 +124,13 @@ static void dh_alarm_change(struct span_hw *hw, int down)
 	hw->cbs->link(hw->arg, down ? SPAN_HW_LINK_DOWN : SPAN_HW_LINK_RESTORED);
 }
 
-/* A read or write said ELAST: an event waits on the channel (DAHDI queues
- * alarms on every channel of the span). */
+/* A read said ELAST: an event waits on the channel. DAHDI queues an alarm
+ * change on every channel of the span; the D-channel's copy is the one that
+ * moves the span (a B-channel read later than the D-channel's could bring
+ * an old one), the B-channels' are only taken off their queue. */
 static void dh_event(struct span_hw *hw, int fd, int ts)
 {
+	int is_d = fd == hw->d_fd;
 	int ev = DAHDI_EVENT_NONE;
 
 	if (ioctl(fd, DAHDI_GETEVENT, &ev)) {
@@ -135,9 +138,10 @@ static void dh_event(struct span_hw *hw, int fd, int ts)
 			   hw->cfg->name, ts, strerror(errno));
 		return;
 	}
-	if (ev == DAHDI_EVENT_ALARM || ev == DAHDI_EVENT_NOALARM)
-		dh_alarm_change(hw, ev == DAHDI_EVENT_ALARM);
-	else if (ev != DAHDI_EVENT_NONE)
+	if (ev == DAHDI_EVENT_ALARM || ev == DAHDI_EVENT_NOALARM) {
+		if (is_d)
+			dh_alarm_change(hw, ev == DAHDI_EVENT_ALARM);
+	} else if (ev != DAHDI_EVENT_NONE)
 		LOGN_LIMIT(&hw->lim_event, LSS_Q931, "span %s: DAHDI event %s (%d) on timeslot %d",
 			   hw->cfg->name, dh_event_name(ev), ev, ts);
 }
