@@ -1,5 +1,6 @@
-# sipgw call-flow tests only a dahdi span has: line alarms, injected through
-# the fake DAHDI's control socket (hw/fake/fakedahdi.c). They run with
+# sipgw call-flow tests only a dahdi span has: line alarms injected through
+# the fake DAHDI's control socket (hw/fake/fakedahdi.c), the card's clock
+# pacing the audio, DAHDI's channel numbers across two spans. They run with
 # run_flows.py --span-type dahdi (make flows runs both span types).
 # SPDX-License-Identifier: GPL-2.0-only
 import time
@@ -9,9 +10,9 @@ from flowlib import (PBX_CONNECTED, FlowError, FlowSkip, expect_ladder, flow, pb
                      sip_ladder, voip_peer)
 
 
-def need_dahdi():
+def need_dahdi(what):
     if fl.SPAN_TYPE != "dahdi":
-        raise FlowSkip("line alarms exist on dahdi spans only (run with --span-type dahdi)")
+        raise FlowSkip("%s: dahdi spans only (run with --span-type dahdi)" % what)
 
 
 def caller(tb, name, *args):
@@ -25,7 +26,7 @@ def dahdi_red_alarm_mid_call(tb):
     """Red alarm on a dahdi span mid-call: the phone gets BYE with Reason cause 38; while it
     lasts a SIP call to the span gets no SETUP (503, cause 38); when it clears the D-channel
     comes up again and a new call completes, audio both ways."""
-    need_dahdi()
+    need_dahdi("line alarms")
     phone = tb.phone("phone", "--answer-after", "0.1", "--tone", "1000", "--detect", "2000")
     gw = tb.gateway(tb.config([voip_peer(100, "2...", phone.port), pots_peer(900, "9T")]))
     pbx = tb.start("pbx", [tb.bin("sipgw-pbx"), "-s", tb.span_path(), "--role", "cpe", "--timeout", "60",
@@ -85,7 +86,7 @@ def dahdi_alarm_cycles_bounded_memory(tb):
     """50 red alarms and recoveries of a dahdi span with its PBX on the line: each logged
     (span down, span up), sipgw's RSS grows by less than 1 MB (the span keeps its one libpri
     instance), then the D-channel comes up and a call completes."""
-    need_dahdi()
+    need_dahdi("line alarms")
     phone = tb.phone("phone", "--answer-after", "0.1", "--hangup-after", "0.5", "--exit-after-calls", "1")
     gw = tb.gateway(tb.config([voip_peer(100, "2...", phone.port)]))
     idle = tb.start("idle-pbx", [tb.bin("sipgw-pbx"), "-s", tb.span_path(), "--role", "cpe", "--timeout", "60"])
@@ -127,7 +128,7 @@ def dahdi_audio_paced_by_card(tb):
     """A card whose clock runs 25 % slow (a block per 25 ms): sipgw sends the PBX a block per
     card tick, never one per 20 ms of its own (no "transmit buffers full", the PBX gets about
     one per 25 ms), and the call's audio crosses both ways."""
-    need_dahdi()
+    need_dahdi("a card's clock")
     tb.fake_env["FAKE_DAHDI_BLOCK_US"] = "25000"
     phone = tb.phone("phone", "--answer-after", "0.2", "--tone", "1000", "--detect", "2000",
                      "--hangup-after", "3", "--exit-after-calls", "1")
@@ -150,3 +151,30 @@ def dahdi_audio_paced_by_card(tb):
     print("    %d blocks to the PBX in %d ms: one per %.1f ms" % (rx, span_ms, span_ms / max(rx, 1)))
     if not 0.75 * span_ms / 25 <= rx <= 1.05 * span_ms / 25:
         raise FlowError("the PBX got %d blocks in %d ms: not one per 25 ms of the card" % (rx, span_ms))
+
+
+@flow
+def dahdi_t1_and_e1_spans(tb):
+    """Two dahdi spans of one system.conf, a T1 (channels 1-24) and an E1 (25-55, D on 40): a
+    PBX call on each reaches the phone with audio both ways, each on its own span's channels."""
+    need_dahdi("DAHDI's channel numbering across spans")
+    phone = tb.phone("phone", "--answer-after", "0.2", "--tone", "1000", "--detect", "2000",
+                     "--hangup-after", "1", "--exit-after-calls", "2")
+    gw = tb.gateway(tb.config([voip_peer(100, "2...", phone.port)],
+                              spans=[("pbx-a", "t1", "ni2"), ("pbx-b", "e1", "euroisdn")]))
+    for line in (r"span pbx-a: DAHDI span 1, D-channel 24 \(dchan\), 23 B-channels from channel 1,",
+                 r"span pbx-b: DAHDI span 2, D-channel 40 \(hardhdlc\), 30 B-channels from channel 25,"):
+        gw.wait_line(line, stream="err")
+    for span, extra in (("pbx-a", []), ("pbx-b", ["--framing", "e1", "--switch", "euroisdn"])):
+        pbx = tb.pbx("--call", "2001", "--calling", "5551000", "--exit-when-done", "--tone", "2000",
+                     "--detect", "1000", *extra, span=span, name="pbx-" + span)
+        if pbx.wait_exit() != 0:
+            raise FlowError("the call on %s failed" % span)
+        expect_ladder("PRI on " + span, q931_ladder(pbx.lines())[:len(PBX_CONNECTED)], PBX_CONNECTED)
+        if "on" not in [e for _, e in fl.tone_events(pbx.lines(), 1000)]:
+            raise FlowError("the PBX on %s never heard the phone" % span)
+        gw.wait_line(r"span %s: B-channel 1 free" % span, stream="err")
+    if phone.wait_exit() != 0:
+        raise FlowError("the phone failed")
+    if len([1 for e in fl.tone_events(phone.lines(), 2000) if e[1] == "on"]) < 2:
+        raise FlowError("the phone did not hear both PBXs")
