@@ -31,7 +31,7 @@ PROGS := $(BUILD)/sipgw $(BUILD)/sipgw-pbx $(BUILD)/sipgw-phone
 # The fake DAHDI of the tests (hw/fake/fakedahdi.c): an LD_PRELOAD shim, kept
 # out of libsipgw.a, whose read/write/open would otherwise replace libc's.
 FAKE_DAHDI := $(BUILD)/libfakedahdi.so
-FAKE_DAHDI_SRC := hw/fake/fakedahdi.c src/core/dahdi_conf.c
+FAKE_DAHDI_SRC := hw/fake/fakedahdi.c hw/fake/fake_card.c src/core/dahdi_conf.c
 
 .PHONY: all deps run test unit unit-asan flows bench clean layers
 all: $(PROGS) $(BUILD)/unit-tests $(FAKE_DAHDI)
@@ -49,9 +49,9 @@ $(BUILD)/sipgw-pbx: $(call obj,$(PBX_SRC)) $(BUILD)/libsipgw.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/sipgw-phone: $(call obj,$(PHONE_SRC)) $(BUILD)/libsipgw.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-$(FAKE_DAHDI): $(FAKE_DAHDI_SRC) src/core/dahdi_conf.h
+$(FAKE_DAHDI): $(FAKE_DAHDI_SRC) hw/fake/fake.h hw/fake/fakedahdi.map src/core/dahdi_conf.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -fPIC -shared -o $@ $(FAKE_DAHDI_SRC) -ldl -lpthread
+	$(CC) $(CFLAGS) -fPIC -shared -Wl,--version-script=hw/fake/fakedahdi.map -o $@ $(FAKE_DAHDI_SRC) -ldl -lpthread
 $(BUILD)/unit-tests: $(call obj,$(UNIT_SRC)) $(BUILD)/libsipgw.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cunit)
 
