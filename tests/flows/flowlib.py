@@ -349,7 +349,9 @@ dial_peers = (
         progs = [a for a in argv if os.path.basename(a) == "sipgw"]
         if not progs:
             return None
-        preload = [os.path.join(SRCDIR, "build", "libfakedahdi.so")]
+        preload = [os.path.join(SRCDIR, BUILD, "libfakedahdi.so")]
+        if not os.path.exists(preload[0]):
+            raise FlowError("%s is missing: make builds it" % preload[0])
         if "build-asan" in progs[0]:
             asan = subprocess.run(["cc", "-print-file-name=libasan.so"], capture_output=True,
                                   text=True).stdout.strip()
