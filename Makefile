@@ -12,6 +12,10 @@ OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	   -D_GNU_SOURCE -Isrc -Ihw -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# DAHDI's userspace API (hw/dahdi.c, the fake): dahdi/user.h ships in Debian's
+# dahdi-dkms under /usr/src/dahdi-VERSION/include; the newest wins.
+DAHDI_INC ?= $(patsubst %/dahdi/user.h,%,$(lastword $(sort $(wildcard /usr/src/dahdi-*/include/dahdi/user.h))))
+CFLAGS  += $(if $(DAHDI_INC),-I$(DAHDI_INC))
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpri -lm
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
@@ -24,9 +28,13 @@ UNIT_SRC  := $(wildcard tests/unit/*.c)
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
 PROGS := $(BUILD)/sipgw $(BUILD)/sipgw-pbx $(BUILD)/sipgw-phone
+# The fake DAHDI of the tests (hw/fake/fakedahdi.c): an LD_PRELOAD shim, kept
+# out of libsipgw.a, whose read/write/open would otherwise replace libc's.
+FAKE_DAHDI := $(BUILD)/libfakedahdi.so
+FAKE_DAHDI_SRC := hw/fake/fakedahdi.c hw/fake/fake_card.c src/core/dahdi_conf.c
 
 .PHONY: all deps run test unit unit-asan flows bench clean layers
-all: $(PROGS) $(BUILD)/unit-tests
+all: $(PROGS) $(BUILD)/unit-tests $(FAKE_DAHDI)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -41,6 +49,9 @@ $(BUILD)/sipgw-pbx: $(call obj,$(PBX_SRC)) $(BUILD)/libsipgw.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/sipgw-phone: $(call obj,$(PHONE_SRC)) $(BUILD)/libsipgw.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+$(FAKE_DAHDI): $(FAKE_DAHDI_SRC) hw/fake/fake.h hw/fake/fakedahdi.map src/core/dahdi_conf.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -shared -Wl,--version-script=hw/fake/fakedahdi.map -o $@ $(FAKE_DAHDI_SRC) -ldl -lpthread
 $(BUILD)/unit-tests: $(call obj,$(UNIT_SRC)) $(BUILD)/libsipgw.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cunit)
 
@@ -71,8 +82,10 @@ asan-sipgw:
 layers:
 	python3 tests/layers/check_layers.py
 
-flows: $(PROGS) asan-sipgw
+# Every flow on loopback spans, then again on dahdi spans through the fake DAHDI.
+flows: $(PROGS) $(FAKE_DAHDI) asan-sipgw
 	python3 tests/flows/run_flows.py --build $(BUILD)
+	python3 tests/flows/run_flows.py --build $(BUILD) --span-type dahdi
 
 test: deps
 	$(MAKE) all

@@ -1,6 +1,6 @@
 /* sipgw - span back ends: how a span's D-channel frames and B-channel audio
- * reach the wire. Loopback (sockets) now, DAHDI (cards) later; the Q.931
- * code sees only these ops. SPDX-License-Identifier: GPL-2.0-only */
+ * reach the wire. Loopback (sockets) and DAHDI (cards); the Q.931 code sees
+ * only these ops. SPDX-License-Identifier: GPL-2.0-only */
 #ifndef SIPGW_HW_SPAN_HW_H
 #define SIPGW_HW_SPAN_HW_H
 
@@ -12,14 +12,30 @@ struct su_root_s;
 struct cfg_span;
 struct span_hw;
 
+/* link()'s news. UP: a far end came and starts Q.921 itself (its SABME comes
+ * first). RESTORED: the line is back from an alarm with its far end still on
+ * it, which may not notice for a while (T203) that the link was lost, so the
+ * span establishes the data link from its side (Q.921 5.5.1). */
+#define SPAN_HW_LINK_DOWN 0
+#define SPAN_HW_LINK_UP 1
+#define SPAN_HW_LINK_RESTORED 2
+
 struct span_hw_cbs {
 	void (*d_readable)(void *arg);				/* a D-channel frame waits */
-	void (*link)(void *arg, int connected);			/* far end came or went */
+	void (*link)(void *arg, int connected);			/* SPAN_HW_LINK_*: far end came or went */
 	void (*b_frame)(void *arg, int chan, const uint8_t *frame, size_t len);
+	/* 20 ms of audio passed on the line: only back ends with clocks_media
+	 * call it, once per 160 samples the hardware delivers. */
+	void (*tick)(void *arg);
 };
 
 struct span_hw_ops {
 	const char *name;
+	/* 1: the hardware clocks the span's audio (a card's B-channel read
+	 * returns every 20 ms) and the back end calls cbs->tick from it; the
+	 * span then runs no 20 ms ticker of its own, so media follows the
+	 * line's clock and no slips build up. 0: the span's own ticker. */
+	int clocks_media;
 	int (*open)(struct span_hw **hwp, const struct cfg_span *cfg, struct su_root_s *root,
 		    const struct span_hw_cbs *cbs, void *arg);
 	void (*close)(struct span_hw *hw);
@@ -30,5 +46,6 @@ struct span_hw_ops {
 };
 
 extern const struct span_hw_ops loopback_hw_ops;
+extern const struct span_hw_ops dahdi_hw_ops;
 
 #endif

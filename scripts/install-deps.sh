@@ -2,11 +2,14 @@
 # Install the Debian packages sipgw needs to build, run and test, plus any
 # named as arguments (install-bench-deps.sh adds the benchmark's peers).
 # clang and its runtime (libclang_rt.fuzzer, ASan, UBSan) build tests/fuzz.
+# dahdi-dkms ships DAHDI's userspace header (dahdi/user.h, under
+# /usr/src/dahdi-*/include) that hw/dahdi.c and the fake DAHDI build on; with
+# no kernel headers its module build is skipped, which the tests do not need.
 # Runs apt-get only when something is missing. SPDX-License-Identifier: GPL-2.0-only
 set -e
 PKGS="build-essential pkg-config python3 libpri-dev libsofia-sip-ua-dev libspandsp-dev
 libspeexdsp-dev libsqlite3-dev libconfig-dev libcunit1-dev libtiff-dev sqlite3
-clang libclang-rt-14-dev $*"
+clang libclang-rt-14-dev dahdi-dkms $*"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -2,6 +2,7 @@
  * (name, kind, storage, bounds), so a key is declared once and errors come
  * out the same way for every key. SPDX-License-Identifier: GPL-2.0-only */
 #include "core/config.h"
+#include "core/dahdi_conf.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -105,6 +106,12 @@ static const struct opt span_opts[] = {
 	O_STR(struct cfg_span, country_code, 0),
 	/* SERVICE maintenance messages (4ESS, 5ESS, NI-2): channels in and out of service */
 	{ "service_messages", OPT_BOOL, offsetof(struct cfg_span, service_messages), sizeof(int), 0, 1, NULL, 0 },
+	{ "span", OPT_INT, offsetof(struct cfg_span, dahdi_span), sizeof(int), 1, DAHDI_CONF_MAX_SPANS, NULL, 0 },
+	{ NULL } };
+
+static const struct opt dahdi_opts[] = {
+	{ "system_conf", OPT_STR, offsetof(struct gw_config, dahdi_system_conf),
+	  sizeof(((struct gw_config *)0)->dahdi_system_conf), 0, 0, NULL, 0 },
 	{ NULL } };
 
 /* Q.931 4.5.8 type of number (bits 7-5) and numbering plan (bits 4-1). */
@@ -548,6 +555,7 @@ static void config_defaults(struct gw_config *cfg)
 	cfg->timers.min_se_ms = 90000;
 	config_registrar_defaults(&cfg->reg);
 	cfg->emergency.reserved_channels = 1;
+	strcpy(cfg->dahdi_system_conf, "/etc/dahdi/system.conf");
 }
 
 static void span_defaults(struct cfg_span *sp)
@@ -558,35 +566,108 @@ static void span_defaults(struct cfg_span *sp)
 	sp->hunt = HUNT_ASCENDING;
 }
 
+/* A dahdi span against DAHDI's own system.conf (what dahdi_cfg gave the
+ * kernel): the span must be there, as the same line (T1/E1) in the same law,
+ * laid out as a PRI: every B-channel and the D-channel on its timeslot. */
+static int dahdi_span_check(struct ctx *c, const config_setting_t *g, struct cfg_span *sp,
+			    const struct dahdi_conf *dc)
+{
+	const struct dahdi_conf_span *ds = dahdi_conf_span(dc, sp->dahdi_span);
+	enum dahdi_conf_line want = sp->framing == FRAMING_E1 ? DAHDI_LINE_E1 : DAHDI_LINE_T1;
+	uint32_t bchans;
+	int dchan;
+
+	if (!ds)
+		return fail(c, g, "span '%s': DAHDI span %d is not in %s (no span=%d line)", sp->name,
+			    sp->dahdi_span, dc->file, sp->dahdi_span);
+	if (ds->kind != want)
+		return fail(c, g, "span '%s': framing \"%s\", but %s:%d makes DAHDI span %d %s (%s,%s)",
+			    sp->name, sp->framing == FRAMING_E1 ? "e1" : "t1", dc->file, ds->line,
+			    ds->num, ds->kind == DAHDI_LINE_E1 ? "an E1" : "a T1", ds->framing, ds->coding);
+	bchans = dahdi_conf_pri_bchans(ds->kind, &dchan);
+	if (ds->odd_law & bchans)
+		return fail(c, g, "span '%s': %s turns B-channels of DAHDI span %d to %s, but a%s PRI "
+			    "runs %s", sp->name, dc->file, ds->num, want == DAHDI_LINE_T1 ? "A-law" : "mu-law",
+			    want == DAHDI_LINE_T1 ? " T1" : "n E1", want == DAHDI_LINE_T1 ? "mu-law" : "A-law");
+	if (ds->dchan != dchan)
+		return fail(c, g, "span '%s': %s:%d: DAHDI span %d has %s; a%s PRI has its D-channel "
+			    "on timeslot %d (channel %d: dchan= or hardhdlc=)", sp->name, dc->file,
+			    ds->dchan ? ds->dchan_line : ds->line, ds->num,
+			    ds->dchan ? "its D-channel on another timeslot" : "no dchan= or hardhdlc=",
+			    want == DAHDI_LINE_T1 ? " T1" : "n E1", dchan, ds->base + dchan - 1);
+	if (ds->bchans != bchans)
+		return fail(c, g, "span '%s': %s:%d: DAHDI span %d's bchan= lines do not give every "
+			    "B-channel of a%s PRI (channels %d-%d but the D-channel's)", sp->name, dc->file,
+			    ds->bchan_line ? ds->bchan_line : ds->line, ds->num,
+			    want == DAHDI_LINE_T1 ? " T1" : "n E1", ds->base, ds->base + ds->n_chans - 1);
+	sp->dahdi_base = ds->base;
+	sp->dahdi_dchan = ds->dchan;
+	sp->dahdi_hardhdlc = ds->hardhdlc;
+	sp->dahdi_bchans = ds->bchans;
+	snprintf(sp->path, sizeof(sp->path), "dahdi span %d", sp->dahdi_span);
+	return 0;
+}
+
 static int load_spans(struct ctx *c, struct gw_config *cfg, const config_setting_t *list)
 {
 	int n = config_setting_length(list);
+	struct dahdi_conf *dc = NULL;
+	int rc = 0;
 
 	if (!config_setting_is_list(list))
 		return fail(c, list, "'spans' must be a list ( { ... }, ... )");
 	if (n > CFG_MAX_SPANS)
 		return fail(c, list, "at most %d spans", CFG_MAX_SPANS);
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n && !rc; i++) {
 		const config_setting_t *g = config_setting_get_elem(list, i);
 		struct cfg_span *sp = &cfg->spans[i];
-		int rc;
 
 		span_defaults(sp);
 		rc = group_apply(c, g, span_opts, sp);
 		if (rc)
-			return rc;
-		if (config_span(cfg, sp->name))
-			return fail(c, g, "span '%s' is defined twice", sp->name);
-		if (sp->type == SPAN_DAHDI)
-			return fail(c, g, "span '%s': type \"dahdi\" is not supported yet (no DAHDI back end "
-				    "in this release); use type \"loopback\"", sp->name);
+			break;
+		if (config_span(cfg, sp->name)) {
+			rc = fail(c, g, "span '%s' is defined twice", sp->name);
+			break;
+		}
 		if (sp->type == SPAN_LOOPBACK && !sp->path[0])
-			return fail(c, g, "span '%s': a loopback span needs 'path' (its socket)", sp->name);
+			rc = fail(c, g, "span '%s': a loopback span needs 'path' (its socket)", sp->name);
+		else if (sp->type == SPAN_LOOPBACK && sp->dahdi_span)
+			rc = fail(c, g, "span '%s': 'span' names a DAHDI span; a loopback span has none",
+				  sp->name);
+		else if (sp->type == SPAN_DAHDI && sp->path[0])
+			rc = fail(c, g, "span '%s': a dahdi span takes 'span' (its DAHDI span number), "
+				  "not 'path'", sp->name);
+		else if (sp->type == SPAN_DAHDI && !sp->dahdi_span)
+			rc = fail(c, g, "span '%s': a dahdi span needs 'span' (its number in %s)", sp->name,
+				  cfg->dahdi_system_conf);
+		else if (sp->type == SPAN_DAHDI && !dc) {
+			/* read once, for the first dahdi span; its own errors name its own lines */
+			char why[256];
+
+			if (!(dc = calloc(1, sizeof(*dc))))
+				rc = -ENOMEM;
+			else if ((rc = dahdi_conf_load(dc, cfg->dahdi_system_conf, why, sizeof(why))) == -EINVAL)
+				snprintf(c->err, c->errlen, "%s", why);
+			else if (rc)
+				rc = fail(c, g, "span '%s': cannot read DAHDI's system.conf %s: %s (set "
+					  "dahdi.system_conf)", sp->name, cfg->dahdi_system_conf, strerror(-rc));
+		}
+		if (!rc && sp->type == SPAN_DAHDI) {
+			for (int k = 0; k < i && !rc; k++)
+				if (cfg->spans[k].type == SPAN_DAHDI && cfg->spans[k].dahdi_span == sp->dahdi_span)
+					rc = fail(c, g, "span '%s': DAHDI span %d is span '%s' already", sp->name,
+						  sp->dahdi_span, cfg->spans[k].name);
+			if (!rc)
+				rc = dahdi_span_check(c, g, sp, dc);
+		}
 		/* ITU-T E.164: a country code is 1 to 3 digits */
-		if (sp->country_code[0] && (strlen(sp->country_code) > 3 ||
-					    strspn(sp->country_code, "0123456789") != strlen(sp->country_code)))
-			return fail(c, g, "span '%s': country_code \"%s\" is not 1 to 3 digits", sp->name,
-				    sp->country_code);
+		if (!rc && sp->country_code[0] && (strlen(sp->country_code) > 3 ||
+						   strspn(sp->country_code, "0123456789") != strlen(sp->country_code)))
+			rc = fail(c, g, "span '%s': country_code \"%s\" is not 1 to 3 digits", sp->name,
+				  sp->country_code);
+		if (rc)
+			break;
 		for (const struct enum_row *r = switch_enum; r->name; r++)
 			if (r->value == (int)sp->switchtype) {
 				snprintf(sp->switch_name, sizeof(sp->switch_name), "%s", r->name);
@@ -594,7 +675,8 @@ static int load_spans(struct ctx *c, struct gw_config *cfg, const config_setting
 			}
 		cfg->n_spans = i + 1;
 	}
-	return 0;
+	free(dc);
+	return rc;
 }
 
 static int load_peers(struct ctx *c, struct gw_config *cfg, const config_setting_t *list)
@@ -754,7 +836,7 @@ static int check_runtime(struct ctx *c, config_t *lc, const struct gw_config *cf
 
 int config_load(struct gw_config *cfg, const char *path, char *err, size_t errlen)
 {
-	static const char *const top[] = { "log", "sip", "rtp", "timers", "spans",
+	static const char *const top[] = { "log", "sip", "rtp", "timers", "dahdi", "spans",
 					   "trunk_groups", "dial_peers", "registrar", "emergency", "causes", NULL };
 	struct ctx c = { .file = path, .err = err, .errlen = errlen };
 	config_t lc;
@@ -779,7 +861,7 @@ int config_load(struct gw_config *cfg, const char *path, char *err, size_t errle
 		for (k = 0; top[k] && strcmp(top[k], config_setting_name(s)); k++)
 			;
 		if (!top[k]) {
-			rc = fail(&c, s, "unknown section '%s' (known: log, sip, rtp, timers, spans, "
+			rc = fail(&c, s, "unknown section '%s' (known: log, sip, rtp, timers, dahdi, spans, "
 				  "trunk_groups, dial_peers, registrar, emergency, causes)", config_setting_name(s));
 			goto out;
 		}
@@ -800,6 +882,8 @@ int config_load(struct gw_config *cfg, const char *path, char *err, size_t errle
 		rc = fail(&c, s, "timers: session-expires must be 0 (off) or at least min-se (RFC 4028 4)");
 		goto out;
 	}
+	if ((s = config_lookup(&lc, "dahdi")) && (rc = group_apply(&c, s, dahdi_opts, cfg)))
+		goto out;
 	if ((s = config_lookup(&lc, "spans")) && (rc = load_spans(&c, cfg, s)))
 		goto out;
 	if ((s = config_lookup(&lc, "trunk_groups")) && (rc = load_tgs(&c, cfg, s)))

@@ -27,7 +27,8 @@ enum span_switch {
 struct cfg_span {
 	char name[CFG_NAME];
 	enum span_type type;
-	char path[100];			/* loopback: socket path (audio at path "-b") */
+	char path[100];			/* loopback: socket path (audio at path "-b"); dahdi:
+					 * "dahdi span N", for logs */
 	enum span_role role;
 	enum span_switch switchtype;
 	char switch_name[16];
@@ -37,6 +38,12 @@ struct cfg_span {
 	int overlap_send;		/* our SETUP: digits one by one in INFORMATION (Q.931 5.1.3) */
 	int service_messages;		/* take SERVICE (out of / in service) messages for B-channels */
 	char country_code[8];		/* E.164 country code of the span's national numbers ("" = none) */
+	/* dahdi: the span's channels, as dahdi.system_conf lays them out */
+	int dahdi_span;			/* DAHDI span number (its span= line) */
+	int dahdi_base;			/* DAHDI channel number of timeslot 1 */
+	int dahdi_dchan;		/* D-channel timeslot (24 on a T1, 16 on an E1) */
+	int dahdi_hardhdlc;		/* the D-channel is hardhdlc= (HDLC on the card), not dchan= */
+	uint32_t dahdi_bchans;		/* B-channel timeslots, a bit each */
 };
 
 struct cfg_trunk_group {
@@ -118,6 +125,7 @@ struct gw_config {
 	struct cfg_timers timers;
 	struct cfg_span spans[CFG_MAX_SPANS];
 	int n_spans;
+	char dahdi_system_conf[256];	/* DAHDI's channel layout, read for dahdi spans */
 	struct cfg_trunk_group tgs[CFG_MAX_TGS];
 	int n_tgs;
 	struct dial_peer *peers;

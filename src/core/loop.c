@@ -2,6 +2,7 @@
 #include "core/loop.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 
 #include <sofia-sip/su_wait.h>
@@ -75,7 +76,8 @@ static int fd_cb(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)
 	return 0;
 }
 
-int loop_fd_alloc(struct loop_fd **wp, su_root_t *root, int fd, loop_fd_h *h, void *arg)
+static int fd_alloc(struct loop_fd **wp, su_root_t *root, int fd, int events, loop_fd_h *h,
+		    void *arg)
 {
 	struct loop_fd *lf = calloc(1, sizeof(*lf));
 	if (!lf)
@@ -84,7 +86,7 @@ int loop_fd_alloc(struct loop_fd **wp, su_root_t *root, int fd, loop_fd_h *h, vo
 	lf->fd = fd;
 	lf->h = h;
 	lf->arg = arg;
-	if (su_wait_create(&lf->wait, fd, SU_WAIT_IN) < 0) {
+	if (su_wait_create(&lf->wait, fd, events) < 0) {
 		free(lf);
 		return -EIO;
 	}
@@ -96,6 +98,18 @@ int loop_fd_alloc(struct loop_fd **wp, su_root_t *root, int fd, loop_fd_h *h, vo
 	}
 	*wp = lf;
 	return 0;
+}
+
+int loop_fd_alloc(struct loop_fd **wp, su_root_t *root, int fd, loop_fd_h *h, void *arg)
+{
+	return fd_alloc(wp, root, fd, SU_WAIT_IN, h, arg);
+}
+
+int loop_fd_alloc_pri(struct loop_fd **wp, su_root_t *root, int fd, loop_fd_h *h, void *arg)
+{
+	/* Sofia names no SU_WAIT_ for POLLPRI; its poll and epoll ports hand
+	 * the event bits to the kernel as they are. */
+	return fd_alloc(wp, root, fd, SU_WAIT_IN | POLLPRI, h, arg);
 }
 
 void loop_fd_free(struct loop_fd *lf)

@@ -21,6 +21,9 @@ const char *loop_timer_name(const struct loop_timer *t);
 struct loop_fd;
 /** Call h whenever fd is readable. */
 int loop_fd_alloc(struct loop_fd **wp, struct su_root_s *root, int fd, loop_fd_h *h, void *arg);
+/** The same, also when fd has priority data (POLLPRI): a DAHDI channel
+ * tells of an event (an alarm) that way, not by being readable. */
+int loop_fd_alloc_pri(struct loop_fd **wp, struct su_root_s *root, int fd, loop_fd_h *h, void *arg);
 void loop_fd_free(struct loop_fd *w);
 
 

@@ -51,6 +51,8 @@ struct span {
 	uint32_t restart_wait;			/* B-channels (bit per number) whose RESTART
 						 * awaits its ACKNOWLEDGE (Q.931 5.5.1) */
 	struct loop_timer *t316;		/* RESTART ACKNOWLEDGE due (Q.931 table 9-1) */
+	struct loop_timer *t_establish;		/* line back from an alarm, far end silent:
+						 * establish Q.921 ourselves when it runs out */
 	unsigned long bad_chan;			/* B-channel datagrams for no B-channel of ours */
 	struct log_limit lim_pri_err;		/* libpri's error callback */
 	struct log_limit lim_bad_chan;

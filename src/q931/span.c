@@ -31,6 +31,8 @@ static void trace(struct span *sp, const char *dir, const void *buf, int len)
 
 /* Q.931 table 9-1: T316, RESTART sent, RESTART ACKNOWLEDGE due. */
 #define SPAN_T316_MS 120000
+/* Q.921 5.9.1: T200, the time a frame waits for its answer. */
+#define SPAN_T200_MS 1000
 /* Q.921 3.2: address field, SAPI 0 (call control), TEI 0 (a PRI is
  * point-to-point, Q.921 3.3.4.2), and the U-frame control octets
  * (Q.921 table 5) with the P/F bit. */
@@ -62,6 +64,7 @@ static int pri_read_cb(struct pri *pri, void *buf, int buflen)
 		return 0;
 	}
 	sp->read_got = 1;
+	loop_timer_stop(sp->t_establish);	/* the far end speaks first */
 	trace(sp, "<", buf, (int)n);
 	return (int)n;
 }
@@ -633,7 +636,12 @@ static void link_cb(void *arg, int connected)
 	struct span *sp = arg;
 
 	LOGN(LSS_Q931, "span %s: far end %s", sp->cfg->name, connected ? "connected" : "disconnected");
-	sp->peer_up = connected;
+	sp->peer_up = connected != SPAN_HW_LINK_DOWN;
+	/* A line back from an alarm: let the far end speak first (its SABME
+	 * is not to be crossed), but one that thinks the link never went
+	 * would be silent until its T203: after T200 we establish it. */
+	if (connected == SPAN_HW_LINK_RESTORED)
+		loop_timer_start(sp->t_establish, SPAN_T200_MS);
 	if (connected) {
 		/* a new far end: what an old one took out of service is its own
 		 * business; this one says again what it wants out */
@@ -643,6 +651,7 @@ static void link_cb(void *arg, int connected)
 		sp->oos = 0;
 		return;	/* libpri goes on with the far end's first frame (d_readable) */
 	}
+	loop_timer_stop(sp->t_establish);
 	/* From inside libpri's read callback the reset waits until
 	 * pri_check_event() has returned (d_readable); a back end that tells
 	 * of the loss at any other time (an alarm, say) gets it at once
@@ -651,6 +660,25 @@ static void link_cb(void *arg, int connected)
 	loop_timer_stop(sp->pri_timer);
 	if (!sp->in_drain)
 		span_far_gone(sp);
+}
+
+/* The line came back, the far end has said nothing for T200: what
+ * chan_dahdi does on DAHDI_EVENT_NOALARM, restart Q.921 (SABME, Q.921 5.5.1). */
+static void t_establish_cb(void *arg)
+{
+	struct span *sp = arg;
+
+	if (!sp->peer_up || sp->dchan_up)
+		return;
+	LOGN(LSS_Q931, "span %s: line back, far end silent: establishing the data link (SABME)",
+	     sp->cfg->name);
+	if (!sp->pri) {
+		if (span_pri_start(sp))
+			LOGE(LSS_Q931, "span %s: cannot start libpri", sp->cfg->name);
+		return;
+	}
+	pri_restart(sp->pri);
+	span_reschedule(sp);
 }
 
 static void b_frame(void *arg, int chan, const uint8_t *frame, size_t len)
@@ -682,6 +710,7 @@ static const struct span_hw_cbs hw_cbs = {
 	.d_readable = d_readable,
 	.link = link_cb,
 	.b_frame = b_frame,
+	.tick = tick_cb,
 };
 
 static void pri_msg_cb(struct pri *pri, char *s)
@@ -723,7 +752,8 @@ int span_alloc(struct span **spp, const struct span_params *p)
 	for (int c = 1; c <= (p->cfg->framing == FRAMING_E1 ? 31 : 23); c++)
 		if (p->cfg->framing != FRAMING_E1 || c != 16)
 			sp->bchans[sp->n_b++] = c;
-	sp->hw_ops = p->hw_ops ? p->hw_ops : p->cfg->type == SPAN_LOOPBACK ? &loopback_hw_ops : NULL;
+	sp->hw_ops = p->hw_ops ? p->hw_ops : p->cfg->type == SPAN_LOOPBACK ? &loopback_hw_ops
+		   : p->cfg->type == SPAN_DAHDI ? &dahdi_hw_ops : NULL;
 	if (!sp->hw_ops) {
 		free(sp);
 		return -ENOTSUP;
@@ -734,7 +764,9 @@ int span_alloc(struct span **spp, const struct span_params *p)
 		goto err;
 	if ((rc = loop_timer_alloc(&sp->pri_timer, p->root, "libpri", pri_timer_cb, sp)) ||
 	    (rc = loop_timer_alloc(&sp->t316, p->root, "T316", t316_cb, sp)) ||
-	    (rc = loop_ticker_alloc(&sp->tick, p->root, 20, tick_cb, sp)))
+	    (rc = loop_timer_alloc(&sp->t_establish, p->root, "T200", t_establish_cb, sp)) ||
+	    /* a card clocks its span's audio itself (span_hw_ops.clocks_media) */
+	    (!sp->hw_ops->clocks_media && (rc = loop_ticker_alloc(&sp->tick, p->root, 20, tick_cb, sp))))
 		goto err;
 	LOGN(LSS_Q931, "span %s: %s %s %s, %d B-channels, %s law, at %s", p->cfg->name,
 	     span_framing_name(p->cfg->framing), p->cfg->switch_name,
@@ -758,6 +790,7 @@ void span_free(struct span *sp)
 	loop_ticker_free(sp->tick);
 	loop_timer_free(sp->pri_timer);
 	loop_timer_free(sp->t316);
+	loop_timer_free(sp->t_establish);
 	if (sp->hw)
 		sp->hw_ops->close(sp->hw);
 	/* sp->pri: libpri offers no way to free it; it lives until exit. */

@@ -11,10 +11,24 @@ import time
 
 BUILD = "build"
 SRCDIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+# The spans' type (run_flows.py --span-type): "loopback", or "dahdi" on the
+# fake DAHDI (build/libfakedahdi.so), whose far end is a loopback span's far
+# end, so the same simulators and assertions run on both.
+SPAN_TYPE = "loopback"
 
 
 class FlowError(AssertionError):
     pass
+
+
+class FlowSkip(Exception):
+    """A test that cannot mean anything on this span type; the reason is printed."""
+
+
+def skip_unless_loopback(why):
+    """Skip on a dahdi span: why says what only a loopback span has."""
+    if SPAN_TYPE != "loopback":
+        raise FlowSkip(why)
 
 
 TESTS = []
@@ -58,13 +72,13 @@ def pots_peer(tag, pattern, port="pbx-a", pref=0, fwd=None):
 class Proc:
     """One program we started; its stdout (and stderr) go to files."""
 
-    def __init__(self, name, argv, workdir):
+    def __init__(self, name, argv, workdir, env=None):
         self.name = name
         self.out = os.path.join(workdir, name + ".out")
         self.err = os.path.join(workdir, name + ".err")
         self.argv = argv
         self.p = subprocess.Popen(argv, stdout=open(self.out, "w"),
-                                  stderr=open(self.err, "w"), cwd=workdir)
+                                  stderr=open(self.err, "w"), cwd=workdir, env=env)
 
     def lines(self):
         with open(self.out) as f:
@@ -94,12 +108,12 @@ class Proc:
                 raise FlowError("%s: no line /%s/ within %.1fs" % (self.name, pattern, timeout))
             time.sleep(0.02)
 
-    def wait_count(self, pattern, n, timeout=10.0):
+    def wait_count(self, pattern, n, timeout=10.0, stream="out"):
         """Wait until n lines match pattern; returns them."""
         rx = re.compile(pattern)
         deadline = time.monotonic() + timeout
         while True:
-            got = [ln for ln in self.lines() if rx.search(ln)]
+            got = [ln for ln in (self.lines() if stream == "out" else self.errlines()) if rx.search(ln)]
             if len(got) >= n:
                 return got
             if self.p.poll() is not None or time.monotonic() > deadline:
@@ -246,39 +260,110 @@ class Testbed:
         self.dir = tempfile.mkdtemp(prefix="sipgw-flow-%s-" % name)
         self.procs = []
         self.sip_port = free_port()
+        self.span_nums = {}
+        self.fake_env = {}          # more of the fake DAHDI's environment (FAKE_DAHDI_BLOCK_US)
 
     def bin(self, prog):
         return os.path.join(SRCDIR, BUILD, prog)
 
     def span_path(self, span="pbx-a"):
+        """Where the PBX for span connects: the loopback span's socket, or on
+        dahdi the fake's far end of the DAHDI span the span is (DIR/span<N>)."""
+        if SPAN_TYPE == "dahdi":
+            return os.path.join(self.dir, "span%d" % self.span_num(span))
         return os.path.join(self.dir, span)
+
+    def span_num(self, span):
+        """The DAHDI span number of a span by name: 1, 2, ... in the order first named."""
+        return self.span_nums.setdefault(span, len(self.span_nums) + 1)
+
+    def ctl(self, line):
+        """A line to the fake DAHDI's control socket ("alarm 1 red"); returns its answer."""
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            s.settimeout(5)
+            s.connect(os.path.join(self.dir, "ctl"))
+            s.send(line.encode())
+            return s.recv(256).decode().strip()
+        finally:
+            s.close()
+
+    def span_txt(self, n, fr, sw):
+        if SPAN_TYPE == "dahdi":
+            return ('  { name = "%s"; type = "dahdi"; span = %d; role = "network"; '
+                    'switchtype = "%s"; framing = "%s"; }' % (n, self.span_num(n), sw, fr))
+        return ('  { name = "%s"; type = "loopback"; path = "%s"; role = "network"; '
+                'switchtype = "%s"; framing = "%s"; }' % (n, self.span_path(n), sw, fr))
+
+    def system_conf(self, spans):
+        """DAHDI's system.conf for the spans, as dahdi_cfg would read it for PRI cards;
+        the section pointing sipgw at it."""
+        framing = dict((n, fr) for n, fr, _ in spans)
+        lines = ["# the fake DAHDI's cards (flowlib.py)"]
+        chans = []
+        base = 1
+        for name, num in sorted(self.span_nums.items(), key=lambda kv: kv[1]):
+            if framing.get(name, "t1") == "e1":
+                lines.append("span=%d,%d,0,ccs,hdb3,crc4" % (num, 1 if num == 1 else 0))
+                # hardhdlc on E1s, as current cards do it; dchan (DAHDI's HDLC) on T1s
+                chans += ["bchan=%d-%d,%d-%d" % (base, base + 14, base + 16, base + 30),
+                          "hardhdlc=%d" % (base + 15)]
+                base += 31
+            else:
+                lines.append("span=%d,%d,0,esf,b8zs" % (num, 1 if num == 1 else 0))
+                chans += ["bchan=%d-%d" % (base, base + 22), "dchan=%d" % (base + 23)]
+                base += 24
+        path = os.path.join(self.dir, "system.conf")
+        with open(path, "w") as f:
+            f.write("\n".join(lines + chans) + "\n")
+        return 'dahdi = { system_conf = "%s"; };\n' % path
 
     def config(self, peers, framing="t1", switch="ni2", ring_timeout=30, timer_b=32,
                spans=None, extra="", trusted=("127.0.0.1",)):
         spans = spans or [("pbx-a", framing, switch)]
-        span_txt = ",\n".join(
-            '  { name = "%s"; type = "loopback"; path = "%s"; role = "network"; '
-            'switchtype = "%s"; framing = "%s"; }' % (n, self.span_path(n), sw, fr)
-            for n, fr, sw in spans)
+        span_txt = ",\n".join(self.span_txt(n, fr, sw) for n, fr, sw in spans)
+        dahdi_txt = self.system_conf(spans) if SPAN_TYPE == "dahdi" else ""
         peer_txt = ",\n".join("  { %s }" % p for p in peers)
         txt = """log = { level = "info"; };
 sip = { bind = "127.0.0.1"; port = %d; trusted = [ %s ]; };
 rtp = { address = "127.0.0.1"; port_min = 30000; port_max = 39999; };
 timers = { ring-no-answer = %s; timer-b = %s; shutdown-grace = 2; };
-spans = (
+%sspans = (
 %s
 );
 dial_peers = (
 %s
 );
-%s""" % (self.sip_port, ", ".join('"%s"' % t for t in trusted), ring_timeout, timer_b, span_txt, peer_txt, extra)
+%s""" % (self.sip_port, ", ".join('"%s"' % t for t in trusted), ring_timeout, timer_b, dahdi_txt,
+         span_txt, peer_txt, extra)
         path = os.path.join(self.dir, "sipgw.conf")
         with open(path, "w") as f:
             f.write(txt)
         return path
 
+    def env_for(self, argv):
+        """sipgw on dahdi spans runs on the fake DAHDI: LD_PRELOAD and FAKE_DAHDI_DIR.
+        An ASan build needs its runtime first in the list, so libasan goes before it."""
+        if SPAN_TYPE != "dahdi":
+            return None
+        progs = [a for a in argv if os.path.basename(a) == "sipgw"]
+        if not progs:
+            return None
+        preload = [os.path.join(SRCDIR, BUILD, "libfakedahdi.so")]
+        if not os.path.exists(preload[0]):
+            raise FlowError("%s is missing: make builds it" % preload[0])
+        if "build-asan" in progs[0]:
+            asan = subprocess.run(["cc", "-print-file-name=libasan.so"], capture_output=True,
+                                  text=True).stdout.strip()
+            preload.insert(0, os.path.realpath(asan))
+        env = dict(os.environ)
+        env["LD_PRELOAD"] = ":".join(preload)
+        env["FAKE_DAHDI_DIR"] = self.dir
+        env.update(self.fake_env)
+        return env
+
     def start(self, name, argv):
-        p = Proc(name, argv, self.dir)
+        p = Proc(name, argv, self.dir, env=self.env_for(argv))
         self.procs.append(p)
         return p
 

@@ -1,6 +1,6 @@
 # sipgw call-flow tests for a gateway that must keep its footing: SIGTERM
 # with a call up, a PBX that vanishes mid-call and comes back, a bad config
-# line, a dahdi span it cannot run, malformed SIP on its port.
+# line, a dahdi span its system.conf does not have, malformed SIP on its port.
 # SPDX-License-Identifier: GPL-2.0-only
 import os
 import signal
@@ -63,16 +63,24 @@ def bad_config_exits_with_line(tb):
 
 
 @flow
-def dahdi_span_refused(tb):
-    """A span of type dahdi is refused at start-up with a clear error."""
-    path = os.path.join(tb.dir, "dahdi.conf")
-    with open(path, "w") as f:
-        f.write('spans = ( { name = "card1"; type = "dahdi"; } );\n')
-    p = tb.start("sipgw", [tb.bin("sipgw"), "-c", path])
-    rc = p.wait_exit()
-    err = "\n".join(p.errlines())
-    if rc == 0 or "dahdi" not in err.lower() or ":1:" not in err:
-        raise FlowError("dahdi span: rc=%s, stderr=%s" % (rc, err))
+def dahdi_span_not_in_system_conf(tb):
+    """A dahdi span that DAHDI's system.conf does not have, or no system.conf at all: sipgw
+    names the span's file:line and exits non-zero."""
+    sysconf = os.path.join(tb.dir, "system.conf.one-t1")
+    with open(sysconf, "w") as f:
+        f.write("span=1,1,0,esf,b8zs\nbchan=1-23\ndchan=24\n")
+    for sc, what in ((sysconf, "span 'card1': DAHDI span 2 is not in %s" % sysconf),
+                     ("/nonexistent-sipgw/system.conf",
+                      "span 'card1': cannot read DAHDI's system.conf /nonexistent-sipgw/system.conf")):
+        path = os.path.join(tb.dir, "dahdi.conf")
+        with open(path, "w") as f:
+            f.write('dahdi = { system_conf = "%s"; };\nspans = (\n'
+                    '  { name = "card1"; type = "dahdi"; span = 2; role = "network"; }\n);\n' % sc)
+        p = tb.start("sipgw", [tb.bin("sipgw"), "-c", path])
+        rc = p.wait_exit()
+        err = "\n".join(p.errlines())
+        if rc == 0 or ("%s:3: " % path) not in err or what not in err:
+            raise FlowError("dahdi span against %s: rc=%s, stderr=%s" % (sc, rc, err))
 
 
 @flow

@@ -13,9 +13,11 @@
 	X(call) \
 	X(cause) \
 	X(config) \
+	X(dahdi_conf) \
 	X(dialpeer) \
 	X(fsm) \
 	X(log) \
+	X(loop) \
 	X(registrar) \
 	X(route) \
 	X(identity) \

@@ -380,7 +380,10 @@ static void test_duplicate_span_names(void)
 		     ");\n", 7, "span 'pbx-a' is defined twice");
 }
 
-static void test_dahdi_span_refused(void)
+/* A dahdi span is laid out by DAHDI's system.conf (tests/unit/test_dahdi_conf.c
+ * checks the two against each other); without its DAHDI span number it is an
+ * error at its line. */
+static void test_dahdi_span_needs_number(void)
 {
 	expect_error("spans = (\n"
 		     "  { name = \"pbx-a\"; type = \"loopback\"; path = \"/tmp/a\"; },\n"
@@ -388,7 +391,7 @@ static void test_dahdi_span_refused(void)
 		     "    name = \"card1\";\n"
 		     "    type = \"dahdi\";\n"
 		     "  }\n"
-		     ");\n", 3, "span 'card1': type \"dahdi\" is not supported yet");
+		     ");\n", 3, "span 'card1': a dahdi span needs 'span'");
 }
 
 static void test_span_required_settings(void)
@@ -867,7 +870,7 @@ int suite_config_add(void)
 		{ "pots dial-peer port names no span", test_pots_peer_port_names_no_span },
 		{ "duplicate dial-peer tags", test_duplicate_tags },
 		{ "duplicate span names", test_duplicate_span_names },
-		{ "dahdi span refused", test_dahdi_span_refused },
+		{ "dahdi span needs its DAHDI span number", test_dahdi_span_needs_number },
 		{ "span required settings", test_span_required_settings },
 		{ "overlap: T302 and the span switches", test_overlap_settings },
 		{ "timers: seconds -> ms", test_timers_seconds_to_ms },
