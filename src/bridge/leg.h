@@ -16,6 +16,13 @@ struct media_port;
  * its E.164 form then starts with '+'. */
 enum leg_ton { LEG_TON_UNKNOWN, LEG_TON_INTERNATIONAL, LEG_TON_NATIONAL, LEG_TON_SUBSCRIBER };
 
+/* Why a call was redirected before it reached us (Q.952 redirecting
+ * reason, RFC 5806 Diversion reason, RFC 4458 cause). */
+enum leg_redirect {
+	LEG_REDIR_NONE, LEG_REDIR_UNKNOWN, LEG_REDIR_BUSY, LEG_REDIR_NO_ANSWER, LEG_REDIR_UNCONDITIONAL,
+	LEG_REDIR_DEFLECTION, LEG_REDIR_OUT_OF_SERVICE, LEG_REDIR__COUNT
+};
+
 /* What the originating side asked for. */
 struct leg_setup_info {
 	char called[LEG_NUM];
@@ -32,6 +39,9 @@ struct leg_setup_info {
 				 * presentation restricted, RFC 3323 Privacy: id) */
 	char asserted[LEG_NUM];	/* SIP: the P-Asserted-Identity user (RFC 3325), to be
 				 * believed only from a trusted source (routing decides) */
+	char redirecting[LEG_NUM];	/* who the call was for before it was redirected ("" = not redirected) */
+	enum leg_ton redirecting_ton;
+	enum leg_redirect redirect_reason;
 };
 
 struct leg_ops {

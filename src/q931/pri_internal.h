@@ -100,6 +100,8 @@ struct pri_leg {
 	int plan;			/* outgoing: its type of number | numbering plan */
 	char calling[LEG_NUM];		/* outgoing: the calling number as routing mapped it ("" = si's) */
 	int calling_plan;
+	char redirecting[LEG_NUM];	/* outgoing: the redirecting number as routing mapped it */
+	int redirecting_plan;
 	struct loop_timer *route_timer;	/* hands the SETUP to the bridge */
 	uint8_t outq[4][MEDIA_FRAME];	/* frames waiting for the 20 ms clock */
 	unsigned q_head, q_len;
@@ -117,6 +119,8 @@ void pri_leg_proceeding(struct pri_leg *pl);
  * INFORMATION until the number is complete, '#' or Sending Complete, or
  * T302 runs out; then CALL PROCEEDING and routing. */
 void pri_leg_overlap(struct pri_leg *pl, const struct leg_setup_info *si);
+/** The Q.952 redirecting reason for why (PRI_REDIR_UNKNOWN when none fits). */
+int span_redirect_q931(enum leg_redirect why);
 /** enum pri_state */
 int pri_leg_state(const struct pri_leg *pl);
 void pri_leg_tick(struct pri_leg *pl);

@@ -346,6 +346,14 @@ static int pl_send_setup(struct pri_leg *pl, const struct leg_setup_info *si, in
 		pri_sr_set_called(sr, pl->called, pl->plan, 1);
 		pl->sent = strlen(pl->called);
 	}
+	if (si->redirecting[0]) {
+		/* Q.931 4.6.x / Q.952 Redirecting number: who the call was for */
+		char red[LEG_NUM];
+
+		snprintf(red, sizeof(red), "%s", pl->redirecting[0] ? pl->redirecting : si->redirecting);
+		pri_sr_set_redirecting(sr, red, pl->redirecting[0] ? pl->redirecting_plan : PRI_UNKNOWN | 0x1,
+				       PRES_ALLOWED_USER_NUMBER_NOT_SCREENED, span_redirect_q931(si->redirect_reason));
+	}
 	/* Q.931 4.5.10: a restricted number is still sent, marked so */
 	pri_sr_set_caller(sr, calling[0] ? calling : NULL, name[0] && !si->restricted ? name : NULL,
 			  pl->calling[0] ? pl->calling_plan : PRI_UNKNOWN | 0x1,
@@ -403,6 +411,10 @@ int pri_leg_alloc_outgoing(struct leg **legp, struct span *sp, const struct pri_
 	if (p->calling) {
 		snprintf(pl->calling, sizeof(pl->calling), "%s", p->calling);
 		pl->calling_plan = p->calling_plan;
+	}
+	if (p->redirecting) {
+		snprintf(pl->redirecting, sizeof(pl->redirecting), "%s", p->redirecting);
+		pl->redirecting_plan = p->redirecting_plan;
 	}
 	snprintf(pl->called, sizeof(pl->called), "%s", p->called ? p->called : "");
 	LIST_INSERT_HEAD(&sp->legs, pl, entry);

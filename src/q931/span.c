@@ -211,6 +211,32 @@ static enum leg_ton span_ton(int plan)
 	}
 }
 
+/* Q.952 redirecting reason (the Redirecting number IE, octet 3b) */
+static const struct { int q931; enum leg_redirect why; } span_redirects[] = {
+	{ PRI_REDIR_UNKNOWN, LEG_REDIR_UNKNOWN },
+	{ PRI_REDIR_FORWARD_ON_BUSY, LEG_REDIR_BUSY },
+	{ PRI_REDIR_FORWARD_ON_NO_REPLY, LEG_REDIR_NO_ANSWER },
+	{ PRI_REDIR_DEFLECTION, LEG_REDIR_DEFLECTION },
+	{ PRI_REDIR_DTE_OUT_OF_ORDER, LEG_REDIR_OUT_OF_SERVICE },
+	{ PRI_REDIR_UNCONDITIONAL, LEG_REDIR_UNCONDITIONAL },
+};
+
+static enum leg_redirect span_redirect_reason(int q931)
+{
+	for (size_t i = 0; i < sizeof(span_redirects) / sizeof(span_redirects[0]); i++)
+		if (span_redirects[i].q931 == q931)
+			return span_redirects[i].why;
+	return LEG_REDIR_UNKNOWN;	/* the default row */
+}
+
+int span_redirect_q931(enum leg_redirect why)
+{
+	for (size_t i = 0; i < sizeof(span_redirects) / sizeof(span_redirects[0]); i++)
+		if (span_redirects[i].why == why)
+			return span_redirects[i].q931;
+	return PRI_REDIR_UNKNOWN;
+}
+
 /* An overlap SETUP's number so far: complete when it ends in '#' (taken
  * off) or no dial-peer could take a longer one. */
 static int span_number_complete(struct span *sp, char *called)
@@ -266,6 +292,12 @@ static void on_ring(struct span *sp, const pri_event *ev)
 	si.called_ton = span_ton(r->calledplan);
 	/* Q.931 4.5.10 octet 3a bits 7-6: 01 presentation restricted */
 	si.restricted = (r->callingpres & 0x60) == 0x20;
+	if (r->redirectingnum[0]) {
+		snprintf(si.redirecting, sizeof(si.redirecting), "%.*s", (int)sizeof(si.redirecting) - 1,
+			 r->redirectingnum);
+		si.redirecting_ton = span_ton(r->callingplanrdnis);
+		si.redirect_reason = span_redirect_reason(r->redirectingreason);
+	}
 	if (sp->cfg->overlap_receive && !r->complete && !span_number_complete(sp, si.called)) {
 		/* Q.931 5.2.4: SETUP ACKNOWLEDGE; the rest of the number comes in
 		 * INFORMATION (pri_leg.c), routed en bloc once complete. */

@@ -42,6 +42,8 @@ struct pri_leg_params {
 	int plan;		/* Q.931 type of number | numbering plan of the called number */
 	const char *calling;	/* NULL: the setup info's, as it is */
 	int calling_plan;	/* its type of number | numbering plan */
+	const char *redirecting;	/* NULL: the setup info's, as it is */
+	int redirecting_plan;
 };
 
 /** An outgoing leg on sp, not yet signalled: its leg_ops.setup hunts a

@@ -30,6 +30,10 @@ void route_identity_from_pri(const struct cfg_span *span, struct leg_setup_info 
 		e164(si->calling, sizeof(si->calling), span->country_code);
 	if (si->called_ton == LEG_TON_INTERNATIONAL)
 		e164(si->called, sizeof(si->called), "");
+	if (si->redirecting_ton == LEG_TON_INTERNATIONAL)
+		e164(si->redirecting, sizeof(si->redirecting), "");
+	else if (si->redirecting_ton == LEG_TON_NATIONAL && span && span->country_code[0])
+		e164(si->redirecting, sizeof(si->redirecting), span->country_code);
 }
 
 int route_number_to_pri(const struct cfg_span *span, const char *number, char *out, size_t outlen,

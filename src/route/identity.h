@@ -11,7 +11,8 @@
 
 struct cfg_span;
 
-/** PRI -> SIP: the SETUP's numbers in E.164 where their type says so: an
+/** PRI -> SIP: the SETUP's numbers (calling, called, redirecting) in E.164
+ * where their type says so: an
  * international number gets '+', a national one '+' and the span's country
  * code (when it has one); others stay as they are. */
 void route_identity_from_pri(const struct cfg_span *span, struct leg_setup_info *si);

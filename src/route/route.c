@@ -146,7 +146,7 @@ static int route_try_pots(struct route_call *rc, const struct dial_peer *dp, int
 	}
 	for (int i = 0; i < n; i++) {
 		const struct cfg_span *span = config_span(cfg, names[i]);
-		char called[LEG_NUM], calling[LEG_NUM];
+		char called[LEG_NUM], calling[LEG_NUM], redirecting[LEG_NUM];
 		/* E.164 '+' numbers go as digits with their type of number; a
 		 * dial-peer's explicit numbering_type still wins for the called */
 		int plan = route_number_to_pri(span, number, called, sizeof(called), dp->ton | dp->npi);
@@ -156,6 +156,9 @@ static int route_try_pots(struct route_call *rc, const struct dial_peer *dp, int
 			.calling = calling,
 			.calling_plan = route_number_to_pri(span, si->calling, calling, sizeof(calling),
 							    0x01 /* unknown, E.164 */),
+			.redirecting = si->redirecting[0] ? redirecting : NULL,
+			.redirecting_plan = route_number_to_pri(span, si->redirecting, redirecting,
+								sizeof(redirecting), 0x01),
 		};
 		int cause, rv = route_place(rc, ROUTE_LEG_PRI, &t, &cause);
 

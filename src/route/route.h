@@ -23,6 +23,8 @@ struct route_target {
 	int plan;		/* pri: type of number | numbering plan */
 	const char *calling;	/* pri: calling number as mapped (NULL: the setup info's) */
 	int calling_plan;	/* pri: its type of number | numbering plan */
+	const char *redirecting;	/* pri: redirecting number as mapped (NULL: none / the setup info's) */
+	int redirecting_plan;
 	int assert_identity;	/* sip: a peer of the trust domain: tell it who calls (RFC 3325) */
 	const char *host;	/* sip: the dial-peer's session target */
 	int port;

@@ -22,7 +22,8 @@ int route_legs_pri(void *arg, struct leg **legp, const struct route_target *t)
 {
 	struct route_legs *rl = arg;
 	struct pri_leg_params p = { .called = t->number, .plan = t->plan, .calling = t->calling,
-				    .calling_plan = t->calling_plan };
+				    .calling_plan = t->calling_plan, .redirecting = t->redirecting,
+				    .redirecting_plan = t->redirecting_plan };
 
 	for (int i = 0; i < rl->n_spans; i++)
 		if (!strcmp(span_name(rl->spans[i]), t->span))

@@ -64,6 +64,8 @@ struct pbx_opts {
 	int calls_in;			/* incoming calls to take before done (default 1) */
 	int calling_plan;		/* --calling-ton: type of number | plan of our calling number */
 	int restricted;			/* --restricted: our calling number's presentation restricted */
+	const char *redirecting;	/* --redirecting: our SETUP's redirecting number */
+	int redirect_reason;		/* --redirect-reason: its Q.952 reason (PRI_REDIR_*) */
 };
 
 /* One call's state after Q.931 5 / figure A.3 (user side): the U states the

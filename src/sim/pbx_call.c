@@ -302,6 +302,9 @@ static int call_place(struct pbx *p, int want)
 		c->sent = strlen(c->number);
 		pri_sr_set_called(sr, c->number, PRI_UNKNOWN, 1);
 	}
+	if (o->redirecting)
+		pri_sr_set_redirecting(sr, (char *)o->redirecting, PRI_UNKNOWN, PRES_ALLOWED_USER_NUMBER_NOT_SCREENED,
+				       o->redirect_reason);
 	if (o->calling || o->name)
 		pri_sr_set_caller(sr, (char *)(o->calling ? o->calling : ""), (char *)o->name, o->calling_plan,
 				  o->restricted ? PRES_PROHIB_USER_NUMBER_NOT_SCREENED
@@ -427,9 +430,11 @@ static void call_incoming(struct pbx *p, pri_event_ring *ring)
 	}
 	pbx_out(p, PBX_EVENT, "call %d setup chan=%d", c->id, chan);
 	/* Q.931 4.5.8 type of number (bits 7-5), 4.5.10 presentation (bits 7-6) */
-	pbx_out(p, PBX_EVENT, "call %d ids called=%s called_ton=%d calling=%s calling_ton=%d pres=%s", c->id,
+	pbx_out(p, PBX_EVENT, "call %d ids called=%s called_ton=%d calling=%s calling_ton=%d pres=%s "
+		"redirecting=%s redirect_reason=%d", c->id,
 		ring->callednum, (ring->calledplan >> 4) & 7, ring->callingnum, (ring->callingplan >> 4) & 7,
-		(ring->callingpres & 0x60) == 0x20 ? "restricted" : (ring->callingpres & 0x60) ? "unavailable" : "allowed");
+		(ring->callingpres & 0x60) == 0x20 ? "restricted" : (ring->callingpres & 0x60) ? "unavailable" : "allowed",
+		ring->redirectingnum[0] ? ring->redirectingnum : "-", ring->redirectingreason);
 	snprintf(c->number, sizeof(c->number), "%.63s", ring->callednum);
 	if (p->opt.collect && !ring->complete && strlen(c->number) < (size_t)p->opt.collect) {
 		/* Q.931 5.2.4: SETUP ACKNOWLEDGE, the rest comes in INFORMATION */

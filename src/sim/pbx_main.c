@@ -37,6 +37,13 @@ static const struct { const char *name; int val; } ton_names[] = {
 	{ "national", PRI_NATIONAL_ISDN }, { "subscriber", PRI_LOCAL_ISDN },
 };
 
+/* Q.952 redirecting reasons */
+static const struct { const char *name; int val; } redirect_names[] = {
+	{ "unknown", PRI_REDIR_UNKNOWN }, { "busy", PRI_REDIR_FORWARD_ON_BUSY },
+	{ "no-reply", PRI_REDIR_FORWARD_ON_NO_REPLY }, { "deflection", PRI_REDIR_DEFLECTION },
+	{ "unconditional", PRI_REDIR_UNCONDITIONAL },
+};
+
 static const struct { const char *name; int val; } switch_names[] = {
 	{ "ni2", PRI_SWITCH_NI2 }, { "euroisdn", PRI_SWITCH_EUROISDN_E1 },
 	{ "dms100", PRI_SWITCH_DMS100 }, { "5ess", PRI_SWITCH_LUCENT5E },
@@ -57,7 +64,7 @@ enum {
 	OPT_CONC, OPT_HANGUP_AFTER, OPT_CANCEL_AFTER, OPT_CAUSE, OPT_ANSWER_AFTER, OPT_REJECT,
 	OPT_NO_ANSWER, OPT_INBAND, OPT_TONE, OPT_DTMF, OPT_DETECT, OPT_EXIT_DONE, OPT_TIMEOUT,
 	OPT_STATS, OPT_HELP, OPT_PREFERRED, OPT_GLARE, OPT_RECONNECT, OPT_NO_RESTART_WAIT,
-	OPT_SEND_EMPTY_AT, OPT_FLOOD_BAD_B, OPT_FLOOD_AT, OPT_RESTART_AT, OPT_OVERLAP, OPT_COLLECT, OPT_OOS, OPT_INS_AFTER, OPT_CALLS_IN, OPT_CALLING_TON, OPT_RESTRICTED,
+	OPT_SEND_EMPTY_AT, OPT_FLOOD_BAD_B, OPT_FLOOD_AT, OPT_RESTART_AT, OPT_OVERLAP, OPT_COLLECT, OPT_OOS, OPT_INS_AFTER, OPT_CALLS_IN, OPT_CALLING_TON, OPT_RESTRICTED, OPT_REDIRECTING, OPT_REDIR_REASON,
 };
 
 static const struct option long_opts[] = {
@@ -99,6 +106,8 @@ static const struct option long_opts[] = {
 	{ "calls-in", required_argument, NULL, OPT_CALLS_IN },
 	{ "calling-ton", required_argument, NULL, OPT_CALLING_TON },
 	{ "restricted", no_argument, NULL, OPT_RESTRICTED },
+	{ "redirecting", required_argument, NULL, OPT_REDIRECTING },
+	{ "redirect-reason", required_argument, NULL, OPT_REDIR_REASON },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -119,6 +128,7 @@ static void usage(FILE *f)
 	      "          for the gateway to refuse ours (cause 44) or move it (--preferred), then\n"
 	      "          handle its call as usual. Further --count calls follow ours.\n"
 	      "  ids:    [--calling-ton unknown|international|national|subscriber] [--restricted]\n"
+	      "          [--redirecting NUMBER [--redirect-reason busy|no-reply|unconditional|deflection]]\n"
 	      "  answer: [--answer-after SEC] [--reject CAUSE] [--no-answer] [--inband]\n"
 	      "          [--collect N]  a SETUP without Sending Complete: SETUP ACKNOWLEDGE, then\n"
 	      "          INFORMATION digits until the number has N (Q.931 5.2.4)\n"
@@ -221,6 +231,8 @@ static int opts_parse(struct pbx_opts *o, int argc, char **argv)
 		case OPT_CALLS_IN: rc = parse_int(optarg, 1, 1000000, &o->calls_in); break;
 		case OPT_CALLING_TON: rc = LOOKUP(ton_names, optarg, &o->calling_plan); break;
 		case OPT_RESTRICTED: o->restricted = 1; break;
+		case OPT_REDIRECTING: o->redirecting = optarg; break;
+		case OPT_REDIR_REASON: rc = LOOKUP(redirect_names, optarg, &o->redirect_reason); break;
 		case OPT_HELP: usage(stdout); exit(0);
 		default: return -EINVAL;
 		}

@@ -71,6 +71,7 @@ struct phone_opts {
 	const char *from;
 	const char *privacy;		/* --privacy: our INVITE's Privacy header (RFC 3323) */
 	const char *pai;		/* --pai: our INVITE's P-Asserted-Identity user (RFC 3325) */
+	const char *header;		/* --header: one more header line in our INVITE */
 	const char *display;
 	long session_expires_s;		/* RFC 4028 Session-Expires to ask for, -1 = nua's default (none asked) */
 	long min_se_s;			/* RFC 4028 Min-SE, -1 = nua's default (120) */

@@ -673,6 +673,7 @@ static int pcall_invite(struct pcall *c)
 			 ph->sip_port);
 	nua_invite(c->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 		   TAG_IF(o->privacy, SIPTAG_PRIVACY_STR(o->privacy)), TAG_IF(o->pai, SIPTAG_HEADER_STR(pai)),
+		   TAG_IF(o->header, SIPTAG_HEADER_STR(o->header)),
 		   SIPTAG_PAYLOAD_STR(pcall_sdp(c, sdp, 0)), TAG_END());
 	timer_after(c->t_cancel, on_cancel_timer, c, o->cancel_after_ms);
 	return 0;
@@ -695,9 +696,20 @@ static void phone_print_identity(struct phone *ph, int id, sip_t const *sip)
 		}
 	if (sip->sip_privacy && sip->sip_privacy->priv_values && sip->sip_privacy->priv_values[0])
 		snprintf(privacy, sizeof(privacy), "%s", sip->sip_privacy->priv_values[0]);
+	const char *div = NULL, *hist = NULL;
+
+	for (sip_unknown_t const *u = sip->sip_unknown; u; u = u->un_next) {
+		if (u->un_name && !strcasecmp(u->un_name, "Diversion") && !div)
+			div = u->un_value;
+		if (u->un_name && !strcasecmp(u->un_name, "History-Info") && !hist)
+			hist = u->un_value;
+	}
 	phone_out(ph, "EVENT", "call %d identity from=%s@%s pai=%s privacy=%s", id,
 		  sip->sip_from && sip->sip_from->a_url->url_user ? sip->sip_from->a_url->url_user : "",
 		  sip->sip_from && sip->sip_from->a_url->url_host ? sip->sip_from->a_url->url_host : "", pai, privacy);
+	/* the header values as they came, for the tests to parse */
+	phone_out(ph, "EVENT", "call %d diversion %s", id, div ? div : "-");
+	phone_out(ph, "EVENT", "call %d history-info %s", id, hist ? hist : "-");
 }
 
 int pcall_dial(struct phone *ph, const struct phone_target *t)

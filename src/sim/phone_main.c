@@ -339,7 +339,7 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 	       O_REASON, O_CODECS, O_HANGUP, O_HOLD, O_UNHOLD, O_REFRESH, O_CANCEL, O_HSTYLE, O_TONE, O_DTMF,
 	       O_DETECT, O_CALL, O_FROM, O_DISPLAY, O_EXITN, O_TIMEOUT, O_AUTH, O_REGISTER, O_EXPIRES,
 	       O_UNREGISTER, O_PROXY, O_BACKUP, O_EMERGENCY, O_TRIES, O_T1, O_DIAL, O_TEMPLATE,
-	       O_SE, O_MINSE, O_NOST, O_PRIVACY, O_PAI };
+	       O_SE, O_MINSE, O_NOST, O_PRIVACY, O_PAI, O_HEADER };
 	static const struct option lopts[] = {
 		{ "bind", 1, NULL, O_BIND }, { "port", 1, NULL, O_PORT },
 		{ "user", 1, NULL, O_USER }, { "answer-after", 1, NULL, O_ANSWER },
@@ -351,7 +351,7 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 		{ "tone", 1, NULL, O_TONE }, { "dtmf", 1, NULL, O_DTMF },
 		{ "detect", 1, NULL, O_DETECT }, { "call", 1, NULL, O_CALL },
 		{ "from", 1, NULL, O_FROM }, { "display", 1, NULL, O_DISPLAY },
-		{ "privacy", 1, NULL, O_PRIVACY }, { "pai", 1, NULL, O_PAI },
+		{ "privacy", 1, NULL, O_PRIVACY }, { "pai", 1, NULL, O_PAI }, { "header", 1, NULL, O_HEADER },
 		{ "exit-after-calls", 1, NULL, O_EXITN }, { "timeout", 1, NULL, O_TIMEOUT },
 		{ "auth", 1, NULL, O_AUTH }, { "register", 1, NULL, O_REGISTER },
 		{ "expires", 1, NULL, O_EXPIRES }, { "unregister-at", 1, NULL, O_UNREGISTER },
@@ -429,6 +429,7 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 		case O_FROM: o->from = optarg; break;
 		case O_PRIVACY: o->privacy = optarg; break;
 		case O_PAI: o->pai = optarg; break;
+		case O_HEADER: o->header = optarg; break;
 		case O_DISPLAY: o->display = optarg; break;
 		case O_EXITN: o->exit_after_calls = atoi(optarg); break;
 		case O_TIMEOUT: o->timeout_ms = parse_sec(optarg); break;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <strings.h>
 
 #include <sofia-sip/nua_tag.h>
@@ -162,8 +163,98 @@ static void sip_in_asserted(sip_t const *sip, char *out, size_t outlen)
 	}
 }
 
+/* Redirection reasons as SIP writes them: RFC 5806 Diversion reason and
+ * RFC 4458 cause (History-Info and the target's URI). Row 0 is the default. */
+static const struct { enum leg_redirect why; const char *reason; int cause; } sip_redirects[] = {
+	{ LEG_REDIR_UNKNOWN, "unknown", 404 },
+	{ LEG_REDIR_BUSY, "user-busy", 486 },
+	{ LEG_REDIR_NO_ANSWER, "no-answer", 408 },
+	{ LEG_REDIR_UNCONDITIONAL, "unconditional", 302 },
+	{ LEG_REDIR_DEFLECTION, "deflection", 487 },
+	{ LEG_REDIR_OUT_OF_SERVICE, "out-of-service", 503 },
+};
+#define N_REDIRECTS (sizeof(sip_redirects) / sizeof(sip_redirects[0]))
+
+static size_t sip_redirect_row(enum leg_redirect why)
+{
+	for (size_t i = 0; i < N_REDIRECTS; i++)
+		if (sip_redirects[i].why == why)
+			return i;
+	return 0;
+}
+
+void sip_redirect_headers(const char *number, enum leg_redirect why, const char *host, int port,
+			  const char *ruri, char *div, size_t divlen, char *hist, size_t histlen)
+{
+	size_t r = sip_redirect_row(why);
+
+	div[0] = hist[0] = 0;
+	if (!number || !number[0])
+		return;
+	snprintf(div, divlen, "Diversion: <sip:%s@%s:%d;user=phone>;reason=%s;counter=1", number, host, port,
+		 sip_redirects[r].reason);
+	/* RFC 7044: the entry redirected from, then the one it went to with the
+	 * RFC 4458 cause of the redirection */
+	snprintf(hist, histlen, "History-Info: <sip:%s@%s:%d;user=phone>;index=1, <%s;cause=%d>;index=1.1",
+		 number, host, port, ruri, sip_redirects[r].cause);
+}
+
+/* The value of the first header named name, or NULL. */
+static const char *sip_in_header(sip_t const *sip, const char *name)
+{
+	for (sip_unknown_t const *u = sip->sip_unknown; u; u = u->un_next)
+		if (u->un_name && !strcasecmp(u->un_name, name) && u->un_value)
+			return u->un_value;
+	return NULL;
+}
+
+/* The user part of the first sip:/tel: URI in a header value. */
+static void sip_in_uri_user(const char *value, char *out, size_t outlen)
+{
+	const char *p = strstr(value, "sip:");
+
+	out[0] = 0;
+	if (!p && !(p = strstr(value, "tel:")))
+		return;
+	p += 4;
+	char buf[LEG_NUM];
+	snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(p, "@;>,"), p);
+	number_strip_visual(out, outlen, buf);
+}
+
+/* Diversion (RFC 5806) first, else History-Info (RFC 7044): who the call
+ * was for, and why it moved on. */
+static void sip_in_redirect(sip_t const *sip, struct leg_setup_info *si)
+{
+	const char *div = sip_in_header(sip, "Diversion"), *hist = sip_in_header(sip, "History-Info");
+
+	si->redirecting[0] = 0;
+	si->redirect_reason = LEG_REDIR_NONE;
+	if (div) {
+		const char *reason = strstr(div, "reason=");
+
+		sip_in_uri_user(div, si->redirecting, sizeof(si->redirecting));
+		si->redirect_reason = LEG_REDIR_UNKNOWN;
+		for (size_t i = 0; reason && i < N_REDIRECTS; i++)
+			if (!strncasecmp(reason + 7, sip_redirects[i].reason, strlen(sip_redirects[i].reason)))
+				si->redirect_reason = sip_redirects[i].why;
+	} else if (hist && strstr(hist, "cause=")) {
+		/* the first entry is the one redirected from; the cause sits on the next */
+		int cause = atoi(strstr(hist, "cause=") + 6);
+
+		sip_in_uri_user(hist, si->redirecting, sizeof(si->redirecting));
+		si->redirect_reason = LEG_REDIR_UNKNOWN;
+		for (size_t i = 0; i < N_REDIRECTS; i++)
+			if (sip_redirects[i].cause == cause)
+				si->redirect_reason = sip_redirects[i].why;
+	}
+	if (!si->redirecting[0])
+		si->redirect_reason = LEG_REDIR_NONE;
+}
+
 void sip_in_identity(sip_t const *sip, struct leg_setup_info *si)
 {
 	si->restricted = sip_in_private(sip);
 	sip_in_asserted(sip, si->asserted, sizeof(si->asserted));
+	sip_in_redirect(sip, si);
 }

@@ -181,6 +181,8 @@ struct sip_leg {
 	int assert_identity;		/* the peer is in our trust domain (RFC 3325) */
 	int req_privacy;		/* our INVITE says Privacy: id (RFC 3323) */
 	char req_pai[256];		/* our INVITE's P-Asserted-Identity ("" = none) */
+	char req_div[256];		/* our INVITE's Diversion (RFC 5806, "" = none) */
+	char req_hist[512];		/* our INVITE's History-Info (RFC 7044, "" = none) */
 	char number[64];
 	struct rtp_session *rtp;
 	struct media_port mport;
@@ -254,6 +256,11 @@ int sip_in_called_number(const char *user, char *out, size_t outlen, int *causep
 /** The caller's privacy (RFC 3323: Privacy id/user/header, or an anonymous
  * From) and its P-Asserted-Identity user (RFC 3325), into si. */
 void sip_in_identity(sip_t const *sip, struct leg_setup_info *si);
+/** Diversion (RFC 5806) and History-Info (RFC 7044, cause RFC 4458) header
+ * lines for a call redirected from number for why, towards ruri; "" each
+ * when number is "". */
+void sip_redirect_headers(const char *number, enum leg_redirect why, const char *host, int port,
+			  const char *ruri, char *div, size_t divlen, char *hist, size_t histlen);
 int sip_in_check_offer(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip, struct sdp_info *offer,
 		       int *statusp);
 

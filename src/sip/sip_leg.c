@@ -283,6 +283,8 @@ static int sl_invite(struct sip_leg *sl, unsigned se_s)
 		   TAG_IF(se_s, NUTAG_MIN_SE(se_s)),
 		   TAG_IF(sl->req_privacy, SIPTAG_PRIVACY_STR("id")),
 		   TAG_IF(sl->req_pai[0], SIPTAG_HEADER_STR(sl->req_pai)),
+		   TAG_IF(sl->req_div[0], SIPTAG_HEADER_STR(sl->req_div)),
+		   TAG_IF(sl->req_hist[0], SIPTAG_HEADER_STR(sl->req_hist)),
 		   SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
 	return 0;
 }
@@ -315,6 +317,8 @@ static void ev_setup(struct sip_leg *sl, struct sl_setup_args *a)
 			 si->calling[0] ? si->calling : "anonymous", sl->ua->bind, sl->ua->port);
 	sl->req_privacy = si->restricted;
 	sl->req_pai[0] = 0;
+	sip_redirect_headers(si->redirecting, si->redirect_reason, sl->ua->bind, sl->ua->port, sl->req_uri,
+			     sl->req_div, sizeof(sl->req_div), sl->req_hist, sizeof(sl->req_hist));
 	if (sl->assert_identity && si->calling[0])
 		snprintf(sl->req_pai, sizeof(sl->req_pai), "P-Asserted-Identity: <sip:%s@%s:%d;user=phone>",
 			 si->calling, sl->ua->bind, sl->ua->port);

@@ -139,3 +139,44 @@ def identity_pai_from_trusted(tb):
                      [voip_peer(100, "2...", 9), pots_peer(900, "9T")])
     if ids.get("calling") != "5550199":
         raise FlowError("calling %s, want the asserted 5550199" % ids.get("calling"))
+
+
+@flow
+def identity_redirecting_to_sip(tb):
+    """PRI -> SIP: the SETUP's redirecting number (forward on busy) goes as
+    Diversion reason=user-busy (RFC 5806) and History-Info with cause 486 (RFC 7044, 4458)."""
+    phone = tb.phone("phone", "--answer-after", "0.1", "--hangup-after", "0.5", "--exit-after-calls", "1")
+    tb.gateway(tb.config([voip_peer(100, "2...", phone.port)]))
+    pbx = tb.pbx("--call", "2001", "--exit-when-done", "--calling", "5551000", "--redirecting", "5551999",
+                 "--redirect-reason", "busy")
+    div = phone.wait_line(r"EVENT call \d+ diversion (.*)$").group(1)
+    hist = phone.wait_line(r"EVENT call \d+ history-info (.*)$").group(1)
+    if pbx.wait_exit() != 0 or phone.wait_exit() != 0:
+        raise FlowError("a simulator failed")
+    if "sip:5551999@" not in div or "reason=user-busy" not in div:
+        raise FlowError("Diversion: %s" % div)
+    if "sip:5551999@" not in hist or "cause=486" not in hist:
+        raise FlowError("History-Info: %s" % hist)
+
+
+@flow
+def identity_diversion_to_pri(tb):
+    """SIP -> PRI: Diversion reason=no-answer -> redirecting number 2005, reason 2 (forward on no reply)."""
+    ids = sip_to_pri(tb, ["--from", "2001", "--header",
+                          "Diversion: <sip:2005@127.0.0.1>;reason=no-answer;counter=1"], "95551234",
+                     [voip_peer(100, "2...", 9), pots_peer(900, "9T")])
+    if ids.get("redirecting") != "2005" or ids.get("redirect_reason") != "2":
+        raise FlowError("SETUP redirecting %s reason %s, want 2005 / 2" % (ids.get("redirecting"),
+                                                                         ids.get("redirect_reason")))
+
+
+@flow
+def identity_history_info_to_pri(tb):
+    """SIP -> PRI: History-Info whose next entry has cause=302 -> redirecting number 2006,
+    reason 15 (unconditional)."""
+    ids = sip_to_pri(tb, ["--from", "2001", "--header",
+                          "History-Info: <sip:2006@127.0.0.1>;index=1, <sip:95551234@127.0.0.1;cause=302>;index=1.1"],
+                     "95551234", [voip_peer(100, "2...", 9), pots_peer(900, "9T")])
+    if ids.get("redirecting") != "2006" or ids.get("redirect_reason") != "15":
+        raise FlowError("SETUP redirecting %s reason %s, want 2006 / 15" % (ids.get("redirecting"),
+                                                                          ids.get("redirect_reason")))
