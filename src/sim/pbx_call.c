@@ -397,6 +397,10 @@ static void call_incoming(struct pbx *p, pri_event_ring *ring)
 		return;
 	}
 	pbx_out(p, PBX_EVENT, "call %d setup chan=%d", c->id, chan);
+	/* What libpri decoded, whichever IE carried it (display IE, or the
+	 * Q.SIG Name Identification APDU in Facility, ECMA-164). */
+	pbx_out(p, PBX_EVENT, "call %d incoming from=%s name=\"%s\" to=%s", c->id, ring->callingnum,
+		ring->callingname, ring->callednum);
 	call_accept(c);
 }
 

@@ -97,6 +97,10 @@ int pbx_pri_open(struct pbx *p)
 		pbx_pri_close(p);
 		return -ENOMEM;
 	}
+	/* A Q.SIG PBX names its callers in Facility (ECMA-164); libpri sends
+	 * that only with facilities enabled (there is no display IE in Q.SIG). */
+	if (p->opt.switchtype == PRI_SWITCH_QSIG)
+		pri_facility_enable(p->pri);
 	return 0;
 }
 
