@@ -145,6 +145,43 @@ def switch_matrix_pair(tb, switch, sim_switch, framing, role):
         raise FlowError("486 without Reason cause=17")
 
 
+def early_media_pair(tb, switch, sim_switch, framing, role):
+    """Progress indicators (Q.931 4.5.23) both ways: 183 with SDP -> PROGRESS
+    pi=8 and audio before CONNECT; ALERTING pi=8 -> 183 and audio before 200."""
+    early = tb.phone("early", "--no-ringing", "--early-media", "--answer-after", "0.5", "--tone", "1000",
+                     "--hangup-after", "0.2", "--exit-after-calls", "1")
+    tb.gateway(gw_config(tb, switch, framing, role, [voip_peer(100, "2...", early.port), pots_peer(900, "9T")]))
+
+    p1 = pbx(tb, "pbx-in", sim_switch, framing, role, "--call", "2001", "--calling", "5551000", "--detect", "1000")
+    ok_exit(p1, early)
+    expect_ladder("PRI in, early media", q931_ladder(p1.lines()),
+                  ["> SETUP", "< CALL PROCEEDING", "< PROGRESS pi=8", "< CONNECT", "> CONNECT ACKNOWLEDGE",
+                   "< DISCONNECT cause=16", "> RELEASE", "< RELEASE COMPLETE"])
+    expect_ladder("SIP in, early media", sip_ladder(early.lines()),
+                  ["< INVITE", "> 100/INVITE", "> 183/INVITE", "< PRACK", "> 200/PRACK", "> 200/INVITE", "< ACK",
+                   "> BYE", "< 200/BYE"])
+    t_conn = [ms for ms, t in fl.timed(p1.lines(), "Q931") if t.startswith("< CONNECT ")][0]
+    ons = [ms for ms, e in fl.tone_events(p1.lines(), 1000) if e == "on"]
+    if not ons or ons[0] >= t_conn:
+        raise FlowError("no early audio at the PBX before CONNECT (tone on at %s, CONNECT at %d)" % (ons, t_conn))
+
+    p2 = pbx(tb, "pbx-out", sim_switch, framing, role, "--inband", "--answer-after", "0.5", "--tone", "2000")
+    p2.wait_line(r"EVENT dchan up")
+    caller = tb.phone("caller", "--call", "sip:95551234@127.0.0.1:%d" % tb.sip_port, "--from", "2001",
+                      "--detect", "2000", "--hangup-after", "0.2", "--exit-after-calls", "1")
+    ok_exit(caller, p2)
+    expect_ladder("SIP out, in-band", sip_ladder(caller.lines()),
+                  ["> INVITE", "< 100/INVITE", "< 183/INVITE", "> PRACK", "< 200/PRACK", "< 200/INVITE", "> ACK",
+                   "> BYE", "< 200/BYE"])
+    expect_ladder("PRI out, in-band", q931_ladder(p2.lines()), PRI_OUT_ANSWERED)
+    if "pi=8" not in q931_msg(p2, "> ALERTING"):
+        raise FlowError("ALERTING without pi=8: %s" % q931_msg(p2, "> ALERTING"))
+    t200 = fl.sip_lines(caller.lines(), r"^< 200 OK \(INVITE\)")[0][0]
+    ons = [ms for ms, e in fl.tone_events(caller.lines(), 2000) if e == "on"]
+    if not ons or ons[0] >= t200:
+        raise FlowError("no in-band audio at the phone before 200 OK (on=%s, 200 at %d)" % (ons, t200))
+
+
 def make_pair_flow(switch, sim_switch, framing, role):
     def test(tb):
         switch_matrix_pair(tb, switch, sim_switch, framing, role)
@@ -154,6 +191,16 @@ def make_pair_flow(switch, sim_switch, framing, role):
     return flow(test)
 
 
+def make_early_flow(switch, sim_switch, framing, role):
+    def test(tb):
+        early_media_pair(tb, switch, sim_switch, framing, role)
+    test.__name__ = "switch_%s_%s_progress" % (switch, role)
+    test.__doc__ = ("%s %s, gateway as %s: progress indicator 8 both ways (183 <-> PROGRESS / ALERTING pi=8), "
+                    "early audio" % (switch, framing.upper(), role))
+    return flow(test)
+
+
 for _sw, _sim, _fr in SWITCHES:
     for _role in ROLES:
         make_pair_flow(_sw, _sim, _fr, _role)
+        make_early_flow(_sw, _sim, _fr, _role)
