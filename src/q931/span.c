@@ -379,7 +379,14 @@ static void handle_event(struct span *sp, const pri_event *ev)
 		span_restart_ack(sp, ev->restartack.channel);
 		return;
 	case PRI_EVENT_CONFIG_ERR:
-		LOGI(LSS_Q931, "span %s: event %s", sp->cfg->name, pri_event2str(ev->e));
+		/* Q.921 3.3.2: the C/R bit of the far end's frames says it
+		 * takes our role too (libpri's text says which); the link can
+		 * never come up. Q.SIG too needs one end of each role: libpri
+		 * still takes the Q.921 side and call reference flag from it. */
+		LOGW_LIMIT(&sp->lim_pri_err, LSS_Q931, "span %s: the far end takes our role (%s) too, "
+			   "one end must be network, the other cpe (libpri: \"%.*s\")", sp->cfg->name,
+			   sp->cfg->role == ROLE_NETWORK ? "network" : "cpe",
+			   (int)strcspn(ev->err.err, "\n"), ev->err.err);
 		return;
 	default:
 		break;

@@ -182,6 +182,28 @@ def early_media_pair(tb, switch, sim_switch, framing, role):
         raise FlowError("no in-band audio at the phone before 200 OK (on=%s, 200 at %d)" % (ons, t200))
 
 
+@flow
+def switch_qsig_same_role_refused(tb):
+    """Q.SIG with both ends cpe: libpri 1.6 cannot bring the link up (Q.921 C/R); sipgw says why, a SIP
+    call to the span gets 503 cause 38."""
+    tb.gateway(gw_config(tb, "qsig", "t1", "cpe", [pots_peer(900, "9T")]))
+    gw = tb.procs[0]
+    p = tb.start("pbx", [tb.bin("sipgw-pbx"), "-s", tb.span_path(), "--role", "cpe", "--switch", "qsig",
+                         "--timeout", "20"])
+    gw.wait_line(r"span pbx-a: the far end takes our role \(cpe\) too, one end must be network, the other cpe "
+                 r"\(libpri: \"We think we're the CPE, but they think they're the CPE too\.\"\)", stream="err")
+    caller = tb.phone("caller", "--call", "sip:95551234@127.0.0.1:%d" % tb.sip_port, "--from", "2001",
+                      "--exit-after-calls", "1")
+    caller.wait_exit()
+    expect_ladder("SIP", sip_ladder(caller.lines()), ["> INVITE", "< 100/INVITE", "< 503/INVITE", "> ACK"])
+    if "cause=38" not in fl.sip_lines(caller.lines(), r"^< 503")[0][1]:
+        raise FlowError("503 without Reason cause=38")
+    if any(ln.split(" ")[1] == "EVENT" and "dchan up" in ln for ln in p.lines()):
+        raise FlowError("the D-channel came up with both ends cpe")
+    if fl.timed(p.lines(), "Q931"):
+        raise FlowError("Q.931 crossed a link that cannot be up: %s" % fl.timed(p.lines(), "Q931"))
+
+
 def make_pair_flow(switch, sim_switch, framing, role):
     def test(tb):
         switch_matrix_pair(tb, switch, sim_switch, framing, role)
