@@ -47,6 +47,21 @@ def name_carried(switch, sender_role):
     return True
 
 
+def check_setup_name(setup, switch, sender_role, name):
+    """The SETUP on the wire carries the name where libpri puts it for the switch."""
+    if switch == "qsig":
+        ok = "facility" in setup and "name=" not in setup
+        where = "in Facility, no display IE"
+    elif name_carried(switch, sender_role):
+        ok = 'name="%s"' % name in setup
+        where = "in the display IE"
+    else:
+        ok = "name=" not in setup and "facility" not in setup
+        where = "nowhere (no display IE from the cpe)"
+    if not ok:
+        raise FlowError("%s SETUP from the %s: want the name %s: %s" % (switch, sender_role, where, setup))
+
+
 def other(role):
     return "cpe" if role == "network" else "network"
 
@@ -103,6 +118,7 @@ def switch_matrix_pair(tb, switch, sim_switch, framing, role):
     display = "User A" if name_carried(switch, other(role)) else "5551000"
     display = 'display="%s"' % display
     answerer.wait_line(r"EVENT call 1 incoming from=5551000 %s to=2001" % re.escape(display), timeout=1)
+    check_setup_name(q931_msg(p1, "> SETUP"), switch, other(role), "User A")
     # Q.931 5.2.5.1 / 4.5.13: the first answer to a SETUP names the B-channel.
     setup_chan = re.search(r"chan=(\d+)", q931_msg(p1, "> SETUP"))
     proc_chan = re.search(r"chan=(\d+)", q931_msg(p1, "< CALL PROCEEDING"))
@@ -129,6 +145,7 @@ def switch_matrix_pair(tb, switch, sim_switch, framing, role):
     setup = q931_msg(p3, "< SETUP")
     if "called=5551234" not in setup or "calling=2001" not in setup:
         raise FlowError("SETUP numbers: want called=5551234 calling=2001: %s" % setup)
+    check_setup_name(setup, switch, role, "User B")
     p3.wait_line(r'EVENT call 1 incoming from=2001 name="%s" to=5551234' % (
         "User B" if name_carried(switch, role) else ""), timeout=1)
     fl.check_audio_crossed(p3, caller)
