@@ -4,7 +4,8 @@
 # call (ladders on both sides, audio both ways) and a busy call each way
 # (cause 17 <-> 486). What libpri does differently per switch is asserted
 # where a user would see it: the calling name (display IE, or Facility for
-# Q.SIG), the B-channel named in CALL PROCEEDING.
+# Q.SIG), the B-channel named in CALL PROCEEDING, the progress indicators
+# that tell the PBX the call interworks with a non-ISDN network (SIP).
 # SPDX-License-Identifier: GPL-2.0-only
 import re
 
@@ -60,6 +61,19 @@ def check_setup_name(setup, switch, sender_role, name):
         where = "nowhere (no display IE from the cpe)"
     if not ok:
         raise FlowError("%s SETUP from the %s: want the name %s: %s" % (switch, sender_role, where, setup))
+
+
+def check_interworking_pi(setup, connect, switch):
+    """The gateway interworks with SIP (Q.931 5.1.6, 5.2.6): progress indicator
+    #3 in its SETUP on NI-2 only, #2 in its CONNECT on all but the DMS-100
+    (libpri's rules for its nonisdn flag)."""
+    want_setup = " pi=3" if switch == "ni2" else None
+    want_conn = None if switch == "dms100" else " pi=2"
+    got_setup = re.search(r" pi=\d+", setup)
+    got_conn = re.search(r" pi=\d+", connect)
+    if (got_setup and got_setup.group(0)) != want_setup or (got_conn and got_conn.group(0)) != want_conn:
+        raise FlowError("%s interworking progress indicators: want SETUP%s, CONNECT%s; got %s / %s" % (
+            switch, want_setup or " without pi", want_conn or " without pi", setup, connect))
 
 
 def other(role):
@@ -146,6 +160,7 @@ def switch_matrix_pair(tb, switch, sim_switch, framing, role):
     if "called=5551234" not in setup or "calling=2001" not in setup:
         raise FlowError("SETUP numbers: want called=5551234 calling=2001: %s" % setup)
     check_setup_name(setup, switch, role, "User B")
+    check_interworking_pi(setup, q931_msg(p1, "< CONNECT"), switch)
     p3.wait_line(r'EVENT call 1 incoming from=2001 name="%s" to=5551234' % (
         "User B" if name_carried(switch, role) else ""), timeout=1)
     fl.check_audio_crossed(p3, caller)
