@@ -164,8 +164,9 @@ static int ie_display(struct q931_summary *s, const uint8_t *p, size_t len)
 	return 0;
 }
 
-/* Q.932 8.2.3: a Facility IE carries supplementary service APDUs (Q.SIG
- * sends the calling name in one, ECMA-164); only its presence is shown. */
+/* Facility IE (Q.932; 0x1c in Q.931 table 4-3): supplementary service
+ * APDUs (Q.SIG sends the calling name in one, ECMA-164); only its presence
+ * is shown. */
 static int ie_facility(struct q931_summary *s, const uint8_t *p, size_t len)
 {
 	s->has_facility = 1;

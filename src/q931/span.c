@@ -539,7 +539,7 @@ static int span_pri_start(struct span *sp)
 	pri_connect_ack_enable(sp->pri, 1);	/* CONNECT ACK moves us to ACTIVE */
 	/* Q.SIG has no display IE (libpri blocks it both ways): the calling
 	 * name goes in Facility, the Name Identification APDU (ECMA-164 /
-	 * ISO 11572), which libpri sends only when facilities are enabled. */
+	 * ISO/IEC 13868), which libpri sends only when facilities are enabled. */
 	if (sp->cfg->switchtype == SWITCH_QSIG)
 		pri_facility_enable(sp->pri);
 	if (log_get_level() >= LOG_LVL_DEBUG)
