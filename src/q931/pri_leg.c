@@ -18,6 +18,14 @@
  * available) both mean the PBX plays its own tones: cut the audio through. */
 #define PL_PI_INBAND (PRI_PROG_CALL_NOT_E2E_ISDN | PRI_PROG_INBAND_AVAILABLE)
 
+/* The far leg is SIP, not ISDN: the call interworks (Q.931 5.1.6, 5.2.6),
+ * told with a progress indicator where the switch takes one. libpri knows
+ * where (its nonisdn flag): #3 (origination address is non-ISDN) in our
+ * SETUP on NI-2 only, #2 (destination address is non-ISDN) in our CONNECT
+ * on every switch but the DMS-100, which refuses it there (q931.c q931_setup,
+ * q931_connect); Asterisk's sig_pri sets it the same way for voice calls. */
+#define PL_NONISDN 1
+
 /* Events a PRI leg handles: from the call (leg_ops) and from libpri. */
 enum pl_event {
 	PL_EV_SETUP,		/* call: send SETUP (outgoing) */
@@ -332,7 +340,7 @@ static int pl_send_setup(struct pri_leg *pl, const struct leg_setup_info *si, in
 	}
 	snprintf(calling, sizeof(calling), "%s", pl->calling[0] ? pl->calling : si->calling);
 	snprintf(name, sizeof(name), "%s", si->display);
-	pri_sr_set_channel(sr, chan, 1, 0);
+	pri_sr_set_channel(sr, chan, 1, PL_NONISDN);
 	pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH,
 			  span_law(sp) == LAW_ALAW ? PRI_LAYER_1_ALAW : PRI_LAYER_1_ULAW);
 	if (sp->cfg->overlap_send && strlen(pl->called) > 1) {
@@ -577,7 +585,7 @@ static void pl_action(struct fsm_inst *fi, int event, void *data)
 		return;
 	case PL_EV_ANSWER:
 		pl_move(pl, PRI_ST_CONNECT_REQUEST);
-		pri_answer(sp->pri, pl->qc, pl->chan, 0);
+		pri_answer(sp->pri, pl->qc, pl->chan, PL_NONISDN);
 		span_reschedule(sp);
 		return;
 	case PL_EV_RELEASE:

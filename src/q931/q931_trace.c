@@ -56,6 +56,7 @@ struct q931_summary {
 	char calling[Q931_NUMBER_MAX + 1];
 	char name[Q931_DISPLAY_MAX + 1];
 	int has_name;
+	int has_facility;
 };
 
 typedef int (ie_decode_h)(struct q931_summary *s, const uint8_t *p, size_t len);
@@ -163,6 +164,15 @@ static int ie_display(struct q931_summary *s, const uint8_t *p, size_t len)
 	return 0;
 }
 
+/* Facility IE (Q.932; 0x1c in Q.931 table 4-3): supplementary service
+ * APDUs (Q.SIG sends the calling name in one, ECMA-164); only its presence
+ * is shown. */
+static int ie_facility(struct q931_summary *s, const uint8_t *p, size_t len)
+{
+	s->has_facility = 1;
+	return 0;
+}
+
 /* Codeset 0 variable-length IEs we summarise (Q.931 table 4-3). */
 static const struct {
 	uint8_t id;
@@ -170,6 +180,7 @@ static const struct {
 } ie_decoders[] = {
 	{ 0x08, ie_cause },
 	{ 0x18, ie_chan },
+	{ 0x1c, ie_facility },
 	{ 0x1e, ie_pi },
 	{ 0x28, ie_display },
 	{ 0x6c, ie_calling },
@@ -314,5 +325,7 @@ int q931_trace_frame(const uint8_t *frame, size_t len, char *out, size_t outlen)
 		out_add(out, outlen, &pos, " calling=%s", s.calling);
 	if (s.has_name)
 		out_add(out, outlen, &pos, " name=\"%s\"", s.name);
+	if (s.has_facility)
+		out_add(out, outlen, &pos, " facility");
 	return 0;
 }

@@ -8,7 +8,8 @@
 
 /* Decode frame (Q.921 header, Q.931 message, the 2 FCS placeholder bytes) into
  * out, e.g. "SETUP cref=0x0001 chan=1 called=2001 calling=5551000",
- * "DISCONNECT cref=0x8001 cause=17", "PROGRESS cref=0x8001 pi=8".
+ * "DISCONNECT cref=0x8001 cause=17", "PROGRESS cref=0x8001 pi=8", "SETUP ... facility"
+ * (a Facility IE, e.g. a Q.SIG calling name).
  * Returns 0, or -ENOENT for frames that carry no Q.931 message (RR, SABME, UA...). */
 int q931_trace_frame(const uint8_t *frame, size_t len, char *out, size_t outlen);
 

@@ -498,7 +498,14 @@ static void handle_event(struct span *sp, const pri_event *ev)
 		     PRI_CHANNEL(ev->service_ack.channel));
 		return;
 	case PRI_EVENT_CONFIG_ERR:
-		LOGI(LSS_Q931, "span %s: event %s", sp->cfg->name, pri_event2str(ev->e));
+		/* Q.921 3.3.2: the C/R bit of the far end's frames says it
+		 * takes our role too (libpri's text says which); the link can
+		 * never come up. Q.SIG too needs one end of each role: libpri
+		 * still takes the Q.921 side and call reference flag from it. */
+		LOGW_LIMIT(&sp->lim_pri_err, LSS_Q931, "span %s: the far end takes our role (%s) too, "
+			   "one end must be network, the other cpe (libpri: \"%.*s\")", sp->cfg->name,
+			   sp->cfg->role == ROLE_NETWORK ? "network" : "cpe",
+			   (int)strcspn(ev->err.err, "\n"), ev->err.err);
 		return;
 	default:
 		break;
@@ -657,6 +664,11 @@ static int span_pri_start(struct span *sp)
 	 * default, when it just echoes them back as acknowledged. */
 	if (sp->cfg->service_messages)
 		pri_set_service_message_support(sp->pri, 1);
+	/* Q.SIG has no display IE (libpri blocks it both ways): the calling
+	 * name goes in Facility, the Name Identification APDU (ECMA-164 /
+	 * ISO/IEC 13868), which libpri sends only when facilities are enabled. */
+	if (sp->cfg->switchtype == SWITCH_QSIG)
+		pri_facility_enable(sp->pri);
 	if (log_get_level() >= LOG_LVL_DEBUG)
 		pri_set_debug(sp->pri, PRI_DEBUG_Q921_STATE | PRI_DEBUG_Q921_DUMP);
 	span_reschedule(sp);

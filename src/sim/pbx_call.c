@@ -429,6 +429,10 @@ static void call_incoming(struct pbx *p, pri_event_ring *ring)
 		return;
 	}
 	pbx_out(p, PBX_EVENT, "call %d setup chan=%d", c->id, chan);
+	/* What libpri decoded, whichever IE carried it (display IE, or the
+	 * Q.SIG Name Identification APDU in Facility, ECMA-164). */
+	pbx_out(p, PBX_EVENT, "call %d incoming from=%s name=\"%s\" to=%s", c->id, ring->callingnum,
+		ring->callingname, ring->callednum);
 	/* Q.931 4.5.8 type of number (bits 7-5), 4.5.10 presentation (bits 7-6) */
 	pbx_out(p, PBX_EVENT, "call %d ids called=%s called_ton=%d calling=%s calling_ton=%d pres=%s "
 		"redirecting=%s redirect_reason=%d", c->id,

@@ -46,7 +46,8 @@ static const struct { const char *name; int val; } redirect_names[] = {
 
 static const struct { const char *name; int val; } switch_names[] = {
 	{ "ni2", PRI_SWITCH_NI2 }, { "euroisdn", PRI_SWITCH_EUROISDN_E1 },
-	{ "dms100", PRI_SWITCH_DMS100 }, { "5ess", PRI_SWITCH_LUCENT5E },
+	{ "euroisdn_e1", PRI_SWITCH_EUROISDN_E1 }, { "euroisdn_t1", PRI_SWITCH_EUROISDN_T1 },
+	{ "ni1", PRI_SWITCH_NI1 }, { "dms100", PRI_SWITCH_DMS100 }, { "5ess", PRI_SWITCH_LUCENT5E },
 	{ "4ess", PRI_SWITCH_ATT4ESS }, { "qsig", PRI_SWITCH_QSIG },
 };
 
@@ -114,8 +115,8 @@ static const struct option long_opts[] = {
 
 static void usage(FILE *f)
 {
-	fputs("usage: sipgw-pbx -s PATH [--role network|cpe] [--switch ni2|euroisdn|dms100|5ess|4ess|qsig]\n"
-	      "  [--framing t1|e1]\n"
+	fputs("usage: sipgw-pbx -s PATH [--role network|cpe] [--framing t1|e1]\n"
+	      "  [--switch ni2|ni1|dms100|5ess|4ess|euroisdn|euroisdn_e1|euroisdn_t1|qsig]\n"
 	      "  place:  --call NUMBER [--calling NUMBER] [--name DISPLAY] [--count N] [--concurrency C]\n"
 	      "          [--hangup-after SEC] [--cancel-after SEC] [--cause N]\n"
 	      "          [--preferred]  B-channel preferred, not exclusive: the far end may pick another\n"

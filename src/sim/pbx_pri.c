@@ -101,6 +101,10 @@ int pbx_pri_open(struct pbx *p)
 		pri_set_overlapdial(p->pri, 1);	/* Sending Complete only when complete */
 	if (p->opt.oos_chan)
 		pri_set_service_message_support(p->pri, 1);
+	/* A Q.SIG PBX names its callers in Facility (ECMA-164); libpri sends
+	 * that only with facilities enabled (there is no display IE in Q.SIG). */
+	if (p->opt.switchtype == PRI_SWITCH_QSIG)
+		pri_facility_enable(p->pri);
 	return 0;
 }
 
