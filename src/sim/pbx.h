@@ -66,6 +66,7 @@ struct pbx_opts {
 	int restricted;			/* --restricted: our calling number's presentation restricted */
 	const char *redirecting;	/* --redirecting: our SETUP's redirecting number */
 	int redirect_reason;		/* --redirect-reason: its Q.952 reason (PRI_REDIR_*) */
+	const char *pcap;		/* --pcap: D-channel frames to this file (LINUX_LAPD) */
 };
 
 /* One call's state after Q.931 5 / figure A.3 (user side): the U states the
@@ -115,8 +116,11 @@ struct pbx_call {
 	size_t sent;			/* overlap sending: digits of number sent */
 };
 
+struct q931_pcap;
+
 struct pbx {
 	struct pbx_opts opt;
+	struct q931_pcap *pcap;		/* --pcap, or NULL */
 	struct pri *pri;
 	int dfd, bfd;
 	int dchan_up;

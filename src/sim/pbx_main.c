@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "q931/q931_pcap.h"
 
 static const char *const kind_names[] = {
 	[PBX_Q931] = "Q931", [PBX_AUDIO] = "AUDIO", [PBX_EVENT] = "EVENT", [PBX_STAT] = "STAT",
@@ -65,7 +66,7 @@ enum {
 	OPT_CONC, OPT_HANGUP_AFTER, OPT_CANCEL_AFTER, OPT_CAUSE, OPT_ANSWER_AFTER, OPT_REJECT,
 	OPT_NO_ANSWER, OPT_INBAND, OPT_TONE, OPT_DTMF, OPT_DETECT, OPT_EXIT_DONE, OPT_TIMEOUT,
 	OPT_STATS, OPT_HELP, OPT_PREFERRED, OPT_GLARE, OPT_RECONNECT, OPT_NO_RESTART_WAIT,
-	OPT_SEND_EMPTY_AT, OPT_FLOOD_BAD_B, OPT_FLOOD_AT, OPT_RESTART_AT, OPT_OVERLAP, OPT_COLLECT, OPT_OOS, OPT_INS_AFTER, OPT_CALLS_IN, OPT_CALLING_TON, OPT_RESTRICTED, OPT_REDIRECTING, OPT_REDIR_REASON,
+	OPT_SEND_EMPTY_AT, OPT_FLOOD_BAD_B, OPT_FLOOD_AT, OPT_RESTART_AT, OPT_OVERLAP, OPT_COLLECT, OPT_OOS, OPT_INS_AFTER, OPT_CALLS_IN, OPT_CALLING_TON, OPT_RESTRICTED, OPT_REDIRECTING, OPT_REDIR_REASON, OPT_PCAP,
 };
 
 static const struct option long_opts[] = {
@@ -109,6 +110,7 @@ static const struct option long_opts[] = {
 	{ "restricted", no_argument, NULL, OPT_RESTRICTED },
 	{ "redirecting", required_argument, NULL, OPT_REDIRECTING },
 	{ "redirect-reason", required_argument, NULL, OPT_REDIR_REASON },
+	{ "pcap", required_argument, NULL, OPT_PCAP },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -138,6 +140,7 @@ static void usage(FILE *f)
 	      "          [--ins-after-calls N]  and back in service after N incoming calls\n"
 	      "  media:  [--tone HZ] [--dtmf DIGITS] [--detect HZ]\n"
 	      "  run:    [--exit-when-done] [--timeout SEC] [-q] [--stats]\n"
+	      "          [--pcap FILE]  the D-channel's frames as pcap (LINUX_LAPD, Wireshark/tshark)\n"
 	      "          [--reconnect]  when the gateway goes, connect again; our calls stay\n"
 	      "          up, hanging, until the gateway RESTARTs their B-channels\n"
 	      "          [--no-restart-wait]  place calls at D-channel up, without waiting\n"
@@ -233,6 +236,7 @@ static int opts_parse(struct pbx_opts *o, int argc, char **argv)
 		case OPT_CALLING_TON: rc = LOOKUP(ton_names, optarg, &o->calling_plan); break;
 		case OPT_RESTRICTED: o->restricted = 1; break;
 		case OPT_REDIRECTING: o->redirecting = optarg; break;
+		case OPT_PCAP: o->pcap = optarg; break;
 		case OPT_REDIR_REASON: rc = LOOKUP(redirect_names, optarg, &o->redirect_reason); break;
 		case OPT_HELP: usage(stdout); exit(0);
 		default: return -EINVAL;
@@ -289,5 +293,6 @@ int main(int argc, char **argv)
 	}
 	pbx_call_free_all(&p);
 	pbx_pri_close(&p);
+	q931_pcap_close(p.pcap);
 	return rc;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "q931/q931_pcap.h"
 #include "q931/q931_trace.h"
 
 /* Grace for clearing calls on SIGINT/SIGTERM before exiting anyway. */
@@ -26,6 +27,8 @@ static void pbx_trace(struct pbx *p, char dir, const void *buf, int len)
 {
 	char line[256];
 
+	if (p->pcap && len > 0)
+		q931_pcap_frame(p->pcap, dir == '>', buf, (size_t)len);
 	if (len > 0 && q931_trace_frame(buf, (size_t)len, line, sizeof(line)) == 0)
 		pbx_out(p, PBX_Q931, "%c %s", dir, line);
 }
@@ -101,6 +104,11 @@ int pbx_pri_open(struct pbx *p)
 		pri_set_overlapdial(p->pri, 1);	/* Sending Complete only when complete */
 	if (p->opt.oos_chan)
 		pri_set_service_message_support(p->pri, 1);
+	if (p->opt.pcap && !p->pcap) {
+		int rc = q931_pcap_open(&p->pcap, p->opt.pcap, p->opt.nodetype == PRI_NETWORK);
+		if (rc)
+			fprintf(stderr, "sipgw-pbx: --pcap %s: %s\n", p->opt.pcap, strerror(-rc));
+	}
 	/* A Q.SIG PBX names its callers in Facility (ECMA-164); libpri sends
 	 * that only with facilities enabled (there is no display IE in Q.SIG). */
 	if (p->opt.switchtype == PRI_SWITCH_QSIG)

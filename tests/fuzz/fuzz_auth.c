@@ -5,6 +5,9 @@
  * Proxy-Authorization header (INVITE, figure B-19). It goes into a request
  * that Sofia's SIP parser reads, as nua would hand it over, and
  * registrar_check() judges it. Bit 1 adds an SDP body (qop=auth-int hashes it).
+ * The value may carry CRLF and more header lines: the caller-identity
+ * parsing of sip_incoming.c (Privacy, P-Asserted-Identity, Diversion,
+ * History-Info) reads the same message.
  *
  * Random bytes never carry a nonce or a response the registrar would
  * accept, so two markers in the value stand for them: "$NONCE" becomes a
@@ -257,6 +260,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			creds(sip, proxy) ? "with credentials" : "without credentials", status,
 			stale ? " stale" : "", user);
 	feedback(sip, proxy, status, stale);
+	/* The same message's caller identity (sip_incoming.c): Privacy,
+	 * P-Asserted-Identity, Diversion, History-Info and the called number
+	 * are outside input too; a header value may carry CRLF and more. */
+	{
+		struct leg_setup_info si = { 0 };
+		char called[LEG_NUM];
+		int cause = 0;
+
+		sip_in_identity(sip, &si);
+		if (strnlen(si.asserted, sizeof(si.asserted)) >= sizeof(si.asserted) ||
+		    strnlen(si.redirecting, sizeof(si.redirecting)) >= sizeof(si.redirecting) ||
+		    (!si.redirecting[0] && si.redirect_reason != LEG_REDIR_NONE) ||
+		    si.redirect_reason >= LEG_REDIR__COUNT)
+			abort();
+		if (sip_in_called_number(sip->sip_request->rq_url->url_user, called, sizeof(called), &cause) == 0 &&
+		    (cause || !called[0]))
+			abort();
+	}
 	if (strnlen(user, sizeof(user)) >= sizeof(user))
 		abort();
 	if (status == 0) {

@@ -316,10 +316,17 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* Overlap receiving: four digits make a number (a stand-in for routing's rule). */
+static int number_complete(void *arg, const char *number)
+{
+	return strlen(number) >= 4;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct cfg_span cfg;
-	struct span_params sp = { .cfg = &cfg, .incoming_h = incoming };
+	struct span_params sp = { .cfg = &cfg, .incoming_h = incoming, .number_h = number_complete,
+				  .t302_ms = 100 };
 	struct span *span;
 	size_t i = 1;
 	int cpe;
@@ -335,6 +342,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.switchtype = switches[(data[0] >> 2) & 7];
 	snprintf(cfg.switch_name, sizeof(cfg.switch_name), "%s", switch_names[(data[0] >> 2) & 7]);
 	cfg.hunt = (enum hunt_order)(((data[0] >> 5) & 3) % 3);
+	/* hunt 3 (ascending again): overlap both ways and SERVICE messages too */
+	cfg.overlap_receive = cfg.overlap_send = cfg.service_messages = ((data[0] >> 5) & 3) == 3;
 	refuse_incoming = data[0] >> 7;
 	sp.root = root;
 	sp.hw_ops = &fuzz_hw_ops;
