@@ -70,6 +70,7 @@ static int fake_setup(struct leg *leg, const struct leg_setup_info *si, int *cau
 	struct fake_leg *fl = fake_of(leg);
 
 	fl->emergency = si->emergency;
+	snprintf(fl->calling, sizeof(fl->calling), "%s", si->calling);
 	if (fl->setup_rc) {
 		ladder_add(fl, "setup%s: cause %d", si->emergency ? " (emergency)" : "", fl->setup_cause);
 		*causep = fl->setup_cause;
@@ -212,4 +213,12 @@ int fake_factory_alloc(void *arg, struct leg **legp, const struct route_target *
 	ff->made[ff->n_made++] = fl;
 	*legp = &fl->leg;
 	return 0;
+}
+
+struct fake_leg *fake_find(const char *name)
+{
+	for (struct fake_leg *p = live; p; p = p->next)
+		if (!strcmp(p->name, name))
+			return p;
+	return NULL;
 }

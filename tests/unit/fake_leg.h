@@ -19,6 +19,7 @@ struct fake_leg {
 	int released;			/* the call told it to release (fake_finish() ends it) */
 	int release_cause;
 	int emergency;			/* setup saw leg_setup_info.emergency */
+	char calling[64];		/* setup saw this leg_setup_info.calling */
 	struct fake_leg *next;		/* every leg not yet destroyed */
 };
 
@@ -36,6 +37,8 @@ unsigned fake_destroyed(void);
 
 /** A new fake leg of kind "pri" or "sip" (routing's glare rule reads the kind). */
 struct fake_leg *fake_leg_new(const char *kind, const char *name);
+/** A leg still alive by its ladder name, or NULL. */
+struct fake_leg *fake_find(const char *name);
 /** The leg has finished its protocol work: call_leg_gone(). */
 void fake_gone(struct fake_leg *fl);
 /** Every leg told to release finishes (call_leg_gone), as real legs do once

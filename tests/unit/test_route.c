@@ -576,6 +576,36 @@ static void test_toll_fraud_door(void)
 	rfx_close(&f);
 }
 
+/* RFC 3325 9.1: a P-Asserted-Identity is who calls only when it comes from
+ * the trust domain; from anyone else, authenticated or not, it is ignored
+ * (else any phone could call out as any number). */
+static void test_asserted_identity(void)
+{
+	static const struct { const char *source, *auth_user, *calling; } cases[] = {
+		{ "10.1.2.3", "", "5550199" },		/* trusted source: believed */
+		{ "192.0.2.7", "2001", "2002" },	/* authenticated, not trusted: ignored */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct leg_setup_info si = { .calling = "2002", .called = "95551234", .asserted = "5550199" };
+		struct rfx f;
+		struct fake_leg *b;
+
+		rfx_open(&f, 1);
+		snprintf(si.source, sizeof(si.source), "%s", cases[i].source);
+		snprintf(si.auth_user, sizeof(si.auth_user), "%s", cases[i].auth_user);
+		f.a = fake_leg_new("sip", "A");
+		unit_log_begin();
+		CU_ASSERT_EQUAL(route_incoming_sip(f.r, &f.a->leg, &si, &f.cause), 0);
+		unit_log_end();
+		LADDER_IS("dp900 span pbx-a 5551234 setup\n");
+		b = fake_find("dp900 span pbx-a 5551234");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+		CU_ASSERT_STRING_EQUAL(b->calling, cases[i].calling);
+		rfx_close(&f);
+	}
+}
+
 /* ---- glare (Q.931 5.7) */
 
 /* The network takes the B-channel of our SETUP for a call of its own (cause
@@ -841,6 +871,7 @@ int suite_route_add(void)
 		{ "forking: busy on one, no answer on another -> 17", test_fork_busy_and_no_answer },
 		{ "forking: 6xx clears the others; an answer cancels with 26", test_fork_6xx_clears_others },
 		{ "emergency numbers from anyone; the extension rings", test_emergency },
+		{ "P-Asserted-Identity believed only from a trusted source", test_asserted_identity },
 		{ "toll-fraud door: challenge, 403, bad credentials; trusted and authenticated pass",
 		  test_toll_fraud_door },
 		{ "glare: cause 44 tried once more on the same dial-peer", test_glare },
