@@ -1,4 +1,4 @@
-/* sipgw - what span.c and pri_leg.c share. SPDX-License-Identifier: GPL-2.0-only */
+/* sipgw - what span.c, span_maint.c and pri_leg.c share. SPDX-License-Identifier: GPL-2.0-only */
 #ifndef SIPGW_Q931_PRI_INTERNAL_H
 #define SIPGW_Q931_PRI_INTERNAL_H
 
@@ -136,5 +136,17 @@ void span_chan_put(struct span *sp, struct pri_leg *pl);
 int span_chan_valid(const struct span *sp, int chan);
 /** Is chan waiting for the far end's RESTART ACKNOWLEDGE (not to be used yet)? */
 int span_chan_restarting(const struct span *sp, int chan);
+
+/* span_maint.c: RESTART and SERVICE maintenance of the B-channels */
+/** RESTART every B-channel no call of ours holds (Q.931 5.5), T316 on them. */
+void span_restart_idle(struct span *sp);
+/** RESTART ACKNOWLEDGE for evchan (libpri's event channel): it is usable again. */
+void span_restart_ack(struct span *sp, int evchan);
+/** T316 ran out (loop timer callback, arg the span): the channels back into use. */
+void span_t316_cb(void *arg);
+/** RESTART from the far end (Q.931 5.5.2): calls on the channel(s) are over. */
+void span_on_far_restart(struct span *sp, int evchan);
+/** SERVICE from the far end: B-channel evchan in or out of service (SPAN_SERVICE_*). */
+void span_on_service(struct span *sp, int evchan, int status);
 
 #endif

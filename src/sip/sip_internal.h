@@ -1,4 +1,4 @@
-/* sipgw - what sip_ua.c and sip_leg.c share. SPDX-License-Identifier: GPL-2.0-only */
+/* sipgw - what sip_ua.c, sip_leg.c and sip_media.c share. SPDX-License-Identifier: GPL-2.0-only */
 #ifndef SIPGW_SIP_SIP_INTERNAL_H
 #define SIPGW_SIP_SIP_INTERNAL_H
 
@@ -239,9 +239,28 @@ void sip_timers_stack_bye(struct sip_leg *sl);
 void sip_timers_stop(struct sip_leg *sl);
 void sip_timers_free(struct sip_leg *sl);
 
-/* sip_leg.c */
+/* sip_leg.c, for sip_media.c: the leg's state, and a checked move of it */
+int sl_is(const struct sip_leg *sl, enum sip_state st);
+int sl_move(struct sip_leg *sl, int next);
+
+/* sip_media.c: the leg's SDP offer/answer (RFC 3264) and RTP glue */
+/** Our SDP: an offer (offer NULL) or an answer to the offer's m= layout; sdp_build()'s return. */
+int sl_build_answer(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir dir,
+		    const struct sdp_mlines *offer);
+/** Our SDP offer; sdp_build()'s return. */
+int sl_build_sdp(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir dir);
+/** The far end's SDP: 1 when it holds us, 0 when not, -EPROTO without G.711. */
+int sl_take_sdp(struct sip_leg *sl, const struct sdp_info *si);
+/** An SDP before the dialog is confirmed: sets the state it confirms in; 0 or -EPROTO. */
+int sl_take_early_sdp(struct sip_leg *sl, const struct sdp_info *si);
 /** The SDP body of a request or response: 0, -ENOENT (none) or sdp_info_parse()'s error. */
 int sip_body_sdp(sip_t const *sip, struct sdp_info *si);
+/** The RTP session's handlers (struct rtp_params recv_h, refused_h). */
+void sl_rtp_in(void *arg, int pt, const uint8_t *payload, size_t len, uint16_t seq,
+	       uint32_t ts, int marker);
+void sl_rtp_refused(void *arg, unsigned run);
+/** The leg's media port's play: a frame to the far end, unless held. */
+void sl_play(struct media_port *mp, const uint8_t *frame, size_t len);
 
 /* sip_incoming.c: a new INVITE's checks, before anything is allocated. */
 /** The called number of a Request-URI user part: escapes decoded (RFC 3261

@@ -1,5 +1,6 @@
-/* sipgw - a call leg on a SIP dialog (RFC 3261) with its RTP session and
- * SDP offer/answer (RFC 3264). SPDX-License-Identifier: GPL-2.0-only */
+/* sipgw - a call leg on a SIP dialog (RFC 3261): its state machine and nua
+ * events; its SDP offer/answer (RFC 3264) and RTP are in sip_media.c.
+ * SPDX-License-Identifier: GPL-2.0-only */
 #include "sip/sip_internal.h"
 
 #include <errno.h>
@@ -113,92 +114,14 @@ static const char *sl_fsm_describe(struct fsm_inst *fi)
 	return sip_leg_describe(fi->priv);
 }
 
-static int sl_move(struct sip_leg *sl, int next)
+int sl_move(struct sip_leg *sl, int next)
 {
 	return fsm_state_chg(&sl->fi, next);
 }
 
-static int sl_is(const struct sip_leg *sl, enum sip_state st)
+int sl_is(const struct sip_leg *sl, enum sip_state st)
 {
 	return sl->fi.state == (int)st;
-}
-
-/* Our SDP: the offer lists the span's law first, then the other, then
- * telephone-event (RFC 4733); an answer carries the chosen one, and one m=
- * line per offered one (offer: the layout answered; NULL for an offer). */
-static int sl_build_answer(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir dir,
-			   const struct sdp_mlines *offer)
-{
-	int pts[2];
-	int n = 0;
-	struct sdp_build_params bp = {
-		.addr = sl->ua->rtp_ip, .port = rtp_local_port(sl->rtp), .pts = pts,
-		.te_pt = SDP_PT_TELEPHONE_EVENT, .dir = dir,
-		.sess_id = sl->sdp_id, .sess_ver = ++sl->sdp_ver, .offer = offer,
-	};
-
-	if (sl->pt >= 0) {
-		pts[n++] = sl->pt;
-		bp.te_pt = sl->te_pt;
-	} else {
-		pts[n++] = g711_law_pt(sl->offer_law);
-		pts[n++] = g711_law_pt(sl->offer_law == LAW_ULAW ? LAW_ALAW : LAW_ULAW);
-	}
-	bp.n_pts = n;
-	return sdp_build(buf, len, &bp);
-}
-
-static int sl_build_sdp(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir dir)
-{
-	return sl_build_answer(sl, buf, len, dir, NULL);
-}
-
-/* Take the far side's SDP (answer to our offer, or its re-offer): 1 when
- * it holds us (RFC 3264 8.4: we send nothing then), 0 when not, -EPROTO
- * without G.711. The caller moves the dialog between CONFIRMED and HELD. */
-static int sl_take_sdp(struct sip_leg *sl, const struct sdp_info *si)
-{
-	int hold;
-
-	enum g711_law law;
-	int pt = -1;
-
-	for (int i = 0; i < si->n_pts && pt < 0; i++)
-		if (g711_pt_law(si->pts[i], &law) == 0)
-			pt = si->pts[i];
-	if (pt < 0)
-		return -EPROTO;
-	sl->pt = pt;
-	g711_pt_law(pt, &sl->mport.law);
-	/* telephone-event mapped onto the audio's own payload type is
-	 * nonsense (found by fuzz_sdp): no events then, and no PT twice. */
-	sl->te_pt = si->te_pt == pt ? -1 : si->te_pt;
-	hold = sdp_is_hold(si);
-	snprintf(sl->remote_addr, sizeof(sl->remote_addr), "%s", si->addr);
-	sl->remote_port = si->port;
-	if (hold)
-		rtp_set_remote(sl->rtp, NULL, 0);	/* RFC 3264 8.4: send nothing */
-	else
-		rtp_set_remote(sl->rtp, si->addr, si->port);
-	return hold;
-}
-
-/* An SDP before the dialog is confirmed (the offer, an early answer): it
- * decides the state the 2xx or our answer confirms the dialog in. */
-static int sl_take_early_sdp(struct sip_leg *sl, const struct sdp_info *si)
-{
-	int hold = sl_take_sdp(sl, si);
-
-	if (hold >= 0)
-		sl->confirm_st = hold ? SIP_ST_HELD : SIP_ST_CONFIRMED;
-	return hold < 0 ? hold : 0;
-}
-
-int sip_body_sdp(sip_t const *sip, struct sdp_info *si)
-{
-	if (!sip || !sip->sip_payload || !sip->sip_payload->pl_data)
-		return -ENOENT;
-	return sdp_info_parse(si, sip->sip_payload->pl_data);
 }
 
 /* The Q.850 cause a SIP failure stands for: Reason header first (RFC 6432);
@@ -233,38 +156,6 @@ static void sl_terminate(struct sip_leg *sl, int cause, int status)
 	if (sl_is(sl, SIP_ST_TERMINATING) || sl_is(sl, SIP_ST_TERMINATED) || sl_move(sl, SIP_ST_TERMINATING))
 		return;
 	call_leg_released(&sl->base, cause, status);
-}
-
-static void rtp_in(void *arg, int pt, const uint8_t *payload, size_t len, uint16_t seq,
-		   uint32_t ts, int marker)
-{
-	struct sip_leg *sl = arg;
-
-	/* Held with a=sendonly the far end may still send (music on hold):
-	 * take it; only our sending stops. telephone-event and packet times
-	 * other than 20 ms are not bridged yet. */
-	if (pt != sl->pt || len != MEDIA_FRAME)
-		return;
-	media_deliver(&sl->mport, payload, len);
-}
-
-/* ICMP refusals come at packet rate, in early media too: only the states
- * that watch the media take them, the others drop them unlogged. */
-static void rtp_refused(void *arg, unsigned run)
-{
-	struct sip_leg *sl = arg;
-
-	if (run >= RTP_REFUSED_GONE && fsm_permits(&sl->fi, SIP_EV_RTP_REFUSED))
-		sip_timers_rtp_check(sl);
-}
-
-static void sl_play(struct media_port *mp, const uint8_t *frame, size_t len)
-{
-	struct sip_leg *sl = mp->owner;
-
-	if (sl->pt < 0 || sl_is(sl, SIP_ST_HELD))
-		return;
-	rtp_send(sl->rtp, sl->pt, frame, len, (uint32_t)len);
 }
 
 /* The INVITE itself, on a new handle; se_s: Session-Expires to ask for (0:
@@ -508,7 +399,7 @@ static int sl_alloc(struct sip_leg **slp, struct sip_ua *ua, enum sip_role role)
 	struct sip_leg *sl = calloc(1, sizeof(*sl));
 	struct rtp_params rp = {
 		.local_ip = ua->rtp_ip, .port_min = ua->rtp_port_min, .port_max = ua->rtp_port_max,
-		.recv_h = rtp_in, .refused_h = rtp_refused,
+		.recv_h = sl_rtp_in, .refused_h = sl_rtp_refused,
 	};
 	int rc;
 
@@ -920,26 +811,4 @@ void sip_leg_clear(struct sip_leg *sl, int cause)
 void sip_leg_cleared(struct sip_leg *sl, int cause)
 {
 	fsm_dispatch(&sl->fi, SIP_EV_CLEARED, &cause);
-}
-
-int sip_leg_take_answer(struct sip_leg *sl, sip_t const *sip)
-{
-	struct sdp_info si;
-	int hold;
-
-	if (sip_body_sdp(sip, &si))
-		return -ENOENT;
-	if ((hold = sl_take_sdp(sl, &si)) < 0)
-		return hold;
-	if (hold == sl_is(sl, SIP_ST_HELD))
-		return 0;
-	sl_move(sl, hold ? SIP_ST_HELD : SIP_ST_CONFIRMED);
-	call_leg_hold(&sl->base, hold);
-	return 1;
-}
-
-int sip_leg_sdp(struct sip_leg *sl, char *buf, size_t len)
-{
-	/* Held by the far end: offer recvonly, so the refresh does not resume it. */
-	return sl_build_sdp(sl, buf, len, sl_is(sl, SIP_ST_HELD) ? SDP_RECVONLY : SDP_SENDRECV);
 }

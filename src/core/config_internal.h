@@ -1,0 +1,48 @@
+/* sipgw - what config.c and config_spans.c share: the opt tables (a key
+ * declared once, its errors the same for every key) and the error context.
+ * SPDX-License-Identifier: GPL-2.0-only */
+#ifndef SIPGW_CORE_CONFIG_INTERNAL_H
+#define SIPGW_CORE_CONFIG_INTERNAL_H
+
+#include <stddef.h>
+
+#include <libconfig.h>
+
+#include "core/config.h"
+
+struct enum_row { const char *name; int value; };
+
+enum opt_kind { OPT_STR, OPT_INT, OPT_BOOL, OPT_ENUM, OPT_SECONDS_MS, OPT_PREFIX_LIST, OPT_FWD_DIGITS };
+
+struct opt {
+	const char *name;
+	enum opt_kind kind;
+	size_t off, size;		/* where in the target struct */
+	long min, max;			/* OPT_INT bounds; OPT_SECONDS_MS bounds in ms */
+	const struct enum_row *enums;	/* OPT_ENUM values; first row is the default */
+	int required;
+};
+
+#define O_STR(st, f, req) { #f, OPT_STR, offsetof(st, f), sizeof(((st *)0)->f), 0, 0, NULL, req }
+
+struct ctx {
+	const char *file;
+	char *err;
+	size_t errlen;
+};
+
+/** "FILE:LINE: what" into c->err (LINE of s, 0 without one); -EINVAL. */
+int fail(struct ctx *c, const config_setting_t *s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/** The value of name (any case) in rows (a NULL name ends them); 0 or -ENOENT. */
+int enum_lookup(const struct enum_row *rows, const char *name, int *vp);
+/** Every setting of group g by table into base; unknown keys refused; 0 or fail()'s. */
+int group_apply(struct ctx *c, const config_setting_t *g, const struct opt *table, void *base);
+
+/* config_spans.c */
+/** The 'spans' list, each against DAHDI's system.conf when it is a dahdi span. */
+int load_spans(struct ctx *c, struct gw_config *cfg, const config_setting_t *list);
+/** The 'trunk_groups' list, over spans already loaded. */
+int load_tgs(struct ctx *c, struct gw_config *cfg, const config_setting_t *list);
+
+#endif
