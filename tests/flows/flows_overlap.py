@@ -160,3 +160,24 @@ def overlap_send_to_pbx(tb):
         raise FlowError("the PBX did not collect 5551234")
     expect_ladder("SIP", sip_ladder(phone.lines())[:4], ["> INVITE", "< 100/INVITE", "< 180/INVITE",
                                                          "< 200/INVITE"])
+
+
+@flow
+def overlap_caller_gives_up(tb):
+    """Overlap: the caller clears while digits are still awaited (T302 running):
+    the gateway releases the call (DISCONNECT answered), nothing reaches SIP, and
+    the B-channel is free again."""
+    phone = tb.phone("phone", "--answer-after", "0.1", "--exit-after-calls", "1")
+    conf = with_t302(span_keys(tb.config([voip_peer(100, "2...", phone.port)]), "overlap_receive = true;"), 10)
+    gw = tb.gateway(conf)
+    pbx = tb.pbx("--call", "20", "--calling", "5551000", "--overlap", "1", "--cancel-after", "0.3",
+                 "--exit-when-done")
+    if pbx.wait_exit() != 0:
+        raise FlowError("the PBX failed")
+    lad = q931_ladder(pbx.lines())
+    want = ["> SETUP", "< SETUP ACKNOWLEDGE", "> INFORMATION", "> DISCONNECT cause=16", "< RELEASE",
+            "> RELEASE COMPLETE"]
+    expect_ladder("PRI", lad, want)
+    if fl.sip_lines(phone.lines(), r"INVITE"):
+        raise FlowError("an INVITE went out for an incomplete number")
+    gw.wait_line(r"B-channel 1 free", stream="err", timeout=2)
