@@ -135,32 +135,41 @@ static int sip_in_private(sip_t const *sip)
 	return 0;
 }
 
+/* The value of the first header named name, or NULL. */
+static const char *sip_in_header(sip_t const *sip, const char *name)
+{
+	for (sip_unknown_t const *u = sip->sip_unknown; u; u = u->un_next)
+		if (u->un_name && !strcasecmp(u->un_name, name) && u->un_value)
+			return u->un_value;
+	return NULL;
+}
+
+/* The user part of the first sip:/tel: URI in a header value. */
+static void sip_in_uri_user(const char *value, char *out, size_t outlen)
+{
+	const char *p = strstr(value, "sip:");
+
+	out[0] = 0;
+	if (!p && !(p = strstr(value, "tel:")))
+		return;
+	p += 4;
+	char buf[LEG_NUM];
+	snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(p, "@;>,"), p);
+	number_strip_visual(out, outlen, buf);
+}
+
 /* The user part of the first P-Asserted-Identity (RFC 3325 9.1), wherever
  * the parser keeps it: its own header class, or among the unknown ones. */
 static void sip_in_asserted(sip_t const *sip, char *out, size_t outlen)
 {
 	sip_p_asserted_identity_t const *paid = sip_p_asserted_identity(sip);
-	char buf[256];
+	const char *value = sip_in_header(sip, "P-Asserted-Identity");
 
 	out[0] = 0;
-	if (paid && paid->paid_url->url_user) {
+	if (paid && paid->paid_url->url_user)
 		number_strip_visual(out, outlen, paid->paid_url->url_user);
-		return;
-	}
-	for (sip_unknown_t const *u = sip->sip_unknown; u; u = u->un_next) {
-		const char *lt, *at;
-
-		if (!u->un_name || strcasecmp(u->un_name, "P-Asserted-Identity") || !u->un_value)
-			continue;
-		snprintf(buf, sizeof(buf), "%s", u->un_value);
-		if (!(lt = strstr(buf, "sip:")) && !(lt = strstr(buf, "tel:")))
-			return;
-		lt += 4;
-		at = lt + strcspn(lt, "@;>");
-		buf[at - buf] = 0;
-		number_strip_visual(out, outlen, lt);
-		return;
-	}
+	else if (value)
+		sip_in_uri_user(value, out, outlen);
 }
 
 /* Redirection reasons as SIP writes them: RFC 5806 Diversion reason and
@@ -197,29 +206,6 @@ void sip_redirect_headers(const char *number, enum leg_redirect why, const char 
 	 * RFC 4458 cause of the redirection */
 	snprintf(hist, histlen, "History-Info: <sip:%s@%s:%d;user=phone>;index=1, <%s;cause=%d>;index=1.1",
 		 number, host, port, ruri, sip_redirects[r].cause);
-}
-
-/* The value of the first header named name, or NULL. */
-static const char *sip_in_header(sip_t const *sip, const char *name)
-{
-	for (sip_unknown_t const *u = sip->sip_unknown; u; u = u->un_next)
-		if (u->un_name && !strcasecmp(u->un_name, name) && u->un_value)
-			return u->un_value;
-	return NULL;
-}
-
-/* The user part of the first sip:/tel: URI in a header value. */
-static void sip_in_uri_user(const char *value, char *out, size_t outlen)
-{
-	const char *p = strstr(value, "sip:");
-
-	out[0] = 0;
-	if (!p && !(p = strstr(value, "tel:")))
-		return;
-	p += 4;
-	char buf[LEG_NUM];
-	snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(p, "@;>,"), p);
-	number_strip_visual(out, outlen, buf);
 }
 
 /* Diversion (RFC 5806) first, else History-Info (RFC 7044): who the call

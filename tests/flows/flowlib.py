@@ -252,6 +252,17 @@ def check_audio_crossed(pbx, phone, pbx_hz=2000, phone_hz=1000):
         raise FlowError("phone never heard the PBX's %d Hz tone" % pbx_hz)
 
 
+def span_keys(conf, keys):
+    """Add keys (e.g. 'overlap_receive = true;') to every span entry of a config
+    Testbed.config wrote, on loopback and dahdi spans alike."""
+    with open(conf) as f:
+        txt = f.read()
+    txt = re.sub(r'(framing = "[a-z0-9]+";) \}', r"\1 %s }" % keys, txt)
+    with open(conf, "w") as f:
+        f.write(txt)
+    return conf
+
+
 class Testbed:
     """A temp dir, a sipgw with a config made from a template, simulators."""
 

@@ -7,16 +7,7 @@
 import re
 
 import flowlib as fl
-from flowlib import FlowError, flow, pots_peer, voip_peer
-
-
-def span_keys(conf, keys):
-    with open(conf) as f:
-        txt = f.read()
-    txt = re.sub(r'(framing = "[a-z0-9]+";) \}', r"\1 %s }" % keys, txt)
-    with open(conf, "w") as f:
-        f.write(txt)
-    return conf
+from flowlib import FlowError, flow, pots_peer, span_keys, voip_peer
 
 
 def identity(phone):

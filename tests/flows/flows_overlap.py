@@ -9,17 +9,8 @@ import re
 import time
 
 import flowlib as fl
-from flowlib import FlowError, expect_ladder, flow, pots_peer, q931_ladder, sip_ladder, voip_peer
-
-
-def span_keys(conf, keys):
-    """Add keys to every span entry of a written config (overlap options)."""
-    with open(conf) as f:
-        txt = f.read()
-    txt = re.sub(r'(framing = "[a-z0-9]+";) \}', r"\1 %s }" % keys, txt)
-    with open(conf, "w") as f:
-        f.write(txt)
-    return conf
+from flowlib import (FlowError, expect_ladder, flow, pots_peer, q931_ladder, sip_ladder, span_keys,
+                     voip_peer)
 
 
 def with_t302(conf, seconds):

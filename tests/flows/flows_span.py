@@ -375,11 +375,7 @@ def span_service_out_and_in(tb):
     """SERVICE (NI-2 maintenance, span service_messages): the PBX takes B-channel 1
     out of service; the next SIP call gets B-channel 2 (1 is not hunted); after
     it the PBX puts 1 back in service and the next call gets B-channel 1."""
-    conf = tb.config([voip_peer(100, "2...", 9), pots_peer(900, "9T")])
-    with open(conf) as f:
-        txt = f.read()
-    with open(conf, "w") as f:
-        f.write(txt.replace('framing = "t1"; }', 'framing = "t1"; service_messages = true; }'))
+    conf = fl.span_keys(tb.config([voip_peer(100, "2...", 9), pots_peer(900, "9T")]), "service_messages = true;")
     gw = tb.gateway(conf)
     pbx = tb.pbx("--oos", "1", "--ins-after-calls", "1", "--calls-in", "2", "--answer-after", "0.1",
                  "--exit-when-done")
