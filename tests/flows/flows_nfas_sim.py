@@ -1,0 +1,157 @@
+# sipgw call-flow tests for the PBX simulator's NFAS (issue 9 item 6):
+# `sipgw-pbx --nfas IFACE:PATH:ROLE` on one interface against today's
+# gateway (libpri there takes an explicit interface 0), its usage errors,
+# and a group of two T1s (primary and backup D-channel) against a second
+# simulator through a relay of the loopback sockets, where the primary's
+# D-channel is dropped mid-call.
+# SPDX-License-Identifier: GPL-2.0-only
+import os
+import re
+import selectors
+import socket
+import struct
+import subprocess
+import threading
+import time
+
+import flowlib as fl
+from flowlib import (PBX_CONNECTED, PHONE_ANSWERED, FlowError, check_audio_crossed, expect_ladder, flow,
+                     pots_peer, q931_ladder, sip_ladder, voip_peer)
+
+
+def nfas_pbx(tb, *args, name="pbx"):
+    """The PBX on the gateway's span as NFAS interface 0, primary D-channel."""
+    return tb.start(name, [tb.bin("sipgw-pbx"), "--nfas", "0:%s:primary" % tb.span_path(), "--role",
+                           "cpe", "--timeout", "20"] + list(args))
+
+
+def events(proc, pattern):
+    rx = re.compile(pattern)
+    return [t for _, t in fl.timed(proc.lines(), "EVENT") if rx.search(t)]
+
+
+def rx_frames(proc, call=1):
+    got = events(proc, r"^call %d audio rx_frames=" % call)
+    if not got:
+        raise FlowError("%s printed no rx_frames for call %d" % (proc.name, call))
+    return int(got[0].split("=")[1])
+
+
+def pcap_chan_ids(path, msgtype):
+    """[(interface, channel)] of the Channel identification IEs (Q.931 4.5.13) in the Q.931
+    messages of msgtype the pcap (LINUX_LAPD) holds; interface None when implicit."""
+    with open(path, "rb") as f:
+        data = f.read()
+    out, pos = [], 24
+    while pos + 16 <= len(data):
+        incl = struct.unpack("<I", data[pos + 8:pos + 12])[0]
+        frame = data[pos + 16 + 16:pos + 16 + incl]     # record header, LINUX_LAPD header
+        pos += 16 + incl
+        if len(frame) < 4 or frame[2] & 0x01:           # not an I frame (Q.921 3.4)
+            continue
+        q = frame[4:]
+        if len(q) < 3 or q[0] != 0x08:
+            continue
+        i = 2 + (q[1] & 0x0f)
+        if i >= len(q) or q[i] != msgtype:
+            continue
+        i += 1
+        while i < len(q):
+            ie = q[i]
+            if ie & 0x80:                               # single-octet IE
+                i += 1
+                continue
+            if i + 1 >= len(q):
+                break
+            n = q[i + 1]
+            body = q[i + 2:i + 2 + n]
+            i += 2 + n
+            if ie != 0x18 or not body:
+                continue
+            if body[0] & 0x40:                          # octet 3.1: interface identifier
+                out.append((body[1] & 0x7f, body[-1] & 0x7f))
+            else:
+                out.append((None, body[-1] & 0x7f))
+    return out
+
+
+Q931_SETUP, Q931_RESTART = 0x05, 0x46
+
+
+@flow
+def nfas_sim_one_iface_calls_phone(tb):
+    """--nfas 0:PATH:primary against today's gateway: the PBX's SETUP names interface 0; answered, audio both ways, cleared."""
+    fl.skip_unless_loopback("the NFAS simulator runs on loopback spans")
+    phone = tb.phone("phone", "--answer-after", "0.3", "--tone", "1000", "--detect", "2000",
+                     "--hangup-after", "1.2", "--exit-after-calls", "1")
+    tb.gateway(tb.config([voip_peer(100, "2...", phone.port)]))
+    pcap = os.path.join(tb.dir, "pbx.pcap")
+    pbx = nfas_pbx(tb, "--call", "2001", "--calling", "5551000", "--exit-when-done", "--tone", "2000",
+                   "--detect", "1000", "--pcap", pcap)
+    if pbx.wait_exit() != 0 or phone.wait_exit() != 0:
+        raise FlowError("a simulator failed")
+    expect_ladder("PRI", q931_ladder(pbx.lines()),
+                  PBX_CONNECTED + ["< DISCONNECT cause=16", "> RELEASE", "< RELEASE COMPLETE"])
+    expect_ladder("SIP", sip_ladder(phone.lines()), PHONE_ANSWERED + ["> BYE", "< 200/BYE"])
+    setup = events(pbx, r"^call 1 setup chan=\d+ iface=0$")
+    if not setup:
+        raise FlowError("no 'call 1 setup chan=N iface=0' line")
+    chan = int(re.search(r"chan=(\d+)", setup[0]).group(1))
+    ids = pcap_chan_ids(pcap, Q931_SETUP)
+    if ids != [(0, chan)]:
+        raise FlowError("SETUP's Channel identification: %s, want interface 0 channel %d" % (ids, chan))
+    if not events(pbx, r"^nfas dchan iface=0 up$") or not events(pbx, r"^nfas active iface=0$"):
+        raise FlowError("no 'nfas dchan iface=0 up' / 'nfas active iface=0'")
+    if len(events(pbx, r"^dchan up$")) != 1:
+        raise FlowError("'dchan up' not printed once")
+    check_audio_crossed(pbx, phone)
+    if rx_frames(pbx) < 20:
+        raise FlowError("PBX received %d audio frames" % rx_frames(pbx))
+
+
+@flow
+def nfas_sim_one_iface_takes_call(tb):
+    """--nfas 0:PATH:primary against today's gateway: a SIP call comes in on interface 0, answered, audio both ways."""
+    fl.skip_unless_loopback("the NFAS simulator runs on loopback spans")
+    tb.gateway(tb.config([voip_peer(100, "2...", 9), pots_peer(900, "9T")]))
+    pbx = nfas_pbx(tb, "--exit-when-done", "--answer-after", "0.3", "--tone", "2000", "--detect", "1000")
+    pbx.wait_line(r"EVENT dchan up")
+    phone = tb.phone("phone", "--call", "sip:95551234@127.0.0.1:%d" % tb.sip_port, "--from", "2001",
+                     "--exit-after-calls", "1", "--tone", "1000", "--detect", "2000", "--hangup-after", "1.2")
+    if phone.wait_exit() != 0 or pbx.wait_exit() != 0:
+        raise FlowError("a simulator failed")
+    expect_ladder("PRI", q931_ladder(pbx.lines()),
+                  ["< SETUP", "> CALL PROCEEDING", "> ALERTING", "> CONNECT", "< CONNECT ACKNOWLEDGE",
+                   "< DISCONNECT cause=16", "> RELEASE", "< RELEASE COMPLETE"])
+    if not events(pbx, r"^call 1 setup chan=\d+ iface=0$"):
+        raise FlowError("no 'call 1 setup chan=N iface=0' line")
+    check_audio_crossed(pbx, phone)
+
+
+USAGE_ERRORS = [
+    (["-s", "/x", "--nfas", "0:/y:primary"], "-s and --nfas exclude each other"),
+    (["--nfas", "0:/x:backup"], "no primary D-channel"),
+    (["--nfas", "0:/x:primary", "--nfas", "1:/y:primary"], "more than one primary D-channel"),
+    (["--nfas", "0:/x:primary", "--nfas", "1:/y:backup", "--nfas", "2:/z:backup"],
+     "more than one backup D-channel"),
+    (["--nfas", "0:/x:primary", "--nfas", "0:/y:none"], "interface 0 given twice"),
+    (["--nfas", "32:/x:primary"], "interface must be 0-31"),
+    (["--nfas", "0:/x:master"], "role must be primary, backup or none"),
+    (["--nfas", "0:/x"], "not IFACE:PATH:ROLE"),
+    (["--nfas", "0:/x:primary", "--framing", "e1"], "T1 framing only"),
+    (["--nfas", "0:/x:primary", "--call-iface", "3"], "--call-iface: not one of the --nfas interfaces"),
+    (["-s", "/x", "--call-iface", "0"], "--call-iface needs --nfas"),
+    (["--nfas", "0:/x:primary", "--drop-dchan-at", "1"], "--drop-dchan-at needs a backup D-channel"),
+    (["--nfas", "0:/a:primary"] + sum((["--nfas", "%d:/b%d:none" % (i, i)] for i in range(1, 5)), []),
+     "at most 4 spans"),
+]
+
+
+@flow
+def nfas_sim_usage_errors(tb):
+    """sipgw-pbx --nfas: each wrong combination says what is wrong and exits 2."""
+    for argv, why in USAGE_ERRORS:
+        r = subprocess.run([tb.bin("sipgw-pbx")] + argv, capture_output=True, text=True, timeout=5)
+        if r.returncode != 2 or why not in r.stderr.splitlines()[0]:
+            raise FlowError("%s: rc=%d, stderr %r (want 2 and %r)" % (" ".join(argv), r.returncode,
+                                                                   r.stderr[:200], why))
