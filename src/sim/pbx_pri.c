@@ -23,13 +23,20 @@
 /* --reconnect: how often to try the span socket again. */
 #define PBX_RECONNECT_MS 50
 
-static void pbx_trace(struct pbx *p, char dir, const void *buf, int len)
+/* One Q931 line per frame; with --nfas it names the D-channel's interface
+ * (at the end: the flows read the message from the front). */
+static void pbx_trace(struct pbx_dchan *d, char dir, const void *buf, int len)
 {
+	struct pbx *p = d->pbx;
 	char line[256];
 
 	if (p->pcap && len > 0)
 		q931_pcap_frame(p->pcap, dir == '>', buf, (size_t)len);
-	if (len > 0 && q931_trace_frame(buf, (size_t)len, line, sizeof(line)) == 0)
+	if (len <= 0 || q931_trace_frame(buf, (size_t)len, line, sizeof(line)) < 0)
+		return;
+	if (p->opt.nfas)
+		pbx_out(p, PBX_Q931, "%c %s dchan=%d", dir, line, d->ifc->iface);
+	else
 		pbx_out(p, PBX_Q931, "%c %s", dir, line);
 }
 
@@ -55,7 +62,7 @@ static int pbx_pri_read(struct pri *pri, void *buf, int buflen)
 		return 0;
 	}
 	d->got_frame = 1;
-	pbx_trace(d->pbx, '<', buf, (int)n);
+	pbx_trace(d, '<', buf, (int)n);
 	return (int)n;
 }
 
@@ -72,7 +79,7 @@ static int pbx_pri_write(struct pri *pri, void *buf, int buflen)
 		fprintf(stderr, "sipgw-pbx: D-channel write: %s\n", strerror(errno));
 		return -1;
 	}
-	pbx_trace(d->pbx, '>', buf, buflen);
+	pbx_trace(d, '>', buf, buflen);
 	return (int)n;
 }
 

@@ -155,3 +155,170 @@ def nfas_sim_usage_errors(tb):
         if r.returncode != 2 or why not in r.stderr.splitlines()[0]:
             raise FlowError("%s: rc=%d, stderr %r (want 2 and %r)" % (" ".join(argv), r.returncode,
                                                                    r.stderr[:200], why))
+
+
+class Relay:
+    """Two simulators back to back on the loopback spans of an NFAS group: listens at
+    DIR/a<i> and DIR/b<i> (D-channel) and their "-b" (B-channels) for each interface i
+    and forwards every datagram to the other side. A side that closes a D socket closes
+    the other side's too, as a failed timeslot would for both ends."""
+
+    def __init__(self, tb, ifaces):
+        self.sel = selectors.DefaultSelector()
+        self.peer = {}          # listening socket -> the other side's listening socket
+        self.conn = {}          # listening socket -> accepted connection
+        self.queue = {}         # listening socket -> datagrams for it, not yet connected
+        self.stop = False
+        for i in ifaces:
+            for suffix in ("", "-b"):
+                a = self._listen(os.path.join(tb.dir, "a%d%s" % (i, suffix)))
+                b = self._listen(os.path.join(tb.dir, "b%d%s" % (i, suffix)))
+                self.peer[a], self.peer[b] = b, a
+                self.queue[a], self.queue[b] = [], []
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        tb.relay = self
+
+    def _listen(self, path):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        s.bind(path)
+        s.listen(1)
+        self.sel.register(s, selectors.EVENT_READ, ("listen", s))
+        return s
+
+    def _send(self, lsock, data):
+        c = self.conn.get(lsock)
+        if c is None:
+            self.queue[lsock].append(data)
+            return
+        try:
+            c.send(data)
+        except OSError:
+            pass
+
+    def _run(self):
+        while not self.stop:
+            for key, _ in self.sel.select(0.1):
+                kind, lsock = key.data
+                if kind == "listen":
+                    c, _ = lsock.accept()
+                    self.conn[lsock] = c
+                    self.sel.register(c, selectors.EVENT_READ, ("conn", lsock))
+                    for d in self.queue[lsock]:
+                        self._send(lsock, d)
+                    self.queue[lsock] = []
+                    continue
+                try:
+                    data = key.fileobj.recv(2048)
+                except OSError:
+                    data = b""
+                if data:
+                    self._send(self.peer[lsock], data)
+                    continue
+                # closed (these tests send no empty datagrams): close the other end too
+                for ls in (lsock, self.peer[lsock]):
+                    c = self.conn.pop(ls, None)
+                    if c is not None:
+                        self.sel.unregister(c)
+                        c.close()
+
+    def close(self):
+        self.stop = True
+        self.thread.join(2)
+
+
+def nfas_pair(tb, a_args, b_args):
+    """A (cpe, places calls) and B (network, answers) on a two-T1 NFAS group: interface 0
+    carries the primary D-channel, interface 1 the backup."""
+    Relay(tb, (0, 1))
+    common = ["--timeout", "20", "--exit-when-done", "--no-restart-wait"]
+    b = tb.start("pbx-b", [tb.bin("sipgw-pbx"), "--role", "network",
+                           "--nfas", "0:%s:primary" % os.path.join(tb.dir, "b0"),
+                           "--nfas", "1:%s:backup" % os.path.join(tb.dir, "b1")] + common + b_args)
+    a = tb.start("pbx-a", [tb.bin("sipgw-pbx"), "--role", "cpe",
+                           "--nfas", "0:%s:primary" % os.path.join(tb.dir, "a0"),
+                           "--nfas", "1:%s:backup" % os.path.join(tb.dir, "a1")] + common + a_args)
+    return a, b
+
+
+def close_relay(tb):
+    r = getattr(tb, "relay", None)
+    if r:
+        r.close()
+
+
+@flow
+def nfas_sim_drop_primary_we_clear(tb):
+    """Two T1s, one D-channel + backup: a call on interface 1 set up on the primary; the primary is dropped, the backup takes over, audio goes on; our hangup is a RESTART on the backup, acknowledged."""
+    fl.skip_unless_loopback("the simulators' relay is a loopback span")
+    try:
+        a, b = nfas_pair(tb, ["--call", "2001", "--call-iface", "1", "--drop-dchan-at", "0.4",
+                              "--hangup-after", "1.5", "--tone", "2000", "--detect", "1000", "--pcap",
+                              os.path.join(tb.dir, "a.pcap")],
+                         ["--answer-after", "0.2", "--tone", "1000", "--detect", "2000"])
+        if a.wait_exit() != 0 or b.wait_exit() != 0:
+            raise FlowError("a simulator failed")
+    finally:
+        close_relay(tb)
+    for p in (a, b):
+        for want in (r"^nfas dchan iface=0 up$", r"^nfas dchan iface=1 up$", r"^nfas active iface=0$",
+                     r"^nfas active iface=1$"):
+            if not events(p, want):
+                raise FlowError("%s: no EVENT /%s/" % (p.name, want))
+        if len(events(p, r"^dchan up$")) != 1 or events(p, r"^dchan down$"):
+            raise FlowError("%s: 'dchan up' not once, or a 'dchan down' with the backup up" % p.name)
+    if not events(a, r"^nfas dchan iface=0 dropped$"):
+        raise FlowError("A did not drop its primary D-channel")
+    if not events(a, r"^call 1 setup chan=1 iface=1$") or not events(b, r"^call 1 setup chan=1 iface=1$"):
+        raise FlowError("the call is not on channel 1 of interface 1 at both ends")
+    for want in (r"^call 1 restarting chan=1 iface=1 \(its D-channel is gone\)$",
+                 r"^call 1 ended cause=16 \(restart: its D-channel is gone\)$",
+                 r"^restart acknowledged chan=1 iface=1$"):
+        if not events(a, want):
+            raise FlowError("A: no EVENT /%s/" % want)
+    if not events(b, r"^call 1 cleared by RESTART chan=1 iface=1 state=ACTIVE$"):
+        raise FlowError("B: the call was not cleared by the RESTART")
+    q931 = [t for _, t in fl.timed(a.lines(), "Q931")]
+    if not [t for t in q931 if t.startswith("> SETUP ") and t.endswith(" dchan=0")]:
+        raise FlowError("A's SETUP did not go on the primary: %s" % q931)
+    if not [t for t in q931 if t.startswith("> RESTART ") and t.endswith(" dchan=1")]:
+        raise FlowError("A's RESTART did not go on the backup: %s" % q931)
+    if pcap_chan_ids(os.path.join(tb.dir, "a.pcap"), Q931_RESTART) != [(1, 1)]:
+        raise FlowError("A's RESTART: %s, want interface 1 channel 1"
+                        % pcap_chan_ids(os.path.join(tb.dir, "a.pcap"), Q931_RESTART))
+    # 1.5 s connected = 75 frames; the drop came after 0.4 s: the audio went on
+    for p in (a, b):
+        if rx_frames(p) < 60:
+            raise FlowError("%s received %d audio frames: the audio stopped at the drop" % (p.name, rx_frames(p)))
+    t_drop = [ms for ms, t in fl.timed(a.lines(), "EVENT") if t == "nfas dchan iface=0 dropped"][0]
+    for p, hz in ((a, 1000), (b, 2000)):
+        ev = fl.tone_events(p.lines(), hz)
+        if ("on" not in [e for _, e in ev] or
+                any(e == "off" and t_drop < ms < t_drop + 900 for ms, e in ev)):
+            raise FlowError("%s: %d Hz not heard through the drop: %s" % (p.name, hz, ev))
+
+
+@flow
+def nfas_sim_drop_primary_far_end_clears(tb):
+    """After the drop the far end clears (RESTART on the backup: its own link is gone too) and a second call goes on the backup D-channel, cleared with DISCONNECT there."""
+    fl.skip_unless_loopback("the simulators' relay is a loopback span")
+    try:
+        a, b = nfas_pair(tb, ["--call", "2001", "--call-iface", "1", "--drop-dchan-at", "0.3",
+                              "--count", "2"],
+                         ["--answer-after", "0.1", "--hangup-after", "0.8", "--calls-in", "2"])
+        if a.wait_exit() != 0 or b.wait_exit() != 0:
+            raise FlowError("a simulator failed")
+    finally:
+        close_relay(tb)
+    for p in (a, b):
+        if not events(p, r"^call 2 setup chan=\d+ iface=1$"):
+            raise FlowError("%s: call 2 not on interface 1" % p.name)
+        if not events(p, r"^call 2 ended cause=16$"):
+            raise FlowError("%s: call 2 not cleared normally" % p.name)
+    if not events(b, r"^call 1 ended cause=16 \(restart: its D-channel is gone\)$"):
+        raise FlowError("B did not clear call 1 by RESTART")
+    if not events(a, r"^call 1 cleared by RESTART chan=1 iface=1 state=ACTIVE$"):
+        raise FlowError("A's call 1 was not cleared by B's RESTART")
+    # call 2 was set up after the drop: on the backup, cleared with DISCONNECT there
+    if "< DISCONNECT cause=16" not in q931_ladder(a.lines()):
+        raise FlowError("A: call 2 not cleared by DISCONNECT: %s" % q931_ladder(a.lines()))
