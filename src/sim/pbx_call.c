@@ -134,13 +134,14 @@ static void call_onenter_clearing(struct fsm_inst *fi, int prev)
  * span without one; E1 timeslots 1-31 less 16, the D-channel (G.704). */
 int pbx_chan_valid(const struct pbx *p, int iface, int chan)
 {
-	const struct pbx_iface *ifc = pbx_iface_find((struct pbx *)p, iface);
-
-	if (!ifc)
-		return 0;
-	if (p->opt.framing == PBX_E1)
-		return chan >= 1 && chan <= 31 && chan != 16;
-	return chan >= 1 && chan <= (ifc->role == PBX_D_NONE ? 24 : 23);
+	for (int i = 0; i < p->n_ifc; i++) {
+		if (p->ifc[i].iface != iface)
+			continue;
+		if (p->opt.framing == PBX_E1)
+			return chan >= 1 && chan <= 31 && chan != 16;
+		return chan >= 1 && chan <= (p->ifc[i].role == PBX_D_NONE ? 24 : 23);
+	}
+	return 0;		/* not one of our interfaces */
 }
 
 #define chan_valid pbx_chan_valid

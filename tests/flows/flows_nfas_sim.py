@@ -322,3 +322,27 @@ def nfas_sim_drop_primary_far_end_clears(tb):
     # call 2 was set up after the drop: on the backup, cleared with DISCONNECT there
     if "< DISCONNECT cause=16" not in q931_ladder(a.lines()):
         raise FlowError("A: call 2 not cleared by DISCONNECT: %s" % q931_ladder(a.lines()))
+
+
+@flow
+def nfas_sim_drop_primary_shutdown(tb):
+    """SIGTERM after the primary is dropped: the call set up on it is cleared by RESTART on the backup (acknowledged before exit), not by a DISCONNECT into the dead link."""
+    fl.skip_unless_loopback("the simulators' relay is a loopback span")
+    try:
+        a, b = nfas_pair(tb, ["--call", "2001", "--drop-dchan-at", "0.2"], ["--answer-after", "0.1"])
+        a.wait_line(r"EVENT nfas active iface=1")
+        a.stop()
+        if a.p.returncode != 0 or b.wait_exit() != 0:
+            raise FlowError("a simulator failed")
+    finally:
+        close_relay(tb)
+    if not events(a, r"^call 1 setup chan=1 iface=0$"):
+        raise FlowError("A's call not on channel 1 of interface 0 (the default: the primary's)")
+    for want in (r"^call 1 ended cause=16 \(restart: its D-channel is gone\)$",
+                 r"^restart acknowledged chan=1 iface=0$"):
+        if not events(a, want):
+            raise FlowError("A: no EVENT /%s/" % want)
+    if [t for _, t in fl.timed(a.lines(), "Q931") if t.startswith("> DISCONNECT")]:
+        raise FlowError("A sent a DISCONNECT")
+    if not events(b, r"^call 1 cleared by RESTART chan=1 iface=0 state=ACTIVE$"):
+        raise FlowError("B: the call was not cleared by the RESTART")
