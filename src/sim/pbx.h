@@ -22,6 +22,18 @@ struct dtmf_det;
 
 enum pbx_framing { PBX_T1, PBX_E1 };
 
+/* NFAS (one D-channel for several T1 spans, Cisco's nfas_d): what a span's
+ * timeslot 24 carries. */
+#define PBX_MAX_IFACE	4	/* --nfas given at most this many times */
+enum pbx_dchan_role { PBX_D_NONE, PBX_D_PRIMARY, PBX_D_BACKUP };
+
+/* One span of the command line: --nfas IFACE:PATH:ROLE, or -s PATH as interface 0. */
+struct pbx_span_opt {
+	int iface;			/* NFAS interface number, 0-31 */
+	const char *path;
+	enum pbx_dchan_role role;
+};
+
 /* Everything the command line sets; read-only once parsed. */
 struct pbx_opts {
 	const char *span;
@@ -67,6 +79,11 @@ struct pbx_opts {
 	const char *redirecting;	/* --redirecting: our SETUP's redirecting number */
 	int redirect_reason;		/* --redirect-reason: its Q.952 reason (PRI_REDIR_*) */
 	const char *pcap;		/* --pcap: D-channel frames to this file (LINUX_LAPD) */
+	int nfas;			/* --nfas given: channels carry their interface */
+	struct pbx_span_opt spans[PBX_MAX_IFACE];	/* -s: one, primary, interface 0 */
+	int n_spans;
+	int call_iface;			/* --call-iface: where our calls ask for a channel */
+	double drop_dchan_at;		/* s after the first connect: close the primary D (< 0: never) */
 };
 
 /* One call's state after Q.931 5 / figure A.3 (user side): the U states the
@@ -103,6 +120,9 @@ struct pbx_call {
 	int id;				/* 1, 2, ... in order of creation */
 	struct q931_call *q;		/* libpri's call, NULL once it freed it */
 	int outgoing;
+	struct pbx_dchan *d;		/* D-channel libpri has the call on (call->link): where
+					 * it was created, or its latest event came from */
+	int iface;			/* interface of chan (NFAS; 0 without) */
 	int chan;			/* B-channel, 0 until known */
 	struct fsm_inst fi;		/* enum pbx_call_state; no state timers (no su_root here) */
 	int inband;			/* in-band audio announced (PI 1 or 8) */
@@ -112,20 +132,47 @@ struct pbx_call {
 	long long due_ms;		/* next timed action (answer/hangup/cancel), 0: none */
 	unsigned long rx_frames;	/* B-channel datagrams received for this call */
 	struct pbx_media media;
+	const char *end_why;		/* said after "ended cause=N", or NULL */
 	char number[64];		/* overlap: the called number (to send, or collected) */
 	size_t sent;			/* overlap sending: digits of number sent */
 };
 
 struct q931_pcap;
 
+/* One span: its B-channel socket and what the gateway restarted on it. */
+struct pbx_iface {
+	int iface;			/* NFAS interface number (0 without --nfas) */
+	const char *path;
+	enum pbx_dchan_role role;
+	int bfd;
+	uint32_t restarted;		/* B-channels restarted since D-channel up */
+	uint32_t restarting;		/* our RESTARTs not yet acknowledged: not free yet */
+};
+
+/* One D-channel and its libpri instance (primary or backup). */
+struct pbx_dchan {
+	struct pbx *pbx;
+	struct pbx_iface *ifc;		/* the span whose timeslot 24 carries it */
+	struct pri *pri;
+	int dfd;
+	int up;				/* Q.921 multiple frame established */
+	int got_frame;			/* set by the read callback: keep draining */
+	int dfd_closed;			/* the far end closed the socket */
+	int gone;			/* closed, dropped: never read, written or run again */
+};
+
 struct pbx {
 	struct pbx_opts opt;
 	struct q931_pcap *pcap;		/* --pcap, or NULL */
-	struct pri *pri;
-	int dfd, bfd;
-	int dchan_up;
-	int got_frame;			/* set by the read callback: keep draining */
-	int dfd_closed;
+	struct pri *pri;		/* the active D-channel's instance (d_active), or NULL */
+	struct pbx_iface ifc[PBX_MAX_IFACE];
+	int n_ifc;
+	struct pbx_dchan d[2];		/* [0] primary, [1] backup (NFAS only) */
+	int n_d;
+	struct pbx_dchan *d_active;	/* the one new calls go on (pbx_nfas_active) */
+	struct pbx_dchan *d_said;	/* the last one "nfas active" named */
+	int dchan_up;			/* some D-channel is up */
+	int d_dropped;			/* --drop-dchan-at has been played out */
 	struct pbx_call *calls;
 	int next_id;
 	int glared;			/* --glare has been played out */
@@ -137,7 +184,6 @@ struct pbx {
 	 * and be cleared by it), or for PBX_RESTART_WAIT_MS when none come. */
 	int restart_waiting;
 	long long restart_wait_end;
-	uint32_t restarted;		/* B-channels restarted since D-channel up */
 	long long first_connect_ms;	/* 0 until a call connects */
 	int empty_sent, flood_sent;
 	int restart_sent;		/* --restart-at: 1 sent, 2 acknowledged */
@@ -150,6 +196,7 @@ void pbx_out(struct pbx *p, enum pbx_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* pbx_pri.c */
+/** Connect the spans' sockets and start a libpri instance per D-channel. */
 int pbx_pri_open(struct pbx *p);
 void pbx_pri_close(struct pbx *p);
 /** Run until done, timeout or signal; returns the exit status. */
@@ -157,7 +204,8 @@ int pbx_pri_run(struct pbx *p, volatile int *signalled);
 
 /* pbx_call.c */
 const char *pbx_call_state_name(enum pbx_call_state st);
-void pbx_call_handle_event(struct pbx *p, void *ev);
+/** A libpri event for a call, arrived on D-channel d. */
+void pbx_call_handle_event(struct pbx_dchan *d, void *ev);
 /** Place calls while --count and --concurrency allow. */
 void pbx_call_place_more(struct pbx *p);
 /** Run the timed actions that are due (answer, hangup, cancel). */
@@ -166,7 +214,7 @@ void pbx_call_timers(struct pbx *p, long long now);
 void pbx_call_clear_all(struct pbx *p);
 /** All work done under --exit-when-done? */
 int pbx_call_done(const struct pbx *p);
-struct pbx_call *pbx_call_by_chan(struct pbx *p, int chan);
+struct pbx_call *pbx_call_by_chan(struct pbx *p, int iface, int chan);
 void pbx_call_free_all(struct pbx *p);
 /** The D-channel came up: wait for the far end's RESTARTs, then place calls. */
 void pbx_call_dchan_up(struct pbx *p);
@@ -174,8 +222,32 @@ void pbx_call_dchan_up(struct pbx *p);
 void pbx_call_orphan_all(struct pbx *p);
 /** Timed actions of the whole PBX: end of the RESTART wait, --restart-at. */
 void pbx_call_pbx_timers(struct pbx *p, long long now);
-/** Is chan a B-channel of the span? */
-int pbx_chan_valid(const struct pbx *p, int chan);
+/** Is chan a B-channel of interface iface? */
+int pbx_chan_valid(const struct pbx *p, int iface, int chan);
+
+/* pbx_nfas.c: the spans and D-channels, channel numbers with their interface */
+struct pbx_iface *pbx_iface_find(struct pbx *p, int iface);
+/** The channel value libpri takes: chan | iface << 8 | PRI_EXPLICIT with --nfas. */
+int pbx_chan_encode(const struct pbx *p, int iface, int chan);
+/** Split an event's channel; no explicit interface: the one of d's span. */
+void pbx_chan_decode(const struct pbx_dchan *d, int evchan, int *ifacep, int *chanp);
+/* "chan=5", or "chan=5 iface=1" with --nfas; for EVENT lines */
+struct pbx_chan_str { char s[32]; };
+struct pbx_chan_str pbx_chan_str(const struct pbx *p, const char *key, int iface, int chan);
+/** Pick the active D-channel again (Asterisk's pri_find_dchan); print what changed. */
+void pbx_nfas_active(struct pbx *p);
+/** A D-channel's link came up or went down (PRI_EVENT_DCHAN_UP/DOWN, socket closed). */
+void pbx_nfas_dchan_state(struct pbx_dchan *d, int up);
+/** --drop-dchan-at: close the primary D-channel for good when due. */
+void pbx_nfas_timers(struct pbx *p, long long now);
+/** Is d gone (closed, dropped)? A call bound to it cannot send. */
+int pbx_dchan_gone(const struct pbx_dchan *d);
+/* B-channels: the sum over the spans, and "all restarted" (restart wait) */
+int pbx_chans_total(const struct pbx *p);
+int pbx_chans_restarted(const struct pbx *p);
+int pbx_restarts_complete(struct pbx *p);
+/** Our RESTARTs still unacknowledged on any span? */
+int pbx_restarts_pending(const struct pbx *p);
 
 /* pbx_media.c */
 int pbx_media_start(struct pbx_call *c);
@@ -184,8 +256,8 @@ void pbx_media_stop(struct pbx_call *c);
 int pbx_media_cut_through(const struct pbx_call *c);
 /** Send one 20 ms datagram for every call with audio cut through. */
 void pbx_media_tick(struct pbx *p);
-/** Read and consume what is waiting on the B-channel socket. */
-void pbx_media_recv(struct pbx *p);
+/** Read and consume what is waiting on a span's B-channel socket. */
+void pbx_media_recv(struct pbx *p, struct pbx_iface *ifc);
 /** --send-empty-at, --flood-bad-b: odd datagrams the gateway must survive. */
 void pbx_media_odd_tick(struct pbx *p, long long now);
 

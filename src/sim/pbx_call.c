@@ -10,8 +10,8 @@
 
 #include "core/log.h"
 
-/* The event's channel is chan | span << 8 | explicit << 16 (libpri). */
-#define PRI_CHANNEL(x)	((x) & 0xff)
+/* The event's channel is chan | span << 8 | explicit << 16 (libpri),
+ * split by pbx_chan_decode(); 0xff: any channel / the whole interface. */
 #define PRI_CHAN_ANY	0xff
 
 static void pbx_service(struct pbx *p, int in);
@@ -130,23 +130,39 @@ static void call_onenter_clearing(struct fsm_inst *fi, int prev)
 	((struct pbx_call *)fi->priv)->due_ms = 0;
 }
 
-/* B-channels of the span: T1 1-23 (24 is the D-channel); E1 timeslots
- * 1-31 less 16, the D-channel (G.704). */
-int pbx_chan_valid(const struct pbx *p, int chan)
+/* B-channels of the span: T1 1-23 (24 is the D-channel), 1-24 on an NFAS
+ * span without one; E1 timeslots 1-31 less 16, the D-channel (G.704). */
+int pbx_chan_valid(const struct pbx *p, int iface, int chan)
 {
-	if (p->opt.framing == PBX_E1)
-		return chan >= 1 && chan <= 31 && chan != 16;
-	return chan >= 1 && chan <= 23;
+	for (int i = 0; i < p->n_ifc; i++) {
+		if (p->ifc[i].iface != iface)
+			continue;
+		if (p->opt.framing == PBX_E1)
+			return chan >= 1 && chan <= 31 && chan != 16;
+		return chan >= 1 && chan <= (p->ifc[i].role == PBX_D_NONE ? 24 : 23);
+	}
+	return 0;		/* not one of our interfaces */
 }
 
 #define chan_valid pbx_chan_valid
+#define CHAN_STR(p, iface, chan) (pbx_chan_str((p), "chan", (iface), (chan)).s)
 
-struct pbx_call *pbx_call_by_chan(struct pbx *p, int chan)
+/* A call is known by (interface, channel): with NFAS, channel 5 of two
+ * spans are two circuits. */
+struct pbx_call *pbx_call_by_chan(struct pbx *p, int iface, int chan)
 {
 	for (struct pbx_call *c = p->calls; c; c = c->next)
-		if (c->chan == chan)
+		if (c->chan == chan && c->iface == iface)
 			return c;
 	return NULL;
+}
+
+/* Busy: a call on it, or our RESTART of it not acknowledged yet. */
+static int chan_busy(struct pbx *p, int iface, int chan)
+{
+	struct pbx_iface *ifc = pbx_iface_find(p, iface);
+
+	return pbx_call_by_chan(p, iface, chan) || (ifc && (ifc->restarting & (1u << chan)));
 }
 
 static struct pbx_call *call_by_q(struct pbx *p, q931_call *q)
@@ -157,18 +173,20 @@ static struct pbx_call *call_by_q(struct pbx *p, q931_call *q)
 	return NULL;
 }
 
-static int chan_pick(struct pbx *p, int wanted)
+static int chan_pick(struct pbx *p, int iface, int wanted)
 {
-	if (chan_valid(p, wanted) && !pbx_call_by_chan(p, wanted))
+	if (chan_valid(p, iface, wanted) && !chan_busy(p, iface, wanted))
 		return wanted;
 	for (int ch = 1; ch <= PBX_MAX_CHAN; ch++)
-		if (chan_valid(p, ch) && !pbx_call_by_chan(p, ch))
+		if (chan_valid(p, iface, ch) && !chan_busy(p, iface, ch))
 			return ch;
 	return -EBUSY;
 }
 
-static int call_alloc(struct pbx_call **cp, struct pbx *p, q931_call *q, int chan, int outgoing)
+static int call_alloc(struct pbx_call **cp, struct pbx_dchan *d, q931_call *q, int iface, int chan,
+		      int outgoing)
 {
+	struct pbx *p = d->pbx;
 	struct pbx_call *c = calloc(1, sizeof(*c));
 	int rc;
 
@@ -177,6 +195,8 @@ static int call_alloc(struct pbx_call **cp, struct pbx *p, q931_call *q, int cha
 	c->pbx = p;
 	c->id = p->next_id++;
 	c->q = q;
+	c->d = d;
+	c->iface = iface;
 	c->chan = chan;
 	c->outgoing = outgoing;
 	c->setup_ms = mono_ms();
@@ -213,17 +233,20 @@ void pbx_call_free_all(struct pbx *p)
 		call_free(p->calls);
 }
 
-static void glare_settled(struct pbx *p, int chan);
+static void glare_settled(struct pbx *p, int iface, int chan);
 
 /* libpri has freed (or is about to free) its side: report and forget. */
 static void call_end(struct pbx_call *c)
 {
 	struct pbx *p = c->pbx;
 	long long now = mono_ms();
-	int chan = c->chan;
+	int chan = c->chan, iface = c->iface;
 
 	pbx_out(p, PBX_EVENT, "call %d audio rx_frames=%lu", c->id, c->rx_frames);
-	pbx_out(p, PBX_EVENT, "call %d ended cause=%d", c->id, c->cause);
+	if (c->end_why)
+		pbx_out(p, PBX_EVENT, "call %d ended cause=%d (%s)", c->id, c->cause, c->end_why);
+	else
+		pbx_out(p, PBX_EVENT, "call %d ended cause=%d", c->id, c->cause);
 	if (p->opt.stats)
 		pbx_out(p, PBX_STAT, "call %d cause=%d setup_to_connect_ms=%lld", c->id, c->cause,
 			c->connect_ms ? c->connect_ms - c->setup_ms : -1LL);
@@ -234,18 +257,48 @@ static void call_end(struct pbx_call *c)
 		pbx_service(p, 1);
 	p->last_end_ms = now;
 	call_free(c);
-	glare_settled(p, chan);
+	glare_settled(p, iface, chan);
 	pbx_call_place_more(p);
+}
+
+/* libpri 1.6 sends a call's messages on the Q.921 link it is bound to
+ * (q931.c send_message: call->link); only a message received on another
+ * link moves it (q931_find_call). Our DISCONNECT for a call whose D-channel
+ * is gone would go nowhere, so we return its channel to idle with RESTART
+ * on the active D-channel (Q.931 5.5.1) and forget the call; the channel
+ * is free again at RESTART ACKNOWLEDGE. */
+static void call_restart_clear(struct pbx_call *c)
+{
+	struct pbx *p = c->pbx;
+	struct pbx_dchan *d = p->d_active;
+	struct pbx_iface *ifc = pbx_iface_find(p, c->iface);
+
+	if (d && !d->gone && ifc && c->chan > 0) {
+		pbx_out(p, PBX_EVENT, "call %d restarting %s (its D-channel is gone)", c->id,
+			CHAN_STR(p, c->iface, c->chan));
+		ifc->restarting |= 1u << c->chan;
+		pri_reset(d->pri, pbx_chan_encode(p, c->iface, c->chan));
+	}
+	if (c->q)
+		pri_destroycall(d ? d->pri : c->d->pri, c->q);
+	c->q = NULL;
+	c->cause = PRI_CAUSE_NORMAL_CLEARING;
+	c->end_why = "restart: its D-channel is gone";
+	call_end(c);		/* frees c */
 }
 
 /* Send DISCONNECT (Q.931 5.3.2) with cause. */
 static void call_disconnect(struct pbx_call *c, int cause)
 {
+	if (pbx_dchan_gone(c->d)) {
+		call_restart_clear(c);
+		return;
+	}
 	if (call_set_state(c, PCALL_DISC_REQ) < 0)
 		return;
 	if (!c->cause)
 		c->cause = cause;
-	pri_hangup(c->pbx->pri, c->q, cause);
+	pri_hangup(c->d->pri, c->q, cause);
 }
 
 static void call_connected(struct pbx_call *c)
@@ -260,34 +313,38 @@ static void call_connected(struct pbx_call *c)
 	pbx_out(c->pbx, PBX_EVENT, "call %d connected", c->id);
 }
 
-/* SETUP (Q.931 5.1.1) on B-channel want if free (0: the first free one). */
-static int call_place(struct pbx *p, int want)
+/* SETUP (Q.931 5.1.1) on B-channel want of iface if free (0: the first
+ * free one), on the active D-channel. */
+static int call_place(struct pbx *p, int iface, int want)
 {
 	const struct pbx_opts *o = &p->opt;
+	struct pbx_dchan *d = p->d_active;
 	struct pbx_call *c;
 	struct pri_sr *sr;
 	q931_call *q;
-	int chan = chan_pick(p, want), rc;
+	int chan = chan_pick(p, iface, want), rc;
 
 	if (chan < 0)
 		return chan;
-	q = pri_new_call(p->pri);
+	if (!d)
+		return -ENOTCONN;
+	q = pri_new_call(d->pri);
 	sr = pri_sr_new();
 	if (!q || !sr) {
 		pri_sr_free(sr);
 		if (q)
-			pri_destroycall(p->pri, q);
+			pri_destroycall(d->pri, q);
 		return -ENOMEM;
 	}
-	rc = call_alloc(&c, p, q, chan, 1);
+	rc = call_alloc(&c, d, q, iface, chan, 1);
 	if (rc < 0) {
 		pri_sr_free(sr);
-		pri_destroycall(p->pri, q);
+		pri_destroycall(d->pri, q);
 		return rc;
 	}
 	/* Exclusive: the channel is ours, the network may not pick another
 	 * (Q.931 4.5.13 octet 3 bit 4); preferred: it may. */
-	pri_sr_set_channel(sr, chan, !o->preferred, 0);
+	pri_sr_set_channel(sr, pbx_chan_encode(p, iface, chan), !o->preferred, 0);
 	pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH,
 			  o->framing == PBX_E1 ? PRI_LAYER_1_ALAW : PRI_LAYER_1_ULAW);
 	snprintf(c->number, sizeof(c->number), "%s", o->call ? o->call : PBX_GLARE_NUMBER);
@@ -310,16 +367,16 @@ static int call_place(struct pbx *p, int want)
 				  o->restricted ? PRES_PROHIB_USER_NUMBER_NOT_SCREENED
 						: PRES_ALLOWED_USER_NUMBER_NOT_SCREENED);
 	p->placed++;
-	pbx_out(p, PBX_EVENT, "call %d setup chan=%d", c->id, chan);
+	pbx_out(p, PBX_EVENT, "call %d setup %s", c->id, CHAN_STR(p, iface, chan));
 	call_set_state(c, PCALL_INIT);
 	if (o->cancel_after >= 0)
 		c->due_ms = c->setup_ms + (long long)(o->cancel_after * 1000);
-	rc = pri_setup(p->pri, q, sr);
+	rc = pri_setup(d->pri, q, sr);
 	pri_sr_free(sr);
 	if (rc) {
 		fprintf(stderr, "sipgw-pbx: call %d: pri_setup failed\n", c->id);
 		c->cause = PRI_CAUSE_DESTINATION_OUT_OF_ORDER;
-		pri_destroycall(p->pri, q);
+		pri_destroycall(d->pri, q);
 		c->q = NULL;
 		call_end(c);
 		return -EIO;
@@ -338,7 +395,7 @@ void pbx_call_place_more(struct pbx *p)
 	for (struct pbx_call *c = p->calls; c; c = c->next)
 		active += c->outgoing;
 	while (p->placed < p->opt.count && active < p->opt.concurrency) {
-		if (call_place(p, 0) < 0)
+		if (call_place(p, p->opt.call_iface, 0) < 0)
 			break;
 		active++;
 	}
@@ -351,8 +408,10 @@ static void call_accept(struct pbx_call *c)
 	struct pbx *p = c->pbx;
 	const struct pbx_opts *o = &p->opt;
 
+	int chan = pbx_chan_encode(p, c->iface, c->chan);
+
 	call_set_state(c, PCALL_IN_PROC);
-	pri_proceeding(p->pri, c->q, c->chan, 0);
+	pri_proceeding(c->d->pri, c->q, chan, 0);
 	if (o->reject) {
 		call_disconnect(c, o->reject);
 		return;
@@ -361,7 +420,7 @@ static void call_accept(struct pbx_call *c)
 	 * when asked: the caller then hears our audio before the answer. */
 	call_set_state(c, PCALL_RECEIVED);
 	c->inband = o->inband;
-	pri_acknowledge(p->pri, c->q, c->chan, o->inband);
+	pri_acknowledge(c->d->pri, c->q, chan, o->inband);
 	if (!o->no_answer)
 		c->due_ms = mono_ms() + (long long)(o->answer_after * 1000);
 }
@@ -372,37 +431,38 @@ static void call_accept(struct pbx_call *c)
  * refuses the user's, cause 44 when the channel was exclusive (5.2.3.1).
  * So as the network we refuse the gateway's call; as the user we hold it
  * (CALL_PRESENT) until the gateway has settled ours (glare_settled). */
-static void call_glare(struct pbx *p, pri_event_ring *ring, int chan)
+static void call_glare(struct pbx_dchan *d, pri_event_ring *ring, int iface, int chan)
 {
+	struct pbx *p = d->pbx;
 	struct pbx_call *c;
 	int network = p->opt.nodetype == PRI_NETWORK;
 
 	p->glared = 1;		/* ours is the first of --count */
-	if (call_place(p, chan) < 0)
+	if (call_place(p, iface, chan) < 0)
 		fprintf(stderr, "sipgw-pbx: glare: cannot place our call on B-channel %d\n", chan);
-	pbx_out(p, PBX_EVENT, "glare chan=%d %s", chan,
+	pbx_out(p, PBX_EVENT, "glare %s %s", CHAN_STR(p, iface, chan),
 		network ? "refusing the gateway's call" : "holding the gateway's call");
 	if (network) {
-		pri_hangup(p->pri, ring->call, PRI_CAUSE_REQUESTED_CHAN_UNAVAIL);
+		pri_hangup(d->pri, ring->call, PRI_CAUSE_REQUESTED_CHAN_UNAVAIL);
 		return;
 	}
-	if (call_alloc(&c, p, ring->call, chan, 0) < 0) {
-		pri_hangup(p->pri, ring->call, PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION);
+	if (call_alloc(&c, d, ring->call, iface, chan, 0) < 0) {
+		pri_hangup(d->pri, ring->call, PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION);
 		return;
 	}
-	pbx_out(p, PBX_EVENT, "call %d setup chan=%d", c->id, chan);
+	pbx_out(p, PBX_EVENT, "call %d setup %s", c->id, CHAN_STR(p, iface, chan));
 	call_set_state(c, PCALL_PRESENT);
-	glare_settled(p, chan);	/* at once if ours could not be placed */
+	glare_settled(p, iface, chan);	/* at once if ours could not be placed */
 }
 
 /* Our crossing call left chan (refused, or granted another channel): the
  * gateway's call held there goes on. */
-static void glare_settled(struct pbx *p, int chan)
+static void glare_settled(struct pbx *p, int iface, int chan)
 {
 	struct pbx_call *held = NULL;
 
 	for (struct pbx_call *c = p->calls; c; c = c->next) {
-		if (c->chan != chan)
+		if (c->chan != chan || c->iface != iface)
 			continue;
 		if (c->fi.state != PCALL_PRESENT)
 			return;		/* ours is still there */
@@ -412,23 +472,27 @@ static void glare_settled(struct pbx *p, int chan)
 		call_accept(held);
 }
 
-/* Incoming SETUP (Q.931 5.2). */
-static void call_incoming(struct pbx *p, pri_event_ring *ring)
+/* Incoming SETUP (Q.931 5.2), on any interface of the group. */
+static void call_incoming(struct pbx_dchan *d, pri_event_ring *ring)
 {
-	int want = ring->channel < 0 ? PRI_CHAN_ANY : PRI_CHANNEL(ring->channel);
-	int chan = chan_pick(p, want);
+	struct pbx *p = d->pbx;
+	int want, iface, chan;
 	struct pbx_call *c;
 
+	pbx_chan_decode(d, ring->channel, &iface, &want);
+	if (want < 0)
+		want = PRI_CHAN_ANY;
+	chan = chan_pick(p, iface, want);
 	if (p->opt.glare && !p->glared && !p->stopping && chan == want) {
-		call_glare(p, ring, chan);
+		call_glare(d, ring, iface, chan);
 		return;
 	}
-	if (chan < 0 || p->stopping || call_alloc(&c, p, ring->call, chan, 0) < 0) {
+	if (chan < 0 || p->stopping || call_alloc(&c, d, ring->call, iface, chan, 0) < 0) {
 		/* Q.850 34: no circuit/channel available. */
-		pri_hangup(p->pri, ring->call, PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION);
+		pri_hangup(d->pri, ring->call, PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION);
 		return;
 	}
-	pbx_out(p, PBX_EVENT, "call %d setup chan=%d", c->id, chan);
+	pbx_out(p, PBX_EVENT, "call %d setup %s", c->id, CHAN_STR(p, iface, chan));
 	/* What libpri decoded, whichever IE carried it (display IE, or the
 	 * Q.SIG Name Identification APDU in Facility, ECMA-164). */
 	pbx_out(p, PBX_EVENT, "call %d incoming from=%s name=\"%s\" to=%s", c->id, ring->callingnum,
@@ -443,7 +507,7 @@ static void call_incoming(struct pbx *p, pri_event_ring *ring)
 	if (p->opt.collect && !ring->complete && strlen(c->number) < (size_t)p->opt.collect) {
 		/* Q.931 5.2.4: SETUP ACKNOWLEDGE, the rest comes in INFORMATION */
 		call_set_state(c, PCALL_OVERLAP_RECV);
-		pri_need_more_info(p->pri, c->q, c->chan, 0);
+		pri_need_more_info(d->pri, c->q, pbx_chan_encode(p, iface, chan), 0);
 		pbx_out(p, PBX_EVENT, "call %d overlap called=%s", c->id, c->number);
 		return;
 	}
@@ -456,13 +520,15 @@ static void call_incoming(struct pbx *p, pri_event_ring *ring)
  * channel granted, maybe another one. */
 static void call_granted(struct pbx *p, struct pbx_call *c, int evchan)
 {
-	int chan = PRI_CHANNEL(evchan), old = c->chan;
+	int iface, chan, old = c->chan, old_iface = c->iface;
 
-	if (!chan_valid(p, chan) || chan == old)
+	pbx_chan_decode(c->d, evchan, &iface, &chan);
+	if (!chan_valid(p, iface, chan) || (chan == old && iface == old_iface))
 		return;
 	c->chan = chan;
-	pbx_out(p, PBX_EVENT, "call %d granted chan=%d", c->id, chan);
-	glare_settled(p, old);
+	c->iface = iface;
+	pbx_out(p, PBX_EVENT, "call %d granted %s", c->id, CHAN_STR(p, iface, chan));
+	glare_settled(p, old_iface, old);
 }
 
 /* Q.931 4.5.23 descriptions 1 and 8 both mean in-band audio is there. */
@@ -478,60 +544,32 @@ static void call_far_clear(struct pbx *p, struct pbx_call *c, pri_event_hangup *
 		c->cause = h->cause;
 	if (released) {
 		/* libpri frees its call inside this pri_hangup(). */
-		pri_hangup(p->pri, c->q, h->cause);
+		pri_hangup(c->d->pri, c->q, h->cause);
 		c->q = NULL;
 		call_end(c);
 		return;
 	}
 	if (c->fi.state != PCALL_DISC_REQ && call_set_state(c, PCALL_DISC_IND) == 0)
-		pri_hangup(p->pri, c->q, h->cause);	/* answers RELEASE */
-}
-
-static int chans_total(const struct pbx *p)
-{
-	int n = 0;
-
-	for (int ch = 1; ch <= PBX_MAX_CHAN; ch++)
-		n += chan_valid(p, ch);
-	return n;
-}
-
-static int chans_restarted(const struct pbx *p)
-{
-	int n = 0;
-
-	for (int ch = 1; ch <= PBX_MAX_CHAN; ch++)
-		n += chan_valid(p, ch) && (p->restarted & (1u << ch));
-	return n;
-}
-
-/* Has the gateway restarted every B-channel it should have? Those with a
- * live call of ours (libpri kept it over a link failure) it leaves alone;
- * the rest, including those of calls left hanging, it restarts. */
-static int restarts_complete(struct pbx *p)
-{
-	for (int ch = 1; ch <= PBX_MAX_CHAN; ch++) {
-		struct pbx_call *c = pbx_call_by_chan(p, ch);
-
-		if (chan_valid(p, ch) && !(p->restarted & (1u << ch)) && !(c && c->q))
-			return 0;
-	}
-	return 1;
+		pri_hangup(c->d->pri, c->q, h->cause);	/* answers RELEASE */
 }
 
 /* --oos, --ins-after-calls: a SERVICE message for one B-channel (AT&T /
  * NI-2 maintenance), as a PBX's craft terminal would send it. */
 static void pbx_service(struct pbx *p, int in)
 {
-	pbx_out(p, PBX_EVENT, "service chan=%d %s", p->opt.oos_chan, in ? "in" : "out");
-	pri_maintenance_service(p->pri, 0, p->opt.oos_chan, in ? 0 : 2);
+	int iface = p->opt.nfas ? p->opt.call_iface : 0;
+
+	if (!p->pri)
+		return;
+	pbx_out(p, PBX_EVENT, "service %s %s", CHAN_STR(p, iface, p->opt.oos_chan), in ? "in" : "out");
+	pri_maintenance_service(p->pri, iface, p->opt.oos_chan, in ? 0 : 2);
 }
 
 static void restart_wait_over(struct pbx *p, const char *why)
 {
 	p->restart_waiting = 0;
 	pbx_out(p, PBX_EVENT, "restart wait over (%s): %d of %d B-channels restarted", why,
-		chans_restarted(p), chans_total(p));
+		pbx_chans_restarted(p), pbx_chans_total(p));
 	if (p->opt.oos_chan)
 		pbx_service(p, 0);
 	pbx_call_place_more(p);
@@ -539,7 +577,8 @@ static void restart_wait_over(struct pbx *p, const char *why)
 
 void pbx_call_dchan_up(struct pbx *p)
 {
-	p->restarted = 0;
+	for (int i = 0; i < p->n_ifc; i++)
+		p->ifc[i].restarted = 0;
 	if (!p->opt.no_restart_wait) {
 		p->restart_waiting = 1;
 		p->restart_wait_end = mono_ms() + PBX_RESTART_WAIT_MS;
@@ -551,31 +590,42 @@ void pbx_call_dchan_up(struct pbx *p)
  * whatever call we have there is over. libpri has answered RESTART
  * ACKNOWLEDGE; our call's record goes (pri_destroycall), as the Q.931
  * state machine returns it to Null. Channel 0xff: the whole interface. */
-static void call_restarted(struct pbx *p, int evchan)
+static void call_restarted(struct pbx_dchan *d, int evchan)
 {
-	int chan = PRI_CHANNEL(evchan), all = chan == PRI_CHAN_ANY || evchan < 0;
+	struct pbx *p = d->pbx;
+	int iface, chan, all, any_iface = evchan < 0;	/* libpri: -1 for a whole link */
 	struct pbx_call *c, *next;
 
-	if (all)
-		p->restarted = ~0u;
-	else if (chan < 32)
-		p->restarted |= 1u << chan;
-	if (all)
+	pbx_chan_decode(d, evchan, &iface, &chan);
+	all = chan == PRI_CHAN_ANY || evchan < 0;
+	for (int i = 0; i < p->n_ifc; i++) {
+		if (!any_iface && p->ifc[i].iface != iface)
+			continue;
+		if (all)
+			p->ifc[i].restarted = ~0u;
+		else if (chan < 32)
+			p->ifc[i].restarted |= 1u << chan;
+	}
+	if (all && (any_iface || !p->opt.nfas))
 		pbx_out(p, PBX_EVENT, "restart chan=all");
+	else if (all)
+		pbx_out(p, PBX_EVENT, "restart chan=all iface=%d", iface);
 	else
-		pbx_out(p, PBX_EVENT, "restart chan=%d", chan);
+		pbx_out(p, PBX_EVENT, "restart %s", CHAN_STR(p, iface, chan));
 	for (c = p->calls; c; c = next) {
 		next = c->next;
+		if (!any_iface && c->iface != iface)
+			continue;
 		if (!all && c->chan != chan)
 			continue;
-		pbx_out(p, PBX_EVENT, "call %d cleared by RESTART chan=%d state=%s", c->id, c->chan,
-			pbx_call_state_name(c->fi.state));
+		pbx_out(p, PBX_EVENT, "call %d cleared by RESTART %s state=%s", c->id,
+			CHAN_STR(p, c->iface, c->chan), pbx_call_state_name(c->fi.state));
 		if (c->q)
-			pri_destroycall(p->pri, c->q);
+			pri_destroycall(d->pri, c->q);
 		c->q = NULL;
 		call_end(c);
 	}
-	if (p->restart_waiting && restarts_complete(p))
+	if (p->restart_waiting && pbx_restarts_complete(p))
 		restart_wait_over(p, "all restarted");
 }
 
@@ -585,8 +635,8 @@ void pbx_call_orphan_all(struct pbx *p)
 		if (!c->q)
 			continue;
 		c->q = NULL;
-		pbx_out(p, PBX_EVENT, "call %d left hanging chan=%d state=%s", c->id, c->chan,
-			pbx_call_state_name(c->fi.state));
+		pbx_out(p, PBX_EVENT, "call %d left hanging %s state=%s", c->id,
+			CHAN_STR(p, c->iface, c->chan), pbx_call_state_name(c->fi.state));
 	}
 }
 
@@ -605,8 +655,11 @@ void pbx_call_pbx_timers(struct pbx *p, long long now)
 			next = c->next;
 			if (!c->chan || !c->q)
 				continue;
-			pbx_out(p, PBX_EVENT, "call %d restarting chan=%d", c->id, c->chan);
-			pri_reset(p->pri, c->chan);
+			if (!p->pri)
+				break;
+			pbx_out(p, PBX_EVENT, "call %d restarting %s", c->id,
+				CHAN_STR(p, c->iface, c->chan));
+			pri_reset(p->pri, pbx_chan_encode(p, c->iface, c->chan));
 			pri_destroycall(p->pri, c->q);
 			c->q = NULL;
 			call_end(c);
@@ -614,66 +667,68 @@ void pbx_call_pbx_timers(struct pbx *p, long long now)
 	}
 }
 
-void pbx_call_handle_event(struct pbx *p, void *ev)
+/* The call an event is for; libpri has moved it to the link the event came
+ * on (q931_find_call), and so do we: its messages go there from now on. */
+static struct pbx_call *call_of(struct pbx_dchan *d, q931_call *q)
 {
+	struct pbx_call *c = call_by_q(d->pbx, q);
+
+	if (c)
+		c->d = d;
+	return c;
+}
+
+void pbx_call_handle_event(struct pbx_dchan *d, void *ev)
+{
+	struct pbx *p = d->pbx;
 	pri_event *e = ev;
 	struct pbx_call *c;
+	static const int to_fsm[] = {
+		[PRI_EVENT_PROCEEDING] = PBXE_PROCEEDING, [PRI_EVENT_PROGRESS] = PBXE_PROGRESS,
+		[PRI_EVENT_RINGING] = PBXE_ALERTING, [PRI_EVENT_ANSWER] = PBXE_CONNECT,
+		[PRI_EVENT_HANGUP_REQ] = PBXE_DISCONNECT, [PRI_EVENT_HANGUP] = PBXE_RELEASE,
+		[PRI_EVENT_HANGUP_ACK] = PBXE_RELEASE_ACK, [PRI_EVENT_SETUP_ACK] = PBXE_SETUP_ACK,
+		[PRI_EVENT_INFO_RECEIVED] = PBXE_INFO,
+	};
+	q931_call *q;
 
 	switch (e->e) {
 	case PRI_EVENT_RESTART:
-		call_restarted(p, e->restart.channel);
+		call_restarted(d, e->restart.channel);
 		return;
-	case PRI_EVENT_RESTART_ACK:
-		pbx_out(p, PBX_EVENT, "restart acknowledged chan=%d", PRI_CHANNEL(e->restartack.channel));
+	case PRI_EVENT_RESTART_ACK: {
+		int iface, chan;
+		struct pbx_iface *ifc;
+
+		pbx_chan_decode(d, e->restartack.channel, &iface, &chan);
+		pbx_out(p, PBX_EVENT, "restart acknowledged %s", CHAN_STR(p, iface, chan));
+		ifc = pbx_iface_find(p, iface);
+		if (ifc && chan > 0 && chan < 32)
+			ifc->restarting &= ~(1u << chan);	/* idle: free again */
 		if (p->restart_sent == 1)
 			p->restart_sent = 2;	/* --restart-at is done */
 		return;
+	}
 	case PRI_EVENT_RING:
-		call_incoming(p, &e->ring);
+		call_incoming(d, &e->ring);
 		return;
-	case PRI_EVENT_PROCEEDING:
-		if ((c = call_by_q(p, e->proceeding.call)))
-			fsm_dispatch(&c->fi, PBXE_PROCEEDING, e);
-		return;
-	case PRI_EVENT_PROGRESS:
-		if ((c = call_by_q(p, e->proceeding.call)))
-			fsm_dispatch(&c->fi, PBXE_PROGRESS, e);
-		return;
-	case PRI_EVENT_RINGING:
-		if ((c = call_by_q(p, e->ringing.call)))
-			fsm_dispatch(&c->fi, PBXE_ALERTING, e);
-		return;
-	case PRI_EVENT_ANSWER:
-		if ((c = call_by_q(p, e->answer.call)))
-			fsm_dispatch(&c->fi, PBXE_CONNECT, e);
-		return;
+	case PRI_EVENT_PROCEEDING: q = e->proceeding.call; break;
+	case PRI_EVENT_PROGRESS: q = e->proceeding.call; break;
+	case PRI_EVENT_RINGING: q = e->ringing.call; break;
+	case PRI_EVENT_ANSWER: q = e->answer.call; break;
 	case PRI_EVENT_HANGUP_REQ:
-		if ((c = call_by_q(p, e->hangup.call)))
-			fsm_dispatch(&c->fi, PBXE_DISCONNECT, e);
-		else	/* not ours (refused at SETUP): let libpri finish it */
-			pri_hangup(p->pri, e->hangup.call, e->hangup.cause);
-		return;
 	case PRI_EVENT_HANGUP:
-		if ((c = call_by_q(p, e->hangup.call)))
-			fsm_dispatch(&c->fi, PBXE_RELEASE, e);
-		else
-			pri_hangup(p->pri, e->hangup.call, e->hangup.cause);
-		return;
-	case PRI_EVENT_HANGUP_ACK:
-		if ((c = call_by_q(p, e->hangup.call)))
-			fsm_dispatch(&c->fi, PBXE_RELEASE_ACK, e);
-		return;
-	case PRI_EVENT_SETUP_ACK:
-		if ((c = call_by_q(p, e->setup_ack.call)))
-			fsm_dispatch(&c->fi, PBXE_SETUP_ACK, e);
-		return;
-	case PRI_EVENT_INFO_RECEIVED:
-		if ((c = call_by_q(p, e->ring.call)))
-			fsm_dispatch(&c->fi, PBXE_INFO, e);
-		return;
+	case PRI_EVENT_HANGUP_ACK: q = e->hangup.call; break;
+	case PRI_EVENT_SETUP_ACK: q = e->setup_ack.call; break;
+	case PRI_EVENT_INFO_RECEIVED: q = e->ring.call; break;
 	default:
 		return;
 	}
+	if ((c = call_of(d, q)))
+		fsm_dispatch(&c->fi, to_fsm[e->e], e);
+	else if (e->e == PRI_EVENT_HANGUP_REQ || e->e == PRI_EVENT_HANGUP)
+		/* not ours (refused at SETUP): let libpri finish it */
+		pri_hangup(d->pri, q, e->hangup.cause);
 }
 
 /* The timed action of the state: answer in CALL_RECEIVED, else clear. */
@@ -683,7 +738,7 @@ static void call_due(struct pbx_call *c)
 
 	if (c->fi.state == PCALL_RECEIVED) {		/* --answer-after */
 		if (call_set_state(c, PCALL_ACTIVE) == 0) {
-			pri_answer(p->pri, c->q, c->chan, 0);
+			pri_answer(c->d->pri, c->q, pbx_chan_encode(p, c->iface, c->chan), 0);
 			call_connected(c);
 		}
 		return;
@@ -704,7 +759,7 @@ static void call_action(struct fsm_inst *fi, int event, void *data)
 		call_granted(p, c, e->setup_ack.channel);
 		call_set_state(c, PCALL_OVERLAP_SEND);
 		for (; c->sent < strlen(c->number); c->sent++) {
-			pri_information(p->pri, c->q, c->number[c->sent]);
+			pri_information(c->d->pri, c->q, c->number[c->sent]);
 			pbx_out(p, PBX_EVENT, "call %d info digit=%c", c->id, c->number[c->sent]);
 		}
 		break;
@@ -773,10 +828,15 @@ void pbx_call_timers(struct pbx *p, long long now)
 
 void pbx_call_clear_all(struct pbx *p)
 {
-	/* the calls clearing already are left to finish */
-	for (struct pbx_call *c = p->calls; c; c = c->next)
+	struct pbx_call *c, *next;
+
+	/* the calls clearing already are left to finish; one whose D-channel
+	 * is gone ends at once (call_restart_clear), hence next */
+	for (c = p->calls; c; c = next) {
+		next = c->next;
 		if (c->q && fsm_permits(&c->fi, PBXE_SHUTDOWN))
 			fsm_dispatch(&c->fi, PBXE_SHUTDOWN, NULL);
+	}
 }
 
 int pbx_call_done(const struct pbx *p)
@@ -785,7 +845,7 @@ int pbx_call_done(const struct pbx *p)
 	int want_out = p->opt.call ? p->opt.count : p->opt.glare;
 	int want_in = (!p->opt.call || p->opt.glare) ? p->opt.calls_in : 0;
 
-	if (p->restart_sent == 1)
-		return 0;	/* --restart-at: wait for RESTART ACKNOWLEDGE */
+	if (p->restart_sent == 1 || pbx_restarts_pending(p))
+		return 0;	/* --restart-at, a gone D-channel: wait for RESTART ACKNOWLEDGE */
 	return p->ended - p->incoming_ended >= want_out && p->incoming_ended >= want_in;
 }

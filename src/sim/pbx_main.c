@@ -67,6 +67,7 @@ enum {
 	OPT_NO_ANSWER, OPT_INBAND, OPT_TONE, OPT_DTMF, OPT_DETECT, OPT_EXIT_DONE, OPT_TIMEOUT,
 	OPT_STATS, OPT_HELP, OPT_PREFERRED, OPT_GLARE, OPT_RECONNECT, OPT_NO_RESTART_WAIT,
 	OPT_SEND_EMPTY_AT, OPT_FLOOD_BAD_B, OPT_FLOOD_AT, OPT_RESTART_AT, OPT_OVERLAP, OPT_COLLECT, OPT_OOS, OPT_INS_AFTER, OPT_CALLS_IN, OPT_CALLING_TON, OPT_RESTRICTED, OPT_REDIRECTING, OPT_REDIR_REASON, OPT_PCAP,
+	OPT_NFAS, OPT_CALL_IFACE, OPT_DROP_DCHAN_AT,
 };
 
 static const struct option long_opts[] = {
@@ -111,13 +112,16 @@ static const struct option long_opts[] = {
 	{ "redirecting", required_argument, NULL, OPT_REDIRECTING },
 	{ "redirect-reason", required_argument, NULL, OPT_REDIR_REASON },
 	{ "pcap", required_argument, NULL, OPT_PCAP },
+	{ "nfas", required_argument, NULL, OPT_NFAS },
+	{ "call-iface", required_argument, NULL, OPT_CALL_IFACE },
+	{ "drop-dchan-at", required_argument, NULL, OPT_DROP_DCHAN_AT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
 
 static void usage(FILE *f)
 {
-	fputs("usage: sipgw-pbx -s PATH [--role network|cpe] [--framing t1|e1]\n"
+	fputs("usage: sipgw-pbx -s PATH | --nfas IFACE:PATH:ROLE... [--role network|cpe] [--framing t1|e1]\n"
 	      "  [--switch ni2|ni1|dms100|5ess|4ess|euroisdn|euroisdn_e1|euroisdn_t1|qsig]\n"
 	      "  place:  --call NUMBER [--calling NUMBER] [--name DISPLAY] [--count N] [--concurrency C]\n"
 	      "          [--hangup-after SEC] [--cancel-after SEC] [--cause N]\n"
@@ -149,6 +153,12 @@ static void usage(FILE *f)
 	      "          [--send-empty-at SEC]  one 0-byte datagram on the D and B sockets\n"
 	      "          [--flood-bad-b N] [--flood-at SEC]  N malformed B-channel datagrams\n"
 	      "          [--restart-at SEC]  RESTART our calls' B-channels and clear them\n"
+	      "  nfas:   --nfas IFACE:PATH:ROLE  (1-4 times, instead of -s; T1 only) interface\n"
+	      "          IFACE (0-31) is the span at PATH; ROLE primary|backup|none: its D-channel\n"
+	      "          (exactly one primary, at most one backup). Channels carry the interface.\n"
+	      "          [--call-iface N]  our calls ask for a channel there (the primary's)\n"
+	      "          [--drop-dchan-at SEC]  close the primary D-channel for good SEC after the\n"
+	      "          first call connects; the backup goes on, so do the calls\n"
 	      "exit: 0 done, 1 error, 2 usage, 3 timeout\n", f);
 }
 
@@ -178,15 +188,109 @@ static int parse_sec(const char *s, double *outp)
 	return 0;
 }
 
+static const struct { const char *name; int val; } dchan_role_names[] = {
+	{ "primary", PBX_D_PRIMARY }, { "backup", PBX_D_BACKUP }, { "none", PBX_D_NONE },
+};
+
+/* --nfas IFACE:PATH:ROLE; PATH may hold ':' (the role is after the last). */
+static int parse_nfas(struct pbx_opts *o, const char *arg)
+{
+	struct pbx_span_opt *sp;
+	const char *c1 = strchr(arg, ':'), *c2 = strrchr(arg, ':');
+	char num[16], *path;
+	int role;
+
+	if (o->n_spans == PBX_MAX_IFACE) {
+		fprintf(stderr, "sipgw-pbx: --nfas: at most %d spans\n", PBX_MAX_IFACE);
+		return -EINVAL;
+	}
+	sp = &o->spans[o->n_spans];
+	if (!c1 || c1 == c2 || c2 == c1 + 1 || (size_t)(c1 - arg) >= sizeof(num)) {
+		fprintf(stderr, "sipgw-pbx: --nfas %s: not IFACE:PATH:ROLE\n", arg);
+		return -EINVAL;
+	}
+	snprintf(num, sizeof(num), "%.*s", (int)(c1 - arg), arg);
+	if (parse_int(num, 0, 31, &sp->iface) < 0) {
+		fprintf(stderr, "sipgw-pbx: --nfas %s: interface must be 0-31\n", arg);
+		return -EINVAL;
+	}
+	if (LOOKUP(dchan_role_names, c2 + 1, &role) < 0) {
+		fprintf(stderr, "sipgw-pbx: --nfas %s: role must be primary, backup or none\n", arg);
+		return -EINVAL;
+	}
+	for (int i = 0; i < o->n_spans; i++) {
+		if (o->spans[i].iface == sp->iface) {
+			fprintf(stderr, "sipgw-pbx: --nfas: interface %d given twice\n", sp->iface);
+			return -EINVAL;
+		}
+		if (role != PBX_D_NONE && o->spans[i].role == (enum pbx_dchan_role)role) {
+			fprintf(stderr, "sipgw-pbx: --nfas: more than one %s D-channel\n", c2 + 1);
+			return -EINVAL;
+		}
+	}
+	/* the path lives as long as argv; cut it out of a copy of ours */
+	path = strndup(c1 + 1, (size_t)(c2 - c1 - 1));
+	if (!path)
+		return -ENOMEM;
+	sp->path = path;
+	sp->role = (enum pbx_dchan_role)role;
+	o->n_spans++;
+	o->nfas = 1;
+	return 0;
+}
+
+/* What --nfas and the options that go with it need of each other. */
+static int opts_check_nfas(struct pbx_opts *o, int call_iface_set)
+{
+	const char *why = NULL;
+	int primary = -1, backup = 0, found = 0;
+
+	if (!o->nfas) {
+		if (call_iface_set)
+			why = "--call-iface needs --nfas";
+		else if (o->drop_dchan_at >= 0)
+			why = "--drop-dchan-at needs --nfas";
+		goto out;
+	}
+	for (int i = 0; i < o->n_spans; i++) {
+		if (o->spans[i].role == PBX_D_PRIMARY)
+			primary = o->spans[i].iface;
+		backup += o->spans[i].role == PBX_D_BACKUP;
+	}
+	if (!call_iface_set)
+		o->call_iface = primary;
+	for (int i = 0; i < o->n_spans; i++)
+		found |= o->spans[i].iface == o->call_iface;
+	if (o->span)
+		why = "-s and --nfas exclude each other";
+	else if (primary < 0)
+		why = "--nfas: no primary D-channel";
+	else if (o->framing != PBX_T1)
+		why = "--nfas: T1 framing only (NFAS is a T1 feature)";
+	else if (o->reconnect)
+		why = "--nfas: --reconnect is not supported with NFAS";
+	else if (!found)
+		why = "--call-iface: not one of the --nfas interfaces";
+	else if (o->drop_dchan_at >= 0 && !backup)
+		why = "--drop-dchan-at needs a backup D-channel";
+out:
+	if (why) {
+		fprintf(stderr, "sipgw-pbx: %s\n", why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int opts_parse(struct pbx_opts *o, int argc, char **argv)
 {
+	int call_iface_set = 0;
 	int c, rc = 0;
 
 	*o = (struct pbx_opts){
 		.nodetype = PRI_CPE, .switchtype = PRI_SWITCH_NI2, .framing = PBX_T1,
 		.count = 1, .concurrency = 1, .hangup_after = -1, .cancel_after = -1,
 		.cause = PRI_CAUSE_NORMAL_CLEARING, .timeout = -1, .overlap = -1, .ins_after_calls = -1,
-		.calls_in = 1,
+		.calls_in = 1, .drop_dchan_at = -1,
 	};
 	while (rc == 0 && (c = getopt_long(argc, argv, "s:q", long_opts, NULL)) != -1) {
 		switch (c) {
@@ -238,6 +342,15 @@ static int opts_parse(struct pbx_opts *o, int argc, char **argv)
 		case OPT_REDIRECTING: o->redirecting = optarg; break;
 		case OPT_PCAP: o->pcap = optarg; break;
 		case OPT_REDIR_REASON: rc = LOOKUP(redirect_names, optarg, &o->redirect_reason); break;
+		case OPT_NFAS:
+			if (parse_nfas(o, optarg) < 0)
+				return -EINVAL;	/* said what is wrong */
+			break;
+		case OPT_CALL_IFACE:
+			rc = parse_int(optarg, 0, 31, &o->call_iface);
+			call_iface_set = 1;
+			break;
+		case OPT_DROP_DCHAN_AT: rc = parse_sec(optarg, &o->drop_dchan_at); break;
 		case OPT_HELP: usage(stdout); exit(0);
 		default: return -EINVAL;
 		}
@@ -248,9 +361,16 @@ static int opts_parse(struct pbx_opts *o, int argc, char **argv)
 		fprintf(stderr, "sipgw-pbx: unexpected argument: %s\n", argv[optind]);
 		rc = -EINVAL;
 	}
-	if (rc == 0 && !o->span) {
+	if (rc == 0)
+		rc = opts_check_nfas(o, call_iface_set);
+	if (rc == 0 && !o->span && !o->nfas) {
 		fprintf(stderr, "sipgw-pbx: --span is required\n");
 		rc = -EINVAL;
+	}
+	if (rc == 0 && !o->nfas) {
+		/* one span, interface 0, its own D-channel: channels stay bare */
+		o->spans[0] = (struct pbx_span_opt){ .iface = 0, .path = o->span, .role = PBX_D_PRIMARY };
+		o->n_spans = 1;
 	}
 	return rc;
 }
@@ -266,7 +386,7 @@ static void on_signal(int sig)
 
 int main(int argc, char **argv)
 {
-	struct pbx p = { .dfd = -1, .bfd = -1, .next_id = 1 };
+	struct pbx p = { .next_id = 1 };
 	struct sigaction sa = { .sa_handler = on_signal };
 	int rc;
 
@@ -282,7 +402,7 @@ int main(int argc, char **argv)
 
 	rc = pbx_pri_open(&p);
 	if (rc < 0) {
-		fprintf(stderr, "sipgw-pbx: %s: %s\n", p.opt.span, strerror(-rc));
+		fprintf(stderr, "sipgw-pbx: %s: %s\n", p.opt.span ? p.opt.span : "--nfas", strerror(-rc));
 		return 1;
 	}
 	rc = pbx_pri_run(&p, &signalled);

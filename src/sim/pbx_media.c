@@ -27,7 +27,9 @@ static void media_dtmf_h(void *arg, char digit)
 {
 	struct pbx_media *m = arg;
 
-	pbx_out(m->call->pbx, PBX_AUDIO, "dtmf %c ch=%d", digit, m->call->chan);
+	struct pbx_call *c = m->call;
+
+	pbx_out(c->pbx, PBX_AUDIO, "dtmf %c %s", digit, pbx_chan_str(c->pbx, "ch", c->iface, c->chan).s);
 }
 
 int pbx_media_start(struct pbx_call *c)
@@ -101,16 +103,20 @@ void pbx_media_tick(struct pbx *p)
 {
 	uint8_t dgram[LB_AUDIO_DGRAM];
 
-	if (p->bfd < 0)
-		return;
 	for (struct pbx_call *c = p->calls; c; c = c->next) {
+		struct pbx_iface *ifc;
+
 		if (!c->chan || !pbx_media_cut_through(c))
+			continue;
+		/* each call's audio on its own span's B socket */
+		ifc = pbx_iface_find(p, c->iface);
+		if (!ifc || ifc->bfd < 0)
 			continue;
 		dgram[0] = (uint8_t)c->chan;
 		media_fill(c, dgram + 1);
 		/* A full socket buffer means the far end stopped reading: drop
 		 * the block as a real TDM channel would, don't block the loop. */
-		if (send(p->bfd, dgram, sizeof(dgram), MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
+		if (send(ifc->bfd, dgram, sizeof(dgram), MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
 		    errno != EAGAIN)
 			fprintf(stderr, "sipgw-pbx: B-channel send: %s\n", strerror(errno));
 	}
@@ -127,27 +133,29 @@ static void media_rx(struct pbx_call *c, const uint8_t *in, size_t n)
 		return;
 	switch (tone_det_feed(m->det, amp, n)) {
 	case TONE_DET_ON:
-		pbx_out(c->pbx, PBX_AUDIO, "tone %d on ch=%d", c->pbx->opt.detect_hz, c->chan);
+		pbx_out(c->pbx, PBX_AUDIO, "tone %d on %s", c->pbx->opt.detect_hz,
+			pbx_chan_str(c->pbx, "ch", c->iface, c->chan).s);
 		break;
 	case TONE_DET_OFF:
-		pbx_out(c->pbx, PBX_AUDIO, "tone %d off ch=%d", c->pbx->opt.detect_hz, c->chan);
+		pbx_out(c->pbx, PBX_AUDIO, "tone %d off %s", c->pbx->opt.detect_hz,
+			pbx_chan_str(c->pbx, "ch", c->iface, c->chan).s);
 		break;
 	default:
 		break;
 	}
 }
 
-void pbx_media_recv(struct pbx *p)
+void pbx_media_recv(struct pbx *p, struct pbx_iface *ifc)
 {
 	uint8_t dgram[LB_AUDIO_DGRAM + 1];	/* +1: notice oversized datagrams */
 	ssize_t n;
 
-	while ((n = recv(p->bfd, dgram, sizeof(dgram), MSG_DONTWAIT)) > 0) {
+	while ((n = recv(ifc->bfd, dgram, sizeof(dgram), MSG_DONTWAIT)) > 0) {
 		struct pbx_call *c;
 
 		if (n < 2 || n > LB_AUDIO_DGRAM)
 			continue;		/* not the wire format: ignore */
-		c = pbx_call_by_chan(p, dgram[0]);
+		c = pbx_call_by_chan(p, ifc->iface, dgram[0]);
 		if (c) {
 			c->rx_frames++;
 			media_rx(c, dgram + 1, (size_t)n - 1);
@@ -156,9 +164,10 @@ void pbx_media_recv(struct pbx *p)
 	if (n == 0) {
 		/* The gateway closed the audio socket: stop polling it (it would
 		 * stay readable forever) and go on with signalling alone. */
-		fprintf(stderr, "sipgw-pbx: B-channel socket closed by the far end\n");
-		close(p->bfd);
-		p->bfd = -1;
+		fprintf(stderr, "sipgw-pbx: B-channel socket %s%s closed by the far end\n", ifc->path,
+			LB_AUDIO_SUFFIX);
+		close(ifc->bfd);
+		ifc->bfd = -1;
 	}
 }
 
@@ -172,18 +181,19 @@ void pbx_media_odd_tick(struct pbx *p, long long now)
 {
 	const struct pbx_opts *o = &p->opt;
 	uint8_t bad[LB_AUDIO_DGRAM] = { 0 };
+	int dfd = p->d_active ? p->d_active->dfd : -1, bfd = p->ifc[0].bfd;
 
 	if (!p->first_connect_ms)
 		return;
 	if (o->send_empty_at > 0 && !p->empty_sent &&
 	    now >= p->first_connect_ms + (long long)(o->send_empty_at * 1000)) {
 		p->empty_sent = 1;
-		if (send(p->dfd, "", 0, MSG_NOSIGNAL) < 0 || send(p->bfd, "", 0, MSG_NOSIGNAL) < 0)
+		if (send(dfd, "", 0, MSG_NOSIGNAL) < 0 || send(bfd, "", 0, MSG_NOSIGNAL) < 0)
 			fprintf(stderr, "sipgw-pbx: empty datagram: %s\n", strerror(errno));
 		else
 			pbx_out(p, PBX_EVENT, "sent empty datagrams on D and B");
 	}
-	if (o->flood_bad_b > 0 && p->flood_sent < o->flood_bad_b && p->bfd >= 0 &&
+	if (o->flood_bad_b > 0 && p->flood_sent < o->flood_bad_b && bfd >= 0 &&
 	    now >= p->first_connect_ms + (long long)(o->flood_at * 1000)) {
 		for (int i = 0; i < PBX_FLOOD_PER_TICK && p->flood_sent < o->flood_bad_b; i++) {
 			int odd = p->flood_sent & 1;
@@ -191,7 +201,7 @@ void pbx_media_odd_tick(struct pbx *p, long long now)
 
 			bad[0] = odd ? 200 : 1;		/* 200: no such B-channel */
 			memset(bad + 1, g711_silence(span_law(p)), sizeof(bad) - 1);
-			if (send(p->bfd, bad, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+			if (send(bfd, bad, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 				break;		/* full: the rest next tick */
 			p->flood_sent++;
 		}
