@@ -219,7 +219,7 @@ struct span *span_nfas_target(struct span *d, const pri_event *ev, int *refusep)
 		if ((m = nfas_member(g, PRI_IFACE(ch))))
 			return m;
 		LOGN(LSS_Q931, "NFAS group %d: %s for interface %d, not one of the group's%s", g->id,
-		     pri_event2str(ev->e), PRI_IFACE(ch), is_setup ? ": cause 82" : "");
+		     is_setup ? "SETUP" : pri_event2str(ev->e), PRI_IFACE(ch), is_setup ? ": cause 82" : "");
 		if (is_setup)
 			*refusep = PRI_CAUSE_IDENTIFIED_CHANNEL_NOTEXIST;
 		return NULL;

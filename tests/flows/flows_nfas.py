@@ -4,6 +4,7 @@
 # (sipgw-pbx --nfas IFACE:PATH:ROLE). They run on loopback and dahdi spans.
 # SPDX-License-Identifier: GPL-2.0-only
 import re
+import signal
 
 import flowlib as fl
 from flowlib import FlowError, expect_ladder, flow, pots_peer, sip_ladder, voip_peer
@@ -11,12 +12,15 @@ from flowlib import FlowError, expect_ladder, flow, pots_peer, sip_ladder, voip_
 GROUP = [("nfas-a", "primary", 0), ("nfas-b", "backup", 1), ("nfas-c", "none", 2)]
 
 
-def nfas_config(tb, peers):
+def nfas_config(tb, peers, ints=None):
+    """The group on the gateway's side; ints: its nfas_int per span where it differs from
+    the PBX's numbering."""
     tb.no_dchan.add("nfas-c")
     conf = tb.config(peers, spans=[(n, "t1", "ni2") for n, _, _ in GROUP])
     with open(conf) as f:
         txt = f.read()
     for name, d, iface in GROUP:
+        iface = (ints or {}).get(name, iface)
         txt = re.sub(r'(\{ name = "%s";[^}]*) \}' % name,
                      r'\1 nfas_group = 1; nfas_d = "%s"; nfas_int = %d; }' % (d, iface), txt)
     with open(conf, "w") as f:
@@ -32,7 +36,8 @@ def nfas_pbx(tb, *args, name="pbx"):
 
 
 def nfas_up(gw):
-    gw.wait_line(r"NFAS group 1: up, on the primary D-channel on span nfas-a", stream="err")
+    # the group comes up on whichever D-channel answers first, then moves to the primary
+    gw.wait_line(r"NFAS group 1: (up, on|switched to) the primary D-channel on span nfas-a", stream="err")
 
 
 def ended(pbx, call):
@@ -82,15 +87,16 @@ def nfas_calls_on_every_interface(tb):
 
 @flow
 def nfas_unknown_interface_refused(tb):
-    """A SETUP naming interface 5, which the NFAS group does not have: the gateway refuses it
-    with cause 82 (identified channel does not exist) and nothing goes to SIP."""
+    """Interface numbers that disagree (the PBX calls the third T1 interface 2, the gateway's
+    nfas_int says 7): a SETUP naming interface 2 is refused with cause 82 (identified channel
+    does not exist), logged, and nothing goes to SIP."""
     phone = tb.phone("phone", "--answer-after", "0.1")
-    gw = tb.gateway(nfas_config(tb, [voip_peer(100, "2...", phone.port)]))
-    pbx = nfas_pbx(tb, "--call", "2001", "--calling", "5551000", "--call-iface", "5", "--exit-when-done")
+    gw = tb.gateway(nfas_config(tb, [voip_peer(100, "2...", phone.port)], ints={"nfas-c": 7}))
+    pbx = nfas_pbx(tb, "--call", "2001", "--calling", "5551000", "--call-iface", "2", "--exit-when-done")
     nfas_up(gw)
     if ended(pbx, 1) != 82:
-        raise FlowError("a SETUP for interface 5: want cause 82")
-    gw.wait_line(r"NFAS group 1: SETUP for interface 5, not one of the group's: cause 82", stream="err")
+        raise FlowError("a SETUP for interface 2: want cause 82")
+    gw.wait_line(r"NFAS group 1: SETUP for interface 2, not one of the group's: cause 82", stream="err")
     if [s for s in sip_ladder(phone.lines()) if s == "< INVITE"]:
         raise FlowError("a SETUP for an unknown interface reached the phone")
 
@@ -103,7 +109,7 @@ def nfas_primary_dchan_loss_with_call_up(tb):
     phone hangs up the first call, whose own link is gone, its B-channel is returned to idle
     by RESTART on the backup and the PBX clears it."""
     phone = tb.phone("phone", "--answer-after", "0.1", "--tone", "1000", "--detect", "2000",
-                     "--hangup-after", "4")
+                     "--hangup-after", "4", "--exit-after-calls", "1")
     gw = tb.gateway(nfas_config(tb, [voip_peer(100, "2...", phone.port), pots_peer(900, "9T", port="nfas-c")]))
     pbx = nfas_pbx(tb, "--call", "2001", "--calling", "5551000", "--call-iface", "1", "--answer-after", "0.2",
                    "--tone", "2000", "--detect", "1000", "--drop-dchan-at", "1")
@@ -119,7 +125,7 @@ def nfas_primary_dchan_loss_with_call_up(tb):
     out = tb.phone("caller", "--call", "sip:95551234@127.0.0.1:%d" % tb.sip_port, "--from", "2002",
                    "--exit-after-calls", "1", "--hangup-after", "1", "--tone", "1000", "--detect", "2000")
     m = pbx.wait_line(r"EVENT call 2 setup chan=(\d+) iface=2")
-    t_sw = ms_of(gw.wait_line(r"NFAS group 1: switched", stream="err"))
+    t_sw = ms_of(gw.wait_line(r"NFAS group 1: switched to the backup", stream="err"))
     setups = [ln for ln in gw.errlines() if re.search(r"span nfas-[ab] > SETUP", ln)]
     if not setups or "span nfas-b > SETUP" not in setups[-1] or int(setups[-1].split()[0]) < t_sw:
         raise FlowError("the call after the switchover did not go out on the backup D-channel: %s" % setups)
@@ -145,3 +151,23 @@ def nfas_primary_dchan_loss_with_call_up(tb):
         raise FlowError("call 1 got %d audio frames, %d of them possible before the D-channel loss: "
                         "its audio stopped with the D-channel" % (frames, before))
     fl.check_audio_crossed(pbx, phone)
+
+
+@flow
+def nfas_all_dchannels_lost_clears_calls(tb):
+    """Both D-channels of the NFAS group gone (the PBX killed) with a call up on the span
+    without a D-channel: no call of the group can be signalled any more (or, on a card, its
+    line is in alarm too), so the phone gets BYE with Reason cause 38."""
+    phone = tb.phone("phone", "--answer-after", "0.1", "--exit-after-calls", "1")
+    gw = tb.gateway(nfas_config(tb, [voip_peer(100, "2...", phone.port)]))
+    pbx = nfas_pbx(tb, "--call", "2001", "--calling", "5551000", "--call-iface", "2", "--answer-after", "0.2")
+    nfas_up(gw)
+    pbx.wait_line(r"EVENT call 1 connected")
+    pbx.stop(signal.SIGKILL)
+    # on dahdi the killed PBX also leaves nfas-c's line in red alarm, which may clear the call first
+    gw.wait_line(r"NFAS group 1: no D-channel left; its [01] call\(s\) clear with cause 38", stream="err")
+    bye = phone.wait_line(r"SIP < BYE .*").group(0)
+    if "cause=38" not in bye:
+        raise FlowError("all D-channels lost: want BYE with Reason cause 38, got %s" % bye)
+    if phone.wait_exit() != 0:
+        raise FlowError("the phone's call did not end cleanly")
