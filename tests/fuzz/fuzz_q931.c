@@ -14,7 +14,9 @@
  *
  * Input: byte 0 is the span: bit 0 cpe (else network), bit 1 E1 (else T1),
  * bits 2-4 the switch type, bits 5-6 the hunt order, bit 7 refuse incoming
- * calls (cause 1) instead of taking them. Then records, one after another:
+ * calls (cause 1) instead of taking them. E1 with switch type 7 (euroisdn_t1,
+ * a T1 switch) is instead a T1 in an NFAS group (primary D-channel, interface
+ * 0): Channel identification's interface identifier is then read too. Then records, one after another:
  *   0x00-0xdf N   a Q.931 message of N bytes follows (sent in an I-frame)
  *   0xe0-0xef N   a raw Q.921 frame of N bytes follows (address, control...)
  *   0xf0 a        place a call to the PBX (pri_leg_alloc_outgoing + setup), number 2000+a
@@ -340,6 +342,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.role = cpe ? ROLE_CPE : ROLE_NETWORK;
 	cfg.framing = data[0] & 2 ? FRAMING_E1 : FRAMING_T1;
 	cfg.switchtype = switches[(data[0] >> 2) & 7];
+	if (cfg.framing == FRAMING_E1 && cfg.switchtype == SWITCH_EUROISDN_T1) {
+		cfg.framing = FRAMING_T1;
+		cfg.nfas_group = 1;
+		cfg.nfas_d = NFAS_D_PRIMARY;
+		cfg.nfas_int = 0;
+	}
 	snprintf(cfg.switch_name, sizeof(cfg.switch_name), "%s", switch_names[(data[0] >> 2) & 7]);
 	cfg.hunt = (enum hunt_order)(((data[0] >> 5) & 3) % 3);
 	/* hunt 3 (ascending again): overlap both ways and SERVICE messages too */
@@ -350,7 +358,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(legs, 0, sizeof(legs));
 	link_primed = 0;
 	pri_clock_reset();
-	if (span_alloc(&span, &sp))
+	if (span_alloc(&span, &sp) || span_nfas_link(&span, 1))
 		abort();
 
 	while (i < size) {
