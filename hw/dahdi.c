@@ -44,7 +44,9 @@ struct span_hw {
 	const struct cfg_span *cfg;
 	const struct span_hw_cbs *cbs;
 	void *arg;
-	int d_fd;
+	int d_fd;			/* -1: none (NFAS, nfas_d none) */
+	int ev_fd;			/* whose alarm events move the span: the
+					 * D-channel's, else the first B-channel's */
 	struct loop_fd *dw;
 	uint8_t pend[DH_D_BUFSIZE];	/* a frame read to learn that one came */
 	size_t pend_len;
@@ -106,7 +108,7 @@ static void dh_alarm_change(struct span_hw *hw, int down)
 	struct dahdi_spaninfo si = { .spanno = hw->cfg->dahdi_span };
 	char was[96], now[96];
 
-	if (ioctl(hw->d_fd, DAHDI_SPANSTAT, &si)) {
+	if (ioctl(hw->ev_fd, DAHDI_SPANSTAT, &si)) {
 		LOGW(LSS_Q931, "span %s: DAHDI_SPANSTAT of span %d: %s", hw->cfg->name,
 		     hw->cfg->dahdi_span, strerror(errno));
 		si.alarms = hw->alarms;
@@ -130,7 +132,7 @@ static void dh_alarm_change(struct span_hw *hw, int down)
  * an old one), the B-channels' are only taken off their queue. */
 static void dh_event(struct span_hw *hw, int fd, int ts)
 {
-	int is_d = fd == hw->d_fd;
+	int is_d = fd == hw->ev_fd;
 	int ev = DAHDI_EVENT_NONE;
 
 	if (ioctl(fd, DAHDI_GETEVENT, &ev)) {
@@ -395,9 +397,12 @@ static int dh_open(struct span_hw **hwp, const struct cfg_span *cfg, struct su_r
 	hw->cfg = cfg;
 	hw->cbs = cbs;
 	hw->arg = arg;
-	hw->d_fd = -1;
-	if ((rc = dh_dchan_open(hw)))
+	hw->d_fd = hw->ev_fd = -1;
+	/* NFAS, nfas_d none: the span's calls are signalled on another span's
+	 * D-channel; all 24 timeslots are B-channels */
+	if (cfg->dahdi_dchan && (rc = dh_dchan_open(hw)))
 		goto err;
+	hw->ev_fd = hw->d_fd;
 	for (int ts = 1; ts < 32; ts++) {
 		struct dh_chan *ch;
 
@@ -412,8 +417,10 @@ static int dh_open(struct span_hw **hwp, const struct cfg_span *cfg, struct su_r
 			hw->clock_ts = ts;
 		if ((rc = dh_bchan_open(hw, ch)))
 			goto err;
+		if (hw->ev_fd < 0)
+			hw->ev_fd = ch->fd;
 	}
-	if ((rc = loop_fd_alloc_pri(&hw->dw, root, hw->d_fd, dh_d_cb, hw)))
+	if (hw->d_fd >= 0 && (rc = loop_fd_alloc_pri(&hw->dw, root, hw->d_fd, dh_d_cb, hw)))
 		goto err;
 	/* Where the line stands now; later changes come as events. Until an
 	 * alarm-free span says so, it is down, like a loopback span with no
@@ -422,15 +429,20 @@ static int dh_open(struct span_hw **hwp, const struct cfg_span *cfg, struct su_r
 	hw->down = 1;
 	{
 		struct dahdi_spaninfo si = { .spanno = cfg->dahdi_span };
-		if ((rc = dh_ioctl(hw, hw->d_fd, cfg->dahdi_dchan, DAHDI_SPANSTAT, &si, "DAHDI_SPANSTAT")))
+		if ((rc = dh_ioctl(hw, hw->ev_fd, cfg->dahdi_dchan, DAHDI_SPANSTAT, &si, "DAHDI_SPANSTAT")))
 			goto err;
 		hw->alarms = si.alarms;
 		hw->down = si.alarms != DAHDI_ALARM_NONE;
 	}
-	LOGN(LSS_Q931, "span %s: DAHDI span %d, D-channel %d (%s), %d B-channels from channel %d, "
-	     "audio clocked by timeslot %d, alarms: %s", cfg->name, cfg->dahdi_span,
-	     cfg->dahdi_base + cfg->dahdi_dchan - 1, cfg->dahdi_hardhdlc ? "hardhdlc" : "dchan",
-	     hw->n_b, cfg->dahdi_base, hw->clock_ts, dh_alarm_str(hw->alarms, alarms, sizeof(alarms)));
+	if (cfg->dahdi_dchan)
+		LOGN(LSS_Q931, "span %s: DAHDI span %d, D-channel %d (%s), %d B-channels from channel %d, "
+		     "audio clocked by timeslot %d, alarms: %s", cfg->name, cfg->dahdi_span,
+		     cfg->dahdi_base + cfg->dahdi_dchan - 1, cfg->dahdi_hardhdlc ? "hardhdlc" : "dchan",
+		     hw->n_b, cfg->dahdi_base, hw->clock_ts, dh_alarm_str(hw->alarms, alarms, sizeof(alarms)));
+	else
+		LOGN(LSS_Q931, "span %s: DAHDI span %d, no D-channel (NFAS), %d B-channels from channel %d, "
+		     "audio clocked by timeslot %d, alarms: %s", cfg->name, cfg->dahdi_span, hw->n_b,
+		     cfg->dahdi_base, hw->clock_ts, dh_alarm_str(hw->alarms, alarms, sizeof(alarms)));
 	*hwp = hw;
 	if (!hw->down)
 		cbs->link(arg, SPAN_HW_LINK_UP);

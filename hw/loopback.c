@@ -190,9 +190,13 @@ static int lb_open(struct span_hw **hwp, const struct cfg_span *cfg, struct su_r
 		rc = -ENAMETOOLONG;
 		goto err;
 	}
-	if ((rc = sock_listen(&hw->d, cfg->path)) || (rc = sock_listen(&hw->b, bpath)))
+	/* NFAS, nfas_d none: the span's calls are signalled on another
+	 * span's D-channel; it has only its audio socket. */
+	if (!(cfg->nfas_group && cfg->nfas_d == NFAS_D_NONE) &&
+	    ((rc = sock_listen(&hw->d, cfg->path)) ||
+	     (rc = loop_fd_alloc(&hw->d.lw, root, hw->d.lfd, d_listen_cb, hw))))
 		goto err;
-	if ((rc = loop_fd_alloc(&hw->d.lw, root, hw->d.lfd, d_listen_cb, hw)) ||
+	if ((rc = sock_listen(&hw->b, bpath)) ||
 	    (rc = loop_fd_alloc(&hw->b.lw, root, hw->b.lfd, b_listen_cb, hw)))
 		goto err;
 	*hwp = hw;
@@ -267,6 +271,13 @@ static int lb_b_write(struct span_hw *hw, int chan, const uint8_t *frame, size_t
 	return 0;
 }
 
+/* The D-channel and the audio are separate sockets: a D-channel peer that
+ * went leaves the audio to whoever still holds the other. */
+static int lb_b_alive(struct span_hw *hw)
+{
+	return hw->b.cfd >= 0;
+}
+
 const struct span_hw_ops loopback_hw_ops = {
 	.name = "loopback",
 	.open = lb_open,
@@ -274,4 +285,5 @@ const struct span_hw_ops loopback_hw_ops = {
 	.d_read = lb_d_read,
 	.d_write = lb_d_write,
 	.b_write = lb_b_write,
+	.b_alive = lb_b_alive,
 };

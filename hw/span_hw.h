@@ -43,6 +43,10 @@ struct span_hw_ops {
 	ssize_t (*d_read)(struct span_hw *hw, void *buf, size_t len);
 	ssize_t (*d_write)(struct span_hw *hw, const void *buf, size_t len);
 	int (*b_write)(struct span_hw *hw, int chan, const uint8_t *frame, size_t len);
+	/* Do the B-channels still carry audio after link() said the D-channel's
+	 * far end went? (NFAS: a D-channel failure leaves the calls up; a line
+	 * in alarm does not.) NULL: no. */
+	int (*b_alive)(struct span_hw *hw);
 };
 
 extern const struct span_hw_ops loopback_hw_ops;

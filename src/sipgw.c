@@ -194,6 +194,8 @@ static int gw_start(struct gw *gw)
 		route_legs_add_span(&gw->legs, gw->spans[i]);
 		gw->n_spans = i + 1;
 	}
+	if ((rc = span_nfas_link(gw->spans, gw->n_spans)))
+		return rc;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);

@@ -85,7 +85,10 @@ void fk_event(struct fk_chan *ch, int ev)
 
 static void fk_alarms_update(struct fk_span *sp)
 {
-	int alarms = sp->ctl_alarm | (sp->d_cfd < 0 ? DAHDI_ALARM_RED : 0);
+	/* no far end on the line: no signal. A span without a D-channel
+	 * (NFAS) has its far end on the audio socket only. */
+	int gone = sp->cs->dchan ? sp->d_cfd < 0 : sp->b_cfd < 0;
+	int alarms = sp->ctl_alarm | (gone ? DAHDI_ALARM_RED : 0);
 
 	if (alarms == sp->alarms)
 		return;
@@ -222,6 +225,7 @@ static void fk_span_io(struct fk_span *sp, short d_rev, short b_rev)
 				continue;
 			real_close(sp->b_cfd);
 			sp->b_cfd = -1;
+			fk_alarms_update(sp);
 			break;
 		}
 		/* a line in alarm carries nothing; one that works, only whole timeslots */
@@ -323,6 +327,7 @@ static void *fk_thread(void *arg)
 				break;
 			case 5:
 				fk_accept(fk.spans[idx[i]].b_lfd, &fk.spans[idx[i]].b_cfd, fk.spans[idx[i]].b_path);
+				fk_alarms_update(&fk.spans[idx[i]]);
 				break;
 			case 6:
 				if (fk.spans[idx[i]].d_cfd == p[i].fd)
@@ -392,7 +397,9 @@ int fk_init(void)
 		sp->alarms = DAHDI_ALARM_RED;	/* no far end yet: no signal */
 		snprintf(sp->d_path, sizeof(sp->d_path), "%s/span%d", dir, sp->cs->num);
 		snprintf(sp->b_path, sizeof(sp->b_path), "%s/span%d-b", dir, sp->cs->num);
-		if ((sp->d_lfd = fk_listen(sp->d_path)) < 0 || (sp->b_lfd = fk_listen(sp->b_path)) < 0) {
+		sp->d_lfd = -1;	/* NFAS: a span without a D-channel has no D socket */
+		if ((sp->cs->dchan && (sp->d_lfd = fk_listen(sp->d_path)) < 0) ||
+		    (sp->b_lfd = fk_listen(sp->b_path)) < 0) {
 			fk_log("cannot listen on %s: %s", sp->d_path, strerror(errno));
 			return -EIO;
 		}

@@ -17,6 +17,9 @@ enum span_type { SPAN_LOOPBACK, SPAN_DAHDI };
 enum span_framing { FRAMING_T1, FRAMING_E1 };
 enum span_role { ROLE_NETWORK, ROLE_CPE };
 enum hunt_order { HUNT_ASCENDING, HUNT_DESCENDING, HUNT_ROUND_ROBIN };
+/* NFAS (one D-channel for several T1s): what this span's timeslot 24 is,
+ * Cisco's nfas_d. NONE: no D-channel, 24 B-channels. */
+enum nfas_d { NFAS_D_PRIMARY, NFAS_D_BACKUP, NFAS_D_NONE };
 /* The switch type a span's D-channel speaks; q931/span.c maps it to libpri's
  * PRI_SWITCH_* (config knows names, not libpri). */
 enum span_switch {
@@ -38,6 +41,12 @@ struct cfg_span {
 	int overlap_send;		/* our SETUP: digits one by one in INFORMATION (Q.931 5.1.3) */
 	int service_messages;		/* take SERVICE (out of / in service) messages for B-channels */
 	char country_code[8];		/* E.164 country code of the span's national numbers ("" = none) */
+	/* NFAS: spans with the same nfas_group share the D-channel of their
+	 * primary (and backup) span; nfas_int is the span's interface number
+	 * in Channel identification (Q.931 4.5.13, octet 3.1) */
+	int nfas_group;			/* 0: not NFAS */
+	enum nfas_d nfas_d;
+	int nfas_int;
 	/* dahdi: the span's channels, as dahdi.system_conf lays them out */
 	int dahdi_span;			/* DAHDI span number (its span= line) */
 	int dahdi_base;			/* DAHDI channel number of timeslot 1 */

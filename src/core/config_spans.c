@@ -21,6 +21,9 @@ static const struct enum_row switch_enum[] = {
 	{ "dms100", SWITCH_DMS100 }, { "5ess", SWITCH_5ESS },
 	{ "4ess", SWITCH_4ESS }, { "ni1", SWITCH_NI1 }, { "qsig", SWITCH_QSIG },
 	{ NULL, 0 } };
+static const struct enum_row nfas_d_enum[] = {
+	{ "primary", NFAS_D_PRIMARY }, { "backup", NFAS_D_BACKUP }, { "none", NFAS_D_NONE },
+	{ NULL, 0 } };
 static const struct enum_row hunt_enum[] = {
 	{ "ascending", HUNT_ASCENDING }, { "descending", HUNT_DESCENDING },
 	{ "round-robin", HUNT_ROUND_ROBIN }, { NULL, 0 } };
@@ -42,6 +45,10 @@ static const struct opt span_opts[] = {
 	/* SERVICE maintenance messages (4ESS, 5ESS, NI-2): channels in and out of service */
 	{ "service_messages", OPT_BOOL, offsetof(struct cfg_span, service_messages), sizeof(int), 0, 1, NULL, 0 },
 	{ "span", OPT_INT, offsetof(struct cfg_span, dahdi_span), sizeof(int), 1, DAHDI_CONF_MAX_SPANS, NULL, 0 },
+	/* NFAS, Cisco's names: nfas_group, nfas_d primary|backup|none, nfas_int */
+	{ "nfas_group", OPT_INT, offsetof(struct cfg_span, nfas_group), sizeof(int), 1, 255, NULL, 0 },
+	{ "nfas_d", OPT_ENUM, offsetof(struct cfg_span, nfas_d), sizeof(int), 0, 0, nfas_d_enum, 0 },
+	{ "nfas_int", OPT_INT, offsetof(struct cfg_span, nfas_int), sizeof(int), 0, 127, NULL, 0 },
 	{ NULL } };
 
 static void span_defaults(struct cfg_span *sp)
@@ -50,6 +57,66 @@ static void span_defaults(struct cfg_span *sp)
 	sp->switchtype = SWITCH_NI2;
 	sp->framing = FRAMING_T1;
 	sp->hunt = HUNT_ASCENDING;
+	sp->nfas_d = NFAS_D_PRIMARY;
+	sp->nfas_int = -1;
+}
+
+/* An NFAS group (the spans before and at index i with sp's nfas_group): one
+ * primary D-channel, at most one backup, distinct interface numbers, and
+ * one signalling for all, since one D-channel carries their calls. NFAS is
+ * a T1 arrangement (Q.931 Annex F, ANSI T1.607): E1 always has timeslot 16. */
+static int nfas_check(struct ctx *c, const config_setting_t *g, const struct gw_config *cfg, int i)
+{
+	const struct cfg_span *sp = &cfg->spans[i];
+
+	if (!sp->nfas_group) {
+		if (config_setting_get_member(g, "nfas_d") || sp->nfas_int >= 0)
+			return fail(c, g, "span '%s': nfas_d and nfas_int need nfas_group", sp->name);
+		return 0;
+	}
+	if (sp->framing != FRAMING_T1)
+		return fail(c, g, "span '%s': NFAS (nfas_group) is for T1 spans; an E1 has its own "
+			    "D-channel on timeslot 16", sp->name);
+	if (sp->nfas_int < 0)
+		return fail(c, g, "span '%s': an NFAS span needs nfas_int (its interface number, 0-127)",
+			    sp->name);
+	for (int k = 0; k < i; k++) {
+		const struct cfg_span *o = &cfg->spans[k];
+
+		if (o->nfas_group != sp->nfas_group)
+			continue;
+		if (o->nfas_int == sp->nfas_int)
+			return fail(c, g, "span '%s': nfas_int %d of NFAS group %d is span '%s' already",
+				    sp->name, sp->nfas_int, sp->nfas_group, o->name);
+		if (o->nfas_d == sp->nfas_d && sp->nfas_d != NFAS_D_NONE)
+			return fail(c, g, "span '%s': NFAS group %d has its %s D-channel on span '%s' "
+				    "already", sp->name, sp->nfas_group,
+				    sp->nfas_d == NFAS_D_PRIMARY ? "primary" : "backup", o->name);
+		if (o->role != sp->role || o->switchtype != sp->switchtype)
+			return fail(c, g, "span '%s': NFAS group %d is %s %s on span '%s'; one D-channel "
+				    "speaks for all its spans", sp->name, sp->nfas_group, o->switch_name,
+				    o->role == ROLE_NETWORK ? "network" : "cpe", o->name);
+	}
+	return 0;
+}
+
+/* After all spans: every NFAS group has its primary D-channel. */
+static int nfas_check_groups(struct ctx *c, const config_setting_t *list, const struct gw_config *cfg)
+{
+	for (int i = 0; i < cfg->n_spans; i++) {
+		int primary = 0;
+
+		if (!cfg->spans[i].nfas_group)
+			continue;
+		for (int k = 0; k < cfg->n_spans; k++)
+			primary |= cfg->spans[k].nfas_group == cfg->spans[i].nfas_group &&
+				   cfg->spans[k].nfas_d == NFAS_D_PRIMARY;
+		if (!primary)
+			return fail(c, config_setting_get_elem(list, i), "span '%s': NFAS group %d has no "
+				    "span with nfas_d = \"primary\" (the D-channel its calls are signalled on)",
+				    cfg->spans[i].name, cfg->spans[i].nfas_group);
+	}
+	return 0;
 }
 
 /* A dahdi span against DAHDI's own system.conf (what dahdi_cfg gave the
@@ -71,11 +138,21 @@ static int dahdi_span_check(struct ctx *c, const config_setting_t *g, struct cfg
 			    sp->name, sp->framing == FRAMING_E1 ? "e1" : "t1", dc->file, ds->line,
 			    ds->num, ds->kind == DAHDI_LINE_E1 ? "an E1" : "a T1", ds->framing, ds->coding);
 	bchans = dahdi_conf_pri_bchans(ds->kind, &dchan);
+	if (sp->nfas_group && sp->nfas_d == NFAS_D_NONE && ds->kind == DAHDI_LINE_T1) {
+		/* NFAS: its calls are signalled on another span's D-channel, so
+		 * timeslot 24 is a B-channel too */
+		bchans |= 1u << dchan;
+		if (ds->dchan)
+			return fail(c, g, "span '%s': nfas_d = \"none\", but %s:%d gives DAHDI span %d a "
+				    "D-channel (dchan=/hardhdlc=); make timeslot 24 a bchan", sp->name,
+				    dc->file, ds->dchan_line, ds->num);
+		dchan = 0;
+	}
 	if (ds->odd_law & bchans)
 		return fail(c, g, "span '%s': %s turns B-channels of DAHDI span %d to %s, but a%s PRI "
 			    "runs %s", sp->name, dc->file, ds->num, want == DAHDI_LINE_T1 ? "A-law" : "mu-law",
 			    want == DAHDI_LINE_T1 ? " T1" : "n E1", want == DAHDI_LINE_T1 ? "mu-law" : "A-law");
-	if (ds->dchan != dchan)
+	if (dchan && ds->dchan != dchan)
 		return fail(c, g, "span '%s': %s:%d: DAHDI span %d has %s; a%s PRI has its D-channel "
 			    "on timeslot %d (channel %d: dchan= or hardhdlc=)", sp->name, dc->file,
 			    ds->dchan ? ds->dchan_line : ds->line, ds->num,
@@ -159,10 +236,12 @@ int load_spans(struct ctx *c, struct gw_config *cfg, const config_setting_t *lis
 				snprintf(sp->switch_name, sizeof(sp->switch_name), "%s", r->name);
 				break;
 			}
+		if ((rc = nfas_check(c, g, cfg, i)))
+			break;
 		cfg->n_spans = i + 1;
 	}
 	free(dc);
-	return rc;
+	return rc ? rc : nfas_check_groups(c, list, cfg);
 }
 
 int load_tgs(struct ctx *c, struct gw_config *cfg, const config_setting_t *list)

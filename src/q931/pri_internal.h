@@ -11,12 +11,16 @@
 #include "rtp/media.h"
 #include "span_hw.h"
 
-/* The event channel is chan | span << 8 | explicit << 16 (libpri). */
+/* The event channel is chan | span << 8 | explicit << 16 (libpri): the
+ * interface (NFAS) in Channel identification octet 3.1, Q.931 4.5.13. */
 #define PRI_CHANNEL(c) ((c) & 0xff)
+#define PRI_IFACE(c) (((c) >> 8) & 0xff)
+#define PRI_CHAN_EXPLICIT 0x10000
 
 struct loop_timer;
 struct loop_ticker;
 struct pri_leg;
+struct nfas_group;
 
 /* A PRI leg's state timers, named in pri_leg.c (Q.931 table 9-1); the span
  * holds their durations. */
@@ -31,7 +35,14 @@ struct span {
 	struct su_root_s *root;
 	const struct span_hw_ops *hw_ops;
 	struct span_hw *hw;
-	struct pri *pri;
+	struct pri *pri;			/* what the span's calls are signalled on: its
+						 * own dpri, or in NFAS the active D-channel's */
+	struct pri *dpri;			/* libpri on this span's own D-channel (NULL
+						 * until its far end first speaks; always in
+						 * NFAS with nfas_d none) */
+	struct nfas_group *nfas;		/* NULL: not NFAS */
+	struct span *ev_d;			/* NFAS: the D-channel span whose event is
+						 * being handled (span_event) */
 	struct loop_timer *pri_timer;		/* libpri's next scheduled timer */
 	struct loop_ticker *tick;		/* 20 ms B-channel clock */
 	struct pri_leg *chans[SPAN_MAX_CHANS];	/* who holds each B-channel, by number */
@@ -39,7 +50,9 @@ struct span {
 	int n_b;
 	int rr_next;				/* round-robin hunting position */
 	int reserved;				/* channels kept for emergency calls */
-	int dchan_up;
+	int dchan_up;				/* calls can be signalled (NFAS: on some
+						 * D-channel of the group) */
+	int d_up;				/* this span's own D-channel is up */
 	int peer_up;				/* a far end is connected: libpri's timers run */
 	int far_gone;				/* it hung up inside a read: reset after the drain */
 	int in_drain;				/* d_readable is draining libpri */
@@ -89,6 +102,8 @@ struct pri_leg {
 	LIST_ENTRY(pri_leg) entry;	/* in span->legs */
 	struct span *span;
 	q931_call *qc;
+	struct span *dspan;		/* NFAS: the span whose D-channel libpri binds qc
+					 * to (where it was made or last heard from) */
 	int chan;			/* 0: none (given up to the network's call in glare) */
 	struct fsm_inst fi;		/* state: enum pri_state */
 	unsigned id;
@@ -137,7 +152,36 @@ int span_chan_valid(const struct span *sp, int chan);
 /** Is chan waiting for the far end's RESTART ACKNOWLEDGE (not to be used yet)? */
 int span_chan_restarting(const struct span *sp, int chan);
 
+/** The channel value libpri takes for B-channel chan: in NFAS it names the
+ * span's interface explicitly (Q.931 4.5.13 octet 3.1). */
+int span_wire_chan(const struct span *sp, int chan);
+/** The call an event is about (libpri's union keeps it in different places). */
+q931_call *span_event_call(const pri_event *ev);
+/** One libpri event for span sp (NFAS: the member span_nfas_target chose). */
+void span_handle_event(struct span *sp, const pri_event *ev);
+
+/* span_nfas.c: NFAS groups, one D-channel (and a backup) for several T1s */
+/** Own D-channel of d came up or went down: the group's active D-channel,
+ * and what every member signals on, follow. */
+void span_nfas_update(struct nfas_group *g);
+/** The member an event from D-channel span d is for (the interface in its
+ * channel, or the span holding its call); NULL: none, *refusep set when a
+ * SETUP names an interface the group does not have. */
+struct span *span_nfas_target(struct span *d, const pri_event *ev, int *refusep);
+/** d's libpri instance has started: it joins the group's (pri_enslave). */
+void span_nfas_started(struct span *d);
+/** Each D-channel span of sp's group (sp itself when not NFAS), for timers. */
+int span_nfas_dspans(struct span *sp, struct span **out, int max);
+/** Is the D-channel link the leg's call is bound to gone while the group
+ * still signals on another? Then our messages for it would go nowhere. */
+int span_nfas_link_lost(const struct pri_leg *pl);
+void span_nfas_leave(struct span *sp);
+/** The span whose D-channel sp's new calls go on (sp itself when not NFAS). */
+struct span *span_nfas_active(struct span *sp);
+
 /* span_maint.c: RESTART and SERVICE maintenance of the B-channels */
+/** RESTART one B-channel (Q.931 5.5.1): out of use until acknowledged or T316. */
+void span_restart_chan(struct span *sp, int chan);
 /** RESTART every B-channel no call of ours holds (Q.931 5.5), T316 on them. */
 void span_restart_idle(struct span *sp);
 /** RESTART ACKNOWLEDGE for evchan (libpri's event channel): it is usable again. */

@@ -257,6 +257,7 @@ int pri_leg_alloc_incoming(struct pri_leg **plp, struct span *sp, q931_call *qc,
 	pl->base.ops = &pri_leg_ops;
 	pl->span = sp;
 	pl->qc = qc;
+	pl->dspan = sp->ev_d ? sp->ev_d : sp;	/* the D-channel its SETUP came on */
 	pl->chan = chan;
 	pl->id = ++sp->leg_seq;
 	fsm_inst_init(&pl->fi, &pri_fsm, PRI_ST_NULL, pl, sp->root, sp->pl_timer_ms);
@@ -340,7 +341,7 @@ static int pl_send_setup(struct pri_leg *pl, const struct leg_setup_info *si, in
 	}
 	snprintf(calling, sizeof(calling), "%s", pl->calling[0] ? pl->calling : si->calling);
 	snprintf(name, sizeof(name), "%s", si->display);
-	pri_sr_set_channel(sr, chan, 1, PL_NONISDN);
+	pri_sr_set_channel(sr, span_wire_chan(sp, chan), 1, PL_NONISDN);
 	pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH,
 			  span_law(sp) == LAW_ALAW ? PRI_LAYER_1_ALAW : PRI_LAYER_1_ULAW);
 	if (sp->cfg->overlap_send && strlen(pl->called) > 1) {
@@ -368,6 +369,7 @@ static int pl_send_setup(struct pri_leg *pl, const struct leg_setup_info *si, in
 			  !calling[0] ? PRES_NUMBER_NOT_AVAILABLE :
 			  si->restricted ? PRES_PROHIB_USER_NUMBER_NOT_SCREENED : PRES_ALLOWED_USER_NUMBER_NOT_SCREENED);
 	pl->chan = chan;
+	pl->dspan = span_nfas_active(sp);	/* pri_new_call bound it to that link */
 	pl_move(pl, PRI_ST_CALL_INITIATED);
 	if (pri_setup(sp->pri, pl->qc, sr)) {
 		pri_sr_free(sr);
@@ -481,6 +483,22 @@ static void pl_do_release(struct pri_leg *pl, int cause)
 		pl_gone(pl);	/* never signalled (routing gave it up before SETUP) */
 		return;
 	}
+	if (span_nfas_link_lost(pl)) {
+		/* NFAS: the D-channel this call was set up on is gone; libpri
+		 * 1.6 keeps a call on its own link (call->link), so a DISCONNECT
+		 * would go into the dead one and the far end would hold the
+		 * channel. Return the channel to idle on the D-channel that is
+		 * up instead, by RESTART (Q.931 5.5.1: the far end clears what
+		 * it has on it); it is hunted again once acknowledged. */
+		LOGN(LSS_Q931, "%s clearing with cause %d: its D-channel (span %s) is gone, RESTART of "
+		     "the B-channel on the %s D-channel instead", pl_describe(&pl->base), cause,
+		     pl->dspan->cfg->name, pl->span->cfg->nfas_group ? "group's active" : "other");
+		span_restart_chan(pl->span, pl->chan);
+		pri_destroycall(pl->span->pri, pl->qc);
+		span_reschedule(pl->span);
+		pl_gone(pl);
+		return;
+	}
 	pl_move(pl, PRI_ST_DISCONNECT_REQUEST);
 	LOGI(LSS_Q931, "%s clearing with cause %d", pl_describe(&pl->base), cause);
 	pri_hangup(pl->span->pri, pl->qc, cause);
@@ -494,7 +512,7 @@ static void pl_overlap_done(struct pri_leg *pl, const char *why)
 	struct span *sp = pl->span;
 
 	LOGI(LSS_Q931, "%s number complete (%s): %s", pl_describe(&pl->base), why, pl->si.called);
-	pri_proceeding(sp->pri, pl->qc, pl->chan, 0);
+	pri_proceeding(sp->pri, pl->qc, span_wire_chan(sp, pl->chan), 0);
 	pl_move(pl, PRI_ST_INCOMING_PROCEEDING);
 	span_reschedule(sp);
 	pri_leg_route_later(pl, &pl->si);
@@ -576,16 +594,16 @@ static void pl_action(struct fsm_inst *fi, int event, void *data)
 	case PL_EV_ALERT:
 		pl_move(pl, PRI_ST_CALL_RECEIVED);
 		/* Progress indicator 8 (in-band information) when the far side sends audio. */
-		pri_acknowledge(sp->pri, pl->qc, pl->chan, ev->inband);
+		pri_acknowledge(sp->pri, pl->qc, span_wire_chan(sp, pl->chan), ev->inband);
 		span_reschedule(sp);
 		return;
 	case PL_EV_PROGRESS:
-		pri_progress(sp->pri, pl->qc, pl->chan, 1);
+		pri_progress(sp->pri, pl->qc, span_wire_chan(sp, pl->chan), 1);
 		span_reschedule(sp);
 		return;
 	case PL_EV_ANSWER:
 		pl_move(pl, PRI_ST_CONNECT_REQUEST);
-		pri_answer(sp->pri, pl->qc, pl->chan, PL_NONISDN);
+		pri_answer(sp->pri, pl->qc, span_wire_chan(sp, pl->chan), PL_NONISDN);
 		span_reschedule(sp);
 		return;
 	case PL_EV_RELEASE:

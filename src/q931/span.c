@@ -299,22 +299,21 @@ static void on_ring(struct span *sp, const pri_event *ev)
 	if (sp->cfg->overlap_receive && !r->complete && !span_number_complete(sp, si.called)) {
 		/* Q.931 5.2.4: SETUP ACKNOWLEDGE; the rest of the number comes in
 		 * INFORMATION (pri_leg.c), routed en bloc once complete. */
-		pri_need_more_info(sp->pri, r->call, chan, 0);
+		pri_need_more_info(sp->pri, r->call, span_wire_chan(sp, chan), 0);
 		pri_leg_overlap(pl, &si);
 		LOGI(LSS_Q931, "%s SETUP called=%s calling=%s name=\"%s\" (overlap: more digits expected)",
 		     pl->base.ops->describe(&pl->base), si.called, si.calling, si.display);
 		return;
 	}
 	/* Q.931 5.2.5.1: CALL PROCEEDING at once; routing may take a while. */
-	pri_proceeding(sp->pri, r->call, chan, 0);
+	pri_proceeding(sp->pri, r->call, span_wire_chan(sp, chan), 0);
 	pri_leg_proceeding(pl);
 	LOGI(LSS_Q931, "%s SETUP called=%s calling=%s name=\"%s\"", pl->base.ops->describe(&pl->base),
 	     si.called, si.calling, si.display);
 	pri_leg_route_later(pl, &si);
 }
 
-/* The call an event is about; the union's views keep it in different places. */
-static q931_call *event_call(const pri_event *ev)
+q931_call *span_event_call(const pri_event *ev)
 {
 	switch (ev->e) {
 	case PRI_EVENT_HANGUP:
@@ -343,18 +342,18 @@ static q931_call *event_call(const pri_event *ev)
 	}
 }
 
-static void handle_event(struct span *sp, const pri_event *ev)
+void span_handle_event(struct span *sp, const pri_event *ev)
 {
 	struct pri_leg *pl;
 
 	switch (ev->e) {
 	case PRI_EVENT_DCHAN_UP:
-		sp->dchan_up = 1;
+		sp->dchan_up = sp->d_up = 1;
 		LOGN(LSS_Q931, "span %s: D-channel up", sp->cfg->name);
 		span_restart_idle(sp);
 		return;
 	case PRI_EVENT_DCHAN_DOWN:
-		sp->dchan_up = 0;
+		sp->dchan_up = sp->d_up = 0;
 		/* RESTARTs not yet acknowledged may be lost with the link
 		 * (Q.921 discards its queue): the next D-channel up sends them
 		 * again. */
@@ -391,7 +390,7 @@ static void handle_event(struct span *sp, const pri_event *ev)
 	default:
 		break;
 	}
-	pl = leg_by_call(sp, event_call(ev));
+	pl = leg_by_call(sp, span_event_call(ev));
 	if (!pl) {
 		LOGI_LIMIT(&sp->lim_no_call, LSS_Q931, "span %s: %s for no known call", sp->cfg->name,
 			   pri_event2str(ev->e));
@@ -402,34 +401,84 @@ static void handle_event(struct span *sp, const pri_event *ev)
 	pri_leg_on_event(pl, ev);
 }
 
-void span_reschedule(struct span *sp)
+/* An event from the libpri instance on d's D-channel. In NFAS the
+ * D-channel's own news is the group's (span_nfas.c); the rest goes to the
+ * member span it is for. */
+static void span_event(struct span *d, const pri_event *ev)
+{
+	struct span *sp;
+	int refuse;
+
+	if (!d->nfas) {
+		span_handle_event(d, ev);
+		return;
+	}
+	if (ev->e == PRI_EVENT_DCHAN_UP || ev->e == PRI_EVENT_DCHAN_DOWN) {
+		int up = ev->e == PRI_EVENT_DCHAN_UP;
+
+		if (up != d->d_up)
+			LOGN(LSS_Q931, "span %s: %s D-channel %s (NFAS group %d)", d->cfg->name,
+			     d->cfg->nfas_d == NFAS_D_PRIMARY ? "primary" : "backup", up ? "up" : "down",
+			     d->cfg->nfas_group);
+		d->d_up = up;
+		span_nfas_update(d->nfas);
+		return;
+	}
+	if (ev->e == PRI_EVENT_CONFIG_ERR) {
+		span_handle_event(d, ev);
+		return;
+	}
+	sp = span_nfas_target(d, ev, &refuse);
+	if (!sp) {
+		if (refuse)
+			pri_hangup(d->dpri, ev->ring.call, refuse);
+		return;
+	}
+	sp->ev_d = d;
+	span_handle_event(sp, ev);
+	sp->ev_d = NULL;
+}
+
+/* libpri's next timer on d's own D-channel instance. */
+static void span_reschedule_d(struct span *d)
 {
 	/* No far end: libpri's clock stands still (span_q921_reset). */
-	struct timeval *next = sp->pri && sp->peer_up ? pri_schedule_next(sp->pri) : NULL;
+	struct timeval *next = d->dpri && d->peer_up ? pri_schedule_next(d->dpri) : NULL;
 	struct timeval now;
 	long long ms;
 
 	if (!next) {
-		loop_timer_stop(sp->pri_timer);
+		loop_timer_stop(d->pri_timer);
 		return;
 	}
 	gettimeofday(&now, NULL);
 	ms = (next->tv_sec - now.tv_sec) * 1000LL + (next->tv_usec - now.tv_usec) / 1000;
-	loop_timer_start(sp->pri_timer, ms < 0 ? 0 : (unsigned)ms);
+	loop_timer_start(d->pri_timer, ms < 0 ? 0 : (unsigned)ms);
+}
+
+/* After we gave libpri work for sp's calls: in NFAS any instance of the
+ * group may have new timers. */
+void span_reschedule(struct span *sp)
+{
+	struct span *d[2];
+	int n = span_nfas_dspans(sp, d, 2);
+
+	for (int i = 0; i < n; i++)
+		span_reschedule_d(d[i]);
 }
 
 static void pri_timer_cb(void *arg)
 {
-	struct span *sp = arg;
+	struct span *d = arg;
 	pri_event *ev;
 
-	if (!sp->pri || !sp->peer_up)
+	if (!d->dpri || !d->peer_up)
 		return;
-	ev = pri_schedule_run(sp->pri);
+	ev = pri_schedule_run(d->dpri);
 
 	if (ev)
-		handle_event(sp, ev);
-	span_reschedule(sp);
+		span_event(d, ev);
+	span_reschedule(d);
 }
 
 static int span_pri_start(struct span *sp);
@@ -441,7 +490,7 @@ static void d_readable(void *arg)
 
 	/* Start Q.921 on the first far end's first frame (its SABME), so we
 	 * answer it with UA instead of crossing it with a SABME of our own. */
-	if (!sp->pri && span_pri_start(sp)) {
+	if (!sp->dpri && span_pri_start(sp)) {
 		LOGE(LSS_Q931, "span %s: cannot start libpri", sp->cfg->name);
 		return;
 	}
@@ -451,9 +500,9 @@ static void d_readable(void *arg)
 	do {
 		pri_event *ev;
 		sp->read_got = 0;
-		ev = pri_check_event(sp->pri);
+		ev = pri_check_event(sp->dpri);
 		if (ev)
-			handle_event(sp, ev);
+			span_event(sp, ev);
 	} while (sp->read_got);
 	sp->in_drain = 0;
 	/* The far end hung up inside the read callback: libpri is done with
@@ -470,10 +519,10 @@ static void span_inject(struct span *sp, const uint8_t *frame, size_t len)
 
 	sp->inject = frame;
 	sp->inject_len = len;
-	ev = pri_check_event(sp->pri);
+	ev = pri_check_event(sp->dpri);
 	sp->inject = NULL;
 	if (ev)
-		handle_event(sp, ev);
+		span_event(sp, ev);
 }
 
 /* One libpri instance serves the span for its whole life: libpri 1.6
@@ -496,7 +545,11 @@ static void span_q921_reset(struct span *sp)
 
 	span_inject(sp, disc, sizeof(disc));
 	span_inject(sp, dm, sizeof(dm));
-	sp->dchan_up = 0;
+	sp->d_up = 0;
+	if (sp->nfas)
+		span_nfas_update(sp->nfas);
+	else
+		sp->dchan_up = 0;
 }
 
 /* The far end vanished: its calls cannot go on. Tell each call once (cause
@@ -518,40 +571,59 @@ static void span_clear_all(struct span *sp)
 static void span_far_gone(struct span *sp)
 {
 	sp->far_gone = 0;
+	loop_timer_stop(sp->pri_timer);
+	if (sp->nfas) {
+		/* NFAS: only this D-channel is gone; the group goes on on its
+		 * other one (span_nfas_update). The span's own calls go on too
+		 * while its B-channels still carry audio (a D-channel failure,
+		 * not a line down). */
+		if (!sp->hw_ops->b_alive || !sp->hw_ops->b_alive(sp->hw))
+			span_clear_all(sp);
+		if (sp->dpri)
+			span_q921_reset(sp);
+		sp->d_up = 0;
+		span_nfas_update(sp->nfas);
+		return;
+	}
 	span_clear_all(sp);
 	sp->restart_wait = 0;		/* the next far end gets its own */
 	loop_timer_stop(sp->t316);
-	if (sp->pri)
+	if (sp->dpri)
 		span_q921_reset(sp);
-	sp->dchan_up = 0;
-	loop_timer_stop(sp->pri_timer);
+	sp->dchan_up = sp->d_up = 0;
 }
 
 /* The span's libpri instance, started when the first far end speaks (see
  * span_q921_reset for why it is the only one). */
 static int span_pri_start(struct span *sp)
 {
+	struct pri *pri;
+
 	loop_timer_stop(sp->pri_timer);
-	sp->pri = pri_new_cb(-1, sp->cfg->role == ROLE_NETWORK ? PRI_NETWORK : PRI_CPE,
-			     span_pri_switch(sp->cfg->switchtype), pri_read_cb, pri_write_cb, sp);
-	if (!sp->pri)
+	pri = pri_new_cb(-1, sp->cfg->role == ROLE_NETWORK ? PRI_NETWORK : PRI_CPE,
+			 span_pri_switch(sp->cfg->switchtype), pri_read_cb, pri_write_cb, sp);
+	if (!pri)
 		return -ENOMEM;
-	pri_connect_ack_enable(sp->pri, 1);	/* CONNECT ACK moves us to ACTIVE */
+	sp->dpri = pri;
+	if (!sp->nfas)
+		sp->pri = pri;
+	pri_connect_ack_enable(pri, 1);	/* CONNECT ACK moves us to ACTIVE */
 	/* Overlap: libpri then sends Sending Complete only with a complete
 	 * number (our en-bloc SETUPs), not implicitly per switch type. */
 	if (sp->cfg->overlap_receive || sp->cfg->overlap_send)
-		pri_set_overlapdial(sp->pri, 1);
+		pri_set_overlapdial(pri, 1);
 	/* SERVICE messages (4ESS, 5ESS, NI-2 maintenance): off in libpri by
 	 * default, when it just echoes them back as acknowledged. */
 	if (sp->cfg->service_messages)
-		pri_set_service_message_support(sp->pri, 1);
+		pri_set_service_message_support(pri, 1);
 	/* Q.SIG has no display IE (libpri blocks it both ways): the calling
 	 * name goes in Facility, the Name Identification APDU (ECMA-164 /
 	 * ISO/IEC 13868), which libpri sends only when facilities are enabled. */
 	if (sp->cfg->switchtype == SWITCH_QSIG)
-		pri_facility_enable(sp->pri);
+		pri_facility_enable(pri);
 	if (log_get_level() >= LOG_LVL_DEBUG)
-		pri_set_debug(sp->pri, PRI_DEBUG_Q921_STATE | PRI_DEBUG_Q921_DUMP);
+		pri_set_debug(pri, PRI_DEBUG_Q921_STATE | PRI_DEBUG_Q921_DUMP);
+	span_nfas_started(sp);
 	span_reschedule(sp);
 	return 0;
 }
@@ -569,7 +641,10 @@ static void link_cb(void *arg, int connected)
 		loop_timer_start(sp->t_establish, SPAN_T200_MS);
 	if (connected) {
 		/* a new far end: what an old one took out of service is its own
-		 * business; this one says again what it wants out */
+		 * business; this one says again what it wants out (in NFAS the
+		 * group's other D-channel may still hold it) */
+		if (sp->nfas)
+			return;
 		if (sp->oos)
 			LOGN(LSS_Q931, "span %s: B-channels out of service by the last far end are back in use",
 			     sp->cfg->name);
@@ -593,16 +668,16 @@ static void t_establish_cb(void *arg)
 {
 	struct span *sp = arg;
 
-	if (!sp->peer_up || sp->dchan_up)
+	if (!sp->peer_up || sp->d_up)
 		return;
 	LOGN(LSS_Q931, "span %s: line back, far end silent: establishing the data link (SABME)",
 	     sp->cfg->name);
-	if (!sp->pri) {
+	if (!sp->dpri) {
 		if (span_pri_start(sp))
 			LOGE(LSS_Q931, "span %s: cannot start libpri", sp->cfg->name);
 		return;
 	}
-	pri_restart(sp->pri);
+	pri_restart(sp->dpri);
 	span_reschedule(sp);
 }
 
@@ -677,6 +752,9 @@ int span_alloc(struct span **spp, const struct span_params *p)
 	for (int c = 1; c <= (p->cfg->framing == FRAMING_E1 ? 31 : 23); c++)
 		if (p->cfg->framing != FRAMING_E1 || c != 16)
 			sp->bchans[sp->n_b++] = c;
+	/* NFAS without a D-channel of its own: timeslot 24 is a B-channel */
+	if (p->cfg->nfas_group && p->cfg->nfas_d == NFAS_D_NONE)
+		sp->bchans[sp->n_b++] = 24;
 	sp->hw_ops = p->hw_ops ? p->hw_ops : p->cfg->type == SPAN_LOOPBACK ? &loopback_hw_ops
 		   : p->cfg->type == SPAN_DAHDI ? &dahdi_hw_ops : NULL;
 	if (!sp->hw_ops) {
@@ -716,6 +794,7 @@ void span_free(struct span *sp)
 	loop_timer_free(sp->pri_timer);
 	loop_timer_free(sp->t316);
 	loop_timer_free(sp->t_establish);
+	span_nfas_leave(sp);
 	if (sp->hw)
 		sp->hw_ops->close(sp->hw);
 	/* sp->pri: libpri offers no way to free it; it lives until exit. */

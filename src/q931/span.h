@@ -33,6 +33,10 @@ struct span_params {
 };
 
 int span_alloc(struct span **spp, const struct span_params *p);
+/** NFAS (config nfas_group): the spans of each group share their primary's
+ * (or backup's) D-channel from now on. Call once, after allocating them all.
+ * 0 or -ENOMEM. */
+int span_nfas_link(struct span **spans, int n);
 void span_free(struct span *sp);
 const char *span_name(const struct span *sp);
 enum g711_law span_law(const struct span *sp);

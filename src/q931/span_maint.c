@@ -27,7 +27,7 @@ void span_restart_idle(struct span *sp)
 			busy++;
 			continue;
 		}
-		if (span_chan_restarting(sp, chan) || pri_reset(sp->pri, chan))
+		if (span_chan_restarting(sp, chan) || pri_reset(sp->pri, span_wire_chan(sp, chan)))
 			continue;
 		sp->restart_wait |= 1u << chan;
 		n++;
@@ -36,6 +36,14 @@ void span_restart_idle(struct span *sp)
 		return;
 	LOGN(LSS_Q931, "span %s: RESTART sent for %d idle B-channel(s) (Q.931 5.5), %d in calls",
 	     sp->cfg->name, n, busy);
+	loop_timer_start(sp->t316, SPAN_T316_MS);
+}
+
+void span_restart_chan(struct span *sp, int chan)
+{
+	if (!sp->pri || pri_reset(sp->pri, span_wire_chan(sp, chan)))
+		return;	/* libpri refused: the channel comes back at once */
+	sp->restart_wait |= 1u << chan;
 	loop_timer_start(sp->t316, SPAN_T316_MS);
 }
 

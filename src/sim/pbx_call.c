@@ -392,6 +392,10 @@ void pbx_call_place_more(struct pbx *p)
 	if (!p->dchan_up || p->restart_waiting || p->stopping || !p->opt.call ||
 	    (p->opt.glare && !p->glared))
 		return;
+	/* NFAS: our calls start on the primary D-channel, as a PBX's would, once
+	 * it is up (the backup may answer first); not if it was dropped. */
+	if (p->opt.nfas && p->n_d && !p->d[0].up && !p->d[0].gone)
+		return;
 	for (struct pbx_call *c = p->calls; c; c = c->next)
 		active += c->outgoing;
 	while (p->placed < p->opt.count && active < p->opt.concurrency) {

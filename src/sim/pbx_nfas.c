@@ -97,6 +97,8 @@ void pbx_nfas_dchan_state(struct pbx_dchan *d, int up)
 	 * backup taking over restarts nothing: the calls stay). */
 	if (up && (!was || !p->opt.nfas))
 		pbx_call_dchan_up(p);
+	else if (up && d == &p->d[0])
+		pbx_call_place_more(p);	/* the primary after the backup: calls may start */
 }
 
 /* --drop-dchan-at: as a PBX whose primary D-channel's timeslot fails. The

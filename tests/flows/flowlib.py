@@ -273,6 +273,7 @@ class Testbed:
         self.sip_port = free_port()
         self.span_nums = {}
         self.fake_env = {}          # more of the fake DAHDI's environment (FAKE_DAHDI_BLOCK_US)
+        self.no_dchan = set()       # spans without a D-channel (NFAS nfas_d "none"): 24 B-channels
 
     def bin(self, prog):
         return os.path.join(SRCDIR, BUILD, prog)
@@ -320,6 +321,10 @@ class Testbed:
                 chans += ["bchan=%d-%d,%d-%d" % (base, base + 14, base + 16, base + 30),
                           "hardhdlc=%d" % (base + 15)]
                 base += 31
+            elif name in self.no_dchan:
+                lines.append("span=%d,%d,0,esf,b8zs" % (num, 1 if num == 1 else 0))
+                chans += ["bchan=%d-%d" % (base, base + 23)]
+                base += 24
             else:
                 lines.append("span=%d,%d,0,esf,b8zs" % (num, 1 if num == 1 else 0))
                 chans += ["bchan=%d-%d" % (base, base + 22), "dchan=%d" % (base + 23)]

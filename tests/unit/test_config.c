@@ -459,6 +459,51 @@ static void test_overlap_settings(void)
 		     "    country_code = \"1x\"; }\n);\n", 2, "country_code \"1x\" is not 1 to 3 digits");
 }
 
+/* NFAS, Cisco's keys: a group of T1 spans, one primary D-channel, at most
+ * one backup, distinct interfaces, one signalling for all. */
+#define NFAS_SPAN(n, d, i) "  { name = \"" n "\"; type = \"loopback\"; path = \"/tmp/sipgw-nf-" n "\"; " \
+	"nfas_group = 1; nfas_d = \"" d "\"; nfas_int = " #i "; }"
+static void test_nfas_settings(void)
+{
+	static const char text[] = "spans = (\n" NFAS_SPAN("p", "primary", 0) ",\n"
+		NFAS_SPAN("b", "backup", 1) ",\n" NFAS_SPAN("n", "none", 2) ",\n"
+		"  { name = \"x\"; type = \"loopback\"; path = \"/tmp/sipgw-nf-x\"; }\n);\n";
+	struct gw_config cfg;
+	char err[256];
+	int rc = load_text(&cfg, text, err, sizeof(err), NULL, 0);
+
+	if (rc)
+		fprintf(stderr, "\n  %s", err);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL(cfg.spans[0].nfas_group, 1);
+	CU_ASSERT_EQUAL(cfg.spans[0].nfas_d, NFAS_D_PRIMARY);
+	CU_ASSERT_EQUAL(cfg.spans[1].nfas_d, NFAS_D_BACKUP);
+	CU_ASSERT_EQUAL(cfg.spans[1].nfas_int, 1);
+	CU_ASSERT_EQUAL(cfg.spans[2].nfas_d, NFAS_D_NONE);
+	CU_ASSERT_EQUAL(cfg.spans[2].nfas_int, 2);
+	CU_ASSERT_EQUAL(cfg.spans[3].nfas_group, 0);
+	config_free(&cfg);
+	/* line 3 is the second span */
+	expect_error("spans = (\n" NFAS_SPAN("p", "primary", 0) ",\n" NFAS_SPAN("q", "primary", 1)
+		     "\n);\n", 3, "span 'q': NFAS group 1 has its primary D-channel on span 'p' already");
+	expect_error("spans = (\n" NFAS_SPAN("p", "primary", 0) ",\n" NFAS_SPAN("n", "none", 0)
+		     "\n);\n", 3, "span 'n': nfas_int 0 of NFAS group 1 is span 'p' already");
+	expect_error("spans = (\n" NFAS_SPAN("b", "backup", 1) ",\n" NFAS_SPAN("n", "none", 2)
+		     "\n);\n", 2, "span 'b': NFAS group 1 has no span with nfas_d = \"primary\"");
+	expect_error("spans = (\n" NFAS_SPAN("p", "primary", 0) ",\n"
+		     "  { name = \"b\"; type = \"loopback\"; path = \"/tmp/y\"; nfas_group = 1; "
+		     "nfas_d = \"backup\"; nfas_int = 1; role = \"cpe\"; }\n);\n", 3,
+		     "NFAS group 1 is ni2 network on span 'p'");
+	expect_error("spans = (\n  { name = \"e\"; type = \"loopback\"; path = \"/tmp/y\"; "
+		     "framing = \"e1\"; nfas_group = 1; nfas_int = 0; }\n);\n", 2, "NFAS (nfas_group) is for T1");
+	expect_error("spans = (\n  { name = \"p\"; type = \"loopback\"; path = \"/tmp/y\"; "
+		     "nfas_group = 1; }\n);\n", 2, "an NFAS span needs nfas_int");
+	expect_error("spans = (\n  { name = \"p\"; type = \"loopback\"; path = \"/tmp/y\"; "
+		     "nfas_int = 3; }\n);\n", 2, "nfas_d and nfas_int need nfas_group");
+	expect_error("spans = (\n  { name = \"p\"; type = \"loopback\"; path = \"/tmp/y\"; "
+		     "nfas_group = 1; nfas_int = 0; nfas_d = \"spare\"; }\n);\n", 2, "primary, backup, none");
+}
+
 /* Calls that never clear: RTP timeouts and RFC 4028 session timers. */
 static void test_timers_never_clear(void)
 {
@@ -873,6 +918,7 @@ int suite_config_add(void)
 		{ "dahdi span needs its DAHDI span number", test_dahdi_span_needs_number },
 		{ "span required settings", test_span_required_settings },
 		{ "overlap: T302 and the span switches", test_overlap_settings },
+		{ "NFAS groups: keys and their errors", test_nfas_settings },
 		{ "timers: seconds -> ms", test_timers_seconds_to_ms },
 		{ "timers: rtp-timeout, session-expires, min-se", test_timers_never_clear },
 		{ "sip overload and receive buffer keys", test_sip_overload_keys },

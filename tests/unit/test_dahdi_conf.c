@@ -233,6 +233,38 @@ static void test_dahdi_span_mismatch(void)
 			  "channel 99 is on no span");
 }
 
+/* NFAS on cards: the spans without a D-channel are bchan=1-24 in
+ * system.conf, and a D-channel there is an error. */
+static void test_dahdi_nfas(void)
+{
+	static const char sys[] = "span=1,1,0,esf,b8zs\nbchan=1-23\ndchan=24\n"
+				  "span=2,0,0,esf,b8zs\nbchan=25-48\n";
+	struct dahdi_files f;
+	struct gw_config cfg;
+	char err[512] = "";
+
+	files_write(&f, sys,
+		    "  { name = \"p\"; type = \"dahdi\"; span = 1; nfas_group = 1; nfas_int = 0; },\n"
+		    "  { name = \"n\"; type = \"dahdi\"; span = 2; nfas_group = 1; nfas_d = \"none\"; nfas_int = 1; }\n");
+	CU_ASSERT_EQUAL(config_load(&cfg, f.conf, err, sizeof(err)), 0);
+	files_remove(&f);
+	if (err[0])
+		fprintf(stderr, "\n  %s", err);
+	CU_ASSERT_EQUAL_FATAL(cfg.n_spans, 2);
+	CU_ASSERT_EQUAL(cfg.spans[0].dahdi_dchan, 24);
+	CU_ASSERT_EQUAL(cfg.spans[1].dahdi_dchan, 0);
+	CU_ASSERT_EQUAL(cfg.spans[1].dahdi_base, 25);
+	CU_ASSERT_EQUAL(cfg.spans[1].dahdi_bchans, 0x01fffffeu);
+	config_free(&cfg);
+	expect_span_error("span=1,1,0,esf,b8zs\nbchan=1-23\ndchan=24\n",
+			  "  { name = \"n\"; type = \"dahdi\"; span = 1; nfas_group = 1; nfas_d = \"none\"; "
+			  "nfas_int = 1; }\n", 0, 3, "nfas_d = \"none\", but");
+	/* a primary still needs its D-channel */
+	expect_span_error("span=1,1,0,esf,b8zs\nbchan=1-24\n",
+			  "  { name = \"p\"; type = \"dahdi\"; span = 1; nfas_group = 1; nfas_int = 0; }\n",
+			  0, 3, "has no dchan= or hardhdlc=");
+}
+
 static void test_dahdi_system_conf_missing(void)
 {
 	struct gw_config cfg;
@@ -308,6 +340,7 @@ int suite_dahdi_conf_add(void)
 		{ "system.conf missing", test_missing_file },
 		{ "dahdi spans load from system.conf", test_dahdi_span_loads },
 		{ "dahdi span disagreeing with system.conf: file:line", test_dahdi_span_mismatch },
+		{ "NFAS spans without a D-channel", test_dahdi_nfas },
 		{ "dahdi span, system.conf missing: file:line", test_dahdi_system_conf_missing },
 		{ "conf/sipgw-dahdi.conf with conf/dahdi-system.conf loads", test_samples_load },
 		CU_TEST_INFO_NULL,
