@@ -1,9 +1,9 @@
 # sipgw call-flow tests for the PBX simulator's NFAS (issue 9 item 6):
-# `sipgw-pbx --nfas IFACE:PATH:ROLE` on one interface against today's
-# gateway (libpri there takes an explicit interface 0), its usage errors,
-# and a group of two T1s (primary and backup D-channel) against a second
-# simulator through a relay of the loopback sockets, where the primary's
-# D-channel is dropped mid-call.
+# `sipgw-pbx --nfas IFACE:PATH:ROLE` on one interface against a plain
+# (non-NFAS) gateway span (libpri there takes an explicit interface 0), its
+# usage errors, and NFAS groups of T1s against a second simulator through a
+# relay of the loopback sockets: the primary's D-channel dropped mid-call,
+# a span without D-channel.
 # SPDX-License-Identifier: GPL-2.0-only
 import os
 import re
@@ -80,7 +80,7 @@ Q931_SETUP, Q931_RESTART = 0x05, 0x46
 
 @flow
 def nfas_sim_one_iface_calls_phone(tb):
-    """--nfas 0:PATH:primary against today's gateway: the PBX's SETUP names interface 0; answered, audio both ways, cleared."""
+    """--nfas 0:PATH:primary against a gateway span without NFAS: the PBX's SETUP names interface 0; answered, audio both ways, cleared."""
     fl.skip_unless_loopback("the NFAS simulator runs on loopback spans")
     phone = tb.phone("phone", "--answer-after", "0.3", "--tone", "1000", "--detect", "2000",
                      "--hangup-after", "1.2", "--exit-after-calls", "1")
@@ -111,7 +111,7 @@ def nfas_sim_one_iface_calls_phone(tb):
 
 @flow
 def nfas_sim_one_iface_takes_call(tb):
-    """--nfas 0:PATH:primary against today's gateway: a SIP call comes in on interface 0, answered, audio both ways."""
+    """--nfas 0:PATH:primary against a gateway span without NFAS: a SIP call comes in on interface 0, answered, audio both ways."""
     fl.skip_unless_loopback("the NFAS simulator runs on loopback spans")
     tb.gateway(tb.config([voip_peer(100, "2...", 9), pots_peer(900, "9T")]))
     pbx = nfas_pbx(tb, "--exit-when-done", "--answer-after", "0.3", "--tone", "2000", "--detect", "1000")
