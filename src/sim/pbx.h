@@ -16,7 +16,8 @@ struct dtmf_gen;
 struct tone_det;
 struct dtmf_det;
 
-#define PBX_MAX_CHAN	31	/* E1 timeslots 1-31; T1 uses 1-23 */
+#define PBX_MAX_CHAN	31	/* E1 timeslots 1-31; T1 uses 1-23 (1-24 on an NFAS span
+				 * without a D-channel) */
 #define PBX_TICK_MS	20	/* one audio datagram per channel per tick */
 #define PBX_GLARE_NUMBER "2000"	/* what --glare dials without --call */
 

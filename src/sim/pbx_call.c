@@ -273,17 +273,19 @@ static void call_restart_clear(struct pbx_call *c)
 	struct pbx_dchan *d = p->d_active;
 	struct pbx_iface *ifc = pbx_iface_find(p, c->iface);
 
+	/* no D-channel left: nothing can be sent, the call just ends here */
+	c->end_why = "its D-channel is gone, and no other is left";
 	if (d && !d->gone && ifc && c->chan > 0) {
 		pbx_out(p, PBX_EVENT, "call %d restarting %s (its D-channel is gone)", c->id,
 			CHAN_STR(p, c->iface, c->chan));
 		ifc->restarting |= 1u << c->chan;
 		pri_reset(d->pri, pbx_chan_encode(p, c->iface, c->chan));
+		c->end_why = "restart: its D-channel is gone";
 	}
 	if (c->q)
 		pri_destroycall(d ? d->pri : c->d->pri, c->q);
 	c->q = NULL;
 	c->cause = PRI_CAUSE_NORMAL_CLEARING;
-	c->end_why = "restart: its D-channel is gone";
 	call_end(c);		/* frees c */
 }
 

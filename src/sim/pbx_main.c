@@ -121,7 +121,8 @@ static const struct option long_opts[] = {
 
 static void usage(FILE *f)
 {
-	fputs("usage: sipgw-pbx -s PATH | --nfas IFACE:PATH:ROLE... [--role network|cpe] [--framing t1|e1]\n"
+	fputs("usage: sipgw-pbx -s PATH | --nfas IFACE:PATH:ROLE...\n"
+	      "  [--role network|cpe] [--framing t1|e1]\n"
 	      "  [--switch ni2|ni1|dms100|5ess|4ess|euroisdn|euroisdn_e1|euroisdn_t1|qsig]\n"
 	      "  place:  --call NUMBER [--calling NUMBER] [--name DISPLAY] [--count N] [--concurrency C]\n"
 	      "          [--hangup-after SEC] [--cancel-after SEC] [--cause N]\n"

@@ -201,7 +201,8 @@ static int pbx_pri_closed(struct pbx *p)
 		struct pbx_dchan *d = &p->d[i];
 
 		if (d->dfd_closed && !d->gone) {
-			fprintf(stderr, "sipgw-pbx: D-channel %s closed by the far end\n", d->ifc->path);
+			fprintf(stderr, "sipgw-pbx: D-channel %s closed by the far end\n",
+				d->ifc->path);
 			d->gone = 1;
 			pbx_nfas_dchan_state(d, 0);
 		}
@@ -333,9 +334,12 @@ int pbx_pri_run(struct pbx *p, volatile int *signalled)
 		for (int i = 0; i < n_d; i++)
 			if (!p->d[i].gone && (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				pbx_pri_drain(&p->d[i]);
-		for (int i = 0; i < p->n_ifc; i++)
-			if (p->ifc[i].bfd >= 0 && (pfd[n_d + i].revents & (POLLIN | POLLHUP | POLLERR)))
+		for (int i = 0; i < p->n_ifc; i++) {
+			short ev = pfd[n_d + i].revents;
+
+			if (p->ifc[i].bfd >= 0 && (ev & (POLLIN | POLLHUP | POLLERR)))
 				pbx_media_recv(p, &p->ifc[i]);
+		}
 		pbx_pri_timers(p);
 
 		now = mono_ms();

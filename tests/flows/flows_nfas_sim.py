@@ -1,9 +1,9 @@
 # sipgw call-flow tests for the PBX simulator's NFAS (issue 9 item 6):
-# `sipgw-pbx --nfas IFACE:PATH:ROLE` on one interface against today's
-# gateway (libpri there takes an explicit interface 0), its usage errors,
-# and a group of two T1s (primary and backup D-channel) against a second
-# simulator through a relay of the loopback sockets, where the primary's
-# D-channel is dropped mid-call.
+# `sipgw-pbx --nfas IFACE:PATH:ROLE` on one interface against a plain
+# (non-NFAS) gateway span (libpri there takes an explicit interface 0), its
+# usage errors, and NFAS groups of T1s against a second simulator through a
+# relay of the loopback sockets: the primary's D-channel dropped mid-call,
+# a span without D-channel.
 # SPDX-License-Identifier: GPL-2.0-only
 import os
 import re
@@ -80,7 +80,7 @@ Q931_SETUP, Q931_RESTART = 0x05, 0x46
 
 @flow
 def nfas_sim_one_iface_calls_phone(tb):
-    """--nfas 0:PATH:primary against today's gateway: the PBX's SETUP names interface 0; answered, audio both ways, cleared."""
+    """--nfas 0:PATH:primary against a gateway span without NFAS: the PBX's SETUP names interface 0; answered, audio both ways, cleared."""
     fl.skip_unless_loopback("the NFAS simulator runs on loopback spans")
     phone = tb.phone("phone", "--answer-after", "0.3", "--tone", "1000", "--detect", "2000",
                      "--hangup-after", "1.2", "--exit-after-calls", "1")
@@ -111,7 +111,7 @@ def nfas_sim_one_iface_calls_phone(tb):
 
 @flow
 def nfas_sim_one_iface_takes_call(tb):
-    """--nfas 0:PATH:primary against today's gateway: a SIP call comes in on interface 0, answered, audio both ways."""
+    """--nfas 0:PATH:primary against a gateway span without NFAS: a SIP call comes in on interface 0, answered, audio both ways."""
     fl.skip_unless_loopback("the NFAS simulator runs on loopback spans")
     tb.gateway(tb.config([voip_peer(100, "2...", 9), pots_peer(900, "9T")]))
     pbx = nfas_pbx(tb, "--exit-when-done", "--answer-after", "0.3", "--tone", "2000", "--detect", "1000")
@@ -220,24 +220,42 @@ class Relay:
                     c = self.conn.pop(ls, None)
                     if c is not None:
                         self.sel.unregister(c)
-                        c.close()
+                        self._hang_up(c)
+
+    @staticmethod
+    def _hang_up(c):
+        """Close c so that its simulator reads what was forwarded to it, then EOF: shut
+        down first (it can send no more), drain what it sent, close. Closing with
+        unread data would be ECONNRESET at the simulator, before its last messages."""
+        try:
+            c.shutdown(socket.SHUT_RDWR)
+            c.setblocking(False)
+            while c.recv(2048):
+                pass
+        except OSError:
+            pass
+        c.close()
 
     def close(self):
         self.stop = True
         self.thread.join(2)
 
 
-def nfas_pair(tb, a_args, b_args):
-    """A (cpe, places calls) and B (network, answers) on a two-T1 NFAS group: interface 0
-    carries the primary D-channel, interface 1 the backup."""
-    Relay(tb, (0, 1))
-    common = ["--timeout", "20", "--exit-when-done", "--no-restart-wait"]
-    b = tb.start("pbx-b", [tb.bin("sipgw-pbx"), "--role", "network",
-                           "--nfas", "0:%s:primary" % os.path.join(tb.dir, "b0"),
-                           "--nfas", "1:%s:backup" % os.path.join(tb.dir, "b1")] + common + b_args)
-    a = tb.start("pbx-a", [tb.bin("sipgw-pbx"), "--role", "cpe",
-                           "--nfas", "0:%s:primary" % os.path.join(tb.dir, "a0"),
-                           "--nfas", "1:%s:backup" % os.path.join(tb.dir, "a1")] + common + a_args)
+def nfas_pair(tb, a_args, b_args, roles=("primary", "backup"), a_exits=True):
+    """A (cpe, places calls) and B (network, answers) on an NFAS group of T1s: interface i
+    has D-channel role roles[i] (by default 0 the primary, 1 the backup). a_exits=False: A
+    runs until stopped, for when B finishes last (a simulator that exits leaves what its
+    Q.921 window still holds unsent); it exits 1 when B has gone."""
+    Relay(tb, range(len(roles)))
+    common = ["--timeout", "20", "--no-restart-wait"]
+
+    def spans(side):
+        return sum((["--nfas", "%d:%s:%s" % (i, os.path.join(tb.dir, "%s%d" % (side, i)), r)]
+                    for i, r in enumerate(roles)), [])
+    b = tb.start("pbx-b", [tb.bin("sipgw-pbx"), "--role", "network", "--exit-when-done"] + spans("b") +
+                 common + b_args)
+    a = tb.start("pbx-a", [tb.bin("sipgw-pbx"), "--role", "cpe"] + (["--exit-when-done"] if a_exits else []) +
+                 spans("a") + common + a_args)
     return a, b
 
 
@@ -346,3 +364,56 @@ def nfas_sim_drop_primary_shutdown(tb):
         raise FlowError("A sent a DISCONNECT")
     if not events(b, r"^call 1 cleared by RESTART chan=1 iface=0 state=ACTIVE$"):
         raise FlowError("B: the call was not cleared by the RESTART")
+
+
+@flow
+def nfas_sim_call_on_span_without_dchan(tb):
+    """Three T1s: a call on interface 2 (nfas_d none, 24 B-channels), signalled on the primary's D-channel, its audio on interface 2's B socket."""
+    fl.skip_unless_loopback("the simulators' relay is a loopback span")
+    try:
+        a, b = nfas_pair(tb, ["--call", "2001", "--call-iface", "2", "--hangup-after", "1.0", "--tone", "2000",
+                              "--detect", "1000"],
+                         ["--answer-after", "0.1", "--tone", "1000", "--detect", "2000"],
+                         roles=("primary", "backup", "none"))
+        if a.wait_exit() != 0 or b.wait_exit() != 0:
+            raise FlowError("a simulator failed")
+    finally:
+        close_relay(tb)
+    for p in (a, b):
+        if not events(p, r"^call 1 setup chan=1 iface=2$"):
+            raise FlowError("%s: the call is not on channel 1 of interface 2" % p.name)
+        if events(p, r"^nfas dchan iface=2"):
+            raise FlowError("%s: interface 2 has a D-channel" % p.name)
+        if rx_frames(p) < 40:
+            raise FlowError("%s received %d audio frames" % (p.name, rx_frames(p)))
+    expect_ladder("PRI", q931_ladder(a.lines()),
+                  ["> SETUP", "< CALL PROCEEDING", "< ALERTING", "< CONNECT", "> CONNECT ACKNOWLEDGE",
+                   "> DISCONNECT cause=16", "< RELEASE", "> RELEASE COMPLETE"])
+    if [t for _, t in fl.timed(a.lines(), "Q931") if not t.endswith(" dchan=0")]:
+        raise FlowError("A: Q.931 on another D-channel than the primary's")
+    check_audio_crossed(a, b)
+
+
+@flow
+def nfas_sim_span_without_dchan_has_24(tb):
+    """A span with nfas_d none has 24 B-channels: 24 calls at once there take channels 1-24."""
+    fl.skip_unless_loopback("the simulators' relay is a loopback span")
+    try:
+        a, b = nfas_pair(tb, ["--call", "2001", "--call-iface", "1", "--count", "24", "--concurrency", "24",
+                              "--hangup-after", "0.5"],
+                         ["--answer-after", "0.1", "--calls-in", "24"], roles=("primary", "none"),
+                         a_exits=False)
+        if b.wait_exit() != 0:
+            raise FlowError("B failed")
+        # B gone, A has lost its only D-channel: exit 1, by design, once all 24 ended
+        if a.wait_exit() != 1 or not [l for l in a.errlines() if "closed by the far end" in l]:
+            raise FlowError("A did not exit on B's leaving")
+    finally:
+        close_relay(tb)
+    for p in (a, b):
+        chans = sorted(int(re.search(r"chan=(\d+)", t).group(1))
+                       for t in events(p, r"^call \d+ setup chan=\d+ iface=1$"))
+        if chans != list(range(1, 25)):
+            raise FlowError("%s: channels %s, want 1-24 of interface 1" % (p.name, chans))
+        if len(events(p, r"^call \d+ ended cause=16$")) != 24:
+            raise FlowError("%s: not 24 calls cleared normally" % p.name)
