@@ -40,4 +40,11 @@ void phone_print_identity(struct phone *ph, int id, sip_t const *sip)
 	/* the header values as they came, for the tests to parse */
 	phone_out(ph, "EVENT", "call %d diversion %s", id, div ? div : "-");
 	phone_out(ph, "EVENT", "call %d history-info %s", id, hist ? hist : "-");
+	/* a transfer's new INVITE (RFC 3892, RFC 3891): only when present */
+	if (sip->sip_referred_by && sip->sip_referred_by->b_url->url_user)
+		phone_out(ph, "EVENT", "call %d referred-by %s@%s", id,
+			  sip->sip_referred_by->b_url->url_user,
+			  sip->sip_referred_by->b_url->url_host ? sip->sip_referred_by->b_url->url_host : "");
+	if (sip->sip_replaces)
+		phone_out(ph, "EVENT", "call %d replaces call-id=%s", id, sip->sip_replaces->rp_call_id);
 }
