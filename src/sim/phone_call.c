@@ -493,6 +493,7 @@ static void on_invite_response(struct pcall *c, int status, const sip_t *sip)
 	if (status >= 300 && initial && !c->final_status && pcall_final_error(c, status, sip))
 		return;
 	if (status < 200) {
+		pxfer_nua_redirected(c, sip);
 		if (status > 100 && (c->fi.state == PC_CALLING || c->fi.state == PC_PROCEEDING)) {
 			pcall_set_state(c, PC_PROCEEDING);
 			if (has_sdp)	/* early media: listen, do not talk (RFC 3960) */

@@ -98,6 +98,8 @@ int pxfer_new_invite(struct pcall *c, const sip_t *sip);
 void pxfer_progress(struct pcall *c, int status);
 /** A BYE with Also: call the Also target (figure B-7). */
 void pxfer_on_bye(struct pcall *c, const sip_t *sip);
+/** nua followed a 302 itself (its status 100 carries the 302): say where to. */
+void pxfer_nua_redirected(struct pcall *c, const sip_t *sip);
 /** A 3xx to our INVITE, or a failure of a redirected try: the next Contact; 1 if sent. */
 int pxfer_follow_redirect(struct pcall *c, int status, const sip_t *sip);
 

@@ -382,3 +382,17 @@ int pxfer_follow_redirect(struct pcall *c, int status, const sip_t *sip)
 	}
 	return 0;
 }
+
+void pxfer_nua_redirected(struct pcall *c, const sip_t *sip)
+{
+	int st = sip && sip->sip_status ? sip->sip_status->st_status : 0;
+	char uri[PCALL_URI_MAX];
+
+	/* RFC 3261 8.1.3.4; nua retries a 302 to its Contact on the same handle */
+	if (st < 300 || st >= 400 || !sip->sip_contact ||
+	    copy_url(uri, sizeof(uri), sip->sip_contact->m_url) < 0)
+		return;
+	snprintf(c->target, sizeof(c->target), "%s", uri);
+	c->tries = 0;
+	phone_out(c->ph, "EVENT", "call %d redirected status=%d to=%s", c->id, st, uri);
+}
