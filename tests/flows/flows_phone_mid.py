@@ -15,6 +15,7 @@
 import re
 
 import flowlib as fl
+import sipraw
 from flowlib import FlowError, expect_ladder, flow, sip_ladder, tone_events
 
 MARGIN = 300        # ms for a tone detector to see a tone start or end
@@ -270,6 +271,32 @@ def b08_attended_transfer(tb):
     # before the transfer A and C never heard each other, and B held both
     deaf(a, 3000, 0, up - MARGIN, "C")
     deaf(b, 3000, ev_ms(b, r"call 2 held"), ev_ms(b, r"call 2 ended"), "C while held")
+
+
+@flow
+def b08_replaces_unknown_dialog_refused(tb):
+    """B-8's target refuses an INVITE whose Replaces names no call of its own: 481, its call stays."""
+    c = tb.phone("phone-c", "--user", "c", "--answer-after", "0.3", "--tone", "3000", "--exit-after-calls", "2")
+    b = tb.phone("phone-b", "--user", "b", "--call", uri(c, "c"), "--detect", "3000", "--hangup-after", "3",
+                 "--exit-after-calls", "1")
+    c.wait_line(r"EVENT call 1 answered")
+    ua = sipraw.RawUA(c.port, "x")
+    try:
+        ruri = uri(c, "c")
+        ua.request("INVITE", ruri, ruri, ["Replaces: nosuch@raw;to-tag=1;from-tag=2"], ua.sdp())
+        r = ua.recv_final()
+        ua.ack(ruri, r)
+    finally:
+        ua.close()
+    if r.status != 481:
+        raise FlowError("INVITE with a Replaces of no dialog got %d, want 481" % r.status)
+    wait_all(b)
+    c.wait_line(r"EVENT call 2 replaces no such call")
+    expect_ladder("phone B", sip_ladder(b.lines()), ANSWERED_OUT + BYE_OUT)
+    # the call B-C went on to B's own BYE, and C heard it out
+    hears(b, 3000, ev_ms(b, r"call 1 answered"), ev_ms(c, r"call 1 ended") - MARGIN, "C")
+    if ev_ms(c, r"call 1 ended") < ev_ms(c, r"call 2 ended"):
+        raise FlowError("C's call ended before the refused INVITE was done")
 
 
 @flow
