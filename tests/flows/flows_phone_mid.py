@@ -89,7 +89,7 @@ def wait_all(*phones):
             raise FlowError("%s exited %s" % (p.name, p.p.returncode))
 
 
-def hold_flow(tb, style, want_sdp):
+def hold_flow(tb, style, want_sdp, want_answer):
     b = tb.phone("phone-b", "--user", "b", "--answer-after", "0.3", "--tone", "2000", "--detect", "1000",
                  "--at", "1.5:hold=%s" % style, "--at", "3:resume", "--at", "4.5:hangup",
                  "--exit-after-calls", "1")
@@ -101,6 +101,10 @@ def hold_flow(tb, style, want_sdp):
     sdps = sdp_of_invites(b)
     if not (want_sdp in sdps[0] and "c=127.0.0.1 sendrecv" == sdps[1]):
         raise FlowError("B's hold/resume SDP: %s, want %s then sendrecv" % (sdps, want_sdp))
+    # RFC 3264 6.1: the held end's answer to the hold offer
+    answers = [re.search(r"sdp\[([^]]*)\]", t).group(1) for _, t in fl.sip_lines(a.lines(), r"^> 200 .*INVITE")]
+    if len(answers) != 2 or want_answer not in answers[0] or "sendrecv" not in answers[1]:
+        raise FlowError("A's answers to hold/resume: %s, want %s then sendrecv" % (answers, want_answer))
     held, resumed, bye = ev_ms(b, r"call 1 held"), ev_ms(b, r"call 1 resumed"), ev_ms(b, r"at hangup")
     for who, ph, hz in (("B", a, 2000), ("A", b, 1000)):
         hears(ph, hz, ev_ms(a, r"call 1 answered"), held, who)
@@ -113,13 +117,19 @@ def hold_flow(tb, style, want_sdp):
 @flow
 def b03_hold_null_address(tb):
     """B-3: B holds A with c=0.0.0.0 and resumes; no audio either way while held."""
-    hold_flow(tb, "null", "c=0.0.0.0")
+    hold_flow(tb, "null", "c=0.0.0.0", "c=127.0.0.1 sendrecv")
 
 
 @flow
 def b03_hold_sendonly(tb):
-    """B-3 with a=sendonly (RFC 3264 8.4) instead of the null address; inactive likewise."""
-    hold_flow(tb, "sendonly", "sendonly")
+    """B-3 with a=sendonly (RFC 3264 8.4) instead of the null address; A answers recvonly."""
+    hold_flow(tb, "sendonly", "sendonly", "recvonly")
+
+
+@flow
+def b03_hold_inactive(tb):
+    """B-3 with a=inactive: the far end answers inactive too, and nothing flows."""
+    hold_flow(tb, "inactive", "inactive", "inactive")
 
 
 @flow
@@ -210,6 +220,31 @@ def b06_blind_transfer(tb):
     hears(c, 1000, up, ev_ms(c, r"at hangup"), "A")
     hears(a, 3000, up, ev_ms(c, r"at hangup"), "C")
     deaf(a, 3000, 0, up - MARGIN, "C before C answered")
+
+
+@flow
+def b06_blind_transfer_target_busy(tb):
+    """B-6 with C busy: A NOTIFYs 100 then 486; B stays in the call, resumes A, and they talk again."""
+    c = tb.phone("phone-c", "--user", "c", "--reject", "486", "--exit-after-calls", "1")
+    b = tb.phone("phone-b", "--user", "b", "--answer-after", "0.3", "--tone", "2000", "--detect", "1000",
+                 "--at", "1.5:hold", "--at", "2.5:transfer:%s" % uri(c, "c"), "--at", "3.5:resume",
+                 "--at", "5:hangup", "--exit-after-calls", "1")
+    a = tb.phone("phone-a", "--user", "a", "--call", uri(b, "b"), "--tone", "1000", "--detect", "2000",
+                 "--exit-after-calls", "2")
+    wait_all(a, b, c)
+    expect_merge("phone A", sip_ladder(a.lines()), transferee_old() + NOTIFY_OUT * 2 + REINVITE_IN + BYE_IN,
+                 ["> INVITE", "< 100/INVITE", "< 486/INVITE", "> ACK"])
+    expect_ladder("phone B", sip_ladder(b.lines()), ANSWERED_IN + REINVITE_OUT +
+                  ["> REFER", "< 202/REFER"] + NOTIFY_IN * 2 + REINVITE_OUT + BYE_OUT)
+    b.wait_line(r"EVENT call 1 transfer failed sipfrag=486")
+    frags = [int(m) for m in re.findall(r"notify sipfrag=(\d+)", "\n".join(b.lines()))]
+    if frags != [100, 486]:
+        raise FlowError("B's NOTIFY sipfrags: %s, want [100, 486]" % frags)
+    if any("transferred" in ln for ln in a.lines() + b.lines()):
+        raise FlowError("a failed transfer reported as done")
+    held, resumed = ev_ms(b, r"call 1 held"), ev_ms(b, r"call 1 resumed")
+    deaf(a, 2000, held, resumed, "B while held")
+    hears(a, 2000, resumed, ev_ms(b, r"at hangup"), "B after the failed transfer")
 
 
 @flow
