@@ -327,14 +327,18 @@ static void usage(FILE *f)
 	      "  contacts=K | register failed STATUS | unregistered | unregister failed\n"
 	      "  STATUS | route emergency|backup NUMBER -> URI | failover primary ->\n"
 	      "  backup after N tries\n"
-	      "mid-call EVENT lines (call N):\n"
-	      "  at ACTION [failed] | call N held | resumed | call N waiting, holding\n"
-	      "  call M | conference calls=N,M | refused | call N refer sent to=URI\n"
-	      "  [replaces=call M] | refer accepted 202 | refer refused STATUS | refer\n"
-	      "  received to=URI by=URI replaces=yes|no | notify sent sipfrag=S | notify\n"
-	      "  sipfrag=S | transferred | transferred to call M | transfer failed\n"
-	      "  sipfrag=S | also to=URI | call N replaced by call M | replaces no such\n"
-	      "  call | redirect status=S contacts=LIST | redirected status=S to=URI\n", f);
+	      "mid-call EVENT lines (call N ...):\n"
+	      "  at ACTION [failed] | call N held | call N resumed | call N waiting,\n"
+	      "  holding call M | conference calls=N,M | conference refused calls=..\n"
+	      "  transferor: call N refer sent to=URI [replaces=call M] | refer\n"
+	      "  accepted 202 | refer refused STATUS | notify sipfrag=S | transferred |\n"
+	      "  transfer failed sipfrag=S | also to=URI\n"
+	      "  transferee: call N refer received to=URI by=URI replaces=yes|no |\n"
+	      "  notify sent sipfrag=S | transferred to call M | also to=URI\n"
+	      "  target: call N referred-by USER@HOST | call N replaces call-id=ID |\n"
+	      "  call N replaced by call M | call N replaces no such call (481)\n"
+	      "  redirects: call N redirect status=S contacts=LIST | call N\n"
+	      "  redirected status=S to=URI (S: the 3xx, or the failure of a try)\n", f);
 }
 
 static void check_args(const struct phone_opts *o)
@@ -473,7 +477,8 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 		default: usage(stderr); exit(2);
 		}
 	}
-	if (optind < argc || (o->reject_status && (o->reject_status < 300 || o->reject_status > 699)) ||
+	if (optind < argc ||
+	    (o->reject_status && (o->reject_status < 300 || o->reject_status > 699)) ||
 	    (o->refuse_refer && (o->refuse_refer < 400 || o->refuse_refer > 699))) {
 		usage(stderr);
 		exit(2);

@@ -119,7 +119,8 @@ static void pmid_conference(struct phone *ph)
 	}
 	/* ph->calls is newest first: print them oldest first */
 	for (int j = k - 1; j >= 0 && n < sizeof(ids); j--)
-		n += (size_t)snprintf(ids + n, sizeof(ids) - n, "%s%d", j == k - 1 ? "" : ",", list[j]);
+		n += (size_t)snprintf(ids + n, sizeof(ids) - n, "%s%d", j == k - 1 ? "" : ",",
+				      list[j]);
 	if (k < 2) {
 		phone_out(ph, "EVENT", "conference refused calls=%s", k ? ids : "-");
 		return;
@@ -272,7 +273,9 @@ const int16_t *pmid_mix_for(struct pcall *c)
 			continue;
 		for (int i = 0; i < PMID_FRAME; i++) {
 			int v = mix[i] + rx[i];
-			mix[i] = (int16_t)(v > INT16_MAX ? INT16_MAX : v < INT16_MIN ? INT16_MIN : v);
+
+			mix[i] = (int16_t)(v > INT16_MAX ? INT16_MAX
+						     : v < INT16_MIN ? INT16_MIN : v);
 		}
 		any = 1;
 	}

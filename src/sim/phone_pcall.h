@@ -41,7 +41,7 @@ struct pcall {
 	char replaces[PCALL_URI_MAX];		/* our INVITE's Replaces (RFC 3891), "" = none */
 	char refer_to[PCALL_URI_MAX];		/* the REFER / BYE-Also target we sent */
 	char also_to[PCALL_URI_MAX];		/* BYE Also: after a refused REFER (figure B-7) */
-	int refer_consult;			/* attended: the consultation call's id, 0 = blind */
+	int refer_consult;			/* attended: the consultation call, 0 = blind */
 	int referred_from;			/* the call whose REFER placed this one, 0 = none */
 	char refer_event[64];			/* Event of a REFER we accepted, for its NOTIFYs */
 	int refer_done;				/* final NOTIFY sent: then BYE (RFC 5589 6.1) */

@@ -157,7 +157,8 @@ static void refer_to_parts(struct pcall *n, const url_t *u)
 			const char *v = line + 9;
 			while (*v == ' ')
 				v++;
-			snprintf(n->replaces, sizeof(n->replaces), "%.*s", (int)(len - (size_t)(v - line)), v);
+			snprintf(n->replaces, sizeof(n->replaces), "%.*s",
+				 (int)(len - (size_t)(v - line)), v);
 		}
 		line += len;
 		line += strspn(line, "\r\n");
@@ -354,8 +355,9 @@ int pxfer_follow_redirect(struct pcall *c, int status, const sip_t *sip)
 	if (status >= 300 && status < 400 && sip && sip->sip_contact && !c->n_contacts) {
 		double qs[PCALL_MAX_CONTACTS];
 
-		for (sip_contact_t const *m = sip->sip_contact; m && c->n_contacts < PCALL_MAX_CONTACTS;
-		     m = m->m_next) {
+		const sip_contact_t *m = sip->sip_contact;
+
+		for (; m && c->n_contacts < PCALL_MAX_CONTACTS; m = m->m_next) {
 			double q = m->m_q ? strtod(m->m_q, NULL) : 1.0;
 			int i = c->n_contacts++;
 

@@ -102,7 +102,8 @@ def hold_flow(tb, style, want_sdp, want_answer):
     if not (want_sdp in sdps[0] and "c=127.0.0.1 sendrecv" == sdps[1]):
         raise FlowError("B's hold/resume SDP: %s, want %s then sendrecv" % (sdps, want_sdp))
     # RFC 3264 6.1: the held end's answer to the hold offer
-    answers = [re.search(r"sdp\[([^]]*)\]", t).group(1) for _, t in fl.sip_lines(a.lines(), r"^> 200 .*INVITE")]
+    answers = [re.search(r"sdp\[([^]]*)\]", t).group(1)
+               for _, t in fl.sip_lines(a.lines(), r"^> 200 .*INVITE")]
     if len(answers) != 2 or want_answer not in answers[0] or "sendrecv" not in answers[1]:
         raise FlowError("A's answers to hold/resume: %s, want %s then sendrecv" % (answers, want_answer))
     held, resumed, bye = ev_ms(b, r"call 1 held"), ev_ms(b, r"call 1 resumed"), ev_ms(b, r"at hangup")
@@ -311,7 +312,8 @@ def b08_attended_transfer(tb):
 @flow
 def b08_replaces_unknown_dialog_refused(tb):
     """B-8's target refuses an INVITE whose Replaces names no call of its own: 481, its call stays."""
-    c = tb.phone("phone-c", "--user", "c", "--answer-after", "0.3", "--tone", "3000", "--exit-after-calls", "2")
+    c = tb.phone("phone-c", "--user", "c", "--answer-after", "0.3", "--tone", "3000",
+                 "--exit-after-calls", "2")
     b = tb.phone("phone-b", "--user", "b", "--call", uri(c, "c"), "--detect", "3000", "--hangup-after", "3",
                  "--exit-after-calls", "1")
     c.wait_line(r"EVENT call 1 answered")
