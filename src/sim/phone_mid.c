@@ -199,6 +199,8 @@ static void on_at(struct phone *ph, su_timer_t *t, struct pcall *unused)
 {
 	long now = (long)su_duration(su_now(), ph->started);
 
+	if (ph->phase != PH_RUNNING)
+		return;		/* the phone is going: the user's keys no longer count */
 	while (ph->next_at < ph->o.n_ats && ph->o.ats[ph->next_at].at_ms <= now)
 		pmid_run(ph, ph->o.ats[ph->next_at++].action);
 	if (ph->next_at < ph->o.n_ats)

@@ -88,13 +88,14 @@ static void pxfer_bye_also(struct pcall *c)
 	struct pcall *consult = c->refer_consult ? pcall_by_id(c->ph, c->refer_consult) : NULL;
 	char also[PCALL_URI_MAX + 16];
 
+	/* figure B-9 step 21: we leave the consultation call too; first, so that
+	 * the target has our BYE before the transferee's INVITE (step 23) */
+	if (consult)
+		pcall_user(consult, PCE_HANGUP_AT);
 	snprintf(also, sizeof(also), "Also: <%s>", c->also_to);
 	phone_out(c->ph, "EVENT", "call %d also to=%s", c->id, c->also_to);
 	nua_bye(c->nh, SIPTAG_HEADER_STR(also), TAG_END());
 	pcall_set_state(c, PC_RELEASING);
-	/* figure B-9 step 21: we leave the consultation call too */
-	if (consult)
-		pcall_user(consult, PCE_HANGUP_AT);
 }
 
 static void on_refer_response(struct pcall *c, int status)

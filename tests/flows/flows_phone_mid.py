@@ -338,7 +338,7 @@ def b08_replaces_unknown_dialog_refused(tb):
 
 @flow
 def b09_attended_transfer_bye_also(tb):
-    """B-9: A answers the REFER 501: B sends BYE Also: C to A, BYE to C; A calls C."""
+    """B-9: A answers the REFER 501: B leaves C (BYE) and sends BYE Also: C to A; A calls C."""
     a, b, c = attended_setup(tb, ("--refuse-refer", "501"))
     expect_ladder("phone A", sip_ladder(a.lines()), transferee_old("501") + BYE_IN + ANSWERED_OUT + BYE_IN)
     expect_merge("phone B", sip_ladder(b.lines()),
