@@ -44,6 +44,18 @@ struct leg_setup_info {
 	enum leg_redirect redirect_reason;
 };
 
+/* Redirection as data across the wall (RFC 3261 8.1.3.4, 21.3): the
+ * Contacts of a 3xx a called leg got, best q first, for routing to try; or
+ * the Contacts routing answers an incoming leg's INVITE with (302/300,
+ * release_status). No SIP type: URIs as text, q in thousandths. */
+#define LEG_MAX_CONTACTS 8
+#define LEG_URI 256
+struct leg_contacts {
+	int n;
+	char uri[LEG_MAX_CONTACTS][LEG_URI];
+	int q[LEG_MAX_CONTACTS];	/* 0..1000; 1000 when the Contact has no q */
+};
+
 struct leg_ops {
 	const char *kind;	/* "pri", "sip" */
 	/* Outgoing leg: place the call. 0, or -errno with the Q.850 cause in
@@ -75,6 +87,8 @@ struct leg {
 	int release_status;	/* set by routing before it has the call cleared: the SIP
 				 * status an incoming SIP leg answers its INVITE with
 				 * instead of the cause's RFC 3398 row (0 = that row) */
+	struct leg_contacts *contacts;	/* NULL, or (owned by the leg, freed with it): a called
+					 * leg's 3xx Contacts; an incoming leg's 3xx answer */
 };
 
 /* Events from a leg to its call. */
