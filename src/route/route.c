@@ -382,8 +382,8 @@ static int route_redirect_try(struct route_call *rc)
 			snprintf(rc->ring_user, sizeof(rc->ring_user), "%s", num);
 		n = dp_lookup(r->cfg->peers, r->cfg->n_peers, num, DP_POTS, rc->cands, ROUTE_MAX_CANDS);
 		if (n && !rd->cur.may_pstn) {
-			LOGW(LSS_BRIDGE, "%s redirection by %s to %s refused: %s may not reach the PSTN",
-			     call_describe(rc->c), rd->cur.by, num, rd->cur.by);
+			LOGW(LSS_BRIDGE, "%s redirection by %s to %s refused: the redirecting party may not "
+			     "reach the PSTN", call_describe(rc->c), rd->cur.by, num);
 			rd->refused = 1;
 			n = 0;
 		}
@@ -617,6 +617,9 @@ static int route_call_start(struct route *r, struct leg *a, const struct leg_set
 	/* SIP -> PRI: the span's cause (no circuit...); else network out of order */
 	if (route_try_next(rc)) {
 		int cause = towards == DP_POTS ? rc->last_cause : CAUSE_NET_OUT_OF_ORDER;
+
+		if (rc->rd && rc->rd->refused)
+			cause = CAUSE_REDIRECTION;	/* forwarded where the door or a limit said no */
 
 		route_override_status(rc, rc->next_cand ? rc->cands[rc->next_cand - 1] : NULL, cause);
 		call_clear(c, cause);
