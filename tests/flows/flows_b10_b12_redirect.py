@@ -266,3 +266,65 @@ def forward_changed_by_sigusr1(tb):
     if a.wait_exit() != 0 or c.wait_exit() != 0:
         raise FlowError("a phone failed")
     expect_ladder("phone A", sip_ladder(a.lines()), CALLER_CONNECTED)
+
+
+REGISTRAR_PEER = 'tag = 99; type = "voip"; destination_pattern = "2..."; session_target = "registrar";'
+
+
+@flow
+def forward_pri_to_pstn(tb):
+    """PRI -> SIP -> PRI: a PSTN caller dials 2001, which forwards all calls to 95551234 (2001 has the PSTN right): the call comes back on the span as a new SETUP with called 5551234, the caller's number and redirecting 2001 reason 15; it is answered and the first call connects."""
+    tb.gateway(tb.config([REGISTRAR_PEER, pots_peer(900, "9T")],
+                         extra=users_conf(tb, {"2001": 'forward_all = "95551234";'})))
+    pbx = tb.pbx("--call", "2001", "--calling", "5551000", "--answer-after", "0.1", "--hangup-after", "0.5",
+                 "--exit-when-done")
+    ids = pbx_ids(pbx)
+    if pbx.wait_exit() != 0:
+        raise FlowError("PBX simulator failed")
+    want = {"called": "5551234", "calling": "5551000", "redirecting": "2001", "redirect_reason": "15"}
+    got = {k: ids.get(k) for k in want}
+    if got != want:
+        raise FlowError("forwarded SETUP ids %s, want %s" % (got, want))
+    if not pbx.wait_line(r"> CONNECT\b", timeout=1) or not pbx.wait_line(r"< CONNECT\b", timeout=1):
+        raise FlowError("the forwarded call was not connected both ways: %s" % q931_ladder(pbx.lines()))
+
+
+@flow
+def forward_pri_to_pstn_refused(tb):
+    """PRI -> SIP -> PRI refused: 2002 (pstn = false) forwards all calls to 95551234; the PSTN caller gets DISCONNECT cause 23 and no second SETUP reaches the span."""
+    tb.gateway(tb.config([REGISTRAR_PEER, pots_peer(900, "9T")],
+                         extra=users_conf(tb, {"2002": 'pstn = false; forward_all = "95551234";'})))
+    pbx = tb.pbx("--call", "2002", "--calling", "5551000", "--answer-after", "0.1", "--exit-when-done")
+    if pbx.wait_exit() != 0:
+        raise FlowError("PBX simulator failed")
+    expect_ladder("PRI", q931_ladder(pbx.lines()),
+                  ["> SETUP", "< CALL PROCEEDING", "< DISCONNECT cause=23", "> RELEASE", "< RELEASE COMPLETE"])
+    if not gw_log(tb, r"redirection by 2002 to 95551234 refused"):
+        raise FlowError("no log line for the refused forward")
+
+
+@flow
+def follow_300_q_order_5xx_6xx(tb):
+    """PRI -> SIP: the peer answers 300 with three Contacts, q 0.5, 1.0, 0.1: sipgw tries 3002 (q 1.0) first; its 503 moves on to 3001 (q 0.5), whose 603 ends the search (RFC 3261 16.7: 6xx is for the user everywhere): 3003 is never tried; the PBX gets cause 21."""
+    peer = sipraw.RawUAS()
+    other = sipraw.RawUAS()
+    try:
+        tb.gateway(tb.config([voip_peer(100, "2001", peer.port), voip_peer(200, "3...", other.port)]))
+        pbx = tb.pbx("--call", "2001", "--calling", "5551000", "--exit-when-done")
+        peer.answer_invite(300, "Multiple Choices",
+                           ["Contact: <sip:3001@192.0.2.1>;q=0.5, <sip:3002@192.0.2.2>;q=1.0",
+                            "Contact: <sip:3003@192.0.2.3>;q=0.1"])
+        first = other.answer_invite(503, "Service Unavailable")
+        second = other.answer_invite(603, "Decline")
+        if pbx.wait_exit() != 0:
+            raise FlowError("PBX simulator failed")
+        got = [first.split("\r\n")[0].split()[1].split("@")[0], second.split("\r\n")[0].split()[1].split("@")[0]]
+        if got != ["sip:3002", "sip:3001"]:
+            raise FlowError("Contacts tried %s, want sip:3002 then sip:3001" % got)
+        if not other.quiet_for(0.3):
+            raise FlowError("a Contact was tried after the 603: %s" % other.requests)
+        expect_ladder("PRI", q931_ladder(pbx.lines()),
+                      ["> SETUP", "< CALL PROCEEDING", "< DISCONNECT cause=21", "> RELEASE", "< RELEASE COMPLETE"])
+    finally:
+        peer.close()
+        other.close()
