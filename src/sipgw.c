@@ -45,7 +45,8 @@ static void usage(FILE *f)
 		   "  -c FILE   configuration (libconfig syntax; see conf/sipgw.conf)\n"
 		   "  -l LEVEL  log level, overrides the file's log.level\n"
 		   "  -s        log to syslog instead of stderr\n"
-		   "  -t        check the configuration and exit\n");
+		   "  -t        check the configuration and exit\n"
+		   "signals: TERM/INT clear calls and stop; USR1 re-reads the users' forwarding\n");
 }
 
 /* After the grace time the SIP stack gets this long to finish (handles

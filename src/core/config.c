@@ -377,6 +377,12 @@ static int load_registrar(struct ctx *c, struct gw_config *cfg, const config_set
 		for (int j = 0; j < i; j++)
 			if (!strcmp(r->users[j].user, cu->user))
 				return fail(c, u, "user \"%s\" is defined twice", cu->user);
+		/* forwarding targets are numbers (or user names), routed as dialled */
+		for (const char *const *t = (const char *const[]){ cu->forward_all, cu->forward_busy,
+								    cu->forward_no_answer, NULL }; *t; t++)
+			if ((*t)[strspn(*t, "0123456789+*#abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ._-, ")])
+				return fail(c, u, "user \"%s\": forwarding target \"%s\" is not a list of numbers",
+					    cu->user, *t);
 		r->n_users = i + 1;
 	}
 	return 0;
