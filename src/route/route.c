@@ -359,6 +359,15 @@ static void route_override_status(struct route_call *rc, const struct dial_peer 
  * right of whoever redirected (the toll-fraud door: a forward or a Contact
  * is a way to the PRI, and it goes with that party's rights, not past them). */
 
+/* A user that forwards every call is routed as a user even when no phone
+ * of it is registered (its forward is the route). */
+static int route_forwards_all(const struct route *r, const char *user)
+{
+	const struct cfg_user *u = route_fwd_user(r->fwd, user);
+
+	return u && u->forward_all[0];
+}
+
 static struct route_redir *route_redir_of(struct route_call *rc)
 {
 	if (!rc->rd && (rc->rd = malloc(sizeof(*rc->rd))))
@@ -378,7 +387,7 @@ static int route_redirect_try(struct route_call *rc)
 		size_t n;
 
 		rc->ring_user[0] = 0;
-		if (route_contacts(r, num, uri, 1) || route_fwd_user(r->fwd, num))
+		if (route_contacts(r, num, uri, 1) || route_forwards_all(r, num))
 			snprintf(rc->ring_user, sizeof(rc->ring_user), "%s", num);
 		n = dp_lookup(r->cfg->peers, r->cfg->n_peers, num, DP_POTS, rc->cands, ROUTE_MAX_CANDS);
 		if (n && !rd->cur.may_pstn) {
@@ -740,7 +749,7 @@ int route_incoming_sip(void *arg, struct leg *a, const struct leg_setup_info *si
 		snprintf(si.calling, sizeof(si.calling), "%s", si.asserted);
 	if ((rv = route_redirect_server(r, a, &si, causep)) != -ENOENT)
 		return rv;
-	ring = route_contacts(r, si.called, uri, 1) || route_fwd_user(r->fwd, si.called);
+	ring = route_contacts(r, si.called, uri, 1) || route_forwards_all(r, si.called);
 	/* A user without the PSTN right (pstn = false) reaches only phones. */
 	if (!ring && si.auth_user[0] && !route_fwd_may_pstn(r->fwd, si.auth_user) &&
 	    !cfg_list_match_addr(&r->cfg->sip_trusted, si.source)) {
