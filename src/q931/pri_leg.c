@@ -250,7 +250,8 @@ static void pl_far_hold(struct pri_leg *pl, const pri_event *pe)
 	}
 	span_reschedule(sp);
 	LOGI(LSS_Q931, "%s the PBX %s the call (%s)", pl_describe(&pl->base), held ? "holds" : "retrieves",
-	     pri_event2str(pe->e));
+	     pe->e == PRI_EVENT_NOTIFY ? (held ? "NOTIFY remote hold" : "NOTIFY remote retrieval")
+	     : held ? "HOLD" : "RETRIEVE");
 	call_leg_hold(&pl->base, held, LEG_HOLD_PRI);
 }
 

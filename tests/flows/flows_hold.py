@@ -101,3 +101,29 @@ def hold_pri_notify_and_music(tb):
     voice = tone_events(phone.lines(), 2000)
     if not tone_on_during(voice, t_resume, 10 ** 12):
         raise FlowError("the phone heard no PBX audio after resume: %s" % voice)
+
+
+@flow
+def hold_from_pbx_notify(tb):
+    """The PBX holds its call to a phone (NOTIFY remote hold on EuroISDN) and takes it back
+    (remote retrieval): the phone gets a re-INVITE sendonly, then one sendrecv; the call goes
+    on and clears normally."""
+    phone = tb.phone("phone", "--answer-after", "0.2", "--tone", "1000", "--detect", "2000",
+                     "--exit-after-calls", "1")
+    gw = tb.gateway(tb.config([voip_peer(100, "2...", phone.port)], framing="e1", switch="euroisdn"))
+    pbx = pbx_call(tb, "--framing", "e1", "--switch", "euroisdn", "--tone", "2000", "--detect", "1000",
+                   "--hold-at", "1.0", "--retrieve-at", "2.5", "--hangup-after", "3.8")
+    if pbx.wait_exit() != 0 or phone.wait_exit() != 0:
+        raise FlowError("a simulator failed")
+    expect_ladder("PRI", q931_ladder(pbx.lines()),
+                  PBX_CONNECTED + ["> NOTIFY", "> NOTIFY", "> DISCONNECT cause=16", "< RELEASE",
+                                   "> RELEASE COMPLETE"])
+    expect_ladder("SIP", sip_ladder(phone.lines()), PHONE_ANSWERED + HOLD + HOLD + ["< BYE", "> 200/BYE"])
+    invs = fl.sip_lines(phone.lines(), r"^< INVITE ")
+    if "sendonly" not in invs[1][1] or "sendrecv" not in invs[2][1]:
+        raise FlowError("the PBX's hold did not come as sendonly, then sendrecv: %s" % invs[1:])
+    gw.wait_line(r"the PBX holds the call \(NOTIFY remote hold\)", stream="err")
+    gw.wait_line(r"the PBX retrieves the call \(NOTIFY remote retrieval\)", stream="err")
+    ev = tone_events(phone.lines(), 2000)
+    if not tone_on_during(ev, invs[2][0], 10 ** 12):
+        raise FlowError("the phone heard no PBX audio after the retrieval: %s" % ev)
