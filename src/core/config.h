@@ -144,6 +144,7 @@ struct gw_config {
 	int redirect_max_hops;		/* redirections (3xx followed, forwards) per call at most */
 	char rtp_ip[64];
 	int rtp_port_min, rtp_port_max;
+	char moh_file[256];		/* music on hold for PBX parties (raw 8 kHz mu-law; "" = silence) */
 	struct cfg_timers timers;
 	struct cfg_span spans[CFG_MAX_SPANS];
 	int n_spans;
