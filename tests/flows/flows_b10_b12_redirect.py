@@ -328,3 +328,48 @@ def follow_300_q_order_5xx_6xx(tb):
     finally:
         peer.close()
         other.close()
+
+
+def phone_redirects(tb):
+    """The phone simulator answers 3xx and follows them (--redirect-to, branch phonemid); skip until then."""
+    import subprocess
+    out = subprocess.run([tb.bin("sipgw-phone"), "--help"], capture_output=True, text=True)
+    if "--redirect-to" not in out.stdout + out.stderr:
+        raise fl.FlowSkip("sipgw-phone has no --redirect-to yet")
+
+
+@flow
+def b10_redirect_server_phone_follows(tb):
+    """B-10 with sipgw as the redirect server: phone A calls 2002 (redirect = true, forward_all = "2003"); sipgw answers 302 Contact sip:2003@sipgw; A follows it itself, through the door, and C answers."""
+    phone_redirects(tb)
+    tb.gateway(tb.config([pots_peer(900, "9T")],
+                         extra=users_conf(tb, {"2002": 'redirect = true; forward_all = "2003";'})))
+    c = phone_of(tb, "phone-c", "2003", "--answer-after", "0.2", "--exit-after-calls", "1")
+    a = caller(tb, "2002", "--hangup-after", "0.5")
+    target = "sip:2003@127.0.0.1:%d;user=phone" % tb.sip_port
+    a.wait_line(r"EVENT call \d+ redirected status=302 to=%s$" % re.escape(target))
+    if a.wait_exit() != 0 or c.wait_exit() != 0:
+        raise FlowError("a phone failed")
+    expect_ladder("phone A", sip_ladder(a.lines()),
+                  ["> INVITE", "< 100/INVITE", "< 302/INVITE", "> ACK"] + CALLER_CONNECTED)
+    expect_ladder("phone C", after_register(sip_ladder(c.lines())),
+                  ["< INVITE", "> 100/INVITE", "> 180/INVITE", "> 200/INVITE", "< ACK", "< BYE", "> 200/BYE"])
+
+
+@flow
+def follow_302_from_phone(tb):
+    """A registered phone redirects (B answers 302 Contact sip:2003@sipgw): sipgw follows it for A with B's rights; C answers with Diversion naming 2002; A sees one call, never the 302."""
+    phone_redirects(tb)
+    tb.gateway(tb.config([pots_peer(900, "9T")], extra=users_conf(tb)))
+    b = phone_of(tb, "phone-b", "2002", "--redirect-to", "sip:2003@127.0.0.1:%d" % tb.sip_port,
+                 "--exit-after-calls", "1")
+    c = phone_of(tb, "phone-c", "2003", "--answer-after", "0.2", "--exit-after-calls", "1")
+    a = caller(tb, "2002", "--hangup-after", "0.5")
+    div, hist = diversion(c)
+    if a.wait_exit() != 0 or c.wait_exit() != 0:
+        raise FlowError("a phone failed")
+    expect_ladder("phone A", sip_ladder(a.lines()), CALLER_CONNECTED)
+    expect_ladder("phone B", after_register(sip_ladder(b.lines())), ["< INVITE", "> 100/INVITE", "> 302/INVITE",
+                                                                     "< ACK"])
+    if "sip:2002@" not in div or "reason=unconditional" not in div or "cause=302" not in hist:
+        raise FlowError("Diversion %s / History-Info %s at C" % (div, hist))
