@@ -478,10 +478,10 @@ static void route_cfna_arm(struct route_call *rc, const char *user)
 	loop_timer_start(rc->cfna, u->forward_no_answer_ms);
 }
 
-/* A 3xx (RFC 3261 8.1.3.4): its Contacts are tried in q order, with the
- * rights of who redirected: a registered phone's user, or the dial-peer's
- * peer when it is of the trust domain. Giving up: cause 23. */
-static int route_follow_3xx(struct route_call *rc, struct leg *leg, int status, int *causep)
+/* A 3xx (RFC 3261 8.1.3.4, 16.7 step 4): its Contacts join the call's
+ * targets in q order, with the rights of who redirected: a registered
+ * phone's user, or the dial-peer's peer when it is of the trust domain. */
+static void route_take_3xx(struct route_call *rc, struct leg *leg, int status)
 {
 	const struct dial_peer *dp = route_placed_peer(rc, leg);
 	const struct gw_config *cfg = rc->r->cfg;
@@ -489,23 +489,16 @@ static int route_follow_3xx(struct route_call *rc, struct leg *leg, int status, 
 	struct route_redir *rd;
 	int may, port;
 
-	*causep = CAUSE_REDIRECTION;
 	if (!leg->contacts || !leg->contacts->n || !(rd = route_redir_of(rc)))
-		return -ENOENT;
+		return;
 	snprintf(by, sizeof(by), "%s", route_si(rc)->called);
 	if (dp)
 		may = !dp_session_target(dp, host, sizeof(host), &port) && cfg_list_match_addr(&cfg->sip_trusted, host);
 	else
 		may = route_fwd_may_pstn(rc->r->fwd, by);
-	if (route_redir_push(rd, call_describe(rc->c), leg->contacts, by,
-			     status == 301 || status == 302 ? LEG_REDIR_UNCONDITIONAL : LEG_REDIR_UNKNOWN, may,
-			     cfg->redirect_max_hops))
-		return -ENOENT;
-	if (route_redirect_try(rc) == 0)
-		return 0;
-	LOGN(LSS_BRIDGE, "%s redirection (%d) not followed to any Contact: cause %d", call_describe(rc->c), status,
-	     CAUSE_REDIRECTION);
-	return -ENOENT;
+	route_redir_push(rd, call_describe(rc->c), leg->contacts, by,
+			 status == 301 || status == 302 ? LEG_REDIR_UNCONDITIONAL : LEG_REDIR_UNKNOWN, may,
+			 cfg->redirect_max_hops);
 }
 
 /* A called leg failed before the answer: the others ring on, the next
@@ -519,6 +512,8 @@ static int route_leg_failure(struct route_call *rc, struct call *c, struct leg *
 	if (call_legs_trying(c) && status < 600) {
 		if (cause == CAUSE_USER_BUSY)
 			rc->fork_cause = CAUSE_USER_BUSY;
+		if (status >= 300 && status < 400)
+			route_take_3xx(rc, leg, status);	/* tried once the forks are done */
 		return 0;
 	}
 	if (call_legs_trying(c))
@@ -526,15 +521,21 @@ static int route_leg_failure(struct route_call *rc, struct call *c, struct leg *
 	loop_timer_stop(rc->cfna);	/* whatever comes next is a new try */
 	if (rc->fork_cause)
 		cause = *causep = rc->fork_cause;	/* busy somewhere beats "no answer" elsewhere */
-	if (status >= 300 && status < 400)
-		return route_follow_3xx(rc, leg, status, causep);
+	if (status >= 300 && status < 400) {
+		route_take_3xx(rc, leg, status);
+		cause = *causep = CAUSE_REDIRECTION;	/* if none is followed (Q.850 23) */
+	}
 	if (cause == CAUSE_USER_BUSY && route_forward_busy(rc) == 0)
 		return 0;
 	if (may_hunt(status) && rc->next_cand < rc->n_cands && route_try_next(rc) == 0)
 		return 0;
-	/* a redirection's target failed with 5xx (or no answer): the next one */
-	if (rc->rd && may_hunt(status) && route_redirect_try(rc) == 0)
+	/* Redirection targets still waiting: only a 6xx ends the search (RFC
+	 * 3261 16.7); a 4xx or 5xx is this target's answer, not the user's. */
+	if (rc->rd && status < 600 && route_redirect_try(rc) == 0)
 		return 0;
+	if (status >= 300 && status < 400)
+		LOGN(LSS_BRIDGE, "%s redirection (%d) not followed to any Contact: cause %d", call_describe(c),
+		     status, CAUSE_REDIRECTION);
 	/* Glare (Q.931 5.7): the network refused our SETUP's B-channel (requested
 	 * circuit/channel not available), most likely to give it to a call of its
 	 * own. Place the call once more on the same dial-peer; the span hunts

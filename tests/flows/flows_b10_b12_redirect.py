@@ -373,3 +373,31 @@ def follow_302_from_phone(tb):
                                                                      "< ACK"])
     if "sip:2002@" not in div or "reason=unconditional" not in div or "cause=302" not in hist:
         raise FlowError("Diversion %s / History-Info %s at C" % (div, hist))
+
+
+@flow
+def forked_302_joins_targets(tb):
+    """2002 has two phones, both rung: the first answers 302 to 2003 while the second still rings; when the second answers 486, the 302's Contact is tried (RFC 3261 16.7: a 3xx adds to the targets, only a 6xx ends the search) and C answers A's call with Diversion naming 2002."""
+    first, second = sipraw.RawUAS(), sipraw.RawUAS()
+    try:
+        tb.gateway(tb.config([pots_peer(900, "9T")], extra=users_conf(tb)))
+        redirecting_phone(tb, "2002", first)
+        redirecting_phone(tb, "2002", second)
+        c = phone_of(tb, "phone-c", "2003", "--answer-after", "0.2", "--exit-after-calls", "1")
+        a = caller(tb, "2002", "--hangup-after", "0.5")
+        first.answer_invite(302, "Moved Temporarily", ["Contact: <sip:2003@127.0.0.1>"])
+        second.answer_invite(486, "Busy Here")
+        div, _ = diversion(c)
+        # the 302's Contact waited for the phone still ringing
+        log = [p for p in tb.procs if p.name == "sipgw"][-1].errlines()
+        at = [i for i, ln in enumerate(log) if "< 486 Busy Here" in ln or "redirected by 2002 to 2003" in ln]
+        if len(at) != 2 or "486" not in log[at[0]]:
+            raise FlowError("the 302 was followed while the other phone still rang: %s" % [log[i] for i in at])
+        if a.wait_exit() != 0 or c.wait_exit() != 0:
+            raise FlowError("a phone failed")
+        expect_ladder("phone A", sip_ladder(a.lines()), CALLER_CONNECTED)
+        if "sip:2002@" not in div or "reason=unconditional" not in div:
+            raise FlowError("Diversion at C: %s" % div)
+    finally:
+        first.close()
+        second.close()
