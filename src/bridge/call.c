@@ -466,7 +466,7 @@ void call_drop_tries(struct call *c, int cause)
 		if (!legs[i])
 			continue;
 		call_set_aside(c, legs[i]);
-		legs[i]->ops->release(legs[i], cause);	/* a set-aside leg's gone ends in the dying */
+		legs[i]->ops->release(legs[i], cause);	/* set aside: its gone is a dying leg's */
 	}
 }
 

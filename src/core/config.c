@@ -111,7 +111,8 @@ static const struct opt user_opts[] = {
 	O_STR(struct cfg_user, forward_all, 0),
 	O_STR(struct cfg_user, forward_busy, 0),
 	O_STR(struct cfg_user, forward_no_answer, 0),
-	{ "forward_no_answer_timeout", OPT_SECONDS_MS, offsetof(struct cfg_user, forward_no_answer_ms), sizeof(unsigned), 1000, 300000, NULL, 0 },
+	{ "forward_no_answer_timeout", OPT_SECONDS_MS, offsetof(struct cfg_user, forward_no_answer_ms),
+	  sizeof(unsigned), 1000, 300000, NULL, 0 },
 	{ "redirect", OPT_BOOL, offsetof(struct cfg_user, redirect), sizeof(int), 0, 1, NULL, 0 },
 	{ "pstn", OPT_BOOL, offsetof(struct cfg_user, pstn), sizeof(int), 0, 1, NULL, 0 },
 	{ NULL } };
@@ -341,6 +342,16 @@ int group_apply(struct ctx *c, const config_setting_t *g, const struct opt *tabl
 	return group_apply_but(c, g, table, base, NULL);
 }
 
+/* A forwarding target is a list of numbers (or user names), routed as dialled. */
+static int check_forward(struct ctx *c, const config_setting_t *u, const struct cfg_user *cu, const char *t)
+{
+	static const char ok[] = "0123456789+*#._-, abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+	if (!t[strspn(t, ok)])
+		return 0;
+	return fail(c, u, "user \"%s\": forwarding target \"%s\" is not a list of numbers", cu->user, t);
+}
+
 static int load_registrar(struct ctx *c, struct gw_config *cfg, const config_setting_t *g)
 {
 	static const char *const skip[] = { "users", NULL };
@@ -379,12 +390,10 @@ static int load_registrar(struct ctx *c, struct gw_config *cfg, const config_set
 		for (int j = 0; j < i; j++)
 			if (!strcmp(r->users[j].user, cu->user))
 				return fail(c, u, "user \"%s\" is defined twice", cu->user);
-		/* forwarding targets are numbers (or user names), routed as dialled */
-		for (const char *const *t = (const char *const[]){ cu->forward_all, cu->forward_busy,
-								    cu->forward_no_answer, NULL }; *t; t++)
-			if ((*t)[strspn(*t, "0123456789+*#abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ._-, ")])
-				return fail(c, u, "user \"%s\": forwarding target \"%s\" is not a list of numbers",
-					    cu->user, *t);
+		if ((rc = check_forward(c, u, cu, cu->forward_all)) ||
+		    (rc = check_forward(c, u, cu, cu->forward_busy)) ||
+		    (rc = check_forward(c, u, cu, cu->forward_no_answer)))
+			return rc;
 		r->n_users = i + 1;
 	}
 	return 0;

@@ -412,12 +412,10 @@ static int route_redirect_try(struct route_call *rc)
 static int route_forward_to(struct route_call *rc, const char *user, const char *numbers, enum leg_redirect why,
 			    int may_pstn)
 {
-	struct cfg_user t = { 0 };
 	struct leg_contacts lc;
 	struct route_redir *rd = route_redir_of(rc);
 
-	snprintf(t.forward_all, sizeof(t.forward_all), "%s", numbers);
-	if (!rd || route_redir_user_contacts(&t, "localhost", DP_SIP_PORT, NULL, 0, &lc))
+	if (!rd || route_redir_list(numbers, &lc))
 		return -ENOENT;
 	LOGI(LSS_BRIDGE, "%s %s forwards (%s) to %s", call_describe(rc->c), user,
 	     why == LEG_REDIR_BUSY ? "busy" : why == LEG_REDIR_NO_ANSWER ? "no answer" : "unconditional", numbers);

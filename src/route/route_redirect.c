@@ -141,6 +141,14 @@ int route_redir_user_contacts(const struct cfg_user *u, const char *host, int po
 	return lc->n ? 0 : -ENOENT;
 }
 
+int route_redir_list(const char *numbers, struct leg_contacts *lc)
+{
+	lc->n = 0;
+	while (lc->n < LEG_MAX_CONTACTS && next_item(&numbers, lc->uri[lc->n], LEG_NUM) == 0)
+		lc->q[lc->n++] = 1000;	/* in the order given */
+	return lc->n ? 0 : -ENOENT;
+}
+
 int route_redir_answer(struct leg *a, const struct leg_contacts *lc, const char *why, int *causep)
 {
 	struct leg_contacts *copy;

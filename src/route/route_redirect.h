@@ -35,6 +35,8 @@ int route_fwd_may_pstn(const struct route_fwd *f, const char *user);
  * 0.9, ... in order), else its n_reg registered contacts. 0, or -ENOENT none. */
 int route_redir_user_contacts(const struct cfg_user *u, const char *host, int port,
 			      char reg[][LEG_URI], int n_reg, struct leg_contacts *lc);
+/** "2003, 95551234" as targets (bare numbers, in that order). 0, or -ENOENT none. */
+int route_redir_list(const char *numbers, struct leg_contacts *lc);
 /** An incoming leg answers with lc (302 for one, 300 for several) and cause
  * 23; returns -EXDEV with *causep set (route_incoming_sip's refusal path). */
 int route_redir_answer(struct leg *a, const struct leg_contacts *lc, const char *why, int *causep);

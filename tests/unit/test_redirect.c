@@ -110,6 +110,12 @@ static void test_server_contacts_and_table(void)
 	CU_ASSERT_STRING_EQUAL(lc.uri[1], "sip:2004@10.0.0.2:5070");
 	CU_ASSERT_EQUAL(route_redir_user_contacts(&u, "192.0.2.1", 5060, reg, 0, &lc), -ENOENT);
 
+	CU_ASSERT_EQUAL(route_redir_list(" 2003,95551234 , ", &lc), 0);
+	CU_ASSERT_EQUAL(lc.n, 2);
+	CU_ASSERT_STRING_EQUAL(lc.uri[0], "2003");
+	CU_ASSERT_STRING_EQUAL(lc.uri[1], "95551234");
+	CU_ASSERT_EQUAL(route_redir_list(" , ", &lc), -ENOENT);
+
 	cfg.reg.n_users = 1;
 	cfg.reg.users[0] = (struct cfg_user){ .user = "2002", .password = "x", .pstn = 0 };
 	CU_ASSERT_EQUAL_FATAL(route_fwd_alloc(&f, &cfg), 0);
