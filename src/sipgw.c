@@ -16,6 +16,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "dsp/moh.h"
 #include "q931/span.h"
 #include "route/route.h"
 #include "route/route_check.h"
@@ -33,6 +34,7 @@ struct gw {
 	struct registrar *reg;
 	struct span *spans[CFG_MAX_SPANS];
 	int n_spans;
+	struct moh *moh;		/* rtp.moh_file, or NULL */
 	int sfd;
 	struct loop_fd *sig_w;
 	struct loop_timer *grace, *bound;
@@ -45,7 +47,8 @@ static void usage(FILE *f)
 		   "  -c FILE   configuration (libconfig syntax; see conf/sipgw.conf)\n"
 		   "  -l LEVEL  log level, overrides the file's log.level\n"
 		   "  -s        log to syslog instead of stderr\n"
-		   "  -t        check the configuration and exit\n");
+		   "  -t        check the configuration and exit\n"
+		   "signals: TERM/INT clear calls and stop; USR1 re-reads the users' forwarding\n");
 }
 
 /* After the grace time the SIP stack gets this long to finish (handles
@@ -106,6 +109,26 @@ static void bound_expired(void *arg)
 	stop_now(gw);
 }
 
+/* SIGUSR1: the users' call forwarding (forward_*, redirect, pstn) from a
+ * fresh read of the file, nothing else (a whole reload is issue 13); a file
+ * that does not load changes nothing. */
+static void reload_forwarding(struct gw *gw)
+{
+	struct gw_config *fresh = calloc(1, sizeof(*fresh));
+	char err[256];
+
+	if (!fresh)
+		return;
+	if (config_load(fresh, gw->cfg.file, err, sizeof(err)) == 0) {
+		LOGN(LSS_CORE, "SIGUSR1: forwarding re-read from %s", gw->cfg.file);
+		route_forward_reload(gw->route, fresh);
+	} else {
+		LOGW(LSS_CORE, "SIGUSR1: %s; forwarding unchanged", err);
+	}
+	config_free(fresh);
+	free(fresh);
+}
+
 static void signal_cb(void *arg, int fd)
 {
 	struct gw *gw = arg;
@@ -113,6 +136,10 @@ static void signal_cb(void *arg, int fd)
 
 	if (read(fd, &si, sizeof(si)) != sizeof(si))
 		return;
+	if (si.ssi_signo == SIGUSR1) {
+		reload_forwarding(gw);
+		return;
+	}
 	if (gw->state != GW_RUNNING) {
 		LOGN(LSS_CORE, "second signal: stopping at once");
 		grace_expired(gw);
@@ -133,6 +160,7 @@ static int gw_start(struct gw *gw)
 {
 	struct route_params rp = {
 		.cfg = &gw->cfg,
+		.root = gw->root,
 		.legs = {
 			[ROUTE_LEG_PRI] = { route_legs_pri, &gw->legs },
 			[ROUTE_LEG_SIP] = { route_legs_sip, &gw->legs },
@@ -182,12 +210,22 @@ static int gw_start(struct gw *gw)
 	if ((rc = sip_ua_alloc(&gw->ua, &up)))
 		return rc;
 	gw->legs.ua = gw->ua;
+	if (gw->cfg.moh_file[0]) {
+		char why[128];
+
+		if ((rc = moh_load(&gw->moh, gw->cfg.moh_file, why, sizeof(why)))) {
+			LOGE(LSS_CORE, "rtp moh_file %s: %s", gw->cfg.moh_file, why);
+			return rc;
+		}
+		LOGN(LSS_CORE, "music on hold from %s", gw->cfg.moh_file);
+	}
 	for (int i = 0; i < gw->cfg.n_spans; i++) {
 		struct span_params sp = {
 			.cfg = &gw->cfg.spans[i], .root = gw->root,
 			.incoming_h = route_incoming_pri, .number_h = route_number_complete,
 			.arg = gw->route, .t302_ms = gw->cfg.timers.t302_ms,
 			.reserved = gw->cfg.emergency.n ? gw->cfg.emergency.reserved_channels : 0,
+			.moh = gw->moh,
 		};
 		if ((rc = span_alloc(&gw->spans[i], &sp)))
 			return rc;
@@ -199,6 +237,7 @@ static int gw_start(struct gw *gw)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	/* A full disk or a file size limit: a write fails (EFBIG) and is
@@ -220,6 +259,7 @@ static void gw_stop(struct gw *gw)
 	route_free(gw->route);
 	for (int i = 0; i < gw->n_spans; i++)
 		span_free(gw->spans[i]);
+	moh_free(gw->moh);
 	sip_ua_free(gw->ua);
 	registrar_free(gw->reg);
 	loop_timer_free(gw->grace);

@@ -60,6 +60,12 @@ int call_add_leg(struct call *c, struct leg *leg);
 unsigned call_legs_trying(const struct call *c);
 /** True once a called leg has alerted (and the call is not answered or clearing). */
 int call_alerted(const struct call *c);
+/** True while called legs are tried and none has answered (PROCEEDING, ALERTING). */
+int call_ringing(const struct call *c);
+/** Stop every called leg (CANCEL with cause) but keep the caller waiting:
+ * routing places another with call_add_leg, or clears the call (forwarding
+ * on no answer, figure B-12). */
+void call_drop_tries(struct call *c, int cause);
 /** Clear the whole call with cause (routing found no way, or gave up). */
 void call_clear(struct call *c, int cause);
 

@@ -56,6 +56,7 @@ struct call_ev {
 	int inband;		/* ALERTING: the far end sends ringback */
 	int cause, status;	/* RELEASED */
 	int held;		/* HOLD */
+	enum leg_hold how;
 };
 
 static void call_routing_action(struct fsm_inst *fi, int event, void *data);
@@ -378,9 +379,16 @@ static void call_active_action(struct fsm_inst *fi, int event, void *data)
 		call_log_released(c, ev);
 		call_release(c, ev->leg, ev->cause);
 		break;
-	case CALL_EV_HOLD:
+	case CALL_EV_HOLD: {
+		/* B2BUA: the other party hears of it as its protocol allows
+		 * (a re-INVITE, a Q.931 NOTIFY), the way the holder did it */
+		struct leg *other = ev->leg == c->a ? c->b : c->a;
+
 		call_log_hold(c, ev);
+		if (other && other->ops->hold)
+			other->ops->hold(other, ev->held, ev->how);
 		break;
+	}
 	case CALL_EV_CLEAR:
 		call_release(c, NULL, ev->cause);
 		break;
@@ -442,6 +450,26 @@ int call_add_leg(struct call *c, struct leg *leg)
 	return fsm_dispatch(&c->fi, CALL_EV_LEG_ADDED, &ev);
 }
 
+int call_ringing(const struct call *c)
+{
+	return c->fi.state == CALL_ST_PROCEEDING || c->fi.state == CALL_ST_ALERTING;
+}
+
+void call_drop_tries(struct call *c, int cause)
+{
+	struct leg *legs[1 + CALL_MAX_FORKS] = { c->b };
+
+	if (!call_ringing(c))
+		return;
+	memcpy(legs + 1, c->forks, sizeof(c->forks));
+	for (size_t i = 0; i < sizeof(legs) / sizeof(legs[0]); i++) {
+		if (!legs[i])
+			continue;
+		call_set_aside(c, legs[i]);
+		legs[i]->ops->release(legs[i], cause);	/* set aside: its gone is a dying leg's */
+	}
+}
+
 void call_clear(struct call *c, int cause)
 {
 	struct call_ev ev = { .cause = cause };
@@ -483,9 +511,9 @@ void call_leg_released(struct leg *leg, int cause, int status)
 	call_leg_event(leg, CALL_EV_RELEASED, &(struct call_ev){ .cause = cause, .status = status });
 }
 
-void call_leg_hold(struct leg *leg, int held)
+void call_leg_hold(struct leg *leg, int held, enum leg_hold how)
 {
-	call_leg_event(leg, CALL_EV_HOLD, &(struct call_ev){ .held = held });
+	call_leg_event(leg, CALL_EV_HOLD, &(struct call_ev){ .held = held, .how = how });
 }
 
 /* The leg has finished: forget it, and end the call once no leg is left. */

@@ -44,6 +44,22 @@ struct leg_setup_info {
 	enum leg_redirect redirect_reason;
 };
 
+/* Redirection as data across the wall (RFC 3261 8.1.3.4, 21.3): the
+ * Contacts of a 3xx a called leg got, best q first, for routing to try; or
+ * the Contacts routing answers an incoming leg's INVITE with (302/300,
+ * release_status). No SIP type: URIs as text, q in thousandths. */
+#define LEG_MAX_CONTACTS 8
+#define LEG_URI 256
+struct leg_contacts {
+	int n;
+	char uri[LEG_MAX_CONTACTS][LEG_URI];
+	int q[LEG_MAX_CONTACTS];	/* 0..1000; 1000 when the Contact has no q */
+};
+
+/* How a party holds the call (RFC 3264 8.4, RFC 2543's c=0.0.0.0, Q.931
+ * NOTIFY / HOLD): kept when the hold is passed on to the other leg. */
+enum leg_hold { LEG_HOLD_SENDONLY, LEG_HOLD_INACTIVE, LEG_HOLD_NULL_ADDR, LEG_HOLD_PRI };
+
 struct leg_ops {
 	const char *kind;	/* "pri", "sip" */
 	/* Outgoing leg: place the call. 0, or -errno with the Q.850 cause in
@@ -56,6 +72,10 @@ struct leg_ops {
 	void (*answer)(struct leg *leg);
 	/* Clear the leg with a Q.850 cause; the leg reports call_leg_gone() when done. */
 	void (*release)(struct leg *leg, int cause);
+	/* The other party of the answered call held it (held 1) or took it off
+	 * hold (0): tell this leg's far end, the way its protocol can (SIP
+	 * re-INVITE, Q.931 NOTIFY). NULL: the protocol has no way. */
+	void (*hold)(struct leg *leg, int held, enum leg_hold how);
 	/* The leg's audio port (NULL when it has none yet). */
 	struct media_port *(*media)(struct leg *leg);
 	/* Free everything; called by the call only after call_leg_gone(). */
@@ -75,6 +95,8 @@ struct leg {
 	int release_status;	/* set by routing before it has the call cleared: the SIP
 				 * status an incoming SIP leg answers its INVITE with
 				 * instead of the cause's RFC 3398 row (0 = that row) */
+	struct leg_contacts *contacts;	/* NULL, or (owned by the leg, freed with it): a called
+					 * leg's 3xx Contacts; an incoming leg's 3xx answer */
 };
 
 /* Events from a leg to its call. */
@@ -86,7 +108,8 @@ void call_leg_answered(struct leg *leg);
 void call_leg_released(struct leg *leg, int cause, int status);
 /* The leg has finished its protocol work; the call may destroy it. */
 void call_leg_gone(struct leg *leg);
-/* The far side put the call on hold or took it off (logged; media is the leg's). */
-void call_leg_hold(struct leg *leg, int held);
+/* The far side put the call on hold or took it off: the other leg is told
+ * (leg_ops.hold) once the call is answered; media is each leg's. */
+void call_leg_hold(struct leg *leg, int held, enum leg_hold how);
 
 #endif

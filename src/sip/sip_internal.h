@@ -195,6 +195,10 @@ struct sip_leg {
 	unsigned long sdp_ver;
 	unsigned long sdp_id;
 	struct sip_leg_timers tm;
+	int local_hold;			/* the other party holds the call (sip_hold.c) */
+	enum leg_hold local_how;	/* ... this way */
+	int hold_out;			/* our re-INVITE for it awaits its answer */
+	int offer_null_addr;		/* the offer being built says c=0.0.0.0 */
 	char desc[64];
 };
 
@@ -210,6 +214,20 @@ void sip_leg_cleared(struct sip_leg *sl, int cause);
 int sip_leg_take_answer(struct sip_leg *sl, sip_t const *sip);
 /** Our SDP as it stands, for an offer in a session refresh; 0 or -errno. */
 int sip_leg_sdp(struct sip_leg *sl, char *buf, size_t len);
+
+/* sip_hold.c: hold passed through (the other party held or resumed) */
+/** leg_ops.hold: a re-INVITE that holds or resumes the far end. */
+void sip_leg_hold(struct leg *leg, int held, enum leg_hold how);
+/** Our SDP offer as the leg stands (holds both ways taken in); sdp_build()'s return. */
+int sip_hold_offer(struct sip_leg *sl, char *buf, size_t len);
+/** Our answer's direction to the far end's offer while the other party
+ * holds the call: we receive nothing then. */
+enum sdp_dir sip_hold_answer_dir(const struct sip_leg *sl, enum sdp_dir dir);
+/** How the far end's SDP holds us. */
+enum leg_hold sip_hold_how(const struct sdp_info *si);
+/** A response to an INVITE in the dialog: 1 if it answered our hold
+ * re-INVITE (taken), 0 if not ours or the dialog is gone with it. */
+int sip_hold_response(struct sip_leg *sl, int status, sip_t const *sip);
 
 /** The leg's description with its state, "sip 3 [CONFIRMED]". */
 const char *sip_leg_describe(struct sip_leg *sl);
@@ -282,6 +300,14 @@ void sip_redirect_headers(const char *number, enum leg_redirect why, const char 
 			  const char *ruri, char *div, size_t divlen, char *hist, size_t histlen);
 int sip_in_check_offer(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip, struct sdp_info *offer,
 		       int *statusp);
+
+/* sip_redirect.c */
+/** A 3xx to our INVITE: its Contacts, best q first, into the leg's
+ * base.contacts for routing (logged). 0 or -ENOMEM. */
+int sip_redirect_take(struct sip_leg *sl, int status, sip_t const *sip);
+/** Contact header value for a 302 (one, no q) or 300 (several, each with
+ * its q): 0, -ENOENT (none) or -ENOSPC. */
+int sip_redirect_contact_str(const struct leg_contacts *lc, char *out, size_t outlen);
 
 /* registrar.c */
 void registrar_on_register(struct registrar *r, nua_t *nua, nua_handle_t *nh, sip_t const *sip,

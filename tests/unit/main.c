@@ -21,6 +21,7 @@
 	X(registrar) \
 	X(route) \
 	X(identity) \
+	X(redirect) \
 	X(rtp) \
 	X(sdp) \
 	X(sip_leg) \

@@ -163,7 +163,7 @@ static void fire(struct fx *f, enum ev ev)
 		call_leg_answered(&f->b->leg);
 		break;
 	case EV_HOLD:
-		call_leg_hold(&f->a->leg, 1);
+		call_leg_hold(&f->a->leg, 1, LEG_HOLD_SENDONLY);
 		break;
 	case EV_CLEAR:
 		call_clear(f->c, CAUSE_NORMAL_CLEARING);
@@ -447,16 +447,18 @@ static void test_active_permits(void)
 	LADDER_IS(told(&f), "B release 16\n");
 	fx_close(&f);
 
-	/* HOLD: logged with the call and the leg, nothing else happens */
+	/* HOLD: logged with the call and the leg, and passed on to the other
+	 * leg the way it was done (B2BUA: re-INVITE or NOTIFY there) */
 	fx_open(&f, FX_ACTIVE);
 	unit_log_begin();
-	call_leg_hold(&f.b->leg, 1);
-	call_leg_hold(&f.b->leg, 0);
+	call_leg_hold(&f.b->leg, 1, LEG_HOLD_NULL_ADDR);
+	call_leg_hold(&f.b->leg, 0, LEG_HOLD_SENDONLY);
+	call_leg_hold(&f.a->leg, 1, LEG_HOLD_INACTIVE);
 	log = unit_log_end();
 	CU_ASSERT_EQUAL(unit_count(log, "[ACTIVE] B holds the call"), 1);
 	CU_ASSERT_EQUAL(unit_count(log, "[ACTIVE] B resumes the call"), 1);
 	CU_ASSERT_STRING_EQUAL(state_of(f.c), "ACTIVE");
-	LADDER_IS(told(&f), "");
+	LADDER_IS(told(&f), "A hold c=0.0.0.0\nA resume\nB hold inactive\n");
 	fx_close(&f);
 
 	/* CLEAR */
@@ -476,7 +478,7 @@ static void test_releasing_permits(void)
 	unit_log_begin();
 	call_leg_released(&f.b->leg, CAUSE_NORMAL_CLEARING, 0);
 	call_leg_released(&f.a->leg, CAUSE_NORMAL_CLEARING, 0);
-	call_leg_hold(&f.a->leg, 1);	/* HOLD is permitted (logged) while clearing */
+	call_leg_hold(&f.a->leg, 1, LEG_HOLD_SENDONLY);	/* permitted (logged) while clearing, not passed on */
 	log = unit_log_end();
 	CU_ASSERT_EQUAL(f.h.n_failed, 0);
 	CU_ASSERT_STRING_EQUAL(state_of(f.c), "RELEASING");
@@ -545,6 +547,48 @@ static void test_fork_first_answer_wins(void)
 	unit_log_end();
 	CU_ASSERT_EQUAL(bridge_call_count(f.br), 0);
 	CU_ASSERT_EQUAL(fake_destroyed(), 4);
+	fx_close(&f);
+}
+
+/* Forwarding on no answer (route_redirect.c): routing stops every ringing
+ * leg (CANCEL, cause 19) but the caller is not told; a new leg then rings
+ * and answers, and the call is between A and it. */
+static void test_drop_tries(void)
+{
+	struct fx f;
+	struct fake_leg *c3;
+
+	fx_open(&f, FX_ALERTING);
+	CU_ASSERT_EQUAL(call_add_leg(f.c, &f.x->leg), 0);	/* a fork */
+	CU_ASSERT_EQUAL(call_ringing(f.c), 1);
+	unit_log_begin();
+	call_drop_tries(f.c, CAUSE_NO_ANSWER);
+	unit_log_end();
+	LADDER_IS(told(&f), "B release 19\nX release 19\n");
+	CU_ASSERT_EQUAL(call_legs_trying(f.c), 0);
+	CU_ASSERT_STRING_EQUAL(state_of(f.c), "ALERTING");
+	CU_ASSERT_EQUAL(f.h.n_failed, 0);		/* routing asked: not a failure to judge */
+	/* their late answers change nothing; they finish, the call stays */
+	unit_log_begin();
+	call_leg_answered(&f.b->leg);
+	CU_ASSERT_EQUAL(fake_finish(), 2);
+	unit_log_end();
+	CU_ASSERT_EQUAL(bridge_call_count(f.br), 1);
+	f.b = f.x = NULL;
+	c3 = fake_leg_new("sip", "C");
+	f.mark = strlen(fake_ladder());
+	CU_ASSERT_EQUAL(call_add_leg(f.c, &c3->leg), 0);
+	unit_log_begin();
+	call_leg_alerting(&c3->leg, 0);		/* A heard ringing already */
+	call_leg_answered(&c3->leg);
+	unit_log_end();
+	LADDER_IS(told(&f), "A answer\n");
+	CU_ASSERT_STRING_EQUAL(state_of(f.c), "ACTIVE");
+	CU_ASSERT_EQUAL(call_ringing(f.c), 0);
+	unit_log_begin();
+	call_drop_tries(f.c, CAUSE_NO_ANSWER);		/* answered: nothing to stop */
+	unit_log_end();
+	LADDER_IS(told(&f), "A answer\n");
 	fx_close(&f);
 }
 
@@ -803,6 +847,7 @@ int suite_call_add(void)
 		{ "ACTIVE: released, hold, clear", test_active_permits },
 		{ "RELEASING: crossing releases, hold; ends with the last leg", test_releasing_permits },
 		{ "forking: first answer wins, others cause 26", test_fork_first_answer_wins },
+		{ "call_drop_tries: ringing legs stopped, the caller waits for the next", test_drop_tries },
 		{ "a leg gone without a word: cause 41", test_leg_gone_without_word },
 		{ "shutdown clears with 16, idle after the last call", test_shutdown },
 		{ "bridge_drop_calls destroys every leg", test_drop_calls },
