@@ -179,7 +179,7 @@ def b05_call_waiting(tb):
                  ANSWERED_IN + REINVITE_OUT * 2 + BYE_OUT)
     a_held, a_back = ev_ms(b, r"call 1 held"), ev_ms(b, r"call 1 resumed")
     c_up, c_held, c_back = ev_ms(b, r"call 2 answered"), ev_ms(b, r"call 2 held"), ev_ms(b, r"call 2 resumed")
-    if not a_held <= c_up < c_held < a_back < c_back:
+    if not a_held <= c_up < c_held <= a_back < c_back:  # switch:1 holds C and resumes A in one ms
         raise FlowError("B's steps out of figure B-5's order")
     deaf(a, 2000, a_held, a_back, "B")
     hears(c, 2000, c_up, c_held, "B")
