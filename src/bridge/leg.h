@@ -42,6 +42,23 @@ struct leg_setup_info {
 	char redirecting[LEG_NUM];	/* who the call was for before it was redirected ("" = not redirected) */
 	enum leg_ton redirecting_ton;
 	enum leg_redirect redirect_reason;
+	char referred_by[LEG_NUM];	/* a transfer's call: who asked for it (RFC 3892 Referred-By user) */
+	struct leg *replaces;	/* SIP: the leg whose dialog the INVITE's Replaces (RFC 3891)
+				 * names, a leg sipgw holds (NULL = none) */
+};
+
+/* A transfer the far end of a leg asks for (RFC 3515 REFER, RFC 5589; a
+ * pre-REFER phone's BYE with Also): the target is routed as if the
+ * transferor had dialled it, with the transferor's rights. */
+struct leg_transfer {
+	char target[LEG_NUM];	/* the Refer-To user: the number to call */
+	char referred_by[LEG_NUM];	/* Referred-By user (RFC 3892), else the transferor's From */
+	char source[64];	/* the address the REFER came from */
+	char auth_user[LEG_NUM];	/* digest-authenticated transferor ("" = none) */
+	int auth_status;	/* 0 verified or no credentials; else the refusal they earned */
+	struct leg *replaces;	/* attended (Refer-To ?Replaces=, RFC 3891): the leg of another
+				 * call sipgw holds that the target party is on (NULL = blind) */
+	int gone;		/* BYE/Also: the transferor has left already */
 };
 
 struct leg_ops {
@@ -62,6 +79,9 @@ struct leg_ops {
 	void (*destroy)(struct leg *leg);
 	/* "sip 3 [CONFIRMED]": identity and state for log lines. */
 	const char *(*describe)(struct leg *leg);
+	/* Optional: how the transfer this leg's far end asked for goes, as a SIP
+	 * status (100, 180, 200, or the failure's): RFC 3515 2.4.5 NOTIFY sipfrag. */
+	void (*xfer_status)(struct leg *leg, int status);
 };
 
 struct leg {

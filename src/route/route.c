@@ -18,6 +18,7 @@
 #include "route/dialpeer.h"
 #include "route/identity.h"
 #include "route/route_check.h"
+#include "route/route_transfer.h"
 
 #define ROUTE_MAX_CANDS 8
 #define ROUTE_MAX_FORKS 9	/* registered contacts of one user rung at once (b + 8 forks) */
@@ -518,6 +519,8 @@ int route_incoming_sip(void *arg, struct leg *a, const struct leg_setup_info *si
 	 * trust domain; then it is who calls. */
 	if (si.asserted[0] && cfg_list_match_addr(&r->cfg->sip_trusted, si.source))
 		snprintf(si.calling, sizeof(si.calling), "%s", si.asserted);
+	if (si.replaces)	/* RFC 3891: past the door, it takes that leg's place */
+		return route_replace(r, a, &si, causep);
 	/* A registered phone first (the backup proxy's job), else the PSTN. */
 	return route_call_start(r, a, &si, DP_POTS, route_contacts(r, si.called, uri, 1) ? si.called : NULL,
 				causep);
@@ -547,4 +550,20 @@ void route_free(struct route *r)
 	route_log_summary(r);
 	free(r->pdd_ms);
 	free(r);
+}
+
+/* ---- for route_transfer.c: what a transfer's placement needs of routing */
+
+const struct gw_config *route_config(const struct route *r) { return r->cfg; }
+
+int route_factory_alloc(struct route *r, enum route_leg_kind kind, struct leg **legp, const struct route_target *t)
+{
+	const struct route_factory *f = &r->legs[kind];
+
+	return f->alloc ? f->alloc(f->arg, legp, t) : -ENOSYS;
+}
+
+int route_user_contacts(struct route *r, const char *user, char uris[][ROUTE_URI_LEN], int max)
+{
+	return route_contacts(r, user, uris, max);
 }
