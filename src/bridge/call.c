@@ -539,6 +539,8 @@ int call_join(struct call *c1, struct leg *leave1, struct call *c2, struct leg *
 	else
 		c2->b = NULL;
 	media_part(far->ops->media(far));
+	if (leave1->ops->xfer_status)	/* RFC 5589 7.1: NOTIFY 200, then BYE */
+		leave1->ops->xfer_status(leave1, 200);
 	call_put_in_place(c1, leave1, far);
 	/* c2 is left with the transferor's other leg only: it clears */
 	call_release(c2, NULL, CAUSE_NORMAL_CLEARING);

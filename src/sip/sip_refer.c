@@ -168,9 +168,7 @@ void sip_refer_in(struct sip_leg *sl, int status, sip_t const *sip, tagi_t tags[
 	     xi.auth_user[0] ? " as " : "", xi.auth_user, xi.target, xi.replaces ? " with Replaces" : "",
 	     xi.referred_by);
 	if ((refused = refer_route(sl, &xi)))
-		sip_refer_status(&sl->base, refused);
-	else if (xi.replaces)
-		sip_refer_status(&sl->base, 200);	/* joined at once: both parties were there */
+		sip_refer_status(&sl->base, refused);	/* attended: the bridge told 200 when it joined */
 }
 
 /* A BYE with Also (draft-ietf-sip-cc-transfer-00, Cisco B-7/B-9): the

@@ -1,0 +1,223 @@
+# sipgw call-flow tests for transfers with a PRI party (issue 10 item 2;
+# Cisco figures B-6..B-9): the PBX's caller A talks to phone B through the
+# gateway; B transfers A to C by REFER (blind, B-6; attended with Replaces,
+# B-8), by BYE with Also (B-7, B-9), or C takes B's place with an INVITE
+# with Replaces (RFC 3891). And the door: an untrusted transferor cannot
+# send A to the PSTN. B is tests/flows/xferua.py (a phone that sends REFER),
+# C a sipgw-phone registered with the gateway.
+# SPDX-License-Identifier: GPL-2.0-only
+import re
+
+import flowlib as fl
+import xferua
+from flowlib import (PBX_CONNECTED, FlowError, expect_ladder, flow, pbx_call, pots_peer, q931_ladder,
+                     sip_ladder, tone_events, voip_peer)
+
+C_USER, C_PASS = "2003", "secret3"
+PRI_HUNG_UP = ["> DISCONNECT cause=16", "< RELEASE", "> RELEASE COMPLETE"]  # A hangs up
+PHONE_C_ANSWERED = ["< INVITE", "> 100/INVITE", "> 180/INVITE", "> 200/INVITE", "< ACK"]
+
+
+def registrar_conf():
+    return 'registrar = { realm = "sipgw"; users = ( { user = "%s"; password = "%s"; } ); min_expires = 10; };\n' % (
+        C_USER, C_PASS)
+
+
+def phone_c(tb, *extra):
+    """C: registered as 2003, answers, plays 1000 Hz, listens for A's 2000 Hz."""
+    c = tb.phone("phone-c", "--user", C_USER, "--register", "sip:127.0.0.1:%d" % tb.sip_port,
+                 "--auth", "%s:%s" % (C_USER, C_PASS), "--answer-after", "0.3", "--tone", "1000",
+                 "--detect", "2000", "--exit-after-calls", "1", *extra)
+    c.wait_line(r"EVENT registered expires=\d+ contacts=1")
+    return c
+
+
+def c_ladder(c):
+    """C's ladder without its REGISTER exchanges (start, and the un-REGISTER at exit)."""
+    lad = [x for x in sip_ladder(c.lines()) if "REGISTER" not in x]
+    return lad
+
+
+def gw_log(tb, pattern):
+    gw = [p for p in tb.procs if p.name == "sipgw"][-1]
+    return [ln for ln in gw.errlines() if re.search(pattern, ln)]
+
+
+def a_hears_c(pbx, c):
+    """A's B-channel reaches C after the transfer: each hears the other's tone."""
+    if "on" not in [e for _, e in tone_events(pbx.lines(), 1000)]:
+        raise FlowError("A (PBX) never heard C's 1000 Hz: its B-channel was not bridged to C")
+    if "on" not in [e for _, e in tone_events(c.lines(), 2000)]:
+        raise FlowError("C never heard A's 2000 Hz")
+
+
+def start(tb, trusted=("127.0.0.1",), hangup="5"):
+    """sipgw (B at a voip dial-peer 2001, registrar for C, PSTN behind 9), B, and
+    the PBX calling 2001 as A."""
+    b = xferua.XferUA(tb.sip_port, "2001")
+    tb.gateway(tb.config([voip_peer(100, "2001", b.port), pots_peer(900, "9T")], trusted=trusted,
+                         extra=registrar_conf()))
+    return b
+
+
+@flow
+def xfer_b06_blind_refer_pri_caller(tb):
+    """B-6 with a PRI caller: B REFERs A to C; 202, NOTIFY 100/180/200 (sipfrag), C's INVITE carries
+    Referred-By; when C answers A's B-channel is bridged to C and B gets BYE; no new Q.931 on A's call."""
+    b = start(tb)
+    try:
+        c = phone_c(tb)
+        pbx = pbx_call(tb, "--tone", "2000", "--detect", "1000", "--hangup-after", "4")
+        d = b.answer()
+        b.run_for(0.5)
+        r = b.refer(d, C_USER)
+        if r.status != 202:
+            raise FlowError("REFER answered %d, not 202 Accepted" % r.status)
+        b.wait(lambda m: m.method == "BYE" and not m.status, 8.0)
+        b.run_for(0.3)
+        if pbx.wait_exit() != 0 or c.wait_exit() != 0:
+            raise FlowError("a simulator failed")
+        frags = b.notifies()
+        codes = [f[0] for f in frags]
+        if codes[:1] != [100] or codes[-1:] != [200] or any(x >= 300 for x in codes):
+            raise FlowError("NOTIFY sipfrags are not 100 .. 200: %s" % frags)
+        if not all(f[2].startswith("refer") and f[3].startswith("message/sipfrag") for f in frags):
+            raise FlowError("NOTIFY without Event: refer / message/sipfrag: %s" % frags)
+        if not frags[-1][1].startswith("terminated") or not frags[0][1].startswith("active"):
+            raise FlowError("Subscription-State not active .. terminated: %s" % frags)
+        if b.ladder.index("< BYE") < b.ladder.index("< NOTIFY"):
+            raise FlowError("B got BYE before any NOTIFY: %s" % b.ladder)
+        expect_ladder("A (PRI)", q931_ladder(pbx.lines()), PBX_CONNECTED + PRI_HUNG_UP)
+        expect_ladder("C", c_ladder(c), PHONE_C_ANSWERED + ["< BYE", "> 200/BYE"])
+        inv = fl.sip_lines(c.lines(), r"^< INVITE ")[0][1]
+        if "referred-by[<sip:2001@" not in inv:
+            raise FlowError("C's INVITE has no Referred-By of B: " + inv)
+        c.wait_line(r"EVENT call 1 incoming from=5551000")
+        a_hears_c(pbx, c)
+        if not gw_log(tb, r"call \d+ \[ACTIVE\] transferred to sip"):
+            raise FlowError("gateway did not log the transfer")
+    finally:
+        b.close()
+
+
+@flow
+def xfer_door_untrusted_refer_to_pstn(tb):
+    """The door: B (untrusted, unauthenticated) REFERs A to a PSTN number: 202 then NOTIFY 403
+    (terminated), no SETUP towards the PSTN, A stays with B until A hangs up."""
+    b = start(tb, trusted=("10.9.9.9",))
+    try:
+        pbx = pbx_call(tb, "--tone", "2000", "--hangup-after", "3")
+        d = b.answer()
+        b.run_for(0.3)
+        r = b.refer(d, "95551234")
+        if r.status != 202:
+            raise FlowError("REFER answered %d, not 202" % r.status)
+        b.wait(lambda m: m.method == "NOTIFY" and not m.status, 5.0)
+        b.wait(lambda m: m.method == "BYE" and not m.status, 8.0)   # A hung up: the call was still A-B
+        if pbx.wait_exit() != 0:
+            raise FlowError("PBX failed")
+        frags = b.notifies()
+        if [f[0] for f in frags] != [403] or not frags[0][1].startswith("terminated"):
+            raise FlowError("want one NOTIFY 403 terminated: %s" % frags)
+        expect_ladder("A (PRI)", q931_ladder(pbx.lines()), PBX_CONNECTED + PRI_HUNG_UP)
+        if not gw_log(tb, r"refused transfer by 127\.0\.0\.1 to 95551234 .*not trusted"):
+            raise FlowError("gateway did not log the refusal at the door")
+    finally:
+        b.close()
+
+
+@flow
+def xfer_door_trusted_refer_to_pstn(tb):
+    """The door's other side: the same REFER from a trusted B is routed to the pots dial-peer (a
+    PRI leg, NOTIFY 100), so the refusal above is the door's, not a route that does not exist."""
+    b = start(tb)
+    try:
+        pbx = pbx_call(tb, "--tone", "2000", "--hangup-after", "3")
+        d = b.answer()
+        b.run_for(0.3)
+        b.refer(d, "95551234")
+        b.wait(lambda m: m.method == "NOTIFY" and not m.status, 5.0)
+        if [f[0] for f in b.notifies()][:1] != [100]:
+            raise FlowError("trusted transfer to the PSTN not under way: %s" % b.notifies())
+        if not gw_log(tb, r"transfer target 95551234 -> pri"):
+            raise FlowError("no PRI leg placed for the transfer")
+        pbx.wait_line(r"Q931 < SETUP", 5.0)
+    finally:
+        b.close()
+
+
+@flow
+def xfer_b07_bye_also_pri_caller(tb):
+    """B-7 with a PRI caller: B hangs up with BYE + Also: C; A is not dropped, C is called for A
+    (Referred-By B) and bridged to A's B-channel."""
+    b = start(tb)
+    try:
+        c = phone_c(tb)
+        pbx = pbx_call(tb, "--tone", "2000", "--detect", "1000", "--hangup-after", "4")
+        d = b.answer()
+        b.run_for(0.5)
+        b.request(d, "BYE", ["Also: <sip:%s@127.0.0.1:%d>" % (C_USER, tb.sip_port)])
+        r = b.wait(lambda m: m.method == "BYE" and m.status >= 200, 5.0)
+        if r.status != 200:
+            raise FlowError("BYE answered %d" % r.status)
+        if pbx.wait_exit() != 0 or c.wait_exit() != 0:
+            raise FlowError("a simulator failed")
+        expect_ladder("A (PRI)", q931_ladder(pbx.lines()), PBX_CONNECTED + PRI_HUNG_UP)
+        expect_ladder("C", c_ladder(c), PHONE_C_ANSWERED + ["< BYE", "> 200/BYE"])
+        a_hears_c(pbx, c)
+    finally:
+        b.close()
+
+
+@flow
+def xfer_b08_attended_refer_replaces(tb):
+    """B-8 with a PRI caller: B (talking to A) calls C itself, then REFERs A to C with Replaces naming
+    its B-C dialog: the calls are joined (A's B-channel to C), both of B's legs get BYE, NOTIFY 200."""
+    b = start(tb)
+    try:
+        c = phone_c(tb)
+        pbx = pbx_call(tb, "--tone", "2000", "--detect", "1000", "--hangup-after", "5")
+        d1 = b.answer()
+        d2 = b.call(C_USER)
+        b.run_for(0.5)
+        r = b.refer(d1, C_USER, replaces=d2)
+        if r.status != 202:
+            raise FlowError("REFER answered %d" % r.status)
+        b.wait(lambda m: m.method == "BYE" and not m.status, 5.0)
+        b.wait(lambda m: m.method == "BYE" and not m.status, 5.0)
+        if pbx.wait_exit() != 0 or c.wait_exit() != 0:
+            raise FlowError("a simulator failed")
+        byes = [m.get("call-id") for m in b.msgs if not m.status and m.method == "BYE"]
+        if sorted(byes) != sorted([d1.call_id, d2.call_id]):
+            raise FlowError("B's two legs were not both released: BYEs on %s" % byes)
+        if [f[0] for f in b.notifies()][-1:] != [200]:
+            raise FlowError("no NOTIFY 200 for the attended transfer: %s" % b.notifies())
+        expect_ladder("A (PRI)", q931_ladder(pbx.lines()), PBX_CONNECTED + PRI_HUNG_UP)
+        expect_ladder("C", c_ladder(c), PHONE_C_ANSWERED + ["< BYE", "> 200/BYE"])
+        a_hears_c(pbx, c)
+    finally:
+        b.close()
+
+
+@flow
+def xfer_invite_replaces(tb):
+    """RFC 3891: a third phone D sends an INVITE with Replaces naming the A-B dialog: it takes B's
+    place (200 to D, BYE to B), A's B-channel now reaches D; an untrusted D would meet the door."""
+    b = start(tb)
+    dd = xferua.XferUA(tb.sip_port, "2004")
+    try:
+        pbx = pbx_call(tb, "--tone", "2000", "--hangup-after", "3")
+        d = b.answer()
+        b.run_for(0.3)
+        dd.call("2001", ["Replaces: " + d.replaces(quoted=False)])
+        b.wait(lambda m: m.method == "BYE" and not m.status, 5.0)
+        dd.wait(lambda m: m.method == "BYE" and not m.status, 8.0)
+        if pbx.wait_exit() != 0:
+            raise FlowError("PBX failed")
+        expect_ladder("A (PRI)", q931_ladder(pbx.lines()), PBX_CONNECTED + PRI_HUNG_UP)
+        expect_ladder("D", dd.ladder, ["> INVITE", "< 200/INVITE", "> ACK", "< BYE", "> 200/BYE"])
+        if not gw_log(tb, r"replaces sip \d+ .*\(RFC 3891\)"):
+            raise FlowError("gateway did not log the replacement")
+    finally:
+        b.close()
+        dd.close()
