@@ -25,7 +25,8 @@
 	X(sdp) \
 	X(sip_leg) \
 	X(sip_overload) \
-	X(sip_timers)
+	X(sip_timers) \
+	X(transfer)
 
 #define UNIT_DECLARE(name) int suite_##name##_add(void);
 UNIT_SUITES(UNIT_DECLARE)
