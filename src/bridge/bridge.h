@@ -48,6 +48,8 @@ int call_alloc(struct call **cp, struct bridge *br, struct leg *a, const struct 
 const char *call_describe(struct call *c);
 unsigned call_id(const struct call *c);
 const struct leg_setup_info *call_setup_info(const struct call *c);
+/** The party of c that is not leg (NULL: leg is not one of its two). */
+struct leg *call_peer(const struct call *c, const struct leg *leg);
 /** The call's a leg: the side that started it (NULL once gone). */
 struct leg *call_caller_leg(const struct call *c);
 /** Routing's own data for the call (NULL until set); freed by routing in call_ended. */

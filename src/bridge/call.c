@@ -64,6 +64,7 @@ static void call_active_action(struct fsm_inst *fi, int event, void *data);
 static void call_releasing_action(struct fsm_inst *fi, int event, void *data);
 static void call_timeout(struct fsm_inst *fi, int timer);
 static int call_dismiss(struct call *c, struct leg *leg);
+static struct leg *call_other(const struct call *c, const struct leg *leg);
 static const char *call_fsm_describe(struct fsm_inst *fi);
 static void call_on_releasing(struct fsm_inst *fi, int prev);
 
@@ -141,6 +142,7 @@ unsigned call_id(const struct call *c) { return c->id; }
 const struct leg_setup_info *call_setup_info(const struct call *c) { return &c->si; }
 void *call_route_data(const struct call *c) { return c->route_data; }
 struct leg *call_caller_leg(const struct call *c) { return c->a; }
+struct leg *call_peer(const struct call *c, const struct leg *leg) { return call_other(c, leg); }
 void call_set_route_data(struct call *c, void *data) { c->route_data = data; }
 int call_alerted(const struct call *c) { return c->fi.state == CALL_ST_ALERTING; }
 

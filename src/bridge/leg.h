@@ -82,6 +82,11 @@ struct leg_ops {
 	/* Optional: how the transfer this leg's far end asked for goes, as a SIP
 	 * status (100, 180, 200, or the failure's): RFC 3515 2.4.5 NOTIFY sipfrag. */
 	void (*xfer_status)(struct leg *leg, int status);
+	/* Optional: ask the network to connect this leg's far party with other's
+	 * itself, freeing both channels (NI-2/5ESS two B-channel transfer,
+	 * DMS-100 release link trunk, ETSI/Q.SIG ECT). 0 asked (the network
+	 * then clears both legs); -errno: it has no such service for them. */
+	int (*transfer_with)(struct leg *leg, struct leg *other);
 };
 
 struct leg {

@@ -207,6 +207,7 @@ static const struct leg_ops pri_leg_ops = {
 	.media = pl_media,
 	.destroy = pl_destroy,
 	.describe = pl_describe,
+	.transfer_with = pri_leg_transfer_with,	/* pri_xfer.c */
 };
 
 /* Frames from the bridge wait here for the span's 20 ms clock. */

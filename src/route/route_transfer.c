@@ -136,7 +136,18 @@ int route_transfer(void *arg, struct leg *transferor, const struct leg_transfer 
 		/* Attended (B-8): both calls are sipgw's already and both passed
 		 * the door when they were made; nothing new reaches the PRI. */
 		struct call *c2 = xi->replaces->call;
+		struct leg *far1 = call_peer(c, transferor), *far2 = c2 ? call_peer(c2, xi->replaces) : NULL;
 
+		/* Both far parties on the PRI: the switch connects them and frees
+		 * both B-channels (2BCT, RLT, ECT); the calls end when it clears
+		 * them. Else, or when it has no such service, sipgw joins them. */
+		if (far1 && far2 && far1->ops->transfer_with && far1->ops->transfer_with(far1, far2) == 0) {
+			LOGN(LSS_BRIDGE, "%s and call %u handed to the network's transfer", call_describe(c),
+			     call_id(c2));
+			if (transferor->ops->xfer_status)
+				transferor->ops->xfer_status(transferor, 200);
+			return 0;
+		}
 		if (!c2 || (rv = call_join(c, transferor, c2, xi->replaces)))
 			return err_with(-EBUSY, causep, CAUSE_USER_BUSY);
 		return 0;

@@ -221,3 +221,76 @@ def xfer_invite_replaces(tb):
     finally:
         b.close()
         dd.close()
+
+
+def two_pri_calls(tb, switch, *pbx_extra):
+    """A (PBX) calls B; B calls 95551234 (the PBX again, C) and REFERs A to C with Replaces:
+    both of B's calls are on the PRI."""
+    b = xferua.XferUA(tb.sip_port, "2001")
+    tb.gateway(tb.config([voip_peer(100, "2001", b.port), pots_peer(900, "9T")], switch=switch))
+    pbx = pbx_call(tb, "--switch", switch, "--tone", "2000", "--detect", "2000", "--calls-in", "1",
+                   "--hangup-after", "4", *pbx_extra)
+    d1 = b.answer()
+    d2 = b.call("95551234")
+    b.run_for(0.5)
+    r = b.refer(d1, "95551234", replaces=d2)
+    if r.status != 202:
+        raise FlowError("REFER answered %d" % r.status)
+    return b, pbx, d1, d2
+
+
+def b_released_both(b, d1, d2):
+    for _ in range(2):
+        b.wait(lambda m: m.method == "BYE" and not m.status, 8.0)
+    byes = [m.get("call-id") for m in b.msgs if not m.status and m.method == "BYE"]
+    if sorted(byes) != sorted([d1.call_id, d2.call_id]):
+        raise FlowError("B's two legs were not both released: BYEs on %s" % byes)
+    if [f[0] for f in b.notifies()][-1:] != [200]:
+        raise FlowError("no NOTIFY 200: %s" % b.notifies())
+
+
+@flow
+def xfer_two_pri_calls_2bct(tb):
+    """Both of B's calls on the PRI (NI-2): the gateway asks the switch to connect them (FACILITY,
+    2BCT); the switch clears both calls, both B-channels are free, B's legs get BYE."""
+    b, pbx, d1, d2 = two_pri_calls(tb, "ni2", "--switch-transfer")
+    try:
+        b_released_both(b, d1, d2)
+        if pbx.wait_exit() != 0:
+            raise FlowError("PBX failed")
+        lad = q931_ladder(pbx.lines())
+        if lad.count("< FACILITY") != 1:
+            raise FlowError("the switch was not asked once (FACILITY): %s" % lad)
+        fac = lad.index("< FACILITY")
+        if sum(x.startswith("> DISCONNECT") for x in lad[fac + 1:]) != 2 or lad.count("> SETUP") != 1 or lad.count("< SETUP") != 1:
+            raise FlowError("the switch did not clear both calls after the FACILITY: %s" % lad)
+        pbx.wait_line(r"EVENT transfer requested by the gateway: connecting its 2 call")
+        if not gw_log(tb, r"transfer asked of the switch \(ni2: 2BCT\)"):
+            raise FlowError("gateway did not log the 2BCT request")
+        if not gw_log(tb, r"23 of 23 B-channels free") or gw_log(tb, r"audio through: pri PCMU <-> pri"):
+            raise FlowError("B-channels not all free, or the calls were bridged in the gateway")
+    finally:
+        b.close()
+
+
+@flow
+def xfer_two_pri_calls_no_switch_service(tb):
+    """The same on NI-1, which has no network transfer: the gateway joins the two PRI calls itself
+    (A's and C's B-channels bridged in sipgw, audio across), no FACILITY, B's legs get BYE."""
+    b, pbx, d1, d2 = two_pri_calls(tb, "ni1")
+    try:
+        b_released_both(b, d1, d2)
+        if pbx.wait_exit() != 0:
+            raise FlowError("PBX failed")
+        lad = q931_ladder(pbx.lines())
+        if "< FACILITY" in lad:
+            raise FlowError("FACILITY sent on NI-1: %s" % lad)
+        if not gw_log(tb, r"no network transfer for these calls"):
+            raise FlowError("gateway did not say the switch has no transfer")
+        if not gw_log(tb, r"joined with call \d+"):
+            raise FlowError("gateway did not join the calls")
+        chans = set(re.findall(r"tone 2000 on ch=(\d+)", "\n".join(pbx.lines())))
+        if len(chans) != 2:
+            raise FlowError("A and C did not hear each other through the gateway: %s" % chans)
+    finally:
+        b.close()
