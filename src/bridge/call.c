@@ -449,6 +449,7 @@ static struct leg *call_other(const struct call *c, const struct leg *leg)
  * old is released with normal clearing, the two parties' audio joined. */
 static void call_put_in_place(struct call *c, struct leg *old, struct leg *leg)
 {
+	struct leg *stay = call_other(c, old);
 	int was_a = old == c->a;
 
 	call_dismiss(c, old);
@@ -459,6 +460,8 @@ static void call_put_in_place(struct call *c, struct leg *old, struct leg *leg)
 	leg->call = c;
 	old->ops->release(old, CAUSE_NORMAL_CLEARING);
 	call_join_media(c);
+	if (stay && leg->party[0] && stay->ops->peer_changed)
+		stay->ops->peer_changed(stay, leg->party);
 }
 
 static void call_xfer_status(struct call *c, int status)
@@ -498,6 +501,8 @@ static void call_xfer_event(struct call *c, int event, struct call_ev *ev)
 			else
 				c->b = t;
 			call_join_media(c);
+			if (call_other(c, t) && t->party[0] && call_other(c, t)->ops->peer_changed)
+				call_other(c, t)->ops->peer_changed(call_other(c, t), t->party);
 		}
 		c->xfer_from = NULL;
 		break;

@@ -87,6 +87,10 @@ struct leg_ops {
 	 * DMS-100 release link trunk, ETSI/Q.SIG ECT). 0 asked (the network
 	 * then clears both legs); -errno: it has no such service for them. */
 	int (*transfer_with)(struct leg *leg, struct leg *other);
+	/* Optional: after a transfer the far end talks to someone else, number:
+	 * tell it where the protocol can (Q.931 connected number by FACILITY/
+	 * NOTIFY, SIP P-Asserted-Identity to a trusted peer), else log it. */
+	void (*peer_changed)(struct leg *leg, const char *number);
 };
 
 struct leg {
@@ -97,6 +101,8 @@ struct leg {
 	int cause_from_reason;	/* set by a SIP leg with its failure: the cause it reports
 				 * is the far end's own Q.850 cause (Reason header, RFC
 				 * 6432), not its status's; no override replaces it */
+	char party[LEG_NUM];	/* set by routing for a transfer: the number of this leg's far
+				 * party, which the other side is told it now talks to ("" = none) */
 	int release_status;	/* set by routing before it has the call cleared: the SIP
 				 * status an incoming SIP leg answers its INVITE with
 				 * instead of the cause's RFC 3398 row (0 = that row) */

@@ -39,3 +39,26 @@ int pri_leg_transfer_with(struct leg *leg, struct leg *other)
 	     a->span->cfg->switchtype == SWITCH_EUROISDN_T1 ? "ECT" : "2BCT");
 	return 0;
 }
+
+/* After a transfer the PBX's party talks to number. libpri signals the new
+ * connected party where the switch type has a way: ETSI EctInform (EN 300
+ * 369, FACILITY), Q.SIG CallTransferComplete (ISO 13869); NI-2 and the
+ * other North American types have none on an active call, so it is logged. */
+void pri_leg_peer_changed(struct leg *leg, const char *number)
+{
+	struct pri_leg *pl = (struct pri_leg *)leg;
+	struct pri_party_connected_line cl = { 0 };
+	enum span_switch sw = pl->span->cfg->switchtype;
+	int told = sw == SWITCH_QSIG || sw == SWITCH_EUROISDN_E1 || sw == SWITCH_EUROISDN_T1;
+
+	if (!pl->qc)
+		return;
+	cl.id.number.valid = 1;
+	cl.id.number.presentation = PRI_PRES_ALLOWED | PRI_PRES_USER_NUMBER_UNSCREENED;
+	cl.id.number.plan = PRI_UNKNOWN;
+	snprintf(cl.id.number.str, sizeof(cl.id.number.str), "%s", number);
+	if (pri_connected_line_update(pl->span->pri, pl->qc, &cl))
+		told = 0;
+	LOGN(LSS_Q931, "%s connected party now %s (%s)", leg->ops->describe(leg), number,
+	     told ? "connected line update sent" : "switch type has no update for an active call: logged only");
+}

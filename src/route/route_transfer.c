@@ -113,6 +113,7 @@ static int xfer_blind(struct route *r, struct call *c, struct leg *transferor, c
 		leg->ops->destroy(leg);
 		return rv;
 	}
+	snprintf(leg->party, sizeof(leg->party), "%s", si.called);
 	if ((rv = call_transfer(c, transferor, leg))) {
 		leg->call = NULL;
 		leg->ops->release(leg, CAUSE_NORMAL_CLEARING);	/* reports gone; destroyed then */
@@ -148,6 +149,9 @@ int route_transfer(void *arg, struct leg *transferor, const struct leg_transfer 
 				transferor->ops->xfer_status(transferor, 200);
 			return 0;
 		}
+		if (far2)	/* who A now talks to: the number C called or was called by */
+			snprintf(far2->party, sizeof(far2->party), "%s", far2 == call_caller_leg(c2) ?
+				 call_setup_info(c2)->calling : call_setup_info(c2)->called);
 		if (!c2 || (rv = call_join(c, transferor, c2, xi->replaces)))
 			return err_with(-EBUSY, causep, CAUSE_USER_BUSY);
 		return 0;
@@ -161,6 +165,7 @@ int route_transfer(void *arg, struct leg *transferor, const struct leg_transfer 
  * leg's place in its call; else 481-like refusal (no such dialog). */
 int route_replace(struct route *r, struct leg *a, const struct leg_setup_info *si, int *causep)
 {
+	snprintf(a->party, sizeof(a->party), "%s", si->calling);
 	if (call_replace_leg(si->replaces, a))
 		return err_with(-EBUSY, causep, CAUSE_USER_BUSY);
 	return 0;

@@ -397,6 +397,7 @@ static const struct leg_ops sip_leg_ops = {
 	.destroy = sl_destroy,
 	.describe = sl_describe,
 	.xfer_status = sip_refer_status,
+	.peer_changed = sip_refer_peer_changed,
 };
 
 /* A UAS leg starts in INCOMING (its INVITE is here), a UAC one in IDLE. */

@@ -51,12 +51,12 @@ def a_hears_c(pbx, c):
         raise FlowError("C never heard A's 2000 Hz")
 
 
-def start(tb, trusted=("127.0.0.1",), hangup="5"):
+def start(tb, trusted=("127.0.0.1",), **kw):
     """sipgw (B at a voip dial-peer 2001, registrar for C, PSTN behind 9), B, and
     the PBX calling 2001 as A."""
     b = xferua.XferUA(tb.sip_port, "2001")
     tb.gateway(tb.config([voip_peer(100, "2001", b.port), pots_peer(900, "9T")], trusted=trusted,
-                         extra=registrar_conf()))
+                         extra=registrar_conf(), **kw))
     return b
 
 
@@ -96,6 +96,33 @@ def xfer_b06_blind_refer_pri_caller(tb):
         a_hears_c(pbx, c)
         if not gw_log(tb, r"call \d+ \[ACTIVE\] transferred to sip"):
             raise FlowError("gateway did not log the transfer")
+        if not gw_log(tb, r"pri pbx-a/1 .*connected party now 2003 \(switch type has no update"):
+            raise FlowError("NI-2: the new connected party was not logged")
+    finally:
+        b.close()
+
+
+@flow
+def xfer_b06_blind_euroisdn_connected_line(tb):
+    """B-6 on EuroISDN E1: after the transfer A's switch is told its new connected party (libpri's
+    connected line update: a FACILITY, EctInform) once; the call then runs on and clears as usual."""
+    b = start(tb, framing="e1", switch="euroisdn_e1")
+    try:
+        c = phone_c(tb)
+        pbx = pbx_call(tb, "--framing", "e1", "--switch", "euroisdn_e1", "--tone", "2000", "--detect", "1000",
+                       "--hangup-after", "4")
+        d = b.answer()
+        b.run_for(0.5)
+        b.refer(d, C_USER)
+        b.wait(lambda m: m.method == "BYE" and not m.status, 8.0)
+        if pbx.wait_exit() != 0 or c.wait_exit() != 0:
+            raise FlowError("a simulator failed")
+        lad = q931_ladder(pbx.lines())
+        if lad[:5] != PBX_CONNECTED or lad.count("< FACILITY") != 1 or lad[-3:] != PRI_HUNG_UP:
+            raise FlowError("want connect, one FACILITY (connected line), clearing: %s" % lad)
+        if not gw_log(tb, r"connected party now 2003 \(connected line update sent\)"):
+            raise FlowError("gateway did not log the connected line update")
+        a_hears_c(pbx, c)
     finally:
         b.close()
 
