@@ -321,3 +321,53 @@ def xfer_two_pri_calls_no_switch_service(tb):
             raise FlowError("A and C did not hear each other through the gateway: %s" % chans)
     finally:
         b.close()
+
+
+@flow
+def xfer_door_invite_replaces_untrusted(tb):
+    """The door for RFC 3891: an untrusted, unauthenticated D sends an INVITE with Replaces naming the
+    A-B dialog: challenged (407) like any INVITE, B keeps A (no BYE until A hangs up)."""
+    b = start(tb, trusted=("10.9.9.9",))
+    dd = xferua.XferUA(tb.sip_port, "2004")
+    try:
+        pbx = pbx_call(tb, "--tone", "2000", "--hangup-after", "2")
+        d = b.answer()
+        b.run_for(0.3)
+        try:
+            dd.call("2001", ["Replaces: " + d.replaces(quoted=False)])
+            raise FlowError("untrusted INVITE with Replaces was taken")
+        except AssertionError as e:
+            if "407" not in str(e):
+                raise FlowError("want 407 for the untrusted Replaces INVITE: %s" % e)
+        bye = b.wait(lambda m: m.method == "BYE" and not m.status, 8.0)
+        if pbx.wait_exit() != 0:
+            raise FlowError("PBX failed")
+        if bye.get("call-id") != d.call_id:
+            raise FlowError("B's BYE is not for its own dialog")
+        expect_ladder("A (PRI)", q931_ladder(pbx.lines()), PBX_CONNECTED + PRI_HUNG_UP)
+        if gw_log(tb, r"replaces sip"):
+            raise FlowError("the untrusted INVITE replaced B")
+    finally:
+        b.close()
+        dd.close()
+
+
+@flow
+def xfer_door_bye_also_untrusted_to_pstn(tb):
+    """The door for BYE/Also: an untrusted B leaves with Also: a PSTN number: refused, no SETUP
+    towards the PSTN; with B gone A's call is cleared (cause 16)."""
+    b = start(tb, trusted=("10.9.9.9",))
+    try:
+        pbx = pbx_call(tb, "--tone", "2000", "--hangup-after", "5")
+        d = b.answer()
+        b.run_for(0.3)
+        b.request(d, "BYE", ["Also: <sip:95551234@127.0.0.1:%d>" % tb.sip_port])
+        b.wait(lambda m: m.method == "BYE" and m.status >= 200, 5.0)
+        if pbx.wait_exit() != 0:
+            raise FlowError("PBX failed")
+        expect_ladder("A (PRI)", q931_ladder(pbx.lines()),
+                      PBX_CONNECTED + ["< DISCONNECT cause=16", "> RELEASE", "< RELEASE COMPLETE"])
+        if not gw_log(tb, r"refused transfer by 127\.0\.0\.1 to 95551234"):
+            raise FlowError("gateway did not log the refusal at the door")
+    finally:
+        b.close()
