@@ -16,6 +16,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "dsp/moh.h"
 #include "q931/span.h"
 #include "route/route.h"
 #include "route/route_check.h"
@@ -34,6 +35,7 @@ struct gw {
 	struct registrar *reg;
 	struct span *spans[CFG_MAX_SPANS];
 	int n_spans;
+	struct moh *moh;		/* rtp.moh_file, or NULL */
 	int sfd;
 	struct loop_fd *sig_w;
 	struct loop_timer *grace, *bound;
@@ -183,12 +185,22 @@ static int gw_start(struct gw *gw)
 	if ((rc = sip_ua_alloc(&gw->ua, &up)))
 		return rc;
 	gw->legs.ua = gw->ua;
+	if (gw->cfg.moh_file[0]) {
+		char why[128];
+
+		if ((rc = moh_load(&gw->moh, gw->cfg.moh_file, why, sizeof(why)))) {
+			LOGE(LSS_CORE, "rtp moh_file %s: %s", gw->cfg.moh_file, why);
+			return rc;
+		}
+		LOGN(LSS_CORE, "music on hold from %s", gw->cfg.moh_file);
+	}
 	for (int i = 0; i < gw->cfg.n_spans; i++) {
 		struct span_params sp = {
 			.cfg = &gw->cfg.spans[i], .root = gw->root,
 			.incoming_h = route_incoming_pri, .number_h = route_number_complete,
 			.arg = gw->route, .t302_ms = gw->cfg.timers.t302_ms,
 			.reserved = gw->cfg.emergency.n ? gw->cfg.emergency.reserved_channels : 0,
+			.moh = gw->moh,
 		};
 		if ((rc = span_alloc(&gw->spans[i], &sp)))
 			return rc;
@@ -221,6 +233,7 @@ static void gw_stop(struct gw *gw)
 	route_free(gw->route);
 	for (int i = 0; i < gw->n_spans; i++)
 		span_free(gw->spans[i]);
+	moh_free(gw->moh);
 	sip_ua_free(gw->ua);
 	registrar_free(gw->reg);
 	loop_timer_free(gw->grace);

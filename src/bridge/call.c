@@ -56,6 +56,7 @@ struct call_ev {
 	int inband;		/* ALERTING: the far end sends ringback */
 	int cause, status;	/* RELEASED */
 	int held;		/* HOLD */
+	enum leg_hold how;
 };
 
 static void call_routing_action(struct fsm_inst *fi, int event, void *data);
@@ -107,6 +108,8 @@ struct call {
 	struct leg *dying[CALL_MAX_DYING];	/* legs given up on, still clearing */
 	struct leg_setup_info si;
 	struct leg *cleared_by;		/* RELEASING: the leg that cleared first (not told again) */
+	struct leg *held;		/* ACTIVE: the party told it is held (NULL: none) */
+	enum leg_hold hold_how;
 	struct leg *xfer;		/* ACTIVE: a leg to a transfer target, ringing for the party that stays */
 	struct leg *xfer_from;		/* the transferor, whose place it takes (NULL: gone already) */
 	int last_cause;
@@ -392,9 +395,18 @@ static void call_active_action(struct fsm_inst *fi, int event, void *data)
 		}
 		call_release(c, ev->leg, ev->cause);
 		break;
-	case CALL_EV_HOLD:
+	case CALL_EV_HOLD: {
+		/* B2BUA: the other party hears of it as its protocol allows
+		 * (a re-INVITE, a Q.931 NOTIFY), the way the holder did it */
+		struct leg *other = ev->leg == c->a ? c->b : c->a;
+
 		call_log_hold(c, ev);
+		if (other && other->ops->hold)
+			other->ops->hold(other, ev->held, ev->how);
+		c->held = ev->held ? other : NULL;	/* a transfer resumes whom it held */
+		c->hold_how = ev->how;
 		break;
+	}
 	case CALL_EV_CLEAR:
 		call_release(c, NULL, ev->cause);
 		break;
@@ -445,6 +457,17 @@ static struct leg *call_other(const struct call *c, const struct leg *leg)
 	return leg == c->a ? c->b : leg == c->b ? c->a : NULL;
 }
 
+/* The transferor held the party that stays (B-6: hold, then REFER): that
+ * party is taken off hold now that it talks to someone (RFC 5589 6.1). */
+static void call_unhold(struct call *c, struct leg *stay)
+{
+	if (!stay || c->held != stay)
+		return;
+	c->held = NULL;
+	if (stay->ops->hold)
+		stay->ops->hold(stay, 0, c->hold_how);
+}
+
 /* leg (a transfer target, another call's party) takes old's place in c:
  * old is released with normal clearing, the two parties' audio joined. */
 static void call_put_in_place(struct call *c, struct leg *old, struct leg *leg)
@@ -460,6 +483,7 @@ static void call_put_in_place(struct call *c, struct leg *old, struct leg *leg)
 	leg->call = c;
 	old->ops->release(old, CAUSE_NORMAL_CLEARING);
 	call_join_media(c);
+	call_unhold(c, stay);
 	if (stay && leg->party[0] && stay->ops->peer_changed)
 		stay->ops->peer_changed(stay, leg->party);
 }
@@ -501,6 +525,7 @@ static void call_xfer_event(struct call *c, int event, struct call_ev *ev)
 			else
 				c->b = t;
 			call_join_media(c);
+			call_unhold(c, call_other(c, t));
 			if (call_other(c, t) && t->party[0] && call_other(c, t)->ops->peer_changed)
 				call_other(c, t)->ops->peer_changed(call_other(c, t), t->party);
 		}
@@ -545,6 +570,7 @@ int call_join(struct call *c1, struct leg *leave1, struct call *c2, struct leg *
 		c2->a = NULL;
 	else
 		c2->b = NULL;
+	call_unhold(c2, far);	/* B held C too */
 	media_part(far->ops->media(far));
 	if (leave1->ops->xfer_status)	/* RFC 5589 7.1: NOTIFY 200, then BYE */
 		leave1->ops->xfer_status(leave1, 200);
@@ -656,9 +682,9 @@ void call_leg_released(struct leg *leg, int cause, int status)
 	call_leg_event(leg, CALL_EV_RELEASED, &(struct call_ev){ .cause = cause, .status = status });
 }
 
-void call_leg_hold(struct leg *leg, int held)
+void call_leg_hold(struct leg *leg, int held, enum leg_hold how)
 {
-	call_leg_event(leg, CALL_EV_HOLD, &(struct call_ev){ .held = held });
+	call_leg_event(leg, CALL_EV_HOLD, &(struct call_ev){ .held = held, .how = how });
 }
 
 /* The leg has finished: forget it, and end the call once no leg is left. */
@@ -683,6 +709,8 @@ void call_leg_gone(struct leg *leg)
 	}
 	if (leg == c->xfer_from)
 		c->xfer_from = NULL;
+	if (leg == c->held)
+		c->held = NULL;
 	if ((leg == c->a || leg == c->b) && c->fi.state != CALL_ST_RELEASING)
 		call_release(c, leg, CAUSE_TEMP_FAILURE);	/* gone without a word */
 	if (leg == c->a)

@@ -61,6 +61,10 @@ struct leg_transfer {
 	int gone;		/* BYE/Also: the transferor has left already */
 };
 
+/* How a party holds the call (RFC 3264 8.4, RFC 2543's c=0.0.0.0, Q.931
+ * NOTIFY / HOLD): kept when the hold is passed on to the other leg. */
+enum leg_hold { LEG_HOLD_SENDONLY, LEG_HOLD_INACTIVE, LEG_HOLD_NULL_ADDR, LEG_HOLD_PRI };
+
 struct leg_ops {
 	const char *kind;	/* "pri", "sip" */
 	/* Outgoing leg: place the call. 0, or -errno with the Q.850 cause in
@@ -73,6 +77,10 @@ struct leg_ops {
 	void (*answer)(struct leg *leg);
 	/* Clear the leg with a Q.850 cause; the leg reports call_leg_gone() when done. */
 	void (*release)(struct leg *leg, int cause);
+	/* The other party of the answered call held it (held 1) or took it off
+	 * hold (0): tell this leg's far end, the way its protocol can (SIP
+	 * re-INVITE, Q.931 NOTIFY). NULL: the protocol has no way. */
+	void (*hold)(struct leg *leg, int held, enum leg_hold how);
 	/* The leg's audio port (NULL when it has none yet). */
 	struct media_port *(*media)(struct leg *leg);
 	/* Free everything; called by the call only after call_leg_gone(). */
@@ -117,7 +125,8 @@ void call_leg_answered(struct leg *leg);
 void call_leg_released(struct leg *leg, int cause, int status);
 /* The leg has finished its protocol work; the call may destroy it. */
 void call_leg_gone(struct leg *leg);
-/* The far side put the call on hold or took it off (logged; media is the leg's). */
-void call_leg_hold(struct leg *leg, int held);
+/* The far side put the call on hold or took it off: the other leg is told
+ * (leg_ops.hold) once the call is answered; media is each leg's. */
+void call_leg_hold(struct leg *leg, int held, enum leg_hold how);
 
 #endif

@@ -43,6 +43,8 @@ static const struct opt rtp_opts[] = {
 	{ "address", OPT_STR, offsetof(struct gw_config, rtp_ip), sizeof(((struct gw_config *)0)->rtp_ip), 0, 0, NULL, 0 },
 	{ "port_min", OPT_INT, offsetof(struct gw_config, rtp_port_min), sizeof(int), 1024, 65534, NULL, 0 },
 	{ "port_max", OPT_INT, offsetof(struct gw_config, rtp_port_max), sizeof(int), 1025, 65535, NULL, 0 },
+	/* music on hold: raw 8 kHz mu-law (sox ... -t ul), looped to a PBX party the SIP side holds */
+	O_STR(struct gw_config, moh_file, 0),
 	{ NULL } };
 
 static const struct opt timer_opts[] = {
@@ -602,6 +604,9 @@ static int check_runtime(struct ctx *c, config_t *lc, const struct gw_config *cf
 			return fail(c, config_lookup(lc, "registrar.database"),
 				    "registrar database \"%s\" is not a file", r->database);
 	}
+	if (cfg->moh_file[0] && access(cfg->moh_file, R_OK))
+		return fail(c, config_lookup(lc, "rtp.moh_file"), "rtp moh_file \"%s\": %s", cfg->moh_file,
+			    strerror(errno));
 	if (r->users_file[0] && access(r->users_file, R_OK))
 		return fail(c, config_lookup(lc, "registrar.users_file"), "registrar users_file \"%s\": %s",
 			    r->users_file, strerror(errno));

@@ -131,6 +131,7 @@ struct gw_config {
 	int sip_retry_after;		/* seconds, Retry-After of an overload 503 (sent as N..2N) */
 	char rtp_ip[64];
 	int rtp_port_min, rtp_port_max;
+	char moh_file[256];		/* music on hold for PBX parties (raw 8 kHz mu-law; "" = silence) */
 	struct cfg_timers timers;
 	struct cfg_span spans[CFG_MAX_SPANS];
 	int n_spans;

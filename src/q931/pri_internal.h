@@ -50,6 +50,7 @@ struct span {
 	int n_b;
 	int rr_next;				/* round-robin hunting position */
 	int reserved;				/* channels kept for emergency calls */
+	const struct moh *moh;			/* music on hold, or NULL (silence) */
 	int dchan_up;				/* calls can be signalled (NFAS: on some
 						 * D-channel of the group) */
 	int d_up;				/* this span's own D-channel is up */
@@ -119,6 +120,8 @@ struct pri_leg {
 	int redirecting_plan;
 	struct loop_timer *route_timer;	/* hands the SETUP to the bridge */
 	uint8_t outq[4][MEDIA_FRAME];	/* frames waiting for the 20 ms clock */
+	int held;			/* the SIP side holds the call: music or silence */
+	size_t moh_pos;
 	unsigned q_head, q_len;
 	char desc[64];
 };

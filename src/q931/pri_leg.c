@@ -12,6 +12,7 @@
 #include "core/fsm.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "dsp/moh.h"
 
 /* Q.931 4.5.23: progress description 1 (call not end-to-end ISDN, further
  * progress information may be in-band) and 8 (in-band information now
@@ -197,6 +198,63 @@ static void pl_destroy(struct leg *leg)
 
 static int pl_setup(struct leg *leg, const struct leg_setup_info *si, int *causep);
 
+/* leg_ops.hold: the SIP side held the call or resumed it. The PBX hears
+ * music (span's moh) or silence meanwhile, and a NOTIFY remote hold /
+ * remote retrieval (Q.931 4.5.22, ETS 300 141) where the switch type
+ * carries one (libpri sends it on EuroISDN only). */
+static void pl_hold(struct leg *leg, int held, enum leg_hold how)
+{
+	struct pri_leg *pl = (struct pri_leg *)leg;
+	struct span *sp = pl->span;
+
+	if (!pl->qc || pl->held == held || (pl->fi.state != PRI_ST_ACTIVE && pl->fi.state != PRI_ST_CONNECT_REQUEST))
+		return;
+	pl->held = held;
+	pl->q_len = 0;
+	if (pri_notify(sp->pri, pl->qc, span_wire_chan(sp, pl->chan),
+		       held ? PRI_NOTIFY_REMOTE_HOLD : PRI_NOTIFY_REMOTE_RETRIEVAL))
+		LOGI(LSS_Q931, "%s %s by the SIP side, %s to the PBX (%s carries no hold NOTIFY)",
+		     pl_describe(leg), held ? "held" : "resumed", held ? (sp->moh ? "music" : "silence") : "audio",
+		     sp->cfg->switch_name);
+	else
+		LOGI(LSS_Q931, "%s %s by the SIP side: NOTIFY remote %s, %s to the PBX", pl_describe(leg),
+		     held ? "held" : "resumed", held ? "hold" : "retrieval",
+		     held ? (sp->moh ? "music" : "silence") : "audio");
+	span_reschedule(sp);
+}
+
+/* The PBX holds the call or takes it back: a NOTIFY remote hold /
+ * retrieval, or HOLD / RETRIEVE (acknowledged; the B-channel stays ours).
+ * The SIP side hears it as a hold re-INVITE. */
+static void pl_far_hold(struct pri_leg *pl, const pri_event *pe)
+{
+	struct span *sp = pl->span;
+	int held;
+
+	switch (pe->e) {
+	case PRI_EVENT_NOTIFY:
+		if (pe->notify.info != PRI_NOTIFY_REMOTE_HOLD && pe->notify.info != PRI_NOTIFY_REMOTE_RETRIEVAL) {
+			LOGI(LSS_Q931, "%s NOTIFY 0x%02x ignored", pl_describe(&pl->base), pe->notify.info);
+			return;
+		}
+		held = pe->notify.info == PRI_NOTIFY_REMOTE_HOLD;
+		break;
+	case PRI_EVENT_HOLD:
+		pri_hold_ack(sp->pri, pl->qc);
+		held = 1;
+		break;
+	default:
+		pri_retrieve_ack(sp->pri, pl->qc, span_wire_chan(sp, pl->chan));
+		held = 0;
+		break;
+	}
+	span_reschedule(sp);
+	LOGI(LSS_Q931, "%s the PBX %s the call (%s)", pl_describe(&pl->base), held ? "holds" : "retrieves",
+	     pe->e == PRI_EVENT_NOTIFY ? (held ? "NOTIFY remote hold" : "NOTIFY remote retrieval")
+	     : held ? "HOLD" : "RETRIEVE");
+	call_leg_hold(&pl->base, held, LEG_HOLD_PRI);
+}
+
 static const struct leg_ops pri_leg_ops = {
 	.kind = "pri",
 	.setup = pl_setup,
@@ -204,6 +262,7 @@ static const struct leg_ops pri_leg_ops = {
 	.progress = pl_progress,
 	.answer = pl_answer,
 	.release = pl_release,
+	.hold = pl_hold,
 	.media = pl_media,
 	.destroy = pl_destroy,
 	.describe = pl_describe,
@@ -217,8 +276,8 @@ static void pl_play(struct media_port *mp, const uint8_t *frame, size_t len)
 	struct pri_leg *pl = mp->owner;
 	unsigned slot;
 
-	if (len != MEDIA_FRAME)
-		return;
+	if (len != MEDIA_FRAME || pl->held)
+		return;	/* held by the SIP side: music or silence instead (pri_leg_tick) */
 	if (pl->q_len == 4) {	/* the far side runs fast: drop the oldest */
 		pl->q_head = (pl->q_head + 1) % 4;
 		pl->q_len--;
@@ -235,7 +294,9 @@ void pri_leg_tick(struct pri_leg *pl)
 
 	if (pl->fi.state == PRI_ST_RELEASED)
 		return;
-	if (pl->q_len) {
+	if (pl->held && pl->span->moh) {
+		moh_frame(pl->span->moh, &pl->moh_pos, pl->port.law, idle, sizeof(idle));
+	} else if (pl->q_len) {
 		frame = pl->outq[pl->q_head];
 		pl->q_head = (pl->q_head + 1) % 4;
 		pl->q_len--;
@@ -699,6 +760,11 @@ void pri_leg_on_event(struct pri_leg *pl, const pri_event *pe)
 		{ PRI_EVENT_SETUP_ACK, PL_EV_SETUP_ACK_IN },
 	};
 
+	if ((pe->e == PRI_EVENT_NOTIFY || pe->e == PRI_EVENT_HOLD || pe->e == PRI_EVENT_RETRIEVE) &&
+	    (pl->fi.state == PRI_ST_ACTIVE || pl->fi.state == PRI_ST_CONNECT_REQUEST)) {
+		pl_far_hold(pl, pe);
+		return;
+	}
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (map[i].pri == pe->e) {
 			pl_dispatch(pl, map[i].ev, &(struct pl_ev){ .pe = pe });

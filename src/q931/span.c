@@ -337,6 +337,10 @@ q931_call *span_event_call(const pri_event *ev)
 		return ev->connect_ack.call;
 	case PRI_EVENT_INFO_RECEIVED:
 		return ev->ring.call;
+	case PRI_EVENT_HOLD:
+		return ev->hold.call;
+	case PRI_EVENT_RETRIEVE:
+		return ev->retrieve.call;
 	default:
 		return NULL;
 	}
@@ -608,6 +612,7 @@ static int span_pri_start(struct span *sp)
 	if (!sp->nfas)
 		sp->pri = pri;
 	pri_connect_ack_enable(pri, 1);	/* CONNECT ACK moves us to ACTIVE */
+	pri_hold_enable(pri, 1);	/* HOLD / RETRIEVE (Q.931 ETS 300 141, Q.SIG): to SIP as hold */
 	/* Overlap: libpri then sends Sending Complete only with a complete
 	 * number (our en-bloc SETUPs), not implicitly per switch type. */
 	if (sp->cfg->overlap_receive || sp->cfg->overlap_send)
@@ -747,6 +752,7 @@ int span_alloc(struct span **spp, const struct span_params *p)
 	sp->pl_timer_ms[PL_T_T302] = p->t302_ms;
 	sp->arg = p->arg;
 	sp->reserved = p->reserved;
+	sp->moh = p->moh;
 	LIST_INIT(&sp->legs);
 	/* T1: 23 B + D on 24; E1: 30 B on timeslots 1-15, 17-31, D on 16. */
 	for (int c = 1; c <= (p->cfg->framing == FRAMING_E1 ? 31 : 23); c++)

@@ -8,6 +8,7 @@
 
 struct su_root_s;
 struct span;
+struct moh;
 struct span_hw_ops;
 
 #define SPAN_MAX_CHANS 32	/* B-channel numbers 1..31 */
@@ -29,6 +30,7 @@ struct span_params {
 	void *arg;			/* of both handlers */
 	unsigned t302_ms;		/* Q.931 T302: overlap receiving, no more digits this long */
 	int reserved;		/* B-channels only emergency calls may take (figure B-22) */
+	const struct moh *moh;	/* music for a PBX party the SIP side holds (NULL: silence) */
 	const struct span_hw_ops *hw_ops;	/* NULL: by cfg->type; tests/fuzz gives its own */
 };
 

@@ -68,6 +68,8 @@ struct pbx_opts {
 	int flood_bad_b;		/* malformed B-channel datagrams to send ... */
 	double flood_at;		/* ... from this many s after the first connect */
 	double restart_at;		/* s after the first connect: RESTART our calls' channels */
+	double hold_at, retrieve_at;	/* s after the first connect: NOTIFY remote hold /
+					 * retrieval for our calls (EuroISDN), 0: never */
 	int overlap;			/* >= 0: our SETUP carries this many digits, the rest
 					 * go in INFORMATION after SETUP ACKNOWLEDGE (-1: en bloc) */
 	int collect;			/* > 0: a SETUP without Sending Complete is
@@ -190,6 +192,7 @@ struct pbx {
 	long long first_connect_ms;	/* 0 until a call connects */
 	int empty_sent, flood_sent;
 	int restart_sent;		/* --restart-at: 1 sent, 2 acknowledged */
+	int hold_sent;			/* --hold-at: 1 held, 2 retrieved */
 };
 
 /* pbx_main.c */
@@ -257,6 +260,12 @@ int pbx_chans_restarted(const struct pbx *p);
 int pbx_restarts_complete(struct pbx *p);
 /** Our RESTARTs still unacknowledged on any span? */
 int pbx_restarts_pending(const struct pbx *p);
+
+/* pbx_hold.c */
+/** --hold-at, --retrieve-at: NOTIFY remote hold / retrieval for our calls. */
+void pbx_hold_timers(struct pbx *p, long long now);
+/** A NOTIFY for call c from the gateway: an EVENT line. */
+void pbx_hold_notified(struct pbx_call *c, int info);
 
 /* pbx_media.c */
 int pbx_media_start(struct pbx_call *c);

@@ -652,6 +652,7 @@ void pbx_call_pbx_timers(struct pbx *p, long long now)
 
 	if (p->restart_waiting && now >= p->restart_wait_end)
 		restart_wait_over(p, "timeout");
+	pbx_hold_timers(p, now);
 	/* --restart-at: we restart our calls' channels, as a PBX's
 	 * maintenance would (Q.931 5.5.1), and clear them on our side. */
 	if (p->opt.restart_at > 0 && !p->restart_sent && p->first_connect_ms &&
@@ -727,6 +728,10 @@ void pbx_call_handle_event(struct pbx_dchan *d, void *ev)
 	case PRI_EVENT_HANGUP_ACK: q = e->hangup.call; break;
 	case PRI_EVENT_SETUP_ACK: q = e->setup_ack.call; break;
 	case PRI_EVENT_INFO_RECEIVED: q = e->ring.call; break;
+	case PRI_EVENT_NOTIFY:
+		if ((c = call_of(d, e->notify.call)))
+			pbx_hold_notified(c, e->notify.info);
+		return;
 	default:
 		return;
 	}

@@ -66,7 +66,7 @@ enum {
 	OPT_CONC, OPT_HANGUP_AFTER, OPT_CANCEL_AFTER, OPT_CAUSE, OPT_ANSWER_AFTER, OPT_REJECT,
 	OPT_NO_ANSWER, OPT_INBAND, OPT_TONE, OPT_DTMF, OPT_DETECT, OPT_EXIT_DONE, OPT_TIMEOUT,
 	OPT_STATS, OPT_HELP, OPT_PREFERRED, OPT_GLARE, OPT_RECONNECT, OPT_NO_RESTART_WAIT,
-	OPT_SEND_EMPTY_AT, OPT_FLOOD_BAD_B, OPT_FLOOD_AT, OPT_RESTART_AT, OPT_OVERLAP, OPT_COLLECT, OPT_OOS, OPT_INS_AFTER, OPT_CALLS_IN, OPT_CALLING_TON, OPT_RESTRICTED, OPT_REDIRECTING, OPT_REDIR_REASON, OPT_PCAP,
+	OPT_SEND_EMPTY_AT, OPT_FLOOD_BAD_B, OPT_FLOOD_AT, OPT_RESTART_AT, OPT_HOLD_AT, OPT_RETRIEVE_AT, OPT_OVERLAP, OPT_COLLECT, OPT_OOS, OPT_INS_AFTER, OPT_CALLS_IN, OPT_CALLING_TON, OPT_RESTRICTED, OPT_REDIRECTING, OPT_REDIR_REASON, OPT_PCAP,
 	OPT_NFAS, OPT_CALL_IFACE, OPT_DROP_DCHAN_AT, OPT_SWITCH_TRANSFER,
 };
 
@@ -102,6 +102,8 @@ static const struct option long_opts[] = {
 	{ "flood-bad-b", required_argument, NULL, OPT_FLOOD_BAD_B },
 	{ "flood-at", required_argument, NULL, OPT_FLOOD_AT },
 	{ "restart-at", required_argument, NULL, OPT_RESTART_AT },
+	{ "hold-at", required_argument, NULL, OPT_HOLD_AT },
+	{ "retrieve-at", required_argument, NULL, OPT_RETRIEVE_AT },
 	{ "overlap", required_argument, NULL, OPT_OVERLAP },
 	{ "collect", required_argument, NULL, OPT_COLLECT },
 	{ "oos", required_argument, NULL, OPT_OOS },
@@ -158,6 +160,9 @@ static void usage(FILE *f)
 	      "          [--send-empty-at SEC]  one 0-byte datagram on the D and B sockets\n"
 	      "          [--flood-bad-b N] [--flood-at SEC]  N malformed B-channel datagrams\n"
 	      "          [--restart-at SEC]  RESTART our calls' B-channels and clear them\n"
+	      "          [--hold-at SEC] [--retrieve-at SEC]  NOTIFY remote hold / remote\n"
+	      "          retrieval for our connected calls (EuroISDN carries them); a NOTIFY\n"
+	      "          from the gateway prints EVENT call N notify remote-hold|remote-retrieval\n"
 	      "  nfas:   --nfas IFACE:PATH:ROLE  (1-4 times, instead of -s; T1 only) interface\n"
 	      "          IFACE (0-31) is the span at PATH; ROLE primary|backup|none: its D-channel\n"
 	      "          (exactly one primary, at most one backup). Channels carry the interface.\n"
@@ -337,6 +342,8 @@ static int opts_parse(struct pbx_opts *o, int argc, char **argv)
 		case OPT_FLOOD_BAD_B: rc = parse_int(optarg, 1, 10000000, &o->flood_bad_b); break;
 		case OPT_FLOOD_AT: rc = parse_sec(optarg, &o->flood_at); break;
 		case OPT_RESTART_AT: rc = parse_sec(optarg, &o->restart_at); break;
+		case OPT_HOLD_AT: rc = parse_sec(optarg, &o->hold_at); break;
+		case OPT_RETRIEVE_AT: rc = parse_sec(optarg, &o->retrieve_at); break;
 		case OPT_OVERLAP: rc = parse_int(optarg, 0, 63, &o->overlap); break;
 		case OPT_COLLECT: rc = parse_int(optarg, 1, 63, &o->collect); break;
 		case OPT_OOS: rc = parse_int(optarg, 1, PBX_MAX_CHAN, &o->oos_chan); break;

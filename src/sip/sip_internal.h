@@ -198,6 +198,10 @@ struct sip_leg {
 	unsigned long sdp_id;
 	struct sip_leg_timers tm;
 	struct sip_refer *refer;	/* a REFER's implicit subscription (sip_refer.c), NULL = none */
+	int local_hold;			/* the other party holds the call (sip_hold.c) */
+	enum leg_hold local_how;	/* ... this way */
+	int hold_out;			/* our re-INVITE for it awaits its answer */
+	int offer_null_addr;		/* the offer being built says c=0.0.0.0 */
 	char desc[64];
 };
 
@@ -213,6 +217,20 @@ void sip_leg_cleared(struct sip_leg *sl, int cause);
 int sip_leg_take_answer(struct sip_leg *sl, sip_t const *sip);
 /** Our SDP as it stands, for an offer in a session refresh; 0 or -errno. */
 int sip_leg_sdp(struct sip_leg *sl, char *buf, size_t len);
+
+/* sip_hold.c: hold passed through (the other party held or resumed) */
+/** leg_ops.hold: a re-INVITE that holds or resumes the far end. */
+void sip_leg_hold(struct leg *leg, int held, enum leg_hold how);
+/** Our SDP offer as the leg stands (holds both ways taken in); sdp_build()'s return. */
+int sip_hold_offer(struct sip_leg *sl, char *buf, size_t len);
+/** Our answer's direction to the far end's offer while the other party
+ * holds the call: we receive nothing then. */
+enum sdp_dir sip_hold_answer_dir(const struct sip_leg *sl, enum sdp_dir dir);
+/** How the far end's SDP holds us. */
+enum leg_hold sip_hold_how(const struct sdp_info *si);
+/** A response to an INVITE in the dialog: 1 if it answered our hold
+ * re-INVITE (taken), 0 if not ours or the dialog is gone with it. */
+int sip_hold_response(struct sip_leg *sl, int status, sip_t const *sip);
 
 /** The leg's description with its state, "sip 3 [CONFIRMED]". */
 const char *sip_leg_describe(struct sip_leg *sl);

@@ -393,6 +393,7 @@ static const struct leg_ops sip_leg_ops = {
 	.progress = sl_progress,
 	.answer = sl_answer,
 	.release = sl_release,
+	.hold = sip_leg_hold,
 	.media = sl_media,
 	.destroy = sl_destroy,
 	.describe = sl_describe,
@@ -490,8 +491,9 @@ static void ev_r_1xx(struct sip_leg *sl, int status, sip_t const *sip)
 	switch (sl->fi.state) {
 	case SIP_ST_CONFIRMED:
 	case SIP_ST_HELD:
-		/* our refresh's; one to the stack's own re-INVITE says nothing */
-		sip_timers_refresh_response(sl, status, sip);
+		/* our refresh's or hold's; one to the stack's own re-INVITE says nothing */
+		if (!sip_timers_refresh_response(sl, status, sip))
+			sip_hold_response(sl, status, sip);
 		return;
 	case SIP_ST_TERMINATING:
 		return;	/* crossed our CANCEL */
@@ -522,7 +524,7 @@ static void ev_r_2xx(struct sip_leg *sl, int status, sip_t const *sip)
 		return;
 	case SIP_ST_CONFIRMED:
 	case SIP_ST_HELD:
-		if (sip_timers_refresh_response(sl, status, sip))
+		if (sip_timers_refresh_response(sl, status, sip) || sip_hold_response(sl, status, sip))
 			return;
 		hold = sl_is(sl, SIP_ST_HELD);
 		break;
@@ -548,7 +550,8 @@ static void ev_r_2xx(struct sip_leg *sl, int status, sip_t const *sip)
 /* A final failure to our INVITE; nua sends the ACK (RFC 3261 17.1.1.3). */
 static void ev_r_fail(struct sip_leg *sl, int status, sip_t const *sip)
 {
-	if ((sl_is(sl, SIP_ST_CONFIRMED) || sl_is(sl, SIP_ST_HELD)) && sip_timers_refresh_response(sl, status, sip))
+	if ((sl_is(sl, SIP_ST_CONFIRMED) || sl_is(sl, SIP_ST_HELD)) &&
+	    (sip_timers_refresh_response(sl, status, sip) || sip_hold_response(sl, status, sip)))
 		return;
 	if (status < 400)
 		sl_log_redirect(sl, status, sip);
@@ -574,12 +577,12 @@ static void ev_i_reinvite(struct sip_leg *sl, sip_t const *sip)
 			sl_move(sl, hold ? SIP_ST_HELD : SIP_ST_CONFIRMED);
 			LOGI(LSS_SIP, "%s %s by the far end (%s%s)", sl_describe(&sl->base),
 			     hold ? "held" : "resumed", sdp_dir_name(si.dir), si.null_addr ? ", c=0.0.0.0" : "");
-			call_leg_hold(&sl->base, hold);
+			call_leg_hold(&sl->base, hold, sip_hold_how(&si));
 			sip_timers_media_changed(sl);
 		}
-		sl_build_answer(sl, sdp, sizeof(sdp), sdp_dir_answer(si.dir), &si.ml);
+		sl_build_answer(sl, sdp, sizeof(sdp), sip_hold_answer_dir(sl, sdp_dir_answer(si.dir)), &si.ml);
 	} else {
-		sl_build_sdp(sl, sdp, sizeof(sdp), SDP_SENDRECV);
+		sip_hold_offer(sl, sdp, sizeof(sdp));
 	}
 	nua_respond(sl->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 		    SIPTAG_PAYLOAD_STR(sdp), TAG_END());

@@ -22,6 +22,7 @@ int sl_build_answer(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir dir,
 		.addr = sl->ua->rtp_ip, .port = rtp_local_port(sl->rtp), .pts = pts,
 		.te_pt = SDP_PT_TELEPHONE_EVENT, .dir = dir,
 		.sess_id = sl->sdp_id, .sess_ver = ++sl->sdp_ver, .offer = offer,
+		.null_addr = sl->offer_null_addr,
 	};
 
 	if (sl->pt >= 0) {
@@ -132,12 +133,13 @@ int sip_leg_take_answer(struct sip_leg *sl, sip_t const *sip)
 	if (hold == sl_is(sl, SIP_ST_HELD))
 		return 0;
 	sl_move(sl, hold ? SIP_ST_HELD : SIP_ST_CONFIRMED);
-	call_leg_hold(&sl->base, hold);
+	call_leg_hold(&sl->base, hold, sip_hold_how(&si));
 	return 1;
 }
 
 int sip_leg_sdp(struct sip_leg *sl, char *buf, size_t len)
 {
-	/* Held by the far end: offer recvonly, so the refresh does not resume it. */
-	return sl_build_sdp(sl, buf, len, sl_is(sl, SIP_ST_HELD) ? SDP_RECVONLY : SDP_SENDRECV);
+	/* Held by the far end: offer recvonly, so the refresh does not resume
+	 * it; held by the other party: keep the far end held. */
+	return sip_hold_offer(sl, buf, len);
 }

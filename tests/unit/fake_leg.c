@@ -85,6 +85,16 @@ static void fake_alert(struct leg *leg, int inband)
 	ladder_add(fake_of(leg), "alert%s", inband ? " inband" : "");
 }
 
+static void fake_hold(struct leg *leg, int held, enum leg_hold how)
+{
+	static const char *const hows[] = { "sendonly", "inactive", "c=0.0.0.0", "notify" };
+
+	if (held)
+		ladder_add(fake_of(leg), "hold %s", hows[how]);
+	else
+		ladder_add(fake_of(leg), "resume");
+}
+
 static void fake_progress(struct leg *leg)
 {
 	ladder_add(fake_of(leg), "progress");
@@ -141,13 +151,15 @@ static void fake_xfer_status(struct leg *leg, int status)
 
 static const struct leg_ops fake_pri_ops = {
 	.kind = "pri", .setup = fake_setup, .alert = fake_alert, .progress = fake_progress,
-	.answer = fake_answer, .release = fake_release, .media = fake_media, .destroy = fake_destroy,
+	.answer = fake_answer, .release = fake_release, .hold = fake_hold, .media = fake_media,
+	.destroy = fake_destroy,
 	.describe = fake_describe, .xfer_status = fake_xfer_status,
 };
 
 static const struct leg_ops fake_sip_ops = {
 	.kind = "sip", .setup = fake_setup, .alert = fake_alert, .progress = fake_progress,
-	.answer = fake_answer, .release = fake_release, .media = fake_media, .destroy = fake_destroy,
+	.answer = fake_answer, .release = fake_release, .hold = fake_hold, .media = fake_media,
+	.destroy = fake_destroy,
 	.describe = fake_describe, .xfer_status = fake_xfer_status,
 };
 

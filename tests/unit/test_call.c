@@ -163,7 +163,7 @@ static void fire(struct fx *f, enum ev ev)
 		call_leg_answered(&f->b->leg);
 		break;
 	case EV_HOLD:
-		call_leg_hold(&f->a->leg, 1);
+		call_leg_hold(&f->a->leg, 1, LEG_HOLD_SENDONLY);
 		break;
 	case EV_CLEAR:
 		call_clear(f->c, CAUSE_NORMAL_CLEARING);
@@ -447,16 +447,18 @@ static void test_active_permits(void)
 	LADDER_IS(told(&f), "B release 16\n");
 	fx_close(&f);
 
-	/* HOLD: logged with the call and the leg, nothing else happens */
+	/* HOLD: logged with the call and the leg, and passed on to the other
+	 * leg the way it was done (B2BUA: re-INVITE or NOTIFY there) */
 	fx_open(&f, FX_ACTIVE);
 	unit_log_begin();
-	call_leg_hold(&f.b->leg, 1);
-	call_leg_hold(&f.b->leg, 0);
+	call_leg_hold(&f.b->leg, 1, LEG_HOLD_NULL_ADDR);
+	call_leg_hold(&f.b->leg, 0, LEG_HOLD_SENDONLY);
+	call_leg_hold(&f.a->leg, 1, LEG_HOLD_INACTIVE);
 	log = unit_log_end();
 	CU_ASSERT_EQUAL(unit_count(log, "[ACTIVE] B holds the call"), 1);
 	CU_ASSERT_EQUAL(unit_count(log, "[ACTIVE] B resumes the call"), 1);
 	CU_ASSERT_STRING_EQUAL(state_of(f.c), "ACTIVE");
-	LADDER_IS(told(&f), "");
+	LADDER_IS(told(&f), "A hold c=0.0.0.0\nA resume\nB hold inactive\n");
 	fx_close(&f);
 
 	/* CLEAR */
@@ -476,7 +478,7 @@ static void test_releasing_permits(void)
 	unit_log_begin();
 	call_leg_released(&f.b->leg, CAUSE_NORMAL_CLEARING, 0);
 	call_leg_released(&f.a->leg, CAUSE_NORMAL_CLEARING, 0);
-	call_leg_hold(&f.a->leg, 1);	/* HOLD is permitted (logged) while clearing */
+	call_leg_hold(&f.a->leg, 1, LEG_HOLD_SENDONLY);	/* permitted (logged) while clearing, not passed on */
 	log = unit_log_end();
 	CU_ASSERT_EQUAL(f.h.n_failed, 0);
 	CU_ASSERT_STRING_EQUAL(state_of(f.c), "RELEASING");

@@ -83,6 +83,28 @@ static void test_blind_answered(void)
 	close_bridge();
 }
 
+/* B-6 as phones do it: B holds A, then REFERs; when C answers A is taken
+ * off hold (it talks to C now); B's own hold never reaches C. */
+static void test_blind_after_hold(void)
+{
+	struct fake_leg *a, *b, *t;
+	struct call *c;
+	size_t mark;
+
+	open_bridge();
+	c = answered_call("A", "B", &a, &b);
+	call_leg_hold(&b->leg, 1, LEG_HOLD_SENDONLY);
+	mark = strlen(fake_ladder());
+	t = fake_leg_new("sip", "C");
+	CU_ASSERT_EQUAL(call_transfer(c, &b->leg, &t->leg), 0);
+	call_leg_answered(&t->leg);
+	LADDER_IS(fake_ladder() + mark, "B xfer 100\nB xfer 200\nB release 16\nA resume\n");
+	call_clear(c, CAUSE_NORMAL_CLEARING);
+	fake_finish();
+	CU_ASSERT_EQUAL(bridge_call_count(br), 0);
+	close_bridge();
+}
+
 /* The target is busy: B hears 486, nobody is released, A and B go on. */
 static void test_blind_target_fails(void)
 {
@@ -227,6 +249,7 @@ int suite_transfer_add(void)
 {
 	static const CU_TestInfo tests[] = {
 		{ "blind: target answers, takes the transferor's place", test_blind_answered },
+		{ "blind after hold: the held party is resumed", test_blind_after_hold },
 		{ "blind: target fails, the call goes on", test_blind_target_fails },
 		{ "the transferor leaves before the target answers", test_transferor_leaves_first },
 		{ "refused: not answered, not a party, one at a time", test_transfer_refused },

@@ -1,0 +1,99 @@
+/* sipgw - hold passed through the B2BUA: the other party of a call held or
+ * resumed it, and this SIP leg's far end hears of it by a re-INVITE of ours
+ * (RFC 3264 8.4; RFC 2543's c=0.0.0.0 for a party that held that way), and
+ * what comes of that re-INVITE. SPDX-License-Identifier: GPL-2.0-only */
+#include "sip/sip_internal.h"
+
+#include <stdio.h>
+
+#include <sofia-sip/nua_tag.h>
+#include <sofia-sip/sip_tag.h>
+
+#include "core/log.h"
+
+static const char *const hold_names[] = {
+	[LEG_HOLD_SENDONLY] = "sendonly", [LEG_HOLD_INACTIVE] = "inactive",
+	[LEG_HOLD_NULL_ADDR] = "c=0.0.0.0", [LEG_HOLD_PRI] = "from the PRI",
+};
+
+enum leg_hold sip_hold_how(const struct sdp_info *si)
+{
+	if (si->null_addr)
+		return LEG_HOLD_NULL_ADDR;
+	return si->dir == SDP_INACTIVE ? LEG_HOLD_INACTIVE : LEG_HOLD_SENDONLY;
+}
+
+/* Our offer as the leg stands: held by the other party (we send what it
+ * still sends, the far end need not: sendonly; inactive or c=0.0.0.0 when
+ * the holder did that), and held by this far end itself (we receive
+ * nothing: recvonly, or inactive when both hold). */
+int sip_hold_offer(struct sip_leg *sl, char *buf, size_t len)
+{
+	int far_holds = sl_is(sl, SIP_ST_HELD);
+	enum sdp_dir dir;
+	int rc;
+
+	if (!sl->local_hold)
+		dir = far_holds ? SDP_RECVONLY : SDP_SENDRECV;
+	else if (sl->local_how == LEG_HOLD_INACTIVE || far_holds)
+		dir = SDP_INACTIVE;
+	else if (sl->local_how == LEG_HOLD_NULL_ADDR)
+		dir = SDP_SENDRECV;	/* the RFC 2543 way: the address says it */
+	else
+		dir = SDP_SENDONLY;
+	sl->offer_null_addr = sl->local_hold && sl->local_how == LEG_HOLD_NULL_ADDR;
+	rc = sl_build_sdp(sl, buf, len, dir);
+	sl->offer_null_addr = 0;
+	return rc;
+}
+
+enum sdp_dir sip_hold_answer_dir(const struct sip_leg *sl, enum sdp_dir dir)
+{
+	if (!sl->local_hold)
+		return dir;
+	return dir == SDP_SENDRECV ? SDP_SENDONLY : dir == SDP_RECVONLY ? SDP_INACTIVE : dir;
+}
+
+/* leg_ops.hold: the other party held the call or took it off hold. */
+void sip_leg_hold(struct leg *leg, int held, enum leg_hold how)
+{
+	struct sip_leg *sl = (struct sip_leg *)leg;
+	char sdp[SDP_ANSWER_LEN];
+
+	if (!sl->nh || !(sl_is(sl, SIP_ST_CONFIRMED) || sl_is(sl, SIP_ST_HELD)))
+		return;
+	if (sl->local_hold == held && (!held || sl->local_how == how))
+		return;
+	sl->local_hold = held;
+	sl->local_how = how;
+	if (sip_hold_offer(sl, sdp, sizeof(sdp)) < 0)
+		return;
+	sl->hold_out = 1;
+	LOGI(LSS_SIP, "%s re-INVITE: %s for the other party (%s)", sip_leg_describe(sl),
+	     held ? "hold" : "resume", held ? hold_names[how] : "sendrecv");
+	nua_invite(sl->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+}
+
+int sip_hold_response(struct sip_leg *sl, int status, sip_t const *sip)
+{
+	if (!sl->hold_out)
+		return 0;
+	if (status < 200)
+		return 1;
+	sl->hold_out = 0;
+	if (status < 300) {
+		int rc = sip_leg_take_answer(sl, sip);
+
+		LOGI(LSS_SIP, "%s %s re-INVITE answered %d%s", sip_leg_describe(sl),
+		     sl->local_hold ? "hold" : "resume", status, rc < 0 ? " without a usable SDP answer" : "");
+		return 1;
+	}
+	/* RFC 3261 14.1: a refused re-INVITE leaves the session as it was;
+	 * 481 and 408 mean the dialog is gone (the caller clears it). */
+	if (status == 481 || status == 408)
+		return 0;
+	LOGN(LSS_SIP, "%s %s re-INVITE refused with %d: the session stays as it was", sip_leg_describe(sl),
+	     sl->local_hold ? "hold" : "resume", status);
+	sl->local_hold = !sl->local_hold;
+	return 1;
+}
