@@ -128,6 +128,34 @@ def xfer_b06_blind_euroisdn_connected_line(tb):
 
 
 @flow
+def xfer_b06_hold_then_refer_euroisdn(tb):
+    """B-6 as phones do it, EuroISDN E1: B holds A (re-INVITE sendonly: NOTIFY remote hold to the PBX),
+    then REFERs A to C; when C answers A is retrieved (NOTIFY remote retrieval), told its new
+    connected party (FACILITY), and hears C."""
+    b = start(tb, framing="e1", switch="euroisdn_e1")
+    try:
+        c = phone_c(tb)
+        pbx = pbx_call(tb, "--framing", "e1", "--switch", "euroisdn_e1", "--tone", "2000", "--detect", "1000",
+                       "--hangup-after", "4")
+        d = b.answer()
+        b.run_for(0.3)
+        if b.hold(d).status != 200:
+            raise FlowError("hold re-INVITE refused")
+        b.run_for(0.3)
+        b.refer(d, C_USER)
+        b.wait(lambda m: m.method == "BYE" and not m.status, 8.0)
+        if pbx.wait_exit() != 0 or c.wait_exit() != 0:
+            raise FlowError("a simulator failed")
+        expect_ladder("A (PRI)", q931_ladder(pbx.lines()),
+                      PBX_CONNECTED + ["< NOTIFY", "< NOTIFY", "< FACILITY"] + PRI_HUNG_UP)
+        pbx.wait_line(r"EVENT call 1 notify remote-hold")
+        pbx.wait_line(r"EVENT call 1 notify remote-retrieval")
+        a_hears_c(pbx, c)
+    finally:
+        b.close()
+
+
+@flow
 def xfer_door_untrusted_refer_to_pstn(tb):
     """The door: B (untrusted, unauthenticated) REFERs A to a PSTN number: 202 then NOTIFY 403
     (terminated), no SETUP towards the PSTN, A stays with B until A hangs up."""

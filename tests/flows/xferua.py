@@ -192,6 +192,14 @@ class XferUA:
                  "Call-ID: " + d.call_id, "CSeq: %d ACK" % cseq, "Content-Length: 0"]
         self._send("\r\n".join(lines) + "\r\n\r\n", (m.group(1), int(m.group(2) or 5060)), "ACK")
 
+    def hold(self, d):
+        """re-INVITE a=sendonly (RFC 3264 8.4), as a phone does before it transfers; ACK the 200."""
+        cseq = self.request(d, "INVITE", (), self.sdp().replace("a=rtpmap:0 PCMU/8000\r\n",
+                                                                 "a=rtpmap:0 PCMU/8000\r\na=sendonly\r\n"))
+        r = self.wait(lambda m: m.status >= 200 and m.method == "INVITE", 5.0)
+        self.ack(d, cseq)
+        return r
+
     def refer(self, d, target, replaces=None, referred_by=True):
         to = "sip:%s@127.0.0.1:%d" % (target, self.gw[1])
         if replaces:
