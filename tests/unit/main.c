@@ -20,6 +20,7 @@
 	X(loop) \
 	X(registrar) \
 	X(route) \
+	X(route_transfer) \
 	X(identity) \
 	X(rtp) \
 	X(sdp) \
