@@ -567,3 +567,5 @@ int route_user_contacts(struct route *r, const char *user, char uris[][ROUTE_URI
 {
 	return route_contacts(r, user, uris, max);
 }
+
+int route_has_registrar(const struct route *r) { return r->contacts_h != NULL; }

@@ -23,7 +23,8 @@
 
 /* The toll-fraud door of route_incoming_sip for a transfer: the transferor
  * must be digest-authenticated or at a trusted address, whoever its peer
- * is; emergency numbers excepted (B-22). 0 or -EPERM. */
+ * is; emergency numbers excepted (B-22). 0, -EACCES (credentials due:
+ * the REFER is challenged, B-19, or its credentials were bad) or -EPERM. */
 static int xfer_door(struct route *r, const struct leg_transfer *xi, const char *what)
 {
 	const struct gw_config *cfg = route_config(r);
@@ -33,12 +34,12 @@ static int xfer_door(struct route *r, const struct leg_transfer *xi, const char 
 	if (xi->auth_status) {
 		LOGW(LSS_BRIDGE, "refused transfer by %s to %s (%s): bad credentials (%d)", xi->source,
 		     xi->target, what, xi->auth_status);
-		return -EPERM;
+		return -EACCES;
 	}
 	if (!xi->auth_user[0] && !cfg_list_match_addr(&cfg->sip_trusted, xi->source)) {
-		LOGW(LSS_BRIDGE, "refused transfer by %s to %s (%s): transferor not trusted, not authenticated",
-		     xi->source, xi->target, what);
-		return -EPERM;
+		LOGW(LSS_BRIDGE, "refused transfer by %s to %s (%s): transferor not trusted, not authenticated%s",
+		     xi->source, xi->target, what, route_has_registrar(r) ? ", challenging" : "");
+		return route_has_registrar(r) ? -EACCES : -EPERM;
 	}
 	return 0;
 }
@@ -157,7 +158,7 @@ int route_transfer(void *arg, struct leg *transferor, const struct leg_transfer 
 		return 0;
 	}
 	if ((rv = xfer_door(r, xi, call_describe(c))))
-		return err_with(rv, causep, CAUSE_CALL_REJECTED);
+		return err_with(rv, causep, CAUSE_CALL_REJECTED);	/* nothing placed */
 	return xfer_blind(r, c, transferor, xi, causep);
 }
 

@@ -9,7 +9,9 @@
  * xi's target (blind: a new leg, routed as if the transferor had dialled the
  * number, with its rights: the toll-fraud door of route_incoming_sip) or to
  * the far party of the call xi->replaces is in (attended). 0 under way (or
- * joined); -EPERM with cause 21 refused at the door; else -errno, cause set. */
+ * joined); at the door, -EACCES when credentials are due (a registrar can
+ * challenge, or they were bad: xi->auth_status) or -EPERM (cause 21); else
+ * -errno with the cause. */
 int route_transfer(void *arg, struct leg *transferor, const struct leg_transfer *xi, int *causep);
 
 /** An INVITE with Replaces past the door: it takes si->replaces's place. 0,
@@ -20,6 +22,8 @@ int route_replace(struct route *r, struct leg *a, const struct leg_setup_info *s
 const struct gw_config *route_config(const struct route *r);
 int route_factory_alloc(struct route *r, enum route_leg_kind kind, struct leg **legp,
 			const struct route_target *t);
+/** A registrar is there to authenticate against (digest challenges can be sent). */
+int route_has_registrar(const struct route *r);
 int route_user_contacts(struct route *r, const char *user, char uris[][ROUTE_URI_LEN], int max);
 
 #endif

@@ -25,6 +25,8 @@
 struct sip_refer {
 	sip_event_t *event;
 	int final_sent;		/* a NOTIFY with a final status went: the subscription is over */
+	int accepting;		/* routing runs before our 202: statuses wait (RFC 3515 2.4.4) */
+	int pending;		/* the last one that waited */
 };
 
 void sip_refer_free(struct sip_leg *sl)
@@ -42,6 +44,10 @@ void sip_refer_status(struct leg *leg, int status)
 	char frag[96];
 	int final = status >= 200;
 
+	if (rf && rf->accepting) {
+		rf->pending = status;
+		return;
+	}
 	if (!rf || rf->final_sent || !sl->nh || sl_is(sl, SIP_ST_TERMINATED))
 		return;
 	rf->final_sent = final;
@@ -103,27 +109,31 @@ static void refer_to_replaces(const url_t *url, char *out, size_t len)
 
 /* The transferor's rights, as for an INVITE of its own (sip_leg_incoming):
  * where the request came from, and its credentials if it gave any. */
-static void refer_rights(struct sip_ua *ua, sip_t const *sip, struct leg_transfer *xi)
+static int refer_rights(struct sip_ua *ua, sip_t const *sip, struct leg_transfer *xi)
 {
 	int stale = 0;
 
 	sip_request_source(ua, xi->source, sizeof(xi->source));
 	if (!ua->reg)
-		return;
+		return 0;
 	registrar_check(ua->reg, sip, 1, xi->source, xi->auth_user, sizeof(xi->auth_user), &xi->auth_status,
 			&stale);
 	if (!sip->sip_proxy_authorization && xi->auth_status == 407)
 		xi->auth_status = 0;	/* none given: routing decides whether they were due */
+	return stale;
 }
 
-/* Hand the transfer to routing; 0, or the SIP status it was refused with. */
-static int refer_route(struct sip_leg *sl, struct leg_transfer *xi)
+/* Hand the transfer to routing; 0, or the SIP status it was refused with
+ * (*eaccesp: credentials are due, as for an INVITE of the transferor's). */
+static int refer_route(struct sip_leg *sl, struct leg_transfer *xi, int *eaccesp)
 {
 	int cause = CAUSE_CALL_REJECTED, rc;
 
 	if (!sl->ua->refer_h)
 		return 501;
 	rc = sl->ua->refer_h(sl->ua->arg, &sl->base, xi, &cause);
+	if (eaccesp)
+		*eaccesp = rc == -EACCES;
 	if (!rc)
 		return 0;
 	LOGN(LSS_SIP, "%s transfer to %s refused: cause %d (%s)", sip_leg_describe(sl),
@@ -131,44 +141,77 @@ static int refer_route(struct sip_leg *sl, struct leg_transfer *xi)
 	return rc == -EPERM || rc == -EACCES ? 403 : cause_to_sip_status(cause);
 }
 
-/* nua_i_refer on a leg: nua has answered 202 Accepted; the target is
- * routed with the transferor's rights and every step is NOTIFYed. */
+/* 202 Accepted (RFC 3515 2.4.2), then the status as the first NOTIFY. */
+static void refer_accept(struct sip_leg *sl, int status)
+{
+	struct sip_refer *rf = sl->refer;
+
+	nua_respond(sl->nh, SIP_202_ACCEPTED, NUTAG_WITH_THIS(sl->ua->nua), TAG_END());
+	if (status)
+		sip_refer_status(&sl->base, status);
+	else if (rf->pending)
+		sip_refer_status(&sl->base, rf->pending);
+	rf->pending = 0;
+}
+
+/* nua_i_refer on a leg (sip_ua.c lets us answer it): routing decides with
+ * the transferor's rights before the answer, so that a transferor whose
+ * credentials are due is challenged (407) as its INVITE would be (B-19);
+ * else 202 and every step NOTIFYed. */
 void sip_refer_in(struct sip_leg *sl, int status, sip_t const *sip, tagi_t tags[])
 {
 	struct leg_transfer xi = { 0 };
 	sip_event_t const *ev = NULL;
 	char replaces[512];
-	int cause, refused;
+	int cause, refused, eacces = 0, stale;
 
-	if (!sl->refer && !(sl->refer = calloc(1, sizeof(*sl->refer))))
+	if (!sl->refer && !(sl->refer = calloc(1, sizeof(*sl->refer)))) {
+		nua_respond(sl->nh, SIP_500_INTERNAL_SERVER_ERROR, NUTAG_WITH_THIS(sl->ua->nua), TAG_END());
 		return;
+	}
 	tl_gets(tags, NUTAG_REFER_EVENT_REF(ev), TAG_END());
 	sl->refer->final_sent = 0;
+	sl->refer->pending = 0;
 	sl->refer->event = ev ? sip_event_dup(nua_handle_home(sl->nh), ev) : NULL;
 	if (!sip || !sip->sip_refer_to || !sip->sip_refer_to->r_url->url_user) {
-		sip_refer_status(&sl->base, 400);
+		nua_respond(sl->nh, SIP_400_BAD_REQUEST, NUTAG_WITH_THIS(sl->ua->nua), TAG_END());
 		return;
 	}
 	refer_to_replaces(sip->sip_refer_to->r_url, replaces, sizeof(replaces));
 	if (replaces[0] && !(xi.replaces = sip_refer_replaced(sl->ua, replaces))) {
 		LOGN(LSS_SIP, "%s REFER: Replaces names no dialog here (%s)", sip_leg_describe(sl), replaces);
-		sip_refer_status(&sl->base, 481);
+		refer_accept(sl, 481);
 		return;
 	}
 	if (sip_in_called_number(sip->sip_refer_to->r_url->url_user, xi.target, sizeof(xi.target), &cause)) {
-		sip_refer_status(&sl->base, cause_to_sip_status(cause));
+		refer_accept(sl, cause_to_sip_status(cause));
 		return;
 	}
 	if (sip->sip_referred_by && sip->sip_referred_by->b_url->url_user)
 		snprintf(xi.referred_by, sizeof(xi.referred_by), "%s", sip->sip_referred_by->b_url->url_user);
 	else if (sip->sip_from && sip->sip_from->a_url->url_user)
 		snprintf(xi.referred_by, sizeof(xi.referred_by), "%s", sip->sip_from->a_url->url_user);
-	refer_rights(sl->ua, sip, &xi);
+	stale = refer_rights(sl->ua, sip, &xi);
 	LOGI(LSS_SIP, "%s REFER from %s%s%s to %s%s (Referred-By %s)", sip_leg_describe(sl), xi.source,
 	     xi.auth_user[0] ? " as " : "", xi.auth_user, xi.target, xi.replaces ? " with Replaces" : "",
 	     xi.referred_by);
-	if ((refused = refer_route(sl, &xi)))
-		sip_refer_status(&sl->base, refused);	/* attended: the bridge told 200 when it joined */
+	if (xi.replaces) {
+		/* attended: both calls are there already, nothing to challenge
+		 * (route_transfer); 202 before the join's BYE and NOTIFY 200 */
+		refer_accept(sl, 0);
+		if ((refused = refer_route(sl, &xi, NULL)))
+			sip_refer_status(&sl->base, refused);
+		return;
+	}
+	sl->refer->accepting = 1;
+	refused = refer_route(sl, &xi, &eacces);
+	sl->refer->accepting = 0;
+	if (refused && eacces && sl->ua->reg) {
+		registrar_refuse(sl->ua->reg, sl->ua->nua, sl->nh, xi.auth_status ? xi.auth_status : 407,
+				 stale, 1);
+		return;
+	}
+	refer_accept(sl, refused);
 }
 
 /* A BYE with Also (draft-ietf-sip-cc-transfer-00, Cisco B-7/B-9): the
@@ -198,7 +241,7 @@ int sip_refer_bye_also(struct sip_leg *sl, sip_t const *sip)
 			snprintf(xi.referred_by, sizeof(xi.referred_by), "%s", sip->sip_from->a_url->url_user);
 		refer_rights(sl->ua, sip, &xi);
 		LOGI(LSS_SIP, "%s BYE with Also from %s to %s", sip_leg_describe(sl), xi.source, xi.target);
-		ok = refer_route(sl, &xi) == 0;
+		ok = refer_route(sl, &xi, NULL) == 0;	/* a BYE cannot be challenged */
 	} else {
 		LOGN(LSS_SIP, "%s BYE with an Also we cannot read: %s", sip_leg_describe(sl), u->un_value);
 	}

@@ -126,7 +126,7 @@ int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 			     SIPTAG_USER_AGENT_STR(p->user_agent),
 			     NTATAG_SIP_T1X64(ua->timer_b_ms),
 			     NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, REFER, NOTIFY"),
-			     NUTAG_APPL_METHOD("REGISTER"),	/* the registrar answers, not nua */
+			     NUTAG_APPL_METHOD("REGISTER, REFER"),	/* the registrar, sip_refer.c answer */
 			     /* Never restart a request on our own: nua would follow a 3xx to
 			      * any Contact (a redirect to a PSTN number through this gateway),
 			      * past routing and the toll-fraud door. The one restart RFC 4028

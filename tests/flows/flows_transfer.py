@@ -18,9 +18,12 @@ PRI_HUNG_UP = ["> DISCONNECT cause=16", "< RELEASE", "> RELEASE COMPLETE"]  # A 
 PHONE_C_ANSWERED = ["< INVITE", "> 100/INVITE", "> 180/INVITE", "> 200/INVITE", "< ACK"]
 
 
+B_USER, B_PASS = "2001", "secret1"
+
+
 def registrar_conf():
-    return 'registrar = { realm = "sipgw"; users = ( { user = "%s"; password = "%s"; } ); min_expires = 10; };\n' % (
-        C_USER, C_PASS)
+    return ('registrar = { realm = "sipgw"; users = ( { user = "%s"; password = "%s"; }, '
+            '{ user = "%s"; password = "%s"; } ); min_expires = 10; };\n' % (C_USER, C_PASS, B_USER, B_PASS))
 
 
 def phone_c(tb, *extra):
@@ -51,12 +54,12 @@ def a_hears_c(pbx, c):
         raise FlowError("C never heard A's 2000 Hz")
 
 
-def start(tb, trusted=("127.0.0.1",), **kw):
+def start(tb, trusted=("127.0.0.1",), registrar=True, **kw):
     """sipgw (B at a voip dial-peer 2001, registrar for C, PSTN behind 9), B, and
     the PBX calling 2001 as A."""
     b = xferua.XferUA(tb.sip_port, "2001")
     tb.gateway(tb.config([voip_peer(100, "2001", b.port), pots_peer(900, "9T")], trusted=trusted,
-                         extra=registrar_conf(), **kw))
+                         extra=registrar_conf() if registrar else "", **kw))
     return b
 
 
@@ -157,9 +160,10 @@ def xfer_b06_hold_then_refer_euroisdn(tb):
 
 @flow
 def xfer_door_untrusted_refer_to_pstn(tb):
-    """The door: B (untrusted, unauthenticated) REFERs A to a PSTN number: 202 then NOTIFY 403
-    (terminated), no SETUP towards the PSTN, A stays with B until A hangs up."""
-    b = start(tb, trusted=("10.9.9.9",))
+    """The door: B (untrusted, unauthenticated; no registrar to challenge it) REFERs A to a PSTN
+    number: 202 then NOTIFY 403 (terminated), no SETUP towards the PSTN, A stays with B until A
+    hangs up."""
+    b = start(tb, trusted=("10.9.9.9",), registrar=False)
     try:
         pbx = pbx_call(tb, "--tone", "2000", "--hangup-after", "3")
         d = b.answer()
@@ -397,5 +401,36 @@ def xfer_door_bye_also_untrusted_to_pstn(tb):
                       PBX_CONNECTED + ["< DISCONNECT cause=16", "> RELEASE", "< RELEASE COMPLETE"])
         if not gw_log(tb, r"refused transfer by 127\.0\.0\.1 to 95551234"):
             raise FlowError("gateway did not log the refusal at the door")
+    finally:
+        b.close()
+
+
+@flow
+def xfer_door_refer_digest(tb):
+    """B-19 for REFER: an untrusted B's REFER to the PSTN is challenged (407) as its INVITE would be;
+    with the wrong password it is refused (403) and no SETUP goes out; with its own digest
+    credentials it is accepted (202, NOTIFY 100) and the PBX gets the transfer's SETUP."""
+    b = start(tb, trusted=("10.9.9.9",))
+    try:
+        pbx = pbx_call(tb, "--tone", "2000", "--hangup-after", "3")
+        d = b.answer()
+        b.run_for(0.3)
+        r = b.refer(d, "95551234")
+        if r.status != 407 or not r.get("proxy-authenticate"):
+            raise FlowError("untrusted REFER not challenged: %d" % r.status)
+        r = b.refer(d, "95551234", auth=(B_USER, "wrong"))
+        if r.status != 403:
+            raise FlowError("REFER with a wrong password answered %d, not 403" % r.status)
+        if "SETUP" in " ".join(t for _, t in fl.timed(pbx.lines(), "Q931") if t.startswith("<")):
+            raise FlowError("a SETUP went out for a refused transfer")
+        r = b.refer(d, "95551234", auth=(B_USER, B_PASS))
+        if r.status != 202:
+            raise FlowError("authenticated REFER answered %d, not 202" % r.status)
+        b.wait(lambda m: m.method == "NOTIFY" and not m.status, 5.0)
+        if [f[0] for f in b.notifies()][:1] != [100]:
+            raise FlowError("authenticated transfer not under way: %s" % b.notifies())
+        pbx.wait_line(r"Q931 < SETUP .*called=5551234", 5.0)
+        if not gw_log(tb, r"REFER from 127\.0\.0\.1 as 2001 to 95551234"):
+            raise FlowError("gateway did not log the authenticated REFER")
     finally:
         b.close()

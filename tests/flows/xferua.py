@@ -9,6 +9,8 @@ import re
 import socket
 import time
 
+import sipraw
+
 
 def _hdrs(text):
     head = text.split("\r\n\r\n", 1)[0].split("\r\n")
@@ -200,7 +202,8 @@ class XferUA:
         self.ack(d, cseq)
         return r
 
-    def refer(self, d, target, replaces=None, referred_by=True):
+    def refer(self, d, target, replaces=None, referred_by=True, auth=None):
+        """REFER in dialog d; auth (user, password) answers a 407 once (RFC 2617 digest)."""
         to = "sip:%s@127.0.0.1:%d" % (target, self.gw[1])
         if replaces:
             to += "?Replaces=" + replaces.replaces()
@@ -208,6 +211,12 @@ class XferUA:
         if referred_by:
             h.append("Referred-By: <sip:%s@127.0.0.1>" % self.user)
         self.request(d, "REFER", h)
+        r = self.wait(lambda m: m.method == "REFER" and m.status >= 200, 5.0)
+        if r.status != 407 or not auth:
+            return r
+        ch = sipraw.parse_challenge(r.get("proxy-authenticate"))
+        self.request(d, "REFER", h + ["Proxy-Authorization: " +
+                                      sipraw.digest_header(ch, "REFER", d.target, auth[0], auth[1])])
         return self.wait(lambda m: m.method == "REFER" and m.status >= 200, 5.0)
 
     def notifies(self):

@@ -108,17 +108,18 @@ static int xfer(struct xfx *f, const char *target, const char *source, const cha
 }
 
 /* The door: untrusted and unauthenticated, or bad credentials: refused with
- * cause 21 (NOTIFY 403), nothing placed, B told nothing, A still with B. */
+ * -EACCES (a registrar is there: the REFER is challenged, or answered with
+ * its credentials' refusal), nothing placed, B told nothing, A still with B. */
 static void test_door_refuses(void)
 {
 	struct xfx f;
 	int cause;
 
 	xfx_open(&f);
-	CU_ASSERT_EQUAL(xfer(&f, "95551234", "192.0.2.9", "", 0, &cause), -EPERM);
+	CU_ASSERT_EQUAL(xfer(&f, "95551234", "192.0.2.9", "", 0, &cause), -EACCES);
 	CU_ASSERT_EQUAL(cause, CAUSE_CALL_REJECTED);
-	CU_ASSERT_EQUAL(xfer(&f, "95551234", "10.1.1.1", "", 403, &cause), -EPERM);
-	CU_ASSERT_EQUAL(xfer(&f, "2003", "192.0.2.9", "", 0, &cause), -EPERM);	/* a phone too */
+	CU_ASSERT_EQUAL(xfer(&f, "95551234", "10.1.1.1", "", 403, &cause), -EACCES);
+	CU_ASSERT_EQUAL(xfer(&f, "2003", "192.0.2.9", "", 0, &cause), -EACCES);	/* a phone too */
 	CU_ASSERT_EQUAL(f.pri.n_made + f.sip.n_made, 0);
 	CU_ASSERT_STRING_EQUAL(fake_ladder() + f.mark, "");
 	xfx_close(&f);
