@@ -109,6 +109,8 @@ struct leg {
 	int cause_from_reason;	/* set by a SIP leg with its failure: the cause it reports
 				 * is the far end's own Q.850 cause (Reason header, RFC
 				 * 6432), not its status's; no override replaces it */
+	int trust_domain;	/* set by routing: the far end is in the RFC 3325 trust domain
+				 * (may be told who it talks to) */
 	char party[LEG_NUM];	/* set by routing for a transfer: the number of this leg's far
 				 * party, which the other side is told it now talks to ("" = none) */
 	int release_status;	/* set by routing before it has the call cleared: the SIP

@@ -519,6 +519,7 @@ int route_incoming_sip(void *arg, struct leg *a, const struct leg_setup_info *si
 	 * trust domain; then it is who calls. */
 	if (si.asserted[0] && cfg_list_match_addr(&r->cfg->sip_trusted, si.source))
 		snprintf(si.calling, sizeof(si.calling), "%s", si.asserted);
+	a->trust_domain = cfg_list_match_addr(&r->cfg->sip_trusted, si.source);	/* transfers tell it */
 	if (si.replaces)	/* RFC 3891: past the door, it takes that leg's place */
 		return route_replace(r, a, &si, causep);
 	/* A registered phone first (the backup proxy's job), else the PSTN. */

@@ -310,7 +310,7 @@ struct sip_refer;
 void sip_refer_in(struct sip_leg *sl, int status, sip_t const *sip, tagi_t tags[]);
 /** leg_ops.xfer_status: NOTIFY the REFER's subscription with status. */
 void sip_refer_status(struct leg *leg, int status);
-/** leg_ops.peer_changed: re-INVITE with P-Asserted-Identity to a trusted peer. */
+/** leg_ops.peer_changed: UPDATE with P-Asserted-Identity to a trusted peer. */
 void sip_refer_peer_changed(struct leg *leg, const char *number);
 /** A BYE with Also: the Also target called for the peer; 1 when under way. */
 int sip_refer_bye_also(struct sip_leg *sl, sip_t const *sip);

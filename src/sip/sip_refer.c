@@ -250,24 +250,23 @@ int sip_refer_bye_also(struct sip_leg *sl, sip_t const *sip)
 }
 
 /* After a transfer the SIP party talks to number: a peer of the trust
- * domain is told in P-Asserted-Identity (RFC 3325 9.1) on a re-INVITE with
- * our SDP as it stands (RFC 3261 14: a target refresh that changes no
- * media); anyone else is not told who the PSTN party is. */
+ * domain is told in P-Asserted-Identity (RFC 3325 9.1) on an UPDATE without
+ * a body (RFC 3311 5.1: a request of its own, so it never crosses the
+ * resume re-INVITE a transfer may send at the same moment, sip_hold.c);
+ * anyone else is not told who the PSTN party is. */
 void sip_refer_peer_changed(struct leg *leg, const char *number)
 {
 	struct sip_leg *sl = (struct sip_leg *)leg;
-	char sdp[SDP_ANSWER_LEN], pai[256];
+	char pai[256];
+	int trusted = sl->assert_identity || leg->trust_domain;
 
-	if (!sl->assert_identity || !sl->nh || !sl_is(sl, SIP_ST_CONFIRMED)) {
-		LOGI(LSS_SIP, "%s now talks to %s (not told: %s)", sip_leg_describe(sl), number,
-		     sl->assert_identity ? "dialog not confirmed" : "not in the trust domain");
+	if (!trusted || !sl->nh || !sl_is(sl, SIP_ST_CONFIRMED)) {
+		LOGN(LSS_SIP, "%s now talks to %s (not told: %s)", sip_leg_describe(sl), number,
+		     trusted ? "dialog not confirmed" : "not in the trust domain");
 		return;
 	}
-	if (sip_leg_sdp(sl, sdp, sizeof(sdp)))
-		return;
 	snprintf(pai, sizeof(pai), "P-Asserted-Identity: <sip:%s@%s:%d;user=phone>", number, sl->ua->bind,
 		 sl->ua->port);
-	LOGN(LSS_SIP, "%s now talks to %s: re-INVITE with P-Asserted-Identity", sip_leg_describe(sl), number);
-	nua_invite(sl->nh, SIPTAG_HEADER_STR(pai), SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-		   SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+	LOGN(LSS_SIP, "%s now talks to %s: UPDATE with P-Asserted-Identity", sip_leg_describe(sl), number);
+	nua_update(sl->nh, SIPTAG_HEADER_STR(pai), TAG_END());
 }

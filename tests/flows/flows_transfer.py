@@ -434,3 +434,39 @@ def xfer_door_refer_digest(tb):
             raise FlowError("gateway did not log the authenticated REFER")
     finally:
         b.close()
+
+
+@flow
+def xfer_sip_party_told_pai(tb):
+    """A SIP caller in the trust domain: A calls registered phone B through the gateway, B REFERs A
+    to C (registered 2003); when C answers, A gets an UPDATE with P-Asserted-Identity 2003 (RFC
+    3325: who it now talks to), B gets BYE."""
+    import threading
+    b = xferua.XferUA(tb.sip_port, B_USER)
+    a = xferua.XferUA(tb.sip_port, "2009")
+    try:
+        tb.gateway(tb.config([pots_peer(900, "9T")], extra=registrar_conf()))
+        b.register(B_PASS)
+        c = phone_c(tb)
+        got = {}
+        t = threading.Thread(target=lambda: got.setdefault("d", b.answer()))
+        t.start()
+        da = a.call(B_USER)
+        t.join(10)
+        d = got["d"]
+        b.run_for(0.3)
+        if b.refer(d, C_USER).status != 202:
+            raise FlowError("REFER not accepted")
+        b.wait(lambda m: m.method == "BYE" and not m.status, 8.0)
+        upd = a.wait(lambda m: m.method == "UPDATE" and not m.status, 5.0)
+        pai = upd.get("p-asserted-identity") or ""
+        if not pai.startswith("<sip:%s@" % C_USER):
+            raise FlowError("A's UPDATE does not assert C (2003): %r" % pai)
+        a.request(da, "BYE")
+        a.wait(lambda m: m.method == "BYE" and m.status >= 200, 5.0)
+        if c.wait_exit() != 0:
+            raise FlowError("phone C failed")
+        expect_ladder("C", c_ladder(c), PHONE_C_ANSWERED + ["< BYE", "> 200/BYE"])
+    finally:
+        a.close()
+        b.close()

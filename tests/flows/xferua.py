@@ -142,6 +142,8 @@ class XferUA:
             self.ladder.append("< " + m.method)
             if m.method in ("NOTIFY", "BYE", "OPTIONS", "UPDATE"):
                 self._respond(m, 200, "OK")
+            elif m.method == "INVITE" and tag_of(m.get("to")):
+                self._respond(m, 200, "OK", body=self.sdp())     # a re-INVITE: same media
         return m
 
     def wait(self, pred, timeout=10.0):
@@ -169,6 +171,21 @@ class XferUA:
                    uri_of(inv.get("contact")), tag, tag_of(inv.get("from")))
         self.dialogs.append(d)
         return d
+
+    def register(self, password):
+        """REGISTER our contact as self.user with the gateway's registrar, answering its 401."""
+        aor = "sip:%s@127.0.0.1:%d" % (self.user, self.gw[1])
+        ruri = "sip:127.0.0.1:%d" % self.gw[1]
+        d = Dialog("%08x@xferua-reg" % random.getrandbits(32), aor, aor, ruri, "%06x" % random.getrandbits(24), "")
+        self.request(d, "REGISTER", ["Expires: 600"])
+        r = self.wait(lambda m: m.method == "REGISTER" and m.status >= 200, 5.0)
+        if r.status == 401:
+            ch = sipraw.parse_challenge(r.get("www-authenticate"))
+            self.request(d, "REGISTER", ["Expires: 600", "Authorization: " +
+                                         sipraw.digest_header(ch, "REGISTER", ruri, self.user, password)])
+            r = self.wait(lambda m: m.method == "REGISTER" and m.status >= 200, 5.0)
+        if r.status != 200:
+            raise AssertionError("xferua: REGISTER %s: %d" % (self.user, r.status))
 
     def call(self, number, headers=()):
         """INVITE number through the gateway; ACK its 200: the dialog."""
