@@ -48,7 +48,8 @@ static void usage(FILE *f)
 		   "  -c FILE   configuration (libconfig syntax; see conf/sipgw.conf)\n"
 		   "  -l LEVEL  log level, overrides the file's log.level\n"
 		   "  -s        log to syslog instead of stderr\n"
-		   "  -t        check the configuration and exit\n");
+		   "  -t        check the configuration and exit\n"
+		   "signals: TERM/INT clear calls and stop; USR1 re-reads the users' forwarding\n");
 }
 
 /* After the grace time the SIP stack gets this long to finish (handles
@@ -109,6 +110,26 @@ static void bound_expired(void *arg)
 	stop_now(gw);
 }
 
+/* SIGUSR1: the users' call forwarding (forward_*, redirect, pstn) from a
+ * fresh read of the file, nothing else (a whole reload is issue 13); a file
+ * that does not load changes nothing. */
+static void reload_forwarding(struct gw *gw)
+{
+	struct gw_config *fresh = calloc(1, sizeof(*fresh));
+	char err[256];
+
+	if (!fresh)
+		return;
+	if (config_load(fresh, gw->cfg.file, err, sizeof(err)) == 0) {
+		LOGN(LSS_CORE, "SIGUSR1: forwarding re-read from %s", gw->cfg.file);
+		route_forward_reload(gw->route, fresh);
+	} else {
+		LOGW(LSS_CORE, "SIGUSR1: %s; forwarding unchanged", err);
+	}
+	config_free(fresh);
+	free(fresh);
+}
+
 static void signal_cb(void *arg, int fd)
 {
 	struct gw *gw = arg;
@@ -116,6 +137,10 @@ static void signal_cb(void *arg, int fd)
 
 	if (read(fd, &si, sizeof(si)) != sizeof(si))
 		return;
+	if (si.ssi_signo == SIGUSR1) {
+		reload_forwarding(gw);
+		return;
+	}
 	if (gw->state != GW_RUNNING) {
 		LOGN(LSS_CORE, "second signal: stopping at once");
 		grace_expired(gw);
@@ -136,6 +161,7 @@ static int gw_start(struct gw *gw)
 {
 	struct route_params rp = {
 		.cfg = &gw->cfg,
+		.root = gw->root,
 		.legs = {
 			[ROUTE_LEG_PRI] = { route_legs_pri, &gw->legs },
 			[ROUTE_LEG_SIP] = { route_legs_sip, &gw->legs },
@@ -212,6 +238,7 @@ static int gw_start(struct gw *gw)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	/* A full disk or a file size limit: a write fails (EFBIG) and is

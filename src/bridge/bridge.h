@@ -79,6 +79,12 @@ int call_join(struct call *c1, struct leg *leave1, struct call *c2, struct leg *
 /** RFC 3891: leg (an incoming leg, in no call yet) takes old's place in
  * old's answered call; old is released and leg answered. 0 or -EBUSY. */
 int call_replace_leg(struct leg *old, struct leg *leg);
+/** True while called legs are tried and none has answered (PROCEEDING, ALERTING). */
+int call_ringing(const struct call *c);
+/** Stop every called leg (CANCEL with cause) but keep the caller waiting:
+ * routing places another with call_add_leg, or clears the call (forwarding
+ * on no answer, figure B-12). */
+void call_drop_tries(struct call *c, int cause);
 /** Clear the whole call with cause (routing found no way, or gave up). */
 void call_clear(struct call *c, int cause);
 

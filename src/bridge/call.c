@@ -636,6 +636,26 @@ int call_add_leg(struct call *c, struct leg *leg)
 	return fsm_dispatch(&c->fi, CALL_EV_LEG_ADDED, &ev);
 }
 
+int call_ringing(const struct call *c)
+{
+	return c->fi.state == CALL_ST_PROCEEDING || c->fi.state == CALL_ST_ALERTING;
+}
+
+void call_drop_tries(struct call *c, int cause)
+{
+	struct leg *legs[1 + CALL_MAX_FORKS] = { c->b };
+
+	if (!call_ringing(c))
+		return;
+	memcpy(legs + 1, c->forks, sizeof(c->forks));
+	for (size_t i = 0; i < sizeof(legs) / sizeof(legs[0]); i++) {
+		if (!legs[i])
+			continue;
+		call_set_aside(c, legs[i]);
+		legs[i]->ops->release(legs[i], cause);	/* set aside: its gone is a dying leg's */
+	}
+}
+
 void call_clear(struct call *c, int cause)
 {
 	struct call_ev ev = { .cause = cause };

@@ -61,6 +61,18 @@ struct leg_transfer {
 	int gone;		/* BYE/Also: the transferor has left already */
 };
 
+/* Redirection as data across the wall (RFC 3261 8.1.3.4, 21.3): the
+ * Contacts of a 3xx a called leg got, best q first, for routing to try; or
+ * the Contacts routing answers an incoming leg's INVITE with (302/300,
+ * release_status). No SIP type: URIs as text, q in thousandths. */
+#define LEG_MAX_CONTACTS 8
+#define LEG_URI 256
+struct leg_contacts {
+	int n;
+	char uri[LEG_MAX_CONTACTS][LEG_URI];
+	int q[LEG_MAX_CONTACTS];	/* 0..1000; 1000 when the Contact has no q */
+};
+
 /* How a party holds the call (RFC 3264 8.4, RFC 2543's c=0.0.0.0, Q.931
  * NOTIFY / HOLD): kept when the hold is passed on to the other leg. */
 enum leg_hold { LEG_HOLD_SENDONLY, LEG_HOLD_INACTIVE, LEG_HOLD_NULL_ADDR, LEG_HOLD_PRI };
@@ -116,6 +128,8 @@ struct leg {
 	int release_status;	/* set by routing before it has the call cleared: the SIP
 				 * status an incoming SIP leg answers its INVITE with
 				 * instead of the cause's RFC 3398 row (0 = that row) */
+	struct leg_contacts *contacts;	/* NULL, or (owned by the leg, freed with it): a called
+					 * leg's 3xx Contacts; an incoming leg's 3xx answer */
 };
 
 /* Events from a leg to its call. */

@@ -37,6 +37,8 @@ static const struct opt sip_opts[] = {
 	{ "max_call_rate", OPT_INT, offsetof(struct gw_config, sip_max_call_rate), sizeof(int), 0, 100000, NULL, 0 },
 	{ "max_queue_delay", OPT_SECONDS_MS, offsetof(struct gw_config, sip_max_queue_delay_ms), sizeof(unsigned), 0, 10000, NULL, 0 },
 	{ "retry_after", OPT_INT, offsetof(struct gw_config, sip_retry_after), sizeof(int), 1, 3600, NULL, 0 },
+	{ "redirect_max_targets", OPT_INT, offsetof(struct gw_config, redirect_max_targets), sizeof(int), 1, 16, NULL, 0 },
+	{ "redirect_max_hops", OPT_INT, offsetof(struct gw_config, redirect_max_hops), sizeof(int), 1, 10, NULL, 0 },
 	{ NULL } };
 
 static const struct opt rtp_opts[] = {
@@ -85,6 +87,7 @@ static const struct opt dp_opts[] = {
 	{ "prefix", OPT_STR, offsetof(struct dial_peer, prefix), sizeof(((struct dial_peer *)0)->prefix), 0, 0, NULL, 0 },
 	{ "numbering_type", OPT_ENUM, offsetof(struct dial_peer, ton), sizeof(int), 0, 0, ton_enum, 0 },
 	{ "numbering_plan", OPT_ENUM, offsetof(struct dial_peer, npi), sizeof(int), 0, 0, npi_enum, 0 },
+	{ "redirect", OPT_BOOL, offsetof(struct dial_peer, redirect), sizeof(int), 0, 1, NULL, 0 },
 	{ NULL } };
 
 static const struct opt reg_opts[] = {
@@ -105,6 +108,13 @@ static const struct opt reg_opts[] = {
 static const struct opt user_opts[] = {
 	O_STR(struct cfg_user, user, 1),
 	O_STR(struct cfg_user, password, 1),
+	O_STR(struct cfg_user, forward_all, 0),
+	O_STR(struct cfg_user, forward_busy, 0),
+	O_STR(struct cfg_user, forward_no_answer, 0),
+	{ "forward_no_answer_timeout", OPT_SECONDS_MS, offsetof(struct cfg_user, forward_no_answer_ms),
+	  sizeof(unsigned), 1000, 300000, NULL, 0 },
+	{ "redirect", OPT_BOOL, offsetof(struct cfg_user, redirect), sizeof(int), 0, 1, NULL, 0 },
+	{ "pstn", OPT_BOOL, offsetof(struct cfg_user, pstn), sizeof(int), 0, 1, NULL, 0 },
 	{ NULL } };
 
 static const struct opt emergency_num_opts[] = {
@@ -332,6 +342,16 @@ int group_apply(struct ctx *c, const config_setting_t *g, const struct opt *tabl
 	return group_apply_but(c, g, table, base, NULL);
 }
 
+/* A forwarding target is a list of numbers (or user names), routed as dialled. */
+static int check_forward(struct ctx *c, const config_setting_t *u, const struct cfg_user *cu, const char *t)
+{
+	static const char ok[] = "0123456789+*#._-, abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+	if (!t[strspn(t, ok)])
+		return 0;
+	return fail(c, u, "user \"%s\": forwarding target \"%s\" is not a list of numbers", cu->user, t);
+}
+
 static int load_registrar(struct ctx *c, struct gw_config *cfg, const config_setting_t *g)
 {
 	static const char *const skip[] = { "users", NULL };
@@ -359,6 +379,9 @@ static int load_registrar(struct ctx *c, struct gw_config *cfg, const config_set
 		const config_setting_t *u = config_setting_get_elem(users, i);
 		struct cfg_user *cu = &r->users[i];
 
+		cu->pstn = 1;	/* what an authenticated user could always do */
+		cu->forward_no_answer_ms = 15000;
+		cu->line = config_setting_source_line(u);
 		if ((rc = group_apply(c, u, user_opts, cu)))
 			return rc;
 		if (!cu->user[0] || strpbrk(cu->user, ":@ \t\"<>"))
@@ -367,6 +390,10 @@ static int load_registrar(struct ctx *c, struct gw_config *cfg, const config_set
 		for (int j = 0; j < i; j++)
 			if (!strcmp(r->users[j].user, cu->user))
 				return fail(c, u, "user \"%s\" is defined twice", cu->user);
+		if ((rc = check_forward(c, u, cu, cu->forward_all)) ||
+		    (rc = check_forward(c, u, cu, cu->forward_busy)) ||
+		    (rc = check_forward(c, u, cu, cu->forward_no_answer)))
+			return rc;
 		r->n_users = i + 1;
 	}
 	return 0;
@@ -486,6 +513,8 @@ static void config_defaults(struct gw_config *cfg)
 	cfg->sip_udp_rmem_kb = 4096;
 	cfg->sip_max_queue_delay_ms = 50;
 	cfg->sip_retry_after = 2;
+	cfg->redirect_max_targets = 5;
+	cfg->redirect_max_hops = 3;
 	strcpy(cfg->rtp_ip, "127.0.0.1");
 	cfg->rtp_port_min = 16384;
 	cfg->rtp_port_max = 32767;

@@ -85,6 +85,17 @@ struct cfg_list {
 struct cfg_user {
 	char user[64];
 	char password[64];
+	/* Call forwarding (figures B-10..B-12): numbers routed as if the user
+	 * had dialled them, "" = none; forward_all may list several ("2002,
+	 * 2003"), tried in order, or given in that q order by a redirect server. */
+	char forward_all[128];
+	char forward_busy[64];
+	char forward_no_answer[64];
+	unsigned forward_no_answer_ms;	/* forward_no_answer's own ring timer */
+	int redirect;			/* redirect server: answer 302/300 (forward_all, else the
+					 * user's registered contacts) instead of relaying */
+	int pstn;			/* may reach the PSTN: calls, forwards, redirects (default yes) */
+	int line;			/* of the entry in the file */
 };
 
 struct cfg_registrar {
@@ -129,6 +140,8 @@ struct gw_config {
 	int sip_max_call_rate;		/* new INVITEs per second taken at most (0 = no fixed ceiling) */
 	unsigned sip_max_queue_delay_ms; /* a request waited longer in the socket: overload (0 = never) */
 	int sip_retry_after;		/* seconds, Retry-After of an overload 503 (sent as N..2N) */
+	int redirect_max_targets;	/* 3xx Contacts and forwards tried per call at most */
+	int redirect_max_hops;		/* redirections (3xx followed, forwards) per call at most */
 	char rtp_ip[64];
 	int rtp_port_min, rtp_port_max;
 	char moh_file[256];		/* music on hold for PBX parties (raw 8 kHz mu-law; "" = silence) */

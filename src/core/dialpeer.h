@@ -28,6 +28,8 @@ struct dial_peer {
 	char prefix[32];	/* pots: digits prepended after stripping */
 	int ton, npi;		/* pots: called number's type of number (bits 7-5) and numbering plan (Q.931 4.5.8) */
 	struct cause_overrides causes;	/* rows that beat the global ones for calls over this peer */
+	int redirect;		/* voip: a SIP caller is answered 302 to NUMBER@session_target (redirect
+				 * server, RFC 3261 8.3) instead of being relayed */
 };
 
 /* The dial alphabet: a bit per symbol. '.', 'T' and negated classes cover the

@@ -14,10 +14,12 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/loop.h"
 #include "core/number.h"
 #include "route/dialpeer.h"
 #include "route/identity.h"
 #include "route/route_check.h"
+#include "route/route_redirect.h"
 #include "route/route_transfer.h"
 
 #define ROUTE_MAX_CANDS 8
@@ -31,6 +33,8 @@ struct route {
 	struct route_factory legs[ROUTE_LEG__COUNT];
 	route_contacts_h *contacts_h;
 	void *contacts_arg;
+	struct su_root_s *root;
+	struct route_fwd *fwd;		/* the users' forwarding (route_redirect.c) */
 	unsigned n_routed;
 	float *pdd_ms;			/* post-dial delays (SETUP in -> INVITE out), for the exit summary */
 	size_t n_pdd, cap_pdd;
@@ -52,7 +56,20 @@ struct route_call {
 	struct leg *a;
 	struct { const struct leg *leg; int tag; } placed[ROUTE_MAX_PLACED];
 	unsigned n_placed;
+	struct route_redir *rd;		/* once redirected or forwarded: the targets (NULL = never) */
+	struct loop_timer *cfna;	/* forwarding on no answer: the forwarding user's own ring timer */
+	char cfna_user[LEG_NUM];
 };
+
+/* The setup the next leg is placed with: a redirected try's (its target
+ * called, Diversion / redirecting number), else the caller's. */
+static const struct leg_setup_info *route_si(const struct route_call *rc)
+{
+	return rc->rd && rc->rd->si.called[0] ? &rc->rd->si : call_setup_info(rc->c);
+}
+
+static int route_forward_user(struct route_call *rc, const char *user);
+static void route_cfna_arm(struct route_call *rc, const char *user);
 
 static int route_contacts(struct route *r, const char *user, char uris[][ROUTE_URI_LEN], int max)
 {
@@ -108,7 +125,7 @@ static int route_place(struct route_call *rc, enum route_leg_kind kind, const st
 		return -ENOSYS;
 	if ((rv = f->alloc(f->arg, &leg, t)))
 		return rv;
-	if ((rv = leg->ops->setup(leg, call_setup_info(rc->c), causep))) {
+	if ((rv = leg->ops->setup(leg, route_si(rc), causep))) {
 		leg->ops->destroy(leg);
 		return rv;
 	}
@@ -129,7 +146,7 @@ static int route_place(struct route_call *rc, enum route_leg_kind kind, const st
 static int route_try_pots(struct route_call *rc, const struct dial_peer *dp, int *causep)
 {
 	const struct gw_config *cfg = rc->r->cfg;
-	const struct leg_setup_info *si = call_setup_info(rc->c);
+	const struct leg_setup_info *si = route_si(rc);
 	const char *names[CFG_MAX_SPANS];
 	char number[LEG_NUM];
 	int n = 0;
@@ -196,7 +213,11 @@ static int route_place_sip(struct route_call *rc, const struct route_target *t, 
 static int route_ring_user(struct route_call *rc, const char *user, int tag)
 {
 	char uris[ROUTE_MAX_FORKS][ROUTE_URI_LEN];
-	int n = route_contacts(rc->r, user, uris, ROUTE_MAX_FORKS), placed = 0;
+	int n, placed = 0, fw = route_forward_user(rc, user);
+
+	if (fw != -ENOTSUP)
+		return fw;	/* forwarded (unconditional): its targets instead */
+	n = route_contacts(rc->r, user, uris, ROUTE_MAX_FORKS);
 
 	for (int i = 0; i < n; i++) {
 		struct route_target t = { .ruri = uris[i], .dial_peer = tag };
@@ -208,6 +229,8 @@ static int route_ring_user(struct route_call *rc, const char *user, int tag)
 	}
 	if (!n)
 		LOGN(LSS_BRIDGE, "%s %s is not registered", call_describe(rc->c), user);
+	if (placed)
+		route_cfna_arm(rc, user);
 	return placed ? 0 : -ENOENT;
 }
 
@@ -219,7 +242,7 @@ static int route_try_voip(struct route_call *rc, const struct dial_peer *dp)
 	char host[128], what[320];
 
 	if (dp_targets_registrar(dp)) {
-		if (route_ring_user(rc, call_setup_info(rc->c)->called, dp->tag) == 0)
+		if (route_ring_user(rc, route_si(rc)->called, dp->tag) == 0)
 			return 0;
 		rc->last_cause = CAUSE_SUBSCRIBER_ABSENT;
 		return -ENOENT;
@@ -331,6 +354,152 @@ static void route_override_status(struct route_call *rc, const struct dial_peer 
 	     cause, status, from_dp ? "the dial-peer's" : "the global", cause_to_sip_status(cause));
 }
 
+/* ---- Redirections (route_redirect.h): forwarding (B-10..B-12), a 3xx a
+ * called leg got. Each target is a number routed as if dialled: a
+ * registered user, else the dial-peers; a pots dial-peer only with the PSTN
+ * right of whoever redirected (the toll-fraud door: a forward or a Contact
+ * is a way to the PRI, and it goes with that party's rights, not past them). */
+
+/* A user that forwards every call is routed as a user even when no phone
+ * of it is registered (its forward is the route). */
+static int route_forwards_all(const struct route *r, const char *user)
+{
+	const struct cfg_user *u = route_fwd_user(r->fwd, user);
+
+	return u && u->forward_all[0];
+}
+
+static struct route_redir *route_redir_of(struct route_call *rc)
+{
+	if (!rc->rd && (rc->rd = malloc(sizeof(*rc->rd))))
+		route_redir_init(rc->rd, call_setup_info(rc->c));
+	return rc->rd;
+}
+
+/* The targets in turn until one is on its way: 0, else -ENOENT. */
+static int route_redirect_try(struct route_call *rc)
+{
+	struct route *r = rc->r;
+	struct route_redir *rd = rc->rd;
+	char uri[1][ROUTE_URI_LEN];
+
+	while (rd && route_redir_next(rd, call_setup_info(rc->c), r->cfg->redirect_max_targets) == 0) {
+		const char *num = rd->si.called;
+		size_t n;
+
+		rc->ring_user[0] = 0;
+		if (route_contacts(r, num, uri, 1) || route_forwards_all(r, num))
+			snprintf(rc->ring_user, sizeof(rc->ring_user), "%s", num);
+		n = dp_lookup(r->cfg->peers, r->cfg->n_peers, num, DP_POTS, rc->cands, ROUTE_MAX_CANDS);
+		if (n && !rd->cur.may_pstn) {
+			LOGW(LSS_BRIDGE, "%s redirection by %s to %s refused: the redirecting party may not "
+			     "reach the PSTN", call_describe(rc->c), rd->cur.by, num);
+			rd->refused = 1;
+			n = 0;
+		}
+		if (!n && rc->towards == DP_VOIP)
+			n = dp_lookup(r->cfg->peers, r->cfg->n_peers, num, DP_VOIP, rc->cands, ROUTE_MAX_CANDS);
+		rc->n_cands = n;
+		rc->next_cand = 0;
+		LOGI(LSS_BRIDGE, "%s redirected by %s to %s: %s%zu dial-peer(s)", call_describe(rc->c), rd->cur.by,
+		     num, rc->ring_user[0] ? "registered phones, " : "", n);
+		if (route_try_next(rc) == 0)
+			return 0;
+	}
+	return -ENOENT;
+}
+
+/* user forwards the call to numbers (a comma list) for why. */
+static int route_forward_to(struct route_call *rc, const char *user, const char *numbers, enum leg_redirect why,
+			    int may_pstn)
+{
+	struct leg_contacts lc;
+	struct route_redir *rd = route_redir_of(rc);
+
+	if (!rd || route_redir_list(numbers, &lc))
+		return -ENOENT;
+	LOGI(LSS_BRIDGE, "%s %s forwards (%s) to %s", call_describe(rc->c), user,
+	     why == LEG_REDIR_BUSY ? "busy" : why == LEG_REDIR_NO_ANSWER ? "no answer" : "unconditional", numbers);
+	if (route_redir_push(rd, call_describe(rc->c), &lc, user, why, may_pstn, rc->r->cfg->redirect_max_hops))
+		return -ENOENT;
+	return route_redirect_try(rc);
+}
+
+/* Forwarding unconditional (B-10): -ENOTSUP when user does not forward. */
+static int route_forward_user(struct route_call *rc, const char *user)
+{
+	const struct cfg_user *u = route_fwd_user(rc->r->fwd, user);
+
+	if (!u || !u->forward_all[0])
+		return -ENOTSUP;
+	return route_forward_to(rc, user, u->forward_all, LEG_REDIR_UNCONDITIONAL, u->pstn);
+}
+
+/* Forwarding on busy (B-11): the user whose phones were busy. */
+static int route_forward_busy(struct route_call *rc)
+{
+	const char *user = route_si(rc)->called;
+	const struct cfg_user *u = route_fwd_user(rc->r->fwd, user);
+
+	if (!u || !u->forward_busy[0])
+		return -ENOENT;
+	return route_forward_to(rc, user, u->forward_busy, LEG_REDIR_BUSY, u->pstn);
+}
+
+/* Forwarding on no answer (B-12): the user's own ring timer ran out while
+ * its phones ring; they are cancelled (cause 19) and the call goes on. */
+static void route_cfna_fired(void *arg)
+{
+	struct route_call *rc = arg;
+	const struct cfg_user *u = route_fwd_user(rc->r->fwd, rc->cfna_user);
+	char user[LEG_NUM];
+
+	if (!call_ringing(rc->c) || !u || !u->forward_no_answer[0])
+		return;
+	LOGI(LSS_BRIDGE, "%s %s did not answer in %u ms", call_describe(rc->c), rc->cfna_user,
+	     u->forward_no_answer_ms);
+	memcpy(user, rc->cfna_user, sizeof(user));
+	call_drop_tries(rc->c, CAUSE_NO_ANSWER);
+	if (route_forward_to(rc, user, u->forward_no_answer, LEG_REDIR_NO_ANSWER, u->pstn) == 0)
+		return;
+	call_clear(rc->c, rc->rd && rc->rd->refused ? CAUSE_REDIRECTION : CAUSE_NO_ANSWER);
+}
+
+static void route_cfna_arm(struct route_call *rc, const char *user)
+{
+	const struct cfg_user *u = route_fwd_user(rc->r->fwd, user);
+
+	if (!u || !u->forward_no_answer[0] || !rc->r->root)
+		return;
+	if (!rc->cfna && loop_timer_alloc(&rc->cfna, rc->r->root, "forward-no-answer", route_cfna_fired, rc))
+		return;
+	snprintf(rc->cfna_user, sizeof(rc->cfna_user), "%s", user);
+	loop_timer_start(rc->cfna, u->forward_no_answer_ms);
+}
+
+/* A 3xx (RFC 3261 8.1.3.4, 16.7 step 4): its Contacts join the call's
+ * targets in q order, with the rights of who redirected: a registered
+ * phone's user, or the dial-peer's peer when it is of the trust domain. */
+static void route_take_3xx(struct route_call *rc, struct leg *leg, int status)
+{
+	const struct dial_peer *dp = route_placed_peer(rc, leg);
+	const struct gw_config *cfg = rc->r->cfg;
+	char by[LEG_NUM], host[128];
+	struct route_redir *rd;
+	int may, port;
+
+	if (!leg->contacts || !leg->contacts->n || !(rd = route_redir_of(rc)))
+		return;
+	snprintf(by, sizeof(by), "%s", route_si(rc)->called);
+	if (dp)
+		may = !dp_session_target(dp, host, sizeof(host), &port) && cfg_list_match_addr(&cfg->sip_trusted, host);
+	else
+		may = route_fwd_may_pstn(rc->r->fwd, by);
+	route_redir_push(rd, call_describe(rc->c), leg->contacts, by,
+			 status == 301 || status == 302 ? LEG_REDIR_UNCONDITIONAL : LEG_REDIR_UNKNOWN, may,
+			 cfg->redirect_max_hops);
+}
+
 /* A called leg failed before the answer: the others ring on, the next
  * dial-peer is hunted, or (-ENOENT) the call clears with *causep. */
 static int route_leg_failure(struct route_call *rc, struct call *c, struct leg *leg, int cause, int status,
@@ -342,14 +511,30 @@ static int route_leg_failure(struct route_call *rc, struct call *c, struct leg *
 	if (call_legs_trying(c) && status < 600) {
 		if (cause == CAUSE_USER_BUSY)
 			rc->fork_cause = CAUSE_USER_BUSY;
+		if (status >= 300 && status < 400)
+			route_take_3xx(rc, leg, status);	/* tried once the forks are done */
 		return 0;
 	}
 	if (call_legs_trying(c))
 		return -ENOENT;		/* 6xx: the bridge clears the others too */
+	loop_timer_stop(rc->cfna);	/* whatever comes next is a new try */
 	if (rc->fork_cause)
 		cause = *causep = rc->fork_cause;	/* busy somewhere beats "no answer" elsewhere */
+	if (status >= 300 && status < 400) {
+		route_take_3xx(rc, leg, status);
+		cause = *causep = CAUSE_REDIRECTION;	/* if none is followed (Q.850 23) */
+	}
+	if (cause == CAUSE_USER_BUSY && route_forward_busy(rc) == 0)
+		return 0;
 	if (may_hunt(status) && rc->next_cand < rc->n_cands && route_try_next(rc) == 0)
 		return 0;
+	/* Redirection targets still waiting: only a 6xx ends the search (RFC
+	 * 3261 16.7); a 4xx or 5xx is this target's answer, not the user's. */
+	if (rc->rd && status < 600 && route_redirect_try(rc) == 0)
+		return 0;
+	if (status >= 300 && status < 400)
+		LOGN(LSS_BRIDGE, "%s redirection (%d) not followed to any Contact: cause %d", call_describe(c),
+		     status, CAUSE_REDIRECTION);
 	/* Glare (Q.931 5.7): the network refused our SETUP's B-channel (requested
 	 * circuit/channel not available), most likely to give it to a call of its
 	 * own. Place the call once more on the same dial-peer; the span hunts
@@ -386,7 +571,13 @@ static int route_leg_failed(void *arg, struct call *c, struct leg *leg, int caus
 
 static void route_call_ended(void *arg, struct call *c)
 {
-	free(call_route_data(c));
+	struct route_call *rc = call_route_data(c);
+
+	if (rc) {
+		loop_timer_free(rc->cfna);
+		free(rc->rd);
+	}
+	free(rc);
 	call_set_route_data(c, NULL);
 }
 
@@ -435,6 +626,9 @@ static int route_call_start(struct route *r, struct leg *a, const struct leg_set
 	/* SIP -> PRI: the span's cause (no circuit...); else network out of order */
 	if (route_try_next(rc)) {
 		int cause = towards == DP_POTS ? rc->last_cause : CAUSE_NET_OUT_OF_ORDER;
+
+		if (rc->rd && rc->rd->refused)
+			cause = CAUSE_REDIRECTION;	/* forwarded where the door or a limit said no */
 
 		route_override_status(rc, rc->next_cand ? rc->cands[rc->next_cand - 1] : NULL, cause);
 		call_clear(c, cause);
@@ -488,6 +682,39 @@ static int route_start_emergency(struct route *r, struct leg *a, struct leg_setu
 	return route_call_start(r, a, si, DP_POTS, user, causep);
 }
 
+/* Redirect server (B-10..B-12 with sipgw in the redirect server's place):
+ * a user set to redirect, or a voip dial-peer set to, answers 302 (one
+ * Contact) or 300 (several, with q) instead of relaying the call; the
+ * caller then places it itself, through the door with its own rights.
+ * -ENOENT when neither applies. */
+static int route_redirect_server(struct route *r, struct leg *a, const struct leg_setup_info *si, int *causep)
+{
+	const struct cfg_user *u = route_fwd_user(r->fwd, si->called);
+	const struct dial_peer *dps[ROUTE_MAX_CANDS];
+	char reg[LEG_MAX_CONTACTS][ROUTE_URI_LEN], host[128];
+	struct leg_contacts lc = { 0 };
+	size_t n;
+	int port;
+
+	_Static_assert(ROUTE_URI_LEN == LEG_URI, "a contact must fit a leg's");
+	if (u && u->redirect) {
+		int n_reg = route_contacts(r, si->called, reg, LEG_MAX_CONTACTS);
+
+		if (route_redir_user_contacts(u, r->cfg->sip_bind, r->cfg->sip_port, reg, n_reg, &lc) == 0)
+			return route_redir_answer(a, &lc, si->called, causep);
+		return -ENOENT;
+	}
+	n = dp_lookup(r->cfg->peers, r->cfg->n_peers, si->called, DP_VOIP, dps, ROUTE_MAX_CANDS);
+	for (size_t i = 0; i < n && lc.n < LEG_MAX_CONTACTS; i++) {
+		if (!dps[i]->redirect || dp_session_target(dps[i], host, sizeof(host), &port))
+			continue;
+		snprintf(lc.uri[lc.n], LEG_URI, "sip:%s@%s:%d;user=phone", si->called, host, port);
+		lc.q[lc.n] = 1000 - 100 * lc.n;	/* dial-peer preference order */
+		lc.n++;
+	}
+	return lc.n ? route_redir_answer(a, &lc, "dial-peer", causep) : -ENOENT;
+}
+
 /* Toll-fraud door: an INVITE that would reach a PRI trunk or a registered
  * phone must come from a digest-authenticated user (407, figure B-19) or a
  * trusted address; emergency numbers excepted. */
@@ -497,6 +724,7 @@ int route_incoming_sip(void *arg, struct leg *a, const struct leg_setup_info *si
 	struct leg_setup_info si = *si_in;
 	const struct cfg_emergency_number *em = route_emergency(r->cfg, si.called);
 	char uri[1][ROUTE_URI_LEN];
+	int rv, ring;
 
 	if (em)
 		return route_start_emergency(r, a, &si, em, causep);
@@ -522,9 +750,18 @@ int route_incoming_sip(void *arg, struct leg *a, const struct leg_setup_info *si
 	a->trust_domain = cfg_list_match_addr(&r->cfg->sip_trusted, si.source);	/* transfers tell it */
 	if (si.replaces)	/* RFC 3891: past the door, it takes that leg's place */
 		return route_replace(r, a, &si, causep);
+	if ((rv = route_redirect_server(r, a, &si, causep)) != -ENOENT)
+		return rv;
+	ring = route_contacts(r, si.called, uri, 1) || route_forwards_all(r, si.called);
+	/* A user without the PSTN right (pstn = false) reaches only phones. */
+	if (!ring && si.auth_user[0] && !route_fwd_may_pstn(r->fwd, si.auth_user) &&
+	    !cfg_list_match_addr(&r->cfg->sip_trusted, si.source)) {
+		LOGW(LSS_BRIDGE, "refused INVITE from %s as %s to %s: %s may not reach the PSTN", si.source,
+		     si.auth_user, si.called, si.auth_user);
+		return err_with(-EPERM, causep, CAUSE_CALL_REJECTED);	/* -> 403 Forbidden */
+	}
 	/* A registered phone first (the backup proxy's job), else the PSTN. */
-	return route_call_start(r, a, &si, DP_POTS, route_contacts(r, si.called, uri, 1) ? si.called : NULL,
-				causep);
+	return route_call_start(r, a, &si, DP_POTS, ring ? si.called : NULL, causep);
 }
 
 int route_alloc(struct route **rp, const struct route_params *p)
@@ -538,17 +775,25 @@ int route_alloc(struct route **rp, const struct route_params *p)
 	memcpy(r->legs, p->legs, sizeof(r->legs));
 	r->contacts_h = p->contacts_h;
 	r->contacts_arg = p->contacts_arg;
+	r->root = p->root;
+	if (route_fwd_alloc(&r->fwd, p->cfg)) {
+		free(r);
+		return -ENOMEM;
+	}
 	*rp = r;
 	return 0;
 }
 
 void route_set_bridge(struct route *r, struct bridge *br) { r->br = br; }
 
+void route_forward_reload(struct route *r, const struct gw_config *cfg) { route_fwd_reload(r->fwd, cfg); }
+
 void route_free(struct route *r)
 {
 	if (!r)
 		return;
 	route_log_summary(r);
+	route_fwd_free(r->fwd);
 	free(r->pdd_ms);
 	free(r);
 }

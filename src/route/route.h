@@ -12,6 +12,7 @@
 struct gw_config;
 struct bridge;
 struct route;
+struct su_root_s;
 
 #define ROUTE_URI_LEN 256	/* a registered contact */
 
@@ -51,12 +52,16 @@ struct route_params {
 	struct route_factory legs[ROUTE_LEG__COUNT];
 	route_contacts_h *contacts_h;	/* NULL: no registrar */
 	void *contacts_arg;
+	struct su_root_s *root;		/* forwarding's ring timers (NULL: no forwarding on no answer) */
 };
 
 int route_alloc(struct route **rp, const struct route_params *p);
 /** Logs the post-dial delay summary. */
 void route_free(struct route *r);
 void route_set_bridge(struct route *r, struct bridge *br);
+/** Take the users' forwarding (forward_*, redirect, pstn) from cfg, a fresh
+ * read of the file (SIGUSR1); calls under way keep what they started with. */
+void route_forward_reload(struct route *r, const struct gw_config *cfg);
 /** The hooks the bridge calls (bridge_params.route, with the route as arg). */
 extern const struct bridge_route_ops route_bridge_ops;
 

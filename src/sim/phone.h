@@ -22,6 +22,13 @@ struct pmedia;
 
 #define PHONE_MAX_CODECS 4
 #define PHONE_MAX_TARGETS 16
+#define PHONE_MAX_ATS 32
+
+/* --at SEC:ACTION (phone_mid.c): SEC after start, in the order given for one time. */
+struct phone_at {
+	long at_ms;
+	const char *action;
+};
 
 /* What --call / --dial asked for, placed one after another. */
 struct phone_target {
@@ -76,6 +83,11 @@ struct phone_opts {
 	long session_expires_s;		/* RFC 4028 Session-Expires to ask for, -1 = nua's default (none asked) */
 	long min_se_s;			/* RFC 4028 Min-SE, -1 = nua's default (120) */
 	int no_session_timer;		/* "timer" not in Supported: the far end must refresh alone */
+	struct phone_at ats[PHONE_MAX_ATS];	/* --at, sorted by time */
+	int n_ats;
+	int answer_waiting;		/* a second INVITE while talking: hold the first, answer */
+	const char *redirect_to;	/* --redirect-to URI[,URI...]: answer INVITEs 302 / 300 */
+	int refuse_refer;		/* --refuse-refer STATUS (501, 405), 0 = accept with 202 */
 	int exit_after_calls;		/* 0 = never */
 	long timeout_ms;		/* -1 = none */
 	int quiet;
@@ -123,6 +135,14 @@ struct phone {
 	struct preg *reg;	/* --register, NULL = none */
 	int exit_status;
 	enum phone_phase phase;
+	/* mid-call features (phone_mid.c) */
+	su_time_t started;	/* --at times count from here */
+	su_timer_t *at_timer;	/* the next --at action */
+	int next_at;		/* o.ats[] index of it */
+	int cur_call;		/* the call the user talks on (pcall_current) */
+	int pending_resume;	/* switch:N: resume N once the current is held, 0 = none */
+	int pending_answer;	/* call waiting: answer this call once the other is held */
+	int conference;		/* 3-way: every talking call hears the others */
 };
 
 /** One stdout line "<ms> <kind> <text>"; SIP and AUDIO lines dropped with -q. */
@@ -151,6 +171,13 @@ int pcall_release_all(struct phone *ph);
 /** Free every call object (at exit, after nua has shut down). */
 void pcall_free_all(struct phone *ph);
 const char *pcall_state_name(enum pcall_state st);
+
+/* phone_mid.c: --at actions */
+/** Parse one --at SEC:ACTION; 0 or -EINVAL (with a message). */
+int pmid_parse_at(struct phone_opts *o, const char *arg);
+/** Start the --at clock (at "ready"). */
+void pmid_start(struct phone *ph);
+void pmid_stop(struct phone *ph);
 
 /* phone_auth.c: digest credentials for any request */
 /** Answer a 401/407 on nh with the --auth credentials (the caller allows it once);
@@ -191,8 +218,10 @@ int pmedia_local_port(const struct pmedia *m);
 int pmedia_set_remote(struct pmedia *m, const char *ip, int port, int pt, int te_pt);
 /** Play --dtmf once from now on. */
 void pmedia_start_dtmf(struct pmedia *m);
-/** Send one 20 ms frame. */
-void pmedia_tick(struct pmedia *m);
+/** Send one 20 ms frame: ours (tone, DTMF, silence) plus mix (160 samples) or NULL. */
+void pmedia_tick(struct pmedia *m, const int16_t *mix);
+/** What came in since the last rx tick, decoded (160 samples), or NULL. */
+const int16_t *pmedia_last_rx(const struct pmedia *m);
 /** Once per tick: feed silence to the detectors when no audio came. */
 void pmedia_rx_tick(struct pmedia *m);
 /** Print the call's RTP counters as a STAT line. */

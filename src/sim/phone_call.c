@@ -1,6 +1,6 @@
 /* sipgw - phone simulator: calls on Sofia-SIP nua (answer, reject, hold, hang up).
  * SPDX-License-Identifier: GPL-2.0-only */
-#include "sim/phone.h"
+#include "sim/phone_pcall.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -15,59 +15,11 @@
 #include <sofia-sip/sip_tag.h>
 #include <sofia-sip/su_tag.h>
 
-#include "core/fsm.h"
 #include "core/log.h"
 #include "dsp/g711.h"
 
 #define SDP_BUF_LEN 1024
-#define PCALL_URI_MAX 256
 
-struct pcall {
-	struct phone *ph;
-	struct pcall *next;
-	int id;
-	struct fsm_inst fi;		/* enum pcall_state, pcall_fsm */
-	int outgoing;
-	nua_handle_t *nh;
-	struct pmedia *media;		/* owned */
-	su_timer_t *t_answer, *t_hangup, *t_hold, *t_unhold, *t_refresh, *t_cancel;
-	int final_status;		/* final response to the initial INVITE, 0 = none */
-	int cause;			/* Q.850 cause from a Reason header, 0 = none */
-	int pt, te_pt;			/* negotiated law and telephone-event, -1 = none */
-	int offer_in_answer;		/* we offered in a 2xx/18x: the answer comes in ACK */
-	unsigned long sess_id, sess_ver;
-	/* caller only */
-	enum proute route;
-	const char *number;		/* --dial NUMBER, NULL for --call */
-	char target[PCALL_URI_MAX];	/* the Request-URI of our INVITE */
-	int tries;			/* transmissions of the current INVITE (sip_trace) */
-	int challenges;			/* 401/407 answered: at most one (figure B-19) */
-};
-
-/* What happens to a call: nua's events on its handle, and the clocks the
- * command line sets (the user's answer, hangup, hold...). nua's events are
- * taken in every state the call lives in (on_invite_response tells a
- * response to the initial INVITE from one to a re-INVITE by the state);
- * the user's clocks only where they mean something, as a user would press
- * "hold" only in a call that is talking. */
-enum pcall_event {
-	PCE_REINVITE,		/* nua_i_invite on the call: the far end's re-INVITE */
-	PCE_INVITE_RESP,	/* nua_r_invite: a response to our INVITE or re-INVITE */
-	PCE_ACK,		/* nua_i_ack */
-	PCE_CANCEL_IN,		/* nua_i_cancel */
-	PCE_BYE_IN,		/* nua_i_bye */
-	PCE_TERMINATED,		/* nua_i_state, nua_callstate_terminated */
-	PCE_ANSWER_AT,		/* --answer-after */
-	PCE_HANGUP_AT,		/* --hangup-after */
-	PCE_HOLD_AT,		/* --hold-at */
-	PCE_UNHOLD_AT,		/* --unhold-at */
-	PCE_REFRESH_AT,		/* --refresh-at */
-	PCE_CANCEL_AT,		/* --cancel-after */
-	PCE_RELEASE,		/* the process stops: end the call */
-	PCE__COUNT
-};
-
-static void phone_print_identity(struct phone *ph, int id, sip_t const *sip);
 
 static const char *const pcall_event_names[PCE__COUNT] = {
 	[PCE_REINVITE] = "REINVITE", [PCE_INVITE_RESP] = "INVITE_RESPONSE", [PCE_ACK] = "ACK",
@@ -101,8 +53,8 @@ static const struct fsm_state pcall_states[PC__COUNT] = {
 			 NUA_EVENTS | B(PCE_CANCEL_AT) },
 	[PC_PROCEEDING] = { "PROCEEDING", B(PC_CALLING) | B(PC_CANCELLING) | B(PC_ACTIVE) | GONE,
 			    NUA_EVENTS | B(PCE_CANCEL_AT) },
-	/* a 200 may cross our CANCEL (RFC 3261 9.1) */
-	[PC_CANCELLING] = { "CANCELLING", B(PC_ACTIVE) | GONE, NUA_EVENTS },
+	/* a 200 may cross our CANCEL (RFC 3261 9.1); CALLING: the next 3xx Contact */
+	[PC_CANCELLING] = { "CANCELLING", B(PC_CALLING) | B(PC_ACTIVE) | GONE, NUA_EVENTS },
 	[PC_ACTIVE] = { "ACTIVE", B(PC_HOLDING) | B(PC_REMOTE_HELD) | GONE,
 			TALKING_EVENTS | B(PCE_HOLD_AT) | B(PCE_REFRESH_AT) },
 	[PC_HOLDING] = { "HOLDING", B(PC_HELD) | B(PC_ACTIVE) | GONE, TALKING_EVENTS },
@@ -137,7 +89,7 @@ const char *pcall_state_name(enum pcall_state st)
 }
 
 /* A move the table refuses is logged there (fsm_state_chg) and returns -EPERM. */
-static int pcall_set_state(struct pcall *c, enum pcall_state st)
+int pcall_set_state(struct pcall *c, enum pcall_state st)
 {
 	return fsm_state_chg(&c->fi, st);
 }
@@ -149,7 +101,7 @@ static int pcall_sends_media(const struct pcall *c)
 	return (c->fi.state == PC_EARLY || c->fi.state == PC_ACTIVE) && c->pt >= 0;
 }
 
-static int pcall_alloc(struct pcall **cp, struct phone *ph, int outgoing)
+int pcall_alloc(struct pcall **cp, struct phone *ph, int outgoing)
 {
 	struct pcall *c = calloc(1, sizeof(*c));
 	_su_task_r task = su_root_task(ph->root);
@@ -163,6 +115,8 @@ static int pcall_alloc(struct pcall **cp, struct phone *ph, int outgoing)
 	/* no state timers: the command line's clocks are su_timers, their expiry an event */
 	fsm_inst_init(&c->fi, &pcall_fsm, outgoing ? PC_CALLING : PC_INCOMING, c, ph->root, NULL);
 	c->pt = c->te_pt = -1;
+	c->hold_dir = ph->o.hold_dir;
+	c->hold_null = ph->o.hold_null;
 	c->sess_id = (unsigned long)mono_ms() + (unsigned long)c->id;
 	rc = pmedia_alloc(&c->media, ph, c->id);
 	if (rc) {
@@ -181,7 +135,7 @@ static int pcall_alloc(struct pcall **cp, struct phone *ph, int outgoing)
 	return 0;
 }
 
-static void pcall_free(struct pcall *c)
+void pcall_free(struct pcall *c)
 {
 	struct pcall **pp;
 
@@ -219,7 +173,7 @@ static const char *pcall_sdp(struct pcall *c, char *buf, int hold)
 		.addr = o->bind_addr, .port = pmedia_local_port(c->media),
 		.pts = c->pt >= 0 ? &c->pt : o->codecs, .n_pts = c->pt >= 0 ? 1 : o->n_codecs,
 		.te_pt = c->pt >= 0 ? c->te_pt : SDP_PT_TELEPHONE_EVENT,
-		.dir = hold ? o->hold_dir : SDP_SENDRECV, .null_addr = hold && o->hold_null,
+		.dir = hold ? c->hold_dir : SDP_SENDRECV, .null_addr = hold && c->hold_null,
 		.sess_id = c->sess_id, .sess_ver = c->sess_ver++,
 	};
 
@@ -331,6 +285,7 @@ static void pcall_answered(struct pcall *c)
 	if (pcall_set_state(c, PC_ACTIVE))
 		return;
 	phone_out(c->ph, "EVENT", "call %d answered", c->id);
+	c->ph->cur_call = c->id;
 	pmedia_start_dtmf(c->media);
 	timer_after(c->t_hangup, on_hangup_timer, c, o->hangup_after_ms);
 	timer_after(c->t_hold, on_hold_timer, c, o->hold_at_ms);
@@ -415,8 +370,12 @@ static void on_new_invite(struct phone *ph, nua_handle_t *nh, const sip_t *sip)
 		pcall_reject(c, o->reject_status);
 		return;
 	}
+	if (pxfer_new_invite(c, sip))
+		return;
 	if (o->ringing)
 		nua_respond(nh, SIP_180_RINGING, TAG_END());
+	if (pmid_call_waiting(c))
+		return;
 	if (o->early_media && has_sdp) {
 		nua_respond(nh, SIP_183_SESSION_PROGRESS, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 			    SIPTAG_PAYLOAD_STR(pcall_sdp(c, sdp, 0)), TAG_END());
@@ -470,7 +429,6 @@ static void on_reinvite(struct pcall *c, const sip_t *sip)
 	}
 }
 
-static int pcall_invite(struct pcall *c);
 static void pcall_end(struct pcall *c);
 
 /* The same call again as a new INVITE to the backup proxy (figure B-21
@@ -503,6 +461,8 @@ static int pcall_final_error(struct pcall *c, int status, const sip_t *sip)
 {
 	int cancelling = c->fi.state == PC_CANCELLING;
 
+	if (pxfer_follow_redirect(c, status, sip))
+		return 1;
 	if (status == 401 || status == 407) {
 		if (!cancelling && !c->challenges++ && !pauth_answer(c->ph, c->nh, status, sip)) {
 			c->tries = 0;	/* the INVITE with credentials is a new request */
@@ -528,9 +488,12 @@ static void on_invite_response(struct pcall *c, int status, const sip_t *sip)
 	int initial = c->fi.state == PC_CALLING || c->fi.state == PC_PROCEEDING ||
 		      c->fi.state == PC_CANCELLING;
 
+	if (initial)
+		pxfer_progress(c, status);
 	if (status >= 300 && initial && !c->final_status && pcall_final_error(c, status, sip))
 		return;
 	if (status < 200) {
+		pxfer_nua_redirected(c, sip);
 		if (status > 100 && (c->fi.state == PC_CALLING || c->fi.state == PC_PROCEEDING)) {
 			pcall_set_state(c, PC_PROCEEDING);
 			if (has_sdp)	/* early media: listen, do not talk (RFC 3960) */
@@ -567,6 +530,7 @@ static void on_invite_response(struct pcall *c, int status, const sip_t *sip)
 		}
 		pcall_set_state(c, PC_HELD);
 		phone_out(c->ph, "EVENT", "call %d held", c->id);
+		pmid_on_held(c);
 		break;
 	case PC_RESUMING:
 		if (status >= 300) {
@@ -577,6 +541,7 @@ static void on_invite_response(struct pcall *c, int status, const sip_t *sip)
 			pcall_apply_remote(c, &si, 0);
 		pcall_set_state(c, PC_ACTIVE);
 		phone_out(c->ph, "EVENT", "call %d resumed", c->id);
+		c->ph->cur_call = c->id;
 		break;
 	default:
 		break;
@@ -604,7 +569,8 @@ void pcall_nua_cb(nua_event_t event, int status, char const *phrase, nua_t *nua,
 	struct pcall_msg m = { .status = status, .sip = sip };
 	int callstate = -1;
 
-	if (preg_nua_event(ph, event, status, nh, sip))
+	if (preg_nua_event(ph, event, status, nh, sip) ||
+	    pxfer_nua_event(ph, event, status, nh, c, sip, tags))
 		return;
 	switch (event) {
 	case nua_i_invite:
@@ -649,8 +615,7 @@ void pcall_nua_cb(nua_event_t event, int status, char const *phrase, nua_t *nua,
 	}
 }
 
-/* One INVITE of the call on a new handle, to c->target. */
-static int pcall_invite(struct pcall *c)
+int pcall_invite(struct pcall *c)
 {
 	struct phone *ph = c->ph;
 	const struct phone_opts *o = &ph->o;
@@ -674,42 +639,11 @@ static int pcall_invite(struct pcall *c)
 	nua_invite(c->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 		   TAG_IF(o->privacy, SIPTAG_PRIVACY_STR(o->privacy)), TAG_IF(o->pai, SIPTAG_HEADER_STR(pai)),
 		   TAG_IF(o->header, SIPTAG_HEADER_STR(o->header)),
+		   TAG_IF(c->referred_by[0], SIPTAG_REFERRED_BY_STR(c->referred_by)),
+		   TAG_IF(c->replaces[0], SIPTAG_REPLACES_STR(c->replaces)),
 		   SIPTAG_PAYLOAD_STR(pcall_sdp(c, sdp, 0)), TAG_END());
 	timer_after(c->t_cancel, on_cancel_timer, c, o->cancel_after_ms);
 	return 0;
-}
-
-/* What an INVITE says of who calls: From, P-Asserted-Identity (RFC 3325)
- * and Privacy (RFC 3323), for the tests to check. */
-static void phone_print_identity(struct phone *ph, int id, sip_t const *sip)
-{
-	sip_p_asserted_identity_t const *paid = sip_p_asserted_identity(sip);
-	char pai[128] = "-", privacy[64] = "-";
-
-	if (paid && paid->paid_url->url_user)
-		snprintf(pai, sizeof(pai), "%s", paid->paid_url->url_user);
-	for (sip_unknown_t const *u = sip->sip_unknown; u && pai[0] == '-'; u = u->un_next)
-		if (u->un_name && !strcasecmp(u->un_name, "P-Asserted-Identity") && u->un_value) {
-			const char *p = strstr(u->un_value, "sip:");
-			if (p)
-				snprintf(pai, sizeof(pai), "%.*s", (int)strcspn(p + 4, "@;>"), p + 4);
-		}
-	if (sip->sip_privacy && sip->sip_privacy->priv_values && sip->sip_privacy->priv_values[0])
-		snprintf(privacy, sizeof(privacy), "%s", sip->sip_privacy->priv_values[0]);
-	const char *div = NULL, *hist = NULL;
-
-	for (sip_unknown_t const *u = sip->sip_unknown; u; u = u->un_next) {
-		if (u->un_name && !strcasecmp(u->un_name, "Diversion") && !div)
-			div = u->un_value;
-		if (u->un_name && !strcasecmp(u->un_name, "History-Info") && !hist)
-			hist = u->un_value;
-	}
-	phone_out(ph, "EVENT", "call %d identity from=%s@%s pai=%s privacy=%s", id,
-		  sip->sip_from && sip->sip_from->a_url->url_user ? sip->sip_from->a_url->url_user : "",
-		  sip->sip_from && sip->sip_from->a_url->url_host ? sip->sip_from->a_url->url_host : "", pai, privacy);
-	/* the header values as they came, for the tests to parse */
-	phone_out(ph, "EVENT", "call %d diversion %s", id, div ? div : "-");
-	phone_out(ph, "EVENT", "call %d history-info %s", id, hist ? hist : "-");
 }
 
 int pcall_dial(struct phone *ph, const struct phone_target *t)
@@ -732,6 +666,8 @@ int pcall_dial(struct phone *ph, const struct phone_target *t)
 		rc = pcall_invite(c);
 	if (rc)
 		pcall_free(c);
+	else
+		ph->cur_call = c->id;
 	return rc;
 }
 
@@ -757,9 +693,11 @@ void pcall_tick_all(struct phone *ph)
 {
 	for (struct pcall *c = ph->calls; c; c = c->next) {
 		if (pcall_sends_media(c))
-			pmedia_tick(c->media);
-		pmedia_rx_tick(c->media);
+			pmedia_tick(c->media, pmid_mix_for(c));
 	}
+	/* after every send: the 3-way mix reads the frames of this tick */
+	for (struct pcall *c = ph->calls; c; c = c->next)
+		pmedia_rx_tick(c->media);
 }
 
 int pcall_release_all(struct phone *ph)
@@ -825,6 +763,7 @@ static void pcall_action(struct fsm_inst *fi, int event, void *data)
 	case PCE_BYE_IN:
 		c->cause = reason_cause(m->sip);
 		pcall_set_state(c, PC_RELEASING);
+		pxfer_on_bye(c, m->sip);
 		break;
 	case PCE_TERMINATED:
 		pcall_end(c);		/* frees c */

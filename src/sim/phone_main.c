@@ -304,12 +304,41 @@ static void usage(FILE *f)
 	      "  --no-session-timer     leave \"timer\" out of Supported\n"
 	      "media:\n"
 	      "  --tone HZ --dtmf DIGITS --detect HZ\n"
+	      "mid-call (Cisco figures B-3..B-13); --at may repeat, SEC from start:\n"
+	      "  --at SEC:ACTION        hold[=null|sendonly|inactive][:N]  resume[:N]\n"
+	      "                         call:URI (a second call; the first stays as it is)\n"
+	      "                         switch:N (hold the current call, then resume N)\n"
+	      "                         transfer:URI (blind REFER, Refer-To and Referred-By)\n"
+	      "                         attended:N[,M] (REFER call M, default the current,\n"
+	      "                         to call N's peer with ?Replaces= of call N)\n"
+	      "                         conference (resume held calls, mix: 3-way)\n"
+	      "                         hangup[:N]. The current call: the last answered,\n"
+	      "                         dialled, resumed or switched to\n"
+	      "  --answer-waiting       a second INVITE while talking: 180, hold the\n"
+	      "                         first, then 200 (call waiting)\n"
+	      "  --redirect-to URI[,URI...] answer INVITEs 302 (one Contact) or 300\n"
+	      "                         (q=1.0, 0.9, ...); we follow 3xx in q order, and\n"
+	      "                         --cancel-after is then each Contact's ring time\n"
+	      "  --refuse-refer STATUS  answer REFER with STATUS (501, 405); a REFER\n"
+	      "                         refused 501/405 falls back to BYE with Also\n"
 	      "process:\n"
 	      "  --exit-after-calls N --timeout SEC -q\n"
 	      "new EVENT lines: auth challenge STATUS realm=REALM | registered expires=N\n"
 	      "  contacts=K | register failed STATUS | unregistered | unregister failed\n"
 	      "  STATUS | route emergency|backup NUMBER -> URI | failover primary ->\n"
-	      "  backup after N tries\n", f);
+	      "  backup after N tries\n"
+	      "mid-call EVENT lines (call N ...):\n"
+	      "  at ACTION [failed] | call N held | call N resumed | call N waiting,\n"
+	      "  holding call M | conference calls=N,M | conference refused calls=..\n"
+	      "  transferor: call N refer sent to=URI [replaces=call M] | refer\n"
+	      "  accepted 202 | refer refused STATUS | notify sipfrag=S | transferred |\n"
+	      "  transfer failed sipfrag=S | also to=URI\n"
+	      "  transferee: call N refer received to=URI by=URI replaces=yes|no |\n"
+	      "  notify sent sipfrag=S | transferred to call M | also to=URI\n"
+	      "  target: call N referred-by USER@HOST | call N replaces call-id=ID |\n"
+	      "  call N replaced by call M | call N replaces no such call (481)\n"
+	      "  redirects: call N redirect status=S contacts=LIST | call N\n"
+	      "  redirected status=S to=URI (S: the 3xx, or the failure of a try)\n", f);
 }
 
 static void check_args(const struct phone_opts *o)
@@ -339,7 +368,8 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 	       O_REASON, O_CODECS, O_HANGUP, O_HOLD, O_UNHOLD, O_REFRESH, O_CANCEL, O_HSTYLE, O_TONE, O_DTMF,
 	       O_DETECT, O_CALL, O_FROM, O_DISPLAY, O_EXITN, O_TIMEOUT, O_AUTH, O_REGISTER, O_EXPIRES,
 	       O_UNREGISTER, O_PROXY, O_BACKUP, O_EMERGENCY, O_TRIES, O_T1, O_DIAL, O_TEMPLATE,
-	       O_SE, O_MINSE, O_NOST, O_PRIVACY, O_PAI, O_HEADER };
+	       O_SE, O_MINSE, O_NOST, O_PRIVACY, O_PAI, O_HEADER, O_AT, O_WAITING, O_REDIRECT,
+	       O_REFUSE_REFER };
 	static const struct option lopts[] = {
 		{ "bind", 1, NULL, O_BIND }, { "port", 1, NULL, O_PORT },
 		{ "user", 1, NULL, O_USER }, { "answer-after", 1, NULL, O_ANSWER },
@@ -361,6 +391,8 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 		{ "dial-template", 1, NULL, O_TEMPLATE },
 		{ "session-expires", 1, NULL, O_SE }, { "min-se", 1, NULL, O_MINSE },
 		{ "no-session-timer", 0, NULL, O_NOST },
+		{ "at", 1, NULL, O_AT }, { "answer-waiting", 0, NULL, O_WAITING },
+		{ "redirect-to", 1, NULL, O_REDIRECT }, { "refuse-refer", 1, NULL, O_REFUSE_REFER },
 		{ "quiet", 0, NULL, 'q' }, { "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -426,6 +458,13 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 		case O_SE: o->session_expires_s = parse_sec(optarg) / 1000; break;
 		case O_MINSE: o->min_se_s = parse_sec(optarg) / 1000; break;
 		case O_NOST: o->no_session_timer = 1; break;
+		case O_AT:
+			if (pmid_parse_at(o, optarg) < 0)
+				exit(2);
+			break;
+		case O_WAITING: o->answer_waiting = 1; break;
+		case O_REDIRECT: o->redirect_to = optarg; break;
+		case O_REFUSE_REFER: o->refuse_refer = atoi(optarg); break;
 		case O_FROM: o->from = optarg; break;
 		case O_PRIVACY: o->privacy = optarg; break;
 		case O_PAI: o->pai = optarg; break;
@@ -438,7 +477,9 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 		default: usage(stderr); exit(2);
 		}
 	}
-	if (optind < argc || (o->reject_status && (o->reject_status < 300 || o->reject_status > 699))) {
+	if (optind < argc ||
+	    (o->reject_status && (o->reject_status < 300 || o->reject_status > 699)) ||
+	    (o->refuse_refer && (o->refuse_refer < 400 || o->refuse_refer > 699))) {
 		usage(stderr);
 		exit(2);
 	}
@@ -499,6 +540,8 @@ int main(int argc, char **argv)
 			    TAG_IF(ph.o.session_expires_s >= 0, NUTAG_SESSION_TIMER((unsigned)ph.o.session_expires_s)),
 			    TAG_IF(ph.o.min_se_s >= 0, NUTAG_MIN_SE((unsigned)ph.o.min_se_s)),
 			    TAG_IF(ph.o.no_session_timer, SIPTAG_SUPPORTED_STR("100rel")),
+			    /* --refuse-refer: we answer REFER ourselves (phone_xfer.c) */
+			    TAG_IF(ph.o.refuse_refer, NUTAG_APPL_METHOD("REFER")),
 			    TAG_END());
 	if (!ph.nua) {
 		fprintf(stderr, "sipgw-phone: cannot listen on %s\n", url);
@@ -511,6 +554,8 @@ int main(int argc, char **argv)
 	if (ph.o.timeout_ms >= 0)
 		su_timer_set_at(ph.deadline, on_deadline, NULL, su_time_add(su_now(), ph.o.timeout_ms));
 	phone_out(&ph, "EVENT", "ready port=%d", ph.sip_port);
+	ph.started = su_now();
+	pmid_start(&ph);
 
 	/* With --register the calls wait for the first 200 (phone_reg.c). */
 	if (!ph.o.register_uri)
@@ -520,6 +565,7 @@ int main(int argc, char **argv)
 	su_root_run(ph.root);
 	rc = ph.exit_status;
 out:
+	pmid_stop(&ph);
 	pcall_free_all(&ph);
 	preg_free(ph.reg);
 	ptmpl_free(ph.plan);

@@ -24,6 +24,8 @@ struct pmedia {
 	struct tone_det *td;	/* --detect */
 	struct dtmf_det *dd;
 	int rx_frames;		/* audio frames since the last tick */
+	int16_t rx_last[FRAME_SAMPLES];	/* the last of them, for a 3-way mix */
+	int rx_age;		/* ticks since rx_last came */
 	int ev_active;		/* an RFC 4733 event is being received */
 	uint32_t ev_ts;
 };
@@ -68,6 +70,9 @@ static void on_rtp(void *arg, int pt, const uint8_t *payload, size_t len, uint16
 		len = sizeof(amp) / sizeof(amp[0]);
 	g711_law_decode(law, payload, amp, len);
 	m->rx_frames++;
+	memset(m->rx_last, 0, sizeof(m->rx_last));
+	memcpy(m->rx_last, amp, (len < FRAME_SAMPLES ? len : FRAME_SAMPLES) * sizeof(amp[0]));
+	m->rx_age = 0;
 	pmedia_detect(m, amp, len);
 }
 
@@ -100,6 +105,7 @@ int pmedia_alloc(struct pmedia **mp, struct phone *ph, int call_id)
 	m->call_id = call_id;
 	m->pt = -1;
 	m->te_pt = -1;
+	m->rx_age = 2;		/* nothing heard yet */
 	rp.arg = m;
 	rc = rtp_alloc(&m->rtp, ph->root, &rp);
 	if (!rc && ph->o.tone_hz)
@@ -154,7 +160,13 @@ void pmedia_start_dtmf(struct pmedia *m)
 		m->dg = NULL;
 }
 
-void pmedia_tick(struct pmedia *m)
+const int16_t *pmedia_last_rx(const struct pmedia *m)
+{
+	/* RTP and our clock drift: a frame a tick late still counts */
+	return m->rx_age <= 1 ? m->rx_last : NULL;
+}
+
+void pmedia_tick(struct pmedia *m, const int16_t *mix)
 {
 	int16_t amp[FRAME_SAMPLES];
 	uint8_t out[FRAME_SAMPLES];
@@ -168,6 +180,11 @@ void pmedia_tick(struct pmedia *m)
 		sine_gen_fill(m->tg, amp, FRAME_SAMPLES);
 	else
 		memset(amp, 0, sizeof(amp));
+	for (int i = 0; mix && i < FRAME_SAMPLES; i++) {
+		int v = amp[i] + mix[i];
+
+		amp[i] = (int16_t)(v > INT16_MAX ? INT16_MAX : v < INT16_MIN ? INT16_MIN : v);
+	}
 	g711_law_encode(m->law, amp, out, FRAME_SAMPLES);
 	rtp_send(m->rtp, m->pt, out, FRAME_SAMPLES, FRAME_SAMPLES);
 }
@@ -181,6 +198,8 @@ void pmedia_rx_tick(struct pmedia *m)
 	if (!m->rx_frames)
 		pmedia_detect(m, silence, FRAME_SAMPLES);
 	m->rx_frames = 0;
+	if (m->rx_age < 2)
+		m->rx_age++;
 }
 
 void pmedia_print_stats(const struct pmedia *m)

@@ -318,6 +318,14 @@ int sip_refer_bye_also(struct sip_leg *sl, sip_t const *sip);
 struct leg *sip_replaces_leg(struct sip_ua *ua, sip_t const *sip);
 void sip_refer_free(struct sip_leg *sl);
 
+/* sip_redirect.c */
+/** A 3xx to our INVITE: its Contacts, best q first, into the leg's
+ * base.contacts for routing (logged). 0 or -ENOMEM. */
+int sip_redirect_take(struct sip_leg *sl, int status, sip_t const *sip);
+/** Contact header value for a 302 (one, no q) or 300 (several, each with
+ * its q): 0, -ENOENT (none) or -ENOSPC. */
+int sip_redirect_contact_str(const struct leg_contacts *lc, char *out, size_t outlen);
+
 /* registrar.c */
 void registrar_on_register(struct registrar *r, nua_t *nua, nua_handle_t *nh, sip_t const *sip,
 			   const char *source);

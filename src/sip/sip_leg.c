@@ -278,7 +278,13 @@ static void sl_hangup(struct sip_leg *sl, int cause)
 	case SIP_ST_EARLY: {
 		/* routing's cause override for this call, if it set one (leg.h) */
 		int status = sl->base.release_status ? sl->base.release_status : cause_to_sip_status(cause);
-		nua_respond(sl->nh, status, sip_status_phrase(status), SIPTAG_REASON_STR(reason), TAG_END());
+		char contact[LEG_MAX_CONTACTS * (LEG_URI + 12)];
+		/* a redirect server's answer (route_redirect.c): 302/300 with Contacts */
+		int redir = status >= 300 && status < 400 &&
+			    sip_redirect_contact_str(sl->base.contacts, contact, sizeof(contact)) == 0;
+
+		nua_respond(sl->nh, status, sip_status_phrase(status), TAG_IF(redir, SIPTAG_CONTACT_STR(contact)),
+			    TAG_IF(!redir, SIPTAG_REASON_STR(reason)), TAG_END());
 		break;
 	}
 	}
@@ -383,6 +389,7 @@ static void sl_destroy(struct leg *leg)
 	if (sl->nh)
 		nua_handle_destroy(sl->nh);
 	rtp_free(sl->rtp);
+	free(sl->base.contacts);
 	free(sl);
 }
 
@@ -463,25 +470,6 @@ int sip_leg_alloc_outgoing(struct leg **legp, struct sip_ua *ua, const struct si
 	return 0;
 }
 
-/* A 3xx is never followed: a Contact is the far end's word, not a
- * dial-peer, and following it would skip routing, trust and the toll-fraud
- * door (a redirect to a PSTN number through this very gateway). The try
- * ends with CAUSE_REDIRECTION; the log names where the peer wanted the call to go. */
-static void sl_log_redirect(struct sip_leg *sl, int status, sip_t const *sip)
-{
-	char list[512] = "";
-	size_t o = 0;
-
-	for (sip_contact_t const *m = sip ? sip->sip_contact : NULL; m && o < sizeof(list) - 2; m = m->m_next) {
-		if (o)
-			o += (size_t)snprintf(list + o, sizeof(list) - o, ", ");
-		if (o < sizeof(list))
-			o += url_e(list + o, (int)(sizeof(list) - o), m->m_url);
-	}
-	LOGN(LSS_SIP, "%s %d from dial-peer %d: redirection to %s not followed", sl_describe(&sl->base),
-	     status, sl->dial_peer, list[0] ? list : "(no Contact)");
-}
-
 /* A 1xx to our INVITE (RFC 3261 13.2.2.1); with SDP, early media. */
 static void ev_r_1xx(struct sip_leg *sl, int status, sip_t const *sip)
 {
@@ -553,8 +541,9 @@ static void ev_r_fail(struct sip_leg *sl, int status, sip_t const *sip)
 	if ((sl_is(sl, SIP_ST_CONFIRMED) || sl_is(sl, SIP_ST_HELD)) &&
 	    (sip_timers_refresh_response(sl, status, sip) || sip_hold_response(sl, status, sip)))
 		return;
-	if (status < 400)
-		sl_log_redirect(sl, status, sip);
+	/* a 3xx's Contacts go up as data: routing decides (route_redirect.c) */
+	if (status >= 300 && status < 400)
+		sip_redirect_take(sl, status, sip);
 	if (status == 422 && sl_is(sl, SIP_ST_CALLING) && sl_retry_422(sl, sip))
 		return;
 	sl_terminate(sl, sl_cause(sl, status, sip), status);

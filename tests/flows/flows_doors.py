@@ -1,6 +1,6 @@
 # sipgw call-flow tests for the doors issue 7 shut: a digest answer made for
 # another Request-URI, online password guessing, a 3xx that would carry a
-# call where no dial-peer sends it, numbers that do not fit the PRI.
+# call to the PSTN for a peer with no right to, numbers that do not fit the PRI.
 # SPDX-License-Identifier: GPL-2.0-only
 import os
 import signal
@@ -124,12 +124,12 @@ def guessing_locks_out_the_source(tb):
 
 @flow
 def redirect_not_followed(tb):
-    """A voip peer answers 302 with Contacts to the gateway's own PSTN route and to another host: nothing follows; the PBX gets cause 23; the log names the Contacts."""
+    """A voip peer outside the trust domain answers 302 with Contacts to the gateway's own PSTN route and to the called number at another host: the first is refused (the peer has no PSTN right: the door), the second is a loop; nothing is sent; the PBX gets cause 23; the log names the Contacts."""
     peer = sipraw.RawUAS()
     other = sipraw.RawUAS()
     try:
         tb.gateway(tb.config([voip_peer(100, "2...", peer.port), pots_peer(900, "9T")],
-                             extra=registrar_conf(tb)))
+                             extra=registrar_conf(tb), trusted=()))
         pbx = tb.pbx("--call", "2001", "--calling", "5551000", "--exit-when-done")
         contacts = "<sip:95551234@127.0.0.1:%d;user=phone>, <sip:2001@127.0.0.1:%d>" % (tb.sip_port, other.port)
         peer.answer_invite(302, "Moved Temporarily", ["Contact: " + contacts])
@@ -143,9 +143,13 @@ def redirect_not_followed(tb):
             raise FlowError("INVITE sent again to the peer: %s" % peer.requests)
         if sum(1 for _, t in fl.timed(pbx.lines(), "Q931") if t.startswith("< SETUP")):
             raise FlowError("the redirect's PSTN number reached the PRI")
-        if not gw_log(tb, r"302 from dial-peer 100: redirection to sip:95551234@127\.0\.0\.1:\d+;user=phone, "
-                          r"sip:2001@127\.0\.0\.1:%d not followed" % other.port):
+        if not gw_log(tb, r"302 from dial-peer 100: redirected to sip:95551234@127\.0\.0\.1:\d+;user=phone;q=1\.000, "
+                          r"sip:2001@127\.0\.0\.1:%d;q=1\.000" % other.port):
             raise FlowError("no log line naming the Contacts")
+        if not gw_log(tb, r"redirection by 2001 to 95551234 refused: the redirecting party may not reach the PSTN"):
+            raise FlowError("no log line for the refused PSTN Contact")
+        if not gw_log(tb, r"redirection by 2001 to 2001 not followed: a loop"):
+            raise FlowError("no log line for the loop")
     finally:
         peer.close()
         other.close()

@@ -22,6 +22,7 @@
 	X(route) \
 	X(route_transfer) \
 	X(identity) \
+	X(redirect) \
 	X(rtp) \
 	X(sdp) \
 	X(sip_leg) \

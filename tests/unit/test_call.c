@@ -550,6 +550,48 @@ static void test_fork_first_answer_wins(void)
 	fx_close(&f);
 }
 
+/* Forwarding on no answer (route_redirect.c): routing stops every ringing
+ * leg (CANCEL, cause 19) but the caller is not told; a new leg then rings
+ * and answers, and the call is between A and it. */
+static void test_drop_tries(void)
+{
+	struct fx f;
+	struct fake_leg *c3;
+
+	fx_open(&f, FX_ALERTING);
+	CU_ASSERT_EQUAL(call_add_leg(f.c, &f.x->leg), 0);	/* a fork */
+	CU_ASSERT_EQUAL(call_ringing(f.c), 1);
+	unit_log_begin();
+	call_drop_tries(f.c, CAUSE_NO_ANSWER);
+	unit_log_end();
+	LADDER_IS(told(&f), "B release 19\nX release 19\n");
+	CU_ASSERT_EQUAL(call_legs_trying(f.c), 0);
+	CU_ASSERT_STRING_EQUAL(state_of(f.c), "ALERTING");
+	CU_ASSERT_EQUAL(f.h.n_failed, 0);		/* routing asked: not a failure to judge */
+	/* their late answers change nothing; they finish, the call stays */
+	unit_log_begin();
+	call_leg_answered(&f.b->leg);
+	CU_ASSERT_EQUAL(fake_finish(), 2);
+	unit_log_end();
+	CU_ASSERT_EQUAL(bridge_call_count(f.br), 1);
+	f.b = f.x = NULL;
+	c3 = fake_leg_new("sip", "C");
+	f.mark = strlen(fake_ladder());
+	CU_ASSERT_EQUAL(call_add_leg(f.c, &c3->leg), 0);
+	unit_log_begin();
+	call_leg_alerting(&c3->leg, 0);		/* A heard ringing already */
+	call_leg_answered(&c3->leg);
+	unit_log_end();
+	LADDER_IS(told(&f), "A answer\n");
+	CU_ASSERT_STRING_EQUAL(state_of(f.c), "ACTIVE");
+	CU_ASSERT_EQUAL(call_ringing(f.c), 0);
+	unit_log_begin();
+	call_drop_tries(f.c, CAUSE_NO_ANSWER);		/* answered: nothing to stop */
+	unit_log_end();
+	LADDER_IS(told(&f), "A answer\n");
+	fx_close(&f);
+}
+
 /* ---- a leg gone without a word */
 
 /* A leg that finishes without having said why (its process lost the far
@@ -805,6 +847,7 @@ int suite_call_add(void)
 		{ "ACTIVE: released, hold, clear", test_active_permits },
 		{ "RELEASING: crossing releases, hold; ends with the last leg", test_releasing_permits },
 		{ "forking: first answer wins, others cause 26", test_fork_first_answer_wins },
+		{ "call_drop_tries: ringing legs stopped, the caller waits for the next", test_drop_tries },
 		{ "a leg gone without a word: cause 41", test_leg_gone_without_word },
 		{ "shutdown clears with 16, idle after the last call", test_shutdown },
 		{ "bridge_drop_calls destroys every leg", test_drop_calls },

@@ -580,6 +580,51 @@ static void test_sip_overload_keys(void)
 	expect_error("sip = {\n  max_call_rates = 10;\n};\n", 2, "unknown setting 'max_call_rates'");
 }
 
+/* Forwarding per registrar user (B-10..B-12) and the redirection limits. */
+static void test_forwarding_keys(void)
+{
+	struct gw_config cfg;
+	char err[256];
+	int rc = load_text(&cfg,
+			   "sip = { redirect_max_targets = 2; redirect_max_hops = 1; };\n"
+			   "registrar = { realm = \"r\"; users = (\n"
+			   "  { user = \"2001\"; password = \"p\"; },\n"
+			   "  { user = \"2002\"; password = \"p\"; forward_all = \"2003, 95551234\";\n"
+			   "    forward_busy = \"2004\"; forward_no_answer = \"2005\";\n"
+			   "    forward_no_answer_timeout = 8; redirect = true; pstn = false; }\n"
+			   "); };\n", err, sizeof(err), NULL, 0);
+
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL(cfg.redirect_max_targets, 2);
+	CU_ASSERT_EQUAL(cfg.redirect_max_hops, 1);
+	/* a user without the keys: no forwarding, the PSTN right, 15 s */
+	CU_ASSERT_STRING_EQUAL(cfg.reg.users[0].forward_all, "");
+	CU_ASSERT_EQUAL(cfg.reg.users[0].pstn, 1);
+	CU_ASSERT_EQUAL(cfg.reg.users[0].redirect, 0);
+	CU_ASSERT_EQUAL(cfg.reg.users[0].forward_no_answer_ms, 15000);
+	CU_ASSERT_STRING_EQUAL(cfg.reg.users[1].forward_all, "2003, 95551234");
+	CU_ASSERT_STRING_EQUAL(cfg.reg.users[1].forward_busy, "2004");
+	CU_ASSERT_STRING_EQUAL(cfg.reg.users[1].forward_no_answer, "2005");
+	CU_ASSERT_EQUAL(cfg.reg.users[1].forward_no_answer_ms, 8000);
+	CU_ASSERT_EQUAL(cfg.reg.users[1].redirect, 1);
+	CU_ASSERT_EQUAL(cfg.reg.users[1].pstn, 0);
+	config_free(&cfg);
+
+	rc = load_text(&cfg, "# nothing\n", err, sizeof(err), NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL(cfg.redirect_max_targets, 5);
+	CU_ASSERT_EQUAL(cfg.redirect_max_hops, 3);
+	config_free(&cfg);
+
+	expect_error("registrar = { realm = \"r\"; users = (\n"
+		     "  { user = \"2001\"; password = \"p\"; forward_all = \"sip:2002@evil\"; }\n); };\n", 2,
+		     "forwarding target \"sip:2002@evil\" is not a list of numbers");
+	expect_error("registrar = { realm = \"r\"; users = (\n"
+		     "  { user = \"2001\"; password = \"p\"; forward_no_answer_timeout = 0.5; }\n); };\n", 2,
+		     "'forward_no_answer_timeout'");
+	expect_error("sip = {\n  redirect_max_hops = 0;\n};\n", 2, "'redirect_max_hops' = 0 is out of range");
+}
+
 static const char tg_spans[] =
 	"spans = (\n"
 	"  { name = \"pbx-a\"; type = \"loopback\"; path = \"/tmp/a\"; },\n"
@@ -922,6 +967,7 @@ int suite_config_add(void)
 		{ "timers: seconds -> ms", test_timers_seconds_to_ms },
 		{ "timers: rtp-timeout, session-expires, min-se", test_timers_never_clear },
 		{ "sip overload and receive buffer keys", test_sip_overload_keys },
+		{ "forwarding per user, redirection limits", test_forwarding_keys },
 		{ "trunk groups reference spans", test_trunk_groups },
 		{ "registrar and emergency sections", test_registrar_and_emergency },
 		{ "registrar errors name the line", test_registrar_errors },

@@ -859,6 +859,71 @@ static void test_override_pstn_to_sip(void)
 	rfx_close(&f);
 }
 
+/* ---- redirection (route_redirect.c) */
+
+/* A phone of 2001 answers 302 with two Contacts: the best q first, routed
+ * as dialled with 2001's rights (the pots peers 900, 901, digits stripped);
+ * their 503s move on to the next Contact (3001: its registered phone); a 3xx
+ * naming a number already tried is a loop, and a PRI caller whose last
+ * target is refused hears cause 23. */
+static void test_redirect_3xx(void)
+{
+	struct rfx f;
+	struct leg_contacts lc;
+
+	rfx_open(&f, 1);
+	f.ct.users[0].user = "2001";
+	f.ct.users[0].uris[0] = "sip:2001@10.0.0.5:5060";
+	f.ct.users[1].user = "3001";
+	f.ct.users[1].uris[0] = "sip:3001@10.0.0.7:5060";
+	CU_ASSERT_EQUAL(rfx_sip(&f, "2001", "10.1.2.3", "", 0), 0);
+	CU_ASSERT_EQUAL_FATAL(f.sip.n_made, 1);
+	/* sorted by q by the SIP leg (sip_redirect.c); routing takes them in order */
+	lc = (struct leg_contacts){ .n = 2, .uri = { "sip:95551234@h;user=phone", "sip:3001@h" }, .q = { 1000, 500 } };
+	f.sip.made[0]->leg.contacts = &lc;
+	refuse(f.sip.made[0], 302, 0);
+	CU_ASSERT_EQUAL_FATAL(f.pri.n_made, 1);
+	CU_ASSERT_STRING_EQUAL(f.pri.made[0]->calling, "2002");	/* the caller stays */
+	refuse(f.pri.made[0], 503, 0);		/* the target's own dial-peers hunt first */
+	CU_ASSERT_EQUAL_FATAL(f.pri.n_made, 2);
+	refuse(f.pri.made[1], 503, 0);
+	CU_ASSERT_EQUAL_FATAL(f.sip.n_made, 2);
+	LADDER_IS("contact sip:2001@10.0.0.5:5060 setup\n"
+		  "dp900 span pbx-a 5551234 setup\n"
+		  "dp901 span pbx-c 5551234 setup\n"
+		  "contact sip:3001@10.0.0.7:5060 setup\n");
+	/* 3001 redirects back to 2001: a loop, nothing more; the caller hears 23 */
+	lc = (struct leg_contacts){ .n = 1, .uri = { "sip:2001@h" }, .q = { 1000 } };
+	f.sip.made[1]->leg.contacts = &lc;
+	refuse(f.sip.made[1], 302, 0);
+	CU_ASSERT_EQUAL(f.sip.n_made, 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(fake_ladder(), "A release 23\n"));
+	rfx_close(&f);
+}
+
+/* The door for a redirect: a 302 from a voip peer outside sip.trusted to a
+ * PSTN number is refused for a PRI caller (cause 23, no pots leg); the same
+ * from a trusted peer goes out on the span. */
+static void test_redirect_door(void)
+{
+	struct rfx f;
+	struct leg_contacts lc = { .n = 1, .uri = { "sip:95551234@h" }, .q = { 1000 } };
+
+	for (int trusted = 0; trusted < 2; trusted++) {
+		rfx_open(&f, 0);
+		CU_ASSERT_EQUAL(rfx_pri(&f, "2001"), 0);
+		CU_ASSERT_EQUAL_FATAL(f.sip.n_made, 1);	/* dp120 (127.0.0.20), not in 10.0.0.0/8 */
+		if (trusted)
+			snprintf(f.cfg.sip_trusted.v[f.cfg.sip_trusted.n++], 64, "127.0.0.20");
+		f.sip.made[0]->leg.contacts = &lc;
+		refuse(f.sip.made[0], 302, 0);
+		CU_ASSERT_EQUAL(f.pri.n_made, trusted);
+		if (!trusted)
+			CU_ASSERT_PTR_NOT_NULL(strstr(fake_ladder(), "A release 23\n"));
+		rfx_close(&f);
+	}
+}
+
 int suite_route_add(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -876,6 +941,8 @@ int suite_route_add(void)
 		  test_toll_fraud_door },
 		{ "glare: cause 44 tried once more on the same dial-peer", test_glare },
 		{ "shutting down: new calls refused with 42", test_shutting_down },
+		{ "redirection: a 3xx's Contacts in order, 5xx next, a loop stops: 23", test_redirect_3xx },
+		{ "redirection: a PSTN Contact only with the redirecting peer's right", test_redirect_door },
 		{ "cause overrides SIP -> PSTN: dial-peer, global, RFC 3398; Reason wins", test_override_sip_to_pstn },
 		{ "cause overrides PSTN -> SIP: dial-peer, global, RFC 3398", test_override_pstn_to_sip },
 		CU_TEST_INFO_NULL,
