@@ -470,3 +470,44 @@ def xfer_sip_party_told_pai(tb):
     finally:
         a.close()
         b.close()
+
+
+def phone_b(tb, *script):
+    """B as the phone simulator (the Cisco transferor of flows_phone_mid.py): answers as 2001."""
+    return tb.phone("phone-b", "--user", B_USER, "--answer-after", "0.2", "--tone", "3000", *script)
+
+
+@flow
+def xfer_b06_phone_sim_transferor(tb):
+    """B-6 with the phone simulator as B: it holds the PBX caller and REFERs it to C; the gateway
+    calls C (Referred-By 2001), B hears NOTIFY 200 ('transferred'), A's B-channel reaches C."""
+    gw_uri = "sip:%s@127.0.0.1:%d" % (C_USER, tb.sip_port)
+    b = phone_b(tb, "--at", "1.5:hold", "--at", "2.5:transfer:" + gw_uri, "--exit-after-calls", "1")
+    tb.gateway(tb.config([voip_peer(100, "2001", b.port), pots_peer(900, "9T")], extra=registrar_conf()))
+    c = phone_c(tb)
+    pbx = pbx_call(tb, "--tone", "2000", "--detect", "1000", "--hangup-after", "5")
+    b.wait_line(r"EVENT call 1 transferred$", 10)
+    if pbx.wait_exit() != 0 or c.wait_exit() != 0 or b.wait_exit() != 0:
+        raise FlowError("a simulator failed")
+    c.wait_line(r"EVENT call 1 referred-by 2001@127\.0\.0\.1")
+    expect_ladder("A (PRI)", q931_ladder(pbx.lines()), PBX_CONNECTED + PRI_HUNG_UP)
+    a_hears_c(pbx, c)
+
+
+@flow
+def xfer_b08_phone_sim_attended(tb):
+    """B-8 with the phone simulator as B: it holds the PBX caller, calls C through the gateway, and
+    REFERs call 1 with Replaces of call 2: the gateway joins A and C, both of B's calls end."""
+    gw_uri = "sip:%s@127.0.0.1:%d" % (C_USER, tb.sip_port)
+    b = phone_b(tb, "--at", "1.5:hold", "--at", "2.0:call:" + gw_uri, "--at", "3.5:attended:2,1",
+                "--exit-after-calls", "2")
+    tb.gateway(tb.config([voip_peer(100, "2001", b.port), pots_peer(900, "9T")], extra=registrar_conf()))
+    c = phone_c(tb)
+    pbx = pbx_call(tb, "--tone", "2000", "--detect", "1000", "--hangup-after", "6")
+    b.wait_line(r"EVENT call 1 transferred$", 10)
+    if pbx.wait_exit() != 0 or c.wait_exit() != 0 or b.wait_exit() != 0:
+        raise FlowError("a simulator failed")
+    expect_ladder("A (PRI)", q931_ladder(pbx.lines()), PBX_CONNECTED + PRI_HUNG_UP)
+    if not gw_log(tb, r"joined with call \d+"):
+        raise FlowError("gateway did not join the calls")
+    a_hears_c(pbx, c)
