@@ -306,7 +306,7 @@ int sip_in_check_offer(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip, st
 
 /* sip_refer.c: transfers (REFER, RFC 3515; BYE/Also; Replaces, RFC 3891) */
 struct sip_refer;
-/** nua_i_refer on the leg (nua answered 202): route the target, NOTIFY. */
+/** nua_i_refer on the leg: routing's door first (407/403 or 202), then NOTIFYs. */
 void sip_refer_in(struct sip_leg *sl, int status, sip_t const *sip, tagi_t tags[]);
 /** leg_ops.xfer_status: NOTIFY the REFER's subscription with status. */
 void sip_refer_status(struct leg *leg, int status);
