@@ -21,6 +21,7 @@
 #include "route/route.h"
 #include "route/route_check.h"
 #include "route/route_legs.h"
+#include "route/route_transfer.h"
 #include "sip/registrar.h"
 #include "sip/sip_ua.h"
 
@@ -175,7 +176,7 @@ static int gw_start(struct gw *gw)
 		.user_agent = gw->cfg.sip_user_agent, .rtp_ip = gw->cfg.rtp_ip,
 		.rtp_port_min = gw->cfg.rtp_port_min, .rtp_port_max = gw->cfg.rtp_port_max,
 		.timer_b_ms = gw->cfg.timers.timer_b_ms,
-		.incoming_h = route_incoming_sip, .arg = NULL,
+		.incoming_h = route_incoming_sip, .refer_h = route_transfer, .arg = NULL,
 		.udp_rmem = (unsigned)gw->cfg.sip_udp_rmem_kb * 1024,
 		.ovl = {
 			.max_queue_delay_ms = gw->cfg.sip_max_queue_delay_ms,

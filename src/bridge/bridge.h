@@ -48,6 +48,10 @@ int call_alloc(struct call **cp, struct bridge *br, struct leg *a, const struct 
 const char *call_describe(struct call *c);
 unsigned call_id(const struct call *c);
 const struct leg_setup_info *call_setup_info(const struct call *c);
+/** The party of c that is not leg (NULL: leg is not one of its two). */
+struct leg *call_peer(const struct call *c, const struct leg *leg);
+/** The call's a leg: the side that started it (NULL once gone). */
+struct leg *call_caller_leg(const struct call *c);
 /** Routing's own data for the call (NULL until set); freed by routing in call_ended. */
 void *call_route_data(const struct call *c);
 void call_set_route_data(struct call *c, void *data);
@@ -60,6 +64,21 @@ int call_add_leg(struct call *c, struct leg *leg);
 unsigned call_legs_trying(const struct call *c);
 /** True once a called leg has alerted (and the call is not answered or clearing). */
 int call_alerted(const struct call *c);
+/** A transfer (RFC 5589): target, an outgoing leg whose setup is under
+ * way, rings for the party of the answered call c that is not transferor;
+ * when it answers it takes the transferor's place (released, cause 16) and
+ * the audio joins; if it fails the call goes on as it was (or clears, when
+ * the transferor has left meanwhile). The transferor's xfer_status hears
+ * 100, 180, 200 or the failure's status. 0, or -EBUSY (not answered, a
+ * transfer already under way; the caller releases the target). */
+int call_transfer(struct call *c, struct leg *transferor, struct leg *target);
+/** Attended transfer: the party of c2 that is not leave2 takes leave1's
+ * place in c1; leave1 and leave2 (the transferor's two legs) are released
+ * and c2 ends. 0 or -EBUSY (either call not answered, or in a transfer). */
+int call_join(struct call *c1, struct leg *leave1, struct call *c2, struct leg *leave2);
+/** RFC 3891: leg (an incoming leg, in no call yet) takes old's place in
+ * old's answered call; old is released and leg answered. 0 or -EBUSY. */
+int call_replace_leg(struct leg *old, struct leg *leg);
 /** True while called legs are tried and none has answered (PROCEEDING, ALERTING). */
 int call_ringing(const struct call *c);
 /** Stop every called leg (CANCEL with cause) but keep the caller waiting:

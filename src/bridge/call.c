@@ -64,6 +64,8 @@ static void call_trying_action(struct fsm_inst *fi, int event, void *data);
 static void call_active_action(struct fsm_inst *fi, int event, void *data);
 static void call_releasing_action(struct fsm_inst *fi, int event, void *data);
 static void call_timeout(struct fsm_inst *fi, int timer);
+static int call_dismiss(struct call *c, struct leg *leg);
+static struct leg *call_other(const struct call *c, const struct leg *leg);
 static const char *call_fsm_describe(struct fsm_inst *fi);
 static void call_on_releasing(struct fsm_inst *fi, int prev);
 
@@ -106,6 +108,10 @@ struct call {
 	struct leg *dying[CALL_MAX_DYING];	/* legs given up on, still clearing */
 	struct leg_setup_info si;
 	struct leg *cleared_by;		/* RELEASING: the leg that cleared first (not told again) */
+	struct leg *held;		/* ACTIVE: the party told it is held (NULL: none) */
+	enum leg_hold hold_how;
+	struct leg *xfer;		/* ACTIVE: a leg to a transfer target, ringing for the party that stays */
+	struct leg *xfer_from;		/* the transferor, whose place it takes (NULL: gone already) */
 	int last_cause;
 	void *route_data;
 	char desc[48];
@@ -138,6 +144,8 @@ static const char *call_fsm_describe(struct fsm_inst *fi)
 unsigned call_id(const struct call *c) { return c->id; }
 const struct leg_setup_info *call_setup_info(const struct call *c) { return &c->si; }
 void *call_route_data(const struct call *c) { return c->route_data; }
+struct leg *call_caller_leg(const struct call *c) { return c->a; }
+struct leg *call_peer(const struct call *c, const struct leg *leg) { return call_other(c, leg); }
 void call_set_route_data(struct call *c, void *data) { c->route_data = data; }
 int call_alerted(const struct call *c) { return c->fi.state == CALL_ST_ALERTING; }
 
@@ -170,6 +178,8 @@ static void call_on_releasing(struct fsm_inst *fi, int prev)
 	for (int i = 0; i < CALL_MAX_FORKS; i++)
 		if (c->forks[i] && c->forks[i] != c->cleared_by)
 			c->forks[i]->ops->release(c->forks[i], cause);
+	if (c->xfer && c->xfer != c->cleared_by)
+		c->xfer->ops->release(c->xfer, cause);
 }
 
 static void call_release(struct call *c, struct leg *from, int cause)
@@ -377,6 +387,12 @@ static void call_active_action(struct fsm_inst *fi, int event, void *data)
 	switch (event) {
 	case CALL_EV_RELEASED:
 		call_log_released(c, ev);
+		/* RFC 5589 6.1: the transferor may hang up before the target
+		 * answers; the party it transferred waits for the target. */
+		if (c->xfer && ev->leg == c->xfer_from && call_dismiss(c, ev->leg) == 0) {
+			c->xfer_from = NULL;
+			break;
+		}
 		call_release(c, ev->leg, ev->cause);
 		break;
 	case CALL_EV_HOLD: {
@@ -387,6 +403,8 @@ static void call_active_action(struct fsm_inst *fi, int event, void *data)
 		call_log_hold(c, ev);
 		if (other && other->ops->hold)
 			other->ops->hold(other, ev->held, ev->how);
+		c->held = ev->held ? other : NULL;	/* a transfer resumes whom it held */
+		c->hold_how = ev->how;
 		break;
 	}
 	case CALL_EV_CLEAR:
@@ -405,6 +423,174 @@ static void call_releasing_action(struct fsm_inst *fi, int event, void *data)
 		call_log_released(c, ev);
 	else if (event == CALL_EV_HOLD)
 		call_log_hold(c, ev);
+}
+
+/* ---- Transfers (RFC 5589, RFC 3891): a leg takes another's place. */
+
+/* A leg the call has given up on finishes clearing among the dying. 0, or
+ * -ENOSPC: then it belongs to no call and is destroyed when it is gone. */
+static int call_add_dying(struct call *c, struct leg *leg)
+{
+	for (int i = 0; i < CALL_MAX_DYING; i++)
+		if (!c->dying[i]) {
+			c->dying[i] = leg;
+			return 0;
+		}
+	LOGW(LSS_BRIDGE, "%s no room for %s to clear", call_describe(c), leg->ops->describe(leg));
+	leg->call = NULL;
+	return -ENOSPC;
+}
+
+/* Take leg out of its call's a or b slot into the dying. */
+static int call_dismiss(struct call *c, struct leg *leg)
+{
+	if (leg == c->a)
+		c->a = NULL;
+	else if (leg == c->b)
+		c->b = NULL;
+	return call_add_dying(c, leg);
+}
+
+/* The party of c that is not leg. */
+static struct leg *call_other(const struct call *c, const struct leg *leg)
+{
+	return leg == c->a ? c->b : leg == c->b ? c->a : NULL;
+}
+
+/* The transferor held the party that stays (B-6: hold, then REFER): that
+ * party is taken off hold now that it talks to someone (RFC 5589 6.1). */
+static void call_unhold(struct call *c, struct leg *stay)
+{
+	if (!stay || c->held != stay)
+		return;
+	c->held = NULL;
+	if (stay->ops->hold)
+		stay->ops->hold(stay, 0, c->hold_how);
+}
+
+/* leg (a transfer target, another call's party) takes old's place in c:
+ * old is released with normal clearing, the two parties' audio joined. */
+static void call_put_in_place(struct call *c, struct leg *old, struct leg *leg)
+{
+	struct leg *stay = call_other(c, old);
+	int was_a = old == c->a;
+
+	call_dismiss(c, old);
+	if (was_a)
+		c->a = leg;
+	else
+		c->b = leg;
+	leg->call = c;
+	old->ops->release(old, CAUSE_NORMAL_CLEARING);
+	call_join_media(c);
+	call_unhold(c, stay);
+	if (stay && leg->party[0] && stay->ops->peer_changed)
+		stay->ops->peer_changed(stay, leg->party);
+}
+
+static void call_xfer_status(struct call *c, int status)
+{
+	if (c->xfer_from && c->xfer_from->ops->xfer_status)
+		c->xfer_from->ops->xfer_status(c->xfer_from, status);
+}
+
+/* The transfer target's leg: its ringing and answer are for the transferor
+ * (NOTIFY) and, once answered, it replaces it; its failure ends only the
+ * transfer (RFC 5589 6.1: the transferor may take the call back). */
+static void call_xfer_event(struct call *c, int event, struct call_ev *ev)
+{
+	struct leg *t = c->xfer;
+
+	if (c->fi.state != CALL_ST_ACTIVE) {	/* clearing: it goes with the rest */
+		if (event == CALL_EV_RELEASED)
+			call_log_released(c, ev);
+		return;
+	}
+	switch (event) {
+	case CALL_EV_ALERTING:
+		call_xfer_status(c, 180);
+		break;
+	case CALL_EV_PROGRESS:
+		call_xfer_status(c, 183);
+		break;
+	case CALL_EV_ANSWERED:
+		c->xfer = NULL;
+		call_xfer_status(c, 200);
+		LOGN(LSS_BRIDGE, "%s transferred to %s", call_describe(c), t->ops->describe(t));
+		if (c->xfer_from) {
+			call_put_in_place(c, c->xfer_from, t);
+		} else {
+			if (!c->a)
+				c->a = t;
+			else
+				c->b = t;
+			call_join_media(c);
+			call_unhold(c, call_other(c, t));
+			if (call_other(c, t) && t->party[0] && call_other(c, t)->ops->peer_changed)
+				call_other(c, t)->ops->peer_changed(call_other(c, t), t->party);
+		}
+		c->xfer_from = NULL;
+		break;
+	case CALL_EV_RELEASED:
+		call_log_released(c, ev);
+		c->xfer = NULL;
+		call_add_dying(c, t);
+		call_xfer_status(c, ev->status >= 300 ? ev->status : cause_to_sip_status(ev->cause));
+		LOGN(LSS_BRIDGE, "%s transfer to %s failed: cause %d (%s)", call_describe(c), t->ops->describe(t),
+		     ev->cause, cause_name(ev->cause));
+		if (!c->xfer_from)	/* nobody to take the call back */
+			call_release(c, t, ev->cause);
+		break;
+	}
+}
+
+int call_transfer(struct call *c, struct leg *transferor, struct leg *target)
+{
+	if (c->fi.state != CALL_ST_ACTIVE || c->xfer || !call_other(c, transferor))
+		return -EBUSY;
+	c->xfer = target;
+	c->xfer_from = transferor;
+	target->call = c;
+	LOGN(LSS_BRIDGE, "%s %s transfers %s to %s", call_describe(c), transferor->ops->describe(transferor),
+	     call_other(c, transferor)->ops->describe(call_other(c, transferor)), target->ops->describe(target));
+	call_xfer_status(c, 100);
+	return 0;
+}
+
+int call_join(struct call *c1, struct leg *leave1, struct call *c2, struct leg *leave2)
+{
+	struct leg *far = call_other(c2, leave2);
+
+	if (c1 == c2 || c1->fi.state != CALL_ST_ACTIVE || c2->fi.state != CALL_ST_ACTIVE ||
+	    !call_other(c1, leave1) || !far || c1->xfer || c2->xfer)
+		return -EBUSY;
+	LOGN(LSS_BRIDGE, "%s joined with call %u: %s now talks to %s", call_describe(c1), c2->id,
+	     call_other(c1, leave1)->ops->describe(call_other(c1, leave1)), far->ops->describe(far));
+	if (far == c2->a)
+		c2->a = NULL;
+	else
+		c2->b = NULL;
+	call_unhold(c2, far);	/* B held C too */
+	media_part(far->ops->media(far));
+	if (leave1->ops->xfer_status)	/* RFC 5589 7.1: NOTIFY 200, then BYE */
+		leave1->ops->xfer_status(leave1, 200);
+	call_put_in_place(c1, leave1, far);
+	/* c2 is left with the transferor's other leg only: it clears */
+	call_release(c2, NULL, CAUSE_NORMAL_CLEARING);
+	return 0;
+}
+
+int call_replace_leg(struct leg *old, struct leg *leg)
+{
+	struct call *c = old->call;
+
+	if (!c || c->fi.state != CALL_ST_ACTIVE || !call_other(c, old) || c->xfer)
+		return -EBUSY;
+	LOGN(LSS_BRIDGE, "%s %s replaces %s (RFC 3891)", call_describe(c), leg->ops->describe(leg),
+	     old->ops->describe(old));
+	call_put_in_place(c, old, leg);
+	leg->ops->answer(leg);
+	return 0;
 }
 
 static void call_timeout(struct fsm_inst *fi, int timer)
@@ -485,6 +671,11 @@ static void call_leg_event(struct leg *leg, int event, struct call_ev *ev)
 
 	if (!c)
 		return;
+	if (leg == c->xfer) {
+		ev->leg = leg;
+		call_xfer_event(c, event, ev);
+		return;
+	}
 	if (event != CALL_EV_RELEASED && event != CALL_EV_HOLD && !call_is_called_leg(c, leg))
 		return;
 	ev->leg = leg;
@@ -530,6 +721,16 @@ void call_leg_gone(struct leg *leg)
 			c->dying[i] = NULL;	/* a dial-peer we hunted past, a fork not taken */
 	if (call_fork_index(c, leg) >= 0)
 		c->forks[call_fork_index(c, leg)] = NULL;
+	if (leg == c->xfer) {	/* gone without a word: the transfer failed */
+		c->xfer = NULL;
+		call_xfer_status(c, 500);
+		if (!c->xfer_from && c->fi.state != CALL_ST_RELEASING)
+			call_release(c, leg, CAUSE_TEMP_FAILURE);
+	}
+	if (leg == c->xfer_from)
+		c->xfer_from = NULL;
+	if (leg == c->held)
+		c->held = NULL;
 	if ((leg == c->a || leg == c->b) && c->fi.state != CALL_ST_RELEASING)
 		call_release(c, leg, CAUSE_TEMP_FAILURE);	/* gone without a word */
 	if (leg == c->a)
@@ -537,7 +738,7 @@ void call_leg_gone(struct leg *leg)
 	else if (leg == c->b)
 		c->b = NULL;
 	leg->ops->destroy(leg);
-	if (c->a || c->b || call_legs_trying(c))
+	if (c->a || c->b || c->xfer || call_legs_trying(c))
 		return;
 	for (int i = 0; i < CALL_MAX_DYING; i++)
 		if (c->dying[i])
@@ -567,9 +768,9 @@ void bridge_drop_calls(struct bridge *br)
 	if (br->n_calls)
 		LOGW(LSS_BRIDGE, "dropping %u call(s) that did not clear in time", br->n_calls);
 	while ((c = LIST_FIRST(&br->calls))) {
-		struct leg *legs[2 + CALL_MAX_DYING + CALL_MAX_FORKS] = { c->a, c->b };
-		memcpy(legs + 2, c->dying, sizeof(c->dying));
-		memcpy(legs + 2 + CALL_MAX_DYING, c->forks, sizeof(c->forks));
+		struct leg *legs[3 + CALL_MAX_DYING + CALL_MAX_FORKS] = { c->a, c->b, c->xfer };
+		memcpy(legs + 3, c->dying, sizeof(c->dying));
+		memcpy(legs + 3 + CALL_MAX_DYING, c->forks, sizeof(c->forks));
 		for (size_t i = 0; i < sizeof(legs) / sizeof(legs[0]); i++)
 			if (legs[i])
 				legs[i]->ops->destroy(legs[i]);

@@ -42,6 +42,23 @@ struct leg_setup_info {
 	char redirecting[LEG_NUM];	/* who the call was for before it was redirected ("" = not redirected) */
 	enum leg_ton redirecting_ton;
 	enum leg_redirect redirect_reason;
+	char referred_by[LEG_NUM];	/* a transfer's call: who asked for it (RFC 3892 Referred-By user) */
+	struct leg *replaces;	/* SIP: the leg whose dialog the INVITE's Replaces (RFC 3891)
+				 * names, a leg sipgw holds (NULL = none) */
+};
+
+/* A transfer the far end of a leg asks for (RFC 3515 REFER, RFC 5589; a
+ * pre-REFER phone's BYE with Also): the target is routed as if the
+ * transferor had dialled it, with the transferor's rights. */
+struct leg_transfer {
+	char target[LEG_NUM];	/* the Refer-To user: the number to call */
+	char referred_by[LEG_NUM];	/* Referred-By user (RFC 3892), else the transferor's From */
+	char source[64];	/* the address the REFER came from */
+	char auth_user[LEG_NUM];	/* digest-authenticated transferor ("" = none) */
+	int auth_status;	/* 0 verified or no credentials; else the refusal they earned */
+	struct leg *replaces;	/* attended (Refer-To ?Replaces=, RFC 3891): the leg of another
+				 * call sipgw holds that the target party is on (NULL = blind) */
+	int gone;		/* BYE/Also: the transferor has left already */
 };
 
 /* Redirection as data across the wall (RFC 3261 8.1.3.4, 21.3): the
@@ -82,6 +99,18 @@ struct leg_ops {
 	void (*destroy)(struct leg *leg);
 	/* "sip 3 [CONFIRMED]": identity and state for log lines. */
 	const char *(*describe)(struct leg *leg);
+	/* Optional: how the transfer this leg's far end asked for goes, as a SIP
+	 * status (100, 180, 200, or the failure's): RFC 3515 2.4.5 NOTIFY sipfrag. */
+	void (*xfer_status)(struct leg *leg, int status);
+	/* Optional: ask the network to connect this leg's far party with other's
+	 * itself, freeing both channels (NI-2/5ESS two B-channel transfer,
+	 * DMS-100 release link trunk, ETSI/Q.SIG ECT). 0 asked (the network
+	 * then clears both legs); -errno: it has no such service for them. */
+	int (*transfer_with)(struct leg *leg, struct leg *other);
+	/* Optional: after a transfer the far end talks to someone else, number:
+	 * tell it where the protocol can (Q.931 connected number by FACILITY/
+	 * NOTIFY, SIP P-Asserted-Identity to a trusted peer), else log it. */
+	void (*peer_changed)(struct leg *leg, const char *number);
 };
 
 struct leg {
@@ -92,6 +121,10 @@ struct leg {
 	int cause_from_reason;	/* set by a SIP leg with its failure: the cause it reports
 				 * is the far end's own Q.850 cause (Reason header, RFC
 				 * 6432), not its status's; no override replaces it */
+	int trust_domain;	/* set by routing: the far end is in the RFC 3325 trust domain
+				 * (may be told who it talks to) */
+	char party[LEG_NUM];	/* set by routing for a transfer: the number of this leg's far
+				 * party, which the other side is told it now talks to ("" = none) */
 	int release_status;	/* set by routing before it has the call cleared: the SIP
 				 * status an incoming SIP leg answers its INVITE with
 				 * instead of the cause's RFC 3398 row (0 = that row) */

@@ -130,6 +130,10 @@ int pri_leg_alloc_incoming(struct pri_leg **plp, struct span *sp, q931_call *qc,
 void pri_leg_on_event(struct pri_leg *pl, const pri_event *ev);
 void pri_leg_route_later(struct pri_leg *pl, const struct leg_setup_info *si);
 void pri_leg_lost(struct pri_leg *pl, int cause);
+/** leg_ops.transfer_with (pri_xfer.c): libpri's pri_channel_bridge(). */
+int pri_leg_transfer_with(struct leg *leg, struct leg *other);
+/** leg_ops.peer_changed (pri_xfer.c): libpri's connected line update. */
+void pri_leg_peer_changed(struct leg *leg, const char *number);
 /** CALL PROCEEDING has gone out for an incoming SETUP (Q.931 5.2.5.1). */
 void pri_leg_proceeding(struct pri_leg *pl);
 /** An incoming SETUP without Sending Complete whose number is not complete

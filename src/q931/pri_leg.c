@@ -266,6 +266,8 @@ static const struct leg_ops pri_leg_ops = {
 	.media = pl_media,
 	.destroy = pl_destroy,
 	.describe = pl_describe,
+	.transfer_with = pri_leg_transfer_with,	/* pri_xfer.c */
+	.peer_changed = pri_leg_peer_changed,
 };
 
 /* Frames from the bridge wait here for the span's 20 ms clock. */

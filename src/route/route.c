@@ -20,6 +20,7 @@
 #include "route/identity.h"
 #include "route/route_check.h"
 #include "route/route_redirect.h"
+#include "route/route_transfer.h"
 
 #define ROUTE_MAX_CANDS 8
 #define ROUTE_MAX_FORKS 9	/* registered contacts of one user rung at once (b + 8 forks) */
@@ -746,6 +747,9 @@ int route_incoming_sip(void *arg, struct leg *a, const struct leg_setup_info *si
 	 * trust domain; then it is who calls. */
 	if (si.asserted[0] && cfg_list_match_addr(&r->cfg->sip_trusted, si.source))
 		snprintf(si.calling, sizeof(si.calling), "%s", si.asserted);
+	a->trust_domain = cfg_list_match_addr(&r->cfg->sip_trusted, si.source);	/* transfers tell it */
+	if (si.replaces)	/* RFC 3891: past the door, it takes that leg's place */
+		return route_replace(r, a, &si, causep);
 	if ((rv = route_redirect_server(r, a, &si, causep)) != -ENOENT)
 		return rv;
 	ring = route_contacts(r, si.called, uri, 1) || route_forwards_all(r, si.called);
@@ -793,3 +797,21 @@ void route_free(struct route *r)
 	free(r->pdd_ms);
 	free(r);
 }
+
+/* ---- for route_transfer.c: what a transfer's placement needs of routing */
+
+const struct gw_config *route_config(const struct route *r) { return r->cfg; }
+
+int route_factory_alloc(struct route *r, enum route_leg_kind kind, struct leg **legp, const struct route_target *t)
+{
+	const struct route_factory *f = &r->legs[kind];
+
+	return f->alloc ? f->alloc(f->arg, legp, t) : -ENOSYS;
+}
+
+int route_user_contacts(struct route *r, const char *user, char uris[][ROUTE_URI_LEN], int max)
+{
+	return route_contacts(r, user, uris, max);
+}
+
+int route_has_registrar(const struct route *r) { return r->contacts_h != NULL; }

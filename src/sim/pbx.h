@@ -77,6 +77,7 @@ struct pbx_opts {
 	int oos_chan;			/* > 0: SERVICE out of service for it at D-channel up */
 	int ins_after_calls;		/* ... and in service again after this many incoming calls */
 	int calls_in;			/* incoming calls to take before done (default 1) */
+	int switch_transfer;		/* --switch-transfer: perform the gateway's 2BCT (pbx_xfer.c) */
 	int calling_plan;		/* --calling-ton: type of number | plan of our calling number */
 	int restricted;			/* --restricted: our calling number's presentation restricted */
 	const char *redirecting;	/* --redirecting: our SETUP's redirecting number */
@@ -180,6 +181,7 @@ struct pbx {
 	int next_id;
 	int glared;			/* --glare has been played out */
 	int placed, ended, connected, incoming_ended;
+	int xfer_asked;			/* a FACILITY from the gateway asks for a transfer (pbx_xfer.c) */
 	long long first_setup_ms, last_end_ms;
 	int stopping;			/* SIGINT/SIGTERM: clearing, then exit */
 	/* Q.931 5.5: the far end RESTARTs its idle B-channels when the link
@@ -216,6 +218,12 @@ void pbx_call_place_more(struct pbx *p);
 void pbx_call_timers(struct pbx *p, long long now);
 /** Clear every call with cause 16 (shutdown). */
 void pbx_call_clear_all(struct pbx *p);
+
+/* pbx_xfer.c: the switch's side of a two B-channel transfer */
+/** A Q.931 frame as traced ("FACILITY cref=..."), dir '<' from the gateway. */
+void pbx_xfer_frame(struct pbx *p, char dir, const char *line);
+/** From the loop: carry out a transfer the gateway asked for. */
+void pbx_xfer_poll(struct pbx *p);
 /** All work done under --exit-when-done? */
 int pbx_call_done(const struct pbx *p);
 struct pbx_call *pbx_call_by_chan(struct pbx *p, int iface, int chan);

@@ -67,7 +67,7 @@ enum {
 	OPT_NO_ANSWER, OPT_INBAND, OPT_TONE, OPT_DTMF, OPT_DETECT, OPT_EXIT_DONE, OPT_TIMEOUT,
 	OPT_STATS, OPT_HELP, OPT_PREFERRED, OPT_GLARE, OPT_RECONNECT, OPT_NO_RESTART_WAIT,
 	OPT_SEND_EMPTY_AT, OPT_FLOOD_BAD_B, OPT_FLOOD_AT, OPT_RESTART_AT, OPT_HOLD_AT, OPT_RETRIEVE_AT, OPT_OVERLAP, OPT_COLLECT, OPT_OOS, OPT_INS_AFTER, OPT_CALLS_IN, OPT_CALLING_TON, OPT_RESTRICTED, OPT_REDIRECTING, OPT_REDIR_REASON, OPT_PCAP,
-	OPT_NFAS, OPT_CALL_IFACE, OPT_DROP_DCHAN_AT,
+	OPT_NFAS, OPT_CALL_IFACE, OPT_DROP_DCHAN_AT, OPT_SWITCH_TRANSFER,
 };
 
 static const struct option long_opts[] = {
@@ -117,6 +117,7 @@ static const struct option long_opts[] = {
 	{ "nfas", required_argument, NULL, OPT_NFAS },
 	{ "call-iface", required_argument, NULL, OPT_CALL_IFACE },
 	{ "drop-dchan-at", required_argument, NULL, OPT_DROP_DCHAN_AT },
+	{ "switch-transfer", no_argument, NULL, OPT_SWITCH_TRANSFER },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -146,6 +147,9 @@ static void usage(FILE *f)
 	      "  service: [--oos CHAN] SERVICE out of service for CHAN at D-channel up\n"
 	      "          [--ins-after-calls N]  and back in service after N incoming calls\n"
 	      "  media:  [--tone HZ] [--dtmf DIGITS] [--detect HZ]\n"
+	      "  xfer:   [--switch-transfer]  a FACILITY from the gateway on a call (its 2BCT, RLT,\n"
+	      "          ECT request) is carried out: the calls are connected here and cleared\n"
+	      "          towards the gateway, freeing its B-channels\n"
 	      "  run:    [--exit-when-done] [--timeout SEC] [-q] [--stats]\n"
 	      "          [--pcap FILE]  the D-channel's frames as pcap (LINUX_LAPD, Wireshark/tshark)\n"
 	      "          [--reconnect]  when the gateway goes, connect again; our calls stay\n"
@@ -359,6 +363,7 @@ static int opts_parse(struct pbx_opts *o, int argc, char **argv)
 			call_iface_set = 1;
 			break;
 		case OPT_DROP_DCHAN_AT: rc = parse_sec(optarg, &o->drop_dchan_at); break;
+		case OPT_SWITCH_TRANSFER: o->switch_transfer = 1; break;
 		case OPT_HELP: usage(stdout); exit(0);
 		default: return -EINVAL;
 		}

@@ -34,6 +34,7 @@ static void pbx_trace(struct pbx_dchan *d, char dir, const void *buf, int len)
 		q931_pcap_frame(p->pcap, dir == '>', buf, (size_t)len);
 	if (len <= 0 || q931_trace_frame(buf, (size_t)len, line, sizeof(line)) < 0)
 		return;
+	pbx_xfer_frame(p, dir, line);
 	if (p->opt.nfas)
 		pbx_out(p, PBX_Q931, "%c %s dchan=%d", dir, line, d->ifc->iface);
 	else
@@ -347,6 +348,7 @@ int pbx_pri_run(struct pbx *p, volatile int *signalled)
 			pbx_nfas_timers(p, now);
 			pbx_call_pbx_timers(p, now);
 			pbx_call_timers(p, now);
+			pbx_xfer_poll(p);
 			pbx_media_odd_tick(p, now);
 			pbx_media_tick(p);
 			next_tick += PBX_TICK_MS;

@@ -56,6 +56,7 @@ struct sip_ua {
 	char rtp_ip[64];
 	int rtp_port_min, rtp_port_max;
 	sip_incoming_h *incoming_h;
+	sip_refer_h *refer_h;		/* transfers (sip_refer.c); NULL: none taken */
 	void *arg;
 	struct registrar *reg;		/* NULL: no registrar, no digest */
 	struct sip_timer_params tp;	/* RTP timeout and session timers (sip_timers.c) */
@@ -183,6 +184,7 @@ struct sip_leg {
 	char req_pai[256];		/* our INVITE's P-Asserted-Identity ("" = none) */
 	char req_div[256];		/* our INVITE's Diversion (RFC 5806, "" = none) */
 	char req_hist[512];		/* our INVITE's History-Info (RFC 7044, "" = none) */
+	char req_refby[160];		/* a transfer's INVITE: Referred-By (RFC 3892, "" = none) */
 	char number[64];
 	struct rtp_session *rtp;
 	struct media_port mport;
@@ -195,6 +197,7 @@ struct sip_leg {
 	unsigned long sdp_ver;
 	unsigned long sdp_id;
 	struct sip_leg_timers tm;
+	struct sip_refer *refer;	/* a REFER's implicit subscription (sip_refer.c), NULL = none */
 	int local_hold;			/* the other party holds the call (sip_hold.c) */
 	enum leg_hold local_how;	/* ... this way */
 	int hold_out;			/* our re-INVITE for it awaits its answer */
@@ -300,6 +303,20 @@ void sip_redirect_headers(const char *number, enum leg_redirect why, const char 
 			  const char *ruri, char *div, size_t divlen, char *hist, size_t histlen);
 int sip_in_check_offer(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip, struct sdp_info *offer,
 		       int *statusp);
+
+/* sip_refer.c: transfers (REFER, RFC 3515; BYE/Also; Replaces, RFC 3891) */
+struct sip_refer;
+/** nua_i_refer on the leg: routing's door first (407/403 or 202), then NOTIFYs. */
+void sip_refer_in(struct sip_leg *sl, int status, sip_t const *sip, tagi_t tags[]);
+/** leg_ops.xfer_status: NOTIFY the REFER's subscription with status. */
+void sip_refer_status(struct leg *leg, int status);
+/** leg_ops.peer_changed: UPDATE with P-Asserted-Identity to a trusted peer. */
+void sip_refer_peer_changed(struct leg *leg, const char *number);
+/** A BYE with Also: the Also target called for the peer; 1 when under way. */
+int sip_refer_bye_also(struct sip_leg *sl, sip_t const *sip);
+/** The leg whose dialog an INVITE's Replaces header names, or NULL. */
+struct leg *sip_replaces_leg(struct sip_ua *ua, sip_t const *sip);
+void sip_refer_free(struct sip_leg *sl);
 
 /* sip_redirect.c */
 /** A 3xx to our INVITE: its Contacts, best q first, into the leg's

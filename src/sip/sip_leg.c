@@ -176,6 +176,7 @@ static int sl_invite(struct sip_leg *sl, unsigned se_s)
 		   TAG_IF(sl->req_pai[0], SIPTAG_HEADER_STR(sl->req_pai)),
 		   TAG_IF(sl->req_div[0], SIPTAG_HEADER_STR(sl->req_div)),
 		   TAG_IF(sl->req_hist[0], SIPTAG_HEADER_STR(sl->req_hist)),
+		   TAG_IF(sl->req_refby[0], SIPTAG_HEADER_STR(sl->req_refby)),
 		   SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
 	return 0;
 }
@@ -213,6 +214,9 @@ static void ev_setup(struct sip_leg *sl, struct sl_setup_args *a)
 	if (sl->assert_identity && si->calling[0])
 		snprintf(sl->req_pai, sizeof(sl->req_pai), "P-Asserted-Identity: <sip:%s@%s:%d;user=phone>",
 			 si->calling, sl->ua->bind, sl->ua->port);
+	if (si->referred_by[0])	/* RFC 3892: who transferred the call here */
+		snprintf(sl->req_refby, sizeof(sl->req_refby), "Referred-By: <sip:%s@%s:%d>", si->referred_by,
+			 sl->ua->bind, sl->ua->port);
 	if ((a->rc = sl_invite(sl, 0))) {
 		*a->causep = CAUSE_TEMP_FAILURE;
 		return;
@@ -379,6 +383,7 @@ static void sl_destroy(struct leg *leg)
 	struct sip_leg *sl = (struct sip_leg *)leg;
 
 	media_part(&sl->mport);
+	sip_refer_free(sl);
 	sip_timers_free(sl);
 	fsm_inst_cleanup(&sl->fi);
 	if (sl->nh)
@@ -399,6 +404,8 @@ static const struct leg_ops sip_leg_ops = {
 	.media = sl_media,
 	.destroy = sl_destroy,
 	.describe = sl_describe,
+	.xfer_status = sip_refer_status,
+	.peer_changed = sip_refer_peer_changed,
 };
 
 /* A UAS leg starts in INCOMING (its INVITE is here), a UAC one in IDLE. */
@@ -618,6 +625,7 @@ static void sl_action(struct fsm_inst *fi, int event, void *data)
 		sip_timers_refreshed(sl, n->sip);
 		return;
 	case SIP_EV_I_BYE:
+		sip_refer_bye_also(sl, n->sip);	/* B-7, B-9: the peer stays for the Also target */
 		sl_terminate(sl, sl_reason_cause(n->sip, CAUSE_NORMAL_CLEARING), 0);
 		return;
 	case SIP_EV_I_CANCEL:
@@ -692,6 +700,10 @@ void sip_leg_event(struct sip_leg *sl, nua_event_t event, int status, char const
 	struct sl_nua_args n = { .status = status, .sip = sip };
 	int ev = sl_nua_event(event, status, tags);
 
+	if (event == nua_i_refer) {
+		sip_refer_in(sl, status, sip, tags);
+		return;
+	}
 	if (ev < 0) {
 		switch (event) {
 		case nua_r_invite:
@@ -761,6 +773,7 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 	if (sip->sip_from->a_url->url_user)
 		number_strip_visual(si.calling, sizeof(si.calling), sip->sip_from->a_url->url_user);
 	sip_in_identity(sip, &si);
+	si.replaces = sip_replaces_leg(ua, sip);	/* RFC 3891: routing decides, at the door */
 	if (sip->sip_from->a_display)
 		snprintf(si.display, sizeof(si.display), "%.*s", (int)sizeof(si.display) - 1,
 			 sip->sip_from->a_display[0] == '"' ? sip->sip_from->a_display + 1 : sip->sip_from->a_display);

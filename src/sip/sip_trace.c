@@ -114,6 +114,11 @@ static void trace_emit(void)
 		off += snprintf(summary + off, sizeof(summary) - (size_t)off, " se[%s]", val);
 	if ((size_t)off >= sizeof(summary))
 		off = sizeof(summary) - 1;
+	/* RFC 3892: who transferred a call here (issue 10: transfers) */
+	if (hdr_value(msg, "Referred-By", "b", val, sizeof(val)))
+		off += snprintf(summary + off, sizeof(summary) - (size_t)off, " referred-by[%s]", val);
+	if ((size_t)off >= sizeof(summary))
+		off = sizeof(summary) - 1;
 	if (hdr_value(msg, "Require", NULL, val, sizeof(val)))
 		off += snprintf(summary + off, sizeof(summary) - (size_t)off, " require[%s]", val);
 	if ((size_t)off >= sizeof(summary))

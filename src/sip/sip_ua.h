@@ -15,6 +15,12 @@ struct sip_ua;
  * status). */
 typedef int (sip_incoming_h)(void *arg, struct leg *leg, const struct leg_setup_info *si, int *causep);
 
+/** The far end of leg asks for a transfer (REFER, BYE/Also): the handler
+ * routes xi's target with the transferor's rights and returns 0 when the
+ * transfer is under way (the leg's xfer_status hears how it goes); else
+ * -EPERM/-EACCES (not allowed: 403) or -errno with *causep the cause. */
+typedef int (sip_refer_h)(void *arg, struct leg *leg, const struct leg_transfer *xi, int *causep);
+
 /** True when number is an emergency number: such INVITEs are never refused for overload. */
 typedef int (sip_emergency_h)(void *arg, const char *number);
 
@@ -48,6 +54,7 @@ struct sip_ua_params {
 	int rtp_port_min, rtp_port_max;
 	unsigned timer_b_ms;		/* INVITE with no final answer: 408, hunt on */
 	sip_incoming_h *incoming_h;
+	sip_refer_h *refer_h;		/* NULL: REFER and BYE/Also do nothing */
 	void *arg;
 	struct registrar *reg;		/* answers REGISTER and checks digest; NULL = none */
 	unsigned udp_rmem;		/* SIP UDP socket receive buffer, bytes (0 = kernel default) */

@@ -143,18 +143,24 @@ static const char *fake_describe(struct leg *leg)
 	return fake_of(leg)->name;
 }
 
+/* A transferor hears how its transfer goes (NOTIFY sipfrag on a real leg). */
+static void fake_xfer_status(struct leg *leg, int status)
+{
+	ladder_add(fake_of(leg), "xfer %d", status);
+}
+
 static const struct leg_ops fake_pri_ops = {
 	.kind = "pri", .setup = fake_setup, .alert = fake_alert, .progress = fake_progress,
 	.answer = fake_answer, .release = fake_release, .hold = fake_hold, .media = fake_media,
 	.destroy = fake_destroy,
-	.describe = fake_describe,
+	.describe = fake_describe, .xfer_status = fake_xfer_status,
 };
 
 static const struct leg_ops fake_sip_ops = {
 	.kind = "sip", .setup = fake_setup, .alert = fake_alert, .progress = fake_progress,
 	.answer = fake_answer, .release = fake_release, .hold = fake_hold, .media = fake_media,
 	.destroy = fake_destroy,
-	.describe = fake_describe,
+	.describe = fake_describe, .xfer_status = fake_xfer_status,
 };
 
 struct fake_leg *fake_leg_new(const char *kind, const char *name)

@@ -20,13 +20,15 @@
 	X(loop) \
 	X(registrar) \
 	X(route) \
+	X(route_transfer) \
 	X(identity) \
 	X(redirect) \
 	X(rtp) \
 	X(sdp) \
 	X(sip_leg) \
 	X(sip_overload) \
-	X(sip_timers)
+	X(sip_timers) \
+	X(transfer)
 
 #define UNIT_DECLARE(name) int suite_##name##_add(void);
 UNIT_SUITES(UNIT_DECLARE)
