@@ -75,6 +75,33 @@ static struct leg *sip_refer_replaced(struct sip_ua *ua, const char *value)
 	return sl ? &sl->base : NULL;
 }
 
+/* The user part of the far party of sl's dialog (From of a dialog it
+ * took, To of one it made), "" when nua has none. */
+static void refer_remote_user(struct sip_leg *sl, char *out, size_t len)
+{
+	sip_to_t const *to = sl->nh ? nua_handle_remote(sl->nh) : NULL;
+
+	snprintf(out, len, "%s", to && to->a_url->url_user ? to->a_url->url_user : "");
+}
+
+/* RFC 3891 6: a Replaces names a dialog, and knowing its tags is not the
+ * right to take it: an attended REFER may only join a dialog of the
+ * transferor's own, with the same far party as the dialog it came in.
+ * Else any trusted phone that learns another's Call-ID and tags could
+ * hand that call to whom it likes (and a PSTN call past the door). */
+static int refer_same_party(struct sip_leg *sl, struct sip_leg *other)
+{
+	char a[LEG_NUM], b[LEG_NUM];
+
+	refer_remote_user(sl, a, sizeof(a));
+	refer_remote_user(other, b, sizeof(b));
+	if (a[0] && !strcmp(a, b))
+		return 1;
+	LOGN(LSS_SIP, "%s REFER: Replaces names %s, a dialog with %s, not with the transferor %s: 403",
+	     sip_leg_describe(sl), sip_leg_describe(other), b[0] ? b : "(no user)", a[0] ? a : "(no user)");
+	return 0;
+}
+
 struct leg *sip_replaces_leg(struct sip_ua *ua, sip_t const *sip)
 {
 	char value[512];
@@ -181,6 +208,10 @@ void sip_refer_in(struct sip_leg *sl, int status, sip_t const *sip, tagi_t tags[
 	if (replaces[0] && !(xi.replaces = sip_refer_replaced(sl->ua, replaces))) {
 		LOGN(LSS_SIP, "%s REFER: Replaces names no dialog here (%s)", sip_leg_describe(sl), replaces);
 		refer_accept(sl, 481);
+		return;
+	}
+	if (xi.replaces && !refer_same_party(sl, (struct sip_leg *)xi.replaces)) {
+		refer_accept(sl, 403);
 		return;
 	}
 	if (sip_in_called_number(sip->sip_refer_to->r_url->url_user, xi.target, sizeof(xi.target), &cause)) {

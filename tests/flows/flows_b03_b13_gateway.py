@@ -132,3 +132,63 @@ def b13_three_way_pri_caller(tb):
     hears(c, 1000, conf, end, "the PBX caller through B")
     if "< DISCONNECT cause=16" not in fl.q931_ladder(pbx.lines()):
         raise FlowError("the PBX's call did not clear with cause 16: %s" % fl.q931_ladder(pbx.lines()))
+
+
+@flow
+def b06_blind_transfer_via_gateway(tb):
+    """B-6 between phones through the gateway: A calls B, B holds A and REFERs it to C. The
+    gateway (a B2BUA keeping the media) calls C for A itself, with Referred-By, tells B by
+    NOTIFY sipfrag 100 ... 200 and releases B's leg; A's dialog stays as it is (taken off hold)
+    and A then talks to C."""
+    tb.gateway(tb.config([], extra=registrar_conf(tb)))
+    c = registered_phone(tb, "phone-c", "2003", "--answer-after", "0.3", "--tone", "3000", "--detect", "1000",
+                         "--exit-after-calls", "1")
+    b = registered_phone(tb, "phone-b", "2002", "--answer-after", "0.3", "--tone", "2000", "--detect", "1000",
+                         "--at", "2:hold", "--at", "3:transfer:%s" % gw_target(tb, "2003"),
+                         "--exit-after-calls", "1")
+    a = caller(tb, "phone-a", "2001", "2002", "--tone", "1000", "--detect", "3000", "--hangup-after", "6",
+               "--exit-after-calls", "1")
+    wait_all(a, b, c)
+    b.wait_line(r"EVENT call 1 refer accepted 202")
+    b.wait_line(r"EVENT call 1 transferred$")
+    c.wait_line(r"EVENT call 1 referred-by 2002@")
+    lad_b = ladder(b)
+    if lad_b[:len(ANSWERED_IN + REINVITE_OUT)] != ANSWERED_IN + REINVITE_OUT or "> REFER" not in lad_b or \
+            "< 202/REFER" not in lad_b or lad_b[-2:] != BYE_IN:
+        raise FlowError("phone B's ladder is not answer, hold, REFER/202, NOTIFYs, BYE: %s" % lad_b)
+    if "< NOTIFY" not in lad_b:
+        raise FlowError("phone B got no NOTIFY: %s" % lad_b)
+    expect_ladder("phone C", ladder(c), ANSWERED_IN + BYE_IN)
+    lad_a = ladder(a)
+    if lad_a[:len(ANSWERED_OUT + REINVITE_IN)] != ANSWERED_OUT + REINVITE_IN or lad_a[-2:] != BYE_OUT:
+        raise FlowError("phone A's ladder is not answer, held, ..., BYE: %s" % lad_a)
+    hears(a, 3000, ev_ms(c, r"call 1 answered"), ev_ms(a, r"call 1 ended"), "C after the transfer")
+    hears(c, 1000, ev_ms(c, r"call 1 answered"), ev_ms(a, r"call 1 ended"), "A after the transfer")
+    deaf(a, 3000, 0, ev_ms(c, r"call 1 answered") - 300, "C before the transfer")
+
+
+@flow
+def b08_attended_transfer_via_gateway(tb):
+    """B-8 between phones through the gateway: A calls B, B holds A, consults C, holds C and
+    REFERs A's call with Replaces of C's: the gateway joins A and C and releases both of B's
+    legs; A and C then hear each other."""
+    tb.gateway(tb.config([], extra=registrar_conf(tb)))
+    c = registered_phone(tb, "phone-c", "2003", "--answer-after", "0.3", "--tone", "3000", "--detect", "1000",
+                         "--exit-after-calls", "1")
+    b = registered_phone(tb, "phone-b", "2002", "--answer-after", "0.3", "--tone", "2000", "--detect", "1000",
+                         "--at", "2:hold", "--at", "2.5:call:%s" % gw_target(tb, "2003"), "--at", "4:hold:2",
+                         "--at", "4.5:attended:2,1", "--exit-after-calls", "2")
+    a = caller(tb, "phone-a", "2001", "2002", "--tone", "1000", "--detect", "3000", "--hangup-after", "7",
+               "--exit-after-calls", "1")
+    wait_all(a, b, c)
+    b.wait_line(r"EVENT call 1 refer sent to=.* replaces=call 2")
+    b.wait_line(r"EVENT call 1 transferred$")
+    gw = [p for p in tb.procs if p.name == "sipgw"][-1]
+    gw.wait_line(r"joined with call \d+", stream="err")
+    lad_b = ladder(b)
+    if lad_b.count("< BYE") != 2 or "> REFER" not in lad_b:
+        raise FlowError("phone B: want REFER and both its calls ended by the gateway's BYE: %s" % lad_b)
+    t_join = ev_ms(b, r"call 1 transferred")
+    end = ev_ms(a, r"call 1 ended")
+    hears(a, 3000, t_join, end, "C after the transfer")
+    hears(c, 1000, t_join, end, "A after the transfer")

@@ -511,3 +511,40 @@ def xfer_b08_phone_sim_attended(tb):
     if not gw_log(tb, r"joined with call \d+"):
         raise FlowError("gateway did not join the calls")
     a_hears_c(pbx, c)
+
+
+@flow
+def xfer_door_replaces_of_another_party(tb):
+    """The door of an attended transfer: X (2004, a trusted address) has a call of its own with C
+    and REFERs it with Replaces naming B's dialog with the PBX caller, whose Call-ID and tags it
+    has learnt. The dialog is not X's: 403, nothing is joined, B's call with the PBX goes on
+    (no BYE to B), and the log says why."""
+    b = start(tb)
+    x = xferua.XferUA(tb.sip_port, "2004")
+    try:
+        c = phone_c(tb)
+        pbx = pbx_call(tb, "--tone", "2000", "--hangup-after", "3")
+        d1 = b.answer()
+        dx = x.call(C_USER)
+        x.run_for(0.3)
+        r = x.refer(dx, C_USER, replaces=d1)
+        if r.status == 202:
+            last = x.wait(lambda m: m.method == "NOTIFY" and not m.status, 5.0)
+            if "403" not in last.body:
+                raise FlowError("a REFER with another party's Replaces was accepted: %s" % last.body)
+        elif r.status != 403:
+            raise FlowError("a REFER with another party's Replaces answered %d, want 403" % r.status)
+        b.run_for(0.5)
+        if [m for m in b.msgs if not m.status and m.method == "BYE"]:
+            raise FlowError("B's dialog was ended by another party's REFER")
+        if pbx.wait_exit() != 0:
+            raise FlowError("the PBX call did not go on to its own hangup")
+        expect_ladder("A (PRI)", q931_ladder(pbx.lines()), PBX_CONNECTED + PRI_HUNG_UP)
+        if not gw_log(tb, r"REFER: Replaces names .* not with the transferor 2004: 403"):
+            raise FlowError("the gateway did not log why it refused the Replaces")
+        if gw_log(tb, r"joined with call"):
+            raise FlowError("the calls were joined")
+        c.stop()
+    finally:
+        b.close()
+        x.close()
