@@ -401,3 +401,28 @@ def forked_302_joins_targets(tb):
     finally:
         first.close()
         second.close()
+
+
+@flow
+def b10_forward_unconditional_pri_caller(tb):
+    """B-10 with A on the PRI: the PBX calls 2002, which forwards all calls to 2003: C rings (B
+    never does), its INVITE carries Diversion and History-Info naming 2002 and the PBX caller's
+    number; C answers, audio crosses both ways, the PBX's call clears normally."""
+    tb.gateway(tb.config([REGISTRAR_PEER], extra=users_conf(tb, {"2002": 'forward_all = "2003";'})))
+    b = phone_of(tb, "phone-b", "2002")
+    c = phone_of(tb, "phone-c", "2003", "--answer-after", "0.2", "--tone", "1000", "--detect", "2000",
+                 "--exit-after-calls", "1")
+    pbx = tb.pbx("--call", "2002", "--calling", "5551000", "--exit-when-done", "--hangup-after", "1.5",
+                 "--tone", "2000", "--detect", "1000")
+    div, hist = diversion(c)
+    if pbx.wait_exit() != 0 or c.wait_exit() != 0:
+        raise FlowError("a simulator failed")
+    if [ln for ln in after_register(sip_ladder(b.lines())) if "INVITE" in ln]:
+        raise FlowError("B was rung: %s" % sip_ladder(b.lines()))
+    expect_ladder("PRI", fl.q931_ladder(pbx.lines()),
+                  fl.PBX_CONNECTED + ["> DISCONNECT cause=16", "< RELEASE", "> RELEASE COMPLETE"])
+    if "sip:2002@" not in div or "reason=unconditional" not in div or "sip:2002@" not in hist:
+        raise FlowError("Diversion/History-Info at C: %s / %s (want 2002, unconditional)" % (div, hist))
+    if "5551000" not in c.wait_line(r"EVENT call \d+ incoming from=(\S+)").group(1):
+        raise FlowError("C does not see the PBX caller's number")
+    fl.check_audio_crossed(pbx, c)
