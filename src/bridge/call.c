@@ -702,6 +702,22 @@ void call_leg_released(struct leg *leg, int cause, int status)
 	call_leg_event(leg, CALL_EV_RELEASED, &(struct call_ev){ .cause = cause, .status = status });
 }
 
+int call_leg_info(struct leg *leg, const char *ctype, const char *body, size_t len)
+{
+	struct call *c = leg->call;
+	struct leg *other;
+
+	if (!c || c->fi.state != CALL_ST_ACTIVE)
+		return -EAGAIN;
+	other = call_other(c, leg);
+	if (!other || !other->ops->info)
+		return -ENOTSUP;
+	LOGI(LSS_BRIDGE, "%s %s INFO (%s, %zu bytes) to %s", call_describe(c), leg->ops->describe(leg),
+	     ctype ? ctype : "no body", len, other->ops->describe(other));
+	other->ops->info(other, ctype, body, len);
+	return 0;
+}
+
 void call_leg_hold(struct leg *leg, int held, enum leg_hold how)
 {
 	call_leg_event(leg, CALL_EV_HOLD, &(struct call_ev){ .held = held, .how = how });

@@ -4,6 +4,8 @@
 #ifndef SIPGW_BRIDGE_LEG_H
 #define SIPGW_BRIDGE_LEG_H
 
+#include <stddef.h>
+
 #include "dsp/g711.h"
 
 struct call;
@@ -93,6 +95,10 @@ struct leg_ops {
 	 * hold (0): tell this leg's far end, the way its protocol can (SIP
 	 * re-INVITE, Q.931 NOTIFY). NULL: the protocol has no way. */
 	void (*hold)(struct leg *leg, int held, enum leg_hold how);
+	/* The other party sent application data in the dialog (SIP INFO,
+	 * RFC 6086 legacy use): carry it on, body of len bytes of ctype.
+	 * NULL: the protocol has no way. */
+	void (*info)(struct leg *leg, const char *ctype, const char *body, size_t len);
 	/* The leg's audio port (NULL when it has none yet). */
 	struct media_port *(*media)(struct leg *leg);
 	/* Free everything; called by the call only after call_leg_gone(). */
@@ -144,5 +150,9 @@ void call_leg_gone(struct leg *leg);
 /* The far side put the call on hold or took it off: the other leg is told
  * (leg_ops.hold) once the call is answered; media is each leg's. */
 void call_leg_hold(struct leg *leg, int held, enum leg_hold how);
+/* The far side sent application data (INFO) in the answered call: 0 when
+ * the other leg carries it on, -ENOTSUP when it cannot, -EAGAIN when the
+ * call is not answered (or clearing). */
+int call_leg_info(struct leg *leg, const char *ctype, const char *body, size_t len);
 
 #endif

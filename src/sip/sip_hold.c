@@ -1,12 +1,15 @@
-/* sipgw - hold passed through the B2BUA: the other party of a call held or
- * resumed it, and this SIP leg's far end hears of it by a re-INVITE of ours
- * (RFC 3264 8.4; RFC 2543's c=0.0.0.0 for a party that held that way), and
- * what comes of that re-INVITE. SPDX-License-Identifier: GPL-2.0-only */
+/* sipgw - what the B2BUA passes on in an answered call: the other party's
+ * hold or resume, by a re-INVITE of ours (RFC 3264 8.4; RFC 2543's
+ * c=0.0.0.0 for a party that held that way) and what comes of it; and the
+ * other party's INFO (RFC 6086 legacy use). SPDX-License-Identifier: GPL-2.0-only */
 #include "sip/sip_internal.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <sofia-sip/nua_tag.h>
+#include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
 
 #include "core/log.h"
@@ -96,4 +99,42 @@ int sip_hold_response(struct sip_leg *sl, int status, sip_t const *sip)
 	     sl->local_hold ? "hold" : "resume", status);
 	sl->local_hold = !sl->local_hold;
 	return 1;
+}
+
+/* Room for an INFO body passed on: DTMF relay, a key press, a short note. */
+#define SIP_INFO_MAX 4096
+
+void sip_info_in(struct sip_leg *sl, sip_t const *sip)
+{
+	const char *ctype = sip && sip->sip_content_type ? sip->sip_content_type->c_type : NULL;
+	const char *body = sip && sip->sip_payload ? sip->sip_payload->pl_data : "";
+	size_t len = sip && sip->sip_payload ? sip->sip_payload->pl_len : 0;
+	int rc;
+
+	if (len > SIP_INFO_MAX) {
+		nua_respond(sl->nh, SIP_413_REQUEST_TOO_LARGE, NUTAG_WITH_THIS(sl->ua->nua), TAG_END());
+		return;
+	}
+	rc = call_leg_info(&sl->base, ctype, body, len);
+	if (rc == -EAGAIN)
+		nua_respond(sl->nh, SIP_481_NO_TRANSACTION, NUTAG_WITH_THIS(sl->ua->nua), TAG_END());
+	else if (rc)
+		/* the other party is on the PRI: nothing carries an INFO there
+		 * (DTMF relay by INFO is the media's work) */
+		nua_respond(sl->nh, SIP_415_UNSUPPORTED_MEDIA, NUTAG_WITH_THIS(sl->ua->nua), TAG_END());
+	else
+		nua_respond(sl->nh, SIP_200_OK, NUTAG_WITH_THIS(sl->ua->nua), TAG_END());
+}
+
+void sip_leg_info(struct leg *leg, const char *ctype, const char *body, size_t len)
+{
+	struct sip_leg *sl = (struct sip_leg *)leg;
+	char buf[SIP_INFO_MAX + 1];
+
+	if (!sl->nh || !(sl_is(sl, SIP_ST_CONFIRMED) || sl_is(sl, SIP_ST_HELD)))
+		return;
+	memcpy(buf, body, len < SIP_INFO_MAX ? len : SIP_INFO_MAX);
+	buf[len < SIP_INFO_MAX ? len : SIP_INFO_MAX] = 0;
+	nua_info(sl->nh, TAG_IF(ctype, SIPTAG_CONTENT_TYPE_STR(ctype)), TAG_IF(len, SIPTAG_PAYLOAD_STR(buf)),
+		 TAG_END());
 }

@@ -226,6 +226,12 @@ int sip_hold_offer(struct sip_leg *sl, char *buf, size_t len);
 /** Our answer's direction to the far end's offer while the other party
  * holds the call: we receive nothing then. */
 enum sdp_dir sip_hold_answer_dir(const struct sip_leg *sl, enum sdp_dir dir);
+/** An INFO in the dialog (RFC 6086 legacy use): passed to the other party
+ * and answered 200, or 415 when the other party cannot take it, 481
+ * outside an answered call. */
+void sip_info_in(struct sip_leg *sl, sip_t const *sip);
+/** leg_ops.info: the other party's INFO, sent on in this dialog. */
+void sip_leg_info(struct leg *leg, const char *ctype, const char *body, size_t len);
 /** How the far end's SDP holds us. */
 enum leg_hold sip_hold_how(const struct sdp_info *si);
 /** A response to an INVITE in the dialog: 1 if it answered our hold

@@ -401,6 +401,7 @@ static const struct leg_ops sip_leg_ops = {
 	.answer = sl_answer,
 	.release = sl_release,
 	.hold = sip_leg_hold,
+	.info = sip_leg_info,
 	.media = sl_media,
 	.destroy = sl_destroy,
 	.describe = sl_describe,
@@ -549,17 +550,26 @@ static void ev_r_fail(struct sip_leg *sl, int status, sip_t const *sip)
 	sl_terminate(sl, sl_cause(sl, status, sip), status);
 }
 
-/* A re-INVITE in the dialog: hold, resume, or a session refresh (RFC 3264 8,
- * RFC 4028). The answer mirrors the offered direction. */
-static void ev_i_reinvite(struct sip_leg *sl, sip_t const *sip)
+/* A re-INVITE or an UPDATE in the dialog (RFC 3311 5.2): hold, resume, or
+ * a session refresh (RFC 3264 8, RFC 4028). The answer mirrors the offered
+ * direction. An UPDATE without an offer gets a 200 without SDP. */
+static void ev_offer_in(struct sip_leg *sl, sip_t const *sip, int update)
 {
 	struct sdp_info si;
 	char sdp[SDP_ANSWER_LEN];
 	int hold;
 
+	/* nua leaves UPDATE to us (NUTAG_APPL_METHOD): our answer names the
+	 * request it answers (NUTAG_WITH_THIS), as for INFO and REFER */
+	if (update && sip_body_sdp(sip, &si) == -ENOENT) {
+		nua_respond(sl->nh, SIP_200_OK, NUTAG_WITH_THIS(sl->ua->nua), TAG_END());
+		sip_timers_refreshed(sl, sip);
+		return;
+	}
 	if (sip_body_sdp(sip, &si) == 0) {
 		if ((hold = sl_take_sdp(sl, &si)) < 0) {
-			nua_respond(sl->nh, SIP_488_NOT_ACCEPTABLE, TAG_END());
+			nua_respond(sl->nh, SIP_488_NOT_ACCEPTABLE, TAG_IF(update, NUTAG_WITH_THIS(sl->ua->nua)),
+				    TAG_END());
 			return;
 		}
 		if (hold != sl_is(sl, SIP_ST_HELD)) {
@@ -573,8 +583,8 @@ static void ev_i_reinvite(struct sip_leg *sl, sip_t const *sip)
 	} else {
 		sip_hold_offer(sl, sdp, sizeof(sdp));
 	}
-	nua_respond(sl->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-		    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+	nua_respond(sl->nh, SIP_200_OK, TAG_IF(update, NUTAG_WITH_THIS(sl->ua->nua)),
+		    SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
 	sip_timers_refreshed(sl, sip);
 }
 
@@ -619,10 +629,10 @@ static void sl_action(struct fsm_inst *fi, int event, void *data)
 		ev_r_fail(sl, n->status, n->sip);
 		return;
 	case SIP_EV_I_REINVITE:
-		ev_i_reinvite(sl, n->sip);
+		ev_offer_in(sl, n->sip, 0);
 		return;
 	case SIP_EV_I_UPDATE:
-		sip_timers_refreshed(sl, n->sip);
+		ev_offer_in(sl, n->sip, 1);
 		return;
 	case SIP_EV_I_BYE:
 		sip_refer_bye_also(sl, n->sip);	/* B-7, B-9: the peer stays for the Also target */
@@ -704,6 +714,10 @@ void sip_leg_event(struct sip_leg *sl, nua_event_t event, int status, char const
 		sip_refer_in(sl, status, sip, tags);
 		return;
 	}
+	if (event == nua_i_info) {
+		sip_info_in(sl, sip);
+		return;
+	}
 	if (ev < 0) {
 		switch (event) {
 		case nua_r_invite:
@@ -720,8 +734,16 @@ void sip_leg_event(struct sip_leg *sl, nua_event_t event, int status, char const
 	}
 	/* A request the dialog cannot take now has still to be answered: a
 	 * re-INVITE outside a confirmed dialog (RFC 3261 14.2). */
-	if (fsm_dispatch(&sl->fi, ev, &n) == -EPERM && ev == SIP_EV_I_REINVITE)
+	if (fsm_dispatch(&sl->fi, ev, &n) != -EPERM)
+		return;
+	if (ev == SIP_EV_I_REINVITE)
 		nua_respond(sl->nh, SIP_491_REQUEST_PENDING, TAG_END());
+	else if (ev == SIP_EV_I_UPDATE && sip && sip->sip_payload)
+		/* an offer before the answer (RFC 3311 5.1): not taken yet */
+		nua_respond(sl->nh, SIP_488_NOT_ACCEPTABLE, NUTAG_WITH_THIS(sl->ua->nua),
+			    SIPTAG_WARNING_STR("399 sipgw \"no offer before the answer\""), TAG_END());
+	else if (ev == SIP_EV_I_UPDATE)
+		nua_respond(sl->nh, SIP_200_OK, NUTAG_WITH_THIS(sl->ua->nua), TAG_END());
 }
 
 /* A new INVITE outside any dialog (SIP -> PRI). The bridge decides; a

@@ -125,8 +125,8 @@ int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 			     NUTAG_ENABLEINVITE(1),
 			     SIPTAG_USER_AGENT_STR(p->user_agent),
 			     NTATAG_SIP_T1X64(ua->timer_b_ms),
-			     NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, REFER, NOTIFY"),
-			     NUTAG_APPL_METHOD("REGISTER, REFER"),	/* the registrar, sip_refer.c answer */
+			     NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, REFER, NOTIFY, INFO"),
+			     NUTAG_APPL_METHOD("REGISTER, REFER, INFO, UPDATE"),	/* the registrar, sip_refer.c, sip_hold.c, sip_leg.c answer */
 			     /* Never restart a request on our own: nua would follow a 3xx to
 			      * any Contact (a redirect to a PSTN number through this gateway),
 			      * past routing and the toll-fraud door. The one restart RFC 4028

@@ -5,8 +5,10 @@
 # SPDX-License-Identifier: GPL-2.0-only
 import math
 import os
+import threading
 
 import flowlib as fl
+import xferua
 from flowlib import (PBX_CONNECTED, PHONE_ANSWERED, FlowError, expect_ladder, flow, pbx_call, q931_ladder,
                      sip_ladder, tone_events, tone_on_during, voip_peer)
 from flows_b17_b23_proxy import USERS, after_register, gw_uri, registered_phone, registrar_conf
@@ -127,3 +129,90 @@ def hold_from_pbx_notify(tb):
     ev = tone_events(phone.lines(), 2000)
     if not tone_on_during(ev, invs[2][0], 10 ** 12):
         raise FlowError("the phone heard no PBX audio after the retrieval: %s" % ev)
+
+
+@flow
+def info_passed_between_phones(tb):
+    """An INFO in a call between two phones through the gateway (RFC 6086 legacy use, e.g.
+    application/dtmf-relay): the gateway answers it 200 and sends it on in the other dialog
+    with the same Content-Type and body; an INFO in a call whose other party is on the PRI
+    gets 415 (nothing carries it there) and the call goes on."""
+    tb.gateway(tb.config([], extra=registrar_conf(tb)))
+    b = xferua.XferUA(tb.sip_port, "2002")
+    a = xferua.XferUA(tb.sip_port, "2003")
+    try:
+        b.register(USERS["2002"])
+        answered = []
+        t = threading.Thread(target=lambda: answered.append(b.answer()))
+        t.start()
+        da = a.call("2002")
+        t.join(10)
+        if not answered:
+            raise FlowError("phone B never answered")
+        body = "Signal=5\r\nDuration=160\r\n"
+        a.request(da, "INFO", body=body, ctype="application/dtmf-relay")
+        r = a.wait(lambda m: m.method == "INFO" and m.status >= 200, 5.0)
+        if r.status != 200:
+            raise FlowError("INFO between phones answered %d, want 200" % r.status)
+        got = b.wait(lambda m: m.method == "INFO" and not m.status, 5.0)
+        if "application/dtmf-relay" not in (got.get("content-type") or "") or got.body != body:
+            raise FlowError("the INFO passed on is not the phone's: %s / %r" % (got.get("content-type"), got.body))
+    finally:
+        a.close()
+        b.close()
+
+
+@flow
+def info_to_pri_party_refused(tb):
+    """An INFO from a phone talking to a PBX caller: 415, the call goes on to its normal end."""
+    b = xferua.XferUA(tb.sip_port, "2001")
+    try:
+        tb.gateway(tb.config([voip_peer(100, "2001", b.port)]))
+        pbx = pbx_call(tb, "--hangup-after", "1.5")
+        d = b.answer()
+        b.request(d, "INFO", body="Signal=5\r\nDuration=160\r\n", ctype="application/dtmf-relay")
+        r = b.wait(lambda m: m.method == "INFO" and m.status >= 200, 5.0)
+        if r.status != 415:
+            raise FlowError("INFO to a PRI party answered %d, want 415" % r.status)
+        b.wait(lambda m: m.method == "BYE" and not m.status, 5.0)
+        if pbx.wait_exit() != 0:
+            raise FlowError("the PBX failed")
+        expect_ladder("PRI", q931_ladder(pbx.lines()),
+                      PBX_CONNECTED + ["> DISCONNECT cause=16", "< RELEASE", "> RELEASE COMPLETE"])
+    finally:
+        b.close()
+
+
+@flow
+def update_hold_passed_on(tb):
+    """A phone holds by UPDATE (RFC 3311, an offer a=sendonly in a confirmed dialog): the gateway
+    answers 200 with SDP (recvonly) and holds the other phone by re-INVITE; an UPDATE without a
+    body is a refresh (200, no SDP, nothing passed on); an UPDATE sendrecv resumes both."""
+    tb.gateway(tb.config([], extra=registrar_conf(tb)))
+    b = registered_phone(tb, "phone-b", "2002", "--answer-after", "0.2", "--exit-after-calls", "1")
+    a = xferua.XferUA(tb.sip_port, "2003")
+    try:
+        d = a.call("2002")
+        a.run_for(0.3)
+        a.request(d, "UPDATE", body=a.sdp().replace("PCMU/8000\r\n", "PCMU/8000\r\na=sendonly\r\n"))
+        r = a.wait(lambda m: m.method == "UPDATE" and m.status >= 200, 5.0)
+        if r.status != 200 or "a=recvonly" not in r.body:
+            raise FlowError("UPDATE hold answered %d with %r, want 200 recvonly" % (r.status, r.body))
+        b.wait_line(r"SIP < INVITE .*sendonly")
+        a.request(d, "UPDATE")
+        r = a.wait(lambda m: m.method == "UPDATE" and m.status >= 200, 5.0)
+        if r.status != 200 or r.body.strip():
+            raise FlowError("a refresh UPDATE answered %d with %r, want 200 without SDP" % (r.status, r.body))
+        a.request(d, "UPDATE", body=a.sdp())
+        r = a.wait(lambda m: m.method == "UPDATE" and m.status >= 200, 5.0)
+        if r.status != 200 or "a=sendrecv" not in r.body:
+            raise FlowError("UPDATE resume answered %d with %r, want 200 sendrecv" % (r.status, r.body))
+        b.wait_count(r"SIP < INVITE ", 3)
+        a.request(d, "BYE")
+        a.wait(lambda m: m.method == "BYE" and m.status >= 200, 5.0)
+        if b.wait_exit() != 0:
+            raise FlowError("phone B failed")
+        expect_ladder("phone B", after_register(sip_ladder(b.lines())),
+                      PHONE_ANSWERED + HOLD + HOLD + ["< BYE", "> 200/BYE"])
+    finally:
+        a.close()

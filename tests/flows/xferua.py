@@ -140,7 +140,7 @@ class XferUA:
                 self.ladder.append("< %d/%s" % (m.status, m.method))
         else:
             self.ladder.append("< " + m.method)
-            if m.method in ("NOTIFY", "BYE", "OPTIONS", "UPDATE"):
+            if m.method in ("NOTIFY", "BYE", "OPTIONS", "UPDATE", "INFO"):
                 self._respond(m, 200, "OK")
             elif m.method == "INVITE" and tag_of(m.get("to")):
                 self._respond(m, 200, "OK", body=self.sdp())     # a re-INVITE: same media
