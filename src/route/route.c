@@ -59,6 +59,7 @@ struct route_call {
 	struct route_redir *rd;		/* once redirected or forwarded: the targets (NULL = never) */
 	struct loop_timer *cfna;	/* forwarding on no answer: the forwarding user's own ring timer */
 	char cfna_user[LEG_NUM];
+	struct xfer_watch *xw;		/* a transfer handed to the switch (route_transfer.c) */
 };
 
 /* The setup the next leg is placed with: a redirected try's (its target
@@ -576,6 +577,7 @@ static void route_call_ended(void *arg, struct call *c)
 	if (rc) {
 		loop_timer_free(rc->cfna);
 		free(rc->rd);
+		route_xfer_watch_end(rc->xw, c);
 	}
 	free(rc);
 	call_set_route_data(c, NULL);
@@ -815,3 +817,12 @@ int route_user_contacts(struct route *r, const char *user, char uris[][ROUTE_URI
 }
 
 int route_has_registrar(const struct route *r) { return r->contacts_h != NULL; }
+
+struct su_root_s *route_root(const struct route *r) { return r->root; }
+
+struct xfer_watch **route_call_xfer_watch(struct call *c)
+{
+	struct route_call *rc = call_route_data(c);
+
+	return rc ? &rc->xw : NULL;
+}

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bridge/bridge.h"
@@ -17,6 +18,7 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/loop.h"
 #include "route/dialpeer.h"
 #include "route/identity.h"
 #include "route/route_check.h"
@@ -125,6 +127,71 @@ static int xfer_blind(struct route *r, struct call *c, struct leg *transferor, c
 	return 0;
 }
 
+/* A switch that takes a transfer request (2BCT, RLT, ECT) connects the
+ * calls by clearing both towards us, within a round trip or two. libpri
+ * reports no refusal of a 2BCT (its FACILITY asks for no answer), so a
+ * switch that said nothing and cleared nothing in this long did not do it,
+ * and sipgw joins the calls itself, as it does when the switch has no such
+ * service. */
+#define XFER_NET_WAIT_MS 4000
+
+struct xfer_watch {
+	struct loop_timer *t;
+	struct call *c1, *c2;
+	struct leg *transferor, *replaces;
+};
+
+static void xfer_watch_free(struct xfer_watch *xw)
+{
+	struct xfer_watch **p;
+
+	if ((p = route_call_xfer_watch(xw->c1)) && *p == xw)
+		*p = NULL;
+	if ((p = route_call_xfer_watch(xw->c2)) && *p == xw)
+		*p = NULL;
+	loop_timer_free(xw->t);
+	free(xw);
+}
+
+void route_xfer_watch_end(struct xfer_watch *xw, struct call *c)
+{
+	if (xw)
+		xfer_watch_free(xw);	/* the switch connected them (or a party left) */
+}
+
+static void xfer_watch_cb(void *arg)
+{
+	struct xfer_watch *xw = arg;
+	struct call *c1 = xw->c1, *c2 = xw->c2;
+	struct leg *transferor = xw->transferor, *replaces = xw->replaces;
+
+	xfer_watch_free(xw);
+	LOGN(LSS_BRIDGE, "%s and call %u: the switch did not connect them in %d ms: joining them in sipgw",
+	     call_describe(c1), call_id(c2), XFER_NET_WAIT_MS);
+	if (call_join(c1, transferor, c2, replaces))
+		LOGN(LSS_BRIDGE, "%s could not be joined with call %u any more", call_describe(c1), call_id(c2));
+}
+
+/* Watch the two calls of a transfer handed to the switch; when that cannot
+ * be done, the calls are joined in sipgw at once. */
+static int xfer_watch(struct route *r, struct call *c1, struct leg *transferor, struct call *c2,
+		      struct leg *replaces)
+{
+	struct xfer_watch **p1 = route_call_xfer_watch(c1), **p2 = route_call_xfer_watch(c2);
+	struct xfer_watch *xw;
+
+	if (!p1 || !p2 || *p1 || *p2 || !(xw = calloc(1, sizeof(*xw))))
+		return -ENOMEM;
+	*xw = (struct xfer_watch){ .c1 = c1, .c2 = c2, .transferor = transferor, .replaces = replaces };
+	if (loop_timer_alloc(&xw->t, route_root(r), "network-transfer", xfer_watch_cb, xw)) {
+		free(xw);
+		return -ENOMEM;
+	}
+	*p1 = *p2 = xw;
+	loop_timer_start(xw->t, XFER_NET_WAIT_MS);
+	return 0;
+}
+
 int route_transfer(void *arg, struct leg *transferor, const struct leg_transfer *xi, int *causep)
 {
 	struct route *r = arg;
@@ -146,6 +213,9 @@ int route_transfer(void *arg, struct leg *transferor, const struct leg_transfer 
 		if (far1 && far2 && far1->ops->transfer_with && far1->ops->transfer_with(far1, far2) == 0) {
 			LOGN(LSS_BRIDGE, "%s and call %u handed to the network's transfer", call_describe(c),
 			     call_id(c2));
+			if (xfer_watch(r, c, transferor, c2, xi->replaces))
+				LOGW(LSS_BRIDGE, "%s: no watch on the network's transfer (no memory)",
+				     call_describe(c));
 			if (transferor->ops->xfer_status)
 				transferor->ops->xfer_status(transferor, 200);
 			return 0;

@@ -5,6 +5,9 @@
 
 #include "route/route.h"
 
+struct xfer_watch;
+struct su_root_s;
+
 /** sip_refer_h: the far end of transferor asks that its peer be connected to
  * xi's target (blind: a new leg, routed as if the transferor had dialled the
  * number, with its rights: the toll-fraud door of route_incoming_sip) or to
@@ -18,7 +21,14 @@ int route_transfer(void *arg, struct leg *transferor, const struct leg_transfer 
  * or -EBUSY with *causep (that call is not answered, or in a transfer). */
 int route_replace(struct route *r, struct leg *a, const struct leg_setup_info *si, int *causep);
 
+/** Either call of a transfer handed to the switch has ended: the watch on
+ * them goes (route_call_ended). */
+void route_xfer_watch_end(struct xfer_watch *xw, struct call *c);
+
 /* route.c */
+struct su_root_s *route_root(const struct route *r);
+/** Where the call's transfer watch is kept (NULL: routing has no data for it). */
+struct xfer_watch **route_call_xfer_watch(struct call *c);
 const struct gw_config *route_config(const struct route *r);
 int route_factory_alloc(struct route *r, enum route_leg_kind kind, struct leg **legp,
 			const struct route_target *t);

@@ -333,6 +333,29 @@ def xfer_two_pri_calls_2bct(tb):
 
 
 @flow
+def xfer_two_pri_calls_switch_ignores(tb):
+    """NI-2, but the switch takes the 2BCT FACILITY and does nothing (libpri reports no refusal):
+    after the gateway's wait (4 s) with both calls still up, it joins them itself; A and C hear
+    each other through the gateway, B's legs get BYE."""
+    b, pbx, d1, d2 = two_pri_calls(tb, "ni2", "--hangup-after", "8")   # longer than the wait
+    try:
+        b_released_both(b, d1, d2)
+        if pbx.wait_exit() != 0:
+            raise FlowError("PBX failed")
+        if q931_ladder(pbx.lines()).count("< FACILITY") != 1:
+            raise FlowError("the switch was not asked (FACILITY): %s" % q931_ladder(pbx.lines()))
+        if not gw_log(tb, r"the switch did not connect them in 4000 ms: joining them in sipgw"):
+            raise FlowError("gateway did not give up on the switch and join the calls")
+        if not gw_log(tb, r"joined with call \d+"):
+            raise FlowError("gateway did not join the calls")
+        chans = set(re.findall(r"tone 2000 on ch=(\d+)", "\n".join(pbx.lines())))
+        if len(chans) != 2:
+            raise FlowError("A and C did not hear each other through the gateway: %s" % chans)
+    finally:
+        b.close()
+
+
+@flow
 def xfer_two_pri_calls_no_switch_service(tb):
     """The same on NI-1, which has no network transfer: the gateway joins the two PRI calls itself
     (A's and C's B-channels bridged in sipgw, audio across), no FACILITY, B's legs get BYE."""
