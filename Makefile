@@ -87,13 +87,14 @@ flows: $(PROGS) $(FAKE_DAHDI) asan-sipgw
 	python3 tests/flows/run_flows.py --build $(BUILD)
 	python3 tests/flows/run_flows.py --build $(BUILD) --span-type dahdi
 
+# The builds use both cores of a small box (-j2); the tests run one by one.
 test: deps
-	$(MAKE) all
+	$(MAKE) -j2 all
 	$(MAKE) layers
-	$(MAKE) unit
-	$(MAKE) unit-asan
-	$(MAKE) fuzz-replay
-	$(MAKE) flows
+	$(MAKE) -j2 unit
+	$(MAKE) -j2 unit-asan
+	$(MAKE) -j2 fuzz-replay
+	$(MAKE) -j2 flows
 
 bench: deps
 	@scripts/install-bench-deps.sh

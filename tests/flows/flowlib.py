@@ -40,6 +40,13 @@ def flow(fn):
     return fn
 
 
+def no_pri(fn):
+    """Under @flow: the flow has no PRI party (phones and the gateway's SIP side only), so a
+    dahdi span would change nothing in it; run_flows.py runs it on loopback spans only."""
+    fn.no_pri = True
+    return fn
+
+
 def free_port():
     """A port free for both UDP and TCP on 127.0.0.1 (SIP listens on both)."""
     while True:

@@ -30,6 +30,7 @@ def ladder(ph):
 
 
 @flow
+@fl.no_pri
 def b04_consultation_via_gateway(tb):
     """B-4 through the gateway: B holds A, calls C, hangs up on C, resumes A; A gets the hold and
     resume as the gateway's re-INVITEs and hears nothing of B meanwhile."""
@@ -57,6 +58,7 @@ def b04_consultation_via_gateway(tb):
 
 
 @flow
+@fl.no_pri
 def b05_call_waiting_via_gateway(tb):
     """B-5 through the gateway: C calls B during A-B; B holds A, answers C, switches back to A,
     hangs up A, resumes C; each held party hears nothing of B."""
@@ -84,6 +86,7 @@ def b05_call_waiting_via_gateway(tb):
 
 
 @flow
+@fl.no_pri
 def b13_three_way_via_gateway(tb):
     """B-13 through the gateway: B holds A, calls C, resumes A and mixes both calls: A hears C
     and C hears A through B, not before."""
@@ -135,6 +138,7 @@ def b13_three_way_pri_caller(tb):
 
 
 @flow
+@fl.no_pri
 def b06_blind_transfer_via_gateway(tb):
     """B-6 between phones through the gateway: A calls B, B holds A and REFERs it to C. The
     gateway (a B2BUA keeping the media) calls C for A itself, with Referred-By, tells B by
@@ -168,6 +172,7 @@ def b06_blind_transfer_via_gateway(tb):
 
 
 @flow
+@fl.no_pri
 def b08_attended_transfer_via_gateway(tb):
     """B-8 between phones through the gateway: A calls B, B holds A, consults C, holds C and
     REFERs A's call with Replaces of C's: the gateway joins A and C and releases both of B's

@@ -73,6 +73,7 @@ def forwarded_call(tb, keys, b_args, want_reason, want_cause):
 
 
 @flow
+@fl.no_pri
 def b10_forward_unconditional(tb):
     """B-10: 2002 forwards all calls to 2003: A's INVITE goes straight to C (B never rings); C sees Diversion reason=unconditional and History-Info cause=302 naming 2002."""
     b = forwarded_call(tb, {"2002": 'forward_all = "2003";'}, [], "unconditional", 302)
@@ -81,6 +82,7 @@ def b10_forward_unconditional(tb):
 
 
 @flow
+@fl.no_pri
 def b11_forward_busy(tb):
     """B-11: B answers 486; 2002 forwards on busy to 2003: C rings and answers; Diversion reason=user-busy, History-Info cause=486."""
     b = forwarded_call(tb, {"2002": 'forward_busy = "2003";'}, ["--reject", "486"], "user-busy", 486)
@@ -89,6 +91,7 @@ def b11_forward_busy(tb):
 
 
 @flow
+@fl.no_pri
 def b12_forward_no_answer(tb):
     """B-12: B rings and never answers; after 2002's own forward_no_answer_timeout (1 s, the call's ring-no-answer is 30 s) B is cancelled and C rings; Diversion reason=no-answer, History-Info cause=408."""
     b = forwarded_call(tb, {"2002": 'forward_no_answer = "2003"; forward_no_answer_timeout = 1;'},
@@ -100,6 +103,7 @@ def b12_forward_no_answer(tb):
 
 
 @flow
+@fl.no_pri
 def redirect_server_302_300(tb):
     """sipgw as the redirect server: a user set to redirect with one target answers 302 with its Contact; one with two targets 300 with both, q 1.0 and 0.9; a redirect dial-peer 302 to NUMBER@its target; nothing is relayed."""
     peer = sipraw.RawUAS()
@@ -251,6 +255,7 @@ def redirect_loop_stopped(tb):
 
 
 @flow
+@fl.no_pri
 def forward_changed_by_sigusr1(tb):
     """Run-time change: 2002 forwards nowhere; the file gets forward_all = "2003" and SIGUSR1 re-reads it (logged); the next call to 2002 rings C."""
     conf = tb.config([pots_peer(900, "9T")], extra=users_conf(tb))
@@ -339,6 +344,7 @@ def phone_redirects(tb):
 
 
 @flow
+@fl.no_pri
 def b10_redirect_server_phone_follows(tb):
     """B-10 with sipgw as the redirect server: phone A calls 2002 (redirect = true, forward_all = "2003"); sipgw answers 302 Contact sip:2003@sipgw; A follows it itself, through the door, and C answers."""
     phone_redirects(tb)
@@ -357,6 +363,7 @@ def b10_redirect_server_phone_follows(tb):
 
 
 @flow
+@fl.no_pri
 def follow_302_from_phone(tb):
     """A registered phone redirects (B answers 302 Contact sip:2003@sipgw): sipgw follows it for A with B's rights; C answers with Diversion naming 2002; A sees one call, never the 302."""
     phone_redirects(tb)
@@ -376,6 +383,7 @@ def follow_302_from_phone(tb):
 
 
 @flow
+@fl.no_pri
 def forked_302_joins_targets(tb):
     """2002 has two phones, both rung: the first answers 302 to 2003 while the second still rings; when the second answers 486, the 302's Contact is tried (RFC 3261 16.7: a 3xx adds to the targets, only a 6xx ends the search) and C answers A's call with Diversion naming 2002."""
     first, second = sipraw.RawUAS(), sipraw.RawUAS()

@@ -119,6 +119,7 @@ def after_register(lad):
 
 
 @flow
+@fl.no_pri
 def b17_phone_to_phone_busy(tb):
     """B-17: phone A calls registered phone B through the gateway; B is busy: 486 back to A, ACK both legs."""
     tb.gateway(tb.config([pots_peer(900, "9T")], extra=registrar_conf(tb)))
@@ -135,6 +136,7 @@ def b17_phone_to_phone_busy(tb):
 
 
 @flow
+@fl.no_pri
 def b18_phone_to_phone_no_answer(tb):
     """B-18: B rings, A gives up (ring timeout): CANCEL, 200 OK, 487 on both legs."""
     tb.gateway(tb.config([pots_peer(900, "9T")], extra=registrar_conf(tb)))
@@ -150,6 +152,7 @@ def b18_phone_to_phone_no_answer(tb):
 
 
 @flow
+@fl.no_pri
 def b19_auth_407_then_call(tb):
     """B-19: untrusted phone A gets 407, ACKs, sends the INVITE again with credentials; the call then completes."""
     tb.gateway(tb.config([pots_peer(900, "9T")], extra=registrar_conf(tb), trusted=()))
@@ -202,6 +205,7 @@ def b20_backup_proxy_to_pstn(tb):
 
 
 @flow
+@fl.no_pri
 def b21_backup_proxy_phone_to_phone(tb):
     """B-21: primary dead, 7 tries; the backup proxy (gateway) relays 100/180/200/ACK/BYE between A and registered B."""
     dead = DeadProxy()
@@ -312,6 +316,7 @@ def emergency_takes_reserved_channel(tb):
 
 
 @flow
+@fl.no_pri
 def registrations_survive_restart(tb):
     """Phone B registers; sipgw restarts (SIGTERM, start again); a call to B still reaches it."""
     conf = tb.config([pots_peer(900, "9T")], extra=registrar_conf(tb))
@@ -358,6 +363,7 @@ def toll_fraud_unauthenticated(tb):
 
 
 @flow
+@fl.no_pri
 def registrar_bad_input(tb):
     """Broken header, unknown user, wrong password, replayed nonce, Contact *, too short an expiry, no dial-peer: each its 4xx; bindings unchanged."""
     tb.gateway(tb.config([pots_peer(900, "9T")], extra=registrar_conf(tb), trusted=()))
@@ -438,6 +444,7 @@ def registrar_bad_input(tb):
 
 
 @flow
+@fl.no_pri
 def registrar_contacts_unregister_expiry(tb):
     """Several contacts per user, unregister one, Contact * removes all, an unrefreshed binding expires."""
     conf = registrar_conf(tb).replace("min_expires = 10;", "min_expires = 1;")
@@ -470,6 +477,7 @@ def registrar_contacts_unregister_expiry(tb):
 
 
 @flow
+@fl.no_pri
 def registration_refresh(tb):
     """A phone registers for 10 s and refreshes before the binding runs out; calls keep reaching it."""
     tb.gateway(tb.config([pots_peer(900, "9T")], extra=registrar_conf(tb)))
@@ -513,6 +521,7 @@ def pri_to_registered_phone(tb):
 
 
 @flow
+@fl.no_pri
 def registrar_users_file(tb):
     """Users from users_file ("user:password" lines) register; a user added to the file works without a restart."""
     users = os.path.join(tb.dir, "users")
@@ -554,6 +563,7 @@ def same_user_phones(tb, user, behaviours):
 
 
 @flow
+@fl.no_pri
 def forked_to_every_contact(tb):
     """A user registered from three phones: all ring at once; one busy, one rings on, the third answers; the ringing one is cancelled with cause 26."""
     tb.gateway(tb.config([pots_peer(900, "9T")], extra=registrar_conf(tb)))
@@ -577,6 +587,7 @@ def forked_to_every_contact(tb):
 
 
 @flow
+@fl.no_pri
 def forked_all_fail_busy_wins(tb):
     """Every phone of the user fails, one of them busy: the caller gets 486 (busy beats temporarily unavailable)."""
     tb.gateway(tb.config([pots_peer(900, "9T")], extra=registrar_conf(tb)))

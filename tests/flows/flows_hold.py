@@ -37,6 +37,7 @@ def moh_file(tb, hz=1500):
 
 
 @flow
+@fl.no_pri
 def b03_hold_between_phones(tb):
     """B-3 through the gateway as the phones' proxy: B holds A with c=0.0.0.0 and takes it off
     hold; the gateway passes each re-INVITE on to A the same way (c=0.0.0.0, then sendrecv);
@@ -132,6 +133,7 @@ def hold_from_pbx_notify(tb):
 
 
 @flow
+@fl.no_pri
 def info_passed_between_phones(tb):
     """An INFO in a call between two phones through the gateway (RFC 6086 legacy use, e.g.
     application/dtmf-relay): the gateway answers it 200 and sends it on in the other dialog
@@ -184,6 +186,7 @@ def info_to_pri_party_refused(tb):
 
 
 @flow
+@fl.no_pri
 def update_hold_passed_on(tb):
     """A phone holds by UPDATE (RFC 3311, an offer a=sendonly in a confirmed dialog): the gateway
     answers 200 with SDP (recvonly) and holds the other phone by re-INVITE; an UPDATE without a

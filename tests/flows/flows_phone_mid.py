@@ -116,24 +116,28 @@ def hold_flow(tb, style, want_sdp, want_answer):
 
 
 @flow
+@fl.no_pri
 def b03_hold_null_address(tb):
     """B-3: B holds A with c=0.0.0.0 and resumes; no audio either way while held."""
     hold_flow(tb, "null", "c=0.0.0.0", "c=127.0.0.1 sendrecv")
 
 
 @flow
+@fl.no_pri
 def b03_hold_sendonly(tb):
     """B-3 with a=sendonly (RFC 3264 8.4) instead of the null address; A answers recvonly."""
     hold_flow(tb, "sendonly", "sendonly", "recvonly")
 
 
 @flow
+@fl.no_pri
 def b03_hold_inactive(tb):
     """B-3 with a=inactive: the far end answers inactive too, and nothing flows."""
     hold_flow(tb, "inactive", "inactive", "inactive")
 
 
 @flow
+@fl.no_pri
 def b04_hold_with_consultation(tb):
     """B-4: B holds A, calls C, hangs up on C, resumes A; A hears nothing of B meanwhile."""
     c = tb.phone("phone-c", "--user", "c", "--answer-after", "0.3", "--tone", "3000", "--detect", "2000",
@@ -160,6 +164,7 @@ def b04_hold_with_consultation(tb):
 
 
 @flow
+@fl.no_pri
 def b05_call_waiting(tb):
     """B-5: C calls B during A-B; B holds A, answers C, switches back to A, hangs up A, resumes C."""
     b = tb.phone("phone-b", "--user", "b", "--answer-after", "0.3", "--answer-waiting", "--tone", "2000",
@@ -196,6 +201,7 @@ def transferee_old(refer_status="202"):
 
 
 @flow
+@fl.no_pri
 def b06_blind_transfer(tb):
     """B-6: B holds A and REFERs it to C (Refer-To, Referred-By); A calls C, NOTIFYs 100/180/200."""
     c = tb.phone("phone-c", "--user", "c", "--answer-after", "0.3", "--tone", "3000", "--detect", "1000",
@@ -224,6 +230,7 @@ def b06_blind_transfer(tb):
 
 
 @flow
+@fl.no_pri
 def b06_blind_transfer_target_busy(tb):
     """B-6 with C busy: A NOTIFYs 100 then 486; B stays in the call, resumes A, and they talk again."""
     c = tb.phone("phone-c", "--user", "c", "--reject", "486", "--exit-after-calls", "1")
@@ -249,6 +256,7 @@ def b06_blind_transfer_target_busy(tb):
 
 
 @flow
+@fl.no_pri
 def b07_blind_transfer_bye_also(tb):
     """B-7: A answers B's REFER 501; B falls back to BYE with Also: C, and A calls C."""
     c = tb.phone("phone-c", "--user", "c", "--answer-after", "0.3", "--tone", "3000", "--detect", "1000",
@@ -283,6 +291,7 @@ def attended_setup(tb, a_args=()):
 
 
 @flow
+@fl.no_pri
 def b08_attended_transfer(tb):
     """B-8: B consults C, REFERs A with Refer-To C?Replaces=B-C; A's INVITE replaces B-C at C."""
     a, b, c = attended_setup(tb)
@@ -310,6 +319,7 @@ def b08_attended_transfer(tb):
 
 
 @flow
+@fl.no_pri
 def b08_replaces_unknown_dialog_refused(tb):
     """B-8's target refuses an INVITE whose Replaces names no call of its own: 481, its call stays."""
     c = tb.phone("phone-c", "--user", "c", "--answer-after", "0.3", "--tone", "3000",
@@ -337,6 +347,7 @@ def b08_replaces_unknown_dialog_refused(tb):
 
 
 @flow
+@fl.no_pri
 def b09_attended_transfer_bye_also(tb):
     """B-9: A answers the REFER 501: B leaves C (BYE) and sends BYE Also: C to A; A calls C."""
     a, b, c = attended_setup(tb, ("--refuse-refer", "501"))
@@ -354,6 +365,7 @@ def b09_attended_transfer_bye_also(tb):
 
 
 @flow
+@fl.no_pri
 def b10_forward_unconditional_302(tb):
     """B-10: B answers 302 with C's Contact; A follows it to C."""
     c = tb.phone("phone-c", "--user", "c", "--answer-after", "0.3", "--tone", "3000", "--detect", "1000",
@@ -388,6 +400,7 @@ def redirect_300(tb, b2_args):
 
 
 @flow
+@fl.no_pri
 def b11_forward_busy_300(tb):
     """B-11: B answers 300 (B2 q=1.0, C q=0.9); B2 is busy (486), A goes on to C."""
     a, b, b2, c = redirect_300(tb, ("--reject", "486"))
@@ -400,6 +413,7 @@ def b11_forward_busy_300(tb):
 
 
 @flow
+@fl.no_pri
 def b12_forward_no_answer_300(tb):
     """B-12: 300 (B2, C); B2 rings and does not answer: CANCEL after the ring time, then C."""
     a, b, b2, c = redirect_300(tb, ("--ring-forever",))
@@ -415,6 +429,7 @@ def b12_forward_no_answer_300(tb):
 
 
 @flow
+@fl.no_pri
 def b13_three_way_calling(tb):
     """B-13: B holds A, calls C, resumes A and mixes: A hears C and C hears A through B."""
     c = tb.phone("phone-c", "--user", "c", "--answer-after", "0.3", "--tone", "3000", "--detect", "1000",

@@ -36,6 +36,10 @@ def main():
     for t in TESTS:
         if a.k and a.k not in t.__name__:
             continue
+        if a.span_type != "loopback" and getattr(t, "no_pri", False):
+            skipped += 1
+            print("SKIP %-32s        no PRI party in it: runs on loopback spans only" % t.__name__, flush=True)
+            continue
         tb = fl.Testbed(t.__name__)
         t0 = time.monotonic()
         try:
