@@ -237,20 +237,20 @@ int route_redir_push(struct route_redir *rd, const char *what, const struct leg_
 		t[n].may_pstn = may_pstn;
 		n++;
 	}
-	if (n > ROUTE_REDIR_TODO - rd->n_todo)
-		n = ROUTE_REDIR_TODO - rd->n_todo;
+	if (n > ROUTE_REDIR_QUEUE - rd->n_queued)
+		n = ROUTE_REDIR_QUEUE - rd->n_queued;
 	/* depth first: the new targets before the ones still waiting */
-	memmove(&rd->todo[n], &rd->todo[0], (size_t)rd->n_todo * sizeof(rd->todo[0]));
-	memcpy(&rd->todo[0], t, (size_t)n * sizeof(t[0]));
-	rd->n_todo += n;
+	memmove(&rd->queued[n], &rd->queued[0], (size_t)rd->n_queued * sizeof(rd->queued[0]));
+	memcpy(&rd->queued[0], t, (size_t)n * sizeof(t[0]));
+	rd->n_queued += n;
 	return 0;
 }
 
 int route_redir_next(struct route_redir *rd, const struct leg_setup_info *orig, int max_targets)
 {
-	while (rd->n_todo) {
-		rd->cur = rd->todo[0];
-		memmove(&rd->todo[0], &rd->todo[1], (size_t)--rd->n_todo * sizeof(rd->todo[0]));
+	while (rd->n_queued) {
+		rd->cur = rd->queued[0];
+		memmove(&rd->queued[0], &rd->queued[1], (size_t)--rd->n_queued * sizeof(rd->queued[0]));
 		if (redir_seen(rd, rd->cur.number)) {
 			LOGN(LSS_BRIDGE, "redirection by %s to %s not followed: a loop (already tried in this call)",
 			     rd->cur.by, rd->cur.number);
@@ -261,7 +261,7 @@ int route_redir_next(struct route_redir *rd, const struct leg_setup_info *orig, 
 			LOGN(LSS_BRIDGE, "redirection by %s to %s not followed: %d targets tried already", rd->cur.by,
 			     rd->cur.number, max_targets);
 			rd->refused = 1;
-			rd->n_todo = 0;
+			rd->n_queued = 0;
 			return -ENOENT;
 		}
 		rd->targets++;

@@ -43,7 +43,7 @@ int route_redir_answer(struct leg *a, const struct leg_contacts *lc, const char 
 
 /* ---- One call's redirections: the targets still to try, best first, each
  * with who redirected to it and that party's rights. */
-#define ROUTE_REDIR_TODO 16
+#define ROUTE_REDIR_QUEUE 16
 #define ROUTE_REDIR_SEEN 16
 
 struct route_redir_target {
@@ -56,8 +56,8 @@ struct route_redir_target {
 struct route_redir {
 	struct leg_setup_info si;	/* the try's setup: called = the target, redirecting = by */
 	struct route_redir_target cur;	/* the target being tried */
-	struct route_redir_target todo[ROUTE_REDIR_TODO];
-	int n_todo;
+	struct route_redir_target queued[ROUTE_REDIR_QUEUE];
+	int n_queued;
 	char seen[ROUTE_REDIR_SEEN][LEG_NUM];	/* numbers this call was routed to (loops) */
 	int n_seen;
 	int hops, targets;		/* redirections taken, targets tried */
