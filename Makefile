@@ -5,7 +5,7 @@
 #   make bench  benchmarks (figures only, never pass/fail on time)
 #   make fuzz   libFuzzer targets in tests/fuzz, each FUZZ_TIME seconds
 
-PKGS    := sofia-sip-ua spandsp speexdsp sqlite3 libconfig
+PKGS    := sofia-sip-ua spandsp speexdsp sqlite3 libconfig opus
 BUILD   ?= build
 CC      ?= cc
 OPT     ?= -O2
@@ -16,7 +16,7 @@ CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-ini
 # dahdi-dkms under /usr/src/dahdi-VERSION/include; the newest wins.
 DAHDI_INC ?= $(patsubst %/dahdi/user.h,%,$(lastword $(sort $(wildcard /usr/src/dahdi-*/include/dahdi/user.h))))
 CFLAGS  += $(if $(DAHDI_INC),-I$(DAHDI_INC))
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpri -lm
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpri -ltonezone -lm
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 LIB_SRC   := $(wildcard src/core/*.c src/q931/*.c src/sip/*.c src/bridge/*.c src/route/*.c src/dsp/*.c src/rtp/*.c hw/*.c)

@@ -5,11 +5,14 @@
 # dahdi-dkms ships DAHDI's userspace header (dahdi/user.h, under
 # /usr/src/dahdi-*/include) that hw/dahdi.c and the fake DAHDI build on; with
 # no kernel headers its module build is skipped, which the tests do not need.
+# libopus-dev (BSD) is the Opus codec; libtonezone-dev (LGPL-2.1, DAHDI tools)
+# holds the country tone tables (dial, ringback, busy) sipgw plays.
 # tshark decodes the Q.931 the PBX simulator writes as pcap (tests/flows).
 # Runs apt-get only when something is missing. SPDX-License-Identifier: GPL-2.0-only
 set -e
 PKGS="build-essential pkg-config python3 libpri-dev libsofia-sip-ua-dev libspandsp-dev
 libspeexdsp-dev libsqlite3-dev libconfig-dev libcunit1-dev libtiff-dev sqlite3
+libopus-dev libtonezone-dev
 clang libclang-rt-14-dev dahdi-dkms tshark $*"
 missing=""
 for p in $PKGS; do
