@@ -52,6 +52,9 @@ $(BUILD)/sipgw-phone: $(call obj,$(PHONE_SRC)) $(BUILD)/libsipgw.a
 $(FAKE_DAHDI): $(FAKE_DAHDI_SRC) hw/fake/fake.h hw/fake/fakedahdi.map src/core/dahdi_conf.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fPIC -shared -Wl,--version-script=hw/fake/fakedahdi.map -o $@ $(FAKE_DAHDI_SRC) -ldl -lpthread
+# DSP benchmarks (figures only): the echo canceller candidates, bench/ec_bench.c
+$(BUILD)/ec-bench: $(call obj,bench/ec_bench.c bench/ec_bench_spandsp.c) $(BUILD)/libsipgw.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/unit-tests: $(call obj,$(UNIT_SRC)) $(BUILD)/libsipgw.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cunit)
 
@@ -98,7 +101,8 @@ test: deps
 
 bench: deps
 	@scripts/install-bench-deps.sh
-	$(MAKE) $(PROGS)
+	$(MAKE) $(PROGS) $(BUILD)/ec-bench
+	$(BUILD)/ec-bench tests/data
 	python3 bench/bench.py --build $(BUILD)
 
 clean:
