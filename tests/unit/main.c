@@ -16,6 +16,7 @@
 	X(dahdi_conf) \
 	X(dialpeer) \
 	X(echo) \
+	X(fax_tone) \
 	X(fsm) \
 	X(log) \
 	X(loop) \
