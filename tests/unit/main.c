@@ -30,6 +30,7 @@
 	X(sip_leg) \
 	X(sip_overload) \
 	X(sip_timers) \
+	X(tonezone) \
 	X(transfer)
 
 #define UNIT_DECLARE(name) int suite_##name##_add(void);
