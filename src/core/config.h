@@ -53,6 +53,11 @@ struct cfg_span {
 	int dahdi_dchan;		/* D-channel timeslot (24 on a T1, 16 on an E1) */
 	int dahdi_hardhdlc;		/* the D-channel is hardhdlc= (HDLC on the card), not dchan= */
 	uint32_t dahdi_bchans;		/* B-channel timeslots, a bit each */
+	/* media on this span's B-channels (issue 11) */
+	char tone_zone[16];		/* libtonezone's country ("us", "uk", "de", ...): the
+					 * ringback, busy, ... we play towards the PBX */
+	int echo_cancel;		/* G.168 echo canceller on every voice call (default on) */
+	int echo_tail_ms;		/* its tail, 32..256 ms (default 128) */
 };
 
 struct cfg_trunk_group {

@@ -4,10 +4,12 @@
 #include "core/config_internal.h"
 #include "core/dahdi_conf.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dahdi/tonezone.h>
 
 static const struct enum_row span_type_enum[] = {
 	{ "loopback", SPAN_LOOPBACK }, { "dahdi", SPAN_DAHDI }, { NULL, 0 } };
@@ -49,6 +51,10 @@ static const struct opt span_opts[] = {
 	{ "nfas_group", OPT_INT, offsetof(struct cfg_span, nfas_group), sizeof(int), 1, 255, NULL, 0 },
 	{ "nfas_d", OPT_ENUM, offsetof(struct cfg_span, nfas_d), sizeof(int), 0, 0, nfas_d_enum, 0 },
 	{ "nfas_int", OPT_INT, offsetof(struct cfg_span, nfas_int), sizeof(int), 0, 127, NULL, 0 },
+	/* media: the country tones we play, the echo canceller (G.168) and its tail */
+	O_STR(struct cfg_span, tone_zone, 0),
+	{ "echo_cancel", OPT_BOOL, offsetof(struct cfg_span, echo_cancel), sizeof(int), 0, 1, NULL, 0 },
+	{ "echo_tail_ms", OPT_INT, offsetof(struct cfg_span, echo_tail_ms), sizeof(int), 32, 256, NULL, 0 },
 	{ NULL } };
 
 static void span_defaults(struct cfg_span *sp)
@@ -59,6 +65,31 @@ static void span_defaults(struct cfg_span *sp)
 	sp->hunt = HUNT_ASCENDING;
 	sp->nfas_d = NFAS_D_PRIMARY;
 	sp->nfas_int = -1;
+	sp->echo_cancel = 1;
+	sp->echo_tail_ms = 128;
+}
+
+/* Default tone zone by framing: a T1 is North American ("us"); an E1 gets
+ * "de", the 425 Hz tones of the CEPT/ETSI harmonised plan (ETSI ES 201 970,
+ * ITU-T E.180 Suppl. 2) that most E1 networks play (ringback 1 s on / 4 s
+ * off, busy 0.5 / 0.5), where the UK's 400+450 Hz double ring is its own. */
+static int tone_zone_check(struct ctx *c, const config_setting_t *g, struct cfg_span *sp)
+{
+	const config_setting_t *s = config_setting_get_member(g, "tone_zone");
+	char cc[sizeof(sp->tone_zone)];
+	size_t i;
+
+	if (!sp->tone_zone[0])
+		snprintf(sp->tone_zone, sizeof(sp->tone_zone), "%s", sp->framing == FRAMING_E1 ? "de" : "us");
+	/* dsp/tonezone.c's tonezone_check() asks the same (core may not include dsp/):
+	 * any case, and "gb" (ISO 3166) for libtonezone's "uk" */
+	for (i = 0; sp->tone_zone[i]; i++)
+		cc[i] = (char)tolower((unsigned char)sp->tone_zone[i]);
+	cc[i] = '\0';
+	if (tone_zone_find(!strcmp(cc, "gb") ? "uk" : cc))
+		return 0;
+	return fail(c, s ? s : g, "span '%s': tone_zone \"%s\" is not a zone libtonezone knows "
+		    "(us, uk, de, fr, nl, it, jp, au, ...)", sp->name, sp->tone_zone);
 }
 
 /* An NFAS group (the spans before and at index i with sp's nfas_group): one
@@ -229,6 +260,8 @@ int load_spans(struct ctx *c, struct gw_config *cfg, const config_setting_t *lis
 						   strspn(sp->country_code, "0123456789") != strlen(sp->country_code)))
 			rc = fail(c, g, "span '%s': country_code \"%s\" is not 1 to 3 digits", sp->name,
 				  sp->country_code);
+		if (!rc)
+			rc = tone_zone_check(c, g, sp);
 		if (rc)
 			break;
 		for (const struct enum_row *r = switch_enum; r->name; r++)

@@ -192,6 +192,54 @@ static void test_e1_euroisdn_span(void)
 	config_free(&cfg);
 }
 
+/* Media per span (issue 11): tone_zone by framing unless set, echo_cancel on,
+ * echo_tail_ms 128; each bad value names its file:line and what is wrong. */
+static void test_span_media_settings(void)
+{
+	static const char text[] =
+		"spans = (\n"
+		"  { name = \"t1\"; type = \"loopback\"; path = \"/tmp/sipgw-t1\"; },\n"
+		"  { name = \"e1\"; type = \"loopback\"; path = \"/tmp/sipgw-e1\"; framing = \"e1\";\n"
+		"    switchtype = \"euroisdn\"; },\n"
+		"  { name = \"uk\"; type = \"loopback\"; path = \"/tmp/sipgw-uk\"; framing = \"e1\";\n"
+		"    switchtype = \"euroisdn\"; tone_zone = \"GB\"; echo_cancel = false;\n"
+		"    echo_tail_ms = 256; }\n"
+		");\n";
+	struct gw_config cfg;
+	char err[256];
+	int rc = load_text(&cfg, text, err, sizeof(err), NULL, 0);
+
+	if (rc)
+		fprintf(stderr, "\n  %s", err);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_STRING_EQUAL(cfg.spans[0].tone_zone, "us");
+	CU_ASSERT_EQUAL(cfg.spans[0].echo_cancel, 1);
+	CU_ASSERT_EQUAL(cfg.spans[0].echo_tail_ms, 128);
+	CU_ASSERT_STRING_EQUAL(cfg.spans[1].tone_zone, "de");
+	CU_ASSERT_EQUAL(cfg.spans[1].echo_cancel, 1);
+	CU_ASSERT_STRING_EQUAL(cfg.spans[2].tone_zone, "GB");
+	CU_ASSERT_EQUAL(cfg.spans[2].echo_cancel, 0);
+	CU_ASSERT_EQUAL(cfg.spans[2].echo_tail_ms, 256);
+	config_free(&cfg);
+
+	expect_error("spans = (\n"
+		     "  { name = \"a\"; type = \"loopback\"; path = \"/tmp/a\";\n"
+		     "    tone_zone = \"xx\"; }\n"
+		     ");\n", 3, "span 'a': tone_zone \"xx\" is not a zone libtonezone knows");
+	expect_error("spans = (\n"
+		     "  { name = \"a\"; type = \"loopback\"; path = \"/tmp/a\";\n"
+		     "    echo_tail_ms = 512; }\n"
+		     ");\n", 3, "'echo_tail_ms' = 512 is out of range (32..256)");
+	expect_error("spans = (\n"
+		     "  { name = \"a\"; type = \"loopback\"; path = \"/tmp/a\";\n"
+		     "    echo_tail_ms = 16; }\n"
+		     ");\n", 3, "'echo_tail_ms' = 16 is out of range (32..256)");
+	expect_error("spans = (\n"
+		     "  { name = \"a\"; type = \"loopback\"; path = \"/tmp/a\";\n"
+		     "    echo_cancel = \"yes\"; }\n"
+		     ");\n", 3, "'echo_cancel'");
+}
+
 /* libconfig makes the ';' terminator optional: a missing one is not an error. */
 static void test_missing_semicolon_is_tolerated(void)
 {
@@ -947,6 +995,7 @@ int suite_config_add(void)
 		{ "default conf/sipgw.conf loads", test_default_conf_loads },
 		{ "empty file gives the defaults", test_empty_file_gives_defaults },
 		{ "E1 euroisdn span", test_e1_euroisdn_span },
+		{ "span media: tone_zone, echo_cancel, echo_tail_ms", test_span_media_settings },
 		{ "missing ';' is tolerated (libconfig)", test_missing_semicolon_is_tolerated },
 		{ "syntax errors name file:line", test_syntax_errors },
 		{ "missing '}' is reported at the end", test_missing_brace },

@@ -1,5 +1,5 @@
 /* sipgw - unit tests: the line echo canceller (src/dsp/echo.c). espeak-ng
- * speech (tests/data/README) played to a synthetic 2-wire tail: one of
+ * speech (tests/data/README.md) played to a synthetic 2-wire tail: one of
  * G.168 Annex D's model hybrids, 10-30 ms away, ERL 6-12 dB, Hoth noise and
  * G.711 on the line (src/dsp/echo_path.c). What a voice engineer checks:
  * the echo is down >= 30 dB once converged (and the canceller says so), the
@@ -26,11 +26,12 @@ struct speech {
 
 static int speech_load(struct speech *s, const char *name)
 {
-	char path[128];
+	const char *srcdir = getenv("SIPGW_SRCDIR");
+	char path[512];
 	FILE *f;
 	long len;
 
-	snprintf(path, sizeof(path), "tests/data/%s", name);
+	snprintf(path, sizeof(path), "%s/tests/data/%s", srcdir ? srcdir : ".", name);
 	f = fopen(path, "rb");
 	if (!f)
 		return -errno;

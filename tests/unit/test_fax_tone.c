@@ -156,12 +156,16 @@ static void gen_pcm(void *arg, int16_t *amp, size_t n)
 		amp[i] = p->pos < p->n ? p->a[p->pos] : 0;
 }
 
-static int16_t *load(const char *path, size_t *np)
+static int16_t *load(const char *name, size_t *np)
 {
-	FILE *f = fopen(path, "rb");
+	const char *srcdir = getenv("SIPGW_SRCDIR");
+	char path[512];
+	FILE *f;
 	int16_t *a;
 	long len;
 
+	snprintf(path, sizeof(path), "%s/tests/data/%s", srcdir ? srcdir : ".", name);
+	f = fopen(path, "rb");
 	if (!f)
 		return NULL;
 	fseek(f, 0, SEEK_END);
@@ -187,7 +191,7 @@ static void expect_nothing(struct heard *h, const char *what)
 
 static void test_speech_is_no_fax(void)
 {
-	const char *files[] = { "tests/data/speech_far.s16", "tests/data/speech_near.s16" };
+	const char *files[] = { "speech_far.s16", "speech_near.s16" };
 	struct heard h;
 
 	for (size_t i = 0; i < 2; i++) {
