@@ -59,6 +59,9 @@ struct cfg_span {
 					 * ringback, busy, ... we play towards the PBX */
 	int echo_cancel;		/* G.168 echo canceller on every voice call (default on) */
 	int echo_tail_ms;		/* its tail, 32..256 ms (default 128) */
+	int inband_ringback;		/* SIP 180 without SDP: play the zone's ringback to the
+					 * PBX (Cisco "progress_ind alert enable 8"); default
+					 * off: the PBX makes its own on ALERTING (Q.931 5.1.7) */
 };
 
 struct cfg_trunk_group {

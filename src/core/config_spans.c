@@ -60,6 +60,7 @@ static const struct opt span_opts[] = {
 	O_STR(struct cfg_span, tone_zone, 0),
 	{ "echo_cancel", OPT_BOOL, offsetof(struct cfg_span, echo_cancel), sizeof(int), 0, 1, NULL, 0 },
 	{ "echo_tail_ms", OPT_INT, offsetof(struct cfg_span, echo_tail_ms), sizeof(int), 32, 256, NULL, 0 },
+	{ "inband_ringback", OPT_BOOL, offsetof(struct cfg_span, inband_ringback), sizeof(int), 0, 1, NULL, 0 },
 	{ NULL } };
 
 static void span_defaults(struct cfg_span *sp)

@@ -160,7 +160,10 @@ double echo_can_erle_db(const struct echo_can *ec)
 
 double echo_can_erl_db(const struct echo_can *ec)
 {
-	if (ec->measured < EC_MIN_FRAMES || ec->sum_in <= 0)
+	if (ec->measured < EC_MIN_FRAMES)
 		return NAN;
+	/* nothing at all came back (a 4-wire line, digital silence) */
+	if (ec->sum_in <= 0)
+		return INFINITY;
 	return 10 * log10(ec->sum_ref / ec->sum_in);
 }

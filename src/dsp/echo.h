@@ -37,7 +37,8 @@ int echo_can_enabled(const struct echo_can *ec);
  * seconds of that (convergence: the MDF filter takes 1-2 s on speech; G.168
  * 6.4.2.1's 1 s is for its composite source signal); NAN until half a second
  * of such frames was measured. The ERLE includes the NLP: it is what the
- * SIP side hears of the echo. */
+ * SIP side hears of the echo. The ERLE is NAN and the ERL INFINITY when
+ * the far end talked alone and nothing at all came back. */
 double echo_can_erle_db(const struct echo_can *ec);
 double echo_can_erl_db(const struct echo_can *ec);
 

@@ -104,6 +104,9 @@ enum pri_state {
 #define PM_KEYPAD_MS 100	/* a Keypad facility digit as an event or tone */
 struct dtmf_watch;
 struct dtmf_play;
+struct echo_can;
+struct fax_tone_det;
+struct tone_player;
 struct pri_media {
 	int16_t outq[PM_QUEUE][MEDIA_FRAME];
 	unsigned q_head, q_len;
@@ -115,6 +118,11 @@ struct pri_media {
 	int16_t dl[PM_DELAY + 1][MEDIA_FRAME];
 	uint8_t dl_mute[PM_DELAY + 1];
 	unsigned dl_len;
+	struct echo_can *ec;		/* span echo_cancel: the PBX's audio, echo removed */
+	struct fax_tone_det *ft_in, *ft_out;	/* fax/modem tones from / to the PBX: EC off */
+	unsigned ec_frames;		/* frames through the canceller (its age, for the log) */
+	struct tone_player *ringback;	/* span inband_ringback: the zone's ringback while alerting */
+	int heard_peer;			/* the SIP side sent audio: it plays its own tones */
 };
 
 struct pri_leg {

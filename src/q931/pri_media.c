@@ -1,16 +1,27 @@
 /* sipgw - a PRI leg's B-channel audio: G.711 on the wire, 20 ms linear
- * frames on the bridge, and the DSP between: in-band DTMF watched and cut
+ * frames on the bridge, and the DSP between: the echo canceller on the
+ * PBX's audio (off for fax and modems), in-band DTMF watched and cut
  * out of the PBX's audio when it goes on as events, digits from the SIP side
- * played as tones (or sent as Keypad facility), music on hold.
+ * played as tones (or sent as Keypad facility), music on hold, the span's
+ * ringback while the SIP side rings without sending audio.
  * SPDX-License-Identifier: GPL-2.0-only */
 #include "q931/pri_internal.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/log.h"
 #include "dsp/dtmf.h"
+#include "dsp/echo.h"
+#include "dsp/fax_tone.h"
 #include "dsp/moh.h"
+#include "dsp/tonezone.h"
+
+/* Above this ERL the line returns no echo worth the name (a 4-wire PBX,
+ * the loopback span): the ERLE figure would measure noise, not echo. */
+#define PM_NO_ECHO_ERL_DB 40
 
 static const char *pm_desc(struct pri_leg *pl)
 {
@@ -86,9 +97,62 @@ static void pm_play(struct media_port *mp, const int16_t *frame)
 	m->q_len++;
 }
 
+/* G.164 / G.165 tone disabler: 2100 Hz (with or without phase reversals,
+ * CED) or the V.21 preamble in either direction means fax or a modem, whose
+ * own echo control a canceller would break. CNG alone does not: a fax
+ * machine calling may still reach a voice. */
+static void pm_fax_check(struct pri_leg *pl, struct fax_tone_det *det, const int16_t *amp,
+			 const char *from)
+{
+	struct pri_media *m = &pl->med;
+	enum fax_tone t = fax_tone_feed(det, amp, MEDIA_FRAME);
+
+	if (t == FAX_TONE_NONE)
+		return;
+	if (t == FAX_TONE_CNG) {
+		LOGI(LSS_DSP, "%s fax tone CNG %s: echo canceller stays on", pm_desc(pl), from);
+		return;
+	}
+	echo_can_disable(m->ec);
+	LOGI(LSS_DSP, "%s echo canceller off: %s %s at %u.%02u s", pm_desc(pl), fax_tone_name(t), from,
+	     m->ec_frames / 50, m->ec_frames % 50 * 2);
+}
+
+static void pm_db(char *buf, size_t len, double db)
+{
+	if (isnan(db))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.1f dB", db);
+}
+
+/* The leg's media summary at its end: what the canceller did to the echo.
+ * "ERLE 38.2 dB ERL 9.1 dB"; "-" where nothing was measured; no ERLE where
+ * the line returned no echo to speak of. */
+static void pm_log_ec(struct pri_leg *pl)
+{
+	struct pri_media *m = &pl->med;
+	double erl = echo_can_erl_db(m->ec), erle = echo_can_erle_db(m->ec);
+	const char *state = echo_can_enabled(m->ec) ? "on" : "off";
+	char s_erle[24], s_erl[24];
+
+	if (!m->ec_frames)
+		return;
+	if (erl > PM_NO_ECHO_ERL_DB) {
+		LOGI(LSS_DSP, "%s echo canceller %s: ERLE - ERL >%d dB (no echo heard)", pm_desc(pl), state,
+		     PM_NO_ECHO_ERL_DB);
+		return;
+	}
+	pm_db(s_erle, sizeof(s_erle), erle);
+	pm_db(s_erl, sizeof(s_erl), erl);
+	LOGI(LSS_DSP, "%s echo canceller %s: ERLE %s ERL %s%s", pm_desc(pl), state, s_erle, s_erl,
+	     isnan(erl) ? " (the far end never talked alone)" : "");
+}
+
 int pri_media_init(struct pri_leg *pl)
 {
 	struct pri_media *m = &pl->med;
+	const struct cfg_span *cfg = pl->span->cfg;
 
 	pl->port.kind = "pri";
 	pl->port.codec = g711_law_name(span_law(pl->span));
@@ -98,6 +162,16 @@ int pri_media_init(struct pri_leg *pl)
 	pl->port.owner = pl;
 	if (dtmf_watch_alloc(&m->dw, pm_watch, pl) || dtmf_play_alloc(&m->dp) ||
 	    dtmf_play_alloc(&m->dp_in)) {
+		pri_media_cleanup(pl);
+		return -ENOMEM;
+	}
+	if (cfg->echo_cancel && (echo_can_alloc(&m->ec, cfg->echo_tail_ms) ||
+				 fax_tone_det_alloc(&m->ft_in) || fax_tone_det_alloc(&m->ft_out))) {
+		pri_media_cleanup(pl);
+		return -ENOMEM;
+	}
+	/* the zone was checked at config load: failing here is memory */
+	if (cfg->inband_ringback && tone_player_alloc(&m->ringback, cfg->tone_zone, TZ_RINGBACK)) {
 		pri_media_cleanup(pl);
 		return -ENOMEM;
 	}
@@ -113,6 +187,15 @@ void pri_media_cleanup(struct pri_leg *pl)
 	dtmf_play_free(m->dp_in);
 	m->dw = NULL;
 	m->dp = m->dp_in = NULL;
+	if (m->ec)
+		pm_log_ec(pl);
+	echo_can_free(m->ec);
+	fax_tone_det_free(m->ft_in);
+	fax_tone_det_free(m->ft_out);
+	tone_player_free(m->ringback);
+	m->ec = NULL;
+	m->ft_in = m->ft_out = NULL;
+	m->ringback = NULL;
 }
 
 void pri_leg_tick(struct pri_leg *pl)
@@ -135,12 +218,22 @@ void pri_leg_tick(struct pri_leg *pl)
 			memcpy(out, m->outq[m->q_head], sizeof(out));
 			m->q_head = (m->q_head + 1) % PM_QUEUE;
 			m->q_len--;
+			m->heard_peer = 1;
+		} else if (m->ringback && !m->heard_peer && pl->fi.state == PRI_ST_CALL_RECEIVED) {
+			/* we sent ALERTING and the SIP side rings without audio
+			 * (180 without SDP): the span's ringback, until it sends
+			 * any audio of its own or answers */
+			tone_player_fill(m->ringback, out, MEDIA_FRAME);
 		} else {
 			memset(out, 0, sizeof(out));
 		}
+	} else {
+		m->heard_peer = 1;
 	}
 	/* A digit from the SIP side replaces the audio while it plays. */
 	dtmf_play_fill(m->dp, out, MEDIA_FRAME);
+	if (m->ec && echo_can_enabled(m->ec))
+		pm_fax_check(pl, m->ft_out, out, "to the PBX");
 	memcpy(m->line_out, out, sizeof(out));
 	g711_law_encode(law, out, wire, MEDIA_FRAME);
 	pl->span->hw_ops->b_write(pl->span->hw, pl->chan, wire, MEDIA_FRAME);
@@ -168,6 +261,19 @@ void pri_leg_frame_in(struct pri_leg *pl, const uint8_t *wire, size_t len)
 	if (len > MEDIA_FRAME)
 		len = MEDIA_FRAME;
 	g711_law_decode(span_law(pl->span), wire, in, len);
+	/* The canceller's reference is the frame last played (line_out): an
+	 * echo can come back no sooner than its frame went out, so this is
+	 * causal however the two streams are clocked. On a card both share the
+	 * TDM clock, so the echo stays put in the canceller's tail; a loopback
+	 * far end must answer on our clock (the PBX simulator's --echo does)
+	 * or the echo moves by a frame whenever their timers cross. Fax and
+	 * modems turn the canceller off. */
+	if (m->ec && echo_can_enabled(m->ec))
+		pm_fax_check(pl, m->ft_in, in, "from the PBX");
+	if (m->ec && echo_can_enabled(m->ec)) {
+		echo_can_process(m->ec, m->line_out, in, in, MEDIA_FRAME);
+		m->ec_frames++;
+	}
 	/* Digits the PBX sent as Keypad facility while the SIP side takes no
 	 * events: played into the audio the SIP side hears. */
 	dtmf_play_fill(m->dp_in, in, MEDIA_FRAME);

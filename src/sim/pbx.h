@@ -58,6 +58,9 @@ struct pbx_opts {
 	int tone_hz;			/* 0: silence */
 	const char *dtmf;
 	int detect_hz;			/* 0: no tone detector */
+	int detect_hz2;			/* --detect F1+F2: a dual tone (ringback), else 0 */
+	int tone_ans;			/* --tone-ans: 2100 Hz with phase reversals (V.25 ANS/) */
+	int echo_erl;			/* --echo DB: a 2-wire hybrid returning our audio at this ERL */
 	int exit_when_done;
 	double timeout;			/* seconds, < 0: none */
 	int quiet;
@@ -109,8 +112,14 @@ enum pbx_call_state {
 	PCALL__COUNT
 };
 
+struct modem_connect_tones_tx_state_s;
+struct echo_path;
 struct pbx_media {
 	struct sine_gen *tone;
+	struct modem_connect_tones_tx_state_s *ans;	/* --tone-ans */
+	struct echo_path *echo;		/* --echo */
+	int16_t echo_buf[LB_AUDIO_SAMPLES];	/* the echo of the block just heard */
+	int dual_on, dual_run;		/* state, blocks in a row disagreeing with it */
 	struct dtmf_gen *dtmf;
 	int dtmf_left;			/* samples of DTMF still to play */
 	struct tone_det *det;

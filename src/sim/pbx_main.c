@@ -67,7 +67,7 @@ enum {
 	OPT_NO_ANSWER, OPT_INBAND, OPT_TONE, OPT_DTMF, OPT_DETECT, OPT_EXIT_DONE, OPT_TIMEOUT,
 	OPT_STATS, OPT_HELP, OPT_PREFERRED, OPT_GLARE, OPT_RECONNECT, OPT_NO_RESTART_WAIT,
 	OPT_SEND_EMPTY_AT, OPT_FLOOD_BAD_B, OPT_FLOOD_AT, OPT_RESTART_AT, OPT_HOLD_AT, OPT_RETRIEVE_AT, OPT_OVERLAP, OPT_COLLECT, OPT_OOS, OPT_INS_AFTER, OPT_CALLS_IN, OPT_CALLING_TON, OPT_RESTRICTED, OPT_REDIRECTING, OPT_REDIR_REASON, OPT_PCAP,
-	OPT_NFAS, OPT_CALL_IFACE, OPT_DROP_DCHAN_AT, OPT_SWITCH_TRANSFER,
+	OPT_NFAS, OPT_CALL_IFACE, OPT_DROP_DCHAN_AT, OPT_SWITCH_TRANSFER, OPT_TONE_ANS, OPT_ECHO,
 };
 
 static const struct option long_opts[] = {
@@ -92,6 +92,8 @@ static const struct option long_opts[] = {
 	{ "tone", required_argument, NULL, OPT_TONE },
 	{ "dtmf", required_argument, NULL, OPT_DTMF },
 	{ "detect", required_argument, NULL, OPT_DETECT },
+	{ "tone-ans", no_argument, NULL, OPT_TONE_ANS },
+	{ "echo", required_argument, NULL, OPT_ECHO },
 	{ "exit-when-done", no_argument, NULL, OPT_EXIT_DONE },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -146,7 +148,9 @@ static void usage(FILE *f)
 	      "          [--calls-in N]  incoming calls to take before --exit-when-done (1)\n"
 	      "  service: [--oos CHAN] SERVICE out of service for CHAN at D-channel up\n"
 	      "          [--ins-after-calls N]  and back in service after N incoming calls\n"
-	      "  media:  [--tone HZ] [--dtmf DIGITS] [--detect HZ]\n"
+	      "  media:  [--tone HZ] [--dtmf DIGITS] [--detect HZ | --detect HZ+HZ (a dual tone)]\n"
+	      "          [--tone-ans]  2100 Hz with phase reversals (V.25 ANS/, a fax or modem answering)\n"
+	      "          [--echo DB]  a 2-wire tail: what we hear comes back at ERL DB (G.168 D.2, 10 ms)\n"
 	      "  xfer:   [--switch-transfer]  a FACILITY from the gateway on a call (its 2BCT, RLT,\n"
 	      "          ECT request) is carried out: the calls are connected here and cleared\n"
 	      "          towards the gateway, freeing its B-channels\n"
@@ -332,7 +336,19 @@ static int opts_parse(struct pbx_opts *o, int argc, char **argv)
 		case OPT_INBAND: o->inband = 1; break;
 		case OPT_TONE: rc = parse_int(optarg, 1, 3999, &o->tone_hz); break;
 		case OPT_DTMF: o->dtmf = optarg; break;
-		case OPT_DETECT: rc = parse_int(optarg, 1, 3999, &o->detect_hz); break;
+		case OPT_DETECT: {
+			char *plus = strchr(optarg, '+');
+
+			if (plus) {
+				*plus = '\0';
+				rc = parse_int(plus + 1, 1, 3999, &o->detect_hz2);
+			}
+			if (rc == 0)
+				rc = parse_int(optarg, 1, 3999, &o->detect_hz);
+			break;
+		}
+		case OPT_TONE_ANS: o->tone_ans = 1; break;
+		case OPT_ECHO: rc = parse_int(optarg, 1, 40, &o->echo_erl); break;
 		case OPT_EXIT_DONE: o->exit_when_done = 1; break;
 		case OPT_TIMEOUT: rc = parse_sec(optarg, &o->timeout); break;
 		case OPT_STATS: o->stats = 1; break;

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "dsp/echo_path.h"
 #include "dsp/g711.h"
 #include "dsp/tone.h"
 
@@ -17,6 +18,17 @@
 #define PBX_TONE_DBM0	-10
 /* DTMF cadence of dtmf_gen (tone.h): 100 ms on + 100 ms off per digit. */
 #define PBX_DTMF_SAMPLES_PER_DIGIT 1600
+/* --echo: G.168 Annex D model D.2 behind 10 ms, Hoth noise at -70 dBm0 */
+#define PBX_ECHO_MODEL 2
+#define PBX_ECHO_DELAY_MS 10
+#define PBX_ECHO_NOISE_DBM0 -70
+/* --detect F1+F2 per 20 ms block: each bin at least DUAL_EACH of the block's
+ * energy and both DUAL_BOTH (two tones 40 Hz apart leak into each other's
+ * bin of a 160-sample Goertzel), above -45 dBm0; 3 blocks to flip, as tone.h. */
+#define DUAL_EACH 0.25
+#define DUAL_BOTH 0.6
+#define DUAL_MIN_MEANSQ 8.0
+#define DUAL_HYST 3
 
 static enum g711_law span_law(const struct pbx *p)
 {
@@ -45,8 +57,17 @@ int pbx_media_start(struct pbx_call *c)
 		rc = dtmf_gen_alloc(&m->dtmf, o->dtmf);
 		m->dtmf_left = (int)strlen(o->dtmf) * PBX_DTMF_SAMPLES_PER_DIGIT;
 	}
-	if (rc == 0 && o->detect_hz)
+	if (rc == 0 && o->detect_hz && !o->detect_hz2)
 		rc = tone_det_alloc(&m->det, o->detect_hz);
+	if (rc == 0 && o->tone_ans && !(m->ans = modem_connect_tones_tx_init(NULL, MODEM_CONNECT_TONES_ANS_PR)))
+		rc = -ENOMEM;
+	if (rc == 0 && o->echo_erl) {
+		struct echo_path_params ep = { .model = PBX_ECHO_MODEL, .delay_ms = PBX_ECHO_DELAY_MS,
+					       .erl_db = o->echo_erl, .noise_dbm0 = PBX_ECHO_NOISE_DBM0,
+					       .law = span_law(c->pbx) };
+
+		rc = echo_path_alloc(&m->echo, &ep);
+	}
 	if (rc == 0)
 		rc = dtmf_det_alloc(&m->ddet, media_dtmf_h, m);
 	if (rc < 0)
@@ -59,6 +80,9 @@ void pbx_media_stop(struct pbx_call *c)
 	struct pbx_media *m = &c->media;
 
 	sine_gen_free(m->tone);
+	if (m->ans)
+		modem_connect_tones_tx_free(m->ans);
+	echo_path_free(m->echo);
 	dtmf_gen_free(m->dtmf);
 	tone_det_free(m->det);
 	dtmf_det_free(m->ddet);
@@ -80,45 +104,96 @@ int pbx_media_cut_through(const struct pbx_call *c)
 	}
 }
 
-/* One 20 ms block for c: DTMF while digits remain, else the tone, else idle. */
+/* One 20 ms block for c: DTMF while digits remain, else ANS/ (once, its
+ * 3.3 s), else the tone, else idle; plus, with --echo, the echo of what we
+ * last heard. Silence encodes to the idle code of either law. */
 static void media_fill(struct pbx_call *c, uint8_t *out)
 {
 	struct pbx_media *m = &c->media;
 	enum g711_law law = span_law(c->pbx);
-	int16_t amp[LB_AUDIO_SAMPLES];
+	int16_t amp[LB_AUDIO_SAMPLES] = { 0 };
 
 	if (m->dtmf && m->dtmf_left > 0) {
 		dtmf_gen_fill(m->dtmf, amp, LB_AUDIO_SAMPLES);
 		m->dtmf_left -= LB_AUDIO_SAMPLES;
+	} else if (m->ans) {
+		int got = modem_connect_tones_tx(m->ans, amp, LB_AUDIO_SAMPLES);
+
+		memset(amp + got, 0, (LB_AUDIO_SAMPLES - (size_t)got) * sizeof(amp[0]));
 	} else if (m->tone) {
 		sine_gen_fill(m->tone, amp, LB_AUDIO_SAMPLES);
-	} else {
-		memset(out, g711_silence(law), LB_AUDIO_SAMPLES);
-		return;
+	}
+	if (m->echo) {
+		for (size_t i = 0; i < LB_AUDIO_SAMPLES; i++) {
+			int v = amp[i] + m->echo_buf[i];
+
+			amp[i] = (int16_t)(v > INT16_MAX ? INT16_MAX : v < INT16_MIN ? INT16_MIN : v);
+		}
+		memset(m->echo_buf, 0, sizeof(m->echo_buf));
 	}
 	g711_law_encode(law, amp, out, LB_AUDIO_SAMPLES);
 }
 
-void pbx_media_tick(struct pbx *p)
+/* --detect F1+F2: a dual tone (ringback 440+480) on or off, per block. */
+static void media_dual(struct pbx_call *c, const int16_t *amp, size_t n)
+{
+	struct pbx_media *m = &c->media;
+	const struct pbx_opts *o = &c->pbx->opt;
+	goertzel_descriptor_t d1, d2;
+	goertzel_state_t g1, g2;
+	double e = 0, r1, r2;
+	int present;
+
+	make_goertzel_descriptor(&d1, (float)o->detect_hz, (int)n);
+	make_goertzel_descriptor(&d2, (float)o->detect_hz2, (int)n);
+	goertzel_init(&g1, &d1);
+	goertzel_init(&g2, &d2);
+	goertzel_update(&g1, amp, (int)n);
+	goertzel_update(&g2, amp, (int)n);
+	for (size_t i = 0; i < n; i++)
+		e += (double)amp[i] * amp[i];
+	/* goertzel_result() of a sine at the bin is n times the block's energy (tone.c) */
+	r1 = e > 0 ? goertzel_result(&g1) / (e * (double)n) : 0;
+	r2 = e > 0 ? goertzel_result(&g2) / (e * (double)n) : 0;
+	present = e / (double)n >= DUAL_MIN_MEANSQ && r1 >= DUAL_EACH && r2 >= DUAL_EACH &&
+		  r1 + r2 >= DUAL_BOTH;
+	if (present == m->dual_on) {
+		m->dual_run = 0;
+		return;
+	}
+	if (++m->dual_run < DUAL_HYST)
+		return;
+	m->dual_on = present;
+	m->dual_run = 0;
+	pbx_out(c->pbx, PBX_AUDIO, "tone %d+%d %s %s", o->detect_hz, o->detect_hz2, present ? "on" : "off",
+		pbx_chan_str(c->pbx, "ch", c->iface, c->chan).s);
+}
+
+static void media_send(struct pbx_call *c, struct pbx_iface *ifc)
 {
 	uint8_t dgram[LB_AUDIO_DGRAM];
 
+	dgram[0] = (uint8_t)c->chan;
+	media_fill(c, dgram + 1);
+	/* A full socket buffer means the far end stopped reading: drop
+	 * the block as a real TDM channel would, don't block the loop. */
+	if (send(ifc->bfd, dgram, sizeof(dgram), MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno != EAGAIN)
+		fprintf(stderr, "sipgw-pbx: B-channel send: %s\n", strerror(errno));
+}
+
+void pbx_media_tick(struct pbx *p)
+{
 	for (struct pbx_call *c = p->calls; c; c = c->next) {
 		struct pbx_iface *ifc;
 
-		if (!c->chan || !pbx_media_cut_through(c))
+		/* --echo: loop timed, a block goes out for each block heard */
+		if (!c->chan || !pbx_media_cut_through(c) || c->media.echo)
 			continue;
 		/* each call's audio on its own span's B socket */
 		ifc = pbx_iface_find(p, c->iface);
 		if (!ifc || ifc->bfd < 0)
 			continue;
-		dgram[0] = (uint8_t)c->chan;
-		media_fill(c, dgram + 1);
-		/* A full socket buffer means the far end stopped reading: drop
-		 * the block as a real TDM channel would, don't block the loop. */
-		if (send(ifc->bfd, dgram, sizeof(dgram), MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
-		    errno != EAGAIN)
-			fprintf(stderr, "sipgw-pbx: B-channel send: %s\n", strerror(errno));
+		media_send(c, ifc);
 	}
 }
 
@@ -129,6 +204,11 @@ static void media_rx(struct pbx_call *c, const uint8_t *in, size_t n)
 
 	g711_law_decode(span_law(c->pbx), in, amp, n);
 	dtmf_det_feed(m->ddet, amp, n);
+	/* the hybrid returns what came in; it goes out with our next block */
+	if (m->echo && n == LB_AUDIO_SAMPLES)
+		echo_path_run(m->echo, amp, NULL, m->echo_buf, n);
+	if (c->pbx->opt.detect_hz2)
+		media_dual(c, amp, n);
 	if (!m->det)
 		return;
 	switch (tone_det_feed(m->det, amp, n)) {
@@ -159,6 +239,11 @@ void pbx_media_recv(struct pbx *p, struct pbx_iface *ifc)
 		if (c) {
 			c->rx_frames++;
 			media_rx(c, dgram + 1, (size_t)n - 1);
+			/* --echo: a PBX on a PRI takes its clock from the line (loop
+			 * timing), so the hybrid's echo goes back in step with what
+			 * came: our block answers the gateway's at once */
+			if (c->media.echo && c->chan && pbx_media_cut_through(c))
+				media_send(c, ifc);
 		}
 	}
 	if (n == 0) {

@@ -304,6 +304,7 @@ static void usage(FILE *f)
 	      "  --no-session-timer     leave \"timer\" out of Supported\n"
 	      "media:\n"
 	      "  --tone HZ --dtmf DIGITS --detect HZ\n"
+	      "  --play FILE            raw 16-bit 8 kHz audio (tests/data/*.s16), looped\n"
 	      "mid-call (Cisco figures B-3..B-13); --at may repeat, SEC from start:\n"
 	      "  --at SEC:ACTION        hold[=null|sendonly|inactive][:N]  resume[:N]\n"
 	      "                         call:URI (a second call; the first stays as it is)\n"
@@ -365,7 +366,7 @@ static void check_args(const struct phone_opts *o)
 static void parse_args(struct phone_opts *o, int argc, char **argv)
 {
 	enum { O_BIND = 256, O_PORT, O_USER, O_ANSWER, O_NORING, O_EARLY, O_FOREVER, O_REJECT,
-	       O_REASON, O_CODECS, O_HANGUP, O_HOLD, O_UNHOLD, O_REFRESH, O_CANCEL, O_HSTYLE, O_TONE, O_DTMF,
+	       O_REASON, O_CODECS, O_HANGUP, O_HOLD, O_UNHOLD, O_REFRESH, O_CANCEL, O_HSTYLE, O_TONE, O_PLAY, O_DTMF,
 	       O_DETECT, O_CALL, O_FROM, O_DISPLAY, O_EXITN, O_TIMEOUT, O_AUTH, O_REGISTER, O_EXPIRES,
 	       O_UNREGISTER, O_PROXY, O_BACKUP, O_EMERGENCY, O_TRIES, O_T1, O_DIAL, O_TEMPLATE,
 	       O_SE, O_MINSE, O_NOST, O_PRIVACY, O_PAI, O_HEADER, O_AT, O_WAITING, O_REDIRECT,
@@ -378,7 +379,7 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 		{ "reject-reason", 1, NULL, O_REASON }, { "codecs", 1, NULL, O_CODECS },
 		{ "hangup-after", 1, NULL, O_HANGUP }, { "hold-at", 1, NULL, O_HOLD },
 		{ "unhold-at", 1, NULL, O_UNHOLD }, { "refresh-at", 1, NULL, O_REFRESH }, { "cancel-after", 1, NULL, O_CANCEL }, { "hold-style", 1, NULL, O_HSTYLE },
-		{ "tone", 1, NULL, O_TONE }, { "dtmf", 1, NULL, O_DTMF },
+		{ "tone", 1, NULL, O_TONE }, { "dtmf", 1, NULL, O_DTMF }, { "play", 1, NULL, O_PLAY },
 		{ "detect", 1, NULL, O_DETECT }, { "call", 1, NULL, O_CALL },
 		{ "from", 1, NULL, O_FROM }, { "display", 1, NULL, O_DISPLAY },
 		{ "privacy", 1, NULL, O_PRIVACY }, { "pai", 1, NULL, O_PAI }, { "header", 1, NULL, O_HEADER },
@@ -441,6 +442,7 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 			}
 			break;
 		case O_TONE: o->tone_hz = atoi(optarg); break;
+		case O_PLAY: o->play = optarg; break;
 		case O_DTMF: o->dtmf = optarg; break;
 		case O_DETECT: o->detect_hz = atoi(optarg); break;
 		case O_CALL: add_target(o, optarg, NULL); break;

@@ -3,6 +3,7 @@
 #include "sim/phone.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,8 @@ struct pmedia {
 	enum g711_law law;
 	int pt, te_pt;
 	struct sine_gen *tg;	/* --tone, NULL = silence */
+	int16_t *play;		/* --play: the file's samples, looped */
+	size_t play_n, play_pos;
 	struct dtmf_gen *dg;	/* --dtmf, while it plays */
 	struct tone_det *td;	/* --detect */
 	struct dtmf_det *dd;
@@ -93,6 +96,28 @@ static void pmedia_detect(struct pmedia *m, const int16_t *amp, size_t len)
 	dtmf_det_feed(m->dd, amp, len);
 }
 
+/* --play: the whole file (a few seconds of speech); -errno. */
+static int play_load(struct pmedia *m, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	long len;
+
+	if (!f)
+		return -errno;
+	if (fseek(f, 0, SEEK_END) || (len = ftell(f)) < FRAME_SAMPLES * 2 || fseek(f, 0, SEEK_SET)) {
+		fclose(f);
+		return -EINVAL;
+	}
+	m->play_n = (size_t)len / 2;
+	m->play = malloc(m->play_n * 2);
+	if (!m->play || fread(m->play, 2, m->play_n, f) != m->play_n) {
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	return 0;
+}
+
 int pmedia_alloc(struct pmedia **mp, struct phone *ph, int call_id)
 {
 	struct rtp_params rp = { .local_ip = ph->o.bind_addr, .recv_h = on_rtp };
@@ -110,6 +135,8 @@ int pmedia_alloc(struct pmedia **mp, struct phone *ph, int call_id)
 	rc = rtp_alloc(&m->rtp, ph->root, &rp);
 	if (!rc && ph->o.tone_hz)
 		rc = sine_gen_alloc(&m->tg, ph->o.tone_hz, TONE_LEVEL_DBM0);
+	if (!rc && ph->o.play && (rc = play_load(m, ph->o.play)))
+		fprintf(stderr, "sipgw-phone: --play %s: %s\n", ph->o.play, strerror(-rc));
 	if (!rc && ph->o.detect_hz)
 		rc = tone_det_alloc(&m->td, ph->o.detect_hz);
 	if (!rc)
@@ -127,6 +154,7 @@ void pmedia_free(struct pmedia *m)
 	if (!m)
 		return;
 	rtp_free(m->rtp);
+	free(m->play);
 	if (m->tg)
 		sine_gen_free(m->tg);
 	if (m->dg)
@@ -174,12 +202,16 @@ void pmedia_tick(struct pmedia *m, const int16_t *mix)
 	if (m->pt < 0)
 		return;
 	/* Digits replace the tone (and then silence follows, dtmf_gen's contract). */
-	if (m->dg)
+	if (m->dg) {
 		dtmf_gen_fill(m->dg, amp, FRAME_SAMPLES);
-	else if (m->tg)
+	} else if (m->play) {
+		for (int i = 0; i < FRAME_SAMPLES; i++, m->play_pos = (m->play_pos + 1) % m->play_n)
+			amp[i] = m->play[m->play_pos];
+	} else if (m->tg) {
 		sine_gen_fill(m->tg, amp, FRAME_SAMPLES);
-	else
+	} else {
 		memset(amp, 0, sizeof(amp));
+	}
 	for (int i = 0; mix && i < FRAME_SAMPLES; i++) {
 		int v = amp[i] + mix[i];
 

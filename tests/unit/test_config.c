@@ -203,7 +203,7 @@ static void test_span_media_settings(void)
 		"    switchtype = \"euroisdn\"; },\n"
 		"  { name = \"uk\"; type = \"loopback\"; path = \"/tmp/sipgw-uk\"; framing = \"e1\";\n"
 		"    switchtype = \"euroisdn\"; tone_zone = \"GB\"; echo_cancel = false;\n"
-		"    echo_tail_ms = 256; }\n"
+		"    echo_tail_ms = 256; inband_ringback = true; }\n"
 		");\n";
 	struct gw_config cfg;
 	char err[256];
@@ -220,6 +220,8 @@ static void test_span_media_settings(void)
 	CU_ASSERT_STRING_EQUAL(cfg.spans[2].tone_zone, "GB");
 	CU_ASSERT_EQUAL(cfg.spans[2].echo_cancel, 0);
 	CU_ASSERT_EQUAL(cfg.spans[2].echo_tail_ms, 256);
+	CU_ASSERT_EQUAL(cfg.spans[0].inband_ringback, 0);
+	CU_ASSERT_EQUAL(cfg.spans[2].inband_ringback, 1);
 	config_free(&cfg);
 
 	expect_error("spans = (\n"

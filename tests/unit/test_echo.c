@@ -337,6 +337,23 @@ static void test_figures_nan_without_far_speech(void)
 	echo_can_free(ec);
 }
 
+/* A 4-wire line: the far end talks, nothing comes back. No ERLE to speak
+ * of, and an ERL that says "no echo", not a number made of noise. */
+static void test_figures_no_echo(void)
+{
+	struct echo_can *ec;
+	int16_t ref[FR], in[FR] = { 0 }, out[FR];
+
+	CU_ASSERT_EQUAL_FATAL(echo_can_alloc(&ec, 128), 0);
+	for (int f = 0; f < 300; f++) {
+		memcpy(ref, far.a + (size_t)f * FR, sizeof(ref));
+		echo_can_process(ec, ref, in, out, FR);
+	}
+	CU_ASSERT(isnan(echo_can_erle_db(ec)));
+	CU_ASSERT(isinf(echo_can_erl_db(ec)) && echo_can_erl_db(ec) > 0);
+	echo_can_free(ec);
+}
+
 int suite_echo_add(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -349,6 +366,7 @@ int suite_echo_add(void)
 		{ "disabled: bit-exact passthrough", test_disabled_passthrough },
 		{ "tail 32..256 ms", test_tail_bounds },
 		{ "ERLE/ERL NAN until the far end talked alone", test_figures_nan_without_far_speech },
+		{ "no echo at all: ERLE NAN, ERL infinite", test_figures_no_echo },
 		{ NULL, NULL }
 	};
 	CU_pSuite s = CU_add_suite("echo", suite_init, suite_clean);
