@@ -25,9 +25,12 @@ static const char *const relay_names[] = {
 	[DTMF_RELAY_INBAND] = "inband", [DTMF_RELAY_RTP_NTE] = "rfc4733", [DTMF_RELAY_SIP_INFO] = "info",
 };
 
+/* The other party's side for log lines: "sip" for an RTP port. */
 static const char *peer_kind(const struct sip_leg *sl)
 {
-	return sl->mport.peer ? sl->mport.peer->kind : "none";
+	if (!sl->mport.peer)
+		return "none";
+	return strcmp(sl->mport.peer->kind, "rtp") ? sl->mport.peer->kind : "sip";
 }
 
 
