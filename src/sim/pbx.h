@@ -14,7 +14,7 @@ struct q931_call;
 struct sine_gen;
 struct dtmf_gen;
 struct tone_det;
-struct dtmf_det;
+struct sim_dtmf_det;
 
 #define PBX_MAX_CHAN	31	/* E1 timeslots 1-31; T1 uses 1-23 (1-24 on an NFAS span
 				 * without a D-channel) */
@@ -124,7 +124,7 @@ struct pbx_media {
 	struct sine_gen *tone;
 	struct pbx_dtmf *dtmf;		/* --dtmf still to send (pbx_dtmf.c), or NULL */
 	struct tone_det *det;
-	struct dtmf_det *ddet;
+	struct sim_dtmf_det *ddet;	/* in-band digits heard (sim_dtmf.h) */
 	struct pbx_call *call;		/* back pointer for the DTMF callback */
 };
 
@@ -287,6 +287,9 @@ void pbx_dtmf_stop(struct pbx_call *c);
 int pbx_dtmf_fill(struct pbx_call *c, int16_t *amp, size_t n);
 /** A digit heard, by "inband" (the detector) or "keypad" (PRI_EVENT_KEYPAD_DIGIT). */
 void pbx_dtmf_heard(struct pbx_call *c, char digit, const char *method);
+/** The in-band detector's reports (sim_dtmf_det_h): a tone started; one ended, ms long. */
+void pbx_dtmf_inband_on(void *call, char digit, int ms);
+void pbx_dtmf_inband_end(void *call, char digit, int ms);
 /** PRI_EVENT_KEYPAD_DIGIT: INFORMATION with Keypad facility in an active call. */
 void pbx_dtmf_keypad_in(struct pbx_call *c, const char *digits);
 

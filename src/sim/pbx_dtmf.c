@@ -123,6 +123,19 @@ void pbx_dtmf_heard(struct pbx_call *c, char digit, const char *method)
 		pbx_chan_str(c->pbx, "ch", c->iface, c->chan).s);
 }
 
+void pbx_dtmf_inband_on(void *call, char digit, int ms)
+{
+	pbx_dtmf_heard(call, digit, "inband");
+}
+
+void pbx_dtmf_inband_end(void *call, char digit, int ms)
+{
+	struct pbx_call *c = call;
+
+	pbx_out(c->pbx, PBX_AUDIO, "dtmf-end %c inband ms=%d %s", digit, ms,
+		pbx_chan_str(c->pbx, "ch", c->iface, c->chan).s);
+}
+
 void pbx_dtmf_keypad_in(struct pbx_call *c, const char *digits)
 {
 	for (; *digits; digits++)

@@ -11,6 +11,7 @@
 
 #include "dsp/g711.h"
 #include "dsp/tone.h"
+#include "sim/sim_dtmf.h"
 
 /* Level of --tone: -10 dBm0, a usual test-tone level (O.41 style tests use
  * -10 to -13), loud enough to detect, far from clipping. */
@@ -19,13 +20,6 @@
 static enum g711_law span_law(const struct pbx *p)
 {
 	return p->opt.framing == PBX_E1 ? LAW_ALAW : LAW_ULAW;
-}
-
-static void media_dtmf_h(void *arg, char digit)
-{
-	struct pbx_media *m = arg;
-
-	pbx_dtmf_heard(m->call, digit, "inband");
 }
 
 int pbx_media_start(struct pbx_call *c)
@@ -42,7 +36,7 @@ int pbx_media_start(struct pbx_call *c)
 	if (rc == 0 && o->detect_hz)
 		rc = tone_det_alloc(&m->det, o->detect_hz);
 	if (rc == 0)
-		rc = dtmf_det_alloc(&m->ddet, media_dtmf_h, m);
+		rc = sim_dtmf_det_alloc(&m->ddet, pbx_dtmf_inband_on, pbx_dtmf_inband_end, c);
 	if (rc < 0)
 		pbx_media_stop(c);
 	return rc;
@@ -55,7 +49,7 @@ void pbx_media_stop(struct pbx_call *c)
 	sine_gen_free(m->tone);
 	pbx_dtmf_stop(c);
 	tone_det_free(m->det);
-	dtmf_det_free(m->ddet);
+	sim_dtmf_det_free(m->ddet);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -121,7 +115,7 @@ static void media_rx(struct pbx_call *c, const uint8_t *in, size_t n)
 	int16_t amp[LB_AUDIO_SAMPLES];
 
 	g711_law_decode(span_law(c->pbx), in, amp, n);
-	dtmf_det_feed(m->ddet, amp, n);
+	sim_dtmf_det_feed(m->ddet, amp, n);
 	if (!m->det)
 		return;
 	switch (tone_det_feed(m->det, amp, n)) {

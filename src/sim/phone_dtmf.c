@@ -156,9 +156,14 @@ void pdtmf_tx_events(struct pdtmf_tx *t, struct rtp_session *rtp, int te_pt)
 
 /* ---- what we hear */
 
-void pdtmf_heard_inband(struct phone *ph, char digit)
+void pdtmf_inband_on(void *phone, char digit, int ms)
 {
-	phone_out(ph, "AUDIO", "dtmf %c inband", digit);
+	phone_out(phone, "AUDIO", "dtmf %c inband", digit);
+}
+
+void pdtmf_inband_end(void *phone, char digit, int ms)
+{
+	phone_out(phone, "AUDIO", "dtmf-end %c inband ms=%d", digit, ms);
 }
 
 void pdtmf_rx_event(struct phone *ph, struct sim_te_rx *r, const uint8_t *p, size_t len,

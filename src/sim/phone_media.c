@@ -23,19 +23,12 @@ struct pmedia {
 	struct sine_gen *tg;	/* --tone, NULL = silence */
 	struct pdtmf_tx *dg;	/* --dtmf in-band or RFC 4733 (phone_dtmf.c), NULL = none */
 	struct tone_det *td;	/* --detect */
-	struct dtmf_det *dd;
+	struct sim_dtmf_det *dd;
 	int rx_frames;		/* audio frames since the last tick */
 	int16_t rx_last[FRAME_SAMPLES];	/* the last of them, for a 3-way mix */
 	int rx_age;		/* ticks since rx_last came */
 	struct sim_te_rx te_rx;	/* RFC 4733 events heard */
 };
-
-static void on_dtmf(void *arg, char digit)
-{
-	struct pmedia *m = arg;
-
-	pdtmf_heard_inband(m->ph, digit);
-}
 
 static void pmedia_detect(struct pmedia *m, const int16_t *amp, size_t len);
 
@@ -76,7 +69,7 @@ static void pmedia_detect(struct pmedia *m, const int16_t *amp, size_t len)
 			break;
 		}
 	}
-	dtmf_det_feed(m->dd, amp, len);
+	sim_dtmf_det_feed(m->dd, amp, len);
 }
 
 int pmedia_alloc(struct pmedia **mp, struct phone *ph, int call_id)
@@ -99,7 +92,7 @@ int pmedia_alloc(struct pmedia **mp, struct phone *ph, int call_id)
 	if (!rc && ph->o.detect_hz)
 		rc = tone_det_alloc(&m->td, ph->o.detect_hz);
 	if (!rc)
-		rc = dtmf_det_alloc(&m->dd, on_dtmf, m);
+		rc = sim_dtmf_det_alloc(&m->dd, pdtmf_inband_on, pdtmf_inband_end, ph);
 	if (rc) {
 		pmedia_free(m);
 		return rc;
@@ -118,8 +111,7 @@ void pmedia_free(struct pmedia *m)
 	pdtmf_tx_free(m->dg);
 	if (m->td)
 		tone_det_free(m->td);
-	if (m->dd)
-		dtmf_det_free(m->dd);
+	sim_dtmf_det_free(m->dd);
 	free(m);
 }
 

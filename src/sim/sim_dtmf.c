@@ -96,6 +96,89 @@ int sim_dtmf_gen_fill(struct sim_dtmf_gen *g, int16_t *amp, size_t n)
 	return !g->done;
 }
 
+struct sim_dtmf_det {
+	dtmf_rx_state_t *rx;
+	sim_dtmf_det_h *on_h, *end_h;
+	void *arg;
+	long fed;		/* samples fed so far, before the current chunk */
+	size_t chunk;		/* the chunk being fed */
+	char digit;		/* the digit on, 0 = none */
+	long on_at;		/* when it came on, in samples */
+};
+
+/* SpanDSP calls this inside dtmf_rx() when its two-block check sees a tone start
+ * (code = the digit) or end (code 0); the time is known to one chunk. */
+static void det_report(void *user_data, int code, int level, int delay)
+{
+	struct sim_dtmf_det *d = user_data;
+	long now = d->fed + (long)d->chunk;
+
+	if (code && !d->digit) {
+		d->digit = (char)code;
+		d->on_at = now;
+		d->on_h(d->arg, d->digit, 0);
+	} else if (!code && d->digit) {
+		char was = d->digit;
+
+		d->digit = 0;
+		d->end_h(d->arg, was, (int)((now - d->on_at) / 8));
+	} else if (code && code != d->digit) {	/* one digit straight into another */
+		d->end_h(d->arg, d->digit, (int)((now - d->on_at) / 8));
+		d->digit = (char)code;
+		d->on_at = now;
+		d->on_h(d->arg, d->digit, 0);
+	}
+}
+
+int sim_dtmf_det_alloc(struct sim_dtmf_det **dp, sim_dtmf_det_h *on_h, sim_dtmf_det_h *end_h,
+		       void *arg)
+{
+	struct sim_dtmf_det *d;
+
+	if (!on_h || !end_h)
+		return -EINVAL;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->on_h = on_h;
+	d->end_h = end_h;
+	d->arg = arg;
+	d->rx = dtmf_rx_init(NULL, NULL, NULL);
+	if (!d->rx) {
+		free(d);
+		return -ENOMEM;
+	}
+	/* the realtime callback instead of digits: it tells start and end apart */
+	dtmf_rx_set_realtime_callback(d->rx, det_report, d);
+	*dp = d;
+	return 0;
+}
+
+void sim_dtmf_det_free(struct sim_dtmf_det *d)
+{
+	if (!d)
+		return;
+	if (d->rx)
+		dtmf_rx_free(d->rx);
+	free(d);
+}
+
+/* Fed in 5 ms chunks: SpanDSP works in 102-sample blocks across calls, and
+ * the chunk is the resolution of the lengths reported. */
+#define DET_CHUNK 40
+
+void sim_dtmf_det_feed(struct sim_dtmf_det *d, const int16_t *amp, size_t n)
+{
+	while (n) {
+		d->chunk = n < DET_CHUNK ? n : DET_CHUNK;
+		dtmf_rx(d->rx, amp, (int)d->chunk);
+		d->fed += (long)d->chunk;
+		amp += d->chunk;
+		n -= d->chunk;
+	}
+	d->chunk = 0;
+}
+
 enum sim_te_rx_what sim_te_rx_packet(struct sim_te_rx *r, const uint8_t *p, size_t len,
 				     uint32_t ts, char *digitp, unsigned *durationp)
 {

@@ -28,6 +28,15 @@ void sim_dtmf_gen_free(struct sim_dtmf_gen *g);
 /** Fill n samples: tones, pauses, then zeros; returns 1 while the digits last, else 0. */
 int sim_dtmf_gen_fill(struct sim_dtmf_gen *g, int16_t *amp, size_t n);
 
+/* In-band digits heard (SpanDSP dtmf_rx, realtime reports), each with how long its
+ * tone lasted: on_h at its start, end_h (with the length in ms) at its end. */
+typedef void (sim_dtmf_det_h)(void *arg, char digit, int ms);
+struct sim_dtmf_det;
+int sim_dtmf_det_alloc(struct sim_dtmf_det **dp, sim_dtmf_det_h *on_h, sim_dtmf_det_h *end_h,
+		       void *arg);
+void sim_dtmf_det_free(struct sim_dtmf_det *d);
+void sim_dtmf_det_feed(struct sim_dtmf_det *d, const int16_t *amp, size_t n);
+
 /* RFC 4733 events as received: one digit per event, however many packets
  * (updates, the three end packets) carry it. RFC 4733 2.5.1.2: an event is named
  * by its timestamp; a new press of the same digit has a new one. */
