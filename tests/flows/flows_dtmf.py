@@ -285,9 +285,10 @@ def dtmf_pri_inband_to_info_40ms(tb):
 
 @flow
 def dtmf_pri_inband_phone_without_te_gets_info(tb):
-    """The default dtmf_relay (rtp-nte, sip-info) and a phone whose SDP has no telephone-event:
-    rtp-nte is not supported there, so INFO carries 123#."""
-    gw, pbx, phone = pri_to_sip(tb, "123#", 100, phone_args=["--no-telephone-event"])
+    """rtp dtmf_relay = ["rtp-nte", "sip-info"] and a phone whose SDP has no telephone-event:
+    rtp-nte is not supported there, sip-info always is, so INFO carries 123#."""
+    gw, pbx, phone = pri_to_sip(tb, "123#", 100, phone_args=["--no-telephone-event"],
+                                relay=["rtp-nte", "sip-info"])
     check_pri_inband_to_sip(gw, pbx, phone, "123#", 100, ("info",), INFO)
 
 
