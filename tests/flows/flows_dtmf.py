@@ -284,7 +284,7 @@ def dtmf_pri_inband_to_info_40ms(tb):
 
 
 @flow
-def dtmf_pri_inband_phone_without_te_gets_info(tb):
+def dtmf_pri_inband_no_te_phone_info(tb):
     """rtp dtmf_relay = ["rtp-nte", "sip-info"] and a phone whose SDP has no telephone-event:
     rtp-nte is not supported there, sip-info always is, so INFO carries 123#."""
     gw, pbx, phone = pri_to_sip(tb, "123#", 100, phone_args=["--no-telephone-event"],
@@ -378,7 +378,7 @@ def dtmf_inband_relay_pri_to_sip(tb):
 
 
 @flow
-def dtmf_inband_relay_phone_rtp_nte_only_without_te(tb):
+def dtmf_inband_relay_no_te_phone(tb):
     """dtmf_relay = ["rtp-nte"] and a phone with no telephone-event: no method listed is supported,
     so the tone stays in the audio (exactly 123# in-band at the phone)."""
     gw, pbx, phone = pri_to_sip(tb, "123#", 100, phone_args=["--no-telephone-event"], peer=["rtp-nte"])
