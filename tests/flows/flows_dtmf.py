@@ -392,3 +392,36 @@ def dtmf_inband_relay_sip_to_pri(tb):
     gw, pbx, phone = sip_to_pri(tb, "456*", 40, "inband", relay=["inband"])
     expect_digits("PBX", digits_heard(pbx.lines(), r"^dtmf (\S) (\w+) ch="), "456*", ("inband",))
     expect_lengths("PBX", lengths_heard(pbx.lines(), "inband"), "456*", 40)
+
+
+# ---- no digit made up, none merged
+
+@flow
+def dtmf_pri_single_tone_no_digit(tb):
+    """Talk-off: the PBX plays 770 Hz (a DTMF row tone alone) through the call: the phone hears it
+    as audio, and no digit comes by any method, nor in the gateway's log."""
+    phone = tb.phone("phone", "--answer-after", "0.2", "--exit-after-calls", "1", "--detect", "770")
+    gw = tb.gateway(relay_conf(tb, [voip_peer(100, "2...", phone.port)], ["rtp-nte", "sip-info"]))
+    pbx = pbx_call(tb, "--tone", "770", "--hangup-after", "2")
+    if pbx.wait_exit() != 0 or phone.wait_exit() != 0:
+        raise FlowError("a simulator failed")
+    if "on" not in [e for _, e in fl.tone_events(phone.lines(), 770)]:
+        raise FlowError("the phone never heard the PBX's 770 Hz")
+    expect_digits("phone", digits_heard(phone.lines()), "", ())
+    logged = [l for l in gw.errlines() if re.search(r"\bDTMF \S ", l)]
+    if logged:
+        raise FlowError("the gateway logged digits nobody pressed: %s" % logged)
+
+
+@flow
+def dtmf_pri_repeated_digits_40ms(tb):
+    """The PBX presses 55##5 (40 ms, 40 ms gaps): five RFC 4733 events at the phone, none merged."""
+    gw, pbx, phone = pri_to_sip(tb, "55##5", 40)
+    check_pri_inband_to_sip(gw, pbx, phone, "55##5", 40, ("rfc4733",), NTE)
+
+
+@flow
+def dtmf_sip_repeated_digits_40ms(tb):
+    """The phone sends 55##5 as RFC 4733 (40 ms): the PBX hears five tones, none merged."""
+    gw, pbx, phone = sip_to_pri(tb, "55##5", 40, "rfc4733")
+    check_sip_to_pri_inband(gw, pbx, "55##5", 40, NTE)
