@@ -12,12 +12,11 @@
 #include "dsp/echo_path.h"
 #include "dsp/g711.h"
 #include "dsp/tone.h"
+#include "sim/sim_dtmf.h"
 
 /* Level of --tone: -10 dBm0, a usual test-tone level (O.41 style tests use
  * -10 to -13), loud enough to detect, far from clipping. */
 #define PBX_TONE_DBM0	-10
-/* DTMF cadence of dtmf_gen (tone.h): 100 ms on + 100 ms off per digit. */
-#define PBX_DTMF_SAMPLES_PER_DIGIT 1600
 /* --echo: G.168 Annex D model D.2 behind 10 ms, Hoth noise at -70 dBm0 */
 #define PBX_ECHO_MODEL 2
 #define PBX_ECHO_DELAY_MS 10
@@ -35,15 +34,6 @@ static enum g711_law span_law(const struct pbx *p)
 	return p->opt.framing == PBX_E1 ? LAW_ALAW : LAW_ULAW;
 }
 
-static void media_dtmf_h(void *arg, char digit)
-{
-	struct pbx_media *m = arg;
-
-	struct pbx_call *c = m->call;
-
-	pbx_out(c->pbx, PBX_AUDIO, "dtmf %c %s", digit, pbx_chan_str(c->pbx, "ch", c->iface, c->chan).s);
-}
-
 int pbx_media_start(struct pbx_call *c)
 {
 	const struct pbx_opts *o = &c->pbx->opt;
@@ -53,10 +43,8 @@ int pbx_media_start(struct pbx_call *c)
 	m->call = c;
 	if (o->tone_hz)
 		rc = sine_gen_alloc(&m->tone, o->tone_hz, PBX_TONE_DBM0);
-	if (rc == 0 && o->dtmf && *o->dtmf) {
-		rc = dtmf_gen_alloc(&m->dtmf, o->dtmf);
-		m->dtmf_left = (int)strlen(o->dtmf) * PBX_DTMF_SAMPLES_PER_DIGIT;
-	}
+	if (rc == 0)
+		rc = pbx_dtmf_start(c);
 	if (rc == 0 && o->detect_hz && !o->detect_hz2)
 		rc = tone_det_alloc(&m->det, o->detect_hz);
 	if (rc == 0 && o->tone_ans && !(m->ans = modem_connect_tones_tx_init(NULL, MODEM_CONNECT_TONES_ANS_PR)))
@@ -69,7 +57,7 @@ int pbx_media_start(struct pbx_call *c)
 		rc = echo_path_alloc(&m->echo, &ep);
 	}
 	if (rc == 0)
-		rc = dtmf_det_alloc(&m->ddet, media_dtmf_h, m);
+		rc = sim_dtmf_det_alloc(&m->ddet, pbx_dtmf_inband_on, pbx_dtmf_inband_end, c);
 	if (rc < 0)
 		pbx_media_stop(c);
 	return rc;
@@ -83,9 +71,9 @@ void pbx_media_stop(struct pbx_call *c)
 	if (m->ans)
 		modem_connect_tones_tx_free(m->ans);
 	echo_path_free(m->echo);
-	dtmf_gen_free(m->dtmf);
+	pbx_dtmf_stop(c);
 	tone_det_free(m->det);
-	dtmf_det_free(m->ddet);
+	sim_dtmf_det_free(m->ddet);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -113,9 +101,8 @@ static void media_fill(struct pbx_call *c, uint8_t *out)
 	enum g711_law law = span_law(c->pbx);
 	int16_t amp[LB_AUDIO_SAMPLES] = { 0 };
 
-	if (m->dtmf && m->dtmf_left > 0) {
-		dtmf_gen_fill(m->dtmf, amp, LB_AUDIO_SAMPLES);
-		m->dtmf_left -= LB_AUDIO_SAMPLES;
+	if (pbx_dtmf_fill(c, amp, LB_AUDIO_SAMPLES)) {
+		;	/* in-band digits replace the tone while they play */
 	} else if (m->ans) {
 		int got = modem_connect_tones_tx(m->ans, amp, LB_AUDIO_SAMPLES);
 
@@ -203,8 +190,8 @@ static void media_rx(struct pbx_call *c, const uint8_t *in, size_t n)
 	int16_t amp[LB_AUDIO_SAMPLES];
 
 	g711_law_decode(span_law(c->pbx), in, amp, n);
-	dtmf_det_feed(m->ddet, amp, n);
-	/* the hybrid returns what came in; it goes out with our next block */
+	sim_dtmf_det_feed(m->ddet, amp, n);
+	/* the hybrid returns what came in (sent at once: pbx_media_recv) */
 	if (m->echo && n == LB_AUDIO_SAMPLES)
 		echo_path_run(m->echo, amp, NULL, m->echo_buf, n);
 	if (c->pbx->opt.detect_hz2)

@@ -22,6 +22,7 @@
 
 #include "core/log.h"
 #include "dsp/g711.h"
+#include "sim/sim_dtmf.h"
 #include "sip/sip_trace.h"
 
 #define PHONE_TICK_MS 20		/* one G.711 frame */
@@ -304,6 +305,15 @@ static void usage(FILE *f)
 	      "  --no-session-timer     leave \"timer\" out of Supported\n"
 	      "media:\n"
 	      "  --tone HZ --dtmf DIGITS --detect HZ\n"
+	      "  --dtmf-mode inband|rfc4733|info  how --dtmf goes (inband): tones in the\n"
+	      "                         audio; RFC 4733 telephone-event packets (no tone,\n"
+	      "                         the audio goes on); SIP INFO application/dtmf-relay\n"
+	      "                         per digit, the next after the 200\n"
+	      "  --dtmf-ms N            tone (event) length and gap, ms (100)\n"
+	      "  --dtmf-after SEC       from the answer to the first digit (0)\n"
+	      "  --no-telephone-event   offer and answer no telephone-event\n"
+	      "  heard: AUDIO dtmf D inband|rfc4733|info, AUDIO dtmf-end D rfc4733|info ms=N\n"
+	      "  (the event's final duration, INFO's Duration); sent: EVENT call N dtmf send D M\n"
 	      "  --play FILE            raw 16-bit 8 kHz audio (tests/data/*.s16), looped\n"
 	      "mid-call (Cisco figures B-3..B-13); --at may repeat, SEC from start:\n"
 	      "  --at SEC:ACTION        hold[=null|sendonly|inactive][:N]  resume[:N]\n"
@@ -370,7 +380,7 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 	       O_DETECT, O_CALL, O_FROM, O_DISPLAY, O_EXITN, O_TIMEOUT, O_AUTH, O_REGISTER, O_EXPIRES,
 	       O_UNREGISTER, O_PROXY, O_BACKUP, O_EMERGENCY, O_TRIES, O_T1, O_DIAL, O_TEMPLATE,
 	       O_SE, O_MINSE, O_NOST, O_PRIVACY, O_PAI, O_HEADER, O_AT, O_WAITING, O_REDIRECT,
-	       O_REFUSE_REFER };
+	       O_REFUSE_REFER, O_DTMF_MODE, O_DTMF_MS, O_DTMF_AFTER, O_NO_TE };
 	static const struct option lopts[] = {
 		{ "bind", 1, NULL, O_BIND }, { "port", 1, NULL, O_PORT },
 		{ "user", 1, NULL, O_USER }, { "answer-after", 1, NULL, O_ANSWER },
@@ -379,7 +389,10 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 		{ "reject-reason", 1, NULL, O_REASON }, { "codecs", 1, NULL, O_CODECS },
 		{ "hangup-after", 1, NULL, O_HANGUP }, { "hold-at", 1, NULL, O_HOLD },
 		{ "unhold-at", 1, NULL, O_UNHOLD }, { "refresh-at", 1, NULL, O_REFRESH }, { "cancel-after", 1, NULL, O_CANCEL }, { "hold-style", 1, NULL, O_HSTYLE },
-		{ "tone", 1, NULL, O_TONE }, { "dtmf", 1, NULL, O_DTMF }, { "play", 1, NULL, O_PLAY },
+		{ "tone", 1, NULL, O_TONE }, { "dtmf", 1, NULL, O_DTMF },
+		{ "dtmf-mode", 1, NULL, O_DTMF_MODE }, { "dtmf-ms", 1, NULL, O_DTMF_MS },
+		{ "dtmf-after", 1, NULL, O_DTMF_AFTER }, { "no-telephone-event", 0, NULL, O_NO_TE },
+		{ "play", 1, NULL, O_PLAY },
 		{ "detect", 1, NULL, O_DETECT }, { "call", 1, NULL, O_CALL },
 		{ "from", 1, NULL, O_FROM }, { "display", 1, NULL, O_DISPLAY },
 		{ "privacy", 1, NULL, O_PRIVACY }, { "pai", 1, NULL, O_PAI }, { "header", 1, NULL, O_HEADER },
@@ -406,6 +419,7 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 		.expires_s = PHONE_EXPIRES_S, .unregister_at_ms = -1,
 		.proxy_tries = PHONE_PROXY_TRIES, .t1_ms = PHONE_T1_MS,
 		.session_expires_s = -1, .min_se_s = -1,
+		.dtmf_mode = PDTMF_INBAND, .dtmf_ms = SIM_DTMF_MS_DEFAULT,
 	};
 	while ((c = getopt_long(argc, argv, "qh", lopts, NULL)) != -1) {
 		switch (c) {
@@ -443,7 +457,28 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 			break;
 		case O_TONE: o->tone_hz = atoi(optarg); break;
 		case O_PLAY: o->play = optarg; break;
-		case O_DTMF: o->dtmf = optarg; break;
+		case O_DTMF:
+			if (!sim_dtmf_valid_str(optarg)) {
+				fprintf(stderr, "sipgw-phone: bad --dtmf '%s' (0-9 * # A-D)\n", optarg);
+				exit(2);
+			}
+			o->dtmf = optarg;
+			break;
+		case O_DTMF_MODE:
+			if (pdtmf_parse_mode(optarg, &o->dtmf_mode) < 0) {
+				fprintf(stderr, "sipgw-phone: bad --dtmf-mode '%s'\n", optarg);
+				exit(2);
+			}
+			break;
+		case O_DTMF_MS:
+			if (sim_dtmf_parse_ms(optarg, &o->dtmf_ms) < 0) {
+				fprintf(stderr, "sipgw-phone: --dtmf-ms must be %d..%d\n", SIM_DTMF_MS_MIN,
+					SIM_DTMF_MS_MAX);
+				exit(2);
+			}
+			break;
+		case O_DTMF_AFTER: o->dtmf_after_ms = parse_sec(optarg); break;
+		case O_NO_TE: o->no_te = 1; break;
 		case O_DETECT: o->detect_hz = atoi(optarg); break;
 		case O_CALL: add_target(o, optarg, NULL); break;
 		case O_DIAL: add_target(o, NULL, optarg); break;
@@ -542,8 +577,10 @@ int main(int argc, char **argv)
 			    TAG_IF(ph.o.session_expires_s >= 0, NUTAG_SESSION_TIMER((unsigned)ph.o.session_expires_s)),
 			    TAG_IF(ph.o.min_se_s >= 0, NUTAG_MIN_SE((unsigned)ph.o.min_se_s)),
 			    TAG_IF(ph.o.no_session_timer, SIPTAG_SUPPORTED_STR("100rel")),
-			    /* --refuse-refer: we answer REFER ourselves (phone_xfer.c) */
-			    TAG_IF(ph.o.refuse_refer, NUTAG_APPL_METHOD("REFER")),
+			    /* INFO is ours to answer (phone_dtmf.c: 400 for a bad DTMF body);
+			     * with --refuse-refer, REFER too (phone_xfer.c) */
+			    NUTAG_APPL_METHOD(ph.o.refuse_refer ? "INFO, REFER" : "INFO"),
+			    NUTAG_ALLOW("INFO"),	/* not in nua's default Allow (405 otherwise) */
 			    TAG_END());
 	if (!ph.nua) {
 		fprintf(stderr, "sipgw-phone: cannot listen on %s\n", url);

@@ -10,6 +10,7 @@
 #include "dsp/g711.h"
 #include "dsp/tone.h"
 #include "rtp/rtp.h"
+#include "sim/sim_dtmf.h"
 
 #define FRAME_SAMPLES 160	/* 20 ms at 8 kHz (RFC 3551 4.5.14) */
 #define TONE_LEVEL_DBM0 (-10)
@@ -23,36 +24,14 @@ struct pmedia {
 	struct sine_gen *tg;	/* --tone, NULL = silence */
 	int16_t *play;		/* --play: the file's samples, looped */
 	size_t play_n, play_pos;
-	struct dtmf_gen *dg;	/* --dtmf, while it plays */
+	struct pdtmf_tx *dg;	/* --dtmf in-band or RFC 4733 (phone_dtmf.c), NULL = none */
 	struct tone_det *td;	/* --detect */
-	struct dtmf_det *dd;
+	struct sim_dtmf_det *dd;
 	int rx_frames;		/* audio frames since the last tick */
 	int16_t rx_last[FRAME_SAMPLES];	/* the last of them, for a 3-way mix */
 	int rx_age;		/* ticks since rx_last came */
-	int ev_active;		/* an RFC 4733 event is being received */
-	uint32_t ev_ts;
+	struct sim_te_rx te_rx;	/* RFC 4733 events heard */
 };
-
-static void on_dtmf(void *arg, char digit)
-{
-	struct pmedia *m = arg;
-
-	phone_out(m->ph, "AUDIO", "dtmf %c", digit);
-}
-
-/* RFC 4733 2.3: a new event has a new timestamp; print it once. */
-static void rx_event(struct pmedia *m, const uint8_t *p, size_t len, uint32_t ts)
-{
-	static const char digits[] = "0123456789*#ABCD";
-
-	if (len < 4 || p[0] >= 16)
-		return;
-	if (m->ev_active && m->ev_ts == ts)
-		return;
-	m->ev_active = 1;
-	m->ev_ts = ts;
-	phone_out(m->ph, "AUDIO", "dtmf %c", digits[p[0]]);
-}
 
 static void pmedia_detect(struct pmedia *m, const int16_t *amp, size_t len);
 
@@ -64,7 +43,7 @@ static void on_rtp(void *arg, int pt, const uint8_t *payload, size_t len, uint16
 	enum g711_law law;
 
 	if (m->te_pt >= 0 && pt == m->te_pt) {
-		rx_event(m, payload, len, ts);
+		pdtmf_rx_event(m->ph, &m->te_rx, payload, len, ts);
 		return;
 	}
 	if (g711_pt_law(pt, &law) < 0)
@@ -93,7 +72,7 @@ static void pmedia_detect(struct pmedia *m, const int16_t *amp, size_t len)
 			break;
 		}
 	}
-	dtmf_det_feed(m->dd, amp, len);
+	sim_dtmf_det_feed(m->dd, amp, len);
 }
 
 /* --play: the whole file (a few seconds of speech); -errno. */
@@ -140,7 +119,7 @@ int pmedia_alloc(struct pmedia **mp, struct phone *ph, int call_id)
 	if (!rc && ph->o.detect_hz)
 		rc = tone_det_alloc(&m->td, ph->o.detect_hz);
 	if (!rc)
-		rc = dtmf_det_alloc(&m->dd, on_dtmf, m);
+		rc = sim_dtmf_det_alloc(&m->dd, pdtmf_inband_on, pdtmf_inband_end, ph);
 	if (rc) {
 		pmedia_free(m);
 		return rc;
@@ -157,12 +136,10 @@ void pmedia_free(struct pmedia *m)
 	free(m->play);
 	if (m->tg)
 		sine_gen_free(m->tg);
-	if (m->dg)
-		dtmf_gen_free(m->dg);
+	pdtmf_tx_free(m->dg);
 	if (m->td)
 		tone_det_free(m->td);
-	if (m->dd)
-		dtmf_det_free(m->dd);
+	sim_dtmf_det_free(m->dd);
 	free(m);
 }
 
@@ -184,7 +161,7 @@ void pmedia_start_dtmf(struct pmedia *m)
 {
 	if (!m->ph->o.dtmf || m->dg)
 		return;
-	if (dtmf_gen_alloc(&m->dg, m->ph->o.dtmf) < 0)
+	if (pdtmf_tx_alloc(&m->dg, m->ph, m->call_id) < 0)
 		m->dg = NULL;
 }
 
@@ -201,9 +178,8 @@ void pmedia_tick(struct pmedia *m, const int16_t *mix)
 
 	if (m->pt < 0)
 		return;
-	/* Digits replace the tone (and then silence follows, dtmf_gen's contract). */
-	if (m->dg) {
-		dtmf_gen_fill(m->dg, amp, FRAME_SAMPLES);
+	if (m->dg && pdtmf_tx_audio(m->dg, amp, FRAME_SAMPLES)) {
+		;	/* in-band digits replace the tone while they play */
 	} else if (m->play) {
 		for (int i = 0; i < FRAME_SAMPLES; i++, m->play_pos = (m->play_pos + 1) % m->play_n)
 			amp[i] = m->play[m->play_pos];
@@ -219,6 +195,8 @@ void pmedia_tick(struct pmedia *m, const int16_t *mix)
 	}
 	g711_law_encode(m->law, amp, out, FRAME_SAMPLES);
 	rtp_send(m->rtp, m->pt, out, FRAME_SAMPLES, FRAME_SAMPLES);
+	if (m->dg)
+		pdtmf_tx_events(m->dg, m->rtp, m->te_pt);
 }
 
 void pmedia_rx_tick(struct pmedia *m)

@@ -25,15 +25,14 @@ static const char *const relay_names[] = {
 	[DTMF_RELAY_INBAND] = "inband", [DTMF_RELAY_RTP_NTE] = "rfc4733", [DTMF_RELAY_SIP_INFO] = "info",
 };
 
+/* The other party's side for log lines: "sip" for an RTP port. */
 static const char *peer_kind(const struct sip_leg *sl)
 {
-	return sl->mport.peer ? sl->mport.peer->kind : "none";
+	if (!sl->mport.peer)
+		return "none";
+	return strcmp(sl->mport.peer->kind, "rtp") ? sl->mport.peer->kind : "sip";
 }
 
-static int on_air(const struct sip_leg *sl)
-{
-	return sl->pt >= 0 && !sl_is(sl, SIP_ST_HELD);
-}
 
 int sip_rtp_init(struct sip_leg *sl, const struct cfg_enum_list *relay)
 {
@@ -46,6 +45,7 @@ int sip_rtp_init(struct sip_leg *sl, const struct cfg_enum_list *relay)
 	r->ptime = 20;
 	r->relay = *relay;
 	r->method = DTMF_RELAY_INBAND;
+	r->last_pt = -1;
 	if (dtmf_play_alloc(&r->dp_in) || dtmf_play_alloc(&r->dp_out)) {
 		sip_rtp_cleanup(sl);
 		return -ENOMEM;
@@ -75,6 +75,11 @@ void sip_rtp_media_changed(struct sip_leg *sl, int ptime)
 		break;
 	}
 	r->method = m;
+	if (sl->pt != r->last_pt) {	/* a new codec: a new talkspurt for the far end's decoder */
+		if (r->last_pt >= 0)
+			rtp_mark(sl->rtp);
+		r->last_pt = sl->pt;
+	}
 	sl->mport.dtmf = m == DTMF_RELAY_INBAND ? NULL : sl_dtmf;
 	sl->mport.codec = g711_law_name(r->law);
 	/* RFC 4566 6: a=ptime is how long the far end wants our packets;
@@ -247,7 +252,10 @@ void sl_play(struct media_port *mp, const int16_t *frame)
 		r->ev_on = 0;
 		rx_digit(sl, r->ev_digit, 0, r->ev_dur, "rfc4733");
 	}
-	if (!on_air(sl))
+	/* Held, the session sends nothing (rtp_set_remote(NULL)) but its
+	 * timestamps go on with the clock, so the resumed stream (marker bit
+	 * set) does not jump back in time (RFC 3550 5.1). */
+	if (sl->pt < 0)
 		return;
 	if (dtmf_play_busy(r->dp_out)) {	/* in-band method: the digit replaces the audio */
 		memcpy(buf, frame, sizeof(buf));

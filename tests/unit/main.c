@@ -28,6 +28,7 @@
 	X(redirect) \
 	X(rtp) \
 	X(sdp) \
+	X(sim_dtmf) \
 	X(sip_leg) \
 	X(sip_overload) \
 	X(sip_timers) \
