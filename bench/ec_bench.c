@@ -19,6 +19,8 @@
 #include "bench/ec_bench.h"
 #include "dsp/echo.h"
 #include "dsp/echo_path.h"
+#include "dsp/fax_tone.h"
+#include "dsp/tonezone.h"
 
 #define FRAME ECHO_FRAME
 #define TAIL_MS 128
@@ -209,6 +211,37 @@ static int run(const struct cand *c, const struct echo_path_params *pp, const in
 	return 0;
 }
 
+/* The other stages pri_media.c runs per frame beside the canceller: the
+ * fax/modem tone detector (one per direction while the canceller is on)
+ * on speech, and the ringback player. */
+static void other_stages(const int16_t *far, size_t nfar)
+{
+	struct fax_tone_det *det;
+	struct tone_player *tp;
+	int16_t buf[FRAME];
+	size_t frames = nfar / FRAME * 4;
+	double t0, t1;
+
+	if (fax_tone_det_alloc(&det) || tone_player_alloc(&tp, "us", TZ_RINGBACK)) {
+		fprintf(stderr, "ec-bench: out of memory\n");
+		return;
+	}
+	t0 = now_s();
+	for (size_t f = 0; f < frames; f++)
+		fax_tone_feed(det, far + (f * FRAME) % nfar, FRAME);
+	t1 = now_s();
+	printf("%-28s %-22s %8s %8s %9.1f %9.0f\n", "fax_tone_feed (CED/ANS/V.21)", "speech", "", "",
+	       (t1 - t0) * 1e6 / (double)frames, 20000 / ((t1 - t0) * 1e6 / (double)frames));
+	t0 = now_s();
+	for (size_t f = 0; f < frames; f++)
+		tone_player_fill(tp, buf, FRAME);
+	t1 = now_s();
+	printf("%-28s %-22s %8s %8s %9.1f %9.0f\n", "tone_player_fill (ringback)", "us 440+480", "", "",
+	       (t1 - t0) * 1e6 / (double)frames, 20000 / ((t1 - t0) * 1e6 / (double)frames));
+	fax_tone_det_free(det);
+	tone_player_free(tp);
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "tests/data";
@@ -245,6 +278,7 @@ int main(int argc, char **argv)
 			       r.stdout_per_sample);
 		}
 	}
+	other_stages(far, nfar);
 	printf("ERLE: echo power in / out over far-end-only frames after %d s; DT: out / near "
 	       "speech power over double-talk frames (0 dB: near speech intact); us/frame: CPU "
 	       "per 20 ms frame of one channel; ch/core: channels one core carries at that cost\n",
