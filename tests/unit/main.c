@@ -23,6 +23,7 @@
 	X(route_transfer) \
 	X(identity) \
 	X(redirect) \
+	X(rtcp) \
 	X(rtp) \
 	X(sdp) \
 	X(sip_leg) \
