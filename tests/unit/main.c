@@ -22,6 +22,7 @@
 	X(route) \
 	X(route_transfer) \
 	X(identity) \
+	X(jbuf) \
 	X(redirect) \
 	X(rtcp) \
 	X(rtp) \
