@@ -64,6 +64,7 @@ struct phone_opts {
 	enum sdp_dir hold_dir;		/* SDP_SENDRECV + hold_null means "null" style */
 	int hold_null;
 	int tone_hz, detect_hz;
+	int drop_every;			/* --drop-every N: every Nth RTP packet lost on the way */
 	const char *dtmf;
 	struct phone_target targets[PHONE_MAX_TARGETS];	/* --call, --dial in order */
 	int n_targets;
