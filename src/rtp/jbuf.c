@@ -34,6 +34,7 @@ struct jbuf {
 	int miss_run;		/* turns in a row with no frame */
 	int min_frames;		/* to buffer before the first turn */
 	int puts;		/* frames put since the reset */
+	int16_t hist[2 * JB_FRAME_SAMPLES];	/* the last two frames played */
 	uint32_t newest_ts;	/* the latest timestamp put, for delay_ms */
 	int has_newest;
 	struct jbuf_stats st;
@@ -121,6 +122,20 @@ void jbuf_put_cn(struct jbuf *jb, uint32_t ts, int level_dbov)
 	jb_put(jb, ts, &lvl, 1, JB_PKT_CN);
 }
 
+/* SpanDSP 0.0.6's first plc_fillin after audio rotates its history ring
+ * with an overlapping memcpy (normalise_history; ASan: memcpy-param-overlap)
+ * unless the ring starts at 0. It does after a plc_rx of a whole history
+ * (PLC_HISTORY_LEN, 280 samples): so a loss starts from a fresh state fed
+ * the last two frames, the same history in order. */
+static void plc_restart(struct jbuf *jb)
+{
+	int16_t h[2 * JB_FRAME_SAMPLES];
+
+	memcpy(h, jb->hist, sizeof(h));
+	plc_init(jb->plc);
+	plc_rx(jb->plc, h, 2 * JB_FRAME_SAMPLES);
+}
+
 static void fill_noise(struct jbuf *jb, int16_t *out)
 {
 	for (int i = 0; i < JB_FRAME_SAMPLES; i++)
@@ -167,6 +182,8 @@ int jbuf_get(struct jbuf *jb, int16_t *out)
 		memcpy(out, buf, JB_FRAME_BYTES);
 		/* SpanDSP keeps the history and smooths the joint after a loss */
 		plc_rx(jb->plc, out, JB_FRAME_SAMPLES);
+		memmove(jb->hist, jb->hist + JB_FRAME_SAMPLES, JB_FRAME_BYTES);
+		memcpy(jb->hist + JB_FRAME_SAMPLES, out, JB_FRAME_BYTES);
 		jb->synced = 1;
 		jb->cn = 0;
 		jb->miss_run = 0;
@@ -193,6 +210,8 @@ int jbuf_get(struct jbuf *jb, int16_t *out)
 		if (rc == JITTER_BUFFER_MISSING)
 			jb->st.lost++;
 		jb->st.plc++;
+		if (jb->miss_run == 1)
+			plc_restart(jb);
 		plc_fillin(jb->plc, out, JB_FRAME_SAMPLES);
 		return JB_PLC;
 	}
