@@ -52,6 +52,9 @@ $(BUILD)/sipgw-phone: $(call obj,$(PHONE_SRC)) $(BUILD)/libsipgw.a
 $(FAKE_DAHDI): $(FAKE_DAHDI_SRC) hw/fake/fake.h hw/fake/fakedahdi.map src/core/dahdi_conf.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fPIC -shared -Wl,--version-script=hw/fake/fakedahdi.map -o $@ $(FAKE_DAHDI_SRC) -ldl -lpthread
+# DSP stage figures (bench/bench_*.c): CPU per channel, printed by make bench
+$(BUILD)/bench-jbuf: $(call obj,bench/bench_jbuf.c) $(BUILD)/libsipgw.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/unit-tests: $(call obj,$(UNIT_SRC)) $(BUILD)/libsipgw.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cunit)
 
@@ -98,7 +101,8 @@ test: deps
 
 bench: deps
 	@scripts/install-bench-deps.sh
-	$(MAKE) $(PROGS)
+	$(MAKE) $(PROGS) $(BUILD)/bench-jbuf
+	$(BUILD)/bench-jbuf
 	python3 bench/bench.py --build $(BUILD)
 
 clean:
