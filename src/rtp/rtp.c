@@ -56,6 +56,7 @@ struct rtp_session {
 	int local_port;
 	struct sockaddr_in remote, rtcp_remote;
 	int has_remote;
+	int held;		/* rtp_set_held: RTP stops, RTCP goes on */
 	uint32_t ssrc;
 	uint16_t seq;
 	uint32_t ts;
@@ -517,6 +518,13 @@ int rtp_set_remote(struct rtp_session *rs, const char *ip, int port)
 	return 0;
 }
 
+void rtp_set_held(struct rtp_session *rs, int held)
+{
+	if (rs->held && !held)
+		rs->marker_next = 1;
+	rs->held = held;
+}
+
 /* RFC 3550 5.1: V=2, P=0, X=0, CC=0; network byte order. */
 size_t rtp_header_build(uint8_t *h, int pt, int marker, uint16_t seq, uint32_t ts, uint32_t ssrc)
 {
@@ -556,13 +564,13 @@ int rtp_send(struct rtp_session *rs, int pt, const uint8_t *payload, size_t len,
 
 	if (len > sizeof(pkt) - RTP_HDR_LEN)
 		return -EMSGSIZE;
-	if (rs->has_remote && rs->drop_every && ++rs->drop_count % rs->drop_every == 0) {
+	if (rs->has_remote && !rs->held && rs->drop_every && ++rs->drop_count % rs->drop_every == 0) {
 		rs->seq++;	/* lost on the way: sent as far as we know */
 		rs->st.tx_packets++;
 		rs->st.tx_test_dropped++;
 		rs->tx_octets += (uint32_t)len;
 		rs->marker_next = 0;
-	} else if (rs->has_remote) {
+	} else if (rs->has_remote && !rs->held) {
 		rtp_hdr(rs, pkt, pt, rs->marker_next, rs->ts);
 		memcpy(pkt + RTP_HDR_LEN, payload, len);
 		rc = rtp_xmit(rs, pkt, RTP_HDR_LEN + len);
@@ -589,7 +597,7 @@ int rtp_send_event(struct rtp_session *rs, int pt, char digit, uint16_t duration
 
 	if (code < 0)
 		return -EINVAL;
-	if (!rs->has_remote)
+	if (!rs->has_remote || rs->held)
 		return 0;
 	/* RFC 4733 2.5.1.2: every packet of one event carries the timestamp
 	 * of its start; the first one has the marker bit. */

@@ -73,7 +73,12 @@ int rtp_local_port(const struct rtp_session *rs);
 /** Where to send; RTCP goes to port + 1. ip NULL or "0.0.0.0" or port 0
  * stops sending, RTCP too (hold, RFC 3264 8.4). */
 int rtp_set_remote(struct rtp_session *rs, const char *ip, int port);
-/** Send one packet; timestamp advances by ts_inc samples. No-op without remote. */
+/** Hold by direction (a=sendonly/inactive from the far end, RFC 3264 8.4):
+ * held, no RTP goes out but RTCP goes on to the remote (RFC 3264 5.1: RTCP
+ * is sent whatever the direction); resumed, a new talkspurt. */
+void rtp_set_held(struct rtp_session *rs, int held);
+/** Send one packet; timestamp advances by ts_inc samples. No-op without
+ * remote or while held. */
 int rtp_send(struct rtp_session *rs, int pt, const uint8_t *payload, size_t len, uint32_t ts_inc);
 /** RFC 4733 event packet (digit 0-9,*,#,A-D) for duration in samples; end sets the E bit. */
 int rtp_send_event(struct rtp_session *rs, int pt, char digit, uint16_t duration, int end);

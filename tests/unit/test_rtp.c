@@ -323,12 +323,25 @@ static void test_send_headers(void)
 	CU_ASSERT_EQUAL((uint16_t)(h[4].seq - h[3].seq), 1);
 	CU_ASSERT_EQUAL(h[4].ts - h[3].ts, 160 + 3 * 80);
 	CU_ASSERT_EQUAL(h[4].ssrc, h[0].ssrc);
+	/* held by direction (a=sendonly): nothing, the clock on; resumed: a
+	 * new talkspurt */
+	rtp_set_held(rs, 1);
+	CU_ASSERT_EQUAL(rtp_send(rs, 8, payload, 80, 80), 0);
+	CU_ASSERT_EQUAL(rtp_send_event(rs, 101, '1', 160, 0), 0);
+	CU_ASSERT_EQUAL(udp_recv(fd, buf[5], sizeof(buf[5]), 0), -1);
+	rtp_set_held(rs, 0);
+	CU_ASSERT_EQUAL(rtp_send(rs, 8, payload, 80, 80), 0);
+	CU_ASSERT_EQUAL_FATAL(udp_recv(fd, buf[5], sizeof(buf[5]), 1000), RTP_HDR_LEN + 80);
+	CU_ASSERT_EQUAL_FATAL(rtp_parse(buf[5], RTP_HDR_LEN + 80, &h[5]), 0);
+	CU_ASSERT_EQUAL(h[5].marker, 1);
+	CU_ASSERT_EQUAL((uint16_t)(h[5].seq - h[4].seq), 1);
+	CU_ASSERT_EQUAL(h[5].ts - h[4].ts, 160);
 	/* too big for one datagram of ours */
 	CU_ASSERT_EQUAL(rtp_send(rs, 0, payload, 1500, 160), -EMSGSIZE);
 	CU_ASSERT_EQUAL(rtp_set_remote(rs, "127.0.0.1", 70000), -EINVAL);
 	CU_ASSERT_EQUAL(rtp_set_remote(rs, "no.such.address", 4000), -EINVAL);
 	rtp_get_stats(rs, &st);
-	CU_ASSERT_EQUAL(st.tx_packets, 5);
+	CU_ASSERT_EQUAL(st.tx_packets, 6);
 	rtp_free(rs);
 	close(fd);
 }
@@ -691,6 +704,10 @@ static void test_rtcp_bye_and_garbage(void)
 	}
 	CU_ASSERT_EQUAL(st.rtcp_dropped, 2);
 	CU_ASSERT_EQUAL(st.rtcp_rx, 0);
+	/* held by direction: no RTP, but RTCP goes on (RFC 3264 5.1) */
+	rtp_set_held(rs, 1);
+	CU_ASSERT_EQUAL(rtp_send(rs, 0, payload, 160, 160), 0);
+	CU_ASSERT_EQUAL(udp_recv(fd, buf, sizeof(buf), 0), -1);
 	rtp_free(rs);
 	/* the report timer (5 s) has not fired: the BYE compound is the first */
 	n = udp_recv(fd2, buf, sizeof(buf), 1000);
@@ -700,7 +717,7 @@ static void test_rtcp_bye_and_garbage(void)
 	CU_ASSERT_EQUAL(ri.has_sr, 1);		/* we sent RTP */
 	CU_ASSERT_EQUAL(ri.si.packets, 1);
 	CU_ASSERT_EQUAL(ri.si.octets, 160);
-	CU_ASSERT_EQUAL(ri.si.rtp_ts, h.ts + 160);
+	CU_ASSERT_EQUAL(ri.si.rtp_ts, h.ts + 320);	/* the held frame's time went by */
 	CU_ASSERT_EQUAL(ri.n_rb, 0);		/* we heard no RTP */
 	CU_ASSERT_EQUAL(strlen(ri.cname), 24);	/* 96 random bits (RFC 7022) */
 	CU_ASSERT_EQUAL(ri.bye, 1);
