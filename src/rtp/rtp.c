@@ -629,6 +629,11 @@ int rtp_send_event(struct rtp_session *rs, int pt, char digit, uint16_t duration
 	return rtp_xmit(rs, pkt, sizeof(pkt));
 }
 
+void rtp_mark(struct rtp_session *rs)
+{
+	rs->marker_next = 1;
+}
+
 void rtp_get_stats(const struct rtp_session *rs, struct rtp_stats *st)
 {
 	const struct rtp_rx_src *rx = &rs->rx;

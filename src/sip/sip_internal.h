@@ -183,6 +183,7 @@ struct jbuf;
 #define SIP_JB_MAX_MS 200
 struct sip_rtp {
 	enum g711_law law;		/* of the negotiated payload type */
+	int last_pt;			/* the payload type we sent last (-1 none) */
 	int ptime;			/* ms of audio in each packet we send */
 	int16_t rx[MEDIA_FRAME];	/* received samples short of a frame */
 	size_t rx_n;

@@ -32,10 +32,6 @@ static const char *peer_kind(const struct sip_leg *sl)
 	return sl->mport.peer ? sl->mport.peer->kind : "none";
 }
 
-static int on_air(const struct sip_leg *sl)
-{
-	return sl->pt >= 0 && !sl_is(sl, SIP_ST_HELD);
-}
 
 static int sl_pull(struct media_port *mp, int16_t *frame);
 static void sl_stats(struct media_port *mp, struct media_stats *st);
@@ -53,6 +49,7 @@ int sip_rtp_init(struct sip_leg *sl, const struct cfg_enum_list *relay)
 	r->ptime = 20;
 	r->relay = *relay;
 	r->method = DTMF_RELAY_INBAND;
+	r->last_pt = -1;
 	if (dtmf_play_alloc(&r->dp_in) || dtmf_play_alloc(&r->dp_out) ||
 	    jbuf_alloc(&r->jb, SIP_JB_MIN_MS, SIP_JB_MAX_MS)) {
 		sip_rtp_cleanup(sl);
@@ -85,9 +82,14 @@ void sip_rtp_media_changed(struct sip_leg *sl, int ptime)
 		break;
 	}
 	r->method = m;
+	if (sl->pt != r->last_pt) {	/* a new codec: a new talkspurt for the far end's decoder */
+		if (r->last_pt >= 0) {
+			rtp_mark(sl->rtp);
+			jbuf_reset(r->jb);	/* and what it sends us: a new timeline */
+		}
+		r->last_pt = sl->pt;
+	}
 	sl->mport.dtmf = m == DTMF_RELAY_INBAND ? NULL : sl_dtmf;
-	if (r->jb && sl->mport.codec && strcmp(sl->mport.codec, g711_law_name(r->law)))
-		jbuf_reset(r->jb);	/* a new codec: a new timeline (RFC 3550 5.1) */
 	sl->mport.codec = g711_law_name(r->law);
 	/* RFC 4566 6: a=ptime is how long the far end wants our packets;
 	 * RFC 3551 4.5: 20 ms when it says nothing. */
@@ -321,7 +323,10 @@ void sl_play(struct media_port *mp, const int16_t *frame)
 		r->ev_on = 0;
 		rx_digit(sl, r->ev_digit, 0, r->ev_dur, "rfc4733");
 	}
-	if (!on_air(sl))
+	/* Held, the session sends nothing (rtp_set_held) but its
+	 * timestamps go on with the clock, so the resumed stream (marker bit
+	 * set) does not jump back in time (RFC 3550 5.1). */
+	if (sl->pt < 0)
 		return;
 	if (dtmf_play_busy(r->dp_out)) {	/* in-band method: the digit replaces the audio */
 		memcpy(buf, frame, sizeof(buf));
