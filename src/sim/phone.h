@@ -72,6 +72,7 @@ struct phone_opts {
 	enum sdp_dir hold_dir;		/* SDP_SENDRECV + hold_null means "null" style */
 	int hold_null;
 	int tone_hz, detect_hz;
+	int drop_every;			/* --drop-every N: every Nth RTP packet lost on the way */
 	const char *dtmf;
 	enum pdtmf_mode dtmf_mode;	/* --dtmf-mode */
 	int dtmf_ms;			/* --dtmf-ms: tone (event) and gap length */
