@@ -52,8 +52,11 @@ $(BUILD)/sipgw-phone: $(call obj,$(PHONE_SRC)) $(BUILD)/libsipgw.a
 $(FAKE_DAHDI): $(FAKE_DAHDI_SRC) hw/fake/fake.h hw/fake/fakedahdi.map src/core/dahdi_conf.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fPIC -shared -Wl,--version-script=hw/fake/fakedahdi.map -o $@ $(FAKE_DAHDI_SRC) -ldl -lpthread
-# DSP benchmarks (figures only): the echo canceller candidates, bench/ec_bench.c
-$(BUILD)/ec-bench: $(call obj,bench/ec_bench.c bench/ec_bench_spandsp.c) $(BUILD)/libsipgw.a
+# DSP stage figures (bench/bench_*.c): CPU per channel, printed by make bench
+$(BUILD)/bench-jbuf: $(call obj,bench/bench_jbuf.c) $(BUILD)/libsipgw.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+# the echo canceller candidates (bench/bench_ec.c)
+$(BUILD)/bench-ec: $(call obj,bench/bench_ec.c bench/bench_ec_spandsp.c) $(BUILD)/libsipgw.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 # The simulators' shared pieces (src/sim/sim_*.c) are tested too.
 $(BUILD)/unit-tests: $(call obj,$(UNIT_SRC) $(wildcard src/sim/sim_*.c)) $(BUILD)/libsipgw.a
@@ -102,8 +105,9 @@ test: deps
 
 bench: deps
 	@scripts/install-bench-deps.sh
-	$(MAKE) $(PROGS) $(BUILD)/ec-bench
-	$(BUILD)/ec-bench tests/data
+	$(MAKE) $(PROGS) $(BUILD)/bench-jbuf $(BUILD)/bench-ec
+	$(BUILD)/bench-jbuf
+	$(BUILD)/bench-ec tests/data
 	python3 bench/bench.py --build $(BUILD)
 
 clean:
@@ -179,7 +183,7 @@ fuzz-cov: deps
 			tests/fuzz/corpus/$$t $$(test -d $(FUZZ_BUILD)/findings/$$t && echo $(FUZZ_BUILD)/findings/$$t) \
 			>/dev/null 2>&1 || exit 1; \
 		llvm-profdata-14 merge -o $(FUZZ_COV_BUILD)/$$t.profdata $(FUZZ_COV_BUILD)/$$t.profraw; \
-		case $$t in sdp) f=src/sip/sdp.c;; auth) f=src/sip/registrar.c;; \
+		case $$t in sdp) f=src/sip/sdp.c;; rtcp) f=src/rtp/rtcp.c;; auth) f=src/sip/registrar.c;; \
 			dialpeer) f="src/core/dialpeer.c src/route/dialpeer.c";; \
 			config) f="src/core/config.c src/core/config_spans.c src/route/route_check.c";; \
 			dtmf_info) f=src/sip/sip_dtmf.c;; sim_dtmf) f=src/sim/sim_dtmf.c;; q931) f="src/q931/span.c src/q931/span_maint.c src/q931/pri_leg.c src/q931/q931_trace.c";; *) f=;; esac; \

@@ -1,7 +1,7 @@
 /* sipgw - line echo canceller for the PRI side of a call (ITU-T G.168): the
  * 2-wire tail behind the PBX returns part of what we play; this removes it
  * before the audio goes to SIP. SpeexDSP's MDF canceller with its residual
- * echo suppressor as the NLP (bench/ec_bench.c measured it against SpanDSP's
+ * echo suppressor as the NLP (bench/bench_ec.c measured it against SpanDSP's
  * echo_can: see README "Echo canceller"). SPDX-License-Identifier: GPL-2.0-only */
 #ifndef SIPGW_DSP_ECHO_H
 #define SIPGW_DSP_ECHO_H

@@ -73,6 +73,7 @@ struct phone_opts {
 	int hold_null;
 	int tone_hz, detect_hz;
 	const char *play;		/* --play FILE: raw 16-bit 8 kHz audio, looped, instead of a tone */
+	int drop_every;			/* --drop-every N: every Nth RTP packet lost on the way */
 	const char *dtmf;
 	enum pdtmf_mode dtmf_mode;	/* --dtmf-mode */
 	int dtmf_ms;			/* --dtmf-ms: tone (event) and gap length */

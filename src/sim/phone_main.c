@@ -315,6 +315,8 @@ static void usage(FILE *f)
 	      "  heard: AUDIO dtmf D inband|rfc4733|info, AUDIO dtmf-end D rfc4733|info ms=N\n"
 	      "  (the event's final duration, INFO's Duration); sent: EVENT call N dtmf send D M\n"
 	      "  --play FILE            raw 16-bit 8 kHz audio (tests/data/*.s16), looped\n"
+	      "  --drop-every N         do not send every Nth RTP packet (a lossy network;\n"
+	      "                         counted as sent, tx_dropped= in the STAT line)\n"
 	      "mid-call (Cisco figures B-3..B-13); --at may repeat, SEC from start:\n"
 	      "  --at SEC:ACTION        hold[=null|sendonly|inactive][:N]  resume[:N]\n"
 	      "                         call:URI (a second call; the first stays as it is)\n"
@@ -362,6 +364,8 @@ static void check_args(const struct phone_opts *o)
 		snprintf(err, sizeof(err), "--t1 must be 1..%d ms", PHONE_T1_MAX_MS);
 	else if (o->expires_s < 1)
 		snprintf(err, sizeof(err), "--expires must be at least 1");
+	else if (o->drop_every < 0 || o->drop_every == 1)
+		snprintf(err, sizeof(err), "--drop-every must be 2 or more");
 	else if (o->unregister_at_ms >= 0 && !o->register_uri)
 		snprintf(err, sizeof(err), "--unregister-at needs --register");
 	for (int i = 0; !err[0] && i < o->n_targets; i++)
@@ -380,7 +384,7 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 	       O_DETECT, O_CALL, O_FROM, O_DISPLAY, O_EXITN, O_TIMEOUT, O_AUTH, O_REGISTER, O_EXPIRES,
 	       O_UNREGISTER, O_PROXY, O_BACKUP, O_EMERGENCY, O_TRIES, O_T1, O_DIAL, O_TEMPLATE,
 	       O_SE, O_MINSE, O_NOST, O_PRIVACY, O_PAI, O_HEADER, O_AT, O_WAITING, O_REDIRECT,
-	       O_REFUSE_REFER, O_DTMF_MODE, O_DTMF_MS, O_DTMF_AFTER, O_NO_TE };
+	       O_REFUSE_REFER, O_DTMF_MODE, O_DTMF_MS, O_DTMF_AFTER, O_NO_TE, O_DROP };
 	static const struct option lopts[] = {
 		{ "bind", 1, NULL, O_BIND }, { "port", 1, NULL, O_PORT },
 		{ "user", 1, NULL, O_USER }, { "answer-after", 1, NULL, O_ANSWER },
@@ -407,6 +411,7 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 		{ "no-session-timer", 0, NULL, O_NOST },
 		{ "at", 1, NULL, O_AT }, { "answer-waiting", 0, NULL, O_WAITING },
 		{ "redirect-to", 1, NULL, O_REDIRECT }, { "refuse-refer", 1, NULL, O_REFUSE_REFER },
+		{ "drop-every", 1, NULL, O_DROP },
 		{ "quiet", 0, NULL, 'q' }, { "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -480,6 +485,7 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 		case O_DTMF_AFTER: o->dtmf_after_ms = parse_sec(optarg); break;
 		case O_NO_TE: o->no_te = 1; break;
 		case O_DETECT: o->detect_hz = atoi(optarg); break;
+		case O_DROP: o->drop_every = atoi(optarg); break;
 		case O_CALL: add_target(o, optarg, NULL); break;
 		case O_DIAL: add_target(o, NULL, optarg); break;
 		case O_AUTH: parse_auth(o, optarg); break;

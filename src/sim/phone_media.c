@@ -111,6 +111,7 @@ int pmedia_alloc(struct pmedia **mp, struct phone *ph, int call_id)
 	m->te_pt = -1;
 	m->rx_age = 2;		/* nothing heard yet */
 	rp.arg = m;
+	rp.drop_every = (unsigned)ph->o.drop_every;
 	rc = rtp_alloc(&m->rtp, ph->root, &rp);
 	if (!rc && ph->o.tone_hz)
 		rc = sine_gen_alloc(&m->tg, ph->o.tone_hz, TONE_LEVEL_DBM0);
@@ -217,6 +218,10 @@ void pmedia_print_stats(const struct pmedia *m)
 	struct rtp_stats st;
 
 	rtp_get_stats(m->rtp, &st);
-	phone_out(m->ph, "STAT", "call %d rtp tx=%lu rx=%lu dropped=%lu", m->call_id,
-		  st.tx_packets, st.rx_packets, st.rx_dropped);
+	/* rx loss and jitter as RFC 3550 A.3 and A.8 count them; what the far
+	 * end's RTCP says of our stream; the packets --drop-every kept back */
+	phone_out(m->ph, "STAT", "call %d rtp tx=%lu rx=%lu dropped=%lu lost=%ld expected=%lu "
+		  "jitter=%.1fms tx_dropped=%lu remote_lost=%ld rtt=%d", m->call_id,
+		  st.tx_packets, st.rx_packets, st.rx_dropped, st.rx_lost, st.rx_expected,
+		  st.jitter_ms, st.tx_test_dropped, st.remote_lost, st.rtt_ms);
 }

@@ -25,7 +25,9 @@
 	X(route) \
 	X(route_transfer) \
 	X(identity) \
+	X(jbuf) \
 	X(redirect) \
+	X(rtcp) \
 	X(rtp) \
 	X(sdp) \
 	X(sim_dtmf) \

@@ -6,7 +6,7 @@
 #include <unistd.h>
 #include <spandsp.h>
 
-#include "bench/ec_bench.h"
+#include "bench/bench_ec.h"
 
 struct span_ec {
 	echo_can_state_t *ec;

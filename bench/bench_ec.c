@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <speex/speex_echo.h>
 
-#include "bench/ec_bench.h"
+#include "bench/bench_ec.h"
 #include "dsp/echo.h"
 #include "dsp/echo_path.h"
 #include "dsp/fax_tone.h"
@@ -154,7 +154,7 @@ static int run(const struct cand *c, const struct echo_path_params *pp, const in
 	int16_t *ref = malloc(total * 2), *in = malloc(total * 2), *nr = calloc(total, 2);
 	int16_t *out = malloc(total * 2);
 	double s_in = 0, s_out = 0, s_near = 0, s_dt = 0, t0, t1;
-	char tmpl[] = "/tmp/ec-bench-stdout-XXXXXX";
+	char tmpl[] = "/tmp/bench-ec-stdout-XXXXXX";
 	int fd, saved;
 	struct stat sb;
 
@@ -223,7 +223,7 @@ static void other_stages(const int16_t *far, size_t nfar)
 	double t0, t1;
 
 	if (fax_tone_det_alloc(&det) || tone_player_alloc(&tp, "us", TZ_RINGBACK)) {
-		fprintf(stderr, "ec-bench: out of memory\n");
+		fprintf(stderr, "bench-ec: out of memory\n");
 		return;
 	}
 	t0 = now_s();
@@ -254,7 +254,7 @@ int main(int argc, char **argv)
 	far = load(pf, &nfar);
 	near = load(pn, &nnear);
 	if (!far || !near) {
-		fprintf(stderr, "ec-bench: cannot read %s or %s\n", pf, pn);
+		fprintf(stderr, "bench-ec: cannot read %s or %s\n", pf, pn);
 		return 1;
 	}
 	printf("== echo canceller: tail %d ms, %.1f s of speech (far end looped %d times, the near "
@@ -268,7 +268,7 @@ int main(int argc, char **argv)
 			char pname[40];
 
 			if (run(&cands[c], &paths[p], far, nfar, near, nnear, &r)) {
-				fprintf(stderr, "ec-bench: %s: out of memory\n", cands[c].name);
+				fprintf(stderr, "bench-ec: %s: out of memory\n", cands[c].name);
 				return 1;
 			}
 			snprintf(pname, sizeof(pname), "G.168 D.%d %dms ERL %.0f", paths[p].model,
