@@ -152,6 +152,18 @@ static void pm_log_ec(struct pri_leg *pl)
 	     isnan(erl) ? " (the far end never talked alone)" : "");
 }
 
+/* media_port stats: the canceller's figures for the call's end line */
+static void pm_stats(struct media_port *mp, struct media_stats *st)
+{
+	struct pri_media *m = &((struct pri_leg *)mp->owner)->med;
+
+	if (!m->ec || !m->ec_frames)
+		return;
+	st->ec = echo_can_enabled(m->ec) ? 1 : 2;
+	st->ec_erle_db = echo_can_erle_db(m->ec);
+	st->ec_erl_db = echo_can_erl_db(m->ec);
+}
+
 int pri_media_init(struct pri_leg *pl)
 {
 	struct pri_media *m = &pl->med;
@@ -161,6 +173,7 @@ int pri_media_init(struct pri_leg *pl)
 	pl->port.codec = g711_law_name(span_law(pl->span));
 	pl->port.play = pm_play;
 	pl->port.dtmf = pm_dtmf;
+	pl->port.stats = pm_stats;
 	pl->port.clocked = 1;
 	pl->port.owner = pl;
 	if (dtmf_watch_alloc(&m->dw, pm_watch, pl) || dtmf_play_alloc(&m->dp) ||

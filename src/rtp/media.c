@@ -1,6 +1,7 @@
 /* sipgw - the media path of a call. SPDX-License-Identifier: GPL-2.0-only */
 #include "rtp/media.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -61,13 +62,28 @@ void media_get_stats(struct media_port *mp, struct media_stats *st)
 		mp->stats(mp, st);
 }
 
+/* " ec=on erle=41.4dB erl=7.6dB"; "-" not measured; ERL past 40 dB is no echo */
+static void ec_format(char *buf, size_t len, const struct media_stats *st)
+{
+	char erle[16] = "-", erl[16] = "-";
+
+	if (!isnan(st->ec_erle_db))
+		snprintf(erle, sizeof(erle), "%.1fdB", st->ec_erle_db);
+	if (st->ec_erl_db > 40)
+		snprintf(erl, sizeof(erl), ">40dB");
+	else if (!isnan(st->ec_erl_db))
+		snprintf(erl, sizeof(erl), "%.1fdB", st->ec_erl_db);
+	snprintf(buf, len, " ec=%s erle=%s erl=%s", st->ec == 1 ? "on" : "off", erle, erl);
+}
+
 const char *media_stats_format(char *buf, size_t len, const struct media_stats *st)
 {
-	char rtt[16] = "?", far[32] = "?";
+	char rtt[16] = "?", far[32] = "?", ec[64] = "";
 
+	if (st->ec)
+		ec_format(ec, sizeof(ec), st);
 	if (!st->valid) {
-		if (len)
-			buf[0] = 0;
+		snprintf(buf, len, "%s", ec);
 		return buf;
 	}
 	if (st->rtt_ms >= 0)
@@ -75,8 +91,8 @@ const char *media_stats_format(char *buf, size_t len, const struct media_stats *
 	if (st->remote_fraction >= 0)
 		snprintf(far, sizeof(far), "%ld (%.1f%%)", st->remote_lost, st->remote_fraction * 100.0 / 256);
 	snprintf(buf, len, " rtp rx=%lu tx=%lu lost=%ld/%lu (%.1f%%) jitter=%.1fms rtt=%s far-lost=%s"
-		 " jb late=%lu plc=%lu cn=%lu overflow=%lu", st->rx_packets, st->tx_packets, st->rx_lost,
+		 " jb late=%lu plc=%lu cn=%lu overflow=%lu%s", st->rx_packets, st->tx_packets, st->rx_lost,
 		 st->rx_expected, st->rx_expected ? st->rx_lost * 100.0 / st->rx_expected : 0.0,
-		 st->jitter_ms, rtt, far, st->jb_late, st->jb_plc, st->jb_cn, st->jb_overflow);
+		 st->jitter_ms, rtt, far, st->jb_late, st->jb_plc, st->jb_cn, st->jb_overflow, ec);
 	return buf;
 }

@@ -52,6 +52,11 @@ struct media_stats {
 	int remote_fraction;		/* of 256 in its last report; -1 no report */
 	/* the jitter buffer: frames late, concealed (PLC), comfort noise */
 	unsigned long jb_late, jb_plc, jb_cn, jb_overflow;
+	/* a B-channel's echo canceller (q931/pri_media.c), whatever valid says:
+	 * ec 0 none, 1 on, 2 turned off (fax/modem); ERLE and ERL in dB, NAN
+	 * not measured, ERL INFINITY when no echo came back (dsp/echo.h) */
+	int ec;
+	double ec_erle_db, ec_erl_db;
 };
 typedef void (media_stats_h)(struct media_port *mp, struct media_stats *st);
 

@@ -14,6 +14,18 @@ SPEECH = os.path.join(fl.SRCDIR, "tests", "data", "speech_far.s16")
 EC_END = re.compile(r"echo canceller (on|off): ERLE (-|[\d.-]+ dB) ERL (-|>?[\d.-]+ dB)")
 
 
+CALL_END = re.compile(r"ended, cause \d+ .* ec=(on|off) erle=(-|[\d.-]+dB) erl=(-|>?[\d.-]+dB)")
+
+
+def call_end_ec(gw):
+    """(state, ERLE, ERL) from the call's end line (bridge: 'call N ended, cause ... ec=on erle=... erl=...')."""
+    for ln in gw.errlines():
+        m = CALL_END.search(ln)
+        if m:
+            return m.group(1), m.group(2), m.group(3)
+    raise FlowError("no ec= figures in the call's end line:\n%s" % "\n".join(gw.errlines()[-10:]))
+
+
 def ec_end(gw):
     """(state, ERLE dB or None, ERL dB or None) from the PRI leg's end line."""
     for ln in gw.errlines():
@@ -39,7 +51,7 @@ def ec_fax_ans_pr_turns_ec_off(tb):
     t = float(re.search(r"at (\d+\.\d+) s", off[0]).group(1))
     if not 0.4 <= t <= 2.5:
         raise FlowError("EC off %.2f s into the call; ANS/ should be recognised within ~2 s" % t)
-    if ec_end(gw)[0] != "off":
+    if ec_end(gw)[0] != "off" or call_end_ec(gw)[0] != "off":
         raise FlowError("the call's end line does not say the canceller was off")
 
 
@@ -69,6 +81,8 @@ def ec_no_echo_line_says_so(tb):
     phone.wait_exit()
     if not any(re.search(r"echo canceller on: ERLE - ERL >40 dB \(no echo heard\)", l) for l in gw.errlines()):
         raise FlowError("no 'no echo heard' end line:\n%s" % "\n".join(gw.errlines()[-10:]))
+    if call_end_ec(gw) != ("on", "-", ">40dB"):
+        raise FlowError("call end line says %s, want ec=on erle=- erl=>40dB" % (call_end_ec(gw),))
 
 
 def echo_call(tb, ec, *phone_args):
@@ -93,6 +107,9 @@ def ec_cancels_a_hybrids_echo(tb):
     # the hybrid's ERL is 9 dB for white noise; speech through G.168 D.2, thereabouts
     if erl is None or not 5 <= erl <= 13:
         raise FlowError("ERL %s dB, want the hybrid's ~9 dB" % erl)
+    # the same figures in the call's end line, beside the RTP ones
+    if call_end_ec(gw) != ("on", "%.1fdB" % erle, "%.1fdB" % erl):
+        raise FlowError("call end line %s, leg line ERLE %s ERL %s" % (call_end_ec(gw), erle, erl))
 
 
 @flow

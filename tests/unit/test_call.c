@@ -5,6 +5,7 @@
  * hold, shutdown, dropping calls, and ring-no-answer on a real loop.
  * SPDX-License-Identifier: GPL-2.0-only */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -521,6 +522,20 @@ static void test_end_line_media_figures(void)
 		media_stats_format(buf, sizeof(buf), &st);
 		CU_ASSERT_STRING_EQUAL(buf, " rtp rx=0 tx=0 lost=0/0 (0.0%) jitter=0.0ms rtt=? far-lost=? "
 				       "jb late=0 plc=0 cn=0 overflow=0");
+	}
+	{
+		/* a B-channel: no RTP, its echo canceller's figures (dsp/echo.h) */
+		struct media_stats st = { .ec = 1, .ec_erle_db = 41.44, .ec_erl_db = 7.6 };
+		char buf[256];
+
+		CU_ASSERT_STRING_EQUAL(media_stats_format(buf, sizeof(buf), &st),
+				       " ec=on erle=41.4dB erl=7.6dB");
+		st = (struct media_stats){ .ec = 1, .ec_erle_db = NAN, .ec_erl_db = INFINITY };
+		CU_ASSERT_STRING_EQUAL(media_stats_format(buf, sizeof(buf), &st), " ec=on erle=- erl=>40dB");
+		st = (struct media_stats){ .ec = 2, .ec_erle_db = NAN, .ec_erl_db = NAN };
+		CU_ASSERT_STRING_EQUAL(media_stats_format(buf, sizeof(buf), &st), " ec=off erle=- erl=-");
+		st = (struct media_stats){ 0 };
+		CU_ASSERT_STRING_EQUAL(media_stats_format(buf, sizeof(buf), &st), "");
 	}
 }
 
