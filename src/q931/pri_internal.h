@@ -115,6 +115,7 @@ struct pri_media {
 	struct dtmf_play *dp;		/* digits from the SIP side, played to the PBX */
 	struct dtmf_play *dp_in;	/* keypad digits played towards the SIP side */
 	int relay;			/* the SIP side takes digits as events: cut them from the audio */
+	int clear_channel;		/* a data bearer: no echo canceller, no DTMF */
 	int16_t dl[PM_DELAY + 1][MEDIA_FRAME];
 	uint8_t dl_mute[PM_DELAY + 1];
 	unsigned dl_len;
@@ -155,6 +156,8 @@ struct pri_leg {
 /** The leg's port and DSP; 0 or -ENOMEM (then nothing is left to free). */
 int pri_media_init(struct pri_leg *pl);
 void pri_media_cleanup(struct pri_leg *pl);
+/** A data call (clear-channel bearer): the B-channel's bytes pass with no DSP on them. */
+void pri_media_clear_channel(struct pri_leg *pl);
 /** Keypad facility digits from the PBX during the call. */
 void pri_media_keypad(struct pri_leg *pl, const char *digits);
 

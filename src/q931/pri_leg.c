@@ -616,8 +616,10 @@ static void pl_action(struct fsm_inst *fi, int event, void *data)
 		return;
 	case PL_EV_ALERT:
 		pl_move(pl, PRI_ST_CALL_RECEIVED);
-		/* Progress indicator 8 (in-band information) when the far side sends audio. */
-		pri_acknowledge(sp->pri, pl->qc, span_wire_chan(sp, pl->chan), ev->inband);
+		/* Progress indicator 8 (in-band information) when the far side sends
+		 * audio, or when we play the span's ringback ourselves (inband_ringback). */
+		pri_acknowledge(sp->pri, pl->qc, span_wire_chan(sp, pl->chan),
+				ev->inband || sp->cfg->inband_ringback);
 		span_reschedule(sp);
 		return;
 	case PL_EV_PROGRESS:

@@ -157,9 +157,9 @@ static void pm_stats(struct media_port *mp, struct media_stats *st)
 {
 	struct pri_media *m = &((struct pri_leg *)mp->owner)->med;
 
-	if (!m->ec || !m->ec_frames)
+	if (!m->ec || (!m->ec_frames && !m->clear_channel))
 		return;
-	st->ec = echo_can_enabled(m->ec) ? 1 : 2;
+	st->ec = echo_can_enabled(m->ec) ? 1 : 2;	/* a data call's is off from the start */
 	st->ec_erle_db = echo_can_erle_db(m->ec);
 	st->ec_erl_db = echo_can_erl_db(m->ec);
 }
@@ -192,6 +192,16 @@ int pri_media_init(struct pri_leg *pl)
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+void pri_media_clear_channel(struct pri_leg *pl)
+{
+	struct pri_media *m = &pl->med;
+
+	m->clear_channel = 1;
+	if (m->ec)
+		echo_can_disable(m->ec);
+	LOGI(LSS_DSP, "%s clear-channel data bearer: echo canceller and DTMF detection off", pm_desc(pl));
 }
 
 void pri_media_cleanup(struct pri_leg *pl)
@@ -284,6 +294,10 @@ void pri_leg_frame_in(struct pri_leg *pl, const uint8_t *wire, size_t len)
 	 * far end must answer on our clock (the PBX simulator's --echo does)
 	 * or the echo moves by a frame whenever their timers cross. Fax and
 	 * modems turn the canceller off. */
+	if (m->clear_channel) {
+		media_deliver(&pl->port, in);
+		return;
+	}
 	if (m->ec && echo_can_enabled(m->ec))
 		pm_fax_check(pl, m->ft_in, in, "from the PBX");
 	if (m->ec && echo_can_enabled(m->ec)) {

@@ -282,6 +282,10 @@ static void on_ring(struct span *sp, const pri_event *ev)
 		pri_hangup(sp->pri, r->call, PRI_CAUSE_SWITCH_CONGESTION);
 		return;
 	}
+	/* Q.931 4.5.5: unrestricted (or restricted) digital information is
+	 * data, not speech: no echo canceller, no DTMF detection on it. */
+	if (r->ctype == PRI_TRANS_CAP_DIGITAL || r->ctype == PRI_TRANS_CAP_RESTRICTED_DIGITAL)
+		pri_media_clear_channel(pl);
 	snprintf(si.called, sizeof(si.called), "%.*s", (int)sizeof(si.called) - 1, r->callednum);
 	snprintf(si.calling, sizeof(si.calling), "%.*s", (int)sizeof(si.calling) - 1, r->callingnum);
 	snprintf(si.display, sizeof(si.display), "%.*s", (int)sizeof(si.display) - 1, r->callingname);

@@ -68,6 +68,7 @@ struct pbx_opts {
 	double dtmf_after;		/* --dtmf-after: seconds from cut-through (keypad: CONNECT) */
 	int detect_hz;			/* 0: no tone detector */
 	int detect_hz2;			/* --detect F1+F2: a dual tone (ringback), else 0 */
+	int data_call;			/* --data-call: the SETUP's bearer is unrestricted digital */
 	int tone_ans;			/* --tone-ans: 2100 Hz with phase reversals (V.25 ANS/) */
 	int echo_erl;			/* --echo DB: a 2-wire hybrid returning our audio at this ERL */
 	int exit_when_done;

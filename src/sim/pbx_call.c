@@ -347,8 +347,12 @@ static int call_place(struct pbx *p, int iface, int want)
 	/* Exclusive: the channel is ours, the network may not pick another
 	 * (Q.931 4.5.13 octet 3 bit 4); preferred: it may. */
 	pri_sr_set_channel(sr, pbx_chan_encode(p, iface, chan), !o->preferred, 0);
-	pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH,
-			  o->framing == PBX_E1 ? PRI_LAYER_1_ALAW : PRI_LAYER_1_ULAW);
+	/* --data-call: 64 kbit/s unrestricted digital (Q.931 4.5.5), no layer 1 protocol */
+	if (o->data_call)
+		pri_sr_set_bearer(sr, PRI_TRANS_CAP_DIGITAL, 0);
+	else
+		pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH,
+				  o->framing == PBX_E1 ? PRI_LAYER_1_ALAW : PRI_LAYER_1_ULAW);
 	snprintf(c->number, sizeof(c->number), "%s", o->call ? o->call : PBX_GLARE_NUMBER);
 	if (o->overlap >= 0) {
 		/* Q.931 5.1.3: the first digits, no Sending Complete */

@@ -69,7 +69,7 @@ enum {
 	OPT_STATS, OPT_HELP, OPT_PREFERRED, OPT_GLARE, OPT_RECONNECT, OPT_NO_RESTART_WAIT,
 	OPT_SEND_EMPTY_AT, OPT_FLOOD_BAD_B, OPT_FLOOD_AT, OPT_RESTART_AT, OPT_HOLD_AT, OPT_RETRIEVE_AT, OPT_OVERLAP, OPT_COLLECT, OPT_OOS, OPT_INS_AFTER, OPT_CALLS_IN, OPT_CALLING_TON, OPT_RESTRICTED, OPT_REDIRECTING, OPT_REDIR_REASON, OPT_PCAP,
 	OPT_NFAS, OPT_CALL_IFACE, OPT_DROP_DCHAN_AT, OPT_SWITCH_TRANSFER,
-	OPT_DTMF_MODE, OPT_DTMF_MS, OPT_DTMF_AFTER, OPT_TONE_ANS, OPT_ECHO,
+	OPT_DTMF_MODE, OPT_DTMF_MS, OPT_DTMF_AFTER, OPT_TONE_ANS, OPT_ECHO, OPT_DATA_CALL,
 };
 
 static const struct option long_opts[] = {
@@ -98,6 +98,7 @@ static const struct option long_opts[] = {
 	{ "dtmf-after", required_argument, NULL, OPT_DTMF_AFTER },
 	{ "detect", required_argument, NULL, OPT_DETECT },
 	{ "tone-ans", no_argument, NULL, OPT_TONE_ANS },
+	{ "data-call", no_argument, NULL, OPT_DATA_CALL },
 	{ "echo", required_argument, NULL, OPT_ECHO },
 	{ "exit-when-done", no_argument, NULL, OPT_EXIT_DONE },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
@@ -160,6 +161,7 @@ static void usage(FILE *f)
 	      "          [--dtmf-after SEC]  from cut-through (keypad: CONNECT) to the first digit (0)\n"
 	      "          heard: AUDIO dtmf D inband|keypad ch=N; sent: EVENT call N dtmf send D MODE\n"
 	      "          [--tone-ans]  2100 Hz with phase reversals (V.25 ANS/, a fax or modem answering)\n"
+	      "          [--data-call]  the SETUP asks for 64 kbit/s unrestricted digital, not speech\n"
 	      "          [--echo DB]  a 2-wire tail: what we hear comes back at ERL DB (G.168 D.2, 10 ms)\n"
 	      "  xfer:   [--switch-transfer]  a FACILITY from the gateway on a call (its 2BCT, RLT,\n"
 	      "          ECT request) is carried out: the calls are connected here and cleared\n"
@@ -364,6 +366,7 @@ static int opts_parse(struct pbx_opts *o, int argc, char **argv)
 			break;
 		}
 		case OPT_TONE_ANS: o->tone_ans = 1; break;
+		case OPT_DATA_CALL: o->data_call = 1; break;
 		case OPT_ECHO: rc = parse_int(optarg, 1, 40, &o->echo_erl); break;
 		case OPT_EXIT_DONE: o->exit_when_done = 1; break;
 		case OPT_TIMEOUT: rc = parse_sec(optarg, &o->timeout); break;

@@ -155,6 +155,9 @@ def ringback_to_pbx_on_180_without_sdp(tb):
     t_conn = [ms for ms, t in fl.timed(pbx.lines(), "Q931") if t.startswith("< CONNECT ")]
     if not t_conn:
         raise FlowError("no CONNECT at the PBX")
+    alerting = [t for _, t in fl.timed(pbx.lines(), "Q931") if t.startswith("< ALERTING ")]
+    if not alerting or "pi=8" not in alerting[0]:
+        raise FlowError("ALERTING without progress indicator 8 (in-band information): %s" % alerting)
     if [e for _, e in ev[:3]] != ["on", "off", "on"]:
         raise FlowError("ringback events %s, want on, off, on" % ev)
     on_ms, off_ms = ev[1][0] - ev[0][0], ev[2][0] - ev[1][0]
@@ -192,3 +195,24 @@ def no_ringback_unless_asked(tb):
     ev = ringback_runs(pbx.lines(), "440+480")
     if ev:
         raise FlowError("the PBX heard ringback it did not ask for: %s" % ev)
+
+
+@flow
+def ec_off_for_clear_channel_data(tb):
+    """A SETUP whose bearer is 64 kbit/s unrestricted digital (Q.931 4.5.5) is data: the gateway
+    runs no echo canceller and no DTMF detection on it, so the PBX's 123# (were it data that looks
+    like tones) reaches the phone as audio, not as RFC 4733 events; a voice call beside it has both."""
+    phone = tb.phone("phone", "--answer-after", "0.2", "--hangup-after", "2.5", "--exit-after-calls", "1")
+    gw = tb.gateway(tb.config([voip_peer(100, "2...", phone.port)]))
+    pbx = pbx_call(tb, "--data-call", "--dtmf", "123#")
+    pbx.wait_exit()
+    phone.wait_exit()
+    if not any("clear-channel data bearer: echo canceller and DTMF detection off" in l for l in gw.errlines()):
+        raise FlowError("the gateway did not take the data bearer as clear channel")
+    if call_end_ec(gw)[0] != "off":
+        raise FlowError("the end line does not say the canceller was off: %s" % (call_end_ec(gw),))
+    heard = re.findall(r"AUDIO dtmf (\S) (\S+)", "\n".join(phone.lines()))
+    if any(m == "rfc4733" for _, m in heard):
+        raise FlowError("DTMF detected on a data call and sent as RFC 4733: %s" % heard)
+    if "".join(d for d, m in heard if m == "inband") != "123#":
+        raise FlowError("the data call's bytes did not cross untouched (phone heard %s)" % heard)
