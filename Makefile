@@ -55,6 +55,8 @@ $(FAKE_DAHDI): $(FAKE_DAHDI_SRC) hw/fake/fake.h hw/fake/fakedahdi.map src/core/d
 # DSP stage figures (bench/bench_*.c): CPU per channel, printed by make bench
 $(BUILD)/bench-jbuf: $(call obj,bench/bench_jbuf.c) $(BUILD)/libsipgw.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/bench-chain: $(call obj,bench/bench_chain.c) $(BUILD)/libsipgw.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 # the echo canceller candidates (bench/bench_ec.c)
 $(BUILD)/bench-ec: $(call obj,bench/bench_ec.c bench/bench_ec_spandsp.c) $(BUILD)/libsipgw.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -105,7 +107,8 @@ test: deps
 
 bench: deps
 	@scripts/install-bench-deps.sh
-	$(MAKE) $(PROGS) $(BUILD)/bench-jbuf $(BUILD)/bench-ec
+	$(MAKE) $(PROGS) $(BUILD)/bench-jbuf $(BUILD)/bench-ec $(BUILD)/bench-chain
+	$(BUILD)/bench-chain
 	$(BUILD)/bench-jbuf
 	$(BUILD)/bench-ec tests/data
 	python3 bench/bench.py --build $(BUILD)
