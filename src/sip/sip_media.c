@@ -22,7 +22,7 @@ int sl_build_answer(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir dir,
 		.addr = sl->ua->rtp_ip, .port = rtp_local_port(sl->rtp), .pts = pts,
 		.te_pt = SDP_PT_TELEPHONE_EVENT, .dir = dir,
 		.sess_id = sl->sdp_id, .sess_ver = ++sl->sdp_ver, .offer = offer,
-		.null_addr = sl->offer_null_addr,
+		.null_addr = sl->offer_null_addr, .ptime = 20,
 	};
 
 	if (sl->pt >= 0) {
