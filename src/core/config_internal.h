@@ -12,7 +12,8 @@
 
 struct enum_row { const char *name; int value; };
 
-enum opt_kind { OPT_STR, OPT_INT, OPT_BOOL, OPT_ENUM, OPT_SECONDS_MS, OPT_PREFIX_LIST, OPT_FWD_DIGITS };
+enum opt_kind { OPT_STR, OPT_INT, OPT_BOOL, OPT_ENUM, OPT_SECONDS_MS, OPT_PREFIX_LIST, OPT_FWD_DIGITS,
+		OPT_CODEC_LIST };
 
 struct opt {
 	const char *name;
