@@ -165,18 +165,35 @@ static void timer_after(su_timer_t *t, su_timer_f f, struct pcall *c, long ms)
 		su_timer_set_at(t, f, c, su_time_add(su_now(), (su_duration_t)ms));
 }
 
-/* Our SDP: an offer lists every codec we take; an answer only the chosen one. */
+/* Our SDP: an offer lists every codec we take (or --at codec:NAME's one);
+ * an answer only the chosen one, on the offer's PT. a=ptime says --ptime. */
 static const char *pcall_sdp(struct pcall *c, char *buf, int hold)
 {
 	const struct phone_opts *o = &c->ph->o;
+	const struct codec_desc *const *codecs = o->codecs;
+	int pts[PHONE_MAX_CODECS], n = o->n_codecs;
 	struct sdp_build_params p = {
-		.addr = o->bind_addr, .port = pmedia_local_port(c->media),
-		.pts = c->pt >= 0 ? &c->pt : o->codecs, .n_pts = c->pt >= 0 ? 1 : o->n_codecs,
-		.te_pt = c->pt >= 0 ? c->te_pt : SDP_PT_TELEPHONE_EVENT,
+		.addr = o->bind_addr, .port = pmedia_local_port(c->media), .pts = pts,
+		.codecs = codecs, .te_pt = SDP_PT_TELEPHONE_EVENT, .ptime = o->ptime,
 		.dir = hold ? c->hold_dir : SDP_SENDRECV, .null_addr = hold && c->hold_null,
 		.sess_id = c->sess_id, .sess_ver = c->sess_ver++,
 	};
 
+	const struct codec_desc *one = c->offer_codec;
+
+	if (one) {
+		codecs = &one;
+		n = 1;
+		c->offer_codec = NULL;	/* once: later offers (hold, refresh) as agreed */
+	} else if (c->pt >= 0 && c->codec) {
+		codecs = &c->codec;
+		n = 1;
+		p.te_pt = c->te_pt;
+	}
+	for (int i = 0; i < n; i++)
+		pts[i] = codecs == &c->codec ? c->pt : pmedia_offer_pt(codecs[i]);
+	p.codecs = codecs;
+	p.n_pts = n;
 	if (sdp_build(buf, SDP_BUF_LEN, &p) < 0)
 		buf[0] = '\0';
 	return buf;
@@ -194,19 +211,23 @@ static int sdp_of(const sip_t *sip, struct sdp_info *si)
 	return sdp_info_parse(si, body);
 }
 
-/* Take the far end's description: RTP goes where it says, unless it holds us. */
+/* Take the far end's description: RTP goes where it says, unless it holds
+ * us. The codec is the first of --codec the description carries (RFC 3264
+ * 6.1, ours first), chosen again on every offer and answer, so that a
+ * re-INVITE may change it. */
 static int pcall_apply_remote(struct pcall *c, const struct sdp_info *si, int offer)
 {
 	const struct phone_opts *o = &c->ph->o;
-	int pt = offer || c->pt < 0 ? sdp_choose_pt(si, o->codecs, o->n_codecs) : c->pt;
+	struct sdp_choice ch;
 
-	if (pt < 0)
+	if (sdp_negotiate(si, o->codecs, o->n_codecs, &ch) < 0)
 		return -ENOTSUP;
-	c->pt = pt;
+	c->pt = ch.pt;
+	c->codec = ch.codec;
 	c->te_pt = si->te_pt;
 	if (sdp_is_hold(si))
-		return pmedia_set_remote(c->media, NULL, 0, pt, si->te_pt);
-	return pmedia_set_remote(c->media, si->addr, si->port, pt, si->te_pt);
+		return pmedia_set_remote(c->media, NULL, 0, &ch);
+	return pmedia_set_remote(c->media, si->addr, si->port, &ch);
 }
 
 static int reason_cause(const sip_t *sip)
@@ -412,7 +433,8 @@ static void on_reinvite(struct pcall *c, const sip_t *sip)
 	{
 		struct sdp_build_params p = {
 			.addr = c->ph->o.bind_addr, .port = pmedia_local_port(c->media),
-			.pts = &c->pt, .n_pts = 1, .te_pt = c->te_pt,
+			.pts = &c->pt, .codecs = &c->codec, .n_pts = 1, .te_pt = c->te_pt,
+			.ptime = c->ph->o.ptime,
 			.dir = sdp_dir_answer(si.dir), .sess_id = c->sess_id, .sess_ver = c->sess_ver++,
 		};
 		if (sdp_build(sdp, sizeof(sdp), &p) < 0)
@@ -448,6 +470,7 @@ static void pcall_failover(struct pcall *c, int status)
 	c->route = PROUTE_BACKUP;
 	c->tries = c->challenges = 0;
 	c->pt = c->te_pt = -1;		/* forget an early answer from the primary */
+	c->codec = NULL;
 	if (proute_target(ph, c->number, c->route, c->target, sizeof(c->target)) < 0 ||
 	    pcall_set_state(c, PC_CALLING) < 0 || pcall_invite(c) < 0) {
 		c->final_status = status;
@@ -531,6 +554,14 @@ static void on_invite_response(struct pcall *c, int status, const sip_t *sip)
 		pcall_set_state(c, PC_HELD);
 		phone_out(c->ph, "EVENT", "call %d held", c->id);
 		pmid_on_held(c);
+		break;
+	case PC_ACTIVE:
+		/* a refresh, or --at codec:NAME: the answer may bring a new codec */
+		if (status < 300 && has_sdp && pcall_apply_remote(c, &si, 0) < 0) {
+			fprintf(stderr, "call %d: no common codec in re-INVITE answer\n", c->id);
+			nua_bye(c->nh, TAG_END());
+			pcall_set_state(c, PC_RELEASING);
+		}
 		break;
 	case PC_RESUMING:
 		if (status >= 300) {

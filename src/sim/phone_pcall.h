@@ -22,7 +22,9 @@ struct pcall {
 	su_timer_t *t_answer, *t_hangup, *t_hold, *t_unhold, *t_refresh, *t_cancel;
 	int final_status;		/* final response to the initial INVITE, 0 = none */
 	int cause;			/* Q.850 cause from a Reason header, 0 = none */
-	int pt, te_pt;			/* negotiated law and telephone-event, -1 = none */
+	int pt, te_pt;			/* negotiated codec's PT and telephone-event, -1 = none */
+	const struct codec_desc *codec;	/* the negotiated codec, NULL = none yet */
+	const struct codec_desc *offer_codec;	/* --at codec:NAME: our next offer has it alone */
 	int offer_in_answer;		/* we offered in a 2xx/18x: the answer comes in ACK */
 	unsigned long sess_id, sess_ver;
 	enum sdp_dir hold_dir;		/* this call's hold style (--hold-style, hold=STYLE) */
