@@ -16,6 +16,7 @@
 	X(config) \
 	X(dahdi_conf) \
 	X(dialpeer) \
+	X(dtmf) \
 	X(fsm) \
 	X(log) \
 	X(loop) \
