@@ -431,6 +431,7 @@ static int sl_alloc(struct sip_leg **slp, struct sip_ua *ua, enum sip_role role)
 	sl->pt = -1;
 	sl->te_pt = -1;
 	sl->sdp_id = (unsigned long)random();
+	sl_set_codecs(sl, &ua->codecs);
 	sl->timer_ms[SIP_T_RTP] = ua->tp.rtp_timeout_ms;
 	sl->timer_ms[SIP_T_RTP_HOLD] = ua->tp.rtp_hold_timeout_ms;
 	if ((rc = fsm_inst_init(&sl->fi, &sip_leg_fsm, role == SIP_ROLE_UAC ? SIP_ST_IDLE : SIP_ST_INCOMING, sl,
@@ -469,6 +470,8 @@ int sip_leg_alloc_outgoing(struct leg **legp, struct sip_ua *ua, const struct si
 	sl->assert_identity = p->assert_identity;
 	if (p->dtmf_relay && p->dtmf_relay->n)
 		sl->rm.relay = *p->dtmf_relay;	/* the dial-peer's dtmf-relay over the global one */
+	if (p->codecs && p->codecs->n)
+		sl_set_codecs(sl, p->codecs);	/* and its voice-class codec */
 	*legp = &sl->base;
 	return 0;
 }
