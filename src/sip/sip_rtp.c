@@ -112,8 +112,9 @@ int sip_rtp_set_codec(struct sip_leg *sl, const struct sdp_choice *ch)
 	r->codec = c;
 	r->law = ch->codec->static_pt == RTP_PT_PCMA ? LAW_ALAW : LAW_ULAW;
 	r->tx_n = r->rx_n = 0;
-	LOGI(LSS_RTP, "%s codec %s%s/%d pt %d%s%s", sip_leg_describe(sl), old ? old->name : "",
-	     old ? " -> " : "", ch->codec->clock, ch->pt, ch->fmtp[0] ? " fmtp " : "", ch->fmtp);
+	LOGI(LSS_RTP, "%s codec %s%s%s/%d pt %d%s%s", sip_leg_describe(sl), old ? old->name : "",
+	     old ? " -> " : "", ch->codec->name, ch->codec->clock, ch->pt, ch->fmtp[0] ? " fmtp " : "",
+	     ch->fmtp);
 	return 0;
 }
 
