@@ -110,29 +110,32 @@ static void test_open_digit(void)
 	dtmf_play_free(dp);
 }
 
+/* the whole string as the body */
+#define parse(ctype, body) sip_dtmf_info_parse(ctype, body, strlen(body), &d, &ms)
+
 static void test_info_parse(void)
 {
 	char d = 0;
 	unsigned ms = 1;
 
-	CU_ASSERT(sip_dtmf_info_parse("application/dtmf-relay", "Signal=5\r\nDuration=160\r\n", 25, &d, &ms) == 0);
+	CU_ASSERT(parse("application/dtmf-relay", "Signal=5\r\nDuration=160\r\n") == 0);
 	CU_ASSERT(d == '5' && ms == 160);
-	CU_ASSERT(sip_dtmf_info_parse("Application/DTMF-Relay", "signal = #\nduration= 250", 26, &d, &ms) == 0);
+	CU_ASSERT(parse("Application/DTMF-Relay", "signal = #\nduration= 250") == 0);
 	CU_ASSERT(d == '#' && ms == 250);
-	CU_ASSERT(sip_dtmf_info_parse("application/dtmf-relay", "Signal=*\r\n", 10, &d, &ms) == 0);
+	CU_ASSERT(parse("application/dtmf-relay", "Signal=*\r\n") == 0);
 	CU_ASSERT(d == '*' && ms == 0);
-	CU_ASSERT(sip_dtmf_info_parse("application/dtmf", "a\r\n", 3, &d, &ms) == 0);
+	CU_ASSERT(parse("application/dtmf", "a\r\n") == 0);
 	CU_ASSERT(d == 'A');
 	/* no digit, two characters, a value past a minute, nothing at all */
-	CU_ASSERT(sip_dtmf_info_parse("application/dtmf-relay", "Signal=\r\nDuration=160", 22, &d, &ms) == -EINVAL);
-	CU_ASSERT(sip_dtmf_info_parse("application/dtmf-relay", "Signal=12\r\n", 11, &d, &ms) == -EINVAL);
-	CU_ASSERT(sip_dtmf_info_parse("application/dtmf-relay", "Signal=1\r\nDuration=99999999999", 31, &d, &ms) == -EINVAL);
-	CU_ASSERT(sip_dtmf_info_parse("application/dtmf-relay", "", 0, &d, &ms) == -EINVAL);
-	CU_ASSERT(sip_dtmf_info_parse("application/dtmf", "12", 2, &d, &ms) == -EINVAL);
+	CU_ASSERT(parse("application/dtmf-relay", "Signal=\r\nDuration=160") == -EINVAL);
+	CU_ASSERT(parse("application/dtmf-relay", "Signal=12\r\n") == -EINVAL);
+	CU_ASSERT(parse("application/dtmf-relay", "Signal=1\r\nDuration=99999999999") == -EINVAL);
+	CU_ASSERT(parse("application/dtmf-relay", "") == -EINVAL);
+	CU_ASSERT(parse("application/dtmf", "12") == -EINVAL);
 	/* not DTMF at all: the caller answers 415 */
-	CU_ASSERT(sip_dtmf_info_parse("application/dtmf-relayx", "Signal=1", 8, &d, &ms) == -ENOENT);
-	CU_ASSERT(sip_dtmf_info_parse("text/plain", "Signal=1", 8, &d, &ms) == -ENOENT);
-	CU_ASSERT(sip_dtmf_info_parse(NULL, "Signal=1", 8, &d, &ms) == -ENOENT);
+	CU_ASSERT(parse("application/dtmf-relayx", "Signal=1") == -ENOENT);
+	CU_ASSERT(parse("text/plain", "Signal=1") == -ENOENT);
+	CU_ASSERT(parse(NULL, "Signal=1") == -ENOENT);
 	/* the length bounds the body, not a NUL */
 	CU_ASSERT(sip_dtmf_info_parse("application/dtmf-relay", "Signal=9XXXX", 8, &d, &ms) == 0);
 	CU_ASSERT(d == '9');
