@@ -171,7 +171,7 @@ fuzz-cov: deps
 			tests/fuzz/corpus/$$t $$(test -d $(FUZZ_BUILD)/findings/$$t && echo $(FUZZ_BUILD)/findings/$$t) \
 			>/dev/null 2>&1 || exit 1; \
 		llvm-profdata-14 merge -o $(FUZZ_COV_BUILD)/$$t.profdata $(FUZZ_COV_BUILD)/$$t.profraw; \
-		case $$t in sdp) f=src/sip/sdp.c;; auth) f=src/sip/registrar.c;; \
+		case $$t in sdp) f=src/sip/sdp.c;; codec) f="src/dsp/codec.c src/dsp/codec_opus.c";; auth) f=src/sip/registrar.c;; \
 			dialpeer) f="src/core/dialpeer.c src/route/dialpeer.c";; \
 			config) f="src/core/config.c src/core/config_spans.c src/route/route_check.c";; \
 			dtmf_info) f=src/sip/sip_dtmf.c;; q931) f="src/q931/span.c src/q931/span_maint.c src/q931/pri_leg.c src/q931/q931_trace.c";; *) f=;; esac; \
