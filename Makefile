@@ -98,8 +98,13 @@ test: deps
 
 bench: deps
 	@scripts/install-bench-deps.sh
-	$(MAKE) $(PROGS)
+	$(MAKE) $(PROGS) $(BUILD)/codec-bench
+	$(BUILD)/codec-bench
 	python3 bench/bench.py --build $(BUILD)
+
+# CPU per codec and leg (bench/codec_bench.c), figures only
+$(BUILD)/codec-bench: $(call obj,bench/codec_bench.c) $(BUILD)/libsipgw.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 clean:
 	rm -rf build build-asan

@@ -152,9 +152,10 @@ static void test_gsm_tone(void)
 }
 
 /* Opus narrowband SILK at 16 kbit/s is perceptual, not waveform-exact:
- * measured 34 dB at 20 and 60 ms, 24 dB at 30 ms (three 10 ms frames joined
- * by the repacketiser; short frames predict worse). We ask for 20 dB and
- * the level within 1 dB at each size. */
+ * measured 33 dB at 20 and 60 ms, 22 dB at 30 ms (three 10 ms frames joined
+ * by the repacketiser; short frames predict worse), at our complexity 5.
+ * libopus is deterministic for one input, so the margin does not drift run
+ * to run. We ask for 20 dB and the level within 1 dB at each size. */
 static void test_opus_tone(void)
 {
 	static const size_t sizes[] = { 160, 240, 480 };
