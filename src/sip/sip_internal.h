@@ -232,7 +232,6 @@ struct sip_leg {
 	 * our offer lists them, an answer takes the first the offer has */
 	const struct codec_desc *prefs[DP_MAX_CODECS];
 	int n_prefs;
-	enum g711_law offer_law;
 	char remote_addr[64];
 	int remote_port;
 	struct sdp_mlines offer_ml;	/* UAS: the INVITE offer's m= lines, for our answers */

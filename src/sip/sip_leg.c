@@ -185,7 +185,6 @@ static void ev_setup(struct sip_leg *sl, struct sl_setup_args *a)
 {
 	const struct leg_setup_info *si = a->si;
 
-	sl->offer_law = si->law;
 	snprintf(sl->number, sizeof(sl->number), "%s", si->called);
 	/* Request-URI sip:NUMBER@TARGET;user=phone (RFC 3261 19.1.1), or a
 	 * registered phone's contact with the number's address of record in To

@@ -989,6 +989,17 @@ static void test_codec_list_errors(void)
 		     "'codecs' must be a list of codec names [ \"g711ulaw\", ... ]");
 	expect_error("rtp = {\n  codecs = [ \"opus\", \"OPUS\" ];\n};\n", 2, "'codecs': \"OPUS\" listed twice");
 	expect_error("rtp = {\n  codecs = ( \"opus\", 3 );\n};\n", 2, "'codecs' must be a list of codec names");
+	expect_error("dial_peers = (\n"
+		     "  { tag = 99; type = \"voip\"; destination_pattern = \"2...\";\n"
+		     "    session_target = \"registrar\";\n"
+		     "    codec = [ \"opus\" ]; }\n"
+		     ");\n", 4, "dial-peer 99: 'codec' is for a voip dial-peer with an address session_target");
+	expect_error("spans = (\n  { name = \"pbx-a\"; type = \"loopback\"; path = \"/tmp/x\"; role = \"network\";\n"
+		     "    switchtype = \"ni2\"; framing = \"t1\"; }\n);\n"
+		     "dial_peers = (\n"
+		     "  { tag = 900; type = \"pots\"; destination_pattern = \"9T\"; port = \"pbx-a\";\n"
+		     "    codec = [ \"g711ulaw\" ]; }\n"
+		     ");\n", 7, "dial-peer 900: 'codec' is for a voip dial-peer");
 }
 
 int suite_config_add(void)
