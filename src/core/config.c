@@ -649,7 +649,7 @@ static int load_peers(struct ctx *c, struct gw_config *cfg, const config_setting
 		if (dp->codecs.n && (dp->type != DP_VOIP || dp_targets_registrar(dp)))
 			return fail(c, config_setting_get_member(g, "codec"),
 				    "dial-peer %d: 'codec' is for a voip dial-peer with an address session_target "
-				    "(registered phones and the PRI side take rtp.codecs)", dp->tag);
+				    "(registered phones take rtp.codecs; a span speaks its own law)", dp->tag);
 		if (dp_targets_registrar(dp)) {
 			continue;	/* the called number's registered phone */
 		} else if (dp->type == DP_VOIP) {
