@@ -147,3 +147,24 @@ def codec_reinvite_pcmu_to_g722(tb):
         if offs and offs[0] < t_switch + 800:
             raise FlowError("%s: tone %d off at %d, the switch at %d cut the audio" % (who, hz, offs[0],
                                                                                     t_switch))
+
+
+def digits_heard(proc):
+    return "".join(t.split()[1] for _, t in fl.timed(proc.lines(), "AUDIO") if t.startswith("dtmf "))
+
+
+@flow
+def codec_dtmf_both_ways_g722_and_opus(tb):
+    """Digits both ways on G.722 and on Opus calls: the PBX's in-band 159 reach the phone (RFC 4733
+    or in the audio), the phone's in-band 2468 cross the transcoder and reach the PBX, each once."""
+    for codec, peer in (("g722", "g722-64"), ("opus", "opus")):
+        phone = tb.phone("phone-" + codec, "--answer-after", "0.2", "--dtmf", "2468", "--hangup-after", "2.5",
+                         "--exit-after-calls", "1", "--codec", codec)
+        gw = tb.gateway(tb.config([codec_peer(100, "2...", phone.port, [peer])]))
+        pbx = pbx_call(tb, "--dtmf", "159")
+        pbx.wait_exit()
+        phone.wait_exit()
+        gw.stop()
+        if digits_heard(phone) != "159" or digits_heard(pbx) != "2468":
+            raise FlowError("%s: phone heard %r (want 159), PBX heard %r (want 2468)" % (
+                codec, digits_heard(phone), digits_heard(pbx)))
