@@ -16,9 +16,6 @@
 #include <sofia-sip/su_tag.h>
 
 #include "core/log.h"
-#include "dsp/g711.h"
-
-#define SDP_BUF_LEN 1024
 
 
 static const char *const pcall_event_names[PCE__COUNT] = {
@@ -163,71 +160,6 @@ static void timer_after(su_timer_t *t, su_timer_f f, struct pcall *c, long ms)
 {
 	if (ms >= 0)
 		su_timer_set_at(t, f, c, su_time_add(su_now(), (su_duration_t)ms));
-}
-
-/* Our SDP: an offer lists every codec we take (or --at codec:NAME's one);
- * an answer only the chosen one, on the offer's PT. a=ptime says --ptime. */
-static const char *pcall_sdp(struct pcall *c, char *buf, int hold)
-{
-	const struct phone_opts *o = &c->ph->o;
-	const struct codec_desc *const *codecs = o->codecs;
-	int pts[PHONE_MAX_CODECS], n = o->n_codecs;
-	struct sdp_build_params p = {
-		.addr = o->bind_addr, .port = pmedia_local_port(c->media), .pts = pts,
-		.codecs = codecs, .te_pt = SDP_PT_TELEPHONE_EVENT, .ptime = o->ptime,
-		.dir = hold ? c->hold_dir : SDP_SENDRECV, .null_addr = hold && c->hold_null,
-		.sess_id = c->sess_id, .sess_ver = c->sess_ver++,
-	};
-
-	const struct codec_desc *one = c->offer_codec;
-
-	if (one) {
-		codecs = &one;
-		n = 1;
-		c->offer_codec = NULL;	/* once: later offers (hold, refresh) as agreed */
-	} else if (c->pt >= 0 && c->codec) {
-		codecs = &c->codec;
-		n = 1;
-		p.te_pt = c->te_pt;
-	}
-	for (int i = 0; i < n; i++)
-		pts[i] = codecs == &c->codec ? c->pt : pmedia_offer_pt(codecs[i]);
-	p.codecs = codecs;
-	p.n_pts = n;
-	if (sdp_build(buf, SDP_BUF_LEN, &p) < 0)
-		buf[0] = '\0';
-	return buf;
-}
-
-static int sdp_of(const sip_t *sip, struct sdp_info *si)
-{
-	if (!sip || !sip->sip_payload || !sip->sip_payload->pl_data)
-		return -ENOENT;
-	char body[4096];
-	size_t n = sip->sip_payload->pl_len < sizeof(body) - 1 ? sip->sip_payload->pl_len
-							       : sizeof(body) - 1;
-	memcpy(body, sip->sip_payload->pl_data, n);
-	body[n] = '\0';
-	return sdp_info_parse(si, body);
-}
-
-/* Take the far end's description: RTP goes where it says, unless it holds
- * us. The codec is the first of --codec the description carries (RFC 3264
- * 6.1, ours first), chosen again on every offer and answer, so that a
- * re-INVITE may change it. */
-static int pcall_apply_remote(struct pcall *c, const struct sdp_info *si, int offer)
-{
-	const struct phone_opts *o = &c->ph->o;
-	struct sdp_choice ch;
-
-	if (sdp_negotiate(si, o->codecs, o->n_codecs, &ch) < 0)
-		return -ENOTSUP;
-	c->pt = ch.pt;
-	c->codec = ch.codec;
-	c->te_pt = si->te_pt;
-	if (sdp_is_hold(si))
-		return pmedia_set_remote(c->media, NULL, 0, &ch);
-	return pmedia_set_remote(c->media, si->addr, si->port, &ch);
 }
 
 static int reason_cause(const sip_t *sip)
@@ -381,8 +313,8 @@ static void on_new_invite(struct phone *ph, nua_handle_t *nh, const sip_t *sip)
 			  : sip->sip_to && sip->sip_to->a_url->url_user ? sip->sip_to->a_url->url_user : "");
 	phone_print_identity(ph, c->id, sip);
 
-	has_sdp = sdp_of(sip, &si) == 0;
-	if (has_sdp && pcall_apply_remote(c, &si, 1) < 0) {
+	has_sdp = pcall_sdp_of(sip, &si) == 0;
+	if (has_sdp && pcall_apply_remote(c, &si) < 0) {
 		pcall_reject(c, 488);
 		return;
 	}
@@ -414,14 +346,14 @@ static void on_reinvite(struct pcall *c, const sip_t *sip)
 	char sdp[SDP_BUF_LEN];
 	int local_hold = c->fi.state == PC_HELD || c->fi.state == PC_HOLDING;
 
-	if (sdp_of(sip, &si) < 0) {
+	if (pcall_sdp_of(sip, &si) < 0) {
 		/* No offer: ours goes in the 200, the answer in the ACK. */
 		c->offer_in_answer = 1;
 		nua_respond(c->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 			    SIPTAG_PAYLOAD_STR(pcall_sdp(c, sdp, local_hold)), TAG_END());
 		return;
 	}
-	if (pcall_apply_remote(c, &si, 0) < 0) {
+	if (pcall_apply_remote(c, &si) < 0) {
 		nua_respond(c->nh, SIP_488_NOT_ACCEPTABLE, TAG_END());
 		return;
 	}
@@ -430,18 +362,8 @@ static void on_reinvite(struct pcall *c, const sip_t *sip)
 			    SIPTAG_PAYLOAD_STR(pcall_sdp(c, sdp, 1)), TAG_END());
 		return;
 	}
-	{
-		struct sdp_build_params p = {
-			.addr = c->ph->o.bind_addr, .port = pmedia_local_port(c->media),
-			.pts = &c->pt, .codecs = &c->codec, .n_pts = 1, .te_pt = c->te_pt,
-			.ptime = c->ph->o.ptime,
-			.dir = sdp_dir_answer(si.dir), .sess_id = c->sess_id, .sess_ver = c->sess_ver++,
-		};
-		if (sdp_build(sdp, sizeof(sdp), &p) < 0)
-			sdp[0] = '\0';
-	}
 	nua_respond(c->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-		    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+		    SIPTAG_PAYLOAD_STR(pcall_sdp_answer(c, sdp, sdp_dir_answer(si.dir))), TAG_END());
 	if (sdp_is_hold(&si) && c->fi.state == PC_ACTIVE) {
 		pcall_set_state(c, PC_REMOTE_HELD);
 		phone_out(c->ph, "EVENT", "call %d held", c->id);
@@ -507,7 +429,7 @@ static int pcall_final_error(struct pcall *c, int status, const sip_t *sip)
 static void on_invite_response(struct pcall *c, int status, const sip_t *sip)
 {
 	struct sdp_info si;
-	int has_sdp = sdp_of(sip, &si) == 0;
+	int has_sdp = pcall_sdp_of(sip, &si) == 0;
 	int initial = c->fi.state == PC_CALLING || c->fi.state == PC_PROCEEDING ||
 		      c->fi.state == PC_CANCELLING;
 
@@ -520,7 +442,7 @@ static void on_invite_response(struct pcall *c, int status, const sip_t *sip)
 		if (status > 100 && (c->fi.state == PC_CALLING || c->fi.state == PC_PROCEEDING)) {
 			pcall_set_state(c, PC_PROCEEDING);
 			if (has_sdp)	/* early media: listen, do not talk (RFC 3960) */
-				pcall_apply_remote(c, &si, 0);
+				pcall_apply_remote(c, &si);
 		}
 		return;
 	}
@@ -538,7 +460,7 @@ static void on_invite_response(struct pcall *c, int status, const sip_t *sip)
 			pcall_set_state(c, PC_RELEASING);
 			return;
 		}
-		if (has_sdp && pcall_apply_remote(c, &si, 0) < 0) {
+		if (has_sdp && pcall_apply_remote(c, &si) < 0) {
 			fprintf(stderr, "call %d: no common codec in answer\n", c->id);
 			nua_bye(c->nh, TAG_END());
 			pcall_set_state(c, PC_RELEASING);
@@ -557,7 +479,7 @@ static void on_invite_response(struct pcall *c, int status, const sip_t *sip)
 		break;
 	case PC_ACTIVE:
 		/* a refresh, or --at codec:NAME: the answer may bring a new codec */
-		if (status < 300 && has_sdp && pcall_apply_remote(c, &si, 0) < 0) {
+		if (status < 300 && has_sdp && pcall_apply_remote(c, &si) < 0) {
 			fprintf(stderr, "call %d: no common codec in re-INVITE answer\n", c->id);
 			nua_bye(c->nh, TAG_END());
 			pcall_set_state(c, PC_RELEASING);
@@ -569,7 +491,7 @@ static void on_invite_response(struct pcall *c, int status, const sip_t *sip)
 			return;
 		}
 		if (has_sdp)
-			pcall_apply_remote(c, &si, 0);
+			pcall_apply_remote(c, &si);
 		pcall_set_state(c, PC_ACTIVE);
 		phone_out(c->ph, "EVENT", "call %d resumed", c->id);
 		c->ph->cur_call = c->id;
@@ -781,9 +703,9 @@ static void pcall_action(struct fsm_inst *fi, int event, void *data)
 		on_invite_response(c, m->status, m->sip);
 		break;
 	case PCE_ACK:
-		if (c->offer_in_answer && sdp_of(m->sip, &si) == 0) {
+		if (c->offer_in_answer && pcall_sdp_of(m->sip, &si) == 0) {
 			c->offer_in_answer = 0;
-			pcall_apply_remote(c, &si, 0);
+			pcall_apply_remote(c, &si);
 		}
 		break;
 	case PCE_CANCEL_IN:

@@ -345,7 +345,8 @@ int sl_build_answer(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir dir,
 		    const struct sdp_mlines *offer);
 /** Our SDP offer; sdp_build()'s return. */
 int sl_build_sdp(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir dir);
-/** The far end's SDP: 1 when it holds us, 0 when not, -EPROTO without G.711. */
+/** The far end's SDP: 1 when it holds us, 0 when not, -EPROTO with no codec
+ * of the leg's list (sdp_negotiate). */
 int sl_take_sdp(struct sip_leg *sl, const struct sdp_info *si);
 /** An SDP before the dialog is confirmed: sets the state it confirms in; 0 or -EPROTO. */
 int sl_take_early_sdp(struct sip_leg *sl, const struct sdp_info *si);

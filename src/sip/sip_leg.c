@@ -527,7 +527,7 @@ static void ev_r_2xx(struct sip_leg *sl, int status, sip_t const *sip)
 	if (sl_move(sl, hold ? SIP_ST_HELD : SIP_ST_CONFIRMED))
 		return;
 	if (taken < 0) {
-		LOGW(LSS_SIP, "%s answer has no G.711", sl_describe(&sl->base));
+		LOGW(LSS_SIP, "%s answer has none of our codecs", sl_describe(&sl->base));
 		sl_release(&sl->base, CAUSE_BEARER_NOT_IMPL);
 		return;
 	}
@@ -781,7 +781,7 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 	nua_handle_bind(nh, sl);
 	sip_timers_offer(sl, sip);
 	if (sl_take_early_sdp(sl, &offer)) {
-		sl_release(&sl->base, CAUSE_BEARER_NOT_IMPL);	/* 488: no G.711 offered */
+		sl_release(&sl->base, CAUSE_BEARER_NOT_IMPL);	/* 488: none of our codecs offered */
 		return -EPROTO;
 	}
 	sl->offer_ml = offer.ml;	/* our answers keep its m= lines (RFC 3264 6) */
