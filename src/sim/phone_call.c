@@ -152,6 +152,7 @@ void pcall_free(struct pcall *c)
 		nua_handle_bind(c->nh, NULL);
 		nua_handle_destroy(c->nh);
 	}
+	pdtmf_call_free(c);
 	pmedia_free(c->media);
 	free(c);
 }
@@ -239,7 +240,7 @@ static void pcall_answered(struct pcall *c)
 		return;
 	phone_out(c->ph, "EVENT", "call %d answered", c->id);
 	c->ph->cur_call = c->id;
-	pmedia_start_dtmf(c->media);
+	pdtmf_call_answered(c);
 	timer_after(c->t_hangup, on_hangup_timer, c, o->hangup_after_ms);
 	timer_after(c->t_hold, on_hold_timer, c, o->hold_at_ms);
 	timer_after(c->t_unhold, on_unhold_timer, c, o->unhold_at_ms);
@@ -523,7 +524,8 @@ void pcall_nua_cb(nua_event_t event, int status, char const *phrase, nua_t *nua,
 	int callstate = -1;
 
 	if (preg_nua_event(ph, event, status, nh, sip) ||
-	    pxfer_nua_event(ph, event, status, nh, c, sip, tags))
+	    pxfer_nua_event(ph, event, status, nh, c, sip, tags) ||
+	    pdtmf_nua_event(ph, event, status, nh, c, sip))
 		return;
 	switch (event) {
 	case nua_i_invite:

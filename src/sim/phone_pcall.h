@@ -49,6 +49,7 @@ struct pcall {
 	char refer_event[64];			/* Event of a REFER we accepted, for its NOTIFYs */
 	int refer_done;				/* final NOTIFY sent: then BYE (RFC 5589 6.1) */
 	int notifies_out;			/* our NOTIFYs not answered yet */
+	struct pdtmf_info *dtmf_info;		/* --dtmf-mode info: digits still to send, or NULL */
 };
 
 /* What happens to a call: nua's events on its handle, and the clocks the
@@ -105,6 +106,15 @@ void pxfer_on_bye(struct pcall *c, const sip_t *sip);
 void pxfer_nua_redirected(struct pcall *c, const sip_t *sip);
 /** A 3xx to our INVITE, or a failure of a redirected try: the next Contact; 1 if sent. */
 int pxfer_follow_redirect(struct pcall *c, int status, const sip_t *sip);
+
+/* phone_dtmf.c: DTMF by SIP INFO, and where --dtmf starts */
+struct pdtmf_info;
+/** The call is answered: --dtmf starts (media or INFO, by --dtmf-mode). */
+void pdtmf_call_answered(struct pcall *c);
+void pdtmf_call_free(struct pcall *c);
+/** INFO in (answered 200, 400 for a bad DTMF body) and the responses to ours; 1 if handled. */
+int pdtmf_nua_event(struct phone *ph, nua_event_t event, int status, nua_handle_t *nh,
+		    struct pcall *c, const sip_t *sip);
 
 /* phone_mid.c: --at actions, call waiting, 3-way */
 /** A call went on hold by us: a switch or a waiting call continues. */

@@ -17,7 +17,7 @@ const char *pcall_sdp(struct pcall *c, char *buf, int hold)
 	int pts[PHONE_MAX_CODECS], n = o->n_codecs;
 	struct sdp_build_params p = {
 		.addr = o->bind_addr, .port = pmedia_local_port(c->media), .pts = pts,
-		.codecs = codecs, .te_pt = SDP_PT_TELEPHONE_EVENT, .ptime = o->ptime,
+		.codecs = codecs, .te_pt = o->no_te ? -1 : SDP_PT_TELEPHONE_EVENT, .ptime = o->ptime,
 		.dir = hold ? c->hold_dir : SDP_SENDRECV, .null_addr = hold && c->hold_null,
 		.sess_id = c->sess_id, .sess_ver = c->sess_ver++,
 	};
@@ -80,7 +80,9 @@ int pcall_apply_remote(struct pcall *c, const struct sdp_info *si)
 		return -ENOTSUP;
 	c->pt = ch.pt;
 	c->codec = ch.codec;
-	c->te_pt = si->te_pt;
+	if (o->no_te)	/* --no-telephone-event: none in our answer */
+		ch.te_pt = -1;
+	c->te_pt = ch.te_pt;
 	if (sdp_is_hold(si))
 		return pmedia_set_remote(c->media, NULL, 0, &ch);
 	return pmedia_set_remote(c->media, si->addr, si->port, &ch);

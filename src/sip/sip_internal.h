@@ -177,12 +177,21 @@ struct sip_ev_out {
 	unsigned frames;	/* 20 ms frames sent of it */
 };
 struct codec;
+struct jbuf;
+/* The jitter buffer between the far end's packets and a B-channel's 20 ms
+ * clock (Cisco's playout-delay defaults: adaptive, 40 ms minimum, 200 ms
+ * maximum). */
+#define SIP_JB_MIN_MS 40
+#define SIP_JB_MAX_MS 200
 struct sip_rtp {
 	enum g711_law law;		/* of the negotiated payload type if G.711, else mu-law */
 	struct codec *codec;		/* the negotiated codec's encoder and decoder, NULL before */
+	int last_pt;			/* the payload type we sent last (-1 none) */
 	int ptime;			/* ms of audio in each packet we send */
 	int16_t rx[MEDIA_FRAME];	/* received samples short of a frame */
 	size_t rx_n;
+	uint32_t rx_ts;			/* the RTP timestamp of rx[0] */
+	struct jbuf *jb;		/* frames for a clocked peer (a B-channel) to pull */
 	int16_t tx[SIP_RTP_MAX_PTIME * 8 + MEDIA_FRAME];	/* samples short of a packet */
 	size_t tx_n;
 	struct cfg_enum_list relay;	/* dtmf-relay methods, preferred first */

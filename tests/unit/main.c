@@ -24,9 +24,12 @@
 	X(route) \
 	X(route_transfer) \
 	X(identity) \
+	X(jbuf) \
 	X(redirect) \
+	X(rtcp) \
 	X(rtp) \
 	X(sdp) \
+	X(sim_dtmf) \
 	X(sip_leg) \
 	X(sip_overload) \
 	X(sip_timers) \
