@@ -90,10 +90,8 @@ void sip_rtp_media_changed(struct sip_leg *sl, int ptime)
 	}
 	r->method = m;
 	if (sl->pt != r->last_pt) {	/* a new codec: a new talkspurt for the far end's decoder */
-		if (r->last_pt >= 0) {
-			rtp_mark(sl->rtp);
-			jbuf_reset(r->jb);	/* and what it sends us: a new timeline */
-		}
+		if (r->last_pt >= 0)
+			rtp_mark(sl->rtp);	/* the jitter buffer: sip_rtp_set_codec */
 		r->last_pt = sl->pt;
 	}
 	sl->mport.dtmf = m == DTMF_RELAY_INBAND ? NULL : sl_dtmf;
@@ -124,7 +122,12 @@ int sip_rtp_set_codec(struct sip_leg *sl, const struct sdp_choice *ch)
 		return rc;
 	}
 	/* A new codec mid-call (a re-INVITE, RFC 3264 8.3.2): a fresh state
-	 * both ways; what is half a packet of the old one is dropped. */
+	 * both ways; what is half a packet of the old one is dropped. The far
+	 * end's timeline goes on (RFC 3550 5.1) unless the RTP clock changes
+	 * (Opus's 48 kHz): only then is the jitter buffer started over, which
+	 * costs the ~60 ms it takes to refill (a tone detector hears the gap). */
+	if (old && r->jb && codec_ts_per_sample(old) != codec_ts_per_sample(ch->codec))
+		jbuf_reset(r->jb);
 	codec_free(r->codec);
 	r->codec = c;
 	r->law = ch->codec->static_pt == RTP_PT_PCMA ? LAW_ALAW : LAW_ULAW;

@@ -168,3 +168,29 @@ def codec_dtmf_both_ways_g722_and_opus(tb):
         if digits_heard(phone) != "159" or digits_heard(pbx) != "2468":
             raise FlowError("%s: phone heard %r (want 159), PBX heard %r (want 2468)" % (
                 codec, digits_heard(phone), digits_heard(pbx)))
+
+
+@flow
+def codec_reinvite_g722_to_opus(tb):
+    """PRI -> SIP in G.722; the phone re-INVITEs with Opus alone: the RTP clock goes from 8 to 48 kHz
+    (the jitter buffer starts over), and within 300 ms each end hears the other's tone again."""
+    phone = tb.phone("phone", "--answer-after", "0.2", "--tone", "1000", "--detect", "2000",
+                     "--hangup-after", "2.5", "--exit-after-calls", "1", "--codec", "g722,opus",
+                     "--at", "1.2:codec:opus")
+    gw = tb.gateway(tb.config([codec_peer(100, "2...", phone.port, ["g722-64", "opus"])]))
+    pbx = pbx_call(tb, "--tone", "2000", "--detect", "1000")
+    pbx.wait_exit()
+    phone.wait_exit()
+    sent = audio_lines(phone, "codec ")
+    if [s.split()[1] for s in sent] != ["G722/8000", "opus/48000"]:
+        raise FlowError("phone's codecs: %s, want G.722 then Opus" % sent)
+    expect_codec(phone, "opus/48000")
+    if not any("codec G722 -> opus/48000" in l for l in gw.errlines()):
+        raise FlowError("gateway did not log the codec change")
+    t_switch = [ms for ms, t in fl.timed(phone.lines(), "AUDIO") if t.startswith("codec opus")][0]
+    t_end = [ms for ms, t in fl.timed(phone.lines(), "EVENT") if "ended" in t][0]
+    for who, proc, hz in (("phone", phone, 2000), ("PBX", pbx, 1000)):
+        ev = tone_events(proc.lines(), hz)
+        if not fl.tone_on_during(ev, t_switch + 300, t_end - 100) or \
+                any(e == "off" and t_switch + 300 < ms < t_end - 100 for ms, e in ev):
+            raise FlowError("%s: tone %d after the switch at %d: %s" % (who, hz, t_switch, ev))
