@@ -107,11 +107,16 @@ test: deps
 
 bench: deps
 	@scripts/install-bench-deps.sh
-	$(MAKE) $(PROGS) $(BUILD)/bench-jbuf $(BUILD)/bench-ec $(BUILD)/bench-chain
+	$(MAKE) $(PROGS) $(BUILD)/bench-jbuf $(BUILD)/bench-ec $(BUILD)/bench-chain $(BUILD)/codec-bench
 	$(BUILD)/bench-chain
 	$(BUILD)/bench-jbuf
 	$(BUILD)/bench-ec tests/data
+	$(BUILD)/codec-bench
 	python3 bench/bench.py --build $(BUILD)
+
+# CPU per codec and leg (bench/codec_bench.c), figures only
+$(BUILD)/codec-bench: $(call obj,bench/codec_bench.c) $(BUILD)/libsipgw.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 clean:
 	rm -rf build build-asan
@@ -186,7 +191,8 @@ fuzz-cov: deps
 			tests/fuzz/corpus/$$t $$(test -d $(FUZZ_BUILD)/findings/$$t && echo $(FUZZ_BUILD)/findings/$$t) \
 			>/dev/null 2>&1 || exit 1; \
 		llvm-profdata-14 merge -o $(FUZZ_COV_BUILD)/$$t.profdata $(FUZZ_COV_BUILD)/$$t.profraw; \
-		case $$t in sdp) f=src/sip/sdp.c;; rtcp) f=src/rtp/rtcp.c;; auth) f=src/sip/registrar.c;; \
+		case $$t in sdp) f=src/sip/sdp.c;; rtcp) f=src/rtp/rtcp.c;; codec) f="src/dsp/codec.c src/dsp/codec_opus.c";; \
+			auth) f=src/sip/registrar.c;; \
 			dialpeer) f="src/core/dialpeer.c src/route/dialpeer.c";; \
 			config) f="src/core/config.c src/core/config_spans.c src/route/route_check.c";; \
 			dtmf_info) f=src/sip/sip_dtmf.c;; sim_dtmf) f=src/sim/sim_dtmf.c;; q931) f="src/q931/span.c src/q931/span_maint.c src/q931/pri_leg.c src/q931/q931_trace.c";; *) f=;; esac; \

@@ -49,6 +49,7 @@ static const struct opt rtp_opts[] = {
 	{ "address", OPT_STR, offsetof(struct gw_config, rtp_ip), sizeof(((struct gw_config *)0)->rtp_ip), 0, 0, NULL, 0 },
 	{ "port_min", OPT_INT, offsetof(struct gw_config, rtp_port_min), sizeof(int), 1024, 65534, NULL, 0 },
 	{ "port_max", OPT_INT, offsetof(struct gw_config, rtp_port_max), sizeof(int), 1025, 65535, NULL, 0 },
+	{ "codecs", OPT_CODEC_LIST, offsetof(struct gw_config, rtp_codecs), sizeof(struct dp_codecs), 0, 0, NULL, 0 },
 	/* music on hold: raw 8 kHz mu-law (sox ... -t ul), looped to a PBX party the SIP side holds */
 	O_STR(struct gw_config, moh_file, 0),
 	/* Cisco dtmf-relay for calls no voip dial-peer names (registered phones) */
@@ -94,6 +95,7 @@ static const struct opt dp_opts[] = {
 	{ "numbering_type", OPT_ENUM, offsetof(struct dial_peer, ton), sizeof(int), 0, 0, ton_enum, 0 },
 	{ "numbering_plan", OPT_ENUM, offsetof(struct dial_peer, npi), sizeof(int), 0, 0, npi_enum, 0 },
 	{ "redirect", OPT_BOOL, offsetof(struct dial_peer, redirect), sizeof(int), 0, 1, NULL, 0 },
+	{ "codec", OPT_CODEC_LIST, offsetof(struct dial_peer, codecs), sizeof(struct dp_codecs), 0, 0, NULL, 0 },
 	{ "dtmf_relay", OPT_ENUM_LIST, offsetof(struct dial_peer, dtmf_relay), sizeof(struct cfg_enum_list), 0, 0, dtmf_relay_enum, 0 },
 	{ NULL } };
 
@@ -188,10 +190,14 @@ int fail(struct ctx *c, const config_setting_t *s, const char *fmt, ...)
 
 static const char *kind_name(enum opt_kind k)
 {
-	static const char *const n[] = { "a string", "an integer", "true or false",
-					 "one of its names", "a number of seconds",
-					 "a list of IPv4 prefixes [ \"a.b.c.d[/len]\", ... ]",
-					 "a number of digits (0..32) or \"all\"" };
+	static const char *const n[] = {
+		[OPT_STR] = "a string", [OPT_INT] = "an integer", [OPT_BOOL] = "true or false",
+		[OPT_ENUM] = "one of its names", [OPT_SECONDS_MS] = "a number of seconds",
+		[OPT_PREFIX_LIST] = "a list of IPv4 prefixes [ \"a.b.c.d[/len]\", ... ]",
+		[OPT_FWD_DIGITS] = "a number of digits (0..32) or \"all\"",
+		[OPT_ENUM_LIST] = "one of its names or a list of them",
+		[OPT_CODEC_LIST] = "a list of codec names [ \"g711ulaw\", ... ]",
+	};
 	return n[k];
 }
 
@@ -302,6 +308,36 @@ static int opt_apply(struct ctx *c, const struct opt *o, const config_setting_t 
 		}
 		if (l->n != config_setting_length(s))
 			break;
+		return 0;
+	}
+	case OPT_CODEC_LIST: {
+		/* Cisco voice-class codec: names in preference order, each once */
+		struct dp_codecs *l = (struct dp_codecs *)dst;
+		char names[200];
+		int n = config_setting_length(s), off = 0;
+
+		if (!config_setting_is_array(s) && !config_setting_is_list(s))
+			break;
+		if (n == 0 || n > DP_MAX_CODECS)
+			return fail(c, s, "'%s': 1 to %d codecs", o->name, DP_MAX_CODECS);
+		for (int i = 0; dp_codec_name(i); i++)
+			off += snprintf(names + off, sizeof(names) - (size_t)off, "%s%s", i ? ", " : "",
+					dp_codec_name(i));
+		l->n = 0;
+		for (int i = 0; i < n; i++) {
+			const char *v = config_setting_get_string_elem(s, i);
+			const config_setting_t *e = config_setting_get_elem(s, i);
+
+			if (!v)
+				return fail(c, s, "'%s' must be a list of codec names", o->name);
+			if (!dp_codec_known(v))
+				return fail(c, e ? e : s, "'%s': \"%s\" is not one of: %s%s", o->name, v, names,
+					    !strncasecmp(v, "g729", 4) ? " (G.729 is not built: bcg729 is GPL-3)" : "");
+			for (int j = 0; j < l->n; j++)
+				if (!strcasecmp(l->v[j], v))
+					return fail(c, e ? e : s, "'%s': \"%s\" listed twice", o->name, v);
+			snprintf(l->v[l->n++], sizeof(l->v[0]), "%s", v);
+		}
 		return 0;
 	}
 	case OPT_FWD_DIGITS: {
@@ -554,6 +590,10 @@ static void config_defaults(struct gw_config *cfg)
 	strcpy(cfg->rtp_ip, "127.0.0.1");
 	cfg->rtp_port_min = 16384;
 	cfg->rtp_port_max = 32767;
+	/* G.711 only, mu-law first: what the gateway offered before it had a codec list */
+	cfg->rtp_codecs.n = 2;
+	strcpy(cfg->rtp_codecs.v[0], "g711ulaw");
+	strcpy(cfg->rtp_codecs.v[1], "g711alaw");
 	/* RFC 4733 with every phone that offers telephone-event, in-band with the rest */
 	cfg->dtmf_relay.v[0] = DTMF_RELAY_RTP_NTE;
 	cfg->dtmf_relay.n = 1;
@@ -606,6 +646,10 @@ static int load_peers(struct ctx *c, struct gw_config *cfg, const config_setting
 		if (dp_pattern_check(dp->pattern, &why))
 			return fail(c, g, "dial-peer %d: destination_pattern \"%s\": %s", dp->tag,
 				    dp->pattern, why ? why : "invalid");
+		if (dp->codecs.n && (dp->type != DP_VOIP || dp_targets_registrar(dp)))
+			return fail(c, config_setting_get_member(g, "codec"),
+				    "dial-peer %d: 'codec' is for a voip dial-peer with an address session_target "
+				    "(registered phones take rtp.codecs; a span speaks its own law)", dp->tag);
 		if (dp_targets_registrar(dp)) {
 			continue;	/* the called number's registered phone */
 		} else if (dp->type == DP_VOIP) {

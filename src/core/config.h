@@ -153,6 +153,7 @@ struct gw_config {
 	int redirect_max_hops;		/* redirections (3xx followed, forwards) per call at most */
 	char rtp_ip[64];
 	int rtp_port_min, rtp_port_max;
+	struct dp_codecs rtp_codecs;	/* the codec order of a dial-peer with none (default g711ulaw, g711alaw) */
 	char moh_file[256];		/* music on hold for PBX parties (raw 8 kHz mu-law; "" = silence) */
 	struct cfg_enum_list dtmf_relay;	/* enum dtmf_relay, for calls no voip dial-peer names */
 	struct cfg_timers timers;

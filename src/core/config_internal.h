@@ -15,7 +15,8 @@ struct enum_row { const char *name; int value; };
 extern const struct enum_row dtmf_relay_enum[];
 
 enum opt_kind { OPT_STR, OPT_INT, OPT_BOOL, OPT_ENUM, OPT_SECONDS_MS, OPT_PREFIX_LIST, OPT_FWD_DIGITS,
-		OPT_ENUM_LIST /* a name or a list of names from enums, into a struct cfg_enum_list */ };
+		OPT_ENUM_LIST /* a name or a list of names from enums, into a struct cfg_enum_list */,
+		OPT_CODEC_LIST };
 
 struct opt {
 	const char *name;

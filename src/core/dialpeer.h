@@ -17,6 +17,14 @@ enum dp_type { DP_POTS, DP_VOIP };
 #define DP_PREF_MAX	10
 #define DP_SIP_PORT	5060	/* RFC 3261 19.1.2 default port */
 
+/* A Cisco voice-class codec list: config names in preference order
+ * ("g722-64", "g711ulaw", ...); dsp/codec.h's codec_by_cfg() resolves them. */
+#define DP_MAX_CODECS 8
+struct dp_codecs {
+	char v[DP_MAX_CODECS][16];
+	int n;			/* 0: none given */
+};
+
 /* How DTMF crosses to the SIP side (Cisco dtmf-relay): the first listed
  * method the far end supports is used; none listed, or "inband": the tones
  * stay in the audio. */
@@ -46,6 +54,7 @@ struct dial_peer {
 	struct cfg_enum_list dtmf_relay;	/* voip: Cisco dtmf-relay, enum dtmf_relay (n 0: the global rtp.dtmf_relay) */
 	int redirect;		/* voip: a SIP caller is answered 302 to NUMBER@session_target (redirect
 				 * server, RFC 3261 8.3) instead of being relayed */
+	struct dp_codecs codecs;	/* voip: voice-class codec order; none: rtp.codecs */
 };
 
 /* The dial alphabet: a bit per symbol. '.', 'T' and negated classes cover the
@@ -83,6 +92,12 @@ int dp_pattern_check(const char *pattern, const char **whyp);
 /** Host and port of a voip peer's session target (port DP_SIP_PORT when absent);
  * 0, -EINVAL (not voip, malformed) or -ENOSPC (host does not fit). */
 int dp_session_target(const struct dial_peer *dp, char *host, size_t hostlen, int *portp);
+/** The codec config names the gateway has (dsp/codec.c's table, which
+ * tests/unit/test_dialpeer.c holds it to): i-th, or NULL past the end. G.729
+ * is not among them: bcg729 is GPL-3.0-or-later, libpri GPL-2.0-only. */
+const char *dp_codec_name(int i);
+/** True when name (any case) is one of dp_codec_name(). */
+int dp_codec_known(const char *name);
 /** True when a voip dial-peer's session target is the registrar (Cisco "session target registrar"). */
 int dp_targets_registrar(const struct dial_peer *dp);
 

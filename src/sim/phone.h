@@ -18,6 +18,7 @@ struct pmedia;
 #include <sofia-sip/nua.h>
 #include <sofia-sip/su_wait.h>
 
+#include "dsp/codec.h"
 #include "sip/sdp.h"
 
 #define PHONE_MAX_CODECS 4
@@ -64,8 +65,9 @@ struct phone_opts {
 	int ring_forever;
 	int reject_status;		/* 0 = answer */
 	int reject_cause;		/* Q.850 cause for Reason, 0 = none */
-	int codecs[PHONE_MAX_CODECS];	/* RTP payload types, preferred first */
+	const struct codec_desc *codecs[PHONE_MAX_CODECS];	/* --codec: offered and taken, preferred first */
 	int n_codecs;
+	int ptime;			/* --ptime: ms of audio per packet we send, and our a=ptime */
 	long hangup_after_ms, hold_at_ms, unhold_at_ms;
 	long refresh_at_ms;		/* re-INVITE with unchanged SDP, as a session-timer refresh (RFC 4028) */
 	long cancel_after_ms;	/* caller: CANCEL when not answered this long after the INVITE */
@@ -228,8 +230,13 @@ int ptmpl_match(const struct ptmpl_plan *p, const char *number, const char **rou
 int pmedia_alloc(struct pmedia **mp, struct phone *ph, int call_id);
 void pmedia_free(struct pmedia *m);
 int pmedia_local_port(const struct pmedia *m);
-/** Where and how to send: payload type of the law, telephone-event pt or -1. */
-int pmedia_set_remote(struct pmedia *m, const char *ip, int port, int pt, int te_pt);
+/** Where and how to send: the codec, its payload type and the far end's fmtp
+ * (ch from sdp_negotiate), telephone-event pt or -1; ip NULL: send nothing. */
+int pmedia_set_remote(struct pmedia *m, const char *ip, int port, const struct sdp_choice *ch);
+/** A codec by SDP or config name, any case ("pcmu", "G722", "g722-64", "opus"), or NULL. */
+const struct codec_desc *pmedia_codec_by_name(const char *name);
+/** The payload type we offer c on: its static one, else its dynamic one. */
+int pmedia_offer_pt(const struct codec_desc *c);
 /** Play --dtmf once from now on. */
 void pmedia_start_dtmf(struct pmedia *m);
 /** Send one 20 ms frame: ours (tone, DTMF, silence) plus mix (160 samples) or NULL. */

@@ -16,9 +16,6 @@
 #include <sofia-sip/su_tag.h>
 
 #include "core/log.h"
-#include "dsp/g711.h"
-
-#define SDP_BUF_LEN 1024
 
 
 static const char *const pcall_event_names[PCE__COUNT] = {
@@ -164,50 +161,6 @@ static void timer_after(su_timer_t *t, su_timer_f f, struct pcall *c, long ms)
 {
 	if (ms >= 0)
 		su_timer_set_at(t, f, c, su_time_add(su_now(), (su_duration_t)ms));
-}
-
-/* Our SDP: an offer lists every codec we take; an answer only the chosen one. */
-static const char *pcall_sdp(struct pcall *c, char *buf, int hold)
-{
-	const struct phone_opts *o = &c->ph->o;
-	struct sdp_build_params p = {
-		.addr = o->bind_addr, .port = pmedia_local_port(c->media),
-		.pts = c->pt >= 0 ? &c->pt : o->codecs, .n_pts = c->pt >= 0 ? 1 : o->n_codecs,
-		.te_pt = c->pt >= 0 ? c->te_pt : o->no_te ? -1 : SDP_PT_TELEPHONE_EVENT,
-		.dir = hold ? c->hold_dir : SDP_SENDRECV, .null_addr = hold && c->hold_null,
-		.sess_id = c->sess_id, .sess_ver = c->sess_ver++,
-	};
-
-	if (sdp_build(buf, SDP_BUF_LEN, &p) < 0)
-		buf[0] = '\0';
-	return buf;
-}
-
-static int sdp_of(const sip_t *sip, struct sdp_info *si)
-{
-	if (!sip || !sip->sip_payload || !sip->sip_payload->pl_data)
-		return -ENOENT;
-	char body[4096];
-	size_t n = sip->sip_payload->pl_len < sizeof(body) - 1 ? sip->sip_payload->pl_len
-							       : sizeof(body) - 1;
-	memcpy(body, sip->sip_payload->pl_data, n);
-	body[n] = '\0';
-	return sdp_info_parse(si, body);
-}
-
-/* Take the far end's description: RTP goes where it says, unless it holds us. */
-static int pcall_apply_remote(struct pcall *c, const struct sdp_info *si, int offer)
-{
-	const struct phone_opts *o = &c->ph->o;
-	int pt = offer || c->pt < 0 ? sdp_choose_pt(si, o->codecs, o->n_codecs) : c->pt;
-
-	if (pt < 0)
-		return -ENOTSUP;
-	c->pt = pt;
-	c->te_pt = o->no_te ? -1 : si->te_pt;	/* --no-telephone-event: none in our answer */
-	if (sdp_is_hold(si))
-		return pmedia_set_remote(c->media, NULL, 0, pt, c->te_pt);
-	return pmedia_set_remote(c->media, si->addr, si->port, pt, c->te_pt);
 }
 
 static int reason_cause(const sip_t *sip)
@@ -361,8 +314,8 @@ static void on_new_invite(struct phone *ph, nua_handle_t *nh, const sip_t *sip)
 			  : sip->sip_to && sip->sip_to->a_url->url_user ? sip->sip_to->a_url->url_user : "");
 	phone_print_identity(ph, c->id, sip);
 
-	has_sdp = sdp_of(sip, &si) == 0;
-	if (has_sdp && pcall_apply_remote(c, &si, 1) < 0) {
+	has_sdp = pcall_sdp_of(sip, &si) == 0;
+	if (has_sdp && pcall_apply_remote(c, &si) < 0) {
 		pcall_reject(c, 488);
 		return;
 	}
@@ -394,14 +347,14 @@ static void on_reinvite(struct pcall *c, const sip_t *sip)
 	char sdp[SDP_BUF_LEN];
 	int local_hold = c->fi.state == PC_HELD || c->fi.state == PC_HOLDING;
 
-	if (sdp_of(sip, &si) < 0) {
+	if (pcall_sdp_of(sip, &si) < 0) {
 		/* No offer: ours goes in the 200, the answer in the ACK. */
 		c->offer_in_answer = 1;
 		nua_respond(c->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 			    SIPTAG_PAYLOAD_STR(pcall_sdp(c, sdp, local_hold)), TAG_END());
 		return;
 	}
-	if (pcall_apply_remote(c, &si, 0) < 0) {
+	if (pcall_apply_remote(c, &si) < 0) {
 		nua_respond(c->nh, SIP_488_NOT_ACCEPTABLE, TAG_END());
 		return;
 	}
@@ -410,17 +363,8 @@ static void on_reinvite(struct pcall *c, const sip_t *sip)
 			    SIPTAG_PAYLOAD_STR(pcall_sdp(c, sdp, 1)), TAG_END());
 		return;
 	}
-	{
-		struct sdp_build_params p = {
-			.addr = c->ph->o.bind_addr, .port = pmedia_local_port(c->media),
-			.pts = &c->pt, .n_pts = 1, .te_pt = c->te_pt,
-			.dir = sdp_dir_answer(si.dir), .sess_id = c->sess_id, .sess_ver = c->sess_ver++,
-		};
-		if (sdp_build(sdp, sizeof(sdp), &p) < 0)
-			sdp[0] = '\0';
-	}
 	nua_respond(c->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-		    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+		    SIPTAG_PAYLOAD_STR(pcall_sdp_answer(c, sdp, sdp_dir_answer(si.dir))), TAG_END());
 	if (sdp_is_hold(&si) && c->fi.state == PC_ACTIVE) {
 		pcall_set_state(c, PC_REMOTE_HELD);
 		phone_out(c->ph, "EVENT", "call %d held", c->id);
@@ -449,6 +393,7 @@ static void pcall_failover(struct pcall *c, int status)
 	c->route = PROUTE_BACKUP;
 	c->tries = c->challenges = 0;
 	c->pt = c->te_pt = -1;		/* forget an early answer from the primary */
+	c->codec = NULL;
 	if (proute_target(ph, c->number, c->route, c->target, sizeof(c->target)) < 0 ||
 	    pcall_set_state(c, PC_CALLING) < 0 || pcall_invite(c) < 0) {
 		c->final_status = status;
@@ -485,7 +430,7 @@ static int pcall_final_error(struct pcall *c, int status, const sip_t *sip)
 static void on_invite_response(struct pcall *c, int status, const sip_t *sip)
 {
 	struct sdp_info si;
-	int has_sdp = sdp_of(sip, &si) == 0;
+	int has_sdp = pcall_sdp_of(sip, &si) == 0;
 	int initial = c->fi.state == PC_CALLING || c->fi.state == PC_PROCEEDING ||
 		      c->fi.state == PC_CANCELLING;
 
@@ -498,7 +443,7 @@ static void on_invite_response(struct pcall *c, int status, const sip_t *sip)
 		if (status > 100 && (c->fi.state == PC_CALLING || c->fi.state == PC_PROCEEDING)) {
 			pcall_set_state(c, PC_PROCEEDING);
 			if (has_sdp)	/* early media: listen, do not talk (RFC 3960) */
-				pcall_apply_remote(c, &si, 0);
+				pcall_apply_remote(c, &si);
 		}
 		return;
 	}
@@ -516,7 +461,7 @@ static void on_invite_response(struct pcall *c, int status, const sip_t *sip)
 			pcall_set_state(c, PC_RELEASING);
 			return;
 		}
-		if (has_sdp && pcall_apply_remote(c, &si, 0) < 0) {
+		if (has_sdp && pcall_apply_remote(c, &si) < 0) {
 			fprintf(stderr, "call %d: no common codec in answer\n", c->id);
 			nua_bye(c->nh, TAG_END());
 			pcall_set_state(c, PC_RELEASING);
@@ -533,13 +478,21 @@ static void on_invite_response(struct pcall *c, int status, const sip_t *sip)
 		phone_out(c->ph, "EVENT", "call %d held", c->id);
 		pmid_on_held(c);
 		break;
+	case PC_ACTIVE:
+		/* a refresh, or --at codec:NAME: the answer may bring a new codec */
+		if (status < 300 && has_sdp && pcall_apply_remote(c, &si) < 0) {
+			fprintf(stderr, "call %d: no common codec in re-INVITE answer\n", c->id);
+			nua_bye(c->nh, TAG_END());
+			pcall_set_state(c, PC_RELEASING);
+		}
+		break;
 	case PC_RESUMING:
 		if (status >= 300) {
 			pcall_set_state(c, PC_HELD);
 			return;
 		}
 		if (has_sdp)
-			pcall_apply_remote(c, &si, 0);
+			pcall_apply_remote(c, &si);
 		pcall_set_state(c, PC_ACTIVE);
 		phone_out(c->ph, "EVENT", "call %d resumed", c->id);
 		c->ph->cur_call = c->id;
@@ -752,9 +705,9 @@ static void pcall_action(struct fsm_inst *fi, int event, void *data)
 		on_invite_response(c, m->status, m->sip);
 		break;
 	case PCE_ACK:
-		if (c->offer_in_answer && sdp_of(m->sip, &si) == 0) {
+		if (c->offer_in_answer && pcall_sdp_of(m->sip, &si) == 0) {
 			c->offer_in_answer = 0;
-			pcall_apply_remote(c, &si, 0);
+			pcall_apply_remote(c, &si);
 		}
 		break;
 	case PCE_CANCEL_IN:

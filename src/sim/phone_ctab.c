@@ -17,6 +17,7 @@ int pcall_retarget(struct pcall *c, const char *uri)
 	c->route = PROUTE_DIRECT;
 	c->tries = c->challenges = 0;
 	c->pt = c->te_pt = -1;		/* forget an early answer from the last try */
+	c->codec = NULL;
 	if (snprintf(c->target, sizeof(c->target), "%s", uri) >= (int)sizeof(c->target) ||
 	    pcall_set_state(c, PC_CALLING) < 0)
 		return -EINVAL;

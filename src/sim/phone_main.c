@@ -241,19 +241,16 @@ static const char *parse_proxy(const char *opt, const char *uri)
 
 static int parse_codecs(struct phone_opts *o, const char *s)
 {
-	char buf[64], *save = NULL;
+	char buf[128], *save = NULL;
 
 	snprintf(buf, sizeof(buf), "%s", s);
 	o->n_codecs = 0;
 	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		if (o->n_codecs == PHONE_MAX_CODECS)
+		const struct codec_desc *d = pmedia_codec_by_name(t);
+
+		if (o->n_codecs == PHONE_MAX_CODECS || !d)
 			return -EINVAL;
-		if (!strcasecmp(t, "pcmu"))
-			o->codecs[o->n_codecs++] = RTP_PT_PCMU;
-		else if (!strcasecmp(t, "pcma"))
-			o->codecs[o->n_codecs++] = RTP_PT_PCMA;
-		else
-			return -EINVAL;
+		o->codecs[o->n_codecs++] = d;
 	}
 	return o->n_codecs ? 0 : -EINVAL;
 }
@@ -271,7 +268,13 @@ static void usage(FILE *f)
 	      "  --ring-forever         never answer\n"
 	      "  --reject STATUS        answer with this final status\n"
 	      "  --reject-reason CAUSE  add Reason: Q.850;cause=CAUSE\n"
-	      "  --codecs LIST          pcmu,pcma in order of preference\n"
+	      "  --codec LIST           codecs offered and taken, preferred first (pcmu,pcma):\n"
+	      "                         pcmu, pcma, g722, gsm, opus (SDP or config names);\n"
+	      "                         prints 'AUDIO codec NAME/CLOCK ptime MS' when chosen\n"
+	      "                         and 'AUDIO rx codec NAME/CLOCK ptime MS' as packets\n"
+	      "                         change (--codecs: the same)\n"
+	      "  --ptime MS             10, 20, 30, 40 or 60 ms of audio per packet we send,\n"
+	      "                         and our a=ptime (20)\n"
 	      "calling (--call and --dial may repeat: one call after another):\n"
 	      "  --call URI --from NUMBER --display NAME\n"
 	      "  --dial NUMBER          INVITE sip:NUMBER@PROXY;user=phone via the proxy\n"
@@ -325,6 +328,7 @@ static void usage(FILE *f)
 	      "                         attended:N[,M] (REFER call M, default the current,\n"
 	      "                         to call N's peer with ?Replaces= of call N)\n"
 	      "                         conference (resume held calls, mix: 3-way)\n"
+	      "                         codec:NAME (re-INVITE offering that codec alone)\n"
 	      "                         hangup[:N]. The current call: the last answered,\n"
 	      "                         dialled, resumed or switched to\n"
 	      "  --answer-waiting       a second INVITE while talking: 180, hold the\n"
@@ -380,7 +384,7 @@ static void check_args(const struct phone_opts *o)
 static void parse_args(struct phone_opts *o, int argc, char **argv)
 {
 	enum { O_BIND = 256, O_PORT, O_USER, O_ANSWER, O_NORING, O_EARLY, O_FOREVER, O_REJECT,
-	       O_REASON, O_CODECS, O_HANGUP, O_HOLD, O_UNHOLD, O_REFRESH, O_CANCEL, O_HSTYLE, O_TONE, O_PLAY, O_DTMF,
+	       O_REASON, O_CODECS, O_PTIME, O_HANGUP, O_HOLD, O_UNHOLD, O_REFRESH, O_CANCEL, O_HSTYLE, O_TONE, O_PLAY, O_DTMF,
 	       O_DETECT, O_CALL, O_FROM, O_DISPLAY, O_EXITN, O_TIMEOUT, O_AUTH, O_REGISTER, O_EXPIRES,
 	       O_UNREGISTER, O_PROXY, O_BACKUP, O_EMERGENCY, O_TRIES, O_T1, O_DIAL, O_TEMPLATE,
 	       O_SE, O_MINSE, O_NOST, O_PRIVACY, O_PAI, O_HEADER, O_AT, O_WAITING, O_REDIRECT,
@@ -391,6 +395,7 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 		{ "no-ringing", 0, NULL, O_NORING }, { "early-media", 0, NULL, O_EARLY },
 		{ "ring-forever", 0, NULL, O_FOREVER }, { "reject", 1, NULL, O_REJECT },
 		{ "reject-reason", 1, NULL, O_REASON }, { "codecs", 1, NULL, O_CODECS },
+		{ "codec", 1, NULL, O_CODECS }, { "ptime", 1, NULL, O_PTIME },
 		{ "hangup-after", 1, NULL, O_HANGUP }, { "hold-at", 1, NULL, O_HOLD },
 		{ "unhold-at", 1, NULL, O_UNHOLD }, { "refresh-at", 1, NULL, O_REFRESH }, { "cancel-after", 1, NULL, O_CANCEL }, { "hold-style", 1, NULL, O_HSTYLE },
 		{ "tone", 1, NULL, O_TONE }, { "dtmf", 1, NULL, O_DTMF },
@@ -418,7 +423,7 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 
 	*o = (struct phone_opts){
 		.bind_addr = "127.0.0.1", .user = "phone", .ringing = 1,
-		.codecs = { RTP_PT_PCMU, RTP_PT_PCMA }, .n_codecs = 2,
+		.n_codecs = 2, .ptime = 20,
 		.hangup_after_ms = -1, .hold_at_ms = -1, .unhold_at_ms = -1, .refresh_at_ms = -1, .cancel_after_ms = -1,
 		.hold_dir = SDP_SENDRECV, .hold_null = 1, .timeout_ms = -1,
 		.expires_s = PHONE_EXPIRES_S, .unregister_at_ms = -1,
@@ -426,6 +431,8 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 		.session_expires_s = -1, .min_se_s = -1,
 		.dtmf_mode = PDTMF_INBAND, .dtmf_ms = SIM_DTMF_MS_DEFAULT,
 	};
+	o->codecs[0] = pmedia_codec_by_name("pcmu");
+	o->codecs[1] = pmedia_codec_by_name("pcma");
 	while ((c = getopt_long(argc, argv, "qh", lopts, NULL)) != -1) {
 		switch (c) {
 		case O_BIND: o->bind_addr = optarg; break;
@@ -439,7 +446,15 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 		case O_REASON: o->reject_cause = atoi(optarg); break;
 		case O_CODECS:
 			if (parse_codecs(o, optarg)) {
-				fprintf(stderr, "sipgw-phone: bad --codecs '%s'\n", optarg);
+				fprintf(stderr, "sipgw-phone: bad --codec '%s'\n", optarg);
+				exit(2);
+			}
+			break;
+		case O_PTIME:
+			o->ptime = atoi(optarg);
+			if (o->ptime != 10 && o->ptime != 20 && o->ptime != 30 && o->ptime != 40 &&
+			    o->ptime != 60) {
+				fprintf(stderr, "sipgw-phone: bad --ptime '%s' (10, 20, 30, 40, 60)\n", optarg);
 				exit(2);
 			}
 			break;

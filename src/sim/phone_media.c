@@ -6,21 +6,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-#include "dsp/g711.h"
+#include "dsp/codec.h"
 #include "dsp/tone.h"
 #include "rtp/rtp.h"
 #include "sim/sim_dtmf.h"
 
 #define FRAME_SAMPLES 160	/* 20 ms at 8 kHz (RFC 3551 4.5.14) */
 #define TONE_LEVEL_DBM0 (-10)
+#define RX_CODECS 8		/* decoders kept per call: one per codec table row */
+#define PTIME_MAX 120		/* ms in one packet at most (CODEC_MAX_FRAME) */
 
 struct pmedia {
 	struct phone *ph;
 	int call_id;
 	struct rtp_session *rtp;
-	enum g711_law law;
+	const struct codec_desc *codec;	/* what we send */
+	struct codec *tx;		/* its encoder */
 	int pt, te_pt;
+	int ptime;			/* ms per packet we send: --ptime, made a whole number of frames */
+	int16_t txbuf[CODEC_MAX_FRAME + FRAME_SAMPLES];	/* audio not yet sent */
+	size_t tx_n;
+	struct codec *rx[RX_CODECS];	/* decoders by codec table row, made when a PT first comes */
+	const struct codec_desc *rx_codec;	/* the last packet's codec and samples, for the AUDIO rx line */
+	int rx_samples;
 	struct sine_gen *tg;	/* --tone, NULL = silence */
 	int16_t *play;		/* --play: the file's samples, looped */
 	size_t play_n, play_pos;
@@ -35,27 +45,67 @@ struct pmedia {
 
 static void pmedia_detect(struct pmedia *m, const int16_t *amp, size_t len);
 
+/* The codec a received payload type stands for: the one agreed on, one we
+ * offered on a dynamic PT, or an RFC 3551 static one; NULL for none (CN,
+ * unknown). Any of them is decoded: a sender may switch among what we offered. */
+static const struct codec_desc *rx_codec_of(const struct pmedia *m, int pt)
+{
+	const struct phone_opts *o = &m->ph->o;
+	const struct codec_desc *d;
+
+	if (m->codec && pt == m->pt)
+		return m->codec;
+	for (int i = 0; i < o->n_codecs; i++)
+		if (o->codecs[i]->static_pt < 0 && o->codecs[i]->dyn_pt == pt)
+			return o->codecs[i];
+	d = codec_by_static_pt(pt);
+	return d && d->ops ? d : NULL;
+}
+
+static struct codec *rx_decoder(struct pmedia *m, const struct codec_desc *d)
+{
+	for (int i = 0; i < RX_CODECS && codec_nth(i); i++)
+		if (codec_nth(i) == d) {
+			if (!m->rx[i] && codec_alloc(&m->rx[i], d, NULL) < 0)
+				return NULL;
+			return m->rx[i];
+		}
+	return NULL;
+}
+
 static void on_rtp(void *arg, int pt, const uint8_t *payload, size_t len, uint16_t seq,
 		   uint32_t ts, int marker)
 {
 	struct pmedia *m = arg;
-	int16_t amp[FRAME_SAMPLES * 2];
-	enum g711_law law;
+	int16_t amp[CODEC_MAX_FRAME];
+	const struct codec_desc *d;
+	struct codec *dec;
+	int n;
 
 	if (m->te_pt >= 0 && pt == m->te_pt) {
 		pdtmf_rx_event(m->ph, &m->te_rx, payload, len, ts);
 		return;
 	}
-	if (g711_pt_law(pt, &law) < 0)
+	if (!(d = rx_codec_of(m, pt)) || !(dec = rx_decoder(m, d)))
 		return;
-	if (len > sizeof(amp) / sizeof(amp[0]))
-		len = sizeof(amp) / sizeof(amp[0]);
-	g711_law_decode(law, payload, amp, len);
+	n = codec_decode(dec, payload, len, amp, CODEC_MAX_FRAME);
+	if (n <= 0)
+		return;
+	if (d != m->rx_codec || n != m->rx_samples) {
+		m->rx_codec = d;
+		m->rx_samples = n;
+		phone_out(m->ph, "AUDIO", "rx codec %s/%d ptime %d", d->name, d->clock,
+			  n * 1000 / CODEC_RATE);
+	}
 	m->rx_frames++;
+	/* the 3-way mix takes the last 20 ms heard */
 	memset(m->rx_last, 0, sizeof(m->rx_last));
-	memcpy(m->rx_last, amp, (len < FRAME_SAMPLES ? len : FRAME_SAMPLES) * sizeof(amp[0]));
+	if (n >= FRAME_SAMPLES)
+		memcpy(m->rx_last, amp + n - FRAME_SAMPLES, sizeof(m->rx_last));
+	else
+		memcpy(m->rx_last, amp, (size_t)n * sizeof(amp[0]));
 	m->rx_age = 0;
-	pmedia_detect(m, amp, len);
+	pmedia_detect(m, amp, (size_t)n);
 }
 
 static void pmedia_detect(struct pmedia *m, const int16_t *amp, size_t len)
@@ -135,6 +185,9 @@ void pmedia_free(struct pmedia *m)
 		return;
 	rtp_free(m->rtp);
 	free(m->play);
+	codec_free(m->tx);
+	for (int i = 0; i < RX_CODECS; i++)
+		codec_free(m->rx[i]);
 	if (m->tg)
 		sine_gen_free(m->tg);
 	pdtmf_tx_free(m->dg);
@@ -149,12 +202,44 @@ int pmedia_local_port(const struct pmedia *m)
 	return rtp_local_port(m->rtp);
 }
 
-int pmedia_set_remote(struct pmedia *m, const char *ip, int port, int pt, int te_pt)
+const struct codec_desc *pmedia_codec_by_name(const char *name)
 {
-	if (g711_pt_law(pt, &m->law) < 0)
+	const struct codec_desc *d;
+
+	for (int i = 0; (d = codec_nth(i)); i++)
+		if (!strcasecmp(d->name, name) || !strcasecmp(d->cfg, name))
+			return d;
+	return NULL;
+}
+
+int pmedia_offer_pt(const struct codec_desc *c)
+{
+	return c->static_pt >= 0 ? c->static_pt : c->dyn_pt;
+}
+
+int pmedia_set_remote(struct pmedia *m, const char *ip, int port, const struct sdp_choice *ch)
+{
+	if (!ch->codec || !ch->codec->ops)
 		return -EINVAL;
-	m->pt = pt;
-	m->te_pt = te_pt;
+	if (ch->codec != m->codec || ch->pt != m->pt) {
+		struct codec *tx;
+		int rc = codec_alloc(&tx, ch->codec, ch->fmtp);
+		int ms = m->ph->o.ptime;
+
+		if (rc)
+			return rc;
+		/* --ptime in whole frames of the codec (GSM: 20 ms ones) */
+		while (ms < PTIME_MAX && !codec_frame_ok(ch->codec, (size_t)ms * CODEC_RATE / 1000))
+			ms += 10;
+		codec_free(m->tx);
+		m->tx = tx;
+		m->codec = ch->codec;
+		m->pt = ch->pt;
+		m->ptime = ms;
+		m->tx_n = 0;
+		phone_out(m->ph, "AUDIO", "codec %s/%d ptime %d", ch->codec->name, ch->codec->clock, ms);
+	}
+	m->te_pt = ch->te_pt;
 	return rtp_set_remote(m->rtp, ip, port);
 }
 
@@ -174,11 +259,12 @@ const int16_t *pmedia_last_rx(const struct pmedia *m)
 
 void pmedia_tick(struct pmedia *m, const int16_t *mix)
 {
-	int16_t amp[FRAME_SAMPLES];
-	uint8_t out[FRAME_SAMPLES];
+	int16_t *amp;
+	size_t n;
 
-	if (m->pt < 0)
+	if (m->pt < 0 || !m->tx)
 		return;
+	amp = m->txbuf + m->tx_n;
 	if (m->dg && pdtmf_tx_audio(m->dg, amp, FRAME_SAMPLES)) {
 		;	/* in-band digits replace the tone while they play */
 	} else if (m->play) {
@@ -187,15 +273,27 @@ void pmedia_tick(struct pmedia *m, const int16_t *mix)
 	} else if (m->tg) {
 		sine_gen_fill(m->tg, amp, FRAME_SAMPLES);
 	} else {
-		memset(amp, 0, sizeof(amp));
+		memset(amp, 0, FRAME_SAMPLES * sizeof(*amp));
 	}
 	for (int i = 0; mix && i < FRAME_SAMPLES; i++) {
 		int v = amp[i] + mix[i];
 
 		amp[i] = (int16_t)(v > INT16_MAX ? INT16_MAX : v < INT16_MIN ? INT16_MIN : v);
 	}
-	g711_law_encode(m->law, amp, out, FRAME_SAMPLES);
-	rtp_send(m->rtp, m->pt, out, FRAME_SAMPLES, FRAME_SAMPLES);
+	m->tx_n += FRAME_SAMPLES;
+	/* The clock ticks every 20 ms; a packet goes when --ptime of audio is
+	 * there: two per tick at 10 ms, one every other tick at 40. */
+	n = (size_t)m->ptime * CODEC_RATE / 1000;
+	while (m->tx_n >= n) {
+		uint8_t out[CODEC_MAX_PAYLOAD];
+		int len = codec_encode(m->tx, m->txbuf, n, out, sizeof(out));
+
+		if (len > 0)
+			rtp_send(m->rtp, m->pt, out, (size_t)len,
+				 (uint32_t)(n * (size_t)codec_ts_per_sample(m->codec)));
+		m->tx_n -= n;
+		memmove(m->txbuf, m->txbuf + n, m->tx_n * sizeof(m->txbuf[0]));
+	}
 	if (m->dg)
 		pdtmf_tx_events(m->dg, m->rtp, m->te_pt);
 }

@@ -14,7 +14,7 @@
 
 /* The actions, one row each: name, whether an argument follows ':' */
 enum pmid_act { PA_HOLD, PA_RESUME, PA_CALL, PA_SWITCH, PA_TRANSFER, PA_ATTENDED,
-		PA_CONFERENCE, PA_HANGUP, PA__COUNT };
+		PA_CONFERENCE, PA_HANGUP, PA_CODEC, PA__COUNT };
 
 static const struct {
 	const char *name;
@@ -23,7 +23,7 @@ static const struct {
 	[PA_HOLD] = { "hold", 1 }, [PA_RESUME] = { "resume", 1 }, [PA_CALL] = { "call", 2 },
 	[PA_SWITCH] = { "switch", 2 }, [PA_TRANSFER] = { "transfer", 2 },
 	[PA_ATTENDED] = { "attended", 2 }, [PA_CONFERENCE] = { "conference", 0 },
-	[PA_HANGUP] = { "hangup", 1 },
+	[PA_HANGUP] = { "hangup", 1 }, [PA_CODEC] = { "codec", 2 },
 };
 
 /* "hold=sendonly:2" -> PA_HOLD, style "sendonly", arg "2"; NULL parts absent. */
@@ -84,7 +84,8 @@ int pmid_parse_at(struct phone_opts *o, const char *arg)
 	if (*end || sec < 0 || o->n_ats == PHONE_MAX_ATS)
 		goto bad;
 	i = pmid_split(colon + 1, buf, sizeof(buf), &style, &rest);
-	if (i < 0 || (i == PA_HOLD && style && hold_style(style, &dir, &null) < 0))
+	if (i < 0 || (i == PA_HOLD && style && hold_style(style, &dir, &null) < 0) ||
+	    (i == PA_CODEC && !pmedia_codec_by_name(rest)))
 		goto bad;
 	/* sorted by time, equal times in the order given */
 	for (i = o->n_ats; i > 0 && o->ats[i - 1].at_ms > lround(sec * 1000); i--)
@@ -188,6 +189,17 @@ static void pmid_run(struct phone *ph, const char *action)
 	}
 	case PA_CONFERENCE:
 		pmid_conference(ph);
+		return;
+	case PA_CODEC:
+		/* a re-INVITE offering that codec alone (RFC 3264 8.3.2: a new
+		 * codec mid-call); the answer switches both ways */
+		if (!(c = pcall_current(ph)) || c->fi.state != PC_ACTIVE)
+			break;
+		c->offer_codec = pmedia_codec_by_name(arg);
+		if (pcall_user(c, PCE_REFRESH_AT) < 0) {
+			c->offer_codec = NULL;
+			break;
+		}
 		return;
 	default:
 		break;

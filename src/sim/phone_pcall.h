@@ -9,6 +9,7 @@
 #include "core/fsm.h"
 
 #define PCALL_URI_MAX 256
+#define SDP_BUF_LEN 1024	/* our SDP bodies */
 #define PCALL_MAX_CONTACTS 8	/* 3xx Contacts tried in q order */
 
 struct pcall {
@@ -22,7 +23,9 @@ struct pcall {
 	su_timer_t *t_answer, *t_hangup, *t_hold, *t_unhold, *t_refresh, *t_cancel;
 	int final_status;		/* final response to the initial INVITE, 0 = none */
 	int cause;			/* Q.850 cause from a Reason header, 0 = none */
-	int pt, te_pt;			/* negotiated law and telephone-event, -1 = none */
+	int pt, te_pt;			/* negotiated codec's PT and telephone-event, -1 = none */
+	const struct codec_desc *codec;	/* the negotiated codec, NULL = none yet */
+	const struct codec_desc *offer_codec;	/* --at codec:NAME: our next offer has it alone */
 	int offer_in_answer;		/* we offered in a 2xx/18x: the answer comes in ACK */
 	unsigned long sess_id, sess_ver;
 	enum sdp_dir hold_dir;		/* this call's hold style (--hold-style, hold=STYLE) */
@@ -120,5 +123,17 @@ void pmid_on_held(struct pcall *c);
 int pmid_call_waiting(struct pcall *c);
 /** The audio to add to what call c sends (the 3-way mix), or NULL. */
 const int16_t *pmid_mix_for(struct pcall *c);
+
+/* phone_sdp.c: the call's SDP */
+/** Our SDP into buf[SDP_BUF_LEN]: an offer (every --codec, or --at codec:'s
+ * one) before a codec is agreed, else the agreed one; hold: our hold style. */
+const char *pcall_sdp(struct pcall *c, char *buf, int hold);
+/** Our answer to a re-offer: the agreed codec, direction dir. */
+const char *pcall_sdp_answer(struct pcall *c, char *buf, enum sdp_dir dir);
+/** The SDP body of a message: 0, -ENOENT without one, or sdp_info_parse's error. */
+int pcall_sdp_of(const sip_t *sip, struct sdp_info *si);
+/** Take the far end's SDP: the codec negotiated (ours first), RTP where it
+ * says unless it holds us; -ENOTSUP with no common codec. */
+int pcall_apply_remote(struct pcall *c, const struct sdp_info *si);
 
 #endif

@@ -6,11 +6,14 @@
 #include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <sofia-sip/su_alloc.h>
 #include <sofia-sip/sdp.h>
+
+#include "dsp/codec.h"
 
 static const char *const dir_names[] = {
 	[SDP_SENDRECV] = "sendrecv", [SDP_SENDONLY] = "sendonly",
@@ -32,15 +35,56 @@ static int dir_from_attrs(const sdp_attribute_t *a)
 	return -1;
 }
 
-static const char *rtpmap_name(int pt)
+/* Copy src into dst[SDP_FMTP_LEN]; one too long is cut after its last whole
+ * parameter (RFC 4566 6: "a=fmtp:<format> <format specific parameters>",
+ * ';'-separated for every codec we know), never in the middle of one. */
+static void fmtp_copy(char *dst, const char *src)
 {
-	switch (pt) {
-	case 0: return "PCMU/8000";
-	case 8: return "PCMA/8000";
-	case 9: return "G722/8000";
-	case 18: return "G729/8000";
-	default: return NULL;
+	size_t n = strlen(src);
+
+	if (n >= SDP_FMTP_LEN) {
+		n = SDP_FMTP_LEN - 1;
+		while (n && src[n] != ';')
+			n--;
 	}
+	memcpy(dst, src, n);
+	dst[n] = 0;
+}
+
+/* a=ptime / a=maxptime in ms (RFC 4566 6) at media level, else session
+ * level (misplaced there by some phones); 0 when absent or not a number
+ * of ms a packet could hold. */
+static int ms_attr(const sdp_attribute_t *media, const sdp_attribute_t *sess, const char *name)
+{
+	const sdp_attribute_t *a = sdp_attribute_find(media, name);
+	char *end;
+	long v;
+
+	if (!a)
+		a = sdp_attribute_find(sess, name);
+	if (!a || !a->a_value)
+		return 0;
+	v = strtol(a->a_value, &end, 10);
+	return end != a->a_value && v > 0 && v <= 1000 ? (int)v : 0;
+}
+
+static void take_rtpmap(struct sdp_rtpmap *map, const sdp_rtpmap_t *rm)
+{
+	memset(map, 0, sizeof(*map));
+	map->channels = 1;
+	if (rm->rm_encoding && strlen(rm->rm_encoding) < sizeof(map->enc)) {
+		snprintf(map->enc, sizeof(map->enc), "%s", rm->rm_encoding);
+		map->clock = (int)(rm->rm_rate <= 1000000 ? rm->rm_rate : 0);
+	}
+	if (rm->rm_params) {
+		char *end;
+		long ch = strtol(rm->rm_params, &end, 10);
+
+		if (end != rm->rm_params && !*end && ch > 0 && ch <= 8)
+			map->channels = (int)ch;
+	}
+	if (rm->rm_fmtp)
+		fmtp_copy(map->fmtp, rm->rm_fmtp);
 }
 
 /* The audio stream we take: its address, port, payload types, direction. */
@@ -54,12 +98,19 @@ static void take_audio(struct sdp_info *si, const sdp_session_t *sess, const sdp
 	si->null_addr = !strcmp(si->addr, "0.0.0.0");
 	si->port = m->m_rejected ? 0 : (int)m->m_port;
 	for (const sdp_rtpmap_t *rm = m->m_rtpmaps; rm; rm = rm->rm_next) {
-		if (si->n_pts < SDP_MAX_PTS)
+		if (si->n_pts < SDP_MAX_PTS) {
+			take_rtpmap(&si->maps[si->n_pts], rm);
 			si->pts[si->n_pts++] = rm->rm_pt;
+		}
 		if (rm->rm_encoding && !strcasecmp(rm->rm_encoding, "telephone-event") &&
 		    rm->rm_rate == 8000 && si->te_pt < 0)
 			si->te_pt = rm->rm_pt;
+		if (rm->rm_encoding && !strcasecmp(rm->rm_encoding, "CN") && rm->rm_rate == 8000 &&
+		    si->cn_pt < 0)
+			si->cn_pt = rm->rm_pt;
 	}
+	si->ptime = ms_attr(m->m_attributes, sess->sdp_attributes, "ptime");
+	si->maxptime = ms_attr(m->m_attributes, sess->sdp_attributes, "maxptime");
 	dir = dir_from_attrs(m->m_attributes);
 	if (dir < 0)
 		dir = dir_from_attrs(sess->sdp_attributes);
@@ -171,7 +222,7 @@ int sdp_info_parse(struct sdp_info *si, const char *body)
 	int n, parsed = 0, rc = -EBADMSG;
 
 	memset(si, 0, sizeof(*si));
-	si->te_pt = -1;
+	si->te_pt = si->cn_pt = -1;
 	si->ml.audio = -1;
 	if (!body) {
 		snprintf(si->error, sizeof(si->error), "no body");
@@ -231,7 +282,7 @@ int sdp_info_parse(struct sdp_info *si, const char *body)
 			 * declined (port 0): the answer takes a live one if any. */
 			if (m->m_type == sdp_media_audio && (si->ml.audio < 0 || (!si->port && m->m_port))) {
 				memset(si, 0, offsetof(struct sdp_info, ml));	/* the audio fields */
-				si->te_pt = -1;
+				si->te_pt = si->cn_pt = -1;
 				si->ml.audio = i;
 				take_audio(si, sess, m);
 			}
@@ -277,23 +328,39 @@ static int put(char *buf, size_t len, size_t *off, const char *fmt, ...)
 static int build_audio(char *buf, size_t len, size_t *offp, const struct sdp_build_params *p)
 {
 	size_t off = *offp;
-	int rc = 0;
+	int rc = 0, cn = p->cn_pt > 0 && p->cn_pt < 128;
 
 	rc |= put(buf, len, &off, "m=audio %d RTP/AVP", p->port);
 	for (int i = 0; i < p->n_pts; i++)
 		rc |= put(buf, len, &off, " %d", p->pts[i]);
 	if (p->te_pt >= 0)
 		rc |= put(buf, len, &off, " %d", p->te_pt);
+	if (cn)
+		rc |= put(buf, len, &off, " %d", p->cn_pt);
 	rc |= put(buf, len, &off, "\r\n");
 	for (int i = 0; i < p->n_pts; i++) {
-		const char *name = rtpmap_name(p->pts[i]);
-		if (name)
-			rc |= put(buf, len, &off, "a=rtpmap:%d %s\r\n", p->pts[i], name);
+		const struct codec_desc *d = p->codecs && p->codecs[i] ? p->codecs[i]
+							 : codec_by_static_pt(p->pts[i]);
+		const char *fmtp = p->fmtps && p->fmtps[i] ? p->fmtps[i] : d ? d->fmtp : NULL;
+
+		if (!d)
+			continue;
+		rc |= put(buf, len, &off, "a=rtpmap:%d %s/%d", p->pts[i], d->name, d->clock);
+		rc |= d->channels > 1 ? put(buf, len, &off, "/%d\r\n", d->channels)
+				      : put(buf, len, &off, "\r\n");
+		if (fmtp && *fmtp)
+			rc |= put(buf, len, &off, "a=fmtp:%d %s\r\n", p->pts[i], fmtp);
 	}
 	if (p->te_pt >= 0)
-		rc |= put(buf, len, &off, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-15\r\n",
-			  p->te_pt, p->te_pt);
-	rc |= put(buf, len, &off, "a=ptime:20\r\na=%s\r\n", sdp_dir_name(p->dir));
+		rc |= put(buf, len, &off, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d %s\r\n",
+			  p->te_pt, p->te_pt, codec_telephone_event.fmtp);
+	if (cn)
+		rc |= put(buf, len, &off, "a=rtpmap:%d CN/8000\r\n", p->cn_pt);
+	if (p->ptime > 0)
+		rc |= put(buf, len, &off, "a=ptime:%d\r\n", p->ptime);
+	if (p->maxptime > 0)
+		rc |= put(buf, len, &off, "a=maxptime:%d\r\n", p->maxptime);
+	rc |= put(buf, len, &off, "a=%s\r\n", sdp_dir_name(p->dir));
 	*offp = off;
 	return rc;
 }
@@ -328,6 +395,55 @@ int sdp_choose_pt(const struct sdp_info *offer, const int *prefs, int n)
 			if (offer->pts[j] == prefs[i])
 				return prefs[i];
 	return -1;
+}
+
+const struct codec_desc *sdp_pt_codec(const struct sdp_info *si, int i)
+{
+	const struct sdp_rtpmap *map;
+	const struct codec_desc *d;
+
+	if (i < 0 || i >= si->n_pts)
+		return NULL;
+	map = &si->maps[i];
+	/* The rtpmap names the codec when there is one, for static PTs too
+	 * (RFC 4566 6); a bare static PT means what RFC 3551 table 4 says. */
+	if (map->enc[0]) {
+		d = codec_find(map->enc, map->clock);
+		/* RFC 7587 7: opus is always /48000/2; take a phone's /1 too */
+		return d && d->ops ? d : NULL;
+	}
+	d = codec_by_static_pt(si->pts[i]);
+	return d && d->ops ? d : NULL;
+}
+
+int sdp_negotiate(const struct sdp_info *offer, const struct codec_desc *const *prefs, int n_prefs,
+		  struct sdp_choice *ch)
+{
+	memset(ch, 0, sizeof(*ch));
+	ch->pt = ch->te_pt = ch->cn_pt = -1;
+	/* RFC 3264 6.1 lets the answerer take any offered format; the offer's
+	 * order is only the offerer's wish. Like IOS with a voice-class codec
+	 * on the dial-peer, our (the gateway owner's) order wins: it knows the
+	 * trunk's bandwidth and what transcoding costs, and the codec chosen
+	 * does not then depend on how each phone model orders its list. */
+	for (int k = 0; k < n_prefs; k++) {
+		if (!prefs[k] || !prefs[k]->ops)
+			continue;
+		for (int i = 0; i < offer->n_pts; i++) {
+			if (sdp_pt_codec(offer, i) != prefs[k])
+				continue;
+			ch->codec = prefs[k];
+			ch->pt = offer->pts[i];		/* dynamic PTs as offered (RFC 3264 6.1) */
+			snprintf(ch->fmtp, sizeof(ch->fmtp), "%s", offer->maps[i].fmtp);
+			/* an offer mapping one PT twice gets it once */
+			ch->te_pt = offer->te_pt != ch->pt ? offer->te_pt : -1;
+			ch->cn_pt = offer->cn_pt != ch->pt && offer->cn_pt != ch->te_pt ? offer->cn_pt : -1;
+			ch->ptime = offer->ptime;
+			ch->maxptime = offer->maxptime;
+			return 0;
+		}
+	}
+	return -ENOENT;
 }
 
 enum sdp_dir sdp_dir_answer(enum sdp_dir offered)

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+struct codec_desc;
+
 enum sdp_dir { SDP_SENDRECV, SDP_SENDONLY, SDP_RECVONLY, SDP_INACTIVE };
 
 #define SDP_MAX_PTS 16
@@ -29,14 +31,28 @@ struct sdp_mlines {
 	struct sdp_mline m[SDP_MAX_MEDIA];
 };
 
+#define SDP_FMTP_LEN 64
+
+/* One payload type of the audio stream as its a=rtpmap and a=fmtp say
+ * (RFC 4566 6); a static one without a=rtpmap as RFC 3551 table 4 says. */
+struct sdp_rtpmap {
+	char enc[32];		/* encoding name, "" when unknown (a dynamic PT with no rtpmap) */
+	int clock;		/* 0 when unknown */
+	int channels;		/* 1 when not written */
+	char fmtp[SDP_FMTP_LEN];	/* "" when none; a longer one is cut at a ';' */
+};
+
 /* What sipgw needs from a session description: its first audio stream, and
  * the layout of every m= line for the answer. */
 struct sdp_info {
 	char addr[64];		/* connection address (media or session level) */
 	int port;		/* audio port; 0 = stream rejected */
 	int pts[SDP_MAX_PTS];	/* payload types in m= order */
+	struct sdp_rtpmap maps[SDP_MAX_PTS];	/* maps[i] describes pts[i] */
 	int n_pts;
-	int te_pt;		/* telephone-event payload type, -1 if none */
+	int te_pt;		/* telephone-event/8000 payload type, -1 if none */
+	int cn_pt;		/* CN/8000 (RFC 3389) payload type, -1 if none */
+	int ptime, maxptime;	/* a=ptime / a=maxptime in ms (RFC 4566 6); 0 = absent */
 	enum sdp_dir dir;	/* a=sendrecv (default) / sendonly / recvonly / inactive */
 	int null_addr;		/* c=IN IP4 0.0.0.0: RFC 2543 hold */
 	struct sdp_mlines ml;
@@ -46,9 +62,18 @@ struct sdp_info {
 struct sdp_build_params {
 	const char *addr;	/* our RTP address */
 	int port;
-	const int *pts;		/* audio payload types, preferred first (0 and/or 8) */
+	const int *pts;		/* audio payload types, preferred first */
 	int n_pts;
-	int te_pt;		/* -1: no telephone-event */
+	/* codecs[i] names pts[i] in its a=rtpmap (written for every PT, static
+	 * ones too, as phones do) and gives its a=fmtp; NULL, or a NULL entry:
+	 * the RFC 3551 static PT's codec, and no rtpmap if there is none. */
+	const struct codec_desc *const *codecs;
+	/* fmtps[i]: the a=fmtp for pts[i] instead of the codec's own (an answer
+	 * echoing the offer's); NULL or a NULL entry: the codec's. */
+	const char *const *fmtps;
+	int te_pt;		/* -1: no telephone-event; its fmtp is "0-16" (RFC 4733 7.1.1) */
+	int cn_pt;		/* > 0: CN/8000 on it (RFC 3389); 0 or -1: none */
+	int ptime, maxptime;	/* a=ptime / a=maxptime; 0 = not written */
 	enum sdp_dir dir;
 	int null_addr;		/* write c=IN IP4 0.0.0.0 (hold the old way) */
 	unsigned long sess_id, sess_ver;
@@ -66,6 +91,24 @@ int sdp_info_parse(struct sdp_info *si, const char *body);
 int sdp_build(char *buf, size_t len, const struct sdp_build_params *p);
 /** First payload type of prefs[] that the offer carries, or -1. */
 int sdp_choose_pt(const struct sdp_info *offer, const int *prefs, int n);
+/** The codec of the offer's i-th payload type by its rtpmap (or static PT),
+ * NULL when it is none we know. */
+const struct codec_desc *sdp_pt_codec(const struct sdp_info *si, int i);
+
+/* What an answer takes from an offer (RFC 3264 6.1). */
+struct sdp_choice {
+	const struct codec_desc *codec;
+	int pt;			/* the offer's payload type for it: dynamic ones answered as offered */
+	char fmtp[SDP_FMTP_LEN];	/* the offer's a=fmtp for it (binds our encoder) */
+	int te_pt;		/* the offer's telephone-event/8000, -1 none */
+	int cn_pt;		/* the offer's CN/8000, -1 none */
+	int ptime, maxptime;	/* the offer's, 0 = absent */
+};
+/** Pick the codec for an answer: the first of prefs[] (our order: a Cisco
+ * voice-class codec list) that the offer carries, whatever the offer's own
+ * order. 0, or -ENOENT when none is common (answer 488, RFC 3264 6). */
+int sdp_negotiate(const struct sdp_info *offer, const struct codec_desc *const *prefs, int n_prefs,
+		  struct sdp_choice *ch);
 /** The direction to answer with (RFC 3264 6.1): sendonly -> recvonly etc. */
 enum sdp_dir sdp_dir_answer(enum sdp_dir offered);
 /** True when the description puts us on hold: null address, sendonly or inactive. */

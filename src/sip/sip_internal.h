@@ -64,6 +64,7 @@ struct sip_ua {
 	unsigned timer_b_ms;		/* RFC 3261 Timer B as given to nta */
 	unsigned leg_seq;
 	struct cfg_enum_list dtmf_relay;	/* sip_ua_params.dtmf_relay */
+	struct dp_codecs codecs;	/* sip_ua_params.codecs */
 	struct sip_overload ovl;
 	void (*shutdown_done)(void *arg);
 	void *shutdown_arg;
@@ -175,6 +176,7 @@ struct sip_ev_out {
 	unsigned target_ms;	/* its length; 0 while the other side's digit lasts */
 	unsigned frames;	/* 20 ms frames sent of it */
 };
+struct codec;
 struct jbuf;
 /* The jitter buffer between the far end's packets and a B-channel's 20 ms
  * clock (Cisco's playout-delay defaults: adaptive, 40 ms minimum, 200 ms
@@ -182,7 +184,8 @@ struct jbuf;
 #define SIP_JB_MIN_MS 40
 #define SIP_JB_MAX_MS 200
 struct sip_rtp {
-	enum g711_law law;		/* of the negotiated payload type */
+	enum g711_law law;		/* of the negotiated payload type if G.711, else mu-law */
+	struct codec *codec;		/* the negotiated codec's encoder and decoder, NULL before */
 	int last_pt;			/* the payload type we sent last (-1 none) */
 	int ptime;			/* ms of audio in each packet we send */
 	int16_t rx[MEDIA_FRAME];	/* received samples short of a frame */
@@ -234,7 +237,10 @@ struct sip_leg {
 	struct sip_rtp rm;		/* sip_rtp.c */
 	int pt;				/* negotiated payload type, -1 before answer */
 	int te_pt;
-	enum g711_law offer_law;
+	/* Cisco voice-class codec order: the dial-peer's, else rtp.codecs;
+	 * our offer lists them, an answer takes the first the offer has */
+	const struct codec_desc *prefs[DP_MAX_CODECS];
+	int n_prefs;
 	char remote_addr[64];
 	int remote_port;
 	struct sdp_mlines offer_ml;	/* UAS: the INVITE offer's m= lines, for our answers */
@@ -282,6 +288,10 @@ enum leg_hold sip_hold_how(const struct sdp_info *si);
  * re-INVITE (taken), 0 if not ours or the dialog is gone with it. */
 int sip_hold_response(struct sip_leg *sl, int status, sip_t const *sip);
 
+/* sip_media.c */
+/** The leg's codec order from config names (unknown ones skipped, logged). */
+void sl_set_codecs(struct sip_leg *sl, const struct dp_codecs *names);
+
 /* sip_rtp.c: RTP media and DTMF */
 /** The leg's media port and DTMF state, relay its dtmf-relay list; 0 or -ENOMEM. */
 int sip_rtp_init(struct sip_leg *sl, const struct cfg_enum_list *relay);
@@ -289,6 +299,9 @@ void sip_rtp_cleanup(struct sip_leg *sl);
 /** The far end's SDP was taken (sl->pt, te_pt, rm.law set): pick the DTMF
  * method and the packet time (its a=ptime, 0 = none). */
 void sip_rtp_media_changed(struct sip_leg *sl, int ptime);
+/** Send and receive ch's codec from now on (a new one: a fresh instance,
+ * tuned by the far end's fmtp); 0, or -errno with the old one kept. */
+int sip_rtp_set_codec(struct sip_leg *sl, const struct sdp_choice *ch);
 /** "rfc4733", "info" or "inband": how this leg sends digits. */
 const char *sip_rtp_dtmf_method(const struct sip_leg *sl);
 void sl_rtp_in(void *arg, int pt, const uint8_t *payload, size_t len, uint16_t seq, uint32_t ts, int marker);
@@ -341,7 +354,8 @@ int sl_build_answer(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir dir,
 		    const struct sdp_mlines *offer);
 /** Our SDP offer; sdp_build()'s return. */
 int sl_build_sdp(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir dir);
-/** The far end's SDP: 1 when it holds us, 0 when not, -EPROTO without G.711. */
+/** The far end's SDP: 1 when it holds us, 0 when not, -EPROTO with no codec
+ * of the leg's list (sdp_negotiate). */
 int sl_take_sdp(struct sip_leg *sl, const struct sdp_info *si);
 /** An SDP before the dialog is confirmed: sets the state it confirms in; 0 or -EPROTO. */
 int sl_take_early_sdp(struct sip_leg *sl, const struct sdp_info *si);

@@ -185,7 +185,6 @@ static void ev_setup(struct sip_leg *sl, struct sl_setup_args *a)
 {
 	const struct leg_setup_info *si = a->si;
 
-	sl->offer_law = si->law;
 	snprintf(sl->number, sizeof(sl->number), "%s", si->called);
 	/* Request-URI sip:NUMBER@TARGET;user=phone (RFC 3261 19.1.1), or a
 	 * registered phone's contact with the number's address of record in To
@@ -431,6 +430,7 @@ static int sl_alloc(struct sip_leg **slp, struct sip_ua *ua, enum sip_role role)
 	sl->pt = -1;
 	sl->te_pt = -1;
 	sl->sdp_id = (unsigned long)random();
+	sl_set_codecs(sl, &ua->codecs);
 	sl->timer_ms[SIP_T_RTP] = ua->tp.rtp_timeout_ms;
 	sl->timer_ms[SIP_T_RTP_HOLD] = ua->tp.rtp_hold_timeout_ms;
 	if ((rc = fsm_inst_init(&sl->fi, &sip_leg_fsm, role == SIP_ROLE_UAC ? SIP_ST_IDLE : SIP_ST_INCOMING, sl,
@@ -469,6 +469,8 @@ int sip_leg_alloc_outgoing(struct leg **legp, struct sip_ua *ua, const struct si
 	sl->assert_identity = p->assert_identity;
 	if (p->dtmf_relay && p->dtmf_relay->n)
 		sl->rm.relay = *p->dtmf_relay;	/* the dial-peer's dtmf-relay over the global one */
+	if (p->codecs && p->codecs->n)
+		sl_set_codecs(sl, p->codecs);	/* and its voice-class codec */
 	*legp = &sl->base;
 	return 0;
 }
@@ -525,7 +527,7 @@ static void ev_r_2xx(struct sip_leg *sl, int status, sip_t const *sip)
 	if (sl_move(sl, hold ? SIP_ST_HELD : SIP_ST_CONFIRMED))
 		return;
 	if (taken < 0) {
-		LOGW(LSS_SIP, "%s answer has no G.711", sl_describe(&sl->base));
+		LOGW(LSS_SIP, "%s answer has none of our codecs", sl_describe(&sl->base));
 		sl_release(&sl->base, CAUSE_BEARER_NOT_IMPL);
 		return;
 	}
@@ -779,7 +781,7 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 	nua_handle_bind(nh, sl);
 	sip_timers_offer(sl, sip);
 	if (sl_take_early_sdp(sl, &offer)) {
-		sl_release(&sl->base, CAUSE_BEARER_NOT_IMPL);	/* 488: no G.711 offered */
+		sl_release(&sl->base, CAUSE_BEARER_NOT_IMPL);	/* 488: none of our codecs offered */
 		return -EPROTO;
 	}
 	sl->offer_ml = offer.ml;	/* our answers keep its m= lines (RFC 3264 6) */

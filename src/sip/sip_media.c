@@ -8,31 +8,58 @@
 #include <stdio.h>
 
 #include "core/fsm.h"
+#include "core/log.h"
+#include "dsp/codec.h"
 #include "rtp/rtp.h"
 
-/* Our SDP: the offer lists the span's law first, then the other, then
- * telephone-event (RFC 4733); an answer carries the chosen one, and one m=
- * line per offered one (offer: the layout answered; NULL for an offer). */
+void sl_set_codecs(struct sip_leg *sl, const struct dp_codecs *names)
+{
+	sl->n_prefs = 0;
+	for (int i = 0; names && i < names->n && sl->n_prefs < DP_MAX_CODECS; i++) {
+		const struct codec_desc *d = codec_by_cfg(names->v[i]);
+
+		if (d)
+			sl->prefs[sl->n_prefs++] = d;
+		else	/* config checked the names: only a table out of step gets here */
+			LOGW(LSS_SIP, "codec \"%s\" is not built in; left out", names->v[i]);
+	}
+	if (!sl->n_prefs) {
+		/* no list given (a UA built without one): G.711, as before lists */
+		sl->prefs[sl->n_prefs++] = codec_by_cfg("g711ulaw");
+		sl->prefs[sl->n_prefs++] = codec_by_cfg("g711alaw");
+	}
+}
+
+/* Our SDP: an offer lists the leg's codec order (the dial-peer's voice-class
+ * codec, else rtp.codecs), each on its static PT or our dynamic one, then
+ * telephone-event (RFC 4733); an answer carries the chosen codec on the
+ * offer's PT, and one m= line per offered one (offer: the layout answered;
+ * NULL for an offer). a=ptime: the packets we send. */
 int sl_build_answer(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir dir,
 		    const struct sdp_mlines *offer)
 {
-	int pts[2];
-	int n = 0;
+	int pts[DP_MAX_CODECS];
 	struct sdp_build_params bp = {
 		.addr = sl->ua->rtp_ip, .port = rtp_local_port(sl->rtp), .pts = pts,
 		.te_pt = SDP_PT_TELEPHONE_EVENT, .dir = dir,
 		.sess_id = sl->sdp_id, .sess_ver = ++sl->sdp_ver, .offer = offer,
-		.null_addr = sl->offer_null_addr,
+		.null_addr = sl->offer_null_addr, .ptime = sl->rm.ptime,
 	};
 
-	if (sl->pt >= 0) {
-		pts[n++] = sl->pt;
+	if (sl->pt >= 0 && sl->rm.codec) {
+		pts[0] = sl->pt;
+		bp.codecs = &sl->prefs[0];
+		for (int i = 0; i < sl->n_prefs; i++)
+			if (sl->prefs[i] == codec_desc(sl->rm.codec))
+				bp.codecs = &sl->prefs[i];
+		bp.n_pts = 1;
 		bp.te_pt = sl->te_pt;
 	} else {
-		pts[n++] = g711_law_pt(sl->offer_law);
-		pts[n++] = g711_law_pt(sl->offer_law == LAW_ULAW ? LAW_ALAW : LAW_ULAW);
+		for (int i = 0; i < sl->n_prefs; i++)
+			pts[i] = sl->prefs[i]->static_pt >= 0 ? sl->prefs[i]->static_pt : sl->prefs[i]->dyn_pt;
+		bp.codecs = sl->prefs;
+		bp.n_pts = sl->n_prefs;
 	}
-	bp.n_pts = n;
 	return sdp_build(buf, len, &bp);
 }
 
@@ -43,25 +70,22 @@ int sl_build_sdp(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir dir)
 
 /* Take the far side's SDP (answer to our offer, or its re-offer): 1 when
  * it holds us (RFC 3264 8.4: we send nothing then), 0 when not, -EPROTO
- * without G.711. The caller moves the dialog between CONFIRMED and HELD. */
+ * when it has none of our codecs. The codec is the first of our order the
+ * SDP carries (sdp_negotiate: ours wins, as IOS's voice-class codec), so a
+ * re-offer may change it. The caller moves the dialog between CONFIRMED
+ * and HELD. */
 int sl_take_sdp(struct sip_leg *sl, const struct sdp_info *si)
 {
+	struct sdp_choice ch;
 	int hold;
 
-	enum g711_law law;
-	int pt = -1;
-
-	for (int i = 0; i < si->n_pts && pt < 0; i++)
-		if (g711_pt_law(si->pts[i], &law) == 0)
-			pt = si->pts[i];
-	if (pt < 0)
+	if (sdp_negotiate(si, sl->prefs, sl->n_prefs, &ch) || sip_rtp_set_codec(sl, &ch))
 		return -EPROTO;
-	sl->pt = pt;
-	g711_pt_law(pt, &sl->rm.law);
+	sl->pt = ch.pt;
 	/* telephone-event mapped onto the audio's own payload type is
 	 * nonsense (found by fuzz_sdp): no events then, and no PT twice. */
-	sl->te_pt = si->te_pt == pt ? -1 : si->te_pt;
-	sip_rtp_media_changed(sl, 0);
+	sl->te_pt = ch.te_pt;
+	sip_rtp_media_changed(sl, si->ptime);
 	hold = sdp_is_hold(si);
 	snprintf(sl->remote_addr, sizeof(sl->remote_addr), "%s", si->addr);
 	sl->remote_port = si->port;

@@ -11,7 +11,9 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "dsp/cn.h"
+#include "dsp/codec.h"
 #include "dsp/dtmf.h"
+#include "dsp/g711.h"
 #include "rtp/jbuf.h"
 #include "rtp/rtp.h"
 
@@ -63,6 +65,8 @@ int sip_rtp_init(struct sip_leg *sl, const struct cfg_enum_list *relay)
 
 void sip_rtp_cleanup(struct sip_leg *sl)
 {
+	codec_free(sl->rm.codec);
+	sl->rm.codec = NULL;
 	dtmf_play_free(sl->rm.dp_in);
 	dtmf_play_free(sl->rm.dp_out);
 	jbuf_free(sl->rm.jb);
@@ -86,20 +90,52 @@ void sip_rtp_media_changed(struct sip_leg *sl, int ptime)
 	}
 	r->method = m;
 	if (sl->pt != r->last_pt) {	/* a new codec: a new talkspurt for the far end's decoder */
-		if (r->last_pt >= 0) {
-			rtp_mark(sl->rtp);
-			jbuf_reset(r->jb);	/* and what it sends us: a new timeline */
-		}
+		if (r->last_pt >= 0)
+			rtp_mark(sl->rtp);	/* the jitter buffer: sip_rtp_set_codec */
 		r->last_pt = sl->pt;
 	}
 	sl->mport.dtmf = m == DTMF_RELAY_INBAND ? NULL : sl_dtmf;
-	sl->mport.codec = g711_law_name(r->law);
+	sl->mport.codec = r->codec ? codec_desc(r->codec)->name : g711_law_name(r->law);
 	/* RFC 4566 6: a=ptime is how long the far end wants our packets;
 	 * RFC 3551 4.5: 20 ms when it says nothing. */
 	if (ptime >= 10 && ptime <= SIP_RTP_MAX_PTIME && ptime % 10 == 0)
 		r->ptime = ptime;
+	/* in whole frames of the codec: GSM's are 20 ms (RFC 3551 4.5.8) */
+	while (r->codec && r->ptime < SIP_RTP_MAX_PTIME &&
+	       !codec_frame_ok(codec_desc(r->codec), (size_t)r->ptime * SAMPLES_PER_MS))
+		r->ptime += 10;
 	r->tx_n = 0;
 	r->rx_n = 0;
+}
+
+int sip_rtp_set_codec(struct sip_leg *sl, const struct sdp_choice *ch)
+{
+	struct sip_rtp *r = &sl->rm;
+	const struct codec_desc *old = r->codec ? codec_desc(r->codec) : NULL;
+	struct codec *c;
+	int rc;
+
+	if (old == ch->codec && sl->pt == ch->pt)
+		return 0;
+	if ((rc = codec_alloc(&c, ch->codec, ch->fmtp[0] ? ch->fmtp : NULL))) {
+		LOGW(LSS_RTP, "%s codec %s: %s", sip_leg_describe(sl), ch->codec->name, strerror(-rc));
+		return rc;
+	}
+	/* A new codec mid-call (a re-INVITE, RFC 3264 8.3.2): a fresh state
+	 * both ways; what is half a packet of the old one is dropped. The far
+	 * end's timeline goes on (RFC 3550 5.1) unless the RTP clock changes
+	 * (Opus's 48 kHz): only then is the jitter buffer started over, which
+	 * costs the ~60 ms it takes to refill (a tone detector hears the gap). */
+	if (old && r->jb && codec_ts_per_sample(old) != codec_ts_per_sample(ch->codec))
+		jbuf_reset(r->jb);
+	codec_free(r->codec);
+	r->codec = c;
+	r->law = ch->codec->static_pt == RTP_PT_PCMA ? LAW_ALAW : LAW_ULAW;
+	r->tx_n = r->rx_n = 0;
+	LOGI(LSS_RTP, "%s codec %s%s%s/%d pt %d%s%s", sip_leg_describe(sl), old ? old->name : "",
+	     old ? " -> " : "", ch->codec->name, ch->codec->clock, ch->pt, ch->fmtp[0] ? " fmtp " : "",
+	     ch->fmtp);
+	return 0;
 }
 
 const char *sip_rtp_dtmf_method(const struct sip_leg *sl)
@@ -171,11 +207,12 @@ static int pulled(const struct sip_leg *sl)
 static void rx_audio(struct sip_leg *sl, const uint8_t *payload, size_t len, uint32_t ts)
 {
 	struct sip_rtp *r = &sl->rm;
-	int16_t pcm[SIP_RTP_MAX_PTIME * SAMPLES_PER_MS];
+	int16_t pcm[CODEC_MAX_FRAME];
+	int n = r->codec ? codec_decode(r->codec, payload, len, pcm, CODEC_MAX_FRAME) : -EINVAL;
 
-	if (len > sizeof(pcm) / sizeof(pcm[0]))
-		len = sizeof(pcm) / sizeof(pcm[0]);
-	g711_law_decode(r->law, payload, pcm, len);
+	if (n <= 0)	/* a payload the codec refuses: dropped, like a lost packet */
+		return;
+	len = (size_t)n;
 	/* 10 ms packets fill a frame in two: a gap between them (a loss,
 	 * reordering) leaves half a frame that belongs nowhere */
 	if (r->rx_n && ts != r->rx_ts + r->rx_n)
@@ -241,7 +278,6 @@ void sl_rtp_in(void *arg, int pt, const uint8_t *payload, size_t len, uint16_t s
 	       uint32_t ts, int marker)
 {
 	struct sip_leg *sl = arg;
-	enum g711_law law;
 
 	/* Held with a=sendonly the far end may still send (music on hold):
 	 * take it; only our sending stops. */
@@ -249,6 +285,11 @@ void sl_rtp_in(void *arg, int pt, const uint8_t *payload, size_t len, uint16_t s
 		rx_event(sl, payload, len, ts);
 		return;
 	}
+	/* The jitter buffer counts in 8 kHz samples; Opus's RTP clock is
+	 * 48 kHz (RFC 7587 4.1). At the 32-bit wrap (every 24.9 h at 48 kHz)
+	 * the divided time jumps once, which the buffer takes as a new timeline. */
+	if (sl->rm.codec)
+		ts /= (uint32_t)codec_ts_per_sample(codec_desc(sl->rm.codec));
 	/* RFC 3389 CN (its static payload type, RFC 3551): the silence that
 	 * follows is comfort noise at its level, not loss */
 	if (pt == CN_PT && pt != sl->pt) {
@@ -258,7 +299,7 @@ void sl_rtp_in(void *arg, int pt, const uint8_t *payload, size_t len, uint16_t s
 			jbuf_put_cn(sl->rm.jb, ts, level);
 		return;
 	}
-	if (pt != sl->pt || g711_pt_law(pt, &law))
+	if (pt != sl->pt)	/* anything we did not agree on */
 		return;
 	rx_audio(sl, payload, len, ts);
 }
@@ -269,14 +310,18 @@ static void tx_audio(struct sip_leg *sl, const int16_t *frame)
 {
 	struct sip_rtp *r = &sl->rm;
 	size_t want = (size_t)r->ptime * SAMPLES_PER_MS;
-	uint8_t pkt[SIP_RTP_MAX_PTIME * SAMPLES_PER_MS];
+	uint8_t pkt[CODEC_MAX_PAYLOAD];
 
 	memcpy(r->tx + r->tx_n, frame, MEDIA_FRAME * sizeof(*frame));
 	r->tx_n += MEDIA_FRAME;
 	/* 10 ms: two packets a frame; 30 ms: one every 1.5 frames. */
 	while (r->tx_n >= want) {
-		g711_law_encode(r->law, r->tx, pkt, want);
-		rtp_send(sl->rtp, sl->pt, pkt, want, (uint32_t)want);
+		int n = codec_encode(r->codec, r->tx, want, pkt, sizeof(pkt));
+
+		/* RTP time in the codec's clock: 48 kHz for Opus (RFC 7587 4.1) */
+		if (n > 0)
+			rtp_send(sl->rtp, sl->pt, pkt, (size_t)n,
+				 (uint32_t)(want * (size_t)codec_ts_per_sample(codec_desc(r->codec))));
 		r->tx_n -= want;
 		memmove(r->tx, r->tx + want, r->tx_n * sizeof(r->tx[0]));
 	}
@@ -329,7 +374,7 @@ void sl_play(struct media_port *mp, const int16_t *frame)
 	/* Held, the session sends nothing (rtp_set_held) but its
 	 * timestamps go on with the clock, so the resumed stream (marker bit
 	 * set) does not jump back in time (RFC 3550 5.1). */
-	if (sl->pt < 0)
+	if (sl->pt < 0 || !r->codec)
 		return;
 	if (dtmf_play_busy(r->dp_out)) {	/* in-band method: the digit replaces the audio */
 		memcpy(buf, frame, sizeof(buf));

@@ -61,6 +61,7 @@ struct sip_ua_params {
 	struct sip_overload_params ovl;
 	struct sip_timer_params timers;
 	const struct cfg_enum_list *dtmf_relay;	/* Cisco dtmf-relay for legs no dial-peer names */
+	const struct dp_codecs *codecs;	/* rtp.codecs: the codec order of legs no dial-peer names */
 };
 
 int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p);
@@ -75,6 +76,7 @@ struct sip_leg_params {
 	int dial_peer;		/* tag, for logs */
 	int assert_identity;	/* the peer is in our trust domain: P-Asserted-Identity (RFC 3325) */
 	const struct cfg_enum_list *dtmf_relay;	/* the dial-peer's dtmf-relay (NULL or empty: the UA's) */
+	const struct dp_codecs *codecs;	/* the dial-peer's codec order (NULL or empty: the UA's) */
 };
 
 /** A leg that will INVITE number@host:port;user=phone on setup(). */

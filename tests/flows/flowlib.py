@@ -342,14 +342,15 @@ class Testbed:
         return 'dahdi = { system_conf = "%s"; };\n' % path
 
     def config(self, peers, framing="t1", switch="ni2", ring_timeout=30, timer_b=32,
-               spans=None, extra="", trusted=("127.0.0.1",)):
+               spans=None, extra="", trusted=("127.0.0.1",), codecs=None):
+        """codecs: rtp.codecs, the codec order of SIP legs no dial-peer names (None: the default)."""
         spans = spans or [("pbx-a", framing, switch)]
         span_txt = ",\n".join(self.span_txt(n, fr, sw) for n, fr, sw in spans)
         dahdi_txt = self.system_conf(spans) if SPAN_TYPE == "dahdi" else ""
         peer_txt = ",\n".join("  { %s }" % p for p in peers)
         txt = """log = { level = "info"; };
 sip = { bind = "127.0.0.1"; port = %d; trusted = [ %s ]; };
-rtp = { address = "127.0.0.1"; port_min = 30000; port_max = 39999; };
+rtp = { address = "127.0.0.1"; port_min = 30000; port_max = 39999;%s };
 timers = { ring-no-answer = %s; timer-b = %s; shutdown-grace = 2; };
 %sspans = (
 %s
@@ -357,7 +358,9 @@ timers = { ring-no-answer = %s; timer-b = %s; shutdown-grace = 2; };
 dial_peers = (
 %s
 );
-%s""" % (self.sip_port, ", ".join('"%s"' % t for t in trusted), ring_timeout, timer_b, dahdi_txt,
+%s""" % (self.sip_port, ", ".join('"%s"' % t for t in trusted),
+         " codecs = [ %s ];" % ", ".join('"%s"' % c for c in codecs) if codecs else "",
+         ring_timeout, timer_b, dahdi_txt,
          span_txt, peer_txt, extra)
         path = os.path.join(self.dir, "sipgw.conf")
         with open(path, "w") as f:

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsp/codec.h"
 #include "dsp/g711.h"
 #include "sip/sdp.h"
 
@@ -20,12 +21,59 @@ static void check_info(const struct sdp_info *si)
 	if (si->n_pts < 0 || si->n_pts > SDP_MAX_PTS ||
 	    strnlen(si->addr, sizeof(si->addr)) >= sizeof(si->addr))
 		abort();
-	if ((unsigned)si->dir > SDP_INACTIVE || si->te_pt < -1 || si->te_pt > 127)
+	if ((unsigned)si->dir > SDP_INACTIVE || si->te_pt < -1 || si->te_pt > 127 ||
+	    si->cn_pt < -1 || si->cn_pt > 127 || si->ptime < 0 || si->ptime > 1000 ||
+	    si->maxptime < 0 || si->maxptime > 1000)
 		abort();
-	for (int i = 0; i < si->n_pts; i++)
+	for (int i = 0; i < si->n_pts; i++) {
+		const struct sdp_rtpmap *m = &si->maps[i];
+
 		if (si->pts[i] < 0 || si->pts[i] > 127)
 			abort();
+		if (strnlen(m->enc, sizeof(m->enc)) >= sizeof(m->enc) ||
+		    strnlen(m->fmtp, sizeof(m->fmtp)) >= sizeof(m->fmtp) || m->channels < 1 ||
+		    m->clock < 0)
+			abort();
+	}
 	if (si->null_addr != !strcmp(si->addr, "0.0.0.0"))
+		abort();
+}
+
+/* sdp_negotiate over every codec we have, in table order: the choice is one
+ * the offer carries, and the answer built from it (the offer's PT, RFC 3264
+ * 6.1) parses back to the same codec. */
+static void negotiate(const struct sdp_info *offer)
+{
+	const struct codec_desc *prefs[8];
+	struct sdp_build_params bp = { .addr = "127.0.0.1", .port = 20004, .n_pts = 1, .sess_id = 1 };
+	struct sdp_choice ch;
+	struct sdp_info back;
+	char answer[SDP_ANSWER_LEN];
+	int n = 0, found = 0;
+
+	while (n < 8 && (prefs[n] = codec_nth(n)))
+		n++;
+	if (sdp_negotiate(offer, prefs, n, &ch)) {
+		for (int i = 0; i < offer->n_pts; i++)
+			if (sdp_pt_codec(offer, i))
+				abort();	/* refused an offer we could take */
+		return;
+	}
+	for (int i = 0; i < offer->n_pts; i++)
+		found |= offer->pts[i] == ch.pt && sdp_pt_codec(offer, i) == ch.codec;
+	if (!found || !ch.codec || strnlen(ch.fmtp, sizeof(ch.fmtp)) >= sizeof(ch.fmtp))
+		abort();
+	bp.pts = &ch.pt;
+	bp.codecs = &ch.codec;		/* the answer's fmtp is ours (RFC 7587 6.1: what we receive) */
+	bp.te_pt = ch.te_pt;
+	bp.cn_pt = ch.cn_pt;
+	bp.ptime = ch.ptime;
+	bp.maxptime = ch.maxptime;
+	bp.offer = &offer->ml;
+	if (sdp_build(answer, sizeof(answer), &bp) || sdp_info_parse(&back, answer))
+		abort();
+	if (back.n_pts < 1 || back.pts[0] != ch.pt || sdp_pt_codec(&back, 0) != ch.codec ||
+	    back.ptime != ch.ptime || back.maxptime != ch.maxptime)
 		abort();
 }
 
@@ -55,6 +103,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_info(&offer);
 	(void)sdp_is_hold(&offer);
 	(void)sdp_dir_name(offer.dir);
+
+	negotiate(&offer);
 
 	/* sip_leg.c sl_take_sdp: the first payload type that is G.711 */
 	for (int i = 0; i < offer.n_pts && pt < 0; i++)

@@ -11,6 +11,7 @@
 #define UNIT_SUITES(X) \
 	X(auth) \
 	X(call) \
+	X(codec) \
 	X(cause) \
 	X(config) \
 	X(dahdi_conf) \

@@ -991,6 +991,67 @@ static void test_causes_errors(void)
 	}
 }
 
+/* Cisco voice-class codec order per dial-peer and rtp.codecs for the rest;
+ * without either, G.711 mu-law then A-law (what sipgw offered before). */
+static void test_codec_lists(void)
+{
+	struct gw_config cfg;
+	char err[256];
+	int rc;
+
+	rc = load_text(&cfg, "", err, sizeof(err), NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL(cfg.rtp_codecs.n, 2);
+	CU_ASSERT_STRING_EQUAL(cfg.rtp_codecs.v[0], "g711ulaw");
+	CU_ASSERT_STRING_EQUAL(cfg.rtp_codecs.v[1], "g711alaw");
+	config_free(&cfg);
+	rc = load_text(&cfg, "rtp = { codecs = [ \"opus\", \"g711alaw\" ]; };\n"
+		       "dial_peers = (\n"
+		       "  { tag = 1; type = \"voip\"; destination_pattern = \"2...\";\n"
+		       "    session_target = \"ipv4:127.0.0.1\"; codec = [ \"g722-64\", \"G711ULAW\", \"gsmfr\" ]; },\n"
+		       "  { tag = 2; type = \"voip\"; destination_pattern = \"3...\";\n"
+		       "    session_target = \"ipv4:127.0.0.1\"; }\n"
+		       ");\n", err, sizeof(err), NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL(cfg.rtp_codecs.n, 2);
+	CU_ASSERT_STRING_EQUAL(cfg.rtp_codecs.v[0], "opus");
+	CU_ASSERT_EQUAL_FATAL(cfg.n_peers, 2);
+	CU_ASSERT_EQUAL(cfg.peers[0].codecs.n, 3);
+	CU_ASSERT_STRING_EQUAL(cfg.peers[0].codecs.v[0], "g722-64");
+	CU_ASSERT_STRING_EQUAL(cfg.peers[0].codecs.v[1], "G711ULAW");
+	CU_ASSERT_STRING_EQUAL(cfg.peers[0].codecs.v[2], "gsmfr");
+	CU_ASSERT_EQUAL(cfg.peers[1].codecs.n, 0);	/* rtp.codecs applies */
+	config_free(&cfg);
+}
+
+static void test_codec_list_errors(void)
+{
+	expect_error("dial_peers = (\n"
+		     "  { tag = 5; type = \"voip\"; destination_pattern = \"2...\";\n"
+		     "    session_target = \"ipv4:127.0.0.1\";\n"
+		     "    codec = [ \"g711ulaw\",\n"
+		     "              \"g729r8\" ]; }\n"
+		     ");\n", 5, "'codec': \"g729r8\" is not one of: g711ulaw, g711alaw, g722-64, gsmfr, opus "
+		     "(G.729 is not built: bcg729 is GPL-3)");
+	expect_error("rtp = {\n  codecs = [ \"speex\" ];\n};\n", 2, "'codecs': \"speex\" is not one of: g711ulaw");
+	expect_error("rtp = {\n  codecs = [ ];\n};\n", 2, "'codecs': 1 to 8 codecs");
+	expect_error("rtp = {\n  codecs = \"g711ulaw\";\n};\n", 2,
+		     "'codecs' must be a list of codec names [ \"g711ulaw\", ... ]");
+	expect_error("rtp = {\n  codecs = [ \"opus\", \"OPUS\" ];\n};\n", 2, "'codecs': \"OPUS\" listed twice");
+	expect_error("rtp = {\n  codecs = ( \"opus\", 3 );\n};\n", 2, "'codecs' must be a list of codec names");
+	expect_error("dial_peers = (\n"
+		     "  { tag = 99; type = \"voip\"; destination_pattern = \"2...\";\n"
+		     "    session_target = \"registrar\";\n"
+		     "    codec = [ \"opus\" ]; }\n"
+		     ");\n", 4, "dial-peer 99: 'codec' is for a voip dial-peer with an address session_target");
+	expect_error("spans = (\n  { name = \"pbx-a\"; type = \"loopback\"; path = \"/tmp/x\"; role = \"network\";\n"
+		     "    switchtype = \"ni2\"; framing = \"t1\"; }\n);\n"
+		     "dial_peers = (\n"
+		     "  { tag = 900; type = \"pots\"; destination_pattern = \"9T\"; port = \"pbx-a\";\n"
+		     "    codec = [ \"g711ulaw\" ]; }\n"
+		     ");\n", 7, "dial-peer 900: 'codec' is for a voip dial-peer");
+}
+
 int suite_config_add(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -1017,6 +1078,8 @@ int suite_config_add(void)
 		{ "NFAS groups: keys and their errors", test_nfas_settings },
 		{ "timers: seconds -> ms", test_timers_seconds_to_ms },
 		{ "timers: rtp-timeout, session-expires, min-se", test_timers_never_clear },
+		{ "codec lists: dial-peer codec, rtp.codecs, default", test_codec_lists },
+		{ "codec lists: unknown, G.729, empty, twice, not a list", test_codec_list_errors },
 		{ "sip overload and receive buffer keys", test_sip_overload_keys },
 		{ "forwarding per user, redirection limits", test_forwarding_keys },
 		{ "trunk groups reference spans", test_trunk_groups },

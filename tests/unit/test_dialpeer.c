@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/dialpeer.h"
 #include "core/number.h"
+#include "dsp/codec.h"
 #include "route/dialpeer.h"
 #include "route/route_check.h"
 #include "unit.h"
@@ -434,6 +436,27 @@ static void test_pattern_extends(void)
 	CU_ASSERT_EQUAL(dp_pattern_extends("2...", NULL), 0);
 }
 
+/* The codec names config takes are exactly the codecs dsp/codec.c has (core
+ * may not include dsp/, so the list is kept twice and held together here). */
+static void test_codec_names_match_codec_table(void)
+{
+	int n = 0;
+
+	for (int i = 0; dp_codec_name(i); i++, n++) {
+		const struct codec_desc *d = codec_by_cfg(dp_codec_name(i));
+
+		CU_ASSERT_PTR_NOT_NULL(d);
+		CU_ASSERT(d && d->ops);
+	}
+	for (int i = 0; codec_nth(i); i++)
+		CU_ASSERT(dp_codec_known(codec_nth(i)->cfg));
+	CU_ASSERT_PTR_NULL(codec_nth(n));
+	CU_ASSERT(dp_codec_known("G722-64"));
+	CU_ASSERT(!dp_codec_known("g729r8"));
+	CU_ASSERT(!dp_codec_known("telephone-event"));
+	CU_ASSERT(!dp_codec_known(NULL));
+}
+
 static const CU_TestInfo dialpeer_tests[] = {
 	{ "pattern extends (overlap receiving)", test_pattern_extends },
 	{ "literals and '.' match whole numbers", test_match_literals_and_dots },
@@ -450,6 +473,7 @@ static const CU_TestInfo dialpeer_tests[] = {
 	{ "session target parsing", test_session_target },
 	{ "pots digit stripping, forward-digits, prefix", test_pots_number },
 	{ "route check: emergency numbers reach a pots dial-peer", test_route_config_check },
+	{ "codec names = the codec table", test_codec_names_match_codec_table },
 	CU_TEST_INFO_NULL,
 };
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dsp/codec.h"
 #include "sip/sdp.h"
 #include "unit.h"
 
@@ -575,6 +576,163 @@ static void test_declined_audio_then_live(void)
 	CU_ASSERT_EQUAL(si.pts[0], 8);
 }
 
+/* ---- rtpmap, fmtp, ptime and the codec choice (issue 11) ---- */
+
+/* A wideband phone: G.722 first, Opus on a dynamic PT, PCMU, events on 101,
+ * comfort noise, 30 ms packets wanted, 60 at most. */
+static const char offer_wide[] =
+	"v=0\r\no=phone 7 1 IN IP4 192.0.2.20\r\ns=-\r\nc=IN IP4 192.0.2.20\r\nt=0 0\r\n"
+	"m=audio 40000 RTP/AVP 9 111 0 101 13\r\n"
+	"a=rtpmap:9 G722/8000\r\n"
+	"a=rtpmap:111 opus/48000/2\r\n"
+	"a=fmtp:111 useinbandfec=1; maxaveragebitrate=20000\r\n"
+	"a=rtpmap:101 telephone-event/8000\r\n"
+	"a=fmtp:101 0-16\r\n"
+	"a=ptime:30\r\n"
+	"a=maxptime:60\r\n";
+
+static void test_parse_rtpmap_fmtp_ptime(void)
+{
+	struct sdp_info si;
+
+	CU_ASSERT_EQUAL_FATAL(sdp_info_parse(&si, offer_wide), 0);
+	CU_ASSERT_EQUAL_FATAL(si.n_pts, 5);
+	CU_ASSERT_STRING_EQUAL(si.maps[0].enc, "G722");
+	CU_ASSERT_EQUAL(si.maps[0].clock, 8000);
+	CU_ASSERT_EQUAL(si.maps[0].channels, 1);
+	CU_ASSERT_EQUAL(si.pts[1], 111);
+	CU_ASSERT_STRING_EQUAL(si.maps[1].enc, "opus");
+	CU_ASSERT_EQUAL(si.maps[1].clock, 48000);
+	CU_ASSERT_EQUAL(si.maps[1].channels, 2);
+	CU_ASSERT_STRING_EQUAL(si.maps[1].fmtp, "useinbandfec=1; maxaveragebitrate=20000");
+	CU_ASSERT_STRING_EQUAL(si.maps[3].fmtp, "0-16");
+	CU_ASSERT_EQUAL(si.te_pt, 101);
+	CU_ASSERT_EQUAL(si.cn_pt, 13);		/* static PT 13 without rtpmap: CN/8000 */
+	CU_ASSERT_EQUAL(si.ptime, 30);
+	CU_ASSERT_EQUAL(si.maxptime, 60);
+	CU_ASSERT_PTR_EQUAL(sdp_pt_codec(&si, 0), codec_by_cfg("g722-64"));
+	CU_ASSERT_PTR_EQUAL(sdp_pt_codec(&si, 1), codec_by_cfg("opus"));
+	CU_ASSERT_PTR_EQUAL(sdp_pt_codec(&si, 2), codec_by_cfg("g711ulaw"));
+	CU_ASSERT_PTR_NULL(sdp_pt_codec(&si, 3));	/* events are not audio */
+	CU_ASSERT_PTR_NULL(sdp_pt_codec(&si, 5));
+	CU_ASSERT_PTR_NULL(sdp_pt_codec(&si, -1));
+	/* no ptime: 0 (absent), and basic offer has 20 */
+	CU_ASSERT_EQUAL_FATAL(sdp_info_parse(&si, offer_basic), 0);
+	CU_ASSERT_EQUAL(si.ptime, 20);
+	CU_ASSERT_EQUAL(si.maxptime, 0);
+	CU_ASSERT_EQUAL(si.cn_pt, -1);
+}
+
+/* A dynamic PT with no rtpmap is nothing we know; a static PT's rtpmap
+ * wins over table 4; an fmtp too long for us is cut between parameters;
+ * a ptime that is not a number is absent. */
+static void test_parse_odd_rtpmaps(void)
+{
+	static const char sdp[] =
+		"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+		"m=audio 4000 RTP/AVP 97 3 98 8\r\n"
+		"a=rtpmap:3 PCMA/8000\r\n"
+		"a=rtpmap:98 opus/48000\r\n"
+		"a=fmtp:98 maxplaybackrate=8000;sprop-maxcapturerate=8000;useinbandfec=1;stereo=0\r\n"
+		"a=ptime:x\r\n";
+	struct sdp_info si;
+
+	CU_ASSERT_EQUAL_FATAL(sdp_info_parse(&si, sdp), 0);
+	CU_ASSERT_EQUAL_FATAL(si.n_pts, 4);
+	CU_ASSERT_PTR_NULL(sdp_pt_codec(&si, 0));
+	CU_ASSERT_PTR_EQUAL(sdp_pt_codec(&si, 1), codec_by_cfg("g711alaw"));
+	CU_ASSERT_PTR_EQUAL(sdp_pt_codec(&si, 2), codec_by_cfg("opus"));	/* /1 taken too */
+	CU_ASSERT_STRING_EQUAL(si.maps[2].fmtp, "maxplaybackrate=8000;sprop-maxcapturerate=8000;useinbandfec=1");
+	CU_ASSERT_EQUAL(si.ptime, 0);
+}
+
+/* RFC 3264 6.1 with our preference list: our order wins over the offer's,
+ * the offer's PT numbers and fmtp are kept, events and CN come along. */
+static void test_negotiate_local_order_wins(void)
+{
+	const struct codec_desc *opus = codec_by_cfg("opus"), *g722 = codec_by_cfg("g722-64"),
+				*pcmu = codec_by_cfg("g711ulaw"), *gsm = codec_by_cfg("gsmfr");
+	struct sdp_info si;
+	struct sdp_choice ch;
+
+	CU_ASSERT_EQUAL_FATAL(sdp_info_parse(&si, offer_wide), 0);
+	CU_ASSERT_EQUAL(sdp_negotiate(&si, (const struct codec_desc *[]){ pcmu, g722 }, 2, &ch), 0);
+	CU_ASSERT_PTR_EQUAL(ch.codec, pcmu);
+	CU_ASSERT_EQUAL(ch.pt, 0);
+	CU_ASSERT_EQUAL(ch.te_pt, 101);
+	CU_ASSERT_EQUAL(ch.cn_pt, 13);
+	CU_ASSERT_EQUAL(ch.ptime, 30);
+	CU_ASSERT_EQUAL(ch.maxptime, 60);
+	CU_ASSERT_EQUAL(sdp_negotiate(&si, (const struct codec_desc *[]){ gsm, opus, g722 }, 3, &ch), 0);
+	CU_ASSERT_PTR_EQUAL(ch.codec, opus);
+	CU_ASSERT_EQUAL(ch.pt, 111);			/* the offer's dynamic PT, not our 96 */
+	CU_ASSERT_STRING_EQUAL(ch.fmtp, "useinbandfec=1; maxaveragebitrate=20000");
+	/* nothing common: 488 */
+	CU_ASSERT_EQUAL(sdp_negotiate(&si, (const struct codec_desc *[]){ gsm }, 1, &ch), -ENOENT);
+	CU_ASSERT_PTR_NULL(ch.codec);
+	CU_ASSERT_EQUAL(ch.pt, -1);
+	CU_ASSERT_EQUAL(sdp_negotiate(&si, NULL, 0, &ch), -ENOENT);
+	/* events alone are no codec */
+	CU_ASSERT_EQUAL(sdp_negotiate(&si, (const struct codec_desc *[]){ &codec_telephone_event }, 1,
+				      &ch), -ENOENT);
+	/* a basic G.711 offer: no telephone-event gone missing, no CN */
+	CU_ASSERT_EQUAL_FATAL(sdp_info_parse(&si, offer_basic), 0);
+	CU_ASSERT_EQUAL(sdp_negotiate(&si, (const struct codec_desc *[]){ g722, codec_by_cfg("g711alaw") },
+				      2, &ch), 0);
+	CU_ASSERT_EQUAL(ch.pt, 8);
+	CU_ASSERT_EQUAL(ch.cn_pt, -1);
+	CU_ASSERT_STRING_EQUAL(ch.fmtp, "");
+}
+
+/* Our SDP names every PT in an rtpmap (static ones too, as phones do),
+ * writes the codec's fmtp (or the one given), telephone-event 0-16, CN,
+ * and ptime/maxptime only when asked; it parses back to what we meant. */
+static void test_build_rtpmaps_fmtp_ptime(void)
+{
+	const struct codec_desc *codecs[] = { codec_by_cfg("g722-64"), codec_by_cfg("opus"), NULL,
+					      codec_by_cfg("gsmfr") };
+	struct sdp_build_params bp = {
+		.addr = "127.0.0.1", .port = 20000, .pts = (const int[]){ 9, 96, 8, 3 }, .n_pts = 4,
+		.codecs = codecs, .te_pt = 101, .cn_pt = 13, .ptime = 40, .maxptime = 60,
+		.sess_id = 1, .sess_ver = 1,
+	};
+	char buf[SDP_ANSWER_LEN];
+	struct sdp_info si;
+
+	CU_ASSERT_EQUAL_FATAL(sdp_build(buf, sizeof(buf), &bp), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "m=audio 20000 RTP/AVP 9 96 8 3 101 13\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "a=rtpmap:9 G722/8000\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "a=rtpmap:96 opus/48000/2\r\n"
+					   "a=fmtp:96 maxplaybackrate=8000;sprop-maxcapturerate=8000\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "a=rtpmap:8 PCMA/8000\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "a=rtpmap:3 GSM/8000\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "a=fmtp:101 0-16\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "a=rtpmap:13 CN/8000\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "a=ptime:40\r\na=maxptime:60\r\n"));
+	CU_ASSERT_EQUAL_FATAL(sdp_info_parse(&si, buf), 0);
+	CU_ASSERT_EQUAL(si.n_pts, 6);
+	CU_ASSERT_PTR_EQUAL(sdp_pt_codec(&si, 1), codecs[1]);
+	CU_ASSERT_EQUAL(si.ptime, 40);
+	CU_ASSERT_EQUAL(si.cn_pt, 13);
+	/* an answer echoing the offer's fmtp; no ptime asked: none written */
+	bp.n_pts = 1;
+	bp.pts = (const int[]){ 111 };
+	bp.codecs = (const struct codec_desc *[]){ codec_by_cfg("opus") };
+	bp.fmtps = (const char *[]){ "useinbandfec=1" };
+	bp.ptime = bp.maxptime = 0;
+	bp.cn_pt = -1;
+	CU_ASSERT_EQUAL_FATAL(sdp_build(buf, sizeof(buf), &bp), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "a=rtpmap:111 opus/48000/2\r\na=fmtp:111 useinbandfec=1\r\n"));
+	CU_ASSERT_PTR_NULL(strstr(buf, "ptime"));
+	CU_ASSERT_PTR_NULL(strstr(buf, "CN/8000"));
+	/* a PT we cannot name gets no rtpmap */
+	bp.pts = (const int[]){ 18 };
+	bp.codecs = NULL;
+	bp.fmtps = NULL;
+	CU_ASSERT_EQUAL_FATAL(sdp_build(buf, sizeof(buf), &bp), 0);
+	CU_ASSERT_PTR_NULL(strstr(buf, "a=rtpmap:18"));
+}
+
 int suite_sdp_add(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -602,6 +760,10 @@ int suite_sdp_add(void)
 		{ "session refresh is not hold", test_session_refresh_is_not_hold },
 		{ "m= line with a non-token format refused", test_mline_non_token_refused },
 		{ "declined first audio, live second: the live one", test_declined_audio_then_live },
+		{ "rtpmap, fmtp, ptime, maxptime, CN parsed", test_parse_rtpmap_fmtp_ptime },
+		{ "dynamic PT without rtpmap, static PT renamed, long fmtp cut", test_parse_odd_rtpmaps },
+		{ "negotiate: our order wins, offer's PT and fmtp kept, 488", test_negotiate_local_order_wins },
+		{ "build: rtpmap for every PT, fmtp, ptime/maxptime, CN", test_build_rtpmaps_fmtp_ptime },
 		CU_TEST_INFO_NULL,
 	};
 

@@ -1,0 +1,196 @@
+# sipgw call-flow tests for the codecs of issue 11: G.722 and Opus phones
+# calling the T1 PBX and called by it, the tone crossing both ways through
+# the transcoder (mu-law on the B-channel, the phone's codec on RTP); the
+# phone's ptime honoured; a codec outside the gateway's list refused 488;
+# a re-INVITE moving a call from PCMU to G.722 with the audio going on.
+# SPDX-License-Identifier: GPL-2.0-only
+import re
+
+import flowlib as fl
+from flowlib import (FlowError, check_audio_crossed, expect_ladder, flow, pbx_call, pots_peer, sip_ladder,
+                     tone_events, voip_peer)
+
+
+def codec_peer(tag, pattern, port, codecs):
+    """A voip dial-peer with a Cisco voice-class codec list."""
+    return voip_peer(tag, pattern, port) + " codec = [ %s ];" % ", ".join('"%s"' % c for c in codecs)
+
+
+def audio_lines(proc, what):
+    return [t for _, t in fl.timed(proc.lines(), "AUDIO") if t.startswith(what)]
+
+
+def expect_codec(phone, want, ptime=None):
+    """The phone chose want ("G722/8000") and heard it from the gateway (at ptime ms a packet)."""
+    sent = audio_lines(phone, "codec ")
+    heard = audio_lines(phone, "rx codec ")
+    if not sent or not sent[-1].startswith("codec %s " % want):
+        raise FlowError("phone's codec: %s, want %s" % (sent, want))
+    if not heard or not heard[-1].startswith("rx codec %s " % want):
+        raise FlowError("phone heard %s, want %s" % (heard, want))
+    if ptime and not heard[-1].endswith("ptime %d" % ptime):
+        raise FlowError("gateway's packets to the phone: %s, want ptime %d (its a=ptime)" % (heard[-1], ptime))
+
+
+def expect_bridge(gw, name):
+    rx = r"pri PCMU <-> rtp %s\b|rtp %s <-> pri PCMU\b" % (name, name)
+    if not any(re.search(rx, l) for l in gw.errlines()):
+        raise FlowError("gateway did not bridge PCMU <-> %s" % name)
+
+
+def pri_to_phone(tb, phone_args, peer_codecs):
+    phone = tb.phone("phone", "--answer-after", "0.2", "--tone", "1000", "--detect", "2000",
+                     "--hangup-after", "1.5", "--exit-after-calls", "1", *phone_args)
+    gw = tb.gateway(tb.config([codec_peer(100, "2...", phone.port, peer_codecs)]))
+    pbx = pbx_call(tb, "--tone", "2000", "--detect", "1000")
+    pbx.wait_exit()
+    phone.wait_exit()
+    return gw, pbx, phone
+
+
+def phone_to_pri(tb, phone_args, codecs):
+    gw = tb.gateway(tb.config([voip_peer(100, "2...", 9), pots_peer(900, "9T")], codecs=codecs))
+    pbx = tb.pbx("--exit-when-done", "--answer-after", "0.3", "--tone", "2000", "--detect", "1000")
+    pbx.wait_line(r"EVENT dchan up")
+    phone = tb.phone("phone", "--call", "sip:95551234@127.0.0.1:%d" % tb.sip_port, "--from", "2001",
+                     "--exit-after-calls", "1", "--tone", "1000", "--detect", "2000", "--hangup-after", "1.5",
+                     *phone_args)
+    if phone.wait_exit() != 0 or pbx.wait_exit() != 0:
+        raise FlowError("a simulator failed")
+    return gw, pbx, phone
+
+
+@flow
+def codec_g722_phone_called_by_pbx(tb):
+    """PRI -> SIP, dial-peer codec g722-64 first: the G.722 phone answers G.722, tones cross transcoded."""
+    gw, pbx, phone = pri_to_phone(tb, ["--codec", "g722,pcmu"], ["g722-64", "g711ulaw"])
+    check_audio_crossed(pbx, phone)
+    expect_codec(phone, "G722/8000", 20)
+    expect_bridge(gw, "G722")
+
+
+@flow
+def codec_opus_phone_ptime30_called_by_pbx(tb):
+    """PRI -> SIP, Opus phone asking a=ptime:30: Opus both ways, the gateway's packets are 30 ms."""
+    gw, pbx, phone = pri_to_phone(tb, ["--codec", "opus", "--ptime", "30"], ["opus", "g711ulaw"])
+    check_audio_crossed(pbx, phone)
+    expect_codec(phone, "opus/48000", 30)
+    expect_bridge(gw, "opus")
+
+
+@flow
+def codec_g722_phone_calls_pbx(tb):
+    """SIP -> PRI, rtp.codecs with G.722 first: the G.722 phone's call is answered G.722, tones cross."""
+    gw, pbx, phone = phone_to_pri(tb, ["--codec", "g722"], ["g722-64", "g711ulaw"])
+    check_audio_crossed(pbx, phone)
+    expect_codec(phone, "G722/8000", 20)
+    expect_bridge(gw, "G722")
+
+
+@flow
+def codec_gateway_order_wins(tb):
+    """SIP -> PRI, the phone offers opus then PCMU, rtp.codecs says g711ulaw then opus: the gateway
+    answers PCMU (its order ranks what the offer has, as IOS's voice-class codec)."""
+    gw, pbx, phone = phone_to_pri(tb, ["--codec", "opus,pcmu"], ["g711ulaw", "opus"])
+    check_audio_crossed(pbx, phone)
+    expect_codec(phone, "PCMU/8000")
+
+
+@flow
+def codec_opus_only_phone_calls_pbx(tb):
+    """SIP -> PRI, a phone offering Opus alone, 60 ms: answered Opus, 60 ms packets back, tones cross."""
+    gw, pbx, phone = phone_to_pri(tb, ["--codec", "opus", "--ptime", "60"], ["g711ulaw", "opus"])
+    check_audio_crossed(pbx, phone)
+    expect_codec(phone, "opus/48000", 60)
+    expect_bridge(gw, "opus")
+
+
+@flow
+@fl.no_pri
+def codec_not_allowed_488(tb):
+    """A phone offering only G.722 to a gateway whose list is G.711: 488, no SETUP."""
+    gw = tb.gateway(tb.config([voip_peer(100, "2...", 9), pots_peer(900, "9T")]))
+    phone = tb.phone("phone", "--call", "sip:95551234@127.0.0.1:%d" % tb.sip_port, "--from", "2001",
+                     "--exit-after-calls", "1", "--codec", "g722")
+    phone.wait_exit()
+    expect_ladder("SIP", sip_ladder(phone.lines()), ["> INVITE", "< 100/INVITE", "< 488/INVITE", "> ACK"])
+    if any("SETUP" in l for l in gw.errlines()):
+        raise FlowError("a SETUP went out for a call refused 488")
+
+
+@flow
+def codec_reinvite_pcmu_to_g722(tb):
+    """PRI -> SIP in PCMU; at 1.2 s the phone re-INVITEs with G.722 alone: 200 with G.722, both ends
+    switch, and the tones never stop in either direction."""
+    phone = tb.phone("phone", "--answer-after", "0.2", "--tone", "1000", "--detect", "2000",
+                     "--hangup-after", "2.5", "--exit-after-calls", "1", "--codec", "pcmu,g722",
+                     "--at", "1.2:codec:g722")
+    gw = tb.gateway(tb.config([codec_peer(100, "2...", phone.port, ["g711ulaw", "g722-64"])]))
+    pbx = pbx_call(tb, "--tone", "2000", "--detect", "1000")
+    pbx.wait_exit()
+    phone.wait_exit()
+    check_audio_crossed(pbx, phone)
+    sent = audio_lines(phone, "codec ")
+    if [s.split()[1] for s in sent] != ["PCMU/8000", "G722/8000"]:
+        raise FlowError("phone's codecs: %s, want PCMU then G.722" % sent)
+    expect_codec(phone, "G722/8000")
+    if not any(re.search(r"codec PCMU -> G722/8000 pt 9", l) for l in gw.errlines()):
+        raise FlowError("gateway did not log the codec change")
+    # each detector: on once, never off before the hangup
+    t_switch = [ms for ms, t in fl.timed(phone.lines(), "AUDIO") if t.startswith("codec G722")][0]
+    for who, proc, hz in (("phone", phone, 2000), ("PBX", pbx, 1000)):
+        ev = tone_events(proc.lines(), hz)
+        ons = [ms for ms, e in ev if e == "on"]
+        offs = [ms for ms, e in ev if e == "off"]
+        if len(ons) != 1 or ons[0] > t_switch:
+            raise FlowError("%s: tone %d on %s, want once before the switch at %d" % (who, hz, ons, t_switch))
+        if offs and offs[0] < t_switch + 800:
+            raise FlowError("%s: tone %d off at %d, the switch at %d cut the audio" % (who, hz, offs[0],
+                                                                                    t_switch))
+
+
+def digits_heard(proc):
+    return "".join(t.split()[1] for _, t in fl.timed(proc.lines(), "AUDIO") if t.startswith("dtmf "))
+
+
+@flow
+def codec_dtmf_both_ways_g722_and_opus(tb):
+    """Digits both ways on G.722 and on Opus calls: the PBX's in-band 159 reach the phone (RFC 4733
+    or in the audio), the phone's in-band 2468 cross the transcoder and reach the PBX, each once."""
+    for codec, peer in (("g722", "g722-64"), ("opus", "opus")):
+        phone = tb.phone("phone-" + codec, "--answer-after", "0.2", "--dtmf", "2468", "--hangup-after", "2.5",
+                         "--exit-after-calls", "1", "--codec", codec)
+        gw = tb.gateway(tb.config([codec_peer(100, "2...", phone.port, [peer])]))
+        pbx = pbx_call(tb, "--dtmf", "159")
+        pbx.wait_exit()
+        phone.wait_exit()
+        gw.stop()
+        if digits_heard(phone) != "159" or digits_heard(pbx) != "2468":
+            raise FlowError("%s: phone heard %r (want 159), PBX heard %r (want 2468)" % (
+                codec, digits_heard(phone), digits_heard(pbx)))
+
+
+@flow
+def codec_reinvite_g722_to_opus(tb):
+    """PRI -> SIP in G.722; the phone re-INVITEs with Opus alone: the RTP clock goes from 8 to 48 kHz
+    (the jitter buffer starts over), and within 300 ms each end hears the other's tone again."""
+    phone = tb.phone("phone", "--answer-after", "0.2", "--tone", "1000", "--detect", "2000",
+                     "--hangup-after", "2.5", "--exit-after-calls", "1", "--codec", "g722,opus",
+                     "--at", "1.2:codec:opus")
+    gw = tb.gateway(tb.config([codec_peer(100, "2...", phone.port, ["g722-64", "opus"])]))
+    pbx = pbx_call(tb, "--tone", "2000", "--detect", "1000")
+    pbx.wait_exit()
+    phone.wait_exit()
+    sent = audio_lines(phone, "codec ")
+    if [s.split()[1] for s in sent] != ["G722/8000", "opus/48000"]:
+        raise FlowError("phone's codecs: %s, want G.722 then Opus" % sent)
+    expect_codec(phone, "opus/48000")
+    if not any("codec G722 -> opus/48000" in l for l in gw.errlines()):
+        raise FlowError("gateway did not log the codec change")
+    t_switch = [ms for ms, t in fl.timed(phone.lines(), "AUDIO") if t.startswith("codec opus")][0]
+    t_end = [ms for ms, t in fl.timed(phone.lines(), "EVENT") if "ended" in t][0]
+    for who, proc, hz in (("phone", phone, 2000), ("PBX", pbx, 1000)):
+        ev = tone_events(proc.lines(), hz)
+        if not fl.tone_on_during(ev, t_switch + 300, t_end - 100) or \
+                any(e == "off" and t_switch + 300 < ms < t_end - 100 for ms, e in ev):
+            raise FlowError("%s: tone %d after the switch at %d: %s" % (who, hz, t_switch, ev))
