@@ -194,3 +194,24 @@ def codec_reinvite_g722_to_opus(tb):
         if not fl.tone_on_during(ev, t_switch + 300, t_end - 100) or \
                 any(e == "off" and t_switch + 300 < ms < t_end - 100 for ms, e in ev):
             raise FlowError("%s: tone %d after the switch at %d: %s" % (who, hz, t_switch, ev))
+
+
+def ptime_flow(ptime, pri_calls):
+    def run(tb):
+        args = ["--codec", "pcmu", "--ptime", str(ptime)]
+        if pri_calls:
+            gw, pbx, phone = pri_to_phone(tb, args, ["g711ulaw"])
+        else:
+            gw, pbx, phone = phone_to_pri(tb, args, ["g711ulaw"])
+        check_audio_crossed(pbx, phone)
+        expect_codec(phone, "PCMU/8000", ptime)
+    run.__doc__ = ("%s, a G.711 phone with a=ptime:%d: the B-channel stays 20 ms, the gateway "
+                   "repacketises: tones cross both ways and its packets to the phone are %d ms."
+                   % ("PRI -> SIP" if pri_calls else "SIP -> PRI", ptime, ptime))
+    run.__name__ = "ptime_%d_pcmu_%s" % (ptime, "called_by_pbx" if pri_calls else "calls_pbx")
+    return run
+
+
+for _pt in (10, 30, 60):
+    for _pri in (True, False):
+        flow(ptime_flow(_pt, _pri))
