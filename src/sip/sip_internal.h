@@ -298,7 +298,7 @@ int sip_rtp_init(struct sip_leg *sl, const struct cfg_enum_list *relay);
 void sip_rtp_cleanup(struct sip_leg *sl);
 /** The far end's SDP was taken (sl->pt, te_pt, rm.law set): pick the DTMF
  * method and the packet time (its a=ptime, 0 = none). */
-void sip_rtp_media_changed(struct sip_leg *sl, int ptime);
+void sip_rtp_media_changed(struct sip_leg *sl, int ptime, int maxptime);
 /** Send and receive ch's codec from now on (a new one: a fresh instance,
  * tuned by the far end's fmtp); 0, or -errno with the old one kept. */
 int sip_rtp_set_codec(struct sip_leg *sl, const struct sdp_choice *ch);

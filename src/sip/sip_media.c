@@ -44,6 +44,7 @@ int sl_build_answer(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir dir,
 		.te_pt = SDP_PT_TELEPHONE_EVENT, .dir = dir,
 		.sess_id = sl->sdp_id, .sess_ver = ++sl->sdp_ver, .offer = offer,
 		.null_addr = sl->offer_null_addr, .ptime = sl->rm.ptime,
+		.maxptime = SIP_RTP_MAX_PTIME,	/* the longest packet we take (RFC 4566 6) */
 	};
 
 	if (sl->pt >= 0 && sl->rm.codec) {
@@ -85,7 +86,7 @@ int sl_take_sdp(struct sip_leg *sl, const struct sdp_info *si)
 	/* telephone-event mapped onto the audio's own payload type is
 	 * nonsense (found by fuzz_sdp): no events then, and no PT twice. */
 	sl->te_pt = ch.te_pt;
-	sip_rtp_media_changed(sl, si->ptime);
+	sip_rtp_media_changed(sl, si->ptime, si->maxptime);
 	hold = sdp_is_hold(si);
 	snprintf(sl->remote_addr, sizeof(sl->remote_addr), "%s", si->addr);
 	sl->remote_port = si->port;

@@ -77,7 +77,7 @@ void sip_rtp_cleanup(struct sip_leg *sl)
 /* The first method of the leg's dtmf-relay list the far end's SDP allows
  * (Cisco: rtp-nte needs telephone-event in the SDP; sip-info and in-band
  * always can). An in-band leg takes no events: digits stay in the audio. */
-void sip_rtp_media_changed(struct sip_leg *sl, int ptime)
+void sip_rtp_media_changed(struct sip_leg *sl, int ptime, int maxptime)
 {
 	struct sip_rtp *r = &sl->rm;
 	enum dtmf_relay m = DTMF_RELAY_INBAND;
@@ -98,8 +98,10 @@ void sip_rtp_media_changed(struct sip_leg *sl, int ptime)
 	sl->mport.codec = r->codec ? codec_desc(r->codec)->name : g711_law_name(r->law);
 	/* RFC 4566 6: a=ptime is how long the far end wants our packets;
 	 * RFC 3551 4.5: 20 ms when it says nothing. */
-	if (ptime >= 10 && ptime <= SIP_RTP_MAX_PTIME && ptime % 10 == 0)
-		r->ptime = ptime;
+	r->ptime = ptime >= 10 && ptime <= SIP_RTP_MAX_PTIME && ptime % 10 == 0 ? ptime : 20;
+	/* a=maxptime: never longer packets than it takes */
+	if (maxptime >= 10 && r->ptime > maxptime)
+		r->ptime = maxptime / 10 * 10;
 	/* in whole frames of the codec: GSM's are 20 ms (RFC 3551 4.5.8) */
 	while (r->codec && r->ptime < SIP_RTP_MAX_PTIME &&
 	       !codec_frame_ok(codec_desc(r->codec), (size_t)r->ptime * SAMPLES_PER_MS))

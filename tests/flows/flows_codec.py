@@ -215,3 +215,31 @@ def ptime_flow(ptime, pri_calls):
 for _pt in (10, 30, 60):
     for _pri in (True, False):
         flow(ptime_flow(_pt, _pri))
+
+
+@flow
+def maxptime_10_honoured(tb):
+    """A UA whose answer says a=maxptime:10 and no ptime (RFC 4566 6): the gateway's packets to it
+    carry 10 ms (80 PCMU bytes), never the default 20; and the gateway's own SDP says the longest
+    packet it takes (a=maxptime:60)."""
+    import xferua
+    b = xferua.XferUA(tb.sip_port, "2001")
+    plain = b.sdp
+    b.sdp = lambda: plain().replace("a=rtpmap:0 PCMU/8000\r\n", "a=rtpmap:0 PCMU/8000\r\na=maxptime:10\r\n")
+    try:
+        tb.gateway(tb.config([voip_peer(100, "2001", b.port)]))
+        pbx = pbx_call(tb, "--tone", "1000", "--hangup-after", "1.5")
+        b.answer()
+        b.rtp.settimeout(2.0)
+        sizes = set()
+        for _ in range(20):
+            pkt = b.rtp.recv(2048)
+            sizes.add(len(pkt) - 12)
+        if sizes != {80}:
+            raise FlowError("payload sizes from the gateway %s, want 80 (10 ms) only" % sorted(sizes))
+        invite = [m for m in b.msgs if m.method == "INVITE" and not m.status]
+        if not invite or "a=maxptime:60" not in invite[0].body:
+            raise FlowError("the gateway's offer has no a=maxptime:60: %r" % invite[0].body)
+        pbx.wait_exit()
+    finally:
+        b.close()
