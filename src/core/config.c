@@ -54,6 +54,8 @@ static const struct opt rtp_opts[] = {
 	O_STR(struct gw_config, moh_file, 0),
 	/* Cisco dtmf-relay for calls no voip dial-peer names (registered phones) */
 	{ "dtmf_relay", OPT_ENUM_LIST, offsetof(struct gw_config, dtmf_relay), sizeof(struct cfg_enum_list), 0, 0, dtmf_relay_enum, 0 },
+	/* Cisco vad: CN (RFC 3389) instead of silent packets; off by default, as carriers run it */
+	{ "vad", OPT_BOOL, offsetof(struct gw_config, rtp_vad), sizeof(int), 0, 1, NULL, 0 },
 	{ NULL } };
 
 static const struct opt timer_opts[] = {

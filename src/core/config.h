@@ -156,6 +156,7 @@ struct gw_config {
 	struct dp_codecs rtp_codecs;	/* the codec order of a dial-peer with none (default g711ulaw, g711alaw) */
 	char moh_file[256];		/* music on hold for PBX parties (raw 8 kHz mu-law; "" = silence) */
 	struct cfg_enum_list dtmf_relay;	/* enum dtmf_relay, for calls no voip dial-peer names */
+	int rtp_vad;			/* silence suppression: RFC 3389 CN offered and sent in silence */
 	struct cfg_timers timers;
 	struct cfg_span spans[CFG_MAX_SPANS];
 	int n_spans;

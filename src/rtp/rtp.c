@@ -629,6 +629,11 @@ int rtp_send_event(struct rtp_session *rs, int pt, char digit, uint16_t duration
 	return rtp_xmit(rs, pkt, sizeof(pkt));
 }
 
+void rtp_skip(struct rtp_session *rs, uint32_t ts_inc)
+{
+	rs->ts += ts_inc;
+}
+
 void rtp_mark(struct rtp_session *rs)
 {
 	rs->marker_next = 1;

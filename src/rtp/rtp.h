@@ -82,6 +82,8 @@ void rtp_set_held(struct rtp_session *rs, int held);
 int rtp_send(struct rtp_session *rs, int pt, const uint8_t *payload, size_t len, uint32_t ts_inc);
 /** RFC 4733 event packet (digit 0-9,*,#,A-D) for duration in samples; end sets the E bit. */
 int rtp_send_event(struct rtp_session *rs, int pt, char digit, uint16_t duration, int end);
+/** Time goes on without a packet (silence suppressed, RFC 3389): ts_inc samples. */
+void rtp_skip(struct rtp_session *rs, uint32_t ts_inc);
 /** The next packet starts a talkspurt anew (RFC 3551 4.1: marker bit), as after a codec change. */
 void rtp_mark(struct rtp_session *rs);
 void rtp_get_stats(const struct rtp_session *rs, struct rtp_stats *st);

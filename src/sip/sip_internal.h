@@ -64,6 +64,7 @@ struct sip_ua {
 	unsigned timer_b_ms;		/* RFC 3261 Timer B as given to nta */
 	unsigned leg_seq;
 	struct cfg_enum_list dtmf_relay;	/* sip_ua_params.dtmf_relay */
+	int vad;			/* sip_ua_params.vad */
 	struct dp_codecs codecs;	/* sip_ua_params.codecs */
 	struct sip_overload ovl;
 	void (*shutdown_done)(void *arg);
@@ -192,6 +193,12 @@ struct sip_rtp {
 	size_t rx_n;
 	uint32_t rx_ts;			/* the RTP timestamp of rx[0] */
 	struct jbuf *jb;		/* frames for a clocked peer (a B-channel) to pull */
+	/* RFC 3389 out (rtp.vad): the agreed CN payload type (-1 none), the
+	 * silent frames in a row, and whether we are in a silence sent as CN */
+	int cn_pt;
+	unsigned silent, cn_age;
+	int in_cn;
+	unsigned long cn_sent;
 	int16_t tx[SIP_RTP_MAX_PTIME * 8 + MEDIA_FRAME];	/* samples short of a packet */
 	size_t tx_n;
 	struct cfg_enum_list relay;	/* dtmf-relay methods, preferred first */

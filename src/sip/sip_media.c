@@ -9,6 +9,7 @@
 
 #include "core/fsm.h"
 #include "core/log.h"
+#include "dsp/cn.h"
 #include "dsp/codec.h"
 #include "rtp/rtp.h"
 
@@ -55,11 +56,13 @@ int sl_build_answer(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir dir,
 				bp.codecs = &sl->prefs[i];
 		bp.n_pts = 1;
 		bp.te_pt = sl->te_pt;
+		bp.cn_pt = sl->rm.cn_pt;
 	} else {
 		for (int i = 0; i < sl->n_prefs; i++)
 			pts[i] = sl->prefs[i]->static_pt >= 0 ? sl->prefs[i]->static_pt : sl->prefs[i]->dyn_pt;
 		bp.codecs = sl->prefs;
 		bp.n_pts = sl->n_prefs;
+		bp.cn_pt = sl->ua->vad ? CN_PT : -1;	/* RFC 3389 4: CN/8000 on its static PT */
 	}
 	return sdp_build(buf, len, &bp);
 }
@@ -86,6 +89,7 @@ int sl_take_sdp(struct sip_leg *sl, const struct sdp_info *si)
 	/* telephone-event mapped onto the audio's own payload type is
 	 * nonsense (found by fuzz_sdp): no events then, and no PT twice. */
 	sl->te_pt = ch.te_pt;
+	sl->rm.cn_pt = sl->ua->vad && ch.cn_pt > 0 ? ch.cn_pt : -1;
 	sip_rtp_media_changed(sl, si->ptime, si->maxptime);
 	hold = sdp_is_hold(si);
 	snprintf(sl->remote_addr, sizeof(sl->remote_addr), "%s", si->addr);

@@ -54,6 +54,7 @@ int sip_rtp_init(struct sip_leg *sl, const struct cfg_enum_list *relay)
 	r->ptime = 20;
 	r->relay = *relay;
 	r->method = DTMF_RELAY_INBAND;
+	r->cn_pt = -1;
 	r->last_pt = -1;
 	if (dtmf_play_alloc(&r->dp_in) || dtmf_play_alloc(&r->dp_out) ||
 	    jbuf_alloc(&r->jb, SIP_JB_MIN_MS, SIP_JB_MAX_MS)) {
@@ -308,11 +309,54 @@ void sl_rtp_in(void *arg, int pt, const uint8_t *payload, size_t len, uint16_t s
 
 /* --- To the far end: audio and events from the bridge ------------------ */
 
+/* Silence suppression (rtp.vad, Cisco's vad; RFC 3389): after VAD_HANG_FRAMES
+ * of frames below VAD_SILENT_DBOV a CN packet with the level goes instead of
+ * audio, again every CN_REFRESH_FRAMES while the silence lasts (RFC 3389 4
+ * leaves the rate to us), and RTP time goes on without packets; speech again
+ * starts a talkspurt with the marker bit. 1 when the frame was taken as silence. */
+#define VAD_SILENT_DBOV (-55)
+#define VAD_HANG_FRAMES 5
+#define CN_REFRESH_FRAMES 10
+static int tx_silence(struct sip_leg *sl, const int16_t *frame, uint32_t ts_inc)
+{
+	struct sip_rtp *r = &sl->rm;
+	int level = cn_level_dbov(frame, MEDIA_FRAME);
+	uint8_t cn[1];
+
+	if (level >= VAD_SILENT_DBOV) {
+		r->silent = 0;
+		if (r->in_cn) {
+			r->in_cn = 0;
+			rtp_mark(sl->rtp);
+		}
+		return 0;
+	}
+	if (++r->silent < VAD_HANG_FRAMES)
+		return 0;
+	if (!r->in_cn || ++r->cn_age >= CN_REFRESH_FRAMES) {
+		r->in_cn = 1;
+		r->cn_age = 0;
+		/* audio short of a packet: part of the silence, its time passed */
+		rtp_skip(sl->rtp, (uint32_t)(r->tx_n * (size_t)codec_ts_per_sample(codec_desc(r->codec))));
+		r->tx_n = 0;
+		cn_build(cn, level);
+		rtp_send(sl->rtp, r->cn_pt, cn, sizeof(cn), ts_inc);
+		r->cn_sent++;
+	} else {
+		rtp_skip(sl->rtp, ts_inc);
+	}
+	return 1;
+}
+
 static void tx_audio(struct sip_leg *sl, const int16_t *frame)
 {
 	struct sip_rtp *r = &sl->rm;
 	size_t want = (size_t)r->ptime * SAMPLES_PER_MS;
 	uint8_t pkt[CODEC_MAX_PAYLOAD];
+
+	if (r->cn_pt > 0 && tx_silence(sl, frame, (uint32_t)(MEDIA_FRAME *
+							   codec_ts_per_sample(codec_desc(r->codec)))))
+		return;
 
 	memcpy(r->tx + r->tx_n, frame, MEDIA_FRAME * sizeof(*frame));
 	r->tx_n += MEDIA_FRAME;

@@ -106,6 +106,7 @@ int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 	ua->rtp_port_min = p->rtp_port_min;
 	if (p->dtmf_relay)
 		ua->dtmf_relay = *p->dtmf_relay;
+	ua->vad = p->vad;
 	if (p->codecs)
 		ua->codecs = *p->codecs;
 	ua->rtp_port_max = p->rtp_port_max;

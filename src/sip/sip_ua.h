@@ -61,6 +61,7 @@ struct sip_ua_params {
 	struct sip_overload_params ovl;
 	struct sip_timer_params timers;
 	const struct cfg_enum_list *dtmf_relay;	/* Cisco dtmf-relay for legs no dial-peer names */
+	int vad;			/* offer CN and send it in silence (RFC 3389) */
 	const struct dp_codecs *codecs;	/* rtp.codecs: the codec order of legs no dial-peer names */
 };
 

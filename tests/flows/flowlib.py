@@ -342,8 +342,9 @@ class Testbed:
         return 'dahdi = { system_conf = "%s"; };\n' % path
 
     def config(self, peers, framing="t1", switch="ni2", ring_timeout=30, timer_b=32,
-               spans=None, extra="", trusted=("127.0.0.1",), codecs=None):
-        """codecs: rtp.codecs, the codec order of SIP legs no dial-peer names (None: the default)."""
+               spans=None, extra="", trusted=("127.0.0.1",), codecs=None, rtp_extra=""):
+        """codecs: rtp.codecs, the codec order of SIP legs no dial-peer names (None: the default);
+        rtp_extra: more keys of the rtp group ("vad = true;")."""
         spans = spans or [("pbx-a", framing, switch)]
         span_txt = ",\n".join(self.span_txt(n, fr, sw) for n, fr, sw in spans)
         dahdi_txt = self.system_conf(spans) if SPAN_TYPE == "dahdi" else ""
@@ -359,7 +360,8 @@ dial_peers = (
 %s
 );
 %s""" % (self.sip_port, ", ".join('"%s"' % t for t in trusted),
-         " codecs = [ %s ];" % ", ".join('"%s"' % c for c in codecs) if codecs else "",
+         (" codecs = [ %s ];" % ", ".join('"%s"' % c for c in codecs) if codecs else "") +
+         (" " + rtp_extra if rtp_extra else ""),
          ring_timeout, timer_b, dahdi_txt,
          span_txt, peer_txt, extra)
         path = os.path.join(self.dir, "sipgw.conf")

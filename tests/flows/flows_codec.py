@@ -243,3 +243,52 @@ def maxptime_10_honoured(tb):
         pbx.wait_exit()
     finally:
         b.close()
+
+
+@flow
+def vad_comfort_noise_in_silence(tb):
+    """rtp vad = true (Cisco's vad): the gateway offers CN/8000 (RFC 3389); the PBX presses four
+    digits in-band (the UA takes no telephone-event, so they stay audio), then is silent: the UA
+    gets PCMU while the tones play, then CN packets about every 200 ms, no PCMU, the CN level
+    byte quiet (>= 55 -dBov); RTP time keeps pace with the clock through the silence."""
+    import time
+    import xferua
+    b = xferua.XferUA(tb.sip_port, "2001")
+    plain = b.sdp
+    b.sdp = lambda: plain().replace("RTP/AVP 0\r\n", "RTP/AVP 0 13\r\n").replace(
+        "a=rtpmap:0 PCMU/8000\r\n", "a=rtpmap:0 PCMU/8000\r\na=rtpmap:13 CN/8000\r\n")
+    try:
+        tb.gateway(tb.config([voip_peer(100, "2001", b.port)], rtp_extra="vad = true;"))
+        pbx = pbx_call(tb, "--dtmf", "1234", "--hangup-after", "3.5")
+        b.answer()
+        invite = [m for m in b.msgs if m.method == "INVITE" and not m.status]
+        if not invite or "a=rtpmap:13 CN/8000" not in invite[0].body:
+            raise FlowError("the gateway's offer has no CN/8000 with vad on: %r" % (invite[0].body if invite else None))
+        b.rtp.settimeout(2.5)
+        pkts = []
+        t_end = time.monotonic() + 2.8
+        while time.monotonic() < t_end:
+            p = b.rtp.recv(2048)
+            pkts.append((time.monotonic(), p[1] & 0x7f, p[1] & 0x80, int.from_bytes(p[4:8], "big"), p[12:]))
+        pbx.wait_exit()
+    finally:
+        b.close()
+    kinds = [pt for _, pt, _, _, _ in pkts]
+    if 0 not in kinds or 13 not in kinds:
+        raise FlowError("want PCMU then CN, got payload types %s" % sorted(set(kinds)))
+    last_pcmu = len(kinds) - 1 - kinds[::-1].index(0)
+    tail = pkts[last_pcmu + 1:]
+    if not tail:
+        raise FlowError("no CN after the last tone")
+    # every talkspurt after a CN starts with the marker bit (RFC 3551 4.1)
+    for i in range(1, last_pcmu + 1):
+        if kinds[i] == 0 and kinds[i - 1] == 13 and not pkts[i][2]:
+            raise FlowError("PCMU after CN without the marker bit (packet %d)" % i)
+    span_s = tail[-1][0] - tail[0][0]
+    if span_s < 0.8 or not (span_s / 0.2 - 2 <= len(tail) <= span_s / 0.2 + 2):
+        raise FlowError("%d CN packets in %.2f s, want one about every 200 ms" % (len(tail), span_s))
+    if any(len(pl) < 1 or pl[0] < 55 for _, _, _, _, pl in tail):
+        raise FlowError("CN levels %s, want quiet (>= 55 -dBov)" % [pl[0] for _, _, _, _, pl in tail][:5])
+    dts = (tail[-1][3] - tail[0][3]) & 0xffffffff
+    if abs(dts / 8000.0 - span_s) > 0.1:
+        raise FlowError("RTP time moved %.2f s in %.2f s of silence" % (dts / 8000.0, span_s))
