@@ -28,7 +28,8 @@
 	X(sip_leg) \
 	X(sip_overload) \
 	X(sip_timers) \
-	X(transfer)
+	X(transfer) \
+	X(udptl)
 
 #define UNIT_DECLARE(name) int suite_##name##_add(void);
 UNIT_SUITES(UNIT_DECLARE)
