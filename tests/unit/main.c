@@ -25,6 +25,7 @@
 	X(redirect) \
 	X(rtp) \
 	X(sdp) \
+	X(sdp_t38) \
 	X(sip_leg) \
 	X(sip_overload) \
 	X(sip_timers) \
