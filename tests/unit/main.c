@@ -15,6 +15,7 @@
 	X(config) \
 	X(dahdi_conf) \
 	X(dialpeer) \
+	X(fax) \
 	X(fsm) \
 	X(log) \
 	X(loop) \
