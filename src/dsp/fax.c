@@ -5,6 +5,7 @@
 #include "dsp/fax.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -213,6 +214,13 @@ void fax_term_result(const struct fax_term *ft, struct fax_result *r)
 		stats_into(ft->t30, r);
 		r->reason = "in progress";
 	}
+}
+
+void fax_result_format(char *buf, size_t len, const struct fax_result *r, int send)
+{
+	snprintf(buf, len, "%s pages=%d result=%s code=%d rate=%d ecm=%d (%s)", send ? "send" : "recv",
+		 send ? r->pages_tx : r->pages_rx, r->done && r->code == T30_ERR_OK ? "ok" : "failed",
+		 r->code, r->bit_rate, r->ecm, r->reason ? r->reason : "");
 }
 
 /* ---- the gateway */

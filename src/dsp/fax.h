@@ -62,6 +62,9 @@ void fax_term_rx_ifp(struct fax_term *ft, const uint8_t *ifp, size_t len, uint16
 /** T.38 mode: n samples of time passed (the 20 ms tick); sends what is due. */
 void fax_term_tick(struct fax_term *ft, size_t n);
 void fax_term_result(const struct fax_term *ft, struct fax_result *r);
+/** The simulators' line: "send|recv pages=N result=ok|failed code=C rate=R
+ * ecm=0|1 (reason)"; pages are those sent or received. */
+void fax_result_format(char *buf, size_t len, const struct fax_result *r, int send);
 
 struct fax_gw_params {
 	struct fax_t38_conf t38;

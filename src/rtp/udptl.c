@@ -360,7 +360,7 @@ void udptl_set_max_datagram(struct udptl_session *us, size_t max)
 	us->tx.max_datagram = max;
 }
 
-int udptl_send(struct udptl_session *us, const uint8_t *ifp, size_t len)
+int udptl_send(struct udptl_session *us, const uint8_t *ifp, size_t len, int count)
 {
 	uint8_t buf[UDPTL_MAX_DATAGRAM];
 	int n;
@@ -370,10 +370,14 @@ int udptl_send(struct udptl_session *us, const uint8_t *ifp, size_t len)
 	n = udptl_tx_build(&us->tx, ifp, len, buf, sizeof(buf));
 	if (n < 0)
 		return n;
-	if (sendto(us->fd, buf, (size_t)n, 0, (const struct sockaddr *)&us->remote,
-		   sizeof(us->remote)) < 0)
-		return -errno;
-	us->st.tx_packets++;
+	if (us->tx.ec == UDPTL_EC_REDUNDANCY || count < 1)
+		count = 1;
+	for (int i = 0; i < count; i++) {
+		if (sendto(us->fd, buf, (size_t)n, 0, (const struct sockaddr *)&us->remote,
+			   sizeof(us->remote)) < 0)
+			return -errno;
+		us->st.tx_packets++;
+	}
 	return 0;
 }
 

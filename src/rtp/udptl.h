@@ -100,8 +100,12 @@ int udptl_local_port(const struct udptl_session *us);
 int udptl_set_remote(struct udptl_session *us, const char *ip, int port);
 /** The peer's T38FaxMaxDatagram (0 = no limit beyond ours). */
 void udptl_set_max_datagram(struct udptl_session *us, size_t max);
-/** Send one IFP packet with the redundancy configured; 0 or -errno, no-op without remote. */
-int udptl_send(struct udptl_session *us, const uint8_t *ifp, size_t len);
+/** Send one IFP packet with the redundancy configured; 0 or -errno, no-op
+ * without remote. count: the copies T.38's sender asks for (SpanDSP's
+ * repetition for unreliable paths): with redundancy one packet is enough;
+ * without, count copies of the same datagram (one sequence number, so the
+ * receiver takes one). */
+int udptl_send(struct udptl_session *us, const uint8_t *ifp, size_t len, int count);
 void udptl_get_stats(const struct udptl_session *us, struct udptl_stats *st);
 
 #endif

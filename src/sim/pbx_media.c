@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "dsp/fax.h"
 #include "dsp/g711.h"
 #include "dsp/tone.h"
 
@@ -32,6 +33,31 @@ static void media_dtmf_h(void *arg, char digit)
 	pbx_out(c->pbx, PBX_AUDIO, "dtmf %c %s", digit, pbx_chan_str(c->pbx, "ch", c->iface, c->chan).s);
 }
 
+/* T.30 phase E: say how it went; the sender clears the call, as a fax
+ * machine goes on-hook after its DCN (T.30 5.2 phase E). */
+static void media_fax_done(void *arg, const struct fax_result *r)
+{
+	struct pbx_call *c = arg;
+	char line[160];
+
+	fax_result_format(line, sizeof(line), r, c->pbx->opt.fax_send != NULL);
+	pbx_out(c->pbx, PBX_FAX, "call %d %s", c->id, line);
+	if (c->pbx->opt.fax_send && c->fi.state == PCALL_ACTIVE)
+		c->due_ms = mono_ms();
+}
+
+static int media_fax_start(struct pbx_call *c)
+{
+	const struct pbx_opts *o = &c->pbx->opt;
+	struct fax_term_params fp = {
+		.mode = FAX_MODE_AUDIO, .calling = c->outgoing, .send = o->fax_send != NULL,
+		.file = o->fax_send ? o->fax_send : o->fax_recv, .ident = "sipgw-pbx", .ecm = 1,
+		.done_h = media_fax_done, .arg = c,
+	};
+
+	return fax_term_alloc(&c->media.fax, &fp);
+}
+
 int pbx_media_start(struct pbx_call *c)
 {
 	const struct pbx_opts *o = &c->pbx->opt;
@@ -49,6 +75,8 @@ int pbx_media_start(struct pbx_call *c)
 		rc = tone_det_alloc(&m->det, o->detect_hz);
 	if (rc == 0)
 		rc = dtmf_det_alloc(&m->ddet, media_dtmf_h, m);
+	if (rc == 0 && (o->fax_send || o->fax_recv))
+		rc = media_fax_start(c);
 	if (rc < 0)
 		pbx_media_stop(c);
 	return rc;
@@ -62,6 +90,7 @@ void pbx_media_stop(struct pbx_call *c)
 	dtmf_gen_free(m->dtmf);
 	tone_det_free(m->det);
 	dtmf_det_free(m->ddet);
+	fax_term_free(m->fax);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -87,7 +116,9 @@ static void media_fill(struct pbx_call *c, uint8_t *out)
 	enum g711_law law = span_law(c->pbx);
 	int16_t amp[LB_AUDIO_SAMPLES];
 
-	if (m->dtmf && m->dtmf_left > 0) {
+	if (m->fax) {
+		fax_term_tx_audio(m->fax, amp, LB_AUDIO_SAMPLES);
+	} else if (m->dtmf && m->dtmf_left > 0) {
 		dtmf_gen_fill(m->dtmf, amp, LB_AUDIO_SAMPLES);
 		m->dtmf_left -= LB_AUDIO_SAMPLES;
 	} else if (m->tone) {
@@ -128,6 +159,10 @@ static void media_rx(struct pbx_call *c, const uint8_t *in, size_t n)
 	int16_t amp[LB_AUDIO_SAMPLES];
 
 	g711_law_decode(span_law(c->pbx), in, amp, n);
+	if (m->fax) {
+		fax_term_rx_audio(m->fax, amp, n);
+		return;
+	}
 	dtmf_det_feed(m->ddet, amp, n);
 	if (!m->det)
 		return;

@@ -279,10 +279,10 @@ static void test_session_send_receive(void)
 	CU_ASSERT_EQUAL_FATAL(udptl_alloc(&b, root, &pb), 0);
 	CU_ASSERT(udptl_local_port(b) > 0);
 	/* not sending before a remote is known */
-	CU_ASSERT_EQUAL(udptl_send(a, ifp, ifp_make(ifp, 0)), 0);
+	CU_ASSERT_EQUAL(udptl_send(a, ifp, ifp_make(ifp, 0), 1), 0);
 	CU_ASSERT_EQUAL(udptl_set_remote(a, "127.0.0.1", udptl_local_port(b)), 0);
 	for (int k = 0; k < 4; k++)
-		CU_ASSERT_EQUAL(udptl_send(a, ifp, ifp_make(ifp, k)), 0);
+		CU_ASSERT_EQUAL(udptl_send(a, ifp, ifp_make(ifp, k), 3), 0);
 	for (int i = 0; i < 20 && log.n < 4; i++)
 		su_root_step(root, 100);
 	CU_ASSERT_EQUAL_FATAL(log.n, 4);
