@@ -27,7 +27,7 @@ UNIT_SRC  := $(wildcard tests/unit/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
-PROGS := $(BUILD)/sipgw $(BUILD)/sipgw-pbx $(BUILD)/sipgw-phone
+PROGS := $(BUILD)/sipgw $(BUILD)/sipgw-pbx $(BUILD)/sipgw-phone $(BUILD)/sipgw-faxtiff
 # The fake DAHDI of the tests (hw/fake/fakedahdi.c): an LD_PRELOAD shim, kept
 # out of libsipgw.a, whose read/write/open would otherwise replace libc's.
 FAKE_DAHDI := $(BUILD)/libfakedahdi.so
@@ -48,6 +48,9 @@ $(BUILD)/sipgw: $(call obj,$(GW_SRC)) $(BUILD)/libsipgw.a
 $(BUILD)/sipgw-pbx: $(call obj,$(PBX_SRC)) $(BUILD)/libsipgw.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/sipgw-phone: $(call obj,$(PHONE_SRC)) $(BUILD)/libsipgw.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+# the fax flows' TIFF-F pages: made, counted, compared (src/sim/faxtiff.c)
+$(BUILD)/sipgw-faxtiff: $(call obj,src/sim/faxtiff.c) $(BUILD)/libsipgw.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 $(FAKE_DAHDI): $(FAKE_DAHDI_SRC) hw/fake/fake.h hw/fake/fakedahdi.map src/core/dahdi_conf.h
 	@mkdir -p $(dir $@)

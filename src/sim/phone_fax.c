@@ -109,14 +109,12 @@ int pfax_invite_response(struct pcall *c, int status, const sip_t *sip)
 			  ti.t38.version, ti.t38.max_bitrate, udptl_ec_name(ti.t38.ec));
 		return 1;
 	}
-	/* Refused (488) or answered without a live image stream: T.30 on the
-	 * audio as before, what a T.38 gateway falls back to. */
+	/* Refused (488), or a 2xx without a live image stream (the audio goes
+	 * on where it was): T.30 on the audio, what a T.38 gateway falls back to. */
 	c->t38 = PT38_REFUSED;
-	phone_out(c->ph, "EVENT", "call %d t38 refused %d, fax on audio", c->id, status);
-	if (status < 300)
-		pcall_user(c, PCE_HANGUP_AT);	/* a 200 we cannot use: the call is lost */
-	else
-		pmedia_fax_audio(c->media, c->outgoing);
+	phone_out(c->ph, "EVENT", "call %d t38 refused %d%s, fax on audio", c->id, status,
+		  status < 300 ? " (no image stream)" : "");
+	pmedia_fax_audio(c->media, c->outgoing);
 	return 1;
 }
 
