@@ -20,6 +20,10 @@
 #define PER_LEN_1 0x80
 #define PER_LEN_2 0x4000
 
+/* Farther ahead than this is a restart or garbage, not loss: 3000 packets is
+ * RFC 3550 A.1's MAX_DROPOUT, minutes of T.38. */
+#define UDPTL_MAX_JUMP 3000
+
 /* The CHOICE error-recovery (T.38 Annex A): its index in the top bit. */
 #define UDPTL_CHOICE_FEC 0x80
 
@@ -173,6 +177,20 @@ int udptl_rx_feed(struct udptl_rx *rx, const uint8_t *buf, size_t n)
 			rx->st->rx_late++;	/* a duplicate, or its IFP came as redundancy */
 		return 0;
 	}
+	/* A jump past UDPTL_MAX_JUMP is taken only when the packet after it
+	 * follows (RFC 3550 A.1's probation for RTP): one stray or forged
+	 * datagram must not make the real stream look old. */
+	if (ahead > UDPTL_MAX_JUMP) {
+		if (!rx->probation || pkt.seq != rx->jump_next) {
+			rx->probation = 1;
+			rx->jump_next = (uint16_t)(pkt.seq + 1);
+			if (rx->st)
+				rx->st->rx_jumped++;
+			return 0;
+		}
+		rx->next = pkt.seq;	/* the stream restarted there: no gap to fill */
+	}
+	rx->probation = 0;
 	/* The gap next .. seq-1: secondary IFP i is seq-1-i (T.38 9.1.2). FEC
 	 * recovery (T.38 9.1.3) is not done: those count as lost. */
 	for (uint16_t s = rx->next; s != pkt.seq; s++) {

@@ -52,6 +52,7 @@ struct udptl_stats {
 	unsigned long tx_packets, rx_packets;
 	unsigned long rx_dropped;	/* not UDPTL */
 	unsigned long rx_late;		/* duplicates and packets older than what was delivered */
+	unsigned long rx_jumped;	/* far ahead with no successor yet: held back */
 	unsigned long rx_recovered;	/* IFPs rebuilt from redundancy */
 	unsigned long rx_lost;		/* sequence numbers never seen, not recovered */
 };
@@ -61,6 +62,8 @@ struct udptl_stats {
 struct udptl_rx {
 	int started;
 	uint16_t next;			/* the sequence number due next */
+	int probation;			/* a far jump seen: its successor must follow */
+	uint16_t jump_next;		/* ... with this sequence number */
 	struct udptl_stats *st;
 	udptl_recv_h *recv_h;
 	void *arg;

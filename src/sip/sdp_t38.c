@@ -123,7 +123,10 @@ static int take_image(struct sdp_t38_info *ti, const char *body, int k)
 	parser = sdp_parse(home, text, (issize_t)(head + sec), SDP_T38_FLAGS);
 	sess = sdp_session(parser);
 	m = sess ? sess->sdp_media : NULL;
-	if (m && m->m_type == sdp_media_image) {
+	if (m && m->m_type == sdp_media_image && m->m_port > 65535) {
+		/* Sofia reads any digits into an unsigned long (fuzz_sdp_t38) */
+		snprintf(ti->error, sizeof(ti->error), "m=image: port %lu", m->m_port);
+	} else if (m && m->m_type == sdp_media_image) {
 		const sdp_connection_t *c = m->m_connections ? m->m_connections : sess->sdp_connection;
 
 		if (c && c->c_address)

@@ -23,7 +23,9 @@ static void on_ifp(void *arg, const uint8_t *ifp, size_t len, uint16_t seq, int 
 
 	if (!len || len > UDPTL_MAX_DATAGRAM)
 		abort();
-	if (o->any && (int16_t)(uint16_t)(seq - o->last) <= 0)
+	/* the next one, or past a gap: never back, never more than half the
+	 * sequence space ahead (then it would be behind) */
+	if (o->any && ((uint16_t)(seq - o->last) == 0 || (uint16_t)(seq - o->last) > 0x8000))
 		abort();
 	o->any = 1;
 	o->last = seq;

@@ -193,6 +193,32 @@ static void test_loss_recovered(void)
 	CU_ASSERT_EQUAL(st.rx_late, 2);
 }
 
+static void test_far_jump(void)
+{
+	static uint8_t pk[4][UDPTL_MAX_DATAGRAM], far[2][UDPTL_MAX_DATAGRAM];
+	size_t plen[4], flen[2];
+	struct udptl_stats st = { 0 };
+	struct ifp_log log = { 0 };
+	struct udptl_rx rx = { .st = &st, .recv_h = on_ifp, .arg = &log };
+
+	build_stream(1, 4, pk, plen, 10);
+	build_stream(1, 2, far, flen, 20000);
+	udptl_rx_feed(&rx, pk[0], plen[0]);
+	/* one stray datagram far ahead: held back, the stream goes on */
+	udptl_rx_feed(&rx, far[0], flen[0]);
+	udptl_rx_feed(&rx, pk[1], plen[1]);
+	CU_ASSERT_EQUAL_FATAL(log.n, 2);
+	check_ifp(&log, 1, 1, 11);
+	CU_ASSERT_EQUAL(st.rx_jumped, 1);
+	CU_ASSERT_EQUAL(st.rx_lost, 0);
+	/* the sender really restarted there: two in a row are taken */
+	udptl_rx_feed(&rx, far[0], flen[0]);
+	udptl_rx_feed(&rx, far[1], flen[1]);
+	CU_ASSERT_EQUAL_FATAL(log.n, 3);
+	check_ifp(&log, 2, 1, 20001);
+	CU_ASSERT_EQUAL(st.rx_lost, 0);
+}
+
 static void test_loss_past_depth(void)
 {
 	static uint8_t pk[8][UDPTL_MAX_DATAGRAM];
@@ -313,6 +339,7 @@ static const CU_TestInfo udptl_tests[] = {
 	{ "garbage refused and counted", test_garbage_refused },
 	{ "one packet lost: rebuilt from redundancy, across the wrap", test_loss_recovered },
 	{ "losses past the redundancy depth counted", test_loss_past_depth },
+	{ "a far jump waits for its successor (RFC 3550 A.1)", test_far_jump },
 	{ "T38FaxMaxDatagram: redundancy cut to fit", test_max_datagram },
 	CU_TEST_INFO_NULL,
 };
