@@ -197,7 +197,7 @@ static void call_join_media(struct call *c)
 	if (pa && pb && pa->peer != pb) {
 		media_join(pa, pb);
 		LOGI(LSS_BRIDGE, "%s audio through: %s %s <-> %s %s", call_describe(c), pa->kind,
-		     g711_law_name(pa->law), pb->kind, g711_law_name(pb->law));
+		     pa->codec ? pa->codec : "?", pb->kind, pb->codec ? pb->codec : "?");
 	}
 }
 

@@ -23,6 +23,10 @@ static const struct enum_row level_enum[] = {
 static const struct enum_row dp_type_enum[] = {
 	{ "voip", DP_VOIP }, { "pots", DP_POTS }, { NULL, 0 } };
 
+const struct enum_row dtmf_relay_enum[] = {
+	{ "inband", DTMF_RELAY_INBAND }, { "rtp-nte", DTMF_RELAY_RTP_NTE },
+	{ "sip-info", DTMF_RELAY_SIP_INFO }, { NULL, 0 } };
+
 static const struct opt log_opts[] = {
 	{ "level", OPT_ENUM, offsetof(struct gw_config, log_level), sizeof(int), 0, 0, level_enum, 0 },
 	{ "syslog", OPT_BOOL, offsetof(struct gw_config, log_syslog), sizeof(int), 0, 1, NULL, 0 },
@@ -47,6 +51,8 @@ static const struct opt rtp_opts[] = {
 	{ "port_max", OPT_INT, offsetof(struct gw_config, rtp_port_max), sizeof(int), 1025, 65535, NULL, 0 },
 	/* music on hold: raw 8 kHz mu-law (sox ... -t ul), looped to a PBX party the SIP side holds */
 	O_STR(struct gw_config, moh_file, 0),
+	/* Cisco dtmf-relay for calls no voip dial-peer names (registered phones) */
+	{ "dtmf_relay", OPT_ENUM_LIST, offsetof(struct gw_config, dtmf_relay), sizeof(struct cfg_enum_list), 0, 0, dtmf_relay_enum, 0 },
 	{ NULL } };
 
 static const struct opt timer_opts[] = {
@@ -88,6 +94,7 @@ static const struct opt dp_opts[] = {
 	{ "numbering_type", OPT_ENUM, offsetof(struct dial_peer, ton), sizeof(int), 0, 0, ton_enum, 0 },
 	{ "numbering_plan", OPT_ENUM, offsetof(struct dial_peer, npi), sizeof(int), 0, 0, npi_enum, 0 },
 	{ "redirect", OPT_BOOL, offsetof(struct dial_peer, redirect), sizeof(int), 0, 1, NULL, 0 },
+	{ "dtmf_relay", OPT_ENUM_LIST, offsetof(struct dial_peer, dtmf_relay), sizeof(struct cfg_enum_list), 0, 0, dtmf_relay_enum, 0 },
 	{ NULL } };
 
 static const struct opt reg_opts[] = {
@@ -246,6 +253,35 @@ static int opt_apply(struct ctx *c, const struct opt *o, const config_setting_t 
 			return 0;
 		enum_list(o->enums, names, sizeof(names));
 		return fail(c, s, "'%s' = \"%s\" is not one of: %s", o->name, v, names);
+	}
+	case OPT_ENUM_LIST: {
+		/* "rtp-nte" or [ "rtp-nte", "sip-info" ]: the order is the preference */
+		struct cfg_enum_list *l = (struct cfg_enum_list *)dst;
+		int one = type == CONFIG_TYPE_STRING;
+		int n = one ? 1 : config_setting_length(s);
+		char names[200];
+
+		if (!one && !config_setting_is_array(s) && !config_setting_is_list(s))
+			break;
+		if (n > CFG_MAX_ENUM_LIST)
+			return fail(c, s, "'%s': at most %d names", o->name, CFG_MAX_ENUM_LIST);
+		l->n = 0;
+		for (int i = 0; i < n; i++) {
+			const char *v = one ? config_setting_get_string(s) : config_setting_get_string_elem(s, i);
+			int val;
+
+			if (!v)
+				return fail(c, s, "'%s' must be a name or a list of names", o->name);
+			if (enum_lookup(o->enums, v, &val)) {
+				enum_list(o->enums, names, sizeof(names));
+				return fail(c, s, "'%s': \"%s\" is not one of: %s", o->name, v, names);
+			}
+			for (int j = 0; j < l->n; j++)
+				if (l->v[j] == val)
+					return fail(c, s, "'%s': \"%s\" is listed twice", o->name, v);
+			l->v[l->n++] = val;
+		}
+		return 0;
 	}
 	case OPT_PREFIX_LIST: {
 		struct cfg_list *l = (struct cfg_list *)dst;
@@ -518,6 +554,9 @@ static void config_defaults(struct gw_config *cfg)
 	strcpy(cfg->rtp_ip, "127.0.0.1");
 	cfg->rtp_port_min = 16384;
 	cfg->rtp_port_max = 32767;
+	/* RFC 4733 with every phone that offers telephone-event, in-band with the rest */
+	cfg->dtmf_relay.v[0] = DTMF_RELAY_RTP_NTE;
+	cfg->dtmf_relay.n = 1;
 	cfg->timers.ring_no_answer_ms = 60000;
 	cfg->timers.shutdown_grace_ms = 2000;
 	cfg->timers.t302_ms = 15000;

@@ -47,6 +47,7 @@ struct cfg_span {
 	int nfas_group;			/* 0: not NFAS */
 	enum nfas_d nfas_d;
 	int nfas_int;
+	enum dtmf_to_pbx dtmf_to_pbx;
 	/* dahdi: the span's channels, as dahdi.system_conf lays them out */
 	int dahdi_span;			/* DAHDI span number (its span= line) */
 	int dahdi_base;			/* DAHDI channel number of timeslot 1 */
@@ -145,6 +146,7 @@ struct gw_config {
 	char rtp_ip[64];
 	int rtp_port_min, rtp_port_max;
 	char moh_file[256];		/* music on hold for PBX parties (raw 8 kHz mu-law; "" = silence) */
+	struct cfg_enum_list dtmf_relay;	/* enum dtmf_relay, for calls no voip dial-peer names */
 	struct cfg_timers timers;
 	struct cfg_span spans[CFG_MAX_SPANS];
 	int n_spans;

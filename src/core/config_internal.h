@@ -11,8 +11,11 @@
 #include "core/config.h"
 
 struct enum_row { const char *name; int value; };
+/* Cisco dtmf-relay names (enum dtmf_relay), for the global and dial-peer keys. */
+extern const struct enum_row dtmf_relay_enum[];
 
-enum opt_kind { OPT_STR, OPT_INT, OPT_BOOL, OPT_ENUM, OPT_SECONDS_MS, OPT_PREFIX_LIST, OPT_FWD_DIGITS };
+enum opt_kind { OPT_STR, OPT_INT, OPT_BOOL, OPT_ENUM, OPT_SECONDS_MS, OPT_PREFIX_LIST, OPT_FWD_DIGITS,
+		OPT_ENUM_LIST /* a name or a list of names from enums, into a struct cfg_enum_list */ };
 
 struct opt {
 	const char *name;

@@ -28,6 +28,9 @@ static const struct enum_row hunt_enum[] = {
 	{ "ascending", HUNT_ASCENDING }, { "descending", HUNT_DESCENDING },
 	{ "round-robin", HUNT_ROUND_ROBIN }, { NULL, 0 } };
 
+static const struct enum_row dtmf_to_pbx_enum[] = {
+	{ "inband", DTMF_PBX_INBAND }, { "keypad", DTMF_PBX_KEYPAD }, { NULL, 0 } };
+
 static const struct opt span_opts[] = {
 	O_STR(struct cfg_span, name, 1),
 	{ "type", OPT_ENUM, offsetof(struct cfg_span, type), sizeof(int), 0, 0, span_type_enum, 1 },
@@ -49,6 +52,8 @@ static const struct opt span_opts[] = {
 	{ "nfas_group", OPT_INT, offsetof(struct cfg_span, nfas_group), sizeof(int), 1, 255, NULL, 0 },
 	{ "nfas_d", OPT_ENUM, offsetof(struct cfg_span, nfas_d), sizeof(int), 0, 0, nfas_d_enum, 0 },
 	{ "nfas_int", OPT_INT, offsetof(struct cfg_span, nfas_int), sizeof(int), 0, 127, NULL, 0 },
+	/* digits from the SIP side: tones on the B-channel, or Keypad facility */
+	{ "dtmf_to_pbx", OPT_ENUM, offsetof(struct cfg_span, dtmf_to_pbx), sizeof(int), 0, 0, dtmf_to_pbx_enum, 0 },
 	{ NULL } };
 
 static void span_defaults(struct cfg_span *sp)

@@ -17,6 +17,21 @@ enum dp_type { DP_POTS, DP_VOIP };
 #define DP_PREF_MAX	10
 #define DP_SIP_PORT	5060	/* RFC 3261 19.1.2 default port */
 
+/* How DTMF crosses to the SIP side (Cisco dtmf-relay): the first listed
+ * method the far end supports is used; none listed, or "inband": the tones
+ * stay in the audio. */
+enum dtmf_relay { DTMF_RELAY_INBAND, DTMF_RELAY_RTP_NTE, DTMF_RELAY_SIP_INFO };
+/* How digits from the SIP side reach the PBX: tones on the B-channel, or
+ * Q.931 INFORMATION with Keypad facility (Q.931 4.5.18). */
+enum dtmf_to_pbx { DTMF_PBX_INBAND, DTMF_PBX_KEYPAD };
+
+/* A list of names from one enum table, in the order written (OPT_ENUM_LIST). */
+#define CFG_MAX_ENUM_LIST 8
+struct cfg_enum_list {
+	int v[CFG_MAX_ENUM_LIST];
+	int n;
+};
+
 struct dial_peer {
 	int tag;
 	enum dp_type type;
@@ -28,6 +43,7 @@ struct dial_peer {
 	char prefix[32];	/* pots: digits prepended after stripping */
 	int ton, npi;		/* pots: called number's type of number (bits 7-5) and numbering plan (Q.931 4.5.8) */
 	struct cause_overrides causes;	/* rows that beat the global ones for calls over this peer */
+	struct cfg_enum_list dtmf_relay;	/* voip: Cisco dtmf-relay, enum dtmf_relay (n 0: the global rtp.dtmf_relay) */
 	int redirect;		/* voip: a SIP caller is answered 302 to NUMBER@session_target (redirect
 				 * server, RFC 3261 8.3) instead of being relayed */
 };

@@ -98,6 +98,25 @@ enum pri_state {
 	PRI_ST__COUNT
 };
 
+/* The B-channel's DSP (pri_media.c). */
+#define PM_QUEUE 4		/* frames from the bridge waiting for the span's clock */
+#define PM_DELAY 2		/* frames the PBX's audio waits, so a digit's start can be cut */
+#define PM_KEYPAD_MS 100	/* a Keypad facility digit as an event or tone */
+struct dtmf_watch;
+struct dtmf_play;
+struct pri_media {
+	int16_t outq[PM_QUEUE][MEDIA_FRAME];
+	unsigned q_head, q_len;
+	int16_t line_out[MEDIA_FRAME];	/* the frame last played to the line */
+	struct dtmf_watch *dw;		/* in-band digits from the PBX */
+	struct dtmf_play *dp;		/* digits from the SIP side, played to the PBX */
+	struct dtmf_play *dp_in;	/* keypad digits played towards the SIP side */
+	int relay;			/* the SIP side takes digits as events: cut them from the audio */
+	int16_t dl[PM_DELAY + 1][MEDIA_FRAME];
+	uint8_t dl_mute[PM_DELAY + 1];
+	unsigned dl_len;
+};
+
 struct pri_leg {
 	struct leg base;
 	LIST_ENTRY(pri_leg) entry;	/* in span->legs */
@@ -119,12 +138,17 @@ struct pri_leg {
 	char redirecting[LEG_NUM];	/* outgoing: the redirecting number as routing mapped it */
 	int redirecting_plan;
 	struct loop_timer *route_timer;	/* hands the SETUP to the bridge */
-	uint8_t outq[4][MEDIA_FRAME];	/* frames waiting for the 20 ms clock */
+	struct pri_media med;		/* pri_media.c */
 	int held;			/* the SIP side holds the call: music or silence */
 	size_t moh_pos;
-	unsigned q_head, q_len;
 	char desc[64];
 };
+
+/** The leg's port and DSP; 0 or -ENOMEM (then nothing is left to free). */
+int pri_media_init(struct pri_leg *pl);
+void pri_media_cleanup(struct pri_leg *pl);
+/** Keypad facility digits from the PBX during the call. */
+void pri_media_keypad(struct pri_leg *pl, const char *digits);
 
 int pri_leg_alloc_incoming(struct pri_leg **plp, struct span *sp, q931_call *qc, int chan);
 void pri_leg_on_event(struct pri_leg *pl, const pri_event *ev);

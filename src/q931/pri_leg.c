@@ -189,6 +189,7 @@ static void pl_destroy(struct leg *leg)
 	struct pri_leg *pl = (struct pri_leg *)leg;
 
 	media_part(&pl->port);
+	pri_media_cleanup(pl);
 	fsm_inst_cleanup(&pl->fi);
 	loop_timer_free(pl->route_timer);
 	span_chan_put(pl->span, pl);
@@ -210,7 +211,7 @@ static void pl_hold(struct leg *leg, int held, enum leg_hold how)
 	if (!pl->qc || pl->held == held || (pl->fi.state != PRI_ST_ACTIVE && pl->fi.state != PRI_ST_CONNECT_REQUEST))
 		return;
 	pl->held = held;
-	pl->q_len = 0;
+	pl->med.q_len = 0;
 	if (pri_notify(sp->pri, pl->qc, span_wire_chan(sp, pl->chan),
 		       held ? PRI_NOTIFY_REMOTE_HOLD : PRI_NOTIFY_REMOTE_RETRIEVAL))
 		LOGI(LSS_Q931, "%s %s by the SIP side, %s to the PBX (%s carries no hold NOTIFY)",
@@ -270,47 +271,6 @@ static const struct leg_ops pri_leg_ops = {
 	.peer_changed = pri_leg_peer_changed,
 };
 
-/* Frames from the bridge wait here for the span's 20 ms clock. */
-static void pl_play(struct media_port *mp, const uint8_t *frame, size_t len)
-{
-	struct pri_leg *pl = mp->owner;
-	unsigned slot;
-
-	if (len != MEDIA_FRAME || pl->held)
-		return;	/* held by the SIP side: music or silence instead (pri_leg_tick) */
-	if (pl->q_len == 4) {	/* the far side runs fast: drop the oldest */
-		pl->q_head = (pl->q_head + 1) % 4;
-		pl->q_len--;
-	}
-	slot = (pl->q_head + pl->q_len) % 4;
-	memcpy(pl->outq[slot], frame, len);
-	pl->q_len++;
-}
-
-void pri_leg_tick(struct pri_leg *pl)
-{
-	uint8_t idle[MEDIA_FRAME];
-	const uint8_t *frame = idle;
-
-	if (pl->fi.state == PRI_ST_RELEASED)
-		return;
-	if (pl->held && pl->span->moh) {
-		moh_frame(pl->span->moh, &pl->moh_pos, pl->port.law, idle, sizeof(idle));
-	} else if (pl->q_len) {
-		frame = pl->outq[pl->q_head];
-		pl->q_head = (pl->q_head + 1) % 4;
-		pl->q_len--;
-	} else {
-		memset(idle, g711_silence(pl->port.law), sizeof(idle));
-	}
-	pl->span->hw_ops->b_write(pl->span->hw, pl->chan, frame, MEDIA_FRAME);
-}
-
-void pri_leg_frame_in(struct pri_leg *pl, const uint8_t *frame, size_t len)
-{
-	media_deliver(&pl->port, frame, len);
-}
-
 int pri_leg_alloc_incoming(struct pri_leg **plp, struct span *sp, q931_call *qc, int chan)
 {
 	struct pri_leg *pl = calloc(1, sizeof(*pl));
@@ -324,10 +284,10 @@ int pri_leg_alloc_incoming(struct pri_leg **plp, struct span *sp, q931_call *qc,
 	pl->chan = chan;
 	pl->id = ++sp->leg_seq;
 	fsm_inst_init(&pl->fi, &pri_fsm, PRI_ST_NULL, pl, sp->root, sp->pl_timer_ms);
-	pl->port.kind = "pri";
-	pl->port.law = span_law(sp);
-	pl->port.play = pl_play;
-	pl->port.owner = pl;
+	if (pri_media_init(pl)) {
+		free(pl);
+		return -ENOMEM;
+	}
 	pl_move(pl, PRI_ST_CALL_PRESENT);
 	span_chan_take(sp, pl, chan);
 	LIST_INSERT_HEAD(&sp->legs, pl, entry);
@@ -475,10 +435,10 @@ int pri_leg_alloc_outgoing(struct leg **legp, struct span *sp, const struct pri_
 	pl->base.ops = &pri_leg_ops;
 	pl->span = sp;
 	pl->id = ++sp->leg_seq;
-	pl->port.kind = "pri";
-	pl->port.law = span_law(sp);
-	pl->port.play = pl_play;
-	pl->port.owner = pl;
+	if (pri_media_init(pl)) {
+		free(pl);
+		return -ENOMEM;
+	}
 	fsm_inst_init(&pl->fi, &pri_fsm, PRI_ST_NULL, pl, sp->root, sp->pl_timer_ms);
 	pl->plan = p->plan;
 	if (p->calling) {
@@ -763,6 +723,14 @@ void pri_leg_on_event(struct pri_leg *pl, const pri_event *pe)
 	if ((pe->e == PRI_EVENT_NOTIFY || pe->e == PRI_EVENT_HOLD || pe->e == PRI_EVENT_RETRIEVE) &&
 	    (pl->fi.state == PRI_ST_ACTIVE || pl->fi.state == PRI_ST_CONNECT_REQUEST)) {
 		pl_far_hold(pl, pe);
+		return;
+	}
+	if (pe->e == PRI_EVENT_KEYPAD_DIGIT) {
+		if (pl->fi.state == PRI_ST_ACTIVE)
+			pri_media_keypad(pl, pe->digit.digits);
+		else
+			LOGI(LSS_Q931, "%s: Keypad facility \"%s\" before the answer ignored", pl_describe(&pl->base),
+			     pe->digit.digits);
 		return;
 	}
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)

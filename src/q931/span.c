@@ -341,6 +341,8 @@ q931_call *span_event_call(const pri_event *ev)
 		return ev->hold.call;
 	case PRI_EVENT_RETRIEVE:
 		return ev->retrieve.call;
+	case PRI_EVENT_KEYPAD_DIGIT:
+		return ev->digit.call;
 	default:
 		return NULL;
 	}

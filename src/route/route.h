@@ -27,6 +27,7 @@ struct route_target {
 	const char *redirecting;	/* pri: redirecting number as mapped (NULL: none / the setup info's) */
 	int redirecting_plan;
 	int assert_identity;	/* sip: a peer of the trust domain: tell it who calls (RFC 3325) */
+	const struct cfg_enum_list *dtmf_relay;	/* sip: the dial-peer's dtmf-relay (NULL: the global one) */
 	const char *host;	/* sip: the dial-peer's session target */
 	int port;
 	const char *ruri;	/* sip: a registered contact, used as the Request-URI */

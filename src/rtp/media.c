@@ -20,21 +20,35 @@ void media_part(struct media_port *p)
 	p->peer = NULL;
 }
 
-void media_deliver(struct media_port *from, const uint8_t *frame, size_t len)
+void media_deliver(struct media_port *from, const int16_t *frame)
 {
 	struct media_port *to = from->peer;
-	uint8_t buf[MEDIA_FRAME];
 
 	from->frames_in++;
 	if (!to || !to->play)
 		return;
-	if (len > sizeof(buf))
-		len = sizeof(buf);
-	if (to->law != from->law) {
-		memcpy(buf, frame, len);
-		g711_law_transcode(from->law, to->law, buf, len);
-		frame = buf;
-	}
 	to->frames_out++;
-	to->play(to, frame, len);
+	to->play(to, frame);
+}
+
+int media_peer_takes_dtmf(const struct media_port *from)
+{
+	return from->peer && from->peer->dtmf;
+}
+
+int media_dtmf(struct media_port *from, const struct media_dtmf *ev)
+{
+	struct media_port *to = from->peer;
+
+	if (!to || !to->dtmf)
+		return 0;
+	to->dtmf(to, ev);
+	return 1;
+}
+
+int media_pull(struct media_port *to, int16_t *frame)
+{
+	struct media_port *from = to->peer;
+
+	return from && from->pull ? from->pull(from, frame) : 0;
 }

@@ -1,6 +1,8 @@
 /* sipgw - the media path of a call: two ports that hand each other 20 ms
- * G.711 frames, transcoding between laws on the way. The bridge joins and
- * parts ports; it never sees sockets. SPDX-License-Identifier: GPL-2.0-only */
+ * frames of 16-bit linear audio at 8 kHz, and DTMF events. Each port turns
+ * frames into its own wire format (G.711 on a B-channel, a codec in RTP).
+ * The bridge joins and parts ports; it never sees sockets.
+ * SPDX-License-Identifier: GPL-2.0-only */
 #ifndef SIPGW_RTP_MEDIA_H
 #define SIPGW_RTP_MEDIA_H
 
@@ -9,17 +11,41 @@
 
 #include "dsp/g711.h"
 
-#define MEDIA_FRAME 160	/* 20 ms at 8 kHz */
+#define MEDIA_FRAME 160		/* samples in 20 ms at 8 kHz */
+#define MEDIA_RATE 8000
 
 struct media_port;
 
-/** Play one frame out of this port (towards its B-channel or RTP peer). */
-typedef void (media_play_h)(struct media_port *mp, const uint8_t *frame, size_t len);
+/* A DTMF digit as it crosses the bridge, whatever method brought it: it
+ * begins (duration_ms unknown yet, 0) and ends (duration_ms its length). A
+ * method that only tells of a digit once (SIP INFO, Q.931 keypad) sends
+ * both at once. method is the way it came ("inband", "rfc4733", "info",
+ * "keypad"), for the log line that names each digit once. */
+enum media_dtmf_phase { MEDIA_DTMF_BEGIN, MEDIA_DTMF_END };
+struct media_dtmf {
+	char digit;			/* 0-9 * # A-D */
+	enum media_dtmf_phase phase;
+	unsigned duration_ms;
+	const char *method;
+};
+
+/** Play one frame of MEDIA_FRAME samples out of this port (towards its
+ * B-channel or RTP peer). */
+typedef void (media_play_h)(struct media_port *mp, const int16_t *frame);
+/** Send a DTMF event out of this port, the port's own way. */
+typedef void (media_dtmf_h)(struct media_port *mp, const struct media_dtmf *ev);
+/** A port on its own 20 ms clock (a B-channel) asks its peer for the next
+ * frame (the peer's jitter buffer): fill frame, return 1; 0 when the peer
+ * has no frame buffered for pulling (then it pushes with play). */
+typedef int (media_pull_h)(struct media_port *mp, int16_t *frame);
 
 struct media_port {
 	const char *kind;		/* "pri" / "rtp", for logs */
-	enum g711_law law;		/* the law frames have on this port */
+	const char *codec;		/* its wire format, for logs ("PCMU", "G722", ...) */
 	media_play_h *play;
+	media_dtmf_h *dtmf;		/* NULL: digits stay in the audio */
+	media_pull_h *pull;		/* NULL: it only pushes */
+	int clocked;			/* it plays on its own 20 ms clock and may pull */
 	void *owner;
 	struct media_port *peer;	/* where frames heard on this port go */
 	unsigned long frames_in, frames_out;
@@ -29,7 +55,14 @@ struct media_port {
 void media_join(struct media_port *a, struct media_port *b);
 /** Undo media_join for whichever pair p belongs to. */
 void media_part(struct media_port *p);
-/** A frame was heard on port from: pass it to its peer, transcoding if the laws differ. */
-void media_deliver(struct media_port *from, const uint8_t *frame, size_t len);
+/** A frame of MEDIA_FRAME samples was heard on port from: pass it to its peer. */
+void media_deliver(struct media_port *from, const int16_t *frame);
+/** A DTMF event was heard on port from: pass it to its peer. 1 when the
+ * peer takes digits as events, 0 when they must stay in the audio. */
+int media_dtmf(struct media_port *from, const struct media_dtmf *ev);
+/** Whether from's peer takes DTMF as events (else in-band stays in-band). */
+int media_peer_takes_dtmf(const struct media_port *from);
+/** The port's clock asks its peer for a frame: 1 filled, 0 none to pull. */
+int media_pull(struct media_port *to, int16_t *frame);
 
 #endif

@@ -109,6 +109,8 @@ void sip_info_in(struct sip_leg *sl, sip_t const *sip)
 	const char *ctype = sip && sip->sip_content_type ? sip->sip_content_type->c_type : NULL;
 	const char *body = sip && sip->sip_payload ? sip->sip_payload->pl_data : "";
 	size_t len = sip && sip->sip_payload ? sip->sip_payload->pl_len : 0;
+	unsigned ms;
+	char digit;
 	int rc;
 
 	if (len > SIP_INFO_MAX) {
@@ -116,14 +118,25 @@ void sip_info_in(struct sip_leg *sl, sip_t const *sip)
 		return;
 	}
 	rc = call_leg_info(&sl->base, ctype, body, len);
-	if (rc == -EAGAIN)
+	if (rc == -EAGAIN) {
 		nua_respond(sl->nh, SIP_481_NO_TRANSACTION, NUTAG_WITH_THIS(sl->ua->nua), TAG_END());
-	else if (rc)
-		/* the other party is on the PRI: nothing carries an INFO there
-		 * (DTMF relay by INFO is the media's work) */
-		nua_respond(sl->nh, SIP_415_UNSUPPORTED_MEDIA, NUTAG_WITH_THIS(sl->ua->nua), TAG_END());
-	else
+		return;
+	}
+	if (rc == 0) {
 		nua_respond(sl->nh, SIP_200_OK, NUTAG_WITH_THIS(sl->ua->nua), TAG_END());
+		return;
+	}
+	/* The other party is on the PRI: an INFO's digit goes on as DTMF (tones
+	 * or Keypad facility); nothing carries any other INFO there. */
+	rc = sip_dtmf_info_parse(ctype, body, len, &digit, &ms);
+	if (rc == -ENOENT) {
+		nua_respond(sl->nh, SIP_415_UNSUPPORTED_MEDIA, NUTAG_WITH_THIS(sl->ua->nua), TAG_END());
+	} else if (rc) {
+		nua_respond(sl->nh, 400, "Bad DTMF Body", NUTAG_WITH_THIS(sl->ua->nua), TAG_END());
+	} else {
+		nua_respond(sl->nh, SIP_200_OK, NUTAG_WITH_THIS(sl->ua->nua), TAG_END());
+		sip_rtp_info_digit(sl, digit, ms ? ms : SIP_INFO_DTMF_MS);
+	}
 }
 
 void sip_leg_info(struct leg *leg, const char *ctype, const char *body, size_t len)

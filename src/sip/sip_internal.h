@@ -11,6 +11,7 @@ struct sip_leg;
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/su_wait.h>
 
+#include "core/dialpeer.h"
 #include "core/fsm.h"
 #include "rtp/media.h"
 #include "sip/sdp.h"
@@ -62,6 +63,7 @@ struct sip_ua {
 	struct sip_timer_params tp;	/* RTP timeout and session timers (sip_timers.c) */
 	unsigned timer_b_ms;		/* RFC 3261 Timer B as given to nta */
 	unsigned leg_seq;
+	struct cfg_enum_list dtmf_relay;	/* sip_ua_params.dtmf_relay */
 	struct sip_overload ovl;
 	void (*shutdown_done)(void *arg);
 	void *shutdown_arg;
@@ -163,6 +165,38 @@ struct sip_leg_timers {
 	char desc[80];
 };
 
+/* The leg's RTP media (sip_rtp.c). */
+#define SIP_RTP_MAX_PTIME 60	/* ms: the longest packet we send or cut (RFC 3551's G.711 range) */
+#define SIP_EV_QUEUE 8		/* digits waiting to go out as RFC 4733 events */
+struct dtmf_play;
+struct sip_ev_out {
+	char digit;
+	const char *method;	/* how it came to us, for the log line */
+	unsigned target_ms;	/* its length; 0 while the other side's digit lasts */
+	unsigned frames;	/* 20 ms frames sent of it */
+};
+struct sip_rtp {
+	enum g711_law law;		/* of the negotiated payload type */
+	int ptime;			/* ms of audio in each packet we send */
+	int16_t rx[MEDIA_FRAME];	/* received samples short of a frame */
+	size_t rx_n;
+	int16_t tx[SIP_RTP_MAX_PTIME * 8 + MEDIA_FRAME];	/* samples short of a packet */
+	size_t tx_n;
+	struct cfg_enum_list relay;	/* dtmf-relay methods, preferred first */
+	enum dtmf_relay method;		/* the one the far end's SDP allows */
+	/* RFC 4733 from the far end: the event being received */
+	int ev_seen, ev_on;
+	uint32_t ev_ts;
+	char ev_digit;
+	unsigned ev_dur;
+	long long ev_last_ms;
+	/* RFC 4733 to the far end */
+	struct sip_ev_out evq[SIP_EV_QUEUE];
+	unsigned evq_head, evq_len;
+	struct dtmf_play *dp_in;	/* digits played into the audio for the other party */
+	struct dtmf_play *dp_out;	/* in-band method: digits played to the far end */
+};
+
 struct sip_leg {
 	struct leg base;
 	struct sip_ua *ua;
@@ -188,6 +222,7 @@ struct sip_leg {
 	char number[64];
 	struct rtp_session *rtp;
 	struct media_port mport;
+	struct sip_rtp rm;		/* sip_rtp.c */
 	int pt;				/* negotiated payload type, -1 before answer */
 	int te_pt;
 	enum g711_law offer_law;
@@ -238,6 +273,27 @@ enum leg_hold sip_hold_how(const struct sdp_info *si);
  * re-INVITE (taken), 0 if not ours or the dialog is gone with it. */
 int sip_hold_response(struct sip_leg *sl, int status, sip_t const *sip);
 
+/* sip_rtp.c: RTP media and DTMF */
+/** The leg's media port and DTMF state, relay its dtmf-relay list; 0 or -ENOMEM. */
+int sip_rtp_init(struct sip_leg *sl, const struct cfg_enum_list *relay);
+void sip_rtp_cleanup(struct sip_leg *sl);
+/** The far end's SDP was taken (sl->pt, te_pt, rm.law set): pick the DTMF
+ * method and the packet time (its a=ptime, 0 = none). */
+void sip_rtp_media_changed(struct sip_leg *sl, int ptime);
+/** "rfc4733", "info" or "inband": how this leg sends digits. */
+const char *sip_rtp_dtmf_method(const struct sip_leg *sl);
+void sl_rtp_in(void *arg, int pt, const uint8_t *payload, size_t len, uint16_t seq, uint32_t ts, int marker);
+void sl_play(struct media_port *mp, const int16_t *frame);
+void sl_dtmf(struct media_port *mp, const struct media_dtmf *ev);
+/** A digit an INFO brought (application/dtmf-relay, application/dtmf); one
+ * with no Duration lasts SIP_INFO_DTMF_MS. */
+#define SIP_INFO_DTMF_MS 100
+void sip_rtp_info_digit(struct sip_leg *sl, char digit, unsigned ms);
+/** Parse an INFO body: 0 and the digit and its length (ms, 0 = not given);
+ * -ENOENT for a content type that is no DTMF; -EINVAL for a DTMF body
+ * without a digit. */
+int sip_dtmf_info_parse(const char *ctype, const char *body, size_t len, char *digit, unsigned *ms);
+
 /** The leg's description with its state, "sip 3 [CONFIRMED]". */
 const char *sip_leg_describe(struct sip_leg *sl);
 
@@ -282,12 +338,8 @@ int sl_take_sdp(struct sip_leg *sl, const struct sdp_info *si);
 int sl_take_early_sdp(struct sip_leg *sl, const struct sdp_info *si);
 /** The SDP body of a request or response: 0, -ENOENT (none) or sdp_info_parse()'s error. */
 int sip_body_sdp(sip_t const *sip, struct sdp_info *si);
-/** The RTP session's handlers (struct rtp_params recv_h, refused_h). */
-void sl_rtp_in(void *arg, int pt, const uint8_t *payload, size_t len, uint16_t seq,
-	       uint32_t ts, int marker);
+/** The RTP session's refused_h (recv_h is sip_rtp.c's sl_rtp_in). */
 void sl_rtp_refused(void *arg, unsigned run);
-/** The leg's media port's play: a frame to the far end, unless held. */
-void sl_play(struct media_port *mp, const uint8_t *frame, size_t len);
 
 /* sip_incoming.c: a new INVITE's checks, before anything is allocated. */
 /** The called number of a Request-URI user part: escapes decoded (RFC 3261

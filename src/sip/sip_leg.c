@@ -383,6 +383,7 @@ static void sl_destroy(struct leg *leg)
 	struct sip_leg *sl = (struct sip_leg *)leg;
 
 	media_part(&sl->mport);
+	sip_rtp_cleanup(sl);
 	sip_refer_free(sl);
 	sip_timers_free(sl);
 	fsm_inst_cleanup(&sl->fi);
@@ -430,15 +431,13 @@ static int sl_alloc(struct sip_leg **slp, struct sip_ua *ua, enum sip_role role)
 	sl->pt = -1;
 	sl->te_pt = -1;
 	sl->sdp_id = (unsigned long)random();
-	sl->mport.kind = "rtp";
-	sl->mport.play = sl_play;
-	sl->mport.owner = sl;
 	sl->timer_ms[SIP_T_RTP] = ua->tp.rtp_timeout_ms;
 	sl->timer_ms[SIP_T_RTP_HOLD] = ua->tp.rtp_hold_timeout_ms;
 	if ((rc = fsm_inst_init(&sl->fi, &sip_leg_fsm, role == SIP_ROLE_UAC ? SIP_ST_IDLE : SIP_ST_INCOMING, sl,
 				ua->root, sl->timer_ms)) ||
-	    (rc = sip_timers_init(sl))) {
+	    (rc = sip_timers_init(sl)) || (rc = sip_rtp_init(sl, &ua->dtmf_relay))) {
 		LOGE(LSS_SIP, "no memory for a new call's timers");
+		sip_rtp_cleanup(sl);
 		sip_timers_free(sl);
 		fsm_inst_cleanup(&sl->fi);
 		free(sl);
@@ -446,6 +445,7 @@ static int sl_alloc(struct sip_leg **slp, struct sip_ua *ua, enum sip_role role)
 	}
 	if ((rc = rtp_alloc(&sl->rtp, ua->root, &rp))) {
 		LOGE(LSS_RTP, "no RTP port for a new call: %s", strerror(-rc));
+		sip_rtp_cleanup(sl);
 		sip_timers_free(sl);
 		fsm_inst_cleanup(&sl->fi);
 		free(sl);
@@ -467,6 +467,8 @@ int sip_leg_alloc_outgoing(struct leg **legp, struct sip_ua *ua, const struct si
 	sl->port = p->port;
 	sl->dial_peer = p->dial_peer;
 	sl->assert_identity = p->assert_identity;
+	if (p->dtmf_relay && p->dtmf_relay->n)
+		sl->rm.relay = *p->dtmf_relay;	/* the dial-peer's dtmf-relay over the global one */
 	*legp = &sl->base;
 	return 0;
 }
@@ -782,7 +784,7 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 	}
 	sl->offer_ml = offer.ml;	/* our answers keep its m= lines (RFC 3264 6) */
 	si.t_setup_us = mono_us();
-	si.law = sl->mport.law;
+	si.law = sl->rm.law;
 	if (sip_in_called_number(sip->sip_request->rq_url->url_user, si.called, sizeof(si.called), &cause)) {
 		static struct log_limit lim_number;
 		LOGN_LIMIT(&lim_number, LSS_SIP, "%s INVITE %s: called number refused (%s): cause %d",

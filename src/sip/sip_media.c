@@ -57,10 +57,11 @@ int sl_take_sdp(struct sip_leg *sl, const struct sdp_info *si)
 	if (pt < 0)
 		return -EPROTO;
 	sl->pt = pt;
-	g711_pt_law(pt, &sl->mport.law);
+	g711_pt_law(pt, &sl->rm.law);
 	/* telephone-event mapped onto the audio's own payload type is
 	 * nonsense (found by fuzz_sdp): no events then, and no PT twice. */
 	sl->te_pt = si->te_pt == pt ? -1 : si->te_pt;
+	sip_rtp_media_changed(sl, 0);
 	hold = sdp_is_hold(si);
 	snprintf(sl->remote_addr, sizeof(sl->remote_addr), "%s", si->addr);
 	sl->remote_port = si->port;
@@ -89,19 +90,6 @@ int sip_body_sdp(sip_t const *sip, struct sdp_info *si)
 	return sdp_info_parse(si, sip->sip_payload->pl_data);
 }
 
-void sl_rtp_in(void *arg, int pt, const uint8_t *payload, size_t len, uint16_t seq,
-	       uint32_t ts, int marker)
-{
-	struct sip_leg *sl = arg;
-
-	/* Held with a=sendonly the far end may still send (music on hold):
-	 * take it; only our sending stops. telephone-event and packet times
-	 * other than 20 ms are not bridged yet. */
-	if (pt != sl->pt || len != MEDIA_FRAME)
-		return;
-	media_deliver(&sl->mport, payload, len);
-}
-
 /* ICMP refusals come at packet rate, in early media too: only the states
  * that watch the media take them, the others drop them unlogged. */
 void sl_rtp_refused(void *arg, unsigned run)
@@ -110,15 +98,6 @@ void sl_rtp_refused(void *arg, unsigned run)
 
 	if (run >= RTP_REFUSED_GONE && fsm_permits(&sl->fi, SIP_EV_RTP_REFUSED))
 		sip_timers_rtp_check(sl);
-}
-
-void sl_play(struct media_port *mp, const uint8_t *frame, size_t len)
-{
-	struct sip_leg *sl = mp->owner;
-
-	if (sl->pt < 0 || sl_is(sl, SIP_ST_HELD))
-		return;
-	rtp_send(sl->rtp, sl->pt, frame, len, (uint32_t)len);
 }
 
 int sip_leg_take_answer(struct sip_leg *sl, sip_t const *sip)

@@ -104,6 +104,8 @@ int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 	ua->port = p->port;
 	snprintf(ua->rtp_ip, sizeof(ua->rtp_ip), "%s", p->rtp_ip);
 	ua->rtp_port_min = p->rtp_port_min;
+	if (p->dtmf_relay)
+		ua->dtmf_relay = *p->dtmf_relay;
 	ua->rtp_port_max = p->rtp_port_max;
 	ua->incoming_h = p->incoming_h;
 	ua->refer_h = p->refer_h;

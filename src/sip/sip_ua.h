@@ -60,6 +60,7 @@ struct sip_ua_params {
 	unsigned udp_rmem;		/* SIP UDP socket receive buffer, bytes (0 = kernel default) */
 	struct sip_overload_params ovl;
 	struct sip_timer_params timers;
+	const struct cfg_enum_list *dtmf_relay;	/* Cisco dtmf-relay for legs no dial-peer names */
 };
 
 int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p);
@@ -73,6 +74,7 @@ struct sip_leg_params {
 	const char *ruri;	/* a registered contact: the Request-URI as is (NULL: number@host:port) */
 	int dial_peer;		/* tag, for logs */
 	int assert_identity;	/* the peer is in our trust domain: P-Asserted-Identity (RFC 3325) */
+	const struct cfg_enum_list *dtmf_relay;	/* the dial-peer's dtmf-relay (NULL or empty: the UA's) */
 };
 
 /** A leg that will INVITE number@host:port;user=phone on setup(). */

@@ -5,6 +5,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 import math
 import os
+import re
 import threading
 
 import flowlib as fl
@@ -165,20 +166,28 @@ def info_passed_between_phones(tb):
 
 
 @flow
-def info_to_pri_party_refused(tb):
-    """An INFO from a phone talking to a PBX caller: 415, the call goes on to its normal end."""
+def info_dtmf_to_pri_party(tb):
+    """INFOs from a phone talking to a PBX caller: a digit (application/dtmf-relay) gets 200 and
+    the PBX hears it once as an in-band tone; a body with no digit gets 400; any other content
+    type 415 (nothing carries it to a PBX); the call goes on to its normal end."""
     b = xferua.XferUA(tb.sip_port, "2001")
     try:
         tb.gateway(tb.config([voip_peer(100, "2001", b.port)]))
-        pbx = pbx_call(tb, "--hangup-after", "1.5")
+        pbx = pbx_call(tb, "--hangup-after", "2.5")
         d = b.answer()
-        b.request(d, "INFO", body="Signal=5\r\nDuration=160\r\n", ctype="application/dtmf-relay")
-        r = b.wait(lambda m: m.method == "INFO" and m.status >= 200, 5.0)
-        if r.status != 415:
-            raise FlowError("INFO to a PRI party answered %d, want 415" % r.status)
+        for ctype, body, want in (("application/dtmf-relay", "Signal=5\r\nDuration=160\r\n", 200),
+                                  ("application/dtmf-relay", "Signal=\r\nDuration=160\r\n", 400),
+                                  ("application/x-broadsoft-ccc", "hello", 415)):
+            b.request(d, "INFO", body=body, ctype=ctype)
+            r = b.wait(lambda m: m.method == "INFO" and m.status >= 200, 5.0)
+            if r.status != want:
+                raise FlowError("INFO %s %r to a PRI party answered %d, want %d" % (ctype, body, r.status, want))
         b.wait(lambda m: m.method == "BYE" and not m.status, 5.0)
         if pbx.wait_exit() != 0:
             raise FlowError("the PBX failed")
+        digits = "".join(re.findall(r"AUDIO dtmf (\S)", "\n".join(pbx.lines())))
+        if digits != "5":
+            raise FlowError("the PBX heard DTMF %r, want '5' once" % digits)
         expect_ladder("PRI", q931_ladder(pbx.lines()),
                       PBX_CONNECTED + ["> DISCONNECT cause=16", "< RELEASE", "> RELEASE COMPLETE"])
     finally:

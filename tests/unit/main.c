@@ -15,6 +15,7 @@
 	X(config) \
 	X(dahdi_conf) \
 	X(dialpeer) \
+	X(dtmf) \
 	X(fax) \
 	X(fsm) \
 	X(log) \

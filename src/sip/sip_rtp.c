@@ -1,0 +1,328 @@
+/* sipgw - the SIP leg's RTP: 20 ms linear frames on the bridge, packets of
+ * the far end's ptime on the wire; DTMF as RFC 4733 events, SIP INFO or
+ * tones, whichever the leg's dtmf-relay list and the far end's SDP allow.
+ * SPDX-License-Identifier: GPL-2.0-only */
+#include "sip/sip_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/loop.h"
+#include "dsp/dtmf.h"
+#include "rtp/rtp.h"
+
+#define SAMPLES_PER_MS (MEDIA_RATE / 1000)
+/* RFC 4733 2.5.1.2: an update while the digit lasts, about every 50 ms;
+ * our frames are 20 ms, so every other one. */
+#define EV_UPDATE_FRAMES 2
+/* An event whose end never came (all three end packets lost): over after
+ * this long without a packet of it. */
+#define EV_RX_LOST_MS 600
+
+static const char *const relay_names[] = {
+	[DTMF_RELAY_INBAND] = "inband", [DTMF_RELAY_RTP_NTE] = "rfc4733", [DTMF_RELAY_SIP_INFO] = "info",
+};
+
+static const char *peer_kind(const struct sip_leg *sl)
+{
+	return sl->mport.peer ? sl->mport.peer->kind : "none";
+}
+
+static int on_air(const struct sip_leg *sl)
+{
+	return sl->pt >= 0 && !sl_is(sl, SIP_ST_HELD);
+}
+
+int sip_rtp_init(struct sip_leg *sl, const struct cfg_enum_list *relay)
+{
+	struct sip_rtp *r = &sl->rm;
+
+	sl->mport.kind = "rtp";
+	sl->mport.play = sl_play;
+	sl->mport.owner = sl;
+	r->law = LAW_ULAW;
+	r->ptime = 20;
+	r->relay = *relay;
+	r->method = DTMF_RELAY_INBAND;
+	if (dtmf_play_alloc(&r->dp_in) || dtmf_play_alloc(&r->dp_out)) {
+		sip_rtp_cleanup(sl);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void sip_rtp_cleanup(struct sip_leg *sl)
+{
+	dtmf_play_free(sl->rm.dp_in);
+	dtmf_play_free(sl->rm.dp_out);
+	sl->rm.dp_in = sl->rm.dp_out = NULL;
+}
+
+/* The first method of the leg's dtmf-relay list the far end's SDP allows
+ * (Cisco: rtp-nte needs telephone-event in the SDP; sip-info and in-band
+ * always can). An in-band leg takes no events: digits stay in the audio. */
+void sip_rtp_media_changed(struct sip_leg *sl, int ptime)
+{
+	struct sip_rtp *r = &sl->rm;
+	enum dtmf_relay m = DTMF_RELAY_INBAND;
+
+	for (int i = 0; i < r->relay.n; i++) {
+		if (r->relay.v[i] == DTMF_RELAY_RTP_NTE && sl->te_pt < 0)
+			continue;
+		m = (enum dtmf_relay)r->relay.v[i];
+		break;
+	}
+	r->method = m;
+	sl->mport.dtmf = m == DTMF_RELAY_INBAND ? NULL : sl_dtmf;
+	sl->mport.codec = g711_law_name(r->law);
+	/* RFC 4566 6: a=ptime is how long the far end wants our packets;
+	 * RFC 3551 4.5: 20 ms when it says nothing. */
+	if (ptime >= 10 && ptime <= SIP_RTP_MAX_PTIME && ptime % 10 == 0)
+		r->ptime = ptime;
+	r->tx_n = 0;
+	r->rx_n = 0;
+}
+
+const char *sip_rtp_dtmf_method(const struct sip_leg *sl)
+{
+	return relay_names[sl->rm.method];
+}
+
+/* --- From the far end: audio and events towards the bridge ------------ */
+
+/* A digit from the far end, as an event: on to the other party if it takes
+ * events, else played into the audio we hand it. */
+static void rx_digit(struct sip_leg *sl, char digit, int begin, unsigned ms, const char *method)
+{
+	struct media_dtmf ev = { .digit = digit, .phase = begin ? MEDIA_DTMF_BEGIN : MEDIA_DTMF_END,
+				 .duration_ms = ms, .method = method };
+
+	if (media_dtmf(&sl->mport, &ev))
+		return;
+	if (begin)
+		dtmf_play_begin(sl->rm.dp_in, digit);
+	else if (dtmf_play_end(sl->rm.dp_in, digit, ms) == 0)
+		LOGI(LSS_DSP, "%s DTMF %c sip->%s %s->inband %u ms", sip_leg_describe(sl), digit, peer_kind(sl),
+		     method, ms);
+}
+
+/* RFC 4733 2.5: an event is known by its timestamp; its end packet comes
+ * three times (2.5.1.4) and a retransmission is no new digit. */
+static void rx_event(struct sip_leg *sl, const uint8_t *p, size_t len, uint32_t ts)
+{
+	static const char codes[] = "0123456789*#ABCD";
+	struct sip_rtp *r = &sl->rm;
+	int end;
+	unsigned dur;
+
+	if (len < 4 || p[0] >= 16)	/* not a DTMF event (flash, tones): ignored */
+		return;
+	end = (p[1] & 0x80) != 0;
+	dur = ((unsigned)p[2] << 8 | p[3]) / SAMPLES_PER_MS;
+	if (r->ev_seen && ts == r->ev_ts) {
+		r->ev_last_ms = mono_ms();
+		if (end && r->ev_on) {
+			r->ev_on = 0;
+			rx_digit(sl, r->ev_digit, 0, dur, "rfc4733");
+		}
+		return;
+	}
+	if (r->ev_on)	/* a new event before the old one's end: the end was lost */
+		rx_digit(sl, r->ev_digit, 0, r->ev_dur, "rfc4733");
+	r->ev_seen = 1;
+	r->ev_ts = ts;
+	r->ev_digit = codes[p[0]];
+	r->ev_dur = dur;
+	r->ev_last_ms = mono_ms();
+	r->ev_on = !end;
+	rx_digit(sl, r->ev_digit, 1, 0, "rfc4733");
+	if (end)	/* its start packets all lost: a digit all the same */
+		rx_digit(sl, r->ev_digit, 0, dur, "rfc4733");
+}
+
+/* Frames for the bridge: packets of any length cut into 20 ms frames. */
+static void rx_audio(struct sip_leg *sl, const uint8_t *payload, size_t len)
+{
+	struct sip_rtp *r = &sl->rm;
+	int16_t pcm[SIP_RTP_MAX_PTIME * SAMPLES_PER_MS];
+
+	if (len > sizeof(pcm) / sizeof(pcm[0]))
+		len = sizeof(pcm) / sizeof(pcm[0]);
+	g711_law_decode(r->law, payload, pcm, len);
+	for (size_t i = 0; i < len;) {
+		size_t k = MEDIA_FRAME - r->rx_n;
+
+		if (k > len - i)
+			k = len - i;
+		memcpy(r->rx + r->rx_n, pcm + i, k * sizeof(pcm[0]));
+		r->rx_n += k;
+		i += k;
+		if (r->rx_n == MEDIA_FRAME) {
+			dtmf_play_fill(r->dp_in, r->rx, MEDIA_FRAME);
+			media_deliver(&sl->mport, r->rx);
+			r->rx_n = 0;
+		}
+	}
+}
+
+void sl_rtp_in(void *arg, int pt, const uint8_t *payload, size_t len, uint16_t seq,
+	       uint32_t ts, int marker)
+{
+	struct sip_leg *sl = arg;
+	enum g711_law law;
+
+	/* Held with a=sendonly the far end may still send (music on hold):
+	 * take it; only our sending stops. */
+	if (sl->te_pt >= 0 && pt == sl->te_pt) {
+		rx_event(sl, payload, len, ts);
+		return;
+	}
+	if (pt != sl->pt || g711_pt_law(pt, &law))
+		return;
+	rx_audio(sl, payload, len);
+}
+
+/* --- To the far end: audio and events from the bridge ------------------ */
+
+static void tx_audio(struct sip_leg *sl, const int16_t *frame)
+{
+	struct sip_rtp *r = &sl->rm;
+	size_t want = (size_t)r->ptime * SAMPLES_PER_MS;
+	uint8_t pkt[SIP_RTP_MAX_PTIME * SAMPLES_PER_MS];
+
+	memcpy(r->tx + r->tx_n, frame, MEDIA_FRAME * sizeof(*frame));
+	r->tx_n += MEDIA_FRAME;
+	/* 10 ms: two packets a frame; 30 ms: one every 1.5 frames. */
+	while (r->tx_n >= want) {
+		g711_law_encode(r->law, r->tx, pkt, want);
+		rtp_send(sl->rtp, sl->pt, pkt, want, (uint32_t)want);
+		r->tx_n -= want;
+		memmove(r->tx, r->tx + want, r->tx_n * sizeof(r->tx[0]));
+	}
+}
+
+static void ev_log(struct sip_leg *sl, const struct sip_ev_out *e)
+{
+	LOGI(LSS_DSP, "%s DTMF %c %s->sip %s->%s %u ms", sip_leg_describe(sl), e->digit, peer_kind(sl),
+	     e->method, relay_names[sl->rm.method], e->target_ms);
+}
+
+/* The digit at the head of the queue, one 20 ms frame on: RFC 4733 start,
+ * updates and the end sent three times (rtp_send_event). */
+static void tx_event_step(struct sip_leg *sl)
+{
+	struct sip_rtp *r = &sl->rm;
+	struct sip_ev_out *e = &r->evq[r->evq_head];
+	unsigned samples;
+
+	if (!r->evq_len)
+		return;
+	e->frames++;
+	samples = e->frames * MEDIA_FRAME;
+	if (e->target_ms && samples >= e->target_ms * SAMPLES_PER_MS) {
+		samples = e->target_ms * SAMPLES_PER_MS;
+		if (samples > 0xffff)
+			samples = 0xffff;
+		rtp_send_event(sl->rtp, sl->te_pt, e->digit, (uint16_t)samples, 1);
+		ev_log(sl, e);
+		r->evq_head = (r->evq_head + 1) % SIP_EV_QUEUE;
+		r->evq_len--;
+		return;
+	}
+	if (samples > 0xffff)	/* RFC 4733 2.5.1.3: a long event is cut in segments; we stop at the top */
+		samples = 0xffff;
+	if (e->frames == 1 || e->frames % EV_UPDATE_FRAMES == 0)
+		rtp_send_event(sl->rtp, sl->te_pt, e->digit, (uint16_t)samples, 0);
+}
+
+void sl_play(struct media_port *mp, const int16_t *frame)
+{
+	struct sip_leg *sl = mp->owner;
+	struct sip_rtp *r = &sl->rm;
+	int16_t buf[MEDIA_FRAME];
+
+	if (r->ev_on && mono_ms() - r->ev_last_ms > EV_RX_LOST_MS) {
+		r->ev_on = 0;
+		rx_digit(sl, r->ev_digit, 0, r->ev_dur, "rfc4733");
+	}
+	if (!on_air(sl))
+		return;
+	if (dtmf_play_busy(r->dp_out)) {	/* in-band method: the digit replaces the audio */
+		memcpy(buf, frame, sizeof(buf));
+		dtmf_play_fill(r->dp_out, buf, MEDIA_FRAME);
+		frame = buf;
+	}
+	tx_audio(sl, frame);
+	if (r->method == DTMF_RELAY_RTP_NTE)
+		tx_event_step(sl);
+}
+
+static void tx_info(struct sip_leg *sl, char digit, unsigned ms)
+{
+	char body[64];
+
+	/* The de facto application/dtmf-relay body (Cisco, RFC 6086's legacy
+	 * INFO usage): sent once the digit's length is known. */
+	snprintf(body, sizeof(body), "Signal=%c\r\nDuration=%u\r\n", digit, ms);
+	nua_info(sl->nh, SIPTAG_CONTENT_TYPE_STR("application/dtmf-relay"), SIPTAG_PAYLOAD_STR(body), TAG_END());
+}
+
+/* media_port.dtmf: a digit from the other party. */
+void sl_dtmf(struct media_port *mp, const struct media_dtmf *ev)
+{
+	struct sip_leg *sl = mp->owner;
+	struct sip_rtp *r = &sl->rm;
+
+	if (!sl->nh || !(sl_is(sl, SIP_ST_CONFIRMED) || sl_is(sl, SIP_ST_HELD))) {
+		if (ev->phase == MEDIA_DTMF_END)
+			LOGI(LSS_DSP, "%s DTMF %c from %s dropped: no answered dialog", sip_leg_describe(sl),
+			     ev->digit, peer_kind(sl));
+		return;
+	}
+	switch (r->method) {
+	case DTMF_RELAY_SIP_INFO:
+		if (ev->phase != MEDIA_DTMF_END)
+			return;
+		tx_info(sl, ev->digit, ev->duration_ms);
+		LOGI(LSS_DSP, "%s DTMF %c %s->sip %s->info %u ms", sip_leg_describe(sl), ev->digit, peer_kind(sl),
+		     ev->method, ev->duration_ms);
+		return;
+	case DTMF_RELAY_RTP_NTE:
+		if (ev->phase == MEDIA_DTMF_END) {
+			for (unsigned i = 0; i < r->evq_len; i++) {
+				struct sip_ev_out *e = &r->evq[(r->evq_head + i) % SIP_EV_QUEUE];
+
+				if (!e->target_ms && e->digit == ev->digit) {
+					e->target_ms = ev->duration_ms < DTMF_MIN_MS ? DTMF_MIN_MS : ev->duration_ms;
+					return;
+				}
+			}
+		}
+		if (r->evq_len == SIP_EV_QUEUE) {
+			LOGW(LSS_DSP, "%s DTMF %c dropped: %d digits already waiting", sip_leg_describe(sl),
+			     ev->digit, SIP_EV_QUEUE);
+			return;
+		}
+		r->evq[(r->evq_head + r->evq_len++) % SIP_EV_QUEUE] = (struct sip_ev_out){
+			.digit = ev->digit, .method = ev->method,
+			.target_ms = ev->phase == MEDIA_DTMF_END ? (ev->duration_ms < DTMF_MIN_MS ? DTMF_MIN_MS
+								    : ev->duration_ms) : 0,
+		};
+		return;
+	default:	/* in-band: the port takes no events, but a caller may still hand one */
+		if (ev->phase == MEDIA_DTMF_BEGIN)
+			dtmf_play_begin(r->dp_out, ev->digit);
+		else
+			dtmf_play_end(r->dp_out, ev->digit, ev->duration_ms);
+		return;
+	}
+}
+
+/* An INFO carrying a digit (sip_hold.c's sip_info_in): as an event. */
+void sip_rtp_info_digit(struct sip_leg *sl, char digit, unsigned ms)
+{
+	rx_digit(sl, digit, 1, 0, "info");
+	rx_digit(sl, digit, 0, ms, "info");
+}
