@@ -160,6 +160,7 @@ static void rx_audio(struct sip_leg *sl, const uint8_t *payload, size_t len)
 		r->rx_n += k;
 		i += k;
 		if (r->rx_n == MEDIA_FRAME) {
+			sip_t38_heard(sl, r->rx);
 			dtmf_play_fill(r->dp_in, r->rx, MEDIA_FRAME);
 			media_deliver(&sl->mport, r->rx);
 			r->rx_n = 0;
@@ -247,7 +248,7 @@ void sl_play(struct media_port *mp, const int16_t *frame)
 		r->ev_on = 0;
 		rx_digit(sl, r->ev_digit, 0, r->ev_dur, "rfc4733");
 	}
-	if (!on_air(sl))
+	if (!on_air(sl) || sip_t38_play(sl, frame))
 		return;
 	if (dtmf_play_busy(r->dp_out)) {	/* in-band method: the digit replaces the audio */
 		memcpy(buf, frame, sizeof(buf));

@@ -1,9 +1,10 @@
 # sipgw call-flow tests for fax (issue 11 item 7): a fax terminal on the PBX
 # simulator's B-channel (SpanDSP T.30 over audio) and one on the phone
-# simulator, a two-page TIFF-F across the gateway each way over G.711
-# passthrough; and a T.38 phone (--fax-mode t38) receiving from the PBX:
-# its re-INVITE to image/t38 is answered by the gateway, and the pages
-# arrive either way. Each checks T.30's result on both ends and that the
+# simulator, a two-page TIFF-F across the gateway each way. G.711 phones
+# refuse the gateway's re-INVITE to T.38 (488): passthrough. T.38 phones
+# (--fax-mode t38): the gateway's t38_gateway relays, after the phone's
+# re-INVITE (it receives) or the gateway's own on CED from the PBX (the
+# phone sends). Each checks T.30's result on both ends and that the
 # received TIFF's pages are the sent ones, pixel for pixel (sipgw-faxtiff).
 # SPDX-License-Identifier: GPL-2.0-only
 import os
@@ -42,16 +43,41 @@ def check_fax(tb, sender, receiver, sent, got):
         raise FlowError("received TIFF is not the sent one: %s%s" % (cmp.stdout, cmp.stderr))
 
 
+def gw_t38(gw, pattern):
+    """The gateway's T.38 state line matching pattern, or a FlowError."""
+    for line in gw.errlines():
+        if re.search(r"T\.38 " + pattern, line):
+            return line
+    raise FlowError("gateway logged no T.38 %s; its T.38 lines: %s" %
+                    (pattern, [l for l in gw.errlines() if "T.38" in l]))
+
+
+def check_passthrough(gw, phone):
+    """CED heard, our re-INVITE to T.38 refused by the G.711 phone: G.711 stays."""
+    gw_t38(gw, r"WATCH -> OFFERED: CED from (the PRI|SIP)")
+    gw_t38(gw, r"OFFERED -> PASSTHROUGH: refused with 488, G\.711 passthrough")
+    if not any("t38 refused 488" in l for l in phone.lines()):
+        raise FlowError("the phone did not refuse the re-INVITE to T.38")
+
+
+def check_relayed(gw):
+    """The T.38 gateway's end-of-relay line counts the pages."""
+    line = gw_t38(gw, r"ended: pages=")
+    if "pages=%d " % FAX_PAGES not in line:
+        raise FlowError("the gateway relayed other than %d pages: %s" % (FAX_PAGES, line))
+
+
 @flow
 def fax_g711_pbx_to_phone(tb):
     """A fax from behind the PBX to a SIP fax phone over G.711: 2 pages, T.30 OK both ends, pixels equal."""
     sent, got = fax_pages(tb)
     phone = tb.phone("phone", "--answer-after", "0.2", "--fax-recv", got, "--exit-after-calls", "1",
                      "--timeout", str(FAX_TIMEOUT))
-    tb.gateway(tb.config([voip_peer(100, "2...", phone.port)]))
+    gw = tb.gateway(tb.config([voip_peer(100, "2...", phone.port)]))
     pbx = pbx_call(tb, "--fax-send", sent, "--timeout", str(FAX_TIMEOUT))
     if pbx.wait_exit(FAX_TIMEOUT + 5) != 0 or phone.wait_exit(FAX_TIMEOUT + 5) != 0:
         raise FlowError("a simulator failed")
+    check_passthrough(gw, phone)
     check_fax(tb, pbx, phone, sent, got)
 
 
@@ -59,19 +85,39 @@ def fax_g711_pbx_to_phone(tb):
 def fax_g711_phone_to_pbx(tb):
     """A SIP fax phone sends to a fax machine behind the PBX over G.711: 2 pages, pixels equal."""
     sent, got = fax_pages(tb)
-    tb.gateway(tb.config([voip_peer(100, "2...", 9), pots_peer(900, "9T")]))
+    gw = tb.gateway(tb.config([voip_peer(100, "2...", 9), pots_peer(900, "9T")]))
+    pbx, phone = phone_calls_pbx(tb, sent, got)
+    check_passthrough(gw, phone)
+    check_fax(tb, phone, pbx, sent, got)
+
+
+def phone_calls_pbx(tb, sent, got, *phone_args):
     pbx = tb.pbx("--exit-when-done", "--answer-after", "0.2", "--fax-recv", got, "--timeout", str(FAX_TIMEOUT))
     pbx.wait_line(r"EVENT dchan up")
     phone = tb.phone("phone", "--call", "sip:95551234@127.0.0.1:%d" % tb.sip_port, "--from", "2001",
-                     "--fax-send", sent, "--exit-after-calls", "1", "--timeout", str(FAX_TIMEOUT))
+                     "--fax-send", sent, "--exit-after-calls", "1", "--timeout", str(FAX_TIMEOUT), *phone_args)
     if phone.wait_exit(FAX_TIMEOUT + 5) != 0 or pbx.wait_exit(FAX_TIMEOUT + 5) != 0:
         raise FlowError("a simulator failed")
+    return pbx, phone
+
+
+@flow
+def fax_t38_phone_to_pbx(tb):
+    """A T.38 phone sends to the PBX: CED from the PRI, our re-INVITE to T.38 taken; relayed, pages equal."""
+    sent, got = fax_pages(tb)
+    gw = tb.gateway(tb.config([voip_peer(100, "2...", 9), pots_peer(900, "9T")]))
+    pbx, phone = phone_calls_pbx(tb, sent, got, "--fax-mode", "t38")
+    gw_t38(gw, r"WATCH -> OFFERED: CED from the PRI")
+    gw_t38(gw, r"OFFERED -> ON: answered 200, version=0 rate=14400 ec=redundancy")
+    if not any("t38 accepted" in l for l in phone.lines()):
+        raise FlowError("the phone did not take the gateway's re-INVITE to T.38")
+    check_relayed(gw)
     check_fax(tb, phone, pbx, sent, got)
 
 
 @flow
-def fax_t38_phone_reinvite_from_pbx(tb):
-    """A T.38 phone receiving from the PBX re-INVITEs to image/t38; answered, the 2 pages arrive equal."""
+def fax_t38_pbx_to_phone(tb):
+    """A T.38 phone receives from the PBX: its re-INVITE to image/t38 taken, relayed by the gateway, pages equal."""
     sent, got = fax_pages(tb)
     phone = tb.phone("phone", "--answer-after", "0.2", "--fax-recv", got, "--fax-mode", "t38",
                      "--exit-after-calls", "1", "--timeout", str(FAX_TIMEOUT))
@@ -79,13 +125,8 @@ def fax_t38_phone_reinvite_from_pbx(tb):
     pbx = pbx_call(tb, "--fax-send", sent, "--timeout", str(FAX_TIMEOUT))
     if pbx.wait_exit(FAX_TIMEOUT + 5) != 0 or phone.wait_exit(FAX_TIMEOUT + 5) != 0:
         raise FlowError("a simulator failed")
-    if not any(re.search(r"EVENT call 1 t38 reinvite", l) for l in phone.lines()):
-        raise FlowError("the phone sent no re-INVITE to image/t38")
-    # Until sipgw runs a T.38 gateway it must refuse (488) and keep G.711;
-    # with one, the phone's terminal runs over UDPTL. Either way: a final
-    # answer to the re-INVITE, then the pages.
-    refused = any("t38 refused" in l for l in phone.lines())
-    active = any("t38 active" in l for l in phone.lines())
-    if refused == active:
-        raise FlowError("the re-INVITE to T.38 was neither refused nor taken")
+    if not any(re.search(r"EVENT call 1 t38 active version=0 rate=14400 ec=redundancy", l) for l in phone.lines()):
+        raise FlowError("the phone's re-INVITE to image/t38 was not taken")
+    gw_t38(gw, r"WATCH -> ON: the far end's re-INVITE, version=0 rate=14400 ec=redundancy")
+    check_relayed(gw)
     check_fax(tb, pbx, phone, sent, got)
