@@ -49,6 +49,9 @@ $(BUILD)/sipgw-pbx: $(call obj,$(PBX_SRC)) $(BUILD)/libsipgw.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/sipgw-phone: $(call obj,$(PHONE_SRC)) $(BUILD)/libsipgw.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+# fax DSP figures (bench/bench_fax.c), run by make bench
+$(BUILD)/bench-fax: $(call obj,bench/bench_fax.c) $(BUILD)/libsipgw.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 # the fax flows' TIFF-F pages: made, counted, compared (src/sim/faxtiff.c)
 $(BUILD)/sipgw-faxtiff: $(call obj,src/sim/faxtiff.c) $(BUILD)/libsipgw.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -101,7 +104,8 @@ test: deps
 
 bench: deps
 	@scripts/install-bench-deps.sh
-	$(MAKE) $(PROGS)
+	$(MAKE) $(PROGS) $(BUILD)/bench-fax
+	$(BUILD)/bench-fax
 	python3 bench/bench.py --build $(BUILD)
 
 clean:
