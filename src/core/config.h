@@ -146,6 +146,8 @@ struct gw_config {
 	char rtp_ip[64];
 	int rtp_port_min, rtp_port_max;
 	char moh_file[256];		/* music on hold for PBX parties (raw 8 kHz mu-law; "" = silence) */
+	int fax_t38;			/* rtp.fax "t38" (1, default) or "passthrough" (0): Cisco fax protocol */
+	int t38_redundancy;		/* rtp.t38_redundancy: secondary IFPs per UDPTL packet (3) */
 	struct cfg_enum_list dtmf_relay;	/* enum dtmf_relay, for calls no voip dial-peer names */
 	struct cfg_timers timers;
 	struct cfg_span spans[CFG_MAX_SPANS];

@@ -64,6 +64,7 @@ struct sip_ua {
 	unsigned timer_b_ms;		/* RFC 3261 Timer B as given to nta */
 	unsigned leg_seq;
 	struct cfg_enum_list dtmf_relay;	/* sip_ua_params.dtmf_relay */
+	int fax_t38, t38_redundancy;		/* sip_ua_params' */
 	struct sip_overload ovl;
 	void (*shutdown_done)(void *arg);
 	void *shutdown_arg;

@@ -22,7 +22,6 @@
 #include "rtp/udptl.h"
 #include "sip/sdp_t38.h"
 
-#define T38_REDUNDANCY 3	/* secondary IFPs per UDPTL packet (T.38 9.1.2) */
 #define T38_BODY_MAX 4096
 
 /* What we do (T.38 D.2.3): version 0 is what every peer speaks; V.17's
@@ -61,11 +60,12 @@ static void t38_log_state(struct sip_leg *sl, enum t38_state next, const char *w
 	sl->t38->st = next;
 }
 
-/* Fax relay needs the other party on a clocked port (a B-channel), whose
- * frames the gateway modulates: between two SIP parties it passes through. */
+/* Fax relay needs rtp.fax = "t38" and the other party on a clocked port (a
+ * B-channel), whose frames the gateway modulates: between two SIP parties
+ * the fax passes through. */
 static int t38_possible(const struct sip_leg *sl)
 {
-	return sl->mport.peer && sl->mport.peer->clocked;
+	return sl->ua->fax_t38 && sl->mport.peer && sl->mport.peer->clocked;
 }
 
 static void on_tone_pri(void *user_data, int tone, int level, int delay)
@@ -140,7 +140,7 @@ static int t38_port(struct sip_leg *sl)
 {
 	struct udptl_params up = { .local_ip = sl->ua->rtp_ip, .port_min = sl->ua->rtp_port_min,
 				   .port_max = sl->ua->rtp_port_max, .ec = UDPTL_EC_REDUNDANCY,
-				   .redundancy = T38_REDUNDANCY, .recv_h = on_ifp_in, .arg = sl };
+				   .redundancy = sl->ua->t38_redundancy, .recv_h = on_ifp_in, .arg = sl };
 	int rc;
 
 	if (!sl->t38->udptl && (rc = udptl_alloc(&sl->t38->udptl, sl->ua->root, &up)) < 0)
@@ -298,7 +298,8 @@ int sip_t38_offer_in(struct sip_leg *sl, sip_t const *sip, int update)
 	}
 	if (!t38_possible(sl) || !t38_get(sl) || update) {
 		LOGN(LSS_SIP, "%s T.38 offer refused (488): %s", sip_leg_describe(sl),
-		     update ? "in an UPDATE" : "the other party is no B-channel");
+		     update ? "in an UPDATE" : !sl->ua->fax_t38 ? "rtp.fax is passthrough" :
+		     "the other party is no B-channel");
 		nua_respond(sl->nh, SIP_488_NOT_ACCEPTABLE, TAG_IF(update, NUTAG_WITH_THIS(sl->ua->nua)),
 			    TAG_END());
 		goto out;

@@ -130,3 +130,26 @@ def fax_t38_pbx_to_phone(tb):
     gw_t38(gw, r"WATCH -> ON: the far end's re-INVITE, version=0 rate=14400 ec=redundancy")
     check_relayed(gw)
     check_fax(tb, pbx, phone, sent, got)
+
+
+@flow
+def fax_passthrough_refuses_t38(tb):
+    """rtp.fax = "passthrough": the T.38 phone's re-INVITE gets 488, the fax crosses as G.711, pages equal."""
+    sent, got = fax_pages(tb)
+    phone = tb.phone("phone", "--answer-after", "0.2", "--fax-recv", got, "--fax-mode", "t38",
+                     "--exit-after-calls", "1", "--timeout", str(FAX_TIMEOUT))
+    conf = tb.config([voip_peer(100, "2...", phone.port)])
+    with open(conf) as f:
+        txt = f.read()
+    with open(conf, "w") as f:
+        f.write(txt.replace("port_max = 39999;", 'port_max = 39999; fax = "passthrough";'))
+    gw = tb.gateway(conf)
+    pbx = pbx_call(tb, "--fax-send", sent, "--timeout", str(FAX_TIMEOUT))
+    if pbx.wait_exit(FAX_TIMEOUT + 5) != 0 or phone.wait_exit(FAX_TIMEOUT + 5) != 0:
+        raise FlowError("a simulator failed")
+    if not any("t38 refused 488, fax on audio" in l for l in phone.lines()):
+        raise FlowError("the phone's re-INVITE to T.38 was not refused")
+    gw_t38(gw, r"offer refused \(488\): rtp.fax is passthrough")
+    if any(re.search(r"T\.38 \w+ -> (OFFERED|ON)", l) for l in gw.errlines()):
+        raise FlowError("the gateway went to T.38 with rtp.fax passthrough")
+    check_fax(tb, pbx, phone, sent, got)
