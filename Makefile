@@ -58,7 +58,11 @@ $(BUILD)/sipgw-faxtiff: $(call obj,src/sim/faxtiff.c) $(BUILD)/libsipgw.a
 $(FAKE_DAHDI): $(FAKE_DAHDI_SRC) hw/fake/fake.h hw/fake/fakedahdi.map src/core/dahdi_conf.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fPIC -shared -Wl,--version-script=hw/fake/fakedahdi.map -o $@ $(FAKE_DAHDI_SRC) -ldl -lpthread
-$(BUILD)/unit-tests: $(call obj,$(UNIT_SRC)) $(BUILD)/libsipgw.a
+# DSP stage figures (bench/bench_*.c): CPU per channel, printed by make bench
+$(BUILD)/bench-jbuf: $(call obj,bench/bench_jbuf.c) $(BUILD)/libsipgw.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+# The simulators' shared pieces (src/sim/sim_*.c) are tested too.
+$(BUILD)/unit-tests: $(call obj,$(UNIT_SRC) $(wildcard src/sim/sim_*.c)) $(BUILD)/libsipgw.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cunit)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
@@ -104,8 +108,9 @@ test: deps
 
 bench: deps
 	@scripts/install-bench-deps.sh
-	$(MAKE) $(PROGS) $(BUILD)/bench-fax
+	$(MAKE) $(PROGS) $(BUILD)/bench-fax $(BUILD)/bench-jbuf
 	$(BUILD)/bench-fax
+	$(BUILD)/bench-jbuf
 	python3 bench/bench.py --build $(BUILD)
 
 clean:
@@ -145,6 +150,9 @@ $(BUILD)/libpri-arena.a: /usr/lib/libpri.a
 $(BUILD)/fuzz_q931: $(BUILD)/tests/fuzz/fuzz_q931.o $(BUILD)/tests/fuzz/pri_arena.o \
 		    $(BUILD)/libsipgw.a $(BUILD)/libpri-arena.a
 	$(CC) $(CFLAGS) -fsanitize=fuzzer -Wl,--wrap=call_leg_gone -o $@ $^ $(filter-out -lpri,$(LDLIBS))
+# fuzz_sim_dtmf: the simulators' DTMF parsers, outside libsipgw.a
+$(BUILD)/fuzz_sim_dtmf: $(BUILD)/tests/fuzz/fuzz_sim_dtmf.o $(BUILD)/src/sim/sim_dtmf.o $(BUILD)/libsipgw.a
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 # fuzz_auth keeps the registrar's auth module (tests/fuzz/fuzz_auth.c says why)
 $(BUILD)/fuzz_auth: FUZZ_LDFLAGS := -Wl,--wrap=auth_mod_create
 $(BUILD)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/libsipgw.a
@@ -178,10 +186,10 @@ fuzz-cov: deps
 			tests/fuzz/corpus/$$t $$(test -d $(FUZZ_BUILD)/findings/$$t && echo $(FUZZ_BUILD)/findings/$$t) \
 			>/dev/null 2>&1 || exit 1; \
 		llvm-profdata-14 merge -o $(FUZZ_COV_BUILD)/$$t.profdata $(FUZZ_COV_BUILD)/$$t.profraw; \
-		case $$t in sdp) f=src/sip/sdp.c;; auth) f=src/sip/registrar.c;; \
+		case $$t in sdp) f=src/sip/sdp.c;; rtcp) f=src/rtp/rtcp.c;; auth) f=src/sip/registrar.c;; \
 			dialpeer) f="src/core/dialpeer.c src/route/dialpeer.c";; \
 			config) f="src/core/config.c src/core/config_spans.c src/route/route_check.c";; \
-			dtmf_info) f=src/sip/sip_dtmf.c;; udptl) f=src/rtp/udptl.c;; sdp_t38) f=src/sip/sdp_t38.c;; q931) f="src/q931/span.c src/q931/span_maint.c src/q931/pri_leg.c src/q931/q931_trace.c";; *) f=;; esac; \
+			dtmf_info) f=src/sip/sip_dtmf.c;; sim_dtmf) f=src/sim/sim_dtmf.c;; udptl) f=src/rtp/udptl.c;; sdp_t38) f=src/sip/sdp_t38.c;; q931) f="src/q931/span.c src/q931/span_maint.c src/q931/pri_leg.c src/q931/q931_trace.c";; *) f=;; esac; \
 		echo "== fuzz_$$t"; \
 		llvm-cov-14 report $(FUZZ_COV_BUILD)/fuzz_$$t -instr-profile=$(FUZZ_COV_BUILD)/$$t.profdata \
 			-show-region-summary=false -show-branch-summary=false $$f | grep -v "^---"; \

@@ -64,6 +64,11 @@ int call_add_leg(struct call *c, struct leg *leg);
 unsigned call_legs_trying(const struct call *c);
 /** True once a called leg has alerted (and the call is not answered or clearing). */
 int call_alerted(const struct call *c);
+struct media_stats;
+/** The media figures of the caller's (b = 0) or the called leg (b = 1),
+ * taken when that leg went (valid 0 until then or when it keeps none):
+ * for the CDR from call_ended. */
+const struct media_stats *call_media_stats(const struct call *c, int b);
 /** A transfer (RFC 5589): target, an outgoing leg whose setup is under
  * way, rings for the party of the answered call c that is not transferor;
  * when it answers it takes the transferor's place (released, cause 16) and

@@ -114,6 +114,7 @@ struct call {
 	struct leg *xfer_from;		/* the transferor, whose place it takes (NULL: gone already) */
 	int last_cause;
 	void *route_data;
+	struct media_stats mst[2];	/* a's and b's, taken as each goes */
 	char desc[48];
 };
 
@@ -148,12 +149,17 @@ struct leg *call_caller_leg(const struct call *c) { return c->a; }
 struct leg *call_peer(const struct call *c, const struct leg *leg) { return call_other(c, leg); }
 void call_set_route_data(struct call *c, void *data) { c->route_data = data; }
 int call_alerted(const struct call *c) { return c->fi.state == CALL_ST_ALERTING; }
+const struct media_stats *call_media_stats(const struct call *c, int b) { return &c->mst[!!b]; }
 
 static void call_free(struct call *c)
 {
 	struct bridge *br = c->br;
 
-	LOGI(LSS_BRIDGE, "%s ended, cause %d (%s)", call_describe(c), c->last_cause, cause_name(c->last_cause));
+	char qa[256], qb[256];
+
+	LOGI(LSS_BRIDGE, "%s ended, cause %d (%s)%s%s", call_describe(c), c->last_cause,
+	     cause_name(c->last_cause), media_stats_format(qa, sizeof(qa), &c->mst[0]),
+	     media_stats_format(qb, sizeof(qb), &c->mst[1]));
 	if (br->route && br->route->call_ended)
 		br->route->call_ended(br->route_arg, c);
 	fsm_inst_cleanup(&c->fi);
@@ -749,6 +755,8 @@ void call_leg_gone(struct leg *leg)
 		c->held = NULL;
 	if ((leg == c->a || leg == c->b) && c->fi.state != CALL_ST_RELEASING)
 		call_release(c, leg, CAUSE_TEMP_FAILURE);	/* gone without a word */
+	if (leg == c->a || leg == c->b)
+		media_get_stats(leg->ops->media(leg), &c->mst[leg == c->b]);
 	if (leg == c->a)
 		c->a = NULL;
 	else if (leg == c->b)

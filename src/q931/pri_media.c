@@ -17,9 +17,12 @@ static const char *pm_desc(struct pri_leg *pl)
 	return pl->base.ops->describe(&pl->base);
 }
 
+/* The other party's side for log lines: "sip" for an RTP port. */
 static const char *peer_kind(const struct pri_leg *pl)
 {
-	return pl->port.peer ? pl->port.peer->kind : "none";
+	if (!pl->port.peer)
+		return "none";
+	return strcmp(pl->port.peer->kind, "rtp") ? pl->port.peer->kind : "sip";
 }
 
 /* The watcher heard a digit begin or end in the PBX's audio. */

@@ -1,6 +1,7 @@
 /* sipgw - the media path of a call. SPDX-License-Identifier: GPL-2.0-only */
 #include "rtp/media.h"
 
+#include <stdio.h>
 #include <string.h>
 
 void media_join(struct media_port *a, struct media_port *b)
@@ -51,4 +52,31 @@ int media_pull(struct media_port *to, int16_t *frame)
 	struct media_port *from = to->peer;
 
 	return from && from->pull ? from->pull(from, frame) : 0;
+}
+
+void media_get_stats(struct media_port *mp, struct media_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (mp && mp->stats)
+		mp->stats(mp, st);
+}
+
+const char *media_stats_format(char *buf, size_t len, const struct media_stats *st)
+{
+	char rtt[16] = "?", far[32] = "?";
+
+	if (!st->valid) {
+		if (len)
+			buf[0] = 0;
+		return buf;
+	}
+	if (st->rtt_ms >= 0)
+		snprintf(rtt, sizeof(rtt), "%dms", st->rtt_ms);
+	if (st->remote_fraction >= 0)
+		snprintf(far, sizeof(far), "%ld (%.1f%%)", st->remote_lost, st->remote_fraction * 100.0 / 256);
+	snprintf(buf, len, " rtp rx=%lu tx=%lu lost=%ld/%lu (%.1f%%) jitter=%.1fms rtt=%s far-lost=%s"
+		 " jb late=%lu plc=%lu cn=%lu overflow=%lu", st->rx_packets, st->tx_packets, st->rx_lost,
+		 st->rx_expected, st->rx_expected ? st->rx_lost * 100.0 / st->rx_expected : 0.0,
+		 st->jitter_ms, rtt, far, st->jb_late, st->jb_plc, st->jb_cn, st->jb_overflow);
+	return buf;
 }

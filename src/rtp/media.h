@@ -39,12 +39,29 @@ typedef void (media_dtmf_h)(struct media_port *mp, const struct media_dtmf *ev);
  * has no frame buffered for pulling (then it pushes with play). */
 typedef int (media_pull_h)(struct media_port *mp, int16_t *frame);
 
+/* What a port heard and what RTCP told of its stream (RFC 3550 6.4), taken
+ * when its leg ends: the call's end log line and the CDR (issue 13). */
+struct media_stats {
+	int valid;			/* 0: the port has none (a B-channel) */
+	unsigned long rx_packets, tx_packets;
+	long rx_lost;			/* A.3 cumulative: expected - received */
+	unsigned long rx_expected;
+	double jitter_ms;		/* A.8 */
+	int rtt_ms;			/* 6.4.1; -1 unknown */
+	long remote_lost;		/* the far end's report on our stream */
+	int remote_fraction;		/* of 256 in its last report; -1 no report */
+	/* the jitter buffer: frames late, concealed (PLC), comfort noise */
+	unsigned long jb_late, jb_plc, jb_cn, jb_overflow;
+};
+typedef void (media_stats_h)(struct media_port *mp, struct media_stats *st);
+
 struct media_port {
 	const char *kind;		/* "pri" / "rtp", for logs */
 	const char *codec;		/* its wire format, for logs ("PCMU", "G722", ...) */
 	media_play_h *play;
 	media_dtmf_h *dtmf;		/* NULL: digits stay in the audio */
 	media_pull_h *pull;		/* NULL: it only pushes */
+	media_stats_h *stats;		/* NULL: no figures */
 	int clocked;			/* it plays on its own 20 ms clock and may pull */
 	void *owner;
 	struct media_port *peer;	/* where frames heard on this port go */
@@ -64,5 +81,10 @@ int media_dtmf(struct media_port *from, const struct media_dtmf *ev);
 int media_peer_takes_dtmf(const struct media_port *from);
 /** The port's clock asks its peer for a frame: 1 filled, 0 none to pull. */
 int media_pull(struct media_port *to, int16_t *frame);
+/** The port's figures (st->valid 0 when it keeps none). */
+void media_get_stats(struct media_port *mp, struct media_stats *st);
+/** " rtp rx=N lost=L/E (P%) jitter=Jms rtt=Rms far-lost=F (P%) jb late=.. plc=.. cn=.."
+ * for a log line; "" when st is not valid. Returns buf. */
+const char *media_stats_format(char *buf, size_t len, const struct media_stats *st);
 
 #endif

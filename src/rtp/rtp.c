@@ -11,23 +11,52 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sofia-sip/su_wait.h>
 
 #include "core/log.h"
+#include "rtp/rtcp.h"
 
 #define RTP_VERSION 2
 #define RTP_MAX_PKT 1500
+#define RTP_DEFAULT_CLOCK 8000
+/* RFC 3550 6.2: the recommended minimum interval between reports. */
+#define RTCP_TMIN_MS 5000
+/* RFC 3550 6.2: the session bandwidth the 5 % of RTCP is taken from; G.711
+ * at 20 ms with IP/UDP/RTP headers is 80 kbit/s. With two parties the
+ * minimum interval rules anyway (A.7 gives ~50 ms from the bandwidth). */
+#define RTCP_SESSION_BW 10000.0	/* octets/s */
+#define RTCP_IPUDP_HDR 28	/* 6.3.3: the average size counts lower-layer headers */
+/* Sockets tried for an even/odd pair when the kernel picks the port. */
+#define RTP_PAIR_TRIES 64
+
+/* The far end's stream as RTCP sees it. */
+struct rtp_rx_src {
+	int active;		/* a packet came; src below is that source's */
+	struct rtcp_source src;
+	int jit_pt;		/* A.8 runs over one payload type (one clock) at a time */
+	uint32_t lsr;		/* middle 32 bits of its last SR's NTP time, 0 = none */
+	uint32_t lsr_ssrc;	/* whose SR that was */
+	long long lsr_rx_us;	/* when that SR came (mono_us) */
+	long past_lost;		/* A.3 figures of the sources before this one */
+	unsigned long past_expected;
+};
 
 struct rtp_session {
 	su_root_t *root;
 	int fd;
 	int reg;		/* su_root_register() index, 0 = not registered */
 	su_wait_t wait[1];
+	int rtcp_fd;		/* port + 1 */
+	int rtcp_reg;
+	su_wait_t rtcp_wait[1];
+	su_timer_t *rtcp_timer;
 	int local_port;
-	struct sockaddr_in remote;
+	struct sockaddr_in remote, rtcp_remote;
 	int has_remote;
+	int held;		/* rtp_set_held: RTP stops, RTCP goes on */
 	uint32_t ssrc;
 	uint16_t seq;
 	uint32_t ts;
@@ -38,6 +67,17 @@ struct rtp_session {
 	rtp_refused_h *refused_h;
 	void *arg;
 	struct rtp_stats st;
+	struct rtp_rx_src rx;
+	int clock_rate;
+	unsigned rtcp_tmin_ms;
+	int rtcp_initial;	/* the first report is still to go (6.2: half the minimum) */
+	double rtcp_avg_size;	/* 6.3.3, octets with IP/UDP */
+	unsigned long tx_at_report;	/* tx_packets at the report before the last */
+	unsigned long tx_at_last;	/* ... and at the last */
+	uint32_t tx_octets;	/* payload octets sent, for the SR */
+	uint64_t rnd;		/* the 6.3.1 randomisation */
+	unsigned drop_every, drop_count;	/* rtp_params.drop_every */
+	char cname[64];
 	long long last_rx_ms;	/* CLOCK_MONOTONIC ms of the last RTP packet, 0 = none yet */
 	unsigned refused_run;	/* ICMP port unreachable in a row since then */
 };
@@ -103,6 +143,159 @@ static void rtp_drain_errors(struct rtp_session *rs)
 	}
 }
 
+/* NTP time (RFC 3550 4: seconds since 1900, 32.32 fixed point). */
+static uint64_t ntp_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((uint64_t)(ts.tv_sec + 2208988800ull) << 32) |
+	       (((uint64_t)ts.tv_nsec << 32) / 1000000000u);
+}
+
+/* A.1 and A.8 for one RTP packet taken. A new SSRC is a new source
+ * (the far end changed, RFC 3550 8.2): what the old one lost stays counted. */
+static void rtp_rx_stats(struct rtp_session *rs, const struct rtp_header *h)
+{
+	struct rtp_rx_src *rx = &rs->rx;
+
+	if (!rx->active || h->ssrc != rx->src.ssrc) {
+		if (rx->active) {
+			rx->past_lost += rtcp_source_lost(&rx->src);
+			rx->past_expected += rtcp_source_expected(&rx->src);
+		}
+		rtcp_source_init(&rx->src, h->ssrc, h->seq);
+		rx->active = 1;
+		rx->jit_pt = h->pt;
+	}
+	if (!rtcp_source_update(&rx->src, h->seq))
+		return;
+	/* An RFC 4733 event repeats its start timestamp and a codec change
+	 * may change the clock: the transit of another payload type is no
+	 * reference, so start over rather than count a jump as jitter. */
+	if (h->pt != rx->jit_pt) {
+		rx->jit_pt = h->pt;
+		rx->src.has_transit = 0;
+	}
+	rtcp_source_jitter(&rx->src, h->ts, (uint32_t)(mono_us() * rs->clock_rate / 1000000));
+}
+
+/* A received compound: the far end's SR (for our LSR/DLSR) and what it
+ * says of our stream. */
+static void rtcp_take(struct rtp_session *rs, const struct rtcp_info *ri)
+{
+	if (ri->has_sr) {
+		rs->rx.lsr = rtcp_ntp_mid(ri->si.ntp);
+		rs->rx.lsr_ssrc = ri->ssrc;
+		rs->rx.lsr_rx_us = mono_us();
+	}
+	for (int i = 0; i < ri->n_rb; i++) {
+		const struct rtcp_rb *rb = &ri->rb[i];
+		int rtt;
+
+		if (rb->ssrc != rs->ssrc)
+			continue;
+		rs->st.remote_lost = rb->lost;
+		rs->st.remote_fraction = rb->fraction;
+		rs->st.remote_jitter_ms = rb->jitter * 1000.0 / rs->clock_rate;
+		rtt = rtcp_rtt_ms(rtcp_ntp_mid(ntp_now()), rb->lsr, rb->dlsr);
+		if (rtt >= 0)
+			rs->st.rtt_ms = rtt;
+	}
+	if (ri->bye)
+		LOGD(LSS_RTP, "rtp port %d: RTCP BYE from SSRC %08x", rs->local_port, ri->ssrc);
+}
+
+static int rtcp_readable(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)
+{
+	struct rtp_session *rs = (struct rtp_session *)arg;
+	uint8_t buf[RTCP_MAX_PKT];
+	struct rtcp_info ri;
+
+	for (;;) {
+		ssize_t n = recv(rs->rtcp_fd, buf, sizeof(buf), 0);
+
+		if (n < 0)
+			break;
+		if (rtcp_parse(buf, (size_t)n, &ri) < 0) {
+			rs->st.rtcp_dropped++;
+			continue;
+		}
+		rs->st.rtcp_rx++;
+		/* 6.3.3: every compound received moves the average size */
+		rs->rtcp_avg_size += ((double)n + RTCP_IPUDP_HDR - rs->rtcp_avg_size) / 16;
+		rtcp_take(rs, &ri);
+	}
+	return 0;
+}
+
+/* One compound report: SR if we sent RTP since the report before last
+ * (6.4), else RR; the far end's block; SDES CNAME (6.1); BYE when asked. */
+static int rtcp_send_report(struct rtp_session *rs, int bye)
+{
+	struct rtcp_build_params bp = { .ssrc = rs->ssrc, .cname = rs->cname, .bye = bye };
+	uint8_t buf[RTCP_MAX_PKT];
+	struct rtcp_rb rb;
+	int n;
+
+	if (!rs->has_remote)
+		return 0;
+	if (rs->st.tx_packets != rs->tx_at_report) {
+		bp.sr = 1;
+		bp.si.ntp = ntp_now();
+		bp.si.rtp_ts = rs->ts;	/* the next packet's: within a frame of now */
+		bp.si.packets = (uint32_t)rs->st.tx_packets;
+		bp.si.octets = rs->tx_octets;
+	}
+	if (rs->rx.active && rs->rx.src.valid) {
+		rtcp_source_report(&rs->rx.src, &rb);
+		if (rs->rx.lsr && rs->rx.lsr_ssrc == rb.ssrc) {
+			rb.lsr = rs->rx.lsr;
+			rb.dlsr = rtcp_us_to_q16(mono_us() - rs->rx.lsr_rx_us);
+		}
+		bp.rb = &rb;
+		bp.n_rb = 1;
+	}
+	rs->tx_at_report = rs->tx_at_last;
+	rs->tx_at_last = rs->st.tx_packets;
+	n = rtcp_build(buf, sizeof(buf), &bp);
+	if (n < 0)
+		return n;
+	rs->rtcp_avg_size += ((double)n + RTCP_IPUDP_HDR - rs->rtcp_avg_size) / 16;
+	if (sendto(rs->rtcp_fd, buf, (size_t)n, 0, (const struct sockaddr *)&rs->rtcp_remote,
+		   sizeof(rs->rtcp_remote)) < 0)
+		return -errno;
+	rs->st.rtcp_tx++;
+	return 0;
+}
+
+static void rtcp_tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg);
+
+/* 6.3.1: the next report after a randomised interval (two members: the
+ * gateway and the far end). */
+static void rtcp_schedule(struct rtp_session *rs)
+{
+	int we_sent = rs->st.tx_packets != rs->tx_at_report;
+	double rnd;
+
+	rs->rnd = rs->rnd * 6364136223846793005ull + 1442695040888963407ull;
+	rnd = (double)(rs->rnd >> 11) / (double)(1ull << 53);
+	su_timer_set_interval(rs->rtcp_timer, rtcp_tick, (su_timer_arg_t *)rs,
+			      rtcp_interval_ms(rs->rtcp_tmin_ms, 2, we_sent + rs->rx.active, we_sent,
+					       RTCP_SESSION_BW, rs->rtcp_avg_size, rs->rtcp_initial, rnd));
+}
+
+static void rtcp_tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
+{
+	struct rtp_session *rs = (struct rtp_session *)arg;
+	int rc = rtcp_send_report(rs, 0);
+
+	if (rc)
+		LOGD(LSS_RTP, "rtp port %d: RTCP report: %s", rs->local_port, strerror(-rc));
+	rs->rtcp_initial = 0;
+	rtcp_schedule(rs);
+}
+
 static int rtp_readable(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)
 {
 	struct rtp_session *rs = (struct rtp_session *)arg;
@@ -126,6 +319,7 @@ static int rtp_readable(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *a
 			continue;
 		}
 		rs->st.rx_packets++;
+		rtp_rx_stats(rs, &h);
 		rs->last_rx_ms = mono_ms();
 		rs->refused_run = 0;
 		if (rs->recv_h)
@@ -134,53 +328,85 @@ static int rtp_readable(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *a
 	return 0;
 }
 
+/* A UDP socket bound to base's address and port (0: the kernel's); the fd
+ * or -errno. */
+static int udp_bound(const struct sockaddr_in *base, int port, int *portp)
+{
+	struct sockaddr_in sin = *base;
+	socklen_t sl = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), rc;
+
+	if (fd < 0)
+		return -errno;
+	sin.sin_port = htons((uint16_t)port);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &sl) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	if (portp)
+		*portp = ntohs(sin.sin_port);
+	return fd;
+}
+
+/* RFC 3550 11: RTP on an even port, RTCP on the next one up. A pair whose
+ * odd half is taken is given up for the next. With no range the kernel's
+ * port is tried until it is even with a free neighbour. */
 static int rtp_bind(struct rtp_session *rs, const char *ip, int pmin, int pmax)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t sl = sizeof(sin);
+	int kernel = !pmin && !pmax;
+	int p = (pmin + 1) & ~1;
 
 	if (inet_pton(AF_INET, ip ? ip : "0.0.0.0", &sin.sin_addr) != 1)
 		return -EINVAL;
-	if (!pmin && !pmax) {
-		if (bind(rs->fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
-			return -errno;
-	} else {
-		int rc = -EADDRINUSE;
-		/* RFC 3550 11: RTP on an even port. */
-		for (int p = (pmin + 1) & ~1; p <= pmax; p += 2) {
-			sin.sin_port = htons((uint16_t)p);
-			if (!bind(rs->fd, (struct sockaddr *)&sin, sizeof(sin))) {
-				rc = 0;
-				break;
-			}
+	for (int i = 0; kernel ? i < RTP_PAIR_TRIES : p <= pmax && p < 65535; i++, p += 2) {
+		int port = p, fd = udp_bound(&sin, kernel ? 0 : p, &port), fd2;
+
+		if (fd == -EADDRINUSE)
+			continue;
+		if (fd < 0)
+			return fd;
+		if (port & 1 || port >= 65535) {
+			close(fd);
+			continue;
 		}
-		if (rc)
-			return rc;
+		fd2 = udp_bound(&sin, port + 1, NULL);
+		if (fd2 >= 0) {
+			rs->fd = fd;
+			rs->rtcp_fd = fd2;
+			rs->local_port = port;
+			return 0;
+		}
+		close(fd);
+		if (fd2 != -EADDRINUSE)
+			return fd2;
 	}
-	if (getsockname(rs->fd, (struct sockaddr *)&sin, &sl) < 0)
-		return -errno;
-	rs->local_port = ntohs(sin.sin_port);
-	return 0;
+	return -EADDRINUSE;
 }
 
 int rtp_alloc(struct rtp_session **rsp, su_root_t *root, const struct rtp_params *p)
 {
 	struct rtp_session *rs;
-	uint8_t rnd[10];
+	uint8_t rnd[30];
 	int rc;
 
 	rs = calloc(1, sizeof(*rs));
 	if (!rs)
 		return -ENOMEM;
 	rs->root = root;
+	rs->fd = rs->rtcp_fd = -1;
 	rs->recv_h = p->recv_h;
 	rs->refused_h = p->refused_h;
 	rs->arg = p->arg;
-	rs->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (rs->fd < 0) {
-		rc = -errno;
-		goto out;
-	}
+	rs->clock_rate = p->clock_rate > 0 ? p->clock_rate : RTP_DEFAULT_CLOCK;
+	rs->rtcp_tmin_ms = p->rtcp_interval_ms ? p->rtcp_interval_ms : RTCP_TMIN_MS;
+	rs->rtcp_initial = 1;
+	rs->drop_every = p->drop_every;
+	rs->rtcp_avg_size = 100;	/* 6.3.2: a guess of the first report's size */
+	rs->st.rtt_ms = -1;
+	rs->st.remote_fraction = -1;
 	rc = rtp_bind(rs, p->local_ip, p->port_min, p->port_max);
 	if (rc)
 		goto out;
@@ -201,6 +427,13 @@ int rtp_alloc(struct rtp_session **rsp, su_root_t *root, const struct rtp_params
 	memcpy(&rs->ssrc, rnd, 4);
 	memcpy(&rs->seq, rnd + 4, 2);
 	memcpy(&rs->ts, rnd + 6, 4);
+	memcpy(&rs->rnd, rnd + 10, 8);
+	/* RFC 7022 5: a random CNAME, 96 bits or more, per session */
+	if (p->cname)
+		snprintf(rs->cname, sizeof(rs->cname), "%s", p->cname);
+	else
+		for (int i = 0; i < 12; i++)
+			snprintf(rs->cname + 2 * i, 3, "%02x", rnd[18 + i]);
 	rs->marker_next = 1;
 
 	if (su_wait_create(rs->wait, rs->fd, SU_WAIT_IN) < 0) {
@@ -214,6 +447,23 @@ int rtp_alloc(struct rtp_session **rsp, su_root_t *root, const struct rtp_params
 		rc = -EIO;
 		goto out;
 	}
+	if (su_wait_create(rs->rtcp_wait, rs->rtcp_fd, SU_WAIT_IN) < 0) {
+		rc = -EIO;
+		goto out;
+	}
+	rs->rtcp_reg = su_root_register(root, rs->rtcp_wait, rtcp_readable, (su_wakeup_arg_t *)rs, 0);
+	if (rs->rtcp_reg <= 0) {
+		su_wait_destroy(rs->rtcp_wait);
+		rs->rtcp_reg = 0;
+		rc = -EIO;
+		goto out;
+	}
+	rs->rtcp_timer = su_timer_create(su_root_task(root), 0);
+	if (!rs->rtcp_timer) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rtcp_schedule(rs);
 	*rsp = rs;
 	return 0;
 out:
@@ -225,10 +475,18 @@ void rtp_free(struct rtp_session *rs)
 {
 	if (!rs)
 		return;
+	if (rs->rtcp_timer) {
+		(void)rtcp_send_report(rs, 1);	/* RFC 3550 6.3.7: BYE when we leave */
+		su_timer_destroy(rs->rtcp_timer);
+	}
 	if (rs->reg)
 		su_root_deregister(rs->root, rs->reg);
+	if (rs->rtcp_reg)
+		su_root_deregister(rs->root, rs->rtcp_reg);
 	if (rs->fd >= 0)
 		close(rs->fd);
+	if (rs->rtcp_fd >= 0)
+		close(rs->rtcp_fd);
 	free(rs);
 }
 
@@ -254,8 +512,17 @@ int rtp_set_remote(struct rtp_session *rs, const char *ip, int port)
 	 * say nothing about the new remote. */
 	rs->refused_run = 0;
 	rs->remote = sin;
+	rs->rtcp_remote = sin;
+	rs->rtcp_remote.sin_port = htons((uint16_t)(port + 1));	/* RFC 3550 11 */
 	rs->has_remote = 1;
 	return 0;
+}
+
+void rtp_set_held(struct rtp_session *rs, int held)
+{
+	if (rs->held && !held)
+		rs->marker_next = 1;
+	rs->held = held;
 }
 
 /* RFC 3550 5.1: V=2, P=0, X=0, CC=0; network byte order. */
@@ -297,10 +564,18 @@ int rtp_send(struct rtp_session *rs, int pt, const uint8_t *payload, size_t len,
 
 	if (len > sizeof(pkt) - RTP_HDR_LEN)
 		return -EMSGSIZE;
-	if (rs->has_remote) {
+	if (rs->has_remote && !rs->held && rs->drop_every && ++rs->drop_count % rs->drop_every == 0) {
+		rs->seq++;	/* lost on the way: sent as far as we know */
+		rs->st.tx_packets++;
+		rs->st.tx_test_dropped++;
+		rs->tx_octets += (uint32_t)len;
+		rs->marker_next = 0;
+	} else if (rs->has_remote && !rs->held) {
 		rtp_hdr(rs, pkt, pt, rs->marker_next, rs->ts);
 		memcpy(pkt + RTP_HDR_LEN, payload, len);
 		rc = rtp_xmit(rs, pkt, RTP_HDR_LEN + len);
+		if (!rc)
+			rs->tx_octets += (uint32_t)len;
 		rs->marker_next = 0;
 	}
 	/* Time moves on while held too, so the far end sees a gap, not a jump back. */
@@ -322,7 +597,7 @@ int rtp_send_event(struct rtp_session *rs, int pt, char digit, uint16_t duration
 
 	if (code < 0)
 		return -EINVAL;
-	if (!rs->has_remote)
+	if (!rs->has_remote || rs->held)
 		return 0;
 	/* RFC 4733 2.5.1.2: every packet of one event carries the timestamp
 	 * of its start; the first one has the marker bit. */
@@ -354,9 +629,19 @@ int rtp_send_event(struct rtp_session *rs, int pt, char digit, uint16_t duration
 	return rtp_xmit(rs, pkt, sizeof(pkt));
 }
 
+void rtp_mark(struct rtp_session *rs)
+{
+	rs->marker_next = 1;
+}
+
 void rtp_get_stats(const struct rtp_session *rs, struct rtp_stats *st)
 {
+	const struct rtp_rx_src *rx = &rs->rx;
+
 	*st = rs->st;
+	st->rx_lost = rx->past_lost + (rx->active ? rtcp_source_lost(&rx->src) : 0);
+	st->rx_expected = rx->past_expected + (rx->active ? rtcp_source_expected(&rx->src) : 0);
+	st->jitter_ms = rx->active ? rx->src.jitter / 16.0 * 1000.0 / rs->clock_rate : 0;
 }
 
 void rtp_get_activity(const struct rtp_session *rs, long long *last_rx_ms, unsigned *refused_run)

@@ -22,11 +22,27 @@ struct rtp_params {
 	rtp_recv_h *recv_h;
 	rtp_refused_h *refused_h;	/* NULL: only counted */
 	void *arg;
+	int clock_rate;		/* RTP clock, Hz, for the jitter in ms; 0 = 8000 */
+	unsigned rtcp_interval_ms;	/* RFC 3550 6.2 minimum report interval; 0 = 5000 */
+	const char *cname;	/* RTCP SDES CNAME; NULL = random (RFC 7022 5) */
+	unsigned drop_every;	/* tests (the phone simulator): every Nth audio packet is
+				 * not sent, as if the network lost it; 0 = none */
 };
 
+/* Counters and the RTCP figures of one session (RFC 3550 6.4), over every
+ * source the far end used in turn (a new SSRC adds to the totals). */
 struct rtp_stats {
 	unsigned long tx_packets, rx_packets, rx_dropped;
 	unsigned long icmp_refused;	/* ICMP port unreachable for our packets */
+	long rx_lost;			/* A.3 cumulative: expected - received (< 0: duplicates) */
+	unsigned long rx_expected;	/* A.3: from the sequence numbers */
+	double jitter_ms;		/* A.8 interarrival jitter of the current source */
+	int rtt_ms;			/* 6.4.1 from the far end's LSR/DLSR; -1 unknown */
+	long remote_lost;		/* what the far end reports about our stream: cumulative */
+	int remote_fraction;		/* fraction lost in its last interval, of 256; -1 none */
+	double remote_jitter_ms;	/* its jitter figure for our stream */
+	unsigned long rtcp_tx, rtcp_rx, rtcp_dropped;	/* compound packets */
+	unsigned long tx_test_dropped;	/* rtp_params.drop_every: counted in tx_packets too */
 };
 
 /* One RTP packet as received (RFC 3550 5.1). */
@@ -47,16 +63,27 @@ int rtp_parse(const uint8_t *p, size_t n, struct rtp_header *h);
 size_t rtp_header_build(uint8_t *h, int pt, int marker, uint16_t seq, uint32_t ts, uint32_t ssrc);
 
 struct rtp_session;
-/** Bind a UDP socket and register it on root; 0 or -errno. */
+/** Bind a pair of UDP sockets, RTP on an even port and RTCP on the next
+ * (RFC 3550 11), register them on root and start the RTCP reports; 0 or
+ * -errno. */
 int rtp_alloc(struct rtp_session **rsp, struct su_root_s *root, const struct rtp_params *p);
+/** Sends an RTCP BYE (RFC 3550 6.6) when there is a remote, then frees. */
 void rtp_free(struct rtp_session *rs);
 int rtp_local_port(const struct rtp_session *rs);
-/** Where to send; ip NULL or "0.0.0.0" or port 0 stops sending (hold, RFC 3264 8.4). */
+/** Where to send; RTCP goes to port + 1. ip NULL or "0.0.0.0" or port 0
+ * stops sending, RTCP too (hold, RFC 3264 8.4). */
 int rtp_set_remote(struct rtp_session *rs, const char *ip, int port);
-/** Send one packet; timestamp advances by ts_inc samples. No-op without remote. */
+/** Hold by direction (a=sendonly/inactive from the far end, RFC 3264 8.4):
+ * held, no RTP goes out but RTCP goes on to the remote (RFC 3264 5.1: RTCP
+ * is sent whatever the direction); resumed, a new talkspurt. */
+void rtp_set_held(struct rtp_session *rs, int held);
+/** Send one packet; timestamp advances by ts_inc samples. No-op without
+ * remote or while held. */
 int rtp_send(struct rtp_session *rs, int pt, const uint8_t *payload, size_t len, uint32_t ts_inc);
 /** RFC 4733 event packet (digit 0-9,*,#,A-D) for duration in samples; end sets the E bit. */
 int rtp_send_event(struct rtp_session *rs, int pt, char digit, uint16_t duration, int end);
+/** The next packet starts a talkspurt anew (RFC 3551 4.1: marker bit), as after a codec change. */
+void rtp_mark(struct rtp_session *rs);
 void rtp_get_stats(const struct rtp_session *rs, struct rtp_stats *st);
 /** When RTP last arrived (CLOCK_MONOTONIC ms, 0 = never) and the ICMP port
  * unreachable count since then (the RTP inactivity watch, sip_timers.c). */

@@ -14,8 +14,8 @@ struct q931_call;
 struct sine_gen;
 struct dtmf_gen;
 struct tone_det;
-struct dtmf_det;
 struct fax_term;
+struct sim_dtmf_det;
 
 #define PBX_MAX_CHAN	31	/* E1 timeslots 1-31; T1 uses 1-23 (1-24 on an NFAS span
 				 * without a D-channel) */
@@ -23,6 +23,12 @@ struct fax_term;
 #define PBX_GLARE_NUMBER "2000"	/* what --glare dials without --call */
 
 enum pbx_framing { PBX_T1, PBX_E1 };
+
+/* --dtmf-mode: how our --dtmf digits go (pbx_dtmf.c). */
+enum pbx_dtmf_mode {
+	PBX_DTMF_INBAND,		/* tones on the B-channel (default) */
+	PBX_DTMF_KEYPAD,		/* INFORMATION with Keypad facility (Q.931 4.5.18), one a digit */
+};
 
 /* NFAS (one D-channel for several T1 spans, Cisco's nfas_d): what a span's
  * timeslot 24 carries. */
@@ -58,6 +64,9 @@ struct pbx_opts {
 	int inband;
 	int tone_hz;			/* 0: silence */
 	const char *dtmf;
+	enum pbx_dtmf_mode dtmf_mode;	/* --dtmf-mode */
+	int dtmf_ms;			/* --dtmf-ms: tone and gap (keypad: the time between digits / 2) */
+	double dtmf_after;		/* --dtmf-after: seconds from cut-through (keypad: CONNECT) */
 	int detect_hz;			/* 0: no tone detector */
 	int exit_when_done;
 	double timeout;			/* seconds, < 0: none */
@@ -112,12 +121,13 @@ enum pbx_call_state {
 	PCALL__COUNT
 };
 
+struct pbx_dtmf;
+
 struct pbx_media {
 	struct sine_gen *tone;
-	struct dtmf_gen *dtmf;
-	int dtmf_left;			/* samples of DTMF still to play */
+	struct pbx_dtmf *dtmf;		/* --dtmf still to send (pbx_dtmf.c), or NULL */
 	struct tone_det *det;
-	struct dtmf_det *ddet;
+	struct sim_dtmf_det *ddet;	/* in-band digits heard (sim_dtmf.h) */
 	struct pbx_call *call;		/* back pointer for the DTMF callback */
 	struct fax_term *fax;		/* --fax-send / --fax-recv: T.30 over the B-channel */
 };
@@ -270,6 +280,22 @@ int pbx_restarts_pending(const struct pbx *p);
 void pbx_hold_timers(struct pbx *p, long long now);
 /** A NOTIFY for call c from the gateway: an EVENT line. */
 void pbx_hold_notified(struct pbx_call *c, int info);
+
+/* pbx_dtmf.c: --dtmf by tones or keypad facility, and the digits heard */
+int pbx_dtmf_parse_mode(const char *s, enum pbx_dtmf_mode *mp);
+/** --dtmf for call c (NULL into c->media.dtmf when there is none); 0 or -errno. */
+int pbx_dtmf_start(struct pbx_call *c);
+void pbx_dtmf_stop(struct pbx_call *c);
+/** One 20 ms block while audio is cut through: in-band digits into amp (1 if it wrote
+ * amp); keypad digits go as INFORMATION once the call is active. */
+int pbx_dtmf_fill(struct pbx_call *c, int16_t *amp, size_t n);
+/** A digit heard, by "inband" (the detector) or "keypad" (PRI_EVENT_KEYPAD_DIGIT). */
+void pbx_dtmf_heard(struct pbx_call *c, char digit, const char *method);
+/** The in-band detector's reports (sim_dtmf_det_h): a tone started; one ended, ms long. */
+void pbx_dtmf_inband_on(void *call, char digit, int ms);
+void pbx_dtmf_inband_end(void *call, char digit, int ms);
+/** PRI_EVENT_KEYPAD_DIGIT: INFORMATION with Keypad facility in an active call. */
+void pbx_dtmf_keypad_in(struct pbx_call *c, const char *digits);
 
 /* pbx_media.c */
 int pbx_media_start(struct pbx_call *c);

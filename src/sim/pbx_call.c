@@ -732,6 +732,10 @@ void pbx_call_handle_event(struct pbx_dchan *d, void *ev)
 		if ((c = call_of(d, e->notify.call)))
 			pbx_hold_notified(c, e->notify.info);
 		return;
+	case PRI_EVENT_KEYPAD_DIGIT:
+		if ((c = call_of(d, e->digit.call)))
+			pbx_dtmf_keypad_in(c, e->digit.digits);
+		return;
 	default:
 		return;
 	}

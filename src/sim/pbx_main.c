@@ -13,6 +13,7 @@
 
 #include "core/log.h"
 #include "q931/q931_pcap.h"
+#include "sim/sim_dtmf.h"
 
 static const char *const kind_names[] = {
 	[PBX_Q931] = "Q931", [PBX_AUDIO] = "AUDIO", [PBX_EVENT] = "EVENT", [PBX_STAT] = "STAT",
@@ -69,6 +70,7 @@ enum {
 	OPT_STATS, OPT_HELP, OPT_PREFERRED, OPT_GLARE, OPT_RECONNECT, OPT_NO_RESTART_WAIT,
 	OPT_SEND_EMPTY_AT, OPT_FLOOD_BAD_B, OPT_FLOOD_AT, OPT_RESTART_AT, OPT_HOLD_AT, OPT_RETRIEVE_AT, OPT_OVERLAP, OPT_COLLECT, OPT_OOS, OPT_INS_AFTER, OPT_CALLS_IN, OPT_CALLING_TON, OPT_RESTRICTED, OPT_REDIRECTING, OPT_REDIR_REASON, OPT_PCAP,
 	OPT_NFAS, OPT_CALL_IFACE, OPT_DROP_DCHAN_AT, OPT_SWITCH_TRANSFER, OPT_FAX_SEND, OPT_FAX_RECV,
+	OPT_DTMF_MODE, OPT_DTMF_MS, OPT_DTMF_AFTER,
 };
 
 static const struct option long_opts[] = {
@@ -92,6 +94,9 @@ static const struct option long_opts[] = {
 	{ "inband", no_argument, NULL, OPT_INBAND },
 	{ "tone", required_argument, NULL, OPT_TONE },
 	{ "dtmf", required_argument, NULL, OPT_DTMF },
+	{ "dtmf-mode", required_argument, NULL, OPT_DTMF_MODE },
+	{ "dtmf-ms", required_argument, NULL, OPT_DTMF_MS },
+	{ "dtmf-after", required_argument, NULL, OPT_DTMF_AFTER },
 	{ "detect", required_argument, NULL, OPT_DETECT },
 	{ "exit-when-done", no_argument, NULL, OPT_EXIT_DONE },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
@@ -150,6 +155,11 @@ static void usage(FILE *f)
 	      "  service: [--oos CHAN] SERVICE out of service for CHAN at D-channel up\n"
 	      "          [--ins-after-calls N]  and back in service after N incoming calls\n"
 	      "  media:  [--tone HZ] [--dtmf DIGITS] [--detect HZ]\n"
+	      "          [--dtmf-mode inband|keypad]  --dtmf as tones on the B-channel (default), or\n"
+	      "          one INFORMATION with Keypad facility per digit once connected\n"
+	      "          [--dtmf-ms N]  tone and gap, ms (100); keypad: one digit each 2N ms\n"
+	      "          [--dtmf-after SEC]  from cut-through (keypad: CONNECT) to the first digit (0)\n"
+	      "          heard: AUDIO dtmf D inband|keypad ch=N; sent: EVENT call N dtmf send D MODE\n"
 	      "  fax:    [--fax-send FILE | --fax-recv FILE]  a T.30 fax terminal (SpanDSP) on\n"
 	      "          each call's B-channel sends / receives a TIFF-F; at its end\n"
 	      "          FAX call N send|recv pages=N result=ok|failed code=C rate=R ecm=E (text);\n"
@@ -307,7 +317,7 @@ static int opts_parse(struct pbx_opts *o, int argc, char **argv)
 		.nodetype = PRI_CPE, .switchtype = PRI_SWITCH_NI2, .framing = PBX_T1,
 		.count = 1, .concurrency = 1, .hangup_after = -1, .cancel_after = -1,
 		.cause = PRI_CAUSE_NORMAL_CLEARING, .timeout = -1, .overlap = -1, .ins_after_calls = -1,
-		.calls_in = 1, .drop_dchan_at = -1,
+		.calls_in = 1, .drop_dchan_at = -1, .dtmf_ms = SIM_DTMF_MS_DEFAULT,
 	};
 	while (rc == 0 && (c = getopt_long(argc, argv, "s:q", long_opts, NULL)) != -1) {
 		switch (c) {
@@ -338,7 +348,13 @@ static int opts_parse(struct pbx_opts *o, int argc, char **argv)
 		case OPT_NO_ANSWER: o->no_answer = 1; break;
 		case OPT_INBAND: o->inband = 1; break;
 		case OPT_TONE: rc = parse_int(optarg, 1, 3999, &o->tone_hz); break;
-		case OPT_DTMF: o->dtmf = optarg; break;
+		case OPT_DTMF:
+			o->dtmf = optarg;
+			rc = sim_dtmf_valid_str(optarg) ? 0 : -EINVAL;
+			break;
+		case OPT_DTMF_MODE: rc = pbx_dtmf_parse_mode(optarg, &o->dtmf_mode); break;
+		case OPT_DTMF_MS: rc = sim_dtmf_parse_ms(optarg, &o->dtmf_ms); break;
+		case OPT_DTMF_AFTER: rc = parse_sec(optarg, &o->dtmf_after); break;
 		case OPT_DETECT: rc = parse_int(optarg, 1, 3999, &o->detect_hz); break;
 		case OPT_EXIT_DONE: o->exit_when_done = 1; break;
 		case OPT_TIMEOUT: rc = parse_sec(optarg, &o->timeout); break;

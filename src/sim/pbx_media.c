@@ -12,25 +12,15 @@
 #include "dsp/fax.h"
 #include "dsp/g711.h"
 #include "dsp/tone.h"
+#include "sim/sim_dtmf.h"
 
 /* Level of --tone: -10 dBm0, a usual test-tone level (O.41 style tests use
  * -10 to -13), loud enough to detect, far from clipping. */
 #define PBX_TONE_DBM0	-10
-/* DTMF cadence of dtmf_gen (tone.h): 100 ms on + 100 ms off per digit. */
-#define PBX_DTMF_SAMPLES_PER_DIGIT 1600
 
 static enum g711_law span_law(const struct pbx *p)
 {
 	return p->opt.framing == PBX_E1 ? LAW_ALAW : LAW_ULAW;
-}
-
-static void media_dtmf_h(void *arg, char digit)
-{
-	struct pbx_media *m = arg;
-
-	struct pbx_call *c = m->call;
-
-	pbx_out(c->pbx, PBX_AUDIO, "dtmf %c %s", digit, pbx_chan_str(c->pbx, "ch", c->iface, c->chan).s);
 }
 
 /* T.30 phase E: say how it went; the sender clears the call, as a fax
@@ -67,14 +57,12 @@ int pbx_media_start(struct pbx_call *c)
 	m->call = c;
 	if (o->tone_hz)
 		rc = sine_gen_alloc(&m->tone, o->tone_hz, PBX_TONE_DBM0);
-	if (rc == 0 && o->dtmf && *o->dtmf) {
-		rc = dtmf_gen_alloc(&m->dtmf, o->dtmf);
-		m->dtmf_left = (int)strlen(o->dtmf) * PBX_DTMF_SAMPLES_PER_DIGIT;
-	}
+	if (rc == 0)
+		rc = pbx_dtmf_start(c);
 	if (rc == 0 && o->detect_hz)
 		rc = tone_det_alloc(&m->det, o->detect_hz);
 	if (rc == 0)
-		rc = dtmf_det_alloc(&m->ddet, media_dtmf_h, m);
+		rc = sim_dtmf_det_alloc(&m->ddet, pbx_dtmf_inband_on, pbx_dtmf_inband_end, c);
 	if (rc == 0 && (o->fax_send || o->fax_recv))
 		rc = media_fax_start(c);
 	if (rc < 0)
@@ -87,9 +75,9 @@ void pbx_media_stop(struct pbx_call *c)
 	struct pbx_media *m = &c->media;
 
 	sine_gen_free(m->tone);
-	dtmf_gen_free(m->dtmf);
+	pbx_dtmf_stop(c);
 	tone_det_free(m->det);
-	dtmf_det_free(m->ddet);
+	sim_dtmf_det_free(m->ddet);
 	fax_term_free(m->fax);
 	memset(m, 0, sizeof(*m));
 }
@@ -118,9 +106,8 @@ static void media_fill(struct pbx_call *c, uint8_t *out)
 
 	if (m->fax) {
 		fax_term_tx_audio(m->fax, amp, LB_AUDIO_SAMPLES);
-	} else if (m->dtmf && m->dtmf_left > 0) {
-		dtmf_gen_fill(m->dtmf, amp, LB_AUDIO_SAMPLES);
-		m->dtmf_left -= LB_AUDIO_SAMPLES;
+	} else if (pbx_dtmf_fill(c, amp, LB_AUDIO_SAMPLES)) {
+		;	/* in-band digits replace the tone while they play */
 	} else if (m->tone) {
 		sine_gen_fill(m->tone, amp, LB_AUDIO_SAMPLES);
 	} else {
@@ -163,7 +150,7 @@ static void media_rx(struct pbx_call *c, const uint8_t *in, size_t n)
 		fax_term_rx_audio(m->fax, amp, n);
 		return;
 	}
-	dtmf_det_feed(m->ddet, amp, n);
+	sim_dtmf_det_feed(m->ddet, amp, n);
 	if (!m->det)
 		return;
 	switch (tone_det_feed(m->det, amp, n)) {

@@ -45,6 +45,14 @@ enum proute {
 	PROUTE__COUNT
 };
 
+/* --dtmf-mode: how our --dtmf digits go (phone_dtmf.c). */
+enum pdtmf_mode {
+	PDTMF_INBAND,		/* tones in the audio (default) */
+	PDTMF_RFC4733,		/* RTP telephone-event packets, no tone */
+	PDTMF_INFO,		/* SIP INFO application/dtmf-relay, one per digit */
+	PDTMF__COUNT
+};
+
 /* Command line, as parsed by phone_main.c. Times in milliseconds, -1 = never. */
 struct phone_opts {
 	const char *bind_addr;
@@ -64,7 +72,12 @@ struct phone_opts {
 	enum sdp_dir hold_dir;		/* SDP_SENDRECV + hold_null means "null" style */
 	int hold_null;
 	int tone_hz, detect_hz;
+	int drop_every;			/* --drop-every N: every Nth RTP packet lost on the way */
 	const char *dtmf;
+	enum pdtmf_mode dtmf_mode;	/* --dtmf-mode */
+	int dtmf_ms;			/* --dtmf-ms: tone (event) and gap length */
+	long dtmf_after_ms;		/* --dtmf-after: from the answer to the first digit */
+	int no_te;			/* --no-telephone-event: offer and answer none */
 	struct phone_target targets[PHONE_MAX_TARGETS];	/* --call, --dial in order */
 	int n_targets;
 	const char *auth_user, *auth_pass;	/* --auth, NULL = no credentials */
@@ -242,5 +255,27 @@ int pmedia_t38_start(struct pmedia *m, const char *ip, int port, const struct sd
 int pmedia_fax_over(const struct pmedia *m);
 /** Print the UDPTL counters as a STAT line (nothing without T.38). */
 void pmedia_print_t38_stats(const struct pmedia *m);
+
+/* phone_dtmf.c: DTMF sent and heard, by each method */
+struct pdtmf_tx;
+struct rtp_session;
+struct sim_te_rx;
+const char *pdtmf_mode_name(enum pdtmf_mode m);
+/** Parse --dtmf-mode; 0 or -EINVAL. */
+int pdtmf_parse_mode(const char *s, enum pdtmf_mode *mp);
+/** The media half of --dtmf (in-band, RFC 4733); *tp NULL when there is none to play. */
+int pdtmf_tx_alloc(struct pdtmf_tx **tp, struct phone *ph, int call_id);
+void pdtmf_tx_free(struct pdtmf_tx *t);
+/** Before a frame is encoded: the in-band digits into amp; 1 if it wrote amp. */
+int pdtmf_tx_audio(struct pdtmf_tx *t, int16_t *amp, size_t n);
+/** After the frame went: this tick's RFC 4733 packets (telephone-event pt te_pt). */
+void pdtmf_tx_events(struct pdtmf_tx *t, struct rtp_session *rtp, int te_pt);
+/** The in-band detector's reports (sim_dtmf_det_h, arg the phone): a tone started;
+ * one ended, ms long. */
+void pdtmf_inband_on(void *phone, char digit, int ms);
+void pdtmf_inband_end(void *phone, char digit, int ms);
+/** A telephone-event packet: prints each event once. */
+void pdtmf_rx_event(struct phone *ph, struct sim_te_rx *r, const uint8_t *p, size_t len,
+		    uint32_t ts);
 
 #endif

@@ -155,6 +155,7 @@ void pcall_free(struct pcall *c)
 		nua_handle_bind(c->nh, NULL);
 		nua_handle_destroy(c->nh);
 	}
+	pdtmf_call_free(c);
 	pmedia_free(c->media);
 	free(c);
 }
@@ -172,7 +173,7 @@ static const char *pcall_sdp(struct pcall *c, char *buf, int hold)
 	struct sdp_build_params p = {
 		.addr = o->bind_addr, .port = pmedia_local_port(c->media),
 		.pts = c->pt >= 0 ? &c->pt : o->codecs, .n_pts = c->pt >= 0 ? 1 : o->n_codecs,
-		.te_pt = c->pt >= 0 ? c->te_pt : SDP_PT_TELEPHONE_EVENT,
+		.te_pt = c->pt >= 0 ? c->te_pt : o->no_te ? -1 : SDP_PT_TELEPHONE_EVENT,
 		.dir = hold ? c->hold_dir : SDP_SENDRECV, .null_addr = hold && c->hold_null,
 		.sess_id = c->sess_id, .sess_ver = c->sess_ver++,
 	};
@@ -203,10 +204,10 @@ static int pcall_apply_remote(struct pcall *c, const struct sdp_info *si, int of
 	if (pt < 0)
 		return -ENOTSUP;
 	c->pt = pt;
-	c->te_pt = si->te_pt;
+	c->te_pt = o->no_te ? -1 : si->te_pt;	/* --no-telephone-event: none in our answer */
 	if (sdp_is_hold(si))
-		return pmedia_set_remote(c->media, NULL, 0, pt, si->te_pt);
-	return pmedia_set_remote(c->media, si->addr, si->port, pt, si->te_pt);
+		return pmedia_set_remote(c->media, NULL, 0, pt, c->te_pt);
+	return pmedia_set_remote(c->media, si->addr, si->port, pt, c->te_pt);
 }
 
 static int reason_cause(const sip_t *sip)
@@ -286,7 +287,7 @@ static void pcall_answered(struct pcall *c)
 		return;
 	phone_out(c->ph, "EVENT", "call %d answered", c->id);
 	c->ph->cur_call = c->id;
-	pmedia_start_dtmf(c->media);
+	pdtmf_call_answered(c);
 	pfax_answered(c);
 	timer_after(c->t_hangup, on_hangup_timer, c, o->hangup_after_ms);
 	timer_after(c->t_hold, on_hold_timer, c, o->hold_at_ms);
@@ -576,7 +577,8 @@ void pcall_nua_cb(nua_event_t event, int status, char const *phrase, nua_t *nua,
 	int callstate = -1;
 
 	if (preg_nua_event(ph, event, status, nh, sip) ||
-	    pxfer_nua_event(ph, event, status, nh, c, sip, tags))
+	    pxfer_nua_event(ph, event, status, nh, c, sip, tags) ||
+	    pdtmf_nua_event(ph, event, status, nh, c, sip))
 		return;
 	switch (event) {
 	case nua_i_invite:

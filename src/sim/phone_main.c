@@ -22,6 +22,7 @@
 
 #include "core/log.h"
 #include "dsp/g711.h"
+#include "sim/sim_dtmf.h"
 #include "sip/sip_trace.h"
 
 #define PHONE_TICK_MS 20		/* one G.711 frame */
@@ -304,6 +305,17 @@ static void usage(FILE *f)
 	      "  --no-session-timer     leave \"timer\" out of Supported\n"
 	      "media:\n"
 	      "  --tone HZ --dtmf DIGITS --detect HZ\n"
+	      "  --dtmf-mode inband|rfc4733|info  how --dtmf goes (inband): tones in the\n"
+	      "                         audio; RFC 4733 telephone-event packets (no tone,\n"
+	      "                         the audio goes on); SIP INFO application/dtmf-relay\n"
+	      "                         per digit, the next after the 200\n"
+	      "  --dtmf-ms N            tone (event) length and gap, ms (100)\n"
+	      "  --dtmf-after SEC       from the answer to the first digit (0)\n"
+	      "  --no-telephone-event   offer and answer no telephone-event\n"
+	      "  heard: AUDIO dtmf D inband|rfc4733|info, AUDIO dtmf-end D rfc4733|info ms=N\n"
+	      "  (the event's final duration, INFO's Duration); sent: EVENT call N dtmf send D M\n"
+	      "  --drop-every N         do not send every Nth RTP packet (a lossy network;\n"
+	      "                         counted as sent, tx_dropped= in the STAT line)\n"
 	      "fax (SpanDSP T.30; the sender hangs up at the end):\n"
 	      "  --fax-send FILE | --fax-recv FILE   TIFF-F to send / to write\n"
 	      "  --fax-mode g711|t38    g711 (default): T.30 on the RTP audio; t38: the\n"
@@ -360,6 +372,8 @@ static void check_args(const struct phone_opts *o)
 		snprintf(err, sizeof(err), "--t1 must be 1..%d ms", PHONE_T1_MAX_MS);
 	else if (o->expires_s < 1)
 		snprintf(err, sizeof(err), "--expires must be at least 1");
+	else if (o->drop_every < 0 || o->drop_every == 1)
+		snprintf(err, sizeof(err), "--drop-every must be 2 or more");
 	else if (o->unregister_at_ms >= 0 && !o->register_uri)
 		snprintf(err, sizeof(err), "--unregister-at needs --register");
 	else if (o->fax_send && o->fax_recv)
@@ -380,7 +394,8 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 	       O_DETECT, O_CALL, O_FROM, O_DISPLAY, O_EXITN, O_TIMEOUT, O_AUTH, O_REGISTER, O_EXPIRES,
 	       O_UNREGISTER, O_PROXY, O_BACKUP, O_EMERGENCY, O_TRIES, O_T1, O_DIAL, O_TEMPLATE,
 	       O_SE, O_MINSE, O_NOST, O_PRIVACY, O_PAI, O_HEADER, O_AT, O_WAITING, O_REDIRECT,
-	       O_REFUSE_REFER, O_FAX_SEND, O_FAX_RECV, O_FAX_MODE };
+	       O_REFUSE_REFER, O_DTMF_MODE, O_DTMF_MS, O_DTMF_AFTER, O_NO_TE, O_DROP, O_FAX_SEND, O_FAX_RECV,
+	       O_FAX_MODE };
 	static const struct option lopts[] = {
 		{ "bind", 1, NULL, O_BIND }, { "port", 1, NULL, O_PORT },
 		{ "user", 1, NULL, O_USER }, { "answer-after", 1, NULL, O_ANSWER },
@@ -390,6 +405,8 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 		{ "hangup-after", 1, NULL, O_HANGUP }, { "hold-at", 1, NULL, O_HOLD },
 		{ "unhold-at", 1, NULL, O_UNHOLD }, { "refresh-at", 1, NULL, O_REFRESH }, { "cancel-after", 1, NULL, O_CANCEL }, { "hold-style", 1, NULL, O_HSTYLE },
 		{ "tone", 1, NULL, O_TONE }, { "dtmf", 1, NULL, O_DTMF },
+		{ "dtmf-mode", 1, NULL, O_DTMF_MODE }, { "dtmf-ms", 1, NULL, O_DTMF_MS },
+		{ "dtmf-after", 1, NULL, O_DTMF_AFTER }, { "no-telephone-event", 0, NULL, O_NO_TE },
 		{ "detect", 1, NULL, O_DETECT }, { "call", 1, NULL, O_CALL },
 		{ "from", 1, NULL, O_FROM }, { "display", 1, NULL, O_DISPLAY },
 		{ "privacy", 1, NULL, O_PRIVACY }, { "pai", 1, NULL, O_PAI }, { "header", 1, NULL, O_HEADER },
@@ -404,6 +421,7 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 		{ "no-session-timer", 0, NULL, O_NOST },
 		{ "at", 1, NULL, O_AT }, { "answer-waiting", 0, NULL, O_WAITING },
 		{ "redirect-to", 1, NULL, O_REDIRECT }, { "refuse-refer", 1, NULL, O_REFUSE_REFER },
+		{ "drop-every", 1, NULL, O_DROP },
 		{ "fax-send", 1, NULL, O_FAX_SEND }, { "fax-recv", 1, NULL, O_FAX_RECV },
 		{ "fax-mode", 1, NULL, O_FAX_MODE },
 		{ "quiet", 0, NULL, 'q' }, { "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 },
@@ -418,6 +436,7 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 		.expires_s = PHONE_EXPIRES_S, .unregister_at_ms = -1,
 		.proxy_tries = PHONE_PROXY_TRIES, .t1_ms = PHONE_T1_MS,
 		.session_expires_s = -1, .min_se_s = -1,
+		.dtmf_mode = PDTMF_INBAND, .dtmf_ms = SIM_DTMF_MS_DEFAULT,
 	};
 	while ((c = getopt_long(argc, argv, "qh", lopts, NULL)) != -1) {
 		switch (c) {
@@ -454,8 +473,30 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 			}
 			break;
 		case O_TONE: o->tone_hz = atoi(optarg); break;
-		case O_DTMF: o->dtmf = optarg; break;
+		case O_DTMF:
+			if (!sim_dtmf_valid_str(optarg)) {
+				fprintf(stderr, "sipgw-phone: bad --dtmf '%s' (0-9 * # A-D)\n", optarg);
+				exit(2);
+			}
+			o->dtmf = optarg;
+			break;
+		case O_DTMF_MODE:
+			if (pdtmf_parse_mode(optarg, &o->dtmf_mode) < 0) {
+				fprintf(stderr, "sipgw-phone: bad --dtmf-mode '%s'\n", optarg);
+				exit(2);
+			}
+			break;
+		case O_DTMF_MS:
+			if (sim_dtmf_parse_ms(optarg, &o->dtmf_ms) < 0) {
+				fprintf(stderr, "sipgw-phone: --dtmf-ms must be %d..%d\n", SIM_DTMF_MS_MIN,
+					SIM_DTMF_MS_MAX);
+				exit(2);
+			}
+			break;
+		case O_DTMF_AFTER: o->dtmf_after_ms = parse_sec(optarg); break;
+		case O_NO_TE: o->no_te = 1; break;
 		case O_DETECT: o->detect_hz = atoi(optarg); break;
+		case O_DROP: o->drop_every = atoi(optarg); break;
 		case O_CALL: add_target(o, optarg, NULL); break;
 		case O_DIAL: add_target(o, NULL, optarg); break;
 		case O_AUTH: parse_auth(o, optarg); break;
@@ -562,8 +603,10 @@ int main(int argc, char **argv)
 			    TAG_IF(ph.o.session_expires_s >= 0, NUTAG_SESSION_TIMER((unsigned)ph.o.session_expires_s)),
 			    TAG_IF(ph.o.min_se_s >= 0, NUTAG_MIN_SE((unsigned)ph.o.min_se_s)),
 			    TAG_IF(ph.o.no_session_timer, SIPTAG_SUPPORTED_STR("100rel")),
-			    /* --refuse-refer: we answer REFER ourselves (phone_xfer.c) */
-			    TAG_IF(ph.o.refuse_refer, NUTAG_APPL_METHOD("REFER")),
+			    /* INFO is ours to answer (phone_dtmf.c: 400 for a bad DTMF body);
+			     * with --refuse-refer, REFER too (phone_xfer.c) */
+			    NUTAG_APPL_METHOD(ph.o.refuse_refer ? "INFO, REFER" : "INFO"),
+			    NUTAG_ALLOW("INFO"),	/* not in nua's default Allow (405 otherwise) */
 			    TAG_END());
 	if (!ph.nua) {
 		fprintf(stderr, "sipgw-phone: cannot listen on %s\n", url);

@@ -12,6 +12,7 @@
 #include "rtp/rtp.h"
 #include "rtp/udptl.h"
 #include "sip/sdp_t38.h"
+#include "sim/sim_dtmf.h"
 
 #define FRAME_SAMPLES 160	/* 20 ms at 8 kHz (RFC 3551 4.5.14) */
 #define TONE_LEVEL_DBM0 (-10)
@@ -23,41 +24,19 @@ struct pmedia {
 	enum g711_law law;
 	int pt, te_pt;
 	struct sine_gen *tg;	/* --tone, NULL = silence */
-	struct dtmf_gen *dg;	/* --dtmf, while it plays */
+	struct pdtmf_tx *dg;	/* --dtmf in-band or RFC 4733 (phone_dtmf.c), NULL = none */
 	struct tone_det *td;	/* --detect */
-	struct dtmf_det *dd;
+	struct sim_dtmf_det *dd;
 	int rx_frames;		/* audio frames since the last tick */
 	int16_t rx_last[FRAME_SAMPLES];	/* the last of them, for a 3-way mix */
 	int rx_age;		/* ticks since rx_last came */
-	int ev_active;		/* an RFC 4733 event is being received */
-	uint32_t ev_ts;
+	struct sim_te_rx te_rx;	/* RFC 4733 events heard */
 	/* --fax-send / --fax-recv */
 	struct fax_term *fax;	/* T.30 on the RTP audio (g711) or over UDPTL (t38) */
 	struct udptl_session *udptl;	/* t38: opened for the image stream's SDP */
 	int t38;		/* the call runs T.38: no RTP, the terminal on UDPTL */
 	int fax_over;		/* T.30 phase E reached */
 };
-
-static void on_dtmf(void *arg, char digit)
-{
-	struct pmedia *m = arg;
-
-	phone_out(m->ph, "AUDIO", "dtmf %c", digit);
-}
-
-/* RFC 4733 2.3: a new event has a new timestamp; print it once. */
-static void rx_event(struct pmedia *m, const uint8_t *p, size_t len, uint32_t ts)
-{
-	static const char digits[] = "0123456789*#ABCD";
-
-	if (len < 4 || p[0] >= 16)
-		return;
-	if (m->ev_active && m->ev_ts == ts)
-		return;
-	m->ev_active = 1;
-	m->ev_ts = ts;
-	phone_out(m->ph, "AUDIO", "dtmf %c", digits[p[0]]);
-}
 
 static void pmedia_detect(struct pmedia *m, const int16_t *amp, size_t len);
 
@@ -69,7 +48,7 @@ static void on_rtp(void *arg, int pt, const uint8_t *payload, size_t len, uint16
 	enum g711_law law;
 
 	if (m->te_pt >= 0 && pt == m->te_pt) {
-		rx_event(m, payload, len, ts);
+		pdtmf_rx_event(m->ph, &m->te_rx, payload, len, ts);
 		return;
 	}
 	if (g711_pt_law(pt, &law) < 0)
@@ -100,7 +79,7 @@ static void pmedia_detect(struct pmedia *m, const int16_t *amp, size_t len)
 			break;
 		}
 	}
-	dtmf_det_feed(m->dd, amp, len);
+	sim_dtmf_det_feed(m->dd, amp, len);
 }
 
 int pmedia_alloc(struct pmedia **mp, struct phone *ph, int call_id)
@@ -117,13 +96,14 @@ int pmedia_alloc(struct pmedia **mp, struct phone *ph, int call_id)
 	m->te_pt = -1;
 	m->rx_age = 2;		/* nothing heard yet */
 	rp.arg = m;
+	rp.drop_every = (unsigned)ph->o.drop_every;
 	rc = rtp_alloc(&m->rtp, ph->root, &rp);
 	if (!rc && ph->o.tone_hz)
 		rc = sine_gen_alloc(&m->tg, ph->o.tone_hz, TONE_LEVEL_DBM0);
 	if (!rc && ph->o.detect_hz)
 		rc = tone_det_alloc(&m->td, ph->o.detect_hz);
 	if (!rc)
-		rc = dtmf_det_alloc(&m->dd, on_dtmf, m);
+		rc = sim_dtmf_det_alloc(&m->dd, pdtmf_inband_on, pdtmf_inband_end, ph);
 	if (rc) {
 		pmedia_free(m);
 		return rc;
@@ -141,12 +121,10 @@ void pmedia_free(struct pmedia *m)
 	udptl_free(m->udptl);
 	if (m->tg)
 		sine_gen_free(m->tg);
-	if (m->dg)
-		dtmf_gen_free(m->dg);
+	pdtmf_tx_free(m->dg);
 	if (m->td)
 		tone_det_free(m->td);
-	if (m->dd)
-		dtmf_det_free(m->dd);
+	sim_dtmf_det_free(m->dd);
 	free(m);
 }
 
@@ -168,7 +146,7 @@ void pmedia_start_dtmf(struct pmedia *m)
 {
 	if (!m->ph->o.dtmf || m->dg)
 		return;
-	if (dtmf_gen_alloc(&m->dg, m->ph->o.dtmf) < 0)
+	if (pdtmf_tx_alloc(&m->dg, m->ph, m->call_id) < 0)
 		m->dg = NULL;
 }
 
@@ -189,11 +167,10 @@ void pmedia_tick(struct pmedia *m, const int16_t *mix)
 	}
 	if (m->pt < 0)
 		return;
-	/* Digits replace the tone (and then silence follows, dtmf_gen's contract). */
 	if (m->fax)
 		fax_term_tx_audio(m->fax, amp, FRAME_SAMPLES);
-	else if (m->dg)
-		dtmf_gen_fill(m->dg, amp, FRAME_SAMPLES);
+	else if (m->dg && pdtmf_tx_audio(m->dg, amp, FRAME_SAMPLES))
+		;	/* in-band digits replace the tone while they play */
 	else if (m->tg)
 		sine_gen_fill(m->tg, amp, FRAME_SAMPLES);
 	else
@@ -205,6 +182,8 @@ void pmedia_tick(struct pmedia *m, const int16_t *mix)
 	}
 	g711_law_encode(m->law, amp, out, FRAME_SAMPLES);
 	rtp_send(m->rtp, m->pt, out, FRAME_SAMPLES, FRAME_SAMPLES);
+	if (m->dg)
+		pdtmf_tx_events(m->dg, m->rtp, m->te_pt);
 }
 
 void pmedia_rx_tick(struct pmedia *m)
@@ -225,8 +204,12 @@ void pmedia_print_stats(const struct pmedia *m)
 	struct rtp_stats st;
 
 	rtp_get_stats(m->rtp, &st);
-	phone_out(m->ph, "STAT", "call %d rtp tx=%lu rx=%lu dropped=%lu", m->call_id,
-		  st.tx_packets, st.rx_packets, st.rx_dropped);
+	/* rx loss and jitter as RFC 3550 A.3 and A.8 count them; what the far
+	 * end's RTCP says of our stream; the packets --drop-every kept back */
+	phone_out(m->ph, "STAT", "call %d rtp tx=%lu rx=%lu dropped=%lu lost=%ld expected=%lu "
+		  "jitter=%.1fms tx_dropped=%lu remote_lost=%ld rtt=%d", m->call_id,
+		  st.tx_packets, st.rx_packets, st.rx_dropped, st.rx_lost, st.rx_expected,
+		  st.jitter_ms, st.tx_test_dropped, st.remote_lost, st.rtt_ms);
 }
 
 /* ---- fax (--fax-send, --fax-recv; the SIP side is phone_fax.c) */

@@ -58,6 +58,7 @@ struct pcall {
 	enum pcall_t38 t38;
 	int fax_ticks;				/* 20 ms ticks in ACTIVE */
 	int fax_hung;				/* our hangup after phase E is done */
+	struct pdtmf_info *dtmf_info;		/* --dtmf-mode info: digits still to send, or NULL */
 };
 
 /* What happens to a call: nua's events on its handle, and the clocks the
@@ -124,6 +125,14 @@ int pfax_reinvite(struct pcall *c, const sip_t *sip);
 int pfax_invite_response(struct pcall *c, int status, const sip_t *sip);
 /** Every 20 ms: the receiver's T.38 re-INVITE, the sender's hangup at the end. */
 void pfax_tick(struct pcall *c);
+/* phone_dtmf.c: DTMF by SIP INFO, and where --dtmf starts */
+struct pdtmf_info;
+/** The call is answered: --dtmf starts (media or INFO, by --dtmf-mode). */
+void pdtmf_call_answered(struct pcall *c);
+void pdtmf_call_free(struct pcall *c);
+/** INFO in (answered 200, 400 for a bad DTMF body) and the responses to ours; 1 if handled. */
+int pdtmf_nua_event(struct phone *ph, nua_event_t event, int status, nua_handle_t *nh,
+		    struct pcall *c, const sip_t *sip);
 
 /* phone_mid.c: --at actions, call waiting, 3-way */
 /** A call went on hold by us: a switch or a waiting call continues. */

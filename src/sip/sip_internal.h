@@ -176,11 +176,20 @@ struct sip_ev_out {
 	unsigned target_ms;	/* its length; 0 while the other side's digit lasts */
 	unsigned frames;	/* 20 ms frames sent of it */
 };
+struct jbuf;
+/* The jitter buffer between the far end's packets and a B-channel's 20 ms
+ * clock (Cisco's playout-delay defaults: adaptive, 40 ms minimum, 200 ms
+ * maximum). */
+#define SIP_JB_MIN_MS 40
+#define SIP_JB_MAX_MS 200
 struct sip_rtp {
 	enum g711_law law;		/* of the negotiated payload type */
+	int last_pt;			/* the payload type we sent last (-1 none) */
 	int ptime;			/* ms of audio in each packet we send */
 	int16_t rx[MEDIA_FRAME];	/* received samples short of a frame */
 	size_t rx_n;
+	uint32_t rx_ts;			/* the RTP timestamp of rx[0] */
+	struct jbuf *jb;		/* frames for a clocked peer (a B-channel) to pull */
 	int16_t tx[SIP_RTP_MAX_PTIME * 8 + MEDIA_FRAME];	/* samples short of a packet */
 	size_t tx_n;
 	struct cfg_enum_list relay;	/* dtmf-relay methods, preferred first */
@@ -282,6 +291,8 @@ struct sip_t38;
 int sip_t38_play(struct sip_leg *sl, const int16_t *frame);
 /** A frame from the far end (RTP) towards the other party: a fax in it? */
 void sip_t38_heard(struct sip_leg *sl, const int16_t *frame);
+/** The B-channel's clock pulls a frame (sl_pull): in T.38 the gateway's; 1 if so. */
+int sip_t38_pull(struct sip_leg *sl, int16_t *frame);
 /** A re-INVITE or UPDATE offer: one with a live image/t38 stream is
  * answered here (200 and relay on, or 488); 1 if so. */
 int sip_t38_offer_in(struct sip_leg *sl, sip_t const *sip, int update);

@@ -65,10 +65,10 @@ int sl_take_sdp(struct sip_leg *sl, const struct sdp_info *si)
 	hold = sdp_is_hold(si);
 	snprintf(sl->remote_addr, sizeof(sl->remote_addr), "%s", si->addr);
 	sl->remote_port = si->port;
-	if (hold)
-		rtp_set_remote(sl->rtp, NULL, 0);	/* RFC 3264 8.4: send nothing */
-	else
-		rtp_set_remote(sl->rtp, si->addr, si->port);
+	/* RFC 3264 8.4: held, send no RTP; RTCP goes on where there is an
+	 * address (sendonly, inactive), not to c=0.0.0.0 */
+	rtp_set_remote(sl->rtp, hold && si->null_addr ? NULL : si->addr, si->port);
+	rtp_set_held(sl->rtp, hold);
 	return hold;
 }
 

@@ -10,7 +10,9 @@
 
 #include "core/log.h"
 #include "core/loop.h"
+#include "dsp/cn.h"
 #include "dsp/dtmf.h"
+#include "rtp/jbuf.h"
 #include "rtp/rtp.h"
 
 #define SAMPLES_PER_MS (MEDIA_RATE / 1000)
@@ -25,15 +27,17 @@ static const char *const relay_names[] = {
 	[DTMF_RELAY_INBAND] = "inband", [DTMF_RELAY_RTP_NTE] = "rfc4733", [DTMF_RELAY_SIP_INFO] = "info",
 };
 
+/* The other party's side for log lines: "sip" for an RTP port. */
 static const char *peer_kind(const struct sip_leg *sl)
 {
-	return sl->mport.peer ? sl->mport.peer->kind : "none";
+	if (!sl->mport.peer)
+		return "none";
+	return strcmp(sl->mport.peer->kind, "rtp") ? sl->mport.peer->kind : "sip";
 }
 
-static int on_air(const struct sip_leg *sl)
-{
-	return sl->pt >= 0 && !sl_is(sl, SIP_ST_HELD);
-}
+
+static int sl_pull(struct media_port *mp, int16_t *frame);
+static void sl_stats(struct media_port *mp, struct media_stats *st);
 
 int sip_rtp_init(struct sip_leg *sl, const struct cfg_enum_list *relay)
 {
@@ -41,12 +45,16 @@ int sip_rtp_init(struct sip_leg *sl, const struct cfg_enum_list *relay)
 
 	sl->mport.kind = "rtp";
 	sl->mport.play = sl_play;
+	sl->mport.pull = sl_pull;
+	sl->mport.stats = sl_stats;
 	sl->mport.owner = sl;
 	r->law = LAW_ULAW;
 	r->ptime = 20;
 	r->relay = *relay;
 	r->method = DTMF_RELAY_INBAND;
-	if (dtmf_play_alloc(&r->dp_in) || dtmf_play_alloc(&r->dp_out)) {
+	r->last_pt = -1;
+	if (dtmf_play_alloc(&r->dp_in) || dtmf_play_alloc(&r->dp_out) ||
+	    jbuf_alloc(&r->jb, SIP_JB_MIN_MS, SIP_JB_MAX_MS)) {
 		sip_rtp_cleanup(sl);
 		return -ENOMEM;
 	}
@@ -57,7 +65,9 @@ void sip_rtp_cleanup(struct sip_leg *sl)
 {
 	dtmf_play_free(sl->rm.dp_in);
 	dtmf_play_free(sl->rm.dp_out);
+	jbuf_free(sl->rm.jb);
 	sl->rm.dp_in = sl->rm.dp_out = NULL;
+	sl->rm.jb = NULL;
 }
 
 /* The first method of the leg's dtmf-relay list the far end's SDP allows
@@ -75,6 +85,13 @@ void sip_rtp_media_changed(struct sip_leg *sl, int ptime)
 		break;
 	}
 	r->method = m;
+	if (sl->pt != r->last_pt) {	/* a new codec: a new talkspurt for the far end's decoder */
+		if (r->last_pt >= 0) {
+			rtp_mark(sl->rtp);
+			jbuf_reset(r->jb);	/* and what it sends us: a new timeline */
+		}
+		r->last_pt = sl->pt;
+	}
 	sl->mport.dtmf = m == DTMF_RELAY_INBAND ? NULL : sl_dtmf;
 	sl->mport.codec = g711_law_name(r->law);
 	/* RFC 4566 6: a=ptime is how long the far end wants our packets;
@@ -142,8 +159,16 @@ static void rx_event(struct sip_leg *sl, const uint8_t *p, size_t len, uint32_t 
 		rx_digit(sl, r->ev_digit, 0, dur, "rfc4733");
 }
 
-/* Frames for the bridge: packets of any length cut into 20 ms frames. */
-static void rx_audio(struct sip_leg *sl, const uint8_t *payload, size_t len)
+/* A clocked peer (a B-channel) pulls frames from the jitter buffer at its
+ * own pace; any other peer gets them pushed as they come. */
+static int pulled(const struct sip_leg *sl)
+{
+	return sl->mport.peer && sl->mport.peer->clocked && sl->rm.jb;
+}
+
+/* Frames for the bridge: packets of any length cut into 20 ms frames, each
+ * keyed by the RTP timestamp of its first sample. */
+static void rx_audio(struct sip_leg *sl, const uint8_t *payload, size_t len, uint32_t ts)
 {
 	struct sip_rtp *r = &sl->rm;
 	int16_t pcm[SIP_RTP_MAX_PTIME * SAMPLES_PER_MS];
@@ -151,21 +176,68 @@ static void rx_audio(struct sip_leg *sl, const uint8_t *payload, size_t len)
 	if (len > sizeof(pcm) / sizeof(pcm[0]))
 		len = sizeof(pcm) / sizeof(pcm[0]);
 	g711_law_decode(r->law, payload, pcm, len);
+	/* 10 ms packets fill a frame in two: a gap between them (a loss,
+	 * reordering) leaves half a frame that belongs nowhere */
+	if (r->rx_n && ts != r->rx_ts + r->rx_n)
+		r->rx_n = 0;
 	for (size_t i = 0; i < len;) {
 		size_t k = MEDIA_FRAME - r->rx_n;
 
+		if (!r->rx_n)
+			r->rx_ts = ts + (uint32_t)i;
 		if (k > len - i)
 			k = len - i;
 		memcpy(r->rx + r->rx_n, pcm + i, k * sizeof(pcm[0]));
 		r->rx_n += k;
 		i += k;
-		if (r->rx_n == MEDIA_FRAME) {
-			sip_t38_heard(sl, r->rx);
-			dtmf_play_fill(r->dp_in, r->rx, MEDIA_FRAME);
-			media_deliver(&sl->mport, r->rx);
-			r->rx_n = 0;
+		if (r->rx_n < MEDIA_FRAME)
+			continue;
+		r->rx_n = 0;
+		if (pulled(sl)) {
+			jbuf_put(r->jb, r->rx_ts, r->rx);
+			continue;
 		}
+		dtmf_play_fill(r->dp_in, r->rx, MEDIA_FRAME);
+		media_deliver(&sl->mport, r->rx);
 	}
+}
+
+/* media_port.pull: the B-channel's tick takes the next frame; a digit
+ * from the far end replaces the audio while it plays. */
+static int sl_pull(struct media_port *mp, int16_t *frame)
+{
+	struct sip_leg *sl = mp->owner;
+
+	if (sip_t38_pull(sl, frame))	/* T.38: the gateway's audio, not RTP's */
+		return 1;
+	if (!sl->rm.jb)
+		return 0;
+	jbuf_get(sl->rm.jb, frame);
+	sip_t38_heard(sl, frame);	/* a fax from SIP? */
+	dtmf_play_fill(sl->rm.dp_in, frame, MEDIA_FRAME);
+	mp->frames_in++;
+	if (mp->peer)
+		mp->peer->frames_out++;
+	return 1;
+}
+
+static void sl_stats(struct media_port *mp, struct media_stats *st)
+{
+	struct sip_leg *sl = mp->owner;
+	struct rtp_stats rs;
+	struct jbuf_stats js = { 0 };
+
+	if (!sl->rtp)
+		return;
+	rtp_get_stats(sl->rtp, &rs);
+	if (sl->rm.jb)
+		jbuf_get_stats(sl->rm.jb, &js);
+	*st = (struct media_stats){
+		.valid = 1, .rx_packets = rs.rx_packets, .tx_packets = rs.tx_packets,
+		.rx_lost = rs.rx_lost, .rx_expected = rs.rx_expected, .jitter_ms = rs.jitter_ms,
+		.rtt_ms = rs.rtt_ms, .remote_lost = rs.remote_lost, .remote_fraction = rs.remote_fraction,
+		.jb_late = js.late, .jb_plc = js.plc, .jb_cn = js.cn, .jb_overflow = js.overflow,
+	};
 }
 
 void sl_rtp_in(void *arg, int pt, const uint8_t *payload, size_t len, uint16_t seq,
@@ -180,9 +252,18 @@ void sl_rtp_in(void *arg, int pt, const uint8_t *payload, size_t len, uint16_t s
 		rx_event(sl, payload, len, ts);
 		return;
 	}
+	/* RFC 3389 CN (its static payload type, RFC 3551): the silence that
+	 * follows is comfort noise at its level, not loss */
+	if (pt == CN_PT && pt != sl->pt) {
+		int level;
+
+		if (pulled(sl) && !cn_parse(payload, len, &level))
+			jbuf_put_cn(sl->rm.jb, ts, level);
+		return;
+	}
 	if (pt != sl->pt || g711_pt_law(pt, &law))
 		return;
-	rx_audio(sl, payload, len);
+	rx_audio(sl, payload, len, ts);
 }
 
 /* --- To the far end: audio and events from the bridge ------------------ */
@@ -248,7 +329,11 @@ void sl_play(struct media_port *mp, const int16_t *frame)
 		r->ev_on = 0;
 		rx_digit(sl, r->ev_digit, 0, r->ev_dur, "rfc4733");
 	}
-	if (!on_air(sl) || sip_t38_play(sl, frame))
+	/* Held, the session sends nothing (rtp_set_held) but its
+	 * timestamps go on with the clock, so the resumed stream (marker bit
+	 * set) does not jump back in time (RFC 3550 5.1). In T.38 the
+	 * gateway takes the frame instead. */
+	if (sl->pt < 0 || sip_t38_play(sl, frame))
 		return;
 	if (dtmf_play_busy(r->dp_out)) {	/* in-band method: the digit replaces the audio */
 		memcpy(buf, frame, sizeof(buf));

@@ -148,11 +148,8 @@ static int t38_port(struct sip_leg *sl)
 	return udptl_local_port(sl->t38->udptl);
 }
 
-/* The B-channel's clock pulls the gateway's audio (media_pull_h). */
-static int t38_pull(struct media_port *mp, int16_t *frame)
+int sip_t38_pull(struct sip_leg *sl, int16_t *frame)
 {
-	struct sip_leg *sl = mp->owner;
-
 	if (!sl->t38 || !sl->t38->gw)
 		return 0;
 	fax_gw_tx_audio(sl->t38->gw, frame, MEDIA_FRAME);
@@ -179,7 +176,6 @@ static int t38_start(struct sip_leg *sl, const char *addr, int port, const struc
 	t->neg = *neg;
 	t->last_rx_ms = mono_ms();
 	t38_stop_watch(t);
-	sl->mport.pull = t38_pull;
 	sl->mport.codec = "T.38";
 	return 0;
 }
@@ -202,7 +198,6 @@ static void t38_stop(struct sip_leg *sl)
 	udptl_free(t->udptl);
 	t->gw = NULL;
 	t->udptl = NULL;
-	sl->mport.pull = NULL;
 	sl->mport.codec = g711_law_name(sl->rm.law);
 }
 

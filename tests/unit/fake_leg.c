@@ -121,7 +121,9 @@ static void fake_release(struct leg *leg, int cause)
 
 static struct media_port *fake_media(struct leg *leg)
 {
-	return NULL;
+	struct fake_leg *fl = fake_of(leg);
+
+	return fl->has_port ? &fl->port : NULL;
 }
 
 static void fake_destroy(struct leg *leg)

@@ -8,6 +8,7 @@
 
 #include "bridge/leg.h"
 #include "route/route.h"
+#include "rtp/media.h"
 
 #define FAKE_NAME_LEN 128
 #define FAKE_FACTORY_MAX 16
@@ -20,6 +21,8 @@ struct fake_leg {
 	int release_cause;
 	int emergency;			/* setup saw leg_setup_info.emergency */
 	char calling[64];		/* setup saw this leg_setup_info.calling */
+	int has_port;			/* leg_ops.media gives port (else NULL: no media) */
+	struct media_port port;
 	struct fake_leg *next;		/* every leg not yet destroyed */
 };
 

@@ -24,10 +24,13 @@
 	X(route) \
 	X(route_transfer) \
 	X(identity) \
+	X(jbuf) \
 	X(redirect) \
+	X(rtcp) \
 	X(rtp) \
 	X(sdp) \
 	X(sdp_t38) \
+	X(sim_dtmf) \
 	X(sip_leg) \
 	X(sip_overload) \
 	X(sip_timers) \

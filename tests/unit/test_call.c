@@ -27,6 +27,7 @@ struct hooks {
 	int clear_cause;		/* the cause it hands back with -ENOENT (0: the leg's) */
 	struct fake_leg *place;		/* leg_failed places this leg instead (then returns 0) */
 	int n_ended;			/* call_ended calls */
+	struct media_stats mst_b;	/* call_media_stats(c, 1) at call_ended */
 };
 
 static int hook_leg_failed(void *arg, struct call *c, struct leg *leg, int cause, int status, int *causep)
@@ -53,6 +54,7 @@ static void hook_call_ended(void *arg, struct call *c)
 	struct hooks *h = arg;
 
 	h->n_ended++;
+	h->mst_b = *call_media_stats(c, 1);
 }
 
 static const struct bridge_route_ops hook_ops = {
@@ -468,6 +470,60 @@ static void test_active_permits(void)
 	fx_close(&f);
 }
 
+/* What an RTP leg's port reports: the figures of a phone losing every 10th packet. */
+static void fake_rtp_stats(struct media_port *mp, struct media_stats *st)
+{
+	*st = (struct media_stats){ .valid = 1, .rx_packets = 180, .tx_packets = 199, .rx_lost = 19,
+				    .rx_expected = 198, .jitter_ms = 0.3, .rtt_ms = 1, .remote_lost = 5,
+				    .remote_fraction = 5, .jb_plc = 19 };
+}
+
+/* The call's end line carries each RTP leg's figures (taken as the leg
+ * went, before it was destroyed); routing's call_ended reads them too. A
+ * leg with no figures (the B-channel) adds nothing. */
+static void test_end_line_media_figures(void)
+{
+	struct fx f;
+	const char *log;
+
+	fx_open(&f, FX_ACTIVE);
+	f.b->has_port = 1;
+	f.b->port.stats = fake_rtp_stats;
+	f.a->has_port = 1;	/* a port without figures */
+	unit_log_begin();
+	call_leg_released(&f.b->leg, CAUSE_NORMAL_CLEARING, 0);
+	fake_gone(f.b);
+	CU_ASSERT_EQUAL(fake_finish(), 1);
+	log = unit_log_end();
+	CU_ASSERT_EQUAL(unit_count(log, "ended, cause 16 (Normal call clearing) rtp rx=180 tx=199 "
+				   "lost=19/198 (9.6%) jitter=0.3ms rtt=1ms far-lost=5 (2.0%) "
+				   "jb late=0 plc=19 cn=0 overflow=0\n"), 1);
+	CU_ASSERT_EQUAL(unit_count(log, " rtp rx="), 1);
+	CU_ASSERT_EQUAL(f.h.n_ended, 1);
+	CU_ASSERT_EQUAL(f.h.mst_b.valid, 1);
+	CU_ASSERT_EQUAL(f.h.mst_b.rx_lost, 19);
+	CU_ASSERT_EQUAL(f.h.mst_b.rx_expected, 198);
+	fx_close(&f);
+
+	/* no report from the far end yet: said so, not as a zero */
+	fx_open(&f, FX_ACTIVE);
+	unit_log_begin();
+	call_clear(f.c, CAUSE_NORMAL_CLEARING);
+	CU_ASSERT_EQUAL(fake_finish(), 2);
+	log = unit_log_end();
+	CU_ASSERT_EQUAL(unit_count(log, " rtp rx="), 0);	/* fake legs without ports */
+	CU_ASSERT_EQUAL(f.h.mst_b.valid, 0);
+	fx_close(&f);
+	{
+		struct media_stats st = { .valid = 1, .rtt_ms = -1, .remote_fraction = -1 };
+		char buf[256];
+
+		media_stats_format(buf, sizeof(buf), &st);
+		CU_ASSERT_STRING_EQUAL(buf, " rtp rx=0 tx=0 lost=0/0 (0.0%) jitter=0.0ms rtt=? far-lost=? "
+				       "jb late=0 plc=0 cn=0 overflow=0");
+	}
+}
+
 static void test_releasing_permits(void)
 {
 	struct fx f;
@@ -849,6 +905,7 @@ int suite_call_add(void)
 		{ "forking: first answer wins, others cause 26", test_fork_first_answer_wins },
 		{ "call_drop_tries: ringing legs stopped, the caller waits for the next", test_drop_tries },
 		{ "a leg gone without a word: cause 41", test_leg_gone_without_word },
+		{ "the end line carries the RTP legs' figures", test_end_line_media_figures },
 		{ "shutdown clears with 16, idle after the last call", test_shutdown },
 		{ "bridge_drop_calls destroys every leg", test_drop_calls },
 		{ "ring-no-answer: cause 19 to both sides", test_ring_no_answer },

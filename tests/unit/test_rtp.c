@@ -14,6 +14,8 @@
 
 #include <sofia-sip/su_wait.h>
 
+#include "core/log.h"
+#include "rtp/rtcp.h"
 #include "rtp/rtp.h"
 #include "unit.h"
 
@@ -321,12 +323,25 @@ static void test_send_headers(void)
 	CU_ASSERT_EQUAL((uint16_t)(h[4].seq - h[3].seq), 1);
 	CU_ASSERT_EQUAL(h[4].ts - h[3].ts, 160 + 3 * 80);
 	CU_ASSERT_EQUAL(h[4].ssrc, h[0].ssrc);
+	/* held by direction (a=sendonly): nothing, the clock on; resumed: a
+	 * new talkspurt */
+	rtp_set_held(rs, 1);
+	CU_ASSERT_EQUAL(rtp_send(rs, 8, payload, 80, 80), 0);
+	CU_ASSERT_EQUAL(rtp_send_event(rs, 101, '1', 160, 0), 0);
+	CU_ASSERT_EQUAL(udp_recv(fd, buf[5], sizeof(buf[5]), 0), -1);
+	rtp_set_held(rs, 0);
+	CU_ASSERT_EQUAL(rtp_send(rs, 8, payload, 80, 80), 0);
+	CU_ASSERT_EQUAL_FATAL(udp_recv(fd, buf[5], sizeof(buf[5]), 1000), RTP_HDR_LEN + 80);
+	CU_ASSERT_EQUAL_FATAL(rtp_parse(buf[5], RTP_HDR_LEN + 80, &h[5]), 0);
+	CU_ASSERT_EQUAL(h[5].marker, 1);
+	CU_ASSERT_EQUAL((uint16_t)(h[5].seq - h[4].seq), 1);
+	CU_ASSERT_EQUAL(h[5].ts - h[4].ts, 160);
 	/* too big for one datagram of ours */
 	CU_ASSERT_EQUAL(rtp_send(rs, 0, payload, 1500, 160), -EMSGSIZE);
 	CU_ASSERT_EQUAL(rtp_set_remote(rs, "127.0.0.1", 70000), -EINVAL);
 	CU_ASSERT_EQUAL(rtp_set_remote(rs, "no.such.address", 4000), -EINVAL);
 	rtp_get_stats(rs, &st);
-	CU_ASSERT_EQUAL(st.tx_packets, 5);
+	CU_ASSERT_EQUAL(st.tx_packets, 6);
 	rtp_free(rs);
 	close(fd);
 }
@@ -520,6 +535,196 @@ static void test_icmp_refused(void)
 	close(fd);
 }
 
+/* RFC 3550 11: RTP even, RTCP the next port; a pair whose odd half is
+ * taken is skipped for the next. */
+static void test_rtcp_port_pair(void)
+{
+	struct rx_log l = { 0 };
+	struct rtp_session *rs = session(&l);
+	struct rtp_params rp = { .local_ip = "127.0.0.1" };
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int odd = -1, fd, fds[16], nfd = 0, port;
+
+	CU_ASSERT_FATAL(rs != NULL);
+	port = rtp_local_port(rs);
+	CU_ASSERT_EQUAL(port % 2, 0);
+	/* the odd neighbour is ours: binding it again fails */
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	sin.sin_port = htons((uint16_t)(port + 1));
+	CU_ASSERT_NOT_EQUAL(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	close(fd);
+	rtp_free(rs);
+	/* an odd port of the kernel's, kept, and a range starting just below it */
+	while (nfd < 16 && odd < 0) {
+		fds[nfd] = udp_open(&port);
+		CU_ASSERT_FATAL(fds[nfd] >= 0);
+		if (port & 1 && port < 65000)
+			odd = port;
+		nfd++;
+	}
+	CU_ASSERT_FATAL(odd > 0);
+	rp.port_min = odd - 1;
+	rp.port_max = odd + 40;
+	rs = NULL;
+	CU_ASSERT_EQUAL_FATAL(rtp_alloc(&rs, root, &rp), 0);
+	CU_ASSERT(rtp_local_port(rs) > odd);
+	CU_ASSERT_EQUAL(rtp_local_port(rs) % 2, 0);
+	rtp_free(rs);
+	/* a range of one pair whose odd half is taken: nothing */
+	rp.port_max = odd - 1;
+	rs = NULL;
+	CU_ASSERT_EQUAL(rtp_alloc(&rs, root, &rp), -EADDRINUSE);
+	CU_ASSERT_PTR_NULL(rs);
+	while (nfd--)
+		close(fds[nfd]);
+}
+
+struct pair_wait {
+	struct rtp_session *a, *b;
+};
+
+/* Both sides have heard the other's report on their own stream, with a
+ * round trip from our SR's LSR, and B's report counts all of A's loss. */
+static int reports_done(void *arg)
+{
+	struct pair_wait *w = arg;
+	struct rtp_stats sa, sb;
+
+	rtp_get_stats(w->a, &sa);
+	rtp_get_stats(w->b, &sb);
+	return sa.remote_lost == 19 && sa.rtt_ms >= 0 && sb.rtt_ms >= 0 && sb.remote_fraction >= 0;
+}
+
+/* Two sessions through the loop: A sends 200 packets with every 10th lost
+ * on the way, B sends 200. B counts the loss (A.3) and reports it; A reads
+ * it from B's RR/SR, and both get a round trip from LSR/DLSR. */
+static void test_rtcp_exchange(void)
+{
+	struct rx_log la = { 0 }, lb = { 0 };
+	struct rtp_params rp = { .local_ip = "127.0.0.1", .recv_h = on_rx, .rtcp_interval_ms = 200 };
+	struct rtp_session *a = NULL, *b = NULL;
+	struct pair_wait w;
+	struct rtp_stats sa, sb;
+	uint8_t payload[160] = { 0 };
+
+	rp.arg = &la;
+	rp.drop_every = 10;
+	CU_ASSERT_EQUAL_FATAL(rtp_alloc(&a, root, &rp), 0);
+	rp.arg = &lb;
+	rp.drop_every = 0;
+	CU_ASSERT_EQUAL_FATAL(rtp_alloc(&b, root, &rp), 0);
+	CU_ASSERT_EQUAL(rtp_set_remote(a, "127.0.0.1", rtp_local_port(b)), 0);
+	CU_ASSERT_EQUAL(rtp_set_remote(b, "127.0.0.1", rtp_local_port(a)), 0);
+	rtp_get_stats(a, &sa);
+	CU_ASSERT_EQUAL(sa.rtt_ms, -1);
+	CU_ASSERT_EQUAL(sa.remote_fraction, -1);
+	/* packets 10, 20 ... 200 of A's never leave */
+	for (int i = 0; i < 200; i++) {
+		CU_ASSERT_EQUAL(rtp_send(a, 0, payload, 160, 160), 0);
+		CU_ASSERT_EQUAL(rtp_send(b, 0, payload, 160, 160), 0);
+		if (i % 20 == 19)
+			su_root_step(root, 0);	/* spread arrivals over the socket buffers */
+	}
+	w.a = a;
+	w.b = b;
+	/* reports every 200 ms +-50 %: run the loop until both have one, at
+	 * most 3 s by the clock (the loop wakes on every packet) */
+	for (long long end = mono_ms() + 3000; !reports_done(&w) && mono_ms() < end;)
+		su_root_step(root, 100);
+	CU_ASSERT(reports_done(&w));
+	rtp_get_stats(a, &sa);
+	rtp_get_stats(b, &sb);
+	CU_ASSERT_EQUAL(sa.tx_packets, 200);
+	CU_ASSERT_EQUAL(sa.tx_test_dropped, 20);
+	/* B counts from A's 2nd packet (A.1 probation) to its last received,
+	 * the 199th: 198 expected, 19 of them lost */
+	CU_ASSERT_EQUAL(sb.rx_packets, 180);
+	CU_ASSERT_EQUAL(sb.rx_expected, 198);
+	CU_ASSERT_EQUAL(sb.rx_lost, 19);
+	CU_ASSERT_EQUAL(sa.rx_expected, 199);
+	CU_ASSERT_EQUAL(sa.rx_lost, 0);
+	CU_ASSERT_EQUAL(sa.remote_lost, 19);
+	CU_ASSERT_EQUAL(sb.remote_lost, 0);
+	CU_ASSERT_EQUAL(sb.remote_fraction, 0);
+	/* loopback: well under the 100 ms a real network might take */
+	CU_ASSERT(sa.rtt_ms >= 0 && sa.rtt_ms < 100);
+	CU_ASSERT(sb.rtt_ms >= 0 && sb.rtt_ms < 100);
+	CU_ASSERT(sa.rtcp_rx >= 1 && sb.rtcp_rx >= 1 && sa.rtcp_tx >= 1 && sb.rtcp_tx >= 1);
+	CU_ASSERT_EQUAL(sa.rtcp_dropped, 0);
+	CU_ASSERT(sb.jitter_ms >= 0 && sb.jitter_ms < 1000);
+	CU_ASSERT_EQUAL(lb.n, 16);	/* the handler saw RTP as before (its log keeps 16) */
+	rtp_free(a);
+	rtp_free(b);
+}
+
+/* rtp_free says goodbye on the RTCP port (RFC 3550 6.3.7): RR, CNAME, BYE
+ * for our SSRC; garbage on our RTCP port is counted, not taken. */
+static void test_rtcp_bye_and_garbage(void)
+{
+	struct rx_log l = { 0 };
+	struct rtp_session *rs = session(&l);
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct rtp_header h;
+	struct rtcp_info ri;
+	struct rtp_stats st;
+	uint8_t buf[RTCP_MAX_PKT], payload[160] = { 0 };
+	int fd = -1, fd2 = -1, port = 0;
+	ssize_t n;
+
+	CU_ASSERT_FATAL(rs != NULL);
+	/* a plain pair of sockets standing for the far end */
+	for (int i = 0; i < 64 && fd2 < 0; i++) {
+		if (fd >= 0)
+			close(fd);
+		fd = udp_open(&port);
+		if (port & 1)
+			continue;
+		fd2 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		sin.sin_port = htons((uint16_t)(port + 1));
+		if (bind(fd2, (struct sockaddr *)&sin, sizeof(sin))) {
+			close(fd2);
+			fd2 = -1;
+		}
+	}
+	CU_ASSERT_FATAL(fd2 >= 0);
+	CU_ASSERT_EQUAL(rtp_set_remote(rs, "127.0.0.1", port), 0);
+	CU_ASSERT_EQUAL(rtp_send(rs, 0, payload, 160, 160), 0);
+	CU_ASSERT_EQUAL_FATAL(udp_recv(fd, buf, sizeof(buf), 1000), RTP_HDR_LEN + 160);
+	CU_ASSERT_EQUAL_FATAL(rtp_parse(buf, RTP_HDR_LEN + 160, &h), 0);
+	/* garbage and an RTP packet on the RTCP port */
+	sin.sin_port = htons((uint16_t)(rtp_local_port(rs) + 1));
+	CU_ASSERT_EQUAL(sendto(fd2, payload, 20, 0, (struct sockaddr *)&sin, sizeof(sin)), 20);
+	CU_ASSERT_EQUAL(sendto(fd2, buf, RTP_HDR_LEN + 160, 0, (struct sockaddr *)&sin, sizeof(sin)),
+			RTP_HDR_LEN + 160);
+	for (int i = 0; i < 20; i++) {
+		rtp_get_stats(rs, &st);
+		if (st.rtcp_dropped >= 2)
+			break;
+		su_root_step(root, 100);
+	}
+	CU_ASSERT_EQUAL(st.rtcp_dropped, 2);
+	CU_ASSERT_EQUAL(st.rtcp_rx, 0);
+	/* held by direction: no RTP, but RTCP goes on (RFC 3264 5.1) */
+	rtp_set_held(rs, 1);
+	CU_ASSERT_EQUAL(rtp_send(rs, 0, payload, 160, 160), 0);
+	CU_ASSERT_EQUAL(udp_recv(fd, buf, sizeof(buf), 0), -1);
+	rtp_free(rs);
+	/* the report timer (5 s) has not fired: the BYE compound is the first */
+	n = udp_recv(fd2, buf, sizeof(buf), 1000);
+	CU_ASSERT_FATAL(n > 0);
+	CU_ASSERT_EQUAL_FATAL(rtcp_parse(buf, (size_t)n, &ri), 0);
+	CU_ASSERT_EQUAL(ri.ssrc, h.ssrc);
+	CU_ASSERT_EQUAL(ri.has_sr, 1);		/* we sent RTP */
+	CU_ASSERT_EQUAL(ri.si.packets, 1);
+	CU_ASSERT_EQUAL(ri.si.octets, 160);
+	CU_ASSERT_EQUAL(ri.si.rtp_ts, h.ts + 320);	/* the held frame's time went by */
+	CU_ASSERT_EQUAL(ri.n_rb, 0);		/* we heard no RTP */
+	CU_ASSERT_EQUAL(strlen(ri.cname), 24);	/* 96 random bits (RFC 7022) */
+	CU_ASSERT_EQUAL(ri.bye, 1);
+	close(fd);
+	close(fd2);
+}
+
 static const CU_TestInfo rtp_parse_tests[] = {
 	{ "parse: header fields", test_parse_fields },
 	{ "parse: CSRC count", test_parse_csrc },
@@ -535,6 +740,9 @@ static const CU_TestInfo rtp_session_tests[] = {
 	{ "send: RFC 4733 events", test_send_events },
 	{ "receive: malformed and RTCP dropped and counted", test_receive_and_drop },
 	{ "ICMP port unreachable counted, RTP ends the run", test_icmp_refused },
+	{ "RTCP: even/odd port pair", test_rtcp_port_pair },
+	{ "RTCP: reports exchanged, loss, RTT", test_rtcp_exchange },
+	{ "RTCP: BYE at free, garbage counted", test_rtcp_bye_and_garbage },
 	CU_TEST_INFO_NULL,
 };
 
