@@ -74,7 +74,8 @@ static void on_tone_pri(void *user_data, int tone, int level, int delay)
 
 	if (tone == MODEM_CONNECT_TONES_FAX_CED || tone == MODEM_CONNECT_TONES_FAX_PREAMBLE) {
 		sl->t38->detected = 1;
-		sl->t38->heard = tone == MODEM_CONNECT_TONES_FAX_CED ? "CED from the PRI" : "V.21 preamble from the PRI";
+		sl->t38->heard = tone == MODEM_CONNECT_TONES_FAX_CED ? "CED from the PRI"
+								      : "V.21 preamble from the PRI";
 	}
 }
 
@@ -84,7 +85,8 @@ static void on_tone_sip(void *user_data, int tone, int level, int delay)
 
 	if (tone == MODEM_CONNECT_TONES_FAX_CED || tone == MODEM_CONNECT_TONES_FAX_PREAMBLE) {
 		sl->t38->detected = 1;
-		sl->t38->heard = tone == MODEM_CONNECT_TONES_FAX_CED ? "CED from SIP" : "V.21 preamble from SIP";
+		sl->t38->heard = tone == MODEM_CONNECT_TONES_FAX_CED ? "CED from SIP"
+								      : "V.21 preamble from SIP";
 	}
 }
 
@@ -97,8 +99,13 @@ static struct sip_t38 *t38_get(struct sip_leg *sl)
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
-	t->det_pri = modem_connect_tones_rx_init(NULL, MODEM_CONNECT_TONES_FAX_CED_OR_PREAMBLE, on_tone_pri, sl);
-	t->det_sip = modem_connect_tones_rx_init(NULL, MODEM_CONNECT_TONES_FAX_CED_OR_PREAMBLE, on_tone_sip, sl);
+	/* CED (T.30 6.2.1: 2100 Hz from the called fax) or the V.21 flags
+	 * that begin T.30's first HDLC frame (a caller's DIS answer, a fax
+	 * that sends no CED) */
+	t->det_pri = modem_connect_tones_rx_init(NULL, MODEM_CONNECT_TONES_FAX_CED_OR_PREAMBLE,
+						 on_tone_pri, sl);
+	t->det_sip = modem_connect_tones_rx_init(NULL, MODEM_CONNECT_TONES_FAX_CED_OR_PREAMBLE,
+						 on_tone_sip, sl);
 	if (!t->det_pri || !t->det_sip) {
 		if (t->det_pri)
 			modem_connect_tones_rx_free(t->det_pri);
@@ -307,7 +314,8 @@ int sip_t38_offer_in(struct sip_leg *sl, sip_t const *sip, int update)
 	p.offer = &ti->ml;
 	p.offer_image = ti->image;
 	if (rc < 0 || p.port < 0 || sdp_t38_build(sdp, sizeof(sdp), &p) < 0) {
-		LOGW(LSS_SIP, "%s T.38 offer refused (488): %s", sip_leg_describe(sl), strerror(rc < 0 ? -rc : EIO));
+		LOGW(LSS_SIP, "%s T.38 offer refused (488): %s", sip_leg_describe(sl),
+		     strerror(rc < 0 ? -rc : EIO));
 		nua_respond(sl->nh, SIP_488_NOT_ACCEPTABLE, TAG_END());
 		goto out;
 	}
