@@ -298,6 +298,9 @@ int sip_t38_pull(struct sip_leg *sl, int16_t *frame);
 int sip_t38_offer_in(struct sip_leg *sl, sip_t const *sip, int update);
 /** A response to an INVITE in the dialog: 1 if it answered our T.38 re-INVITE. */
 int sip_t38_response(struct sip_leg *sl, int status, sip_t const *sip);
+/** Our offer in T.38 mode (a session refresh, an offerless re-INVITE):
+ * the image stream as negotiated; -ENOENT when not in T.38, -ENOSPC. */
+int sip_t38_offer(struct sip_leg *sl, char *buf, size_t len);
 /** When UDPTL last brought a packet in T.38 mode (the RTP watch counts it); 0 = not in T.38. */
 long long sip_t38_last_rx(const struct sip_leg *sl);
 void sip_t38_free(struct sip_leg *sl);

@@ -365,6 +365,19 @@ int sip_t38_response(struct sip_leg *sl, int status, sip_t const *sip)
 	return 1;
 }
 
+int sip_t38_offer(struct sip_leg *sl, char *buf, size_t len)
+{
+	struct sdp_t38_build_params p = { .addr = sl->ua->rtp_ip, .sess_id = sl->sdp_id, .offer_image = -1 };
+
+	if (!sl->t38 || !sl->t38->gw)
+		return -ENOENT;
+	/* RFC 4028 10: a refresh offers the session as it is, the image stream */
+	p.port = udptl_local_port(sl->t38->udptl);
+	p.t38 = &sl->t38->neg;
+	p.sess_ver = ++sl->sdp_ver;
+	return sdp_t38_build(buf, len, &p);
+}
+
 long long sip_t38_last_rx(const struct sip_leg *sl)
 {
 	return sl->t38 && sl->t38->gw ? sl->t38->last_rx_ms : 0;
