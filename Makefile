@@ -5,7 +5,7 @@
 #   make bench  benchmarks (figures only, never pass/fail on time)
 #   make fuzz   libFuzzer targets in tests/fuzz, each FUZZ_TIME seconds
 
-PKGS    := sofia-sip-ua spandsp speexdsp sqlite3 libconfig opus
+PKGS    := sofia-sip-ua spandsp speexdsp sqlite3 libconfig opus libtiff-4
 BUILD   ?= build
 CC      ?= cc
 OPT     ?= -O2
@@ -27,7 +27,7 @@ UNIT_SRC  := $(wildcard tests/unit/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
-PROGS := $(BUILD)/sipgw $(BUILD)/sipgw-pbx $(BUILD)/sipgw-phone
+PROGS := $(BUILD)/sipgw $(BUILD)/sipgw-pbx $(BUILD)/sipgw-phone $(BUILD)/sipgw-faxtiff
 # The fake DAHDI of the tests (hw/fake/fakedahdi.c): an LD_PRELOAD shim, kept
 # out of libsipgw.a, whose read/write/open would otherwise replace libc's.
 FAKE_DAHDI := $(BUILD)/libfakedahdi.so
@@ -48,6 +48,12 @@ $(BUILD)/sipgw: $(call obj,$(GW_SRC)) $(BUILD)/libsipgw.a
 $(BUILD)/sipgw-pbx: $(call obj,$(PBX_SRC)) $(BUILD)/libsipgw.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/sipgw-phone: $(call obj,$(PHONE_SRC)) $(BUILD)/libsipgw.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+# fax DSP figures (bench/bench_fax.c), run by make bench
+$(BUILD)/bench-fax: $(call obj,bench/bench_fax.c) $(BUILD)/libsipgw.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+# the fax flows' TIFF-F pages: made, counted, compared (src/sim/faxtiff.c)
+$(BUILD)/sipgw-faxtiff: $(call obj,src/sim/faxtiff.c) $(BUILD)/libsipgw.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 $(FAKE_DAHDI): $(FAKE_DAHDI_SRC) hw/fake/fake.h hw/fake/fakedahdi.map src/core/dahdi_conf.h
 	@mkdir -p $(dir $@)
@@ -107,8 +113,9 @@ test: deps
 
 bench: deps
 	@scripts/install-bench-deps.sh
-	$(MAKE) $(PROGS) $(BUILD)/bench-jbuf $(BUILD)/bench-ec $(BUILD)/bench-chain $(BUILD)/codec-bench
+	$(MAKE) $(PROGS) $(BUILD)/bench-jbuf $(BUILD)/bench-ec $(BUILD)/bench-chain $(BUILD)/codec-bench $(BUILD)/bench-fax
 	$(BUILD)/bench-chain
+	$(BUILD)/bench-fax
 	$(BUILD)/bench-jbuf
 	$(BUILD)/bench-ec tests/data
 	$(BUILD)/codec-bench
@@ -195,7 +202,7 @@ fuzz-cov: deps
 			auth) f=src/sip/registrar.c;; \
 			dialpeer) f="src/core/dialpeer.c src/route/dialpeer.c";; \
 			config) f="src/core/config.c src/core/config_spans.c src/route/route_check.c";; \
-			dtmf_info) f=src/sip/sip_dtmf.c;; sim_dtmf) f=src/sim/sim_dtmf.c;; q931) f="src/q931/span.c src/q931/span_maint.c src/q931/pri_leg.c src/q931/q931_trace.c";; *) f=;; esac; \
+			dtmf_info) f=src/sip/sip_dtmf.c;; sim_dtmf) f=src/sim/sim_dtmf.c;; udptl) f=src/rtp/udptl.c;; sdp_t38) f=src/sip/sdp_t38.c;; q931) f="src/q931/span.c src/q931/span_maint.c src/q931/pri_leg.c src/q931/q931_trace.c";; *) f=;; esac; \
 		echo "== fuzz_$$t"; \
 		llvm-cov-14 report $(FUZZ_COV_BUILD)/fuzz_$$t -instr-profile=$(FUZZ_COV_BUILD)/$$t.profdata \
 			-show-region-summary=false -show-branch-summary=false $$f | grep -v "^---"; \

@@ -176,6 +176,7 @@ static int gw_start(struct gw *gw)
 		.user_agent = gw->cfg.sip_user_agent, .rtp_ip = gw->cfg.rtp_ip,
 		.rtp_port_min = gw->cfg.rtp_port_min, .rtp_port_max = gw->cfg.rtp_port_max,
 		.dtmf_relay = &gw->cfg.dtmf_relay, .vad = gw->cfg.rtp_vad, .codecs = &gw->cfg.rtp_codecs,
+		.fax_t38 = gw->cfg.fax_t38, .t38_redundancy = gw->cfg.t38_redundancy,
 		.timer_b_ms = gw->cfg.timers.timer_b_ms,
 		.incoming_h = route_incoming_sip, .refer_h = route_transfer, .arg = NULL,
 		.udp_rmem = (unsigned)gw->cfg.sip_udp_rmem_kb * 1024,

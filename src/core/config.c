@@ -27,6 +27,10 @@ const struct enum_row dtmf_relay_enum[] = {
 	{ "inband", DTMF_RELAY_INBAND }, { "rtp-nte", DTMF_RELAY_RTP_NTE },
 	{ "sip-info", DTMF_RELAY_SIP_INFO }, { NULL, 0 } };
 
+/* Cisco "fax protocol t38 | pass-through": a fax on a PRI call goes to T.38 or stays G.711 */
+static const struct enum_row fax_enum[] = {
+	{ "passthrough", 0 }, { "t38", 1 }, { NULL, 0 } };
+
 static const struct opt log_opts[] = {
 	{ "level", OPT_ENUM, offsetof(struct gw_config, log_level), sizeof(int), 0, 0, level_enum, 0 },
 	{ "syslog", OPT_BOOL, offsetof(struct gw_config, log_syslog), sizeof(int), 0, 1, NULL, 0 },
@@ -56,6 +60,8 @@ static const struct opt rtp_opts[] = {
 	{ "dtmf_relay", OPT_ENUM_LIST, offsetof(struct gw_config, dtmf_relay), sizeof(struct cfg_enum_list), 0, 0, dtmf_relay_enum, 0 },
 	/* Cisco vad: CN (RFC 3389) instead of silent packets; off by default, as carriers run it */
 	{ "vad", OPT_BOOL, offsetof(struct gw_config, rtp_vad), sizeof(int), 0, 1, NULL, 0 },
+	{ "fax", OPT_ENUM, offsetof(struct gw_config, fax_t38), sizeof(int), 0, 0, fax_enum, 0 },
+	{ "t38_redundancy", OPT_INT, offsetof(struct gw_config, t38_redundancy), sizeof(int), 1, 8, NULL, 0 },
 	{ NULL } };
 
 static const struct opt timer_opts[] = {
@@ -597,6 +603,8 @@ static void config_defaults(struct gw_config *cfg)
 	strcpy(cfg->rtp_codecs.v[0], "g711ulaw");
 	strcpy(cfg->rtp_codecs.v[1], "g711alaw");
 	/* RFC 4733 with every phone that offers telephone-event, in-band with the rest */
+	cfg->fax_t38 = 1;
+	cfg->t38_redundancy = 3;
 	cfg->dtmf_relay.v[0] = DTMF_RELAY_RTP_NTE;
 	cfg->dtmf_relay.n = 1;
 	cfg->timers.ring_no_answer_ms = 60000;

@@ -155,6 +155,8 @@ struct gw_config {
 	int rtp_port_min, rtp_port_max;
 	struct dp_codecs rtp_codecs;	/* the codec order of a dial-peer with none (default g711ulaw, g711alaw) */
 	char moh_file[256];		/* music on hold for PBX parties (raw 8 kHz mu-law; "" = silence) */
+	int fax_t38;			/* rtp.fax "t38" (1, default) or "passthrough" (0): Cisco fax protocol */
+	int t38_redundancy;		/* rtp.t38_redundancy: secondary IFPs per UDPTL packet (3) */
 	struct cfg_enum_list dtmf_relay;	/* enum dtmf_relay, for calls no voip dial-peer names */
 	int rtp_vad;			/* silence suppression: RFC 3389 CN offered and sent in silence */
 	struct cfg_timers timers;

@@ -14,6 +14,7 @@ struct q931_call;
 struct sine_gen;
 struct dtmf_gen;
 struct tone_det;
+struct fax_term;
 struct sim_dtmf_det;
 
 #define PBX_MAX_CHAN	31	/* E1 timeslots 1-31; T1 uses 1-23 (1-24 on an NFAS span
@@ -101,6 +102,8 @@ struct pbx_opts {
 	int n_spans;
 	int call_iface;			/* --call-iface: where our calls ask for a channel */
 	double drop_dchan_at;		/* s after the first connect: close the primary D (< 0: never) */
+	const char *fax_send;		/* --fax-send FILE: a fax terminal sends this TIFF */
+	const char *fax_recv;		/* --fax-recv FILE: ... receives into this TIFF */
 };
 
 /* One call's state after Q.931 5 / figure A.3 (user side): the U states the
@@ -136,6 +139,7 @@ struct pbx_media {
 	struct tone_det *det;
 	struct sim_dtmf_det *ddet;	/* in-band digits heard (sim_dtmf.h) */
 	struct pbx_call *call;		/* back pointer for the DTMF callback */
+	struct fax_term *fax;		/* --fax-send / --fax-recv: T.30 over the B-channel */
 };
 
 struct pbx_call {
@@ -216,7 +220,7 @@ struct pbx {
 };
 
 /* pbx_main.c */
-enum pbx_kind { PBX_Q931, PBX_AUDIO, PBX_EVENT, PBX_STAT };
+enum pbx_kind { PBX_Q931, PBX_AUDIO, PBX_EVENT, PBX_STAT, PBX_FAX };
 /** Print one "<ms> <KIND> <text>" line on stdout (Q931/AUDIO muted by -q). */
 void pbx_out(struct pbx *p, enum pbx_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

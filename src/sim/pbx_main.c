@@ -17,6 +17,7 @@
 
 static const char *const kind_names[] = {
 	[PBX_Q931] = "Q931", [PBX_AUDIO] = "AUDIO", [PBX_EVENT] = "EVENT", [PBX_STAT] = "STAT",
+	[PBX_FAX] = "FAX",
 };
 
 void pbx_out(struct pbx *p, enum pbx_kind kind, const char *fmt, ...)
@@ -68,7 +69,7 @@ enum {
 	OPT_NO_ANSWER, OPT_INBAND, OPT_TONE, OPT_DTMF, OPT_DETECT, OPT_EXIT_DONE, OPT_TIMEOUT,
 	OPT_STATS, OPT_HELP, OPT_PREFERRED, OPT_GLARE, OPT_RECONNECT, OPT_NO_RESTART_WAIT,
 	OPT_SEND_EMPTY_AT, OPT_FLOOD_BAD_B, OPT_FLOOD_AT, OPT_RESTART_AT, OPT_HOLD_AT, OPT_RETRIEVE_AT, OPT_OVERLAP, OPT_COLLECT, OPT_OOS, OPT_INS_AFTER, OPT_CALLS_IN, OPT_CALLING_TON, OPT_RESTRICTED, OPT_REDIRECTING, OPT_REDIR_REASON, OPT_PCAP,
-	OPT_NFAS, OPT_CALL_IFACE, OPT_DROP_DCHAN_AT, OPT_SWITCH_TRANSFER,
+	OPT_NFAS, OPT_CALL_IFACE, OPT_DROP_DCHAN_AT, OPT_SWITCH_TRANSFER, OPT_FAX_SEND, OPT_FAX_RECV,
 	OPT_DTMF_MODE, OPT_DTMF_MS, OPT_DTMF_AFTER, OPT_TONE_ANS, OPT_ECHO, OPT_DATA_CALL,
 };
 
@@ -126,6 +127,8 @@ static const struct option long_opts[] = {
 	{ "call-iface", required_argument, NULL, OPT_CALL_IFACE },
 	{ "drop-dchan-at", required_argument, NULL, OPT_DROP_DCHAN_AT },
 	{ "switch-transfer", no_argument, NULL, OPT_SWITCH_TRANSFER },
+	{ "fax-send", required_argument, NULL, OPT_FAX_SEND },
+	{ "fax-recv", required_argument, NULL, OPT_FAX_RECV },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -163,6 +166,10 @@ static void usage(FILE *f)
 	      "          [--tone-ans]  2100 Hz with phase reversals (V.25 ANS/, a fax or modem answering)\n"
 	      "          [--data-call]  the SETUP asks for 64 kbit/s unrestricted digital, not speech\n"
 	      "          [--echo DB]  a 2-wire tail: what we hear comes back at ERL DB (G.168 D.2, 10 ms)\n"
+	      "  fax:    [--fax-send FILE | --fax-recv FILE]  a T.30 fax terminal (SpanDSP) on\n"
+	      "          each call's B-channel sends / receives a TIFF-F; at its end\n"
+	      "          FAX call N send|recv pages=N result=ok|failed code=C rate=R ecm=E (text);\n"
+	      "          the sender then clears the call\n"
 	      "  xfer:   [--switch-transfer]  a FACILITY from the gateway on a call (its 2BCT, RLT,\n"
 	      "          ECT request) is carried out: the calls are connected here and cleared\n"
 	      "          towards the gateway, freeing its B-channels\n"
@@ -399,6 +406,8 @@ static int opts_parse(struct pbx_opts *o, int argc, char **argv)
 			break;
 		case OPT_DROP_DCHAN_AT: rc = parse_sec(optarg, &o->drop_dchan_at); break;
 		case OPT_SWITCH_TRANSFER: o->switch_transfer = 1; break;
+		case OPT_FAX_SEND: o->fax_send = optarg; break;
+		case OPT_FAX_RECV: o->fax_recv = optarg; break;
 		case OPT_HELP: usage(stdout); exit(0);
 		default: return -EINVAL;
 		}
@@ -411,6 +420,10 @@ static int opts_parse(struct pbx_opts *o, int argc, char **argv)
 	}
 	if (rc == 0)
 		rc = opts_check_nfas(o, call_iface_set);
+	if (rc == 0 && o->fax_send && o->fax_recv) {
+		fprintf(stderr, "sipgw-pbx: --fax-send or --fax-recv, not both\n");
+		rc = -EINVAL;
+	}
 	if (rc == 0 && !o->span && !o->nfas) {
 		fprintf(stderr, "sipgw-pbx: --span is required\n");
 		rc = -EINVAL;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "dsp/echo_path.h"
+#include "dsp/fax.h"
 #include "dsp/g711.h"
 #include "dsp/tone.h"
 #include "sim/sim_dtmf.h"
@@ -32,6 +33,31 @@
 static enum g711_law span_law(const struct pbx *p)
 {
 	return p->opt.framing == PBX_E1 ? LAW_ALAW : LAW_ULAW;
+}
+
+/* T.30 phase E: say how it went; the sender clears the call, as a fax
+ * machine goes on-hook after its DCN (T.30 5.2 phase E). */
+static void media_fax_done(void *arg, const struct fax_result *r)
+{
+	struct pbx_call *c = arg;
+	char line[160];
+
+	fax_result_format(line, sizeof(line), r, c->pbx->opt.fax_send != NULL);
+	pbx_out(c->pbx, PBX_FAX, "call %d %s", c->id, line);
+	if (c->pbx->opt.fax_send && c->fi.state == PCALL_ACTIVE)
+		c->due_ms = mono_ms();
+}
+
+static int media_fax_start(struct pbx_call *c)
+{
+	const struct pbx_opts *o = &c->pbx->opt;
+	struct fax_term_params fp = {
+		.mode = FAX_MODE_AUDIO, .calling = c->outgoing, .send = o->fax_send != NULL,
+		.file = o->fax_send ? o->fax_send : o->fax_recv, .ident = "sipgw-pbx", .ecm = 1,
+		.done_h = media_fax_done, .arg = c,
+	};
+
+	return fax_term_alloc(&c->media.fax, &fp);
 }
 
 int pbx_media_start(struct pbx_call *c)
@@ -58,6 +84,8 @@ int pbx_media_start(struct pbx_call *c)
 	}
 	if (rc == 0)
 		rc = sim_dtmf_det_alloc(&m->ddet, pbx_dtmf_inband_on, pbx_dtmf_inband_end, c);
+	if (rc == 0 && (o->fax_send || o->fax_recv))
+		rc = media_fax_start(c);
 	if (rc < 0)
 		pbx_media_stop(c);
 	return rc;
@@ -74,6 +102,7 @@ void pbx_media_stop(struct pbx_call *c)
 	pbx_dtmf_stop(c);
 	tone_det_free(m->det);
 	sim_dtmf_det_free(m->ddet);
+	fax_term_free(m->fax);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -101,7 +130,9 @@ static void media_fill(struct pbx_call *c, uint8_t *out)
 	enum g711_law law = span_law(c->pbx);
 	int16_t amp[LB_AUDIO_SAMPLES] = { 0 };
 
-	if (pbx_dtmf_fill(c, amp, LB_AUDIO_SAMPLES)) {
+	if (m->fax) {
+		fax_term_tx_audio(m->fax, amp, LB_AUDIO_SAMPLES);
+	} else if (pbx_dtmf_fill(c, amp, LB_AUDIO_SAMPLES)) {
 		;	/* in-band digits replace the tone while they play */
 	} else if (m->ans) {
 		int got = modem_connect_tones_tx(m->ans, amp, LB_AUDIO_SAMPLES);
@@ -190,6 +221,10 @@ static void media_rx(struct pbx_call *c, const uint8_t *in, size_t n)
 	int16_t amp[LB_AUDIO_SAMPLES];
 
 	g711_law_decode(span_law(c->pbx), in, amp, n);
+	if (m->fax) {
+		fax_term_rx_audio(m->fax, amp, n);
+		return;
+	}
 	sim_dtmf_det_feed(m->ddet, amp, n);
 	/* the hybrid returns what came in (sent at once: pbx_media_recv) */
 	if (m->echo && n == LB_AUDIO_SAMPLES)

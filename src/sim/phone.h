@@ -104,6 +104,9 @@ struct phone_opts {
 	int answer_waiting;		/* a second INVITE while talking: hold the first, answer */
 	const char *redirect_to;	/* --redirect-to URI[,URI...]: answer INVITEs 302 / 300 */
 	int refuse_refer;		/* --refuse-refer STATUS (501, 405), 0 = accept with 202 */
+	const char *fax_send;		/* --fax-send FILE: a fax terminal sends this TIFF */
+	const char *fax_recv;		/* --fax-recv FILE: ... receives into it */
+	int fax_t38;			/* --fax-mode t38 (else g711: T.30 on the RTP audio) */
 	int exit_after_calls;		/* 0 = never */
 	long timeout_ms;		/* -1 = none */
 	int quiet;
@@ -247,6 +250,19 @@ const int16_t *pmedia_last_rx(const struct pmedia *m);
 void pmedia_rx_tick(struct pmedia *m);
 /** Print the call's RTP counters as a STAT line. */
 void pmedia_print_stats(const struct pmedia *m);
+/* fax: T.30 on the RTP audio, or T.38 over UDPTL (phone_fax.c drives the SIP) */
+#define PHONE_T38_REDUNDANCY 3	/* secondary IFPs per UDPTL packet */
+struct sdp_t38;
+/** Start a T.30 terminal on the audio (--fax-mode g711, or after a refused T.38). */
+int pmedia_fax_audio(struct pmedia *m, int calling);
+/** Our UDPTL port (opened on first use) for an image stream's SDP, or -errno. */
+int pmedia_t38_port(struct pmedia *m);
+/** Switch to T.38: UDPTL to ip:port with the negotiated parameters, RTP stops. */
+int pmedia_t38_start(struct pmedia *m, const char *ip, int port, const struct sdp_t38 *t, int calling);
+/** The fax terminal has reached T.30 phase E. */
+int pmedia_fax_over(const struct pmedia *m);
+/** Print the UDPTL counters as a STAT line (nothing without T.38). */
+void pmedia_print_t38_stats(const struct pmedia *m);
 
 /* phone_dtmf.c: DTMF sent and heard, by each method */
 struct pdtmf_tx;

@@ -241,6 +241,7 @@ static void pcall_answered(struct pcall *c)
 	phone_out(c->ph, "EVENT", "call %d answered", c->id);
 	c->ph->cur_call = c->id;
 	pdtmf_call_answered(c);
+	pfax_answered(c);
 	timer_after(c->t_hangup, on_hangup_timer, c, o->hangup_after_ms);
 	timer_after(c->t_hold, on_hold_timer, c, o->hold_at_ms);
 	timer_after(c->t_unhold, on_unhold_timer, c, o->unhold_at_ms);
@@ -347,6 +348,8 @@ static void on_reinvite(struct pcall *c, const sip_t *sip)
 	char sdp[SDP_BUF_LEN];
 	int local_hold = c->fi.state == PC_HELD || c->fi.state == PC_HOLDING;
 
+	if (pfax_reinvite(c, sip))
+		return;
 	if (pcall_sdp_of(sip, &si) < 0) {
 		/* No offer: ours goes in the 200, the answer in the ACK. */
 		c->offer_in_answer = 1;
@@ -436,6 +439,8 @@ static void on_invite_response(struct pcall *c, int status, const sip_t *sip)
 
 	if (initial)
 		pxfer_progress(c, status);
+	else if (pfax_invite_response(c, status, sip))
+		return;
 	if (status >= 300 && initial && !c->final_status && pcall_final_error(c, status, sip))
 		return;
 	if (status < 200) {
@@ -512,6 +517,7 @@ static void pcall_end(struct pcall *c)
 	pcall_set_state(c, PC_ENDED);
 	phone_out(ph, "EVENT", "call %d ended status=%d cause=%d", c->id, c->final_status, c->cause);
 	pmedia_print_stats(c->media);
+	pmedia_print_t38_stats(c->media);
 	pcall_free(c);
 	phone_call_ended(ph, outgoing);
 }
@@ -649,6 +655,7 @@ void pcall_tick_all(struct phone *ph)
 	for (struct pcall *c = ph->calls; c; c = c->next) {
 		if (pcall_sends_media(c))
 			pmedia_tick(c->media, pmid_mix_for(c));
+		pfax_tick(c);
 	}
 	/* after every send: the 3-way mix reads the frames of this tick */
 	for (struct pcall *c = ph->calls; c; c = c->next)

@@ -320,6 +320,15 @@ static void usage(FILE *f)
 	      "  --play FILE            raw 16-bit 8 kHz audio (tests/data/*.s16), looped\n"
 	      "  --drop-every N         do not send every Nth RTP packet (a lossy network;\n"
 	      "                         counted as sent, tx_dropped= in the STAT line)\n"
+	      "fax (SpanDSP T.30; the sender hangs up at the end):\n"
+	      "  --fax-send FILE | --fax-recv FILE   TIFF-F to send / to write\n"
+	      "  --fax-mode g711|t38    g711 (default): T.30 on the RTP audio; t38: the\n"
+	      "                         receiver re-INVITEs to m=image udptl t38, the\n"
+	      "                         sender accepts; T.38 over UDPTL (redundancy 3).\n"
+	      "                         A T.38 re-INVITE in g711 mode gets 488\n"
+	      "  FAX call N send|recv pages=N result=ok|failed code=C rate=R ecm=E (text)\n"
+	      "  EVENT call N t38 reinvite | t38 active|accepted version=V rate=R ec=EC |\n"
+	      "  t38 refused STATUS[, fax on audio]\n"
 	      "mid-call (Cisco figures B-3..B-13); --at may repeat, SEC from start:\n"
 	      "  --at SEC:ACTION        hold[=null|sendonly|inactive][:N]  resume[:N]\n"
 	      "                         call:URI (a second call; the first stays as it is)\n"
@@ -372,6 +381,8 @@ static void check_args(const struct phone_opts *o)
 		snprintf(err, sizeof(err), "--drop-every must be 2 or more");
 	else if (o->unregister_at_ms >= 0 && !o->register_uri)
 		snprintf(err, sizeof(err), "--unregister-at needs --register");
+	else if (o->fax_send && o->fax_recv)
+		snprintf(err, sizeof(err), "--fax-send or --fax-recv, not both");
 	for (int i = 0; !err[0] && i < o->n_targets; i++)
 		if (o->targets[i].number && !o->proxy)
 			snprintf(err, sizeof(err), "--dial needs --proxy");
@@ -388,7 +399,8 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 	       O_DETECT, O_CALL, O_FROM, O_DISPLAY, O_EXITN, O_TIMEOUT, O_AUTH, O_REGISTER, O_EXPIRES,
 	       O_UNREGISTER, O_PROXY, O_BACKUP, O_EMERGENCY, O_TRIES, O_T1, O_DIAL, O_TEMPLATE,
 	       O_SE, O_MINSE, O_NOST, O_PRIVACY, O_PAI, O_HEADER, O_AT, O_WAITING, O_REDIRECT,
-	       O_REFUSE_REFER, O_DTMF_MODE, O_DTMF_MS, O_DTMF_AFTER, O_NO_TE, O_DROP };
+	       O_REFUSE_REFER, O_DTMF_MODE, O_DTMF_MS, O_DTMF_AFTER, O_NO_TE, O_DROP, O_FAX_SEND, O_FAX_RECV,
+	       O_FAX_MODE };
 	static const struct option lopts[] = {
 		{ "bind", 1, NULL, O_BIND }, { "port", 1, NULL, O_PORT },
 		{ "user", 1, NULL, O_USER }, { "answer-after", 1, NULL, O_ANSWER },
@@ -417,6 +429,8 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 		{ "at", 1, NULL, O_AT }, { "answer-waiting", 0, NULL, O_WAITING },
 		{ "redirect-to", 1, NULL, O_REDIRECT }, { "refuse-refer", 1, NULL, O_REFUSE_REFER },
 		{ "drop-every", 1, NULL, O_DROP },
+		{ "fax-send", 1, NULL, O_FAX_SEND }, { "fax-recv", 1, NULL, O_FAX_RECV },
+		{ "fax-mode", 1, NULL, O_FAX_MODE },
 		{ "quiet", 0, NULL, 'q' }, { "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -523,6 +537,15 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 		case O_WAITING: o->answer_waiting = 1; break;
 		case O_REDIRECT: o->redirect_to = optarg; break;
 		case O_REFUSE_REFER: o->refuse_refer = atoi(optarg); break;
+		case O_FAX_SEND: o->fax_send = optarg; break;
+		case O_FAX_RECV: o->fax_recv = optarg; break;
+		case O_FAX_MODE:
+			if (strcmp(optarg, "g711") && strcmp(optarg, "t38")) {
+				fprintf(stderr, "sipgw-phone: bad --fax-mode '%s' (g711|t38)\n", optarg);
+				exit(2);
+			}
+			o->fax_t38 = !strcmp(optarg, "t38");
+			break;
 		case O_FROM: o->from = optarg; break;
 		case O_PRIVACY: o->privacy = optarg; break;
 		case O_PAI: o->pai = optarg; break;

@@ -9,8 +9,11 @@
 #include <strings.h>
 
 #include "dsp/codec.h"
+#include "dsp/fax.h"
 #include "dsp/tone.h"
 #include "rtp/rtp.h"
+#include "rtp/udptl.h"
+#include "sip/sdp_t38.h"
 #include "sim/sim_dtmf.h"
 
 #define FRAME_SAMPLES 160	/* 20 ms at 8 kHz (RFC 3551 4.5.14) */
@@ -41,6 +44,11 @@ struct pmedia {
 	int16_t rx_last[FRAME_SAMPLES];	/* the last of them, for a 3-way mix */
 	int rx_age;		/* ticks since rx_last came */
 	struct sim_te_rx te_rx;	/* RFC 4733 events heard */
+	/* --fax-send / --fax-recv */
+	struct fax_term *fax;	/* T.30 on the RTP audio (g711) or over UDPTL (t38) */
+	struct udptl_session *udptl;	/* t38: opened for the image stream's SDP */
+	int t38;		/* the call runs T.38: no RTP, the terminal on UDPTL */
+	int fax_over;		/* T.30 phase E reached */
 };
 
 static void pmedia_detect(struct pmedia *m, const int16_t *amp, size_t len);
@@ -97,6 +105,8 @@ static void on_rtp(void *arg, int pt, const uint8_t *payload, size_t len, uint16
 		phone_out(m->ph, "AUDIO", "rx codec %s/%d ptime %d", d->name, d->clock,
 			  n * 1000 / CODEC_RATE);
 	}
+	if (m->fax && !m->t38)
+		fax_term_rx_audio(m->fax, amp, (size_t)n);
 	m->rx_frames++;
 	/* the 3-way mix takes the last 20 ms heard */
 	memset(m->rx_last, 0, sizeof(m->rx_last));
@@ -188,6 +198,8 @@ void pmedia_free(struct pmedia *m)
 	codec_free(m->tx);
 	for (int i = 0; i < RX_CODECS; i++)
 		codec_free(m->rx[i]);
+	fax_term_free(m->fax);
+	udptl_free(m->udptl);
 	if (m->tg)
 		sine_gen_free(m->tg);
 	pdtmf_tx_free(m->dg);
@@ -262,10 +274,16 @@ void pmedia_tick(struct pmedia *m, const int16_t *mix)
 	int16_t *amp;
 	size_t n;
 
+	if (m->t38) {
+		fax_term_tick(m->fax, FRAME_SAMPLES);	/* T.38 paces itself on this clock */
+		return;
+	}
 	if (m->pt < 0 || !m->tx)
 		return;
 	amp = m->txbuf + m->tx_n;
-	if (m->dg && pdtmf_tx_audio(m->dg, amp, FRAME_SAMPLES)) {
+	if (m->fax) {
+		fax_term_tx_audio(m->fax, amp, FRAME_SAMPLES);
+	} else if (m->dg && pdtmf_tx_audio(m->dg, amp, FRAME_SAMPLES)) {
 		;	/* in-band digits replace the tone while they play */
 	} else if (m->play) {
 		for (int i = 0; i < FRAME_SAMPLES; i++, m->play_pos = (m->play_pos + 1) % m->play_n)
@@ -322,4 +340,95 @@ void pmedia_print_stats(const struct pmedia *m)
 		  "jitter=%.1fms tx_dropped=%lu remote_lost=%ld rtt=%d", m->call_id,
 		  st.tx_packets, st.rx_packets, st.rx_dropped, st.rx_lost, st.rx_expected,
 		  st.jitter_ms, st.tx_test_dropped, st.remote_lost, st.rtt_ms);
+}
+
+/* ---- fax (--fax-send, --fax-recv; the SIP side is phone_fax.c) */
+
+static void on_fax_done(void *arg, const struct fax_result *r)
+{
+	struct pmedia *m = arg;
+	char line[160];
+
+	fax_result_format(line, sizeof(line), r, m->ph->o.fax_send != NULL);
+	phone_out(m->ph, "FAX", "call %d %s", m->call_id, line);
+	m->fax_over = 1;
+}
+
+static int fax_start(struct pmedia *m, int calling, const struct sdp_t38 *t, fax_ifp_h *ifp_h)
+{
+	const struct phone_opts *o = &m->ph->o;
+	struct fax_term_params fp = {
+		.mode = t ? FAX_MODE_T38 : FAX_MODE_AUDIO, .calling = calling,
+		.send = o->fax_send != NULL, .file = o->fax_send ? o->fax_send : o->fax_recv,
+		.ident = "sipgw-phone", .ecm = 1, .ifp_h = ifp_h, .done_h = on_fax_done, .arg = m,
+	};
+
+	if (t)
+		fp.t38 = (struct fax_t38_conf){ .version = t->version, .max_bitrate = t->max_bitrate,
+						.local_tcf = t->rate_mgmt == T38_TCF_LOCAL,
+						.fill_bit_removal = t->fill_bit_removal,
+						.max_datagram = t->max_datagram };
+	fax_term_free(m->fax);
+	m->fax = NULL;
+	return fax_term_alloc(&m->fax, &fp);
+}
+
+int pmedia_fax_audio(struct pmedia *m, int calling)
+{
+	m->t38 = 0;
+	return fax_start(m, calling, NULL, NULL);
+}
+
+static void on_udptl(void *arg, const uint8_t *ifp, size_t len, uint16_t seq, int recovered)
+{
+	struct pmedia *m = arg;
+
+	if (m->fax && m->t38)
+		fax_term_rx_ifp(m->fax, ifp, len, seq);
+}
+
+static void on_fax_ifp(void *arg, const uint8_t *ifp, size_t len, int count)
+{
+	struct pmedia *m = arg;
+
+	udptl_send(m->udptl, ifp, len, count);
+}
+
+int pmedia_t38_port(struct pmedia *m)
+{
+	struct udptl_params up = { .local_ip = m->ph->o.bind_addr, .ec = UDPTL_EC_REDUNDANCY,
+				   .redundancy = PHONE_T38_REDUNDANCY, .recv_h = on_udptl, .arg = m };
+	int rc;
+
+	if (!m->udptl && (rc = udptl_alloc(&m->udptl, m->ph->root, &up)) < 0)
+		return rc;
+	return udptl_local_port(m->udptl);
+}
+
+int pmedia_t38_start(struct pmedia *m, const char *ip, int port, const struct sdp_t38 *t, int calling)
+{
+	int rc = pmedia_t38_port(m);
+
+	if (rc < 0 || (rc = udptl_set_remote(m->udptl, ip, port)) < 0)
+		return rc;
+	udptl_set_max_datagram(m->udptl, t->max_datagram > 0 ? (size_t)t->max_datagram : 0);
+	rc = fax_start(m, calling, t, on_fax_ifp);
+	m->t38 = rc == 0;
+	return rc;
+}
+
+int pmedia_fax_over(const struct pmedia *m)
+{
+	return m->fax_over;
+}
+
+void pmedia_print_t38_stats(const struct pmedia *m)
+{
+	struct udptl_stats st;
+
+	if (!m->udptl)
+		return;
+	udptl_get_stats(m->udptl, &st);
+	phone_out(m->ph, "STAT", "call %d udptl tx=%lu rx=%lu recovered=%lu lost=%lu dropped=%lu",
+		  m->call_id, st.tx_packets, st.rx_packets, st.rx_recovered, st.rx_lost, st.rx_dropped);
 }

@@ -12,6 +12,14 @@
 #define SDP_BUF_LEN 1024	/* our SDP bodies */
 #define PCALL_MAX_CONTACTS 8	/* 3xx Contacts tried in q order */
 
+/* A fax call's move to T.38 (phone_fax.c). */
+enum pcall_t38 {
+	PT38_NONE,		/* audio */
+	PT38_OFFERED,		/* our re-INVITE to image/t38 is out */
+	PT38_ACTIVE,		/* T.38 over UDPTL */
+	PT38_REFUSED,		/* the far end said no: fax on the audio */
+};
+
 struct pcall {
 	struct phone *ph;
 	struct pcall *next;
@@ -49,6 +57,10 @@ struct pcall {
 	char refer_event[64];			/* Event of a REFER we accepted, for its NOTIFYs */
 	int refer_done;				/* final NOTIFY sent: then BYE (RFC 5589 6.1) */
 	int notifies_out;			/* our NOTIFYs not answered yet */
+	/* fax (phone_fax.c) */
+	enum pcall_t38 t38;
+	int fax_ticks;				/* 20 ms ticks in ACTIVE */
+	int fax_hung;				/* our hangup after phase E is done */
 	struct pdtmf_info *dtmf_info;		/* --dtmf-mode info: digits still to send, or NULL */
 };
 
@@ -107,6 +119,15 @@ void pxfer_nua_redirected(struct pcall *c, const sip_t *sip);
 /** A 3xx to our INVITE, or a failure of a redirected try: the next Contact; 1 if sent. */
 int pxfer_follow_redirect(struct pcall *c, int status, const sip_t *sip);
 
+/* phone_fax.c: --fax-send, --fax-recv, --fax-mode */
+/** The call is answered: start the audio fax terminal in g711 mode. */
+void pfax_answered(struct pcall *c);
+/** A re-INVITE: one to image/t38 is answered here (200 or 488); 1 if so. */
+int pfax_reinvite(struct pcall *c, const sip_t *sip);
+/** A response to our T.38 re-INVITE; 1 if it was one. */
+int pfax_invite_response(struct pcall *c, int status, const sip_t *sip);
+/** Every 20 ms: the receiver's T.38 re-INVITE, the sender's hangup at the end. */
+void pfax_tick(struct pcall *c);
 /* phone_dtmf.c: DTMF by SIP INFO, and where --dtmf starts */
 struct pdtmf_info;
 /** The call is answered: --dtmf starts (media or INFO, by --dtmf-mode). */

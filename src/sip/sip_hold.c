@@ -36,6 +36,8 @@ int sip_hold_offer(struct sip_leg *sl, char *buf, size_t len)
 	enum sdp_dir dir;
 	int rc;
 
+	if ((rc = sip_t38_offer(sl, buf, len)) != -ENOENT)
+		return rc;	/* in T.38 the session is the image stream */
 	if (!sl->local_hold)
 		dir = far_holds ? SDP_RECVONLY : SDP_SENDRECV;
 	else if (sl->local_how == LEG_HOLD_INACTIVE || far_holds)

@@ -66,6 +66,7 @@ struct sip_ua {
 	struct cfg_enum_list dtmf_relay;	/* sip_ua_params.dtmf_relay */
 	int vad;			/* sip_ua_params.vad */
 	struct dp_codecs codecs;	/* sip_ua_params.codecs */
+	int fax_t38, t38_redundancy;		/* sip_ua_params' */
 	struct sip_overload ovl;
 	void (*shutdown_done)(void *arg);
 	void *shutdown_arg;
@@ -259,6 +260,7 @@ struct sip_leg {
 	enum leg_hold local_how;	/* ... this way */
 	int hold_out;			/* our re-INVITE for it awaits its answer */
 	int offer_null_addr;		/* the offer being built says c=0.0.0.0 */
+	struct sip_t38 *t38;		/* fax watch and relay (sip_t38.c), NULL = none yet */
 	char desc[64];
 };
 
@@ -298,6 +300,26 @@ int sip_hold_response(struct sip_leg *sl, int status, sip_t const *sip);
 /* sip_media.c */
 /** The leg's codec order from config names (unknown ones skipped, logged). */
 void sl_set_codecs(struct sip_leg *sl, const struct dp_codecs *names);
+/* sip_t38.c: fax, T.38 relay (or G.711 passthrough when refused) */
+struct sip_t38;
+/** A frame from the other party (sl_play): 1 when the T.38 gateway took it
+ * (no RTP goes out), else 0 after listening for a fax in it. */
+int sip_t38_play(struct sip_leg *sl, const int16_t *frame);
+/** A frame from the far end (RTP) towards the other party: a fax in it? */
+void sip_t38_heard(struct sip_leg *sl, const int16_t *frame);
+/** The B-channel's clock pulls a frame (sl_pull): in T.38 the gateway's; 1 if so. */
+int sip_t38_pull(struct sip_leg *sl, int16_t *frame);
+/** A re-INVITE or UPDATE offer: one with a live image/t38 stream is
+ * answered here (200 and relay on, or 488); 1 if so. */
+int sip_t38_offer_in(struct sip_leg *sl, sip_t const *sip, int update);
+/** A response to an INVITE in the dialog: 1 if it answered our T.38 re-INVITE. */
+int sip_t38_response(struct sip_leg *sl, int status, sip_t const *sip);
+/** Our offer in T.38 mode (a session refresh, an offerless re-INVITE):
+ * the image stream as negotiated; -ENOENT when not in T.38, -ENOSPC. */
+int sip_t38_offer(struct sip_leg *sl, char *buf, size_t len);
+/** When UDPTL last brought a packet in T.38 mode (the RTP watch counts it); 0 = not in T.38. */
+long long sip_t38_last_rx(const struct sip_leg *sl);
+void sip_t38_free(struct sip_leg *sl);
 
 /* sip_rtp.c: RTP media and DTMF */
 /** The leg's media port and DTMF state, relay its dtmf-relay list; 0 or -ENOMEM. */

@@ -384,6 +384,7 @@ static void sl_destroy(struct leg *leg)
 	media_part(&sl->mport);
 	sip_rtp_cleanup(sl);
 	sip_refer_free(sl);
+	sip_t38_free(sl);
 	sip_timers_free(sl);
 	fsm_inst_cleanup(&sl->fi);
 	if (sl->nh)
@@ -485,7 +486,7 @@ static void ev_r_1xx(struct sip_leg *sl, int status, sip_t const *sip)
 	case SIP_ST_CONFIRMED:
 	case SIP_ST_HELD:
 		/* our refresh's or hold's; one to the stack's own re-INVITE says nothing */
-		if (!sip_timers_refresh_response(sl, status, sip))
+		if (!sip_timers_refresh_response(sl, status, sip) && !sip_t38_response(sl, status, sip))
 			sip_hold_response(sl, status, sip);
 		return;
 	case SIP_ST_TERMINATING:
@@ -517,7 +518,8 @@ static void ev_r_2xx(struct sip_leg *sl, int status, sip_t const *sip)
 		return;
 	case SIP_ST_CONFIRMED:
 	case SIP_ST_HELD:
-		if (sip_timers_refresh_response(sl, status, sip) || sip_hold_response(sl, status, sip))
+		if (sip_timers_refresh_response(sl, status, sip) || sip_t38_response(sl, status, sip) ||
+		    sip_hold_response(sl, status, sip))
 			return;
 		hold = sl_is(sl, SIP_ST_HELD);
 		break;
@@ -544,7 +546,8 @@ static void ev_r_2xx(struct sip_leg *sl, int status, sip_t const *sip)
 static void ev_r_fail(struct sip_leg *sl, int status, sip_t const *sip)
 {
 	if ((sl_is(sl, SIP_ST_CONFIRMED) || sl_is(sl, SIP_ST_HELD)) &&
-	    (sip_timers_refresh_response(sl, status, sip) || sip_hold_response(sl, status, sip)))
+	    (sip_timers_refresh_response(sl, status, sip) || sip_t38_response(sl, status, sip) ||
+	     sip_hold_response(sl, status, sip)))
 		return;
 	/* a 3xx's Contacts go up as data: routing decides (route_redirect.c) */
 	if (status >= 300 && status < 400)
@@ -565,6 +568,8 @@ static void ev_offer_in(struct sip_leg *sl, sip_t const *sip, int update)
 
 	/* nua leaves UPDATE to us (NUTAG_APPL_METHOD): our answer names the
 	 * request it answers (NUTAG_WITH_THIS), as for INFO and REFER */
+	if (sip_t38_offer_in(sl, sip, update))
+		return;
 	if (update && sip_body_sdp(sip, &si) == -ENOENT) {
 		nua_respond(sl->nh, SIP_200_OK, NUTAG_WITH_THIS(sl->ua->nua), TAG_END());
 		sip_timers_refreshed(sl, sip);

@@ -248,9 +248,12 @@ static int sl_pull(struct media_port *mp, int16_t *frame)
 {
 	struct sip_leg *sl = mp->owner;
 
+	if (sip_t38_pull(sl, frame))	/* T.38: the gateway's audio, not RTP's */
+		return 1;
 	if (!sl->rm.jb)
 		return 0;
 	jbuf_get(sl->rm.jb, frame);
+	sip_t38_heard(sl, frame);	/* a fax from SIP? */
 	dtmf_play_fill(sl->rm.dp_in, frame, MEDIA_FRAME);
 	mp->frames_in++;
 	if (mp->peer)
@@ -419,8 +422,9 @@ void sl_play(struct media_port *mp, const int16_t *frame)
 	}
 	/* Held, the session sends nothing (rtp_set_held) but its
 	 * timestamps go on with the clock, so the resumed stream (marker bit
-	 * set) does not jump back in time (RFC 3550 5.1). */
-	if (sl->pt < 0 || !r->codec)
+	 * set) does not jump back in time (RFC 3550 5.1). In T.38 the
+	 * gateway takes the frame instead. */
+	if (sl->pt < 0 || !r->codec || sip_t38_play(sl, frame))
 		return;
 	if (dtmf_play_busy(r->dp_out)) {	/* in-band method: the digit replaces the audio */
 		memcpy(buf, frame, sizeof(buf));

@@ -229,6 +229,8 @@ void sip_timers_rtp_check(struct sip_leg *sl)
 	rtp_get_activity(sl->rtp, &last_rx, &in.refused_run);
 	if (last_rx > in.since_ms)
 		in.since_ms = last_rx;
+	if (sip_t38_last_rx(sl) > in.since_ms)	/* in T.38 the fax comes over UDPTL */
+		in.since_ms = sip_t38_last_rx(sl);
 	switch (rtp_watch_check(&in, &next)) {
 	case RTP_WATCH_OK:
 		fsm_timer_start_ms(&sl->fi, next);	/* 0: the watch is off */

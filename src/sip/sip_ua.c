@@ -109,6 +109,8 @@ int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 	ua->vad = p->vad;
 	if (p->codecs)
 		ua->codecs = *p->codecs;
+	ua->fax_t38 = p->fax_t38;
+	ua->t38_redundancy = p->t38_redundancy;
 	ua->rtp_port_max = p->rtp_port_max;
 	ua->incoming_h = p->incoming_h;
 	ua->refer_h = p->refer_h;

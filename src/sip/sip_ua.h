@@ -63,6 +63,8 @@ struct sip_ua_params {
 	const struct cfg_enum_list *dtmf_relay;	/* Cisco dtmf-relay for legs no dial-peer names */
 	int vad;			/* offer CN and send it in silence (RFC 3389) */
 	const struct dp_codecs *codecs;	/* rtp.codecs: the codec order of legs no dial-peer names */
+	int fax_t38;			/* a fax on a PRI call: re-INVITE to T.38 (else G.711 passthrough) */
+	int t38_redundancy;		/* UDPTL secondary IFPs, 1..UDPTL_MAX_REDUNDANCY */
 };
 
 int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p);

@@ -18,6 +18,7 @@
 	X(dialpeer) \
 	X(dtmf) \
 	X(echo) \
+	X(fax) \
 	X(fax_tone) \
 	X(fsm) \
 	X(log) \
@@ -31,12 +32,14 @@
 	X(rtcp) \
 	X(rtp) \
 	X(sdp) \
+	X(sdp_t38) \
 	X(sim_dtmf) \
 	X(sip_leg) \
 	X(sip_overload) \
 	X(sip_timers) \
 	X(tonezone) \
-	X(transfer)
+	X(transfer) \
+	X(udptl)
 
 #define UNIT_DECLARE(name) int suite_##name##_add(void);
 UNIT_SUITES(UNIT_DECLARE)
