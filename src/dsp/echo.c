@@ -41,7 +41,18 @@ struct echo_can {
 	unsigned single_talk;		/* single-talk frames seen */
 	unsigned measured;		/* of which counted */
 	double sum_ref, sum_in, sum_out;
+	unsigned long diverged;		/* frames the guard passed through untouched */
 };
+
+/* Divergence guard: a canceller only takes energy away. A frame that leaves
+ * it more than 6 dB louder than it came in, and louder than about -50 dBov,
+ * means the filter adapted to something that is no echo (tones both ways in
+ * double talk, such as DTMF from each side) and now plays the reference into
+ * the line's audio: that frame passes through as it came (the filter keeps
+ * adapting: a reset would throw away a converged echo path with it). Found with DTMF both ways on a line with no echo at all: the
+ * phone's own digit came back to it out of the canceller. */
+#define EC_GUARD_RATIO 4.0
+#define EC_GUARD_FLOOR 1.0e4
 
 int echo_can_alloc(struct echo_can **ecp, int tail_ms)
 {
@@ -133,9 +144,17 @@ void echo_can_process(struct echo_can *ec, const int16_t *ref, const int16_t *in
 		double pin = meansq(in + off, ECHO_FRAME);
 
 		/* the linear (MDF) filter, then the residual echo suppressor */
+		double pout;
+
 		speex_echo_cancellation(ec->st, in + off, ref + off, lin);
 		speex_preprocess_run(ec->pp, lin);
-		ec_measure(ec, meansq(ref + off, ECHO_FRAME), pin, meansq(lin, ECHO_FRAME));
+		pout = meansq(lin, ECHO_FRAME);
+		if (pout > EC_GUARD_FLOOR && pout > pin * EC_GUARD_RATIO) {
+			memcpy(lin, in + off, sizeof(lin));
+			pout = pin;
+			ec->diverged++;
+		}
+		ec_measure(ec, meansq(ref + off, ECHO_FRAME), pin, pout);
 		memcpy(out + off, lin, sizeof(lin));
 	}
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsp/dtmf.h"
 #include "dsp/echo.h"
 #include "dsp/echo_path.h"
 #include "unit.h"
@@ -354,6 +355,65 @@ static void test_figures_no_echo(void)
 	echo_can_free(ec);
 }
 
+static void heard_digit(void *arg, char d, int begin, unsigned ms)
+{
+	char *s = arg;
+	size_t n = strlen(s);
+
+	if (!begin && n < 15) {
+		s[n] = d;
+		s[n + 1] = 0;
+	}
+}
+
+/* DTMF both ways on a line with no echo at all (the digits the far end
+ * sends meet the PBX's own in double talk), then the PBX falls silent
+ * while the far end sends one more digit: what the canceller passes on
+ * must stay silence, not a copy of that digit (the divergence guard). */
+static void test_no_echo_tones_both_ways(void)
+{
+	struct echo_can *ec;
+	struct dtmf_play *far, *near;
+	struct dtmf_watch *dw;
+	int16_t ref[ECHO_FRAME], in[ECHO_FRAME], out[ECHO_FRAME];
+	char heard[16] = "";
+	double loudest = 0;
+
+	CU_ASSERT_FATAL(echo_can_alloc(&ec, 128) == 0);
+	CU_ASSERT_FATAL(dtmf_play_alloc(&far) == 0 && dtmf_play_alloc(&near) == 0);
+	CU_ASSERT_FATAL(dtmf_watch_alloc(&dw, heard_digit, heard) == 0);
+	for (const char *p = "2468"; *p; p++)
+		dtmf_play_end(far, *p, 100);
+	for (const char *p = "159"; *p; p++)
+		dtmf_play_end(near, *p, 100);
+	for (int f = 0; f < 100; f++) {
+		memset(ref, 0, sizeof(ref));
+		memset(in, 0, sizeof(in));
+		dtmf_play_fill(far, ref, ECHO_FRAME);
+		dtmf_play_fill(near, in, ECHO_FRAME);
+		echo_can_process(ec, ref, in, out, ECHO_FRAME);
+		dtmf_watch_feed(dw, out, ECHO_FRAME);
+		if (f >= 24) {	/* the PBX's 159 (23 frames) are over: only silence came in */
+			double ms = 0;
+
+			for (int i = 0; i < ECHO_FRAME; i++)
+				ms += (double)out[i] * out[i] / ECHO_FRAME;
+			loudest = fmax(loudest, ms);
+		}
+	}
+	if (strpbrk(heard, "2468") || loudest > 1.0e4)
+		printf("heard \"%s\", loudest after the PBX's digits %.0f ", heard, loudest);
+	/* none of the far end's digits in what the PBX sent; the PBX's own may
+	 * lose one to the suppressor where both talk at once (SpeexDSP's NLP) */
+	CU_ASSERT(strpbrk(heard, "2468") == NULL);
+	CU_ASSERT(strncmp(heard, "15", 2) == 0);
+	CU_ASSERT(loudest <= 1.0e4);	/* about -50 dBov at most */
+	dtmf_watch_free(dw);
+	dtmf_play_free(far);
+	dtmf_play_free(near);
+	echo_can_free(ec);
+}
+
 int suite_echo_add(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -367,6 +427,7 @@ int suite_echo_add(void)
 		{ "tail 32..256 ms", test_tail_bounds },
 		{ "ERLE/ERL NAN until the far end talked alone", test_figures_nan_without_far_speech },
 		{ "no echo at all: ERLE NAN, ERL infinite", test_figures_no_echo },
+		{ "tones both ways, no echo: no digit leaks out", test_no_echo_tones_both_ways },
 		{ NULL, NULL }
 	};
 	CU_pSuite s = CU_add_suite("echo", suite_init, suite_clean);
