@@ -119,6 +119,7 @@ static void pm_fax_check(struct pri_leg *pl, struct fax_tone_det *det, const int
 	echo_can_disable(m->ec);
 	LOGI(LSS_DSP, "%s echo canceller off: %s %s at %u.%02u s", pm_desc(pl), fax_tone_name(t), from,
 	     m->ec_frames / 50, m->ec_frames % 50 * 2);
+	media_fax(&pl->port);	/* the SIP side keeps its audio as it is too */
 }
 
 static void pm_db(char *buf, size_t len, double db)

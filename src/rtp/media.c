@@ -48,6 +48,12 @@ int media_dtmf(struct media_port *from, const struct media_dtmf *ev)
 	return 1;
 }
 
+void media_fax(struct media_port *from)
+{
+	if (from->peer && from->peer->fax)
+		from->peer->fax(from->peer);
+}
+
 int media_pull(struct media_port *to, int16_t *frame)
 {
 	struct media_port *from = to->peer;

@@ -58,6 +58,9 @@ struct media_stats {
 	int ec;
 	double ec_erle_db, ec_erl_db;
 };
+/** A fax or modem was heard on the call (CED, ANS/, V.21): keep the audio as
+ * it is from now on (no silence suppression). */
+typedef void (media_fax_h)(struct media_port *mp);
 typedef void (media_stats_h)(struct media_port *mp, struct media_stats *st);
 
 struct media_port {
@@ -67,6 +70,7 @@ struct media_port {
 	media_dtmf_h *dtmf;		/* NULL: digits stay in the audio */
 	media_pull_h *pull;		/* NULL: it only pushes */
 	media_stats_h *stats;		/* NULL: no figures */
+	media_fax_h *fax;		/* NULL: it changes nothing for a fax */
 	int clocked;			/* it plays on its own 20 ms clock and may pull */
 	void *owner;
 	struct media_port *peer;	/* where frames heard on this port go */
@@ -84,6 +88,8 @@ void media_deliver(struct media_port *from, const int16_t *frame);
 int media_dtmf(struct media_port *from, const struct media_dtmf *ev);
 /** Whether from's peer takes DTMF as events (else in-band stays in-band). */
 int media_peer_takes_dtmf(const struct media_port *from);
+/** A fax was heard on port from's call: tell its peer. */
+void media_fax(struct media_port *from);
 /** The port's clock asks its peer for a frame: 1 filled, 0 none to pull. */
 int media_pull(struct media_port *to, int16_t *frame);
 /** The port's figures (st->valid 0 when it keeps none). */

@@ -199,6 +199,7 @@ struct sip_rtp {
 	int cn_pt;
 	unsigned silent, cn_age;
 	int in_cn;
+	int fax;			/* a fax on the call: audio kept as it is (no CN) */
 	unsigned long cn_sent;
 	int16_t tx[SIP_RTP_MAX_PTIME * 8 + MEDIA_FRAME];	/* samples short of a packet */
 	size_t tx_n;

@@ -41,6 +41,23 @@ static const char *peer_kind(const struct sip_leg *sl)
 static int sl_pull(struct media_port *mp, int16_t *frame);
 static void sl_stats(struct media_port *mp, struct media_stats *st);
 
+/* media_port.fax: a fax or modem on the call (the B-channel heard its
+ * tone): no more silence suppression, a modem's quiet moments are signal. */
+static void sl_fax(struct media_port *mp)
+{
+	struct sip_leg *sl = mp->owner;
+
+	if (sl->rm.fax)
+		return;
+	sl->rm.fax = 1;
+	if (sl->rm.cn_pt > 0)
+		LOGI(LSS_DSP, "%s fax on the call: silence suppression off", sip_leg_describe(sl));
+	if (sl->rm.in_cn) {
+		sl->rm.in_cn = 0;
+		rtp_mark(sl->rtp);
+	}
+}
+
 int sip_rtp_init(struct sip_leg *sl, const struct cfg_enum_list *relay)
 {
 	struct sip_rtp *r = &sl->rm;
@@ -49,6 +66,7 @@ int sip_rtp_init(struct sip_leg *sl, const struct cfg_enum_list *relay)
 	sl->mport.play = sl_play;
 	sl->mport.pull = sl_pull;
 	sl->mport.stats = sl_stats;
+	sl->mport.fax = sl_fax;
 	sl->mport.owner = sl;
 	r->law = LAW_ULAW;
 	r->ptime = 20;
@@ -357,7 +375,7 @@ static void tx_audio(struct sip_leg *sl, const int16_t *frame)
 	size_t want = (size_t)r->ptime * SAMPLES_PER_MS;
 	uint8_t pkt[CODEC_MAX_PAYLOAD];
 
-	if (r->cn_pt > 0 && tx_silence(sl, frame, (uint32_t)(MEDIA_FRAME *
+	if (r->cn_pt > 0 && !r->fax && tx_silence(sl, frame, (uint32_t)(MEDIA_FRAME *
 							   codec_ts_per_sample(codec_desc(r->codec)))))
 		return;
 

@@ -292,3 +292,27 @@ def vad_comfort_noise_in_silence(tb):
     dts = (tail[-1][3] - tail[0][3]) & 0xffffffff
     if abs(dts / 8000.0 - span_s) > 0.1:
         raise FlowError("RTP time moved %.2f s in %.2f s of silence" % (dts / 8000.0, span_s))
+
+
+@flow
+def vad_off_once_a_fax_is_heard(tb):
+    """rtp vad = true and a UA taking CN; the PBX answers like a modem (2100 Hz with phase
+    reversals): the echo canceller goes off and the SIP leg is told a fax is on the call, so its
+    silence suppression stops for the rest of the call (a modem's quiet moments are signal)."""
+    import xferua
+    b = xferua.XferUA(tb.sip_port, "2001")
+    plain = b.sdp
+    b.sdp = lambda: plain().replace("RTP/AVP 0\r\n", "RTP/AVP 0 13\r\n").replace(
+        "a=rtpmap:0 PCMU/8000\r\n", "a=rtpmap:0 PCMU/8000\r\na=rtpmap:13 CN/8000\r\n")
+    try:
+        gw = tb.gateway(tb.config([voip_peer(100, "2001", b.port)], rtp_extra="vad = true;"))
+        pbx = pbx_call(tb, "--tone-ans", "--hangup-after", "3")
+        b.answer()
+        gw.wait_line(r"fax on the call: silence suppression off", stream="err", timeout=6)
+        pbx.wait_exit()
+    finally:
+        b.close()
+    off = [i for i, l in enumerate(gw.errlines()) if "echo canceller off: ANS/PR" in l]
+    told = [i for i, l in enumerate(gw.errlines()) if "fax on the call: silence suppression off" in l]
+    if not off or not told or told[0] < off[0]:
+        raise FlowError("the fax tone did not reach the SIP leg after the canceller went off")
