@@ -44,8 +44,8 @@ struct echo_can {
 	unsigned long diverged;		/* frames the guard passed through untouched */
 };
 
-/* Divergence guard: a canceller only takes energy away. A frame that leaves
- * it more than 6 dB louder than it came in, and louder than about -50 dBov,
+/* Divergence guard: a canceller only takes energy away. A frame its linear
+ * filter leaves more than 6 dB louder than it came in, and louder than about -50 dBov,
  * means the filter adapted to something that is no echo (tones both ways in
  * double talk, such as DTMF from each side) and now plays the reference into
  * the line's audio: that frame passes through as it came (the filter keeps
@@ -143,18 +143,19 @@ void echo_can_process(struct echo_can *ec, const int16_t *ref, const int16_t *in
 	for (size_t off = 0; off < n; off += ECHO_FRAME) {
 		double pin = meansq(in + off, ECHO_FRAME);
 
-		/* the linear (MDF) filter, then the residual echo suppressor */
-		double pout;
+		/* the linear (MDF) filter, its guard, then the residual echo
+		 * suppressor (whose output lags its input, so the guard looks at
+		 * the filter's own: e = d - y, aligned with what came in) */
+		double plin;
 
 		speex_echo_cancellation(ec->st, in + off, ref + off, lin);
-		speex_preprocess_run(ec->pp, lin);
-		pout = meansq(lin, ECHO_FRAME);
-		if (pout > EC_GUARD_FLOOR && pout > pin * EC_GUARD_RATIO) {
+		plin = meansq(lin, ECHO_FRAME);
+		if (plin > EC_GUARD_FLOOR && plin > pin * EC_GUARD_RATIO) {
 			memcpy(lin, in + off, sizeof(lin));
-			pout = pin;
 			ec->diverged++;
 		}
-		ec_measure(ec, meansq(ref + off, ECHO_FRAME), pin, pout);
+		speex_preprocess_run(ec->pp, lin);
+		ec_measure(ec, meansq(ref + off, ECHO_FRAME), pin, meansq(lin, ECHO_FRAME));
 		memcpy(out + off, lin, sizeof(lin));
 	}
 }
