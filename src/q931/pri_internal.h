@@ -116,6 +116,7 @@ struct pri_media {
 	struct dtmf_play *dp_in;	/* keypad digits played towards the SIP side */
 	int relay;			/* the SIP side takes digits as events: cut them from the audio */
 	int clear_channel;		/* a data bearer: no echo canceller, no DTMF */
+	int fax;			/* a fax or modem tone was heard (fax_tone.c) */
 	int16_t dl[PM_DELAY + 1][MEDIA_FRAME];
 	uint8_t dl_mute[PM_DELAY + 1];
 	unsigned dl_len;

@@ -116,9 +116,14 @@ static void pm_fax_check(struct pri_leg *pl, struct fax_tone_det *det, const int
 		LOGI(LSS_DSP, "%s fax tone CNG %s: echo canceller stays on", pm_desc(pl), from);
 		return;
 	}
-	echo_can_disable(m->ec);
-	LOGI(LSS_DSP, "%s echo canceller off: %s %s at %u.%02u s", pm_desc(pl), fax_tone_name(t), from,
-	     m->ec_frames / 50, m->ec_frames % 50 * 2);
+	m->fax = 1;
+	if (m->ec && echo_can_enabled(m->ec)) {
+		echo_can_disable(m->ec);
+		LOGI(LSS_DSP, "%s echo canceller off: %s %s at %u.%02u s", pm_desc(pl), fax_tone_name(t), from,
+		     m->ec_frames / 50, m->ec_frames % 50 * 2);
+	} else {
+		LOGI(LSS_DSP, "%s fax/modem tone %s %s", pm_desc(pl), fax_tone_name(t), from);
+	}
 	media_fax(&pl->port);	/* the SIP side keeps its audio as it is too */
 }
 
@@ -182,8 +187,10 @@ int pri_media_init(struct pri_leg *pl)
 		pri_media_cleanup(pl);
 		return -ENOMEM;
 	}
-	if (cfg->echo_cancel && (echo_can_alloc(&m->ec, cfg->echo_tail_ms) ||
-				 fax_tone_det_alloc(&m->ft_in) || fax_tone_det_alloc(&m->ft_out))) {
+	/* the fax watch runs with or without a canceller: the SIP side's
+	 * silence suppression and jitter buffer change for a fax too */
+	if ((cfg->echo_cancel && echo_can_alloc(&m->ec, cfg->echo_tail_ms)) ||
+	    fax_tone_det_alloc(&m->ft_in) || fax_tone_det_alloc(&m->ft_out)) {
 		pri_media_cleanup(pl);
 		return -ENOMEM;
 	}
@@ -259,7 +266,7 @@ void pri_leg_tick(struct pri_leg *pl)
 	}
 	/* A digit from the SIP side replaces the audio while it plays. */
 	dtmf_play_fill(m->dp, out, MEDIA_FRAME);
-	if (m->ec && echo_can_enabled(m->ec))
+	if (!m->fax)
 		pm_fax_check(pl, m->ft_out, out, "to the PBX");
 	memcpy(m->line_out, out, sizeof(out));
 	g711_law_encode(law, out, wire, MEDIA_FRAME);
@@ -299,7 +306,7 @@ void pri_leg_frame_in(struct pri_leg *pl, const uint8_t *wire, size_t len)
 		media_deliver(&pl->port, in);
 		return;
 	}
-	if (m->ec && echo_can_enabled(m->ec))
+	if (!m->fax)
 		pm_fax_check(pl, m->ft_in, in, "from the PBX");
 	if (m->ec && echo_can_enabled(m->ec)) {
 		echo_can_process(m->ec, m->line_out, in, in, MEDIA_FRAME);

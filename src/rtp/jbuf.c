@@ -22,6 +22,7 @@
 
 /* user_data of a packet: audio, or CN whose level rides in data[0]. */
 enum { JB_PKT_AUDIO, JB_PKT_CN };
+#define JB_FZ_SLOTS 16		/* frozen: 320 ms of frames ahead at most */
 
 struct jbuf {
 	JitterBuffer *jb;
@@ -37,6 +38,13 @@ struct jbuf {
 	int16_t hist[2 * JB_FRAME_SAMPLES];	/* the last two frames played */
 	uint32_t newest_ts;	/* the latest timestamp put, for delay_ms */
 	int has_newest;
+	/* jbuf_freeze: Speex is left (its get grows the delay on a miss,
+	 * auto-adjust or not); frames wait in a ring for their turn at the
+	 * delay the freeze found */
+	int frozen, fz_started;
+	uint32_t fz_ptr;		/* the timestamp whose turn is next */
+	uint32_t fz_delay;		/* samples */
+	struct { int16_t pcm[JB_FRAME_SAMPLES]; uint32_t ts; int full; } fz[JB_FZ_SLOTS];
 	struct jbuf_stats st;
 };
 
@@ -78,9 +86,24 @@ void jbuf_free(struct jbuf *jb)
 	free(jb);
 }
 
+void jbuf_freeze(struct jbuf *jb)
+{
+	struct jbuf_stats st;
+
+	if (jb->frozen)
+		return;
+	jbuf_get_stats(jb, &st);
+	jb->fz_delay = (uint32_t)(st.delay_ms > 0 ? st.delay_ms : 20) * JB_MS_SAMPLES;
+	jb->frozen = 1;
+	jb->fz_started = 0;	/* the frames Speex holds are dropped: a glitch at the fax tone */
+	memset(jb->fz, 0, sizeof(jb->fz));
+}
+
 void jbuf_reset(struct jbuf *jb)
 {
 	jitter_buffer_reset(jb->jb);
+	jb->fz_started = 0;
+	memset(jb->fz, 0, sizeof(jb->fz));
 	jb->synced = 0;
 	jb->cn = 0;
 	jb->miss_run = 0;
@@ -88,11 +111,78 @@ void jbuf_reset(struct jbuf *jb)
 	jb->puts = 0;
 }
 
+static void plc_restart(struct jbuf *jb);
+
+static void fz_put(struct jbuf *jb, uint32_t ts, const void *data, uint32_t len, int kind)
+{
+	int32_t d;
+	unsigned slot = (ts / JB_FRAME_SAMPLES) % JB_FZ_SLOTS;
+
+	if (!jb->fz_started) {
+		jb->fz_started = 1;
+		jb->fz_ptr = ts - jb->fz_delay;
+	}
+	d = (int32_t)(ts - jb->fz_ptr);
+	if (d > JB_JUMP_SAMPLES || d < -JB_JUMP_SAMPLES) {	/* a new timeline: start over there */
+		jb->fz_ptr = ts - jb->fz_delay;
+		memset(jb->fz, 0, sizeof(jb->fz));
+		d = (int32_t)jb->fz_delay;
+	}
+	if (d < 0) {
+		jb->st.late++;
+		return;
+	}
+	if (d >= JB_FZ_SLOTS * JB_FRAME_SAMPLES) {
+		jb->st.overflow++;
+		return;
+	}
+	jb->fz[slot].ts = ts;
+	jb->fz[slot].full = 1;
+	if (kind == JB_PKT_AUDIO && len == JB_FRAME_BYTES)
+		memcpy(jb->fz[slot].pcm, data, JB_FRAME_BYTES);
+	else	/* CN in a fax: silence, not noise */
+		memset(jb->fz[slot].pcm, 0, JB_FRAME_BYTES);
+}
+
+static int fz_get(struct jbuf *jb, int16_t *out)
+{
+	unsigned slot = (jb->fz_ptr / JB_FRAME_SAMPLES) % JB_FZ_SLOTS;
+	int got = jb->fz_started && jb->fz[slot].full && jb->fz[slot].ts == jb->fz_ptr;
+
+	if (!jb->fz_started) {
+		memset(out, 0, JB_FRAME_BYTES);
+		return JB_EMPTY;
+	}
+	jb->fz_ptr += JB_FRAME_SAMPLES;
+	if (got) {
+		memcpy(out, jb->fz[slot].pcm, JB_FRAME_BYTES);
+		jb->fz[slot].full = 0;
+		plc_rx(jb->plc, out, JB_FRAME_SAMPLES);
+		memmove(jb->hist, jb->hist + JB_FRAME_SAMPLES, JB_FRAME_BYTES);
+		memcpy(jb->hist + JB_FRAME_SAMPLES, out, JB_FRAME_BYTES);
+		jb->miss_run = 0;
+		return JB_FRAME;
+	}
+	jb->st.lost++;
+	jb->st.plc++;
+	if (jb->miss_run++ == 0)
+		plc_restart(jb);
+	plc_fillin(jb->plc, out, JB_FRAME_SAMPLES);
+	return JB_PLC;
+}
+
 static void jb_put(struct jbuf *jb, uint32_t ts, const void *data, uint32_t len, int kind)
 {
 	JitterBufferPacket p = { .data = (char *)data, .len = len, .timestamp = ts,
 				 .span = JB_FRAME_SAMPLES, .user_data = (spx_uint32_t)kind };
 
+	if (jb->frozen) {
+		if (!jb->has_newest || (int32_t)(ts - jb->newest_ts) > 0)
+			jb->newest_ts = ts;
+		jb->has_newest = 1;
+		fz_put(jb, ts, data, len, kind);
+		return;
+	}
 	if (jb->synced) {
 		int32_t d = (int32_t)(ts - (uint32_t)jitter_buffer_get_pointer_timestamp(jb->jb));
 
@@ -168,6 +258,8 @@ int jbuf_get(struct jbuf *jb, int16_t *out)
 	JitterBufferPacket p = { .data = buf, .len = sizeof(buf) };
 	int rc, kind = JB_EMPTY;
 
+	if (jb->frozen)
+		return fz_get(jb, out);
 	/* Speex starts playing on the first frame; the margin (min_ms) is
 	 * buffered before, or Speex would build it later out of PLC. */
 	if (!jb->synced && jb->puts <= jb->min_frames) {
@@ -223,6 +315,13 @@ void jbuf_get_stats(const struct jbuf *jb, struct jbuf_stats *st)
 {
 	*st = jb->st;
 	st->delay_ms = 0;
+	if (jb->frozen) {
+		int32_t d = (int32_t)(jb->newest_ts + JB_FRAME_SAMPLES - jb->fz_ptr);
+
+		if (jb->fz_started && jb->has_newest)
+			st->delay_ms = d > 0 ? d / JB_MS_SAMPLES : 0;
+		return;
+	}
 	if (jb->synced && jb->has_newest) {
 		int32_t d = (int32_t)(jb->newest_ts + JB_FRAME_SAMPLES -
 				      (uint32_t)jitter_buffer_get_pointer_timestamp(jb->jb));

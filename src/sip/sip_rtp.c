@@ -56,6 +56,12 @@ static void sl_fax(struct media_port *mp)
 		sl->rm.in_cn = 0;
 		rtp_mark(sl->rtp);
 	}
+	/* a modem's demodulator does not survive a delay change: the jitter
+	 * buffer holds its delay from now on */
+	if (sl->rm.jb) {
+		jbuf_freeze(sl->rm.jb);
+		LOGI(LSS_DSP, "%s fax on the call: jitter buffer delay held", sip_leg_describe(sl));
+	}
 }
 
 int sip_rtp_init(struct sip_leg *sl, const struct cfg_enum_list *relay)

@@ -298,7 +298,8 @@ def vad_comfort_noise_in_silence(tb):
 def vad_off_once_a_fax_is_heard(tb):
     """rtp vad = true and a UA taking CN; the PBX answers like a modem (2100 Hz with phase
     reversals): the echo canceller goes off and the SIP leg is told a fax is on the call, so its
-    silence suppression stops for the rest of the call (a modem's quiet moments are signal)."""
+    silence suppression stops for the rest of the call (a modem's quiet moments are signal) and its
+    jitter buffer holds its delay (a delay change is a phase jump a demodulator does not survive)."""
     import xferua
     b = xferua.XferUA(tb.sip_port, "2001")
     plain = b.sdp
@@ -316,3 +317,5 @@ def vad_off_once_a_fax_is_heard(tb):
     told = [i for i, l in enumerate(gw.errlines()) if "fax on the call: silence suppression off" in l]
     if not off or not told or told[0] < off[0]:
         raise FlowError("the fax tone did not reach the SIP leg after the canceller went off")
+    if not any("fax on the call: jitter buffer delay held" in l for l in gw.errlines()):
+        raise FlowError("the SIP leg's jitter buffer was not held for the fax")

@@ -147,6 +147,50 @@ static void test_jitter_adapts(void)
 	jbuf_free(jb);
 }
 
+/* Frozen (a fax in G.711): arrivals that jitter more than the delay held
+ * are late, the delay does not grow to take them (the adaptive buffer of
+ * the test above would: 0 late after settling). */
+static void test_frozen_delay_stays(void)
+{
+	enum { FRAMES = 1500 };
+	struct jbuf *jb;
+	struct jbuf_stats st;
+	int16_t f[N], out[N];
+	int d0 = -1, dmax = 0;
+
+	CU_ASSERT_EQUAL_FATAL(jbuf_alloc(&jb, 40, 300), 0);
+	for (int k = 0; k < 50; k++) {	/* 1 s in order: the delay settles at the margin */
+		frame(k, f);
+		jbuf_put(jb, TS0 + (uint32_t)k * N, f);
+		jbuf_get(jb, out);
+	}
+	jbuf_freeze(jb);
+	for (int k = 50; k < FRAMES; k++) {
+		/* every 10th frame 80 ms late: twice the delay held */
+		int late = k % 10 == 0;
+
+		if (!late) {
+			frame(k, f);
+			jbuf_put(jb, TS0 + (uint32_t)k * N, f);
+		}
+		if (k % 10 == 4) {	/* ... and comes 4 turns on */
+			frame(k - 4, f);
+			jbuf_put(jb, TS0 + (uint32_t)(k - 4) * N, f);
+		}
+		jbuf_get(jb, out);
+		jbuf_get_stats(jb, &st);
+		if (k == 60)
+			d0 = st.delay_ms;	/* the delay the frozen buffer settled at */
+		if (k > 60 && st.delay_ms > dmax)
+			dmax = st.delay_ms;
+	}
+	jbuf_get_stats(jb, &st);
+	printf("\n    frozen at %d ms: up to %d ms after, %lu late of %d\n", d0, dmax, st.late, FRAMES / 10);
+	CU_ASSERT(st.late >= FRAMES / 10 - 20);	/* the late ones stay late */
+	CU_ASSERT(dmax <= d0 + 20);
+	jbuf_free(jb);
+}
+
 /* One frame never comes: its turn is PLC, not silence, at about the level of
  * the neighbours and close to the signal that was lost (a steady tone, which
  * SpanDSP's pitch repetition continues). */
@@ -370,6 +414,7 @@ static const CU_TestInfo jbuf_tests[] = {
 	{ "alloc: bounds checked", test_alloc_args },
 	{ "in order: unchanged after the initial delay", test_in_order },
 	{ "jitter 0-60 ms: 0 late after adapting", test_jitter_adapts },
+	{ "frozen (fax): the delay holds, late frames stay late", test_frozen_delay_stays },
 	{ "a lost frame is concealed", test_loss_concealed },
 	{ "CN: noise at the level, then speech", test_comfort_noise },
 	{ "timestamp jump (hold) does not stall", test_timestamp_jump },
