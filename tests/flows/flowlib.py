@@ -47,6 +47,16 @@ def no_pri(fn):
     return fn
 
 
+def dsp_on_loopback_only(module, keep=()):
+    """The flows of module (but those named in keep) check DSP on the audio frames (DTMF,
+    echo canceller, codecs, tones, fax): a dahdi span moves the same frames through the fake
+    DAHDI instead of a socket and changes nothing in them, so run_flows.py runs them on
+    loopback spans only; those in keep (one or two per kind) run on both span types."""
+    for t in TESTS:
+        if t.__module__ == module and t.__name__ not in keep:
+            t.dsp_only = True
+
+
 def free_port():
     """A port free for both UDP and TCP on 127.0.0.1 (SIP listens on both)."""
     while True:

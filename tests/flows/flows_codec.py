@@ -319,3 +319,10 @@ def vad_off_once_a_fax_is_heard(tb):
         raise FlowError("the fax tone did not reach the SIP leg after the canceller went off")
     if not any("fax on the call: jitter buffer delay held" in l for l in gw.errlines()):
         raise FlowError("the SIP leg's jitter buffer was not held for the fax")
+
+
+# On dahdi spans only these run (flowlib.dsp_on_loopback_only says why).
+fl.dsp_on_loopback_only(__name__, keep=(
+    "codec_g722_phone_called_by_pbx",
+    "ptime_30_pcmu_called_by_pbx",
+))

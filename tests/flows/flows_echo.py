@@ -216,3 +216,11 @@ def ec_off_for_clear_channel_data(tb):
         raise FlowError("DTMF detected on a data call and sent as RFC 4733: %s" % heard)
     if "".join(d for d, m in heard if m == "inband") != "123#":
         raise FlowError("the data call's bytes did not cross untouched (phone heard %s)" % heard)
+
+
+# On dahdi spans only these run (flowlib.dsp_on_loopback_only says why).
+fl.dsp_on_loopback_only(__name__, keep=(
+    "ec_cancels_a_hybrids_echo",
+    "ringback_to_pbx_on_180_without_sdp",
+    "ec_off_for_clear_channel_data",
+))

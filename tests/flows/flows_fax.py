@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 
+import flowlib as fl
 from flowlib import FlowError, flow, pbx_call, pots_peer, sip_ladder, voip_peer
 
 FAX_PAGES = 2
@@ -153,3 +154,9 @@ def fax_passthrough_refuses_t38(tb):
     if any(re.search(r"T\.38 \w+ -> (OFFERED|ON)", l) for l in gw.errlines()):
         raise FlowError("the gateway went to T.38 with rtp.fax passthrough")
     check_fax(tb, pbx, phone, sent, got)
+
+
+# On dahdi spans only these run (flowlib.dsp_on_loopback_only says why).
+fl.dsp_on_loopback_only(__name__, keep=(
+    "fax_t38_phone_to_pbx",
+))

@@ -40,6 +40,10 @@ def main():
             skipped += 1
             print("SKIP %-32s        no PRI party in it: runs on loopback spans only" % t.__name__, flush=True)
             continue
+        if a.span_type != "loopback" and getattr(t, "dsp_only", False):
+            skipped += 1
+            print("SKIP %-32s        DSP on the frames only: runs on loopback spans only" % t.__name__, flush=True)
+            continue
         tb = fl.Testbed(t.__name__)
         t0 = time.monotonic()
         try:
