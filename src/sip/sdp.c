@@ -305,10 +305,7 @@ out:
 	return rc;
 }
 
-/* snprintf into buf at *off; -ENOSPC when it does not fit. */
-static int put(char *buf, size_t len, size_t *off, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int put(char *buf, size_t len, size_t *off, const char *fmt, ...)
+int sdp_put(char *buf, size_t len, size_t *off, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -330,14 +327,14 @@ static int build_audio(char *buf, size_t len, size_t *offp, const struct sdp_bui
 	size_t off = *offp;
 	int rc = 0, cn = p->cn_pt > 0 && p->cn_pt < 128;
 
-	rc |= put(buf, len, &off, "m=audio %d RTP/AVP", p->port);
+	rc |= sdp_put(buf, len, &off, "m=audio %d RTP/AVP", p->port);
 	for (int i = 0; i < p->n_pts; i++)
-		rc |= put(buf, len, &off, " %d", p->pts[i]);
+		rc |= sdp_put(buf, len, &off, " %d", p->pts[i]);
 	if (p->te_pt >= 0)
-		rc |= put(buf, len, &off, " %d", p->te_pt);
+		rc |= sdp_put(buf, len, &off, " %d", p->te_pt);
 	if (cn)
-		rc |= put(buf, len, &off, " %d", p->cn_pt);
-	rc |= put(buf, len, &off, "\r\n");
+		rc |= sdp_put(buf, len, &off, " %d", p->cn_pt);
+	rc |= sdp_put(buf, len, &off, "\r\n");
 	for (int i = 0; i < p->n_pts; i++) {
 		const struct codec_desc *d = p->codecs && p->codecs[i] ? p->codecs[i]
 							 : codec_by_static_pt(p->pts[i]);
@@ -345,22 +342,22 @@ static int build_audio(char *buf, size_t len, size_t *offp, const struct sdp_bui
 
 		if (!d)
 			continue;
-		rc |= put(buf, len, &off, "a=rtpmap:%d %s/%d", p->pts[i], d->name, d->clock);
-		rc |= d->channels > 1 ? put(buf, len, &off, "/%d\r\n", d->channels)
-				      : put(buf, len, &off, "\r\n");
+		rc |= sdp_put(buf, len, &off, "a=rtpmap:%d %s/%d", p->pts[i], d->name, d->clock);
+		rc |= d->channels > 1 ? sdp_put(buf, len, &off, "/%d\r\n", d->channels)
+				      : sdp_put(buf, len, &off, "\r\n");
 		if (fmtp && *fmtp)
-			rc |= put(buf, len, &off, "a=fmtp:%d %s\r\n", p->pts[i], fmtp);
+			rc |= sdp_put(buf, len, &off, "a=fmtp:%d %s\r\n", p->pts[i], fmtp);
 	}
 	if (p->te_pt >= 0)
-		rc |= put(buf, len, &off, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d %s\r\n",
+		rc |= sdp_put(buf, len, &off, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d %s\r\n",
 			  p->te_pt, p->te_pt, codec_telephone_event.fmtp);
 	if (cn)
-		rc |= put(buf, len, &off, "a=rtpmap:%d CN/8000\r\n", p->cn_pt);
+		rc |= sdp_put(buf, len, &off, "a=rtpmap:%d CN/8000\r\n", p->cn_pt);
 	if (p->ptime > 0)
-		rc |= put(buf, len, &off, "a=ptime:%d\r\n", p->ptime);
+		rc |= sdp_put(buf, len, &off, "a=ptime:%d\r\n", p->ptime);
 	if (p->maxptime > 0)
-		rc |= put(buf, len, &off, "a=maxptime:%d\r\n", p->maxptime);
-	rc |= put(buf, len, &off, "a=%s\r\n", sdp_dir_name(p->dir));
+		rc |= sdp_put(buf, len, &off, "a=maxptime:%d\r\n", p->maxptime);
+	rc |= sdp_put(buf, len, &off, "a=%s\r\n", sdp_dir_name(p->dir));
 	*offp = off;
 	return rc;
 }
@@ -372,9 +369,9 @@ int sdp_build(char *buf, size_t len, const struct sdp_build_params *p)
 	size_t off = 0;
 	int rc = 0;
 
-	rc |= put(buf, len, &off, "v=0\r\no=sipgw %lu %lu IN IP4 %s\r\ns=sipgw\r\n",
+	rc |= sdp_put(buf, len, &off, "v=0\r\no=sipgw %lu %lu IN IP4 %s\r\ns=sipgw\r\n",
 		  p->sess_id, p->sess_ver, p->addr);
-	rc |= put(buf, len, &off, "c=IN IP4 %s\r\nt=0 0\r\n", addr);
+	rc |= sdp_put(buf, len, &off, "c=IN IP4 %s\r\nt=0 0\r\n", addr);
 	if (!o || o->n <= 0 || o->audio < 0 || o->audio >= o->n)
 		return (rc | build_audio(buf, len, &off, p)) ? -ENOSPC : 0;
 	/* RFC 3264 6: as many m= lines as offered, in order; a stream we do not
@@ -383,7 +380,7 @@ int sdp_build(char *buf, size_t len, const struct sdp_build_params *p)
 		if (i == o->audio)
 			rc |= build_audio(buf, len, &off, p);
 		else
-			rc |= put(buf, len, &off, "m=%s 0 %s %s\r\n", o->m[i].type, o->m[i].proto, o->m[i].fmt);
+			rc |= sdp_put(buf, len, &off, "m=%s 0 %s %s\r\n", o->m[i].type, o->m[i].proto, o->m[i].fmt);
 	}
 	return rc ? -ENOSPC : 0;
 }

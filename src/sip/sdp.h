@@ -87,6 +87,9 @@ struct sdp_build_params {
  * line could be read; -E2BIG past SDP_MAX_MEDIA m= lines (si->error says
  * why). A media description Sofia cannot parse is kept as refused. */
 int sdp_info_parse(struct sdp_info *si, const char *body);
+/** snprintf into buf at *off, moving *off on; -ENOSPC when it does not fit
+ * (sdp_t38.c writes its image stream with it too). */
+int sdp_put(char *buf, size_t len, size_t *off, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /** Write an SDP body into buf; 0 or -ENOSPC. */
 int sdp_build(char *buf, size_t len, const struct sdp_build_params *p);
 /** First payload type of prefs[] that the offer carries, or -1. */

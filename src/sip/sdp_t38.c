@@ -213,45 +213,27 @@ void sdp_t38_answer(const struct sdp_t38 *offer, const struct sdp_t38 *ours, str
 	};
 }
 
-static int put(char *buf, size_t len, size_t *off, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int put(char *buf, size_t len, size_t *off, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (*off >= len)
-		return -ENOSPC;
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *off, len - *off, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= len - *off)
-		return -ENOSPC;
-	*off += (size_t)n;
-	return 0;
-}
-
 static int build_image(char *buf, size_t len, size_t *off, const struct sdp_t38_build_params *p)
 {
 	const struct sdp_t38 *t = p->t38;
 	int rc = 0;
 
-	rc |= put(buf, len, off, "m=image %d udptl t38\r\n", p->port);
-	rc |= put(buf, len, off, "a=T38FaxVersion:%d\r\na=T38MaxBitRate:%d\r\n", t->version,
+	rc |= sdp_put(buf, len, off, "m=image %d udptl t38\r\n", p->port);
+	rc |= sdp_put(buf, len, off, "a=T38FaxVersion:%d\r\na=T38MaxBitRate:%d\r\n", t->version,
 		  t->max_bitrate);
 	if (t->fill_bit_removal)
-		rc |= put(buf, len, off, "a=T38FaxFillBitRemoval\r\n");
+		rc |= sdp_put(buf, len, off, "a=T38FaxFillBitRemoval\r\n");
 	if (t->mmr)
-		rc |= put(buf, len, off, "a=T38FaxTranscodingMMR\r\n");
+		rc |= sdp_put(buf, len, off, "a=T38FaxTranscodingMMR\r\n");
 	if (t->jbig)
-		rc |= put(buf, len, off, "a=T38FaxTranscodingJBIG\r\n");
-	rc |= put(buf, len, off, "a=T38FaxRateManagement:%s\r\n", t38_rate_mgmt_name(t->rate_mgmt));
+		rc |= sdp_put(buf, len, off, "a=T38FaxTranscodingJBIG\r\n");
+	rc |= sdp_put(buf, len, off, "a=T38FaxRateManagement:%s\r\n", t38_rate_mgmt_name(t->rate_mgmt));
 	if (t->max_buffer > 0)
-		rc |= put(buf, len, off, "a=T38FaxMaxBuffer:%d\r\n", t->max_buffer);
+		rc |= sdp_put(buf, len, off, "a=T38FaxMaxBuffer:%d\r\n", t->max_buffer);
 	if (t->max_datagram > 0)
-		rc |= put(buf, len, off, "a=T38FaxMaxDatagram:%d\r\n", t->max_datagram);
+		rc |= sdp_put(buf, len, off, "a=T38FaxMaxDatagram:%d\r\n", t->max_datagram);
 	if (t->ec != UDPTL_EC_NONE)
-		rc |= put(buf, len, off, "a=T38FaxUdpEC:%s\r\n",
+		rc |= sdp_put(buf, len, off, "a=T38FaxUdpEC:%s\r\n",
 			  t->ec == UDPTL_EC_FEC ? "t38UDPFEC" : "t38UDPRedundancy");
 	return rc;
 }
@@ -264,9 +246,9 @@ int sdp_t38_build(char *buf, size_t len, const struct sdp_t38_build_params *p)
 
 	if (len)
 		buf[0] = 0;
-	rc |= put(buf, len, &off, "v=0\r\no=sipgw %lu %lu IN IP4 %s\r\ns=sipgw\r\n",
+	rc |= sdp_put(buf, len, &off, "v=0\r\no=sipgw %lu %lu IN IP4 %s\r\ns=sipgw\r\n",
 		  p->sess_id, p->sess_ver, p->addr);
-	rc |= put(buf, len, &off, "c=IN IP4 %s\r\nt=0 0\r\n", p->addr);
+	rc |= sdp_put(buf, len, &off, "c=IN IP4 %s\r\nt=0 0\r\n", p->addr);
 	if (!o || o->n <= 0 || p->offer_image < 0 || p->offer_image >= o->n)
 		return (rc | build_image(buf, len, &off, p)) ? -ENOSPC : 0;
 	/* RFC 3264 6: every offered m= line in order; the others declined */
@@ -274,7 +256,7 @@ int sdp_t38_build(char *buf, size_t len, const struct sdp_t38_build_params *p)
 		if (i == p->offer_image)
 			rc |= build_image(buf, len, &off, p);
 		else
-			rc |= put(buf, len, &off, "m=%s 0 %s %s\r\n", o->m[i].type, o->m[i].proto, o->m[i].fmt);
+			rc |= sdp_put(buf, len, &off, "m=%s 0 %s %s\r\n", o->m[i].type, o->m[i].proto, o->m[i].fmt);
 	}
 	return rc ? -ENOSPC : 0;
 }
