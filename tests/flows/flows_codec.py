@@ -326,3 +326,49 @@ fl.dsp_on_loopback_only(__name__, keep=(
     "codec_g722_phone_called_by_pbx",
     "ptime_30_pcmu_called_by_pbx",
 ))
+
+
+@flow
+def rtp_marker_and_time_across_hold(tb):
+    """A UA holds the gateway (a=sendonly) and resumes after about a second: nothing comes while
+    held; the first packet after the resume carries the marker bit (a new talkspurt) and its RTP
+    timestamp moved on with the clock (RFC 3550 5.1: not back to where the hold left it)."""
+    import time
+    import xferua
+    b = xferua.XferUA(tb.sip_port, "2001")
+
+    def rtp(timeout):
+        b.rtp.settimeout(timeout)
+        p = b.rtp.recv(2048)
+        return time.monotonic(), bool(p[1] & 0x80), int.from_bytes(p[4:8], "big")
+
+    try:
+        tb.gateway(tb.config([voip_peer(100, "2001", b.port)]))
+        pbx = pbx_call(tb, "--tone", "1000", "--hangup-after", "4")
+        d = b.answer()
+        for _ in range(10):
+            t_last, _, ts_last = rtp(2.0)
+        b.hold(d)
+        t_hold = time.monotonic()
+        held = []
+        while time.monotonic() < t_hold + 1.0:
+            try:
+                held.append(rtp(max(0.01, t_hold + 1.0 - time.monotonic())))
+            except OSError:
+                break
+        if [h for h in held if h[0] > t_hold + 0.1]:
+            raise FlowError("%d packets while held" % len(held))
+        cseq = b.request(d, "INVITE", (), b.sdp())
+        r = b.wait(lambda m: m.status >= 200 and m.method == "INVITE", 5.0)
+        b.ack(d, cseq)
+        if r.status != 200:
+            raise FlowError("resume answered %d" % r.status)
+        t_first, marker, ts_first = rtp(2.0)
+        pbx.wait_exit()
+    finally:
+        b.close()
+    if not marker:
+        raise FlowError("the first packet after the resume has no marker bit")
+    moved = ((ts_first - ts_last) & 0xffffffff) / 8000.0
+    if abs(moved - (t_first - t_last)) > 0.1:
+        raise FlowError("RTP time moved %.3f s over %.3f s of hold" % (moved, t_first - t_last))
