@@ -276,7 +276,15 @@ int sdp_info_parse(struct sdp_info *si, const char *body)
 		parser = sdp_parse(home, text, (issize_t)(off[0] + sec), SDP_FLAGS);
 		sess = sdp_session(parser);
 		m = sess ? sess->sdp_media : NULL;
-		if (m) {
+		if (m && m->m_port > 65535) {
+			/* Sofia reads any number of digits; a port is 16 bits
+			 * (RFC 4566 5.14): refused like an unreadable line */
+			if (!si->error[0])
+				snprintf(si->error, sizeof(si->error), "m=%s port %lu out of range", ml->type,
+					 (unsigned long)m->m_port);
+			m = NULL;
+			parsed++;
+		} else if (m) {
 			parsed++;
 			/* The first audio stream, or a later one when the first is
 			 * declined (port 0): the answer takes a live one if any. */

@@ -214,6 +214,27 @@ static void test_choose_pt_by_our_preference(void)
 	CU_ASSERT_EQUAL(sdp_choose_pt(&si, pcmu_first, 0), -1);
 }
 
+/* RFC 4566 5.14: a port is 16 bits; Sofia reads any number of digits. An
+ * audio line past 65535 is refused like an unreadable one: a later good one
+ * is taken, alone it is no audio stream (488). */
+static void test_port_out_of_range(void)
+{
+	static const char *const bad =
+		"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+		"m=audio 70000 RTP/AVP 0\r\n";
+	static const char *const then_good =
+		"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+		"m=audio 4294967296 RTP/AVP 0\r\nm=audio 49170 RTP/AVP 8\r\n";
+	struct sdp_info si;
+
+	CU_ASSERT_EQUAL(sdp_info_parse(&si, bad), -ENOMEDIUM);
+	CU_ASSERT_EQUAL(si.ml.audio, -1);
+	CU_ASSERT_EQUAL(sdp_info_parse(&si, then_good), 0);
+	CU_ASSERT_EQUAL(si.ml.audio, 1);
+	CU_ASSERT_EQUAL(si.port, 49170);
+	CU_ASSERT_EQUAL(si.ml.n, 2);
+}
+
 /* RFC 3264 6: an offer with no audio stream (video only, or no m= line) is
  * SDP all the same: -ENOMEDIUM, answered 488 rather than 400. */
 static void test_no_audio_is_enomedium(void)
@@ -748,6 +769,7 @@ int suite_sdp_add(void)
 		{ "choose pt by our preference", test_choose_pt_by_our_preference },
 		{ "garbage -> -EBADMSG", test_garbage_is_ebadmsg },
 		{ "no audio stream -> -ENOMEDIUM", test_no_audio_is_enomedium },
+		{ "an m= port past 65535 is refused", test_port_out_of_range },
 		{ "video with odd rtpmap refused, audio answered", test_video_odd_rtpmap_refused_port0 },
 		{ "answer keeps the offer's m= order", test_video_first_order_kept },
 		{ "two audio streams: first taken", test_two_audio_first_taken },
