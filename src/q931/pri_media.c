@@ -74,9 +74,12 @@ static void pm_dtmf(struct media_port *mp, const struct media_dtmf *ev)
 		rc = dtmf_play_begin(pl->med.dp, ev->digit);
 	else
 		rc = dtmf_play_end(pl->med.dp, ev->digit, ev->duration_ms);
-	if (rc)
-		LOGW(LSS_DSP, "%s DTMF %c from %s dropped: %s", pm_desc(pl), ev->digit, peer_kind(pl),
-		     rc == -ENOSPC ? "16 digits already waiting" : "not a DTMF digit");
+	if (rc) {
+		static struct log_limit lim;	/* a peer flooding events: one line every 2 s */
+
+		LOGW_LIMIT(&lim, LSS_DSP, "%s DTMF %c from %s dropped: %s", pm_desc(pl), ev->digit, peer_kind(pl),
+			   rc == -ENOSPC ? "16 digits already waiting" : "not a DTMF digit");
+	}
 	else if (ev->phase == MEDIA_DTMF_END)
 		LOGI(LSS_DSP, "%s DTMF %c %s->pri %s->inband %u ms", pm_desc(pl), ev->digit, peer_kind(pl),
 		     ev->method, ev->duration_ms);

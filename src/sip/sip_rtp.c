@@ -502,8 +502,10 @@ void sl_dtmf(struct media_port *mp, const struct media_dtmf *ev)
 			}
 		}
 		if (r->evq_len == SIP_EV_QUEUE) {
-			LOGW(LSS_DSP, "%s DTMF %c dropped: %d digits already waiting", sip_leg_describe(sl),
-			     ev->digit, SIP_EV_QUEUE);
+			static struct log_limit lim;	/* a flood: one line every 2 s */
+
+			LOGW_LIMIT(&lim, LSS_DSP, "%s DTMF %c dropped: %d digits already waiting",
+				   sip_leg_describe(sl), ev->digit, SIP_EV_QUEUE);
 			return;
 		}
 		r->evq[(r->evq_head + r->evq_len++) % SIP_EV_QUEUE] = (struct sip_ev_out){
