@@ -18,6 +18,7 @@
 #include <spandsp.h>
 
 #include "core/log.h"
+#include "core/loop.h"
 #include "dsp/fax.h"
 #include "rtp/udptl.h"
 #include "sip/sdp_t38.h"
@@ -36,9 +37,16 @@ enum t38_state {
 	T38_OFFERED,		/* our re-INVITE to image/t38 is out */
 	T38_ON,			/* fax relay: the gateway between the PRI and UDPTL */
 	T38_PASSTHROUGH,	/* refused, or no fax relay possible: G.711 stays */
+	T38_RETRY,		/* our re-INVITE met the far end's (491): again after a while */
 };
+/* RFC 3261 14.1: after a 491 the Call-ID's owner waits 2.1-4 s, the other
+ * side 0-2 s, then asks again. Both gateways of a fax call hear the same
+ * CED, so the two re-INVITEs to T.38 crossing is the common case, not a
+ * corner: a 491 is tried again, twice at most, before G.711 stays. */
+#define T38_GLARE_RETRIES 2
 static const char *const t38_state_names[] = {
 	[T38_WATCH] = "WATCH", [T38_OFFERED] = "OFFERED", [T38_ON] = "ON", [T38_PASSTHROUGH] = "PASSTHROUGH",
+	[T38_RETRY] = "RETRY",
 };
 
 struct sip_t38 {
@@ -51,6 +59,8 @@ struct sip_t38 {
 	struct fax_gw *gw;
 	struct sdp_t38 neg;
 	long long last_rx_ms;	/* UDPTL activity, for the RTP watch */
+	struct loop_timer *retry;	/* T38_RETRY's wait */
+	int retries;
 };
 
 static void t38_log_state(struct sip_leg *sl, enum t38_state next, const char *why)
@@ -334,6 +344,32 @@ out:
 	return handled;
 }
 
+static void t38_retry_cb(void *arg)
+{
+	struct sip_leg *sl = arg;
+
+	if (sl->t38 && sl->t38->st == T38_RETRY)	/* not if the far end's re-INVITE came meanwhile */
+		t38_reinvite(sl);
+}
+
+/* A 491 to our re-INVITE: 1 when a retry is on its way. */
+static int t38_glare(struct sip_leg *sl)
+{
+	struct sip_t38 *t = sl->t38;
+	unsigned ms;
+	char why[96];
+
+	if (t->retries >= T38_GLARE_RETRIES ||
+	    (!t->retry && loop_timer_alloc(&t->retry, sl->ua->root, "t38-retry", t38_retry_cb, sl) < 0))
+		return 0;
+	t->retries++;
+	ms = sl->role == SIP_ROLE_UAC ? 2100 + (unsigned)random() % 1900 : (unsigned)random() % 2000;
+	snprintf(why, sizeof(why), "491 (the far end's re-INVITE crossed ours), again in %u ms", ms);
+	t38_log_state(sl, T38_RETRY, why);
+	loop_timer_start(t->retry, ms);
+	return 1;
+}
+
 int sip_t38_response(struct sip_leg *sl, int status, sip_t const *sip)
 {
 	struct sdp_t38_info *ti;
@@ -346,6 +382,8 @@ int sip_t38_response(struct sip_leg *sl, int status, sip_t const *sip)
 	if (status >= 300) {
 		if (status == 481 || status == 408)
 			return 0;	/* the dialog is gone: the leg clears */
+		if (status == 491 && t38_glare(sl))
+			return 1;
 		/* RFC 3261 14.1: the session stays as it was (issue 11: G.711 passthrough) */
 		snprintf(why, sizeof(why), "refused with %d, G.711 passthrough", status);
 		t38_log_state(sl, T38_PASSTHROUGH, why);
@@ -393,6 +431,7 @@ void sip_t38_free(struct sip_leg *sl)
 		t38_stop(sl);
 	udptl_free(t->udptl);
 	t38_stop_watch(t);
+	loop_timer_free(t->retry);
 	free(t);
 	sl->t38 = NULL;
 }

@@ -321,13 +321,6 @@ def vad_off_once_a_fax_is_heard(tb):
         raise FlowError("the SIP leg's jitter buffer was not held for the fax")
 
 
-# On dahdi spans only these run (flowlib.dsp_on_loopback_only says why).
-fl.dsp_on_loopback_only(__name__, keep=(
-    "codec_g722_phone_called_by_pbx",
-    "ptime_30_pcmu_called_by_pbx",
-))
-
-
 @flow
 def rtp_marker_and_time_across_hold(tb):
     """A UA holds the gateway (a=sendonly) and resumes after about a second: nothing comes while
@@ -372,3 +365,11 @@ def rtp_marker_and_time_across_hold(tb):
     moved = ((ts_first - ts_last) & 0xffffffff) / 8000.0
     if abs(moved - (t_first - t_last)) > 0.1:
         raise FlowError("RTP time moved %.3f s over %.3f s of hold" % (moved, t_first - t_last))
+
+
+
+# On dahdi spans only these run (flowlib.dsp_on_loopback_only says why).
+fl.dsp_on_loopback_only(__name__, keep=(
+    "codec_g722_phone_called_by_pbx",
+    "ptime_30_pcmu_called_by_pbx",
+))

@@ -156,6 +156,51 @@ def fax_passthrough_refuses_t38(tb):
     check_fax(tb, pbx, phone, sent, got)
 
 
+@flow
+def fax_t38_glare_491_retried(tb):
+    """Both ends heard the fax: the far end answers our re-INVITE to T.38 with 491 (its own crossed
+    ours, RFC 3261 14.1); the gateway waits (0-2 s: the far end owns the Call-ID) and asks again,
+    and the second offer takes the call to T.38, instead of leaving the fax on G.711."""
+    import time
+    import xferua
+    a = xferua.XferUA(tb.sip_port, "2001")
+    seen = []
+    plain = a._respond
+
+    def respond(req, status, phrase, to_tag=None, body="", extra=()):
+        if req.method == "INVITE" and "m=image" in req.body and status == 200:
+            seen.append(time.monotonic())
+            if len(seen) == 1:
+                return plain(req, 491, "Request Pending")
+            body = ("v=0\r\no=xfer 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                    "m=image %d udptl t38\r\na=T38FaxVersion:0\r\na=T38MaxBitRate:14400\r\n"
+                    "a=T38FaxRateManagement:transferredTCF\r\na=T38FaxMaxDatagram:400\r\n"
+                    "a=T38FaxUdpEC:t38UDPRedundancy\r\n" % (a.rtp_port + 2))
+        return plain(req, status, phrase, to_tag, body, extra)
+    a._respond = respond
+    try:
+        sent, got = fax_pages(tb)
+        gw = tb.gateway(tb.config([voip_peer(100, "2...", 9), pots_peer(900, "9T")]))
+        pbx = tb.pbx("--exit-when-done", "--answer-after", "0.2", "--fax-recv", got, "--timeout", "15")
+        pbx.wait_line(r"EVENT dchan up")
+        a.call("95551234")
+        t_end = time.monotonic() + 8
+        while time.monotonic() < t_end and len(seen) < 2:
+            a.recv(0.2)
+        a.run_for(0.5)
+    finally:
+        a.close()
+    if len(seen) != 2:
+        raise FlowError("the gateway offered T.38 %d time(s), want 2 (the 491 retried)" % len(seen))
+    if not 0 <= seen[1] - seen[0] <= 2.5:
+        raise FlowError("retried after %.2f s, want 0-2 s (RFC 3261 14.1, not the Call-ID's owner)"
+                        % (seen[1] - seen[0]))
+    gw_t38(gw, r"OFFERED -> RETRY: 491")
+    gw_t38(gw, r"RETRY -> OFFERED")
+    gw_t38(gw, r"OFFERED -> ON: answered 200")
+
+
+
 # On dahdi spans only these run (flowlib.dsp_on_loopback_only says why).
 fl.dsp_on_loopback_only(__name__, keep=(
     "fax_t38_phone_to_pbx",
