@@ -367,7 +367,6 @@ def rtp_marker_and_time_across_hold(tb):
         raise FlowError("RTP time moved %.3f s over %.3f s of hold" % (moved, t_first - t_last))
 
 
-
 # On dahdi spans only these run (flowlib.dsp_on_loopback_only says why).
 fl.dsp_on_loopback_only(__name__, keep=(
     "codec_g722_phone_called_by_pbx",

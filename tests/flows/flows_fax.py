@@ -200,7 +200,6 @@ def fax_t38_glare_491_retried(tb):
     gw_t38(gw, r"OFFERED -> ON: answered 200")
 
 
-
 # On dahdi spans only these run (flowlib.dsp_on_loopback_only says why).
 fl.dsp_on_loopback_only(__name__, keep=(
     "fax_t38_phone_to_pbx",
