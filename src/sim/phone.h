@@ -277,13 +277,13 @@ void pdtmf_tx_free(struct pdtmf_tx *t);
 /** Before a frame is encoded: the in-band digits into amp; 1 if it wrote amp. */
 int pdtmf_tx_audio(struct pdtmf_tx *t, int16_t *amp, size_t n);
 /** After the frame went: this tick's RFC 4733 packets (telephone-event pt te_pt). */
-void pdtmf_tx_events(struct pdtmf_tx *t, struct rtp_session *rtp, int te_pt);
+void pdtmf_tx_events(struct pdtmf_tx *t, struct rtp_session *rtp, int te_pt, int te_clock);
 /** The in-band detector's reports (sim_dtmf_det_h, arg the phone): a tone started;
  * one ended, ms long. */
 void pdtmf_inband_on(void *phone, char digit, int ms);
 void pdtmf_inband_end(void *phone, char digit, int ms);
 /** A telephone-event packet: prints each event once. */
 void pdtmf_rx_event(struct phone *ph, struct sim_te_rx *r, const uint8_t *p, size_t len,
-		    uint32_t ts);
+		    uint32_t ts, int te_clock);
 
 #endif

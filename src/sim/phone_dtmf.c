@@ -20,7 +20,7 @@
 #include "sim/sim_dtmf.h"
 
 #define PDTMF_TICK_MS 20		/* the media clock: one frame per call per tick */
-#define PDTMF_TS_PER_MS 8		/* RTP clock of telephone-event at 8000 Hz (RFC 4733 2.3) */
+#define PDTMF_TS_PER_MS 8		/* samples a millisecond of the 8 kHz in-band audio */
 /* RFC 4733 2.5.1.2: updates of a long event "at the same rate as the audio", 50 ms
  * being the usual figure; ours go at the first tick past each 50 ms. */
 #define PDTMF_UPDATE_MS 50
@@ -121,10 +121,10 @@ int pdtmf_tx_audio(struct pdtmf_tx *t, int16_t *amp, size_t n)
  * keeps flowing meanwhile with no tone in it: RFC 4733 2.5.1.3 leaves the choice,
  * and a gateway that must cut the tone out of the audio it relays has the harder
  * case when audio continues. */
-void pdtmf_tx_events(struct pdtmf_tx *t, struct rtp_session *rtp, int te_pt)
+void pdtmf_tx_events(struct pdtmf_tx *t, struct rtp_session *rtp, int te_pt, int te_clock)
 {
 	const struct phone_opts *o = &t->ph->o;
-	int on = o->dtmf_ms, el;
+	int on = o->dtmf_ms, el, per_ms = te_clock / 1000;	/* the event's clock: 8 or 48 a ms */
 	char d;
 
 	if (t->mode != PDTMF_RFC4733 || t->wait_ms > 0 || t->next >= strlen(o->dtmf))
@@ -139,13 +139,13 @@ void pdtmf_tx_events(struct pdtmf_tx *t, struct rtp_session *rtp, int te_pt)
 	el = t->t_ms + PDTMF_TICK_MS;	/* how long the event will have lasted after this tick */
 	if (t->t_ms == 0) {
 		phone_out(t->ph, "EVENT", "call %d dtmf send %c rfc4733", t->call_id, d);
-		rtp_send_event(rtp, te_pt, d, (uint16_t)((el < on ? el : on) * PDTMF_TS_PER_MS),
+		rtp_send_event(rtp, te_pt, d, (uint16_t)((el < on ? el : on) * per_ms),
 			       el >= on);
 	} else if (t->t_ms < on) {
 		if (el >= on)
-			rtp_send_event(rtp, te_pt, d, (uint16_t)(on * PDTMF_TS_PER_MS), 1);
+			rtp_send_event(rtp, te_pt, d, (uint16_t)(on * per_ms), 1);
 		else if (el / PDTMF_UPDATE_MS > t->t_ms / PDTMF_UPDATE_MS)
-			rtp_send_event(rtp, te_pt, d, (uint16_t)(el * PDTMF_TS_PER_MS), 0);
+			rtp_send_event(rtp, te_pt, d, (uint16_t)(el * per_ms), 0);
 	}
 	t->t_ms = el;
 	if (t->t_ms >= 2 * on) {	/* the gap is over: the next digit is a new event */
@@ -167,7 +167,7 @@ void pdtmf_inband_end(void *phone, char digit, int ms)
 }
 
 void pdtmf_rx_event(struct phone *ph, struct sim_te_rx *r, const uint8_t *p, size_t len,
-		    uint32_t ts)
+		    uint32_t ts, int te_clock)
 {
 	unsigned dur;
 	char d;
@@ -180,7 +180,7 @@ void pdtmf_rx_event(struct phone *ph, struct sim_te_rx *r, const uint8_t *p, siz
 		phone_out(ph, "AUDIO", "dtmf %c rfc4733", d);
 		/* fall through */
 	case SIM_TE_END:
-		phone_out(ph, "AUDIO", "dtmf-end %c rfc4733 ms=%u", d, dur / PDTMF_TS_PER_MS);
+		phone_out(ph, "AUDIO", "dtmf-end %c rfc4733 ms=%u", d, dur / (unsigned)(te_clock / 1000));
 		break;
 	default:
 		break;

@@ -28,6 +28,7 @@ struct pmedia {
 	const struct codec_desc *codec;	/* what we send */
 	struct codec *tx;		/* its encoder */
 	int pt, te_pt;
+	int te_clock;		/* telephone-event's clock: 8000, or 48000 beside Opus */
 	int ptime;			/* ms per packet we send: --ptime, made a whole number of frames */
 	int16_t txbuf[CODEC_MAX_FRAME + FRAME_SAMPLES];	/* audio not yet sent */
 	size_t tx_n;
@@ -91,7 +92,7 @@ static void on_rtp(void *arg, int pt, const uint8_t *payload, size_t len, uint16
 	int n;
 
 	if (m->te_pt >= 0 && pt == m->te_pt) {
-		pdtmf_rx_event(m->ph, &m->te_rx, payload, len, ts);
+		pdtmf_rx_event(m->ph, &m->te_rx, payload, len, ts, m->te_clock);
 		return;
 	}
 	if (!(d = rx_codec_of(m, pt)) || !(dec = rx_decoder(m, d)))
@@ -252,6 +253,9 @@ int pmedia_set_remote(struct pmedia *m, const char *ip, int port, const struct s
 		phone_out(m->ph, "AUDIO", "codec %s/%d ptime %d", ch->codec->name, ch->codec->clock, ms);
 	}
 	m->te_pt = ch->te_pt;
+	m->te_clock = ch->te_clock == 48000 ? 48000 : 8000;
+	if (m->te_pt >= 0 && m->te_clock != 8000)
+		phone_out(m->ph, "AUDIO", "telephone-event/%d pt %d", m->te_clock, m->te_pt);
 	return rtp_set_remote(m->rtp, ip, port);
 }
 
@@ -313,7 +317,7 @@ void pmedia_tick(struct pmedia *m, const int16_t *mix)
 		memmove(m->txbuf, m->txbuf + n, m->tx_n * sizeof(m->txbuf[0]));
 	}
 	if (m->dg)
-		pdtmf_tx_events(m->dg, m->rtp, m->te_pt);
+		pdtmf_tx_events(m->dg, m->rtp, m->te_pt, m->te_clock);
 }
 
 void pmedia_rx_tick(struct pmedia *m)

@@ -32,6 +32,7 @@ struct pcall {
 	int final_status;		/* final response to the initial INVITE, 0 = none */
 	int cause;			/* Q.850 cause from a Reason header, 0 = none */
 	int pt, te_pt;			/* negotiated codec's PT and telephone-event, -1 = none */
+	int te_clock;			/* telephone-event's clock: 8000, or 48000 beside Opus */
 	const struct codec_desc *codec;	/* the negotiated codec, NULL = none yet */
 	const struct codec_desc *offer_codec;	/* --at codec:NAME: our next offer has it alone */
 	int offer_in_answer;		/* we offered in a 2xx/18x: the answer comes in ACK */

@@ -32,9 +32,14 @@ const char *pcall_sdp(struct pcall *c, char *buf, int hold)
 		codecs = &c->codec;
 		n = 1;
 		p.te_pt = c->te_pt;
+		p.te_clock = c->te_clock;
 	}
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		pts[i] = codecs == &c->codec ? c->pt : pmedia_offer_pt(codecs[i]);
+		/* an offer with Opus has its events at 48 kHz too (RFC 7587 7) */
+		if (codecs != &c->codec && codecs[i]->clock == 48000 && p.te_pt >= 0)
+			p.te48_pt = SDP_PT_TELEPHONE_EVENT_48K;
+	}
 	p.codecs = codecs;
 	p.n_pts = n;
 	if (sdp_build(buf, SDP_BUF_LEN, &p) < 0)
@@ -46,7 +51,8 @@ const char *pcall_sdp_answer(struct pcall *c, char *buf, enum sdp_dir dir)
 {
 	struct sdp_build_params p = {
 		.addr = c->ph->o.bind_addr, .port = pmedia_local_port(c->media),
-		.pts = &c->pt, .codecs = &c->codec, .n_pts = 1, .te_pt = c->te_pt, .ptime = c->ph->o.ptime,
+		.pts = &c->pt, .codecs = &c->codec, .n_pts = 1, .te_pt = c->te_pt, .te_clock = c->te_clock,
+		.ptime = c->ph->o.ptime,
 		.dir = dir, .sess_id = c->sess_id, .sess_ver = c->sess_ver++,
 	};
 
@@ -83,6 +89,7 @@ int pcall_apply_remote(struct pcall *c, const struct sdp_info *si)
 	if (o->no_te)	/* --no-telephone-event: none in our answer */
 		ch.te_pt = -1;
 	c->te_pt = ch.te_pt;
+	c->te_clock = ch.te_clock;
 	if (sdp_is_hold(si))
 		return pmedia_set_remote(c->media, NULL, 0, &ch);
 	return pmedia_set_remote(c->media, si->addr, si->port, &ch);

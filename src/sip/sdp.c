@@ -105,6 +105,9 @@ static void take_audio(struct sdp_info *si, const sdp_session_t *sess, const sdp
 		if (rm->rm_encoding && !strcasecmp(rm->rm_encoding, "telephone-event") &&
 		    rm->rm_rate == 8000 && si->te_pt < 0)
 			si->te_pt = rm->rm_pt;
+		if (rm->rm_encoding && !strcasecmp(rm->rm_encoding, "telephone-event") &&
+		    rm->rm_rate == 48000 && si->te48_pt < 0)
+			si->te48_pt = rm->rm_pt;
 		if (rm->rm_encoding && !strcasecmp(rm->rm_encoding, "CN") && rm->rm_rate == 8000 &&
 		    si->cn_pt < 0)
 			si->cn_pt = rm->rm_pt;
@@ -222,7 +225,7 @@ int sdp_info_parse(struct sdp_info *si, const char *body)
 	int n, parsed = 0, rc = -EBADMSG;
 
 	memset(si, 0, sizeof(*si));
-	si->te_pt = si->cn_pt = -1;
+	si->te_pt = si->te48_pt = si->cn_pt = -1;
 	si->ml.audio = -1;
 	if (!body) {
 		snprintf(si->error, sizeof(si->error), "no body");
@@ -290,7 +293,7 @@ int sdp_info_parse(struct sdp_info *si, const char *body)
 			 * declined (port 0): the answer takes a live one if any. */
 			if (m->m_type == sdp_media_audio && (si->ml.audio < 0 || (!si->port && m->m_port))) {
 				memset(si, 0, offsetof(struct sdp_info, ml));	/* the audio fields */
-				si->te_pt = si->cn_pt = -1;
+				si->te_pt = si->te48_pt = si->cn_pt = -1;
 				si->ml.audio = i;
 				take_audio(si, sess, m);
 			}
@@ -340,6 +343,8 @@ static int build_audio(char *buf, size_t len, size_t *offp, const struct sdp_bui
 		rc |= sdp_put(buf, len, &off, " %d", p->pts[i]);
 	if (p->te_pt >= 0)
 		rc |= sdp_put(buf, len, &off, " %d", p->te_pt);
+	if (p->te48_pt > 0 && p->te48_pt != p->te_pt)
+		rc |= sdp_put(buf, len, &off, " %d", p->te48_pt);
 	if (cn)
 		rc |= sdp_put(buf, len, &off, " %d", p->cn_pt);
 	rc |= sdp_put(buf, len, &off, "\r\n");
@@ -357,8 +362,11 @@ static int build_audio(char *buf, size_t len, size_t *offp, const struct sdp_bui
 			rc |= sdp_put(buf, len, &off, "a=fmtp:%d %s\r\n", p->pts[i], fmtp);
 	}
 	if (p->te_pt >= 0)
-		rc |= sdp_put(buf, len, &off, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d %s\r\n",
-			  p->te_pt, p->te_pt, codec_telephone_event.fmtp);
+		rc |= sdp_put(buf, len, &off, "a=rtpmap:%d telephone-event/%d\r\na=fmtp:%d %s\r\n",
+			      p->te_pt, p->te_clock == 48000 ? 48000 : 8000, p->te_pt, codec_telephone_event.fmtp);
+	if (p->te48_pt > 0 && p->te48_pt != p->te_pt)
+		rc |= sdp_put(buf, len, &off, "a=rtpmap:%d telephone-event/48000\r\na=fmtp:%d %s\r\n",
+			      p->te48_pt, p->te48_pt, codec_telephone_event.fmtp);
 	if (cn)
 		rc |= sdp_put(buf, len, &off, "a=rtpmap:%d CN/8000\r\n", p->cn_pt);
 	if (p->ptime > 0)
@@ -440,8 +448,16 @@ int sdp_negotiate(const struct sdp_info *offer, const struct codec_desc *const *
 			ch->codec = prefs[k];
 			ch->pt = offer->pts[i];		/* dynamic PTs as offered (RFC 3264 6.1) */
 			snprintf(ch->fmtp, sizeof(ch->fmtp), "%s", offer->maps[i].fmtp);
-			/* an offer mapping one PT twice gets it once */
+			/* RFC 4733 2.1, RFC 7587 7: events on the audio's clock
+			 * (Opus: 48000) when the offer has them so, else at 8000 as
+			 * most phones send them; an offer mapping one PT twice
+			 * gets it once */
+			ch->te_clock = 8000;
 			ch->te_pt = offer->te_pt != ch->pt ? offer->te_pt : -1;
+			if (prefs[k]->clock == 48000 && offer->te48_pt >= 0 && offer->te48_pt != ch->pt) {
+				ch->te_pt = offer->te48_pt;
+				ch->te_clock = 48000;
+			}
 			ch->cn_pt = offer->cn_pt != ch->pt && offer->cn_pt != ch->te_pt ? offer->cn_pt : -1;
 			ch->ptime = offer->ptime;
 			ch->maxptime = offer->maxptime;

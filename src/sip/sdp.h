@@ -11,6 +11,7 @@ enum sdp_dir { SDP_SENDRECV, SDP_SENDONLY, SDP_RECVONLY, SDP_INACTIVE };
 
 #define SDP_MAX_PTS 16
 #define SDP_PT_TELEPHONE_EVENT 101
+#define SDP_PT_TELEPHONE_EVENT_48K 102	/* beside Opus (RFC 7587 7) */
 #define SDP_MAX_MEDIA 16	/* m= lines in one offer; more is refused */
 /* Room for any answer sdp_build writes: about 400 bytes of session and audio
  * and SDP_MAX_MEDIA - 1 refused m= lines of at most 69 bytes (struct sdp_mline). */
@@ -51,6 +52,7 @@ struct sdp_info {
 	struct sdp_rtpmap maps[SDP_MAX_PTS];	/* maps[i] describes pts[i] */
 	int n_pts;
 	int te_pt;		/* telephone-event/8000 payload type, -1 if none */
+	int te48_pt;		/* telephone-event/48000 (with Opus, RFC 7587 7), -1 if none */
 	int cn_pt;		/* CN/8000 (RFC 3389) payload type, -1 if none */
 	int ptime, maxptime;	/* a=ptime / a=maxptime in ms (RFC 4566 6); 0 = absent */
 	enum sdp_dir dir;	/* a=sendrecv (default) / sendonly / recvonly / inactive */
@@ -72,6 +74,8 @@ struct sdp_build_params {
 	 * echoing the offer's); NULL or a NULL entry: the codec's. */
 	const char *const *fmtps;
 	int te_pt;		/* -1: no telephone-event; its fmtp is "0-16" (RFC 4733 7.1.1) */
+	int te_clock;		/* te_pt's clock: 8000 (0 too) or 48000 */
+	int te48_pt;		/* > 0: a telephone-event/48000 too (an offer with Opus) */
 	int cn_pt;		/* > 0: CN/8000 on it (RFC 3389); 0 or -1: none */
 	int ptime, maxptime;	/* a=ptime / a=maxptime; 0 = not written */
 	enum sdp_dir dir;
@@ -103,7 +107,8 @@ struct sdp_choice {
 	const struct codec_desc *codec;
 	int pt;			/* the offer's payload type for it: dynamic ones answered as offered */
 	char fmtp[SDP_FMTP_LEN];	/* the offer's a=fmtp for it (binds our encoder) */
-	int te_pt;		/* the offer's telephone-event/8000, -1 none */
+	int te_pt;		/* the offer's telephone-event at the codec's clock if it has one, else at 8000; -1 none */
+	int te_clock;		/* its clock: 8000 or 48000 (RFC 4733 2.1: the audio's clock) */
 	int cn_pt;		/* the offer's CN/8000, -1 none */
 	int ptime, maxptime;	/* the offer's, 0 = absent */
 };

@@ -189,6 +189,7 @@ struct sip_rtp {
 	enum g711_law law;		/* of the negotiated payload type if G.711, else mu-law */
 	struct codec *codec;		/* the negotiated codec's encoder and decoder, NULL before */
 	int last_pt;			/* the payload type we sent last (-1 none) */
+	int te_clock;			/* telephone-event's RTP clock: 8000, or 48000 beside Opus */
 	int ptime;			/* ms of audio in each packet we send */
 	int16_t rx[MEDIA_FRAME];	/* received samples short of a frame */
 	size_t rx_n;

@@ -56,12 +56,17 @@ int sl_build_answer(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir dir,
 				bp.codecs = &sl->prefs[i];
 		bp.n_pts = 1;
 		bp.te_pt = sl->te_pt;
+		bp.te_clock = sl->rm.te_clock;
 		bp.cn_pt = sl->rm.cn_pt;
 	} else {
 		for (int i = 0; i < sl->n_prefs; i++)
 			pts[i] = sl->prefs[i]->static_pt >= 0 ? sl->prefs[i]->static_pt : sl->prefs[i]->dyn_pt;
 		bp.codecs = sl->prefs;
 		bp.n_pts = sl->n_prefs;
+		/* with a 48 kHz codec offered, its events too (RFC 7587 7) */
+		for (int i = 0; i < sl->n_prefs; i++)
+			if (sl->prefs[i]->clock == 48000)
+				bp.te48_pt = SDP_PT_TELEPHONE_EVENT_48K;
 		bp.cn_pt = sl->ua->vad ? CN_PT : -1;	/* RFC 3389 4: CN/8000 on its static PT */
 	}
 	return sdp_build(buf, len, &bp);
@@ -89,6 +94,7 @@ int sl_take_sdp(struct sip_leg *sl, const struct sdp_info *si)
 	/* telephone-event mapped onto the audio's own payload type is
 	 * nonsense (found by fuzz_sdp): no events then, and no PT twice. */
 	sl->te_pt = ch.te_pt;
+	sl->rm.te_clock = ch.te_clock == 48000 ? 48000 : 8000;
 	sl->rm.cn_pt = sl->ua->vad && ch.cn_pt > 0 ? ch.cn_pt : -1;
 	sip_rtp_media_changed(sl, si->ptime, si->maxptime);
 	hold = sdp_is_hold(si);

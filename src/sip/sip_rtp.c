@@ -79,6 +79,7 @@ int sip_rtp_init(struct sip_leg *sl, const struct cfg_enum_list *relay)
 	r->relay = *relay;
 	r->method = DTMF_RELAY_INBAND;
 	r->cn_pt = -1;
+	r->te_clock = 8000;
 	r->last_pt = -1;
 	if (dtmf_play_alloc(&r->dp_in) || dtmf_play_alloc(&r->dp_out) ||
 	    jbuf_alloc(&r->jb, SIP_JB_MIN_MS, SIP_JB_MAX_MS)) {
@@ -200,7 +201,8 @@ static void rx_event(struct sip_leg *sl, const uint8_t *p, size_t len, uint32_t 
 	if (len < 4 || p[0] >= 16)	/* not a DTMF event (flash, tones): ignored */
 		return;
 	end = (p[1] & 0x80) != 0;
-	dur = ((unsigned)p[2] << 8 | p[3]) / SAMPLES_PER_MS;
+	/* the duration is in the event's clock: 8 or 48 samples a millisecond */
+	dur = ((unsigned)p[2] << 8 | p[3]) / (unsigned)(r->te_clock / 1000);
 	if (r->ev_seen && ts == r->ev_ts) {
 		r->ev_last_ms = mono_ms();
 		if (end && r->ev_on) {
@@ -412,14 +414,14 @@ static void tx_event_step(struct sip_leg *sl)
 {
 	struct sip_rtp *r = &sl->rm;
 	struct sip_ev_out *e = &r->evq[r->evq_head];
-	unsigned samples;
+	unsigned samples, per_ms = (unsigned)(r->te_clock / 1000);	/* the event's clock */
 
 	if (!r->evq_len)
 		return;
 	e->frames++;
-	samples = e->frames * MEDIA_FRAME;
-	if (e->target_ms && samples >= e->target_ms * SAMPLES_PER_MS) {
-		samples = e->target_ms * SAMPLES_PER_MS;
+	samples = e->frames * (MEDIA_FRAME / SAMPLES_PER_MS) * per_ms;
+	if (e->target_ms && samples >= e->target_ms * per_ms) {
+		samples = e->target_ms * per_ms;
 		if (samples > 0xffff)
 			samples = 0xffff;
 		rtp_send_event(sl->rtp, sl->te_pt, e->digit, (uint16_t)samples, 1);

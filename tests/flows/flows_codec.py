@@ -367,6 +367,29 @@ def rtp_marker_and_time_across_hold(tb):
         raise FlowError("RTP time moved %.3f s over %.3f s of hold" % (moved, t_first - t_last))
 
 
+@flow
+def codec_opus_telephone_event_48k(tb):
+    """An Opus phone offering telephone-event/48000 beside /8000 (RFC 7587 7, RFC 4733 2.1: events on
+    the audio's clock): the gateway answers /48000; the PBX's 123# reach the phone as RFC 4733 of
+    about 100 ms (durations in 48 kHz units), and the phone's 456* as RFC 4733 reach the PBX as
+    tones of about 100 ms, each digit once."""
+    phone = tb.phone("phone", "--answer-after", "0.2", "--codec", "opus", "--dtmf", "456*",
+                     "--dtmf-mode", "rfc4733", "--dtmf-after", "0.3", "--hangup-after", "2.5",
+                     "--exit-after-calls", "1")
+    gw = tb.gateway(tb.config([codec_peer(100, "2...", phone.port, ["opus"])]))
+    pbx = pbx_call(tb, "--dtmf", "123#")
+    pbx.wait_exit()
+    phone.wait_exit()
+    if not any("AUDIO telephone-event/48000 pt" in l for l in phone.lines()):
+        raise FlowError("the phone did not get telephone-event/48000 in the gateway's answer")
+    got = re.findall(r"AUDIO dtmf-end (\S) rfc4733 ms=(\d+)", "\n".join(phone.lines()))
+    if "".join(d for d, _ in got) != "123#" or any(abs(int(ms) - 100) > 50 for _, ms in got):
+        raise FlowError("the phone's RFC 4733 from the PBX: %s, want 123# of about 100 ms" % got)
+    heard = re.findall(r"AUDIO dtmf-end (\S) inband ms=(\d+)", "\n".join(pbx.lines()))
+    if "".join(d for d, _ in heard) != "456*" or any(abs(int(ms) - 100) > 50 for _, ms in heard):
+        raise FlowError("the PBX heard %s, want 456* of about 100 ms" % heard)
+
+
 # On dahdi spans only these run (flowlib.dsp_on_loopback_only says why).
 fl.dsp_on_loopback_only(__name__, keep=(
     "codec_g722_phone_called_by_pbx",

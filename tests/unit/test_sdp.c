@@ -669,6 +669,52 @@ static void test_parse_odd_rtpmaps(void)
 
 /* RFC 3264 6.1 with our preference list: our order wins over the offer's,
  * the offer's PT numbers and fmtp are kept, events and CN come along. */
+/* RFC 4733 2.1 / RFC 7587 7: with Opus, the offer's telephone-event/48000
+ * is taken; with a codec at 8 kHz, /8000; an Opus offer with /8000 alone
+ * keeps that (most phones' way). Our offer with Opus lists both. */
+static void test_negotiate_te_clock(void)
+{
+	static const char both[] =
+		"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+		"m=audio 4000 RTP/AVP 111 0 110 101\r\na=rtpmap:111 opus/48000/2\r\na=rtpmap:0 PCMU/8000\r\n"
+		"a=rtpmap:110 telephone-event/48000\r\na=rtpmap:101 telephone-event/8000\r\n";
+	static const char only8k[] =
+		"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+		"m=audio 4000 RTP/AVP 111 101\r\na=rtpmap:111 opus/48000/2\r\na=rtpmap:101 telephone-event/8000\r\n";
+	const struct codec_desc *opus = codec_by_cfg("opus"), *pcmu = codec_by_cfg("g711ulaw");
+	const struct codec_desc *prefs[] = { opus };
+	struct sdp_build_params bp = { .addr = "192.0.2.9", .port = 5000, .pts = (int[]){ 96 }, .n_pts = 1,
+				       .codecs = prefs, .te_pt = 101, .te48_pt = 102 };
+	struct sdp_info si;
+	struct sdp_choice ch;
+	char buf[SDP_ANSWER_LEN];
+
+	CU_ASSERT_EQUAL_FATAL(sdp_info_parse(&si, both), 0);
+	CU_ASSERT_EQUAL(si.te_pt, 101);
+	CU_ASSERT_EQUAL(si.te48_pt, 110);
+	CU_ASSERT_EQUAL(sdp_negotiate(&si, (const struct codec_desc *[]){ opus }, 1, &ch), 0);
+	CU_ASSERT_EQUAL(ch.te_pt, 110);
+	CU_ASSERT_EQUAL(ch.te_clock, 48000);
+	CU_ASSERT_EQUAL(sdp_negotiate(&si, (const struct codec_desc *[]){ pcmu }, 1, &ch), 0);
+	CU_ASSERT_EQUAL(ch.te_pt, 101);
+	CU_ASSERT_EQUAL(ch.te_clock, 8000);
+	CU_ASSERT_EQUAL_FATAL(sdp_info_parse(&si, only8k), 0);
+	CU_ASSERT_EQUAL(sdp_negotiate(&si, (const struct codec_desc *[]){ opus }, 1, &ch), 0);
+	CU_ASSERT_EQUAL(ch.te_pt, 101);
+	CU_ASSERT_EQUAL(ch.te_clock, 8000);
+	CU_ASSERT_EQUAL(sdp_build(buf, sizeof(buf), &bp), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "m=audio 5000 RTP/AVP 96 101 102\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "a=rtpmap:101 telephone-event/8000\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "a=rtpmap:102 telephone-event/48000\r\n"));
+	/* an answer on the 48 kHz one */
+	bp.te_pt = 110;
+	bp.te_clock = 48000;
+	bp.te48_pt = 0;
+	CU_ASSERT_EQUAL(sdp_build(buf, sizeof(buf), &bp), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "a=rtpmap:110 telephone-event/48000\r\n"));
+	CU_ASSERT_PTR_NULL(strstr(buf, "telephone-event/8000"));
+}
+
 static void test_negotiate_local_order_wins(void)
 {
 	const struct codec_desc *opus = codec_by_cfg("opus"), *g722 = codec_by_cfg("g722-64"),
@@ -785,6 +831,7 @@ int suite_sdp_add(void)
 		{ "rtpmap, fmtp, ptime, maxptime, CN parsed", test_parse_rtpmap_fmtp_ptime },
 		{ "dynamic PT without rtpmap, static PT renamed, long fmtp cut", test_parse_odd_rtpmaps },
 		{ "negotiate: our order wins, offer's PT and fmtp kept, 488", test_negotiate_local_order_wins },
+		{ "telephone-event at the codec's clock (48000 with Opus)", test_negotiate_te_clock },
 		{ "build: rtpmap for every PT, fmtp, ptime/maxptime, CN", test_build_rtpmaps_fmtp_ptime },
 		CU_TEST_INFO_NULL,
 	};
