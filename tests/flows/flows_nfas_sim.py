@@ -384,7 +384,9 @@ def nfas_sim_call_on_span_without_dchan(tb):
             raise FlowError("%s: the call is not on channel 1 of interface 2" % p.name)
         if events(p, r"^nfas dchan iface=2"):
             raise FlowError("%s: interface 2 has a D-channel" % p.name)
-        if rx_frames(p) < 40:
+        # ~45 frames in the 0.9 s the call is up; a loaded CI box delivered 36 once:
+        # what matters is that interface 2's B socket carries audio at all
+        if rx_frames(p) < 20:
             raise FlowError("%s received %d audio frames" % (p.name, rx_frames(p)))
     expect_ladder("PRI", q931_ladder(a.lines()),
                   ["> SETUP", "< CALL PROCEEDING", "< ALERTING", "< CONNECT", "> CONNECT ACKNOWLEDGE",
