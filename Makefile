@@ -97,10 +97,11 @@ asan-sipgw:
 layers:
 	python3 tests/layers/check_layers.py
 
-# Every flow on loopback spans, then again on dahdi spans through the fake DAHDI.
+# Every flow on loopback spans, then again on dahdi spans through the fake DAHDI;
+# two runners at once (-j 2): the flows mostly wait on real-time audio and timers.
 flows: $(PROGS) $(FAKE_DAHDI) asan-sipgw
-	python3 tests/flows/run_flows.py --build $(BUILD)
-	python3 tests/flows/run_flows.py --build $(BUILD) --span-type dahdi
+	python3 tests/flows/run_flows.py --build $(BUILD) -j 2
+	python3 tests/flows/run_flows.py --build $(BUILD) --span-type dahdi -j 2
 
 # The builds use both cores of a small box (-j2); the tests run one by one.
 test: deps
