@@ -42,12 +42,10 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The benchmark's signal has no digits; the watcher runs for its cost. */
 static void on_digit(void *arg, char d, int begin, unsigned ms)
 {
-	(*(unsigned *)arg)++;
 }
-
-static unsigned digits;
 
 static int chan_init(struct chan *c, int seed)
 {
@@ -56,7 +54,7 @@ static int chan_init(struct chan *c, int seed)
 
 	memset(c, 0, sizeof(*c));
 	c->phase = (unsigned)seed * 37;
-	if (echo_can_alloc(&c->ec, TAIL_MS) || dtmf_watch_alloc(&c->dw, on_digit, &digits) ||
+	if (echo_can_alloc(&c->ec, TAIL_MS) || dtmf_watch_alloc(&c->dw, on_digit, NULL) ||
 	    fax_tone_det_alloc(&c->ft) || echo_path_alloc(&c->ep, &ep))
 		return -ENOMEM;
 	return 0;
@@ -216,6 +214,5 @@ int main(void)
 		printf("  real time, %d s on a 20 ms clock: %d channels with EC + fax tones + DTMF, %d late "
 		       "frames, one core %.0f %% busy\n", RT_SECONDS, lo, late, busy * 100);
 	}
-	(void)digits;
 	return 0;
 }

@@ -473,6 +473,12 @@ static void tx_info(struct sip_leg *sl, char digit, unsigned ms)
 }
 
 /* media_port.dtmf: a digit from the other party. */
+/* An event's length as we send it: at least DTMF_MIN_MS (Q.24's shortest digit). */
+static unsigned ev_len_ms(const struct media_dtmf *ev)
+{
+	return ev->duration_ms < DTMF_MIN_MS ? DTMF_MIN_MS : ev->duration_ms;
+}
+
 void sl_dtmf(struct media_port *mp, const struct media_dtmf *ev)
 {
 	struct sip_leg *sl = mp->owner;
@@ -498,7 +504,7 @@ void sl_dtmf(struct media_port *mp, const struct media_dtmf *ev)
 				struct sip_ev_out *e = &r->evq[(r->evq_head + i) % SIP_EV_QUEUE];
 
 				if (!e->target_ms && e->digit == ev->digit) {
-					e->target_ms = ev->duration_ms < DTMF_MIN_MS ? DTMF_MIN_MS : ev->duration_ms;
+					e->target_ms = ev_len_ms(ev);
 					return;
 				}
 			}
@@ -512,8 +518,7 @@ void sl_dtmf(struct media_port *mp, const struct media_dtmf *ev)
 		}
 		r->evq[(r->evq_head + r->evq_len++) % SIP_EV_QUEUE] = (struct sip_ev_out){
 			.digit = ev->digit, .method = ev->method,
-			.target_ms = ev->phase == MEDIA_DTMF_END ? (ev->duration_ms < DTMF_MIN_MS ? DTMF_MIN_MS
-								    : ev->duration_ms) : 0,
+			.target_ms = ev->phase == MEDIA_DTMF_END ? ev_len_ms(ev) : 0,	/* 0: open */
 		};
 		return;
 	default:	/* in-band: the port takes no events, but a caller may still hand one */
