@@ -8,12 +8,16 @@
 # libopus-dev (BSD) is the Opus codec; libtonezone-dev (LGPL-2.1, DAHDI tools)
 # holds the country tone tables (dial, ringback, busy) sipgw plays.
 # tshark decodes the Q.931 the PBX simulator writes as pcap (tests/flows).
+# libsrtp2-dev (BSD-3-Clause) is SRTP; openssl makes the tests' TLS
+# certificates. The real SIP peers the flows run beside sipgw's own
+# simulators: SIPp (sip-tester), Kamailio (with its TLS module) and baresip.
 # Runs apt-get only when something is missing. SPDX-License-Identifier: GPL-2.0-only
 set -e
 PKGS="build-essential pkg-config python3 libpri-dev libsofia-sip-ua-dev libspandsp-dev
 libspeexdsp-dev libsqlite3-dev libconfig-dev libcunit1-dev libtiff-dev sqlite3
 libopus-dev libtonezone-dev
-clang libclang-rt-14-dev dahdi-dkms tshark $*"
+clang libclang-rt-14-dev dahdi-dkms tshark
+libsrtp2-dev openssl sip-tester kamailio kamailio-tls-modules baresip-core $*"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -20,48 +20,15 @@
 static const struct enum_row level_enum[] = {
 	{ "error", LOG_LVL_ERROR }, { "warn", LOG_LVL_WARN }, { "notice", LOG_LVL_NOTICE },
 	{ "info", LOG_LVL_INFO }, { "debug", LOG_LVL_DEBUG }, { NULL, 0 } };
-static const struct enum_row dp_type_enum[] = {
-	{ "voip", DP_VOIP }, { "pots", DP_POTS }, { NULL, 0 } };
 
 const struct enum_row dtmf_relay_enum[] = {
 	{ "inband", DTMF_RELAY_INBAND }, { "rtp-nte", DTMF_RELAY_RTP_NTE },
 	{ "sip-info", DTMF_RELAY_SIP_INFO }, { NULL, 0 } };
 
-/* Cisco "fax protocol t38 | pass-through": a fax on a PRI call goes to T.38 or stays G.711 */
-static const struct enum_row fax_enum[] = {
-	{ "passthrough", 0 }, { "t38", 1 }, { NULL, 0 } };
 
 static const struct opt log_opts[] = {
 	{ "level", OPT_ENUM, offsetof(struct gw_config, log_level), sizeof(int), 0, 0, level_enum, 0 },
 	{ "syslog", OPT_BOOL, offsetof(struct gw_config, log_syslog), sizeof(int), 0, 1, NULL, 0 },
-	{ NULL } };
-
-static const struct opt sip_opts[] = {
-	{ "bind", OPT_STR, offsetof(struct gw_config, sip_bind), sizeof(((struct gw_config *)0)->sip_bind), 0, 0, NULL, 0 },
-	{ "port", OPT_INT, offsetof(struct gw_config, sip_port), sizeof(int), 1, 65535, NULL, 0 },
-	{ "user_agent", OPT_STR, offsetof(struct gw_config, sip_user_agent), sizeof(((struct gw_config *)0)->sip_user_agent), 0, 0, NULL, 0 },
-	{ "trusted", OPT_PREFIX_LIST, offsetof(struct gw_config, sip_trusted), sizeof(struct cfg_list), 0, 0, NULL, 0 },
-	{ "udp_rmem_kb", OPT_INT, offsetof(struct gw_config, sip_udp_rmem_kb), sizeof(int), 0, 262144, NULL, 0 },
-	{ "max_call_rate", OPT_INT, offsetof(struct gw_config, sip_max_call_rate), sizeof(int), 0, 100000, NULL, 0 },
-	{ "max_queue_delay", OPT_SECONDS_MS, offsetof(struct gw_config, sip_max_queue_delay_ms), sizeof(unsigned), 0, 10000, NULL, 0 },
-	{ "retry_after", OPT_INT, offsetof(struct gw_config, sip_retry_after), sizeof(int), 1, 3600, NULL, 0 },
-	{ "redirect_max_targets", OPT_INT, offsetof(struct gw_config, redirect_max_targets), sizeof(int), 1, 16, NULL, 0 },
-	{ "redirect_max_hops", OPT_INT, offsetof(struct gw_config, redirect_max_hops), sizeof(int), 1, 10, NULL, 0 },
-	{ NULL } };
-
-static const struct opt rtp_opts[] = {
-	{ "address", OPT_STR, offsetof(struct gw_config, rtp_ip), sizeof(((struct gw_config *)0)->rtp_ip), 0, 0, NULL, 0 },
-	{ "port_min", OPT_INT, offsetof(struct gw_config, rtp_port_min), sizeof(int), 1024, 65534, NULL, 0 },
-	{ "port_max", OPT_INT, offsetof(struct gw_config, rtp_port_max), sizeof(int), 1025, 65535, NULL, 0 },
-	{ "codecs", OPT_CODEC_LIST, offsetof(struct gw_config, rtp_codecs), sizeof(struct dp_codecs), 0, 0, NULL, 0 },
-	/* music on hold: raw 8 kHz mu-law (sox ... -t ul), looped to a PBX party the SIP side holds */
-	O_STR(struct gw_config, moh_file, 0),
-	/* Cisco dtmf-relay for calls no voip dial-peer names (registered phones) */
-	{ "dtmf_relay", OPT_ENUM_LIST, offsetof(struct gw_config, dtmf_relay), sizeof(struct cfg_enum_list), 0, 0, dtmf_relay_enum, 0 },
-	/* Cisco vad: CN (RFC 3389) instead of silent packets; off by default, as carriers run it */
-	{ "vad", OPT_BOOL, offsetof(struct gw_config, rtp_vad), sizeof(int), 0, 1, NULL, 0 },
-	{ "fax", OPT_ENUM, offsetof(struct gw_config, fax_t38), sizeof(int), 0, 0, fax_enum, 0 },
-	{ "t38_redundancy", OPT_INT, offsetof(struct gw_config, t38_redundancy), sizeof(int), 1, 8, NULL, 0 },
 	{ NULL } };
 
 static const struct opt timer_opts[] = {
@@ -83,29 +50,6 @@ static const struct opt dahdi_opts[] = {
 	  sizeof(((struct gw_config *)0)->dahdi_system_conf), 0, 0, NULL, 0 },
 	{ NULL } };
 
-/* Q.931 4.5.8 type of number (bits 7-5) and numbering plan (bits 4-1). */
-static const struct enum_row ton_enum[] = {
-	{ "unknown", 0x00 }, { "international", 0x10 }, { "national", 0x20 },
-	{ "network-specific", 0x30 }, { "subscriber", 0x40 }, { "abbreviated", 0x60 }, { NULL, 0 } };
-static const struct enum_row npi_enum[] = {
-	{ "unknown", 0x0 }, { "isdn", 0x1 }, { "data", 0x3 }, { "telex", 0x4 },
-	{ "national", 0x8 }, { "private", 0x9 }, { NULL, 0 } };
-
-static const struct opt dp_opts[] = {
-	{ "tag", OPT_INT, offsetof(struct dial_peer, tag), sizeof(int), 1, 2147483647, NULL, 1 },
-	{ "type", OPT_ENUM, offsetof(struct dial_peer, type), sizeof(int), 0, 0, dp_type_enum, 1 },
-	{ "destination_pattern", OPT_STR, offsetof(struct dial_peer, pattern), sizeof(((struct dial_peer *)0)->pattern), 0, 0, NULL, 1 },
-	{ "preference", OPT_INT, offsetof(struct dial_peer, preference), sizeof(int), 0, 10, NULL, 0 },
-	{ "session_target", OPT_STR, offsetof(struct dial_peer, target), sizeof(((struct dial_peer *)0)->target), 0, 0, NULL, 0 },
-	{ "port", OPT_STR, offsetof(struct dial_peer, port), sizeof(((struct dial_peer *)0)->port), 0, 0, NULL, 0 },
-	{ "forward_digits", OPT_FWD_DIGITS, offsetof(struct dial_peer, forward_digits), sizeof(int), 0, 32, NULL, 0 },
-	{ "prefix", OPT_STR, offsetof(struct dial_peer, prefix), sizeof(((struct dial_peer *)0)->prefix), 0, 0, NULL, 0 },
-	{ "numbering_type", OPT_ENUM, offsetof(struct dial_peer, ton), sizeof(int), 0, 0, ton_enum, 0 },
-	{ "numbering_plan", OPT_ENUM, offsetof(struct dial_peer, npi), sizeof(int), 0, 0, npi_enum, 0 },
-	{ "redirect", OPT_BOOL, offsetof(struct dial_peer, redirect), sizeof(int), 0, 1, NULL, 0 },
-	{ "codec", OPT_CODEC_LIST, offsetof(struct dial_peer, codecs), sizeof(struct dp_codecs), 0, 0, NULL, 0 },
-	{ "dtmf_relay", OPT_ENUM_LIST, offsetof(struct dial_peer, dtmf_relay), sizeof(struct cfg_enum_list), 0, 0, dtmf_relay_enum, 0 },
-	{ NULL } };
 
 static const struct opt reg_opts[] = {
 	O_STR(struct cfg_registrar, realm, 0),
@@ -590,6 +534,8 @@ static void config_defaults(struct gw_config *cfg)
 	strcpy(cfg->sip_bind, "127.0.0.1");
 	cfg->sip_port = 5060;
 	strcpy(cfg->sip_user_agent, "sipgw");
+	cfg->sip_tcp = 1;		/* UDP and TCP, as Sofia listened before it was said */
+	cfg->sip_tls_verify = 1;
 	cfg->sip_udp_rmem_kb = 4096;
 	cfg->sip_max_queue_delay_ms = 50;
 	cfg->sip_retry_after = 2;
@@ -639,8 +585,12 @@ static int load_peers(struct ctx *c, struct gw_config *cfg, const config_setting
 
 		dp->forward_digits = -1;
 		dp->npi = 0x1;	/* E.164/ISDN, type unknown: what most PBXs accept */
+		dp->options_up_ms = 60000;	/* Cisco options-keepalive defaults */
+		dp->options_down_ms = 30000;
+		dp->options_retry = 5;
+		dp->options_recovery = 1;
 		rc = group_apply_but(c, g, dp_opts, dp, dp_skip);
-		if (rc)
+		if (rc || (rc = load_peer_sip(c, g, dp)))
 			return rc;
 		cfg->n_peers = i + 1;
 		for (int j = 0; j < i; j++)

@@ -144,6 +144,10 @@ struct gw_config {
 	char sip_bind[64];
 	int sip_port;
 	char sip_user_agent[64];
+	int sip_tcp;			/* sip.tcp: listen on TCP beside UDP (default on) */
+	int sip_tls_port;		/* sip.tls_port: TLS listener (0 = none) */
+	char sip_tls_cert[256], sip_tls_key[256], sip_tls_ca[256];	/* PEM files */
+	int sip_tls_verify;		/* sip.tls_verify: check the peer's certificate on outgoing TLS (default on) */
 	struct cfg_list sip_trusted;	/* addresses/prefixes whose INVITEs may reach a trunk unauthenticated */
 	int sip_udp_rmem_kb;		/* SIP UDP receive buffer asked of the kernel (0 = its default) */
 	int sip_max_call_rate;		/* new INVITEs per second taken at most (0 = no fixed ceiling) */

@@ -43,6 +43,11 @@ int enum_lookup(const struct enum_row *rows, const char *name, int *vp);
 /** Every setting of group g by table into base; unknown keys refused; 0 or fail()'s. */
 int group_apply(struct ctx *c, const config_setting_t *g, const struct opt *table, void *base);
 
+/* config_sip.c: the sip, rtp and dial-peer tables */
+extern const struct opt sip_opts[], rtp_opts[], dp_opts[];
+/** A dial-peer's SIP keys checked together (file:line on error); 0 or fail()'s. */
+int load_peer_sip(struct ctx *c, const config_setting_t *g, struct dial_peer *dp);
+
 /* config_spans.c */
 /** The 'spans' list, each against DAHDI's system.conf when it is a dahdi span. */
 int load_spans(struct ctx *c, struct gw_config *cfg, const config_setting_t *list);

@@ -40,6 +40,12 @@ struct cfg_enum_list {
 	int n;
 };
 
+/* Cisco "session transport": what our INVITEs to a voip peer go over. */
+enum dp_transport { DP_TP_UDP, DP_TP_TCP, DP_TP_TLS };
+/* Cisco "srtp" / "srtp fallback": off, offered with RTP/AVP kept possible,
+ * or required (a call that cannot have it fails). SDES keys only over TLS. */
+enum dp_srtp { DP_SRTP_OFF, DP_SRTP_OPTIONAL, DP_SRTP_MANDATORY };
+
 struct dial_peer {
 	int tag;
 	enum dp_type type;
@@ -55,6 +61,15 @@ struct dial_peer {
 	int redirect;		/* voip: a SIP caller is answered 302 to NUMBER@session_target (redirect
 				 * server, RFC 3261 8.3) instead of being relayed */
 	struct dp_codecs codecs;	/* voip: voice-class codec order; none: rtp.codecs */
+	int transport;		/* voip: enum dp_transport (session_transport, default udp) */
+	int srtp;		/* voip: enum dp_srtp (default off) */
+	int delayed_offer;	/* voip: our INVITEs carry no SDP; the offer comes in the 2xx */
+	/* voip: Cisco voice-class sip options-keepalive: OPTIONS every up_ms
+	 * while the peer answers, every down_ms once it has failed retry
+	 * times in a row (busied out), back in service after recovery answers. */
+	int options_keepalive;
+	unsigned options_up_ms, options_down_ms;
+	int options_retry, options_recovery;
 };
 
 /* The dial alphabet: a bit per symbol. '.', 'T' and negated classes cover the

@@ -1,5 +1,6 @@
-/* sipgw - a new INVITE's checks before anything is allocated for it: the
- * called number of its Request-URI and its body (RFC 3261 8.2.3, RFC 3264).
+/* sipgw - a new INVITE outside any dialog: its checks before anything is
+ * allocated for it (the called number of its Request-URI and its body, RFC
+ * 3261 8.2.3, RFC 3264), then the UAS leg it makes and the bridge's say.
  * SPDX-License-Identifier: GPL-2.0-only */
 #include "sip/sip_internal.h"
 
@@ -243,4 +244,86 @@ void sip_in_identity(sip_t const *sip, struct leg_setup_info *si)
 	si->restricted = sip_in_private(sip);
 	sip_in_asserted(sip, si->asserted, sizeof(si->asserted));
 	sip_in_redirect(sip, si);
+}
+
+/* A new INVITE outside any dialog (SIP -> PRI). The bridge decides; a
+ * refusal goes back as the cause's status with a Reason header. */
+int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
+{
+	struct leg_setup_info si = { .law = LAW_ULAW };
+	struct sdp_info offer;
+	struct sip_leg *sl;
+	int cause, status, rc, stale = 0;
+
+	if (sip_overload_refuse(ua, nh, sip)) {	/* before any RTP port or call exists */
+		nua_handle_destroy(nh);
+		return -EBUSY;
+	}
+	if (!ua->incoming_h || !sip || !sip->sip_request || !sip->sip_from) {
+		nua_respond(nh, SIP_403_FORBIDDEN, TAG_END());
+		nua_handle_destroy(nh);
+		return -EPERM;
+	}
+	if ((rc = sip_in_check_offer(ua, nh, sip, &offer, &status))) {
+		nua_handle_destroy(nh);	/* answered with status */
+		return rc;
+	}
+	if ((rc = sip_leg_alloc(&sl, ua, SIP_ROLE_UAS))) {
+		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, TAG_END());
+		nua_handle_destroy(nh);
+		return rc;
+	}
+	sl->nh = nh;
+	nua_handle_bind(nh, sl);
+	sip_timers_offer(sl, sip);
+	if (sl_take_early_sdp(sl, &offer)) {
+		sip_leg_release(sl, CAUSE_BEARER_NOT_IMPL);	/* 488: none of our codecs offered */
+		return -EPROTO;
+	}
+	sl->offer_ml = offer.ml;	/* our answers keep its m= lines (RFC 3264 6) */
+	si.t_setup_us = mono_us();
+	si.law = sl->rm.law;
+	if (sip_in_called_number(sip->sip_request->rq_url->url_user, si.called, sizeof(si.called), &cause)) {
+		static struct log_limit lim_number;
+		LOGN_LIMIT(&lim_number, LSS_SIP, "%s INVITE %s: called number refused (%s): cause %d",
+			   sip_leg_describe(sl),
+			   sip->sip_request->rq_url->url_user ? sip->sip_request->rq_url->url_user : "(none)",
+			   cause == CAUSE_INVALID_NUMBER_FORMAT ? "too long" : "not a number", cause);
+		sip_leg_release(sl, cause);
+		return -EINVAL;
+	}
+	if (sip->sip_from->a_url->url_user)
+		number_strip_visual(si.calling, sizeof(si.calling), sip->sip_from->a_url->url_user);
+	sip_in_identity(sip, &si);
+	si.replaces = sip_replaces_leg(ua, sip);	/* RFC 3891: routing decides, at the door */
+	if (sip->sip_from->a_display)
+		snprintf(si.display, sizeof(si.display), "%.*s", (int)sizeof(si.display) - 1,
+			 sip->sip_from->a_display[0] == '"' ? sip->sip_from->a_display + 1 : sip->sip_from->a_display);
+	if (si.display[0] && si.display[strlen(si.display) - 1] == '"')
+		si.display[strlen(si.display) - 1] = 0;
+	sip_request_source(ua, si.source, sizeof(si.source));
+	if (ua->reg) {
+		registrar_check(ua->reg, sip, 1, si.source, si.auth_user, sizeof(si.auth_user),
+				&si.auth_status, &stale);
+		if (!sip->sip_proxy_authorization && si.auth_status == 407)
+			si.auth_status = 0;	/* none given: the bridge decides whether they are due */
+		if (si.auth_status)
+			LOGN(LSS_SIP, "%s INVITE from %s to %s: credentials refused (%d%s)", sip_leg_describe(sl),
+			     si.source, si.called, si.auth_status, stale ? ", stale or replayed nonce" : "");
+	}
+	LOGI(LSS_SIP, "%s INVITE from %s%s%s: %s \"%s\" -> %s", sip_leg_describe(sl), si.source,
+	     si.auth_user[0] ? " as " : "", si.auth_user, si.calling, si.display, si.called);
+	cause = 0;
+	rc = ua->incoming_h(ua->arg, &sl->base, &si, &cause);
+	if (rc == -EACCES && ua->reg) {
+		/* Figure B-19: 407 with a challenge; the caller ACKs and retries. */
+		sl_move(sl, SIP_ST_TERMINATING);	/* the call knows: it refused */
+		registrar_refuse(ua->reg, ua->nua, nh, si.auth_status ? si.auth_status : 407, stale, 0);
+	} else if (rc == -EACCES) {
+		/* no registrar to authenticate against: 403 */
+		sip_leg_release(sl, CAUSE_CALL_REJECTED);
+	} else if (rc < 0) {
+		sip_leg_release(sl, cause);
+	}
+	return 0;
 }

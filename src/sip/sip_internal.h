@@ -378,6 +378,10 @@ void sip_timers_free(struct sip_leg *sl);
 /* sip_leg.c, for sip_media.c: the leg's state, and a checked move of it */
 int sl_is(const struct sip_leg *sl, enum sip_state st);
 int sl_move(struct sip_leg *sl, int next);
+/** A new leg of role (UAS: INCOMING, UAC: IDLE) with its RTP port; 0 or -errno. */
+int sip_leg_alloc(struct sip_leg **slp, struct sip_ua *ua, enum sip_role role);
+/** The call's release (leg_ops.release) from inside the SIP side. */
+void sip_leg_release(struct sip_leg *sl, int cause);
 
 /* sip_media.c: the leg's SDP offer/answer (RFC 3264) and RTP glue */
 /** Our SDP: an offer (offer NULL) or an answer to the offer's m= layout; sdp_build()'s return. */

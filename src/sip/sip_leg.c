@@ -411,7 +411,7 @@ static const struct leg_ops sip_leg_ops = {
 };
 
 /* A UAS leg starts in INCOMING (its INVITE is here), a UAC one in IDLE. */
-static int sl_alloc(struct sip_leg **slp, struct sip_ua *ua, enum sip_role role)
+int sip_leg_alloc(struct sip_leg **slp, struct sip_ua *ua, enum sip_role role)
 {
 	struct sip_leg *sl = calloc(1, sizeof(*sl));
 	struct rtp_params rp = {
@@ -459,7 +459,7 @@ static int sl_alloc(struct sip_leg **slp, struct sip_ua *ua, enum sip_role role)
 int sip_leg_alloc_outgoing(struct leg **legp, struct sip_ua *ua, const struct sip_leg_params *p)
 {
 	struct sip_leg *sl;
-	int rc = sl_alloc(&sl, ua, SIP_ROLE_UAC);
+	int rc = sip_leg_alloc(&sl, ua, SIP_ROLE_UAC);
 
 	if (rc)
 		return rc;
@@ -755,89 +755,12 @@ void sip_leg_event(struct sip_leg *sl, nua_event_t event, int status, char const
 		nua_respond(sl->nh, SIP_200_OK, NUTAG_WITH_THIS(sl->ua->nua), TAG_END());
 }
 
-/* A new INVITE outside any dialog (SIP -> PRI). The bridge decides; a
- * refusal goes back as the cause's status with a Reason header. */
-int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
-{
-	struct leg_setup_info si = { .law = LAW_ULAW };
-	struct sdp_info offer;
-	struct sip_leg *sl;
-	int cause, status, rc, stale = 0;
-
-	if (sip_overload_refuse(ua, nh, sip)) {	/* before any RTP port or call exists */
-		nua_handle_destroy(nh);
-		return -EBUSY;
-	}
-	if (!ua->incoming_h || !sip || !sip->sip_request || !sip->sip_from) {
-		nua_respond(nh, SIP_403_FORBIDDEN, TAG_END());
-		nua_handle_destroy(nh);
-		return -EPERM;
-	}
-	if ((rc = sip_in_check_offer(ua, nh, sip, &offer, &status))) {
-		nua_handle_destroy(nh);	/* answered with status */
-		return rc;
-	}
-	if ((rc = sl_alloc(&sl, ua, SIP_ROLE_UAS))) {
-		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, TAG_END());
-		nua_handle_destroy(nh);
-		return rc;
-	}
-	sl->nh = nh;
-	nua_handle_bind(nh, sl);
-	sip_timers_offer(sl, sip);
-	if (sl_take_early_sdp(sl, &offer)) {
-		sl_release(&sl->base, CAUSE_BEARER_NOT_IMPL);	/* 488: none of our codecs offered */
-		return -EPROTO;
-	}
-	sl->offer_ml = offer.ml;	/* our answers keep its m= lines (RFC 3264 6) */
-	si.t_setup_us = mono_us();
-	si.law = sl->rm.law;
-	if (sip_in_called_number(sip->sip_request->rq_url->url_user, si.called, sizeof(si.called), &cause)) {
-		static struct log_limit lim_number;
-		LOGN_LIMIT(&lim_number, LSS_SIP, "%s INVITE %s: called number refused (%s): cause %d",
-			   sl_describe(&sl->base),
-			   sip->sip_request->rq_url->url_user ? sip->sip_request->rq_url->url_user : "(none)",
-			   cause == CAUSE_INVALID_NUMBER_FORMAT ? "too long" : "not a number", cause);
-		sl_release(&sl->base, cause);
-		return -EINVAL;
-	}
-	if (sip->sip_from->a_url->url_user)
-		number_strip_visual(si.calling, sizeof(si.calling), sip->sip_from->a_url->url_user);
-	sip_in_identity(sip, &si);
-	si.replaces = sip_replaces_leg(ua, sip);	/* RFC 3891: routing decides, at the door */
-	if (sip->sip_from->a_display)
-		snprintf(si.display, sizeof(si.display), "%.*s", (int)sizeof(si.display) - 1,
-			 sip->sip_from->a_display[0] == '"' ? sip->sip_from->a_display + 1 : sip->sip_from->a_display);
-	if (si.display[0] && si.display[strlen(si.display) - 1] == '"')
-		si.display[strlen(si.display) - 1] = 0;
-	sip_request_source(ua, si.source, sizeof(si.source));
-	if (ua->reg) {
-		registrar_check(ua->reg, sip, 1, si.source, si.auth_user, sizeof(si.auth_user),
-				&si.auth_status, &stale);
-		if (!sip->sip_proxy_authorization && si.auth_status == 407)
-			si.auth_status = 0;	/* none given: the bridge decides whether they are due */
-		if (si.auth_status)
-			LOGN(LSS_SIP, "%s INVITE from %s to %s: credentials refused (%d%s)", sl_describe(&sl->base),
-			     si.source, si.called, si.auth_status, stale ? ", stale or replayed nonce" : "");
-	}
-	LOGI(LSS_SIP, "%s INVITE from %s%s%s: %s \"%s\" -> %s", sl_describe(&sl->base), si.source,
-	     si.auth_user[0] ? " as " : "", si.auth_user, si.calling, si.display, si.called);
-	cause = 0;
-	rc = ua->incoming_h(ua->arg, &sl->base, &si, &cause);
-	if (rc == -EACCES && ua->reg) {
-		/* Figure B-19: 407 with a challenge; the caller ACKs and retries. */
-		sl_move(sl, SIP_ST_TERMINATING);	/* the call knows: it refused */
-		registrar_refuse(ua->reg, ua->nua, nh, si.auth_status ? si.auth_status : 407, stale, 0);
-	} else if (rc == -EACCES) {
-		/* no registrar to authenticate against: 403 */
-		sl_release(&sl->base, CAUSE_CALL_REJECTED);
-	} else if (rc < 0) {
-		sl_release(&sl->base, cause);
-	}
-	return 0;
-}
-
 /* ---- for sip_timers.c */
+
+void sip_leg_release(struct sip_leg *sl, int cause)
+{
+	sl_release(&sl->base, cause);
+}
 
 void sip_leg_clear(struct sip_leg *sl, int cause)
 {
