@@ -29,6 +29,7 @@ struct route_target {
 	int assert_identity;	/* sip: a peer of the trust domain: tell it who calls (RFC 3325) */
 	const struct cfg_enum_list *dtmf_relay;	/* sip: the dial-peer's dtmf-relay (NULL: the global one) */
 	const struct dp_codecs *codecs;	/* sip: the dial-peer's codec order (NULL: rtp.codecs) */
+	int delayed_offer;		/* sip: the dial-peer's delayed_offer: INVITE without SDP */
 	const char *host;	/* sip: the dial-peer's session target */
 	int port;
 	const char *ruri;	/* sip: a registered contact, used as the Request-URI */
