@@ -1,0 +1,163 @@
+# sipgw call-flow tests of the OPTIONS keepalive (Cisco "voice-class sip
+# options-keepalive", issue 12): SIPp UASs as the voip dial-peers, answering
+# OPTIONS and INVITEs; one is ended, the gateway busies it out and hunts
+# past it without an INVITE; restarted, it comes back in service.
+# SPDX-License-Identifier: GPL-2.0-only
+import re
+import select
+import socket
+import time
+
+import flowlib as fl
+from flowlib import FlowError, expect_ladder, flow, pbx_call, q931_ladder
+
+import peers
+
+# The keepalive keys of a voip dial-peer, with the tests' short intervals.
+KEEPALIVE = ("options_keepalive = true; options_up_interval = 1; options_down_interval = 1; "
+             "options_retry = %d; options_recovery = %d;")
+
+PBX_ANSWERED = ["> SETUP", "< CALL PROCEEDING", "< ALERTING", "< CONNECT", "> CONNECT ACKNOWLEDGE",
+                "> DISCONNECT cause=16", "< RELEASE", "> RELEASE COMPLETE"]
+
+
+def uas_options_scenario():
+    """A SIPp UAS that answers every OPTIONS 200 (each is a call of its own: a new
+    Call-ID) and an INVITE as peers.uas_scenario() does: 100, 180, 200, ACK, BYE -> 200."""
+    options = """  <label id="options"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTagO[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Allow: INVITE, ACK, BYE, CANCEL, OPTIONS
+Accept: application/sdp
+Content-Length: 0
+
+]]></send>
+  <label id="done"/>
+"""
+    invite = peers.uas_scenario()
+    invite = invite.replace('<recv request="INVITE" crlf="true" rrs="true">',
+                            '<recv request="OPTIONS" optional="true" next="options"/>\n'
+                            '  <recv request="INVITE" crlf="true" rrs="true">', 1)
+    return invite.replace("</scenario>", '  <nop next="done"/>\n' + options + "</scenario>")
+
+
+def sipp_peer(tb, name, port=None):
+    """A SIPp UAS on port (a free one when None), for many OPTIONS and a few calls."""
+    return peers.Sipp(tb, name, uas_options_scenario(), port=port, calls=100000, timeout=120,
+                      rtp_echo=False)
+
+
+def keepalive_peer(tag, port, pref, retry=3, recovery=2):
+    return fl.voip_peer(tag, "2...", port, pref) + " " + KEEPALIVE % (retry, recovery)
+
+
+def check_options(sipp, port):
+    """The OPTIONS SIPp got: sip:HOST:PORT, Max-Forwards 70, no body (RFC 3261 11.1)."""
+    opt = sipp.wait_message("<", r"^OPTIONS ", timeout=5)
+    first = opt.splitlines()[0]
+    if first != "OPTIONS sip:127.0.0.1:%d SIP/2.0" % port:
+        raise FlowError("OPTIONS Request-URI is not sip:127.0.0.1:%d: %s" % (port, first))
+    if peers.header(opt, "Max-Forwards") != "70":
+        raise FlowError("OPTIONS without Max-Forwards: 70:\n" + opt)
+    if (peers.header(opt, "Content-Length") or "0") != "0":
+        raise FlowError("OPTIONS with a body:\n" + opt)
+    return opt
+
+
+def invites_to(sipp):
+    return len(sipp.find("<", r"^INVITE "))
+
+
+def setup_to_connect_ms(pbx):
+    t = fl.timed(pbx.lines(), "Q931")
+    setup = [ms for ms, x in t if x.startswith("> SETUP")][0]
+    conn = [ms for ms, x in t if x.startswith("< CONNECT ")][0]
+    return conn - setup
+
+
+class Listener:
+    """A UDP socket the test holds on a dead peer's port: it counts what the gateway
+    sends there (a bound port also means no ICMP, so the pings go unanswered)."""
+
+    def __init__(self, port):
+        self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.s.bind(("127.0.0.1", port))
+        self.got = []
+
+    def drain(self):
+        while select.select([self.s], [], [], 0)[0]:
+            self.got.append(self.s.recv(65535).decode(errors="replace"))
+        return self.got
+
+    def methods(self):
+        return [g.split(" ", 1)[0] for g in self.drain()]
+
+    def close(self):
+        self.drain()
+        self.s.close()
+
+
+def first_invite(dead, live, timeout=10.0):
+    """Until the call's INVITE reached the live peer; fails at once if one reached the
+    dead peer's port first. Returns what the dead port got so far."""
+    deadline = time.monotonic() + timeout
+    while invites_to(live) == 0:
+        if "INVITE" in dead.methods():
+            raise FlowError("an INVITE went to the busied-out peer's port: %s" % dead.methods())
+        if time.monotonic() > deadline:
+            raise FlowError("no INVITE reached %s within %.0f s" % (live.name, timeout))
+        time.sleep(0.02)
+    return dead.methods()
+
+
+@flow
+@fl.no_pri
+def keepalive_busyout_hunts_past_and_recovers(tb):
+    """Peer 1 (pref 0) answers OPTIONS, then is ended: busied out after 3 unanswered, the
+    next call goes straight to peer 2 (no INVITE to peer 1, setup well under Timer B);
+    peer 1 restarted on its port: back in service after 2 answers, the next call is its."""
+    p1 = sipp_peer(tb, "sipp1")
+    p2 = sipp_peer(tb, "sipp2")
+    gw = tb.gateway(tb.config([keepalive_peer(100, p1.port, 0), keepalive_peer(101, p2.port, 1)]))
+    check_options(p1, p1.port)
+    check_options(p2, p2.port)
+    p1.stop()
+    down = gw.wait_line(r"dial-peer 100 \(127\.0\.0\.1:%d\) busied out: no answer to 3 OPTIONS" % p1.port,
+                        timeout=15, stream="err")
+    print("  log: " + down.string.split("] ", 1)[-1])
+    dead = Listener(p1.port)
+    try:
+        pbx = pbx_call(tb, "--hangup-after", "1")
+        sent = first_invite(dead, p2)
+        if pbx.wait_exit() != 0:
+            raise FlowError("the PBX simulator failed (call 1)")
+        sent = dead.methods()
+    finally:
+        dead.close()
+    expect_ladder("PRI (call 1)", q931_ladder(pbx.lines()), PBX_ANSWERED)
+    if "INVITE" in sent:
+        raise FlowError("an INVITE went to the busied-out peer's port: %s" % sent)
+    if invites_to(p2) != 1:
+        raise FlowError("peer 2 got %d INVITEs, not 1 (ladder %s)" % (invites_to(p2), p2.ladder()))
+    gw.wait_line(r"dial-peer 100 \(ipv4:127\.0\.0\.1:%d\) skipped: busied out" % p1.port, stream="err")
+    ms = setup_to_connect_ms(pbx)
+    print("  call 1 past the busied-out peer: SETUP -> CONNECT %d ms (Timer B 32000 ms); "
+          "at its port meanwhile: %s" % (ms, sent or "nothing"))
+    # Back: a SIPp on the same port answers the pings; 2 in a row put it in service.
+    p1b = sipp_peer(tb, "sipp1b", port=p1.port)
+    up = gw.wait_line(r"dial-peer 100 \(127\.0\.0\.1:%d\) back in service: 2 OPTIONS answered" % p1.port,
+                      timeout=15, stream="err")
+    print("  log: " + up.string.split("] ", 1)[-1])
+    pbx2 = tb.pbx("--call", "2001", "--calling", "5551000", "--exit-when-done", "--hangup-after", "1",
+                  name="pbx2")
+    if pbx2.wait_exit() != 0:
+        raise FlowError("the PBX simulator failed (call 2)")
+    expect_ladder("PRI (call 2)", q931_ladder(pbx2.lines()), PBX_ANSWERED)
+    if invites_to(p1b) != 1 or invites_to(p2) != 1:
+        raise FlowError("call 2 did not go to peer 1 again: peer 1 %d INVITE(s), peer 2 %d" % (
+            invites_to(p1b), invites_to(p2)))
