@@ -11,16 +11,16 @@
 struct sip_ua;
 struct sip_keepalive;
 
-/** The ping to target idx finished with status: the peer's final response,
- * 408 when none came in time, 503 when the network refused it (ICMP).
- * Returns the ms from this ping's start to the next one. */
+/** One ping to target idx counted with status: the peer's final response,
+ * 408 for an interval that passed without one, 503 when the network
+ * refused it (ICMP). Returns the interval between pings from now on (ms). */
 typedef unsigned (sip_ka_result_h)(void *arg, size_t idx, int status);
 
 struct sip_ka_target {
 	const char *host;
 	int port;
 	int transport;		/* enum dp_transport */
-	unsigned first_ms;	/* the deadline of the first ping (its interval) */
+	unsigned first_ms;	/* the interval until the handler first says otherwise */
 };
 
 struct sip_keepalive_params {

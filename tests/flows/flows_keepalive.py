@@ -21,12 +21,13 @@ PBX_ANSWERED = ["> SETUP", "< CALL PROCEEDING", "< ALERTING", "< CONNECT", "> CO
                 "> DISCONNECT cause=16", "< RELEASE", "> RELEASE COMPLETE"]
 
 
-def uas_options_scenario():
-    """A SIPp UAS that answers every OPTIONS 200 (each is a call of its own: a new
-    Call-ID) and an INVITE as peers.uas_scenario() does: 100, 180, 200, ACK, BYE -> 200."""
+def uas_options_scenario(options_status="200 OK"):
+    """A SIPp UAS that answers every OPTIONS with options_status (each is a call of its
+    own: a new Call-ID) and an INVITE as peers.uas_scenario() does: 100, 180, 200, ACK,
+    BYE -> 200."""
     options = """  <label id="options"/>
   <send><![CDATA[
-SIP/2.0 200 OK
+SIP/2.0 %s
 [last_Via:]
 [last_From:]
 [last_To:];tag=[pid]SIPpTagO[call_number]
@@ -38,7 +39,7 @@ Content-Length: 0
 
 ]]></send>
   <label id="done"/>
-"""
+""" % options_status
     invite = peers.uas_scenario()
     invite = invite.replace('<recv request="INVITE" crlf="true" rrs="true">',
                             '<recv request="OPTIONS" optional="true" next="options"/>\n'
@@ -46,10 +47,10 @@ Content-Length: 0
     return invite.replace("</scenario>", '  <nop next="done"/>\n' + options + "</scenario>")
 
 
-def sipp_peer(tb, name, port=None):
+def sipp_peer(tb, name, port=None, options_status="200 OK"):
     """A SIPp UAS on port (a free one when None), for many OPTIONS and a few calls."""
-    return peers.Sipp(tb, name, uas_options_scenario(), port=port, calls=100000, timeout=120,
-                      rtp_echo=False)
+    return peers.Sipp(tb, name, uas_options_scenario(options_status), port=port, calls=100000,
+                      timeout=120, rtp_echo=False)
 
 
 def keepalive_peer(tag, port, pref, retry=3, recovery=2):
@@ -161,3 +162,57 @@ def keepalive_busyout_hunts_past_and_recovers(tb):
     if invites_to(p1b) != 1 or invites_to(p2) != 1:
         raise FlowError("call 2 did not go to peer 1 again: peer 1 %d INVITE(s), peer 2 %d" % (
             invites_to(p1b), invites_to(p2)))
+
+
+@flow
+@fl.no_pri
+def keepalive_503_is_down_4xx_is_alive(tb):
+    """Cisco's reading of an OPTIONS answer: peer 1 (pref 0) answers 503 (it cannot take
+    calls) and is busied out though it answers; peer 2 answers 405 (it parsed us: alive),
+    stays in service and takes the call; peer 1 never sees the INVITE."""
+    p1 = sipp_peer(tb, "sipp1", options_status="503 Service Unavailable")
+    p2 = sipp_peer(tb, "sipp2", options_status="405 Method Not Allowed")
+    gw = tb.gateway(tb.config([keepalive_peer(100, p1.port, 0, retry=2), keepalive_peer(101, p2.port, 1, retry=2)]))
+    gw.wait_line(r"dial-peer 100 \(127\.0\.0\.1:%d\) busied out: no answer to 2 OPTIONS \(last 503\)" % p1.port,
+                 timeout=10, stream="err")
+    # peer 2 answered as many 405s by now and is still in service
+    p2.wait_message(">", r"^SIP/2\.0 405 ")
+    pbx = pbx_call(tb, "--hangup-after", "0.5")
+    if pbx.wait_exit() != 0:
+        raise FlowError("the PBX simulator failed")
+    expect_ladder("PRI", q931_ladder(pbx.lines()), PBX_ANSWERED)
+    if invites_to(p1) != 0 or invites_to(p2) != 1:
+        raise FlowError("INVITEs: peer 1 (503 to OPTIONS) %d, peer 2 (405) %d; want 0 and 1" % (
+            invites_to(p1), invites_to(p2)))
+    if any("busied out" in ln and ":%d)" % p2.port in ln for ln in gw.errlines()):
+        raise FlowError("peer 2 was busied out though it answered 405")
+
+
+@flow
+@fl.no_pri
+def keepalive_all_out_cause_38(tb):
+    """The only dial-peer's target is silent (a socket the test holds: no answer, no ICMP):
+    each OPTIONS times out, 3 in a row busy it out; a call to it is refused at once with
+    cause 38 (network out of order), no INVITE sent, no Timer B waited."""
+    port = fl.free_port()
+    dead = Listener(port)
+    try:
+        gw = tb.gateway(tb.config([keepalive_peer(100, port, 0)]))
+        gw.wait_line(r"dial-peer 100 \(127\.0\.0\.1:%d\) busied out: no answer to 3 OPTIONS \(last 408\)" % port,
+                     timeout=15, stream="err")
+        t0 = time.monotonic()
+        pbx = pbx_call(tb)
+        if pbx.wait_exit() != 0:
+            raise FlowError("the PBX simulator failed")
+        took = (time.monotonic() - t0) * 1000
+        sent = dead.methods()
+    finally:
+        dead.close()
+    if "INVITE" in sent:
+        raise FlowError("an INVITE went to the busied-out peer: %s" % sent)
+    if sent.count("OPTIONS") < 3:
+        raise FlowError("the silent peer got %d OPTIONS, not 3 or more: %s" % (sent.count("OPTIONS"), sent))
+    expect_ladder("PRI", q931_ladder(pbx.lines()),
+                  ["> SETUP", "< CALL PROCEEDING", "< DISCONNECT cause=38", "> RELEASE", "< RELEASE COMPLETE"])
+    print("  refused in %.0f ms (PBX start to exit; Timer B 32000 ms); the silent port got %s" % (
+        took, " ".join(sorted(set(sent)))))
