@@ -216,3 +216,20 @@ def keepalive_all_out_cause_38(tb):
                   ["> SETUP", "< CALL PROCEEDING", "< DISCONNECT cause=38", "> RELEASE", "< RELEASE COMPLETE"])
     print("  refused in %.0f ms (PBX start to exit; Timer B 32000 ms); the silent port got %s" % (
         took, " ".join(sorted(set(sent)))))
+
+
+@flow
+@fl.no_pri
+def keepalive_over_tcp(tb):
+    """session_transport tcp: the pings go over TCP (;transport=tcp) to a SIPp on TCP, which
+    answers them; ended, it is busied out (the connection refused)."""
+    p1 = peers.Sipp(tb, "sipp1", uas_options_scenario(), transport="t1", calls=100000, timeout=120,
+                    rtp_echo=False)
+    gw = tb.gateway(tb.config([keepalive_peer(100, p1.port, 0, retry=2) + ' session_transport = "tcp";']))
+    opt = p1.wait_message("<", r"^OPTIONS ", timeout=5)
+    if not re.search(r"^Via: SIP/2\.0/TCP ", opt, re.M | re.I):
+        raise FlowError("OPTIONS not over TCP:\n" + opt)
+    p1.wait_message(">", r"^SIP/2\.0 200 ")
+    p1.stop()
+    gw.wait_line(r"dial-peer 100 \(127\.0\.0\.1:%d\) busied out: no answer to 2 OPTIONS" % p1.port,
+                 timeout=15, stream="err")
