@@ -255,7 +255,7 @@ static int route_try_voip(struct route_call *rc, const struct dial_peer *dp)
 	/* Busied out by its OPTIONS keepalive: skipped at once, as Cisco
 	 * does, without an INVITE to wait Timer B on. */
 	if (peer_health_check(rc->r->health, host, t.port, dp->transport)) {
-		LOGN(LSS_BRIDGE, "%s dial-peer %d (%s) skipped: busied out", call_describe(rc->c), dp->tag, dp->target);
+		LOGI(LSS_BRIDGE, "%s dial-peer %d (%s) skipped: busied out", call_describe(rc->c), dp->tag, dp->target);
 		return -EHOSTDOWN;
 	}
 	t.host = host;
