@@ -174,12 +174,16 @@ int sip_keepalive_alloc(struct sip_keepalive **kap, const struct sip_keepalive_p
 	for (size_t i = 0; i < p->n; i++) {
 		struct ka_pinger *kp = &ka->p[i];
 		const struct sip_ka_target *t = &p->targets[i];
+		int v6;
 
 		kp->ka = ka;
 		kp->idx = i;
 		kp->state = KA_STOPPED;
 		kp->interval_ms = t->first_ms ? t->first_ms : KA_DEFAULT_MS;
-		snprintf(kp->uri, sizeof(kp->uri), "sip:%s:%d%s", t->host, t->port, ka_transport_param(t->transport));
+		/* RFC 3261 25.1: an IPv6 reference goes in brackets */
+		v6 = strchr(t->host, ':') != NULL;
+		snprintf(kp->uri, sizeof(kp->uri), "sip:%s%s%s:%d%s", v6 ? "[" : "", t->host, v6 ? "]" : "",
+			 t->port, ka_transport_param(t->transport));
 		snprintf(kp->to, sizeof(kp->to), "<%s>", kp->uri);
 		if (loop_timer_alloc(&kp->tick, p->ua->root, "options-keepalive", ka_tick, kp)) {
 			ka->n = i;
