@@ -13,6 +13,7 @@ struct gw_config;
 struct bridge;
 struct route;
 struct su_root_s;
+struct peer_health;
 
 #define ROUTE_URI_LEN 256	/* a registered contact */
 
@@ -56,6 +57,7 @@ struct route_params {
 	route_contacts_h *contacts_h;	/* NULL: no registrar */
 	void *contacts_arg;
 	struct su_root_s *root;		/* forwarding's ring timers (NULL: no forwarding on no answer) */
+	const struct peer_health *health;	/* voip targets' keepalive state (NULL: all in service) */
 };
 
 int route_alloc(struct route **rp, const struct route_params *p);

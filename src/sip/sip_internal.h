@@ -20,6 +20,7 @@ struct sip_leg;
 
 struct rtp_session;
 struct registrar;
+struct sip_keepalive;
 struct loop_timer;
 
 enum sip_ovl_state { SIP_OVL_NORMAL, SIP_OVL_SHEDDING };
@@ -68,6 +69,7 @@ struct sip_ua {
 	struct dp_codecs codecs;	/* sip_ua_params.codecs */
 	int fax_t38, t38_redundancy;		/* sip_ua_params' */
 	struct sip_overload ovl;
+	struct sip_keepalive *ka;	/* OPTIONS pings to voip peers (sip_keepalive.c), NULL = none */
 	void (*shutdown_done)(void *arg);
 	void *shutdown_arg;
 	enum { SIP_UA_RUNNING, SIP_UA_STOPPING, SIP_UA_STOPPED } shutdown_state;	/* nua_shutdown sent, finished */
@@ -554,5 +556,8 @@ int sip_overload_init(struct sip_ua *ua, const struct sip_ua_params *p);
 void sip_overload_summary(struct sip_overload *o);
 /** The address the current request came from. */
 void sip_request_source(struct sip_ua *ua, char *buf, size_t len);
+/** A response to an OPTIONS on nh: 0 when it was a keepalive ping's
+ * (sip_keepalive.c, which destroys the handle), -ENOENT when not. */
+int sip_keepalive_response(struct sip_keepalive *ka, nua_handle_t *nh, int status);
 
 #endif
