@@ -277,6 +277,7 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 	sl->nh = nh;
 	nua_handle_bind(nh, sl);
 	sip_timers_offer(sl, sip);
+	sip_offer_note_100rel(sl, sip);
 	if (no_offer) {
 		sip_offer_none_in(sl, sip);
 		si.law = sip_offer_law(sl);

@@ -348,6 +348,10 @@ static void sl_respond_sdp(struct sip_leg *sl, int status, const char *phrase)
 		LOGE(LSS_SIP, "%s SDP answer does not fit in %zu bytes", sl_describe(&sl->base), sizeof(sdp));
 	nua_respond(sl->nh, status, phrase, TAG_IF(req_timer, SIPTAG_REQUIRE_STR("timer")),
 		    SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+	/* nua sends a 183 reliably to a caller with 100rel (RFC 3262): the
+	 * answer is given, and the 200 carries no second one (RFC 6337 3.1) */
+	if (status == 183 && sl->peer_100rel)
+		sl->early_reliable = 1;
 }
 
 /* leg_ops.alert (inband 0/1) and .progress (1): 180, or 183 with our SDP. */

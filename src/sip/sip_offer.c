@@ -49,10 +49,15 @@ int sip_offer_law(const struct sip_leg *sl)
 void sip_offer_none_in(struct sip_leg *sl, sip_t const *sip)
 {
 	oa_move(sl, SIP_OA_OFFER_DUE);
-	sl->peer_100rel = sip && (sip_has_feature(sip->sip_supported, "100rel") ||
-				  sip_has_feature(sip->sip_require, "100rel"));
+	sip_offer_note_100rel(sl, sip);
 	LOGI(LSS_SIP, "%s INVITE without SDP (delayed offer): our offer goes in the %s", sip_leg_describe(sl),
 	     sl->peer_100rel ? "first reliable response" : "200");
+}
+
+void sip_offer_note_100rel(struct sip_leg *sl, sip_t const *sip)
+{
+	sl->peer_100rel = sip && (sip_has_feature(sip->sip_supported, "100rel") ||
+				  sip_has_feature(sip->sip_require, "100rel"));
 }
 
 int sip_offer_due(const struct sip_leg *sl)
