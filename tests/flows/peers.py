@@ -142,7 +142,35 @@ def sipp_has_tls():
     return _tls_ok
 
 
-class Sipp(fl.Proc):
+class SipTrace:
+    """What a peer that logs its SIP messages offers, from its messages():
+    [(direction "<"/">", first line, full text)]."""
+
+    def ladder(self):
+        """["> INVITE", "< 100/INVITE", "< 200/INVITE", "> ACK", ...] as flowlib.sip_ladder."""
+        return ladder_of(self.messages())
+
+    def find(self, direction, first_line_rx, cseq=None):
+        """The full texts of the messages in direction whose first line matches
+        (and, for responses, whose CSeq method is cseq)."""
+        rx = re.compile(first_line_rx)
+        return [t for d, f, t in self.messages() if d == direction and rx.search(f) and
+                (cseq is None or (header(t, "CSeq") or "").endswith(" " + cseq))]
+
+    def wait_message(self, direction, first_line_rx, timeout=10.0, cseq=None, n=1):
+        """Wait until the peer has sent (">") or got ("<") n messages whose first line matches."""
+        deadline = time.monotonic() + timeout
+        while True:
+            got = self.find(direction, first_line_rx, cseq)
+            if len(got) >= n:
+                return got[n - 1]
+            if self.p.poll() is not None or time.monotonic() > deadline:
+                raise fl.FlowError("%s: no %s /%s/ (ladder %s)" % (self.name, direction, first_line_rx,
+                                                                    self.ladder()))
+            time.sleep(0.02)
+
+
+class Sipp(SipTrace, fl.Proc):
     """SIPp running scenario_xml_text, as a UAS (remote None) or a UAC calling remote
     ("127.0.0.1:PORT"); a flowlib Proc of tb's, so Testbed.close() stops it by pid and
     a failing flow's dump shows its message log. rtp_echo: SIPp sends back every RTP
@@ -213,26 +241,6 @@ class Sipp(fl.Proc):
         """[(direction "<"/">", first line, full text)] of every message SIPp sent or got."""
         return parse_messages(self._read(self.message_file))
 
-    def ladder(self):
-        """["> INVITE", "< 100/INVITE", "< 200/INVITE", "> ACK", ...] as flowlib.sip_ladder."""
-        return ladder_of(self.messages())
-
-    def find(self, direction, first_line_rx):
-        """The full texts of the messages in direction whose first line matches."""
-        rx = re.compile(first_line_rx)
-        return [t for d, f, t in self.messages() if d == direction and rx.search(f)]
-
-    def wait_message(self, direction, first_line_rx, timeout=10.0):
-        """Wait until SIPp has sent (">") or got ("<") a message whose first line matches."""
-        deadline = time.monotonic() + timeout
-        while True:
-            got = self.find(direction, first_line_rx)
-            if got:
-                return got[0]
-            if self.p.poll() is not None or time.monotonic() > deadline:
-                raise fl.FlowError("%s: no %s /%s/ (ladder %s)" % (self.name, direction, first_line_rx,
-                                                                    self.ladder()))
-            time.sleep(0.02)
 
     def check_passed(self, timeout=15.0):
         """wait_exit() and raise unless the scenario passed (rc 0)."""
@@ -454,3 +462,323 @@ def tls_material(tb):
     # client.pem last: its presence says the set is complete
     os.rename(paths["client_pem"] + ".tmp", paths["client_pem"])
     return paths
+
+
+# ---------------------------------------------------------------- audio files
+
+def wav_blocks(path, hz, block_ms=20):
+    """Per block of block_ms of a 16-bit PCM .wav (channel 1): True where it is a tone
+    at hz (a Goertzel filter holds most of the block's energy, above -40 dBFS)."""
+    import math
+    import struct
+    import wave
+    with wave.open(path, "rb") as w:
+        rate, ch, sw = w.getframerate(), w.getnchannels(), w.getsampwidth()
+        if sw != 2:
+            raise fl.FlowError("%s: %d-byte samples, not 16-bit" % (path, sw))
+        raw = w.readframes(w.getnframes())
+    x = struct.unpack("<%dh" % (len(raw) // 2), raw)[::ch]
+    n = rate * block_ms // 1000
+    coef = 2 * math.cos(2 * math.pi * hz / rate)
+    out = []
+    for i in range(0, len(x) - n + 1, n):
+        blk = x[i:i + n]
+        s1 = s2 = 0.0
+        for v in blk:
+            s1, s2 = v + coef * s1 - s2, s1
+        power = s1 * s1 + s2 * s2 - coef * s1 * s2
+        energy = sum(v * v for v in blk)
+        # a full-scale sine has energy n*A^2/2 and Goertzel power (n*A/2)^2: ratio 1
+        out.append(energy > n * (32768 * 0.01) ** 2 / 2 and power / (energy * n / 2) > 0.5)
+    return out
+
+
+def tone_runs(blocks):
+    """[(first block, length)] of the runs of True in blocks."""
+    runs, start = [], None
+    for i, b in enumerate(blocks + [False]):
+        if b and start is None:
+            start = i
+        elif not b and start is not None:
+            runs.append((start, i - start))
+            start = None
+    return runs
+
+
+# ---------------------------------------------------------------- baresip
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _netstring(b):
+    return b"%d:%s," % (len(b), b)
+
+
+class Baresip(SipTrace, fl.Proc):
+    """baresip 1.0.0 as a phone: a private config dir (-f) under tb's workdir, one account
+    (user@registrar with digest auth_pass and regint, or user@127.0.0.1 unregistered),
+    audio from ausine (tone_hz) or aufile (a .wav), what it decodes dumped by the sndfile
+    filter (dump-*-dec.wav, our recording; 1.0.0's aufile has no player), driven over
+    ctrl_tcp: .command("dial", uri), "accept", "hold", "resume", "hangup"; its events
+    (CALL_INCOMING, CALL_RINGING, CALL_ESTABLISHED, CALL_CLOSED, REGISTER_OK, ...) are kept
+    with the CLOCK_MONOTONIC ms the simulators print, so times compare across programs."""
+
+    def __init__(self, tb, name, user, *, registrar=None, password=None, tone_hz=1000, source=None,
+                 codecs=("PCMU",), account_extra="", config_extra="", regint=60):
+        import json
+        import threading
+        self._json = json
+        self.dir = os.path.join(tb.dir, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.user = user
+        self.port = free_port()
+        self.ctrl_port = free_port()
+        # one even port, so a capture knows it before the call (libre picks in [min, max))
+        self.media_port = free_media_port()
+        src = source or "ausine,%d" % tone_hz
+        cfg = [("poll_method", "epoll"),
+               ("sip_listen", "127.0.0.1:%d" % self.port),
+               ("net_interface", "127.0.0.1"),        # else the SDP carries eth0's address
+               ("audio_player", "aubridge,%s-nowhere" % name),
+               ("audio_alert", "aubridge,%s-nowhere" % name),
+               ("audio_source", src)]
+        if src.startswith("ausine"):
+            cfg += [("ausrc_srate", "48000"), ("ausrc_channels", "2")]   # all ausine can make
+        cfg += [
+               ("rtp_ports", "%d-%d" % (self.media_port, self.media_port + 1)),
+               ("call_max_calls", "4"),
+               ("module_path", "/usr/lib/baresip/modules"),
+               ("module", "g711.so"),
+               ("module", "ausine.so"),
+               ("module", "aufile.so"),
+               ("module", "aubridge.so"),
+               ("module", "sndfile.so"),
+               ("module", "ctrl_tcp.so"),
+               ("module_tmp", "account.so"),
+               ("module_app", "menu.so"),
+               ("ctrl_tcp_listen", "127.0.0.1:%d" % self.ctrl_port),
+               ("snd_path", self.dir)]
+        with open(os.path.join(self.dir, "config"), "w") as f:
+            for k, v in cfg:
+                f.write("%-24s%s\n" % (k, v))
+            f.write(config_extra)
+        params = ";audio_codecs=%s" % ",".join(codecs)
+        if registrar:
+            aor = "<sip:%s@%s>;auth_pass=%s;regint=%d" % (user, registrar, password or "", regint)
+        else:
+            aor = "<sip:%s@127.0.0.1>;regint=0%s" % (user, ";auth_pass=%s" % password if password else "")
+        with open(os.path.join(self.dir, "accounts"), "w") as f:
+            f.write(aor + params + account_extra + "\n")
+        self.events = []
+        self._responses = []
+        self._cv = threading.Condition()
+        super().__init__(name, ["baresip", "-f", self.dir, "-v", "-s"], tb.dir)
+        tb.procs.append(self)
+        self.wait_line(r"baresip is ready\.")
+        self._sock = socket.create_connection(("127.0.0.1", self.ctrl_port), timeout=5)
+        self._sock.settimeout(None)
+        self._reader = threading.Thread(target=self._read_ctrl, daemon=True)
+        self._reader.start()
+
+    def _read_ctrl(self):
+        buf = b""
+        while True:
+            try:
+                d = self._sock.recv(65536)
+            except OSError:
+                d = b""
+            if not d:
+                with self._cv:
+                    self._cv.notify_all()
+                return
+            buf += d
+            while b":" in buf:
+                n, rest = buf.split(b":", 1)
+                if not n.isdigit() or len(rest) < int(n) + 1:
+                    break
+                msg, buf = rest[:int(n)], rest[int(n) + 1:]
+                try:
+                    obj = self._json.loads(msg)
+                except ValueError:
+                    continue
+                obj["ms"] = int(time.monotonic() * 1000)  # the simulators' clock
+                with self._cv:
+                    (self.events if obj.get("event") else self._responses).append(obj)
+                    self._cv.notify_all()
+
+    def command(self, cmd, params="", timeout=5.0):
+        """Run a baresip command (as the menu module names it); its response's data.
+        A response with ok false raises."""
+        token = "t%d" % (len(self._responses) + int(time.monotonic() * 1000))
+        self._sock.sendall(_netstring(self._json.dumps({"command": cmd, "params": params,
+                                                        "token": token}).encode()))
+        deadline = time.monotonic() + timeout
+        with self._cv:
+            while True:
+                for r in self._responses:
+                    if r.get("token") == token:
+                        if not r.get("ok"):
+                            raise fl.FlowError("%s: command %s %s refused: %s" % (self.name, cmd, params,
+                                                                                r.get("data")))
+                        return r.get("data", "")
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise fl.FlowError("%s: no response to %s within %.1fs" % (self.name, cmd, timeout))
+                self._cv.wait(left)
+
+    def wait_event(self, etype, timeout=10.0, n=1):
+        """The n-th event of type etype (CALL_ESTABLISHED, ...), waiting for it."""
+        deadline = time.monotonic() + timeout
+        with self._cv:
+            while True:
+                got = [e for e in self.events if e.get("type") == etype]
+                if len(got) >= n:
+                    return got[n - 1]
+                left = deadline - time.monotonic()
+                if left <= 0 or self.p.poll() is not None:
+                    raise fl.FlowError("%s: no event %s (#%d) within %.1fs; events %s" % (
+                        self.name, etype, n, timeout, [e.get("type") for e in self.events]))
+                self._cv.wait(min(left, 0.2))
+
+    def event_types(self, cls=None):
+        """The types of the events so far, in order (cls: only events of that class, e.g. "call")."""
+        return [e["type"] for e in self.events if cls is None or e.get("class") == cls]
+
+    def recordings(self, kind="dec"):
+        """The sndfile dumps, one per call, oldest first: "dec" what baresip decoded (in
+        1.0.0 only up to the call's first re-INVITE that stops its receiving: the filter is
+        not set up again), "enc" what it sent (its source, real-time, the whole call)."""
+        import glob
+        return sorted(glob.glob(os.path.join(self.dir, "dump-*-%s.wav" % kind)), key=os.path.getmtime)
+
+    def messages(self):
+        """[(direction, first line, full text)] from baresip's SIP trace (-s) on stdout:
+        each message follows an (ANSI-coloured) "#" line and "UDP SRC -> DST"."""
+        out, cur, d = [], None, None
+        me = "127.0.0.1:%d" % self.port
+        for ln in self.lines():
+            ln = _ANSI.sub("", ln)
+            if ln == "#":
+                if cur:
+                    out.append(cur)
+                cur, d = None, "?"
+                continue
+            if d == "?":
+                m = re.match(r"^(\w+) (\S+) -> (\S+)$", ln)
+                d = (">" if m.group(2) == me else "<") if m else None
+                cur = [d, None, []] if m else None
+                continue
+            if cur is not None:
+                if cur[1] is None:
+                    cur[1] = ln
+                cur[2].append(ln)
+        if cur:
+            out.append(cur)
+        res = []
+        for d, first, body in out:
+            if first is None:
+                continue
+            text = "\n".join(body).rstrip()
+            res.append((d, first, text))
+        return res
+
+    def wait_registered(self, timeout=10.0):
+        """Until a REGISTER of ours got 200 (REGISTER_OK may come before ctrl_tcp is connected)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for d, first, text in self.messages():
+                if d == "<" and first.startswith("SIP/2.0 200") and re.search(r"^CSeq: \d+ REGISTER", text, re.M):
+                    return text
+            if self.p.poll() is not None or time.monotonic() > deadline:
+                raise fl.FlowError("%s: not registered within %.1fs: %s" % (self.name, timeout, self.ladder()))
+            time.sleep(0.02)
+
+    def stop(self, sig=None):
+        try:
+            self._sock.close()
+        except OSError:
+            pass
+        if sig is None:
+            super().stop()
+        else:
+            super().stop(sig)
+
+
+# ---------------------------------------------------------------- RTP on the wire
+
+def _ulaw_table():
+    out = []
+    for b in range(256):
+        u = ~b & 0xff
+        t = (((u & 0x0f) << 3) + 0x84) << ((u & 0x70) >> 4)
+        out.append((0x84 - t) if u & 0x80 else (t - 0x84))
+    return out
+
+
+ULAW = _ulaw_table()
+
+
+class RtpCapture(fl.Proc):
+    """dumpcap on lo for the UDP packets to one port (a peer's RTP port), started before
+    the call; after stop(), .packets() are (CLOCK_MONOTONIC ms, RTP payload type, payload)
+    and .tone_ms(hz) the times of the 20 ms G.711 u-law frames that carry a tone at hz,
+    so what crossed the wire to a peer compares with the simulators' and peers' times.
+    Needs the capture right (root or dumpcap's capabilities): FlowSkip without it."""
+
+    def __init__(self, tb, name, port):
+        if not shutil_which("dumpcap"):
+            raise fl.FlowSkip("dumpcap is missing (scripts/install-deps.sh installs tshark)")
+        self.pcap = os.path.join(tb.dir, name + ".pcapng")
+        self.port = port
+        super().__init__(name, ["dumpcap", "-i", "lo", "-f", "udp dst port %d" % port, "-w", self.pcap],
+                         tb.dir)
+        tb.procs.append(self)
+        # dumpcap says "Capturing on 'Loopback: lo'" once the filter is on the socket
+        try:
+            self.wait_line(r"Capturing on", stream="err", timeout=10)
+        except fl.FlowError:
+            err = " ".join(self.errlines())
+            if "ermission" in err or "not permitted" in err:
+                raise fl.FlowSkip("no right to capture on lo: " + err)
+            raise
+        # pcap times are wall-clock; the simulators print CLOCK_MONOTONIC ms
+        self.wall_to_mono = time.monotonic() - time.time()
+
+    def packets(self):
+        self.stop()
+        r = subprocess.run(["tshark", "-n", "-r", self.pcap, "-d", "udp.port==%d,rtp" % self.port,
+                            "-T", "fields", "-e", "frame.time_epoch", "-e", "rtp.p_type", "-e", "rtp.payload"],
+                           capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            raise fl.FlowError("tshark -r %s: %s" % (self.pcap, r.stderr.strip()))
+        out = []
+        for ln in r.stdout.splitlines():
+            cols = ln.split("\t")
+            if len(cols) < 3 or not cols[1]:
+                continue
+            out.append((int((float(cols[0]) + self.wall_to_mono) * 1000), int(cols[1]),
+                        bytes.fromhex(cols[2].replace(":", ""))))
+        return out
+
+    def tone_ms(self, hz):
+        """[(ms, True|False)] per PCMU packet: does its 20 ms hold a tone at hz?"""
+        import math
+        coef = 2 * math.cos(2 * math.pi * hz / 8000)
+        out = []
+        for ms, pt, pl in self.packets():
+            if pt != 0 or not pl:
+                continue
+            x = [ULAW[b] for b in pl]
+            s1 = s2 = 0.0
+            for v in x:
+                s1, s2 = v + coef * s1 - s2, s1
+            power = s1 * s1 + s2 * s2 - coef * s1 * s2
+            energy = sum(v * v for v in x) or 1
+            n = len(x)
+            out.append((ms, energy > n * (32768 * 0.01) ** 2 / 2 and power / (energy * n / 2) > 0.5))
+        return out
+
+
+def shutil_which(prog):
+    import shutil
+    return shutil.which(prog)
