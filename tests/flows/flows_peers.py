@@ -4,6 +4,7 @@
 # registrar, called and calling, holding and resuming; the ladder on both
 # sides, the audio each end heard.
 # SPDX-License-Identifier: GPL-2.0-only
+import re
 import time
 
 import flowlib as fl
@@ -232,3 +233,96 @@ def baresip_without_credentials_no_trunk(tb):
         raise FlowError("an unauthenticated INVITE got further than 407: %s (%s)" % (lad, closed.get("param")))
     if any("SETUP" in t for _, t in fl.timed(pbx.lines(), "Q931")):
         raise FlowError("an unauthenticated caller reached the trunk: %s" % q931_ladder(pbx.lines()))
+
+
+# ---------------------------------------------------------------- Kamailio in front
+
+def via_count(text):
+    return sum(len(v.split(",")) for v in re.findall(r"^(?:Via|v)\s*:\s*(.*)$", text, re.M | re.I))
+
+
+def through_kamailio(k, method, src_port):
+    """The requests method that Kamailio relayed from 127.0.0.1:src_port."""
+    return [ln for ln in k.passed() if ln.startswith("> %s " % method) and ln.endswith(":%d" % src_port)]
+
+
+def kamailio_uac_to_pri(tb, sip_hangs_up):
+    """SIPp -> Kamailio -> sipgw -> PBX; who hangs up: SIPp (its BYE) or the PBX (sipgw's BYE)."""
+    k = peers.Kamailio(tb, peers.kamailio_proxy_cfg(tb.sip_port))
+    tb.gateway(tb.config([pots_peer(900, "9T")]))
+    pbx = tb.pbx("--exit-when-done", "--answer-after", "0.3", "--tone", "2000", "--detect", "2000",
+                 *([] if sip_hangs_up else ["--hangup-after", "1.5"]))
+    pbx.wait_line(r"EVENT dchan up")
+    uac = peers.Sipp(tb, "sipp", peers.uac_scenario("95551234", calling="2001",
+                                                    bye_after_ms=1500 if sip_hangs_up else None),
+                     remote="127.0.0.1:%d" % k.port)
+    uac.check_passed()
+    if pbx.wait_exit() != 0:
+        raise FlowError("the PBX simulator failed")
+    end = ["> BYE", "< 200/BYE"] if sip_hangs_up else ["< BYE", "> 200/BYE"]
+    expect_ladder("SIP (SIPp)", uac.ladder(),
+                  ["> INVITE", "< 100/INVITE", "< 180/INVITE", "< 200/INVITE", "> ACK"] + end)
+    expect_ladder("PRI", q931_ladder(pbx.lines()),
+                  ["< SETUP", "> CALL PROCEEDING", "> ALERTING", "> CONNECT", "< CONNECT ACKNOWLEDGE"] +
+                  (["< DISCONNECT cause=16", "> RELEASE", "< RELEASE COMPLETE"] if sip_hangs_up else
+                   ["> DISCONNECT cause=16", "< RELEASE", "> RELEASE COMPLETE"]))
+    # sipgw saw Kamailio's Record-Route on the INVITE: its 200 OK carries it back (RFC 3261 12.1.1)
+    ok = uac.find("<", r"^SIP/2\.0 200", cseq="INVITE")[0]
+    rr = peers.header(ok, "Record-Route") or ""
+    if ":%d" % k.port not in rr or ";lr" not in rr:
+        raise FlowError("200 OK without Kamailio's Record-Route:\n" + ok)
+    # the dialog's ACK and BYE went through Kamailio, not around it
+    if not through_kamailio(k, "ACK", uac.port):
+        raise FlowError("the ACK did not pass Kamailio: %s" % k.passed())
+    if sip_hangs_up:
+        if not through_kamailio(k, "BYE", uac.port):
+            raise FlowError("SIPp's BYE did not pass Kamailio: %s" % k.passed())
+    else:
+        if not through_kamailio(k, "BYE", tb.sip_port):
+            raise FlowError("sipgw's BYE did not go to Kamailio (Route set not honoured): %s" % k.passed())
+        bye = uac.find("<", r"^BYE ")[0]
+        if via_count(bye) != 2 or "cause=16" not in (peers.header(bye, "Reason") or ""):
+            raise FlowError("BYE at SIPp not via Kamailio with Reason cause 16:\n" + bye)
+    if not heard(pbx, 2000):
+        raise FlowError("PBX did not hear its 2000 Hz echoed by SIPp through the gateway")
+
+
+@flow
+@fl.no_pri
+def kamailio_uac_to_pri_sip_hangs_up(tb):
+    """SIPp -> Kamailio (record_route) -> sipgw -> PBX answers; ACK and SIPp's BYE through Kamailio; audio crossed."""
+    kamailio_uac_to_pri(tb, sip_hangs_up=True)
+
+
+@flow
+@fl.no_pri
+def kamailio_uac_to_pri_pbx_hangs_up(tb):
+    """SIPp -> Kamailio -> sipgw -> PBX; the PBX hangs up: sipgw's BYE follows the Route set to Kamailio."""
+    kamailio_uac_to_pri(tb, sip_hangs_up=False)
+
+
+@flow
+@fl.no_pri
+def kamailio_pri_to_phone(tb):
+    """PBX -> sipgw -> Kamailio (dial-peer session_target) -> SIPp UAS; sipgw's ACK and BYE through Kamailio; audio crossed."""
+    uas = peers.Sipp(tb, "sipp", peers.uas_scenario())
+    k = peers.Kamailio(tb, peers.kamailio_proxy_cfg(tb.sip_port, phone="127.0.0.1:%d" % uas.port))
+    tb.gateway(tb.config([voip_peer(100, "2...", k.port)]))
+    pbx = pbx_call(tb, "--tone", "2000", "--detect", "2000", "--hangup-after", "1.5")
+    if pbx.wait_exit() != 0:
+        raise FlowError("the PBX simulator failed")
+    uas.check_passed()
+    expect_ladder("PRI", q931_ladder(pbx.lines()),
+                  PBX_CONNECTED + ["> DISCONNECT cause=16", "< RELEASE", "> RELEASE COMPLETE"])
+    expect_ladder("SIP (SIPp)", uas.ladder(), SIPP_ANSWERED + ["< BYE", "> 200/BYE"])
+    inv = uas.find("<", r"^INVITE ")[0]
+    if ":%d" % k.port not in (peers.header(inv, "Record-Route") or "") or via_count(inv) != 2:
+        raise FlowError("INVITE at SIPp not Record-Routed by Kamailio:\n" + inv)
+    for m in ("INVITE", "ACK", "BYE"):
+        if not through_kamailio(k, m, tb.sip_port):
+            raise FlowError("sipgw's %s did not pass Kamailio: %s" % (m, k.passed()))
+    bye = uas.find("<", r"^BYE ")[0]
+    if via_count(bye) != 2 or "cause=16" not in (peers.header(bye, "Reason") or ""):
+        raise FlowError("BYE at SIPp not via Kamailio with Reason cause 16:\n" + bye)
+    if not heard(pbx, 2000):
+        raise FlowError("PBX did not hear its 2000 Hz echoed by SIPp through the gateway")
