@@ -532,10 +532,12 @@ class Baresip(SipTrace, fl.Proc):
     filter (dump-*-dec.wav, our recording; 1.0.0's aufile has no player), driven over
     ctrl_tcp: .command("dial", uri), "accept", "hold", "resume", "hangup"; its events
     (CALL_INCOMING, CALL_RINGING, CALL_ESTABLISHED, CALL_CLOSED, REGISTER_OK, ...) are kept
-    with the CLOCK_MONOTONIC ms the simulators print, so times compare across programs."""
+    with the CLOCK_MONOTONIC ms the simulators print, so times compare across programs.
+    More: uri_params inside the AOR (";transport=tcp"), account_extra after it
+    (";mediaenc=srtp-mand"), config_extra lines ("module srtp.so\n", "sip_cafile ...\n")."""
 
     def __init__(self, tb, name, user, *, registrar=None, password=None, tone_hz=1000, source=None,
-                 codecs=("PCMU",), account_extra="", config_extra="", regint=60):
+                 codecs=("PCMU",), account_extra="", config_extra="", regint=60, uri_params=""):
         import json
         import threading
         need("baresip")
@@ -576,9 +578,10 @@ class Baresip(SipTrace, fl.Proc):
             f.write(config_extra)
         params = ";audio_codecs=%s" % ",".join(codecs)
         if registrar:
-            aor = "<sip:%s@%s>;auth_pass=%s;regint=%d" % (user, registrar, password or "", regint)
+            aor = "<sip:%s@%s%s>;auth_pass=%s;regint=%d" % (user, registrar, uri_params, password or "", regint)
         else:
-            aor = "<sip:%s@127.0.0.1>;regint=0%s" % (user, ";auth_pass=%s" % password if password else "")
+            aor = "<sip:%s@127.0.0.1%s>;regint=0%s" % (user, uri_params,
+                                                       ";auth_pass=%s" % password if password else "")
         with open(os.path.join(self.dir, "accounts"), "w") as f:
             f.write(aor + params + account_extra + "\n")
         self.events = []
