@@ -520,5 +520,9 @@ const char *sip_tp_m_params(int transport);
 /** A UAS leg: its transport is the one the INVITE came over (its Via, RFC
  * 3261 18.2.1), and our Contact says it too (RFC 3261 8.1.1.8, 12.1.1). */
 void sip_tp_follow_request(struct sip_leg *sl, sip_t const *sip);
+/** True (and logged) when a failure to our INVITE is the stack's own 503:
+ * the request never reached the peer, or its connection closed before an
+ * answer (a TLS certificate refused). The call hears cause 38, not 503's 41. */
+int sip_tp_failed(struct sip_leg *sl, int status, sip_t const *sip);
 
 #endif

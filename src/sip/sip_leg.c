@@ -559,7 +559,7 @@ static void ev_r_fail(struct sip_leg *sl, int status, sip_t const *sip)
 		sip_redirect_take(sl, status, sip);
 	if (status == 422 && sl_is(sl, SIP_ST_CALLING) && sl_retry_422(sl, sip))
 		return;
-	sl_terminate(sl, sl_cause(sl, status, sip), status);
+	sl_terminate(sl, sip_tp_failed(sl, status, sip) ? CAUSE_NET_OUT_OF_ORDER : sl_cause(sl, status, sip), status);
 }
 
 /* A re-INVITE or an UPDATE in the dialog (RFC 3311 5.2): hold, resume, or

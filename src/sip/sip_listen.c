@@ -128,3 +128,19 @@ void sip_tp_follow_request(struct sip_leg *sl, sip_t const *sip)
 	if (sip_tp_m_params(sl->transport))
 		nua_set_hparams(sl->nh, NUTAG_M_PARAMS(sip_tp_m_params(sl->transport)), TAG_END());
 }
+
+/* nta answers a request itself when it could not be sent, or its connection
+ * closed before an answer came (TPTAG_SDWN_ERROR): a 503 with this flag,
+ * Sofia 1.12's NTA_INTERNAL_MSG (nta_internal.h, not installed). */
+#define SIP_NTA_INTERNAL_MSG (1 << 15)
+
+int sip_tp_failed(struct sip_leg *sl, int status, sip_t const *sip)
+{
+	if (status != 503 || !sip || !(sip->sip_flags & SIP_NTA_INTERNAL_MSG))
+		return 0;
+	LOGW(LSS_SIP, "%s INVITE %s: not sent or not answered: the %s connection to %s:%d failed or closed "
+	     "(a TLS peer whose certificate sip.tls_ca did not sign, a refused connection: the sofia lines "
+	     "before this say which); cause 38", sip_leg_describe(sl), sl->req_uri, sip_tp_name(sl->transport),
+	     sl->host, sl->port);
+	return 1;
+}

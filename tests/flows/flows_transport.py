@@ -151,3 +151,53 @@ def transport_tls_to_sipp_uas(tb):
     if not contact.startswith("<sips:"):
         raise FlowError("Contact is not a sips: URI (RFC 3261 8.1.1.8): " + contact)
     relay.wait_line(r"^HANDSHAKE ok")
+
+
+def rogue_cert(tb):
+    """A self-signed certificate for 127.0.0.1 that no CA of the flow signed: (cert, key)."""
+    import os
+    import subprocess
+    d = os.path.join(tb.dir, "rogue")
+    os.makedirs(d, exist_ok=True)
+    cert, key = os.path.join(d, "rogue.crt"), os.path.join(d, "rogue.key")
+    r = subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                        "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1"], capture_output=True, text=True)
+    if r.returncode:
+        raise FlowError("openssl: " + r.stderr)
+    return cert, key
+
+
+@flow
+def transport_tls_untrusted_cert_refused(tb):
+    """A TLS peer whose certificate tls_ca did not sign: no INVITE reaches it, the PBX hears cause 38 at once, the log says why."""
+    cert, key = rogue_cert(tb)
+    uas, relay = tls_front(tb, cert, key)
+    conf = sip_keys(tb.config([transport_peer(100, "2...", relay.port, "tls")]), tls_keys(tb, fl.free_port()))
+    gw = tb.gateway(conf)
+    pbx = pbx_call(tb)
+    if pbx.wait_exit() != 0:
+        raise FlowError("the PBX simulator failed")
+    expect_ladder("PRI", q931_ladder(pbx.lines()),
+                  ["> SETUP", "< CALL PROCEEDING", "< DISCONNECT cause=38", "> RELEASE", "< RELEASE COMPLETE"])
+    t_setup = fl.timed(pbx.lines(), "Q931")[0][0]
+    t_disc = [ms for ms, t in fl.timed(pbx.lines(), "Q931") if t.startswith("< DISCONNECT")][0]
+    if t_disc - t_setup > 2000:
+        raise FlowError("the refused TLS peer took %d ms to clear the call (Timer B?)" % (t_disc - t_setup))
+    # TLS 1.3: the server's side of the handshake ends before the client checks its certificate
+    relay.wait_line(r"^CLOSED tls->tcp 0 bytes")
+    if uas.messages():
+        raise FlowError("SIPp behind the untrusted certificate got SIP: %s" % uas.ladder())
+    gw.wait_line(r"INVITE sips:2001@127\.0\.0\.1:%d;user=phone: not sent or not answered: the tls connection"
+                 % relay.port, stream="err")
+    gw.wait_line(r"sofia: .*(certificate|verify)", stream="err")
+
+
+@flow
+def transport_tls_verify_off_takes_any_cert(tb):
+    """tls_verify = false: the same peer with a certificate no CA signed is called, audio echoed."""
+    cert, key = rogue_cert(tb)
+    uas, relay = tls_front(tb, cert, key)
+    pri_to_sipp(tb, uas, [transport_peer(100, "2...", relay.port, "tls")],
+                tls_keys(tb, fl.free_port(), verify=False))
+    relay.wait_line(r"^HANDSHAKE ok")

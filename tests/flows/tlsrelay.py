@@ -20,16 +20,19 @@ def say(*a):
     print(*a, flush=True)
 
 
-def pump(src, dst):
+def pump(src, dst, what):
+    n = 0
     try:
         while True:
             b = src.recv(65536)
             if not b:
                 break
             dst.sendall(b)
+            n += len(b)
     except OSError:
         pass
     finally:
+        say("CLOSED %s %d bytes" % (what, n))
         for s in (src, dst):
             try:
                 s.shutdown(socket.SHUT_RDWR)
@@ -37,9 +40,10 @@ def pump(src, dst):
                 pass
 
 
-def relay(a, b):
-    threading.Thread(target=pump, args=(a, b), daemon=True).start()
-    threading.Thread(target=pump, args=(b, a), daemon=True).start()
+def relay(tls, tcp):
+    """Both ways; when one side closes, the line says how many bytes came from the TLS side."""
+    threading.Thread(target=pump, args=(tls, tcp, "tls->tcp"), daemon=True).start()
+    threading.Thread(target=pump, args=(tcp, tls, "tcp->tls"), daemon=True).start()
 
 
 def serve(args, lsock):
@@ -73,7 +77,7 @@ def client(args, lsock):
             say("HANDSHAKE failed: %s" % e)
             c.close()
             continue
-        relay(c, t)
+        relay(t, c)
 
 
 def main():
