@@ -14,6 +14,7 @@
 	X(codec) \
 	X(cause) \
 	X(config) \
+	X(config_tls) \
 	X(dahdi_conf) \
 	X(dialpeer) \
 	X(dtmf) \
