@@ -3,7 +3,8 @@
 # request moves to TCP), and TLS peers whose certificate is or is not
 # signed by the CA sipgw trusts. The far end is SIPp; the ladder on both
 # sides, the transport in SIPp's Via, and the PBX hearing its own tone
-# echoed by SIPp through the gateway.
+# echoed by SIPp through the gateway. All but transport_tcp_to_sipp_uas run
+# on loopback spans only (@no_pri): the transport is the SIP side's.
 # SPDX-License-Identifier: GPL-2.0-only
 import re
 
@@ -136,6 +137,7 @@ def tls_front(tb, cert=None, key=None):
 
 
 @flow
+@fl.no_pri
 def transport_tls_to_sipp_uas(tb):
     """session_transport tls: PBX -> sipgw -TLS-> SIPp UAS; sips: R-URI and Contact, Via TLS, CA-verified; audio echoed."""
     uas, relay = tls_front(tb)
@@ -169,6 +171,7 @@ def rogue_cert(tb):
 
 
 @flow
+@fl.no_pri
 def transport_tls_untrusted_cert_refused(tb):
     """A TLS peer whose certificate tls_ca did not sign: no INVITE reaches it, the PBX hears cause 38 at once, the log says why."""
     cert, key = rogue_cert(tb)
@@ -194,6 +197,7 @@ def transport_tls_untrusted_cert_refused(tb):
 
 
 @flow
+@fl.no_pri
 def transport_tls_verify_off_takes_any_cert(tb):
     """tls_verify = false: the same peer with a certificate no CA signed is called, audio echoed."""
     cert, key = rogue_cert(tb)
@@ -204,6 +208,7 @@ def transport_tls_verify_off_takes_any_cert(tb):
 
 
 @flow
+@fl.no_pri
 def transport_large_invite_moves_to_tcp(tb):
     """RFC 3261 18.1.1: an INVITE over 1300 bytes to a udp dial-peer goes over TCP (SIPp listens on TCP only); audio echoed."""
     uas = peers.Sipp(tb, "sipp", peers.uas_scenario(), transport="t1")
