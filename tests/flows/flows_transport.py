@@ -141,8 +141,9 @@ def tls_front(tb, cert=None, key=None):
 def transport_tls_to_sipp_uas(tb):
     """session_transport tls: PBX -> sipgw -TLS-> SIPp UAS; sips: R-URI and Contact, Via TLS, CA-verified; audio echoed."""
     uas, relay = tls_front(tb)
+    tls_port = fl.free_port()
     gw, pbx, inv = pri_to_sipp(tb, uas, [transport_peer(100, "2...", relay.port, "tls")],
-                               tls_keys(tb, fl.free_port()))
+                               tls_keys(tb, tls_port))
     rline = inv.splitlines()[0]
     if not re.match(r"INVITE sips:2001@127\.0\.0\.1:%d;user=phone SIP/2\.0" % relay.port, rline):
         raise FlowError("Request-URI is not sips:2001@front;user=phone: " + rline)
@@ -150,8 +151,8 @@ def transport_tls_to_sipp_uas(tb):
         if not top_via(msg).startswith("SIP/2.0/TLS "):
             raise FlowError("%s's Via is not SIP/2.0/TLS: %s" % (what, top_via(msg)))
     contact = peers.header(inv, "Contact") or peers.header(inv, "m") or ""
-    if not contact.startswith("<sips:"):
-        raise FlowError("Contact is not a sips: URI (RFC 3261 8.1.1.8): " + contact)
+    if not re.match(r"<sips:(\S+@)?127\.0\.0\.1:%d>" % tls_port, contact):
+        raise FlowError("Contact is not our sips: URI at tls_port %d (RFC 3261 8.1.1.8): %s" % (tls_port, contact))
     relay.wait_line(r"^HANDSHAKE ok")
 
 
@@ -345,3 +346,31 @@ def transport_untrusted_caller_challenged_over_tcp_and_tls(tb):
     pbx.stop()
     if not no_setup(pbx):
         raise FlowError("an unauthenticated INVITE over TCP or TLS reached the PRI")
+
+
+@flow
+@fl.no_pri
+def transport_tls_files_checked(tb):
+    """sipgw -t and the start refuse, with file:line, a missing certificate and a key that is not the certificate's; -t on the right files says OK."""
+    import os
+    m = peers.tls_material(tb)
+    cases = [("/nonexistent-sipgw/gw.crt", m["server_key"], 3, 'sip.tls_cert "/nonexistent-sipgw/gw.crt": No such file'),
+             (m["server_cert"], m["client_key"], 4, "is not the key of sip.tls_cert")]
+    for i, (cert, key, line, what) in enumerate(cases):
+        path = os.path.join(tb.dir, "t%d.conf" % i)
+        with open(path, "w") as f:
+            f.write('sip = { port = %d;\n  tls_port = %d;\n  tls_cert = "%s";\n  tls_key = "%s";\n  tls_ca = "%s"; };\n'
+                    % (fl.free_port(), fl.free_port(), cert, key, m["ca"]))
+        for how in (["-t"], []):
+            p = tb.start("check%d%s" % (i, how[0] if how else ""), [tb.bin("sipgw")] + how + ["-c", path])
+            rc = p.wait_exit()
+            err = "\n".join(p.errlines())
+            if rc == 0 or ("%s:%d:" % (path, line)) not in err or what not in err:
+                raise FlowError("sipgw %s on case %d: rc=%s, stderr=%s" % (" ".join(how), i, rc, err))
+    with open(os.path.join(tb.dir, "t1.conf")) as f:
+        good = f.read().replace(m["client_key"], m["server_key"])
+    with open(os.path.join(tb.dir, "good.conf"), "w") as f:
+        f.write(good)
+    p = tb.start("check-good", [tb.bin("sipgw"), "-t", "-c", os.path.join(tb.dir, "good.conf")])
+    if p.wait_exit() != 0 or not any(": OK (" in ln for ln in p.lines()):
+        raise FlowError("sipgw -t on good TLS files: %s %s" % (p.lines(), p.errlines()))
