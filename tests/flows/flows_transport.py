@@ -122,6 +122,7 @@ def transport_tcp_to_sipp_uas(tb):
     bye = uas.find("<", r"^BYE ")[0]
     if not top_via(bye).startswith("SIP/2.0/TCP "):
         raise FlowError("BYE's Via is not SIP/2.0/TCP: " + top_via(bye))
+    gw.wait_line(r"sip: > INVITE sip:2001@\S+;transport=tcp .* via tcp$", stream="err")
 
 
 def tls_front(tb, cert=None, key=None):
@@ -154,6 +155,7 @@ def transport_tls_to_sipp_uas(tb):
     if not re.match(r"<sips:(\S+@)?127\.0\.0\.1:%d>" % tls_port, contact):
         raise FlowError("Contact is not our sips: URI at tls_port %d (RFC 3261 8.1.1.8): %s" % (tls_port, contact))
     relay.wait_line(r"^HANDSHAKE ok")
+    gw.wait_line(r"sip: < 200 OK \(INVITE\) .* via tls$", stream="err")
 
 
 def rogue_cert(tb):
