@@ -36,6 +36,7 @@
 	X(sdp_t38) \
 	X(sim_dtmf) \
 	X(sip_leg) \
+	X(sip_listen) \
 	X(sip_overload) \
 	X(sip_timers) \
 	X(tonezone) \
