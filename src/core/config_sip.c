@@ -103,7 +103,17 @@ static int peer_transport_check(struct ctx *c, const config_setting_t *g, const 
 /* A dial-peer's SIP keys that depend on each other, after its table. */
 int load_peer_sip(struct ctx *c, const config_setting_t *g, struct dial_peer *dp)
 {
-	return peer_transport_check(c, g, dp);
+	int rc = peer_transport_check(c, g, dp);
+
+	if (rc)
+		return rc;
+	/* OPTIONS go to an address: a span has none, and "registrar" is
+	 * every registered phone (their REGISTERs are their keepalive). */
+	if (dp->options_keepalive && (dp->type != DP_VOIP || dp_targets_registrar(dp)))
+		return fail(c, config_setting_get_member(g, "options_keepalive"),
+			    "dial-peer %d: 'options_keepalive' is for a voip dial-peer with an address "
+			    "session_target", dp->tag);
+	return 0;
 }
 
 /* The listeners' keys together (after the dial-peers): TLS on a port of
