@@ -34,6 +34,7 @@ struct route_target {
 	const char *host;	/* sip: the dial-peer's session target */
 	int port;
 	const char *ruri;	/* sip: a registered contact, used as the Request-URI */
+	int transport;		/* sip: enum dp_transport, the dial-peer's session_transport */
 };
 
 enum route_leg_kind { ROUTE_LEG_PRI, ROUTE_LEG_SIP, ROUTE_LEG__COUNT };
