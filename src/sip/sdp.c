@@ -25,6 +25,29 @@ const char *sdp_dir_name(enum sdp_dir d)
 	return (unsigned)d <= SDP_INACTIVE ? dir_names[d] : "?";
 }
 
+static const char *const proto_names[] = {
+	[SDP_PROTO_AVP] = "RTP/AVP", [SDP_PROTO_AVPF] = "RTP/AVPF",
+	[SDP_PROTO_SAVP] = "RTP/SAVP", [SDP_PROTO_SAVPF] = "RTP/SAVPF",
+};
+
+const char *sdp_proto_name(enum sdp_proto p)
+{
+	return (unsigned)p < SDP_PROTO_OTHER ? proto_names[p] : "?";
+}
+
+enum sdp_proto sdp_proto_parse(const char *name)
+{
+	for (unsigned i = 0; name && i < SDP_PROTO_OTHER; i++)
+		if (!strcasecmp(name, proto_names[i]))
+			return (enum sdp_proto)i;
+	return SDP_PROTO_OTHER;
+}
+
+int sdp_proto_secure(enum sdp_proto p)
+{
+	return p == SDP_PROTO_SAVP || p == SDP_PROTO_SAVPF;
+}
+
 /* Direction attribute in list a (RFC 3264 5.1), or -1 when there is none. */
 static int dir_from_attrs(const sdp_attribute_t *a)
 {
@@ -97,6 +120,8 @@ static void take_audio(struct sdp_info *si, const sdp_session_t *sess, const sdp
 		snprintf(si->addr, sizeof(si->addr), "%s", c->c_address);
 	si->null_addr = !strcmp(si->addr, "0.0.0.0");
 	si->port = m->m_rejected ? 0 : (int)m->m_port;
+	si->proto = sdp_proto_parse(m->m_proto_name);
+	si->rtcp_mux = sdp_attribute_find(m->m_attributes, "rtcp-mux") != NULL;
 	for (const sdp_rtpmap_t *rm = m->m_rtpmaps; rm; rm = rm->rm_next) {
 		if (si->n_pts < SDP_MAX_PTS) {
 			take_rtpmap(&si->maps[si->n_pts], rm);
@@ -338,7 +363,10 @@ static int build_audio(char *buf, size_t len, size_t *offp, const struct sdp_bui
 	size_t off = *offp;
 	int rc = 0, cn = p->cn_pt > 0 && p->cn_pt < 128;
 
-	rc |= sdp_put(buf, len, &off, "m=audio %d RTP/AVP", p->port);
+	/* RFC 3264 6: the offer's transport; a=rtcp-fb (RFC 4585 4.2) and
+	 * a=rtcp-mux (RFC 5761 5.1.1) left out: neither is done here */
+	rc |= sdp_put(buf, len, &off, "m=audio %d %s", p->port,
+		      p->proto < SDP_PROTO_OTHER ? sdp_proto_name(p->proto) : "RTP/AVP");
 	for (int i = 0; i < p->n_pts; i++)
 		rc |= sdp_put(buf, len, &off, " %d", p->pts[i]);
 	if (p->te_pt >= 0)

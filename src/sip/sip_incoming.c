@@ -17,6 +17,7 @@
 #include <sofia-sip/url.h>
 
 #include "bridge/cause.h"
+#include "sip/sip_caps.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/number.h"
@@ -56,20 +57,6 @@ static int sip_in_accepts_sdp(sip_t const *sip)
 	return 0;
 }
 
-/* Answer status with a Warning (RFC 3261 20.43): code, our host:port as the
- * agent, and text as a quoted string (quotes and backslashes taken out). */
-static void sip_in_refuse_warn(struct sip_ua *ua, nua_handle_t *nh, int status, int code, const char *text)
-{
-	char warning[200];
-	int n = snprintf(warning, sizeof(warning), "%d %s:%d \"", code, ua->bind, ua->port);
-
-	for (const char *t = text; *t && n < (int)sizeof(warning) - 2; t++)
-		warning[n++] = (*t == '"' || *t == '\\' || (unsigned char)*t < 0x20) ? '\'' : *t;
-	warning[n++] = '"';
-	warning[n] = 0;
-	nua_respond(nh, status, sip_status_phrase(status), SIPTAG_WARNING_STR(warning), TAG_END());
-}
-
 int sip_in_check_offer(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip, struct sdp_info *offer,
 		       int *statusp)
 {
@@ -85,14 +72,14 @@ int sip_in_check_offer(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip, st
 		/* RFC 3261 21.4.13: 415 lists what we take (RFC 4475 invut). */
 		LOGN_LIMIT(&lim_415, LSS_SIP, "INVITE from %s (Call-ID %s): %s body refused, 415", source, cid,
 			   ctype);
-		nua_respond(nh, SIP_415_UNSUPPORTED_MEDIA, SIPTAG_ACCEPT_STR("application/sdp"), TAG_END());
+		sip_caps_refuse_warn(ua, nh, 415, SIP_WARN_MISC, "only application/sdp bodies are taken", 0);
 		return err_with(-EPROTO, statusp, 415);
 	}
 	if (!sip_in_accepts_sdp(sip)) {
 		/* RFC 3261 21.4.7: our answer is SDP, which Accept rules out (RFC 4475 sdp01). */
 		LOGN_LIMIT(&lim_406, LSS_SIP, "INVITE from %s (Call-ID %s): Accept has no application/sdp, 406",
 			   source, cid);
-		sip_in_refuse_warn(ua, nh, 406, 399, "Accept must allow application/sdp");
+		sip_caps_refuse_warn(ua, nh, 406, SIP_WARN_MISC, "Accept must allow application/sdp", 0);
 		return err_with(-EPROTO, statusp, 406);
 	}
 	rc = sip_body_sdp(sip, offer);
@@ -102,23 +89,11 @@ int sip_in_check_offer(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip, st
 	else if (rc && rc != -ENOENT)
 		LOGN_LIMIT(&lim_sdp, LSS_SIP, "INVITE from %s (Call-ID %s): SDP refused: %s", source, cid,
 			   offer->error);
-	switch (rc) {
-	case 0:
+	if (rc == 0) {
 		*statusp = 0;
 		return 0;
-	case -ENOENT:	/* RFC 3261 13.2.1 allows an offer in the ACK; not supported here. */
-		sip_in_refuse_warn(ua, nh, 488, 399, "an SDP offer is required in the INVITE");
-		return err_with(-EPROTO, statusp, 488);
-	case -ENOMEDIUM:	/* RFC 3261 20.43 warning 304: media type not available */
-		sip_in_refuse_warn(ua, nh, 488, 304, "no audio stream offered");
-		return err_with(-EPROTO, statusp, 488);
-	case -E2BIG:
-		sip_in_refuse_warn(ua, nh, 488, 399, offer->error);
-		return err_with(-EPROTO, statusp, 488);
-	default:	/* malformed (RFC 3261 21.4.1), with Sofia's reason */
-		sip_in_refuse_warn(ua, nh, 400, 399, offer->error);
-		return err_with(-EPROTO, statusp, 400);
 	}
+	return err_with(-EPROTO, statusp, sip_caps_refuse_offer(ua, nh, rc, offer, NULL, 0));
 }
 
 /* RFC 3323 4.2: Privacy id, user or header asks that the caller not be
@@ -276,8 +251,10 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 	sl->nh = nh;
 	nua_handle_bind(nh, sl);
 	sip_timers_offer(sl, sip);
-	if (sl_take_early_sdp(sl, &offer)) {
-		sip_leg_release(sl, CAUSE_BEARER_NOT_IMPL);	/* 488: none of our codecs offered */
+	if ((rc = sl_take_early_sdp(sl, &offer))) {
+		/* 488 with Warning 305 (no codec of ours) or 302 (transport) */
+		sl_move(sl, SIP_ST_TERMINATING);	/* no call knows it */
+		sip_caps_refuse_offer(ua, nh, rc, &offer, sl, 0);
 		return -EPROTO;
 	}
 	sl->offer_ml = offer.ml;	/* our answers keep its m= lines (RFC 3264 6) */

@@ -18,6 +18,7 @@
 
 #include "core/log.h"
 #include "core/loop.h"
+#include "sip/sip_caps.h"
 #include "sip/sip_trace.h"
 
 static void trace_cb(void *arg, int sent, const char *summary)
@@ -45,7 +46,7 @@ static void on_register(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 	sip_request_source(ua, source, sizeof(source));
 	if (!ua->reg)
 		nua_respond(nh, 405, "No registrar here", NUTAG_WITH_THIS(ua->nua),
-			    SIPTAG_ALLOW_STR("INVITE, ACK, BYE, CANCEL, OPTIONS"), TAG_END());
+			    SIPTAG_ALLOW_STR(ua->allow), TAG_END());
 	else if (sip && !sip_overload_refuse(ua, nh, sip))
 		registrar_on_register(ua->reg, ua->nua, nh, sip, source);
 	nua_handle_destroy(nh);
@@ -73,6 +74,16 @@ static void nua_cb(nua_event_t event, int status, char const *phrase, nua_t *nua
 		return;
 	case nua_i_register:
 		on_register(ua, nh, sip);
+		return;
+	case nua_i_options:
+		sip_caps_options(ua, nh, sip, 0);
+		nua_handle_destroy(nh);
+		return;
+	case nua_i_info:
+	case nua_i_refer:
+	case nua_i_update:
+		sip_caps_outside(ua, event, nh);
+		nua_handle_destroy(nh);
 		return;
 	case nua_i_error: {
 		static struct log_limit lim;
@@ -115,10 +126,17 @@ int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 	ua->incoming_h = p->incoming_h;
 	ua->refer_h = p->refer_h;
 	ua->arg = p->arg;
+	ua->available_h = p->available_h;
+	ua->available_arg = p->available_arg;
 	ua->reg = p->reg;
 	ua->tp = p->timers;
 	ua->timer_b_ms = p->timer_b_ms ? p->timer_b_ms : 32000;
 	ua->ovl.fd = -1;
+	if (sip_caps_init(ua, p)) {
+		su_home_deinit(ua->home);
+		free(ua);
+		return -ENOSPC;
+	}
 	sip_log_capture();
 	if (log_get_level() >= LOG_LVL_INFO)
 		sip_trace_enable(trace_cb, ua);
@@ -132,8 +150,14 @@ int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 			     NUTAG_ENABLEINVITE(1),
 			     SIPTAG_USER_AGENT_STR(p->user_agent),
 			     NTATAG_SIP_T1X64(ua->timer_b_ms),
-			     NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, REFER, NOTIFY, INFO"),
-			     NUTAG_APPL_METHOD("REGISTER, REFER, INFO, UPDATE"),	/* the registrar, sip_refer.c, sip_hold.c, sip_leg.c answer */
+			     /* SIPTAG_ALLOW_STR and SIPTAG_SUPPORTED_STR replace nua's
+			      * defaults (NUTAG_ALLOW, NUTAG_SUPPORTED add to them: PRACK,
+			      * MESSAGE, SUBSCRIBE, NOTIFY...); nta answers a method not
+			      * listed 405 with this Allow (RFC 3261 8.2.1) */
+			     SIPTAG_ALLOW_STR(ua->allow),
+			     SIPTAG_SUPPORTED_STR(ua->supported),
+			     NUTAG_ENABLEMESSAGE(0),
+			     NUTAG_APPL_METHOD(sip_caps_appl_methods),	/* sip_caps.c says who answers */
 			     /* Never restart a request on our own: nua would follow a 3xx to
 			      * any Contact (a redirect to a PSTN number through this gateway),
 			      * past routing and the toll-fraud door. The one restart RFC 4028
@@ -142,11 +166,10 @@ int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 			     TAG_IF(p->udp_rmem, TPTAG_UDP_RMEM(p->udp_rmem)),
 			     /* RFC 4028 on both roles; no refresher asked for in
 			      * our INVITEs (RFC 4028 7.1 recommends leaving it to
-			      * the UAS). Off: "timer" leaves Supported too. */
+			      * the UAS). Off: "timer" leaves Supported (sip_caps.c). */
 			     NUTAG_SESSION_TIMER(p->timers.session_expires_s),
 			     NUTAG_MIN_SE(p->timers.min_se_s),
 			     NUTAG_SESSION_REFRESHER(nua_any_refresher),
-			     TAG_IF(!p->timers.session_expires_s, SIPTAG_SUPPORTED_STR("100rel")),
 			     TAG_END());
 	if (!ua->nua) {
 		LOGE(LSS_SIP, "cannot listen for SIP on %s", url);

@@ -21,6 +21,11 @@ typedef int (sip_incoming_h)(void *arg, struct leg *leg, const struct leg_setup_
  * -EPERM/-EACCES (not allowed: 403) or -errno with *causep the cause. */
 typedef int (sip_refer_h)(void *arg, struct leg *leg, const struct leg_transfer *xi, int *causep);
 
+/** Can the gateway take a new call now (OPTIONS from a dispatcher): an enum
+ * sip_avail (sip_caps.h), SIP_AVAIL_YES or why not. Called at probe rate:
+ * no allocation, no logging. */
+typedef int (sip_available_h)(void *arg);
+
 /** True when number is an emergency number: such INVITEs are never refused for overload. */
 typedef int (sip_emergency_h)(void *arg, const char *number);
 
@@ -54,8 +59,10 @@ struct sip_ua_params {
 	int rtp_port_min, rtp_port_max;
 	unsigned timer_b_ms;		/* INVITE with no final answer: 408, hunt on */
 	sip_incoming_h *incoming_h;
-	sip_refer_h *refer_h;		/* NULL: REFER and BYE/Also do nothing */
+	sip_refer_h *refer_h;		/* NULL: REFER and BYE/Also do nothing (and REFER is not in Allow) */
 	void *arg;
+	sip_available_h *available_h;	/* NULL: always available (OPTIONS 200 unless overloaded) */
+	void *available_arg;
 	struct registrar *reg;		/* answers REGISTER and checks digest; NULL = none */
 	unsigned udp_rmem;		/* SIP UDP socket receive buffer, bytes (0 = kernel default) */
 	struct sip_overload_params ovl;
