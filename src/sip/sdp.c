@@ -120,7 +120,6 @@ static void take_audio(struct sdp_info *si, const sdp_session_t *sess, const sdp
 		snprintf(si->addr, sizeof(si->addr), "%s", c->c_address);
 	si->null_addr = !strcmp(si->addr, "0.0.0.0");
 	si->port = m->m_rejected ? 0 : (int)m->m_port;
-	si->proto = sdp_proto_parse(m->m_proto_name);
 	si->rtcp_mux = sdp_attribute_find(m->m_attributes, "rtcp-mux") != NULL;
 	for (const sdp_rtpmap_t *rm = m->m_rtpmaps; rm; rm = rm->rm_next) {
 		if (si->n_pts < SDP_MAX_PTS) {
@@ -243,6 +242,22 @@ static int mline_fields(const char *line, struct sdp_mline *ml)
 	return k == 3 ? 0 : -EBADMSG;
 }
 
+/* Sofia reads the payload types and rtpmaps of RTP/AVP and RTP/SAVP lines
+ * only; RTP/AVPF (RFC 4585) and RTP/SAVPF (RFC 5124) have the same format
+ * list, so its copy of such an m= line (mline, a NUL-terminated section of
+ * our own) says RTP/AVP or RTP/SAVP; proto is the field as written. */
+static void avpf_as_avp(char *mline, const char *proto)
+{
+	enum sdp_proto p = sdp_proto_parse(proto);
+	size_t eol = strcspn(mline, "\r\n");
+	char *at = strstr(mline, proto);
+
+	if ((p != SDP_PROTO_AVPF && p != SDP_PROTO_SAVPF) || !at || (size_t)(at - mline) >= eol)
+		return;
+	at += strlen(proto) - 1;	/* the F */
+	memmove(at, at + 1, strlen(at + 1) + 1);
+}
+
 int sdp_info_parse(struct sdp_info *si, const char *body)
 {
 	su_home_t home[1] = { SU_HOME_INIT(home) };
@@ -301,6 +316,7 @@ int sdp_info_parse(struct sdp_info *si, const char *body)
 		memcpy(text, body, off[0]);
 		memcpy(text + off[0], body + off[i], sec);
 		text[off[0] + sec] = 0;
+		avpf_as_avp(text + off[0], ml->proto);
 		parser = sdp_parse(home, text, (issize_t)(off[0] + sec), SDP_FLAGS);
 		sess = sdp_session(parser);
 		m = sess ? sess->sdp_media : NULL;
@@ -321,6 +337,7 @@ int sdp_info_parse(struct sdp_info *si, const char *body)
 				si->te_pt = si->te48_pt = si->cn_pt = -1;
 				si->ml.audio = i;
 				take_audio(si, sess, m);
+				si->proto = sdp_proto_parse(ml->proto);	/* as written, not as Sofia read it */
 			}
 		} else {
 			/* kept only to be refused */
