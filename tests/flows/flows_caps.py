@@ -203,3 +203,63 @@ def caps_avpf_rtcp_mux_offer_connects(tb):
             raise FlowError("answer has %s, which sipgw does not do:\n%s" % (a, ans))
     if "on" not in [e for _, e in tone_events(pbx.lines(), 2000)]:
         raise FlowError("PBX did not hear its 2000 Hz echoed by SIPp through the gateway")
+
+
+def reoffer_xml(user):
+    """A call (PCMU) whose caller then re-INVITEs with video only, then UPDATEs with G.729
+    only; each is expected 488 and the call to stay up to the BYE."""
+    def req(method, cseq, body):
+        return """  <send retrans="500"><![CDATA[
+%(m)s [next_url] SIP/2.0
+[routes]
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:2001@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: [$to]
+[last_Call-ID:]
+CSeq: %(c)d %(m)s
+Contact: <sip:2001@[local_ip]:[local_port]>
+Max-Forwards: 70
+%(b)s]]></send>
+""" % {"m": method, "c": cseq, "b": ("Content-Type: application/sdp\nContent-Length: [len]\n\n" + body)
+       if body else "Content-Length: 0\n\n"}
+    ack = """  <send><![CDATA[
+ACK [next_url] SIP/2.0
+[routes]
+[last_Via:]
+From: <sip:2001@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: [$to]
+[last_Call-ID:]
+CSeq: %d ACK
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+"""
+    xml = peers.uac_scenario(user, calling="2001", bye_after_ms=300)
+    head, tail = xml.split("  <pause milliseconds=\"300\"/>", 1)
+    mid = ("  <pause milliseconds=\"300\"/>\n" + req("INVITE", 2, SDP_VIDEO_ONLY) +
+           '  <recv response="100" optional="true"/>\n  <recv response="488"/>\n' + ack % 2 +
+           req("UPDATE", 3, SDP_G729_ONLY) + '  <recv response="488"/>\n')
+    return head + mid + "  <pause milliseconds=\"300\"/>" + tail.replace("CSeq: 2 BYE", "CSeq: 4 BYE")
+
+
+@flow
+@fl.no_pri
+def caps_reoffer_refusals_keep_the_call(tb):
+    """In an answered call, a re-INVITE with only video: 488 Warning 304 (it was answered 200
+    before); an UPDATE with only G.729: 488 Warning 305. The call stays up to the caller's BYE."""
+    tb.gateway(tb.config([pots_peer(900, "9T")]))
+    pbx = tb.pbx("--exit-when-done", "--answer-after", "0.2")
+    pbx.wait_line(r"EVENT dchan up")
+    uac = peers.Sipp(tb, "sipp-reoffer", reoffer_xml("95551234"), remote="127.0.0.1:%d" % tb.sip_port)
+    uac.check_passed()
+    if pbx.wait_exit() != 0:
+        raise FlowError("the PBX simulator failed")
+    expect_ladder("SIP (SIPp)", uac.ladder(),
+                  ["> INVITE", "< 100/INVITE", "< 180/INVITE", "< 200/INVITE", "> ACK",
+                   "> INVITE", "< 100/INVITE", "< 488/INVITE", "> ACK", "> UPDATE", "< 488/UPDATE", "> BYE", "< 200/BYE"])
+    must_warning(uac.find("<", r"^SIP/2\.0 488 ")[0], 304, "no audio stream")
+    must_warning(uac.find("<", r"^SIP/2\.0 488 ")[1], 305, "no codec in common")
+    expect_ladder("PRI", fl.q931_ladder(pbx.lines()),
+                  ["< SETUP", "> CALL PROCEEDING", "> ALERTING", "> CONNECT", "< CONNECT ACKNOWLEDGE",
+                   "< DISCONNECT cause=16", "> RELEASE", "< RELEASE COMPLETE"])
