@@ -52,8 +52,10 @@ static const struct sip_cap sip_options[] = {
 	{ "replaces", CAP_ALWAYS },	/* sip_replaces_leg(): INVITE with Replaces (RFC 3891), routing decides */
 };
 
-/* nua answers the others; these come to nua_cb (sip_ua.c). */
-const char sip_caps_appl_methods[] = "OPTIONS, REGISTER, REFER, INFO, UPDATE";
+/* These come to nua_cb (sip_ua.c) to be answered; nua answers the others
+ * (ACK, BYE, CANCEL, PRACK) itself. INVITE must be here: nua would answer
+ * one it is not told the application answers with 200 by itself. */
+const char sip_caps_appl_methods[] = "INVITE, OPTIONS, REGISTER, REFER, INFO, UPDATE";
 
 static int cap_on(const struct sip_caps_role *r, enum sip_cap_need need)
 {

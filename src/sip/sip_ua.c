@@ -157,7 +157,12 @@ int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 			     SIPTAG_ALLOW_STR(ua->allow),
 			     SIPTAG_SUPPORTED_STR(ua->supported),
 			     NUTAG_ENABLEMESSAGE(0),
-			     NUTAG_APPL_METHOD(sip_caps_appl_methods),	/* sip_caps.c says who answers */
+			     /* sip_caps.c says who answers. NULL first: ours replaces
+			      * nua's "INVITE, REGISTER, PUBLISH, SUBSCRIBE" instead of
+			      * being merged into it (Sofia 1.12.11's merge of 8 items
+			      * reads past its array: ASan SEGV in msg_params_join) */
+			     NUTAG_APPL_METHOD(NULL),
+			     NUTAG_APPL_METHOD(sip_caps_appl_methods),
 			     /* Never restart a request on our own: nua would follow a 3xx to
 			      * any Contact (a redirect to a PSTN number through this gateway),
 			      * past routing and the toll-fraud door. The one restart RFC 4028
