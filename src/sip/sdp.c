@@ -380,8 +380,8 @@ static int build_audio(char *buf, size_t len, size_t *offp, const struct sdp_bui
 	size_t off = *offp;
 	int rc = 0, cn = p->cn_pt > 0 && p->cn_pt < 128;
 
-	/* RFC 3264 6: the offer's transport; a=rtcp-fb (RFC 4585 4.2) and
-	 * a=rtcp-mux (RFC 5761 5.1.1) left out: neither is done here */
+	/* RFC 3264 6: the offer's transport; a=rtcp-fb left out (RFC 4585
+	 * 4.2: an answer may; no feedback is sent or acted on here) */
 	rc |= sdp_put(buf, len, &off, "m=audio %d %s", p->port,
 		      p->proto < SDP_PROTO_OTHER ? sdp_proto_name(p->proto) : "RTP/AVP");
 	for (int i = 0; i < p->n_pts; i++)
@@ -419,6 +419,8 @@ static int build_audio(char *buf, size_t len, size_t *offp, const struct sdp_bui
 	if (p->maxptime > 0)
 		rc |= sdp_put(buf, len, &off, "a=maxptime:%d\r\n", p->maxptime);
 	rc |= sdp_put(buf, len, &off, "a=%s\r\n", sdp_dir_name(p->dir));
+	if (p->rtcp_mux)
+		rc |= sdp_put(buf, len, &off, "a=rtcp-mux\r\n");
 	*offp = off;
 	return rc;
 }

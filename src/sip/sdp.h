@@ -65,7 +65,7 @@ struct sdp_info {
 	enum sdp_dir dir;	/* a=sendrecv (default) / sendonly / recvonly / inactive */
 	int null_addr;		/* c=IN IP4 0.0.0.0: RFC 2543 hold */
 	enum sdp_proto proto;	/* the audio m= line's transport */
-	int rtcp_mux;		/* a=rtcp-mux offered (RFC 5761); not answered: RTCP stays on port+1 (5.1.1) */
+	int rtcp_mux;		/* a=rtcp-mux (RFC 5761): RTCP on the RTP port */
 	struct sdp_mlines ml;
 	char error[96];		/* why parsing failed, for a Warning header */
 };
@@ -89,6 +89,7 @@ struct sdp_build_params {
 	int ptime, maxptime;	/* a=ptime / a=maxptime; 0 = not written */
 	enum sdp_dir dir;
 	enum sdp_proto proto;	/* the audio m= line's transport: the offer's in an answer (0: RTP/AVP) */
+	int rtcp_mux;		/* write a=rtcp-mux (RFC 5761 5.1.1: only when the offer had it, then in every later SDP) */
 	int null_addr;		/* write c=IN IP4 0.0.0.0 (hold the old way) */
 	unsigned long sess_id, sess_ver;
 	/* An answer (RFC 3264 6): one m= line per offered one, in order, ours

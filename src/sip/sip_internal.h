@@ -267,6 +267,7 @@ struct sip_leg {
 	int offer_null_addr;		/* the offer being built says c=0.0.0.0 */
 	struct sip_t38 *t38;		/* fax watch and relay (sip_t38.c), NULL = none yet */
 	enum sdp_proto proto;		/* the audio transport agreed (our offers: RTP/AVP) */
+	int rtcp_mux;			/* the far end's SDP has a=rtcp-mux: RTCP on the RTP port, ours says so too */
 	char desc[64];
 };
 

@@ -45,6 +45,7 @@ int sl_build_answer(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir dir,
 		.te_pt = SDP_PT_TELEPHONE_EVENT, .dir = dir,
 		.sess_id = sl->sdp_id, .sess_ver = ++sl->sdp_ver, .offer = offer,
 		.null_addr = sl->offer_null_addr, .ptime = sl->rm.ptime, .proto = sl->proto,
+		.rtcp_mux = sl->rtcp_mux,
 		.maxptime = SIP_RTP_MAX_PTIME,	/* the longest packet we take (RFC 4566 6) */
 	};
 
@@ -115,6 +116,11 @@ int sl_take_sdp(struct sip_leg *sl, const struct sdp_info *si)
 	sl->remote_port = si->port;
 	/* RFC 3264 8.4: held, send no RTP; RTCP goes on where there is an
 	 * address (sendonly, inactive), not to c=0.0.0.0 */
+	/* RFC 5761 5.1.1: we never offer a=rtcp-mux, so an SDP with it is an
+	 * offer of it (or an answer taking one we did not make: muxed all the
+	 * same, it is where the far end listens); our SDP says so from now on */
+	sl->rtcp_mux = si->rtcp_mux;
+	rtp_set_mux(sl->rtp, si->rtcp_mux);
 	rtp_set_remote(sl->rtp, hold && si->null_addr ? NULL : si->addr, si->port);
 	rtp_set_held(sl->rtp, hold);
 	return hold;

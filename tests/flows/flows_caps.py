@@ -172,37 +172,64 @@ def caps_refusals_say_why(tb):
         raise FlowError("a SETUP went out for a refused INVITE")
 
 
-def avpf_uac(user):
+def avpf_uac(user, bye_after_ms):
     """peers.uac_scenario with the offer of a phone with AVPF and rtcp-mux on."""
-    xml = peers.uac_scenario(user, calling="2001", bye_after_ms=1500)
+    xml = peers.uac_scenario(user, calling="2001", bye_after_ms=bye_after_ms)
     plain = "m=audio [media_port] RTP/AVP 0\na=rtpmap:0 PCMU/8000\n"
     if plain not in xml:
         raise FlowError("peers.uac_scenario's SDP changed: update avpf_uac")
     return xml.replace(plain, AVPF_MEDIA)
 
 
-@flow
-def caps_avpf_rtcp_mux_offer_connects(tb):
-    """SIPp offers RTP/AVPF with rtcp-fb and rtcp-mux (a WebRTC-minded phone): 200 at the first
-    try with RTP/AVPF, no rtcp-fb, no rtcp-mux (RFC 5761 5.1.1: RTCP stays on port+1); the
-    PBX hears its tone echoed back by SIPp through the gateway."""
-    tb.gateway(tb.config([pots_peer(900, "9T")]))
+# The gateway's end-of-call line (media.c): far-lost is what the far end's RTCP said of our
+# stream, "?" while no report about it came.
+END_FAR = r"ended, cause 16 .* rtp rx=\d+ .* far-lost=(\S+)"
+# Long enough for our first RTCP report (RFC 3550 6.2: Tmin/2 randomised, at most 3.1 s).
+RTCP_CALL_MS = 4500
+
+
+def call_from_sipp(tb, xml):
+    gw = tb.gateway(tb.config([pots_peer(900, "9T")]))
     pbx = tb.pbx("--exit-when-done", "--answer-after", "0.3", "--tone", "2000", "--detect", "2000")
     pbx.wait_line(r"EVENT dchan up")
-    uac = peers.Sipp(tb, "sipp-avpf", avpf_uac("95551234"), remote="127.0.0.1:%d" % tb.sip_port)
+    uac = peers.Sipp(tb, "sipp", xml, remote="127.0.0.1:%d" % tb.sip_port)
     uac.check_passed()
     if pbx.wait_exit() != 0:
         raise FlowError("the PBX simulator failed")
     expect_ladder("SIP (SIPp)", uac.ladder(),
                   ["> INVITE", "< 100/INVITE", "< 180/INVITE", "< 200/INVITE", "> ACK", "> BYE", "< 200/BYE"])
-    ans = uac.find("<", r"^SIP/2\.0 200 ")[0]
-    if not re.search(r"^m=audio \d+ RTP/AVPF 0 101$", ans, re.M):
-        raise FlowError("answer not RTP/AVPF with PCMU and telephone-event:\n" + ans)
-    for a in ("a=rtcp-fb", "a=rtcp-mux"):
-        if a in ans:
-            raise FlowError("answer has %s, which sipgw does not do:\n%s" % (a, ans))
     if "on" not in [e for _, e in tone_events(pbx.lines(), 2000)]:
         raise FlowError("PBX did not hear its 2000 Hz echoed by SIPp through the gateway")
+    return gw, uac, uac.find("<", r"^SIP/2\.0 200 ")[0]
+
+
+@flow
+def caps_avpf_rtcp_mux_offer_connects(tb):
+    """SIPp offers RTP/AVPF with rtcp-fb and rtcp-mux (a WebRTC-minded phone): 200 at the first
+    try with RTP/AVPF and a=rtcp-mux, no rtcp-fb; the PBX hears its tone echoed back by SIPp
+    through the gateway; our RTCP went to SIPp's RTP port (its echo brought our own report back:
+    far-lost known), where SIPp echoes, not to port+1 where nothing listens."""
+    gw, uac, ans = call_from_sipp(tb, avpf_uac("95551234", RTCP_CALL_MS))
+    if not re.search(r"^m=audio \d+ RTP/AVPF 0 101$", ans, re.M):
+        raise FlowError("answer not RTP/AVPF with PCMU and telephone-event:\n" + ans)
+    if "a=rtcp-fb" in ans or not re.search(r"^a=rtcp-mux$", ans, re.M):
+        raise FlowError("answer with rtcp-fb or without rtcp-mux:\n" + ans)
+    far = gw.wait_line(END_FAR, stream="err").group(1)
+    if far == "?":
+        raise FlowError("no RTCP report came back on the RTP port: not muxed (far-lost=?)")
+
+
+@flow
+@fl.no_pri
+def caps_no_rtcp_mux_rtcp_on_port_plus_1(tb):
+    """The control of caps_avpf_rtcp_mux_offer_connects: an RTP/AVP offer without rtcp-mux is
+    answered without it and RTCP goes to port+1, which SIPp does not echo: far-lost stays "?"."""
+    gw, uac, ans = call_from_sipp(tb, peers.uac_scenario("95551234", calling="2001", bye_after_ms=RTCP_CALL_MS))
+    if "rtcp-mux" in ans or not re.search(r"^m=audio \d+ RTP/AVP 0", ans, re.M):
+        raise FlowError("answer to a plain offer not plain RTP/AVP:\n" + ans)
+    far = gw.wait_line(END_FAR, stream="err").group(1)
+    if far != "?":
+        raise FlowError("far-lost %s with RTCP on port+1, where SIPp does not listen: the check proves nothing" % far)
 
 
 def reoffer_xml(user):

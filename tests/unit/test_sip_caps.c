@@ -92,7 +92,8 @@ static void test_offer_refusals(void)
 }
 
 /* A phone with AVPF and rtcp-mux on (RFC 4585, RFC 5761): its transport
- * read, its rtcp-fb and rtcp-mux not answered, the answer in RTP/AVPF. */
+ * and a=rtcp-mux read; the answer in RTP/AVPF with a=rtcp-mux (5.1.1),
+ * without its rtcp-fb lines (RFC 4585 4.2). */
 static void test_avpf_offer_answered_avpf(void)
 {
 	static const char offer[] =
@@ -112,16 +113,22 @@ static void test_avpf_offer_answered_avpf(void)
 	CU_ASSERT_STRING_EQUAL(si.ml.m[0].proto, "RTP/AVPF");
 	CU_ASSERT_FALSE(sdp_proto_secure(si.proto));
 	bp.proto = si.proto;
+	bp.rtcp_mux = si.rtcp_mux;
 	bp.offer = &si.ml;
 	CU_ASSERT_EQUAL(sdp_build(buf, sizeof(buf), &bp), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "m=audio 20000 RTP/AVPF 0 101\r\n"));
 	CU_ASSERT_PTR_NULL(strstr(buf, "rtcp-fb"));
-	CU_ASSERT_PTR_NULL(strstr(buf, "rtcp-mux"));
-	/* an offer of our own (no proto given): RTP/AVP as before */
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "a=rtcp-mux\r\n"));
+	CU_ASSERT_EQUAL(sdp_info_parse(&si, buf), 0);	/* our answer reads back as it was meant */
+	CU_ASSERT_EQUAL(si.proto, SDP_PROTO_AVPF);
+	CU_ASSERT_EQUAL(si.n_pts, 2);
+	bp.rtcp_mux = 0;
+	/* an offer of our own (no proto given): RTP/AVP as before, no mux */
 	bp.proto = SDP_PROTO_AVP;
 	bp.offer = NULL;
 	CU_ASSERT_EQUAL(sdp_build(buf, sizeof(buf), &bp), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "m=audio 20000 RTP/AVP 0 101\r\n"));
+	CU_ASSERT_PTR_NULL(strstr(buf, "rtcp-mux"));
 }
 
 static void test_proto_names(void)
@@ -143,7 +150,7 @@ static const CU_TestInfo sip_caps_tests[] = {
 	{ "Supported: timer only with session timers", test_supported_per_role },
 	{ "Warning: RFC 3261 20.43 form, outside text made harmless", test_warning_format },
 	{ "offer refusals: 304, 305, 302, 400", test_offer_refusals },
-	{ "RTP/AVPF offer answered RTP/AVPF, no rtcp-fb or rtcp-mux", test_avpf_offer_answered_avpf },
+	{ "RTP/AVPF + rtcp-mux offer answered RTP/AVPF + rtcp-mux, no rtcp-fb", test_avpf_offer_answered_avpf },
 	{ "transport names", test_proto_names },
 	CU_TEST_INFO_NULL,
 };
