@@ -122,6 +122,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bp.te_pt = offer.te_pt;
 	bp.dir = sdp_dir_answer(offer.dir);
 	bp.null_addr = offer.null_addr;
+	/* the offer's transport and rtcp-mux kept (sip_media.c; RFC 3264 6, RFC 5761 5.1.1) */
+	bp.proto = offer.proto < SDP_PROTO_OTHER ? offer.proto : SDP_PROTO_AVP;
+	bp.rtcp_mux = offer.rtcp_mux;
 	bp.offer = &offer.ml;	/* every other m= line refused with port 0, in order */
 	if (sdp_build(answer, sizeof(answer), &bp))
 		abort();
@@ -129,7 +132,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	check_info(&back);
 	if (back.port != bp.port || back.n_pts < 1 || back.pts[0] != pt || back.dir != bp.dir ||
-	    back.null_addr != bp.null_addr)
+	    back.null_addr != bp.null_addr || back.proto != bp.proto || back.rtcp_mux != bp.rtcp_mux)
+		abort();
+	if ((unsigned)offer.proto > SDP_PROTO_OTHER || strcmp(sdp_proto_name(offer.proto), "") == 0)
 		abort();
 	if (offer.te_pt >= 0 && offer.te_pt != pt && back.te_pt != offer.te_pt)
 		abort();
