@@ -178,7 +178,7 @@ static int gw_start(struct gw *gw)
 		.dtmf_relay = &gw->cfg.dtmf_relay, .vad = gw->cfg.rtp_vad, .codecs = &gw->cfg.rtp_codecs,
 		.fax_t38 = gw->cfg.fax_t38, .t38_redundancy = gw->cfg.t38_redundancy,
 		.timer_b_ms = gw->cfg.timers.timer_b_ms,
-		.incoming_h = route_incoming_sip, .refer_h = route_transfer, .arg = NULL,
+		.incoming_h = route_incoming_sip, .door_h = route_door_sip, .refer_h = route_transfer, .arg = NULL,
 		.available_h = route_legs_available, .available_arg = &gw->legs,
 		.udp_rmem = (unsigned)gw->cfg.sip_udp_rmem_kb * 1024,
 		.ovl = {

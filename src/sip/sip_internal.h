@@ -57,6 +57,7 @@ struct sip_ua {
 	char rtp_ip[64];
 	int rtp_port_min, rtp_port_max;
 	sip_incoming_h *incoming_h;
+	sip_door_h *door_h;
 	sip_refer_h *refer_h;		/* transfers (sip_refer.c); NULL: none taken */
 	void *arg;
 	struct registrar *reg;		/* NULL: no registrar, no digest */

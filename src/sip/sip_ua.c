@@ -124,6 +124,7 @@ int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 	ua->t38_redundancy = p->t38_redundancy;
 	ua->rtp_port_max = p->rtp_port_max;
 	ua->incoming_h = p->incoming_h;
+	ua->door_h = p->door_h;
 	ua->refer_h = p->refer_h;
 	ua->arg = p->arg;
 	ua->available_h = p->available_h;
