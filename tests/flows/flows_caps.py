@@ -290,3 +290,24 @@ def caps_reoffer_refusals_keep_the_call(tb):
     expect_ladder("PRI", fl.q931_ladder(pbx.lines()),
                   ["< SETUP", "> CALL PROCEEDING", "> ALERTING", "> CONNECT", "< CONNECT ACKNOWLEDGE",
                    "< DISCONNECT cause=16", "> RELEASE", "< RELEASE COMPLETE"])
+
+
+@flow
+@fl.no_pri
+def caps_unauthenticated_bad_offer_gets_407(tb):
+    """An unauthenticated INVITE from an untrusted address with an offer the gateway cannot take
+    (video only; G.729 only): 407 with a challenge, never the 488 that would tell a caller not yet
+    known what the gateway takes (RFC 3261 8.2: authenticate, then inspect). No SETUP."""
+    extra = 'registrar = { realm = "sipgw"; users = ( { user = "2001"; password = "x"; } ); };\n'
+    tb.gateway(tb.config([pots_peer(900, "9T")], extra=extra, trusted=()))
+    pbx = tb.pbx()
+    pbx.wait_line(r"EVENT dchan up")
+    ruri = "sip:95551234@[remote_ip]:[remote_port]"
+    for name, body in (("sipp-video", SDP_VIDEO_ONLY), ("sipp-g729", SDP_G729_ONLY)):
+        r = ask(tb, name, "INVITE", 407, ruri=ruri, body=body)
+        if not (peers.header(r, "Proxy-Authenticate") or "").startswith("Digest "):
+            raise FlowError("407 without a digest challenge:\n" + r)
+        if peers.header(r, "Warning"):
+            raise FlowError("407 says what the offer lacked:\n" + r)
+    if any(t.startswith("< SETUP") for _, t in fl.timed(pbx.lines(), "Q931")):
+        raise FlowError("a SETUP went out for an unauthenticated INVITE")
