@@ -311,3 +311,18 @@ def caps_unauthenticated_bad_offer_gets_407(tb):
             raise FlowError("407 says what the offer lacked:\n" + r)
     if any(t.startswith("< SETUP") for _, t in fl.timed(pbx.lines(), "Q931")):
         raise FlowError("a SETUP went out for an unauthenticated INVITE")
+
+
+@flow
+@fl.no_pri
+def caps_options_503_when_no_channel_is_free(tb):
+    """Every B-channel kept for emergency calls (reserved_channels = 23 on a T1): no ordinary
+    call can go out, so OPTIONS gets 503 with Retry-After and the reason is logged."""
+    extra = 'emergency = { numbers = ( { pattern = "911"; } ); reserved_channels = 23; };\n'
+    gw = tb.gateway(tb.config([pots_peer(900, "9T")], extra=extra))
+    pbx = tb.pbx()
+    pbx.wait_line(r"EVENT dchan up")
+    r = ask(tb, "sipp-options", "OPTIONS", 503)
+    if not re.match(r"^\d+$", peers.header(r, "Retry-After") or ""):
+        raise FlowError("503 without Retry-After:\n" + r)
+    gw.wait_line(r"OPTIONS from 127\.0\.0\.1: 503, every B-channel is busy", stream="err")
