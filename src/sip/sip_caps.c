@@ -94,6 +94,7 @@ int sip_caps_supported(const struct sip_caps_role *role, char *buf, size_t len)
 int sip_caps_warning(char *buf, size_t len, int code, const char *host, int port, const char *text)
 {
 	int n = snprintf(buf, len, "%d %s:%d \"", code, host, port);
+	const char *t = text ? text : "";
 
 	if (n < 0 || (size_t)n + 2 > len) {
 		if (len)
@@ -101,11 +102,11 @@ int sip_caps_warning(char *buf, size_t len, int code, const char *host, int port
 		return -ENOSPC;
 	}
 	/* RFC 3261 25.1 quoted-string: no bare quote, backslash or control */
-	for (const char *t = text ? text : ""; *t && (size_t)n < len - 2; t++)
+	for (; *t && (size_t)n < len - 2; t++)
 		buf[n++] = (*t == '"' || *t == '\\' || (unsigned char)*t < 0x20) ? '\'' : *t;
 	buf[n++] = '"';
 	buf[n] = 0;
-	return text && strlen(text) > (size_t)n ? -ENOSPC : 0;
+	return *t ? -ENOSPC : 0;
 }
 
 void sip_caps_offer_refusal(int rc, const struct sdp_info *si, const char *ours, struct sip_caps_refusal *r)

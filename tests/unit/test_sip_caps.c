@@ -61,6 +61,10 @@ static void test_warning_format(void)
 	CU_ASSERT_EQUAL(sip_caps_warning(buf, 24, 399, "h", 1, "a very long reason that does not fit"), -ENOSPC);
 	CU_ASSERT_EQUAL(strlen(buf), 23);
 	CU_ASSERT_EQUAL(buf[22], '"');
+	/* a long agent leaves less room: still told when the text was cut */
+	CU_ASSERT_EQUAL(sip_caps_warning(buf, 40, 399, "a-long-agent-name.example", 5060, "twenty characters ok"),
+			-ENOSPC);
+	CU_ASSERT_EQUAL(buf[strlen(buf) - 1], '"');
 }
 
 static void test_offer_refusals(void)
