@@ -13,6 +13,7 @@
 #include "dsp/codec.h"
 #include "dsp/g711.h"
 #include "sip/sdp.h"
+#include "sip/sip_caps.h"
 
 #define FUZZ_MAX_BODY 8192
 
@@ -77,6 +78,25 @@ static void negotiate(const struct sdp_info *offer)
 		abort();
 }
 
+/* The refusal's Warning (sip_caps.c) carries the parser's words about the
+ * peer's text: one header value, one quoted-string, nothing let out. */
+static void check_refusal(int rc, const struct sdp_info *si)
+{
+	struct sip_caps_refusal r;
+	char w[200], *q;
+
+	sip_caps_offer_refusal(rc, si, NULL, &r);
+	if ((r.status != 400 && r.status != 488) || strnlen(r.text, sizeof(r.text)) >= sizeof(r.text))
+		abort();
+	sip_caps_warning(w, sizeof(w), r.warn, "192.0.2.1", 5060, r.text);
+	q = strchr(w, '"');
+	if (!q || w[strlen(w) - 1] != '"' || strchr(q + 1, '"') != w + strlen(w) - 1 || strchr(w, '\\'))
+		abort();
+	for (const char *p = w; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sdp_info offer, back;
@@ -98,6 +118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* malformed, no audio stream, too many m= lines: refused (400/488) */
 		if (rc != -EBADMSG && rc != -ENOMEDIUM && rc != -E2BIG)
 			abort();
+		check_refusal(rc, &offer);
 		return 0;
 	}
 	check_info(&offer);
