@@ -10,6 +10,7 @@ import flowlib as fl
 from flowlib import FlowError, expect_ladder, flow, pots_peer, tone_events
 
 import peers
+import sipraw
 
 # What the default gateway (session timers on, a REFER handler, no
 # registrar) handles, in sip_caps.c's order.
@@ -330,3 +331,28 @@ def caps_options_503_when_no_channel_is_free(tb):
     if not re.match(r"^\d+$", peers.header(r, "Retry-After") or ""):
         raise FlowError("503 without Retry-After:\n" + r)
     gw.wait_line(r"OPTIONS from 127\.0\.0\.1: 503, every B-channel is busy", stream="err")
+
+
+@flow
+@fl.no_pri
+def caps_refer_outside_dialog_403(tb):
+    """A REFER outside any dialog (RFC 3515 allows it: "call this number for me") to a PSTN
+    number, from a trusted address even: 403, and nothing on the PRI (no leg, no transferor)."""
+    tb.gateway(tb.config([pots_peer(900, "9T")]))
+    pbx = tb.pbx()
+    pbx.wait_line(r"EVENT dchan up")
+    # Sofia 1.12.11 NOTIFYs an out-of-dialog REFER's implicit subscription ("100 Trying")
+    # as it reports the REFER, crossing our 403: SIPp cannot take both in either order, so
+    # the raw client, which skips requests while it waits for the REFER's final response.
+    ua = sipraw.RawUA(tb.sip_port, "2001")
+    try:
+        ruri = "sip:2001@127.0.0.1:%d" % tb.sip_port
+        ua.request("REFER", ruri, ruri, ["Refer-To: <sip:95551234@127.0.0.1:%d>" % tb.sip_port,
+                                         "Referred-By: <sip:2001@127.0.0.1>"])
+        r = ua.recv_final()
+    finally:
+        ua.close()
+    if r.status != 403:
+        raise FlowError("REFER outside a dialog: %d %s, want 403" % (r.status, r.phrase))
+    if any(t.startswith("< SETUP") for _, t in fl.timed(pbx.lines(), "Q931")):
+        raise FlowError("a SETUP went out for a REFER outside a dialog")
