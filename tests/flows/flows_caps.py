@@ -268,8 +268,9 @@ Content-Length: 0
     mid = ("  <pause milliseconds=\"300\"/>\n" + req("INVITE", 2, SDP_VIDEO_ONLY) +
            '  <recv response="100" optional="true"/>\n  <recv response="488"/>\n' + ack % 2 +
            req("UPDATE", 3, SDP_G729_ONLY) + '  <recv response="488"/>\n' +
-           req("INFO", 4, "hello").replace("application/sdp", "text/plain") + '  <recv response="415"/>\n')
-    return head + mid + "  <pause milliseconds=\"300\"/>" + tail.replace("CSeq: 2 BYE", "CSeq: 5 BYE")
+           req("INFO", 4, "hello").replace("application/sdp", "text/plain") + '  <recv response="415"/>\n' +
+           req("OPTIONS", 5, None) + '  <recv response="200"/>\n')
+    return head + mid + "  <pause milliseconds=\"300\"/>" + tail.replace("CSeq: 2 BYE", "CSeq: 6 BYE")
 
 
 @flow
@@ -277,7 +278,8 @@ Content-Length: 0
 def caps_reoffer_refusals_keep_the_call(tb):
     """In an answered call, a re-INVITE with only video: 488 Warning 304 (it was answered 200
     before); an UPDATE with only G.729: 488 Warning 305; an INFO with a text/plain body for the
-    PRI party: 415 with the Accept of what it takes. The call stays up to the caller's BYE."""
+    PRI party: 415 with the Accept of what it takes; an OPTIONS in the dialog: 200. The call stays
+    up to the caller's BYE."""
     tb.gateway(tb.config([pots_peer(900, "9T")]))
     pbx = tb.pbx("--exit-when-done", "--answer-after", "0.2")
     pbx.wait_line(r"EVENT dchan up")
@@ -288,7 +290,7 @@ def caps_reoffer_refusals_keep_the_call(tb):
     expect_ladder("SIP (SIPp)", uac.ladder(),
                   ["> INVITE", "< 100/INVITE", "< 180/INVITE", "< 200/INVITE", "> ACK",
                    "> INVITE", "< 100/INVITE", "< 488/INVITE", "> ACK", "> UPDATE", "< 488/UPDATE",
-                   "> INFO", "< 415/INFO", "> BYE", "< 200/BYE"])
+                   "> INFO", "< 415/INFO", "> OPTIONS", "< 200/OPTIONS", "> BYE", "< 200/BYE"])
     must_header(uac.find("<", r"^SIP/2\.0 415 ")[0], "Accept", "application/dtmf-relay, application/dtmf")
     must_warning(uac.find("<", r"^SIP/2\.0 488 ")[0], 304, "no audio stream")
     must_warning(uac.find("<", r"^SIP/2\.0 488 ")[1], 305, "no codec in common")
