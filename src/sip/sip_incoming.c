@@ -93,6 +93,10 @@ int sip_in_check_offer(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip, st
 		*statusp = 0;
 		return 0;
 	}
+	if (rc == -ENOENT) {	/* RFC 3261 13.2.1: delayed offer, ours goes in the 200 (sip_offer.c) */
+		*statusp = 0;
+		return -ENOENT;
+	}
 	return err_with(-EPROTO, statusp, sip_caps_refuse_offer(ua, nh, rc, offer, NULL, 0));
 }
 
@@ -228,7 +232,7 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 	struct leg_setup_info si = { .law = LAW_ULAW };
 	struct sdp_info offer;
 	struct sip_leg *sl;
-	int cause, status, rc, stale = 0;
+	int cause, status, rc, stale = 0, no_offer;
 
 	if (sip_overload_refuse(ua, nh, sip)) {	/* before any RTP port or call exists */
 		nua_handle_destroy(nh);
@@ -239,10 +243,11 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 		nua_handle_destroy(nh);
 		return -EPERM;
 	}
-	if ((rc = sip_in_check_offer(ua, nh, sip, &offer, &status))) {
+	if ((rc = sip_in_check_offer(ua, nh, sip, &offer, &status)) && rc != -ENOENT) {
 		nua_handle_destroy(nh);	/* answered with status */
 		return rc;
 	}
+	no_offer = rc == -ENOENT;
 	if ((rc = sip_leg_alloc(&sl, ua, SIP_ROLE_UAS))) {
 		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, TAG_END());
 		nua_handle_destroy(nh);
@@ -251,15 +256,19 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 	sl->nh = nh;
 	nua_handle_bind(nh, sl);
 	sip_timers_offer(sl, sip);
-	if ((rc = sl_take_early_sdp(sl, &offer))) {
+	if (no_offer) {
+		sip_offer_none_in(sl, sip);
+		si.law = sip_offer_law(sl);
+	} else if ((rc = sl_take_early_sdp(sl, &offer))) {
 		/* 488 with Warning 305 (no codec of ours) or 302 (transport) */
 		sl_move(sl, SIP_ST_TERMINATING);	/* no call knows it */
 		sip_caps_refuse_offer(ua, nh, rc, &offer, sl, 0);
 		return -EPROTO;
+	} else {
+		sl->offer_ml = offer.ml;	/* our answers keep its m= lines (RFC 3264 6) */
+		si.law = sl->rm.law;
 	}
-	sl->offer_ml = offer.ml;	/* our answers keep its m= lines (RFC 3264 6) */
 	si.t_setup_us = mono_us();
-	si.law = sl->rm.law;
 	if (sip_in_called_number(sip->sip_request->rq_url->url_user, si.called, sizeof(si.called), &cause)) {
 		static struct log_limit lim_number;
 		LOGN_LIMIT(&lim_number, LSS_SIP, "%s INVITE %s: called number refused (%s): cause %d",
