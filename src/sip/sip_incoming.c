@@ -225,8 +225,50 @@ void sip_in_identity(sip_t const *sip, struct leg_setup_info *si)
 	sip_in_redirect(sip, si);
 }
 
-/* A new INVITE outside any dialog (SIP -> PRI). The bridge decides; a
- * refusal goes back as the cause's status with a Reason header. */
+/* The toll-fraud door before the offer is looked at (RFC 3261 8.2: a
+ * request is authenticated, then inspected): who calls from where, with
+ * what credentials (checked once, here), and the called number as far as
+ * it reads (an emergency number passes the door). 0 through; else answered
+ * (407 with a challenge, or 403 with Reason) and -EACCES. */
+static int sip_in_door(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip, struct leg_setup_info *si,
+		       int *stalep)
+{
+	int cause = CAUSE_CALL_REJECTED, rc, status;
+	char reason[CAUSE_REASON_MAX];
+
+	sip_request_source(ua, si->source, sizeof(si->source));
+	if (sip_in_called_number(sip->sip_request->rq_url->url_user, si->called, sizeof(si->called), &cause))
+		si->called[0] = 0;	/* refused past the door (404, 484) */
+	if (sip->sip_from->a_url->url_user)
+		number_strip_visual(si->calling, sizeof(si->calling), sip->sip_from->a_url->url_user);
+	if (ua->reg) {
+		registrar_check(ua->reg, sip, 1, si->source, si->auth_user, sizeof(si->auth_user),
+				&si->auth_status, stalep);
+		if (!sip->sip_proxy_authorization && si->auth_status == 407)
+			si->auth_status = 0;	/* none given: the door decides whether they are due */
+		if (si->auth_status)
+			LOGN(LSS_SIP, "INVITE from %s to %s: credentials refused (%d%s)", si->source, si->called,
+			     si->auth_status, *stalep ? ", stale or replayed nonce" : "");
+	}
+	cause = CAUSE_CALL_REJECTED;
+	if (!ua->door_h || !(rc = ua->door_h(ua->arg, si, &cause)))
+		return 0;
+	if (rc == -EACCES && ua->reg) {
+		/* Figure B-19: 407 with a challenge; the caller ACKs and retries */
+		registrar_refuse(ua->reg, ua->nua, nh, si->auth_status ? si->auth_status : 407, *stalep, 0);
+		return -EACCES;
+	}
+	if (rc == -EACCES)
+		cause = CAUSE_CALL_REJECTED;	/* no registrar to authenticate against: 403 */
+	status = cause_to_sip_status(cause);
+	cause_format_reason(reason, sizeof(reason), cause);
+	nua_respond(nh, status, sip_status_phrase(status), SIPTAG_REASON_STR(reason), TAG_END());
+	return -EACCES;
+}
+
+/* A new INVITE outside any dialog (SIP -> PRI). The door first, then the
+ * offer; the bridge decides; a refusal goes back as the cause's status
+ * with a Reason header. */
 int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 {
 	struct leg_setup_info si = { .law = LAW_ULAW };
@@ -242,6 +284,10 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 		nua_respond(nh, SIP_403_FORBIDDEN, TAG_END());
 		nua_handle_destroy(nh);
 		return -EPERM;
+	}
+	if ((rc = sip_in_door(ua, nh, sip, &si, &stale))) {
+		nua_handle_destroy(nh);	/* answered: 407 or 403 */
+		return rc;
 	}
 	if ((rc = sip_in_check_offer(ua, nh, sip, &offer, &status)) && rc != -ENOENT) {
 		nua_handle_destroy(nh);	/* answered with status */
@@ -278,8 +324,6 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 		sip_leg_release(sl, cause);
 		return -EINVAL;
 	}
-	if (sip->sip_from->a_url->url_user)
-		number_strip_visual(si.calling, sizeof(si.calling), sip->sip_from->a_url->url_user);
 	sip_in_identity(sip, &si);
 	si.replaces = sip_replaces_leg(ua, sip);	/* RFC 3891: routing decides, at the door */
 	if (sip->sip_from->a_display)
@@ -287,16 +331,6 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 			 sip->sip_from->a_display[0] == '"' ? sip->sip_from->a_display + 1 : sip->sip_from->a_display);
 	if (si.display[0] && si.display[strlen(si.display) - 1] == '"')
 		si.display[strlen(si.display) - 1] = 0;
-	sip_request_source(ua, si.source, sizeof(si.source));
-	if (ua->reg) {
-		registrar_check(ua->reg, sip, 1, si.source, si.auth_user, sizeof(si.auth_user),
-				&si.auth_status, &stale);
-		if (!sip->sip_proxy_authorization && si.auth_status == 407)
-			si.auth_status = 0;	/* none given: the bridge decides whether they are due */
-		if (si.auth_status)
-			LOGN(LSS_SIP, "%s INVITE from %s to %s: credentials refused (%d%s)", sip_leg_describe(sl),
-			     si.source, si.called, si.auth_status, stale ? ", stale or replayed nonce" : "");
-	}
 	LOGI(LSS_SIP, "%s INVITE from %s%s%s: %s \"%s\" -> %s", sip_leg_describe(sl), si.source,
 	     si.auth_user[0] ? " as " : "", si.auth_user, si.calling, si.display, si.called);
 	cause = 0;
