@@ -78,7 +78,6 @@ def must_warning(resp, code, text_rx):
 
 
 @flow
-@fl.no_pri
 def caps_options_200_then_503_dchan_down(tb):
     """OPTIONS while the PBX is up: 200 with the exact Allow, Supported, Accept: application/sdp;
     the PBX simulator stopped (D-channel down): 503 with Retry-After, the reason logged."""
