@@ -17,10 +17,10 @@
 #include <sofia-sip/url.h>
 
 #include "bridge/cause.h"
-#include "sip/sip_caps.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/number.h"
+#include "sip/sip_caps.h"
 
 int sip_in_called_number(const char *user, char *out, size_t outlen, int *causep)
 {
@@ -233,7 +233,7 @@ void sip_in_identity(sip_t const *sip, struct leg_setup_info *si)
 static int sip_in_door(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip, struct leg_setup_info *si,
 		       int *stalep)
 {
-	int cause = CAUSE_CALL_REJECTED, rc, status;
+	int cause, rc, status;
 	char reason[CAUSE_REASON_MAX];
 
 	sip_request_source(ua, si->source, sizeof(si->source));

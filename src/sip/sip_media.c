@@ -79,9 +79,10 @@ int sl_build_sdp(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir dir)
 }
 
 /* The audio transport of the far end's SDP, if we can speak it: RTP/AVP,
- * or RTP/AVPF (RFC 4585 3.2: an AVPF end takes an AVP answer's RTCP rules;
- * we answer AVPF with no a=rtcp-fb, RFC 4585 4.2). RTP/SAVP(F) needs SRTP
- * (RFC 3711), which this leg does not set up: the place for it is here. */
+ * or RTP/AVPF (RFC 4585: AVP plus feedback; answered in kind without its
+ * a=rtcp-fb lines, which 4.2 lets an answer drop, and regular reports at
+ * AVP's intervals). RTP/SAVP(F) needs SRTP (RFC 3711), which this leg does
+ * not set up: the place for it is here. */
 static int sl_proto_ok(const struct sip_leg *sl, const struct sdp_info *si)
 {
 	return si->proto == SDP_PROTO_AVP || si->proto == SDP_PROTO_AVPF;
