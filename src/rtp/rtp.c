@@ -57,6 +57,7 @@ struct rtp_session {
 	struct sockaddr_in remote, rtcp_remote;
 	int has_remote;
 	int held;		/* rtp_set_held: RTP stops, RTCP goes on */
+	int mux;		/* rtp_set_mux: RTCP on the RTP port both ways (RFC 5761) */
 	uint32_t ssrc;
 	uint16_t seq;
 	uint32_t ts;
@@ -206,25 +207,32 @@ static void rtcp_take(struct rtp_session *rs, const struct rtcp_info *ri)
 		LOGD(LSS_RTP, "rtp port %d: RTCP BYE from SSRC %08x", rs->local_port, ri->ssrc);
 }
 
+/* One compound RTCP packet received, on port + 1 or muxed on the RTP port. */
+static void rtcp_in(struct rtp_session *rs, const uint8_t *buf, size_t n)
+{
+	struct rtcp_info ri;
+
+	if (rtcp_parse(buf, n, &ri) < 0) {
+		rs->st.rtcp_dropped++;
+		return;
+	}
+	rs->st.rtcp_rx++;
+	/* 6.3.3: every compound received moves the average size */
+	rs->rtcp_avg_size += ((double)n + RTCP_IPUDP_HDR - rs->rtcp_avg_size) / 16;
+	rtcp_take(rs, &ri);
+}
+
 static int rtcp_readable(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)
 {
 	struct rtp_session *rs = (struct rtp_session *)arg;
 	uint8_t buf[RTCP_MAX_PKT];
-	struct rtcp_info ri;
 
 	for (;;) {
 		ssize_t n = recv(rs->rtcp_fd, buf, sizeof(buf), 0);
 
 		if (n < 0)
 			break;
-		if (rtcp_parse(buf, (size_t)n, &ri) < 0) {
-			rs->st.rtcp_dropped++;
-			continue;
-		}
-		rs->st.rtcp_rx++;
-		/* 6.3.3: every compound received moves the average size */
-		rs->rtcp_avg_size += ((double)n + RTCP_IPUDP_HDR - rs->rtcp_avg_size) / 16;
-		rtcp_take(rs, &ri);
+		rtcp_in(rs, buf, (size_t)n);
 	}
 	return 0;
 }
@@ -262,8 +270,8 @@ static int rtcp_send_report(struct rtp_session *rs, int bye)
 	if (n < 0)
 		return n;
 	rs->rtcp_avg_size += ((double)n + RTCP_IPUDP_HDR - rs->rtcp_avg_size) / 16;
-	if (sendto(rs->rtcp_fd, buf, (size_t)n, 0, (const struct sockaddr *)&rs->rtcp_remote,
-		   sizeof(rs->rtcp_remote)) < 0)
+	if (sendto(rs->mux ? rs->fd : rs->rtcp_fd, buf, (size_t)n, 0,
+		   (const struct sockaddr *)(rs->mux ? &rs->remote : &rs->rtcp_remote), sizeof(rs->remote)) < 0)
 		return -errno;
 	rs->st.rtcp_tx++;
 	return 0;
@@ -313,6 +321,12 @@ static int rtp_readable(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *a
 			continue;
 		if (n < 0)
 			break;
+		/* RFC 5761 4: muxed, a second octet of 192-223 (payload
+		 * type 64-95 with the marker) is RTCP */
+		if (rs->mux && n >= 2 && (buf[1] & 0x7f) >= 64 && (buf[1] & 0x7f) <= 95) {
+			rtcp_in(rs, buf, (size_t)n);
+			continue;
+		}
 		if (rtp_parse(buf, (size_t)n, &h) < 0 ||
 		    (h.pt >= 72 && h.pt <= 76)) {	/* 72-76: RTCP (RFC 5761 4) */
 			rs->st.rx_dropped++;
@@ -516,6 +530,11 @@ int rtp_set_remote(struct rtp_session *rs, const char *ip, int port)
 	rs->rtcp_remote.sin_port = htons((uint16_t)(port + 1));	/* RFC 3550 11 */
 	rs->has_remote = 1;
 	return 0;
+}
+
+void rtp_set_mux(struct rtp_session *rs, int on)
+{
+	rs->mux = on;
 }
 
 void rtp_set_held(struct rtp_session *rs, int held)

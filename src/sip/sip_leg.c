@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/number.h"
 #include "rtp/rtp.h"
+#include "sip/sip_caps.h"
 
 static void sl_action(struct fsm_inst *fi, int event, void *data);
 static void sl_timeout(struct fsm_inst *fi, int timer);
@@ -603,7 +604,7 @@ static void ev_offer_in(struct sip_leg *sl, sip_t const *sip, int update)
 {
 	struct sdp_info si;
 	char sdp[SDP_ANSWER_LEN];
-	int hold;
+	int hold, rc;
 
 	/* nua leaves UPDATE to us (NUTAG_APPL_METHOD): our answer names the
 	 * request it answers (NUTAG_WITH_THIS), as for INFO and REFER */
@@ -613,17 +614,19 @@ static void ev_offer_in(struct sip_leg *sl, sip_t const *sip, int update)
 		sip_offer_update_early(sl, sip);	/* RFC 3311 5.1: in the early dialog */
 		return;
 	}
-	if (update && sip_body_sdp(sip, &si) == -ENOENT) {
+	rc = sip_body_sdp(sip, &si);
+	if (update && rc == -ENOENT) {
 		nua_respond(sl->nh, SIP_200_OK, NUTAG_WITH_THIS(sl->ua->nua), TAG_END());
 		sip_timers_refreshed(sl, sip);
 		return;
 	}
-	if (sip_body_sdp(sip, &si) == 0) {
-		if ((hold = sl_take_sdp(sl, &si)) < 0) {
-			nua_respond(sl->nh, SIP_488_NOT_ACCEPTABLE, TAG_IF(update, NUTAG_WITH_THIS(sl->ua->nua)),
-				    TAG_END());
-			return;
-		}
+	if (rc == 0 && (hold = sl_take_sdp(sl, &si)) < 0)
+		rc = hold;
+	if (rc && rc != -ENOENT) {	/* 488, Warning 304 video only, 305 no codec (sip_caps.c) */
+		sip_caps_refuse_offer(sl->ua, sl->nh, rc, &si, sl, update);
+		return;
+	}
+	if (rc == 0) {
 		if (hold != sl_is(sl, SIP_ST_HELD)) {
 			sl_move(sl, hold ? SIP_ST_HELD : SIP_ST_CONFIRMED);
 			LOGI(LSS_SIP, "%s %s by the far end (%s%s)", sl_describe(&sl->base),
@@ -770,8 +773,8 @@ void sip_leg_event(struct sip_leg *sl, nua_event_t event, int status, char const
 		sip_refer_in(sl, status, sip, tags);
 		return;
 	}
-	if (event == nua_i_info) {
-		sip_info_in(sl, sip);
+	if (event == nua_i_info || event == nua_i_options) {	/* OPTIONS in a dialog: 200 (sip_caps.c) */
+		event == nua_i_info ? sip_info_in(sl, sip) : sip_caps_options(sl->ua, sl->nh, sip, 1);
 		return;
 	}
 	if (event == nua_r_update) {
@@ -805,8 +808,7 @@ void sip_leg_event(struct sip_leg *sl, nua_event_t event, int status, char const
 		nua_respond(sl->nh, SIP_491_REQUEST_PENDING, TAG_END());
 	else if (ev == SIP_EV_I_UPDATE && sip && sip->sip_payload)
 		/* an offer before the answer (RFC 3311 5.1): not taken yet */
-		nua_respond(sl->nh, SIP_488_NOT_ACCEPTABLE, NUTAG_WITH_THIS(sl->ua->nua),
-			    SIPTAG_WARNING_STR("399 sipgw \"no offer before the answer\""), TAG_END());
+		sip_caps_refuse_warn(sl->ua, sl->nh, 488, 399, "no offer before the answer", 1);
 	else if (ev == SIP_EV_I_UPDATE)
 		nua_respond(sl->nh, SIP_200_OK, NUTAG_WITH_THIS(sl->ua->nua), TAG_END());
 }

@@ -8,6 +8,7 @@
  * always carries its own offer and answer (sip_leg.c ev_offer_in).
  * SPDX-License-Identifier: GPL-2.0-only */
 #include "sip/sip_internal.h"
+#include "sip/sip_caps.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -199,11 +200,8 @@ void sip_offer_update_early(struct sip_leg *sl, sip_t const *sip)
 				    SIPTAG_RETRY_AFTER_STR("1"), TAG_END());
 		return;
 	}
-	if (rc || sl_take_early_sdp(sl, &si)) {
-		nua_respond(sl->nh, SIP_488_NOT_ACCEPTABLE, NUTAG_WITH_THIS(sl->ua->nua),
-			    SIPTAG_WARNING_STR(rc ? "399 sipgw \"SDP not understood\""
-					       : "305 sipgw \"none of our codecs offered\""),
-			    TAG_END());
+	if (rc || (rc = sl_take_early_sdp(sl, &si))) {
+		sip_caps_refuse_offer(sl->ua, sl->nh, rc, &si, sl, 1);	/* 488 Warning 304/305/302, 400 */
 		return;
 	}
 	if (sl->role == SIP_ROLE_UAS)
