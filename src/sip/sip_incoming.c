@@ -60,8 +60,14 @@ static int sip_in_accepts_sdp(sip_t const *sip)
  * agent, and text as a quoted string (quotes and backslashes taken out). */
 static void sip_in_refuse_warn(struct sip_ua *ua, nua_handle_t *nh, int status, int code, const char *text)
 {
-	char warning[200];
-	int n = snprintf(warning, sizeof(warning), "%d %s:%d \"", code, ua->bind, ua->port);
+	char warning[200], host[sizeof(ua->bind)], source[NETADDR_STRLEN], hp[SIP_HOSTPORT_LEN];
+	int n;
+
+	/* the agent is a hostport (RFC 3261 25.1 warn-agent): IPv6 bracketed */
+	sip_request_source(ua, source, sizeof(source));
+	if (sip_addr_own_host(host, sizeof(host), ua->bind, source))
+		snprintf(host, sizeof(host), "%s", ua->bind);
+	n = snprintf(warning, sizeof(warning), "%d %s \"", code, sip_hostport(hp, host, ua->port));
 
 	for (const char *t = text; *t && n < (int)sizeof(warning) - 2; t++)
 		warning[n++] = (*t == '"' || *t == '\\' || (unsigned char)*t < 0x20) ? '\'' : *t;
@@ -193,7 +199,7 @@ static size_t sip_redirect_row(enum leg_redirect why)
 	return 0;
 }
 
-void sip_redirect_headers(const char *number, enum leg_redirect why, const char *host, int port,
+void sip_redirect_headers(const char *number, enum leg_redirect why, const char *hostport,
 			  const char *ruri, char *div, size_t divlen, char *hist, size_t histlen)
 {
 	size_t r = sip_redirect_row(why);
@@ -201,12 +207,12 @@ void sip_redirect_headers(const char *number, enum leg_redirect why, const char 
 	div[0] = hist[0] = 0;
 	if (!number || !number[0])
 		return;
-	snprintf(div, divlen, "Diversion: <sip:%s@%s:%d;user=phone>;reason=%s;counter=1", number, host, port,
+	snprintf(div, divlen, "Diversion: <sip:%s@%s;user=phone>;reason=%s;counter=1", number, hostport,
 		 sip_redirects[r].reason);
 	/* RFC 7044: the entry redirected from, then the one it went to with the
 	 * RFC 4458 cause of the redirection */
-	snprintf(hist, histlen, "History-Info: <sip:%s@%s:%d;user=phone>;index=1, <%s;cause=%d>;index=1.1",
-		 number, host, port, ruri, sip_redirects[r].cause);
+	snprintf(hist, histlen, "History-Info: <sip:%s@%s;user=phone>;index=1, <%s;cause=%d>;index=1.1",
+		 number, hostport, ruri, sip_redirects[r].cause);
 }
 
 /* Diversion (RFC 5806) first, else History-Info (RFC 7044): who the call
@@ -302,6 +308,7 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 	if (si.display[0] && si.display[strlen(si.display) - 1] == '"')
 		si.display[strlen(si.display) - 1] = 0;
 	sip_request_source(ua, si.source, sizeof(si.source));
+	snprintf(sl->host, sizeof(sl->host), "%s", si.source);	/* our own address towards it (sip_addr.c) */
 	if (ua->reg) {
 		registrar_check(ua->reg, sip, 1, si.source, si.auth_user, sizeof(si.auth_user),
 				&si.auth_status, &stale);

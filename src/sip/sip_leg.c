@@ -184,17 +184,19 @@ static int sl_invite(struct sip_leg *sl, unsigned se_s)
 static void ev_setup(struct sip_leg *sl, struct sl_setup_args *a)
 {
 	const struct leg_setup_info *si = a->si;
+	char me[SIP_OWN_HOSTPORT_LEN], hp[SIP_HOSTPORT_LEN];
 
 	snprintf(sl->number, sizeof(sl->number), "%s", si->called);
+	sl_own_hostport(sl, me);	/* IPv6 in brackets (RFC 5118 4.1), here and below */
 	/* Request-URI sip:NUMBER@TARGET;user=phone (RFC 3261 19.1.1), or a
 	 * registered phone's contact with the number's address of record in To
 	 * (RFC 3261 16.5). */
 	if (sl->ruri[0]) {
 		snprintf(sl->req_uri, sizeof(sl->req_uri), "%s", sl->ruri);
-		snprintf(sl->req_to, sizeof(sl->req_to), "<sip:%s@%s:%d>", si->called, sl->ua->bind, sl->ua->port);
+		snprintf(sl->req_to, sizeof(sl->req_to), "<sip:%s@%s>", si->called, me);
 	} else {
-		snprintf(sl->req_uri, sizeof(sl->req_uri), "sip:%s@%s:%d;user=phone", si->called, sl->host,
-			 sl->port);
+		snprintf(sl->req_uri, sizeof(sl->req_uri), "sip:%s@%s;user=phone", si->called,
+			 sip_hostport(hp, sl->host, sl->port));
 		snprintf(sl->req_to, sizeof(sl->req_to), "<%s>", sl->req_uri);
 	}
 	/* RFC 3323 4, RFC 3325 9.1: a restricted caller is anonymous in From,
@@ -203,19 +205,18 @@ static void ev_setup(struct sip_leg *sl, struct sl_setup_args *a)
 	if (si->restricted)
 		snprintf(sl->req_from, sizeof(sl->req_from), "\"Anonymous\" <sip:anonymous@anonymous.invalid>");
 	else
-		snprintf(sl->req_from, sizeof(sl->req_from), "\"%s\" <sip:%s@%s:%d;user=phone>",
+		snprintf(sl->req_from, sizeof(sl->req_from), "\"%s\" <sip:%s@%s;user=phone>",
 			 si->display[0] ? si->display : (si->calling[0] ? si->calling : "Anonymous"),
-			 si->calling[0] ? si->calling : "anonymous", sl->ua->bind, sl->ua->port);
+			 si->calling[0] ? si->calling : "anonymous", me);
 	sl->req_privacy = si->restricted;
 	sl->req_pai[0] = 0;
-	sip_redirect_headers(si->redirecting, si->redirect_reason, sl->ua->bind, sl->ua->port, sl->req_uri,
+	sip_redirect_headers(si->redirecting, si->redirect_reason, me, sl->req_uri,
 			     sl->req_div, sizeof(sl->req_div), sl->req_hist, sizeof(sl->req_hist));
 	if (sl->assert_identity && si->calling[0])
-		snprintf(sl->req_pai, sizeof(sl->req_pai), "P-Asserted-Identity: <sip:%s@%s:%d;user=phone>",
-			 si->calling, sl->ua->bind, sl->ua->port);
+		snprintf(sl->req_pai, sizeof(sl->req_pai), "P-Asserted-Identity: <sip:%s@%s;user=phone>",
+			 si->calling, me);
 	if (si->referred_by[0])	/* RFC 3892: who transferred the call here */
-		snprintf(sl->req_refby, sizeof(sl->req_refby), "Referred-By: <sip:%s@%s:%d>", si->referred_by,
-			 sl->ua->bind, sl->ua->port);
+		snprintf(sl->req_refby, sizeof(sl->req_refby), "Referred-By: <sip:%s@%s>", si->referred_by, me);
 	if ((a->rc = sl_invite(sl, 0))) {
 		*a->causep = CAUSE_TEMP_FAILURE;
 		return;

@@ -94,7 +94,7 @@ static void nua_cb(nua_event_t event, int status, char const *phrase, nua_t *nua
 int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 {
 	struct sip_ua *ua = calloc(1, sizeof(*ua));
-	char url[128];
+	char url[128], bound[256];
 
 	if (!ua)
 		return -ENOMEM;
@@ -122,7 +122,7 @@ int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 	sip_log_capture();
 	if (log_get_level() >= LOG_LVL_INFO)
 		sip_trace_enable(trace_cb, ua);
-	snprintf(url, sizeof(url), "sip:%s:%d", p->bind, p->port);
+	sip_addr_listen_url(url, sizeof(url), p->bind, p->port);	/* RFC 5118 4.1: [v6]; "::" both families */
 	ua->nua = nua_create(p->root, nua_cb, ua,
 			     NUTAG_URL(url),
 			     NUTAG_MEDIA_ENABLE(0),		/* SDP is ours (sdp.c) */
@@ -154,7 +154,8 @@ int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 		free(ua);
 		return -EADDRINUSE;
 	}
-	LOGN(LSS_SIP, "listening on %s (udp)", url);
+	LOGN(LSS_SIP, "listening on %s (udp%s%s)", url, sip_addr_bound(p->port, bound, sizeof(bound)) ? "" : ": ",
+	     bound);
 	*uap = ua;
 	return sip_overload_init(ua, p);
 }
