@@ -153,6 +153,21 @@ const char *sl_own_hostport(const struct sip_leg *sl, char *out)
 	return out;
 }
 
+const char *sl_contact(const struct sip_leg *sl, char *out, size_t len)
+{
+	struct sockaddr_storage ss;
+	char hp[SIP_OWN_HOSTPORT_LEN];
+
+	/* Bound to ::, nua would write the first transport's address for
+	 * every peer (nua_registration_by_aor() skips its IPv4/IPv6 test when
+	 * it has an AoR): an IPv4 Contact an IPv6-only peer cannot reach. Our
+	 * own, towards this peer, becomes the dialog's (its ds_ltarget). */
+	if (netaddr_parse(sl->ua->bind, &ss) || !netaddr_is_any(&ss))
+		return NULL;
+	snprintf(out, len, "<sip:%s>", sl_own_hostport(sl, hp));
+	return out;
+}
+
 const char *sl_media_addr(const struct sip_leg *sl, char *out, size_t len)
 {
 	if (sip_addr_own_host(out, len, sl->ua->rtp_ip, sl_peer(sl)))

@@ -395,6 +395,9 @@ int sl_build_answer(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir dir,
  * (sip_addr.c): sip.bind, or for a wildcard the address towards the peer;
  * IPv6 in brackets. Returns out (SIP_OWN_HOSTPORT_LEN bytes). */
 const char *sl_own_hostport(const struct sip_leg *sl, char *out);
+/** Our Contact for the leg's dialog ("<sip:hostport>") when bound to a
+ * wildcard, else NULL (nua's own is right). Returns out or NULL. */
+const char *sl_contact(const struct sip_leg *sl, char *out, size_t len);
 /** Our RTP address for the leg's SDP, bare: rtp.address, or for a wildcard
  * the address towards the far end's media (else its signalling). Returns out. */
 const char *sl_media_addr(const struct sip_leg *sl, char *out, size_t len);

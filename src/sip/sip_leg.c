@@ -162,7 +162,8 @@ static void sl_terminate(struct sip_leg *sl, int cause, int status)
  * the UA's default). 0 or -errno. */
 static int sl_invite(struct sip_leg *sl, unsigned se_s)
 {
-	char sdp[1024];
+	char sdp[1024], m[SIP_OWN_HOSTPORT_LEN + 8];
+	const char *contact = sl_contact(sl, m, sizeof(m));
 	int rc;
 
 	if ((rc = sl_build_sdp(sl, sdp, sizeof(sdp), SDP_SENDRECV)))
@@ -176,7 +177,7 @@ static int sl_invite(struct sip_leg *sl, unsigned se_s)
 		   TAG_IF(sl->req_pai[0], SIPTAG_HEADER_STR(sl->req_pai)),
 		   TAG_IF(sl->req_div[0], SIPTAG_HEADER_STR(sl->req_div)),
 		   TAG_IF(sl->req_hist[0], SIPTAG_HEADER_STR(sl->req_hist)),
-		   TAG_IF(sl->req_refby[0], SIPTAG_HEADER_STR(sl->req_refby)),
+		   TAG_IF(sl->req_refby[0], SIPTAG_HEADER_STR(sl->req_refby)), TAG_IF(contact, SIPTAG_CONTACT_STR(contact)),
 		   SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
 	return 0;
 }
@@ -322,24 +323,28 @@ static void sl_enter_ending(struct fsm_inst *fi, int prev)
  * in-band tones (progress indicator 1 or 8) so the caller hears them. */
 static void sl_respond_sdp(struct sip_leg *sl, int status, const char *phrase)
 {
-	char sdp[SDP_ANSWER_LEN];
+	char sdp[SDP_ANSWER_LEN], m[SIP_OWN_HOSTPORT_LEN + 8];
+	const char *contact = sl_contact(sl, m, sizeof(m));	/* bound to ::: ours (sip_addr.c) */
 
 	if (sl_build_answer(sl, sdp, sizeof(sdp), SDP_SENDRECV, &sl->offer_ml))
 		LOGE(LSS_SIP, "%s SDP answer does not fit in %zu bytes", sl_describe(&sl->base), sizeof(sdp));
 	nua_respond(sl->nh, status, phrase, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-		    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+		    SIPTAG_PAYLOAD_STR(sdp), TAG_IF(contact, SIPTAG_CONTACT_STR(contact)), TAG_END());
 }
 
 /* leg_ops.alert (inband 0/1) and .progress (1): 180, or 183 with our SDP. */
 static void ev_alert(struct sip_leg *sl, int inband)
 {
+	char m[SIP_OWN_HOSTPORT_LEN + 8];
+	const char *contact = sl_contact(sl, m, sizeof(m));
+
 	if (sl_is(sl, SIP_ST_TERMINATING))
 		return;	/* the caller has gone; the call has not heard yet */
 	sl_move(sl, SIP_ST_EARLY);
 	if (inband)
 		sl_respond_sdp(sl, SIP_183_SESSION_PROGRESS);
 	else
-		nua_respond(sl->nh, SIP_180_RINGING, TAG_END());
+		nua_respond(sl->nh, SIP_180_RINGING, TAG_IF(contact, SIPTAG_CONTACT_STR(contact)), TAG_END());
 }
 
 static void sl_alert(struct leg *leg, int inband)
