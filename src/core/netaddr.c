@@ -125,11 +125,12 @@ socklen_t netaddr_len(const struct sockaddr_storage *ss)
 	return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 }
 
-int netaddr_to_family(struct sockaddr_storage *dst, int fam)
+int netaddr_to_family(struct sockaddr_storage *dst, const struct sockaddr_storage *local)
 {
-	if (dst->ss_family == fam)
+	if (dst->ss_family == local->ss_family)
 		return 0;
-	if (fam == AF_INET6 && dst->ss_family == AF_INET) {
+	/* only :: is dual-stack (netaddr_udp_bind's IPV6_V6ONLY) */
+	if (local->ss_family == AF_INET6 && dst->ss_family == AF_INET && netaddr_is_any(local)) {
 		struct sockaddr_in v4 = *(struct sockaddr_in *)dst;
 		struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)dst;
 

@@ -26,11 +26,11 @@ int netaddr_is_any(const struct sockaddr_storage *ss);
 int netaddr_port(const struct sockaddr_storage *ss);
 void netaddr_set_port(struct sockaddr_storage *ss, int port);
 socklen_t netaddr_len(const struct sockaddr_storage *ss);
-/** dst made sendable from a socket of family fam: an IPv4 peer on an IPv6
- * socket becomes ::ffff:a.b.c.d (RFC 4291 2.5.5.2; the socket is dual-stack
- * only when bound to ::). 0, or -EAFNOSUPPORT for an IPv6 peer on an IPv4
- * socket. */
-int netaddr_to_family(struct sockaddr_storage *dst, int fam);
+/** dst made sendable from a socket bound to local (netaddr_udp_bind): an
+ * IPv4 peer on a socket bound to :: becomes ::ffff:a.b.c.d (RFC 4291
+ * 2.5.5.2). 0, or -EAFNOSUPPORT for an IPv6 peer on an IPv4 socket or an
+ * IPv4 peer on one bound to a given IPv6 address (IPv6 only). */
+int netaddr_to_family(struct sockaddr_storage *dst, const struct sockaddr_storage *local);
 /** Same address, both v4 or both v6 (a v4-mapped v6 equals its v4). */
 int netaddr_same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
 /** A non-blocking UDP socket of local's family bound to local and port (0:

@@ -55,7 +55,7 @@ struct rtp_session {
 	su_wait_t rtcp_wait[1];
 	su_timer_t *rtcp_timer;
 	int local_port;
-	int family;		/* of the sockets: AF_INET, or AF_INET6 (with :: IPv4 too) */
+	struct sockaddr_storage local;	/* rtp.address, port 0: AF_INET, AF_INET6 (:: takes IPv4 too) */
 	struct sockaddr_storage remote, rtcp_remote;	/* in family (netaddr_to_family) */
 	int has_remote;
 	int held;		/* rtp_set_held: RTP stops, RTCP goes on */
@@ -347,7 +347,7 @@ static int rtp_bind(struct rtp_session *rs, const char *ip, int pmin, int pmax)
 	/* the parse config made of rtp.address (core/netaddr.h): the family follows it */
 	if (netaddr_parse(ip ? ip : "0.0.0.0", &sin))
 		return -EINVAL;
-	rs->family = sin.ss_family;
+	rs->local = sin;
 	for (int i = 0; kernel ? i < RTP_PAIR_TRIES : p <= pmax && p < 65535; i++, p += 2) {
 		int port = p, fd = netaddr_udp_bind(&sin, kernel ? 0 : p, &port), fd2;
 
@@ -405,7 +405,7 @@ int rtp_alloc(struct rtp_session **rsp, su_root_t *root, const struct rtp_params
 		int on = 1;
 		if (setsockopt(rs->fd, IPPROTO_IP, IP_RECVERR, &on, sizeof(on)) < 0)
 			LOGW(LSS_RTP, "IP_RECVERR: %s (ICMP errors not counted)", strerror(errno));
-		if (rs->family == AF_INET6 && setsockopt(rs->fd, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof(on)) < 0)
+		if (rs->local.ss_family == AF_INET6 && setsockopt(rs->fd, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof(on)) < 0)
 			LOGW(LSS_RTP, "IPV6_RECVERR: %s (ICMPv6 errors not counted)", strerror(errno));
 	}
 	/* RFC 3550 5.1: SSRC, initial sequence number and timestamp random. */
@@ -494,10 +494,10 @@ int rtp_set_remote(struct rtp_session *rs, const char *ip, int port)
 	}
 	if (port > 65535 || netaddr_parse(ip, &sin))
 		return -EINVAL;
-	/* an IPv6 peer on an IPv4 socket (rtp.address 0.0.0.0 or v4): none */
-	if (netaddr_to_family(&sin, rs->family)) {
+	/* an IPv6 peer on an IPv4 socket (rtp.address 0.0.0.0 or v4), IPv4 on a given v6 one */
+	if (netaddr_to_family(&sin, &rs->local)) {
 		LOGW(LSS_RTP, "rtp port %d: cannot send to %s from an IPv%d socket (rtp.address)", rs->local_port,
-		     ip, rs->family == AF_INET6 ? 6 : 4);
+		     ip, rs->local.ss_family == AF_INET6 ? 6 : 4);
 		rs->has_remote = 0;
 		return -EAFNOSUPPORT;
 	}

@@ -248,7 +248,7 @@ struct udptl_session {
 	int reg;		/* su_root_register() index, 0 = not registered */
 	su_wait_t wait[1];
 	int local_port;
-	int family;		/* of the socket (rtp.address's) */
+	struct sockaddr_storage local;	/* rtp.address, port 0 */
 	struct sockaddr_storage remote;	/* in family */
 	int has_remote;
 	struct udptl_rx rx;
@@ -283,7 +283,7 @@ static int udptl_bind(struct udptl_session *us, const char *ip, int pmin, int pm
 
 	if (netaddr_parse(ip ? ip : "0.0.0.0", &ss))
 		return -EINVAL;
-	us->family = ss.ss_family;
+	us->local = ss;
 	if (!pmin && !pmax) {
 		fd = netaddr_udp_bind(&ss, 0, &us->local_port);
 	} else {
@@ -365,9 +365,9 @@ int udptl_set_remote(struct udptl_session *us, const char *ip, int port)
 	}
 	if (port > 65535 || netaddr_parse(ip, &sin))
 		return -EINVAL;
-	if (netaddr_to_family(&sin, us->family)) {
+	if (netaddr_to_family(&sin, &us->local)) {
 		us->has_remote = 0;
-		return -EAFNOSUPPORT;	/* an IPv6 peer, an IPv4 socket */
+		return -EAFNOSUPPORT;	/* an IPv6 peer, an IPv4 socket (or IPv4 on a given v6 one) */
 	}
 	netaddr_set_port(&sin, port);
 	us->remote = sin;
