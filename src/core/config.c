@@ -589,7 +589,7 @@ static int load_peers(struct ctx *c, struct gw_config *cfg, const config_setting
 				return fail(c, g, "dial-peer %d: a voip dial-peer needs 'session_target'", dp->tag);
 			if (dp_session_target(dp, host, sizeof(host), &port))
 				return fail(c, g, "dial-peer %d: session_target \"%s\" is not ipv4:ADDR[:PORT], "
-					    "dns:NAME[:PORT] or NAME[:PORT]", dp->tag, dp->target);
+					    "ipv6:[ADDR][:PORT], dns:NAME[:PORT] or NAME[:PORT]", dp->tag, dp->target);
 		} else {
 			int found = !!config_span(cfg, dp->port);
 			for (int t = 0; t < cfg->n_tgs && !found; t++)
@@ -627,13 +627,40 @@ static int check_addr(struct ctx *c, config_t *lc, const char *path, char *v, si
 	return 0;
 }
 
+/* A dial-peer's IP session target the SIP socket cannot reach: IPv6 with
+ * sip.bind IPv4 (0.0.0.0 too), IPv4 with a given IPv6 bind (only :: takes
+ * both). Each call to it would fail with no transport. */
+static int check_target_family(struct ctx *c, config_t *lc, const struct gw_config *cfg)
+{
+	struct sockaddr_storage b, t;
+	char host[128];
+	int port;
+
+	if (netaddr_parse(cfg->sip_bind, &b))
+		return 0;
+	for (size_t i = 0; i < cfg->n_peers; i++) {
+		const struct dial_peer *dp = &cfg->peers[i];
+
+		if (dp->type != DP_VOIP || dp_session_target(dp, host, sizeof(host), &port) ||
+		    netaddr_parse(host, &t) || t.ss_family == b.ss_family ||
+		    (b.ss_family == AF_INET6 && netaddr_is_any(&b)))
+			continue;
+		return fail(c, config_setting_get_elem(config_lookup(lc, "dial_peers"), (unsigned)i),
+			    "dial-peer %d: session_target \"%s\" is IPv%d, sip.bind \"%s\" is IPv%d "
+			    "(bind = \"::\" listens on both)", dp->tag, dp->target, t.ss_family == AF_INET6 ? 6 : 4,
+			    cfg->sip_bind, b.ss_family == AF_INET6 ? 6 : 4);
+	}
+	return 0;
+}
+
 static int check_runtime(struct ctx *c, config_t *lc, struct gw_config *cfg)
 {
 	const struct cfg_registrar *r = &cfg->reg;
 	int rc;
 
 	if ((rc = check_addr(c, lc, "sip.bind", cfg->sip_bind, sizeof(cfg->sip_bind))) ||
-	    (rc = check_addr(c, lc, "rtp.address", cfg->rtp_ip, sizeof(cfg->rtp_ip))))
+	    (rc = check_addr(c, lc, "rtp.address", cfg->rtp_ip, sizeof(cfg->rtp_ip))) ||
+	    (rc = check_target_family(c, lc, cfg)))
 		return rc;
 	if (!r->enabled)
 		return 0;

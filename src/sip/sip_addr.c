@@ -102,6 +102,8 @@ int sip_addr_uri_host(const char *uri, char *out, size_t len)
 			return -EINVAL;
 	} else {
 		e = h + strcspn(h, ":;?>");
+		if (memchr(h, '[', (size_t)(e - h)) || memchr(h, ']', (size_t)(e - h)))
+			return -EINVAL;	/* a bracket only around an IPv6 reference */
 	}
 	n = (size_t)(e - h);
 	if (!n || n >= len)

@@ -258,11 +258,12 @@ def ipv6_config_check(tb):
     good = ('sip = { bind = "%s"; port = 5999; trusted = [ "::1/128", "fd00::/8", "127.0.0.1" ]; };\n'
             'rtp = { address = "%s"; };\n'
             'dial_peers = ( { tag = 1; type = "voip"; destination_pattern = "2..."; '
-            'session_target = "ipv6:[::1]:5070"; } );\n')
-    for b, r in (("::1", "::1"), ("[::1]", "[::1]"), ("::", "::"), ("0.0.0.0", "127.0.0.1")):
+            'session_target = "%s"; } );\n')
+    for b, r, t in (("::1", "::1", "ipv6:[::1]:5070"), ("[::1]", "[::1]", "ipv6:::1"), ("::", "::", "ipv4:127.0.0.1"),
+                    ("0.0.0.0", "127.0.0.1", "ipv4:127.0.0.1:5070")):
         path = os.path.join(tb.dir, "good-%d.conf" % len(tb.procs))
         with open(path, "w") as f:
-            f.write(good % (b, r))
+            f.write(good % (b, r, t))
         p = tb.start("good%d" % len(tb.procs), [tb.bin("sipgw"), "-t", "-c", path])
         if p.wait_exit() != 0 or not any(": OK (" in ln for ln in p.lines()):
             raise FlowError("sipgw -t with bind %s: %s %s" % (b, p.lines(), p.errlines()))
@@ -280,6 +281,10 @@ def ipv6_config_check(tb):
          '    session_target = "ipv6:[::1]:70000"; } );\n', 2, "session_target"),
         ('dial_peers = (\n  { tag = 1; type = "voip"; destination_pattern = "2...";\n'
          '    session_target = "ipv6:::1:5060:x"; } );\n', 2, "session_target"),
+        # no call could go: an IPv6 target from an IPv4 socket
+        ('sip = { bind = "127.0.0.1"; port = 5999; };\ndial_peers = (\n  { tag = 1; type = "voip"; '
+         'destination_pattern = "2..."; session_target = "ipv6:[::1]:5070"; } );\n', 3,
+         'session_target "ipv6:[::1]:5070" is IPv6, sip.bind "127.0.0.1" is IPv4'),
     ]
     for i, (text, line, what) in enumerate(cases):
         path = os.path.join(tb.dir, "t%d.conf" % i)

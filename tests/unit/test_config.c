@@ -887,6 +887,10 @@ static void test_trusted_ipv6(void)
 	expect_error("dial_peers = (\n  { tag = 1; type = \"voip\"; destination_pattern = \"2...\";\n"
 		     "    session_target = \"ipv6:[::1]:5060:7\"; } );\n", 2,
 		     "session_target \"ipv6:[::1]:5060:7\"");
+	/* an IPv6 target from an IPv4 socket: no call could go */
+	expect_error("sip = { bind = \"127.0.0.1\"; };\ndial_peers = (\n  { tag = 1; type = \"voip\"; "
+		     "destination_pattern = \"2...\";\n    session_target = \"ipv6:[::1]:5060\"; } );\n", 3,
+		     "dial-peer 1: session_target \"ipv6:[::1]:5060\" is IPv6, sip.bind \"127.0.0.1\" is IPv4");
 }
 
 /* What the start would trip over is found at load (and so by sipgw -t). */
