@@ -150,6 +150,34 @@ def ipv6_untrusted_caller_refused(tb):
         raise FlowError("an untrusted IPv6 caller reached the trunk: %s" % q931_ladder(pbx.lines()))
 
 
+@flow
+def ipv6_registered_phone(tb):
+    """Registrar over IPv6: a phone on [::1] registers (digest), its Contact kept bracketed; the PBX calls it: INVITE to sip:2001@[::1]:PORT; audio both ways."""
+    reg = ('registrar = { realm = "sipgw"; users = ( { user = "2001"; password = "secret1"; } ); '
+           'min_expires = 10; };\n')
+    peer = 'tag = 99; type = "voip"; destination_pattern = "2..."; session_target = "registrar";'
+    gw = tb.gateway(v6_config(tb, [peer], extra=reg, trusted=()))
+    phone = phone6(tb, "phone", "--user", "2001", "--register", "sip:" + peers.hostport("::1", tb.sip_port),
+                   "--auth", "2001:secret1", "--answer-after", "0.3", "--tone", "1000", "--detect", "2000",
+                   "--hangup-after", "1.5", "--exit-after-calls", "1")
+    phone.wait_line(r"EVENT registered expires=\d+ contacts=1")
+    gw.wait_line(r"2001.*\[::1\]:%d" % phone.port, stream="err")
+    pbx = pbx_call(tb, "--tone", "2000", "--detect", "1000")
+    if pbx.wait_exit() != 0 or phone.wait_exit() != 0:
+        raise FlowError("a simulator failed")
+    lad = sip_ladder(phone.lines())
+    if lad[:4] != ["> REGISTER", "< 401/REGISTER", "> REGISTER", "< 200/REGISTER"]:
+        raise FlowError("no digest REGISTER first: %s" % lad)
+    lad = lad[4:-2] if lad[-2:] == ["> REGISTER", "< 200/REGISTER"] else lad[4:]
+    expect_ladder("SIP", lad, PHONE_ANSWERED + ["> BYE", "< 200/BYE"])
+    expect_ladder("PRI", q931_ladder(pbx.lines()),
+                  PBX_CONNECTED + ["< DISCONNECT cause=16", "> RELEASE", "< RELEASE COMPLETE"])
+    inv = fl.sip_lines(phone.lines(), r"^< INVITE ")[0][1]
+    if not re.search(r"INVITE sip:2001@\[::1\]:%d[; ]" % phone.port, inv):
+        raise FlowError("INVITE not to the registered contact [::1]: " + inv)
+    check_audio_crossed(pbx, phone)
+
+
 def sipp_v6(tb, name, scenario, **kw):
     need_v6()
     return peers.Sipp(tb, name, scenario, host="::1", **kw)
