@@ -113,7 +113,6 @@ def ipv6_pri_to_phone(tb):
 
 
 @flow
-@fl.no_pri
 def ipv6_phone_to_pri(tb):
     """Phone on [::1] (trusted ::1/128) -> sipgw on [::1] -> PBX: SETUP 5551234, 180/200 with c=::1; audio both ways."""
     gw = tb.gateway(v6_config(tb, [pots_peer(900, "9T")], trusted=("::1/128",)))
@@ -136,7 +135,6 @@ def ipv6_phone_to_pri(tb):
 
 
 @flow
-@fl.no_pri
 def ipv6_untrusted_caller_refused(tb):
     """Toll fraud over IPv6: a caller from ::1 with only 127.0.0.1 and fd00::/8 trusted gets 403, and no SETUP reaches the PBX."""
     gw = tb.gateway(v6_config(tb, [pots_peer(900, "9T")], trusted=("127.0.0.1", "fd00::/8")))
@@ -215,7 +213,6 @@ def ipv6_sipp_uas(tb):
 
 
 @flow
-@fl.no_pri
 def ipv6_sipp_uac_to_pri(tb):
     """SIPp UAC on [::1] -> sipgw [::1] -> PBX: 180/200 Contact [::1], SDP IN IP6 ::1, SETUP 5551234; the PBX hears SIPp's echo."""
     tb.gateway(v6_config(tb, [pots_peer(900, "9T")]))
@@ -239,7 +236,6 @@ def ipv6_sipp_uac_to_pri(tb):
 
 
 @flow
-@fl.no_pri
 def ipv6_dual_stack_bind_any(tb):
     """bind "::" and rtp.address "::": one call from a phone on 127.0.0.1 and one from [::1] reach the PBX; each 200's c= is of the caller's family; audio both ways on both."""
     gw = tb.gateway(v6_config(tb, [pots_peer(900, "9T")], bind="::", rtp="::", trusted=("127.0.0.1", "::1")))
