@@ -4,6 +4,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,6 +229,29 @@ int netaddr_local_for(const struct sockaddr_storage *peer, struct sockaddr_stora
 	close(fd);
 	if (!rc)
 		netaddr_set_port(local, 0);
+	return rc;
+}
+
+int netaddr_first_global(int fam, struct sockaddr_storage *out)
+{
+	struct ifaddrs *ifa, *i;
+	int rc = -ENOENT;
+
+	if (getifaddrs(&ifa))
+		return -errno;
+	for (i = ifa; i && rc; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != fam || !(i->ifa_flags & IFF_UP) ||
+		    (i->ifa_flags & IFF_LOOPBACK))
+			continue;
+		if (fam == AF_INET6 &&
+		    IN6_IS_ADDR_LINKLOCAL(&((const struct sockaddr_in6 *)i->ifa_addr)->sin6_addr))
+			continue;
+		memset(out, 0, sizeof(*out));
+		memcpy(out, i->ifa_addr, fam == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+		netaddr_set_port(out, 0);
+		rc = 0;
+	}
+	freeifaddrs(ifa);
 	return rc;
 }
 

@@ -43,6 +43,11 @@ int netaddr_udp_bind(const struct sockaddr_storage *local, int port, int *portp)
  * wildcard. 0 or -errno (-ENETUNREACH: no route). */
 int netaddr_local_for(const struct sockaddr_storage *peer, struct sockaddr_storage *local);
 
+/** The first address of family fam on an interface that is up, not
+ * loopback and (IPv6) not link-local, into out (port 0): ours when a
+ * wildcard has no peer address to follow. 0 or -ENOENT. */
+int netaddr_first_global(int fam, struct sockaddr_storage *out);
+
 /* IP prefixes ("192.0.2.0/24", "fd00::/8", "::1/128", a bare address is
  * the whole length) for sip.trusted and the like. */
 struct netaddr_prefix {

@@ -706,7 +706,7 @@ static int route_redirect_server(struct route *r, struct leg *a, const struct le
 		int n_reg = route_contacts(r, si->called, reg, LEG_MAX_CONTACTS);
 
 		/* our own address as the caller reaches it (a wildcard bind is none) */
-		if (sip_addr_own_host(me, sizeof(me), r->cfg->sip_bind, si->source))
+		if (sip_addr_own_host(me, sizeof(me), r->cfg->sip_bind, si->source) == -ENOSPC)
 			snprintf(me, sizeof(me), "%s", r->cfg->sip_bind);
 		if (route_redir_user_contacts(u, me, r->cfg->sip_port, reg, n_reg, &lc) == 0)
 			return route_redir_answer(a, &lc, si->called, causep);

@@ -118,21 +118,27 @@ int sip_addr_own_host(char *out, size_t len, const char *local, const char *peer
 	struct sockaddr_storage ls, ps, src;
 	char host[NETADDR_STRLEN];
 	const char *pick = local;
+	int rc = 0;
 
 	if (netaddr_parse(local, &ls) == 0 && netaddr_is_any(&ls)) {
-		pick = ls.ss_family == AF_INET6 ? "::1" : "127.0.0.1";
+		rc = -ENOENT;
 		if (peer && netaddr_parse(peer, &ps) && sip_addr_uri_host(peer, host, sizeof(host)) == 0)
 			peer = host;
 		/* bound to 0.0.0.0 we cannot send to an IPv6 peer, so only :: follows one */
 		if (peer && netaddr_parse(peer, &ps) == 0 && !netaddr_is_any(&ps) &&
 		    (ls.ss_family == AF_INET6 || ps.ss_family == AF_INET) &&
-		    netaddr_local_for(&ps, &src) == 0 && netaddr_str(&src, host, sizeof(host)) == 0)
+		    netaddr_local_for(&ps, &src) == 0)
+			rc = 0;
+		else if (netaddr_first_global(AF_INET, &src) &&
+			 (ls.ss_family != AF_INET6 || netaddr_first_global(AF_INET6, &src)))
+			netaddr_parse(ls.ss_family == AF_INET6 ? "::1" : "127.0.0.1", &src);
+		if (netaddr_str(&src, host, sizeof(host)) == 0)
 			pick = host;
 	}
 	if (strlen(pick) >= len)
 		return -ENOSPC;
 	memmove(out, pick, strlen(pick) + 1);
-	return 0;
+	return rc;
 }
 
 /* Who the leg talks to, for a wildcard's own address: the media address
@@ -149,7 +155,7 @@ const char *sl_own_hostport(const struct sip_leg *sl, char *out)
 {
 	char host[sizeof(sl->ua->bind)];
 
-	if (sip_addr_own_host(host, sizeof(host), sl->ua->bind, sl->ruri[0] ? sl->ruri : sl->host))
+	if (sip_addr_own_host(host, sizeof(host), sl->ua->bind, sl->ruri[0] ? sl->ruri : sl->host) == -ENOSPC)
 		snprintf(host, sizeof(host), "%s", sl->ua->bind);
 	(void)sip_addr_hostport(out, SIP_OWN_HOSTPORT_LEN, host, sl->ua->port);
 	return out;
@@ -164,7 +170,12 @@ const char *sl_contact(const struct sip_leg *sl, char *out, size_t len)
 	 * every peer (nua_registration_by_aor() skips its IPv4/IPv6 test when
 	 * it has an AoR): an IPv4 Contact an IPv6-only peer cannot reach. Our
 	 * own, towards this peer, becomes the dialog's (its ds_ltarget). */
+	char host[NETADDR_STRLEN];
+
 	if (netaddr_parse(sl->ua->bind, &ss) || !netaddr_is_any(&ss))
+		return NULL;
+	/* a peer known by name only: nua's choice (its first transport) */
+	if (sip_addr_own_host(host, sizeof(host), sl->ua->bind, sl->ruri[0] ? sl->ruri : sl->host))
 		return NULL;
 	snprintf(out, len, "<sip:%s>", sl_own_hostport(sl, hp));
 	return out;
@@ -172,7 +183,7 @@ const char *sl_contact(const struct sip_leg *sl, char *out, size_t len)
 
 const char *sl_media_addr(const struct sip_leg *sl, char *out, size_t len)
 {
-	if (sip_addr_own_host(out, len, sl->ua->rtp_ip, sl_peer(sl)))
+	if (sip_addr_own_host(out, len, sl->ua->rtp_ip, sl_peer(sl)) == -ENOSPC)
 		snprintf(out, len, "%s", sl->ua->rtp_ip);
 	return out;
 }

@@ -33,8 +33,9 @@ int sip_addr_bound(int port, char *out, size_t len);
 int sip_addr_uri_host(const char *uri, char *out, size_t len);
 /** The address we write as ours towards peer (an IP address, a URI or ""):
  * local as it is, or when local is a wildcard (0.0.0.0, ::) the address the
- * kernel sends to peer from; with no usable peer, the wildcard's loopback
- * (127.0.0.1, ::1). Bare, into out; 0 or -ENOSPC. */
+ * kernel sends to peer from. With no peer address to follow (a host name,
+ * none): the host's first global address (IPv4 first for ::), else the
+ * wildcard's loopback, and -ENOENT. Bare, into out; 0, -ENOENT or -ENOSPC. */
 int sip_addr_own_host(char *out, size_t len, const char *local, const char *peer);
 
 #endif

@@ -65,7 +65,7 @@ static void sip_in_refuse_warn(struct sip_ua *ua, nua_handle_t *nh, int status, 
 
 	/* the agent is a hostport (RFC 3261 25.1 warn-agent): IPv6 bracketed */
 	sip_request_source(ua, source, sizeof(source));
-	if (sip_addr_own_host(host, sizeof(host), ua->bind, source))
+	if (sip_addr_own_host(host, sizeof(host), ua->bind, source) == -ENOSPC)
 		snprintf(host, sizeof(host), "%s", ua->bind);
 	n = snprintf(warning, sizeof(warning), "%d %s \"", code, sip_hostport(hp, host, ua->port));
 

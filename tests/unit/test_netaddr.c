@@ -217,27 +217,36 @@ static int have_v6(void)
 }
 
 /* What we write as ours: the bound address; for a wildcard, the one the
- * kernel sends to the peer from, else the wildcard's loopback. */
+ * kernel sends to the peer from; with no peer address, an address of the
+ * host (never the wildcard itself) and -ENOENT. */
 static void test_own_host(void)
 {
+	struct sockaddr_storage ss;
 	char out[NETADDR_STRLEN];
 
 	CU_ASSERT_EQUAL(sip_addr_own_host(out, sizeof(out), "192.0.2.1", "::1"), 0);
 	CU_ASSERT_STRING_EQUAL(out, "192.0.2.1");
 	CU_ASSERT_EQUAL(sip_addr_own_host(out, sizeof(out), "0.0.0.0", "127.0.0.1"), 0);
 	CU_ASSERT_STRING_EQUAL(out, "127.0.0.1");
-	CU_ASSERT_EQUAL(sip_addr_own_host(out, sizeof(out), "0.0.0.0", ""), 0);
-	CU_ASSERT_STRING_EQUAL(out, "127.0.0.1");
-	CU_ASSERT_EQUAL(sip_addr_own_host(out, sizeof(out), "0.0.0.0", "::1"), 0);	/* v4 socket, v6 peer */
-	CU_ASSERT_STRING_EQUAL(out, "127.0.0.1");
 	CU_ASSERT_EQUAL(sip_addr_own_host(out, sizeof(out), "::", "sip:2001@127.0.0.1:5060"), 0);
 	CU_ASSERT_STRING_EQUAL(out, "127.0.0.1");
+	/* nothing to follow: "", a name, a v6 peer for a v4 socket */
+	CU_ASSERT_EQUAL(sip_addr_own_host(out, sizeof(out), "0.0.0.0", ""), -ENOENT);
+	CU_ASSERT_EQUAL_FATAL(netaddr_parse(out, &ss), 0);
+	CU_ASSERT_EQUAL(ss.ss_family, AF_INET);
+	CU_ASSERT_FALSE(netaddr_is_any(&ss));
+	CU_ASSERT_EQUAL(sip_addr_own_host(out, sizeof(out), "0.0.0.0", "::1"), -ENOENT);
+	CU_ASSERT_EQUAL_FATAL(netaddr_parse(out, &ss), 0);
+	CU_ASSERT_EQUAL(ss.ss_family, AF_INET);
+	CU_ASSERT_EQUAL(sip_addr_own_host(out, sizeof(out), "::", "gw.example.com"), -ENOENT);
+	CU_ASSERT_EQUAL_FATAL(netaddr_parse(out, &ss), 0);
+	CU_ASSERT_FALSE(netaddr_is_any(&ss));
 	CU_ASSERT_EQUAL(sip_addr_own_host(out, 4, "192.0.2.1", NULL), -ENOSPC);
 	if (!have_v6())
 		return;
 	CU_ASSERT_EQUAL(sip_addr_own_host(out, sizeof(out), "::", "sip:2001@[::1]:5060;user=phone"), 0);
 	CU_ASSERT_STRING_EQUAL(out, "::1");
-	CU_ASSERT_EQUAL(sip_addr_own_host(out, sizeof(out), "::", "gw.example.com"), 0);
+	CU_ASSERT_EQUAL(sip_addr_own_host(out, sizeof(out), "::", "::1"), 0);
 	CU_ASSERT_STRING_EQUAL(out, "::1");
 }
 
