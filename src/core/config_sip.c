@@ -89,8 +89,11 @@ const struct opt dp_opts[] = {
 /* A dial-peer's SIP keys that depend on each other, after its table. */
 int load_peer_sip(struct ctx *c, const config_setting_t *g, struct dial_peer *dp)
 {
-	(void)c;
-	(void)g;
-	(void)dp;
+	/* OPTIONS go to an address: a span has none, and "registrar" is
+	 * every registered phone (their REGISTERs are their keepalive). */
+	if (dp->options_keepalive && (dp->type != DP_VOIP || dp_targets_registrar(dp)))
+		return fail(c, config_setting_get_member(g, "options_keepalive"),
+			    "dial-peer %d: 'options_keepalive' is for a voip dial-peer with an address "
+			    "session_target", dp->tag);
 	return 0;
 }

@@ -18,6 +18,7 @@
 
 #include "core/log.h"
 #include "core/loop.h"
+#include "sip/sip_keepalive.h"
 #include "sip/sip_trace.h"
 
 static void trace_cb(void *arg, int sent, const char *summary)
@@ -73,6 +74,10 @@ static void nua_cb(nua_event_t event, int status, char const *phrase, nua_t *nua
 		return;
 	case nua_i_register:
 		on_register(ua, nh, sip);
+		return;
+	case nua_r_options:
+		if (sip_keepalive_response(ua->ka, nh, status) && status >= 200)
+			nua_handle_destroy(nh);
 		return;
 	case nua_i_error: {
 		static struct log_limit lim;
@@ -167,6 +172,7 @@ void sip_ua_shutdown(struct sip_ua *ua, void (*done)(void *arg), void *arg)
 	if (ua->shutdown_state != SIP_UA_RUNNING)
 		return;
 	ua->shutdown_state = SIP_UA_STOPPING;
+	sip_keepalive_stop(ua->ka);	/* no ping may hold the shutdown up */
 	nua_shutdown(ua->nua);
 }
 

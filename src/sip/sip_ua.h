@@ -80,6 +80,7 @@ struct sip_leg_params {
 	int assert_identity;	/* the peer is in our trust domain: P-Asserted-Identity (RFC 3325) */
 	const struct cfg_enum_list *dtmf_relay;	/* the dial-peer's dtmf-relay (NULL or empty: the UA's) */
 	const struct dp_codecs *codecs;	/* the dial-peer's codec order (NULL or empty: the UA's) */
+	int delayed_offer;	/* our INVITE without SDP: the far end offers in its 2xx (RFC 3261 13.2.1) */
 };
 
 /** A leg that will INVITE number@host:port;user=phone on setup(). */

@@ -23,6 +23,7 @@
 	X(fsm) \
 	X(log) \
 	X(netaddr) \
+	X(peer_health) \
 	X(loop) \
 	X(registrar) \
 	X(route) \
