@@ -277,7 +277,7 @@ def ipv6_dual_stack_bind_any(tb):
 @flow
 @fl.no_pri
 def ipv6_warning_agent_bracketed(tb):
-    """An INVITE over IPv6 with no SDP offer: 488 whose Warning agent is our [::1]:PORT (RFC 3261 20.43 warn-agent hostport)."""
+    """An INVITE over IPv6 offering video only: 488 whose Warning (304) agent is our [::1]:PORT (RFC 3261 20.43 warn-agent hostport)."""
     tb.gateway(v6_config(tb, [pots_peer(900, "9T")]))
     s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
     try:
@@ -285,10 +285,12 @@ def ipv6_warning_agent_bracketed(tb):
         s.settimeout(5)
         me = peers.hostport("::1", s.getsockname()[1])
         gw = peers.hostport("::1", tb.sip_port)
+        sdp = "v=0\r\no=- 1 1 IN IP6 ::1\r\ns=-\r\nc=IN IP6 ::1\r\nt=0 0\r\nm=video 40000 RTP/AVP 96\r\n"
         s.sendto(("INVITE sip:95551234@%s SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bK-v6w1\r\n"
                   "Max-Forwards: 70\r\nFrom: <sip:2001@%s>;tag=v6w\r\nTo: <sip:95551234@%s>\r\n"
                   "Call-ID: v6-warning@flow\r\nCSeq: 1 INVITE\r\nContact: <sip:2001@%s>\r\n"
-                  "Content-Length: 0\r\n\r\n" % (gw, me, me, gw, me)).encode(), ("::1", tb.sip_port))
+                  "Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s"
+                  % (gw, me, me, gw, me, len(sdp), sdp)).encode(), ("::1", tb.sip_port))
         while True:
             text = s.recv(4096).decode(errors="replace")
             if not re.match(r"SIP/2\.0 1\d\d ", text):
@@ -296,9 +298,9 @@ def ipv6_warning_agent_bracketed(tb):
     finally:
         s.close()
     if not text.startswith("SIP/2.0 488 "):
-        raise FlowError("an INVITE without SDP: not 488:\n" + text)
+        raise FlowError("an INVITE offering no audio: not 488:\n" + text)
     warn = peers.header(text, "Warning") or ""
-    if not re.match(r'399 \[::1\]:%d "' % tb.sip_port, warn):
+    if not re.match(r'304 \[::1\]:%d "' % tb.sip_port, warn):
         raise FlowError("Warning agent not [::1]:%d: %r" % (tb.sip_port, warn))
 
 
