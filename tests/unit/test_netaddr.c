@@ -18,6 +18,7 @@
 #include "rtp/rtp.h"
 #include "rtp/udptl.h"
 #include "sip/sip_addr.h"
+#include "sip/sip_internal.h"
 #include "unit.h"
 
 static void test_parse_forms(void)
@@ -199,6 +200,19 @@ static void test_uri_host(void)
 		CU_ASSERT_EQUAL(sip_addr_uri_host(bad[i], out, sizeof(out)), -EINVAL);
 	}
 	CU_ASSERT_EQUAL(sip_addr_uri_host("sip:a@[2001:db8::1]", out, 5), -EINVAL);
+}
+
+/* Diversion and History-Info with an IPv6 own address (RFC 5806, RFC 7044):
+ * the hostport sip_hostport made, brackets and all. */
+static void test_redirect_headers_v6(void)
+{
+	char div[256], hist[512], me[SIP_HOSTPORT_LEN];
+
+	sip_redirect_headers("2001", LEG_REDIR_BUSY, sip_hostport(me, "2001:db8::10", 5060),
+			     "sip:2002@[2001:db8::20]:5060;user=phone", div, sizeof(div), hist, sizeof(hist));
+	CU_ASSERT_STRING_EQUAL(div, "Diversion: <sip:2001@[2001:db8::10]:5060;user=phone>;reason=user-busy;counter=1");
+	CU_ASSERT_STRING_EQUAL(hist, "History-Info: <sip:2001@[2001:db8::10]:5060;user=phone>;index=1, "
+				     "<sip:2002@[2001:db8::20]:5060;user=phone;cause=486>;index=1.1");
 }
 
 static int have_v6(void)
@@ -428,6 +442,7 @@ static const CU_TestInfo netaddr_tests[] = {
 	{ "prefixes: IPv6 CIDR, odd lengths, families apart", test_prefixes },
 	{ "sip_addr: host[:port] with brackets, listen URL", test_hostport },
 	{ "sip_addr: a URI's host", test_uri_host },
+	{ "Diversion and History-Info with an IPv6 host", test_redirect_headers_v6 },
 	{ "sip_addr: our own host for a wildcard", test_own_host },
 	CU_TEST_INFO_NULL,
 };
