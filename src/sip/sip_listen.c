@@ -50,9 +50,24 @@ static int addr_parse(const char *addr, struct sockaddr_storage *ss)
 	return 0;
 }
 
-/* The port of a bound socket whose address is want's, else -1. */
+/* want is the wildcard of its family ("0.0.0.0", "::") */
+static int addr_any(const struct sockaddr_storage *want)
+{
+	if (want->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)want)->sin_addr.s_addr == htonl(INADDR_ANY);
+	return want->ss_family == AF_INET6 &&
+	       IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)want)->sin6_addr);
+}
+
+/* The port of a bound socket whose address is want's, else -1. A wildcard
+ * bind is every address (sip_addr.c: "::" is both families, one socket
+ * per address): any socket of the family, or of both for "::". */
 static int bound_port(const struct sockaddr_storage *ss, const struct sockaddr_storage *want)
 {
+	if (addr_any(want) && (ss->ss_family == want->ss_family || want->ss_family == AF_INET6) &&
+	    (ss->ss_family == AF_INET || ss->ss_family == AF_INET6))
+		return ntohs(ss->ss_family == AF_INET ? ((const struct sockaddr_in *)ss)->sin_port
+						      : ((const struct sockaddr_in6 *)ss)->sin6_port);
 	if (ss->ss_family != want->ss_family)
 		return -1;
 	if (ss->ss_family == AF_INET) {
