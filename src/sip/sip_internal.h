@@ -460,6 +460,10 @@ int sip_offer_early_ok(const struct sip_leg *sl);
 /** The ACK or PRACK (where) to a response with our offer: its answer taken;
  * none, or none we can use, clears the call with cause 65. */
 void sip_offer_answer_in(struct sip_leg *sl, sip_t const *sip, const char *where);
+/** A re-INVITE or UPDATE (update) in the dialog: hold, resume, a codec
+ * change or a session refresh answered (RFC 3264 8, RFC 3311, RFC 4028);
+ * one without SDP gets our offer (a re-INVITE) or a 200 without (UPDATE). */
+void sip_offer_in(struct sip_leg *sl, sip_t const *sip, int update);
 /** Our offer went in a 2xx to a re-INVITE without SDP: the ACK answers it. */
 void sip_offer_sent(struct sip_leg *sl);
 /** An UPDATE in the early dialog (RFC 3311 5.1): its offer answered in the

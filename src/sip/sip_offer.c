@@ -213,3 +213,51 @@ void sip_offer_update_early(struct sip_leg *sl, sip_t const *sip)
 	LOGI(LSS_SIP, "%s UPDATE in the early dialog: new offer answered (%s)", sip_leg_describe(sl),
 	     sdp_dir_name(si.dir));
 }
+
+/* A re-INVITE or an UPDATE in the dialog (RFC 3311 5.2): hold, resume, or
+ * a session refresh (RFC 3264 8, RFC 4028). The answer mirrors the offered
+ * direction. An UPDATE without an offer gets a 200 without SDP. */
+void sip_offer_in(struct sip_leg *sl, sip_t const *sip, int update)
+{
+	struct sdp_info si;
+	char sdp[SDP_ANSWER_LEN];
+	int hold, rc;
+
+	/* nua leaves UPDATE to us (NUTAG_APPL_METHOD): our answer names the
+	 * request it answers (NUTAG_WITH_THIS), as for INFO and REFER */
+	if (sip_t38_offer_in(sl, sip, update))
+		return;
+	if (update && !sl_is(sl, SIP_ST_CONFIRMED) && !sl_is(sl, SIP_ST_HELD)) {
+		sip_offer_update_early(sl, sip);	/* RFC 3311 5.1: in the early dialog */
+		return;
+	}
+	rc = sip_body_sdp(sip, &si);
+	if (update && rc == -ENOENT) {
+		nua_respond(sl->nh, SIP_200_OK, NUTAG_WITH_THIS(sl->ua->nua), TAG_END());
+		sip_timers_refreshed(sl, sip);
+		return;
+	}
+	if (rc == 0 && (hold = sl_take_sdp(sl, &si)) < 0)
+		rc = hold;
+	if (rc && rc != -ENOENT) {	/* 488, Warning 304 video only, 305 no codec (sip_caps.c) */
+		sip_caps_refuse_offer(sl->ua, sl->nh, rc, &si, sl, update);
+		return;
+	}
+	if (rc == 0) {
+		if (hold != sl_is(sl, SIP_ST_HELD)) {
+			sl_move(sl, hold ? SIP_ST_HELD : SIP_ST_CONFIRMED);
+			LOGI(LSS_SIP, "%s %s by the far end (%s%s)", sip_leg_describe(sl),
+			     hold ? "held" : "resumed", sdp_dir_name(si.dir), si.null_addr ? ", c=0.0.0.0" : "");
+			call_leg_hold(&sl->base, hold, sip_hold_how(&si));
+			sip_timers_media_changed(sl);
+		}
+		sl_build_answer(sl, sdp, sizeof(sdp), sip_hold_answer_dir(sl, sdp_dir_answer(si.dir)), &si.ml);
+	} else {
+		/* a re-INVITE without SDP: our offer in the 200, the answer in the ACK */
+		sip_hold_offer(sl, sdp, sizeof(sdp));
+		sip_offer_sent(sl);
+	}
+	nua_respond(sl->nh, SIP_200_OK, TAG_IF(update, NUTAG_WITH_THIS(sl->ua->nua)),
+		    SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+	sip_timers_refreshed(sl, sip);
+}
