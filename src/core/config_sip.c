@@ -89,8 +89,14 @@ const struct opt dp_opts[] = {
 /* A dial-peer's SIP keys that depend on each other, after its table. */
 int load_peer_sip(struct ctx *c, const config_setting_t *g, struct dial_peer *dp)
 {
-	(void)c;
-	(void)g;
-	(void)dp;
+	const config_setting_t *s = config_setting_get_member(g, "srtp");
+
+	/* RFC 4568 8.3: SDES keys travel in the SDP, in clear unless the
+	 * signalling is encrypted; Cisco's "srtp" wants "session transport
+	 * tls" too. "optional" offers keys just as "mandatory" does. */
+	if (dp->type == DP_VOIP && dp->srtp != DP_SRTP_OFF && dp->transport != DP_TP_TLS)
+		return fail(c, s ? s : g,
+			    "dial-peer %d: 'srtp' = \"%s\" needs session_transport = \"tls\" (SDES keys would cross in clear)",
+			    dp->tag, dp->srtp == DP_SRTP_MANDATORY ? "mandatory" : "optional");
 	return 0;
 }

@@ -254,6 +254,8 @@ static int route_try_voip(struct route_call *rc, const struct dial_peer *dp)
 	t.assert_identity = cfg_list_match_addr(&rc->r->cfg->sip_trusted, host);
 	t.dtmf_relay = &dp->dtmf_relay;
 	t.codecs = &dp->codecs;
+	t.transport = dp->transport;
+	t.srtp = dp->srtp;
 	snprintf(what, sizeof(what), "dial-peer %d (%s)", dp->tag, dp->target);
 	return route_place_sip(rc, &t, what);
 }

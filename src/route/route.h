@@ -32,6 +32,8 @@ struct route_target {
 	const char *host;	/* sip: the dial-peer's session target */
 	int port;
 	const char *ruri;	/* sip: a registered contact, used as the Request-URI */
+	int transport;		/* sip: enum dp_transport (0: udp) */
+	int srtp;		/* sip: enum dp_srtp (0: off) */
 };
 
 enum route_leg_kind { ROUTE_LEG_PRI, ROUTE_LEG_SIP, ROUTE_LEG__COUNT };

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "sip/sdp_crypto.h"
+
 struct codec_desc;
 
 enum sdp_dir { SDP_SENDRECV, SDP_SENDONLY, SDP_RECVONLY, SDP_INACTIVE };
@@ -57,6 +59,10 @@ struct sdp_info {
 	int ptime, maxptime;	/* a=ptime / a=maxptime in ms (RFC 4566 6); 0 = absent */
 	enum sdp_dir dir;	/* a=sendrecv (default) / sendonly / recvonly / inactive */
 	int null_addr;		/* c=IN IP4 0.0.0.0: RFC 2543 hold */
+	/* RFC 4568: the audio stream's a=crypto lines we can use, in the
+	 * offerer's order of preference, and how many it wrote in all */
+	struct sdp_crypto crypto[SDP_MAX_CRYPTO];
+	int n_crypto, n_crypto_lines;
 	struct sdp_mlines ml;
 	char error[96];		/* why parsing failed, for a Warning header */
 };
@@ -85,6 +91,9 @@ struct sdp_build_params {
 	 * at offer->audio and every other one refused with port 0. NULL: an
 	 * offer with the audio stream alone. */
 	const struct sdp_mlines *offer;
+	const char *proto;	/* the audio m= line's profile; NULL: RTP/AVP */
+	const struct sdp_crypto *crypto;	/* a=crypto lines (RFC 4568) to write */
+	int n_crypto;
 };
 
 /** Parse body: 0; -EBADMSG when it is not SDP; -ENOMEDIUM when no audio m=
@@ -122,5 +131,7 @@ enum sdp_dir sdp_dir_answer(enum sdp_dir offered);
 /** True when the description puts us on hold: null address, sendonly or inactive. */
 int sdp_is_hold(const struct sdp_info *si);
 const char *sdp_dir_name(enum sdp_dir d);
+/** The profile of the audio stream's m= line as offered ("RTP/AVP", "RTP/SAVP", ...). */
+const char *sdp_audio_proto(const struct sdp_info *si);
 
 #endif

@@ -74,7 +74,8 @@ int sip_in_check_offer(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip, st
 		       int *statusp)
 {
 	/* Any peer can send these at packet rate: rate-limited lines. */
-	static struct log_limit lim_415, lim_406, lim_stream, lim_sdp;
+	static struct log_limit lim_415, lim_406, lim_stream, lim_sdp, lim_srtp;
+	const char *srtp_why = "";
 	const char *ctype = sip->sip_content_type ? sip->sip_content_type->c_type : NULL;
 	const char *cid = sip->sip_call_id ? sip->sip_call_id->i_id : "-";
 	char source[64];
@@ -104,6 +105,13 @@ int sip_in_check_offer(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip, st
 			   offer->error);
 	switch (rc) {
 	case 0:
+		if (sip_srtp_check_offer(sip, offer, &srtp_why)) {
+			/* RFC 4568 8.3: keys in a clear SDP are anybody's */
+			LOGN_LIMIT(&lim_srtp, LSS_SIP, "INVITE from %s (Call-ID %s): %s refused: %s, 488", source, cid,
+				   sdp_audio_proto(offer), srtp_why);
+			sip_in_refuse_warn(ua, nh, 488, 305, srtp_why);
+			return err_with(-EPROTO, statusp, 488);
+		}
 		*statusp = 0;
 		return 0;
 	case -ENOENT:	/* RFC 3261 13.2.1 allows an offer in the ACK; not supported here. */
@@ -276,6 +284,7 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 	sl->nh = nh;
 	nua_handle_bind(nh, sl);
 	sip_timers_offer(sl, sip);
+	sip_srtp_init_uas(sl, sip);
 	if (sl_take_early_sdp(sl, &offer)) {
 		sip_leg_release(sl, CAUSE_BEARER_NOT_IMPL);	/* 488: none of our codecs offered */
 		return -EPROTO;

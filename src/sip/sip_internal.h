@@ -219,6 +219,24 @@ struct sip_rtp {
 	struct dtmf_play *dp_out;	/* in-band method: digits played to the far end */
 };
 
+/* A leg's SRTP (sip_srtp.c): SDES keys (RFC 4568) in its SDP, only while
+ * its signalling runs over TLS (RFC 4568 8.3). */
+enum sip_srtp_state {
+	SIP_SRTP_PLAIN,		/* RTP/AVP, no keys */
+	SIP_SRTP_OFFERED,	/* UAC: our offer carries keys, its answer has not come */
+	SIP_SRTP_ON,		/* keys agreed: SRTP both ways from now on */
+	SIP_SRTP_FALLBACK,	/* UAC, srtp optional: refused (488/415), offered again as RTP/AVP */
+	SIP_SRTP__COUNT
+};
+struct sip_srtp {
+	enum sip_srtp_state state;
+	int policy;		/* enum dp_srtp: the dial-peer's (UAC); a UAS leg takes what it is offered */
+	int tls;		/* the signalling runs over TLS (sip_srtp_over_tls) */
+	char proto[16];		/* our m= profile while not PLAIN: RTP/SAVP, RTP/SAVPF, RTP/AVP */
+	struct sdp_crypto local[RTP_SRTP__COUNT];	/* OFFERED: one line per suite; ON: the one agreed */
+	int n_local;
+};
+
 struct sip_leg {
 	struct leg base;
 	struct sip_ua *ua;
@@ -263,6 +281,7 @@ struct sip_leg {
 	int hold_out;			/* our re-INVITE for it awaits its answer */
 	int offer_null_addr;		/* the offer being built says c=0.0.0.0 */
 	struct sip_t38 *t38;		/* fax watch and relay (sip_t38.c), NULL = none yet */
+	struct sip_srtp srtp;
 	char desc[64];
 };
 
@@ -322,6 +341,32 @@ int sip_t38_offer(struct sip_leg *sl, char *buf, size_t len);
 /** When UDPTL last brought a packet in T.38 mode (the RTP watch counts it); 0 = not in T.38. */
 long long sip_t38_last_rx(const struct sip_leg *sl);
 void sip_t38_free(struct sip_leg *sl);
+
+/* sip_srtp.c: SRTP with SDES keys (RFC 4568, RFC 3711) */
+/** Whether signalling runs over TLS: an incoming request by its top Via
+ * (nta drops one whose Via names another transport than it came on),
+ * else (request NULL) our own by the dial-peer's session_transport. */
+int sip_srtp_over_tls(sip_t const *request, int dp_transport);
+/** An outgoing leg to a dial-peer with this transport and srtp policy. */
+void sip_srtp_init_uac(struct sip_leg *sl, int dp_transport, int policy);
+/** An incoming leg: its INVITE's transport. */
+void sip_srtp_init_uas(struct sip_leg *sl, sip_t const *sip);
+/** A new INVITE's offer before any leg exists: 0, or -EPROTO with the
+ * Warning text to answer 488 with (RFC 3261 20.43 code 305). */
+int sip_srtp_check_offer(sip_t const *sip, const struct sdp_info *offer, const char **textp);
+/** The far end's SDP (an offer, or the answer to ours): keys taken and the
+ * session's SRTP set up or moved to its new key. 0, or -EPROTO when the
+ * SDP cannot be taken (SRTP over a clear transport, keys gone mid-call,
+ * mandatory SRTP answered without). Changes nothing on failure. */
+int sip_srtp_take(struct sip_leg *sl, const struct sdp_info *si);
+/** Our SDP's profile and a=crypto lines into bp (the first offer makes
+ * the keys); 0 or -EIO (no random key). */
+int sip_srtp_sdp(struct sip_leg *sl, struct sdp_build_params *bp);
+/** Our INVITE was refused with status: 1 when it is to go again as
+ * RTP/AVP (Cisco "srtp fallback": optional, 488 or 415, once). */
+int sip_srtp_fallback(struct sip_leg *sl, int status);
+/** The leg is going: what SRTP refused, logged. */
+void sip_srtp_end(struct sip_leg *sl);
 
 /* sip_rtp.c: RTP media and DTMF */
 /** The leg's media port and DTMF state, relay its dtmf-relay list; 0 or -ENOMEM. */

@@ -69,6 +69,8 @@ int sl_build_answer(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir dir,
 				bp.te48_pt = SDP_PT_TELEPHONE_EVENT_48K;
 		bp.cn_pt = sl->ua->vad ? CN_PT : -1;	/* RFC 3389 4: CN/8000 on its static PT */
 	}
+	if (sip_srtp_sdp(sl, &bp))	/* RTP/SAVP and a=crypto (RFC 4568) when the leg has SRTP */
+		return -EIO;
 	return sdp_build(buf, len, &bp);
 }
 
@@ -88,7 +90,8 @@ int sl_take_sdp(struct sip_leg *sl, const struct sdp_info *si)
 	struct sdp_choice ch;
 	int hold;
 
-	if (sdp_negotiate(si, sl->prefs, sl->n_prefs, &ch) || sip_rtp_set_codec(sl, &ch))
+	/* the keys before anything else moves: refused, the leg is as it was */
+	if (sdp_negotiate(si, sl->prefs, sl->n_prefs, &ch) || sip_srtp_take(sl, si) || sip_rtp_set_codec(sl, &ch))
 		return -EPROTO;
 	sl->pt = ch.pt;
 	/* telephone-event mapped onto the audio's own payload type is

@@ -80,6 +80,8 @@ struct sip_leg_params {
 	int assert_identity;	/* the peer is in our trust domain: P-Asserted-Identity (RFC 3325) */
 	const struct cfg_enum_list *dtmf_relay;	/* the dial-peer's dtmf-relay (NULL or empty: the UA's) */
 	const struct dp_codecs *codecs;	/* the dial-peer's codec order (NULL or empty: the UA's) */
+	int transport;		/* enum dp_transport: the dial-peer's session_transport */
+	int srtp;		/* enum dp_srtp: the dial-peer's srtp */
 };
 
 /** A leg that will INVITE number@host:port;user=phone on setup(). */

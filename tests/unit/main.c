@@ -37,6 +37,7 @@
 	X(sip_leg) \
 	X(sip_overload) \
 	X(sip_timers) \
+	X(srtp) \
 	X(tonezone) \
 	X(transfer) \
 	X(udptl)
