@@ -17,6 +17,8 @@ CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-ini
 DAHDI_INC ?= $(patsubst %/dahdi/user.h,%,$(lastword $(sort $(wildcard /usr/src/dahdi-*/include/dahdi/user.h))))
 CFLAGS  += $(if $(DAHDI_INC),-I$(DAHDI_INC))
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpri -ltonezone -lm
+# OpenSSL's libcrypto: config checks the TLS certificate against its key (src/core/config_tls.c)
+LDLIBS  += $(shell pkg-config --libs libcrypto 2>/dev/null)
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 LIB_SRC   := $(wildcard src/core/*.c src/q931/*.c src/sip/*.c src/bridge/*.c src/route/*.c src/dsp/*.c src/rtp/*.c hw/*.c)

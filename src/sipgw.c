@@ -180,6 +180,8 @@ static int gw_start(struct gw *gw)
 		.timer_b_ms = gw->cfg.timers.timer_b_ms,
 		.incoming_h = route_incoming_sip, .refer_h = route_transfer, .arg = NULL,
 		.udp_rmem = (unsigned)gw->cfg.sip_udp_rmem_kb * 1024,
+		.tcp = gw->cfg.sip_tcp, .tls_port = gw->cfg.sip_tls_port, .tls_cert = gw->cfg.sip_tls_cert,
+		.tls_key = gw->cfg.sip_tls_key, .tls_ca = gw->cfg.sip_tls_ca, .tls_verify = gw->cfg.sip_tls_verify,
 		.ovl = {
 			.max_queue_delay_ms = gw->cfg.sip_max_queue_delay_ms,
 			.max_call_rate = (unsigned)gw->cfg.sip_max_call_rate,

@@ -652,7 +652,7 @@ static int check_runtime(struct ctx *c, config_t *lc, const struct gw_config *cf
 	int rc;
 
 	if ((rc = check_addr(c, lc, "sip.bind", cfg->sip_bind)) ||
-	    (rc = check_addr(c, lc, "rtp.address", cfg->rtp_ip)))
+	    (rc = check_addr(c, lc, "rtp.address", cfg->rtp_ip)) || (rc = check_sip_transport(c, lc, cfg)))
 		return rc;
 	if (!r->enabled)
 		return 0;

@@ -47,6 +47,11 @@ int group_apply(struct ctx *c, const config_setting_t *g, const struct opt *tabl
 extern const struct opt sip_opts[], rtp_opts[], dp_opts[];
 /** A dial-peer's SIP keys checked together (file:line on error); 0 or fail()'s. */
 int load_peer_sip(struct ctx *c, const config_setting_t *g, struct dial_peer *dp);
+/** The sip group's transport keys together and against the dial-peers (file:line); 0 or fail()'s. */
+int check_sip_transport(struct ctx *c, config_t *lc, const struct gw_config *cfg);
+/* config_tls.c */
+/** sip.tls_cert, tls_key (the cert's), tls_ca (if set): readable PEM; 0 or fail()'s. */
+int config_check_tls_files(struct ctx *c, config_t *lc, const struct gw_config *cfg);
 
 /* config_spans.c */
 /** The 'spans' list, each against DAHDI's system.conf when it is a dahdi span. */

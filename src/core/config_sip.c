@@ -1,6 +1,7 @@
 /* sipgw - the SIP side's keys: sip, rtp and the dial-peers' tables, and
  * the checks that need more than one key (a dial-peer's transport against
- * its srtp, the keepalive's counts). config.c applies them.
+ * its srtp, the keepalive's counts, the TLS listener's files). config.c
+ * applies them.
  * SPDX-License-Identifier: GPL-2.0-only */
 #include "core/config_internal.h"
 
@@ -27,9 +28,10 @@ const struct opt sip_opts[] = {
 	{ "redirect_max_targets", OPT_INT, offsetof(struct gw_config, redirect_max_targets), sizeof(int), 1, 16, NULL, 0 },
 	{ "tcp", OPT_BOOL, offsetof(struct gw_config, sip_tcp), sizeof(int), 0, 1, NULL, 0 },
 	{ "tls_port", OPT_INT, offsetof(struct gw_config, sip_tls_port), sizeof(int), 0, 65535, NULL, 0 },
-	O_STR(struct gw_config, sip_tls_cert, 0),
-	O_STR(struct gw_config, sip_tls_key, 0),
-	O_STR(struct gw_config, sip_tls_ca, 0),
+	/* PEM files (O_STR would name the keys after the fields, "sip_tls_cert") */
+	{ "tls_cert", OPT_STR, offsetof(struct gw_config, sip_tls_cert), sizeof(((struct gw_config *)0)->sip_tls_cert), 0, 0, NULL, 0 },
+	{ "tls_key", OPT_STR, offsetof(struct gw_config, sip_tls_key), sizeof(((struct gw_config *)0)->sip_tls_key), 0, 0, NULL, 0 },
+	{ "tls_ca", OPT_STR, offsetof(struct gw_config, sip_tls_ca), sizeof(((struct gw_config *)0)->sip_tls_ca), 0, 0, NULL, 0 },
 	{ "tls_verify", OPT_BOOL, offsetof(struct gw_config, sip_tls_verify), sizeof(int), 0, 1, NULL, 0 },
 	{ "redirect_max_hops", OPT_INT, offsetof(struct gw_config, redirect_max_hops), sizeof(int), 1, 10, NULL, 0 },
 	{ NULL } };
@@ -86,6 +88,18 @@ const struct opt dp_opts[] = {
 	{ "options_recovery", OPT_INT, offsetof(struct dial_peer, options_recovery), sizeof(int), 1, 10, NULL, 0 },
 	{ NULL } };
 
+/* session_transport says how our INVITEs to the peer's address travel: a
+ * pots dial-peer or a registered phone (its Contact says) has none. */
+static int peer_transport_check(struct ctx *c, const config_setting_t *g, const struct dial_peer *dp)
+{
+	const config_setting_t *s = config_setting_get_member(g, "session_transport");
+
+	if (s && (dp->type != DP_VOIP || dp_targets_registrar(dp)))
+		return fail(c, s, "dial-peer %d: 'session_transport' is for a voip dial-peer with an address "
+			    "session_target (a registered phone is called as its Contact says)", dp->tag);
+	return 0;
+}
+
 /* A dial-peer's SIP keys that depend on each other, after its table. */
 int load_peer_sip(struct ctx *c, const config_setting_t *g, struct dial_peer *dp)
 {
@@ -98,5 +112,41 @@ int load_peer_sip(struct ctx *c, const config_setting_t *g, struct dial_peer *dp
 		return fail(c, s ? s : g,
 			    "dial-peer %d: 'srtp' = \"%s\" needs session_transport = \"tls\" (SDES keys would cross in clear)",
 			    dp->tag, dp->srtp == DP_SRTP_MANDATORY ? "mandatory" : "optional");
+	return peer_transport_check(c, g, dp);
+}
+
+/* The listeners' keys together (after the dial-peers): TLS on a port of
+ * its own with a certificate and its key, CAs to verify peers with when
+ * tls_verify is on, and a listener for every dial-peer that wants TLS. */
+int check_sip_transport(struct ctx *c, config_t *lc, const struct gw_config *cfg)
+{
+	static const char *const files[] = { "sip.tls_cert", "sip.tls_key", "sip.tls_ca" };
+	const char *const vals[] = { cfg->sip_tls_cert, cfg->sip_tls_key, cfg->sip_tls_ca };
+	const config_setting_t *tp = config_lookup(lc, "sip.tls_port");
+
+	if (cfg->sip_tls_port) {
+		if (cfg->sip_tls_port == cfg->sip_port)
+			return fail(c, tp, "sip.tls_port = %d is sip.port too: TLS listens on a port of its own "
+				    "(5061 by custom)", cfg->sip_tls_port);
+		if (!cfg->sip_tls_cert[0] || !cfg->sip_tls_key[0])
+			return fail(c, tp, "sip.tls_port needs tls_cert and tls_key (PEM files)");
+		if (cfg->sip_tls_verify && !cfg->sip_tls_ca[0])
+			return fail(c, config_lookup(lc, "sip.tls_verify") ? config_lookup(lc, "sip.tls_verify") : tp,
+				    "sip.tls_verify is on: tls_ca must name the PEM file of the CAs that sign the "
+				    "peers' certificates (or tls_verify = false)");
+		return config_check_tls_files(c, lc, cfg);
+	}
+	for (int i = 0; i < 3; i++)
+		if (vals[i][0])
+			return fail(c, config_lookup(lc, files[i]), "%s is set but sip.tls_port is 0 (no TLS "
+				    "listener; 5061 by custom)", files[i]);
+	for (size_t i = 0; i < cfg->n_peers; i++) {
+		const config_setting_t *g = config_setting_get_elem(config_lookup(lc, "dial_peers"), (unsigned)i);
+
+		if (cfg->peers[i].transport == DP_TP_TLS)
+			return fail(c, g ? config_setting_get_member(g, "session_transport") : NULL,
+				    "dial-peer %d: session_transport \"tls\" needs sip.tls_port (a TLS listener with "
+				    "its tls_cert and tls_key)", cfg->peers[i].tag);
+	}
 	return 0;
 }

@@ -32,7 +32,7 @@ struct route_target {
 	const char *host;	/* sip: the dial-peer's session target */
 	int port;
 	const char *ruri;	/* sip: a registered contact, used as the Request-URI */
-	int transport;		/* sip: enum dp_transport (0: udp) */
+	int transport;		/* sip: enum dp_transport, the dial-peer's session_transport */
 	int srtp;		/* sip: enum dp_srtp (0: off) */
 };
 

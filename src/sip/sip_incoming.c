@@ -283,6 +283,7 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 	}
 	sl->nh = nh;
 	nua_handle_bind(nh, sl);
+	sip_tp_follow_request(sl, sip);
 	sip_timers_offer(sl, sip);
 	sip_srtp_init_uas(sl, sip);
 	if (sl_take_early_sdp(sl, &offer)) {

@@ -15,6 +15,7 @@ struct sip_leg;
 #include "core/fsm.h"
 #include "rtp/media.h"
 #include "sip/sdp.h"
+#include "sip/sip_listen.h"
 #include "sip/sip_timers.h"
 #include "sip/sip_ua.h"
 
@@ -68,6 +69,8 @@ struct sip_ua {
 	struct dp_codecs codecs;	/* sip_ua_params.codecs */
 	int fax_t38, t38_redundancy;		/* sip_ua_params' */
 	struct sip_overload ovl;
+	int tls_port;			/* 0: no TLS listener, no TLS legs */
+	char tls_dir[256];		/* the certificate folder made for Sofia (sip_tls.c); "" none */
 	void (*shutdown_done)(void *arg);
 	void *shutdown_arg;
 	enum { SIP_UA_RUNNING, SIP_UA_STOPPING, SIP_UA_STOPPED } shutdown_state;	/* nua_shutdown sent, finished */
@@ -250,6 +253,7 @@ struct sip_leg {
 	unsigned id;
 	char host[128];
 	int port;
+	int transport;			/* enum sip_tp: what the INVITE to host:port goes over */
 	char ruri[256];			/* a registered contact to call as is */
 	char req_uri[256], req_to[300], req_from[256];	/* our INVITE's, for a 422 retry */
 	int dial_peer;
@@ -553,5 +557,17 @@ int sip_overload_init(struct sip_ua *ua, const struct sip_ua_params *p);
 void sip_overload_summary(struct sip_overload *o);
 /** The address the current request came from. */
 void sip_request_source(struct sip_ua *ua, char *buf, size_t len);
+
+/* sip_listen.c: a leg's transport */
+/** Our Contact's URI parameters for a leg over transport ("transport=tcp"),
+ * NULL when the stack's own Contact already says it (UDP; TLS: sips:). */
+const char *sip_tp_m_params(int transport);
+/** A UAS leg: its transport is the one the INVITE came over (its Via, RFC
+ * 3261 18.2.1), and our Contact says it too (RFC 3261 8.1.1.8, 12.1.1). */
+void sip_tp_follow_request(struct sip_leg *sl, sip_t const *sip);
+/** True (and logged) when a failure to our INVITE is the stack's own 503:
+ * the request never reached the peer, or its connection closed before an
+ * answer (a TLS certificate refused). The call hears cause 38, not 503's 41. */
+int sip_tp_failed(struct sip_leg *sl, int status, sip_t const *sip);
 
 #endif

@@ -167,7 +167,9 @@ static int sl_invite(struct sip_leg *sl, unsigned se_s)
 
 	if ((rc = sl_build_sdp(sl, sdp, sizeof(sdp), SDP_SENDRECV)))
 		return rc;
-	sl->nh = nua_handle(sl->ua->nua, sl, SIPTAG_TO_STR(sl->req_to), SIPTAG_FROM_STR(sl->req_from), TAG_END());
+	sl->nh = nua_handle(sl->ua->nua, sl, SIPTAG_TO_STR(sl->req_to), SIPTAG_FROM_STR(sl->req_from),
+			    TAG_IF(sip_tp_m_params(sl->transport), NUTAG_M_PARAMS(sip_tp_m_params(sl->transport))),
+			    TAG_END());
 	if (!sl->nh)
 		return -ENOMEM;
 	nua_invite(sl->nh, NUTAG_URL(sl->req_uri), TAG_IF(se_s, NUTAG_SESSION_TIMER(se_s)),
@@ -193,8 +195,10 @@ static void ev_setup(struct sip_leg *sl, struct sl_setup_args *a)
 		snprintf(sl->req_uri, sizeof(sl->req_uri), "%s", sl->ruri);
 		snprintf(sl->req_to, sizeof(sl->req_to), "<sip:%s@%s:%d>", si->called, sl->ua->bind, sl->ua->port);
 	} else {
-		snprintf(sl->req_uri, sizeof(sl->req_uri), "sip:%s@%s:%d;user=phone", si->called, sl->host,
-			 sl->port);
+		/* the dial-peer's session_transport: RFC 3261 19.1.4 (tcp), 26.2.2 (sips: TLS) */
+		snprintf(sl->req_uri, sizeof(sl->req_uri), "%s:%s@%s:%d;user=phone%s",
+			 sl->transport == SIP_TP_TLS ? "sips" : "sip", si->called, sl->host, sl->port,
+			 sl->transport == SIP_TP_TCP ? ";transport=tcp" : "");
 		snprintf(sl->req_to, sizeof(sl->req_to), "<%s>", sl->req_uri);
 	}
 	/* RFC 3323 4, RFC 3325 9.1: a restricted caller is anonymous in From,
@@ -473,6 +477,7 @@ int sip_leg_alloc_outgoing(struct leg **legp, struct sip_ua *ua, const struct si
 	snprintf(sl->host, sizeof(sl->host), "%s", p->host ? p->host : "");
 	snprintf(sl->ruri, sizeof(sl->ruri), "%s", p->ruri ? p->ruri : "");
 	sl->port = p->port;
+	sl->transport = p->transport;
 	sl->dial_peer = p->dial_peer;
 	sl->assert_identity = p->assert_identity;
 	if (p->dtmf_relay && p->dtmf_relay->n)
@@ -564,7 +569,7 @@ static void ev_r_fail(struct sip_leg *sl, int status, sip_t const *sip)
 		return;
 	if (!sl_is(sl, SIP_ST_TERMINATING) && sip_srtp_fallback(sl, status) && sl_invite_again(sl, 0))
 		return;
-	sl_terminate(sl, sl_cause(sl, status, sip), status);
+	sl_terminate(sl, sip_tp_failed(sl, status, sip) ? CAUSE_NET_OUT_OF_ORDER : sl_cause(sl, status, sip), status);
 }
 
 /* A re-INVITE or an UPDATE in the dialog (RFC 3311 5.2): hold, resume, or

@@ -19,6 +19,10 @@
 #include "core/log.h"
 #include "rtp/rtp.h"
 #include "rtp/srtp.h"
+#include "sip/sip_listen.h"
+
+/* sip_leg_params.transport is an enum sip_tp, config's an enum dp_transport */
+_Static_assert((int)SIP_TP_TLS == (int)DP_TP_TLS, "one numbering of transports");
 
 static const char *const srtp_state_names[SIP_SRTP__COUNT] = {
 	[SIP_SRTP_PLAIN] = "plain", [SIP_SRTP_OFFERED] = "offered",

@@ -16,9 +16,21 @@
 #include <sofia-sip/su_log.h>
 #include <sofia-sip/tport_tag.h>
 
+#include "core/dialpeer.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "sip/sip_listen.h"
+#include "sip/sip_tls.h"
 #include "sip/sip_trace.h"
+
+_Static_assert((int)SIP_TP_UDP == DP_TP_UDP && (int)SIP_TP_TCP == DP_TP_TCP && (int)SIP_TP_TLS == DP_TP_TLS,
+	       "a dial-peer's session_transport is a leg's transport");
+_Static_assert(sizeof(((struct sip_ua *)0)->tls_dir) == SIP_TLS_DIR_LEN, "the TLS folder's path fits");
+
+/* RFC 3261 18.1.1: a request within 200 bytes of a 1500-byte path MTU goes
+ * over TCP, not UDP; nta moves it (and falls back to UDP if TCP is refused).
+ * nta's default; said here so nobody raises it by accident. */
+#define SIP_UDP_MTU 1300
 
 static void trace_cb(void *arg, int sent, const char *summary)
 {
@@ -91,10 +103,70 @@ static void nua_cb(nua_event_t event, int status, char const *phrase, nua_t *nua
 	}
 }
 
+/* Outgoing TLS (RFC 3261 26.3.1): with tls_verify the server's certificate
+ * must chain to tls_ca, as Cisco's default; a client's certificate is not
+ * asked for. Not the name in it (RFC 5922 7.2): this Sofia reads a
+ * subjectAltName IP entry under the name OpenSSL 1.0 gave it, so a
+ * certificate for 127.0.0.1 fails its subject check (flow
+ * transport_tls_to_sipp_uas). */
+static unsigned tls_policy(const struct sip_ua_params *p)
+{
+	return p->tls_verify ? TPTLS_VERIFY_OUTGOING : TPTLS_VERIFY_NONE;
+}
+
+/* The listeners: UDP always, TCP on the same port unless sip.tcp is off
+ * (RFC 3261 18: a UA must do both), TLS on its own port. */
+static nua_t *ua_create(struct sip_ua *ua, const struct sip_ua_params *p, const char *url, const char *sips)
+{
+	return nua_create(p->root, nua_cb, ua,
+			  NUTAG_URL(url),
+			  TAG_IF(sips, NUTAG_SIPS_URL(sips)),
+			  TAG_IF(sips, NUTAG_CERTIFICATE_DIR(ua->tls_dir)),
+			  TAG_IF(sips, TPTAG_TLS_VERIFY_POLICY(tls_policy(p))),
+			  TAG_IF(sips, TPTAG_TLS_VERSION(0)),	/* not TLS 1.0 only: what OpenSSL negotiates */
+			  /* A connection that closes (a TLS handshake refused, a peer
+			   * gone) fails the requests waiting on it at once (nta: 503)
+			   * instead of at Timer B. */
+			  TPTAG_SDWN_ERROR(1),
+			  NTATAG_UDP_MTU(SIP_UDP_MTU),
+			  NUTAG_MEDIA_ENABLE(0),		/* SDP is ours (sdp.c) */
+			  NUTAG_AUTOANSWER(0),
+			  NUTAG_AUTOALERT(0),
+			  NUTAG_AUTOACK(1),
+			  NUTAG_ENABLEINVITE(1),
+			  SIPTAG_USER_AGENT_STR(p->user_agent),
+			  NTATAG_SIP_T1X64(ua->timer_b_ms),
+			  NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, REFER, NOTIFY, INFO"),
+			  NUTAG_APPL_METHOD("REGISTER, REFER, INFO, UPDATE"),	/* the registrar, sip_refer.c, sip_hold.c, sip_leg.c answer */
+			  /* Never restart a request on our own: nua would follow a 3xx to
+			   * any Contact (a redirect to a PSTN number through this gateway),
+			   * past routing and the toll-fraud door. The one restart RFC 4028
+			   * wants, after a 422, sip_leg.c does itself. */
+			  NUTAG_RETRY_COUNT(0),
+			  TAG_IF(p->udp_rmem, TPTAG_UDP_RMEM(p->udp_rmem)),
+			  /* RFC 4028 on both roles; no refresher asked for in
+			   * our INVITEs (RFC 4028 7.1 recommends leaving it to
+			   * the UAS). Off: "timer" leaves Supported too. */
+			  NUTAG_SESSION_TIMER(p->timers.session_expires_s),
+			  NUTAG_MIN_SE(p->timers.min_se_s),
+			  NUTAG_SESSION_REFRESHER(nua_any_refresher),
+			  TAG_IF(!p->timers.session_expires_s, SIPTAG_SUPPORTED_STR("100rel")),
+			  TAG_END());
+}
+
+static void ua_free_early(struct sip_ua *ua)
+{
+	sip_tls_dir_remove(ua->tls_dir);
+	su_home_deinit(ua->home);
+	free(ua);
+}
+
 int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 {
 	struct sip_ua *ua = calloc(1, sizeof(*ua));
-	char url[128];
+	char url[160], sips[160];
+	unsigned want, got;
+	int rc;
 
 	if (!ua)
 		return -ENOMEM;
@@ -119,43 +191,36 @@ int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 	ua->tp = p->timers;
 	ua->timer_b_ms = p->timer_b_ms ? p->timer_b_ms : 32000;
 	ua->ovl.fd = -1;
+	ua->tls_port = p->tls_port;
 	sip_log_capture();
 	if (log_get_level() >= LOG_LVL_INFO)
 		sip_trace_enable(trace_cb, ua);
-	snprintf(url, sizeof(url), "sip:%s:%d", p->bind, p->port);
-	ua->nua = nua_create(p->root, nua_cb, ua,
-			     NUTAG_URL(url),
-			     NUTAG_MEDIA_ENABLE(0),		/* SDP is ours (sdp.c) */
-			     NUTAG_AUTOANSWER(0),
-			     NUTAG_AUTOALERT(0),
-			     NUTAG_AUTOACK(1),
-			     NUTAG_ENABLEINVITE(1),
-			     SIPTAG_USER_AGENT_STR(p->user_agent),
-			     NTATAG_SIP_T1X64(ua->timer_b_ms),
-			     NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, REFER, NOTIFY, INFO"),
-			     NUTAG_APPL_METHOD("REGISTER, REFER, INFO, UPDATE"),	/* the registrar, sip_refer.c, sip_hold.c, sip_leg.c answer */
-			     /* Never restart a request on our own: nua would follow a 3xx to
-			      * any Contact (a redirect to a PSTN number through this gateway),
-			      * past routing and the toll-fraud door. The one restart RFC 4028
-			      * wants, after a 422, sip_leg.c does itself. */
-			     NUTAG_RETRY_COUNT(0),
-			     TAG_IF(p->udp_rmem, TPTAG_UDP_RMEM(p->udp_rmem)),
-			     /* RFC 4028 on both roles; no refresher asked for in
-			      * our INVITEs (RFC 4028 7.1 recommends leaving it to
-			      * the UAS). Off: "timer" leaves Supported too. */
-			     NUTAG_SESSION_TIMER(p->timers.session_expires_s),
-			     NUTAG_MIN_SE(p->timers.min_se_s),
-			     NUTAG_SESSION_REFRESHER(nua_any_refresher),
-			     TAG_IF(!p->timers.session_expires_s, SIPTAG_SUPPORTED_STR("100rel")),
-			     TAG_END());
+	/* "sip:H:P" is UDP and TCP to nta (and SCTP, not built into Debian's
+	 * Sofia); ";transport=udp,tcp" would say it too, but this nta keeps
+	 * the split list in a block-local array and crashes on it. */
+	snprintf(url, sizeof(url), "sip:%s:%d%s", p->bind, p->port, p->tcp ? "" : ";transport=udp");
+	snprintf(sips, sizeof(sips), "sips:%s:%d", p->bind, p->tls_port);
+	if (p->tls_port &&
+	    (rc = sip_tls_dir_make(ua->tls_dir, sizeof(ua->tls_dir), p->tls_cert, p->tls_key, p->tls_ca))) {
+		ua_free_early(ua);
+		return rc;
+	}
+	ua->nua = ua_create(ua, p, url, p->tls_port ? sips : NULL);
 	if (!ua->nua) {
-		LOGE(LSS_SIP, "cannot listen for SIP on %s", url);
-		su_home_deinit(ua->home);
-		free(ua);
+		LOGE(LSS_SIP, "cannot listen for SIP on %s%s%s", url, p->tls_port ? " and " : "",
+		     p->tls_port ? sips : "");
+		ua_free_early(ua);
 		return -EADDRINUSE;
 	}
-	LOGN(LSS_SIP, "listening on %s (udp)", url);
+	want = 1u << SIP_TP_UDP | (p->tcp ? 1u << SIP_TP_TCP : 0) | (p->tls_port ? 1u << SIP_TP_TLS : 0);
+	got = sip_listen_report(p->bind, p->port, p->tls_port);
+	for (int tp = 0; tp < SIP_TP__COUNT; tp++)
+		if ((want & ~got) & (1u << tp))
+			LOGE(LSS_SIP, "asked to listen on %s:%d (%s), but the stack does not (see its lines above)",
+			     p->bind, tp == SIP_TP_TLS ? p->tls_port : p->port, sip_tp_name(tp));
 	*uap = ua;
+	if (want & ~got)
+		return -EADDRNOTAVAIL;	/* sip_ua_free() takes it back */
 	return sip_overload_init(ua, p);
 }
 
@@ -181,6 +246,7 @@ void sip_ua_free(struct sip_ua *ua)
 		nua_destroy(ua->nua);
 	else
 		LOGW(LSS_SIP, "SIP stack shutdown not finished (peers did not answer); leaving it");
+	sip_tls_dir_remove(ua->tls_dir);
 	su_home_deinit(ua->home);
 	free(ua);
 }

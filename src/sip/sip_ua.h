@@ -58,6 +58,10 @@ struct sip_ua_params {
 	void *arg;
 	struct registrar *reg;		/* answers REGISTER and checks digest; NULL = none */
 	unsigned udp_rmem;		/* SIP UDP socket receive buffer, bytes (0 = kernel default) */
+	int tcp;			/* listen on TCP at port too (UDP always) */
+	int tls_port;			/* TLS listener on bind (0: none; dial-peers then have no TLS) */
+	const char *tls_cert, *tls_key, *tls_ca;	/* PEM files, checked by config_load() */
+	int tls_verify;			/* our TLS connections: the server's certificate must chain to tls_ca */
 	struct sip_overload_params ovl;
 	struct sip_timer_params timers;
 	const struct cfg_enum_list *dtmf_relay;	/* Cisco dtmf-relay for legs no dial-peer names */
@@ -80,7 +84,7 @@ struct sip_leg_params {
 	int assert_identity;	/* the peer is in our trust domain: P-Asserted-Identity (RFC 3325) */
 	const struct cfg_enum_list *dtmf_relay;	/* the dial-peer's dtmf-relay (NULL or empty: the UA's) */
 	const struct dp_codecs *codecs;	/* the dial-peer's codec order (NULL or empty: the UA's) */
-	int transport;		/* enum dp_transport: the dial-peer's session_transport */
+	int transport;		/* enum sip_tp (sip_listen.h), the dial-peer's session_transport */
 	int srtp;		/* enum dp_srtp: the dial-peer's srtp */
 };
 
