@@ -286,6 +286,11 @@ struct sip_leg {
 	int offer_null_addr;		/* the offer being built says c=0.0.0.0 */
 	struct sip_t38 *t38;		/* fax watch and relay (sip_t38.c), NULL = none yet */
 	struct sip_srtp srtp;
+	/* UAS over TLS, its INVITE to a sip: URI: our Contact sip:H:P;transport=tls
+	 * (sip_tp_follow_request), "" otherwise: the stack's own is sips:, which
+	 * RFC 3261 8.1.1.8 asks for a sips: request only, and which baresip 1.0
+	 * cannot send its ACK to (ENOSYS: the call dies unanswered) */
+	char tls_contact[96];
 	char desc[64];
 };
 

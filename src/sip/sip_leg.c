@@ -336,7 +336,7 @@ static void sl_respond_sdp(struct sip_leg *sl, int status, const char *phrase)
 	if (sl_build_answer(sl, sdp, sizeof(sdp), SDP_SENDRECV, &sl->offer_ml))
 		LOGE(LSS_SIP, "%s SDP answer does not fit in %zu bytes", sl_describe(&sl->base), sizeof(sdp));
 	nua_respond(sl->nh, status, phrase, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-		    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+		    TAG_IF(sl->tls_contact[0], SIPTAG_CONTACT_STR(sl->tls_contact)), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
 }
 
 /* leg_ops.alert (inband 0/1) and .progress (1): 180, or 183 with our SDP. */
@@ -348,7 +348,8 @@ static void ev_alert(struct sip_leg *sl, int inband)
 	if (inband)
 		sl_respond_sdp(sl, SIP_183_SESSION_PROGRESS);
 	else
-		nua_respond(sl->nh, SIP_180_RINGING, TAG_END());
+		nua_respond(sl->nh, SIP_180_RINGING, TAG_IF(sl->tls_contact[0], SIPTAG_CONTACT_STR(sl->tls_contact)),
+			    TAG_END());
 }
 
 static void sl_alert(struct leg *leg, int inband)

@@ -127,6 +127,10 @@ void sip_tp_follow_request(struct sip_leg *sl, sip_t const *sip)
 			: su_casematch(proto, sip_transport_tls) ? SIP_TP_TLS : SIP_TP_UDP;
 	if (sip_tp_m_params(sl->transport))
 		nua_set_hparams(sl->nh, NUTAG_M_PARAMS(sip_tp_m_params(sl->transport)), TAG_END());
+	sl->tls_contact[0] = 0;
+	if (sl->transport == SIP_TP_TLS && sip && sip->sip_request && sip->sip_request->rq_url->url_type == url_sip)
+		snprintf(sl->tls_contact, sizeof(sl->tls_contact), "<sip:%s:%d;transport=tls>", sl->ua->bind,
+			 sl->ua->tls_port);
 }
 
 /* nta answers a request itself when it could not be sent, or its connection
