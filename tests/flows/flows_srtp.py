@@ -84,11 +84,11 @@ class Baresip(fl.Proc):
         finally:
             s.close()
 
-    def messages(self, gw_ports):
+    def messages(self, gw_ports=(), mine=()):
         """[(direction, first line, text)] of the SIP trace (-s): libre prints each message
         after a line 'TLS a.b.c.d:p -> e.f.g.h:q', sent or received alike, so the direction
-        is told by sipgw's ports (gw_ports: its listeners, and the port baresip listens on
-        for the connections sipgw opens)."""
+        is told by the ports: sipgw's listeners (gw_ports) when baresip connected to them,
+        baresip's own (mine) when sipgw connected to it."""
         out, cur = [], None
         rx = re.compile(r"^(?:\x1b\[[0-9;]*m)?\s*(TLS|UDP|TCP) \S+:(\d+) -> \S+:(\d+)\s*$")
         for ln in self.lines():
@@ -97,7 +97,8 @@ class Baresip(fl.Proc):
                 if cur:
                     out.append(cur)
                 src, dst = int(m.group(2)), int(m.group(3))
-                cur = ["<" if src in gw_ports else ">" if dst in gw_ports else "?", None, []]
+                cur = ["<" if src in gw_ports or dst in mine else ">" if dst in gw_ports or src in mine else "?",
+                       None, []]
                 continue
             if cur is None:
                 continue
@@ -116,11 +117,11 @@ class Baresip(fl.Proc):
             out.append(cur)
         return [(d, f, "\n".join(t)) for d, f, t in out if f and (f.startswith("SIP/2.0") or " SIP/2.0" in f)]
 
-    def ladder(self, gw_ports):
-        return peers.ladder_of(self.messages(gw_ports))
+    def ladder(self, gw_ports=(), mine=()):
+        return peers.ladder_of(self.messages(gw_ports, mine))
 
-    def find(self, gw_ports, direction, first_rx):
-        return [t for d, f, t in self.messages(gw_ports) if d == direction and re.search(first_rx, f)]
+    def find(self, direction, first_rx, gw_ports=(), mine=()):
+        return [t for d, f, t in self.messages(gw_ports, mine) if d == direction and re.search(first_rx, f)]
 
     def recording(self):
         """The WAV sndfile wrote of what baresip decoded (the far end's audio)."""
@@ -298,7 +299,7 @@ def srtp_baresip_tls_to_pri(tb):
     expect_ladder("PRI", q931_ladder(pbx.lines()),
                   ["< SETUP", "> CALL PROCEEDING", "> ALERTING", "> CONNECT", "< CONNECT ACKNOWLEDGE",
                    "< DISCONNECT cause=16", "> RELEASE", "< RELEASE COMPLETE"])
-    inv, ok = bs.find(gwp, ">", r"^INVITE ")[0], bs.find(gwp, "<", r"^SIP/2\.0 200 .*")[0]
+    inv, ok = bs.find(">", r"^INVITE ", gwp)[0], bs.find("<", r"^SIP/2\.0 200 ", gwp)[0]
     offered, ans = check_savp("baresip's INVITE", inv), check_savp("sipgw's 200", ok)
     if len(ans) != 1 or ans[0][:2] not in [o[:2] for o in offered] or ans[0][2] in [o[2] for o in offered]:
         raise FlowError("sipgw's a=crypto %s is not one of the offered tags and suites with a key of its own: %s"
@@ -326,3 +327,38 @@ def fl_wait_audio(bs):
             pass
         time.sleep(0.1)
     raise FlowError("%s: less than 2 s of decoded audio in 10 s" % bs.name)
+
+
+def srtp_peer(tag, pattern, port, srtp):
+    return voip_peer(tag, pattern, port) + ' session_transport = "tls"; srtp = "%s";' % srtp
+
+
+@flow
+def srtp_pri_to_baresip_mandatory(tb):
+    """PBX -> sipgw -> baresip over TLS, dial-peer srtp mandatory: RTP/SAVP with both suites offered, audio both ways encrypted."""
+    m = peers.tls_material(tb)
+    bs = Baresip(tb, "baresip", "<sip:2001@127.0.0.1;transport=tls>;regint=0;mediaenc=srtp-mand;answermode=auto",
+                 cert=m["server_pem"], ca=m["ca"])
+    tls_port = fl.free_port()
+    gw = tb.gateway(sip_keys(tb.config([srtp_peer(100, "2...", bs.listen + 1, "mandatory")]), tls_keys(tb, tls_port)))
+    cap = Capture(tb)
+    pbx = fl.pbx_call(tb, "--tone", str(PBX_HZ), "--detect", str(PHONE_HZ), "--hangup-after", "3")
+    gw.wait_line(r"SRTP AES_CM_128_HMAC_SHA1_80", stream="err")
+    if pbx.wait_exit() != 0:
+        raise FlowError("the PBX simulator failed")
+    mine = (bs.listen + 1,)     # sipgw connects to baresip's TLS port
+    lad = bs.ladder(mine=mine)
+    # baresip sends no 100 Trying: its 180 is at once (answermode=auto)
+    expect_ladder("SIP (baresip)", lad, ["< INVITE", "> 180/INVITE", "> 200/INVITE", "< ACK", "< BYE", "> 200/BYE"])
+    expect_ladder("PRI", q931_ladder(pbx.lines()), fl.PBX_CONNECTED + ["> DISCONNECT cause=16", "< RELEASE",
+                                                                      "> RELEASE COMPLETE"])
+    inv, ok = bs.find("<", r"^INVITE ", mine=mine)[0], bs.find(">", r"^SIP/2\.0 200 ", mine=mine)[0]
+    offered, ans = check_savp("sipgw's INVITE", inv), check_savp("baresip's 200", ok)
+    if sorted((t, s) for t, s, _ in offered) != [("1", "AES_CM_128_HMAC_SHA1_80"), ("2", "AES_CM_128_HMAC_SHA1_32")]:
+        raise FlowError("sipgw offered %s, want tag 1 _80 and tag 2 _32" % offered)
+    if len(ans) != 1 or ans[0][:2] != ("1", "AES_CM_128_HMAC_SHA1_80"):
+        raise FlowError("baresip answered %s" % ans)
+    if not heard(pbx, PHONE_HZ):
+        raise FlowError("PBX never heard baresip's %d Hz" % PHONE_HZ)
+    check_decoded(bs, PBX_HZ)
+    check_wire_encrypted(cap, sdp_port(inv), sdp_port(ok))
