@@ -200,11 +200,11 @@ class Capture(fl.Proc):
         tb.procs.append(self)
         self.wait_line(r"Capturing on", timeout=10, stream="err")
 
-    def payloads(self, a, b):
-        """Every UDP payload captured between ports a and b (RTP and RTCP) as bytes, after
+    def payloads(self, src, dst):
+        """Every UDP payload captured from port src to port dst (RTP, or RTCP) as bytes, after
         stopping: the port range is everybody's, other calls' packets are left out."""
         self.stop()
-        r = subprocess.run(["tshark", "-r", self.pcap, "-Y", "udp.port == %d && udp.port == %d" % (a, b),
+        r = subprocess.run(["tshark", "-r", self.pcap, "-Y", "udp.srcport == %d && udp.dstport == %d" % (src, dst),
                             "-T", "fields", "-e", "udp.payload"], capture_output=True, text=True)
         return [bytes.fromhex(ln.strip().replace(":", "")) for ln in r.stdout.splitlines() if ln.strip()]
 
@@ -216,20 +216,26 @@ def sdp_port(text):
     return int(m.group(1))
 
 
+def rtp_audio(cap, src, dst):
+    return [p for p in cap.payloads(src, dst) if len(p) >= 12 and p[0] >> 6 == 2 and (p[1] & 0x7f) in (0, 8)]
+
+
 def check_wire_encrypted(cap, a, b):
-    """What crossed between RTP ports a and b: audio packets of 160 octets plus a header
-    and an 80-bit tag, and read as G.711 they hold neither tone."""
-    pl = [p for p in cap.payloads(a, b) if len(p) >= 12 and p[0] >> 6 == 2 and (p[1] & 0x7f) in (0, 8)]
-    if len(pl) < 50:
-        raise FlowError("capture: %d RTP audio packets between ports %d and %d, want 50 or more" % (len(pl), a, b))
-    sizes = set(len(p) for p in pl)
-    if sizes != {12 + 160 + 10}:
-        raise FlowError("capture: audio packets of %s octets, want 182 (RTP header, 160, HMAC-SHA1-80 tag)"
-                        % sorted(sizes))
-    for hz in (PBX_HZ, PHONE_HZ):
-        n = ulaw_rx_blocks(pl, hz)
-        if n:
-            raise FlowError("capture: %d blocks of %d Hz in the RTP read as G.711: not encrypted" % (n, hz))
+    """What crossed between RTP ports a and b, each way: audio packets of 160 octets plus a
+    header and an 80-bit tag, and read as G.711 they hold neither tone."""
+    for src, dst in ((a, b), (b, a)):
+        pl = rtp_audio(cap, src, dst)
+        if len(pl) < 50:
+            raise FlowError("capture: %d RTP audio packets from port %d to %d, want 50 or more" % (len(pl), src, dst))
+        sizes = set(len(p) for p in pl)
+        if sizes != {12 + 160 + 10}:
+            raise FlowError("capture: audio packets of %s octets from port %d, want 182 (RTP header, 160, "
+                            "HMAC-SHA1-80 tag)" % (sorted(sizes), src))
+        for hz in (PBX_HZ, PHONE_HZ):
+            n = ulaw_rx_blocks(pl, hz)
+            if n:
+                raise FlowError("capture: %d blocks of %d Hz in the RTP from port %d read as G.711: not encrypted"
+                                % (n, hz, src))
 
 
 def check_savp(what, text):
@@ -291,6 +297,7 @@ def srtp_baresip_tls_to_pri(tb):
     gw.wait_line(r"SRTP AES_CM_128_HMAC_SHA1_80", stream="err")
     fl_wait_audio(bs)
     bs.command("hangup")
+    bs.wait_count(r"^CSeq: \d+ BYE", 2)     # our BYE and its 200 in the trace
     if pbx.wait_exit() != 0:
         raise FlowError("the PBX simulator failed")
     gwp = (tb.sip_port, tls_port)
@@ -346,6 +353,7 @@ def srtp_pri_to_baresip_mandatory(tb):
     gw.wait_line(r"SRTP AES_CM_128_HMAC_SHA1_80", stream="err")
     if pbx.wait_exit() != 0:
         raise FlowError("the PBX simulator failed")
+    bs.wait_count(r"^CSeq: \d+ BYE", 2)
     mine = (bs.listen + 1,)     # sipgw connects to baresip's TLS port
     lad = bs.ladder(mine=mine)
     # baresip sends no 100 Trying: its 180 is at once (answermode=auto)
@@ -362,3 +370,60 @@ def srtp_pri_to_baresip_mandatory(tb):
         raise FlowError("PBX never heard baresip's %d Hz" % PHONE_HZ)
     check_decoded(bs, PBX_HZ)
     check_wire_encrypted(cap, sdp_port(inv), sdp_port(ok))
+
+
+@flow
+@fl.no_pri
+def srtp_savp_over_udp_refused(tb):
+    """RTP/SAVP over UDP (SDES keys in clear): 488 with Warning 305, no SETUP; the keys never answered."""
+    tb.gateway(tb.config([pots_peer(900, "9T")]))
+    pbx = tb.pbx("--exit-when-done", "--answer-after", "0.3")
+    pbx.wait_line(r"EVENT dchan up")
+    bs = Baresip(tb, "baresip", "<sip:2001@127.0.0.1;transport=udp>;regint=0;mediaenc=srtp-mand")
+    bs.command("dial", "sip:95551234@127.0.0.1:%d" % tb.sip_port)
+    bs.wait_line(r"session closed: 488", timeout=10)
+    gwp = (tb.sip_port,)
+    expect_ladder("SIP (baresip)", bs.ladder(gwp), ["> INVITE", "< 100/INVITE", "< 488/INVITE", "> ACK"])
+    check_savp("baresip's INVITE", bs.find(">", r"^INVITE ", gwp)[0])
+    refusal = bs.find("<", r"^SIP/2\.0 488 ", gwp)[0]
+    warn = peers.header(refusal, "Warning") or ""
+    if not re.match(r'^305 \S+ "SRTP keys over a clear transport"$', warn):
+        raise FlowError("488's Warning is %r, want 305 ... \"SRTP keys over a clear transport\"" % warn)
+    if "a=crypto" in refusal:
+        raise FlowError("the 488 carries a=crypto")
+    if [t for _, t in fl.timed(pbx.lines(), "Q931") if "SETUP" in t]:
+        raise FlowError("a SETUP reached the PBX for a refused offer")
+
+
+@flow
+def srtp_best_effort_over_udp_plain(tb):
+    """RTP/AVP with a=crypto (baresip mediaenc=srtp, best effort) over UDP: answered RTP/AVP without a=crypto, plain G.711 both ways."""
+    gw = tb.gateway(tb.config([pots_peer(900, "9T")]))
+    pbx = tb.pbx("--exit-when-done", "--answer-after", "0.3", "--tone", str(PBX_HZ), "--detect", str(PHONE_HZ))
+    pbx.wait_line(r"EVENT dchan up")
+    bs = Baresip(tb, "baresip", "<sip:2001@127.0.0.1;transport=udp>;regint=0;mediaenc=srtp")
+    cap = Capture(tb)
+    bs.command("dial", "sip:95551234@127.0.0.1:%d" % tb.sip_port)
+    pbx.wait_line(r"AUDIO tone %d on" % PHONE_HZ, timeout=10)
+    fl_wait_audio(bs)
+    bs.command("hangup")
+    bs.wait_count(r"^CSeq: \d+ BYE", 2)     # our BYE and its 200 in the trace
+    if pbx.wait_exit() != 0:
+        raise FlowError("the PBX simulator failed")
+    gwp = (tb.sip_port,)
+    expect_ladder("SIP (baresip)", _calls(bs.ladder(gwp)),
+                  ["> INVITE", "< 100/INVITE", "< 180/INVITE", "< 200/INVITE", "> ACK", "> BYE", "< 200/BYE"])
+    inv, ok = bs.find(">", r"^INVITE ", gwp)[0], bs.find("<", r"^SIP/2\.0 200 ", gwp)[0]
+    if not re.search(r"^m=audio \d+ RTP/AVP ", inv, re.M) or "a=crypto:" not in inv:
+        raise FlowError("baresip's best-effort offer is not RTP/AVP with a=crypto:\n" + inv)
+    if not re.search(r"^m=audio \d+ RTP/AVP ", ok, re.M) or "a=crypto" in ok:
+        raise FlowError("over UDP sipgw must answer RTP/AVP without a=crypto:\n" + ok)
+    if any("SRTP" in ln for ln in gw.errlines() if "sip 1" in ln and "refused" not in ln):
+        raise FlowError("sipgw turned SRTP on over UDP")
+    check_decoded(bs, PBX_HZ)
+    # the capture check's control: plain G.711 of 160 octets, each tone readable its way
+    for src, dst, hz in ((sdp_port(ok), sdp_port(inv), PBX_HZ), (sdp_port(inv), sdp_port(ok), PHONE_HZ)):
+        pl = rtp_audio(cap, src, dst)
+        if set(len(p) for p in pl) != {172} or ulaw_rx_blocks(pl, hz) < 5:
+            raise FlowError("plain RTP from port %d: sizes %s, %d Hz in %d blocks: the capture check cannot see "
+                            "plain RTP" % (src, sorted(set(len(p) for p in pl)), hz, ulaw_rx_blocks(pl, hz)))
