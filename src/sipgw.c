@@ -18,11 +18,13 @@
 #include "core/loop.h"
 #include "dsp/moh.h"
 #include "q931/span.h"
+#include "route/peer_health.h"
 #include "route/route.h"
 #include "route/route_check.h"
 #include "route/route_legs.h"
 #include "route/route_transfer.h"
 #include "sip/registrar.h"
+#include "sip/sip_keepalive.h"
 #include "sip/sip_ua.h"
 
 struct gw {
@@ -33,6 +35,8 @@ struct gw {
 	struct bridge *br;
 	struct sip_ua *ua;
 	struct registrar *reg;
+	struct peer_health *health;	/* voip targets kept alive by OPTIONS (routing reads it) */
+	struct sip_keepalive *ka;	/* ... and their pingers (SIP side) */
 	struct span *spans[CFG_MAX_SPANS];
 	int n_spans;
 	struct moh *moh;		/* rtp.moh_file, or NULL */
@@ -157,6 +161,35 @@ static int gw_is_emergency(void *arg, const char *number)
 	return route_emergency(arg, number) != NULL;
 }
 
+/* sip_ka_result_h: a ping's answer counted by routing's peer health. */
+static unsigned gw_ping_result(void *arg, size_t idx, int status)
+{
+	return peer_health_report(arg, idx, status);
+}
+
+/* One pinger per target of routing's peer health, with its up interval. */
+static int gw_start_keepalive(struct gw *gw)
+{
+	size_t n = peer_health_count(gw->health);
+	struct sip_ka_target *t;
+	int rc;
+
+	if (!n)
+		return 0;
+	if (!(t = calloc(n, sizeof(*t))))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct ph_target *pt = peer_health_target(gw->health, i);
+
+		t[i] = (struct sip_ka_target){ .host = pt->host, .port = pt->port, .transport = pt->transport,
+					       .first_ms = pt->up_ms };
+	}
+	rc = sip_keepalive_alloc(&gw->ka, &(struct sip_keepalive_params){
+		.ua = gw->ua, .targets = t, .n = n, .result_h = gw_ping_result, .arg = gw->health });
+	free(t);
+	return rc;
+}
+
 static int gw_start(struct gw *gw)
 {
 	struct route_params rp = {
@@ -204,6 +237,9 @@ static int gw_start(struct gw *gw)
 		rp.contacts_h = route_legs_contacts;
 		rp.contacts_arg = gw->reg;
 	}
+	if ((rc = peer_health_alloc(&gw->health, gw->cfg.peers, gw->cfg.n_peers)))
+		return rc;
+	rp.health = gw->health;
 	if ((rc = route_alloc(&gw->route, &rp)))
 		return rc;
 	bp.route_arg = gw->route;
@@ -215,6 +251,8 @@ static int gw_start(struct gw *gw)
 	if ((rc = sip_ua_alloc(&gw->ua, &up)))
 		return rc;
 	gw->legs.ua = gw->ua;
+	if ((rc = gw_start_keepalive(gw)))
+		return rc;
 	if (gw->cfg.moh_file[0]) {
 		char why[128];
 
@@ -265,7 +303,9 @@ static void gw_stop(struct gw *gw)
 	for (int i = 0; i < gw->n_spans; i++)
 		span_free(gw->spans[i]);
 	moh_free(gw->moh);
+	sip_keepalive_free(gw->ka);
 	sip_ua_free(gw->ua);
+	peer_health_free(gw->health);
 	registrar_free(gw->reg);
 	loop_timer_free(gw->grace);
 	loop_timer_free(gw->bound);

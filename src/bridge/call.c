@@ -729,6 +729,14 @@ void call_leg_hold(struct leg *leg, int held, enum leg_hold how)
 	call_leg_event(leg, CALL_EV_HOLD, &(struct call_ev){ .held = held, .how = how });
 }
 
+void call_leg_media_ready(struct leg *leg)
+{
+	struct call *c = leg->call;
+
+	if (c && (c->a == leg || c->b == leg))
+		call_join_media(c);
+}
+
 /* The leg has finished: forget it, and end the call once no leg is left. */
 void call_leg_gone(struct leg *leg)
 {

@@ -150,6 +150,9 @@ void call_leg_gone(struct leg *leg);
 /* The far side put the call on hold or took it off: the other leg is told
  * (leg_ops.hold) once the call is answered; media is each leg's. */
 void call_leg_hold(struct leg *leg, int held, enum leg_hold how);
+/* The leg has media now that it had not when the call joined the legs (a
+ * delayed offer's answer came in the ACK): join it to the other leg. */
+void call_leg_media_ready(struct leg *leg);
 /* The far side sent application data (INFO) in the answered call: 0 when
  * the other leg carries it on, -ENOTSUP when it cannot, -EAGAIN when the
  * call is not answered (or clearing). */

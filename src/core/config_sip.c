@@ -112,6 +112,12 @@ int load_peer_sip(struct ctx *c, const config_setting_t *g, struct dial_peer *dp
 		return fail(c, s ? s : g,
 			    "dial-peer %d: 'srtp' = \"%s\" needs session_transport = \"tls\" (SDES keys would cross in clear)",
 			    dp->tag, dp->srtp == DP_SRTP_MANDATORY ? "mandatory" : "optional");
+	/* OPTIONS go to an address: a span has none, and "registrar" is
+	 * every registered phone (their REGISTERs are their keepalive). */
+	if (dp->options_keepalive && (dp->type != DP_VOIP || dp_targets_registrar(dp)))
+		return fail(c, config_setting_get_member(g, "options_keepalive"),
+			    "dial-peer %d: 'options_keepalive' is for a voip dial-peer with an address "
+			    "session_target", dp->tag);
 	return peer_transport_check(c, g, dp);
 }
 

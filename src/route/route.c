@@ -18,6 +18,7 @@
 #include "core/number.h"
 #include "route/dialpeer.h"
 #include "route/identity.h"
+#include "route/peer_health.h"
 #include "route/route_check.h"
 #include "route/route_redirect.h"
 #include "route/route_transfer.h"
@@ -34,6 +35,7 @@ struct route {
 	route_contacts_h *contacts_h;
 	void *contacts_arg;
 	struct su_root_s *root;
+	const struct peer_health *health;
 	struct route_fwd *fwd;		/* the users' forwarding (route_redirect.c) */
 	unsigned n_routed;
 	float *pdd_ms;			/* post-dial delays (SETUP in -> INVITE out), for the exit summary */
@@ -250,12 +252,19 @@ static int route_try_voip(struct route_call *rc, const struct dial_peer *dp)
 	}
 	if (dp_session_target(dp, host, sizeof(host), &t.port))
 		return -EINVAL;
+	/* Busied out by its OPTIONS keepalive: skipped at once, as Cisco
+	 * does, without an INVITE to wait Timer B on. */
+	if (peer_health_check(rc->r->health, host, t.port, dp->transport)) {
+		LOGI(LSS_BRIDGE, "%s dial-peer %d (%s) skipped: busied out", call_describe(rc->c), dp->tag, dp->target);
+		return -EHOSTDOWN;
+	}
 	t.host = host;
 	t.assert_identity = cfg_list_match_addr(&rc->r->cfg->sip_trusted, host);
 	t.dtmf_relay = &dp->dtmf_relay;
 	t.codecs = &dp->codecs;
 	t.transport = dp->transport;
 	t.srtp = dp->srtp;
+	t.delayed_offer = dp->delayed_offer;
 	snprintf(what, sizeof(what), "dial-peer %d (%s)", dp->tag, dp->target);
 	return route_place_sip(rc, &t, what);
 }
@@ -629,7 +638,10 @@ static int route_call_start(struct route *r, struct leg *a, const struct leg_set
 		call_clear(c, CAUSE_UNALLOCATED);
 		return 0;
 	}
-	/* SIP -> PRI: the span's cause (no circuit...); else network out of order */
+	/* SIP -> PRI: the span's cause (no circuit...); else network out of order
+	 * (38): Q.850's "likely to last a relatively long period of time",
+	 * which every voip peer busied out by its keepalive is, so the PBX
+	 * reroutes (another trunk) rather than redialling here at once. */
 	if (route_try_next(rc)) {
 		int cause = towards == DP_POTS ? rc->last_cause : CAUSE_NET_OUT_OF_ORDER;
 
@@ -782,6 +794,7 @@ int route_alloc(struct route **rp, const struct route_params *p)
 	r->contacts_h = p->contacts_h;
 	r->contacts_arg = p->contacts_arg;
 	r->root = p->root;
+	r->health = p->health;
 	if (route_fwd_alloc(&r->fwd, p->cfg)) {
 		free(r);
 		return -ENOMEM;

@@ -13,6 +13,7 @@ struct gw_config;
 struct bridge;
 struct route;
 struct su_root_s;
+struct peer_health;
 
 #define ROUTE_URI_LEN 256	/* a registered contact */
 
@@ -29,6 +30,7 @@ struct route_target {
 	int assert_identity;	/* sip: a peer of the trust domain: tell it who calls (RFC 3325) */
 	const struct cfg_enum_list *dtmf_relay;	/* sip: the dial-peer's dtmf-relay (NULL: the global one) */
 	const struct dp_codecs *codecs;	/* sip: the dial-peer's codec order (NULL: rtp.codecs) */
+	int delayed_offer;		/* sip: the dial-peer's delayed_offer: INVITE without SDP */
 	const char *host;	/* sip: the dial-peer's session target */
 	int port;
 	const char *ruri;	/* sip: a registered contact, used as the Request-URI */
@@ -57,6 +59,7 @@ struct route_params {
 	route_contacts_h *contacts_h;	/* NULL: no registrar */
 	void *contacts_arg;
 	struct su_root_s *root;		/* forwarding's ring timers (NULL: no forwarding on no answer) */
+	const struct peer_health *health;	/* voip targets' keepalive state (NULL: all in service) */
 };
 
 int route_alloc(struct route **rp, const struct route_params *p);

@@ -114,9 +114,9 @@ int sip_in_check_offer(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip, st
 		}
 		*statusp = 0;
 		return 0;
-	case -ENOENT:	/* RFC 3261 13.2.1 allows an offer in the ACK; not supported here. */
-		sip_in_refuse_warn(ua, nh, 488, 399, "an SDP offer is required in the INVITE");
-		return err_with(-EPROTO, statusp, 488);
+	case -ENOENT:	/* RFC 3261 13.2.1: delayed offer, ours goes in the 200 (sip_offer.c) */
+		*statusp = 0;
+		return -ENOENT;
 	case -ENOMEDIUM:	/* RFC 3261 20.43 warning 304: media type not available */
 		sip_in_refuse_warn(ua, nh, 488, 304, "no audio stream offered");
 		return err_with(-EPROTO, statusp, 488);
@@ -261,7 +261,7 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 	struct leg_setup_info si = { .law = LAW_ULAW };
 	struct sdp_info offer;
 	struct sip_leg *sl;
-	int cause, status, rc, stale = 0;
+	int cause, status, rc, stale = 0, no_offer;
 
 	if (sip_overload_refuse(ua, nh, sip)) {	/* before any RTP port or call exists */
 		nua_handle_destroy(nh);
@@ -272,10 +272,11 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 		nua_handle_destroy(nh);
 		return -EPERM;
 	}
-	if ((rc = sip_in_check_offer(ua, nh, sip, &offer, &status))) {
+	if ((rc = sip_in_check_offer(ua, nh, sip, &offer, &status)) && rc != -ENOENT) {
 		nua_handle_destroy(nh);	/* answered with status */
 		return rc;
 	}
+	no_offer = rc == -ENOENT;
 	if ((rc = sip_leg_alloc(&sl, ua, SIP_ROLE_UAS))) {
 		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, TAG_END());
 		nua_handle_destroy(nh);
@@ -286,13 +287,17 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 	sip_tp_follow_request(sl, sip);
 	sip_timers_offer(sl, sip);
 	sip_srtp_init_uas(sl, sip);
-	if (sl_take_early_sdp(sl, &offer)) {
+	if (no_offer) {
+		sip_offer_none_in(sl, sip);
+		si.law = sip_offer_law(sl);
+	} else if (sl_take_early_sdp(sl, &offer)) {
 		sip_leg_release(sl, CAUSE_BEARER_NOT_IMPL);	/* 488: none of our codecs offered */
 		return -EPROTO;
+	} else {
+		sl->offer_ml = offer.ml;	/* our answers keep its m= lines (RFC 3264 6) */
+		si.law = sl->rm.law;
 	}
-	sl->offer_ml = offer.ml;	/* our answers keep its m= lines (RFC 3264 6) */
 	si.t_setup_us = mono_us();
-	si.law = sl->rm.law;
 	if (sip_in_called_number(sip->sip_request->rq_url->url_user, si.called, sizeof(si.called), &cause)) {
 		static struct log_limit lim_number;
 		LOGN_LIMIT(&lim_number, LSS_SIP, "%s INVITE %s: called number refused (%s): cause %d",

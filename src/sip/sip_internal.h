@@ -21,6 +21,7 @@ struct sip_leg;
 
 struct rtp_session;
 struct registrar;
+struct sip_keepalive;
 struct loop_timer;
 
 enum sip_ovl_state { SIP_OVL_NORMAL, SIP_OVL_SHEDDING };
@@ -71,6 +72,7 @@ struct sip_ua {
 	struct sip_overload ovl;
 	int tls_port;			/* 0: no TLS listener, no TLS legs */
 	char tls_dir[256];		/* the certificate folder made for Sofia (sip_tls.c); "" none */
+	struct sip_keepalive *ka;	/* OPTIONS pings to voip peers (sip_keepalive.c), NULL = none */
 	void (*shutdown_done)(void *arg);
 	void *shutdown_arg;
 	enum { SIP_UA_RUNNING, SIP_UA_STOPPING, SIP_UA_STOPPED } shutdown_state;	/* nua_shutdown sent, finished */
@@ -126,6 +128,15 @@ enum sip_timer {
 	SIP_T__COUNT
 };
 
+/* Where the leg's offer/answer exchange stands when the INVITE had no
+ * offer (sip_offer.c); NONE otherwise. */
+enum sip_oa {
+	SIP_OA_NONE,		/* nothing pending: every offer is answered */
+	SIP_OA_OFFER_DUE,	/* UAS: the INVITE had no offer; ours goes in the first reliable response */
+	SIP_OA_OFFERED,		/* our offer is out in a 2xx or reliable 1xx: the answer comes in the ACK or PRACK */
+	SIP_OA_AWAIT_OFFER,	/* UAC: our INVITE had none; the 2xx brings theirs, our answer goes in the ACK */
+};
+
 /* Which end of the dialog we are (RFC 3261 12.1), fixed when the leg is
  * allocated: an incoming INVITE makes a UAS leg, sip_leg_alloc_outgoing() a UAC one. */
 enum sip_role { SIP_ROLE_UAS, SIP_ROLE_UAC };
@@ -164,6 +175,7 @@ struct sip_leg_timers {
 	struct fsm_inst fi;		/* enum sip_sess_state */
 	unsigned ms[SIP_SESS_T__COUNT];	/* its timers' durations */
 	struct loop_timer *expires;	/* no refresh by then: the session is over (any state but NONE) */
+	int peer_timer;			/* UAC: the 2xx said the far end does timers */
 	long long media_ms;		/* last answer/hold/resume: the silence clock starts there at the latest */
 	long long since_ms;		/* last session refresh (or the answer) */
 	unsigned interval_s;		/* negotiated session interval, 0 = no session timer */
@@ -291,6 +303,11 @@ struct sip_leg {
 	 * RFC 3261 8.1.1.8 asks for a sips: request only, and which baresip 1.0
 	 * cannot send its ACK to (ENOSYS: the call dies unanswered) */
 	char tls_contact[96];
+	enum sip_oa oa;			/* sip_offer.c */
+	int delayed_offer;		/* UAC: our INVITE carries no SDP (the dial-peer's delayed_offer) */
+	int peer_100rel;		/* UAS: the INVITE's Supported/Require has 100rel */
+	int early_reliable;		/* UAS: our offer went in a reliable 183 */
+	int peer_update;		/* the far end's Allow lists UPDATE (RFC 3311): refresh by UPDATE */
 	char desc[64];
 };
 
@@ -407,8 +424,10 @@ const char *sip_leg_describe(struct sip_leg *sl);
 /* sip_timers.c: RTP inactivity and RFC 4028 session timers of one leg */
 /** Set up the leg's session timer machine; 0 or -ENOMEM. */
 int sip_timers_init(struct sip_leg *sl);
-/** UAS: note what the initial INVITE asked of session timers. */
+/** UAS: note what the initial INVITE asked of session timers (and whether its Allow has UPDATE). */
 void sip_timers_offer(struct sip_leg *sl, sip_t const *sip);
+/** UAS: our 2xx carries Session-Expires to a caller that supports timers: Require: timer (RFC 4028 9). */
+int sip_timers_require(const struct sip_leg *sl);
 /** The dialog is confirmed (sip: the 2xx we got as UAC; NULL as UAS): start the clocks. */
 void sip_timers_answered(struct sip_leg *sl, sip_t const *sip);
 /** Answer, hold or resume: the far end gets a fresh RTP timeout (the hold one while held). */
@@ -452,6 +471,35 @@ int sl_take_early_sdp(struct sip_leg *sl, const struct sdp_info *si);
 int sip_body_sdp(sip_t const *sip, struct sdp_info *si);
 /** The RTP session's refused_h (recv_h is sip_rtp.c's sl_rtp_in). */
 void sl_rtp_refused(void *arg, unsigned run);
+
+/* sip_offer.c: delayed offer (RFC 3261 13.2.1, RFC 3262, RFC 6337) */
+const char *sip_oa_name(enum sip_oa oa);
+/** The law for the PRI side of a call whose INVITE had no offer: our first codec's. */
+int sip_offer_law(const struct sip_leg *sl);
+/** UAS: the INVITE (or re-INVITE) had no SDP; ours goes in the first reliable response. */
+void sip_offer_none_in(struct sip_leg *sl, sip_t const *sip);
+/** UAS: our offer is still to go out. */
+int sip_offer_due(const struct sip_leg *sl);
+/** 1xx (with 100rel) or 2xx to the INVITE with our offer in it when it is
+ * due, or without SDP when the offer went before; further tags are added. */
+void sip_offer_respond(struct sip_leg *sl, int status, const char *phrase, int req_timer);
+/** UAS: a 183 may carry SDP now (no offer due, or the caller takes 100rel). */
+int sip_offer_early_ok(const struct sip_leg *sl);
+/** The ACK or PRACK (where) to a response with our offer: its answer taken;
+ * none, or none we can use, clears the call with cause 65. */
+void sip_offer_answer_in(struct sip_leg *sl, sip_t const *sip, const char *where);
+/** Our offer went in a 2xx to a re-INVITE without SDP: the ACK answers it. */
+void sip_offer_sent(struct sip_leg *sl);
+/** An UPDATE in the early dialog (RFC 3311 5.1): its offer answered in the
+ * 200, 491 while an offer of ours is unanswered, 200 without SDP when it has none. */
+void sip_offer_update_early(struct sip_leg *sl, sip_t const *sip);
+/** UAC: our INVITE goes without SDP. */
+void sip_offer_invite_out(struct sip_leg *sl);
+/** UAC: our INVITE had no SDP and the 2xx is still to bring the offer. */
+int sip_offer_awaited(const struct sip_leg *sl);
+/** UAC: the 2xx's offer taken and answered in the ACK; 1, or 0 when it had
+ * none we can take (ACKed without SDP: the caller clears). */
+int sip_offer_2xx_in(struct sip_leg *sl, sip_t const *sip);
 
 /* sip_incoming.c: a new INVITE's checks, before anything is allocated. */
 /** The called number of a Request-URI user part: escapes decoded (RFC 3261
@@ -562,6 +610,9 @@ int sip_overload_init(struct sip_ua *ua, const struct sip_ua_params *p);
 void sip_overload_summary(struct sip_overload *o);
 /** The address the current request came from. */
 void sip_request_source(struct sip_ua *ua, char *buf, size_t len);
+/** A response to an OPTIONS on nh: 0 when it was a keepalive ping's
+ * (sip_keepalive.c, which destroys the handle), -ENOENT when not. */
+int sip_keepalive_response(struct sip_keepalive *ka, nua_handle_t *nh, int status);
 
 /* sip_listen.c: a leg's transport */
 /** Our Contact's URI parameters for a leg over transport ("transport=tcp"),

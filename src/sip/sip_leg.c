@@ -45,12 +45,16 @@ static const struct fsm_state sip_states[SIP_ST__COUNT] = {
 	[SIP_ST_CALLING] = { "CALLING",
 			     S(PROCEEDING) | S(CONFIRMED) | S(HELD) | S(TERMINATING) | S(TERMINATED),
 			     E(RELEASE) | E(R_1XX) | E(R_2XX) | E(R_FAIL) | E(I_BYE) | E(GONE) },
+	/* An UPDATE in the early dialog (RFC 3311 5.1) is taken in the early
+	 * states: sip_offer_update_early(). */
 	[SIP_ST_PROCEEDING] = { "PROCEEDING", S(CONFIRMED) | S(HELD) | S(TERMINATING) | S(TERMINATED),
-				E(RELEASE) | E(R_1XX) | E(R_2XX) | E(R_FAIL) | E(I_BYE) | E(GONE) },
+				E(RELEASE) | E(R_1XX) | E(R_2XX) | E(R_FAIL) | E(I_BYE) | E(I_UPDATE) | E(GONE) },
 	[SIP_ST_INCOMING] = { "INCOMING", S(EARLY) | S(CONFIRMED) | S(HELD) | S(TERMINATING) | S(TERMINATED),
-			      E(ALERT) | E(PROGRESS) | E(ANSWER) | E(RELEASE) | E(I_BYE) | E(I_CANCEL) | E(GONE) },
+			      E(ALERT) | E(PROGRESS) | E(ANSWER) | E(RELEASE) | E(I_BYE) | E(I_CANCEL) | E(I_UPDATE) |
+			      E(GONE) },
 	[SIP_ST_EARLY] = { "EARLY", S(CONFIRMED) | S(HELD) | S(TERMINATING) | S(TERMINATED),
-			   E(ALERT) | E(PROGRESS) | E(ANSWER) | E(RELEASE) | E(I_BYE) | E(I_CANCEL) | E(GONE) },
+			   E(ALERT) | E(PROGRESS) | E(ANSWER) | E(RELEASE) | E(I_BYE) | E(I_CANCEL) | E(I_UPDATE) |
+			   E(GONE) },
 	[SIP_ST_CONFIRMED] = { "CONFIRMED", S(HELD) | S(TERMINATING) | S(TERMINATED), SIP_EV_DIALOG,
 			       SIP_T_RTP },
 	[SIP_ST_HELD] = { "HELD", S(CONFIRMED) | S(TERMINATING) | S(TERMINATED), SIP_EV_DIALOG,
@@ -165,13 +169,17 @@ static int sl_invite(struct sip_leg *sl, unsigned se_s)
 	char sdp[SDP_ANSWER_LEN];
 	int rc;
 
-	if ((rc = sl_build_sdp(sl, sdp, sizeof(sdp), SDP_SENDRECV)))
+	if (!sl->delayed_offer && (rc = sl_build_sdp(sl, sdp, sizeof(sdp), SDP_SENDRECV)))
 		return rc;
+	/* delayed offer: the 2xx brings the offer and our ACK the answer, so
+	 * the stack must not ACK by itself (sip_offer.c) */
 	sl->nh = nua_handle(sl->ua->nua, sl, SIPTAG_TO_STR(sl->req_to), SIPTAG_FROM_STR(sl->req_from),
 			    TAG_IF(sip_tp_m_params(sl->transport), NUTAG_M_PARAMS(sip_tp_m_params(sl->transport))),
-			    TAG_END());
+			    TAG_IF(sl->delayed_offer, NUTAG_AUTOACK(0)), TAG_END());
 	if (!sl->nh)
 		return -ENOMEM;
+	if (sl->delayed_offer)
+		sip_offer_invite_out(sl);
 	nua_invite(sl->nh, NUTAG_URL(sl->req_uri), TAG_IF(se_s, NUTAG_SESSION_TIMER(se_s)),
 		   TAG_IF(se_s, NUTAG_MIN_SE(se_s)),
 		   TAG_IF(sl->req_privacy, SIPTAG_PRIVACY_STR("id")),
@@ -179,7 +187,11 @@ static int sl_invite(struct sip_leg *sl, unsigned se_s)
 		   TAG_IF(sl->req_div[0], SIPTAG_HEADER_STR(sl->req_div)),
 		   TAG_IF(sl->req_hist[0], SIPTAG_HEADER_STR(sl->req_hist)),
 		   TAG_IF(sl->req_refby[0], SIPTAG_HEADER_STR(sl->req_refby)),
-		   SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+		   /* no 100rel with a delayed offer: nua PRACKs a reliable 1xx by
+		    * itself, so an offer in one could not be answered */
+		   TAG_IF(sl->delayed_offer, SIPTAG_SUPPORTED_STR(sl->ua->tp.session_expires_s ? "timer" : "")),
+		   TAG_IF(!sl->delayed_offer, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+		   TAG_IF(!sl->delayed_offer, SIPTAG_PAYLOAD_STR(sdp)), TAG_END());
 	return 0;
 }
 
@@ -332,11 +344,20 @@ static void sl_enter_ending(struct fsm_inst *fi, int prev)
 static void sl_respond_sdp(struct sip_leg *sl, int status, const char *phrase)
 {
 	char sdp[SDP_ANSWER_LEN];
+	/* RFC 4028 9: a 2xx with Session-Expires to a caller that supports
+	 * timers says Require: timer */
+	int req_timer = status >= 200 && sip_timers_require(sl);
+
+	if (sl->oa != SIP_OA_NONE || sl->early_reliable) {
+		sip_offer_respond(sl, status, phrase, req_timer);
+		return;
+	}
 
 	if (sl_build_answer(sl, sdp, sizeof(sdp), SDP_SENDRECV, &sl->offer_ml))
 		LOGE(LSS_SIP, "%s SDP answer does not fit in %zu bytes", sl_describe(&sl->base), sizeof(sdp));
-	nua_respond(sl->nh, status, phrase, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-		    TAG_IF(sl->tls_contact[0], SIPTAG_CONTACT_STR(sl->tls_contact)), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+	nua_respond(sl->nh, status, phrase, TAG_IF(req_timer, SIPTAG_REQUIRE_STR("timer")),
+		    TAG_IF(sl->tls_contact[0], SIPTAG_CONTACT_STR(sl->tls_contact)),
+		    SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
 }
 
 /* leg_ops.alert (inband 0/1) and .progress (1): 180, or 183 with our SDP. */
@@ -345,7 +366,7 @@ static void ev_alert(struct sip_leg *sl, int inband)
 	if (sl_is(sl, SIP_ST_TERMINATING))
 		return;	/* the caller has gone; the call has not heard yet */
 	sl_move(sl, SIP_ST_EARLY);
-	if (inband)
+	if (inband && sip_offer_early_ok(sl))
 		sl_respond_sdp(sl, SIP_183_SESSION_PROGRESS);
 	else
 		nua_respond(sl->nh, SIP_180_RINGING, TAG_IF(sl->tls_contact[0], SIPTAG_CONTACT_STR(sl->tls_contact)),
@@ -486,6 +507,7 @@ int sip_leg_alloc_outgoing(struct leg **legp, struct sip_ua *ua, const struct si
 	if (p->codecs && p->codecs->n)
 		sl_set_codecs(sl, p->codecs);	/* and its voice-class codec */
 	sip_srtp_init_uac(sl, p->transport, p->srtp);
+	sl->delayed_offer = p->delayed_offer;
 	*legp = &sl->base;
 	return 0;
 }
@@ -507,6 +529,8 @@ static void ev_r_1xx(struct sip_leg *sl, int status, sip_t const *sip)
 		return;	/* crossed our CANCEL */
 	}
 	sl_move(sl, SIP_ST_PROCEEDING);
+	if (sip_offer_awaited(sl))
+		has_sdp = 0;	/* no offer of ours to answer: no early media (sip_offer.c) */
 	if (has_sdp && sl_take_early_sdp(sl, &si) == 0) {
 		if (status == 183)
 			call_leg_progress(&sl->base);	/* early media */
@@ -538,7 +562,13 @@ static void ev_r_2xx(struct sip_leg *sl, int status, sip_t const *sip)
 		hold = sl_is(sl, SIP_ST_HELD);
 		break;
 	}
-	if (has_sdp && (taken = sl_take_sdp(sl, &si)) >= 0)
+	if (sip_offer_awaited(sl)) {
+		/* our INVITE had no offer: this 2xx's is answered in our ACK */
+		if (!sip_offer_2xx_in(sl, sip))
+			taken = -EPROTO;
+		has_sdp = taken == 0;
+		hold = sl->confirm_st == SIP_ST_HELD;
+	} else if (has_sdp && (taken = sl_take_sdp(sl, &si)) >= 0)
 		hold = taken;
 	if (sl_move(sl, hold ? SIP_ST_HELD : SIP_ST_CONFIRMED))
 		return;
@@ -586,6 +616,10 @@ static void ev_offer_in(struct sip_leg *sl, sip_t const *sip, int update)
 	 * request it answers (NUTAG_WITH_THIS), as for INFO and REFER */
 	if (sip_t38_offer_in(sl, sip, update))
 		return;
+	if (update && !sl_is(sl, SIP_ST_CONFIRMED) && !sl_is(sl, SIP_ST_HELD)) {
+		sip_offer_update_early(sl, sip);	/* RFC 3311 5.1: in the early dialog */
+		return;
+	}
 	if (update && sip_body_sdp(sip, &si) == -ENOENT) {
 		nua_respond(sl->nh, SIP_200_OK, NUTAG_WITH_THIS(sl->ua->nua), TAG_END());
 		sip_timers_refreshed(sl, sip);
@@ -606,7 +640,9 @@ static void ev_offer_in(struct sip_leg *sl, sip_t const *sip, int update)
 		}
 		sl_build_answer(sl, sdp, sizeof(sdp), sip_hold_answer_dir(sl, sdp_dir_answer(si.dir)), &si.ml);
 	} else {
+		/* a re-INVITE without SDP: our offer in the 200, the answer in the ACK */
 		sip_hold_offer(sl, sdp, sizeof(sdp));
+		sip_offer_sent(sl);
 	}
 	nua_respond(sl->nh, SIP_200_OK, TAG_IF(update, NUTAG_WITH_THIS(sl->ua->nua)),
 		    SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
@@ -686,6 +722,8 @@ static void sl_action(struct fsm_inst *fi, int event, void *data)
 		sl_terminate(sl, *(const int *)data, 0);
 		return;
 	case SIP_EV_I_ACK:
+		sip_offer_answer_in(sl, n->sip, "ACK");	/* the answer to an offer in our 2xx */
+		return;
 	case SIP_EV_R_CANCEL:
 		return;	/* nua has done what they ask */
 	}
@@ -743,13 +781,22 @@ void sip_leg_event(struct sip_leg *sl, nua_event_t event, int status, char const
 		sip_info_in(sl, sip);
 		return;
 	}
+	if (event == nua_r_update) {
+		/* our refresh by UPDATE answered (sip_timers.c) */
+		if (status >= 200)
+			sip_timers_refresh_response(sl, status, sip);
+		return;
+	}
+	if (event == nua_i_prack) {
+		sip_offer_answer_in(sl, sip, "PRACK");	/* the answer to our offer in a reliable 183 */
+		return;
+	}
 	if (ev < 0) {
 		switch (event) {
 		case nua_r_invite:
 		case nua_i_state:
 		case nua_i_active:
 		case nua_i_terminated:
-		case nua_i_prack:
 			return;
 		default:
 			LOGD(LSS_SIP, "%s: %s %d %s", sl_describe(&sl->base), nua_event_name(event), status,

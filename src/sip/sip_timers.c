@@ -323,9 +323,30 @@ static void tm_read(struct st_in *in, struct sip_leg *sl, sip_t const *sip, int 
 	in->remote_min_se = sip->sip_min_se ? (unsigned)sip->sip_min_se->min_delta : 0;
 }
 
+/* RFC 3311: the far end takes UPDATE (its Allow says so): our refreshes
+ * go as UPDATE without SDP (RFC 4028 7.4 recommends it) */
+static void tm_peer_allows(struct sip_leg *sl, sip_t const *sip)
+{
+	if (sip && sip->sip_allow)
+		sl->peer_update = sip_is_allowed(sip->sip_allow, sip_method_update, "UPDATE");
+}
+
 void sip_timers_offer(struct sip_leg *sl, sip_t const *sip)
 {
 	tm_read(&sl->tm.offer, sl, sip, 1);
+	tm_peer_allows(sl, sip);
+}
+
+int sip_timers_require(const struct sip_leg *sl)
+{
+	unsigned iv;
+	int we;
+
+	/* RFC 4028 9: with refresher=uac in our 2xx Require: timer is a MUST,
+	 * and nua adds it; with refresher=uas to a caller that supports
+	 * timers it is a SHOULD, which nua leaves out: ours */
+	return sl->role == SIP_ROLE_UAS && sl->tm.offer.remote_supported &&
+	       st_negotiate(&sl->tm.offer, &iv, &we) && we;
 }
 
 void sip_timers_answered(struct sip_leg *sl, sip_t const *sip)
@@ -336,9 +357,11 @@ void sip_timers_answered(struct sip_leg *sl, sip_t const *sip)
 	if (!tm_dialog_up(sl))
 		return;
 	sip_timers_media_changed(sl);
-	if (sl->role == SIP_ROLE_UAC)
+	if (sl->role == SIP_ROLE_UAC) {
 		tm_read(&in, sl, sip, 0);
-	else
+		tm_peer_allows(sl, sip);
+		sl->tm.peer_timer = in.remote_supported;
+	} else
 		in = sl->tm.offer;
 	fsm_dispatch(&sl->tm.fi, SIP_SESS_EV_START, &a);
 }
@@ -373,6 +396,12 @@ static void tm_refresh_unanswered(struct sip_leg *sl)
 	tm_clear(sl, cause);
 }
 
+/* The far end said it does timers (in the INVITE as UAS, its 2xx as UAC). */
+static int tm_peer_timer(const struct sip_leg *sl)
+{
+	return sl->role == SIP_ROLE_UAS ? sl->tm.offer.remote_supported : sl->tm.peer_timer;
+}
+
 /* DUE ran out: our refresh goes. */
 static void tm_refresh_send(struct sip_leg *sl)
 {
@@ -380,6 +409,17 @@ static void tm_refresh_send(struct sip_leg *sl)
 
 	if (!sl->nh)
 		return;
+	if (sl->peer_update && tm_peer_timer(sl)) {
+		/* RFC 4028 7.4, RFC 3311: UPDATE without an offer refreshes
+		 * the session and touches no media. A peer that does not do
+		 * timers gets a re-INVITE with our SDP, which it answers as any
+		 * offer (and which also checks its media is still there). */
+		fsm_state_chg(&sl->tm.fi, SIP_SESS_REFRESHING);
+		nua_update(sl->nh, TAG_END());
+		LOGI(LSS_SIP, "%s session refresh (UPDATE, interval %u s)", sl->base.ops->describe(&sl->base),
+		     sl->tm.interval_s);
+		return;
+	}
 	if (sip_leg_sdp(sl, sdp, sizeof(sdp)) < 0) {
 		LOGW(LSS_SIP, "%s cannot build SDP for the session refresh", sl->base.ops->describe(&sl->base));
 		return;

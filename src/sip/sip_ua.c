@@ -21,6 +21,7 @@
 #include "core/loop.h"
 #include "sip/sip_listen.h"
 #include "sip/sip_tls.h"
+#include "sip/sip_keepalive.h"
 #include "sip/sip_trace.h"
 
 _Static_assert((int)SIP_TP_UDP == DP_TP_UDP && (int)SIP_TP_TCP == DP_TP_TCP && (int)SIP_TP_TLS == DP_TP_TLS,
@@ -85,6 +86,10 @@ static void nua_cb(nua_event_t event, int status, char const *phrase, nua_t *nua
 		return;
 	case nua_i_register:
 		on_register(ua, nh, sip);
+		return;
+	case nua_r_options:
+		if (sip_keepalive_response(ua->ka, nh, status) && status >= 200)
+			nua_handle_destroy(nh);
 		return;
 	case nua_i_error: {
 		static struct log_limit lim;
@@ -231,6 +236,7 @@ void sip_ua_shutdown(struct sip_ua *ua, void (*done)(void *arg), void *arg)
 	if (ua->shutdown_state != SIP_UA_RUNNING)
 		return;
 	ua->shutdown_state = SIP_UA_STOPPING;
+	sip_keepalive_stop(ua->ka);	/* no ping may hold the shutdown up */
 	nua_shutdown(ua->nua);
 }
 

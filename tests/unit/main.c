@@ -22,6 +22,7 @@
 	X(fax_tone) \
 	X(fsm) \
 	X(log) \
+	X(peer_health) \
 	X(loop) \
 	X(registrar) \
 	X(route) \

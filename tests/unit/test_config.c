@@ -376,6 +376,20 @@ static void test_voip_peer_needs_target(void)
 		     ");\n", 2, "session_target \"ipv4:\" is not ipv4:ADDR[:PORT]");
 }
 
+/* OPTIONS keepalive needs an address to ping: not a span, not "registrar". */
+static void test_keepalive_needs_address_target(void)
+{
+	expect_error("dial_peers = (\n"
+		     "  { tag = 99; type = \"voip\"; destination_pattern = \"3...\";\n"
+		     "    session_target = \"registrar\";\n"
+		     "    options_keepalive = true; }\n"
+		     ");\n", 4, "dial-peer 99: 'options_keepalive' is for a voip dial-peer with an address session_target");
+	expect_error("dial_peers = (\n"
+		     "  { tag = 9; type = \"pots\"; destination_pattern = \"9T\"; port = \"pbx-a\";\n"
+		     "    options_keepalive = true; }\n"
+		     ");\n", 3, "dial-peer 9: 'options_keepalive' is for a voip dial-peer");
+}
+
 static void test_pots_peer_port_names_no_span(void)
 {
 	expect_error("spans = (\n"
@@ -1106,6 +1120,7 @@ int suite_config_add(void)
 		{ "integer out of range / wrong type", test_out_of_range },
 		{ "dial-peer bad destination_pattern", test_dial_peer_bad_pattern },
 		{ "voip dial-peer needs session_target", test_voip_peer_needs_target },
+		{ "options_keepalive needs an address session_target", test_keepalive_needs_address_target },
 		{ "pots dial-peer port names no span", test_pots_peer_port_names_no_span },
 		{ "duplicate dial-peer tags", test_duplicate_tags },
 		{ "dial-peer srtp needs session_transport tls", test_srtp_needs_tls },

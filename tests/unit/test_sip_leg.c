@@ -27,10 +27,13 @@ static const uint32_t want_events[SIP_ST__COUNT] = {
 	[SIP_ST_IDLE] = E(SETUP) | E(RELEASE),
 	/* INVITE out: its responses, the call giving up, the dialog's end */
 	[SIP_ST_CALLING] = E(RELEASE) | E(R_1XX) | E(R_2XX) | E(R_FAIL) | E(I_BYE) | E(GONE),
-	[SIP_ST_PROCEEDING] = E(RELEASE) | E(R_1XX) | E(R_2XX) | E(R_FAIL) | E(I_BYE) | E(GONE),
-	/* INVITE in: the call alerts, answers or refuses; the caller may CANCEL or BYE */
-	[SIP_ST_INCOMING] = E(ALERT) | E(PROGRESS) | E(ANSWER) | E(RELEASE) | E(I_BYE) | E(I_CANCEL) | E(GONE),
-	[SIP_ST_EARLY] = E(ALERT) | E(PROGRESS) | E(ANSWER) | E(RELEASE) | E(I_BYE) | E(I_CANCEL) | E(GONE),
+	/* ... and, once a 1xx made an early dialog, an UPDATE in it (RFC 3311 5.1) */
+	[SIP_ST_PROCEEDING] = E(RELEASE) | E(R_1XX) | E(R_2XX) | E(R_FAIL) | E(I_BYE) | E(I_UPDATE) | E(GONE),
+	/* INVITE in: the call alerts, answers or refuses; the caller may CANCEL, BYE or UPDATE */
+	[SIP_ST_INCOMING] = E(ALERT) | E(PROGRESS) | E(ANSWER) | E(RELEASE) | E(I_BYE) | E(I_CANCEL) |
+			    E(I_UPDATE) | E(GONE),
+	[SIP_ST_EARLY] = E(ALERT) | E(PROGRESS) | E(ANSWER) | E(RELEASE) | E(I_BYE) | E(I_CANCEL) |
+			 E(I_UPDATE) | E(GONE),
 	[SIP_ST_CONFIRMED] = UP,
 	[SIP_ST_HELD] = UP,
 	/* on the way out: what crosses our CANCEL or BYE, what the call still says */
