@@ -329,3 +329,49 @@ def srtp_best_effort_over_udp_plain(tb):
         if set(len(p) for p in pl) != {172} or ulaw_rx_blocks(pl, hz) < 5:
             raise FlowError("plain RTP from port %d: sizes %s, %d Hz in %d blocks: the capture check cannot see "
                             "plain RTP" % (src, sorted(set(len(p) for p in pl)), hz, ulaw_rx_blocks(pl, hz)))
+
+
+@flow
+def srtp_optional_falls_back_to_avp(tb):
+    """dial-peer srtp optional to a TLS phone without SRTP: RTP/SAVP refused 488, INVITE again with RTP/AVP, plain call, audio both ways."""
+    bs = SrtpBaresip(tb, "baresip", "", answer=True)    # no mediaenc: RTP/AVP only
+    tls_port = fl.free_port()
+    gw = tb.gateway(sip_keys(tb.config([srtp_peer(100, "2...", bs.tls_port, "optional")]), tls_keys(tb, tls_port)))
+    pbx = fl.pbx_call(tb, "--tone", str(PBX_HZ), "--detect", str(PHONE_HZ), "--hangup-after", "3")
+    gw.wait_line(r"RTP/SAVP refused \((488|415)\): INVITE again with RTP/AVP \(srtp optional\)", stream="err")
+    if pbx.wait_exit() != 0:
+        raise FlowError("the PBX simulator failed")
+    bs.wait_count(r"^CSeq: \d+ BYE", 2)
+    lad = bs.ladder()
+    first = lad[:3]
+    if first != ["< INVITE", "> 488/INVITE", "< ACK"]:
+        raise FlowError("baresip's first exchange is %s, want its INVITE refused 488 and the ACK" % first)
+    expect_ladder("SIP (baresip), the second INVITE", lad[3:],
+                  ["< INVITE", "> 180/INVITE", "> 200/INVITE", "< ACK", "< BYE", "> 200/BYE"])
+    expect_ladder("PRI", q931_ladder(pbx.lines()), fl.PBX_CONNECTED + ["> DISCONNECT cause=16", "< RELEASE",
+                                                                      "> RELEASE COMPLETE"])
+    invs = bs.find("<", r"^INVITE ")
+    check_savp("sipgw's first INVITE", invs[0])
+    if not re.search(r"^m=audio \d+ RTP/AVP ", invs[1], re.M) or "a=crypto" in invs[1]:
+        raise FlowError("the second INVITE is not RTP/AVP without a=crypto:\n" + invs[1])
+    if not heard(pbx, PHONE_HZ):
+        raise FlowError("PBX never heard baresip's %d Hz" % PHONE_HZ)
+    check_decoded(bs, PBX_HZ)
+
+
+@flow
+def srtp_mandatory_refused_fails(tb):
+    """dial-peer srtp mandatory to a TLS phone without SRTP: its 488 fails the call (no second INVITE), the PBX hears the cause."""
+    bs = SrtpBaresip(tb, "baresip", "", answer=True)
+    tls_port = fl.free_port()
+    gw = tb.gateway(sip_keys(tb.config([srtp_peer(100, "2...", bs.tls_port, "mandatory")]), tls_keys(tb, tls_port)))
+    pbx = fl.pbx_call(tb, "--tone", str(PBX_HZ))
+    if pbx.wait_exit() != 0:
+        raise FlowError("the PBX simulator failed")
+    expect_ladder("SIP (baresip)", bs.ladder(), ["< INVITE", "> 488/INVITE", "< ACK"])
+    check_savp("sipgw's INVITE", bs.find("<", r"^INVITE ")[0])
+    # RFC 3398 7.2.4.1: 488 -> 127 interworking, unspecified
+    expect_ladder("PRI", q931_ladder(pbx.lines()), ["> SETUP", "< CALL PROCEEDING", "< DISCONNECT cause=127",
+                                                    "> RELEASE", "< RELEASE COMPLETE"])
+    if [ln for ln in gw.errlines() if "INVITE again with RTP/AVP" in ln]:
+        raise FlowError("srtp mandatory fell back to RTP/AVP")
