@@ -375,3 +375,27 @@ def srtp_mandatory_refused_fails(tb):
                                                     "> RELEASE", "< RELEASE COMPLETE"])
     if [ln for ln in gw.errlines() if "INVITE again with RTP/AVP" in ln]:
         raise FlowError("srtp mandatory fell back to RTP/AVP")
+
+
+@flow
+@fl.no_pri
+def srtp_untrusted_caller_challenged(tb):
+    """An untrusted caller over TLS with a good RTP/SAVP offer and no credentials: 407, no SETUP; SRTP opens no door to the PRI."""
+    tls_port = fl.free_port()
+    reg = 'registrar = { realm = "sipgw"; users = ( { user = "2001"; password = "s3cret"; } ); };\n'
+    gw = tb.gateway(sip_keys(tb.config([pots_peer(900, "9T")], extra=reg, trusted=()), tls_keys(tb, tls_port)))
+    pbx = tb.pbx("--exit-when-done", "--answer-after", "0.3")
+    pbx.wait_line(r"EVENT dchan up")
+    bs = SrtpBaresip(tb, "baresip", "srtp-mand")
+    bs.gw_ports = (tb.sip_port, tls_port)
+    bs.command("dial", "sip:95551234@127.0.0.1:%d" % tls_port)
+    bs.wait_event("CALL_CLOSED")
+    # baresip without a password answers the challenge with an empty one: 403
+    expect_ladder("SIP (baresip)", bs.ladder(), ["> INVITE", "< 100/INVITE", "< 407/INVITE", "> ACK",
+                                                 "> INVITE", "< 100/INVITE", "< 403/INVITE", "> ACK"])
+    check_savp("baresip's INVITE", bs.find(">", r"^INVITE ")[0])
+    for refusal in bs.find("<", r"^SIP/2\.0 40[37] "):
+        if "a=crypto" in refusal:
+            raise FlowError("a refusal carries our keys")
+    if [t for _, t in fl.timed(pbx.lines(), "Q931") if "SETUP" in t]:
+        raise FlowError("an unauthenticated SRTP caller reached the PBX")
