@@ -399,3 +399,40 @@ def srtp_untrusted_caller_challenged(tb):
             raise FlowError("a refusal carries our keys")
     if [t for _, t in fl.timed(pbx.lines(), "Q931") if "SETUP" in t]:
         raise FlowError("an unauthenticated SRTP caller reached the PBX")
+
+
+@flow
+def srtp_hold_resume_keeps_srtp(tb):
+    """An SRTP call over TLS held and resumed by baresip: each re-INVITE answered RTP/SAVP with our same key, the PBX hears baresip again after the resume."""
+    tls_port = fl.free_port()
+    gw = tb.gateway(sip_keys(tb.config([pots_peer(900, "9T")]), tls_keys(tb, tls_port)))
+    pbx = tb.pbx("--exit-when-done", "--answer-after", "0.3", "--tone", str(PBX_HZ), "--detect", str(PHONE_HZ))
+    pbx.wait_line(r"EVENT dchan up")
+    bs = SrtpBaresip(tb, "baresip", "srtp-mand")
+    bs.gw_ports = (tb.sip_port, tls_port)
+    bs.command("dial", "sip:95551234@127.0.0.1:%d" % tls_port)
+    bs.wait_event("CALL_ESTABLISHED")
+    pbx.wait_line(r"AUDIO tone %d on" % PHONE_HZ, timeout=10)
+    bs.command("hold")
+    bs.wait_event("CALL_REMOTE_SDP", n=2)
+    pbx.wait_line(r"AUDIO tone %d off" % PHONE_HZ, timeout=10)     # held: baresip sends nothing
+    bs.command("resume")
+    bs.wait_event("CALL_REMOTE_SDP", n=3)
+    pbx.wait_count(r"AUDIO tone %d on" % PHONE_HZ, 2, timeout=10)  # its tone again, through SRTP
+    hang_up(bs)
+    if pbx.wait_exit() != 0:
+        raise FlowError("the PBX simulator failed")
+    expect_ladder("SIP (baresip)", calls_ladder(bs.ladder()),
+                  ["> INVITE", "< 100/INVITE", "< 180/INVITE", "< 200/INVITE", "> ACK",
+                   "> INVITE", "< 100/INVITE", "< 200/INVITE", "> ACK",
+                   "> INVITE", "< 100/INVITE", "< 200/INVITE", "> ACK", "> BYE", "< 200/BYE"])
+    oks = bs.find("<", r"^SIP/2\.0 200 ", "INVITE")
+    keys = [check_savp("sipgw's 200 #%d" % (i + 1), ok) for i, ok in enumerate(oks)]
+    if len(set(k[0][2] for k in keys)) != 1:
+        raise FlowError("our key changed across hold and resume: %s" % keys)
+    dirs = [re.search(r"^a=(sendrecv|sendonly|recvonly|inactive)", ok, re.M).group(1) for ok in oks]
+    if dirs != ["sendrecv", "recvonly", "sendrecv"]:
+        raise FlowError("answers' directions %s, want sendrecv, recvonly, sendrecv" % dirs)
+    if [ln for ln in gw.errlines() if "refused" in ln and "SRTP" in ln and "nothing refused" not in ln
+            and " 0 forged, 0 replayed" not in ln]:
+        raise FlowError("sipgw refused SRTP packets: %s" % [ln for ln in gw.errlines() if "SRTP refused" in ln])
