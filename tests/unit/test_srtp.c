@@ -6,6 +6,8 @@
  * The crypto attribute parser on the lines phones and SBCs write.
  * SPDX-License-Identifier: GPL-2.0-only */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <string.h>
@@ -19,6 +21,7 @@
 #include "rtp/srtp.h"
 #include "sip/sdp.h"
 #include "sip/sdp_crypto.h"
+#include "sip/sip_internal.h"
 #include "unit.h"
 
 #define PKT_CAP (RTP_HDR_LEN + 160 + RTP_SRTP_TRAILER_MAX)
@@ -460,6 +463,207 @@ static void test_sessions(void)
 	rtp_free(b);
 }
 
+/* ---- the leg's policy (sip_srtp.c) on a leg with a real RTP session, no network */
+
+#define OFFER_HEAD "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+#define KEY2 "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk"
+
+static struct sip_leg *policy_leg(enum sip_role role, int state, int tls, int policy)
+{
+	struct rtp_params rp = { .local_ip = "127.0.0.1" };
+	struct sip_leg *sl = calloc(1, sizeof(*sl));
+
+	CU_ASSERT_FATAL(sl != NULL);
+	CU_ASSERT_EQUAL_FATAL(rtp_alloc(&sl->rtp, root, &rp), 0);
+	sl->role = role;
+	sl->fi.state = state;
+	sl->srtp.tls = tls;
+	sl->srtp.policy = policy;
+	return sl;
+}
+
+static void policy_leg_free(struct sip_leg *sl)
+{
+	rtp_free(sl->rtp);
+	free(sl);
+}
+
+static void parse(struct sdp_info *si, const char *proto, const char *crypto)
+{
+	char body[1024];
+
+	snprintf(body, sizeof(body), OFFER_HEAD "m=audio 4000 %s 0\r\na=rtpmap:0 PCMU/8000\r\n%s", proto, crypto);
+	CU_ASSERT_EQUAL_FATAL(sdp_info_parse(si, body), 0);
+}
+
+/* UAS: RTP/SAVP over TLS answered in kind under the offerer's first usable
+ * tag with a key of ours; a re-offer with a new key of that suite taken, one
+ * without keys refused (SRTP stays on). Over a clear transport: SAVP
+ * refused, best-effort AVP answered plain. */
+static void test_policy_uas(void)
+{
+	struct sdp_build_params bp = { 0 };
+	struct sdp_info si;
+	struct sip_leg *sl = policy_leg(SIP_ROLE_UAS, SIP_ST_INCOMING, 1, DP_SRTP_OFF);
+	const char *log;
+
+	CU_ASSERT_EQUAL_FATAL(unit_log_begin(), 0);
+	parse(&si, "RTP/SAVP", "a=crypto:7 AES_256_CM_HMAC_SHA1_80 inline:" KEY1 KEY1 "\r\n"
+			       "a=crypto:3 AES_CM_128_HMAC_SHA1_32 inline:" KEY1 "\r\n");
+	CU_ASSERT_EQUAL(sip_srtp_take(sl, &si), 0);
+	CU_ASSERT_EQUAL(sl->srtp.state, SIP_SRTP_ON);
+	CU_ASSERT_PTR_NOT_NULL(rtp_get_srtp(sl->rtp));
+	CU_ASSERT_EQUAL(sip_srtp_sdp(sl, &bp), 0);
+	CU_ASSERT_STRING_EQUAL(bp.proto, "RTP/SAVP");
+	CU_ASSERT_EQUAL_FATAL(bp.n_crypto, 1);
+	CU_ASSERT_EQUAL(bp.crypto[0].tag, 3);
+	CU_ASSERT_EQUAL(bp.crypto[0].key.suite, RTP_SRTP_AES_CM_128_HMAC_SHA1_32);
+	CU_ASSERT_NOT_EQUAL(memcmp(bp.crypto[0].key.key, "YS___sem", 8), 0);	/* ours, not theirs */
+	sl->fi.state = SIP_ST_CONFIRMED;
+	parse(&si, "RTP/SAVP", "a=crypto:1 AES_CM_128_HMAC_SHA1_32 inline:" KEY2 "\r\n");
+	CU_ASSERT_EQUAL(sip_srtp_take(sl, &si), 0);
+	CU_ASSERT_EQUAL(sl->srtp.local[0].tag, 1);	/* renumbered by the re-offer */
+	parse(&si, "RTP/AVP", "");
+	CU_ASSERT_EQUAL(sip_srtp_take(sl, &si), -EPROTO);
+	parse(&si, "RTP/SAVP", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY2 "\r\n");
+	CU_ASSERT_EQUAL(sip_srtp_take(sl, &si), -EPROTO);	/* another suite mid-call */
+	CU_ASSERT_EQUAL(sl->srtp.state, SIP_SRTP_ON);
+	policy_leg_free(sl);
+
+	/* over UDP or TCP */
+	sl = policy_leg(SIP_ROLE_UAS, SIP_ST_INCOMING, 0, DP_SRTP_OFF);
+	parse(&si, "RTP/SAVP", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY1 "\r\n");
+	CU_ASSERT_EQUAL(sip_srtp_take(sl, &si), -EPROTO);
+	parse(&si, "RTP/AVP", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY1 "\r\n");
+	CU_ASSERT_EQUAL(sip_srtp_take(sl, &si), 0);
+	CU_ASSERT_EQUAL(sl->srtp.state, SIP_SRTP_PLAIN);
+	CU_ASSERT_PTR_NULL(rtp_get_srtp(sl->rtp));
+	memset(&bp, 0, sizeof(bp));
+	CU_ASSERT_EQUAL(sip_srtp_sdp(sl, &bp), 0);
+	CU_ASSERT_PTR_NULL(bp.proto);
+	CU_ASSERT_EQUAL(bp.n_crypto, 0);
+	policy_leg_free(sl);
+
+	/* best effort over TLS: RTP/AVP answered with a=crypto, SRTP on */
+	sl = policy_leg(SIP_ROLE_UAS, SIP_ST_INCOMING, 1, DP_SRTP_OFF);
+	CU_ASSERT_EQUAL(sip_srtp_take(sl, &si), 0);
+	CU_ASSERT_EQUAL(sl->srtp.state, SIP_SRTP_ON);
+	memset(&bp, 0, sizeof(bp));
+	CU_ASSERT_EQUAL(sip_srtp_sdp(sl, &bp), 0);
+	CU_ASSERT_STRING_EQUAL(bp.proto, "RTP/AVP");
+	CU_ASSERT_EQUAL(bp.n_crypto, 1);
+	policy_leg_free(sl);
+	log = unit_log_end();
+	CU_ASSERT_EQUAL(unit_count(log, "SRTP AES_CM_128_HMAC_SHA1_32, tag 3 (RTP/SAVP)"), 1);
+	CU_ASSERT_EQUAL(unit_count(log, "RTP/SAVP over a clear transport refused"), 1);
+	CU_ASSERT_EQUAL(unit_count(log, "SDP without our SRTP suite AES_CM_128_HMAC_SHA1_32 in an SRTP call: refused"), 2);
+}
+
+/* UAC: our first offer has a line per suite (tags 1, 2); the answer's tag
+ * picks ours; mandatory refuses an answer without keys, optional takes it
+ * plain; only optional falls back on 488/415, and only before the answer. */
+static void test_policy_uac(void)
+{
+	struct sdp_build_params bp = { 0 };
+	struct sdp_info si;
+	struct sip_leg *sl = policy_leg(SIP_ROLE_UAC, SIP_ST_IDLE, 1, DP_SRTP_MANDATORY);
+	const char *log;
+
+	CU_ASSERT_EQUAL_FATAL(unit_log_begin(), 0);
+	CU_ASSERT_EQUAL(sip_srtp_sdp(sl, &bp), 0);
+	CU_ASSERT_EQUAL(sl->srtp.state, SIP_SRTP_OFFERED);
+	CU_ASSERT_STRING_EQUAL(bp.proto, "RTP/SAVP");
+	CU_ASSERT_EQUAL_FATAL(bp.n_crypto, 2);
+	CU_ASSERT_EQUAL(bp.crypto[0].tag, 1);
+	CU_ASSERT_EQUAL(bp.crypto[0].key.suite, RTP_SRTP_AES_CM_128_HMAC_SHA1_80);
+	CU_ASSERT_EQUAL(bp.crypto[1].tag, 2);
+	CU_ASSERT_EQUAL(bp.crypto[1].key.suite, RTP_SRTP_AES_CM_128_HMAC_SHA1_32);
+	sl->fi.state = SIP_ST_CALLING;
+	CU_ASSERT_EQUAL(sip_srtp_fallback(sl, 488), 0);	/* mandatory: never */
+	parse(&si, "RTP/SAVP", "");
+	CU_ASSERT_EQUAL(sip_srtp_take(sl, &si), -EPROTO);
+	parse(&si, "RTP/SAVP", "a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:" KEY1 "\r\n");	/* tag 2 is _32 */
+	CU_ASSERT_EQUAL(sip_srtp_take(sl, &si), -EPROTO);
+	CU_ASSERT_EQUAL(sl->srtp.state, SIP_SRTP_OFFERED);
+	parse(&si, "RTP/SAVP", "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:" KEY1 "\r\n");
+	CU_ASSERT_EQUAL(sip_srtp_take(sl, &si), 0);
+	CU_ASSERT_EQUAL(sl->srtp.state, SIP_SRTP_ON);
+	CU_ASSERT_EQUAL(rtp_srtp_suite(rtp_get_srtp(sl->rtp)), RTP_SRTP_AES_CM_128_HMAC_SHA1_32);
+	CU_ASSERT_EQUAL(sl->srtp.n_local, 1);
+	CU_ASSERT_EQUAL(sip_srtp_fallback(sl, 488), 0);	/* answered: no fallback */
+	policy_leg_free(sl);
+
+	sl = policy_leg(SIP_ROLE_UAC, SIP_ST_IDLE, 1, DP_SRTP_OPTIONAL);
+	memset(&bp, 0, sizeof(bp));
+	CU_ASSERT_EQUAL(sip_srtp_sdp(sl, &bp), 0);
+	sl->fi.state = SIP_ST_CALLING;
+	CU_ASSERT_EQUAL(sip_srtp_fallback(sl, 486), 0);
+	CU_ASSERT_EQUAL(sip_srtp_fallback(sl, 415), 1);
+	CU_ASSERT_EQUAL(sl->srtp.state, SIP_SRTP_FALLBACK);
+	CU_ASSERT_EQUAL(sip_srtp_fallback(sl, 488), 0);	/* once */
+	memset(&bp, 0, sizeof(bp));
+	CU_ASSERT_EQUAL(sip_srtp_sdp(sl, &bp), 0);
+	CU_ASSERT_PTR_NULL(bp.proto);
+	CU_ASSERT_EQUAL(bp.n_crypto, 0);
+	parse(&si, "RTP/AVP", "");
+	CU_ASSERT_EQUAL(sip_srtp_take(sl, &si), 0);
+	CU_ASSERT_PTR_NULL(rtp_get_srtp(sl->rtp));
+	policy_leg_free(sl);
+
+	/* optional answered plain RTP/AVP: a plain call */
+	sl = policy_leg(SIP_ROLE_UAC, SIP_ST_IDLE, 1, DP_SRTP_OPTIONAL);
+	memset(&bp, 0, sizeof(bp));
+	CU_ASSERT_EQUAL(sip_srtp_sdp(sl, &bp), 0);
+	sl->fi.state = SIP_ST_CALLING;
+	CU_ASSERT_EQUAL(sip_srtp_take(sl, &si), 0);
+	CU_ASSERT_EQUAL(sl->srtp.state, SIP_SRTP_PLAIN);
+	policy_leg_free(sl);
+
+	/* a leg given srtp over UDP (config refuses it) offers no keys */
+	sl = policy_leg(SIP_ROLE_UAC, SIP_ST_IDLE, 0, DP_SRTP_OFF);
+	sip_srtp_init_uac(sl, DP_TP_UDP, DP_SRTP_MANDATORY);
+	CU_ASSERT_EQUAL(sl->srtp.policy, DP_SRTP_OFF);
+	memset(&bp, 0, sizeof(bp));
+	CU_ASSERT_EQUAL(sip_srtp_sdp(sl, &bp), 0);
+	CU_ASSERT_EQUAL(bp.n_crypto, 0);
+	sip_srtp_init_uac(sl, DP_TP_TLS, DP_SRTP_MANDATORY);
+	CU_ASSERT_EQUAL(sl->srtp.tls, 1);
+	CU_ASSERT_EQUAL(sl->srtp.policy, DP_SRTP_MANDATORY);
+	policy_leg_free(sl);
+	log = unit_log_end();
+	CU_ASSERT_EQUAL(unit_count(log, "without a key for our a=crypto: refused (srtp mandatory)"), 2);
+	CU_ASSERT_EQUAL(unit_count(log, "RTP/SAVP refused (415): INVITE again with RTP/AVP (srtp optional)"), 1);
+	CU_ASSERT_EQUAL(unit_count(log, "answered RTP/AVP without a=crypto: plain RTP (srtp optional)"), 1);
+}
+
+/* A new INVITE's offer: RTP/SAVP over a Via that is not TLS refused with
+ * the Warning text, over TLS taken when a line is usable. */
+static void test_policy_check_offer(void)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	sip_t sip;
+	struct sdp_info si;
+	const char *why = NULL;
+
+	memset(&sip, 0, sizeof(sip));
+	sip.sip_via = sip_via_make(home, "SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1");
+	parse(&si, "RTP/SAVP", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY1 "\r\n");
+	CU_ASSERT_EQUAL(sip_srtp_check_offer(&sip, &si, &why), -EPROTO);
+	CU_ASSERT_STRING_EQUAL(why, "SRTP keys over a clear transport");
+	CU_ASSERT_EQUAL(sip_srtp_over_tls(&sip, DP_TP_TLS), 0);	/* the request decides, not the peer */
+	sip.sip_via = sip_via_make(home, "SIP/2.0/TLS 127.0.0.1:5061;branch=z9hG4bK2");
+	CU_ASSERT_EQUAL(sip_srtp_over_tls(&sip, DP_TP_UDP), 1);
+	CU_ASSERT_EQUAL(sip_srtp_check_offer(&sip, &si, &why), 0);
+	parse(&si, "RTP/SAVPF", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY1 "|1:4\r\n");
+	CU_ASSERT_EQUAL(sip_srtp_check_offer(&sip, &si, &why), -EPROTO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "no a=crypto we take"));
+	parse(&si, "RTP/AVP", "");
+	CU_ASSERT_EQUAL(sip_srtp_check_offer(&sip, &si, &why), 0);
+	CU_ASSERT_EQUAL(sip_srtp_over_tls(NULL, DP_TP_TLS), 1);
+	CU_ASSERT_EQUAL(sip_srtp_over_tls(NULL, DP_TP_TCP), 0);
+	su_home_deinit(home);
+}
+
 static const CU_TestInfo srtp_tests[] = {
 	{ "SRTP round trip, both suites, across the rollover", test_round_trip },
 	{ "SRTP: forged, wrong key, plain, replayed, too old: refused", test_forged_and_replayed },
@@ -480,7 +684,10 @@ int suite_srtp_add(void)
 		return -1;
 	if (!(s = CU_add_suite("srtp_session", srtp_suite_init, srtp_suite_cleanup)))
 		return -1;
-	if (!CU_add_test(s, "two sessions talk SRTP; the wire is not the payload", test_sessions))
+	if (!CU_add_test(s, "two sessions talk SRTP; the wire is not the payload", test_sessions) ||
+	    !CU_add_test(s, "policy: UAS offers over TLS and in clear", test_policy_uas) ||
+	    !CU_add_test(s, "policy: UAC offer, answers, fallback", test_policy_uac) ||
+	    !CU_add_test(s, "policy: a new INVITE's offer by its Via", test_policy_check_offer))
 		return -1;
 	return 0;
 }
