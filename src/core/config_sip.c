@@ -104,6 +104,7 @@ static int peer_transport_check(struct ctx *c, const config_setting_t *g, const 
 int load_peer_sip(struct ctx *c, const config_setting_t *g, struct dial_peer *dp)
 {
 	const config_setting_t *s = config_setting_get_member(g, "srtp");
+	int rc;
 
 	/* RFC 4568 8.3: SDES keys travel in the SDP, in clear unless the
 	 * signalling is encrypted; Cisco's "srtp" wants "session transport
@@ -112,13 +113,15 @@ int load_peer_sip(struct ctx *c, const config_setting_t *g, struct dial_peer *dp
 		return fail(c, s ? s : g,
 			    "dial-peer %d: 'srtp' = \"%s\" needs session_transport = \"tls\" (SDES keys would cross in clear)",
 			    dp->tag, dp->srtp == DP_SRTP_MANDATORY ? "mandatory" : "optional");
+	if ((rc = peer_transport_check(c, g, dp)))
+		return rc;
 	/* OPTIONS go to an address: a span has none, and "registrar" is
 	 * every registered phone (their REGISTERs are their keepalive). */
 	if (dp->options_keepalive && (dp->type != DP_VOIP || dp_targets_registrar(dp)))
 		return fail(c, config_setting_get_member(g, "options_keepalive"),
 			    "dial-peer %d: 'options_keepalive' is for a voip dial-peer with an address "
 			    "session_target", dp->tag);
-	return peer_transport_check(c, g, dp);
+	return 0;
 }
 
 /* The listeners' keys together (after the dial-peers): TLS on a port of

@@ -215,7 +215,7 @@ int dp_session_target(const struct dial_peer *dp, char *host, size_t hostlen, in
 	const char *t, *colon;
 	char addr[256];
 	size_t i, hlen;
-	int port = DP_SIP_PORT;
+	int port = dp->transport == DP_TP_TLS ? DP_SIPS_PORT : DP_SIP_PORT;
 
 	if (dp->type != DP_VOIP)
 		return -EINVAL;

@@ -16,6 +16,7 @@ enum dp_type { DP_POTS, DP_VOIP };
 #define DP_FWD_ALL	-2	/* forward-digits all */
 #define DP_PREF_MAX	10
 #define DP_SIP_PORT	5060	/* RFC 3261 19.1.2 default port */
+#define DP_SIPS_PORT	5061	/* RFC 3261 19.1.2, for sips: (session_transport tls) */
 
 /* A Cisco voice-class codec list: config names in preference order
  * ("g722-64", "g711ulaw", ...); dsp/codec.h's codec_by_cfg() resolves them. */
@@ -104,7 +105,8 @@ int dp_pattern_compile(struct dp_pat *pat, const char *pattern, const char **why
 /** Check a destination-pattern; 0, or -EINVAL with *whyp (if whyp) set to a
  * static reason for the config error. */
 int dp_pattern_check(const char *pattern, const char **whyp);
-/** Host and port of a voip peer's session target (port DP_SIP_PORT when absent);
+/** Host and port of a voip peer's session target (port DP_SIP_PORT when absent,
+ * DP_SIPS_PORT for session_transport tls);
  * 0, -EINVAL (not voip, malformed) or -ENOSPC (host does not fit). */
 int dp_session_target(const struct dial_peer *dp, char *host, size_t hostlen, int *portp);
 /** The codec config names the gateway has (dsp/codec.c's table, which

@@ -174,8 +174,9 @@ static int sl_invite(struct sip_leg *sl, unsigned se_s)
 	/* delayed offer: the 2xx brings the offer and our ACK the answer, so
 	 * the stack must not ACK by itself (sip_offer.c) */
 	sl->nh = nua_handle(sl->ua->nua, sl, SIPTAG_TO_STR(sl->req_to), SIPTAG_FROM_STR(sl->req_from),
+			    TAG_IF(sl->delayed_offer, NUTAG_AUTOACK(0)),
 			    TAG_IF(sip_tp_m_params(sl->transport), NUTAG_M_PARAMS(sip_tp_m_params(sl->transport))),
-			    TAG_IF(sl->delayed_offer, NUTAG_AUTOACK(0)), TAG_END());
+			    TAG_END());
 	if (!sl->nh)
 		return -ENOMEM;
 	if (sl->delayed_offer)

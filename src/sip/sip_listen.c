@@ -66,14 +66,15 @@ static int bound_port(const struct sockaddr_storage *ss, const struct sockaddr_s
 	return -1;
 }
 
-unsigned sip_listen_report(const char *bind, int port, int tls_port)
+unsigned sip_listen_fds(const char *bind, int port, int tls_port, int fds[SIP_TP__COUNT])
 {
 	struct sockaddr_storage want;
-	char url[SIP_TP__COUNT][INET6_ADDRSTRLEN + 16];
 	unsigned found = 0;
 	struct dirent *e;
 	DIR *d;
 
+	for (int tp = 0; tp < SIP_TP__COUNT; tp++)
+		fds[tp] = -1;
 	if (addr_parse(bind, &want) || !(d = opendir("/proc/self/fd")))
 		return 0;
 	while ((e = readdir(d))) {
@@ -81,7 +82,6 @@ unsigned sip_listen_report(const char *bind, int port, int tls_port)
 		socklen_t sl = sizeof(ss), il = sizeof(int);
 		int fd = atoi(e->d_name), type = 0, acc = 0, p;
 		enum sip_tp tp;
-		char host[INET6_ADDRSTRLEN];
 
 		if (e->d_name[0] == '.' || fd == dirfd(d) ||
 		    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &il) ||
@@ -98,19 +98,33 @@ unsigned sip_listen_report(const char *bind, int port, int tls_port)
 			tp = SIP_TP_TLS;
 		else
 			continue;
-		if (found & (1u << tp))
-			continue;
+		if (!(found & (1u << tp)))
+			fds[tp] = fd;
 		found |= 1u << tp;
-		inet_ntop(ss.ss_family, ss.ss_family == AF_INET ? (void *)&((struct sockaddr_in *)&ss)->sin_addr
-								: (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr,
-			  host, sizeof(host));
-		snprintf(url[tp], sizeof(url[tp]), ss.ss_family == AF_INET6 ? "[%s]:%d" : "%s:%d", host, p);
 	}
 	closedir(d);
-	for (int tp = 0; tp < SIP_TP__COUNT; tp++)	/* in a fixed order, whatever the fds' */
-		if (found & (1u << tp))
-			LOGN(LSS_SIP, "listening on %s:%s (%s)", tp == SIP_TP_TLS ? "sips" : "sip", url[tp],
-			     sip_tp_name(tp));
+	return found;
+}
+
+unsigned sip_listen_report(const char *bind, int port, int tls_port)
+{
+	int fds[SIP_TP__COUNT];
+	unsigned found = sip_listen_fds(bind, port, tls_port, fds);
+
+	for (int tp = 0; tp < SIP_TP__COUNT; tp++) {	/* in a fixed order, whatever the fds' */
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		char host[INET6_ADDRSTRLEN] = "?";
+		int v6;
+
+		if (!(found & (1u << tp)) || getsockname(fds[tp], (struct sockaddr *)&ss, &sl))
+			continue;
+		v6 = ss.ss_family == AF_INET6;
+		inet_ntop(ss.ss_family, v6 ? (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
+					   : (void *)&((struct sockaddr_in *)&ss)->sin_addr, host, sizeof(host));
+		LOGN(LSS_SIP, "listening on %s:%s%s%s:%d (%s)", tp == SIP_TP_TLS ? "sips" : "sip", v6 ? "[" : "", host,
+		     v6 ? "]" : "", tp == SIP_TP_TLS ? tls_port : port, sip_tp_name(tp));
+	}
 	return found;
 }
 

@@ -4,7 +4,6 @@
  * SPDX-License-Identifier: GPL-2.0-only */
 #include "sip/sip_internal.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,36 +37,6 @@
  * timer 1-3 ms late while requests waited 390 ms). Refusing new work
  * while the delay is above max_queue_delay keeps it there, and the
  * admitted calls' own messages (never refused) keep flowing. */
-
-/* Sofia 1.12 has no accessor for a transport's socket: find the datagram
- * socket bound to the SIP port among the process's descriptors. */
-static int ovl_find_socket(int port)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int found = -1;
-
-	if (!d)
-		return -1;
-	while (found < 0 && (e = readdir(d))) {
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof(ss), tl = sizeof(int);
-		int fd = atoi(e->d_name), type = 0, p = -1;
-
-		if (e->d_name[0] == '.' || fd == dirfd(d) ||
-		    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) || type != SOCK_DGRAM ||
-		    getsockname(fd, (struct sockaddr *)&ss, &sl))
-			continue;
-		if (ss.ss_family == AF_INET)
-			p = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-		else if (ss.ss_family == AF_INET6)
-			p = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-		if (p == port)
-			found = fd;
-	}
-	closedir(d);
-	return found;
-}
 
 /* Datagrams the kernel dropped on the full receive buffer since the socket opened. */
 static unsigned ovl_drops(const struct sip_overload *o)
@@ -275,7 +244,7 @@ int sip_overload_refuse(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 int sip_overload_init(struct sip_ua *ua, const struct sip_ua_params *p)
 {
 	struct sip_overload *o = &ua->ovl;
-	int one = 1, rcvbuf = 0, rc;
+	int one = 1, rcvbuf = 0, rc, fds[SIP_TP__COUNT];
 	socklen_t len = sizeof(rcvbuf);
 	char rate[64] = "";
 
@@ -284,7 +253,9 @@ int sip_overload_init(struct sip_ua *ua, const struct sip_ua_params *p)
 		return rc;
 	if (o->p.max_call_rate)
 		snprintf(rate, sizeof(rate), " or over %u new calls/s", o->p.max_call_rate);
-	o->fd = ovl_find_socket(ua->port);
+	/* Sofia 1.12 has no accessor for a transport's socket: the one the kernel shows bound */
+	sip_listen_fds(ua->bind, ua->port, 0, fds);
+	o->fd = fds[SIP_TP_UDP];
 	if (o->fd < 0 || setsockopt(o->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one))) {
 		LOGW(LSS_SIP, "cannot watch the SIP UDP socket's queue: no overload control by queue delay");
 		o->fd = -1;

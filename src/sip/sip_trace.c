@@ -29,6 +29,7 @@ static struct {
 	void *arg;
 	enum trace_state state;
 	int sent;
+	char proto[8];		/* the stamp's transport: "udp", "tcp", "tls" */
 	char line[4096];	/* the line being assembled */
 	size_t line_len;
 	char msg[TRACE_MSG_MAX];	/* the message so far, lines joined by '\n' */
@@ -127,8 +128,13 @@ static void trace_emit(void)
 	if (body && hdr_value(msg, "Content-Type", "c", val, sizeof(val)) &&
 	    !strncasecmp(val, "application/sdp", 15)) {
 		sdp_summary(body, sdp, sizeof(sdp));
-		snprintf(summary + off, sizeof(summary) - (size_t)off, "%s", sdp);
+		off += snprintf(summary + off, sizeof(summary) - (size_t)off, "%s", sdp);
 	}
+	if ((size_t)off >= sizeof(summary))
+		off = sizeof(summary) - 1;
+	/* UDP says nothing (most lines); TCP and TLS are named, last */
+	if (tr.proto[0] && strcmp(tr.proto, "udp"))
+		snprintf(summary + off, sizeof(summary) - (size_t)off, " via %s", tr.proto);
 	if (tr.h)
 		tr.h(tr.arg, tr.sent, summary);
 }
@@ -145,6 +151,9 @@ static void trace_line(const char *l)
 	if (tr.state == TRACE_IDLE) {
 		if ((!strncmp(l, "recv ", 5) || !strncmp(l, "send ", 5)) && strstr(l, " bytes ")) {
 			tr.sent = l[0] == 's';
+			/* "send 947 bytes to tcp/[127.0.0.1]:5060 at ..." */
+			if (sscanf(strstr(l, " bytes "), " bytes %*s %7[a-z]/", tr.proto) != 1)
+				tr.proto[0] = 0;
 			tr.state = TRACE_STAMP;
 			return;
 		}

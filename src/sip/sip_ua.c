@@ -110,10 +110,10 @@ static void nua_cb(nua_event_t event, int status, char const *phrase, nua_t *nua
 
 /* Outgoing TLS (RFC 3261 26.3.1): with tls_verify the server's certificate
  * must chain to tls_ca, as Cisco's default; a client's certificate is not
- * asked for. Not the name in it (RFC 5922 7.2): this Sofia reads a
- * subjectAltName IP entry under the name OpenSSL 1.0 gave it, so a
- * certificate for 127.0.0.1 fails its subject check (flow
- * transport_tls_to_sipp_uas). */
+ * asked for. Not the name in it (RFC 5922 7.2, TPTLS_VERIFY_SUBJECTS_OUT):
+ * this Sofia finds no match for a certificate naming 127.0.0.1 (in CN and
+ * subjectAltName IP) when 127.0.0.1 is dialled ("Peer Subject Mismatch"),
+ * so it would refuse every ipv4: session target. */
 static unsigned tls_policy(const struct sip_ua_params *p)
 {
 	return p->tls_verify ? TPTLS_VERIFY_OUTGOING : TPTLS_VERIFY_NONE;
@@ -128,7 +128,7 @@ static nua_t *ua_create(struct sip_ua *ua, const struct sip_ua_params *p, const 
 			  TAG_IF(sips, NUTAG_SIPS_URL(sips)),
 			  TAG_IF(sips, NUTAG_CERTIFICATE_DIR(ua->tls_dir)),
 			  TAG_IF(sips, TPTAG_TLS_VERIFY_POLICY(tls_policy(p))),
-			  TAG_IF(sips, TPTAG_TLS_VERSION(0)),	/* not TLS 1.0 only: what OpenSSL negotiates */
+			  TAG_IF(sips, TPTAG_TLS_VERSION(0)),	/* Sofia's default is TLS 1.0 only, which OpenSSL 3 refuses */
 			  /* A connection that closes (a TLS handshake refused, a peer
 			   * gone) fails the requests waiting on it at once (nta: 503)
 			   * instead of at Timer B. */

@@ -3,7 +3,8 @@
 # request moves to TCP), and TLS peers whose certificate is or is not
 # signed by the CA sipgw trusts. The far end is SIPp; the ladder on both
 # sides, the transport in SIPp's Via, and the PBX hearing its own tone
-# echoed by SIPp through the gateway.
+# echoed by SIPp through the gateway. All but transport_tcp_to_sipp_uas run
+# on loopback spans only (@no_pri): the transport is the SIP side's.
 # SPDX-License-Identifier: GPL-2.0-only
 import re
 
@@ -121,6 +122,7 @@ def transport_tcp_to_sipp_uas(tb):
     bye = uas.find("<", r"^BYE ")[0]
     if not top_via(bye).startswith("SIP/2.0/TCP "):
         raise FlowError("BYE's Via is not SIP/2.0/TCP: " + top_via(bye))
+    gw.wait_line(r"sip: > INVITE sip:2001@\S+;transport=tcp .* via tcp$", stream="err")
 
 
 def tls_front(tb, cert=None, key=None):
@@ -136,11 +138,13 @@ def tls_front(tb, cert=None, key=None):
 
 
 @flow
+@fl.no_pri
 def transport_tls_to_sipp_uas(tb):
     """session_transport tls: PBX -> sipgw -TLS-> SIPp UAS; sips: R-URI and Contact, Via TLS, CA-verified; audio echoed."""
     uas, relay = tls_front(tb)
+    tls_port = fl.free_port()
     gw, pbx, inv = pri_to_sipp(tb, uas, [transport_peer(100, "2...", relay.port, "tls")],
-                               tls_keys(tb, fl.free_port()))
+                               tls_keys(tb, tls_port))
     rline = inv.splitlines()[0]
     if not re.match(r"INVITE sips:2001@127\.0\.0\.1:%d;user=phone SIP/2\.0" % relay.port, rline):
         raise FlowError("Request-URI is not sips:2001@front;user=phone: " + rline)
@@ -148,9 +152,10 @@ def transport_tls_to_sipp_uas(tb):
         if not top_via(msg).startswith("SIP/2.0/TLS "):
             raise FlowError("%s's Via is not SIP/2.0/TLS: %s" % (what, top_via(msg)))
     contact = peers.header(inv, "Contact") or peers.header(inv, "m") or ""
-    if not contact.startswith("<sips:"):
-        raise FlowError("Contact is not a sips: URI (RFC 3261 8.1.1.8): " + contact)
+    if not re.match(r"<sips:(\S+@)?127\.0\.0\.1:%d>" % tls_port, contact):
+        raise FlowError("Contact is not our sips: URI at tls_port %d (RFC 3261 8.1.1.8): %s" % (tls_port, contact))
     relay.wait_line(r"^HANDSHAKE ok")
+    gw.wait_line(r"sip: < 200 OK \(INVITE\) .* via tls$", stream="err")
 
 
 def rogue_cert(tb):
@@ -169,6 +174,7 @@ def rogue_cert(tb):
 
 
 @flow
+@fl.no_pri
 def transport_tls_untrusted_cert_refused(tb):
     """A TLS peer whose certificate tls_ca did not sign: no INVITE reaches it, the PBX hears cause 38 at once, the log says why."""
     cert, key = rogue_cert(tb)
@@ -194,6 +200,7 @@ def transport_tls_untrusted_cert_refused(tb):
 
 
 @flow
+@fl.no_pri
 def transport_tls_verify_off_takes_any_cert(tb):
     """tls_verify = false: the same peer with a certificate no CA signed is called, audio echoed."""
     cert, key = rogue_cert(tb)
@@ -201,3 +208,171 @@ def transport_tls_verify_off_takes_any_cert(tb):
     pri_to_sipp(tb, uas, [transport_peer(100, "2...", relay.port, "tls")],
                 tls_keys(tb, fl.free_port(), verify=False))
     relay.wait_line(r"^HANDSHAKE ok")
+
+
+@flow
+@fl.no_pri
+def transport_large_invite_moves_to_tcp(tb):
+    """RFC 3261 18.1.1: an INVITE over 1300 bytes to a udp dial-peer goes over TCP (SIPp listens on TCP only); audio echoed."""
+    uas = peers.Sipp(tb, "sipp", peers.uas_scenario(), transport="t1")
+    peer = voip_peer(100, "2...", uas.port) + \
+        ' codec = [ "g711ulaw", "g711alaw", "g722-64", "gsmfr", "opus" ];'
+    # a long display name and a redirecting number (Diversion, History-Info) make it large
+    gw, pbx, inv = pri_to_sipp(tb, uas, [peer], pbx_args=(
+        "--name", "Accounts Payable Department Main Reception Desk Building 7", "--redirecting", "5550100",
+        "--redirect-reason", "unconditional"))
+    with open(uas.message_file) as f:
+        sizes = [int(n) for n in re.findall(r"^TCP message received \[(\d+)\] bytes", f.read(), re.M)]
+    if not sizes or sizes[0] <= 1300:
+        raise FlowError("the INVITE is not over 1300 bytes (%s): the test proves nothing" % sizes[:1])
+    rline = inv.splitlines()[0]
+    if "transport=" in rline:
+        raise FlowError("the Request-URI names a transport; only the size should move it: " + rline)
+    if not top_via(inv).startswith("SIP/2.0/TCP "):
+        raise FlowError("the %d-byte INVITE's Via is not SIP/2.0/TCP: %s" % (sizes[0], top_via(inv)))
+
+
+SIPP_CALLS = ["> INVITE", "< 100/INVITE", "< 180/INVITE", "< 200/INVITE", "> ACK", "> BYE", "< 200/BYE"]
+PBX_ANSWERS = ["< SETUP", "> CALL PROCEEDING", "> ALERTING", "> CONNECT", "< CONNECT ACKNOWLEDGE",
+               "< DISCONNECT cause=16", "> RELEASE", "< RELEASE COMPLETE"]
+
+
+def sipp_to_pri(tb, scenario, remote, sip_extra="", transport="t1"):
+    """SIPp calls 95551234 through sipgw (remote: sipgw or a front of it), the PBX answers
+    and hears its own tone echoed, SIPp hangs up. Returns (gw, uac)."""
+    conf = tb.config([pots_peer(900, "9T")])
+    if sip_extra:
+        sip_keys(conf, sip_extra)
+    gw = tb.gateway(conf)
+    pbx = tb.pbx("--exit-when-done", "--answer-after", "0.3", "--tone", "2000", "--detect", "2000")
+    pbx.wait_line(r"EVENT dchan up")
+    uac = peers.Sipp(tb, "sipp", scenario, transport=transport, remote=remote)
+    uac.check_passed()
+    if pbx.wait_exit() != 0:
+        raise FlowError("the PBX simulator failed")
+    expect_ladder("SIP (SIPp)", uac.ladder(), SIPP_CALLS)
+    expect_ladder("PRI", q931_ladder(pbx.lines()), PBX_ANSWERS)
+    setup = [t for _, t in fl.timed(pbx.lines(), "Q931") if t.startswith("< SETUP")][0]
+    if "called=5551234" not in setup:
+        raise FlowError("SETUP numbers wrong: " + setup)
+    if not heard(pbx, 2000):
+        raise FlowError("PBX did not hear its 2000 Hz echoed by SIPp through the gateway")
+    return gw, uac
+
+
+@flow
+@fl.no_pri
+def transport_tcp_from_sipp_uac(tb):
+    """SIPp UAC over TCP -> sipgw -> PBX: the answers come back on the connection, our Contact says tcp; audio echoed."""
+    gw, uac = sipp_to_pri(tb, peers.uac_scenario("95551234", calling="2001"), "127.0.0.1:%d" % tb.sip_port)
+    ok = uac.find("<", r"^SIP/2\.0 200 ")[0]
+    if not top_via(ok).startswith("SIP/2.0/TCP "):
+        raise FlowError("200's Via is not SIP/2.0/TCP: " + top_via(ok))
+    contact = peers.header(ok, "Contact") or peers.header(ok, "m") or ""
+    if not re.search(r"<sip:[^>]*127\.0\.0\.1:%d;transport=tcp>" % tb.sip_port, contact):
+        raise FlowError("our 200's Contact does not say TCP (RFC 3261 12.1.1): " + contact)
+
+
+@flow
+@fl.no_pri
+def transport_tls_from_sipp_uac(tb):
+    """SIPp UAC over TLS (a TLS front checking sipgw's certificate) -> sipgw's tls_port -> PBX; Via TLS, sips: Contact; audio echoed."""
+    m = peers.tls_material(tb)
+    tls_port = fl.free_port()
+    front = tlsrelay.TlsRelay(tb, "tls-front", "client", "127.0.0.1:%d" % tls_port, ca=m["ca"])
+    # SIPp speaks TCP to the front; what it writes says TLS, as a TLS phone's would
+    scen = peers.uac_scenario("95551234", calling="2001").replace("SIP/2.0/[transport]", "SIP/2.0/TLS") \
+        .replace("<sip:2001@[local_ip]:[local_port];transport=[transport]>", "<sips:2001@[local_ip]:[local_port]>") \
+        .replace("INVITE sip:95551234@", "INVITE sips:95551234@").replace("<sip:95551234@", "<sips:95551234@")
+    gw, uac = sipp_to_pri(tb, scen, "127.0.0.1:%d" % front.port, tls_keys(tb, tls_port))
+    front.wait_line(r"^HANDSHAKE ok")
+    ok = uac.find("<", r"^SIP/2\.0 200 ")[0]
+    if not top_via(ok).startswith("SIP/2.0/TLS "):
+        raise FlowError("200's Via is not SIP/2.0/TLS: " + top_via(ok))
+    contact = peers.header(ok, "Contact") or peers.header(ok, "m") or ""
+    if not contact.startswith("<sips:"):
+        raise FlowError("our 200's Contact to a sips: INVITE is not sips: (RFC 3261 8.1.1.8, 12.1.1): " + contact)
+
+
+CHALLENGED = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="sipgw transport untrusted caller">
+  <send retrans="500"><![CDATA[
+INVITE sip:95551234@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/%(proto)s [local_ip]:[local_port];branch=[branch]
+From: <sip:2001@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:95551234@[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: 1 INVITE
+Contact: <sip:2001@[local_ip]:[local_port];transport=%(proto)s>
+Max-Forwards: 70
+Content-Type: application/sdp
+Content-Length: [len]
+
+%(sdp)s
+]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="407"/>
+  <send><![CDATA[
+ACK sip:95551234@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/%(proto)s [local_ip]:[local_port];branch=[branch]
+From: <sip:2001@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+[last_To:]
+[last_Call-ID:]
+CSeq: 1 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+</scenario>
+"""
+
+
+@flow
+@fl.no_pri
+def transport_untrusted_caller_challenged_over_tcp_and_tls(tb):
+    """An unauthenticated INVITE to the PSTN over TCP, and over TLS, gets 407 like one over UDP: no SETUP reaches the PBX."""
+    from flows_b17_b23_proxy import no_setup, registrar_conf
+    tls_port = fl.free_port()
+    conf = sip_keys(tb.config([pots_peer(900, "9T")], extra=registrar_conf(tb), trusted=()),
+                    tls_keys(tb, tls_port))
+    tb.gateway(conf)
+    pbx = tb.pbx("--timeout", "15")
+    pbx.wait_line(r"EVENT dchan up")
+    front = tlsrelay.TlsRelay(tb, "tls-front", "client", "127.0.0.1:%d" % tls_port, ca=peers.tls_material(tb)["ca"])
+    for name, proto, remote in (("sipp-tcp", "TCP", tb.sip_port), ("sipp-tls", "TLS", front.port)):
+        uac = peers.Sipp(tb, name, CHALLENGED % {"proto": proto, "sdp": peers.SDP}, transport="t1",
+                         remote="127.0.0.1:%d" % remote)
+        uac.check_passed()
+        expect_ladder("SIP (%s)" % name, uac.ladder(), ["> INVITE", "< 100/INVITE", "< 407/INVITE", "> ACK"])
+    front.wait_line(r"^HANDSHAKE ok")
+    pbx.stop()
+    if not no_setup(pbx):
+        raise FlowError("an unauthenticated INVITE over TCP or TLS reached the PRI")
+
+
+@flow
+@fl.no_pri
+def transport_tls_files_checked(tb):
+    """sipgw -t and the start refuse, with file:line, a missing certificate and a key that is not the certificate's; -t on the right files says OK."""
+    import os
+    m = peers.tls_material(tb)
+    cases = [("/nonexistent-sipgw/gw.crt", m["server_key"], 3, 'sip.tls_cert "/nonexistent-sipgw/gw.crt": No such file'),
+             (m["server_cert"], m["client_key"], 4, "is not the key of sip.tls_cert")]
+    for i, (cert, key, line, what) in enumerate(cases):
+        path = os.path.join(tb.dir, "t%d.conf" % i)
+        with open(path, "w") as f:
+            f.write('sip = { port = %d;\n  tls_port = %d;\n  tls_cert = "%s";\n  tls_key = "%s";\n  tls_ca = "%s"; };\n'
+                    % (fl.free_port(), fl.free_port(), cert, key, m["ca"]))
+        for how in (["-t"], []):
+            p = tb.start("check%d%s" % (i, how[0] if how else ""), [tb.bin("sipgw")] + how + ["-c", path])
+            rc = p.wait_exit()
+            err = "\n".join(p.errlines())
+            if rc == 0 or ("%s:%d:" % (path, line)) not in err or what not in err:
+                raise FlowError("sipgw %s on case %d: rc=%s, stderr=%s" % (" ".join(how), i, rc, err))
+    with open(os.path.join(tb.dir, "t1.conf")) as f:
+        good = f.read().replace(m["client_key"], m["server_key"])
+    with open(os.path.join(tb.dir, "good.conf"), "w") as f:
+        f.write(good)
+    p = tb.start("check-good", [tb.bin("sipgw"), "-t", "-c", os.path.join(tb.dir, "good.conf")])
+    if p.wait_exit() != 0 or not any(": OK (" in ln for ln in p.lines()):
+        raise FlowError("sipgw -t on good TLS files: %s %s" % (p.lines(), p.errlines()))

@@ -14,6 +14,7 @@
 	X(codec) \
 	X(cause) \
 	X(config) \
+	X(config_tls) \
 	X(dahdi_conf) \
 	X(dialpeer) \
 	X(dtmf) \
@@ -36,6 +37,7 @@
 	X(sdp_t38) \
 	X(sim_dtmf) \
 	X(sip_leg) \
+	X(sip_listen) \
 	X(sip_overload) \
 	X(sip_timers) \
 	X(srtp) \

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 
+#include "config_test.h"
 #include "core/config.h"
 #include "route/route_check.h"
 #include "unit.h"
@@ -44,8 +45,8 @@ static void conf_remove(struct conf_file *f)
 /* Load text as sipgw does (config_load, then routing's route_config_check, so
  * an emergency number with nowhere to go fails here too); the caller
  * config_free()s on success. */
-static int load_text(struct gw_config *cfg, const char *text, char *err, size_t errlen,
-		     char *path, size_t pathlen)
+int load_text(struct gw_config *cfg, const char *text, char *err, size_t errlen,
+	      char *path, size_t pathlen)
 {
 	struct conf_file f;
 	int rc;
@@ -61,7 +62,7 @@ static int load_text(struct gw_config *cfg, const char *text, char *err, size_t 
 
 /* The load fails with -EINVAL, "<file>:<line>: ..." containing what, and
  * leaves nothing allocated. */
-static void expect_error(const char *text, int line, const char *what)
+void expect_error(const char *text, int line, const char *what)
 {
 	struct gw_config cfg;
 	char err[256], path[96], prefix[128];

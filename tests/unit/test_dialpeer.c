@@ -301,6 +301,15 @@ static void test_session_target(void)
 	CU_ASSERT_EQUAL(dp_session_target(&dp, host, 15, &port), 0);
 	dp.type = DP_POTS;
 	CU_ASSERT_EQUAL(dp_session_target(&dp, host, sizeof(host), &port), -EINVAL);
+	/* session_transport tls: sips:'s default port when the target names none */
+	dp = voip("ipv4:10.0.0.1");
+	dp.transport = DP_TP_TLS;
+	CU_ASSERT_EQUAL(dp_session_target(&dp, host, sizeof(host), &port), 0);
+	CU_ASSERT_EQUAL(port, 5061);
+	dp = voip("ipv4:10.0.0.1:5071");
+	dp.transport = DP_TP_TLS;
+	CU_ASSERT_EQUAL(dp_session_target(&dp, host, sizeof(host), &port), 0);
+	CU_ASSERT_EQUAL(port, 5071);
 }
 
 static struct dial_peer pots(const char *pattern, int fwd, const char *prefix)
