@@ -9,7 +9,7 @@ import threading
 import time
 
 import flowlib as fl
-from peers_common import SipTrace, free_media_port, free_port, need
+from peers_common import SipTrace, free_media_port, free_port, free_port_pair, need
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -27,16 +27,20 @@ class Baresip(SipTrace, fl.Proc):
     ctrl_tcp: .command("dial", uri), "accept", "hold", "resume", "hangup"; its events
     (CALL_INCOMING, CALL_RINGING, CALL_ESTABLISHED, CALL_CLOSED, REGISTER_OK, ...) are kept
     with the CLOCK_MONOTONIC ms the simulators print, so times compare across programs.
-    More: uri_params inside the AOR (";transport=tcp"), account_extra after it
-    (";mediaenc=srtp-mand"), config_extra lines ("module srtp.so\n", "sip_cafile ...\n")."""
+    More: uri_params inside the AOR (";transport=tls": dial then without it, baresip adds
+    the account's), account_extra after it (";mediaenc=srtp-mand"), config_extra lines
+    ("module srtp.so\n"), tls: tls_material()'s paths (sip_cafile, sip_certificate).
+    It listens at .port (UDP, TCP) and .tls_port (TLS, .port + 1)."""
 
     def __init__(self, tb, name, user, *, registrar=None, password=None, tone_hz=1000, source=None,
-                 codecs=("PCMU",), account_extra="", config_extra="", regint=60, uri_params=""):
+                 codecs=("PCMU",), account_extra="", config_extra="", regint=60, uri_params="", tls=None):
         need("baresip")
         self.dir = os.path.join(tb.dir, name)
         os.makedirs(self.dir, exist_ok=True)
         self.user = user
-        self.port = free_port()
+        # libre listens for TLS at sip_listen's port + 1 (baresip 1.0.0 ua.c)
+        self.port = free_port_pair()
+        self.tls_port = self.port + 1
         self.ctrl_port = free_port()
         # one even port, so a capture knows it before the call (libre picks in [min, max))
         self.media_port = free_media_port()
@@ -66,6 +70,9 @@ class Baresip(SipTrace, fl.Proc):
         with open(os.path.join(self.dir, "config"), "w") as f:
             for k, v in cfg:
                 f.write("%-24s%s\n" % (k, v))
+            if tls:
+                # tls_material()'s CA to check the far end, and our certificate (cert+key)
+                f.write("%-24s%s\n%-24s%s\n" % ("sip_cafile", tls["ca"], "sip_certificate", tls["client_pem"]))
             f.write(config_extra)
         params = ";audio_codecs=%s" % ",".join(codecs)
         if registrar:
@@ -160,7 +167,10 @@ class Baresip(SipTrace, fl.Proc):
         """[(direction, first line, full text)] from baresip's SIP trace (-s) on stdout:
         each message follows an (ANSI-coloured) "#" line and "UDP SRC -> DST"."""
         out, cur, d = [], None, None
-        me = "127.0.0.1:%d" % self.port
+        # Ours: the UDP/TCP and TLS listening ports, and the local end of every TCP/TLS
+        # connection baresip opened (the far end listens there; it is never reached at
+        # a port we did not listen on, and on a connection we open we speak first).
+        mine = {"127.0.0.1:%d" % self.port, "127.0.0.1:%d" % self.tls_port}
         for ln in self.lines():
             ln = _ANSI.sub("", ln)
             if ln == "#":
@@ -170,7 +180,11 @@ class Baresip(SipTrace, fl.Proc):
                 continue
             if d == "?":
                 m = re.match(r"^(\w+) (\S+) -> (\S+)$", ln)
-                d = (">" if m.group(2) == me else "<") if m else None
+                if m:
+                    src, dst = m.group(2), m.group(3)
+                    if src not in mine and dst not in mine:
+                        mine.add(src)
+                    d = ">" if src in mine else "<"
                 cur = [d, None, []] if m else None
                 continue
             if cur is not None:

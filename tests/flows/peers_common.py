@@ -35,6 +35,26 @@ def free_port(host="127.0.0.1"):
             u.close()
 
 
+def free_port_pair():
+    """A port p of 127.0.0.1 with p and p+1 free for UDP and TCP."""
+    while True:
+        p = free_port()
+        if p < 65535 and _free(p + 1):
+            return p
+
+
+def _free(port):
+    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+        s = socket.socket(socket.AF_INET, kind)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        finally:
+            s.close()
+    return True
+
+
 def free_media_port(host="127.0.0.1"):
     """An even UDP port p with p+1..p+3 free too: SIPp binds -mp and -mp+2 (audio and
     video echo), RTCP would sit on the odd ones."""

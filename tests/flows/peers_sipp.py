@@ -7,13 +7,17 @@ import time
 
 import flowlib as fl
 from peers_common import SipTrace, bound, free_media_port, free_port, need
+from peers_tls import tls_material
 
 SIPP = "sipp"
+# Debian's sip-tester is built without OpenSSL; scripts/build-sipp-tls.sh builds the
+# same release with it as sipp-tls, which runs the TLS transports (l1, ln).
+SIPP_TLS = os.environ.get("SIPP_TLS", "sipp-tls")
 
 
 # SIPp's message file: each message follows a line of dashes and a time stamp,
 # then "UDP message received [514] bytes :" or "TCP message sent (313 bytes):".
-_SEP = re.compile(r"^-{20,} \d{4}-\d\d-\d\d [\d:.]+$")
+_SEP = re.compile(r"^-{20,} \d{4}-\d\d-\d\d[ T][\d:.]+Z?$")
 _HEAD = re.compile(r"^(\w+) message (received|sent) (?:\[\d+\] bytes|\(\d+ bytes\)) ?:$")
 
 
@@ -46,28 +50,44 @@ def parse_messages(text):
         out.append(("<" if m.group(2) == "received" else ">", body[0], "\n".join(body)))
     return out
 
-_tls_ok = None
+_tls_ok = {}
 
 
-def sipp_has_tls():
-    """Debian's sip-tester 3.6.1 is built without OpenSSL: no -t l1."""
-    global _tls_ok
-    if _tls_ok is None:
-        h = subprocess.run([SIPP, "-h"], capture_output=True, text=True)
-        _tls_ok = "-tls_cert" in h.stdout + h.stderr
-    return _tls_ok
+def sipp_has_tls(prog=SIPP):
+    """Was prog built with OpenSSL (has -tls_cert)?"""
+    if prog not in _tls_ok:
+        try:
+            h = subprocess.run([prog, "-h"], capture_output=True, text=True)
+            _tls_ok[prog] = "-tls_cert" in h.stdout + h.stderr
+        except OSError:
+            _tls_ok[prog] = False
+    return _tls_ok[prog]
+
+
+def sipp_for(transport):
+    """The SIPp to run for transport: the packaged one, or for TLS one built with it."""
+    if not transport.startswith("l"):
+        return SIPP
+    for prog in (SIPP_TLS, SIPP):
+        if sipp_has_tls(prog):
+            return prog
+    raise fl.FlowSkip("no SIPp with TLS (-t %s): scripts/build-sipp-tls.sh builds sipp-tls" % transport)
 
 class Sipp(SipTrace, fl.Proc):
     """SIPp running scenario_xml_text, as a UAS (remote None) or a UAC calling remote
     ("127.0.0.1:PORT"); a flowlib Proc of tb's, so Testbed.close() stops it by pid and
     a failing flow's dump shows its message log. rtp_echo: SIPp sends back every RTP
-    packet it gets on .media_port to its sender (so a far end hears itself)."""
+    packet it gets on .media_port to its sender (so a far end hears itself).
+    transport: u1, t1, l1 (TLS: sipp-tls, see SIPP_TLS) ...; tls: tls_material()'s paths
+    (made in tb's workdir when None), the server pair for a UAS, the client pair for a
+    UAC; a CA check (-tls_ca) goes in extra. host: "127.0.0.1" or "::1"."""
 
     def __init__(self, tb, name, scenario_xml_text, *, port=None, transport="u1", remote=None,
                  extra=(), calls=1, rtp_echo=True, host="127.0.0.1", tls=None, timeout=20):
         need(SIPP)
-        if transport.startswith("l") and not sipp_has_tls():
-            raise fl.FlowSkip("this SIPp (%s) is built without TLS (-t %s)" % (SIPP, transport))
+        prog = sipp_for(transport)
+        if transport.startswith("l") and tls is None:
+            tls = tls_material(tb)
         self.host = host
         self.transport = transport
         self.port = port or free_port(host)
@@ -77,7 +97,7 @@ class Sipp(SipTrace, fl.Proc):
         self.error_file = os.path.join(tb.dir, name + "_errors.log")
         with open(self.scenario, "w") as f:
             f.write(scenario_xml_text)
-        argv = [SIPP, "-sf", self.scenario, "-t", transport,
+        argv = [prog, "-sf", self.scenario, "-t", transport,
                 "-i", host, "-p", str(self.port), "-bind_local",
                 "-mi", host, "-mp", str(self.media_port),
                 # the control socket defaults to 8888: two SIPps at once would fight for it
