@@ -5,7 +5,7 @@
 # (the PBX detects baresip's ausine tone; a Goertzel on baresip's recording
 # of what it decoded finds the PBX's tone) and, from a capture on the
 # loopback, that the RTP on the wire is not G.711 of either tone.
-# baresip is peers.Baresip, with the srtp module and a TLS-aware trace reader.
+# baresip is peers.Baresip with the srtp module (SrtpBaresip below).
 # SPDX-License-Identifier: GPL-2.0-only
 import os
 import re
@@ -20,7 +20,7 @@ import peers
 PBX_HZ, PHONE_HZ = 2000, 1000
 
 
-# ---- baresip over TLS with SRTP (peers.Baresip, its SIP trace read by ports)
+# ---- baresip with SRTP
 
 
 class SrtpBaresip(peers.Baresip):
@@ -66,7 +66,13 @@ class Capture(fl.Proc):
         super().__init__(name, ["tshark", "-i", "lo", "-f", "udp portrange 30000-39999", "-w", self.pcap,
                                 "-q"], tb.dir)
         tb.procs.append(self)
-        self.wait_line(r"Capturing on", timeout=10, stream="err")
+        try:
+            self.wait_line(r"Capturing on", timeout=10, stream="err")
+        except FlowError:
+            err = " ".join(self.errlines())
+            if "ermission" in err or "not permitted" in err:
+                raise fl.FlowSkip("no right to capture on lo: " + err)
+            raise
 
     def payloads(self, src, dst):
         """Every UDP payload captured from port src to port dst (RTP, or RTCP) as bytes, after
