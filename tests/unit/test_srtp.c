@@ -544,6 +544,16 @@ static void test_policy_uas(void)
 	CU_ASSERT_EQUAL(bp.n_crypto, 0);
 	policy_leg_free(sl);
 
+	/* RTP/SAVPF (RFC 5124): the answer keeps the profile offered */
+	sl = policy_leg(SIP_ROLE_UAS, SIP_ST_INCOMING, 1, DP_SRTP_OFF);
+	parse(&si, "RTP/SAVPF", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY1 "\r\n");
+	CU_ASSERT_EQUAL(sip_srtp_take(sl, &si), 0);
+	memset(&bp, 0, sizeof(bp));
+	CU_ASSERT_EQUAL(sip_srtp_sdp(sl, &bp), 0);
+	CU_ASSERT_STRING_EQUAL(bp.proto, "RTP/SAVPF");
+	policy_leg_free(sl);
+	parse(&si, "RTP/AVP", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY1 "\r\n");
+
 	/* best effort over TLS: RTP/AVP answered with a=crypto, SRTP on */
 	sl = policy_leg(SIP_ROLE_UAS, SIP_ST_INCOMING, 1, DP_SRTP_OFF);
 	CU_ASSERT_EQUAL(sip_srtp_take(sl, &si), 0);
@@ -555,6 +565,7 @@ static void test_policy_uas(void)
 	policy_leg_free(sl);
 	log = unit_log_end();
 	CU_ASSERT_EQUAL(unit_count(log, "SRTP AES_CM_128_HMAC_SHA1_32, tag 3 (RTP/SAVP)"), 1);
+	CU_ASSERT_EQUAL(unit_count(log, "SRTP AES_CM_128_HMAC_SHA1_80, tag 1 (RTP/SAVPF)"), 1);
 	CU_ASSERT_EQUAL(unit_count(log, "RTP/SAVP over a clear transport refused"), 1);
 	CU_ASSERT_EQUAL(unit_count(log, "SDP without our SRTP suite AES_CM_128_HMAC_SHA1_32 in an SRTP call: refused"), 2);
 }
