@@ -10,10 +10,10 @@
 # tshark decodes the Q.931 the PBX simulator writes as pcap (tests/flows).
 # libsrtp2-dev (BSD-3-Clause) is SRTP; openssl makes the tests' TLS
 # certificates. The real SIP peers the flows run beside sipgw's own
-# simulators: SIPp (sip-tester), Kamailio (with its TLS module) and baresip;
-# sip-tester has no TLS, so build-sipp-tls.sh builds SIPp with it as sipp-tls
-# (cmake, libssl-dev, libncurses-dev, git), once; without it the TLS flows
-# that need SIPp are skipped, each saying so.
+# simulators: SIPp (sip-tester), Kamailio (with its TLS module) and baresip.
+# Debian's SIPp has no TLS: the TLS flows put a TLS relay of the tests' own
+# in front of it (tests/flows/tlsrelay.py) or use baresip. libssl-dev: the
+# certificate checks of sipgw -t (libcrypto).
 # Runs apt-get only when something is missing. SPDX-License-Identifier: GPL-2.0-only
 set -e
 PKGS="build-essential pkg-config python3 libpri-dev libsofia-sip-ua-dev libspandsp-dev
@@ -21,7 +21,7 @@ libspeexdsp-dev libsqlite3-dev libconfig-dev libcunit1-dev libtiff-dev sqlite3
 libopus-dev libtonezone-dev
 clang libclang-rt-14-dev dahdi-dkms tshark
 libsrtp2-dev openssl sip-tester kamailio kamailio-tls-modules baresip-core
-cmake libssl-dev libncurses-dev git $*"
+libssl-dev $*"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -33,5 +33,3 @@ if [ -n "$missing" ]; then
 	$SUDO apt-get update
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends $missing
 fi
-command -v sipp-tls >/dev/null 2>&1 || "$(dirname "$0")/build-sipp-tls.sh" ||
-	echo "install-deps: no sipp-tls (SIPp with TLS): the TLS flows that need it are skipped"

@@ -42,6 +42,10 @@ int span_nfas_link(struct span **spans, int n);
 void span_free(struct span *sp);
 const char *span_name(const struct span *sp);
 enum g711_law span_law(const struct span *sp);
+/** B-channels a new (non-emergency) call could take now: free, in service,
+ * not kept for emergency calls; -ENETDOWN while no D-channel carries the
+ * span's calls. Cheap: no Q.931, no allocation (span_avail.c). */
+int span_callable_chans(const struct span *sp);
 /* A call out on this span (SIP -> PRI). */
 struct pri_leg_params {
 	const char *called;	/* after the dial-peer's digit manipulation */

@@ -736,6 +736,30 @@ static int route_redirect_server(struct route *r, struct leg *a, const struct le
 /* Toll-fraud door: an INVITE that would reach a PRI trunk or a registered
  * phone must come from a digest-authenticated user (407, figure B-19) or a
  * trusted address; emergency numbers excepted. */
+int route_door_sip(void *arg, const struct leg_setup_info *si, int *causep)
+{
+	struct route *r = arg;
+
+	if (route_emergency(r->cfg, si->called))
+		return 0;
+	if (si->auth_status) {
+		LOGW(LSS_BRIDGE, "refused INVITE from %s to %s (calling %s): bad credentials (%d)",
+		     si->source, si->called, si->calling, si->auth_status);
+		return -EACCES;
+	}
+	if (!si->auth_user[0] && !cfg_list_match_addr(&r->cfg->sip_trusted, si->source)) {
+		if (r->contacts_h) {
+			LOGN(LSS_BRIDGE, "INVITE from %s to %s (calling %s): not trusted, challenging",
+			     si->source, si->called, si->calling);
+			return -EACCES;
+		}
+		LOGW(LSS_BRIDGE, "refused INVITE from %s to %s (calling %s): source not trusted",
+		     si->source, si->called, si->calling);
+		return err_with(-EPERM, causep, CAUSE_CALL_REJECTED);	/* -> 403 Forbidden */
+	}
+	return 0;
+}
+
 int route_incoming_sip(void *arg, struct leg *a, const struct leg_setup_info *si_in, int *causep)
 {
 	struct route *r = arg;
@@ -746,21 +770,8 @@ int route_incoming_sip(void *arg, struct leg *a, const struct leg_setup_info *si
 
 	if (em)
 		return route_start_emergency(r, a, &si, em, causep);
-	if (si.auth_status) {
-		LOGW(LSS_BRIDGE, "refused INVITE from %s to %s (calling %s): bad credentials (%d)",
-		     si.source, si.called, si.calling, si.auth_status);
-		return -EACCES;
-	}
-	if (!si.auth_user[0] && !cfg_list_match_addr(&r->cfg->sip_trusted, si.source)) {
-		if (r->contacts_h) {
-			LOGN(LSS_BRIDGE, "INVITE from %s to %s (calling %s): not trusted, challenging",
-			     si.source, si.called, si.calling);
-			return -EACCES;
-		}
-		LOGW(LSS_BRIDGE, "refused INVITE from %s to %s (calling %s): source not trusted",
-		     si.source, si.called, si.calling);
-		return err_with(-EPERM, causep, CAUSE_CALL_REJECTED);	/* -> 403 Forbidden */
-	}
+	if ((rv = route_door_sip(r, &si, causep)))
+		return rv;
 	/* RFC 3325 9.1: a P-Asserted-Identity is believed only from within the
 	 * trust domain; then it is who calls. */
 	if (si.asserted[0] && cfg_list_match_addr(&r->cfg->sip_trusted, si.source))

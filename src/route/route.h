@@ -72,6 +72,11 @@ void route_forward_reload(struct route *r, const struct gw_config *cfg);
 /** The hooks the bridge calls (bridge_params.route, with the route as arg). */
 extern const struct bridge_route_ops route_bridge_ops;
 
+/** The toll-fraud door alone (sip_door_h), before anything of the INVITE
+ * but who sends it is looked at: 0 through (an emergency number, a trusted
+ * source, good credentials); -EACCES credentials due or bad (407); -EPERM
+ * with *causep (403, no registrar to challenge with). Logs a refusal. */
+int route_door_sip(void *arg, const struct leg_setup_info *si, int *causep);
 /** An INVITE arrived (sip_incoming_h): the toll-fraud door, then a registered
  * phone or the pots dial-peers. 0 taken; -EACCES credentials needed; else
  * -errno with the cause in *causep. */

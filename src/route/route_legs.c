@@ -6,6 +6,7 @@
 
 #include "q931/span.h"
 #include "sip/registrar.h"
+#include "sip/sip_caps.h"
 #include "sip/sip_ua.h"
 
 _Static_assert(ROUTE_URI_LEN == REG_URI_LEN, "a contact must fit routing's buffer");
@@ -42,6 +43,23 @@ int route_legs_sip(void *arg, struct leg **legp, const struct route_target *t)
 	if (!rl->ua)
 		return -ENOENT;
 	return sip_leg_alloc_outgoing(legp, rl->ua, &p);
+}
+
+int route_legs_available(void *arg)
+{
+	struct route_legs *rl = arg;
+	int any_up = 0;
+
+	for (int i = 0; i < rl->n_spans; i++) {
+		int n = span_callable_chans(rl->spans[i]);
+
+		if (n > 0)
+			return SIP_AVAIL_YES;
+		any_up |= n == 0;
+	}
+	if (!rl->n_spans)
+		return SIP_AVAIL_YES;
+	return any_up ? SIP_AVAIL_BUSY : SIP_AVAIL_SPANS_DOWN;
 }
 
 int route_legs_contacts(void *arg, const char *user, char uris[][ROUTE_URI_LEN], int max)

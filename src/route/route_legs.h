@@ -23,6 +23,10 @@ int route_legs_add_span(struct route_legs *rl, struct span *sp);
 int route_legs_pri(void *arg, struct leg **legp, const struct route_target *t);
 /** route_leg_alloc_h for ROUTE_LEG_SIP (arg: struct route_legs). */
 int route_legs_sip(void *arg, struct leg **legp, const struct route_target *t);
+/** sip_available_h (arg: struct route_legs): SIP_AVAIL_YES while some span
+ * can take a call (or there is no span: SIP to SIP only), else
+ * SIP_AVAIL_SPANS_DOWN when no D-channel is up, SIP_AVAIL_BUSY. */
+int route_legs_available(void *arg);
 /** route_contacts_h on the registrar (arg: struct registrar). */
 int route_legs_contacts(void *arg, const char *user, char uris[][ROUTE_URI_LEN], int max);
 

@@ -58,6 +58,7 @@ struct rtp_session {
 	struct sockaddr_in remote, rtcp_remote;
 	int has_remote;
 	int held;		/* rtp_set_held: RTP stops, RTCP goes on */
+	int mux;		/* rtp_set_mux: RTCP on the RTP port both ways (RFC 5761) */
 	uint32_t ssrc;
 	uint16_t seq;
 	uint32_t ts;
@@ -208,32 +209,39 @@ static void rtcp_take(struct rtp_session *rs, const struct rtcp_info *ri)
 		LOGD(LSS_RTP, "rtp port %d: RTCP BYE from SSRC %08x", rs->local_port, ri->ssrc);
 }
 
+/* One compound RTCP packet received, on port + 1 or muxed on the RTP port. */
+static void rtcp_in(struct rtp_session *rs, uint8_t *buf, size_t n)
+{
+	struct rtcp_info ri;
+	size_t wire = n;
+
+	/* RFC 3711 3.4: SRTCP is authenticated always; nothing of a compound
+	 * that fails is looked at (n: cut to the compound, in place) */
+	if (rs->srtp && rtp_srtp_unprotect_rtcp(rs->srtp, buf, &n)) {
+		rs->st.rtcp_dropped++;
+		return;
+	}
+	if (rtcp_parse(buf, n, &ri) < 0) {
+		rs->st.rtcp_dropped++;
+		return;
+	}
+	rs->st.rtcp_rx++;
+	/* 6.3.3: every compound received moves the average size (as it came) */
+	rs->rtcp_avg_size += ((double)wire + RTCP_IPUDP_HDR - rs->rtcp_avg_size) / 16;
+	rtcp_take(rs, &ri);
+}
+
 static int rtcp_readable(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)
 {
 	struct rtp_session *rs = (struct rtp_session *)arg;
 	uint8_t buf[RTCP_MAX_PKT + RTP_SRTP_TRAILER_MAX];
-	struct rtcp_info ri;
 
 	for (;;) {
 		ssize_t n = recv(rs->rtcp_fd, buf, sizeof(buf), 0);
-		size_t len = n > 0 ? (size_t)n : 0;
 
 		if (n < 0)
 			break;
-		/* RFC 3711 3.4: SRTCP is authenticated always; nothing of a
-		 * compound that fails is looked at */
-		if (rs->srtp && rtp_srtp_unprotect_rtcp(rs->srtp, buf, &len)) {
-			rs->st.rtcp_dropped++;
-			continue;
-		}
-		if (rtcp_parse(buf, len, &ri) < 0) {
-			rs->st.rtcp_dropped++;
-			continue;
-		}
-		rs->st.rtcp_rx++;
-		/* 6.3.3: every compound received moves the average size */
-		rs->rtcp_avg_size += ((double)n + RTCP_IPUDP_HDR - rs->rtcp_avg_size) / 16;
-		rtcp_take(rs, &ri);
+		rtcp_in(rs, buf, (size_t)n);
 	}
 	return 0;
 }
@@ -275,8 +283,8 @@ static int rtcp_send_report(struct rtp_session *rs, int bye)
 	if (rs->srtp && (n = rtp_srtp_protect_rtcp(rs->srtp, buf, &len, sizeof(buf))))
 		return n;
 	rs->rtcp_avg_size += ((double)len + RTCP_IPUDP_HDR - rs->rtcp_avg_size) / 16;
-	if (sendto(rs->rtcp_fd, buf, len, 0, (const struct sockaddr *)&rs->rtcp_remote,
-		   sizeof(rs->rtcp_remote)) < 0)
+	if (sendto(rs->mux ? rs->fd : rs->rtcp_fd, buf, len, 0,
+		   (const struct sockaddr *)(rs->mux ? &rs->remote : &rs->rtcp_remote), sizeof(rs->remote)) < 0)
 		return -errno;
 	rs->st.rtcp_tx++;
 	return 0;
@@ -328,6 +336,12 @@ static int rtp_readable(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *a
 
 		if (n < 0)
 			break;
+		/* RFC 5761 4: muxed, a second octet of 192-223 (payload
+		 * type 64-95 with the marker) is RTCP; SRTCP leaves it clear */
+		if (rs->mux && n >= 2 && (buf[1] & 0x7f) >= 64 && (buf[1] & 0x7f) <= 95) {
+			rtcp_in(rs, buf, len);
+			continue;
+		}
 		/* RFC 3711 3.3: a forged or replayed packet is dropped whole */
 		if (rs->srtp && (len < RTP_HDR_LEN || rtp_srtp_unprotect(rs->srtp, buf, &len))) {
 			rs->st.rx_dropped++;
@@ -537,6 +551,11 @@ int rtp_set_remote(struct rtp_session *rs, const char *ip, int port)
 	rs->rtcp_remote.sin_port = htons((uint16_t)(port + 1));	/* RFC 3550 11 */
 	rs->has_remote = 1;
 	return 0;
+}
+
+void rtp_set_mux(struct rtp_session *rs, int on)
+{
+	rs->mux = on;
 }
 
 void rtp_set_held(struct rtp_session *rs, int held)

@@ -74,6 +74,10 @@ int rtp_local_port(const struct rtp_session *rs);
 /** Where to send; RTCP goes to port + 1. ip NULL or "0.0.0.0" or port 0
  * stops sending, RTCP too (hold, RFC 3264 8.4). */
 int rtp_set_remote(struct rtp_session *rs, const char *ip, int port);
+/** RTCP multiplexed on the RTP port (RFC 5761, agreed by a=rtcp-mux): our
+ * reports go to the RTP remote, and datagrams of payload type 64-95 on the
+ * RTP port are taken as RTCP (RFC 5761 4); off: port + 1, those dropped. */
+void rtp_set_mux(struct rtp_session *rs, int on);
 /** Hold by direction (a=sendonly/inactive from the far end, RFC 3264 8.4):
  * held, no RTP goes out but RTCP goes on to the remote (RFC 3264 5.1: RTCP
  * is sent whatever the direction); resumed, a new talkspurt. */

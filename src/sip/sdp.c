@@ -25,6 +25,29 @@ const char *sdp_dir_name(enum sdp_dir d)
 	return (unsigned)d <= SDP_INACTIVE ? dir_names[d] : "?";
 }
 
+static const char *const proto_names[] = {
+	[SDP_PROTO_AVP] = "RTP/AVP", [SDP_PROTO_AVPF] = "RTP/AVPF",
+	[SDP_PROTO_SAVP] = "RTP/SAVP", [SDP_PROTO_SAVPF] = "RTP/SAVPF",
+};
+
+const char *sdp_proto_name(enum sdp_proto p)
+{
+	return (unsigned)p < SDP_PROTO_OTHER ? proto_names[p] : "?";
+}
+
+enum sdp_proto sdp_proto_parse(const char *name)
+{
+	for (unsigned i = 0; name && i < SDP_PROTO_OTHER; i++)
+		if (!strcasecmp(name, proto_names[i]))
+			return (enum sdp_proto)i;
+	return SDP_PROTO_OTHER;
+}
+
+int sdp_proto_secure(enum sdp_proto p)
+{
+	return p == SDP_PROTO_SAVP || p == SDP_PROTO_SAVPF;
+}
+
 /* Direction attribute in list a (RFC 3264 5.1), or -1 when there is none. */
 static int dir_from_attrs(const sdp_attribute_t *a)
 {
@@ -110,6 +133,7 @@ static void take_audio(struct sdp_info *si, const sdp_session_t *sess, const sdp
 		snprintf(si->addr, sizeof(si->addr), "%s", c->c_address);
 	si->null_addr = !strcmp(si->addr, "0.0.0.0");
 	si->port = m->m_rejected ? 0 : (int)m->m_port;
+	si->rtcp_mux = sdp_attribute_find(m->m_attributes, "rtcp-mux") != NULL;
 	for (const sdp_rtpmap_t *rm = m->m_rtpmaps; rm; rm = rm->rm_next) {
 		if (si->n_pts < SDP_MAX_PTS) {
 			take_rtpmap(&si->maps[si->n_pts], rm);
@@ -232,6 +256,22 @@ static int mline_fields(const char *line, struct sdp_mline *ml)
 	return k == 3 ? 0 : -EBADMSG;
 }
 
+/* Sofia reads the payload types and rtpmaps of RTP/AVP and RTP/SAVP lines
+ * only; RTP/AVPF (RFC 4585) and RTP/SAVPF (RFC 5124) have the same format
+ * list, so its copy of such an m= line (mline, a NUL-terminated section of
+ * our own) says RTP/AVP or RTP/SAVP; proto is the field as written. */
+static void avpf_as_avp(char *mline, const char *proto)
+{
+	enum sdp_proto p = sdp_proto_parse(proto);
+	size_t eol = strcspn(mline, "\r\n");
+	char *at = strstr(mline, proto);
+
+	if ((p != SDP_PROTO_AVPF && p != SDP_PROTO_SAVPF) || !at || (size_t)(at - mline) >= eol)
+		return;
+	at += strlen(proto) - 1;	/* the F */
+	memmove(at, at + 1, strlen(at + 1) + 1);
+}
+
 int sdp_info_parse(struct sdp_info *si, const char *body)
 {
 	su_home_t home[1] = { SU_HOME_INIT(home) };
@@ -290,6 +330,7 @@ int sdp_info_parse(struct sdp_info *si, const char *body)
 		memcpy(text, body, off[0]);
 		memcpy(text + off[0], body + off[i], sec);
 		text[off[0] + sec] = 0;
+		avpf_as_avp(text + off[0], ml->proto);
 		parser = sdp_parse(home, text, (issize_t)(off[0] + sec), SDP_FLAGS);
 		sess = sdp_session(parser);
 		m = sess ? sess->sdp_media : NULL;
@@ -310,6 +351,7 @@ int sdp_info_parse(struct sdp_info *si, const char *body)
 				si->te_pt = si->te48_pt = si->cn_pt = -1;
 				si->ml.audio = i;
 				take_audio(si, sess, m);
+				si->proto = sdp_proto_parse(ml->proto);	/* as written, not as Sofia read it */
 			}
 		} else {
 			/* kept only to be refused */
@@ -352,7 +394,10 @@ static int build_audio(char *buf, size_t len, size_t *offp, const struct sdp_bui
 	size_t off = *offp;
 	int rc = 0, cn = p->cn_pt > 0 && p->cn_pt < 128;
 
-	rc |= sdp_put(buf, len, &off, "m=audio %d %s", p->port, p->proto ? p->proto : "RTP/AVP");
+	/* RFC 3264 6: the offer's transport; a=rtcp-fb left out (RFC 4585
+	 * 4.2: an answer may; no feedback is sent or acted on here) */
+	rc |= sdp_put(buf, len, &off, "m=audio %d %s", p->port,
+		      p->proto < SDP_PROTO_OTHER ? sdp_proto_name(p->proto) : "RTP/AVP");
 	for (int i = 0; i < p->n_pts; i++)
 		rc |= sdp_put(buf, len, &off, " %d", p->pts[i]);
 	if (p->te_pt >= 0)
@@ -388,6 +433,8 @@ static int build_audio(char *buf, size_t len, size_t *offp, const struct sdp_bui
 	if (p->maxptime > 0)
 		rc |= sdp_put(buf, len, &off, "a=maxptime:%d\r\n", p->maxptime);
 	rc |= sdp_put(buf, len, &off, "a=%s\r\n", sdp_dir_name(p->dir));
+	if (p->rtcp_mux)
+		rc |= sdp_put(buf, len, &off, "a=rtcp-mux\r\n");
 	for (int i = 0; i < p->n_crypto; i++) {
 		char v[SDP_CRYPTO_LINE_LEN];
 
@@ -419,11 +466,6 @@ int sdp_build(char *buf, size_t len, const struct sdp_build_params *p)
 			rc |= sdp_put(buf, len, &off, "m=%s 0 %s %s\r\n", o->m[i].type, o->m[i].proto, o->m[i].fmt);
 	}
 	return rc ? -ENOSPC : 0;
-}
-
-const char *sdp_audio_proto(const struct sdp_info *si)
-{
-	return si->ml.audio >= 0 && si->ml.audio < si->ml.n ? si->ml.m[si->ml.audio].proto : "";
 }
 
 int sdp_choose_pt(const struct sdp_info *offer, const int *prefs, int n)

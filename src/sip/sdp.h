@@ -11,6 +11,13 @@ struct codec_desc;
 
 enum sdp_dir { SDP_SENDRECV, SDP_SENDONLY, SDP_RECVONLY, SDP_INACTIVE };
 
+/* The audio stream's transport (RFC 4566 5.14 proto). An answer keeps the
+ * offer's (RFC 3264 6): RTP/AVPF (RFC 4585) is RTP/AVP with feedback that
+ * an answer may leave out (its a=rtcp-fb lines are not echoed), so it is
+ * taken like RTP/AVP; the secure ones (RFC 3711) are sdp_proto_secure()
+ * and taken only where SRTP is set up (sip_media.c). */
+enum sdp_proto { SDP_PROTO_AVP, SDP_PROTO_AVPF, SDP_PROTO_SAVP, SDP_PROTO_SAVPF, SDP_PROTO_OTHER };
+
 #define SDP_MAX_PTS 16
 #define SDP_PT_TELEPHONE_EVENT 101
 #define SDP_PT_TELEPHONE_EVENT_48K 102	/* beside Opus (RFC 7587 7) */
@@ -63,6 +70,8 @@ struct sdp_info {
 	 * offerer's order of preference, and how many it wrote in all */
 	struct sdp_crypto crypto[SDP_MAX_CRYPTO];
 	int n_crypto, n_crypto_lines;
+	enum sdp_proto proto;	/* the audio m= line's transport */
+	int rtcp_mux;		/* a=rtcp-mux (RFC 5761): RTCP on the RTP port */
 	struct sdp_mlines ml;
 	char error[96];		/* why parsing failed, for a Warning header */
 };
@@ -85,13 +94,14 @@ struct sdp_build_params {
 	int cn_pt;		/* > 0: CN/8000 on it (RFC 3389); 0 or -1: none */
 	int ptime, maxptime;	/* a=ptime / a=maxptime; 0 = not written */
 	enum sdp_dir dir;
+	enum sdp_proto proto;	/* the audio m= line's transport: the offer's in an answer (0: RTP/AVP) */
+	int rtcp_mux;		/* write a=rtcp-mux (RFC 5761 5.1.1: only when the offer had it, then in every later SDP) */
 	int null_addr;		/* write c=IN IP4 0.0.0.0 (hold the old way) */
 	unsigned long sess_id, sess_ver;
 	/* An answer (RFC 3264 6): one m= line per offered one, in order, ours
 	 * at offer->audio and every other one refused with port 0. NULL: an
 	 * offer with the audio stream alone. */
 	const struct sdp_mlines *offer;
-	const char *proto;	/* the audio m= line's profile; NULL: RTP/AVP */
 	const struct sdp_crypto *crypto;	/* a=crypto lines (RFC 4568) to write */
 	int n_crypto;
 };
@@ -131,7 +141,11 @@ enum sdp_dir sdp_dir_answer(enum sdp_dir offered);
 /** True when the description puts us on hold: null address, sendonly or inactive. */
 int sdp_is_hold(const struct sdp_info *si);
 const char *sdp_dir_name(enum sdp_dir d);
-/** The profile of the audio stream's m= line as offered ("RTP/AVP", "RTP/SAVP", ...). */
-const char *sdp_audio_proto(const struct sdp_info *si);
+/** "RTP/AVP", "RTP/AVPF", ...; "?" for SDP_PROTO_OTHER. */
+const char *sdp_proto_name(enum sdp_proto p);
+/** The proto field of an m= line as enum sdp_proto (case-insensitive, RFC 4566 5.14). */
+enum sdp_proto sdp_proto_parse(const char *name);
+/** True for RTP/SAVP and RTP/SAVPF (RFC 3711, RFC 5124). */
+int sdp_proto_secure(enum sdp_proto p);
 
 #endif

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <sofia-sip/base64.h>
 
@@ -184,9 +183,4 @@ int sdp_crypto_format(char *buf, size_t len, const struct sdp_crypto *c)
 	base64_e(b64, sizeof(b64), (void *)c->key.key, sizeof(c->key.key));
 	n = snprintf(buf, len, "%lu %s inline:%s", c->tag, rtp_srtp_suite_name(c->key.suite), b64);
 	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
-}
-
-int sdp_proto_secure(const char *proto)
-{
-	return proto && (!strcasecmp(proto, "RTP/SAVP") || !strcasecmp(proto, "RTP/SAVPF"));
 }

@@ -1,5 +1,5 @@
 /* sipgw - SDP security descriptions (RFC 4568): a=crypto lines read and
- * written, and which profiles (m= proto) say SRTP.
+ * written (the profiles that ask for SRTP: sdp_proto_secure(), sdp.h).
  * SPDX-License-Identifier: GPL-2.0-only */
 #ifndef SIPGW_SIP_SDP_CRYPTO_H
 #define SIPGW_SIP_SDP_CRYPTO_H
@@ -27,7 +27,5 @@ struct sdp_crypto {
 int sdp_crypto_parse(const char *value, struct sdp_crypto *c, const char **why);
 /** The value "TAG SUITE inline:KEY" (no lifetime, no MKI) into buf; 0 or -ENOSPC. */
 int sdp_crypto_format(char *buf, size_t len, const struct sdp_crypto *c);
-/** RTP/SAVP or RTP/SAVPF (RFC 3711 12, RFC 5124): the profile asks for SRTP. */
-int sdp_proto_secure(const char *proto);
 
 #endif

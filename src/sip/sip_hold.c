@@ -3,6 +3,7 @@
  * c=0.0.0.0 for a party that held that way) and what comes of it; and the
  * other party's INFO (RFC 6086 legacy use). SPDX-License-Identifier: GPL-2.0-only */
 #include "sip/sip_internal.h"
+#include "sip/sip_caps.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -132,7 +133,9 @@ void sip_info_in(struct sip_leg *sl, sip_t const *sip)
 	 * or Keypad facility); nothing carries any other INFO there. */
 	rc = sip_dtmf_info_parse(ctype, body, len, &digit, &ms);
 	if (rc == -ENOENT) {
-		nua_respond(sl->nh, SIP_415_UNSUPPORTED_MEDIA, NUTAG_WITH_THIS(sl->ua->nua), TAG_END());
+		/* RFC 3261 21.4.13: what a PRI party can take is a digit */
+		nua_respond(sl->nh, SIP_415_UNSUPPORTED_MEDIA, NUTAG_WITH_THIS(sl->ua->nua),
+			    SIPTAG_ACCEPT_STR(SIP_CAPS_ACCEPT_INFO), TAG_END());
 	} else if (rc) {
 		nua_respond(sl->nh, 400, "Bad DTMF Body", NUTAG_WITH_THIS(sl->ua->nua), TAG_END());
 	} else {

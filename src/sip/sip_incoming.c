@@ -20,6 +20,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/number.h"
+#include "sip/sip_caps.h"
 
 int sip_in_called_number(const char *user, char *out, size_t outlen, int *causep)
 {
@@ -56,20 +57,6 @@ static int sip_in_accepts_sdp(sip_t const *sip)
 	return 0;
 }
 
-/* Answer status with a Warning (RFC 3261 20.43): code, our host:port as the
- * agent, and text as a quoted string (quotes and backslashes taken out). */
-static void sip_in_refuse_warn(struct sip_ua *ua, nua_handle_t *nh, int status, int code, const char *text)
-{
-	char warning[200];
-	int n = snprintf(warning, sizeof(warning), "%d %s:%d \"", code, ua->bind, ua->port);
-
-	for (const char *t = text; *t && n < (int)sizeof(warning) - 2; t++)
-		warning[n++] = (*t == '"' || *t == '\\' || (unsigned char)*t < 0x20) ? '\'' : *t;
-	warning[n++] = '"';
-	warning[n] = 0;
-	nua_respond(nh, status, sip_status_phrase(status), SIPTAG_WARNING_STR(warning), TAG_END());
-}
-
 int sip_in_check_offer(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip, struct sdp_info *offer,
 		       int *statusp)
 {
@@ -86,14 +73,14 @@ int sip_in_check_offer(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip, st
 		/* RFC 3261 21.4.13: 415 lists what we take (RFC 4475 invut). */
 		LOGN_LIMIT(&lim_415, LSS_SIP, "INVITE from %s (Call-ID %s): %s body refused, 415", source, cid,
 			   ctype);
-		nua_respond(nh, SIP_415_UNSUPPORTED_MEDIA, SIPTAG_ACCEPT_STR("application/sdp"), TAG_END());
+		sip_caps_refuse_warn(ua, nh, 415, SIP_WARN_MISC, "only application/sdp bodies are taken", 0);
 		return err_with(-EPROTO, statusp, 415);
 	}
 	if (!sip_in_accepts_sdp(sip)) {
 		/* RFC 3261 21.4.7: our answer is SDP, which Accept rules out (RFC 4475 sdp01). */
 		LOGN_LIMIT(&lim_406, LSS_SIP, "INVITE from %s (Call-ID %s): Accept has no application/sdp, 406",
 			   source, cid);
-		sip_in_refuse_warn(ua, nh, 406, 399, "Accept must allow application/sdp");
+		sip_caps_refuse_warn(ua, nh, 406, SIP_WARN_MISC, "Accept must allow application/sdp", 0);
 		return err_with(-EPROTO, statusp, 406);
 	}
 	rc = sip_body_sdp(sip, offer);
@@ -103,30 +90,22 @@ int sip_in_check_offer(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip, st
 	else if (rc && rc != -ENOENT)
 		LOGN_LIMIT(&lim_sdp, LSS_SIP, "INVITE from %s (Call-ID %s): SDP refused: %s", source, cid,
 			   offer->error);
-	switch (rc) {
-	case 0:
-		if (sip_srtp_check_offer(sip, offer, &srtp_why)) {
-			/* RFC 4568 8.3: keys in a clear SDP are anybody's */
-			LOGN_LIMIT(&lim_srtp, LSS_SIP, "INVITE from %s (Call-ID %s): %s refused: %s, 488", source, cid,
-				   sdp_audio_proto(offer), srtp_why);
-			sip_in_refuse_warn(ua, nh, 488, 305, srtp_why);
-			return err_with(-EPROTO, statusp, 488);
-		}
+	if (rc == 0 && sip_srtp_check_offer(sip, offer, &srtp_why)) {
+		/* RFC 4568 8.3: keys in a clear SDP are anybody's */
+		LOGN_LIMIT(&lim_srtp, LSS_SIP, "INVITE from %s (Call-ID %s): %s refused: %s, 488", source, cid,
+			   sdp_proto_name(offer->proto), srtp_why);
+		sip_caps_refuse_warn(ua, nh, 488, SIP_WARN_FORMAT, srtp_why, 0);
+		return err_with(-EPROTO, statusp, 488);
+	}
+	if (rc == 0) {
 		*statusp = 0;
 		return 0;
-	case -ENOENT:	/* RFC 3261 13.2.1: delayed offer, ours goes in the 200 (sip_offer.c) */
+	}
+	if (rc == -ENOENT) {	/* RFC 3261 13.2.1: delayed offer, ours goes in the 200 (sip_offer.c) */
 		*statusp = 0;
 		return -ENOENT;
-	case -ENOMEDIUM:	/* RFC 3261 20.43 warning 304: media type not available */
-		sip_in_refuse_warn(ua, nh, 488, 304, "no audio stream offered");
-		return err_with(-EPROTO, statusp, 488);
-	case -E2BIG:
-		sip_in_refuse_warn(ua, nh, 488, 399, offer->error);
-		return err_with(-EPROTO, statusp, 488);
-	default:	/* malformed (RFC 3261 21.4.1), with Sofia's reason */
-		sip_in_refuse_warn(ua, nh, 400, 399, offer->error);
-		return err_with(-EPROTO, statusp, 400);
 	}
+	return err_with(-EPROTO, statusp, sip_caps_refuse_offer(ua, nh, rc, offer, NULL, 0));
 }
 
 /* RFC 3323 4.2: Privacy id, user or header asks that the caller not be
@@ -254,8 +233,50 @@ void sip_in_identity(sip_t const *sip, struct leg_setup_info *si)
 	sip_in_redirect(sip, si);
 }
 
-/* A new INVITE outside any dialog (SIP -> PRI). The bridge decides; a
- * refusal goes back as the cause's status with a Reason header. */
+/* The toll-fraud door before the offer is looked at (RFC 3261 8.2: a
+ * request is authenticated, then inspected): who calls from where, with
+ * what credentials (checked once, here), and the called number as far as
+ * it reads (an emergency number passes the door). 0 through; else answered
+ * (407 with a challenge, or 403 with Reason) and -EACCES. */
+static int sip_in_door(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip, struct leg_setup_info *si,
+		       int *stalep)
+{
+	int cause, rc, status;
+	char reason[CAUSE_REASON_MAX];
+
+	sip_request_source(ua, si->source, sizeof(si->source));
+	if (sip_in_called_number(sip->sip_request->rq_url->url_user, si->called, sizeof(si->called), &cause))
+		si->called[0] = 0;	/* refused past the door (404, 484) */
+	if (sip->sip_from->a_url->url_user)
+		number_strip_visual(si->calling, sizeof(si->calling), sip->sip_from->a_url->url_user);
+	if (ua->reg) {
+		registrar_check(ua->reg, sip, 1, si->source, si->auth_user, sizeof(si->auth_user),
+				&si->auth_status, stalep);
+		if (!sip->sip_proxy_authorization && si->auth_status == 407)
+			si->auth_status = 0;	/* none given: the door decides whether they are due */
+		if (si->auth_status)
+			LOGN(LSS_SIP, "INVITE from %s to %s: credentials refused (%d%s)", si->source, si->called,
+			     si->auth_status, *stalep ? ", stale or replayed nonce" : "");
+	}
+	cause = CAUSE_CALL_REJECTED;
+	if (!ua->door_h || !(rc = ua->door_h(ua->arg, si, &cause)))
+		return 0;
+	if (rc == -EACCES && ua->reg) {
+		/* Figure B-19: 407 with a challenge; the caller ACKs and retries */
+		registrar_refuse(ua->reg, ua->nua, nh, si->auth_status ? si->auth_status : 407, *stalep, 0);
+		return -EACCES;
+	}
+	if (rc == -EACCES)
+		cause = CAUSE_CALL_REJECTED;	/* no registrar to authenticate against: 403 */
+	status = cause_to_sip_status(cause);
+	cause_format_reason(reason, sizeof(reason), cause);
+	nua_respond(nh, status, sip_status_phrase(status), SIPTAG_REASON_STR(reason), TAG_END());
+	return -EACCES;
+}
+
+/* A new INVITE outside any dialog (SIP -> PRI). The door first, then the
+ * offer; the bridge decides; a refusal goes back as the cause's status
+ * with a Reason header. */
 int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 {
 	struct leg_setup_info si = { .law = LAW_ULAW };
@@ -272,6 +293,10 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 		nua_handle_destroy(nh);
 		return -EPERM;
 	}
+	if ((rc = sip_in_door(ua, nh, sip, &si, &stale))) {
+		nua_handle_destroy(nh);	/* answered: 407 or 403 */
+		return rc;
+	}
 	if ((rc = sip_in_check_offer(ua, nh, sip, &offer, &status)) && rc != -ENOENT) {
 		nua_handle_destroy(nh);	/* answered with status */
 		return rc;
@@ -287,11 +312,14 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 	sip_tp_follow_request(sl, sip);
 	sip_timers_offer(sl, sip);
 	sip_srtp_init_uas(sl, sip);
+	sip_offer_note_100rel(sl, sip);
 	if (no_offer) {
 		sip_offer_none_in(sl, sip);
 		si.law = sip_offer_law(sl);
-	} else if (sl_take_early_sdp(sl, &offer)) {
-		sip_leg_release(sl, CAUSE_BEARER_NOT_IMPL);	/* 488: none of our codecs offered */
+	} else if ((rc = sl_take_early_sdp(sl, &offer))) {
+		/* 488 with Warning 305 (no codec of ours) or 302 (transport) */
+		sl_move(sl, SIP_ST_TERMINATING);	/* no call knows it */
+		sip_caps_refuse_offer(ua, nh, rc, &offer, sl, 0);
 		return -EPROTO;
 	} else {
 		sl->offer_ml = offer.ml;	/* our answers keep its m= lines (RFC 3264 6) */
@@ -307,8 +335,6 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 		sip_leg_release(sl, cause);
 		return -EINVAL;
 	}
-	if (sip->sip_from->a_url->url_user)
-		number_strip_visual(si.calling, sizeof(si.calling), sip->sip_from->a_url->url_user);
 	sip_in_identity(sip, &si);
 	si.replaces = sip_replaces_leg(ua, sip);	/* RFC 3891: routing decides, at the door */
 	if (sip->sip_from->a_display)
@@ -316,16 +342,6 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 			 sip->sip_from->a_display[0] == '"' ? sip->sip_from->a_display + 1 : sip->sip_from->a_display);
 	if (si.display[0] && si.display[strlen(si.display) - 1] == '"')
 		si.display[strlen(si.display) - 1] = 0;
-	sip_request_source(ua, si.source, sizeof(si.source));
-	if (ua->reg) {
-		registrar_check(ua->reg, sip, 1, si.source, si.auth_user, sizeof(si.auth_user),
-				&si.auth_status, &stale);
-		if (!sip->sip_proxy_authorization && si.auth_status == 407)
-			si.auth_status = 0;	/* none given: the bridge decides whether they are due */
-		if (si.auth_status)
-			LOGN(LSS_SIP, "%s INVITE from %s to %s: credentials refused (%d%s)", sip_leg_describe(sl),
-			     si.source, si.called, si.auth_status, stale ? ", stale or replayed nonce" : "");
-	}
 	LOGI(LSS_SIP, "%s INVITE from %s%s%s: %s \"%s\" -> %s", sip_leg_describe(sl), si.source,
 	     si.auth_user[0] ? " as " : "", si.auth_user, si.calling, si.display, si.called);
 	cause = 0;

@@ -59,6 +59,7 @@ struct sip_ua {
 	char rtp_ip[64];
 	int rtp_port_min, rtp_port_max;
 	sip_incoming_h *incoming_h;
+	sip_door_h *door_h;
 	sip_refer_h *refer_h;		/* transfers (sip_refer.c); NULL: none taken */
 	void *arg;
 	struct registrar *reg;		/* NULL: no registrar, no digest */
@@ -72,6 +73,9 @@ struct sip_ua {
 	struct sip_overload ovl;
 	int tls_port;			/* 0: no TLS listener, no TLS legs */
 	char tls_dir[256];		/* the certificate folder made for Sofia (sip_tls.c); "" none */
+	char allow[160], supported[64];	/* sip_caps.c: what every response says we take */
+	sip_available_h *available_h;	/* sip_ua_params' */
+	void *available_arg;
 	struct sip_keepalive *ka;	/* OPTIONS pings to voip peers (sip_keepalive.c), NULL = none */
 	void (*shutdown_done)(void *arg);
 	void *shutdown_arg;
@@ -247,7 +251,6 @@ struct sip_srtp {
 	enum sip_srtp_state state;
 	int policy;		/* enum dp_srtp: the dial-peer's (UAC); a UAS leg takes what it is offered */
 	int tls;		/* the signalling runs over TLS (sip_srtp_over_tls) */
-	char proto[16];		/* our m= profile while not PLAIN: RTP/SAVP, RTP/SAVPF, RTP/AVP */
 	struct sdp_crypto local[RTP_SRTP__COUNT];	/* OFFERED: one line per suite; ON: the one agreed */
 	int n_local;
 };
@@ -303,6 +306,8 @@ struct sip_leg {
 	 * RFC 3261 8.1.1.8 asks for a sips: request only, and which baresip 1.0
 	 * cannot send its ACK to (ENOSYS: the call dies unanswered) */
 	char tls_contact[96];
+	enum sdp_proto proto;		/* the audio transport agreed (our offers: RTP/AVP) */
+	int rtcp_mux;			/* the far end's SDP has a=rtcp-mux: RTCP on the RTP port, ours says so too */
 	enum sip_oa oa;			/* sip_offer.c */
 	int delayed_offer;		/* UAC: our INVITE carries no SDP (the dial-peer's delayed_offer) */
 	int peer_100rel;		/* UAS: the INVITE's Supported/Require has 100rel */
@@ -381,12 +386,13 @@ void sip_srtp_init_uas(struct sip_leg *sl, sip_t const *sip);
  * Warning text to answer 488 with (RFC 3261 20.43 code 305). */
 int sip_srtp_check_offer(sip_t const *sip, const struct sdp_info *offer, const char **textp);
 /** The far end's SDP (an offer, or the answer to ours): keys taken and the
- * session's SRTP set up or moved to its new key. 0, or -EPROTO when the
- * SDP cannot be taken (SRTP over a clear transport, keys gone mid-call,
+ * session's SRTP set up or moved to its new key. 0; -EPROTONOSUPPORT for
+ * RTP/SAVP(F) where the leg has no SRTP (a clear transport, a plain call);
+ * -EKEYREJECTED for keys it cannot take (none we use, keys gone mid-call,
  * mandatory SRTP answered without). Changes nothing on failure. */
 int sip_srtp_take(struct sip_leg *sl, const struct sdp_info *si);
-/** Our SDP's profile and a=crypto lines into bp (the first offer makes
- * the keys); 0 or -EIO (no random key). */
+/** Our SDP's a=crypto lines into bp, and RTP/SAVP for our first offer
+ * (which makes the keys); 0 or -EIO (no random key). */
 int sip_srtp_sdp(struct sip_leg *sl, struct sdp_build_params *bp);
 /** Our INVITE was refused with status: 1 when it is to go again as
  * RTP/AVP (Cisco "srtp fallback": optional, 488 or 415, once). */
@@ -463,9 +469,10 @@ int sl_build_answer(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir dir,
 /** Our SDP offer; sdp_build()'s return. */
 int sl_build_sdp(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir dir);
 /** The far end's SDP: 1 when it holds us, 0 when not, -EPROTO with no codec
- * of the leg's list (sdp_negotiate). */
+ * of the leg's list (sdp_negotiate), -EPROTONOSUPPORT for a transport we do
+ * not speak (RTP/SAVP without SRTP). */
 int sl_take_sdp(struct sip_leg *sl, const struct sdp_info *si);
-/** An SDP before the dialog is confirmed: sets the state it confirms in; 0 or -EPROTO. */
+/** An SDP before the dialog is confirmed: sets the state it confirms in; 0 or sl_take_sdp()'s error. */
 int sl_take_early_sdp(struct sip_leg *sl, const struct sdp_info *si);
 /** The SDP body of a request or response: 0, -ENOENT (none) or sdp_info_parse()'s error. */
 int sip_body_sdp(sip_t const *sip, struct sdp_info *si);
@@ -478,6 +485,8 @@ const char *sip_oa_name(enum sip_oa oa);
 int sip_offer_law(const struct sip_leg *sl);
 /** UAS: the INVITE (or re-INVITE) had no SDP; ours goes in the first reliable response. */
 void sip_offer_none_in(struct sip_leg *sl, sip_t const *sip);
+/** UAS: note whether the INVITE takes reliable provisional responses (RFC 3262). */
+void sip_offer_note_100rel(struct sip_leg *sl, sip_t const *sip);
 /** UAS: our offer is still to go out. */
 int sip_offer_due(const struct sip_leg *sl);
 /** 1xx (with 100rel) or 2xx to the INVITE with our offer in it when it is
@@ -510,7 +519,7 @@ int sip_offer_2xx_in(struct sip_leg *sl, sip_t const *sip);
 int sip_in_called_number(const char *user, char *out, size_t outlen, int *causep);
 /** The body of a new INVITE as RFC 3261 8.2.3 (content) and RFC 3264 (the
  * offer) say: 0 with offer filled; else -EPROTO, answered on nh with the
- * status in *statusp (415, 406, 488 with Warning 304/399, 400). */
+ * status in *statusp (415 with Accept, 406, 488 with Warning 304/399, 400). */
 /** The caller's privacy (RFC 3323: Privacy id/user/header, or an anonymous
  * From) and its P-Asserted-Identity user (RFC 3325), into si. */
 void sip_in_identity(sip_t const *sip, struct leg_setup_info *si);
@@ -521,6 +530,24 @@ void sip_redirect_headers(const char *number, enum leg_redirect why, const char 
 			  const char *ruri, char *div, size_t divlen, char *hist, size_t histlen);
 int sip_in_check_offer(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip, struct sdp_info *offer,
 		       int *statusp);
+
+/* sip_caps.c: Allow/Supported, refusals with Warning, OPTIONS */
+/** ua->allow and ua->supported for the parts p turns on; 0 or -ENOSPC. */
+int sip_caps_init(struct sip_ua *ua, const struct sip_ua_params *p);
+/** Answer status with Warning code/text (RFC 3261 20.43), and Accept when
+ * a 415; with_this: nh's request is the current one (a method nua leaves
+ * to us, NUTAG_APPL_METHOD). */
+void sip_caps_refuse_warn(struct sip_ua *ua, nua_handle_t *nh, int status, int code, const char *text,
+			  int with_this);
+/** Refuse an offer for rc (sip_caps_offer_refusal(); sl, when given, names
+ * our codecs in a 305); returns the status sent. */
+int sip_caps_refuse_offer(struct sip_ua *ua, nua_handle_t *nh, int rc, const struct sdp_info *si,
+			  const struct sip_leg *sl, int with_this);
+/** nua_i_options: 200 (nua adds Allow, Supported, Accept), or 503 with
+ * Retry-After while the gateway cannot take calls (never in a dialog). */
+void sip_caps_options(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip, int in_dialog);
+/** A request of NUTAG_APPL_METHOD outside any dialog (INFO, REFER, UPDATE): answered. */
+void sip_caps_outside(struct sip_ua *ua, nua_event_t event, nua_handle_t *nh);
 
 /* sip_refer.c: transfers (REFER, RFC 3515; BYE/Also; Replaces, RFC 3891) */
 struct sip_refer;

@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/number.h"
 #include "rtp/rtp.h"
+#include "sip/sip_caps.h"
 
 static void sl_action(struct fsm_inst *fi, int event, void *data);
 static void sl_timeout(struct fsm_inst *fi, int timer);
@@ -359,6 +360,10 @@ static void sl_respond_sdp(struct sip_leg *sl, int status, const char *phrase)
 	nua_respond(sl->nh, status, phrase, TAG_IF(req_timer, SIPTAG_REQUIRE_STR("timer")),
 		    TAG_IF(sl->tls_contact[0], SIPTAG_CONTACT_STR(sl->tls_contact)),
 		    SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+	/* nua sends a 183 reliably to a caller with 100rel (RFC 3262): the
+	 * answer is given, and the 200 carries no second one (RFC 6337 3.1) */
+	if (status == 183 && sl->peer_100rel)
+		sl->early_reliable = 1;
 }
 
 /* leg_ops.alert (inband 0/1) and .progress (1): 180, or 183 with our SDP. */
@@ -611,7 +616,7 @@ static void ev_offer_in(struct sip_leg *sl, sip_t const *sip, int update)
 {
 	struct sdp_info si;
 	char sdp[SDP_ANSWER_LEN];
-	int hold;
+	int hold, rc;
 
 	/* nua leaves UPDATE to us (NUTAG_APPL_METHOD): our answer names the
 	 * request it answers (NUTAG_WITH_THIS), as for INFO and REFER */
@@ -621,17 +626,19 @@ static void ev_offer_in(struct sip_leg *sl, sip_t const *sip, int update)
 		sip_offer_update_early(sl, sip);	/* RFC 3311 5.1: in the early dialog */
 		return;
 	}
-	if (update && sip_body_sdp(sip, &si) == -ENOENT) {
+	rc = sip_body_sdp(sip, &si);
+	if (update && rc == -ENOENT) {
 		nua_respond(sl->nh, SIP_200_OK, NUTAG_WITH_THIS(sl->ua->nua), TAG_END());
 		sip_timers_refreshed(sl, sip);
 		return;
 	}
-	if (sip_body_sdp(sip, &si) == 0) {
-		if ((hold = sl_take_sdp(sl, &si)) < 0) {
-			nua_respond(sl->nh, SIP_488_NOT_ACCEPTABLE, TAG_IF(update, NUTAG_WITH_THIS(sl->ua->nua)),
-				    TAG_END());
-			return;
-		}
+	if (rc == 0 && (hold = sl_take_sdp(sl, &si)) < 0)
+		rc = hold;
+	if (rc && rc != -ENOENT) {	/* 488, Warning 304 video only, 305 no codec (sip_caps.c) */
+		sip_caps_refuse_offer(sl->ua, sl->nh, rc, &si, sl, update);
+		return;
+	}
+	if (rc == 0) {
 		if (hold != sl_is(sl, SIP_ST_HELD)) {
 			sl_move(sl, hold ? SIP_ST_HELD : SIP_ST_CONFIRMED);
 			LOGI(LSS_SIP, "%s %s by the far end (%s%s)", sl_describe(&sl->base),
@@ -778,8 +785,8 @@ void sip_leg_event(struct sip_leg *sl, nua_event_t event, int status, char const
 		sip_refer_in(sl, status, sip, tags);
 		return;
 	}
-	if (event == nua_i_info) {
-		sip_info_in(sl, sip);
+	if (event == nua_i_info || event == nua_i_options) {	/* OPTIONS in a dialog: 200 (sip_caps.c) */
+		event == nua_i_info ? sip_info_in(sl, sip) : sip_caps_options(sl->ua, sl->nh, sip, 1);
 		return;
 	}
 	if (event == nua_r_update) {
@@ -813,8 +820,7 @@ void sip_leg_event(struct sip_leg *sl, nua_event_t event, int status, char const
 		nua_respond(sl->nh, SIP_491_REQUEST_PENDING, TAG_END());
 	else if (ev == SIP_EV_I_UPDATE && sip && sip->sip_payload)
 		/* an offer before the answer (RFC 3311 5.1): not taken yet */
-		nua_respond(sl->nh, SIP_488_NOT_ACCEPTABLE, NUTAG_WITH_THIS(sl->ua->nua),
-			    SIPTAG_WARNING_STR("399 sipgw \"no offer before the answer\""), TAG_END());
+		sip_caps_refuse_warn(sl->ua, sl->nh, 488, 399, "no offer before the answer", 1);
 	else if (ev == SIP_EV_I_UPDATE)
 		nua_respond(sl->nh, SIP_200_OK, NUTAG_WITH_THIS(sl->ua->nua), TAG_END());
 }

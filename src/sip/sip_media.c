@@ -44,7 +44,8 @@ int sl_build_answer(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir dir,
 		.addr = sl->ua->rtp_ip, .port = rtp_local_port(sl->rtp), .pts = pts,
 		.te_pt = SDP_PT_TELEPHONE_EVENT, .dir = dir,
 		.sess_id = sl->sdp_id, .sess_ver = ++sl->sdp_ver, .offer = offer,
-		.null_addr = sl->offer_null_addr, .ptime = sl->rm.ptime,
+		.null_addr = sl->offer_null_addr, .ptime = sl->rm.ptime, .proto = sl->proto,
+		.rtcp_mux = sl->rtcp_mux,
 		.maxptime = SIP_RTP_MAX_PTIME,	/* the longest packet we take (RFC 4566 6) */
 	};
 
@@ -79,21 +80,40 @@ int sl_build_sdp(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir dir)
 	return sl_build_answer(sl, buf, len, dir, NULL);
 }
 
+/* The audio transport of the far end's SDP, if we can speak it: RTP/AVP,
+ * or RTP/AVPF (RFC 4585: AVP plus feedback; answered in kind without its
+ * a=rtcp-fb lines, which 4.2 lets an answer drop, and regular reports at
+ * AVP's intervals). RTP/SAVP(F) needs SRTP (RFC 3711): whether this leg
+ * can have it (TLS, keys) is sip_srtp_take()'s to say. */
+static int sl_proto_ok(const struct sip_leg *sl, const struct sdp_info *si)
+{
+	return si->proto != SDP_PROTO_OTHER;
+}
+
 /* Take the far side's SDP (answer to our offer, or its re-offer): 1 when
  * it holds us (RFC 3264 8.4: we send nothing then), 0 when not, -EPROTO
- * when it has none of our codecs. The codec is the first of our order the
+ * when it has none of our codecs, -EPROTONOSUPPORT for a transport we do
+ * not speak (RTP/SAVP without SRTP), -EKEYREJECTED for SDES keys we cannot
+ * take (sip_srtp_take). The codec is the first of our order the
  * SDP carries (sdp_negotiate: ours wins, as IOS's voice-class codec), so a
  * re-offer may change it. The caller moves the dialog between CONFIRMED
  * and HELD. */
 int sl_take_sdp(struct sip_leg *sl, const struct sdp_info *si)
 {
 	struct sdp_choice ch;
-	int hold;
+	int hold, rc;
 
-	/* the keys before anything else moves: refused, the leg is as it was */
-	if (sdp_negotiate(si, sl->prefs, sl->n_prefs, &ch) || sip_srtp_take(sl, si) || sip_rtp_set_codec(sl, &ch))
+	if (!sl_proto_ok(sl, si))
+		return -EPROTONOSUPPORT;
+	/* the keys after the codec and before anything moves: refused, the leg is as it was */
+	if (sdp_negotiate(si, sl->prefs, sl->n_prefs, &ch))
+		return -EPROTO;
+	if ((rc = sip_srtp_take(sl, si)))
+		return rc;
+	if (sip_rtp_set_codec(sl, &ch))
 		return -EPROTO;
 	sl->pt = ch.pt;
+	sl->proto = si->proto;	/* our answers and later offers keep it (RFC 3264 6, 8) */
 	/* telephone-event mapped onto the audio's own payload type is
 	 * nonsense (found by fuzz_sdp): no events then, and no PT twice. */
 	sl->te_pt = ch.te_pt;
@@ -105,6 +125,11 @@ int sl_take_sdp(struct sip_leg *sl, const struct sdp_info *si)
 	sl->remote_port = si->port;
 	/* RFC 3264 8.4: held, send no RTP; RTCP goes on where there is an
 	 * address (sendonly, inactive), not to c=0.0.0.0 */
+	/* RFC 5761 5.1.1: we never offer a=rtcp-mux, so an SDP with it is an
+	 * offer of it (or an answer taking one we did not make: muxed all the
+	 * same, it is where the far end listens); our SDP says so from now on */
+	sl->rtcp_mux = si->rtcp_mux;
+	rtp_set_mux(sl->rtp, si->rtcp_mux);
 	rtp_set_remote(sl->rtp, hold && si->null_addr ? NULL : si->addr, si->port);
 	rtp_set_held(sl->rtp, hold);
 	return hold;

@@ -8,6 +8,7 @@
  * always carries its own offer and answer (sip_leg.c ev_offer_in).
  * SPDX-License-Identifier: GPL-2.0-only */
 #include "sip/sip_internal.h"
+#include "sip/sip_caps.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -49,10 +50,15 @@ int sip_offer_law(const struct sip_leg *sl)
 void sip_offer_none_in(struct sip_leg *sl, sip_t const *sip)
 {
 	oa_move(sl, SIP_OA_OFFER_DUE);
-	sl->peer_100rel = sip && (sip_has_feature(sip->sip_supported, "100rel") ||
-				  sip_has_feature(sip->sip_require, "100rel"));
+	sip_offer_note_100rel(sl, sip);
 	LOGI(LSS_SIP, "%s INVITE without SDP (delayed offer): our offer goes in the %s", sip_leg_describe(sl),
 	     sl->peer_100rel ? "first reliable response" : "200");
+}
+
+void sip_offer_note_100rel(struct sip_leg *sl, sip_t const *sip)
+{
+	sl->peer_100rel = sip && (sip_has_feature(sip->sip_supported, "100rel") ||
+				  sip_has_feature(sip->sip_require, "100rel"));
 }
 
 int sip_offer_due(const struct sip_leg *sl)
@@ -194,11 +200,8 @@ void sip_offer_update_early(struct sip_leg *sl, sip_t const *sip)
 				    SIPTAG_RETRY_AFTER_STR("1"), TAG_END());
 		return;
 	}
-	if (rc || sl_take_early_sdp(sl, &si)) {
-		nua_respond(sl->nh, SIP_488_NOT_ACCEPTABLE, NUTAG_WITH_THIS(sl->ua->nua),
-			    SIPTAG_WARNING_STR(rc ? "399 sipgw \"SDP not understood\""
-					       : "305 sipgw \"none of our codecs offered\""),
-			    TAG_END());
+	if (rc || (rc = sl_take_early_sdp(sl, &si))) {
+		sip_caps_refuse_offer(sl->ua, sl->nh, rc, &si, sl, 1);	/* 488 Warning 304/305/302, 400 */
 		return;
 	}
 	if (sl->role == SIP_ROLE_UAS)

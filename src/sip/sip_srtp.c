@@ -63,7 +63,7 @@ void sip_srtp_init_uas(struct sip_leg *sl, sip_t const *sip)
 
 int sip_srtp_check_offer(sip_t const *sip, const struct sdp_info *offer, const char **textp)
 {
-	if (!sdp_proto_secure(sdp_audio_proto(offer)))
+	if (!sdp_proto_secure(offer->proto))
 		return 0;	/* RTP/AVP, a=crypto or not: answered plain over a clear transport */
 	if (!sip_srtp_over_tls(sip, 0)) {
 		*textp = "SRTP keys over a clear transport";
@@ -109,65 +109,66 @@ static const struct sdp_crypto *srtp_same_suite(const struct sip_srtp *s, const 
 	return any;
 }
 
-/* SRTP on: our key tx, theirs rx, on the leg's RTP session. */
-static int srtp_start(struct sip_leg *sl, const struct sdp_crypto *local, const struct sdp_crypto *remote)
+/* SRTP on: our key tx, theirs rx, on the leg's RTP session; proto the
+ * profile it runs under (RTP/SAVP, or RTP/AVP for a best-effort offer). */
+static int srtp_start(struct sip_leg *sl, const struct sdp_crypto *local, const struct sdp_crypto *remote,
+		      enum sdp_proto proto)
 {
 	struct rtp_srtp *ctx;
 	int rc = rtp_srtp_alloc(&ctx, &local->key, &remote->key);
 
 	if (rc) {
 		LOGE(LSS_SIP, "%s SRTP context: %s", sip_leg_describe(sl), strerror(-rc));
-		return -EPROTO;
+		return -EKEYREJECTED;
 	}
 	rtp_set_srtp(sl->rtp, ctx);
 	sl->srtp.local[0] = *local;
 	sl->srtp.n_local = 1;
 	srtp_move(sl, SIP_SRTP_ON);
 	LOGI(LSS_SIP, "%s SRTP %s, tag %lu (%s)", sip_leg_describe(sl), rtp_srtp_suite_name(local->key.suite),
-	     local->tag, sl->srtp.proto);
+	     local->tag, sdp_proto_name(proto));
 	return 0;
 }
 
 /* Our answer to the first offer of a UAS leg: the offerer's first line we
  * can use (its order is its preference, RFC 4568 7.1.1), our own fresh
- * key of that suite under its tag. */
-static int srtp_take_offer(struct sip_leg *sl, const struct sdp_info *si, int secure)
+ * key of that suite under its tag. The answer keeps the profile offered
+ * (sl->proto: RTP/SAVP, RTP/SAVPF, or a best-effort RTP/AVP with a=crypto). */
+static int srtp_take_offer(struct sip_leg *sl, const struct sdp_info *si)
 {
 	struct sdp_crypto local = { .tag = si->crypto[0].tag };
 
 	if (rtp_srtp_key_random(&local.key, si->crypto[0].key.suite)) {
 		LOGE(LSS_SIP, "%s no random SRTP key", sip_leg_describe(sl));
-		return -EPROTO;
+		return -EKEYREJECTED;
 	}
-	/* the answer keeps the profile offered (RTP/SAVP, RTP/SAVPF); a
-	 * best-effort RTP/AVP offer is answered RTP/AVP with a=crypto */
-	snprintf(sl->srtp.proto, sizeof(sl->srtp.proto), "%s", secure ? sdp_audio_proto(si) : "RTP/AVP");
-	return srtp_start(sl, &local, &si->crypto[0]);
+	return srtp_start(sl, &local, &si->crypto[0], si->proto);
 }
 
 int sip_srtp_take(struct sip_leg *sl, const struct sdp_info *si)
 {
 	struct sip_srtp *s = &sl->srtp;
-	int secure = sdp_proto_secure(sdp_audio_proto(si)), j = 0, rc;
+	int secure = sdp_proto_secure(si->proto), j = 0, rc;
 	const struct sdp_crypto *c;
 
 	if (!s->tls) {
 		/* never keys over a clear transport; a best-effort offer's
 		 * a=crypto is left unanswered and RTP/AVP it is */
 		if (secure)
-			LOGN(LSS_SIP, "%s %s over a clear transport refused", sip_leg_describe(sl), sdp_audio_proto(si));
-		return secure ? -EPROTO : 0;
+			LOGN(LSS_SIP, "%s %s over a clear transport refused", sip_leg_describe(sl),
+			     sdp_proto_name(si->proto));
+		return secure ? -EPROTONOSUPPORT : 0;
 	}
 	switch (s->state) {
 	case SIP_SRTP_OFFERED:
 		/* the answer to our RTP/SAVP offer */
 		if ((c = srtp_answer_line(s, si, &j)))
-			return srtp_start(sl, &s->local[j], c);
+			return srtp_start(sl, &s->local[j], c, si->proto);
 		if (s->policy == DP_SRTP_MANDATORY || secure) {
 			LOGN(LSS_SIP, "%s answer %s without a key for our a=crypto: refused (srtp %s)",
-			     sip_leg_describe(sl), sdp_audio_proto(si),
+			     sip_leg_describe(sl), sdp_proto_name(si->proto),
 			     s->policy == DP_SRTP_MANDATORY ? "mandatory" : "optional");
-			return -EPROTO;
+			return -EKEYREJECTED;
 		}
 		/* srtp optional, answered plain RTP/AVP: a plain call */
 		LOGN(LSS_SIP, "%s answered RTP/AVP without a=crypto: plain RTP (srtp optional)", sip_leg_describe(sl));
@@ -182,11 +183,11 @@ int sip_srtp_take(struct sip_leg *sl, const struct sdp_info *si)
 		if (!(c = srtp_same_suite(s, si))) {
 			LOGN(LSS_SIP, "%s SDP without our SRTP suite %s in an SRTP call: refused", sip_leg_describe(sl),
 			     rtp_srtp_suite_name(s->local[0].key.suite));
-			return -EPROTO;
+			return -EKEYREJECTED;
 		}
 		if ((rc = rtp_srtp_set_rx(rtp_get_srtp(sl->rtp), &c->key))) {
 			LOGE(LSS_SIP, "%s new SRTP key: %s", sip_leg_describe(sl), strerror(-rc));
-			return -EPROTO;
+			return -EKEYREJECTED;
 		}
 		s->local[0].tag = c->tag;
 		return 0;
@@ -197,10 +198,11 @@ int sip_srtp_take(struct sip_leg *sl, const struct sdp_info *si)
 		 * with keys (our plain offer's answer, a re-offer) cannot turn
 		 * it on, since the far end never had our key */
 		if (si->n_crypto && sl->role == SIP_ROLE_UAS && sl_is(sl, SIP_ST_INCOMING))
-			return srtp_take_offer(sl, si, secure);
+			return srtp_take_offer(sl, si);
 		if (secure) {
-			LOGN(LSS_SIP, "%s %s in a plain RTP call refused", sip_leg_describe(sl), sdp_audio_proto(si));
-			return -EPROTO;
+			LOGN(LSS_SIP, "%s %s in a plain RTP call refused", sip_leg_describe(sl),
+			     sdp_proto_name(si->proto));
+			return -EPROTONOSUPPORT;
 		}
 		return 0;
 	}
@@ -222,11 +224,12 @@ int sip_srtp_sdp(struct sip_leg *sl, struct sdp_build_params *bp)
 			}
 		}
 		s->n_local = RTP_SRTP__COUNT;
-		snprintf(s->proto, sizeof(s->proto), "RTP/SAVP");
 		srtp_move(sl, SIP_SRTP_OFFERED);
 	}
+	/* once on, the profile is the one agreed (sl->proto, sip_media.c) */
+	if (s->state == SIP_SRTP_OFFERED)
+		bp->proto = SDP_PROTO_SAVP;
 	if (s->state == SIP_SRTP_OFFERED || s->state == SIP_SRTP_ON) {
-		bp->proto = s->proto;
 		bp->crypto = s->local;
 		bp->n_crypto = s->n_local;
 	}

@@ -6,6 +6,7 @@
  * refuses (488) keeps G.711 passthrough. Cisco IOS: fax protocol t38.
  * SPDX-License-Identifier: GPL-2.0-only */
 #include "sip/sip_internal.h"
+#include "sip/sip_caps.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -312,8 +313,9 @@ int sip_t38_offer_in(struct sip_leg *sl, sip_t const *sip, int update)
 		LOGN(LSS_SIP, "%s T.38 offer refused (488): %s", sip_leg_describe(sl),
 		     update ? "in an UPDATE" : !sl->ua->fax_t38 ? "rtp.fax is passthrough" :
 		     "the other party is no B-channel");
-		nua_respond(sl->nh, SIP_488_NOT_ACCEPTABLE, TAG_IF(update, NUTAG_WITH_THIS(sl->ua->nua)),
-			    TAG_END());
+		sip_caps_refuse_warn(sl->ua, sl->nh, 488, SIP_WARN_MEDIA_TYPE,
+				     update ? "T.38 only in a re-INVITE" : "no T.38 here: fax as G.711 on audio",
+				     update);
 		goto out;
 	}
 	sdp_t38_answer(&ti->t38, &t38_ours, &ans);
@@ -326,7 +328,7 @@ int sip_t38_offer_in(struct sip_leg *sl, sip_t const *sip, int update)
 	if (rc < 0 || p.port < 0 || sdp_t38_build(sdp, sizeof(sdp), &p) < 0) {
 		LOGW(LSS_SIP, "%s T.38 offer refused (488): %s", sip_leg_describe(sl),
 		     strerror(rc < 0 ? -rc : EIO));
-		nua_respond(sl->nh, SIP_488_NOT_ACCEPTABLE, TAG_END());
+		sip_caps_refuse_warn(sl->ua, sl->nh, 488, SIP_WARN_MISC, "T.38 relay could not start", 0);
 		goto out;
 	}
 	nua_respond(sl->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp),

@@ -19,6 +19,7 @@
 #include "core/dialpeer.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "sip/sip_caps.h"
 #include "sip/sip_listen.h"
 #include "sip/sip_tls.h"
 #include "sip/sip_keepalive.h"
@@ -58,7 +59,7 @@ static void on_register(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 	sip_request_source(ua, source, sizeof(source));
 	if (!ua->reg)
 		nua_respond(nh, 405, "No registrar here", NUTAG_WITH_THIS(ua->nua),
-			    SIPTAG_ALLOW_STR("INVITE, ACK, BYE, CANCEL, OPTIONS"), TAG_END());
+			    SIPTAG_ALLOW_STR(ua->allow), TAG_END());
 	else if (sip && !sip_overload_refuse(ua, nh, sip))
 		registrar_on_register(ua->reg, ua->nua, nh, sip, source);
 	nua_handle_destroy(nh);
@@ -86,6 +87,16 @@ static void nua_cb(nua_event_t event, int status, char const *phrase, nua_t *nua
 		return;
 	case nua_i_register:
 		on_register(ua, nh, sip);
+		return;
+	case nua_i_options:
+		sip_caps_options(ua, nh, sip, 0);
+		nua_handle_destroy(nh);
+		return;
+	case nua_i_info:
+	case nua_i_refer:
+	case nua_i_update:
+		sip_caps_outside(ua, event, nh);
+		nua_handle_destroy(nh);
 		return;
 	case nua_r_options:
 		if (sip_keepalive_response(ua->ka, nh, status) && status >= 200)
@@ -141,8 +152,19 @@ static nua_t *ua_create(struct sip_ua *ua, const struct sip_ua_params *p, const 
 			  NUTAG_ENABLEINVITE(1),
 			  SIPTAG_USER_AGENT_STR(p->user_agent),
 			  NTATAG_SIP_T1X64(ua->timer_b_ms),
-			  NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, REFER, NOTIFY, INFO"),
-			  NUTAG_APPL_METHOD("REGISTER, REFER, INFO, UPDATE"),	/* the registrar, sip_refer.c, sip_hold.c, sip_leg.c answer */
+			  /* SIPTAG_ALLOW_STR and SIPTAG_SUPPORTED_STR replace nua's
+			   * defaults (NUTAG_ALLOW, NUTAG_SUPPORTED add to them: PRACK,
+			   * MESSAGE, SUBSCRIBE, NOTIFY...); nta answers a method not
+			   * listed 405 with this Allow (RFC 3261 8.2.1) */
+			  SIPTAG_ALLOW_STR(ua->allow),
+			  SIPTAG_SUPPORTED_STR(ua->supported),
+			  NUTAG_ENABLEMESSAGE(0),
+			  /* sip_caps.c says who answers. NULL first: ours replaces
+			   * nua's "INVITE, REGISTER, PUBLISH, SUBSCRIBE" instead of
+			   * being merged into it (Sofia 1.12.11's merge of 8 items
+			   * reads past its array: ASan SEGV in msg_params_join) */
+			  NUTAG_APPL_METHOD(NULL),
+			  NUTAG_APPL_METHOD(sip_caps_appl_methods),
 			  /* Never restart a request on our own: nua would follow a 3xx to
 			   * any Contact (a redirect to a PSTN number through this gateway),
 			   * past routing and the toll-fraud door. The one restart RFC 4028
@@ -151,11 +173,10 @@ static nua_t *ua_create(struct sip_ua *ua, const struct sip_ua_params *p, const 
 			  TAG_IF(p->udp_rmem, TPTAG_UDP_RMEM(p->udp_rmem)),
 			  /* RFC 4028 on both roles; no refresher asked for in
 			   * our INVITEs (RFC 4028 7.1 recommends leaving it to
-			   * the UAS). Off: "timer" leaves Supported too. */
+			   * the UAS). Off: "timer" leaves Supported (sip_caps.c). */
 			  NUTAG_SESSION_TIMER(p->timers.session_expires_s),
 			  NUTAG_MIN_SE(p->timers.min_se_s),
 			  NUTAG_SESSION_REFRESHER(nua_any_refresher),
-			  TAG_IF(!p->timers.session_expires_s, SIPTAG_SUPPORTED_STR("100rel")),
 			  TAG_END());
 }
 
@@ -190,13 +211,21 @@ int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 	ua->t38_redundancy = p->t38_redundancy;
 	ua->rtp_port_max = p->rtp_port_max;
 	ua->incoming_h = p->incoming_h;
+	ua->door_h = p->door_h;
 	ua->refer_h = p->refer_h;
 	ua->arg = p->arg;
+	ua->available_h = p->available_h;
+	ua->available_arg = p->available_arg;
 	ua->reg = p->reg;
 	ua->tp = p->timers;
 	ua->timer_b_ms = p->timer_b_ms ? p->timer_b_ms : 32000;
 	ua->ovl.fd = -1;
 	ua->tls_port = p->tls_port;
+	if (sip_caps_init(ua, p)) {
+		su_home_deinit(ua->home);
+		free(ua);
+		return -ENOSPC;
+	}
 	sip_log_capture();
 	if (log_get_level() >= LOG_LVL_INFO)
 		sip_trace_enable(trace_cb, ua);

@@ -15,11 +15,23 @@ struct sip_ua;
  * status). */
 typedef int (sip_incoming_h)(void *arg, struct leg *leg, const struct leg_setup_info *si, int *causep);
 
+/** The door before an INVITE's body is looked at (RFC 3261 8.2: a request
+ * is authenticated before it is inspected, so a refusal of its offer tells
+ * nothing to a caller not yet known): si has the caller's source, called
+ * number and credentials checked. 0 through; -EACCES: challenge (407, or
+ * si->auth_status); -EPERM (or another -errno) with *causep: refuse. */
+typedef int (sip_door_h)(void *arg, const struct leg_setup_info *si, int *causep);
+
 /** The far end of leg asks for a transfer (REFER, BYE/Also): the handler
  * routes xi's target with the transferor's rights and returns 0 when the
  * transfer is under way (the leg's xfer_status hears how it goes); else
  * -EPERM/-EACCES (not allowed: 403) or -errno with *causep the cause. */
 typedef int (sip_refer_h)(void *arg, struct leg *leg, const struct leg_transfer *xi, int *causep);
+
+/** Can the gateway take a new call now (OPTIONS from a dispatcher): an enum
+ * sip_avail (sip_caps.h), SIP_AVAIL_YES or why not. Called at probe rate:
+ * no allocation, no logging. */
+typedef int (sip_available_h)(void *arg);
 
 /** True when number is an emergency number: such INVITEs are never refused for overload. */
 typedef int (sip_emergency_h)(void *arg, const char *number);
@@ -54,8 +66,11 @@ struct sip_ua_params {
 	int rtp_port_min, rtp_port_max;
 	unsigned timer_b_ms;		/* INVITE with no final answer: 408, hunt on */
 	sip_incoming_h *incoming_h;
-	sip_refer_h *refer_h;		/* NULL: REFER and BYE/Also do nothing */
+	sip_door_h *door_h;		/* NULL: the door is incoming_h's alone (after the offer checks) */
+	sip_refer_h *refer_h;		/* NULL: REFER and BYE/Also do nothing (and REFER is not in Allow) */
 	void *arg;
+	sip_available_h *available_h;	/* NULL: always available (OPTIONS 200 unless overloaded) */
+	void *available_arg;
 	struct registrar *reg;		/* answers REGISTER and checks digest; NULL = none */
 	unsigned udp_rmem;		/* SIP UDP socket receive buffer, bytes (0 = kernel default) */
 	int tcp;			/* listen on TCP at port too (UDP always) */

@@ -567,3 +567,111 @@ Content-Length: 0
     if not no_setup(pbx):
         raise FlowError("an unauthenticated delayed-offer INVITE reached the PRI")
     expect_ladder("SIP (SIPp)", uac.ladder(), ["> INVITE", "< 100/INVITE", "< 407/INVITE", "> ACK"])
+
+
+@flow
+def prack_for_reliable_183_out(tb):
+    """RFC 3262 as UAC: SIPp answers our INVITE with a reliable 183 (Require: 100rel,
+    RSeq) carrying its SDP; sipgw PRACKs it with the matching RAck, the early media
+    reaches the PBX, then the 200; audio both ways."""
+    uas = peers.Sipp(tb, "sipp", scenario("uas-100rel", """  <recv request="INVITE" crlf="true" rrs="true">
+    <action>
+      <ereg regexp="100rel" search_in="hdr" header="Supported:" check_it="true" assign_to="s"/>
+      <ereg regexp="[^ ].*" search_in="hdr" header="Via:" assign_to="ivia"/>
+      <ereg regexp="[^ ].*" search_in="hdr" header="CSeq:" assign_to="icseq"/>
+    </action>
+  </recv>
+  <send><![CDATA[
+SIP/2.0 183 Session Progress
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:sipp@[local_ip]:[local_port];transport=[transport]>
+Require: 100rel
+RSeq: 7
+Content-Type: application/sdp
+Content-Length: [len]
+
+""" + SDP + """
+]]></send>
+  <recv request="PRACK" crlf="true">
+    <action><ereg regexp="^ *7 [0-9]+ INVITE" search_in="hdr" header="RAck:" check_it="true" assign_to="rack"/></action>
+  </recv>
+  <send><![CDATA[
+""" + REPLY_200 + """
+Content-Length: 0
+
+]]></send>
+  <pause milliseconds="500"/>
+  <send retrans="500"><![CDATA[
+SIP/2.0 200 OK
+Via: [$ivia]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+CSeq: [$icseq]
+Contact: <sip:sipp@[local_ip]:[local_port];transport=[transport]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+""" + SDP + """
+]]></send>
+  <recv request="ACK" crlf="true"/>
+  <recv request="BYE"/>
+  <send><![CDATA[
+""" + REPLY_200 + """
+Content-Length: 0
+
+]]></send>
+"""))
+    tb.gateway(tb.config([voip_peer(100, "2...", uas.port)]))
+    pbx = pbx_call(tb, "--tone", "2000", "--detect", "2000", "--hangup-after", "1.5")
+    if pbx.wait_exit() != 0:
+        raise FlowError("the PBX simulator failed")
+    uas.check_passed()
+    expect_ladder("SIP (SIPp)", uas.ladder(), ["< INVITE", "> 183/INVITE", "< PRACK", "> 200/PRACK", "> 200/INVITE",
+                                               "< ACK", "< BYE", "> 200/BYE"])
+    heard_echo(pbx)
+
+
+@flow
+@fl.no_pri
+def reliable_183_in_then_200_without_sdp(tb):
+    """RFC 3262 as UAS: a caller with Supported: 100rel and a PBX playing in-band progress:
+    our answer goes in a reliable 183 (Require: 100rel, RSeq), the caller PRACKs, and the
+    200 carries no second answer (RFC 6337 3.1); audio both ways."""
+    _, pbx = to_pri(tb, answer_after="1.0", inband=True)
+    prack = """  <recv response="100" optional="true"/>
+  <recv response="183" rrs="true">
+    <action>
+      <ereg regexp="[^ ].*" search_in="hdr" header="To:" assign_to="to"/>
+      <ereg regexp="[0-9]+" search_in="hdr" header="RSeq:" assign_to="rseq"/>
+      <ereg regexp="100rel" search_in="hdr" header="Require:" check_it="true" assign_to="req"/>
+      <ereg regexp="m=audio [1-9]" search_in="body" check_it="true" assign_to="answer"/>
+    </action>
+  </recv>
+  <send retrans="500"><![CDATA[
+PRACK [next_url] SIP/2.0
+[routes]
+%s
+CSeq: 2 PRACK
+RAck: [$rseq] 1 INVITE
+Content-Length: 0
+
+]]></send>
+  <recv response="200"/>
+  <recv response="200">
+    <action>
+      <ereg regexp="^$" search_in="body" check_it="true" assign_to="nobody"/>
+    </action>
+  </recv>
+""" % IN_DIALOG
+    uac = sipp_uac(tb, "rel183", invite("95551234", "Supported: 100rel\n") + prack + ack() + bye(3, 1500))
+    uac.check_passed()
+    check_pri(pbx)
+    expect_ladder("SIP (SIPp)", uac.ladder(),
+                  ["> INVITE", "< 100/INVITE", "< 183/INVITE", "> PRACK", "< 200/PRACK", "< 200/INVITE", "> ACK",
+                   "> BYE", "< 200/BYE"])
+    heard_echo(pbx)

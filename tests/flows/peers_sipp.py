@@ -10,8 +10,10 @@ from peers_common import SipTrace, bound, free_media_port, free_port, need
 from peers_tls import tls_material
 
 SIPP = "sipp"
-# Debian's sip-tester is built without OpenSSL; scripts/build-sipp-tls.sh builds the
-# same release with it as sipp-tls, which runs the TLS transports (l1, ln).
+# Debian's sip-tester is built without OpenSSL: a SIPp with TLS named by
+# $SIPP_TLS (default sipp-tls) runs the TLS transports (l1, ln) when one is
+# on the machine; the project's flows put tests/flows/tlsrelay.py in front of
+# the packaged SIPp instead, so none of them needs it.
 SIPP_TLS = os.environ.get("SIPP_TLS", "sipp-tls")
 
 
@@ -71,7 +73,25 @@ def sipp_for(transport):
     for prog in (SIPP_TLS, SIPP):
         if sipp_has_tls(prog):
             return prog
-    raise fl.FlowSkip("no SIPp with TLS (-t %s): scripts/build-sipp-tls.sh builds sipp-tls" % transport)
+    raise fl.FlowSkip("no SIPp with TLS (-t %s): Debian's is built without it" % transport)
+
+def ctl_port():
+    """A free UDP port for SIPp's control socket, below the kernel's ephemeral range
+    and sipgw's RTP ports (30000..39999 in the flows): a port fl.free_port() picks
+    there can be taken by another flow's RTP before SIPp binds it."""
+    import random
+    import socket
+    while True:
+        p = random.randint(20000, 29999)
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            s.bind(("127.0.0.1", p))
+            return p
+        except OSError:
+            continue
+        finally:
+            s.close()
+
 
 class Sipp(SipTrace, fl.Proc):
     """SIPp running scenario_xml_text, as a UAS (remote None) or a UAC calling remote
@@ -101,7 +121,7 @@ class Sipp(SipTrace, fl.Proc):
                 "-i", host, "-p", str(self.port), "-bind_local",
                 "-mi", host, "-mp", str(self.media_port),
                 # the control socket defaults to 8888: two SIPps at once would fight for it
-                "-ci", "127.0.0.1", "-cp", str(fl.free_port()),    # IPv4 only in SIPp
+                "-ci", "127.0.0.1", "-cp", str(ctl_port()),    # IPv4 only in SIPp
                 "-m", str(calls), "-nostdin",
                 "-timeout", "%ds" % timeout, "-timeout_error",
                 "-trace_msg", "-message_file", self.message_file,

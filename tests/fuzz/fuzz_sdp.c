@@ -13,6 +13,7 @@
 #include "dsp/codec.h"
 #include "dsp/g711.h"
 #include "sip/sdp.h"
+#include "sip/sip_caps.h"
 
 #define FUZZ_MAX_BODY 8192
 
@@ -77,6 +78,25 @@ static void negotiate(const struct sdp_info *offer)
 		abort();
 }
 
+/* The refusal's Warning (sip_caps.c) carries the parser's words about the
+ * peer's text: one header value, one quoted-string, nothing let out. */
+static void check_refusal(int rc, const struct sdp_info *si)
+{
+	struct sip_caps_refusal r;
+	char w[200], *q;
+
+	sip_caps_offer_refusal(rc, si, NULL, &r);
+	if ((r.status != 400 && r.status != 488) || strnlen(r.text, sizeof(r.text)) >= sizeof(r.text))
+		abort();
+	sip_caps_warning(w, sizeof(w), r.warn, "192.0.2.1", 5060, r.text);
+	q = strchr(w, '"');
+	if (!q || w[strlen(w) - 1] != '"' || strchr(q + 1, '"') != w + strlen(w) - 1 || strchr(w, '\\'))
+		abort();
+	for (const char *p = w; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sdp_info offer, back;
@@ -98,6 +118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* malformed, no audio stream, too many m= lines: refused (400/488) */
 		if (rc != -EBADMSG && rc != -ENOMEDIUM && rc != -E2BIG)
 			abort();
+		check_refusal(rc, &offer);
 		return 0;
 	}
 	check_info(&offer);
@@ -122,6 +143,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bp.te_pt = offer.te_pt;
 	bp.dir = sdp_dir_answer(offer.dir);
 	bp.null_addr = offer.null_addr;
+	/* the offer's transport and rtcp-mux kept (sip_media.c; RFC 3264 6, RFC 5761 5.1.1) */
+	bp.proto = offer.proto < SDP_PROTO_OTHER ? offer.proto : SDP_PROTO_AVP;
+	bp.rtcp_mux = offer.rtcp_mux;
 	bp.offer = &offer.ml;	/* every other m= line refused with port 0, in order */
 	if (sdp_build(answer, sizeof(answer), &bp))
 		abort();
@@ -129,7 +153,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	check_info(&back);
 	if (back.port != bp.port || back.n_pts < 1 || back.pts[0] != pt || back.dir != bp.dir ||
-	    back.null_addr != bp.null_addr)
+	    back.null_addr != bp.null_addr || back.proto != bp.proto || back.rtcp_mux != bp.rtcp_mux)
+		abort();
+	if ((unsigned)offer.proto > SDP_PROTO_OTHER || strcmp(sdp_proto_name(offer.proto), "") == 0)
 		abort();
 	if (offer.te_pt >= 0 && offer.te_pt != pt && back.te_pt != offer.te_pt)
 		abort();

@@ -36,6 +36,7 @@
 	X(sdp) \
 	X(sdp_t38) \
 	X(sim_dtmf) \
+	X(sip_caps) \
 	X(sip_leg) \
 	X(sip_listen) \
 	X(sip_overload) \

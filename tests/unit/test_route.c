@@ -576,6 +576,46 @@ static void test_toll_fraud_door(void)
 	rfx_close(&f);
 }
 
+/* The door alone (sip_door_h, asked before an INVITE's offer is looked at)
+ * says what route_incoming_sip's door says, and places nothing; emergency
+ * numbers pass it from anyone. */
+static void test_door_alone(void)
+{
+	static const struct {
+		int registrar;
+		const char *called, *source, *auth_user;
+		int auth_status, rc;
+	} cases[] = {
+		{ 1, "95551234", "192.0.2.7", "", 0, -EACCES },		/* challenge */
+		{ 0, "95551234", "192.0.2.7", "", 0, -EPERM },		/* 403, no registrar */
+		{ 1, "95551234", "192.0.2.7", "2001", 403, -EACCES },	/* bad credentials */
+		{ 1, "95551234", "10.1.2.3", "", 0, 0 },		/* trusted */
+		{ 1, "95551234", "192.0.2.7", "2001", 0, 0 },		/* authenticated */
+		{ 1, "911", "192.0.2.7", "", 0, 0 },			/* emergency, from anyone */
+		{ 1, "", "192.0.2.7", "", 0, -EACCES },		/* no readable number: still the door */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct leg_setup_info si = { .calling = "2002", .auth_status = cases[i].auth_status };
+		struct rfx f;
+		int cause = 0;
+
+		rfx_open(&f, cases[i].registrar);
+		snprintf(si.called, sizeof(si.called), "%s", cases[i].called);
+		snprintf(si.source, sizeof(si.source), "%s", cases[i].source);
+		snprintf(si.auth_user, sizeof(si.auth_user), "%s", cases[i].auth_user);
+		unit_log_begin();
+		CU_ASSERT_EQUAL(route_door_sip(f.r, &si, &cause), cases[i].rc);
+		unit_log_end();
+		if (cases[i].rc == -EPERM)
+			CU_ASSERT_EQUAL(cause, CAUSE_CALL_REJECTED);
+		CU_ASSERT_EQUAL(f.pri.n_made + f.sip.n_made, 0);
+		CU_ASSERT_EQUAL(bridge_call_count(f.br), 0);
+		f.a = fake_leg_new("sip", "A");	/* rfx_close's */
+		rfx_close(&f);
+	}
+}
+
 /* RFC 3325 9.1: a P-Asserted-Identity is who calls only when it comes from
  * the trust domain; from anyone else, authenticated or not, it is ignored
  * (else any phone could call out as any number). */
@@ -939,6 +979,7 @@ int suite_route_add(void)
 		{ "P-Asserted-Identity believed only from a trusted source", test_asserted_identity },
 		{ "toll-fraud door: challenge, 403, bad credentials; trusted and authenticated pass",
 		  test_toll_fraud_door },
+		{ "the door alone (before the offer): the same verdicts, nothing placed", test_door_alone },
 		{ "glare: cause 44 tried once more on the same dial-peer", test_glare },
 		{ "shutting down: new calls refused with 42", test_shutting_down },
 		{ "redirection: a 3xx's Contacts in order, 5xx next, a loop stops: 23", test_redirect_3xx },
