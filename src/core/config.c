@@ -2,6 +2,7 @@
  * (name, kind, storage, bounds), so a key is declared once and errors come
  * out the same way for every key. SPDX-License-Identifier: GPL-2.0-only */
 #include "core/config_internal.h"
+#include "core/netaddr.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -83,47 +84,16 @@ static const struct opt emergency_num_opts[] = {
 	O_STR(struct cfg_emergency_number, extension, 0),
 	{ NULL } };
 
-/* "a.b.c.d" or "a.b.c.d/len": 0 when well formed. */
-int cidr_parse(const char *s, uint32_t *netp, uint32_t *maskp)
-{
-	char buf[64];
-	char *slash;
-	struct in_addr a;
-	long len = 32;
-
-	if (strlen(s) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, s);
-	slash = strchr(buf, '/');
-	if (slash) {
-		char *end;
-		*slash = 0;
-		len = strtol(slash + 1, &end, 10);
-		if (*end || end == slash + 1 || len < 0 || len > 32)
-			return -EINVAL;
-	}
-	if (inet_pton(AF_INET, buf, &a) != 1)
-		return -EINVAL;
-	*maskp = len ? htonl(~0u << (32 - len)) : 0;
-	*netp = a.s_addr & *maskp;
-	return 0;
-}
-
-static int cidr_check(const char *s)
-{
-	uint32_t n, m;
-	return cidr_parse(s, &n, &m);
-}
-
+/* sip.trusted and the like: IPv4 or IPv6 prefixes (core/netaddr.h). */
 int cfg_list_match_addr(const struct cfg_list *l, const char *ip)
 {
-	struct in_addr a;
-	uint32_t n, m;
+	struct sockaddr_storage ss;
+	struct netaddr_prefix p;
 
-	if (inet_pton(AF_INET, ip, &a) != 1)
+	if (!ip || netaddr_parse(ip, &ss))
 		return 0;
 	for (int i = 0; i < l->n; i++)
-		if (cidr_parse(l->v[i], &n, &m) == 0 && (a.s_addr & m) == n)
+		if (netaddr_prefix_parse(l->v[i], &p) == 0 && netaddr_prefix_match(&p, &ss))
 			return 1;
 	return 0;
 }
@@ -145,7 +115,7 @@ static const char *kind_name(enum opt_kind k)
 	static const char *const n[] = {
 		[OPT_STR] = "a string", [OPT_INT] = "an integer", [OPT_BOOL] = "true or false",
 		[OPT_ENUM] = "one of its names", [OPT_SECONDS_MS] = "a number of seconds",
-		[OPT_PREFIX_LIST] = "a list of IPv4 prefixes [ \"a.b.c.d[/len]\", ... ]",
+		[OPT_PREFIX_LIST] = "a list of IP prefixes [ \"a.b.c.d[/len]\", \"x:x::x[/len]\", ... ]",
 		[OPT_FWD_DIGITS] = "a number of digits (0..32) or \"all\"",
 		[OPT_ENUM_LIST] = "one of its names or a list of them",
 		[OPT_CODEC_LIST] = "a list of codec names [ \"g711ulaw\", ... ]",
@@ -253,9 +223,9 @@ static int opt_apply(struct ctx *c, const struct opt *o, const config_setting_t 
 			if (l->n == CFG_MAX_LIST || strlen(v) >= sizeof(l->v[0]))
 				return fail(c, s, "'%s': at most %d entries of under %zu characters", o->name,
 					    CFG_MAX_LIST, sizeof(l->v[0]));
-			if (cidr_check(v))
-				return fail(c, s, "'%s': \"%s\" is not an IPv4 address or prefix (a.b.c.d[/len])",
-					    o->name, v);
+			if (netaddr_prefix_parse(v, &(struct netaddr_prefix){ 0 }))
+				return fail(c, s, "'%s': \"%s\" is not an IPv4 or IPv6 address or prefix "
+					    "(a.b.c.d[/len], x:x::x[/len])", o->name, v);
 			strcpy(l->v[l->n++], v);
 		}
 		if (l->n != config_setting_length(s))
@@ -619,7 +589,7 @@ static int load_peers(struct ctx *c, struct gw_config *cfg, const config_setting
 				return fail(c, g, "dial-peer %d: a voip dial-peer needs 'session_target'", dp->tag);
 			if (dp_session_target(dp, host, sizeof(host), &port))
 				return fail(c, g, "dial-peer %d: session_target \"%s\" is not ipv4:ADDR[:PORT], "
-					    "dns:NAME[:PORT] or NAME[:PORT]", dp->tag, dp->target);
+					    "ipv6:[ADDR][:PORT], dns:NAME[:PORT] or NAME[:PORT]", dp->tag, dp->target);
 		} else {
 			int found = !!config_span(cfg, dp->port);
 			for (int t = 0; t < cfg->n_tgs && !found; t++)
@@ -636,23 +606,61 @@ static int load_peers(struct ctx *c, struct gw_config *cfg, const config_setting
 /* What the start would trip over, found by -t too (file:line, not a bare
  * errno at start-up): addresses that are not addresses, a database folder
  * that cannot take the file, a users_file that cannot be read. */
-static int check_addr(struct ctx *c, config_t *lc, const char *path, const char *v)
+static int check_addr(struct ctx *c, config_t *lc, const char *path, char *v, size_t vlen)
 {
-	struct in6_addr a6;
-	struct in_addr a4;
+	struct sockaddr_storage ss;
+	int fd;
 
-	if (inet_pton(AF_INET, v, &a4) == 1 || inet_pton(AF_INET6, v, &a6) == 1)
-		return 0;
-	return fail(c, config_lookup(lc, path), "%s = \"%s\" is not an IPv4 or IPv6 address", path, v);
+	/* The parse the start makes (rtp_alloc, sip_ua_alloc): IPv6 with or
+	 * without brackets, kept bare so that every writer brackets it the
+	 * one way (sip/sip_addr.h). */
+	if (netaddr_parse(v, &ss) || netaddr_bare(v, v, vlen))
+		return fail(c, config_lookup(lc, path), "%s = \"%s\" is not an IPv4 or IPv6 address", path, v);
+	/* An address this host does not have fails the start's bind with
+	 * EADDRNOTAVAIL; a port-0 bind finds it without taking a port. */
+	fd = netaddr_udp_bind(&ss, 0, NULL);
+	if (fd == -EADDRNOTAVAIL || fd == -EAFNOSUPPORT)
+		return fail(c, config_lookup(lc, path), "%s = \"%s\": %s", path, v,
+			    fd == -EADDRNOTAVAIL ? "not an address of this host" : "no IPv6 on this host");
+	if (fd >= 0)
+		close(fd);
+	return 0;
 }
 
-static int check_runtime(struct ctx *c, config_t *lc, const struct gw_config *cfg)
+/* A dial-peer's IP session target the SIP socket cannot reach: IPv6 with
+ * sip.bind IPv4 (0.0.0.0 too), IPv4 with a given IPv6 bind (only :: takes
+ * both). Each call to it would fail with no transport. */
+static int check_target_family(struct ctx *c, config_t *lc, const struct gw_config *cfg)
+{
+	struct sockaddr_storage b, t;
+	char host[128];
+	int port;
+
+	if (netaddr_parse(cfg->sip_bind, &b))
+		return 0;
+	for (size_t i = 0; i < cfg->n_peers; i++) {
+		const struct dial_peer *dp = &cfg->peers[i];
+
+		if (dp->type != DP_VOIP || dp_session_target(dp, host, sizeof(host), &port) ||
+		    netaddr_parse(host, &t) || t.ss_family == b.ss_family ||
+		    (b.ss_family == AF_INET6 && netaddr_is_any(&b)))
+			continue;
+		return fail(c, config_setting_get_elem(config_lookup(lc, "dial_peers"), (unsigned)i),
+			    "dial-peer %d: session_target \"%s\" is IPv%d, sip.bind \"%s\" is IPv%d "
+			    "(bind = \"::\" listens on both)", dp->tag, dp->target, t.ss_family == AF_INET6 ? 6 : 4,
+			    cfg->sip_bind, b.ss_family == AF_INET6 ? 6 : 4);
+	}
+	return 0;
+}
+
+static int check_runtime(struct ctx *c, config_t *lc, struct gw_config *cfg)
 {
 	const struct cfg_registrar *r = &cfg->reg;
 	int rc;
 
-	if ((rc = check_addr(c, lc, "sip.bind", cfg->sip_bind)) ||
-	    (rc = check_addr(c, lc, "rtp.address", cfg->rtp_ip)) || (rc = check_sip_transport(c, lc, cfg)))
+	if ((rc = check_addr(c, lc, "sip.bind", cfg->sip_bind, sizeof(cfg->sip_bind))) ||
+	    (rc = check_addr(c, lc, "rtp.address", cfg->rtp_ip, sizeof(cfg->rtp_ip))) ||
+	    (rc = check_target_family(c, lc, cfg)) || (rc = check_sip_transport(c, lc, cfg)))
 		return rc;
 	if (!r->enabled)
 		return 0;

@@ -183,9 +183,8 @@ int config_load(struct gw_config *cfg, const char *path, char *err, size_t errle
 void config_free(struct gw_config *cfg);
 const struct cfg_span *config_span(const struct gw_config *cfg, const char *name);
 const char *span_framing_name(enum span_framing f);
-/** Parse "a.b.c.d[/len]" (network byte order out); 0 or -EINVAL. */
-int cidr_parse(const char *s, uint32_t *netp, uint32_t *maskp);
-/** True when the IPv4 address ip falls in one of the list's prefixes. */
+/** True when the address ip (IPv4 or IPv6) falls in one of the list's
+ * prefixes (core/netaddr.h: "a.b.c.d[/len]", "x:x::x[/len]"). */
 int cfg_list_match_addr(const struct cfg_list *l, const char *ip);
 
 #endif

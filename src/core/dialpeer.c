@@ -197,22 +197,45 @@ static int hostname_valid(const char *s, size_t len)
 	return label > 0 && s[len - 1] != '-';
 }
 
+enum target_kind { TK_IPV4, TK_IPV6, TK_HOST };
+
 struct target_scheme {
 	const char *prefix;
-	int ipv4;
+	enum target_kind kind;
 };
 
 /* Cisco "session target" forms; the last row (no prefix) is the default. */
 static const struct target_scheme target_schemes[] = {
-	{ "ipv4:", 1 },
-	{ "dns:", 0 },
-	{ "", 0 },	/* default: a bare host name */
+	{ "ipv4:", TK_IPV4 },
+	{ "ipv6:", TK_IPV6 },	/* IOS: ipv6:[2001:DB8::1]:5060 (RFC 3986 3.2.2 brackets) */
+	{ "dns:", TK_HOST },
+	{ "", TK_HOST },	/* default: a bare host name */
 };
+
+/* ":PORT" (1..65535, digits only) at q, or nothing: 0 or -EINVAL. */
+static int target_port(const char *q, int *portp)
+{
+	int port = 0;
+
+	if (!*q)
+		return 0;
+	if (*q++ != ':' || *q == '\0' || strlen(q) > 5)
+		return -EINVAL;
+	for (; *q; q++) {
+		if (*q < '0' || *q > '9')
+			return -EINVAL;
+		port = port * 10 + (*q - '0');
+	}
+	if (port < 1 || port > 65535)
+		return -EINVAL;
+	*portp = port;
+	return 0;
+}
 
 int dp_session_target(const struct dial_peer *dp, char *host, size_t hostlen, int *portp)
 {
 	const struct target_scheme *ts = &target_schemes[ARRAY_SIZE(target_schemes) - 1];
-	const char *t, *colon;
+	const char *t, *rest;
 	char addr[256];
 	size_t i, hlen;
 	int port = dp->transport == DP_TP_TLS ? DP_SIPS_PORT : DP_SIP_PORT;
@@ -229,30 +252,42 @@ int dp_session_target(const struct dial_peer *dp, char *host, size_t hostlen, in
 			break;
 		}
 	}
-	colon = strchr(t, ':');
-	hlen = colon ? (size_t)(colon - t) : strnlen(t, sizeof(dp->target));
+	if (*t == '[') {
+		/* an IPv6 literal, the port after the bracket (RFC 5118 4.1);
+		 * ipv6: without brackets has no port: ipv6:2001:db8::1 */
+		const char *close = strchr(t, ']');
+
+		if (ts->kind == TK_IPV4 || !close)
+			return -EINVAL;
+		t++;
+		hlen = (size_t)(close - t);
+		rest = close + 1;
+		ts = &target_schemes[1];
+	} else if (ts->kind == TK_IPV6) {
+		hlen = strnlen(t, sizeof(dp->target));
+		rest = t + hlen;
+	} else {
+		const char *colon = strchr(t, ':');
+
+		hlen = colon ? (size_t)(colon - t) : strnlen(t, sizeof(dp->target));
+		rest = t + hlen;
+	}
 	if (hlen == 0 || hlen >= sizeof(addr))
 		return -EINVAL;
 	memcpy(addr, t, hlen);
 	addr[hlen] = '\0';
-	if (colon) {
-		const char *q = colon + 1;
-
-		/* 1..65535, digits only: also rejects a second ':' (IPv6 is not supported) */
-		if (*q == '\0' || strlen(q) > 5)
-			return -EINVAL;
-		for (port = 0; *q; q++) {
-			if (*q < '0' || *q > '9')
-				return -EINVAL;
-			port = port * 10 + (*q - '0');
-		}
-		if (port < 1 || port > 65535)
-			return -EINVAL;
-	}
-	if (ts->ipv4) {
+	/* also rejects a second ':' after the port */
+	if (target_port(rest, &port))
+		return -EINVAL;
+	if (ts->kind == TK_IPV4) {
 		struct in_addr in;
 
 		if (inet_pton(AF_INET, addr, &in) != 1)
+			return -EINVAL;
+	} else if (ts->kind == TK_IPV6) {
+		struct in6_addr in6;
+
+		if (inet_pton(AF_INET6, addr, &in6) != 1)
 			return -EINVAL;
 	} else if (!hostname_valid(addr, hlen)) {
 		return -EINVAL;

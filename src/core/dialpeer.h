@@ -106,8 +106,10 @@ int dp_pattern_compile(struct dp_pat *pat, const char *pattern, const char **why
  * static reason for the config error. */
 int dp_pattern_check(const char *pattern, const char **whyp);
 /** Host and port of a voip peer's session target (port DP_SIP_PORT when absent,
- * DP_SIPS_PORT for session_transport tls);
- * 0, -EINVAL (not voip, malformed) or -ENOSPC (host does not fit). */
+ * DP_SIPS_PORT for session_transport tls): ipv4:A.B.C.D[:PORT],
+ * ipv6:[X::Y][:PORT] or ipv6:X::Y, dns:NAME[:PORT], NAME[:PORT]; an IPv6 host
+ * comes out bare (no brackets). 0, -EINVAL (not voip, malformed) or -ENOSPC
+ * (host does not fit). */
 int dp_session_target(const struct dial_peer *dp, char *host, size_t hostlen, int *portp);
 /** The codec config names the gateway has (dsp/codec.c's table, which
  * tests/unit/test_dialpeer.c holds it to): i-th, or NULL past the end. G.729

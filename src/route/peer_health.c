@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "core/log.h"
+#include "sip/sip_addr.h"
 
 struct peer_health {
 	struct ph_target *t;
@@ -40,14 +41,16 @@ static struct ph_target *ph_find(const struct peer_health *ph, const char *host,
 static int ph_add(struct peer_health *ph, const struct dial_peer *dp, const char *host, int port)
 {
 	struct ph_target *t = ph_find(ph, host, port, dp->transport);
+	char hp[SIP_HOSTPORT_LEN];
 
 	if (t) {
 		if (t->n_tags < PH_MAX_TAGS)
 			t->tags[t->n_tags++] = dp->tag;
 		if (dp->options_up_ms != t->up_ms || dp->options_down_ms != t->down_ms ||
 		    dp->options_retry != t->retry || dp->options_recovery != t->recovery)
-			LOGN(LSS_BRIDGE, "dial-peer %d (%s:%d): keepalive settings of dial-peer %d kept, "
-			     "this one's ignored (one pinger per target)", dp->tag, host, port, t->tags[0]);
+			LOGN(LSS_BRIDGE, "dial-peer %d (%s): keepalive settings of dial-peer %d kept, "
+			     "this one's ignored (one pinger per target)", dp->tag, sip_hostport(hp, host, port),
+			     t->tags[0]);
 		return 0;
 	}
 	t = &ph->t[ph->n++];
@@ -118,11 +121,12 @@ int peer_health_answered(int status)
 static void ph_describe(const struct ph_target *t, char *buf, size_t len)
 {
 	size_t o = (size_t)snprintf(buf, len, "dial-peer%s ", t->n_tags > 1 ? "s" : "");
+	char hp[SIP_HOSTPORT_LEN];
 
 	for (size_t k = 0; k < t->n_tags && o < len; k++)
 		o += (size_t)snprintf(buf + o, len - o, "%s%d", k ? ", " : "", t->tags[k]);
 	if (o < len)
-		snprintf(buf + o, len - o, " (%s:%d)", t->host, t->port);
+		snprintf(buf + o, len - o, " (%s)", sip_hostport(hp, t->host, t->port));	/* [v6]:port */
 }
 
 unsigned peer_health_report(struct peer_health *ph, size_t i, int status)

@@ -22,6 +22,7 @@
 #include "route/route_check.h"
 #include "route/route_redirect.h"
 #include "route/route_transfer.h"
+#include "sip/sip_addr.h"
 
 #define ROUTE_MAX_CANDS 8
 #define ROUTE_MAX_FORKS 9	/* registered contacts of one user rung at once (b + 8 forks) */
@@ -709,7 +710,7 @@ static int route_redirect_server(struct route *r, struct leg *a, const struct le
 {
 	const struct cfg_user *u = route_fwd_user(r->fwd, si->called);
 	const struct dial_peer *dps[ROUTE_MAX_CANDS];
-	char reg[LEG_MAX_CONTACTS][ROUTE_URI_LEN], host[128];
+	char reg[LEG_MAX_CONTACTS][ROUTE_URI_LEN], host[128], me[64], hp[SIP_HOSTPORT_LEN];
 	struct leg_contacts lc = { 0 };
 	size_t n;
 	int port;
@@ -718,7 +719,10 @@ static int route_redirect_server(struct route *r, struct leg *a, const struct le
 	if (u && u->redirect) {
 		int n_reg = route_contacts(r, si->called, reg, LEG_MAX_CONTACTS);
 
-		if (route_redir_user_contacts(u, r->cfg->sip_bind, r->cfg->sip_port, reg, n_reg, &lc) == 0)
+		/* our own address as the caller reaches it (a wildcard bind is none) */
+		if (sip_addr_own_host(me, sizeof(me), r->cfg->sip_bind, si->source) == -ENOSPC)
+			snprintf(me, sizeof(me), "%s", r->cfg->sip_bind);
+		if (route_redir_user_contacts(u, me, r->cfg->sip_port, reg, n_reg, &lc) == 0)
 			return route_redir_answer(a, &lc, si->called, causep);
 		return -ENOENT;
 	}
@@ -726,7 +730,7 @@ static int route_redirect_server(struct route *r, struct leg *a, const struct le
 	for (size_t i = 0; i < n && lc.n < LEG_MAX_CONTACTS; i++) {
 		if (!dps[i]->redirect || dp_session_target(dps[i], host, sizeof(host), &port))
 			continue;
-		snprintf(lc.uri[lc.n], LEG_URI, "sip:%s@%s:%d;user=phone", si->called, host, port);
+		snprintf(lc.uri[lc.n], LEG_URI, "sip:%s@%s;user=phone", si->called, sip_hostport(hp, host, port));
 		lc.q[lc.n] = 1000 - 100 * lc.n;	/* dial-peer preference order */
 		lc.n++;
 	}

@@ -15,6 +15,7 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "sip/sip_addr.h"
 
 struct route_fwd {
 	struct cfg_user *users;
@@ -123,13 +124,13 @@ int route_redir_user_contacts(const struct cfg_user *u, const char *host, int po
 			      struct leg_contacts *lc)
 {
 	const char *s = u->forward_all;
-	char num[LEG_NUM];
+	char num[LEG_NUM], hp[SIP_HOSTPORT_LEN];
 
 	lc->n = 0;
 	/* RFC 3261 21.3.1: several locations, each with its q; the order of the
 	 * config is the order of preference */
 	while (lc->n < LEG_MAX_CONTACTS && next_item(&s, num, sizeof(num)) == 0) {
-		snprintf(lc->uri[lc->n], LEG_URI, "sip:%s@%s:%d;user=phone", num, host, port);
+		snprintf(lc->uri[lc->n], LEG_URI, "sip:%s@%s;user=phone", num, sip_hostport(hp, host, port));
 		lc->q[lc->n] = 1000 - 100 * lc->n;
 		lc->n++;
 	}

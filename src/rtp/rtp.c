@@ -17,6 +17,7 @@
 #include <sofia-sip/su_wait.h>
 
 #include "core/log.h"
+#include "core/netaddr.h"
 #include "rtp/rtcp.h"
 #include "rtp/srtp.h"
 
@@ -55,7 +56,8 @@ struct rtp_session {
 	su_wait_t rtcp_wait[1];
 	su_timer_t *rtcp_timer;
 	int local_port;
-	struct sockaddr_in remote, rtcp_remote;
+	struct sockaddr_storage local;	/* rtp.address, port 0: AF_INET, AF_INET6 (:: takes IPv4 too) */
+	struct sockaddr_storage remote, rtcp_remote;	/* in family (netaddr_to_family) */
 	int has_remote;
 	int held;		/* rtp_set_held: RTP stops, RTCP goes on */
 	int mux;		/* rtp_set_mux: RTCP on the RTP port both ways (RFC 5761) */
@@ -133,8 +135,13 @@ static void rtp_drain_errors(struct rtp_session *rs)
 			return;
 		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
 			const struct sock_extended_err *ee = (const void *)CMSG_DATA(cm);
-			if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_RECVERR &&
-			    ee->ee_origin == SO_EE_ORIGIN_ICMP && ee->ee_errno == ECONNREFUSED)
+			/* ICMPv6 port unreachable too (ipv6(7) IPV6_RECVERR); a v4
+			 * peer on a dual-stack socket reports through IP_RECVERR */
+			if (((cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_RECVERR &&
+			      ee->ee_origin == SO_EE_ORIGIN_ICMP) ||
+			     (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_RECVERR &&
+			      ee->ee_origin == SO_EE_ORIGIN_ICMP6)) &&
+			    ee->ee_errno == ECONNREFUSED)
 				refused = 1;
 		}
 		if (!refused)
@@ -284,7 +291,8 @@ static int rtcp_send_report(struct rtp_session *rs, int bye)
 		return n;
 	rs->rtcp_avg_size += ((double)len + RTCP_IPUDP_HDR - rs->rtcp_avg_size) / 16;
 	if (sendto(rs->mux ? rs->fd : rs->rtcp_fd, buf, len, 0,
-		   (const struct sockaddr *)(rs->mux ? &rs->remote : &rs->rtcp_remote), sizeof(rs->remote)) < 0)
+		   (const struct sockaddr *)(rs->mux ? &rs->remote : &rs->rtcp_remote),
+		   netaddr_len(rs->mux ? &rs->remote : &rs->rtcp_remote)) < 0)
 		return -errno;
 	rs->st.rtcp_tx++;
 	return 0;
@@ -362,41 +370,21 @@ static int rtp_readable(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *a
 	return 0;
 }
 
-/* A UDP socket bound to base's address and port (0: the kernel's); the fd
- * or -errno. */
-static int udp_bound(const struct sockaddr_in *base, int port, int *portp)
-{
-	struct sockaddr_in sin = *base;
-	socklen_t sl = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), rc;
-
-	if (fd < 0)
-		return -errno;
-	sin.sin_port = htons((uint16_t)port);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &sl) < 0) {
-		rc = -errno;
-		close(fd);
-		return rc;
-	}
-	if (portp)
-		*portp = ntohs(sin.sin_port);
-	return fd;
-}
-
 /* RFC 3550 11: RTP on an even port, RTCP on the next one up. A pair whose
  * odd half is taken is given up for the next. With no range the kernel's
  * port is tried until it is even with a free neighbour. */
 static int rtp_bind(struct rtp_session *rs, const char *ip, int pmin, int pmax)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct sockaddr_storage sin;
 	int kernel = !pmin && !pmax;
 	int p = (pmin + 1) & ~1;
 
-	if (inet_pton(AF_INET, ip ? ip : "0.0.0.0", &sin.sin_addr) != 1)
+	/* the parse config made of rtp.address (core/netaddr.h): the family follows it */
+	if (netaddr_parse(ip ? ip : "0.0.0.0", &sin))
 		return -EINVAL;
+	rs->local = sin;
 	for (int i = 0; kernel ? i < RTP_PAIR_TRIES : p <= pmax && p < 65535; i++, p += 2) {
-		int port = p, fd = udp_bound(&sin, kernel ? 0 : p, &port), fd2;
+		int port = p, fd = netaddr_udp_bind(&sin, kernel ? 0 : p, &port), fd2;
 
 		if (fd == -EADDRINUSE)
 			continue;
@@ -406,7 +394,7 @@ static int rtp_bind(struct rtp_session *rs, const char *ip, int pmin, int pmax)
 			close(fd);
 			continue;
 		}
-		fd2 = udp_bound(&sin, port + 1, NULL);
+		fd2 = netaddr_udp_bind(&sin, port + 1, NULL);
 		if (fd2 >= 0) {
 			rs->fd = fd;
 			rs->rtcp_fd = fd2;
@@ -452,6 +440,8 @@ int rtp_alloc(struct rtp_session **rsp, su_root_t *root, const struct rtp_params
 		int on = 1;
 		if (setsockopt(rs->fd, IPPROTO_IP, IP_RECVERR, &on, sizeof(on)) < 0)
 			LOGW(LSS_RTP, "IP_RECVERR: %s (ICMP errors not counted)", strerror(errno));
+		if (rs->local.ss_family == AF_INET6 && setsockopt(rs->fd, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof(on)) < 0)
+			LOGW(LSS_RTP, "IPV6_RECVERR: %s (ICMPv6 errors not counted)", strerror(errno));
 	}
 	/* RFC 3550 5.1: SSRC, initial sequence number and timestamp random. */
 	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
@@ -532,15 +522,22 @@ int rtp_local_port(const struct rtp_session *rs)
 
 int rtp_set_remote(struct rtp_session *rs, const char *ip, int port)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct sockaddr_storage sin;
 
-	if (!ip || !strcmp(ip, "0.0.0.0") || port <= 0) {
+	if (!ip || port <= 0 || (netaddr_parse(ip, &sin) == 0 && netaddr_is_any(&sin))) {
 		rs->has_remote = 0;
 		return 0;
 	}
-	if (port > 65535 || inet_pton(AF_INET, ip, &sin.sin_addr) != 1)
+	if (port > 65535 || netaddr_parse(ip, &sin))
 		return -EINVAL;
-	sin.sin_port = htons((uint16_t)port);
+	/* an IPv6 peer on an IPv4 socket (rtp.address 0.0.0.0 or v4), IPv4 on a given v6 one */
+	if (netaddr_to_family(&sin, &rs->local)) {
+		LOGW(LSS_RTP, "rtp port %d: cannot send to %s from an IPv%d socket (rtp.address)", rs->local_port,
+		     ip, rs->local.ss_family == AF_INET6 ? 6 : 4);
+		rs->has_remote = 0;
+		return -EAFNOSUPPORT;
+	}
+	netaddr_set_port(&sin, port);
 	if (!rs->has_remote)
 		rs->marker_next = 1;
 	/* Refusals from where we sent before (early media, an old port)
@@ -548,7 +545,7 @@ int rtp_set_remote(struct rtp_session *rs, const char *ip, int port)
 	rs->refused_run = 0;
 	rs->remote = sin;
 	rs->rtcp_remote = sin;
-	rs->rtcp_remote.sin_port = htons((uint16_t)(port + 1));	/* RFC 3550 11 */
+	netaddr_set_port(&rs->rtcp_remote, port + 1);	/* RFC 3550 11 */
 	rs->has_remote = 1;
 	return 0;
 }
@@ -600,7 +597,7 @@ static int rtp_xmit(struct rtp_session *rs, uint8_t *pkt, size_t n, size_t cap)
 
 	if (rc)
 		return rc;
-	if (sendto(rs->fd, pkt, n, 0, (const struct sockaddr *)&rs->remote, sizeof(rs->remote)) < 0)
+	if (sendto(rs->fd, pkt, n, 0, (const struct sockaddr *)&rs->remote, netaddr_len(&rs->remote)) < 0)
 		return -errno;
 	rs->seq++;
 	rs->st.tx_packets++;
@@ -670,7 +667,7 @@ int rtp_send_event(struct rtp_session *rs, int pt, char digit, uint16_t duration
 			return rc;
 		for (int i = 0; i < 3 && !rc; i++) {
 			if (sendto(rs->fd, pkt, n, 0, (const struct sockaddr *)&rs->remote,
-				   sizeof(rs->remote)) < 0)
+				   netaddr_len(&rs->remote)) < 0)
 				rc = -errno;
 			else
 				rs->st.tx_packets++;

@@ -13,6 +13,7 @@
 
 #include <sofia-sip/su_wait.h>
 
+#include "core/netaddr.h"
 
 /* X.691 10.9: a length below 128 is one octet, below 16K two (10 then 14
  * bits); 16K and more comes in fragments, which no UDPTL datagram of
@@ -247,7 +248,8 @@ struct udptl_session {
 	int reg;		/* su_root_register() index, 0 = not registered */
 	su_wait_t wait[1];
 	int local_port;
-	struct sockaddr_in remote;
+	struct sockaddr_storage local;	/* rtp.address, port 0 */
+	struct sockaddr_storage remote;	/* in family */
 	int has_remote;
 	struct udptl_rx rx;
 	struct udptl_tx tx;
@@ -272,28 +274,28 @@ static int udptl_readable(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t 
 	return 0;
 }
 
+/* The socket on rtp.address (either family, :: dual-stack), on the first
+ * free port of the range or the kernel's. */
 static int udptl_bind(struct udptl_session *us, const char *ip, int pmin, int pmax)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t sl = sizeof(sin);
-	int rc = -EADDRINUSE;
+	struct sockaddr_storage ss;
+	int fd = -EADDRINUSE;
 
-	if (inet_pton(AF_INET, ip ? ip : "0.0.0.0", &sin.sin_addr) != 1)
+	if (netaddr_parse(ip ? ip : "0.0.0.0", &ss))
 		return -EINVAL;
+	us->local = ss;
 	if (!pmin && !pmax) {
-		rc = bind(us->fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ? -errno : 0;
+		fd = netaddr_udp_bind(&ss, 0, &us->local_port);
 	} else {
-		for (int p = pmin; p <= pmax && rc; p++) {
-			sin.sin_port = htons((uint16_t)p);
-			if (!bind(us->fd, (struct sockaddr *)&sin, sizeof(sin)))
-				rc = 0;
+		for (int p = pmin; p <= pmax && fd < 0; p++) {
+			fd = netaddr_udp_bind(&ss, p, &us->local_port);
+			if (fd < 0 && fd != -EADDRINUSE)
+				return fd;
 		}
 	}
-	if (rc)
-		return rc;
-	if (getsockname(us->fd, (struct sockaddr *)&sin, &sl) < 0)
-		return -errno;
-	us->local_port = ntohs(sin.sin_port);
+	if (fd < 0)
+		return fd;
+	us->fd = fd;
 	return 0;
 }
 
@@ -315,11 +317,7 @@ int udptl_alloc(struct udptl_session **usp, su_root_t *root, const struct udptl_
 	us->tx.depth = us->tx.ec == UDPTL_EC_REDUNDANCY ? p->redundancy : 0;
 	if (us->tx.depth < 1 && us->tx.ec == UDPTL_EC_REDUNDANCY)
 		us->tx.depth = 1;
-	us->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (us->fd < 0) {
-		rc = -errno;
-		goto out;
-	}
+	us->fd = -1;
 	rc = udptl_bind(us, p->local_ip, p->port_min, p->port_max);
 	if (rc)
 		goto out;
@@ -359,15 +357,19 @@ int udptl_local_port(const struct udptl_session *us)
 
 int udptl_set_remote(struct udptl_session *us, const char *ip, int port)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct sockaddr_storage sin;
 
-	if (!ip || !strcmp(ip, "0.0.0.0") || port <= 0) {
+	if (!ip || port <= 0 || (netaddr_parse(ip, &sin) == 0 && netaddr_is_any(&sin))) {
 		us->has_remote = 0;
 		return 0;
 	}
-	if (port > 65535 || inet_pton(AF_INET, ip, &sin.sin_addr) != 1)
+	if (port > 65535 || netaddr_parse(ip, &sin))
 		return -EINVAL;
-	sin.sin_port = htons((uint16_t)port);
+	if (netaddr_to_family(&sin, &us->local)) {
+		us->has_remote = 0;
+		return -EAFNOSUPPORT;	/* an IPv6 peer, an IPv4 socket (or IPv4 on a given v6 one) */
+	}
+	netaddr_set_port(&sin, port);
 	us->remote = sin;
 	us->has_remote = 1;
 	return 0;
@@ -392,7 +394,7 @@ int udptl_send(struct udptl_session *us, const uint8_t *ifp, size_t len, int cou
 		count = 1;
 	for (int i = 0; i < count; i++) {
 		if (sendto(us->fd, buf, (size_t)n, 0, (const struct sockaddr *)&us->remote,
-			   sizeof(us->remote)) < 0)
+			   netaddr_len(&us->remote)) < 0)
 			return -errno;
 		us->st.tx_packets++;
 	}

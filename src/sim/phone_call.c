@@ -1,6 +1,7 @@
 /* sipgw - phone simulator: calls on Sofia-SIP nua (answer, reject, hold, hang up).
  * SPDX-License-Identifier: GPL-2.0-only */
 #include "sim/phone_pcall.h"
+#include "sip/sip_addr.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -580,11 +581,12 @@ int pcall_invite(struct pcall *c)
 {
 	struct phone *ph = c->ph;
 	const struct phone_opts *o = &ph->o;
-	char from[256], to[PCALL_URI_MAX + 2], sdp[SDP_BUF_LEN], pai[256];
+	char from[256], to[PCALL_URI_MAX + 2], sdp[SDP_BUF_LEN], pai[256], hp[SIP_HOSTPORT_LEN];
 
-	snprintf(from, sizeof(from), "%s%s%s<sip:%s@%s:%d>", o->display ? "\"" : "",
+	sip_hostport(hp, o->bind_addr, ph->sip_port);	/* [v6]:port (RFC 5118 4.1) */
+	snprintf(from, sizeof(from), "%s%s%s<sip:%s@%s>", o->display ? "\"" : "",
 		 o->display ? o->display : "", o->display ? "\" " : "",
-		 o->from ? o->from : o->user, o->bind_addr, ph->sip_port);
+		 o->from ? o->from : o->user, hp);
 	/* --call's URI goes as given; ours carry ";user=phone", a URI
 	 * parameter only inside <> (RFC 3261 20). */
 	snprintf(to, sizeof(to), c->route == PROUTE_DIRECT ? "%s" : "<%s>", c->target);
@@ -595,8 +597,7 @@ int pcall_invite(struct pcall *c)
 		return -ENOMEM;
 	phone_out(ph, "EVENT", "call %d outgoing to=%s", c->id, c->target);
 	if (o->pai)
-		snprintf(pai, sizeof(pai), "P-Asserted-Identity: <sip:%s@%s:%d>", o->pai, o->bind_addr,
-			 ph->sip_port);
+		snprintf(pai, sizeof(pai), "P-Asserted-Identity: <sip:%s@%s>", o->pai, hp);
 	nua_invite(c->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 		   TAG_IF(o->privacy, SIPTAG_PRIVACY_STR(o->privacy)), TAG_IF(o->pai, SIPTAG_HEADER_STR(pai)),
 		   TAG_IF(o->header, SIPTAG_HEADER_STR(o->header)),

@@ -1,6 +1,7 @@
 /* sipgw - phone simulator: command line, output lines, the loop and its end.
  * SPDX-License-Identifier: GPL-2.0-only */
 #include "sim/phone.h"
+#include "sip/sip_addr.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include <sofia-sip/su_tag.h>
 
 #include "core/log.h"
+#include "core/netaddr.h"
 #include "dsp/g711.h"
 #include "sim/sim_dtmf.h"
 #include "sip/sip_trace.h"
@@ -164,15 +166,16 @@ static void on_tick(struct phone *ph, su_timer_t *t, struct pcall *unused)
 static int pick_port(const char *addr)
 {
 	for (int tries = 0; tries < 20; tries++) {
-		struct sockaddr_in sin = { .sin_family = AF_INET };
-		socklen_t sl = sizeof(sin);
-		int u = socket(AF_INET, SOCK_DGRAM, 0), t = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+		struct sockaddr_storage ss;
+		int u, t, port = -1;
 
-		inet_pton(AF_INET, addr, &sin.sin_addr);
-		if (u >= 0 && t >= 0 && !bind(u, (struct sockaddr *)&sin, sizeof(sin)) &&
-		    !getsockname(u, (struct sockaddr *)&sin, &sl) &&
-		    !bind(t, (struct sockaddr *)&sin, sizeof(sin)))
-			port = ntohs(sin.sin_port);
+		if (netaddr_parse(addr, &ss))
+			return -EINVAL;
+		u = netaddr_udp_bind(&ss, 0, &port);
+		t = socket(ss.ss_family, SOCK_STREAM, 0);
+		netaddr_set_port(&ss, port);
+		if (u < 0 || t < 0 || bind(t, (struct sockaddr *)&ss, netaddr_len(&ss)))
+			port = -1;
 		if (u >= 0)
 			close(u);
 		if (t >= 0)
@@ -258,7 +261,8 @@ static int parse_codecs(struct phone_opts *o, const char *s)
 static void usage(FILE *f)
 {
 	fputs("usage: sipgw-phone [options]\n"
-	      "  --bind ADDR            SIP and RTP address (127.0.0.1)\n"
+	      "  --bind ADDR            SIP and RTP address, IPv4 or IPv6 (\"::1\" or \"[::1]\")\n"
+      "                         (127.0.0.1)\n"
 	      "  --port N               SIP port, 0 = any free (0)\n"
 	      "  --user NAME            our user part (phone)\n"
 	      "answering:\n"
@@ -433,6 +437,7 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 		{ "fax-mode", 1, NULL, O_FAX_MODE },
 		{ "quiet", 0, NULL, 'q' }, { "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
+	static char bind_buf[NETADDR_STRLEN];
 	int c;
 
 	*o = (struct phone_opts){
@@ -449,7 +454,13 @@ static void parse_args(struct phone_opts *o, int argc, char **argv)
 	o->codecs[1] = pmedia_codec_by_name("pcma");
 	while ((c = getopt_long(argc, argv, "qh", lopts, NULL)) != -1) {
 		switch (c) {
-		case O_BIND: o->bind_addr = optarg; break;
+		case O_BIND:	/* "::1" or "[::1]", kept bare (sip/sip_addr.h brackets it) */
+			if (netaddr_bare(optarg, bind_buf, sizeof(bind_buf))) {
+				fprintf(stderr, "sipgw-phone: --bind %s: not an IPv4 or IPv6 address\n", optarg);
+				exit(2);
+			}
+			o->bind_addr = bind_buf;
+			break;
 		case O_PORT: o->port = atoi(optarg); break;
 		case O_USER: o->user = optarg; break;
 		case O_ANSWER: o->answer_after_ms = parse_sec(optarg); break;
@@ -607,7 +618,7 @@ int main(int argc, char **argv)
 		goto out;
 	/* Stack and application on one loop, one thread (DESIGN.md). */
 	su_root_threading(ph.root, 0);
-	snprintf(url, sizeof(url), "sip:%s:%d", ph.o.bind_addr, ph.sip_port);
+	sip_addr_listen_url(url, sizeof(url), ph.o.bind_addr, ph.sip_port);	/* [v6] */
 	ph.nua = nua_create(ph.root, pcall_nua_cb, &ph,
 			    NUTAG_URL(url),
 			    NUTAG_MEDIA_ENABLE(0),

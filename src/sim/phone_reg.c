@@ -2,6 +2,7 @@
  * refreshes (nua's own) and an un-REGISTER on request.
  * SPDX-License-Identifier: GPL-2.0-only */
 #include "sim/phone.h"
+#include "sip/sip_addr.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -87,18 +88,19 @@ struct preg {
  * parameter, else the Expires header (RFC 3261 10.2.4). */
 static unsigned granted_expires(const struct phone *ph, const sip_t *sip, int *contactsp)
 {
-	char port[16];
+	char port[16], host[SIP_HOSTPORT_LEN];
 	unsigned exp = sip->sip_expires ? sip->sip_expires->ex_delta : 0, mine = 0;
 	int found = 0;
 
 	snprintf(port, sizeof(port), "%d", ph->sip_port);
+	sip_hostport(host, ph->o.bind_addr, 0);	/* Sofia keeps an IPv6 host's brackets */
 	*contactsp = 0;
 	for (const sip_contact_t *m = sip->sip_contact; m; m = m->m_next) {
 		const url_t *u = m->m_url;
 
 		++*contactsp;
 		if (found || !u->url_user || strcmp(u->url_user, ph->o.user) || !u->url_host ||
-		    strcmp(u->url_host, ph->o.bind_addr) || strcmp(u->url_port ? u->url_port : "5060", port))
+		    strcasecmp(u->url_host, host) || strcmp(u->url_port ? u->url_port : "5060", port))
 			continue;
 		found = 1;
 		mine = m->m_expires ? (unsigned)strtoul(m->m_expires, NULL, 10) : exp;

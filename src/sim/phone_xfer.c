@@ -4,6 +4,7 @@
  * (RFC 3261 8.1.3.4; figures B-10..B-12) both followed and given (--redirect-to).
  * SPDX-License-Identifier: GPL-2.0-only */
 #include "sim/phone_pcall.h"
+#include "sip/sip_addr.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -22,8 +23,10 @@
 
 static void our_uri(const struct phone *ph, char *buf, size_t len)
 {
-	snprintf(buf, len, "<sip:%s@%s:%d>", ph->o.from ? ph->o.from : ph->o.user,
-		 ph->o.bind_addr, ph->sip_port);
+	char hp[SIP_HOSTPORT_LEN];
+
+	snprintf(buf, len, "<sip:%s@%s>", ph->o.from ? ph->o.from : ph->o.user,
+		 sip_hostport(hp, ph->o.bind_addr, ph->sip_port));
 }
 
 static int copy_url(char *buf, size_t len, const url_t *u)

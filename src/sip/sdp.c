@@ -131,7 +131,8 @@ static void take_audio(struct sdp_info *si, const sdp_session_t *sess, const sdp
 
 	if (c && c->c_address)
 		snprintf(si->addr, sizeof(si->addr), "%s", c->c_address);
-	si->null_addr = !strcmp(si->addr, "0.0.0.0");
+	/* RFC 2543's hold; :: the same for IPv6 (nothing can be sent there) */
+	si->null_addr = !strcmp(si->addr, "0.0.0.0") || !strcmp(si->addr, "::");
 	si->port = m->m_rejected ? 0 : (int)m->m_port;
 	si->rtcp_mux = sdp_attribute_find(m->m_attributes, "rtcp-mux") != NULL;
 	for (const sdp_rtpmap_t *rm = m->m_rtpmaps; rm; rm = rm->rm_next) {
@@ -445,16 +446,30 @@ static int build_audio(char *buf, size_t len, size_t *offp, const struct sdp_bui
 	return rc;
 }
 
+const char *sdp_addr_type(const char *addr)
+{
+	return addr && strchr(addr, ':') ? "IP6" : "IP4";
+}
+
+int sdp_put_session(char *buf, size_t len, size_t *off, const char *addr, unsigned long id, unsigned long ver,
+		    int null_addr)
+{
+	const char *t = sdp_addr_type(addr);
+	int rc;
+
+	rc = sdp_put(buf, len, off, "v=0\r\no=sipgw %lu %lu IN %s %s\r\ns=sipgw\r\n", id, ver, t, addr);
+	rc |= sdp_put(buf, len, off, "c=IN %s %s\r\nt=0 0\r\n", t,
+		      !null_addr ? addr : t[2] == '6' ? "::" : "0.0.0.0");
+	return rc;
+}
+
 int sdp_build(char *buf, size_t len, const struct sdp_build_params *p)
 {
-	const char *addr = p->null_addr ? "0.0.0.0" : p->addr;
 	const struct sdp_mlines *o = p->offer;
 	size_t off = 0;
 	int rc = 0;
 
-	rc |= sdp_put(buf, len, &off, "v=0\r\no=sipgw %lu %lu IN IP4 %s\r\ns=sipgw\r\n",
-		  p->sess_id, p->sess_ver, p->addr);
-	rc |= sdp_put(buf, len, &off, "c=IN IP4 %s\r\nt=0 0\r\n", addr);
+	rc |= sdp_put_session(buf, len, &off, p->addr, p->sess_id, p->sess_ver, p->null_addr);
 	if (!o || o->n <= 0 || o->audio < 0 || o->audio >= o->n)
 		return (rc | build_audio(buf, len, &off, p)) ? -ENOSPC : 0;
 	/* RFC 3264 6: as many m= lines as offered, in order; a stream we do not

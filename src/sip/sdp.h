@@ -65,7 +65,7 @@ struct sdp_info {
 	int cn_pt;		/* CN/8000 (RFC 3389) payload type, -1 if none */
 	int ptime, maxptime;	/* a=ptime / a=maxptime in ms (RFC 4566 6); 0 = absent */
 	enum sdp_dir dir;	/* a=sendrecv (default) / sendonly / recvonly / inactive */
-	int null_addr;		/* c=IN IP4 0.0.0.0: RFC 2543 hold */
+	int null_addr;		/* c=IN IP4 0.0.0.0 (RFC 2543 hold), or c=IN IP6 :: */
 	/* RFC 4568: the audio stream's a=crypto lines we can use, in the
 	 * offerer's order of preference, and how many it wrote in all */
 	struct sdp_crypto crypto[SDP_MAX_CRYPTO];
@@ -96,7 +96,7 @@ struct sdp_build_params {
 	enum sdp_dir dir;
 	enum sdp_proto proto;	/* the audio m= line's transport: the offer's in an answer (0: RTP/AVP) */
 	int rtcp_mux;		/* write a=rtcp-mux (RFC 5761 5.1.1: only when the offer had it, then in every later SDP) */
-	int null_addr;		/* write c=IN IP4 0.0.0.0 (hold the old way) */
+	int null_addr;		/* write c=IN IP4 0.0.0.0 (hold the old way; IP6 ::) */
 	unsigned long sess_id, sess_ver;
 	/* An answer (RFC 3264 6): one m= line per offered one, in order, ours
 	 * at offer->audio and every other one refused with port 0. NULL: an
@@ -113,6 +113,12 @@ int sdp_info_parse(struct sdp_info *si, const char *body);
 /** snprintf into buf at *off, moving *off on; -ENOSPC when it does not fit
  * (sdp_t38.c writes its image stream with it too). */
 int sdp_put(char *buf, size_t len, size_t *off, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/** RFC 4566 5.2/5.7 addrtype of our address: "IP6" when it has a ':', else "IP4". */
+const char *sdp_addr_type(const char *addr);
+/** The o= and c= lines (and t=) of our description for addr (IPv4 or IPv6,
+ * bare); c= the null address of its family (0.0.0.0, ::) when null_addr. */
+int sdp_put_session(char *buf, size_t len, size_t *off, const char *addr, unsigned long id, unsigned long ver,
+		    int null_addr);
 /** Write an SDP body into buf; 0 or -ENOSPC. */
 int sdp_build(char *buf, size_t len, const struct sdp_build_params *p);
 /** First payload type of prefs[] that the offer carries, or -1. */

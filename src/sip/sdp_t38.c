@@ -246,9 +246,7 @@ int sdp_t38_build(char *buf, size_t len, const struct sdp_t38_build_params *p)
 
 	if (len)
 		buf[0] = 0;
-	rc |= sdp_put(buf, len, &off, "v=0\r\no=sipgw %lu %lu IN IP4 %s\r\ns=sipgw\r\n",
-		  p->sess_id, p->sess_ver, p->addr);
-	rc |= sdp_put(buf, len, &off, "c=IN IP4 %s\r\nt=0 0\r\n", p->addr);
+	rc |= sdp_put_session(buf, len, &off, p->addr, p->sess_id, p->sess_ver, 0);
 	if (!o || o->n <= 0 || p->offer_image < 0 || p->offer_image >= o->n)
 		return (rc | build_image(buf, len, &off, p)) ? -ENOSPC : 0;
 	/* RFC 3264 6: every offered m= line in order; the others declined */

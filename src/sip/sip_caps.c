@@ -18,7 +18,9 @@
 #include <sofia-sip/sip_tag.h>
 
 #include "core/log.h"
+#include "core/netaddr.h"
 #include "dsp/codec.h"
+#include "sip/sip_addr.h"
 
 /* What a method or option tag needs to be on. */
 enum sip_cap_need { CAP_ALWAYS, CAP_REGISTRAR, CAP_SESSION_TIMERS, CAP_TRANSFER };
@@ -93,7 +95,9 @@ int sip_caps_supported(const struct sip_caps_role *role, char *buf, size_t len)
 
 int sip_caps_warning(char *buf, size_t len, int code, const char *host, int port, const char *text)
 {
-	int n = snprintf(buf, len, "%d %s:%d \"", code, host, port);
+	char hp[SIP_HOSTPORT_LEN];
+	/* the agent is a hostport (RFC 3261 25.1 warn-agent): IPv6 bracketed */
+	int n = snprintf(buf, len, "%d %s \"", code, sip_hostport(hp, host, port));
 	const char *t = text ? text : "";
 
 	if (n < 0 || (size_t)n + 2 > len) {
@@ -180,9 +184,13 @@ int sip_caps_init(struct sip_ua *ua, const struct sip_ua_params *p)
 void sip_caps_refuse_warn(struct sip_ua *ua, nua_handle_t *nh, int status, int code, const char *text,
 			  int with_this)
 {
-	char warning[200];
+	char warning[200], host[sizeof(ua->bind)], source[NETADDR_STRLEN];
 
-	sip_caps_warning(warning, sizeof(warning), code, ua->bind, ua->port, text);
+	/* a wildcard bind: the address the peer reaches us on (sip_addr.c) */
+	sip_request_source(ua, source, sizeof(source));
+	if (sip_addr_own_host(host, sizeof(host), ua->bind, source) == -ENOSPC)
+		snprintf(host, sizeof(host), "%s", ua->bind);
+	sip_caps_warning(warning, sizeof(warning), code, host, ua->port, text);
 	nua_respond(nh, status, sip_status_phrase(status), SIPTAG_WARNING_STR(warning),
 		    TAG_IF(status == 415, SIPTAG_ACCEPT_STR(SIP_CAPS_ACCEPT_SDP)),
 		    TAG_IF(with_this, NUTAG_WITH_THIS(ua->nua)), TAG_END());

@@ -180,7 +180,7 @@ static size_t sip_redirect_row(enum leg_redirect why)
 	return 0;
 }
 
-void sip_redirect_headers(const char *number, enum leg_redirect why, const char *host, int port,
+void sip_redirect_headers(const char *number, enum leg_redirect why, const char *hostport,
 			  const char *ruri, char *div, size_t divlen, char *hist, size_t histlen)
 {
 	size_t r = sip_redirect_row(why);
@@ -188,12 +188,12 @@ void sip_redirect_headers(const char *number, enum leg_redirect why, const char 
 	div[0] = hist[0] = 0;
 	if (!number || !number[0])
 		return;
-	snprintf(div, divlen, "Diversion: <sip:%s@%s:%d;user=phone>;reason=%s;counter=1", number, host, port,
+	snprintf(div, divlen, "Diversion: <sip:%s@%s;user=phone>;reason=%s;counter=1", number, hostport,
 		 sip_redirects[r].reason);
 	/* RFC 7044: the entry redirected from, then the one it went to with the
 	 * RFC 4458 cause of the redirection */
-	snprintf(hist, histlen, "History-Info: <sip:%s@%s:%d;user=phone>;index=1, <%s;cause=%d>;index=1.1",
-		 number, host, port, ruri, sip_redirects[r].cause);
+	snprintf(hist, histlen, "History-Info: <sip:%s@%s;user=phone>;index=1, <%s;cause=%d>;index=1.1",
+		 number, hostport, ruri, sip_redirects[r].cause);
 }
 
 /* Diversion (RFC 5806) first, else History-Info (RFC 7044): who the call
@@ -342,6 +342,7 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 			 sip->sip_from->a_display[0] == '"' ? sip->sip_from->a_display + 1 : sip->sip_from->a_display);
 	if (si.display[0] && si.display[strlen(si.display) - 1] == '"')
 		si.display[strlen(si.display) - 1] = 0;
+	snprintf(sl->host, sizeof(sl->host), "%s", si.source);	/* our own address towards it (sip_addr.c) */
 	LOGI(LSS_SIP, "%s INVITE from %s%s%s: %s \"%s\" -> %s", sip_leg_describe(sl), si.source,
 	     si.auth_user[0] ? " as " : "", si.auth_user, si.calling, si.display, si.called);
 	cause = 0;

@@ -18,6 +18,7 @@ struct sip_leg;
 #include "sip/sip_listen.h"
 #include "sip/sip_timers.h"
 #include "sip/sip_ua.h"
+#include "sip/sip_addr.h"
 
 struct rtp_session;
 struct registrar;
@@ -302,10 +303,11 @@ struct sip_leg {
 	struct sip_t38 *t38;		/* fax watch and relay (sip_t38.c), NULL = none yet */
 	struct sip_srtp srtp;
 	/* UAS over TLS, its INVITE to a sip: URI: our Contact sip:H:P;transport=tls
-	 * (sip_tp_follow_request), "" otherwise: the stack's own is sips:, which
-	 * RFC 3261 8.1.1.8 asks for a sips: request only, and which baresip 1.0
-	 * cannot send its ACK to (ENOSYS: the call dies unanswered) */
-	char tls_contact[96];
+	 * (sip_tp_follow_request; sl_contact gives it), "" otherwise: the
+	 * stack's own is sips:, which RFC 3261 8.1.1.8 asks for a sips: request
+	 * only, and which baresip 1.0 cannot send its ACK to (ENOSYS: the call
+	 * dies unanswered) */
+	char tls_contact[SIP_HOSTPORT_LEN + 24];
 	enum sdp_proto proto;		/* the audio transport agreed (our offers: RTP/AVP) */
 	int rtcp_mux;			/* the far end's SDP has a=rtcp-mux: RTCP on the RTP port, ours says so too */
 	enum sip_oa oa;			/* sip_offer.c */
@@ -467,6 +469,19 @@ void sip_leg_release(struct sip_leg *sl, int cause);
 int sl_build_answer(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir dir,
 		    const struct sdp_mlines *offer);
 /** Our SDP offer; sdp_build()'s return. */
+/* sip.bind (64) with brackets and ":65535" */
+#define SIP_OWN_HOSTPORT_LEN 72
+/** Our host:port as the leg writes it in From, To, P-Asserted-Identity...
+ * (sip_addr.c): sip.bind, or for a wildcard the address towards the peer;
+ * IPv6 in brackets. Returns out (SIP_OWN_HOSTPORT_LEN bytes). */
+const char *sl_own_hostport(const struct sip_leg *sl, char *out);
+/** Our Contact for the leg's dialog: a UAS leg over TLS whose INVITE named
+ * a sip: URI, its tls_contact; else "<sip:hostport>" when bound to a
+ * wildcard, else NULL (nua's own is right). Returns out, tls_contact or NULL. */
+const char *sl_contact(const struct sip_leg *sl, char *out, size_t len);
+/** Our RTP address for the leg's SDP, bare: rtp.address, or for a wildcard
+ * the address towards the far end's media (else its signalling). Returns out. */
+const char *sl_media_addr(const struct sip_leg *sl, char *out, size_t len);
 int sl_build_sdp(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir dir);
 /** The far end's SDP: 1 when it holds us, 0 when not, -EPROTO with no codec
  * of the leg's list (sdp_negotiate), -EPROTONOSUPPORT for a transport we do
@@ -524,9 +539,9 @@ int sip_in_called_number(const char *user, char *out, size_t outlen, int *causep
  * From) and its P-Asserted-Identity user (RFC 3325), into si. */
 void sip_in_identity(sip_t const *sip, struct leg_setup_info *si);
 /** Diversion (RFC 5806) and History-Info (RFC 7044, cause RFC 4458) header
- * lines for a call redirected from number for why, towards ruri; "" each
- * when number is "". */
-void sip_redirect_headers(const char *number, enum leg_redirect why, const char *host, int port,
+ * lines for a call redirected from number for why, towards ruri, with our
+ * hostport (IPv6 bracketed) as the host; "" each when number is "". */
+void sip_redirect_headers(const char *number, enum leg_redirect why, const char *hostport,
 			  const char *ruri, char *div, size_t divlen, char *hist, size_t histlen);
 int sip_in_check_offer(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip, struct sdp_info *offer,
 		       int *statusp);

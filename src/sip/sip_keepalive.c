@@ -160,6 +160,7 @@ int sip_keepalive_response(struct sip_keepalive *ka, nua_handle_t *nh, int statu
 int sip_keepalive_alloc(struct sip_keepalive **kap, const struct sip_keepalive_params *p)
 {
 	struct sip_keepalive *ka;
+	char hp[SIP_HOSTPORT_LEN];
 
 	if (p->ua->ka)
 		return -EINVAL;
@@ -170,20 +171,18 @@ int sip_keepalive_alloc(struct sip_keepalive **kap, const struct sip_keepalive_p
 	ka->ua = p->ua;
 	ka->result_h = p->result_h;
 	ka->arg = p->arg;
-	snprintf(ka->from, sizeof(ka->from), "<sip:%s:%d>", p->ua->bind, p->ua->port);
+	snprintf(ka->from, sizeof(ka->from), "<sip:%s>", sip_hostport(hp, p->ua->bind, p->ua->port));
 	for (size_t i = 0; i < p->n; i++) {
 		struct ka_pinger *kp = &ka->p[i];
 		const struct sip_ka_target *t = &p->targets[i];
-		int v6;
 
 		kp->ka = ka;
 		kp->idx = i;
 		kp->state = KA_STOPPED;
 		kp->interval_ms = t->first_ms ? t->first_ms : KA_DEFAULT_MS;
-		/* RFC 3261 25.1: an IPv6 reference goes in brackets */
-		v6 = strchr(t->host, ':') != NULL;
-		snprintf(kp->uri, sizeof(kp->uri), "sip:%s%s%s:%d%s", v6 ? "[" : "", t->host, v6 ? "]" : "",
-			 t->port, ka_transport_param(t->transport));
+		/* RFC 3261 25.1: an IPv6 reference goes in brackets (sip_addr.h) */
+		snprintf(kp->uri, sizeof(kp->uri), "sip:%s%s", sip_hostport(hp, t->host, t->port),
+			 ka_transport_param(t->transport));
 		snprintf(kp->to, sizeof(kp->to), "<%s>", kp->uri);
 		if (loop_timer_alloc(&kp->tick, p->ua->root, "options-keepalive", ka_tick, kp)) {
 			ka->n = i;

@@ -167,7 +167,8 @@ static void sl_terminate(struct sip_leg *sl, int cause, int status)
  * the UA's default). 0 or -errno. */
 static int sl_invite(struct sip_leg *sl, unsigned se_s)
 {
-	char sdp[SDP_ANSWER_LEN];
+	char sdp[SDP_ANSWER_LEN], m[SIP_OWN_HOSTPORT_LEN + 8];
+	const char *contact = sl_contact(sl, m, sizeof(m));
 	int rc;
 
 	if (!sl->delayed_offer && (rc = sl_build_sdp(sl, sdp, sizeof(sdp), SDP_SENDRECV)))
@@ -188,7 +189,7 @@ static int sl_invite(struct sip_leg *sl, unsigned se_s)
 		   TAG_IF(sl->req_pai[0], SIPTAG_HEADER_STR(sl->req_pai)),
 		   TAG_IF(sl->req_div[0], SIPTAG_HEADER_STR(sl->req_div)),
 		   TAG_IF(sl->req_hist[0], SIPTAG_HEADER_STR(sl->req_hist)),
-		   TAG_IF(sl->req_refby[0], SIPTAG_HEADER_STR(sl->req_refby)),
+		   TAG_IF(sl->req_refby[0], SIPTAG_HEADER_STR(sl->req_refby)), TAG_IF(contact, SIPTAG_CONTACT_STR(contact)),
 		   /* no 100rel with a delayed offer: nua PRACKs a reliable 1xx by
 		    * itself, so an offer in one could not be answered */
 		   TAG_IF(sl->delayed_offer, SIPTAG_SUPPORTED_STR(sl->ua->tp.session_expires_s ? "timer" : "")),
@@ -200,18 +201,20 @@ static int sl_invite(struct sip_leg *sl, unsigned se_s)
 static void ev_setup(struct sip_leg *sl, struct sl_setup_args *a)
 {
 	const struct leg_setup_info *si = a->si;
+	char me[SIP_OWN_HOSTPORT_LEN], hp[SIP_HOSTPORT_LEN];
 
 	snprintf(sl->number, sizeof(sl->number), "%s", si->called);
+	sl_own_hostport(sl, me);	/* IPv6 in brackets (RFC 5118 4.1), here and below */
 	/* Request-URI sip:NUMBER@TARGET;user=phone (RFC 3261 19.1.1), or a
 	 * registered phone's contact with the number's address of record in To
 	 * (RFC 3261 16.5). */
 	if (sl->ruri[0]) {
 		snprintf(sl->req_uri, sizeof(sl->req_uri), "%s", sl->ruri);
-		snprintf(sl->req_to, sizeof(sl->req_to), "<sip:%s@%s:%d>", si->called, sl->ua->bind, sl->ua->port);
+		snprintf(sl->req_to, sizeof(sl->req_to), "<sip:%s@%s>", si->called, me);
 	} else {
 		/* the dial-peer's session_transport: RFC 3261 19.1.4 (tcp), 26.2.2 (sips: TLS) */
-		snprintf(sl->req_uri, sizeof(sl->req_uri), "%s:%s@%s:%d;user=phone%s",
-			 sl->transport == SIP_TP_TLS ? "sips" : "sip", si->called, sl->host, sl->port,
+		snprintf(sl->req_uri, sizeof(sl->req_uri), "%s:%s@%s;user=phone%s",
+			 sl->transport == SIP_TP_TLS ? "sips" : "sip", si->called, sip_hostport(hp, sl->host, sl->port),
 			 sl->transport == SIP_TP_TCP ? ";transport=tcp" : "");
 		snprintf(sl->req_to, sizeof(sl->req_to), "<%s>", sl->req_uri);
 	}
@@ -221,19 +224,18 @@ static void ev_setup(struct sip_leg *sl, struct sl_setup_args *a)
 	if (si->restricted)
 		snprintf(sl->req_from, sizeof(sl->req_from), "\"Anonymous\" <sip:anonymous@anonymous.invalid>");
 	else
-		snprintf(sl->req_from, sizeof(sl->req_from), "\"%s\" <sip:%s@%s:%d;user=phone>",
+		snprintf(sl->req_from, sizeof(sl->req_from), "\"%s\" <sip:%s@%s;user=phone>",
 			 si->display[0] ? si->display : (si->calling[0] ? si->calling : "Anonymous"),
-			 si->calling[0] ? si->calling : "anonymous", sl->ua->bind, sl->ua->port);
+			 si->calling[0] ? si->calling : "anonymous", me);
 	sl->req_privacy = si->restricted;
 	sl->req_pai[0] = 0;
-	sip_redirect_headers(si->redirecting, si->redirect_reason, sl->ua->bind, sl->ua->port, sl->req_uri,
+	sip_redirect_headers(si->redirecting, si->redirect_reason, me, sl->req_uri,
 			     sl->req_div, sizeof(sl->req_div), sl->req_hist, sizeof(sl->req_hist));
 	if (sl->assert_identity && si->calling[0])
-		snprintf(sl->req_pai, sizeof(sl->req_pai), "P-Asserted-Identity: <sip:%s@%s:%d;user=phone>",
-			 si->calling, sl->ua->bind, sl->ua->port);
+		snprintf(sl->req_pai, sizeof(sl->req_pai), "P-Asserted-Identity: <sip:%s@%s;user=phone>",
+			 si->calling, me);
 	if (si->referred_by[0])	/* RFC 3892: who transferred the call here */
-		snprintf(sl->req_refby, sizeof(sl->req_refby), "Referred-By: <sip:%s@%s:%d>", si->referred_by,
-			 sl->ua->bind, sl->ua->port);
+		snprintf(sl->req_refby, sizeof(sl->req_refby), "Referred-By: <sip:%s@%s>", si->referred_by, me);
 	if ((a->rc = sl_invite(sl, 0))) {
 		*a->causep = CAUSE_TEMP_FAILURE;
 		return;
@@ -345,7 +347,8 @@ static void sl_enter_ending(struct fsm_inst *fi, int prev)
  * in-band tones (progress indicator 1 or 8) so the caller hears them. */
 static void sl_respond_sdp(struct sip_leg *sl, int status, const char *phrase)
 {
-	char sdp[SDP_ANSWER_LEN];
+	char sdp[SDP_ANSWER_LEN], m[SIP_OWN_HOSTPORT_LEN + 8];
+	const char *contact = sl_contact(sl, m, sizeof(m));	/* bound to ::: ours (sip_addr.c) */
 	/* RFC 4028 9: a 2xx with Session-Expires to a caller that supports
 	 * timers says Require: timer */
 	int req_timer = status >= 200 && sip_timers_require(sl);
@@ -358,8 +361,8 @@ static void sl_respond_sdp(struct sip_leg *sl, int status, const char *phrase)
 	if (sl_build_answer(sl, sdp, sizeof(sdp), SDP_SENDRECV, &sl->offer_ml))
 		LOGE(LSS_SIP, "%s SDP answer does not fit in %zu bytes", sl_describe(&sl->base), sizeof(sdp));
 	nua_respond(sl->nh, status, phrase, TAG_IF(req_timer, SIPTAG_REQUIRE_STR("timer")),
-		    TAG_IF(sl->tls_contact[0], SIPTAG_CONTACT_STR(sl->tls_contact)),
-		    SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+		    SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp),
+		    TAG_IF(contact, SIPTAG_CONTACT_STR(contact)), TAG_END());
 	/* nua sends a 183 reliably to a caller with 100rel (RFC 3262): the
 	 * answer is given, and the 200 carries no second one (RFC 6337 3.1) */
 	if (status == 183 && sl->peer_100rel)
@@ -369,14 +372,16 @@ static void sl_respond_sdp(struct sip_leg *sl, int status, const char *phrase)
 /* leg_ops.alert (inband 0/1) and .progress (1): 180, or 183 with our SDP. */
 static void ev_alert(struct sip_leg *sl, int inband)
 {
+	char m[SIP_OWN_HOSTPORT_LEN + 8];
+	const char *contact = sl_contact(sl, m, sizeof(m));
+
 	if (sl_is(sl, SIP_ST_TERMINATING))
 		return;	/* the caller has gone; the call has not heard yet */
 	sl_move(sl, SIP_ST_EARLY);
 	if (inband && sip_offer_early_ok(sl))
 		sl_respond_sdp(sl, SIP_183_SESSION_PROGRESS);
 	else
-		nua_respond(sl->nh, SIP_180_RINGING, TAG_IF(sl->tls_contact[0], SIPTAG_CONTACT_STR(sl->tls_contact)),
-			    TAG_END());
+		nua_respond(sl->nh, SIP_180_RINGING, TAG_IF(contact, SIPTAG_CONTACT_STR(contact)), TAG_END());
 }
 
 static void sl_alert(struct leg *leg, int inband)

@@ -9,6 +9,7 @@
 #include "sip/sip_listen.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include <sofia-sip/su_string.h>
 
 #include "core/log.h"
+#include "sip/sip_addr.h"
 #include "sip/sip_internal.h"
 
 const char *sip_tp_name(enum sip_tp tp)
@@ -50,9 +52,24 @@ static int addr_parse(const char *addr, struct sockaddr_storage *ss)
 	return 0;
 }
 
-/* The port of a bound socket whose address is want's, else -1. */
+/* want is the wildcard of its family ("0.0.0.0", "::") */
+static int addr_any(const struct sockaddr_storage *want)
+{
+	if (want->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)want)->sin_addr.s_addr == htonl(INADDR_ANY);
+	return want->ss_family == AF_INET6 &&
+	       IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)want)->sin6_addr);
+}
+
+/* The port of a bound socket whose address is want's, else -1. A wildcard
+ * bind is every address (sip_addr.c: "::" is both families, one socket
+ * per address): any socket of the family, or of both for "::". */
 static int bound_port(const struct sockaddr_storage *ss, const struct sockaddr_storage *want)
 {
+	if (addr_any(want) && (ss->ss_family == want->ss_family || want->ss_family == AF_INET6) &&
+	    (ss->ss_family == AF_INET || ss->ss_family == AF_INET6))
+		return ntohs(ss->ss_family == AF_INET ? ((const struct sockaddr_in *)ss)->sin_port
+						      : ((const struct sockaddr_in6 *)ss)->sin6_port);
 	if (ss->ss_family != want->ss_family)
 		return -1;
 	if (ss->ss_family == AF_INET) {
@@ -142,9 +159,16 @@ void sip_tp_follow_request(struct sip_leg *sl, sip_t const *sip)
 	if (sip_tp_m_params(sl->transport))
 		nua_set_hparams(sl->nh, NUTAG_M_PARAMS(sip_tp_m_params(sl->transport)), TAG_END());
 	sl->tls_contact[0] = 0;
-	if (sl->transport == SIP_TP_TLS && sip && sip->sip_request && sip->sip_request->rq_url->url_type == url_sip)
-		snprintf(sl->tls_contact, sizeof(sl->tls_contact), "<sip:%s:%d;transport=tls>", sl->ua->bind,
-			 sl->ua->tls_port);
+	if (sl->transport == SIP_TP_TLS && sip && sip->sip_request && sip->sip_request->rq_url->url_type == url_sip) {
+		char src[NETADDR_STRLEN], host[sizeof(sl->ua->bind)], hp[SIP_HOSTPORT_LEN];
+
+		/* the address the caller reached (a wildcard bind: ours towards it) */
+		sip_request_source(sl->ua, src, sizeof(src));
+		if (sip_addr_own_host(host, sizeof(host), sl->ua->bind, src) == -ENOSPC)
+			snprintf(host, sizeof(host), "%s", sl->ua->bind);
+		snprintf(sl->tls_contact, sizeof(sl->tls_contact), "<sip:%s;transport=tls>",
+			 sip_hostport(hp, host, sl->ua->tls_port));
+	}
 }
 
 /* nta answers a request itself when it could not be sent, or its connection

@@ -40,8 +40,9 @@ int sl_build_answer(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir dir,
 		    const struct sdp_mlines *offer)
 {
 	int pts[DP_MAX_CODECS];
+	char addr[NETADDR_STRLEN];
 	struct sdp_build_params bp = {
-		.addr = sl->ua->rtp_ip, .port = rtp_local_port(sl->rtp), .pts = pts,
+		.addr = sl_media_addr(sl, addr, sizeof(addr)), .port = rtp_local_port(sl->rtp), .pts = pts,
 		.te_pt = SDP_PT_TELEPHONE_EVENT, .dir = dir,
 		.sess_id = sl->sdp_id, .sess_ver = ++sl->sdp_ver, .offer = offer,
 		.null_addr = sl->offer_null_addr, .ptime = sl->rm.ptime, .proto = sl->proto,

@@ -68,7 +68,8 @@ int sip_offer_due(const struct sip_leg *sl)
 
 void sip_offer_respond(struct sip_leg *sl, int status, const char *phrase, int req_timer)
 {
-	char sdp[SDP_ANSWER_LEN];
+	char sdp[SDP_ANSWER_LEN], m[SIP_OWN_HOSTPORT_LEN + 8];
+	const char *contact = sl_contact(sl, m, sizeof(m));	/* bound to ::: ours (sip_addr.c) */
 	int reliable = status > 100 && status < 200;
 
 	if (sl->oa == SIP_OA_OFFERED && status >= 200) {
@@ -84,7 +85,7 @@ void sip_offer_respond(struct sip_leg *sl, int status, const char *phrase, int r
 		oa_move(sl, SIP_OA_OFFERED);
 		sl->early_reliable = reliable;
 		nua_respond(sl->nh, status, phrase, TAG_IF(reliable, SIPTAG_REQUIRE_STR("100rel")),
-			    TAG_IF(req_timer, SIPTAG_REQUIRE_STR("timer")),
+			    TAG_IF(req_timer, SIPTAG_REQUIRE_STR("timer")), TAG_IF(contact, SIPTAG_CONTACT_STR(contact)),
 			    SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
 	}
 }

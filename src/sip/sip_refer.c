@@ -288,7 +288,7 @@ int sip_refer_bye_also(struct sip_leg *sl, sip_t const *sip)
 void sip_refer_peer_changed(struct leg *leg, const char *number)
 {
 	struct sip_leg *sl = (struct sip_leg *)leg;
-	char pai[256];
+	char pai[256], me[SIP_OWN_HOSTPORT_LEN];
 	int trusted = sl->assert_identity || leg->trust_domain;
 
 	if (!trusted || !sl->nh || !sl_is(sl, SIP_ST_CONFIRMED)) {
@@ -296,8 +296,8 @@ void sip_refer_peer_changed(struct leg *leg, const char *number)
 		     trusted ? "dialog not confirmed" : "not in the trust domain");
 		return;
 	}
-	snprintf(pai, sizeof(pai), "P-Asserted-Identity: <sip:%s@%s:%d;user=phone>", number, sl->ua->bind,
-		 sl->ua->port);
+	snprintf(pai, sizeof(pai), "P-Asserted-Identity: <sip:%s@%s;user=phone>", number,
+		 sl_own_hostport(sl, me));
 	LOGN(LSS_SIP, "%s now talks to %s: UPDATE with P-Asserted-Identity", sip_leg_describe(sl), number);
 	nua_update(sl->nh, SIPTAG_HEADER_STR(pai), TAG_END());
 }

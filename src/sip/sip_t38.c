@@ -223,9 +223,9 @@ static void t38_stop(struct sip_leg *sl)
 static void t38_reinvite(struct sip_leg *sl)
 {
 	struct sip_t38 *t = sl->t38;
-	struct sdp_t38_build_params p = { .addr = sl->ua->rtp_ip, .t38 = &t38_ours,
+	char sdp[SDP_ANSWER_LEN], addr[NETADDR_STRLEN];
+	struct sdp_t38_build_params p = { .addr = sl_media_addr(sl, addr, sizeof(addr)), .t38 = &t38_ours,
 					  .sess_id = sl->sdp_id, .offer_image = -1 };
-	char sdp[SDP_ANSWER_LEN];
 
 	/* RFC 3261 14.1: not while another INVITE of ours is pending */
 	if (!sl->nh || !sl_is(sl, SIP_ST_CONFIRMED) || sl->hold_out)
@@ -293,9 +293,9 @@ static int t38_of(sip_t const *sip, struct sdp_t38_info *ti)
 int sip_t38_offer_in(struct sip_leg *sl, sip_t const *sip, int update)
 {
 	struct sdp_t38_info *ti = malloc(sizeof(*ti));
-	struct sdp_t38_build_params p = { .addr = sl->ua->rtp_ip, .sess_id = sl->sdp_id };
+	char sdp[SDP_ANSWER_LEN], addr[NETADDR_STRLEN];
+	struct sdp_t38_build_params p = { .addr = sl_media_addr(sl, addr, sizeof(addr)), .sess_id = sl->sdp_id };
 	struct sdp_t38 ans;
-	char sdp[SDP_ANSWER_LEN];
 	int rc, handled = 1;
 
 	if (!ti)
@@ -407,7 +407,9 @@ int sip_t38_response(struct sip_leg *sl, int status, sip_t const *sip)
 
 int sip_t38_offer(struct sip_leg *sl, char *buf, size_t len)
 {
-	struct sdp_t38_build_params p = { .addr = sl->ua->rtp_ip, .sess_id = sl->sdp_id, .offer_image = -1 };
+	char addr[NETADDR_STRLEN];
+	struct sdp_t38_build_params p = { .addr = sl_media_addr(sl, addr, sizeof(addr)), .sess_id = sl->sdp_id,
+					  .offer_image = -1 };
 
 	if (!sl->t38 || !sl->t38->gw)
 		return -ENOENT;

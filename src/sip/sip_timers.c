@@ -223,6 +223,7 @@ void sip_timers_rtp_check(struct sip_leg *sl)
 	};
 	long long last_rx;
 	unsigned next;
+	char hp[SIP_HOSTPORT_LEN];
 
 	if (!sl->rtp)
 		return;
@@ -236,14 +237,14 @@ void sip_timers_rtp_check(struct sip_leg *sl)
 		fsm_timer_start_ms(&sl->fi, next);	/* 0: the watch is off */
 		return;
 	case RTP_WATCH_SILENT:
-		LOGN(LSS_RTP, "%s RTP timeout%s: no RTP from %s:%d for %.1f s, clearing with cause %d",
-		     sl->base.ops->describe(&sl->base), in.held ? " on hold" : "", sl->remote_addr,
-		     sl->remote_port, (in.now_ms - in.since_ms) / 1000.0, CAUSE_TEMP_FAILURE);
+		LOGN(LSS_RTP, "%s RTP timeout%s: no RTP from %s for %.1f s, clearing with cause %d",
+		     sl->base.ops->describe(&sl->base), in.held ? " on hold" : "",
+		     sip_hostport(hp, sl->remote_addr, sl->remote_port), (in.now_ms - in.since_ms) / 1000.0, CAUSE_TEMP_FAILURE);
 		break;
 	case RTP_WATCH_REFUSED:
-		LOGN(LSS_RTP, "%s RTP timeout: %s:%d answers ICMP port unreachable (%u in a row), "
+		LOGN(LSS_RTP, "%s RTP timeout: %s answers ICMP port unreachable (%u in a row), "
 		     "no RTP for %.1f s: the far end is gone, clearing with cause %d",
-		     sl->base.ops->describe(&sl->base), sl->remote_addr, sl->remote_port,
+		     sl->base.ops->describe(&sl->base), sip_hostport(hp, sl->remote_addr, sl->remote_port),
 		     in.refused_run, (in.now_ms - in.since_ms) / 1000.0, CAUSE_TEMP_FAILURE);
 		break;
 	}

@@ -190,7 +190,7 @@ static void ua_free_early(struct sip_ua *ua)
 int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 {
 	struct sip_ua *ua = calloc(1, sizeof(*ua));
-	char url[160], sips[160];
+	char url[160], sips[160], bound[256];
 	unsigned want, got;
 	int rc;
 
@@ -231,9 +231,13 @@ int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 		sip_trace_enable(trace_cb, ua);
 	/* "sip:H:P" is UDP and TCP to nta (and SCTP, not built into Debian's
 	 * Sofia); ";transport=udp,tcp" would say it too, but this nta keeps
-	 * the split list in a block-local array and crashes on it. */
-	snprintf(url, sizeof(url), "sip:%s:%d%s", p->bind, p->port, p->tcp ? "" : ";transport=udp");
-	snprintf(sips, sizeof(sips), "sips:%s:%d", p->bind, p->tls_port);
+	 * the split list in a block-local array and crashes on it. IPv6
+	 * bracketed, "::" every address of both families (sip_addr.c). */
+	sip_addr_listen_url(url, sizeof(url) - 16, p->bind, p->port);
+	if (!p->tcp)
+		strcat(url, ";transport=udp");
+	sip_addr_listen_url(sips + 1, sizeof(sips) - 1, p->bind, p->tls_port);
+	memcpy(sips, "sips:", 5);	/* "sip:..." moved up one: "sips:..." */
 	if (p->tls_port &&
 	    (rc = sip_tls_dir_make(ua->tls_dir, sizeof(ua->tls_dir), p->tls_cert, p->tls_key, p->tls_ca))) {
 		ua_free_early(ua);
@@ -252,6 +256,8 @@ int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 		if ((want & ~got) & (1u << tp))
 			LOGE(LSS_SIP, "asked to listen on %s:%d (%s), but the stack does not (see its lines above)",
 			     p->bind, tp == SIP_TP_TLS ? p->tls_port : p->port, sip_tp_name(tp));
+	if (!sip_addr_bound(p->port, bound, sizeof(bound)) && strchr(bound, ','))
+		LOGN(LSS_SIP, "bound on every address (%s): %s", p->bind, bound);
 	*uap = ua;
 	if (want & ~got)
 		return -EADDRNOTAVAIL;	/* sip_ua_free() takes it back */

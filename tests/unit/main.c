@@ -23,6 +23,7 @@
 	X(fax_tone) \
 	X(fsm) \
 	X(log) \
+	X(netaddr) \
 	X(peer_health) \
 	X(loop) \
 	X(registrar) \

@@ -268,12 +268,22 @@ static void test_session_target(void)
 		{ "DNS:gw-2.example.com", "gw-2.example.com", 5060 },
 		{ "proxy.example.com", "proxy.example.com", 5060 },
 		{ "proxy:65535", "proxy", 65535 },
+		{ "ipv6:[::1]:5060", "::1", 5060 },
+		{ "ipv6:[2001:db8::1]:5070", "2001:db8::1", 5070 },
+		{ "IPV6:[2001:DB8::1]", "2001:DB8::1", 5060 },
+		{ "ipv6:2001:db8::1", "2001:db8::1", 5060 },
+		{ "ipv6:::ffff:192.0.2.1", "::ffff:192.0.2.1", 5060 },
+		{ "[fd00::5]:5080", "fd00::5", 5080 },
 	};
 	static const char *const bad[] = {
 		"", "ipv4:", "dns:", ":5060", "ipv4:10.0.0.256", "ipv4:gw.example.com",
 		"ipv4:1.2.3.4:0", "ipv4:1.2.3.4:65536", "ipv4:1.2.3.4:50a", "ipv4:1.2.3.4:",
 		"ipv4:1.2.3.4:5060:1", "dns:bad_host", "dns:-bad.example.com", "dns:a..b",
-		"ipv6:[::1]:5060", "sip:gw.example.com", "gw.example.com ",
+		"sip:gw.example.com", "gw.example.com ",
+		"ipv6:", "ipv6:[]", "ipv6:[::1", "ipv6:[::1]5060", "ipv6:[::1]:", "ipv6:[::1]:0",
+		"ipv6:[::1]:65536", "ipv6:[::1]:5060:1", "ipv6:[10.0.0.1]", "ipv6:10.0.0.1", "ipv6:[::g]",
+		"ipv6:gw.example.com", "ipv6:[::1%lo]", "ipv4:[::1]:5060", "ipv4:::1", "dns:[gw.example.com]",
+		"[::1]x",
 	};
 	struct dial_peer dp;
 	char host[64];

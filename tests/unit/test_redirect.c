@@ -105,6 +105,9 @@ static void test_server_contacts_and_table(void)
 	CU_ASSERT_STRING_EQUAL(lc.uri[1], "sip:2001@192.0.2.1:5060;user=phone");
 	CU_ASSERT_EQUAL(lc.q[0], 1000);
 	CU_ASSERT_EQUAL(lc.q[1], 900);
+	/* our address IPv6: bracketed (RFC 5118 4.1) */
+	CU_ASSERT_EQUAL(route_redir_user_contacts(&u, "2001:db8::10", 5060, reg, 2, &lc), 0);
+	CU_ASSERT_STRING_EQUAL(lc.uri[0], "sip:2003@[2001:db8::10]:5060;user=phone");
 	u.forward_all[0] = 0;	/* no forward: the registered phones (B-12's 300) */
 	CU_ASSERT_EQUAL(route_redir_user_contacts(&u, "192.0.2.1", 5060, reg, 2, &lc), 0);
 	CU_ASSERT_STRING_EQUAL(lc.uri[1], "sip:2004@10.0.0.2:5070");

@@ -124,6 +124,58 @@ static void test_null_address_is_hold(void)
 	CU_ASSERT_TRUE(sdp_is_hold(&si));
 }
 
+/* RFC 4566 5.7 addrtype IP6 (RFC 3266): the address as Sofia reads it,
+ * no brackets; c=IN IP6 :: is hold as 0.0.0.0 is for IPv4. */
+static void test_ipv6_offer(void)
+{
+	static const char sdp[] =
+		"v=0\r\no=phone 1 1 IN IP6 2001:db8::10\r\ns=-\r\nc=IN IP6 2001:db8::10\r\nt=0 0\r\n"
+		"m=audio 49170 RTP/AVP 0\r\n"
+		"c=IN IP6 2001:db8::11\r\n";
+	static const char held[] =
+		"v=0\r\no=phone 1 2 IN IP6 ::1\r\ns=-\r\nc=IN IP6 ::\r\nt=0 0\r\nm=audio 49170 RTP/AVP 0\r\n";
+	struct sdp_info si;
+
+	CU_ASSERT_EQUAL_FATAL(sdp_info_parse(&si, sdp), 0);
+	CU_ASSERT_STRING_EQUAL(si.addr, "2001:db8::11");
+	CU_ASSERT_EQUAL(si.port, 49170);
+	CU_ASSERT_EQUAL(si.null_addr, 0);
+	CU_ASSERT_FALSE(sdp_is_hold(&si));
+	CU_ASSERT_EQUAL_FATAL(sdp_info_parse(&si, held), 0);
+	CU_ASSERT_STRING_EQUAL(si.addr, "::");
+	CU_ASSERT_EQUAL(si.null_addr, 1);
+	CU_ASSERT_TRUE(sdp_is_hold(&si));
+}
+
+/* Our description for an IPv6 RTP address: o= and c= IN IP6, the address
+ * bare; held the old way, c=IN IP6 ::; it parses back. */
+static void test_ipv6_build(void)
+{
+	static const int pts[] = { 0 };
+	struct sdp_build_params p = {
+		.addr = "::1", .port = 30000, .pts = pts, .n_pts = 1, .te_pt = -1, .dir = SDP_SENDRECV,
+		.sess_id = 7, .sess_ver = 2,
+	};
+	struct sdp_info si;
+	char buf[1024];
+
+	CU_ASSERT_EQUAL_FATAL(sdp_build(buf, sizeof(buf), &p), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "o=sipgw 7 2 IN IP6 ::1\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "c=IN IP6 ::1\r\n"));
+	CU_ASSERT_PTR_NULL(strstr(buf, "IP4"));
+	CU_ASSERT_EQUAL_FATAL(sdp_info_parse(&si, buf), 0);
+	CU_ASSERT_STRING_EQUAL(si.addr, "::1");
+	p.null_addr = 1;
+	CU_ASSERT_EQUAL_FATAL(sdp_build(buf, sizeof(buf), &p), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "o=sipgw 7 2 IN IP6 ::1\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "c=IN IP6 ::\r\n"));
+	p.addr = "192.0.2.5";
+	CU_ASSERT_EQUAL_FATAL(sdp_build(buf, sizeof(buf), &p), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "c=IN IP4 0.0.0.0\r\n"));
+	CU_ASSERT_STRING_EQUAL(sdp_addr_type("2001:db8::1"), "IP6");
+	CU_ASSERT_STRING_EQUAL(sdp_addr_type("192.0.2.1"), "IP4");
+}
+
 static void parse_with_dir(const char *attr_session, const char *attr_media, struct sdp_info *si)
 {
 	char sdp[512];
@@ -808,6 +860,8 @@ int suite_sdp_add(void)
 		{ "no telephone-event -> te_pt -1", test_parse_no_telephone_event },
 		{ "media-level c= overrides session", test_media_level_connection_wins },
 		{ "m=audio 0 -> port 0", test_rejected_stream_port_zero },
+		{ "IPv6 offer: IN IP6 address, c=IN IP6 :: is hold", test_ipv6_offer },
+		{ "IPv6 build: o= and c= IN IP6, null address ::", test_ipv6_build },
 		{ "c=0.0.0.0 is hold", test_null_address_is_hold },
 		{ "direction attributes and hold", test_direction_and_hold },
 		{ "media direction overrides session", test_media_direction_overrides_session },
