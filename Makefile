@@ -5,7 +5,7 @@
 #   make bench  benchmarks (figures only, never pass/fail on time)
 #   make fuzz   libFuzzer targets in tests/fuzz, each FUZZ_TIME seconds
 
-PKGS    := sofia-sip-ua spandsp speexdsp sqlite3 libconfig opus libtiff-4
+PKGS    := sofia-sip-ua spandsp speexdsp sqlite3 libconfig opus libtiff-4 libsrtp2
 BUILD   ?= build
 CC      ?= cc
 OPT     ?= -O2

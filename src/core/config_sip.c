@@ -103,9 +103,17 @@ static int peer_transport_check(struct ctx *c, const config_setting_t *g, const 
 /* A dial-peer's SIP keys that depend on each other, after its table. */
 int load_peer_sip(struct ctx *c, const config_setting_t *g, struct dial_peer *dp)
 {
-	int rc = peer_transport_check(c, g, dp);
+	const config_setting_t *s = config_setting_get_member(g, "srtp");
+	int rc;
 
-	if (rc)
+	/* RFC 4568 8.3: SDES keys travel in the SDP, in clear unless the
+	 * signalling is encrypted; Cisco's "srtp" wants "session transport
+	 * tls" too. "optional" offers keys just as "mandatory" does. */
+	if (dp->type == DP_VOIP && dp->srtp != DP_SRTP_OFF && dp->transport != DP_TP_TLS)
+		return fail(c, s ? s : g,
+			    "dial-peer %d: 'srtp' = \"%s\" needs session_transport = \"tls\" (SDES keys would cross in clear)",
+			    dp->tag, dp->srtp == DP_SRTP_MANDATORY ? "mandatory" : "optional");
+	if ((rc = peer_transport_check(c, g, dp)))
 		return rc;
 	/* OPTIONS go to an address: a span has none, and "registrar" is
 	 * every registered phone (their REGISTERs are their keepalive). */

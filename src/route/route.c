@@ -264,6 +264,7 @@ static int route_try_voip(struct route_call *rc, const struct dial_peer *dp)
 	t.dtmf_relay = &dp->dtmf_relay;
 	t.codecs = &dp->codecs;
 	t.transport = dp->transport;
+	t.srtp = dp->srtp;
 	t.delayed_offer = dp->delayed_offer;
 	snprintf(what, sizeof(what), "dial-peer %d (%s)", dp->tag, dp->target);
 	return route_place_sip(rc, &t, what);

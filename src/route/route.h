@@ -35,6 +35,7 @@ struct route_target {
 	int port;
 	const char *ruri;	/* sip: a registered contact, used as the Request-URI */
 	int transport;		/* sip: enum dp_transport, the dial-peer's session_transport */
+	int srtp;		/* sip: enum dp_srtp (0: off) */
 };
 
 enum route_leg_kind { ROUTE_LEG_PRI, ROUTE_LEG_SIP, ROUTE_LEG__COUNT };

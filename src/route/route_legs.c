@@ -37,8 +37,8 @@ int route_legs_sip(void *arg, struct leg **legp, const struct route_target *t)
 	struct route_legs *rl = arg;
 	struct sip_leg_params p = { .host = t->host, .port = t->port, .ruri = t->ruri,
 				    .dial_peer = t->dial_peer, .assert_identity = t->assert_identity,
-				    .dtmf_relay = t->dtmf_relay, .codecs = t->codecs,
-				    .delayed_offer = t->delayed_offer, .transport = t->transport };
+				    .dtmf_relay = t->dtmf_relay, .codecs = t->codecs, .transport = t->transport,
+				    .srtp = t->srtp, .delayed_offer = t->delayed_offer };
 
 	if (!rl->ua)
 		return -ENOENT;

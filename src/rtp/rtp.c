@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "core/netaddr.h"
 #include "rtp/rtcp.h"
+#include "rtp/srtp.h"
 
 #define RTP_VERSION 2
 #define RTP_MAX_PKT 1500
@@ -83,6 +84,7 @@ struct rtp_session {
 	char cname[64];
 	long long last_rx_ms;	/* CLOCK_MONOTONIC ms of the last RTP packet, 0 = none yet */
 	unsigned refused_run;	/* ICMP port unreachable in a row since then */
+	struct rtp_srtp *srtp;	/* RFC 3711 on both sockets; NULL: plain RTP/AVP */
 };
 
 /* RFC 3550 5.1, 5.3.1 (header extension), 5.1 P bit (padding). */
@@ -215,24 +217,31 @@ static void rtcp_take(struct rtp_session *rs, const struct rtcp_info *ri)
 }
 
 /* One compound RTCP packet received, on port + 1 or muxed on the RTP port. */
-static void rtcp_in(struct rtp_session *rs, const uint8_t *buf, size_t n)
+static void rtcp_in(struct rtp_session *rs, uint8_t *buf, size_t n)
 {
 	struct rtcp_info ri;
+	size_t wire = n;
 
+	/* RFC 3711 3.4: SRTCP is authenticated always; nothing of a compound
+	 * that fails is looked at (n: cut to the compound, in place) */
+	if (rs->srtp && rtp_srtp_unprotect_rtcp(rs->srtp, buf, &n)) {
+		rs->st.rtcp_dropped++;
+		return;
+	}
 	if (rtcp_parse(buf, n, &ri) < 0) {
 		rs->st.rtcp_dropped++;
 		return;
 	}
 	rs->st.rtcp_rx++;
-	/* 6.3.3: every compound received moves the average size */
-	rs->rtcp_avg_size += ((double)n + RTCP_IPUDP_HDR - rs->rtcp_avg_size) / 16;
+	/* 6.3.3: every compound received moves the average size (as it came) */
+	rs->rtcp_avg_size += ((double)wire + RTCP_IPUDP_HDR - rs->rtcp_avg_size) / 16;
 	rtcp_take(rs, &ri);
 }
 
 static int rtcp_readable(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)
 {
 	struct rtp_session *rs = (struct rtp_session *)arg;
-	uint8_t buf[RTCP_MAX_PKT];
+	uint8_t buf[RTCP_MAX_PKT + RTP_SRTP_TRAILER_MAX];
 
 	for (;;) {
 		ssize_t n = recv(rs->rtcp_fd, buf, sizeof(buf), 0);
@@ -249,8 +258,9 @@ static int rtcp_readable(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *
 static int rtcp_send_report(struct rtp_session *rs, int bye)
 {
 	struct rtcp_build_params bp = { .ssrc = rs->ssrc, .cname = rs->cname, .bye = bye };
-	uint8_t buf[RTCP_MAX_PKT];
+	uint8_t buf[RTCP_MAX_PKT + RTP_SRTP_TRAILER_MAX];
 	struct rtcp_rb rb;
+	size_t len;
 	int n;
 
 	if (!rs->has_remote)
@@ -273,11 +283,14 @@ static int rtcp_send_report(struct rtp_session *rs, int bye)
 	}
 	rs->tx_at_report = rs->tx_at_last;
 	rs->tx_at_last = rs->st.tx_packets;
-	n = rtcp_build(buf, sizeof(buf), &bp);
+	n = rtcp_build(buf, RTCP_MAX_PKT, &bp);
 	if (n < 0)
 		return n;
-	rs->rtcp_avg_size += ((double)n + RTCP_IPUDP_HDR - rs->rtcp_avg_size) / 16;
-	if (sendto(rs->mux ? rs->fd : rs->rtcp_fd, buf, (size_t)n, 0,
+	len = (size_t)n;
+	if (rs->srtp && (n = rtp_srtp_protect_rtcp(rs->srtp, buf, &len, sizeof(buf))))
+		return n;
+	rs->rtcp_avg_size += ((double)len + RTCP_IPUDP_HDR - rs->rtcp_avg_size) / 16;
+	if (sendto(rs->mux ? rs->fd : rs->rtcp_fd, buf, len, 0,
 		   (const struct sockaddr *)(rs->mux ? &rs->remote : &rs->rtcp_remote),
 		   netaddr_len(rs->mux ? &rs->remote : &rs->rtcp_remote)) < 0)
 		return -errno;
@@ -315,7 +328,7 @@ static void rtcp_tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg
 static int rtp_readable(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)
 {
 	struct rtp_session *rs = (struct rtp_session *)arg;
-	uint8_t buf[RTP_MAX_PKT];
+	uint8_t buf[RTP_MAX_PKT + RTP_SRTP_TRAILER_MAX];
 	struct rtp_header h;
 	int errs = 0;
 
@@ -327,15 +340,22 @@ static int rtp_readable(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *a
 		ssize_t n = recv(rs->fd, buf, sizeof(buf), 0);
 		if (n < 0 && errno == ECONNREFUSED && errs++ < 8)
 			continue;
+		size_t len = n > 0 ? (size_t)n : 0;
+
 		if (n < 0)
 			break;
 		/* RFC 5761 4: muxed, a second octet of 192-223 (payload
-		 * type 64-95 with the marker) is RTCP */
+		 * type 64-95 with the marker) is RTCP; SRTCP leaves it clear */
 		if (rs->mux && n >= 2 && (buf[1] & 0x7f) >= 64 && (buf[1] & 0x7f) <= 95) {
-			rtcp_in(rs, buf, (size_t)n);
+			rtcp_in(rs, buf, len);
 			continue;
 		}
-		if (rtp_parse(buf, (size_t)n, &h) < 0 ||
+		/* RFC 3711 3.3: a forged or replayed packet is dropped whole */
+		if (rs->srtp && (len < RTP_HDR_LEN || rtp_srtp_unprotect(rs->srtp, buf, &len))) {
+			rs->st.rx_dropped++;
+			continue;
+		}
+		if (rtp_parse(buf, len, &h) < 0 ||
 		    (h.pt >= 72 && h.pt <= 76)) {	/* 72-76: RTCP (RFC 5761 4) */
 			rs->st.rx_dropped++;
 			continue;
@@ -491,6 +511,7 @@ void rtp_free(struct rtp_session *rs)
 		close(rs->fd);
 	if (rs->rtcp_fd >= 0)
 		close(rs->rtcp_fd);
+	rtp_srtp_free(rs->srtp);
 	free(rs);
 }
 
@@ -564,8 +585,18 @@ static void rtp_hdr(struct rtp_session *rs, uint8_t *h, int pt, int marker, uint
 	rtp_header_build(h, pt, marker, rs->seq, ts, rs->ssrc);
 }
 
-static int rtp_xmit(struct rtp_session *rs, const uint8_t *pkt, size_t n)
+/* Protected in place when the session has SRTP: pkt[cap] keeps room for the tag. */
+static int rtp_seal(struct rtp_session *rs, uint8_t *pkt, size_t *n, size_t cap)
 {
+	return rs->srtp ? rtp_srtp_protect(rs->srtp, pkt, n, cap) : 0;
+}
+
+static int rtp_xmit(struct rtp_session *rs, uint8_t *pkt, size_t n, size_t cap)
+{
+	int rc = rtp_seal(rs, pkt, &n, cap);
+
+	if (rc)
+		return rc;
 	if (sendto(rs->fd, pkt, n, 0, (const struct sockaddr *)&rs->remote, netaddr_len(&rs->remote)) < 0)
 		return -errno;
 	rs->seq++;
@@ -575,10 +606,10 @@ static int rtp_xmit(struct rtp_session *rs, const uint8_t *pkt, size_t n)
 
 int rtp_send(struct rtp_session *rs, int pt, const uint8_t *payload, size_t len, uint32_t ts_inc)
 {
-	uint8_t pkt[RTP_MAX_PKT];
+	uint8_t pkt[RTP_MAX_PKT + RTP_SRTP_TRAILER_MAX];
 	int rc = 0;
 
-	if (len > sizeof(pkt) - RTP_HDR_LEN)
+	if (len > RTP_MAX_PKT - RTP_HDR_LEN)
 		return -EMSGSIZE;
 	if (rs->has_remote && !rs->held && rs->drop_every && ++rs->drop_count % rs->drop_every == 0) {
 		rs->seq++;	/* lost on the way: sent as far as we know */
@@ -589,7 +620,7 @@ int rtp_send(struct rtp_session *rs, int pt, const uint8_t *payload, size_t len,
 	} else if (rs->has_remote && !rs->held) {
 		rtp_hdr(rs, pkt, pt, rs->marker_next, rs->ts);
 		memcpy(pkt + RTP_HDR_LEN, payload, len);
-		rc = rtp_xmit(rs, pkt, RTP_HDR_LEN + len);
+		rc = rtp_xmit(rs, pkt, RTP_HDR_LEN + len, sizeof(pkt));
 		if (!rc)
 			rs->tx_octets += (uint32_t)len;
 		rs->marker_next = 0;
@@ -608,7 +639,8 @@ static int event_code(char d)
 
 int rtp_send_event(struct rtp_session *rs, int pt, char digit, uint16_t duration, int end)
 {
-	uint8_t pkt[RTP_HDR_LEN + 4];
+	uint8_t pkt[RTP_HDR_LEN + 4 + RTP_SRTP_TRAILER_MAX];
+	size_t n = RTP_HDR_LEN + 4;
 	int code = event_code(digit), marker = 0, rc = 0;
 
 	if (code < 0)
@@ -628,9 +660,13 @@ int rtp_send_event(struct rtp_session *rs, int pt, char digit, uint16_t duration
 	pkt[RTP_HDR_LEN + 2] = (uint8_t)(duration >> 8);
 	pkt[RTP_HDR_LEN + 3] = (uint8_t)duration;
 	if (end) {
-		/* RFC 4733 2.5.1.4: the end packet is sent three times, same seq. */
+		/* RFC 4733 2.5.1.4: the end packet is sent three times, same seq;
+		 * protected once, the same bytes each time (RFC 3711 3.3.2: a
+		 * receiver takes the first, drops the copies as replays). */
+		if ((rc = rtp_seal(rs, pkt, &n, sizeof(pkt))))
+			return rc;
 		for (int i = 0; i < 3 && !rc; i++) {
-			if (sendto(rs->fd, pkt, sizeof(pkt), 0, (const struct sockaddr *)&rs->remote,
+			if (sendto(rs->fd, pkt, n, 0, (const struct sockaddr *)&rs->remote,
 				   netaddr_len(&rs->remote)) < 0)
 				rc = -errno;
 			else
@@ -642,7 +678,7 @@ int rtp_send_event(struct rtp_session *rs, int pt, char digit, uint16_t duration
 			rs->ts = rs->ev_ts + duration;
 		return rc;
 	}
-	return rtp_xmit(rs, pkt, sizeof(pkt));
+	return rtp_xmit(rs, pkt, n, sizeof(pkt));
 }
 
 void rtp_skip(struct rtp_session *rs, uint32_t ts_inc)
@@ -653,6 +689,18 @@ void rtp_skip(struct rtp_session *rs, uint32_t ts_inc)
 void rtp_mark(struct rtp_session *rs)
 {
 	rs->marker_next = 1;
+}
+
+void rtp_set_srtp(struct rtp_session *rs, struct rtp_srtp *s)
+{
+	if (rs->srtp != s)
+		rtp_srtp_free(rs->srtp);
+	rs->srtp = s;
+}
+
+struct rtp_srtp *rtp_get_srtp(const struct rtp_session *rs)
+{
+	return rs->srtp;
 }
 
 void rtp_get_stats(const struct rtp_session *rs, struct rtp_stats *st)

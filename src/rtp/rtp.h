@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 struct su_root_s;
+struct rtp_srtp;
 
 /** Called for every RTP packet received from the current remote. */
 typedef void (rtp_recv_h)(void *arg, int pt, const uint8_t *payload, size_t len,
@@ -90,6 +91,11 @@ int rtp_send_event(struct rtp_session *rs, int pt, char digit, uint16_t duration
 void rtp_skip(struct rtp_session *rs, uint32_t ts_inc);
 /** The next packet starts a talkspurt anew (RFC 3551 4.1: marker bit), as after a codec change. */
 void rtp_mark(struct rtp_session *rs);
+/** SRTP (RFC 3711, rtp/srtp.h) on what is sent and received from now on,
+ * RTCP too; the session owns s (and frees the one it had); NULL: plain. */
+void rtp_set_srtp(struct rtp_session *rs, struct rtp_srtp *s);
+/** The session's SRTP context, or NULL (a re-offer's new key goes there). */
+struct rtp_srtp *rtp_get_srtp(const struct rtp_session *rs);
 void rtp_get_stats(const struct rtp_session *rs, struct rtp_stats *st);
 /** When RTP last arrived (CLOCK_MONOTONIC ms, 0 = never) and the ICMP port
  * unreachable count since then (the RTP inactivity watch, sip_timers.c). */

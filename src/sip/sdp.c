@@ -110,6 +110,19 @@ static void take_rtpmap(struct sdp_rtpmap *map, const sdp_rtpmap_t *rm)
 		fmtp_copy(map->fmtp, rm->rm_fmtp);
 }
 
+/* RFC 4568 9.1: the media level's a=crypto lines; one we cannot use is
+ * left out (5.1.2: the answerer picks one it can), never the offer. */
+static void sdp_take_crypto(struct sdp_info *si, const sdp_attribute_t *a)
+{
+	for (; a; a = a->a_next) {
+		if (!a->a_name || strcasecmp(a->a_name, "crypto"))
+			continue;
+		si->n_crypto_lines++;
+		if (si->n_crypto < SDP_MAX_CRYPTO && !sdp_crypto_parse(a->a_value, &si->crypto[si->n_crypto], NULL))
+			si->n_crypto++;
+	}
+}
+
 /* The audio stream we take: its address, port, payload types, direction. */
 static void take_audio(struct sdp_info *si, const sdp_session_t *sess, const sdp_media_t *m)
 {
@@ -137,6 +150,7 @@ static void take_audio(struct sdp_info *si, const sdp_session_t *sess, const sdp
 		    si->cn_pt < 0)
 			si->cn_pt = rm->rm_pt;
 	}
+	sdp_take_crypto(si, m->m_attributes);
 	si->ptime = ms_attr(m->m_attributes, sess->sdp_attributes, "ptime");
 	si->maxptime = ms_attr(m->m_attributes, sess->sdp_attributes, "maxptime");
 	dir = dir_from_attrs(m->m_attributes);
@@ -422,6 +436,12 @@ static int build_audio(char *buf, size_t len, size_t *offp, const struct sdp_bui
 	rc |= sdp_put(buf, len, &off, "a=%s\r\n", sdp_dir_name(p->dir));
 	if (p->rtcp_mux)
 		rc |= sdp_put(buf, len, &off, "a=rtcp-mux\r\n");
+	for (int i = 0; i < p->n_crypto; i++) {
+		char v[SDP_CRYPTO_LINE_LEN];
+
+		rc |= sdp_crypto_format(v, sizeof(v), &p->crypto[i]);
+		rc |= sdp_put(buf, len, &off, "a=crypto:%s\r\n", v);
+	}
 	*offp = off;
 	return rc;
 }

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "sip/sdp_crypto.h"
+
 struct codec_desc;
 
 enum sdp_dir { SDP_SENDRECV, SDP_SENDONLY, SDP_RECVONLY, SDP_INACTIVE };
@@ -64,6 +66,10 @@ struct sdp_info {
 	int ptime, maxptime;	/* a=ptime / a=maxptime in ms (RFC 4566 6); 0 = absent */
 	enum sdp_dir dir;	/* a=sendrecv (default) / sendonly / recvonly / inactive */
 	int null_addr;		/* c=IN IP4 0.0.0.0 (RFC 2543 hold), or c=IN IP6 :: */
+	/* RFC 4568: the audio stream's a=crypto lines we can use, in the
+	 * offerer's order of preference, and how many it wrote in all */
+	struct sdp_crypto crypto[SDP_MAX_CRYPTO];
+	int n_crypto, n_crypto_lines;
 	enum sdp_proto proto;	/* the audio m= line's transport */
 	int rtcp_mux;		/* a=rtcp-mux (RFC 5761): RTCP on the RTP port */
 	struct sdp_mlines ml;
@@ -96,6 +102,8 @@ struct sdp_build_params {
 	 * at offer->audio and every other one refused with port 0. NULL: an
 	 * offer with the audio stream alone. */
 	const struct sdp_mlines *offer;
+	const struct sdp_crypto *crypto;	/* a=crypto lines (RFC 4568) to write */
+	int n_crypto;
 };
 
 /** Parse body: 0; -EBADMSG when it is not SDP; -ENOMEDIUM when no audio m=

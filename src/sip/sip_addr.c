@@ -172,6 +172,8 @@ const char *sl_contact(const struct sip_leg *sl, char *out, size_t len)
 	 * own, towards this peer, becomes the dialog's (its ds_ltarget). */
 	char host[NETADDR_STRLEN];
 
+	if (sl->tls_contact[0])	/* a sip: request over TLS (sip_tp_follow_request) */
+		return sl->tls_contact;
 	if (netaddr_parse(sl->ua->bind, &ss) || !netaddr_is_any(&ss))
 		return NULL;
 	/* a peer known by name only: nua's choice (its first transport) */

@@ -137,6 +137,11 @@ void sip_caps_offer_refusal(int rc, const struct sdp_info *si, const char *ours,
 		snprintf(r->text, sizeof(r->text), "audio transport %s not taken; RTP/AVP or RTP/AVPF",
 			 si && si->ml.audio >= 0 ? si->ml.m[si->ml.audio].proto : "?");
 		break;
+	case -EKEYREJECTED:	/* sip_srtp.c: SDES keys (RFC 4568) we cannot take */
+		r->warn = SIP_WARN_FORMAT;
+		snprintf(r->text, sizeof(r->text), "no SRTP key we take (AES_CM_128_HMAC_SHA1_80 or _32, one "
+			 "inline key, no MKI)");
+		break;
 	case -E2BIG:
 		r->warn = SIP_WARN_MISC;
 		snprintf(r->text, sizeof(r->text), "%s", why);

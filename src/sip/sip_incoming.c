@@ -61,7 +61,8 @@ int sip_in_check_offer(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip, st
 		       int *statusp)
 {
 	/* Any peer can send these at packet rate: rate-limited lines. */
-	static struct log_limit lim_415, lim_406, lim_stream, lim_sdp;
+	static struct log_limit lim_415, lim_406, lim_stream, lim_sdp, lim_srtp;
+	const char *srtp_why = "";
 	const char *ctype = sip->sip_content_type ? sip->sip_content_type->c_type : NULL;
 	const char *cid = sip->sip_call_id ? sip->sip_call_id->i_id : "-";
 	char source[64];
@@ -89,6 +90,13 @@ int sip_in_check_offer(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip, st
 	else if (rc && rc != -ENOENT)
 		LOGN_LIMIT(&lim_sdp, LSS_SIP, "INVITE from %s (Call-ID %s): SDP refused: %s", source, cid,
 			   offer->error);
+	if (rc == 0 && sip_srtp_check_offer(sip, offer, &srtp_why)) {
+		/* RFC 4568 8.3: keys in a clear SDP are anybody's */
+		LOGN_LIMIT(&lim_srtp, LSS_SIP, "INVITE from %s (Call-ID %s): %s refused: %s, 488", source, cid,
+			   sdp_proto_name(offer->proto), srtp_why);
+		sip_caps_refuse_warn(ua, nh, 488, SIP_WARN_FORMAT, srtp_why, 0);
+		return err_with(-EPROTO, statusp, 488);
+	}
 	if (rc == 0) {
 		*statusp = 0;
 		return 0;
@@ -303,6 +311,7 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 	nua_handle_bind(nh, sl);
 	sip_tp_follow_request(sl, sip);
 	sip_timers_offer(sl, sip);
+	sip_srtp_init_uas(sl, sip);
 	sip_offer_note_100rel(sl, sip);
 	if (no_offer) {
 		sip_offer_none_in(sl, sip);

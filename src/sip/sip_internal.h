@@ -239,6 +239,23 @@ struct sip_rtp {
 	struct dtmf_play *dp_out;	/* in-band method: digits played to the far end */
 };
 
+/* A leg's SRTP (sip_srtp.c): SDES keys (RFC 4568) in its SDP, only while
+ * its signalling runs over TLS (RFC 4568 8.3). */
+enum sip_srtp_state {
+	SIP_SRTP_PLAIN,		/* RTP/AVP, no keys */
+	SIP_SRTP_OFFERED,	/* UAC: our offer carries keys, its answer has not come */
+	SIP_SRTP_ON,		/* keys agreed: SRTP both ways from now on */
+	SIP_SRTP_FALLBACK,	/* UAC, srtp optional: refused (488/415), offered again as RTP/AVP */
+	SIP_SRTP__COUNT
+};
+struct sip_srtp {
+	enum sip_srtp_state state;
+	int policy;		/* enum dp_srtp: the dial-peer's (UAC); a UAS leg takes what it is offered */
+	int tls;		/* the signalling runs over TLS (sip_srtp_over_tls) */
+	struct sdp_crypto local[RTP_SRTP__COUNT];	/* OFFERED: one line per suite; ON: the one agreed */
+	int n_local;
+};
+
 struct sip_leg {
 	struct leg base;
 	struct sip_ua *ua;
@@ -284,6 +301,13 @@ struct sip_leg {
 	int hold_out;			/* our re-INVITE for it awaits its answer */
 	int offer_null_addr;		/* the offer being built says c=0.0.0.0 */
 	struct sip_t38 *t38;		/* fax watch and relay (sip_t38.c), NULL = none yet */
+	struct sip_srtp srtp;
+	/* UAS over TLS, its INVITE to a sip: URI: our Contact sip:H:P;transport=tls
+	 * (sip_tp_follow_request; sl_contact gives it), "" otherwise: the
+	 * stack's own is sips:, which RFC 3261 8.1.1.8 asks for a sips: request
+	 * only, and which baresip 1.0 cannot send its ACK to (ENOSYS: the call
+	 * dies unanswered) */
+	char tls_contact[SIP_HOSTPORT_LEN + 24];
 	enum sdp_proto proto;		/* the audio transport agreed (our offers: RTP/AVP) */
 	int rtcp_mux;			/* the far end's SDP has a=rtcp-mux: RTCP on the RTP port, ours says so too */
 	enum sip_oa oa;			/* sip_offer.c */
@@ -350,6 +374,33 @@ int sip_t38_offer(struct sip_leg *sl, char *buf, size_t len);
 /** When UDPTL last brought a packet in T.38 mode (the RTP watch counts it); 0 = not in T.38. */
 long long sip_t38_last_rx(const struct sip_leg *sl);
 void sip_t38_free(struct sip_leg *sl);
+
+/* sip_srtp.c: SRTP with SDES keys (RFC 4568, RFC 3711) */
+/** Whether signalling runs over TLS: an incoming request by its top Via
+ * (nta drops one whose Via names another transport than it came on),
+ * else (request NULL) our own by the dial-peer's session_transport. */
+int sip_srtp_over_tls(sip_t const *request, int dp_transport);
+/** An outgoing leg to a dial-peer with this transport and srtp policy. */
+void sip_srtp_init_uac(struct sip_leg *sl, int dp_transport, int policy);
+/** An incoming leg: its INVITE's transport. */
+void sip_srtp_init_uas(struct sip_leg *sl, sip_t const *sip);
+/** A new INVITE's offer before any leg exists: 0, or -EPROTO with the
+ * Warning text to answer 488 with (RFC 3261 20.43 code 305). */
+int sip_srtp_check_offer(sip_t const *sip, const struct sdp_info *offer, const char **textp);
+/** The far end's SDP (an offer, or the answer to ours): keys taken and the
+ * session's SRTP set up or moved to its new key. 0; -EPROTONOSUPPORT for
+ * RTP/SAVP(F) where the leg has no SRTP (a clear transport, a plain call);
+ * -EKEYREJECTED for keys it cannot take (none we use, keys gone mid-call,
+ * mandatory SRTP answered without). Changes nothing on failure. */
+int sip_srtp_take(struct sip_leg *sl, const struct sdp_info *si);
+/** Our SDP's a=crypto lines into bp, and RTP/SAVP for our first offer
+ * (which makes the keys); 0 or -EIO (no random key). */
+int sip_srtp_sdp(struct sip_leg *sl, struct sdp_build_params *bp);
+/** Our INVITE was refused with status: 1 when it is to go again as
+ * RTP/AVP (Cisco "srtp fallback": optional, 488 or 415, once). */
+int sip_srtp_fallback(struct sip_leg *sl, int status);
+/** The leg is going: what SRTP refused, logged. */
+void sip_srtp_end(struct sip_leg *sl);
 
 /* sip_rtp.c: RTP media and DTMF */
 /** The leg's media port and DTMF state, relay its dtmf-relay list; 0 or -ENOMEM. */
@@ -424,8 +475,9 @@ int sl_build_answer(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir dir,
  * (sip_addr.c): sip.bind, or for a wildcard the address towards the peer;
  * IPv6 in brackets. Returns out (SIP_OWN_HOSTPORT_LEN bytes). */
 const char *sl_own_hostport(const struct sip_leg *sl, char *out);
-/** Our Contact for the leg's dialog ("<sip:hostport>") when bound to a
- * wildcard, else NULL (nua's own is right). Returns out or NULL. */
+/** Our Contact for the leg's dialog: a UAS leg over TLS whose INVITE named
+ * a sip: URI, its tls_contact; else "<sip:hostport>" when bound to a
+ * wildcard, else NULL (nua's own is right). Returns out, tls_contact or NULL. */
 const char *sl_contact(const struct sip_leg *sl, char *out, size_t len);
 /** Our RTP address for the leg's SDP, bare: rtp.address, or for a wildcard
  * the address towards the far end's media (else its signalling). Returns out. */

@@ -167,7 +167,7 @@ static void sl_terminate(struct sip_leg *sl, int cause, int status)
  * the UA's default). 0 or -errno. */
 static int sl_invite(struct sip_leg *sl, unsigned se_s)
 {
-	char sdp[1024], m[SIP_OWN_HOSTPORT_LEN + 8];
+	char sdp[SDP_ANSWER_LEN], m[SIP_OWN_HOSTPORT_LEN + 8];
 	const char *contact = sl_contact(sl, m, sizeof(m));
 	int rc;
 
@@ -260,16 +260,22 @@ static int sl_setup(struct leg *leg, const struct leg_setup_info *si, int *cause
 /* 422 Session Interval Too Small (RFC 4028 6): once, a new INVITE asking
  * for the peer's Min-SE. nua would retry by itself, but sipgw lets nua
  * restart no request (a 3xx would be followed too: sip_ua.c). */
-static int sl_retry_422(struct sip_leg *sl, sip_t const *sip)
+/* Our INVITE again on a new handle (a 422's Min-SE, SRTP fallback); 1 if sent. */
+static int sl_invite_again(struct sip_leg *sl, unsigned se_s)
 {
 	nua_handle_t *old = sl->nh;
 
-	if (!sip || !sip->sip_min_se || !sip_timers_retry_422(sl))
-		return 0;
 	nua_handle_bind(old, NULL);	/* what nua still says about it is no longer ours */
 	nua_handle_destroy(old);
 	sl->nh = NULL;
-	if (sl_invite(sl, (unsigned)sip->sip_min_se->min_delta))
+	return sl_invite(sl, se_s) == 0;
+}
+
+static int sl_retry_422(struct sip_leg *sl, sip_t const *sip)
+{
+	if (!sip || !sip->sip_min_se || !sip_timers_retry_422(sl))
+		return 0;
+	if (!sl_invite_again(sl, (unsigned)sip->sip_min_se->min_delta))
 		return 0;
 	LOGN(LSS_SIP, "%s 422: INVITE again with Session-Expires %lu (RFC 4028 6)", sl_describe(&sl->base),
 	     sip->sip_min_se->min_delta);
@@ -426,6 +432,7 @@ static void sl_destroy(struct leg *leg)
 	fsm_inst_cleanup(&sl->fi);
 	if (sl->nh)
 		nua_handle_destroy(sl->nh);
+	sip_srtp_end(sl);
 	rtp_free(sl->rtp);
 	free(sl->base.contacts);
 	free(sl);
@@ -510,6 +517,7 @@ int sip_leg_alloc_outgoing(struct leg **legp, struct sip_ua *ua, const struct si
 		sl->rm.relay = *p->dtmf_relay;	/* the dial-peer's dtmf-relay over the global one */
 	if (p->codecs && p->codecs->n)
 		sl_set_codecs(sl, p->codecs);	/* and its voice-class codec */
+	sip_srtp_init_uac(sl, p->transport, p->srtp);
 	sl->delayed_offer = p->delayed_offer;
 	*legp = &sl->base;
 	return 0;
@@ -600,6 +608,8 @@ static void ev_r_fail(struct sip_leg *sl, int status, sip_t const *sip)
 	if (status >= 300 && status < 400)
 		sip_redirect_take(sl, status, sip);
 	if (status == 422 && sl_is(sl, SIP_ST_CALLING) && sl_retry_422(sl, sip))
+		return;
+	if (!sl_is(sl, SIP_ST_TERMINATING) && sip_srtp_fallback(sl, status) && sl_invite_again(sl, 0))
 		return;
 	sl_terminate(sl, sip_tp_failed(sl, status, sip) ? CAUSE_NET_OUT_OF_ORDER : sl_cause(sl, status, sip), status);
 }

@@ -9,6 +9,7 @@
 #include "sip/sip_listen.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include <sofia-sip/su_string.h>
 
 #include "core/log.h"
+#include "sip/sip_addr.h"
 #include "sip/sip_internal.h"
 
 const char *sip_tp_name(enum sip_tp tp)
@@ -156,6 +158,17 @@ void sip_tp_follow_request(struct sip_leg *sl, sip_t const *sip)
 			: su_casematch(proto, sip_transport_tls) ? SIP_TP_TLS : SIP_TP_UDP;
 	if (sip_tp_m_params(sl->transport))
 		nua_set_hparams(sl->nh, NUTAG_M_PARAMS(sip_tp_m_params(sl->transport)), TAG_END());
+	sl->tls_contact[0] = 0;
+	if (sl->transport == SIP_TP_TLS && sip && sip->sip_request && sip->sip_request->rq_url->url_type == url_sip) {
+		char src[NETADDR_STRLEN], host[sizeof(sl->ua->bind)], hp[SIP_HOSTPORT_LEN];
+
+		/* the address the caller reached (a wildcard bind: ours towards it) */
+		sip_request_source(sl->ua, src, sizeof(src));
+		if (sip_addr_own_host(host, sizeof(host), sl->ua->bind, src) == -ENOSPC)
+			snprintf(host, sizeof(host), "%s", sl->ua->bind);
+		snprintf(sl->tls_contact, sizeof(sl->tls_contact), "<sip:%s;transport=tls>",
+			 sip_hostport(hp, host, sl->ua->tls_port));
+	}
 }
 
 /* nta answers a request itself when it could not be sent, or its connection

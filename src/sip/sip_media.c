@@ -71,6 +71,8 @@ int sl_build_answer(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir dir,
 				bp.te48_pt = SDP_PT_TELEPHONE_EVENT_48K;
 		bp.cn_pt = sl->ua->vad ? CN_PT : -1;	/* RFC 3389 4: CN/8000 on its static PT */
 	}
+	if (sip_srtp_sdp(sl, &bp))	/* RTP/SAVP and a=crypto (RFC 4568) when the leg has SRTP */
+		return -EIO;
 	return sdp_build(buf, len, &bp);
 }
 
@@ -82,28 +84,34 @@ int sl_build_sdp(struct sip_leg *sl, char *buf, size_t len, enum sdp_dir dir)
 /* The audio transport of the far end's SDP, if we can speak it: RTP/AVP,
  * or RTP/AVPF (RFC 4585: AVP plus feedback; answered in kind without its
  * a=rtcp-fb lines, which 4.2 lets an answer drop, and regular reports at
- * AVP's intervals). RTP/SAVP(F) needs SRTP (RFC 3711), which this leg does
- * not set up: the place for it is here. */
+ * AVP's intervals). RTP/SAVP(F) needs SRTP (RFC 3711): whether this leg
+ * can have it (TLS, keys) is sip_srtp_take()'s to say. */
 static int sl_proto_ok(const struct sip_leg *sl, const struct sdp_info *si)
 {
-	return si->proto == SDP_PROTO_AVP || si->proto == SDP_PROTO_AVPF;
+	return si->proto != SDP_PROTO_OTHER;
 }
 
 /* Take the far side's SDP (answer to our offer, or its re-offer): 1 when
  * it holds us (RFC 3264 8.4: we send nothing then), 0 when not, -EPROTO
  * when it has none of our codecs, -EPROTONOSUPPORT for a transport we do
- * not speak. The codec is the first of our order the
+ * not speak (RTP/SAVP without SRTP), -EKEYREJECTED for SDES keys we cannot
+ * take (sip_srtp_take). The codec is the first of our order the
  * SDP carries (sdp_negotiate: ours wins, as IOS's voice-class codec), so a
  * re-offer may change it. The caller moves the dialog between CONFIRMED
  * and HELD. */
 int sl_take_sdp(struct sip_leg *sl, const struct sdp_info *si)
 {
 	struct sdp_choice ch;
-	int hold;
+	int hold, rc;
 
 	if (!sl_proto_ok(sl, si))
 		return -EPROTONOSUPPORT;
-	if (sdp_negotiate(si, sl->prefs, sl->n_prefs, &ch) || sip_rtp_set_codec(sl, &ch))
+	/* the keys after the codec and before anything moves: refused, the leg is as it was */
+	if (sdp_negotiate(si, sl->prefs, sl->n_prefs, &ch))
+		return -EPROTO;
+	if ((rc = sip_srtp_take(sl, si)))
+		return rc;
+	if (sip_rtp_set_codec(sl, &ch))
 		return -EPROTO;
 	sl->pt = ch.pt;
 	sl->proto = si->proto;	/* our answers and later offers keep it (RFC 3264 6, 8) */

@@ -100,6 +100,7 @@ struct sip_leg_params {
 	const struct cfg_enum_list *dtmf_relay;	/* the dial-peer's dtmf-relay (NULL or empty: the UA's) */
 	const struct dp_codecs *codecs;	/* the dial-peer's codec order (NULL or empty: the UA's) */
 	int transport;		/* enum sip_tp (sip_listen.h), the dial-peer's session_transport */
+	int srtp;		/* enum dp_srtp: the dial-peer's srtp */
 	int delayed_offer;	/* our INVITE without SDP: the far end offers in its 2xx (RFC 3261 13.2.1) */
 };
 

@@ -42,6 +42,7 @@
 	X(sip_listen) \
 	X(sip_overload) \
 	X(sip_timers) \
+	X(srtp) \
 	X(tonezone) \
 	X(transfer) \
 	X(udptl)

@@ -412,6 +412,43 @@ static void test_pots_peer_port_names_no_span(void)
 		     ");\n", 2, "dial-peer 3: a pots dial-peer needs 'port'");
 }
 
+/* RFC 4568 8.3: a dial-peer offering SDES keys must signal over TLS;
+ * the error names the srtp key's line. */
+static void test_srtp_needs_tls(void)
+{
+	struct gw_config cfg;
+	char err[256];
+	/* with session_transport tls the TLS listener's files are checked
+	 * too (config_tls.c): a flow loads that one (flows_srtp.py) */
+	int rc = load_text(&cfg,
+			   "dial_peers = (\n"
+			   "  { tag = 6; type = \"voip\"; destination_pattern = \"6...\";\n"
+			   "    session_target = \"ipv4:127.0.0.1\"; srtp = \"off\"; },\n"
+			   "  { tag = 5; type = \"voip\"; destination_pattern = \"5...\";\n"
+			   "    session_target = \"ipv4:127.0.0.1\"; }\n"
+			   ");\n", err, sizeof(err), NULL, 0);
+
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL(cfg.peers[0].srtp, DP_SRTP_OFF);
+	CU_ASSERT_EQUAL(cfg.peers[1].srtp, DP_SRTP_OFF);	/* the default */
+	CU_ASSERT_EQUAL(cfg.peers[1].transport, DP_TP_UDP);
+	config_free(&cfg);
+	expect_error("dial_peers = (\n"
+		     "  { tag = 7; type = \"voip\"; destination_pattern = \"7...\";\n"
+		     "    session_target = \"ipv4:127.0.0.1\";\n"
+		     "    srtp = \"mandatory\"; }\n"
+		     ");\n", 4, "dial-peer 7: 'srtp' = \"mandatory\" needs session_transport = \"tls\"");
+	expect_error("dial_peers = (\n"
+		     "  { tag = 8; type = \"voip\"; destination_pattern = \"8...\";\n"
+		     "    session_target = \"ipv4:127.0.0.1\"; session_transport = \"tcp\";\n"
+		     "    srtp = \"optional\"; }\n"
+		     ");\n", 4, "dial-peer 8: 'srtp' = \"optional\" needs session_transport = \"tls\"");
+	expect_error("dial_peers = (\n"
+		     "  { tag = 9; type = \"voip\"; destination_pattern = \"9...\";\n"
+		     "    session_target = \"ipv4:127.0.0.1\"; srtp = \"always\"; }\n"
+		     ");\n", 3, "'srtp' = \"always\" is not one of: off, optional, mandatory");
+}
+
 static void test_duplicate_tags(void)
 {
 	expect_error("dial_peers = (\n"
@@ -1139,6 +1176,7 @@ int suite_config_add(void)
 		{ "options_keepalive needs an address session_target", test_keepalive_needs_address_target },
 		{ "pots dial-peer port names no span", test_pots_peer_port_names_no_span },
 		{ "duplicate dial-peer tags", test_duplicate_tags },
+		{ "dial-peer srtp needs session_transport tls", test_srtp_needs_tls },
 		{ "duplicate span names", test_duplicate_span_names },
 		{ "dahdi span needs its DAHDI span number", test_dahdi_span_needs_number },
 		{ "span required settings", test_span_required_settings },
