@@ -41,7 +41,7 @@ static const struct sip_cap sip_methods[] = {
 	{ "CANCEL", CAP_ALWAYS },
 	{ "OPTIONS", CAP_ALWAYS },	/* sip_caps_options() */
 	{ "PRACK", CAP_ALWAYS },	/* nua, for our reliable 18x (RFC 3262) */
-	{ "UPDATE", CAP_ALWAYS },	/* sip_leg.c ev_offer_in (RFC 3311) */
+	{ "UPDATE", CAP_ALWAYS },	/* sip_offer.c sip_offer_in (RFC 3311) */
 	{ "INFO", CAP_ALWAYS },		/* sip_hold.c sip_info_in: DTMF, passed on (RFC 6086 legacy) */
 	{ "REFER", CAP_TRANSFER },	/* sip_refer.c (RFC 3515) */
 	{ "REGISTER", CAP_REGISTRAR },	/* registrar.c */

@@ -5,7 +5,7 @@
  * answer comes in the PRACK or the ACK; as UAC (a dial-peer's
  * delayed_offer) the far end's offer comes in the 2xx and our answer goes
  * in the ACK. A re-INVITE without SDP takes the UAS path. UPDATE (RFC 3311)
- * always carries its own offer and answer (sip_leg.c ev_offer_in).
+ * always carries its own offer and answer (sip_offer_in() below).
  * SPDX-License-Identifier: GPL-2.0-only */
 #include "sip/sip_internal.h"
 #include "sip/sip_caps.h"
