@@ -138,7 +138,10 @@ enum sip_timer {
 enum sip_oa {
 	SIP_OA_NONE,		/* nothing pending: every offer is answered */
 	SIP_OA_OFFER_DUE,	/* UAS: the INVITE had no offer; ours goes in the first reliable response */
-	SIP_OA_OFFERED,		/* our offer is out in a 2xx or reliable 1xx: the answer comes in the ACK or PRACK */
+	SIP_OA_OFFERED_1XX,	/* UAS: our offer went in a reliable 183: the answer comes in the PRACK */
+	SIP_OA_OFFERED,		/* our offer went in a 2xx: the answer comes in the ACK */
+	SIP_OA_EARLY_DONE,	/* UAS: the INVITE's exchange was done in a reliable 183 (and its
+				 * PRACK): the 200 carries no SDP (RFC 3262 5, RFC 6337 3.1) */
 	SIP_OA_AWAIT_OFFER,	/* UAC: our INVITE had none; the 2xx brings theirs, our answer goes in the ACK */
 };
 
@@ -313,7 +316,6 @@ struct sip_leg {
 	enum sip_oa oa;			/* sip_offer.c */
 	int delayed_offer;		/* UAC: our INVITE carries no SDP (the dial-peer's delayed_offer) */
 	int peer_100rel;		/* UAS: the INVITE's Supported/Require has 100rel */
-	int early_reliable;		/* UAS: our offer went in a reliable 183 */
 	int peer_update;		/* the far end's Allow lists UPDATE (RFC 3311): refresh by UPDATE */
 	char desc[64];
 };
@@ -511,7 +513,9 @@ void sip_offer_respond(struct sip_leg *sl, int status, const char *phrase, int r
 int sip_offer_early_ok(const struct sip_leg *sl);
 /** The ACK or PRACK (where) to a response with our offer: its answer taken;
  * none, or none we can use, clears the call with cause 65. */
-void sip_offer_answer_in(struct sip_leg *sl, sip_t const *sip, const char *where);
+void sip_offer_answer_in(struct sip_leg *sl, sip_t const *sip, int prack);
+/** UAS: our answer went in a 183 that nua sends reliably (the caller has 100rel). */
+void sip_offer_answered_early(struct sip_leg *sl);
 /** A re-INVITE or UPDATE (update) in the dialog: hold, resume, a codec
  * change or a session refresh answered (RFC 3264 8, RFC 3311, RFC 4028);
  * one without SDP gets our offer (a re-INVITE) or a 200 without (UPDATE). */

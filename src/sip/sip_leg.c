@@ -353,7 +353,7 @@ static void sl_respond_sdp(struct sip_leg *sl, int status, const char *phrase)
 	 * timers says Require: timer */
 	int req_timer = status >= 200 && sip_timers_require(sl);
 
-	if (sl->oa != SIP_OA_NONE || sl->early_reliable) {
+	if (sl->oa != SIP_OA_NONE) {
 		sip_offer_respond(sl, status, phrase, req_timer);
 		return;
 	}
@@ -366,7 +366,7 @@ static void sl_respond_sdp(struct sip_leg *sl, int status, const char *phrase)
 	/* nua sends a 183 reliably to a caller with 100rel (RFC 3262): the
 	 * answer is given, and the 200 carries no second one (RFC 6337 3.1) */
 	if (status == 183 && sl->peer_100rel)
-		sl->early_reliable = 1;
+		sip_offer_answered_early(sl);
 }
 
 /* leg_ops.alert (inband 0/1) and .progress (1): 180, or 183 with our SDP. */
@@ -687,7 +687,7 @@ static void sl_action(struct fsm_inst *fi, int event, void *data)
 		sl_terminate(sl, *(const int *)data, 0);
 		return;
 	case SIP_EV_I_ACK:
-		sip_offer_answer_in(sl, n->sip, "ACK");	/* the answer to an offer in our 2xx */
+		sip_offer_answer_in(sl, n->sip, 0);	/* the answer to an offer in our 2xx */
 		return;
 	case SIP_EV_R_CANCEL:
 		return;	/* nua has done what they ask */
@@ -753,7 +753,7 @@ void sip_leg_event(struct sip_leg *sl, nua_event_t event, int status, char const
 		return;
 	}
 	if (event == nua_i_prack) {
-		sip_offer_answer_in(sl, sip, "PRACK");	/* the answer to our offer in a reliable 183 */
+		sip_offer_answer_in(sl, sip, 1);	/* the answer to our offer in a reliable 183 */
 		return;
 	}
 	if (ev < 0) {

@@ -24,8 +24,8 @@
 #include "dsp/codec.h"
 
 static const char *const oa_names[] = {
-	[SIP_OA_NONE] = "none", [SIP_OA_OFFER_DUE] = "offer due",
-	[SIP_OA_OFFERED] = "offered", [SIP_OA_AWAIT_OFFER] = "awaiting offer",
+	[SIP_OA_NONE] = "none", [SIP_OA_OFFER_DUE] = "offer due", [SIP_OA_OFFERED_1XX] = "offered in 183",
+	[SIP_OA_OFFERED] = "offered", [SIP_OA_EARLY_DONE] = "done in 183", [SIP_OA_AWAIT_OFFER] = "awaiting offer",
 };
 
 const char *sip_oa_name(enum sip_oa oa)
@@ -72,22 +72,27 @@ void sip_offer_respond(struct sip_leg *sl, int status, const char *phrase, int r
 	const char *contact = sl_contact(sl, m, sizeof(m));	/* bound to ::: ours (sip_addr.c) */
 	int reliable = status > 100 && status < 200;
 
-	if (sl->oa == SIP_OA_OFFERED && status >= 200) {
-		/* our offer went in a reliable 183 and awaits its PRACK: the 200
-		 * carries none (RFC 3262 5, RFC 6337 3.1.1) */
+	if ((sl->oa == SIP_OA_OFFERED_1XX || sl->oa == SIP_OA_EARLY_DONE) && status >= 200) {
+		/* the INVITE's offer went in a reliable 183 (answered in its
+		 * PRACK, or still to be): the 200 carries none (RFC 3262 5,
+		 * RFC 6337 3.1) */
 		nua_respond(sl->nh, status, phrase, TAG_IF(req_timer, SIPTAG_REQUIRE_STR("timer")), TAG_END());
-	} else if (sl->oa == SIP_OA_NONE && status >= 200 && sl->early_reliable) {
-		/* offer and answer were done in the 183 and its PRACK */
-		nua_respond(sl->nh, status, phrase, TAG_IF(req_timer, SIPTAG_REQUIRE_STR("timer")), TAG_END());
-	} else {
+	} else if (sl->oa == SIP_OA_OFFER_DUE) {
 		if (sl_build_sdp(sl, sdp, sizeof(sdp), SDP_SENDRECV))
 			LOGE(LSS_SIP, "%s SDP offer does not fit in %zu bytes", sip_leg_describe(sl), sizeof(sdp));
-		oa_move(sl, SIP_OA_OFFERED);
-		sl->early_reliable = reliable;
+		oa_move(sl, reliable ? SIP_OA_OFFERED_1XX : SIP_OA_OFFERED);
 		nua_respond(sl->nh, status, phrase, TAG_IF(reliable, SIPTAG_REQUIRE_STR("100rel")),
 			    TAG_IF(req_timer, SIPTAG_REQUIRE_STR("timer")), TAG_IF(contact, SIPTAG_CONTACT_STR(contact)),
 			    SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+	} else {
+		/* a second 183 after ours: no new offer in it */
+		nua_respond(sl->nh, status, phrase, TAG_END());
 	}
+}
+
+void sip_offer_answered_early(struct sip_leg *sl)
+{
+	oa_move(sl, SIP_OA_EARLY_DONE);
 }
 
 int sip_offer_early_ok(const struct sip_leg *sl)
@@ -100,16 +105,19 @@ int sip_offer_early_ok(const struct sip_leg *sl)
 /* The far end's answer to our offer: in the ACK (RFC 3261 13.2.1) or the
  * PRACK (RFC 3262). None there, or none we can use, and the session cannot
  * work: the call clears, cause 65 as for an answer without our codecs. */
-void sip_offer_answer_in(struct sip_leg *sl, sip_t const *sip, const char *where)
+void sip_offer_answer_in(struct sip_leg *sl, sip_t const *sip, int prack)
 {
+	const char *where = prack ? "PRACK" : "ACK";
 	struct sdp_info si;
 	int rc, hold;
 
-	if (sl->oa != SIP_OA_OFFERED)
-		return;	/* an ACK to a 200 that answered an offer: nothing to take */
-	if ((rc = sip_body_sdp(sip, &si)) == -ENOENT && !sl->early_reliable && !strcmp(where, "PRACK"))
-		return;	/* a PRACK for a 1xx without our offer */
-	oa_move(sl, SIP_OA_NONE);
+	/* only the request our offer's response asked to answer it: an ACK to
+	 * a 200 that was itself an answer, a PRACK for a 1xx without our
+	 * offer, carry nothing to take */
+	if (sl->oa != (prack ? SIP_OA_OFFERED_1XX : SIP_OA_OFFERED))
+		return;
+	rc = sip_body_sdp(sip, &si);
+	oa_move(sl, prack ? SIP_OA_EARLY_DONE : SIP_OA_NONE);
 	if (rc == -ENOENT && sl->pt >= 0) {
 		/* our re-offer (a re-INVITE without SDP) left unanswered: the
 		 * session goes on as it was (what nua does with its own) */
@@ -178,7 +186,6 @@ int sip_offer_2xx_in(struct sip_leg *sl, sip_t const *sip)
 void sip_offer_sent(struct sip_leg *sl)
 {
 	oa_move(sl, SIP_OA_OFFERED);
-	sl->early_reliable = 0;
 }
 
 void sip_offer_update_early(struct sip_leg *sl, sip_t const *sip)
@@ -191,10 +198,10 @@ void sip_offer_update_early(struct sip_leg *sl, sip_t const *sip)
 		nua_respond(sl->nh, SIP_200_OK, NUTAG_WITH_THIS(sl->ua->nua), TAG_END());
 		return;
 	}
-	if (sl->oa != SIP_OA_NONE || sl->pt < 0) {
+	if ((sl->oa != SIP_OA_NONE && sl->oa != SIP_OA_EARLY_DONE) || sl->pt < 0) {
 		/* RFC 3311 5.2: an offer crossing ours, or before the INVITE's
 		 * own exchange is done: 491, or 500 with Retry-After */
-		if (sl->oa == SIP_OA_OFFERED)
+		if (sl->oa == SIP_OA_OFFERED || sl->oa == SIP_OA_OFFERED_1XX)
 			nua_respond(sl->nh, SIP_491_REQUEST_PENDING, NUTAG_WITH_THIS(sl->ua->nua), TAG_END());
 		else
 			nua_respond(sl->nh, 500, "Offer/answer not complete", NUTAG_WITH_THIS(sl->ua->nua),
