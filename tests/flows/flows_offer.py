@@ -158,6 +158,38 @@ def has_offer(text):
     return re.search(r"^m=audio [1-9]\d* RTP/AVP ", sdp_of(text), re.M) is not None
 
 
+def reliable_183_then_200(answer_in_prack):
+    """The caller's side of a reliable 183 (RFC 3262): the 183 with Require: 100rel, RSeq
+    and SDP, our PRACK with its RAck (and the answer, when the 183 carried the offer),
+    its 200, then the INVITE's 200 with no SDP in it (RFC 6337 3.1)."""
+    body = ("Content-Type: application/sdp\nContent-Length: [len]\n\n" + SDP) if answer_in_prack \
+        else "Content-Length: 0\n"
+    return """  <recv response="100" optional="true"/>
+  <recv response="183" rrs="true">
+    <action>
+      <ereg regexp="[^ ].*" search_in="hdr" header="To:" assign_to="to"/>
+      <ereg regexp="[0-9]+" search_in="hdr" header="RSeq:" assign_to="rseq"/>
+      <ereg regexp="100rel" search_in="hdr" header="Require:" check_it="true" assign_to="req"/>
+      <ereg regexp="m=audio [1-9]" search_in="body" check_it="true" assign_to="sdp183"/>
+    </action>
+  </recv>
+  <send retrans="500"><![CDATA[
+PRACK [next_url] SIP/2.0
+[routes]
+%s
+CSeq: 2 PRACK
+RAck: [$rseq] 1 INVITE
+%s
+]]></send>
+  <recv response="200"/>
+  <recv response="200">
+    <action>
+      <ereg regexp="^$" search_in="body" check_it="true" assign_to="nobody"/>
+    </action>
+  </recv>
+""" % (IN_DIALOG, body)
+
+
 @flow
 @fl.no_pri
 def delayed_offer_in_200(tb):
@@ -180,33 +212,7 @@ def delayed_offer_in_reliable_183(tb):
     """INVITE without SDP, 100rel supported, the PBX plays in-band progress: our offer in a
     reliable 183 (Require: 100rel, RSeq), the answer in the PRACK, a 200 without SDP."""
     _, pbx = to_pri(tb, answer_after="1.0", inband=True)
-    prack = """  <recv response="100" optional="true"/>
-  <recv response="183" rrs="true">
-    <action>
-      <ereg regexp="[^ ].*" search_in="hdr" header="To:" assign_to="to"/>
-      <ereg regexp="[0-9]+" search_in="hdr" header="RSeq:" assign_to="rseq"/>
-      <ereg regexp="100rel" search_in="hdr" header="Require:" check_it="true" assign_to="req"/>
-      <ereg regexp="m=audio [1-9]" search_in="body" check_it="true" assign_to="offer"/>
-    </action>
-  </recv>
-  <send retrans="500"><![CDATA[
-PRACK [next_url] SIP/2.0
-[routes]
-%s
-CSeq: 2 PRACK
-RAck: [$rseq] 1 INVITE
-Content-Type: application/sdp
-Content-Length: [len]
-
-%s
-]]></send>
-  <recv response="200"/>
-  <recv response="200">
-    <action>
-      <ereg regexp="^$" search_in="body" check_it="true" assign_to="nobody"/>
-    </action>
-  </recv>
-""" % (IN_DIALOG, SDP)
+    prack = reliable_183_then_200(answer_in_prack=True)
     uac = sipp_uac(tb, "do-183", invite("95551234", "Supported: 100rel\n", sdp=False) + prack + ack() + bye(3, 1500))
     uac.check_passed()
     check_pri(pbx)
@@ -643,31 +649,7 @@ def reliable_183_in_then_200_without_sdp(tb):
     our answer goes in a reliable 183 (Require: 100rel, RSeq), the caller PRACKs, and the
     200 carries no second answer (RFC 6337 3.1); audio both ways."""
     _, pbx = to_pri(tb, answer_after="1.0", inband=True)
-    prack = """  <recv response="100" optional="true"/>
-  <recv response="183" rrs="true">
-    <action>
-      <ereg regexp="[^ ].*" search_in="hdr" header="To:" assign_to="to"/>
-      <ereg regexp="[0-9]+" search_in="hdr" header="RSeq:" assign_to="rseq"/>
-      <ereg regexp="100rel" search_in="hdr" header="Require:" check_it="true" assign_to="req"/>
-      <ereg regexp="m=audio [1-9]" search_in="body" check_it="true" assign_to="answer"/>
-    </action>
-  </recv>
-  <send retrans="500"><![CDATA[
-PRACK [next_url] SIP/2.0
-[routes]
-%s
-CSeq: 2 PRACK
-RAck: [$rseq] 1 INVITE
-Content-Length: 0
-
-]]></send>
-  <recv response="200"/>
-  <recv response="200">
-    <action>
-      <ereg regexp="^$" search_in="body" check_it="true" assign_to="nobody"/>
-    </action>
-  </recv>
-""" % IN_DIALOG
+    prack = reliable_183_then_200(answer_in_prack=False)
     uac = sipp_uac(tb, "rel183", invite("95551234", "Supported: 100rel\n") + prack + ack() + bye(3, 1500))
     uac.check_passed()
     check_pri(pbx)
