@@ -184,9 +184,21 @@ def options_flood(tb, n):
     return s
 
 
+def options_answers(s, n, timeout=3.0):
+    """Up to n answers options_flood()'s socket got, each as text."""
+    out, deadline = [], time.monotonic() + timeout
+    while len(out) < n and time.monotonic() < deadline:
+        s.settimeout(max(0.01, deadline - time.monotonic()))
+        try:
+            out.append(s.recv(65536).decode(errors="replace"))
+        except socket.timeout:
+            break
+    return out
+
+
 @flow
 def overload_queue_delay(tb):
-    """A backlog that makes requests wait past max_queue_delay: new INVITEs and REGISTERs get 503, an emergency INVITE and a BYE go through, and the gateway takes calls again once it has caught up."""
+    """A backlog that makes requests wait past max_queue_delay: new INVITEs and REGISTERs get 503, an emergency INVITE and a BYE go through, OPTIONS get 503 while it sheds, and the gateway takes calls again once it has caught up."""
     # 100 ms: a loaded CI box (two flow runners, dahdi fakes) delayed a request by
     # more than 20 ms once before the burst; the freeze below holds the backlog
     # far longer than this, so the burst is shed whatever the load.
@@ -232,6 +244,12 @@ def overload_queue_delay(tb):
             raise FlowError("shedding started at a queue delay of %s ms" % m.group(1))
         gw.wait_line(r"overload over: 4 INVITE\(s\) and 1 REGISTER\(s\) refused with 503 in [0-9.]+ s, "
                      r"1 emergency INVITE\(s\) taken", stream="err", timeout=5)
+        # The OPTIONS queued behind the refused INVITEs came while shedding:
+        # 503 with Retry-After, so a dispatcher in front routes around us.
+        shed = options_answers(tail, 20)
+        if not shed or any(not a.startswith("SIP/2.0 503 ") or "\r\nRetry-After: " not in a for a in shed):
+            raise FlowError("OPTIONS while shedding not all 503 with Retry-After: %s" %
+                            sorted(set(a.split("\r\n", 1)[0] for a in shed)))
         # Caught up: a new call is taken again.
         after = connected(tb, "95550002")
         hang_up([emergency, after])
