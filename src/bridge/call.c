@@ -16,28 +16,7 @@
 #include "core/log.h"
 #include "rtp/media.h"
 
-#define CALL_MAX_DYING 16	/* legs hunted past or forks not taken, still clearing */
-#define CALL_MAX_FORKS 8	/* called legs rung beside b */
-
-enum call_state {
-	CALL_ST_ROUTING,	/* a leg in, looking for the other side */
-	CALL_ST_PROCEEDING,	/* b leg placed, nothing heard yet */
-	CALL_ST_ALERTING,	/* b leg rings */
-	CALL_ST_ACTIVE,		/* answered */
-	CALL_ST_RELEASING,	/* clearing: waiting for both legs to finish */
-	CALL_ST__COUNT
-};
-
-enum call_event {
-	CALL_EV_LEG_ADDED,	/* routing placed an outgoing leg */
-	CALL_EV_ALERTING,	/* a called leg rings (struct call_ev) */
-	CALL_EV_PROGRESS,	/* a called leg has early media */
-	CALL_EV_ANSWERED,	/* a called leg answered */
-	CALL_EV_RELEASED,	/* a leg failed or cleared */
-	CALL_EV_HOLD,		/* a leg held or resumed */
-	CALL_EV_CLEAR,		/* clear everything (routing gave up, shutdown) */
-	CALL_EV__COUNT
-};
+#include "bridge/call_internal.h"
 
 static const char *const call_event_names[CALL_EV__COUNT] = {
 	[CALL_EV_LEG_ADDED] = "LEG_ADDED", [CALL_EV_ALERTING] = "ALERTING",
@@ -45,7 +24,6 @@ static const char *const call_event_names[CALL_EV__COUNT] = {
 	[CALL_EV_RELEASED] = "RELEASED", [CALL_EV_HOLD] = "HOLD", [CALL_EV_CLEAR] = "CLEAR",
 };
 
-enum call_timer { CALL_T_NONE, CALL_T_RING_NO_ANSWER, CALL_T__COUNT };
 
 static const struct fsm_timer_def call_timers[CALL_T__COUNT] = {
 	[CALL_T_RING_NO_ANSWER] = { "ring-no-answer" },
@@ -96,39 +74,6 @@ static const struct fsm_def call_fsm = {
 	.event_names = call_event_names, .n_events = CALL_EV__COUNT,
 	.timers = call_timers, .n_timers = CALL_T__COUNT,
 	.timeout = call_timeout, .describe = call_fsm_describe,
-};
-
-struct call {
-	LIST_ENTRY(call) entry;
-	struct bridge *br;
-	unsigned id;
-	struct fsm_inst fi;
-	struct leg *a, *b;
-	struct leg *forks[CALL_MAX_FORKS];	/* more called legs ringing beside b */
-	struct leg *dying[CALL_MAX_DYING];	/* legs given up on, still clearing */
-	struct leg_setup_info si;
-	struct leg *cleared_by;		/* RELEASING: the leg that cleared first (not told again) */
-	struct leg *held;		/* ACTIVE: the party told it is held (NULL: none) */
-	enum leg_hold hold_how;
-	struct leg *xfer;		/* ACTIVE: a leg to a transfer target, ringing for the party that stays */
-	struct leg *xfer_from;		/* the transferor, whose place it takes (NULL: gone already) */
-	int last_cause;
-	void *route_data;
-	struct media_stats mst[2];	/* a's and b's, taken as each goes */
-	char desc[48];
-};
-
-struct bridge {
-	struct su_root_s *root;
-	unsigned timer_ms[CALL_T__COUNT];
-	const struct bridge_route_ops *route;
-	void *route_arg;
-	LIST_HEAD(, call) calls;
-	unsigned n_calls;
-	unsigned next_id;
-	int shutting_down;
-	void (*idle_h)(void *arg);
-	void *idle_arg;
 };
 
 const char *call_describe(struct call *c)
@@ -777,71 +722,3 @@ void call_leg_gone(struct leg *leg)
 			return;
 	call_free(c);
 }
-
-int bridge_alloc(struct bridge **brp, const struct bridge_params *p)
-{
-	struct bridge *br = calloc(1, sizeof(*br));
-
-	if (!br)
-		return -ENOMEM;
-	br->root = p->root;
-	br->timer_ms[CALL_T_RING_NO_ANSWER] = p->ring_no_answer_ms;
-	br->route = p->route;
-	br->route_arg = p->route_arg;
-	LIST_INIT(&br->calls);
-	*brp = br;
-	return 0;
-}
-
-void bridge_drop_calls(struct bridge *br)
-{
-	struct call *c;
-
-	if (br->n_calls)
-		LOGW(LSS_BRIDGE, "dropping %u call(s) that did not clear in time", br->n_calls);
-	while ((c = LIST_FIRST(&br->calls))) {
-		struct leg *legs[3 + CALL_MAX_DYING + CALL_MAX_FORKS] = { c->a, c->b, c->xfer };
-		memcpy(legs + 3, c->dying, sizeof(c->dying));
-		memcpy(legs + 3 + CALL_MAX_DYING, c->forks, sizeof(c->forks));
-		for (size_t i = 0; i < sizeof(legs) / sizeof(legs[0]); i++)
-			if (legs[i])
-				legs[i]->ops->destroy(legs[i]);
-		if (br->route && br->route->call_ended)
-			br->route->call_ended(br->route_arg, c);
-		fsm_inst_cleanup(&c->fi);
-		LIST_REMOVE(c, entry);
-		br->n_calls--;
-		free(c);
-	}
-}
-
-void bridge_free(struct bridge *br)
-{
-	if (!br)
-		return;
-	bridge_drop_calls(br);
-	free(br);
-}
-
-void bridge_shutdown(struct bridge *br, void (*idle_h)(void *arg), void *arg)
-{
-	struct call *c, *tmp;
-
-	br->shutting_down = 1;
-	br->idle_h = idle_h;
-	br->idle_arg = arg;
-	LOGN(LSS_BRIDGE, "shutting down: clearing %u call(s) with cause %d", br->n_calls,
-	     CAUSE_NORMAL_CLEARING);
-	if (!br->n_calls) {
-		idle_h(arg);
-		return;
-	}
-	/* clearing can end a call (and free it) at once: walk safely */
-	for (c = LIST_FIRST(&br->calls); c; c = tmp) {
-		tmp = LIST_NEXT(c, entry);
-		if (fsm_permits(&c->fi, CALL_EV_CLEAR))
-			call_clear(c, CAUSE_NORMAL_CLEARING);
-	}
-}
-
-unsigned bridge_call_count(const struct bridge *br) { return br->n_calls; }
