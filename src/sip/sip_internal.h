@@ -504,8 +504,6 @@ int sip_offer_law(const struct sip_leg *sl);
 void sip_offer_none_in(struct sip_leg *sl, sip_t const *sip);
 /** UAS: note whether the INVITE takes reliable provisional responses (RFC 3262). */
 void sip_offer_note_100rel(struct sip_leg *sl, sip_t const *sip);
-/** UAS: our offer is still to go out. */
-int sip_offer_due(const struct sip_leg *sl);
 /** 1xx (with 100rel) or 2xx to the INVITE with our offer in it when it is
  * due, or without SDP when the offer went before; further tags are added. */
 void sip_offer_respond(struct sip_leg *sl, int status, const char *phrase, int req_timer);

@@ -61,11 +61,6 @@ void sip_offer_note_100rel(struct sip_leg *sl, sip_t const *sip)
 				  sip_has_feature(sip->sip_require, "100rel"));
 }
 
-int sip_offer_due(const struct sip_leg *sl)
-{
-	return sl->oa == SIP_OA_OFFER_DUE;
-}
-
 void sip_offer_respond(struct sip_leg *sl, int status, const char *phrase, int req_timer)
 {
 	char sdp[SDP_ANSWER_LEN], m[SIP_OWN_HOSTPORT_LEN + 8];

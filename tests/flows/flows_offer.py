@@ -38,6 +38,22 @@ REPLY_200 = """SIP/2.0 200 OK
 Contact: <sip:sipp@[local_ip]:[local_port];transport=[transport]>"""
 
 
+# The ACK of a final failure to our first INVITE (RFC 3261 17.1.1.3: the
+# INVITE's branch, the response's To tag).
+ACK_FAILURE = """  <send><![CDATA[
+ACK sip:95551234@[remote_ip]:[remote_port] SIP/2.0
+[last_Via:]
+From: <sip:2001@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+[last_To:]
+[last_Call-ID:]
+CSeq: 1 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+"""
+
+
 def invite(user, extra_headers="", sdp=True):
     body = ("Content-Type: application/sdp\nContent-Length: [len]\n\n" + SDP) if sdp else "Content-Length: 0\n"
     return """  <send retrans="500"><![CDATA[
@@ -394,18 +410,7 @@ def session_timer_422_then_call(tb):
   <recv response="422">
     <action><ereg regexp="90" search_in="hdr" header="Min-SE:" check_it="true" assign_to="minse"/></action>
   </recv>
-  <send><![CDATA[
-ACK sip:95551234@[remote_ip]:[remote_port] SIP/2.0
-[last_Via:]
-From: <sip:2001@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-[last_To:]
-[last_Call-ID:]
-CSeq: 1 ACK
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-""" + invite("95551234", "Supported: timer\nSession-Expires: 90\nMin-SE: 90\n").replace("CSeq: 1 INVITE",
+""" + ACK_FAILURE + invite("95551234", "Supported: timer\nSession-Expires: 90\nMin-SE: 90\n").replace("CSeq: 1 INVITE",
                                                                                          "CSeq: 2 INVITE")
             + recv_final(checks=[("hdr", "Session-Expires:", "^ *90;")]) + ack(2) + bye(3, 1500))
     uac = sipp_uac(tb, "st-422", body)
@@ -555,18 +560,7 @@ def delayed_offer_door_shut(tb):
   <recv response="407">
     <action><ereg regexp="Digest" search_in="hdr" header="Proxy-Authenticate:" check_it="true" assign_to="ch"/></action>
   </recv>
-  <send><![CDATA[
-ACK sip:95551234@[remote_ip]:[remote_port] SIP/2.0
-[last_Via:]
-From: <sip:2001@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-[last_To:]
-[last_Call-ID:]
-CSeq: 1 ACK
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-"""
+""" + ACK_FAILURE
     uac = sipp_uac(tb, "do-door", body)
     uac.check_passed()
     pbx.stop()

@@ -13,6 +13,7 @@
 #include "bridge/bridge.h"
 #include "bridge/cause.h"
 #include "core/config.h"
+#include "config_test.h"
 #include "fake_leg.h"
 #include "route/peer_health.h"
 #include "route/route.h"
@@ -20,25 +21,11 @@
 
 static int conf_load_text(struct gw_config *cfg, const char *text)
 {
-	char dir[64], path[96], err[256] = "";
-	FILE *fp;
-	int rc;
+	char err[256];
+	int rc = load_text(cfg, text, err, sizeof(err), NULL, 0);	/* config_test.h */
 
-	snprintf(dir, sizeof(dir), "/tmp/sipgw-unit-XXXXXX");
-	if (!mkdtemp(dir))
-		return -errno;
-	snprintf(path, sizeof(path), "%s/sipgw.conf", dir);
-	if (!(fp = fopen(path, "w"))) {
-		rmdir(dir);
-		return -errno;
-	}
-	fputs(text, fp);
-	fclose(fp);
-	rc = config_load(cfg, path, err, sizeof(err));
 	if (rc)
 		fprintf(stderr, "\n  config: %s", err);
-	unlink(path);
-	rmdir(dir);
 	return rc;
 }
 
