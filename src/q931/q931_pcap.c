@@ -7,23 +7,15 @@
 #include <string.h>
 #include <sys/time.h>
 
-#define PCAP_LINKTYPE_LINUX_LAPD 177
-#define LAPD_ARPHRD	0x20fd	/* ARPHRD_LAPD */
-#define LAPD_ETH_P	0x0030	/* ETH_P_LAPD */
-#define PACKET_HOST	0	/* received */
-#define PACKET_OUTGOING	4	/* sent */
-#define LAPD_FCS	2	/* libpri's frames end in 2 FCS bytes; pcap carries none */
+#include "core/pcap_link.h"
+
+/* Q.921 5.9.3 N201: at most 260 octets of information, plus the header */
+#define LAPD_FRAME_MAX 512
 
 struct q931_pcap {
 	FILE *f;
 	int network;
 };
-
-static void put16(uint8_t *p, unsigned v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 int q931_pcap_open(struct q931_pcap **pcp, const char *path, int network)
 {
@@ -59,25 +51,17 @@ void q931_pcap_frame(struct q931_pcap *pc, int outgoing, const uint8_t *frame, s
 	struct {
 		uint32_t sec, usec, incl, orig;
 	} rec;
-	uint8_t sll[16] = { 0 };
+	uint8_t pkt[PCAP_LAPD_HDR + LAPD_FRAME_MAX];
 	struct timeval tv;
+	size_t n;
 
-	if (!pc || len <= LAPD_FCS)
+	if (!pc || !(n = pcap_lapd_packet(pkt, sizeof(pkt), outgoing, pc->network, frame, len)))
 		return;
-	len -= LAPD_FCS;
 	gettimeofday(&tv, NULL);
 	rec.sec = (uint32_t)tv.tv_sec;
 	rec.usec = (uint32_t)tv.tv_usec;
-	rec.incl = rec.orig = (uint32_t)(sizeof(sll) + len);
-	/* the LINUX_LAPD header: packet type, ARPHRD type, address length,
-	 * address (its first byte: the capturing side is the network), protocol */
-	put16(sll, outgoing ? PACKET_OUTGOING : PACKET_HOST);
-	put16(sll + 2, LAPD_ARPHRD);
-	put16(sll + 4, 1);
-	sll[6] = (uint8_t)!!pc->network;
-	put16(sll + 14, LAPD_ETH_P);
-	if (fwrite(&rec, sizeof(rec), 1, pc->f) != 1 || fwrite(sll, sizeof(sll), 1, pc->f) != 1 ||
-	    fwrite(frame, len, 1, pc->f) != 1)
+	rec.incl = rec.orig = (uint32_t)n;
+	if (fwrite(&rec, sizeof(rec), 1, pc->f) != 1 || fwrite(pkt, n, 1, pc->f) != 1)
 		return;
 	fflush(pc->f);
 }

@@ -24,6 +24,7 @@
 	X(fsm) \
 	X(log) \
 	X(netaddr) \
+	X(pcapng) \
 	X(peer_health) \
 	X(loop) \
 	X(registrar) \
