@@ -74,6 +74,7 @@ struct span {
 	span_incoming_h *incoming_h;
 	span_number_h *number_h;
 	void *arg;
+	struct trace *trace;			/* NULL: frames are not traced */
 	unsigned leg_seq;
 	unsigned pl_timer_ms[PL_T__COUNT];	/* the legs' state timers (enum pl_timer) */
 };
@@ -153,6 +154,9 @@ struct pri_leg {
 	size_t moh_pos;
 	char desc[64];
 };
+
+/** A D-channel frame to the span's trace (span_trace.c). */
+void span_trace_frame(struct span *sp, int sent, const void *buf, int len);
 
 /** The leg's port and DSP; 0 or -ENOMEM (then nothing is left to free). */
 int pri_media_init(struct pri_leg *pl);

@@ -265,19 +265,17 @@ static void out_add(char *out, size_t outlen, size_t *pos, const char *fmt, ...)
 		*pos = outlen - 1;
 }
 
-int q931_trace_frame(const uint8_t *frame, size_t len, char *out, size_t outlen)
+/* The Q.931 message in an I frame: its summary, call reference (flag in
+ * bit 15) and type. 0, -ENOENT (no Q.931 in it) or -EBADMSG. */
+static int frame_decode(const uint8_t *frame, size_t len, struct q931_summary *sp,
+			unsigned *crefp, uint8_t *typep)
 {
 	struct q931_summary s = { .chan = -1, .cause = -1, .pi = -1 };
 	const uint8_t *p;
 	size_t n, i, crlen;
 	unsigned cref = 0;
-	const char *name;
-	size_t pos = 0;
 	int rc;
 
-	if (!frame || !out || outlen == 0)
-		return -EINVAL;
-	out[0] = '\0';
 	if (len < Q921_ADDR_LEN + 1 + Q921_FCS_LEN)
 		return -EBADMSG;
 	/* Q.921 3.4: bit 1 of the first control octet is 0 only in I frames,
@@ -306,7 +304,46 @@ int q931_trace_frame(const uint8_t *frame, size_t len, char *out, size_t outlen)
 	rc = ies_decode(&s, p + i, n - i);
 	if (rc < 0)
 		return rc;
+	*sp = s;
+	*crefp = cref;
+	*typep = type;
+	return 0;
+}
 
+int q931_trace_ident(const uint8_t *frame, size_t len, struct q931_ident *id)
+{
+	struct q931_summary s;
+	unsigned cref;
+	uint8_t type;
+	int rc;
+
+	if (!frame || !id)
+		return -EINVAL;
+	if ((rc = frame_decode(frame, len, &s, &cref, &type)))
+		return rc;
+	id->type = type;
+	id->name = msg_name(type);
+	id->cref = cref & 0x7fff;
+	id->from_dest = !!(cref & 0x8000);
+	id->chan = s.chan;
+	id->cause = s.cause;
+	return 0;
+}
+
+int q931_trace_frame(const uint8_t *frame, size_t len, char *out, size_t outlen)
+{
+	struct q931_summary s;
+	unsigned cref;
+	uint8_t type;
+	const char *name;
+	size_t pos = 0;
+	int rc;
+
+	if (!frame || !out || outlen == 0)
+		return -EINVAL;
+	out[0] = '\0';
+	if ((rc = frame_decode(frame, len, &s, &cref, &type)))
+		return rc;
 	name = msg_name(type);
 	if (name)
 		out_add(out, outlen, &pos, "%s", name);

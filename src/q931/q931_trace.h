@@ -13,4 +13,16 @@
  * Returns 0, or -ENOENT for frames that carry no Q.931 message (RR, SABME, UA...). */
 int q931_trace_frame(const uint8_t *frame, size_t len, char *out, size_t outlen);
 
+/* Which call a Q.931 message is of, and what it is (for per-call ladders). */
+struct q931_ident {
+	uint8_t type;		/* Q.931 table 4-2 */
+	const char *name;	/* "SETUP", or NULL for a type not in the table */
+	unsigned cref;		/* call reference value, without its flag */
+	int from_dest;		/* the flag (Q.931 4.3): sent by the side the call was placed to */
+	int chan;		/* Channel identification's B-channel, -1 none */
+	int cause;		/* Q.850 cause, -1 none */
+};
+/** The same decode as q931_trace_frame(), as fields. 0, -ENOENT, -EBADMSG. */
+int q931_trace_ident(const uint8_t *frame, size_t len, struct q931_ident *id);
+
 #endif

@@ -16,6 +16,8 @@ static void trace(struct span *sp, const char *dir, const void *buf, int len)
 {
 	char line[256];
 
+	if (sp->trace)
+		span_trace_frame(sp, dir[0] == '>', buf, len);
 	if (log_get_level() < LOG_LVL_INFO)
 		return;
 	if (q931_trace_frame(buf, (size_t)len, line, sizeof(line)) == 0) {
@@ -759,6 +761,7 @@ int span_alloc(struct span **spp, const struct span_params *p)
 	sp->arg = p->arg;
 	sp->reserved = p->reserved;
 	sp->moh = p->moh;
+	sp->trace = p->trace;
 	LIST_INIT(&sp->legs);
 	/* T1: 23 B + D on 24; E1: 30 B on timeslots 1-15, 17-31, D on 16. */
 	for (int c = 1; c <= (p->cfg->framing == FRAMING_E1 ? 31 : 23); c++)

@@ -32,6 +32,7 @@ struct span_params {
 	int reserved;		/* B-channels only emergency calls may take (figure B-22) */
 	const struct moh *moh;	/* music for a PBX party the SIP side holds (NULL: silence) */
 	const struct span_hw_ops *hw_ops;	/* NULL: by cfg->type; tests/fuzz gives its own */
+	struct trace *trace;	/* every D-channel frame goes to it (pcap, ladders); NULL: none */
 };
 
 int span_alloc(struct span **spp, const struct span_params *p);

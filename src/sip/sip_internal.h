@@ -51,12 +51,17 @@ struct sip_overload {
 	long long tot_ms;
 };
 
+/** Sofia's message log to the ua's trace (sip_tap.c); call before nua_create(). */
+void sip_tap_start(struct sip_ua *ua);
+
 struct sip_ua {
 	su_root_t *root;
 	su_home_t home[1];
 	nua_t *nua;
 	char bind[64];
 	int port;
+	struct trace *trace;		/* NULL: messages are not traced (sip_tap.c) */
+	struct sockaddr_storage tap_peer, tap_local;	/* sip_tap.c: the last peer's local address */
 	char rtp_ip[64];
 	int rtp_port_min, rtp_port_max;
 	sip_incoming_h *incoming_h;

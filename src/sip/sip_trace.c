@@ -28,12 +28,18 @@ static struct {
 	sip_trace_h *h;
 	void *arg;
 	enum trace_state state;
+	sip_trace_tap_h *tap;
+	void *tap_arg;
 	int sent;
 	char proto[8];		/* the stamp's transport: "udp", "tcp", "tls" */
+	char peer[64];		/* the stamp's address and port */
+	int peer_port;
+	size_t wire_len;	/* the stamp's byte count */
 	char line[4096];	/* the line being assembled */
 	size_t line_len;
 	char msg[TRACE_MSG_MAX];	/* the message so far, lines joined by '\n' */
 	size_t msg_len;
+	char raw[2 * TRACE_MSG_MAX];	/* the same with CRLF line ends */
 } tr;
 
 static const char *hdr_value(const char *msg, const char *name, const char *compact,
@@ -83,6 +89,37 @@ static void sdp_summary(const char *body, char *out, size_t len)
 				dir = dirs[i];
 	}
 	snprintf(out, len, " sdp[c=%s %s]", addr, dir);
+}
+
+/* The message with its line ends back (CRLF), its Call-ID and its
+ * ladder label, to the tap. */
+static void trace_tap_emit(const char *summary)
+{
+	struct sip_trace_msg m = { .sent = tr.sent, .proto = tr.proto, .peer = tr.peer,
+				   .peer_port = tr.peer_port, .text = tr.raw, .wire_len = tr.wire_len,
+				   .summary = summary };
+	char call_id[256] = "", label[128];
+	size_t n = 0, sl = strcspn(tr.msg, "\n");
+
+	for (size_t i = 0; i < tr.msg_len && n + 2 < sizeof(tr.raw); i++) {
+		if (tr.msg[i] == '\n')
+			tr.raw[n++] = '\r';
+		tr.raw[n++] = tr.msg[i];
+	}
+	/* the last line of a body that ended without one got a line end here */
+	if (n == tr.wire_len + 2 && n >= 2 && tr.raw[n - 1] == '\n')
+		n -= 2;
+	tr.raw[n] = 0;
+	m.len = n;
+	hdr_value(tr.msg, "Call-ID", "i", call_id, sizeof(call_id));
+	m.call_id = call_id;
+	if (!strncmp(tr.msg, "SIP/2.0 ", 8)) {
+		snprintf(label, sizeof(label), "%.*s", (int)(sl - 8), tr.msg + 8);
+	} else {
+		snprintf(label, sizeof(label), "%.*s", (int)strcspn(tr.msg, " \n"), tr.msg);
+	}
+	m.label = label;
+	tr.tap(tr.tap_arg, &m);
 }
 
 static void trace_emit(void)
@@ -137,6 +174,8 @@ static void trace_emit(void)
 		snprintf(summary + off, sizeof(summary) - (size_t)off, " via %s", tr.proto);
 	if (tr.h)
 		tr.h(tr.arg, tr.sent, summary);
+	if (tr.tap)
+		trace_tap_emit(summary);
 }
 
 static void trace_line(const char *l)
@@ -154,6 +193,12 @@ static void trace_line(const char *l)
 			/* "send 947 bytes to tcp/[127.0.0.1]:5060 at ..." */
 			if (sscanf(strstr(l, " bytes "), " bytes %*s %7[a-z]/", tr.proto) != 1)
 				tr.proto[0] = 0;
+			tr.peer[0] = 0;
+			tr.peer_port = 0;
+			tr.wire_len = 0;
+			if (sscanf(l + 5, "%zu bytes %*s %*[a-z]/[%63[^]]]:%d", &tr.wire_len, tr.peer,
+				   &tr.peer_port) != 3)
+				tr.peer[0] = 0;
 			tr.state = TRACE_STAMP;
 			return;
 		}
@@ -222,6 +267,25 @@ static void sofia_piece(const char *fmt, const char *piece)
 	}
 }
 
+static void trace_piece(const char *fmt, const char *piece, size_t n)
+{
+	/* Not in a message and not starting one: Sofia's own line. */
+	if ((!tr.h && !tr.tap) || (tr.state == TRACE_IDLE && tr.line_len == 0 &&
+				   strncmp(piece, "recv ", 5) && strncmp(piece, "send ", 5))) {
+		sofia_piece(fmt, piece);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (piece[i] == '\n') {
+			tr.line[tr.line_len] = '\0';
+			trace_line(tr.line);
+			tr.line_len = 0;
+		} else if (tr.line_len + 1 < sizeof(tr.line)) {
+			tr.line[tr.line_len++] = piece[i];
+		}
+	}
+}
+
 static void trace_logger(void *stream, char const *fmt, va_list ap)
 {
 	char piece[4096];
@@ -231,21 +295,18 @@ static void trace_logger(void *stream, char const *fmt, va_list ap)
 		return;
 	if ((size_t)n >= sizeof(piece))
 		n = sizeof(piece) - 1;
-	/* Not in a message and not starting one: Sofia's own line. */
-	if (!tr.h || (tr.state == TRACE_IDLE && tr.line_len == 0 &&
-		      strncmp(piece, "recv ", 5) && strncmp(piece, "send ", 5))) {
-		sofia_piece(fmt, piece);
-		return;
-	}
-	for (int i = 0; i < n; i++) {
-		if (piece[i] == '\n') {
-			tr.line[tr.line_len] = '\0';
-			trace_line(tr.line);
-			tr.line_len = 0;
-		} else if (tr.line_len + 1 < sizeof(tr.line)) {
-			tr.line[tr.line_len++] = piece[i];
-		}
-	}
+	trace_piece(fmt, piece, (size_t)n);
+}
+
+void sip_trace_feed(const char *piece)
+{
+	trace_piece(piece, piece, strlen(piece));
+}
+
+void sip_trace_tap(sip_trace_tap_h *tap, void *arg)
+{
+	tr.tap = tap;
+	tr.tap_arg = arg;
 }
 
 void sip_log_capture(void)

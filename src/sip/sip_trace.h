@@ -3,6 +3,8 @@
 #ifndef SIPGW_SIP_SIP_TRACE_H
 #define SIPGW_SIP_SIP_TRACE_H
 
+#include <stddef.h>
+
 /* The summary line is the start line, then for responses the CSeq method in
  * parentheses, then when present " reason[<Reason value>]" and, for a body
  * with SDP, " sdp[c=<addr> <direction>]", e.g.
@@ -12,11 +14,36 @@
  */
 typedef void (sip_trace_h)(void *arg, int sent, const char *summary);
 
+/* A whole message as it crossed the wire, for the pcap and the ladder. Sofia
+ * logs a message line by line with its line ends taken out; the text here
+ * has them back as CRLF (RFC 3261 7: what every line of a message ends in),
+ * which gives the very bytes sent whenever len equals wire_len. */
+struct sip_trace_msg {
+	int sent;		/* we sent it (else received) */
+	const char *proto;	/* "udp", "tcp", "tls" */
+	const char *peer;	/* the far end's address as Sofia printed it ("127.0.0.1", "::1") */
+	int peer_port;
+	const char *text;	/* the message, len bytes (NUL after them) */
+	size_t len;
+	size_t wire_len;	/* the size Sofia reported */
+	const char *call_id;	/* its Call-ID ("" when none) */
+	const char *label;	/* for a ladder: "INVITE", "180 Ringing" */
+	const char *summary;	/* the one line sip_trace_h gets */
+};
+typedef void (sip_trace_tap_h)(void *arg, const struct sip_trace_msg *m);
+
 /** Route Sofia's own log lines into ours, rate-limited per kind (a peer can
  * make Sofia log at packet rate). Call before nua_create(). */
 void sip_log_capture(void);
 /** Route Sofia's message log to h (and its other lines as sip_log_capture
  * does). Call before nua_create(). */
 void sip_trace_enable(sip_trace_h *h, void *arg);
+/** Also hand every whole message to tap (NULL: no more). Sofia logs
+ * messages only when TPORT_LOG was set as its transports opened:
+ * sip_trace_enable() before nua_create() sets it. */
+void sip_trace_tap(sip_trace_tap_h *tap, void *arg);
+/** One piece of Sofia's log as su_log() formatted it: what the redirected
+ * logger does with each, for tests and fuzzing. */
+void sip_trace_feed(const char *piece);
 
 #endif

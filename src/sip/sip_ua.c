@@ -227,8 +227,10 @@ int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 		return -ENOSPC;
 	}
 	sip_log_capture();
-	if (log_get_level() >= LOG_LVL_INFO)
+	ua->trace = p->trace;
+	if (log_get_level() >= LOG_LVL_INFO || ua->trace)
 		sip_trace_enable(trace_cb, ua);
+	sip_tap_start(ua);
 	/* "sip:H:P" is UDP and TCP to nta (and SCTP, not built into Debian's
 	 * Sofia); ";transport=udp,tcp" would say it too, but this nta keeps
 	 * the split list in a block-local array and crashes on it. IPv6
@@ -280,6 +282,8 @@ void sip_ua_free(struct sip_ua *ua)
 	if (!ua)
 		return;
 	sip_overload_summary(&ua->ovl);
+	if (ua->trace)
+		sip_trace_tap(NULL, NULL);	/* the log outlives the ua */
 	/* nua_destroy() before nua_shutdown() has finished asserts (SIGABRT):
 	 * a peer that never answers our BYE would cost a core dump at every
 	 * stop. The process is exiting, so the stack is left to the kernel. */

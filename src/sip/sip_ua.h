@@ -75,6 +75,7 @@ struct sip_ua_params {
 	unsigned udp_rmem;		/* SIP UDP socket receive buffer, bytes (0 = kernel default) */
 	int tcp;			/* listen on TCP at port too (UDP always) */
 	int tls_port;			/* TLS listener on bind (0: none; dial-peers then have no TLS) */
+	struct trace *trace;		/* every SIP message goes to it (pcap, ladders); NULL: none */
 	const char *tls_cert, *tls_key, *tls_ca;	/* PEM files, checked by config_load() */
 	int tls_verify;			/* our TLS connections: the server's certificate must chain to tls_ca */
 	struct sip_overload_params ovl;
