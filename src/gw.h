@@ -19,6 +19,7 @@ struct moh;
 struct loop_fd;
 struct loop_timer;
 struct ctl;
+struct trace;
 
 #include "route/route_legs.h"
 
@@ -36,6 +37,7 @@ struct gw {
 	int n_spans;
 	struct moh *moh;		/* rtp.moh_file, or NULL */
 	struct ctl *ctl;		/* sipgwctl's commands (control.socket) */
+	struct trace *trace;		/* pcap and per-call ladders (core/trace.h) */
 	long long t_start_us;		/* when it started (mono_us) */
 	int sfd;
 	struct loop_fd *sig_w;
@@ -46,5 +48,9 @@ struct gw {
 /** The gateway's own commands (show version); each gw_*.c file has its
  * registration function, called once the parts are up. 0 or -errno. */
 int gw_ctl_register(struct gw *gw);
+/** The trace: made from config trace.* before the spans and SIP (gw_trace.c). */
+int gw_trace_start(struct gw *gw);
+/** debug pcap on FILE|off, ladder CALL (gw_trace.c). */
+int gw_trace_register(struct gw *gw);
 
 #endif

@@ -18,6 +18,7 @@
 #include "core/ctl.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/trace.h"
 #include "dsp/moh.h"
 #include "q931/span.h"
 #include "route/peer_health.h"
@@ -216,6 +217,10 @@ static int gw_start(struct gw *gw)
 	sigset_t mask;
 	int rc;
 
+	if ((rc = gw_trace_start(gw)))
+		return rc;
+	bp.ladder = trace_ladder(gw->trace);
+	up.trace = gw->trace;
 	if (gw->cfg.reg.enabled && (rc = registrar_alloc(&gw->reg, gw->root, &gw->cfg.reg)))
 		return rc;
 	if (gw->reg) {
@@ -253,7 +258,7 @@ static int gw_start(struct gw *gw)
 			.incoming_h = route_incoming_pri, .number_h = route_number_complete,
 			.arg = gw->route, .t302_ms = gw->cfg.timers.t302_ms,
 			.reserved = gw->cfg.emergency.n ? gw->cfg.emergency.reserved_channels : 0,
-			.moh = gw->moh,
+			.moh = gw->moh, .trace = gw->trace,
 		};
 		if ((rc = span_alloc(&gw->spans[i], &sp)))
 			return rc;
@@ -301,6 +306,7 @@ static void gw_stop(struct gw *gw)
 	loop_fd_free(gw->sig_w);
 	if (gw->sfd > 0)
 		close(gw->sfd);
+	trace_free(gw->trace);		/* last: the pcap has every frame the parts sent */
 	config_free(&gw->cfg);
 }
 

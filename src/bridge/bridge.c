@@ -20,6 +20,7 @@ int bridge_alloc(struct bridge **brp, const struct bridge_params *p)
 	br->timer_ms[CALL_T_RING_NO_ANSWER] = p->ring_no_answer_ms;
 	br->route = p->route;
 	br->route_arg = p->route_arg;
+	br->ladder = p->ladder;
 	LIST_INIT(&br->calls);
 	*brp = br;
 	return 0;

@@ -30,6 +30,7 @@ struct bridge_params {
 	unsigned ring_no_answer_ms;	/* a try that nobody answers: CANCEL, cause 19 */
 	const struct bridge_route_ops *route;
 	void *route_arg;
+	struct ladder *ladder;		/* each call's legs told to it (core/ladder.h); NULL: none */
 };
 
 int bridge_alloc(struct bridge **brp, const struct bridge_params *p);

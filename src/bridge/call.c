@@ -105,6 +105,7 @@ static void call_free(struct call *c)
 	LOGI(LSS_BRIDGE, "%s ended, cause %d (%s)%s%s", call_describe(c), c->last_cause,
 	     cause_name(c->last_cause), media_stats_format(qa, sizeof(qa), &c->mst[0]),
 	     media_stats_format(qb, sizeof(qb), &c->mst[1]));
+	call_trace_end(c);
 	if (br->route && br->route->call_ended)
 		br->route->call_ended(br->route_arg, c);
 	fsm_inst_cleanup(&c->fi);
@@ -227,6 +228,7 @@ static void call_answered(struct call *c, struct leg *leg)
 {
 	if (fsm_state_chg(&c->fi, CALL_ST_ACTIVE))
 		return;
+	call_trace_update(c);
 	call_select(c, leg);
 	/* The other forked phones stop ringing: CANCEL with non-selected user
 	 * clearing (Q.850), i.e. answered elsewhere. */
@@ -574,6 +576,7 @@ int call_alloc(struct call **cp, struct bridge *br, struct leg *a, const struct 
 	c->last_cause = CAUSE_NORMAL_CLEARING;
 	LIST_INSERT_HEAD(&br->calls, c, entry);
 	br->n_calls++;
+	call_trace_update(c);
 	*cp = c;
 	return 0;
 }
@@ -582,9 +585,14 @@ int call_add_leg(struct call *c, struct leg *leg)
 {
 	struct call_ev ev = { .leg = leg };
 
+	int rc;
+
 	if (c->b && call_legs_trying(c) == 1 + CALL_MAX_FORKS)
 		return -ENOSPC;
-	return fsm_dispatch(&c->fi, CALL_EV_LEG_ADDED, &ev);
+	rc = fsm_dispatch(&c->fi, CALL_EV_LEG_ADDED, &ev);
+	if (!rc)
+		call_trace_update(c);
+	return rc;
 }
 
 int call_ringing(const struct call *c)
@@ -710,6 +718,7 @@ void call_leg_gone(struct leg *leg)
 		call_release(c, leg, CAUSE_TEMP_FAILURE);	/* gone without a word */
 	if (leg == c->a || leg == c->b)
 		media_get_stats(leg->ops->media(leg), &c->mst[leg == c->b]);
+	call_trace_update(c);		/* what the leg says before it goes */
 	if (leg == c->a)
 		c->a = NULL;
 	else if (leg == c->b)

@@ -66,6 +66,11 @@ struct bridge {
 	int shutting_down;
 	void (*idle_h)(void *arg);
 	void *idle_arg;
+	struct ladder *ladder;		/* NULL: calls are not drawn */
 };
+
+/** The call's legs as they are now to its ladder; at its end (call_trace.c). */
+void call_trace_update(struct call *c);
+void call_trace_end(struct call *c);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #define OPS(f) offsetof(struct gw_config, ops.f), sizeof(((struct gw_config *)0)->ops.f)
@@ -100,6 +101,24 @@ static int load_control(struct ctx *c, config_t *lc, struct cfg_ops *o)
 	return 0;
 }
 
+/* A ladder for every call needs somewhere to go, and a folder that is there
+ * (the gateway does not make one: its user may not own the parent). */
+static int load_trace(struct ctx *c, config_t *lc, struct cfg_ops *o)
+{
+	struct stat st;
+
+	if (o->trace_ladder_all && !o->trace_ladder_dir[0])
+		return fail(c, config_lookup(lc, "trace.ladder_all"),
+			    "trace ladder_all: set trace.ladder_dir, the folder the ladders go to");
+	if (o->trace_ladder_dir[0] && (stat(o->trace_ladder_dir, &st) || !S_ISDIR(st.st_mode)))
+		return fail(c, config_lookup(lc, "trace.ladder_dir"), "trace ladder_dir \"%s\": not a folder",
+			    o->trace_ladder_dir);
+	if (o->trace_pcap[0] && o->trace_pcap[strlen(o->trace_pcap) - 1] == '/')
+		return fail(c, config_lookup(lc, "trace.pcap"), "trace pcap \"%s\": a file, not a folder",
+			    o->trace_pcap);
+	return 0;
+}
+
 int config_ops_load(struct ctx *c, config_t *lc, struct gw_config *cfg)
 {
 	const config_setting_t *s;
@@ -108,5 +127,7 @@ int config_ops_load(struct ctx *c, config_t *lc, struct gw_config *cfg)
 	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
 		if ((s = config_lookup(lc, groups[i].name)) && (rc = group_apply(c, s, groups[i].opts, cfg)))
 			return rc;
+	if ((rc = load_trace(c, lc, &cfg->ops)))
+		return rc;
 	return load_control(c, lc, &cfg->ops);
 }
