@@ -223,6 +223,7 @@ static int call_render(FILE *f, const struct lcall *c)
 		rows[i].t_us = c->ev[i].t_us;
 		rows[i].from = c->ev[i].sent ? gw : j;
 		rows[i].to = c->ev[i].sent ? j : gw;
+		rows[i].sent = c->ev[i].sent;
 		rows[i].label = c->ev[i].label;
 		rows[i].detail = c->ev[i].detail;
 	}
@@ -347,7 +348,9 @@ void ladder_msg(struct ladder *l, const struct ladder_msg *m)
 	struct ev e = { 0 };
 	struct lcall *c;
 
-	if (!l || ev_set(&e, m))
+	/* Q.931 5.5: the global call reference (RESTART, its ACKNOWLEDGE)
+	 * names channels but belongs to no call */
+	if (!l || (m->side == LADDER_PRI && m->cref == 0) || ev_set(&e, m))
 		return;
 	TAILQ_FOREACH(c, &l->up, entry) {
 		if (call_match(c, &e)) {

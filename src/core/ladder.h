@@ -75,6 +75,7 @@ int ladder_page(struct ladder *l, const char *id, char **htmlp, size_t *lenp);
 struct ladder_row {
 	long long t_us;
 	int from, to;		/* column indexes */
+	int sent;		/* sipgw sent it (drawn in another colour) */
 	const char *label, *detail;
 };
 

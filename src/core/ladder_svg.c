@@ -67,7 +67,7 @@ int ladder_render(FILE *f, const struct ladder_view *v)
 		int x1 = col_x(r->from), x2 = col_x(r->to);
 		long long dt = r->t_us - t0;
 
-		fprintf(f, "<g class=\"msg\"><title>");
+		fprintf(f, "<g class=\"msg %s\"><title>", r->sent ? "out" : "in");
 		ladder_escape(f, r->detail ? r->detail : r->label);
 		fprintf(f, "</title><text class=\"time\" x=\"4\" y=\"%d\">+%lld.%03lld s</text>", y,
 			dt / 1000000, (dt / 1000) % 1000);

@@ -14,18 +14,20 @@ void span_trace_frame(struct span *sp, int sent, const void *buf, int len)
 	struct trace_q931 q = { .span = sp->cfg->name, .network = sp->cfg->role == ROLE_NETWORK,
 				.sent = sent, .frame = buf, .len = len > 0 ? (size_t)len : 0, .chan = -1 };
 	struct q931_ident id;
-	char summary[256], label[16];
+	char summary[256], label[48];
 
 	if (len <= 0)
 		return;
 	if (!q931_trace_ident(buf, (size_t)len, &id) &&
 	    !q931_trace_frame(buf, (size_t)len, summary, sizeof(summary))) {
-		if (!id.name) {
+		/* the figures' names; the cause beside them, as an engineer asks it first */
+		if (!id.name)
 			snprintf(label, sizeof(label), "MSG 0x%02x", id.type);
-			q.label = label;
-		} else {
-			q.label = id.name;
-		}
+		else if (id.cause >= 0)
+			snprintf(label, sizeof(label), "%s (cause %d)", id.name, id.cause);
+		else
+			snprintf(label, sizeof(label), "%s", id.name);
+		q.label = label;
 		q.summary = summary;
 		q.cref = id.cref;
 		q.chan = id.chan;
