@@ -101,6 +101,8 @@ static void trace_tap_emit(const char *summary)
 	char call_id[256] = "", label[128];
 	size_t n = 0, sl = strcspn(tr.msg, "\n");
 
+	if (!tr.peer[0])
+		return;		/* the stamp did not say where it went: not a message */
 	for (size_t i = 0; i < tr.msg_len && n + 2 < sizeof(tr.raw); i++) {
 		if (tr.msg[i] == '\n')
 			tr.raw[n++] = '\r';

@@ -34,6 +34,7 @@
 	X(route_transfer) \
 	X(identity) \
 	X(jbuf) \
+	X(ladder) \
 	X(redirect) \
 	X(rtcp) \
 	X(rtp) \

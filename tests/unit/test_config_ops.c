@@ -28,7 +28,7 @@ static void test_ops_keys(void)
 	CU_ASSERT_EQUAL_FATAL(load_text(&cfg,
 					"control = { socket = \"/run/sipgw/sipgw.ctl\"; mode = \"0600\"; owner = \"root\"; group = \"root\"; };\n"
 					"metrics = { listen = \"127.0.0.1:9464\"; };\n"
-					"trace = { pcap_max_kb = 1024; pcap_files = 3; ladder_all = true; };\n",
+					"trace = { pcap_max_kb = 1024; pcap_files = 3; ladder_dir = \"/tmp\"; ladder_all = true; };\n",
 					err, sizeof(err), path, sizeof(path)), 0);
 	CU_ASSERT_STRING_EQUAL(cfg.ops.control_socket, "/run/sipgw/sipgw.ctl");
 	CU_ASSERT_EQUAL(cfg.ops.control_mode, 0600);
@@ -38,6 +38,7 @@ static void test_ops_keys(void)
 	CU_ASSERT_EQUAL(cfg.ops.trace_pcap_max_kb, 1024);
 	CU_ASSERT_EQUAL(cfg.ops.trace_pcap_files, 3);
 	CU_ASSERT_EQUAL(cfg.ops.trace_ladder_all, 1);
+	CU_ASSERT_STRING_EQUAL(cfg.ops.trace_ladder_dir, "/tmp");
 	config_free(&cfg);
 }
 
@@ -53,6 +54,10 @@ static void test_control_errors(void)
 		     1, "is too long");
 	expect_error("control = { sokcet = \"/tmp/x\"; };\n", 1, "sokcet");
 	expect_error("trace = { pcap_files = 0; };\n", 1, "pcap_files");
+	/* a ladder of every call needs a folder that is there (trace, gw_trace.c) */
+	expect_error("trace = {\n ladder_all = true; };\n", 2, "set trace.ladder_dir");
+	expect_error("trace = {\n\n ladder_dir = \"/nonexistent/sipgw\"; };\n", 3, "not a folder");
+	expect_error("trace = { pcap = \"/var/log/\"; };\n", 1, "a file, not a folder");
 	expect_error("metrix = { listen = \"127.0.0.1:9464\"; };\n", 1, "unknown section 'metrix'");
 }
 
