@@ -13,6 +13,8 @@ import os
 import shutil
 import subprocess
 
+import flowlib as fl
+from flows_transport import sip_keys, tls_front, tls_keys, transport_peer
 from flowlib import FlowError, flow, pbx_call, pots_peer, voip_peer
 
 Q931 = {0x05: "SETUP", 0x02: "CALL PROCEEDING", 0x01: "ALERTING", 0x07: "CONNECT", 0x0f: "CONNECT ACKNOWLEDGE",
@@ -81,6 +83,10 @@ def check_call(tb, path, phone, pri_first):
         raise FlowError("Q.931 in the pcap: %s, want %s" % ([m[2] for m in q], PRI_CALL))
     if [m[2] for m in s] != SIP_CALL:
         raise FlowError("SIP in the pcap: %s, want %s" % ([m[2] for m in s], SIP_CALL))
+    # over UDP each message is the very bytes sent: no comment says it was not
+    r = tshark("-r", path, "-Y", "sip && frame.comment", "-T", "fields", "-e", "frame.comment")
+    if r.stdout.strip():
+        raise FlowError("SIP messages not as they were on the wire: %s" % r.stdout)
     if {m[4] for m in q} != {"pbx-a"}:
         raise FlowError("Q.931 frames not on the span's interface: %s" % {m[4] for m in q})
     gw, ph = "127.0.0.1:%d" % tb.sip_port, "127.0.0.1:%d" % phone.port
@@ -353,3 +359,35 @@ def trace_ladder_escapes(tb):
         raise FlowError("the calling number is not shown as it came: %r" % p.title)
     if [a["label"] for a in p.arrows][:1] != ["SETUP"]:
         raise FlowError("the ladder does not start with the SETUP: %s" % p.arrows)
+
+
+@flow
+@fl.no_pri
+def trace_pcap_tls(tb):
+    """PBX -> sipgw -TLS-> SIPp with trace.pcap: the SIP messages are in the pcap after
+    decryption, written as UDP between the right ports, each saying so in its comment;
+    tshark decodes INVITE..BYE with no malformed frame."""
+    need_tshark()
+    path = os.path.join(tb.dir, "tls.pcapng")
+    uas, relay = tls_front(tb)
+    tls_port = fl.free_port()
+    conf = tb.config([transport_peer(100, "2...", relay.port, "tls")],
+                     extra='trace = { pcap = "%s"; };\n' % path)
+    sip_keys(conf, tls_keys(tb, tls_port))
+    gw = tb.gateway(conf)
+    pbx = pbx_call(tb, "--hangup-after", "0.5")
+    if pbx.wait_exit() != 0:
+        raise FlowError("the PBX simulator failed")
+    uas.check_passed()
+    gw.wait_line(r"call 1 .*ended", stream="err")
+    gw.stop()
+    check_clean(path)
+    sip = [m for m in pcap_messages(path) if m[1] == "sip"]
+    if [m[2] for m in sip] != SIP_CALL:
+        raise FlowError("SIP over TLS in the pcap: %s, want %s" % ([m[2] for m in sip], SIP_CALL))
+    if (sip[0][5], sip[0][6]) != ("127.0.0.1:%d" % tls_port, "127.0.0.1:%d" % relay.port):
+        raise FlowError("INVITE written from %s to %s, want our tls_port to the front" % (sip[0][5], sip[0][6]))
+    r = tshark("-r", path, "-Y", "sip", "-T", "fields", "-e", "frame.comment")
+    comments = set(r.stdout.split("\n")) - {""}
+    if comments != {"SIP over TLS (decrypted), written as UDP"}:
+        raise FlowError("the pcap's comments on SIP over TLS: %s" % comments)

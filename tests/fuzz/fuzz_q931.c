@@ -44,6 +44,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "q931/q931_trace.h"
+#include "core/trace.h"
 #include "q931/pri_internal.h"
 #include "q931/span.h"
 #include "span_hw.h"
@@ -330,6 +331,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct span_params sp = { .cfg = &cfg, .incoming_h = incoming, .number_h = number_complete,
 				  .t302_ms = 100 };
 	struct span *span;
+	struct trace *tr = NULL;	/* every frame to a call's ladder (span_trace.c, core/ladder.c) */
 	size_t i = 1;
 	int cpe;
 
@@ -355,6 +357,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	refuse_incoming = data[0] >> 7;
 	sp.root = root;
 	sp.hw_ops = &fuzz_hw_ops;
+	if (trace_alloc(&tr, &(struct trace_params){ .root = root }))
+		abort();
+	sp.trace = tr;
 	memset(legs, 0, sizeof(legs));
 	link_primed = 0;
 	pri_clock_reset();
@@ -456,6 +461,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	span_free(span);
 	run_loop();
+	trace_free(tr);
 	for (int k = 0; k < MAX_LEGS; k++)
 		if (legs[k])
 			abort();	/* a leg outlived its span */
