@@ -12,6 +12,7 @@ import html.parser
 import os
 import shutil
 import subprocess
+import time
 
 import flowlib as fl
 from flows_transport import sip_keys, tls_front, tls_keys, transport_peer
@@ -54,6 +55,20 @@ def pcap_messages(path):
             out.append((float(t), "sip", method or status, direction, ifname, "%s:%s" % (src, sport),
                         "%s:%s" % (dst, dport)))
     return out
+
+
+def wait_in_file(path, name, timeout):
+    """Wait until tshark reads a message called name (Q.931 name, SIP method or status) in path."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if any(m[2] == name for m in pcap_messages(path)):
+                return
+        except FlowError:
+            pass            # a block half written: the next look sees it whole
+        if time.monotonic() > deadline:
+            raise FlowError("%s not in %s within %.1f s of happening" % (name, path, timeout))
+        time.sleep(0.1)
 
 
 def check_clean(path):
@@ -210,6 +225,9 @@ def trace_debug_pcap_runtime(tb):
     st = tb.ctl("debug", "pcap", json=True)
     if st["pcap"]["state"] != "on" or st["pcap"]["file"] != path or st["pcap"]["packets"] < 15:
         raise FlowError("debug pcap during the capture: %s" % st)
+    # still capturing, the call is on disk within a second (the flush timer): a support
+    # desk may copy the file while the gateway runs
+    wait_in_file(path, "RELEASE COMPLETE", timeout=3)
     rc, out, err = tb.ctl("debug", "pcap", "off")
     if rc != 0 or "pcap off" not in out:
         raise FlowError("debug pcap off: rc=%d %s%s" % (rc, out, err))
