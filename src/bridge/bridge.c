@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bridge/call_stats.h"
 #include "bridge/cause.h"
 #include "core/log.h"
 
@@ -21,6 +22,14 @@ int bridge_alloc(struct bridge **brp, const struct bridge_params *p)
 	br->route = p->route;
 	br->route_arg = p->route_arg;
 	LIST_INIT(&br->calls);
+	if (p->stats) {
+		int rc = call_metrics_alloc(&br->metrics, p->stats, br);
+
+		if (rc) {
+			free(br);
+			return rc;
+		}
+	}
 	*brp = br;
 	return 0;
 }
@@ -52,6 +61,7 @@ void bridge_free(struct bridge *br)
 	if (!br)
 		return;
 	bridge_drop_calls(br);
+	call_metrics_free(br->metrics);
 	free(br);
 }
 

@@ -9,6 +9,7 @@
 
 struct su_root_s;
 struct bridge;
+struct stats;
 
 /* Routing's side of a call (a function pointer table the route part
  * registers; DESIGN.md "Routing above the call"). */
@@ -30,6 +31,7 @@ struct bridge_params {
 	unsigned ring_no_answer_ms;	/* a try that nobody answers: CANCEL, cause 19 */
 	const struct bridge_route_ops *route;
 	void *route_arg;
+	struct stats *stats;	/* the calls' metrics go there (NULL: none) */
 };
 
 int bridge_alloc(struct bridge **brp, const struct bridge_params *p);
