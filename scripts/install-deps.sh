@@ -13,7 +13,10 @@
 # simulators: SIPp (sip-tester), Kamailio (with its TLS module) and baresip.
 # Debian's SIPp has no TLS: the TLS flows put a TLS relay of the tests' own
 # in front of it (tests/flows/tlsrelay.py) or use baresip. libssl-dev: the
-# certificate checks of sipgw -t (libcrypto).
+# certificate checks of sipgw -t (libcrypto). curl scrapes the metrics
+# endpoint in the flows as Prometheus would, and promtool (Debian's
+# prometheus package: the server's unit is installed, not started in a
+# container) checks the whole exposition (`promtool check metrics`).
 # Runs apt-get only when something is missing. SPDX-License-Identifier: GPL-2.0-only
 set -e
 PKGS="build-essential pkg-config python3 libpri-dev libsofia-sip-ua-dev libspandsp-dev
@@ -21,7 +24,7 @@ libspeexdsp-dev libsqlite3-dev libconfig-dev libcunit1-dev libtiff-dev sqlite3
 libopus-dev libtonezone-dev
 clang libclang-rt-14-dev dahdi-dkms tshark
 libsrtp2-dev openssl sip-tester kamailio kamailio-tls-modules baresip-core
-libssl-dev $*"
+libssl-dev curl prometheus $*"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

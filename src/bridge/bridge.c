@@ -22,14 +22,6 @@ int bridge_alloc(struct bridge **brp, const struct bridge_params *p)
 	br->route = p->route;
 	br->route_arg = p->route_arg;
 	LIST_INIT(&br->calls);
-	if (p->stats) {
-		int rc = call_metrics_alloc(&br->metrics, p->stats, br);
-
-		if (rc) {
-			free(br);
-			return rc;
-		}
-	}
 	*brp = br;
 	return 0;
 }
@@ -87,3 +79,8 @@ void bridge_shutdown(struct bridge *br, void (*idle_h)(void *arg), void *arg)
 }
 
 unsigned bridge_call_count(const struct bridge *br) { return br->n_calls; }
+
+int bridge_metrics_add(struct bridge *br, struct stats *s)
+{
+	return br->metrics ? -EALREADY : call_metrics_alloc(&br->metrics, s, br);
+}

@@ -31,7 +31,6 @@ struct bridge_params {
 	unsigned ring_no_answer_ms;	/* a try that nobody answers: CANCEL, cause 19 */
 	const struct bridge_route_ops *route;
 	void *route_arg;
-	struct stats *stats;	/* the calls' metrics go there (NULL: none) */
 };
 
 int bridge_alloc(struct bridge **brp, const struct bridge_params *p);
@@ -42,6 +41,9 @@ void bridge_shutdown(struct bridge *br, void (*idle_h)(void *arg), void *arg);
  * shutdown grace time is over and the far ends did not finish clearing. */
 void bridge_drop_calls(struct bridge *br);
 unsigned bridge_call_count(const struct bridge *br);
+/** The calls' metrics (bridge/call_stats.h) into s, which outlives br. 0,
+ * -EALREADY, -EEXIST or -ENOMEM. */
+int bridge_metrics_add(struct bridge *br, struct stats *s);
 
 /** A new call around the incoming leg a, which it then owns. 0, -EBUSY
  * (shutting down: no new calls) or -ENOMEM. */

@@ -476,7 +476,9 @@ static void test_call_metrics(void)
 	struct leg_setup_info si = { .called = "2001" };
 
 	CU_ASSERT_EQUAL_FATAL(stats_alloc(&s), 0);
-	CU_ASSERT_EQUAL_FATAL(bridge_alloc(&br, &(struct bridge_params){ .stats = s, .route = &no_hunt_ops }), 0);
+	CU_ASSERT_EQUAL_FATAL(bridge_alloc(&br, &(struct bridge_params){ .route = &no_hunt_ops }), 0);
+	CU_ASSERT_EQUAL_FATAL(bridge_metrics_add(br, s), 0);
+	CU_ASSERT_EQUAL(bridge_metrics_add(br, s), -EALREADY);
 	fake_reset();
 	unit_log_begin();
 	/* answered PRI -> SIP call */
