@@ -317,3 +317,36 @@ def metrics_ipv6_and_config_errors(tb):
     mx = Metrics(tb, host="::1")
     tb.gateway(tb.config([voip_peer(100, "2...", 5999)], extra=mx.conf))
     expect(mx.scrape(), [("sipgw_calls_active", {"direction": "pri->sip"}, 0)])
+
+
+@flow
+def metrics_overload_refusals(tb):
+    """max_call_rate 2/s and a burst of 8 INVITEs: each one refused 503 is one overload refusal
+    (method INVITE), counted while the episode is still on; the calls taken are counted as calls."""
+    import flows_overload as ov     # run_flows.py has imported it: its flows are not registered again
+    mx = Metrics(tb)
+    conf = ov.overload_conf(tb, "max_call_rate = 2; max_queue_delay = 0; retry_after = 1;")
+    with open(conf, "a") as f:
+        f.write(mx.conf)
+    gw = tb.gateway(conf)
+    pbx = tb.pbx("--answer-after", "0")
+    pbx.wait_line(r"EVENT dchan up")
+    gw.wait_line(r"B-channels restarted", stream="err")
+    burst = [ov.Call(tb, "955502%02d" % i) for i in range(8)]
+    try:
+        for c in burst:
+            c.send_invite()
+        taken = [c for c in burst if c.answer().status == 200]
+        refused = [c for c in burst if c.final.status == 503]
+        if not refused or len(taken) + len(refused) != len(burst):
+            raise FlowError("burst of 8 at 2/s: %d taken, %d refused" % (len(taken), len(refused)))
+        expect(mx.scrape(), [("sipgw_sip_overload_refusals_total", {"method": "INVITE"}, len(refused)),
+                             ("sipgw_sip_overload_refusals_total", {"method": "REGISTER"}, 0),
+                             ("sipgw_calls_active", {"direction": "sip->pri"}, len(taken))])
+        ov.hang_up(taken)
+        ended(gw, len(taken))
+        expect(mx.scrape(), [("sipgw_calls_completed_total", {"direction": "sip->pri", "outcome": "answered"},
+                              len(taken))])
+    finally:
+        for c in burst:
+            c.close()
