@@ -450,13 +450,25 @@ static void test_server(void)
 
 static double sample(struct stats *s, const char *line_start)
 {
-	char *text = render(s), *p = text ? strstr(text, line_start) : NULL;
-	double v = p ? strtod(p + strlen(line_start), NULL) : NAN;
+	char *text = render(s), want[256], *p;
+	double v;
+
+	snprintf(want, sizeof(want), "\n%s", line_start);	/* a sample line, not its HELP */
+	p = text ? strstr(text, want) : NULL;
+	v = p ? strtod(p + strlen(want), NULL) : NAN;
 
 	if (!p)
 		fprintf(stderr, "\n  no [%s] in:\n%s", line_start, text ? text : "");
 	free(text);
 	return v;
+}
+
+/* the called leg's RTP: 1000 received, 7 lost */
+static void rtp_figures(struct media_port *mp, struct media_stats *st)
+{
+	st->valid = 1;
+	st->rx_packets = 1000;
+	st->rx_lost = 7;
 }
 
 static int no_hunt(void *arg, struct call *c, struct leg *leg, int cause, int status, int *causep)
@@ -484,6 +496,8 @@ static void test_call_metrics(void)
 	/* answered PRI -> SIP call */
 	a = fake_leg_new("pri", "A");
 	b = fake_leg_new("sip", "B");
+	b->has_port = 1;
+	b->port.stats = rtp_figures;
 	si.t_setup_us = mono_us() - 300000;	/* 0.3 s ago */
 	CU_ASSERT_EQUAL_FATAL(call_alloc(&c, br, &a->leg, &si), 0);
 	CU_ASSERT_EQUAL(sample(s, "sipgw_calls_active{direction=\"pri->none\"} "), 1);	/* routing */
@@ -502,7 +516,10 @@ static void test_call_metrics(void)
 	CU_ASSERT_EQUAL(sample(s, "sipgw_calls_completed_total{direction=\"pri->sip\",outcome=\"answered\"} "), 1);
 	CU_ASSERT_EQUAL(sample(s, "sipgw_calls_cleared_total{cause_class=\"normal\",cause=\"16\"} "), 1);
 	fake_finish();
+	CU_ASSERT_EQUAL(sample(s, "sipgw_rtp_packets_lost_total "), 0);	/* a is still clearing */
 	fake_gone(a);	/* it cleared itself: gone once its far end confirms */
+	CU_ASSERT_EQUAL(sample(s, "sipgw_rtp_packets_lost_total "), 7);
+	CU_ASSERT_EQUAL(sample(s, "sipgw_rtp_packets_received_total "), 1000);
 
 	/* SIP -> PRI, busy: the called leg fails with 17, nothing hunted */
 	a = fake_leg_new("sip", "A2");
