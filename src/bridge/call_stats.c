@@ -44,7 +44,9 @@ enum call_outcome call_outcome_of(int answered, int by_caller, int cause)
 {
 	if (answered)
 		return CALL_OUT_ANSWERED;
-	if (by_caller)
+	/* the caller hung up (DISCONNECT 16, CANCEL): a normal-class cause; its
+	 * leg failing (T-timers, no RTP: 41, 102) is a failure, not a hang-up */
+	if (by_caller && cause < 32)
 		return CALL_OUT_CANCELLED;
 	switch (cause) {
 	case CAUSE_USER_BUSY:

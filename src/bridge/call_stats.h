@@ -24,7 +24,7 @@ enum call_outcome {
 	CALL_OUT_ANSWERED,	/* it was answered (however it ended) */
 	CALL_OUT_BUSY,		/* cause 17 */
 	CALL_OUT_NO_ANSWER,	/* 18, 19: nobody answered (ring-no-answer timer, or the far end's) */
-	CALL_OUT_CANCELLED,	/* the caller hung up first */
+	CALL_OUT_CANCELLED,	/* the caller hung up first (a normal-class cause) */
 	CALL_OUT_FAILED,	/* anything else: no route, no circuit, refused, ... */
 	CALL_OUT__COUNT
 };

@@ -20,6 +20,7 @@
 #include "bridge/bridge.h"
 #include "bridge/call_stats.h"
 #include "bridge/cause.h"
+#include "core/ctl.h"
 #include "core/log.h"
 #include "core/metrics_http.h"
 #include "core/stats.h"
@@ -561,10 +562,43 @@ static void test_call_metrics(void)
 	stats_free(s);
 }
 
+static int cmd_reals(void *arg, struct ctl_req *req, int argc, char **argv)
+{
+	ctl_table(req, "v", (const char *[]){ "name", "value", NULL });
+	ctl_cell(req, "a");
+	ctl_cell_real(req, 0.25);
+	ctl_cell(req, "b");
+	ctl_cell_real(req, 1764633600.5);
+	ctl_cell(req, "c");
+	ctl_cell_real(req, NAN);
+	return 0;
+}
+
+/* ctl_cell_real: the shortest decimal that reads back, a JSON number, NaN as text. */
+static void test_ctl_cell_real(void)
+{
+	struct ctl *ctl;
+	char *out = NULL, *argv[] = { "reals" };
+
+	CU_ASSERT_EQUAL_FATAL(ctl_alloc(&ctl, &(struct ctl_params){ .path = NULL }), 0);
+	CU_ASSERT_EQUAL(ctl_register(ctl, "reals", "reals", cmd_reals, NULL), 0);
+	CU_ASSERT_EQUAL(ctl_run(ctl, 1, 1, argv, &out), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "{\"name\":\"a\",\"value\":0.25}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "{\"name\":\"b\",\"value\":1764633600.5}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "{\"name\":\"c\",\"value\":\"NaN\"}"));
+	free(out);
+	out = NULL;
+	CU_ASSERT_EQUAL(ctl_run(ctl, 0, 1, argv, &out), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "1764633600.5\n"));
+	free(out);
+	ctl_free(ctl);
+}
+
 static void test_outcomes(void)
 {
 	CU_ASSERT_EQUAL(call_outcome_of(1, 1, CAUSE_USER_BUSY), CALL_OUT_ANSWERED);
 	CU_ASSERT_EQUAL(call_outcome_of(0, 1, CAUSE_NORMAL_CLEARING), CALL_OUT_CANCELLED);
+	CU_ASSERT_EQUAL(call_outcome_of(0, 1, CAUSE_TEMP_FAILURE), CALL_OUT_FAILED);	/* its leg failed */
 	CU_ASSERT_EQUAL(call_outcome_of(0, 0, CAUSE_USER_BUSY), CALL_OUT_BUSY);
 	CU_ASSERT_EQUAL(call_outcome_of(0, 0, CAUSE_NO_ANSWER), CALL_OUT_NO_ANSWER);
 	CU_ASSERT_EQUAL(call_outcome_of(0, 0, CAUSE_NO_USER_RESPONSE), CALL_OUT_NO_ANSWER);
@@ -605,6 +639,7 @@ static const CU_TestInfo stats_tests[] = {
 	{ "server", test_server },
 	{ "call_metrics", test_call_metrics },
 	{ "outcomes", test_outcomes },
+	{ "ctl_cell_real", test_ctl_cell_real },
 	CU_TEST_INFO_NULL,
 };
 
