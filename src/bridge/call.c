@@ -59,10 +59,12 @@ static const struct fsm_state call_states[CALL_ST__COUNT] = {
 			      E(LEG_ADDED) | E(RELEASED) | E(CLEAR), .action = call_routing_action },
 	[CALL_ST_PROCEEDING] = { "PROCEEDING", B(ALERTING) | B(ACTIVE) | B(RELEASING),
 				 E(LEG_ADDED) | E(ALERTING) | E(PROGRESS) | E(ANSWERED) | E(RELEASED) |
-				 E(CLEAR), CALL_T_RING_NO_ANSWER, .onenter = call_on_enter, .action = call_trying_action },
+				 E(CLEAR), CALL_T_RING_NO_ANSWER, .onenter = call_on_enter,
+				 .action = call_trying_action },
 	[CALL_ST_ALERTING] = { "ALERTING", B(ACTIVE) | B(RELEASING),
 			       E(LEG_ADDED) | E(ALERTING) | E(PROGRESS) | E(ANSWERED) | E(RELEASED) |
-			       E(CLEAR), CALL_T_RING_NO_ANSWER, .onenter = call_on_enter, .action = call_trying_action },
+			       E(CLEAR), CALL_T_RING_NO_ANSWER, .onenter = call_on_enter,
+			       .action = call_trying_action },
 	[CALL_ST_ACTIVE] = { "ACTIVE", B(RELEASING), E(RELEASED) | E(HOLD) | E(CLEAR),
 			     .onenter = call_on_enter, .action = call_active_action },
 	[CALL_ST_RELEASING] = { "RELEASING", 0, E(RELEASED) | E(HOLD),
