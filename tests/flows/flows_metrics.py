@@ -350,3 +350,27 @@ def metrics_overload_refusals(tb):
     finally:
         for c in burst:
             c.close()
+
+
+@flow
+def metrics_no_answer_and_cancelled(tb):
+    """A phone that rings past the ring-no-answer timer counts no_answer (cause 19); a PBX caller
+    that hangs up while the phone rings counts cancelled; both rang, so each has a post-dial delay
+    and neither a setup time."""
+    mx = Metrics(tb)
+    phone = tb.phone("phone", "--ring-forever", "--exit-after-calls", "2")
+    gw = tb.gateway(tb.config([voip_peer(100, "2...", phone.port)], ring_timeout=1, extra=mx.conf))
+    pbx = pbx_call(tb)
+    pbx.wait_exit()
+    if "< DISCONNECT cause=19" not in q931_ladder(pbx.lines()):
+        raise FlowError("ring-no-answer: %s" % q931_ladder(pbx.lines()))
+    ended(gw, 1)
+    pbx = pbx_call(tb, "--cancel-after", "0.3")
+    pbx.wait_exit()
+    ended(gw, 2)
+    expect(mx.scrape(), [
+        ("sipgw_calls_completed_total", {"direction": "pri->sip", "outcome": "no_answer"}, 1),
+        ("sipgw_calls_completed_total", {"direction": "pri->sip", "outcome": "cancelled"}, 1),
+        ("sipgw_calls_cleared_total", {"cause_class": "normal", "cause": "19"}, 1),
+        ("sipgw_call_post_dial_delay_seconds_count", {"direction": "pri->sip"}, 2),
+        ("sipgw_call_setup_seconds_count", {"direction": "pri->sip"}, 0)])
