@@ -26,6 +26,9 @@
 /* connections accepted per wake-up of the listener: a flood of them waits
  * in the kernel's backlog while calls are served */
 #define MH_ACCEPT_BURST 8
+/* accept failing for want of fds or memory: the listener stays readable, so
+ * it is not watched for this long rather than spinning the loop */
+#define MH_ACCEPT_PAUSE_MS 250
 
 enum mh_state { MH_READING, MH_WRITING, MH_DRAINING };
 
@@ -47,7 +50,8 @@ struct metrics_http {
 	struct su_root_s *root;
 	struct stats *stats;
 	int fd, port;
-	struct loop_fd *w;
+	struct loop_fd *w;		/* NULL while accepting is paused */
+	struct loop_timer *resume;
 	unsigned timeout_ms, max_conns, n_conns;
 	TAILQ_HEAD(, mh_conn) conns;
 	struct log_limit lim_big, lim_slow, lim_full, lim_accept;	/* one line per kind a client can repeat */
@@ -237,6 +241,16 @@ static void conn_accept(struct metrics_http *m, int fd, const struct sockaddr_st
 	}
 }
 
+static void listen_ready(void *arg, int fd);
+
+static void accept_resume(void *arg)
+{
+	struct metrics_http *m = arg;
+
+	if (!m->w && loop_fd_alloc(&m->w, m->root, m->fd, listen_ready, m))
+		loop_timer_start(m->resume, MH_ACCEPT_PAUSE_MS);
+}
+
 static void listen_ready(void *arg, int fd)
 {
 	struct metrics_http *m = arg;
@@ -246,12 +260,16 @@ static void listen_ready(void *arg, int fd)
 		socklen_t sl = sizeof(ss);
 		int cfd = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-		if (cfd < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
-				log_limited(&m->lim_accept, LSS_CORE, LOG_LVL_WARN, "metrics: accept: %s",
-					    strerror(errno));
+		if (cfd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)) {
+			log_limited(&m->lim_accept, LSS_CORE, LOG_LVL_WARN, "metrics: accept: %s; pausing %d ms",
+				    strerror(errno), MH_ACCEPT_PAUSE_MS);
+			loop_fd_free(m->w);
+			m->w = NULL;
+			loop_timer_start(m->resume, MH_ACCEPT_PAUSE_MS);
 			return;
 		}
+		if (cfd < 0)
+			return;	/* EAGAIN; ECONNABORTED, EINTR: the next wake-up */
 		conn_accept(m, cfd, &ss);
 	}
 }
@@ -294,7 +312,8 @@ int metrics_http_alloc(struct metrics_http **mp, const struct metrics_http_param
 	m->timeout_ms = p->timeout_ms ? p->timeout_ms : METRICS_HTTP_TIMEOUT_MS;
 	m->max_conns = p->max_conns ? p->max_conns : METRICS_HTTP_MAX_CONNS;
 	TAILQ_INIT(&m->conns);
-	if ((rc = listen_on(m, &ss)) || (rc = loop_fd_alloc(&m->w, m->root, m->fd, listen_ready, m))) {
+	if ((rc = listen_on(m, &ss)) || (rc = loop_fd_alloc(&m->w, m->root, m->fd, listen_ready, m)) ||
+	    (rc = loop_timer_alloc(&m->resume, m->root, "metrics-accept-pause", accept_resume, m))) {
 		metrics_http_free(m);
 		return rc;
 	}
@@ -310,6 +329,7 @@ void metrics_http_free(struct metrics_http *m)
 	while (!TAILQ_EMPTY(&m->conns))
 		conn_free(TAILQ_FIRST(&m->conns));
 	loop_fd_free(m->w);
+	loop_timer_free(m->resume);
 	if (m->fd >= 0)
 		close(m->fd);
 	free(m);

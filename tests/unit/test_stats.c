@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -443,6 +444,25 @@ static void test_server(void)
 		close(idle[i]);
 	log = unit_log_end();
 	CU_ASSERT_PTR_NOT_NULL(strstr(log, "closed for a new one"));
+
+	/* out of fds: accepting pauses (the loop does not spin on the listener)
+	 * and the client waiting in the backlog is served once fds are back */
+	struct rlimit old, low;
+	CU_ASSERT_EQUAL_FATAL(getrlimit(RLIMIT_NOFILE, &old), 0);
+	unit_log_begin();	/* its own fd first: none may be taken once the limit is down */
+	fd = mh_connect(port);
+	CU_ASSERT_FATAL(fd >= 0);
+	low = old;
+	low.rlim_cur = (rlim_t)fd + 1;	/* every fd below it is taken: accept gets EMFILE */
+	CU_ASSERT_EQUAL(setrlimit(RLIMIT_NOFILE, &low), 0);
+	CU_ASSERT_EQUAL(send(fd, "GET /metrics HTTP/1.1\r\n\r\n", 25, 0), 25);
+	CU_ASSERT(!step_until_readable(fd, 100));
+	CU_ASSERT_EQUAL(setrlimit(RLIMIT_NOFILE, &old), 0);
+	r = mh_read_all(fd);
+	close(fd);
+	log = unit_log_end();
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, "metrics: accept: Too many open files; pausing 250 ms"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r, "sipgw_up 1\n"));
 	metrics_http_free(m);
 	stats_free(s);
 }
