@@ -174,6 +174,10 @@ def metrics_answered_call(tb):
                 'sipgw_span_dchannel_up{span="pbx-a"}'):
         if st.get(key) != 1:
             raise FlowError("show stats during the call: %s = %s, want 1" % (key, st.get(key)))
+    # the whole registry: every series the scrape had, with the same value (nothing moves mid-call)
+    scraped = dict(("%s{%s}" % (n, ",".join('%s="%s"' % kv for kv in l)) if l else n, v) for (n, l), v in m.items())
+    if scraped != st:
+        raise FlowError("show stats and the scrape differ: %s" % sorted(set(scraped.items()) ^ set(st.items()))[:6])
     if pbx.wait_exit() != 0 or phone.wait_exit() != 0:
         raise FlowError("a simulator failed")
     expect_ladder("PRI", q931_ladder(pbx.lines()), fl.PBX_CONNECTED + [
