@@ -19,6 +19,8 @@ struct moh;
 struct loop_fd;
 struct loop_timer;
 struct ctl;
+struct stats;
+struct metrics_http;
 struct trace;
 
 #include "route/route_legs.h"
@@ -37,6 +39,8 @@ struct gw {
 	int n_spans;
 	struct moh *moh;		/* rtp.moh_file, or NULL */
 	struct ctl *ctl;		/* sipgwctl's commands (control.socket) */
+	struct stats *stats;		/* the metrics registry (gw_metrics.c) */
+	struct metrics_http *metrics;	/* its Prometheus endpoint (metrics.listen), or NULL */
 	struct trace *trace;		/* pcap and per-call ladders (core/trace.h) */
 	long long t_start_us;		/* when it started (mono_us) */
 	int sfd;
@@ -48,6 +52,10 @@ struct gw {
 /** The gateway's own commands (show version); each gw_*.c file has its
  * registration function, called once the parts are up. 0 or -errno. */
 int gw_ctl_register(struct gw *gw);
+/** The metrics registry, its families, the Prometheus endpoint and `show
+ * stats`. gw_metrics_free() goes after every part the registry reads. */
+int gw_metrics_register(struct gw *gw);
+void gw_metrics_free(struct gw *gw);
 /** The trace: made from config trace.* before the spans and SIP (gw_trace.c). */
 int gw_trace_start(struct gw *gw);
 /** debug pcap on FILE|off, ladder CALL (gw_trace.c). */
