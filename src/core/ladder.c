@@ -4,10 +4,12 @@
 #include "core/ladder.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "core/loop.h"
@@ -245,7 +247,7 @@ static void call_write(struct ladder *l, struct lcall *c)
 	time_t now = time(NULL);
 	struct tm tm;
 	FILE *f;
-	int rc;
+	int fd, rc;
 
 	c->written = 1;
 	if (!l->dir)
@@ -253,8 +255,12 @@ static void call_write(struct ladder *l, struct lcall *c)
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
 	snprintf(path, sizeof(path), "%s/call-%u-%s.html", l->dir, c->id, stamp);
-	f = fopen(path, "w");
+	/* the page shows numbers and names: as private as the pcap (0640) */
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0640);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		if (!l->write_errors++)
 			LOGW(LSS_CORE, "ladder: cannot write %s: %s (ladders of later calls are not "
 			     "written either until it can)", path, strerror(errno));

@@ -5,10 +5,12 @@
 #include "core/pcapng.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #define PAD4(n) (((n) + 3u) & ~(size_t)3u)
 /* Room for one block: an EPB of a full snaplen packet with its options. */
@@ -201,9 +203,18 @@ static int file_start(struct pcapng *pc)
 {
 	int rc;
 
-	pc->f = fopen(pc->path, "wb");
-	if (!pc->f)
+	/* A trace holds numbers, names and digest answers: the gateway's user
+	 * and group only; and never through a symbolic link someone left there. */
+	int fd = open(pc->path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, PCAPNG_MODE);
+
+	if (fd < 0)
 		return -errno;
+	pc->f = fdopen(fd, "wb");
+	if (!pc->f) {
+		int rc = -errno;
+		close(fd);
+		return rc;
+	}
 	setvbuf(pc->f, NULL, _IOFBF, FILE_BUF);
 	pc->bytes = 0;
 	rc = write_block(pc, pcapng_block_shb(pc->block, BLOCK_MAX, pc->appl));

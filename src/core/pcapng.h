@@ -27,6 +27,7 @@
 #define PCAPNG_OPT_EPB_FLAGS	2
 
 #define PCAPNG_MAX_IFS	64
+#define PCAPNG_MODE	0640	/* the files' permissions (before the umask) */
 #define PCAPNG_SNAPLEN	65535
 
 struct pcapng;

@@ -251,12 +251,29 @@ static void test_late_interface(void)
 	struct pcapng_params p = { .path = path, .max_bytes = 2000, .files = 2 };
 	struct pcapng *pc = NULL;
 	uint8_t pkt[200] = { 0 };
+	struct stat st;
 	int idbs;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/t.pcapng", dir);
 	CU_ASSERT_EQUAL_FATAL(pcapng_open(&pc, &p), 0);
 	CU_ASSERT_EQUAL(walk_file(path, &idbs), 0);	/* readable at once, no packet yet */
+	CU_ASSERT_EQUAL(stat(path, &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 0007, 0);		/* others may not read a trace */
+	{	/* a symbolic link planted where the trace goes is not followed */
+		char link[160], victim[160];
+		struct pcapng *pl = NULL;
+		struct pcapng_params lp = { .path = link };
+		snprintf(link, sizeof(link), "%s/link.pcapng", dir);
+		snprintf(victim, sizeof(victim), "%s/victim", dir);
+		fclose(fopen(victim, "w"));
+		CU_ASSERT_EQUAL(symlink(victim, link), 0);
+		CU_ASSERT_EQUAL(pcapng_open(&pl, &lp), -ELOOP);
+		CU_ASSERT_EQUAL(stat(victim, &st), 0);
+		CU_ASSERT_EQUAL(st.st_size, 0);
+		unlink(link);
+		unlink(victim);
+	}
 	CU_ASSERT_EQUAL(pcapng_interface(pc, PCAP_LINKTYPE_RAW, "sip", NULL), 0);
 	CU_ASSERT_EQUAL(pcapng_packet(pc, 0, 1, 0, pkt, sizeof(pkt), NULL), 0);
 	CU_ASSERT_EQUAL(pcapng_interface(pc, PCAP_LINKTYPE_LINUX_LAPD, "span2", NULL), 1);
