@@ -25,6 +25,7 @@ struct ev {
 	char *span, *call_id, *peer;
 	unsigned cref;
 	int chan;
+	int setup;
 };
 
 struct lkey {
@@ -84,6 +85,7 @@ static int ev_set(struct ev *e, const struct ladder_msg *m)
 	e->t_us = m->t_us;
 	e->cref = m->cref;
 	e->chan = m->chan;
+	e->setup = m->setup;
 	e->label = dup0(m->label);
 	e->detail = dup0(m->detail);
 	e->span = dup0(m->span);
@@ -366,7 +368,7 @@ void ladder_msg(struct ladder *l, const struct ladder_msg *m)
 	}
 	/* the last words of a call that hung up: an ACK, a RELEASE COMPLETE */
 	TAILQ_FOREACH(c, &l->ended, entry) {
-		if (now > c->end_ms + LADDER_LINGER_MS)
+		if (now > c->end_ms + LADDER_LINGER_MS || e.setup)
 			break;		/* newest first: the rest ended earlier */
 		if (call_match(c, &e)) {
 			call_take(c, &e);

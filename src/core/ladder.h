@@ -30,6 +30,7 @@ struct ladder_msg {
 	const char *span;	/* span name */
 	unsigned cref;		/* call reference value, flag taken out */
 	int chan;		/* B-channel the message names, -1 none */
+	int setup;		/* a SETUP: a new call, never an ended one's (its cref may be reused) */
 	/* SIP: */
 	const char *call_id;
 	const char *peer;	/* "udp 127.0.0.1:5062" */

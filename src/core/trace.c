@@ -197,7 +197,7 @@ void trace_q931(struct trace *t, const struct trace_q931 *q)
 	if (q->label) {
 		struct ladder_msg m = { .side = LADDER_PRI, .sent = q->sent, .t_us = ts,
 					.label = q->label, .detail = q->summary, .span = q->span,
-					.cref = q->cref, .chan = q->chan };
+					.cref = q->cref, .chan = q->chan, .setup = q->setup };
 		ladder_msg(t->ladder, &m);
 	}
 }

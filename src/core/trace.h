@@ -50,6 +50,7 @@ struct trace_q931 {
 	const char *summary;		/* "SETUP cref=0x0001 chan=1 called=2001" */
 	unsigned cref;			/* without its flag */
 	int chan;			/* -1: the message names none */
+	int setup;			/* it is a SETUP */
 };
 void trace_q931(struct trace *t, const struct trace_q931 *q);
 

@@ -13,6 +13,8 @@
  * Returns 0, or -ENOENT for frames that carry no Q.931 message (RR, SABME, UA...). */
 int q931_trace_frame(const uint8_t *frame, size_t len, char *out, size_t outlen);
 
+#define Q931_MSG_SETUP 0x05	/* Q.931 table 4-2 */
+
 /* Which call a Q.931 message is of, and what it is (for per-call ladders). */
 struct q931_ident {
 	uint8_t type;		/* Q.931 table 4-2 */

@@ -31,6 +31,7 @@ void span_trace_frame(struct span *sp, int sent, const void *buf, int len)
 		q.summary = summary;
 		q.cref = id.cref;
 		q.chan = id.chan;
+		q.setup = id.type == Q931_MSG_SETUP;
 	}
 	trace_q931(sp->trace, &q);
 }

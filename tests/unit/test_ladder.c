@@ -126,6 +126,18 @@ static void test_match(void)
 	page = page_of(l, "7");
 	CU_ASSERT_EQUAL(unit_count(page, "<g class=\"msg"), 6);
 	free(page);
+	{	/* a new call's SETUP with the ended call's cref and channel is the new call's */
+		struct ladder_msg m = { .side = LADDER_PRI, .t_us = 80, .label = "SETUP", .span = "a",
+					.cref = 1, .chan = 3, .setup = 1 };
+		ladder_msg(l, &m);
+		page = page_of(l, "7");
+		CU_ASSERT_EQUAL(unit_count(page, "<g class=\"msg"), 6);
+		free(page);
+		ladder_call_seen(l, 8, NULL, keys, 1);
+		page = page_of(l, "8");
+		CU_ASSERT_EQUAL(unit_count(page, ">SETUP<"), 1);
+		free(page);
+	}
 	ladder_free(l);
 }
 
