@@ -16,6 +16,7 @@
 
 #include "core/pcap_link.h"
 #include "core/pcapng.h"
+#include "core/trace.h"
 #include "unit.h"
 
 static uint32_t rd32(const uint8_t *p)
@@ -367,6 +368,113 @@ static void test_udp_packet(void)
 	CU_ASSERT_EQUAL(pcap_udp_packet(out, 30, (void *)&s4, (void *)&d4, msg, len), 0);
 }
 
+/* The trace hub (core/trace.h): a LINUX_LAPD interface per span named after
+ * it, made at the span's first frame; one raw-IP interface for SIP; each
+ * packet on its interface with its direction; TCP said in the comment. */
+static void test_trace_hub(void)
+{
+	char dir[] = "/tmp/sipgw-trace-XXXXXX", path[128];
+	struct trace *t = NULL;
+	const uint8_t frame[] = { 0x00, 0x01, 0x00, 0x00, 0x08, 0x02, 0x00, 0x01, 0x05, 0xaa, 0xbb };
+	struct sockaddr_in l4 = { .sin_family = AF_INET, .sin_port = htons(5060) }, p4 = l4;
+	struct sockaddr_in6 l6 = { .sin6_family = AF_INET6, .sin6_port = htons(5060) }, p6 = l6;
+	const char *msg = "OPTIONS sip:x SIP/2.0\r\n\r\n";
+	struct trace_q931 q = { .span = "span-b", .network = 1, .sent = 1, .frame = frame, .len = sizeof(frame),
+				.label = "SETUP", .cref = 1, .chan = 1 };
+	struct trace_sip s = { .sent = 0, .proto = "udp", .local = (void *)&l4, .peer = (void *)&p4, .text = msg,
+			       .len = strlen(msg), .wire_len = strlen(msg), .call_id = "c", .label = "OPTIONS" };
+	unsigned long packets, errors;
+	uint8_t *buf;
+	long size;
+	FILE *f;
+	char names[8][32] = { { 0 } };
+	uint16_t types[8] = { 0 };
+	int n_if = 0, n_pkt = 0, ifs_of[8], dirs[8], comments = 0;
+
+	inet_pton(AF_INET, "127.0.0.1", &l4.sin_addr);
+	inet_pton(AF_INET, "192.0.2.1", &p4.sin_addr);
+	inet_pton(AF_INET6, "::1", &l6.sin6_addr);
+	inet_pton(AF_INET6, "2001:db8::1", &p6.sin6_addr);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/t.pcapng", dir);
+	CU_ASSERT_EQUAL_FATAL(trace_alloc(&t, &(struct trace_params){ 0 }), 0);
+	trace_q931(t, &q);				/* no capture yet: to the ladder only */
+	CU_ASSERT_EQUAL_FATAL(trace_pcap_start(t, path, 0, 1), 0);
+	CU_ASSERT_STRING_EQUAL(trace_pcap_path(t), path);
+	trace_q931(t, &q);
+	q.span = "span-a";
+	q.sent = 0;
+	trace_q931(t, &q);
+	q.span = "span-b";
+	trace_q931(t, &q);				/* its interface again */
+	trace_sip(t, &s);
+	s.sent = 1;
+	s.proto = "tcp";
+	s.local = (void *)&l6;
+	s.peer = (void *)&p6;
+	trace_sip(t, &s);
+	trace_pcap_counts(t, &packets, &errors);
+	CU_ASSERT_EQUAL(packets, 5);
+	CU_ASSERT_EQUAL(errors, 0);
+	trace_pcap_stop(t);
+	CU_ASSERT_PTR_NULL(trace_pcap_path(t));
+	trace_free(t);
+
+	f = fopen(path, "rb");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)size);
+	CU_ASSERT_EQUAL(fread(buf, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	for (long off = 0; off + 12 <= size;) {
+		uint32_t type = rd32(buf + off), len = rd32(buf + off + 4);
+		char v[64];
+		int ended;
+		if (len < 12 || off + len > size)
+			break;
+		if (type == PCAPNG_IDB && n_if < 8) {
+			types[n_if] = rd16(buf + off + 8);
+			find_opt(buf + off + 16, buf + off + len - 4, PCAPNG_OPT_IF_NAME, names[n_if],
+				 sizeof(names[0]), &ended);
+			n_if++;
+		}
+		if (type == PCAPNG_EPB && n_pkt < 8) {
+			uint32_t caplen = rd32(buf + off + 20);
+			const uint8_t *o = buf + off + 28 + ((caplen + 3) & ~3u);
+			ifs_of[n_pkt] = (int)rd32(buf + off + 8);
+			dirs[n_pkt] = find_opt(o, buf + off + len - 4, PCAPNG_OPT_EPB_FLAGS, v, sizeof(v), &ended) == 4 ?
+				      (int)rd32((uint8_t *)v) : -1;
+			if (find_opt(o, buf + off + len - 4, PCAPNG_OPT_COMMENT, v, sizeof(v), &ended) > 0 &&
+			    !strcmp(v, "SIP over TCP, written as UDP"))
+				comments++;
+			n_pkt++;
+		}
+		off += len;
+	}
+	free(buf);
+	CU_ASSERT_EQUAL(n_if, 3);
+	CU_ASSERT_STRING_EQUAL(names[0], "sip");
+	CU_ASSERT_EQUAL(types[0], PCAP_LINKTYPE_RAW);
+	CU_ASSERT_STRING_EQUAL(names[1], "span-b");
+	CU_ASSERT_EQUAL(types[1], PCAP_LINKTYPE_LINUX_LAPD);
+	CU_ASSERT_STRING_EQUAL(names[2], "span-a");
+	CU_ASSERT_EQUAL(n_pkt, 5);
+	CU_ASSERT_EQUAL(ifs_of[0], 1);
+	CU_ASSERT_EQUAL(dirs[0], PCAPNG_DIR_OUT);
+	CU_ASSERT_EQUAL(ifs_of[1], 2);
+	CU_ASSERT_EQUAL(dirs[1], PCAPNG_DIR_IN);
+	CU_ASSERT_EQUAL(ifs_of[2], 1);
+	CU_ASSERT_EQUAL(ifs_of[3], 0);
+	CU_ASSERT_EQUAL(dirs[3], PCAPNG_DIR_IN);
+	CU_ASSERT_EQUAL(ifs_of[4], 0);
+	CU_ASSERT_EQUAL(dirs[4], PCAPNG_DIR_OUT);
+	CU_ASSERT_EQUAL(comments, 1);
+	unlink(path);
+	rmdir(dir);
+}
+
 int suite_pcapng_add(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -378,6 +486,7 @@ int suite_pcapng_add(void)
 		{ "an interface declared late: written where declared and after rotation", test_late_interface },
 		{ "LINUX_LAPD packet: direction, network side, FCS left out", test_lapd_packet },
 		{ "UDP in IPv4/IPv6: lengths and checksums", test_udp_packet },
+		{ "trace hub: an interface per span, one for SIP, directions, TCP said", test_trace_hub },
 		CU_TEST_INFO_NULL,
 	};
 
