@@ -230,7 +230,7 @@ void trace_sip(struct trace *t, const struct trace_sip *m)
 
 	if (!t)
 		return;
-	if (t->pc) {
+	if (t->pc && m->local) {
 		const struct sockaddr *src = m->sent ? m->local : m->peer, *dst = m->sent ? m->peer : m->local;
 		int o = 0;
 		if (m->proto && strcmp(m->proto, "udp"))

@@ -58,7 +58,7 @@ void trace_q931(struct trace *t, const struct trace_q931 *q);
 struct trace_sip {
 	int sent;
 	const char *proto;		/* "udp", "tcp", "tls": the pcap has UDP for all */
-	const struct sockaddr *local, *peer;	/* same family */
+	const struct sockaddr *local, *peer;	/* same family; local NULL: not known (no pcap then) */
 	const char *text;
 	size_t len;
 	size_t wire_len;		/* what the stack said went on the wire */

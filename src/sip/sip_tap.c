@@ -52,9 +52,9 @@ static void tap_msg(void *arg, const struct sip_trace_msg *m)
 	if (!ua->trace || netaddr_parse(m->peer, &peer))
 		return;
 	netaddr_set_port(&peer, m->peer_port);
-	if (tap_local(ua, &peer, m->proto, &local))
-		return;
-	t.local = (const struct sockaddr *)&local;
+	/* our own address only matters to a pcap (a wildcard costs a route lookup) */
+	if (trace_pcap_path(ua->trace) && !tap_local(ua, &peer, m->proto, &local))
+		t.local = (const struct sockaddr *)&local;
 	t.peer = (const struct sockaddr *)&peer;
 	trace_sip(ua->trace, &t);
 }

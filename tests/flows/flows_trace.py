@@ -39,7 +39,8 @@ def pcap_messages(path):
     """[(time, 'q931'|'sip', name, direction, interface, src, dst)] in file order: Q.931 by
     message name, SIP by method or status code, direction 'in'/'out' from the pcapng flags."""
     fields = ["frame.time_epoch", "frame.interface_name", "frame.packet_flags_direction", "q931.message_type",
-              "sip.Method", "sip.Status-Code", "ip.src", "udp.srcport", "ip.dst", "udp.dstport"]
+              "sip.Method", "sip.Status-Code", "ip.src", "udp.srcport", "ip.dst", "udp.dstport", "ipv6.src",
+              "ipv6.dst"]
     r = tshark("-r", path, "-Y", "q931 || sip", "-T", "fields", "-E", "occurrence=f",
                *sum((["-e", f] for f in fields), []))
     if r.returncode != 0:
@@ -47,7 +48,9 @@ def pcap_messages(path):
     out = []
     for line in r.stdout.splitlines():
         f = (line.split("\t") + [""] * len(fields))[:len(fields)]
-        t, ifname, flags, mt, method, status, src, sport, dst, dport = f
+        t, ifname, flags, mt, method, status, src, sport, dst, dport, src6, dst6 = f
+        if src6:
+            src, dst = "[%s]" % src6, "[%s]" % dst6
         direction = {"1": "in", "2": "out", "0x00000001": "in", "0x00000002": "out"}.get(flags, flags)
         if mt:
             out.append((float(t), "q931", Q931.get(int(mt, 0), mt), direction, ifname, "", ""))
@@ -85,7 +88,7 @@ def before(msgs, a, b):
         raise FlowError("%s should come before %s in the pcap: %s" % (a, b, [(m[1], m[2]) for m in msgs]))
 
 
-def check_call(tb, path, phone, pri_first):
+def check_call(tb, path, phone, pri_first, host="127.0.0.1"):
     """One answered call in the pcap at path: both ladders whole, interleaved as they happened."""
     check_clean(path)
     msgs = pcap_messages(path)
@@ -104,7 +107,7 @@ def check_call(tb, path, phone, pri_first):
         raise FlowError("SIP messages not as they were on the wire: %s" % r.stdout)
     if {m[4] for m in q} != {"pbx-a"}:
         raise FlowError("Q.931 frames not on the span's interface: %s" % {m[4] for m in q})
-    gw, ph = "127.0.0.1:%d" % tb.sip_port, "127.0.0.1:%d" % phone.port
+    gw, ph = "%s:%d" % (host, tb.sip_port), "%s:%d" % (host, phone.port)
     invite = s[0]
     if pri_first:
         # B-1: the PBX's SETUP comes in, the gateway's INVITE goes out to the phone
@@ -409,3 +412,41 @@ def trace_pcap_tls(tb):
     comments = set(r.stdout.split("\n")) - {""}
     if comments != {"SIP over TLS (decrypted), written as UDP"}:
         raise FlowError("the pcap's comments on SIP over TLS: %s" % comments)
+
+
+@flow
+@fl.no_pri
+def trace_pcap_ipv6(tb):
+    """sip.bind = "::1" and a phone on [::1]: the B-1 call's SIP is IPv6/UDP in the pcap between
+    [::1]:sip.port and the phone, interleaved with the Q.931 as it happened."""
+    need_tshark()
+    import flows_ipv6 as v6
+    path = os.path.join(tb.dir, "v6.pcapng")
+    phone = v6.phone6(tb, "phone", "--answer-after", "0.2", "--hangup-after", "0.4", "--exit-after-calls", "1")
+    gw = tb.gateway(v6.v6_config(tb, [v6.v6_peer(100, "2...", phone.port)],
+                                 extra='trace = { pcap = "%s"; };\n' % path))
+    pbx = pbx_call(tb)
+    if pbx.wait_exit() != 0 or phone.wait_exit() != 0:
+        raise FlowError("a simulator failed")
+    gw.wait_line(r"call 1 .*ended", stream="err")
+    gw.stop()
+    check_call(tb, path, phone, pri_first=True, host="[::1]")
+
+
+@flow
+@fl.no_pri
+def trace_pcap_wildcard_bind(tb):
+    """sip.bind = "::" (every address) and a phone on 127.0.0.1: the pcap gives sipgw's side as
+    127.0.0.1:sip.port, the address the kernel sends to the phone from, not "::"."""
+    need_tshark()
+    import flows_ipv6 as v6
+    path = os.path.join(tb.dir, "any.pcapng")
+    phone = tb.phone("phone", "--answer-after", "0.2", "--hangup-after", "0.4", "--exit-after-calls", "1")
+    gw = tb.gateway(v6.v6_config(tb, [voip_peer(100, "2...", phone.port)], bind="::", rtp="127.0.0.1",
+                                 trusted=("127.0.0.1",), extra='trace = { pcap = "%s"; };\n' % path))
+    pbx = pbx_call(tb)
+    if pbx.wait_exit() != 0 or phone.wait_exit() != 0:
+        raise FlowError("a simulator failed")
+    gw.wait_line(r"call 1 .*ended", stream="err")
+    gw.stop()
+    check_call(tb, path, phone, pri_first=True)
