@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "core/ladder.h"
@@ -93,11 +94,15 @@ int trace_pcap_start(struct trace *t, const char *path, uint64_t max_bytes, unsi
 	struct pcapng_params pp = { .path = path, .max_bytes = max_bytes, .files = files,
 				    .appl = TRACE_APPL };
 	struct pcapng *pc = NULL;
+	struct stat a, b;
 	char *p = strdup(path);
 	int rc, sip_if;
 
 	if (!p)
 		return -ENOMEM;
+	/* the same file again: the old capture's buffer must not land in the new one */
+	if (t->path && !stat(t->path, &a) && !stat(path, &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		trace_pcap_stop(t);
 	if ((rc = pcapng_open(&pc, &pp)) ||
 	    (rc = sip_if = pcapng_interface(pc, PCAP_LINKTYPE_RAW, "sip",
 					     "SIP messages as UDP/IP (TCP and TLS ones too, TLS decrypted)")) < 0) {

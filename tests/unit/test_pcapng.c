@@ -417,6 +417,20 @@ static void test_trace_hub(void)
 	CU_ASSERT_EQUAL(packets, 5);
 	CU_ASSERT_EQUAL(errors, 0);
 	trace_pcap_stop(t);
+	{	/* started again on the file it writes: a new file, whole */
+		char again[160];
+		int idbs;
+		snprintf(again, sizeof(again), "%s/again.pcapng", dir);
+		CU_ASSERT_EQUAL(trace_pcap_start(t, again, 0, 1), 0);
+		for (int i = 0; i < 50; i++)
+			trace_q931(t, &q);
+		CU_ASSERT_EQUAL(trace_pcap_start(t, again, 0, 1), 0);
+		trace_q931(t, &q);
+		trace_pcap_stop(t);
+		CU_ASSERT_EQUAL(walk_file(again, &idbs), 1);
+		CU_ASSERT_EQUAL(idbs, 2);
+		unlink(again);
+	}
 	CU_ASSERT_PTR_NULL(trace_pcap_path(t));
 	trace_free(t);
 
