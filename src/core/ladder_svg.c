@@ -9,7 +9,7 @@
 #include <string.h>
 
 #define COL_W	   240	/* between lifelines */
-#define MARGIN_L   90	/* the time column */
+#define MARGIN_L   110	/* the step and time column */
 #define HEAD_H	   60	/* party names */
 #define ROW_H	   30
 #define FOOT_H	   30
@@ -47,6 +47,8 @@ int ladder_render(FILE *f, const struct ladder_view *v)
 	      " svg text{font-size:13px} .party{font-weight:bold}"
 	      " .time{fill:#666;font-size:11px} .life{stroke:#999;stroke-dasharray:4 3}"
 	      " .msg line{stroke:#000;stroke-width:1.2} .msg.out line{stroke:#05a}"
+	      " .steps{border-collapse:collapse;font-size:12px} .steps td,.steps th{border:1px solid #ccc;"
+	      "padding:2px 6px;text-align:left}"
 	      "</style></head><body>\n<h1>", f);
 	ladder_escape(f, v->title);
 	fputs("</h1>\n", f);
@@ -69,8 +71,8 @@ int ladder_render(FILE *f, const struct ladder_view *v)
 
 		fprintf(f, "<g class=\"msg %s\"><title>", r->sent ? "out" : "in");
 		ladder_escape(f, r->detail ? r->detail : r->label);
-		fprintf(f, "</title><text class=\"time\" x=\"4\" y=\"%d\">+%lld.%03lld s</text>", y,
-			dt / 1000000, (dt / 1000) % 1000);
+		fprintf(f, "</title><text class=\"time\" x=\"4\" y=\"%d\">%d. +%lld.%03lld s</text>", y,
+			i + 1, dt / 1000000, (dt / 1000) % 1000);
 		fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" marker-end=\"url(#arrow)\"/>",
 			x1, y, x2 + (x2 > x1 ? -2 : 2), y);
 		fprintf(f, "<text class=\"label\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">", (x1 + x2) / 2,
@@ -81,6 +83,22 @@ int ladder_render(FILE *f, const struct ladder_view *v)
 	if (v->dropped)
 		fprintf(f, "<text x=\"4\" y=\"%d\">... and %u more messages not kept</text>\n", h - 8,
 			v->dropped);
-	fputs("</svg>\n</body></html>\n", f);
+	fputs("</svg>\n", f);
+	/* the figures' step table: what each arrow was, in full */
+	fputs("<table class=\"steps\"><tr><th>Step</th><th>Time</th><th>From</th><th>To</th>"
+	      "<th>Message</th></tr>\n", f);
+	for (int i = 0; i < v->n_rows; i++) {
+		const struct ladder_row *r = &v->rows[i];
+		long long dt = r->t_us - t0;
+
+		fprintf(f, "<tr><td>%d</td><td>+%lld.%06lld s</td><td>", i + 1, dt / 1000000, dt % 1000000);
+		ladder_escape(f, (unsigned)r->from < (unsigned)v->n_columns ? v->columns[r->from] : "?");
+		fputs("</td><td>", f);
+		ladder_escape(f, (unsigned)r->to < (unsigned)v->n_columns ? v->columns[r->to] : "?");
+		fputs("</td><td>", f);
+		ladder_escape(f, r->detail && *r->detail ? r->detail : r->label);
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</table>\n</body></html>\n", f);
 	return ferror(f) ? -EIO : 0;
 }
