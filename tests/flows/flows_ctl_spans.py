@@ -319,3 +319,27 @@ def ctl_debug_q931_on_off(tb):
     phone.wait_line(r"EVENT call 2 ended")
     if len(setup_dumps(gw)) != n_on:
         raise FlowError("debug q931 off: the second call's SETUP was dumped too")
+
+
+@flow
+def ctl_show_spans_nfas(tb):
+    """NFAS group (primary nfas-a, backup nfas-b, nfas-c without a D-channel): show spans names
+    each span's D-channel role, whose D-channel carries its calls (the primary's) and that
+    nfas-c has no Q.921 link of its own; the primary's D-channel lost, the calls of all three
+    go on the backup's and show spans says so, the group still up."""
+    from flows_nfas import GROUP, nfas_config, nfas_pbx, nfas_up
+    phone = tb.phone("phone", "--answer-after", "0.1")
+    gw = tb.gateway(nfas_config(tb, [voip_peer(100, "2...", phone.port)]))
+    pbx = nfas_pbx(tb, "--call", "2001", "--calling", "5551000", "--hangup-after", "3", "--drop-dchan-at", "0.5")
+    nfas_up(gw)
+    pbx.wait_line(r"EVENT call 1 connected")
+    for name, d, _ in GROUP:
+        expect("NFAS up: %s" % name, span_row(tb, name), {
+            "nfas_group": 1, "nfas_d": d, "dchan": "up", "signalled_on": "nfas-a",
+            "q921": "none" if d == "none" else "multiframe-established",
+            "b_chans": 24 if d == "none" else N_B})
+    gw.wait_line(r"NFAS group 1: switched to the backup D-channel on span nfas-b", stream="err")
+    expect("primary lost: nfas-a", span_row(tb, "nfas-a"), {"dchan": "up", "q921": "released",
+                                                           "signalled_on": "nfas-b"})
+    for name in ("nfas-b", "nfas-c"):
+        expect("primary lost: %s" % name, span_row(tb, name), {"dchan": "up", "signalled_on": "nfas-b"})
