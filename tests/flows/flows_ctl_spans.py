@@ -326,11 +326,18 @@ def ctl_show_spans_nfas(tb):
     """NFAS group (primary nfas-a, backup nfas-b, nfas-c without a D-channel): show spans names
     each span's D-channel role, whose D-channel carries its calls (the primary's) and that
     nfas-c has no Q.921 link of its own; the primary's D-channel lost, the calls of all three
-    go on the backup's and show spans says so, the group still up."""
+    go on the backup's and show spans says so, the group still up; a busyout on nfas-c then
+    sends SERVICE naming interface 2 on the backup's D-channel."""
     from flows_nfas import GROUP, nfas_config, nfas_pbx, nfas_up
     phone = tb.phone("phone", "--answer-after", "0.1")
-    gw = tb.gateway(nfas_config(tb, [voip_peer(100, "2...", phone.port)]))
-    pbx = nfas_pbx(tb, "--call", "2001", "--calling", "5551000", "--hangup-after", "3", "--drop-dchan-at", "0.5")
+    conf = nfas_config(tb, [voip_peer(100, "2...", phone.port)])
+    with open(conf) as f:
+        txt = f.read()
+    with open(conf, "w") as f:
+        f.write(re.sub(r"(nfas_int = \d+;) \}", r"\1 service_messages = true; }", txt))
+    gw = tb.gateway(conf)
+    pbx = nfas_pbx(tb, "--call", "2001", "--calling", "5551000", "--hangup-after", "3", "--drop-dchan-at", "0.5",
+                   "--service-messages")
     nfas_up(gw)
     pbx.wait_line(r"EVENT call 1 connected")
     for name, d, _ in GROUP:
@@ -343,3 +350,7 @@ def ctl_show_spans_nfas(tb):
                                                            "signalled_on": "nfas-b"})
     for name in ("nfas-b", "nfas-c"):
         expect("primary lost: %s" % name, span_row(tb, name), {"dchan": "up", "signalled_on": "nfas-b"})
+    rc, out, err = tb.ctl("busyout", "channel", "nfas-c", "5")
+    if rc != 0:
+        raise FlowError("busyout on nfas-c: rc %d %r" % (rc, err))
+    pbx.wait_line(r"EVENT service from gateway chan=5 iface=2 out")
