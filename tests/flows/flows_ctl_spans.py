@@ -293,32 +293,39 @@ def setup_dumps(gw):
 
 @flow
 def ctl_debug_q931_on_off(tb):
-    """debug q931 on: the next call's SETUP is in the log decoded by libpri, at notice level
-    (the gateway logs at info: libpri's own dump is debug otherwise), with its called number;
-    off: the call after that leaves no dump."""
-    phone = tb.phone("phone", "--answer-after", "0.1", "--hangup-after", "0.2", "--exit-after-calls", "2")
+    """debug q931 on (before any PBX came, so libpri starts with it): the next call's SETUP and
+    our CALL PROCEEDING are in the log decoded by libpri, at notice level (the gateway logs at
+    info: libpri's own dump is debug otherwise), with the called number; off: the next call
+    leaves no dump; on again (for all spans, libpri running): the call after that is dumped."""
+    phone = tb.phone("phone", "--answer-after", "0.1", "--hangup-after", "0.2", "--exit-after-calls", "3")
     gw = tb.gateway(tb.config([voip_peer(100, "2...", phone.port)]))
-    pbx_up(tb, "pbx0").stop()
+
+    def call(n):
+        pbx = tb.start("pbx%d" % n, [tb.bin("sipgw-pbx"), "-s", tb.span_path(), "--role", "cpe", "--timeout",
+                                     "20", "--call", "2001", "--calling", "5551000", "--exit-when-done"])
+        if pbx.wait_exit() != 0:
+            raise FlowError("call %d failed" % n)
+        phone.wait_line(r"EVENT call %d ended" % n)
+
     rc, out, err = tb.ctl("debug", "q931", "on", "pbx-a")
     if rc != 0 or "debug q931 on for span pbx-a" not in out:
         raise FlowError("debug q931 on: rc %d %r %r" % (rc, out, err))
     expect("show spans", span_row(tb), {"debug_q931": "on"})
-    pbx = tb.start("pbx", [tb.bin("sipgw-pbx"), "-s", tb.span_path(), "--role", "cpe", "--timeout", "20",
-                           "--call", "2001", "--calling", "5551000", "--exit-when-done"])
-    if pbx.wait_exit() != 0:
-        raise FlowError("the call with debug on failed")
+    call(1)
     gw.wait_line(r"notice q931: span pbx-a q931: < Message Type: SETUP \(5\)", stream="err")
+    gw.wait_line(r"notice q931: span pbx-a q931: > Message Type: CALL PROCEEDING \(2\)", stream="err")
     gw.wait_line(r"notice q931: span pbx-a q931: .*2001", stream="err")
     n_on = len(setup_dumps(gw))
     tb.ctl("debug", "q931", "off")
     expect("show spans", span_row(tb), {"debug_q931": "off"})
-    pbx2 = tb.start("pbx2", [tb.bin("sipgw-pbx"), "-s", tb.span_path(), "--role", "cpe", "--timeout", "20",
-                             "--call", "2001", "--calling", "5551000", "--exit-when-done"])
-    if pbx2.wait_exit() != 0:
-        raise FlowError("the call with debug off failed")
-    phone.wait_line(r"EVENT call 2 ended")
+    call(2)
     if len(setup_dumps(gw)) != n_on:
         raise FlowError("debug q931 off: the second call's SETUP was dumped too")
+    rc, out, err = tb.ctl("debug", "q931", "on")
+    if rc != 0 or "debug q931 on for span pbx-a" not in out:
+        raise FlowError("debug q931 on (all spans): rc %d %r %r" % (rc, out, err))
+    call(3)
+    gw.wait_count(r"notice q931: span pbx-a q931: < Message Type: SETUP \(5\)", n_on + 1, stream="err")
 
 
 @flow
