@@ -45,7 +45,9 @@ int gw_ctl_register(struct gw *gw)
 		     .root = gw->root, .path = o->control_socket, .mode = o->control_mode,
 		     .owner = o->control_uid, .group = o->control_gid })))
 		return rc;
-	if ((rc = ctl_register(gw->ctl, "show version", "show version", cmd_show_version, gw)))
+	if ((rc = gw_metrics_register(gw)))
 		return rc;
-	return gw_spans_register(gw);
+	if ((rc = gw_spans_register(gw)))
+		return rc;
+	return ctl_register(gw->ctl, "show version", "show version", cmd_show_version, gw);
 }
