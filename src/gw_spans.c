@@ -56,8 +56,10 @@ static void span_row(struct ctl_req *req, const struct span *sp)
 	ctl_cell(req, "%s", si.switchtype);
 	ctl_cell(req, "%s", si.role);
 	ctl_cell(req, "%s", si.dchan_up ? "up" : "down");
-	/* Q.921 5.5: the data link in multiple-frame established state */
-	ctl_cell(req, "%s", !si.has_dchan ? "none" : si.q921_up ? "multiframe-established" : "released");
+	/* Q.921 states 7 and 4 by the names Cisco's show isdn status gives
+	 * them ("Layer 2 Status"): the data link up, or released with the TEI
+	 * kept (a PRI's TEI is 0, fixed, Q.921 3.3.4.2) */
+	ctl_cell(req, "%s", !si.has_dchan ? "none" : si.q921_up ? "MULTIPLE_FRAME_ESTABLISHED" : "TEI_ASSIGNED");
 	ctl_cell(req, "%s", si.signalled_on);
 	ctl_cell_num(req, si.nfas_group);
 	ctl_cell(req, "%s", si.nfas_d);

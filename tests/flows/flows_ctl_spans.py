@@ -69,25 +69,25 @@ def ctl_show_spans_dchan_drop(tb):
     (Q.921 multiframe established), 23 B-channels idle; the PBX killed: down again, with the
     alarm; a new PBX: up again. Text for a person names the same."""
     gw = tb.gateway(tb.config([voip_peer(100, "2...", 9)]))
-    expect("before any PBX", span_row(tb), {"dchan": "down", "q921": "released", "alarms": gone_alarms(),
+    expect("before any PBX", span_row(tb), {"dchan": "down", "q921": "TEI_ASSIGNED", "alarms": gone_alarms(),
                                             "b_chans": N_B, "calls": 0})
     pbx = pbx_up(tb)
     expect("PBX up", span_row(tb), {
         "span": "pbx-a", "type": fl.SPAN_TYPE, "framing": "T1", "switch": "ni2", "role": "network",
-        "dchan": "up", "q921": "multiframe-established", "alarms": up_alarms(), "b_chans": N_B,
+        "dchan": "up", "q921": "MULTIPLE_FRAME_ESTABLISHED", "alarms": up_alarms(), "b_chans": N_B,
         "busy": 0, "idle": N_B, "oos_far": 0, "oos_near": 0, "restarting": 0, "calls": 0})
     rc, out, err = tb.ctl("show", "spans")
     lines = out.splitlines()
     if rc != 0 or len(lines) != 2 or lines[0].split()[:6] != ["span", "type", "framing", "switch", "role", "dchan"]:
         raise FlowError("show spans text: rc %d %r %r" % (rc, out, err))
     row = lines[1].split()
-    if row[0] != "pbx-a" or row[5] != "up" or row[6] != "multiframe-established":
+    if row[0] != "pbx-a" or row[5] != "up" or row[6] != "MULTIPLE_FRAME_ESTABLISHED":
         raise FlowError("show spans text row: %r" % lines[1])
     pbx.stop(signal.SIGKILL)
     gw.wait_line(r"span pbx-a: (far end disconnected|D-channel down|DAHDI span 1 alarms: red)", stream="err")
-    expect("PBX killed", span_row(tb), {"dchan": "down", "q921": "released", "alarms": gone_alarms()})
+    expect("PBX killed", span_row(tb), {"dchan": "down", "q921": "TEI_ASSIGNED", "alarms": gone_alarms()})
     pbx_up(tb, "pbx2")
-    expect("a new PBX", span_row(tb), {"dchan": "up", "q921": "multiframe-established", "alarms": up_alarms(),
+    expect("a new PBX", span_row(tb), {"dchan": "up", "q921": "MULTIPLE_FRAME_ESTABLISHED", "alarms": up_alarms(),
                                        "idle": N_B})
 
 
@@ -350,10 +350,10 @@ def ctl_show_spans_nfas(tb):
     for name, d, _ in GROUP:
         expect("NFAS up: %s" % name, span_row(tb, name), {
             "nfas_group": 1, "nfas_d": d, "dchan": "up", "signalled_on": "nfas-a",
-            "q921": "none" if d == "none" else "multiframe-established",
+            "q921": "none" if d == "none" else "MULTIPLE_FRAME_ESTABLISHED",
             "b_chans": 24 if d == "none" else N_B})
     gw.wait_line(r"NFAS group 1: switched to the backup D-channel on span nfas-b", stream="err")
-    expect("primary lost: nfas-a", span_row(tb, "nfas-a"), {"dchan": "up", "q921": "released",
+    expect("primary lost: nfas-a", span_row(tb, "nfas-a"), {"dchan": "up", "q921": "TEI_ASSIGNED",
                                                            "signalled_on": "nfas-b"})
     for name in ("nfas-b", "nfas-c"):
         expect("primary lost: %s" % name, span_row(tb, name), {"dchan": "up", "signalled_on": "nfas-b"})
