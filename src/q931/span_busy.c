@@ -115,8 +115,12 @@ void span_busy_resend(struct span *sp)
 		else
 			sent += svc_send(sp, c, SPAN_SERVICE_OUT);
 	}
-	LOGN(LSS_Q931, "span %s: %d B-channel(s) still busied out by the operator; SERVICE out of service sent "
-	     "again for %d", sp->cfg->name, __builtin_popcount(sp->busied), sent);
+	if (sp->cfg->service_messages)
+		LOGN(LSS_Q931, "span %s: %d B-channel(s) still busied out by the operator; SERVICE out of service "
+		     "sent again for %d", sp->cfg->name, __builtin_popcount(sp->busied), sent);
+	else
+		LOGN(LSS_Q931, "span %s: %d B-channel(s) still busied out by the operator", sp->cfg->name,
+		     __builtin_popcount(sp->busied));
 }
 
 void span_debug_apply(struct span *d)
