@@ -81,7 +81,6 @@ struct span_info {
 	int has_dchan;		/* the span has a D-channel of its own (NFAS nfas_d none: 0) */
 	int q921_up;		/* its own D-channel's Q.921 link is in multiple-frame
 				 * established state (Q.921 5.5) */
-	int far_end;		/* a far end is connected (loopback socket, DAHDI line up) */
 	int nfas_group;		/* 0: not NFAS */
 	const char *nfas_d;	/* NFAS: "primary", "backup" or "none" (the span's D-channel role) */
 	const char *signalled_on;	/* the span whose D-channel carries its calls now */

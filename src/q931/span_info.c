@@ -82,7 +82,6 @@ void span_info_get(const struct span *sp, struct span_info *si)
 	si->dchan_up = sp->dchan_up;
 	si->has_dchan = !sp->cfg->nfas_group || sp->cfg->nfas_d != NFAS_D_NONE;
 	si->q921_up = si->has_dchan && sp->d_up;
-	si->far_end = sp->peer_up;
 	si->nfas_group = sp->cfg->nfas_group;
 	si->nfas_d = !sp->cfg->nfas_group ? "" : sp->cfg->nfas_d == NFAS_D_PRIMARY ? "primary" :
 		     sp->cfg->nfas_d == NFAS_D_BACKUP ? "backup" : "none";
