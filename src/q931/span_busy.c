@@ -30,6 +30,7 @@ static int svc_send(struct span *sp, int chan, int status)
 		LOGW(LSS_Q931, "span %s: libpri would not send SERVICE for B-channel %d", sp->cfg->name, chan);
 		return 0;
 	}
+	span_reschedule(sp);	/* Q.921 T200 for the I-frame it went in */
 	return 1;
 }
 
@@ -77,7 +78,6 @@ int span_busyout(struct span *sp, int lo, int hi, int busy, int partial, int *ch
 			sent += svc_send(sp, c, SPAN_SERVICE_IN);
 		}
 	}
-	span_reschedule(sp);
 	range_str(what, sizeof(what), lo, hi);
 	if (busy)
 		LOGN(LSS_Q931, "span %s: %s busied out by the operator (%d channel(s), %d with a call that goes on); "
