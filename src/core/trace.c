@@ -239,8 +239,8 @@ void trace_sip(struct trace *t, const struct trace_sip *m)
 		const struct sockaddr *src = m->sent ? m->local : m->peer, *dst = m->sent ? m->peer : m->local;
 		int o = 0;
 		if (m->proto && strcmp(m->proto, "udp"))
-			o = snprintf(comment, sizeof(comment), "SIP over %s%s, written as UDP",
-				     !strcmp(m->proto, "tls") ? "TLS (decrypted)" : "TCP", "");
+			o = snprintf(comment, sizeof(comment), "SIP over %s, written as UDP",
+				     !strcmp(m->proto, "tls") ? "TLS (decrypted)" : "TCP");
 		if (m->len != m->wire_len && o >= 0 && (size_t)o < sizeof(comment))
 			snprintf(comment + o, sizeof(comment) - (size_t)o,
 				 "%sas the SIP stack logged it: %zu bytes on the wire", o ? "; " : "",
