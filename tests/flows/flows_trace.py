@@ -336,12 +336,27 @@ def check_b01_ladder(page, phone):
 
 @flow
 def trace_ladder_b01(tb):
-    """B-1 with trace.ladder_all: the page written at hang-up parses, its SVG has PBX | sipgw |
-    phone and every message of both legs in ladder order, arrows the right way; sipgwctl
-    ladder 1 gives the same ladder, ladder of an unknown call fails clearly."""
+    """B-1 with trace.ladder_all: sipgwctl ladder 1 while the call is up shows it so far; once
+    ended, and in the page written at hang-up, the HTML parses, its SVG has PBX | sipgw | phone
+    and every message of both legs in ladder order, arrows the right way; ladder of an unknown
+    call fails clearly."""
     ldir = os.path.join(tb.dir, "ladders")
     os.mkdir(ldir)
-    gw, phone = b1_call(tb, 'trace = { ladder_dir = "%s"; ladder_all = true; };\n' % ldir)
+    phone = tb.phone("phone", "--answer-after", "0.2", "--hangup-after", "1.5", "--exit-after-calls", "1")
+    gw = tb.gateway(tb.config([voip_peer(100, "2...", phone.port)],
+                              extra='trace = { ladder_dir = "%s"; ladder_all = true; };\n' % ldir))
+    pbx = pbx_call(tb)
+    # while the call is up: its ladder so far, through CONNECT ACKNOWLEDGE, no BYE yet
+    gw.wait_line(r"span pbx-a < CONNECT ACKNOWLEDGE", stream="err")
+    rc, page, err = tb.ctl("ladder", "1")
+    if rc != 0:
+        raise FlowError("sipgwctl ladder 1 during the call: rc=%d %s" % (rc, err))
+    up = [a["label"] for a in parse_ladder(page).arrows]
+    if "CONNECT ACKNOWLEDGE" not in up or "BYE" in up or up[0] != "SETUP":
+        raise FlowError("the ladder of the call up: %s" % up)
+    if pbx.wait_exit() != 0 or phone.wait_exit() != 0:
+        raise FlowError("a simulator failed")
+    gw.wait_line(r"call 1 .*ended", stream="err")
     rc, page, err = tb.ctl("ladder", "1")
     if rc != 0:
         raise FlowError("sipgwctl ladder 1: rc=%d %s" % (rc, err))
