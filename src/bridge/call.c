@@ -596,7 +596,6 @@ int call_alloc(struct call **cp, struct bridge *br, struct leg *a, const struct 
 int call_add_leg(struct call *c, struct leg *leg)
 {
 	struct call_ev ev = { .leg = leg };
-
 	int rc;
 
 	if (c->b && call_legs_trying(c) == 1 + CALL_MAX_FORKS)
