@@ -60,6 +60,7 @@ struct ladder {
 	struct ev pending[LADDER_PENDING];	/* a ring, oldest at pend_head */
 	int pend_head, pend_n;
 	struct loop_timer *linger;
+	int linger_armed;	/* the timer runs (restarting it would put every page off) */
 	unsigned write_errors;
 };
 
@@ -118,11 +119,15 @@ static int key_match(const struct lkey *k, const struct ev *e, int *learnp)
 	return 0;
 }
 
-static int call_match(struct lcall *c, const struct ev *e)
+/* ended: the call hung up, so it learns nothing more (a new call on its
+ * channel is another call) */
+static int call_match(struct lcall *c, const struct ev *e, int ended)
 {
 	int learn;
 
 	for (int i = 0; i < c->n_keys; i++) {
+		if (ended && c->keys[i].side == LADDER_PRI && !c->keys[i].have_cref)
+			continue;
 		if (key_match(&c->keys[i], e, &learn)) {
 			if (learn) {
 				c->keys[i].cref = e->cref;
@@ -281,6 +286,7 @@ static void linger_due(void *arg)
 	long long now = mono_ms(), next = 0;
 	struct lcall *c;
 
+	l->linger_armed = 0;
 	TAILQ_FOREACH(c, &l->ended, entry) {
 		if (c->written)
 			continue;
@@ -289,8 +295,8 @@ static void linger_due(void *arg)
 		else if (!next || c->end_ms + LADDER_LINGER_MS < next)
 			next = c->end_ms + LADDER_LINGER_MS;
 	}
-	if (next && l->linger)
-		loop_timer_start(l->linger, (unsigned)(next - now));
+	if (next && l->linger && !loop_timer_start(l->linger, (unsigned)(next - now)))
+		l->linger_armed = 1;
 }
 
 int ladder_alloc(struct ladder **lp, const struct ladder_params *p)
@@ -361,7 +367,7 @@ void ladder_msg(struct ladder *l, const struct ladder_msg *m)
 	if (!l || (m->side == LADDER_PRI && m->cref == 0) || ev_set(&e, m))
 		return;
 	TAILQ_FOREACH(c, &l->up, entry) {
-		if (call_match(c, &e)) {
+		if (call_match(c, &e, 0)) {
 			call_take(c, &e);
 			return;
 		}
@@ -370,7 +376,7 @@ void ladder_msg(struct ladder *l, const struct ladder_msg *m)
 	TAILQ_FOREACH(c, &l->ended, entry) {
 		if (now > c->end_ms + LADDER_LINGER_MS || e.setup)
 			break;		/* newest first: the rest ended earlier */
-		if (call_match(c, &e)) {
+		if (call_match(c, &e, 1)) {
 			call_take(c, &e);
 			return;
 		}
@@ -393,7 +399,7 @@ static void pending_claim(struct ladder *l, struct lcall *c)
 		int kept = 0;
 		for (int i = 0; i < l->pend_n; i++) {
 			struct ev *e = &l->pending[(l->pend_head + i) % LADDER_PENDING];
-			if (call_match(c, e)) {
+			if (call_match(c, e, 0)) {
 				call_take(c, e);
 				continue;
 			}
@@ -474,10 +480,10 @@ void ladder_call_end(struct ladder *l, unsigned call)
 		call_free(old);
 		l->n_ended--;
 	}
-	if (l->linger)
-		loop_timer_start(l->linger, LADDER_LINGER_MS);
-	else
+	if (!l->linger)
 		call_write(l, c);	/* no loop (tests): at once */
+	else if (!l->linger_armed && !loop_timer_start(l->linger, LADDER_LINGER_MS))
+		l->linger_armed = 1;
 }
 
 static struct lcall *call_by_id(struct ladder *l, const char *id)

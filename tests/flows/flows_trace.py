@@ -169,13 +169,17 @@ def trace_pcap_sip_to_pri(tb):
 @flow
 def trace_pcap_rotation(tb):
     """trace.pcap_max_kb = 16, pcap_files = 3: calls until the gateway has rotated past three
-    files; FILE, FILE.1 and FILE.2 each a whole pcapng tshark reads, none past 16 KiB, no FILE.3."""
+    files; FILE, FILE.1 and FILE.2 each a whole pcapng tshark reads, none past 16 KiB, no FILE.3.
+    With ladder_all on, each of the calls back to back has its own page, SETUP to RELEASE COMPLETE."""
     need_tshark()
     path = os.path.join(tb.dir, "rot.pcapng")
+    ldir = os.path.join(tb.dir, "ladders")
+    os.mkdir(ldir)
     calls = 12
     phone = tb.phone("phone", "--answer-after", "0", "--hangup-after", "0.05", "--exit-after-calls", str(calls))
     gw = tb.gateway(tb.config([voip_peer(100, "2...", phone.port)],
-                              extra='trace = { pcap = "%s"; pcap_max_kb = 16; pcap_files = 3; };\n' % path))
+                              extra='trace = { pcap = "%s"; pcap_max_kb = 16; pcap_files = 3; '
+                                    'ladder_dir = "%s"; ladder_all = true; };\n' % (path, ldir)))
     pbx = pbx_call(tb, "--count", str(calls), "--hangup-after", "2")
     if pbx.wait_exit(60) != 0 or phone.wait_exit(60) != 0:
         raise FlowError("a simulator failed")
@@ -196,6 +200,14 @@ def trace_pcap_rotation(tb):
     last = [m[2] for m in pcap_messages(path)]
     if "RELEASE COMPLETE" not in last:
         raise FlowError("the current file lacks the last call's RELEASE COMPLETE: %s" % last)
+    for n in range(1, calls + 1):
+        pages = glob.glob(os.path.join(ldir, "call-%d-*.html" % n))
+        if len(pages) != 1:
+            raise FlowError("call %d: ladder pages %s" % (n, sorted(os.listdir(ldir))))
+        labels = [a["label"].split(" (cause ")[0] for a in parse_ladder(open(pages[0]).read()).arrows]
+        if labels[0] != "SETUP" or labels[-1] != "RELEASE COMPLETE" or labels.count("SETUP") != 1 or \
+                labels.count("INVITE") != 1:
+            raise FlowError("call %d's ladder: %s" % (n, labels))
 
 
 @flow
