@@ -5,7 +5,7 @@
 #   make bench  benchmarks (figures only, never pass/fail on time)
 #   make fuzz   libFuzzer targets in tests/fuzz, each FUZZ_TIME seconds
 
-PKGS    := sofia-sip-ua spandsp speexdsp sqlite3 libconfig opus libtiff-4 libsrtp2
+PKGS    := sofia-sip-ua spandsp speexdsp sqlite3 libconfig opus libtiff-4 libsrtp2 libsystemd
 BUILD   ?= build
 CC      ?= cc
 OPT     ?= -O2
@@ -130,6 +130,9 @@ $(BUILD)/codec-bench: $(call obj,bench/codec_bench.c) $(BUILD)/libsipgw.a
 
 clean:
 	rm -rf build build-asan
+
+# make install, make deb, make test-package
+include dist/install.mk
 
 # ---- fuzzing (tests/fuzz): libFuzzer targets, clang only ----
 # Every object is built again with clang, instrumented for coverage and under

@@ -16,6 +16,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/service.h"
 #include "dsp/moh.h"
 #include "q931/span.h"
 #include "route/peer_health.h"
@@ -40,6 +41,7 @@ struct gw {
 	struct span *spans[CFG_MAX_SPANS];
 	int n_spans;
 	struct moh *moh;		/* rtp.moh_file, or NULL */
+	struct service *svc;		/* systemd's notifications and watchdog */
 	int sfd;
 	struct loop_fd *sig_w;
 	struct loop_timer *grace, *bound;
@@ -151,6 +153,7 @@ static void signal_cb(void *arg, int fd)
 		return;
 	}
 	LOGN(LSS_CORE, "signal %d: clearing calls and stopping", (int)si.ssi_signo);
+	service_stopping(gw->svc, "stopping: clearing %u call(s)", bridge_call_count(gw->br));
 	gw->state = GW_CLEARING;
 	loop_timer_start(gw->grace, gw->cfg.timers.shutdown_grace_ms + 1);
 	bridge_shutdown(gw->br, calls_idle, gw);
@@ -232,6 +235,8 @@ static int gw_start(struct gw *gw)
 	sigset_t mask;
 	int rc;
 
+	if ((rc = service_alloc(&gw->svc, gw->root)))
+		return rc;
 	if (gw->cfg.reg.enabled && (rc = registrar_alloc(&gw->reg, gw->root, &gw->cfg.reg)))
 		return rc;
 	if (gw->reg) {
@@ -311,6 +316,7 @@ static void gw_stop(struct gw *gw)
 	loop_timer_free(gw->grace);
 	loop_timer_free(gw->bound);
 	loop_fd_free(gw->sig_w);
+	service_free(gw->svc);
 	if (gw->sfd > 0)
 		close(gw->sfd);
 	config_free(&gw->cfg);
@@ -368,6 +374,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	LOGN(LSS_CORE, "sipgw running with %s", file);
+	service_ready(gw.svc, "running: %d span(s), SIP on %s port %d", gw.cfg.n_spans, gw.cfg.sip_bind,
+		      gw.cfg.sip_port);
 	su_root_run(gw.root);
 	gw_stop(&gw);
 	su_root_destroy(gw.root);
