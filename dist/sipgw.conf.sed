@@ -10,3 +10,5 @@ s|"/tmp/sipgw-\([^"]*\.pcap\)"|"/var/log/sipgw/\1"|g
 s|"/tmp/sipgw-ladders*"|"/var/log/sipgw/ladders"|g
 s|"/tmp/sipgw-|"/run/sipgw/|g
 s|"/tmp/sipgw\.|"/run/sipgw/sipgw.|g
+# the control socket's group: operators added to group sipgw may use sipgwctl
+/^control = {/,/^};/s|^\(  mode = "0660";\).*$|\1\n  group = "sipgw";   # operators in group sipgw may use sipgwctl (adduser NAME sipgw)|
