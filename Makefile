@@ -117,6 +117,7 @@ test: deps
 	$(MAKE) -j2 unit-asan
 	$(MAKE) -j2 fuzz-replay
 	$(MAKE) -j2 flows
+	$(MAKE) test-package
 
 bench: deps
 	@scripts/install-bench-deps.sh

@@ -71,6 +71,8 @@ deb:
 	DEB_OUT=$(DEB_OUT) dpkg-buildpackage -us -uc -b \
 		--buildinfo-file=$(DEB_OUT)/sipgw.buildinfo --changes-file=$(DEB_OUT)/sipgw.changes \
 		--buildinfo-option=-u$(DEB_OUT) --changes-option=-u$(DEB_OUT)
+	@# debian/ as it was: dpkg-buildpackage cleans before a build, not after
+	debian/rules clean >/dev/null
 	@ls -l $(DEB_OUT)/*.deb
 
 test-package:

@@ -14,6 +14,11 @@
 # Debian's SIPp has no TLS: the TLS flows put a TLS relay of the tests' own
 # in front of it (tests/flows/tlsrelay.py) or use baresip. libssl-dev: the
 # certificate checks of sipgw -t (libcrypto).
+# libsystemd-dev (LGPL-2.1+) is sd_notify for the systemd unit (Type=notify,
+# watchdog). The packaging tests (make test-package): debhelper and dpkg-dev
+# build the .deb, lintian checks it, mmdebstrap makes the clean Debian root
+# it is installed in, man-db renders the man pages, systemd's
+# systemd-analyze verifies the unit.
 # Runs apt-get only when something is missing. SPDX-License-Identifier: GPL-2.0-only
 set -e
 PKGS="build-essential pkg-config python3 libpri-dev libsofia-sip-ua-dev libspandsp-dev
@@ -21,7 +26,7 @@ libspeexdsp-dev libsqlite3-dev libconfig-dev libcunit1-dev libtiff-dev sqlite3
 libopus-dev libtonezone-dev
 clang libclang-rt-14-dev dahdi-dkms tshark
 libsrtp2-dev openssl sip-tester kamailio kamailio-tls-modules baresip-core
-libssl-dev $*"
+libssl-dev libsystemd-dev debhelper dpkg-dev lintian mmdebstrap man-db systemd $*"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
