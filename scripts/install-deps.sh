@@ -13,7 +13,10 @@
 # simulators: SIPp (sip-tester), Kamailio (with its TLS module) and baresip.
 # Debian's SIPp has no TLS: the TLS flows put a TLS relay of the tests' own
 # in front of it (tests/flows/tlsrelay.py) or use baresip. libssl-dev: the
-# certificate checks of sipgw -t (libcrypto).
+# certificate checks of sipgw -t (libcrypto). curl scrapes the metrics
+# endpoint in the flows as Prometheus would, and the Prometheus project's own
+# Python client parses the whole exposition (python3-prometheus-client; not
+# the prometheus package, whose server a test box does not need running).
 # libsystemd-dev (LGPL-2.1+) is sd_notify for the systemd unit (Type=notify,
 # watchdog). The packaging tests (make test-package): debhelper and dpkg-dev
 # build the .deb, lintian checks it, mmdebstrap makes the clean Debian root
@@ -26,7 +29,8 @@ libspeexdsp-dev libsqlite3-dev libconfig-dev libcunit1-dev libtiff-dev sqlite3
 libopus-dev libtonezone-dev
 clang libclang-rt-14-dev dahdi-dkms tshark
 libsrtp2-dev openssl sip-tester kamailio kamailio-tls-modules baresip-core
-libssl-dev libsystemd-dev debhelper dpkg-dev lintian mmdebstrap man-db systemd $*"
+libssl-dev curl python3-prometheus-client libsystemd-dev debhelper dpkg-dev lintian mmdebstrap
+man-db systemd $*"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
