@@ -19,8 +19,11 @@ MANDIR        ?= $(PREFIX)/share/man
 DOCDIR        ?= $(PREFIX)/share/doc/sipgw
 SYSCONFDIR    ?= /etc
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
-SYSUSERSDIR   ?= $(PREFIX)/lib/sysusers.d
-TMPFILESDIR   ?= $(PREFIX)/lib/tmpfiles.d
+# systemd-sysusers and -tmpfiles read /usr/lib and /etc, never /usr/local/lib:
+# a PREFIX other than /usr puts their files in /etc (the local admin's place)
+SYSTEMD_ETC_OR_USR = $(if $(filter /usr,$(PREFIX)),$(PREFIX)/lib,$(SYSCONFDIR))
+SYSUSERSDIR   ?= $(SYSTEMD_ETC_OR_USR)/sysusers.d
+TMPFILESDIR   ?= $(SYSTEMD_ETC_OR_USR)/tmpfiles.d
 INSTALL       ?= install
 
 # sipgw and sipgwctl are the commands; every other program is a simulator.

@@ -145,12 +145,14 @@ def install_layout_prefix_usr():
 @test
 def install_default_prefix_keeps_config():
     """make install with the default PREFIX puts the programs in /usr/local/bin and the unit
-    says so; the config still goes to /etc/sipgw; a second make install over a config the
-    admin changed keeps it, and says so."""
+    (in /usr/local/lib/systemd/system, where systemd looks) says so; the config still goes to
+    /etc/sipgw, the sysusers and tmpfiles files to /etc (systemd reads no /usr/local/lib for
+    them); a second make install over a config the admin changed keeps it, and says so."""
     d = tmpdir("local")
     make("install", "DESTDIR=" + d)
-    if not os.access(os.path.join(d, "usr/local/bin/sipgw"), os.X_OK):
-        raise Fail("no usr/local/bin/sipgw under the default PREFIX")
+    for f in ("usr/local/bin/sipgw", "usr/local/bin/sipgwctl", "etc/sysusers.d/sipgw.conf", "etc/tmpfiles.d/sipgw.conf"):
+        if not os.path.exists(os.path.join(d, f)):
+            raise Fail("no %s under the default PREFIX" % f)
     unit = open(os.path.join(d, "usr/local/lib/systemd/system/sipgw.service")).read()
     if "ExecStart=/usr/local/bin/sipgw -c /etc/sipgw/sipgw.conf\n" not in unit:
         raise Fail("the unit under PREFIX=/usr/local: %r" % [ln for ln in unit.splitlines() if "Exec" in ln])
