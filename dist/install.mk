@@ -79,4 +79,4 @@ deb:
 	@ls -l $(DEB_OUT)/*.deb
 
 test-package:
-	python3 tests/package/test_package.py --build $(BUILD)
+	$(PYTHON) tests/package/test_package.py --build $(BUILD)
