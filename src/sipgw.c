@@ -142,6 +142,16 @@ static void signal_cb(void *arg, int fd)
 	bridge_shutdown(gw->br, calls_idle, gw);
 }
 
+/* service_status_h: what `systemctl status sipgw` shows, kept current */
+#define GW_STATUS_MS 5000
+static void gw_status(void *arg, char *buf, size_t len)
+{
+	struct gw *gw = arg;
+
+	snprintf(buf, len, "running: %d span(s), SIP on %s port %d, %u call(s) up", gw->n_spans,
+		 gw->cfg.sip_bind, gw->cfg.sip_port, bridge_call_count(gw->br));
+}
+
 static int gw_is_emergency(void *arg, const char *number)
 {
 	return route_emergency(arg, number) != NULL;
@@ -315,7 +325,7 @@ int main(int argc, char **argv)
 	struct gw gw = { .sfd = -1 };
 	const char *file = NULL, *level = NULL;
 	int use_syslog = 0, check_only = 0, opt, rc;
-	char err[1024];
+	char err[1024], status[256];
 
 	while ((opt = getopt(argc, argv, "c:l:sth")) != -1) {
 		switch (opt) {
@@ -363,8 +373,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	LOGN(LSS_CORE, "sipgw running with %s", file);
-	service_ready(gw.svc, "running: %d span(s), SIP on %s port %d", gw.cfg.n_spans, gw.cfg.sip_bind,
-		      gw.cfg.sip_port);
+	gw_status(&gw, status, sizeof(status));
+	service_ready(gw.svc, "%s", status);
+	service_status_every(gw.svc, GW_STATUS_MS, gw_status, &gw);
 	su_root_run(gw.root);
 	gw_stop(&gw);
 	su_root_destroy(gw.root);

@@ -19,6 +19,11 @@
 struct service {
 	struct loop_ticker *watchdog;	/* WATCHDOG=1 every half of WATCHDOG_USEC, or NULL */
 	unsigned watchdog_ms;
+	struct loop_ticker *status;	/* service_status_every(), or NULL */
+	struct su_root_s *root;
+	service_status_h *status_h;
+	void *status_arg;
+	char last[256];			/* the STATUS= last sent: sent again only when it changed */
 	int failed;			/* a notification failed once: said in the log, not again */
 };
 
@@ -49,6 +54,7 @@ static void notify(struct service *s, const char *what, const char *fmt, va_list
 	for (char *p = status; *p; p++)
 		if (*p == '\n')
 			*p = ' ';
+	snprintf(s->last, sizeof(s->last), "%s", status);
 	rc = sd_notifyf(0, "%s%sSTATUS=%s", what ? what : "", what ? "\n" : "", status);
 	if (rc < 0 && !s->failed) {
 		s->failed = 1;
@@ -75,6 +81,7 @@ int service_alloc(struct service **sp, struct su_root_s *root)
 
 	if (!s)
 		return -ENOMEM;
+	s->root = root;
 	/* > 0 only when WATCHDOG_USEC is set and WATCHDOG_PID, if set, is us */
 	rc = sd_watchdog_enabled(0, &usec);
 	if (rc < 0)
@@ -96,6 +103,7 @@ void service_free(struct service *s)
 	if (!s)
 		return;
 	loop_ticker_free(s->watchdog);
+	loop_ticker_free(s->status);
 	free(s);
 }
 
@@ -128,6 +136,11 @@ void service_stopping(struct service *s, const char *fmt, ...)
 {
 	va_list ap;
 
+	/* from here STATUS= says what the stop does, not the running figures */
+	if (s) {
+		loop_ticker_free(s->status);
+		s->status = NULL;
+	}
 	va_start(ap, fmt);
 	notify(s, "STOPPING=1", fmt, ap);
 	va_end(ap);
@@ -140,4 +153,29 @@ void service_status(struct service *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	notify(s, NULL, fmt, ap);
 	va_end(ap);
+}
+
+static void status_tick(void *arg)
+{
+	struct service *s = arg;
+	char now[sizeof(s->last)];
+
+	now[0] = '\0';
+	s->status_h(s->status_arg, now, sizeof(now));
+	if (strcmp(now, s->last))
+		service_status(s, "%s", now);
+}
+
+int service_status_every(struct service *s, unsigned ms, service_status_h *h, void *arg)
+{
+	if (!s)
+		return 0;
+	loop_ticker_free(s->status);
+	s->status = NULL;
+	s->status_h = h;
+	s->status_arg = arg;
+	/* nobody reads STATUS= without systemd: no ticker then */
+	if (!h || !ms || !getenv("NOTIFY_SOCKET"))
+		return 0;
+	return loop_ticker_alloc(&s->status, s->root, ms, status_tick, s);
 }

@@ -5,6 +5,8 @@
 #ifndef SIPGW_CORE_SERVICE_H
 #define SIPGW_CORE_SERVICE_H
 
+#include <stddef.h>
+
 struct su_root_s;
 struct service;
 
@@ -22,6 +24,12 @@ void service_reloading(struct service *s, const char *fmt, ...) __attribute__((f
 void service_stopping(struct service *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** STATUS=fmt alone: what `systemctl status sipgw` shows. */
 void service_status(struct service *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/** What the gateway says it is doing, into buf: the STATUS= text. */
+typedef void (service_status_h)(void *arg, char *buf, size_t len);
+/** Every ms from the loop, STATUS= what h writes, sent only when it changed
+ * (calls up, spans), so `systemctl status sipgw` stays current. 0 or -errno. */
+int service_status_every(struct service *s, unsigned ms, service_status_h *h, void *arg);
 
 /** The watchdog ping interval in ms for WATCHDOG_USEC = usec (half of it, at
  * least 1 ms), 0 for none: systemd(1) wants a ping well inside the timeout. */

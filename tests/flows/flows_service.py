@@ -96,7 +96,7 @@ def service_ready_watchdog_stopping(tb):
     gw, n = gateway_notified(tb, conf, watchdog_usec=200000)
     try:
         ready = n.until("READY", timeout=15)
-        if ready.get("READY") != "1" or not re.match(r"running: 1 span\(s\), SIP on 127\.0\.0\.1 port %d$"
+        if ready.get("READY") != "1" or not re.match(r"running: 1 span\(s\), SIP on 127\.0\.0\.1 port %d, 0 call\(s\) up$"
                                                       % tb.sip_port, ready.get("STATUS", "")):
             raise FlowError("READY notification: %r" % ready)
         # ready means ready: SIP answers and the span's socket takes its PBX now

@@ -130,6 +130,54 @@ static void test_watchdog_pings_from_loop(void)
 	su_deinit();
 }
 
+static void status_text(void *arg, char *buf, size_t len)
+{
+	int *n = arg;
+
+	++*n;
+	snprintf(buf, len, "%d call(s) up", *n < 3 ? 0 : 1);
+}
+
+/* STATUS= every 20 ms from the loop, sent only when the text changed; none
+ * after STOPPING=1, whose STATUS says what the stop does. */
+static void test_status_every_when_changed(void)
+{
+	struct notify_sock ns;
+	struct service *s = NULL;
+	char buf[256];
+	struct pollfd p;
+	long long end;
+	int calls = 0;
+	su_root_t *root;
+
+	su_init();
+	root = su_root_create(NULL);
+	CU_ASSERT_EQUAL_FATAL(notify_open(&ns), 0);
+	CU_ASSERT_EQUAL_FATAL(service_alloc(&s, root), 0);
+	service_ready(s, "0 call(s) up");
+	CU_ASSERT_STRING_EQUAL(notify_next(&ns, buf, sizeof(buf)), "READY=1\nSTATUS=0 call(s) up");
+	CU_ASSERT_EQUAL_FATAL(service_status_every(s, 20, status_text, &calls), 0);
+	end = mono_ms() + 300;
+	while (mono_ms() < end)
+		su_root_step(root, 5);
+	CU_ASSERT(calls >= 5);
+	/* the ready text again is not news; the changed one is, once */
+	CU_ASSERT_STRING_EQUAL(notify_next(&ns, buf, sizeof(buf)), "STATUS=1 call(s) up");
+	p = (struct pollfd){ .fd = ns.fd, .events = POLLIN };
+	CU_ASSERT_EQUAL(poll(&p, 1, 0), 0);
+	service_stopping(s, "stopping");
+	CU_ASSERT_STRING_EQUAL(notify_next(&ns, buf, sizeof(buf)), "STOPPING=1\nSTATUS=stopping");
+	calls = 0;
+	end = mono_ms() + 100;
+	while (mono_ms() < end)
+		su_root_step(root, 5);
+	CU_ASSERT_EQUAL(calls, 0);
+	service_free(s);
+	notify_close(&ns);
+	su_root_destroy(root);
+	su_deinit();
+}
+
 /* No NOTIFY_SOCKET (sipgw run by hand, the flows): nothing sent, nothing fails. */
 static void test_no_systemd(void)
 {
@@ -155,6 +203,7 @@ int suite_service_add(void)
 		{ "watchdog ping at half of WATCHDOG_USEC", test_watchdog_interval },
 		{ "READY, STATUS, RELOADING, STOPPING as systemd reads them", test_ready_stopping_status },
 		{ "WATCHDOG=1 pinged from the loop", test_watchdog_pings_from_loop },
+		{ "STATUS= kept current, sent when it changed", test_status_every_when_changed },
 		{ "without systemd every call is a no-op", test_no_systemd },
 		CU_TEST_INFO_NULL,
 	};
