@@ -185,6 +185,8 @@ def service_man_page_lists_every_command(tb):
     if "show version" not in usages:
         raise FlowError("help --json: %r" % j)
     text = man_text(os.path.join(fl.SRCDIR, "man", "sipgwctl.8"))
+    # "debug q931 on|off" documents "debug q931 on" and "debug q931 off"
+    text = " | ".join([text, re.sub(r"([\w-]+)\|([\w-]+)", r"\1", text), re.sub(r"([\w-]+)\|([\w-]+)", r"\2", text)])
     missing = []
     for u in usages:
         words = []
