@@ -71,7 +71,7 @@ deb:
 	@command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null || \
 		{ echo "make deb: needs dpkg-dev and debhelper (make deps)"; exit 1; }
 	rm -rf $(DEB_OUT) && mkdir -p $(DEB_OUT)
-	DEB_OUT=$(DEB_OUT) dpkg-buildpackage -us -uc -b \
+	DEB_OUT=$(DEB_OUT) dpkg-buildpackage -us -uc -b -Jauto \
 		--buildinfo-file=$(DEB_OUT)/sipgw.buildinfo --changes-file=$(DEB_OUT)/sipgw.changes \
 		--buildinfo-option=-u$(DEB_OUT) --changes-option=-u$(DEB_OUT)
 	@# debian/ as it was: dpkg-buildpackage cleans before a build, not after
