@@ -347,7 +347,8 @@ def deb_builds():
     if sorted(conffiles) != ["/etc/logrotate.d/sipgw", "/etc/sipgw/sipgw.conf"]:
         raise Fail("conffiles: %r" % conffiles)
     _, deps, _ = run(["dpkg-deb", "-f", deb, "Depends"])
-    for lib in ("adduser", "libpri1.4", "libsofia-sip-ua0", "libspandsp2", "libsystemd0", "libsqlite3-0"):
+    # procps: /bin/kill, the unit's ExecReload (SIGHUP)
+    for lib in ("adduser", "procps", "libpri1.4", "libsofia-sip-ua0", "libspandsp2", "libsystemd0", "libsqlite3-0"):
         if not re.search(r"(^|, )%s( |,|$)" % re.escape(lib), deps.strip()):
             raise Fail("Depends lacks %s: %s" % (lib, deps))
     STATE["deb"] = deb
