@@ -6,6 +6,7 @@
 #       (kept when it is there), the systemd unit, logrotate, sysusers and
 #       tmpfiles files. SYSCONFDIR is /etc whatever PREFIX is: the unit and
 #       the man pages name /etc/sipgw/sipgw.conf.
+#   make uninstall   all that but the config
 #   make deb      the Debian package (debian/, dpkg-buildpackage) in build/deb
 #   make test-package   tests/package: the installed tree, the man pages, the
 #       unit (systemd-analyze), the package built, installed in a clean root
@@ -32,7 +33,7 @@ INST_SIMS  := $(filter-out $(INST_BINS),$(PROGS))
 MAN_PAGES  := man/sipgw.8 man/sipgwctl.8 man/sipgw.conf.5
 EXAMPLES   := conf/sipgw.conf conf/sipgw-dahdi.conf conf/dahdi-system.conf dist/kamailio-sipgw.cfg
 
-.PHONY: install install-progs deb test-package
+.PHONY: install install-progs uninstall deb test-package
 install-progs: $(PROGS)
 
 install: install-progs
@@ -61,6 +62,19 @@ install: install-progs
 	$(INSTALL) -m 0644 dist/sipgw.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/sipgw
 	$(INSTALL) -m 0644 dist/sipgw.sysusers $(DESTDIR)$(SYSUSERSDIR)/sipgw.conf
 	$(INSTALL) -m 0644 dist/sipgw.tmpfiles $(DESTDIR)$(TMPFILESDIR)/sipgw.conf
+
+# What install put there, but the config (the operator's) and the logs and
+# databases the service made.
+uninstall:
+	rm -f $(patsubst $(BUILD)/%,$(DESTDIR)$(BINDIR)/%,$(INST_BINS)) \
+		$(patsubst $(BUILD)/%,$(DESTDIR)$(LIBEXECDIR)/%,$(INST_SIMS)) \
+		$(DESTDIR)$(MANDIR)/man8/sipgw.8 $(DESTDIR)$(MANDIR)/man8/sipgwctl.8 \
+		$(DESTDIR)$(MANDIR)/man5/sipgw.conf.5 $(DESTDIR)$(SYSTEMDUNITDIR)/sipgw.service \
+		$(DESTDIR)$(SYSCONFDIR)/logrotate.d/sipgw $(DESTDIR)$(SYSUSERSDIR)/sipgw.conf \
+		$(DESTDIR)$(TMPFILESDIR)/sipgw.conf
+	rm -rf $(DESTDIR)$(DOCDIR)
+	-rmdir $(DESTDIR)$(LIBEXECDIR)
+	@echo "uninstall: $(DESTDIR)$(SYSCONFDIR)/sipgw/sipgw.conf kept"
 
 # dpkg-buildpackage writes beside the tree (..) unless told: every file it
 # makes goes to build/deb (dh_builddeb --destdir in debian/rules, and the

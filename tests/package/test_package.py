@@ -117,7 +117,8 @@ def check_installed_conf(path):
 def install_layout_prefix_usr():
     """make install DESTDIR=D PREFIX=/usr lays out the programs, the simulators off PATH in
     /usr/lib/sipgw, man pages, docs and examples, the config 0640 with the service's paths,
-    the unit naming /usr/bin/sipgw, logrotate, sysusers and tmpfiles files; nothing else."""
+    the unit naming /usr/bin/sipgw, logrotate, sysusers and tmpfiles files; nothing else;
+    make uninstall takes it all back but the config."""
     d = tmpdir("inst")
     make("install", "DESTDIR=" + d, "PREFIX=/usr")
     got = {}
@@ -139,7 +140,11 @@ def install_layout_prefix_usr():
     if re.search(r"@[A-Z]+@", unit):
         raise Fail("the unit has a placeholder left: %r" % re.findall(r".*@[A-Z]+@.*", unit))
     check_installed_conf(os.path.join(d, "etc/sipgw/sipgw.conf"))
-    STATE["destdir"] = d
+    # make uninstall takes all of it back but the operator's config
+    make("uninstall", "DESTDIR=" + d, "PREFIX=/usr")
+    left = sorted(os.path.relpath(os.path.join(r, f), d) for r, _, fs in os.walk(d) for f in fs)
+    if left != ["etc/sipgw/sipgw.conf"]:
+        raise Fail("after make uninstall: %r (want the config alone)" % left)
 
 
 @test
