@@ -406,9 +406,14 @@ def clean_root_install():
     hook = ('mkdir -p "$1"/var/cache/apt/archives && '
             '{ cp -al /var/cache/apt/archives/*.deb "$1"/var/cache/apt/archives/ 2>/dev/null || true; }')
     t0 = time.monotonic()
-    run(["mmdebstrap", "--mode=root", "--variant=apt", "--include=" + ",".join(deps_of(deb) + ["logrotate"]),
-         "--setup-hook=" + hook, "bookworm", root, "deb http://deb.debian.org/debian bookworm main"],
-        timeout=900)
+    argv = ["mmdebstrap", "--mode=root", "--variant=apt", "--include=" + ",".join(deps_of(deb) + ["logrotate"]),
+            "--setup-hook=" + hook, "bookworm", root, "deb http://deb.debian.org/debian bookworm main"]
+    # the archive's indexes come over the network: one retry for a flake of it
+    rc, out, err = run(argv, check=False, timeout=900)
+    if rc != 0:
+        print("    mmdebstrap failed (%s); once more" % (err.strip().splitlines() or ["?"])[-1])
+        shutil.rmtree(root, ignore_errors=True)
+        run(argv, timeout=900)
     STATE["t_root"] = time.monotonic() - t0
     STATE["root"] = root
     shutil.copy(deb, os.path.join(root, "tmp"))
