@@ -32,17 +32,25 @@ void sip_status_incoming(struct sip_leg *sl, sip_t const *sip, const struct leg_
 	snprintf(sl->info.called, sizeof(sl->info.called), "%s", si->called);
 }
 
-void sip_status_outgoing(struct sip_leg *sl, const struct leg_setup_info *si)
+/* nua keeps the dialog's Call-ID in its leg, which exists once the stack
+ * has sent the INVITE (nua_invite() only queues it for the loop); a
+ * Replaces (RFC 3891) made of it is the public way to read it before any
+ * response has come. */
+static void ask_call_id(struct sip_leg *sl)
 {
 	su_home_t home[1] = { SU_HOME_INIT(home) };
-	/* nua keeps the dialog's Call-ID in its leg, which exists once the
-	 * INVITE is on its way; a Replaces (RFC 3891) of it is the public way
-	 * to read it before any response has come */
-	sip_replaces_t *rp = sl->nh ? nua_handle_make_replaces(sl->nh, home, 0) : NULL;
+	sip_replaces_t *rp;
 
-	if (rp)
+	if (sl->info.call_id[0] || !sl->nh)
+		return;
+	if ((rp = nua_handle_make_replaces(sl->nh, home, 0)))
 		note_call_id(sl, rp->rp_call_id);
 	su_home_deinit(home);
+}
+
+void sip_status_outgoing(struct sip_leg *sl, const struct leg_setup_info *si)
+{
+	ask_call_id(sl);
 	snprintf(sl->info.calling, sizeof(sl->info.calling), "%s", si->restricted ? "anonymous" : si->calling);
 	snprintf(sl->info.called, sizeof(sl->info.called), "%s", si->called);
 }
@@ -68,6 +76,7 @@ void sip_leg_status(struct leg *leg, struct leg_status *st)
 	char hp[SIP_HOSTPORT_LEN];
 	int port = sl->role == SIP_ROLE_UAS ? sl->info.src_port : sl->port;
 
+	ask_call_id(sl);
 	snprintf(st->state, sizeof(st->state), "%s", fsm_state_name(sl->fi.def, sl->fi.state));
 	if (sl->host[0] || !sl->ruri[0])
 		snprintf(st->where, sizeof(st->where), "%s:%s", sip_tp_name(sl->transport),
