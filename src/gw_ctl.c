@@ -45,5 +45,10 @@ int gw_ctl_register(struct gw *gw)
 		     .root = gw->root, .path = o->control_socket, .mode = o->control_mode,
 		     .owner = o->control_uid, .group = o->control_gid })))
 		return rc;
-	return ctl_register(gw->ctl, "show version", "show version", cmd_show_version, gw);
+	if ((rc = ctl_register(gw->ctl, "show version", "show version", cmd_show_version, gw)) ||
+	    (rc = gw_calls_register(gw)) ||
+	    (rc = gw_dialpeers_register(gw)) ||
+	    (rc = gw_registrations_register(gw)))
+		return rc;
+	return 0;
 }

@@ -78,6 +78,8 @@ struct sip_ua {
 	sip_available_h *available_h;	/* sip_ua_params' */
 	void *available_arg;
 	struct sip_keepalive *ka;	/* OPTIONS pings to voip peers (sip_keepalive.c), NULL = none */
+	unsigned debug_all;		/* SIP_DEBUG_* for every dialog (sip_debug.c) */
+	unsigned n_debug;		/* dialogs with a debug of their own */
 	void (*shutdown_done)(void *arg);
 	void *shutdown_arg;
 	enum { SIP_UA_RUNNING, SIP_UA_STOPPING, SIP_UA_STOPPED } shutdown_state;	/* nua_shutdown sent, finished */
@@ -272,6 +274,7 @@ struct sip_leg_info {
 struct sip_leg {
 	struct leg base;
 	struct sip_leg_info info;	/* sip_status.c */
+	unsigned debug;			/* SIP_DEBUG_*: this dialog's (sip_debug.c) */
 	struct sip_ua *ua;
 	nua_handle_t *nh;
 	struct fsm_inst fi;		/* enum sip_state, sip_leg_fsm */
