@@ -101,7 +101,9 @@ static size_t match_dir(struct gw *gw, struct ctl_req *req, const char *number, 
 	struct route_match m[DP_LOOKUP_MAX];
 	size_t n = route_match(gw->route, number, type, m, DP_LOOKUP_MAX);
 	int chosen = 0;
+	char dir_key[16];
 
+	snprintf(dir_key, sizeof(dir_key), "from_%s", from);
 	for (size_t i = 0; i < n; i++) {
 		char why[128];
 		const char *verdict;
@@ -129,9 +131,9 @@ static size_t match_dir(struct gw *gw, struct ctl_req *req, const char *number, 
 		ctl_cell(req, "%s", why);
 	}
 	if (chosen)
-		ctl_kv_num(req, "match", from, chosen);
+		ctl_kv_num(req, "match", dir_key, chosen);
 	else
-		ctl_kv(req, "match", from, "%s", n ? "none in service" : "none");
+		ctl_kv(req, "match", dir_key, "%s", n ? "none in service" : "none");
 	return n;
 }
 

@@ -7,6 +7,7 @@
 import re
 
 import flowlib as fl
+import sipraw
 from flowlib import (PBX_CONNECTED, PHONE_ANSWERED, FlowError, expect_ladder, flow, no_pri, pbx_call,
                      pots_peer, q931_ladder, sip_ladder, voip_peer)
 from flows_b17_b23_proxy import gw_uri, registrar_conf, USERS
@@ -66,6 +67,27 @@ def ctl_show_calls_pri_to_sip(tb):
     if rc != 0 or len(leg_rows) != 2 or call_id not in leg_rows[1] or "CONFIRMED" not in leg_rows[1] \
             or a["where"] not in leg_rows[0]:
         raise FlowError("show calls text: %r" % out)
+
+
+@flow
+def ctl_show_calls_sip_to_pri(tb):
+    """show calls of a phone -> PBX call: the phone's leg is a (UAS, CONFIRMED, from the phone's
+    own address and port, its Call-ID), the PBX's leg b (ACTIVE, the number as sent after the
+    pots dial-peer stripped the 9), dial-peer 900."""
+    tb.gateway(tb.config([pots_peer(900, "9T")]))
+    pbx = tb.pbx("--exit-when-done", "--answer-after", "0.2")
+    pbx.wait_line(r"EVENT dchan up")
+    phone = tb.phone("phone", "--call", "sip:95551234@127.0.0.1:%d" % tb.sip_port, "--from", "2001",
+                     "--exit-after-calls", "1")
+    phone.wait_line(r"SIP < 200 OK \(INVITE\)")
+    call, a, b = one_call(tb)
+    expect("call", call, {"state": "ACTIVE", "dial_peer": 900, "calling": "2001", "called": "95551234"})
+    expect("phone leg", a, {"kind": "sip", "state": "CONFIRMED", "where": "udp:127.0.0.1:%d" % phone.port,
+                            "calling": "2001", "called": "95551234", "codec": "PCMU"})
+    expect("PBX leg", b, {"kind": "pri", "state": "ACTIVE", "calling": "2001", "called": "5551234",
+                          "codec": "PCMU"})
+    if not re.match(r"\S+@|[0-9a-f-]{8,}", a["call_id"]):
+        raise FlowError("the phone's leg has no Call-ID: %r" % a)
 
 
 @flow
@@ -152,7 +174,7 @@ def ctl_dial_peers_and_match(tb):
     hunt = [(h["from"], h["tag"], h["verdict"]) for h in j["hunt"]]
     if hunt != [("pri", 102, "chosen"), ("pri", 101, "next"), ("pri", 100, "next")]:
         raise FlowError("2005 hunts %r" % hunt)
-    if j["match"] != {"number": "2005", "pri": 102, "sip": "none"}:
+    if j["match"] != {"number": "2005", "from_pri": 102, "from_sip": "none"}:
         raise FlowError("2005 match block %r" % j["match"])
     if "longest match" not in j["hunt"][0]["why"] or "preference 1 after 0" not in j["hunt"][2]["why"]:
         raise FlowError("why: %r" % [h["why"] for h in j["hunt"]])
@@ -160,7 +182,7 @@ def ctl_dial_peers_and_match(tb):
     j = tb.ctl("show", "dial-peer", "match", "915551234567", "from", "sip", json=True)
     hunt = [(h["tag"], h["number_out"], h["verdict"]) for h in j["hunt"]]
     if hunt != [(901, "5551234567", "skipped: span down"), (900, "15551234567", "skipped: span down")] \
-            or j["match"]["sip"] != "none in service" or "pri" in j["match"]:
+            or j["match"]["from_sip"] != "none in service" or "from_pri" in j["match"]:
         raise FlowError("915551234567 from sip, span down: %r %r" % (hunt, j["match"]))
     tb.pbx("--timeout", "15")
     gw.wait_line(r"span pbx-a: D-channel up", stream="err")
@@ -174,7 +196,7 @@ def ctl_dial_peers_and_match(tb):
     if rc != 0 or "no dial-peer takes 4444" not in out:
         raise FlowError("a number nobody takes: rc %d %r" % (rc, out))
     if tb.ctl("show", "dial-peer", "match", "4444", json=True)["match"] != \
-            {"number": "4444", "pri": "none", "sip": "none"}:
+            {"number": "4444", "from_pri": "none", "from_sip": "none"}:
         raise FlowError("4444 match block")
     rc, _, err = tb.ctl("show", "dial-peer", "match", "12;ab")
     if rc != 1 or "not a number" not in err:
@@ -182,11 +204,31 @@ def ctl_dial_peers_and_match(tb):
 
 
 @flow
-def ctl_debug_sip_on_off(tb):
-    """debug sip on: the next call's INVITE is logged whole (request line, Call-ID) and the
-    phone's 200 too; debug sip off: the call after that is not."""
+@no_pri
+def ctl_dial_peer_busied_out(tb):
+    """A voip dial-peer its OPTIONS keepalive busied out (a closed port: ICMP refused) shows
+    keepalive on, health busy out; show dial-peer match skips it and says none is in service."""
+    port = fl.free_port()
+    ka = ("options_keepalive = true; options_up_interval = 1; options_down_interval = 1; "
+          "options_retry = 1; options_recovery = 1;")
+    gw = tb.gateway(tb.config([voip_peer(104, "5...", port) + " " + ka]))
+    gw.wait_line(r"dial-peer 104 \(127\.0\.0\.1:%d\) busied out" % port, stream="err")
+    peer = tb.ctl("show", "dial-peers", json=True)["dial_peers"][0]
+    expect("dial-peer 104", peer, {"tag": 104, "keepalive": "on", "health": "busy out"})
+    j = tb.ctl("show", "dial-peer", "match", "5000", json=True)
+    if [(h["tag"], h["verdict"]) for h in j["hunt"]] != [(104, "skipped: busy out")] or \
+            j["match"]["from_pri"] != "none in service":
+        raise FlowError("5000 with its only dial-peer busied out: %r" % j)
+
+
+def debug_sip_on_off(tb, level):
     phone = tb.phone("phone", "--answer-after", "0.2", "--hangup-after", "0.4", "--exit-after-calls", "2")
-    gw = tb.gateway(tb.config([voip_peer(100, "2...", phone.port)]))
+    conf = tb.config([voip_peer(100, "2...", phone.port)])
+    with open(conf) as f:
+        txt = f.read()
+    with open(conf, "w") as f:
+        f.write(txt.replace('level = "info"', 'level = "%s"' % level))
+    gw = tb.gateway(conf)
     j = tb.ctl("debug", "sip", "on", json=True)
     if j["debug"] != {"sip": "on", "calls": "all"}:
         raise FlowError("debug sip on: %r" % j)
@@ -203,12 +245,55 @@ def ctl_debug_sip_on_off(tb):
     if pbx_call(tb).wait_exit() != 0:
         raise FlowError("the second call failed")
     cid2 = phone.wait_line(r"EVENT call 2 call-id=(\S+)").group(1)
-    gw.wait_line(r"INVITE sip:2001@", stream="err")
     if phone.wait_exit() != 0:
         raise FlowError("the phone failed")
     later = [ln for ln in gw.errlines() if "debug sip" in ln][n_debug:]
-    if later or not cid1 != cid2:
+    if later or cid1 == cid2:
         raise FlowError("debug sip off, yet the second call was logged: %r" % later[:5])
+
+
+@flow
+def ctl_debug_sip_on_off(tb):
+    """debug sip on: the next call's INVITE is logged whole (request line, Call-ID) and the
+    phone's 200 too; debug sip off: the call after that is not."""
+    debug_sip_on_off(tb, "info")
+
+
+@flow
+@no_pri
+def ctl_debug_sip_below_info(tb):
+    """The same at log level notice, where Sofia's message log is off until debug sip asks for
+    it (TPTAG_LOG) and off again after."""
+    debug_sip_on_off(tb, "notice")
+
+
+@flow
+def ctl_debug_sip_one_call(tb):
+    """debug sip on CALL logs that call's dialog only: its BYE when cleared is logged whole, an
+    OPTIONS from elsewhere meanwhile is not."""
+    phone = tb.phone("phone", "--answer-after", "0.2", "--exit-after-calls", "1")
+    gw = tb.gateway(tb.config([voip_peer(100, "2...", phone.port)]))
+    pbx = pbx_call(tb, "--hangup-after", "30")
+    pbx.wait_line(r"EVENT call 1 connected")
+    call, _, b = one_call(tb)
+    j = tb.ctl("debug", "sip", "on", str(call["id"]), json=True)
+    if j["debug"] != {"sip": "on", "call": call["id"], "dialogs": 1}:
+        raise FlowError("debug sip on CALL: %r" % j)
+    ua = sipraw.RawUA(tb.sip_port, "3001")
+    try:
+        ruri = "sip:3001@127.0.0.1:%d" % tb.sip_port
+        ua.request("OPTIONS", ruri, ruri)
+        if ua.recv_final().status != 200:
+            raise FlowError("OPTIONS not answered 200")
+    finally:
+        ua.close()
+    tb.ctl("clear", "call", str(call["id"]))
+    gw.wait_line(r"debug sip > BYE sip:", stream="err")
+    gw.wait_line(r"debug sip > Call-ID: %s$" % re.escape(b["call_id"]), stream="err")
+    gw.wait_line(r"debug sip < SIP/2\.0 200 OK$", stream="err")
+    if any(re.search(r"debug sip . (OPTIONS |Call-ID: %s)" % re.escape(ua.call_id), ln) for ln in gw.errlines()):
+        raise FlowError("another dialog's OPTIONS was logged by debug sip on CALL")
+    pbx.wait_exit()
 
 
 @flow
