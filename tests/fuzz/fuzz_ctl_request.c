@@ -6,6 +6,7 @@
  * with no tab or control character, and every answer starts "ok\n" or
  * "error\n" and is NUL-terminated at its length. SPDX-License-Identifier: GPL-2.0-only */
 #include <assert.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
