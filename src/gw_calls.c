@@ -206,6 +206,10 @@ static int cmd_debug(struct gw *gw, struct ctl_req *req, int argc, char **argv, 
 		return -EINVAL;
 	}
 	on = !strcmp(argv[0], "on");
+	if (!gw->ua) {
+		ctl_error(req, "this gateway has no SIP side to debug");
+		return -ENOENT;
+	}
 	if (argc == 1) {
 		sip_ua_debug(gw->ua, what, on, NULL);
 		LOGN(LSS_SIP, "debug %s %s for every call (sipgwctl)", name, on ? "on" : "off");
