@@ -60,6 +60,15 @@ static void tport_log(struct sip_ua *ua)
 		nua_set_params(ua->nua, TPTAG_LOG(need), TAG_END());
 }
 
+void sip_debug_leg_gone(struct sip_leg *sl)
+{
+	if (!(sl->debug & SIP_DEBUG_SIP))
+		return;
+	sl->debug = 0;
+	sl->ua->n_debug--;
+	tport_log(sl->ua);
+}
+
 int sip_ua_debug(struct sip_ua *ua, unsigned what, int on, const char *call_id)
 {
 	struct sip_leg *sl = NULL;

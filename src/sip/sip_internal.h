@@ -356,6 +356,8 @@ void sip_status_incoming(struct sip_leg *sl, sip_t const *sip, const struct leg_
 void sip_status_outgoing(struct sip_leg *sl, const struct leg_setup_info *si);
 /** Every nua event of the leg: the INVITE's final status as it comes or goes. */
 void sip_status_event(struct sip_leg *sl, nua_event_t event, int status, sip_t const *sip);
+/** The leg is going (sip_debug.c): its own debug sip stops counting. */
+void sip_debug_leg_gone(struct sip_leg *sl);
 
 /* sip_hold.c: hold passed through (the other party held or resumed) */
 /** leg_ops.hold: a re-INVITE that holds or resumes the far end. */

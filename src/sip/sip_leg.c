@@ -432,6 +432,7 @@ static void sl_destroy(struct leg *leg)
 	sip_refer_free(sl);
 	sip_t38_free(sl);
 	sip_timers_free(sl);
+	sip_debug_leg_gone(sl);
 	fsm_inst_cleanup(&sl->fi);
 	if (sl->nh)
 		nua_handle_destroy(sl->nh);

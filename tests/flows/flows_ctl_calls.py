@@ -315,3 +315,8 @@ def ctl_debug_rtp_one_call(tb):
     rc, _, err = tb.ctl("debug", "rtp", "on", "77")
     if rc != 1 or "no call 77" not in err:
         raise FlowError("debug rtp on 77: rc %d %r" % (rc, err))
+    # every session: the lines name the port alone
+    tb.ctl("debug", "rtp", "off", str(call["id"]))
+    if tb.ctl("debug", "rtp", "on", json=True)["debug"] != {"rtp": "on", "calls": "all"}:
+        raise FlowError("debug rtp on (all)")
+    gw.wait_line(r"debug rtp port \d+: [<>] pt=0 seq=\d+", stream="err")
