@@ -15,7 +15,7 @@
 #include "route/route.h"
 
 /* "up", "busy out" (keepalive), "down" (a pots peer's span has no D-channel). */
-static const char *peer_health(const struct gw *gw, const struct dial_peer *dp, int *keepalivep)
+static const char *dp_health(const struct gw *gw, const struct dial_peer *dp, int *keepalivep)
 {
 	*keepalivep = 0;
 	if (dp->type == DP_POTS) {
@@ -60,7 +60,7 @@ static int cmd_show_dial_peers(void *arg, struct ctl_req *req, int argc, char **
 	for (size_t i = 0; i < gw->cfg.n_peers; i++) {
 		const struct dial_peer *dp = &gw->cfg.peers[i];
 		int ka;
-		const char *health = peer_health(gw, dp, &ka);
+		const char *health = dp_health(gw, dp, &ka);
 
 		ctl_cell_num(req, dp->tag);
 		ctl_cell(req, "%s", dp->type == DP_POTS ? "pots" : "voip");
@@ -110,7 +110,7 @@ static size_t match_dir(struct gw *gw, struct ctl_req *req, const char *number, 
 		int ka;
 
 		match_why(why, sizeof(why), &m[i], i, n, m);
-		if (m[i].busied_out || !strcmp(peer_health(gw, m[i].dp, &ka), "down"))
+		if (m[i].busied_out || !strcmp(dp_health(gw, m[i].dp, &ka), "down"))
 			verdict = "skipped";
 		else if (!chosen)
 			verdict = "chosen", chosen = m[i].dp->tag;
