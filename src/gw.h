@@ -19,6 +19,8 @@ struct moh;
 struct loop_fd;
 struct loop_timer;
 struct ctl;
+struct stats;
+struct metrics_http;
 
 #include "route/route_legs.h"
 
@@ -36,6 +38,8 @@ struct gw {
 	int n_spans;
 	struct moh *moh;		/* rtp.moh_file, or NULL */
 	struct ctl *ctl;		/* sipgwctl's commands (control.socket) */
+	struct stats *stats;		/* the metrics registry (gw_metrics.c) */
+	struct metrics_http *metrics;	/* its Prometheus endpoint (metrics.listen), or NULL */
 	long long t_start_us;		/* when it started (mono_us) */
 	int sfd;
 	struct loop_fd *sig_w;
@@ -52,5 +56,9 @@ int gw_calls_register(struct gw *gw);
 int gw_dialpeers_register(struct gw *gw);
 /** show registrations (gw_registrations.c). */
 int gw_registrations_register(struct gw *gw);
+/** The metrics registry, its families, the Prometheus endpoint and `show
+ * stats`. gw_metrics_free() goes after every part the registry reads. */
+int gw_metrics_register(struct gw *gw);
+void gw_metrics_free(struct gw *gw);
 
 #endif

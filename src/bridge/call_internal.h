@@ -53,6 +53,7 @@ struct call {
 	void *route_data;
 	struct media_stats mst[2];	/* a's and b's, taken as each goes */
 	long long t_alert_us, t_answer_us;	/* first ALERTING, the answer (mono_us; 0 = not yet) */
+	const char *a_kind, *b_kind;	/* leg kinds of the caller and the first called leg (metrics) */
 	char desc[48];
 };
 
@@ -64,6 +65,7 @@ struct bridge {
 	LIST_HEAD(, call) calls;
 	unsigned n_calls;
 	unsigned next_id;
+	struct call_metrics *metrics;	/* NULL: no registry (call_stats.c) */
 	int shutting_down;
 	void (*idle_h)(void *arg);
 	void *idle_arg;

@@ -30,5 +30,12 @@ struct reg_info {
 typedef void (registrar_each_h)(void *arg, const struct reg_info *ri);
 /** Every live binding, by AOR then contact; returns how many. r may be NULL (none). */
 unsigned registrar_foreach(struct registrar *r, registrar_each_h *h, void *arg);
+/* What the registrar has seen, for metrics (read at scrape time). */
+struct registrar_counts {
+	unsigned bindings;		/* contacts registered and not expired */
+	unsigned long digest_failures;	/* failed digest answers (wrong password, unknown user, ...) */
+	unsigned blocked_sources;	/* sources refused now for guessing (auth_guard.h) */
+};
+void registrar_counts(const struct registrar *r, struct registrar_counts *out);
 
 #endif

@@ -93,6 +93,13 @@ enum { SIP_DEBUG_SIP = 1, SIP_DEBUG_RTP = 2 };
 /** Turn what on or off for every dialog (call_id NULL: also those to come)
  * or for the dialog with this Call-ID. 0, or -ENOENT (no such dialog). */
 int sip_ua_debug(struct sip_ua *ua, unsigned what, int on, const char *call_id);
+
+/* The SIP side's own tallies since the start, for metrics. */
+struct sip_ua_counts {
+	unsigned long ovl_invite, ovl_register;	/* refused with 503 for overload */
+	unsigned long udp_drops;	/* datagrams the kernel dropped on the full socket buffer */
+};
+void sip_ua_counts(const struct sip_ua *ua, struct sip_ua_counts *out);
 /** Stop the stack (nua_shutdown); done runs when it has finished. */
 void sip_ua_shutdown(struct sip_ua *ua, void (*done)(void *arg), void *arg);
 void sip_ua_free(struct sip_ua *ua);
