@@ -133,7 +133,7 @@ def ctl_show_registrations(tb):
     if rc != 0 or "(none)" not in out:
         raise FlowError("show registrations before any: rc %d %r" % (rc, out))
     ph = tb.phone("phone-b", "--user", "2002", "--register", gw_uri(tb), "--auth", "2002:%s" % USERS["2002"],
-                  "--expires", "120", "--unregister-at", "3000")
+                  "--expires", "120", "--unregister-at", "1200")
     ph.wait_line(r"EVENT registered expires=\d+ contacts=1")
     regs = tb.ctl("show", "registrations", json=True)["registrations"]
     if len(regs) != 1:
