@@ -33,7 +33,7 @@ static int cmd_show_registrations(void *arg, struct ctl_req *req, int argc, char
 		ctl_text(req, "no registrar here (registrar.enabled is off)");
 	ctl_table(req, "registrations", (const char *[]){ "aor", "contact", "source", "expires_s", "user_agent",
 							 NULL });
-	registrar_foreach(gw->reg, reg_row, req);
+	registrar_foreach(gw->reg, 0, reg_row, req);
 	return 0;
 }
 

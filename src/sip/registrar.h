@@ -28,8 +28,9 @@ struct reg_info {
 	long long expires_in_s;		/* seconds left */
 };
 typedef void (registrar_each_h)(void *arg, const struct reg_info *ri);
-/** Every live binding, by AOR then contact; returns how many. r may be NULL (none). */
-unsigned registrar_foreach(struct registrar *r, registrar_each_h *h, void *arg);
+/** Every binding live at now (wall clock, s; 0: now), by AOR then contact;
+ * returns how many. r may be NULL (none). */
+unsigned registrar_foreach(struct registrar *r, long long now, registrar_each_h *h, void *arg);
 /* What the registrar has seen, for metrics (read at scrape time). */
 struct registrar_counts {
 	unsigned bindings;		/* contacts registered and not expired */

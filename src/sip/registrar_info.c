@@ -24,14 +24,15 @@ static int by_aor(const void *x, const void *y)
 	return d ? d : strcmp(a->contact, b->contact);
 }
 
-unsigned registrar_foreach(struct registrar *r, registrar_each_h *h, void *arg)
+unsigned registrar_foreach(struct registrar *r, long long now, registrar_each_h *h, void *arg)
 {
-	long long now = (long long)time(NULL);
 	const struct binding **v;
 	unsigned n = 0;
 
 	if (!r || !r->n)
 		return 0;
+	if (!now)
+		now = (long long)time(NULL);
 	if (!(v = malloc(r->n * sizeof(*v))))
 		return 0;
 	for (size_t i = 0; i < r->n; i++)
