@@ -56,6 +56,8 @@ int gw_calls_register(struct gw *gw);
 int gw_dialpeers_register(struct gw *gw);
 /** show registrations (gw_registrations.c). */
 int gw_registrations_register(struct gw *gw);
+/** show spans, show channels, busyout / unbusy, debug q931 (gw_spans.c). */
+int gw_spans_register(struct gw *gw);
 /** The metrics registry, its families, the Prometheus endpoint and `show
  * stats`. gw_metrics_free() goes after every part the registry reads. */
 int gw_metrics_register(struct gw *gw);

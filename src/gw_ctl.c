@@ -49,7 +49,8 @@ int gw_ctl_register(struct gw *gw)
 	    (rc = ctl_register(gw->ctl, "show version", "show version", cmd_show_version, gw)) ||
 	    (rc = gw_calls_register(gw)) ||
 	    (rc = gw_dialpeers_register(gw)) ||
-	    (rc = gw_registrations_register(gw)))
+	    (rc = gw_registrations_register(gw)) ||
+	    (rc = gw_spans_register(gw)))
 		return rc;
 	return 0;
 }
