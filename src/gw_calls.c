@@ -210,6 +210,10 @@ static int cmd_debug(struct gw *gw, struct ctl_req *req, int argc, char **argv, 
 		ctl_error(req, "this gateway has no SIP side to debug");
 		return -ENOENT;
 	}
+	/* the lines are notices: below that level they would go nowhere */
+	if (on && log_get_level() < LOG_LVL_NOTICE)
+		ctl_text(req, "note: log.level is %s, so the debug lines (notice) are not written",
+			 log_level_name(log_get_level()));
 	if (argc == 1) {
 		sip_ua_debug(gw->ua, what, on, NULL);
 		LOGN(LSS_SIP, "debug %s %s for every call (sipgwctl)", name, on ? "on" : "off");
