@@ -124,6 +124,29 @@ def ctl_clear_call_cause_16(tb):
 
 
 @flow
+def ctl_clear_call_all_with_cause(tb):
+    """clear call all cause 17 (as Cisco's causecode): every call cleared with that cause, the
+    PBX's DISCONNECT and the phone's BYE Reason both say 17; a cause outside 1..127 is refused."""
+    phone = tb.phone("phone", "--answer-after", "0.2", "--exit-after-calls", "1")
+    tb.gateway(tb.config([voip_peer(100, "2...", phone.port)]))
+    pbx = pbx_call(tb, "--hangup-after", "30")
+    pbx.wait_line(r"EVENT call 1 connected")
+    rc, _, err = tb.ctl("clear", "call", "all", "cause", "128")
+    if rc != 1 or "1..127" not in err:
+        raise FlowError("cause 128: rc %d %r" % (rc, err))
+    j = tb.ctl("clear", "call", "all", "cause", "17", json=True)
+    if j["cleared"] != {"calls": 1, "cause": 17}:
+        raise FlowError("clear call all: %r" % j)
+    if pbx.wait_exit() != 0 or phone.wait_exit() != 0:
+        raise FlowError("a simulator failed")
+    expect_ladder("PRI", q931_ladder(pbx.lines()),
+                  PBX_CONNECTED + ["< DISCONNECT cause=17", "> RELEASE", "< RELEASE COMPLETE"])
+    bye = fl.sip_lines(phone.lines(), r"^< BYE ")[0][1]
+    if "reason[Q.850;cause=17" not in bye:
+        raise FlowError("BYE without Reason cause 17: " + bye)
+
+
+@flow
 @no_pri
 def ctl_show_registrations(tb):
     """show registrations after a phone REGISTERs at the gateway's registrar: its AOR, its contact,
