@@ -45,5 +45,13 @@ void sip_trace_tap(sip_trace_tap_h *tap, void *arg);
 /** One piece of Sofia's log as su_log() formatted it: what the redirected
  * logger does with each, for tests and fuzzing. */
 void sip_trace_feed(const char *piece);
+/** The same, without asking Sofia for its message log at the start
+ * (TPORT_LOG): the caller turns it on later (TPTAG_LOG) when it wants it. */
+void sip_trace_hook(sip_trace_h *h, void *arg);
+
+/** Each whole message (debug sip), with its Call-ID ("" when it has none),
+ * besides the summary; NULL: none. Uses sip_trace_enable()'s arg. */
+typedef void (sip_trace_msg_h)(void *arg, int sent, const char *call_id, const char *msg);
+void sip_trace_set_msg_h(sip_trace_msg_h *h);
 
 #endif

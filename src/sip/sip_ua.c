@@ -228,8 +228,12 @@ int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 	}
 	sip_log_capture();
 	ua->trace = p->trace;
+	/* below info, Sofia's message log is off until debug sip asks for it;
+	 * the trace (pcap, ladders of every call) wants it all the time */
 	if (log_get_level() >= LOG_LVL_INFO || ua->trace)
 		sip_trace_enable(trace_cb, ua);
+	else
+		sip_trace_hook(trace_cb, ua);
 	sip_tap_start(ua);
 	/* "sip:H:P" is UDP and TCP to nta (and SCTP, not built into Debian's
 	 * Sofia); ";transport=udp,tcp" would say it too, but this nta keeps

@@ -477,3 +477,32 @@ def trace_pcap_wildcard_bind(tb):
     gw.wait_line(r"call 1 .*ended", stream="err")
     gw.stop()
     check_call(tb, path, phone, pri_first=True)
+
+
+@flow
+@fl.no_pri
+def trace_outlives_debug_sip(tb):
+    """At log level notice (no SIP lines in the log), sipgwctl debug sip on then off: Sofia's
+    message log stays on for the trace, so the next call's SIP is in the pcap and its ladder."""
+    need_tshark()
+    path = os.path.join(tb.dir, "quiet.pcapng")
+    phone = tb.phone("phone", "--answer-after", "0.2", "--hangup-after", "0.4", "--exit-after-calls", "1")
+    conf = tb.config([voip_peer(100, "2...", phone.port)], extra='trace = { pcap = "%s"; };\n' % path)
+    with open(conf) as f:
+        text = f.read()
+    with open(conf, "w") as f:
+        f.write(text.replace('level = "info"', 'level = "notice"', 1))
+    gw = tb.gateway(conf)
+    for onoff in ("on", "off"):
+        rc, out, err = tb.ctl("debug", "sip", onoff)
+        if rc != 0:
+            raise FlowError("debug sip %s: rc=%d %s%s" % (onoff, rc, out, err))
+    pbx = pbx_call(tb)
+    if pbx.wait_exit() != 0 or phone.wait_exit() != 0:
+        raise FlowError("a simulator failed")
+    rc, page, err = tb.ctl("ladder", "1")
+    labels = [a["label"] for a in parse_ladder(page).arrows] if rc == 0 else []
+    if "INVITE" not in labels or "BYE" not in labels:
+        raise FlowError("the ladder after debug sip off: rc=%d %s %s" % (rc, labels, err))
+    gw.stop()
+    check_call(tb, path, phone, pri_first=True)

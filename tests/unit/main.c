@@ -40,6 +40,7 @@
 	X(rtp) \
 	X(sdp) \
 	X(sdp_t38) \
+	X(service) \
 	X(sim_dtmf) \
 	X(sip_caps) \
 	X(sip_leg) \
