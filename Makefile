@@ -125,13 +125,19 @@ test: deps
 
 bench: deps
 	@scripts/install-bench-deps.sh
-	$(MAKE) $(PROGS) $(BUILD)/bench-jbuf $(BUILD)/bench-ec $(BUILD)/bench-chain $(BUILD)/codec-bench $(BUILD)/bench-fax
+	$(MAKE) $(PROGS) $(BUILD)/bench-jbuf $(BUILD)/bench-ec $(BUILD)/bench-chain $(BUILD)/codec-bench $(BUILD)/bench-fax \
+		$(BUILD)/bench-trace
 	$(BUILD)/bench-chain
+	$(BUILD)/bench-trace
 	$(BUILD)/bench-fax
 	$(BUILD)/bench-jbuf
 	$(BUILD)/bench-ec tests/data
 	$(BUILD)/codec-bench
 	$(PYTHON) bench/bench.py --build $(BUILD)
+
+# CPU per traced message: pcap and ladders (bench/bench_trace.c), figures only
+$(BUILD)/bench-trace: $(call obj,bench/bench_trace.c) $(BUILD)/libsipgw.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # CPU per codec and leg (bench/codec_bench.c), figures only
 $(BUILD)/codec-bench: $(call obj,bench/codec_bench.c) $(BUILD)/libsipgw.a
