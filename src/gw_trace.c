@@ -7,7 +7,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <stdio.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "gw.h"
@@ -41,6 +44,28 @@ int gw_trace_start(struct gw *gw)
 	return 0;
 }
 
+/* The kernel's own file systems, whose "files" are doors into the process
+ * and the machine (/proc/self/mem): never a capture's place. */
+static int kernel_fs(const char *path)
+{
+	static const long kinds[] = { PROC_SUPER_MAGIC, SYSFS_MAGIC, DEBUGFS_MAGIC, SECURITYFS_MAGIC,
+				      CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC, DEVPTS_SUPER_MAGIC };
+	char dir[4096];
+	struct statfs sf;
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		slash[slash == dir] = 0;	/* "/x" -> "/" */
+	if (statfs(dir, &sf))
+		return 0;		/* no such folder: the open says so */
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if ((long)sf.f_type == kinds[i])
+			return 1;
+	return 0;
+}
+
 /* The control socket's users may start a capture, but not use it to
  * overwrite any file the gateway's user can write (its CDR, its config):
  * the path must be absolute, and what is there already a pcapng or nothing. */
@@ -54,6 +79,10 @@ static int pcap_path_ok(struct ctl_req *req, const char *path)
 		ctl_error(req, "debug pcap on %s: give an absolute path (the gateway's working "
 			  "directory is not yours)", path);
 		return -EINVAL;
+	}
+	if (kernel_fs(path)) {
+		ctl_error(req, "debug pcap on %s: not on a kernel file system (/proc, /sys, /dev/pts)", path);
+		return -EPERM;
 	}
 	if (lstat(path, &st)) {
 		if (errno == ENOENT)

@@ -225,6 +225,10 @@ def trace_debug_pcap_runtime(tb):
     rc, out, err = tb.ctl("debug", "pcap", "on", "live.pcapng")
     if rc == 0 or "absolute" not in out + err:
         raise FlowError("a relative path taken: rc=%d %s%s" % (rc, out, err))
+    for door in ("/proc/self/mem", "/proc/self/fd/0", "/sys/kernel/x.pcapng"):
+        rc, out, err = tb.ctl("debug", "pcap", "on", door)
+        if rc == 0 or "kernel file system" not in out + err:
+            raise FlowError("debug pcap on %s: rc=%d %s%s" % (door, rc, out, err))
     victim = os.path.join(tb.dir, "sipgw.conf")
     before_conf = open(victim).read()
     rc, out, err = tb.ctl("debug", "pcap", "on", victim)
