@@ -22,7 +22,7 @@ LDLIBS  += $(shell pkg-config --libs libcrypto 2>/dev/null)
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 LIB_SRC   := $(wildcard src/core/*.c src/q931/*.c src/sip/*.c src/bridge/*.c src/route/*.c src/dsp/*.c src/rtp/*.c hw/*.c)
-GW_SRC    := src/sipgw.c
+GW_SRC    := src/sipgw.c src/gw.c src/reload.c
 PBX_SRC   := $(wildcard src/sim/pbx*.c src/sim/sim_*.c)
 PHONE_SRC := $(wildcard src/sim/phone*.c src/sim/sim_*.c)
 UNIT_SRC  := $(wildcard tests/unit/*.c)

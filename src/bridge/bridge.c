@@ -77,3 +77,5 @@ void bridge_shutdown(struct bridge *br, void (*idle_h)(void *arg), void *arg)
 }
 
 unsigned bridge_call_count(const struct bridge *br) { return br->n_calls; }
+
+void bridge_set_ring_no_answer(struct bridge *br, unsigned ms) { br->timer_ms[CALL_T_RING_NO_ANSWER] = ms; }

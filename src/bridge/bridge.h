@@ -40,6 +40,8 @@ void bridge_shutdown(struct bridge *br, void (*idle_h)(void *arg), void *arg);
  * shutdown grace time is over and the far ends did not finish clearing. */
 void bridge_drop_calls(struct bridge *br);
 unsigned bridge_call_count(const struct bridge *br);
+/** A reload: the ring-no-answer time of tries placed from now on. */
+void bridge_set_ring_no_answer(struct bridge *br, unsigned ms);
 
 /** A new call around the incoming leg a, which it then owns. 0, -EBUSY
  * (shutting down: no new calls) or -ENOMEM. */

@@ -89,6 +89,21 @@ int peer_health_alloc(struct peer_health **php, const struct dial_peer *peers, s
 	return 0;
 }
 
+void peer_health_take_state(struct peer_health *ph, const struct peer_health *from)
+{
+	for (size_t i = 0; i < ph->n; i++) {
+		struct ph_target *t = &ph->t[i];
+		const struct ph_target *o = ph_find(from, t->host, t->port, t->transport);
+
+		if (!o)
+			continue;
+		t->state = o->state;
+		t->fails = o->fails;
+		t->answers = o->answers;
+		t->last_status = o->last_status;
+	}
+}
+
 void peer_health_free(struct peer_health *ph)
 {
 	if (!ph)

@@ -28,6 +28,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "sip/auth_guard.h"
+#include "sip/registrar_users.h"
 #include "sip/sip_uri.h"
 
 #define REG_PURGE_MS 5000		/* expired bindings leave memory and database */
@@ -52,7 +53,9 @@ struct nonce_use {
 };
 
 struct registrar {
-	const struct cfg_registrar *cfg;
+	const struct cfg_registrar *cfg;	/* own: the registrar's copy (a reload frees the config) */
+	struct cfg_registrar *own;
+	struct su_root_s *root;
 	auth_mod_t *am;
 	sqlite3 *db;
 	sqlite3_stmt *st_put, *st_del;
@@ -735,6 +738,28 @@ static void guard_sweep(void *arg)
 	loop_timer_start(r->guard_sweep, REG_GUARD_SWEEP_MS);
 }
 
+int registrar_reload(struct registrar *r, const struct cfg_registrar *cfg)
+{
+	struct cfg_registrar *own;
+	auth_mod_t *am;
+	int rc;
+
+	if ((rc = registrar_users(cfg, r->root, &own, &am)))
+		return rc;
+	/* Bindings stay: a phone registered under a user still there keeps
+	 * its contact; one whose user is gone is refused at its next REGISTER
+	 * and its calls (RFC 3261 10.3 step 3). Nonces of the old authenticator
+	 * are no longer valid: a phone answers a new challenge once. */
+	auth_mod_unref(r->am);
+	free(r->own);
+	r->own = own;
+	r->cfg = own;
+	r->am = am;
+	LOGN(LSS_SIP, "registrar: realm \"%s\", %d user(s)%s%s (reloaded)", own->realm, own->n_users,
+	     own->users_file[0] ? " + " : "", own->users_file);
+	return 0;
+}
+
 int registrar_alloc(struct registrar **rp, struct su_root_s *root, const struct cfg_registrar *cfg)
 {
 	struct auth_guard_params gp = {
@@ -747,29 +772,13 @@ int registrar_alloc(struct registrar **rp, struct su_root_s *root, const struct 
 
 	if (!r)
 		return -ENOMEM;
-	r->cfg = cfg;
+	r->root = root;
 	if (!(r->nonces = calloc(NONCE_SLOTS, sizeof(*r->nonces))))
 		goto fail;
-	if (cfg->users_file[0] && access(cfg->users_file, R_OK)) {
-		LOGE(LSS_SIP, "registrar users_file %s: %s", cfg->users_file, strerror(errno));
-		rc = -errno;
+	if ((rc = registrar_users(cfg, root, &r->own, &r->am)))
 		goto fail;
-	}
-	r->am = auth_mod_create(root, AUTHTAG_METHOD("Digest"), AUTHTAG_REALM(cfg->realm),
-				AUTHTAG_QOP("auth"), AUTHTAG_EXPIRES(cfg->nonce_ttl),
-				AUTHTAG_FORBIDDEN(1),	/* wrong password: 403, not another challenge */
-				TAG_IF(cfg->users_file[0], AUTHTAG_DB(cfg->users_file)), TAG_END());
-	if (!r->am) {
-		LOGE(LSS_SIP, "registrar: cannot create the digest authenticator");
-		rc = -EINVAL;
-		goto fail;
-	}
-	for (int i = 0; i < cfg->n_users; i++) {
-		auth_passwd_t *apw = auth_mod_addpass(r->am, cfg->users[i].user, cfg->realm);
-		if (!apw)
-			goto fail;
-		apw->apw_pass = cfg->users[i].password;	/* the config outlives the registrar */
-	}
+	r->cfg = r->own;
+	cfg = r->cfg;
 	if ((rc = db_open(r)))
 		goto fail;
 	if ((rc = loop_timer_alloc(&r->purge, root, "registrar-purge", purge_expired, r)))
@@ -801,6 +810,7 @@ void registrar_free(struct registrar *r)
 		sqlite3_close(r->db);
 	if (r->am)
 		auth_mod_unref(r->am);
+	free(r->own);
 	free(r->nonces);
 	free(r->b);
 	free(r);

@@ -1,0 +1,249 @@
+# sipgw call-flow tests for reload without dropping calls (issue 13 item 2):
+# SIGHUP and `sipgwctl reload` read the config again; a call up keeps its
+# audio and clears normally; a new dial-peer, user, span or trusted list
+# takes effect for the next call; a broken file changes nothing and is
+# reported with file:line.
+# SPDX-License-Identifier: GPL-2.0-only
+import os
+import re
+import signal
+
+import flowlib as fl
+import sipraw
+from flowlib import (PBX_CONNECTED, PHONE_ANSWERED, FlowError, expect_ladder, flow, pbx_call, pots_peer,
+                     q931_ladder, sip_ladder, tone_events, voip_peer)
+from flows_b17_b23_proxy import USERS
+
+RELOADED = r"reload: (\d+) dial-peer\(s\), (\d+) span\(s\)(?: \(\+(\d+) new: ([^)]*)\))?, (\d+) user\(s\); calls up: (\d+) kept"
+
+
+def rewrite(conf, old, new):
+    """Replace old by new in the config file (old must be there)."""
+    with open(conf) as f:
+        txt = f.read()
+    if old not in txt:
+        raise FlowError("test bug: %r not in the config" % old)
+    with open(conf, "w") as f:
+        f.write(txt.replace(old, new))
+
+
+def sighup(tb, gw, n=1):
+    """SIGHUP, then the n-th reload line (taken or refused) of the gateway's log."""
+    os.kill(gw.p.pid, signal.SIGHUP)
+    return gw.wait_count(r"reload: \d+ dial-peer|reload \(SIGHUP\) refused", n, stream="err")[-1]
+
+
+def reloaded(line):
+    m = re.search(RELOADED, line)
+    if not m:
+        raise FlowError("reload not taken: " + line)
+    return m
+
+
+def clearing(pbx):
+    """The PBX's ladder clears with cause 1 (no dial-peer), as libpri sends it."""
+    lad = q931_ladder(pbx.lines())
+    if lad[:1] != ["> SETUP"] or not any(s.endswith("cause=1") for s in lad):
+        raise FlowError("call to an unrouted number not cleared with cause 1: %s" % lad)
+
+
+def audio_through(proc, hz, t0, t1, who):
+    """hz was heard from t0 on and never stopped before t1 (ms of proc's clock)."""
+    ev = tone_events(proc.lines(), hz)
+    on = [ms for ms, e in ev if e == "on" and ms <= t0]
+    off = [ms for ms, e in ev if e == "off" and on and on[0] < ms < t1]
+    if not on or off:
+        raise FlowError("%s: %d Hz not heard throughout %d..%d ms: %s" % (who, hz, t0, t1, ev))
+
+
+def call_up_survives(tb, do_reload):
+    phone = tb.phone("phone", "--answer-after", "0.2", "--tone", "1000", "--detect", "2000",
+                     "--hangup-after", "3.5", "--exit-after-calls", "1")
+    conf = tb.config([voip_peer(100, "2...", phone.port)])
+    gw = tb.gateway(conf)
+    pbx = pbx_call(tb, "--tone", "2000", "--detect", "1000")
+    phone.wait_line(r"EVENT tone 2000 on|AUDIO tone 2000 on")
+    # everything the call was routed by changes: its dial-peer is gone, the
+    # number now goes elsewhere, the timers and the trusted list are new
+    rewrite(conf, voip_peer(100, "2...", phone.port), voip_peer(300, "2...", phone.port + 7) +
+            ' }, { ' + pots_peer(900, "9T"))
+    rewrite(conf, "ring-no-answer = 30;", "ring-no-answer = 20;")
+    line = do_reload(gw)
+    m = reloaded(line)
+    if (m.group(1), m.group(6)) != ("2", "1"):
+        raise FlowError("reload did not report 2 dial-peers and 1 call kept: " + line)
+    if any(s.startswith("< DISCONNECT") or s.startswith("> DISCONNECT") for s in q931_ladder(pbx.lines())):
+        raise FlowError("the call was cleared before the reload finished")
+    if pbx.wait_exit() != 0 or phone.wait_exit() != 0:
+        raise FlowError("a simulator failed")
+    expect_ladder("PRI", q931_ladder(pbx.lines()),
+                  PBX_CONNECTED + ["< DISCONNECT cause=16", "> RELEASE", "< RELEASE COMPLETE"])
+    expect_ladder("SIP", sip_ladder(phone.lines()), PHONE_ANSWERED + ["> BYE", "< 200/BYE"])
+    # audio both ways from before the reload to the hang-up, without a gap
+    t_bye = fl.sip_lines(phone.lines(), r"^> BYE ")[0][0]
+    t_disc = [ms for ms, t in fl.timed(pbx.lines(), "Q931") if "DISCONNECT" in t][0]
+    audio_through(phone, 2000, t_bye - 1500, t_bye - 40, "phone")
+    audio_through(pbx, 1000, t_disc - 1500, t_disc - 40, "PBX")
+    # the call held the first generation to its end; then it is freed
+    gw.wait_line(r"config generation 1 freed", stream="err")
+
+
+@flow
+def reload_call_up_survives(tb):
+    """A PBX -> phone call up with audio both ways; the config is rewritten (its dial-peer gone) and SIGHUP reloads it: 'calls up: 1 kept'; audio goes on both ways; the phone's BYE clears it with cause 16; generation 1 is freed at its end."""
+    call_up_survives(tb, lambda gw: sighup(tb, gw))
+
+
+@flow
+@fl.no_pri
+def reload_new_dial_peer_routes_next_call(tb):
+    """3001 has no dial-peer: cause 1, nothing sent to SIP; a voip dial-peer for 3... is added and SIGHUP reloads: the next call to 3001 rings the phone, is answered and clears with cause 16."""
+    phone = tb.phone("phone", "--answer-after", "0.2", "--hangup-after", "0.5", "--exit-after-calls", "1")
+    conf = tb.config([voip_peer(100, "2...", phone.port + 9)])
+    gw = tb.gateway(conf)
+    pbx = tb.pbx("--call", "3001", "--calling", "5551000", "--exit-when-done")
+    pbx.wait_exit()
+    clearing(pbx)
+    gw.wait_line(r"no dial-peer matches 3001: cause 1", stream="err")
+    rewrite(conf, voip_peer(100, "2...", phone.port + 9),
+            voip_peer(100, "2...", phone.port + 9) + " }, { " + voip_peer(101, "3...", phone.port))
+    if reloaded(sighup(tb, gw)).group(1) != "2":
+        raise FlowError("the new dial-peer was not counted")
+    pbx = tb.pbx("--call", "3001", "--calling", "5551000", "--exit-when-done", name="pbx2")
+    if pbx.wait_exit() != 0 or phone.wait_exit() != 0:
+        raise FlowError("a simulator failed")
+    expect_ladder("PRI", q931_ladder(pbx.lines()),
+                  PBX_CONNECTED + ["< DISCONNECT cause=16", "> RELEASE", "< RELEASE COMPLETE"])
+    phone.wait_line(r"EVENT call 1 incoming from=5551000 .*to=3001")
+
+
+BROKEN = {
+    # a syntax error: libconfig's own message and line
+    "syntax": ("dial_peers = (", "dial_peers = ( { tag = ; ", r"sipgw\.conf:(\d+): syntax error"),
+    # a semantic error: a key with a value it cannot take
+    "semantic": ("ring-no-answer = 30;", 'ring-no-answer = "soon";', r"sipgw\.conf:(\d+): .*ring-no-answer"),
+}
+
+
+def line_of(conf, text):
+    with open(conf) as f:
+        for i, ln in enumerate(f, 1):
+            if text in ln:
+                return i
+    raise FlowError("test bug: %r not in %s" % (text, conf))
+
+
+def broken_config_keeps_old(tb, do_reload):
+    """For each broken file: the reload is refused with file:line (do_reload
+    returns what the caller saw), and the old dial-peers route the next call."""
+    phone = tb.phone("phone", "--answer-after", "0.1", "--hangup-after", "0.3", "--exit-after-calls", "2")
+    conf = tb.config([voip_peer(100, "2...", phone.port)])
+    good = open(conf).read()
+    gw = tb.gateway(conf)
+    for n, (kind, (old, new, rx)) in enumerate(sorted(BROKEN.items()), 1):
+        with open(conf, "w") as f:
+            f.write(good)
+        rewrite(conf, old, new)
+        want_line = line_of(conf, new)
+        seen = do_reload(gw, n)
+        for who, text in seen:
+            m = re.search(rx, text)
+            if not m or int(m.group(1)) != want_line:
+                raise FlowError("%s error: %s does not say %s:%d: %s" % (kind, who, conf, want_line, text))
+        pbx = tb.pbx("--call", "2001", "--calling", "5551000", "--exit-when-done", name="pbx-%s" % kind)
+        if pbx.wait_exit() != 0:
+            raise FlowError("after the refused %s reload the call failed" % kind)
+        expect_ladder("PRI after the %s error" % kind, q931_ladder(pbx.lines()),
+                      PBX_CONNECTED + ["< DISCONNECT cause=16", "> RELEASE", "< RELEASE COMPLETE"])
+    if phone.wait_exit() != 0:
+        raise FlowError("the phone failed")
+
+
+@flow
+@fl.no_pri
+def reload_broken_config_keeps_old(tb):
+    """SIGHUP on a file with a syntax error, then on one with a bad key value: each refused with file:line in the log; the old dial-peer still routes the next call (answered, cause 16)."""
+    def hup(gw, n):
+        return [("log", sighup(tb, gw, n))]
+    broken_config_keeps_old(tb, hup)
+
+
+@flow
+def reload_new_span_comes_up(tb):
+    """A second span pbx-b is added to the file; SIGHUP: '+1 new: pbx-b'; a PBX on it brings its D-channel up and its call to 2001 reaches the phone; pbx-a's own went on untouched."""
+    fl.skip_unless_loopback("the fake DAHDI's spans are fixed when sipgw starts")
+    phone = tb.phone("phone", "--answer-after", "0.1", "--hangup-after", "0.4", "--exit-after-calls", "1")
+    conf = tb.config([voip_peer(100, "2...", phone.port)])
+    gw = tb.gateway(conf)
+    a = tb.pbx("--timeout", "15")
+    a.wait_line(r"EVENT dchan up")
+    span_b = tb.span_txt("pbx-b", "t1", "ni2")
+    rewrite(conf, tb.span_txt("pbx-a", "t1", "ni2"), tb.span_txt("pbx-a", "t1", "ni2") + ",\n" + span_b)
+    m = reloaded(sighup(tb, gw))
+    if (m.group(2), m.group(3), m.group(4)) != ("2", "1", "pbx-b"):
+        raise FlowError("reload did not start pbx-b: " + m.group(0))
+    pbx = tb.pbx("--call", "2001", "--calling", "5551000", "--exit-when-done", span="pbx-b", name="pbx-b")
+    gw.wait_line(r"span pbx-b: D-channel up", stream="err")
+    if pbx.wait_exit() != 0 or phone.wait_exit() != 0:
+        raise FlowError("a simulator failed")
+    expect_ladder("PRI pbx-b", q931_ladder(pbx.lines()),
+                  PBX_CONNECTED + ["< DISCONNECT cause=16", "> RELEASE", "< RELEASE COMPLETE"])
+    if a.p.poll() is not None or "EVENT dchan down" in "\n".join(a.lines()):
+        raise FlowError("pbx-a lost its D-channel in the reload")
+
+
+def users_conf(users):
+    txt = ", ".join('{ user = "%s"; password = "%s"; }' % u for u in sorted(users.items()))
+    return 'registrar = { realm = "sipgw"; users = ( %s ); min_expires = 10; };\n' % txt
+
+
+@flow
+@fl.no_pri
+def reload_users(tb):
+    """2003 is no user: its REGISTER gets 404. 2003 is added to the registrar's users and SIGHUP reloads ('2 user(s)' -> '3 user(s)'): it registers with its password (200); a wrong password is refused (403)."""
+    two = {u: USERS[u] for u in ("2001", "2002")}
+    conf = tb.config([voip_peer(100, "9...", tb.sip_port + 1)], extra=users_conf(two))
+    gw = tb.gateway(conf)
+    b = sipraw.RawUA(tb.sip_port, "2002")
+    c = sipraw.RawUA(tb.sip_port, "2003")
+    try:
+        if b.register_auth(USERS["2002"]).status != 200:
+            raise FlowError("2002 did not register")
+        r = c.register_auth(USERS["2003"])
+        if r.status != 404:
+            raise FlowError("2003, no user yet, got %d, not 404" % r.status)
+        rewrite(conf, users_conf(two), users_conf(USERS))
+        if reloaded(sighup(tb, gw)).group(5) != "3":
+            raise FlowError("the reload did not count 3 users")
+        if c.register_auth("wrong").status != 403:
+            raise FlowError("2003 with a wrong password not refused")
+        r = c.register_auth(USERS["2003"])
+        if r.status != 200:
+            raise FlowError("2003 could not register after the reload: %d" % r.status)
+        bb = r.all("contact")
+        if not bb:
+            raise FlowError("2003's 200 lists no binding")
+    finally:
+        b.close()
+        c.close()
+
+
+@flow
+@fl.no_pri
+def reload_trusted_list_door(tb):
+    """The door: 127.0.0.1 is trusted, so its INVITE to a PSTN number goes past the door unchallenged; the trusted list is emptied and SIGHUP reloads: the next INVITE from 127.0.0.1 is challenged (407) and logged 'not trusted, challenging'."""
+    conf = tb.config([pots_peer(900, "9T")], extra=users_conf(USERS))
+    gw = tb.gateway(conf)
+    ua = sipraw.RawUA(tb.sip_port, "2001")
+    try:
+        r = ua.invite("95551234")
+        if r.status == 407:
+            raise FlowError("a trusted source was challenged before the reload")
+        rewrite(conf, 'trusted = [ "127.0.0.1" ]', "trusted = [ ]")
+        reloaded(sighup(tb, gw))
+        r = ua.invite("95551235")
+        if r.status != 407:
+            raise FlowError("after the trusted list lost 127.0.0.1, its INVITE got %d, not 407" % r.status)
+        gw.wait_line(r"INVITE from 127\.0\.0\.1 to 95551235 .*not trusted, challenging", stream="err")
+    finally:
+        ua.close()
