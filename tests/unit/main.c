@@ -27,6 +27,7 @@
 	X(peer_health) \
 	X(loop) \
 	X(registrar) \
+	X(reload) \
 	X(route) \
 	X(route_transfer) \
 	X(identity) \
