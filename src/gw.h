@@ -1,17 +1,16 @@
-/* sipgw - the gateway's parts, as the composition root (sipgw.c) wires them,
- * and what is made of a config for them: the one place both the start and a
- * reload (reload.c) build their parameters from.
- * SPDX-License-Identifier: GPL-2.0-only */
+/* sipgw - the daemon's parts, for sipgw.c and the gw_*.c files that give
+ * sipgwctl its views of them (show spans, show calls, ...) and that make
+ * the parts of a config (gw_parts.c: at start and at each reload). Nothing
+ * in libsipgw.a includes it. SPDX-License-Identifier: GPL-2.0-only */
 #ifndef SIPGW_GW_H
 #define SIPGW_GW_H
 
-#include <sofia-sip/su_wait.h>
-
 #include "core/cfg_gen.h"
 #include "core/config.h"
-#include "route/route_legs.h"
 
+struct su_root_s;
 struct route;
+struct route_legs;
 struct bridge;
 struct sip_ua;
 struct sip_ua_params;
@@ -22,11 +21,19 @@ struct span;
 struct moh;
 struct loop_fd;
 struct loop_timer;
+struct ctl;
+
+#include "route/route_legs.h"
 
 struct gw {
-	struct cfg_gen *gen;		/* the current config generation (our reference) */
+	/* The config in force, to read: a copy of gen's struct (its dial-peer
+	 * array is gen's), replaced whole by a reload. Keep no pointer into it
+	 * past the callback you are in; a call keeps its own generation
+	 * (routing holds it), a part that needs a value for longer copies it. */
+	struct gw_config cfg;
+	struct cfg_gen *gen;		/* the generation cfg is of (our reference) */
 	int level_forced;		/* -l given: a reload leaves the log level alone */
-	su_root_t *root;
+	struct su_root_s *root;
 	struct route *route;
 	struct route_legs legs;		/* what routing places calls on */
 	struct bridge *br;
@@ -34,17 +41,23 @@ struct gw {
 	struct registrar *reg;
 	struct peer_health *health;	/* voip targets kept alive by OPTIONS (routing reads it) */
 	struct sip_keepalive *ka;	/* ... and their pingers (SIP side) */
-	struct span *spans[CFG_MAX_SPANS];	/* every span started, removed ones too (busied out) */
+	struct span *spans[CFG_MAX_SPANS];	/* every span started; one a reload took out of the
+						 * config stays, busied out (legs.retired) */
 	int n_spans;
 	struct moh *moh;		/* rtp.moh_file, or NULL */
+	struct ctl *ctl;		/* sipgwctl's commands (control.socket) */
+	long long t_start_us;		/* when it started (mono_us) */
 	int sfd;
 	struct loop_fd *sig_w;
 	struct loop_timer *grace, *bound;
 	enum { GW_RUNNING, GW_CLEARING, GW_STOPPING_SIP } state;	/* after SIGTERM */
 };
 
-/** The current config. */
-static inline const struct gw_config *gw_cfg(const struct gw *gw) { return &gw->gen->cfg; }
+/** The gateway's own commands (show version); each gw_*.c file has its
+ * registration function, called once the parts are up. 0 or -errno. */
+int gw_ctl_register(struct gw *gw);
+
+/* gw_parts.c: the parts made of a config, at start and at a reload */
 /** The SIP user agent's parameters from cfg (handlers and args from gw). */
 void gw_sip_params(struct gw *gw, const struct gw_config *cfg, struct sip_ua_params *up);
 /** Start the span of cfg's entry cs and give it to routing. 0 or -errno. */
@@ -52,5 +65,15 @@ int gw_span_start(struct gw *gw, const struct gw_config *cfg, const struct cfg_s
 /** One pinger per target of routing's peer health (a busied-out one at its
  * down interval). 0 or -errno. */
 int gw_keepalive_start(struct gw *gw);
+
+/* gw_reload.c: reload without dropping calls (issue 13 item 2) */
+/** Read gw's config file again and take it (who: "SIGHUP", "sipgwctl", for
+ * the log): new calls are routed by it, calls up keep the generation they
+ * started with. 0 taken (keys that need a restart kept and logged); -EINVAL
+ * the file did not load (nothing changed; file:line logged); -EBUSY
+ * shutting down; -ENOMEM. */
+int gw_reload(struct gw *gw, const char *who);
+/** "reload" for sipgwctl. */
+int gw_reload_register(struct gw *gw);
 
 #endif

@@ -12,10 +12,10 @@
 #include <sofia-sip/su.h>
 #include <sofia-sip/su_wait.h>
 
-#include "bridge/bridge.h"
 #include "gw.h"
-#include "reload.h"
+#include "bridge/bridge.h"
 #include "core/config.h"
+#include "core/ctl.h"
 #include "core/log.h"
 #include "core/loop.h"
 #include "dsp/moh.h"
@@ -105,7 +105,7 @@ static void signal_cb(void *arg, int fd)
 	if (read(fd, &si, sizeof(si)) != sizeof(si))
 		return;
 	if (si.ssi_signo == SIGHUP || si.ssi_signo == SIGUSR1) {
-		reload_run(gw, si.ssi_signo == SIGHUP ? "SIGHUP" : "SIGUSR1", NULL);
+		gw_reload(gw, si.ssi_signo == SIGHUP ? "SIGHUP" : "SIGUSR1");
 		return;
 	}
 	if (gw->state != GW_RUNNING) {
@@ -115,13 +115,13 @@ static void signal_cb(void *arg, int fd)
 	}
 	LOGN(LSS_CORE, "signal %d: clearing calls and stopping", (int)si.ssi_signo);
 	gw->state = GW_CLEARING;
-	loop_timer_start(gw->grace, gw_cfg(gw)->timers.shutdown_grace_ms + 1);
+	loop_timer_start(gw->grace, gw->cfg.timers.shutdown_grace_ms + 1);
 	bridge_shutdown(gw->br, calls_idle, gw);
 }
 
 static int gw_start(struct gw *gw)
 {
-	const struct gw_config *cfg = gw_cfg(gw);
+	const struct gw_config *cfg = &gw->cfg;
 	struct route_params rp = {
 		.gen = gw->gen,
 		.root = gw->root,
@@ -173,6 +173,9 @@ static int gw_start(struct gw *gw)
 			return rc;
 	if ((rc = span_nfas_link(gw->spans, gw->n_spans)))
 		return rc;
+	/* the operator's commands, once there is something to show */
+	if ((rc = gw_ctl_register(gw)))
+		return rc;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
@@ -195,6 +198,7 @@ static int gw_start(struct gw *gw)
 
 static void gw_stop(struct gw *gw)
 {
+	ctl_free(gw->ctl);
 	bridge_free(gw->br);
 	route_free(gw->route);
 	for (int i = 0; i < gw->n_spans; i++)
@@ -254,14 +258,16 @@ int main(int argc, char **argv)
 		config_free(&boot);
 		return 1;
 	}
+	gw.cfg = gw.gen->cfg;	/* the view (gw.h) */
 	gw.level_forced = level != NULL;
-	log_set_level(gw_cfg(&gw)->log_level);
-	if (use_syslog || gw_cfg(&gw)->log_syslog)
+	log_set_level((&gw.cfg)->log_level);
+	if (use_syslog || (&gw.cfg)->log_syslog)
 		log_use_syslog("sipgw");
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	su_init();
 	gw.root = su_root_create(NULL);
 	su_root_threading(gw.root, 0);	/* one thread: stack and bridge share the loop */
+	gw.t_start_us = mono_us();
 	rc = gw_start(&gw);
 	if (rc) {
 		LOGE(LSS_CORE, "start-up failed: %s", strerror(-rc));

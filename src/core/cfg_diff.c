@@ -61,6 +61,20 @@ static const struct diff_row gw_rows[] = {
 	DIFF_INT("registrar.auth_backoff_max", reg.auth_backoff_max),
 	/* reserved B-channels are counted by every span's hunting at once */
 	DIFF_INT("emergency.reserved_channels", emergency.reserved_channels),
+	/* sipgwctl's socket is bound and chown'd once (core/ctl.c) */
+	DIFF_STR("control.socket", ops.control_socket),
+	{ "control.mode", offsetof(struct gw_config, ops.control_mode), sizeof(unsigned), 0 },
+	DIFF_STR("control.owner", ops.control_owner),
+	DIFF_STR("control.group", ops.control_group),
+	/* the CDR writer, the metrics listener and the traces are opened at
+	 * start (sipgwctl's debug commands change traces live) */
+	DIFF_STR("cdr.database", ops.cdr_database),
+	DIFF_STR("metrics.listen", ops.metrics_listen),
+	DIFF_STR("trace.pcap", ops.trace_pcap),
+	DIFF_INT("trace.pcap_max_kb", ops.trace_pcap_max_kb),
+	DIFF_INT("trace.pcap_files", ops.trace_pcap_files),
+	DIFF_STR("trace.ladder_dir", ops.trace_ladder_dir),
+	DIFF_INT("trace.ladder_all", ops.trace_ladder_all),
 	{ NULL, 0, 0, 0 }
 };
 
@@ -126,6 +140,10 @@ void cfg_diff_keep(const struct gw_config *o, struct gw_config *n)
 	if (o->reg.enabled != n->reg.enabled)
 		n->reg = o->reg;
 	rows_keep(gw_rows, o, n);
+	/* what control.mode, owner and group were made into */
+	memcpy(n->ops.control_mode_s, o->ops.control_mode_s, sizeof(n->ops.control_mode_s));
+	n->ops.control_uid = o->ops.control_uid;
+	n->ops.control_gid = o->ops.control_gid;
 }
 
 void cfg_diff_span_keep(const struct cfg_span *o, struct cfg_span *n)

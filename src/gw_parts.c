@@ -20,7 +20,7 @@ static int gw_is_emergency(void *arg, const char *number)
 {
 	struct gw *gw = arg;
 
-	return route_emergency(gw_cfg(gw), number) != NULL;
+	return route_emergency(&gw->cfg, number) != NULL;
 }
 
 void gw_sip_params(struct gw *gw, const struct gw_config *cfg, struct sip_ua_params *up)
