@@ -247,3 +247,102 @@ def reload_trusted_list_door(tb):
         gw.wait_line(r"INVITE from 127\.0\.0\.1 to 95551235 .*not trusted, challenging", stream="err")
     finally:
         ua.close()
+
+
+def ctl_reload(tb, gw):
+    """sipgwctl reload: it must succeed; its summary line (also in the log)."""
+    rc, out, err = tb.ctl("reload")
+    if rc != 0:
+        raise FlowError("sipgwctl reload: exit %d: %s%s" % (rc, out, err))
+    m = re.search(RELOADED, out)
+    if not m:
+        raise FlowError("sipgwctl reload said no summary: %r" % out)
+    gw.wait_line(re.escape(m.group(0)), stream="err")
+    return out
+
+
+@flow
+def reload_call_up_survives_ctl(tb):
+    """As reload_call_up_survives, with `sipgwctl reload`: exit 0, its answer 'calls up: 1 kept' (the same line in the log); audio both ways after; cause 16 at the end; generation 1 freed then."""
+    call_up_survives(tb, lambda gw: ctl_reload(tb, gw))
+
+
+@flow
+@fl.no_pri
+def reload_broken_config_ctl(tb):
+    """`sipgwctl reload` on a file with a syntax error, then on one with a bad key value: exit status 1, the error with file:line on its stderr and in the log, 'the running configuration stays'; the old dial-peer routes the next call."""
+    def ctl(gw, n):
+        rc, out, err = tb.ctl("reload")
+        if rc != 1 or "the running configuration stays" not in err:
+            raise FlowError("a broken reload: exit %d out %r err %r" % (rc, out, err))
+        return [("sipgwctl", err), ("log", gw.wait_count(r"reload \(sipgwctl\) refused", n, stream="err")[-1])]
+    broken_config_keeps_old(tb, ctl)
+
+
+@flow
+@fl.no_pri
+def reload_needs_restart_keys(tb):
+    """sip.port, rtp.port_min and the span's switchtype are changed with a new dial-peer: the reload takes the dial-peer, names each of the three keys 'needs a restart' (sipgwctl --json table needs_restart and a log warning each) and keeps their running values: SIP still answers on the old port, and the next call over the span (NI-2 as it runs) connects."""
+    phone = tb.phone("phone", "--answer-after", "0.1", "--hangup-after", "0.3", "--exit-after-calls", "1")
+    conf = tb.config([voip_peer(100, "2...", phone.port)])
+    gw = tb.gateway(conf)
+    rewrite(conf, "port = %d;" % tb.sip_port, "port = %d;" % (tb.sip_port + 1))
+    rewrite(conf, "port_min = 30000;", "port_min = 31000;")
+    rewrite(conf, 'switchtype = "ni2"', 'switchtype = "5ess"')
+    rewrite(conf, voip_peer(100, "2...", phone.port), voip_peer(100, "2...", phone.port) + " }, { " +
+            voip_peer(101, "3...", phone.port))
+    j = tb.ctl("reload", json=True)
+    keys = [r["key"] for r in j.get("needs_restart", [])]
+    if keys != ["sip.port", "rtp.port_min", "spans.pbx-a.switchtype"] or j["reload"]["dial_peers"] != 2:
+        raise FlowError("reload --json: %r" % j)
+    for k in keys:
+        gw.wait_line(r"reload: %s changed: needs a restart" % re.escape(k), stream="err")
+    # the running values stayed: the SIP side on its old port, the span NI-2
+    ua = sipraw.RawUA(tb.sip_port, "2001")
+    try:
+        # (503 while no PBX holds the D-channel up: an answer from the old port all the same)
+        ua.request("OPTIONS", "sip:127.0.0.1:%d" % tb.sip_port, "sip:127.0.0.1:%d" % tb.sip_port)
+        r = ua.recv_final()
+        if r.status not in (200, 503):
+            raise FlowError("OPTIONS on the old SIP port answered %d" % r.status)
+    finally:
+        ua.close()
+    pbx = tb.pbx("--call", "2001", "--calling", "5551000", "--exit-when-done")
+    if pbx.wait_exit() != 0 or phone.wait_exit() != 0:
+        raise FlowError("a call after the reload failed")
+    expect_ladder("PRI", q931_ladder(pbx.lines()),
+                  PBX_CONNECTED + ["< DISCONNECT cause=16", "> RELEASE", "< RELEASE COMPLETE"])
+
+
+@flow
+def reload_removed_span_keeps_calls(tb):
+    """Two spans; a call up on pbx-b (PBX -> phone, audio both ways) when pbx-b is taken out of the file: sipgwctl reload says 'span pbx-b: no longer in the config: busied out for new calls, its 1 call(s) kept'; the call keeps its audio and clears with cause 16; pbx-b's next SETUP is refused with cause 34 (no circuit), pbx-a's is routed."""
+    phone = tb.phone("phone", "--answer-after", "0.2", "--tone", "1000", "--detect", "2000",
+                     "--hangup-after", "2.5", "--exit-after-calls", "2")
+    spans = [("pbx-a", "t1", "ni2"), ("pbx-b", "t1", "ni2")]
+    conf = tb.config([voip_peer(100, "2...", phone.port)], spans=spans)
+    gw = tb.gateway(conf)
+    b = tb.pbx("--call", "2001", "--calling", "5551000", "--name", "User A", "--exit-when-done",
+               "--tone", "2000", "--detect", "1000", span="pbx-b", name="pbx-b")
+    phone.wait_line(r"AUDIO tone 2000 on")
+    rewrite(conf, ",\n" + tb.span_txt("pbx-b", "t1", "ni2"), "")
+    out = ctl_reload(tb, gw)
+    if "span pbx-b: no longer in the config: busied out for new calls, its 1 call(s) kept" not in out:
+        raise FlowError("reload did not say pbx-b was busied out with its call kept: %r" % out)
+    if reloaded(out).group(2) != "1":
+        raise FlowError("reload did not count 1 span: %r" % out)
+    if b.wait_exit() != 0:
+        raise FlowError("the call on pbx-b failed")
+    expect_ladder("PRI pbx-b", q931_ladder(b.lines()),
+                  PBX_CONNECTED + ["< DISCONNECT cause=16", "> RELEASE", "< RELEASE COMPLETE"])
+    t_disc = [ms for ms, t in fl.timed(b.lines(), "Q931") if "DISCONNECT" in t][0]
+    audio_through(b, 1000, t_disc - 1200, t_disc - 40, "PBX on pbx-b")
+    b2 = tb.pbx("--call", "2002", "--calling", "5551000", "--exit-when-done", span="pbx-b", name="pbx-b2")
+    b2.wait_exit()
+    lad = q931_ladder(b2.lines())
+    if lad[:1] != ["> SETUP"] or not any(s.endswith("cause=34") for s in lad):
+        raise FlowError("a SETUP on the removed span not refused with cause 34: %s" % lad)
+    gw.wait_line(r"span pbx-b: SETUP to 2002 refused, the span is no longer in the config", stream="err")
+    a = tb.pbx("--call", "2003", "--calling", "5551000", "--exit-when-done", name="pbx-a")
+    if a.wait_exit() != 0 or phone.wait_exit() != 0:
+        raise FlowError("the call on pbx-a failed")
