@@ -746,10 +746,19 @@ int registrar_reload(struct registrar *r, const struct cfg_registrar *cfg)
 
 	if ((rc = registrar_users(cfg, r->root, &own, &am)))
 		return rc;
-	/* Bindings stay: a phone registered under a user still there keeps
-	 * its contact; one whose user is gone is refused at its next REGISTER
-	 * and its calls (RFC 3261 10.3 step 3). Nonces of the old authenticator
-	 * are no longer valid: a phone answers a new challenge once. */
+	/* A phone registered under a user still there keeps its binding. A
+	 * user gone is no address of record of ours (RFC 3261 10.3 step 3):
+	 * its bindings go, so no call reaches its phones, and its next
+	 * REGISTER gets 404. Nonces of the old authenticator are no longer
+	 * valid: a phone answers a new challenge once. */
+	for (size_t i = 0; i < r->n;) {
+		if (auth_mod_getpass(am, r->b[i].aor, own->realm)) {
+			i++;
+			continue;
+		}
+		LOGN(LSS_SIP, "registrar: %s at %s dropped: no longer a user (reload)", r->b[i].aor, r->b[i].contact);
+		binding_remove(r, i);
+	}
 	auth_mod_unref(r->am);
 	free(r->own);
 	r->own = own;

@@ -200,32 +200,40 @@ def users_conf(users):
 @flow
 @fl.no_pri
 def reload_users(tb):
-    """2003 is no user: its REGISTER gets 404. 2003 is added to the registrar's users and SIGHUP reloads ('2 user(s)' -> '3 user(s)'): it registers with its password (200); a wrong password is refused (403)."""
-    two = {u: USERS[u] for u in ("2001", "2002")}
-    conf = tb.config([voip_peer(100, "9...", tb.sip_port + 1)], extra=users_conf(two))
+    """Users 2001, 2002; 2002 registers, 2003 (no user) gets 404. The file's users become 2001, 2003 and SIGHUP reloads ('2 user(s)'): 2003 registers with its password (200; a wrong one 403); 2002's binding is dropped (logged) and its next REGISTER gets 404; 2001 untouched."""
+    before = {u: USERS[u] for u in ("2001", "2002")}
+    after = {u: USERS[u] for u in ("2001", "2003")}
+    conf = tb.config([voip_peer(100, "9...", tb.sip_port + 1)], extra=users_conf(before))
     gw = tb.gateway(conf)
+    a = sipraw.RawUA(tb.sip_port, "2001")
     b = sipraw.RawUA(tb.sip_port, "2002")
     c = sipraw.RawUA(tb.sip_port, "2003")
     try:
-        if b.register_auth(USERS["2002"]).status != 200:
-            raise FlowError("2002 did not register")
+        if b.register_auth(USERS["2002"]).status != 200 or a.register_auth(USERS["2001"]).status != 200:
+            raise FlowError("2001, 2002 did not register")
         r = c.register_auth(USERS["2003"])
         if r.status != 404:
             raise FlowError("2003, no user yet, got %d, not 404" % r.status)
-        rewrite(conf, users_conf(two), users_conf(USERS))
-        if reloaded(sighup(tb, gw)).group(5) != "3":
-            raise FlowError("the reload did not count 3 users")
+        rewrite(conf, users_conf(before), users_conf(after))
+        if reloaded(sighup(tb, gw)).group(5) != "2":
+            raise FlowError("the reload did not count 2 users")
+        gw.wait_line(r"registrar: 2002 at \S+ dropped: no longer a user", stream="err")
         if c.register_auth("wrong").status != 403:
             raise FlowError("2003 with a wrong password not refused")
         r = c.register_auth(USERS["2003"])
-        if r.status != 200:
+        if r.status != 200 or not r.all("contact"):
             raise FlowError("2003 could not register after the reload: %d" % r.status)
-        bb = r.all("contact")
-        if not bb:
-            raise FlowError("2003's 200 lists no binding")
+        r = b.register_auth(USERS["2002"])
+        if r.status != 404:
+            raise FlowError("2002, no longer a user, got %d, not 404" % r.status)
+        if a.register_auth(USERS["2001"]).status != 200:
+            raise FlowError("2001 could not refresh its binding after the reload")
     finally:
+        a.close()
         b.close()
         c.close()
+    if any(re.search(r"registrar: 2001 at .* dropped", ln) for ln in gw.errlines()):
+        raise FlowError("2001's binding was dropped")
 
 
 @flow
