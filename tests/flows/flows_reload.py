@@ -7,6 +7,7 @@
 import os
 import re
 import signal
+import socket
 
 import flowlib as fl
 import sipraw
@@ -391,3 +392,72 @@ def reload_asan_generations(tb):
     bad = [ln for ln in gw.errlines() if SAN_ERRORS.search(ln)]
     if bad or not any("config generation 3 freed" in ln for ln in gw.errlines()):
         raise FlowError("sanitizers: %s" % "\n".join(gw.errlines()[-60:]))
+
+
+KEEPALIVE = ("options_keepalive = true; options_up_interval = 1; options_down_interval = 1; "
+             "options_retry = 3; options_recovery = 1;")
+
+
+def options_socket():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    return s
+
+
+def wait_options(s, timeout):
+    """The next OPTIONS datagram on s (None when none came within timeout)."""
+    s.settimeout(timeout)
+    while True:
+        try:
+            data = s.recv(65535).decode(errors="replace")
+        except socket.timeout:
+            return None
+        if data.startswith("OPTIONS "):
+            return data
+
+
+def branches_to(s, first):
+    """The Via branches of the OPTIONS queued on s now (and of first)."""
+    out = []
+    for msg in ([first] if first else []):
+        out.append(re.search(r"branch=([^;\s]+)", msg).group(1))
+    s.settimeout(0)
+    while True:
+        try:
+            msg = s.recv(65535).decode(errors="replace")
+        except (BlockingIOError, socket.timeout):
+            return out
+        if msg.startswith("OPTIONS "):
+            out.append(re.search(r"branch=([^;\s]+)", msg).group(1))
+
+
+@flow
+@fl.no_pri
+def reload_keepalive_targets(tb):
+    """Peer health follows the file: dial-peer 100 keeps 127.0.0.1:A alive with OPTIONS; its session target becomes B and SIGHUP reloads: B gets OPTIONS ('keepalive: OPTIONS to sip:127.0.0.1:B' logged) and A no new one (only retransmissions of the ping under way) while B gets two more."""
+    a, b = options_socket(), options_socket()
+    pa, pb = a.getsockname()[1], b.getsockname()[1]
+    try:
+        conf = tb.config([voip_peer(100, "2...", pa) + " " + KEEPALIVE])
+        gw = tb.gateway(conf)
+        first = wait_options(a, 5)
+        if not first:
+            raise FlowError("no OPTIONS to A before the reload")
+        rewrite(conf, voip_peer(100, "2...", pa), voip_peer(100, "2...", pb))
+        sent_a = set(branches_to(a, first))
+        reloaded(sighup(tb, gw))
+        gw.wait_line(r"keepalive: OPTIONS to sip:127\.0\.0\.1:%d every 1000 ms" % pb, stream="err")
+        if not wait_options(b, 5):
+            raise FlowError("no OPTIONS to B after the reload")
+        sent_a |= set(branches_to(a, None))	# pinged before the reload, still in flight
+        for _ in range(2):
+            if not wait_options(b, 5):
+                raise FlowError("B's OPTIONS stopped")
+        # A transaction under way goes on retransmitting (RFC 3261 17.1.2.2,
+        # Timer E): the same branch. A new ping would have a new one.
+        new = set(branches_to(a, None)) - sent_a
+        if new:
+            raise FlowError("A got new OPTIONS after the reload: %s" % sorted(new))
+    finally:
+        a.close()
+        b.close()

@@ -4,6 +4,7 @@
  * ones, and the old generation is freed when its last call ends (no leak,
  * no use after free under ASan). The keys a reload cannot change
  * (core/cfg_diff.c). SPDX-License-Identifier: GPL-2.0-only */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@
 #include "core/config.h"
 #include "config_test.h"
 #include "fake_leg.h"
+#include "route/peer_health.h"
 #include "route/route.h"
 #include "unit.h"
 
@@ -224,7 +226,55 @@ static void test_restart_keys(void)
 	config_free(&b);
 }
 
+static const char ka1[] =
+	"dial_peers = (\n"
+	"  { tag = 100; type = \"voip\"; destination_pattern = \"2...\"; session_target = \"ipv4:127.0.0.1:5062\";\n"
+	"    options_keepalive = true; options_retry = 1; },\n"
+	"  { tag = 101; type = \"voip\"; destination_pattern = \"3...\"; session_target = \"ipv4:127.0.0.2:5062\";\n"
+	"    options_keepalive = true; options_retry = 1; }\n"
+	");\n";
+/* The reload: 127.0.0.2 stays (another dial-peer names it), 127.0.0.1 goes, 127.0.0.3 is new. */
+static const char ka2[] =
+	"dial_peers = (\n"
+	"  { tag = 201; type = \"voip\"; destination_pattern = \"3...\"; session_target = \"ipv4:127.0.0.2:5062\";\n"
+	"    options_keepalive = true; options_retry = 1; },\n"
+	"  { tag = 202; type = \"voip\"; destination_pattern = \"4...\"; session_target = \"ipv4:127.0.0.3:5062\";\n"
+	"    options_keepalive = true; options_retry = 1; }\n"
+	");\n";
+
+/* Peer health across a reload: a busied-out target that stays stays
+ * busied out (no call is sent to it until its pings answer); a new one
+ * starts in service. */
+static void test_health_keeps_state(void)
+{
+	struct gw_config c1, c2;
+	struct peer_health *h1, *h2;
+	char err[256];
+
+	CU_ASSERT_EQUAL_FATAL(load_text(&c1, ka1, err, sizeof(err), NULL, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(load_text(&c2, ka2, err, sizeof(err), NULL, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(peer_health_alloc(&h1, c1.peers, c1.n_peers), 0);
+	CU_ASSERT_EQUAL_FATAL(peer_health_alloc(&h2, c2.peers, c2.n_peers), 0);
+	unit_log_begin();
+	peer_health_report(h1, 1, 408);		/* 127.0.0.2 unanswered once: retry 1, busied out */
+	unit_log_end();
+	CU_ASSERT_EQUAL(peer_health_state(h1, 1), PH_BUSIED_OUT);
+	peer_health_take_state(h2, h1);
+	CU_ASSERT_EQUAL(peer_health_check(h2, "127.0.0.2", 5062, 0), -EHOSTDOWN);
+	CU_ASSERT_EQUAL(peer_health_state(h2, 0), PH_BUSIED_OUT);
+	CU_ASSERT_EQUAL(peer_health_target(h2, 0)->tags[0], 201);	/* the new file's dial-peer */
+	CU_ASSERT_EQUAL(peer_health_check(h2, "127.0.0.3", 5062, 0), 0);
+	CU_ASSERT_EQUAL(peer_health_check(h2, "127.0.0.1", 5062, 0), 0);	/* gone: no keepalive on it */
+	peer_health_take_state(h2, NULL);	/* nothing before: unchanged */
+	CU_ASSERT_EQUAL(peer_health_state(h2, 0), PH_BUSIED_OUT);
+	peer_health_free(h1);
+	peer_health_free(h2);
+	config_free(&c1);
+	config_free(&c2);
+}
+
 static CU_TestInfo reload_tests[] = {
+	{ "peer health: a busied-out target that stays stays so", test_health_keeps_state },
 	{ "a generation: moved in, counted, freed by its last holder", test_gen_refcount },
 	{ "a call keeps its generation across a reload; new calls take the new", test_call_keeps_generation },
 	{ "keys that need a restart: named, their running values kept", test_restart_keys },
