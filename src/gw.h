@@ -22,6 +22,8 @@ struct moh;
 struct loop_fd;
 struct loop_timer;
 struct ctl;
+struct stats;
+struct metrics_http;
 
 #include "route/route_legs.h"
 
@@ -46,6 +48,8 @@ struct gw {
 	int n_spans;
 	struct moh *moh;		/* rtp.moh_file, or NULL */
 	struct ctl *ctl;		/* sipgwctl's commands (control.socket) */
+	struct stats *stats;		/* the metrics registry (gw_metrics.c) */
+	struct metrics_http *metrics;	/* its Prometheus endpoint (metrics.listen), or NULL */
 	long long t_start_us;		/* when it started (mono_us) */
 	int sfd;
 	struct loop_fd *sig_w;
@@ -56,6 +60,10 @@ struct gw {
 /** The gateway's own commands (show version); each gw_*.c file has its
  * registration function, called once the parts are up. 0 or -errno. */
 int gw_ctl_register(struct gw *gw);
+/** The metrics registry, its families, the Prometheus endpoint and `show
+ * stats`. gw_metrics_free() goes after every part the registry reads. */
+int gw_metrics_register(struct gw *gw);
+void gw_metrics_free(struct gw *gw);
 
 /* gw_parts.c: the parts made of a config, at start and at a reload */
 /** The SIP user agent's parameters from cfg (handlers and args from gw). */

@@ -45,7 +45,7 @@ int gw_ctl_register(struct gw *gw)
 		     .root = gw->root, .path = o->control_socket, .mode = o->control_mode,
 		     .owner = o->control_uid, .group = o->control_gid })))
 		return rc;
-	if ((rc = ctl_register(gw->ctl, "show version", "show version", cmd_show_version, gw)))
+	if ((rc = gw_metrics_register(gw)) || (rc = gw_reload_register(gw)))
 		return rc;
-	return gw_reload_register(gw);
+	return ctl_register(gw->ctl, "show version", "show version", cmd_show_version, gw);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bridge/call_stats.h"
 #include "bridge/cause.h"
 #include "core/log.h"
 
@@ -52,6 +53,7 @@ void bridge_free(struct bridge *br)
 	if (!br)
 		return;
 	bridge_drop_calls(br);
+	call_metrics_free(br->metrics);
 	free(br);
 }
 
@@ -79,3 +81,8 @@ void bridge_shutdown(struct bridge *br, void (*idle_h)(void *arg), void *arg)
 unsigned bridge_call_count(const struct bridge *br) { return br->n_calls; }
 
 void bridge_set_ring_no_answer(struct bridge *br, unsigned ms) { br->timer_ms[CALL_T_RING_NO_ANSWER] = ms; }
+
+int bridge_metrics_add(struct bridge *br, struct stats *s)
+{
+	return br->metrics ? -EALREADY : call_metrics_alloc(&br->metrics, s, br);
+}

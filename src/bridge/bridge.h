@@ -9,6 +9,7 @@
 
 struct su_root_s;
 struct bridge;
+struct stats;
 
 /* Routing's side of a call (a function pointer table the route part
  * registers; DESIGN.md "Routing above the call"). */
@@ -42,6 +43,9 @@ void bridge_drop_calls(struct bridge *br);
 unsigned bridge_call_count(const struct bridge *br);
 /** A reload: the ring-no-answer time of tries placed from now on. */
 void bridge_set_ring_no_answer(struct bridge *br, unsigned ms);
+/** The calls' metrics (bridge/call_stats.h) into s, which outlives br. 0,
+ * -EALREADY, -EEXIST or -ENOMEM. */
+int bridge_metrics_add(struct bridge *br, struct stats *s);
 
 /** A new call around the incoming leg a, which it then owns. 0, -EBUSY
  * (shutting down: no new calls) or -ENOMEM. */

@@ -52,6 +52,7 @@ struct call {
 	int last_cause;
 	void *route_data;
 	struct media_stats mst[2];	/* a's and b's, taken as each goes */
+	const char *a_kind, *b_kind;	/* leg kinds of the caller and the first called leg (metrics) */
 	char desc[48];
 };
 
@@ -63,6 +64,7 @@ struct bridge {
 	LIST_HEAD(, call) calls;
 	unsigned n_calls;
 	unsigned next_id;
+	struct call_metrics *metrics;	/* NULL: no registry (call_stats.c) */
 	int shutting_down;
 	void (*idle_h)(void *arg);
 	void *idle_arg;
