@@ -461,3 +461,25 @@ def reload_keepalive_targets(tb):
     finally:
         a.close()
         b.close()
+
+
+@flow
+def reload_timer_for_new_calls(tb):
+    """Timers take effect for new calls: a call rings (ring-no-answer 30 s) when the file's ring-no-answer becomes 1 s and SIGHUP reloads; that call keeps its 30 s (the PBX gives up after 2.5 s, cause 16 from it); the next call is cancelled by the gateway after 1 s: DISCONNECT cause 19."""
+    phone = tb.phone("phone", "--ring-forever", "--exit-after-calls", "2")
+    conf = tb.config([voip_peer(100, "2...", phone.port)])
+    gw = tb.gateway(conf)
+    first = pbx_call(tb, "--cancel-after", "2.5")
+    phone.wait_line(r"EVENT call 1 incoming")
+    rewrite(conf, "ring-no-answer = 30;", "ring-no-answer = 1;")
+    reloaded(sighup(tb, gw))
+    first.wait_exit()
+    expect_ladder("PRI, rung before the reload", q931_ladder(first.lines()),
+                  ["> SETUP", "< CALL PROCEEDING", "< ALERTING", "> DISCONNECT cause=16", "< RELEASE",
+                   "> RELEASE COMPLETE"])
+    second = tb.pbx("--call", "2001", "--calling", "5551000", "--exit-when-done", name="pbx2")
+    second.wait_exit()
+    phone.wait_exit()
+    expect_ladder("PRI, rung after the reload", q931_ladder(second.lines()),
+                  ["> SETUP", "< CALL PROCEEDING", "< ALERTING", "< DISCONNECT cause=19", "> RELEASE",
+                   "< RELEASE COMPLETE"])
