@@ -51,6 +51,22 @@ static void note(struct reload_report *rep, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Busy out (or back in use) every B-channel of sp, as `sipgwctl busyout
+ * span` does: no new call either way, SERVICE to the far end where the
+ * span sends it, calls up kept. */
+static void span_busy_all(struct span *sp, int busy)
+{
+	int lo = 0, hi = 0, ch;
+
+	for (int c = 1; c < SPAN_MAX_CHANS; c++)
+		if (span_is_bchan(sp, c)) {
+			lo = lo ? lo : c;
+			hi = c;
+		}
+	if (lo && span_busyout(sp, lo, hi, busy, 1, &ch) && busy)
+		LOGI(LSS_CORE, "reload: span %s was busied out already", span_name(sp));
+}
+
 static struct span *gw_span_by_name(struct gw *gw, const char *name)
 {
 	for (int i = 0; i < gw->n_spans; i++)
@@ -75,6 +91,7 @@ static void reload_spans(struct gw *gw, struct gw_config *cfg, struct reload_rep
 			cfg_diff_span_keep(span_config(sp), ns);
 			span_reconfigure(sp, ns, cfg->timers.t302_ms);
 			if (gw->legs.retired & 1u << i) {
+				span_busy_all(sp, 0);
 				LOGN(LSS_CORE, "reload: span %s is back in the config: in service for new calls",
 				     span_name(sp));
 				note(rep, "span %s: back in the config, in service for new calls", span_name(sp));
@@ -85,6 +102,7 @@ static void reload_spans(struct gw *gw, struct gw_config *cfg, struct reload_rep
 		if (gw->legs.retired & 1u << i)
 			continue;
 		route_legs_retire_span(&gw->legs, sp, 1);
+		span_busy_all(sp, 1);
 		LOGN(LSS_CORE, "reload: span %s is no longer in the config: busied out for new calls, "
 		     "its %d call(s) kept (a restart takes it down)", span_name(sp), span_calls(sp));
 		note(rep, "span %s: no longer in the config: busied out for new calls, its %d call(s) kept "

@@ -325,9 +325,9 @@ def reload_needs_restart_keys(tb):
 
 @flow
 def reload_removed_span_keeps_calls(tb):
-    """Two spans; a call up on pbx-b (PBX -> phone, audio both ways) when pbx-b is taken out of the file: sipgwctl reload says 'span pbx-b: no longer in the config: busied out for new calls, its 1 call(s) kept'; the call keeps its audio and clears with cause 16; pbx-b's next SETUP is refused with cause 34 (no circuit), pbx-a's is routed."""
+    """Two spans; a call up on pbx-b (PBX -> phone, audio both ways) when pbx-b is taken out of the file: sipgwctl reload says 'span pbx-b: no longer in the config: busied out for new calls, its 1 call(s) kept'; the call keeps its audio and clears with cause 16; its B-channels are busied out (as sipgwctl busyout span): pbx-b's next SETUP is refused (cause 44 for its exclusive channel, nothing to SIP), pbx-a's is routed; put back in the file and reloaded, pbx-b is 'back in the config' (not a new span) and takes calls again."""
     phone = tb.phone("phone", "--answer-after", "0.2", "--tone", "1000", "--detect", "2000",
-                     "--hangup-after", "2.5", "--exit-after-calls", "2")
+                     "--hangup-after", "2.5", "--exit-after-calls", "3")
     spans = [("pbx-a", "t1", "ni2"), ("pbx-b", "t1", "ni2")]
     conf = tb.config([voip_peer(100, "2...", phone.port)], spans=spans)
     gw = tb.gateway(conf)
@@ -348,13 +348,24 @@ def reload_removed_span_keeps_calls(tb):
     audio_through(b, 1000, t_disc - 1200, t_disc - 40, "PBX on pbx-b")
     b2 = tb.pbx("--call", "2002", "--calling", "5551000", "--exit-when-done", span="pbx-b", name="pbx-b2")
     b2.wait_exit()
-    lad = q931_ladder(b2.lines())
-    if lad[:1] != ["> SETUP"] or not any(s.endswith("cause=34") for s in lad):
-        raise FlowError("a SETUP on the removed span not refused with cause 34: %s" % lad)
-    gw.wait_line(r"span pbx-b: SETUP to 2002 refused, the span is no longer in the config", stream="err")
+    # busied out as `sipgwctl busyout span` does: the PBX's SETUP for its
+    # (exclusive) channel 1 is refused, requested channel not available
+    expect_ladder("PRI pbx-b after the reload", q931_ladder(b2.lines()), ["> SETUP", "< RELEASE COMPLETE cause=44"])
+    gw.wait_line(r"span pbx-b: SETUP for busied-out B-channel 1 \(exclusive\): cause 44", stream="err")
+    if fl.sip_lines(phone.lines(), r"^< INVITE sip:2002@"):
+        raise FlowError("a call from the removed span reached SIP")
     a = tb.pbx("--call", "2003", "--calling", "5551000", "--exit-when-done", name="pbx-a")
-    if a.wait_exit() != 0 or phone.wait_exit() != 0:
+    if a.wait_exit() != 0:
         raise FlowError("the call on pbx-a failed")
+    # back in the file: back in service
+    rewrite(conf, tb.span_txt("pbx-a", "t1", "ni2"), tb.span_txt("pbx-a", "t1", "ni2") + ",\n" +
+            tb.span_txt("pbx-b", "t1", "ni2"))
+    out = ctl_reload(tb, gw)
+    if "span pbx-b: back in the config, in service for new calls" not in out or reloaded(out).group(3):
+        raise FlowError("reload did not put pbx-b back (and not as a new span): %r" % out)
+    b3 = tb.pbx("--call", "2004", "--calling", "5551000", "--exit-when-done", span="pbx-b", name="pbx-b3")
+    if b3.wait_exit() != 0 or phone.wait_exit() != 0:
+        raise FlowError("the call on pbx-b back in service failed")
 
 
 @flow
