@@ -500,9 +500,10 @@ int route_incoming_pri(void *arg, struct leg *a, const struct leg_setup_info *si
 	struct route *r = arg;
 	struct leg_setup_info si = *si_in;
 
-	/* A span a reload took out of the config is busied out for new calls
-	 * (its calls up go on to their end): no circuit, so the PBX hunts
-	 * another trunk (Q.850 34). */
+	/* A span a reload took out of the config takes no new call (its calls
+	 * up go on to their end). The reload busies its B-channels out, so the
+	 * span refuses such a SETUP itself; this is the rule behind it: no
+	 * circuit, so the PBX hunts another trunk (Q.850 34). */
 	if (si.source[0] && !config_span(r->cfg, si.source)) {
 		LOGN(LSS_BRIDGE, "span %s: SETUP to %s refused, the span is no longer in the config (busied "
 		     "out since the reload): cause %d", si.source, si.called, CAUSE_NO_CIRCUIT);
