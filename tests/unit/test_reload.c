@@ -98,17 +98,23 @@ static void gfx_open(struct gfx *f, struct cfg_gen *g)
 	route_set_bridge(f->r, f->br);
 }
 
-static struct fake_leg *pri_call(struct gfx *f, const char *name, const char *called)
+static struct fake_leg *pri_call_si(struct gfx *f, const char *name, const struct leg_setup_info *si)
 {
-	struct leg_setup_info si = { .calling = "5551234" };
 	struct fake_leg *a = fake_leg_new("pri", name);
 	int cause = 0;
 
-	snprintf(si.called, sizeof(si.called), "%s", called);
 	unit_log_begin();
-	CU_ASSERT_EQUAL(route_incoming_pri(f->r, &a->leg, &si, &cause), 0);
+	CU_ASSERT_EQUAL(route_incoming_pri(f->r, &a->leg, si, &cause), 0);
 	unit_log_end();
 	return a;
+}
+
+static struct fake_leg *pri_call(struct gfx *f, const char *name, const char *called)
+{
+	struct leg_setup_info si = { .calling = "5551234" };
+
+	snprintf(si.called, sizeof(si.called), "%s", called);
+	return pri_call_si(f, name, &si);
 }
 
 static void refuse(struct fake_leg *fl, int status)
@@ -171,6 +177,43 @@ static void test_call_keeps_generation(void)
 	route_free(f.r);
 	unit_log_end();
 	CU_ASSERT_EQUAL(cfg_gen_live(), live - 2);	/* both gone */
+	CU_ASSERT_EQUAL(fake_alive(), 0);
+	fake_cleanup();
+}
+
+/* A SETUP from a span the config no longer names (a reload took it out)
+ * is refused with cause 34 and places nothing; one of a span it names is
+ * routed. */
+static void test_removed_span_refused(void)
+{
+	struct cfg_gen *g = gen_of(conf1, 1);
+	struct leg_setup_info si = { .calling = "5551234", .called = "2001", .source = "pbx-gone" };
+	struct fake_leg *a;
+	struct gfx f;
+	int cause = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+	gfx_open(&f, g);
+	cfg_gen_unref(g);
+	a = fake_leg_new("pri", "A");
+	unit_log_begin();
+	CU_ASSERT_EQUAL(route_incoming_pri(f.r, &a->leg, &si, &cause), -EBUSY);
+	CU_ASSERT_PTR_NOT_NULL(strstr(unit_log_end(), "span pbx-gone: SETUP to 2001 refused, the span is no longer "
+					       "in the config"));
+	CU_ASSERT_EQUAL(cause, CAUSE_NO_CIRCUIT);
+	CU_ASSERT_EQUAL(f.sip.n_made, 0);
+	fake_gone(a);
+	snprintf(si.source, sizeof(si.source), "pbx-a");
+	a = pri_call_si(&f, "B", &si);
+	CU_ASSERT_EQUAL(f.sip.n_made, 1);
+	refuse(f.sip.made[0], 486);
+	unit_log_begin();
+	fake_finish();
+	if (fake_is_alive(a) && !a->leg.call)
+		fake_gone(a);
+	bridge_free(f.br);
+	route_free(f.r);
+	unit_log_end();
 	CU_ASSERT_EQUAL(fake_alive(), 0);
 	fake_cleanup();
 }
@@ -278,6 +321,7 @@ static CU_TestInfo reload_tests[] = {
 	{ "a generation: moved in, counted, freed by its last holder", test_gen_refcount },
 	{ "a call keeps its generation across a reload; new calls take the new", test_call_keeps_generation },
 	{ "keys that need a restart: named, their running values kept", test_restart_keys },
+	{ "a SETUP from a span no longer in the config: cause 34", test_removed_span_refused },
 	CU_TEST_INFO_NULL,
 };
 
