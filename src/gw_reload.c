@@ -131,8 +131,9 @@ static void reload_spans(struct gw *gw, struct gw_config *cfg, struct reload_rep
 	}
 }
 
-/* Peer health follows the new dial-peers: the keepalive targets made again,
- * each one that stays keeping its state (a busied-out peer stays so). */
+/* Peer health follows the new dial-peers: when the keepalive targets
+ * changed they are made again, each one that stays keeping its state (a
+ * busied-out peer stays so). */
 static int reload_health(struct gw *gw, const struct gw_config *cfg)
 {
 	struct peer_health *ph;
@@ -140,6 +141,10 @@ static int reload_health(struct gw *gw, const struct gw_config *cfg)
 
 	if ((rc = peer_health_alloc(&ph, cfg->peers, cfg->n_peers)))
 		return rc;
+	if (peer_health_same(ph, gw->health)) {
+		peer_health_free(ph);	/* nothing to change: the pingers go on as they are */
+		return 0;
+	}
 	peer_health_take_state(ph, gw->health);
 	sip_keepalive_free(gw->ka);
 	gw->ka = NULL;

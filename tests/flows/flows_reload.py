@@ -445,7 +445,7 @@ def branches_to(s, first):
 @flow
 @fl.no_pri
 def reload_keepalive_targets(tb):
-    """Peer health follows the file: dial-peer 100 keeps 127.0.0.1:A alive with OPTIONS; its session target becomes B and SIGHUP reloads: B gets OPTIONS ('keepalive: OPTIONS to sip:127.0.0.1:B' logged) and A no new one (only retransmissions of the ping under way) while B gets two more."""
+    """Peer health follows the file: dial-peer 100 keeps 127.0.0.1:A alive with OPTIONS; a reload that changes a timer leaves its pinger as it runs; its session target becomes B and SIGHUP reloads: B gets OPTIONS ('keepalive: OPTIONS to sip:127.0.0.1:B' logged) and A no new one (only retransmissions of the ping under way) while B gets two more."""
     a, b = options_socket(), options_socket()
     pa, pb = a.getsockname()[1], b.getsockname()[1]
     try:
@@ -454,9 +454,15 @@ def reload_keepalive_targets(tb):
         first = wait_options(a, 5)
         if not first:
             raise FlowError("no OPTIONS to A before the reload")
+        # a reload that leaves the keepalive targets alone leaves the pingers alone
+        rewrite(conf, "ring-no-answer = 30;", "ring-no-answer = 20;")
+        reloaded(sighup(tb, gw))
+        started = [ln for ln in gw.errlines() if "keepalive: OPTIONS to sip:127.0.0.1:%d " % pa in ln]
+        if len(started) != 1:
+            raise FlowError("a reload without keepalive changes restarted the pinger: %s" % started)
         rewrite(conf, voip_peer(100, "2...", pa), voip_peer(100, "2...", pb))
         sent_a = set(branches_to(a, first))
-        reloaded(sighup(tb, gw))
+        reloaded(sighup(tb, gw, 2))
         gw.wait_line(r"keepalive: OPTIONS to sip:127\.0\.0\.1:%d every 1000 ms" % pb, stream="err")
         if not wait_options(b, 5):
             raise FlowError("no OPTIONS to B after the reload")

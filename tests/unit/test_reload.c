@@ -308,6 +308,8 @@ static void test_health_keeps_state(void)
 	CU_ASSERT_EQUAL(peer_health_target(h2, 0)->tags[0], 201);	/* the new file's dial-peer */
 	CU_ASSERT_EQUAL(peer_health_check(h2, "127.0.0.3", 5062, 0), 0);
 	CU_ASSERT_EQUAL(peer_health_check(h2, "127.0.0.1", 5062, 0), 0);	/* gone: no keepalive on it */
+	CU_ASSERT_FALSE(peer_health_same(h1, h2));
+	CU_ASSERT_TRUE(peer_health_same(h1, h1));
 	peer_health_take_state(h2, NULL);	/* nothing before: unchanged */
 	CU_ASSERT_EQUAL(peer_health_state(h2, 0), PH_BUSIED_OUT);
 	peer_health_free(h1);
