@@ -1,7 +1,8 @@
-/* sipgw - reload without dropping calls (reload.h). The file is read and
- * checked whole into a new config generation before anything changes; then
- * each part takes what it may change live, and routing routes new calls by
- * the new generation while every call up keeps the one it started with.
+/* sipgw - reload without dropping calls (gw.h gw_reload; sipgwctl reload).
+ * The file is read and checked whole into a new config generation before
+ * anything changes; then each part takes what it may change live, and
+ * routing routes new calls by the new generation while every call up keeps
+ * the one it started with.
  * SPDX-License-Identifier: GPL-2.0-only */
 #include <errno.h>
 #include <stdarg.h>
