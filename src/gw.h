@@ -22,6 +22,7 @@ struct moh;
 struct loop_fd;
 struct loop_timer;
 struct ctl;
+struct service;
 struct stats;
 struct metrics_http;
 
@@ -48,6 +49,7 @@ struct gw {
 	int n_spans;
 	struct moh *moh;		/* rtp.moh_file, or NULL */
 	struct ctl *ctl;		/* sipgwctl's commands (control.socket) */
+	struct service *svc;		/* systemd's notifications and watchdog (core/service.h) */
 	struct stats *stats;		/* the metrics registry (gw_metrics.c) */
 	struct metrics_http *metrics;	/* its Prometheus endpoint (metrics.listen), or NULL */
 	long long t_start_us;		/* when it started (mono_us) */
@@ -60,6 +62,12 @@ struct gw {
 /** The gateway's own commands (show version); each gw_*.c file has its
  * registration function, called once the parts are up. 0 or -errno. */
 int gw_ctl_register(struct gw *gw);
+/** show calls, clear call, debug sip|rtp (gw_calls.c). */
+int gw_calls_register(struct gw *gw);
+/** show dial-peers, show dial-peer match (gw_dialpeers.c). */
+int gw_dialpeers_register(struct gw *gw);
+/** show registrations (gw_registrations.c). */
+int gw_registrations_register(struct gw *gw);
 /** show spans, show channels, busyout / unbusy, debug q931 (gw_spans.c). */
 int gw_spans_register(struct gw *gw);
 /** The metrics registry, its families, the Prometheus endpoint and `show

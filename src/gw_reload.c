@@ -15,6 +15,7 @@
 #include "core/cfg_gen.h"
 #include "core/ctl.h"
 #include "core/log.h"
+#include "core/service.h"
 #include "gw.h"
 #include "q931/span.h"
 #include "route/peer_health.h"
@@ -178,8 +179,10 @@ static int reload_do(struct gw *gw, const char *who, struct reload_report *rep)
 		snprintf(rep->err, sizeof(rep->err), "the gateway is shutting down");
 		return -EBUSY;
 	}
+	service_reloading(gw->svc, "reloading %s (%s)", old->file, who);
 	if (route_config_load(fresh, old->file, rep->err, sizeof(rep->err))) {
 		LOGE(LSS_CORE, "reload (%s) refused: %s; the running config stays", who, rep->err);
+		service_ready(gw->svc, "running; reload refused: %s", rep->err);
 		free(fresh);
 		return -EINVAL;
 	}
@@ -188,6 +191,7 @@ static int reload_do(struct gw *gw, const char *who, struct reload_report *rep)
 	if ((rc = cfg_gen_alloc(&g, fresh, gw->gen->id + 1))) {
 		config_free(fresh);
 		free(fresh);
+		service_ready(gw->svc, "running; reload failed: no memory");
 		return rc;
 	}
 	free(fresh);
@@ -219,6 +223,8 @@ static int reload_do(struct gw *gw, const char *who, struct reload_report *rep)
 		snprintf(rep->spans_note, sizeof(rep->spans_note), " (+%d new: %s)", rep->n_added, rep->added);
 	LOGN(LSS_CORE, "reload: %zu dial-peer(s), %d span(s)%s, %d user(s); calls up: %u kept", rep->n_peers,
 	     rep->n_spans, rep->spans_note, rep->n_users, rep->calls_kept);
+	service_ready(gw->svc, "running; reloaded: %zu dial-peer(s), %d span(s), calls up: %u kept", rep->n_peers,
+		      rep->n_spans, rep->calls_kept);
 	LOGI(LSS_CORE, "reload (%s): config generation %u in force; generation %u %s", who, g->id, was->id,
 	     was->refs > 1 ? "stays until its calls end" : "freed");
 	cfg_gen_unref(was);

@@ -239,6 +239,7 @@ static void call_answered(struct call *c, struct leg *leg)
 {
 	if (fsm_state_chg(&c->fi, CALL_ST_ACTIVE))
 		return;
+	c->t_answer_us = mono_us();
 	call_select(c, leg);
 	/* The other forked phones stop ringing: CANCEL with non-selected user
 	 * clearing (Q.850), i.e. answered elsewhere. */
@@ -307,7 +308,8 @@ static void call_trying_action(struct fsm_inst *fi, int event, void *data)
 		 * or a phone repeating itself); in-band ringback still cuts through. */
 		if (fi->state == CALL_ST_ALERTING && !ev->inband)
 			break;
-		fsm_state_chg(fi, CALL_ST_ALERTING);
+		if (fsm_state_chg(fi, CALL_ST_ALERTING) == 0 && !c->t_alert_us)
+			c->t_alert_us = mono_us();
 		if (ev->inband) {
 			call_select(c, ev->leg);
 			call_join_media(c);

@@ -52,6 +52,7 @@ struct call {
 	int last_cause;
 	void *route_data;
 	struct media_stats mst[2];	/* a's and b's, taken as each goes */
+	long long t_alert_us, t_answer_us;	/* first ALERTING, the answer (mono_us; 0 = not yet) */
 	const char *a_kind, *b_kind;	/* leg kinds of the caller and the first called leg (metrics) */
 	char desc[48];
 };

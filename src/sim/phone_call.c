@@ -315,6 +315,8 @@ static void on_new_invite(struct phone *ph, nua_handle_t *nh, const sip_t *sip)
 			  ? sip->sip_request->rq_url->url_user
 			  : sip->sip_to && sip->sip_to->a_url->url_user ? sip->sip_to->a_url->url_user : "");
 	phone_print_identity(ph, c->id, sip);
+	if (sip->sip_call_id)	/* what sipgwctl show calls names the dialog by */
+		phone_out(ph, "EVENT", "call %d call-id=%s", c->id, sip->sip_call_id->i_id);
 
 	has_sdp = pcall_sdp_of(sip, &si) == 0;
 	if (has_sdp && pcall_apply_remote(c, &si) < 0) {
