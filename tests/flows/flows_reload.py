@@ -500,3 +500,30 @@ def reload_timer_for_new_calls(tb):
     expect_ladder("PRI, rung after the reload", q931_ladder(second.lines()),
                   ["> SETUP", "< CALL PROCEEDING", "< ALERTING", "< DISCONNECT cause=19", "> RELEASE",
                    "< RELEASE COMPLETE"])
+
+
+@flow
+@fl.no_pri
+def reload_tells_systemd(tb):
+    """Under systemd (NOTIFY_SOCKET, ExecReload sends SIGHUP): a reload sends RELOADING=1, then READY=1 with STATUS 'running; reloaded: 2 dial-peer(s), ...'; a refused one RELOADING=1, then READY=1 with STATUS naming file:line, the gateway still in service."""
+    from flows_service import gateway_notified
+    conf = tb.config([voip_peer(100, "2...", 5999)])
+    gw, n = gateway_notified(tb, conf)
+    try:
+        n.until("READY", timeout=15)
+        rewrite(conf, voip_peer(100, "2...", 5999), voip_peer(100, "2...", 5999) + " }, { " +
+                voip_peer(101, "3...", 5999))
+        os.kill(gw.p.pid, signal.SIGHUP)
+        if n.until("RELOADING").get("RELOADING") != "1":
+            raise FlowError("no RELOADING=1")
+        ready = n.until("READY")
+        if not ready.get("STATUS", "").startswith("running; reloaded: 2 dial-peer(s), 1 span(s)"):
+            raise FlowError("READY after the reload: %r" % ready)
+        rewrite(conf, "dial_peers = (", "dial_peers = ( ;")
+        os.kill(gw.p.pid, signal.SIGHUP)
+        n.until("RELOADING")
+        ready = n.until("READY")
+        if not re.match(r"running; reload refused: .*sipgw\.conf:\d+: syntax error$", ready.get("STATUS", "")):
+            raise FlowError("READY after a refused reload: %r" % ready)
+    finally:
+        n.close()
