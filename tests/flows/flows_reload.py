@@ -370,7 +370,7 @@ def reload_removed_span_keeps_calls(tb):
 
 @flow
 def reload_asan_generations(tb):
-    """sipgw built with ASan+UBSan: a call up across a SIGHUP reload and a sipgwctl reload (its dial-peer gone, then a new user and span keys), a refused one between; the call clears with cause 16 and frees generation 1, a second call runs on generation 3; at SIGTERM no leak, no use after free, no UB."""
+    """sipgw built with ASan+UBSan: a call up across a SIGHUP reload and a sipgwctl reload (its dial-peer gone, then new users and a timer), a refused one between; the call clears with cause 16 and frees generation 1, a second call runs on generation 3; at SIGTERM no leak, no use after free, no UB."""
     from flows_torture import SAN_ERRORS, asan_gateway
     phone = tb.phone("phone", "--answer-after", "0.2", "--tone", "1000", "--detect", "2000",
                      "--hangup-after", "2.5", "--exit-after-calls", "2")
