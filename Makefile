@@ -22,14 +22,15 @@ LDLIBS  += $(shell pkg-config --libs libcrypto 2>/dev/null)
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 LIB_SRC   := $(wildcard src/core/*.c src/q931/*.c src/sip/*.c src/bridge/*.c src/route/*.c src/dsp/*.c src/rtp/*.c hw/*.c)
-GW_SRC    := src/sipgw.c
+GW_SRC    := src/sipgw.c $(wildcard src/gw_*.c)
+CTL_SRC   := src/ctl/sipgwctl.c
 PBX_SRC   := $(wildcard src/sim/pbx*.c src/sim/sim_*.c)
 PHONE_SRC := $(wildcard src/sim/phone*.c src/sim/sim_*.c)
 UNIT_SRC  := $(wildcard tests/unit/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
-PROGS := $(BUILD)/sipgw $(BUILD)/sipgw-pbx $(BUILD)/sipgw-phone $(BUILD)/sipgw-faxtiff
+PROGS := $(BUILD)/sipgw $(BUILD)/sipgwctl $(BUILD)/sipgw-pbx $(BUILD)/sipgw-phone $(BUILD)/sipgw-faxtiff
 # The fake DAHDI of the tests (hw/fake/fakedahdi.c): an LD_PRELOAD shim, kept
 # out of libsipgw.a, whose read/write/open would otherwise replace libc's.
 FAKE_DAHDI := $(BUILD)/libfakedahdi.so
@@ -46,6 +47,9 @@ $(BUILD)/libsipgw.a: $(call obj,$(LIB_SRC))
 	ar rcs $@ $^
 
 $(BUILD)/sipgw: $(call obj,$(GW_SRC)) $(BUILD)/libsipgw.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+# the operator's client of the control socket (core/ctl.h)
+$(BUILD)/sipgwctl: $(call obj,$(CTL_SRC)) $(BUILD)/libsipgw.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/sipgw-pbx: $(call obj,$(PBX_SRC)) $(BUILD)/libsipgw.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)

@@ -12,8 +12,10 @@
 #include <sofia-sip/su.h>
 #include <sofia-sip/su_wait.h>
 
+#include "gw.h"
 #include "bridge/bridge.h"
 #include "core/config.h"
+#include "core/ctl.h"
 #include "core/log.h"
 #include "core/loop.h"
 #include "dsp/moh.h"
@@ -27,24 +29,6 @@
 #include "sip/sip_keepalive.h"
 #include "sip/sip_ua.h"
 
-struct gw {
-	struct gw_config cfg;
-	su_root_t *root;
-	struct route *route;
-	struct route_legs legs;		/* what routing places calls on */
-	struct bridge *br;
-	struct sip_ua *ua;
-	struct registrar *reg;
-	struct peer_health *health;	/* voip targets kept alive by OPTIONS (routing reads it) */
-	struct sip_keepalive *ka;	/* ... and their pingers (SIP side) */
-	struct span *spans[CFG_MAX_SPANS];
-	int n_spans;
-	struct moh *moh;		/* rtp.moh_file, or NULL */
-	int sfd;
-	struct loop_fd *sig_w;
-	struct loop_timer *grace, *bound;
-	enum { GW_RUNNING, GW_CLEARING, GW_STOPPING_SIP } state;	/* after SIGTERM */
-};
 
 static void usage(FILE *f)
 {
@@ -278,6 +262,9 @@ static int gw_start(struct gw *gw)
 	}
 	if ((rc = span_nfas_link(gw->spans, gw->n_spans)))
 		return rc;
+	/* the operator's commands, once there is something to show */
+	if ((rc = gw_ctl_register(gw)))
+		return rc;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
@@ -299,6 +286,7 @@ static int gw_start(struct gw *gw)
 
 static void gw_stop(struct gw *gw)
 {
+	ctl_free(gw->ctl);
 	bridge_free(gw->br);
 	route_free(gw->route);
 	for (int i = 0; i < gw->n_spans; i++)
@@ -359,6 +347,7 @@ int main(int argc, char **argv)
 	su_init();
 	gw.root = su_root_create(NULL);
 	su_root_threading(gw.root, 0);	/* one thread: stack and bridge share the loop */
+	gw.t_start_us = mono_us();
 	rc = gw_start(&gw);
 	if (rc) {
 		LOGE(LSS_CORE, "start-up failed: %s", strerror(-rc));

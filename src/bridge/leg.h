@@ -79,6 +79,21 @@ struct leg_contacts {
  * NOTIFY / HOLD): kept when the hold is passed on to the other leg. */
 enum leg_hold { LEG_HOLD_SENDONLY, LEG_HOLD_INACTIVE, LEG_HOLD_NULL_ADDR, LEG_HOLD_PRI };
 
+/* What a leg says about itself (leg_ops.status), for sipgwctl's show
+ * calls, the CDR and the ladder: text, no Sofia or libpri type. */
+struct leg_status {
+	char state[32];		/* its state machine's state, by the spec's name */
+	char where[80];		/* PRI: "SPAN/CHAN"; SIP: the far end, "udp:192.0.2.1:5060" */
+	char span[32];		/* PRI: the span's name ("" for SIP) */
+	int chan;		/* PRI: the B-channel (0 = none yet) */
+	char call_id[128];	/* SIP: the dialog's Call-ID ("" for PRI) */
+	char calling[LEG_NUM];	/* the numbers as this leg signals them */
+	char called[LEG_NUM];
+	char codec[24];		/* "PCMU", "G722", "T.38", "" = none yet */
+	int cause;		/* the Q.850 cause it cleared or failed with (0 = up) */
+	int status;		/* SIP: the final status it got or sent (0 = none) */
+};
+
 struct leg_ops {
 	const char *kind;	/* "pri", "sip" */
 	/* Outgoing leg: place the call. 0, or -errno with the Q.850 cause in
@@ -117,6 +132,8 @@ struct leg_ops {
 	 * tell it where the protocol can (Q.931 connected number by FACILITY/
 	 * NOTIFY, SIP P-Asserted-Identity to a trusted peer), else log it. */
 	void (*peer_changed)(struct leg *leg, const char *number);
+	/* Optional: fill st (zeroed by the caller) with what the leg knows now. */
+	void (*status)(struct leg *leg, struct leg_status *st);
 };
 
 struct leg {

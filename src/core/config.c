@@ -501,6 +501,7 @@ static void config_defaults(struct gw_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->log_level = LOG_LVL_INFO;
+	config_ops_defaults(&cfg->ops);
 	strcpy(cfg->sip_bind, "127.0.0.1");
 	cfg->sip_port = 5060;
 	strcpy(cfg->sip_user_agent, "sipgw");
@@ -719,9 +720,10 @@ int config_load(struct gw_config *cfg, const char *path, char *err, size_t errle
 		int k;
 		for (k = 0; top[k] && strcmp(top[k], config_setting_name(s)); k++)
 			;
-		if (!top[k]) {
+		if (!top[k] && !config_ops_is_group(config_setting_name(s))) {
 			rc = fail(&c, s, "unknown section '%s' (known: log, sip, rtp, timers, dahdi, spans, "
-				  "trunk_groups, dial_peers, registrar, emergency, causes)", config_setting_name(s));
+				  "trunk_groups, dial_peers, registrar, emergency, causes, control, cdr, metrics, "
+				  "trace)", config_setting_name(s));
 			goto out;
 		}
 	}
@@ -754,6 +756,8 @@ int config_load(struct gw_config *cfg, const char *path, char *err, size_t errle
 	if ((s = config_lookup(&lc, "emergency")) && (rc = load_emergency(&c, cfg, s)))
 		goto out;
 	if ((s = config_lookup(&lc, "causes")) && (rc = load_causes(&c, &cfg->causes, s, "")))
+		goto out;
+	if ((rc = config_ops_load(&c, &lc, cfg)))
 		goto out;
 	rc = check_runtime(&c, &lc, cfg);
 out:

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "core/log.h"
 #include "core/dialpeer.h"
@@ -137,6 +138,23 @@ struct cfg_emergency {
 	int reserved_channels;		/* B-channels per span only emergency calls may take */
 };
 
+/* Running it (issue 13): sipgwctl's socket, the CDR, metrics, traces. */
+struct cfg_ops {
+	char control_socket[256];	/* control.socket: sipgwctl's Unix socket ("" = none) */
+	char control_mode_s[8];		/* control.mode, octal as written ("0660") */
+	unsigned control_mode;
+	char control_owner[32], control_group[32];	/* control.owner / group: chown'd to, and allowed */
+	uid_t control_uid;		/* (uid_t)-1: not set */
+	gid_t control_gid;
+	char cdr_database[256];		/* cdr.database: SQLite file, table cdr ("" = no CDR) */
+	char metrics_listen[64];	/* metrics.listen: "127.0.0.1:9xxx" / "[::1]:9xxx" ("" = off) */
+	char trace_pcap[256];		/* trace.pcap: pcapng of every D-channel frame and SIP message ("" = off) */
+	int trace_pcap_max_kb;		/* trace.pcap_max_kb: rotate past this size */
+	int trace_pcap_files;		/* trace.pcap_files: FILE, FILE.1 .. FILE.(N-1) kept */
+	char trace_ladder_dir[256];	/* trace.ladder_dir: where per-call ladder diagrams go */
+	int trace_ladder_all;		/* trace.ladder_all: one for every call at hang-up */
+};
+
 struct gw_config {
 	char file[256];
 	enum log_level log_level;
@@ -174,6 +192,7 @@ struct gw_config {
 	struct cfg_registrar reg;
 	struct cfg_emergency emergency;
 	struct cause_overrides causes;	/* global rows over the RFC 3398 tables (a dial-peer's beat them) */
+	struct cfg_ops ops;
 };
 
 /** A registrar section's defaults (what a config without those keys gets). */

@@ -53,6 +53,13 @@ int check_sip_transport(struct ctx *c, config_t *lc, const struct gw_config *cfg
 /** sip.tls_cert, tls_key (the cert's), tls_ca (if set): readable PEM; 0 or fail()'s. */
 int config_check_tls_files(struct ctx *c, config_t *lc, const struct gw_config *cfg);
 
+/* config_ops.c: control, cdr, metrics, trace */
+void config_ops_defaults(struct cfg_ops *o);
+/** A top-level section config_ops.c takes. */
+int config_ops_is_group(const char *name);
+/** Those sections by their tables, and their checks (file:line); 0 or fail()'s. */
+int config_ops_load(struct ctx *c, config_t *lc, struct gw_config *cfg);
+
 /* config_spans.c */
 /** The 'spans' list, each against DAHDI's system.conf when it is a dahdi span. */
 int load_spans(struct ctx *c, struct gw_config *cfg, const config_setting_t *list);

@@ -112,6 +112,11 @@ int loop_fd_alloc_pri(struct loop_fd **wp, su_root_t *root, int fd, loop_fd_h *h
 	return fd_alloc(wp, root, fd, SU_WAIT_IN | POLLPRI, h, arg);
 }
 
+int loop_fd_alloc_out(struct loop_fd **wp, su_root_t *root, int fd, loop_fd_h *h, void *arg)
+{
+	return fd_alloc(wp, root, fd, SU_WAIT_OUT, h, arg);
+}
+
 void loop_fd_free(struct loop_fd *lf)
 {
 	if (!lf)

@@ -24,6 +24,9 @@ int loop_fd_alloc(struct loop_fd **wp, struct su_root_s *root, int fd, loop_fd_h
 /** The same, also when fd has priority data (POLLPRI): a DAHDI channel
  * tells of an event (an alarm) that way, not by being readable. */
 int loop_fd_alloc_pri(struct loop_fd **wp, struct su_root_s *root, int fd, loop_fd_h *h, void *arg);
+/** Call h whenever fd is writable (a reply that did not fit the socket
+ * buffer at once). */
+int loop_fd_alloc_out(struct loop_fd **wp, struct su_root_s *root, int fd, loop_fd_h *h, void *arg);
 void loop_fd_free(struct loop_fd *w);
 
 

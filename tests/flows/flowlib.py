@@ -363,6 +363,7 @@ class Testbed:
 sip = { bind = "127.0.0.1"; port = %d; trusted = [ %s ]; };
 rtp = { address = "127.0.0.1"; port_min = 30000; port_max = 39999;%s };
 timers = { ring-no-answer = %s; timer-b = %s; shutdown-grace = 2; };
+control = { socket = "%s"; };
 %sspans = (
 %s
 );
@@ -372,7 +373,7 @@ dial_peers = (
 %s""" % (self.sip_port, ", ".join('"%s"' % t for t in trusted),
          (" codecs = [ %s ];" % ", ".join('"%s"' % c for c in codecs) if codecs else "") +
          (" " + rtp_extra if rtp_extra else ""),
-         ring_timeout, timer_b, dahdi_txt,
+         ring_timeout, timer_b, self.ctl_path, dahdi_txt,
          span_txt, peer_txt, extra)
         path = os.path.join(self.dir, "sipgw.conf")
         with open(path, "w") as f:
@@ -404,6 +405,23 @@ dial_peers = (
         p = Proc(name, argv, self.dir, env=self.env_for(argv))
         self.procs.append(p)
         return p
+
+    @property
+    def ctl_path(self):
+        """The control socket tb.config() gives the gateway (sipgwctl -s)."""
+        return os.path.join(self.dir, "ctl.sock")
+
+    def ctl(self, *words, json=False, sock=None, timeout=30):
+        """Run build/sipgwctl against the test's gateway: (rc, stdout, stderr), or with
+        json=True the parsed JSON answer (a FlowError when it failed)."""
+        argv = [self.bin("sipgwctl"), "-s", sock or self.ctl_path] + (["--json"] if json else []) + list(words)
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+        if not json:
+            return r.returncode, r.stdout, r.stderr
+        if r.returncode != 0:
+            raise FlowError("sipgwctl %s: exit %d: %s%s" % (" ".join(words), r.returncode, r.stdout, r.stderr))
+        import json as _json
+        return _json.loads(r.stdout)
 
     def gateway(self, conf):
         gw = self.start("sipgw", [self.bin("sipgw"), "-c", conf])

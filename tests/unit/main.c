@@ -16,6 +16,8 @@
 	X(cause) \
 	X(config) \
 	X(config_tls) \
+	X(config_ops) \
+	X(ctl) \
 	X(dahdi_conf) \
 	X(dialpeer) \
 	X(dtmf) \

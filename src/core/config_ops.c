@@ -1,0 +1,112 @@
+/* sipgw - the operations keys: control (sipgwctl's socket), cdr, metrics
+ * and trace; their defaults and the checks that need the file system.
+ * config.c applies them. SPDX-License-Identifier: GPL-2.0-only */
+#include "core/config_internal.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+
+#define OPS(f) offsetof(struct gw_config, ops.f), sizeof(((struct gw_config *)0)->ops.f)
+
+static const struct opt control_opts[] = {
+	{ "socket", OPT_STR, OPS(control_socket), 0, 0, NULL, 0 },
+	/* octal as a string ("0660"): libconfig would read 0660 as 432 */
+	{ "mode", OPT_STR, OPS(control_mode_s), 0, 0, NULL, 0 },
+	{ "owner", OPT_STR, OPS(control_owner), 0, 0, NULL, 0 },
+	{ "group", OPT_STR, OPS(control_group), 0, 0, NULL, 0 },
+	{ NULL } };
+
+static const struct opt cdr_opts[] = {
+	{ "database", OPT_STR, OPS(cdr_database), 0, 0, NULL, 0 },
+	{ NULL } };
+
+static const struct opt metrics_opts[] = {
+	{ "listen", OPT_STR, OPS(metrics_listen), 0, 0, NULL, 0 },
+	{ NULL } };
+
+static const struct opt trace_opts[] = {
+	{ "pcap", OPT_STR, OPS(trace_pcap), 0, 0, NULL, 0 },
+	{ "pcap_max_kb", OPT_INT, OPS(trace_pcap_max_kb), 16, 16 * 1024 * 1024, NULL, 0 },
+	{ "pcap_files", OPT_INT, OPS(trace_pcap_files), 1, 100, NULL, 0 },
+	{ "ladder_dir", OPT_STR, OPS(trace_ladder_dir), 0, 0, NULL, 0 },
+	{ "ladder_all", OPT_BOOL, OPS(trace_ladder_all), 0, 1, NULL, 0 },
+	{ NULL } };
+
+void config_ops_defaults(struct cfg_ops *o)
+{
+	memset(o, 0, sizeof(*o));
+	strcpy(o->control_mode_s, "0660");
+	o->control_mode = 0660;
+	o->control_uid = (uid_t)-1;
+	o->control_gid = (gid_t)-1;
+	o->trace_pcap_max_kb = 100 * 1024;
+	o->trace_pcap_files = 10;
+}
+
+static const struct {
+	const char *name;
+	const struct opt *opts;
+} groups[] = {
+	{ "control", control_opts }, { "cdr", cdr_opts }, { "metrics", metrics_opts }, { "trace", trace_opts },
+};
+
+int config_ops_is_group(const char *name)
+{
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+		if (!strcmp(groups[i].name, name))
+			return 1;
+	return 0;
+}
+
+static int load_control(struct ctx *c, config_t *lc, struct cfg_ops *o)
+{
+	const config_setting_t *s;
+	char *end;
+	long mode;
+
+	if (o->control_socket[0] && strlen(o->control_socket) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		return fail(c, config_lookup(lc, "control.socket"), "control socket \"%s\": path is too long (%zu bytes at most)",
+			    o->control_socket, sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+	mode = strtol(o->control_mode_s, &end, 8);
+	if (!o->control_mode_s[0] || *end || mode < 0 || mode > 0777)
+		return fail(c, config_lookup(lc, "control.mode"), "control mode \"%s\": not an octal mode like \"0660\"",
+			    o->control_mode_s);
+	if (mode & 0007)
+		return fail(c, config_lookup(lc, "control.mode"),
+			    "control mode \"%s\": other users may not have access to the control socket "
+			    "(it clears calls and busies out spans)", o->control_mode_s);
+	o->control_mode = (unsigned)mode;
+	if (o->control_owner[0]) {
+		struct passwd *pw = getpwnam(o->control_owner);
+
+		s = config_lookup(lc, "control.owner");
+		if (!pw)
+			return fail(c, s, "control owner \"%s\": no such user", o->control_owner);
+		o->control_uid = pw->pw_uid;
+	}
+	if (o->control_group[0]) {
+		struct group *gr = getgrnam(o->control_group);
+
+		s = config_lookup(lc, "control.group");
+		if (!gr)
+			return fail(c, s, "control group \"%s\": no such group", o->control_group);
+		o->control_gid = gr->gr_gid;
+	}
+	return 0;
+}
+
+int config_ops_load(struct ctx *c, config_t *lc, struct gw_config *cfg)
+{
+	const config_setting_t *s;
+	int rc;
+
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+		if ((s = config_lookup(lc, groups[i].name)) && (rc = group_apply(c, s, groups[i].opts, cfg)))
+			return rc;
+	return load_control(c, lc, &cfg->ops);
+}

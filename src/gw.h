@@ -1,0 +1,50 @@
+/* sipgw - the daemon's parts, for sipgw.c and the gw_*.c files that give
+ * sipgwctl its views of them (show spans, show calls, ...). Nothing in
+ * libsipgw.a includes it. SPDX-License-Identifier: GPL-2.0-only */
+#ifndef SIPGW_GW_H
+#define SIPGW_GW_H
+
+#include "core/config.h"
+
+struct su_root_s;
+struct route;
+struct route_legs;
+struct bridge;
+struct sip_ua;
+struct registrar;
+struct peer_health;
+struct sip_keepalive;
+struct span;
+struct moh;
+struct loop_fd;
+struct loop_timer;
+struct ctl;
+
+#include "route/route_legs.h"
+
+struct gw {
+	struct gw_config cfg;
+	struct su_root_s *root;
+	struct route *route;
+	struct route_legs legs;		/* what routing places calls on */
+	struct bridge *br;
+	struct sip_ua *ua;
+	struct registrar *reg;
+	struct peer_health *health;	/* voip targets kept alive by OPTIONS (routing reads it) */
+	struct sip_keepalive *ka;	/* ... and their pingers (SIP side) */
+	struct span *spans[CFG_MAX_SPANS];
+	int n_spans;
+	struct moh *moh;		/* rtp.moh_file, or NULL */
+	struct ctl *ctl;		/* sipgwctl's commands (control.socket) */
+	long long t_start_us;		/* when it started (mono_us) */
+	int sfd;
+	struct loop_fd *sig_w;
+	struct loop_timer *grace, *bound;
+	enum { GW_RUNNING, GW_CLEARING, GW_STOPPING_SIP } state;	/* after SIGTERM */
+};
+
+/** The gateway's own commands (show version); each gw_*.c file has its
+ * registration function, called once the parts are up. 0 or -errno. */
+int gw_ctl_register(struct gw *gw);
+
+#endif
