@@ -19,6 +19,8 @@ struct moh;
 struct loop_fd;
 struct loop_timer;
 struct ctl;
+struct cdr_db;
+struct bridge_params;
 
 #include "route/route_legs.h"
 
@@ -36,6 +38,7 @@ struct gw {
 	int n_spans;
 	struct moh *moh;		/* rtp.moh_file, or NULL */
 	struct ctl *ctl;		/* sipgwctl's commands (control.socket) */
+	struct cdr_db *cdr;		/* cdr.database's writer, or NULL */
 	long long t_start_us;		/* when it started (mono_us) */
 	int sfd;
 	struct loop_fd *sig_w;
@@ -46,5 +49,11 @@ struct gw {
 /** The gateway's own commands (show version); each gw_*.c file has its
  * registration function, called once the parts are up. 0 or -errno. */
 int gw_ctl_register(struct gw *gw);
+
+/* gw_cdr.c: the CDR writer, opened before the bridge (bp's cdr_h set),
+ * closed after it (drains); its commands (cdr path, cdr stats). */
+int gw_cdr_start(struct gw *gw, struct bridge_params *bp);
+void gw_cdr_stop(struct gw *gw);
+int gw_cdr_register(struct gw *gw);
 
 #endif

@@ -45,5 +45,7 @@ int gw_ctl_register(struct gw *gw)
 		     .root = gw->root, .path = o->control_socket, .mode = o->control_mode,
 		     .owner = o->control_uid, .group = o->control_gid })))
 		return rc;
+	if ((rc = gw_cdr_register(gw)))
+		return rc;
 	return ctl_register(gw->ctl, "show version", "show version", cmd_show_version, gw);
 }

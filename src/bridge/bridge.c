@@ -42,8 +42,8 @@ void bridge_drop_calls(struct bridge *br)
 			call_cdr_take(c, c->a, 0);
 		if (c->b)
 			call_cdr_take(c, c->b, 1);
-		LOGI(LSS_BRIDGE, "%s ended, cause %d (%s): dropped at exit", call_describe(c), c->last_cause,
-		     cause_name(c->last_cause));
+		LOGI(LSS_BRIDGE, "%s ended, cause %d (%s), dropped at exit cdr %s", call_describe(c),
+		     c->last_cause, cause_name(c->last_cause), c->cdr.uuid);
 		for (size_t i = 0; i < sizeof(legs) / sizeof(legs[0]); i++)
 			if (legs[i])
 				legs[i]->ops->destroy(legs[i]);

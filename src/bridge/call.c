@@ -102,9 +102,10 @@ static void call_free(struct call *c)
 
 	char qa[256], qb[256];
 
-	LOGI(LSS_BRIDGE, "%s ended, cause %d (%s)%s%s", call_describe(c), c->last_cause,
+	/* the CDR row's uuid ends the line: log and CDR can be matched */
+	LOGI(LSS_BRIDGE, "%s ended, cause %d (%s)%s%s cdr %s", call_describe(c), c->last_cause,
 	     cause_name(c->last_cause), media_stats_format(qa, sizeof(qa), &c->mst[0]),
-	     media_stats_format(qb, sizeof(qb), &c->mst[1]));
+	     media_stats_format(qb, sizeof(qb), &c->mst[1]), c->cdr.uuid);
 	call_cdr_end(c);
 	if (br->route && br->route->call_ended)
 		br->route->call_ended(br->route_arg, c);

@@ -90,7 +90,27 @@ void call_cdr_take(struct call *c, struct leg *leg, int out)
 		else
 			l->status = 487;
 	}
-	/* LEG_STATUS: span/channel, Call-ID, remote from leg_ops.status */
+	if (leg->ops->status) {	/* what the leg says of itself (leg.h) */
+		struct leg_status st = { 0 };
+
+		leg->ops->status(leg, &st);
+		COPY(l->span, st.span);
+		l->channel = st.chan;
+		COPY(l->sip_call_id, st.call_id);
+		if (sip)
+			COPY(l->remote, st.where);
+		if (st.codec[0])
+			COPY(l->codec, st.codec);
+		/* the numbers as this leg signalled them: received (a) or sent */
+		if (st.calling[0])
+			COPY(l->calling, st.calling);
+		if (st.called[0])
+			COPY(l->called, st.called);
+		if (st.status > 0 && (answered || st.status >= 300))
+			l->status = st.status;
+		if (!c->end_cause[out] && st.cause > 0)
+			l->cause = st.cause;
+	}
 }
 
 /* Wall clock minus the monotonic one, now: one offset for the four times. */

@@ -39,8 +39,8 @@ struct cdr_leg {
 	char span[CDR_TEXT];		/* pri: the span's name */
 	int channel;			/* pri: the B-channel (0 = none yet) */
 	char sip_call_id[CDR_CALL_ID];	/* sip: the Call-ID of its dialog */
-	char remote[CDR_TEXT];		/* sip: the far end's address; pri: "" */
-	char codec[16];			/* the wire format of its media ("PCMU", "G722") */
+	char remote[80];			/* sip: the far end's address; pri: "" */
+	char codec[24];			/* the wire format of its media ("PCMU", "G722") */
 	int cause;			/* the Q.850 cause it ended with (the far end's or ours) */
 	int status;			/* sip: the final status of its INVITE (0 = none) */
 	struct media_stats ms;		/* RTP figures (valid 0: none) */

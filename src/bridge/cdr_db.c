@@ -5,7 +5,10 @@
 #include "bridge/cdr_db.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +28,7 @@ STAILQ_HEAD(cdr_list, cdr_node);
 
 struct cdr_db {
 	char *path;
+	char *real;			/* its absolute path, for sipgwctl */
 	sqlite3 *db;
 	sqlite3_stmt *ins;
 	pthread_t th;
@@ -273,10 +277,12 @@ static int db_setup(struct cdr_db *d, char *err, size_t errlen)
 int cdr_db_open(struct cdr_db **dbp, const struct cdr_db_params *p, char *err, size_t errlen)
 {
 	struct cdr_db *d = calloc(1, sizeof(*d));
-	int rc;
+	int rc, fd;
 
 	*dbp = NULL;
-	if (!d || !(d->path = strdup(p->path))) {
+	if (!d || !(d->path = strdup(p->path)) || !(d->real = malloc(PATH_MAX))) {
+		if (d)
+			free(d->path);
 		free(d);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -288,6 +294,12 @@ int cdr_db_open(struct cdr_db **dbp, const struct cdr_db_params *p, char *err, s
 	pthread_mutex_init(&d->mu, NULL);
 	pthread_cond_init(&d->work, NULL);
 	pthread_cond_init(&d->done, NULL);
+	/* CDRs hold who called whom: the file (and SQLite's -wal and -shm,
+	 * which take its mode) for sipgw and its group, not for everyone */
+	if ((fd = open(p->path, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) >= 0)
+		close(fd);
+	if (!realpath(p->path, d->real))
+		snprintf(d->real, PATH_MAX, "%s", p->path);
 	if (sqlite3_open_v2(p->path, &d->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", p->path, d->db ? sqlite3_errmsg(d->db) : "cannot open");
 		cdr_db_close(d);
@@ -297,7 +309,17 @@ int cdr_db_open(struct cdr_db **dbp, const struct cdr_db_params *p, char *err, s
 		cdr_db_close(d);
 		return rc;
 	}
-	if ((rc = -pthread_create(&d->th, NULL, writer_main, d))) {
+	{
+		/* the writer takes no signal: sipgw reads them from a signalfd,
+		 * which works only while every thread blocks them */
+		sigset_t all, old;
+
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		rc = -pthread_create(&d->th, NULL, writer_main, d);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	if (rc) {
 		snprintf(err, errlen, "%s: cannot start the writer: %s", p->path, strerror(-rc));
 		cdr_db_close(d);
 		return rc;
@@ -380,40 +402,11 @@ void cdr_db_close(struct cdr_db *d)
 	pthread_cond_destroy(&d->done);
 	pthread_mutex_destroy(&d->mu);
 	free(d->path);
+	free(d->real);
 	free(d);
 }
 
-int cdr_db_check(const char *path, char *err, size_t errlen)
+const char *cdr_db_path(const struct cdr_db *d)
 {
-	char dir[4096];
-	const char *slash;
-
-	if (!path || !*path) {
-		snprintf(err, errlen, "cdr database: empty path");
-		return -EINVAL;
-	}
-	if (access(path, F_OK) == 0) {
-		sqlite3 *db = NULL;
-		int ok = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
-			 sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) == SQLITE_OK;
-
-		if (!ok)
-			snprintf(err, errlen, "%s: %s", path, db ? sqlite3_errmsg(db) : "cannot open");
-		sqlite3_close(db);
-		if (ok && access(path, W_OK)) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			return -EACCES;
-		}
-		return ok ? 0 : -EIO;
-	}
-	/* not there yet: sipgw creates it, in a directory it may write */
-	slash = strrchr(path, '/');
-	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
-	if (!dir[0])
-		snprintf(dir, sizeof(dir), "/");
-	if (access(dir, W_OK | X_OK)) {
-		snprintf(err, errlen, "%s: cannot create it in %s: %s", path, dir, strerror(errno));
-		return -EACCES;
-	}
-	return 0;
+	return d->real;
 }

@@ -41,13 +41,11 @@ void cdr_db_put(struct cdr_db *db, const struct cdr_record *r);
  * timeout_ms (0 at once: just ask). 0 when the queue is empty, -EAGAIN. */
 int cdr_db_flush(struct cdr_db *db, unsigned timeout_ms);
 void cdr_db_get_stats(struct cdr_db *db, struct cdr_db_stats *st);
+/** The database's absolute path (sipgwctl opens it itself to export). */
+const char *cdr_db_path(const struct cdr_db *db);
 /** Drain the queue (each row is written, or at worst logged as CSV), stop
  * the writer and close the database. NULL is a no-op. */
 void cdr_db_close(struct cdr_db *db);
-
-/** Can the database at path be opened for writing (-t)? 0, or -errno with
- * why in err. Creates nothing. */
-int cdr_db_check(const char *path, char *err, size_t errlen);
 
 /** The CREATE TABLE statement, and the INSERT (for the tests and sipgwctl). */
 const char *cdr_db_schema(void);

@@ -20,7 +20,9 @@
 #include "bridge/cdr.h"
 #include "bridge/cdr_db.h"
 #include "bridge/cdr_export.h"
+#include "core/config.h"
 #include "core/log.h"
+#include "config_test.h"
 #include "fake_leg.h"
 #include "unit.h"
 
@@ -500,18 +502,37 @@ static void test_open_errors(void)
 			      sizeof(err)) < 0);
 	CU_ASSERT_PTR_NULL(db);
 	CU_ASSERT(strstr(err, "/nonexistent/dir/cdr.db") != NULL);
-	CU_ASSERT(cdr_db_check("/nonexistent/dir/cdr.db", err, sizeof(err)) < 0);
-	CU_ASSERT(strstr(err, "/nonexistent/dir") != NULL);
 	path = tmp_db();
-	CU_ASSERT_EQUAL(cdr_db_check(path, err, sizeof(err)), 0);	/* may be created */
-	CU_ASSERT(access(path, F_OK) != 0);				/* and was not */
 	f = fopen(path, "w");
 	fputs("this is not a database, it is a text file that is long enough to have a header\n", f);
 	fclose(f);
-	CU_ASSERT(cdr_db_check(path, err, sizeof(err)) < 0);
 	CU_ASSERT(cdr_db_open(&db, &(struct cdr_db_params){ .path = path }, err, sizeof(err)) < 0);
 	CU_ASSERT(strstr(err, "not a database") != NULL);
 	rm_db(path);
+}
+
+/* cdr.database at -t and start-up: file:line, and nothing created. */
+static void test_config_database(void)
+{
+	struct gw_config cfg;
+	char err[512], path[256], text[512];
+	const char *db = tmp_db();
+	FILE *f;
+
+	expect_error("\ncdr = {\n database = \"/nonexistent/dir/cdr.db\"; };\n", 3,
+		     "cdr database \"/nonexistent/dir/cdr.db\": cannot be created in /nonexistent/dir");
+	expect_error("cdr = { database = \"\"; };\n", 1, "empty path");
+	snprintf(text, sizeof(text), "cdr = {\n database = \"%s\"; };\n", db);
+	CU_ASSERT_EQUAL_FATAL(load_text(&cfg, text, err, sizeof(err), path, sizeof(path)), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.ops.cdr_database, db);
+	CU_ASSERT_EQUAL(cfg.ops.cdr_database_line, 2);
+	config_free(&cfg);
+	CU_ASSERT(access(db, F_OK) != 0);	/* checked, not created */
+	f = fopen(db, "w");
+	fputs("this is not a database, it is a text file that is long enough to have a header\n", f);
+	fclose(f);
+	expect_error(text, 2, "file is not a database");
+	rm_db(db);
 }
 
 /* The export: header, CRLF, quoting, --since on the end time. */
@@ -570,6 +591,7 @@ static const CU_TestInfo tests[] = {
 	{ "writer drains at close", test_writer_drains_at_close },
 	{ "writer: a full disk", test_writer_disk_full },
 	{ "open errors", test_open_errors },
+	{ "cdr.database in the config", test_config_database },
 	{ "export CSV", test_export },
 	CU_TEST_INFO_NULL,
 };
