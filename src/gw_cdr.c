@@ -51,7 +51,13 @@ static int cmd_cdr_path(void *arg, struct ctl_req *req, int argc, char **argv)
 		ctl_error(req, "this gateway keeps no CDR (no cdr.database in %s)", gw->cfg.file);
 		return -ENOENT;
 	}
-	ctl_kv(req, "cdr", "database", "%s", cdr_db_path(gw->cdr));
+	/* text: the path alone, what sipgwctl cdr export reads */
+	if (ctl_json(req)) {
+		ctl_kv(req, "cdr", "database", "%s", cdr_db_path(gw->cdr));
+	} else {
+		ctl_raw(req, cdr_db_path(gw->cdr), strlen(cdr_db_path(gw->cdr)));
+		ctl_raw(req, "\n", 1);
+	}
 	return 0;
 }
 
