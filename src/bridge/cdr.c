@@ -236,6 +236,9 @@ const char *cdr_time_iso(char *buf, size_t len, long long ms)
 	return buf;
 }
 
+/* 10000-01-01T00:00:00Z: the times ISO 8601's four-digit years can write */
+#define CDR_TIME_MAX_MS 253402300800000LL
+
 /* n digits exactly at *sp, within [lo, hi]. */
 static int take_num(const char **sp, int n, int lo, int hi, int *out)
 {
@@ -285,7 +288,7 @@ static int parse_epoch(const char *s, long long *msp)
 	if (*s)
 		return -EINVAL;
 	*msp = sec * 1000 + ms;
-	return 0;
+	return *msp >= CDR_TIME_MAX_MS ? -EINVAL : 0;
 }
 
 int cdr_time_parse(const char *s, long long *msp)
@@ -339,7 +342,7 @@ int cdr_time_parse(const char *s, long long *msp)
 	tm.tm_min = mi;
 	tm.tm_sec = sec;
 	*msp = ((long long)timegm(&tm) - off * 60LL) * 1000 + ms;
-	return 0;
+	return *msp < 0 || *msp >= CDR_TIME_MAX_MS ? -EINVAL : 0;
 }
 
 /* ---- RFC 4180 section 2: fields with a comma, quote, CR or LF are quoted,
