@@ -28,6 +28,10 @@ PBX_SRC   := $(wildcard src/sim/pbx*.c src/sim/sim_*.c)
 PHONE_SRC := $(wildcard src/sim/phone*.c src/sim/sim_*.c)
 UNIT_SRC  := $(wildcard tests/unit/*.c)
 
+# the Debian interpreter scripts/install-deps.sh installs (with its python3-*
+# packages), not whichever python3 comes first in PATH
+PYTHON  ?= /usr/bin/python3
+
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
 PROGS := $(BUILD)/sipgw $(BUILD)/sipgwctl $(BUILD)/sipgw-pbx $(BUILD)/sipgw-phone $(BUILD)/sipgw-faxtiff
@@ -101,13 +105,13 @@ asan-sipgw:
 # DESIGN.md's layering on the #include lines: core/ and bridge/ stay below
 # the protocols and routing, no circle across folders.
 layers:
-	python3 tests/layers/check_layers.py
+	$(PYTHON) tests/layers/check_layers.py
 
 # Every flow on loopback spans, then again on dahdi spans through the fake DAHDI;
 # two runners at once (-j 2): the flows mostly wait on real-time audio and timers.
 flows: $(PROGS) $(FAKE_DAHDI) asan-sipgw
-	python3 tests/flows/run_flows.py --build $(BUILD) -j 2
-	python3 tests/flows/run_flows.py --build $(BUILD) --span-type dahdi -j 2
+	$(PYTHON) tests/flows/run_flows.py --build $(BUILD) -j 2
+	$(PYTHON) tests/flows/run_flows.py --build $(BUILD) --span-type dahdi -j 2
 
 # The builds use both cores of a small box (-j2); the tests run one by one.
 test: deps
@@ -126,7 +130,7 @@ bench: deps
 	$(BUILD)/bench-jbuf
 	$(BUILD)/bench-ec tests/data
 	$(BUILD)/codec-bench
-	python3 bench/bench.py --build $(BUILD)
+	$(PYTHON) bench/bench.py --build $(BUILD)
 
 # CPU per codec and leg (bench/codec_bench.c), figures only
 $(BUILD)/codec-bench: $(call obj,bench/codec_bench.c) $(BUILD)/libsipgw.a

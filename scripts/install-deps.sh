@@ -13,7 +13,10 @@
 # simulators: SIPp (sip-tester), Kamailio (with its TLS module) and baresip.
 # Debian's SIPp has no TLS: the TLS flows put a TLS relay of the tests' own
 # in front of it (tests/flows/tlsrelay.py) or use baresip. libssl-dev: the
-# certificate checks of sipgw -t (libcrypto).
+# certificate checks of sipgw -t (libcrypto). curl scrapes the metrics
+# endpoint in the flows as Prometheus would, and the Prometheus project's own
+# Python client parses the whole exposition (python3-prometheus-client; not
+# the prometheus package, whose server a test box does not need running).
 # Runs apt-get only when something is missing. SPDX-License-Identifier: GPL-2.0-only
 set -e
 PKGS="build-essential pkg-config python3 libpri-dev libsofia-sip-ua-dev libspandsp-dev
@@ -21,7 +24,7 @@ libspeexdsp-dev libsqlite3-dev libconfig-dev libcunit1-dev libtiff-dev sqlite3
 libopus-dev libtonezone-dev
 clang libclang-rt-14-dev dahdi-dkms tshark
 libsrtp2-dev openssl sip-tester kamailio kamailio-tls-modules baresip-core
-libssl-dev $*"
+libssl-dev curl python3-prometheus-client $*"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

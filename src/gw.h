@@ -21,6 +21,8 @@ struct loop_timer;
 struct ctl;
 struct cdr_db;
 struct bridge_params;
+struct stats;
+struct metrics_http;
 
 #include "route/route_legs.h"
 
@@ -39,6 +41,8 @@ struct gw {
 	struct moh *moh;		/* rtp.moh_file, or NULL */
 	struct ctl *ctl;		/* sipgwctl's commands (control.socket) */
 	struct cdr_db *cdr;		/* cdr.database's writer, or NULL */
+	struct stats *stats;		/* the metrics registry (gw_metrics.c) */
+	struct metrics_http *metrics;	/* its Prometheus endpoint (metrics.listen), or NULL */
 	long long t_start_us;		/* when it started (mono_us) */
 	int sfd;
 	struct loop_fd *sig_w;
@@ -49,6 +53,10 @@ struct gw {
 /** The gateway's own commands (show version); each gw_*.c file has its
  * registration function, called once the parts are up. 0 or -errno. */
 int gw_ctl_register(struct gw *gw);
+/** The metrics registry, its families, the Prometheus endpoint and `show
+ * stats`. gw_metrics_free() goes after every part the registry reads. */
+int gw_metrics_register(struct gw *gw);
+void gw_metrics_free(struct gw *gw);
 
 /* gw_cdr.c: the CDR writer, opened before the bridge (bp's cdr_h set),
  * closed after it (drains); its commands (cdr path, cdr stats). */

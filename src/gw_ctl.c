@@ -47,5 +47,7 @@ int gw_ctl_register(struct gw *gw)
 		return rc;
 	if ((rc = gw_cdr_register(gw)))
 		return rc;
+	if ((rc = gw_metrics_register(gw)))
+		return rc;
 	return ctl_register(gw->ctl, "show version", "show version", cmd_show_version, gw);
 }

@@ -299,6 +299,7 @@ static void gw_stop(struct gw *gw)
 	sip_ua_free(gw->ua);
 	peer_health_free(gw->health);
 	registrar_free(gw->reg);
+	gw_metrics_free(gw);	/* after every part its families read */
 	loop_timer_free(gw->grace);
 	loop_timer_free(gw->bound);
 	loop_fd_free(gw->sig_w);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bridge/call_stats.h"
 #include "bridge/cause.h"
 #include "core/log.h"
 
@@ -62,6 +63,7 @@ void bridge_free(struct bridge *br)
 	if (!br)
 		return;
 	bridge_drop_calls(br);
+	call_metrics_free(br->metrics);
 	free(br);
 }
 
@@ -87,3 +89,8 @@ void bridge_shutdown(struct bridge *br, void (*idle_h)(void *arg), void *arg)
 }
 
 unsigned bridge_call_count(const struct bridge *br) { return br->n_calls; }
+
+int bridge_metrics_add(struct bridge *br, struct stats *s)
+{
+	return br->metrics ? -EALREADY : call_metrics_alloc(&br->metrics, s, br);
+}

@@ -9,6 +9,7 @@
 
 struct su_root_s;
 struct bridge;
+struct stats;
 
 /* Routing's side of a call (a function pointer table the route part
  * registers; DESIGN.md "Routing above the call"). */
@@ -46,6 +47,9 @@ void bridge_shutdown(struct bridge *br, void (*idle_h)(void *arg), void *arg);
  * shutdown grace time is over and the far ends did not finish clearing. */
 void bridge_drop_calls(struct bridge *br);
 unsigned bridge_call_count(const struct bridge *br);
+/** The calls' metrics (bridge/call_stats.h) into s, which outlives br. 0,
+ * -EALREADY, -EEXIST or -ENOMEM. */
+int bridge_metrics_add(struct bridge *br, struct stats *s);
 
 /** A new call around the incoming leg a, which it then owns. 0, -EBUSY
  * (shutting down: no new calls) or -ENOMEM. */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/queue.h>
 
+#include "bridge/call_stats.h"
 #include "bridge/cause.h"
 #include "core/fsm.h"
 #include "core/log.h"
@@ -46,6 +47,7 @@ static int call_dismiss(struct call *c, struct leg *leg);
 static struct leg *call_other(const struct call *c, const struct leg *leg);
 static const char *call_fsm_describe(struct fsm_inst *fi);
 static void call_on_releasing(struct fsm_inst *fi, int prev);
+static void call_on_enter(struct fsm_inst *fi, int prev);
 
 #define B(s) FSM_BIT(CALL_ST_##s)
 #define E(e) FSM_BIT(CALL_EV_##e)
@@ -57,12 +59,14 @@ static const struct fsm_state call_states[CALL_ST__COUNT] = {
 			      E(LEG_ADDED) | E(RELEASED) | E(CLEAR), .action = call_routing_action },
 	[CALL_ST_PROCEEDING] = { "PROCEEDING", B(ALERTING) | B(ACTIVE) | B(RELEASING),
 				 E(LEG_ADDED) | E(ALERTING) | E(PROGRESS) | E(ANSWERED) | E(RELEASED) |
-				 E(CLEAR), CALL_T_RING_NO_ANSWER, .action = call_trying_action },
+				 E(CLEAR), CALL_T_RING_NO_ANSWER, .onenter = call_on_enter,
+				 .action = call_trying_action },
 	[CALL_ST_ALERTING] = { "ALERTING", B(ACTIVE) | B(RELEASING),
 			       E(LEG_ADDED) | E(ALERTING) | E(PROGRESS) | E(ANSWERED) | E(RELEASED) |
-			       E(CLEAR), CALL_T_RING_NO_ANSWER, .action = call_trying_action },
+			       E(CLEAR), CALL_T_RING_NO_ANSWER, .onenter = call_on_enter,
+			       .action = call_trying_action },
 	[CALL_ST_ACTIVE] = { "ACTIVE", B(RELEASING), E(RELEASED) | E(HOLD) | E(CLEAR),
-			     .action = call_active_action },
+			     .onenter = call_on_enter, .action = call_active_action },
 	[CALL_ST_RELEASING] = { "RELEASING", 0, E(RELEASED) | E(HOLD),
 				.onenter = call_on_releasing, .action = call_releasing_action },
 };
@@ -106,6 +110,7 @@ static void call_free(struct call *c)
 	LOGI(LSS_BRIDGE, "%s ended, cause %d (%s)%s%s cdr %s", call_describe(c), c->last_cause,
 	     cause_name(c->last_cause), media_stats_format(qa, sizeof(qa), &c->mst[0]),
 	     media_stats_format(qb, sizeof(qb), &c->mst[1]), c->cdr.uuid);
+	call_metrics_ended(c);
 	call_cdr_end(c);
 	if (br->route && br->route->call_ended)
 		br->route->call_ended(br->route_arg, c);
@@ -117,6 +122,12 @@ static void call_free(struct call *c)
 		br->idle_h(br->idle_arg);
 }
 
+/* Entering PROCEEDING, ALERTING, ACTIVE: the metrics' moments. */
+static void call_on_enter(struct fsm_inst *fi, int prev)
+{
+	call_metrics_enter(fi->priv, prev);
+}
+
 /* Entering RELEASING: clear every side with the cause, except the side
  * that cleared first. */
 static void call_on_releasing(struct fsm_inst *fi, int prev)
@@ -124,6 +135,7 @@ static void call_on_releasing(struct fsm_inst *fi, int prev)
 	struct call *c = fi->priv;
 	int cause = c->last_cause;
 
+	call_metrics_enter(c, prev);
 	if (c->a && c->a != c->cleared_by) {
 		call_cdr_leg_ended(c, 0, cause, 0);
 		c->a->ops->release(c->a, cause);

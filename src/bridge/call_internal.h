@@ -55,6 +55,7 @@ struct call {
 	struct media_stats mst[2];	/* a's and b's, taken as each goes */
 	struct cdr_record cdr;		/* the call's record, filled as it goes (call_cdr.c) */
 	int end_cause[2], end_status[2];	/* a's and b's: the cause (status) each ended with */
+	const char *a_kind, *b_kind;	/* leg kinds of the caller and the first called leg (metrics) */
 	char desc[48];
 };
 
@@ -66,6 +67,7 @@ struct bridge {
 	LIST_HEAD(, call) calls;
 	unsigned n_calls;
 	unsigned next_id;
+	struct call_metrics *metrics;	/* NULL: no registry (call_stats.c) */
 	int shutting_down;
 	void (*idle_h)(void *arg);
 	void *idle_arg;

@@ -2,6 +2,7 @@
  * and trace; their defaults and the checks that need the file system.
  * config.c applies them. SPDX-License-Identifier: GPL-2.0-only */
 #include "core/config_internal.h"
+#include "core/metrics_http.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -143,11 +144,16 @@ static int load_cdr(struct ctx *c, config_t *lc, struct cfg_ops *o)
 int config_ops_load(struct ctx *c, config_t *lc, struct gw_config *cfg)
 {
 	const config_setting_t *s;
+	struct sockaddr_storage ss;
 	int rc;
 
 	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
 		if ((s = config_lookup(lc, groups[i].name)) && (rc = group_apply(c, s, groups[i].opts, cfg)))
 			return rc;
+	if (cfg->ops.metrics_listen[0] && metrics_listen_parse(cfg->ops.metrics_listen, &ss))
+		return fail(c, config_lookup(lc, "metrics.listen"),
+			    "metrics listen \"%s\": not ADDRESS:PORT (\"127.0.0.1:9464\", \"[::1]:9464\")",
+			    cfg->ops.metrics_listen);
 	if ((rc = load_cdr(c, lc, &cfg->ops)))
 		return rc;
 	return load_control(c, lc, &cfg->ops);

@@ -70,6 +70,9 @@ void ctl_table(struct ctl_req *req, const char *name, const char *const *cols);
 void ctl_cell(struct ctl_req *req, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** The next cell, a number (a JSON number). */
 void ctl_cell_num(struct ctl_req *req, long long v);
+/** The next cell, a real number: shortest round-trip decimal (a JSON
+ * number); NaN and the infinities as the text "NaN", "+Inf", "-Inf". */
+void ctl_cell_real(struct ctl_req *req, double v);
 /** key: value in block (a JSON object of that name; blocks print in the
  * order first used). */
 void ctl_kv(struct ctl_req *req, const char *block, const char *key, const char *fmt, ...)

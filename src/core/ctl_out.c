@@ -2,6 +2,7 @@
  * says, kept as blocks of cells, rendered once as aligned text or JSON.
  * SPDX-License-Identifier: GPL-2.0-only */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,6 +145,23 @@ void ctl_cell_num(struct ctl_req *req, long long v)
 	if (asprintf(&s, "%lld", v) < 0)
 		s = NULL;
 	cell_add(req, cur_table(req), s, 1);
+}
+
+void ctl_cell_real(struct ctl_req *req, double v)
+{
+	char *s = NULL;
+	int finite = isfinite(v);
+
+	if (!finite)
+		s = strdup(isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf");
+	else if (asprintf(&s, "%.15g", v) < 0)
+		s = NULL;
+	else if (strtod(s, NULL) != v) {	/* the shortest that reads back the same */
+		free(s);
+		if (asprintf(&s, "%.17g", v) < 0)
+			s = NULL;
+	}
+	cell_add(req, cur_table(req), s, finite);
 }
 
 static void kv_add(struct ctl_req *req, const char *block, const char *key, char *val, int num)

@@ -117,6 +117,11 @@ int loop_fd_alloc_out(struct loop_fd **wp, su_root_t *root, int fd, loop_fd_h *h
 	return fd_alloc(wp, root, fd, SU_WAIT_OUT, h, arg);
 }
 
+int loop_fd_writable(struct loop_fd *lf, int on)
+{
+	return su_root_eventmask(lf->root, lf->index, lf->fd, on ? SU_WAIT_OUT : SU_WAIT_IN) < 0 ? -EIO : 0;
+}
+
 void loop_fd_free(struct loop_fd *lf)
 {
 	if (!lf)

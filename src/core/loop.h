@@ -28,6 +28,9 @@ int loop_fd_alloc_pri(struct loop_fd **wp, struct su_root_s *root, int fd, loop_
  * buffer at once). */
 int loop_fd_alloc_out(struct loop_fd **wp, struct su_root_s *root, int fd, loop_fd_h *h, void *arg);
 void loop_fd_free(struct loop_fd *w);
+/** on: call h when fd is writable instead of readable (a reply waits for
+ * room in the socket); off: readable again. 0 or -EIO. */
+int loop_fd_writable(struct loop_fd *w, int on);
 
 
 

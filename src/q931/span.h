@@ -46,6 +46,14 @@ enum g711_law span_law(const struct span *sp);
  * not kept for emergency calls; -ENETDOWN while no D-channel carries the
  * span's calls. Cheap: no Q.931, no allocation (span_avail.c). */
 int span_callable_chans(const struct span *sp);
+/* What a span carries now (span_stats.c), for metrics. */
+struct span_counts {
+	int chans;	/* B-channels configured */
+	int busy;	/* held by a call (incoming, outgoing or clearing) */
+	int unusable;	/* free but not usable: out of service, restarting */
+	int dchan_up;	/* 1: calls can be signalled (NFAS: on some D-channel of the group) */
+};
+void span_counts(const struct span *sp, struct span_counts *out);
 /* A call out on this span (SIP -> PRI). */
 struct pri_leg_params {
 	const char *called;	/* after the dial-peer's digit manipulation */

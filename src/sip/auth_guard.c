@@ -39,6 +39,7 @@ struct auth_guard {
 	struct auth_guard_params p;
 	struct guard_entry *src, *usr;
 	unsigned n_blocked;
+	unsigned long failures;		/* every failed answer, for metrics */
 };
 
 static unsigned key_hash(const char *s)
@@ -172,6 +173,7 @@ void auth_guard_failed(struct auth_guard *g, const char *source, const char *use
 	struct guard_entry *s = entry_get(g->src, source, 1), *u;
 	unsigned n;
 
+	g->failures++;
 	if (s && !s->blocked_until)
 		source_failed(g, s, user, now);
 	if (!user || !user[0] || !(u = entry_get(g->usr, user, 1)))
@@ -215,3 +217,5 @@ unsigned auth_guard_blocked_count(const struct auth_guard *g)
 {
 	return g->n_blocked;
 }
+
+unsigned long auth_guard_failures(const struct auth_guard *g) { return g->failures; }

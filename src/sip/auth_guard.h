@@ -28,5 +28,7 @@ void auth_guard_failed(struct auth_guard *g, const char *source, const char *use
 void auth_guard_sweep(struct auth_guard *g, long long now_ms);
 /** Sources blocked now (for tests and status). */
 unsigned auth_guard_blocked_count(const struct auth_guard *g);
+/** Failed digest answers since the start (auth_guard_failed calls), for metrics. */
+unsigned long auth_guard_failures(const struct auth_guard *g);
 
 #endif

@@ -805,3 +805,13 @@ void registrar_free(struct registrar *r)
 	free(r->b);
 	free(r);
 }
+
+void registrar_counts(const struct registrar *r, struct registrar_counts *out)
+{
+	long long now = wall_now();
+
+	*out = (struct registrar_counts){ .digest_failures = auth_guard_failures(r->guard),
+					  .blocked_sources = auth_guard_blocked_count(r->guard) };
+	for (size_t i = 0; i < r->n; i++)
+		out->bindings += r->b[i].expires_at > now;
+}

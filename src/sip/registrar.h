@@ -19,4 +19,12 @@ void registrar_free(struct registrar *r);
 /** Every live contact of user, newest first, at most max; returns how many. */
 int registrar_contacts(struct registrar *r, const char *user, char uris[][REG_URI_LEN], int max);
 
+/* What the registrar has seen, for metrics (read at scrape time). */
+struct registrar_counts {
+	unsigned bindings;		/* contacts registered and not expired */
+	unsigned long digest_failures;	/* failed digest answers (wrong password, unknown user, ...) */
+	unsigned blocked_sources;	/* sources refused now for guessing (auth_guard.h) */
+};
+void registrar_counts(const struct registrar *r, struct registrar_counts *out);
+
 #endif

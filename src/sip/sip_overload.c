@@ -286,3 +286,13 @@ void sip_overload_summary(struct sip_overload *o)
 	loop_timer_free(o->quiet);
 	o->quiet = NULL;
 }
+
+void sip_ua_counts(const struct sip_ua *ua, struct sip_ua_counts *out)
+{
+	const struct sip_overload *o = &ua->ovl;
+	int now = o->state == SIP_OVL_SHEDDING;	/* the episode under way is not in tot_ yet */
+
+	*out = (struct sip_ua_counts){ .ovl_invite = o->tot_invite + (now ? o->ep_invite : 0),
+				       .ovl_register = o->tot_register + (now ? o->ep_register : 0),
+				       .udp_drops = ovl_drops(o) };
+}

@@ -87,6 +87,13 @@ struct sip_ua_params {
 };
 
 int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p);
+
+/* The SIP side's own tallies since the start, for metrics. */
+struct sip_ua_counts {
+	unsigned long ovl_invite, ovl_register;	/* refused with 503 for overload */
+	unsigned long udp_drops;	/* datagrams the kernel dropped on the full socket buffer */
+};
+void sip_ua_counts(const struct sip_ua *ua, struct sip_ua_counts *out);
 /** Stop the stack (nua_shutdown); done runs when it has finished. */
 void sip_ua_shutdown(struct sip_ua *ua, void (*done)(void *arg), void *arg);
 void sip_ua_free(struct sip_ua *ua);

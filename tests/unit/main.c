@@ -46,6 +46,7 @@
 	X(sip_overload) \
 	X(sip_timers) \
 	X(srtp) \
+	X(stats) \
 	X(tonezone) \
 	X(transfer) \
 	X(udptl)
