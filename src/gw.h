@@ -20,6 +20,7 @@ struct loop_fd;
 struct loop_timer;
 struct ctl;
 struct cdr_db;
+struct stats_family;
 struct bridge_params;
 struct stats;
 struct metrics_http;
@@ -41,6 +42,8 @@ struct gw {
 	struct moh *moh;		/* rtp.moh_file, or NULL */
 	struct ctl *ctl;		/* sipgwctl's commands (control.socket) */
 	struct cdr_db *cdr;		/* cdr.database's writer, or NULL */
+#define GW_CDR_FAMILIES 4
+	struct stats_family *cdr_families[GW_CDR_FAMILIES];	/* its figures in stats */
 	struct stats *stats;		/* the metrics registry (gw_metrics.c) */
 	struct metrics_http *metrics;	/* its Prometheus endpoint (metrics.listen), or NULL */
 	long long t_start_us;		/* when it started (mono_us) */
@@ -59,7 +62,8 @@ int gw_metrics_register(struct gw *gw);
 void gw_metrics_free(struct gw *gw);
 
 /* gw_cdr.c: the CDR writer, opened before the bridge (bp's cdr_h set),
- * closed after it (drains); its commands (cdr path, cdr stats). */
+ * closed after it (drains); its commands (cdr path, cdr stats) and
+ * figures (sipgw_cdr_*: after gw_metrics_register). */
 int gw_cdr_start(struct gw *gw, struct bridge_params *bp);
 void gw_cdr_stop(struct gw *gw);
 int gw_cdr_register(struct gw *gw);

@@ -12,6 +12,7 @@
 #include "bridge/cdr_db.h"
 #include "core/ctl.h"
 #include "core/log.h"
+#include "core/stats.h"
 
 /* bridge_cdr_h: a copy into the writer's queue; the loop never waits on SQLite */
 static void gw_cdr_put(void *arg, const struct cdr_record *r)
@@ -88,9 +89,61 @@ static int cmd_cdr_export(void *arg, struct ctl_req *req, int argc, char **argv)
 	return -ENOTSUP;
 }
 
+/* ---- the writer's figures in the metrics (show stats, the endpoint) */
+
+static double st_written(const struct cdr_db_stats *st) { return (double)st->written; }
+static double st_queued(const struct cdr_db_stats *st) { return (double)st->queued; }
+static double st_dropped(const struct cdr_db_stats *st) { return (double)st->dropped; }
+static double st_failures(const struct cdr_db_stats *st) { return (double)st->failures; }
+
+static const struct {
+	const char *name, *help;
+	enum stats_type type;
+	double (*get)(const struct cdr_db_stats *st);
+} cdr_families[] = {
+	{ "sipgw_cdr_rows_written_total", "CDR rows committed to cdr.database", STATS_COUNTER, st_written },
+	{ "sipgw_cdr_rows_queued", "CDR rows waiting for the writer (a full or slow disk holds them)",
+	  STATS_GAUGE, st_queued },
+	{ "sipgw_cdr_rows_dropped_total", "CDR rows lost: past the queue's bound, or at exit on a failing disk "
+	  "(each logged as CSV)", STATS_COUNTER, st_dropped },
+	{ "sipgw_cdr_write_failures_total", "CDR transactions that failed (and were tried again)", STATS_COUNTER,
+	  st_failures },
+};
+
+static void collect_cdr(void *arg, struct stats_family *f)
+{
+	struct gw *gw = arg;
+	struct cdr_db_stats st;
+
+	if (!gw->cdr)
+		return;
+	cdr_db_get_stats(gw->cdr, &st);
+	for (size_t i = 0; i < sizeof(cdr_families) / sizeof(cdr_families[0]); i++)
+		if (f == gw->cdr_families[i])
+			stats_set(stats_series1(f, NULL), cdr_families[i].get(&st));
+}
+
+static int gw_cdr_metrics(struct gw *gw)
+{
+	int rc;
+
+	_Static_assert(sizeof(cdr_families) / sizeof(cdr_families[0]) == GW_CDR_FAMILIES, "one slot each");
+	if (!gw->stats || !gw->cdr)
+		return 0;
+	for (size_t i = 0; i < sizeof(cdr_families) / sizeof(cdr_families[0]); i++)
+		if ((rc = stats_family_add(gw->stats, &gw->cdr_families[i], &(struct stats_family_params){
+			     .name = cdr_families[i].name, .help = cdr_families[i].help,
+			     .type = cdr_families[i].type, .collect_h = collect_cdr, .collect_arg = gw })))
+			return rc;
+	return 0;
+}
+
 int gw_cdr_register(struct gw *gw)
 {
 	int rc;
+
+	if ((rc = gw_cdr_metrics(gw)))
+		return rc;
 
 	if ((rc = ctl_register(gw->ctl, "cdr path", "cdr path", cmd_cdr_path, gw)) ||
 	    (rc = ctl_register(gw->ctl, "cdr stats", "cdr stats", cmd_cdr_stats, gw)))

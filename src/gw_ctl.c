@@ -45,9 +45,9 @@ int gw_ctl_register(struct gw *gw)
 		     .root = gw->root, .path = o->control_socket, .mode = o->control_mode,
 		     .owner = o->control_uid, .group = o->control_gid })))
 		return rc;
-	if ((rc = gw_cdr_register(gw)))
-		return rc;
 	if ((rc = gw_metrics_register(gw)))
+		return rc;
+	if ((rc = gw_cdr_register(gw)))	/* its figures go in the metrics */
 		return rc;
 	return ctl_register(gw->ctl, "show version", "show version", cmd_show_version, gw);
 }

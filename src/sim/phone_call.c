@@ -292,14 +292,14 @@ static void display_of(const sip_from_t *f, char *out, size_t len)
 		snprintf(out, len, "%s", d);
 }
 
-/* "EVENT call N call-id ID" once, for the tests that match it in the
- * gateway's CDR (as the phone sees the dialog). */
+/* A call we place: "EVENT call N call-id=ID" once, at the first answer
+ * to its INVITE (nua picks the Call-ID), as for a call that comes in. */
 static void pcall_note_call_id(struct pcall *c, const sip_t *sip)
 {
 	if (c->call_id[0] || !sip || !sip->sip_call_id || !sip->sip_call_id->i_id)
 		return;
 	snprintf(c->call_id, sizeof(c->call_id), "%s", sip->sip_call_id->i_id);
-	phone_out(c->ph, "EVENT", "call %d call-id %s", c->id, c->call_id);
+	phone_out(c->ph, "EVENT", "call %d call-id=%s", c->id, c->call_id);
 }
 
 static void on_new_invite(struct phone *ph, nua_handle_t *nh, const sip_t *sip)
@@ -325,7 +325,8 @@ static void on_new_invite(struct phone *ph, nua_handle_t *nh, const sip_t *sip)
 			  ? sip->sip_request->rq_url->url_user
 			  : sip->sip_to && sip->sip_to->a_url->url_user ? sip->sip_to->a_url->url_user : "");
 	phone_print_identity(ph, c->id, sip);
-	pcall_note_call_id(c, sip);
+	if (sip->sip_call_id)	/* what sipgwctl show calls names the dialog by */
+		phone_out(ph, "EVENT", "call %d call-id=%s", c->id, sip->sip_call_id->i_id);
 
 	has_sdp = pcall_sdp_of(sip, &si) == 0;
 	if (has_sdp && pcall_apply_remote(c, &si) < 0) {

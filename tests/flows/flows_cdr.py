@@ -47,7 +47,7 @@ def check_times(r, answered):
 
 
 def phone_call_id(phone, n=1):
-    return phone.wait_line(r"EVENT call %d call-id (\S+)" % n).group(1)
+    return phone.wait_line(r"EVENT call %d call-id=(\S+)" % n).group(1)
 
 
 @flow
@@ -60,6 +60,11 @@ def cdr_answered_row(tb):
     if pbx.wait_exit() != 0 or phone.wait_exit() != 0:
         raise FlowError("a simulator failed")
     r = tb.wait_cdr(1)[0]
+    # the writer's figures, as a monitoring system scrapes them
+    st = dict((x["name"], x["value"]) for x in tb.ctl("show", "stats", "sipgw_cdr", json=True)["stats"])
+    if st != {"sipgw_cdr_rows_written_total": 1, "sipgw_cdr_rows_queued": 0, "sipgw_cdr_rows_dropped_total": 0,
+              "sipgw_cdr_write_failures_total": 0}:
+        raise FlowError("show stats sipgw_cdr: %s" % st)
     want(r, id=1, outcome="answered", cleared_by="called", cause=16, dial_peer=100,
          in_kind="pri", in_calling="5551000", in_called="2001", in_display="User A", in_span="pbx-a",
          in_cause=16, in_status=None,
