@@ -249,3 +249,28 @@ def cdr_export_csv(tb):
     rc, out, err = export(tb, "--csv")
     if rc != 3 or "no sipgw is running" not in err:
         raise FlowError("export -s with no gateway: exit %d: %s" % (rc, err))
+
+
+@flow
+def cdr_locked_database_calls_go_on(tb):
+    """CDR: another process holds the database's write lock (as a stalled disk would): calls and audio go on, the row waits in memory and is written once the lock goes."""
+    phone = tb.phone("phone", "--answer-after", "0.2", "--tone", "1000", "--detect", "2000",
+                     "--hangup-after", "1.0", "--exit-after-calls", "1")
+    tb.gateway(tb.config([voip_peer(100, "2...", phone.port)]))
+    db = sqlite3.connect(tb.cdr_path, timeout=5, isolation_level=None)
+    try:
+        db.execute("BEGIN EXCLUSIVE")
+        pbx = pbx_call(tb, "--tone", "2000", "--detect", "1000")
+        if pbx.wait_exit() != 0 or phone.wait_exit() != 0:
+            raise FlowError("a call failed while the CDR database was locked")
+        fl.check_audio_crossed(pbx, phone)
+        expect = fl.PBX_CONNECTED + ["< DISCONNECT cause=16", "> RELEASE", "< RELEASE COMPLETE"]
+        fl.expect_ladder("PRI", fl.q931_ladder(pbx.lines()), expect)
+        st = tb.ctl("cdr", "stats", json=True)["cdr"]
+        if st["queued"] != 1 or st["written"] != 0:
+            raise FlowError("cdr stats with the database locked: %s" % st)
+    finally:
+        db.execute("ROLLBACK")
+        db.close()
+    r = tb.wait_cdr(1, timeout=10)[0]      # the writer tries again (each second, 2 s busy wait)
+    want(r, outcome="answered", cause=16)
