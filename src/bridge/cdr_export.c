@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -41,6 +42,35 @@ static void put_field(FILE *out, sqlite3_stmt *s, int i)
 	}
 }
 
+/* Read-only, as a member of sipgw's group may (the file is 0640): with
+ * the gateway running, its -wal and -shm are there to read (SQLite 3.22+
+ * reads a -shm it cannot write). With none (the gateway stopped and closed
+ * the file cleanly), a read-only WAL open would have to create the -shm:
+ * nobody writes the file then, so it is opened as immutable. */
+static int open_ro(const char *path, const char *sql, sqlite3 **dbp, sqlite3_stmt **sp)
+{
+	char wal[4200], *uri;
+	int rc;
+
+	if (sqlite3_open_v2(path, dbp, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_busy_timeout(*dbp, 2000) == SQLITE_OK &&
+	    sqlite3_prepare_v2(*dbp, sql, -1, sp, NULL) == SQLITE_OK)
+		return 0;
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	rc = sqlite3_errcode(*dbp);
+	if ((rc != SQLITE_READONLY && rc != SQLITE_CANTOPEN) || access(wal, F_OK) == 0 || access(path, R_OK) ||
+	    strpbrk(path, "?#%"))	/* a URI would need them escaped */
+		return -EIO;
+	if (!(uri = sqlite3_mprintf("file:%s?immutable=1", path)))
+		return -ENOMEM;
+	sqlite3_close(*dbp);
+	*dbp = NULL;
+	rc = sqlite3_open_v2(uri, dbp, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) == SQLITE_OK &&
+	     sqlite3_prepare_v2(*dbp, sql, -1, sp, NULL) == SQLITE_OK ? 0 : -EIO;
+	sqlite3_free(uri);
+	return rc;
+}
+
 long cdr_export_csv(const char *path, long long since_ms, FILE *out, char *err, size_t errlen)
 {
 	size_t n = cdr_columns(), len = 64;
@@ -64,15 +94,13 @@ long cdr_export_csv(const char *path, long long since_ms, FILE *out, char *err, 
 	}
 	/* by the end: a call that was up at the last export is in the next */
 	strcat(sql, " FROM cdr WHERE end_ms >= ? ORDER BY seq");
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-	    sqlite3_busy_timeout(db, 2000) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+	rc = open_ro(path, sql, &db, &s);
+	free(sql);
+	if (rc) {
 		snprintf(err, errlen, "%s: %s", path, db ? sqlite3_errmsg(db) : "cannot open");
 		sqlite3_close(db);
-		free(sql);
 		return -EIO;
 	}
-	free(sql);
 	sqlite3_bind_int64(s, 1, since_ms);
 	for (size_t i = 0; i < n; i++)
 		fprintf(out, "%s%s", i ? "," : "", cdr_column_name(i));
