@@ -176,6 +176,9 @@ $(BUILD)/fuzz_q931: $(BUILD)/tests/fuzz/fuzz_q931.o $(BUILD)/tests/fuzz/pri_aren
 # fuzz_sim_dtmf: the simulators' DTMF parsers, outside libsipgw.a
 $(BUILD)/fuzz_sim_dtmf: $(BUILD)/tests/fuzz/fuzz_sim_dtmf.o $(BUILD)/src/sim/sim_dtmf.o $(BUILD)/libsipgw.a
 	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+# fuzz_ctl_spans: sipgwctl's span commands, in the daemon's gw_spans.c (not in libsipgw.a)
+$(BUILD)/fuzz_ctl_spans: $(BUILD)/tests/fuzz/fuzz_ctl_spans.o $(BUILD)/src/gw_spans.o $(BUILD)/libsipgw.a
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 # fuzz_auth keeps the registrar's auth module (tests/fuzz/fuzz_auth.c says why)
 $(BUILD)/fuzz_auth: FUZZ_LDFLAGS := -Wl,--wrap=auth_mod_create
 $(BUILD)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/libsipgw.a

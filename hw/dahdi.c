@@ -452,6 +452,11 @@ err:
 	return rc;
 }
 
+static void dh_alarms(struct span_hw *hw, char *buf, size_t len)
+{
+	dh_alarm_str(hw->alarms, buf, len);
+}
+
 const struct span_hw_ops dahdi_hw_ops = {
 	.name = "dahdi",
 	.clocks_media = 1,
@@ -460,4 +465,5 @@ const struct span_hw_ops dahdi_hw_ops = {
 	.d_read = dh_d_read,
 	.d_write = dh_d_write,
 	.b_write = dh_b_write,
+	.alarms = dh_alarms,
 };

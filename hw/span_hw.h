@@ -47,6 +47,10 @@ struct span_hw_ops {
 	 * far end went? (NFAS: a D-channel failure leaves the calls up; a line
 	 * in alarm does not.) NULL: no. */
 	int (*b_alive)(struct span_hw *hw);
+	/* Optional: the line's alarms as a person reads them ("none", "red",
+	 * "yellow, blue"), for sipgwctl show spans. NULL: the back end has
+	 * none but "far end gone", which the span knows itself. */
+	void (*alarms)(struct span_hw *hw, char *buf, size_t len);
 };
 
 extern const struct span_hw_ops loopback_hw_ops;

@@ -56,6 +56,8 @@ struct gw {
 /** The gateway's own commands (show version); each gw_*.c file has its
  * registration function, called once the parts are up. 0 or -errno. */
 int gw_ctl_register(struct gw *gw);
+/** show spans, show channels, busyout / unbusy, debug q931 (gw_spans.c). */
+int gw_spans_register(struct gw *gw);
 /** The metrics registry, its families, the Prometheus endpoint and `show
  * stats`. gw_metrics_free() goes after every part the registry reads. */
 int gw_metrics_register(struct gw *gw);

@@ -49,5 +49,7 @@ int gw_ctl_register(struct gw *gw)
 		return rc;
 	if ((rc = gw_cdr_register(gw)))	/* its figures go in the metrics */
 		return rc;
+	if ((rc = gw_spans_register(gw)))
+		return rc;
 	return ctl_register(gw->ctl, "show version", "show version", cmd_show_version, gw);
 }

@@ -146,7 +146,9 @@ int main(int argc, char **argv)
 		free(req);
 		return e == ENOENT || e == ECONNREFUSED ? EX_NOT_RUNNING : EX_FAILED;
 	}
-	if (send_all(fd, req, req_len)) {
+	/* A gateway that refuses us answers and closes at once, maybe before
+	 * our request is out: its answer is still there to read. */
+	if (send_all(fd, req, req_len) && errno != EPIPE && errno != ECONNRESET) {
 		fprintf(stderr, "sipgwctl: %s: sending: %s\n", path, strerror(errno));
 		free(req);
 		close(fd);

@@ -62,6 +62,13 @@ struct span {
 	size_t inject_len;
 	uint32_t oos;				/* B-channels (bit per number) the far end took
 						 * out of service (SERVICE) */
+	uint32_t busied;			/* B-channels (bit per number) the operator busied
+						 * out (sipgwctl busyout): not hunted, either way */
+	uint32_t busied_svc;			/* ... whose SERVICE out of service is owed to the
+						 * far end (sent once the channel is idle) */
+	int debug_q931;				/* sipgwctl debug q931: libpri's message dump at notice */
+	char dbg_line[256];			/* a dump line libpri gave in pieces */
+	size_t dbg_len;
 	uint32_t restart_wait;			/* B-channels (bit per number) whose RESTART
 						 * awaits its ACKNOWLEDGE (Q.931 5.5.1) */
 	struct loop_timer *t316;		/* RESTART ACKNOWLEDGE due (Q.931 table 9-1) */
@@ -181,6 +188,8 @@ void pri_leg_overlap(struct pri_leg *pl, const struct leg_setup_info *si);
 int span_redirect_q931(enum leg_redirect why);
 /** enum pri_state */
 int pri_leg_state(const struct pri_leg *pl);
+/** Its state by the spec's name ("ACTIVE"), for sipgwctl. */
+const char *pri_leg_state_name(const struct pri_leg *pl);
 void pri_leg_tick(struct pri_leg *pl);
 void pri_leg_frame_in(struct pri_leg *pl, const uint8_t *frame, size_t len);
 void span_reschedule(struct span *sp);
@@ -235,5 +244,21 @@ void span_t316_cb(void *arg);
 void span_on_far_restart(struct span *sp, int evchan);
 /** SERVICE from the far end: B-channel evchan in or out of service (SPAN_SERVICE_*). */
 void span_on_service(struct span *sp, int evchan, int status);
+
+/* span_busy.c: the operator's busyout (sipgwctl busyout / unbusy) */
+/** Is chan busied out by the operator (not to be hunted, nor taken by a SETUP)? */
+int span_chan_busied(const struct span *sp, int chan);
+/** chan's call gave it back: a SERVICE out of service owed for it goes now. */
+void span_busy_chan_idle(struct span *sp, int chan);
+/** The span's calls can be signalled again (D-channel up, after its
+ * RESTARTs): SERVICE out of service again for every busied-out idle channel,
+ * since the far end may have forgotten it with the link. */
+void span_busy_resend(struct span *sp);
+/** libpri's debug flags for d's own instance: Q.921 at log level debug,
+ * the Q.931 dump while sipgwctl debug q931 is on for it. */
+void span_debug_apply(struct span *d);
+/** A line (or a piece of one) libpri printed for d: 1 when it was a
+ * debug q931 dump and is logged at notice, 0 to log it as usual. */
+int span_debug_msg(struct span *d, const char *s);
 
 #endif

@@ -788,3 +788,8 @@ int pri_leg_state(const struct pri_leg *pl)
 {
 	return pl->fi.state;
 }
+
+const char *pri_leg_state_name(const struct pri_leg *pl)
+{
+	return fsm_state_name(&pri_fsm, pl->fi.state);
+}

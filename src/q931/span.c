@@ -115,11 +115,12 @@ int span_chan_restarting(const struct span *sp, int chan)
 	return chan > 0 && chan < SPAN_MAX_CHANS && (sp->restart_wait & (1u << chan));
 }
 
-/* Out of service by a SERVICE message (maintenance), or restarting: not
- * to be hunted for a new call. */
+/* Out of service by a SERVICE message (maintenance), busied out by the
+ * operator, or restarting: not to be hunted for a new call. */
 static int span_chan_unusable(const struct span *sp, int chan)
 {
-	return span_chan_restarting(sp, chan) || (chan > 0 && chan < SPAN_MAX_CHANS && (sp->oos & (1u << chan)));
+	return span_chan_restarting(sp, chan) || span_chan_busied(sp, chan) ||
+	       (chan > 0 && chan < SPAN_MAX_CHANS && (sp->oos & (1u << chan)));
 }
 
 void span_chan_take(struct span *sp, struct pri_leg *pl, int chan)
@@ -135,6 +136,7 @@ void span_chan_put(struct span *sp, struct pri_leg *pl)
 	sp->chans[pl->chan] = NULL;
 	LOGI(LSS_Q931, "span %s: B-channel %d free, %d of %d B-channels free", sp->cfg->name, pl->chan,
 	     span_free_chans(sp), sp->n_b);
+	span_busy_chan_idle(sp, pl->chan);
 }
 
 int span_free_chans(const struct span *sp)
@@ -260,13 +262,13 @@ static void on_ring(struct span *sp, const pri_event *ev)
 	if (chan > 0 && span_chan_valid(sp, chan) && sp->chans[chan])
 		glare_settle(sp, chan);
 	if (chan <= 0 || !span_chan_valid(sp, chan) || sp->chans[chan] ||
-	    span_chan_restarting(sp, chan)) {
+	    span_chan_restarting(sp, chan) || span_chan_busied(sp, chan)) {
 		/* Preferred channel busy (or not yet back from our RESTART,
-		 * Q.931 5.5.1) or none named: hunt, unless the caller insisted
-		 * on this one (exclusive), Q.931 5.2.3.1. */
+		 * Q.931 5.5.1, or busied out) or none named: hunt, unless the
+		 * caller insisted on this one (exclusive), Q.931 5.2.3.1. */
 		if (chan > 0 && !r->flexible && span_chan_valid(sp, chan)) {
-			LOGN(LSS_Q931, "span %s: SETUP for busy B-channel %d (exclusive): cause %d",
-			     sp->cfg->name, chan, PRI_CAUSE_REQUESTED_CHAN_UNAVAIL);
+			LOGN(LSS_Q931, "span %s: SETUP for %s B-channel %d (exclusive): cause %d", sp->cfg->name,
+			     span_chan_busied(sp, chan) ? "busied-out" : "busy", chan, PRI_CAUSE_REQUESTED_CHAN_UNAVAIL);
 			pri_hangup(sp->pri, r->call, PRI_CAUSE_REQUESTED_CHAN_UNAVAIL);
 			return;
 		}
@@ -632,8 +634,7 @@ static int span_pri_start(struct span *sp)
 	 * ISO/IEC 13868), which libpri sends only when facilities are enabled. */
 	if (sp->cfg->switchtype == SWITCH_QSIG)
 		pri_facility_enable(pri);
-	if (log_get_level() >= LOG_LVL_DEBUG)
-		pri_set_debug(pri, PRI_DEBUG_Q921_STATE | PRI_DEBUG_Q921_DUMP);
+	span_debug_apply(sp);
 	span_nfas_started(sp);
 	span_reschedule(sp);
 	return 0;
@@ -727,6 +728,9 @@ static const struct span_hw_cbs hw_cbs = {
 static void pri_msg_cb(struct pri *pri, char *s)
 {
 	size_t n = strlen(s);
+
+	if (pri && span_debug_msg(pri_get_userdata(pri), s))
+		return;
 	LOGD(LSS_Q931, "libpri: %.*s", (int)(n && s[n - 1] == '\n' ? n - 1 : n), s);
 }
 

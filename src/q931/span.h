@@ -73,4 +73,62 @@ struct pri_leg_params {
  * rather than cut). alloc itself returns 0 or -ENOMEM. */
 int pri_leg_alloc_outgoing(struct leg **legp, struct span *sp, const struct pri_leg_params *p);
 
+/* What sipgwctl shows of a span (span_info.c): read from its state, no
+ * Q.931 exchanged, nothing allocated. */
+struct span_info {
+	const char *name, *type, *framing, *switchtype, *role;	/* as configured */
+	int dchan_up;		/* calls can be signalled (NFAS: on some D-channel of the group) */
+	int has_dchan;		/* the span has a D-channel of its own (NFAS nfas_d none: 0) */
+	int q921_up;		/* its own D-channel's Q.921 link is in multiple-frame
+				 * established state (Q.921 5.5) */
+	int nfas_group;		/* 0: not NFAS */
+	const char *nfas_d;	/* NFAS: "primary", "backup" or "none" (the span's D-channel role) */
+	const char *signalled_on;	/* the span whose D-channel carries its calls now */
+	char alarms[96];	/* "none", the line's ("red", "yellow", ...) or "far end gone" */
+	int n_b;		/* B-channels */
+	int busy, idle;		/* in a call; free for a new one (reserved ones included) */
+	int oos_far, oos_near;	/* out of service by the far end's SERVICE; busied out by us */
+	int restarting;		/* RESTART sent, not acknowledged */
+	int reserved;		/* channels kept for emergency calls (of the idle ones) */
+	int calls;		/* calls up (legs not yet released) */
+	int service_messages;	/* SERVICE goes to the far end for a busyout */
+	int debug_q931;		/* sipgwctl debug q931 is on for it */
+};
+void span_info_get(const struct span *sp, struct span_info *si);
+
+enum span_chan_state {
+	SPAN_CH_IDLE, SPAN_CH_BUSY, SPAN_CH_RESTARTING, SPAN_CH_OOS_FAR, SPAN_CH_OOS_NEAR, SPAN_CH_RESERVED,
+	SPAN_CH__COUNT
+};
+const char *span_chan_state_name(enum span_chan_state st);
+
+struct span_chan_info {
+	int chan;
+	enum span_chan_state state;	/* busy wins over the rest: a call goes on on a channel
+					 * taken out of service meanwhile */
+	int oos_far, oos_near;		/* besides: the far end's SERVICE / our busyout */
+	const char *q931_state;		/* busy: its leg's Q.931 state ("ACTIVE"), else "" */
+	const struct leg *leg;		/* busy: the leg holding it, else NULL */
+	int outgoing;			/* busy: the call went out on the span (SIP -> PRI) */
+	const char *called, *calling;	/* busy: the call's numbers as signalled, else "" */
+};
+/** Each B-channel of sp, ascending: n of them into out (max SPAN_MAX_CHANS). */
+int span_chan_info_get(const struct span *sp, struct span_chan_info *out, int max);
+/** Is chan a B-channel of sp? */
+int span_is_bchan(const struct span *sp, int chan);
+
+/** Busy out (busy 1) B-channels lo..hi of sp (those of its B-channels in
+ * that range), or put them back in use (busy 0), as Cisco's busyout: no
+ * new call in either direction is hunted on them, calls up on them stay.
+ * With the span's service_messages, SERVICE out of service (in service)
+ * goes to the far end for each, for a busy one once its call is over.
+ * Kept over D-channel and far-end changes. partial: channels of the range
+ * already so are left as they are (a whole span after some of it). 0, or
+ * -EINVAL (lo or hi not a B-channel, lo > hi), -EALREADY (*chanp: the first
+ * channel already so, nothing changed; partial: all of them are). */
+int span_busyout(struct span *sp, int lo, int hi, int busy, int partial, int *chanp);
+/** sipgwctl debug q931: libpri's decoded dump of every Q.931 message of
+ * sp (NFAS: of its group's D-channels) logged at notice while on. */
+void span_debug_q931(struct span *sp, int on);
+
 #endif

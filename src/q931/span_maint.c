@@ -32,11 +32,14 @@ void span_restart_idle(struct span *sp)
 		sp->restart_wait |= 1u << chan;
 		n++;
 	}
-	if (!n)
-		return;
-	LOGN(LSS_Q931, "span %s: RESTART sent for %d idle B-channel(s) (Q.931 5.5), %d in calls",
-	     sp->cfg->name, n, busy);
-	loop_timer_start(sp->t316, SPAN_T316_MS);
+	if (n) {
+		LOGN(LSS_Q931, "span %s: RESTART sent for %d idle B-channel(s) (Q.931 5.5), %d in calls",
+		     sp->cfg->name, n, busy);
+		loop_timer_start(sp->t316, SPAN_T316_MS);
+	}
+	/* a RESTART makes a channel idle, not in service: the operator's
+	 * busyout is said again after it */
+	span_busy_resend(sp);
 }
 
 void span_restart_chan(struct span *sp, int chan)

@@ -90,6 +90,7 @@ struct pbx_opts {
 					 * acknowledged and digits collected up to this many */
 	int oos_chan;			/* > 0: SERVICE out of service for it at D-channel up */
 	int ins_after_calls;		/* ... and in service again after this many incoming calls */
+	int service_msgs;		/* --service-messages: take SERVICE from the gateway (and log it) */
 	int calls_in;			/* incoming calls to take before done (default 1) */
 	int switch_transfer;		/* --switch-transfer: perform the gateway's 2BCT (pbx_xfer.c) */
 	int calling_plan;		/* --calling-ton: type of number | plan of our calling number */

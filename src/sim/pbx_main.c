@@ -70,7 +70,7 @@ enum {
 	OPT_STATS, OPT_HELP, OPT_PREFERRED, OPT_GLARE, OPT_RECONNECT, OPT_NO_RESTART_WAIT,
 	OPT_SEND_EMPTY_AT, OPT_FLOOD_BAD_B, OPT_FLOOD_AT, OPT_RESTART_AT, OPT_HOLD_AT, OPT_RETRIEVE_AT, OPT_OVERLAP, OPT_COLLECT, OPT_OOS, OPT_INS_AFTER, OPT_CALLS_IN, OPT_CALLING_TON, OPT_RESTRICTED, OPT_REDIRECTING, OPT_REDIR_REASON, OPT_PCAP,
 	OPT_NFAS, OPT_CALL_IFACE, OPT_DROP_DCHAN_AT, OPT_SWITCH_TRANSFER, OPT_FAX_SEND, OPT_FAX_RECV,
-	OPT_DTMF_MODE, OPT_DTMF_MS, OPT_DTMF_AFTER, OPT_TONE_ANS, OPT_ECHO, OPT_DATA_CALL,
+	OPT_DTMF_MODE, OPT_DTMF_MS, OPT_DTMF_AFTER, OPT_TONE_ANS, OPT_ECHO, OPT_DATA_CALL, OPT_SERVICE_MSGS,
 };
 
 static const struct option long_opts[] = {
@@ -116,6 +116,7 @@ static const struct option long_opts[] = {
 	{ "overlap", required_argument, NULL, OPT_OVERLAP },
 	{ "collect", required_argument, NULL, OPT_COLLECT },
 	{ "oos", required_argument, NULL, OPT_OOS },
+	{ "service-messages", no_argument, NULL, OPT_SERVICE_MSGS },
 	{ "ins-after-calls", required_argument, NULL, OPT_INS_AFTER },
 	{ "calls-in", required_argument, NULL, OPT_CALLS_IN },
 	{ "calling-ton", required_argument, NULL, OPT_CALLING_TON },
@@ -157,6 +158,8 @@ static void usage(FILE *f)
 	      "          [--calls-in N]  incoming calls to take before --exit-when-done (1)\n"
 	      "  service: [--oos CHAN] SERVICE out of service for CHAN at D-channel up\n"
 	      "          [--ins-after-calls N]  and back in service after N incoming calls\n"
+	      "          [--service-messages]  take the gateway's SERVICE (busyout): EVENT service\n"
+	      "          from gateway chan=N out|in\n"
 	      "  media:  [--tone HZ] [--dtmf DIGITS] [--detect HZ | --detect HZ+HZ (a dual tone)]\n"
 	      "          [--dtmf-mode inband|keypad]  --dtmf as tones on the B-channel (default), or\n"
 	      "          one INFORMATION with Keypad facility per digit once connected\n"
@@ -389,6 +392,7 @@ static int opts_parse(struct pbx_opts *o, int argc, char **argv)
 		case OPT_OVERLAP: rc = parse_int(optarg, 0, 63, &o->overlap); break;
 		case OPT_COLLECT: rc = parse_int(optarg, 1, 63, &o->collect); break;
 		case OPT_OOS: rc = parse_int(optarg, 1, PBX_MAX_CHAN, &o->oos_chan); break;
+		case OPT_SERVICE_MSGS: o->service_msgs = 1; break;
 		case OPT_INS_AFTER: rc = parse_int(optarg, 0, 1000000, &o->ins_after_calls); break;
 		case OPT_CALLS_IN: rc = parse_int(optarg, 1, 1000000, &o->calls_in); break;
 		case OPT_CALLING_TON: rc = LOOKUP(ton_names, optarg, &o->calling_plan); break;

@@ -100,7 +100,7 @@ static int pbx_dchan_start(struct pbx *p, struct pbx_dchan *d)
 		return -ENOMEM;
 	if (p->opt.overlap >= 0 || p->opt.collect)
 		pri_set_overlapdial(d->pri, 1);	/* Sending Complete only when complete */
-	if (p->opt.oos_chan)
+	if (p->opt.oos_chan || p->opt.service_msgs)
 		pri_set_service_message_support(d->pri, 1);
 	/* A Q.SIG PBX names its callers in Facility (ECMA-164); libpri sends
 	 * that only with facilities enabled (there is no display IE in Q.SIG). */
@@ -221,6 +221,15 @@ static void pbx_pri_event(struct pbx_dchan *d, pri_event *e)
 	case PRI_EVENT_DCHAN_DOWN:
 		pbx_nfas_dchan_state(d, 0);
 		break;
+	case PRI_EVENT_SERVICE: {
+		/* the gateway's busyout (libpri has answered SERVICE ACKNOWLEDGE) */
+		int iface, chan;
+
+		pbx_chan_decode(d, e->service.channel, &iface, &chan);
+		pbx_out(d->pbx, PBX_EVENT, "service from gateway %s %s", pbx_chan_str(d->pbx, "chan", iface, chan).s,
+			e->service.changestatus == 0 ? "in" : e->service.changestatus == 2 ? "out" : "other");
+		break;
+	}
 	default:
 		pbx_call_handle_event(d, e);
 		break;

@@ -307,8 +307,9 @@ class Testbed:
         """The DAHDI span number of a span by name: 1, 2, ... in the order first named."""
         return self.span_nums.setdefault(span, len(self.span_nums) + 1)
 
-    def ctl(self, line):
-        """A line to the fake DAHDI's control socket ("alarm 1 red"); returns its answer."""
+    def fake_ctl(self, line):
+        """A line to the fake DAHDI's control socket ("alarm 1 red"); returns its answer.
+        (Not ctl(): that one is sipgwctl's.)"""
         s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             s.settimeout(5)

@@ -36,7 +36,7 @@ def dahdi_red_alarm_mid_call(tb):
     pbx.wait_line(r"AUDIO tone 1000 on")
     phone.wait_line(r"AUDIO tone 2000 on")
 
-    if tb.ctl("alarm 1 red") != "ok":
+    if tb.fake_ctl("alarm 1 red") != "ok":
         raise FlowError("the fake DAHDI refused the alarm")
     gw.wait_line(r"span pbx-a: DAHDI span 1 alarms: red \(were none\): span down", stream="err")
     bye = phone.wait_line(r"SIP < BYE .*").group(0)
@@ -55,7 +55,7 @@ def dahdi_red_alarm_mid_call(tb):
     if len([1 for s in q931_ladder(pbx.lines()) if s == "< SETUP"]) != setups_before:
         raise FlowError("a SETUP reached the span while it was in red alarm")
 
-    if tb.ctl("alarm 1 clear") != "ok":
+    if tb.fake_ctl("alarm 1 clear") != "ok":
         raise FlowError("the fake DAHDI refused to clear the alarm")
     gw.wait_line(r"span pbx-a: DAHDI span 1 alarms: none \(were red\): span up", stream="err")
     gw.wait_count(r"span pbx-a: D-channel up", 2, timeout=30, stream="err")
@@ -94,10 +94,10 @@ def dahdi_alarm_cycles_bounded_memory(tb):
 
     def cycles(n, done):
         for i in range(done, done + n):
-            if tb.ctl("alarm 1 red") != "ok":
+            if tb.fake_ctl("alarm 1 red") != "ok":
                 raise FlowError("the fake DAHDI refused the alarm")
             gw.wait_count(r"span pbx-a: DAHDI span 1 alarms: red .*: span down", i + 1, stream="err")
-            if tb.ctl("alarm 1 clear") != "ok":
+            if tb.fake_ctl("alarm 1 clear") != "ok":
                 raise FlowError("the fake DAHDI refused to clear the alarm")
             gw.wait_count(r"span pbx-a: DAHDI span 1 alarms: none .*: span up", i + 2, stream="err")
         return done + n

@@ -45,6 +45,7 @@
 	X(sip_listen) \
 	X(sip_overload) \
 	X(sip_timers) \
+	X(span_info) \
 	X(srtp) \
 	X(stats) \
 	X(tonezone) \
