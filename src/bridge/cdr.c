@@ -117,34 +117,30 @@ struct cdr_col {
 };
 
 #define X_ROW(e, n, t) { n, CDR_T_##t },
+#define X_IN(e, n, t) { "in_" n, CDR_T_##t },
+#define X_OUT(e, n, t) { "out_" n, CDR_T_##t },
 static const struct cdr_col call_cols[] = { CDR_CALL_COLS(X_ROW) };
-static const struct cdr_col leg_cols[] = { CDR_LEG_COLS(X_ROW) };
+static const struct cdr_col leg_cols[2][LCOL__COUNT] = { { CDR_LEG_COLS(X_IN) }, { CDR_LEG_COLS(X_OUT) } };
 #undef X_ROW
+#undef X_IN
+#undef X_OUT
 
 #define N_CALL (sizeof(call_cols) / sizeof(call_cols[0]))
-#define N_LEG (sizeof(leg_cols) / sizeof(leg_cols[0]))
+#define N_LEG LCOL__COUNT
 
 size_t cdr_columns(void) { return N_CALL + 2 * N_LEG; }
 
 const char *cdr_column_name(size_t i)
 {
-	static char names[2][N_LEG][24];
-
 	if (i < N_CALL)
 		return call_cols[i].name;
 	i -= N_CALL;
-	if (i >= 2 * N_LEG)
-		return NULL;
-	/* built once, read-only after: the writer thread and the loop both ask */
-	if (!names[i / N_LEG][i % N_LEG][0])
-		snprintf(names[i / N_LEG][i % N_LEG], 24, "%s_%s", i < N_LEG ? "in" : "out",
-			 leg_cols[i % N_LEG].name);
-	return names[i / N_LEG][i % N_LEG];
+	return i < 2 * N_LEG ? leg_cols[i / N_LEG][i % N_LEG].name : NULL;
 }
 
 const char *cdr_column_sqltype(size_t i)
 {
-	enum cdr_type t = i < N_CALL ? call_cols[i].type : leg_cols[(i - N_CALL) % N_LEG].type;
+	enum cdr_type t = i < N_CALL ? call_cols[i].type : leg_cols[0][(i - N_CALL) % N_LEG].type;
 
 	return t == CDR_T_INT ? "INTEGER" : t == CDR_T_REAL ? "REAL" : "TEXT";
 }
