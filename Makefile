@@ -5,7 +5,7 @@
 #   make bench  benchmarks (figures only, never pass/fail on time)
 #   make fuzz   libFuzzer targets in tests/fuzz, each FUZZ_TIME seconds
 
-PKGS    := sofia-sip-ua spandsp speexdsp sqlite3 libconfig opus libtiff-4 libsrtp2
+PKGS    := sofia-sip-ua spandsp speexdsp sqlite3 libconfig opus libtiff-4 libsrtp2 libsystemd
 BUILD   ?= build
 CC      ?= cc
 OPT     ?= -O2
@@ -121,6 +121,7 @@ test: deps
 	$(MAKE) -j2 unit-asan
 	$(MAKE) -j2 fuzz-replay
 	$(MAKE) -j2 flows
+	$(MAKE) test-package
 
 bench: deps
 	@scripts/install-bench-deps.sh
@@ -138,6 +139,9 @@ $(BUILD)/codec-bench: $(call obj,bench/codec_bench.c) $(BUILD)/libsipgw.a
 
 clean:
 	rm -rf build build-asan
+
+# make install, make deb, make test-package
+include dist/install.mk
 
 # ---- fuzzing (tests/fuzz): libFuzzer targets, clang only ----
 # Every object is built again with clang, instrumented for coverage and under
@@ -175,6 +179,10 @@ $(BUILD)/fuzz_q931: $(BUILD)/tests/fuzz/fuzz_q931.o $(BUILD)/tests/fuzz/pri_aren
 	$(CC) $(CFLAGS) -fsanitize=fuzzer -Wl,--wrap=call_leg_gone -o $@ $^ $(filter-out -lpri,$(LDLIBS))
 # fuzz_sim_dtmf: the simulators' DTMF parsers, outside libsipgw.a
 $(BUILD)/fuzz_sim_dtmf: $(BUILD)/tests/fuzz/fuzz_sim_dtmf.o $(BUILD)/src/sim/sim_dtmf.o $(BUILD)/libsipgw.a
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+# fuzz_ctl_views: sipgwctl's views of calls and routing, outside libsipgw.a
+$(BUILD)/fuzz_ctl_views: $(BUILD)/tests/fuzz/fuzz_ctl_views.o $(BUILD)/src/gw_calls.o $(BUILD)/src/gw_dialpeers.o \
+			 $(BUILD)/src/gw_registrations.o $(BUILD)/libsipgw.a
 	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 # fuzz_ctl_spans: sipgwctl's span commands, in the daemon's gw_spans.c (not in libsipgw.a)
 $(BUILD)/fuzz_ctl_spans: $(BUILD)/tests/fuzz/fuzz_ctl_spans.o $(BUILD)/src/gw_spans.o $(BUILD)/libsipgw.a

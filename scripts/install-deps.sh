@@ -17,6 +17,13 @@
 # endpoint in the flows as Prometheus would, and the Prometheus project's own
 # Python client parses the whole exposition (python3-prometheus-client; not
 # the prometheus package, whose server a test box does not need running).
+# libsystemd-dev (LGPL-2.1+) is sd_notify for the systemd unit (Type=notify,
+# watchdog). The packaging tests (make test-package): debhelper and dpkg-dev
+# build the .deb, lintian checks it, mmdebstrap makes the clean Debian root
+# it is installed in, man-db renders the man pages, systemd's
+# systemd-analyze verifies the unit; python3-seccomp (libseccomp, LGPL-2.1)
+# builds the unit's seccomp sandbox for a flow to run sipgw in
+# (tests/flows/sandbox.py).
 # Runs apt-get only when something is missing. SPDX-License-Identifier: GPL-2.0-only
 set -e
 PKGS="build-essential pkg-config python3 libpri-dev libsofia-sip-ua-dev libspandsp-dev
@@ -24,7 +31,8 @@ libspeexdsp-dev libsqlite3-dev libconfig-dev libcunit1-dev libtiff-dev sqlite3
 libopus-dev libtonezone-dev
 clang libclang-rt-14-dev dahdi-dkms tshark
 libsrtp2-dev openssl sip-tester kamailio kamailio-tls-modules baresip-core
-libssl-dev curl python3-prometheus-client $*"
+libssl-dev curl python3-prometheus-client libsystemd-dev debhelper dpkg-dev lintian mmdebstrap
+man-db systemd python3-seccomp $*"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -22,6 +22,7 @@ struct ctl;
 struct cdr_db;
 struct stats_family;
 struct bridge_params;
+struct service;
 struct stats;
 struct metrics_http;
 
@@ -44,6 +45,7 @@ struct gw {
 	struct cdr_db *cdr;		/* cdr.database's writer, or NULL */
 #define GW_CDR_FAMILIES 4
 	struct stats_family *cdr_families[GW_CDR_FAMILIES];	/* its figures in stats */
+	struct service *svc;		/* systemd's notifications and watchdog (core/service.h) */
 	struct stats *stats;		/* the metrics registry (gw_metrics.c) */
 	struct metrics_http *metrics;	/* its Prometheus endpoint (metrics.listen), or NULL */
 	long long t_start_us;		/* when it started (mono_us) */
@@ -56,6 +58,12 @@ struct gw {
 /** The gateway's own commands (show version); each gw_*.c file has its
  * registration function, called once the parts are up. 0 or -errno. */
 int gw_ctl_register(struct gw *gw);
+/** show calls, clear call, debug sip|rtp (gw_calls.c). */
+int gw_calls_register(struct gw *gw);
+/** show dial-peers, show dial-peer match (gw_dialpeers.c). */
+int gw_dialpeers_register(struct gw *gw);
+/** show registrations (gw_registrations.c). */
+int gw_registrations_register(struct gw *gw);
 /** show spans, show channels, busyout / unbusy, debug q931 (gw_spans.c). */
 int gw_spans_register(struct gw *gw);
 /** The metrics registry, its families, the Prometheus endpoint and `show

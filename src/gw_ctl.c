@@ -45,11 +45,13 @@ int gw_ctl_register(struct gw *gw)
 		     .root = gw->root, .path = o->control_socket, .mode = o->control_mode,
 		     .owner = o->control_uid, .group = o->control_gid })))
 		return rc;
-	if ((rc = gw_metrics_register(gw)))
+	if ((rc = gw_metrics_register(gw)) ||
+	    (rc = ctl_register(gw->ctl, "show version", "show version", cmd_show_version, gw)) ||
+	    (rc = gw_calls_register(gw)) ||
+	    (rc = gw_dialpeers_register(gw)) ||
+	    (rc = gw_registrations_register(gw)) ||
+	    (rc = gw_spans_register(gw)) ||
+	    (rc = gw_cdr_register(gw)))	/* after the metrics: its figures go in them */
 		return rc;
-	if ((rc = gw_cdr_register(gw)))	/* its figures go in the metrics */
-		return rc;
-	if ((rc = gw_spans_register(gw)))
-		return rc;
-	return ctl_register(gw->ctl, "show version", "show version", cmd_show_version, gw);
+	return 0;
 }

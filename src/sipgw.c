@@ -18,6 +18,7 @@
 #include "core/ctl.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/service.h"
 #include "dsp/moh.h"
 #include "q931/span.h"
 #include "route/peer_health.h"
@@ -135,9 +136,20 @@ static void signal_cb(void *arg, int fd)
 		return;
 	}
 	LOGN(LSS_CORE, "signal %d: clearing calls and stopping", (int)si.ssi_signo);
+	service_stopping(gw->svc, "stopping: clearing %u call(s)", bridge_call_count(gw->br));
 	gw->state = GW_CLEARING;
 	loop_timer_start(gw->grace, gw->cfg.timers.shutdown_grace_ms + 1);
 	bridge_shutdown(gw->br, calls_idle, gw);
+}
+
+/* service_status_h: what `systemctl status sipgw` shows, kept current */
+#define GW_STATUS_MS 5000
+static void gw_status(void *arg, char *buf, size_t len)
+{
+	struct gw *gw = arg;
+
+	snprintf(buf, len, "running: %d span(s), SIP on %s port %d, %u call(s) up", gw->n_spans,
+		 gw->cfg.sip_bind, gw->cfg.sip_port, bridge_call_count(gw->br));
 }
 
 static int gw_is_emergency(void *arg, const char *number)
@@ -216,6 +228,8 @@ static int gw_start(struct gw *gw)
 	sigset_t mask;
 	int rc;
 
+	if ((rc = service_alloc(&gw->svc, gw->root)))
+		return rc;
 	if (gw->cfg.reg.enabled && (rc = registrar_alloc(&gw->reg, gw->root, &gw->cfg.reg)))
 		return rc;
 	if (gw->reg) {
@@ -303,6 +317,7 @@ static void gw_stop(struct gw *gw)
 	loop_timer_free(gw->grace);
 	loop_timer_free(gw->bound);
 	loop_fd_free(gw->sig_w);
+	service_free(gw->svc);
 	if (gw->sfd > 0)
 		close(gw->sfd);
 	config_free(&gw->cfg);
@@ -313,7 +328,7 @@ int main(int argc, char **argv)
 	struct gw gw = { .sfd = -1 };
 	const char *file = NULL, *level = NULL;
 	int use_syslog = 0, check_only = 0, opt, rc;
-	char err[1024];
+	char err[1024], status[256];
 
 	while ((opt = getopt(argc, argv, "c:l:sth")) != -1) {
 		switch (opt) {
@@ -361,6 +376,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	LOGN(LSS_CORE, "sipgw running with %s", file);
+	gw_status(&gw, status, sizeof(status));
+	service_ready(gw.svc, "%s", status);
+	service_status_every(gw.svc, GW_STATUS_MS, gw_status, &gw);
 	su_root_run(gw.root);
 	gw_stop(&gw);
 	su_root_destroy(gw.root);

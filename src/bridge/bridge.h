@@ -107,4 +107,26 @@ void call_drop_tries(struct call *c, int cause);
 /** Clear the whole call with cause (routing found no way, or gave up). */
 void call_clear(struct call *c, int cause);
 
+/* Reading the calls (call_info.c), for sipgwctl's show calls and clear
+ * call, the CDR and the metrics: nothing here changes a call. */
+typedef void (bridge_call_h)(void *arg, struct call *c);
+/** h for every call, oldest (lowest id) first; h may clear the call it is
+ * given (not others). Returns how many. */
+unsigned bridge_foreach_call(struct bridge *br, bridge_call_h *h, void *arg);
+/** The call with this id, or NULL. */
+struct call *bridge_call_find(struct bridge *br, unsigned id);
+/** The call machine's state: "ROUTING", "PROCEEDING", "ALERTING", "ACTIVE", "RELEASING". */
+const char *call_state_name(const struct call *c);
+/** The called leg taken (b): the first placed, or the one that answered; NULL while routing. */
+struct leg *call_called_leg(const struct call *c);
+/** The leg that cleared the call first (NULL: not clearing, or the gateway did). */
+const struct leg *call_cleared_by(const struct call *c);
+/* When things happened, on mono_us()'s clock; 0 = not (yet). */
+struct call_times {
+	long long setup_us;	/* the caller's setup arrived */
+	long long alert_us;	/* a called leg first rang */
+	long long answer_us;	/* answered */
+};
+void call_times(const struct call *c, struct call_times *t);
+
 #endif

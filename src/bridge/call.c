@@ -247,6 +247,7 @@ static void call_answered(struct call *c, struct leg *leg)
 {
 	if (fsm_state_chg(&c->fi, CALL_ST_ACTIVE))
 		return;
+	c->t_answer_us = mono_us();
 	call_select(c, leg);
 	/* The other forked phones stop ringing: CANCEL with non-selected user
 	 * clearing (Q.850), i.e. answered elsewhere. */
@@ -257,7 +258,6 @@ static void call_answered(struct call *c, struct leg *leg)
 		call_set_aside(c, f);
 		f->ops->release(f, CAUSE_NON_SELECTED_USER);
 	}
-	call_cdr_answered(c);
 	call_join_media(c);
 	c->a->ops->answer(c->a);
 	LOGI(LSS_BRIDGE, "%s answered", call_describe(c));
@@ -318,8 +318,8 @@ static void call_trying_action(struct fsm_inst *fi, int event, void *data)
 		 * or a phone repeating itself); in-band ringback still cuts through. */
 		if (fi->state == CALL_ST_ALERTING && !ev->inband)
 			break;
-		fsm_state_chg(fi, CALL_ST_ALERTING);
-		call_cdr_alerted(c);
+		if (fsm_state_chg(fi, CALL_ST_ALERTING) == 0 && !c->t_alert_us)
+			c->t_alert_us = mono_us();
 		if (ev->inband) {
 			call_select(c, ev->leg);
 			call_join_media(c);

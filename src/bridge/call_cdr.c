@@ -1,6 +1,7 @@
 /* sipgw - the call's CDR record as the call goes: call.c tells it the
  * times, who cleared and each leg's end; the legs' own facts are taken as
- * they go (they are destroyed before the call is freed); routing adds the
+ * they go (they are destroyed before the call is freed), the first
+ * ALERTING and the answer from the call's own times; routing adds the
  * dial-peer and the numbers as sent. At the end the record goes to the
  * bridge's cdr_h (the writer thread's queue, cdr_db.h).
  * SPDX-License-Identifier: GPL-2.0-only */
@@ -24,20 +25,6 @@ void call_cdr_begin(struct call *c)
 	COPY(in->calling, c->si.calling);
 	COPY(in->called, c->si.called);
 	COPY(in->display, c->si.display);
-}
-
-void call_cdr_alerted(struct call *c)
-{
-	if (!c->cdr.alert_us)
-		c->cdr.alert_us = mono_us();
-}
-
-void call_cdr_answered(struct call *c)
-{
-	if (!c->cdr.answer_us)
-		c->cdr.answer_us = mono_us();
-	if (!c->cdr.alert_us)	/* answered without ringing: alerting is the answer */
-		c->cdr.alert_us = c->cdr.answer_us;
 }
 
 void call_cdr_clearing(struct call *c, const struct leg *from)
@@ -71,7 +58,7 @@ void call_cdr_take(struct call *c, struct leg *leg, int out)
 {
 	struct cdr_leg *l = out ? &c->cdr.out : &c->cdr.in;
 	struct media_port *mp = leg->ops->media ? leg->ops->media(leg) : NULL;
-	int answered = c->cdr.answer_us && (!out || leg == c->b);
+	int answered = c->t_answer_us && (!out || leg == c->b);
 	int sip = leg->ops->kind && !strcmp(leg->ops->kind, "sip");
 
 	COPY(l->kind, leg->ops->kind);
@@ -127,6 +114,11 @@ void call_cdr_end(struct call *c)
 	struct bridge *br = c->br;
 
 	c->cdr.cause = c->last_cause;
+	/* the call keeps its first ALERTING and its answer (call_times) */
+	c->cdr.alert_us = c->t_alert_us;
+	c->cdr.answer_us = c->t_answer_us;
+	if (c->cdr.answer_us && !c->cdr.alert_us)	/* answered without ringing */
+		c->cdr.alert_us = c->cdr.answer_us;
 	cdr_finish(&c->cdr, mono_us(), wall_offset_us());
 	if (br->cdr_h)
 		br->cdr_h(br->cdr_arg, &c->cdr);

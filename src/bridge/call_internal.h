@@ -55,6 +55,7 @@ struct call {
 	struct media_stats mst[2];	/* a's and b's, taken as each goes */
 	struct cdr_record cdr;		/* the call's record, filled as it goes (call_cdr.c) */
 	int end_cause[2], end_status[2];	/* a's and b's: the cause (status) each ended with */
+	long long t_alert_us, t_answer_us;	/* first ALERTING, the answer (mono_us; 0 = not yet) */
 	const char *a_kind, *b_kind;	/* leg kinds of the caller and the first called leg (metrics) */
 	char desc[48];
 };
@@ -77,8 +78,6 @@ struct bridge {
 
 /* call_cdr.c: the call's record as it goes, and handed on at its end */
 void call_cdr_begin(struct call *c);
-void call_cdr_alerted(struct call *c);
-void call_cdr_answered(struct call *c);
 /* the call clears: from is the leg that cleared first (NULL: the gateway) */
 void call_cdr_clearing(struct call *c, const struct leg *from);
 /* leg a (out 0) or a called leg (out 1) ended with cause and SIP status */

@@ -177,6 +177,8 @@ void pri_leg_lost(struct pri_leg *pl, int cause);
 int pri_leg_transfer_with(struct leg *leg, struct leg *other);
 /** leg_ops.peer_changed (pri_xfer.c): libpri's connected line update. */
 void pri_leg_peer_changed(struct leg *leg, const char *number);
+/** leg_ops.status (pri_status.c). */
+void pri_leg_status(struct leg *leg, struct leg_status *st);
 /** CALL PROCEEDING has gone out for an incoming SETUP (Q.931 5.2.5.1). */
 void pri_leg_proceeding(struct pri_leg *pl);
 /** An incoming SETUP without Sending Complete whose number is not complete

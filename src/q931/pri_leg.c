@@ -269,6 +269,7 @@ static const struct leg_ops pri_leg_ops = {
 	.describe = pl_describe,
 	.transfer_with = pri_leg_transfer_with,	/* pri_xfer.c */
 	.peer_changed = pri_leg_peer_changed,
+	.status = pri_leg_status,	/* pri_status.c */
 };
 
 int pri_leg_alloc_incoming(struct pri_leg **plp, struct span *sp, q931_call *qc, int chan)

@@ -87,4 +87,26 @@ int route_number_complete(void *arg, const char *number);
 /** A call arrived on a PRI span (span_incoming_h): the voip dial-peers. */
 int route_incoming_pri(void *arg, struct leg *leg, const struct leg_setup_info *si, int *causep);
 
+/* What routing did or would do, for sipgwctl (route_info.c). */
+struct call;
+struct dial_peer;
+/** The tag of the dial-peer leg was placed for in call c (0: a registered
+ * phone, or a leg routing did not place, such as the caller's). */
+int route_call_dial_peer(const struct call *c, const struct leg *leg);
+
+/* One dial-peer a number would hunt (Cisco "show dialplan number"). */
+struct route_match {
+	const struct dial_peer *dp;
+	int score;		/* dp_pattern_match(): the longer the explicit match, the higher */
+	int busied_out;		/* voip: its session target is busied out by keepalive: skipped */
+	int registrar;		/* voip: "session target registrar": the number's registered phones */
+	char number[64];	/* pots: the called number sent after digit manipulation; voip: as dialled */
+};
+/** The dial-peers of type (DP_VOIP: a call from a span; DP_POTS: from SIP)
+ * a call to number hunts, in the order routing tries them (the same
+ * dp_lookup() as route_call_start), at most max; returns how many. */
+size_t route_match(const struct route *r, const char *number, int type, struct route_match *out, size_t max);
+/** The most dial-peers one call hunts (more matching ones are never tried). */
+size_t route_max_hunt(void);
+
 #endif

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <linux/errqueue.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -85,7 +86,30 @@ struct rtp_session {
 	long long last_rx_ms;	/* CLOCK_MONOTONIC ms of the last RTP packet, 0 = none yet */
 	unsigned refused_run;	/* ICMP port unreachable in a row since then */
 	struct rtp_srtp *srtp;	/* RFC 3711 on both sockets; NULL: plain RTP/AVP */
+	char debug[32];		/* debug rtp for this session: its label ("" = off) */
 };
+
+/* debug rtp for every session (sipgwctl debug rtp on): a switch of the
+ * operator's, as Sofia's log level is, not state of any session. */
+static int debug_all;
+
+void rtp_debug_all(int on) { debug_all = on; }
+
+void rtp_set_debug(struct rtp_session *rs, const char *label)
+{
+	snprintf(rs->debug, sizeof(rs->debug), "%s", label ? label : "");
+}
+
+/* One line per packet while debug rtp is on (RFC 3550 5.1 fields). */
+static void rtp_debug_pkt(const struct rtp_session *rs, int sent, const uint8_t *p, size_t n)
+{
+	struct rtp_header h;
+
+	if ((!rs->debug[0] && !debug_all) || rtp_parse(p, n, &h) < 0)
+		return;
+	LOGN(LSS_RTP, "debug rtp %s%s%d: %s pt=%d seq=%u ts=%u m=%d len=%zu", rs->debug,
+	     rs->debug[0] ? " port " : "port ", rs->local_port, sent ? ">" : "<", h.pt, h.seq, h.ts, h.marker, h.plen);
+}
 
 /* RFC 3550 5.1, 5.3.1 (header extension), 5.1 P bit (padding). */
 int rtp_parse(const uint8_t *p, size_t n, struct rtp_header *h)
@@ -361,6 +385,7 @@ static int rtp_readable(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *a
 			continue;
 		}
 		rs->st.rx_packets++;
+		rtp_debug_pkt(rs, 0, buf, len);
 		rtp_rx_stats(rs, &h);
 		rs->last_rx_ms = mono_ms();
 		rs->refused_run = 0;
@@ -593,7 +618,10 @@ static int rtp_seal(struct rtp_session *rs, uint8_t *pkt, size_t *n, size_t cap)
 
 static int rtp_xmit(struct rtp_session *rs, uint8_t *pkt, size_t n, size_t cap)
 {
-	int rc = rtp_seal(rs, pkt, &n, cap);
+	int rc;
+
+	rtp_debug_pkt(rs, 1, pkt, n);	/* before SRTP: the header as sent */
+	rc = rtp_seal(rs, pkt, &n, cap);
 
 	if (rc)
 		return rc;

@@ -85,6 +85,11 @@ void rtp_set_held(struct rtp_session *rs, int held);
 /** Send one packet; timestamp advances by ts_inc samples. No-op without
  * remote or while held. */
 int rtp_send(struct rtp_session *rs, int pt, const uint8_t *payload, size_t len, uint32_t ts_inc);
+/** debug rtp: a log line per packet sent and received on this session,
+ * named label (NULL: off). */
+void rtp_set_debug(struct rtp_session *rs, const char *label);
+/** ... on every session (for the sessions with no label of their own). */
+void rtp_debug_all(int on);
 /** RFC 4733 event packet (digit 0-9,*,#,A-D) for duration in samples; end sets the E bit. */
 int rtp_send_event(struct rtp_session *rs, int pt, char digit, uint16_t duration, int end);
 /** Time goes on without a packet (silence suppressed, RFC 3389): ts_inc samples. */

@@ -8,6 +8,7 @@
  * SPDX-License-Identifier: GPL-2.0-only */
 #include "sip/sip_internal.h"
 #include "sip/registrar.h"
+#include "sip/registrar_internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -35,34 +36,6 @@
 #define REG_STORE_RETRY_AFTER "30"	/* seconds, after a database failure */
 #define NONCE_SLOTS 16384		/* remembered nonces (replay check) */
 #define NONCE_PROBE 32
-
-struct binding {
-	char aor[64];			/* the user part of the address of record */
-	char contact[256];		/* Contact URI */
-	char call_id[128];
-	unsigned cseq;
-	long long expires_at;		/* wall clock, seconds: survives restarts */
-	long long updated;
-};
-
-struct nonce_use {
-	char nonce[48];
-	unsigned long nc;
-	long long until;
-};
-
-struct registrar {
-	const struct cfg_registrar *cfg;
-	auth_mod_t *am;
-	sqlite3 *db;
-	sqlite3_stmt *st_put, *st_del;
-	struct binding *b;
-	size_t n, cap;
-	struct loop_timer *purge;
-	struct nonce_use *nonces;
-	struct auth_guard *guard;
-	struct loop_timer *guard_sweep;
-};
 
 static const auth_challenger_t reg_challenger = {
 	401, "Unauthorized", sip_www_authenticate_class, sip_authentication_info_class
@@ -630,6 +603,7 @@ int registrar_bind(struct registrar *r, sip_t const *sip, const char *aor, const
 				return -ENOMEM;
 		}
 		*b = nb;
+		registrar_info_note(b, source, sip);
 		LOGI(LSS_SIP, "REGISTER %s from %s: %s for %d s", aor, source, contact, e);
 	}
 	*statusp = 200;

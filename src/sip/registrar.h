@@ -19,6 +19,18 @@ void registrar_free(struct registrar *r);
 /** Every live contact of user, newest first, at most max; returns how many. */
 int registrar_contacts(struct registrar *r, const char *user, char uris[][REG_URI_LEN], int max);
 
+/* One live binding, for sipgwctl's show registrations. */
+struct reg_info {
+	const char *aor;		/* the user part of the address of record */
+	const char *contact;		/* its Contact URI */
+	const char *source;		/* the address its REGISTER came from ("" = loaded at the start) */
+	const char *user_agent;		/* its User-Agent ("" = none, or loaded at the start) */
+	long long expires_in_s;		/* seconds left */
+};
+typedef void (registrar_each_h)(void *arg, const struct reg_info *ri);
+/** Every binding live at now (wall clock, s; 0: now), by AOR then contact;
+ * returns how many. r may be NULL (none). */
+unsigned registrar_foreach(struct registrar *r, long long now, registrar_each_h *h, void *arg);
 /* What the registrar has seen, for metrics (read at scrape time). */
 struct registrar_counts {
 	unsigned bindings;		/* contacts registered and not expired */

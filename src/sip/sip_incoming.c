@@ -343,6 +343,7 @@ int sip_leg_incoming(struct sip_ua *ua, nua_handle_t *nh, sip_t const *sip)
 	if (si.display[0] && si.display[strlen(si.display) - 1] == '"')
 		si.display[strlen(si.display) - 1] = 0;
 	snprintf(sl->host, sizeof(sl->host), "%s", si.source);	/* our own address towards it (sip_addr.c) */
+	sip_status_incoming(sl, sip, &si);
 	LOGI(LSS_SIP, "%s INVITE from %s%s%s: %s \"%s\" -> %s", sip_leg_describe(sl), si.source,
 	     si.auth_user[0] ? " as " : "", si.auth_user, si.calling, si.display, si.called);
 	cause = 0;

@@ -78,6 +78,8 @@ struct sip_ua {
 	sip_available_h *available_h;	/* sip_ua_params' */
 	void *available_arg;
 	struct sip_keepalive *ka;	/* OPTIONS pings to voip peers (sip_keepalive.c), NULL = none */
+	unsigned debug_all;		/* SIP_DEBUG_* for every dialog (sip_debug.c) */
+	unsigned n_debug;		/* dialogs with a debug of their own */
 	void (*shutdown_done)(void *arg);
 	void *shutdown_arg;
 	enum { SIP_UA_RUNNING, SIP_UA_STOPPING, SIP_UA_STOPPED } shutdown_state;	/* nua_shutdown sent, finished */
@@ -259,8 +261,20 @@ struct sip_srtp {
 	int n_local;
 };
 
+/* What the leg tells about itself (sip_status.c, leg_ops.status): kept as
+ * it goes, since the handle (and its Call-ID) is gone before the call ends. */
+struct sip_leg_info {
+	char call_id[128];
+	char calling[LEG_NUM], called[LEG_NUM];	/* as this leg signals them */
+	int src_port;			/* UAS: the port the INVITE came from */
+	int cause;			/* the Q.850 cause it cleared or failed with (0: up) */
+	int status;			/* the INVITE's final status, got or sent (0: none yet) */
+};
+
 struct sip_leg {
 	struct leg base;
+	struct sip_leg_info info;	/* sip_status.c */
+	unsigned debug;			/* SIP_DEBUG_*: this dialog's (sip_debug.c) */
 	struct sip_ua *ua;
 	nua_handle_t *nh;
 	struct fsm_inst fi;		/* enum sip_state, sip_leg_fsm */
@@ -332,6 +346,18 @@ void sip_leg_cleared(struct sip_leg *sl, int cause);
 int sip_leg_take_answer(struct sip_leg *sl, sip_t const *sip);
 /** Our SDP as it stands, for an offer in a session refresh; 0 or -errno. */
 int sip_leg_sdp(struct sip_leg *sl, char *buf, size_t len);
+
+/* sip_status.c: what the leg says about itself */
+/** leg_ops.status. */
+void sip_leg_status(struct leg *leg, struct leg_status *st);
+/** An incoming leg's INVITE: its Call-ID, source port and numbers. */
+void sip_status_incoming(struct sip_leg *sl, sip_t const *sip, const struct leg_setup_info *si);
+/** Our INVITE has gone (nua made its Call-ID): note it and the numbers. */
+void sip_status_outgoing(struct sip_leg *sl, const struct leg_setup_info *si);
+/** Every nua event of the leg: the INVITE's final status as it comes or goes. */
+void sip_status_event(struct sip_leg *sl, nua_event_t event, int status, sip_t const *sip);
+/** The leg is going (sip_debug.c): its own debug sip stops counting. */
+void sip_debug_leg_gone(struct sip_leg *sl);
 
 /* sip_hold.c: hold passed through (the other party held or resumed) */
 /** leg_ops.hold: a re-INVITE that holds or resumes the far end. */

@@ -160,6 +160,7 @@ static void sl_terminate(struct sip_leg *sl, int cause, int status)
 {
 	if (sl_is(sl, SIP_ST_TERMINATING) || sl_is(sl, SIP_ST_TERMINATED) || sl_move(sl, SIP_ST_TERMINATING))
 		return;
+	sl->info.cause = cause;
 	call_leg_released(&sl->base, cause, status);
 }
 
@@ -258,6 +259,7 @@ static void ev_setup(struct sip_leg *sl, struct sl_setup_args *a)
 		return;
 	}
 	sl_move(sl, SIP_ST_CALLING);
+	sip_status_outgoing(sl, si);
 	LOGI(LSS_SIP, "%s INVITE %s (dial-peer %d)", sl_describe(&sl->base), sl->req_uri, sl->dial_peer);
 }
 
@@ -306,6 +308,7 @@ static void sl_hangup(struct sip_leg *sl, int cause)
 {
 	char reason[128];
 
+	sl->info.cause = sl->info.cause ? sl->info.cause : cause;
 	cause_format_reason(reason, sizeof(reason), cause);
 	switch (sl->fi.state) {
 	case SIP_ST_CALLING:
@@ -446,6 +449,7 @@ static void sl_destroy(struct leg *leg)
 	sip_refer_free(sl);
 	sip_t38_free(sl);
 	sip_timers_free(sl);
+	sip_debug_leg_gone(sl);
 	fsm_inst_cleanup(&sl->fi);
 	if (sl->nh)
 		nua_handle_destroy(sl->nh);
@@ -469,6 +473,7 @@ static const struct leg_ops sip_leg_ops = {
 	.describe = sl_describe,
 	.xfer_status = sip_refer_status,
 	.peer_changed = sip_refer_peer_changed,
+	.status = sip_leg_status,	/* sip_status.c */
 };
 
 /* A UAS leg starts in INCOMING (its INVITE is here), a UAC one in IDLE. */
@@ -755,6 +760,7 @@ void sip_leg_event(struct sip_leg *sl, nua_event_t event, int status, char const
 	struct sl_nua_args n = { .status = status, .sip = sip };
 	int ev = sl_nua_event(event, status, tags);
 
+	sip_status_event(sl, event, status, sip);
 	if (event == nua_i_refer) {
 		sip_refer_in(sl, status, sip, tags);
 		return;

@@ -26,6 +26,7 @@ enum trace_state { TRACE_IDLE, TRACE_STAMP, TRACE_IN_MSG };
 /* su_log_default is one per process, so the trace context is too. */
 static struct {
 	sip_trace_h *h;
+	sip_trace_msg_h *msg_h;
 	void *arg;
 	enum trace_state state;
 	int sent;
@@ -137,6 +138,8 @@ static void trace_emit(void)
 		snprintf(summary + off, sizeof(summary) - (size_t)off, " via %s", tr.proto);
 	if (tr.h)
 		tr.h(tr.arg, tr.sent, summary);
+	if (tr.msg_h)
+		tr.msg_h(tr.arg, tr.sent, hdr_value(msg, "Call-ID", "i", val, sizeof(val)) ? val : "", msg);
 }
 
 static void trace_line(const char *l)
@@ -253,13 +256,23 @@ void sip_log_capture(void)
 	su_log_redirect(su_log_default, trace_logger, NULL);
 }
 
-void sip_trace_enable(sip_trace_h *h, void *arg)
+void sip_trace_hook(sip_trace_h *h, void *arg)
 {
 	tr.h = h;
 	tr.arg = arg;
 	tr.state = TRACE_IDLE;
 	tr.line_len = tr.msg_len = 0;
+	su_log_redirect(su_log_default, trace_logger, NULL);
+}
+
+void sip_trace_enable(sip_trace_h *h, void *arg)
+{
 	/* tport_open_log() reads TPORT_LOG when the agent's transports open. */
 	setenv("TPORT_LOG", "1", 1);
-	su_log_redirect(su_log_default, trace_logger, NULL);
+	sip_trace_hook(h, arg);
+}
+
+void sip_trace_set_msg_h(sip_trace_msg_h *h)
+{
+	tr.msg_h = h;
 }

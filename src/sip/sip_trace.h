@@ -18,5 +18,13 @@ void sip_log_capture(void);
 /** Route Sofia's message log to h (and its other lines as sip_log_capture
  * does). Call before nua_create(). */
 void sip_trace_enable(sip_trace_h *h, void *arg);
+/** The same, without asking Sofia for its message log at the start
+ * (TPORT_LOG): the caller turns it on later (TPTAG_LOG) when it wants it. */
+void sip_trace_hook(sip_trace_h *h, void *arg);
+
+/** Each whole message (debug sip), with its Call-ID ("" when it has none),
+ * besides the summary; NULL: none. Uses sip_trace_enable()'s arg. */
+typedef void (sip_trace_msg_h)(void *arg, int sent, const char *call_id, const char *msg);
+void sip_trace_set_msg_h(sip_trace_msg_h *h);
 
 #endif

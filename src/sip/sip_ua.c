@@ -227,8 +227,11 @@ int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 		return -ENOSPC;
 	}
 	sip_log_capture();
+	/* below info, Sofia's message log is off until debug sip asks for it */
 	if (log_get_level() >= LOG_LVL_INFO)
 		sip_trace_enable(trace_cb, ua);
+	else
+		sip_trace_hook(trace_cb, ua);
 	/* "sip:H:P" is UDP and TCP to nta (and SCTP, not built into Debian's
 	 * Sofia); ";transport=udp,tcp" would say it too, but this nta keeps
 	 * the split list in a block-local array and crashes on it. IPv6

@@ -87,6 +87,12 @@ struct sip_ua_params {
 };
 
 int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p);
+/* debug sip|rtp (sip_debug.c): every SIP message logged whole, and a line
+ * per RTP packet sent and received. */
+enum { SIP_DEBUG_SIP = 1, SIP_DEBUG_RTP = 2 };
+/** Turn what on or off for every dialog (call_id NULL: also those to come)
+ * or for the dialog with this Call-ID. 0, or -ENOENT (no such dialog). */
+int sip_ua_debug(struct sip_ua *ua, unsigned what, int on, const char *call_id);
 
 /* The SIP side's own tallies since the start, for metrics. */
 struct sip_ua_counts {

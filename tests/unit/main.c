@@ -39,6 +39,7 @@
 	X(rtp) \
 	X(sdp) \
 	X(sdp_t38) \
+	X(service) \
 	X(sim_dtmf) \
 	X(sip_caps) \
 	X(sip_leg) \

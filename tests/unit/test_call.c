@@ -906,6 +906,70 @@ static void test_ring_no_answer(void)
 	su_deinit();
 }
 
+
+/* ---- readers (call_info.c): what sipgwctl's show calls and clear call read */
+
+struct seen {
+	unsigned ids[4];
+	unsigned n;
+};
+
+static void see_and_clear(void *arg, struct call *c)
+{
+	struct seen *s = arg;
+
+	if (s->n < 4)
+		s->ids[s->n++] = call_id(c);
+	call_clear(c, CAUSE_NORMAL_CLEARING);	/* h may clear the call it is given */
+}
+
+static void test_readers(void)
+{
+	struct fx f;
+	struct call_times t;
+	struct call *c2;
+	struct fake_leg *a2;
+	struct seen seen = { { 0 }, 0 };
+	struct leg_setup_info si = { .called = "2002", .calling = "5551235" };
+
+	fx_open(&f, FX_PROCEEDING);
+	CU_ASSERT_STRING_EQUAL(call_state_name(f.c), "PROCEEDING");
+	CU_ASSERT_PTR_EQUAL(call_called_leg(f.c), &f.b->leg);
+	call_times(f.c, &t);
+	CU_ASSERT_EQUAL(t.alert_us, 0);
+	CU_ASSERT_EQUAL(t.answer_us, 0);
+	unit_log_begin();
+	call_leg_alerting(&f.b->leg, 0);
+	call_times(f.c, &t);
+	CU_ASSERT(t.alert_us > 0);
+	CU_ASSERT_EQUAL(t.answer_us, 0);
+	call_leg_alerting(&f.b->leg, 0);	/* ringing again: the first ALERTING's time stays */
+	{
+		long long first = t.alert_us;
+		call_times(f.c, &t);
+		CU_ASSERT_EQUAL(t.alert_us, first);
+	}
+	call_leg_answered(&f.b->leg);
+	call_times(f.c, &t);
+	CU_ASSERT(t.answer_us >= t.alert_us);
+	CU_ASSERT_STRING_EQUAL(call_state_name(f.c), "ACTIVE");
+	CU_ASSERT_PTR_NULL(call_cleared_by(f.c));
+
+	a2 = fake_leg_new("sip", "A2");
+	CU_ASSERT_EQUAL_FATAL(call_alloc(&c2, f.br, &a2->leg, &si), 0);
+	CU_ASSERT_PTR_EQUAL(bridge_call_find(f.br, call_id(f.c)), f.c);
+	CU_ASSERT_PTR_EQUAL(bridge_call_find(f.br, call_id(c2)), c2);
+	CU_ASSERT_PTR_NULL(bridge_call_find(f.br, call_id(c2) + 100));
+	/* oldest first, whatever order the bridge keeps them in */
+	CU_ASSERT_EQUAL(bridge_foreach_call(f.br, see_and_clear, &seen), 2);
+	CU_ASSERT_EQUAL(seen.n, 2);
+	CU_ASSERT(seen.ids[0] < seen.ids[1]);
+	CU_ASSERT_EQUAL(seen.ids[0], call_id(f.c));
+	unit_log_end();
+	CU_ASSERT_STRING_EQUAL(call_state_name(f.c), "RELEASING");
+	fx_close(&f);
+}
+
 int suite_call_add(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -924,6 +988,7 @@ int suite_call_add(void)
 		{ "shutdown clears with 16, idle after the last call", test_shutdown },
 		{ "bridge_drop_calls destroys every leg", test_drop_calls },
 		{ "ring-no-answer: cause 19 to both sides", test_ring_no_answer },
+		{ "readers: state, times, find, every call oldest first", test_readers },
 		CU_TEST_INFO_NULL,
 	};
 

@@ -332,6 +332,41 @@ static void test_database_restart(void)
 	CU_ASSERT_EQUAL(rmdir(dir), 0);
 }
 
+/* show registrations (registrar_info.c): the live bindings by AOR then
+ * contact, with the REGISTER's source and the seconds left; expired ones
+ * are not shown. */
+struct seen_reg {
+	char rows[4][160];
+	int n;
+};
+
+static void see_reg(void *arg, const struct reg_info *ri)
+{
+	struct seen_reg *s = arg;
+
+	if (s->n < 4)
+		snprintf(s->rows[s->n++], sizeof(s->rows[0]), "%s %s %s %lld [%s]", ri->aor, ri->contact,
+			 ri->source, ri->expires_in_s, ri->user_agent);
+}
+
+static void test_foreach(void)
+{
+	struct registrar *r = reg_new();
+	struct seen_reg s = { .n = 0 };
+
+	CU_ASSERT_FATAL(r != NULL);
+	CU_ASSERT_EQUAL(registrar_foreach(NULL, T0, see_reg, &s), 0);
+	unit_log_begin();
+	CU_ASSERT_EQUAL(reg_bind(r, "2001", "c1", 1, "<sip:2001@10.0.0.2>", "600", T0, NULL), 200);
+	CU_ASSERT_EQUAL(reg_bind(r, "2001", "c2", 1, "<sip:2001@10.0.0.1>", "60", T0 - 30, NULL), 200);
+	CU_ASSERT_EQUAL(reg_bind(r, "1999", "c3", 1, "<sip:1999@10.0.0.9>", "60", T0 - 100, NULL), 200);
+	unit_log_end();
+	CU_ASSERT_EQUAL(registrar_foreach(r, T0, see_reg, &s), 2);	/* 1999's ran out at T0 - 40 */
+	CU_ASSERT_STRING_EQUAL(s.rows[0], "2001 sip:2001@10.0.0.1 192.0.2.1 30 []");
+	CU_ASSERT_STRING_EQUAL(s.rows[1], "2001 sip:2001@10.0.0.2 192.0.2.1 600 []");
+	registrar_free(r);
+}
+
 static const CU_TestInfo registrar_tests[] = {
 	{ "expiry: Contact, Expires, default; clamped to max", test_expiry_sources_and_clamp },
 	{ "expiry below min_expires: 423, nothing changed", test_interval_too_brief },
@@ -340,8 +375,10 @@ static const CU_TestInfo registrar_tests[] = {
 	{ "CSeq order within a Call-ID", test_cseq_order },
 	{ "max_contacts: least recently refreshed evicted", test_max_contacts_eviction },
 	{ "database: live bindings survive a restart", test_database_restart },
+	{ "show registrations: live bindings in order, source, seconds left", test_foreach },
 	CU_TEST_INFO_NULL,
 };
+
 
 int suite_registrar_add(void)
 {

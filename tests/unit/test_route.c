@@ -951,6 +951,47 @@ static void test_redirect_door(void)
 	}
 }
 
+
+/* sipgwctl's show dial-peer match (route_info.c): the hunt routing would
+ * make, from its own matcher, with the digits a pots peer sends; and the
+ * dial-peer a placed leg came from (show calls). */
+static void test_match_and_placed(void)
+{
+	struct rfx f;
+	struct route_match m[8];
+	size_t n;
+
+	rfx_open(&f, 0);
+	n = route_match(f.r, "2005", DP_VOIP, m, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 4);
+	CU_ASSERT_EQUAL(m[0].dp->tag, 120);	/* 20.. is the longer explicit match */
+	CU_ASSERT_EQUAL(m[1].dp->tag, 100);	/* then 2... by preference 1, 2, 3 */
+	CU_ASSERT_EQUAL(m[2].dp->tag, 101);
+	CU_ASSERT_EQUAL(m[3].dp->tag, 102);
+	CU_ASSERT(m[0].score > m[1].score);
+	CU_ASSERT_EQUAL(m[1].score, m[3].score);
+	CU_ASSERT_STRING_EQUAL(m[0].number, "2005");
+	CU_ASSERT_EQUAL(m[0].busied_out, 0);
+	CU_ASSERT_EQUAL(route_match(f.r, "2005", DP_VOIP, m, 2), 2);	/* at most max */
+	n = route_match(f.r, "3001", DP_VOIP, m, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_EQUAL(m[0].registrar, 1);
+	n = route_match(f.r, "911", DP_POTS, m, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 3);
+	CU_ASSERT_EQUAL(m[0].dp->tag, 911);
+	CU_ASSERT_STRING_EQUAL(m[0].number, "911");	/* forward_digits all */
+	CU_ASSERT_EQUAL(m[1].dp->tag, 900);
+	CU_ASSERT_STRING_EQUAL(m[1].number, "11");	/* 9 stripped (Cisco default) */
+	CU_ASSERT_EQUAL(m[2].dp->tag, 901);
+	CU_ASSERT_EQUAL(route_match(f.r, "4444", -1, m, 8), 0);
+
+	CU_ASSERT_EQUAL(rfx_pri(&f, "2005"), 0);
+	CU_ASSERT_EQUAL_FATAL(f.sip.n_made, 1);
+	CU_ASSERT_EQUAL(route_call_dial_peer(f.a->leg.call, &f.sip.made[0]->leg), 120);
+	CU_ASSERT_EQUAL(route_call_dial_peer(f.a->leg.call, &f.a->leg), 0);	/* the caller's: none */
+	rfx_close(&f);
+}
+
 int suite_route_add(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -973,6 +1014,7 @@ int suite_route_add(void)
 		{ "redirection: a PSTN Contact only with the redirecting peer's right", test_redirect_door },
 		{ "cause overrides SIP -> PSTN: dial-peer, global, RFC 3398; Reason wins", test_override_sip_to_pstn },
 		{ "cause overrides PSTN -> SIP: dial-peer, global, RFC 3398", test_override_pstn_to_sip },
+		{ "show dial-peer match: routing's hunt, digits out; a placed leg's dial-peer", test_match_and_placed },
 		CU_TEST_INFO_NULL,
 	};
 

@@ -6,6 +6,7 @@
  * should follow them, written apart from the code's own rows.
  * SPDX-License-Identifier: GPL-2.0-only */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <sofia-sip/su_wait.h>
@@ -264,6 +265,67 @@ static void test_timer_start_ms(void)
 	su_deinit();
 }
 
+
+/* leg_ops.status (sip_status.c): what sipgwctl's show calls and the CDR
+ * print for a leg: the dialog state by name, the far end with its
+ * transport, the Call-ID, and the INVITE's final status (a 422's retry
+ * answered 200 is 200; a later re-INVITE's 488 changes nothing). */
+static void test_status(void)
+{
+	struct sip_leg sl;
+	struct leg_status st;
+
+	leg_at(&sl, SIP_ST_PROCEEDING);
+	sl.role = SIP_ROLE_UAC;
+	sl.pt = -1;
+	snprintf(sl.host, sizeof(sl.host), "192.0.2.1");
+	sl.port = 5060;
+	sl.transport = SIP_TP_TCP;
+	snprintf(sl.info.calling, sizeof(sl.info.calling), "5551000");
+	snprintf(sl.info.called, sizeof(sl.info.called), "2001");
+	sip_status_event(&sl, nua_r_invite, 422, NULL);
+	CU_ASSERT_EQUAL(sl.info.status, 422);
+	memset(&st, 0, sizeof(st));
+	sip_leg_status(&sl.base, &st);
+	CU_ASSERT_STRING_EQUAL(st.state, "PROCEEDING");
+	CU_ASSERT_STRING_EQUAL(st.where, "tcp:192.0.2.1:5060");
+	CU_ASSERT_STRING_EQUAL(st.calling, "5551000");
+	CU_ASSERT_STRING_EQUAL(st.called, "2001");
+	CU_ASSERT_STRING_EQUAL(st.codec, "");	/* no answer yet */
+	CU_ASSERT_EQUAL(st.chan, 0);
+	sip_status_event(&sl, nua_r_invite, 200, NULL);
+	sip_status_event(&sl, nua_r_invite, 488, NULL);	/* a re-INVITE refused */
+	sip_status_event(&sl, nua_r_invite, 180, NULL);
+	fsm_inst_cleanup(&sl.fi);
+	CU_ASSERT_EQUAL(fsm_inst_init(&sl.fi, &sip_leg_fsm, SIP_ST_CONFIRMED, &sl, NULL, NULL), 0);
+	sl.pt = 0;
+	sl.mport.codec = "PCMU";
+	snprintf(sl.info.call_id, sizeof(sl.info.call_id), "abc@192.0.2.9");
+	memset(&st, 0, sizeof(st));
+	sip_leg_status(&sl.base, &st);
+	CU_ASSERT_STRING_EQUAL(st.state, "CONFIRMED");
+	CU_ASSERT_STRING_EQUAL(st.codec, "PCMU");
+	CU_ASSERT_STRING_EQUAL(st.call_id, "abc@192.0.2.9");
+	CU_ASSERT_EQUAL(st.status, 200);
+	CU_ASSERT_EQUAL(st.cause, 0);
+	fsm_inst_cleanup(&sl.fi);
+
+	/* a UAS: the status it sent (nua_i_state), the INVITE's source port */
+	leg_at(&sl, SIP_ST_EARLY);
+	sl.role = SIP_ROLE_UAS;
+	snprintf(sl.host, sizeof(sl.host), "2001:db8::1");
+	sl.info.src_port = 5062;
+	sip_status_event(&sl, nua_i_state, 180, NULL);
+	sip_status_event(&sl, nua_i_state, 486, NULL);
+	sl.info.cause = 17;
+	memset(&st, 0, sizeof(st));
+	sip_leg_status(&sl.base, &st);
+	CU_ASSERT_STRING_EQUAL(st.where, "udp:[2001:db8::1]:5062");
+	CU_ASSERT_EQUAL(st.status, 486);
+	CU_ASSERT_EQUAL(st.cause, 17);
+	fsm_inst_cleanup(&sl.fi);
+}
+
 static CU_TestInfo sip_leg_tests[] = {
 	{ "refusal_logged", test_refusal_logged },
 	{ "names", test_names },
@@ -272,6 +334,7 @@ static CU_TestInfo sip_leg_tests[] = {
 	{ "state_timers", test_state_timers },
 	{ "session_machine", test_session_machine },
 	{ "timer_start_ms", test_timer_start_ms },
+	{ "status", test_status },
 	CU_TEST_INFO_NULL,
 };
 
