@@ -554,10 +554,10 @@ void pcall_nua_cb(nua_event_t event, int status, char const *phrase, nua_t *nua,
 			fsm_dispatch(&c->fi, PCE_REINVITE, &m);
 		break;
 	case nua_r_invite:
-		if (c)
+		if (c) {
 			pcall_note_call_id(c, sip);
-		if (c)
 			fsm_dispatch(&c->fi, PCE_INVITE_RESP, &m);
+		}
 		break;
 	case nua_i_ack:
 		if (c)
