@@ -22,6 +22,9 @@ struct moh;
 struct loop_fd;
 struct loop_timer;
 struct ctl;
+struct cdr_db;
+struct stats_family;
+struct bridge_params;
 struct service;
 struct stats;
 struct metrics_http;
@@ -49,6 +52,9 @@ struct gw {
 	int n_spans;
 	struct moh *moh;		/* rtp.moh_file, or NULL */
 	struct ctl *ctl;		/* sipgwctl's commands (control.socket) */
+	struct cdr_db *cdr;		/* cdr.database's writer, or NULL */
+#define GW_CDR_FAMILIES 4
+	struct stats_family *cdr_families[GW_CDR_FAMILIES];	/* its figures in stats */
 	struct service *svc;		/* systemd's notifications and watchdog (core/service.h) */
 	struct stats *stats;		/* the metrics registry (gw_metrics.c) */
 	struct metrics_http *metrics;	/* its Prometheus endpoint (metrics.listen), or NULL */
@@ -93,5 +99,12 @@ int gw_keepalive_start(struct gw *gw);
 int gw_reload(struct gw *gw, const char *who);
 /** "reload" for sipgwctl. */
 int gw_reload_register(struct gw *gw);
+
+/* gw_cdr.c: the CDR writer, opened before the bridge (bp's cdr_h set),
+ * closed after it (drains); its commands (cdr path, cdr stats) and
+ * figures (sipgw_cdr_*: after gw_metrics_register). */
+int gw_cdr_start(struct gw *gw, struct bridge_params *bp);
+void gw_cdr_stop(struct gw *gw);
+int gw_cdr_register(struct gw *gw);
 
 #endif

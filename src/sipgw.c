@@ -164,6 +164,8 @@ static int gw_start(struct gw *gw)
 	if ((rc = route_alloc(&gw->route, &rp)))
 		return rc;
 	bp.route_arg = gw->route;
+	if ((rc = gw_cdr_start(gw, &bp)))
+		return rc;
 	if ((rc = bridge_alloc(&gw->br, &bp)))
 		return rc;
 	route_set_bridge(gw->route, gw->br);
@@ -213,7 +215,8 @@ static int gw_start(struct gw *gw)
 static void gw_stop(struct gw *gw)
 {
 	ctl_free(gw->ctl);
-	bridge_free(gw->br);
+	bridge_free(gw->br);	/* drops what did not clear: each call's row is queued */
+	gw_cdr_stop(gw);	/* ... and written before sipgw exits */
 	route_free(gw->route);
 	for (int i = 0; i < gw->n_spans; i++)
 		span_free(gw->spans[i]);

@@ -26,11 +26,17 @@ struct bridge_route_ops {
 	void (*call_ended)(void *arg, struct call *c);
 };
 
+struct cdr_record;
+/** A call ended: its finished record, to be copied (it goes with the call). */
+typedef void (bridge_cdr_h)(void *arg, const struct cdr_record *r);
+
 struct bridge_params {
 	struct su_root_s *root;
 	unsigned ring_no_answer_ms;	/* a try that nobody answers: CANCEL, cause 19 */
 	const struct bridge_route_ops *route;
 	void *route_arg;
+	bridge_cdr_h *cdr_h;		/* NULL: no CDR */
+	void *cdr_arg;
 };
 
 int bridge_alloc(struct bridge **brp, const struct bridge_params *p);
@@ -75,6 +81,10 @@ struct media_stats;
  * taken when that leg went (valid 0 until then or when it keeps none):
  * for the CDR from call_ended. */
 const struct media_stats *call_media_stats(const struct call *c, int b);
+/** Routing placed a called leg for dial-peer tag (0: a registered phone)
+ * with these numbers (as sent; NULL: unchanged from the setup). */
+void call_cdr_placed(struct call *c, int dial_peer, const char *called, const char *calling,
+		     const char *display);
 /** A transfer (RFC 5589): target, an outgoing leg whose setup is under
  * way, rings for the party of the answered call c that is not transferor;
  * when it answers it takes the transferor's place (released, cause 16) and

@@ -97,6 +97,9 @@ static int route_place(struct route_call *rc, enum route_leg_kind kind, const st
 		leg->ops->release(leg, CAUSE_TEMP_FAILURE);	/* reports gone; destroyed then */
 		return rv;
 	}
+	/* the CDR's called side: the dial-peer and the numbers as they went */
+	call_cdr_placed(rc->c, t->dial_peer, t->number ? t->number : route_si(rc)->called,
+			t->calling ? t->calling : route_si(rc)->calling, route_si(rc)->display);
 	/* the oldest entry makes room: its leg failed long ago (hunting) */
 	rc->placed[rc->n_placed % ROUTE_MAX_PLACED].leg = leg;
 	rc->placed[rc->n_placed % ROUTE_MAX_PLACED].tag = t->dial_peer;

@@ -11,6 +11,7 @@
 #define UNIT_SUITES(X) \
 	X(auth) \
 	X(call) \
+	X(cdr) \
 	X(codec) \
 	X(cause) \
 	X(config) \
