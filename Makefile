@@ -23,7 +23,7 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 
 LIB_SRC   := $(wildcard src/core/*.c src/q931/*.c src/sip/*.c src/bridge/*.c src/route/*.c src/dsp/*.c src/rtp/*.c hw/*.c)
 GW_SRC    := src/sipgw.c $(wildcard src/gw_*.c)
-CTL_SRC   := src/ctl/sipgwctl.c
+CTL_SRC   := $(wildcard src/ctl/*.c)
 PBX_SRC   := $(wildcard src/sim/pbx*.c src/sim/sim_*.c)
 PHONE_SRC := $(wildcard src/sim/phone*.c src/sim/sim_*.c)
 UNIT_SRC  := $(wildcard tests/unit/*.c)

@@ -1,9 +1,11 @@
 /* sipgw - the daemon's parts, for sipgw.c and the gw_*.c files that give
- * sipgwctl its views of them (show spans, show calls, ...). Nothing in
- * libsipgw.a includes it. SPDX-License-Identifier: GPL-2.0-only */
+ * sipgwctl its views of them (show spans, show calls, ...) and that make
+ * the parts of a config (gw_parts.c: at start and at each reload). Nothing
+ * in libsipgw.a includes it. SPDX-License-Identifier: GPL-2.0-only */
 #ifndef SIPGW_GW_H
 #define SIPGW_GW_H
 
+#include "core/cfg_gen.h"
 #include "core/config.h"
 
 struct su_root_s;
@@ -11,6 +13,7 @@ struct route;
 struct route_legs;
 struct bridge;
 struct sip_ua;
+struct sip_ua_params;
 struct registrar;
 struct peer_health;
 struct sip_keepalive;
@@ -19,6 +22,9 @@ struct moh;
 struct loop_fd;
 struct loop_timer;
 struct ctl;
+struct cdr_db;
+struct stats_family;
+struct bridge_params;
 struct service;
 struct stats;
 struct metrics_http;
@@ -27,7 +33,13 @@ struct trace;
 #include "route/route_legs.h"
 
 struct gw {
+	/* The config in force, to read: a copy of gen's struct (its dial-peer
+	 * array is gen's), replaced whole by a reload. Keep no pointer into it
+	 * past the callback you are in; a call keeps its own generation
+	 * (routing holds it), a part that needs a value for longer copies it. */
 	struct gw_config cfg;
+	struct cfg_gen *gen;		/* the generation cfg is of (our reference) */
+	int level_forced;		/* -l given: a reload leaves the log level alone */
 	struct su_root_s *root;
 	struct route *route;
 	struct route_legs legs;		/* what routing places calls on */
@@ -36,10 +48,14 @@ struct gw {
 	struct registrar *reg;
 	struct peer_health *health;	/* voip targets kept alive by OPTIONS (routing reads it) */
 	struct sip_keepalive *ka;	/* ... and their pingers (SIP side) */
-	struct span *spans[CFG_MAX_SPANS];
+	struct span *spans[CFG_MAX_SPANS];	/* every span started; one a reload took out of the
+						 * config stays, busied out (legs.retired) */
 	int n_spans;
 	struct moh *moh;		/* rtp.moh_file, or NULL */
 	struct ctl *ctl;		/* sipgwctl's commands (control.socket) */
+	struct cdr_db *cdr;		/* cdr.database's writer, or NULL */
+#define GW_CDR_FAMILIES 4
+	struct stats_family *cdr_families[GW_CDR_FAMILIES];	/* its figures in stats */
 	struct service *svc;		/* systemd's notifications and watchdog (core/service.h) */
 	struct stats *stats;		/* the metrics registry (gw_metrics.c) */
 	struct metrics_http *metrics;	/* its Prometheus endpoint (metrics.listen), or NULL */
@@ -70,5 +86,31 @@ void gw_metrics_free(struct gw *gw);
 int gw_trace_start(struct gw *gw);
 /** debug pcap on FILE|off, ladder CALL (gw_trace.c). */
 int gw_trace_register(struct gw *gw);
+
+/* gw_parts.c: the parts made of a config, at start and at a reload */
+/** The SIP user agent's parameters from cfg (handlers and args from gw). */
+void gw_sip_params(struct gw *gw, const struct gw_config *cfg, struct sip_ua_params *up);
+/** Start the span of cfg's entry cs and give it to routing. 0 or -errno. */
+int gw_span_start(struct gw *gw, const struct gw_config *cfg, const struct cfg_span *cs);
+/** One pinger per target of routing's peer health (a busied-out one at its
+ * down interval). 0 or -errno. */
+int gw_keepalive_start(struct gw *gw);
+
+/* gw_reload.c: reload without dropping calls (issue 13 item 2) */
+/** Read gw's config file again and take it (who: "SIGHUP", "sipgwctl", for
+ * the log): new calls are routed by it, calls up keep the generation they
+ * started with. 0 taken (keys that need a restart kept and logged); -EINVAL
+ * the file did not load (nothing changed; file:line logged); -EBUSY
+ * shutting down; -ENOMEM. */
+int gw_reload(struct gw *gw, const char *who);
+/** "reload" for sipgwctl. */
+int gw_reload_register(struct gw *gw);
+
+/* gw_cdr.c: the CDR writer, opened before the bridge (bp's cdr_h set),
+ * closed after it (drains); its commands (cdr path, cdr stats) and
+ * figures (sipgw_cdr_*: after gw_metrics_register). */
+int gw_cdr_start(struct gw *gw, struct bridge_params *bp);
+void gw_cdr_stop(struct gw *gw);
+int gw_cdr_register(struct gw *gw);
 
 #endif

@@ -51,7 +51,9 @@ int gw_ctl_register(struct gw *gw)
 	    (rc = gw_dialpeers_register(gw)) ||
 	    (rc = gw_registrations_register(gw)) ||
 	    (rc = gw_spans_register(gw)) ||
-	    (rc = gw_trace_register(gw)))
+	    (rc = gw_reload_register(gw)) ||
+	    (rc = gw_cdr_register(gw)) ||
+	    (rc = gw_trace_register(gw)))	/* after the metrics: its figures go in them */
 		return rc;
 	return 0;
 }

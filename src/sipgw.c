@@ -31,7 +31,6 @@
 #include "sip/sip_keepalive.h"
 #include "sip/sip_ua.h"
 
-
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: sipgw -c FILE [-l error|warn|notice|info|debug] [-s] [-t]\n"
@@ -39,7 +38,7 @@ static void usage(FILE *f)
 		   "  -l LEVEL  log level, overrides the file's log.level\n"
 		   "  -s        log to syslog instead of stderr\n"
 		   "  -t        check the configuration and exit\n"
-		   "signals: TERM/INT clear calls and stop; USR1 re-reads the users' forwarding\n");
+		   "signals: TERM/INT clear calls and stop; HUP (or USR1) reloads the configuration\n");
 }
 
 /* After the grace time the SIP stack gets this long to finish (handles
@@ -100,26 +99,6 @@ static void bound_expired(void *arg)
 	stop_now(gw);
 }
 
-/* SIGUSR1: the users' call forwarding (forward_*, redirect, pstn) from a
- * fresh read of the file, nothing else (a whole reload is issue 13); a file
- * that does not load changes nothing. */
-static void reload_forwarding(struct gw *gw)
-{
-	struct gw_config *fresh = calloc(1, sizeof(*fresh));
-	char err[256];
-
-	if (!fresh)
-		return;
-	if (config_load(fresh, gw->cfg.file, err, sizeof(err)) == 0) {
-		LOGN(LSS_CORE, "SIGUSR1: forwarding re-read from %s", gw->cfg.file);
-		route_forward_reload(gw->route, fresh);
-	} else {
-		LOGW(LSS_CORE, "SIGUSR1: %s; forwarding unchanged", err);
-	}
-	config_free(fresh);
-	free(fresh);
-}
-
 static void signal_cb(void *arg, int fd)
 {
 	struct gw *gw = arg;
@@ -127,8 +106,8 @@ static void signal_cb(void *arg, int fd)
 
 	if (read(fd, &si, sizeof(si)) != sizeof(si))
 		return;
-	if (si.ssi_signo == SIGUSR1) {
-		reload_forwarding(gw);
+	if (si.ssi_signo == SIGHUP || si.ssi_signo == SIGUSR1) {
+		gw_reload(gw, si.ssi_signo == SIGHUP ? "SIGHUP" : "SIGUSR1");
 		return;
 	}
 	if (gw->state != GW_RUNNING) {
@@ -153,44 +132,11 @@ static void gw_status(void *arg, char *buf, size_t len)
 		 gw->cfg.sip_bind, gw->cfg.sip_port, bridge_call_count(gw->br));
 }
 
-static int gw_is_emergency(void *arg, const char *number)
-{
-	return route_emergency(arg, number) != NULL;
-}
-
-/* sip_ka_result_h: a ping's answer counted by routing's peer health. */
-static unsigned gw_ping_result(void *arg, size_t idx, int status)
-{
-	return peer_health_report(arg, idx, status);
-}
-
-/* One pinger per target of routing's peer health, with its up interval. */
-static int gw_start_keepalive(struct gw *gw)
-{
-	size_t n = peer_health_count(gw->health);
-	struct sip_ka_target *t;
-	int rc;
-
-	if (!n)
-		return 0;
-	if (!(t = calloc(n, sizeof(*t))))
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		const struct ph_target *pt = peer_health_target(gw->health, i);
-
-		t[i] = (struct sip_ka_target){ .host = pt->host, .port = pt->port, .transport = pt->transport,
-					       .first_ms = pt->up_ms };
-	}
-	rc = sip_keepalive_alloc(&gw->ka, &(struct sip_keepalive_params){
-		.ua = gw->ua, .targets = t, .n = n, .result_h = gw_ping_result, .arg = gw->health });
-	free(t);
-	return rc;
-}
-
 static int gw_start(struct gw *gw)
 {
+	const struct gw_config *cfg = &gw->cfg;
 	struct route_params rp = {
-		.cfg = &gw->cfg,
+		.gen = gw->gen,
 		.root = gw->root,
 		.legs = {
 			[ROUTE_LEG_PRI] = { route_legs_pri, &gw->legs },
@@ -198,87 +144,53 @@ static int gw_start(struct gw *gw)
 		},
 	};
 	struct bridge_params bp = {
-		.root = gw->root, .ring_no_answer_ms = gw->cfg.timers.ring_no_answer_ms,
+		.root = gw->root, .ring_no_answer_ms = cfg->timers.ring_no_answer_ms,
 		.route = &route_bridge_ops,
 	};
-	struct sip_ua_params up = {
-		.root = gw->root, .bind = gw->cfg.sip_bind, .port = gw->cfg.sip_port,
-		.user_agent = gw->cfg.sip_user_agent, .rtp_ip = gw->cfg.rtp_ip,
-		.rtp_port_min = gw->cfg.rtp_port_min, .rtp_port_max = gw->cfg.rtp_port_max,
-		.dtmf_relay = &gw->cfg.dtmf_relay, .vad = gw->cfg.rtp_vad, .codecs = &gw->cfg.rtp_codecs,
-		.fax_t38 = gw->cfg.fax_t38, .t38_redundancy = gw->cfg.t38_redundancy,
-		.timer_b_ms = gw->cfg.timers.timer_b_ms,
-		.incoming_h = route_incoming_sip, .door_h = route_door_sip, .refer_h = route_transfer, .arg = NULL,
-		.available_h = route_legs_available, .available_arg = &gw->legs,
-		.udp_rmem = (unsigned)gw->cfg.sip_udp_rmem_kb * 1024,
-		.tcp = gw->cfg.sip_tcp, .tls_port = gw->cfg.sip_tls_port, .tls_cert = gw->cfg.sip_tls_cert,
-		.tls_key = gw->cfg.sip_tls_key, .tls_ca = gw->cfg.sip_tls_ca, .tls_verify = gw->cfg.sip_tls_verify,
-		.ovl = {
-			.max_queue_delay_ms = gw->cfg.sip_max_queue_delay_ms,
-			.max_call_rate = (unsigned)gw->cfg.sip_max_call_rate,
-			.retry_after_s = (unsigned)gw->cfg.sip_retry_after,
-			.emergency_h = gw_is_emergency, .emergency_arg = &gw->cfg,
-		},
-		.timers = {
-			.rtp_timeout_ms = gw->cfg.timers.rtp_timeout_ms,
-			.rtp_hold_timeout_ms = gw->cfg.timers.rtp_hold_timeout_ms,
-			.session_expires_s = gw->cfg.timers.session_expires_ms / 1000,
-			.min_se_s = gw->cfg.timers.min_se_ms / 1000,
-		},
-	};
+	struct sip_ua_params up;
 	sigset_t mask;
 	int rc;
 
 	if ((rc = gw_trace_start(gw)))
 		return rc;
 	bp.ladder = trace_ladder(gw->trace);
-	up.trace = gw->trace;
 	if ((rc = service_alloc(&gw->svc, gw->root)))
 		return rc;
-	if (gw->cfg.reg.enabled && (rc = registrar_alloc(&gw->reg, gw->root, &gw->cfg.reg)))
+	if (cfg->reg.enabled && (rc = registrar_alloc(&gw->reg, gw->root, &cfg->reg)))
 		return rc;
 	if (gw->reg) {
 		rp.contacts_h = route_legs_contacts;
 		rp.contacts_arg = gw->reg;
 	}
-	if ((rc = peer_health_alloc(&gw->health, gw->cfg.peers, gw->cfg.n_peers)))
+	if ((rc = peer_health_alloc(&gw->health, cfg->peers, cfg->n_peers)))
 		return rc;
 	rp.health = gw->health;
 	if ((rc = route_alloc(&gw->route, &rp)))
 		return rc;
 	bp.route_arg = gw->route;
+	if ((rc = gw_cdr_start(gw, &bp)))
+		return rc;
 	if ((rc = bridge_alloc(&gw->br, &bp)))
 		return rc;
 	route_set_bridge(gw->route, gw->br);
-	up.reg = gw->reg;
-	up.arg = gw->route;
+	gw_sip_params(gw, cfg, &up);
 	if ((rc = sip_ua_alloc(&gw->ua, &up)))
 		return rc;
 	gw->legs.ua = gw->ua;
-	if ((rc = gw_start_keepalive(gw)))
+	if ((rc = gw_keepalive_start(gw)))
 		return rc;
-	if (gw->cfg.moh_file[0]) {
+	if (cfg->moh_file[0]) {
 		char why[128];
 
-		if ((rc = moh_load(&gw->moh, gw->cfg.moh_file, why, sizeof(why)))) {
-			LOGE(LSS_CORE, "rtp moh_file %s: %s", gw->cfg.moh_file, why);
+		if ((rc = moh_load(&gw->moh, cfg->moh_file, why, sizeof(why)))) {
+			LOGE(LSS_CORE, "rtp moh_file %s: %s", cfg->moh_file, why);
 			return rc;
 		}
-		LOGN(LSS_CORE, "music on hold from %s", gw->cfg.moh_file);
+		LOGN(LSS_CORE, "music on hold from %s", cfg->moh_file);
 	}
-	for (int i = 0; i < gw->cfg.n_spans; i++) {
-		struct span_params sp = {
-			.cfg = &gw->cfg.spans[i], .root = gw->root,
-			.incoming_h = route_incoming_pri, .number_h = route_number_complete,
-			.arg = gw->route, .t302_ms = gw->cfg.timers.t302_ms,
-			.reserved = gw->cfg.emergency.n ? gw->cfg.emergency.reserved_channels : 0,
-			.moh = gw->moh, .trace = gw->trace,
-		};
-		if ((rc = span_alloc(&gw->spans[i], &sp)))
+	for (int i = 0; i < cfg->n_spans; i++)
+		if ((rc = gw_span_start(gw, cfg, &cfg->spans[i])))
 			return rc;
-		route_legs_add_span(&gw->legs, gw->spans[i]);
-		gw->n_spans = i + 1;
-	}
 	if ((rc = span_nfas_link(gw->spans, gw->n_spans)))
 		return rc;
 	/* the operator's commands, once there is something to show */
@@ -288,6 +200,7 @@ static int gw_start(struct gw *gw)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	/* A full disk or a file size limit: a write fails (EFBIG) and is
@@ -306,7 +219,8 @@ static int gw_start(struct gw *gw)
 static void gw_stop(struct gw *gw)
 {
 	ctl_free(gw->ctl);
-	bridge_free(gw->br);
+	bridge_free(gw->br);	/* drops what did not clear: each call's row is queued */
+	gw_cdr_stop(gw);	/* ... and written before sipgw exits */
 	route_free(gw->route);
 	for (int i = 0; i < gw->n_spans; i++)
 		span_free(gw->spans[i]);
@@ -323,7 +237,7 @@ static void gw_stop(struct gw *gw)
 	if (gw->sfd > 0)
 		close(gw->sfd);
 	trace_free(gw->trace);		/* last: the pcap has every frame the parts sent */
-	config_free(&gw->cfg);
+	cfg_gen_unref(gw->gen);	/* the last reference: calls and routing let go above */
 }
 
 int main(int argc, char **argv)
@@ -331,6 +245,7 @@ int main(int argc, char **argv)
 	struct gw gw = { .sfd = -1 };
 	const char *file = NULL, *level = NULL;
 	int use_syslog = 0, check_only = 0, opt, rc;
+	struct gw_config boot;
 	char err[1024], status[256];
 
 	while ((opt = getopt(argc, argv, "c:l:sth")) != -1) {
@@ -347,23 +262,30 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (route_config_load(&gw.cfg, file, err, sizeof(err))) {
+	if (route_config_load(&boot, file, err, sizeof(err))) {
 		fprintf(stderr, "sipgw: configuration error: %s\n", err);
 		return 1;
 	}
-	if (level && log_level_parse(level, &gw.cfg.log_level)) {
+	if (level && log_level_parse(level, &boot.log_level)) {
 		fprintf(stderr, "sipgw: -l %s: not a log level\n", level);
+		config_free(&boot);
 		return 2;
 	}
 	if (check_only) {
 		printf("%s: OK (%d span(s), %zu dial-peer(s), %s, %d emergency number(s))\n", file,
-		       gw.cfg.n_spans, gw.cfg.n_peers, gw.cfg.reg.enabled ? "registrar" : "no registrar",
-		       gw.cfg.emergency.n);
-		config_free(&gw.cfg);
+		       boot.n_spans, boot.n_peers, boot.reg.enabled ? "registrar" : "no registrar",
+		       boot.emergency.n);
+		config_free(&boot);
 		return 0;
 	}
-	log_set_level(gw.cfg.log_level);
-	if (use_syslog || gw.cfg.log_syslog)
+	if (cfg_gen_alloc(&gw.gen, &boot, 1)) {
+		config_free(&boot);
+		return 1;
+	}
+	gw.cfg = gw.gen->cfg;	/* the view (gw.h) */
+	gw.level_forced = level != NULL;
+	log_set_level((&gw.cfg)->log_level);
+	if (use_syslog || (&gw.cfg)->log_syslog)
 		log_use_syslog("sipgw");
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	su_init();

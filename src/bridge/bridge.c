@@ -21,6 +21,8 @@ int bridge_alloc(struct bridge **brp, const struct bridge_params *p)
 	br->timer_ms[CALL_T_RING_NO_ANSWER] = p->ring_no_answer_ms;
 	br->route = p->route;
 	br->route_arg = p->route_arg;
+	br->cdr_h = p->cdr_h;
+	br->cdr_arg = p->cdr_arg;
 	br->ladder = p->ladder;
 	LIST_INIT(&br->calls);
 	*brp = br;
@@ -37,9 +39,17 @@ void bridge_drop_calls(struct bridge *br)
 		struct leg *legs[3 + CALL_MAX_DYING + CALL_MAX_FORKS] = { c->a, c->b, c->xfer };
 		memcpy(legs + 3, c->dying, sizeof(c->dying));
 		memcpy(legs + 3 + CALL_MAX_DYING, c->forks, sizeof(c->forks));
+		/* no call ends without its row: the legs' facts before they go */
+		if (c->a)
+			call_cdr_take(c, c->a, 0);
+		if (c->b)
+			call_cdr_take(c, c->b, 1);
+		LOGI(LSS_BRIDGE, "%s ended, cause %d (%s), dropped at exit cdr %s", call_describe(c),
+		     c->last_cause, cause_name(c->last_cause), c->cdr.uuid);
 		for (size_t i = 0; i < sizeof(legs) / sizeof(legs[0]); i++)
 			if (legs[i])
 				legs[i]->ops->destroy(legs[i]);
+		call_cdr_end(c);
 		if (br->route && br->route->call_ended)
 			br->route->call_ended(br->route_arg, c);
 		fsm_inst_cleanup(&c->fi);
@@ -80,6 +90,8 @@ void bridge_shutdown(struct bridge *br, void (*idle_h)(void *arg), void *arg)
 }
 
 unsigned bridge_call_count(const struct bridge *br) { return br->n_calls; }
+
+void bridge_set_ring_no_answer(struct bridge *br, unsigned ms) { br->timer_ms[CALL_T_RING_NO_ANSWER] = ms; }
 
 int bridge_metrics_add(struct bridge *br, struct stats *s)
 {

@@ -26,11 +26,17 @@ struct bridge_route_ops {
 	void (*call_ended)(void *arg, struct call *c);
 };
 
+struct cdr_record;
+/** A call ended: its finished record, to be copied (it goes with the call). */
+typedef void (bridge_cdr_h)(void *arg, const struct cdr_record *r);
+
 struct bridge_params {
 	struct su_root_s *root;
 	unsigned ring_no_answer_ms;	/* a try that nobody answers: CANCEL, cause 19 */
 	const struct bridge_route_ops *route;
 	void *route_arg;
+	bridge_cdr_h *cdr_h;		/* NULL: no CDR */
+	void *cdr_arg;
 	struct ladder *ladder;		/* each call's legs told to it (core/ladder.h); NULL: none */
 };
 
@@ -42,6 +48,8 @@ void bridge_shutdown(struct bridge *br, void (*idle_h)(void *arg), void *arg);
  * shutdown grace time is over and the far ends did not finish clearing. */
 void bridge_drop_calls(struct bridge *br);
 unsigned bridge_call_count(const struct bridge *br);
+/** A reload: the ring-no-answer time of tries placed from now on. */
+void bridge_set_ring_no_answer(struct bridge *br, unsigned ms);
 /** The calls' metrics (bridge/call_stats.h) into s, which outlives br. 0,
  * -EALREADY, -EEXIST or -ENOMEM. */
 int bridge_metrics_add(struct bridge *br, struct stats *s);
@@ -74,6 +82,10 @@ struct media_stats;
  * taken when that leg went (valid 0 until then or when it keeps none):
  * for the CDR from call_ended. */
 const struct media_stats *call_media_stats(const struct call *c, int b);
+/** Routing placed a called leg for dial-peer tag (0: a registered phone)
+ * with these numbers (as sent; NULL: unchanged from the setup). */
+void call_cdr_placed(struct call *c, int dial_peer, const char *called, const char *calling,
+		     const char *display);
 /** A transfer (RFC 5589): target, an outgoing leg whose setup is under
  * way, rings for the party of the answered call c that is not transferor;
  * when it answers it takes the transferor's place (released, cause 16) and

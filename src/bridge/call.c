@@ -106,10 +106,12 @@ static void call_free(struct call *c)
 
 	char qa[256], qb[256];
 
-	LOGI(LSS_BRIDGE, "%s ended, cause %d (%s)%s%s", call_describe(c), c->last_cause,
+	/* the CDR row's uuid ends the line: log and CDR can be matched */
+	LOGI(LSS_BRIDGE, "%s ended, cause %d (%s)%s%s cdr %s", call_describe(c), c->last_cause,
 	     cause_name(c->last_cause), media_stats_format(qa, sizeof(qa), &c->mst[0]),
-	     media_stats_format(qb, sizeof(qb), &c->mst[1]));
+	     media_stats_format(qb, sizeof(qb), &c->mst[1]), c->cdr.uuid);
 	call_metrics_ended(c);
+	call_cdr_end(c);
 	call_trace_end(c);
 	if (br->route && br->route->call_ended)
 		br->route->call_ended(br->route_arg, c);
@@ -135,10 +137,14 @@ static void call_on_releasing(struct fsm_inst *fi, int prev)
 	int cause = c->last_cause;
 
 	call_metrics_enter(c, prev);
-	if (c->a && c->a != c->cleared_by)
+	if (c->a && c->a != c->cleared_by) {
+		call_cdr_leg_ended(c, 0, cause, 0);
 		c->a->ops->release(c->a, cause);
-	if (c->b && c->b != c->cleared_by)
+	}
+	if (c->b && c->b != c->cleared_by) {
+		call_cdr_leg_ended(c, 1, cause, 0);
 		c->b->ops->release(c->b, cause);
+	}
 	for (int i = 0; i < CALL_MAX_FORKS; i++)
 		if (c->forks[i] && c->forks[i] != c->cleared_by)
 			c->forks[i]->ops->release(c->forks[i], cause);
@@ -148,6 +154,7 @@ static void call_on_releasing(struct fsm_inst *fi, int prev)
 
 static void call_release(struct call *c, struct leg *from, int cause)
 {
+	call_cdr_clearing(c, from);
 	c->last_cause = cause;
 	c->cleared_by = from;
 	fsm_state_chg(&c->fi, CALL_ST_RELEASING);
@@ -204,6 +211,7 @@ static void call_set_aside(struct call *c, struct leg *leg)
 {
 	int f = call_fork_index(c, leg);
 
+	call_cdr_take(c, leg, 1);	/* the CDR's called leg, unless a later one answers */
 	for (int i = 0; i < CALL_MAX_DYING; i++) {
 		if (c->dying[i])
 			continue;
@@ -263,6 +271,8 @@ static void call_log_released(struct call *c, const struct call_ev *ev)
 	     ev->leg->ops->describe(ev->leg), ev->cause, cause_name(ev->cause),
 	     ev->status ? ", status " : "", ev->status);
 	c->last_cause = ev->cause;
+	if (ev->leg == c->a || call_is_called_leg(c, ev->leg))
+		call_cdr_leg_ended(c, ev->leg != c->a, ev->cause, ev->status);
 }
 
 static void call_log_hold(struct call *c, const struct call_ev *ev)
@@ -588,6 +598,7 @@ int call_alloc(struct call **cp, struct bridge *br, struct leg *a, const struct 
 	c->a = a;
 	a->call = c;
 	c->last_cause = CAUSE_NORMAL_CLEARING;
+	call_cdr_begin(c);
 	LIST_INSERT_HEAD(&br->calls, c, entry);
 	br->n_calls++;
 	call_trace_update(c);
@@ -729,8 +740,10 @@ void call_leg_gone(struct leg *leg)
 		c->held = NULL;
 	if ((leg == c->a || leg == c->b) && c->fi.state != CALL_ST_RELEASING)
 		call_release(c, leg, CAUSE_TEMP_FAILURE);	/* gone without a word */
-	if (leg == c->a || leg == c->b)
+	if (leg == c->a || leg == c->b) {
 		media_get_stats(leg->ops->media(leg), &c->mst[leg == c->b]);
+		call_cdr_take(c, leg, leg == c->b);
+	}
 	call_trace_update(c);		/* what the leg says before it goes */
 	if (leg == c->a)
 		c->a = NULL;

@@ -7,6 +7,7 @@
 #include <sys/queue.h>
 
 #include "bridge/bridge.h"
+#include "bridge/cdr.h"
 #include "core/fsm.h"
 #include "rtp/media.h"
 
@@ -52,6 +53,8 @@ struct call {
 	int last_cause;
 	void *route_data;
 	struct media_stats mst[2];	/* a's and b's, taken as each goes */
+	struct cdr_record cdr;		/* the call's record, filled as it goes (call_cdr.c) */
+	int end_cause[2], end_status[2];	/* a's and b's: the cause (status) each ended with */
 	long long t_alert_us, t_answer_us;	/* first ALERTING, the answer (mono_us; 0 = not yet) */
 	const char *a_kind, *b_kind;	/* leg kinds of the caller and the first called leg (metrics) */
 	char desc[48];
@@ -69,8 +72,21 @@ struct bridge {
 	int shutting_down;
 	void (*idle_h)(void *arg);
 	void *idle_arg;
+	bridge_cdr_h *cdr_h;
+	void *cdr_arg;
 	struct ladder *ladder;		/* NULL: calls are not drawn */
 };
+
+/* call_cdr.c: the call's record as it goes, and handed on at its end */
+void call_cdr_begin(struct call *c);
+/* the call clears: from is the leg that cleared first (NULL: the gateway) */
+void call_cdr_clearing(struct call *c, const struct leg *from);
+/* leg a (out 0) or a called leg (out 1) ended with cause and SIP status */
+void call_cdr_leg_ended(struct call *c, int out, int cause, int status);
+/* take leg's facts into the record's in (out 0) or out (out 1) leg */
+void call_cdr_take(struct call *c, struct leg *leg, int out);
+/* finish the record and hand it to the writer (call freed or dropped) */
+void call_cdr_end(struct call *c);
 
 /** The call's legs as they are now to its ladder; at its end (call_trace.c). */
 void call_trace_update(struct call *c);

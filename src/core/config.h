@@ -147,6 +147,7 @@ struct cfg_ops {
 	uid_t control_uid;		/* (uid_t)-1: not set */
 	gid_t control_gid;
 	char cdr_database[256];		/* cdr.database: SQLite file, table cdr ("" = no CDR) */
+	int cdr_database_line;		/* its line in the file, for an error at start-up */
 	char metrics_listen[64];	/* metrics.listen: "127.0.0.1:9xxx" / "[::1]:9xxx" ("" = off) */
 	char trace_pcap[256];		/* trace.pcap: pcapng of every D-channel frame and SIP message ("" = off) */
 	int trace_pcap_max_kb;		/* trace.pcap_max_kb: rotate past this size */

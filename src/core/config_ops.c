@@ -12,6 +12,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
 
 #define OPS(f) offsetof(struct gw_config, ops.f), sizeof(((struct gw_config *)0)->ops.f)
 
@@ -120,6 +123,43 @@ static int load_trace(struct ctx *c, config_t *lc, struct cfg_ops *o)
 	return 0;
 }
 
+/* cdr.database: a file sipgw can write, or can create in its directory
+ * (-t creates nothing); an existing file must be an SQLite database. The
+ * writer opens it at start-up; a start that fails there names this line. */
+static int load_cdr(struct ctx *c, config_t *lc, struct cfg_ops *o)
+{
+	const config_setting_t *s = config_lookup(lc, "cdr.database");
+	const char *path = o->cdr_database, *slash;
+	char dir[sizeof(o->cdr_database)];
+
+	if (!s)
+		return 0;
+	o->cdr_database_line = config_setting_source_line(s);
+	if (!path[0])
+		return fail(c, s, "cdr database: empty path");
+	if (access(path, F_OK) == 0) {
+		sqlite3 *db = NULL;
+		int ok = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+			 sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) == SQLITE_OK;
+		char why[128];
+
+		snprintf(why, sizeof(why), "%s", db ? sqlite3_errmsg(db) : "cannot open");
+		sqlite3_close(db);
+		if (!ok)
+			return fail(c, s, "cdr database \"%s\": %s", path, why);
+		if (access(path, W_OK))
+			return fail(c, s, "cdr database \"%s\": %s", path, strerror(errno));
+		return 0;
+	}
+	slash = strrchr(path, '/');
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+	if (!dir[0])
+		snprintf(dir, sizeof(dir), "/");
+	if (access(dir, W_OK | X_OK))
+		return fail(c, s, "cdr database \"%s\": cannot be created in %s: %s", path, dir, strerror(errno));
+	return 0;
+}
+
 int config_ops_load(struct ctx *c, config_t *lc, struct gw_config *cfg)
 {
 	const config_setting_t *s;
@@ -133,7 +173,7 @@ int config_ops_load(struct ctx *c, config_t *lc, struct gw_config *cfg)
 		return fail(c, config_lookup(lc, "metrics.listen"),
 			    "metrics listen \"%s\": not ADDRESS:PORT (\"127.0.0.1:9464\", \"[::1]:9464\")",
 			    cfg->ops.metrics_listen);
-	if ((rc = load_trace(c, lc, &cfg->ops)))
+	if ((rc = load_cdr(c, lc, &cfg->ops)) || (rc = load_trace(c, lc, &cfg->ops)))
 		return rc;
 	return load_control(c, lc, &cfg->ops);
 }

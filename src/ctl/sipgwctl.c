@@ -14,13 +14,9 @@
 #include <libconfig.h>
 
 #include "core/ctl.h"
+#include "ctl/sipgwctl.h"
 
-#define DEFAULT_CONFIG "/etc/sipgw/sipgw.conf"
-#define DEFAULT_SOCKET "/run/sipgw/sipgw.ctl"
 #define REPLY_TIMEOUT_MS 30000
-
-/* Exit statuses: what a script can tell apart. */
-enum { EX_OK = 0, EX_FAILED = 1, EX_USAGE = 2, EX_NOT_RUNNING = 3 };
 
 static void usage(FILE *f)
 {
@@ -101,6 +97,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE;
 	}
+	/* the CDR export reads the database itself (sipgwctl_cdr.c says why) */
+	if (argc - optind >= 2 && !strcmp(argv[optind], "cdr") && !strcmp(argv[optind + 1], "export"))
+		return sipgwctl_cdr_export(sock, conf, argc - optind - 2, argv + optind + 2);
 	if (sock) {
 		if (strlen(sock) >= sizeof(path)) {
 			fprintf(stderr, "sipgwctl: %s: path too long for a socket\n", sock);

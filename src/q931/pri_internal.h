@@ -31,7 +31,9 @@ enum { SPAN_SERVICE_IN = 0, SPAN_SERVICE_OUT = 2 };
 
 struct span {
 	LIST_HEAD(, pri_leg) legs;		/* every leg, with or without a B-channel */
-	const struct cfg_span *cfg;
+	const struct cfg_span *cfg;		/* &own_cfg */
+	struct cfg_span own_cfg;		/* a copy: a reload frees the config it came from
+						 * (span_reconf.c changes what may change live) */
 	struct su_root_s *root;
 	const struct span_hw_ops *hw_ops;
 	struct span_hw *hw;

@@ -757,7 +757,8 @@ int span_alloc(struct span **spp, const struct span_params *p)
 
 	if (!sp)
 		return -ENOMEM;
-	sp->cfg = p->cfg;
+	sp->own_cfg = *p->cfg;
+	sp->cfg = &sp->own_cfg;
 	sp->root = p->root;
 	sp->incoming_h = p->incoming_h;
 	sp->number_h = p->number_h;
@@ -782,7 +783,7 @@ int span_alloc(struct span **spp, const struct span_params *p)
 	}
 	pri_set_message(pri_msg_cb);
 	pri_set_error(pri_err_cb);
-	if ((rc = sp->hw_ops->open(&sp->hw, p->cfg, p->root, &hw_cbs, sp)))
+	if ((rc = sp->hw_ops->open(&sp->hw, sp->cfg, p->root, &hw_cbs, sp)))
 		goto err;
 	if ((rc = loop_timer_alloc(&sp->pri_timer, p->root, "libpri", pri_timer_cb, sp)) ||
 	    (rc = loop_timer_alloc(&sp->t316, p->root, "T316", span_t316_cb, sp)) ||

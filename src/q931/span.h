@@ -41,6 +41,15 @@ int span_alloc(struct span **spp, const struct span_params *p);
  * 0 or -ENOMEM. */
 int span_nfas_link(struct span **spans, int n);
 void span_free(struct span *sp);
+/** A reload, the span staying: what new calls may take at once of its new
+ * entry nc (hunting, tone zone, echo canceller, DTMF to the PBX, country
+ * code, in-band ringback) and T302. Its D-channel and line keep what they
+ * were started with (core/cfg_diff.h names those). */
+void span_reconfigure(struct span *sp, const struct cfg_span *nc, unsigned t302_ms);
+/** The span's legs now (calls on it, set up or clearing). */
+int span_calls(const struct span *sp);
+/** What the span runs with now (its own copy of its config entry). */
+const struct cfg_span *span_config(const struct span *sp);
 const char *span_name(const struct span *sp);
 enum g711_law span_law(const struct span *sp);
 /** B-channels a new (non-emergency) call could take now: free, in service,

@@ -89,6 +89,37 @@ int peer_health_alloc(struct peer_health **php, const struct dial_peer *peers, s
 	return 0;
 }
 
+void peer_health_take_state(struct peer_health *ph, const struct peer_health *from)
+{
+	for (size_t i = 0; i < ph->n; i++) {
+		struct ph_target *t = &ph->t[i];
+		const struct ph_target *o = ph_find(from, t->host, t->port, t->transport);
+
+		if (!o)
+			continue;
+		t->state = o->state;
+		t->fails = o->fails;
+		t->answers = o->answers;
+		t->last_status = o->last_status;
+	}
+}
+
+int peer_health_same(const struct peer_health *a, const struct peer_health *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++) {
+		const struct ph_target *x = &a->t[i], *y = &b->t[i];
+
+		if (x->port != y->port || x->transport != y->transport || strcasecmp(x->host, y->host) ||
+		    x->up_ms != y->up_ms || x->down_ms != y->down_ms || x->retry != y->retry ||
+		    x->recovery != y->recovery || x->n_tags != y->n_tags ||
+		    memcmp(x->tags, y->tags, x->n_tags * sizeof(x->tags[0])))
+			return 0;
+	}
+	return 1;
+}
+
 void peer_health_free(struct peer_health *ph)
 {
 	if (!ph)

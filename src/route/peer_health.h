@@ -42,6 +42,14 @@ struct peer_health;
  * session target (not "registrar"), one per distinct host:port:transport,
  * all in service. 0 or -ENOMEM; with none, *php is still a valid, empty one. */
 int peer_health_alloc(struct peer_health **php, const struct dial_peer *peers, size_t n);
+/** A reload: each target of ph that from had too (host, port, transport)
+ * keeps from's state and counts, so a busied-out peer stays busied out
+ * until its pings say otherwise. from may be NULL. */
+void peer_health_take_state(struct peer_health *ph, const struct peer_health *from);
+/** True when a and b have the same targets in the same order, with the
+ * same intervals, counts and dial-peers (a reload that changed none of
+ * them keeps the pingers as they run). */
+int peer_health_same(const struct peer_health *a, const struct peer_health *b);
 /** Accepts NULL. */
 void peer_health_free(struct peer_health *ph);
 /** How many targets; 0 for NULL. */

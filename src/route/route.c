@@ -97,6 +97,9 @@ static int route_place(struct route_call *rc, enum route_leg_kind kind, const st
 		leg->ops->release(leg, CAUSE_TEMP_FAILURE);	/* reports gone; destroyed then */
 		return rv;
 	}
+	/* the CDR's called side: the dial-peer and the numbers as they went */
+	call_cdr_placed(rc->c, t->dial_peer, t->number ? t->number : route_si(rc)->called,
+			t->calling ? t->calling : route_si(rc)->calling, route_si(rc)->display);
 	/* the oldest entry makes room: its leg failed long ago (hunting) */
 	rc->placed[rc->n_placed % ROUTE_MAX_PLACED].leg = leg;
 	rc->placed[rc->n_placed % ROUTE_MAX_PLACED].tag = t->dial_peer;
@@ -108,7 +111,7 @@ static int route_place(struct route_call *rc, enum route_leg_kind kind, const st
  * until one has a free B-channel. 0, or -errno with the Q.850 cause in *causep. */
 static int route_try_pots(struct route_call *rc, const struct dial_peer *dp, int *causep)
 {
-	const struct gw_config *cfg = rc->r->cfg;
+	const struct gw_config *cfg = rc->cfg;
 	const struct leg_setup_info *si = route_si(rc);
 	const char *names[CFG_MAX_SPANS];
 	char number[LEG_NUM];
@@ -219,7 +222,7 @@ static int route_try_voip(struct route_call *rc, const struct dial_peer *dp)
 		return -EHOSTDOWN;
 	}
 	t.host = host;
-	t.assert_identity = cfg_list_match_addr(&rc->r->cfg->sip_trusted, host);
+	t.assert_identity = cfg_list_match_addr(&rc->cfg->sip_trusted, host);
 	t.dtmf_relay = &dp->dtmf_relay;
 	t.codecs = &dp->codecs;
 	t.transport = dp->transport;
@@ -270,11 +273,11 @@ static int may_hunt(int status)
  * a dial-peer's own, the dial-peer's first, replace rows of the RFC 3398
  * tables where the gateway interworks a failure before the answer. */
 
-static const struct dial_peer *route_peer(const struct route *r, int tag)
+static const struct dial_peer *route_peer(const struct gw_config *cfg, int tag)
 {
-	for (size_t i = 0; tag && i < r->cfg->n_peers; i++)
-		if (r->cfg->peers[i].tag == tag)
-			return &r->cfg->peers[i];
+	for (size_t i = 0; tag && i < cfg->n_peers; i++)
+		if (cfg->peers[i].tag == tag)
+			return &cfg->peers[i];
 	return NULL;
 }
 
@@ -283,7 +286,7 @@ const struct dial_peer *route_placed_peer(const struct route_call *rc, const str
 {
 	for (unsigned k = rc->n_placed; k > 0 && k + ROUTE_MAX_PLACED > rc->n_placed; k--)
 		if (rc->placed[(k - 1) % ROUTE_MAX_PLACED].leg == leg)
-			return route_peer(rc->r, rc->placed[(k - 1) % ROUTE_MAX_PLACED].tag);
+			return route_peer(rc->cfg, rc->placed[(k - 1) % ROUTE_MAX_PLACED].tag);
 	return NULL;
 }
 
@@ -301,7 +304,7 @@ static int route_override_cause(struct route_call *rc, const struct leg *leg, in
 	 * replaces our guess from the status table. */
 	if (leg->cause_from_reason)
 		return cause;
-	if (cause_override_from_status(dp ? &dp->causes : NULL, &rc->r->cfg->causes, status, &ov))
+	if (cause_override_from_status(dp ? &dp->causes : NULL, &rc->cfg->causes, status, &ov))
 		return cause;
 	from_dp = dp && cause_override_from_status(&dp->causes, NULL, status, &(int){ 0 }) == 0;
 	LOGI(LSS_BRIDGE, "%s SIP %d -> cause %d (%s) by %s cause override (RFC 3398: %d)",
@@ -320,7 +323,7 @@ static void route_override_status(struct route_call *rc, const struct dial_peer 
 	if (rc->towards != DP_POTS)
 		return;
 	rc->a->release_status = 0;
-	if (cause_override_to_status(dp ? &dp->causes : NULL, &rc->r->cfg->causes, cause, &status))
+	if (cause_override_to_status(dp ? &dp->causes : NULL, &rc->cfg->causes, cause, &status))
 		return;
 	rc->a->release_status = status;
 	from_dp = dp && cause_override_to_status(&dp->causes, NULL, cause, &(int){ 0 }) == 0;
@@ -411,6 +414,8 @@ static void route_call_ended(void *arg, struct call *c)
 		loop_timer_free(rc->cfna);
 		free(rc->rd);
 		route_xfer_watch_end(rc->xw, c);
+		rc->r->n_calls--;
+		cfg_gen_unref(rc->gen);	/* the last call of an old generation frees it */
 	}
 	free(rc);
 	call_set_route_data(c, NULL);
@@ -441,12 +446,15 @@ static int route_call_start(struct route *r, struct leg *a, const struct leg_set
 	}
 	rc->r = r;
 	rc->c = c;
+	rc->cfg = r->cfg;
+	rc->gen = cfg_gen_ref(r->gen);
+	r->n_calls++;
 	rc->a = a;
 	rc->towards = towards;
 	rc->last_cause = CAUSE_NORMAL_CLEARING;
 	snprintf(rc->ring_user, sizeof(rc->ring_user), "%s", ring_user ? ring_user : "");
 	call_set_route_data(c, rc);
-	rc->n_cands = dp_lookup(r->cfg->peers, r->cfg->n_peers, si->called, towards, rc->cands,
+	rc->n_cands = dp_lookup(rc->cfg->peers, rc->cfg->n_peers, si->called, towards, rc->cands,
 				ROUTE_MAX_CANDS);
 	LOGI(LSS_BRIDGE, "%s from %s: %s \"%s\" -> %s%s, %s%zu dial-peer(s)", call_describe(c),
 	     a->ops->describe(a), si->calling, si->display, si->called, si->emergency ? " (EMERGENCY)" : "",
@@ -495,6 +503,15 @@ int route_incoming_pri(void *arg, struct leg *a, const struct leg_setup_info *si
 	struct route *r = arg;
 	struct leg_setup_info si = *si_in;
 
+	/* A span a reload took out of the config takes no new call (its calls
+	 * up go on to their end). The reload busies its B-channels out, so the
+	 * span refuses such a SETUP itself; this is the rule behind it: no
+	 * circuit, so the PBX hunts another trunk (Q.850 34). */
+	if (si.source[0] && !config_span(r->cfg, si.source)) {
+		LOGN(LSS_BRIDGE, "span %s: SETUP to %s refused, the span is no longer in the config (busied "
+		     "out since the reload): cause %d", si.source, si.called, CAUSE_NO_CIRCUIT);
+		return err_with(-EBUSY, causep, CAUSE_NO_CIRCUIT);
+	}
 	route_identity_from_pri(config_span(r->cfg, si.source), &si);
 	return route_call_start(r, a, &si, DP_VOIP, NULL, causep);
 }
@@ -622,14 +639,16 @@ int route_alloc(struct route **rp, const struct route_params *p)
 
 	if (!r)
 		return -ENOMEM;
-	r->cfg = p->cfg;
+	r->gen = cfg_gen_ref(p->gen);
+	r->cfg = p->gen ? &p->gen->cfg : p->cfg;
 	r->br = p->br;
 	memcpy(r->legs, p->legs, sizeof(r->legs));
 	r->contacts_h = p->contacts_h;
 	r->contacts_arg = p->contacts_arg;
 	r->root = p->root;
 	r->health = p->health;
-	if (route_fwd_alloc(&r->fwd, p->cfg)) {
+	if (route_fwd_alloc(&r->fwd, r->cfg)) {
+		cfg_gen_unref(r->gen);
 		free(r);
 		return -ENOMEM;
 	}
@@ -641,12 +660,27 @@ void route_set_bridge(struct route *r, struct bridge *br) { r->br = br; }
 
 void route_forward_reload(struct route *r, const struct gw_config *cfg) { route_fwd_reload(r->fwd, cfg); }
 
+void route_set_config(struct route *r, struct cfg_gen *gen)
+{
+	struct cfg_gen *old = r->gen;
+
+	r->gen = cfg_gen_ref(gen);
+	r->cfg = &gen->cfg;
+	route_fwd_reload(r->fwd, r->cfg);
+	cfg_gen_unref(old);	/* freed now unless calls up still hold it */
+}
+
+unsigned route_calls_up(const struct route *r) { return r->n_calls; }
+
+void route_set_health(struct route *r, const struct peer_health *health) { r->health = health; }
+
 void route_free(struct route *r)
 {
 	if (!r)
 		return;
 	route_log_summary(r);
 	route_fwd_free(r->fwd);
+	cfg_gen_unref(r->gen);
 	free(r->pdd_ms);
 	free(r);
 }

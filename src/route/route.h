@@ -52,8 +52,11 @@ struct route_factory {
 /** Every live contact of user, newest first, at most max; returns how many. */
 typedef int (route_contacts_h)(void *arg, const char *user, char uris[][ROUTE_URI_LEN], int max);
 
+struct cfg_gen;
+
 struct route_params {
-	const struct gw_config *cfg;
+	const struct gw_config *cfg;	/* a config that never changes (tests); or: */
+	struct cfg_gen *gen;		/* the current generation (route_set_config changes it) */
 	struct bridge *br;		/* carries the calls (set later with route_set_bridge) */
 	struct route_factory legs[ROUTE_LEG__COUNT];
 	route_contacts_h *contacts_h;	/* NULL: no registrar */
@@ -66,6 +69,14 @@ int route_alloc(struct route **rp, const struct route_params *p);
 /** Logs the post-dial delay summary. */
 void route_free(struct route *r);
 void route_set_bridge(struct route *r, struct bridge *br);
+/** New calls are routed by gen from now on (a reload); each call up keeps
+ * the generation it started with (its reference) to its end. The route
+ * takes a reference on gen and drops the one on the generation before. */
+void route_set_config(struct route *r, struct cfg_gen *gen);
+/** A reload: the voip targets' keepalive state from now on (NULL: none). */
+void route_set_health(struct route *r, const struct peer_health *health);
+/** Calls routing looks after now (the reload's "calls up: N kept"). */
+unsigned route_calls_up(const struct route *r);
 /** Take the users' forwarding (forward_*, redirect, pstn) from cfg, a fresh
  * read of the file (SIGUSR1); calls under way keep what they started with. */
 void route_forward_reload(struct route *r, const struct gw_config *cfg);

@@ -35,14 +35,14 @@ int route_redirect_try(struct route_call *rc)
 	struct route_redir *rd = rc->rd;
 	char uri[1][ROUTE_URI_LEN];
 
-	while (rd && route_redir_next(rd, call_setup_info(rc->c), r->cfg->redirect_max_targets) == 0) {
+	while (rd && route_redir_next(rd, call_setup_info(rc->c), rc->cfg->redirect_max_targets) == 0) {
 		const char *num = rd->si.called;
 		size_t n;
 
 		rc->ring_user[0] = 0;
 		if (route_contacts(r, num, uri, 1) || route_forwards_all(r, num))
 			snprintf(rc->ring_user, sizeof(rc->ring_user), "%s", num);
-		n = dp_lookup(r->cfg->peers, r->cfg->n_peers, num, DP_POTS, rc->cands, ROUTE_MAX_CANDS);
+		n = dp_lookup(rc->cfg->peers, rc->cfg->n_peers, num, DP_POTS, rc->cands, ROUTE_MAX_CANDS);
 		if (n && !rd->cur.may_pstn) {
 			LOGW(LSS_BRIDGE, "%s redirection by %s to %s refused: the redirecting party may not "
 			     "reach the PSTN", call_describe(rc->c), rd->cur.by, num);
@@ -50,7 +50,7 @@ int route_redirect_try(struct route_call *rc)
 			n = 0;
 		}
 		if (!n && rc->towards == DP_VOIP)
-			n = dp_lookup(r->cfg->peers, r->cfg->n_peers, num, DP_VOIP, rc->cands, ROUTE_MAX_CANDS);
+			n = dp_lookup(rc->cfg->peers, rc->cfg->n_peers, num, DP_VOIP, rc->cands, ROUTE_MAX_CANDS);
 		rc->n_cands = n;
 		rc->next_cand = 0;
 		LOGI(LSS_BRIDGE, "%s redirected by %s to %s: %s%zu dial-peer(s)", call_describe(rc->c), rd->cur.by,
@@ -72,7 +72,7 @@ static int route_forward_to(struct route_call *rc, const char *user, const char 
 		return -ENOENT;
 	LOGI(LSS_BRIDGE, "%s %s forwards (%s) to %s", call_describe(rc->c), user,
 	     why == LEG_REDIR_BUSY ? "busy" : why == LEG_REDIR_NO_ANSWER ? "no answer" : "unconditional", numbers);
-	if (route_redir_push(rd, call_describe(rc->c), &lc, user, why, may_pstn, rc->r->cfg->redirect_max_hops))
+	if (route_redir_push(rd, call_describe(rc->c), &lc, user, why, may_pstn, rc->cfg->redirect_max_hops))
 		return -ENOENT;
 	return route_redirect_try(rc);
 }
@@ -135,7 +135,7 @@ void route_cfna_arm(struct route_call *rc, const char *user)
 void route_take_3xx(struct route_call *rc, struct leg *leg, int status)
 {
 	const struct dial_peer *dp = route_placed_peer(rc, leg);
-	const struct gw_config *cfg = rc->r->cfg;
+	const struct gw_config *cfg = rc->cfg;
 	char by[LEG_NUM], host[128];
 	struct route_redir *rd;
 	int may, port;

@@ -7,6 +7,7 @@
 #include "route/route.h"
 
 #include "bridge/bridge.h"
+#include "core/cfg_gen.h"
 #include "core/config.h"
 #include "core/loop.h"
 #include "route/dialpeer.h"
@@ -20,7 +21,8 @@
 #define ROUTE_MAX_PLACED 16	/* called legs whose dial-peer routing remembers (cause overrides) */
 
 struct route {
-	const struct gw_config *cfg;
+	const struct gw_config *cfg;	/* what new calls are routed by: gen's, or route_params.cfg */
+	struct cfg_gen *gen;		/* the current generation, a reference of ours (NULL: fixed cfg) */
 	struct bridge *br;
 	struct route_factory legs[ROUTE_LEG__COUNT];
 	route_contacts_h *contacts_h;
@@ -29,6 +31,7 @@ struct route {
 	const struct peer_health *health;
 	struct route_fwd *fwd;		/* the users' forwarding (route_redirect.c) */
 	unsigned n_routed;
+	unsigned n_calls;		/* calls with routing data now (route_call_start .. call_ended) */
 	float *pdd_ms;			/* post-dial delays (SETUP in -> INVITE out), for the exit summary */
 	size_t n_pdd, cap_pdd;
 };
@@ -37,6 +40,11 @@ struct route {
 struct route_call {
 	struct route *r;
 	struct call *c;
+	/* The config the call started with, to its end: cands, the placed
+	 * dial-peers' cause overrides and trunk groups point into it, and a
+	 * reload must not move them under a call (cfg_gen.h). */
+	const struct gw_config *cfg;
+	struct cfg_gen *gen;		/* a reference of the call's (NULL: fixed cfg) */
 	enum dp_type towards;		/* DP_POTS: to the PSTN (SIP -> PRI); DP_VOIP: to SIP */
 	const struct dial_peer *cands[ROUTE_MAX_CANDS];
 	size_t n_cands, next_cand;

@@ -292,6 +292,16 @@ static void display_of(const sip_from_t *f, char *out, size_t len)
 		snprintf(out, len, "%s", d);
 }
 
+/* A call we place: "EVENT call N call-id=ID" once, at the first answer
+ * to its INVITE (nua picks the Call-ID), as for a call that comes in. */
+static void pcall_note_call_id(struct pcall *c, const sip_t *sip)
+{
+	if (c->call_id[0] || !sip || !sip->sip_call_id || !sip->sip_call_id->i_id)
+		return;
+	snprintf(c->call_id, sizeof(c->call_id), "%s", sip->sip_call_id->i_id);
+	phone_out(c->ph, "EVENT", "call %d call-id=%s", c->id, c->call_id);
+}
+
 static void on_new_invite(struct phone *ph, nua_handle_t *nh, const sip_t *sip)
 {
 	const struct phone_opts *o = &ph->o;
@@ -544,8 +554,10 @@ void pcall_nua_cb(nua_event_t event, int status, char const *phrase, nua_t *nua,
 			fsm_dispatch(&c->fi, PCE_REINVITE, &m);
 		break;
 	case nua_r_invite:
-		if (c)
+		if (c) {
+			pcall_note_call_id(c, sip);
 			fsm_dispatch(&c->fi, PCE_INVITE_RESP, &m);
+		}
 		break;
 	case nua_i_ack:
 		if (c)

@@ -30,6 +30,7 @@ struct pcall {
 	struct pmedia *media;		/* owned */
 	su_timer_t *t_answer, *t_hangup, *t_hold, *t_unhold, *t_refresh, *t_cancel;
 	int final_status;		/* final response to the initial INVITE, 0 = none */
+	char call_id[128];		/* its dialog's Call-ID, printed once known ("" = not yet) */
 	int cause;			/* Q.850 cause from a Reason header, 0 = none */
 	int pt, te_pt;			/* negotiated codec's PT and telephone-event, -1 = none */
 	int te_clock;			/* telephone-event's clock: 8000, or 48000 beside Opus */

@@ -29,6 +29,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "sip/auth_guard.h"
+#include "sip/registrar_users.h"
 #include "sip/sip_uri.h"
 
 #define REG_PURGE_MS 5000		/* expired bindings leave memory and database */
@@ -709,6 +710,37 @@ static void guard_sweep(void *arg)
 	loop_timer_start(r->guard_sweep, REG_GUARD_SWEEP_MS);
 }
 
+int registrar_reload(struct registrar *r, const struct cfg_registrar *cfg)
+{
+	struct cfg_registrar *own;
+	auth_mod_t *am;
+	int rc;
+
+	if ((rc = registrar_users(cfg, r->root, &own, &am)))
+		return rc;
+	/* A phone registered under a user still there keeps its binding. A
+	 * user gone is no address of record of ours (RFC 3261 10.3 step 3):
+	 * its bindings go, so no call reaches its phones, and its next
+	 * REGISTER gets 404. Nonces of the old authenticator are no longer
+	 * valid: a phone answers a new challenge once. */
+	for (size_t i = 0; i < r->n;) {
+		if (auth_mod_getpass(am, r->b[i].aor, own->realm)) {
+			i++;
+			continue;
+		}
+		LOGN(LSS_SIP, "registrar: %s at %s dropped: no longer a user (reload)", r->b[i].aor, r->b[i].contact);
+		binding_remove(r, i);
+	}
+	auth_mod_unref(r->am);
+	free(r->own);
+	r->own = own;
+	r->cfg = own;
+	r->am = am;
+	LOGN(LSS_SIP, "registrar: realm \"%s\", %d user(s)%s%s (reloaded)", own->realm, own->n_users,
+	     own->users_file[0] ? " + " : "", own->users_file);
+	return 0;
+}
+
 int registrar_alloc(struct registrar **rp, struct su_root_s *root, const struct cfg_registrar *cfg)
 {
 	struct auth_guard_params gp = {
@@ -721,29 +753,13 @@ int registrar_alloc(struct registrar **rp, struct su_root_s *root, const struct 
 
 	if (!r)
 		return -ENOMEM;
-	r->cfg = cfg;
+	r->root = root;
 	if (!(r->nonces = calloc(NONCE_SLOTS, sizeof(*r->nonces))))
 		goto fail;
-	if (cfg->users_file[0] && access(cfg->users_file, R_OK)) {
-		LOGE(LSS_SIP, "registrar users_file %s: %s", cfg->users_file, strerror(errno));
-		rc = -errno;
+	if ((rc = registrar_users(cfg, root, &r->own, &r->am)))
 		goto fail;
-	}
-	r->am = auth_mod_create(root, AUTHTAG_METHOD("Digest"), AUTHTAG_REALM(cfg->realm),
-				AUTHTAG_QOP("auth"), AUTHTAG_EXPIRES(cfg->nonce_ttl),
-				AUTHTAG_FORBIDDEN(1),	/* wrong password: 403, not another challenge */
-				TAG_IF(cfg->users_file[0], AUTHTAG_DB(cfg->users_file)), TAG_END());
-	if (!r->am) {
-		LOGE(LSS_SIP, "registrar: cannot create the digest authenticator");
-		rc = -EINVAL;
-		goto fail;
-	}
-	for (int i = 0; i < cfg->n_users; i++) {
-		auth_passwd_t *apw = auth_mod_addpass(r->am, cfg->users[i].user, cfg->realm);
-		if (!apw)
-			goto fail;
-		apw->apw_pass = cfg->users[i].password;	/* the config outlives the registrar */
-	}
+	r->cfg = r->own;
+	cfg = r->cfg;
 	if ((rc = db_open(r)))
 		goto fail;
 	if ((rc = loop_timer_alloc(&r->purge, root, "registrar-purge", purge_expired, r)))
@@ -775,6 +791,7 @@ void registrar_free(struct registrar *r)
 		sqlite3_close(r->db);
 	if (r->am)
 		auth_mod_unref(r->am);
+	free(r->own);
 	free(r->nonces);
 	free(r->b);
 	free(r);

@@ -15,6 +15,10 @@ struct registrar;
  * authentication. 0, or -errno with a log line saying why. */
 int registrar_alloc(struct registrar **rp, struct su_root_s *root, const struct cfg_registrar *cfg);
 void registrar_free(struct registrar *r);
+/** A reload: the users (users, users_file), realm and nonce_ttl of cfg from
+ * now on; bindings, the database and the guessing guard stay. 0, or -errno
+ * (logged) with the registrar as it was. */
+int registrar_reload(struct registrar *r, const struct cfg_registrar *cfg);
 #define REG_URI_LEN 256
 /** Every live contact of user, newest first, at most max; returns how many. */
 int registrar_contacts(struct registrar *r, const char *user, char uris[][REG_URI_LEN], int max);

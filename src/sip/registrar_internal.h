@@ -9,6 +9,7 @@
 #include <sofia-sip/sip.h>
 
 struct loop_timer;
+struct su_root_s;
 struct auth_guard;
 struct cfg_registrar;
 
@@ -32,7 +33,9 @@ struct nonce_use {
 };
 
 struct registrar {
-	const struct cfg_registrar *cfg;
+	const struct cfg_registrar *cfg;	/* own: the registrar's copy (a reload frees the config) */
+	struct cfg_registrar *own;
+	struct su_root_s *root;
 	auth_mod_t *am;
 	sqlite3 *db;
 	sqlite3_stmt *st_put, *st_del;

@@ -199,10 +199,25 @@ static int sl_invite(struct sip_leg *sl, unsigned se_s)
 	return 0;
 }
 
+/* A display name as an RFC 3261 25.1 quoted-string: '"' and '\\' go as
+ * quoted-pairs (a PBX's name "Smith, "Bob"" would otherwise break the From
+ * header, and the call with it). */
+static void sl_quote_display(char *out, size_t len, const char *s)
+{
+	size_t n = 0;
+
+	for (; *s && n + 2 < len; s++) {
+		if (*s == '"' || *s == '\\')
+			out[n++] = '\\';
+		out[n++] = *s;
+	}
+	out[n] = '\0';
+}
+
 static void ev_setup(struct sip_leg *sl, struct sl_setup_args *a)
 {
 	const struct leg_setup_info *si = a->si;
-	char me[SIP_OWN_HOSTPORT_LEN], hp[SIP_HOSTPORT_LEN];
+	char me[SIP_OWN_HOSTPORT_LEN], hp[SIP_HOSTPORT_LEN], disp[LEG_NUM + 16];
 
 	snprintf(sl->number, sizeof(sl->number), "%s", si->called);
 	sl_own_hostport(sl, me);	/* IPv6 in brackets (RFC 5118 4.1), here and below */
@@ -224,10 +239,12 @@ static void ev_setup(struct sip_leg *sl, struct sl_setup_args *a)
 	 * in P-Asserted-Identity. */
 	if (si->restricted)
 		snprintf(sl->req_from, sizeof(sl->req_from), "\"Anonymous\" <sip:anonymous@anonymous.invalid>");
-	else
-		snprintf(sl->req_from, sizeof(sl->req_from), "\"%s\" <sip:%s@%s;user=phone>",
-			 si->display[0] ? si->display : (si->calling[0] ? si->calling : "Anonymous"),
+	else {
+		sl_quote_display(disp, sizeof(disp),
+				 si->display[0] ? si->display : (si->calling[0] ? si->calling : "Anonymous"));
+		snprintf(sl->req_from, sizeof(sl->req_from), "\"%s\" <sip:%s@%s;user=phone>", disp,
 			 si->calling[0] ? si->calling : "anonymous", me);
+	}
 	sl->req_privacy = si->restricted;
 	sl->req_pai[0] = 0;
 	sip_redirect_headers(si->redirecting, si->redirect_reason, me, sl->req_uri,

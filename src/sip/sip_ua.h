@@ -104,6 +104,10 @@ void sip_ua_counts(const struct sip_ua *ua, struct sip_ua_counts *out);
 /** Stop the stack (nua_shutdown); done runs when it has finished. */
 void sip_ua_shutdown(struct sip_ua *ua, void (*done)(void *arg), void *arg);
 void sip_ua_free(struct sip_ua *ua);
+/** A reload: what new legs copy from p's dtmf_relay, codecs, vad, fax_t38,
+ * t38_redundancy, timers.rtp_*timeout_ms, timer_b_ms and the overload limits
+ * (the rest of p is the listeners' and needs a restart: core/cfg_diff.h). */
+void sip_ua_reconfigure(struct sip_ua *ua, const struct sip_ua_params *p);
 
 struct sip_leg_params {
 	const char *host;	/* from the dial-peer's session target */

@@ -5,6 +5,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -365,6 +366,7 @@ sip = { bind = "127.0.0.1"; port = %d; trusted = [ %s ]; };
 rtp = { address = "127.0.0.1"; port_min = 30000; port_max = 39999;%s };
 timers = { ring-no-answer = %s; timer-b = %s; shutdown-grace = 2; };
 control = { socket = "%s"; };
+cdr = { database = "%s"; };
 %sspans = (
 %s
 );
@@ -374,7 +376,7 @@ dial_peers = (
 %s""" % (self.sip_port, ", ".join('"%s"' % t for t in trusted),
          (" codecs = [ %s ];" % ", ".join('"%s"' % c for c in codecs) if codecs else "") +
          (" " + rtp_extra if rtp_extra else ""),
-         ring_timeout, timer_b, self.ctl_path, dahdi_txt,
+         ring_timeout, timer_b, self.ctl_path, self.cdr_path, dahdi_txt,
          span_txt, peer_txt, extra)
         path = os.path.join(self.dir, "sipgw.conf")
         with open(path, "w") as f:
@@ -443,6 +445,97 @@ dial_peers = (
     def close(self):
         for p in reversed(self.procs):
             p.stop()
+
+    # ---- the CDR (cdr.database, which tb.config() puts in the test dir)
+
+    @property
+    def cdr_path(self):
+        return os.path.join(self.dir, "cdr.db")
+
+    def cdr_rows(self, path=None):
+        """Every row of the CDR so far, oldest first, as dicts ([] when there is no database)."""
+        path = path or self.cdr_path
+        if not os.path.exists(path):
+            return []
+        db = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=5)
+        try:
+            db.row_factory = sqlite3.Row
+            try:
+                return [dict(r) for r in db.execute("SELECT * FROM cdr ORDER BY seq")]
+            except sqlite3.OperationalError:     # the gateway has not made the table yet
+                return []
+        finally:
+            db.close()
+
+    def wait_cdr(self, n, timeout=10.0, path=None):
+        """Wait until the CDR has n rows (the writer commits within ms of a call's end)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            rows = self.cdr_rows(path)
+            if len(rows) >= n:
+                return rows
+            if time.monotonic() > deadline:
+                raise FlowError("CDR: %d of %d rows within %.1fs" % (len(rows), n, timeout))
+            time.sleep(0.02)
+
+    @staticmethod
+    def _logs_info(p):
+        """Whether gateway p logs at info (where its calls' 'ended' lines are): -l, else log.level."""
+        lvl = p.argv[p.argv.index("-l") + 1] if "-l" in p.argv else None
+        if lvl is None and "-c" in p.argv:
+            try:
+                with open(os.path.join(os.path.dirname(p.out), p.argv[p.argv.index("-c") + 1])) as f:
+                    m = re.search(r'log\s*=\s*\{[^}]*level\s*=\s*"(\w+)"', f.read())
+                lvl = m.group(1) if m else None
+            except OSError:
+                pass
+        return (lvl or "info").lower() in ("info", "debug")
+
+    def check_cdr(self):
+        """Every flow is a CDR test (run_flows.py calls this after the flow passed and its
+        programs stopped): each call a gateway logged as ended ('call N [..] ended, cause C
+        ... cdr UUID') has exactly one row, with that id and cause, and no row is there for a
+        call no gateway logged. A gateway killed with SIGKILL may have lost the rows of its last
+        ~100 ms; a gateway started again under the same name overwrote its log, and one that
+        logs above info does not print its calls' ends, so then rows no log names are not held
+        against it."""
+        gws = [p for p in self.procs if os.path.basename(p.argv[0]) == "sipgw" and "-t" not in p.argv]
+        if not gws or not os.path.exists(self.cdr_path):
+            return
+        ended = re.compile(r"call (\d+) \[\w+\] ended, cause (\d+) .*cdr ([0-9a-f-]{36})$")
+        logged, killed, reruns = {}, False, False
+        names = [p.err for p in gws]
+        reruns = len(set(names)) != len(names) or not all(self._logs_info(p) for p in gws)
+        for p in gws:
+            killed |= p.p.returncode == -signal.SIGKILL
+        for err in set(names):
+            with open(err) as f:
+                for ln in f:
+                    m = ended.search(ln.rstrip("\n"))
+                    if m:
+                        if m.group(3) in logged:
+                            raise FlowError("CDR: call %s logged as ended twice" % m.group(1))
+                        logged[m.group(3)] = (int(m.group(1)), int(m.group(2)))
+        rows = self.cdr_rows()
+        by_uuid = {}
+        for r in rows:
+            if r["uuid"] in by_uuid:
+                raise FlowError("CDR: two rows for call %s (uuid %s)" % (r["id"], r["uuid"]))
+            by_uuid[r["uuid"]] = r
+        for uuid, (cid, cause) in sorted(logged.items(), key=lambda kv: kv[1]):
+            r = by_uuid.get(uuid)
+            if r is None:
+                if killed:
+                    continue
+                raise FlowError("CDR: call %d (cause %d) ended without its row (%d rows: %s)" % (
+                    cid, cause, len(rows), [(x["id"], x["cause"]) for x in rows]))
+            if r["id"] != cid or r["cause"] != cause:
+                raise FlowError("CDR: call %d ended with cause %d, its row says call %s cause %s" % (
+                    cid, cause, r["id"], r["cause"]))
+        if not reruns:
+            extra = [(r["id"], r["cause"]) for r in rows if r["uuid"] not in logged]
+            if extra:
+                raise FlowError("CDR: rows for calls no gateway logged as ended: %s" % extra)
 
     def dump(self):
         out = []

@@ -102,6 +102,8 @@ def main():
         t0 = time.monotonic()
         try:
             t(tb)
+            tb.close()
+            tb.check_cdr()      # every flow is a CDR test: one row per call, the right cause
             ok, why = True, ""
         except fl.FlowSkip as e:
             tb.close()

@@ -11,6 +11,7 @@
 #define UNIT_SUITES(X) \
 	X(auth) \
 	X(call) \
+	X(cdr) \
 	X(codec) \
 	X(cause) \
 	X(config) \
@@ -30,6 +31,7 @@
 	X(peer_health) \
 	X(loop) \
 	X(registrar) \
+	X(reload) \
 	X(route) \
 	X(route_transfer) \
 	X(identity) \

@@ -498,7 +498,7 @@ static void test_end_line_media_figures(void)
 	log = unit_log_end();
 	CU_ASSERT_EQUAL(unit_count(log, "ended, cause 16 (Normal call clearing) rtp rx=180 tx=199 "
 				   "lost=19/198 (9.6%) jitter=0.3ms rtt=1ms far-lost=5 (2.0%) "
-				   "jb late=0 plc=19 cn=0 overflow=0\n"), 1);
+				   "jb late=0 plc=19 cn=0 overflow=0 cdr "), 1);
 	CU_ASSERT_EQUAL(unit_count(log, " rtp rx="), 1);
 	CU_ASSERT_EQUAL(f.h.n_ended, 1);
 	CU_ASSERT_EQUAL(f.h.mst_b.valid, 1);

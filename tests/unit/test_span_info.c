@@ -203,6 +203,7 @@ static void test_emergency_reserve(void)
 
 	sp = mk_span(FRAMING_T1, 1, &plain_ops);
 	cfg.hunt = HUNT_DESCENDING;	/* the reserve is then at the bottom */
+	span_reconfigure(sp, &cfg, 0);	/* the span runs on its own copy of cfg: a reload's way in */
 	span_chan_info_get(sp, ci, SPAN_MAX_CHANS);
 	CU_ASSERT_EQUAL(ci[0].state, SPAN_CH_RESERVED);
 	CU_ASSERT_EQUAL(ci[22].state, SPAN_CH_IDLE);
