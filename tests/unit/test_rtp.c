@@ -579,6 +579,46 @@ static void test_rtcp_port_pair(void)
 		close(fds[nfd]);
 }
 
+/* With a cursor the hunt goes on past the last pair taken and wraps: a
+ * port just freed is not handed out again at once, and a gateway with
+ * many calls up does not try every busy pair first. */
+static void test_port_cursor(void)
+{
+	struct rtp_params rp = { .local_ip = "127.0.0.1" };
+	struct rtp_session *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+	int base, fd, next = 0;
+
+	/* three pairs from a port the kernel just had free */
+	fd = udp_open(&base);
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	base = (base + 1) & ~1;
+	if (base > 65000)
+		base = 50000;
+	rp.port_min = base;
+	rp.port_max = base + 5;
+	rp.port_next = &next;
+	CU_ASSERT_EQUAL_FATAL(rtp_alloc(&a, root, &rp), 0);
+	CU_ASSERT_EQUAL(rtp_local_port(a), base);
+	CU_ASSERT_EQUAL(next, base + 2);
+	CU_ASSERT_EQUAL_FATAL(rtp_alloc(&b, root, &rp), 0);
+	CU_ASSERT_EQUAL(rtp_local_port(b), base + 2);
+	rtp_free(a);
+	/* base is free again, but the cursor is past it */
+	CU_ASSERT_EQUAL_FATAL(rtp_alloc(&c, root, &rp), 0);
+	CU_ASSERT_EQUAL(rtp_local_port(c), base + 4);
+	/* the end of the range: wrap to the first free pair, skipping b */
+	CU_ASSERT_EQUAL_FATAL(rtp_alloc(&d, root, &rp), 0);
+	CU_ASSERT_EQUAL(rtp_local_port(d), base);
+	/* every pair taken: the whole range is tried once, then nothing */
+	a = NULL;
+	CU_ASSERT_EQUAL(rtp_alloc(&a, root, &rp), -EADDRINUSE);
+	CU_ASSERT_PTR_NULL(a);
+	rtp_free(b);
+	rtp_free(c);
+	rtp_free(d);
+}
+
 struct pair_wait {
 	struct rtp_session *a, *b;
 };
@@ -741,6 +781,7 @@ static const CU_TestInfo rtp_session_tests[] = {
 	{ "receive: malformed and RTCP dropped and counted", test_receive_and_drop },
 	{ "ICMP port unreachable counted, RTP ends the run", test_icmp_refused },
 	{ "RTCP: even/odd port pair", test_rtcp_port_pair },
+	{ "ports: the hunt starts past the last pair taken, wraps", test_port_cursor },
 	{ "RTCP: reports exchanged, loss, RTT", test_rtcp_exchange },
 	{ "RTCP: BYE at free, garbage counted", test_rtcp_bye_and_garbage },
 	CU_TEST_INFO_NULL,
