@@ -17,12 +17,15 @@
 #define LADDER_KEYS 8		/* legs of one call: caller, tries, transfer targets */
 #define KEY_STR	    256
 
+/* The strings of an event live in one allocation, label first: a message
+ * costs one malloc, not five (every SIP message of every call comes here). */
 struct ev {
 	enum ladder_side side;
 	int sent;
 	long long t_us;
 	char *label, *detail;
 	char *span, *call_id, *peer;
+	unsigned hash;		/* of call_id (SIP) or span (PRI): compared before the string */
 	unsigned cref;
 	int chan;
 	int setup;
@@ -35,6 +38,7 @@ struct lkey {
 	unsigned cref;
 	int have_cref;		/* learned from a message naming the channel */
 	char call_id[KEY_STR];
+	unsigned hash;		/* key_hash() of call_id (SIP) or span (PRI) */
 };
 
 struct lcall {
@@ -66,17 +70,19 @@ struct ladder {
 
 static void ev_clear(struct ev *e)
 {
-	free(e->label);
-	free(e->detail);
-	free(e->span);
-	free(e->call_id);
-	free(e->peer);
+	free(e->label);		/* the one allocation (ev_set) */
 	memset(e, 0, sizeof(*e));
 }
 
-static char *dup0(const char *s)
+/* FNV-1a: a message is matched against every leg of every call up, and
+ * most comparisons fail; an int says so without reading the strings. */
+static unsigned key_hash(const char *s)
 {
-	return strdup(s ? s : "");
+	unsigned h = 2166136261u;
+
+	for (; s && *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
 }
 
 static int ev_set(struct ev *e, const struct ladder_msg *m)
@@ -87,15 +93,28 @@ static int ev_set(struct ev *e, const struct ladder_msg *m)
 	e->cref = m->cref;
 	e->chan = m->chan;
 	e->setup = m->setup;
-	e->label = dup0(m->label);
-	e->detail = dup0(m->detail);
-	e->span = dup0(m->span);
-	e->call_id = dup0(m->call_id);
-	e->peer = dup0(m->peer);
-	if (!e->label || !e->detail || !e->span || !e->call_id || !e->peer) {
-		ev_clear(e);
-		return -ENOMEM;
+	{
+		const char *src[5] = { m->label, m->detail, m->span, m->call_id, m->peer };
+		char **dst[5] = { &e->label, &e->detail, &e->span, &e->call_id, &e->peer };
+		size_t len[5], total = 0;
+		char *buf;
+
+		for (int i = 0; i < 5; i++) {
+			if (!src[i])
+				src[i] = "";
+			total += (len[i] = strlen(src[i]) + 1);
+		}
+		if (!(buf = malloc(total))) {
+			memset(e, 0, sizeof(*e));
+			return -ENOMEM;
+		}
+		for (int i = 0; i < 5; i++) {
+			memcpy(buf, src[i], len[i]);
+			*dst[i] = buf;
+			buf += len[i];
+		}
 	}
+	e->hash = key_hash(m->side == LADDER_SIP ? e->call_id : e->span);
 	return 0;
 }
 
@@ -104,7 +123,7 @@ static int ev_set(struct ev *e, const struct ladder_msg *m)
 static int key_match(const struct lkey *k, const struct ev *e, int *learnp)
 {
 	*learnp = 0;
-	if (k->side != e->side)
+	if (k->side != e->side || k->hash != e->hash)
 		return 0;
 	if (k->side == LADDER_SIP)
 		return k->call_id[0] && !strcmp(k->call_id, e->call_id);
@@ -120,8 +139,9 @@ static int key_match(const struct lkey *k, const struct ev *e, int *learnp)
 }
 
 /* ended: the call hung up, so it learns nothing more (a new call on its
- * channel is another call) */
-static int call_match(struct lcall *c, const struct ev *e, int ended)
+ * channel is another call). *learnedp (if given) is set when a leg learned
+ * its call reference from e. */
+static int call_match(struct lcall *c, const struct ev *e, int ended, int *learnedp)
 {
 	int learn;
 
@@ -132,6 +152,8 @@ static int call_match(struct lcall *c, const struct ev *e, int ended)
 			if (learn) {
 				c->keys[i].cref = e->cref;
 				c->keys[i].have_cref = 1;
+				if (learnedp)
+					*learnedp = 1;
 			}
 			return 1;
 		}
@@ -356,6 +378,8 @@ void ladder_free(struct ladder *l)
 	free(l);
 }
 
+static void pending_claim(struct ladder *l, struct lcall *c);
+
 void ladder_msg(struct ladder *l, const struct ladder_msg *m)
 {
 	long long now = mono_ms();
@@ -367,8 +391,14 @@ void ladder_msg(struct ladder *l, const struct ladder_msg *m)
 	if (!l || (m->side == LADDER_PRI && m->cref == 0) || ev_set(&e, m))
 		return;
 	TAILQ_FOREACH(c, &l->up, entry) {
-		if (call_match(c, &e, 0)) {
+		int learned = 0;
+
+		if (call_match(c, &e, 0, &learned)) {
 			call_take(c, &e);
+			/* messages before this one that carry the call reference
+			 * it taught but not the channel are the call's too */
+			if (learned)
+				pending_claim(l, c);
 			return;
 		}
 	}
@@ -376,7 +406,7 @@ void ladder_msg(struct ladder *l, const struct ladder_msg *m)
 	TAILQ_FOREACH(c, &l->ended, entry) {
 		if (now > c->end_ms + LADDER_LINGER_MS || e.setup)
 			break;		/* newest first: the rest ended earlier */
-		if (call_match(c, &e, 1)) {
+		if (call_match(c, &e, 1, NULL)) {
 			call_take(c, &e);
 			return;
 		}
@@ -393,13 +423,15 @@ void ladder_msg(struct ladder *l, const struct ladder_msg *m)
 /* Move the pending messages of c into it, keeping the others in order. */
 static void pending_claim(struct ladder *l, struct lcall *c)
 {
-	/* twice: a message naming the channel teaches the call reference that
-	 * earlier messages without the channel carry */
-	for (int pass = 0; pass < 2; pass++) {
+	/* twice when the first pass learned: a message naming the channel
+	 * teaches the call reference that earlier messages without it carry */
+	for (int pass = 0, learned = 1; pass < 2 && learned; pass++) {
 		int kept = 0;
+
+		learned = 0;
 		for (int i = 0; i < l->pend_n; i++) {
 			struct ev *e = &l->pending[(l->pend_head + i) % LADDER_PENDING];
-			if (call_match(c, e, 0)) {
+			if (call_match(c, e, 0, &learned)) {
 				call_take(c, e);
 				continue;
 			}
@@ -426,6 +458,7 @@ void ladder_call_seen(struct ladder *l, unsigned call, const char *title,
 		      const struct ladder_key *keys, int n_keys)
 {
 	struct lcall *c;
+	int added = 0;
 
 	if (!l)
 		return;
@@ -457,9 +490,15 @@ void ladder_call_seen(struct ladder *l, unsigned call, const char *title,
 		c->keys[j] = (struct lkey){ .side = k->side, .chan = k->chan };
 		snprintf(c->keys[j].span, sizeof(c->keys[j].span), "%s", k->span ? k->span : "");
 		snprintf(c->keys[j].call_id, sizeof(c->keys[j].call_id), "%s", k->call_id ? k->call_id : "");
+		c->keys[j].hash = key_hash(k->side == LADDER_SIP ? c->keys[j].call_id : c->keys[j].span);
 		c->n_keys++;
+		added = 1;
 	}
-	pending_claim(l, c);
+	/* only a leg not known before can own a pending message: the call's
+	 * bridge says its legs at every state change, and the pending ring
+	 * (REGISTERs, OPTIONS: messages of no call) is LADDER_PENDING long */
+	if (added)
+		pending_claim(l, c);
 }
 
 void ladder_call_end(struct ladder *l, unsigned call)

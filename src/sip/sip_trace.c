@@ -280,14 +280,20 @@ static void trace_piece(const char *fmt, const char *piece, size_t n)
 		sofia_piece(fmt, piece);
 		return;
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (piece[i] == '\n') {
-			tr.line[tr.line_len] = '\0';
-			trace_line(tr.line);
-			tr.line_len = 0;
-		} else if (tr.line_len + 1 < sizeof(tr.line)) {
-			tr.line[tr.line_len++] = piece[i];
-		}
+	/* a run up to the next line end at a time: Sofia logs every line of
+	 * every message through here */
+	for (const char *p = piece, *end = piece + n; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t run = (size_t)((nl ? nl : end) - p), room = sizeof(tr.line) - 1 - tr.line_len;
+
+		memcpy(tr.line + tr.line_len, p, run < room ? run : room);
+		tr.line_len += run < room ? run : room;
+		if (!nl)
+			break;
+		tr.line[tr.line_len] = '\0';
+		trace_line(tr.line);
+		tr.line_len = 0;
+		p = nl + 1;
 	}
 }
 

@@ -146,6 +146,40 @@ static void test_match(void)
 	ladder_free(l);
 }
 
+static void test_learn_claims(void)
+{
+	struct ladder_params p = { 0 };
+	struct ladder *l = NULL;
+	struct ladder_key keys[] = { { .side = LADDER_PRI, .span = "a", .chan = 5 } };
+	char *page;
+
+	CU_ASSERT_EQUAL_FATAL(ladder_alloc(&l, &p), 0);
+	/* a call whose leg says its channel before any message of it */
+	ladder_call_seen(l, 9, "call 9", keys, 1);
+	/* a message by call reference only: nobody knows cref 9 yet */
+	pri(l, 10, 1, "CALL PROCEEDING", 9, -1);
+	for (int i = 0; i < 100; i++) {		/* messages of no call in between */
+		char cid[32];
+		snprintf(cid, sizeof(cid), "reg%d@h", i);
+		sip(l, 11 + i, 0, "REGISTER", cid);
+	}
+	/* the channel names the cref: the earlier message joins the call now,
+	 * not at the call's next state change */
+	pri(l, 200, 0, "CONNECT", 9, 5);
+	page = page_of(l, "9");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(page);
+	CU_ASSERT_EQUAL(unit_count(page, "<g class=\"msg"), 2);
+	CU_ASSERT_TRUE(strstr(page, ">CALL PROCEEDING<") < strstr(page, ">CONNECT<"));
+	CU_ASSERT_PTR_NULL(strstr(page, "REGISTER"));
+	free(page);
+	/* the same legs said again change nothing */
+	ladder_call_seen(l, 9, NULL, keys, 1);
+	page = page_of(l, "9");
+	CU_ASSERT_EQUAL(unit_count(page, "<g class=\"msg"), 2);
+	free(page);
+	ladder_free(l);
+}
+
 static void test_bounded(void)
 {
 	struct ladder_params p = { 0 };
@@ -327,6 +361,7 @@ int suite_ladder_add(void)
 		{ "wire text escaped for HTML", test_escape },
 		{ "the SVG: arrows in order, time offsets, escaped labels", test_render },
 		{ "messages found by leg: span+channel, learned cref, Call-ID; RESTART none", test_match },
+		{ "a call reference learned claims that call's waiting messages at once", test_learn_claims },
 		{ "bounded per call; the last LADDER_KEEP ended calls kept", test_bounded },
 		{ "pages written to ladder_dir at hang-up and at exit", test_dir },
 		{ "SIP messages rebuilt from Sofia's log: exact bytes, Call-ID, label", test_sip_rebuild },
