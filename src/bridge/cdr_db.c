@@ -1,47 +1,31 @@
-/* sipgw - the CDR writer thread (cdr_db.h says what it promises). The
- * loop's side only takes the mutex to link a copy of the record in; the
- * SQLite work happens outside it, so a slow or full disk delays nothing but
- * the writer. SPDX-License-Identifier: GPL-2.0-only */
+/* sipgw - the CDR writer (cdr_db.h says what it promises): the table from
+ * the column list, one prepared INSERT; the thread, queue, batches and
+ * retries are core/dbq.c's, shared with the registrar's bindings.
+ * SPDX-License-Identifier: GPL-2.0-only */
 #include "bridge/cdr_db.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/queue.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
+#include "core/dbq.h"
 #include "core/log.h"
-
-struct cdr_node {
-	STAILQ_ENTRY(cdr_node) entry;
-	struct cdr_record rec;
-};
-STAILQ_HEAD(cdr_list, cdr_node);
 
 struct cdr_db {
 	char *path;
 	char *real;			/* its absolute path, for sipgwctl */
 	sqlite3 *db;
 	sqlite3_stmt *ins;
-	pthread_t th;
-	int started;
-	pthread_mutex_t mu;
-	pthread_cond_t work;		/* a row came, or stop */
-	pthread_cond_t done;		/* a batch finished (flush waits on it) */
-	struct cdr_list q;
-	unsigned long n_queued, n_busy;	/* waiting; in the batch being written */
-	unsigned max_queue, retry_ms;
-	int stop;
-	struct cdr_db_stats st;
-	double max_commit_ms;
+	struct dbq *q;			/* the writer (core/dbq.h) */
+	pthread_mutex_t mu;		/* the commit figures below */
+	double last_commit_ms, batch_ms, max_commit_ms;
 };
 
 static char schema_sql[4096], insert_sql[4096];
@@ -77,8 +61,10 @@ const char *cdr_db_schema(void)
 	return schema_sql;
 }
 
-static int db_insert(struct cdr_db *d, const struct cdr_record *r)
+static int db_insert(void *arg, sqlite3 *db, const void *item)
 {
+	struct cdr_db *d = arg;
+	const struct cdr_record *r = item;
 	sqlite3_stmt *s = d->ins;
 	struct cdr_val v;
 	int rc;
@@ -99,33 +85,11 @@ static int db_insert(struct cdr_db *d, const struct cdr_record *r)
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
-/* One transaction for the batch: all of it or none (then retried whole;
- * INSERT OR IGNORE on the uuid keeps a row from ever being there twice). */
-static int db_write_batch(struct cdr_db *d, struct cdr_list *batch, char *why, size_t len)
-{
-	struct cdr_node *n;
-
-	if (sqlite3_exec(d->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-		goto fail;
-	STAILQ_FOREACH(n, batch, entry)
-		if (db_insert(d, &n->rec))
-			goto fail_rollback;
-	if (sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		goto fail_rollback;
-	return 0;
-fail_rollback:
-	snprintf(why, len, "%s", sqlite3_errmsg(d->db));
-	sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
-	return -EIO;
-fail:
-	snprintf(why, len, "%s", sqlite3_errmsg(d->db));
-	return -EIO;
-}
-
 /* A row that can never be written (a failing disk at exit) still reaches
  * the log, as the CSV line cdr export would have printed. */
-static void log_lost_row(const struct cdr_record *r)
+static void log_lost_row(void *arg, const void *item)
 {
+	const struct cdr_record *r = item;
 	char line[4096], field[512];
 	size_t n = 0;
 	struct cdr_val v;
@@ -145,111 +109,31 @@ static void log_lost_row(const struct cdr_record *r)
 	LOGE(LSS_BRIDGE, "cdr: not written, the row: %s", line);
 }
 
-static void free_list(struct cdr_list *l)
-{
-	struct cdr_node *n;
-
-	while ((n = STAILQ_FIRST(l))) {
-		STAILQ_REMOVE_HEAD(l, entry);
-		free(n);
-	}
-}
-
-/* Past the bound the oldest rows go: the newest calls are the ones a
- * carrier asks about first, and memory must stay bounded. Locked. */
-static void enforce_bound(struct cdr_db *d)
-{
-	struct cdr_node *n;
-
-	while (d->n_queued > d->max_queue && (n = STAILQ_FIRST(&d->q))) {
-		STAILQ_REMOVE_HEAD(&d->q, entry);
-		d->n_queued--;
-		d->st.dropped++;
-		LOGE(LSS_BRIDGE, "cdr: queue full (%u rows): call %u dropped", d->max_queue, n->rec.call_id);
-		log_lost_row(&n->rec);
-		free(n);
-	}
-}
-
-static void *writer_main(void *arg)
+/* The commit figure: end of the newest call -> its COMMIT, the slowest
+ * of the batch. */
+static void row_committed(void *arg, const void *item, int first)
 {
 	struct cdr_db *d = arg;
-	struct cdr_list batch;
-	char why[256];
+	const struct cdr_record *r = item;
+	double ms = r->end_us ? (mono_us() - r->end_us) / 1000.0 : 0;
 
 	pthread_mutex_lock(&d->mu);
-	for (;;) {
-		unsigned long n;
-		long long oldest_end = 0;
-		struct cdr_node *it;
-		int rc;
-
-		while (STAILQ_EMPTY(&d->q) && !d->stop)
-			pthread_cond_wait(&d->work, &d->mu);
-		if (STAILQ_EMPTY(&d->q))
-			break;
-		STAILQ_INIT(&batch);
-		STAILQ_CONCAT(&batch, &d->q);
-		n = d->n_queued;
-		d->n_busy = n;
-		d->n_queued = 0;
-		pthread_mutex_unlock(&d->mu);
-
-		STAILQ_FOREACH(it, &batch, entry)
-			if (!oldest_end || (it->rec.end_us && it->rec.end_us < oldest_end))
-				oldest_end = it->rec.end_us;
-		rc = db_write_batch(d, &batch, why, sizeof(why));
-
-		pthread_mutex_lock(&d->mu);
-		d->n_busy = 0;
-		if (rc == 0) {
-			double ms = oldest_end ? (mono_us() - oldest_end) / 1000.0 : 0;
-
-			d->st.written += n;
-			d->st.last_commit_ms = ms;
-			if (ms > d->max_commit_ms)
-				d->max_commit_ms = ms;
-			free_list(&batch);
-			pthread_cond_broadcast(&d->done);
-			continue;
-		}
-		d->st.failures++;
-		if (d->stop) {
-			/* exiting on a disk that refuses: the rows go to the log */
-			LOGE(LSS_BRIDGE, "cdr: %s: %s; %lu row(s) not written", d->path, why, n);
-			STAILQ_FOREACH(it, &batch, entry)
-				log_lost_row(&it->rec);
-			d->st.dropped += n;
-			free_list(&batch);
-			pthread_cond_broadcast(&d->done);
-			continue;
-		}
-		LOGE(LSS_BRIDGE, "cdr: %s: %s; %lu row(s) kept, trying again in %u ms", d->path, why, n,
-		     d->retry_ms);
-		/* the batch goes back in front of what came meanwhile */
-		STAILQ_CONCAT(&batch, &d->q);
-		STAILQ_INIT(&d->q);
-		STAILQ_CONCAT(&d->q, &batch);
-		d->n_queued += n;
-		enforce_bound(d);
-		pthread_cond_broadcast(&d->done);
-		{
-			struct timespec ts;
-
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += d->retry_ms / 1000;
-			ts.tv_nsec += (long)(d->retry_ms % 1000) * 1000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
-			while (!d->stop && pthread_cond_timedwait(&d->work, &d->mu, &ts) != ETIMEDOUT)
-				;
-		}
-	}
+	if (first)
+		d->batch_ms = 0;
+	if (ms > d->batch_ms)
+		d->batch_ms = ms;
+	d->last_commit_ms = d->batch_ms;
+	if (ms > d->max_commit_ms)
+		d->max_commit_ms = ms;
 	pthread_mutex_unlock(&d->mu);
-	return NULL;
 }
+
+static const struct dbq_ops cdr_ops = {
+	.item_size = sizeof(struct cdr_record),
+	.write = db_insert,
+	.lost = log_lost_row,
+	.committed = row_committed,
+};
 
 static int db_setup(struct cdr_db *d, char *err, size_t errlen)
 {
@@ -277,6 +161,9 @@ static int db_setup(struct cdr_db *d, char *err, size_t errlen)
 int cdr_db_open(struct cdr_db **dbp, const struct cdr_db_params *p, char *err, size_t errlen)
 {
 	struct cdr_db *d = calloc(1, sizeof(*d));
+	struct dbq_params qp = { .name = "cdr", .path = p->path, .lss = LSS_BRIDGE, .ops = &cdr_ops,
+				 .max_queue = p->max_queue ? p->max_queue : CDR_QUEUE_MAX,
+				 .retry_ms = p->retry_ms ? p->retry_ms : CDR_RETRY_MS };
 	int rc, fd;
 
 	*dbp = NULL;
@@ -288,12 +175,7 @@ int cdr_db_open(struct cdr_db **dbp, const struct cdr_db_params *p, char *err, s
 		return -ENOMEM;
 	}
 	pthread_once(&sql_once, build_sql);
-	d->max_queue = p->max_queue ? p->max_queue : CDR_QUEUE_MAX;
-	d->retry_ms = p->retry_ms ? p->retry_ms : CDR_RETRY_MS;
-	STAILQ_INIT(&d->q);
 	pthread_mutex_init(&d->mu, NULL);
-	pthread_cond_init(&d->work, NULL);
-	pthread_cond_init(&d->done, NULL);
 	/* CDRs hold who called whom: the file (and SQLite's -wal and -shm,
 	 * which take its mode) for sipgw and its group, not for everyone */
 	if ((fd = open(p->path, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) >= 0)
@@ -309,75 +191,37 @@ int cdr_db_open(struct cdr_db **dbp, const struct cdr_db_params *p, char *err, s
 		cdr_db_close(d);
 		return rc;
 	}
-	{
-		/* the writer takes no signal: sipgw reads them from a signalfd,
-		 * which works only while every thread blocks them */
-		sigset_t all, old;
-
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		rc = -pthread_create(&d->th, NULL, writer_main, d);
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-	}
-	if (rc) {
+	qp.db = d->db;
+	qp.arg = d;
+	if ((rc = dbq_start(&d->q, &qp))) {
 		snprintf(err, errlen, "%s: cannot start the writer: %s", p->path, strerror(-rc));
 		cdr_db_close(d);
 		return rc;
 	}
-	d->started = 1;
 	*dbp = d;
 	return 0;
 }
 
 void cdr_db_put(struct cdr_db *d, const struct cdr_record *r)
 {
-	struct cdr_node *n;
-
-	if (!d)
-		return;
-	if (!(n = malloc(sizeof(*n)))) {
-		LOGE(LSS_BRIDGE, "cdr: out of memory: call %u not recorded", r->call_id);
-		log_lost_row(r);
-		pthread_mutex_lock(&d->mu);
-		d->st.dropped++;
-		pthread_mutex_unlock(&d->mu);
-		return;
-	}
-	n->rec = *r;
-	pthread_mutex_lock(&d->mu);
-	STAILQ_INSERT_TAIL(&d->q, n, entry);
-	d->n_queued++;
-	enforce_bound(d);
-	pthread_cond_signal(&d->work);
-	pthread_mutex_unlock(&d->mu);
+	if (d)
+		dbq_put(d->q, r);
 }
 
 int cdr_db_flush(struct cdr_db *d, unsigned timeout_ms)
 {
-	struct timespec ts;
-	int rc;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&d->mu);
-	/* a batch that failed is back in the queue: then this waits it out */
-	while (d->n_queued + d->n_busy && pthread_cond_timedwait(&d->done, &d->mu, &ts) != ETIMEDOUT)
-		;
-	rc = d->n_queued + d->n_busy ? -EAGAIN : 0;
-	pthread_mutex_unlock(&d->mu);
-	return rc;
+	return dbq_flush(d->q, timeout_ms);
 }
 
 void cdr_db_get_stats(struct cdr_db *d, struct cdr_db_stats *st)
 {
+	struct dbq_stats qs;
+
+	dbq_get_stats(d->q, &qs);
+	*st = (struct cdr_db_stats){ .written = qs.written, .queued = qs.queued, .dropped = qs.dropped,
+				     .failures = qs.failures };
 	pthread_mutex_lock(&d->mu);
-	*st = d->st;
-	st->queued = d->n_queued + d->n_busy;
+	st->last_commit_ms = d->last_commit_ms;
 	pthread_mutex_unlock(&d->mu);
 }
 
@@ -385,21 +229,17 @@ void cdr_db_close(struct cdr_db *d)
 {
 	if (!d)
 		return;
-	if (d->started) {
-		pthread_mutex_lock(&d->mu);
-		d->stop = 1;
-		pthread_cond_signal(&d->work);
-		pthread_mutex_unlock(&d->mu);
-		pthread_join(d->th, NULL);
+	if (d->q) {
+		struct dbq_stats qs;
+
+		dbq_stop(d->q, &qs);	/* drains: every row written or logged */
+		d->q = NULL;
 		LOGN(LSS_BRIDGE, "cdr: %s: %lu row(s) written, %lu dropped, %lu failed write(s); "
-		     "commit within %.1f ms of a call's end at most", d->path, d->st.written, d->st.dropped,
-		     d->st.failures, d->max_commit_ms);
+		     "commit within %.1f ms of a call's end at most", d->path, qs.written, qs.dropped,
+		     qs.failures, d->max_commit_ms);
 	}
-	free_list(&d->q);
 	sqlite3_finalize(d->ins);
 	sqlite3_close(d->db);
-	pthread_cond_destroy(&d->work);
-	pthread_cond_destroy(&d->done);
 	pthread_mutex_destroy(&d->mu);
 	free(d->path);
 	free(d->real);
