@@ -23,7 +23,6 @@
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
-#include <sqlite3.h>
 
 #include "core/config.h"
 #include "core/log.h"
@@ -51,80 +50,7 @@ static long long wall_now(void)
 	return (long long)time(NULL);
 }
 
-/* ---- database ---- */
-
-static int db_exec(struct registrar *r, const char *sql)
-{
-	char *err = NULL;
-
-	if (sqlite3_exec(r->db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		LOGE(LSS_SIP, "registrar database %s: %s", r->cfg->database, err ? err : "?");
-		sqlite3_free(err);
-		return -EIO;
-	}
-	return 0;
-}
-
-/* 0, or -EIO with a log line saying why (a full disk, a broken file). */
-static int db_put(struct registrar *r, const struct binding *b)
-{
-	sqlite3_stmt *s = r->st_put;
-	int rc = 0;
-
-	if (!s)
-		return 0;
-	sqlite3_bind_text(s, 1, b->aor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, b->contact, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, b->call_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, b->cseq);
-	sqlite3_bind_int64(s, 5, b->expires_at);
-	sqlite3_bind_int64(s, 6, b->updated);
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		LOGE(LSS_SIP, "registrar database %s: cannot store %s at %s: %s", r->cfg->database, b->aor,
-		     b->contact, sqlite3_errmsg(r->db));
-		rc = -EIO;
-	}
-	sqlite3_reset(s);
-	return rc;
-}
-
-static int db_del(struct registrar *r, const struct binding *b)
-{
-	sqlite3_stmt *s = r->st_del;
-	int rc = 0;
-
-	if (!s)
-		return 0;
-	sqlite3_bind_text(s, 1, b->aor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, b->contact, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		LOGE(LSS_SIP, "registrar database %s: cannot delete %s at %s: %s", r->cfg->database, b->aor,
-		     b->contact, sqlite3_errmsg(r->db));
-		rc = -EIO;
-	}
-	sqlite3_reset(s);
-	return rc;
-}
-
-/* One REGISTER's changes go to the database in one transaction; memory
- * follows only once it committed, so a 200 is never sent for a binding a
- * restart would lose, and a 500 leaves memory as it was. */
-static int db_begin(struct registrar *r)
-{
-	return r->db ? db_exec(r, "BEGIN") : 0;
-}
-
-static int db_end(struct registrar *r, int rc)
-{
-	if (!r->db)
-		return rc;
-	if (rc == 0 && (rc = db_exec(r, "COMMIT")) == 0)
-		return 0;
-	sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
-}
-
-static struct binding *binding_add(struct registrar *r)
+struct binding *registrar_binding_add(struct registrar *r)
 {
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 64;
@@ -149,62 +75,8 @@ static void binding_forget(struct registrar *r, size_t i)
  * after its expiry. */
 static void binding_remove(struct registrar *r, size_t i)
 {
-	db_del(r, &r->b[i]);
+	reg_db_del(r, &r->b[i]);
 	binding_forget(r, i);
-}
-
-static int db_open(struct registrar *r)
-{
-	const char *path = r->cfg->database;
-	sqlite3_stmt *sel;
-	long long now = wall_now();
-	int loaded = 0;
-
-	if (!path[0])
-		return 0;
-	if (sqlite3_open(path, &r->db) != SQLITE_OK) {
-		LOGE(LSS_SIP, "registrar database %s: %s", path, sqlite3_errmsg(r->db));
-		return -EIO;
-	}
-	/* WAL: a REGISTER costs an append, not a journal rewrite; NORMAL
-	 * sync loses at most the last moments on a power cut, never the file. */
-	if (db_exec(r, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-		       "CREATE TABLE IF NOT EXISTS bindings (aor TEXT NOT NULL, contact TEXT NOT NULL,"
-		       " call_id TEXT, cseq INTEGER, expires_at INTEGER, updated INTEGER,"
-		       " PRIMARY KEY (aor, contact));"))
-		return -EIO;
-	if (sqlite3_prepare_v2(r->db, "INSERT OR REPLACE INTO bindings VALUES (?,?,?,?,?,?)", -1,
-			       &r->st_put, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(r->db, "DELETE FROM bindings WHERE aor = ? AND contact = ?", -1,
-			       &r->st_del, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(r->db, "SELECT aor, contact, call_id, cseq, expires_at, updated"
-			       " FROM bindings", -1, &sel, NULL) != SQLITE_OK) {
-		LOGE(LSS_SIP, "registrar database %s: %s", path, sqlite3_errmsg(r->db));
-		return -EIO;
-	}
-	while (sqlite3_step(sel) == SQLITE_ROW) {
-		struct binding *b;
-		if (sqlite3_column_int64(sel, 4) <= now)
-			continue;
-		if (!(b = binding_add(r)))
-			break;
-		snprintf(b->aor, sizeof(b->aor), "%s", (const char *)sqlite3_column_text(sel, 0));
-		snprintf(b->contact, sizeof(b->contact), "%s", (const char *)sqlite3_column_text(sel, 1));
-		snprintf(b->call_id, sizeof(b->call_id), "%s",
-			 sqlite3_column_text(sel, 2) ? (const char *)sqlite3_column_text(sel, 2) : "");
-		b->cseq = (unsigned)sqlite3_column_int64(sel, 3);
-		b->expires_at = sqlite3_column_int64(sel, 4);
-		b->updated = sqlite3_column_int64(sel, 5);
-		loaded++;
-	}
-	sqlite3_finalize(sel);
-	{
-		char sql[96];
-		snprintf(sql, sizeof(sql), "DELETE FROM bindings WHERE expires_at <= %lld", now);
-		db_exec(r, sql);
-	}
-	LOGN(LSS_SIP, "registrar: %d live binding(s) restored from %s", loaded, path);
-	return 0;
 }
 
 static void purge_expired(void *arg)
@@ -514,7 +386,7 @@ int registrar_bind(struct registrar *r, sip_t const *sip, const char *aor, const
 {
 	char contact[256];
 	sip_contact_t const *m;
-	int star = 0, rc;
+	int star = 0;
 
 	*phrase = NULL;
 	*statusp = 500;
@@ -529,15 +401,11 @@ int registrar_bind(struct registrar *r, sip_t const *sip, const char *aor, const
 			*statusp = 400;
 			return -EINVAL;
 		}
-		rc = db_begin(r);
-		for (size_t i = 0; i < r->n && !rc; i++)
-			if (!strcmp(r->b[i].aor, aor))
-				rc = db_del(r, &r->b[i]);
-		if (db_end(r, rc))
+		if (reg_db_failing(r))
 			return -EIO;
 		for (size_t i = 0; i < r->n;)
 			if (!strcmp(r->b[i].aor, aor))
-				binding_forget(r, i);
+				binding_remove(r, i);
 			else
 				i++;
 		LOGI(LSS_SIP, "REGISTER %s from %s: every binding removed", aor, source);
@@ -569,21 +437,18 @@ int registrar_bind(struct registrar *r, sip_t const *sip, const char *aor, const
 			return -EINVAL;
 		}
 	}
-	/* The database first, in one transaction ... */
-	rc = db_begin(r);
-	for (m = sip->sip_contact; m && !rc; m = m->m_next) {
+	/* While the disk refuses (registrar_db.c), a change is refused with
+	 * it rather than acknowledged and lost at the next restart; a
+	 * REGISTER that changes nothing stored still gets its 200. */
+	for (m = sip->sip_contact; m && reg_db_failing(r); m = m->m_next) {
 		struct binding nb, *b;
 
 		url_e(contact, sizeof(contact), m->m_url);
 		b = binding_find(r, aor, contact);
-		if (register_apply(r, sip, m, aor, contact, b, &nb, now) == 0)
-			rc = b ? db_del(r, b) : 0;
-		else
-			rc = db_put(r, &nb);
+		if (register_apply(r, sip, m, aor, contact, b, &nb, now) || b)
+			return -EIO;
 	}
-	if (db_end(r, rc))
-		return -EIO;
-	/* ... then memory, the same way. */
+	/* Memory, and the change queued for the disk: the 200 does not wait. */
 	for (m = sip->sip_contact; m; m = m->m_next) {
 		struct binding nb, *b;
 		int e;
@@ -594,16 +459,17 @@ int registrar_bind(struct registrar *r, sip_t const *sip, const char *aor, const
 		if (e == 0) {
 			if (b) {
 				LOGI(LSS_SIP, "REGISTER %s from %s: %s removed", aor, source, contact);
-				binding_forget(r, (size_t)(b - r->b));
+				binding_remove(r, (size_t)(b - r->b));
 			}
 			continue;
 		}
 		if (!b) {
 			aor_make_room(r, aor, now);
-			if (!(b = binding_add(r)))
+			if (!(b = registrar_binding_add(r)))
 				return -ENOMEM;
 		}
 		*b = nb;
+		reg_db_put(r, b);
 		registrar_info_note(b, source, sip);
 		LOGI(LSS_SIP, "REGISTER %s from %s: %s for %d s", aor, source, contact, e);
 	}
@@ -760,7 +626,7 @@ int registrar_alloc(struct registrar **rp, struct su_root_s *root, const struct 
 		goto fail;
 	r->cfg = r->own;
 	cfg = r->cfg;
-	if ((rc = db_open(r)))
+	if ((rc = reg_db_open(r)))
 		goto fail;
 	if ((rc = loop_timer_alloc(&r->purge, root, "registrar-purge", purge_expired, r)))
 		goto fail;
@@ -785,10 +651,7 @@ void registrar_free(struct registrar *r)
 	loop_timer_free(r->purge);
 	loop_timer_free(r->guard_sweep);
 	auth_guard_free(r->guard);
-	sqlite3_finalize(r->st_put);
-	sqlite3_finalize(r->st_del);
-	if (r->db)
-		sqlite3_close(r->db);
+	reg_db_close(r);
 	if (r->am)
 		auth_mod_unref(r->am);
 	free(r->own);

@@ -12,6 +12,7 @@ struct loop_timer;
 struct su_root_s;
 struct auth_guard;
 struct cfg_registrar;
+struct reg_db;
 
 struct binding {
 	char aor[64];			/* the user part of the address of record */
@@ -37,8 +38,7 @@ struct registrar {
 	struct cfg_registrar *own;
 	struct su_root_s *root;
 	auth_mod_t *am;
-	sqlite3 *db;
-	sqlite3_stmt *st_put, *st_del;
+	struct reg_db *db;		/* registrar_db.c; NULL: bindings in memory only */
 	struct binding *b;
 	size_t n, cap;
 	struct loop_timer *purge;
@@ -46,6 +46,22 @@ struct registrar {
 	struct auth_guard *guard;
 	struct loop_timer *guard_sweep;
 };
+
+/* ---- registrar_db.c: the bindings on disk, written off the loop */
+/** Open (or create) the database, load its live bindings into r, start the
+ * writer. Nothing to do without a database in the config. 0 or -errno. */
+int reg_db_open(struct registrar *r);
+/** Queue b's new state, or its removal; never waits on the disk. */
+void reg_db_put(struct registrar *r, const struct binding *b);
+void reg_db_del(struct registrar *r, const struct binding *b);
+/** The writer's last transaction failed: changes are not reaching the disk. */
+int reg_db_failing(struct registrar *r);
+/** Wait until what is queued is committed (tests). 0 or -EAGAIN. */
+int reg_db_flush(struct registrar *r, unsigned timeout_ms);
+/** Drain the queue, stop the writer, close. */
+void reg_db_close(struct registrar *r);
+/** One more binding in memory (zeroed), or NULL. */
+struct binding *registrar_binding_add(struct registrar *r);
 
 /** A binding was made or refreshed by a REGISTER from source: what show
  * registrations says of it besides the database's fields. */

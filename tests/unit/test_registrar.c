@@ -14,9 +14,11 @@
 
 #include <sofia-sip/msg.h>
 #include <sofia-sip/su_wait.h>
+#include <sqlite3.h>
 
 #include "core/config.h"
 #include "sip/registrar.h"
+#include "sip/registrar_internal.h"
 #include "sip/sip_internal.h"
 #include "unit.h"
 
@@ -332,6 +334,66 @@ static void test_database_restart(void)
 	CU_ASSERT_EQUAL(rmdir(dir), 0);
 }
 
+static long long ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The bindings go to the disk from the writer thread: a REGISTER's 200
+ * does not wait while another process holds the database's write lock;
+ * once the writer's transaction has failed, changes get 500 (memory as it
+ * was) and a REGISTER that changes nothing stored still 200; when the lock
+ * goes, the kept change is written and a restart knows every binding that
+ * got 200. */
+static void test_database_writer(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char dir[200], uris[4][REG_URI_LEN], path[300];
+	struct registrar *r;
+	sqlite3 *lk = NULL;
+	long long now = (long long)time(NULL), t0;
+
+	snprintf(dir, sizeof(dir), "%s/sipgw-unit-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(rcfg.database, sizeof(rcfg.database), "%s/reg.db", dir);
+	r = reg_new();
+	CU_ASSERT_FATAL(r != NULL);
+	CU_ASSERT_EQUAL_FATAL(sqlite3_open(rcfg.database, &lk), SQLITE_OK);
+	CU_ASSERT_EQUAL_FATAL(sqlite3_exec(lk, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	unit_log_begin();
+	t0 = ms_now();
+	CU_ASSERT_EQUAL(reg_bind(r, "2001", "a", 1, "<sip:2001@10.0.0.1>", "3600", now, NULL), 200);
+	/* the writer waits up to its busy timeout (2 s) for the lock; the 200 did not */
+	CU_ASSERT(ms_now() - t0 < 1000);
+	CU_ASSERT_EQUAL(registrar_contacts(r, "2001", uris, 4), 1);
+	for (t0 = ms_now(); !reg_db_failing(r) && ms_now() - t0 < 10000;)
+		usleep(5000);
+	CU_ASSERT_FATAL(reg_db_failing(r));
+	CU_ASSERT_EQUAL(reg_bind(r, "2001", "b", 1, "<sip:2001@10.0.0.2>", "3600", now, NULL), 500);
+	CU_ASSERT_EQUAL(registrar_contacts(r, "2001", uris, 4), 1);
+	CU_ASSERT_EQUAL(reg_bind(r, "2001", "c", 1, "<sip:2001@10.0.0.9>", "0", now, NULL), 200);
+	CU_ASSERT_EQUAL(sqlite3_exec(lk, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	CU_ASSERT_EQUAL(reg_db_flush(r, 10000), 0);
+	CU_ASSERT_FALSE(reg_db_failing(r));
+	CU_ASSERT_EQUAL(reg_bind(r, "2001", "b", 1, "<sip:2001@10.0.0.2>", "3600", now, NULL), 200);
+	unit_log_end();
+	sqlite3_close(lk);
+	registrar_free(r);
+	r = reg_new();
+	CU_ASSERT_FATAL(r != NULL);
+	CU_ASSERT_EQUAL(registrar_contacts(r, "2001", uris, 4), 2);
+	registrar_free(r);
+	rcfg.database[0] = 0;
+	for (const char *f = ""; f; f = !*f ? "-wal" : !strcmp(f, "-wal") ? "-shm" : NULL) {
+		snprintf(path, sizeof(path), "%s/reg.db%s", dir, f);
+		unlink(path);
+	}
+	CU_ASSERT_EQUAL(rmdir(dir), 0);
+}
+
 /* show registrations (registrar_info.c): the live bindings by AOR then
  * contact, with the REGISTER's source and the seconds left; expired ones
  * are not shown. */
@@ -375,6 +437,7 @@ static const CU_TestInfo registrar_tests[] = {
 	{ "CSeq order within a Call-ID", test_cseq_order },
 	{ "max_contacts: least recently refreshed evicted", test_max_contacts_eviction },
 	{ "database: live bindings survive a restart", test_database_restart },
+	{ "database: written off the loop; a failing disk refuses changes, then catches up", test_database_writer },
 	{ "show registrations: live bindings in order, source, seconds left", test_foreach },
 	CU_TEST_INFO_NULL,
 };
