@@ -3,6 +3,7 @@
 # call to the PSTN for a peer with no right to, numbers that do not fit the PRI.
 # SPDX-License-Identifier: GPL-2.0-only
 import os
+import re
 import signal
 import socket
 import time
@@ -225,7 +226,7 @@ def shutdown_with_dead_peers(tb):
 
 @flow
 def registrar_full_disk(tb):
-    """The registrar database hits a file size limit mid-run: that REGISTER gets 500 + Retry-After and memory is unchanged; every binding that got 200 is there after a restart, the refused one is not."""
+    """The registrar database hits a file size limit mid-run: once its writer has failed, a REGISTER that changes a binding gets 500 + Retry-After and memory is unchanged; the 200 does not wait on the disk, so the one or two answered while the failing write was on its way are named in the log at the stop as not written; every other binding that got 200 is there after a restart, the refused one is not."""
     extra = registrar_conf(tb).replace("min_expires = 10;", "min_expires = 10; max_contacts = 32;")
     conf = tb.config([pots_peer(900, "9T")], extra=extra, trusted=())
     # prlimit execs sipgw: the pid is sipgw's; SIGXFSZ is ignored by sipgw,
@@ -264,6 +265,18 @@ def registrar_full_disk(tb):
         raise FlowError("no log line saying why")
     gw.stop()
     tb.procs.remove(gw)
+    # acknowledged, kept in memory and retried, but never on the disk: the
+    # stop says which (registrar_db.c); at most the REGISTERs answered in
+    # the moment between the failing write's queueing and its failure
+    unwritten = set()
+    for ln in gw.errlines():
+        m = re.search(r"binding (\S+) at (\S+) not written: a restart will not know it", ln)
+        if m:
+            unwritten.add((m.group(1), m.group(2)))
+    if not unwritten or len(unwritten) > 3 or any(c not in stored[au] for au, c in unwritten):
+        raise FlowError("bindings named not written at the stop: %s (stored %s)" % (sorted(unwritten), stored))
+    for au, c in unwritten:
+        stored[au].discard(c)
     gw2 = tb.gateway(conf)
     total = sum(len(v) for v in stored.values())
     gw2.wait_line(r"registrar: %d live binding\(s\) restored from" % total, stream="err")
@@ -275,7 +288,8 @@ def registrar_full_disk(tb):
         if listed != stored[u]:
             raise FlowError("after restart %s has %s, not the %d acknowledged %s" % (u, listed, len(stored[u]),
                                                                                   stored[u]))
-    print("  %d bindings stored before the disk filled; REGISTER number %d got 500" % (total, total + 1))
+    print("  %d bindings stored before the disk filled, %d answered 200 but not written; REGISTER number %d got 500"
+          % (total, len(unwritten), total + len(unwritten) + 1))
 
 
 @flow
