@@ -180,6 +180,45 @@ static void test_learn_claims(void)
 	ladder_free(l);
 }
 
+/* Many calls: each SIP message finds its own call through the index by
+ * Call-ID, an ended call still takes its last words, and a call freed
+ * past LADDER_KEEP is out of the index (ASan says if it is not). */
+static void test_many_calls(void)
+{
+	struct ladder_params p = { 0 };
+	struct ladder *l = NULL;
+	char cid[32], id[16], *page;
+
+	CU_ASSERT_EQUAL_FATAL(ladder_alloc(&l, &p), 0);
+	for (unsigned i = 0; i < 300; i++) {
+		struct ladder_key k = { .side = LADDER_SIP, .call_id = cid };
+
+		snprintf(cid, sizeof(cid), "c%u@h", i);
+		ladder_call_seen(l, i + 1, NULL, &k, 1);
+		sip(l, 10 + i, 0, "INVITE", cid);
+	}
+	page = page_of(l, "150");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(page);
+	CU_ASSERT_EQUAL(unit_count(page, "<g class=\"msg"), 1);
+	free(page);
+	for (unsigned i = 0; i < 100; i++)
+		ladder_call_end(l, i + 1);
+	sip(l, 1000, 1, "ACK", "c99@h");	/* call 100, ended, lingering */
+	sip(l, 1001, 1, "ACK", "c0@h");		/* call 1, freed: pending, no call's */
+	sip(l, 1002, 1, "BYE", "c250@h");	/* call 251, up */
+	snprintf(id, sizeof(id), "%u", 100);
+	page = page_of(l, id);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(page);
+	CU_ASSERT_EQUAL(unit_count(page, "<g class=\"msg"), 2);
+	free(page);
+	CU_ASSERT_PTR_NULL(page_of(l, "1"));
+	page = page_of(l, "251");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(page);
+	CU_ASSERT_EQUAL(unit_count(page, "<g class=\"msg"), 2);
+	free(page);
+	ladder_free(l);
+}
+
 static void test_bounded(void)
 {
 	struct ladder_params p = { 0 };
@@ -362,6 +401,7 @@ int suite_ladder_add(void)
 		{ "the SVG: arrows in order, time offsets, escaped labels", test_render },
 		{ "messages found by leg: span+channel, learned cref, Call-ID; RESTART none", test_match },
 		{ "a call reference learned claims that call's waiting messages at once", test_learn_claims },
+		{ "300 calls: messages found by Call-ID, ended calls linger, freed ones leave the index", test_many_calls },
 		{ "bounded per call; the last LADDER_KEEP ended calls kept", test_bounded },
 		{ "pages written to ladder_dir at hang-up and at exit", test_dir },
 		{ "SIP messages rebuilt from Sofia's log: exact bytes, Call-ID, label", test_sip_rebuild },
