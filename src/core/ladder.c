@@ -48,6 +48,7 @@ LIST_HEAD(lkey_list, lkey);
 
 struct lcall {
 	TAILQ_ENTRY(lcall) entry;
+	LIST_ENTRY(lcall) by_id;	/* in ladder.up_idx while up */
 	unsigned id;
 	char *title;
 	struct lkey keys[LADDER_KEYS];
@@ -60,6 +61,7 @@ struct lcall {
 };
 
 TAILQ_HEAD(lcall_list, lcall);
+LIST_HEAD(lcall_idx, lcall);
 
 struct ladder {
 	struct su_root_s *root;
@@ -70,6 +72,8 @@ struct ladder {
 	 * its call without a look at every leg of every call (at 1,000
 	 * calls/s, 200 up and 64 ended) */
 	struct lkey_list sip_idx[LADDER_IDX];
+	struct lcall_idx up_idx[LADDER_IDX];	/* the calls up by number: the bridge
+						 * says a call's legs at each change */
 	struct ev pending[LADDER_PENDING];	/* a ring, oldest at pend_head */
 	int pend_head, pend_n;
 	struct loop_timer *linger;
@@ -205,11 +209,12 @@ static void call_free(struct lcall *c)
 	free(c);
 }
 
-static struct lcall *call_find(struct lcall_list *list, unsigned id)
+/* A call up, by its number. */
+static struct lcall *call_find(struct ladder *l, unsigned id)
 {
 	struct lcall *c;
 
-	TAILQ_FOREACH(c, list, entry)
+	LIST_FOREACH(c, &l->up_idx[id % LADDER_IDX], by_id)
 		if (c->id == id)
 			return c;
 	return NULL;
@@ -499,11 +504,12 @@ void ladder_call_seen(struct ladder *l, unsigned call, const char *title,
 
 	if (!l)
 		return;
-	c = call_find(&l->up, call);
+	c = call_find(l, call);
 	if (!c) {
 		if (!(c = calloc(1, sizeof(*c))))
 			return;
 		c->id = call;
+		LIST_INSERT_HEAD(&l->up_idx[call % LADDER_IDX], c, by_id);
 		if (asprintf(&c->title, "call %u", call) < 0)
 			c->title = NULL;
 		TAILQ_INSERT_TAIL(&l->up, c, entry);
@@ -547,9 +553,10 @@ void ladder_call_end(struct ladder *l, unsigned call)
 {
 	struct lcall *c, *old;
 
-	if (!l || !(c = call_find(&l->up, call)))
+	if (!l || !(c = call_find(l, call)))
 		return;
 	TAILQ_REMOVE(&l->up, c, entry);
+	LIST_REMOVE(c, by_id);
 	c->ended = 1;
 	c->end_ms = mono_ms();
 	TAILQ_INSERT_HEAD(&l->ended, c, entry);
