@@ -92,7 +92,7 @@ static void reload_spans(struct gw *gw, struct gw_config *cfg, struct reload_rep
 			cfg_diff_span_restart(span_config(sp), ns, &rep->rs);
 			cfg_diff_span_keep(span_config(sp), ns);
 			span_reconfigure(sp, ns, cfg->timers.t302_ms);
-			if (gw->legs.retired & 1u << i) {
+			if (route_legs_retired(&gw->legs, i)) {
 				span_busy_all(sp, 0);
 				LOGN(LSS_CORE, "reload: span %s is back in the config: in service for new calls",
 				     span_name(sp));
@@ -101,7 +101,7 @@ static void reload_spans(struct gw *gw, struct gw_config *cfg, struct reload_rep
 			route_legs_retire_span(&gw->legs, sp, 0);
 			continue;
 		}
-		if (gw->legs.retired & 1u << i)
+		if (route_legs_retired(&gw->legs, i))
 			continue;
 		route_legs_retire_span(&gw->legs, sp, 1);
 		span_busy_all(sp, 1);
