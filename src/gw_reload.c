@@ -202,6 +202,8 @@ static int reload_do(struct gw *gw, const char *who, struct reload_report *rep)
 	if (gw->reg && (rc = registrar_reload(gw->reg, &g->cfg.reg)))
 		note(rep, "registrar users not reloaded: %s (the old users stay)", strerror(-rc));
 	reload_spans(gw, &g->cfg, rep);
+	if (rep->n_added)
+		gw_limits_apply(&g->cfg);	/* new spans' calls need their fds too */
 	if ((rc = reload_health(gw, &g->cfg)))
 		LOGE(LSS_CORE, "reload: options keepalive not restarted: %s", strerror(-rc));
 	bridge_set_ring_no_answer(gw->br, g->cfg.timers.ring_no_answer_ms);
