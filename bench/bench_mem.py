@@ -46,7 +46,7 @@ def find_gateway(conf, timeout=20):
     raise fl.FlowError("no sipgw process for %s" % conf)
 
 
-def run(build, n, hold, ec, keep, heaptrack=None):
+def run(build, n, hold, ec, keep, heaptrack=None, tail_ms=0):
     """One gateway, n calls; returns (idle_kb, busy_kb, hwm_kb) or raises FlowError."""
     tb = fl.Testbed("bench-mem-%d" % n)
     ok = False
@@ -57,6 +57,8 @@ def run(build, n, hold, ec, keep, heaptrack=None):
         conf = tb.config([fl.voip_peer(100, "2...", phone.port)], spans=[(s, "e1", "euroisdn") for s in spans])
         if not ec:
             conf = fl.span_keys(conf, "echo_cancel = false;")
+        elif tail_ms:
+            conf = fl.span_keys(conf, "echo_tail_ms = %d;" % tail_ms)
         argv = [tb.bin("sipgw"), "-c", conf, "-l", "notice"]
         if heaptrack:
             argv = ["heaptrack", "-o", "%s-%d" % (heaptrack, n)] + argv
@@ -114,18 +116,19 @@ def main(argv=None):
     ap.add_argument("--calls", default="100,240", help="N values, comma-separated (100,240)")
     ap.add_argument("--hold", type=float, default=12.0, help="seconds each call holds (12)")
     ap.add_argument("--no-ec", action="store_true", help="echo_cancel = false on every span")
+    ap.add_argument("--tail-ms", type=int, default=0, help="echo_tail_ms on every span (default: the span's default)")
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--heaptrack", metavar="PREFIX", help="run sipgw under heaptrack, its data to PREFIX-N.*")
     a = ap.parse_args(argv)
     fl.BUILD = a.build
     ns = [int(x) for x in a.calls.split(",") if x]
     print("sipgw memory per active call: PRI -> SIP calls on E1 loopback spans, audio both ways, echo canceller %s"
-          % ("off" if a.no_ec else "on"))
+          % ("off" if a.no_ec else "on, tail %s" % ("%d ms" % a.tail_ms if a.tail_ms else "as configured (128 ms)")))
     print("  load average before: %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
     res = []
     for n in ns:
         try:
-            idle, busy, hwm = run(a.build, n, a.hold, not a.no_ec, a.keep, a.heaptrack)
+            idle, busy, hwm = run(a.build, n, a.hold, not a.no_ec, a.keep, a.heaptrack, a.tail_ms)
         except (fl.FlowError, OSError) as e:
             print("  N=%-5d not measured: %s" % (n, e))
             continue
