@@ -12,6 +12,13 @@ void gw_limits_apply(const struct gw_config *cfg)
 	int bchans = config_bchans(cfg);
 	unsigned long need = limits_fds_needed(cfg->n_spans, bchans), was, now;
 	int rc = limits_raise_nofile(need, &was, &now);
+	int pairs = limits_rtp_pairs(cfg->rtp_port_min, cfg->rtp_port_max);
+
+	/* one pair a SIP leg: a range smaller than the spans is a cap on calls */
+	if (pairs >= 0 && pairs < bchans)
+		LOGW(LSS_CORE, "rtp: ports %d-%d hold %d RTP/RTCP pairs, fewer than the %d B-channels: calls "
+		     "past %d get no RTP port (widen rtp.port_min / port_max)", cfg->rtp_port_min,
+		     cfg->rtp_port_max, pairs, bchans, pairs);
 
 	if (rc)
 		LOGW(LSS_CORE, "fds: cannot read or raise RLIMIT_NOFILE: %s", strerror(-rc));

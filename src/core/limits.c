@@ -10,6 +10,16 @@ unsigned long limits_fds_needed(int n_spans, int n_bchans)
 	       (unsigned long)(n_bchans > 0 ? n_bchans : 0) * LIMITS_FDS_PER_BCHAN;
 }
 
+int limits_rtp_pairs(int pmin, int pmax)
+{
+	int first = (pmin + 1) & ~1;
+
+	if (!pmin && !pmax)
+		return -1;
+	/* the pair's odd half must be in the range too */
+	return pmax > first ? (pmax - first - 1) / 2 + 1 : 0;
+}
+
 int limits_raise_nofile(unsigned long need, unsigned long *oldp, unsigned long *nowp)
 {
 	struct rlimit rl;

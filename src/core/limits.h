@@ -14,6 +14,10 @@
 /** File descriptors n_spans spans with n_bchans B-channels need at most. */
 unsigned long limits_fds_needed(int n_spans, int n_bchans);
 
+/** RTP/RTCP port pairs (RFC 3550 11: even RTP, odd RTCP) in [pmin, pmax];
+ * -1 when both are 0 (the kernel picks, no bound of ours). */
+int limits_rtp_pairs(int pmin, int pmax);
+
 /** Raise the soft RLIMIT_NOFILE to need, at most to the hard limit; never
  * lowers it. The limit before in *oldp, after in *nowp. 0, or -errno. */
 int limits_raise_nofile(unsigned long need, unsigned long *oldp, unsigned long *nowp);

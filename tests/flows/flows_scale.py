@@ -61,6 +61,9 @@ def scale_40_e1_spans(tb):
         raise FlowError("no fds: line in the log")
     if shutil.which("prlimit") and (m.group(1) != "512" or int(m.group(2)) < need):
         raise FlowError("RLIMIT_NOFILE: %r, want raised from 512 to %d" % (m.group(0), need))
+    if any("rtp: ports" in ln for ln in gw.errlines()):
+        raise FlowError("the RTP range (30000-39999, 5,000 pairs) is not short of 1,200 calls: %r"
+                        % [ln for ln in gw.errlines() if "rtp: ports" in ln])
     first = pbx_on(tb, spans[0], "--call", "2001", "--calling", "5551000", "--tone", "2000", "--detect", "1000",
                    "--exit-when-done")
     last = pbx_on(tb, spans[-1], "--call", "2002", "--calling", "5551040", "--tone", "2000", "--detect", "1000",

@@ -235,6 +235,15 @@ static void test_fds_needed(void)
 	CU_ASSERT_EQUAL(limits_fds_needed(-1, -1), 256);
 }
 
+static void test_rtp_pairs(void)
+{
+	CU_ASSERT_EQUAL(limits_rtp_pairs(16384, 32767), 8192);	/* the default: 8 x 1,024 calls */
+	CU_ASSERT_EQUAL(limits_rtp_pairs(30000, 39999), 5000);
+	CU_ASSERT_EQUAL(limits_rtp_pairs(30001, 30003), 1);	/* 30002/30003 */
+	CU_ASSERT_EQUAL(limits_rtp_pairs(30000, 30000), 0);	/* no room for RTCP */
+	CU_ASSERT_EQUAL(limits_rtp_pairs(0, 0), -1);
+}
+
 /* The soft limit goes up to what is needed, never past the hard limit, never down. */
 static void test_raise_nofile(void)
 {
@@ -273,6 +282,7 @@ int suite_config_limits_add(void)
 		{ "33 dahdi E1 spans (1,023 DAHDI channels) load", test_dahdi_chassis_loads },
 		{ "routing keeps 128 spans' retired state", test_route_legs_128_spans },
 		{ "fds a config needs", test_fds_needed },
+		{ "RTP port pairs of a range", test_rtp_pairs },
 		{ "RLIMIT_NOFILE raised to need, capped by the hard limit", test_raise_nofile },
 		CU_TEST_INFO_NULL,
 	};
