@@ -398,34 +398,27 @@ static int rtp_readable(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *a
 /* RFC 3550 11: RTP on an even port, RTCP on the next one up. A pair whose
  * odd half is taken is given up for the next. With no range the kernel's
  * port is tried until it is even with a free neighbour. */
-/* Even port for RTP, the next one for RTCP (RFC 3550 11). The hunt starts
- * at *next (when given) and wraps once round [pmin, pmax]: from pmin each
- * time, a gateway with N sessions up paid N failed socket+bind+close per
- * new call (27 % of its CPU at 500 calls/s); a cursor also keeps a port
- * just freed from being handed out again while the old call's last
- * packets are still on their way. */
 static int rtp_bind(struct rtp_session *rs, const char *ip, int pmin, int pmax, int *next)
 {
 	struct sockaddr_storage sin;
 	int kernel = !pmin && !pmax;
-	int lo = (pmin + 1) & ~1, hi = pmax < 65534 ? pmax : 65534;
-	int p = lo, n_tries;
+	int first = (pmin + 1) & ~1, p = first;
+	int pairs = kernel ? RTP_PAIR_TRIES : pmax >= first ? (pmax - first) / 2 + 1 : 0;
 
 	/* the parse config made of rtp.address (core/netaddr.h): the family follows it */
 	if (netaddr_parse(ip ? ip : "0.0.0.0", &sin))
 		return -EINVAL;
 	rs->local = sin;
-	if (!kernel && next && *next >= lo && *next <= hi)
+	if (!kernel && next && *next > first && *next <= pmax)
 		p = *next & ~1;
-	n_tries = kernel ? RTP_PAIR_TRIES : hi >= lo ? (hi - lo) / 2 + 1 : 0;
-	for (int i = 0; i < n_tries; i++) {
+	for (int i = 0; i < pairs; i++, p += 2) {
 		int port, fd, fd2;
 
-		if (!kernel && p > hi)
-			p = lo;		/* wrapped */
+		if (!kernel && (p > pmax || p >= 65535))
+			p = first;	/* wrapped: the pairs below where the last pick left off */
 		port = p;
 		fd = netaddr_udp_bind(&sin, kernel ? 0 : p, &port);
-		p += 2;
+
 		if (fd == -EADDRINUSE)
 			continue;
 		if (fd < 0)
@@ -439,8 +432,8 @@ static int rtp_bind(struct rtp_session *rs, const char *ip, int pmin, int pmax, 
 			rs->fd = fd;
 			rs->rtcp_fd = fd2;
 			rs->local_port = port;
-			if (!kernel && next)
-				*next = p;
+			if (next && !kernel)
+				*next = port + 2;
 			return 0;
 		}
 		close(fd);
