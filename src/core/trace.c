@@ -251,6 +251,8 @@ void trace_sip(struct trace *t, const struct trace_sip *m)
 		else
 			t->errors++;
 	}
+	if (m->no_call)
+		return;		/* a ladder is a call's; a REGISTER storm would only churn the pending ring */
 	addr_str(m->peer, peer, sizeof(peer));
 	{
 		char party[96];

@@ -63,6 +63,7 @@ struct trace_sip {
 	size_t len;
 	size_t wire_len;		/* what the stack said went on the wire */
 	const char *call_id, *label, *summary;
+	int no_call;			/* of no call (a REGISTER): the pcap only, no ladder */
 };
 void trace_sip(struct trace *t, const struct trace_sip *m);
 

@@ -47,7 +47,7 @@ static void tap_msg(void *arg, const struct sip_trace_msg *m)
 	struct sockaddr_storage peer, local;
 	struct trace_sip t = { .sent = m->sent, .proto = m->proto, .text = m->text, .len = m->len,
 			       .wire_len = m->wire_len, .call_id = m->call_id, .label = m->label,
-			       .summary = m->summary };
+			       .summary = m->summary, .no_call = m->no_call };
 
 	if (!ua->trace || netaddr_parse(m->peer, &peer))
 		return;

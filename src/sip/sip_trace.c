@@ -94,11 +94,11 @@ static void sdp_summary(const char *body, char *out, size_t len)
 
 /* The message with its line ends back (CRLF), its Call-ID and its
  * ladder label, to the tap. */
-static void trace_tap_emit(const char *summary)
+static void trace_tap_emit(const char *summary, int no_call)
 {
 	struct sip_trace_msg m = { .sent = tr.sent, .proto = tr.proto, .peer = tr.peer,
 				   .peer_port = tr.peer_port, .text = tr.raw, .wire_len = tr.wire_len,
-				   .summary = summary };
+				   .summary = summary, .no_call = no_call };
 	char call_id[256] = "", label[128];
 	size_t n = 0, sl = strcspn(tr.msg, "\n");
 
@@ -125,12 +125,33 @@ static void trace_tap_emit(const char *summary)
 	tr.tap(tr.tap_arg, &m);
 }
 
+/* A REGISTER transaction: no call's, so no ladder's (RFC 3261 10). */
+static int is_register(const char *msg)
+{
+	char val[64], method[16] = "";
+
+	if (!strncmp(msg, "REGISTER ", 9))
+		return 1;
+	if (strncmp(msg, "SIP/2.0 ", 8) || !hdr_value(msg, "CSeq", NULL, val, sizeof(val)))
+		return 0;
+	sscanf(val, "%*u %15s", method);
+	return !strcmp(method, "REGISTER");
+}
+
 static void trace_emit(void)
 {
 	char summary[1024], val[512], sdp[128] = "";
 	const char *msg = tr.msg, *body;
 	size_t sl = strcspn(msg, "\n");
-	int off;
+	int off, no_call = is_register(msg);
+
+	/* A registration storm is most of the messages: when no line asks for
+	 * its summary (INFO, debug sip) only the pcap may want it whole. */
+	if (no_call && log_get_level() < LOG_LVL_INFO && !tr.msg_h) {
+		if (tr.tap)
+			trace_tap_emit("", 1);
+		return;
+	}
 
 	if (!strncmp(msg, "SIP/2.0 ", 8)) {
 		char method[32] = "";
@@ -178,7 +199,7 @@ static void trace_emit(void)
 	if (tr.h)
 		tr.h(tr.arg, tr.sent, summary);
 	if (tr.tap)
-		trace_tap_emit(summary);
+		trace_tap_emit(summary, no_call);
 	if (tr.msg_h)
 		tr.msg_h(tr.arg, tr.sent, hdr_value(msg, "Call-ID", "i", val, sizeof(val)) ? val : "", msg);
 }

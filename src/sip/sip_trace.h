@@ -28,7 +28,8 @@ struct sip_trace_msg {
 	size_t wire_len;	/* the size Sofia reported */
 	const char *call_id;	/* its Call-ID ("" when none) */
 	const char *label;	/* for a ladder: "INVITE", "180 Ringing" */
-	const char *summary;	/* the one line sip_trace_h gets */
+	const char *summary;	/* the one line sip_trace_h gets ("" when nothing wants it) */
+	int no_call;		/* a REGISTER or its response: of no call (no ladder) */
 };
 typedef void (sip_trace_tap_h)(void *arg, const struct sip_trace_msg *m);
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/ladder.h"
+#include "core/log.h"
 #include "sip/sip_trace.h"
 #include "unit.h"
 
@@ -287,7 +288,8 @@ static struct {
 	char text[4096];
 	size_t len, wire_len;
 	char call_id[128], label[64], proto[8], peer[64];
-	int port, sent, n;
+	int port, sent, n, no_call;
+	char summary[256];
 } got;
 
 static void tap(void *arg, const struct sip_trace_msg *m)
@@ -302,6 +304,8 @@ static void tap(void *arg, const struct sip_trace_msg *m)
 	snprintf(got.peer, sizeof(got.peer), "%s", m->peer);
 	got.port = m->peer_port;
 	got.sent = m->sent;
+	got.no_call = m->no_call;
+	snprintf(got.summary, sizeof(got.summary), "%s", m->summary);
 	got.n++;
 }
 
@@ -394,6 +398,45 @@ static void test_sip_rebuild(void)
 	sip_trace_tap(NULL, NULL);
 }
 
+/* A REGISTER and its response are no call's: marked so (no ladder), still
+ * whole for the pcap; below INFO their summary is not even built. An
+ * INVITE is a call's. */
+static void test_sip_register_no_call(void)
+{
+	const char *reg = "REGISTER sip:127.0.0.1 SIP/2.0\r\nCall-ID: r1@h\r\nCSeq: 1 REGISTER\r\n"
+			  "Content-Length: 0\r\n\r\n";
+	const char *chal = "SIP/2.0 401 Unauthorized\r\nCall-ID: r1@h\r\nCSeq: 1 REGISTER\r\n"
+			   "Content-Length: 0\r\n\r\n";
+	const char *inv = "INVITE sip:2001@h SIP/2.0\r\nCall-ID: i1@h\r\nCSeq: 1 INVITE\r\n"
+			  "Content-Length: 0\r\n\r\n";
+	enum log_level old = log_get_level();
+
+	sip_trace_tap(tap, NULL);
+	log_set_level(LOG_LVL_NOTICE);
+	memset(&got, 0, sizeof(got));
+	log_as_sofia("recv", "udp", "127.0.0.1", 5062, reg);
+	CU_ASSERT_EQUAL(got.n, 1);
+	CU_ASSERT_EQUAL(got.no_call, 1);
+	CU_ASSERT_STRING_EQUAL(got.text, reg);
+	CU_ASSERT_STRING_EQUAL(got.summary, "");
+	log_as_sofia("send", "udp", "127.0.0.1", 5062, chal);
+	CU_ASSERT_EQUAL(got.n, 2);
+	CU_ASSERT_EQUAL(got.no_call, 1);
+	CU_ASSERT_STRING_EQUAL(got.text, chal);
+	log_as_sofia("recv", "udp", "127.0.0.1", 5062, inv);
+	CU_ASSERT_EQUAL(got.no_call, 0);
+	CU_ASSERT_STRING_EQUAL(got.summary, "INVITE sip:2001@h");
+	/* at INFO the REGISTER's line is wanted: its summary is built */
+	log_set_level(LOG_LVL_INFO);
+	unit_log_begin();
+	log_as_sofia("send", "udp", "127.0.0.1", 5062, chal);
+	unit_log_end();
+	CU_ASSERT_EQUAL(got.no_call, 1);
+	CU_ASSERT_STRING_EQUAL(got.summary, "401 Unauthorized (REGISTER)");
+	log_set_level(old);
+	sip_trace_tap(NULL, NULL);
+}
+
 int suite_ladder_add(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -405,6 +448,7 @@ int suite_ladder_add(void)
 		{ "bounded per call; the last LADDER_KEEP ended calls kept", test_bounded },
 		{ "pages written to ladder_dir at hang-up and at exit", test_dir },
 		{ "SIP messages rebuilt from Sofia's log: exact bytes, Call-ID, label", test_sip_rebuild },
+		{ "REGISTERs are no call's: whole for the pcap, no summary below INFO", test_sip_register_no_call },
 		CU_TEST_INFO_NULL,
 	};
 
