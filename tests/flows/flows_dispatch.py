@@ -7,6 +7,7 @@
 # D-channel is down answers the dispatcher's OPTIONS 503, is routed around
 # without a call failing, and comes back when its D-channel does.
 # SPDX-License-Identifier: GPL-2.0-only
+import datetime
 import os
 import re
 import shutil
@@ -18,6 +19,7 @@ import flowlib as fl
 from flowlib import FlowError, flow, pots_peer
 
 import peers
+import sipraw
 
 SAMPLE = os.path.join(fl.SRCDIR, "dist", "kamailio-dispatcher.cfg")
 PING_S = 1          # ds_ping_interval in the test (the sample's is 5)
@@ -32,7 +34,8 @@ def dispatcher_cfg(tb, kam_dir, gw_ports, callers="127.0.0.1/32"):
     ds_list = os.path.join(kam_dir, "dispatcher.list")
     with open(ds_list, "w") as f:
         f.write("".join("1 sip:127.0.0.1:%d 8 0 weight=50\n" % p for p in gw_ports))
-    ctl = os.path.join(kam_dir, "kamailio_ctl")
+    # kamailio's -w is kam_dir: a relative socket keeps under the 104 bytes its ctl takes
+    ctl = os.path.join(kam_dir, "ctl")
     values = {
         "DS_LIST": '"%s"' % ds_list,
         "PING_INTERVAL": str(PING_S),
@@ -40,7 +43,7 @@ def dispatcher_cfg(tb, kam_dir, gw_ports, callers="127.0.0.1/32"):
         "FR_INV_TIMER": "30000",
         "CALLERS_NET": '"%s"' % callers,
         "UPSTREAM": '"sip:127.0.0.1:9"',       # no call from the PRI side in these flows
-        "CTL_SOCKET": '"unix:%s"' % ctl,
+        "CTL_SOCKET": '"unix:ctl"',
     }
     with open(SAMPLE) as f:
         txt = f.read()
@@ -162,19 +165,32 @@ def sipp_calls(sipp):
     return calls
 
 
+def invites_sent(sipp):
+    """{Call-ID: datetime} when SIPp sent each call's INVITE, its first message (the message
+    log's time stamps are local time, as datetime.now())."""
+    sent, stamp, out = {}, None, False
+    with open(sipp.message_file, errors="replace") as f:
+        for ln in f:
+            m = re.match(r"^-{20,} (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+)$", ln.rstrip("\n"))
+            if m:
+                stamp, out = datetime.datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S.%f"), False
+            elif re.match(r"^\w+ message sent", ln):
+                out = True
+            elif out and re.match(r"^Call-ID\s*:", ln, re.I):
+                sent.setdefault(ln.split(":", 1)[1].strip(), stamp)
+                out = False
+    return sent
+
+
 def dispatched(kam):
     """[(Call-ID, gateway port)] in the order Kamailio dispatched each INVITE (first tries
-    and failovers), and the index each "gateway ... down/up" line had among them:
-    {("down"|"up", port): [positions]}."""
-    order, marks = [], {}
+    and failovers), from its "dispatch: CALL-ID NUMBER to URI" lines."""
+    order = []
     for ln in kam.errlines():
         m = re.search(r"dispatch: (\S+) \d+ to sip:127\.0\.0\.1:(\d+)", ln)
         if m:
             order.append((m.group(1), int(m.group(2))))
-        m = re.search(r"dispatcher: gateway sip:127\.0\.0\.1:(\d+) (down|up)$", ln)
-        if m:
-            marks.setdefault((m.group(2), int(m.group(1))), []).append(len(order))
-    return order, marks
+    return order
 
 
 def kamcmd_flags(ctl):
@@ -223,15 +239,21 @@ def dispatch_kill_gateway_mid_load(tb):
     ga.p.send_signal(signal.SIGKILL)
     ga.p.wait()
     killed_at = time.monotonic()
-    # what a's PBX had up when its gateway went: connected and not ended
+    # what a's PBX had up when its gateway went: connected, and no DISCONNECT from the
+    # gateway yet (its clearing began); a call caught between DISCONNECT and RELEASE COMPLETE
+    # may have had its BYE answered or not, so it may count either way
     xa.wait_line(r"EVENT dchan down")
-    a_up = len([ln for ln in xa.lines() if re.search(r"EVENT call \d+ connected", ln)]) - \
-        len([ln for ln in xa.lines() if re.search(r"EVENT call \d+ ended", ln)])
+    n_conn = len([ln for ln in xa.lines() if re.search(r"EVENT call \d+ connected", ln)])
+    n_disc = len([ln for ln in xa.lines() if re.search(r"Q931 < DISCONNECT", ln)])
+    n_ended = len([ln for ln in xa.lines() if re.search(r"EVENT call \d+ ended", ln)])
+    a_up, a_clearing = n_conn - n_disc, n_disc - n_ended
     wait_kam(kam, r"dispatcher: gateway sip:127\.0\.0\.1:%d down$" % ga.port, 5 * PING_S + 3)
+    down_seen = datetime.datetime.now()
     down_s = time.monotonic() - killed_at
     flags = kamcmd_flags(kam.ctl)
-    if flags is not None and (not flags.get(ga.port, "").startswith("I") or not flags.get(gb.port, "").startswith("A")):
-        raise FlowError("kamcmd dispatcher.list after the kill: %s (a %d out, b %d in wanted)" % (flags, ga.port, gb.port))
+    if flags is not None and (flags.get(ga.port, "")[:1] != "I" or flags.get(gb.port, "")[:1] != "A"):
+        raise FlowError("kamcmd dispatcher.list after the kill: %s (a %d out, b %d in wanted)" % (
+            flags, ga.port, gb.port))
     sipp.wait_exit(40)
     calls = sipp_calls(sipp)
     if len(calls) != 56:
@@ -245,22 +267,27 @@ def dispatch_kill_gateway_mid_load(tb):
     bad = [c for c in lost if calls[c]["gw"] != ga.port]
     if bad:
         raise FlowError("calls lost that were not on the killed gateway: %s" % bad)
-    if len(lost) != a_up:
-        raise FlowError("%d calls lost, but %d were up on gateway a when it died" % (len(lost), a_up))
-    order, marks = dispatched(kam)
-    down_pos = marks[("down", ga.port)][0]
-    after = [(c, p) for c, p in order[down_pos:]]
-    to_a = [c for c, p in after if p == ga.port]
-    if to_a:
-        raise FlowError("Kamailio sent %d new calls to gateway a after marking it down: %s" % (len(to_a), to_a[:5]))
-    if not after or any(not calls.get(c, {}).get("ok") for c, _ in after):
-        raise FlowError("calls after the mark-down that did not complete: %s" %
-                        [c for c, _ in after if not calls.get(c, {}).get("ok")])
-    before_b = len([1 for _, p in order[:down_pos] if p == gb.port])
-    before_a = len([1 for _, p in order[:down_pos] if p == ga.port])
+    if not a_up <= len(lost) <= a_up + a_clearing:
+        raise FlowError("%d calls lost, but %d were up on gateway a when it died (%d clearing)" % (
+            len(lost), a_up, a_clearing))
+    # every call SIPp placed once the mark-down was in Kamailio's log went to b alone, no try on a
+    order = dispatched(kam)
+    sent = invites_sent(sipp)
+    after = [c for c in calls if sent.get(c) and sent[c] > down_seen]
+    tries = dict((c, [p for x, p in order if x == c]) for c in calls)
+    bad = [(c, tries[c]) for c in after if tries[c] != [gb.port] or not calls[c]["ok"]]
+    if len(after) < 10 or bad:
+        raise FlowError("of %d calls placed after a was marked down, these did not go to b alone and "
+                        "complete: %s" % (len(after), bad[:5]))
+    before = [c for c in calls if c not in after]
+    before_a = [c for c in before if tries[c][:1] == [ga.port]]
+    before_b = [c for c in before if tries[c][:1] == [gb.port]]
     if not before_a or not before_b:
-        raise FlowError("calls not spread before the kill: %d to a, %d to b" % (before_a, before_b))
-    failed_over = [c for c in calls if sum(1 for x, _ in order if x == c) > 1]
+        raise FlowError("calls not spread before the kill: %d to a, %d to b" % (len(before_a), len(before_b)))
+    failed_over = [c for c in calls if len(tries[c]) > 1]
+    if any(tries[c] != [ga.port, gb.port] or not calls[c]["ok"] for c in failed_over):
+        raise FlowError("a call that failed over did not go a, then b, and complete: %s" %
+                        [(c, tries[c]) for c in failed_over])
     print("  dispatch: %d calls, %d on a, %d on b, %d lost (up on a at the kill), %d failed over, "
           "a marked down %.1f s after the kill, %d calls after that all on b; kamcmd %s" % (
               len(calls), len(on_a), len(on_b), len(lost), len(failed_over), down_s, len(after), flags))
@@ -292,3 +319,42 @@ def dispatch_dchan_down_routed_around(tb):
     if gws.count(ga.port) != 3 or gws.count(gb.port) != 3:
         raise FlowError("b back in: round robin should give 3 calls each, got %s" % gws)
     xb.wait_count(r"EVENT call \d+ connected", 3)
+
+
+@flow
+def dispatch_refuses_callers_outside_callers_net(tb):
+    """sipgw trusts the proxy, so the proxy guards the trunks: an INVITE from 127.0.0.2 (not in
+    CALLERS_NET) gets Kamailio's 403, so does one forged as in-dialog (To tag, Route to gateway a);
+    no SETUP on either span. The same INVITE from 127.0.0.1 is dispatched and answered."""
+    ga, gb, xa, xb, kam = pool(tb)
+    ua = sipraw.RawUA(kam.port, "6666", local="127.0.0.2")
+    try:
+        r = ua.invite("95551234")
+        if r.status != 403:
+            raise FlowError("INVITE from 127.0.0.2: %d %s, want 403" % (r.status, r.phrase))
+        # a re-INVITE of no dialog, its Route set through Kamailio on to gateway a
+        sdp = ua.sdp()
+        ua.send("\r\n".join([
+            "INVITE sip:95551234@127.0.0.1:%d SIP/2.0" % ga.port,
+            "Via: SIP/2.0/UDP 127.0.0.2:%d;branch=z9hG4bKforged1;rport" % ua.port,
+            "Route: <sip:127.0.0.1:%d;lr>, <sip:127.0.0.1:%d;lr>" % (kam.port, ga.port),
+            "Max-Forwards: 70", "From: <sip:6666@127.0.0.2>;tag=forgedfrom",
+            "To: <sip:95551234@127.0.0.1>;tag=forgedto", "Call-ID: forged-%d@127.0.0.2" % ua.port,
+            "CSeq: 2 INVITE", "Contact: <sip:6666@127.0.0.2:%d>" % ua.port,
+            "Content-Type: application/sdp", "Content-Length: %d" % len(sdp), "", sdp]))
+        r = ua.recv_final()
+        if r.status != 403:
+            raise FlowError("forged in-dialog INVITE from 127.0.0.2: %d %s, want 403" % (r.status, r.phrase))
+    finally:
+        ua.close()
+    if len(kam.log(r"dispatch: INVITE .* from 127\.0\.0\.2:\d+ refused, not in CALLERS_NET")) != 2:
+        raise FlowError("Kamailio did not log both refusals: %s" % kam.log(r"refused"))
+    sipp = peers.Sipp(tb, "sipp-ok", load_scenario(200), remote="127.0.0.1:%d" % kam.port, calls=1)
+    sipp.check_passed(15)
+    for x in (xa, xb):
+        setups = [ln for ln in x.lines() if "Q931 < SETUP" in ln]
+        if len(setups) > 1:
+            raise FlowError("%s got %d SETUPs: only the trusted caller's one call may reach a span" % (
+                x.name, len(setups)))
+    if sum(1 for x in (xa, xb) for ln in x.lines() if "Q931 < SETUP" in ln) != 1:
+        raise FlowError("the trusted caller's call did not reach a span")
