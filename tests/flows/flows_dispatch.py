@@ -16,7 +16,7 @@ import subprocess
 import time
 
 import flowlib as fl
-from flowlib import FlowError, flow, pots_peer
+from flowlib import FlowError, flow, pots_peer, voip_peer
 
 import peers
 import sipraw
@@ -26,7 +26,7 @@ PING_S = 1          # ds_ping_interval in the test (the sample's is 5)
 FR_MS = 1000        # tm fr_timer: a dead gateway's INVITE fails over after this
 
 
-def dispatcher_cfg(tb, kam_dir, gw_ports, callers="127.0.0.1/32"):
+def dispatcher_cfg(tb, kam_dir, gw_ports, callers="127.0.0.1/32", upstream=None):
     """The sample config with the test's values in its #!define lines (each must be there
     once, so a reshaped sample fails here, not silently), and its dispatcher.list with the
     gateways on 127.0.0.1:gw_ports. Returns (cfg text, kamcmd socket)."""
@@ -42,7 +42,7 @@ def dispatcher_cfg(tb, kam_dir, gw_ports, callers="127.0.0.1/32"):
         "FR_TIMER": str(FR_MS),
         "FR_INV_TIMER": "30000",
         "CALLERS_NET": '"%s"' % callers,
-        "UPSTREAM": '"sip:127.0.0.1:9"',       # no call from the PRI side in these flows
+        "UPSTREAM": '"sip:127.0.0.1:%d"' % (upstream or 9),   # 9: discard, no call from the PRI side
         "CTL_SOCKET": '"unix:ctl"',
     }
     with open(SAMPLE) as f:
@@ -58,13 +58,15 @@ def dispatcher_cfg(tb, kam_dir, gw_ports, callers="127.0.0.1/32"):
     return txt, ctl
 
 
-def gateway(tb, name, span, port):
+def gateway(tb, name, span, port, kam_port):
     """A sipgw named name on 127.0.0.1:port with its own loopback span, control socket and
-    CDR; gateway "a" is the testbed's own (tb.ctl, tb.cdr_path)."""
+    CDR (gateway "a" is the testbed's own: tb.ctl, tb.cdr_path); 9 + number to its span,
+    extensions 2... to Kamailio."""
     saved = tb.sip_port
     tb.sip_port = port
     try:
-        conf = tb.config([pots_peer(900, "9T", port=span)], spans=[(span, "t1", "ni2")])
+        conf = tb.config([pots_peer(900, "9T", port=span), voip_peer(100, "2...", kam_port)],
+                         spans=[(span, "t1", "ni2")])
     finally:
         tb.sip_port = saved
     with open(conf) as f:
@@ -210,16 +212,17 @@ def wait_kam(kam, rx, timeout):
         time.sleep(0.02)
 
 
-def pool(tb, start_pbx_b=True, calls=100):
-    """Two gateways a and b, a PBX on a's span (and on b's), Kamailio in front."""
+def pool(tb, start_pbx_b=True, calls=100, answering=True, upstream=None, callers="127.0.0.1/32"):
+    """Two gateways a and b, a PBX answering on a's span (and on b's), Kamailio in front
+    (sending the gateways' calls to 127.0.0.1:upstream)."""
     fl.skip_unless_loopback("two gateways in one testbed: one fake DAHDI serves one")
     pa, pb = fl.free_port(), fl.free_port()
     kport = peers.free_port()
-    cfg, ctl = dispatcher_cfg(tb, os.path.join(tb.dir, "kamailio"), [pa, pb])
-    ga = gateway(tb, "a", "gw-a", pa)
-    gb = gateway(tb, "b", "gw-b", pb)
-    xa = pbx(tb, "gw-a", calls)
-    xb = pbx(tb, "gw-b", calls) if start_pbx_b else None
+    cfg, ctl = dispatcher_cfg(tb, os.path.join(tb.dir, "kamailio"), [pa, pb], upstream=upstream, callers=callers)
+    ga = gateway(tb, "a", "gw-a", pa, kport)
+    gb = gateway(tb, "b", "gw-b", pb, kport)
+    xa = pbx(tb, "gw-a", calls) if answering else None
+    xb = pbx(tb, "gw-b", calls) if answering and start_pbx_b else None
     kam = peers.Kamailio(tb, cfg, port=kport)
     kam.ctl = ctl
     return ga, gb, xa, xb, kam
@@ -358,3 +361,29 @@ def dispatch_refuses_callers_outside_callers_net(tb):
                 x.name, len(setups)))
     if sum(1 for x in (xa, xb) for ln in x.lines() if "Q931 < SETUP" in ln) != 1:
         raise FlowError("the trusted caller's call did not reach a span")
+
+
+@flow
+def dispatch_pri_side_calls_through_kamailio(tb):
+    """The PBX side: each gateway's dial-peer 2... points at Kamailio, which sends the gateways'
+    calls (ds_is_from_list) to UPSTREAM, a SIPp UAS; a call from each PBX, each gateway's BYE
+    through Kamailio when its PBX hangs up (CALLERS_NET empty here: the gateways are let through
+    as gateways)."""
+    uas = peers.Sipp(tb, "sipp-upstream", peers.uas_scenario(), calls=2)
+    # no caller allowed: what passes, passes as a gateway's
+    ga, gb, _, _, kam = pool(tb, answering=False, upstream=uas.port, callers="192.0.2.1/32")
+    for span in ("gw-a", "gw-b"):
+        x = tb.pbx("--call", "2001", "--calling", "5551000", "--hangup-after", "0.5", "--exit-when-done",
+                   span=span, name="pbx-" + span)
+        if x.wait_exit() != 0:
+            raise FlowError("%s: the call to 2001 failed: %s" % (x.name, fl.q931_ladder(x.lines())))
+    uas.check_passed()
+
+    def vias(t):
+        return " ".join(re.findall(r"^(?:Via|v)\s*:.*$", t, re.M | re.I))
+    for gw in (ga, gb):
+        for m in ("INVITE", "BYE"):
+            got = [t for t in uas.find("<", r"^%s " % m) if "127.0.0.1:%d;" % gw.port in vias(t)]
+            if len(got) != 1 or "127.0.0.1:%d;" % kam.port not in vias(got[0]):
+                raise FlowError("gateway %d's %s: %d at the UAS, want one through Kamailio (%d): %s" % (
+                    gw.port, m, len(got), kam.port, [vias(t) for t in got]))
