@@ -58,7 +58,7 @@ def dispatcher_cfg(tb, kam_dir, gw_ports, callers="127.0.0.1/32", upstream=None)
     return txt, ctl
 
 
-def gateway(tb, name, span, port, kam_port):
+def gateway(tb, name, span, port, kam_port, extra=""):
     """A sipgw named name on 127.0.0.1:port with its own loopback span, control socket and
     CDR (gateway "a" is the testbed's own: tb.ctl, tb.cdr_path); 9 + number to its span,
     extensions 2... to Kamailio."""
@@ -66,7 +66,7 @@ def gateway(tb, name, span, port, kam_port):
     tb.sip_port = port
     try:
         conf = tb.config([pots_peer(900, "9T", port=span), voip_peer(100, "2...", kam_port)],
-                         spans=[(span, "t1", "ni2")])
+                         spans=[(span, "t1", "ni2")], extra=extra)
     finally:
         tb.sip_port = saved
     with open(conf) as f:
@@ -212,7 +212,7 @@ def wait_kam(kam, rx, timeout):
         time.sleep(0.02)
 
 
-def pool(tb, start_pbx_b=True, calls=100, answering=True, upstream=None, callers="127.0.0.1/32"):
+def pool(tb, start_pbx_b=True, calls=100, answering=True, upstream=None, callers="127.0.0.1/32", b_extra=""):
     """Two gateways a and b, a PBX answering on a's span (and on b's), Kamailio in front
     (sending the gateways' calls to 127.0.0.1:upstream)."""
     fl.skip_unless_loopback("two gateways in one testbed: one fake DAHDI serves one")
@@ -220,7 +220,7 @@ def pool(tb, start_pbx_b=True, calls=100, answering=True, upstream=None, callers
     kport = peers.free_port()
     cfg, ctl = dispatcher_cfg(tb, os.path.join(tb.dir, "kamailio"), [pa, pb], upstream=upstream, callers=callers)
     ga = gateway(tb, "a", "gw-a", pa, kport)
-    gb = gateway(tb, "b", "gw-b", pb, kport)
+    gb = gateway(tb, "b", "gw-b", pb, kport, extra=b_extra)
     xa = pbx(tb, "gw-a", calls) if answering else None
     xb = pbx(tb, "gw-b", calls) if answering and start_pbx_b else None
     kam = peers.Kamailio(tb, cfg, port=kport)
@@ -323,6 +323,35 @@ def dispatch_dchan_down_routed_around(tb):
         raise FlowError("b back in: round robin should give 3 calls each, got %s" % gws)
     xb.wait_count(r"EVENT call \d+ connected", 3)
 
+
+@flow
+def dispatch_full_gateway_routed_around(tb):
+    """Gateway b with one ordinary B-channel (22 of 23 kept for emergency calls): once it carries
+    a call its OPTIONS get 503 (every B-channel busy) and Kamailio takes it out, an INVITE it gets
+    meanwhile is refused 503 and fails over to a; every call completes; when b's call ends it is
+    back in."""
+    ga, gb, xa, xb, kam = pool(tb, b_extra='emergency = { numbers = ( { pattern = "911"; } ); '
+                               'reserved_channels = 22; };\n')
+    sipp = peers.Sipp(tb, "sipp-full", load_scenario(2500), remote="127.0.0.1:%d" % kam.port,
+                      calls=8, rtp_echo=True, extra=("-r", "4"))
+    wait_kam(kam, r"dispatcher: gateway sip:127\.0\.0\.1:%d down$" % gb.port, 3 * PING_S + 5)
+    gb.wait_line(r"OPTIONS from 127\.0\.0\.1: 503, every B-channel is busy", stream="err")
+    sipp.check_passed(30)
+    calls = sipp_calls(sipp)
+    on_b = [c for c, v in calls.items() if v["gw"] == gb.port]
+    if len(calls) != 8 or any(not v["ok"] or v["gw"] not in (ga.port, gb.port) for v in calls.values()):
+        raise FlowError("not every call completed on a gateway: %s" % calls)
+    if len(on_b) != 1:
+        raise FlowError("gateway b, with one ordinary B-channel, took %d calls" % len(on_b))
+    order = dispatched(kam)
+    tries = dict((c, [p for x, p in order if x == c]) for c in calls)
+    refused = [c for c in calls if tries[c] == [gb.port, ga.port]]
+    if len(kam.log(r"dispatch: \S+: 503 from sip:127\.0\.0\.1:%d$" % gb.port)) != len(refused):
+        raise FlowError("b's 503s and the calls that failed over to a differ: %s / %s" % (
+            kam.log(r": 503 from"), refused))
+    wait_kam(kam, r"dispatcher: gateway sip:127\.0\.0\.1:%d up$" % gb.port, 3 * PING_S + 5)
+    print("  dispatch: 8 calls, 1 on b (full after it), %d refused by b 503 and completed on a, "
+          "b out while full and back after" % len(refused))
 
 @flow
 def dispatch_refuses_callers_outside_callers_net(tb):
