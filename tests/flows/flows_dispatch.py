@@ -4,8 +4,11 @@
 # (with this test's ports and short timers). Calls from SIPp through Kamailio
 # spread over both; one gateway killed mid-load loses only the calls that were
 # up on it, and every call after that completes on the other; a gateway whose
-# D-channel is down answers the dispatcher's OPTIONS 503, is routed around
-# without a call failing, and comes back when its D-channel does.
+# D-channel is down, or whose B-channels are all busy, answers the dispatcher's
+# OPTIONS 503, is routed around without a call failing, and comes back; only
+# CALLERS_NET reaches a trunk; the gateways' own calls go out through it.
+# Loopback spans only: each gateway here has its own span, and one fake DAHDI
+# (its ctl socket, its span numbers) serves one process.
 # SPDX-License-Identifier: GPL-2.0-only
 import datetime
 import os
