@@ -62,36 +62,43 @@ def dispatcher_cfg(tb, kam_dir, gw_ports, callers="127.0.0.1/32", upstream=None)
     return txt, ctl
 
 
-def gateway(tb, name, span, port, kam_port, extra=""):
-    """A sipgw named name on 127.0.0.1:port with its own loopback span, control socket and
-    CDR (gateway "a" is the testbed's own: tb.ctl, tb.cdr_path); 9 + number to its span,
-    extensions 2... to Kamailio."""
-    saved = tb.sip_port
-    tb.sip_port = port
-    try:
-        conf = tb.config([pots_peer(900, "9T", port=span), voip_peer(100, "2...", kam_port)],
-                         spans=[(span, "t1", "ni2")], extra=extra)
-    finally:
-        tb.sip_port = saved
-    with open(conf) as f:
-        txt = f.read()
-    # a test box loaded by the other flows must not shed calls by the 50 ms default (that is
-    # flows_overload.py's): here a shed call could not be told from a dispatcher fault
-    txt, n = re.subn(r"(sip = \{[^}]*)\};", r"\1 max_queue_delay = 0.5; };", txt, count=1)
-    if n != 1:
-        raise FlowError("no sip group in %s" % conf)
-    cdr = tb.cdr_path
-    if name != "a":
-        cdr = os.path.join(tb.dir, "cdr-%s.db" % name)
-        txt = txt.replace(tb.ctl_path, os.path.join(tb.dir, "ctl-%s.sock" % name)).replace(tb.cdr_path, cdr)
-    path = os.path.join(tb.dir, "sipgw-%s.conf" % name)
-    with open(path, "w") as f:
-        f.write(txt)
-    gw = tb.start("sipgw-" + name, [tb.bin("sipgw"), "-c", path])
-    gw.cdr_path = cdr
-    gw.port = port
-    gw.wait_line(r"sipgw running", stream="err")
-    return gw
+def gateway(tb, name, span, kam_port, extra=""):
+    """A sipgw named name on 127.0.0.1 and a free port (.port) with its own loopback span,
+    control socket and CDR (gateway "a" is the testbed's own: tb.ctl, tb.cdr_path); 9 + number
+    to its span, extensions 2... to Kamailio. A port another flow took between our pick and
+    the bind is picked again."""
+    for attempt in range(3):
+        port = fl.free_port()
+        saved = tb.sip_port
+        tb.sip_port = port
+        try:
+            conf = tb.config([pots_peer(900, "9T", port=span), voip_peer(100, "2...", kam_port)],
+                             spans=[(span, "t1", "ni2")], extra=extra)
+        finally:
+            tb.sip_port = saved
+        with open(conf) as f:
+            txt = f.read()
+        # a test box loaded by the other flows must not shed calls by the 50 ms default (that
+        # is flows_overload.py's): here a shed call could not be told from a dispatcher fault
+        txt, n = re.subn(r"(sip = \{[^}]*)\};", r"\1 max_queue_delay = 0.5; };", txt, count=1)
+        if n != 1:
+            raise FlowError("no sip group in %s" % conf)
+        cdr = tb.cdr_path
+        if name != "a":
+            cdr = os.path.join(tb.dir, "cdr-%s.db" % name)
+            txt = txt.replace(tb.ctl_path, os.path.join(tb.dir, "ctl-%s.sock" % name)).replace(tb.cdr_path, cdr)
+        path = os.path.join(tb.dir, "sipgw-%s.conf" % name)
+        with open(path, "w") as f:
+            f.write(txt)
+        gw = tb.start("sipgw-%s%s" % (name, ".%d" % attempt if attempt else ""), [tb.bin("sipgw"), "-c", path])
+        gw.cdr_path = cdr
+        gw.port = port
+        try:
+            gw.wait_line(r"sipgw running", stream="err")
+            return gw
+        except FlowError:
+            if attempt == 2 or not [ln for ln in gw.errlines() if "Address already in use" in ln]:
+                raise
 
 
 def pbx(tb, span, calls):
@@ -227,11 +234,11 @@ def pool(tb, start_pbx_b=True, calls=100, answering=True, upstream=None, callers
     """Two gateways a and b, a PBX answering on a's span (and on b's), Kamailio in front
     (sending the gateways' calls to 127.0.0.1:upstream)."""
     fl.skip_unless_loopback("two gateways in one testbed: one fake DAHDI serves one")
-    pa, pb = fl.free_port(), fl.free_port()
     kport = peers.free_port()
-    cfg, ctl = dispatcher_cfg(tb, os.path.join(tb.dir, "kamailio"), [pa, pb], upstream=upstream, callers=callers)
-    ga = gateway(tb, "a", "gw-a", pa, kport)
-    gb = gateway(tb, "b", "gw-b", pb, kport, extra=b_extra)
+    ga = gateway(tb, "a", "gw-a", kport)
+    gb = gateway(tb, "b", "gw-b", kport, extra=b_extra)
+    cfg, ctl = dispatcher_cfg(tb, os.path.join(tb.dir, "kamailio"), [ga.port, gb.port], upstream=upstream,
+                              callers=callers)
     xa = pbx(tb, "gw-a", calls) if answering else None
     xb = pbx(tb, "gw-b", calls) if answering and start_pbx_b else None
     kam = peers.Kamailio(tb, cfg, port=kport)
@@ -429,7 +436,14 @@ def dispatch_pri_side_calls_through_kamailio(tb):
     calls (ds_is_from_list) to UPSTREAM, a SIPp UAS; a call from each PBX, each gateway's BYE
     through Kamailio when its PBX hangs up (CALLERS_NET empty here: the gateways are let through
     as gateways)."""
-    uas = peers.Sipp(tb, "sipp-upstream", peers.uas_scenario(), calls=2)
+    for attempt in range(3):    # a port another flow took between SIPp's pick and its bind: again
+        try:
+            uas = peers.Sipp(tb, "sipp-upstream%s" % (".%d" % attempt if attempt else ""),
+                             peers.uas_scenario(), calls=2)
+            break
+        except FlowError as e:
+            if attempt == 2 or "Address already in use" not in str(e):
+                raise
     # no caller allowed: what passes, passes as a gateway's
     ga, gb, _, _, kam = pool(tb, answering=False, upstream=uas.port, callers="192.0.2.1/32")
     for span in ("gw-a", "gw-b"):
