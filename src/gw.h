@@ -70,6 +70,8 @@ struct gw {
 /** The gateway's own commands (show version); each gw_*.c file has its
  * registration function, called once the parts are up. 0 or -errno. */
 int gw_ctl_register(struct gw *gw);
+/** RLIMIT_NOFILE raised to what cfg's spans need at full load, logged (gw_limits.c). */
+void gw_limits_apply(const struct gw_config *cfg);
 /** show calls, clear call, debug sip|rtp (gw_calls.c). */
 int gw_calls_register(struct gw *gw);
 /** show dial-peers, show dial-peer match (gw_dialpeers.c). */

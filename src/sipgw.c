@@ -272,8 +272,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (check_only) {
-		printf("%s: OK (%d span(s), %zu dial-peer(s), %s, %d emergency number(s))\n", file,
-		       boot.n_spans, boot.n_peers, boot.reg.enabled ? "registrar" : "no registrar",
+		printf("%s: OK (%d span(s), %d B-channel(s), %zu dial-peer(s), %s, %d emergency number(s))\n",
+		       file, boot.n_spans, config_bchans(&boot), boot.n_peers, boot.reg.enabled ? "registrar" : "no registrar",
 		       boot.emergency.n);
 		config_free(&boot);
 		return 0;
@@ -292,6 +292,7 @@ int main(int argc, char **argv)
 	gw.root = su_root_create(NULL);
 	su_root_threading(gw.root, 0);	/* one thread: stack and bridge share the loop */
 	gw.t_start_us = mono_us();
+	gw_limits_apply(&gw.cfg);
 	rc = gw_start(&gw);
 	if (rc) {
 		LOGE(LSS_CORE, "start-up failed: %s", strerror(-rc));

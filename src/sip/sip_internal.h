@@ -64,6 +64,7 @@ struct sip_ua {
 	struct sockaddr_storage tap_peer, tap_local;	/* sip_tap.c: the last peer's local address */
 	char rtp_ip[64];
 	int rtp_port_min, rtp_port_max;
+	int rtp_port_next;		/* where the last RTP pair was picked (rtp_params.port_next) */
 	sip_incoming_h *incoming_h;
 	sip_door_h *door_h;
 	sip_refer_h *refer_h;		/* transfers (sip_refer.c); NULL: none taken */

@@ -17,6 +17,7 @@
 	X(config) \
 	X(config_tls) \
 	X(config_ops) \
+	X(config_limits) \
 	X(ctl) \
 	X(dahdi_conf) \
 	X(dialpeer) \
