@@ -444,7 +444,7 @@ def clean_root_install():
     check_installed_conf(os.path.join(root, "etc/sipgw/sipgw.conf"))
     for user in (None, "sipgw:sipgw"):
         _, out, _ = chroot("sipgw", "-t", "-c", "/etc/sipgw/sipgw.conf", user=user)
-        if not re.match(r"/etc/sipgw/sipgw.conf: OK \(1 span\(s\), \d+ dial-peer\(s\), registrar", out):
+        if not re.match(r"/etc/sipgw/sipgw.conf: OK \(1 span\(s\), 23 B-channel\(s\), \d+ dial-peer\(s\), registrar", out):
             raise Fail("sipgw -t as %s: %r" % (user or "root", out))
 
 
