@@ -62,6 +62,7 @@ int gw_span_start(struct gw *gw, const struct gw_config *cfg, const struct cfg_s
 		.arg = gw->route, .t302_ms = cfg->timers.t302_ms,
 		.reserved = cfg->emergency.n ? cfg->emergency.reserved_channels : 0,
 		.moh = gw->moh, .trace = gw->trace,	/* a span added by a reload too */
+		.late = &gw->media_late[0],	/* one media thread today: the loop's */
 	};
 	int rc;
 
