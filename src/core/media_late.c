@@ -27,12 +27,29 @@ void media_clock_start(struct media_clock *c, long long now_ns, unsigned period_
 	c->period_ns = (long long)period_ms * 1000000LL;
 	c->ideal_ns = now_ns + c->period_ns;
 	c->creep_ns = c->period_ns * drift_ppm / 1000000;
+	c->last_late_ns = 0;
 }
 
-long long media_clock_tick(struct media_clock *c, long long now_ns)
+long long media_clock_tick(struct media_clock *c, long long now_ns, unsigned *missedp)
 {
 	long long late = now_ns - c->ideal_ns;
+	unsigned missed = 0;
 
+	/* A hardware clock (one that drifts) can lose ticks; a software
+	 * ticker owes every one. Owed ticks run back to back, each a period
+	 * less late than the one before; a tick a period or more late that
+	 * is not less late than the one before by half a period comes at the
+	 * clock's own rate again: the ticks in between are lost, not owed.
+	 * Rounded: what is left of a period is the card's phase (early, so
+	 * taken as the reference below). */
+	if (c->creep_ns && late >= c->period_ns && c->last_late_ns >= c->period_ns &&
+	    late > c->last_late_ns - c->period_ns / 2) {
+		missed = (unsigned)((late + c->period_ns / 2) / c->period_ns);
+		c->ideal_ns += missed * c->period_ns;
+		late -= missed * c->period_ns;
+	}
+	if (missedp)
+		*missedp = missed;
 	if (late < 0) {
 		/* early: the clock runs ahead of our idea of it (or the loop
 		 * ticked before the time we read at start); it is the reference */
@@ -45,6 +62,7 @@ long long media_clock_tick(struct media_clock *c, long long now_ns)
 	 * owes come one after another (su_timer_run catches up; a card's
 	 * blocks wait in its buffer), each as late as it really is. */
 	c->ideal_ns += c->period_ns;
+	c->last_late_ns = late;
 	return late;
 }
 

@@ -28,11 +28,13 @@ extern const double media_late_bounds[MEDIA_LATE_N_BOUNDS];
  * early moves its ideal time back to now (a card's crystal faster than the
  * CPU's); drift_ppm lets a late clock's ideal time creep forward that much
  * per tick (a card's crystal slower): 0 for a software ticker that keeps
- * its phase (loop_ticker). */
+ * its phase (loop_ticker) and owes every tick; a clock with drift_ppm is a
+ * card's, which may also lose ticks (media_clock_tick). */
 struct media_clock {
 	long long ideal_ns;	/* when the next tick is due */
 	long long period_ns;
 	long long creep_ns;	/* drift_ppm of period_ns */
+	long long last_late_ns;	/* the previous tick's lateness */
 };
 
 struct media_late {
@@ -47,8 +49,13 @@ struct media_late {
 
 /** A clock whose first tick is due period_ms after now_ns. */
 void media_clock_start(struct media_clock *c, long long now_ns, unsigned period_ms, unsigned drift_ppm);
-/** A tick ran at now_ns: how late it is (>= 0, ns), and the next one's due time. */
-long long media_clock_tick(struct media_clock *c, long long now_ns);
+/** A tick ran at now_ns: how late it is (>= 0, ns), and the next one's due
+ * time. *missedp (may be NULL): ticks the clock has lost, not owed: a card
+ * whose buffers overran while the loop stalled delivers what it kept, then
+ * goes on at its rate; its ticks stay a period or more late by the same
+ * amount instead of catching up, so the ideal time jumps over the lost
+ * ones (whose frames were never sent). */
+long long media_clock_tick(struct media_clock *c, long long now_ns, unsigned *missedp);
 
 void media_late_init(struct media_late *ml, const char *thread);
 /** A tick late_ns late sent frames frames. ml may be NULL. */

@@ -20,8 +20,8 @@ void span_media_clock_start(struct span *sp)
 
 void span_media_tick(struct span *sp)
 {
-	long long late = media_clock_tick(&sp->mclk, media_now_ns());
-	unsigned sent = 0, lost = 0;
+	unsigned sent = 0, lost = 0, missed;
+	long long late = media_clock_tick(&sp->mclk, media_now_ns(), &missed);
 
 	for (int i = 0; i < sp->n_b; i++) {
 		struct pri_leg *pl = sp->chans[sp->bchans[i]];
@@ -38,6 +38,8 @@ void span_media_tick(struct span *sp)
 			lost++;
 	}
 	media_late_tick(sp->late, late, sent);
+	/* the ticks the card lost had as many frames due as this one */
+	lost += missed * (sent + lost);
 	if (lost)
 		media_late_drop(sp->late, lost);
 }

@@ -21,16 +21,16 @@ static void test_clock_software(void)
 	long long t0 = 1000 * MS;
 
 	media_clock_start(&c, t0, 20, 0);
-	CU_ASSERT_EQUAL(media_clock_tick(&c, t0 + 20 * MS), 0);
-	CU_ASSERT_EQUAL(media_clock_tick(&c, t0 + 40 * MS + 300 * US), 300 * US);
+	CU_ASSERT_EQUAL(media_clock_tick(&c, t0 + 20 * MS, NULL), 0);
+	CU_ASSERT_EQUAL(media_clock_tick(&c, t0 + 40 * MS + 300 * US, NULL), 300 * US);
 	/* the late tick did not move the phase: tick 3 is due at 60 ms */
-	CU_ASSERT_EQUAL(media_clock_tick(&c, t0 + 60 * MS + 10 * US), 10 * US);
+	CU_ASSERT_EQUAL(media_clock_tick(&c, t0 + 60 * MS + 10 * US, NULL), 10 * US);
 	/* stalled from 60 ms to 270 ms: ticks 4..13 (due 80..260 ms) all run at 270 ms */
 	for (int n = 4; n <= 13; n++)
-		CU_ASSERT_EQUAL(media_clock_tick(&c, t0 + 270 * MS), 270 * MS - n * 20 * MS);
-	CU_ASSERT_EQUAL(media_clock_tick(&c, t0 + 280 * MS), 0);	/* back in phase */
+		CU_ASSERT_EQUAL(media_clock_tick(&c, t0 + 270 * MS, NULL), 270 * MS - n * 20 * MS);
+	CU_ASSERT_EQUAL(media_clock_tick(&c, t0 + 280 * MS, NULL), 0);	/* back in phase */
 	/* early (the loop read its clock a little before ours): now is the reference */
-	CU_ASSERT_EQUAL(media_clock_tick(&c, t0 + 299 * MS), 0);
+	CU_ASSERT_EQUAL(media_clock_tick(&c, t0 + 299 * MS, NULL), 0);
 	CU_ASSERT_EQUAL(c.ideal_ns, t0 + 319 * MS);
 }
 
@@ -47,19 +47,49 @@ static void test_clock_card_drift(void)
 		long long late;
 
 		t += 20 * MS + 1 * US;
-		late = media_clock_tick(&c, t);
+		late = media_clock_tick(&c, t, NULL);
 		if (late > worst)
 			worst = late;
 	}
 	CU_ASSERT(worst <= 1 * US);
 	t += 20 * MS + 50 * MS;	/* the loop stalls 50 ms */
-	CU_ASSERT(media_clock_tick(&c, t) >= 49 * MS);
+	CU_ASSERT(media_clock_tick(&c, t, NULL) >= 49 * MS);
+	/* a card that kept 4 blocks of a 200 ms stall: they come at once, each
+	 * as late as it is; then the card goes on at its rate, and the 6
+	 * blocks it lost are counted once, not as lateness for ever after */
+	{
+		unsigned missed = 99;
+		long long t1;
+
+		media_clock_start(&c, 0, 20, 100);
+		t = 20 * MS;
+		CU_ASSERT_EQUAL(media_clock_tick(&c, t, &missed), 0);
+		CU_ASSERT_EQUAL(missed, 0);
+		t1 = t + 200 * MS;		/* next due at 40 ms; the loop is back at 220 ms */
+		for (int k = 0; k < 4; k++) {
+			/* within the creep a late card clock is allowed (2 us a tick) */
+			CU_ASSERT(llabs(media_clock_tick(&c, t1, &missed) - (180 * MS - k * 20 * MS)) <= 10 * US);
+			CU_ASSERT_EQUAL(missed, 0);
+		}
+		/* due at 120 ms, comes at 240 ms, no less late than the one before */
+		CU_ASSERT(media_clock_tick(&c, t1 + 20 * MS, &missed) <= 10 * US);
+		CU_ASSERT_EQUAL(missed, 6);
+		CU_ASSERT(media_clock_tick(&c, t1 + 40 * MS, &missed) <= 10 * US);
+		CU_ASSERT_EQUAL(missed, 0);
+		/* a software ticker never loses one: the same times are lateness */
+		media_clock_start(&c, 0, 20, 0);
+		CU_ASSERT_EQUAL(media_clock_tick(&c, 20 * MS, NULL), 0);
+		for (int k = 0; k < 4; k++)
+			CU_ASSERT_EQUAL(media_clock_tick(&c, t1, &missed), 180 * MS - k * 20 * MS);
+		CU_ASSERT_EQUAL(media_clock_tick(&c, t1 + 20 * MS, &missed), 120 * MS);
+		CU_ASSERT_EQUAL(missed, 0);
+	}
 	/* a fast card (ticks early) is followed, never counted late */
 	media_clock_start(&c, 0, 20, 100);
 	t = 0;
 	for (int n = 1; n <= 1000; n++) {
 		t += 20 * MS - 2 * US;
-		CU_ASSERT_EQUAL(media_clock_tick(&c, t), 0);
+		CU_ASSERT_EQUAL(media_clock_tick(&c, t, NULL), 0);
 	}
 }
 
