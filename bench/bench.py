@@ -58,7 +58,8 @@ def pct(sorted_vals, p):
 
 
 MEDIA_LINE = re.compile(r"media thread (\S+): (\d+) ticks, lateness p50 ([\d.]+) ms p99 ([\d.]+) ms "
-                        r"max ([\d.]+) ms, (\d+) of (\d+) frames late \(>10 ms\), (\d+) dropped")
+                        r"max ([\d.]+) ms, (\d+) of (\d+) frames late \(>10 ms\), (\d+) dropped; "
+                        r"from the line (\d+) of (\d+) frames late")
 
 
 def main():
@@ -169,9 +170,10 @@ def main():
             print("  post-dial delay in gw  (no summary line from sipgw)")
         print("  SETUP -> CONNECT e2e   p50 %s ms  p99 %s ms  max %s ms  (at the PBX, 1 ms resolution)"
               % (pct(s2c, 50), pct(s2c, 99), s2c[-1] if s2c else "nan"))
-        for th, ticks, p50, p99, mx, late, frames, dropped in media:
-            print("  media lateness %-8s %s ticks, p50 %s ms p99 %s ms max %s ms; %s of %s B-channel frames "
-                  "late (>10 ms), %s dropped  (sipgw's own clocks)" % (th, ticks, p50, p99, mx, late, frames, dropped))
+        for th, ticks, p50, p99, mx, late, frames, dropped, rx_late, rx_frames in media:
+            print("  media lateness %-8s %s ticks, p50 %s ms p99 %s ms max %s ms; to the PBX %s of %s frames "
+                  "late (>10 ms), %s dropped; from the PBX %s of %s waited > 10 ms  (sipgw's own clocks)"
+                  % (th, ticks, p50, p99, mx, late, frames, dropped, rx_late, rx_frames))
         if not media:
             print("  media lateness         (no media thread line from sipgw)")
         if rx:
@@ -195,7 +197,7 @@ def main():
               % (len(done), n, len(calls) / span_s if span_s > 0 else 0.0,
                  "%.3f" % summ[1] if summ else "?", "%.3f" % summ[2] if summ else "?",
                  pct(s2c, 50), pct(s2c, 99), 100.0 * cpu_s / run_s, 1000.0 * cpu_s / max(1, len(calls)),
-                 per_chan, sum(int(m[5]) for m in media) if media else "?",
+                 per_chan, sum(int(m[5]) + int(m[8]) for m in media) if media else "?",
                  sum(int(m[7]) for m in media) if media else "?"))
     except (fl.FlowError, OSError) as e:
         print("bench: %s" % e, file=sys.stderr)

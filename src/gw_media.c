@@ -37,33 +37,53 @@ static void collect_lateness(void *arg, struct stats_family *f)
 	}
 }
 
-static void collect_counts(struct gw *gw, struct stats_family *f, int which)
+/* which: 0 frames, 1 late; per direction: to_pri the B-channel frames the
+ * ticks sent, to_sip those from the line that went on to the SIP side */
+static void collect_dir(struct gw *gw, struct stats_family *f, int which)
 {
+	for (int i = 0; i < GW_MEDIA_THREADS; i++) {
+		struct media_late ml;
+		struct stats_series *se;
+
+		media_late_read(&gw->media_late[i], &ml);
+		if (!stats_series_get(f, &se, (const char *[]){ ml.thread, "to_pri", NULL }))
+			stats_set(se, (double)(which ? ml.late : ml.frames));
+		if (!stats_series_get(f, &se, (const char *[]){ ml.thread, "to_sip", NULL }))
+			stats_set(se, (double)(which ? ml.rx_late : ml.rx_frames));
+	}
+}
+
+static void collect_frames(void *arg, struct stats_family *f) { collect_dir(arg, f, 0); }
+static void collect_late(void *arg, struct stats_family *f) { collect_dir(arg, f, 1); }
+
+static void collect_dropped(void *arg, struct stats_family *f)
+{
+	struct gw *gw = arg;
+
 	for (int i = 0; i < GW_MEDIA_THREADS; i++) {
 		struct media_late ml;
 
 		media_late_read(&gw->media_late[i], &ml);
-		stats_set(stats_series1(f, ml.thread),
-			  (double)(which == 0 ? ml.late : which == 1 ? ml.dropped : ml.frames));
+		stats_set(stats_series1(f, ml.thread), (double)ml.dropped);
 	}
 }
-
-static void collect_late(void *arg, struct stats_family *f) { collect_counts(arg, f, 0); }
-static void collect_dropped(void *arg, struct stats_family *f) { collect_counts(arg, f, 1); }
-static void collect_frames(void *arg, struct stats_family *f) { collect_counts(arg, f, 2); }
 
 int gw_media_register(struct gw *gw)
 {
 	static const struct {
 		const char *name, *help;
 		stats_collect_h *h;
+		const char *label2;
 	} counters[] = {
-		{ "sipgw_media_frames_total", "B-channel frames the media clocks sent", collect_frames },
+		{ "sipgw_media_frames_total",
+		  "B-channel frames: to_pri sent by the media ticks, to_sip heard on the line and passed on",
+		  collect_frames, "direction" },
 		{ "sipgw_media_frames_late_total",
-		  "Frames sent on a media tick more than 10 ms (half a frame) after its ideal time", collect_late },
+		  "Frames more than 10 ms (half a frame) late: to_pri sent on a tick that late, to_sip "
+		  "waited that long in sipgw's socket before going on", collect_late, "direction" },
 		{ "sipgw_media_frames_dropped_total",
-		  "Frames due and not sent (the span's socket or card buffer full) or thrown away from a full queue",
-		  collect_dropped },
+		  "Frames due and not sent (the span's socket or card buffer full, ticks a card lost) or "
+		  "thrown away from a full queue", collect_dropped, NULL },
 	};
 	int rc;
 
@@ -77,7 +97,8 @@ int gw_media_register(struct gw *gw)
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
 		if ((rc = stats_family_add(gw->stats, NULL, &(struct stats_family_params){
 			     .name = counters[i].name, .help = counters[i].help, .type = STATS_COUNTER,
-			     .labels = { "thread" }, .collect_h = counters[i].h, .collect_arg = gw })))
+			     .labels = { "thread", counters[i].label2 }, .collect_h = counters[i].h,
+			     .collect_arg = gw })))
 			return rc;
 	return 0;
 }

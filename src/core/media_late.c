@@ -98,6 +98,15 @@ void media_late_drop(struct media_late *ml, unsigned n)
 		ST(ml->dropped, ml->dropped + n);
 }
 
+void media_late_rx(struct media_late *ml, long long waited_ns)
+{
+	if (!ml)
+		return;
+	ST(ml->rx_frames, ml->rx_frames + 1);
+	if (waited_ns > MEDIA_LATE_NS)
+		ST(ml->rx_late, ml->rx_late + 1);
+}
+
 void media_late_read(const struct media_late *ml, struct media_late *out)
 {
 	memcpy(out->thread, ml->thread, sizeof(out->thread));
@@ -105,6 +114,8 @@ void media_late_read(const struct media_late *ml, struct media_late *out)
 	out->frames = LD(ml->frames);
 	out->late = LD(ml->late);
 	out->dropped = LD(ml->dropped);
+	out->rx_frames = LD(ml->rx_frames);
+	out->rx_late = LD(ml->rx_late);
 	out->sum_ns = LD(ml->sum_ns);
 	out->max_ns = LD(ml->max_ns);
 	for (size_t i = 0; i <= MEDIA_LATE_N_BOUNDS; i++)
@@ -142,7 +153,9 @@ double media_late_quantile(const struct media_late *ml, double q)
 void media_late_format(const struct media_late *ml, char *buf, size_t len)
 {
 	snprintf(buf, len,
-		 "%s: %llu ticks, lateness p50 %.3f ms p99 %.3f ms max %.3f ms, %llu of %llu frames late (>%lld ms), %llu dropped",
+		 "%s: %llu ticks, lateness p50 %.3f ms p99 %.3f ms max %.3f ms, %llu of %llu frames late (>%lld ms), %llu dropped; "
+		 "from the line %llu of %llu frames late",
 		 ml->thread, ml->ticks, media_late_quantile(ml, 0.5) * 1e3, media_late_quantile(ml, 0.99) * 1e3,
-		 ml->max_ns / 1e6, ml->late, ml->frames, MEDIA_LATE_NS / 1000000, ml->dropped);
+		 ml->max_ns / 1e6, ml->late, ml->frames, MEDIA_LATE_NS / 1000000, ml->dropped, ml->rx_late,
+		 ml->rx_frames);
 }

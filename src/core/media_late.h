@@ -43,6 +43,10 @@ struct media_late {
 	unsigned long long frames;	/* sent on a tick (one per channel in a call) */
 	unsigned long long late;	/* of them, on a tick later than MEDIA_LATE_NS */
 	unsigned long long dropped;	/* due and not sent, or thrown away from a full queue */
+	/* the other way: frames from the line that went on to the call's other
+	 * side (RTP), and those that had waited more than MEDIA_LATE_NS in
+	 * sipgw's socket before they did (the loop was busy or stalled) */
+	unsigned long long rx_frames, rx_late;
 	long long sum_ns, max_ns;
 	unsigned long long buckets[MEDIA_LATE_N_BOUNDS + 1];	/* per bound, not cumulative; +Inf last */
 };
@@ -63,6 +67,9 @@ void media_late_tick(struct media_late *ml, long long late_ns, unsigned frames);
 /** n frames were due and not sent (a failed write, a full queue). ml may be NULL. */
 void media_late_drop(struct media_late *ml, unsigned n);
 
+/** A frame from the line went on after waiting waited_ns for the media
+ * thread. ml may be NULL. */
+void media_late_rx(struct media_late *ml, long long waited_ns);
 /** A consistent-enough copy for a reader on another thread. */
 void media_late_read(const struct media_late *ml, struct media_late *out);
 /** The q-quantile (0..1) of the lateness in seconds, from the histogram
@@ -70,7 +77,8 @@ void media_late_read(const struct media_late *ml, struct media_late *out);
  * for the +Inf bucket); 0 with no ticks. */
 double media_late_quantile(const struct media_late *ml, double q);
 /** The exit summary's line: "media0: 1500 ticks, lateness p50 0.1 ms p99
- * 0.4 ms max 1.2 ms, 0 of 45000 frames late (>10 ms), 0 dropped". */
+ * 0.4 ms max 1.2 ms, 0 of 45000 frames late (>10 ms), 0 dropped; from the
+ * line 0 of 45000 frames late". */
 void media_late_format(const struct media_late *ml, char *buf, size_t len);
 
 /** CLOCK_MONOTONIC in ns (vDSO: no system call). */

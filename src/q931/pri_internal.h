@@ -208,6 +208,9 @@ int pri_leg_tick(struct pri_leg *pl);
  * against the span's media clock (span_tick.c). */
 void span_media_tick(struct span *sp);
 void span_media_clock_start(struct span *sp);
+/** span_hw_cbs.b_waited: a frame from the line waited this long in the
+ * span's socket before it goes on to the call's other side (span_tick.c). */
+void span_media_waited(void *arg, int chan, long long waited_ns);
 void pri_leg_frame_in(struct pri_leg *pl, const uint8_t *frame, size_t len);
 void span_reschedule(struct span *sp);
 int span_hunt(struct span *sp);

@@ -721,6 +721,7 @@ static const struct span_hw_cbs hw_cbs = {
 	.link = link_cb,
 	.b_frame = b_frame,
 	.tick = tick_cb,
+	.b_waited = span_media_waited,
 };
 
 static void pri_msg_cb(struct pri *pri, char *s)

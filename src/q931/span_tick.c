@@ -43,3 +43,12 @@ void span_media_tick(struct span *sp)
 	if (lost)
 		media_late_drop(sp->late, lost);
 }
+
+void span_media_waited(void *arg, int chan, long long waited_ns)
+{
+	struct span *sp = arg;
+
+	/* only a frame that goes on to a call: the others are thrown away */
+	if (waited_ns >= 0 && span_chan_valid(sp, chan) && sp->chans[chan])
+		media_late_rx(sp->late, waited_ns);
+}

@@ -18,7 +18,7 @@ from flows_metrics import show_stats
 H = "sipgw_media_tick_lateness_seconds"
 T = 'thread="media0"'
 EXIT = re.compile(r"media thread media0: (\d+) ticks, lateness p50 ([\d.]+) ms p99 ([\d.]+) ms max ([\d.]+) ms, "
-                  r"(\d+) of (\d+) frames late \(>10 ms\), (\d+) dropped")
+                  r"(\d+) of (\d+) frames late \(>10 ms\), (\d+) dropped; from the line (\d+) of (\d+) frames late")
 
 
 def media_figures(tb):
@@ -32,8 +32,11 @@ def media_figures(tb):
     if any(buckets[i][1] > buckets[i + 1][1] for i in range(len(buckets) - 1)):
         raise FlowError("show stats: %s buckets not cumulative: %s" % (H, buckets))
     f = {"buckets": buckets, "count": st[H + "_count{" + T + "}"], "sum": st[H + "_sum{" + T + "}"]}
-    for k in ("frames", "frames_late", "frames_dropped"):
-        f[k] = st["sipgw_media_%s_total{%s}" % (k, T)]
+    for k in ("frames", "frames_late"):
+        for d in ("to_pri", "to_sip"):
+            f[k + "_" + d] = st['sipgw_media_%s_total{%s,direction="%s"}' % (k, T, d)]
+    f["frames"], f["frames_late"] = f["frames_to_pri"], f["frames_late_to_pri"]
+    f["frames_dropped"] = st["sipgw_media_frames_dropped_total{%s}" % T]
     if f["count"] != buckets[-1][1] or (f["count"] > 0) != (f["sum"] > 0 or buckets[0][1] == f["count"]):
         raise FlowError("show stats: %s _count %s, +Inf bucket %s, sum %s" % (H, f["count"], buckets[-1][1], f["sum"]))
     return f
@@ -89,13 +92,22 @@ def media_late_counted(tb):
         raise FlowError("media0: %d ticks in %.2f s at 20 ms" % (b["count"] - a["count"], dt))
     if b["frames_dropped"] != 0:
         raise FlowError("media0 dropped %s frames of one call on an idle span" % b["frames_dropped"])
+    rx = b["frames_to_sip"] - a["frames_to_sip"]
+    if fl.SPAN_TYPE == "loopback":
+        # the PBX sends a frame each 20 ms: most went on to the phone between the readings
+        if rx < (b["count"] - a["count"]) / 2:
+            raise FlowError("to_sip: %d frames passed on in %d ticks" % (rx, b["count"] - a["count"]))
+    elif b["frames_to_sip"] != 0:
+        # a card's frames come with its tick: their lateness is the tick's
+        raise FlowError("to_sip counted on a card: %s" % b["frames_to_sip"])
     if pbx.wait_exit() != 0 or phone.wait_exit() != 0:
         raise FlowError("a simulator failed")
     check_audio_crossed(pbx, phone)
     fl_gw_ended(gw)
     c = media_figures(tb)
-    ticks, p50, p99, mx, late, frames, dropped = exit_line(gw)
-    if ticks < c["count"] or frames < c["frames"] or late != c["frames_late"] or dropped != c["frames_dropped"]:
+    ticks, p50, p99, mx, late, frames, dropped, rx_late, rx_frames = exit_line(gw)
+    if ticks < c["count"] or frames < c["frames"] or late != c["frames_late"] or dropped != c["frames_dropped"] \
+            or rx_frames < c["frames_to_sip"] or rx_late != c["frames_late_to_sip"]:
         raise FlowError("exit line %s ticks %s frames %s late %s dropped; show stats had %s" %
                         (ticks, frames, late, dropped, c))
     if not (p50 <= p99 <= mx) or mx <= 0:
@@ -115,7 +127,8 @@ def stopped(pid):
 def media_late_stall(tb):
     """The gateway stopped (SIGSTOP) for 200 ms during a call: the ~10 ticks it owes run at once
     when it goes on, each as late as it is, so show stats counts late frames (more than 10 ms
-    late) and ticks later than 100 ms, and the max lateness in the exit line is about 200 ms;
+    late) and ticks later than 100 ms, the PBX's frames of those 200 ms count late to_sip (they
+    waited in the span's socket), and the max lateness in the exit line is about 200 ms;
     the call goes on and ends normally. On a (fake DAHDI) card, the blocks its buffers
     kept run late and the frames of those it lost count dropped."""
     phone, gw, pbx = answered_call(tb, 3)
@@ -144,6 +157,10 @@ def media_late_stall(tb):
         if late < 5 or dropped:
             raise FlowError("200 ms stopped: %d frames late (want >= 5), %d dropped (want 0): %s -> %s" %
                             (late, dropped, a, b))
+        # the PBX's frames of those 200 ms waited in the span's socket for the loop
+        rx_late = b["frames_late_to_sip"] - a["frames_late_to_sip"]
+        if rx_late < 5:
+            raise FlowError("200 ms stopped: %d frames from the PBX waited > 10 ms (want >= 5)" % rx_late)
     else:
         # a card keeps a few blocks (sent late when the loop is back) and loses the rest: the
         # frames that were due in them are dropped, and the clock is on time again after
@@ -157,6 +174,6 @@ def media_late_stall(tb):
     if pbx.wait_exit() != 0 or phone.wait_exit() != 0:
         raise FlowError("a simulator failed")
     fl_gw_ended(gw)
-    ticks, p50, p99, mx, late_total, frames, dropped = exit_line(gw)
+    ticks, p50, p99, mx, late_total, frames, dropped, rx_late, rx_frames = exit_line(gw)
     if not (150 <= mx <= 2000) or late_total < late:
         raise FlowError("exit line after a 200 ms stop: max %s ms, %s frames late" % (mx, late_total))

@@ -108,7 +108,13 @@ static void test_accounting(void)
 	media_late_drop(&ml, 2);
 	media_late_tick(NULL, 1, 1);		/* no figures: nothing happens */
 	media_late_drop(NULL, 1);
+	for (int i = 0; i < 3; i++)
+		media_late_rx(&ml, 5 * MS);	/* frames from the line read in time */
+	media_late_rx(&ml, 15 * MS);		/* one waited 15 ms for the loop */
+	media_late_rx(NULL, 15 * MS);
 	media_late_read(&ml, &copy);
+	CU_ASSERT_EQUAL(copy.rx_frames, 4);
+	CU_ASSERT_EQUAL(copy.rx_late, 1);
 	CU_ASSERT_EQUAL(copy.ticks, 100);
 	CU_ASSERT_EQUAL(copy.frames, 3000);
 	CU_ASSERT_EQUAL(copy.late, 30);
@@ -125,7 +131,8 @@ static void test_accounting(void)
 	CU_ASSERT_DOUBLE_EQUAL(media_late_quantile(&copy, 1), 0.18, 1e-9);
 	media_late_format(&copy, line, sizeof(line));
 	CU_ASSERT_PTR_NOT_NULL(strstr(line, "media0: 100 ticks, lateness p50 0.0"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(line, "max 180.000 ms, 30 of 3000 frames late (>10 ms), 2 dropped"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, "max 180.000 ms, 30 of 3000 frames late (>10 ms), 2 dropped; "
+				  "from the line 1 of 4 frames late"));
 	/* a value past the last bound: +Inf bucket, quantile capped at the max */
 	media_late_tick(&ml, 1500 * MS, 0);
 	CU_ASSERT_EQUAL(ml.buckets[MEDIA_LATE_N_BOUNDS], 1);
