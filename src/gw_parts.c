@@ -36,6 +36,7 @@ void gw_sip_params(struct gw *gw, const struct gw_config *cfg, struct sip_ua_par
 		.arg = gw->route,
 		.available_h = route_legs_available, .available_arg = &gw->legs,
 		.reg = gw->reg, .trace = gw->trace,
+		.late = &gw->media_late[0],	/* one media thread today: the loop's */
 		.udp_rmem = (unsigned)cfg->sip_udp_rmem_kb * 1024,
 		.tcp = cfg->sip_tcp, .tls_port = cfg->sip_tls_port, .tls_cert = cfg->sip_tls_cert,
 		.tls_key = cfg->sip_tls_key, .tls_ca = cfg->sip_tls_ca, .tls_verify = cfg->sip_tls_verify,
