@@ -22,18 +22,24 @@ long long media_now_ns(void)
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-void media_clock_start(struct media_clock *c, long long now_ns, unsigned period_ms, unsigned drift_ppm)
+void media_clock_start(struct media_clock *c, unsigned period_ms, unsigned drift_ppm)
 {
 	c->period_ns = (long long)period_ms * 1000000LL;
-	c->ideal_ns = now_ns + c->period_ns;
+	c->ideal_ns = 0;
 	c->creep_ns = c->period_ns * drift_ppm / 1000000;
 	c->last_late_ns = 0;
+	c->started = 0;
 }
 
 long long media_clock_tick(struct media_clock *c, long long now_ns, unsigned *missedp)
 {
 	long long late = now_ns - c->ideal_ns;
 	unsigned missed = 0;
+
+	if (!c->started) {
+		c->started = 1;
+		late = -1;	/* taken as early: now is the reference */
+	}
 
 	/* A hardware clock (one that drifts) can lose ticks; a software
 	 * ticker owes every one. Owed ticks run back to back, each a period

@@ -35,6 +35,7 @@ struct media_clock {
 	long long period_ns;
 	long long creep_ns;	/* drift_ppm of period_ns */
 	long long last_late_ns;	/* the previous tick's lateness */
+	int started;		/* ideal_ns is set: a tick ran */
 };
 
 struct media_late {
@@ -51,8 +52,10 @@ struct media_late {
 	unsigned long long buckets[MEDIA_LATE_N_BOUNDS + 1];	/* per bound, not cumulative; +Inf last */
 };
 
-/** A clock whose first tick is due period_ms after now_ns. */
-void media_clock_start(struct media_clock *c, long long now_ns, unsigned period_ms, unsigned drift_ppm);
+/** A clock of period_ms. Its first tick is the reference (0 late): the
+ * start-up of the other parts may keep the loop from the first ticks,
+ * which is no lateness of a call's audio. */
+void media_clock_start(struct media_clock *c, unsigned period_ms, unsigned drift_ppm);
 /** A tick ran at now_ns: how late it is (>= 0, ns), and the next one's due
  * time. *missedp (may be NULL): ticks the clock has lost, not owed: a card
  * whose buffers overran while the loop stalled delivers what it kept, then

@@ -14,7 +14,7 @@
 
 void span_media_clock_start(struct span *sp)
 {
-	media_clock_start(&sp->mclk, media_now_ns(), 20,
+	media_clock_start(&sp->mclk, 20,
 			  sp->hw_ops->clocks_media ? SPAN_CARD_DRIFT_PPM : 0);
 }
 

@@ -13,14 +13,15 @@
 #define MS 1000000LL
 #define US 1000LL
 
-/* A ticker started at t=1 s: tick n is due at 1 s + n * 20 ms. On time,
- * a bit late, then a 200 ms stall whose owed ticks run back to back. */
+/* A ticker whose first tick runs at t=1 s + 20 ms: tick n is due at 1 s +
+ * n * 20 ms. On time, a bit late, then a 200 ms stall whose owed ticks run
+ * back to back. */
 static void test_clock_software(void)
 {
 	struct media_clock c;
 	long long t0 = 1000 * MS;
 
-	media_clock_start(&c, t0, 20, 0);
+	media_clock_start(&c, 20, 0);
 	CU_ASSERT_EQUAL(media_clock_tick(&c, t0 + 20 * MS, NULL), 0);
 	CU_ASSERT_EQUAL(media_clock_tick(&c, t0 + 40 * MS + 300 * US, NULL), 300 * US);
 	/* the late tick did not move the phase: tick 3 is due at 60 ms */
@@ -32,6 +33,14 @@ static void test_clock_software(void)
 	/* early (the loop read its clock a little before ours): now is the reference */
 	CU_ASSERT_EQUAL(media_clock_tick(&c, t0 + 299 * MS, NULL), 0);
 	CU_ASSERT_EQUAL(c.ideal_ns, t0 + 319 * MS);
+	/* start-up kept the loop 500 ms from its first ticks: they run back to
+	 * back (early by the first one's reference), no lateness of a call */
+	media_clock_start(&c, 20, 0);
+	CU_ASSERT_EQUAL(media_clock_tick(&c, t0 + 500 * MS, NULL), 0);
+	for (int n = 0; n < 24; n++)
+		CU_ASSERT_EQUAL(media_clock_tick(&c, t0 + 500 * MS, NULL), 0);
+	CU_ASSERT_EQUAL(media_clock_tick(&c, t0 + 520 * MS, NULL), 0);
+	CU_ASSERT_EQUAL(media_clock_tick(&c, t0 + 545 * MS, NULL), 5 * MS);
 }
 
 /* A card whose crystal runs 50 ppm slow: 1 us late more per tick. With 100
@@ -42,7 +51,7 @@ static void test_clock_card_drift(void)
 	struct media_clock c;
 	long long t = 0, worst = 0;
 
-	media_clock_start(&c, 0, 20, 100);
+	media_clock_start(&c, 20, 100);
 	for (int n = 1; n <= 100000; n++) {	/* 33 minutes */
 		long long late;
 
@@ -61,7 +70,7 @@ static void test_clock_card_drift(void)
 		unsigned missed = 99;
 		long long t1;
 
-		media_clock_start(&c, 0, 20, 100);
+		media_clock_start(&c, 20, 100);
 		t = 20 * MS;
 		CU_ASSERT_EQUAL(media_clock_tick(&c, t, &missed), 0);
 		CU_ASSERT_EQUAL(missed, 0);
@@ -77,7 +86,7 @@ static void test_clock_card_drift(void)
 		CU_ASSERT(media_clock_tick(&c, t1 + 40 * MS, &missed) <= 10 * US);
 		CU_ASSERT_EQUAL(missed, 0);
 		/* a software ticker never loses one: the same times are lateness */
-		media_clock_start(&c, 0, 20, 0);
+		media_clock_start(&c, 20, 0);
 		CU_ASSERT_EQUAL(media_clock_tick(&c, 20 * MS, NULL), 0);
 		for (int k = 0; k < 4; k++)
 			CU_ASSERT_EQUAL(media_clock_tick(&c, t1, &missed), 180 * MS - k * 20 * MS);
@@ -85,7 +94,7 @@ static void test_clock_card_drift(void)
 		CU_ASSERT_EQUAL(missed, 0);
 	}
 	/* a fast card (ticks early) is followed, never counted late */
-	media_clock_start(&c, 0, 20, 100);
+	media_clock_start(&c, 20, 100);
 	t = 0;
 	for (int n = 1; n <= 1000; n++) {
 		t += 20 * MS - 2 * US;
