@@ -151,6 +151,7 @@ static int gw_start(struct gw *gw)
 	sigset_t mask;
 	int rc;
 
+	gw_media_init(gw);
 	if ((rc = gw_trace_start(gw)))
 		return rc;
 	bp.ladder = trace_ladder(gw->trace);
@@ -224,6 +225,7 @@ static void gw_stop(struct gw *gw)
 	route_free(gw->route);
 	for (int i = 0; i < gw->n_spans; i++)
 		span_free(gw->spans[i]);
+	gw_media_summary(gw);	/* every media clock stopped */
 	moh_free(gw->moh);
 	sip_keepalive_free(gw->ka);
 	sip_ua_free(gw->ua);

@@ -53,6 +53,7 @@
 	X(span_info) \
 	X(srtp) \
 	X(stats) \
+	X(media_late) \
 	X(tonezone) \
 	X(transfer) \
 	X(udptl)
