@@ -43,30 +43,66 @@ static struct {
 	char raw[2 * TRACE_MSG_MAX];	/* the same with CRLF line ends */
 } tr;
 
-static const char *hdr_value(const char *msg, const char *name, const char *compact,
-			     char *out, size_t len)
-{
-	size_t nl = strlen(name);
-	const char *p = strchr(msg, '\n');	/* skip the start line */
+/* The headers the summary, the tap and debug sip read, found in one pass
+ * over the message (a pass per header cost more than the rest of the
+ * trace: every message of every call comes here). The first of each, by
+ * its name or its compact form (a line "Name:" or "Name :", any case). */
+enum trace_hdr { TH_CSEQ, TH_REASON, TH_SE, TH_REFBY, TH_REQUIRE, TH_CTYPE, TH_CALLID, TH__N };
 
-	while (p && p[1] && p[1] != '\n') {
-		const char *l = p + 1, *e = strchr(l, '\n'), *v = NULL;
+static const struct {
+	const char *name;
+	char compact;		/* RFC 3261 7.3.3, 0: none */
+} th_names[TH__N] = {
+	[TH_CSEQ] = { "CSeq", 0 }, [TH_REASON] = { "Reason", 0 }, [TH_SE] = { "Session-Expires", 'x' },
+	[TH_REFBY] = { "Referred-By", 'b' }, [TH_REQUIRE] = { "Require", 0 },
+	[TH_CTYPE] = { "Content-Type", 'c' }, [TH_CALLID] = { "Call-ID", 'i' },
+};
+
+static struct {
+	const char *v[TH__N];	/* into tr.msg; NULL: not there */
+	size_t len[TH__N];
+} th;
+
+static void th_scan(const char *msg)
+{
+	const char *p = strchr(msg, '\n');	/* skip the start line */
+	int left = TH__N;
+
+	memset(&th, 0, sizeof(th));
+	while (left && p && p[1] && p[1] != '\n') {
+		const char *l = p + 1, *e = strchr(l, '\n');
 		size_t ll = e ? (size_t)(e - l) : strlen(l);
 
-		if (ll > nl && !strncasecmp(l, name, nl) && (l[nl] == ':' || l[nl] == ' '))
-			v = l + nl;
-		else if (compact && ll > 1 && tolower((unsigned char)l[0]) == compact[0] &&
-			 (l[1] == ':' || l[1] == ' '))
-			v = l + 1;
-		if (v) {
+		for (int h = 0; h < TH__N; h++) {
+			size_t nl = strlen(th_names[h].name);
+			const char *v = NULL;
+
+			if (th.v[h])
+				continue;
+			if (ll > nl && !strncasecmp(l, th_names[h].name, nl) && (l[nl] == ':' || l[nl] == ' '))
+				v = l + nl;
+			else if (th_names[h].compact && ll > 1 && tolower((unsigned char)l[0]) == th_names[h].compact &&
+				 (l[1] == ':' || l[1] == ' '))
+				v = l + 1;
+			if (!v)
+				continue;
 			while (*v == ' ' || *v == '\t' || *v == ':')
 				v++;
-			snprintf(out, len, "%.*s", (int)(ll - (size_t)(v - l)), v);
-			return out;
+			th.v[h] = v;
+			th.len[h] = ll - (size_t)(v - l);
+			left--;
 		}
 		p = e;
 	}
-	return NULL;
+}
+
+/* Header h of the message th_scan() last saw, copied into out; NULL when none. */
+static const char *th_get(enum trace_hdr h, char *out, size_t len)
+{
+	if (!th.v[h])
+		return NULL;
+	snprintf(out, len, "%.*s", (int)th.len[h], th.v[h]);
+	return out;
 }
 
 /* The body starts after the first empty line. */
@@ -114,7 +150,7 @@ static void trace_tap_emit(const char *summary, int no_call)
 		n -= 2;
 	tr.raw[n] = 0;
 	m.len = n;
-	hdr_value(tr.msg, "Call-ID", "i", call_id, sizeof(call_id));
+	th_get(TH_CALLID, call_id, sizeof(call_id));
 	m.call_id = call_id;
 	if (!strncmp(tr.msg, "SIP/2.0 ", 8)) {
 		snprintf(label, sizeof(label), "%.*s", (int)(sl - 8), tr.msg + 8);
@@ -132,7 +168,7 @@ static int is_register(const char *msg)
 
 	if (!strncmp(msg, "REGISTER ", 9))
 		return 1;
-	if (strncmp(msg, "SIP/2.0 ", 8) || !hdr_value(msg, "CSeq", NULL, val, sizeof(val)))
+	if (strncmp(msg, "SIP/2.0 ", 8) || !th_get(TH_CSEQ, val, sizeof(val)))
 		return 0;
 	sscanf(val, "%*u %15s", method);
 	return !strcmp(method, "REGISTER");
@@ -143,7 +179,10 @@ static void trace_emit(void)
 	char summary[1024], val[512], sdp[128] = "";
 	const char *msg = tr.msg, *body;
 	size_t sl = strcspn(msg, "\n");
-	int off, no_call = is_register(msg);
+	int off, no_call;
+
+	th_scan(msg);
+	no_call = is_register(msg);
 
 	/* A registration storm is most of the messages: when no line asks for
 	 * its summary (INFO, debug sip) only the pcap may want it whole. */
@@ -156,7 +195,7 @@ static void trace_emit(void)
 	if (!strncmp(msg, "SIP/2.0 ", 8)) {
 		char method[32] = "";
 		off = snprintf(summary, sizeof(summary), "%.*s", (int)(sl - 8), msg + 8);
-		if (hdr_value(msg, "CSeq", NULL, val, sizeof(val)))
+		if (th_get(TH_CSEQ, val, sizeof(val)))
 			sscanf(val, "%*u %31s", method);
 		if (method[0])
 			off += snprintf(summary + off, sizeof(summary) - (size_t)off, " (%s)", method);
@@ -167,26 +206,26 @@ static void trace_emit(void)
 	}
 	if ((size_t)off >= sizeof(summary))
 		off = sizeof(summary) - 1;
-	if (hdr_value(msg, "Reason", NULL, val, sizeof(val)))
+	if (th_get(TH_REASON, val, sizeof(val)))
 		off += snprintf(summary + off, sizeof(summary) - (size_t)off, " reason[%s]", val);
 	if ((size_t)off >= sizeof(summary))
 		off = sizeof(summary) - 1;
 	/* RFC 4028 session timers: interval, refresher, and who must know them. */
-	if (hdr_value(msg, "Session-Expires", "x", val, sizeof(val)))
+	if (th_get(TH_SE, val, sizeof(val)))
 		off += snprintf(summary + off, sizeof(summary) - (size_t)off, " se[%s]", val);
 	if ((size_t)off >= sizeof(summary))
 		off = sizeof(summary) - 1;
 	/* RFC 3892: who transferred a call here (issue 10: transfers) */
-	if (hdr_value(msg, "Referred-By", "b", val, sizeof(val)))
+	if (th_get(TH_REFBY, val, sizeof(val)))
 		off += snprintf(summary + off, sizeof(summary) - (size_t)off, " referred-by[%s]", val);
 	if ((size_t)off >= sizeof(summary))
 		off = sizeof(summary) - 1;
-	if (hdr_value(msg, "Require", NULL, val, sizeof(val)))
+	if (th_get(TH_REQUIRE, val, sizeof(val)))
 		off += snprintf(summary + off, sizeof(summary) - (size_t)off, " require[%s]", val);
 	if ((size_t)off >= sizeof(summary))
 		off = sizeof(summary) - 1;
 	body = msg_body(msg);
-	if (body && hdr_value(msg, "Content-Type", "c", val, sizeof(val)) &&
+	if (body && th_get(TH_CTYPE, val, sizeof(val)) &&
 	    !strncasecmp(val, "application/sdp", 15)) {
 		sdp_summary(body, sdp, sizeof(sdp));
 		off += snprintf(summary + off, sizeof(summary) - (size_t)off, "%s", sdp);
@@ -201,7 +240,7 @@ static void trace_emit(void)
 	if (tr.tap)
 		trace_tap_emit(summary, no_call);
 	if (tr.msg_h)
-		tr.msg_h(tr.arg, tr.sent, hdr_value(msg, "Call-ID", "i", val, sizeof(val)) ? val : "", msg);
+		tr.msg_h(tr.arg, tr.sent, th_get(TH_CALLID, val, sizeof(val)) ? val : "", msg);
 }
 
 static void trace_line(const char *l)
