@@ -34,6 +34,7 @@ PYTHON  ?= /usr/bin/python3
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
+LOAD_PROGS := $(BUILD)/load-pbx $(BUILD)/load-phone
 PROGS := $(BUILD)/sipgw $(BUILD)/sipgwctl $(BUILD)/sipgw-pbx $(BUILD)/sipgw-phone $(BUILD)/sipgw-faxtiff
 # The fake DAHDI of the tests (hw/fake/fakedahdi.c): an LD_PRELOAD shim, kept
 # out of libsipgw.a, whose read/write/open would otherwise replace libc's.
@@ -41,7 +42,7 @@ FAKE_DAHDI := $(BUILD)/libfakedahdi.so
 FAKE_DAHDI_SRC := hw/fake/fakedahdi.c hw/fake/fake_card.c src/core/dahdi_conf.c
 
 .PHONY: all deps run test unit unit-asan flows bench clean layers
-all: $(PROGS) $(BUILD)/unit-tests $(FAKE_DAHDI)
+all: $(PROGS) $(BUILD)/unit-tests $(FAKE_DAHDI) $(LOAD_PROGS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -58,6 +59,13 @@ $(BUILD)/sipgwctl: $(call obj,$(CTL_SRC)) $(BUILD)/libsipgw.a
 $(BUILD)/sipgw-pbx: $(call obj,$(PBX_SRC)) $(BUILD)/libsipgw.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/sipgw-phone: $(call obj,$(PHONE_SRC)) $(BUILD)/libsipgw.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+# The load rig (bench/load_*.c): one process per side drives many spans or
+# answers many calls, frame-timing every stream; bench.py --rig and a smoke
+# flow (flows_load.py) use them. One file each, so cheap enough for make all.
+$(BUILD)/load-pbx: $(call obj,bench/load_pbx.c src/sim/sim_stream.c) $(BUILD)/libsipgw.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/load-phone: $(call obj,bench/load_phone.c src/sim/sim_stream.c) $(BUILD)/libsipgw.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 # fax DSP figures (bench/bench_fax.c), run by make bench
 $(BUILD)/bench-fax: $(call obj,bench/bench_fax.c) $(BUILD)/libsipgw.a
@@ -109,7 +117,7 @@ layers:
 
 # Every flow on loopback spans, then again on dahdi spans through the fake DAHDI;
 # two runners at once (-j 2): the flows mostly wait on real-time audio and timers.
-flows: $(PROGS) $(FAKE_DAHDI) asan-sipgw
+flows: $(PROGS) $(LOAD_PROGS) $(FAKE_DAHDI) asan-sipgw
 	$(PYTHON) tests/flows/run_flows.py --build $(BUILD) -j 2
 	$(PYTHON) tests/flows/run_flows.py --build $(BUILD) --span-type dahdi -j 2
 

@@ -1,0 +1,523 @@
+/* sipgw - load rig, phone side: ONE process that answers many SIP calls
+ * (Sofia nua as a minimal UAS) with RTP both ways, and frame-times every
+ * stream it receives: gaps, late frames, loss and reordering by sequence
+ * number (RFC 3550 A.1/A.3).
+ *
+ * Why one process (issue 14): phone simulators per call competed with the
+ * gateway for the box's two cores. Here one 20 ms clock sends every call's
+ * packet (one RTP socket per call, as a phone has, so one sendto() each:
+ * sendmmsg() batches one socket only), receive side by recvmmsg() with the
+ * kernel's receive stamps (SO_TIMESTAMPNS), so this process's own late
+ * wake-ups are not counted against the gateway; its clock's lateness is
+ * reported apart. Single-threaded: nua and the media share su_root, the
+ * media sockets sit in one epoll set that su_root watches as one fd. No
+ * allocation per packet.
+ *
+ * Prints "READY port=N" when listening and one JSON line at the end.
+ * SPDX-License-Identifier: GPL-2.0-only */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sofia-sip/nua.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/su_wait.h>
+#include <spandsp.h>
+
+#include "core/log.h"
+#include "sim/sim_stream.h"
+#include "sip/sdp.h"
+
+#define LF_RTP_HDR	12
+#define LF_RTP_LEN	(LF_RTP_HDR + 160)	/* 20 ms of G.711 */
+#define LF_RX_BATCH	8			/* a call's socket rarely holds more */
+#define LF_TAG_TIMER	0xffffffffu
+#define LF_TAG_SIGNAL	0xfffffffeu
+
+enum lf_state { LF_FREE, LF_ANSWERED, LF_ACTIVE, LF_ENDED };
+
+struct lf_call {
+	enum lf_state state;
+	nua_handle_t *nh;
+	int fd;
+	int port;
+	struct sockaddr_in remote;
+	int pt;
+	uint16_t seq;
+	uint32_t ts, ssrc;
+	int listening;
+	struct sim_stream rx;
+	long long tx, rx_other;
+	char sdp[512];
+};
+
+struct lf_opts {
+	const char *bind;
+	int port;
+	int calls;			/* > 0: shut down once this many calls ended */
+	int max;
+	double timeout;
+	int quiet;
+};
+
+struct lf {
+	struct lf_opts o;
+	su_root_t *root;
+	nua_t *nua;
+	int epfd, tfd, sfd;
+	su_wait_t wait;
+	struct lf_call *calls;
+	int answered, ended, refused, stopping;
+	struct sim_clock clk;
+	long long start_us;
+	su_timer_t *deadline;
+	uint8_t ulaw[160], alaw[160];	/* 500 Hz: 16 samples a period, so a frame repeats */
+	unsigned char pkt[LF_RTP_LEN];
+	unsigned char rxbuf[LF_RX_BATCH][1500];
+	char rxctl[LF_RX_BATCH][CMSG_SPACE(sizeof(struct timespec))];
+	struct iovec rxiov[LF_RX_BATCH];
+	struct mmsghdr rxmsg[LF_RX_BATCH];
+	struct {
+		long long streams, frames, late, lost, reordered, dups, max_gap_us, late_streams, tx, other;
+	} tot;
+};
+
+static long long ts_us(const struct timespec *t)
+{
+	return t->tv_sec * 1000000LL + t->tv_nsec / 1000;
+}
+
+/* ---- calls */
+
+static struct lf_call *lf_slot(struct lf *lf)
+{
+	for (int i = 0; i < lf->o.max; i++)
+		if (lf->calls[i].state == LF_FREE)
+			return &lf->calls[i];
+	return NULL;
+}
+
+static int lf_rtp_open(struct lf *lf, struct lf_call *c, uint32_t tag)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t al = sizeof(a);
+	int on = 1;
+
+	c->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		return -errno;
+	inet_pton(AF_INET, lf->o.bind, &a.sin_addr);
+	if (bind(c->fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    getsockname(c->fd, (struct sockaddr *)&a, &al) < 0 ||
+	    setsockopt(c->fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) < 0) {
+		int rc = -errno;
+
+		close(c->fd);
+		c->fd = -1;
+		return rc;
+	}
+	c->port = ntohs(a.sin_port);
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
+
+	return epoll_ctl(lf->epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0 ? -errno : 0;
+}
+
+/* The offer's first G.711 (RFC 3551: PT 0 PCMU, 8 PCMA), where its RTP goes. */
+static int lf_take_offer(struct lf_call *c, const sip_t *sip)
+{
+	struct sdp_info si;
+	char body[4096];
+	size_t n;
+
+	if (!sip || !sip->sip_payload || !sip->sip_payload->pl_data)
+		return -ENOENT;
+	n = sip->sip_payload->pl_len < sizeof(body) - 1 ? sip->sip_payload->pl_len : sizeof(body) - 1;
+	memcpy(body, sip->sip_payload->pl_data, n);
+	body[n] = '\0';
+	if (sdp_info_parse(&si, body) < 0 || si.port <= 0)
+		return -EBADMSG;
+	c->pt = -1;
+	for (int i = 0; i < si.n_pts && c->pt < 0; i++)
+		if (si.pts[i] == 0 || si.pts[i] == 8)
+			c->pt = si.pts[i];
+	if (c->pt < 0)
+		return -ENOTSUP;
+	c->remote = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons((uint16_t)si.port) };
+	if (inet_pton(AF_INET, si.addr, &c->remote.sin_addr) != 1)
+		return -EAFNOSUPPORT;
+	return 0;
+}
+
+static void lf_answer_sdp(struct lf *lf, struct lf_call *c)
+{
+	unsigned id = (unsigned)(c - lf->calls) + 1;
+
+	snprintf(c->sdp, sizeof(c->sdp),
+		 "v=0\r\no=- %u 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
+		 "m=audio %d RTP/AVP %d\r\na=rtpmap:%d %s/8000\r\na=ptime:20\r\na=sendrecv\r\n",
+		 id, lf->o.bind, lf->o.bind, c->port, c->pt, c->pt, c->pt ? "PCMA" : "PCMU");
+}
+
+static void lf_invite(struct lf *lf, nua_handle_t *nh, const sip_t *sip)
+{
+	struct lf_call *c = lf_slot(lf);
+	int rc;
+
+	if (!c || lf->stopping) {
+		lf->refused++;
+		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, TAG_END());
+		nua_handle_destroy(nh);
+		return;
+	}
+	*c = (struct lf_call){ .fd = -1, .nh = nh, .ssrc = (uint32_t)random(), .seq = (uint16_t)random() };
+	rc = lf_take_offer(c, sip);
+	if (rc == 0)
+		rc = lf_rtp_open(lf, c, (uint32_t)(c - lf->calls));
+	if (rc < 0) {
+		if (c->fd >= 0)
+			close(c->fd);
+		lf->refused++;
+		nua_respond(nh, rc == -ENOTSUP ? 488 : 500, rc == -ENOTSUP ? sip_488_Not_acceptable
+						  : sip_500_Internal_server_error, TAG_END());
+		nua_handle_destroy(nh);
+		return;
+	}
+	c->state = LF_ANSWERED;
+	nua_handle_bind(nh, c);
+	lf_answer_sdp(lf, c);
+	lf->answered++;
+	nua_respond(nh, SIP_180_RINGING, TAG_END());
+	nua_respond(nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(c->sdp),
+		    TAG_END());
+}
+
+static void lf_call_end(struct lf *lf, struct lf_call *c)
+{
+	struct sim_stream *s = &c->rx;
+
+	if (c->state == LF_FREE)
+		return;
+	if (c->fd >= 0) {
+		epoll_ctl(lf->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+		close(c->fd);
+	}
+	lf->tot.streams++;
+	lf->tot.frames += s->frames;
+	lf->tot.late += s->late;
+	lf->tot.lost += sim_stream_lost(s);
+	lf->tot.reordered += s->reordered;
+	lf->tot.dups += s->dups;
+	lf->tot.tx += c->tx;
+	lf->tot.other += c->rx_other;
+	if (s->late)
+		lf->tot.late_streams++;
+	if (s->max_gap_us > lf->tot.max_gap_us)
+		lf->tot.max_gap_us = s->max_gap_us;
+	if (c->nh)
+		nua_handle_destroy(c->nh);
+	*c = (struct lf_call){ .state = LF_FREE, .fd = -1 };
+	lf->ended++;
+	if (lf->o.calls > 0 && lf->ended >= lf->o.calls && !lf->stopping) {
+		lf->stopping = 1;
+		nua_shutdown(lf->nua);
+	}
+}
+
+static void lf_nua_cb(nua_event_t event, int status, char const *phrase, nua_t *nua, nua_magic_t *magic,
+		      nua_handle_t *nh, nua_hmagic_t *hmagic, sip_t const *sip, tagi_t tags[])
+{
+	struct lf *lf = (struct lf *)magic;
+	struct lf_call *c = (struct lf_call *)hmagic;
+	int callstate = -1;
+
+	switch (event) {
+	case nua_i_invite:
+		if (!c)
+			lf_invite(lf, nh, sip);
+		else	/* a refresh (session timer) or re-offer: the same answer */
+			nua_respond(nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+				    SIPTAG_PAYLOAD_STR(c->sdp), TAG_END());
+		break;
+	case nua_i_ack:
+		if (c && c->state == LF_ANSWERED) {
+			c->state = LF_ACTIVE;
+			c->listening = 1;
+		}
+		break;
+	case nua_i_bye:
+	case nua_i_cancel:
+		if (c) {
+			c->listening = 0;
+			c->state = LF_ENDED;	/* stop sending */
+		}
+		break;
+	case nua_i_state:
+		tl_gets(tags, NUTAG_CALLSTATE_REF(callstate), TAG_END());
+		if (c && callstate == nua_callstate_terminated)
+			lf_call_end(lf, c);
+		break;
+	case nua_r_shutdown:
+		if (status >= 200)
+			su_root_break(lf->root);
+		break;
+	default:
+		/* requests outside a call (OPTIONS...): nua has answered them */
+		if (!c && nh && (event == nua_i_options || event == nua_i_message || event == nua_i_info ||
+				 event == nua_i_method || event == nua_i_subscribe || event == nua_i_notify))
+			nua_handle_destroy(nh);
+		break;
+	}
+}
+
+/* ---- media */
+
+static void lf_tick(struct lf *lf)
+{
+	for (int i = 0; i < lf->o.max; i++) {
+		struct lf_call *c = &lf->calls[i];
+		unsigned char *p = lf->pkt;
+
+		if (c->state != LF_ACTIVE)
+			continue;
+		p[0] = 0x80;
+		p[1] = (unsigned char)c->pt;
+		p[2] = (unsigned char)(c->seq >> 8);
+		p[3] = (unsigned char)c->seq;
+		p[4] = (unsigned char)(c->ts >> 24);
+		p[5] = (unsigned char)(c->ts >> 16);
+		p[6] = (unsigned char)(c->ts >> 8);
+		p[7] = (unsigned char)c->ts;
+		p[8] = (unsigned char)(c->ssrc >> 24);
+		p[9] = (unsigned char)(c->ssrc >> 16);
+		p[10] = (unsigned char)(c->ssrc >> 8);
+		p[11] = (unsigned char)c->ssrc;
+		memcpy(p + LF_RTP_HDR, c->pt ? lf->alaw : lf->ulaw, 160);
+		if (sendto(c->fd, p, LF_RTP_LEN, MSG_DONTWAIT, (struct sockaddr *)&c->remote,
+			   sizeof(c->remote)) == LF_RTP_LEN)
+			c->tx++;
+		c->seq++;
+		c->ts += 160;
+	}
+}
+
+static void lf_rtp_in(struct lf *lf, struct lf_call *c)
+{
+	int n;
+
+	do {
+		for (int i = 0; i < LF_RX_BATCH; i++) {
+			lf->rxmsg[i].msg_hdr.msg_control = lf->rxctl[i];
+			lf->rxmsg[i].msg_hdr.msg_controllen = sizeof(lf->rxctl[i]);
+		}
+		n = recvmmsg(c->fd, lf->rxmsg, LF_RX_BATCH, MSG_DONTWAIT, NULL);
+		if (n < 0)
+			return;
+		for (int i = 0; i < n; i++) {
+			const unsigned char *b = lf->rxbuf[i];
+			struct cmsghdr *cm = CMSG_FIRSTHDR(&lf->rxmsg[i].msg_hdr);
+			long long t;
+
+			/* RTP version 2 of our payload type; anything else (RTCP
+			 * meant for a neighbour's port, stray packets) apart */
+			if (lf->rxmsg[i].msg_len < LF_RTP_HDR || (b[0] & 0xc0) != 0x80 || (b[1] & 0x7f) != c->pt) {
+				c->rx_other++;
+				continue;
+			}
+			if (!c->listening)
+				continue;
+			if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+				t = ts_us((const struct timespec *)CMSG_DATA(cm));
+			} else {
+				struct timespec now;
+
+				clock_gettime(CLOCK_REALTIME, &now);
+				t = ts_us(&now);
+			}
+			sim_stream_rtp(&c->rx, t, (uint16_t)(b[2] << 8 | b[3]));
+		}
+	} while (n == LF_RX_BATCH);	/* fewer: drained, no read just to meet EAGAIN */
+}
+
+static int lf_media(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)
+{
+	struct lf *lf = (struct lf *)arg;
+	struct epoll_event evs[64];
+	int n = epoll_wait(lf->epfd, evs, 64, 0);
+
+	for (int i = 0; i < n; i++) {
+		uint32_t tag = evs[i].data.u32;
+
+		if (tag == LF_TAG_TIMER) {
+			uint64_t exp;
+			int due;
+
+			if (read(lf->tfd, &exp, sizeof(exp)) < 0)
+				continue;
+			due = sim_clock_due(&lf->clk, mono_us());
+			while (due-- > 0)
+				lf_tick(lf);
+		} else if (tag == LF_TAG_SIGNAL) {
+			struct signalfd_siginfo si;
+
+			if (read(lf->sfd, &si, sizeof(si)) > 0 && !lf->stopping) {
+				lf->stopping = 1;
+				nua_shutdown(lf->nua);
+			}
+		} else if (tag < (uint32_t)lf->o.max && lf->calls[tag].state != LF_FREE) {
+			lf_rtp_in(lf, &lf->calls[tag]);
+		}
+	}
+	return 0;
+}
+
+static void lf_deadline(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
+{
+	struct lf *lf = (struct lf *)arg;
+
+	fprintf(stderr, "load_phone: timeout: %d calls answered, %d ended\n", lf->answered, lf->ended);
+	if (!lf->stopping) {
+		lf->stopping = 1;
+		nua_shutdown(lf->nua);	/* nua_r_shutdown ends the loop */
+	}
+}
+
+static void lf_summary(struct lf *lf)
+{
+	/* calls still up at the end (a timeout, a signal) count too */
+	for (int i = 0; i < lf->o.max; i++)
+		if (lf->calls[i].state != LF_FREE)
+			lf_call_end(lf, &lf->calls[i]);
+	printf("{\"prog\":\"load_phone\",\"answered\":%d,\"refused\":%d,\"ended\":%d,\"secs\":%.2f,"
+	       "\"streams\":%lld,\"frames_rx\":%lld,\"frames_tx\":%lld,\"lost\":%lld,\"late\":%lld,"
+	       "\"late_streams\":%lld,\"reordered\":%lld,\"dups\":%lld,\"max_gap_ms\":%.1f,\"rx_other\":%lld,"
+	       "\"clock\":{\"ticks\":%lld,\"skipped\":%lld,\"max_late_ms\":%.3f,\"late_ms_hist\":"
+	       "{\"<1\":%lld,\"<2\":%lld,\"<5\":%lld,\"<10\":%lld,\"<20\":%lld,\">=20\":%lld}}}\n",
+	       lf->answered, lf->refused, lf->ended, (mono_us() - lf->start_us) / 1e6,
+	       lf->tot.streams, lf->tot.frames, lf->tot.tx, lf->tot.lost, lf->tot.late, lf->tot.late_streams,
+	       lf->tot.reordered, lf->tot.dups, lf->tot.max_gap_us / 1000.0, lf->tot.other,
+	       lf->clk.ticks, lf->clk.skipped, lf->clk.max_late_us / 1000.0,
+	       lf->clk.hist[0], lf->clk.hist[1], lf->clk.hist[2], lf->clk.hist[3], lf->clk.hist[4], lf->clk.hist[5]);
+	fflush(stdout);
+}
+
+static int lf_parse(struct lf_opts *o, int argc, char **argv)
+{
+	enum { O_BIND = 256, O_CALLS, O_MAX, O_TIMEOUT };
+	static const struct option lo[] = {
+		{ "port", required_argument, NULL, 'p' }, { "bind", required_argument, NULL, O_BIND },
+		{ "calls", required_argument, NULL, O_CALLS }, { "max", required_argument, NULL, O_MAX },
+		{ "timeout", required_argument, NULL, O_TIMEOUT }, { "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*o = (struct lf_opts){ .bind = "127.0.0.1", .max = 2048, .timeout = 120 };
+	while ((c = getopt_long(argc, argv, "p:qh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'p': o->port = atoi(optarg); break;
+		case O_BIND: o->bind = optarg; break;
+		case O_CALLS: o->calls = atoi(optarg); break;
+		case O_MAX: o->max = atoi(optarg); break;
+		case O_TIMEOUT: o->timeout = atof(optarg); break;
+		case 'q': o->quiet = 1; break;
+		default: goto usage;
+		}
+	}
+	if (o->port > 0 && o->port < 65536 && o->max > 0 && o->timeout > 0)
+		return 0;
+usage:
+	fprintf(stderr,
+		"usage: load_phone --port PORT [--bind ADDR] [--calls N] [--max N] [--timeout S]\n"
+		"  Answers every INVITE on ADDR:PORT (180, 200 with PCMU or PCMA), RTP both ways\n"
+		"  until BYE; after N calls ended (or SIGTERM, or S s) one JSON summary line.\n");
+	return -EINVAL;
+}
+
+int main(int argc, char **argv)
+{
+	static struct lf lf;
+	struct itimerspec its = { .it_interval = { 0, SIM_FRAME_US * 1000 } };
+	char url[128];
+	sigset_t ss;
+	int rc = 1;
+
+	if (lf_parse(&lf.o, argc, argv) < 0)
+		return 2;
+	for (int i = 0; i < 160; i++) {
+		int16_t v = (int16_t)(7000 * sin(2 * M_PI * i / 16.0));
+
+		lf.ulaw[i] = linear_to_ulaw(v);
+		lf.alaw[i] = linear_to_alaw(v);
+	}
+	lf.calls = calloc((size_t)lf.o.max, sizeof(*lf.calls));
+	lf.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (!lf.calls || lf.epfd < 0)
+		return 1;
+	for (int i = 0; i < LF_RX_BATCH; i++) {
+		lf.rxiov[i] = (struct iovec){ lf.rxbuf[i], sizeof(lf.rxbuf[i]) };
+		lf.rxmsg[i].msg_hdr.msg_iov = &lf.rxiov[i];
+		lf.rxmsg[i].msg_hdr.msg_iovlen = 1;
+	}
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGINT);
+	sigaddset(&ss, SIGTERM);
+	sigprocmask(SIG_BLOCK, &ss, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	lf.sfd = signalfd(-1, &ss, SFD_CLOEXEC | SFD_NONBLOCK);
+	lf.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	lf.start_us = mono_us();
+	sim_clock_start(&lf.clk, lf.start_us);	/* in phase with the timer: both mono_us()'s clock */
+	its.it_value.tv_sec = sim_clock_next_us(&lf.clk) / 1000000;
+	its.it_value.tv_nsec = sim_clock_next_us(&lf.clk) % 1000000 * 1000;
+	if (lf.sfd < 0 || lf.tfd < 0 || timerfd_settime(lf.tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
+		return 1;
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = LF_TAG_TIMER };
+
+	epoll_ctl(lf.epfd, EPOLL_CTL_ADD, lf.tfd, &ev);
+	ev.data.u32 = LF_TAG_SIGNAL;
+	epoll_ctl(lf.epfd, EPOLL_CTL_ADD, lf.sfd, &ev);
+
+	su_init();
+	lf.root = su_root_create(&lf);
+	if (!lf.root)
+		goto out;
+	su_root_threading(lf.root, 0);	/* stack and media on one loop (DESIGN.md) */
+	snprintf(url, sizeof(url), "sip:%s:%d", lf.o.bind, lf.o.port);
+	lf.nua = nua_create(lf.root, lf_nua_cb, &lf, NUTAG_URL(url), NUTAG_MEDIA_ENABLE(0),
+			    NUTAG_AUTOANSWER(0), NUTAG_AUTOALERT(0), NUTAG_AUTOACK(1), NUTAG_ENABLEINVITE(1),
+			    SIPTAG_USER_AGENT_STR("sipgw-load-phone"), TAG_END());
+	if (!lf.nua) {
+		fprintf(stderr, "load_phone: cannot listen on %s\n", url);
+		goto out;
+	}
+	if (su_wait_create(&lf.wait, lf.epfd, SU_WAIT_IN) < 0 ||
+	    su_root_register(lf.root, &lf.wait, lf_media, &lf, 0) < 0)
+		goto out;
+	lf.deadline = su_timer_create(su_root_task(lf.root), 0);
+	su_timer_set_interval(lf.deadline, lf_deadline, &lf, (su_duration_t)(lf.o.timeout * 1000));
+	printf("READY port=%d\n", lf.o.port);
+	fflush(stdout);
+	su_root_run(lf.root);
+	lf_summary(&lf);
+	rc = 0;
+out:
+	if (lf.nua)
+		nua_destroy(lf.nua);
+	su_timer_destroy(lf.deadline);
+	if (lf.root)
+		su_root_destroy(lf.root);
+	su_deinit();
+	return rc;
+}

@@ -1,0 +1,95 @@
+/* sipgw - simulators: frame timing of received streams and of a sender's
+ * clock (sim_stream.h). SPDX-License-Identifier: GPL-2.0-only */
+#include "sim/sim_stream.h"
+
+#include <string.h>
+
+const int sim_clock_bucket_ms[SIM_CLOCK_BUCKETS] = { 1, 2, 5, 10, 20, 0 };
+
+void sim_stream_frame(struct sim_stream *s, long long now_us)
+{
+	if (s->frames) {
+		long long gap = now_us - s->last_us;
+
+		if (gap > s->max_gap_us)
+			s->max_gap_us = gap;
+		if (gap > SIM_LATE_GAP_US)
+			s->late++;
+	} else {
+		s->first_us = now_us;
+	}
+	s->last_us = now_us;
+	s->frames++;
+}
+
+/* RFC 3550 A.1, without its probation: a stream of the rig starts clean. */
+void sim_stream_rtp(struct sim_stream *s, long long now_us, uint16_t seq)
+{
+	if (!s->have_seq) {
+		s->have_seq = 1;
+		s->base_seq = s->max_seq = seq;
+		sim_stream_frame(s, now_us);
+		return;
+	}
+	uint16_t max16 = (uint16_t)s->max_seq;
+	uint16_t delta = (uint16_t)(seq - max16);
+
+	if (delta == 0) {
+		s->dups++;
+		return;
+	}
+	if (delta < 0x8000) {
+		/* ahead of the highest (with a wrap into the next cycle) */
+		s->max_seq += delta;
+	} else {
+		s->reordered++;
+	}
+	sim_stream_frame(s, now_us);
+}
+
+long long sim_stream_lost(const struct sim_stream *s)
+{
+	long long expected;
+
+	if (!s->frames)
+		return 0;
+	if (s->have_seq)
+		expected = (long long)(s->max_seq - s->base_seq) + 1;
+	else	/* nearest whole frame: the far end's clock need not be in phase with ours */
+		expected = (s->last_us - s->first_us + SIM_FRAME_US / 2) / SIM_FRAME_US + 1;
+	return expected > s->frames ? expected - s->frames : 0;
+}
+
+void sim_clock_start(struct sim_clock *c, long long now_us)
+{
+	memset(c, 0, sizeof(*c));
+	c->start_us = now_us;
+}
+
+long long sim_clock_next_us(const struct sim_clock *c)
+{
+	return c->start_us + (c->ticks + c->skipped) * SIM_FRAME_US;
+}
+
+int sim_clock_due(struct sim_clock *c, long long now_us)
+{
+	int n = 0;
+
+	while (sim_clock_next_us(c) <= now_us) {
+		long long late = now_us - sim_clock_next_us(c);
+		int b = 0;
+
+		if (n == SIM_CLOCK_CATCHUP) {
+			c->skipped++;	/* a burst would be a jitter spike of its own */
+			continue;
+		}
+		while (b < SIM_CLOCK_BUCKETS - 1 && late >= sim_clock_bucket_ms[b] * 1000LL)
+			b++;
+		c->hist[b]++;
+		if (late > c->max_late_us)
+			c->max_late_us = late;
+		c->ticks++;
+		n++;
+	}
+	return n;
+}
