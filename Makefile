@@ -131,9 +131,11 @@ test: deps
 	$(MAKE) -j2 flows
 	$(MAKE) test-package
 
+# the load rig's call counts (bench/rig_bench.py): a quick RIG_N=23,240 while others work
+RIG_N ?= 23,240,480,720,1024
 bench: deps
 	@scripts/install-bench-deps.sh
-	$(MAKE) $(PROGS) $(BUILD)/bench-jbuf $(BUILD)/bench-ec $(BUILD)/bench-chain $(BUILD)/codec-bench $(BUILD)/bench-fax \
+	$(MAKE) $(PROGS) $(LOAD_PROGS) $(BUILD)/bench-jbuf $(BUILD)/bench-ec $(BUILD)/bench-chain $(BUILD)/codec-bench $(BUILD)/bench-fax \
 		$(BUILD)/bench-trace
 	$(BUILD)/bench-chain
 	$(BUILD)/bench-trace
@@ -142,6 +144,7 @@ bench: deps
 	$(BUILD)/bench-ec tests/data
 	$(BUILD)/codec-bench
 	$(PYTHON) bench/bench.py --build $(BUILD)
+	$(PYTHON) bench/bench.py --build $(BUILD) --rig $(RIG_N)
 
 # CPU per traced message: pcap and ladders (bench/bench_trace.c), figures only
 $(BUILD)/bench-trace: $(call obj,bench/bench_trace.c) $(BUILD)/libsipgw.a

@@ -18,7 +18,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <libpri.h>
-#include <math.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,8 +30,6 @@
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <spandsp.h>
 
 #include "core/log.h"
 #include "hw/loopback.h"
@@ -73,9 +71,10 @@ struct lp_span {
 	int chans[LP_MAX_CHAN];		/* B-channel numbers of the span */
 	struct lp_call calls[LP_MAX_CHAN];	/* by B-channel number */
 	int next_free;			/* index into chans[] of the next channel to use */
-	/* the tick's send batch: one datagram per active channel */
-	unsigned char txbuf[LP_MAX_CHAN][LB_AUDIO_DGRAM];
-	struct iovec txiov[LP_MAX_CHAN];
+	/* the tick's send batch: one datagram per active channel, its
+	 * channel byte then one of the noise frames */
+	unsigned char chan_byte[LP_MAX_CHAN];
+	struct iovec txiov[LP_MAX_CHAN][2];
 	struct mmsghdr txmsg[LP_MAX_CHAN];
 	long long rx_unknown;		/* frames on a channel with no call of ours, or malformed */
 	long long tx_errors;
@@ -89,6 +88,7 @@ struct lp_opts {
 	int calls;
 	double rate;			/* calls per second */
 	double hold;			/* seconds of audio after CONNECT */
+	int hold_after_full;		/* ... after every call is up (--hold-after-full) */
 	const char *number, *calling;
 	double timeout;
 	int quiet;
@@ -107,6 +107,8 @@ struct lp {
 	int causes[128];		/* clearing causes of calls that never connected */
 	long long start_us;
 	int stop;
+	int full;			/* every call placed is connected or failed */
+	int clearing;			/* the first of our DISCONNECTs is out */
 	/* receive batch, shared by every span */
 	unsigned char rxbuf[LP_RX_BATCH][LB_AUDIO_DGRAM + 8];
 	char rxctl[LP_RX_BATCH][CMSG_SPACE(sizeof(struct timespec))];
@@ -116,7 +118,8 @@ struct lp {
 	struct sim_stream_tot {
 		long long streams, frames, late, lost, max_gap_us, late_streams, tx;
 	} tot;
-	uint8_t frame[LB_AUDIO_SAMPLES];	/* what every channel sends: 1 kHz at -10 dBm0 */
+	uint8_t noise[SIM_NOISE_FRAMES][LB_AUDIO_SAMPLES];	/* what the channels send, cycled */
+	long long tick;
 };
 
 /* epoll tags: a span's D or B socket, or the clock / signals */
@@ -213,6 +216,8 @@ static void lp_stream_done(struct lp *lp, struct lp_call *c)
 	}
 }
 
+static void lp_full_check(struct lp *lp);
+
 static void lp_call_end(struct lp *lp, struct lp_call *c, int cause)
 {
 	if (c->state == LP_IDLE)
@@ -226,6 +231,7 @@ static void lp_call_end(struct lp *lp, struct lp_call *c, int cause)
 	c->listening = 0;
 	c->q = NULL;
 	lp->ended++;
+	lp_full_check(lp);	/* a failed setup may have been the last one pending */
 }
 
 static int lp_place(struct lp *lp, struct lp_span *sp)
@@ -287,6 +293,41 @@ static void lp_place_due(struct lp *lp)
 	}
 }
 
+/* Every call placed has connected or failed: full load. With --hold-after-full
+ * each call holds --hold from here (plus its place in the setup order, so
+ * the clearing is as spread as the setups were), so that the steady window
+ * lasts --hold however long the setups took. */
+static void lp_full_check(struct lp *lp)
+{
+	long long now = mono_us(), first = 0;
+
+	if (lp->full || lp->placed < lp->o.calls)
+		return;
+	for (int s = 0; s < lp->o.n_spans; s++) {
+		for (int i = 0; i < lp->sp[s].n_chans; i++) {
+			struct lp_call *c = &lp->sp[s].calls[lp->sp[s].chans[i]];
+
+			if (c->state == LP_SETUP || c->state == LP_ALERTED)
+				return;
+			if (c->state == LP_ACTIVE && (!first || c->connect_us < first))
+				first = c->connect_us;
+		}
+	}
+	lp->full = 1;
+	/* the bench's steady window starts here (bench/rig_bench.py) */
+	fprintf(stderr, "load_pbx: all %d calls connected (%d failed)\n", lp->connected, lp->failed);
+	if (!lp->o.hold_after_full)
+		return;
+	for (int s = 0; s < lp->o.n_spans; s++) {
+		for (int i = 0; i < lp->sp[s].n_chans; i++) {
+			struct lp_call *c = &lp->sp[s].calls[lp->sp[s].chans[i]];
+
+			if (c->state == LP_ACTIVE)
+				c->hangup_at_us = now + (long long)(lp->o.hold * 1e6) + (c->connect_us - first);
+		}
+	}
+}
+
 static void lp_event(struct lp *lp, struct lp_span *sp, pri_event *e)
 {
 	struct lp_call *c;
@@ -328,9 +369,11 @@ static void lp_event(struct lp *lp, struct lp_span *sp, pri_event *e)
 		c->state = LP_ACTIVE;
 		c->connect_us = now;
 		c->listening = 1;
-		c->hangup_at_us = now + (long long)(lp->o.hold * 1e6);
+		/* --hold-after-full: lp_full_check() sets it once every call is up */
+		c->hangup_at_us = lp->o.hold_after_full ? LLONG_MAX : now + (long long)(lp->o.hold * 1e6);
 		lp->connected++;
 		lp->s2c_us[lp->n_s2c++] = now - c->setup_us;
+		lp_full_check(lp);
 		return;
 	case PRI_EVENT_HANGUP_REQ:
 		c = lp_call_of(sp, e->hangup.call);
@@ -381,6 +424,10 @@ static void lp_hangups_due(struct lp *lp)
 			struct lp_call *c = &sp->calls[sp->chans[i]];
 
 			if (c->state == LP_ACTIVE && now >= c->hangup_at_us) {
+				if (!lp->clearing) {
+					lp->clearing = 1;	/* ... and ends here */
+					fprintf(stderr, "load_pbx: clearing\n");
+				}
 				c->state = LP_CLEARING;
 				c->listening = 0;
 				c->cause = PRI_CAUSE_NORMAL_CLEARING;
@@ -394,6 +441,7 @@ static void lp_hangups_due(struct lp *lp)
 
 static void lp_tick(struct lp *lp)
 {
+	lp->tick++;
 	for (int s = 0; s < lp->o.n_spans; s++) {
 		struct lp_span *sp = &lp->sp[s];
 		int n = 0;
@@ -403,8 +451,10 @@ static void lp_tick(struct lp *lp)
 
 			if (c->state != LP_ACTIVE)
 				continue;
-			sp->txmsg[n].msg_hdr.msg_iov = &sp->txiov[c->chan];
-			sp->txmsg[n].msg_hdr.msg_iovlen = 1;
+			/* each channel at its own point of the noise: no two alike */
+			sp->txiov[c->chan][1].iov_base = lp->noise[(lp->tick + c->chan * 7 + sp->idx) % SIM_NOISE_FRAMES];
+			sp->txmsg[n].msg_hdr.msg_iov = sp->txiov[c->chan];
+			sp->txmsg[n].msg_hdr.msg_iovlen = 2;
 			n++;
 			c->tx_frames++;
 		}
@@ -477,9 +527,9 @@ static int lp_span_open(struct lp *lp, struct lp_span *sp, int idx, const char *
 		if (!lp->o.e1 || ch != 16)	/* E1 timeslot 16 is the D-channel */
 			sp->chans[sp->n_chans++] = ch;
 	for (int ch = 0; ch < LP_MAX_CHAN; ch++) {
-		sp->txbuf[ch][0] = (unsigned char)ch;
-		memcpy(&sp->txbuf[ch][1], lp->frame, LB_AUDIO_SAMPLES);
-		sp->txiov[ch] = (struct iovec){ sp->txbuf[ch], LB_AUDIO_DGRAM };
+		sp->chan_byte[ch] = (unsigned char)ch;
+		sp->txiov[ch][0] = (struct iovec){ &sp->chan_byte[ch], 1 };
+		sp->txiov[ch][1] = (struct iovec){ lp->noise[0], LB_AUDIO_SAMPLES };
 	}
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = TAG_D(idx) };
 
@@ -634,19 +684,22 @@ static void lp_usage(void)
 {
 	fprintf(stderr,
 		"usage: load_pbx -s SPAN [-s SPAN ...] [--framing t1|e1] [--switch NAME] --calls N\n"
-		"                [--rate CPS] [--hold S] [--call NUMBER] [--calling NUMBER] [--timeout S] [-q]\n"
+		"                [--rate CPS] [--hold S] [--hold-after-full] [--call NUMBER] [--calling NUMBER]\n"
+		"                [--timeout S] [-q]\n"
 		"  The PBX on every span (the gateway's loopback socket path): N calls, one per\n"
-		"  B-channel, at CPS, each holding S s of audio both ways after CONNECT; one\n"
-		"  JSON summary line on stdout at the end. Exit 0 when every call ended.\n");
+		"  B-channel, at CPS, each holding S s of audio both ways after CONNECT (after\n"
+		"  the last call is up, with --hold-after-full); one JSON summary line on stdout\n"
+		"  at the end. Exit 0 when every call ended.\n");
 }
 
 static int lp_parse(struct lp_opts *o, int argc, char **argv)
 {
-	enum { O_FRAMING = 256, O_SWITCH, O_CALLS, O_RATE, O_HOLD, O_CALL, O_CALLING, O_TIMEOUT };
+	enum { O_FRAMING = 256, O_SWITCH, O_CALLS, O_RATE, O_HOLD, O_CALL, O_CALLING, O_TIMEOUT, O_FULL };
 	static const struct option lo[] = {
 		{ "span", required_argument, NULL, 's' }, { "framing", required_argument, NULL, O_FRAMING },
 		{ "switch", required_argument, NULL, O_SWITCH }, { "calls", required_argument, NULL, O_CALLS },
 		{ "rate", required_argument, NULL, O_RATE }, { "hold", required_argument, NULL, O_HOLD },
+		{ "hold-after-full", no_argument, NULL, O_FULL },
 		{ "call", required_argument, NULL, O_CALL }, { "calling", required_argument, NULL, O_CALLING },
 		{ "timeout", required_argument, NULL, O_TIMEOUT }, { "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
@@ -688,6 +741,7 @@ static int lp_parse(struct lp_opts *o, int argc, char **argv)
 		case O_CALLS: o->calls = atoi(optarg); break;
 		case O_RATE: o->rate = atof(optarg); break;
 		case O_HOLD: o->hold = atof(optarg); break;
+		case O_FULL: o->hold_after_full = 1; break;
 		case O_CALL: o->number = optarg; break;
 		case O_CALLING: o->calling = optarg; break;
 		case O_TIMEOUT: o->timeout = atof(optarg); break;
@@ -718,12 +772,7 @@ int main(int argc, char **argv)
 	g_lp = &lp;
 	pri_set_message(lp_pri_message);
 	pri_set_error(lp_pri_message);
-	/* one 1 kHz period is 8 samples: a frame of it repeats seamlessly */
-	for (int i = 0; i < LB_AUDIO_SAMPLES; i++) {
-		int16_t v = (int16_t)(7000 * sin(2 * M_PI * i / 8.0));
-
-		lp.frame[i] = lp.o.e1 ? linear_to_alaw(v) : linear_to_ulaw(v);
-	}
+	sim_noise_frames(lp.noise, SIM_NOISE_FRAMES, 0x5eed0001u, lp.o.e1);
 	lp.sp = calloc((size_t)lp.o.n_spans, sizeof(*lp.sp));
 	lp.pdd_us = calloc((size_t)lp.o.calls, sizeof(long long));
 	lp.s2c_us = calloc((size_t)lp.o.calls, sizeof(long long));

@@ -18,7 +18,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,7 +33,6 @@
 #include <sofia-sip/nua.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/su_wait.h>
-#include <spandsp.h>
 
 #include "core/log.h"
 #include "sim/sim_stream.h"
@@ -55,6 +53,7 @@ struct lf_call {
 	int port;
 	struct sockaddr_in remote;
 	int pt;
+	int te_pt;			/* the offer's telephone-event, -1 none */
 	uint16_t seq;
 	uint32_t ts, ssrc;
 	int listening;
@@ -83,7 +82,7 @@ struct lf {
 	struct sim_clock clk;
 	long long start_us;
 	su_timer_t *deadline;
-	uint8_t ulaw[160], alaw[160];	/* 500 Hz: 16 samples a period, so a frame repeats */
+	uint8_t noise[2][SIM_NOISE_FRAMES][160];	/* what the calls send, mu-law and A-law, cycled */
 	unsigned char pkt[LF_RTP_LEN];
 	unsigned char rxbuf[LF_RX_BATCH][1500];
 	char rxctl[LF_RX_BATCH][CMSG_SPACE(sizeof(struct timespec))];
@@ -154,6 +153,7 @@ static int lf_take_offer(struct lf_call *c, const sip_t *sip)
 			c->pt = si.pts[i];
 	if (c->pt < 0)
 		return -ENOTSUP;
+	c->te_pt = si.te_pt;
 	c->remote = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons((uint16_t)si.port) };
 	if (inet_pton(AF_INET, si.addr, &c->remote.sin_addr) != 1)
 		return -EAFNOSUPPORT;
@@ -163,11 +163,19 @@ static int lf_take_offer(struct lf_call *c, const sip_t *sip)
 static void lf_answer_sdp(struct lf *lf, struct lf_call *c)
 {
 	unsigned id = (unsigned)(c - lf->calls) + 1;
+	char te[80] = "", te_pt[16] = "";
 
+	/* RFC 4733 events taken when offered, as a phone does: the gateway
+	 * then runs its DTMF detector on the B-channel audio (the bench's load) */
+	if (c->te_pt >= 0) {
+		snprintf(te_pt, sizeof(te_pt), " %d", c->te_pt);
+		snprintf(te, sizeof(te), "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n", c->te_pt,
+			 c->te_pt);
+	}
 	snprintf(c->sdp, sizeof(c->sdp),
 		 "v=0\r\no=- %u 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
-		 "m=audio %d RTP/AVP %d\r\na=rtpmap:%d %s/8000\r\na=ptime:20\r\na=sendrecv\r\n",
-		 id, lf->o.bind, lf->o.bind, c->port, c->pt, c->pt, c->pt ? "PCMA" : "PCMU");
+		 "m=audio %d RTP/AVP %d%s\r\na=rtpmap:%d %s/8000\r\n%sa=ptime:20\r\na=sendrecv\r\n",
+		 id, lf->o.bind, lf->o.bind, c->port, c->pt, te_pt, c->pt, c->pt ? "PCMA" : "PCMU", te);
 }
 
 static void lf_invite(struct lf *lf, nua_handle_t *nh, const sip_t *sip)
@@ -303,7 +311,7 @@ static void lf_tick(struct lf *lf)
 		p[9] = (unsigned char)(c->ssrc >> 16);
 		p[10] = (unsigned char)(c->ssrc >> 8);
 		p[11] = (unsigned char)c->ssrc;
-		memcpy(p + LF_RTP_HDR, c->pt ? lf->alaw : lf->ulaw, 160);
+		memcpy(p + LF_RTP_HDR, lf->noise[c->pt == 8][(c->seq + i) % SIM_NOISE_FRAMES], 160);
 		if (sendto(c->fd, p, LF_RTP_LEN, MSG_DONTWAIT, (struct sockaddr *)&c->remote,
 			   sizeof(c->remote)) == LF_RTP_LEN)
 			c->tx++;
@@ -455,12 +463,9 @@ int main(int argc, char **argv)
 
 	if (lf_parse(&lf.o, argc, argv) < 0)
 		return 2;
-	for (int i = 0; i < 160; i++) {
-		int16_t v = (int16_t)(7000 * sin(2 * M_PI * i / 16.0));
-
-		lf.ulaw[i] = linear_to_ulaw(v);
-		lf.alaw[i] = linear_to_alaw(v);
-	}
+	/* another seed than load_pbx's: the two directions uncorrelated */
+	sim_noise_frames(lf.noise[0], SIM_NOISE_FRAMES, 0x5eed0002u, 0);
+	sim_noise_frames(lf.noise[1], SIM_NOISE_FRAMES, 0x5eed0002u, 1);
 	lf.calls = calloc((size_t)lf.o.max, sizeof(*lf.calls));
 	lf.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (!lf.calls || lf.epfd < 0)

@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "dsp/g711.h"
+
 const int sim_clock_bucket_ms[SIM_CLOCK_BUCKETS] = { 1, 2, 5, 10, 20, 0 };
 
 void sim_stream_frame(struct sim_stream *s, long long now_us)
@@ -92,4 +94,19 @@ int sim_clock_due(struct sim_clock *c, long long now_us)
 		n++;
 	}
 	return n;
+}
+
+void sim_noise_frames(uint8_t (*frames)[160], int n, uint32_t seed, int alaw)
+{
+	int16_t lin[160];
+
+	for (int f = 0; f < n; f++) {
+		for (int i = 0; i < 160; i++) {
+			/* Numerical Recipes' LCG; the high bits, uniform in +-1000
+			 * (RMS 577, about -35 dBm0) */
+			seed = seed * 1664525u + 1013904223u;
+			lin[i] = (int16_t)((int)(seed >> 16) % 2001 - 1000);
+		}
+		g711_law_encode(alaw ? LAW_ALAW : LAW_ULAW, lin, frames[f], 160);
+	}
 }

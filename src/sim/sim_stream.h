@@ -62,4 +62,12 @@ long long sim_clock_next_us(const struct sim_clock *c);
 /** Bucket upper bounds in ms, for labels (the last is open). */
 extern const int sim_clock_bucket_ms[SIM_CLOCK_BUCKETS];
 
+/* What the rig sends: frames of white noise at about -30 dBm0, in G.711.
+ * Not a pure tone: an echo canceller adapting on one sinusoid is
+ * ill-conditioned and keeps resetting (SpeexDSP says so), which is not the
+ * load a call puts on it. */
+#define SIM_NOISE_FRAMES 50	/* one second, cycled */
+/** Fill n frames of 160 bytes of noise in law (0 mu-law, 1 A-law) from seed. */
+void sim_noise_frames(uint8_t (*frames)[160], int n, uint32_t seed, int alaw);
+
 #endif

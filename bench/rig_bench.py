@@ -1,0 +1,228 @@
+#!/usr/bin/env python3
+# sipgw load-rig benchmark (bench.py --rig N,N,...): for each N, N concurrent
+# calls PBX -> sipgw -> phone over ceil(N / 30) E1 loopback spans, echo
+# canceller on, the gateway's DTMF detector on (RFC 4733 offered and taken),
+# audio both ways for --rig-hold seconds.  One load process per side
+# (build/load-pbx, build/load-phone, bench/load_*.c), so the rig costs the
+# box little and times every stream by the kernel's receive stamps.
+# Prints figures only: late frames from both ends (and sipgw's own counters
+# when `sipgwctl show stats` has them), sipgw CPU per channel over the steady
+# window (all calls up -> first DISCONNECT), RSS per call, post-dial delay
+# p50/p99 of the setup burst, the rig's own cost.  Never passes or fails on
+# time; returns non-zero only when the programs failed to run.
+# SPDX-License-Identifier: GPL-2.0-only
+import json
+import os
+import resource
+import shutil
+import signal
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "flows"))
+import flowlib as fl  # noqa: E402
+
+E1_CHANNELS = 30
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def cpu_ticks(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        s = f.read()
+    fields = s[s.rindex(")") + 2:].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def rss_kb(pid):
+    with open("/proc/%d/statm" % pid) as f:
+        return int(f.read().split()[1]) * PAGE_KB
+
+
+def summary(proc, prog):
+    for ln in reversed(proc.lines()):
+        if ln.startswith("{"):
+            try:
+                js = json.loads(ln)
+            except ValueError:
+                continue
+            if js.get("prog") == prog:
+                return js
+    return None
+
+
+def late_keys(obj, path=""):
+    """Every number under a key that speaks of lateness or drops, in sipgw's show stats."""
+    out = []
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            p = "%s.%s" % (path, k) if path else k
+            if isinstance(v, (dict, list)):
+                out += late_keys(v, p)
+            elif any(w in k.lower() for w in ("late", "drop", "overrun")) and isinstance(v, (int, float)):
+                out.append((p, v))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            out += late_keys(v, "%s[%d]" % (path, i))
+    return out
+
+
+def raise_nofile():
+    """1,024 calls are 2,048+ sockets in sipgw and 1,024 in load-phone: the soft
+    limit up to the hard one (the children inherit it)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def run_one(build, n, hold, rate, keep, ec=True):
+    """One run at n calls; returns (ok, figures dict)."""
+    n_spans = (n + E1_CHANNELS - 1) // E1_CHANNELS
+    fl.BUILD = build
+    tb = fl.Testbed("rig%d" % n)
+    ok = False
+    fig = {"calls": n, "spans": n_spans, "ec": ec}
+    timeout = 60 + n / rate + hold * 2
+    try:
+        port = fl.free_port()
+        phone = tb.start("load-phone", [tb.bin("load-phone"), "--port", str(port), "--calls", str(n),
+                                        "--max", str(n + 64), "--timeout", str(timeout + 30)])
+        phone.wait_line(r"READY port=%d" % port)
+        spans = [("s%d" % i, "e1", "euroisdn") for i in range(1, n_spans + 1)]
+        conf = fl.span_keys(tb.config([fl.voip_peer(100, "2...", port)], spans=spans,
+                                      ring_timeout=60, timer_b=32),
+                           "echo_cancel = %s;" % ("true" if ec else "false"))
+        with open(conf) as f:
+            txt = f.read().replace('log = { level = "info"; };', 'log = { level = "notice"; };')
+        with open(conf, "w") as f:
+            f.write(txt)
+        gw = tb.start("sipgw", [tb.bin("sipgw"), "-c", conf])
+        try:
+            gw.wait_line(r"sipgw running", stream="err", timeout=20)
+        except fl.FlowError:
+            err = [ln for ln in gw.errlines() if "span" in ln.lower()][-2:]
+            print("  N=%d: sipgw did not start with %d spans: %s" % (n, n_spans, " | ".join(err)))
+            return False, fig
+        gpid = gw.p.pid
+        rss_idle = rss_kb(gpid)
+        argv = [tb.bin("load-pbx"), "--framing", "e1", "--calls", str(n), "--rate", str(rate),
+                "--hold", str(hold), "--hold-after-full", "--timeout", str(timeout), "-q"]
+        for name, _, _ in spans:
+            argv += ["-s", tb.span_path(name)]
+        t0 = time.monotonic()
+        g0 = cpu_ticks(gpid)
+        pbx = tb.start("load-pbx", argv)
+        # the steady window: every call up -> our first DISCONNECT
+        pbx.wait_line(r"load_pbx: all \d+ calls connected", stream="err", timeout=timeout)
+        ts, gs, ps, fs = time.monotonic(), cpu_ticks(gpid), cpu_ticks(pbx.p.pid), cpu_ticks(phone.p.pid)
+        rss_full = rss_kb(gpid)
+        stats = None
+        try:
+            stats = tb.ctl("show", "stats", json=True)
+        except (fl.FlowError, OSError, ValueError):
+            pass
+        pbx.wait_line(r"load_pbx: clearing", stream="err", timeout=hold + 30)
+        te, ge, pe, fe = time.monotonic(), cpu_ticks(gpid), cpu_ticks(pbx.p.pid), cpu_ticks(phone.p.pid)
+        stats_end = None
+        try:
+            stats_end = tb.ctl("show", "stats", json=True)
+        except (fl.FlowError, OSError, ValueError):
+            pass
+        pbx.wait_exit(timeout + 30)
+        phone.wait_exit(60)
+        t1, g1 = time.monotonic(), cpu_ticks(gpid)
+        os.kill(gpid, signal.SIGTERM)
+        gw.wait_exit(30)
+        p, f = summary(pbx, "load_pbx"), summary(phone, "load_phone")
+        pdd_gw = None
+        for ln in gw.errlines():
+            if "summary:" in ln and "post-dial delay" in ln:
+                pdd_gw = ln[ln.index("post-dial delay"):]
+        win = te - ts
+        fig.update({
+            "pbx": p, "phone": f, "window_s": win,
+            "gw_cpu_pct": 100.0 * (ge - gs) / CLK_TCK / win if win > 0 else float("nan"),
+            "gw_cpu_run_pct": 100.0 * (g1 - g0) / CLK_TCK / (t1 - t0),
+            "pbx_cpu_pct": 100.0 * (pe - ps) / CLK_TCK / win if win > 0 else float("nan"),
+            "phone_cpu_pct": 100.0 * (fe - fs) / CLK_TCK / win if win > 0 else float("nan"),
+            "rss_idle_kb": rss_idle, "rss_full_kb": rss_full,
+            "gw_late": late_keys(stats_end) if stats_end else [],
+            "gw_late_at_full": late_keys(stats) if stats else [],
+            "pdd_gw": pdd_gw, "load": os.getloadavg(),
+        })
+        ok = p is not None and f is not None
+    except (fl.FlowError, OSError) as e:
+        print("  N=%d: %s" % (n, e), file=sys.stderr)
+        print(tb.dump(), file=sys.stderr)
+    finally:
+        tb.close()
+        if ok and not keep:
+            shutil.rmtree(tb.dir, ignore_errors=True)
+        else:
+            print("  work files kept in %s" % tb.dir, file=sys.stderr)
+    return ok, fig
+
+
+def print_one(fig):
+    n, p, f = fig["calls"], fig["pbx"], fig["phone"]
+    print("N=%d calls on %d E1 spans (EC %s, DTMF detection on), %.1f s steady window, load avg %.2f %.2f %.2f"
+          % (n, fig["spans"], "on" if fig["ec"] else "off", fig["window_s"], *fig["load"]))
+    print("  calls                  %d placed, %d connected, %d failed %s; phone answered %d, refused %d"
+          % (p["placed"], p["connected"], p["failed"], p["causes"] or "", f["answered"], f["refused"]))
+    for side, js in (("PRI side (load-pbx)", p), ("RTP side (load-phone)", f)):
+        extra = ", %d reordered, %d dups" % (js["reordered"], js["dups"]) if "reordered" in js else ""
+        print("  %-22s %d streams, %d frames in / %d out, late %d (%.3f %%) on %d streams, lost %d, max gap %.1f ms%s"
+              % (side, js["streams"], js["frames_rx"], js["frames_tx"], js["late"],
+                 100.0 * js["late"] / max(1, js["frames_rx"]), js["late_streams"], js["lost"], js["max_gap_ms"], extra))
+        c = js["clock"]
+        print("  %-22s its own clock: %d ticks, max %.2f ms late, >= 5 ms late %d, skipped %d"
+              % ("", c["ticks"], c["max_late_ms"], c["late_ms_hist"]["<10"] + c["late_ms_hist"]["<20"] +
+                 c["late_ms_hist"][">=20"], c["skipped"]))
+    if fig["gw_late"]:
+        print("  sipgw's own counters   %s" % ", ".join("%s=%s" % kv for kv in fig["gw_late"]))
+    else:
+        print("  sipgw's own counters   (show stats has no lateness counter yet)")
+    print("  sipgw CPU              %.1f %% of a core at full load = %.4f %% per channel (whole run %.1f %%)"
+          % (fig["gw_cpu_pct"], fig["gw_cpu_pct"] / n, fig["gw_cpu_run_pct"]))
+    print("  rig CPU                load-pbx %.1f %%, load-phone %.1f %% of a core" % (fig["pbx_cpu_pct"], fig["phone_cpu_pct"]))
+    print("  sipgw RSS              idle %d kB, full %d kB, %.1f kB per call"
+          % (fig["rss_idle_kb"], fig["rss_full_kb"], (fig["rss_full_kb"] - fig["rss_idle_kb"]) / n))
+    print("  post-dial delay        SETUP -> ALERTING at the PBX p50 %.2f ms p99 %.2f ms max %.2f ms "
+          "(setup burst, %s calls/s)" % (p["pdd_ms"]["p50"], p["pdd_ms"]["p99"], p["pdd_ms"]["max"], fig["rate"]))
+    if fig["pdd_gw"]:
+        print("                         in sipgw: %s" % fig["pdd_gw"])
+    print("RIG N=%d EC %s: late PRI %d RTP %d, lost PRI %d RTP %d, sipgw %.4f %%/channel, %.1f kB/call, pdd p50 %.2f p99 %.2f ms"
+          % (n, "on" if fig["ec"] else "off", p["late"], f["late"], p["lost"], f["lost"], fig["gw_cpu_pct"] / n,
+             (fig["rss_full_kb"] - fig["rss_idle_kb"]) / n, p["pdd_ms"]["p50"], p["pdd_ms"]["p99"]))
+    sys.stdout.flush()
+
+
+def main(build, ns, hold, rate, keep=False, ec=True):
+    nofile = raise_nofile()
+    print("sipgw load-rig benchmark: N = %s, E1 loopback spans, echo canceller %s, one load process per side, "
+          "hold %.1f s after the last call is up, setup rate %s calls/s, RLIMIT_NOFILE %d, load avg before %.2f %.2f %.2f"
+          % (", ".join(str(n) for n in ns), "on" if ec else "off", hold, rate, nofile, *os.getloadavg()))
+    rc = 0
+    for n in ns:
+        ok, fig = run_one(build, n, hold, rate, keep, ec)
+        if ok:
+            fig["rate"] = rate
+            print_one(fig)
+        else:
+            rc = 1
+    return rc
+
+
+if __name__ == "__main__":
+    import argparse
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--rig", default="23,240", help="comma-separated call counts (23,240)")
+    ap.add_argument("--rig-hold", type=float, default=10.0, help="seconds of audio at full load (10)")
+    ap.add_argument("--rig-rate", type=float, default=100.0, help="setup rate, calls/s (100)")
+    ap.add_argument("--rig-ec", choices=("on", "off"), default="on", help="the spans' echo canceller (on)")
+    ap.add_argument("--keep", action="store_true")
+    a = ap.parse_args()
+    sys.exit(main(a.build, [int(x) for x in a.rig.split(",")], a.rig_hold, a.rig_rate, a.keep, a.rig_ec == "on"))
