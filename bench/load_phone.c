@@ -69,6 +69,7 @@ struct lf_opts {
 	int max;
 	double timeout;
 	int quiet;
+	int no_te;			/* --no-telephone-event: none in our answers */
 };
 
 struct lf {
@@ -92,6 +93,8 @@ struct lf {
 		long long streams, frames, late, lost, reordered, dups, max_gap_us, late_streams, tx, other;
 	} tot;
 };
+
+static int lf_no_te;	/* --no-telephone-event */
 
 static long long ts_us(const struct timespec *t)
 {
@@ -153,7 +156,7 @@ static int lf_take_offer(struct lf_call *c, const sip_t *sip)
 			c->pt = si.pts[i];
 	if (c->pt < 0)
 		return -ENOTSUP;
-	c->te_pt = si.te_pt;
+	c->te_pt = lf_no_te ? -1 : si.te_pt;
 	c->remote = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons((uint16_t)si.port) };
 	if (inet_pton(AF_INET, si.addr, &c->remote.sin_addr) != 1)
 		return -EAFNOSUPPORT;
@@ -422,11 +425,12 @@ static void lf_summary(struct lf *lf)
 
 static int lf_parse(struct lf_opts *o, int argc, char **argv)
 {
-	enum { O_BIND = 256, O_CALLS, O_MAX, O_TIMEOUT };
+	enum { O_BIND = 256, O_CALLS, O_MAX, O_TIMEOUT, O_NO_TE };
 	static const struct option lo[] = {
 		{ "port", required_argument, NULL, 'p' }, { "bind", required_argument, NULL, O_BIND },
 		{ "calls", required_argument, NULL, O_CALLS }, { "max", required_argument, NULL, O_MAX },
 		{ "timeout", required_argument, NULL, O_TIMEOUT }, { "quiet", no_argument, NULL, 'q' },
+		{ "no-telephone-event", no_argument, NULL, O_NO_TE },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -440,6 +444,7 @@ static int lf_parse(struct lf_opts *o, int argc, char **argv)
 		case O_MAX: o->max = atoi(optarg); break;
 		case O_TIMEOUT: o->timeout = atof(optarg); break;
 		case 'q': o->quiet = 1; break;
+		case O_NO_TE: o->no_te = lf_no_te = 1; break;
 		default: goto usage;
 		}
 	}
@@ -448,8 +453,10 @@ static int lf_parse(struct lf_opts *o, int argc, char **argv)
 usage:
 	fprintf(stderr,
 		"usage: load_phone --port PORT [--bind ADDR] [--calls N] [--max N] [--timeout S]\n"
-		"  Answers every INVITE on ADDR:PORT (180, 200 with PCMU or PCMA), RTP both ways\n"
-		"  until BYE; after N calls ended (or SIGTERM, or S s) one JSON summary line.\n");
+		"                  [--no-telephone-event]\n"
+		"  Answers every INVITE on ADDR:PORT (180, 200 with PCMU or PCMA, and the offer's\n"
+		"  telephone-event unless told not to), RTP both ways until BYE; after N calls\n"
+		"  ended (or SIGTERM, or S s) one JSON summary line.\n");
 	return -EINVAL;
 }
 

@@ -77,18 +77,19 @@ def raise_nofile():
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-def run_one(build, n, hold, rate, keep, ec=True):
+def run_one(build, n, hold, rate, keep, ec=True, dtmf=True):
     """One run at n calls; returns (ok, figures dict)."""
     n_spans = (n + E1_CHANNELS - 1) // E1_CHANNELS
     fl.BUILD = build
     tb = fl.Testbed("rig%d" % n)
     ok = False
-    fig = {"calls": n, "spans": n_spans, "ec": ec}
+    fig = {"calls": n, "spans": n_spans, "ec": ec, "dtmf": dtmf}
     timeout = 60 + n / rate + hold * 2
     try:
         port = fl.free_port()
         phone = tb.start("load-phone", [tb.bin("load-phone"), "--port", str(port), "--calls", str(n),
-                                        "--max", str(n + 64), "--timeout", str(timeout + 30)])
+                                        "--max", str(n + 64), "--timeout", str(timeout + 30)] +
+                             ([] if dtmf else ["--no-telephone-event"]))
         phone.wait_line(r"READY port=%d" % port)
         spans = [("s%d" % i, "e1", "euroisdn") for i in range(1, n_spans + 1)]
         conf = fl.span_keys(tb.config([fl.voip_peer(100, "2...", port)], spans=spans,
@@ -167,8 +168,9 @@ def run_one(build, n, hold, rate, keep, ec=True):
 
 def print_one(fig):
     n, p, f = fig["calls"], fig["pbx"], fig["phone"]
-    print("N=%d calls on %d E1 spans (EC %s, DTMF detection on), %.1f s steady window, load avg %.2f %.2f %.2f"
-          % (n, fig["spans"], "on" if fig["ec"] else "off", fig["window_s"], *fig["load"]))
+    print("N=%d calls on %d E1 spans (EC %s, DTMF + fax-tone detection on, RFC 4733 %s), %.1f s steady window, load avg %.2f %.2f %.2f"
+          % (n, fig["spans"], "on" if fig["ec"] else "off", "taken" if fig["dtmf"] else "refused",
+             fig["window_s"], *fig["load"]))
     print("  calls                  %d placed, %d connected, %d failed %s; phone answered %d, refused %d"
           % (p["placed"], p["connected"], p["failed"], p["causes"] or "", f["answered"], f["refused"]))
     for side, js in (("PRI side (load-pbx)", p), ("RTP side (load-phone)", f)):
@@ -199,14 +201,14 @@ def print_one(fig):
     sys.stdout.flush()
 
 
-def main(build, ns, hold, rate, keep=False, ec=True):
+def main(build, ns, hold, rate, keep=False, ec=True, dtmf=True):
     nofile = raise_nofile()
     print("sipgw load-rig benchmark: N = %s, E1 loopback spans, echo canceller %s, one load process per side, "
           "hold %.1f s after the last call is up, setup rate %s calls/s, RLIMIT_NOFILE %d, load avg before %.2f %.2f %.2f"
           % (", ".join(str(n) for n in ns), "on" if ec else "off", hold, rate, nofile, *os.getloadavg()))
     rc = 0
     for n in ns:
-        ok, fig = run_one(build, n, hold, rate, keep, ec)
+        ok, fig = run_one(build, n, hold, rate, keep, ec, dtmf)
         if ok:
             fig["rate"] = rate
             print_one(fig)
@@ -223,6 +225,9 @@ if __name__ == "__main__":
     ap.add_argument("--rig-hold", type=float, default=10.0, help="seconds of audio at full load (10)")
     ap.add_argument("--rig-rate", type=float, default=100.0, help="setup rate, calls/s (100)")
     ap.add_argument("--rig-ec", choices=("on", "off"), default="on", help="the spans' echo canceller (on)")
+    ap.add_argument("--rig-dtmf", choices=("on", "off"), default="on",
+                    help="the phones take RFC 4733 telephone-event when offered (on), as phones do")
     ap.add_argument("--keep", action="store_true")
     a = ap.parse_args()
-    sys.exit(main(a.build, [int(x) for x in a.rig.split(",")], a.rig_hold, a.rig_rate, a.keep, a.rig_ec == "on"))
+    sys.exit(main(a.build, [int(x) for x in a.rig.split(",")], a.rig_hold, a.rig_rate, a.keep, a.rig_ec == "on",
+                  a.rig_dtmf == "on"))
