@@ -43,6 +43,9 @@
 #define LF_RX_BATCH	8			/* a call's socket rarely holds more */
 #define LF_TAG_TIMER	0xffffffffu
 #define LF_TAG_SIGNAL	0xfffffffeu
+#define LF_TAG_SHARED	0xfffffffdu
+#define LF_SHARED_BATCH	64			/* --shared-port: datagrams per recvmmsg() */
+#define LF_SEND_MAX	1024			/* UIO_MAXIOV: messages per sendmmsg() */
 
 enum lf_state { LF_FREE, LF_ANSWERED, LF_ACTIVE, LF_ENDED };
 
@@ -60,6 +63,7 @@ struct lf_call {
 	struct sim_stream rx;
 	long long tx, rx_other;
 	char sdp[512];
+	unsigned char pkt[LF_RTP_LEN];		/* --shared-port: this tick's packet, sent in one batch */
 };
 
 struct lf_opts {
@@ -70,6 +74,7 @@ struct lf_opts {
 	double timeout;
 	int quiet;
 	int no_te;			/* --no-telephone-event: none in our answers */
+	int shared;			/* --shared-port: one RTP socket for every call */
 };
 
 struct lf {
@@ -89,6 +94,18 @@ struct lf {
 	char rxctl[LF_RX_BATCH][CMSG_SPACE(sizeof(struct timespec))];
 	struct iovec rxiov[LF_RX_BATCH];
 	struct mmsghdr rxmsg[LF_RX_BATCH];
+	/* --shared-port: the socket, and the call by the gateway's RTP port
+	 * (its source port: sipgw sends from the port its SDP names) */
+	int shared_fd, shared_port;
+	int16_t *by_port;		/* 65536 entries: slot + 1, 0 none */
+	struct mmsghdr *txmsg;		/* o.max of them */
+	struct iovec *txiov;
+	unsigned char shbuf[LF_SHARED_BATCH][1500];
+	char shctl[LF_SHARED_BATCH][CMSG_SPACE(sizeof(struct timespec))];
+	struct sockaddr_in shfrom[LF_SHARED_BATCH];
+	struct iovec shiov[LF_SHARED_BATCH];
+	struct mmsghdr shmsg[LF_SHARED_BATCH];
+	long long shared_unknown;	/* from a port that is no call's */
 	struct {
 		long long streams, frames, late, lost, reordered, dups, max_gap_us, late_streams, tx, other;
 	} tot;
@@ -117,6 +134,16 @@ static int lf_rtp_open(struct lf *lf, struct lf_call *c, uint32_t tag)
 	socklen_t al = sizeof(a);
 	int on = 1;
 
+	if (lf->o.shared) {
+		uint16_t rport = ntohs(c->remote.sin_port);
+
+		if (lf->by_port[rport])
+			return -EADDRINUSE;	/* two calls from one gateway port: not ours to tell apart */
+		c->fd = -1;
+		c->port = lf->shared_port;
+		lf->by_port[rport] = (int16_t)(tag + 1);
+		return 0;
+	}
 	c->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
 		return -errno;
@@ -224,6 +251,8 @@ static void lf_call_end(struct lf *lf, struct lf_call *c)
 		epoll_ctl(lf->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 		close(c->fd);
 	}
+	if (lf->o.shared && lf->by_port[ntohs(c->remote.sin_port)] == (int16_t)(c - lf->calls) + 1)
+		lf->by_port[ntohs(c->remote.sin_port)] = 0;
 	lf->tot.streams++;
 	lf->tot.frames += s->frames;
 	lf->tot.late += s->late;
@@ -296,9 +325,11 @@ static void lf_nua_cb(nua_event_t event, int status, char const *phrase, nua_t *
 
 static void lf_tick(struct lf *lf)
 {
+	int n = 0;
+
 	for (int i = 0; i < lf->o.max; i++) {
 		struct lf_call *c = &lf->calls[i];
-		unsigned char *p = lf->pkt;
+		unsigned char *p = lf->o.shared ? c->pkt : lf->pkt;
 
 		if (c->state != LF_ACTIVE)
 			continue;
@@ -315,12 +346,84 @@ static void lf_tick(struct lf *lf)
 		p[10] = (unsigned char)(c->ssrc >> 8);
 		p[11] = (unsigned char)c->ssrc;
 		memcpy(p + LF_RTP_HDR, lf->noise[c->pt == 8][(c->seq + i) % SIM_NOISE_FRAMES], 160);
+		c->seq++;
+		c->ts += 160;
+		if (lf->o.shared) {
+			/* one batch for every call: the destination in each message */
+			lf->txiov[n] = (struct iovec){ p, LF_RTP_LEN };
+			lf->txmsg[n].msg_hdr = (struct msghdr){ .msg_name = &c->remote, .msg_namelen = sizeof(c->remote),
+								 .msg_iov = &lf->txiov[n], .msg_iovlen = 1 };
+			n++;
+			c->tx++;	/* taken back below if the batch fell short */
+			continue;
+		}
 		if (sendto(c->fd, p, LF_RTP_LEN, MSG_DONTWAIT, (struct sockaddr *)&c->remote,
 			   sizeof(c->remote)) == LF_RTP_LEN)
 			c->tx++;
-		c->seq++;
-		c->ts += 160;
 	}
+	for (int off = 0; off < n;) {
+		int chunk = n - off < LF_SEND_MAX ? n - off : LF_SEND_MAX;
+		int sent = sendmmsg(lf->shared_fd, lf->txmsg + off, (unsigned)chunk, MSG_DONTWAIT);
+
+		if (sent <= 0)
+			sent = 0;
+		off += sent;
+		if (sent < chunk) {
+			/* the rest of this tick is lost: count it as not sent */
+			for (int i = off; i < n; i++)
+				lf->calls[lf->by_port[ntohs(((struct sockaddr_in *)lf->txmsg[i].msg_hdr.msg_name)->sin_port)] - 1].tx--;
+			break;
+		}
+	}
+}
+
+/* One datagram for call c at kernel time t (or now): timed if it is RTP of
+ * its payload type; anything else (RTCP meant for a neighbour's port,
+ * stray packets) apart. */
+static void lf_rtp_pkt(struct lf_call *c, const unsigned char *b, unsigned len, struct msghdr *m)
+{
+	struct cmsghdr *cm = CMSG_FIRSTHDR(m);
+	long long t;
+
+	if (len < LF_RTP_HDR || (b[0] & 0xc0) != 0x80 || (b[1] & 0x7f) != c->pt) {
+		c->rx_other++;
+		return;
+	}
+	if (!c->listening)
+		return;
+	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+		t = ts_us((const struct timespec *)CMSG_DATA(cm));
+	} else {
+		struct timespec now;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		t = ts_us(&now);
+	}
+	sim_stream_rtp(&c->rx, t, (uint16_t)(b[2] << 8 | b[3]));
+}
+
+/* --shared-port: every call's RTP on one socket, told apart by the source port */
+static void lf_shared_in(struct lf *lf)
+{
+	int n;
+
+	do {
+		for (int i = 0; i < LF_SHARED_BATCH; i++) {
+			lf->shmsg[i].msg_hdr.msg_control = lf->shctl[i];
+			lf->shmsg[i].msg_hdr.msg_controllen = sizeof(lf->shctl[i]);
+			lf->shmsg[i].msg_hdr.msg_namelen = sizeof(lf->shfrom[i]);
+		}
+		n = recvmmsg(lf->shared_fd, lf->shmsg, LF_SHARED_BATCH, MSG_DONTWAIT, NULL);
+		for (int i = 0; i < n; i++) {
+			int slot = lf->by_port[ntohs(lf->shfrom[i].sin_port)] - 1;
+
+			if (slot < 0 || lf->calls[slot].state == LF_FREE) {
+				lf->shared_unknown++;
+				continue;
+			}
+			lf_rtp_pkt(&lf->calls[slot], lf->shbuf[i], lf->shmsg[i].msg_len, &lf->shmsg[i].msg_hdr);
+		}
+	} while (n == LF_SHARED_BATCH);
 }
 
 static void lf_rtp_in(struct lf *lf, struct lf_call *c)
@@ -335,29 +438,8 @@ static void lf_rtp_in(struct lf *lf, struct lf_call *c)
 		n = recvmmsg(c->fd, lf->rxmsg, LF_RX_BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0)
 			return;
-		for (int i = 0; i < n; i++) {
-			const unsigned char *b = lf->rxbuf[i];
-			struct cmsghdr *cm = CMSG_FIRSTHDR(&lf->rxmsg[i].msg_hdr);
-			long long t;
-
-			/* RTP version 2 of our payload type; anything else (RTCP
-			 * meant for a neighbour's port, stray packets) apart */
-			if (lf->rxmsg[i].msg_len < LF_RTP_HDR || (b[0] & 0xc0) != 0x80 || (b[1] & 0x7f) != c->pt) {
-				c->rx_other++;
-				continue;
-			}
-			if (!c->listening)
-				continue;
-			if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
-				t = ts_us((const struct timespec *)CMSG_DATA(cm));
-			} else {
-				struct timespec now;
-
-				clock_gettime(CLOCK_REALTIME, &now);
-				t = ts_us(&now);
-			}
-			sim_stream_rtp(&c->rx, t, (uint16_t)(b[2] << 8 | b[3]));
-		}
+		for (int i = 0; i < n; i++)
+			lf_rtp_pkt(c, lf->rxbuf[i], lf->rxmsg[i].msg_len, &lf->rxmsg[i].msg_hdr);
 	} while (n == LF_RX_BATCH);	/* fewer: drained, no read just to meet EAGAIN */
 }
 
@@ -386,6 +468,8 @@ static int lf_media(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)
 				lf->stopping = 1;
 				nua_shutdown(lf->nua);
 			}
+		} else if (tag == LF_TAG_SHARED) {
+			lf_shared_in(lf);
 		} else if (tag < (uint32_t)lf->o.max && lf->calls[tag].state != LF_FREE) {
 			lf_rtp_in(lf, &lf->calls[tag]);
 		}
@@ -413,24 +497,61 @@ static void lf_summary(struct lf *lf)
 	printf("{\"prog\":\"load_phone\",\"answered\":%d,\"refused\":%d,\"ended\":%d,\"secs\":%.2f,"
 	       "\"streams\":%lld,\"frames_rx\":%lld,\"frames_tx\":%lld,\"lost\":%lld,\"late\":%lld,"
 	       "\"late_streams\":%lld,\"reordered\":%lld,\"dups\":%lld,\"max_gap_ms\":%.1f,\"rx_other\":%lld,"
+	       "\"shared_port\":%d,\"rx_unknown\":%lld,"
 	       "\"clock\":{\"ticks\":%lld,\"skipped\":%lld,\"max_late_ms\":%.3f,\"late_ms_hist\":"
 	       "{\"<1\":%lld,\"<2\":%lld,\"<5\":%lld,\"<10\":%lld,\"<20\":%lld,\">=20\":%lld}}}\n",
 	       lf->answered, lf->refused, lf->ended, (mono_us() - lf->start_us) / 1e6,
 	       lf->tot.streams, lf->tot.frames, lf->tot.tx, lf->tot.lost, lf->tot.late, lf->tot.late_streams,
 	       lf->tot.reordered, lf->tot.dups, lf->tot.max_gap_us / 1000.0, lf->tot.other,
+	       lf->o.shared, lf->shared_unknown,
 	       lf->clk.ticks, lf->clk.skipped, lf->clk.max_late_us / 1000.0,
 	       lf->clk.hist[0], lf->clk.hist[1], lf->clk.hist[2], lf->clk.hist[3], lf->clk.hist[4], lf->clk.hist[5]);
 	fflush(stdout);
 }
 
+static int lf_shared_open(struct lf *lf)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t al = sizeof(a);
+	int on = 1, buf = 4 << 20;
+
+	lf->by_port = calloc(65536, sizeof(*lf->by_port));
+	lf->txmsg = calloc((size_t)lf->o.max, sizeof(*lf->txmsg));
+	lf->txiov = calloc((size_t)lf->o.max, sizeof(*lf->txiov));
+	if (!lf->by_port || !lf->txmsg || !lf->txiov || lf->o.max > 32767) {
+		errno = ENOMEM;
+		return -1;
+	}
+	lf->shared_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	inet_pton(AF_INET, lf->o.bind, &a.sin_addr);
+	if (lf->shared_fd < 0 || bind(lf->shared_fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    getsockname(lf->shared_fd, (struct sockaddr *)&a, &al) < 0 ||
+	    setsockopt(lf->shared_fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) < 0)
+		return -1;
+	/* a tick of 1,024 calls is 176 kB at once, each way */
+	setsockopt(lf->shared_fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	setsockopt(lf->shared_fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	lf->shared_port = ntohs(a.sin_port);
+	for (int i = 0; i < LF_SHARED_BATCH; i++) {
+		lf->shiov[i] = (struct iovec){ lf->shbuf[i], sizeof(lf->shbuf[i]) };
+		lf->shmsg[i].msg_hdr.msg_iov = &lf->shiov[i];
+		lf->shmsg[i].msg_hdr.msg_iovlen = 1;
+		lf->shmsg[i].msg_hdr.msg_name = &lf->shfrom[i];
+	}
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = LF_TAG_SHARED };
+
+	return epoll_ctl(lf->epfd, EPOLL_CTL_ADD, lf->shared_fd, &ev);
+}
+
 static int lf_parse(struct lf_opts *o, int argc, char **argv)
 {
-	enum { O_BIND = 256, O_CALLS, O_MAX, O_TIMEOUT, O_NO_TE };
+	enum { O_BIND = 256, O_CALLS, O_MAX, O_TIMEOUT, O_NO_TE, O_SHARED };
 	static const struct option lo[] = {
 		{ "port", required_argument, NULL, 'p' }, { "bind", required_argument, NULL, O_BIND },
 		{ "calls", required_argument, NULL, O_CALLS }, { "max", required_argument, NULL, O_MAX },
 		{ "timeout", required_argument, NULL, O_TIMEOUT }, { "quiet", no_argument, NULL, 'q' },
 		{ "no-telephone-event", no_argument, NULL, O_NO_TE },
+		{ "shared-port", no_argument, NULL, O_SHARED },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -445,6 +566,7 @@ static int lf_parse(struct lf_opts *o, int argc, char **argv)
 		case O_TIMEOUT: o->timeout = atof(optarg); break;
 		case 'q': o->quiet = 1; break;
 		case O_NO_TE: o->no_te = lf_no_te = 1; break;
+		case O_SHARED: o->shared = 1; break;
 		default: goto usage;
 		}
 	}
@@ -453,10 +575,12 @@ static int lf_parse(struct lf_opts *o, int argc, char **argv)
 usage:
 	fprintf(stderr,
 		"usage: load_phone --port PORT [--bind ADDR] [--calls N] [--max N] [--timeout S]\n"
-		"                  [--no-telephone-event]\n"
+		"                  [--no-telephone-event] [--shared-port]\n"
 		"  Answers every INVITE on ADDR:PORT (180, 200 with PCMU or PCMA, and the offer's\n"
 		"  telephone-event unless told not to), RTP both ways until BYE; after N calls\n"
-		"  ended (or SIGTERM, or S s) one JSON summary line.\n");
+		"  ended (or SIGTERM, or S s) one JSON summary line. --shared-port: one RTP\n"
+		"  socket for every call (calls told apart by the gateway's port), sent and\n"
+		"  received in batches (sendmmsg, recvmmsg), instead of one socket a call.\n");
 	return -EINVAL;
 }
 
@@ -477,6 +601,10 @@ int main(int argc, char **argv)
 	lf.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (!lf.calls || lf.epfd < 0)
 		return 1;
+	if (lf.o.shared && lf_shared_open(&lf) < 0) {
+		fprintf(stderr, "load_phone: --shared-port: %s\n", strerror(errno));
+		return 1;
+	}
 	for (int i = 0; i < LF_RX_BATCH; i++) {
 		lf.rxiov[i] = (struct iovec){ lf.rxbuf[i], sizeof(lf.rxbuf[i]) };
 		lf.rxmsg[i].msg_hdr.msg_iov = &lf.rxiov[i];

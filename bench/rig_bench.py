@@ -77,19 +77,19 @@ def raise_nofile():
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-def run_one(build, n, hold, rate, keep, ec=True, dtmf=True):
+def run_one(build, n, hold, rate, keep, ec=True, dtmf=True, shared=True):
     """One run at n calls; returns (ok, figures dict)."""
     n_spans = (n + E1_CHANNELS - 1) // E1_CHANNELS
     fl.BUILD = build
     tb = fl.Testbed("rig%d" % n)
     ok = False
-    fig = {"calls": n, "spans": n_spans, "ec": ec, "dtmf": dtmf}
+    fig = {"calls": n, "spans": n_spans, "ec": ec, "dtmf": dtmf, "shared": shared}
     timeout = 60 + n / rate + hold * 2
     try:
         port = fl.free_port()
         phone = tb.start("load-phone", [tb.bin("load-phone"), "--port", str(port), "--calls", str(n),
                                         "--max", str(n + 64), "--timeout", str(timeout + 30)] +
-                             ([] if dtmf else ["--no-telephone-event"]))
+                             ([] if dtmf else ["--no-telephone-event"]) + (["--shared-port"] if shared else []))
         phone.wait_line(r"READY port=%d" % port)
         spans = [("s%d" % i, "e1", "euroisdn") for i in range(1, n_spans + 1)]
         conf = fl.span_keys(tb.config([fl.voip_peer(100, "2...", port)], spans=spans,
@@ -188,7 +188,9 @@ def print_one(fig):
         print("  sipgw's own counters   (show stats has no lateness counter yet)")
     print("  sipgw CPU              %.1f %% of a core at full load = %.4f %% per channel (whole run %.1f %%)"
           % (fig["gw_cpu_pct"], fig["gw_cpu_pct"] / n, fig["gw_cpu_run_pct"]))
-    print("  rig CPU                load-pbx %.1f %%, load-phone %.1f %% of a core" % (fig["pbx_cpu_pct"], fig["phone_cpu_pct"]))
+    print("  rig CPU                load-pbx %.1f %%, load-phone %.1f %% of a core (RTP: %s)"
+          % (fig["pbx_cpu_pct"], fig["phone_cpu_pct"],
+             "one socket, batched" if fig["shared"] else "one socket a call"))
     print("  sipgw RSS              idle %d kB, full %d kB, %.1f kB per call"
           % (fig["rss_idle_kb"], fig["rss_full_kb"], (fig["rss_full_kb"] - fig["rss_idle_kb"]) / n))
     print("  post-dial delay        SETUP -> ALERTING at the PBX p50 %.2f ms p99 %.2f ms max %.2f ms "
@@ -201,14 +203,14 @@ def print_one(fig):
     sys.stdout.flush()
 
 
-def main(build, ns, hold, rate, keep=False, ec=True, dtmf=True):
+def main(build, ns, hold, rate, keep=False, ec=True, dtmf=True, shared=True):
     nofile = raise_nofile()
     print("sipgw load-rig benchmark: N = %s, E1 loopback spans, echo canceller %s, one load process per side, "
           "hold %.1f s after the last call is up, setup rate %s calls/s, RLIMIT_NOFILE %d, load avg before %.2f %.2f %.2f"
           % (", ".join(str(n) for n in ns), "on" if ec else "off", hold, rate, nofile, *os.getloadavg()))
     rc = 0
     for n in ns:
-        ok, fig = run_one(build, n, hold, rate, keep, ec, dtmf)
+        ok, fig = run_one(build, n, hold, rate, keep, ec, dtmf, shared)
         if ok:
             fig["rate"] = rate
             print_one(fig)
@@ -227,7 +229,9 @@ if __name__ == "__main__":
     ap.add_argument("--rig-ec", choices=("on", "off"), default="on", help="the spans' echo canceller (on)")
     ap.add_argument("--rig-dtmf", choices=("on", "off"), default="on",
                     help="the phones take RFC 4733 telephone-event when offered (on), as phones do")
+    ap.add_argument("--rig-rtp", choices=("shared", "per-call"), default="shared",
+                    help="load-phone's RTP: one socket for all calls, batched (shared), or one a call")
     ap.add_argument("--keep", action="store_true")
     a = ap.parse_args()
     sys.exit(main(a.build, [int(x) for x in a.rig.split(",")], a.rig_hold, a.rig_rate, a.keep, a.rig_ec == "on",
-                  a.rig_dtmf == "on"))
+                  a.rig_dtmf == "on", a.rig_rtp == "shared"))
