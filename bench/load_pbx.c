@@ -8,9 +8,10 @@
  * measured (issue 14). Here one clock sends every channel's frame per 20 ms,
  * one sendmmsg() per span per tick (the loopback contract stays one
  * datagram per channel per 20 ms, DESIGN.md "Loopback span"), and received
- * frames come in by recvmmsg() with the kernel's receive time stamps
- * (SO_TIMESTAMPNS), so a late wake-up of this process is not counted as a
- * late frame of the gateway; its own clock's lateness is reported apart.
+ * frames are read once per tick by recvmmsg() with the kernel's receive
+ * time stamps (SO_TIMESTAMPNS), so neither a late wake-up of this process
+ * nor the reading once a tick is counted as a late frame of the gateway;
+ * its own clock's lateness is reported apart.
  * Single-threaded, epoll, no allocation per frame.
  *
  * Prints one JSON line at the end (see load_summary()).
@@ -126,7 +127,6 @@ struct lp {
 #define TAG_TIMER	0xffff0001u
 #define TAG_SIGNAL	0xffff0002u
 #define TAG_D(i)	((uint32_t)(i) << 1)
-#define TAG_B(i)	((uint32_t)(i) << 1 | 1u)
 
 static struct lp *g_lp;		/* libpri's callbacks carry the span; this finds the rest */
 
@@ -217,6 +217,15 @@ static void lp_stream_done(struct lp *lp, struct lp_call *c)
 }
 
 static void lp_full_check(struct lp *lp);
+static void lp_bchan(struct lp *lp, struct lp_span *sp);
+
+/* The B socket is read once a tick: what is queued for c still counts. */
+static void lp_stop_listening(struct lp *lp, struct lp_call *c)
+{
+	if (c->listening)
+		lp_bchan(lp, c->sp);
+	c->listening = 0;
+}
 
 static void lp_call_end(struct lp *lp, struct lp_call *c, int cause)
 {
@@ -379,7 +388,7 @@ static void lp_event(struct lp *lp, struct lp_span *sp, pri_event *e)
 		c = lp_call_of(sp, e->hangup.call);
 		if (c) {
 			c->cause = e->hangup.cause;
-			c->listening = 0;
+			lp_stop_listening(lp, c);
 			c->state = LP_CLEARING;
 		}
 		pri_hangup(sp->pri, e->hangup.call, e->hangup.cause);
@@ -429,7 +438,7 @@ static void lp_hangups_due(struct lp *lp)
 					fprintf(stderr, "load_pbx: clearing\n");
 				}
 				c->state = LP_CLEARING;
-				c->listening = 0;
+				lp_stop_listening(lp, c);
 				c->cause = PRI_CAUSE_NORMAL_CLEARING;
 				pri_hangup(sp->pri, c->q, PRI_CAUSE_NORMAL_CLEARING);
 			}
@@ -535,9 +544,10 @@ static int lp_span_open(struct lp *lp, struct lp_span *sp, int idx, const char *
 
 	if (epoll_ctl(lp->epfd, EPOLL_CTL_ADD, sp->dfd, &ev) < 0)
 		return -errno;
-	ev.data.u32 = TAG_B(idx);
-	if (epoll_ctl(lp->epfd, EPOLL_CTL_ADD, sp->bfd, &ev) < 0)
-		return -errno;
+	/* The B socket is read once a tick (lp_run), not on every datagram:
+	 * the kernel stamps each on arrival, so reading late changes no
+	 * figure, and one wake-up per datagram was most of this process's CPU
+	 * (perf: over half in the scheduler's task switch). */
 	return 0;
 }
 
@@ -644,10 +654,10 @@ static int lp_run(struct lp *lp)
 				due = sim_clock_due(&lp->clk, mono_us());
 				while (due-- > 0)
 					lp_tick(lp);
+				for (int s = 0; s < lp->o.n_spans; s++)
+					lp_bchan(lp, &lp->sp[s]);
 			} else if (tag == TAG_SIGNAL) {
 				lp->stop = 1;
-			} else if (tag & 1u) {
-				lp_bchan(lp, &lp->sp[tag >> 1]);
 			} else {
 				struct lp_span *sp = &lp->sp[tag >> 1];
 

@@ -43,7 +43,6 @@
 #define LF_RX_BATCH	8			/* a call's socket rarely holds more */
 #define LF_TAG_TIMER	0xffffffffu
 #define LF_TAG_SIGNAL	0xfffffffeu
-#define LF_TAG_SHARED	0xfffffffdu
 #define LF_SHARED_BATCH	64			/* --shared-port: datagrams per recvmmsg() */
 #define LF_SEND_MAX	1024			/* UIO_MAXIOV: messages per sendmmsg() */
 
@@ -241,12 +240,16 @@ static void lf_invite(struct lf *lf, nua_handle_t *nh, const sip_t *sip)
 		    TAG_END());
 }
 
+static void lf_shared_in(struct lf *lf);
+
 static void lf_call_end(struct lf *lf, struct lf_call *c)
 {
 	struct sim_stream *s = &c->rx;
 
 	if (c->state == LF_FREE)
 		return;
+	if (lf->o.shared)
+		lf_shared_in(lf);	/* its last datagrams, before its port is forgotten */
 	if (c->fd >= 0) {
 		epoll_ctl(lf->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 		close(c->fd);
@@ -299,6 +302,8 @@ static void lf_nua_cb(nua_event_t event, int status, char const *phrase, nua_t *
 	case nua_i_bye:
 	case nua_i_cancel:
 		if (c) {
+			if (lf->o.shared && c->listening)
+				lf_shared_in(lf);	/* read once a tick: what is queued still counts */
 			c->listening = 0;
 			c->state = LF_ENDED;	/* stop sending */
 		}
@@ -461,6 +466,8 @@ static int lf_media(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)
 			due = sim_clock_due(&lf->clk, mono_us());
 			while (due-- > 0)
 				lf_tick(lf);
+			if (lf->o.shared)
+				lf_shared_in(lf);
 		} else if (tag == LF_TAG_SIGNAL) {
 			struct signalfd_siginfo si;
 
@@ -468,8 +475,6 @@ static int lf_media(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)
 				lf->stopping = 1;
 				nua_shutdown(lf->nua);
 			}
-		} else if (tag == LF_TAG_SHARED) {
-			lf_shared_in(lf);
 		} else if (tag < (uint32_t)lf->o.max && lf->calls[tag].state != LF_FREE) {
 			lf_rtp_in(lf, &lf->calls[tag]);
 		}
@@ -528,7 +533,8 @@ static int lf_shared_open(struct lf *lf)
 	    getsockname(lf->shared_fd, (struct sockaddr *)&a, &al) < 0 ||
 	    setsockopt(lf->shared_fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) < 0)
 		return -1;
-	/* a tick of 1,024 calls is 176 kB at once, each way */
+	/* a tick of 1,024 calls is 176 kB of RTP (over 1 MB of the kernel's
+	 * buffers) at once, each way, and it is read once a tick */
 	setsockopt(lf->shared_fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
 	setsockopt(lf->shared_fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
 	lf->shared_port = ntohs(a.sin_port);
@@ -538,9 +544,10 @@ static int lf_shared_open(struct lf *lf)
 		lf->shmsg[i].msg_hdr.msg_iovlen = 1;
 		lf->shmsg[i].msg_hdr.msg_name = &lf->shfrom[i];
 	}
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = LF_TAG_SHARED };
-
-	return epoll_ctl(lf->epfd, EPOLL_CTL_ADD, lf->shared_fd, &ev);
+	/* read once a tick (lf_media), not on every datagram: the kernel
+	 * stamps each on arrival, and a wake-up per packet was most of this
+	 * process's CPU (perf: a third in the scheduler's task switch) */
+	return 0;
 }
 
 static int lf_parse(struct lf_opts *o, int argc, char **argv)

