@@ -74,12 +74,13 @@ def main():
     ap.add_argument("--rig-ec", choices=("on", "off"), default="on", help="--rig: the spans' echo canceller (on)")
     ap.add_argument("--rig-dtmf", choices=("on", "off"), default="on",
                     help="--rig: the phones take RFC 4733 telephone-event when offered (on)")
-    ap.add_argument("--rig-rtp", choices=("shared", "per-call"), default="shared",
-                    help="--rig: load-phone's RTP on one socket, batched (shared), or one socket a call")
+    ap.add_argument("--rig-io", choices=("batched", "naive"), default="batched",
+                    help="--rig: the rig's own I/O, batched (one RTP socket, read once a tick) or naive "
+                         "(a socket a call, read on every datagram)")
     a = ap.parse_args()
     if a.rig:
         return rig_bench.main(a.build, [int(x) for x in a.rig.split(",")], a.rig_hold, a.rig_rate, a.keep,
-                              a.rig_ec == "on", a.rig_dtmf == "on", a.rig_rtp == "shared")
+                              a.rig_ec == "on", a.rig_dtmf == "on", a.rig_io == "batched")
     n = 200 if a.quick else a.calls
     fl.BUILD = a.build
     # Generous: the run should take about n / 23 * (hold + setup) seconds.

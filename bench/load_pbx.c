@@ -90,6 +90,7 @@ struct lp_opts {
 	double rate;			/* calls per second */
 	double hold;			/* seconds of audio after CONNECT */
 	int hold_after_full;		/* ... after every call is up (--hold-after-full) */
+	int rx_wakeup;			/* --rx-wakeup: read B sockets when readable, not once a tick */
 	const char *number, *calling;
 	double timeout;
 	int quiet;
@@ -127,6 +128,7 @@ struct lp {
 #define TAG_TIMER	0xffff0001u
 #define TAG_SIGNAL	0xffff0002u
 #define TAG_D(i)	((uint32_t)(i) << 1)
+#define TAG_B(i)	((uint32_t)(i) << 1 | 1u)
 
 static struct lp *g_lp;		/* libpri's callbacks carry the span; this finds the rest */
 
@@ -547,7 +549,13 @@ static int lp_span_open(struct lp *lp, struct lp_span *sp, int idx, const char *
 	/* The B socket is read once a tick (lp_run), not on every datagram:
 	 * the kernel stamps each on arrival, so reading late changes no
 	 * figure, and one wake-up per datagram was most of this process's CPU
-	 * (perf: over half in the scheduler's task switch). */
+	 * (perf: over half in the scheduler's task switch). --rx-wakeup: on
+	 * every datagram, for comparison. */
+	if (lp->o.rx_wakeup) {
+		ev.data.u32 = TAG_B(idx);
+		if (epoll_ctl(lp->epfd, EPOLL_CTL_ADD, sp->bfd, &ev) < 0)
+			return -errno;
+	}
 	return 0;
 }
 
@@ -654,8 +662,10 @@ static int lp_run(struct lp *lp)
 				due = sim_clock_due(&lp->clk, mono_us());
 				while (due-- > 0)
 					lp_tick(lp);
-				for (int s = 0; s < lp->o.n_spans; s++)
+				for (int s = 0; s < lp->o.n_spans && !lp->o.rx_wakeup; s++)
 					lp_bchan(lp, &lp->sp[s]);
+			} else if (tag & 1u) {
+				lp_bchan(lp, &lp->sp[tag >> 1]);
 			} else if (tag == TAG_SIGNAL) {
 				lp->stop = 1;
 			} else {
@@ -695,7 +705,7 @@ static void lp_usage(void)
 	fprintf(stderr,
 		"usage: load_pbx -s SPAN [-s SPAN ...] [--framing t1|e1] [--switch NAME] --calls N\n"
 		"                [--rate CPS] [--hold S] [--hold-after-full] [--call NUMBER] [--calling NUMBER]\n"
-		"                [--timeout S] [-q]\n"
+		"                [--timeout S] [--rx-wakeup] [-q]\n"
 		"  The PBX on every span (the gateway's loopback socket path): N calls, one per\n"
 		"  B-channel, at CPS, each holding S s of audio both ways after CONNECT (after\n"
 		"  the last call is up, with --hold-after-full); one JSON summary line on stdout\n"
@@ -704,12 +714,12 @@ static void lp_usage(void)
 
 static int lp_parse(struct lp_opts *o, int argc, char **argv)
 {
-	enum { O_FRAMING = 256, O_SWITCH, O_CALLS, O_RATE, O_HOLD, O_CALL, O_CALLING, O_TIMEOUT, O_FULL };
+	enum { O_FRAMING = 256, O_SWITCH, O_CALLS, O_RATE, O_HOLD, O_CALL, O_CALLING, O_TIMEOUT, O_FULL, O_RXW };
 	static const struct option lo[] = {
 		{ "span", required_argument, NULL, 's' }, { "framing", required_argument, NULL, O_FRAMING },
 		{ "switch", required_argument, NULL, O_SWITCH }, { "calls", required_argument, NULL, O_CALLS },
 		{ "rate", required_argument, NULL, O_RATE }, { "hold", required_argument, NULL, O_HOLD },
-		{ "hold-after-full", no_argument, NULL, O_FULL },
+		{ "hold-after-full", no_argument, NULL, O_FULL }, { "rx-wakeup", no_argument, NULL, O_RXW },
 		{ "call", required_argument, NULL, O_CALL }, { "calling", required_argument, NULL, O_CALLING },
 		{ "timeout", required_argument, NULL, O_TIMEOUT }, { "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
@@ -752,6 +762,7 @@ static int lp_parse(struct lp_opts *o, int argc, char **argv)
 		case O_RATE: o->rate = atof(optarg); break;
 		case O_HOLD: o->hold = atof(optarg); break;
 		case O_FULL: o->hold_after_full = 1; break;
+		case O_RXW: o->rx_wakeup = 1; break;
 		case O_CALL: o->number = optarg; break;
 		case O_CALLING: o->calling = optarg; break;
 		case O_TIMEOUT: o->timeout = atof(optarg); break;

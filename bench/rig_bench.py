@@ -109,7 +109,8 @@ def run_one(build, n, hold, rate, keep, ec=True, dtmf=True, shared=True):
         gpid = gw.p.pid
         rss_idle = rss_kb(gpid)
         argv = [tb.bin("load-pbx"), "--framing", "e1", "--calls", str(n), "--rate", str(rate),
-                "--hold", str(hold), "--hold-after-full", "--timeout", str(timeout), "-q"]
+                "--hold", str(hold), "--hold-after-full", "--timeout", str(timeout), "-q"] + \
+            ([] if shared else ["--rx-wakeup"])
         for name, _, _ in spans:
             argv += ["-s", tb.span_path(name)]
         t0 = time.monotonic()
@@ -188,9 +189,10 @@ def print_one(fig):
         print("  sipgw's own counters   (show stats has no lateness counter yet)")
     print("  sipgw CPU              %.1f %% of a core at full load = %.4f %% per channel (whole run %.1f %%)"
           % (fig["gw_cpu_pct"], fig["gw_cpu_pct"] / n, fig["gw_cpu_run_pct"]))
-    print("  rig CPU                load-pbx %.1f %%, load-phone %.1f %% of a core (RTP: %s)"
+    print("  rig CPU                load-pbx %.1f %%, load-phone %.1f %% of a core (rig I/O %s)"
           % (fig["pbx_cpu_pct"], fig["phone_cpu_pct"],
-             "one socket, batched" if fig["shared"] else "one socket a call"))
+             "batched: one RTP socket, read once a tick" if fig["shared"]
+             else "naive: a socket a call, read on every datagram"))
     print("  sipgw RSS              idle %d kB, full %d kB, %.1f kB per call"
           % (fig["rss_idle_kb"], fig["rss_full_kb"], (fig["rss_full_kb"] - fig["rss_idle_kb"]) / n))
     print("  post-dial delay        SETUP -> ALERTING at the PBX p50 %.2f ms p99 %.2f ms max %.2f ms "
@@ -229,9 +231,10 @@ if __name__ == "__main__":
     ap.add_argument("--rig-ec", choices=("on", "off"), default="on", help="the spans' echo canceller (on)")
     ap.add_argument("--rig-dtmf", choices=("on", "off"), default="on",
                     help="the phones take RFC 4733 telephone-event when offered (on), as phones do")
-    ap.add_argument("--rig-rtp", choices=("shared", "per-call"), default="shared",
-                    help="load-phone's RTP: one socket for all calls, batched (shared), or one a call")
+    ap.add_argument("--rig-io", choices=("batched", "naive"), default="batched",
+                    help="the rig's own I/O: batched (load-phone on one RTP socket, both read once a tick) "
+                         "or naive (a socket a call, read on every datagram), to show what the rig costs")
     ap.add_argument("--keep", action="store_true")
     a = ap.parse_args()
     sys.exit(main(a.build, [int(x) for x in a.rig.split(",")], a.rig_hold, a.rig_rate, a.keep, a.rig_ec == "on",
-                  a.rig_dtmf == "on", a.rig_rtp == "shared"))
+                  a.rig_dtmf == "on", a.rig_io == "batched"))
