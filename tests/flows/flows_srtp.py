@@ -412,6 +412,8 @@ def srtp_hold_resume_keeps_srtp(tb):
     if dirs != ["sendrecv", "recvonly", "sendrecv"]:
         raise FlowError("answers' directions %s, want sendrecv, recvonly, sendrecv" % dirs)
     end = gw.wait_line(r"sip 1 \[\w+\] SRTP(: nothing refused| refused: .*)$", stream="err").group(0)
-    if "refused:" in end and not re.search(r"RTP 0 forged, \d+ replayed, 0 other; RTCP 0 forged, 0 replayed, [01] other",
+    # baresip's plain RTCP APP before its first SRTCP can come again after a re-INVITE
+    # (it restarts its RTCP on a new offer): one per offer at most, none of them forged
+    if "refused:" in end and not re.search(r"RTP 0 forged, \d+ replayed, 0 other; RTCP 0 forged, 0 replayed, [0-3] other",
                                             end):
         raise FlowError("sipgw refused baresip's packets across hold and resume: " + end)
