@@ -197,6 +197,9 @@ $(BUILD)/fuzz_q931: $(BUILD)/tests/fuzz/fuzz_q931.o $(BUILD)/tests/fuzz/pri_aren
 # fuzz_sim_dtmf: the simulators' DTMF parsers, outside libsipgw.a
 $(BUILD)/fuzz_sim_dtmf: $(BUILD)/tests/fuzz/fuzz_sim_dtmf.o $(BUILD)/src/sim/sim_dtmf.o $(BUILD)/libsipgw.a
 	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+# fuzz_sim_stream: the load rig's RTP header and frame timing, outside libsipgw.a
+$(BUILD)/fuzz_sim_stream: $(BUILD)/tests/fuzz/fuzz_sim_stream.o $(BUILD)/src/sim/sim_stream.o $(BUILD)/libsipgw.a
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 # fuzz_ctl_views: sipgwctl's views of calls and routing, outside libsipgw.a
 $(BUILD)/fuzz_ctl_views: $(BUILD)/tests/fuzz/fuzz_ctl_views.o $(BUILD)/src/gw_calls.o $(BUILD)/src/gw_dialpeers.o \
 			 $(BUILD)/src/gw_registrations.o $(BUILD)/libsipgw.a

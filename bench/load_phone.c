@@ -389,8 +389,9 @@ static void lf_rtp_pkt(struct lf_call *c, const unsigned char *b, unsigned len, 
 {
 	struct cmsghdr *cm = CMSG_FIRSTHDR(m);
 	long long t;
+	uint16_t seq;
 
-	if (len < LF_RTP_HDR || (b[0] & 0xc0) != 0x80 || (b[1] & 0x7f) != c->pt) {
+	if (sim_rtp_header(b, len, c->pt, &seq) < 0) {
 		c->rx_other++;
 		return;
 	}
@@ -404,7 +405,7 @@ static void lf_rtp_pkt(struct lf_call *c, const unsigned char *b, unsigned len, 
 		clock_gettime(CLOCK_REALTIME, &now);
 		t = ts_us(&now);
 	}
-	sim_stream_rtp(&c->rx, t, (uint16_t)(b[2] << 8 | b[3]));
+	sim_stream_rtp(&c->rx, t, seq);
 }
 
 /* --shared-port: every call's RTP on one socket, told apart by the source port */

@@ -2,6 +2,7 @@
  * clock (sim_stream.h). SPDX-License-Identifier: GPL-2.0-only */
 #include "sim/sim_stream.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "dsp/g711.h"
@@ -47,6 +48,16 @@ void sim_stream_rtp(struct sim_stream *s, long long now_us, uint16_t seq)
 		s->reordered++;
 	}
 	sim_stream_frame(s, now_us);
+}
+
+int sim_rtp_header(const uint8_t *b, size_t len, int pt, uint16_t *seqp)
+{
+	if (len < 12)
+		return -EMSGSIZE;
+	if ((b[0] & 0xc0) != 0x80 || (b[1] & 0x7f) != pt)
+		return -EPROTO;
+	*seqp = (uint16_t)(b[2] << 8 | b[3]);
+	return 0;
 }
 
 long long sim_stream_lost(const struct sim_stream *s)

@@ -6,6 +6,7 @@
 #ifndef SIPGW_SIM_SIM_STREAM_H
 #define SIPGW_SIM_SIM_STREAM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define SIM_FRAME_US	20000	/* one frame (160 samples at 8 kHz) per 20 ms */
@@ -38,6 +39,12 @@ void sim_stream_rtp(struct sim_stream *s, long long now_us, uint16_t seq);
  * from the first to the last frame should hold, less those received.
  * Never negative. */
 long long sim_stream_lost(const struct sim_stream *s);
+
+/** An RTP packet's fixed header (RFC 3550 5.1), as the rig reads it: 0
+ * with *seqp when b[0..len) is version 2 of payload type pt; -EPROTO when
+ * it is another version or payload type (RTCP sent to a neighbour's port,
+ * an RFC 4733 event), -EMSGSIZE when shorter than the fixed header. */
+int sim_rtp_header(const uint8_t *b, size_t len, int pt, uint16_t *seqp);
 
 /* A sender's 20 ms clock: how late each tick was run against its schedule. */
 #define SIM_CLOCK_BUCKETS 6	/* late by < 1, < 2, < 5, < 10, < 20, >= 20 ms */

@@ -3,6 +3,7 @@
  * RTP sequence number across a wrap, reordering and duplicates; the
  * sender's clock judged against its own schedule.
  * SPDX-License-Identifier: GPL-2.0-only */
+#include <errno.h>
 #include <string.h>
 
 #include "sim/sim_stream.h"
@@ -113,7 +114,27 @@ static void test_clock(void)
 	CU_ASSERT_EQUAL(c.skipped, 8);
 }
 
+static void test_rtp_header(void)
+{
+	uint8_t pcmu[12] = { 0x80, 0, 0x12, 0x34 }, marked_pcma[12] = { 0x80, 0x80 | 8, 0xff, 0xff };
+	uint8_t rtcp_sr[12] = { 0x80, 200 }, v1[12] = { 0x40, 0 };
+	uint16_t seq = 0;
+
+	CU_ASSERT_EQUAL(sim_rtp_header(pcmu, 12, 0, &seq), 0);
+	CU_ASSERT_EQUAL(seq, 0x1234);
+	CU_ASSERT_EQUAL(sim_rtp_header(marked_pcma, 12, 8, &seq), 0);	/* the marker bit is no PT */
+	CU_ASSERT_EQUAL(seq, 0xffff);
+	CU_ASSERT_EQUAL(sim_rtp_header(pcmu, 12, 8, &seq), -EPROTO);	/* not the agreed PT */
+	/* RTCP on a neighbour's port: an SR reads as PT 72 (RFC 5761 4: why
+	 * 72-76 are never used for RTP), so not the call's G.711 */
+	CU_ASSERT_EQUAL(sim_rtp_header(rtcp_sr, 12, 0, &seq), -EPROTO);
+	CU_ASSERT_EQUAL(sim_rtp_header(rtcp_sr, 12, 8, &seq), -EPROTO);
+	CU_ASSERT_EQUAL(sim_rtp_header(v1, 12, 0, &seq), -EPROTO);
+	CU_ASSERT_EQUAL(sim_rtp_header(pcmu, 11, 0, &seq), -EMSGSIZE);
+}
+
 static CU_TestInfo sim_stream_tests[] = {
+	{ "RTP fixed header read or refused", test_rtp_header },
 	{ "stream on time", test_on_time },
 	{ "stream late, not lost", test_late_not_lost },
 	{ "B-channel loss by time", test_lost_by_time },
