@@ -13,6 +13,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -52,19 +53,18 @@ def summary(proc, prog):
     return None
 
 
-def late_keys(obj, path=""):
-    """Every number under a key that speaks of lateness or drops, in sipgw's show stats."""
-    out = []
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            p = "%s.%s" % (path, k) if path else k
-            if isinstance(v, (dict, list)):
-                out += late_keys(v, p)
-            elif any(w in k.lower() for w in ("late", "drop", "overrun")) and isinstance(v, (int, float)):
-                out.append((p, v))
-    elif isinstance(obj, list):
-        for i, v in enumerate(obj):
-            out += late_keys(v, "%s[%d]" % (path, i))
+GW_COUNTER_RX = re.compile(r"late|media|lost|drop|overrun")
+
+
+def gw_counters(stats):
+    """sipgw's own counters of lateness and loss from `sipgwctl --json show stats` (a table of
+    name / labels / value rows, the metrics registry): {name: value summed over labels} for the
+    names that speak of it (late, media, lost, drop, overrun), histogram buckets left out."""
+    out = {}
+    for row in (stats or {}).get("stats", []):
+        name = row.get("name", "")
+        if GW_COUNTER_RX.search(name) and not name.endswith("_bucket"):
+            out[name] = out.get(name, 0) + row.get("value", 0)
     return out
 
 
@@ -150,8 +150,8 @@ def run_one(build, n, hold, rate, keep, ec=True, dtmf=True, shared=True):
             "pbx_cpu_pct": 100.0 * (pe - ps) / CLK_TCK / win if win > 0 else float("nan"),
             "phone_cpu_pct": 100.0 * (fe - fs) / CLK_TCK / win if win > 0 else float("nan"),
             "rss_idle_kb": rss_idle, "rss_full_kb": rss_full,
-            "gw_late": late_keys(stats_end) if stats_end else [],
-            "gw_late_at_full": late_keys(stats) if stats else [],
+            "gw_counters": gw_counters(stats_end), "gw_counters_full": gw_counters(stats),
+            "gw_stats_ok": stats_end is not None,
             "pdd_gw": pdd_gw, "load": os.getloadavg(),
         })
         ok = p is not None and f is not None
@@ -183,10 +183,12 @@ def print_one(fig):
         print("  %-22s its own clock: %d ticks, max %.2f ms late, >= 5 ms late %d, skipped %d"
               % ("", c["ticks"], c["max_late_ms"], c["late_ms_hist"]["<10"] + c["late_ms_hist"]["<20"] +
                  c["late_ms_hist"][">=20"], c["skipped"]))
-    if fig["gw_late"]:
-        print("  sipgw's own counters   %s" % ", ".join("%s=%s" % kv for kv in fig["gw_late"]))
+    if not fig["gw_stats_ok"]:
+        print("  sipgw's own counters   (sipgwctl show stats failed)")
     else:
-        print("  sipgw's own counters   (show stats has no lateness counter yet)")
+        c = fig["gw_counters"]
+        print("  sipgw's own counters   %s%s" % (", ".join("%s=%g" % kv for kv in sorted(c.items())),
+              "" if any("late" in k or "media" in k for k in c) else "  (no media lateness counter in show stats)"))
     print("  sipgw CPU              %.1f %% of a core at full load = %.4f %% per channel (whole run %.1f %%)"
           % (fig["gw_cpu_pct"], fig["gw_cpu_pct"] / n, fig["gw_cpu_run_pct"]))
     print("  rig CPU                load-pbx %.1f %%, load-phone %.1f %% of a core (rig I/O %s)"
