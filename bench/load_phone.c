@@ -105,7 +105,7 @@ struct lf {
 	struct iovec shiov[LF_SHARED_BATCH];
 	struct mmsghdr shmsg[LF_SHARED_BATCH];
 	long long shared_unknown;	/* from a port that is no call's */
-	struct {
+	struct lf_tot {
 		long long streams, frames, late, lost, reordered, dups, max_gap_us, late_streams, tx, other;
 	} tot;
 };
@@ -242,10 +242,26 @@ static void lf_invite(struct lf *lf, nua_handle_t *nh, const sip_t *sip)
 
 static void lf_shared_in(struct lf *lf);
 
+static void lf_tot_add(struct lf_tot *t, const struct lf_call *c)
+{
+	const struct sim_stream *s = &c->rx;
+
+	t->streams++;
+	t->frames += s->frames;
+	t->late += s->late;
+	t->lost += sim_stream_lost(s);
+	t->reordered += s->reordered;
+	t->dups += s->dups;
+	t->tx += c->tx;
+	t->other += c->rx_other;
+	if (s->late)
+		t->late_streams++;
+	if (s->max_gap_us > t->max_gap_us)
+		t->max_gap_us = s->max_gap_us;
+}
+
 static void lf_call_end(struct lf *lf, struct lf_call *c)
 {
-	struct sim_stream *s = &c->rx;
-
 	if (c->state == LF_FREE)
 		return;
 	if (lf->o.shared)
@@ -256,18 +272,7 @@ static void lf_call_end(struct lf *lf, struct lf_call *c)
 	}
 	if (lf->o.shared && lf->by_port[ntohs(c->remote.sin_port)] == (int16_t)(c - lf->calls) + 1)
 		lf->by_port[ntohs(c->remote.sin_port)] = 0;
-	lf->tot.streams++;
-	lf->tot.frames += s->frames;
-	lf->tot.late += s->late;
-	lf->tot.lost += sim_stream_lost(s);
-	lf->tot.reordered += s->reordered;
-	lf->tot.dups += s->dups;
-	lf->tot.tx += c->tx;
-	lf->tot.other += c->rx_other;
-	if (s->late)
-		lf->tot.late_streams++;
-	if (s->max_gap_us > lf->tot.max_gap_us)
-		lf->tot.max_gap_us = s->max_gap_us;
+	lf_tot_add(&lf->tot, c);
 	if (c->nh)
 		nua_handle_destroy(c->nh);
 	*c = (struct lf_call){ .state = LF_FREE, .fd = -1 };
@@ -449,6 +454,8 @@ static void lf_rtp_in(struct lf *lf, struct lf_call *c)
 	} while (n == LF_RX_BATCH);	/* fewer: drained, no read just to meet EAGAIN */
 }
 
+static void lf_summary(struct lf *lf);
+
 static int lf_media(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)
 {
 	struct lf *lf = (struct lf *)arg;
@@ -473,6 +480,9 @@ static int lf_media(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)
 			struct signalfd_siginfo si;
 
 			if (read(lf->sfd, &si, sizeof(si)) > 0 && !lf->stopping) {
+				/* the figures now: clearing what is left may take nua
+				 * a while; the last line printed is the one to read */
+				lf_summary(lf);
 				lf->stopping = 1;
 				nua_shutdown(lf->nua);
 			}
@@ -496,10 +506,12 @@ static void lf_deadline(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *a
 
 static void lf_summary(struct lf *lf)
 {
-	/* calls still up at the end (a timeout, a signal) count too */
+	struct lf_tot t = lf->tot;
+
+	/* calls still up (a timeout, a signal) count too, as they are now */
 	for (int i = 0; i < lf->o.max; i++)
 		if (lf->calls[i].state != LF_FREE)
-			lf_call_end(lf, &lf->calls[i]);
+			lf_tot_add(&t, &lf->calls[i]);
 	printf("{\"prog\":\"load_phone\",\"answered\":%d,\"refused\":%d,\"ended\":%d,\"secs\":%.2f,"
 	       "\"streams\":%lld,\"frames_rx\":%lld,\"frames_tx\":%lld,\"lost\":%lld,\"late\":%lld,"
 	       "\"late_streams\":%lld,\"reordered\":%lld,\"dups\":%lld,\"max_gap_ms\":%.1f,\"rx_other\":%lld,"
@@ -507,8 +519,8 @@ static void lf_summary(struct lf *lf)
 	       "\"clock\":{\"ticks\":%lld,\"skipped\":%lld,\"max_late_ms\":%.3f,\"late_ms_hist\":"
 	       "{\"<1\":%lld,\"<2\":%lld,\"<5\":%lld,\"<10\":%lld,\"<20\":%lld,\">=20\":%lld}}}\n",
 	       lf->answered, lf->refused, lf->ended, (mono_us() - lf->start_us) / 1e6,
-	       lf->tot.streams, lf->tot.frames, lf->tot.tx, lf->tot.lost, lf->tot.late, lf->tot.late_streams,
-	       lf->tot.reordered, lf->tot.dups, lf->tot.max_gap_us / 1000.0, lf->tot.other,
+	       t.streams, t.frames, t.tx, t.lost, t.late, t.late_streams,
+	       t.reordered, t.dups, t.max_gap_us / 1000.0, t.other,
 	       lf->o.shared, lf->shared_unknown,
 	       lf->clk.ticks, lf->clk.skipped, lf->clk.max_late_us / 1000.0,
 	       lf->clk.hist[0], lf->clk.hist[1], lf->clk.hist[2], lf->clk.hist[3], lf->clk.hist[4], lf->clk.hist[5]);
