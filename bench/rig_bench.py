@@ -30,8 +30,12 @@ PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 
 def cpu_ticks(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        s = f.read()
+    """utime + stime of pid, None once it has exited (a collapse can end a load process early)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            s = f.read()
+    except OSError:
+        return None
     fields = s[s.rindex(")") + 2:].split()
     return int(fields[11]) + int(fields[12])  # utime + stime
 
@@ -39,6 +43,13 @@ def cpu_ticks(pid):
 def rss_kb(pid):
     with open("/proc/%d/statm" % pid) as f:
         return int(f.read().split()[1]) * PAGE_KB
+
+
+def cpu_pct(t0, t1, secs):
+    """% of one core between two cpu_ticks() samples over secs; nan when one is missing."""
+    if t0 is None or t1 is None or secs <= 0:
+        return float("nan")
+    return 100.0 * (t1 - t0) / CLK_TCK / secs
 
 
 def summary(proc, prog):
@@ -161,10 +172,10 @@ def run_one(build, n, hold, rate, keep, ec=True, dtmf=True, shared=True):
         win = te - ts
         fig.update({
             "pbx": p, "phone": f, "window_s": win,
-            "gw_cpu_pct": 100.0 * (ge - gs) / CLK_TCK / win if win > 0 else float("nan"),
-            "gw_cpu_run_pct": 100.0 * (g1 - g0) / CLK_TCK / (t1 - t0),
-            "pbx_cpu_pct": 100.0 * (pe - ps) / CLK_TCK / win if win > 0 else float("nan"),
-            "phone_cpu_pct": 100.0 * (fe - fs) / CLK_TCK / win if win > 0 else float("nan"),
+            "gw_cpu_pct": cpu_pct(gs, ge, win),
+            "gw_cpu_run_pct": cpu_pct(g0, g1, t1 - t0),
+            "pbx_cpu_pct": cpu_pct(ps, pe, win),
+            "phone_cpu_pct": cpu_pct(fs, fe, win),
             "rss_idle_kb": rss_idle, "rss_full_kb": rss_full,
             "gw_counters": gw_counters(stats_end), "gw_counters_full": gw_counters(stats),
             "gw_stats_ok": stats_end is not None,
