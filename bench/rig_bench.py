@@ -17,6 +17,7 @@ import re
 import resource
 import shutil
 import signal
+import subprocess
 import sys
 import time
 
@@ -138,9 +139,9 @@ def run_one(build, n, hold, rate, keep, ec=True, dtmf=True, shared=True):
         rss_full = rss_kb(gpid)
         stats = None
         try:
-            stats = tb.ctl("show", "stats", json=True)
-        except (fl.FlowError, OSError, ValueError):
-            pass
+            stats = tb.ctl("show", "stats", json=True, timeout=10)
+        except (fl.FlowError, OSError, ValueError, subprocess.TimeoutExpired) as e:
+            notes.append("show stats at full load: %s" % e)
         try:
             pbx.wait_line(r"load_pbx: clearing", stream="err", timeout=hold + 30)
         except fl.FlowError as e:
@@ -148,9 +149,9 @@ def run_one(build, n, hold, rate, keep, ec=True, dtmf=True, shared=True):
         te, ge, pe, fe = time.monotonic(), cpu_ticks(gpid), cpu_ticks(pbx.p.pid), cpu_ticks(phone.p.pid)
         stats_end = None
         try:
-            stats_end = tb.ctl("show", "stats", json=True)
-        except (fl.FlowError, OSError, ValueError):
-            pass
+            stats_end = tb.ctl("show", "stats", json=True, timeout=10)
+        except (fl.FlowError, OSError, ValueError, subprocess.TimeoutExpired) as e:
+            notes.append("show stats at the window's end: %s" % e)
         try:
             pbx.wait_exit(timeout + 30)
         except fl.FlowError as e:
