@@ -145,6 +145,7 @@ bench: deps
 	$(BUILD)/codec-bench
 	$(PYTHON) bench/bench.py --build $(BUILD) --rig $(RIG_N)
 	$(PYTHON) bench/bench.py --build $(BUILD)
+	$(PYTHON) bench/bench_mem.py --build $(BUILD)
 
 # CPU per traced message: pcap and ladders (bench/bench_trace.c), figures only
 $(BUILD)/bench-trace: $(call obj,bench/bench_trace.c) $(BUILD)/libsipgw.a

@@ -58,6 +58,11 @@ def pct(sorted_vals, p):
     return sorted_vals[min(len(sorted_vals) - 1, (len(sorted_vals) * p) // 100)]
 
 
+MEDIA_LINE = re.compile(r"media thread (\S+): (\d+) ticks, lateness p50 ([\d.]+) ms p99 ([\d.]+) ms "
+                        r"max ([\d.]+) ms, (\d+) of (\d+) frames late \(>10 ms\), (\d+) dropped; "
+                        r"from the line (\d+) of (\d+) frames late")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--build", default="build", help="build directory holding sipgw and the simulators")
@@ -149,6 +154,11 @@ def main():
                           r"p50 ([\d.]+) ms p99 ([\d.]+) ms max ([\d.]+) ms", ln)
             if m:
                 summ = (int(m.group(1)), float(m.group(2)), float(m.group(3)), float(m.group(4)))
+        # sipgw's own view of its media clocks: one exit line per media thread
+        media = [m.groups() for m in (MEDIA_LINE.search(ln) for ln in gw.errlines()) if m]
+        # the PBX's view: audio frames it heard per call, against 50 a second of hold
+        rx = sorted(int(m.group(1)) for m in (re.search(r"call \d+ audio rx_frames=(\d+)", t)
+                                              for _, t in fl.timed(lines, "EVENT")) if m)
         cpu_s = (ticks1 - ticks0) / CLK_TCK
         run_s = t1 - t0
 
@@ -175,6 +185,15 @@ def main():
             print("  post-dial delay in gw  (no summary line from sipgw)")
         print("  SETUP -> CONNECT e2e   p50 %s ms  p99 %s ms  max %s ms  (at the PBX, 1 ms resolution)"
               % (pct(s2c, 50), pct(s2c, 99), s2c[-1] if s2c else "nan"))
+        for th, ticks, p50, p99, mx, late, frames, dropped, rx_late, rx_frames in media:
+            print("  media lateness %-8s %s ticks, p50 %s ms p99 %s ms max %s ms; to the PBX %s of %s frames "
+                  "late (>10 ms), %s dropped; from the PBX %s of %s waited > 10 ms  (sipgw's own clocks)"
+                  % (th, ticks, p50, p99, mx, late, frames, dropped, rx_late, rx_frames))
+        if not media:
+            print("  media lateness         (no media thread line from sipgw)")
+        if rx:
+            print("  PBX heard              p50 %s, min %s audio frames per call of ~%d in %.2f s of hold  "
+                  "(the simulator's view)" % (pct(rx, 50), rx[0], int(a.hold * 50), a.hold))
         print("  sipgw CPU              %.2f s over %.2f s = %.1f %% of one core, %.3f CPU-ms/call"
               % (cpu_s, run_s, 100.0 * cpu_s / run_s, 1000.0 * cpu_s / max(1, len(calls))))
         print("  sipgw memory           idle RSS %d kB, peak RSS sampled %d kB, VmHWM %d kB, "
@@ -189,11 +208,12 @@ def main():
             print("  note: sipgw exited with %s" % grc)
         ok = len(done) > 0
         print("SUMMARY: %d/%d calls completed, %.1f calls/s, pdd p50 %s ms p99 %s ms, setup->connect p50 %s ms "
-              "p99 %s ms, sipgw %.1f%% CPU %.3f ms/call, RSS %.1f kB/channel"
+              "p99 %s ms, sipgw %.1f%% CPU %.3f ms/call, RSS %.1f kB/channel, media frames late %s dropped %s"
               % (len(done), n, len(calls) / span_s if span_s > 0 else 0.0,
                  "%.3f" % summ[1] if summ else "?", "%.3f" % summ[2] if summ else "?",
                  pct(s2c, 50), pct(s2c, 99), 100.0 * cpu_s / run_s, 1000.0 * cpu_s / max(1, len(calls)),
-                 per_chan))
+                 per_chan, sum(int(m[5]) + int(m[8]) for m in media) if media else "?",
+                 sum(int(m[7]) for m in media) if media else "?"))
     except (fl.FlowError, OSError) as e:
         print("bench: %s" % e, file=sys.stderr)
         print(tb.dump(), file=sys.stderr)

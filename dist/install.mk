@@ -31,7 +31,8 @@ INSTALL       ?= install
 INST_BINS  := $(filter $(BUILD)/sipgw $(BUILD)/sipgwctl,$(PROGS))
 INST_SIMS  := $(filter-out $(INST_BINS),$(PROGS))
 MAN_PAGES  := man/sipgw.8 man/sipgwctl.8 man/sipgw.conf.5
-EXAMPLES   := conf/sipgw.conf conf/sipgw-dahdi.conf conf/dahdi-system.conf dist/kamailio-sipgw.cfg
+EXAMPLES   := conf/sipgw.conf conf/sipgw-dahdi.conf conf/dahdi-system.conf dist/kamailio-sipgw.cfg \
+	      dist/kamailio-dispatcher.cfg dist/kamailio-dispatcher.list
 
 .PHONY: install install-progs uninstall deb test-package
 install-progs: $(PROGS)

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/config.h"
@@ -93,13 +94,33 @@ static void d_conn_cb(void *arg, int fd)
 	hw->cbs->d_readable(hw->arg);
 }
 
+/* How long a datagram waited in our socket: the kernel stamps it as the far
+ * end sends (SO_TIMESTAMPNS, CLOCK_REALTIME); -1 without a stamp. Read in
+ * the same recvmsg, so it costs no system call. */
+static long long b_waited_ns(struct msghdr *mh)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+			struct timespec ts, now;
+
+			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+			clock_gettime(CLOCK_REALTIME, &now);
+			return (now.tv_sec - ts.tv_sec) * 1000000000LL + (now.tv_nsec - ts.tv_nsec);
+		}
+	return -1;
+}
+
 static void b_conn_cb(void *arg, int fd)
 {
 	struct span_hw *hw = arg;
 	uint8_t buf[LB_AUDIO_DGRAM + 8];
+	union { char b[CMSG_SPACE(sizeof(struct timespec))]; struct cmsghdr align; } ctl;
 
 	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), MSG_TRUNC);
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
+				     .msg_controllen = sizeof(ctl.b) };
+		ssize_t n = recvmsg(fd, &mh, MSG_TRUNC);
 		if (recv_hang_up(n, fd)) {
 			LOGN(LSS_Q931, "span %s: B-channel peer went away (%lu empty, %lu malformed "
 			     "datagrams dropped)", hw->name, hw->b.empty, hw->b.bad);
@@ -122,6 +143,8 @@ static void b_conn_cb(void *arg, int fd)
 				   hw->name, n, LB_AUDIO_DGRAM, hw->b.bad);
 			continue;
 		}
+		if (hw->cbs->b_waited)
+			hw->cbs->b_waited(hw->arg, buf[0], b_waited_ns(&mh));
 		hw->cbs->b_frame(hw->arg, buf[0], buf + 1, LB_AUDIO_SAMPLES);
 	}
 }
@@ -141,6 +164,10 @@ static void accept_cb(struct span_hw *hw, struct lb_sock *s, loop_fd_h *h, const
 	}
 	s->cfd = fd;
 	s->empty = s->bad = 0;
+	/* the audio's stamps: how long each frame waited for us (b_conn_cb) */
+	if (s == &hw->b && setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &(int){ 1 }, sizeof(int)) < 0)
+		LOGW(LSS_Q931, "span %s: SO_TIMESTAMPNS: %s (no B-channel wait figures)", hw->name,
+		     strerror(errno));
 	if (loop_fd_alloc(&s->cw, hw->root, fd, h, hw) < 0) {
 		close(fd);
 		s->cfd = -1;

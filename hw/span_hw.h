@@ -27,6 +27,11 @@ struct span_hw_cbs {
 	/* 20 ms of audio passed on the line: only back ends with clocks_media
 	 * call it, once per 160 samples the hardware delivers. */
 	void (*tick)(void *arg);
+	/* Optional, just before b_frame: how long that frame waited between
+	 * its arrival and our read, in ns (-1 unknown), for the media
+	 * lateness figures. Back ends whose frames come with the tick (a
+	 * card) do not call it: the tick's lateness is theirs. */
+	void (*b_waited)(void *arg, int chan, long long waited_ns);
 };
 
 struct span_hw_ops {

@@ -7,6 +7,7 @@
 
 #include "core/cfg_gen.h"
 #include "core/config.h"
+#include "core/media_late.h"
 
 struct su_root_s;
 struct route;
@@ -60,6 +61,10 @@ struct gw {
 	struct stats *stats;		/* the metrics registry (gw_metrics.c) */
 	struct metrics_http *metrics;	/* its Prometheus endpoint (metrics.listen), or NULL */
 	struct trace *trace;		/* pcap and per-call ladders (core/trace.h) */
+	/* Per media thread, how late its clocks ran (gw_media.c). One today:
+	 * the event loop's, "media0"; the media engine's workers take one each. */
+#define GW_MEDIA_THREADS 1
+	struct media_late media_late[GW_MEDIA_THREADS];
 	long long t_start_us;		/* when it started (mono_us) */
 	int sfd;
 	struct loop_fd *sig_w;
@@ -70,6 +75,8 @@ struct gw {
 /** The gateway's own commands (show version); each gw_*.c file has its
  * registration function, called once the parts are up. 0 or -errno. */
 int gw_ctl_register(struct gw *gw);
+/** RLIMIT_NOFILE raised to what cfg's spans need at full load, logged (gw_limits.c). */
+void gw_limits_apply(const struct gw_config *cfg);
 /** show calls, clear call, debug sip|rtp (gw_calls.c). */
 int gw_calls_register(struct gw *gw);
 /** show dial-peers, show dial-peer match (gw_dialpeers.c). */
@@ -82,6 +89,12 @@ int gw_spans_register(struct gw *gw);
  * stats`. gw_metrics_free() goes after every part the registry reads. */
 int gw_metrics_register(struct gw *gw);
 void gw_metrics_free(struct gw *gw);
+/** The media threads' lateness figures: initialised before the spans
+ * start (gw_media_init), in the metrics (gw_media_register, from
+ * gw_metrics_register) and one exit line per thread (gw_media_summary). */
+void gw_media_init(struct gw *gw);
+int gw_media_register(struct gw *gw);
+void gw_media_summary(struct gw *gw);
 /** The trace: made from config trace.* before the spans and SIP (gw_trace.c). */
 int gw_trace_start(struct gw *gw);
 /** debug pcap on FILE|off, ladder CALL (gw_trace.c). */

@@ -193,6 +193,8 @@ int gw_metrics_register(struct gw *gw)
 		if ((rc = stats_family_add(gw->stats, NULL, &p)))
 			return rc;
 	}
+	if ((rc = gw_media_register(gw)))
+		return rc;
 	if ((rc = ctl_register(gw->ctl, "show stats", "show stats [FILTER]", cmd_show_stats, gw)))
 		return rc;
 	if (!gw->cfg.ops.metrics_listen[0])

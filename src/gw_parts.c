@@ -36,6 +36,7 @@ void gw_sip_params(struct gw *gw, const struct gw_config *cfg, struct sip_ua_par
 		.arg = gw->route,
 		.available_h = route_legs_available, .available_arg = &gw->legs,
 		.reg = gw->reg, .trace = gw->trace,
+		.late = &gw->media_late[0],	/* one media thread today: the loop's */
 		.udp_rmem = (unsigned)cfg->sip_udp_rmem_kb * 1024,
 		.tcp = cfg->sip_tcp, .tls_port = cfg->sip_tls_port, .tls_cert = cfg->sip_tls_cert,
 		.tls_key = cfg->sip_tls_key, .tls_ca = cfg->sip_tls_ca, .tls_verify = cfg->sip_tls_verify,
@@ -62,6 +63,7 @@ int gw_span_start(struct gw *gw, const struct gw_config *cfg, const struct cfg_s
 		.arg = gw->route, .t302_ms = cfg->timers.t302_ms,
 		.reserved = cfg->emergency.n ? cfg->emergency.reserved_channels : 0,
 		.moh = gw->moh, .trace = gw->trace,	/* a span added by a reload too */
+		.late = &gw->media_late[0],	/* one media thread today: the loop's */
 	};
 	int rc;
 

@@ -92,7 +92,7 @@ static void reload_spans(struct gw *gw, struct gw_config *cfg, struct reload_rep
 			cfg_diff_span_restart(span_config(sp), ns, &rep->rs);
 			cfg_diff_span_keep(span_config(sp), ns);
 			span_reconfigure(sp, ns, cfg->timers.t302_ms);
-			if (gw->legs.retired & 1u << i) {
+			if (route_legs_retired(&gw->legs, i)) {
 				span_busy_all(sp, 0);
 				LOGN(LSS_CORE, "reload: span %s is back in the config: in service for new calls",
 				     span_name(sp));
@@ -101,7 +101,7 @@ static void reload_spans(struct gw *gw, struct gw_config *cfg, struct reload_rep
 			route_legs_retire_span(&gw->legs, sp, 0);
 			continue;
 		}
-		if (gw->legs.retired & 1u << i)
+		if (route_legs_retired(&gw->legs, i))
 			continue;
 		route_legs_retire_span(&gw->legs, sp, 1);
 		span_busy_all(sp, 1);
@@ -202,6 +202,8 @@ static int reload_do(struct gw *gw, const char *who, struct reload_report *rep)
 	if (gw->reg && (rc = registrar_reload(gw->reg, &g->cfg.reg)))
 		note(rep, "registrar users not reloaded: %s (the old users stay)", strerror(-rc));
 	reload_spans(gw, &g->cfg, rep);
+	if (rep->n_added)
+		gw_limits_apply(&g->cfg);	/* new spans' calls need their fds too */
 	if ((rc = reload_health(gw, &g->cfg)))
 		LOGE(LSS_CORE, "reload: options keepalive not restarted: %s", strerror(-rc));
 	bridge_set_ring_no_answer(gw->br, g->cfg.timers.ring_no_answer_ms);

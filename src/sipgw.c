@@ -151,6 +151,7 @@ static int gw_start(struct gw *gw)
 	sigset_t mask;
 	int rc;
 
+	gw_media_init(gw);
 	if ((rc = gw_trace_start(gw)))
 		return rc;
 	bp.ladder = trace_ladder(gw->trace);
@@ -224,6 +225,7 @@ static void gw_stop(struct gw *gw)
 	route_free(gw->route);
 	for (int i = 0; i < gw->n_spans; i++)
 		span_free(gw->spans[i]);
+	gw_media_summary(gw);	/* every media clock stopped */
 	moh_free(gw->moh);
 	sip_keepalive_free(gw->ka);
 	sip_ua_free(gw->ua);
@@ -272,8 +274,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (check_only) {
-		printf("%s: OK (%d span(s), %zu dial-peer(s), %s, %d emergency number(s))\n", file,
-		       boot.n_spans, boot.n_peers, boot.reg.enabled ? "registrar" : "no registrar",
+		printf("%s: OK (%d span(s), %d B-channel(s), %zu dial-peer(s), %s, %d emergency number(s))\n",
+		       file, boot.n_spans, config_bchans(&boot), boot.n_peers, boot.reg.enabled ? "registrar" : "no registrar",
 		       boot.emergency.n);
 		config_free(&boot);
 		return 0;
@@ -292,6 +294,7 @@ int main(int argc, char **argv)
 	gw.root = su_root_create(NULL);
 	su_root_threading(gw.root, 0);	/* one thread: stack and bridge share the loop */
 	gw.t_start_us = mono_us();
+	gw_limits_apply(&gw.cfg);
 	rc = gw_start(&gw);
 	if (rc) {
 		LOGE(LSS_CORE, "start-up failed: %s", strerror(-rc));

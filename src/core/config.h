@@ -10,7 +10,11 @@
 #include "core/log.h"
 #include "core/dialpeer.h"
 
-#define CFG_MAX_SPANS 16
+/* DAHDI's own limits (DAHDI_MAX_SPANS, DAHDI_MAX_CHANNELS in dahdi/kernel.h):
+ * a full chassis. Spans are kept in fixed arrays of this size (a few hundred
+ * bytes of config per span, a pointer elsewhere), simpler than allocated
+ * ones and still small; a span's own state is allocated when it starts. */
+#define CFG_MAX_SPANS 128
 #define CFG_MAX_TGS 16
 #define CFG_NAME 32
 
@@ -203,6 +207,10 @@ int config_load(struct gw_config *cfg, const char *path, char *err, size_t errle
 void config_free(struct gw_config *cfg);
 const struct cfg_span *config_span(const struct gw_config *cfg, const char *name);
 const char *span_framing_name(enum span_framing f);
+/** The B-channels of a span: T1 23 (24 in NFAS without a D-channel), E1 30. */
+int config_span_bchans(const struct cfg_span *sp);
+/** Every span's B-channels together. */
+int config_bchans(const struct gw_config *cfg);
 /** True when the address ip (IPv4 or IPv6) falls in one of the list's
  * prefixes (core/netaddr.h: "a.b.c.d[/len]", "x:x::x[/len]"). */
 int cfg_list_match_addr(const struct cfg_list *l, const char *ip);

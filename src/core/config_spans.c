@@ -217,7 +217,8 @@ int load_spans(struct ctx *c, struct gw_config *cfg, const config_setting_t *lis
 	if (!config_setting_is_list(list))
 		return fail(c, list, "'spans' must be a list ( { ... }, ... )");
 	if (n > CFG_MAX_SPANS)
-		return fail(c, list, "at most %d spans", CFG_MAX_SPANS);
+		return fail(c, list, "%d spans: at most %d (DAHDI's own limit, a full chassis)", n,
+			    CFG_MAX_SPANS);
 	for (int i = 0; i < n && !rc; i++) {
 		const config_setting_t *g = config_setting_get_elem(list, i);
 		struct cfg_span *sp = &cfg->spans[i];
@@ -318,7 +319,10 @@ int load_tgs(struct ctx *c, struct gw_config *cfg, const config_setting_t *list)
 		spans = config_setting_get_member(g, "spans");
 		if (!spans || !config_setting_is_array(spans) || !config_setting_length(spans))
 			return fail(c, g, "trunk group '%s' needs 'spans' = [ \"span\", ... ]", tg->name);
-		for (k = 0; k < config_setting_length(spans) && k < CFG_MAX_SPANS; k++) {
+		if (config_setting_length(spans) > CFG_MAX_SPANS)
+			return fail(c, spans, "trunk group '%s': %d spans, at most %d", tg->name,
+				    config_setting_length(spans), CFG_MAX_SPANS);
+		for (k = 0; k < config_setting_length(spans); k++) {
 			v = config_setting_get_string_elem(spans, k);
 			if (!v || !config_span(cfg, v))
 				return fail(c, spans, "trunk group '%s': \"%s\" is no span", tg->name, v ? v : "?");
@@ -336,6 +340,22 @@ const struct cfg_span *config_span(const struct gw_config *cfg, const char *name
 		if (!strcmp(cfg->spans[i].name, name))
 			return &cfg->spans[i];
 	return NULL;
+}
+
+int config_span_bchans(const struct cfg_span *sp)
+{
+	if (sp->framing == FRAMING_E1)
+		return 30;	/* timeslots 1-15, 17-31; D on 16 */
+	return sp->nfas_group && sp->nfas_d == NFAS_D_NONE ? 24 : 23;
+}
+
+int config_bchans(const struct gw_config *cfg)
+{
+	int n = 0;
+
+	for (int i = 0; i < cfg->n_spans; i++)
+		n += config_span_bchans(&cfg->spans[i]);
+	return n;
 }
 
 const char *span_framing_name(enum span_framing f) { return f == FRAMING_E1 ? "E1" : "T1"; }

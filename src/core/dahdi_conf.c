@@ -12,8 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
-#define DC_MAX_ASSIGN 256
-#define DC_MAX_CHANNO 1024
+#define DC_MAX_ASSIGN 1024	/* ranges: 128 E1s written as bchan=a-b,c-d + hardhdlc=e take 384 */
+#define DC_MAX_CHANNO DAHDI_CONF_MAX_CHANNO
 
 /* A channel line, kept until every span is known (it may come before its
  * span= line, and channel numbers depend on every span before it). */
@@ -141,9 +141,12 @@ static int dc_chanlist(struct dc_parse *p, const char *key, int kind, char *val,
 		hi = lo;
 		if (end != tok && *end == '-')
 			hi = strtol(end + 1, &end, 10);
-		if (end == tok || *end || lo < 1 || hi < lo || hi > DC_MAX_CHANNO)
+		if (end == tok || *end || lo < 1 || hi < lo)
 			return dc_fail(p, line, "%s=%s: '%s' is no channel or range (like 1-23)", key,
 				       val, tok);
+		if (hi > DC_MAX_CHANNO)
+			return dc_fail(p, line, "%s=%s: channel %ld is past DAHDI's %d channels "
+				       "(DAHDI_MAX_CHANNELS)", key, val, hi, DC_MAX_CHANNO);
 		if (p->n_as == DC_MAX_ASSIGN)
 			return dc_fail(p, line, "more than %d channel ranges", DC_MAX_ASSIGN);
 		a = &p->as[p->n_as++];
@@ -204,6 +207,10 @@ static int dc_layout(struct dc_parse *p)
 			return dc_fail(p, dc->spans[i].line, "span %d without span %d before it: DAHDI "
 				       "numbers channels span after span, so list every span", dc->spans[i].num,
 				       i + 1);
+		if (base + dc->spans[i].n_chans - 1 > DC_MAX_CHANNO)
+			return dc_fail(p, dc->spans[i].line, "span %d would have channels %d-%d: DAHDI has "
+				       "%d channels at most (DAHDI_MAX_CHANNELS)", dc->spans[i].num, base,
+				       base + dc->spans[i].n_chans - 1, DC_MAX_CHANNO);
 		dc->spans[i].base = base;
 		base += dc->spans[i].n_chans;
 	}

@@ -9,7 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DAHDI_CONF_MAX_SPANS 32
+#define DAHDI_CONF_MAX_SPANS 128	/* DAHDI_MAX_SPANS */
+#define DAHDI_CONF_MAX_CHANNO 1024	/* DAHDI_MAX_CHANNELS: channels of all spans */
 #define DAHDI_CONF_T1_CHANS 24
 #define DAHDI_CONF_E1_CHANS 31
 

@@ -44,7 +44,7 @@ struct lcall {
 	struct lkey keys[LADDER_KEYS];
 	int n_keys;
 	struct ev *ev;
-	int n_ev;
+	int n_ev, cap_ev;	/* grown by doubling: a call has a dozen messages, rarely the maximum */
 	unsigned dropped;
 	int ended, written;
 	long long end_ms;
@@ -150,10 +150,19 @@ static void call_take(struct lcall *c, struct ev *e)
 		ev_clear(e);
 		return;
 	}
-	if (!c->ev && !(c->ev = calloc(LADDER_MAX_EVENTS, sizeof(*c->ev)))) {
-		c->dropped++;
-		ev_clear(e);
-		return;
+	if (c->n_ev == c->cap_ev) {
+		/* LADDER_MAX_EVENTS up front cost ~18 KiB a call (issue 14: memory per call) */
+		int cap = c->cap_ev ? 2 * c->cap_ev : LADDER_FIRST_EVENTS;
+		struct ev *ev = realloc(c->ev, (size_t)(cap < LADDER_MAX_EVENTS ? cap : LADDER_MAX_EVENTS) *
+					sizeof(*ev));
+
+		if (!ev) {
+			c->dropped++;
+			ev_clear(e);
+			return;
+		}
+		c->ev = ev;
+		c->cap_ev = cap < LADDER_MAX_EVENTS ? cap : LADDER_MAX_EVENTS;
 	}
 	for (i = c->n_ev; i > 0 && c->ev[i - 1].t_us > e->t_us; i--)
 		c->ev[i] = c->ev[i - 1];

@@ -12,6 +12,7 @@ struct su_root_s;
 struct ladder;
 
 #define LADDER_MAX_EVENTS 256	/* per call; past it the rest is counted, not kept */
+#define LADDER_FIRST_EVENTS 16	/* room made at a call's first message, doubled as needed */
 #define LADDER_KEEP	  64	/* ended calls kept for "sipgwctl ladder" */
 #define LADDER_PENDING	  512	/* messages of no call known yet (a SETUP before its call) */
 #define LADDER_LINGER_MS  2000	/* after hang-up, messages still come (ACK of a final

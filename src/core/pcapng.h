@@ -26,7 +26,7 @@
 #define PCAPNG_OPT_IF_TSRESOL	9
 #define PCAPNG_OPT_EPB_FLAGS	2
 
-#define PCAPNG_MAX_IFS	64
+#define PCAPNG_MAX_IFS	160	/* a D-channel each of up to 128 spans, the SIP side's */
 #define PCAPNG_MODE	0640	/* the files' permissions (before the umask) */
 #define PCAPNG_SNAPLEN	65535
 

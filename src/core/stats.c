@@ -344,6 +344,16 @@ void stats_observe(struct stats_series *s, double v)
 	s->value += v;
 }
 
+void stats_hist_set(struct stats_series *s, const unsigned long long *buckets, size_t n,
+		    unsigned long long count, double sum)
+{
+	if (!s || s->f->type != STATS_HISTOGRAM || n != s->f->n_bounds)
+		return;
+	memcpy(s->buckets, buckets, n * sizeof(buckets[0]));
+	s->count = count;
+	s->value = sum;
+}
+
 double stats_value(const struct stats_series *s) { return s ? s->value : 0; }
 unsigned long long stats_hist_count(const struct stats_series *s) { return s ? s->count : 0; }
 double stats_hist_sum(const struct stats_series *s) { return s ? s->value : 0; }

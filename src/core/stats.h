@@ -56,6 +56,13 @@ static inline void stats_inc(struct stats_series *s) { stats_add(s, 1); }
 void stats_set(struct stats_series *s, double v);
 /** Histogram: one observation of v. */
 void stats_observe(struct stats_series *s, double v);
+/** Histogram, from a collect hook: a module that keeps its own histogram
+ * (on another thread, core/media_late.h) sets it whole. buckets[i] counts
+ * the observations <= bounds[i] and above the bound before (not
+ * cumulative), one per bound of the family (n must be its n_bounds); count
+ * includes those above the last bound. */
+void stats_hist_set(struct stats_series *s, const unsigned long long *buckets, size_t n,
+		    unsigned long long count, double sum);
 double stats_value(const struct stats_series *s);
 /** Histogram: observations so far, and their sum. */
 unsigned long long stats_hist_count(const struct stats_series *s);

@@ -7,6 +7,7 @@
 
 #include "core/fsm.h"
 #include "core/log.h"
+#include "core/media_late.h"
 #include "q931/span.h"
 #include "rtp/media.h"
 #include "span_hw.h"
@@ -47,6 +48,8 @@ struct span {
 						 * being handled (span_event) */
 	struct loop_timer *pri_timer;		/* libpri's next scheduled timer */
 	struct loop_ticker *tick;		/* 20 ms B-channel clock */
+	struct media_late *late;		/* its media thread's lateness figures, or NULL */
+	struct media_clock mclk;		/* the ideal times of its ticks (span_tick.c) */
 	struct pri_leg *chans[SPAN_MAX_CHANS];	/* who holds each B-channel, by number */
 	int bchans[SPAN_MAX_CHANS];		/* the B-channel numbers, ascending */
 	int n_b;
@@ -198,7 +201,16 @@ int span_redirect_q931(enum leg_redirect why);
 int pri_leg_state(const struct pri_leg *pl);
 /** Its state by the spec's name ("ACTIVE"), for sipgwctl. */
 const char *pri_leg_state_name(const struct pri_leg *pl);
-void pri_leg_tick(struct pri_leg *pl);
+/** The leg's frame for this tick onto its B-channel: 1 sent, 0 none due, -errno
+ * the write failed (the frame is lost). */
+int pri_leg_tick(struct pri_leg *pl);
+/** The span's 20 ms tick: every B-channel in a call plays a frame, timed
+ * against the span's media clock (span_tick.c). */
+void span_media_tick(struct span *sp);
+void span_media_clock_start(struct span *sp);
+/** span_hw_cbs.b_waited: a frame from the line waited this long in the
+ * span's socket before it goes on to the call's other side (span_tick.c). */
+void span_media_waited(void *arg, int chan, long long waited_ns);
 void pri_leg_frame_in(struct pri_leg *pl, const uint8_t *frame, size_t len);
 void span_reschedule(struct span *sp);
 int span_hunt(struct span *sp);

@@ -95,6 +95,7 @@ static void pm_play(struct media_port *mp, const int16_t *frame)
 	if (pl->held)
 		return;	/* held by the SIP side: music or silence instead (pri_leg_tick) */
 	if (m->q_len == PM_QUEUE) {	/* the far side runs fast: drop the oldest */
+		media_late_drop(pl->span->late, 1);
 		m->q_head = (m->q_head + 1) % PM_QUEUE;
 		m->q_len--;
 	}
@@ -235,20 +236,21 @@ void pri_media_cleanup(struct pri_leg *pl)
 	m->ringback = NULL;
 }
 
-void pri_leg_tick(struct pri_leg *pl)
+int pri_leg_tick(struct pri_leg *pl)
 {
 	struct pri_media *m = &pl->med;
 	enum g711_law law = span_law(pl->span);
 	int16_t out[MEDIA_FRAME];
 	uint8_t wire[MEDIA_FRAME];
+	int rc;
 
 	if (pl->fi.state == PRI_ST_RELEASED)
-		return;
+		return 0;
 	if (pl->held && pl->span->moh) {
 		moh_frame(pl->span->moh, &pl->moh_pos, law, wire, sizeof(wire));
 		g711_law_decode(law, wire, m->line_out, MEDIA_FRAME);
-		pl->span->hw_ops->b_write(pl->span->hw, pl->chan, wire, MEDIA_FRAME);
-		return;
+		rc = pl->span->hw_ops->b_write(pl->span->hw, pl->chan, wire, MEDIA_FRAME);
+		return rc ? rc : 1;
 	}
 	if (pl->held || !media_pull(&pl->port, out)) {
 		if (!pl->held && m->q_len) {
@@ -273,7 +275,8 @@ void pri_leg_tick(struct pri_leg *pl)
 		pm_fax_check(pl, m->ft_out, out, "to the PBX");
 	memcpy(m->line_out, out, sizeof(out));
 	g711_law_encode(law, out, wire, MEDIA_FRAME);
-	pl->span->hw_ops->b_write(pl->span->hw, pl->chan, wire, MEDIA_FRAME);
+	rc = pl->span->hw_ops->b_write(pl->span->hw, pl->chan, wire, MEDIA_FRAME);
+	return rc ? rc : 1;
 }
 
 /* Hand the oldest delayed frame on; a frame a digit touched goes as

@@ -713,11 +713,7 @@ static void b_frame(void *arg, int chan, const uint8_t *frame, size_t len)
 
 static void tick_cb(void *arg)
 {
-	struct span *sp = arg;
-
-	for (int i = 0; i < sp->n_b; i++)
-		if (sp->chans[sp->bchans[i]])
-			pri_leg_tick(sp->chans[sp->bchans[i]]);
+	span_media_tick(arg);
 }
 
 static const struct span_hw_cbs hw_cbs = {
@@ -725,6 +721,7 @@ static const struct span_hw_cbs hw_cbs = {
 	.link = link_cb,
 	.b_frame = b_frame,
 	.tick = tick_cb,
+	.b_waited = span_media_waited,
 };
 
 static void pri_msg_cb(struct pri *pri, char *s)
@@ -767,6 +764,7 @@ int span_alloc(struct span **spp, const struct span_params *p)
 	sp->reserved = p->reserved;
 	sp->moh = p->moh;
 	sp->trace = p->trace;
+	sp->late = p->late;
 	LIST_INIT(&sp->legs);
 	/* T1: 23 B + D on 24; E1: 30 B on timeslots 1-15, 17-31, D on 16. */
 	for (int c = 1; c <= (p->cfg->framing == FRAMING_E1 ? 31 : 23); c++)
@@ -791,6 +789,7 @@ int span_alloc(struct span **spp, const struct span_params *p)
 	    /* a card clocks its span's audio itself (span_hw_ops.clocks_media) */
 	    (!sp->hw_ops->clocks_media && (rc = loop_ticker_alloc(&sp->tick, p->root, 20, tick_cb, sp))))
 		goto err;
+	span_media_clock_start(sp);
 	LOGN(LSS_Q931, "span %s: %s %s %s, %d B-channels, %s law, at %s", p->cfg->name,
 	     span_framing_name(p->cfg->framing), p->cfg->switch_name,
 	     p->cfg->role == ROLE_NETWORK ? "network" : "cpe", sp->n_b,

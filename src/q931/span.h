@@ -9,6 +9,7 @@
 struct su_root_s;
 struct span;
 struct moh;
+struct media_late;
 struct span_hw_ops;
 
 #define SPAN_MAX_CHANS 32	/* B-channel numbers 1..31 */
@@ -33,6 +34,7 @@ struct span_params {
 	const struct moh *moh;	/* music for a PBX party the SIP side holds (NULL: silence) */
 	const struct span_hw_ops *hw_ops;	/* NULL: by cfg->type; tests/fuzz gives its own */
 	struct trace *trace;	/* every D-channel frame goes to it (pcap, ladders); NULL: none */
+	struct media_late *late;	/* its media thread's tick lateness (core/media_late.h); NULL: none */
 };
 
 int span_alloc(struct span **spp, const struct span_params *p);

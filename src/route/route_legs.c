@@ -22,8 +22,15 @@ int route_legs_add_span(struct route_legs *rl, struct span *sp)
 void route_legs_retire_span(struct route_legs *rl, const struct span *sp, int on)
 {
 	for (int i = 0; i < rl->n_spans; i++)
-		if (rl->spans[i] == sp)
-			rl->retired = on ? rl->retired | 1u << i : rl->retired & ~(1u << i);
+		if (rl->spans[i] == sp && rl->retired[i] != !!on) {
+			rl->retired[i] = !!on;
+			rl->n_retired += on ? 1 : -1;
+		}
+}
+
+int route_legs_retired(const struct route_legs *rl, int i)
+{
+	return i >= 0 && i < rl->n_spans && rl->retired[i];
 }
 
 int route_legs_pri(void *arg, struct leg **legp, const struct route_target *t)
@@ -34,7 +41,7 @@ int route_legs_pri(void *arg, struct leg **legp, const struct route_target *t)
 				    .redirecting_plan = t->redirecting_plan };
 
 	for (int i = 0; i < rl->n_spans; i++)
-		if (!(rl->retired & 1u << i) && !strcmp(span_name(rl->spans[i]), t->span))
+		if (!rl->retired[i] && !strcmp(span_name(rl->spans[i]), t->span))
 			return pri_leg_alloc_outgoing(legp, rl->spans[i], &p);
 	return -ENOENT;
 }
@@ -58,13 +65,13 @@ int route_legs_available(void *arg)
 	int any_up = 0;
 
 	for (int i = 0; i < rl->n_spans; i++) {
-		int n = rl->retired & 1u << i ? -ENETDOWN : span_callable_chans(rl->spans[i]);
+		int n = rl->retired[i] ? -ENETDOWN : span_callable_chans(rl->spans[i]);
 
 		if (n > 0)
 			return SIP_AVAIL_YES;
 		any_up |= n == 0;
 	}
-	if (!rl->n_spans || rl->retired == (1u << rl->n_spans) - 1)
+	if (!rl->n_spans || rl->n_retired == rl->n_spans)
 		return SIP_AVAIL_YES;	/* SIP to SIP only */
 	return any_up ? SIP_AVAIL_BUSY : SIP_AVAIL_SPANS_DOWN;
 }

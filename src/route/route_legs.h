@@ -14,7 +14,8 @@ struct sip_ua;
 struct route_legs {
 	struct span *spans[CFG_MAX_SPANS];	/* the spans pots dial-peers name (or their trunk group) */
 	int n_spans;
-	unsigned retired;		/* a bit per spans[] entry a reload took out of the config */
+	unsigned char retired[CFG_MAX_SPANS];	/* spans[] entries a reload took out of the config */
+	int n_retired;
 	struct sip_ua *ua;
 };
 
@@ -23,6 +24,8 @@ int route_legs_add_span(struct route_legs *rl, struct span *sp);
 /** A reload took sp out of the config (on) or put it back (off): a retired
  * span takes no new call out and does not count as available. */
 void route_legs_retire_span(struct route_legs *rl, const struct span *sp, int on);
+/** Whether spans[i] is retired. */
+int route_legs_retired(const struct route_legs *rl, int i);
 /** route_leg_alloc_h for ROUTE_LEG_PRI (arg: struct route_legs). */
 int route_legs_pri(void *arg, struct leg **legp, const struct route_target *t);
 /** route_leg_alloc_h for ROUTE_LEG_SIP (arg: struct route_legs). */

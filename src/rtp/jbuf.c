@@ -99,6 +99,11 @@ void jbuf_freeze(struct jbuf *jb)
 	memset(jb->fz, 0, sizeof(jb->fz));
 }
 
+unsigned long jbuf_overflows(const struct jbuf *jb)
+{
+	return jb->st.overflow;
+}
+
 void jbuf_reset(struct jbuf *jb)
 {
 	jitter_buffer_reset(jb->jb);

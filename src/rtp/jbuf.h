@@ -33,6 +33,8 @@ void jbuf_put(struct jbuf *jb, uint32_t ts, const int16_t *frame);
 void jbuf_put_cn(struct jbuf *jb, uint32_t ts, int level_dbov);
 /** The next 20 ms, always JB_FRAME_SAMPLES filled; enum jb_out. */
 int jbuf_get(struct jbuf *jb, int16_t *out);
+/** Frames thrown away so far: no room (past max_ms, a full fax buffer). */
+unsigned long jbuf_overflows(const struct jbuf *jb);
 /** Hold the delay where it is from now on (a fax or modem in G.711: a delay
  * change is a phase jump its demodulator does not survive); the overflow
  * bound still applies. */

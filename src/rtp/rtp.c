@@ -398,18 +398,26 @@ static int rtp_readable(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *a
 /* RFC 3550 11: RTP on an even port, RTCP on the next one up. A pair whose
  * odd half is taken is given up for the next. With no range the kernel's
  * port is tried until it is even with a free neighbour. */
-static int rtp_bind(struct rtp_session *rs, const char *ip, int pmin, int pmax)
+static int rtp_bind(struct rtp_session *rs, const char *ip, int pmin, int pmax, int *next)
 {
 	struct sockaddr_storage sin;
 	int kernel = !pmin && !pmax;
-	int p = (pmin + 1) & ~1;
+	int first = (pmin + 1) & ~1, p = first;
+	int pairs = kernel ? RTP_PAIR_TRIES : pmax >= first ? (pmax - first) / 2 + 1 : 0;
 
 	/* the parse config made of rtp.address (core/netaddr.h): the family follows it */
 	if (netaddr_parse(ip ? ip : "0.0.0.0", &sin))
 		return -EINVAL;
 	rs->local = sin;
-	for (int i = 0; kernel ? i < RTP_PAIR_TRIES : p <= pmax && p < 65535; i++, p += 2) {
-		int port = p, fd = netaddr_udp_bind(&sin, kernel ? 0 : p, &port), fd2;
+	if (!kernel && next && *next > first && *next <= pmax)
+		p = *next & ~1;
+	for (int i = 0; i < pairs; i++, p += 2) {
+		int port, fd, fd2;
+
+		if (!kernel && (p > pmax || p >= 65535))
+			p = first;	/* wrapped: the pairs below where the last pick left off */
+		port = p;
+		fd = netaddr_udp_bind(&sin, kernel ? 0 : p, &port);
 
 		if (fd == -EADDRINUSE)
 			continue;
@@ -424,6 +432,8 @@ static int rtp_bind(struct rtp_session *rs, const char *ip, int pmin, int pmax)
 			rs->fd = fd;
 			rs->rtcp_fd = fd2;
 			rs->local_port = port;
+			if (next && !kernel)
+				*next = port + 2;
 			return 0;
 		}
 		close(fd);
@@ -454,7 +464,7 @@ int rtp_alloc(struct rtp_session **rsp, su_root_t *root, const struct rtp_params
 	rs->rtcp_avg_size = 100;	/* 6.3.2: a guess of the first report's size */
 	rs->st.rtt_ms = -1;
 	rs->st.remote_fraction = -1;
-	rc = rtp_bind(rs, p->local_ip, p->port_min, p->port_max);
+	rc = rtp_bind(rs, p->local_ip, p->port_min, p->port_max, p->port_next);
 	if (rc)
 		goto out;
 	/* An unconnected UDP socket hears of ICMP errors only with IP_RECVERR

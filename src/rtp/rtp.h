@@ -20,6 +20,10 @@ typedef void (rtp_refused_h)(void *arg, unsigned run);
 struct rtp_params {
 	const char *local_ip;	/* address to bind, e.g. "127.0.0.1" */
 	int port_min, port_max;	/* even port picked in [min, max]; both 0 = kernel's choice */
+	int *port_next;		/* where the last pick of these sessions left off, the next
+				 * starts there (wrapping): a range with 1,000 calls up is not
+				 * scanned from its bottom at every call, and a port just
+				 * given back is not taken again at once. NULL: from port_min */
 	rtp_recv_h *recv_h;
 	rtp_refused_h *refused_h;	/* NULL: only counted */
 	void *arg;

@@ -60,10 +60,12 @@ struct sip_ua {
 	nua_t *nua;
 	char bind[64];
 	int port;
+	struct media_late *late;	/* sip_ua_params.late */
 	struct trace *trace;		/* NULL: messages are not traced (sip_tap.c) */
 	struct sockaddr_storage tap_peer, tap_local;	/* sip_tap.c: the last peer's local address */
 	char rtp_ip[64];
 	int rtp_port_min, rtp_port_max;
+	int rtp_port_next;		/* where the last RTP pair was picked (rtp_params.port_next) */
 	sip_incoming_h *incoming_h;
 	sip_door_h *door_h;
 	sip_refer_h *refer_h;		/* transfers (sip_refer.c); NULL: none taken */
@@ -224,6 +226,7 @@ struct sip_rtp {
 	int16_t rx[MEDIA_FRAME];	/* received samples short of a frame */
 	size_t rx_n;
 	uint32_t rx_ts;			/* the RTP timestamp of rx[0] */
+	unsigned long jb_ov_seen;	/* the jitter buffer's overflows counted dropped so far */
 	struct jbuf *jb;		/* frames for a clocked peer (a B-channel) to pull */
 	/* RFC 3389 out (rtp.vad): the agreed CN payload type (-1 none), the
 	 * silent frames in a row, and whether we are in a silence sent as CN */

@@ -482,7 +482,7 @@ int sip_leg_alloc(struct sip_leg **slp, struct sip_ua *ua, enum sip_role role)
 	struct sip_leg *sl = calloc(1, sizeof(*sl));
 	struct rtp_params rp = {
 		.local_ip = ua->rtp_ip, .port_min = ua->rtp_port_min, .port_max = ua->rtp_port_max,
-		.recv_h = sl_rtp_in, .refused_h = sl_rtp_refused,
+		.port_next = &ua->rtp_port_next, .recv_h = sl_rtp_in, .refused_h = sl_rtp_refused,
 	};
 	int rc;
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/media_late.h"
 #include "core/loop.h"
 #include "dsp/cn.h"
 #include "dsp/codec.h"
@@ -233,6 +234,21 @@ static int pulled(const struct sip_leg *sl)
 
 /* Frames for the bridge: packets of any length cut into 20 ms frames, each
  * keyed by the RTP timestamp of its first sample. */
+/* Frames a full jitter buffer threw away (as a frame went in, or as the
+ * tick took one out past max_ms): due to the B-channel and never sent, for
+ * the media thread's dropped count. */
+static void jb_dropped(struct sip_leg *sl)
+{
+	struct sip_rtp *r = &sl->rm;
+	unsigned long ov = jbuf_overflows(r->jb);
+
+	if (ov < r->jb_ov_seen)		/* a new buffer */
+		r->jb_ov_seen = 0;
+	if (ov != r->jb_ov_seen)
+		media_late_drop(sl->ua->late, (unsigned)(ov - r->jb_ov_seen));
+	r->jb_ov_seen = ov;
+}
+
 static void rx_audio(struct sip_leg *sl, const uint8_t *payload, size_t len, uint32_t ts)
 {
 	struct sip_rtp *r = &sl->rm;
@@ -261,6 +277,7 @@ static void rx_audio(struct sip_leg *sl, const uint8_t *payload, size_t len, uin
 		r->rx_n = 0;
 		if (pulled(sl)) {
 			jbuf_put(r->jb, r->rx_ts, r->rx);
+			jb_dropped(sl);
 			continue;
 		}
 		dtmf_play_fill(r->dp_in, r->rx, MEDIA_FRAME);
@@ -279,6 +296,7 @@ static int sl_pull(struct media_port *mp, int16_t *frame)
 	if (!sl->rm.jb)
 		return 0;
 	jbuf_get(sl->rm.jb, frame);
+	jb_dropped(sl);
 	sip_t38_heard(sl, frame);	/* a fax from SIP? */
 	dtmf_play_fill(sl->rm.dp_in, frame, MEDIA_FRAME);
 	mp->frames_in++;
@@ -394,9 +412,10 @@ static void tx_audio(struct sip_leg *sl, const int16_t *frame)
 		int n = codec_encode(r->codec, r->tx, want, pkt, sizeof(pkt));
 
 		/* RTP time in the codec's clock: 48 kHz for Opus (RFC 7587 4.1) */
-		if (n > 0)
-			rtp_send(sl->rtp, sl->pt, pkt, (size_t)n,
-				 (uint32_t)(want * (size_t)codec_ts_per_sample(codec_desc(r->codec))));
+		/* a send that fails (a full socket buffer) is a frame due and not sent */
+		if (n > 0 && rtp_send(sl->rtp, sl->pt, pkt, (size_t)n,
+				      (uint32_t)(want * (size_t)codec_ts_per_sample(codec_desc(r->codec)))) < 0)
+			media_late_drop(sl->ua->late, 1);
 		r->tx_n -= want;
 		memmove(r->tx, r->tx + want, r->tx_n * sizeof(r->tx[0]));
 	}

@@ -228,6 +228,7 @@ int sip_ua_alloc(struct sip_ua **uap, const struct sip_ua_params *p)
 	}
 	sip_log_capture();
 	ua->trace = p->trace;
+	ua->late = p->late;
 	/* below info, Sofia's message log is off until debug sip asks for it;
 	 * the trace (pcap, ladders of every call) wants it all the time */
 	if (log_get_level() >= LOG_LVL_INFO || ua->trace)

@@ -76,6 +76,8 @@ struct sip_ua_params {
 	int tcp;			/* listen on TCP at port too (UDP always) */
 	int tls_port;			/* TLS listener on bind (0: none; dial-peers then have no TLS) */
 	struct trace *trace;		/* every SIP message goes to it (pcap, ladders); NULL: none */
+	struct media_late *late;	/* its media thread's figures: frames a full jitter buffer
+					 * threw away, RTP sends that failed (core/media_late.h); NULL: none */
 	const char *tls_cert, *tls_key, *tls_ca;	/* PEM files, checked by config_load() */
 	int tls_verify;			/* our TLS connections: the server's certificate must chain to tls_ca */
 	struct sip_overload_params ovl;

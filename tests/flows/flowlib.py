@@ -500,7 +500,13 @@ dial_peers = (
         logs above info does not print its calls' ends, so then rows no log names are not held
         against it."""
         gws = [p for p in self.procs if os.path.basename(p.argv[0]) == "sipgw" and "-t" not in p.argv]
-        if not gws or not os.path.exists(self.cdr_path):
+        # a second gateway of the flow (flows_dispatch.py) has its own database: p.cdr_path
+        for path in sorted(set(getattr(p, "cdr_path", self.cdr_path) for p in gws)):
+            self._check_cdr_of([p for p in gws if getattr(p, "cdr_path", self.cdr_path) == path], path)
+
+    def _check_cdr_of(self, gws, path):
+        """check_cdr for the gateways gws writing the database at path."""
+        if not gws or not os.path.exists(path):
             return
         ended = re.compile(r"call (\d+) \[\w+\] ended, cause (\d+) .*cdr ([0-9a-f-]{36})$")
         logged, killed, reruns = {}, False, False
@@ -516,7 +522,7 @@ dial_peers = (
                         if m.group(3) in logged:
                             raise FlowError("CDR: call %s logged as ended twice" % m.group(1))
                         logged[m.group(3)] = (int(m.group(1)), int(m.group(2)))
-        rows = self.cdr_rows()
+        rows = self.cdr_rows(path)
         by_uuid = {}
         for r in rows:
             if r["uuid"] in by_uuid:

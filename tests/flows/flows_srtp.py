@@ -208,10 +208,11 @@ def srtp_baresip_tls_to_pri(tb):
     if len(ans) != 1 or ans[0][:2] not in [o[:2] for o in offered] or ans[0][2] in [o[2] for o in offered]:
         raise FlowError("sipgw's a=crypto %s is not one of the offered tags and suites with a key of its own: %s"
                         % (ans, offered))
-    # nothing of baresip's refused but one plain RTCP APP ("PING" "PONG") it sends before
-    # its first SRTCP: dropped ("other", too short for SRTCP), never parsed
+    # nothing of baresip's refused but the plain RTCP APPs ("PING", "PONG") it sends before
+    # its first SRTCP: dropped ("other", too short for SRTCP), never parsed; one or two,
+    # as its RTCP timer runs before its SRTP context is up (two seen on a loaded box)
     end = gw.wait_line(r"sip 1 \[\w+\] SRTP(: nothing refused| refused: .*)$", stream="err").group(0)
-    if "refused:" in end and not re.search(r"RTP 0 forged, 0 replayed, 0 other; RTCP 0 forged, 0 replayed, [01] other",
+    if "refused:" in end and not re.search(r"RTP 0 forged, 0 replayed, 0 other; RTCP 0 forged, 0 replayed, [0-2] other",
                                             end):
         raise FlowError("sipgw refused baresip's packets: " + end)
     contact = peers.header(ok, "Contact") or ""

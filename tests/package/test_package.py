@@ -92,6 +92,8 @@ INSTALLED = {   # path under DESTDIR with PREFIX=/usr -> mode
     "usr/share/doc/sipgw/examples/sipgw-dahdi.conf": 0o644,
     "usr/share/doc/sipgw/examples/dahdi-system.conf": 0o644,
     "usr/share/doc/sipgw/examples/kamailio-sipgw.cfg": 0o644,
+    "usr/share/doc/sipgw/examples/kamailio-dispatcher.cfg": 0o644,
+    "usr/share/doc/sipgw/examples/kamailio-dispatcher.list": 0o644,
     "etc/sipgw/sipgw.conf": 0o640,
     "etc/logrotate.d/sipgw": 0o644,
     "usr/lib/systemd/system/sipgw.service": 0o644,
@@ -296,11 +298,13 @@ def unit_verifies():
 
 @test
 def kamailio_example_checks():
-    """The Kamailio example in front of sipgw is a config Kamailio takes (kamailio -c)."""
+    """The Kamailio examples in front of sipgw (one gateway; the dispatcher over several) are
+    configs Kamailio takes (kamailio -c)."""
     need("kamailio")
-    rc, out, err = run(["kamailio", "-c", "-f", os.path.join(SRC, "dist/kamailio-sipgw.cfg")], check=False)
-    if rc != 0 or "config file ok" not in (out + err).lower():
-        raise Fail("kamailio -c: rc %d\n%s%s" % (rc, out[-1500:], err[-1500:]))
+    for cfg in ("dist/kamailio-sipgw.cfg", "dist/kamailio-dispatcher.cfg"):
+        rc, out, err = run(["kamailio", "-c", "-f", os.path.join(SRC, cfg)], check=False)
+        if rc != 0 or "config file ok" not in (out + err).lower():
+            raise Fail("kamailio -c %s: rc %d\n%s%s" % (cfg, rc, out[-1500:], err[-1500:]))
 
 
 # ---- the Debian package ----
@@ -440,7 +444,7 @@ def clean_root_install():
     check_installed_conf(os.path.join(root, "etc/sipgw/sipgw.conf"))
     for user in (None, "sipgw:sipgw"):
         _, out, _ = chroot("sipgw", "-t", "-c", "/etc/sipgw/sipgw.conf", user=user)
-        if not re.match(r"/etc/sipgw/sipgw.conf: OK \(1 span\(s\), \d+ dial-peer\(s\), registrar", out):
+        if not re.match(r"/etc/sipgw/sipgw.conf: OK \(1 span\(s\), 23 B-channel\(s\), \d+ dial-peer\(s\), registrar", out):
             raise Fail("sipgw -t as %s: %r" % (user or "root", out))
 
 

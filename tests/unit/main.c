@@ -17,6 +17,7 @@
 	X(config) \
 	X(config_tls) \
 	X(config_ops) \
+	X(config_limits) \
 	X(ctl) \
 	X(dahdi_conf) \
 	X(dialpeer) \
@@ -53,6 +54,7 @@
 	X(span_info) \
 	X(srtp) \
 	X(stats) \
+	X(media_late) \
 	X(tonezone) \
 	X(transfer) \
 	X(udptl)

@@ -95,7 +95,7 @@ static void test_parse_errors(void)
 	expect_parse_error("\n\nspan=1,1,0,xyz,b8zs\n", 3, "framing 'xyz' is not esf, d4 (T1), ccs or cas");
 	expect_parse_error("span=1,1,0,esf,hdb3\n", 1, "coding 'hdb3' is no T1 line code");
 	expect_parse_error("span=1,1,0,ccs,b8zs\n", 1, "coding 'b8zs' is no E1 line code");
-	expect_parse_error("span=x,1,0,esf,b8zs\n", 1, "span number 'x' is not 1..32");
+	expect_parse_error("span=x,1,0,esf,b8zs\n", 1, "span number 'x' is not 1..128");
 	expect_parse_error("span=1,1,0,esf,b8zs\nspan=1,1,0,esf,b8zs\n", 2, "span 1 is defined twice");
 	expect_parse_error("span=1,1,0,esf,b8zs\nspan=3,1,0,esf,b8zs\n", 2,
 			   "span 3 without span 2 before it");

@@ -363,6 +363,7 @@ static void test_overflow(void)
 	CU_ASSERT_EQUAL(jbuf_get(jb, out), JB_FRAME);
 	jbuf_get_stats(jb, &st);
 	CU_ASSERT_EQUAL(st.overflow, 25);	/* 10..34 */
+	CU_ASSERT_EQUAL(jbuf_overflows(jb), 25);	/* what sip_rtp counts dropped */
 	CU_ASSERT(st.delay_ms <= 100);
 	/* the newest 100 ms survive: 35..39, 35 playing now */
 	frame(35, f);

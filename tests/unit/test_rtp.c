@@ -579,6 +579,39 @@ static void test_rtcp_port_pair(void)
 		close(fds[nfd]);
 }
 
+/* port_next: each pick starts where the last left off, so a port given
+ * back is not taken again at once, and the range wraps at its top. */
+static void test_rtp_port_next(void)
+{
+	struct rtp_session *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+	struct rtp_params rp = { .local_ip = "127.0.0.1" };
+	int fd, port, next = 0;
+
+	fd = udp_open(&port);	/* a port the kernel had free, and its neighbours likely are */
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	rp.port_min = port < 65000 ? port & ~1 : 40000;
+	rp.port_max = rp.port_min + 5;	/* three pairs: min, min + 2, min + 4 */
+	rp.port_next = &next;
+	CU_ASSERT_EQUAL_FATAL(rtp_alloc(&a, root, &rp), 0);
+	if (rtp_local_port(a) != rp.port_min) {
+		rtp_free(a);	/* something else took the bottom pair: nothing to tell */
+		return;
+	}
+	CU_ASSERT_EQUAL(next, rp.port_min + 2);
+	CU_ASSERT_EQUAL_FATAL(rtp_alloc(&b, root, &rp), 0);
+	CU_ASSERT_EQUAL(rtp_local_port(b), rp.port_min + 2);
+	rtp_free(a);
+	CU_ASSERT_EQUAL_FATAL(rtp_alloc(&c, root, &rp), 0);
+	CU_ASSERT_EQUAL(rtp_local_port(c), rp.port_min + 4);	/* not the pair a gave back */
+	CU_ASSERT_EQUAL_FATAL(rtp_alloc(&d, root, &rp), 0);
+	CU_ASSERT_EQUAL(rtp_local_port(d), rp.port_min);	/* wrapped to the one free */
+	CU_ASSERT_EQUAL(rtp_alloc(&a, root, &rp), -EADDRINUSE);	/* all three taken */
+	rtp_free(b);
+	rtp_free(c);
+	rtp_free(d);
+}
+
 struct pair_wait {
 	struct rtp_session *a, *b;
 };
@@ -741,6 +774,7 @@ static const CU_TestInfo rtp_session_tests[] = {
 	{ "receive: malformed and RTCP dropped and counted", test_receive_and_drop },
 	{ "ICMP port unreachable counted, RTP ends the run", test_icmp_refused },
 	{ "RTCP: even/odd port pair", test_rtcp_port_pair },
+	{ "RTP ports: the next pick starts where the last left off, wrapping", test_rtp_port_next },
 	{ "RTCP: reports exchanged, loss, RTT", test_rtcp_exchange },
 	{ "RTCP: BYE at free, garbage counted", test_rtcp_bye_and_garbage },
 	CU_TEST_INFO_NULL,
