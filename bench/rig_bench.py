@@ -217,6 +217,12 @@ def print_one(fig):
         c = fig["gw_counters"]
         print("  sipgw's own counters   %s%s" % (", ".join("%s=%g" % kv for kv in sorted(c.items())),
               "" if any("late" in k or "media" in k for k in c) else "  (no media lateness counter in show stats)"))
+        fr, late, drop = (c.get("sipgw_media_frames%s_total" % k) for k in ("", "_late", "_dropped"))
+        cnt, tot = c.get("sipgw_media_tick_lateness_seconds_count"), c.get("sipgw_media_tick_lateness_seconds_sum")
+        if fr:
+            print("  sipgw's media clock    %d frames, %.3f %% late, %.3f %% dropped; ticks %.2f ms late on average"
+                  % (fr, 100.0 * (late or 0) / fr, 100.0 * (drop or 0) / fr,
+                     1000.0 * tot / cnt if cnt else float("nan")))
     print("  sipgw CPU              %.1f %% of a core at full load = %.4f %% per channel (whole run %.1f %%)"
           % (fig["gw_cpu_pct"], fig["gw_cpu_pct"] / n, fig["gw_cpu_run_pct"]))
     print("  rig CPU                load-pbx %.1f %%, load-phone %.1f %% of a core (rig I/O %s)"
