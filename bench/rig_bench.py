@@ -237,8 +237,11 @@ def print_one(fig):
         print("                         in sipgw: %s" % fig["pdd_gw"])
     for note in fig["notes"]:
         print("  note                   %s" % note)
-    print("RIG N=%d EC %s: late PRI %d RTP %d, lost PRI %d RTP %d, sipgw %.4f %%/channel, %.1f kB/call, pdd p50 %.2f p99 %.2f ms"
-          % (n, "on" if fig["ec"] else "off", p["late"], f["late"], p["lost"], f["lost"], fig["gw_cpu_pct"] / n,
+    gw_late = fig["gw_counters"].get("sipgw_media_frames_late_total")
+    print("RIG N=%d EC %s: late PRI %d RTP %d sipgw %s, lost PRI %d RTP %d, sipgw %.4f %%/channel, %.1f kB/call, "
+          "pdd p50 %.2f p99 %.2f ms"
+          % (n, "on" if fig["ec"] else "off", p["late"], f["late"], "?" if gw_late is None else "%d" % gw_late,
+             p["lost"], f["lost"], fig["gw_cpu_pct"] / n,
              (fig["rss_full_kb"] - fig["rss_idle_kb"]) / n, p["pdd_ms"]["p50"], p["pdd_ms"]["p99"]))
     sys.stdout.flush()
 
