@@ -41,6 +41,7 @@
 #define LP_RX_BATCH	64	/* datagrams per recvmmsg() */
 #define LP_RESTART_WAIT_MS 1000	/* after D-channel up, the gateway's RESTARTs (Q.931 5.5) */
 #define LP_CLEAR_WAIT_MS 5000	/* after the last DISCONNECT, for the RELEASEs */
+#define LP_BURST_AFTER_US 1000000	/* --burst: this long after full load */
 
 enum lp_state { LP_IDLE, LP_SETUP, LP_ALERTED, LP_ACTIVE, LP_CLEARING };
 
@@ -54,6 +55,7 @@ struct lp_call {
 	long long setup_us, alert_us, connect_us, hangup_at_us;
 	int cause;
 	int listening;			/* ACTIVE and not clearing: its frames are timed */
+	int burst;			/* one of --burst's calls */
 	struct sim_stream rx;
 	long long tx_frames;
 };
@@ -90,6 +92,8 @@ struct lp_opts {
 	double rate;			/* calls per second */
 	double hold;			/* seconds of audio after CONNECT */
 	int hold_after_full;		/* ... after every call is up (--hold-after-full) */
+	int burst;			/* --burst K: calls placed more at full load */
+	double burst_rate;
 	int rx_wakeup;			/* --rx-wakeup: read B sockets when readable, not once a tick */
 	const char *number, *calling;
 	double timeout;
@@ -110,6 +114,10 @@ struct lp {
 	long long start_us;
 	int stop;
 	int full;			/* every call placed is connected or failed */
+	long long full_us;
+	int burst_started, burst_connected;
+	long long *bpdd_us;		/* --burst's SETUP -> ALERTING */
+	int n_bpdd;
 	int clearing;			/* the first of our DISCONNECTs is out */
 	/* receive batch, shared by every span */
 	unsigned char rxbuf[LP_RX_BATCH][LB_AUDIO_DGRAM + 8];
@@ -262,7 +270,8 @@ static int lp_place(struct lp *lp, struct lp_span *sp)
 		pri_sr_free(sr);
 		return -ENOMEM;
 	}
-	*c = (struct lp_call){ .sp = sp, .chan = chan, .state = LP_SETUP, .q = q, .setup_us = mono_us() };
+	*c = (struct lp_call){ .sp = sp, .chan = chan, .state = LP_SETUP, .q = q, .setup_us = mono_us(),
+			       .burst = lp->placed >= lp->o.calls };
 	/* exclusive (Q.931 4.5.13): the channel is ours, as a PBX that hunts its own */
 	pri_sr_set_channel(sr, chan, 1, 0);
 	pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH, lp->o.e1 ? PRI_LAYER_1_ALAW : PRI_LAYER_1_ULAW);
@@ -286,7 +295,20 @@ static void lp_place_due(struct lp *lp)
 	static int rr;
 	long long now = mono_us();
 
-	while (lp->placed < lp->o.calls && now >= lp->next_place_us) {
+	int want = lp->o.calls;
+	double rate = lp->o.rate;
+
+	/* --burst: once at full load (and a second more), K calls more at
+	 * --burst-rate, whose post-dial delay is that of a burst at full load */
+	if (lp->full && lp->o.burst && now >= lp->full_us + LP_BURST_AFTER_US) {
+		want += lp->o.burst;
+		rate = lp->o.burst_rate;
+		if (!lp->burst_started) {
+			lp->burst_started = 1;
+			lp->next_place_us = now;
+		}
+	}
+	while (lp->placed < want && now >= lp->next_place_us) {
 		int tried = 0;
 
 		for (; tried < lp->o.n_spans; tried++) {
@@ -299,8 +321,7 @@ static void lp_place_due(struct lp *lp)
 		}
 		if (tried == lp->o.n_spans)
 			return;		/* no span ready yet, or all full */
-		lp->next_place_us = (lp->next_place_us ? lp->next_place_us : now) +
-				    (long long)(1e6 / lp->o.rate);
+		lp->next_place_us = (lp->next_place_us ? lp->next_place_us : now) + (long long)(1e6 / rate);
 	}
 }
 
@@ -325,6 +346,7 @@ static void lp_full_check(struct lp *lp)
 		}
 	}
 	lp->full = 1;
+	lp->full_us = now;
 	/* the bench's steady window starts here (bench/rig_bench.py) */
 	fprintf(stderr, "load_pbx: all %d calls connected (%d failed)\n", lp->connected, lp->failed);
 	if (!lp->o.hold_after_full)
@@ -370,7 +392,10 @@ static void lp_event(struct lp *lp, struct lp_span *sp, pri_event *e)
 			c->state = LP_ALERTED;
 			c->alert_us = now;
 			lp->alerted++;
-			lp->pdd_us[lp->n_pdd++] = now - c->setup_us;
+			if (c->burst)
+				lp->bpdd_us[lp->n_bpdd++] = now - c->setup_us;
+			else
+				lp->pdd_us[lp->n_pdd++] = now - c->setup_us;
 		}
 		return;
 	case PRI_EVENT_ANSWER:
@@ -381,7 +406,9 @@ static void lp_event(struct lp *lp, struct lp_span *sp, pri_event *e)
 		c->connect_us = now;
 		c->listening = 1;
 		/* --hold-after-full: lp_full_check() sets it once every call is up */
-		c->hangup_at_us = lp->o.hold_after_full ? LLONG_MAX : now + (long long)(lp->o.hold * 1e6);
+		c->hangup_at_us = lp->o.hold_after_full && !lp->full ? LLONG_MAX : now + (long long)(lp->o.hold * 1e6);
+		if (c->burst)
+			lp->burst_connected++;
 		lp->connected++;
 		lp->s2c_us[lp->n_s2c++] = now - c->setup_us;
 		lp_full_check(lp);
@@ -597,6 +624,7 @@ static void lp_summary(struct lp *lp)
 
 	qsort(lp->pdd_us, (size_t)lp->n_pdd, sizeof(long long), lp_cmp_ll);
 	qsort(lp->s2c_us, (size_t)lp->n_s2c, sizeof(long long), lp_cmp_ll);
+	qsort(lp->bpdd_us, (size_t)lp->n_bpdd, sizeof(long long), lp_cmp_ll);
 	/* streams of calls still up at the end (a timeout) count too */
 	for (int s = 0; s < lp->o.n_spans; s++) {
 		for (int i = 0; i < lp->sp[s].n_chans; i++) {
@@ -613,6 +641,7 @@ static void lp_summary(struct lp *lp)
 	       "\"connected\":%d,\"failed\":%d,\"ended\":%d,\"secs\":%.2f,"
 	       "\"pdd_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
 	       "\"setup_to_connect_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
+	       "\"burst\":%d,\"burst_connected\":%d,\"burst_pdd_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
 	       "\"streams\":%lld,\"frames_rx\":%lld,\"frames_tx\":%lld,\"lost\":%lld,\"late\":%lld,"
 	       "\"late_streams\":%lld,\"max_gap_ms\":%.1f,\"rx_unknown\":%lld,\"tx_errors\":%lld,"
 	       "\"clock\":{\"ticks\":%lld,\"skipped\":%lld,\"max_late_ms\":%.3f,\"late_ms_hist\":"
@@ -620,6 +649,8 @@ static void lp_summary(struct lp *lp)
 	       lp->o.n_spans, lp->o.calls, lp->placed, lp->alerted, lp->connected, lp->failed, lp->ended, secs,
 	       PCT(lp->pdd_us, lp->n_pdd, 50), PCT(lp->pdd_us, lp->n_pdd, 99), PCT(lp->pdd_us, lp->n_pdd, 100),
 	       PCT(lp->s2c_us, lp->n_s2c, 50), PCT(lp->s2c_us, lp->n_s2c, 99), PCT(lp->s2c_us, lp->n_s2c, 100),
+	       lp->o.burst, lp->burst_connected,
+	       PCT(lp->bpdd_us, lp->n_bpdd, 50), PCT(lp->bpdd_us, lp->n_bpdd, 99), PCT(lp->bpdd_us, lp->n_bpdd, 100),
 	       lp->tot.streams, lp->tot.frames, lp->tot.tx, lp->tot.lost, lp->tot.late, lp->tot.late_streams,
 	       lp->tot.max_gap_us / 1000.0, rx_unknown, tx_err,
 	       lp->clk.ticks, lp->clk.skipped, lp->clk.max_late_us / 1000.0,
@@ -637,7 +668,7 @@ static void lp_summary(struct lp *lp)
 
 static int lp_done(struct lp *lp)
 {
-	return lp->placed == lp->o.calls && lp->ended == lp->placed;
+	return lp->placed == lp->o.calls + lp->o.burst && lp->ended == lp->placed;
 }
 
 static int lp_run(struct lp *lp)
@@ -705,21 +736,23 @@ static void lp_usage(void)
 	fprintf(stderr,
 		"usage: load_pbx -s SPAN [-s SPAN ...] [--framing t1|e1] [--switch NAME] --calls N\n"
 		"                [--rate CPS] [--hold S] [--hold-after-full] [--call NUMBER] [--calling NUMBER]\n"
-		"                [--timeout S] [--rx-wakeup] [-q]\n"
+		"                [--burst K [--burst-rate CPS]] [--timeout S] [--rx-wakeup] [-q]\n"
 		"  The PBX on every span (the gateway's loopback socket path): N calls, one per\n"
 		"  B-channel, at CPS, each holding S s of audio both ways after CONNECT (after\n"
 		"  the last call is up, with --hold-after-full); one JSON summary line on stdout\n"
-		"  at the end. Exit 0 when every call ended.\n");
+		"  at the end. Exit 0 when every call ended. --burst: 1 s after full load, K calls\n"
+		"  more at CPS (200), their post-dial delay apart (with --hold-after-full).\n");
 }
 
 static int lp_parse(struct lp_opts *o, int argc, char **argv)
 {
-	enum { O_FRAMING = 256, O_SWITCH, O_CALLS, O_RATE, O_HOLD, O_CALL, O_CALLING, O_TIMEOUT, O_FULL, O_RXW };
+	enum { O_FRAMING = 256, O_SWITCH, O_CALLS, O_RATE, O_HOLD, O_CALL, O_CALLING, O_TIMEOUT, O_FULL, O_RXW, O_BURST, O_BRATE };
 	static const struct option lo[] = {
 		{ "span", required_argument, NULL, 's' }, { "framing", required_argument, NULL, O_FRAMING },
 		{ "switch", required_argument, NULL, O_SWITCH }, { "calls", required_argument, NULL, O_CALLS },
 		{ "rate", required_argument, NULL, O_RATE }, { "hold", required_argument, NULL, O_HOLD },
 		{ "hold-after-full", no_argument, NULL, O_FULL }, { "rx-wakeup", no_argument, NULL, O_RXW },
+		{ "burst", required_argument, NULL, O_BURST }, { "burst-rate", required_argument, NULL, O_BRATE },
 		{ "call", required_argument, NULL, O_CALL }, { "calling", required_argument, NULL, O_CALLING },
 		{ "timeout", required_argument, NULL, O_TIMEOUT }, { "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
@@ -727,7 +760,7 @@ static int lp_parse(struct lp_opts *o, int argc, char **argv)
 	int c, sw_set = 0;
 
 	*o = (struct lp_opts){ .switchtype = PRI_SWITCH_NI2, .calls = 1, .rate = 50, .hold = 2,
-			       .number = "2001", .calling = "5551000", .timeout = 60 };
+			       .number = "2001", .calling = "5551000", .timeout = 60, .burst_rate = 200 };
 	while ((c = getopt_long(argc, argv, "s:qh", lo, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -763,6 +796,8 @@ static int lp_parse(struct lp_opts *o, int argc, char **argv)
 		case O_HOLD: o->hold = atof(optarg); break;
 		case O_FULL: o->hold_after_full = 1; break;
 		case O_RXW: o->rx_wakeup = 1; break;
+		case O_BURST: o->burst = atoi(optarg); break;
+		case O_BRATE: o->burst_rate = atof(optarg); break;
 		case O_CALL: o->number = optarg; break;
 		case O_CALLING: o->calling = optarg; break;
 		case O_TIMEOUT: o->timeout = atof(optarg); break;
@@ -773,8 +808,10 @@ static int lp_parse(struct lp_opts *o, int argc, char **argv)
 	if (o->e1 && !sw_set)
 		o->switchtype = PRI_SWITCH_EUROISDN_E1;
 	if (!o->n_spans || o->calls < 1 || o->rate <= 0 || o->hold < 0 || o->timeout <= 0 ||
-	    o->calls > o->n_spans * (o->e1 ? 30 : 23)) {
-		fprintf(stderr, "load_pbx: need -s SPAN, 1 <= --calls <= the spans' B-channels, --rate > 0\n");
+	    o->burst < 0 || o->burst_rate <= 0 || (o->burst && !o->hold_after_full) ||
+	    o->calls + o->burst > o->n_spans * (o->e1 ? 30 : 23)) {
+		fprintf(stderr, "load_pbx: need -s SPAN, 1 <= --calls (+ --burst) <= the spans' B-channels, "
+			"--rate > 0, --burst with --hold-after-full\n");
 		lp_usage();
 		return -EINVAL;
 	}
@@ -796,9 +833,10 @@ int main(int argc, char **argv)
 	sim_noise_frames(lp.noise, SIM_NOISE_FRAMES, 0x5eed0001u, lp.o.e1);
 	lp.sp = calloc((size_t)lp.o.n_spans, sizeof(*lp.sp));
 	lp.pdd_us = calloc((size_t)lp.o.calls, sizeof(long long));
-	lp.s2c_us = calloc((size_t)lp.o.calls, sizeof(long long));
+	lp.s2c_us = calloc((size_t)(lp.o.calls + lp.o.burst), sizeof(long long));
+	lp.bpdd_us = calloc((size_t)lp.o.burst + 1, sizeof(long long));
 	lp.epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (!lp.sp || !lp.pdd_us || !lp.s2c_us || lp.epfd < 0) {
+	if (!lp.sp || !lp.pdd_us || !lp.s2c_us || !lp.bpdd_us || lp.epfd < 0) {
 		fprintf(stderr, "load_pbx: out of memory\n");
 		return 1;
 	}
