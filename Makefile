@@ -63,7 +63,7 @@ $(BUILD)/sipgw-phone: $(call obj,$(PHONE_SRC)) $(BUILD)/libsipgw.a
 # The load rig (bench/load_*.c): one process per side drives many spans or
 # answers many calls, frame-timing every stream; bench.py --rig and a smoke
 # flow (flows_load.py) use them. One file each, so cheap enough for make all.
-$(BUILD)/load-pbx: $(call obj,bench/load_pbx.c src/sim/sim_stream.c) $(BUILD)/libsipgw.a
+$(BUILD)/load-pbx: $(call obj,bench/load_pbx.c bench/load_pbx_cli.c src/sim/sim_stream.c) $(BUILD)/libsipgw.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/load-phone: $(call obj,bench/load_phone.c src/sim/sim_stream.c) $(BUILD)/libsipgw.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)

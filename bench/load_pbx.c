@@ -17,7 +17,6 @@
  * Prints one JSON line at the end (see load_summary()).
  * SPDX-License-Identifier: GPL-2.0-only */
 #include <errno.h>
-#include <getopt.h>
 #include <libpri.h>
 #include <limits.h>
 #include <signal.h>
@@ -32,111 +31,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/load_pbx.h"
 #include "core/log.h"
 #include "hw/loopback.h"
-#include "sim/sim_stream.h"
 
-#define LP_MAX_SPANS	128	/* DAHDI's limit, a full chassis */
-#define LP_MAX_CHAN	32	/* timeslots 0-31 by number; 0 and 16 (E1) unused */
-#define LP_RX_BATCH	64	/* datagrams per recvmmsg() */
-#define LP_RESTART_WAIT_MS 1000	/* after D-channel up, the gateway's RESTARTs (Q.931 5.5) */
-#define LP_CLEAR_WAIT_MS 5000	/* after the last DISCONNECT, for the RELEASEs */
-#define LP_BURST_AFTER_US 1000000	/* --burst: this long after full load */
-
-enum lp_state { LP_IDLE, LP_SETUP, LP_ALERTED, LP_ACTIVE, LP_CLEARING };
-
-struct lp_span;
-
-struct lp_call {
-	struct lp_span *sp;
-	int chan;
-	enum lp_state state;
-	q931_call *q;
-	long long setup_us, alert_us, connect_us, hangup_at_us;
-	int cause;
-	int listening;			/* ACTIVE and not clearing: its frames are timed */
-	int burst;			/* one of --burst's calls */
-	struct sim_stream rx;
-	long long tx_frames;
-};
-
-struct lp_span {
-	int idx;
-	const char *path;
-	int dfd, bfd;
-	struct pri *pri;
-	int got_frame, closed;
-	int up;
-	long long up_ms;
-	int restarted;			/* RESTART events seen (one per channel, or 'all') */
-	int ready;			/* calls may be placed */
-	int n_chans;
-	int chans[LP_MAX_CHAN];		/* B-channel numbers of the span */
-	struct lp_call calls[LP_MAX_CHAN];	/* by B-channel number */
-	int next_free;			/* index into chans[] of the next channel to use */
-	/* the tick's send batch: one datagram per active channel, its
-	 * channel byte then one of the noise frames */
-	unsigned char chan_byte[LP_MAX_CHAN];
-	struct iovec txiov[LP_MAX_CHAN][2];
-	struct mmsghdr txmsg[LP_MAX_CHAN];
-	long long rx_unknown;		/* frames on a channel with no call of ours, or malformed */
-	long long tx_errors;
-};
-
-struct lp_opts {
-	const char *spans[LP_MAX_SPANS];
-	int n_spans;
-	int e1;
-	int switchtype;
-	int calls;
-	double rate;			/* calls per second */
-	double hold;			/* seconds of audio after CONNECT */
-	int hold_after_full;		/* ... after every call is up (--hold-after-full) */
-	int burst;			/* --burst K: calls placed more at full load */
-	double burst_rate;
-	int rx_wakeup;			/* --rx-wakeup: read B sockets when readable, not once a tick */
-	const char *number, *calling;
-	double timeout;
-	int quiet;
-};
-
-struct lp {
-	struct lp_opts o;
-	struct lp_span *sp;
-	int epfd, tfd, sfd;
-	struct sim_clock clk;
-	int clock_on;
-	int placed, connected, alerted, failed, ended;
-	long long next_place_us;
-	long long *pdd_us, *s2c_us;	/* SETUP -> ALERTING, SETUP -> CONNECT, one a call */
-	int n_pdd, n_s2c;
-	int causes[128];		/* clearing causes of calls that never connected */
-	long long start_us;
-	int stop;
-	int full;			/* every call placed is connected or failed */
-	long long full_us;
-	int burst_started, burst_connected;
-	long long *bpdd_us;		/* --burst's SETUP -> ALERTING */
-	int n_bpdd;
-	int clearing;			/* the first of our DISCONNECTs is out */
-	/* receive batch, shared by every span */
-	unsigned char rxbuf[LP_RX_BATCH][LB_AUDIO_DGRAM + 8];
-	char rxctl[LP_RX_BATCH][CMSG_SPACE(sizeof(struct timespec))];
-	struct iovec rxiov[LP_RX_BATCH];
-	struct mmsghdr rxmsg[LP_RX_BATCH];
-	/* totals of ended streams */
-	struct sim_stream_tot {
-		long long streams, frames, late, lost, max_gap_us, late_streams, tx;
-	} tot;
-	uint8_t noise[SIM_NOISE_FRAMES][LB_AUDIO_SAMPLES];	/* what the channels send, cycled */
-	long long tick;
-};
-
-/* epoll tags: a span's D or B socket, or the clock / signals */
-#define TAG_TIMER	0xffff0001u
-#define TAG_SIGNAL	0xffff0002u
-#define TAG_D(i)	((uint32_t)(i) << 1)
-#define TAG_B(i)	((uint32_t)(i) << 1 | 1u)
 
 static struct lp *g_lp;		/* libpri's callbacks carry the span; this finds the rest */
 
@@ -190,13 +88,6 @@ static void lp_pri_message(struct pri *pri, char *s)
 
 /* ---- calls */
 
-static int lp_cmp_ll(const void *a, const void *b)
-{
-	long long x = *(const long long *)a, y = *(const long long *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static struct lp_call *lp_call_of(struct lp_span *sp, q931_call *q)
 {
 	for (int i = 0; i < sp->n_chans; i++) {
@@ -209,7 +100,7 @@ static struct lp_call *lp_call_of(struct lp_span *sp, q931_call *q)
 }
 
 /* The stream of an ending call goes into the totals. */
-static void lp_stream_done(struct lp *lp, struct lp_call *c)
+void lp_stream_done(struct lp *lp, struct lp_call *c)
 {
 	struct sim_stream *s = &c->rx;
 
@@ -541,7 +432,7 @@ static void lp_bchan(struct lp *lp, struct lp_span *sp)
 	} while (n == LP_RX_BATCH);
 }
 
-/* ---- set up, loop, summary */
+/* ---- set up, loop (the command line and the summary: load_pbx_cli.c) */
 
 static int lp_span_open(struct lp *lp, struct lp_span *sp, int idx, const char *path)
 {
@@ -617,55 +508,6 @@ static void lp_pri_timers(struct lp *lp)
 	}
 }
 
-static void lp_summary(struct lp *lp)
-{
-	long long rx_unknown = 0, tx_err = 0;
-	double secs = (mono_us() - lp->start_us) / 1e6;
-
-	qsort(lp->pdd_us, (size_t)lp->n_pdd, sizeof(long long), lp_cmp_ll);
-	qsort(lp->s2c_us, (size_t)lp->n_s2c, sizeof(long long), lp_cmp_ll);
-	qsort(lp->bpdd_us, (size_t)lp->n_bpdd, sizeof(long long), lp_cmp_ll);
-	/* streams of calls still up at the end (a timeout) count too */
-	for (int s = 0; s < lp->o.n_spans; s++) {
-		for (int i = 0; i < lp->sp[s].n_chans; i++) {
-			struct lp_call *c = &lp->sp[s].calls[lp->sp[s].chans[i]];
-
-			if (c->state != LP_IDLE)
-				lp_stream_done(lp, c);
-		}
-		rx_unknown += lp->sp[s].rx_unknown;
-		tx_err += lp->sp[s].tx_errors;
-	}
-#define PCT(a, n, p) ((n) ? (a)[((n) * (p)) / 100 < (n) ? ((n) * (p)) / 100 : (n) - 1] / 1000.0 : -1.0)
-	printf("{\"prog\":\"load_pbx\",\"spans\":%d,\"calls\":%d,\"placed\":%d,\"alerted\":%d,"
-	       "\"connected\":%d,\"failed\":%d,\"ended\":%d,\"secs\":%.2f,"
-	       "\"pdd_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
-	       "\"setup_to_connect_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
-	       "\"burst\":%d,\"burst_connected\":%d,\"burst_pdd_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
-	       "\"streams\":%lld,\"frames_rx\":%lld,\"frames_tx\":%lld,\"lost\":%lld,\"late\":%lld,"
-	       "\"late_streams\":%lld,\"max_gap_ms\":%.1f,\"rx_unknown\":%lld,\"tx_errors\":%lld,"
-	       "\"clock\":{\"ticks\":%lld,\"skipped\":%lld,\"max_late_ms\":%.3f,\"late_ms_hist\":"
-	       "{\"<1\":%lld,\"<2\":%lld,\"<5\":%lld,\"<10\":%lld,\"<20\":%lld,\">=20\":%lld}},\"causes\":{",
-	       lp->o.n_spans, lp->o.calls, lp->placed, lp->alerted, lp->connected, lp->failed, lp->ended, secs,
-	       PCT(lp->pdd_us, lp->n_pdd, 50), PCT(lp->pdd_us, lp->n_pdd, 99), PCT(lp->pdd_us, lp->n_pdd, 100),
-	       PCT(lp->s2c_us, lp->n_s2c, 50), PCT(lp->s2c_us, lp->n_s2c, 99), PCT(lp->s2c_us, lp->n_s2c, 100),
-	       lp->o.burst, lp->burst_connected,
-	       PCT(lp->bpdd_us, lp->n_bpdd, 50), PCT(lp->bpdd_us, lp->n_bpdd, 99), PCT(lp->bpdd_us, lp->n_bpdd, 100),
-	       lp->tot.streams, lp->tot.frames, lp->tot.tx, lp->tot.lost, lp->tot.late, lp->tot.late_streams,
-	       lp->tot.max_gap_us / 1000.0, rx_unknown, tx_err,
-	       lp->clk.ticks, lp->clk.skipped, lp->clk.max_late_us / 1000.0,
-	       lp->clk.hist[0], lp->clk.hist[1], lp->clk.hist[2], lp->clk.hist[3], lp->clk.hist[4], lp->clk.hist[5]);
-#undef PCT
-	for (int i = 0, first = 1; i < 128; i++) {
-		if (lp->causes[i]) {
-			printf("%s\"%d\":%d", first ? "" : ",", i, lp->causes[i]);
-			first = 0;
-		}
-	}
-	printf("}}\n");
-	fflush(stdout);
-}
-
 static int lp_done(struct lp *lp)
 {
 	return lp->placed == lp->o.calls + lp->o.burst && lp->ended == lp->placed;
@@ -724,98 +566,6 @@ static int lp_run(struct lp *lp)
 		}
 	}
 	return lp_done(lp) ? 0 : -ETIMEDOUT;
-}
-
-static const struct { const char *name; int type; } lp_switches[] = {
-	{ "ni2", PRI_SWITCH_NI2 }, { "euroisdn", PRI_SWITCH_EUROISDN_E1 }, { "dms100", PRI_SWITCH_DMS100 },
-	{ "5ess", PRI_SWITCH_LUCENT5E }, { "4ess", PRI_SWITCH_ATT4ESS }, { "qsig", PRI_SWITCH_QSIG },
-};
-
-static void lp_usage(void)
-{
-	fprintf(stderr,
-		"usage: load_pbx -s SPAN [-s SPAN ...] [--framing t1|e1] [--switch NAME] --calls N\n"
-		"                [--rate CPS] [--hold S] [--hold-after-full] [--call NUMBER] [--calling NUMBER]\n"
-		"                [--burst K [--burst-rate CPS]] [--timeout S] [--rx-wakeup] [-q]\n"
-		"  The PBX on every span (the gateway's loopback socket path): N calls, one per\n"
-		"  B-channel, at CPS, each holding S s of audio both ways after CONNECT (after\n"
-		"  the last call is up, with --hold-after-full); one JSON summary line on stdout\n"
-		"  at the end. Exit 0 when every call ended. --burst: 1 s after full load, K calls\n"
-		"  more at CPS (200), their post-dial delay apart (with --hold-after-full).\n");
-}
-
-static int lp_parse(struct lp_opts *o, int argc, char **argv)
-{
-	enum { O_FRAMING = 256, O_SWITCH, O_CALLS, O_RATE, O_HOLD, O_CALL, O_CALLING, O_TIMEOUT, O_FULL, O_RXW, O_BURST, O_BRATE };
-	static const struct option lo[] = {
-		{ "span", required_argument, NULL, 's' }, { "framing", required_argument, NULL, O_FRAMING },
-		{ "switch", required_argument, NULL, O_SWITCH }, { "calls", required_argument, NULL, O_CALLS },
-		{ "rate", required_argument, NULL, O_RATE }, { "hold", required_argument, NULL, O_HOLD },
-		{ "hold-after-full", no_argument, NULL, O_FULL }, { "rx-wakeup", no_argument, NULL, O_RXW },
-		{ "burst", required_argument, NULL, O_BURST }, { "burst-rate", required_argument, NULL, O_BRATE },
-		{ "call", required_argument, NULL, O_CALL }, { "calling", required_argument, NULL, O_CALLING },
-		{ "timeout", required_argument, NULL, O_TIMEOUT }, { "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
-	};
-	int c, sw_set = 0;
-
-	*o = (struct lp_opts){ .switchtype = PRI_SWITCH_NI2, .calls = 1, .rate = 50, .hold = 2,
-			       .number = "2001", .calling = "5551000", .timeout = 60, .burst_rate = 200 };
-	while ((c = getopt_long(argc, argv, "s:qh", lo, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			if (o->n_spans == LP_MAX_SPANS) {
-				fprintf(stderr, "load_pbx: at most %d spans\n", LP_MAX_SPANS);
-				return -EINVAL;
-			}
-			o->spans[o->n_spans++] = optarg;
-			break;
-		case O_FRAMING:
-			if (strcmp(optarg, "e1") && strcmp(optarg, "t1")) {
-				fprintf(stderr, "load_pbx: --framing t1 or e1\n");
-				return -EINVAL;
-			}
-			o->e1 = !strcmp(optarg, "e1");
-			break;
-		case O_SWITCH: {
-			size_t i;
-
-			for (i = 0; i < sizeof(lp_switches) / sizeof(lp_switches[0]); i++)
-				if (!strcmp(optarg, lp_switches[i].name))
-					break;
-			if (i == sizeof(lp_switches) / sizeof(lp_switches[0])) {
-				fprintf(stderr, "load_pbx: unknown --switch %s\n", optarg);
-				return -EINVAL;
-			}
-			o->switchtype = lp_switches[i].type;
-			sw_set = 1;
-			break;
-		}
-		case O_CALLS: o->calls = atoi(optarg); break;
-		case O_RATE: o->rate = atof(optarg); break;
-		case O_HOLD: o->hold = atof(optarg); break;
-		case O_FULL: o->hold_after_full = 1; break;
-		case O_RXW: o->rx_wakeup = 1; break;
-		case O_BURST: o->burst = atoi(optarg); break;
-		case O_BRATE: o->burst_rate = atof(optarg); break;
-		case O_CALL: o->number = optarg; break;
-		case O_CALLING: o->calling = optarg; break;
-		case O_TIMEOUT: o->timeout = atof(optarg); break;
-		case 'q': o->quiet = 1; break;
-		default: lp_usage(); return -EINVAL;
-		}
-	}
-	if (o->e1 && !sw_set)
-		o->switchtype = PRI_SWITCH_EUROISDN_E1;
-	if (!o->n_spans || o->calls < 1 || o->rate <= 0 || o->hold < 0 || o->timeout <= 0 ||
-	    o->burst < 0 || o->burst_rate <= 0 || (o->burst && !o->hold_after_full) ||
-	    o->calls + o->burst > o->n_spans * (o->e1 ? 30 : 23)) {
-		fprintf(stderr, "load_pbx: need -s SPAN, 1 <= --calls (+ --burst) <= the spans' B-channels, "
-			"--rate > 0, --burst with --hold-after-full\n");
-		lp_usage();
-		return -EINVAL;
-	}
-	return 0;
 }
 
 int main(int argc, char **argv)
