@@ -110,8 +110,6 @@ struct lf {
 	} tot;
 };
 
-static int lf_no_te;	/* --no-telephone-event */
-
 static long long ts_us(const struct timespec *t)
 {
 	return t->tv_sec * 1000000LL + t->tv_nsec / 1000;
@@ -163,7 +161,7 @@ static int lf_rtp_open(struct lf *lf, struct lf_call *c, uint32_t tag)
 }
 
 /* The offer's first G.711 (RFC 3551: PT 0 PCMU, 8 PCMA), where its RTP goes. */
-static int lf_take_offer(struct lf_call *c, const sip_t *sip)
+static int lf_take_offer(const struct lf *lf, struct lf_call *c, const sip_t *sip)
 {
 	struct sdp_info si;
 	char body[4096];
@@ -182,7 +180,7 @@ static int lf_take_offer(struct lf_call *c, const sip_t *sip)
 			c->pt = si.pts[i];
 	if (c->pt < 0)
 		return -ENOTSUP;
-	c->te_pt = lf_no_te ? -1 : si.te_pt;
+	c->te_pt = lf->o.no_te ? -1 : si.te_pt;
 	c->remote = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons((uint16_t)si.port) };
 	if (inet_pton(AF_INET, si.addr, &c->remote.sin_addr) != 1)
 		return -EAFNOSUPPORT;
@@ -219,7 +217,7 @@ static void lf_invite(struct lf *lf, nua_handle_t *nh, const sip_t *sip)
 		return;
 	}
 	*c = (struct lf_call){ .fd = -1, .nh = nh, .ssrc = (uint32_t)random(), .seq = (uint16_t)random() };
-	rc = lf_take_offer(c, sip);
+	rc = lf_take_offer(lf, c, sip);
 	if (rc == 0)
 		rc = lf_rtp_open(lf, c, (uint32_t)(c - lf->calls));
 	if (rc < 0) {
@@ -585,7 +583,7 @@ static int lf_parse(struct lf_opts *o, int argc, char **argv)
 		case O_MAX: o->max = atoi(optarg); break;
 		case O_TIMEOUT: o->timeout = atof(optarg); break;
 		case 'q': o->quiet = 1; break;
-		case O_NO_TE: o->no_te = lf_no_te = 1; break;
+		case O_NO_TE: o->no_te = 1; break;
 		case O_SHARED: o->shared = 1; break;
 		default: goto usage;
 		}
