@@ -34,6 +34,7 @@ PYTHON  ?= /usr/bin/python3
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
+LOAD_PROGS := $(BUILD)/load-pbx $(BUILD)/load-phone
 PROGS := $(BUILD)/sipgw $(BUILD)/sipgwctl $(BUILD)/sipgw-pbx $(BUILD)/sipgw-phone $(BUILD)/sipgw-faxtiff
 # The fake DAHDI of the tests (hw/fake/fakedahdi.c): an LD_PRELOAD shim, kept
 # out of libsipgw.a, whose read/write/open would otherwise replace libc's.
@@ -41,7 +42,7 @@ FAKE_DAHDI := $(BUILD)/libfakedahdi.so
 FAKE_DAHDI_SRC := hw/fake/fakedahdi.c hw/fake/fake_card.c src/core/dahdi_conf.c
 
 .PHONY: all deps run test unit unit-asan flows bench clean layers
-all: $(PROGS) $(BUILD)/unit-tests $(FAKE_DAHDI)
+all: $(PROGS) $(BUILD)/unit-tests $(FAKE_DAHDI) $(LOAD_PROGS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -58,6 +59,13 @@ $(BUILD)/sipgwctl: $(call obj,$(CTL_SRC)) $(BUILD)/libsipgw.a
 $(BUILD)/sipgw-pbx: $(call obj,$(PBX_SRC)) $(BUILD)/libsipgw.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/sipgw-phone: $(call obj,$(PHONE_SRC)) $(BUILD)/libsipgw.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+# The load rig (bench/load_*.c): one process per side drives many spans or
+# answers many calls, frame-timing every stream; bench.py --rig and a smoke
+# flow (flows_load.py) use them. One file each, so cheap enough for make all.
+$(BUILD)/load-pbx: $(call obj,bench/load_pbx.c bench/load_pbx_cli.c src/sim/sim_stream.c) $(BUILD)/libsipgw.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/load-phone: $(call obj,bench/load_phone.c src/sim/sim_stream.c) $(BUILD)/libsipgw.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 # fax DSP figures (bench/bench_fax.c), run by make bench
 $(BUILD)/bench-fax: $(call obj,bench/bench_fax.c) $(BUILD)/libsipgw.a
@@ -109,7 +117,7 @@ layers:
 
 # Every flow on loopback spans, then again on dahdi spans through the fake DAHDI;
 # two runners at once (-j 2): the flows mostly wait on real-time audio and timers.
-flows: $(PROGS) $(FAKE_DAHDI) asan-sipgw
+flows: $(PROGS) $(LOAD_PROGS) $(FAKE_DAHDI) asan-sipgw
 	$(PYTHON) tests/flows/run_flows.py --build $(BUILD) -j 2
 	$(PYTHON) tests/flows/run_flows.py --build $(BUILD) --span-type dahdi -j 2
 
@@ -123,9 +131,11 @@ test: deps
 	$(MAKE) -j2 flows
 	$(MAKE) test-package
 
+# the load rig's call counts (bench/rig_bench.py): a quick RIG_N=23,240 while others work
+RIG_N ?= 23,240,480,720,1024
 bench: deps
 	@scripts/install-bench-deps.sh
-	$(MAKE) $(PROGS) $(BUILD)/bench-jbuf $(BUILD)/bench-ec $(BUILD)/bench-chain $(BUILD)/codec-bench $(BUILD)/bench-fax \
+	$(MAKE) $(PROGS) $(LOAD_PROGS) $(BUILD)/bench-jbuf $(BUILD)/bench-ec $(BUILD)/bench-chain $(BUILD)/codec-bench $(BUILD)/bench-fax \
 		$(BUILD)/bench-trace
 	$(BUILD)/bench-chain
 	$(BUILD)/bench-trace
@@ -133,6 +143,7 @@ bench: deps
 	$(BUILD)/bench-jbuf
 	$(BUILD)/bench-ec tests/data
 	$(BUILD)/codec-bench
+	$(PYTHON) bench/bench.py --build $(BUILD) --rig $(RIG_N)
 	$(PYTHON) bench/bench.py --build $(BUILD)
 	$(PYTHON) bench/bench_mem.py --build $(BUILD)
 
@@ -186,6 +197,9 @@ $(BUILD)/fuzz_q931: $(BUILD)/tests/fuzz/fuzz_q931.o $(BUILD)/tests/fuzz/pri_aren
 	$(CC) $(CFLAGS) -fsanitize=fuzzer -Wl,--wrap=call_leg_gone -o $@ $^ $(filter-out -lpri,$(LDLIBS))
 # fuzz_sim_dtmf: the simulators' DTMF parsers, outside libsipgw.a
 $(BUILD)/fuzz_sim_dtmf: $(BUILD)/tests/fuzz/fuzz_sim_dtmf.o $(BUILD)/src/sim/sim_dtmf.o $(BUILD)/libsipgw.a
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+# fuzz_sim_stream: the load rig's RTP header and frame timing, outside libsipgw.a
+$(BUILD)/fuzz_sim_stream: $(BUILD)/tests/fuzz/fuzz_sim_stream.o $(BUILD)/src/sim/sim_stream.o $(BUILD)/libsipgw.a
 	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 # fuzz_ctl_views: sipgwctl's views of calls and routing, outside libsipgw.a
 $(BUILD)/fuzz_ctl_views: $(BUILD)/tests/fuzz/fuzz_ctl_views.o $(BUILD)/src/gw_calls.o $(BUILD)/src/gw_dialpeers.o \

@@ -17,6 +17,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "flows"))
 import flowlib as fl  # noqa: E402
 import proxy_bench  # noqa: E402  (bench/, beside this file)
+import rig_bench  # noqa: E402
 
 CHANNELS = 23  # T1 PRI: 23 B + 1 D
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -70,7 +71,21 @@ def main():
     ap.add_argument("--hold", type=float, default=0.2, help="seconds each call holds media (0.2)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     ap.add_argument("--no-proxy", action="store_true", help="skip the proxy benchmark (bench/proxy_bench.py)")
+    ap.add_argument("--rig", metavar="N,N,...",
+                    help="only the load-rig benchmark (bench/rig_bench.py) at these concurrent call counts: "
+                         "one load process per side, audio both ways, late frames from both ends")
+    ap.add_argument("--rig-hold", type=float, default=10.0, help="--rig: seconds at full load (10)")
+    ap.add_argument("--rig-rate", type=float, default=100.0, help="--rig: setup rate, calls/s (100)")
+    ap.add_argument("--rig-ec", choices=("on", "off"), default="on", help="--rig: the spans' echo canceller (on)")
+    ap.add_argument("--rig-dtmf", choices=("on", "off"), default="on",
+                    help="--rig: the phones take RFC 4733 telephone-event when offered (on)")
+    ap.add_argument("--rig-io", choices=("batched", "naive"), default="batched",
+                    help="--rig: the rig's own I/O, batched (one RTP socket, read once a tick) or naive "
+                         "(a socket a call, read on every datagram)")
     a = ap.parse_args()
+    if a.rig:
+        return rig_bench.main(a.build, [int(x) for x in a.rig.split(",")], a.rig_hold, a.rig_rate, a.keep,
+                              a.rig_ec == "on", a.rig_dtmf == "on", a.rig_io == "batched")
     n = 200 if a.quick else a.calls
     fl.BUILD = a.build
     # Generous: the run should take about n / 23 * (hold + setup) seconds.

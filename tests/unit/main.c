@@ -45,6 +45,7 @@
 	X(sdp_t38) \
 	X(service) \
 	X(sim_dtmf) \
+	X(sim_stream) \
 	X(sip_caps) \
 	X(sip_leg) \
 	X(sip_listen) \
