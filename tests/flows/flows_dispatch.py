@@ -112,59 +112,7 @@ def pbx(tb, span, calls):
 def load_scenario(hold_ms):
     """SIPp's calls: INVITE 95551234 through Kamailio, 200, ACK, hold_ms, BYE; a BYE with no
     200 within 3 s (its gateway is gone) fails the call, so each call is up or lost."""
-    return """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="sipgw dispatch load">
-  <send retrans="500"><![CDATA[
-INVITE sip:95551234@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:2001@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:95551234@[remote_ip]:[remote_port]>
-Call-ID: [call_id]
-CSeq: 1 INVITE
-Contact: <sip:2001@[local_ip]:[local_port];transport=[transport]>
-Max-Forwards: 70
-Content-Type: application/sdp
-Content-Length: [len]
-
-%(sdp)s
-]]></send>
-  <recv response="100" optional="true"/>
-  <recv response="180" optional="true"/>
-  <recv response="183" optional="true"/>
-  <recv response="200" rrs="true">
-    <action>
-      <ereg regexp="[^ ].*" search_in="hdr" header="To:" assign_to="to"/>
-    </action>
-  </recv>
-  <send><![CDATA[
-ACK [next_url] SIP/2.0
-[routes]
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:2001@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-To: [$to]
-[last_Call-ID:]
-CSeq: 1 ACK
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-  <pause milliseconds="%(hold)d"/>
-  <send retrans="500"><![CDATA[
-BYE [next_url] SIP/2.0
-[routes]
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:2001@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-To: [$to]
-[last_Call-ID:]
-CSeq: 2 BYE
-Max-Forwards: 70
-Contact: <sip:2001@[local_ip]:[local_port];transport=[transport]>
-Content-Length: 0
-
-]]></send>
-  <recv response="200" timeout="3000"/>
-</scenario>
-""" % {"sdp": peers.SDP, "hold": hold_ms}
+    return peers.uac_scenario("95551234", bye_after_ms=hold_ms, bye_timeout_ms=3000)
 
 
 def sipp_calls(sipp):

@@ -272,9 +272,10 @@ Content-Length: [len]
 """ % (keep("From", "from"), ring_ms, SDP, keep("To", "to"), end)
 
 
-def uac_scenario(user, *, calling="2001", bye_after_ms=1500):
+def uac_scenario(user, *, calling="2001", bye_after_ms=1500, bye_timeout_ms=None):
     """A UAC: INVITE sip:user@remote with SDP; 100/180/183 optional, 200; ACK; after
-    bye_after_ms our BYE -> 200 (None: the far end's BYE -> our 200)."""
+    bye_after_ms our BYE -> 200 (None: the far end's BYE -> our 200); with bye_timeout_ms,
+    a BYE that gets no 200 that soon fails the call (its far end is gone)."""
     end = ("""  <recv request="BYE"/>
   <send><![CDATA[
 SIP/2.0 200 OK
@@ -300,8 +301,9 @@ Contact: <sip:%s@[local_ip]:[local_port];transport=[transport]>
 Content-Length: 0
 
 ]]></send>
-  <recv response="200" crlf="true"/>
-""" % (bye_after_ms, calling, calling))
+  <recv response="200" %s/>
+""" % (bye_after_ms, calling, calling,
+       'timeout="%d"' % bye_timeout_ms if bye_timeout_ms else 'crlf="true"'))
     return """<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="sipgw peers uac">
   <send retrans="500"><![CDATA[
