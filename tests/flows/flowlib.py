@@ -58,15 +58,25 @@ def dsp_on_loopback_only(module, keep=()):
             t.dsp_only = True
 
 
+# Ports this runner has handed out: the kernel gives a just-released ephemeral port again,
+# so two calls before either program binds could get the same one (a gateway's sip.port and
+# its phone's --port did, in CI: "Address already in use").
+_GIVEN = set()
+
+
 def free_port():
-    """A port free for both UDP and TCP on 127.0.0.1 (SIP listens on both)."""
+    """A port free for both UDP and TCP on 127.0.0.1 (SIP listens on both), never one this
+    runner handed out before."""
     while True:
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         u.bind(("127.0.0.1", 0))
         port = u.getsockname()[1]
         t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
+            if port in _GIVEN:
+                continue
             t.bind(("127.0.0.1", port))
+            _GIVEN.add(port)
             return port
         except OSError:
             continue
