@@ -44,6 +44,7 @@ struct pmedia {
 	int rx_frames;		/* audio frames since the last tick */
 	int16_t rx_last[FRAME_SAMPLES];	/* the last of them, for a 3-way mix */
 	int rx_age;		/* ticks since rx_last came */
+	int rx_gap;		/* ticks in a row without audio, up to 2 (pmedia_rx_tick) */
 	struct sim_te_rx te_rx;	/* RFC 4733 events heard */
 	/* --fax-send / --fax-recv */
 	struct fax_term *fax;	/* T.30 on the RTP audio (g711) or over UDPTL (t38) */
@@ -325,9 +326,22 @@ void pmedia_rx_tick(struct pmedia *m)
 	static const int16_t silence[FRAME_SAMPLES];
 
 	/* Nothing arrived (held, or the far end stopped): the ear hears
-	 * silence, so the detectors must too, or a tone would never go off. */
-	if (!m->rx_frames)
+	 * silence, so the detectors must too, or a tone would never go off.
+	 * But the sender's 20 ms clock is not ours: with the two in phase a
+	 * packet lands on either side of our tick, so one tick sees none and
+	 * the next two. Fed as silence, that tick was a 20 ms hole in a tone
+	 * that had none (a digit heard twice). So a tick without audio is
+	 * silence only once the next one is empty too; then both go to the
+	 * detectors, which count time in samples fed. */
+	if (m->rx_frames) {
+		m->rx_gap = 0;
+	} else if (++m->rx_gap == 2) {
 		pmedia_detect(m, silence, FRAME_SAMPLES);
+		pmedia_detect(m, silence, FRAME_SAMPLES);
+	} else if (m->rx_gap > 2) {
+		m->rx_gap = 2;
+		pmedia_detect(m, silence, FRAME_SAMPLES);
+	}
 	m->rx_frames = 0;
 	if (m->rx_age < 2)
 		m->rx_age++;

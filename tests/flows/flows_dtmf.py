@@ -27,29 +27,13 @@ GW_DTMF = re.compile(r"DTMF (\S) (pri|sip)->(pri|sip) (\S+)->(\S+)")
 AFTER = "0.5"                       # the caller waits for the prompt before pressing
 
 
-# An in-band tone with a one-frame hole in it is heard as the digit twice, 20 ms apart: seen
-# in CI late in this work (1 in ~3 runs, PBX -> phone, the gateway's own counters saying no
-# frame was late, lost or concealed). Not found yet: open in the issue 14 note. Until then a
-# tone that comes back within one frame of its end is the same digit; a real repeat (a new
-# press, >= 40 ms apart) is still two, and events (rfc4733, info, keypad) are not merged.
-ONE_FRAME_HOLE_MS = 25
-
-
 def digits_heard(lines, rx=r"^dtmf (\S) (\w+)"):
     """[(digit, method)] from AUDIO dtmf lines of either simulator."""
-    out, ended = [], {}
-    for ms, t in fl.timed(lines, "AUDIO"):
-        e = re.match(r"^dtmf-end (\S) inband", t)
-        if e:
-            ended[e.group(1)] = ms
-            continue
+    out = []
+    for _, t in fl.timed(lines, "AUDIO"):
         m = re.match(rx, t)
         if m:
-            d, how = m.group(1), m.group(2)
-            if (how == "inband" and out and out[-1] == (d, how) and d in ended
-                    and ms - ended[d] <= ONE_FRAME_HOLE_MS):
-                continue
-            out.append((d, how))
+            out.append((m.group(1), m.group(2)))
     return out
 
 
