@@ -42,7 +42,7 @@ FAKE_DAHDI := $(BUILD)/libfakedahdi.so
 FAKE_DAHDI_SRC := hw/fake/fakedahdi.c hw/fake/fake_card.c src/core/dahdi_conf.c
 
 .PHONY: all deps run test unit unit-asan flows bench clean layers
-all: $(PROGS) $(BUILD)/unit-tests $(FAKE_DAHDI) $(LOAD_PROGS)
+all: $(PROGS) $(BUILD)/unit-tests $(FAKE_DAHDI) $(LOAD_PROGS) $(BUILD)/bench-mem-parts
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -80,6 +80,9 @@ $(FAKE_DAHDI): $(FAKE_DAHDI_SRC) hw/fake/fake.h hw/fake/fakedahdi.map src/core/d
 $(BUILD)/bench-jbuf: $(call obj,bench/bench_jbuf.c) $(BUILD)/libsipgw.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/bench-chain: $(call obj,bench/bench_chain.c) $(BUILD)/libsipgw.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+# memory per call, part by part (bench/bench_mem_parts.c): bench_mem.py prints it
+$(BUILD)/bench-mem-parts: $(call obj,bench/bench_mem_parts.c) $(BUILD)/libsipgw.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 # the echo canceller candidates (bench/bench_ec.c)
 $(BUILD)/bench-ec: $(call obj,bench/bench_ec.c bench/bench_ec_spandsp.c) $(BUILD)/libsipgw.a

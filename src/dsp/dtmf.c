@@ -127,6 +127,11 @@ int dtmf_play_alloc(struct dtmf_play **dpp)
 	return 0;
 }
 
+int dtmf_play_take(struct dtmf_play **dpp)
+{
+	return *dpp ? 0 : dtmf_play_alloc(dpp);
+}
+
 void dtmf_play_free(struct dtmf_play *dp)
 {
 	if (!dp)
@@ -174,7 +179,7 @@ int dtmf_play_end(struct dtmf_play *dp, char digit, unsigned duration_ms)
 
 int dtmf_play_busy(const struct dtmf_play *dp)
 {
-	return dp->len || dp->gap_left;
+	return dp && (dp->len || dp->gap_left);
 }
 
 /* Levels per ITU-T Q.23: the high group a little stronger (2 dB twist),

@@ -29,6 +29,10 @@ int dtmf_watch_feed(struct dtmf_watch *dw, const int16_t *amp, size_t n);
 struct dtmf_play;
 int dtmf_play_alloc(struct dtmf_play **dpp);
 void dtmf_play_free(struct dtmf_play *dp);
+/** A leg's player is taken at its first digit, not with the leg (most calls
+ * play none: issue 14's memory per call): 0 when *dpp is there or now
+ * allocated, -ENOMEM. fill and busy take NULL as an idle player. */
+int dtmf_play_take(struct dtmf_play **dpp);
 /** Queue a digit to play until dtmf_play_end() says how long it lasts
  * (RFC 4733: its first packet). -EINVAL for a digit that is not DTMF,
  * -ENOSPC when the queue is full. */

@@ -70,7 +70,10 @@ static void pm_dtmf(struct media_port *mp, const struct media_dtmf *ev)
 		span_reschedule(sp);
 		return;
 	}
-	if (ev->phase == MEDIA_DTMF_BEGIN)
+	rc = dtmf_play_take(&pl->med.dp);
+	if (rc)
+		;
+	else if (ev->phase == MEDIA_DTMF_BEGIN)
 		rc = dtmf_play_begin(pl->med.dp, ev->digit);
 	else
 		rc = dtmf_play_end(pl->med.dp, ev->digit, ev->duration_ms);
@@ -78,7 +81,8 @@ static void pm_dtmf(struct media_port *mp, const struct media_dtmf *ev)
 		static struct log_limit lim;	/* a peer flooding events: one line every 2 s */
 
 		LOGW_LIMIT(&lim, LSS_DSP, "%s DTMF %c from %s dropped: %s", pm_desc(pl), ev->digit, peer_kind(pl),
-			   rc == -ENOSPC ? "16 digits already waiting" : "not a DTMF digit");
+			   rc == -ENOSPC ? "16 digits already waiting" :
+			   rc == -ENOMEM ? "no memory for its player" : "not a DTMF digit");
 	}
 	else if (ev->phase == MEDIA_DTMF_END)
 		LOGI(LSS_DSP, "%s DTMF %c %s->pri %s->inband %u ms", pm_desc(pl), ev->digit, peer_kind(pl),
@@ -186,8 +190,8 @@ int pri_media_init(struct pri_leg *pl)
 	pl->port.stats = pm_stats;
 	pl->port.clocked = 1;
 	pl->port.owner = pl;
-	if (dtmf_watch_alloc(&m->dw, pm_watch, pl) || dtmf_play_alloc(&m->dp) ||
-	    dtmf_play_alloc(&m->dp_in)) {
+	/* the two DTMF players are taken at their first digit (dtmf_play_take) */
+	if (dtmf_watch_alloc(&m->dw, pm_watch, pl)) {
 		pri_media_cleanup(pl);
 		return -ENOMEM;
 	}
@@ -353,6 +357,8 @@ void pri_media_keypad(struct pri_leg *pl, const char *digits)
 			ev.phase = MEDIA_DTMF_END;
 			ev.duration_ms = PM_KEYPAD_MS;
 			media_dtmf(&pl->port, &ev);
+		} else if (dtmf_play_take(&pl->med.dp_in)) {
+			LOGW(LSS_DSP, "%s DTMF %c keypad dropped: no memory for its player", pm_desc(pl), *p);
 		} else if (dtmf_play_end(pl->med.dp_in, *p, PM_KEYPAD_MS) == 0) {
 			LOGI(LSS_DSP, "%s DTMF %c pri->%s keypad->inband %u ms", pm_desc(pl), *p, peer_kind(pl),
 			     PM_KEYPAD_MS);

@@ -23,6 +23,12 @@
 /* user_data of a packet: audio, or CN whose level rides in data[0]. */
 enum { JB_PKT_AUDIO, JB_PKT_CN };
 #define JB_FZ_SLOTS 16		/* frozen: 320 ms of frames ahead at most */
+struct jb_fz_slot {
+	int16_t pcm[JB_FRAME_SAMPLES];
+	uint32_t ts;
+	int full;
+};
+#define JB_FZ_BYTES (JB_FZ_SLOTS * sizeof(struct jb_fz_slot))
 
 struct jbuf {
 	JitterBuffer *jb;
@@ -40,11 +46,12 @@ struct jbuf {
 	int has_newest;
 	/* jbuf_freeze: Speex is left (its get grows the delay on a miss,
 	 * auto-adjust or not); frames wait in a ring for their turn at the
-	 * delay the freeze found */
+	 * delay the freeze found (5 KiB, taken at the freeze: most calls
+	 * never see a fax, issue 14's memory per call) */
 	int frozen, fz_started;
 	uint32_t fz_ptr;		/* the timestamp whose turn is next */
 	uint32_t fz_delay;		/* samples */
-	struct { int16_t pcm[JB_FRAME_SAMPLES]; uint32_t ts; int full; } fz[JB_FZ_SLOTS];
+	struct jb_fz_slot *fz;		/* [JB_FZ_SLOTS] while frozen, else NULL */
 	struct jbuf_stats st;
 };
 
@@ -83,20 +90,24 @@ void jbuf_free(struct jbuf *jb)
 		plc_free(jb->plc);
 	if (jb->noise)
 		noise_free(jb->noise);
+	free(jb->fz);
 	free(jb);
 }
 
-void jbuf_freeze(struct jbuf *jb)
+int jbuf_freeze(struct jbuf *jb)
 {
 	struct jbuf_stats st;
 
 	if (jb->frozen)
-		return;
+		return 0;
+	jb->fz = calloc(JB_FZ_SLOTS, sizeof(*jb->fz));
+	if (!jb->fz)
+		return -ENOMEM;	/* stays adaptive, as before the freeze */
 	jbuf_get_stats(jb, &st);
 	jb->fz_delay = (uint32_t)(st.delay_ms > 0 ? st.delay_ms : 20) * JB_MS_SAMPLES;
 	jb->frozen = 1;
 	jb->fz_started = 0;	/* the frames Speex holds are dropped: a glitch at the fax tone */
-	memset(jb->fz, 0, sizeof(jb->fz));
+	return 0;
 }
 
 unsigned long jbuf_overflows(const struct jbuf *jb)
@@ -108,7 +119,8 @@ void jbuf_reset(struct jbuf *jb)
 {
 	jitter_buffer_reset(jb->jb);
 	jb->fz_started = 0;
-	memset(jb->fz, 0, sizeof(jb->fz));
+	if (jb->fz)
+		memset(jb->fz, 0, JB_FZ_BYTES);
 	jb->synced = 0;
 	jb->cn = 0;
 	jb->miss_run = 0;
@@ -130,7 +142,7 @@ static void fz_put(struct jbuf *jb, uint32_t ts, const void *data, uint32_t len,
 	d = (int32_t)(ts - jb->fz_ptr);
 	if (d > JB_JUMP_SAMPLES || d < -JB_JUMP_SAMPLES) {	/* a new timeline: start over there */
 		jb->fz_ptr = ts - jb->fz_delay;
-		memset(jb->fz, 0, sizeof(jb->fz));
+		memset(jb->fz, 0, JB_FZ_BYTES);
 		d = (int32_t)jb->fz_delay;
 	}
 	if (d < 0) {

@@ -37,8 +37,9 @@ int jbuf_get(struct jbuf *jb, int16_t *out);
 unsigned long jbuf_overflows(const struct jbuf *jb);
 /** Hold the delay where it is from now on (a fax or modem in G.711: a delay
  * change is a phase jump its demodulator does not survive); the overflow
- * bound still applies. */
-void jbuf_freeze(struct jbuf *jb);
+ * bound still applies. 0, or -ENOMEM (its frame ring is taken here) with
+ * the buffer left adaptive. */
+int jbuf_freeze(struct jbuf *jb);
 /** Forget what is buffered (hold, codec change: the timestamps jump). */
 void jbuf_reset(struct jbuf *jb);
 

@@ -60,8 +60,11 @@ static void sl_fax(struct media_port *mp)
 	/* a modem's demodulator does not survive a delay change: the jitter
 	 * buffer holds its delay from now on */
 	if (sl->rm.jb) {
-		jbuf_freeze(sl->rm.jb);
-		LOGI(LSS_DSP, "%s fax on the call: jitter buffer delay held", sip_leg_describe(sl));
+		if (jbuf_freeze(sl->rm.jb))
+			LOGW(LSS_DSP, "%s fax on the call: jitter buffer delay not held (no memory)",
+			     sip_leg_describe(sl));
+		else
+			LOGI(LSS_DSP, "%s fax on the call: jitter buffer delay held", sip_leg_describe(sl));
 	}
 }
 
@@ -82,8 +85,8 @@ int sip_rtp_init(struct sip_leg *sl, const struct cfg_enum_list *relay)
 	r->cn_pt = -1;
 	r->te_clock = 8000;
 	r->last_pt = -1;
-	if (dtmf_play_alloc(&r->dp_in) || dtmf_play_alloc(&r->dp_out) ||
-	    jbuf_alloc(&r->jb, SIP_JB_MIN_MS, SIP_JB_MAX_MS)) {
+	/* the DTMF players are taken at their first digit (dtmf_play_take) */
+	if (jbuf_alloc(&r->jb, SIP_JB_MIN_MS, SIP_JB_MAX_MS)) {
 		sip_rtp_cleanup(sl);
 		return -ENOMEM;
 	}
@@ -183,7 +186,10 @@ static void rx_digit(struct sip_leg *sl, char digit, int begin, unsigned ms, con
 
 	if (media_dtmf(&sl->mport, &ev))
 		return;
-	if (begin)
+	if (dtmf_play_take(&sl->rm.dp_in))
+		LOGW(LSS_DSP, "%s DTMF %c from %s dropped: no memory for its player", sip_leg_describe(sl), digit,
+		     method);
+	else if (begin)
 		dtmf_play_begin(sl->rm.dp_in, digit);
 	else if (dtmf_play_end(sl->rm.dp_in, digit, ms) == 0)
 		LOGI(LSS_DSP, "%s DTMF %c sip->%s %s->inband %u ms", sip_leg_describe(sl), digit, peer_kind(sl),
@@ -541,7 +547,10 @@ void sl_dtmf(struct media_port *mp, const struct media_dtmf *ev)
 		};
 		return;
 	default:	/* in-band: the port takes no events, but a caller may still hand one */
-		if (ev->phase == MEDIA_DTMF_BEGIN)
+		if (dtmf_play_take(&r->dp_out))
+			LOGW(LSS_DSP, "%s DTMF %c dropped: no memory for its player", sip_leg_describe(sl),
+			     ev->digit);
+		else if (ev->phase == MEDIA_DTMF_BEGIN)
 			dtmf_play_begin(r->dp_out, ev->digit);
 		else
 			dtmf_play_end(r->dp_out, ev->digit, ev->duration_ms);

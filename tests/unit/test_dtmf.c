@@ -89,6 +89,25 @@ static void test_same_digit_twice(void)
 	CU_ASSERT_STRING_EQUAL(h.digits, "55");
 }
 
+/* A leg's player is taken at its first digit: until then NULL is an idle
+ * player (nothing filled), and taking it twice keeps the one it has. */
+static void test_play_taken_at_first_digit(void)
+{
+	struct dtmf_play *dp = NULL, *first;
+	int16_t amp[FRAME] = { 123 };
+
+	CU_ASSERT(!dtmf_play_busy(dp));
+	CU_ASSERT(dtmf_play_fill(dp, amp, FRAME) == 0);
+	CU_ASSERT(amp[0] == 123);	/* untouched */
+	CU_ASSERT_FATAL(dtmf_play_take(&dp) == 0 && dp);
+	first = dp;
+	CU_ASSERT(dtmf_play_end(dp, '1', 100) == 0);
+	CU_ASSERT(dtmf_play_take(&dp) == 0 && dp == first);
+	CU_ASSERT(dtmf_play_busy(dp));
+	CU_ASSERT(dtmf_play_fill(dp, amp, FRAME) == 1);
+	dtmf_play_free(dp);
+}
+
 /* An open digit (RFC 4733 start seen, end not yet) plays until its end
  * says how long; a digit that is not DTMF is refused. */
 static void test_open_digit(void)
@@ -148,6 +167,7 @@ int suite_dtmf_add(void)
 		{ "digits of 40 ms heard once each", test_digits_40ms },
 		{ "the same digit twice is two digits", test_same_digit_twice },
 		{ "an open digit plays until its end", test_open_digit },
+		{ "a player is taken at its first digit", test_play_taken_at_first_digit },
 		{ "INFO bodies parsed strictly", test_info_parse },
 		CU_TEST_INFO_NULL,
 	};

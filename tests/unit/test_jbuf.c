@@ -164,7 +164,7 @@ static void test_frozen_delay_stays(void)
 		jbuf_put(jb, TS0 + (uint32_t)k * N, f);
 		jbuf_get(jb, out);
 	}
-	jbuf_freeze(jb);
+	CU_ASSERT_EQUAL(jbuf_freeze(jb), 0);
 	for (int k = 50; k < FRAMES; k++) {
 		/* every 10th frame 80 ms late: twice the delay held */
 		int late = k % 10 == 0;
