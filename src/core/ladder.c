@@ -51,7 +51,8 @@ struct lcall {
 	LIST_ENTRY(lcall) by_id;	/* in ladder.up_idx while up */
 	unsigned id;
 	char *title;
-	struct lkey keys[LADDER_KEYS];
+	struct lkey *keys[LADDER_KEYS];	/* each taken as its leg is seen (370 bytes:
+					 * most calls have two legs, not eight) */
 	int n_keys;
 	struct ev *ev;
 	int n_ev, cap_ev;	/* grown by doubling: a call has a dozen messages, rarely the maximum */
@@ -159,12 +160,12 @@ static int call_match(struct lcall *c, const struct ev *e, int ended, int *learn
 	int learn;
 
 	for (int i = 0; i < c->n_keys; i++) {
-		if (ended && c->keys[i].side == LADDER_PRI && !c->keys[i].have_cref)
+		if (ended && c->keys[i]->side == LADDER_PRI && !c->keys[i]->have_cref)
 			continue;
-		if (key_match(&c->keys[i], e, &learn)) {
+		if (key_match(c->keys[i], e, &learn)) {
 			if (learn) {
-				c->keys[i].cref = e->cref;
-				c->keys[i].have_cref = 1;
+				c->keys[i]->cref = e->cref;
+				c->keys[i]->have_cref = 1;
 				if (learnedp)
 					*learnedp = 1;
 			}
@@ -208,9 +209,11 @@ static void call_take(struct lcall *c, struct ev *e)
 
 static void call_free(struct lcall *c)
 {
-	for (int i = 0; i < c->n_keys; i++)
-		if (c->keys[i].indexed)
-			LIST_REMOVE(&c->keys[i], idx);
+	for (int i = 0; i < c->n_keys; i++) {
+		if (c->keys[i]->indexed)
+			LIST_REMOVE(c->keys[i], idx);
+		free(c->keys[i]);
+	}
 	for (int i = 0; i < c->n_ev; i++)
 		ev_clear(&c->ev[i]);
 	free(c->ev);
@@ -532,21 +535,25 @@ void ladder_call_seen(struct ladder *l, unsigned call, const char *title,
 	}
 	for (int i = 0; i < n_keys; i++) {
 		const struct ladder_key *k = &keys[i];
+		struct lkey *nk;
 		int j;
 		if (k->side == LADDER_SIP ? !k->call_id || !*k->call_id : !k->span || k->chan <= 0)
 			continue;	/* nothing to know its messages by yet */
-		for (j = 0; j < c->n_keys && !key_same(&c->keys[j], k); j++)
+		for (j = 0; j < c->n_keys && !key_same(c->keys[j], k); j++)
 			;
 		if (j < c->n_keys || c->n_keys == LADDER_KEYS)
 			continue;
-		c->keys[j] = (struct lkey){ .side = k->side, .chan = k->chan };
-		snprintf(c->keys[j].span, sizeof(c->keys[j].span), "%s", k->span ? k->span : "");
-		snprintf(c->keys[j].call_id, sizeof(c->keys[j].call_id), "%s", k->call_id ? k->call_id : "");
-		c->keys[j].hash = key_hash(k->side == LADDER_SIP ? c->keys[j].call_id : c->keys[j].span);
-		c->keys[j].owner = c;
+		if (!(nk = malloc(sizeof(*nk))))
+			continue;	/* this leg's messages go undrawn */
+		*nk = (struct lkey){ .side = k->side, .chan = k->chan };
+		snprintf(nk->span, sizeof(nk->span), "%s", k->span ? k->span : "");
+		snprintf(nk->call_id, sizeof(nk->call_id), "%s", k->call_id ? k->call_id : "");
+		nk->hash = key_hash(k->side == LADDER_SIP ? nk->call_id : nk->span);
+		nk->owner = c;
+		c->keys[j] = nk;
 		if (k->side == LADDER_SIP) {
-			LIST_INSERT_HEAD(&l->sip_idx[c->keys[j].hash % LADDER_IDX], &c->keys[j], idx);
-			c->keys[j].indexed = 1;
+			LIST_INSERT_HEAD(&l->sip_idx[nk->hash % LADDER_IDX], nk, idx);
+			nk->indexed = 1;
 		}
 		c->n_keys++;
 		added = 1;
@@ -596,7 +603,7 @@ static struct lcall *call_by_id(struct ladder *l, const char *id)
 			if (numeric && c->id == n)
 				return c;
 			for (int k = 0; !numeric && k < c->n_keys; k++)
-				if (c->keys[k].side == LADDER_SIP && !strcmp(c->keys[k].call_id, id))
+				if (c->keys[k]->side == LADDER_SIP && !strcmp(c->keys[k]->call_id, id))
 					return c;
 		}
 	}
