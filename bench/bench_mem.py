@@ -5,12 +5,18 @@
 # (tones), echo canceller on as by default. RSS is read from /proc with the
 # spans up and no call (idle), then with all N calls connected and steady;
 # the figure is (RSS with N calls - idle RSS) / N, and the slope between two
-# N, which leaves out what the first call allocates once. Figures only.
+# N, which leaves out what the first call allocates once. The same from the
+# gateway's own heap gauge (sipgw_process_heap_bytes, malloc's count: no page
+# rounding, and it falls when memory is freed), with the calls just up and,
+# with --settle S, S seconds later (Sofia keeps each INVITE transaction 32 s
+# after its 2xx: a call held longer costs less). Then the parts, one by one
+# (build/bench-mem-parts: struct sizes and each DSP part's heap). Figures only.
 # SPDX-License-Identifier: GPL-2.0-only
 import argparse
 import math
 import os
 import shutil
+import subprocess
 import sys
 import time
 
@@ -30,6 +36,15 @@ def calls_up(tb):
     return sum(r["busy"] for r in rows)
 
 
+def heap_kb(tb):
+    """The gateway's heap in use (KiB), from show stats; -1 when it does not answer."""
+    try:
+        rows = tb.ctl("show", "stats", "sipgw_process_heap_bytes", json=True)["stats"]
+        return int(float(rows[0]["value"]) / 1024)
+    except (fl.FlowError, OSError, ValueError, IndexError, KeyError):
+        return -1
+
+
 def find_gateway(conf, timeout=20):
     """The pid of the sipgw running conf (under heaptrack it is the script's child)."""
     t_end = time.monotonic() + timeout
@@ -46,8 +61,9 @@ def find_gateway(conf, timeout=20):
     raise fl.FlowError("no sipgw process for %s" % conf)
 
 
-def run(build, n, hold, ec, keep, heaptrack=None, tail_ms=0):
-    """One gateway, n calls; returns (idle_kb, busy_kb, hwm_kb) or raises FlowError."""
+def run(build, n, hold, ec, keep, heaptrack=None, tail_ms=0, settle=0.0):
+    """One gateway, n calls; returns (idle_kb, busy_kb, hwm_kb, heap_idle, heap_busy, heap_settled)
+    in KiB (heap_settled -1 without settle) or raises FlowError."""
     tb = fl.Testbed("bench-mem-%d" % n)
     ok = False
     try:
@@ -73,6 +89,7 @@ def run(build, n, hold, ec, keep, heaptrack=None, tail_ms=0):
             p.wait_line(r"EVENT restart wait over", timeout=20)
             idle.append(p)
         idle_kb = rss_kb(pid)
+        heap_idle = heap_kb(tb)
         for p in idle:
             p.stop()
         for s in spans:
@@ -94,6 +111,11 @@ def run(build, n, hold, ec, keep, heaptrack=None, tail_ms=0):
         while time.monotonic() < t_up + min(3.0, hold / 3):  # steady: a few samples while all are up
             busy.append(rss_kb(pid))
             time.sleep(0.25)
+        heap_busy = heap_kb(tb)
+        heap_settled = -1
+        if settle > 0:
+            time.sleep(settle)  # Sofia's transaction timers running out: a span of time, not an event
+            heap_settled = heap_kb(tb)
         if calls_up(tb) < n:
             raise fl.FlowError("calls ended while measuring (hold %.1f s too short)" % hold)
         mem = status_kb(pid)
@@ -101,7 +123,7 @@ def run(build, n, hold, ec, keep, heaptrack=None, tail_ms=0):
         if heaptrack:
             os.kill(pid, 15)  # the gateway itself, so heaptrack writes its file
             gw.wait_exit(60)
-        return idle_kb, max(busy), mem.get("VmHWM", -1)
+        return idle_kb, max(busy), mem.get("VmHWM", -1), heap_idle, heap_busy, heap_settled
     finally:
         tb.close()
         if ok and not keep:
@@ -117,6 +139,8 @@ def main(argv=None):
     ap.add_argument("--hold", type=float, default=12.0, help="seconds each call holds (12)")
     ap.add_argument("--no-ec", action="store_true", help="echo_cancel = false on every span")
     ap.add_argument("--tail-ms", type=int, default=0, help="echo_tail_ms on every span (default: the span's default)")
+    ap.add_argument("--settle", type=float, default=0.0,
+                    help="also read the heap this many seconds after all calls are up (34: past Sofia's 32 s)")
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--heaptrack", metavar="PREFIX", help="run sipgw under heaptrack, its data to PREFIX-N.*")
     a = ap.parse_args(argv)
@@ -126,20 +150,31 @@ def main(argv=None):
           % ("off" if a.no_ec else "on, tail %s" % ("%d ms" % a.tail_ms if a.tail_ms else "as configured (128 ms)")))
     print("  load average before: %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
     res = []
+    hold = max(a.hold, a.settle + 40) if a.settle else a.hold  # 240 calls take up to ~20 s to come up
     for n in ns:
         try:
-            idle, busy, hwm = run(a.build, n, a.hold, not a.no_ec, a.keep, a.heaptrack, a.tail_ms)
+            idle, busy, hwm, h_idle, h_busy, h_set = run(a.build, n, hold, not a.no_ec, a.keep, a.heaptrack,
+                                                         a.tail_ms, a.settle)
         except (fl.FlowError, OSError) as e:
             print("  N=%-5d not measured: %s" % (n, e))
             continue
         res.append((n, idle, busy))
         print("  N=%-5d idle RSS %6d KiB  with N calls %7d KiB  VmHWM %7d KiB  -> %.1f KiB per call"
               % (n, idle, busy, hwm, (busy - idle) / float(n)))
+        if h_idle >= 0 and h_busy >= 0:
+            print("  N=%-5d heap in use: idle %6d KiB  with N calls %7d KiB  -> %.1f KiB per call%s"
+                  % (n, h_idle, h_busy, (h_busy - h_idle) / float(n),
+                     "; %.0f s later %.1f KiB per call" % (a.settle, (h_set - h_idle) / float(n))
+                     if h_set >= 0 else ""))
     if len(res) >= 2:
         (n0, i0, b0), (n1, i1, b1) = res[0], res[-1]
         slope = ((b1 - i1) - (b0 - i0)) / float(n1 - n0)
         print("  slope N=%d..%d        %.1f KiB per call  (what one more call costs)" % (n0, n1, slope))
     print("  load average after: %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
+    parts = os.path.join(a.build, "bench-mem-parts")
+    if os.path.exists(parts):
+        sys.stdout.flush()
+        subprocess.call([parts])
     return 0 if res else 1
 
 

@@ -158,8 +158,8 @@ def show_stats(tb):
 
 def still(st):
     """The series that stand still between two readings while nothing happens: not the media
-    clock's (sipgw_media_*), which move every 20 ms."""
-    return dict((k, v) for k, v in st.items() if not k.startswith("sipgw_media_"))
+    clock's (sipgw_media_*), which move every 20 ms, nor the heap, which each reading moves."""
+    return dict((k, v) for k, v in st.items() if not k.startswith(("sipgw_media_", "sipgw_process_heap_")))
 
 
 def ended(gw, n):
@@ -320,6 +320,8 @@ def metrics_bad_requests_gateway_serves_on(tb):
     expect(mx.scrape(), [("sipgw_calls_completed_total", {"direction": "pri->sip", "outcome": "answered"}, 1)])
     if val(m, "sipgw_process_start_time_seconds") <= 0:
         raise FlowError("no start time")
+    if val(m, "sipgw_process_heap_bytes") < 100000:  # the spans and the SIP stack alone take more
+        raise FlowError("heap in use %s bytes" % val(m, "sipgw_process_heap_bytes"))
 
 
 @flow
