@@ -112,6 +112,15 @@ static void pm_play(struct media_port *mp, const int16_t *frame)
  * CED) or the V.21 preamble in either direction means fax or a modem, whose
  * own echo control a canceller would break. CNG alone does not: a fax
  * machine calling may still reach a voice. */
+static void pm_fax_watch_done(struct pri_media *m)
+{
+	/* 9 KiB a call holds no longer than it needs them: a fax or modem is
+	 * heard once (pm_fax_check), then nothing is fed to them */
+	fax_tone_det_free(m->ft_in);
+	fax_tone_det_free(m->ft_out);
+	m->ft_in = m->ft_out = NULL;
+}
+
 static void pm_fax_check(struct pri_leg *pl, struct fax_tone_det *det, const int16_t *amp,
 			 const char *from)
 {
@@ -133,6 +142,7 @@ static void pm_fax_check(struct pri_leg *pl, struct fax_tone_det *det, const int
 		LOGI(LSS_DSP, "%s fax/modem tone %s %s", pm_desc(pl), fax_tone_name(t), from);
 	}
 	media_fax(&pl->port);	/* the SIP side keeps its audio as it is too */
+	pm_fax_watch_done(m);
 }
 
 static void pm_db(char *buf, size_t len, double db)
@@ -232,11 +242,9 @@ void pri_media_cleanup(struct pri_leg *pl)
 	if (m->ec)
 		pm_log_ec(pl);
 	echo_can_free(m->ec);
-	fax_tone_det_free(m->ft_in);
-	fax_tone_det_free(m->ft_out);
+	pm_fax_watch_done(m);
 	tone_player_free(m->ringback);
 	m->ec = NULL;
-	m->ft_in = m->ft_out = NULL;
 	m->ringback = NULL;
 }
 
@@ -275,7 +283,7 @@ int pri_leg_tick(struct pri_leg *pl)
 	}
 	/* A digit from the SIP side replaces the audio while it plays. */
 	dtmf_play_fill(m->dp, out, MEDIA_FRAME);
-	if (!m->fax)
+	if (m->ft_out)	/* freed once a fax is heard */
 		pm_fax_check(pl, m->ft_out, out, "to the PBX");
 	memcpy(m->line_out, out, sizeof(out));
 	g711_law_encode(law, out, wire, MEDIA_FRAME);
@@ -316,7 +324,7 @@ void pri_leg_frame_in(struct pri_leg *pl, const uint8_t *wire, size_t len)
 		media_deliver(&pl->port, in);
 		return;
 	}
-	if (!m->fax)
+	if (m->ft_in)
 		pm_fax_check(pl, m->ft_in, in, "from the PBX");
 	if (m->ec && echo_can_enabled(m->ec)) {
 		echo_can_process(m->ec, m->line_out, in, in, MEDIA_FRAME);
