@@ -46,6 +46,7 @@ int main(void)
 	row("  struct pri_media", sizeof(struct pri_media), "frame queues and delay line");
 	row("struct sip_leg", sizeof(struct sip_leg), "sip/sip_internal.h, of which:");
 	row("  struct sip_rtp", sizeof(struct sip_rtp), "");
+	row("struct sip_leg_req", sizeof(struct sip_leg_req), "our INVITE's headers, freed at its 2xx");
 	printf(" allocations (one each):\n");
 	for (int tail = 32; tail <= 128; tail *= 2) {
 		struct echo_can *ec = NULL;

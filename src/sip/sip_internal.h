@@ -279,6 +279,14 @@ struct sip_leg_info {
 	int status;			/* the INVITE's final status, got or sent (0: none yet) */
 };
 
+struct sip_leg_req {
+	char to[300], from[256];
+	char pai[256];			/* P-Asserted-Identity ("" = none) */
+	char div[256];			/* Diversion (RFC 5806, "" = none) */
+	char hist[512];			/* History-Info (RFC 7044, "" = none) */
+	char refby[160];		/* a transfer's INVITE: Referred-By (RFC 3892, "" = none) */
+};
+
 struct sip_leg {
 	struct leg base;
 	struct sip_leg_info info;	/* sip_status.c */
@@ -296,14 +304,13 @@ struct sip_leg {
 	int port;
 	int transport;			/* enum sip_tp: what the INVITE to host:port goes over */
 	char ruri[256];			/* a registered contact to call as is */
-	char req_uri[256], req_to[300], req_from[256];	/* our INVITE's, for a 422 retry */
+	char req_uri[256];		/* our INVITE's Request-URI */
+	/* the rest of our INVITE, while it may be sent again (a 422, the SRTP
+	 * fallback); freed at its 2xx (1.7 KiB a call no longer needs) */
+	struct sip_leg_req *req;
 	int dial_peer;
 	int assert_identity;		/* the peer is in our trust domain (RFC 3325) */
 	int req_privacy;		/* our INVITE says Privacy: id (RFC 3323) */
-	char req_pai[256];		/* our INVITE's P-Asserted-Identity ("" = none) */
-	char req_div[256];		/* our INVITE's Diversion (RFC 5806, "" = none) */
-	char req_hist[512];		/* our INVITE's History-Info (RFC 7044, "" = none) */
-	char req_refby[160];		/* a transfer's INVITE: Referred-By (RFC 3892, "" = none) */
 	char number[64];
 	struct rtp_session *rtp;
 	struct media_port mport;

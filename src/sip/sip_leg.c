@@ -172,11 +172,13 @@ static int sl_invite(struct sip_leg *sl, unsigned se_s)
 	const char *contact = sl_contact(sl, m, sizeof(m));
 	int rc;
 
+	if (!sl->req)
+		return -EPROTO;	/* answered: no INVITE of ours to send again */
 	if (!sl->delayed_offer && (rc = sl_build_sdp(sl, sdp, sizeof(sdp), SDP_SENDRECV)))
 		return rc;
 	/* delayed offer: the 2xx brings the offer and our ACK the answer, so
 	 * the stack must not ACK by itself (sip_offer.c) */
-	sl->nh = nua_handle(sl->ua->nua, sl, SIPTAG_TO_STR(sl->req_to), SIPTAG_FROM_STR(sl->req_from),
+	sl->nh = nua_handle(sl->ua->nua, sl, SIPTAG_TO_STR(sl->req->to), SIPTAG_FROM_STR(sl->req->from),
 			    TAG_IF(sl->delayed_offer, NUTAG_AUTOACK(0)),
 			    TAG_IF(sip_tp_m_params(sl->transport), NUTAG_M_PARAMS(sip_tp_m_params(sl->transport))),
 			    TAG_END());
@@ -187,10 +189,10 @@ static int sl_invite(struct sip_leg *sl, unsigned se_s)
 	nua_invite(sl->nh, NUTAG_URL(sl->req_uri), TAG_IF(se_s, NUTAG_SESSION_TIMER(se_s)),
 		   TAG_IF(se_s, NUTAG_MIN_SE(se_s)),
 		   TAG_IF(sl->req_privacy, SIPTAG_PRIVACY_STR("id")),
-		   TAG_IF(sl->req_pai[0], SIPTAG_HEADER_STR(sl->req_pai)),
-		   TAG_IF(sl->req_div[0], SIPTAG_HEADER_STR(sl->req_div)),
-		   TAG_IF(sl->req_hist[0], SIPTAG_HEADER_STR(sl->req_hist)),
-		   TAG_IF(sl->req_refby[0], SIPTAG_HEADER_STR(sl->req_refby)), TAG_IF(contact, SIPTAG_CONTACT_STR(contact)),
+		   TAG_IF(sl->req->pai[0], SIPTAG_HEADER_STR(sl->req->pai)),
+		   TAG_IF(sl->req->div[0], SIPTAG_HEADER_STR(sl->req->div)),
+		   TAG_IF(sl->req->hist[0], SIPTAG_HEADER_STR(sl->req->hist)),
+		   TAG_IF(sl->req->refby[0], SIPTAG_HEADER_STR(sl->req->refby)), TAG_IF(contact, SIPTAG_CONTACT_STR(contact)),
 		   /* no 100rel with a delayed offer: nua PRACKs a reliable 1xx by
 		    * itself, so an offer in one could not be answered */
 		   TAG_IF(sl->delayed_offer, SIPTAG_SUPPORTED_STR(sl->ua->tp.session_expires_s ? "timer" : "")),
@@ -220,40 +222,45 @@ static void ev_setup(struct sip_leg *sl, struct sl_setup_args *a)
 	char me[SIP_OWN_HOSTPORT_LEN], hp[SIP_HOSTPORT_LEN], disp[LEG_NUM + 16];
 
 	snprintf(sl->number, sizeof(sl->number), "%s", si->called);
+	if (!sl->req && !(sl->req = calloc(1, sizeof(*sl->req)))) {
+		a->rc = -ENOMEM;
+		*a->causep = CAUSE_TEMP_FAILURE;
+		return;
+	}
 	sl_own_hostport(sl, me);	/* IPv6 in brackets (RFC 5118 4.1), here and below */
 	/* Request-URI sip:NUMBER@TARGET;user=phone (RFC 3261 19.1.1), or a
 	 * registered phone's contact with the number's address of record in To
 	 * (RFC 3261 16.5). */
 	if (sl->ruri[0]) {
 		snprintf(sl->req_uri, sizeof(sl->req_uri), "%s", sl->ruri);
-		snprintf(sl->req_to, sizeof(sl->req_to), "<sip:%s@%s>", si->called, me);
+		snprintf(sl->req->to, sizeof(sl->req->to), "<sip:%s@%s>", si->called, me);
 	} else {
 		/* the dial-peer's session_transport: RFC 3261 19.1.4 (tcp), 26.2.2 (sips: TLS) */
 		snprintf(sl->req_uri, sizeof(sl->req_uri), "%s:%s@%s;user=phone%s",
 			 sl->transport == SIP_TP_TLS ? "sips" : "sip", si->called, sip_hostport(hp, sl->host, sl->port),
 			 sl->transport == SIP_TP_TCP ? ";transport=tcp" : "");
-		snprintf(sl->req_to, sizeof(sl->req_to), "<%s>", sl->req_uri);
+		snprintf(sl->req->to, sizeof(sl->req->to), "<%s>", sl->req_uri);
 	}
 	/* RFC 3323 4, RFC 3325 9.1: a restricted caller is anonymous in From,
 	 * with Privacy: id; who it is goes only to a peer of the trust domain,
 	 * in P-Asserted-Identity. */
 	if (si->restricted)
-		snprintf(sl->req_from, sizeof(sl->req_from), "\"Anonymous\" <sip:anonymous@anonymous.invalid>");
+		snprintf(sl->req->from, sizeof(sl->req->from), "\"Anonymous\" <sip:anonymous@anonymous.invalid>");
 	else {
 		sl_quote_display(disp, sizeof(disp),
 				 si->display[0] ? si->display : (si->calling[0] ? si->calling : "Anonymous"));
-		snprintf(sl->req_from, sizeof(sl->req_from), "\"%s\" <sip:%s@%s;user=phone>", disp,
+		snprintf(sl->req->from, sizeof(sl->req->from), "\"%s\" <sip:%s@%s;user=phone>", disp,
 			 si->calling[0] ? si->calling : "anonymous", me);
 	}
 	sl->req_privacy = si->restricted;
-	sl->req_pai[0] = 0;
+	sl->req->pai[0] = 0;
 	sip_redirect_headers(si->redirecting, si->redirect_reason, me, sl->req_uri,
-			     sl->req_div, sizeof(sl->req_div), sl->req_hist, sizeof(sl->req_hist));
+			     sl->req->div, sizeof(sl->req->div), sl->req->hist, sizeof(sl->req->hist));
 	if (sl->assert_identity && si->calling[0])
-		snprintf(sl->req_pai, sizeof(sl->req_pai), "P-Asserted-Identity: <sip:%s@%s;user=phone>",
+		snprintf(sl->req->pai, sizeof(sl->req->pai), "P-Asserted-Identity: <sip:%s@%s;user=phone>",
 			 si->calling, me);
 	if (si->referred_by[0])	/* RFC 3892: who transferred the call here */
-		snprintf(sl->req_refby, sizeof(sl->req_refby), "Referred-By: <sip:%s@%s>", si->referred_by, me);
+		snprintf(sl->req->refby, sizeof(sl->req->refby), "Referred-By: <sip:%s@%s>", si->referred_by, me);
 	if ((a->rc = sl_invite(sl, 0))) {
 		*a->causep = CAUSE_TEMP_FAILURE;
 		return;
@@ -456,6 +463,7 @@ static void sl_destroy(struct leg *leg)
 	sip_srtp_end(sl);
 	rtp_free(sl->rtp);
 	free(sl->base.contacts);
+	free(sl->req);
 	free(sl);
 }
 
@@ -605,6 +613,8 @@ static void ev_r_2xx(struct sip_leg *sl, int status, sip_t const *sip)
 		hold = taken;
 	if (sl_move(sl, hold ? SIP_ST_HELD : SIP_ST_CONFIRMED))
 		return;
+	free(sl->req);	/* answered: a 422 or an SRTP fallback can no longer come */
+	sl->req = NULL;
 	if (taken < 0) {
 		LOGW(LSS_SIP, "%s answer has none of our codecs", sl_describe(&sl->base));
 		sl_release(&sl->base, CAUSE_BEARER_NOT_IMPL);
