@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <speex/speex_echo.h>
+#include <speex/speex_preprocess.h>
+
 #include "bridge/call_internal.h"
 #include "dsp/dtmf.h"
 #include "dsp/echo.h"
@@ -59,6 +62,24 @@ int main(void)
 		row(what, heap_used() - h0, tail == 128 ? "SpeexDSP MDF + preprocessor (default tail)" :
 		    "SpeexDSP MDF + preprocessor");
 		echo_can_free(ec);
+	}
+	for (int tail = 32; tail <= 128; tail *= 2) {
+		SpeexEchoState *st;
+		char what[64];
+
+		h0 = heap_used();
+		st = speex_echo_state_init(ECHO_FRAME, tail * 8);
+		snprintf(what, sizeof(what), "  of which MDF filter, %d ms", tail);
+		row(what, heap_used() - h0, "speex_echo_state_init (frame 20 ms)");
+		speex_echo_state_destroy(st);
+	}
+	{
+		SpeexPreprocessState *pp;
+
+		h0 = heap_used();
+		pp = speex_preprocess_state_init(ECHO_FRAME, 8000);
+		row("  of which preprocessor", heap_used() - h0, "residual echo suppressor, any tail");
+		speex_preprocess_state_destroy(pp);
 	}
 	{
 		struct fax_tone_det *ft = NULL;
