@@ -71,12 +71,9 @@ static void pm_dtmf(struct media_port *mp, const struct media_dtmf *ev)
 		return;
 	}
 	rc = dtmf_play_take(&pl->med.dp);
-	if (rc)
-		;
-	else if (ev->phase == MEDIA_DTMF_BEGIN)
-		rc = dtmf_play_begin(pl->med.dp, ev->digit);
-	else
-		rc = dtmf_play_end(pl->med.dp, ev->digit, ev->duration_ms);
+	if (!rc)
+		rc = ev->phase == MEDIA_DTMF_BEGIN ? dtmf_play_begin(pl->med.dp, ev->digit)
+						   : dtmf_play_end(pl->med.dp, ev->digit, ev->duration_ms);
 	if (rc) {
 		static struct log_limit lim;	/* a peer flooding events: one line every 2 s */
 
@@ -108,10 +105,6 @@ static void pm_play(struct media_port *mp, const int16_t *frame)
 	m->q_len++;
 }
 
-/* G.164 / G.165 tone disabler: 2100 Hz (with or without phase reversals,
- * CED) or the V.21 preamble in either direction means fax or a modem, whose
- * own echo control a canceller would break. CNG alone does not: a fax
- * machine calling may still reach a voice. */
 static void pm_fax_watch_done(struct pri_media *m)
 {
 	/* 9 KiB a call holds no longer than it needs them: a fax or modem is
@@ -121,6 +114,10 @@ static void pm_fax_watch_done(struct pri_media *m)
 	m->ft_in = m->ft_out = NULL;
 }
 
+/* G.164 / G.165 tone disabler: 2100 Hz (with or without phase reversals,
+ * CED) or the V.21 preamble in either direction means fax or a modem, whose
+ * own echo control a canceller would break. CNG alone does not: a fax
+ * machine calling may still reach a voice. */
 static void pm_fax_check(struct pri_leg *pl, struct fax_tone_det *det, const int16_t *amp,
 			 const char *from)
 {
