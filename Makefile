@@ -245,7 +245,7 @@ fuzz-cov: deps
 			auth) f=src/sip/registrar.c;; \
 			dialpeer) f="src/core/dialpeer.c src/route/dialpeer.c";; \
 			config) f="src/core/config.c src/core/config_spans.c src/core/config_sip.c src/route/route_check.c";; \
-			netaddr) f="src/core/netaddr.c src/sip/sip_addr.c";; dtmf_info) f=src/sip/sip_dtmf.c;; sim_dtmf) f=src/sim/sim_dtmf.c;; udptl) f=src/rtp/udptl.c;; sdp_t38) f=src/sip/sdp_t38.c;; q931) f="src/q931/span.c src/q931/span_maint.c src/q931/pri_leg.c src/q931/q931_trace.c";; *) f=;; esac; \
+			netaddr) f="src/core/netaddr.c src/sip/sip_addr.c";; dtmf_info) f=src/sip/sip_dtmf.c;; sim_dtmf) f=src/sim/sim_dtmf.c;; udptl) f=src/rtp/udptl.c;; sdp_t38) f=src/sip/sdp_t38.c;; q931) f="src/q931/span.c src/q931/span_dchan.c src/q931/span_event.c src/q931/span_chan.c src/q931/span_maint.c src/q931/pri_leg.c src/q931/q931_trace.c";; *) f=;; esac; \
 		echo "== fuzz_$$t"; \
 		llvm-cov-14 report $(FUZZ_COV_BUILD)/fuzz_$$t -instr-profile=$(FUZZ_COV_BUILD)/$$t.profdata \
 			-show-region-summary=false -show-branch-summary=false $$f | grep -v "^---"; \
