@@ -136,7 +136,8 @@ RIG_N ?= 23,240,480,720,1024
 bench: deps
 	@scripts/install-bench-deps.sh
 	$(MAKE) $(PROGS) $(LOAD_PROGS) $(BUILD)/bench-jbuf $(BUILD)/bench-ec $(BUILD)/bench-chain $(BUILD)/codec-bench $(BUILD)/bench-fax \
-		$(BUILD)/bench-trace
+		$(BUILD)/bench-trace $(BUILD)/udp-floor
+	$(BUILD)/udp-floor
 	$(BUILD)/bench-chain
 	$(BUILD)/bench-trace
 	$(BUILD)/bench-fax
@@ -146,6 +147,11 @@ bench: deps
 	$(PYTHON) bench/bench.py --build $(BUILD) --rig $(RIG_N)
 	$(PYTHON) bench/bench.py --build $(BUILD)
 	$(PYTHON) bench/bench_mem.py --build $(BUILD)
+
+# the raw UDP floor on this box (bench/udp_floor.c), figures only
+$(BUILD)/udp-floor: bench/udp_floor.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $<
 
 # CPU per traced message: pcap and ladders (bench/bench_trace.c), figures only
 $(BUILD)/bench-trace: $(call obj,bench/bench_trace.c) $(BUILD)/libsipgw.a

@@ -271,6 +271,10 @@ def print_one(fig):
         print("  sipgw system calls     %d in the window: %.0f per 20 ms, %.2f per call per 20 ms; %s per frame moved"
               % (fig["syscalls"], per_tick, per_tick / n,
                  "%.2f" % (fig["syscalls"] / moved) if moved > 0 else "?"))
+        if moved > 0:
+            # against build/udp-floor's us per packet: all of sipgw's work for one frame one way
+            print("  sipgw CPU per frame    %.2f us of CPU per frame moved (DSP, RTP, the loop; udp-floor for the kernel's part)"
+                  % (fig["gw_cpu_pct"] / 100.0 * fig["window_s"] * 1e6 / moved))
     print("  rig CPU                load-pbx %.1f %%, load-phone %.1f %% of a core (rig I/O %s)"
           % (fig["pbx_cpu_pct"], fig["phone_cpu_pct"],
              "batched: one RTP socket, read once a tick" if fig["shared"]
