@@ -89,6 +89,11 @@ int main(void)
 			return 1;
 		row("fax tone detector", heap_used() - h0, "x2 per PRI leg (from and to the PBX)");
 		fax_tone_det_free(ft);
+		h0 = heap_used();
+		if (fax_tone_det_alloc_answer(&ft))
+			return 1;
+		row("fax tone detector, no CNG", heap_used() - h0, "x2 per SIP leg: the T.38 watch");
+		fax_tone_det_free(ft);
 	}
 	{
 		struct jbuf *jb = NULL;

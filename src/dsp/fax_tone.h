@@ -19,6 +19,10 @@ enum fax_tone {
 struct fax_tone_det;
 /** 0 or -ENOMEM. */
 int fax_tone_det_alloc(struct fax_tone_det **detp);
+/** The same without the CNG receiver (CED, ANS/PR and V.21 only: the
+ * answering fax's tones and the preamble), for a watch that has no use
+ * for CNG (the T.38 switch). 0 or -ENOMEM. */
+int fax_tone_det_alloc_answer(struct fax_tone_det **detp);
 void fax_tone_det_free(struct fax_tone_det *det);
 /** Feed n samples (any n). Returns a tone the first time it is recognised
  * (each kind once per detector), FAX_TONE_NONE otherwise. */

@@ -93,7 +93,7 @@ static struct sip_t38 *t38_get(struct sip_leg *sl)
 	 * that begin T.30's first HDLC frame (a caller's DIS answer, a fax
 	 * that sends no CED); the detector's gate keeps speech and noise
 	 * from SpanDSP (fax_tone.c) */
-	if (fax_tone_det_alloc(&t->det_pri) || fax_tone_det_alloc(&t->det_sip)) {
+	if (fax_tone_det_alloc_answer(&t->det_pri) || fax_tone_det_alloc_answer(&t->det_sip)) {
 		fax_tone_det_free(t->det_pri);
 		fax_tone_det_free(t->det_sip);
 		free(t);

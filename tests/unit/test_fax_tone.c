@@ -24,6 +24,7 @@ struct heard {
 };
 
 typedef void (gen_h)(void *arg, int16_t *amp, size_t n);
+static int answer_only;		/* listen() with fax_tone_det_alloc_answer */
 
 static void listen(gen_h *gen, void *arg, int frames, struct heard *h)
 {
@@ -33,7 +34,7 @@ static void listen(gen_h *gen, void *arg, int frames, struct heard *h)
 
 	memset(h, 0, sizeof(*h));
 	h->first_frame = -1;
-	CU_ASSERT_EQUAL_FATAL(fax_tone_det_alloc(&det), 0);
+	CU_ASSERT_EQUAL_FATAL(answer_only ? fax_tone_det_alloc_answer(&det) : fax_tone_det_alloc(&det), 0);
 	for (int f = 0; f < frames; f++) {
 		enum fax_tone t;
 
@@ -82,6 +83,24 @@ static void test_cng(void)
 {
 	/* 0.5 s bursts: recognised within the first burst, reported once over two */
 	check_connect_tone(MODEM_CONNECT_TONES_FAX_CNG, FAX_TONE_CNG, 30);
+}
+
+/* The T.38 watch's detector has no CNG receiver: CNG goes unheard, the
+ * answering side's tones as with both. */
+static void test_answer_only(void)
+{
+	modem_connect_tones_tx_state_t *tx = modem_connect_tones_tx_init(NULL, MODEM_CONNECT_TONES_FAX_CNG);
+	struct heard h;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tx);
+	answer_only = 1;
+	listen(gen_connect_tone, tx, 400, &h);
+	modem_connect_tones_tx_free(tx);
+	CU_ASSERT_EQUAL(h.first_frame, -1);
+	CU_ASSERT(h.fed > 0);	/* the gate opened at 1100 Hz: the ANS receiver heard it, said nothing */
+	check_connect_tone(MODEM_CONNECT_TONES_ANS, FAX_TONE_CED, 60);
+	check_connect_tone(MODEM_CONNECT_TONES_ANS_PR, FAX_TONE_ANS_PR, 100);
+	answer_only = 0;
 }
 
 static void test_ced(void)
@@ -359,6 +378,7 @@ int suite_fax_tone_add(void)
 		{ "the gate: CNG, CED, ANS/ after 3 s of noise, over it", test_tones_after_noise },
 		{ "the gate: V.21 flags after 3 s of noise, over it", test_v21_after_noise },
 		{ "names", test_names },
+		{ "answer-only detector (T.38 watch): no CNG, CED and ANS/ as before", test_answer_only },
 		{ NULL, NULL }
 	};
 
