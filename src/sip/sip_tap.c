@@ -49,9 +49,17 @@ static void tap_msg(void *arg, const struct sip_trace_msg *m)
 			       .wire_len = m->wire_len, .call_id = m->call_id, .label = m->label,
 			       .summary = m->summary, .no_call = m->no_call };
 
-	if (!ua->trace || netaddr_parse(m->peer, &peer))
+	if (!ua->trace)
 		return;
-	netaddr_set_port(&peer, m->peer_port);
+	if (m->peer_sa) {
+		memset(&peer, 0, sizeof(peer));
+		memcpy(&peer, m->peer_sa, m->peer_sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+		       sizeof(struct sockaddr_in));
+	} else if (netaddr_parse(m->peer, &peer)) {
+		return;
+	} else {
+		netaddr_set_port(&peer, m->peer_port);
+	}
 	/* our own address only matters to a pcap (a wildcard costs a route lookup) */
 	if (trace_pcap_path(ua->trace) && !tap_local(ua, &peer, m->proto, &local))
 		t.local = (const struct sockaddr *)&local;
