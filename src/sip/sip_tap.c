@@ -1,16 +1,19 @@
 /* sipgw - every SIP message to the trace (core/trace.h): the pcap and the
  * per-call ladders.
  *
- * Where the messages come from: Sofia's transport log (TPORT_LOG, already
- * parsed by sip_trace.c for the INFO lines) gives each whole message once,
- * as sent or as received and parsed, retransmissions included, with its
- * transport and the far end's address; TCP and TLS messages whole (not the
- * stream's chunks), TLS after decryption. TPTAG_DUMP writes raw bytes but
- * only into a file of its own, per read for streams (a message may span
- * reads), and Debian's Sofia (1.12.11) has no capture hook (TPTAG_CAPT came
- * later). The log drops the line ends; sip_trace.c puts CRLF back and
- * checks the length against the byte count Sofia logged (the pcap says so
- * on a packet where they differ). Our own address is not in the log: it is
+ * Where the messages come from: Sofia's transport log (TPORT_LOG) gives
+ * each whole message once, as sent or as received and parsed,
+ * retransmissions included, with its transport and the far end's address;
+ * TCP and TLS messages whole (not the stream's chunks), TLS after
+ * decryption. TPTAG_DUMP writes raw bytes but only into a file of its own,
+ * per read for streams (a message may span reads), and Debian's Sofia
+ * (1.12.11) has no capture hook (TPTAG_CAPT came later). So sip_trace.c
+ * defines the log's one function, tport_log_msg(), which the stack calls
+ * through its PLT: the message's bytes and its peer's address come here as
+ * they are (m->peer_sa). Were the stack to call its own, the log's text
+ * still comes, parsed by sip_trace.c, which puts CRLF back and checks the
+ * length against the byte count Sofia logged (the pcap says so on a packet
+ * where they differ). Our own address is not in the log: it is
  * the address we listen on, or for a wildcard the one the kernel sends to
  * that peer from. SPDX-License-Identifier: GPL-2.0-only */
 #include "sip/sip_internal.h"
