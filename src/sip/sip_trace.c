@@ -59,13 +59,17 @@ static struct {
  * its name or its compact form (a line "Name:" or "Name :", any case). */
 enum trace_hdr { TH_CSEQ, TH_REASON, TH_SE, TH_REFBY, TH_REQUIRE, TH_CTYPE, TH_CALLID, TH__N };
 
+#define TH_NAME(n, c) { n, c, sizeof(n) - 1, (n)[0] | 0x20 }
 static const struct {
 	const char *name;
 	char compact;		/* RFC 3261 7.3.3, 0: none */
+	size_t len;
+	int lower0;		/* the name's first letter, lower case */
 } th_names[TH__N] = {
-	[TH_CSEQ] = { "CSeq", 0 }, [TH_REASON] = { "Reason", 0 }, [TH_SE] = { "Session-Expires", 'x' },
-	[TH_REFBY] = { "Referred-By", 'b' }, [TH_REQUIRE] = { "Require", 0 },
-	[TH_CTYPE] = { "Content-Type", 'c' }, [TH_CALLID] = { "Call-ID", 'i' },
+	[TH_CSEQ] = TH_NAME("CSeq", 0), [TH_REASON] = TH_NAME("Reason", 0),
+	[TH_SE] = TH_NAME("Session-Expires", 'x'), [TH_REFBY] = TH_NAME("Referred-By", 'b'),
+	[TH_REQUIRE] = TH_NAME("Require", 0), [TH_CTYPE] = TH_NAME("Content-Type", 'c'),
+	[TH_CALLID] = TH_NAME("Call-ID", 'i'),
 };
 
 static struct {
@@ -83,12 +87,16 @@ static void th_scan(const char *msg)
 		const char *l = p + 1, *e = strchr(l, '\n');
 		size_t ll = e ? (size_t)(e - l) : strlen(l);
 
+		int c0 = tolower((unsigned char)l[0]);
+
 		for (int h = 0; h < TH__N; h++) {
-			size_t nl = strlen(th_names[h].name);
+			size_t nl;
 			const char *v = NULL;
 
-			if (th.v[h])
+			/* most lines are none of these: the first letter says so */
+			if (th.v[h] || (c0 != th_names[h].lower0 && c0 != th_names[h].compact))
 				continue;
+			nl = th_names[h].len;
 			if (ll > nl && !strncasecmp(l, th_names[h].name, nl) && (l[nl] == ':' || l[nl] == ' '))
 				v = l + nl;
 			else if (th_names[h].compact && ll > 1 && tolower((unsigned char)l[0]) == th_names[h].compact &&
@@ -179,14 +187,20 @@ static void trace_tap_emit(const char *summary, int no_call)
 /* A REGISTER transaction: no call's, so no ladder's (RFC 3261 10). */
 static int is_register(const char *msg)
 {
-	char val[64], method[16] = "";
+	const char *v = th.v[TH_CSEQ], *end = v + th.len[TH_CSEQ];
 
 	if (!strncmp(msg, "REGISTER ", 9))
 		return 1;
-	if (strncmp(msg, "SIP/2.0 ", 8) || !th_get(TH_CSEQ, val, sizeof(val)))
+	if (strncmp(msg, "SIP/2.0 ", 8) || !v)
 		return 0;
-	sscanf(val, "%*u %15s", method);
-	return !strcmp(method, "REGISTER");
+	/* "CSeq: 1 REGISTER": the number, then the method (RFC 3261 20.16) */
+	while (v < end && *v >= '0' && *v <= '9')
+		v++;
+	while (v < end && (*v == ' ' || *v == '\t'))
+		v++;
+	while (end > v && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+		end--;
+	return end - v == 8 && !memcmp(v, "REGISTER", 8);
 }
 
 static void trace_emit(void)
