@@ -136,7 +136,8 @@ RIG_N ?= 23,240,480,720,1024
 bench: deps
 	@scripts/install-bench-deps.sh
 	$(MAKE) $(PROGS) $(LOAD_PROGS) $(BUILD)/bench-jbuf $(BUILD)/bench-ec $(BUILD)/bench-chain $(BUILD)/codec-bench $(BUILD)/bench-fax \
-		$(BUILD)/bench-trace
+		$(BUILD)/bench-trace $(BUILD)/udp-floor
+	$(BUILD)/udp-floor
 	$(BUILD)/bench-chain
 	$(BUILD)/bench-trace
 	$(BUILD)/bench-fax
@@ -146,6 +147,11 @@ bench: deps
 	$(PYTHON) bench/bench.py --build $(BUILD) --rig $(RIG_N)
 	$(PYTHON) bench/bench.py --build $(BUILD)
 	$(PYTHON) bench/bench_mem.py --build $(BUILD)
+
+# the raw UDP floor on this box (bench/udp_floor.c), figures only
+$(BUILD)/udp-floor: bench/udp_floor.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $<
 
 # CPU per traced message: pcap and ladders (bench/bench_trace.c), figures only
 $(BUILD)/bench-trace: $(call obj,bench/bench_trace.c) $(BUILD)/libsipgw.a
@@ -245,7 +251,7 @@ fuzz-cov: deps
 			auth) f=src/sip/registrar.c;; \
 			dialpeer) f="src/core/dialpeer.c src/route/dialpeer.c";; \
 			config) f="src/core/config.c src/core/config_spans.c src/core/config_sip.c src/route/route_check.c";; \
-			netaddr) f="src/core/netaddr.c src/sip/sip_addr.c";; dtmf_info) f=src/sip/sip_dtmf.c;; sim_dtmf) f=src/sim/sim_dtmf.c;; udptl) f=src/rtp/udptl.c;; sdp_t38) f=src/sip/sdp_t38.c;; q931) f="src/q931/span.c src/q931/span_maint.c src/q931/pri_leg.c src/q931/q931_trace.c";; *) f=;; esac; \
+			netaddr) f="src/core/netaddr.c src/sip/sip_addr.c";; dtmf_info) f=src/sip/sip_dtmf.c;; sim_dtmf) f=src/sim/sim_dtmf.c;; udptl) f=src/rtp/udptl.c;; sdp_t38) f=src/sip/sdp_t38.c;; q931) f="src/q931/span.c src/q931/span_dchan.c src/q931/span_event.c src/q931/span_chan.c src/q931/span_maint.c src/q931/pri_leg.c src/q931/q931_trace.c";; *) f=;; esac; \
 		echo "== fuzz_$$t"; \
 		llvm-cov-14 report $(FUZZ_COV_BUILD)/fuzz_$$t -instr-profile=$(FUZZ_COV_BUILD)/$$t.profdata \
 			-show-region-summary=false -show-branch-summary=false $$f | grep -v "^---"; \

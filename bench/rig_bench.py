@@ -89,6 +89,35 @@ def raise_nofile():
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
+def syscalls_start(pid):
+    """perf stat counting sipgw's system calls (all its threads) until syscalls_end; None without perf."""
+    perf = shutil.which("perf")
+    if not perf:
+        return None
+    try:
+        return subprocess.Popen([perf, "stat", "-x", ",", "-e", "raw_syscalls:sys_enter", "-p", str(pid)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    except OSError:
+        return None
+
+
+def syscalls_end(pp):
+    """The count perf stat printed when stopped (SIGINT), or None."""
+    if pp is None:
+        return None
+    pp.send_signal(signal.SIGINT)
+    try:
+        _, err = pp.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        pp.kill()
+        return None
+    for ln in err.splitlines():
+        f = ln.split(",")
+        if len(f) > 2 and f[2].startswith("raw_syscalls:sys_enter") and f[0].isdigit():
+            return int(f[0])
+    return None
+
+
 def burst_size(n):
     """The setup burst at full load: a tenth of the calls, 5 to 64."""
     return max(5, min(64, n // 10))
@@ -143,6 +172,7 @@ def run_one(build, n, hold, rate, keep, ec=True, dtmf=True, shared=True):
             notes.append("never at full load: %s" % e)
         ts, gs, ps, fs = time.monotonic(), cpu_ticks(gpid), cpu_ticks(pbx.p.pid), cpu_ticks(phone.p.pid)
         rss_full = rss_kb(gpid)
+        perf = syscalls_start(gpid)
         stats = None
         try:
             stats = tb.ctl("show", "stats", json=True, timeout=10)
@@ -153,6 +183,7 @@ def run_one(build, n, hold, rate, keep, ec=True, dtmf=True, shared=True):
         except fl.FlowError as e:
             notes.append("no clearing: %s" % e)
         te, ge, pe, fe = time.monotonic(), cpu_ticks(gpid), cpu_ticks(pbx.p.pid), cpu_ticks(phone.p.pid)
+        n_sys = syscalls_end(perf)
         stats_end = None
         try:
             stats_end = tb.ctl("show", "stats", json=True, timeout=10)
@@ -186,7 +217,7 @@ def run_one(build, n, hold, rate, keep, ec=True, dtmf=True, shared=True):
             "rss_idle_kb": rss_idle, "rss_full_kb": rss_full,
             "gw_counters": gw_counters(stats_end), "gw_counters_full": gw_counters(stats),
             "gw_stats_ok": stats_end is not None,
-            "pdd_gw": pdd_gw, "load": os.getloadavg(), "notes": notes,
+            "pdd_gw": pdd_gw, "load": os.getloadavg(), "notes": notes, "syscalls": n_sys,
         })
         ok = p is not None and f is not None
     except (fl.FlowError, OSError) as e:
@@ -231,6 +262,19 @@ def print_one(fig):
                      1000.0 * tot / cnt if cnt else float("nan")))
     print("  sipgw CPU              %.1f %% of a core at full load = %.4f %% per channel (whole run %.1f %%)"
           % (fig["gw_cpu_pct"], fig["gw_cpu_pct"] / n, fig["gw_cpu_run_pct"]))
+    if fig.get("syscalls") is not None and fig["window_s"] > 0:
+        per_tick = fig["syscalls"] / (fig["window_s"] * 50.0)
+        # per frame the gateway moved (both ways) in the window: a loaded box that moves fewer
+        # frames makes fewer calls, so this is the figure that compares runs
+        moved = (fig["gw_counters"].get("sipgw_media_frames_total", 0) -
+                 fig["gw_counters_full"].get("sipgw_media_frames_total", 0))
+        print("  sipgw system calls     %d in the window: %.0f per 20 ms, %.2f per call per 20 ms; %s per frame moved"
+              % (fig["syscalls"], per_tick, per_tick / n,
+                 "%.2f" % (fig["syscalls"] / moved) if moved > 0 else "?"))
+        if moved > 0:
+            # against build/udp-floor's us per packet: all of sipgw's work for one frame one way
+            print("  sipgw CPU per frame    %.2f us of CPU per frame moved (DSP, RTP, the loop; udp-floor for the kernel's part)"
+                  % (fig["gw_cpu_pct"] / 100.0 * fig["window_s"] * 1e6 / moved))
     print("  rig CPU                load-pbx %.1f %%, load-phone %.1f %% of a core (rig I/O %s)"
           % (fig["pbx_cpu_pct"], fig["phone_cpu_pct"],
              "batched: one RTP socket, read once a tick" if fig["shared"]
@@ -249,11 +293,13 @@ def print_one(fig):
         print("  note                   %s" % note)
     gw_late = fig["gw_counters"].get("sipgw_media_frames_late_total")
     print("RIG N=%d EC %s: late PRI %d RTP %d sipgw %s, lost PRI %d RTP %d, sipgw %.4f %%/channel, %.1f kB/call, "
-          "pdd p50 %.2f p99 %.2f ms, burst at full p50 %.2f p99 %.2f ms"
+          "pdd p50 %.2f p99 %.2f ms, burst at full p50 %.2f p99 %.2f ms, syscalls %s per call per 20 ms"
           % (n, "on" if fig["ec"] else "off", p["late"], f["late"], "?" if gw_late is None else "%d" % gw_late,
              p["lost"], f["lost"], fig["gw_cpu_pct"] / n,
              (fig["rss_full_kb"] - fig["rss_idle_kb"]) / n, p["pdd_ms"]["p50"], p["pdd_ms"]["p99"],
-             b["p50"] if b else -1, b["p99"] if b else -1))
+             b["p50"] if b else -1, b["p99"] if b else -1,
+             "?" if fig.get("syscalls") is None or fig["window_s"] <= 0
+             else "%.2f" % (fig["syscalls"] / (fig["window_s"] * 50.0) / n)))
     sys.stdout.flush()
 
 

@@ -175,7 +175,7 @@ static ssize_t dh_d_fetch(struct span_hw *hw, void *buf, size_t len)
 }
 
 /* The D-channel is readable or has an event. Only a frame wakes the span:
- * an alarm alone must not start Q.921 (span.c starts libpri on the far
+ * an alarm alone must not start Q.921 (span_dchan.c starts libpri on the far
  * end's first frame), so the frame is read here and handed over by d_read. */
 static void dh_d_cb(void *arg, int fd)
 {

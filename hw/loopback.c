@@ -40,6 +40,17 @@ struct span_hw {
 	void *arg;
 };
 
+/* A span's tick's frames, sent by one sendmmsg() at its end (b_batch_end).
+ * One tick of one span at a time per thread, so one buffer per thread. */
+#define LB_TX_BATCH 32
+struct lb_batch {
+	struct span_hw *hw;		/* the span whose tick it is; NULL: none */
+	unsigned n;
+	unsigned lost;			/* frames a full buffer lost mid-tick */
+	uint8_t dgram[LB_TX_BATCH][LB_AUDIO_DGRAM];
+};
+static _Thread_local struct lb_batch lb_tx;
+
 static int sock_listen(struct lb_sock *s, const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -110,43 +121,66 @@ static long long b_waited_ns(struct msghdr *mh)
 	return -1;
 }
 
+/* Datagrams read by one recvmmsg(): an E1's channels, one frame each per
+ * 20 ms. Fewer back means the socket is empty: no read only to meet
+ * EAGAIN. */
+#define LB_RX_BATCH 32
+
 static void b_conn_cb(void *arg, int fd)
 {
 	struct span_hw *hw = arg;
-	uint8_t buf[LB_AUDIO_DGRAM + 8];
-	union { char b[CMSG_SPACE(sizeof(struct timespec))]; struct cmsghdr align; } ctl;
+	uint8_t buf[LB_RX_BATCH][LB_AUDIO_DGRAM + 8];
+	union { char b[CMSG_SPACE(sizeof(struct timespec))]; struct cmsghdr align; } ctl[LB_RX_BATCH];
+	struct iovec iov[LB_RX_BATCH];
+	struct mmsghdr mm[LB_RX_BATCH];
 
 	for (;;) {
-		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
-				     .msg_controllen = sizeof(ctl.b) };
-		ssize_t n = recvmsg(fd, &mh, MSG_TRUNC);
-		if (recv_hang_up(n, fd)) {
-			LOGN(LSS_Q931, "span %s: B-channel peer went away (%lu empty, %lu malformed "
-			     "datagrams dropped)", hw->name, hw->b.empty, hw->b.bad);
-			sock_drop(&hw->b);
+		int got;
+
+		memset(mm, 0, sizeof(mm));
+		for (int i = 0; i < LB_RX_BATCH; i++) {
+			iov[i] = (struct iovec){ .iov_base = buf[i], .iov_len = sizeof(buf[i]) };
+			mm[i].msg_hdr = (struct msghdr){ .msg_iov = &iov[i], .msg_iovlen = 1,
+							 .msg_control = ctl[i].b, .msg_controllen = sizeof(ctl[i].b) };
+		}
+		got = recvmmsg(fd, mm, LB_RX_BATCH, MSG_TRUNC | MSG_DONTWAIT, NULL);
+		if (got < 0) {
+			if (recv_hang_up(got, fd))
+				goto gone;
 			return;
 		}
-		if (n < 0)
+		for (int i = 0; i < got; i++) {
+			ssize_t n = (ssize_t)mm[i].msg_len;
+
+			if (n == 0) {
+				/* a 0-byte datagram, or the far end's close: at
+				 * end of file each slot reads as 0 bytes */
+				if (sock_hung_up(fd))
+					goto gone;
+				hw->b.empty++;
+				LOGN_LIMIT(&hw->b.lim_empty, LSS_Q931,
+					   "span %s: empty B-channel datagram ignored (%lu so far)", hw->name,
+					   hw->b.empty);
+				continue;
+			}
+			if (n != LB_AUDIO_DGRAM) {
+				hw->b.bad++;
+				LOGW_LIMIT(&hw->b.lim_bad, LSS_Q931,
+					   "span %s: B-channel datagram of %zd bytes dropped (want %d; %lu so far)",
+					   hw->name, n, LB_AUDIO_DGRAM, hw->b.bad);
+				continue;
+			}
+			if (hw->cbs->b_waited)
+				hw->cbs->b_waited(hw->arg, buf[i][0], b_waited_ns(&mm[i].msg_hdr));
+			hw->cbs->b_frame(hw->arg, buf[i][0], buf[i] + 1, LB_AUDIO_SAMPLES);
+		}
+		if (got < LB_RX_BATCH)
 			return;
-		if (n == 0) {
-			hw->b.empty++;
-			LOGN_LIMIT(&hw->b.lim_empty, LSS_Q931,
-				   "span %s: empty B-channel datagram ignored (%lu so far)", hw->name,
-				   hw->b.empty);
-			continue;
-		}
-		if (n != LB_AUDIO_DGRAM) {
-			hw->b.bad++;
-			LOGW_LIMIT(&hw->b.lim_bad, LSS_Q931,
-				   "span %s: B-channel datagram of %zd bytes dropped (want %d; %lu so far)",
-				   hw->name, n, LB_AUDIO_DGRAM, hw->b.bad);
-			continue;
-		}
-		if (hw->cbs->b_waited)
-			hw->cbs->b_waited(hw->arg, buf[0], b_waited_ns(&mh));
-		hw->cbs->b_frame(hw->arg, buf[0], buf + 1, LB_AUDIO_SAMPLES);
 	}
+gone:
+	LOGN(LSS_Q931, "span %s: B-channel peer went away (%lu empty, %lu malformed "
+	     "datagrams dropped)", hw->name, hw->b.empty, hw->b.bad);
+	sock_drop(&hw->b);
 }
 
 /* A new far end: one at a time, so a second one is turned away. */
@@ -187,6 +221,8 @@ static void lb_close(struct span_hw *hw)
 
 	if (!hw)
 		return;
+	if (lb_tx.hw == hw)
+		lb_tx.hw = NULL;
 	for (int i = 0; i < 2; i++) {
 		struct lb_sock *s = socks[i];
 		sock_drop(s);
@@ -283,6 +319,53 @@ static ssize_t lb_d_write(struct span_hw *hw, const void *buf, size_t len)
 	return (ssize_t)len;
 }
 
+static unsigned lb_flush(struct lb_batch *bt)
+{
+	struct mmsghdr mm[LB_TX_BATCH];
+	struct iovec iov[LB_TX_BATCH];
+	unsigned sent = 0, n = bt->n;
+	int fd = bt->hw->b.cfd;
+
+	bt->n = 0;
+	if (fd < 0)
+		return 0;
+	memset(mm, 0, sizeof(mm));
+	for (unsigned i = 0; i < n; i++) {
+		iov[i] = (struct iovec){ .iov_base = bt->dgram[i], .iov_len = LB_AUDIO_DGRAM };
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	/* A full socket buffer means the far end stopped reading: the rest
+	 * are lost as on a real TDM channel; the loop is never blocked. */
+	while (sent < n) {
+		int r = sendmmsg(fd, mm + sent, n - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (r <= 0)
+			return n - sent;
+		sent += (unsigned)r;
+	}
+	return 0;
+}
+
+static void lb_b_batch_begin(struct span_hw *hw)
+{
+	if (lb_tx.hw && lb_tx.n)
+		lb_flush(&lb_tx);
+	lb_tx.hw = hw;
+	lb_tx.n = lb_tx.lost = 0;
+}
+
+static unsigned lb_b_batch_end(struct span_hw *hw)
+{
+	unsigned lost = 0;
+
+	if (lb_tx.hw != hw)
+		return 0;
+	lost = lb_tx.lost + (lb_tx.n ? lb_flush(&lb_tx) : 0);
+	lb_tx.hw = NULL;
+	return lost;
+}
+
 static int lb_b_write(struct span_hw *hw, int chan, const uint8_t *frame, size_t len)
 {
 	uint8_t buf[LB_AUDIO_DGRAM];
@@ -291,6 +374,13 @@ static int lb_b_write(struct span_hw *hw, int chan, const uint8_t *frame, size_t
 		return -ENOTCONN;
 	if (len != LB_AUDIO_SAMPLES)
 		return -EINVAL;
+	if (lb_tx.hw == hw) {		/* in the span's tick: sent at its end */
+		if (lb_tx.n == LB_TX_BATCH)	/* more channels than a batch */
+			lb_tx.lost += lb_flush(&lb_tx);
+		lb_tx.dgram[lb_tx.n][0] = (uint8_t)chan;
+		memcpy(lb_tx.dgram[lb_tx.n++] + 1, frame, len);
+		return 0;
+	}
 	buf[0] = (uint8_t)chan;
 	memcpy(buf + 1, frame, len);
 	if (send(hw->b.cfd, buf, sizeof(buf), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
@@ -312,5 +402,7 @@ const struct span_hw_ops loopback_hw_ops = {
 	.d_read = lb_d_read,
 	.d_write = lb_d_write,
 	.b_write = lb_b_write,
+	.b_batch_begin = lb_b_batch_begin,
+	.b_batch_end = lb_b_batch_end,
 	.b_alive = lb_b_alive,
 };

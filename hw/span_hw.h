@@ -48,6 +48,13 @@ struct span_hw_ops {
 	ssize_t (*d_read)(struct span_hw *hw, void *buf, size_t len);
 	ssize_t (*d_write)(struct span_hw *hw, const void *buf, size_t len);
 	int (*b_write)(struct span_hw *hw, int chan, const uint8_t *frame, size_t len);
+	/* Optional, around a span's 20 ms tick: the frames b_write takes in
+	 * between go to the wire together at b_batch_end (one system call for
+	 * the span's channels, not one each). b_batch_end returns how many of
+	 * them were lost (a full socket), 0 when all went or no far end
+	 * listens (it hears nothing either way). NULL: b_write sends at once. */
+	void (*b_batch_begin)(struct span_hw *hw);
+	unsigned (*b_batch_end)(struct span_hw *hw);
 	/* Do the B-channels still carry audio after link() said the D-channel's
 	 * far end went? (NFAS: a D-channel failure leaves the calls up; a line
 	 * in alarm does not.) NULL: no. */

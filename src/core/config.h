@@ -25,7 +25,7 @@ enum hunt_order { HUNT_ASCENDING, HUNT_DESCENDING, HUNT_ROUND_ROBIN };
 /* NFAS (one D-channel for several T1s): what this span's timeslot 24 is,
  * Cisco's nfas_d. NONE: no D-channel, 24 B-channels. */
 enum nfas_d { NFAS_D_PRIMARY, NFAS_D_BACKUP, NFAS_D_NONE };
-/* The switch type a span's D-channel speaks; q931/span.c maps it to libpri's
+/* The switch type a span's D-channel speaks; q931/span_dchan.c maps it to libpri's
  * PRI_SWITCH_* (config knows names, not libpri). */
 enum span_switch {
 	SWITCH_NI2, SWITCH_EUROISDN_E1, SWITCH_EUROISDN_T1, SWITCH_DMS100, SWITCH_5ESS, SWITCH_4ESS,

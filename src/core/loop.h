@@ -34,8 +34,10 @@ int loop_fd_writable(struct loop_fd *w, int on);
 
 
 
-/* A steady periodic clock (the 20 ms media tick): Sofia's su_timer_run keeps
- * the phase, so ticks do not drift with the time spent in callbacks. */
+/* A steady periodic clock (the 20 ms media tick): a timerfd keeps the phase,
+ * so ticks do not drift with the time spent in callbacks, and the ticks a
+ * stalled loop owes run back to back. Tickers of one period on one loop
+ * share a clock and tick together, in the order they were made. */
 struct loop_ticker;
 int loop_ticker_alloc(struct loop_ticker **tp, struct su_root_s *root, unsigned ms,
 		      loop_timer_h *h, void *arg);

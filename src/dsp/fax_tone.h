@@ -23,6 +23,9 @@ void fax_tone_det_free(struct fax_tone_det *det);
 /** Feed n samples (any n). Returns a tone the first time it is recognised
  * (each kind once per detector), FAX_TONE_NONE otherwise. */
 enum fax_tone fax_tone_feed(struct fax_tone_det *det, const int16_t *amp, size_t n);
+/** Blocks handed to SpanDSP's detectors and blocks the gate kept from them
+ * (no energy at any of the tones' frequencies): for tests and figures. */
+void fax_tone_det_counts(const struct fax_tone_det *det, unsigned long *fed, unsigned long *skipped);
 /** "CNG", "CED", "ANS/PR", "V.21", "none". */
 const char *fax_tone_name(enum fax_tone t);
 

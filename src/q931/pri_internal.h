@@ -1,4 +1,4 @@
-/* sipgw - what span.c, span_maint.c and pri_leg.c share. SPDX-License-Identifier: GPL-2.0-only */
+/* sipgw - what span*.c and pri_leg.c share. SPDX-License-Identifier: GPL-2.0-only */
 #ifndef SIPGW_Q931_PRI_INTERNAL_H
 #define SIPGW_Q931_PRI_INTERNAL_H
 
@@ -231,6 +231,24 @@ int span_wire_chan(const struct span *sp, int chan);
 q931_call *span_event_call(const pri_event *ev);
 /** One libpri event for span sp (NFAS: the member span_nfas_target chose). */
 void span_handle_event(struct span *sp, const pri_event *ev);
+/** An event from the libpri instance on d's D-channel (span_event.c): the
+ * group's own news in NFAS, the rest to the member span it is for. */
+void span_event(struct span *d, const pri_event *ev);
+
+/* span_dchan.c: the D-channel's I/O and the span's libpri instance; the
+ * back end's and the loop's callbacks span_alloc wires (arg: the span) */
+/** span_hw_cbs.d_readable: libpri reads what waits (starting it on the first far end's frame). */
+void d_readable(void *arg);
+/** span_hw_cbs.link: a far end connected, went away or came back from an alarm. */
+void link_cb(void *arg, int connected);
+/** libpri's next scheduled timer ran out. */
+void pri_timer_cb(void *arg);
+/** T200 after a line came back with the far end silent: establish Q.921 ourselves. */
+void t_establish_cb(void *arg);
+
+/* span_chan.c */
+/** span_hw_cbs.b_frame: a frame from the line to the leg holding chan. */
+void b_frame(void *arg, int chan, const uint8_t *frame, size_t len);
 
 /* span_nfas.c: NFAS groups, one D-channel (and a backup) for several T1s */
 /** Own D-channel of d came up or went down: the group's active D-channel,

@@ -457,7 +457,7 @@ int pri_leg_alloc_outgoing(struct leg **legp, struct span *sp, const struct pri_
 }
 
 /* Q.931 5.1.2: the first answer to our SETUP names the B-channel granted.
- * It is the one we asked for, unless we gave that up in glare (span.c
+ * It is the one we asked for, unless we gave that up in glare (span_event.c
  * glare_settle) or the network picked another: then take the named one if
  * it is free, else clear with cause 6, channel unacceptable (libpri sends
  * RELEASE for it). Returns nonzero when the leg was cleared. */
@@ -768,7 +768,7 @@ void pri_leg_route_later(struct pri_leg *pl, const struct leg_setup_info *si)
 
 /* The D-channel's far end is gone, or restarted the channel (Q.931 5.5):
  * no Q.931 can be exchanged for this call. libpri forgets it too, since
- * the span's instance lives on for the next far end (span.c). */
+ * the span's instance lives on for the next far end (span_dchan.c). */
 void pri_leg_lost(struct pri_leg *pl, int cause)
 {
 	pl_dispatch(pl, PL_EV_LOST, &(struct pl_ev){ .cause = cause });

@@ -23,6 +23,9 @@ void span_media_tick(struct span *sp)
 	unsigned sent = 0, lost = 0, missed;
 	long long late = media_clock_tick(&sp->mclk, media_now_ns(), &missed);
 
+	/* the span's frames go to the wire together (span_hw.h) */
+	if (sp->hw_ops->b_batch_begin)
+		sp->hw_ops->b_batch_begin(sp->hw);
 	for (int i = 0; i < sp->n_b; i++) {
 		struct pri_leg *pl = sp->chans[sp->bchans[i]];
 		int rc;
@@ -36,6 +39,12 @@ void span_media_tick(struct span *sp)
 		 * full socket or card buffer loses the frame */
 		else if (rc < 0 && rc != -ENOTCONN)
 			lost++;
+	}
+	if (sp->hw_ops->b_batch_end) {
+		unsigned dropped = sp->hw_ops->b_batch_end(sp->hw);
+
+		sent -= dropped < sent ? dropped : sent;
+		lost += dropped;
 	}
 	media_late_tick(sp->late, late, sent);
 	/* the ticks the card lost had as many frames due as this one */

@@ -18,6 +18,7 @@
 #include <sofia-sip/su_wait.h>
 
 #include "core/log.h"
+#include "core/loop.h"
 #include "core/netaddr.h"
 #include "rtp/rtcp.h"
 #include "rtp/srtp.h"
@@ -55,7 +56,7 @@ struct rtp_session {
 	int rtcp_fd;		/* port + 1 */
 	int rtcp_reg;
 	su_wait_t rtcp_wait[1];
-	su_timer_t *rtcp_timer;
+	struct loop_timer *rtcp_timer;	/* core/loop.h: not an su_timer (no ms spin) */
 	int local_port;
 	struct sockaddr_storage local;	/* rtp.address, port 0: AF_INET, AF_INET6 (:: takes IPv4 too) */
 	struct sockaddr_storage remote, rtcp_remote;	/* in family (netaddr_to_family) */
@@ -322,7 +323,7 @@ static int rtcp_send_report(struct rtp_session *rs, int bye)
 	return 0;
 }
 
-static void rtcp_tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg);
+static void rtcp_tick(void *arg);
 
 /* 6.3.1: the next report after a randomised interval (two members: the
  * gateway and the far end). */
@@ -333,12 +334,12 @@ static void rtcp_schedule(struct rtp_session *rs)
 
 	rs->rnd = rs->rnd * 6364136223846793005ull + 1442695040888963407ull;
 	rnd = (double)(rs->rnd >> 11) / (double)(1ull << 53);
-	su_timer_set_interval(rs->rtcp_timer, rtcp_tick, (su_timer_arg_t *)rs,
-			      rtcp_interval_ms(rs->rtcp_tmin_ms, 2, we_sent + rs->rx.active, we_sent,
-					       RTCP_SESSION_BW, rs->rtcp_avg_size, rs->rtcp_initial, rnd));
+	loop_timer_start(rs->rtcp_timer,
+			 rtcp_interval_ms(rs->rtcp_tmin_ms, 2, we_sent + rs->rx.active, we_sent,
+					  RTCP_SESSION_BW, rs->rtcp_avg_size, rs->rtcp_initial, rnd));
 }
 
-static void rtcp_tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
+static void rtcp_tick(void *arg)
 {
 	struct rtp_session *rs = (struct rtp_session *)arg;
 	int rc = rtcp_send_report(rs, 0);
@@ -349,48 +350,75 @@ static void rtcp_tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg
 	rtcp_schedule(rs);
 }
 
+/* One RTP datagram as read: RTCP when muxed, else checked and handed on. */
+static void rtp_take(struct rtp_session *rs, uint8_t *buf, size_t len)
+{
+	struct rtp_header h;
+
+	/* RFC 5761 4: muxed, a second octet of 192-223 (payload
+	 * type 64-95 with the marker) is RTCP; SRTCP leaves it clear */
+	if (rs->mux && len >= 2 && (buf[1] & 0x7f) >= 64 && (buf[1] & 0x7f) <= 95) {
+		rtcp_in(rs, buf, len);
+		return;
+	}
+	/* RFC 3711 3.3: a forged or replayed packet is dropped whole */
+	if (rs->srtp && (len < RTP_HDR_LEN || rtp_srtp_unprotect(rs->srtp, buf, &len))) {
+		rs->st.rx_dropped++;
+		return;
+	}
+	if (rtp_parse(buf, len, &h) < 0 ||
+	    (h.pt >= 72 && h.pt <= 76)) {	/* 72-76: RTCP (RFC 5761 4) */
+		rs->st.rx_dropped++;
+		return;
+	}
+	rs->st.rx_packets++;
+	rtp_debug_pkt(rs, 0, buf, len);
+	rtp_rx_stats(rs, &h);
+	rs->last_rx_ms = mono_ms();
+	rs->refused_run = 0;
+	if (rs->recv_h)
+		rs->recv_h(rs->arg, h.pt, h.payload, h.plen, h.seq, h.ts, h.marker);
+}
+
+/* Datagrams taken by one recvmmsg(): a stream at 20 ms has one waiting,
+ * or a few after a stall. Fewer than this back means the socket is empty,
+ * so no read is spent only to meet EAGAIN (issue 14: one system call per
+ * packet received where there were three). */
+#define RTP_RX_BATCH 4
+
 static int rtp_readable(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)
 {
 	struct rtp_session *rs = (struct rtp_session *)arg;
-	uint8_t buf[RTP_MAX_PKT + RTP_SRTP_TRAILER_MAX];
-	struct rtp_header h;
+	uint8_t bufs[RTP_RX_BATCH][RTP_MAX_PKT + RTP_SRTP_TRAILER_MAX];
+	struct mmsghdr mm[RTP_RX_BATCH];
+	struct iovec iov[RTP_RX_BATCH];
 	int errs = 0;
 
-	rtp_drain_errors(rs);
+	/* ICMP errors queued on the socket make the wakeup POLLERR: the
+	 * error queue is read only then. */
+	if (su_wait_events(w, rs->fd) & SU_WAIT_ERR)
+		rtp_drain_errors(rs);
 	/* Drain the socket: one wakeup may stand for several datagrams. A
-	 * pending ICMP error makes one recv() fail with ECONNREFUSED; it was
+	 * pending ICMP error makes one read fail with ECONNREFUSED; it was
 	 * counted from the error queue above, so just read on. */
 	for (;;) {
-		ssize_t n = recv(rs->fd, buf, sizeof(buf), 0);
+		int n;
+
+		memset(mm, 0, sizeof(mm));
+		for (int i = 0; i < RTP_RX_BATCH; i++) {
+			iov[i] = (struct iovec){ .iov_base = bufs[i], .iov_len = sizeof(bufs[i]) };
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+		}
+		n = recvmmsg(rs->fd, mm, RTP_RX_BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0 && errno == ECONNREFUSED && errs++ < 8)
 			continue;
-		size_t len = n > 0 ? (size_t)n : 0;
-
-		if (n < 0)
+		if (n <= 0)
 			break;
-		/* RFC 5761 4: muxed, a second octet of 192-223 (payload
-		 * type 64-95 with the marker) is RTCP; SRTCP leaves it clear */
-		if (rs->mux && n >= 2 && (buf[1] & 0x7f) >= 64 && (buf[1] & 0x7f) <= 95) {
-			rtcp_in(rs, buf, len);
-			continue;
-		}
-		/* RFC 3711 3.3: a forged or replayed packet is dropped whole */
-		if (rs->srtp && (len < RTP_HDR_LEN || rtp_srtp_unprotect(rs->srtp, buf, &len))) {
-			rs->st.rx_dropped++;
-			continue;
-		}
-		if (rtp_parse(buf, len, &h) < 0 ||
-		    (h.pt >= 72 && h.pt <= 76)) {	/* 72-76: RTCP (RFC 5761 4) */
-			rs->st.rx_dropped++;
-			continue;
-		}
-		rs->st.rx_packets++;
-		rtp_debug_pkt(rs, 0, buf, len);
-		rtp_rx_stats(rs, &h);
-		rs->last_rx_ms = mono_ms();
-		rs->refused_run = 0;
-		if (rs->recv_h)
-			rs->recv_h(rs->arg, h.pt, h.payload, h.plen, h.seq, h.ts, h.marker);
+		for (int i = 0; i < n; i++)
+			rtp_take(rs, bufs[i], mm[i].msg_len);
+		if (n < RTP_RX_BATCH)
+			break;
 	}
 	return 0;
 }
@@ -517,11 +545,8 @@ int rtp_alloc(struct rtp_session **rsp, su_root_t *root, const struct rtp_params
 		rc = -EIO;
 		goto out;
 	}
-	rs->rtcp_timer = su_timer_create(su_root_task(root), 0);
-	if (!rs->rtcp_timer) {
-		rc = -ENOMEM;
+	if ((rc = loop_timer_alloc(&rs->rtcp_timer, root, "rtcp", rtcp_tick, rs)))
 		goto out;
-	}
 	rtcp_schedule(rs);
 	*rsp = rs;
 	return 0;
@@ -536,7 +561,7 @@ void rtp_free(struct rtp_session *rs)
 		return;
 	if (rs->rtcp_timer) {
 		(void)rtcp_send_report(rs, 1);	/* RFC 3550 6.3.7: BYE when we leave */
-		su_timer_destroy(rs->rtcp_timer);
+		loop_timer_free(rs->rtcp_timer);
 	}
 	if (rs->reg)
 		su_root_deregister(rs->root, rs->reg);

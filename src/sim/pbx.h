@@ -126,6 +126,23 @@ enum pbx_call_state {
 	PCALL__COUNT
 };
 
+/* What happens to one call: libpri's events for it (the far end's
+ * messages) and our own timed actions and shutdown. */
+enum pbx_call_event {
+	PBXE_PROCEEDING,	/* PRI_EVENT_PROCEEDING: CALL PROCEEDING */
+	PBXE_PROGRESS,		/* PRI_EVENT_PROGRESS */
+	PBXE_ALERTING,		/* PRI_EVENT_RINGING */
+	PBXE_CONNECT,		/* PRI_EVENT_ANSWER */
+	PBXE_DISCONNECT,	/* PRI_EVENT_HANGUP_REQ: the far end's DISCONNECT */
+	PBXE_RELEASE,		/* PRI_EVENT_HANGUP: RELEASE / RELEASE COMPLETE, libpri frees its call */
+	PBXE_RELEASE_ACK,	/* PRI_EVENT_HANGUP_ACK: our clearing is complete */
+	PBXE_DUE,		/* --answer-after, --hangup-after, --cancel-after have come */
+	PBXE_SHUTDOWN,		/* SIGINT/SIGTERM: clear with cause 16 */
+	PBXE_SETUP_ACK,		/* PRI_EVENT_SETUP_ACK: send the rest of the number (--overlap) */
+	PBXE_INFO,		/* PRI_EVENT_INFO_RECEIVED: more called digits (--collect) */
+	PBXE__COUNT
+};
+
 struct pbx_dtmf;
 struct modem_connect_tones_tx_state_s;
 struct echo_path;
@@ -233,7 +250,7 @@ void pbx_pri_close(struct pbx *p);
 /** Run until done, timeout or signal; returns the exit status. */
 int pbx_pri_run(struct pbx *p, volatile int *signalled);
 
-/* pbx_call.c */
+/* pbx_call.c, pbx_call_cmd.c, pbx_call_pri.c */
 const char *pbx_call_state_name(enum pbx_call_state st);
 /** A libpri event for a call, arrived on D-channel d. */
 void pbx_call_handle_event(struct pbx_dchan *d, void *ev);
@@ -261,6 +278,35 @@ void pbx_call_orphan_all(struct pbx *p);
 void pbx_call_pbx_timers(struct pbx *p, long long now);
 /** Is chan a B-channel of interface iface? */
 int pbx_chan_valid(const struct pbx *p, int iface, int chan);
+/** A new call on chan of iface, on D-channel d (libpri's call q), in the
+ * call list, its media started; 0 or -errno. */
+int pbx_call_alloc(struct pbx_call **cp, struct pbx_dchan *d, struct q931_call *q, int iface, int chan,
+		   int outgoing);
+/** A move the table refuses is logged there (fsm_state_chg) and returns -EPERM. */
+int call_set_state(struct pbx_call *c, enum pbx_call_state st);
+/** libpri has freed (or is about to free) its side: report and forget; frees c. */
+void call_end(struct pbx_call *c);
+/** An incoming call goes on (Q.931 5.2): CALL PROCEEDING, then ALERTING or DISCONNECT. */
+void call_accept(struct pbx_call *c);
+
+/* pbx_call_cmd.c: what the command line asks of the calls */
+/** wanted if it is free, else the first free B-channel of iface; -EBUSY: none. */
+int chan_pick(struct pbx *p, int iface, int wanted);
+/** SETUP (Q.931 5.1.1) on B-channel want of iface if free (0: the first
+ * free one), on the active D-channel; 0 or -errno. */
+int call_place(struct pbx *p, int iface, int want);
+/** --oos, --ins-after-calls: SERVICE in (1) or out (0) for --oos's B-channel. */
+void pbx_service(struct pbx *p, int in);
+/** The far end's RESTARTs are all in, or were waited for long enough: place calls. */
+void restart_wait_over(struct pbx *p, const char *why);
+
+/* pbx_call_pri.c: libpri's events for the calls */
+/** Our crossing call left chan (--glare): the gateway's call held there goes on. */
+void glare_settled(struct pbx *p, int iface, int chan);
+
+/* pbx_call*.c: a B-channel's validity, and "chan=5 iface=1" for EVENT lines */
+#define chan_valid pbx_chan_valid
+#define CHAN_STR(p, iface, chan) (pbx_chan_str((p), "chan", (iface), (chan)).s)
 
 /* pbx_nfas.c: the spans and D-channels, channel numbers with their interface */
 struct pbx_iface *pbx_iface_find(struct pbx *p, int iface);

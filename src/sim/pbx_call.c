@@ -1,4 +1,7 @@
-/* sipgw - PBX simulator: calls, their states, and libpri's call events.
+/* sipgw - PBX simulator: a call's state machine (Q.931 5 user side, the
+ * events each state permits) and its life: made, connected, cleared,
+ * ended. What the command line asks of the calls is in pbx_call_cmd.c,
+ * libpri's events for them in pbx_call_pri.c.
  * SPDX-License-Identifier: GPL-2.0-only */
 #include "pbx.h"
 
@@ -9,33 +12,6 @@
 #include <string.h>
 
 #include "core/log.h"
-
-/* The event's channel is chan | span << 8 | explicit << 16 (libpri),
- * split by pbx_chan_decode(); 0xff: any channel / the whole interface. */
-#define PRI_CHAN_ANY	0xff
-
-static void pbx_service(struct pbx *p, int in);
-
-/* How long to wait at D-channel up for the far end's RESTARTs before
- * placing calls anyway (a far end that sends none). */
-#define PBX_RESTART_WAIT_MS 1000
-
-/* What happens to one call: libpri's events for it (the far end's
- * messages) and our own timed actions and shutdown. */
-enum pbx_call_event {
-	PBXE_PROCEEDING,	/* PRI_EVENT_PROCEEDING: CALL PROCEEDING */
-	PBXE_PROGRESS,		/* PRI_EVENT_PROGRESS */
-	PBXE_ALERTING,		/* PRI_EVENT_RINGING */
-	PBXE_CONNECT,		/* PRI_EVENT_ANSWER */
-	PBXE_DISCONNECT,	/* PRI_EVENT_HANGUP_REQ: the far end's DISCONNECT */
-	PBXE_RELEASE,		/* PRI_EVENT_HANGUP: RELEASE / RELEASE COMPLETE, libpri frees its call */
-	PBXE_RELEASE_ACK,	/* PRI_EVENT_HANGUP_ACK: our clearing is complete */
-	PBXE_DUE,		/* --answer-after, --hangup-after, --cancel-after have come */
-	PBXE_SHUTDOWN,		/* SIGINT/SIGTERM: clear with cause 16 */
-	PBXE_SETUP_ACK,		/* PRI_EVENT_SETUP_ACK: send the rest of the number (--overlap) */
-	PBXE_INFO,		/* PRI_EVENT_INFO_RECEIVED: more called digits (--collect) */
-	PBXE__COUNT
-};
 
 static const char *const event_names[PBXE__COUNT] = {
 	[PBXE_PROCEEDING] = "PROCEEDING", [PBXE_PROGRESS] = "PROGRESS", [PBXE_ALERTING] = "ALERTING",
@@ -119,7 +95,7 @@ const char *pbx_call_state_name(enum pbx_call_state st)
 }
 
 /* A move the table refuses is logged there (fsm_state_chg) and returns -EPERM. */
-static int call_set_state(struct pbx_call *c, enum pbx_call_state st)
+int call_set_state(struct pbx_call *c, enum pbx_call_state st)
 {
 	return fsm_state_chg(&c->fi, st);
 }
@@ -130,61 +106,8 @@ static void call_onenter_clearing(struct fsm_inst *fi, int prev)
 	((struct pbx_call *)fi->priv)->due_ms = 0;
 }
 
-/* B-channels of the span: T1 1-23 (24 is the D-channel), 1-24 on an NFAS
- * span without one; E1 timeslots 1-31 less 16, the D-channel (G.704). */
-int pbx_chan_valid(const struct pbx *p, int iface, int chan)
-{
-	for (int i = 0; i < p->n_ifc; i++) {
-		if (p->ifc[i].iface != iface)
-			continue;
-		if (p->opt.framing == PBX_E1)
-			return chan >= 1 && chan <= 31 && chan != 16;
-		return chan >= 1 && chan <= (p->ifc[i].role == PBX_D_NONE ? 24 : 23);
-	}
-	return 0;		/* not one of our interfaces */
-}
-
-#define chan_valid pbx_chan_valid
-#define CHAN_STR(p, iface, chan) (pbx_chan_str((p), "chan", (iface), (chan)).s)
-
-/* A call is known by (interface, channel): with NFAS, channel 5 of two
- * spans are two circuits. */
-struct pbx_call *pbx_call_by_chan(struct pbx *p, int iface, int chan)
-{
-	for (struct pbx_call *c = p->calls; c; c = c->next)
-		if (c->chan == chan && c->iface == iface)
-			return c;
-	return NULL;
-}
-
-/* Busy: a call on it, or our RESTART of it not acknowledged yet. */
-static int chan_busy(struct pbx *p, int iface, int chan)
-{
-	struct pbx_iface *ifc = pbx_iface_find(p, iface);
-
-	return pbx_call_by_chan(p, iface, chan) || (ifc && (ifc->restarting & (1u << chan)));
-}
-
-static struct pbx_call *call_by_q(struct pbx *p, q931_call *q)
-{
-	for (struct pbx_call *c = p->calls; q && c; c = c->next)
-		if (c->q == q)
-			return c;
-	return NULL;
-}
-
-static int chan_pick(struct pbx *p, int iface, int wanted)
-{
-	if (chan_valid(p, iface, wanted) && !chan_busy(p, iface, wanted))
-		return wanted;
-	for (int ch = 1; ch <= PBX_MAX_CHAN; ch++)
-		if (chan_valid(p, iface, ch) && !chan_busy(p, iface, ch))
-			return ch;
-	return -EBUSY;
-}
-
-static int call_alloc(struct pbx_call **cp, struct pbx_dchan *d, q931_call *q, int iface, int chan,
-		      int outgoing)
+int pbx_call_alloc(struct pbx_call **cp, struct pbx_dchan *d, q931_call *q, int iface, int chan,
+		   int outgoing)
 {
 	struct pbx *p = d->pbx;
 	struct pbx_call *c = calloc(1, sizeof(*c));
@@ -233,10 +156,8 @@ void pbx_call_free_all(struct pbx *p)
 		call_free(p->calls);
 }
 
-static void glare_settled(struct pbx *p, int iface, int chan);
-
 /* libpri has freed (or is about to free) its side: report and forget. */
-static void call_end(struct pbx_call *c)
+void call_end(struct pbx_call *c)
 {
 	struct pbx *p = c->pbx;
 	long long now = mono_ms();
@@ -315,105 +236,9 @@ static void call_connected(struct pbx_call *c)
 	pbx_out(c->pbx, PBX_EVENT, "call %d connected", c->id);
 }
 
-/* SETUP (Q.931 5.1.1) on B-channel want of iface if free (0: the first
- * free one), on the active D-channel. */
-static int call_place(struct pbx *p, int iface, int want)
-{
-	const struct pbx_opts *o = &p->opt;
-	struct pbx_dchan *d = p->d_active;
-	struct pbx_call *c;
-	struct pri_sr *sr;
-	q931_call *q;
-	int chan = chan_pick(p, iface, want), rc;
-
-	if (chan < 0)
-		return chan;
-	if (!d)
-		return -ENOTCONN;
-	q = pri_new_call(d->pri);
-	sr = pri_sr_new();
-	if (!q || !sr) {
-		pri_sr_free(sr);
-		if (q)
-			pri_destroycall(d->pri, q);
-		return -ENOMEM;
-	}
-	rc = call_alloc(&c, d, q, iface, chan, 1);
-	if (rc < 0) {
-		pri_sr_free(sr);
-		pri_destroycall(d->pri, q);
-		return rc;
-	}
-	/* Exclusive: the channel is ours, the network may not pick another
-	 * (Q.931 4.5.13 octet 3 bit 4); preferred: it may. */
-	pri_sr_set_channel(sr, pbx_chan_encode(p, iface, chan), !o->preferred, 0);
-	/* --data-call: 64 kbit/s unrestricted digital (Q.931 4.5.5), no layer 1 protocol */
-	if (o->data_call)
-		pri_sr_set_bearer(sr, PRI_TRANS_CAP_DIGITAL, 0);
-	else
-		pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH,
-				  o->framing == PBX_E1 ? PRI_LAYER_1_ALAW : PRI_LAYER_1_ULAW);
-	snprintf(c->number, sizeof(c->number), "%s", o->call ? o->call : PBX_GLARE_NUMBER);
-	if (o->overlap >= 0) {
-		/* Q.931 5.1.3: the first digits, no Sending Complete */
-		char first[sizeof(c->number)];
-
-		c->sent = strlen(c->number) < (size_t)o->overlap ? strlen(c->number) : (size_t)o->overlap;
-		snprintf(first, sizeof(first), "%.*s", (int)c->sent, c->number);
-		pri_sr_set_called(sr, first, PRI_UNKNOWN, 0);
-	} else {
-		c->sent = strlen(c->number);
-		pri_sr_set_called(sr, c->number, PRI_UNKNOWN, 1);
-	}
-	if (o->redirecting)
-		pri_sr_set_redirecting(sr, (char *)o->redirecting, PRI_UNKNOWN, PRES_ALLOWED_USER_NUMBER_NOT_SCREENED,
-				       o->redirect_reason);
-	if (o->calling || o->name)
-		pri_sr_set_caller(sr, (char *)(o->calling ? o->calling : ""), (char *)o->name, o->calling_plan,
-				  o->restricted ? PRES_PROHIB_USER_NUMBER_NOT_SCREENED
-						: PRES_ALLOWED_USER_NUMBER_NOT_SCREENED);
-	p->placed++;
-	pbx_out(p, PBX_EVENT, "call %d setup %s", c->id, CHAN_STR(p, iface, chan));
-	call_set_state(c, PCALL_INIT);
-	if (o->cancel_after >= 0)
-		c->due_ms = c->setup_ms + (long long)(o->cancel_after * 1000);
-	rc = pri_setup(d->pri, q, sr);
-	pri_sr_free(sr);
-	if (rc) {
-		fprintf(stderr, "sipgw-pbx: call %d: pri_setup failed\n", c->id);
-		c->cause = PRI_CAUSE_DESTINATION_OUT_OF_ORDER;
-		pri_destroycall(d->pri, q);
-		c->q = NULL;
-		call_end(c);
-		return -EIO;
-	}
-	return 0;
-}
-
-void pbx_call_place_more(struct pbx *p)
-{
-	int active = 0;
-
-	/* --glare: the first call waits for the gateway's first SETUP. */
-	if (!p->dchan_up || p->restart_waiting || p->stopping || !p->opt.call ||
-	    (p->opt.glare && !p->glared))
-		return;
-	/* NFAS: our calls start on the primary D-channel, as a PBX's would, once
-	 * it is up (the backup may answer first); not if it was dropped. */
-	if (p->opt.nfas && p->n_d && !p->d[0].up && !p->d[0].gone)
-		return;
-	for (struct pbx_call *c = p->calls; c; c = c->next)
-		active += c->outgoing;
-	while (p->placed < p->opt.count && active < p->opt.concurrency) {
-		if (call_place(p, p->opt.call_iface, 0) < 0)
-			break;
-		active++;
-	}
-}
-
 /* An incoming call goes on (Q.931 5.2): CALL PROCEEDING, then ALERTING or
  * DISCONNECT. */
-static void call_accept(struct pbx_call *c)
+void call_accept(struct pbx_call *c)
 {
 	struct pbx *p = c->pbx;
 	const struct pbx_opts *o = &p->opt;
@@ -433,97 +258,6 @@ static void call_accept(struct pbx_call *c)
 	pri_acknowledge(c->d->pri, c->q, chan, o->inband);
 	if (!o->no_answer)
 		c->due_ms = mono_ms() + (long long)(o->answer_after * 1000);
-}
-
-/* --glare: the gateway's first SETUP is crossed by one of ours on the same
- * B-channel, sent before anything else, as if both had left at once. The
- * network side settles it (Q.931 5.7): it gives its own call priority and
- * refuses the user's, cause 44 when the channel was exclusive (5.2.3.1).
- * So as the network we refuse the gateway's call; as the user we hold it
- * (CALL_PRESENT) until the gateway has settled ours (glare_settled). */
-static void call_glare(struct pbx_dchan *d, pri_event_ring *ring, int iface, int chan)
-{
-	struct pbx *p = d->pbx;
-	struct pbx_call *c;
-	int network = p->opt.nodetype == PRI_NETWORK;
-
-	p->glared = 1;		/* ours is the first of --count */
-	if (call_place(p, iface, chan) < 0)
-		fprintf(stderr, "sipgw-pbx: glare: cannot place our call on B-channel %d\n", chan);
-	pbx_out(p, PBX_EVENT, "glare %s %s", CHAN_STR(p, iface, chan),
-		network ? "refusing the gateway's call" : "holding the gateway's call");
-	if (network) {
-		pri_hangup(d->pri, ring->call, PRI_CAUSE_REQUESTED_CHAN_UNAVAIL);
-		return;
-	}
-	if (call_alloc(&c, d, ring->call, iface, chan, 0) < 0) {
-		pri_hangup(d->pri, ring->call, PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION);
-		return;
-	}
-	pbx_out(p, PBX_EVENT, "call %d setup %s", c->id, CHAN_STR(p, iface, chan));
-	call_set_state(c, PCALL_PRESENT);
-	glare_settled(p, iface, chan);	/* at once if ours could not be placed */
-}
-
-/* Our crossing call left chan (refused, or granted another channel): the
- * gateway's call held there goes on. */
-static void glare_settled(struct pbx *p, int iface, int chan)
-{
-	struct pbx_call *held = NULL;
-
-	for (struct pbx_call *c = p->calls; c; c = c->next) {
-		if (c->chan != chan || c->iface != iface)
-			continue;
-		if (c->fi.state != PCALL_PRESENT)
-			return;		/* ours is still there */
-		held = c;
-	}
-	if (held)
-		call_accept(held);
-}
-
-/* Incoming SETUP (Q.931 5.2), on any interface of the group. */
-static void call_incoming(struct pbx_dchan *d, pri_event_ring *ring)
-{
-	struct pbx *p = d->pbx;
-	int want, iface, chan;
-	struct pbx_call *c;
-
-	pbx_chan_decode(d, ring->channel, &iface, &want);
-	if (want < 0)
-		want = PRI_CHAN_ANY;
-	chan = chan_pick(p, iface, want);
-	if (p->opt.glare && !p->glared && !p->stopping && chan == want) {
-		call_glare(d, ring, iface, chan);
-		return;
-	}
-	if (chan < 0 || p->stopping || call_alloc(&c, d, ring->call, iface, chan, 0) < 0) {
-		/* Q.850 34: no circuit/channel available. */
-		pri_hangup(d->pri, ring->call, PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION);
-		return;
-	}
-	pbx_out(p, PBX_EVENT, "call %d setup %s", c->id, CHAN_STR(p, iface, chan));
-	/* What libpri decoded, whichever IE carried it (display IE, or the
-	 * Q.SIG Name Identification APDU in Facility, ECMA-164). */
-	pbx_out(p, PBX_EVENT, "call %d incoming from=%s name=\"%s\" to=%s", c->id, ring->callingnum,
-		ring->callingname, ring->callednum);
-	/* Q.931 4.5.8 type of number (bits 7-5), 4.5.10 presentation (bits 7-6) */
-	pbx_out(p, PBX_EVENT, "call %d ids called=%s called_ton=%d calling=%s calling_ton=%d pres=%s "
-		"redirecting=%s redirect_reason=%d", c->id,
-		ring->callednum, (ring->calledplan >> 4) & 7, ring->callingnum, (ring->callingplan >> 4) & 7,
-		(ring->callingpres & 0x60) == 0x20 ? "restricted" : (ring->callingpres & 0x60) ? "unavailable" : "allowed",
-		ring->redirectingnum[0] ? ring->redirectingnum : "-", ring->redirectingreason);
-	snprintf(c->number, sizeof(c->number), "%.63s", ring->callednum);
-	if (p->opt.collect && !ring->complete && strlen(c->number) < (size_t)p->opt.collect) {
-		/* Q.931 5.2.4: SETUP ACKNOWLEDGE, the rest comes in INFORMATION */
-		call_set_state(c, PCALL_OVERLAP_RECV);
-		pri_need_more_info(d->pri, c->q, pbx_chan_encode(p, iface, chan), 0);
-		pbx_out(p, PBX_EVENT, "call %d overlap called=%s", c->id, c->number);
-		return;
-	}
-	if (p->opt.collect)
-		pbx_out(p, PBX_EVENT, "call %d number=%s", c->id, c->number);
-	call_accept(c);
 }
 
 /* Q.931 5.1.2: the first answer to a preferred-channel SETUP names the
@@ -561,193 +295,6 @@ static void call_far_clear(struct pbx *p, struct pbx_call *c, pri_event_hangup *
 	}
 	if (c->fi.state != PCALL_DISC_REQ && call_set_state(c, PCALL_DISC_IND) == 0)
 		pri_hangup(c->d->pri, c->q, h->cause);	/* answers RELEASE */
-}
-
-/* --oos, --ins-after-calls: a SERVICE message for one B-channel (AT&T /
- * NI-2 maintenance), as a PBX's craft terminal would send it. */
-static void pbx_service(struct pbx *p, int in)
-{
-	int iface = p->opt.nfas ? p->opt.call_iface : 0;
-
-	if (!p->pri)
-		return;
-	pbx_out(p, PBX_EVENT, "service %s %s", CHAN_STR(p, iface, p->opt.oos_chan), in ? "in" : "out");
-	pri_maintenance_service(p->pri, iface, p->opt.oos_chan, in ? 0 : 2);
-}
-
-static void restart_wait_over(struct pbx *p, const char *why)
-{
-	p->restart_waiting = 0;
-	pbx_out(p, PBX_EVENT, "restart wait over (%s): %d of %d B-channels restarted", why,
-		pbx_chans_restarted(p), pbx_chans_total(p));
-	if (p->opt.oos_chan)
-		pbx_service(p, 0);
-	pbx_call_place_more(p);
-}
-
-void pbx_call_dchan_up(struct pbx *p)
-{
-	for (int i = 0; i < p->n_ifc; i++)
-		p->ifc[i].restarted = 0;
-	if (!p->opt.no_restart_wait) {
-		p->restart_waiting = 1;
-		p->restart_wait_end = mono_ms() + PBX_RESTART_WAIT_MS;
-	}
-	pbx_call_place_more(p);
-}
-
-/* RESTART from the gateway (Q.931 5.5.2): the channel is idle on its side;
- * whatever call we have there is over. libpri has answered RESTART
- * ACKNOWLEDGE; our call's record goes (pri_destroycall), as the Q.931
- * state machine returns it to Null. Channel 0xff: the whole interface. */
-static void call_restarted(struct pbx_dchan *d, int evchan)
-{
-	struct pbx *p = d->pbx;
-	int iface, chan, all, any_iface = evchan < 0;	/* libpri: -1 for a whole link */
-	struct pbx_call *c, *next;
-
-	pbx_chan_decode(d, evchan, &iface, &chan);
-	all = chan == PRI_CHAN_ANY || evchan < 0;
-	for (int i = 0; i < p->n_ifc; i++) {
-		if (!any_iface && p->ifc[i].iface != iface)
-			continue;
-		if (all)
-			p->ifc[i].restarted = ~0u;
-		else if (chan < 32)
-			p->ifc[i].restarted |= 1u << chan;
-	}
-	if (all && (any_iface || !p->opt.nfas))
-		pbx_out(p, PBX_EVENT, "restart chan=all");
-	else if (all)
-		pbx_out(p, PBX_EVENT, "restart chan=all iface=%d", iface);
-	else
-		pbx_out(p, PBX_EVENT, "restart %s", CHAN_STR(p, iface, chan));
-	for (c = p->calls; c; c = next) {
-		next = c->next;
-		if (!any_iface && c->iface != iface)
-			continue;
-		if (!all && c->chan != chan)
-			continue;
-		pbx_out(p, PBX_EVENT, "call %d cleared by RESTART %s state=%s", c->id,
-			CHAN_STR(p, c->iface, c->chan), pbx_call_state_name(c->fi.state));
-		if (c->q)
-			pri_destroycall(d->pri, c->q);
-		c->q = NULL;
-		call_end(c);
-	}
-	if (p->restart_waiting && pbx_restarts_complete(p))
-		restart_wait_over(p, "all restarted");
-}
-
-void pbx_call_orphan_all(struct pbx *p)
-{
-	for (struct pbx_call *c = p->calls; c; c = c->next) {
-		if (!c->q)
-			continue;
-		c->q = NULL;
-		pbx_out(p, PBX_EVENT, "call %d left hanging %s state=%s", c->id,
-			CHAN_STR(p, c->iface, c->chan), pbx_call_state_name(c->fi.state));
-	}
-}
-
-void pbx_call_pbx_timers(struct pbx *p, long long now)
-{
-	struct pbx_call *c, *next;
-
-	if (p->restart_waiting && now >= p->restart_wait_end)
-		restart_wait_over(p, "timeout");
-	pbx_hold_timers(p, now);
-	/* --restart-at: we restart our calls' channels, as a PBX's
-	 * maintenance would (Q.931 5.5.1), and clear them on our side. */
-	if (p->opt.restart_at > 0 && !p->restart_sent && p->first_connect_ms &&
-	    now >= p->first_connect_ms + (long long)(p->opt.restart_at * 1000)) {
-		p->restart_sent = 1;
-		for (c = p->calls; c; c = next) {
-			next = c->next;
-			if (!c->chan || !c->q)
-				continue;
-			if (!p->pri)
-				break;
-			pbx_out(p, PBX_EVENT, "call %d restarting %s", c->id,
-				CHAN_STR(p, c->iface, c->chan));
-			pri_reset(p->pri, pbx_chan_encode(p, c->iface, c->chan));
-			pri_destroycall(p->pri, c->q);
-			c->q = NULL;
-			call_end(c);
-		}
-	}
-}
-
-/* The call an event is for; libpri has moved it to the link the event came
- * on (q931_find_call), and so do we: its messages go there from now on. */
-static struct pbx_call *call_of(struct pbx_dchan *d, q931_call *q)
-{
-	struct pbx_call *c = call_by_q(d->pbx, q);
-
-	if (c)
-		c->d = d;
-	return c;
-}
-
-void pbx_call_handle_event(struct pbx_dchan *d, void *ev)
-{
-	struct pbx *p = d->pbx;
-	pri_event *e = ev;
-	struct pbx_call *c;
-	static const int to_fsm[] = {
-		[PRI_EVENT_PROCEEDING] = PBXE_PROCEEDING, [PRI_EVENT_PROGRESS] = PBXE_PROGRESS,
-		[PRI_EVENT_RINGING] = PBXE_ALERTING, [PRI_EVENT_ANSWER] = PBXE_CONNECT,
-		[PRI_EVENT_HANGUP_REQ] = PBXE_DISCONNECT, [PRI_EVENT_HANGUP] = PBXE_RELEASE,
-		[PRI_EVENT_HANGUP_ACK] = PBXE_RELEASE_ACK, [PRI_EVENT_SETUP_ACK] = PBXE_SETUP_ACK,
-		[PRI_EVENT_INFO_RECEIVED] = PBXE_INFO,
-	};
-	q931_call *q;
-
-	switch (e->e) {
-	case PRI_EVENT_RESTART:
-		call_restarted(d, e->restart.channel);
-		return;
-	case PRI_EVENT_RESTART_ACK: {
-		int iface, chan;
-		struct pbx_iface *ifc;
-
-		pbx_chan_decode(d, e->restartack.channel, &iface, &chan);
-		pbx_out(p, PBX_EVENT, "restart acknowledged %s", CHAN_STR(p, iface, chan));
-		ifc = pbx_iface_find(p, iface);
-		if (ifc && chan > 0 && chan < 32)
-			ifc->restarting &= ~(1u << chan);	/* idle: free again */
-		if (p->restart_sent == 1)
-			p->restart_sent = 2;	/* --restart-at is done */
-		return;
-	}
-	case PRI_EVENT_RING:
-		call_incoming(d, &e->ring);
-		return;
-	case PRI_EVENT_PROCEEDING: q = e->proceeding.call; break;
-	case PRI_EVENT_PROGRESS: q = e->proceeding.call; break;
-	case PRI_EVENT_RINGING: q = e->ringing.call; break;
-	case PRI_EVENT_ANSWER: q = e->answer.call; break;
-	case PRI_EVENT_HANGUP_REQ:
-	case PRI_EVENT_HANGUP:
-	case PRI_EVENT_HANGUP_ACK: q = e->hangup.call; break;
-	case PRI_EVENT_SETUP_ACK: q = e->setup_ack.call; break;
-	case PRI_EVENT_INFO_RECEIVED: q = e->ring.call; break;
-	case PRI_EVENT_NOTIFY:
-		if ((c = call_of(d, e->notify.call)))
-			pbx_hold_notified(c, e->notify.info);
-		return;
-	case PRI_EVENT_KEYPAD_DIGIT:
-		if ((c = call_of(d, e->digit.call)))
-			pbx_dtmf_keypad_in(c, e->digit.digits);
-		return;
-	default:
-		return;
-	}
-	if ((c = call_of(d, q)))
-		fsm_dispatch(&c->fi, to_fsm[e->e], e);
-	else if (e->e == PRI_EVENT_HANGUP_REQ || e->e == PRI_EVENT_HANGUP)
-		/* not ours (refused at SETUP): let libpri finish it */
-		pri_hangup(d->pri, q, e->hangup.cause);
 }
 
 /* The timed action of the state: answer in CALL_RECEIVED, else clear. */
@@ -856,15 +403,4 @@ void pbx_call_clear_all(struct pbx *p)
 		if (c->q && fsm_permits(&c->fi, PBXE_SHUTDOWN))
 			fsm_dispatch(&c->fi, PBXE_SHUTDOWN, NULL);
 	}
-}
-
-int pbx_call_done(const struct pbx *p)
-{
-	/* --glare places one call (to --call or the default) and answers one. */
-	int want_out = p->opt.call ? p->opt.count : p->opt.glare;
-	int want_in = (!p->opt.call || p->opt.glare) ? p->opt.calls_in : 0;
-
-	if (p->restart_sent == 1 || pbx_restarts_pending(p))
-		return 0;	/* --restart-at, a gone D-channel: wait for RESTART ACKNOWLEDGE */
-	return p->ended - p->incoming_ended >= want_out && p->incoming_ended >= want_in;
 }

@@ -37,7 +37,7 @@ struct sip_cap {
 static const struct sip_cap sip_methods[] = {
 	{ "INVITE", CAP_ALWAYS },	/* sip_incoming.c, sip_leg.c (re-INVITE) */
 	{ "ACK", CAP_ALWAYS },
-	{ "BYE", CAP_ALWAYS },		/* sip_leg.c; BYE/Also in sip_refer.c */
+	{ "BYE", CAP_ALWAYS },		/* sip_leg*.c; BYE/Also in sip_refer.c */
 	{ "CANCEL", CAP_ALWAYS },
 	{ "OPTIONS", CAP_ALWAYS },	/* sip_caps_options() */
 	{ "PRACK", CAP_ALWAYS },	/* nua, for our reliable 18x (RFC 3262) */

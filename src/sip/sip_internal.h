@@ -1,4 +1,4 @@
-/* sipgw - what sip_ua.c, sip_leg.c and sip_media.c share. SPDX-License-Identifier: GPL-2.0-only */
+/* sipgw - what sip_ua.c, sip_leg*.c and sip_media.c share. SPDX-License-Identifier: GPL-2.0-only */
 #ifndef SIPGW_SIP_SIP_INTERNAL_H
 #define SIPGW_SIP_SIP_INTERNAL_H
 

@@ -1,6 +1,6 @@
 /* sipgw - the SIP leg's media: our SDP offers and answers, the far end's SDP
  * taken (RFC 3264), and the RTP session glued to the leg's media port.
- * The leg's state machine and nua events are in sip_leg.c.
+ * The leg's state machine is in sip_leg.c, nua's events in sip_leg_nua.c.
  * SPDX-License-Identifier: GPL-2.0-only */
 #include "sip/sip_internal.h"
 

@@ -117,7 +117,7 @@ static const char *sess_describe(struct fsm_inst *fi);
 
 /* NONE takes the first 2xx, and a far end's refresh that asks for timers
  * after a 2xx that had none. DUE and WATCH take a 2xx again: the answer to
- * the stack's own re-INVITE (sip_leg.c). While our refresh is out, a far
+ * the stack's own re-INVITE (sip_leg_nua.c). While our refresh is out, a far
  * end's refresh (an UPDATE) sets the interval; the answer to ours decides
  * what comes next. */
 static const struct fsm_state sess_states[SIP_SESS__COUNT] = {

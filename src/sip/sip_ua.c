@@ -168,7 +168,7 @@ static nua_t *ua_create(struct sip_ua *ua, const struct sip_ua_params *p, const 
 			  /* Never restart a request on our own: nua would follow a 3xx to
 			   * any Contact (a redirect to a PSTN number through this gateway),
 			   * past routing and the toll-fraud door. The one restart RFC 4028
-			   * wants, after a 422, sip_leg.c does itself. */
+			   * wants, after a 422, sip_leg_send.c does itself. */
 			  NUTAG_RETRY_COUNT(0),
 			  TAG_IF(p->udp_rmem, TPTAG_UDP_RMEM(p->udp_rmem)),
 			  /* RFC 4028 on both roles; no refresher asked for in

@@ -1,5 +1,5 @@
 /* sipgw - fuzz target: Q.931 from the PBX through libpri into sipgw's span
- * code (src/q931/span.c, pri_leg.c, q931_trace.c).
+ * code (src/q931/span*.c, pri_leg.c, q931_trace.c).
  *
  * A span is made with a fake back end (struct span_hw_ops, hw/span_hw.h):
  * its d_read hands libpri one frame from the input (plus the 2 FCS bytes a

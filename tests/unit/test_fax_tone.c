@@ -20,6 +20,7 @@ struct heard {
 	enum fax_tone first;
 	int first_frame;
 	unsigned count[FAX_TONE_V21 + 1];
+	unsigned long fed, skipped;	/* the gate's (fax_tone_det_counts) */
 };
 
 typedef void (gen_h)(void *arg, int16_t *amp, size_t n);
@@ -47,6 +48,7 @@ static void listen(gen_h *gen, void *arg, int frames, struct heard *h)
 			h->count[t]++;
 		}
 	}
+	fax_tone_det_counts(det, &h->fed, &h->skipped);
 	fax_tone_det_free(det);
 }
 
@@ -243,6 +245,94 @@ static void test_1khz_is_no_fax(void)
 	expect_nothing(&h, "1004 Hz");
 }
 
+/* ---- the gate: SpanDSP sees only frames that may hold a tone */
+
+/* White noise at -35 dBm0 (the load rig's level), a 32-bit LCG summed
+ * four times (near Gaussian), mixed into what gen makes after `after`
+ * frames (gen NULL: noise alone). */
+struct noisy {
+	uint32_t seed;
+	int frame, after;
+	gen_h *gen;
+	void *arg;
+};
+
+static void gen_noisy(void *arg, int16_t *amp, size_t n)
+{
+	struct noisy *ns = arg;
+	int16_t t[FR] = { 0 };
+
+	if (ns->gen && ns->frame >= ns->after)
+		ns->gen(ns->arg, t, n);
+	ns->frame++;
+	for (size_t i = 0; i < n; i++) {
+		double u = 0;
+
+		for (int k = 0; k < 4; k++) {
+			ns->seed = ns->seed * 1664525u + 1013904223u;
+			u += (double)(ns->seed >> 8) / 16777216.0 - 0.5;
+		}
+		/* 4 uniforms: variance 1/3; -35 dBm0 is an RMS of ~287 */
+		amp[i] = (int16_t)(t[i] + u * 287.0 * 1.732);
+	}
+}
+
+static void test_noise_is_gated(void)
+{
+	struct noisy ns = { .seed = 1 };
+	struct heard h;
+
+	listen(gen_noisy, &ns, 500, &h);		/* 10 s */
+	expect_nothing(&h, "noise");
+	printf("\n    noise -35 dBm0: %lu of %lu frames to SpanDSP ", h.fed, h.fed + h.skipped);
+	CU_ASSERT(h.skipped >= 495);
+}
+
+static void test_tones_after_noise(void)
+{
+	static const struct { int type; enum fax_tone want; int within; } tones[] = {
+		{ MODEM_CONNECT_TONES_FAX_CNG, FAX_TONE_CNG, 40 },
+		{ MODEM_CONNECT_TONES_ANS, FAX_TONE_CED, 60 },
+		{ MODEM_CONNECT_TONES_ANS_PR, FAX_TONE_ANS_PR, 100 },
+	};
+	struct heard h;
+
+	/* 3 s of noise (the gate shut, SpanDSP fed nothing), then the tone
+	 * over the same noise: each recognised as fast as from silence */
+	for (size_t i = 0; i < sizeof(tones) / sizeof(tones[0]); i++) {
+		modem_connect_tones_tx_state_t *tx = modem_connect_tones_tx_init(NULL, tones[i].type);
+		struct noisy ns = { .seed = 7, .after = 150, .gen = gen_connect_tone, .arg = tx };
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(tx);
+		listen(gen_noisy, &ns, 150 + 200, &h);
+		modem_connect_tones_tx_free(tx);
+		printf("\n    noise, then %s: %s %d ms into it ", modem_connect_tone_to_str(tones[i].type),
+		       fax_tone_name(h.first), (h.first_frame - 150) * 20);
+		CU_ASSERT_EQUAL(h.first, tones[i].want);
+		CU_ASSERT(h.first_frame >= 150 && h.first_frame < 150 + tones[i].within);
+	}
+}
+
+static void test_v21_after_noise(void)
+{
+	struct v21 v;
+	struct noisy ns = { .seed = 9, .after = 150, .gen = gen_v21, .arg = &v };
+	struct heard h;
+
+	v.hdlc = hdlc_tx_init(NULL, FALSE, 2, FALSE, NULL, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(v.hdlc);
+	hdlc_tx_flags(v.hdlc, 40);
+	v.fsk = fsk_tx_init(NULL, &preset_fsk_specs[FSK_V21CH2], v21_bit, v.hdlc);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(v.fsk);
+	listen(gen_noisy, &ns, 150 + 50, &h);
+	fsk_tx_free(v.fsk);
+	hdlc_tx_free(v.hdlc);
+	printf("\n    noise, then V.21 flags: %s %d ms into them ", fax_tone_name(h.first),
+	       (h.first_frame - 150) * 20);
+	CU_ASSERT_EQUAL(h.first, FAX_TONE_V21);
+	CU_ASSERT(h.first_frame >= 150 && h.first_frame < 150 + 25);
+}
+
 static void test_names(void)
 {
 	CU_ASSERT_STRING_EQUAL(fax_tone_name(FAX_TONE_NONE), "none");
@@ -265,6 +355,9 @@ int suite_fax_tone_add(void)
 		{ "speech is no fax", test_speech_is_no_fax },
 		{ "DTMF is no fax", test_dtmf_is_no_fax },
 		{ "1 kHz test tone is no fax", test_1khz_is_no_fax },
+		{ "the gate: noise at -35 dBm0 never reaches SpanDSP", test_noise_is_gated },
+		{ "the gate: CNG, CED, ANS/ after 3 s of noise, over it", test_tones_after_noise },
+		{ "the gate: V.21 flags after 3 s of noise, over it", test_v21_after_noise },
 		{ "names", test_names },
 		{ NULL, NULL }
 	};
