@@ -187,12 +187,13 @@ static void trace_tap_emit(const char *summary, int no_call)
 /* A REGISTER transaction: no call's, so no ladder's (RFC 3261 10). */
 static int is_register(const char *msg)
 {
-	const char *v = th.v[TH_CSEQ], *end = v + th.len[TH_CSEQ];
+	const char *v = th.v[TH_CSEQ], *end;
 
 	if (!strncmp(msg, "REGISTER ", 9))
 		return 1;
 	if (strncmp(msg, "SIP/2.0 ", 8) || !v)
 		return 0;
+	end = v + th.len[TH_CSEQ];
 	/* "CSeq: 1 REGISTER": the number, then the method (RFC 3261 20.16) */
 	while (v < end && *v >= '0' && *v <= '9')
 		v++;
