@@ -136,12 +136,13 @@ struct ptmpl_plan;
 struct preg;
 
 /* The process: owned by main() in phone_main.c. */
+struct loop_fd;
 struct phone {
 	struct phone_opts o;
 	su_root_t *root;
 	nua_t *nua;
-	su_timer_t *tick;	/* 20 ms media clock for every call */
-	su_time_t tick_at;	/* when it is due next */
+	int tick_fd;		/* 20 ms media clock for every call: a timerfd */
+	struct loop_fd *tick;	/* its watch on the loop (core/loop.h) */
 	su_timer_t *deadline;	/* --timeout, then the shutdown guard */
 	int sip_port;
 	struct pcall *calls;	/* live calls, newest first */

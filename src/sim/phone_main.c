@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <sofia-sip/nta_tag.h>
@@ -22,6 +23,7 @@
 #include <sofia-sip/su_tag.h>
 
 #include "core/log.h"
+#include "core/loop.h"
 #include "core/netaddr.h"
 #include "dsp/g711.h"
 #include "sim/sim_dtmf.h"
@@ -146,19 +148,38 @@ void phone_call_ended(struct phone *ph, int outgoing)
 		phone_dial_next(ph);
 }
 
-static void on_tick(struct phone *ph, su_timer_t *t, struct pcall *unused)
+/* The media clock: a timerfd, not an su_timer (Sofia polls with timeout 0
+ * through the last millisecond before an su_timer is due: each 20 ms tick
+ * spun the phone for up to 1 ms). The count read is the periods passed;
+ * more than five behind, the owed ticks are dropped (resync) rather than
+ * sent in a burst. */
+static void on_tick(void *arg, int fd)
 {
-	su_time_t now = su_now();
+	struct phone *ph = arg;
+	uint64_t due;
 
-	ph->tick_at = su_time_add(ph->tick_at, PHONE_TICK_MS);
-	if (su_time_cmp(ph->tick_at, now) < 0 && su_duration(now, ph->tick_at) > 5 * PHONE_TICK_MS)
-		ph->tick_at = su_time_add(now, PHONE_TICK_MS);	/* fell far behind: resync */
-	su_timer_set_at(t, on_tick, NULL, ph->tick_at);
-	if (got_signal && ph->phase == PH_RUNNING) {
-		fprintf(stderr, "sipgw-phone: signal %d, hanging up\n", (int)got_signal);
-		phone_exit(ph, 0);
+	if (read(fd, &due, sizeof(due)) != sizeof(due))
+		return;
+	if (due > 5)
+		due = 1;	/* fell far behind: resync */
+	while (due--) {
+		if (got_signal && ph->phase == PH_RUNNING) {
+			fprintf(stderr, "sipgw-phone: signal %d, hanging up\n", (int)got_signal);
+			phone_exit(ph, 0);
+		}
+		pcall_tick_all(ph);
 	}
-	pcall_tick_all(ph);
+}
+
+static int tick_start(struct phone *ph)
+{
+	struct itimerspec its = { .it_interval = { 0, PHONE_TICK_MS * 1000000L },
+				  .it_value = { 0, PHONE_TICK_MS * 1000000L } };
+
+	ph->tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (ph->tick_fd < 0 || timerfd_settime(ph->tick_fd, 0, &its, NULL) < 0)
+		return -errno;
+	return loop_fd_alloc(&ph->tick, ph->root, ph->tick_fd, on_tick, ph);
 }
 
 /* Port 0: find a port free for both UDP and TCP, since nua binds both and
@@ -593,7 +614,7 @@ static unsigned timer_b_ms(const struct phone_opts *o)
 
 int main(int argc, char **argv)
 {
-	struct phone ph = { .next_call_id = 1, .dial_route = PROUTE_PRIMARY };
+	struct phone ph = { .next_call_id = 1, .dial_route = PROUTE_PRIMARY, .tick_fd = -1 };
 	char url[128];
 	int rc = 1;
 
@@ -641,10 +662,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sipgw-phone: cannot listen on %s\n", url);
 		goto out;
 	}
-	ph.tick = su_timer_create(su_root_task(ph.root), PHONE_TICK_MS);
 	ph.deadline = su_timer_create(su_root_task(ph.root), 0);
-	ph.tick_at = su_time_add(su_now(), PHONE_TICK_MS);
-	su_timer_set_at(ph.tick, on_tick, NULL, ph.tick_at);
+	if ((rc = tick_start(&ph)) < 0) {
+		fprintf(stderr, "sipgw-phone: media clock: %s\n", strerror(-rc));
+		rc = 1;
+		goto out;
+	}
 	if (ph.o.timeout_ms >= 0)
 		su_timer_set_at(ph.deadline, on_deadline, NULL, su_time_add(su_now(), ph.o.timeout_ms));
 	phone_out(&ph, "EVENT", "ready port=%d", ph.sip_port);
@@ -665,7 +688,9 @@ out:
 	ptmpl_free(ph.plan);
 	if (ph.nua)
 		nua_destroy(ph.nua);
-	su_timer_destroy(ph.tick);
+	loop_fd_free(ph.tick);
+	if (ph.tick_fd >= 0)
+		close(ph.tick_fd);
 	su_timer_destroy(ph.deadline);
 	if (ph.root)
 		su_root_destroy(ph.root);

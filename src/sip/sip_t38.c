@@ -19,6 +19,7 @@
 #include <spandsp.h>
 
 #include "core/log.h"
+#include "dsp/fax_tone.h"
 #include "core/loop.h"
 #include "dsp/fax.h"
 #include "rtp/udptl.h"
@@ -52,8 +53,8 @@ static const char *const t38_state_names[] = {
 
 struct sip_t38 {
 	enum t38_state st;
-	modem_connect_tones_rx_state_t *det_pri;	/* what the PRI side sends us */
-	modem_connect_tones_rx_state_t *det_sip;	/* what the SIP side sends us */
+	struct fax_tone_det *det_pri;	/* what the PRI side sends us (dsp/fax_tone.h) */
+	struct fax_tone_det *det_sip;	/* what the SIP side sends us */
 	int detected;		/* a detector fired: our re-INVITE is due */
 	const char *heard;	/* where and what, for the log */
 	struct udptl_session *udptl;
@@ -79,28 +80,6 @@ static int t38_possible(const struct sip_leg *sl)
 	return sl->ua->fax_t38 && sl->mport.peer && sl->mport.peer->clocked;
 }
 
-static void on_tone_pri(void *user_data, int tone, int level, int delay)
-{
-	struct sip_leg *sl = user_data;
-
-	if (tone == MODEM_CONNECT_TONES_FAX_CED || tone == MODEM_CONNECT_TONES_FAX_PREAMBLE) {
-		sl->t38->detected = 1;
-		sl->t38->heard = tone == MODEM_CONNECT_TONES_FAX_CED ? "CED from the PRI"
-								      : "V.21 preamble from the PRI";
-	}
-}
-
-static void on_tone_sip(void *user_data, int tone, int level, int delay)
-{
-	struct sip_leg *sl = user_data;
-
-	if (tone == MODEM_CONNECT_TONES_FAX_CED || tone == MODEM_CONNECT_TONES_FAX_PREAMBLE) {
-		sl->t38->detected = 1;
-		sl->t38->heard = tone == MODEM_CONNECT_TONES_FAX_CED ? "CED from SIP"
-								      : "V.21 preamble from SIP";
-	}
-}
-
 static struct sip_t38 *t38_get(struct sip_leg *sl)
 {
 	struct sip_t38 *t = sl->t38;
@@ -112,16 +91,11 @@ static struct sip_t38 *t38_get(struct sip_leg *sl)
 		return NULL;
 	/* CED (T.30 6.2.1: 2100 Hz from the called fax) or the V.21 flags
 	 * that begin T.30's first HDLC frame (a caller's DIS answer, a fax
-	 * that sends no CED) */
-	t->det_pri = modem_connect_tones_rx_init(NULL, MODEM_CONNECT_TONES_FAX_CED_OR_PREAMBLE,
-						 on_tone_pri, sl);
-	t->det_sip = modem_connect_tones_rx_init(NULL, MODEM_CONNECT_TONES_FAX_CED_OR_PREAMBLE,
-						 on_tone_sip, sl);
-	if (!t->det_pri || !t->det_sip) {
-		if (t->det_pri)
-			modem_connect_tones_rx_free(t->det_pri);
-		if (t->det_sip)
-			modem_connect_tones_rx_free(t->det_sip);
+	 * that sends no CED); the detector's gate keeps speech and noise
+	 * from SpanDSP (fax_tone.c) */
+	if (fax_tone_det_alloc(&t->det_pri) || fax_tone_det_alloc(&t->det_sip)) {
+		fax_tone_det_free(t->det_pri);
+		fax_tone_det_free(t->det_sip);
 		free(t);
 		return NULL;
 	}
@@ -131,10 +105,8 @@ static struct sip_t38 *t38_get(struct sip_leg *sl)
 
 static void t38_stop_watch(struct sip_t38 *t)
 {
-	if (t->det_pri)
-		modem_connect_tones_rx_free(t->det_pri);
-	if (t->det_sip)
-		modem_connect_tones_rx_free(t->det_sip);
+	fax_tone_det_free(t->det_pri);
+	fax_tone_det_free(t->det_sip);
 	t->det_pri = t->det_sip = NULL;
 }
 
@@ -244,8 +216,8 @@ static void t38_reinvite(struct sip_leg *sl)
 static void t38_watch(struct sip_leg *sl, int from_pri, const int16_t *frame)
 {
 	struct sip_t38 *t = sl->t38;
-	modem_connect_tones_rx_state_t *det;
-	int16_t buf[MEDIA_FRAME];
+	struct fax_tone_det *det;
+	enum fax_tone tone;
 
 	if (!t38_possible(sl) || !sl_is(sl, SIP_ST_CONFIRMED))
 		return;
@@ -256,8 +228,15 @@ static void t38_watch(struct sip_leg *sl, int from_pri, const int16_t *frame)
 	det = from_pri ? t->det_pri : t->det_sip;
 	if (!det)
 		return;
-	memcpy(buf, frame, sizeof(buf));	/* SpanDSP takes a non-const buffer */
-	modem_connect_tones_rx(det, buf, MEDIA_FRAME);
+	/* CED or the preamble; not ANS/ (a modem: G.711 stays) nor CNG */
+	for (tone = fax_tone_feed(det, frame, MEDIA_FRAME); tone != FAX_TONE_NONE;
+	     tone = fax_tone_feed(det, frame, 0))
+		if (tone == FAX_TONE_CED || tone == FAX_TONE_V21) {
+			t->detected = 1;
+			t->heard = tone == FAX_TONE_CED ? (from_pri ? "CED from the PRI" : "CED from SIP")
+							: (from_pri ? "V.21 preamble from the PRI"
+								    : "V.21 preamble from SIP");
+		}
 	if (t->detected)
 		t38_reinvite(sl);
 }
