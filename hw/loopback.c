@@ -149,14 +149,19 @@ static void b_conn_cb(void *arg, int fd)
 				goto gone;
 			return;
 		}
+		if (got > 1 && hw->cbs->b_rx_batch)
+			hw->cbs->b_rx_batch(hw->arg, 0);
 		for (int i = 0; i < got; i++) {
 			ssize_t n = (ssize_t)mm[i].msg_len;
 
 			if (n == 0) {
 				/* a 0-byte datagram, or the far end's close: at
 				 * end of file each slot reads as 0 bytes */
-				if (sock_hung_up(fd))
+					if (sock_hung_up(fd)) {
+					if (got > 1 && hw->cbs->b_rx_batch)
+						hw->cbs->b_rx_batch(hw->arg, 1);
 					goto gone;
+				}
 				hw->b.empty++;
 				LOGN_LIMIT(&hw->b.lim_empty, LSS_Q931,
 					   "span %s: empty B-channel datagram ignored (%lu so far)", hw->name,
@@ -174,6 +179,8 @@ static void b_conn_cb(void *arg, int fd)
 				hw->cbs->b_waited(hw->arg, buf[i][0], b_waited_ns(&mm[i].msg_hdr));
 			hw->cbs->b_frame(hw->arg, buf[i][0], buf[i] + 1, LB_AUDIO_SAMPLES);
 		}
+		if (got > 1 && hw->cbs->b_rx_batch)
+			hw->cbs->b_rx_batch(hw->arg, 1);
 		if (got < LB_RX_BATCH)
 			return;
 	}

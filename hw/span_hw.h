@@ -32,6 +32,10 @@ struct span_hw_cbs {
 	 * lateness figures. Back ends whose frames come with the tick (a
 	 * card) do not call it: the tick's lateness is theirs. */
 	void (*b_waited)(void *arg, int chan, long long waited_ns);
+	/* Optional, around the b_frame calls of one read that took many
+	 * frames at once (end 0 before, 1 after): the span may hold them and
+	 * work on them together (its DSP pool). */
+	void (*b_rx_batch)(void *arg, int end);
 };
 
 struct span_hw_ops {

@@ -33,6 +33,7 @@ struct trace;
 
 #include "route/route_legs.h"
 
+struct workpool;
 struct gw {
 	/* The config in force, to read: a copy of gen's struct (its dial-peer
 	 * array is gen's), replaced whole by a reload. Keep no pointer into it
@@ -65,6 +66,7 @@ struct gw {
 	 * the event loop's, "media0"; the media engine's workers take one each. */
 #define GW_MEDIA_THREADS 1
 	struct media_late media_late[GW_MEDIA_THREADS];
+	struct workpool *dsp;		/* the echo cancellers' pool (span_rx.c) */
 	long long t_start_us;		/* when it started (mono_us) */
 	int sfd;
 	struct loop_fd *sig_w;

@@ -7,12 +7,38 @@
 #include "gw.h"
 
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "core/stats.h"
+#include "core/workpool.h"
+#include "q931/pri_internal.h"
+
+/* The DSP pool: a helper thread for each core but the loop's own, the
+ * echo cancellers of a span's frames spread over them (span_rx.c). */
+#define GW_DSP_MAX_HELPERS 7
+
+static void dsp_start(struct gw *gw)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned helpers = cores > 1 ? (unsigned)(cores - 1) : 0;
+	int rc;
+
+	if (helpers > GW_DSP_MAX_HELPERS)
+		helpers = GW_DSP_MAX_HELPERS;
+	if ((rc = workpool_alloc(&gw->dsp, helpers))) {
+		LOGW(LSS_CORE, "DSP pool: %s: the cancellers run on the loop alone", strerror(-rc));
+		gw->dsp = NULL;
+		return;
+	}
+	span_dsp_pool_set(gw->dsp);
+	LOGI(LSS_CORE, "DSP pool: %u helper thread(s) beside the loop (the cancellers of a span's frames)", helpers);
+}
 
 void gw_media_init(struct gw *gw)
 {
+	dsp_start(gw);
 	for (int i = 0; i < GW_MEDIA_THREADS; i++) {
 		char name[16];
 
@@ -112,5 +138,15 @@ void gw_media_summary(struct gw *gw)
 		media_late_read(&gw->media_late[i], &ml);
 		media_late_format(&ml, line, sizeof(line));
 		LOGN(LSS_CORE, "media thread %s", line);
+	}
+	if (gw->dsp) {
+		unsigned long jobs, by_helpers;
+
+		workpool_counts(gw->dsp, &jobs, &by_helpers);
+		LOGN(LSS_CORE, "DSP pool: %u helper(s), %lu frames through a canceller in batches, %lu of them on a helper",
+		     workpool_threads(gw->dsp), jobs, by_helpers);
+		span_dsp_pool_set(NULL);
+		workpool_free(gw->dsp);
+		gw->dsp = NULL;
 	}
 }

@@ -53,6 +53,13 @@ int fsm_move(const struct fsm_def *def, int *statep, int next, const char *who)
 	return 0;
 }
 
+/* fsm_move() would take cur -> next without a word */
+static int fsm_move_ok(const struct fsm_def *def, int cur, int next)
+{
+	return next >= 0 && (unsigned)next < def->n_states && cur >= 0 && (unsigned)cur < def->n_states &&
+	       (def->states[cur].out & FSM_BIT(next));
+}
+
 static const char *fsm_who(struct fsm_inst *fi)
 {
 	return fi->def->describe ? fi->def->describe(fi) : fi->def->name;
@@ -114,7 +121,10 @@ int fsm_state_chg(struct fsm_inst *fi, int next)
 
 	if (prev == next)
 		return 0;
-	if ((rc = fsm_move(def, &fi->state, next, fsm_who(fi))))
+	/* who is printed only at debug level or for a move refused: the
+	 * describe() (a snprintf) is not made for every permitted move */
+	if ((rc = fsm_move(def, &fi->state, next, LOG_ON(LOG_LVL_DEBUG) || !fsm_move_ok(def, prev, next) ?
+			   fsm_who(fi) : def->name)))
 		return rc;
 	fi->state = prev;	/* onleave still sees the state it leaves */
 	if (def->states[prev].onleave)

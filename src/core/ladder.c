@@ -522,11 +522,12 @@ void ladder_call_seen(struct ladder *l, unsigned call, const char *title,
 			return;
 		c->id = call;
 		LIST_INSERT_HEAD(&l->up_idx[call % LADDER_IDX], c, by_id);
-		if (asprintf(&c->title, "call %u", call) < 0)
+		if (!title && asprintf(&c->title, "call %u", call) < 0)
 			c->title = NULL;
 		TAILQ_INSERT_TAIL(&l->up, c, entry);
 	}
-	if (title) {
+	/* the bridge says the title at every leg change: a copy only when it changed */
+	if (title && (!c->title || strcmp(c->title, title))) {
 		char *t = strdup(title);
 		if (t) {
 			free(c->title);

@@ -19,7 +19,7 @@ static const char *const lvl_names[] = {
 };
 
 /* Process-wide sink settings; set once at start-up, read by every log call. */
-static enum log_level cur_level = LOG_LVL_INFO;
+enum log_level log_cur_level = LOG_LVL_INFO;
 static int use_syslog;
 
 void log_use_syslog(const char *ident)
@@ -33,8 +33,8 @@ void log_use_syslog(const char *ident)
 	}
 }
 
-void log_set_level(enum log_level lvl) { cur_level = lvl; }
-enum log_level log_get_level(void) { return cur_level; }
+void log_set_level(enum log_level lvl) { log_cur_level = lvl; }
+enum log_level log_get_level(void) { return log_cur_level; }
 
 const char *log_level_name(enum log_level lvl)
 {
@@ -67,7 +67,7 @@ void log_vprintf(enum log_subsys ss, enum log_level lvl, const char *fmt, va_lis
 {
 	char buf[1024];
 
-	if (lvl > cur_level)
+	if (lvl > log_cur_level)
 		return;
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	if (use_syslog) {
@@ -109,7 +109,7 @@ void log_limited(struct log_limit *lim, enum log_subsys ss, enum log_level lvl, 
 	va_list ap;
 	long n;
 
-	if (lvl > cur_level)
+	if (lvl > log_cur_level)
 		return;
 	n = log_limit_check(lim, mono_ms());
 	if (n < 0)

@@ -22,11 +22,19 @@ void log_printf(enum log_subsys ss, enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void log_vprintf(enum log_subsys ss, enum log_level lvl, const char *fmt, va_list ap);
 
-#define LOGE(ss, ...) log_printf(ss, LOG_LVL_ERROR, __VA_ARGS__)
-#define LOGW(ss, ...) log_printf(ss, LOG_LVL_WARN, __VA_ARGS__)
-#define LOGN(ss, ...) log_printf(ss, LOG_LVL_NOTICE, __VA_ARGS__)
-#define LOGI(ss, ...) log_printf(ss, LOG_LVL_INFO, __VA_ARGS__)
-#define LOGD(ss, ...) log_printf(ss, LOG_LVL_DEBUG, __VA_ARGS__)
+/* The level, read by the macros below before anything else: a line above
+ * it costs a compare, not its arguments (call_describe(), a leg's
+ * describe() are a snprintf each, on every call's path). Set it with
+ * log_set_level(). So no argument of a LOGx() may have a side effect. */
+extern enum log_level log_cur_level;
+#define LOG_ON(lvl) ((lvl) <= log_cur_level)
+
+#define LOG_AT(ss, lvl, ...) (LOG_ON(lvl) ? log_printf(ss, lvl, __VA_ARGS__) : (void)0)
+#define LOGE(ss, ...) LOG_AT(ss, LOG_LVL_ERROR, __VA_ARGS__)
+#define LOGW(ss, ...) LOG_AT(ss, LOG_LVL_WARN, __VA_ARGS__)
+#define LOGN(ss, ...) LOG_AT(ss, LOG_LVL_NOTICE, __VA_ARGS__)
+#define LOGI(ss, ...) LOG_AT(ss, LOG_LVL_INFO, __VA_ARGS__)
+#define LOGD(ss, ...) LOG_AT(ss, LOG_LVL_DEBUG, __VA_ARGS__)
 
 /** Microseconds on CLOCK_MONOTONIC: comparable between processes on one host. */
 long long mono_us(void);
@@ -60,8 +68,8 @@ long log_limit_check(struct log_limit *lim, long long now_ms);
 void log_limited(struct log_limit *lim, enum log_subsys ss, enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-#define LOGW_LIMIT(lim, ss, ...) log_limited(lim, ss, LOG_LVL_WARN, __VA_ARGS__)
-#define LOGN_LIMIT(lim, ss, ...) log_limited(lim, ss, LOG_LVL_NOTICE, __VA_ARGS__)
-#define LOGI_LIMIT(lim, ss, ...) log_limited(lim, ss, LOG_LVL_INFO, __VA_ARGS__)
+#define LOGW_LIMIT(lim, ss, ...) (LOG_ON(LOG_LVL_WARN) ? log_limited(lim, ss, LOG_LVL_WARN, __VA_ARGS__) : (void)0)
+#define LOGN_LIMIT(lim, ss, ...) (LOG_ON(LOG_LVL_NOTICE) ? log_limited(lim, ss, LOG_LVL_NOTICE, __VA_ARGS__) : (void)0)
+#define LOGI_LIMIT(lim, ss, ...) (LOG_ON(LOG_LVL_INFO) ? log_limited(lim, ss, LOG_LVL_INFO, __VA_ARGS__) : (void)0)
 
 #endif

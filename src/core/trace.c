@@ -37,6 +37,10 @@ struct trace {
 	struct log_limit lim_err;
 	struct loop_timer *flush;
 	struct ladder *ladder;
+	/* the last SIP peer as text: most messages go to one or two peers,
+	 * and inet_ntop() + snprintf per message was as much as the rest */
+	struct sockaddr_storage last_peer;
+	char last_party[96];
 	uint8_t pkt[PCAPNG_SNAPLEN];
 };
 
@@ -253,13 +257,21 @@ void trace_sip(struct trace *t, const struct trace_sip *m)
 	}
 	if (m->no_call)
 		return;		/* a ladder is a call's; a REGISTER storm would only churn the pending ring */
-	addr_str(m->peer, peer, sizeof(peer));
 	{
-		char party[96];
+		const char *proto = m->proto ? m->proto : "udp";
+		size_t plen = m->peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+			      sizeof(struct sockaddr_in);
 		struct ladder_msg lm = { .side = LADDER_SIP, .sent = m->sent, .t_us = ts,
 					 .label = m->label, .detail = m->summary, .call_id = m->call_id,
-					 .peer = party };
-		snprintf(party, sizeof(party), "%s %s", m->proto ? m->proto : "udp", peer);
+					 .peer = t->last_party };
+
+		if (plen > sizeof(t->last_peer) || memcmp(&t->last_peer, m->peer, plen) ||
+		    strncmp(t->last_party, proto, strlen(proto)) || t->last_party[strlen(proto)] != ' ') {
+			addr_str(m->peer, peer, sizeof(peer));
+			snprintf(t->last_party, sizeof(t->last_party), "%s %s", proto, peer);
+			memset(&t->last_peer, 0, sizeof(t->last_peer));
+			memcpy(&t->last_peer, m->peer, plen <= sizeof(t->last_peer) ? plen : 0);
+		}
 		ladder_msg(t->ladder, &lm);
 	}
 }

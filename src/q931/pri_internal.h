@@ -212,6 +212,16 @@ void span_media_clock_start(struct span *sp);
  * span's socket before it goes on to the call's other side (span_tick.c). */
 void span_media_waited(void *arg, int chan, long long waited_ns);
 void pri_leg_frame_in(struct pri_leg *pl, const uint8_t *frame, size_t len);
+/* pri_leg_frame_in in its three steps (span_rx.c): 1 the frame waits for
+ * its canceller, 0 it goes straight on, -1 already delivered. */
+int pri_leg_frame_pre(struct pri_leg *pl, const uint8_t *wire, size_t len, int16_t *in);
+void pri_leg_frame_ec(struct pri_leg *pl, int16_t *in);
+void pri_leg_frame_on(struct pri_leg *pl, int16_t *in);
+/* span_rx.c: a read's frames together; the echo cancellers on the pool */
+struct workpool;
+void span_dsp_pool_set(struct workpool *wp);
+void span_rx_batch(void *arg, int end);
+int span_rx_take(struct span *sp, struct pri_leg *pl, int chan, const uint8_t *frame, size_t len);
 void span_reschedule(struct span *sp);
 int span_hunt(struct span *sp);
 int span_free_chans(const struct span *sp);

@@ -301,14 +301,18 @@ static void pm_deliver_oldest(struct pri_leg *pl)
 	memmove(m->dl_mute, m->dl_mute + 1, m->dl_len);
 }
 
-void pri_leg_frame_in(struct pri_leg *pl, const uint8_t *wire, size_t len)
+/* A frame from the line in three steps, so a span can run the echo
+ * canceller of a batch of frames on the DSP pool (span_rx.c): decoded and
+ * watched for fax tones here; 1 when it waits for the canceller
+ * (pri_leg_frame_ec) before pri_leg_frame_on, 0 when it goes straight on,
+ * -1 when it is already delivered (a clear channel: data, untouched). */
+int pri_leg_frame_pre(struct pri_leg *pl, const uint8_t *wire, size_t len, int16_t *in)
 {
 	struct pri_media *m = &pl->med;
-	int16_t in[MEDIA_FRAME] = { 0 };
-	int on;
 
 	if (len > MEDIA_FRAME)
 		len = MEDIA_FRAME;
+	memset(in, 0, MEDIA_FRAME * sizeof(*in));
 	g711_law_decode(span_law(pl->span), wire, in, len);
 	/* The canceller's reference is the frame last played (line_out): an
 	 * echo can come back no sooner than its frame went out, so this is
@@ -319,14 +323,28 @@ void pri_leg_frame_in(struct pri_leg *pl, const uint8_t *wire, size_t len)
 	 * modems turn the canceller off. */
 	if (m->clear_channel) {
 		media_deliver(&pl->port, in);
-		return;
+		return -1;
 	}
 	if (m->ft_in)
 		pm_fax_check(pl, m->ft_in, in, "from the PBX");
-	if (m->ec && echo_can_enabled(m->ec)) {
-		echo_can_process(m->ec, m->line_out, in, in, MEDIA_FRAME);
-		m->ec_frames++;
-	}
+	return m->ec && echo_can_enabled(m->ec);
+}
+
+/* The canceller on one frame: touches only this leg's canceller and reads
+ * its line_out, so the frames of different legs may run at once. */
+void pri_leg_frame_ec(struct pri_leg *pl, int16_t *in)
+{
+	struct pri_media *m = &pl->med;
+
+	echo_can_process(m->ec, m->line_out, in, in, MEDIA_FRAME);
+	m->ec_frames++;
+}
+
+void pri_leg_frame_on(struct pri_leg *pl, int16_t *in)
+{
+	struct pri_media *m = &pl->med;
+	int on;
+
 	/* Digits the PBX sent as Keypad facility while the SIP side takes no
 	 * events: played into the audio the SIP side hears. */
 	dtmf_play_fill(m->dp_in, in, MEDIA_FRAME);
@@ -342,10 +360,22 @@ void pri_leg_frame_in(struct pri_leg *pl, const uint8_t *wire, size_t len)
 	 * PM_DELAY frames, so a digit's first frames can still be cut. */
 	if (on)
 		memset(m->dl_mute, 1, m->dl_len);
-	memcpy(m->dl[m->dl_len], in, sizeof(in));
+	memcpy(m->dl[m->dl_len], in, MEDIA_FRAME * sizeof(*in));
 	m->dl_mute[m->dl_len++] = (uint8_t)on;
 	if (m->dl_len > PM_DELAY)
 		pm_deliver_oldest(pl);
+}
+
+void pri_leg_frame_in(struct pri_leg *pl, const uint8_t *wire, size_t len)
+{
+	int16_t in[MEDIA_FRAME];
+	int rc = pri_leg_frame_pre(pl, wire, len, in);
+
+	if (rc < 0)
+		return;
+	if (rc)
+		pri_leg_frame_ec(pl, in);
+	pri_leg_frame_on(pl, in);
 }
 
 /* INFORMATION with Keypad facility during the call (libpri's KEYPAD_DIGIT):

@@ -21,6 +21,7 @@ static const struct span_hw_cbs hw_cbs = {
 	.d_readable = d_readable,
 	.link = link_cb,
 	.b_frame = b_frame,
+	.b_rx_batch = span_rx_batch,
 	.tick = tick_cb,
 	.b_waited = span_media_waited,
 };

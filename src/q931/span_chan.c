@@ -87,6 +87,6 @@ void b_frame(void *arg, int chan, const uint8_t *frame, size_t len)
 			   "(%lu so far)", sp->cfg->name, chan, sp->bad_chan);
 		return;
 	}
-	if (sp->chans[chan])
+	if (sp->chans[chan] && span_rx_take(sp, sp->chans[chan], chan, frame, len) < 0)
 		pri_leg_frame_in(sp->chans[chan], frame, len);
 }

@@ -23,6 +23,7 @@ struct sip_trace_msg {
 	const char *proto;	/* "udp", "tcp", "tls" */
 	const char *peer;	/* the far end's address as Sofia printed it ("127.0.0.1", "::1") */
 	int peer_port;
+	const struct sockaddr *peer_sa;	/* the far end itself (the wire path; peer is "" then) */
 	const char *text;	/* the message, len bytes (NUL after them) */
 	size_t len;
 	size_t wire_len;	/* the size Sofia reported */
@@ -49,6 +50,19 @@ void sip_trace_feed(const char *piece);
 /** The same, without asking Sofia for its message log at the start
  * (TPORT_LOG): the caller turns it on later (TPTAG_LOG) when it wants it. */
 void sip_trace_hook(sip_trace_h *h, void *arg);
+
+/** A whole message, as the bytes on the wire (n pieces, as Sofia's
+ * msg_iovec() gives them), sent or received over proto ("udp"...) with
+ * peer: to the summary, the tap and debug sip as a logged message goes.
+ * The process's tport_log_msg() hands Sofia's messages over this way.
+ * 0, or -ENOENT when nothing is hooked or peer is not IPv4/IPv6. */
+struct sip_trace_piece {
+	const void *base;
+	size_t len;
+};
+struct sockaddr;
+int sip_trace_wire(int sent, const char *proto, const struct sockaddr *peer,
+		   const struct sip_trace_piece *v, size_t n);
 
 /** Each whole message (debug sip), with its Call-ID ("" when it has none),
  * besides the summary; NULL: none. Uses sip_trace_enable()'s arg. */

@@ -4,6 +4,7 @@
 # every stream's frames arrive, none lost, both ways.
 # SPDX-License-Identifier: GPL-2.0-only
 import json
+import re
 
 import flowlib as fl
 from flowlib import FlowError, flow, voip_peer
@@ -56,7 +57,7 @@ def smoke(tb, *phone_args, burst=0):
     total = CALLS + burst
     phone = start_load_phone(tb, total, *phone_args)
     spans = [("pbx-a", "t1", "ni2"), ("pbx-b", "t1", "ni2")]
-    tb.gateway(tb.config([voip_peer(100, "2...", phone.port)], spans=spans))
+    gw = tb.gateway(tb.config([voip_peer(100, "2...", phone.port)], spans=spans))
     pbx = tb.start("load-pbx", [tb.bin("load-pbx"), "-s", tb.span_path("pbx-a"), "-s", tb.span_path("pbx-b"),
                                 "--calls", str(CALLS), "--rate", "20", "--hold", str(HOLD),
                                 "--timeout", "30", "-q"] +
@@ -91,4 +92,19 @@ def smoke(tb, *phone_args, burst=0):
     for a, b, what in ((p, f, "PBX -> phone"), (f, p, "phone -> PBX")):
         if b["frames_rx"] < a["frames_tx"] * 0.9:
             raise FlowError("%s: %d frames sent, %d received" % (what, a["frames_tx"], b["frames_rx"]))
+    # a loopback span's frames come in batches (one read per span), and the batch's echo
+    # cancellers go through the DSP pool (span_rx.c): its exit line counts them
+    gw.stop()
+    gw.wait_exit(15)
+    pool = [re.search(r"DSP pool: (\d+) helper\(s\), (\d+) frames through a canceller in batches, "
+                      r"(\d+) of them on a helper", l) for l in gw.errlines()]
+    pool = [m for m in pool if m]
+    if not pool:
+        raise FlowError("no DSP pool line at the gateway's exit")
+    helpers, batched, on_helper = (int(x) for x in pool[-1].groups())
+    print("DSP pool: %d helper(s), %d frames batched, %d on a helper" % (helpers, batched, on_helper))
+    if fl.SPAN_TYPE == "loopback" and helpers and not batched:
+        raise FlowError("no frame of %d calls went through the DSP pool" % total)
+    if on_helper > batched:
+        raise FlowError("the pool says %d of %d frames ran on a helper" % (on_helper, batched))
     return f

@@ -31,6 +31,7 @@
 	X(pcapng) \
 	X(peer_health) \
 	X(loop) \
+	X(workpool) \
 	X(registrar) \
 	X(reload) \
 	X(route) \

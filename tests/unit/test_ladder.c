@@ -4,13 +4,16 @@
  * RESTART's global call reference belonging to no call, the bounded list per
  * call, the last LADDER_KEEP ended calls kept, pages written to the folder.
  * And the SIP messages rebuilt from Sofia's transport log (sip/sip_trace.h):
- * the very bytes, their Call-ID and label. SPDX-License-Identifier: GPL-2.0-only */
+ * the very bytes, their Call-ID and label; and given as bytes (sip_trace_wire).
+ * SPDX-License-Identifier: GPL-2.0-only */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <netinet/in.h>
 
 #include "core/ladder.h"
 #include "core/log.h"
@@ -288,7 +291,7 @@ static struct {
 	char text[4096];
 	size_t len, wire_len;
 	char call_id[128], label[64], proto[8], peer[64];
-	int port, sent, n, no_call;
+	int port, sent, n, no_call, peer_family;
 	char summary[256];
 } got;
 
@@ -303,6 +306,7 @@ static void tap(void *arg, const struct sip_trace_msg *m)
 	snprintf(got.proto, sizeof(got.proto), "%s", m->proto);
 	snprintf(got.peer, sizeof(got.peer), "%s", m->peer);
 	got.port = m->peer_port;
+	got.peer_family = m->peer_sa ? m->peer_sa->sa_family : 0;
 	got.sent = m->sent;
 	got.no_call = m->no_call;
 	snprintf(got.summary, sizeof(got.summary), "%s", m->summary);
@@ -437,6 +441,86 @@ static void test_sip_register_no_call(void)
 	sip_trace_tap(NULL, NULL);
 }
 
+/* The wire path (our tport_log_msg()): the message's own bytes in
+ * Sofia's pieces, its peer as an address. The tap gets what the log path
+ * gives, the bytes exact even where the log path can only rebuild them. */
+static void test_sip_wire(void)
+{
+	const char *invite =
+		"INVITE sip:2001@127.0.0.1:5062;user=phone SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1\r\n"
+		"Call-ID: 1234@127.0.0.1\r\n"
+		"CSeq: 1 INVITE\r\n"
+		"Content-Type: application/sdp\r\n"
+		"Content-Length: 30\r\n"
+		"\r\n"
+		"v=0\r\n"
+		"c=IN IP4 127.0.0.9\r\n"
+		"a=sendonly";	/* no line end after the body's last line */
+	const char *lf = "OPTIONS sip:x SIP/2.0\nCall-ID: l\n\n";
+	struct sip_trace_piece v[3];
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(5062) };
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(5070) };
+	struct sockaddr un = { .sa_family = AF_UNIX };
+	char log_summary[256];
+	size_t cut = strlen("INVITE sip:2001@127.0.0.1:5062;user=phone SIP/2.0\r");
+
+	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+	inet_pton(AF_INET6, "::1", &sin6.sin6_addr);
+	/* nothing hooked: Sofia's own log is to run */
+	v[0] = (struct sip_trace_piece){ invite, strlen(invite) };
+	CU_ASSERT_EQUAL(sip_trace_wire(1, "udp", (struct sockaddr *)&sin, v, 1), -ENOENT);
+
+	sip_trace_tap(tap, NULL);
+	memset(&got, 0, sizeof(got));
+	log_as_sofia("send", "udp", "127.0.0.1", 5062, invite);
+	CU_ASSERT_EQUAL(got.n, 1);
+	snprintf(log_summary, sizeof(log_summary), "%s", got.summary);
+	CU_ASSERT_STRING_EQUAL(log_summary, "INVITE sip:2001@127.0.0.1:5062;user=phone sdp[c=127.0.0.9 sendonly]");
+
+	/* in three pieces, one CRLF split between two of them */
+	v[0] = (struct sip_trace_piece){ invite, cut };
+	v[1] = (struct sip_trace_piece){ invite + cut, 10 };
+	v[2] = (struct sip_trace_piece){ invite + cut + 10, strlen(invite) - cut - 10 };
+	CU_ASSERT_EQUAL(sip_trace_wire(1, "udp", (struct sockaddr *)&sin, v, 3), 0);
+	CU_ASSERT_EQUAL(got.n, 2);
+	CU_ASSERT_STRING_EQUAL(got.text, invite);
+	CU_ASSERT_EQUAL(got.len, strlen(invite));
+	CU_ASSERT_EQUAL(got.wire_len, strlen(invite));
+	CU_ASSERT_STRING_EQUAL(got.summary, log_summary);
+	CU_ASSERT_STRING_EQUAL(got.call_id, "1234@127.0.0.1");
+	CU_ASSERT_STRING_EQUAL(got.label, "INVITE");
+	CU_ASSERT_STRING_EQUAL(got.proto, "udp");
+	CU_ASSERT_EQUAL(got.port, 5062);
+	CU_ASSERT_EQUAL(got.peer_family, AF_INET);
+	CU_ASSERT_EQUAL(got.sent, 1);
+	CU_ASSERT_EQUAL(got.no_call, 0);
+
+	/* bare LF line ends: the bytes as they were (the log path cannot) */
+	v[0] = (struct sip_trace_piece){ lf, strlen(lf) };
+	CU_ASSERT_EQUAL(sip_trace_wire(0, "tcp", (struct sockaddr *)&sin6, v, 1), 0);
+	CU_ASSERT_EQUAL(got.n, 3);
+	CU_ASSERT_STRING_EQUAL(got.text, lf);
+	CU_ASSERT_EQUAL(got.len, got.wire_len);
+	CU_ASSERT_STRING_EQUAL(got.label, "OPTIONS");
+	CU_ASSERT_STRING_EQUAL(got.call_id, "l");
+	CU_ASSERT_EQUAL(got.port, 5070);
+	CU_ASSERT_EQUAL(got.peer_family, AF_INET6);
+	CU_ASSERT_EQUAL(got.sent, 0);
+
+	/* a NUL in it: the header scan stops there, the bytes still go whole */
+	v[0] = (struct sip_trace_piece){ "BYE sip:x SIP/2.0\r\nCall-ID: z\r\n\0X", 34 };
+	CU_ASSERT_EQUAL(sip_trace_wire(1, "udp", (struct sockaddr *)&sin, v, 1), 0);
+	CU_ASSERT_EQUAL(got.n, 4);
+	CU_ASSERT_EQUAL(got.len, 34);
+	CU_ASSERT_STRING_EQUAL(got.call_id, "z");
+	/* not an IP peer: not taken */
+	CU_ASSERT_EQUAL(sip_trace_wire(1, "udp", &un, v, 1), -ENOENT);
+	CU_ASSERT_EQUAL(sip_trace_wire(1, "udp", NULL, v, 1), -ENOENT);
+	CU_ASSERT_EQUAL(got.n, 4);
+	sip_trace_tap(NULL, NULL);
+}
+
 int suite_ladder_add(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -449,6 +533,7 @@ int suite_ladder_add(void)
 		{ "pages written to ladder_dir at hang-up and at exit", test_dir },
 		{ "SIP messages rebuilt from Sofia's log: exact bytes, Call-ID, label", test_sip_rebuild },
 		{ "REGISTERs are no call's: whole for the pcap, no summary below INFO", test_sip_register_no_call },
+		{ "SIP messages as bytes (tport_log_msg): exact, same summary as the log path", test_sip_wire },
 		CU_TEST_INFO_NULL,
 	};
 

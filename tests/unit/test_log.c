@@ -1,5 +1,8 @@
 /* sipgw - unit tests: rate-limited log lines (log_limit_check), driven by an
- * explicit clock, no sleeping. SPDX-License-Identifier: GPL-2.0-only */
+ * explicit clock, no sleeping; a line above the level not even formatted.
+ * SPDX-License-Identifier: GPL-2.0-only */
+#include <string.h>
+
 #include "core/log.h"
 #include "unit.h"
 
@@ -75,6 +78,38 @@ static void test_first_at_time_zero_or_less(void)
 	CU_ASSERT_EQUAL(log_limit_check(&lim, 0), -1);
 }
 
+static int described;
+
+static const char *describe(void)
+{
+	described++;
+	return "call 1";
+}
+
+/* Below the level a LOGx()'s arguments are not evaluated (a describe() is a
+ * snprintf on every call's path); at the level they are, once. */
+static void test_args_not_evaluated_above_level(void)
+{
+	enum log_level old = log_get_level();
+	struct log_limit lim = { 0 };
+
+	described = 0;
+	log_set_level(LOG_LVL_NOTICE);
+	unit_log_begin();
+	LOGI(LSS_CORE, "%s info", describe());
+	LOGD(LSS_CORE, "%s debug", describe());
+	LOGI_LIMIT(&lim, LSS_CORE, "%s limited", describe());
+	CU_ASSERT_EQUAL(described, 0);
+	LOGN(LSS_CORE, "%s notice", describe());
+	CU_ASSERT_EQUAL(described, 1);
+	log_set_level(LOG_LVL_DEBUG);
+	LOGD(LSS_CORE, "%s debug", describe());
+	CU_ASSERT_EQUAL(described, 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(unit_log_end(), "call 1 debug"));
+	CU_ASSERT_EQUAL(lim.total, 0);	/* not counted either */
+	log_set_level(old);
+}
+
 static const CU_TestInfo tests[] = {
 	{ "first line at once", test_first_at_once },
 	{ "one line per interval with the count", test_one_per_interval_with_count },
@@ -82,6 +117,7 @@ static const CU_TestInfo tests[] = {
 	{ "after a quiet spell, at once", test_quiet_then_again },
 	{ "zero-initialised uses the default interval", test_default_interval },
 	{ "first line at time zero or before", test_first_at_time_zero_or_less },
+	{ "above the level: arguments not evaluated", test_args_not_evaluated_above_level },
 	CU_TEST_INFO_NULL,
 };
 
