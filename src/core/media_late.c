@@ -65,8 +65,9 @@ long long media_clock_tick(struct media_clock *c, long long now_ns, unsigned *mi
 		c->ideal_ns += late < c->creep_ns ? late : c->creep_ns;
 	}
 	/* A late tick does not move the next one: the ticks a stalled loop
-	 * owes come one after another (su_timer_run catches up; a card's
-	 * blocks wait in its buffer), each as late as it really is. */
+	 * owes come one after another (the loop's timerfd clock runs them
+	 * back to back; a card's blocks wait in its buffer), each as late as
+	 * it really is. */
 	c->ideal_ns += c->period_ns;
 	c->last_late_ns = late;
 	return late;

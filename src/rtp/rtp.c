@@ -560,7 +560,11 @@ void rtp_free(struct rtp_session *rs)
 	if (!rs)
 		return;
 	if (rs->rtcp_timer) {
-		(void)rtcp_send_report(rs, 1);	/* RFC 3550 6.3.7: BYE when we leave */
+		/* RFC 3550 6.3.7: BYE when we leave; one that never sent an
+		 * RTP or RTCP packet MUST NOT send one (a call refused or
+		 * cleared before media: most of a B2BUA's sessions under load) */
+		if (rs->st.tx_packets || rs->st.rtcp_tx)
+			(void)rtcp_send_report(rs, 1);
 		loop_timer_free(rs->rtcp_timer);
 	}
 	if (rs->reg)

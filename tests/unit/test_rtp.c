@@ -690,6 +690,41 @@ static void test_rtcp_exchange(void)
 	rtp_free(b);
 }
 
+/* RFC 3550 6.3.7: a participant that never sent RTP or RTCP must not send
+ * a BYE: a session freed before any media (a call refused or cleared in
+ * setup) leaves in silence. The BYE would be sent inside rtp_free (a
+ * loopback datagram is in the far socket at once), so a read that does
+ * not wait is enough. */
+static void test_no_bye_without_media(void)
+{
+	struct rx_log l = { 0 };
+	struct rtp_session *rs = session(&l);
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	uint8_t buf[RTCP_MAX_PKT];
+	int fd = -1, fd2 = -1, port = 0;
+
+	CU_ASSERT_FATAL(rs != NULL);
+	for (int i = 0; i < 64 && fd2 < 0; i++) {
+		if (fd >= 0)
+			close(fd);
+		fd = udp_open(&port);
+		if (port & 1)
+			continue;
+		fd2 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		sin.sin_port = htons((uint16_t)(port + 1));
+		if (bind(fd2, (struct sockaddr *)&sin, sizeof(sin))) {
+			close(fd2);
+			fd2 = -1;
+		}
+	}
+	CU_ASSERT_FATAL(fd2 >= 0);
+	CU_ASSERT_EQUAL(rtp_set_remote(rs, "127.0.0.1", port), 0);
+	rtp_free(rs);
+	CU_ASSERT_EQUAL(udp_recv(fd2, buf, sizeof(buf), 0), -1);
+	close(fd);
+	close(fd2);
+}
+
 /* rtp_free says goodbye on the RTCP port (RFC 3550 6.3.7): RR, CNAME, BYE
  * for our SSRC; garbage on our RTCP port is counted, not taken. */
 static void test_rtcp_bye_and_garbage(void)
@@ -777,6 +812,7 @@ static const CU_TestInfo rtp_session_tests[] = {
 	{ "RTP ports: the next pick starts where the last left off, wrapping", test_rtp_port_next },
 	{ "RTCP: reports exchanged, loss, RTT", test_rtcp_exchange },
 	{ "RTCP: BYE at free, garbage counted", test_rtcp_bye_and_garbage },
+	{ "RTCP: no BYE from a session that never sent RTP or RTCP (RFC 3550 6.3.7)", test_no_bye_without_media },
 	CU_TEST_INFO_NULL,
 };
 
