@@ -269,6 +269,9 @@ def bye_to_dead_phone_frees_bchannel(tb):
     gw, phone, phone2 = two_phones(tb, "", [])
     pbx = pbx_call(tb, "2001", "--hangup-after", "1.0")
     phone.wait_line(r"EVENT call 1 answered")
+    # the phone prints 'answered' as it hands its 200 to nua, which sends it from
+    # the next turn of its loop: the call is up once the PBX has the CONNECT
+    pbx.wait_line(r"Q931 < CONNECT ")
     os.kill(phone.p.pid, signal.SIGSTOP)
     t_disc = line_ms(pbx, r"^\d+ Q931 > DISCONNECT .*cause=16", timeout=5)
     t_rel = line_ms(pbx, r"^\d+ Q931 < RELEASE ", timeout=3)
@@ -295,6 +298,9 @@ def session_refresh_481_clears(tb):
     gw, phone, phone2 = two_phones(tb, "session-expires = 10; min-se = 1; rtp-timeout = 0;", ["--min-se", "1"])
     pbx = pbx_call(tb, "2001")
     phone.wait_line(r"EVENT call 1 answered")
+    # 'answered' is printed as the 200 goes to nua, which sends it a loop turn
+    # later (failed in CI: killed before it left, the gateway never had it)
+    pbx.wait_line(r"Q931 < CONNECT ")
     phone.stop(signal.SIGKILL)
     # rtp-timeout = 0: the RTP watch (and its ICMP count) is off, only the session timer acts.
     again = tb.start("phone-again", [tb.bin("sipgw-phone"), "--port", str(phone.port), "--timeout", "20"])
