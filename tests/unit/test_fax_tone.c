@@ -142,17 +142,23 @@ static void gen_v21(void *arg, int16_t *amp, size_t n)
 	fsk_tx(v->fsk, amp, (int)n);
 }
 
+/* A V.21 channel 2 modulator sending 40 HDLC flags (about 1 s). */
+static void v21_start(struct v21 *v)
+{
+	v->hdlc = hdlc_tx_init(NULL, FALSE, 2, FALSE, NULL, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(v->hdlc);
+	hdlc_tx_flags(v->hdlc, 40);
+	v->fsk = fsk_tx_init(NULL, &preset_fsk_specs[FSK_V21CH2], v21_bit, v->hdlc);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(v->fsk);
+}
+
 static void test_v21_preamble(void)
 {
 	struct v21 v;
 	struct heard h;
 
 	/* T.30 5.3.1: 1 s of flags before the first frame; 300 bit/s = 37 flags/s */
-	v.hdlc = hdlc_tx_init(NULL, FALSE, 2, FALSE, NULL, NULL);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(v.hdlc);
-	hdlc_tx_flags(v.hdlc, 40);
-	v.fsk = fsk_tx_init(NULL, &preset_fsk_specs[FSK_V21CH2], v21_bit, v.hdlc);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(v.fsk);
+	v21_start(&v);
 	listen(gen_v21, &v, 50, &h);			/* 1 s */
 	fsk_tx_free(v.fsk);
 	hdlc_tx_free(v.hdlc);
@@ -338,11 +344,7 @@ static void test_v21_after_noise(void)
 	struct noisy ns = { .seed = 9, .after = 150, .gen = gen_v21, .arg = &v };
 	struct heard h;
 
-	v.hdlc = hdlc_tx_init(NULL, FALSE, 2, FALSE, NULL, NULL);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(v.hdlc);
-	hdlc_tx_flags(v.hdlc, 40);
-	v.fsk = fsk_tx_init(NULL, &preset_fsk_specs[FSK_V21CH2], v21_bit, v.hdlc);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(v.fsk);
+	v21_start(&v);
 	listen(gen_noisy, &ns, 150 + 50, &h);
 	fsk_tx_free(v.fsk);
 	hdlc_tx_free(v.hdlc);

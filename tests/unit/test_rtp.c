@@ -690,6 +690,28 @@ static void test_rtcp_exchange(void)
 	rtp_free(b);
 }
 
+/* A plain pair of sockets standing for the far end: RTP on an even port
+ * (*fd, *port) and RTCP on the next one up (*fd2); *fd2 -1 when none. */
+static void far_pair(int *fd, int *fd2, int *port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+
+	*fd = *fd2 = -1;
+	for (int i = 0; i < 64 && *fd2 < 0; i++) {
+		if (*fd >= 0)
+			close(*fd);
+		*fd = udp_open(port);
+		if (*port & 1)
+			continue;
+		*fd2 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		sin.sin_port = htons((uint16_t)(*port + 1));
+		if (bind(*fd2, (struct sockaddr *)&sin, sizeof(sin))) {
+			close(*fd2);
+			*fd2 = -1;
+		}
+	}
+}
+
 /* RFC 3550 6.3.7: a participant that never sent RTP or RTCP must not send
  * a BYE: a session freed before any media (a call refused or cleared in
  * setup) leaves in silence. The BYE would be sent inside rtp_free (a
@@ -699,24 +721,11 @@ static void test_no_bye_without_media(void)
 {
 	struct rx_log l = { 0 };
 	struct rtp_session *rs = session(&l);
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	uint8_t buf[RTCP_MAX_PKT];
 	int fd = -1, fd2 = -1, port = 0;
 
 	CU_ASSERT_FATAL(rs != NULL);
-	for (int i = 0; i < 64 && fd2 < 0; i++) {
-		if (fd >= 0)
-			close(fd);
-		fd = udp_open(&port);
-		if (port & 1)
-			continue;
-		fd2 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		sin.sin_port = htons((uint16_t)(port + 1));
-		if (bind(fd2, (struct sockaddr *)&sin, sizeof(sin))) {
-			close(fd2);
-			fd2 = -1;
-		}
-	}
+	far_pair(&fd, &fd2, &port);
 	CU_ASSERT_FATAL(fd2 >= 0);
 	CU_ASSERT_EQUAL(rtp_set_remote(rs, "127.0.0.1", port), 0);
 	rtp_free(rs);
@@ -740,20 +749,7 @@ static void test_rtcp_bye_and_garbage(void)
 	ssize_t n;
 
 	CU_ASSERT_FATAL(rs != NULL);
-	/* a plain pair of sockets standing for the far end */
-	for (int i = 0; i < 64 && fd2 < 0; i++) {
-		if (fd >= 0)
-			close(fd);
-		fd = udp_open(&port);
-		if (port & 1)
-			continue;
-		fd2 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		sin.sin_port = htons((uint16_t)(port + 1));
-		if (bind(fd2, (struct sockaddr *)&sin, sizeof(sin))) {
-			close(fd2);
-			fd2 = -1;
-		}
-	}
+	far_pair(&fd, &fd2, &port);
 	CU_ASSERT_FATAL(fd2 >= 0);
 	CU_ASSERT_EQUAL(rtp_set_remote(rs, "127.0.0.1", port), 0);
 	CU_ASSERT_EQUAL(rtp_send(rs, 0, payload, 160, 160), 0);
