@@ -136,7 +136,6 @@ static void tq_cb(void *arg, int fd)
 
 	if (read(fd, &exp, sizeof(exp)) < 0 && errno != EAGAIN)
 		return;
-	q->armed_ns = 0;	/* it fired (or was re-armed since: armed again below) */
 	q->running = 1;
 	/* a handler may start, stop or free any timer, itself too */
 	while (q->n && q->heap[0]->when_ns <= now) {
